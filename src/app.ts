@@ -1,0 +1,24 @@
+import type { FastifyInstance } from 'fastify';
+import { createHttpApp } from './platform/http/create-http-app.ts';
+import type { Kernel } from './platform/kernel.ts';
+import type { CivitasModule } from './platform/module.ts';
+import { createSiteModule } from './modules/site/site.module.ts';
+
+/** The modules that provide a component of the platform, in the order they are mounted. */
+const componentModules: readonly CivitasModule[] = [];
+
+/** Every module of this Civitas: the site pages first, then each component. */
+export const modules: readonly CivitasModule[] = [
+  createSiteModule(componentModules.flatMap((module) => module.homeLink ?? [])),
+  ...componentModules,
+];
+
+/** Builds the web application on an open kernel; `main.ts` listens, tests use `app.inject()`. */
+export async function buildApp(kernel: Kernel): Promise<FastifyInstance> {
+  const app = await createHttpApp(kernel);
+  for (const module of kernel.modules) {
+    if (module.plugin) await app.register(module.plugin);
+  }
+  await app.ready();
+  return app;
+}

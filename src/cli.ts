@@ -1,0 +1,103 @@
+import { parseArgs } from 'node:util';
+import { modules } from './app.ts';
+import { CliError, type CliCommand, type CliContext } from './platform/cli/cli-command.ts';
+import { platformCommands } from './platform/cli/platform.commands.ts';
+import { ConfigError, loadConfig } from './platform/config/load-config.ts';
+import { openKernel, type Kernel } from './platform/kernel.ts';
+import { createLogger } from './platform/logger.ts';
+
+const commands: readonly CliCommand[] = [
+  ...platformCommands,
+  ...modules.flatMap((module) => module.commands ?? []),
+];
+
+function describeCommands(): string {
+  const width = Math.max(...commands.map((command) => command.name.length + (command.usage?.length ?? 0)));
+  const lines = commands.map((command) => {
+    const call = command.usage ? `${command.name} ${command.usage}` : command.name;
+    return `  ${call.padEnd(width + 2)}${command.summary}`;
+  });
+  return [
+    'Usage: civitas <command> [options] [--json]',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    'Options for every command:',
+    '  --json    print machine-readable JSON',
+    '  --help    show this help',
+  ].join('\n');
+}
+
+/** The command whose words start the arguments; the longest name wins (`jobs list` over `jobs`). */
+function findCommand(argv: readonly string[]): { command: CliCommand; rest: string[] } | undefined {
+  const candidates = commands
+    .filter((command) => {
+      const words = command.name.split(' ');
+      return words.every((word, index) => argv[index] === word);
+    })
+    .sort((a, b) => b.name.length - a.name.length);
+  const command = candidates[0];
+  return command ? { command, rest: argv.slice(command.name.split(' ').length) } : undefined;
+}
+
+export async function runCli(argv: readonly string[]): Promise<number> {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === 'help' || argv[0] === '-h') {
+    process.stdout.write(`${describeCommands()}\n`);
+    return argv.length === 0 ? 2 : 0;
+  }
+  const found = findCommand(argv);
+  if (!found) {
+    process.stderr.write(`civitas: unknown command "${argv.join(' ')}". Run civitas --help.\n`);
+    return 2;
+  }
+  const { command, rest } = found;
+  let kernel: Kernel | undefined;
+  try {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      options: { ...command.options, json: { type: 'boolean' }, help: { type: 'boolean' } },
+      allowPositionals: true,
+      strict: true,
+    });
+    if (values.help) {
+      process.stdout.write(`civitas ${command.name} ${command.usage ?? ''}\n  ${command.summary}\n`);
+      return 0;
+    }
+    const json = values.json === true;
+    const context: CliContext = {
+      values,
+      positionals,
+      json,
+      kernel() {
+        if (!kernel) {
+          const { config } = loadConfig();
+          // Commands print their own results; the log carries only problems.
+          const logger = createLogger({ LOG_LEVEL: command.name === 'worker' ? config.LOG_LEVEL : 'warn' }, process.stderr as never);
+          kernel = openKernel({ config, modules, logger });
+        }
+        return kernel;
+      },
+      print(data, text) {
+        process.stdout.write(`${json ? JSON.stringify(data) : text}\n`);
+      },
+    };
+    return await command.run(context);
+  } catch (error) {
+    if (error instanceof CliError || error instanceof ConfigError) {
+      process.stderr.write(`civitas ${command.name}: ${error.message}\n`);
+      return error instanceof CliError ? error.exitCode : 1;
+    }
+    if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`civitas ${command.name}: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  } finally {
+    await kernel?.close();
+  }
+}
+
+if (import.meta.main) {
+  process.exitCode = await runCli(process.argv.slice(2));
+}

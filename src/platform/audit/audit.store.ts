@@ -1,0 +1,72 @@
+import { sql } from 'kysely';
+import type { DatabaseKind, Executor } from '../db/database.ts';
+
+export type AuditEventRow = {
+  sequence: number;
+  id: string;
+  occurred_at: string;
+  actor: string;
+  action: string;
+  subject: string;
+  outcome: string;
+  request_id: string | null;
+  details: string;
+  previous_hash: string;
+  hash: string;
+};
+
+type AuditTables = { audit_event: AuditEventRow };
+
+// Any constant works; it only has to differ from other advisory locks Civitas takes.
+const AUDIT_CHAIN_LOCK = 7_414_001;
+
+export function createAuditStore(kind: DatabaseKind) {
+  const tables = (executor: Executor) => executor.withTables<AuditTables>();
+
+  return {
+    /**
+     * Serialises appends to the chain until the transaction ends. SQLite needs nothing more:
+     * its write transactions (BEGIN IMMEDIATE) already run one at a time.
+     */
+    async lockChain(transaction: Executor): Promise<void> {
+      if (kind === 'postgres') {
+        await sql`select pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`.execute(transaction);
+      }
+    },
+
+    async findLast(executor: Executor): Promise<Pick<AuditEventRow, 'sequence' | 'hash'> | undefined> {
+      return tables(executor)
+        .selectFrom('audit_event')
+        .select(['sequence', 'hash'])
+        .orderBy('sequence', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+    },
+
+    async insert(executor: Executor, row: AuditEventRow): Promise<void> {
+      await tables(executor).insertInto('audit_event').values(row).execute();
+    },
+
+    /** Events in chain order, a page at a time, so verifying a long trail stays in bounded memory. */
+    async listAfter(executor: Executor, sequence: number, limit: number): Promise<AuditEventRow[]> {
+      return tables(executor)
+        .selectFrom('audit_event')
+        .selectAll()
+        .where('sequence', '>', sequence)
+        .orderBy('sequence', 'asc')
+        .limit(limit)
+        .execute();
+    },
+
+    async listRecent(
+      executor: Executor,
+      filter: { subject?: string; limit: number },
+    ): Promise<AuditEventRow[]> {
+      let query = tables(executor).selectFrom('audit_event').selectAll();
+      if (filter.subject !== undefined) query = query.where('subject', '=', filter.subject);
+      return query.orderBy('sequence', 'desc').limit(filter.limit).execute();
+    },
+  };
+}
+
+export type AuditStore = ReturnType<typeof createAuditStore>;

@@ -1,0 +1,38 @@
+import type { ParseArgsConfig } from 'node:util';
+import type { Kernel } from '../kernel.ts';
+
+export type CliOptions = NonNullable<ParseArgsConfig['options']>;
+export type CliValues = Record<string, string | boolean | string[] | undefined>;
+
+export type CliContext = {
+  values: CliValues;
+  positionals: string[];
+  /** `--json`: print machine-readable output. */
+  json: boolean;
+  /** Opens the kernel on first use; the runner closes it when the command ends. */
+  kernel(): Kernel;
+  /** Prints `data` as JSON with --json, otherwise the human-readable text. */
+  print(data: unknown, text: string): void;
+};
+
+export type CliCommand = {
+  /** The words that call it, such as `audit verify`. */
+  name: string;
+  summary: string;
+  /** The options after the command, as `node:util` parseArgs takes them. */
+  options?: CliOptions;
+  /** Shown under the command in --help, such as `--account ID --date YYYY-MM-DD`. */
+  usage?: string;
+  /** Returns the exit code. */
+  run(context: CliContext): Promise<number>;
+};
+
+/** A problem the person running the command can fix; printed to stderr without a stack. */
+export class CliError extends Error {
+  readonly exitCode: number;
+
+  constructor(message: string, exitCode = 1) {
+    super(message);
+    this.exitCode = exitCode;
+  }
+}

@@ -1,0 +1,87 @@
+import type { CliCommand } from './cli-command.ts';
+import { CliError } from './cli-command.ts';
+
+const migrate: CliCommand = {
+  name: 'migrate',
+  summary: 'Apply every pending database migration',
+  async run({ kernel, print }) {
+    const applied = await kernel().migrate();
+    print(
+      { applied },
+      applied.length === 0 ? 'The database is up to date.' : `Applied:\n${applied.join('\n')}`,
+    );
+    return 0;
+  },
+};
+
+const worker: CliCommand = {
+  name: 'worker',
+  summary: 'Run background job workers until stopped (SIGTERM or SIGINT)',
+  async run({ kernel }) {
+    const opened = kernel();
+    await opened.migrate();
+    const jobWorker = opened.createWorker();
+    jobWorker.start();
+    await new Promise<void>((resolve) => {
+      process.once('SIGTERM', () => resolve());
+      process.once('SIGINT', () => resolve());
+    });
+    await jobWorker.stop();
+    return 0;
+  },
+};
+
+const auditVerify: CliCommand = {
+  name: 'audit verify',
+  summary: 'Check that no audit event was edited, deleted or reordered',
+  async run({ kernel, print }) {
+    const result = await kernel().audit.verify();
+    if (result.intact) {
+      print(result, `The audit trail is intact: ${result.eventCount} events checked.`);
+      return 0;
+    }
+    print(
+      result,
+      `The audit trail is broken at event ${result.sequence} (${result.id}): ${result.reason}.`,
+    );
+    return 1;
+  },
+};
+
+const jobsList: CliCommand = {
+  name: 'jobs list',
+  summary: 'List queued jobs, newest first',
+  usage: '[--failed] [--limit N]',
+  options: { failed: { type: 'boolean' }, limit: { type: 'string' } },
+  async run({ kernel, values, print }) {
+    const limit = values.limit === undefined ? 100 : Number(values.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 10000) {
+      throw new CliError('--limit must be a whole number from 1 to 10000', 2);
+    }
+    const jobs = await kernel().jobs.list({ status: values.failed ? 'failed' : undefined, limit });
+    const lines = jobs.map(
+      (job) =>
+        `${job.id}  ${job.type}  ${job.status}  attempts ${job.attempts}/${job.maxAttempts}` +
+        (job.lastError ? `  last error: ${job.lastError}` : ''),
+    );
+    print(jobs, lines.length === 0 ? 'No jobs.' : lines.join('\n'));
+    return 0;
+  },
+};
+
+const jobsRetry: CliCommand = {
+  name: 'jobs retry',
+  summary: 'Put a failed job back in the queue',
+  usage: 'JOB_ID',
+  async run({ kernel, positionals, print }) {
+    const [id] = positionals;
+    if (!id) throw new CliError('Give the id of the failed job to retry', 2);
+    if (!(await kernel().jobs.retryFailed(id))) {
+      throw new CliError(`There is no failed job with id ${id}`);
+    }
+    print({ id, status: 'pending' }, `Job ${id} will run again.`);
+    return 0;
+  },
+};
+
+export const platformCommands: readonly CliCommand[] = [migrate, worker, auditVerify, jobsList, jobsRetry];

@@ -1,0 +1,168 @@
+/**
+ * Every setting Civitas reads from the environment, in one place. The README's configuration
+ * table is generated from this list (`npm run docs:config`), and a test keeps the two equal.
+ */
+
+export type Environment = 'development' | 'test' | 'production';
+
+type Setting<T> = {
+  description: string;
+  /** What a valid value looks like, in words: printed when a value is refused. */
+  accepts: string;
+  /** The value used when the variable is unset; a function when it depends on other settings. */
+  default?: string | ((env: Readonly<Record<string, string | undefined>>) => string);
+  /** A default that is fine on a developer's machine and must be replaced in production. */
+  insecureDefault?: boolean;
+  /** Never printed, logged or shown in full. */
+  secret?: boolean;
+  parse(raw: string): T | undefined;
+};
+
+function setting<T>(definition: Setting<T>): Setting<T> {
+  return definition;
+}
+
+function parseInteger(min: number, max: number) {
+  return (raw: string): number | undefined => {
+    if (!/^\d+$/.test(raw)) return undefined;
+    const value = Number(raw);
+    return value >= min && value <= max ? value : undefined;
+  };
+}
+
+function parseOneOf<const T extends string>(values: readonly T[]) {
+  return (raw: string): T | undefined => values.find((value) => value === raw);
+}
+
+function parseBoolean(raw: string): boolean | undefined {
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  return undefined;
+}
+
+function parseUrl(protocols: readonly string[]) {
+  return (raw: string): string | undefined => {
+    if (!URL.canParse(raw)) return undefined;
+    const url = new URL(raw);
+    return protocols.includes(url.protocol) ? raw : undefined;
+  };
+}
+
+const DEVELOPMENT_COOKIE_SECRET = 'development-only-cookie-secret-do-not-use-in-production';
+
+export const configSchema = {
+  NODE_ENV: setting({
+    description:
+      'Where Civitas runs. `production` refuses insecure defaults; `development` warns about them.',
+    accepts: 'development, test or production',
+    default: 'development',
+    parse: parseOneOf(['development', 'test', 'production'] as const),
+  }),
+  PORT: setting({
+    description: 'The TCP port the web server listens on.',
+    accepts: 'a port number from 1 to 65535',
+    default: '3000',
+    parse: parseInteger(1, 65535),
+  }),
+  HOST: setting({
+    description: 'The address the web server listens on (`0.0.0.0` for every interface).',
+    accepts: 'a host name or IP address',
+    default: 'localhost',
+    parse: (raw) => (/^[A-Za-z0-9.:_-]+$/.test(raw) ? raw : undefined),
+  }),
+  BASE_URL: setting({
+    description:
+      'The public address of this Civitas, as people and services reach it. Must be `https://` in production.',
+    accepts: 'an http:// or https:// URL with no path, query or fragment',
+    default: (env) => `http://localhost:${env.PORT ?? '3000'}`,
+    insecureDefault: true,
+    parse: (raw) => {
+      const parsed = parseUrl(['http:', 'https:'])(raw);
+      if (parsed === undefined) return undefined;
+      const url = new URL(parsed);
+      if (url.pathname !== '/' || url.search || url.hash || url.username) return undefined;
+      return url.origin;
+    },
+  }),
+  DATABASE_URL: setting({
+    description:
+      'Where data is kept: unset for the embedded SQLite file `./data/civitas.sqlite`, `sqlite:PATH` for another file, or a `postgres://` URL for PostgreSQL.',
+    accepts: 'sqlite:PATH, postgres://... or postgresql://...',
+    default: 'sqlite:./data/civitas.sqlite',
+    secret: true,
+    parse: (raw) => {
+      if (/^sqlite:.+/.test(raw)) return raw;
+      return parseUrl(['postgres:', 'postgresql:'])(raw);
+    },
+  }),
+  SMTP_URL: setting({
+    description:
+      'The SMTP server that sends email, such as `smtps://user:password@smtp.example.org:465`. Unset outside production: email goes to the development outbox.',
+    accepts: 'an smtp:// or smtps:// URL',
+    default: '',
+    insecureDefault: true,
+    secret: true,
+    parse: (raw) => (raw === '' ? '' : parseUrl(['smtp:', 'smtps:'])(raw)),
+  }),
+  COOKIE_SECRET: setting({
+    description:
+      'The key that signs cookies (such as the CSRF cookie). Every process behind one address needs the same value.',
+    accepts: 'at least 32 characters',
+    default: DEVELOPMENT_COOKIE_SECRET,
+    insecureDefault: true,
+    secret: true,
+    parse: (raw) => (raw.length >= 32 ? raw : undefined),
+  }),
+  LOG_LEVEL: setting({
+    description: 'The least severe log level written to standard output.',
+    accepts: 'fatal, error, warn, info, debug, trace or silent',
+    default: 'info',
+    parse: parseOneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
+  }),
+  RUN_WORKERS: setting({
+    description:
+      'Whether `npm start` also runs the background job workers. Set `false` on web-only processes and run `npx civitas worker` elsewhere.',
+    accepts: 'true or false',
+    default: 'true',
+    parse: parseBoolean,
+  }),
+  WORKER_CONCURRENCY: setting({
+    description: 'How many jobs one process runs at the same time.',
+    accepts: 'a whole number from 1 to 100',
+    default: '4',
+    parse: parseInteger(1, 100),
+  }),
+  TRUST_PROXY: setting({
+    description:
+      'Whether to believe `X-Forwarded-For` and `X-Forwarded-Proto` from a load balancer in front of Civitas.',
+    accepts: 'true or false',
+    default: 'false',
+    parse: parseBoolean,
+  }),
+  SITE_NAME: setting({
+    description: 'The name shown at the top of every page.',
+    accepts: 'text of 1 to 60 characters',
+    default: 'Civitas',
+    parse: (raw) => (raw.length >= 1 && raw.length <= 60 ? raw : undefined),
+  }),
+  PHASE: setting({
+    description: 'The phase shown in the phase banner on every page.',
+    accepts: 'alpha, beta or live (live shows no banner)',
+    default: 'beta',
+    parse: parseOneOf(['alpha', 'beta', 'live'] as const),
+  }),
+  SHUTDOWN_TIMEOUT_SECONDS: setting({
+    description:
+      'On SIGTERM, how long to wait for requests and jobs in progress before exiting anyway.',
+    accepts: 'a whole number of seconds from 1 to 600',
+    default: '25',
+    parse: parseInteger(1, 600),
+  }),
+};
+
+export type ConfigSchema = typeof configSchema;
+export type SettingName = keyof ConfigSchema;
+
+export type Config = Readonly<{
+  [Name in SettingName]: Exclude<ReturnType<ConfigSchema[Name]['parse']>, undefined>;
+}>;

@@ -1,0 +1,101 @@
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import {
+  CompiledQuery,
+  SqliteDialect,
+  SqliteDriver,
+  type DatabaseConnection,
+  type Driver,
+  type SqliteDatabase,
+  type SqliteStatement,
+} from 'kysely';
+
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Kysely's SqliteDialect speaks to any database shaped like better-sqlite3's. This adapts Node's
+ * built-in `node:sqlite`, so Civitas needs no native module to run on SQLite.
+ */
+class NodeSqliteDatabase implements SqliteDatabase {
+  readonly #database: DatabaseSync;
+  // Preparing is a large part of a small query's cost; the same SQL comes back again and again.
+  readonly #statements = new Map<string, SqliteStatement>();
+
+  constructor(database: DatabaseSync) {
+    this.#database = database;
+  }
+
+  prepare(sql: string): SqliteStatement {
+    const cached = this.#statements.get(sql);
+    if (cached) return cached;
+    const statement = adaptStatement(this.#database.prepare(sql));
+    if (this.#statements.size >= STATEMENT_CACHE_SIZE) {
+      const oldest = this.#statements.keys().next().value;
+      if (oldest !== undefined) this.#statements.delete(oldest);
+    }
+    this.#statements.set(sql, statement);
+    return statement;
+  }
+
+  close(): void {
+    this.#statements.clear();
+    this.#database.close();
+  }
+}
+
+type SqliteParameter = null | number | bigint | string | Uint8Array;
+
+function toSqliteParameters(parameters: ReadonlyArray<unknown>): SqliteParameter[] {
+  return parameters.map((value) => {
+    if (typeof value === 'boolean') return value ? 1 : 0;
+    if (value instanceof Date) return value.toISOString();
+    return value as SqliteParameter;
+  });
+}
+
+function adaptStatement(statement: StatementSync): SqliteStatement {
+  return {
+    reader: statement.columns().length > 0,
+    all: (parameters) => statement.all(...toSqliteParameters(parameters)),
+    run: (parameters) => statement.run(...toSqliteParameters(parameters)),
+    iterate: (parameters) => statement.iterate(...toSqliteParameters(parameters)),
+  };
+}
+
+/**
+ * Transactions start with BEGIN IMMEDIATE: a deferred transaction that reads and then writes can
+ * fail at once with SQLITE_BUSY when another process wrote in between, instead of waiting.
+ */
+class ImmediateTransactionSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class NodeSqliteDialect extends SqliteDialect {
+  readonly #driverConfig: ConstructorParameters<typeof SqliteDialect>[0];
+
+  constructor(config: ConstructorParameters<typeof SqliteDialect>[0]) {
+    super(config);
+    this.#driverConfig = config;
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateTransactionSqliteDriver(this.#driverConfig);
+  }
+}
+
+/**
+ * Opens a SQLite file in WAL mode. With WAL, `synchronous = NORMAL` keeps every committed
+ * transaction through a crash of the process (kill -9); only a power cut can lose the last few.
+ */
+export function createNodeSqliteDialect(filename: string): SqliteDialect {
+  return new NodeSqliteDialect({
+    database: async () => {
+      const database = new DatabaseSync(filename, { timeout: 5000 });
+      database.exec('pragma journal_mode = wal');
+      database.exec('pragma synchronous = normal');
+      database.exec('pragma foreign_keys = on');
+      return new NodeSqliteDatabase(database);
+    },
+  });
+}

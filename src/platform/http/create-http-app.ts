@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { AuditService } from '../audit/audit.service.ts';
+import type { Config } from '../config/config.schema.ts';
+import type { Database } from '../db/database.ts';
+import type { JobQueue } from '../jobs/job-queue.ts';
+import type { Kernel } from '../kernel.ts';
+import { loadAssets, registerAssetRoutes } from './assets.ts';
+import { registerErrorHandling } from './errors.ts';
+import { registerHealthRoutes } from './health.routes.ts';
+import { createTranslations, type MessageCatalogue } from './i18n.ts';
+import { registerLocale } from './locale.ts';
+import { registerSecurity, usesHttps } from './security.ts';
+import { registerViews } from './views.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config;
+    db: Database;
+    audit: AuditService;
+    jobs: JobQueue;
+  }
+}
+
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{8,64}$/;
+
+function readCatalogue(locale: 'en' | 'cy'): MessageCatalogue {
+  return JSON.parse(readFileSync(join(import.meta.dirname, 'locales', `${locale}.json`), 'utf8'));
+}
+
+export const platformMessages = { en: readCatalogue('en'), cy: readCatalogue('cy') };
+
+/**
+ * The Fastify instance with everything the kernel gives every module: security headers, cookies,
+ * CSRF, languages, pages, assets, error pages and health checks. Modules are registered after.
+ */
+export async function createHttpApp(kernel: Kernel): Promise<FastifyInstance> {
+  const { config } = kernel;
+  const app = Fastify({
+    loggerInstance: kernel.logger as FastifyBaseLogger,
+    trustProxy: config.TRUST_PROXY,
+    requestIdHeader: false,
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    // A load balancer's request id is kept so one id follows the request across systems.
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return config.TRUST_PROXY && typeof given === 'string' && REQUEST_ID_PATTERN.test(given)
+        ? given
+        : randomUUID();
+    },
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  });
+
+  app.decorate('config', config);
+  app.decorate('db', kernel.db);
+  app.decorate('audit', kernel.audit);
+  app.decorate('jobs', kernel.jobs);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  const translations = createTranslations([
+    platformMessages,
+    ...kernel.modules.flatMap((module) => module.messages ?? []),
+  ]);
+  const assets = loadAssets();
+  await registerSecurity(app, config);
+  registerLocale(app, { translations, secureCookies: usesHttps(config) });
+  registerViews(app, { config, assets, translations });
+  registerErrorHandling(app);
+  registerAssetRoutes(app, assets);
+  registerHealthRoutes(app, kernel);
+  return app;
+}

@@ -1,0 +1,42 @@
+import type { FastifyInstance } from 'fastify';
+import { isLocale, type Locale, type Translate } from './i18n.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The language of this request's pages: `?lang=` if given, else the remembered choice. */
+    locale: Locale;
+    /** Text in the request's language. */
+    t: Translate;
+  }
+}
+
+export const LANGUAGE_COOKIE = 'civitas_lang';
+const ONE_YEAR_SECONDS = 365 * 24 * 60 * 60;
+
+/** Picks each request's language and remembers a choice made with the language switch. */
+export function registerLocale(
+  app: FastifyInstance,
+  options: { translations: Record<Locale, Translate>; secureCookies: boolean },
+): void {
+  app.decorateRequest('locale', 'en');
+  app.decorateRequest('t', options.translations.en);
+  app.addHook('onRequest', async (request, reply) => {
+    const chosen = (request.query as Record<string, unknown> | undefined)?.lang;
+    const remembered = request.cookies[LANGUAGE_COOKIE];
+    if (isLocale(chosen)) {
+      request.locale = chosen;
+      if (chosen !== remembered) {
+        reply.setCookie(LANGUAGE_COOKIE, chosen, {
+          path: '/',
+          maxAge: ONE_YEAR_SECONDS,
+          httpOnly: true,
+          sameSite: 'lax',
+          secure: options.secureCookies,
+        });
+      }
+    } else if (isLocale(remembered)) {
+      request.locale = remembered;
+    }
+    request.t = options.translations[request.locale];
+  });
+}

@@ -1,0 +1,114 @@
+import type { DatabaseKind, Executor } from '../db/database.ts';
+
+export type JobStatus = 'pending' | 'running' | 'failed';
+
+export type JobRow = {
+  id: string;
+  type: string;
+  payload: string;
+  status: JobStatus;
+  attempts: number;
+  max_attempts: number;
+  run_at: string;
+  locked_by: string | null;
+  locked_until: string | null;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+};
+
+type JobTables = { job: JobRow };
+
+export function createJobStore(kind: DatabaseKind) {
+  const tables = (executor: Executor) => executor.withTables<JobTables>();
+
+  return {
+    async insert(executor: Executor, row: JobRow): Promise<void> {
+      await tables(executor).insertInto('job').values(row).execute();
+    },
+
+    /**
+     * Marks up to `limit` due jobs as running for this worker and returns them. A running job
+     * whose lease ran out (its worker died) is due again. On PostgreSQL, SKIP LOCKED lets many
+     * workers claim at once without waiting for, or taking, each other's jobs.
+     */
+    async claimDue(
+      executor: Executor,
+      claim: { types: readonly string[]; workerId: string; now: string; leaseUntil: string; limit: number },
+    ): Promise<JobRow[]> {
+      const db = tables(executor);
+      let due = db
+        .selectFrom('job')
+        .select('id')
+        .where('type', 'in', claim.types)
+        .where((where) =>
+          where.or([
+            where.and([where('status', '=', 'pending'), where('run_at', '<=', claim.now)]),
+            where.and([where('status', '=', 'running'), where('locked_until', '<', claim.now)]),
+          ]),
+        )
+        .orderBy('run_at')
+        .limit(claim.limit);
+      if (kind === 'postgres') due = due.forUpdate().skipLocked();
+      return db
+        .updateTable('job')
+        .set((update) => ({
+          status: 'running',
+          attempts: update('attempts', '+', 1),
+          locked_by: claim.workerId,
+          locked_until: claim.leaseUntil,
+          updated_at: claim.now,
+        }))
+        .where('id', 'in', due)
+        .returningAll()
+        .execute();
+    },
+
+    /** Removes a finished job, if this worker still holds it. */
+    async deleteHeld(executor: Executor, held: { id: string; workerId: string }): Promise<void> {
+      await tables(executor)
+        .deleteFrom('job')
+        .where('id', '=', held.id)
+        .where('locked_by', '=', held.workerId)
+        .execute();
+    },
+
+    async releaseHeld(
+      executor: Executor,
+      release: { id: string; workerId: string; status: 'pending' | 'failed'; runAt: string; error: string; now: string },
+    ): Promise<void> {
+      await tables(executor)
+        .updateTable('job')
+        .set({
+          status: release.status,
+          run_at: release.runAt,
+          last_error: release.error,
+          locked_by: null,
+          locked_until: null,
+          updated_at: release.now,
+        })
+        .where('id', '=', release.id)
+        .where('locked_by', '=', release.workerId)
+        .execute();
+    },
+
+    async list(executor: Executor, filter: { status?: JobStatus; limit: number }): Promise<JobRow[]> {
+      let query = tables(executor).selectFrom('job').selectAll();
+      if (filter.status) query = query.where('status', '=', filter.status);
+      return query.orderBy('created_at', 'desc').limit(filter.limit).execute();
+    },
+
+    /** Puts a failed job back in the queue with a fresh set of attempts. */
+    async retryFailed(executor: Executor, retry: { id: string; now: string }): Promise<boolean> {
+      const result = await tables(executor)
+        .updateTable('job')
+        .set({ status: 'pending', attempts: 0, run_at: retry.now, updated_at: retry.now })
+        .where('id', '=', retry.id)
+        .where('status', '=', 'failed')
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
+  };
+}
+
+export type JobStore = ReturnType<typeof createJobStore>;

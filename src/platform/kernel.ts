@@ -1,0 +1,80 @@
+import type { Logger } from 'pino';
+import { createAuditService, type AuditService } from './audit/audit.service.ts';
+import { createAuditStore } from './audit/audit.store.ts';
+import * as createAuditEvent from './audit/migrations/0001-create-audit-event.ts';
+import type { Config } from './config/config.schema.ts';
+import { openDatabase, type Database, type DatabaseHandle } from './db/database.ts';
+import { listPendingMigrations, migrateToLatest, type MigrationList } from './db/migrations.ts';
+import { createJobQueue, type JobQueue } from './jobs/job-queue.ts';
+import { createJobWorker, type JobHandlers, type JobWorker } from './jobs/job-worker.ts';
+import { createJobStore } from './jobs/job.store.ts';
+import * as createJob from './jobs/migrations/0001-create-job.ts';
+import { createLogger } from './logger.ts';
+import type { CivitasModule } from './module.ts';
+
+const kernelMigrations: MigrationList = {
+  owner: 'platform',
+  migrations: [
+    { id: '0001-create-audit-event', migration: createAuditEvent },
+    { id: '0002-create-job', migration: createJob },
+  ],
+};
+
+/** The services every module builds on. One per process; stateless apart from the database. */
+export type Kernel = {
+  config: Config;
+  logger: Logger;
+  database: DatabaseHandle;
+  db: Database;
+  audit: AuditService;
+  jobs: JobQueue;
+  modules: readonly CivitasModule[];
+  migrate(): Promise<string[]>;
+  pendingMigrations(): Promise<string[]>;
+  createWorker(options?: { pollIntervalMs?: number; handlers?: JobHandlers }): JobWorker;
+  close(): Promise<void>;
+};
+
+export function openKernel(options: {
+  config: Config;
+  modules: readonly CivitasModule[];
+  logger?: Logger;
+}): Kernel {
+  const { config, modules } = options;
+  const logger = options.logger ?? createLogger(config);
+  const database = openDatabase(config.DATABASE_URL);
+  const { db } = database;
+  const migrationLists = [kernelMigrations, ...modules.flatMap((module) => module.migrations ?? [])];
+  const audit = createAuditService({ db, store: createAuditStore(database.kind) });
+  const jobs = createJobQueue({ db, store: createJobStore(database.kind) });
+
+  const kernel: Kernel = {
+    config,
+    logger,
+    database,
+    db,
+    audit,
+    jobs,
+    modules,
+    async migrate() {
+      const { applied } = await migrateToLatest(db, migrationLists);
+      if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+      return applied;
+    },
+    pendingMigrations: () => listPendingMigrations(db, migrationLists),
+    createWorker(workerOptions = {}) {
+      const handlers =
+        workerOptions.handlers ??
+        Object.assign({}, ...modules.map((module) => module.createJobHandlers?.(kernel) ?? {}));
+      return createJobWorker({
+        queue: jobs,
+        handlers,
+        logger,
+        concurrency: config.WORKER_CONCURRENCY,
+        pollIntervalMs: workerOptions.pollIntervalMs,
+      });
+    },
+    close: () => database.close(),
+  };
+  return kernel;
+}

@@ -1,0 +1,54 @@
+import { pino, type Logger } from 'pino';
+import type { Config } from './config/config.schema.ts';
+
+/**
+ * Paths that may hold secrets or personal data. Log lines are constant messages with ids; these
+ * catch what slips into an object by mistake.
+ */
+const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.newPassword',
+  '*.code',
+  '*.token',
+  '*.secret',
+  '*.apiKey',
+  '*.email',
+  '*.emailAddress',
+  '*.email_address',
+  '*.phone',
+  '*.phoneNumber',
+  '*.phone_number',
+  '*.cardNumber',
+  '*.card_number',
+  '*.cvc',
+  '*.personalisation',
+  '*.body',
+];
+
+export function createLogger(config: Pick<Config, 'LOG_LEVEL'>, destination?: pino.DestinationStream): Logger {
+  return pino(
+    {
+      level: config.LOG_LEVEL,
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      base: { pid: process.pid },
+      serializers: {
+        // The path without its query string, which can carry codes and tokens; no client address.
+        req: (request: { method?: string; url?: string }) => ({
+          method: request.method,
+          path: request.url?.split('?')[0],
+        }),
+        // Only these fields: database errors carry the offending values in properties like `detail`.
+        err: (error: { name?: string; message?: string; code?: unknown; stack?: string }) => ({
+          type: error.name,
+          message: error.message,
+          code: error.code,
+          stack: error.stack,
+        }),
+      },
+    },
+    destination,
+  );
+}
