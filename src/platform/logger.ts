@@ -2,30 +2,35 @@ import { pino, type Logger } from 'pino';
 import type { Config } from './config/config.schema.ts';
 
 /**
- * Paths that may hold secrets or personal data. Log lines are constant messages with ids; these
- * catch what slips into an object by mistake.
+ * Fields that may hold secrets or personal data, at the top of a log object or one level down.
+ * Log lines are constant messages with ids; these catch what slips into an object by mistake.
  */
+const SENSITIVE_FIELDS = [
+  'password',
+  'newPassword',
+  'code',
+  'otp',
+  'token',
+  'secret',
+  'apiKey',
+  'email',
+  'emailAddress',
+  'email_address',
+  'phone',
+  'phoneNumber',
+  'phone_number',
+  'cardNumber',
+  'card_number',
+  'cvc',
+  'personalisation',
+  'body',
+];
+
 const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
   'res.headers["set-cookie"]',
-  '*.password',
-  '*.newPassword',
-  '*.code',
-  '*.token',
-  '*.secret',
-  '*.apiKey',
-  '*.email',
-  '*.emailAddress',
-  '*.email_address',
-  '*.phone',
-  '*.phoneNumber',
-  '*.phone_number',
-  '*.cardNumber',
-  '*.card_number',
-  '*.cvc',
-  '*.personalisation',
-  '*.body',
+  ...SENSITIVE_FIELDS.flatMap((field) => [field, `*.${field}`]),
 ];
 
 export function createLogger(config: Pick<Config, 'LOG_LEVEL'>, destination?: pino.DestinationStream): Logger {

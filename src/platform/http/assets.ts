@@ -78,7 +78,7 @@ const LONG_CACHE = 'public, max-age=31536000, immutable';
 export function registerAssetRoutes(app: FastifyInstance, assets: AssetCatalogue): void {
   app.get<{ Params: { version: string; '*': string } }>(
     '/assets/:version/*',
-    { logLevel: 'warn', config: { csrf: false } },
+    { config: { csrf: false } },
     async (request, reply) => {
       const asset = assets.files.get(request.params['*']);
       if (!asset) return reply.callNotFound();

@@ -24,6 +24,7 @@ declare module 'fastify' {
   }
 }
 
+const QUIET_PATHS = /^\/(healthz|readyz|assets\/)/;
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{8,64}$/;
 
 function readCatalogue(locale: 'en' | 'cy'): MessageCatalogue {
@@ -42,7 +43,11 @@ export async function createHttpApp(kernel: Kernel): Promise<FastifyInstance> {
     loggerInstance: kernel.logger as FastifyBaseLogger,
     trustProxy: config.TRUST_PROXY,
     requestIdHeader: false,
-    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    logController: new LogController({
+      requestIdLogLabel: 'requestId',
+      // Load balancers poll the health checks and browsers fetch assets: neither is news.
+      disableRequestLogging: (request) => QUIET_PATHS.test(request.url),
+    }),
     // A load balancer's request id is kept so one id follows the request across systems.
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
@@ -61,6 +66,16 @@ export async function createHttpApp(kernel: Kernel): Promise<FastifyInstance> {
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+  });
+
+  // When stopping, answer the requests in flight, then close their connections, so a client's
+  // keep-alive connection does not hold the process open.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
   });
 
   const translations = createTranslations([

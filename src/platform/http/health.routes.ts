@@ -11,13 +11,13 @@ const statusSchema = {
 export function registerHealthRoutes(app: FastifyInstance, kernel: Kernel): void {
   app.get(
     '/healthz',
-    { logLevel: 'warn', schema: { response: { 200: statusSchema } } },
+    { schema: { response: { 200: statusSchema } } },
     async () => ({ status: 'ok' }),
   );
 
   app.get(
     '/readyz',
-    { logLevel: 'warn', schema: { response: { 200: statusSchema, 503: statusSchema } } },
+    { schema: { response: { 200: statusSchema, 503: statusSchema } } },
     async (request, reply) => {
       try {
         await sql`select 1`.execute(kernel.db);

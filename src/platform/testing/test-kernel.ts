@@ -1,6 +1,6 @@
 import type { TestContext } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { buildApp, modules as allModules } from '../../app.ts';
 import type { Config } from '../config/config.schema.ts';
 import { loadConfig } from '../config/load-config.ts';
@@ -20,20 +20,26 @@ export function createTestConfig(database: TestDatabase, environment: TestEnviro
   }).config;
 }
 
+export type TestKernelOptions = {
+  environment?: TestEnvironment;
+  modules?: readonly CivitasModule[];
+  logger?: Logger;
+};
+
 /**
  * A migrated kernel on a database of its own, closed and dropped when the test ends.
  * `modules` defaults to every module of the app.
  */
 export async function createTestKernel(
   t: TestContext,
-  options: { environment?: TestEnvironment; modules?: readonly CivitasModule[] } = {},
+  options: TestKernelOptions = {},
 ): Promise<Kernel & { testDatabase: TestDatabase }> {
   const testDatabase = await createTestDatabase();
   const config = createTestConfig(testDatabase, options.environment);
   const kernel = openKernel({
     config,
     modules: options.modules ?? allModules,
-    logger: pino({ level: 'silent' }),
+    logger: options.logger ?? pino({ level: 'silent' }),
   });
   t.after(async () => {
     await kernel.close();
@@ -46,7 +52,7 @@ export async function createTestKernel(
 /** The whole app on a kernel of its own, for `app.inject()`; closed when the test ends. */
 export async function createTestApp(
   t: TestContext,
-  options: { environment?: TestEnvironment; modules?: readonly CivitasModule[] } = {},
+  options: TestKernelOptions = {},
 ): Promise<{ app: FastifyInstance; kernel: Kernel }> {
   const kernel = await createTestKernel(t, options);
   const app = await buildApp(kernel);
