@@ -10,6 +10,14 @@ import { createJobWorker, type JobHandlers, type JobWorker } from './jobs/job-wo
 import { createJobStore } from './jobs/job.store.ts';
 import * as createJob from './jobs/migrations/0001-create-job.ts';
 import { createLogger } from './logger.ts';
+import { createDevelopmentOutbox, type DevelopmentOutbox } from './mail/development-outbox.ts';
+import { createDevelopmentOutboxStore } from './mail/development-outbox.store.ts';
+import {
+  createDevelopmentOutboxTransport,
+  createSmtpTransport,
+  type MailTransport,
+} from './mail/mail-transport.ts';
+import * as createDevelopmentMessage from './mail/migrations/0001-create-development-message.ts';
 import type { CivitasModule } from './module.ts';
 
 const kernelMigrations: MigrationList = {
@@ -17,6 +25,7 @@ const kernelMigrations: MigrationList = {
   migrations: [
     { id: '0001-create-audit-event', migration: createAuditEvent },
     { id: '0002-create-job', migration: createJob },
+    { id: '0003-create-development-message', migration: createDevelopmentMessage },
   ],
 };
 
@@ -28,6 +37,9 @@ export type Kernel = {
   db: Database;
   audit: AuditService;
   jobs: JobQueue;
+  mail: MailTransport;
+  /** Set when no SMTP server is configured (never in production): messages are kept here instead. */
+  developmentOutbox?: DevelopmentOutbox;
   modules: readonly CivitasModule[];
   migrate(): Promise<string[]>;
   pendingMigrations(): Promise<string[]>;
@@ -47,6 +59,13 @@ export function openKernel(options: {
   const migrationLists = [kernelMigrations, ...modules.flatMap((module) => module.migrations ?? [])];
   const audit = createAuditService({ db, store: createAuditStore(database.kind) });
   const jobs = createJobQueue({ db, store: createJobStore(database.kind) });
+  const developmentOutbox =
+    config.SMTP_URL === ''
+      ? createDevelopmentOutbox({ store: createDevelopmentOutboxStore(db) })
+      : undefined;
+  const mail = developmentOutbox
+    ? createDevelopmentOutboxTransport(developmentOutbox)
+    : createSmtpTransport({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM });
 
   const kernel: Kernel = {
     config,
@@ -55,6 +74,8 @@ export function openKernel(options: {
     db,
     audit,
     jobs,
+    mail,
+    developmentOutbox,
     modules,
     async migrate() {
       const { applied } = await migrateToLatest(db, migrationLists);
@@ -74,7 +95,10 @@ export function openKernel(options: {
         pollIntervalMs: workerOptions.pollIntervalMs,
       });
     },
-    close: () => database.close(),
+    async close() {
+      await mail.close();
+      await database.close();
+    },
   };
   return kernel;
 }

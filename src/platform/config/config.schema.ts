@@ -5,12 +5,21 @@
 
 export type Environment = 'development' | 'test' | 'production';
 
-type Setting<T> = {
+/**
+ * The settings above one in the schema, as their raw text after defaults: what a default that
+ * depends on other settings reads (the docs show each as `$NAME`).
+ */
+export type SettingsAbove = Readonly<Record<string, string>>;
+
+export type Setting<T> = {
   description: string;
   /** What a valid value looks like, in words: printed when a value is refused. */
   accepts: string;
-  /** The value used when the variable is unset; a function when it depends on other settings. */
-  default?: string | ((env: Readonly<Record<string, string | undefined>>) => string);
+  /**
+   * The value used when the variable is unset or empty; a function of settings above it when
+   * it depends on them.
+   */
+  default?: string | ((settings: SettingsAbove) => string);
   /** A default that is fine on a developer's machine and must be replaced in production. */
   insecureDefault?: boolean;
   /** Never printed, logged or shown in full. */
@@ -74,13 +83,13 @@ export const configSchema = {
     description:
       'The public address of this Civitas, as people and services reach it. Must be `https://` in production.',
     accepts: 'an http:// or https:// URL with no path, query or fragment',
-    default: (env) => `http://localhost:${env.PORT ?? '3000'}`,
+    default: (settings) => `http://localhost:${settings.PORT}`,
     insecureDefault: true,
     parse: (raw) => {
       const parsed = parseUrl(['http:', 'https:'])(raw);
       if (parsed === undefined) return undefined;
       const url = new URL(parsed);
-      if (url.pathname !== '/' || url.search || url.hash || url.username) return undefined;
+      if (url.pathname !== '/' || url.search || url.hash || url.username || url.password) return undefined;
       return url.origin;
     },
   }),
@@ -103,6 +112,13 @@ export const configSchema = {
     insecureDefault: true,
     secret: true,
     parse: (raw) => (raw === '' ? '' : parseUrl(['smtp:', 'smtps:'])(raw)),
+  }),
+  MAIL_FROM: setting({
+    description: 'The sender of every email Civitas sends, as `Name <address>` or an address alone.',
+    accepts: 'an email address, optionally as Name <address>',
+    default: 'Civitas <no-reply@civitas.localhost>',
+    insecureDefault: true,
+    parse: (raw) => (/^([^<>\r\n]+<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/.test(raw.trim()) ? raw.trim() : undefined),
   }),
   COOKIE_SECRET: setting({
     description:

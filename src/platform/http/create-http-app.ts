@@ -14,6 +14,8 @@ import { createTranslations, type MessageCatalogue } from './i18n.ts';
 import { registerLocale } from './locale.ts';
 import { registerSecurity, usesHttps } from './security.ts';
 import { registerViews } from './views.ts';
+import { registerDevelopmentOutboxPages } from '../mail/pages/development-outbox.routes.ts';
+import type { MailTransport } from '../mail/mail-transport.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -21,6 +23,7 @@ declare module 'fastify' {
     db: Database;
     audit: AuditService;
     jobs: JobQueue;
+    mail: MailTransport;
   }
 }
 
@@ -63,6 +66,7 @@ export async function createHttpApp(kernel: Kernel): Promise<FastifyInstance> {
   app.decorate('db', kernel.db);
   app.decorate('audit', kernel.audit);
   app.decorate('jobs', kernel.jobs);
+  app.decorate('mail', kernel.mail);
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -89,5 +93,6 @@ export async function createHttpApp(kernel: Kernel): Promise<FastifyInstance> {
   registerErrorHandling(app);
   registerAssetRoutes(app, assets);
   registerHealthRoutes(app, kernel);
+  if (kernel.developmentOutbox) registerDevelopmentOutboxPages(app, kernel.developmentOutbox);
   return app;
 }
