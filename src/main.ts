@@ -69,7 +69,9 @@ export function stopOnSignals(running: RunningCivitas, config: Config): void {
 export function loadConfigOrExit(): Config {
   try {
     const { config, warnings } = loadConfig();
-    for (const warning of warnings) process.stderr.write(`Warning: ${warning}.\n`);
+    if (config.NODE_ENV === 'development') {
+      for (const warning of warnings) process.stderr.write(`Warning: ${warning}.\n`);
+    }
     return config;
   } catch (error) {
     if (error instanceof ConfigError) {
