@@ -23,10 +23,16 @@ export type AuditVerification =
   | { intact: true; eventCount: number }
   | { intact: false; eventCount: number; sequence: number; id: string; reason: string };
 
+/** The `previous_hash` of the first event, which has no event before it. */
 const GENESIS_HASH = '0'.repeat(64);
 const VERIFY_PAGE_SIZE = 1000;
 
-function hashEvent(row: Omit<AuditEventRow, 'hash'>): string {
+/**
+ * The hash an event carries: SHA-256 over every other column, the previous event's hash
+ * included. Anyone can compute it (there is no key), so it proves order and integrity only
+ * together with the chain: see `verify`.
+ */
+export function computeAuditEventHash(row: Omit<AuditEventRow, 'hash'>): string {
   // An array fixes the field order, so the hash never depends on how an object was built.
   const canonical = JSON.stringify([
     row.sequence,
@@ -65,9 +71,12 @@ export function createAuditService(dependencies: {
   db: Database;
   store: AuditStore;
   clock?: () => Date;
+  /** How many events `verify` reads at a time. */
+  verifyPageSize?: number;
 }) {
   const { db, store } = dependencies;
   const clock = dependencies.clock ?? (() => new Date());
+  const verifyPageSize = dependencies.verifyPageSize ?? VERIFY_PAGE_SIZE;
 
   async function append(transaction: Executor, event: AuditEvent): Promise<RecordedAuditEvent> {
     await store.lockChain(transaction);
@@ -84,7 +93,7 @@ export function createAuditService(dependencies: {
       details: JSON.stringify(event.details ?? {}),
       previous_hash: last?.hash ?? GENESIS_HASH,
     };
-    const row = { ...unhashed, hash: hashEvent(unhashed) };
+    const row = { ...unhashed, hash: computeAuditEventHash(unhashed) };
     await store.insert(transaction, row);
     return toRecordedEvent(row);
   }
@@ -92,7 +101,9 @@ export function createAuditService(dependencies: {
   return {
     /**
      * Records an event. Pass the caller's transaction so the event is kept if, and only if,
-     * the action it describes is.
+     * the action it describes is. On PostgreSQL the chain stays locked until that transaction
+     * ends, so record late in it; and keep it READ COMMITTED (the default): an older snapshot
+     * would not see the event recorded just before, and the insert would fail.
      */
     async record(event: AuditEvent, executor: Executor = db): Promise<RecordedAuditEvent> {
       if (executor.isTransaction) return append(executor, event);
@@ -104,12 +115,17 @@ export function createAuditService(dependencies: {
       return rows.map(toRecordedEvent);
     },
 
-    /** Walks the whole trail and names the first event that breaks the chain. */
+    /**
+     * Walks the whole trail, oldest first, and names the first event that breaks the chain.
+     * It cannot see the newest events being deleted: nothing after them is left to break.
+     */
     async verify(): Promise<AuditVerification> {
       let previous = { sequence: 0, hash: GENESIS_HASH };
       let eventCount = 0;
+      // The first page has no lower bound, so an event slipped in before the first one is seen.
+      let after: number | undefined;
       for (;;) {
-        const page = await store.listAfter(db, previous.sequence, VERIFY_PAGE_SIZE);
+        const page = await store.listAfter(db, after, verifyPageSize);
         for (const row of page) {
           const broken = (reason: string): AuditVerification => ({
             intact: false,
@@ -118,18 +134,27 @@ export function createAuditService(dependencies: {
             id: row.id,
             reason,
           });
-          if (row.sequence !== previous.sequence + 1) {
-            return broken(`event ${previous.sequence + 1} is missing before it`);
+          const expected = previous.sequence + 1;
+          if (row.sequence < expected) {
+            return broken(`its sequence number ${row.sequence} comes before the first event`);
+          }
+          if (row.sequence > expected) {
+            return broken(
+              row.sequence === expected + 1
+                ? `event ${expected} is missing before it`
+                : `events ${expected} to ${row.sequence - 1} are missing before it`,
+            );
           }
           if (row.previous_hash !== previous.hash) {
             return broken('it does not follow the event before it');
           }
           const { hash, ...unhashed } = row;
-          if (hashEvent(unhashed) !== hash) return broken('its contents were changed');
+          if (computeAuditEventHash(unhashed) !== hash) return broken('its contents were changed');
           previous = { sequence: row.sequence, hash };
           eventCount += 1;
         }
-        if (page.length < VERIFY_PAGE_SIZE) return { intact: true, eventCount };
+        if (page.length < verifyPageSize) return { intact: true, eventCount };
+        after = previous.sequence;
       }
     },
   };

@@ -47,15 +47,14 @@ export function createAuditStore(kind: DatabaseKind) {
       await tables(executor).insertInto('audit_event').values(row).execute();
     },
 
-    /** Events in chain order, a page at a time, so verifying a long trail stays in bounded memory. */
-    async listAfter(executor: Executor, sequence: number, limit: number): Promise<AuditEventRow[]> {
-      return tables(executor)
-        .selectFrom('audit_event')
-        .selectAll()
-        .where('sequence', '>', sequence)
-        .orderBy('sequence', 'asc')
-        .limit(limit)
-        .execute();
+    /**
+     * Events in chain order after `sequence` (from the very first row when undefined), a page at
+     * a time, so verifying a long trail stays in bounded memory.
+     */
+    async listAfter(executor: Executor, sequence: number | undefined, limit: number): Promise<AuditEventRow[]> {
+      let query = tables(executor).selectFrom('audit_event').selectAll();
+      if (sequence !== undefined) query = query.where('sequence', '>', sequence);
+      return query.orderBy('sequence', 'asc').limit(limit).execute();
     },
 
     async listRecent(

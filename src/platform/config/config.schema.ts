@@ -96,7 +96,7 @@ export const configSchema = {
   DATABASE_URL: setting({
     description:
       'Where data is kept: unset for the embedded SQLite file `./data/civitas.sqlite`, `sqlite:PATH` for another file, or a `postgres://` URL for PostgreSQL.',
-    accepts: 'sqlite:PATH, postgres://... or postgresql://...',
+    accepts: 'sqlite:PATH, or a postgres:// or postgresql:// URL',
     default: 'sqlite:./data/civitas.sqlite',
     secret: true,
     parse: (raw) => {

@@ -5,6 +5,7 @@ type RawEnvironment = Readonly<Record<string, string | undefined>>;
 /** A setting that cannot be used; its message is the one line start-up prints. */
 export class ConfigError extends Error {
   readonly code = 'CONFIG_INVALID';
+  override readonly name = 'ConfigError';
 }
 
 export type LoadedConfig = {
@@ -15,47 +16,60 @@ export type LoadedConfig = {
 
 const settingNames = Object.keys(configSchema) as SettingName[];
 
-/** Reads, validates and freezes the configuration. Throws ConfigError naming the first bad variable. */
+/**
+ * Reads, validates and freezes the configuration. Throws ConfigError naming the first bad
+ * variable; with NODE_ENV=production, also naming every insecure default still in use.
+ */
 export function loadConfig(env: RawEnvironment = process.env): LoadedConfig {
   const values: Record<string, unknown> = {};
-  const defaulted: SettingName[] = [];
+  // The raw text of each setting read so far, defaults applied: what later defaults build on.
+  const settingsAbove: Record<string, string> = {};
+  const insecure: InsecureSetting[] = [];
 
   for (const name of settingNames) {
     const definition = configSchema[name];
     const given = env[name];
-    let raw: string;
-    if (given === undefined || given === '') {
-      const fallback = definition.default;
-      raw = typeof fallback === 'function' ? fallback(env) : (fallback ?? '');
-      defaulted.push(name);
-    } else {
-      raw = given;
-    }
+    const fallback = definition.default;
+    const defaultRaw = typeof fallback === 'function' ? fallback(settingsAbove) : (fallback ?? '');
+    const defaulted = given === undefined || given === '';
+    const raw = defaulted ? defaultRaw : given;
     const value = (definition.parse as (raw: string) => unknown)(raw);
     if (value === undefined) {
-      const shown = 'secret' in definition && definition.secret ? '(hidden)' : JSON.stringify(raw);
+      const secret = 'secret' in definition && definition.secret === true;
+      const shown = describeRefusedValue(raw, secret);
       throw new ConfigError(`${name}=${shown} is not valid: expected ${definition.accepts}.`);
     }
+    // Setting a variable to its development default, by copying an example file, is no safer.
+    if ('insecureDefault' in definition && definition.insecureDefault && raw === defaultRaw) {
+      insecure.push({ name, defaulted });
+    }
+    settingsAbove[name] = raw;
     values[name] = value;
   }
 
   const config = Object.freeze(values) as Config;
-  const problems = findInsecureSettings(config, defaulted);
+  const problems = describeInsecureSettings(config, insecure);
   if (config.NODE_ENV === 'production' && problems.length > 0) {
-    throw new ConfigError(`${problems[0]} (refused because NODE_ENV=production).`);
+    throw new ConfigError(`${problems.join('; ')} (refused because NODE_ENV=production).`);
   }
   return { config, warnings: problems };
 }
 
-function findInsecureSettings(config: Config, defaulted: SettingName[]): string[] {
-  const problems: string[] = [];
-  for (const name of defaulted) {
-    const definition = configSchema[name];
-    if ('insecureDefault' in definition && definition.insecureDefault) {
-      problems.push(`${name} is not set: the development default is insecure`);
-    }
-  }
-  if (!defaulted.includes('BASE_URL') && config.BASE_URL.startsWith('http://')) {
+/** The refused value as the error shows it: quoted, in one line, with no password in it. */
+function describeRefusedValue(raw: string, secret: boolean): string {
+  if (secret) return '(hidden)';
+  return JSON.stringify(raw.replace(/(\/\/[^/?#@:]*):[^/?#@]*@/, '$1:(hidden)@'));
+}
+
+type InsecureSetting = { name: SettingName; defaulted: boolean };
+
+function describeInsecureSettings(config: Config, insecure: readonly InsecureSetting[]): string[] {
+  const problems = insecure.map(({ name, defaulted }) =>
+    defaulted
+      ? `${name} is not set: the development default is insecure`
+      : `${name} is set to the development default, which is insecure`,
+  );
+  if (!insecure.some(({ name }) => name === 'BASE_URL') && config.BASE_URL.startsWith('http://')) {
     problems.push('BASE_URL uses http://: cookies and sign-ins need https:// in production');
   }
   return problems;

@@ -1,0 +1,214 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { configSchema, type SettingName } from './config.schema.ts';
+import { ConfigError, loadConfig } from './load-config.ts';
+
+/** Everything production needs set to something safe. */
+const SECURE_PRODUCTION = {
+  NODE_ENV: 'production',
+  BASE_URL: 'https://civitas.example.org',
+  SMTP_URL: 'smtps://civitas:mail-password@smtp.example.org:465',
+  MAIL_FROM: 'Civitas <no-reply@civitas.example.org>',
+  COOKIE_SECRET: 'a-production-cookie-secret-of-forty-characters',
+};
+
+function catchConfigError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `a ConfigError, not ${String(error)}`);
+    assert.equal(error.code, 'CONFIG_INVALID');
+    assert.doesNotMatch(error.message, /\n/, 'one line');
+    return error;
+  }
+  assert.fail(`loadConfig accepted ${JSON.stringify(env)}`);
+}
+
+test('with nothing set, every setting takes its default', () => {
+  const { config } = loadConfig({});
+  assert.deepEqual(config, {
+    NODE_ENV: 'development',
+    PORT: 3000,
+    HOST: 'localhost',
+    BASE_URL: 'http://localhost:3000',
+    DATABASE_URL: 'sqlite:./data/civitas.sqlite',
+    SMTP_URL: '',
+    MAIL_FROM: 'Civitas <no-reply@civitas.localhost>',
+    COOKIE_SECRET: configSchema.COOKIE_SECRET.default,
+    LOG_LEVEL: 'info',
+    RUN_WORKERS: true,
+    WORKER_CONCURRENCY: 4,
+    TRUST_PROXY: false,
+    SITE_NAME: 'Civitas',
+    PHASE: 'beta',
+    SHUTDOWN_TIMEOUT_SECONDS: 25,
+  });
+  assert.deepEqual(loadConfig({ PORT: '', SITE_NAME: '' }).config, config, 'an empty variable counts as unset');
+});
+
+test('values are parsed into their types, and the default BASE_URL follows PORT', () => {
+  const { config } = loadConfig({
+    PORT: '8080',
+    HOST: '0.0.0.0',
+    DATABASE_URL: 'postgres://civitas:db-password@db.internal:5432/civitas',
+    RUN_WORKERS: 'false',
+    TRUST_PROXY: 'true',
+    WORKER_CONCURRENCY: '100',
+    PHASE: 'live',
+  });
+  assert.equal(config.PORT, 8080);
+  assert.equal(config.BASE_URL, 'http://localhost:8080');
+  assert.equal(config.HOST, '0.0.0.0');
+  assert.equal(config.DATABASE_URL, 'postgres://civitas:db-password@db.internal:5432/civitas');
+  assert.equal(config.RUN_WORKERS, false);
+  assert.equal(config.TRUST_PROXY, true);
+  assert.equal(config.WORKER_CONCURRENCY, 100);
+  assert.equal(config.PHASE, 'live');
+
+  assert.equal(loadConfig({ BASE_URL: 'https://civitas.example.org/' }).config.BASE_URL, 'https://civitas.example.org');
+  assert.equal(loadConfig({ MAIL_FROM: ' notify@example.org ' }).config.MAIL_FROM, 'notify@example.org');
+});
+
+test('a default that depends on other settings reads only settings above it in the schema', () => {
+  const names = Object.keys(configSchema);
+  for (const [index, name] of names.entries()) {
+    const fallback = configSchema[name as SettingName].default;
+    if (typeof fallback !== 'function') continue;
+    const read: string[] = [];
+    fallback(new Proxy({}, { get: (_, key) => (read.push(String(key)), 'x') }));
+    for (const other of read) {
+      assert.ok(names.indexOf(other) >= 0 && names.indexOf(other) < index, `${name}'s default reads ${other}`);
+    }
+  }
+});
+
+/** Values each setting must refuse. A new setting fails the test below until it is listed here. */
+const INVALID_VALUES: Record<SettingName, string[]> = {
+  NODE_ENV: ['prod', 'Production'],
+  PORT: ['abc', '0', '65536', '-1', '80.5', ' 3000'],
+  HOST: ['local host', 'evil.example/path'],
+  BASE_URL: [
+    'civitas.example.org',
+    'ftp://civitas.example.org',
+    'https://civitas.example.org/path',
+    'https://civitas.example.org/?query',
+    'https://civitas.example.org/#fragment',
+    'https://civitas:base-s3cret@civitas.example.org',
+  ],
+  DATABASE_URL: ['mysql://civitas:db-s3cret@db/civitas', 'sqlite:', './data/civitas.sqlite'],
+  SMTP_URL: ['http://civitas:smtp-s3cret@smtp.example.org', 'smtp.example.org'],
+  MAIL_FROM: ['not-an-address', 'Civitas <no-reply>'],
+  COOKIE_SECRET: ['cookie-s3cret-too-short'],
+  LOG_LEVEL: ['verbose', 'INFO'],
+  RUN_WORKERS: ['yes', '1', 'TRUE'],
+  WORKER_CONCURRENCY: ['0', '101', 'four'],
+  TRUST_PROXY: ['yes', '0'],
+  SITE_NAME: ['x'.repeat(61)],
+  PHASE: ['gamma'],
+  SHUTDOWN_TIMEOUT_SECONDS: ['0', '601', '2.5'],
+};
+
+test('an invalid value of any setting is refused in one line naming the variable and what it accepts', () => {
+  assert.deepEqual(Object.keys(INVALID_VALUES).sort(), Object.keys(configSchema).sort(), 'every setting is tried');
+  for (const [name, values] of Object.entries(INVALID_VALUES)) {
+    const definition = configSchema[name as SettingName];
+    const secret = 'secret' in definition && definition.secret === true;
+    for (const value of values) {
+      const error = catchConfigError({ [name]: value });
+      assert.ok(error.message.startsWith(`${name}=`), `${JSON.stringify(error.message)} names ${name}`);
+      assert.ok(error.message.includes(`expected ${definition.accepts}`), `${error.message} says what it accepts`);
+      if (secret) {
+        assert.equal(error.message, `${name}=(hidden) is not valid: expected ${definition.accepts}.`);
+        assert.doesNotMatch(error.message, /s3cret/);
+      } else if (value.includes('s3cret')) {
+        assert.doesNotMatch(error.message, /s3cret/, 'a password in a URL is hidden even where the URL is not');
+        assert.ok(error.message.includes('civitas:(hidden)@civitas.example.org'));
+      } else {
+        assert.ok(error.message.includes(JSON.stringify(value)), `${error.message} shows the value`);
+      }
+    }
+  }
+});
+
+test('a value with a line break is still reported in one line', () => {
+  const error = catchConfigError({ SITE_NAME: 'Civitas\nInjected: line', PORT: '80\n80' });
+  assert.equal(error.message, 'PORT="80\\n80" is not valid: expected a port number from 1 to 65535.');
+});
+
+test('production refuses insecure defaults, naming each, where development only warns', () => {
+  assert.deepEqual(loadConfig(SECURE_PRODUCTION).warnings, [], 'secure settings start without a warning');
+
+  const insecure: ReadonlyArray<[change: Record<string, string | undefined>, problem: RegExp]> = [
+    [{ COOKIE_SECRET: undefined }, /^COOKIE_SECRET is not set: the development default is insecure$/],
+    [{ COOKIE_SECRET: String(configSchema.COOKIE_SECRET.default) }, /^COOKIE_SECRET is set to the development default/],
+    [{ SMTP_URL: undefined }, /^SMTP_URL is not set/],
+    [{ SMTP_URL: '' }, /^SMTP_URL is not set/],
+    [{ MAIL_FROM: undefined }, /^MAIL_FROM is not set/],
+    [{ BASE_URL: undefined }, /^BASE_URL is not set/],
+    [{ BASE_URL: 'http://civitas.example.org' }, /^BASE_URL uses http:\/\//],
+  ];
+  for (const [change, problem] of insecure) {
+    const production = { ...SECURE_PRODUCTION, ...change };
+    const error = catchConfigError(production as Record<string, string>);
+    assert.match(error.message, new RegExp(problem.source.replace(/\$$/, '')));
+    assert.match(error.message, /\(refused because NODE_ENV=production\)\.$/);
+
+    const development = { ...production, NODE_ENV: 'development' };
+    const { warnings } = loadConfig(development);
+    assert.equal(warnings.length, 1, `one warning for ${JSON.stringify(change)}`);
+    assert.match(warnings[0], problem);
+  }
+});
+
+test('production names every insecure default at once, and no secret in the message', () => {
+  const error = catchConfigError({ NODE_ENV: 'production', SMTP_URL: '' });
+  for (const name of ['BASE_URL', 'SMTP_URL', 'MAIL_FROM', 'COOKIE_SECRET']) {
+    assert.match(error.message, new RegExp(`${name} is not set`));
+  }
+  assert.ok(!error.message.includes(String(configSchema.COOKIE_SECRET.default)));
+
+  const { warnings } = loadConfig({ NODE_ENV: 'test' });
+  assert.deepEqual(
+    warnings.map((warning) => warning.split(' ')[0]),
+    ['BASE_URL', 'SMTP_URL', 'MAIL_FROM', 'COOKIE_SECRET'],
+    'test, like development, warns and carries on',
+  );
+  const production = loadConfig(SECURE_PRODUCTION);
+  assert.ok(!JSON.stringify(production.warnings).includes('mail-password'));
+});
+
+test('the configuration is frozen', () => {
+  const { config } = loadConfig({});
+  assert.ok(Object.isFrozen(config));
+  assert.throws(() => {
+    (config as { PORT: number }).PORT = 1;
+  }, TypeError);
+  assert.equal(config.PORT, 3000);
+});
+
+test('src/main.ts with PORT=abc exits 1 with one line on stderr naming PORT', async (t) => {
+  const directory = mkdtempSync(join(tmpdir(), 'civitas-config-'));
+  t.after(() => rmSync(directory, { recursive: true, force: true }));
+  const root = fileURLToPath(new URL('../../../', import.meta.url));
+
+  const result = await new Promise<{ exitCode: number | null; stdout: string; stderr: string }>((resolve) => {
+    execFile(
+      'node_modules/.bin/node',
+      ['src/main.ts'],
+      { cwd: root, env: { PORT: 'abc', DATABASE_URL: `sqlite:${join(directory, 'civitas.sqlite')}` } },
+      (error, stdout, stderr) => resolve({ exitCode: error ? (error.code as number) : 0, stdout, stderr }),
+    );
+  });
+
+  assert.equal(result.exitCode, 1);
+  const lines = result.stderr.split('\n').filter((line) => line !== '');
+  assert.equal(lines.length, 1, result.stderr);
+  assert.match(lines[0], /PORT="abc" is not valid: expected a port number from 1 to 65535\./);
+  assert.equal(result.stdout, '');
+  assert.deepEqual(readdirSync(directory), [], 'no database was opened');
+});
