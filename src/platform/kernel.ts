@@ -57,7 +57,7 @@ export function openKernel(options: {
   const database = openDatabase(config.DATABASE_URL);
   const { db } = database;
   const migrationLists = [kernelMigrations, ...modules.flatMap((module) => module.migrations ?? [])];
-  const audit = createAuditService({ db, store: createAuditStore(database.kind) });
+  const audit = createAuditService({ db, store: createAuditStore() });
   const jobs = createJobQueue({ db, store: createJobStore(database.kind) });
   const developmentOutbox =
     config.SMTP_URL === ''

@@ -351,7 +351,7 @@ test('verify reads a long trail a page at a time and finds a break on either sid
   const kernel = await createTestKernel(t, { modules: [] });
   const audit = createAuditService({
     db: kernel.db,
-    store: createAuditStore(kernel.database.kind),
+    store: createAuditStore(),
     verifyPageSize: 3,
   });
   const events = await recordEvents(kernel, 7);

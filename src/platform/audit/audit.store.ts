@@ -1,5 +1,5 @@
-import { sql } from 'kysely';
-import type { DatabaseKind, Executor } from '../db/database.ts';
+import type { Executor } from '../db/database.ts';
+import { lockUntilTransactionEnds } from '../db/transaction-lock.ts';
 
 export type AuditEventRow = {
   sequence: number;
@@ -20,18 +20,13 @@ type AuditTables = { audit_event: AuditEventRow };
 // Any constant works; it only has to differ from other advisory locks Civitas takes.
 const AUDIT_CHAIN_LOCK = 7_414_001;
 
-export function createAuditStore(kind: DatabaseKind) {
+export function createAuditStore() {
   const tables = (executor: Executor) => executor.withTables<AuditTables>();
 
   return {
-    /**
-     * Serialises appends to the chain until the transaction ends. SQLite needs nothing more:
-     * its write transactions (BEGIN IMMEDIATE) already run one at a time.
-     */
+    /** Serialises appends to the chain until the transaction ends. */
     async lockChain(transaction: Executor): Promise<void> {
-      if (kind === 'postgres') {
-        await sql`select pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`.execute(transaction);
-      }
+      await lockUntilTransactionEnds(transaction, AUDIT_CHAIN_LOCK);
     },
 
     async findLast(executor: Executor): Promise<Pick<AuditEventRow, 'sequence' | 'hash'> | undefined> {

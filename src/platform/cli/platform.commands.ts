@@ -35,7 +35,11 @@ const auditVerify: CliCommand = {
   name: 'audit verify',
   summary: 'Check that no audit event was edited, deleted or reordered',
   async run({ kernel, print }) {
-    const result = await kernel().audit.verify();
+    const opened = kernel();
+    if ((await opened.pendingMigrations()).length > 0) {
+      throw new CliError('The database has migrations to apply: run `civitas migrate` first.');
+    }
+    const result = await opened.audit.verify();
     if (result.intact) {
       print(result, `The audit trail is intact: ${result.eventCount} events checked.`);
       return 0;

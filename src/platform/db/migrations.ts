@@ -1,4 +1,4 @@
-import { Migrator, type Migration } from 'kysely';
+import { Migrator, PostgresAdapter, sql, type Migration } from 'kysely';
 import type { Database } from './database.ts';
 
 /**
@@ -13,7 +13,17 @@ export type MigrationList = {
 const MIGRATION_TABLE = 'civitas_migration';
 const MIGRATION_LOCK_TABLE = 'civitas_migration_lock';
 
-function createMigrator(db: Database, lists: ReadonlyArray<MigrationList>): Migrator {
+/**
+ * On PostgreSQL, the schema the connection works in. Kysely looks for its bookkeeping tables in
+ * every schema unless told which one, and would take another schema's for ours.
+ */
+async function findCurrentSchema(db: Database): Promise<string | undefined> {
+  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return undefined;
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+  return rows[0]?.schema;
+}
+
+async function createMigrator(db: Database, lists: ReadonlyArray<MigrationList>): Promise<Migrator> {
   const all: Record<string, Migration> = {};
   for (const list of lists) {
     for (const { id, migration } of list.migrations) {
@@ -25,6 +35,7 @@ function createMigrator(db: Database, lists: ReadonlyArray<MigrationList>): Migr
     provider: { getMigrations: async () => all },
     migrationTableName: MIGRATION_TABLE,
     migrationLockTableName: MIGRATION_LOCK_TABLE,
+    migrationTableSchema: await findCurrentSchema(db),
     // Each owner's ids sort in order; owners are independent of one another, so a module that
     // lands later may add migrations that sort before ones already applied.
     allowUnorderedMigrations: true,
@@ -38,7 +49,7 @@ export async function migrateToLatest(
   db: Database,
   lists: ReadonlyArray<MigrationList>,
 ): Promise<MigrationOutcome> {
-  const { error, results } = await createMigrator(db, lists).migrateToLatest();
+  const { error, results } = await (await createMigrator(db, lists)).migrateToLatest();
   if (error) throw error;
   return {
     applied: (results ?? [])
@@ -51,6 +62,6 @@ export async function listPendingMigrations(
   db: Database,
   lists: ReadonlyArray<MigrationList>,
 ): Promise<string[]> {
-  const migrations = await createMigrator(db, lists).getMigrations();
+  const migrations = await (await createMigrator(db, lists)).getMigrations();
   return migrations.filter((migration) => !migration.executedAt).map((migration) => migration.name);
 }
