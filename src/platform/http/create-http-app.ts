@@ -13,7 +13,7 @@ import { registerHealthRoutes } from './health.routes.ts';
 import { createTranslations, type MessageCatalogue } from './i18n.ts';
 import { registerLocale } from './locale.ts';
 import { registerSecurity, usesHttps } from './security.ts';
-import { registerViews } from './views.ts';
+import { createPageRenderer, registerViews } from './views.ts';
 import { registerDevelopmentOutboxPages } from '../mail/pages/development-outbox.routes.ts';
 import type { MailTransport } from '../mail/mail-transport.ts';
 
@@ -89,7 +89,7 @@ export async function createHttpApp(kernel: Kernel): Promise<FastifyInstance> {
   const assets = loadAssets();
   await registerSecurity(app, config);
   registerLocale(app, { translations, secureCookies: usesHttps(config) });
-  registerViews(app, { config, assets, translations });
+  registerViews(app, createPageRenderer({ config, assets, translations }));
   registerErrorHandling(app);
   registerAssetRoutes(app, assets);
   registerHealthRoutes(app, kernel);

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import nunjucks from 'nunjucks';
 import type { Config } from '../config/config.schema.ts';
 import type { AssetCatalogue } from './assets.ts';
@@ -20,10 +20,10 @@ declare module 'fastify' {
   }
 }
 
-function linkInLanguage(request: FastifyRequest, locale: Locale): string {
-  const url = new URL(request.url, 'http://placeholder');
-  url.searchParams.set('lang', locale);
-  return `${url.pathname}${url.search}`;
+function linkInLanguage(url: URL, locale: Locale): string {
+  const link = new URL(url);
+  link.searchParams.set('lang', locale);
+  return `${link.pathname}${link.search}`;
 }
 
 export function createViewEnvironment(): nunjucks.Environment {
@@ -34,38 +34,63 @@ export function createViewEnvironment(): nunjucks.Environment {
   return environment;
 }
 
-export function registerViews(
-  app: FastifyInstance,
-  options: {
-    config: Config;
-    assets: AssetCatalogue;
-    translations: Record<Locale, Translate>;
-  },
-): void {
+export type PageRequest = {
+  locale: Locale;
+  /** The path and query the page was asked for, for the language links. */
+  url: string;
+  cspNonce?: string;
+  csrfToken?: () => string;
+};
+
+export type RenderPage = (template: string, context: PageContext, request: PageRequest) => string;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Renders a page to HTML outside a Fastify reply (for pages another library answers). */
+    renderPage: RenderPage;
+  }
+}
+
+export function createPageRenderer(options: {
+  config: Config;
+  assets: AssetCatalogue;
+  translations: Record<Locale, Translate>;
+}): RenderPage {
   const { config, assets, translations } = options;
   const environment = createViewEnvironment();
-
-  app.decorateReply('render', function render(this: FastifyReply, template: string, context: PageContext) {
-    const request = this.request;
-    const locale = request.locale;
+  return (template, context, request) => {
+    const { locale } = request;
     const t = translations[locale];
-    const html = environment.render(template, {
+    const url = new URL(request.url, 'http://placeholder');
+    return environment.render(template, {
       siteName: config.SITE_NAME,
       phase: config.PHASE,
       assetPath: assets.path,
       htmlLang: locale,
       lang: locale,
       t,
-      cspNonce: this.cspNonce?.script,
-      csrfToken: () => this.generateCsrf(),
-      currentPath: new URL(request.url, 'http://placeholder').pathname,
+      cspNonce: request.cspNonce,
+      csrfToken: request.csrfToken,
+      currentPath: url.pathname,
       languages: LOCALES.map((code) => ({
         text: t(`platform.language.${code}`),
         lang: code,
-        href: linkInLanguage(request, code),
+        href: linkInLanguage(url, code),
         current: code === locale,
       })),
       ...context,
+    });
+  };
+}
+
+export function registerViews(app: FastifyInstance, renderPage: RenderPage): void {
+  app.decorate('renderPage', renderPage);
+  app.decorateReply('render', function render(this: FastifyReply, template: string, context: PageContext) {
+    const html = renderPage(template, context, {
+      locale: this.request.locale,
+      url: this.request.url,
+      cspNonce: this.cspNonce?.script,
+      csrfToken: () => this.generateCsrf(),
     });
     return this.type('text/html; charset=utf-8').send(html);
   });
