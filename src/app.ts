@@ -2,10 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import { createHttpApp } from './platform/http/create-http-app.ts';
 import type { Kernel } from './platform/kernel.ts';
 import type { CivitasModule } from './platform/module.ts';
+import { identityModule } from './modules/identity/identity.module.ts';
 import { createSiteModule } from './modules/site/site.module.ts';
 
 /** The modules that provide a component of the platform, in the order they are mounted. */
-const componentModules: readonly CivitasModule[] = [];
+const componentModules: readonly CivitasModule[] = [identityModule];
 
 /** Every module of this Civitas: the site pages first, then each component. */
 export const modules: readonly CivitasModule[] = [

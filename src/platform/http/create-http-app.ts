@@ -10,7 +10,7 @@ import type { Kernel } from '../kernel.ts';
 import { loadAssets, registerAssetRoutes } from './assets.ts';
 import { registerErrorHandling } from './errors.ts';
 import { registerHealthRoutes } from './health.routes.ts';
-import { createTranslations, type MessageCatalogue } from './i18n.ts';
+import { createTranslations, type Locale, type MessageCatalogue, type Translate } from './i18n.ts';
 import { registerLocale } from './locale.ts';
 import { registerSecurity, usesHttps } from './security.ts';
 import { createPageRenderer, registerViews } from './views.ts';
@@ -24,6 +24,8 @@ declare module 'fastify' {
     audit: AuditService;
     jobs: JobQueue;
     mail: MailTransport;
+    /** Text in each language, for pages rendered outside a Fastify request. */
+    translations: Record<Locale, Translate>;
   }
 }
 
@@ -86,6 +88,7 @@ export async function createHttpApp(kernel: Kernel): Promise<FastifyInstance> {
     platformMessages,
     ...kernel.modules.flatMap((module) => module.messages ?? []),
   ]);
+  app.decorate('translations', translations);
   const assets = loadAssets();
   await registerSecurity(app, config);
   registerLocale(app, { translations, secureCookies: usesHttps(config) });

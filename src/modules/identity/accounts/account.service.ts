@@ -1,0 +1,98 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Database, Executor } from '../../../platform/db/database.ts';
+import { createAccountStore, type AccountRow, type SecurityMethodRow } from './account.store.ts';
+import { checkAuthenticatorCode } from './authenticator-app.ts';
+import { hashPassword, verifyPassword } from './passwords.ts';
+
+export type Account = Pick<AccountRow, 'id' | 'email' | 'subject_salt' | 'created_at'>;
+
+export function normaliseEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+/** A syntactic check, as a service would do before sending a code: the code proves the rest. */
+export function isPlausibleEmail(email: string): boolean {
+  return email.length <= 254 && /^[^\s@<>()[\],;:"]+@[^\s@<>()[\],;:"]+\.[^\s@<>()[\],;:"]+$/.test(email);
+}
+
+// A hash of a password nobody has, verified when the email is unknown, so a wrong email takes as
+// long to refuse as a wrong password and does not reveal which accounts exist.
+let decoyHash: Promise<string> | undefined;
+
+export function createAccountService(dependencies: { db: Database; clock?: () => Date }) {
+  const { db } = dependencies;
+  const clock = dependencies.clock ?? (() => new Date());
+  const store = createAccountStore(db);
+
+  return {
+    async findByEmail(email: string): Promise<Account | undefined> {
+      return store.findByEmail(normaliseEmail(email));
+    },
+
+    async findById(id: string): Promise<Account | undefined> {
+      return store.findById(id);
+    },
+
+    /**
+     * Creates an account whose email has been verified, with its first security method. The
+     * password was hashed when it was chosen, so it is not held in the clear meanwhile.
+     */
+    async createWithPasswordHash(
+      input: { email: string; passwordHash: string; method: Omit<SecurityMethodRow, 'id' | 'account_id' | 'created_at' | 'last_used_at'> },
+      executor: Executor = db,
+    ): Promise<Account> {
+      const now = clock().toISOString();
+      const row: AccountRow = {
+        id: randomUUID(),
+        email: normaliseEmail(input.email),
+        password_hash: input.passwordHash,
+        subject_salt: randomBytes(32).toString('base64url'),
+        created_at: now,
+        updated_at: now,
+      };
+      const transactionStore = createAccountStore(executor);
+      await transactionStore.insert(row);
+      await transactionStore.insertMethod({ ...input.method, id: randomUUID(), account_id: row.id, created_at: now, last_used_at: null });
+      return row;
+    },
+
+    /** The account, if the password is right. */
+    async checkPassword(email: string, password: string): Promise<Account | undefined> {
+      const account = await store.findByEmail(normaliseEmail(email));
+      if (!account) {
+        decoyHash ??= hashPassword(randomBytes(16).toString('hex'));
+        await verifyPassword(await decoyHash, password);
+        return undefined;
+      }
+      return (await verifyPassword(account.password_hash, password)) ? account : undefined;
+    },
+
+    listMethods(accountId: string): Promise<SecurityMethodRow[]> {
+      return store.listMethods(accountId);
+    },
+
+    /** True if the code is from one of the account's authenticator apps and was not used before. */
+    async checkAuthenticatorAppCode(accountId: string, code: string): Promise<boolean> {
+      const methods = (await store.listMethods(accountId)).filter((method) => method.kind === 'auth-app');
+      for (const method of methods) {
+        const step = method.totp_secret ? await checkAuthenticatorCode(method.totp_secret, code) : undefined;
+        if (step === undefined) continue;
+        if (method.totp_last_step !== null && step <= method.totp_last_step) return false;
+        await store.updateMethod(method.id, { totp_last_step: step, last_used_at: clock().toISOString() });
+        return true;
+      }
+      return false;
+    },
+
+    async phoneNumberOf(accountId: string): Promise<string | undefined> {
+      const methods = await store.listMethods(accountId);
+      return methods.find((method) => method.kind === 'sms' && method.phone_number)?.phone_number ?? undefined;
+    },
+
+    recordServiceUse(accountId: string, clientId: string): Promise<void> {
+      return store.recordServiceUse(accountId, clientId, clock().toISOString());
+    },
+  };
+}
+
+export type AccountService = ReturnType<typeof createAccountService>;

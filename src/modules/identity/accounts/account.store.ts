@@ -1,0 +1,107 @@
+import type { Executor } from '../../../platform/db/database.ts';
+
+export type AccountRow = {
+  id: string;
+  email: string;
+  password_hash: string;
+  subject_salt: string;
+  created_at: string;
+  updated_at: string;
+};
+
+export type SecurityMethodKind = 'auth-app' | 'sms' | 'passkey';
+
+export type SecurityMethodRow = {
+  id: string;
+  account_id: string;
+  kind: SecurityMethodKind;
+  totp_secret: string | null;
+  totp_last_step: number | null;
+  phone_number: string | null;
+  credential_id: string | null;
+  public_key: string | null;
+  sign_count: number | null;
+  transports: string | null;
+  created_at: string;
+  last_used_at: string | null;
+};
+
+export type ServiceUseRow = { account_id: string; client_id: string; first_used_at: string; last_used_at: string };
+
+type Tables = {
+  identity_account: AccountRow;
+  identity_security_method: SecurityMethodRow;
+  identity_service_use: ServiceUseRow;
+};
+
+export function createAccountStore(db: Executor) {
+  const tables = db.withTables<Tables>();
+  return {
+    async insert(row: AccountRow): Promise<void> {
+      await tables.insertInto('identity_account').values(row).execute();
+    },
+    async findById(id: string): Promise<AccountRow | undefined> {
+      return tables.selectFrom('identity_account').selectAll().where('id', '=', id).executeTakeFirst();
+    },
+    async findByEmail(email: string): Promise<AccountRow | undefined> {
+      return tables.selectFrom('identity_account').selectAll().where('email', '=', email).executeTakeFirst();
+    },
+    async update(id: string, changes: Partial<Pick<AccountRow, 'email' | 'password_hash'>> & { updated_at: string }): Promise<void> {
+      await tables.updateTable('identity_account').set(changes).where('id', '=', id).execute();
+    },
+    async remove(id: string): Promise<void> {
+      await tables.deleteFrom('identity_account').where('id', '=', id).execute();
+    },
+
+    async listMethods(accountId: string): Promise<SecurityMethodRow[]> {
+      return tables
+        .selectFrom('identity_security_method')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .orderBy('created_at')
+        .execute();
+    },
+    async findMethodByCredentialId(credentialId: string): Promise<SecurityMethodRow | undefined> {
+      return tables
+        .selectFrom('identity_security_method')
+        .selectAll()
+        .where('credential_id', '=', credentialId)
+        .executeTakeFirst();
+    },
+    async insertMethod(row: SecurityMethodRow): Promise<void> {
+      await tables.insertInto('identity_security_method').values(row).execute();
+    },
+    async updateMethod(
+      id: string,
+      changes: Partial<Pick<SecurityMethodRow, 'last_used_at' | 'sign_count' | 'totp_last_step'>>,
+    ): Promise<void> {
+      await tables.updateTable('identity_security_method').set(changes).where('id', '=', id).execute();
+    },
+    async removeMethod(accountId: string, id: string): Promise<boolean> {
+      const result = await tables
+        .deleteFrom('identity_security_method')
+        .where('account_id', '=', accountId)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    },
+
+    async recordServiceUse(accountId: string, clientId: string, now: string): Promise<void> {
+      await tables
+        .insertInto('identity_service_use')
+        .values({ account_id: accountId, client_id: clientId, first_used_at: now, last_used_at: now })
+        .onConflict((conflict) => conflict.columns(['account_id', 'client_id']).doUpdateSet({ last_used_at: now }))
+        .execute();
+    },
+    async listServiceUse(accountId: string): Promise<ServiceUseRow[]> {
+      return tables
+        .selectFrom('identity_service_use')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .orderBy('last_used_at', 'desc')
+        .execute();
+    },
+  };
+}
+
+export type AccountStore = ReturnType<typeof createAccountStore>;

@@ -1,0 +1,26 @@
+import type { Executor } from '../../../platform/db/database.ts';
+
+export type ClientRow = { client_id: string; name: string; metadata: string; created_at: string };
+
+type Tables = { identity_client: ClientRow };
+
+export function createClientStore(db: Executor) {
+  const tables = db.withTables<Tables>();
+  return {
+    async insert(row: ClientRow): Promise<void> {
+      await tables.insertInto('identity_client').values(row).execute();
+    },
+    async find(clientId: string): Promise<ClientRow | undefined> {
+      return tables.selectFrom('identity_client').selectAll().where('client_id', '=', clientId).executeTakeFirst();
+    },
+    async list(): Promise<ClientRow[]> {
+      return tables.selectFrom('identity_client').selectAll().orderBy('created_at').execute();
+    },
+    async remove(clientId: string): Promise<boolean> {
+      const result = await tables.deleteFrom('identity_client').where('client_id', '=', clientId).executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    },
+  };
+}
+
+export type ClientStore = ReturnType<typeof createClientStore>;

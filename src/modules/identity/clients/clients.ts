@@ -1,0 +1,120 @@
+import { randomBytes } from 'node:crypto';
+import { importJWK, exportJWK, importSPKI, calculateJwkThumbprint, type JWK } from 'jose';
+import type { Database } from '../../../platform/db/database.ts';
+import { CLIENT_SETTINGS } from '../provider/create-provider.ts';
+import type { CredentialLevel } from '../provider/vectors-of-trust.ts';
+import { createClientStore } from './client.store.ts';
+
+export type NewClient = {
+  name: string;
+  redirectUris: string[];
+  /** A PEM public key or a JWK (JSON), as a service team would have it. */
+  publicKey: string;
+  postLogoutRedirectUris?: string[];
+  backchannelLogoutUri?: string;
+  sectorIdentifier?: string;
+  scopes?: string[];
+  allowedLevels?: CredentialLevel[];
+  requirePkce?: boolean;
+  idTokenSigningAlg?: 'ES256' | 'RS256';
+};
+
+export class ClientRegistrationError extends Error {
+  readonly code = 'INVALID_CLIENT_REGISTRATION';
+}
+
+const SCOPES = ['openid', 'email', 'phone'];
+
+function checkUrl(value: string, what: string, allowHttpLocalhost = true): string {
+  if (!URL.canParse(value)) throw new ClientRegistrationError(`${what} "${value}" is not a URL`);
+  const url = new URL(value);
+  const local = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  if (url.protocol !== 'https:' && !(allowHttpLocalhost && local && url.protocol === 'http:')) {
+    throw new ClientRegistrationError(`${what} "${value}" must use https (http only for localhost)`);
+  }
+  if (url.hash) throw new ClientRegistrationError(`${what} "${value}" must not have a fragment`);
+  return value;
+}
+
+/** Reads a service's public key from PEM or JWK text into a public JWK, refusing private keys. */
+export async function readPublicKey(text: string): Promise<JWK & { alg: string }> {
+  const trimmed = text.trim();
+  let jwk: JWK;
+  if (trimmed.startsWith('{')) {
+    const given = JSON.parse(trimmed) as JWK;
+    if ('d' in given) throw new ClientRegistrationError('the key file holds a private key: give the public key only');
+    const alg = given.alg ?? (given.kty === 'EC' ? 'ES256' : 'RS256');
+    jwk = await exportJWK(await importJWK(given, alg, { extractable: true }));
+  } else if (trimmed.includes('BEGIN PUBLIC KEY')) {
+    const guessAlg = trimmed.length > 300 ? 'RS256' : 'ES256';
+    jwk = await exportJWK(await importSPKI(trimmed, guessAlg, { extractable: true }));
+  } else {
+    throw new ClientRegistrationError('the key file must hold a PEM public key (BEGIN PUBLIC KEY) or a JWK');
+  }
+  const alg = jwk.kty === 'EC' ? 'ES256' : jwk.kty === 'RSA' ? 'RS256' : undefined;
+  if (!alg || (jwk.kty === 'EC' && jwk.crv !== 'P-256')) {
+    throw new ClientRegistrationError('the key must be an EC P-256 (ES256) or RSA (RS256) public key');
+  }
+  return { ...jwk, alg, use: 'sig', kid: await calculateJwkThumbprint(jwk) };
+}
+
+/** The services (relying parties) that may sign people in, registered by operators. */
+export function createClientRegistry(dependencies: { db: Database; clock?: () => Date }) {
+  const clock = dependencies.clock ?? (() => new Date());
+  const store = createClientStore(dependencies.db);
+
+  return {
+    async add(client: NewClient): Promise<{ clientId: string }> {
+      if (!client.name.trim()) throw new ClientRegistrationError('a client needs a name');
+      if (client.redirectUris.length === 0) throw new ClientRegistrationError('a client needs at least one redirect URI');
+      const scopes = client.scopes ?? ['openid', 'email'];
+      if (!scopes.includes('openid') || scopes.some((scope) => !SCOPES.includes(scope))) {
+        throw new ClientRegistrationError(`scopes must include openid and be among: ${SCOPES.join(', ')}`);
+      }
+      const key = await readPublicKey(client.publicKey);
+      const clientId = randomBytes(16).toString('base64url');
+      const metadata = {
+        client_id: clientId,
+        client_name: client.name.trim(),
+        redirect_uris: client.redirectUris.map((uri) => checkUrl(uri, 'redirect URI')),
+        post_logout_redirect_uris: (client.postLogoutRedirectUris ?? []).map((uri) => checkUrl(uri, 'post-logout redirect URI')),
+        ...(client.backchannelLogoutUri
+          ? { backchannel_logout_uri: checkUrl(client.backchannelLogoutUri, 'back-channel logout URI'), backchannel_logout_session_required: true }
+          : {}),
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+        token_endpoint_auth_method: 'private_key_jwt',
+        token_endpoint_auth_signing_alg: key.alg,
+        id_token_signed_response_alg: client.idTokenSigningAlg ?? 'ES256',
+        subject_type: 'pairwise',
+        require_auth_time: true,
+        scope: scopes.join(' '),
+        jwks: { keys: [key] },
+        [CLIENT_SETTINGS.allowedLevels]: client.allowedLevels ?? ['Cl.Cm'],
+        [CLIENT_SETTINGS.requirePkce]: client.requirePkce ?? false,
+        ...(client.sectorIdentifier ? { [CLIENT_SETTINGS.sector]: client.sectorIdentifier } : {}),
+      };
+      await store.insert({ client_id: clientId, name: metadata.client_name, metadata: JSON.stringify(metadata), created_at: clock().toISOString() });
+      return { clientId };
+    },
+
+    async list(): Promise<Array<{ clientId: string; name: string; redirectUris: string[]; createdAt: string }>> {
+      return (await store.list()).map((row) => ({
+        clientId: row.client_id,
+        name: row.name,
+        redirectUris: (JSON.parse(row.metadata) as { redirect_uris: string[] }).redirect_uris,
+        createdAt: row.created_at,
+      }));
+    },
+
+    remove(clientId: string): Promise<boolean> {
+      return store.remove(clientId);
+    },
+
+    async nameOf(clientId: string): Promise<string | undefined> {
+      return (await store.find(clientId))?.name;
+    },
+  };
+}
+
+export type ClientRegistry = ReturnType<typeof createClientRegistry>;

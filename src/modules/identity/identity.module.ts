@@ -1,0 +1,87 @@
+import { hkdfSync } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { CivitasModule } from '../../platform/module.ts';
+import { createAccountService } from './accounts/account.service.ts';
+import { createClientStore } from './clients/client.store.ts';
+import { createOneTimeCodes } from './codes/one-time-codes.ts';
+import { identityCommands } from './identity.cli.ts';
+import { loadIdentityMessages } from './locales/identity-locales.ts';
+import { createIdentityMessages } from './messages/identity-messages.ts';
+import * as createAccounts from './migrations/0001-create-accounts.ts';
+import * as createProviderStorage from './migrations/0002-create-provider-storage.ts';
+import * as createSignInState from './migrations/0003-create-sign-in-state.ts';
+import { createOidcProvider } from './provider/create-provider.ts';
+import { createFindAccount } from './provider/find-account.ts';
+import { createOidcPayloadStore } from './provider/oidc-payload.store.ts';
+import { derivePairwiseSubject } from './provider/pairwise-subject.ts';
+import { createProviderAdapter } from './provider/provider-adapter.ts';
+import { createProviderHolder } from './provider/provider-holder.ts';
+import { createProviderPages } from './provider/provider-pages.ts';
+import { registerProviderRoutes } from './provider/provider.routes.ts';
+import { registerTrustmark } from './provider/trustmark.routes.ts';
+import { createThrottle } from './security/throttle.ts';
+import { createJourneys } from './sign-in/journey.ts';
+import { registerSignInPages } from './sign-in/sign-in.routes.ts';
+import { createSigningKeys } from './signing-keys/signing-keys.ts';
+
+/** Keys for the provider's signed cookies, derived from the platform's cookie secret. */
+function deriveCookieKeys(secret: string): string[] {
+  return [Buffer.from(hkdfSync('sha256', secret, 'civitas', 'identity provider cookies', 32)).toString('base64url')];
+}
+
+async function registerIdentity(app: FastifyInstance): Promise<void> {
+  const { db, config } = app;
+  const accounts = createAccountService({ db });
+  const signingKeys = createSigningKeys({ db });
+  const adapter = createProviderAdapter({ payloads: createOidcPayloadStore(db), clients: createClientStore(db), clock: () => new Date() });
+  const trustmarkUrl = `${config.BASE_URL}/trustmark`;
+  const findAccount = createFindAccount({ accounts, trustmarkUrl });
+  const pages = createProviderPages({ renderPage: app.renderPage, translations: app.translations });
+
+  const providers = createProviderHolder({
+    signingKeys,
+    build: (keys) =>
+      createOidcProvider({
+        issuer: config.BASE_URL,
+        jwks: keys.jwks,
+        adapter,
+        cookieKeys: deriveCookieKeys(config.COOKIE_SECRET),
+        trustProxy: config.TRUST_PROXY,
+        findAccount,
+        async pairwiseSubject(accountId, client) {
+          const account = await accounts.findById(accountId);
+          if (!account) throw new Error('account not found');
+          return derivePairwiseSubject({ sector: client.sector, accountId, accountSalt: account.subject_salt });
+        },
+        pages,
+      }),
+  });
+  await providers.current();
+
+  await registerProviderRoutes(app, () => providers.current());
+  registerTrustmark(app);
+  registerSignInPages(app, {
+    providers,
+    accounts,
+    journeys: createJourneys({ db }),
+    codes: createOneTimeCodes({ db, secret: config.COOKIE_SECRET }),
+    throttle: createThrottle({ db }),
+    messages: createIdentityMessages({ mail: app.mail }),
+  });
+}
+
+/** One Login: one account for every government service, as an OpenID Connect provider. */
+export const identityModule: CivitasModule = {
+  name: 'identity',
+  plugin: registerIdentity,
+  migrations: {
+    owner: 'identity',
+    migrations: [
+      { id: '0001-create-accounts', migration: createAccounts },
+      { id: '0002-create-provider-storage', migration: createProviderStorage },
+      { id: '0003-create-sign-in-state', migration: createSignInState },
+    ],
+  },
+  messages: loadIdentityMessages(),
+  commands: identityCommands,
+};

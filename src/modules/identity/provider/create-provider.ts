@@ -1,0 +1,184 @@
+import type { JWK } from 'jose';
+import Provider, {
+  errors,
+  interactionPolicy,
+  type Account,
+  type Adapter,
+  type ClientMetadata,
+  type Configuration,
+  type ErrorOut,
+  type KoaContextWithOIDC,
+} from 'oidc-provider';
+import { CREDENTIAL_LEVELS, meetsLevel, parseRequestedLevel, type CredentialLevel } from './vectors-of-trust.ts';
+
+/** Client metadata Civitas adds to the standard set; set by `civitas identity client add`. */
+export const CLIENT_SETTINGS = {
+  allowedLevels: 'civitas_allowed_levels',
+  requirePkce: 'civitas_require_pkce',
+  sector: 'civitas_sector_identifier',
+} as const;
+
+export const PROVIDER_ROUTES = {
+  authorization: '/authorize',
+  token: '/token',
+  userinfo: '/userinfo',
+  jwks: '/.well-known/jwks.json',
+  end_session: '/logout',
+} as const;
+
+/** Access tokens live 180 seconds, as GOV.UK One Login's do. */
+const ACCESS_TOKEN_SECONDS = 180;
+const SESSION_IDLE_SECONDS = 60 * 60;
+
+export type ProviderPages = {
+  error(ctx: KoaContextWithOIDC, out: ErrorOut): void;
+  logout(ctx: KoaContextWithOIDC, form: string): void;
+  logoutSuccess(ctx: KoaContextWithOIDC): void;
+};
+
+export type ProviderOptions = {
+  issuer: string;
+  jwks: { keys: JWK[] };
+  adapter: new (name: string) => Adapter;
+  cookieKeys: string[];
+  trustProxy: boolean;
+  findAccount(ctx: KoaContextWithOIDC, accountId: string): Promise<Account | undefined>;
+  pairwiseSubject(accountId: string, client: { sector: string }): Promise<string>;
+  pages: ProviderPages;
+};
+
+function allowedLevelsOf(client: { [key: string]: unknown } | undefined): CredentialLevel[] {
+  const levels = client?.[CLIENT_SETTINGS.allowedLevels];
+  return Array.isArray(levels) ? levels.filter((level) => CREDENTIAL_LEVELS.includes(level)) : ['Cl.Cm'];
+}
+
+/** The credential level this authorization request needs (the `vtr` parameter, checked). */
+export function requestedLevel(ctx: KoaContextWithOIDC): CredentialLevel {
+  const vtr = ctx.oidc.params?.vtr as string | undefined;
+  return parseRequestedLevel(vtr, allowedLevelsOf(ctx.oidc.client as never)) ?? 'Cl.Cm';
+}
+
+/** The host whose services share one `sub` for a person: the registered sector, else the redirect host. */
+export function sectorOf(client: { redirectUris?: string[]; [key: string]: unknown }): string {
+  const registered = client[CLIENT_SETTINGS.sector];
+  if (typeof registered === 'string' && registered) return registered;
+  return new URL(client.redirectUris?.[0] ?? 'https://invalid.example').host;
+}
+
+function createPolicy() {
+  const policy = interactionPolicy.base();
+  // Single sign-on must not hand a password-only session to a service that needs two factors.
+  policy.get('login')?.checks.add(
+    new interactionPolicy.Check(
+      'credential_level_not_met',
+      'the session does not meet the requested vector of trust',
+      'login_required',
+      (ctx) => !meetsLevel(ctx.oidc.session?.acr, requestedLevel(ctx)),
+    ),
+  );
+  return policy;
+}
+
+/**
+ * GOV.UK One Login has no consent screen: a registered service receives the scopes it is
+ * registered for and asks for. The grant is created on first use and extended when a service
+ * asks for more of its registered scopes.
+ */
+async function grantRequestedScopes(ctx: KoaContextWithOIDC) {
+  const { client, session, params, provider } = ctx.oidc;
+  if (!client || !session?.accountId) return undefined;
+  const existingId = session.grantIdFor(client.clientId);
+  const grant =
+    (existingId ? await provider.Grant.find(existingId) : undefined) ??
+    new provider.Grant({ clientId: client.clientId, accountId: session.accountId });
+  grant.addOIDCScope(String(params?.scope ?? 'openid'));
+  await grant.save();
+  return grant;
+}
+
+export function createOidcProvider(options: ProviderOptions): Provider {
+  const configuration: Configuration = {
+    adapter: options.adapter,
+    jwks: options.jwks as Configuration['jwks'],
+    cookies: {
+      keys: options.cookieKeys,
+      names: { session: 'civitas_oidc_session', interaction: 'civitas_oidc_interaction', resume: 'civitas_oidc_resume' },
+    },
+    routes: PROVIDER_ROUTES,
+    scopes: ['openid', 'email', 'phone'],
+    claims: {
+      // vot, vtm and at_hash are ID token claims; findAccount returns them only for the ID token.
+      openid: ['sub', 'vot', 'vtm', 'at_hash'],
+      email: ['email', 'email_verified'],
+      phone: ['phone_number', 'phone_number_verified'],
+    },
+    responseTypes: ['code'],
+    clientAuthMethods: ['private_key_jwt'],
+    subjectTypes: ['pairwise'],
+    pairwiseIdentifier: (_ctx, accountId, client) => options.pairwiseSubject(accountId, { sector: sectorOf(client as never) }),
+    enabledJWA: {
+      idTokenSigningAlgValues: ['ES256', 'RS256'],
+      clientAuthSigningAlgValues: ['ES256', 'RS256'],
+      requestObjectSigningAlgValues: ['ES256', 'RS256'],
+      userinfoSigningAlgValues: ['ES256', 'RS256'],
+    },
+    pkce: { required: (_ctx, client) => client[CLIENT_SETTINGS.requirePkce] === true },
+    extraParams: {
+      vtr(ctx, value, client) {
+        if (parseRequestedLevel(value, allowedLevelsOf(client as never)) === undefined) {
+          throw new errors.InvalidRequest('Request vtr not valid');
+        }
+        void ctx;
+      },
+    },
+    extraClientMetadata: {
+      properties: [CLIENT_SETTINGS.allowedLevels, CLIENT_SETTINGS.requirePkce, CLIENT_SETTINGS.sector],
+      validator(_ctx, key, value, metadata: ClientMetadata) {
+        if (key === CLIENT_SETTINGS.allowedLevels && value === undefined) metadata[key] = ['Cl.Cm'];
+        if (key === CLIENT_SETTINGS.requirePkce && value === undefined) metadata[key] = false;
+      },
+    },
+    features: {
+      devInteractions: { enabled: false },
+      claimsParameter: { enabled: true },
+      requestObjects: { enabled: true },
+      pushedAuthorizationRequests: { enabled: false },
+      introspection: { enabled: false },
+      revocation: { enabled: false },
+      userinfo: { enabled: true },
+      backchannelLogout: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: (ctx, form) => options.pages.logout(ctx, form),
+        postLogoutSuccessSource: (ctx) => options.pages.logoutSuccess(ctx),
+      },
+    },
+    ttl: {
+      AccessToken: ACCESS_TOKEN_SECONDS,
+      AuthorizationCode: 60,
+      IdToken: 3600,
+      Interaction: 60 * 60,
+      Session: SESSION_IDLE_SECONDS,
+      Grant: 365 * 24 * 60 * 60,
+    },
+    expiresWithSession: () => false,
+    allowOmittingSingleRegisteredRedirectUri: false,
+    acceptQueryParamAccessTokens: false,
+    conformIdTokenClaims: true,
+    issueRefreshToken: () => false,
+    interactions: {
+      url: (_ctx, interaction) => `/sign-in/${interaction.uid}`,
+      policy: createPolicy(),
+    },
+    loadExistingGrant: grantRequestedScopes,
+    findAccount: (ctx, accountId) => options.findAccount(ctx, accountId),
+    renderError: (ctx, out) => options.pages.error(ctx, out),
+  };
+
+  const provider = new Provider(options.issuer, configuration);
+  provider.proxy = options.trustProxy;
+  // GOV.UK One Login puts `sid` in every ID token; oidc-provider only does so for services with
+  // back-channel logout. Services use it to match logout tokens to their sessions.
+  Object.defineProperty(provider.Client.prototype, 'includeSid', { value: () => true });
+  return provider;
+}

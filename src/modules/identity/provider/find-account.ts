@@ -1,0 +1,35 @@
+import type { Account, KoaContextWithOIDC } from 'oidc-provider';
+import type { AccountService } from '../accounts/account.service.ts';
+
+/**
+ * What the provider may say about an account. The ID token carries `vot` (the credential level
+ * reached), `vtm` (where the trustmark is) and `at_hash`; userinfo carries email and phone.
+ */
+export function createFindAccount(options: { accounts: AccountService; trustmarkUrl: string }) {
+  return async (ctx: KoaContextWithOIDC, accountId: string): Promise<Account | undefined> => {
+    const account = await options.accounts.findById(accountId);
+    if (!account) return undefined;
+    const phoneNumber = await options.accounts.phoneNumberOf(accountId);
+    return {
+      accountId,
+      async claims(use) {
+        const idTokenClaims =
+          use === 'id_token'
+            ? {
+                vot: ctx.oidc.entities.AuthorizationCode?.acr ?? ctx.oidc.session?.acr,
+                vtm: options.trustmarkUrl,
+                // oidc-provider hashes this into at_hash when it signs the ID token.
+                at_hash: ctx.oidc.entities.AccessToken?.jti,
+              }
+            : {};
+        return {
+          sub: accountId,
+          email: account.email,
+          email_verified: true,
+          ...(phoneNumber ? { phone_number: phoneNumber, phone_number_verified: true } : {}),
+          ...idTokenClaims,
+        };
+      },
+    };
+  };
+}

@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
+import * as client from 'openid-client';
+import { createFormClient, pageHeading } from '../testing/form-client.ts';
+import { createTestAccount, registerTestClient, startIdentityServer, type TestAccount, type TestRelyingParty } from '../testing/identity-test-kit.ts';
+
+async function discover(baseUrl: string, rp: TestRelyingParty) {
+  return client.discovery(new URL(baseUrl), rp.clientId, { token_endpoint_auth_method: 'private_key_jwt' }, client.PrivateKeyJwt(rp.privateKey), {
+    execute: [client.allowInsecureRequests],
+  });
+}
+
+/** Signs in through the pages as a person would, and returns the URL the service gets back. */
+async function signIn(baseUrl: string, authorizationUrl: URL, account: TestAccount, options: { secondFactor?: boolean } = {}) {
+  const browser = createFormClient(baseUrl);
+  const start = await browser.get(authorizationUrl.toString());
+  assert.equal(pageHeading(start), 'Create your One Login or sign in');
+  const emailPage = await browser.get(start.url + '/email');
+  const passwordPage = await browser.submit(emailPage, { email: account.email });
+  assert.equal(pageHeading(passwordPage), 'Enter your password');
+  const afterPassword = await browser.submit(passwordPage, { password: account.password });
+  if (options.secondFactor === false) return { callback: new URL(afterPassword.url), browser };
+  assert.equal(pageHeading(afterPassword), 'Enter the security code');
+  const callback = await browser.submit(afterPassword, { code: await account.nextCode() });
+  return { callback: new URL(callback.url), browser };
+}
+
+test('a relying party built with openid-client signs a person in: code + PKCE + private_key_jwt, ID token and userinfo', async (t) => {
+  const { kernel, baseUrl } = await startIdentityServer(t);
+  const rp = await registerTestClient(kernel, { requirePkce: true });
+  const account = await createTestAccount(kernel);
+  const config = await discover(baseUrl, rp);
+
+  const codeVerifier = client.randomPKCECodeVerifier();
+  const state = client.randomState();
+  const nonce = client.randomNonce();
+  const authorizationUrl = client.buildAuthorizationUrl(config, {
+    redirect_uri: rp.redirectUri,
+    scope: 'openid email phone',
+    code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
+    code_challenge_method: 'S256',
+    state,
+    nonce,
+  });
+
+  const { callback } = await signIn(baseUrl, authorizationUrl, account);
+  assert.equal(`${callback.origin}${callback.pathname}`, rp.redirectUri);
+
+  const tokens = await client.authorizationCodeGrant(config, callback, {
+    pkceCodeVerifier: codeVerifier,
+    expectedState: state,
+    expectedNonce: nonce,
+    idTokenExpected: true,
+  });
+  assert.equal(tokens.expires_in, 180);
+  const idToken = tokens.id_token as string;
+  assert.equal(decodeProtectedHeader(idToken).alg, 'ES256');
+  const claims = tokens.claims();
+  assert.ok(claims);
+  assert.equal(claims.iss, baseUrl);
+  assert.equal(claims.aud, rp.clientId);
+  assert.equal(claims.nonce, nonce);
+  assert.equal(claims.vot, 'Cl.Cm');
+  assert.equal(claims.vtm, `${baseUrl}/trustmark`);
+  assert.equal(typeof claims.sid, 'string');
+  assert.equal(typeof claims.auth_time, 'number');
+  assert.equal(typeof claims.at_hash, 'string');
+  assert.match(claims.sub, /^urn:fdc:civitas:2024:/);
+  assert.equal(decodeJwt(idToken).email, undefined, 'personal claims come from userinfo, not the ID token');
+
+  const userinfo = await client.fetchUserInfo(config, tokens.access_token, claims.sub);
+  assert.equal(userinfo.email, account.email);
+  assert.equal(userinfo.email_verified, true);
+  assert.equal(userinfo.vot, undefined);
+});
+
+test('a service registered for Cl gets a password-only sign-in with vtr ["Cl"]', async (t) => {
+  const { kernel, baseUrl } = await startIdentityServer(t);
+  const rp = await registerTestClient(kernel, { allowedLevels: ['Cl', 'Cl.Cm'] });
+  const account = await createTestAccount(kernel);
+  const config = await discover(baseUrl, rp);
+  const nonce = client.randomNonce();
+  const state = client.randomState();
+  const authorizationUrl = client.buildAuthorizationUrl(config, { redirect_uri: rp.redirectUri, scope: 'openid', state, nonce, vtr: '["Cl"]' });
+  const { callback } = await signIn(baseUrl, authorizationUrl, account, { secondFactor: false });
+  const tokens = await client.authorizationCodeGrant(config, callback, { expectedState: state, expectedNonce: nonce });
+  assert.equal(tokens.claims()?.vot, 'Cl');
+});
+
+test('two services in different sectors receive different subjects for one person; one sector, the same', async (t) => {
+  const { kernel, baseUrl } = await startIdentityServer(t);
+  const account = await createTestAccount(kernel);
+  const subjects: string[] = [];
+  for (const sector of ['tax.example.gov.uk', 'health.example.gov.uk', 'tax.example.gov.uk']) {
+    const rp = await registerTestClient(kernel, { sectorIdentifier: sector });
+    const config = await discover(baseUrl, rp);
+    const state = client.randomState();
+    const nonce = client.randomNonce();
+    const { callback } = await signIn(baseUrl, client.buildAuthorizationUrl(config, { redirect_uri: rp.redirectUri, scope: 'openid', state, nonce }), account);
+    const tokens = await client.authorizationCodeGrant(config, callback, { expectedState: state, expectedNonce: nonce });
+    subjects.push(tokens.claims()?.sub as string);
+  }
+  assert.notEqual(subjects[0], subjects[1]);
+  assert.equal(subjects[0], subjects[2]);
+});

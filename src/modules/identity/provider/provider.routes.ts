@@ -1,0 +1,59 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type Provider from 'oidc-provider';
+import type { Locale } from '../../../platform/http/i18n.ts';
+
+/** What the provider's own pages (errors, logout) need from the Fastify request they came in on. */
+export type PageRequestDetails = { locale: Locale; url: string; cspNonce?: string };
+const PAGE_DETAILS = Symbol('civitas.pageDetails');
+
+export function pageDetailsOf(raw: object): PageRequestDetails {
+  return (raw as { [PAGE_DETAILS]?: PageRequestDetails })[PAGE_DETAILS] ?? { locale: 'en', url: '/' };
+}
+
+const PROVIDER_PATHS: ReadonlyArray<{ method: 'GET' | 'POST'; url: string }> = [
+  { method: 'GET', url: '/.well-known/openid-configuration' },
+  { method: 'GET', url: '/.well-known/jwks.json' },
+  { method: 'GET', url: '/authorize' },
+  { method: 'POST', url: '/authorize' },
+  { method: 'GET', url: '/authorize/:uid' },
+  { method: 'POST', url: '/token' },
+  { method: 'GET', url: '/userinfo' },
+  { method: 'POST', url: '/userinfo' },
+  { method: 'GET', url: '/logout' },
+  { method: 'POST', url: '/logout' },
+  { method: 'POST', url: '/logout/confirm' },
+  { method: 'GET', url: '/logout/success' },
+];
+
+/**
+ * Hands the OpenID Connect endpoints to oidc-provider. The provider reads request bodies itself,
+ * so this context leaves them unparsed; headers already set by the platform (security headers,
+ * request id) are copied onto the raw response first.
+ */
+export async function registerProviderRoutes(
+  app: FastifyInstance,
+  currentProvider: () => Promise<Provider>,
+): Promise<void> {
+  await app.register(async (context) => {
+    context.removeAllContentTypeParsers();
+    context.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+
+    const handle = async (request: FastifyRequest, reply: FastifyReply) => {
+      const provider = await currentProvider();
+      (request.raw as { [PAGE_DETAILS]?: PageRequestDetails })[PAGE_DETAILS] = {
+        locale: request.locale,
+        url: request.url,
+        cspNonce: reply.cspNonce?.script,
+      };
+      for (const [name, value] of Object.entries(reply.getHeaders())) {
+        if (value !== undefined) reply.raw.setHeader(name, value as string);
+      }
+      reply.hijack();
+      await provider.callback()(request.raw, reply.raw);
+    };
+
+    for (const { method, url } of PROVIDER_PATHS) {
+      context.route({ method, url, config: { csrf: false }, handler: handle });
+    }
+  });
+}

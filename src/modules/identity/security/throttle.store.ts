@@ -1,0 +1,30 @@
+import type { Executor } from '../../../platform/db/database.ts';
+
+export type ThrottleRow = { key: string; failures: number; window_started_at: string; locked_until: string | null };
+
+type Tables = { identity_throttle: ThrottleRow };
+
+export function createThrottleStore(db: Executor) {
+  const tables = db.withTables<Tables>();
+  return {
+    async find(key: string): Promise<ThrottleRow | undefined> {
+      return tables.selectFrom('identity_throttle').selectAll().where('key', '=', key).executeTakeFirst();
+    },
+    async save(row: ThrottleRow): Promise<void> {
+      await tables
+        .insertInto('identity_throttle')
+        .values(row)
+        .onConflict((conflict) =>
+          conflict.column('key').doUpdateSet({
+            failures: row.failures,
+            window_started_at: row.window_started_at,
+            locked_until: row.locked_until,
+          }),
+        )
+        .execute();
+    },
+    async clear(key: string): Promise<void> {
+      await tables.deleteFrom('identity_throttle').where('key', '=', key).execute();
+    },
+  };
+}

@@ -1,0 +1,71 @@
+import type { Database } from '../../../platform/db/database.ts';
+import { createThrottleStore } from './throttle.store.ts';
+
+export type ThrottleRule = {
+  /** Failures allowed within the window before the key is locked. */
+  maxFailures: number;
+  windowSeconds: number;
+  lockSeconds: number;
+};
+
+/**
+ * Separate rules for separate risks. Wrong passwords are counted per account *and* client
+ * address, so someone guessing from elsewhere cannot lock the owner out; wrong codes are counted
+ * per account, since only someone who already knows the password reaches the code step. Every
+ * lock ends by itself.
+ */
+export const THROTTLE_RULES = {
+  password: { maxFailures: 5, windowSeconds: 15 * 60, lockSeconds: 15 * 60 },
+  passwordFromAddress: { maxFailures: 30, windowSeconds: 15 * 60, lockSeconds: 15 * 60 },
+  securityCode: { maxFailures: 5, windowSeconds: 15 * 60, lockSeconds: 15 * 60 },
+  emailCode: { maxFailures: 5, windowSeconds: 15 * 60, lockSeconds: 15 * 60 },
+  codeSending: { maxFailures: 5, windowSeconds: 15 * 60, lockSeconds: 15 * 60 },
+} as const satisfies Record<string, ThrottleRule>;
+
+export type ThrottleStatus = { locked: false } | { locked: true; until: Date };
+
+export function createThrottle(dependencies: { db: Database; clock?: () => Date }) {
+  const { db } = dependencies;
+  const clock = dependencies.clock ?? (() => new Date());
+  const store = createThrottleStore(db);
+
+  async function status(key: string): Promise<ThrottleStatus> {
+    const row = await store.find(key);
+    if (row?.locked_until && Date.parse(row.locked_until) > clock().getTime()) {
+      return { locked: true, until: new Date(row.locked_until) };
+    }
+    return { locked: false };
+  }
+
+  return {
+    status,
+
+    /** Counts a failure; returns the status after it (locked once the rule's limit is reached). */
+    async recordFailure(key: string, rule: ThrottleRule): Promise<ThrottleStatus> {
+      return db.transaction().execute(async (transaction) => {
+        const transactionStore = createThrottleStore(transaction);
+        const now = clock();
+        const row = await transactionStore.find(key);
+        const windowOpen =
+          row !== undefined && now.getTime() - Date.parse(row.window_started_at) < rule.windowSeconds * 1000;
+        const failures = windowOpen ? row.failures + 1 : 1;
+        const lockedUntil =
+          failures >= rule.maxFailures ? new Date(now.getTime() + rule.lockSeconds * 1000) : undefined;
+        await transactionStore.save({
+          key,
+          // A lock starts a fresh window, so the next failure after it ends counts from one.
+          failures: lockedUntil ? 0 : failures,
+          window_started_at: windowOpen && !lockedUntil ? row.window_started_at : now.toISOString(),
+          locked_until: lockedUntil?.toISOString() ?? null,
+        });
+        return lockedUntil ? { locked: true, until: lockedUntil } : { locked: false };
+      });
+    },
+
+    async clear(key: string): Promise<void> {
+      await store.clear(key);
+    },
+  };
+}
+
+export type Throttle = ReturnType<typeof createThrottle>;

@@ -1,0 +1,468 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type Provider from 'oidc-provider';
+import QRCode from 'qrcode';
+import type { PageContext } from '../../../platform/http/views.ts';
+import type { AccountService } from '../accounts/account.service.ts';
+import { isPlausibleEmail, normaliseEmail } from '../accounts/account.service.ts';
+import {
+  checkAuthenticatorCode,
+  createAuthenticatorSecret,
+  describeAuthenticatorSecret,
+} from '../accounts/authenticator-app.ts';
+import { checkNewPassword, hashPassword } from '../accounts/passwords.ts';
+import type { OneTimeCodes } from '../codes/one-time-codes.ts';
+import type { IdentityMessages } from '../messages/identity-messages.ts';
+import type { ProviderHolder } from '../provider/provider-holder.ts';
+import { parseRequestedLevel, type CredentialLevel } from '../provider/vectors-of-trust.ts';
+import { THROTTLE_RULES, type Throttle } from '../security/throttle.ts';
+import type { Journey, Journeys } from './journey.ts';
+
+export type SignInDependencies = {
+  providers: ProviderHolder;
+  accounts: AccountService;
+  journeys: Journeys;
+  codes: OneTimeCodes;
+  throttle: Throttle;
+  messages: IdentityMessages;
+  clock?: () => Date;
+};
+
+type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;
+
+type Step = {
+  request: FastifyRequest<{ Params: { uid: string }; Body: Record<string, string | undefined> }>;
+  reply: FastifyReply;
+  provider: Provider;
+  details: InteractionDetails;
+  journey: Journey;
+  uid: string;
+};
+
+const VIEWS = 'modules/identity/sign-in/views';
+const uidParams = {
+  type: 'object',
+  properties: { uid: { type: 'string', pattern: '^[A-Za-z0-9_-]{10,64}$' } },
+  required: ['uid'],
+} as const;
+const formBody = { type: 'object', additionalProperties: { type: 'string', maxLength: 1024 } } as const;
+
+function field(body: Record<string, string | undefined> | undefined, name: string): string {
+  return (body?.[name] ?? '').trim();
+}
+
+function minutesUntil(until: Date, now: Date): number {
+  return Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 60_000));
+}
+
+/** The pages a person meets between a service's "Sign in" button and coming back signed in. */
+export function registerSignInPages(app: FastifyInstance, dependencies: SignInDependencies): void {
+  const { providers, accounts, journeys, codes, throttle, messages } = dependencies;
+  const clock = dependencies.clock ?? (() => new Date());
+
+  function renderQuestion(step: Step, context: PageContext & { field: Record<string, unknown>; fieldError?: string }) {
+    const errors = context.fieldError ? [{ text: context.fieldError, href: `#${String(context.field.name)}` }] : [];
+    return step.reply.code(context.fieldError ? 400 : 200).render(`${VIEWS}/question.njk`, { errors, ...context });
+  }
+
+  function renderExpired(request: FastifyRequest, reply: FastifyReply) {
+    const { t } = request;
+    return reply.code(400).render(`${VIEWS}/message.njk`, {
+      pageTitle: t('identity.expired.title'),
+      paragraphs: [t('identity.expired.explain'), t('identity.expired.again')],
+    });
+  }
+
+  /** Loads the provider's interaction for this browser, and the journey so far. */
+  function step(handler: (step: Step) => Promise<unknown>) {
+    return async (request: Step['request'], reply: FastifyReply) => {
+      const provider = await providers.current();
+      let details: InteractionDetails;
+      try {
+        details = await provider.interactionDetails(request.raw, reply.raw);
+      } catch {
+        return renderExpired(request, reply);
+      }
+      if (details.uid !== request.params.uid) return renderExpired(request, reply);
+      const journey = await journeys.load(details.uid);
+      return handler({ request, reply, provider, details, journey, uid: details.uid });
+    };
+  }
+
+  const path = (uid: string, rest = '') => `/sign-in/${uid}${rest}`;
+
+  function levelOf(details: InteractionDetails): CredentialLevel {
+    const vtr = details.params.vtr as string | undefined;
+    return parseRequestedLevel(vtr, ['Cl', 'Cl.Cm']) ?? 'Cl.Cm';
+  }
+
+  async function finish(current: Step, accountId: string, level: CredentialLevel) {
+    const { request, reply, provider, details, uid } = current;
+    const clientId = String(details.params.client_id);
+    await accounts.recordServiceUse(accountId, clientId);
+    await request.server.audit.record({
+      actor: `account:${accountId}`,
+      action: 'identity.sign-in.completed',
+      subject: `account:${accountId}`,
+      outcome: 'success',
+      requestId: request.id,
+      details: { clientId, level },
+    });
+    const redirectTo = await provider.interactionResult(
+      request.raw,
+      reply.raw,
+      {
+        login: {
+          accountId,
+          acr: level,
+          amr: level === 'Cl.Cm' ? ['pwd', 'otp'] : ['pwd'],
+          remember: true,
+          ts: Math.floor(clock().getTime() / 1000),
+        },
+      },
+      { mergeWithLastSubmission: false },
+    );
+    await journeys.end(uid);
+    return reply.redirect(redirectTo, 303);
+  }
+
+  // --- Start ---------------------------------------------------------------------------------
+
+  app.get('/sign-in/:uid', { schema: { params: uidParams } }, step(async ({ request, reply, details, uid }) => {
+    const wanted = String(details.params.ui_locales ?? '').split(' ')[0];
+    const chosen = (request.query as Record<string, unknown>).lang;
+    if (wanted === 'cy' && request.locale !== 'cy' && chosen === undefined && !request.cookies.civitas_lang) {
+      return reply.redirect(`${path(uid)}?lang=cy`, 303);
+    }
+    const { t } = request;
+    return reply.render(`${VIEWS}/start.njk`, {
+      pageTitle: t('identity.start.title'),
+      createHref: path(uid, '/create/email'),
+      signInHref: path(uid, '/email'),
+    });
+  }));
+
+  // --- Sign in: email, password, security code ----------------------------------------------
+
+  const emailField = (t: FastifyRequest['t'], value?: string) => ({
+    name: 'email',
+    type: 'email',
+    autocomplete: 'email',
+    value,
+    hint: t('identity.email.hint'),
+  });
+
+  app.get('/sign-in/:uid/email', { schema: { params: uidParams } }, step(async (current) => {
+    const { t } = current.request;
+    return renderQuestion(current, { pageTitle: t('identity.email.signInTitle'), field: emailField(t, current.journey.email) });
+  }));
+
+  app.post('/sign-in/:uid/email', { schema: { params: uidParams, body: formBody } }, step(async (current) => {
+    const { request, reply, journey, uid } = current;
+    const { t } = request;
+    const email = field(request.body, 'email');
+    const pageTitle = t('identity.email.signInTitle');
+    if (!email) return renderQuestion(current, { pageTitle, field: emailField(t, email), fieldError: t('identity.email.missing') });
+    if (!isPlausibleEmail(email)) return renderQuestion(current, { pageTitle, field: emailField(t, email), fieldError: t('identity.email.invalid') });
+    await journeys.save(uid, { ...journey, email: normaliseEmail(email), accountId: undefined });
+    if (!(await accounts.findByEmail(email))) {
+      return renderQuestion(current, {
+        pageTitle,
+        field: emailField(t, email),
+        fieldError: t('identity.email.noAccount'),
+        links: [{ href: path(uid, '/create/email'), text: t('identity.email.createInstead') }],
+      });
+    }
+    return reply.redirect(path(uid, '/password'), 303);
+  }));
+
+  const passwordField = (t: FastifyRequest['t'], autocomplete: string, hint?: string) => ({
+    name: 'password',
+    kind: 'password',
+    autocomplete,
+    hint,
+    label: t('identity.password.label'),
+  });
+
+  app.get('/sign-in/:uid/password', { schema: { params: uidParams } }, step(async (current) => {
+    const { t } = current.request;
+    if (!current.journey.email) return current.reply.redirect(path(current.uid, '/email'), 303);
+    return renderQuestion(current, {
+      pageTitle: t('identity.password.signInTitle'),
+      field: { ...passwordField(t, 'current-password'), label: t('identity.password.signInTitle') },
+    });
+  }));
+
+  app.post('/sign-in/:uid/password', { schema: { params: uidParams, body: formBody } }, step(async (current) => {
+    const { request, reply, journey, uid, details } = current;
+    const { t } = request;
+    if (!journey.email) return reply.redirect(path(uid, '/email'), 303);
+    const pageTitle = t('identity.password.signInTitle');
+    const passwordQuestion = { ...passwordField(t, 'current-password'), label: pageTitle };
+    const password = request.body?.password ?? '';
+    if (!password) return renderQuestion(current, { pageTitle, field: passwordQuestion, fieldError: t('identity.password.missing') });
+
+    const account = await accounts.findByEmail(journey.email);
+    const accountKey = `password:${account?.id ?? journey.email}:${request.ip}`;
+    const addressKey = `password-from:${request.ip}`;
+    for (const key of [accountKey, addressKey]) {
+      const status = await throttle.status(key);
+      if (status.locked) {
+        return renderQuestion(current, {
+          pageTitle,
+          field: passwordQuestion,
+          fieldError: t('identity.password.locked', { minutes: minutesUntil(status.until, clock()) }),
+        });
+      }
+    }
+    const verified = await accounts.checkPassword(journey.email, password);
+    if (!verified) {
+      const status = await throttle.recordFailure(accountKey, THROTTLE_RULES.password);
+      await throttle.recordFailure(addressKey, THROTTLE_RULES.passwordFromAddress);
+      await request.server.audit.record({
+        actor: 'anonymous',
+        action: 'identity.sign-in.password-wrong',
+        subject: account ? `account:${account.id}` : 'account:unknown',
+        outcome: 'failure',
+        requestId: request.id,
+        details: { locked: status.locked },
+      });
+      return renderQuestion(current, {
+        pageTitle,
+        field: passwordQuestion,
+        fieldError: status.locked
+          ? t('identity.password.locked', { minutes: minutesUntil(status.until, clock()) })
+          : t('identity.password.wrong'),
+      });
+    }
+    await throttle.clear(accountKey);
+    await journeys.save(uid, { ...journey, accountId: verified.id });
+    if (levelOf(details) === 'Cl') return finish(current, verified.id, 'Cl');
+    return reply.redirect(path(uid, '/security-code'), 303);
+  }));
+
+  const codeField = (t: FastifyRequest['t'], label: string) => ({
+    name: 'code',
+    label,
+    autocomplete: 'one-time-code',
+    inputmode: 'numeric',
+    classes: 'govuk-input--width-10',
+  });
+
+  app.get('/sign-in/:uid/security-code', { schema: { params: uidParams } }, step(async (current) => {
+    const { t } = current.request;
+    if (!current.journey.accountId) return current.reply.redirect(path(current.uid, '/email'), 303);
+    return renderQuestion(current, {
+      pageTitle: t('identity.securityCode.title'),
+      intro: [t('identity.securityCode.authAppIntro')],
+      field: codeField(t, t('identity.securityCode.label')),
+    });
+  }));
+
+  app.post('/sign-in/:uid/security-code', { schema: { params: uidParams, body: formBody } }, step(async (current) => {
+    const { request, reply, journey, uid } = current;
+    const { t } = request;
+    const accountId = journey.accountId;
+    if (!accountId) return reply.redirect(path(uid, '/email'), 303);
+    const pageTitle = t('identity.securityCode.title');
+    const question = { pageTitle, intro: [t('identity.securityCode.authAppIntro')], field: codeField(t, t('identity.securityCode.label')) };
+    const code = field(request.body, 'code').replaceAll(' ', '');
+    const key = `security-code:${accountId}`;
+    const status = await throttle.status(key);
+    if (status.locked) {
+      return renderQuestion(current, { ...question, fieldError: t('identity.securityCode.locked', { minutes: minutesUntil(status.until, clock()) }) });
+    }
+    if (!/^\d{6}$/.test(code)) {
+      return renderQuestion(current, { ...question, fieldError: t(code ? 'identity.securityCode.format' : 'identity.securityCode.missing') });
+    }
+    if (!(await accounts.checkAuthenticatorAppCode(accountId, code))) {
+      const after = await throttle.recordFailure(key, THROTTLE_RULES.securityCode);
+      await request.server.audit.record({
+        actor: `account:${accountId}`,
+        action: 'identity.sign-in.security-code-wrong',
+        subject: `account:${accountId}`,
+        outcome: 'failure',
+        requestId: request.id,
+        details: { locked: after.locked },
+      });
+      return renderQuestion(current, {
+        ...question,
+        fieldError: after.locked
+          ? t('identity.securityCode.locked', { minutes: minutesUntil(after.until, clock()) })
+          : t('identity.securityCode.wrong'),
+      });
+    }
+    await throttle.clear(key);
+    return finish(current, accountId, 'Cl.Cm');
+  }));
+
+  // --- Create an account: email, emailed code, password, security method ---------------------
+
+  app.get('/sign-in/:uid/create/email', { schema: { params: uidParams } }, step(async (current) => {
+    const { t } = current.request;
+    return renderQuestion(current, { pageTitle: t('identity.email.createTitle'), field: emailField(t, current.journey.email) });
+  }));
+
+  app.post('/sign-in/:uid/create/email', { schema: { params: uidParams, body: formBody } }, step(async (current) => {
+    const { request, reply, journey, uid } = current;
+    const { t } = request;
+    const pageTitle = t('identity.email.createTitle');
+    const email = field(request.body, 'email');
+    if (!email) return renderQuestion(current, { pageTitle, field: emailField(t, email), fieldError: t('identity.email.missing') });
+    if (!isPlausibleEmail(email)) return renderQuestion(current, { pageTitle, field: emailField(t, email), fieldError: t('identity.email.invalid') });
+    if (await accounts.findByEmail(email)) {
+      return renderQuestion(current, {
+        pageTitle,
+        field: emailField(t, email),
+        fieldError: t('identity.email.alreadyExists'),
+        links: [{ href: path(uid, '/email'), text: t('identity.email.signInInstead') }],
+      });
+    }
+    const normalised = normaliseEmail(email);
+    const sending = await throttle.status(`code-sending:${normalised}`);
+    if (sending.locked) {
+      return renderQuestion(current, { pageTitle, field: emailField(t, email), fieldError: t('identity.checkEmail.tooManySent', { minutes: minutesUntil(sending.until, clock()) }) });
+    }
+    await throttle.recordFailure(`code-sending:${normalised}`, THROTTLE_RULES.codeSending);
+    const code = await codes.issue('verify-email', normalised);
+    await messages.sendEmailCode({ to: normalised, code, locale: request.locale });
+    await journeys.save(uid, { email: normalised, emailVerified: false });
+    return reply.redirect(path(uid, '/create/check-email'), 303);
+  }));
+
+  const checkEmailPage = (t: FastifyRequest['t'], email: string) => ({
+    pageTitle: t('identity.checkEmail.title'),
+    intro: [t('identity.checkEmail.sent', { email }), t('identity.checkEmail.expiry')],
+    field: codeField(t, t('identity.checkEmail.label')),
+  });
+
+  app.get('/sign-in/:uid/create/check-email', { schema: { params: uidParams } }, step(async (current) => {
+    const { t } = current.request;
+    if (!current.journey.email) return current.reply.redirect(path(current.uid, '/create/email'), 303);
+    return renderQuestion(current, { ...checkEmailPage(t, current.journey.email), links: [{ href: path(current.uid, '/create/email'), text: t('identity.checkEmail.sendAgain') }] });
+  }));
+
+  app.post('/sign-in/:uid/create/check-email', { schema: { params: uidParams, body: formBody } }, step(async (current) => {
+    const { request, reply, journey, uid } = current;
+    const { t } = request;
+    if (!journey.email) return reply.redirect(path(uid, '/create/email'), 303);
+    const page = { ...checkEmailPage(t, journey.email), links: [{ href: path(uid, '/create/email'), text: t('identity.checkEmail.sendAgain') }] };
+    const code = field(request.body, 'code').replaceAll(' ', '');
+    const key = `email-code:${journey.email}`;
+    const status = await throttle.status(key);
+    if (status.locked) return renderQuestion(current, { ...page, fieldError: t('identity.securityCode.locked', { minutes: minutesUntil(status.until, clock()) }) });
+    if (!/^\d{6}$/.test(code)) return renderQuestion(current, { ...page, fieldError: t(code ? 'identity.securityCode.format' : 'identity.securityCode.missing') });
+    if (!(await codes.redeem('verify-email', journey.email, code))) {
+      const after = await throttle.recordFailure(key, THROTTLE_RULES.emailCode);
+      return renderQuestion(current, {
+        ...page,
+        fieldError: after.locked
+          ? t('identity.securityCode.locked', { minutes: minutesUntil(after.until, clock()) })
+          : t('identity.checkEmail.wrong'),
+      });
+    }
+    await throttle.clear(key);
+    await journeys.save(uid, { ...journey, emailVerified: true });
+    return reply.redirect(path(uid, '/create/password'), 303);
+  }));
+
+  const newPasswordPage = (t: FastifyRequest['t']) => ({
+    pageTitle: t('identity.password.createTitle'),
+    field: { ...passwordField(t, 'new-password', t('identity.password.createHint')), label: t('identity.password.createTitle') },
+  });
+
+  app.get('/sign-in/:uid/create/password', { schema: { params: uidParams } }, step(async (current) => {
+    if (!current.journey.emailVerified) return current.reply.redirect(path(current.uid, '/create/email'), 303);
+    return renderQuestion(current, newPasswordPage(current.request.t));
+  }));
+
+  app.post('/sign-in/:uid/create/password', { schema: { params: uidParams, body: formBody } }, step(async (current) => {
+    const { request, reply, journey, uid } = current;
+    const { t } = request;
+    if (!journey.emailVerified) return reply.redirect(path(uid, '/create/email'), 303);
+    const password = request.body?.password ?? '';
+    const problem = checkNewPassword(password);
+    if (problem) return renderQuestion(current, { ...newPasswordPage(t), fieldError: t(`identity.password.problem.${problem}`) });
+    await journeys.save(uid, { ...journey, passwordHash: await hashPassword(password) });
+    return reply.redirect(path(uid, '/create/security-method'), 303);
+  }));
+
+  app.get('/sign-in/:uid/create/security-method', { schema: { params: uidParams } }, step(async (current) => {
+    if (!current.journey.passwordHash) return current.reply.redirect(path(current.uid, '/create/password'), 303);
+    return current.reply.render(`${VIEWS}/choose-method.njk`, { pageTitle: current.request.t('identity.chooseMethod.title') });
+  }));
+
+  app.post('/sign-in/:uid/create/security-method', { schema: { params: uidParams, body: formBody } }, step(async (current) => {
+    const { request, reply, journey, uid } = current;
+    const { t } = request;
+    if (!journey.passwordHash) return reply.redirect(path(uid, '/create/password'), 303);
+    const method = field(request.body, 'method');
+    if (method === 'auth-app') return reply.redirect(path(uid, '/create/auth-app'), 303);
+    const fieldError = method === 'sms' ? t('identity.chooseMethod.smsUnavailable') : t('identity.chooseMethod.missing');
+    return reply.code(400).render(`${VIEWS}/choose-method.njk`, {
+      pageTitle: t('identity.chooseMethod.title'),
+      fieldError,
+      errors: [{ text: fieldError, href: '#method' }],
+    });
+  }));
+
+  async function authAppPage(current: Step, secret: string) {
+    const { t } = current.request;
+    const uri = describeAuthenticatorSecret({ secret, issuer: app.config.SITE_NAME, email: current.journey.email ?? '' });
+    const qrCode = await QRCode.toString(uri, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' });
+    return {
+      pageTitle: t('identity.authApp.title'),
+      intro: [t('identity.authApp.install'), t('identity.authApp.scan')],
+      content:
+        `<div class="govuk-!-margin-bottom-6" role="img" aria-label="${t('identity.authApp.qrLabel')}">${qrCode.replace('<svg ', '<svg width="180" height="180" aria-hidden="true" ')}</div>` +
+        `<p class="govuk-body">${t('identity.authApp.cannotScan')}</p>` +
+        `<p class="govuk-body govuk-!-font-weight-bold" id="secret-key">${secret.match(/.{1,4}/g)?.join(' ')}</p>`,
+      field: codeField(t, t('identity.authApp.label')),
+    };
+  }
+
+  app.get('/sign-in/:uid/create/auth-app', { schema: { params: uidParams } }, step(async (current) => {
+    const { journey, uid } = current;
+    if (!journey.passwordHash) return current.reply.redirect(path(uid, '/create/password'), 303);
+    const secret = journey.authAppSecret ?? createAuthenticatorSecret();
+    if (!journey.authAppSecret) await journeys.save(uid, { ...journey, authAppSecret: secret });
+    return renderQuestion(current, await authAppPage(current, secret));
+  }));
+
+  app.post('/sign-in/:uid/create/auth-app', { schema: { params: uidParams, body: formBody } }, step(async (current) => {
+    const { request, reply, journey, uid } = current;
+    const { t } = request;
+    const { email, passwordHash, authAppSecret } = journey;
+    if (!email || !passwordHash || !authAppSecret) return reply.redirect(path(uid, '/create/password'), 303);
+    const page = await authAppPage(current, authAppSecret);
+    const code = field(request.body, 'code').replaceAll(' ', '');
+    if (!/^\d{6}$/.test(code)) return renderQuestion(current, { ...page, fieldError: t(code ? 'identity.securityCode.format' : 'identity.securityCode.missing') });
+    const step = await checkAuthenticatorCode(authAppSecret, code);
+    if (step === undefined) return renderQuestion(current, { ...page, fieldError: t('identity.securityCode.wrong') });
+    if (await accounts.findByEmail(email)) {
+      return renderQuestion(current, { ...page, fieldError: t('identity.email.alreadyExists') });
+    }
+    const account = await request.server.db.transaction().execute(async (transaction) => {
+      const created = await accounts.createWithPasswordHash(
+        {
+          email,
+          passwordHash,
+          method: { kind: 'auth-app', totp_secret: authAppSecret, totp_last_step: step, phone_number: null, credential_id: null, public_key: null, sign_count: null, transports: null },
+        },
+        transaction,
+      );
+      await request.server.audit.record(
+        {
+          actor: `account:${created.id}`,
+          action: 'identity.account.created',
+          subject: `account:${created.id}`,
+          outcome: 'success',
+          requestId: request.id,
+          details: { securityMethod: 'auth-app' },
+        },
+        transaction,
+      );
+      return created;
+    });
+    return finish(current, account.id, 'Cl.Cm');
+  }));
+}
