@@ -29,7 +29,12 @@ function deriveCookieKeys(secret: string): string[] {
   return [Buffer.from(hkdfSync('sha256', secret, 'civitas', 'identity provider cookies', 32)).toString('base64url')];
 }
 
-async function registerIdentity(app: FastifyInstance): Promise<void> {
+type IdentityOptions = {
+  /** How often each process looks for keys rotated by another; 30 seconds unless a test says otherwise. */
+  keyRefreshMs?: number;
+};
+
+async function registerIdentity(app: FastifyInstance, options: IdentityOptions): Promise<void> {
   const { db, config } = app;
   const accounts = createAccountService({ db });
   const signingKeys = createSigningKeys({ db });
@@ -40,6 +45,7 @@ async function registerIdentity(app: FastifyInstance): Promise<void> {
 
   const providers = createProviderHolder({
     signingKeys,
+    refreshMs: options.keyRefreshMs,
     build: (keys) =>
       createOidcProvider({
         issuer: config.BASE_URL,
@@ -71,17 +77,21 @@ async function registerIdentity(app: FastifyInstance): Promise<void> {
 }
 
 /** One Login: one account for every government service, as an OpenID Connect provider. */
-export const identityModule: CivitasModule = {
-  name: 'identity',
-  plugin: registerIdentity,
-  migrations: {
-    owner: 'identity',
-    migrations: [
-      { id: '0001-create-accounts', migration: createAccounts },
-      { id: '0002-create-provider-storage', migration: createProviderStorage },
-      { id: '0003-create-sign-in-state', migration: createSignInState },
-    ],
-  },
-  messages: loadIdentityMessages(),
-  commands: identityCommands,
-};
+export function createIdentityModule(options: IdentityOptions = {}): CivitasModule {
+  return {
+    name: 'identity',
+    plugin: (app) => registerIdentity(app, options),
+    migrations: {
+      owner: 'identity',
+      migrations: [
+        { id: '0001-create-accounts', migration: createAccounts },
+        { id: '0002-create-provider-storage', migration: createProviderStorage },
+        { id: '0003-create-sign-in-state', migration: createSignInState },
+      ],
+    },
+    messages: loadIdentityMessages(),
+    commands: identityCommands,
+  };
+}
+
+export const identityModule = createIdentityModule();

@@ -65,6 +65,12 @@ export function sectorOf(client: { redirectUris?: string[]; [key: string]: unkno
   return new URL(client.redirectUris?.[0] ?? 'https://invalid.example').host;
 }
 
+function requirePresent(name: string) {
+  return (_ctx: KoaContextWithOIDC, value: string | undefined) => {
+    if (!value) throw new errors.InvalidRequest(`missing required parameter '${name}'`);
+  };
+}
+
 function createPolicy() {
   const policy = interactionPolicy.base();
   // Single sign-on must not hand a password-only session to a service that needs two factors.
@@ -124,12 +130,14 @@ export function createOidcProvider(options: ProviderOptions): Provider {
     },
     pkce: { required: (_ctx, client) => client[CLIENT_SETTINGS.requirePkce] === true },
     extraParams: {
-      vtr(ctx, value, client) {
+      vtr(_ctx, value, client) {
         if (parseRequestedLevel(value, allowedLevelsOf(client as never)) === undefined) {
           throw new errors.InvalidRequest('Request vtr not valid');
         }
-        void ctx;
       },
+      // GOV.UK One Login requires both, for every service; oidc-provider would let them be left out.
+      state: requirePresent('state'),
+      nonce: requirePresent('nonce'),
     },
     extraClientMetadata: {
       properties: [CLIENT_SETTINGS.allowedLevels, CLIENT_SETTINGS.requirePkce, CLIENT_SETTINGS.sector],
@@ -173,6 +181,9 @@ export function createOidcProvider(options: ProviderOptions): Provider {
     loadExistingGrant: grantRequestedScopes,
     findAccount: (ctx, accountId) => options.findAccount(ctx, accountId),
     renderError: (ctx, out) => options.pages.error(ctx, out),
+    // Back-channel logout calls go only to URIs an operator registered, not to addresses a
+    // request supplies, so services on a private network (or this machine) are allowed.
+    fetch: (input, init) => globalThis.fetch(input, { ...init, dispatcher: undefined } as RequestInit),
   };
 
   const provider = new Provider(options.issuer, configuration);

@@ -11,9 +11,11 @@ const KEY_CHECK_INTERVAL_MS = 30_000;
 export function createProviderHolder(options: {
   signingKeys: SigningKeys;
   build(keys: SigningKeySet): Provider;
+  refreshMs?: number;
   clock?: () => number;
 }) {
   const clock = options.clock ?? (() => Date.now());
+  const refreshMs = options.refreshMs ?? KEY_CHECK_INTERVAL_MS;
   let built: { provider: Provider; version: string } | undefined;
   let checkedAt = 0;
   let checking: Promise<Provider> | undefined;
@@ -29,15 +31,11 @@ export function createProviderHolder(options: {
 
   return {
     async current(): Promise<Provider> {
-      if (built && clock() - checkedAt < KEY_CHECK_INTERVAL_MS) return built.provider;
+      if (built && clock() - checkedAt < refreshMs) return built.provider;
       checking ??= refresh().finally(() => {
         checking = undefined;
       });
       return checking;
-    },
-    /** Forgets the last check, so the next request reads the keys again (after a local rotation). */
-    invalidate(): void {
-      checkedAt = 0;
     },
   };
 }

@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import { test, type TestContext } from 'node:test';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import * as client from 'openid-client';
+import { createFormClient } from '../testing/form-client.ts';
+import { createTestAccount, registerTestClient, startIdentityServer } from '../testing/identity-test-kit.ts';
+
+/** A service's back-channel logout endpoint: keeps each logout token it is sent. */
+async function startLogoutReceiver(t: TestContext) {
+  const tokens: string[] = [];
+  const server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => (body += chunk));
+    request.on('end', () => {
+      tokens.push(new URLSearchParams(body).get('logout_token') ?? '');
+      response.writeHead(200).end();
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.after(() => server.close());
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/backchannel-logout`, tokens };
+}
+
+test('RP-initiated logout returns to the registered URI with state, and back-channel logout tells every service', async (t) => {
+  const { kernel, baseUrl } = await startIdentityServer(t);
+  const account = await createTestAccount(kernel);
+  const receiverA = await startLogoutReceiver(t);
+  const receiverB = await startLogoutReceiver(t);
+  const serviceA = await registerTestClient(kernel, {
+    postLogoutRedirectUris: ['https://service-a.example.gov.uk/signed-out'],
+    backchannelLogoutUri: receiverA.url,
+  });
+  const serviceB = await registerTestClient(kernel, {
+    redirectUris: ['https://service-b.example.gov.uk/callback'],
+    backchannelLogoutUri: receiverB.url,
+  });
+
+  // One browser signs in to service A, then to service B without signing in again.
+  const browser = createFormClient(baseUrl);
+  const signedIn: Record<string, { idToken: string; sid: string; sub: string }> = {};
+  for (const [name, rp] of [['A', serviceA], ['B', serviceB]] as const) {
+    const config = await client.discovery(new URL(baseUrl), rp.clientId, {}, client.PrivateKeyJwt(rp.privateKey), { execute: [client.allowInsecureRequests] });
+    const state = client.randomState();
+    const nonce = client.randomNonce();
+    let page = await browser.get(client.buildAuthorizationUrl(config, { redirect_uri: rp.redirectUri, scope: 'openid', state, nonce }).toString());
+    if (page.url.includes('/sign-in/')) {
+      page = await browser.get(`${page.url}/email`);
+      page = await browser.submit(page, { email: account.email });
+      page = await browser.submit(page, { password: account.password });
+      page = await browser.submit(page, { code: await account.nextCode() });
+    }
+    const tokens = await client.authorizationCodeGrant(config, new URL(page.url), { expectedState: state, expectedNonce: nonce });
+    const claims = tokens.claims();
+    assert.ok(claims);
+    signedIn[name] = { idToken: tokens.id_token as string, sid: claims.sid as string, sub: claims.sub };
+  }
+  assert.ok(signedIn.A && signedIn.B);
+
+  const logout = new URL('/logout', baseUrl);
+  logout.searchParams.set('id_token_hint', signedIn.A.idToken);
+  logout.searchParams.set('post_logout_redirect_uri', 'https://service-a.example.gov.uk/signed-out');
+  logout.searchParams.set('state', 'logout-state');
+  const confirm = await browser.get(logout.toString());
+  assert.match(confirm.html, /Sign out/);
+  const done = await browser.submit(confirm, {});
+  const back = new URL(done.url);
+  assert.equal(`${back.origin}${back.pathname}`, 'https://service-a.example.gov.uk/signed-out');
+  assert.equal(back.searchParams.get('state'), 'logout-state');
+
+  const jwks = createRemoteJWKSet(new URL(`${baseUrl}/.well-known/jwks.json`));
+  for (const [name, receiver, rp] of [['A', receiverA, serviceA], ['B', receiverB, serviceB]] as const) {
+    assert.equal(receiver.tokens.length, 1, `service ${name} got one logout token`);
+    const { payload, protectedHeader } = await jwtVerify(receiver.tokens[0] as string, jwks, { issuer: baseUrl, audience: rp.clientId });
+    assert.equal(protectedHeader.alg, 'ES256');
+    assert.equal(protectedHeader.typ, 'logout+jwt');
+    assert.deepEqual(payload.events, { 'http://schemas.openid.net/event/backchannel-logout': {} });
+    assert.equal(payload.sub, signedIn[name]?.sub);
+    assert.equal(payload.sid, signedIn[name]?.sid);
+    assert.equal(typeof payload.jti, 'string');
+  }
+});
+
+test('a post-logout redirect URI the service did not register is not followed', async (t) => {
+  const { kernel, baseUrl } = await startIdentityServer(t);
+  const rp = await registerTestClient(kernel, { postLogoutRedirectUris: ['https://service.example.gov.uk/signed-out'] });
+  const response = await fetch(`${baseUrl}/logout?client_id=${rp.clientId}&post_logout_redirect_uri=${encodeURIComponent('https://attacker.example/')}`, {
+    redirect: 'manual',
+    headers: { accept: 'text/html' },
+  });
+  assert.equal(response.status, 400);
+  assert.equal(response.headers.get('location'), null);
+});

@@ -1,0 +1,174 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { test, type TestContext } from 'node:test';
+import { SignJWT, generateKeyPair, type CryptoKey } from 'jose';
+import * as client from 'openid-client';
+import { createFormClient } from '../testing/form-client.ts';
+import { createTestAccount, registerTestClient, startIdentityServer, type TestAccount, type TestRelyingParty } from '../testing/identity-test-kit.ts';
+
+async function setUp(t: TestContext, rpOptions: Parameters<typeof registerTestClient>[1] = {}) {
+  const server = await startIdentityServer(t);
+  const rp = await registerTestClient(server.kernel, rpOptions);
+  const account = await createTestAccount(server.kernel);
+  return { ...server, rp, account };
+}
+
+function authorizeUrl(baseUrl: string, rp: TestRelyingParty, params: Record<string, string | undefined> = {}): string {
+  const url = new URL('/authorize', baseUrl);
+  const all: Record<string, string | undefined> = {
+    response_type: 'code',
+    client_id: rp.clientId,
+    redirect_uri: rp.redirectUri,
+    scope: 'openid email',
+    state: 'state-123',
+    nonce: 'nonce-456',
+    ...params,
+  };
+  for (const [name, value] of Object.entries(all)) if (value !== undefined) url.searchParams.set(name, value);
+  return url.toString();
+}
+
+async function get(url: string) {
+  return fetch(url, { redirect: 'manual', headers: { accept: 'text/html' } });
+}
+
+function redirectedError(response: Response, rp: TestRelyingParty) {
+  assert.equal(response.status, 303, 'the error goes back to the service');
+  const location = new URL(response.headers.get('location') as string);
+  assert.equal(`${location.origin}${location.pathname}`, rp.redirectUri);
+  return Object.fromEntries(location.searchParams);
+}
+
+test('the authorization endpoint never redirects to a URI the service did not register', async (t) => {
+  const { baseUrl, rp } = await setUp(t);
+  for (const params of [{ client_id: 'no-such-client' }, { redirect_uri: 'https://attacker.example/callback' }, { redirect_uri: `${rp.redirectUri}/extra` }]) {
+    const response = await get(authorizeUrl(baseUrl, rp, params));
+    assert.equal(response.status, 400, JSON.stringify(params));
+    assert.equal(response.headers.get('location'), null);
+    const page = await response.text();
+    assert.match(page, /Sorry, there is a problem with the service you came from/);
+    assert.match(page, /invalid_client|invalid_redirect_uri/);
+  }
+});
+
+test('missing nonce or state, an unknown vtr, and a vtr the service may not use are invalid_request', async (t) => {
+  const { baseUrl, rp } = await setUp(t);
+  const cases: Array<[Record<string, string | undefined>, RegExp]> = [
+    [{ nonce: undefined }, /nonce/],
+    [{ state: undefined }, /state/],
+    [{ vtr: '["Cl.Cm.P2"]' }, /Request vtr not valid/],
+    [{ vtr: '["Ch"]' }, /Request vtr not valid/],
+    [{ vtr: 'not json' }, /Request vtr not valid/],
+    [{ vtr: '["Cl"]' }, /Request vtr not valid/],
+  ];
+  for (const [params, description] of cases) {
+    const error = redirectedError(await get(authorizeUrl(baseUrl, rp, params)), rp);
+    assert.equal(error.error, 'invalid_request', JSON.stringify(params));
+    assert.match(error.error_description ?? '', description);
+  }
+  const fine = await get(authorizeUrl(baseUrl, rp, { vtr: '["Cl.Cm"]' }));
+  assert.match(fine.headers.get('location') ?? '', /^\/sign-in\//);
+});
+
+test('a service registered to require PKCE is refused without a code challenge', async (t) => {
+  const { baseUrl, rp } = await setUp(t, { requirePkce: true });
+  const error = redirectedError(await get(authorizeUrl(baseUrl, rp)), rp);
+  assert.equal(error.error, 'invalid_request');
+  assert.match(error.error_description ?? '', /PKCE/);
+});
+
+/** Signs in through the pages and returns the authorization code the service receives. */
+async function obtainCode(baseUrl: string, rp: TestRelyingParty, account: TestAccount, params: Record<string, string> = {}) {
+  const browser = createFormClient(baseUrl);
+  const start = await browser.get(authorizeUrl(baseUrl, rp, params));
+  const emailPage = await browser.get(`${start.url}/email`);
+  const passwordPage = await browser.submit(emailPage, { email: account.email });
+  const codePage = await browser.submit(passwordPage, { password: account.password });
+  const callback = new URL((await browser.submit(codePage, { code: await account.nextCode() })).url);
+  const code = callback.searchParams.get('code');
+  assert.ok(code, `a code came back: ${callback}`);
+  return code;
+}
+
+async function clientAssertion(baseUrl: string, rp: TestRelyingParty, options: { key?: CryptoKey; alg?: string; jti?: string; expiresIn?: number } = {}) {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ jti: options.jti ?? randomUUID() })
+    .setProtectedHeader({ alg: options.alg ?? 'ES256' })
+    .setIssuer(rp.clientId)
+    .setSubject(rp.clientId)
+    .setAudience(`${baseUrl}/token`)
+    .setIssuedAt(now - 10)
+    .setExpirationTime(now + (options.expiresIn ?? 60))
+    .sign(options.key ?? rp.privateKey);
+}
+
+function unsignedAssertion(baseUrl: string, rp: TestRelyingParty): string {
+  const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  return `${encode({ alg: 'none' })}.${encode({ iss: rp.clientId, sub: rp.clientId, aud: `${baseUrl}/token`, jti: randomUUID(), exp: now + 60 })}.`;
+}
+
+async function exchange(baseUrl: string, rp: TestRelyingParty, code: string, assertion: string, extra: Record<string, string> = {}) {
+  const response = await fetch(`${baseUrl}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: rp.redirectUri,
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+      client_assertion: assertion,
+      ...extra,
+    }),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+test('the token endpoint refuses expired, wrongly signed, unsigned and replayed client assertions', async (t) => {
+  const { baseUrl, rp, account } = await setUp(t);
+  const code = await obtainCode(baseUrl, rp, account);
+  const { privateKey: otherKey } = await generateKeyPair('ES256');
+
+  const refusals = [
+    await clientAssertion(baseUrl, rp, { expiresIn: -30 }),
+    await clientAssertion(baseUrl, rp, { key: otherKey }),
+    unsignedAssertion(baseUrl, rp),
+  ];
+  for (const assertion of refusals) {
+    const response = await exchange(baseUrl, rp, code, assertion);
+    assert.equal(response.status, 401);
+    assert.equal(response.body.error, 'invalid_client');
+  }
+
+  const jti = randomUUID();
+  const first = await exchange(baseUrl, rp, code, await clientAssertion(baseUrl, rp, { jti }));
+  assert.equal(first.status, 200, JSON.stringify(first.body));
+  const secondCode = await obtainCode(baseUrl, rp, account);
+  const replayed = await exchange(baseUrl, rp, secondCode, await clientAssertion(baseUrl, rp, { jti }));
+  assert.equal(replayed.status, 401);
+  assert.equal(replayed.body.error, 'invalid_client');
+  // The same request with a fresh jti succeeds: it was the replay that was refused.
+  const fresh = await exchange(baseUrl, rp, secondCode, await clientAssertion(baseUrl, rp));
+  assert.equal(fresh.status, 200, JSON.stringify(fresh.body));
+});
+
+test('a code is refused with the wrong PKCE verifier, and works once', async (t) => {
+  const { baseUrl, rp, account } = await setUp(t, { requirePkce: true });
+  const verifier = client.randomPKCECodeVerifier();
+  const code = await obtainCode(baseUrl, rp, account, {
+    code_challenge: await client.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+  });
+  const wrong = await exchange(baseUrl, rp, code, await clientAssertion(baseUrl, rp), { code_verifier: client.randomPKCECodeVerifier() });
+  assert.equal(wrong.status, 400);
+  assert.equal(wrong.body.error, 'invalid_grant');
+
+  const secondCode = await obtainCode(baseUrl, rp, account, {
+    code_challenge: await client.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+  });
+  const right = await exchange(baseUrl, rp, secondCode, await clientAssertion(baseUrl, rp), { code_verifier: verifier });
+  assert.equal(right.status, 200, JSON.stringify(right.body));
+  const again = await exchange(baseUrl, rp, secondCode, await clientAssertion(baseUrl, rp), { code_verifier: verifier });
+  assert.equal(again.body.error, 'invalid_grant');
+});
