@@ -32,11 +32,14 @@ function deriveCookieKeys(secret: string): string[] {
 type IdentityOptions = {
   /** How often each process looks for keys rotated by another; 30 seconds unless a test says otherwise. */
   keyRefreshMs?: number;
+  /** The time, for lockouts and codes; tests move it forward. */
+  clock?: () => Date;
 };
 
 async function registerIdentity(app: FastifyInstance, options: IdentityOptions): Promise<void> {
   const { db, config } = app;
-  const accounts = createAccountService({ db });
+  const clock = options.clock ?? (() => new Date());
+  const accounts = createAccountService({ db, clock });
   const signingKeys = createSigningKeys({ db });
   const adapter = createProviderAdapter({ payloads: createOidcPayloadStore(db), clients: createClientStore(db), clock: () => new Date() });
   const trustmarkUrl = `${config.BASE_URL}/trustmark`;
@@ -69,10 +72,11 @@ async function registerIdentity(app: FastifyInstance, options: IdentityOptions):
   registerSignInPages(app, {
     providers,
     accounts,
-    journeys: createJourneys({ db }),
-    codes: createOneTimeCodes({ db, secret: config.COOKIE_SECRET }),
-    throttle: createThrottle({ db }),
+    journeys: createJourneys({ db, clock }),
+    codes: createOneTimeCodes({ db, secret: config.COOKIE_SECRET, clock }),
+    throttle: createThrottle({ db, clock }),
     messages: createIdentityMessages({ mail: app.mail }),
+    clock,
   });
 }
 

@@ -4,7 +4,7 @@
  */
 export type FormPage = { url: string; status: number; html: string };
 
-export function createFormClient(baseUrl: string) {
+export function createFormClient(baseUrl: string, options: { headers?: Record<string, string> } = {}) {
   const cookies = new Map<string, string>();
 
   function remember(response: Response) {
@@ -23,6 +23,7 @@ export function createFormClient(baseUrl: string) {
       redirect: 'manual',
       headers: {
         accept: 'text/html',
+        ...options.headers,
         cookie: [...cookies].map(([name, value]) => `${name}=${value}`).join('; '),
         ...(init.headers as Record<string, string> | undefined),
       },

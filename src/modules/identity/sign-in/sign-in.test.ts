@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { generate } from 'otplib';
+import { createIdentityModule } from '../identity.module.ts';
+import { createFormClient, errorSummary, pageHeading, type FormClient, type FormPage } from '../testing/form-client.ts';
+import { createTestAccount, registerTestClient, startIdentityServer } from '../testing/identity-test-kit.ts';
+
+function authorizeUrl(baseUrl: string, clientId: string, redirectUri: string) {
+  const url = new URL('/authorize', baseUrl);
+  url.search = new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: redirectUri, scope: 'openid email', state: 's', nonce: 'n' }).toString();
+  return url.toString();
+}
+
+async function startJourney(browser: FormClient, baseUrl: string, rp: { clientId: string; redirectUri: string }): Promise<FormPage> {
+  return browser.get(authorizeUrl(baseUrl, rp.clientId, rp.redirectUri));
+}
+
+test('create an account: email, emailed code, password, authenticator app, then back to the service', async (t) => {
+  const { kernel, baseUrl } = await startIdentityServer(t);
+  const rp = await registerTestClient(kernel);
+  const browser = createFormClient(baseUrl);
+  const start = await startJourney(browser, baseUrl, rp);
+
+  let page = await browser.get(`${start.url}/create/email`);
+  assert.equal(pageHeading(page), 'Enter your email address');
+  page = await browser.submit(page, { email: 'not-an-email' });
+  assert.deepEqual(errorSummary(page), ['Enter an email address in the correct format, like name@example.com']);
+  page = await browser.submit(page, { email: 'Dewi@Example.com ' });
+  assert.equal(pageHeading(page), 'Check your email');
+
+  const [message] = await kernel.developmentOutbox?.listRecent(1) ?? [];
+  assert.equal(message?.recipient, 'dewi@example.com');
+  const code = /security code is (\d{6})/.exec(message?.text ?? '')?.[1] as string;
+  assert.ok(code);
+  page = await browser.submit(page, { code: code === '000000' ? '111111' : '000000' });
+  assert.match(errorSummary(page)[0] ?? '', /not correct/);
+  page = await browser.submit(page, { code });
+  assert.equal(pageHeading(page), 'Create your password');
+
+  page = await browser.submit(page, { password: 'short' });
+  assert.deepEqual(errorSummary(page), ['Your password must be at least 8 characters']);
+  page = await browser.submit(page, { password: 'password123' });
+  assert.match(errorSummary(page)[0] ?? '', /most common passwords/);
+  page = await browser.submit(page, { password: 'a long memorable passphrase' });
+  assert.equal(pageHeading(page), 'How do you want to get security codes?');
+
+  page = await browser.submit(page, {});
+  assert.deepEqual(errorSummary(page), ['Select how you want to get security codes']);
+  page = await browser.submit(page, { method: 'auth-app' });
+  assert.equal(pageHeading(page), 'Set up an authenticator app');
+  const secret = (/id="secret-key">([A-Z2-7 ]+)</.exec(page.html)?.[1] ?? '').replaceAll(' ', '');
+  assert.ok(secret.length >= 16, 'the secret key is shown as text for people who cannot scan');
+  assert.match(page.html, /<svg/);
+
+  const done = await browser.submit(page, { code: await generate({ secret }) });
+  const callback = new URL(done.url);
+  assert.equal(`${callback.origin}${callback.pathname}`, rp.redirectUri);
+  assert.ok(callback.searchParams.get('code'));
+
+  const events = await kernel.audit.listRecent({ limit: 5 });
+  assert.ok(events.some((event) => event.action === 'identity.account.created'));
+  assert.ok(events.some((event) => event.action === 'identity.sign-in.completed'));
+  assert.ok(!JSON.stringify(events).includes('dewi@example.com'), 'no email address in the audit trail');
+});
+
+test('an email that already has an account cannot create another', async (t) => {
+  const { kernel, baseUrl } = await startIdentityServer(t);
+  const rp = await registerTestClient(kernel);
+  const account = await createTestAccount(kernel);
+  const browser = createFormClient(baseUrl);
+  const start = await startJourney(browser, baseUrl, rp);
+  const page = await browser.submit(await browser.get(`${start.url}/create/email`), { email: account.email });
+  assert.match(errorSummary(page)[0] ?? '', /already a One Login/);
+});
+
+test('wrong passwords lock sign-in from that address for 15 minutes, then it works again; other addresses are not locked out', async (t) => {
+  let now = Date.now();
+  const { kernel, baseUrl } = await startIdentityServer(t, {
+    modules: [createIdentityModule({ clock: () => new Date(now) })],
+    environment: { TRUST_PROXY: 'true' },
+  });
+  const rp = await registerTestClient(kernel);
+  const account = await createTestAccount(kernel);
+  const browser = createFormClient(baseUrl, { headers: { 'x-forwarded-for': '203.0.113.5' } });
+  const start = await startJourney(browser, baseUrl, rp);
+  let page = await browser.submit(await browser.get(`${start.url}/email`), { email: account.email });
+
+  for (let attempt = 1; attempt <= 4; attempt += 1) {
+    page = await browser.submit(page, { password: `wrong password ${attempt}` });
+    assert.deepEqual(errorSummary(page), ['Incorrect password']);
+  }
+  page = await browser.submit(page, { password: 'wrong password 5' });
+  assert.match(errorSummary(page)[0] ?? '', /too many times. Wait 15 minutes/);
+  page = await browser.submit(page, { password: account.password });
+  assert.match(errorSummary(page)[0] ?? '', /too many times/, 'the right password is refused while locked');
+
+  const owner = createFormClient(baseUrl, { headers: { 'x-forwarded-for': '198.51.100.7' } });
+  const ownerStart = await startJourney(owner, baseUrl, rp);
+  const ownerPage = await owner.submit(await owner.submit(await owner.get(`${ownerStart.url}/email`), { email: account.email }), { password: account.password });
+  assert.equal(pageHeading(ownerPage), 'Enter the security code', 'the owner, elsewhere, is not locked out');
+
+  now += 16 * 60_000;
+  page = await browser.submit(page, { password: account.password });
+  assert.equal(pageHeading(page), 'Enter the security code');
+
+  const events = await kernel.audit.listRecent({ subject: `account:${account.id}` });
+  assert.equal(events.filter((event) => event.action === 'identity.sign-in.password-wrong').length, 5);
+});
+
+test('wrong security codes lock the code step for 15 minutes; codes cannot be used twice', async (t) => {
+  let now = Date.now();
+  const { kernel, baseUrl } = await startIdentityServer(t, { modules: [createIdentityModule({ clock: () => new Date(now) })] });
+  const rp = await registerTestClient(kernel);
+  const account = await createTestAccount(kernel);
+
+  const signInToCode = async () => {
+    const browser = createFormClient(baseUrl);
+    const start = await startJourney(browser, baseUrl, rp);
+    let page = await browser.submit(await browser.get(`${start.url}/email`), { email: account.email });
+    page = await browser.submit(page, { password: account.password });
+    assert.equal(pageHeading(page), 'Enter the security code');
+    return { browser, page };
+  };
+
+  const first = await signInToCode();
+  const code = await account.nextCode();
+  const done = await first.browser.submit(first.page, { code });
+  assert.ok(new URL(done.url).searchParams.get('code'));
+
+  let { browser, page } = await signInToCode();
+  page = await browser.submit(page, { code });
+  assert.match(errorSummary(page)[0] ?? '', /already been used/);
+  for (let attempt = 2; attempt <= 4; attempt += 1) {
+    page = await browser.submit(page, { code: '000000' });
+    assert.match(errorSummary(page)[0] ?? '', /not correct/);
+  }
+  page = await browser.submit(page, { code: '000000' });
+  assert.match(errorSummary(page)[0] ?? '', /too many times/);
+  page = await browser.submit(page, { code: await account.nextCode() });
+  assert.match(errorSummary(page)[0] ?? '', /too many times/, 'even the right code is refused while locked');
+
+  now += 16 * 60_000;
+  ({ browser, page } = await signInToCode());
+  const after = await browser.submit(page, { code: await generate({ secret: account.totpSecret }) });
+  assert.ok(new URL(after.url).searchParams.get('code'), 'the lock ended by itself');
+});
