@@ -2,11 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import { createHttpApp } from './platform/http/create-http-app.ts';
 import type { Kernel } from './platform/kernel.ts';
 import type { CivitasModule } from './platform/module.ts';
+import { demoServiceModule } from './modules/demo-service/demo-service.module.ts';
 import { identityModule } from './modules/identity/identity.module.ts';
 import { createSiteModule } from './modules/site/site.module.ts';
 
 /** The modules that provide a component of the platform, in the order they are mounted. */
-const componentModules: readonly CivitasModule[] = [identityModule];
+const componentModules: readonly CivitasModule[] = [identityModule, demoServiceModule];
 
 /** Every module of this Civitas: the site pages first, then each component. */
 export const modules: readonly CivitasModule[] = [

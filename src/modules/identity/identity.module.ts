@@ -1,11 +1,12 @@
 import { hkdfSync } from 'node:crypto';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { CivitasModule } from '../../platform/module.ts';
 import { createAccountService } from './accounts/account.service.ts';
 import { createClientStore } from './clients/client.store.ts';
 import { createOneTimeCodes } from './codes/one-time-codes.ts';
 import { identityCommands } from './identity.cli.ts';
-import { loadIdentityMessages } from './locales/identity-locales.ts';
+import { readMessageCatalogues } from '../../platform/http/i18n.ts';
 import { createIdentityMessages } from './messages/identity-messages.ts';
 import * as createAccounts from './migrations/0001-create-accounts.ts';
 import * as createProviderStorage from './migrations/0002-create-provider-storage.ts';
@@ -93,7 +94,7 @@ export function createIdentityModule(options: IdentityOptions = {}): CivitasModu
         { id: '0003-create-sign-in-state', migration: createSignInState },
       ],
     },
-    messages: loadIdentityMessages(),
+    messages: readMessageCatalogues(join(import.meta.dirname, 'locales')),
     commands: identityCommands,
   };
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { CivitasModule } from '../../platform/module.ts';
-import { loadSiteMessages } from './locales/site-messages.ts';
+import { join } from 'node:path';
+import { readMessageCatalogues } from '../../platform/http/i18n.ts';
 import { registerContentPages } from './pages/content-pages.route.ts';
 import { COMPONENTS, registerHomePage } from './pages/home/home.route.ts';
 
@@ -19,7 +20,7 @@ export function createSiteModule(moduleLinks: readonly ComponentLink[]): Civitas
   }
   return {
     name: 'site',
-    messages: loadSiteMessages(),
+    messages: readMessageCatalogues(join(import.meta.dirname, 'locales')),
     async plugin(app: FastifyInstance) {
       registerHomePage(app, links);
       registerContentPages(app);

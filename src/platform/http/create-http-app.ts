@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AuditService } from '../audit/audit.service.ts';
@@ -10,7 +9,7 @@ import type { Kernel } from '../kernel.ts';
 import { loadAssets, registerAssetRoutes } from './assets.ts';
 import { registerErrorHandling } from './errors.ts';
 import { registerHealthRoutes } from './health.routes.ts';
-import { createTranslations, type Locale, type MessageCatalogue, type Translate } from './i18n.ts';
+import { createTranslations, readMessageCatalogues, type Locale, type Translate } from './i18n.ts';
 import { registerLocale } from './locale.ts';
 import { registerSecurity, usesHttps } from './security.ts';
 import { createPageRenderer, registerViews } from './views.ts';
@@ -32,11 +31,7 @@ declare module 'fastify' {
 const QUIET_PATHS = /^\/(healthz|readyz|assets\/)/;
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{8,64}$/;
 
-function readCatalogue(locale: 'en' | 'cy'): MessageCatalogue {
-  return JSON.parse(readFileSync(join(import.meta.dirname, 'locales', `${locale}.json`), 'utf8'));
-}
-
-export const platformMessages = { en: readCatalogue('en'), cy: readCatalogue('cy') };
+export const platformMessages = readMessageCatalogues(join(import.meta.dirname, 'locales'));
 
 /**
  * The Fastify instance with everything the kernel gives every module: security headers, cookies,

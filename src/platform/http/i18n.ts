@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 export const LOCALES = ['en', 'cy'] as const;
 export type Locale = (typeof LOCALES)[number];
 
@@ -46,4 +49,10 @@ export function createTranslations(
     };
   };
   return { en: build('en'), cy: build('cy') };
+}
+
+/** Reads `en.json` and `cy.json` from a module's locales folder. */
+export function readMessageCatalogues(directory: string): { en: MessageCatalogue; cy: MessageCatalogue } {
+  const read = (locale: Locale) => JSON.parse(readFileSync(join(directory, `${locale}.json`), 'utf8')) as MessageCatalogue;
+  return { en: read('en'), cy: read('cy') };
 }

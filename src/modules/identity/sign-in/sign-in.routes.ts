@@ -61,7 +61,8 @@ export function registerSignInPages(app: FastifyInstance, dependencies: SignInDe
 
   function renderQuestion(step: Step, context: PageContext & { field: Record<string, unknown>; fieldError?: string }) {
     const errors = context.fieldError ? [{ text: context.fieldError, href: `#${String(context.field.name)}` }] : [];
-    return step.reply.code(context.fieldError ? 400 : 200).render(`${VIEWS}/question.njk`, { errors, ...context });
+    // A form shown again with its errors is a normal page (200), as on GOV.UK services.
+    return step.reply.render(`${VIEWS}/question.njk`, { errors, ...context });
   }
 
   function renderExpired(request: FastifyRequest, reply: FastifyReply) {
@@ -398,7 +399,7 @@ export function registerSignInPages(app: FastifyInstance, dependencies: SignInDe
     const method = field(request.body, 'method');
     if (method === 'auth-app') return reply.redirect(path(uid, '/create/auth-app'), 303);
     const fieldError = method === 'sms' ? t('identity.chooseMethod.smsUnavailable') : t('identity.chooseMethod.missing');
-    return reply.code(400).render(`${VIEWS}/choose-method.njk`, {
+    return reply.render(`${VIEWS}/choose-method.njk`, {
       pageTitle: t('identity.chooseMethod.title'),
       fieldError,
       errors: [{ text: fieldError, href: '#method' }],
