@@ -25,7 +25,7 @@ function runAuditVerify(databaseUrl: string, ...options: string[]): Promise<Comm
 }
 
 test('civitas audit verify exits 0 on an intact trail and names the first bad event otherwise', async (t) => {
-  const kernel = await createTestKernel(t, { modules: [] });
+  const kernel = await createTestKernel(t);
   const url = kernel.testDatabase.url;
   const events = [];
   for (const actor of ['operator:ada', 'operator:grace', 'system', 'user:7']) {

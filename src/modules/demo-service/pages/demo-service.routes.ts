@@ -46,7 +46,7 @@ export function registerDemoServicePages(app: FastifyInstance, registration: () 
 
   app.get('/demo-service', async (request, reply) => {
     const session = readSession(request);
-    return reply.render(`${VIEWS}/demo-service.njk`, { pageTitle: request.t('demoService.title'), serviceName: request.t('demoService.name'), serviceUrl: '/demo-service', session });
+    return reply.render(`${VIEWS}/demo-service.njk`, { pageTitle: request.t('demo-service.title'), serviceName: request.t('demo-service.name'), serviceUrl: '/demo-service', session });
   });
 
   app.get('/demo-service/sign-in', async (request, reply: FastifyReply) => {
@@ -91,7 +91,7 @@ export function registerDemoServicePages(app: FastifyInstance, registration: () 
       return reply.redirect('/demo-service', 303);
     } catch (error) {
       request.log.warn({ err: error }, 'demo service sign-in failed');
-      return reply.code(400).render(`${VIEWS}/demo-service.njk`, { pageTitle: request.t('demoService.failedTitle'), serviceName: request.t('demoService.name'), serviceUrl: '/demo-service', failed: true });
+      return reply.code(400).render(`${VIEWS}/demo-service.njk`, { pageTitle: request.t('demo-service.failedTitle'), serviceName: request.t('demo-service.name'), serviceUrl: '/demo-service', failed: true });
     }
   });
 
@@ -109,6 +109,6 @@ export function registerDemoServicePages(app: FastifyInstance, registration: () 
   });
 
   app.get('/demo-service/signed-out', async (request, reply) =>
-    reply.render(`${VIEWS}/demo-service.njk`, { pageTitle: request.t('demoService.signedOutTitle'), serviceName: request.t('demoService.name'), serviceUrl: '/demo-service', signedOut: true }),
+    reply.render(`${VIEWS}/demo-service.njk`, { pageTitle: request.t('demo-service.signedOutTitle'), serviceName: request.t('demo-service.name'), serviceUrl: '/demo-service', signedOut: true }),
   );
 }

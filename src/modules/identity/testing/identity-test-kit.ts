@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createServer } from 'node:net';
 import type { TestContext } from 'node:test';
 import { exportJWK, generateKeyPair, type CryptoKey } from 'jose';
@@ -69,13 +70,20 @@ export async function createTestAccount(kernel: { db: Parameters<typeof createAc
     passwordHash: await hashPassword(password),
     method: { kind: 'auth-app', totp_secret: totpSecret, totp_last_step: null, phone_number: null, credential_id: null, public_key: null, sign_count: null, transports: null },
   });
-  let step = -1;
+  let lastStep = 0;
   return {
     id: account.id,
     email,
     password,
     totpSecret,
-    // The provider accepts one step either side of now; walk through them as codes are used.
-    nextCode: () => generate({ secret: totpSecret, epoch: Math.floor(Date.now() / 1000) + 30 * step++ }),
+    // The provider accepts the current time step and one either side, and each step once. Use
+    // the current step, or the next one if it is taken; wait if even that is used.
+    async nextCode() {
+      const currentStep = Math.floor(Date.now() / 30_000);
+      const step = Math.max(lastStep + 1, currentStep);
+      if (step > currentStep + 1) await sleep((step - 1) * 30_000 - Date.now() + 50);
+      lastStep = step;
+      return generate({ secret: totpSecret, epoch: step * 30 });
+    },
   };
 }
