@@ -43,7 +43,7 @@ export type Kernel = {
   modules: readonly CivitasModule[];
   migrate(): Promise<string[]>;
   pendingMigrations(): Promise<string[]>;
-  createWorker(options?: { pollIntervalMs?: number; handlers?: JobHandlers }): JobWorker;
+  createWorker(options?: { pollIntervalMs?: number; handlers?: JobHandlers; leaseMs?: number }): JobWorker;
   close(): Promise<void>;
 };
 
@@ -93,6 +93,7 @@ export function openKernel(options: {
         logger,
         concurrency: config.WORKER_CONCURRENCY,
         pollIntervalMs: workerOptions.pollIntervalMs,
+        leaseMs: workerOptions.leaseMs,
       });
     },
     async close() {

@@ -1,5 +1,15 @@
+import type { Kernel } from '../kernel.ts';
 import type { CliCommand } from './cli-command.ts';
 import { CliError } from './cli-command.ts';
+
+/** The kernel, once its database has every migration: a new database has no tables to read. */
+async function openMigratedKernel(kernel: () => Kernel): Promise<Kernel> {
+  const opened = kernel();
+  if ((await opened.pendingMigrations()).length > 0) {
+    throw new CliError('The database has migrations to apply: run `civitas migrate` first.');
+  }
+  return opened;
+}
 
 const migrate: CliCommand = {
   name: 'migrate',
@@ -18,16 +28,31 @@ const worker: CliCommand = {
   name: 'worker',
   summary: 'Run background job workers until stopped (SIGTERM or SIGINT)',
   async run({ kernel }) {
-    const opened = kernel();
-    await opened.migrate();
-    const jobWorker = opened.createWorker();
-    jobWorker.start();
-    await new Promise<void>((resolve) => {
-      process.once('SIGTERM', () => resolve());
-      process.once('SIGINT', () => resolve());
+    // Listen first: a stop signal that came during start-up would otherwise kill the process
+    // outright, without a clean stop.
+    let stopRequested = false;
+    let requestStop = () => {};
+    const stopSignal = new Promise<void>((resolve) => {
+      requestStop = () => {
+        stopRequested = true;
+        resolve();
+      };
     });
-    await jobWorker.stop();
-    return 0;
+    process.once('SIGTERM', requestStop);
+    process.once('SIGINT', requestStop);
+    try {
+      const opened = kernel();
+      await opened.migrate();
+      if (stopRequested) return 0;
+      const jobWorker = opened.createWorker();
+      jobWorker.start();
+      await stopSignal;
+      await jobWorker.stop();
+      return 0;
+    } finally {
+      process.removeListener('SIGTERM', requestStop);
+      process.removeListener('SIGINT', requestStop);
+    }
   },
 };
 
@@ -35,10 +60,7 @@ const auditVerify: CliCommand = {
   name: 'audit verify',
   summary: 'Check that no audit event was edited, deleted or reordered',
   async run({ kernel, print }) {
-    const opened = kernel();
-    if ((await opened.pendingMigrations()).length > 0) {
-      throw new CliError('The database has migrations to apply: run `civitas migrate` first.');
-    }
+    const opened = await openMigratedKernel(kernel);
     const result = await opened.audit.verify();
     if (result.intact) {
       print(result, `The audit trail is intact: ${result.eventCount} events checked.`);
@@ -62,7 +84,8 @@ const jobsList: CliCommand = {
     if (!Number.isInteger(limit) || limit < 1 || limit > 10000) {
       throw new CliError('--limit must be a whole number from 1 to 10000', 2);
     }
-    const jobs = await kernel().jobs.list({ status: values.failed ? 'failed' : undefined, limit });
+    const opened = await openMigratedKernel(kernel);
+    const jobs = await opened.jobs.list({ status: values.failed ? 'failed' : undefined, limit });
     const lines = jobs.map(
       (job) =>
         `${job.id}  ${job.type}  ${job.status}  attempts ${job.attempts}/${job.maxAttempts}` +
@@ -80,7 +103,8 @@ const jobsRetry: CliCommand = {
   async run({ kernel, positionals, print }) {
     const [id] = positionals;
     if (!id) throw new CliError('Give the id of the failed job to retry', 2);
-    if (!(await kernel().jobs.retryFailed(id))) {
+    const opened = await openMigratedKernel(kernel);
+    if (!(await opened.jobs.retryFailed(id))) {
       throw new CliError(`There is no failed job with id ${id}`);
     }
     print({ id, status: 'pending' }, `Job ${id} will run again.`);

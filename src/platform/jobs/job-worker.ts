@@ -17,10 +17,13 @@ export type JobHandlers = Readonly<Record<string, JobHandler>>;
  */
 const LEASE_MS = 5 * 60 * 1000;
 
-/** 5 s, 10 s, 20 s ... up to an hour, with a fifth either way so retries do not arrive in step. */
+/**
+ * 5 s, 10 s, 20 s ... up to an hour, with a fifth either way so retries do not arrive in step.
+ * `maxMs` is a hard cap: the jitter never takes a delay past it.
+ */
 export function exponentialBackoff(attempt: number, baseMs = 5000, maxMs = 60 * 60 * 1000): number {
-  const delay = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
-  return Math.round(delay * (0.8 + Math.random() * 0.4));
+  const delay = baseMs * 2 ** Math.max(0, attempt - 1);
+  return Math.min(maxMs, Math.round(delay * (0.8 + Math.random() * 0.4)));
 }
 
 export function createJobWorker(options: {
@@ -29,16 +32,21 @@ export function createJobWorker(options: {
   logger: Logger;
   concurrency: number;
   pollIntervalMs?: number;
+  /** How long a claimed job is held before another worker may take it as lost; LEASE_MS if unset. */
+  leaseMs?: number;
 }) {
   const { queue, handlers, concurrency } = options;
   const logger = options.logger.child({ component: 'job-worker' });
   const pollIntervalMs = options.pollIntervalMs ?? 1000;
+  const leaseMs = options.leaseMs ?? LEASE_MS;
   const workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const types = Object.keys(handlers);
   const inFlight = new Set<Promise<void>>();
   let running = false;
   let loop: Promise<void> | undefined;
   let wake: (() => void) | undefined;
+  /** Set by a wake-up that came while the loop was busy, so its next pause does not wait. */
+  let wakeRequested = false;
   let unsubscribe: (() => void) | undefined;
 
   async function runJob(job: ClaimedJob): Promise<void> {
@@ -59,7 +67,7 @@ export function createJobWorker(options: {
   async function fillSlots(): Promise<number> {
     const room = concurrency - inFlight.size;
     if (room <= 0) return 0;
-    const jobs = await queue.claim({ types, workerId, limit: room, leaseMs: LEASE_MS });
+    const jobs = await queue.claim({ types, workerId, limit: room, leaseMs });
     for (const job of jobs) {
       const task = runJob(job).catch((error: unknown) => {
         logger.error({ err: error, jobId: job.id }, 'job bookkeeping failed');
@@ -67,13 +75,20 @@ export function createJobWorker(options: {
       inFlight.add(task);
       void task.finally(() => {
         inFlight.delete(task);
-        wake?.();
+        wakeUp();
       });
     }
     return jobs.length;
   }
 
+  /** Ends the loop's pause now, or, if it is busy claiming, its next one. */
+  function wakeUp(): void {
+    wakeRequested = true;
+    wake?.();
+  }
+
   function pause(ms: number): Promise<void> {
+    if (wakeRequested || !running) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
       function done() {
@@ -87,6 +102,7 @@ export function createJobWorker(options: {
 
   async function pollUntilStopped(): Promise<void> {
     while (running) {
+      wakeRequested = false;
       try {
         const started = await fillSlots();
         if (started === 0 || inFlight.size >= concurrency) await pause(pollIntervalMs);
@@ -103,7 +119,7 @@ export function createJobWorker(options: {
     start(): void {
       if (running) return;
       running = true;
-      unsubscribe = queue.onEnqueue(() => wake?.());
+      unsubscribe = queue.onEnqueue(wakeUp);
       loop = pollUntilStopped();
       logger.info({ workerId, types, concurrency }, 'job worker started');
     },
@@ -112,7 +128,7 @@ export function createJobWorker(options: {
     async stop(): Promise<void> {
       running = false;
       unsubscribe?.();
-      wake?.();
+      wakeUp();
       await loop;
       await Promise.all(inFlight);
       logger.info({ workerId }, 'job worker stopped');

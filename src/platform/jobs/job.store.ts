@@ -19,6 +19,9 @@ export type JobRow = {
 
 type JobTables = { job: JobRow };
 
+/** Kept as the last error of a job whose final try never finished. */
+export const LEASE_EXPIRED_ERROR = 'The job was still running when its lease ran out, and no tries are left.';
+
 export function createJobStore(kind: DatabaseKind) {
   const tables = (executor: Executor) => executor.withTables<JobTables>();
 
@@ -29,14 +32,30 @@ export function createJobStore(kind: DatabaseKind) {
 
     /**
      * Marks up to `limit` due jobs as running for this worker and returns them. A running job
-     * whose lease ran out (its worker died) is due again. On PostgreSQL, SKIP LOCKED lets many
-     * workers claim at once without waiting for, or taking, each other's jobs.
+     * whose lease ran out (its worker died) is due again while it has tries left; with none left
+     * it is kept as failed, so a job that kills its worker is not run for ever. On PostgreSQL,
+     * SKIP LOCKED lets many workers claim at once without waiting for, or taking, each other's jobs.
      */
     async claimDue(
       executor: Executor,
       claim: { types: readonly string[]; workerId: string; now: string; leaseUntil: string; limit: number },
     ): Promise<JobRow[]> {
       const db = tables(executor);
+      let abandoned = db
+        .selectFrom('job')
+        .select('id')
+        .where('type', 'in', claim.types)
+        .where('status', '=', 'running')
+        .where('locked_until', '<', claim.now)
+        .where((where) => where('attempts', '>=', where.ref('max_attempts')));
+      if (kind === 'postgres') abandoned = abandoned.forUpdate().skipLocked();
+      await db
+        .updateTable('job')
+        // locked_by stays: if its worker was only slow, it may still complete or fail the job.
+        .set({ status: 'failed', last_error: LEASE_EXPIRED_ERROR, locked_until: null, updated_at: claim.now })
+        .where('id', 'in', abandoned)
+        .execute();
+
       let due = db
         .selectFrom('job')
         .select('id')
@@ -44,7 +63,11 @@ export function createJobStore(kind: DatabaseKind) {
         .where((where) =>
           where.or([
             where.and([where('status', '=', 'pending'), where('run_at', '<=', claim.now)]),
-            where.and([where('status', '=', 'running'), where('locked_until', '<', claim.now)]),
+            where.and([
+              where('status', '=', 'running'),
+              where('locked_until', '<', claim.now),
+              where('attempts', '<', where.ref('max_attempts')),
+            ]),
           ]),
         )
         .orderBy('run_at')
@@ -102,7 +125,8 @@ export function createJobStore(kind: DatabaseKind) {
     async retryFailed(executor: Executor, retry: { id: string; now: string }): Promise<boolean> {
       const result = await tables(executor)
         .updateTable('job')
-        .set({ status: 'pending', attempts: 0, run_at: retry.now, updated_at: retry.now })
+        // No worker that held it before may now complete or fail the new run.
+        .set({ status: 'pending', attempts: 0, run_at: retry.now, locked_by: null, locked_until: null, updated_at: retry.now })
         .where('id', '=', retry.id)
         .where('status', '=', 'failed')
         .executeTakeFirst();

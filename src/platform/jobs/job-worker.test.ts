@@ -1,0 +1,295 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createTestKernel } from '../testing/test-kernel.ts';
+import type { ClaimedJob } from './job-queue.ts';
+import { exponentialBackoff } from './job-worker.ts';
+
+/** Checks `condition` every few milliseconds until it holds; the test's timeout catches a hang. */
+async function waitUntil(condition: () => boolean | Promise<boolean>): Promise<void> {
+  while (!(await condition())) await sleep(5);
+}
+
+/** A promise the test settles by hand. */
+function createGate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { opened, open };
+}
+
+const TEST_TIMEOUT = { timeout: 30_000 };
+
+test('the worker runs every job once, never more at a time than its concurrency', TEST_TIMEOUT, async (t) => {
+  const kernel = await createTestKernel(t, { modules: [], environment: { WORKER_CONCURRENCY: '3' } });
+  const ids = await kernel.db.transaction().execute(async (transaction) => {
+    const enqueued: string[] = [];
+    for (let n = 0; n < 12; n++) enqueued.push(await kernel.jobs.enqueue(transaction, { type: 'test.count', payload: { n } }));
+    return enqueued;
+  });
+  let running = 0;
+  let mostAtOnce = 0;
+  const ran: string[] = [];
+  const worker = kernel.createWorker({
+    pollIntervalMs: 10,
+    handlers: {
+      'test.count': {
+        async run(job) {
+          running += 1;
+          mostAtOnce = Math.max(mostAtOnce, running);
+          await sleep(2);
+          ran.push(job.id);
+          running -= 1;
+        },
+      },
+    },
+  });
+
+  worker.start();
+  t.after(() => worker.stop());
+  await waitUntil(async () => (await kernel.jobs.list()).length === 0);
+  await worker.stop();
+
+  assert.equal(ran.length, 12);
+  assert.deepEqual([...ran].sort(), [...ids].sort());
+  assert.equal(mostAtOnce, 3, 'three at a time: bounded, and not one after another');
+});
+
+test('runUntilIdle runs every due job, including jobs that jobs enqueue, and leaves later ones', TEST_TIMEOUT, async (t) => {
+  const kernel = await createTestKernel(t, { modules: [] });
+  const later = await kernel.jobs.enqueue(kernel.db, {
+    type: 'test.first',
+    payload: { n: 99 },
+    runAt: new Date(Date.now() + 3_600_000),
+  });
+  for (let n = 0; n < 5; n++) await kernel.jobs.enqueue(kernel.db, { type: 'test.first', payload: { n } });
+  const ran: string[] = [];
+  const worker = kernel.createWorker({
+    handlers: {
+      'test.first': {
+        async run(job) {
+          ran.push(`first ${job.payload.n}`);
+          await kernel.jobs.enqueue(kernel.db, { type: 'test.second', payload: { n: job.payload.n } });
+        },
+      },
+      'test.second': {
+        async run(job) {
+          ran.push(`second ${job.payload.n}`);
+        },
+      },
+    },
+  });
+
+  await worker.runUntilIdle();
+
+  assert.deepEqual(
+    [...ran].sort(),
+    [0, 1, 2, 3, 4].flatMap((n) => [`first ${n}`, `second ${n}`]).sort(),
+  );
+  const left = await kernel.jobs.list();
+  assert.deepEqual(
+    left.map((job) => [job.id, job.status]),
+    [[later, 'pending']],
+  );
+  await worker.runUntilIdle();
+  assert.equal(ran.length, 10, 'with nothing due it returns without running anything');
+});
+
+test('a failing job is retried after the delay its handler asks for, and runs until it succeeds', TEST_TIMEOUT, async (t) => {
+  const kernel = await createTestKernel(t, { modules: [] });
+  const id = await kernel.jobs.enqueue(kernel.db, { type: 'test.flaky', payload: {}, maxAttempts: 5 });
+  const attempts: number[] = [];
+  const delaysAskedFor: number[] = [];
+  const worker = kernel.createWorker({
+    pollIntervalMs: 5,
+    handlers: {
+      'test.flaky': {
+        async run(job) {
+          attempts.push(job.attempt);
+          if (job.attempt < 3) throw new Error(`try ${job.attempt} failed`);
+        },
+        retryDelayMs(attempt) {
+          delaysAskedFor.push(attempt);
+          return 1;
+        },
+      },
+    },
+  });
+
+  worker.start();
+  t.after(() => worker.stop());
+  await waitUntil(async () => (await kernel.jobs.list()).length === 0);
+  await worker.stop();
+
+  assert.deepEqual(attempts, [1, 2, 3]);
+  assert.deepEqual(delaysAskedFor, [1, 2]);
+  assert.deepEqual(await kernel.jobs.list({ status: 'failed' }), [], `job ${id} succeeded on its third try`);
+});
+
+test('a job that always fails is tried maxAttempts times, then kept as failed with its last error', TEST_TIMEOUT, async (t) => {
+  const kernel = await createTestKernel(t, { modules: [] });
+  const id = await kernel.jobs.enqueue(kernel.db, { type: 'test.broken', payload: {}, maxAttempts: 3 });
+  const attempts: number[] = [];
+  const worker = kernel.createWorker({
+    pollIntervalMs: 5,
+    handlers: {
+      'test.broken': {
+        async run(job) {
+          attempts.push(job.attempt);
+          throw new Error(`the provider refused try ${job.attempt}`);
+        },
+        retryDelayMs: () => 1,
+      },
+    },
+  });
+
+  worker.start();
+  t.after(() => worker.stop());
+  await waitUntil(async () => (await kernel.jobs.list({ status: 'failed' })).length === 1);
+  await worker.stop();
+
+  assert.deepEqual(attempts, [1, 2, 3]);
+  const jobs = await kernel.jobs.list();
+  assert.equal(jobs.length, 1);
+  assert.equal(jobs[0]?.id, id);
+  assert.equal(jobs[0]?.status, 'failed');
+  assert.equal(jobs[0]?.attempts, 3);
+  assert.equal(jobs[0]?.lastError, 'the provider refused try 3');
+});
+
+test('with no delay of its own, a failed job waits an exponential backoff before its next try', TEST_TIMEOUT, async (t) => {
+  const kernel = await createTestKernel(t, { modules: [] });
+  await kernel.jobs.enqueue(kernel.db, { type: 'test.once', payload: {} });
+  const worker = kernel.createWorker({
+    handlers: {
+      'test.once': {
+        async run() {
+          throw 'not an Error object';
+        },
+      },
+    },
+  });
+
+  const before = Date.now();
+  await worker.runUntilIdle();
+  const after = Date.now();
+
+  const [job] = await kernel.jobs.list();
+  assert.equal(job?.status, 'pending');
+  assert.equal(job?.attempts, 1);
+  assert.equal(job?.lastError, 'not an Error object');
+  const runAt = Date.parse(job?.runAt ?? '');
+  assert.ok(runAt >= before + 4000 && runAt <= after + 6000, `the first retry is 5 s, give or take a fifth: ${job?.runAt}`);
+});
+
+test('stop() stops claiming and waits for the job in progress to finish', TEST_TIMEOUT, async (t) => {
+  const kernel = await createTestKernel(t, { modules: [] });
+  const started = createGate();
+  const release = createGate();
+  const events: string[] = [];
+  let runs = 0;
+  const worker = kernel.createWorker({
+    pollIntervalMs: 5,
+    handlers: {
+      'test.slow': {
+        async run() {
+          runs += 1;
+          events.push('job started');
+          started.open();
+          await release.opened;
+          events.push('job finished');
+        },
+      },
+    },
+  });
+  await kernel.jobs.enqueue(kernel.db, { type: 'test.slow', payload: {} });
+
+  worker.start();
+  await started.opened;
+  const stopping = worker.stop().then(() => events.push('stop returned'));
+  await sleep(50);
+  assert.deepEqual(events, ['job started'], 'stop() has not returned while the job runs');
+
+  release.open();
+  await stopping;
+  assert.deepEqual(events, ['job started', 'job finished', 'stop returned']);
+  assert.deepEqual(await kernel.jobs.list(), [], 'the job was completed before stop() returned');
+
+  await kernel.jobs.enqueue(kernel.db, { type: 'test.slow', payload: {} });
+  await sleep(50);
+  assert.equal(runs, 1, 'a stopped worker claims nothing');
+  assert.equal((await kernel.jobs.list())[0]?.status, 'pending');
+});
+
+test('stop() right after start() returns without waiting for the next poll', TEST_TIMEOUT, async (t) => {
+  const kernel = await createTestKernel(t, { modules: [] });
+  const worker = kernel.createWorker({
+    // Far longer than the test's timeout: a stop() that waits for the next poll fails the test.
+    pollIntervalMs: 10 * 60_000,
+    handlers: { 'test.noop': { async run() {} } },
+  });
+
+  worker.start();
+  await worker.stop();
+  worker.start();
+  await sleep(20);
+  await worker.stop();
+});
+
+test('a waiting worker wakes when this process enqueues a job, without waiting for its next poll', TEST_TIMEOUT, async (t) => {
+  const kernel = await createTestKernel(t, { modules: [] });
+  const ran: ClaimedJob[] = [];
+  const worker = kernel.createWorker({
+    // Far longer than the test's timeout: only the enqueue can wake the worker in time.
+    pollIntervalMs: 10 * 60_000,
+    handlers: {
+      'test.ping': {
+        async run(job) {
+          ran.push(job);
+        },
+      },
+    },
+  });
+  worker.start();
+  t.after(() => worker.stop());
+
+  // Each job is enqueued just after the previous one ran, while the worker is finishing it or
+  // looking for more: a wake-up in that moment must not be lost.
+  for (let n = 0; n < 20; n++) {
+    await kernel.jobs.enqueue(kernel.db, { type: 'test.ping', payload: { n } });
+    await waitUntil(() => ran.length === n + 1);
+  }
+  await worker.stop();
+  assert.deepEqual(
+    ran.map((job) => job.payload.n),
+    Array.from({ length: 20 }, (_, n) => n),
+  );
+});
+
+test('exponentialBackoff doubles from its base with a fifth of jitter, and never passes its cap', () => {
+  const samples = (attempt: number, baseMs?: number, maxMs?: number) =>
+    Array.from({ length: 300 }, () => exponentialBackoff(attempt, baseMs, maxMs));
+
+  for (let attempt = 1; attempt <= 10; attempt++) {
+    const expected = 5000 * 2 ** (attempt - 1);
+    for (const delay of samples(attempt)) {
+      assert.ok(delay >= expected * 0.8 && delay <= expected * 1.2, `attempt ${attempt}: ${delay} ms`);
+    }
+  }
+  for (let attempt = 1; attempt < 10; attempt++) {
+    assert.ok(
+      Math.min(...samples(attempt + 1)) > Math.max(...samples(attempt)),
+      `attempt ${attempt + 1} always waits longer than attempt ${attempt}`,
+    );
+  }
+  for (const attempt of [11, 12, 20, 100, 10_000]) {
+    for (const delay of samples(attempt)) {
+      assert.ok(delay <= 3_600_000, `attempt ${attempt}: ${delay} ms is more than an hour`);
+      assert.ok(delay >= 3_600_000 * 0.8, `attempt ${attempt}: ${delay} ms`);
+    }
+  }
+  for (const delay of samples(6, 100, 1000)) assert.ok(delay <= 1000 && delay >= 800);
+  for (const delay of samples(0)) assert.ok(delay >= 4000 && delay <= 6000, 'attempt 0 counts as the first');
+  assert.ok(samples(3).every(Number.isInteger));
+});
