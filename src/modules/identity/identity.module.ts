@@ -11,6 +11,7 @@ import { createIdentityMessages } from './messages/identity-messages.ts';
 import * as createAccounts from './migrations/0001-create-accounts.ts';
 import * as createProviderStorage from './migrations/0002-create-provider-storage.ts';
 import * as createSignInState from './migrations/0003-create-sign-in-state.ts';
+import * as createInternalClients from './migrations/0004-create-internal-clients.ts';
 import { createOidcProvider } from './provider/create-provider.ts';
 import { createFindAccount } from './provider/find-account.ts';
 import { createOidcPayloadStore } from './provider/oidc-payload.store.ts';
@@ -92,6 +93,7 @@ export function createIdentityModule(options: IdentityOptions = {}): CivitasModu
         { id: '0001-create-accounts', migration: createAccounts },
         { id: '0002-create-provider-storage', migration: createProviderStorage },
         { id: '0003-create-sign-in-state', migration: createSignInState },
+        { id: '0004-create-internal-clients', migration: createInternalClients },
       ],
     },
     messages: readMessageCatalogues(join(import.meta.dirname, 'locales')),

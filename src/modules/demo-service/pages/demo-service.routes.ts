@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as oidc from 'openid-client';
-import type { DemoRegistration } from '../demo-registration.ts';
 
 const VIEWS = 'modules/demo-service/pages';
 const PENDING_COOKIE = 'demo_service_pending';
@@ -12,25 +11,9 @@ type DemoSession = { email: string; phoneNumber?: string; idToken: string; level
  * An example service that signs people in through Civitas One Login with openid-client, exactly
  * as a department's service would: authorization code, PKCE, private_key_jwt, then userinfo.
  */
-export function registerDemoServicePages(app: FastifyInstance, registration: () => Promise<DemoRegistration>): void {
+export function registerDemoServicePages(app: FastifyInstance, discover: () => Promise<oidc.Configuration>): void {
   const { BASE_URL: baseUrl } = app.config;
   const secure = baseUrl.startsWith('https://');
-  let configuration: Promise<oidc.Configuration> | undefined;
-
-  function discover(): Promise<oidc.Configuration> {
-    configuration ??= registration()
-      .then(({ clientId, privateKey }) =>
-        oidc.discovery(new URL(baseUrl), clientId, {}, oidc.PrivateKeyJwt(privateKey), {
-          execute: baseUrl.startsWith('http://') ? [oidc.allowInsecureRequests] : [],
-        }),
-      )
-      .catch((error: unknown) => {
-        configuration = undefined;
-        throw error;
-      });
-    return configuration;
-  }
-
   function readSession(request: FastifyRequest): DemoSession | undefined {
     const cookie = request.cookies[SESSION_COOKIE];
     const unsigned = cookie ? request.unsignCookie(cookie) : undefined;

@@ -1,17 +1,22 @@
-import type { Executor } from '../../platform/db/database.ts';
+import type { Executor } from '../../../platform/db/database.ts';
 
-export type DemoRegistrationRow = { base_url: string; client_id: string; private_jwk: string; created_at: string };
+export type InternalClientRow = { name: string; base_url: string; client_id: string; private_jwk: string; created_at: string };
 
-type Tables = { demo_service_registration: DemoRegistrationRow };
+type Tables = { identity_internal_client: InternalClientRow };
 
-export function createDemoRegistrationStore(db: Executor) {
+export function createInternalClientStore(db: Executor) {
   const tables = db.withTables<Tables>();
   return {
-    async find(baseUrl: string): Promise<DemoRegistrationRow | undefined> {
-      return tables.selectFrom('demo_service_registration').selectAll().where('base_url', '=', baseUrl).executeTakeFirst();
+    async find(name: string, baseUrl: string): Promise<InternalClientRow | undefined> {
+      return tables
+        .selectFrom('identity_internal_client')
+        .selectAll()
+        .where('name', '=', name)
+        .where('base_url', '=', baseUrl)
+        .executeTakeFirst();
     },
-    async insert(row: DemoRegistrationRow): Promise<void> {
-      await tables.insertInto('demo_service_registration').values(row).execute();
+    async insert(row: InternalClientRow): Promise<void> {
+      await tables.insertInto('identity_internal_client').values(row).execute();
     },
   };
 }
