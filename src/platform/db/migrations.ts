@@ -1,5 +1,6 @@
-import { Migrator, PostgresAdapter, sql, type Migration } from 'kysely';
-import type { Database } from './database.ts';
+import { sql, type Migration } from 'kysely';
+import type { Database, Executor } from './database.ts';
+import { lockUntilTransactionEnds } from './transaction-lock.ts';
 
 /**
  * One owner's migrations, in the order they run. Once a migration has landed it is frozen:
@@ -10,58 +11,63 @@ export type MigrationList = {
   migrations: ReadonlyArray<{ id: string; migration: Migration }>;
 };
 
-const MIGRATION_TABLE = 'civitas_migration';
-const MIGRATION_LOCK_TABLE = 'civitas_migration_lock';
+type MigrationTables = { civitas_migration: { name: string; applied_at: string } };
 
-/**
- * On PostgreSQL, the schema the connection works in. Kysely looks for its bookkeeping tables in
- * every schema unless told which one, and would take another schema's for ours.
- */
-async function findCurrentSchema(db: Database): Promise<string | undefined> {
-  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return undefined;
-  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
-  return rows[0]?.schema;
+const MIGRATIONS_LOCK = 7_414_000;
+
+function namesInOrder(lists: ReadonlyArray<MigrationList>): Array<{ name: string; migration: Migration }> {
+  return lists.flatMap((list) =>
+    list.migrations.map(({ id, migration }) => ({ name: `${list.owner}/${id}`, migration })),
+  );
 }
 
-async function createMigrator(db: Database, lists: ReadonlyArray<MigrationList>): Promise<Migrator> {
-  const all: Record<string, Migration> = {};
-  for (const list of lists) {
-    for (const { id, migration } of list.migrations) {
-      all[`${list.owner}/${id}`] = migration;
-    }
-  }
-  return new Migrator({
-    db,
-    provider: { getMigrations: async () => all },
-    migrationTableName: MIGRATION_TABLE,
-    migrationLockTableName: MIGRATION_LOCK_TABLE,
-    migrationTableSchema: await findCurrentSchema(db),
-    // Each owner's ids sort in order; owners are independent of one another, so a module that
-    // lands later may add migrations that sort before ones already applied.
-    allowUnorderedMigrations: true,
-  });
+// Plain SQL that both databases accept; it never looks at other schemas, so test suites that
+// each have a schema of their own on one PostgreSQL cannot disturb each other.
+async function ensureMigrationTable(db: Executor): Promise<void> {
+  await sql`create table if not exists civitas_migration (name text primary key, applied_at text not null)`.execute(db);
+}
+
+async function listApplied(db: Executor): Promise<Set<string>> {
+  const rows = await db.withTables<MigrationTables>().selectFrom('civitas_migration').select('name').execute();
+  return new Set(rows.map((row) => row.name));
 }
 
 export type MigrationOutcome = { applied: string[] };
 
-/** Applies every pending migration. Safe to run from several processes at once. */
+/**
+ * Applies every pending migration, in the order the lists give, all in one transaction.
+ * Several processes starting at once take turns: the second finds nothing left to do.
+ */
 export async function migrateToLatest(
   db: Database,
   lists: ReadonlyArray<MigrationList>,
 ): Promise<MigrationOutcome> {
-  const { error, results } = await (await createMigrator(db, lists)).migrateToLatest();
-  if (error) throw error;
-  return {
-    applied: (results ?? [])
-      .filter((result) => result.status === 'Success')
-      .map((result) => result.migrationName),
-  };
+  await ensureMigrationTable(db);
+  return db.transaction().execute(async (transaction) => {
+    await lockUntilTransactionEnds(transaction, MIGRATIONS_LOCK);
+    const done = await listApplied(transaction);
+    const applied: string[] = [];
+    for (const { name, migration } of namesInOrder(lists)) {
+      if (done.has(name)) continue;
+      await migration.up(transaction);
+      await transaction
+        .withTables<MigrationTables>()
+        .insertInto('civitas_migration')
+        .values({ name, applied_at: new Date().toISOString() })
+        .execute();
+      applied.push(name);
+    }
+    return { applied };
+  });
 }
 
 export async function listPendingMigrations(
   db: Database,
   lists: ReadonlyArray<MigrationList>,
 ): Promise<string[]> {
-  const migrations = await (await createMigrator(db, lists)).getMigrations();
-  return migrations.filter((migration) => !migration.executedAt).map((migration) => migration.name);
+  await ensureMigrationTable(db);
+  const done = await listApplied(db);
+  return namesInOrder(lists)
+    .map(({ name }) => name)
+    .filter((name) => !done.has(name));
 }

@@ -55,10 +55,10 @@ test('/readyz is 503 while a migration is pending', async (t) => {
   assert.deepEqual(pending.json(), { status: 'unavailable', reason: 'migrations pending' });
 
   assert.deepEqual(await kernel.migrate(), [
-    'later/0001-create-later-thing',
     'platform/0001-create-audit-event',
     'platform/0002-create-job',
     'platform/0003-create-development-message',
+    'later/0001-create-later-thing',
   ]);
   assert.deepEqual(await kernel.migrate(), [], 'a second run applies nothing');
   const ready = await app.inject({ method: 'GET', url: '/readyz' });
