@@ -26,14 +26,10 @@ export type TestKernelOptions = {
   logger?: Logger;
 };
 
-/**
- * A migrated kernel on a database of its own, closed and dropped when the test ends.
- * `modules` defaults to every module of the app.
- */
-export async function createTestKernel(
-  t: TestContext,
-  options: TestKernelOptions = {},
-): Promise<Kernel & { testDatabase: TestDatabase }> {
+/** Anything that runs clean-up when it ends: a test's `t`. */
+type CleanupScope = Pick<TestContext, 'after'>;
+
+async function openTestKernel(options: TestKernelOptions) {
   const testDatabase = await createTestDatabase();
   const config = createTestConfig(testDatabase, options.environment);
   const kernel = openKernel({
@@ -41,21 +37,48 @@ export async function createTestKernel(
     modules: options.modules ?? allModules,
     logger: options.logger ?? pino({ level: 'silent' }),
   });
-  t.after(async () => {
+  const closeAndDrop = async () => {
     await kernel.close();
     await testDatabase.drop();
-  });
-  await kernel.migrate();
-  return Object.assign(kernel, { testDatabase });
+  };
+  try {
+    await kernel.migrate();
+  } catch (error) {
+    await closeAndDrop();
+    throw error;
+  }
+  return { kernel: Object.assign(kernel, { testDatabase }), closeAndDrop };
 }
 
-/** The whole app on a kernel of its own, for `app.inject()`; closed when the test ends. */
-export async function createTestApp(
-  t: TestContext,
+/**
+ * A migrated kernel on a database of its own, closed and dropped when the test ends.
+ * `modules` defaults to every module of the app.
+ */
+export async function createTestKernel(
+  t: CleanupScope,
   options: TestKernelOptions = {},
-): Promise<{ app: FastifyInstance; kernel: Kernel }> {
-  const kernel = await createTestKernel(t, options);
-  const app = await buildApp(kernel);
-  t.after(() => app.close());
+): Promise<Kernel & { testDatabase: TestDatabase }> {
+  const { kernel, closeAndDrop } = await openTestKernel(options);
+  t.after(closeAndDrop);
+  return kernel;
+}
+
+/** The whole app on a kernel of its own, for `app.inject()`; the app closes before the database. */
+export async function createTestApp(
+  t: CleanupScope,
+  options: TestKernelOptions = {},
+): Promise<{ app: FastifyInstance; kernel: Kernel & { testDatabase: TestDatabase } }> {
+  const { kernel, closeAndDrop } = await openTestKernel(options);
+  let app: FastifyInstance;
+  try {
+    app = await buildApp(kernel);
+  } catch (error) {
+    await closeAndDrop();
+    throw error;
+  }
+  t.after(async () => {
+    await app.close();
+    await closeAndDrop();
+  });
   return { app, kernel };
 }
