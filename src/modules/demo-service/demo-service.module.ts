@@ -2,15 +2,13 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { readMessageCatalogues } from '../../platform/http/i18n.ts';
 import type { CivitasModule } from '../../platform/module.ts';
-import { createInternalRelyingParty } from '../identity/identity.contract.ts';
+import { createInternalRelyingParty, createInternalSignIn } from '../identity/identity.contract.ts';
 import { registerDemoServicePages } from './pages/demo-service.routes.ts';
 
 /** An example department service at /demo-service, so a newcomer can walk the whole sign-in journey. */
 export const demoServiceModule: CivitasModule = {
   name: 'demo-service',
   messages: readMessageCatalogues(join(import.meta.dirname, 'locales')),
-  // Until the account pages land, the demo service is where a newcomer meets One Login.
-  homeLink: { component: 'one-login', href: '/demo-service' },
   async plugin(app: FastifyInstance) {
     const relyingParty = createInternalRelyingParty(app.db, {
       name: 'demo-service',
@@ -19,6 +17,6 @@ export const demoServiceModule: CivitasModule = {
       callbackPath: '/demo-service/callback',
       signedOutPath: '/demo-service/signed-out',
     });
-    registerDemoServicePages(app, () => relyingParty.configuration());
+    registerDemoServicePages(app, createInternalSignIn(relyingParty));
   },
 };

@@ -4,6 +4,9 @@
 export type { NewClient } from './clients/clients.ts';
 export {
   createInternalRelyingParty,
+  createInternalSignIn,
+  type InternalSignIn,
+  type SignedInPerson,
   type InternalClientSpec,
   type InternalRelyingParty,
 } from './clients/internal-clients.ts';

@@ -1,9 +1,15 @@
-import { hkdfSync } from 'node:crypto';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import type { JobHandlers } from '../../platform/jobs/job-worker.ts';
+import type { Kernel } from '../../platform/kernel.ts';
 import type { CivitasModule } from '../../platform/module.ts';
+import { createAccountLifecycle, BACKCHANNEL_LOGOUT_JOB, type BackchannelLogoutPayload } from './account/account-lifecycle.ts';
+import { registerAccountPages } from './account/account.routes.ts';
+import { createWebSessions } from './account/web-sessions.ts';
+import { createClientRegistry } from './clients/clients.ts';
+import { createInternalRelyingParty, createInternalSignIn } from './clients/internal-clients.ts';
+import { createProviderRuntime } from './provider/provider-runtime.ts';
 import { createAccountService } from './accounts/account.service.ts';
-import { createClientStore } from './clients/client.store.ts';
 import { createOneTimeCodes } from './codes/one-time-codes.ts';
 import { identityCommands } from './identity.cli.ts';
 import { readMessageCatalogues } from '../../platform/http/i18n.ts';
@@ -12,24 +18,12 @@ import * as createAccounts from './migrations/0001-create-accounts.ts';
 import * as createProviderStorage from './migrations/0002-create-provider-storage.ts';
 import * as createSignInState from './migrations/0003-create-sign-in-state.ts';
 import * as createInternalClients from './migrations/0004-create-internal-clients.ts';
-import { createOidcProvider } from './provider/create-provider.ts';
-import { createFindAccount } from './provider/find-account.ts';
-import { createOidcPayloadStore } from './provider/oidc-payload.store.ts';
-import { derivePairwiseSubject } from './provider/pairwise-subject.ts';
-import { createProviderAdapter } from './provider/provider-adapter.ts';
-import { createProviderHolder } from './provider/provider-holder.ts';
 import { createProviderPages } from './provider/provider-pages.ts';
 import { registerProviderRoutes } from './provider/provider.routes.ts';
 import { registerTrustmark } from './provider/trustmark.routes.ts';
 import { createThrottle } from './security/throttle.ts';
 import { createJourneys } from './sign-in/journey.ts';
 import { registerSignInPages } from './sign-in/sign-in.routes.ts';
-import { createSigningKeys } from './signing-keys/signing-keys.ts';
-
-/** Keys for the provider's signed cookies, derived from the platform's cookie secret. */
-function deriveCookieKeys(secret: string): string[] {
-  return [Buffer.from(hkdfSync('sha256', secret, 'civitas', 'identity provider cookies', 32)).toString('base64url')];
-}
 
 type IdentityOptions = {
   /** How often each process looks for keys rotated by another; 30 seconds unless a test says otherwise. */
@@ -42,31 +36,14 @@ async function registerIdentity(app: FastifyInstance, options: IdentityOptions):
   const { db, config } = app;
   const clock = options.clock ?? (() => new Date());
   const accounts = createAccountService({ db, clock });
-  const signingKeys = createSigningKeys({ db });
-  const adapter = createProviderAdapter({ payloads: createOidcPayloadStore(db), clients: createClientStore(db), clock: () => new Date() });
-  const trustmarkUrl = `${config.BASE_URL}/trustmark`;
-  const findAccount = createFindAccount({ accounts, trustmarkUrl });
-  const pages = createProviderPages({ renderPage: app.renderPage, translations: app.translations });
-
-  const providers = createProviderHolder({
-    signingKeys,
-    refreshMs: options.keyRefreshMs,
-    build: (keys) =>
-      createOidcProvider({
-        issuer: config.BASE_URL,
-        jwks: keys.jwks,
-        adapter,
-        cookieKeys: deriveCookieKeys(config.COOKIE_SECRET),
-        trustProxy: config.TRUST_PROXY,
-        findAccount,
-        async pairwiseSubject(accountId, client) {
-          const account = await accounts.findById(accountId);
-          if (!account) throw new Error('account not found');
-          return derivePairwiseSubject({ sector: client.sector, accountId, accountSalt: account.subject_salt });
-        },
-        pages,
-      }),
+  const runtime = createProviderRuntime({
+    db,
+    config,
+    accounts,
+    pages: createProviderPages({ renderPage: app.renderPage, translations: app.translations }),
+    keyRefreshMs: options.keyRefreshMs,
   });
+  const { providers } = runtime;
   await providers.current();
 
   await registerProviderRoutes(app, () => providers.current());
@@ -80,6 +57,33 @@ async function registerIdentity(app: FastifyInstance, options: IdentityOptions):
     messages: createIdentityMessages({ mail: app.mail }),
     clock,
   });
+  registerAccountPages(app, {
+    accounts,
+    clients: createClientRegistry({ db }),
+    webSessions: createWebSessions({ db, clock }),
+    lifecycle: createAccountLifecycle({ db, runtime, jobs: app.jobs, audit: app.audit }),
+    signIn: createInternalSignIn(
+      createInternalRelyingParty(db, {
+        name: 'account',
+        displayName: 'Your One Login',
+        baseUrl: config.BASE_URL,
+        callbackPath: '/account/callback',
+        signedOutPath: '/account/signed-out',
+      }),
+    ),
+  });
+}
+
+function createJobHandlers(kernel: Kernel): JobHandlers {
+  const runtime = createProviderRuntime({ db: kernel.db, config: kernel.config, accounts: createAccountService({ db: kernel.db }) });
+  return {
+    [BACKCHANNEL_LOGOUT_JOB]: {
+      async run(job) {
+        const { clientId, subject } = job.payload as BackchannelLogoutPayload;
+        await runtime.sendBackchannelLogout(clientId, subject);
+      },
+    },
+  };
 }
 
 /** One Login: one account for every government service, as an OpenID Connect provider. */
@@ -98,6 +102,8 @@ export function createIdentityModule(options: IdentityOptions = {}): CivitasModu
     },
     messages: readMessageCatalogues(join(import.meta.dirname, 'locales')),
     commands: identityCommands,
+    createJobHandlers,
+    homeLink: { component: 'one-login', href: '/account' },
   };
 }
 

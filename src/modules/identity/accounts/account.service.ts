@@ -89,6 +89,14 @@ export function createAccountService(dependencies: { db: Database; clock?: () =>
       return methods.find((method) => method.kind === 'sms' && method.phone_number)?.phone_number ?? undefined;
     },
 
+    listServicesUsed(accountId: string) {
+      return store.listServiceUse(accountId);
+    },
+
+    async changePassword(accountId: string, password: string, executor: Executor = db): Promise<void> {
+      await createAccountStore(executor).update(accountId, { password_hash: await hashPassword(password), updated_at: clock().toISOString() });
+    },
+
     recordServiceUse(accountId: string, clientId: string): Promise<void> {
       return store.recordServiceUse(accountId, clientId, clock().toISOString());
     },

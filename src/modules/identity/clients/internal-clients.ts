@@ -73,3 +73,99 @@ export function createInternalRelyingParty(db: Database, spec: InternalClientSpe
 }
 
 export type InternalRelyingParty = ReturnType<typeof createInternalRelyingParty>;
+
+const PENDING_COOKIE_PREFIX = 'civitas_signin_';
+
+export type SignedInPerson = {
+  accountSubject: string;
+  email: string;
+  phoneNumber?: string;
+  idToken: string;
+  level: string;
+};
+
+/**
+ * Signing in to an internal service: `start` sends the browser to the provider with PKCE, state
+ * and nonce kept in a signed cookie; `finish` checks the response, exchanges the code and reads
+ * userinfo, as any department's service does.
+ */
+export function createInternalSignIn(relyingParty: InternalRelyingParty) {
+  const { spec } = relyingParty;
+  const cookieName = `${PENDING_COOKIE_PREFIX}${spec.name.replaceAll('-', '_')}`;
+  const cookiePath = spec.callbackPath;
+  const secure = spec.baseUrl.startsWith('https://');
+
+  return {
+    async start(
+      reply: { setCookie(name: string, value: string, options: Record<string, unknown>): unknown },
+      options: { locale: string; level?: 'Cl' | 'Cl.Cm' },
+    ): Promise<string> {
+      const config = await relyingParty.configuration();
+      const codeVerifier = oidc.randomPKCECodeVerifier();
+      const state = oidc.randomState();
+      const nonce = oidc.randomNonce();
+      reply.setCookie(cookieName, JSON.stringify({ codeVerifier, state, nonce }), {
+        path: cookiePath,
+        httpOnly: true,
+        sameSite: 'lax',
+        secure,
+        signed: true,
+        maxAge: 3600,
+      });
+      return oidc
+        .buildAuthorizationUrl(config, {
+          redirect_uri: `${spec.baseUrl}${spec.callbackPath}`,
+          scope: 'openid email phone',
+          code_challenge: await oidc.calculatePKCECodeChallenge(codeVerifier),
+          code_challenge_method: 'S256',
+          state,
+          nonce,
+          vtr: JSON.stringify([options.level ?? 'Cl.Cm']),
+          ui_locales: options.locale,
+        })
+        .toString();
+    },
+
+    /** The person who signed in, or undefined if the response is not one this browser asked for. */
+    async finish(
+      request: { url: string; cookies: Record<string, string | undefined>; unsignCookie(value: string): { valid: boolean; value: string | null } },
+      reply: { clearCookie(name: string, options: Record<string, unknown>): unknown },
+    ): Promise<SignedInPerson | undefined> {
+      const cookie = request.cookies[cookieName];
+      const pending = cookie ? request.unsignCookie(cookie) : undefined;
+      reply.clearCookie(cookieName, { path: cookiePath });
+      if (!pending?.valid || !pending.value) return undefined;
+      const { codeVerifier, state, nonce } = JSON.parse(pending.value) as { codeVerifier: string; state: string; nonce: string };
+      const config = await relyingParty.configuration();
+      const tokens = await oidc.authorizationCodeGrant(config, new URL(request.url, spec.baseUrl), {
+        pkceCodeVerifier: codeVerifier,
+        expectedState: state,
+        expectedNonce: nonce,
+        idTokenExpected: true,
+      });
+      const claims = tokens.claims();
+      if (!claims) return undefined;
+      const userinfo = await oidc.fetchUserInfo(config, tokens.access_token, claims.sub);
+      return {
+        accountSubject: claims.sub,
+        email: String(userinfo.email),
+        ...(userinfo.phone_number ? { phoneNumber: String(userinfo.phone_number) } : {}),
+        idToken: tokens.id_token as string,
+        level: String(claims.vot),
+      };
+    },
+
+    async signOutUrl(idToken: string): Promise<string> {
+      const config = await relyingParty.configuration();
+      return oidc
+        .buildEndSessionUrl(config, {
+          id_token_hint: idToken,
+          post_logout_redirect_uri: `${spec.baseUrl}${spec.signedOutPath}`,
+          state: oidc.randomState(),
+        })
+        .toString();
+    },
+  };
+}
+
+export type InternalSignIn = ReturnType<typeof createInternalSignIn>;

@@ -1,0 +1,204 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AccountService } from '../accounts/account.service.ts';
+import { checkNewPassword } from '../accounts/passwords.ts';
+import type { ClientRegistry } from '../clients/clients.ts';
+import type { InternalSignIn } from '../clients/internal-clients.ts';
+import type { AccountLifecycle } from './account-lifecycle.ts';
+import type { WebSessions } from './web-sessions.ts';
+
+const VIEWS = 'modules/identity/account/views';
+const MESSAGE = 'modules/identity/sign-in/views/message.njk';
+const SESSION_COOKIE = 'civitas_account';
+
+/** Actions shown in a person's activity history; anything else is not theirs to see. */
+const ACTIVITY_ACTIONS = [
+  'identity.account.created',
+  'identity.sign-in.completed',
+  'identity.sign-in.password-wrong',
+  'identity.sign-in.security-code-wrong',
+  'identity.password.changed',
+  'identity.sessions.ended',
+  'identity.activity.reported',
+] as const;
+
+type Form = { Body: Record<string, string | undefined> };
+const formBody = { type: 'object', additionalProperties: { type: 'string', maxLength: 1024 } } as const;
+
+export type AccountPageDependencies = {
+  accounts: AccountService;
+  clients: ClientRegistry;
+  webSessions: WebSessions;
+  lifecycle: AccountLifecycle;
+  signIn: InternalSignIn;
+};
+
+/** "Your One Login": the services you used, your activity, and changing or ending your account. */
+export function registerAccountPages(app: FastifyInstance, dependencies: AccountPageDependencies): void {
+  const { accounts, clients, webSessions, lifecycle, signIn } = dependencies;
+  const secure = app.config.BASE_URL.startsWith('https://');
+
+  async function signedIn(request: FastifyRequest) {
+    const session = await webSessions.find(request.cookies[SESSION_COOKIE]);
+    if (!session) return undefined;
+    const account = await accounts.findById(session.account_id);
+    return account && { session, account };
+  }
+
+  /** Runs the page for a signed-in person; anyone else is sent to sign in first. */
+  function signedInPage<T extends Form | object>(
+    handler: (context: { request: FastifyRequest<T extends Form ? T : object>; reply: FastifyReply; accountId: string; email: string }) => Promise<unknown>,
+  ) {
+    return async (request: FastifyRequest<T extends Form ? T : object>, reply: FastifyReply) => {
+      const current = await signedIn(request);
+      if (!current) return reply.redirect('/account/sign-in', 303);
+      return handler({ request, reply, accountId: current.account.id, email: current.account.email });
+    };
+  }
+
+  app.get('/account/sign-in', async (request, reply) => reply.redirect(await signIn.start(reply, { locale: request.locale }), 303));
+
+  app.get('/account/callback', async (request, reply) => {
+    const person = await signIn.finish(request, reply);
+    const account = person && (await accounts.findByEmail(person.email));
+    if (!person || !account) return reply.redirect('/account', 303);
+    const key = await webSessions.start(account.id, person.level);
+    reply.setCookie(SESSION_COOKIE, key, { path: '/account', httpOnly: true, sameSite: 'lax', secure });
+    reply.setCookie(`${SESSION_COOKIE}_id_token`, person.idToken, { path: '/account', httpOnly: true, sameSite: 'lax', secure, signed: true });
+    return reply.redirect('/account', 303);
+  });
+
+  app.get('/account', signedInPage(async ({ request, reply, accountId, email }) => {
+    const { t } = request;
+    const methods = await accounts.listMethods(accountId);
+    const used = await accounts.listServicesUsed(accountId);
+    const services = await Promise.all(
+      used.map(async (use) => ({ name: (await clients.nameOf(use.client_id)) ?? t('identity.account.removedService'), lastUsed: use.last_used_at })),
+    );
+    return reply.render(`${VIEWS}/overview.njk`, {
+      pageTitle: t('identity.account.title'),
+      email,
+      methods: methods.map((method) => t(`identity.account.method.${method.kind}`)),
+      services,
+    });
+  }));
+
+  app.get('/account/activity', signedInPage(async ({ request, reply, accountId }) => {
+    const { t } = request;
+    const events = await app.audit.listRecent({ subject: `account:${accountId}`, limit: 50 });
+    const rows = await Promise.all(
+      events
+        .filter((event) => (ACTIVITY_ACTIONS as readonly string[]).includes(event.action))
+        .map(async (event) => {
+          const clientId = typeof event.details?.clientId === 'string' ? event.details.clientId : undefined;
+          return {
+            when: event.occurredAt,
+            what: t(`identity.activity.${event.action.replaceAll('.', '-')}`),
+            service: clientId ? ((await clients.nameOf(clientId)) ?? '') : '',
+          };
+        }),
+    );
+    return reply.render(`${VIEWS}/activity.njk`, { pageTitle: t('identity.activity.title'), rows });
+  }));
+
+  const reportPage = (t: FastifyRequest['t'], fieldError?: string) => ({
+    pageTitle: t('identity.report.title'),
+    fieldError,
+    errors: fieldError ? [{ text: fieldError, href: '#details' }] : [],
+  });
+
+  app.get('/account/report-activity', signedInPage(async ({ request, reply }) => reply.render(`${VIEWS}/report.njk`, reportPage(request.t))));
+
+  app.post<Form>('/account/report-activity', { schema: { body: formBody } }, signedInPage<Form>(async ({ request, reply, accountId }) => {
+    const { t } = request;
+    const details = (request.body.details ?? '').trim();
+    if (!details) return reply.render(`${VIEWS}/report.njk`, reportPage(t, t('identity.report.missing')));
+    await app.audit.record({
+      actor: `account:${accountId}`,
+      action: 'identity.activity.reported',
+      subject: `account:${accountId}`,
+      outcome: 'success',
+      requestId: request.id,
+      // What the person wrote stays out of the trail (it may hold personal data); its length is enough to triage.
+      details: { characters: details.length },
+    });
+    return reply.render(MESSAGE, {
+      pageTitle: t('identity.report.doneTitle'),
+      paragraphs: [t('identity.report.done'), t('identity.report.secure')],
+      links: [{ href: '/account/change-password', text: t('identity.account.changePassword') }, { href: '/account/sign-out-everywhere', text: t('identity.account.signOutEverywhere') }],
+    });
+  }));
+
+  const changePasswordPage = (t: FastifyRequest['t'], errors: Array<{ text: string; href: string }> = []) => ({
+    pageTitle: t('identity.changePassword.title'),
+    errors,
+    currentError: errors.find((error) => error.href === '#current-password')?.text,
+    newError: errors.find((error) => error.href === '#new-password')?.text,
+  });
+
+  app.get('/account/change-password', signedInPage(async ({ request, reply }) => reply.render(`${VIEWS}/change-password.njk`, changePasswordPage(request.t))));
+
+  app.post<Form>('/account/change-password', { schema: { body: formBody } }, signedInPage<Form>(async ({ request, reply, accountId, email }) => {
+    const { t } = request;
+    const current = request.body['current-password'] ?? '';
+    const next = request.body['new-password'] ?? '';
+    const errors: Array<{ text: string; href: string }> = [];
+    if (!current) errors.push({ text: t('identity.changePassword.currentMissing'), href: '#current-password' });
+    else if (!(await accounts.checkPassword(email, current))) errors.push({ text: t('identity.changePassword.currentWrong'), href: '#current-password' });
+    const problem = checkNewPassword(next);
+    if (problem) errors.push({ text: t(`identity.password.problem.${problem}`), href: '#new-password' });
+    if (errors.length > 0) return reply.render(`${VIEWS}/change-password.njk`, changePasswordPage(t, errors));
+    await app.db.transaction().execute(async (transaction) => {
+      await accounts.changePassword(accountId, next, transaction);
+      await app.audit.record({ actor: `account:${accountId}`, action: 'identity.password.changed', subject: `account:${accountId}`, outcome: 'success', requestId: request.id }, transaction);
+    });
+    return reply.render(MESSAGE, { pageTitle: t('identity.changePassword.doneTitle'), paragraphs: [t('identity.changePassword.done')], links: [{ href: '/account', text: t('identity.account.back') }] });
+  }));
+
+  const confirmPage = (t: FastifyRequest['t'], key: 'signOutEverywhere' | 'delete', action: string, fieldError?: string) => ({
+    pageTitle: t(`identity.${key}.title`),
+    paragraphs: [t(`identity.${key}.explain`)],
+    action,
+    button: t(`identity.${key}.button`),
+    warning: key === 'delete',
+    fieldError,
+    errors: fieldError ? [{ text: fieldError, href: '#password' }] : [],
+  });
+
+  app.get('/account/sign-out-everywhere', signedInPage(async ({ request, reply }) =>
+    reply.render(`${VIEWS}/confirm.njk`, confirmPage(request.t, 'signOutEverywhere', '/account/sign-out-everywhere')),
+  ));
+
+  app.post('/account/sign-out-everywhere', signedInPage(async ({ request, reply, accountId }) => {
+    await lifecycle.signOutEverywhere(accountId, request.id);
+    reply.clearCookie(SESSION_COOKIE, { path: '/account' });
+    return reply.render(MESSAGE, { pageTitle: request.t('identity.signOutEverywhere.doneTitle'), paragraphs: [request.t('identity.signOutEverywhere.done')] });
+  }));
+
+  app.get('/account/delete', signedInPage(async ({ request, reply }) => reply.render(`${VIEWS}/confirm.njk`, confirmPage(request.t, 'delete', '/account/delete'))));
+
+  app.post<Form>('/account/delete', { schema: { body: formBody } }, signedInPage<Form>(async ({ request, reply, accountId, email }) => {
+    const { t } = request;
+    const password = request.body.password ?? '';
+    if (!password || !(await accounts.checkPassword(email, password))) {
+      return reply.render(`${VIEWS}/confirm.njk`, confirmPage(t, 'delete', '/account/delete', t(password ? 'identity.changePassword.currentWrong' : 'identity.password.missing')));
+    }
+    await lifecycle.deleteAccount(accountId, request.id);
+    reply.clearCookie(SESSION_COOKIE, { path: '/account' });
+    return reply.render(MESSAGE, { pageTitle: t('identity.delete.doneTitle'), paragraphs: [t('identity.delete.done')] });
+  }));
+
+  app.get('/account/sign-out', async (request, reply) => {
+    const key = request.cookies[SESSION_COOKIE];
+    if (key) await webSessions.end(key);
+    reply.clearCookie(SESSION_COOKIE, { path: '/account' });
+    const stored = request.cookies[`${SESSION_COOKIE}_id_token`];
+    const idToken = stored ? request.unsignCookie(stored) : undefined;
+    reply.clearCookie(`${SESSION_COOKIE}_id_token`, { path: '/account' });
+    if (!idToken?.valid || !idToken.value) return reply.redirect('/account/signed-out', 303);
+    return reply.redirect(await signIn.signOutUrl(idToken.value), 303);
+  });
+
+  app.get('/account/signed-out', async (request, reply) =>
+    reply.render(MESSAGE, { pageTitle: request.t('identity.logout.doneTitle'), paragraphs: [request.t('identity.logout.done')], links: [{ href: '/account', text: request.t('identity.account.signInAgain') }] }),
+  );
+}

@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import { test, type TestContext } from 'node:test';
+import { decodeJwt } from 'jose';
+import { createFormClient, errorSummary, pageHeading, type FormClient, type FormPage } from '../testing/form-client.ts';
+import { createTestAccount, registerTestClient, startIdentityServer, type TestAccount } from '../testing/identity-test-kit.ts';
+
+async function startLogoutReceiver(t: TestContext) {
+  const tokens: string[] = [];
+  const server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => (body += chunk));
+    request.on('end', () => {
+      tokens.push(new URLSearchParams(body).get('logout_token') ?? '');
+      response.writeHead(200).end();
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.after(() => server.close());
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/logout`, tokens };
+}
+
+async function signInThroughPages(browser: FormClient, start: FormPage, account: TestAccount, password = account.password): Promise<FormPage> {
+  let page = await browser.get(`${start.url}/email`);
+  page = await browser.submit(page, { email: account.email });
+  page = await browser.submit(page, { password });
+  return browser.submit(page, { code: await account.nextCode() });
+}
+
+test('your account: services used, activity, report, change password, sign out of all devices, delete', async (t) => {
+  const { kernel, baseUrl } = await startIdentityServer(t);
+  const receiver = await startLogoutReceiver(t);
+  const account = await createTestAccount(kernel);
+  const service = await registerTestClient(kernel, { name: 'Renew a passport', backchannelLogoutUri: receiver.url });
+  const worker = kernel.createWorker();
+
+  // The person uses a service first, so it shows in their account.
+  const browser = createFormClient(baseUrl);
+  const authorize = new URL('/authorize', baseUrl);
+  authorize.search = new URLSearchParams({ response_type: 'code', client_id: service.clientId, redirect_uri: service.redirectUri, scope: 'openid', state: 's', nonce: 'n' }).toString();
+  const serviceCallback = await signInThroughPages(browser, await browser.get(authorize.toString()), account);
+  assert.ok(new URL(serviceCallback.url).searchParams.get('code'));
+
+  // A second browser has the account pages; it signs in through the provider like any service.
+  const accountBrowser = createFormClient(baseUrl);
+  let page = await accountBrowser.get('/account');
+  assert.equal(pageHeading(page), 'Create your One Login or sign in');
+  page = await signInThroughPages(accountBrowser, page, account);
+  assert.equal(pageHeading(page), 'Your One Login');
+  assert.match(page.html, /ffion@example\.com/);
+  assert.match(page.html, /Renew a passport/);
+  assert.match(page.html, /Authenticator app/);
+
+  page = await accountBrowser.get('/account/activity');
+  assert.equal(pageHeading(page), 'Your security activity');
+  assert.ok((page.html.match(/You signed in/g) ?? []).length >= 2);
+  assert.match(page.html, /Renew a passport/);
+
+  page = await accountBrowser.get('/account/report-activity');
+  page = await accountBrowser.submit(page, { details: '' });
+  assert.deepEqual(errorSummary(page), ['Tell us what activity you do not recognise']);
+  page = await accountBrowser.submit(page, { details: 'A sign-in at 3am that was not me' });
+  assert.equal(pageHeading(page), 'We have received your report');
+  const reported = await kernel.audit.listRecent({ subject: `account:${account.id}`, limit: 1 });
+  assert.equal(reported[0]?.action, 'identity.activity.reported');
+  assert.ok(!JSON.stringify(reported).includes('3am'), 'what the person wrote is not copied into the trail');
+
+  page = await accountBrowser.get('/account/change-password');
+  page = await accountBrowser.submit(page, { 'current-password': 'not it', 'new-password': 'short' });
+  assert.deepEqual(errorSummary(page), ['Incorrect password', 'Your password must be at least 8 characters']);
+  page = await accountBrowser.submit(page, { 'current-password': account.password, 'new-password': 'a brand new passphrase' });
+  assert.equal(pageHeading(page), 'You have changed your password');
+
+  page = await accountBrowser.get('/account/sign-out-everywhere');
+  page = await accountBrowser.submit(page, {});
+  assert.equal(pageHeading(page), 'You have signed out of all devices');
+  await worker.runUntilIdle();
+  assert.equal(receiver.tokens.length, 1, 'the service was told by back-channel logout');
+  const signedOutToken = decodeJwt(receiver.tokens[0] as string);
+  assert.deepEqual(signedOutToken.events, { 'http://schemas.openid.net/event/backchannel-logout': {} });
+  assert.equal(signedOutToken.aud, service.clientId);
+
+  // Every session ended: the account pages ask to sign in again, and the new password works.
+  page = await accountBrowser.get('/account');
+  assert.equal(pageHeading(page), 'Create your One Login or sign in');
+  page = await signInThroughPages(accountBrowser, page, account, 'a brand new passphrase');
+  assert.equal(pageHeading(page), 'Your One Login');
+
+  page = await accountBrowser.get('/account/delete');
+  page = await accountBrowser.submit(page, { password: 'wrong' });
+  assert.deepEqual(errorSummary(page), ['Incorrect password']);
+  page = await accountBrowser.submit(page, { password: 'a brand new passphrase' });
+  assert.equal(pageHeading(page), 'Your One Login has been deleted');
+  await worker.runUntilIdle();
+  assert.equal(receiver.tokens.length, 2, 'every service the person used is told of the deletion');
+  assert.equal(decodeJwt(receiver.tokens[1] as string).sub, signedOutToken.sub, 'with the subject it knew the person by');
+
+  const events = await kernel.audit.listRecent({ subject: `account:${account.id}`, limit: 3 });
+  assert.equal(events[0]?.action, 'identity.account.deleted');
+  page = await accountBrowser.get('/account');
+  page = await accountBrowser.submit(await accountBrowser.get(`${page.url}/email`), { email: account.email });
+  assert.match(errorSummary(page)[0] ?? '', /There is no One Login/);
+});

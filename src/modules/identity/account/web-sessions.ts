@@ -1,0 +1,43 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Database } from '../../../platform/db/database.ts';
+import { createWebSessionStore, type WebSessionRow } from './web-session.store.ts';
+
+const SESSION_MINUTES = 60;
+
+/** The key is only ever in the person's cookie; the table holds its hash. */
+function idOf(key: string): string {
+  return createHash('sha256').update(key).digest('base64url');
+}
+
+/** Signed-in browsers on the account pages. */
+export function createWebSessions(dependencies: { db: Database; clock?: () => Date }) {
+  const clock = dependencies.clock ?? (() => new Date());
+  const store = createWebSessionStore(dependencies.db);
+  return {
+    /** Starts a session and returns the key for the cookie. */
+    async start(accountId: string, level: string): Promise<string> {
+      const key = randomBytes(32).toString('base64url');
+      const now = clock();
+      await store.insert({
+        id: idOf(key),
+        account_id: accountId,
+        level,
+        authenticated_at: now.toISOString(),
+        last_seen_at: now.toISOString(),
+        expires_at: new Date(now.getTime() + SESSION_MINUTES * 60_000).toISOString(),
+      });
+      return key;
+    },
+    async find(key: string | undefined): Promise<WebSessionRow | undefined> {
+      return key ? store.find(idOf(key), clock().toISOString()) : undefined;
+    },
+    async end(key: string): Promise<void> {
+      await store.remove(idOf(key));
+    },
+    endAllFor(accountId: string): Promise<number> {
+      return store.removeAllFor(accountId);
+    },
+  };
+}
+
+export type WebSessions = ReturnType<typeof createWebSessions>;

@@ -1,0 +1,98 @@
+import { hkdfSync } from 'node:crypto';
+import type { Config } from '../../../platform/config/config.schema.ts';
+import type { Database } from '../../../platform/db/database.ts';
+import type { AccountService } from '../accounts/account.service.ts';
+import { createClientStore } from '../clients/client.store.ts';
+import { createSigningKeys } from '../signing-keys/signing-keys.ts';
+import { createOidcProvider, sectorOf, type ProviderPages } from './create-provider.ts';
+import { createFindAccount } from './find-account.ts';
+import { createOidcPayloadStore } from './oidc-payload.store.ts';
+import { derivePairwiseSubject } from './pairwise-subject.ts';
+import { createProviderAdapter } from './provider-adapter.ts';
+import { createProviderHolder } from './provider-holder.ts';
+
+/**
+ * A subject worked out before its account was deleted, handed to oidc-provider as the account
+ * id so it can still sign a logout token for a person who no longer has an account.
+ */
+const COMPUTED_SUBJECT = 'computed-subject:';
+
+/** Keys for the provider's signed cookies, derived from the platform's cookie secret. */
+function deriveCookieKeys(secret: string): string[] {
+  return [Buffer.from(hkdfSync('sha256', secret, 'civitas', 'identity provider cookies', 32)).toString('base64url')];
+}
+
+const pagesUnavailable: ProviderPages = {
+  error() {
+    throw new Error('the provider has no pages outside the web server');
+  },
+  logout() {
+    throw new Error('the provider has no pages outside the web server');
+  },
+  logoutSuccess() {
+    throw new Error('the provider has no pages outside the web server');
+  },
+};
+
+/** The provider, rebuilt when keys rotate, for the web server and for background jobs alike. */
+export function createProviderRuntime(options: {
+  db: Database;
+  config: Config;
+  accounts: AccountService;
+  pages?: ProviderPages;
+  keyRefreshMs?: number;
+}) {
+  const { db, config, accounts } = options;
+  const adapter = createProviderAdapter({ payloads: createOidcPayloadStore(db), clients: createClientStore(db), clock: () => new Date() });
+  const findAccount = createFindAccount({ accounts, trustmarkUrl: `${config.BASE_URL}/trustmark` });
+
+  async function subjectFor(accountId: string, sector: string): Promise<string> {
+    if (accountId.startsWith(COMPUTED_SUBJECT)) return accountId.slice(COMPUTED_SUBJECT.length);
+    const account = await accounts.findById(accountId);
+    if (!account) throw new Error('account not found');
+    return derivePairwiseSubject({ sector, accountId, accountSalt: account.subject_salt });
+  }
+
+  const providers = createProviderHolder({
+    signingKeys: createSigningKeys({ db }),
+    refreshMs: options.keyRefreshMs,
+    build: (keys) =>
+      createOidcProvider({
+        issuer: config.BASE_URL,
+        jwks: keys.jwks,
+        adapter,
+        cookieKeys: deriveCookieKeys(config.COOKIE_SECRET),
+        trustProxy: config.TRUST_PROXY,
+        findAccount,
+        pairwiseSubject: (accountId, client) => subjectFor(accountId, client.sector),
+        pages: options.pages ?? pagesUnavailable,
+      }),
+  });
+
+  return {
+    providers,
+
+    /** The `sub` each service knows the account by, worked out while the account still exists. */
+    async subjectsFor(accountId: string, clientIds: readonly string[]): Promise<Array<{ clientId: string; subject: string }>> {
+      const provider = await providers.current();
+      const subjects = [];
+      for (const clientId of clientIds) {
+        const client = await provider.Client.find(clientId);
+        if (client) subjects.push({ clientId, subject: await subjectFor(accountId, sectorOf(client as never)) });
+      }
+      return subjects;
+    },
+
+    /** Sends one service a back-channel logout token for the person it knows as `subject`. */
+    async sendBackchannelLogout(clientId: string, subject: string): Promise<void> {
+      const provider = await providers.current();
+      const client = (await provider.Client.find(clientId)) as
+        | { backchannelLogoutUri?: string; backchannelLogout(sub: string, sid?: string): Promise<void> }
+        | undefined;
+      if (!client?.backchannelLogoutUri) return;
+      await client.backchannelLogout(`${COMPUTED_SUBJECT}${subject}`);
+    },
+  };
+}
+
+export type ProviderRuntime = ReturnType<typeof createProviderRuntime>;
