@@ -1,0 +1,187 @@
+/**
+ * One Login's figures from ../shared/TARGETS.md, each beside the limit measured in this run:
+ * - token endpoint: authorization code + private_key_jwt (ES256) with an ES256 ID token, on
+ *   durable SQLite, beside raw ES256 sign + verify per second;
+ * - password sign-ins (the password page, Argon2id), beside raw Argon2id verifications per second.
+ * Civitas runs as its own process; the load comes from this one, on the same two cores.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { SignJWT, exportJWK, generateKeyPair, jwtVerify } from 'jose';
+import { pino } from 'pino';
+import { modules } from '../src/app.ts';
+import { loadConfig } from '../src/platform/config/load-config.ts';
+import { openKernel } from '../src/platform/kernel.ts';
+import { createAccountService } from '../src/modules/identity/accounts/account.service.ts';
+import { hashPassword, verifyPassword } from '../src/modules/identity/accounts/passwords.ts';
+import { createClientRegistry } from '../src/modules/identity/clients/clients.ts';
+import { createProviderRuntime } from '../src/modules/identity/provider/provider-runtime.ts';
+import { createFormClient } from '../src/modules/identity/testing/form-client.ts';
+import { findFreePort, report, startProcess, stopProcess, waitUntilAnswering } from './bench-support.ts';
+
+const TOKEN_REQUESTS = 3000;
+const SIGN_INS = 300;
+const CONNECTIONS = 16;
+
+async function perSecond(seconds: number, work: () => Promise<unknown>, parallel = 1): Promise<number> {
+  const until = performance.now() + seconds * 1000;
+  let done = 0;
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      while (performance.now() < until) {
+        await work();
+        done += 1;
+      }
+    }),
+  );
+  return done / seconds;
+}
+
+const directory = mkdtempSync(join(tmpdir(), 'civitas-bench-identity-'));
+const port = await findFreePort();
+const baseUrl = `http://127.0.0.1:${port}`;
+const environment = {
+  NODE_ENV: 'test',
+  LOG_LEVEL: 'warn',
+  PORT: String(port),
+  HOST: '127.0.0.1',
+  BASE_URL: baseUrl,
+  DATABASE_URL: `sqlite:${join(directory, 'civitas.sqlite')}`,
+  RUN_WORKERS: 'false',
+};
+const civitas = startProcess(join(import.meta.dirname, '..', 'src', 'main.ts'), environment);
+await waitUntilAnswering(`${baseUrl}/readyz`, performance.now());
+
+// Set up from this process, on the same database: a service, an account, and authorization codes
+// minted by the provider itself, as a person signing in would leave them.
+const { config } = loadConfig(environment);
+const kernel = openKernel({ config, modules, logger: pino({ level: 'silent' }) });
+const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
+const redirectUri = 'https://service.example.gov.uk/callback';
+const { clientId } = await createClientRegistry({ db: kernel.db }).add({
+  name: 'Benchmark service',
+  redirectUris: [redirectUri],
+  publicKey: JSON.stringify(await exportJWK(publicKey)),
+});
+const accounts = createAccountService({ db: kernel.db });
+const password = 'correct horse battery staple';
+const account = await accounts.createWithPasswordHash({
+  email: 'bench@example.com',
+  passwordHash: await hashPassword(password),
+  method: { kind: 'auth-app', totp_secret: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP', totp_last_step: null, phone_number: null, credential_id: null, public_key: null, sign_count: null, transports: null },
+});
+const provider = await createProviderRuntime({ db: kernel.db, config, accounts }).providers.current();
+const client = await provider.Client.find(clientId);
+const grant = new provider.Grant({ accountId: account.id, clientId });
+grant.addOIDCScope('openid email');
+const grantId = await grant.save();
+const now = Math.floor(Date.now() / 1000);
+const bodies: string[] = [];
+for (let index = 0; index < TOKEN_REQUESTS; index += 1) {
+  const code = await new provider.AuthorizationCode({
+    accountId: account.id,
+    acr: 'Cl.Cm',
+    authTime: now,
+    client,
+    grantId,
+    scope: 'openid email',
+    redirectUri,
+    nonce: `nonce-${index}`,
+  } as never).save();
+  const assertion = await new SignJWT({ jti: randomUUID() })
+    .setProtectedHeader({ alg: 'ES256' })
+    .setIssuer(clientId)
+    .setSubject(clientId)
+    .setAudience(`${baseUrl}/token`)
+    .setIssuedAt()
+    .setExpirationTime('10m')
+    .sign(privateKey);
+  bodies.push(
+    new URLSearchParams({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: redirectUri,
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+      client_assertion: assertion,
+    }).toString(),
+  );
+}
+
+let next = 0;
+let failures = 0;
+const tokenRun = await autocannon({
+  url: baseUrl,
+  connections: CONNECTIONS,
+  amount: TOKEN_REQUESTS,
+  requests: [
+    {
+      method: 'POST',
+      path: '/token',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      setupRequest: (request) => ({ ...request, body: bodies[next++ % bodies.length] }),
+      onResponse: (status) => {
+        if (status !== 200) failures += 1;
+      },
+    },
+  ],
+});
+const tokenRate = tokenRun.requests.average;
+
+// The crypto ceiling of one exchange: one ES256 verify (the client assertion) and one ES256 sign
+// (the ID token), measured on this machine now, on one core.
+const { publicKey: verifyKey, privateKey: signKey } = await generateKeyPair('ES256');
+const sample = await new SignJWT({ sub: 'x' }).setProtectedHeader({ alg: 'ES256' }).sign(signKey);
+const signAndVerify = await perSecond(3, async () => {
+  await new SignJWT({ sub: 'x', nonce: 'n' }).setProtectedHeader({ alg: 'ES256' }).sign(signKey);
+  await jwtVerify(sample, verifyKey);
+});
+
+process.stdout.write('One Login\n');
+report({
+  what: `token endpoint, authorization code + private_key_jwt ES256, ES256 ID token, SQLite (${failures} of ${TOKEN_REQUESTS} not 200)`,
+  value: `${Math.round(tokenRate)} responses/s`,
+  target: '>= 600/s',
+  baseline: `raw ES256 sign + verify ${Math.round(signAndVerify)}/s on one core`,
+  met: tokenRate >= 600 && failures === 0,
+});
+
+// Password sign-ins: journeys prepared up to the password page, then every password submitted.
+const journeys: Array<{ browser: ReturnType<typeof createFormClient>; passwordPage: Awaited<ReturnType<ReturnType<typeof createFormClient>["get"]>> }> = [];
+for (let index = 0; index < SIGN_INS; index += 1) {
+  const browser = createFormClient(baseUrl);
+  const authorize = new URL('/authorize', baseUrl);
+  authorize.search = new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: redirectUri, scope: 'openid', state: 's', nonce: `n${index}` }).toString();
+  const start = await browser.get(authorize.toString());
+  const passwordPage = await browser.submit(await browser.get(`${start.url}/email`), { email: 'bench@example.com' });
+  journeys.push({ browser, passwordPage });
+}
+let signInFailures = 0;
+const signInStarted = performance.now();
+let cursor = 0;
+await Promise.all(
+  Array.from({ length: availableParallelism() * 2 }, async () => {
+    while (cursor < journeys.length) {
+      const journey = journeys[cursor++];
+      if (!journey) break;
+      const page = await journey.browser.submit(journey.passwordPage, { password });
+      if (!page.html.includes('Enter the security code')) signInFailures += 1;
+    }
+  }),
+);
+const signInRate = SIGN_INS / ((performance.now() - signInStarted) / 1000);
+const passwordHash = await hashPassword(password);
+const verifications = await perSecond(3, () => verifyPassword(passwordHash, password), availableParallelism());
+report({
+  what: `password sign-ins (the password page, Argon2id m=19456 t=2 p=1; ${signInFailures} of ${SIGN_INS} failed)`,
+  value: `${signInRate.toFixed(1)}/s`,
+  target: '>= 90% of Argon2id verifications/s',
+  baseline: `Argon2id verifications ${verifications.toFixed(1)}/s on ${availableParallelism()} threads`,
+  met: signInRate >= 0.9 * verifications && signInFailures === 0,
+});
+
+await kernel.close();
+await stopProcess(civitas);
+rmSync(directory, { recursive: true, force: true });
