@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { sql } from 'kysely';
@@ -48,28 +51,29 @@ test('the same Kysely code reads and writes on this database (SQLite or PostgreS
   await sql`select 1`.execute(db);
 });
 
-test('on SQLite, every commit survives the process being killed (kill -9)', async (t) => {
+test('on SQLite, every commit survives the process being killed (kill -9)', { timeout: 60_000 }, async (t) => {
   const database = await createTestDatabase();
   t.after(() => database.drop());
   if (database.kind !== 'sqlite') {
     t.skip('SQLite durability only; PostgreSQL keeps its own guarantees');
     return;
   }
+  const confirmedFile = join(mkdtempSync(join(tmpdir(), 'civitas-durability-')), 'confirmed.txt');
+  writeFileSync(confirmedFile, '');
   const child = spawn(process.execPath, [join(import.meta.dirname, 'fixtures', 'write-until-killed.ts')], {
-    env: { ...process.env, DATABASE_URL: database.url },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, DATABASE_URL: database.url, CONFIRMED_FILE: confirmedFile },
+    stdio: ['ignore', 'ignore', 'inherit'],
   });
-  let printed = '';
   const exited = once(child, 'exit');
-  await new Promise<void>((resolve) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      printed += chunk.toString('utf8');
-      if (printed.split('\n').length > 500) resolve();
-    });
-  });
+  t.after(() => child.kill('SIGKILL'));
+  const readConfirmed = () => readFileSync(confirmedFile, 'utf8').split('\n').filter(Boolean).map(Number);
+  while (readConfirmed().length < 500) {
+    assert.equal(child.exitCode, null, 'the writer is still running');
+    await sleep(20);
+  }
   child.kill('SIGKILL');
   await exited;
-  const confirmed = printed.split('\n').filter(Boolean).map(Number);
+  const confirmed = readConfirmed();
   const lastConfirmed = Math.max(...confirmed);
 
   const { db, close } = openDatabase(database.url);
