@@ -17,6 +17,7 @@ const ACTIVITY_ACTIONS = [
   'identity.sign-in.password-wrong',
   'identity.sign-in.security-code-wrong',
   'identity.password.changed',
+  'identity.security-method.replaced',
   'identity.sessions.ended',
   'identity.activity.reported',
 ] as const;

@@ -89,6 +89,28 @@ export function createAccountService(dependencies: { db: Database; clock?: () =>
       return methods.find((method) => method.kind === 'sms' && method.phone_number)?.phone_number ?? undefined;
     },
 
+    /** Replaces every authenticator app of the account with a new one (after recovery by email). */
+    async replaceAuthenticatorApp(accountId: string, input: { secret: string; step: number }, executor: Executor = db): Promise<void> {
+      const transactionStore = createAccountStore(executor);
+      for (const method of await transactionStore.listMethods(accountId)) {
+        if (method.kind === 'auth-app') await transactionStore.removeMethod(accountId, method.id);
+      }
+      await transactionStore.insertMethod({
+        id: randomUUID(),
+        account_id: accountId,
+        kind: 'auth-app',
+        totp_secret: input.secret,
+        totp_last_step: input.step,
+        phone_number: null,
+        credential_id: null,
+        public_key: null,
+        sign_count: null,
+        transports: null,
+        created_at: clock().toISOString(),
+        last_used_at: null,
+      });
+    },
+
     listServicesUsed(accountId: string) {
       return store.listServiceUse(accountId);
     },

@@ -15,12 +15,32 @@ const EMAIL_CODE_TEXT: Record<Locale, { subject: string; body: (code: string) =>
   },
 };
 
+const NOTICES: Record<Locale, Record<'authAppReplaced', { subject: string; body: string }>> = {
+  en: {
+    authAppReplaced: {
+      subject: 'You set up a new authenticator app',
+      body: 'You set up a new authenticator app for your One Login, after confirming your email address.\n\nIf this was not you, change your password and sign out of all devices straight away, from your One Login account pages.',
+    },
+  },
+  cy: {
+    authAppReplaced: {
+      subject: 'Rydych wedi gosod ap dilysu newydd',
+      body: "Rydych wedi gosod ap dilysu newydd ar gyfer eich One Login, ar ôl cadarnhau eich cyfeiriad e-bost.\n\nOs nad chi oedd hyn, newidiwch eich cyfrinair ac allgofnodwch o bob dyfais ar unwaith, o dudalennau eich cyfrif One Login.",
+    },
+  },
+};
+
 /** The email and text messages One Login sends people. */
 export function createIdentityMessages(dependencies: { mail: MailTransport }) {
   return {
     async sendEmailCode(input: { to: string; code: string; locale: Locale }): Promise<void> {
       const text = EMAIL_CODE_TEXT[input.locale];
       await dependencies.mail.send({ to: input.to, subject: text.subject, text: text.body(input.code) });
+    },
+    /** Tells the person about a change to how they sign in, so they can act if it was not them. */
+    async sendSecurityNotice(input: { to: string; locale: Locale; notice: 'authAppReplaced' }): Promise<void> {
+      const text = NOTICES[input.locale][input.notice];
+      await dependencies.mail.send({ to: input.to, subject: text.subject, text: text.body });
     },
   };
 }

@@ -10,8 +10,10 @@ export type Journey = {
   emailVerified?: boolean;
   /** Create an account: the chosen password, hashed, until the account is created. */
   passwordHash?: string;
-  /** Create an account: the authenticator secret shown, until a code from the app proves it. */
+  /** Create an account or recover: the authenticator secret shown, until a code from the app proves it. */
   authAppSecret?: string;
+  /** Sign in: set once a code sent to the account's email proved the person can read it. */
+  recoveryVerified?: boolean;
 };
 
 const JOURNEY_MINUTES = 60;

@@ -256,6 +256,7 @@ export function registerSignInPages(app: FastifyInstance, dependencies: SignInDe
       pageTitle: t('identity.securityCode.title'),
       intro: [t('identity.securityCode.authAppIntro')],
       field: codeField(t, t('identity.securityCode.label')),
+      links: [{ href: path(current.uid, '/recover'), text: t('identity.recover.link') }],
     });
   }));
 
@@ -265,7 +266,12 @@ export function registerSignInPages(app: FastifyInstance, dependencies: SignInDe
     const accountId = journey.accountId;
     if (!accountId) return reply.redirect(path(uid, '/email'), 303);
     const pageTitle = t('identity.securityCode.title');
-    const question = { pageTitle, intro: [t('identity.securityCode.authAppIntro')], field: codeField(t, t('identity.securityCode.label')) };
+    const question = {
+      pageTitle,
+      intro: [t('identity.securityCode.authAppIntro')],
+      field: codeField(t, t('identity.securityCode.label')),
+      links: [{ href: path(uid, '/recover'), text: t('identity.recover.link') }],
+    };
     const code = field(request.body, 'code').replaceAll(' ', '');
     const key = `security-code:${accountId}`;
     const status = await throttle.status(key);
@@ -465,5 +471,90 @@ export function registerSignInPages(app: FastifyInstance, dependencies: SignInDe
       return created;
     });
     return finish(current, account.id, 'Cl.Cm');
+  }));
+
+  // --- Lost the authenticator app: prove the email address, then set up a new app -----------
+
+  app.get('/sign-in/:uid/recover', { schema: { params: uidParams } }, step(async (current) => {
+    const { request, reply, journey, uid } = current;
+    const { t } = request;
+    if (!journey.accountId || !journey.email) return reply.redirect(path(uid, '/email'), 303);
+    return reply.render(`${VIEWS}/message.njk`, {
+      pageTitle: t('identity.recover.title'),
+      paragraphs: [t('identity.recover.explain'), t('identity.recover.sendTo', { email: journey.email })],
+      form: { action: path(uid, '/recover'), fields: { _csrf: reply.generateCsrf() }, button: t('identity.recover.send'), id: 'send-code' },
+    });
+  }));
+
+  app.post('/sign-in/:uid/recover', { schema: { params: uidParams, body: formBody } }, step(async (current) => {
+    const { request, reply, journey, uid } = current;
+    const { t } = request;
+    if (!journey.accountId || !journey.email) return reply.redirect(path(uid, '/email'), 303);
+    const sending = await throttle.status(`code-sending:${journey.email}`);
+    if (sending.locked) {
+      return reply.render(`${VIEWS}/message.njk`, { pageTitle: t('identity.recover.title'), paragraphs: [t('identity.checkEmail.tooManySent', { minutes: minutesUntil(sending.until, clock()) })] });
+    }
+    await throttle.recordFailure(`code-sending:${journey.email}`, THROTTLE_RULES.codeSending);
+    const code = await codes.issue('recover-security-method', journey.accountId);
+    await messages.sendEmailCode({ to: journey.email, code, locale: request.locale });
+    return reply.redirect(path(uid, '/recover/check-email'), 303);
+  }));
+
+  app.get('/sign-in/:uid/recover/check-email', { schema: { params: uidParams } }, step(async (current) => {
+    const { t } = current.request;
+    if (!current.journey.accountId || !current.journey.email) return current.reply.redirect(path(current.uid, '/email'), 303);
+    return renderQuestion(current, checkEmailPage(t, current.journey.email));
+  }));
+
+  app.post('/sign-in/:uid/recover/check-email', { schema: { params: uidParams, body: formBody } }, step(async (current) => {
+    const { request, reply, journey, uid } = current;
+    const { t } = request;
+    const { accountId, email } = journey;
+    if (!accountId || !email) return reply.redirect(path(uid, '/email'), 303);
+    const page = checkEmailPage(t, email);
+    const code = field(request.body, 'code').replaceAll(' ', '');
+    const key = `security-code:${accountId}`;
+    const status = await throttle.status(key);
+    if (status.locked) return renderQuestion(current, { ...page, fieldError: t('identity.securityCode.locked', { minutes: minutesUntil(status.until, clock()) }) });
+    if (!/^\d{6}$/.test(code)) return renderQuestion(current, { ...page, fieldError: t(code ? 'identity.securityCode.format' : 'identity.securityCode.missing') });
+    if (!(await codes.redeem('recover-security-method', accountId, code))) {
+      const after = await throttle.recordFailure(key, THROTTLE_RULES.securityCode);
+      return renderQuestion(current, {
+        ...page,
+        fieldError: after.locked ? t('identity.securityCode.locked', { minutes: minutesUntil(after.until, clock()) }) : t('identity.checkEmail.wrong'),
+      });
+    }
+    await throttle.clear(key);
+    await journeys.save(uid, { ...journey, recoveryVerified: true, authAppSecret: undefined });
+    return reply.redirect(path(uid, '/recover/auth-app'), 303);
+  }));
+
+  app.get('/sign-in/:uid/recover/auth-app', { schema: { params: uidParams } }, step(async (current) => {
+    const { journey, uid } = current;
+    if (!journey.recoveryVerified) return current.reply.redirect(path(uid, '/security-code'), 303);
+    const secret = journey.authAppSecret ?? createAuthenticatorSecret();
+    if (!journey.authAppSecret) await journeys.save(uid, { ...journey, authAppSecret: secret });
+    return renderQuestion(current, await authAppPage(current, secret));
+  }));
+
+  app.post('/sign-in/:uid/recover/auth-app', { schema: { params: uidParams, body: formBody } }, step(async (current) => {
+    const { request, reply, journey, uid } = current;
+    const { t } = request;
+    const { accountId, authAppSecret, recoveryVerified } = journey;
+    if (!accountId || !authAppSecret || !recoveryVerified) return reply.redirect(path(uid, '/security-code'), 303);
+    const page = await authAppPage(current, authAppSecret);
+    const code = field(request.body, 'code').replaceAll(' ', '');
+    if (!/^\d{6}$/.test(code)) return renderQuestion(current, { ...page, fieldError: t(code ? 'identity.securityCode.format' : 'identity.securityCode.missing') });
+    const step = await checkAuthenticatorCode(authAppSecret, code);
+    if (step === undefined) return renderQuestion(current, { ...page, fieldError: t('identity.securityCode.wrong') });
+    await request.server.db.transaction().execute(async (transaction) => {
+      await accounts.replaceAuthenticatorApp(accountId, { secret: authAppSecret, step }, transaction);
+      await request.server.audit.record(
+        { actor: `account:${accountId}`, action: 'identity.security-method.replaced', subject: `account:${accountId}`, outcome: 'success', requestId: request.id, details: { method: 'auth-app', provedBy: 'email' } },
+        transaction,
+      );
+    });
+    if (journey.email) await messages.sendSecurityNotice({ to: journey.email, locale: request.locale, notice: 'authAppReplaced' });
+    return finish(current, accountId, 'Cl.Cm');
   }));
 }

@@ -145,3 +145,41 @@ test('wrong security codes lock the code step for 15 minutes; codes cannot be us
   const after = await browser.submit(page, { code: rightCode });
   assert.ok(new URL(after.url).searchParams.get('code'), 'the lock ended by itself');
 });
+
+test('someone who lost their authenticator app proves their email and sets up a new one, keeping their account', async (t) => {
+  const { kernel, baseUrl } = await startIdentityServer(t);
+  const rp = await registerTestClient(kernel);
+  const account = await createTestAccount(kernel);
+  const browser = createFormClient(baseUrl);
+  const start = await startJourney(browser, baseUrl, rp);
+  let page = await browser.submit(await browser.get(`${start.url}/email`), { email: account.email });
+  page = await browser.submit(page, { password: account.password });
+  assert.equal(pageHeading(page), 'Enter the security code');
+
+  page = await browser.get(`${start.url}/recover`);
+  assert.equal(pageHeading(page), 'Set up a new authenticator app');
+  page = await browser.submit(page, {});
+  assert.equal(pageHeading(page), 'Check your email');
+  const [codeEmail] = (await kernel.developmentOutbox?.listRecent(1)) ?? [];
+  const code = /(\d{6})/.exec(codeEmail?.text ?? '')?.[1] as string;
+  page = await browser.submit(page, { code });
+  assert.equal(pageHeading(page), 'Set up an authenticator app');
+  const newSecret = (/id="secret-key">([A-Z2-7 ]+)</.exec(page.html)?.[1] ?? '').replaceAll(' ', '');
+  assert.notEqual(newSecret, account.totpSecret);
+  const done = await browser.submit(page, { code: await generate({ secret: newSecret }) });
+  assert.ok(new URL(done.url).searchParams.get('code'), 'back to the service, signed in');
+
+  const [notice] = (await kernel.developmentOutbox?.listRecent(1)) ?? [];
+  assert.equal(notice?.subject, 'You set up a new authenticator app');
+  const [event] = await kernel.audit.listRecent({ subject: `account:${account.id}`, limit: 2 }).then((events) => events.filter((e) => e.action === 'identity.security-method.replaced'));
+  assert.ok(event, 'the change is in the audit trail');
+
+  // The old app no longer works; the new one does.
+  const again = createFormClient(baseUrl);
+  const againStart = await startJourney(again, baseUrl, rp);
+  let codePage = await again.submit(await again.submit(await again.get(`${againStart.url}/email`), { email: account.email }), { password: account.password });
+  codePage = await again.submit(codePage, { code: await generate({ secret: account.totpSecret, epoch: Math.floor(Date.now() / 1000) + 30 }) });
+  assert.match(errorSummary(codePage)[0] ?? '', /not correct/);
+  const signedIn = await again.submit(codePage, { code: await generate({ secret: newSecret, epoch: Math.floor(Date.now() / 1000) + 30 }) });
+  assert.ok(new URL(signedIn.url).searchParams.get('code'));
+});
