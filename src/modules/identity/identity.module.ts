@@ -9,6 +9,7 @@ import { createWebSessions } from './account/web-sessions.ts';
 import { createClientRegistry } from './clients/clients.ts';
 import { createInternalRelyingParty, createInternalSignIn } from './clients/internal-clients.ts';
 import { createProviderRuntime } from './provider/provider-runtime.ts';
+import { createPasskeys } from './passkeys/passkeys.ts';
 import { createAccountService } from './accounts/account.service.ts';
 import { createOneTimeCodes } from './codes/one-time-codes.ts';
 import { identityCommands } from './identity.cli.ts';
@@ -50,6 +51,7 @@ async function registerIdentity(app: FastifyInstance, options: IdentityOptions):
   registerTrustmark(app);
   registerSignInPages(app, {
     providers,
+    passkeys: createPasskeys({ baseUrl: config.BASE_URL, siteName: config.SITE_NAME }),
     accounts,
     journeys: createJourneys({ db, clock }),
     codes: createOneTimeCodes({ db, secret: config.COOKIE_SECRET, clock }),

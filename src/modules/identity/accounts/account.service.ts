@@ -111,6 +111,10 @@ export function createAccountService(dependencies: { db: Database; clock?: () =>
       });
     },
 
+    async recordPasskeyUse(methodId: string, signCount: number): Promise<void> {
+      await store.updateMethod(methodId, { sign_count: signCount, last_used_at: clock().toISOString() });
+    },
+
     listServicesUsed(accountId: string) {
       return store.listServiceUse(accountId);
     },

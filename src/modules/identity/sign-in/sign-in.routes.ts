@@ -16,9 +16,11 @@ import type { ProviderHolder } from '../provider/provider-holder.ts';
 import { parseRequestedLevel, type CredentialLevel } from '../provider/vectors-of-trust.ts';
 import { THROTTLE_RULES, type Throttle } from '../security/throttle.ts';
 import type { Journey, Journeys } from './journey.ts';
+import type { Passkeys } from '../passkeys/passkeys.ts';
 
 export type SignInDependencies = {
   providers: ProviderHolder;
+  passkeys: Passkeys;
   accounts: AccountService;
   journeys: Journeys;
   codes: OneTimeCodes;
@@ -45,6 +47,12 @@ const uidParams = {
   required: ['uid'],
 } as const;
 const formBody = { type: 'object', additionalProperties: { type: 'string', maxLength: 1024 } } as const;
+// A WebAuthn response (with its attestation) is larger than any typed answer.
+const passkeyBody = {
+  type: 'object',
+  properties: { response: { type: 'string', maxLength: 16384 } },
+  additionalProperties: { type: 'string', maxLength: 1024 },
+} as const;
 
 function field(body: Record<string, string | undefined> | undefined, name: string): string {
   return (body?.[name] ?? '').trim();
@@ -56,7 +64,7 @@ function minutesUntil(until: Date, now: Date): number {
 
 /** The pages a person meets between a service's "Sign in" button and coming back signed in. */
 export function registerSignInPages(app: FastifyInstance, dependencies: SignInDependencies): void {
-  const { providers, accounts, journeys, codes, throttle, messages } = dependencies;
+  const { providers, accounts, journeys, codes, throttle, messages, passkeys } = dependencies;
   const clock = dependencies.clock ?? (() => new Date());
 
   function renderQuestion(step: Step, context: PageContext & { field: Record<string, unknown>; fieldError?: string }) {
@@ -252,6 +260,10 @@ export function registerSignInPages(app: FastifyInstance, dependencies: SignInDe
   app.get('/sign-in/:uid/security-code', { schema: { params: uidParams } }, step(async (current) => {
     const { t } = current.request;
     if (!current.journey.accountId) return current.reply.redirect(path(current.uid, '/email'), 303);
+    const methods = await accounts.listMethods(current.journey.accountId);
+    if (!methods.some((method) => method.kind === 'auth-app') && methods.some((method) => method.kind === 'passkey')) {
+      return current.reply.redirect(path(current.uid, '/passkey'), 303);
+    }
     return renderQuestion(current, {
       pageTitle: t('identity.securityCode.title'),
       intro: [t('identity.securityCode.authAppIntro')],
@@ -404,6 +416,7 @@ export function registerSignInPages(app: FastifyInstance, dependencies: SignInDe
     if (!journey.passwordHash) return reply.redirect(path(uid, '/create/password'), 303);
     const method = field(request.body, 'method');
     if (method === 'auth-app') return reply.redirect(path(uid, '/create/auth-app'), 303);
+    if (method === 'passkey') return reply.redirect(path(uid, '/create/passkey'), 303);
     const fieldError = method === 'sms' ? t('identity.chooseMethod.smsUnavailable') : t('identity.chooseMethod.missing');
     return reply.render(`${VIEWS}/choose-method.njk`, {
       pageTitle: t('identity.chooseMethod.title'),
@@ -555,6 +568,105 @@ export function registerSignInPages(app: FastifyInstance, dependencies: SignInDe
       );
     });
     if (journey.email) await messages.sendSecurityNotice({ to: journey.email, locale: request.locale, notice: 'authAppReplaced' });
+    return finish(current, accountId, 'Cl.Cm');
+  }));
+
+  // --- Passkeys: a second factor from the device itself ---------------------------------------
+
+  function renderPasskeyPage(current: Step, input: { ceremony: 'create' | 'get'; options: unknown; fieldError?: string }) {
+    const { t } = current.request;
+    const create = input.ceremony === 'create';
+    return current.reply.render(`${VIEWS}/passkey.njk`, {
+      pageTitle: t(create ? 'identity.passkey.createTitle' : 'identity.passkey.useTitle'),
+      paragraphs: [t(create ? 'identity.passkey.createExplain' : 'identity.passkey.useExplain'), t('identity.passkey.needsJavaScript')],
+      button: t(create ? 'identity.passkey.createButton' : 'identity.passkey.useButton'),
+      ceremony: input.ceremony,
+      // Kept out of the HTML parser's reach: no "<" can close the script element early.
+      optionsJson: JSON.stringify(input.options).replaceAll('<', '\\u003c'),
+      errors: input.fieldError ? [{ text: input.fieldError, href: '#passkey-button' }] : [],
+      links: create
+        ? [{ href: path(current.uid, '/create/security-method'), text: t('identity.passkey.chooseAnother') }]
+        : [{ href: path(current.uid, '/recover'), text: t('identity.passkey.lost') }],
+    });
+  }
+
+  function parseResponse(raw: string | undefined): Record<string, unknown> | undefined {
+    try {
+      const parsed = JSON.parse(raw ?? '') as unknown;
+      return parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  app.get('/sign-in/:uid/create/passkey', { schema: { params: uidParams } }, step(async (current) => {
+    const { journey, uid } = current;
+    if (!journey.passwordHash || !journey.email) return current.reply.redirect(path(uid, '/create/password'), 303);
+    const options = await passkeys.registrationOptions({ email: journey.email, existing: [] });
+    await journeys.save(uid, { ...journey, passkeyChallenge: options.challenge });
+    return renderPasskeyPage(current, { ceremony: 'create', options });
+  }));
+
+  app.post('/sign-in/:uid/create/passkey', { schema: { params: uidParams, body: passkeyBody } }, step(async (current) => {
+    const { request, reply, journey, uid } = current;
+    const { t } = request;
+    const { email, passwordHash, passkeyChallenge } = journey;
+    if (!email || !passwordHash || !passkeyChallenge) return reply.redirect(path(uid, '/create/password'), 303);
+    const response = parseResponse(request.body?.response);
+    const passkey = response && (await passkeys.verifyRegistration(response, passkeyChallenge));
+    if (!passkey) {
+      const options = await passkeys.registrationOptions({ email, existing: [] });
+      await journeys.save(uid, { ...journey, passkeyChallenge: options.challenge });
+      return renderPasskeyPage(current, { ceremony: 'create', options, fieldError: t('identity.passkey.failed') });
+    }
+    if (await accounts.findByEmail(email)) return reply.redirect(path(uid, '/create/email'), 303);
+    const account = await request.server.db.transaction().execute(async (transaction) => {
+      const created = await accounts.createWithPasswordHash(
+        { email, passwordHash, method: { kind: 'passkey', totp_secret: null, totp_last_step: null, phone_number: null, ...passkey } },
+        transaction,
+      );
+      await request.server.audit.record(
+        { actor: `account:${created.id}`, action: 'identity.account.created', subject: `account:${created.id}`, outcome: 'success', requestId: request.id, details: { securityMethod: 'passkey' } },
+        transaction,
+      );
+      return created;
+    });
+    return finish(current, account.id, 'Cl.Cm');
+  }));
+
+  app.get('/sign-in/:uid/passkey', { schema: { params: uidParams } }, step(async (current) => {
+    const { journey, uid } = current;
+    if (!journey.accountId) return current.reply.redirect(path(uid, '/email'), 303);
+    const stored = (await accounts.listMethods(journey.accountId)).filter((method) => method.kind === 'passkey');
+    if (stored.length === 0) return current.reply.redirect(path(uid, '/security-code'), 303);
+    const options = await passkeys.authenticationOptions(stored);
+    await journeys.save(uid, { ...journey, passkeyChallenge: options.challenge });
+    return renderPasskeyPage(current, { ceremony: 'get', options });
+  }));
+
+  app.post('/sign-in/:uid/passkey', { schema: { params: uidParams, body: passkeyBody } }, step(async (current) => {
+    const { request, reply, journey, uid } = current;
+    const { t } = request;
+    const { accountId, passkeyChallenge } = journey;
+    if (!accountId || !passkeyChallenge) return reply.redirect(path(uid, '/email'), 303);
+    const key = `security-code:${accountId}`;
+    const stored = (await accounts.listMethods(accountId)).filter((method) => method.kind === 'passkey');
+    const retry = async (fieldError: string) => {
+      const options = await passkeys.authenticationOptions(stored);
+      await journeys.save(uid, { ...journey, passkeyChallenge: options.challenge });
+      return renderPasskeyPage(current, { ceremony: 'get', options, fieldError });
+    };
+    const status = await throttle.status(key);
+    if (status.locked) return retry(t('identity.securityCode.locked', { minutes: minutesUntil(status.until, clock()) }));
+    const response = parseResponse(request.body?.response);
+    const verified = response && (await passkeys.verifyAuthentication(response, passkeyChallenge, stored));
+    if (!verified) {
+      await throttle.recordFailure(key, THROTTLE_RULES.securityCode);
+      return retry(t('identity.passkey.failed'));
+    }
+    const method = stored.find((candidate) => candidate.credential_id === verified.credentialId);
+    if (method) await accounts.recordPasskeyUse(method.id, verified.newCounter);
+    await throttle.clear(key);
     return finish(current, accountId, 'Cl.Cm');
   }));
 }

@@ -22,9 +22,13 @@ async function findFreePort(): Promise<number> {
 }
 
 /** One Login on a real port whose BASE_URL (the issuer) is its own address. */
-export async function startIdentityServer(t: TestContext, options: { modules?: readonly CivitasModule[]; environment?: Record<string, string> } = {}) {
+export async function startIdentityServer(
+  t: TestContext,
+  options: { modules?: readonly CivitasModule[]; environment?: Record<string, string>; hostName?: 'localhost' | '127.0.0.1' } = {},
+) {
   const port = await findFreePort();
-  const baseUrl = `http://127.0.0.1:${port}`;
+  // Passkeys need a host name: WebAuthn refuses an IP address as the relying party's id.
+  const baseUrl = `http://${options.hostName ?? '127.0.0.1'}:${port}`;
   const { app, kernel } = await createTestApp(t, {
     modules: options.modules ?? [identityModule],
     environment: { BASE_URL: baseUrl, PORT: String(port), ...options.environment },

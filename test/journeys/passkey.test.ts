@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import {
+  expectNoAccessibilityViolations,
+  expectNoPageProblems,
+  launchBrowser,
+  openPage,
+} from '../../src/platform/testing/browser.ts';
+import { createSiteModule } from '../../src/modules/site/site.module.ts';
+import { identityModule } from '../../src/modules/identity/identity.module.ts';
+import { startIdentityServer } from '../../src/modules/identity/testing/identity-test-kit.ts';
+import { demoServiceModule } from '../../src/modules/demo-service/demo-service.module.ts';
+
+const browser = await launchBrowser({ after });
+
+test('create a One Login with a passkey (a virtual authenticator), then sign in again with it', async (t) => {
+  const { kernel, baseUrl } = await startIdentityServer(t, { modules: [createSiteModule([]), identityModule, demoServiceModule], hostName: 'localhost' });
+  const { context, page, problems } = await openPage(t, browser);
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('WebAuthn.enable');
+  await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true },
+  });
+
+  await page.goto(`${baseUrl}/demo-service`);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Create your One Login' }).click();
+  await page.locator('#email').fill('passkey.person@example.com');
+  await page.getByRole('button', { name: 'Continue' }).click();
+  const [message] = (await kernel.developmentOutbox?.listRecent(1)) ?? [];
+  await page.locator('#code').fill(/(\d{6})/.exec(message?.text ?? '')?.[1] ?? '');
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.locator('#password').fill('a long memorable passphrase');
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByLabel('A passkey').check();
+  await page.getByRole('button', { name: 'Continue' }).click();
+
+  await page.waitForURL(/\/create\/passkey$/);
+  await expectNoAccessibilityViolations(page);
+  expectNoPageProblems(problems);
+  await page.getByRole('button', { name: 'Create a passkey' }).click();
+  await page.waitForURL(`${baseUrl}/demo-service`);
+  assert.match((await page.locator('main').textContent()) ?? '', /passkey\.person@example\.com/);
+
+  // Sign out, then sign in again: email, password, then the passkey.
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.waitForURL(/signed-out/);
+  await page.goto(`${baseUrl}/demo-service/sign-in`);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('#email').fill('passkey.person@example.com');
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.locator('#password').fill('a long memorable passphrase');
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.waitForURL(/\/passkey$/);
+  await expectNoAccessibilityViolations(page);
+  await page.getByRole('button', { name: 'Use your passkey' }).click();
+  await page.waitForURL(`${baseUrl}/demo-service`);
+  assert.match((await page.locator('main').textContent()) ?? '', /Cl\.Cm/);
+  expectNoPageProblems(problems);
+});
