@@ -12,6 +12,8 @@ export type Journey = {
   passwordHash?: string;
   /** Create an account or recover: the authenticator secret shown, until a code from the app proves it. */
   authAppSecret?: string;
+  /** Forgotten password: set once a code sent to the email proved the person can read it. */
+  passwordResetVerified?: boolean;
   /** The WebAuthn challenge last sent to this browser, until it is answered. */
   passkeyChallenge?: string;
   /** Sign in: set once a code sent to the account's email proved the person can read it. */

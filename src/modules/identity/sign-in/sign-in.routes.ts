@@ -198,6 +198,7 @@ export function registerSignInPages(app: FastifyInstance, dependencies: SignInDe
     return renderQuestion(current, {
       pageTitle: t('identity.password.signInTitle'),
       field: { ...passwordField(t, 'current-password'), label: t('identity.password.signInTitle') },
+      links: [{ href: path(current.uid, '/reset-password'), text: t('identity.resetPassword.link') }],
     });
   }));
 
@@ -207,8 +208,9 @@ export function registerSignInPages(app: FastifyInstance, dependencies: SignInDe
     if (!journey.email) return reply.redirect(path(uid, '/email'), 303);
     const pageTitle = t('identity.password.signInTitle');
     const passwordQuestion = { ...passwordField(t, 'current-password'), label: pageTitle };
+    const links = [{ href: path(uid, '/reset-password'), text: t('identity.resetPassword.link') }];
     const password = request.body?.password ?? '';
-    if (!password) return renderQuestion(current, { pageTitle, field: passwordQuestion, fieldError: t('identity.password.missing') });
+    if (!password) return renderQuestion(current, { pageTitle, field: passwordQuestion, links, fieldError: t('identity.password.missing') });
 
     const account = await accounts.findByEmail(journey.email);
     const accountKey = `password:${account?.id ?? journey.email}:${request.ip}`;
@@ -219,6 +221,7 @@ export function registerSignInPages(app: FastifyInstance, dependencies: SignInDe
         return renderQuestion(current, {
           pageTitle,
           field: passwordQuestion,
+          links,
           fieldError: t('identity.password.locked', { minutes: minutesUntil(status.until, clock()) }),
         });
       }
@@ -238,6 +241,7 @@ export function registerSignInPages(app: FastifyInstance, dependencies: SignInDe
       return renderQuestion(current, {
         pageTitle,
         field: passwordQuestion,
+        links,
         fieldError: status.locked
           ? t('identity.password.locked', { minutes: minutesUntil(status.until, clock()) })
           : t('identity.password.wrong'),
@@ -668,5 +672,87 @@ export function registerSignInPages(app: FastifyInstance, dependencies: SignInDe
     if (method) await accounts.recordPasskeyUse(method.id, verified.newCounter);
     await throttle.clear(key);
     return finish(current, accountId, 'Cl.Cm');
+  }));
+
+  // --- Forgotten password: a code to the email address, then a new password -----------------
+
+  app.get('/sign-in/:uid/reset-password', { schema: { params: uidParams } }, step(async (current) => {
+    const { request, reply, journey, uid } = current;
+    const { t } = request;
+    if (!journey.email) return reply.redirect(path(uid, '/email'), 303);
+    return reply.render(`${VIEWS}/message.njk`, {
+      pageTitle: t('identity.resetPassword.title'),
+      paragraphs: [t('identity.recover.sendTo', { email: journey.email })],
+      form: { action: path(uid, '/reset-password'), fields: { _csrf: reply.generateCsrf() }, button: t('identity.recover.send'), id: 'send-code' },
+    });
+  }));
+
+  app.post('/sign-in/:uid/reset-password', { schema: { params: uidParams, body: formBody } }, step(async (current) => {
+    const { request, reply, journey, uid } = current;
+    const { t } = request;
+    const { email } = journey;
+    if (!email) return reply.redirect(path(uid, '/email'), 303);
+    const sending = await throttle.status(`code-sending:${email}`);
+    if (sending.locked) {
+      return reply.render(`${VIEWS}/message.njk`, { pageTitle: t('identity.resetPassword.title'), paragraphs: [t('identity.checkEmail.tooManySent', { minutes: minutesUntil(sending.until, clock()) })] });
+    }
+    await throttle.recordFailure(`code-sending:${email}`, THROTTLE_RULES.codeSending);
+    // Sent only if the account exists; the page is the same either way.
+    if (await accounts.findByEmail(email)) {
+      await messages.sendEmailCode({ to: email, code: await codes.issue('reset-password', email), locale: request.locale });
+    }
+    return reply.redirect(path(uid, '/reset-password/check-email'), 303);
+  }));
+
+  app.get('/sign-in/:uid/reset-password/check-email', { schema: { params: uidParams } }, step(async (current) => {
+    if (!current.journey.email) return current.reply.redirect(path(current.uid, '/email'), 303);
+    return renderQuestion(current, checkEmailPage(current.request.t, current.journey.email));
+  }));
+
+  app.post('/sign-in/:uid/reset-password/check-email', { schema: { params: uidParams, body: formBody } }, step(async (current) => {
+    const { request, reply, journey, uid } = current;
+    const { t } = request;
+    const { email } = journey;
+    if (!email) return reply.redirect(path(uid, '/email'), 303);
+    const page = checkEmailPage(t, email);
+    const code = field(request.body, 'code').replaceAll(' ', '');
+    const key = `email-code:${email}`;
+    const status = await throttle.status(key);
+    if (status.locked) return renderQuestion(current, { ...page, fieldError: t('identity.securityCode.locked', { minutes: minutesUntil(status.until, clock()) }) });
+    if (!/^\d{6}$/.test(code)) return renderQuestion(current, { ...page, fieldError: t(code ? 'identity.securityCode.format' : 'identity.securityCode.missing') });
+    if (!(await codes.redeem('reset-password', email, code))) {
+      const after = await throttle.recordFailure(key, THROTTLE_RULES.emailCode);
+      return renderQuestion(current, { ...page, fieldError: after.locked ? t('identity.securityCode.locked', { minutes: minutesUntil(after.until, clock()) }) : t('identity.checkEmail.wrong') });
+    }
+    await throttle.clear(key);
+    await journeys.save(uid, { ...journey, passwordResetVerified: true });
+    return reply.redirect(path(uid, '/reset-password/new'), 303);
+  }));
+
+  app.get('/sign-in/:uid/reset-password/new', { schema: { params: uidParams } }, step(async (current) => {
+    if (!current.journey.passwordResetVerified) return current.reply.redirect(path(current.uid, '/reset-password'), 303);
+    return renderQuestion(current, newPasswordPage(current.request.t));
+  }));
+
+  app.post('/sign-in/:uid/reset-password/new', { schema: { params: uidParams, body: formBody } }, step(async (current) => {
+    const { request, reply, journey, uid } = current;
+    const { t } = request;
+    const account = journey.email && journey.passwordResetVerified ? await accounts.findByEmail(journey.email) : undefined;
+    if (!account) return reply.redirect(path(uid, '/reset-password'), 303);
+    const password = request.body?.password ?? '';
+    const problem = checkNewPassword(password);
+    if (problem) return renderQuestion(current, { ...newPasswordPage(t), fieldError: t(`identity.password.problem.${problem}`) });
+    await request.server.db.transaction().execute(async (transaction) => {
+      await accounts.changePassword(account.id, password, transaction);
+      await request.server.audit.record(
+        { actor: `account:${account.id}`, action: 'identity.password.changed', subject: `account:${account.id}`, outcome: 'success', requestId: request.id, details: { provedBy: 'email' } },
+        transaction,
+      );
+    });
+    await throttle.clear(`password:${account.id}:${request.ip}`);
+    // The password is proved; the second factor is still needed before going back to the service.
+    await journeys.save(uid, { ...journey, accountId: account.id, passwordResetVerified: false });
+    if (levelOf(current.details) === 'Cl') return finish(current, account.id, 'Cl');
+    return reply.redirect(path(uid, '/security-code'), 303);
   }));
 }

@@ -183,3 +183,31 @@ test('someone who lost their authenticator app proves their email and sets up a 
   const signedIn = await again.submit(codePage, { code: await generate({ secret: newSecret, epoch: Math.floor(Date.now() / 1000) + 30 }) });
   assert.ok(new URL(signedIn.url).searchParams.get('code'));
 });
+
+test('a forgotten password is reset with a code sent by email; the security code is still asked for', async (t) => {
+  const { kernel, baseUrl } = await startIdentityServer(t);
+  const rp = await registerTestClient(kernel);
+  const account = await createTestAccount(kernel);
+  const browser = createFormClient(baseUrl);
+  const start = await startJourney(browser, baseUrl, rp);
+  let page = await browser.submit(await browser.get(`${start.url}/email`), { email: account.email });
+  assert.match(page.html, /I have forgotten my password/);
+  page = await browser.get(`${start.url}/reset-password`);
+  assert.equal(pageHeading(page), 'Reset your password');
+  page = await browser.submit(page, {});
+  assert.equal(pageHeading(page), 'Check your email');
+  const [message] = (await kernel.developmentOutbox?.listRecent(1)) ?? [];
+  page = await browser.submit(page, { code: /(\d{6})/.exec(message?.text ?? '')?.[1] as string });
+  assert.equal(pageHeading(page), 'Create your password');
+  page = await browser.submit(page, { password: 'my new memorable passphrase' });
+  assert.equal(pageHeading(page), 'Enter the security code');
+  const done = await browser.submit(page, { code: await account.nextCode() });
+  assert.ok(new URL(done.url).searchParams.get('code'));
+
+  const again = createFormClient(baseUrl);
+  const againStart = await startJourney(again, baseUrl, rp);
+  const oldPassword = await again.submit(await again.submit(await again.get(`${againStart.url}/email`), { email: account.email }), { password: account.password });
+  assert.deepEqual(errorSummary(oldPassword), ['Incorrect password']);
+  const newPassword = await again.submit(oldPassword, { password: 'my new memorable passphrase' });
+  assert.equal(pageHeading(newPassword), 'Enter the security code');
+});
