@@ -23,6 +23,7 @@ import { createProviderPages } from './provider/provider-pages.ts';
 import { registerProviderRoutes } from './provider/provider.routes.ts';
 import { registerTrustmark } from './provider/trustmark.routes.ts';
 import { createThrottle } from './security/throttle.ts';
+import { limitFormsByAddress } from './security/address-rate-limit.ts';
 import { createJourneys } from './sign-in/journey.ts';
 import { registerSignInPages } from './sign-in/sign-in.routes.ts';
 
@@ -49,17 +50,18 @@ async function registerIdentity(app: FastifyInstance, options: IdentityOptions):
 
   await registerProviderRoutes(app, () => providers.current());
   registerTrustmark(app);
-  registerSignInPages(app, {
+  const throttle = createThrottle({ db, clock });
+  const signIn = {
     providers,
     passkeys: createPasskeys({ baseUrl: config.BASE_URL, siteName: config.SITE_NAME }),
     accounts,
     journeys: createJourneys({ db, clock }),
     codes: createOneTimeCodes({ db, secret: config.COOKIE_SECRET, clock }),
-    throttle: createThrottle({ db, clock }),
+    throttle,
     messages: createIdentityMessages({ mail: app.mail }),
     clock,
-  });
-  registerAccountPages(app, {
+  };
+  const accountPages = {
     accounts,
     clients: createClientRegistry({ db }),
     webSessions: createWebSessions({ db, clock }),
@@ -73,6 +75,13 @@ async function registerIdentity(app: FastifyInstance, options: IdentityOptions):
         signedOutPath: '/account/signed-out',
       }),
     ),
+  };
+  // The pages people fill in, in a context of their own so the per-address limit covers them
+  // and not the provider's endpoints.
+  await app.register(async (pages) => {
+    limitFormsByAddress(pages, throttle);
+    registerSignInPages(pages, signIn);
+    registerAccountPages(pages, accountPages);
   });
 }
 

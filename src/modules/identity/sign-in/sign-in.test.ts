@@ -211,3 +211,23 @@ test('a forgotten password is reset with a code sent by email; the security code
   const newPassword = await again.submit(oldPassword, { password: 'my new memorable passphrase' });
   assert.equal(pageHeading(newPassword), 'Enter the security code');
 });
+
+test('one client address sending too many forms a minute is refused for a minute, with Retry-After', async (t) => {
+  const { kernel, baseUrl } = await startIdentityServer(t, { environment: { TRUST_PROXY: 'true' } });
+  const rp = await registerTestClient(kernel);
+  const busy = createFormClient(baseUrl, { headers: { 'x-forwarded-for': '203.0.113.9' } });
+  const start = await startJourney(busy, baseUrl, rp);
+  const emailPage = await busy.get(`${start.url}/email`);
+  let page = emailPage;
+  // The 120th form in a minute reaches the limit.
+  for (let index = 0; index < 119; index += 1) page = await busy.submit(emailPage, { email: 'not-an-email' });
+  assert.deepEqual(errorSummary(page), ['Enter an email address in the correct format, like name@example.com']);
+  const refused = await busy.submit(emailPage, { email: 'not-an-email' });
+  assert.equal(refused.status, 429);
+  assert.equal(pageHeading(refused), 'Sorry, there have been too many attempts');
+
+  const other = createFormClient(baseUrl, { headers: { 'x-forwarded-for': '198.51.100.20' } });
+  const otherStart = await startJourney(other, baseUrl, rp);
+  const fine = await other.submit(await other.get(`${otherStart.url}/email`), { email: 'not-an-email' });
+  assert.equal(fine.status, 200, 'another address is not affected');
+});
