@@ -86,11 +86,14 @@ export function createPageRenderer(options: {
 export function registerViews(app: FastifyInstance, renderPage: RenderPage): void {
   app.decorate('renderPage', renderPage);
   app.decorateReply('render', function render(this: FastifyReply, template: string, context: PageContext) {
+    // One token per page: generating another on a first visit replaces the cookie's secret,
+    // which would leave an earlier form on the same page with a token that no longer matches.
+    let csrfToken: string | undefined;
     const html = renderPage(template, context, {
       locale: this.request.locale,
       url: this.request.url,
       cspNonce: this.cspNonce?.script,
-      csrfToken: () => this.generateCsrf(),
+      csrfToken: () => (csrfToken ??= this.generateCsrf()),
     });
     return this.type('text/html; charset=utf-8').send(html);
   });

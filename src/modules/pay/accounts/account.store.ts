@@ -1,0 +1,120 @@
+import type { Executor } from '../../../platform/db/database.ts';
+import { createCompiledQueryCache } from '../payments/compiled-query.store.ts';
+
+export type AccountRow = {
+  id: string;
+  name: string;
+  /** The provider that takes live payments; null until one is set up (live keys are refused). */
+  live_provider: string | null;
+  rate_limit_post: number;
+  rate_limit_other: number;
+  created_at: string;
+};
+
+export type ApiKeyRow = {
+  id: string;
+  account_id: string;
+  live: number;
+  token_hash: string;
+  token_hint: string;
+  description: string;
+  created_at: string;
+  revoked_at: string | null;
+};
+
+/** An API key found by its hash, with what the API needs of its account. */
+export type KeyHolder = {
+  key_id: string;
+  account_id: string;
+  live: number;
+  live_provider: string | null;
+  rate_limit_post: number;
+  rate_limit_other: number;
+};
+
+type AccountTables = {
+  pay_account: AccountRow;
+  pay_api_key: ApiKeyRow;
+  pay_secret: { name: string; value: string };
+};
+
+export function createAccountStore() {
+  const tables = (executor: Executor) => executor.withTables<AccountTables>();
+  const compiled = createCompiledQueryCache();
+  const buildFindKeyHolder = (executor: Executor, tokenHash: string) =>
+    tables(executor)
+.selectFrom('pay_api_key')
+        .innerJoin('pay_account', 'pay_account.id', 'pay_api_key.account_id')
+        .select([
+          'pay_api_key.id as key_id',
+          'pay_api_key.account_id',
+          'pay_api_key.live',
+          'pay_account.live_provider',
+          'pay_account.rate_limit_post',
+          'pay_account.rate_limit_other',
+        ])
+        .where('pay_api_key.token_hash', '=', tokenHash)
+        .where('pay_api_key.revoked_at', 'is', null);
+
+  return {
+    async readSecret(executor: Executor, name: string): Promise<string | undefined> {
+      const row = await tables(executor)
+        .selectFrom('pay_secret')
+        .select('value')
+        .where('name', '=', name)
+        .executeTakeFirst();
+      return row?.value;
+    },
+
+    async insertAccount(executor: Executor, row: AccountRow): Promise<void> {
+      await tables(executor).insertInto('pay_account').values(row).execute();
+    },
+
+    async findAccount(executor: Executor, id: string): Promise<AccountRow | undefined> {
+      return tables(executor).selectFrom('pay_account').selectAll().where('id', '=', id).executeTakeFirst();
+    },
+
+    async listAccounts(executor: Executor): Promise<AccountRow[]> {
+      return tables(executor).selectFrom('pay_account').selectAll().orderBy('created_at').execute();
+    },
+
+    async insertKey(executor: Executor, row: ApiKeyRow): Promise<void> {
+      await tables(executor).insertInto('pay_api_key').values(row).execute();
+    },
+
+    async findKeyHolder(executor: Executor, tokenHash: string): Promise<KeyHolder | undefined> {
+      const rows = await compiled.run(executor, { key: 'findKeyHolder', parameters: [tokenHash], build: () => buildFindKeyHolder(executor, tokenHash) });
+      return rows[0];
+    },
+
+    async findKey(executor: Executor, id: string): Promise<ApiKeyRow | undefined> {
+      return tables(executor).selectFrom('pay_api_key').selectAll().where('id', '=', id).executeTakeFirst();
+    },
+
+    async findKeyByHash(executor: Executor, tokenHash: string): Promise<ApiKeyRow | undefined> {
+      return tables(executor).selectFrom('pay_api_key').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+    },
+
+    async listKeys(executor: Executor, accountId: string): Promise<ApiKeyRow[]> {
+      return tables(executor)
+        .selectFrom('pay_api_key')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .orderBy('created_at')
+        .execute();
+    },
+
+    /** Revokes a key that is not yet revoked; false when there was none. */
+    async revokeKey(executor: Executor, revoke: { id: string; at: string }): Promise<boolean> {
+      const result = await tables(executor)
+        .updateTable('pay_api_key')
+        .set({ revoked_at: revoke.at })
+        .where('id', '=', revoke.id)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
+  };
+}
+
+export type AccountStore = ReturnType<typeof createAccountStore>;

@@ -1,0 +1,116 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { usesHttps } from '../../../platform/http/security.ts';
+import type { Caller } from '../accounts/account.service.ts';
+import { downstreamError, PayApiError, tooManyRequests, unparsableJson } from '../pay.errors.ts';
+import type { PayServices } from '../pay-services.ts';
+import { registerPaymentRoutes } from './payments.routes.ts';
+import { registerRefundRoutes } from './refunds.routes.ts';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The P-codes a Pay API route answers with for a body it cannot parse and for an unexpected failure. */
+    payErrorCodes?: { unparsable?: string; downstream: string };
+  }
+  interface FastifyRequest {
+    /** The account and mode of the API key that authenticated this request (Pay API routes only). */
+    payCaller: Caller | null;
+  }
+}
+
+/** A request without a valid API key. Pay answers 401 without a P-code. */
+class UnauthorisedError extends Error {}
+
+export function requireCaller(request: FastifyRequest): Caller {
+  if (!request.payCaller) throw new UnauthorisedError('no caller');
+  return request.payCaller;
+}
+
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+
+/**
+ * Options every API route takes. Helmet builds its headers afresh on every request, which is
+ * a noticeable share of a small JSON request's cost; the API's headers never change, so the API
+ * context sets them itself (see the onSend hook below).
+ */
+export const API_ROUTE = { helmet: false } as const;
+
+const API_HEADERS: Record<string, string> = {
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+};
+
+function sendError(reply: FastifyReply, error: PayApiError) {
+  return reply.code(error.statusCode).send(error.toJSON());
+}
+
+/**
+ * The Pay API v1, in a context of its own: bearer API keys, per-account rate limits kept in the
+ * database, and Pay's error envelope for every error, however it arises.
+ */
+export async function registerPayApi(app: FastifyInstance, services: PayServices): Promise<void> {
+  const headers = usesHttps(services.config)
+    ? { ...API_HEADERS, 'strict-transport-security': 'max-age=31536000; includeSubDomains' }
+    : API_HEADERS;
+  await app.register(async (api) => {
+    api.decorateRequest('payCaller', null);
+    api.addHook('onSend', async (_request, reply) => {
+      reply.headers(headers);
+    });
+
+    api.addHook('onRequest', async (request) => {
+      const match = BEARER.exec(request.headers.authorization ?? '');
+      const caller = match ? await services.accounts.authenticate(match[1] as string) : undefined;
+      if (!caller) throw new UnauthorisedError('unauthorised');
+      const isPost = request.method === 'POST';
+      const allowed = await services.rateLimiter.allow({
+        accountId: caller.accountId,
+        live: caller.live,
+        kind: isPost ? 'post' : 'other',
+        limit: isPost ? caller.rateLimitPost : caller.rateLimitOther,
+      });
+      if (!allowed) throw tooManyRequests();
+      request.payCaller = caller;
+    });
+
+    api.setErrorHandler((error: FastifyError, request, reply) => {
+      const codes = request.routeOptions.config.payErrorCodes;
+      if (error instanceof UnauthorisedError) {
+        request.log.info({ statusCode: 401 }, 'pay api request unauthorised');
+        return reply
+          .code(401)
+          .header('www-authenticate', 'Bearer realm="Civitas Pay"')
+          .send({ description: 'Credentials are required to access this resource.' });
+      }
+      if (error instanceof PayApiError) {
+        if (error.statusCode >= 500) request.log.error({ payCode: error.payCode }, 'pay api request failed');
+        else request.log.info({ payCode: error.payCode, statusCode: error.statusCode }, 'pay api request refused');
+        return sendError(reply, error);
+      }
+      switch (error.code) {
+        case 'FST_ERR_CTP_INVALID_JSON_BODY':
+        case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+          return sendError(reply, unparsableJson(codes?.unparsable));
+        case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+          return sendError(reply, new PayApiError({ statusCode: 415, code: codes?.unparsable ?? 'P0197', description: 'Unable to parse JSON' }));
+        case 'FST_ERR_CTP_BODY_TOO_LARGE':
+          return sendError(reply, new PayApiError({ statusCode: 413, code: codes?.unparsable ?? 'P0197', description: 'Request body too large' }));
+        default:
+      }
+      if (error instanceof SyntaxError || (error.statusCode === 400 && error.code === undefined)) {
+        return sendError(reply, unparsableJson(codes?.unparsable));
+      }
+      if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+        request.log.info({ errorCode: error.code, statusCode: error.statusCode }, 'pay api request refused');
+        return sendError(reply, new PayApiError({ statusCode: error.statusCode, code: codes?.unparsable ?? 'P0197', description: 'Bad request' }));
+      }
+      request.log.error({ err: error }, 'pay api request failed');
+      return sendError(reply, downstreamError(codes?.downstream ?? 'P0999'));
+    });
+
+    registerPaymentRoutes(api, services);
+    registerRefundRoutes(api, services);
+  });
+}

@@ -1,0 +1,195 @@
+import { invalidAttribute, missingAttribute, PayApiError, unparsableJson, wrongType } from '../pay.errors.ts';
+
+/**
+ * Reads the body of `POST /v1/payments` as GOV.UK Pay does: attributes are checked in Pay's
+ * order; a missing attribute or one of the wrong JSON type is a 400, a value that breaks a
+ * rule (length, range, format) is a 422, each with Pay's code and words. Unknown attributes
+ * are ignored, as Pay ignores them.
+ */
+
+export const AMOUNT_MAX = 10_000_000;
+const TEXT_LIMIT = 255;
+const RETURN_URL_LIMIT = 2000;
+const EMAIL_LIMIT = 254;
+const POSTCODE_LIMIT = 25;
+const METADATA_MAX_PAIRS = 15;
+const METADATA_KEY_MAX = 30;
+const METADATA_VALUE_MAX = 100;
+
+export type PrefilledAddress = { line1?: string; line2?: string; postcode?: string; city?: string; country?: string };
+export type MetadataValue = string | number | boolean;
+
+export type CreatePaymentRequest = {
+  amount: number;
+  reference: string;
+  description: string;
+  returnUrl: string;
+  language: 'en' | 'cy';
+  email?: string;
+  delayedCapture: boolean;
+  metadata?: Record<string, MetadataValue>;
+  cardholderName?: string;
+  billingAddress?: PrefilledAddress;
+};
+
+type Json = Record<string, unknown>;
+
+const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isInt = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isInteger(value) && value >= -2_147_483_648 && value <= 2_147_483_647;
+
+/** A required text attribute: absent, null or blank is missing (400); not text is the wrong type (400). */
+function readRequiredText(body: Json, field: string): string {
+  const value = body[field];
+  if (value === undefined || value === null) throw missingAttribute(field);
+  if (typeof value !== 'string') throw wrongType(field, 'Must be a valid string format');
+  if (value.trim() === '') throw missingAttribute(field);
+  return value;
+}
+
+/** An optional text attribute where null means absent. */
+function readOptionalText(container: Json, field: string): string | undefined {
+  const value = container[field];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw wrongType(field, 'Field must be a string');
+  return value;
+}
+
+function readBoolean(body: Json, field: string): boolean | undefined {
+  if (!(field in body)) return undefined;
+  const value = body[field];
+  if (typeof value !== 'boolean') throw wrongType(field, 'Must be true or false');
+  return value;
+}
+
+function checkLength(field: string, value: string | undefined, limit: number): void {
+  if (value !== undefined && value.length > limit) {
+    throw invalidAttribute(field, `Must be less than or equal to ${limit} characters length`);
+  }
+}
+
+function readMetadata(value: unknown): Record<string, MetadataValue> | undefined {
+  if (value === null) throw invalidAttribute('metadata', 'Value must not be null');
+  if (!isObject(value)) throw invalidAttribute('metadata', 'Must be an object of JSON key-value pairs');
+  const entries = Object.entries(value);
+  const problems: string[] = [];
+  if (entries.length > METADATA_MAX_PAIRS) problems.push(`Cannot have more than ${METADATA_MAX_PAIRS} key-value pairs`);
+  if (entries.some(([key]) => key.length < 1 || key.length > METADATA_KEY_MAX)) {
+    problems.push(`Keys must be between 1 and ${METADATA_KEY_MAX} characters long`);
+  }
+  if (entries.some(([, item]) => item === null)) problems.push('Must not have null values');
+  if (entries.some(([, item]) => item !== null && !['string', 'number', 'boolean'].includes(typeof item))) {
+    problems.push('Values must be of type String, Boolean or Number');
+  }
+  if (entries.some(([, item]) => typeof item === 'string' && item.length > METADATA_VALUE_MAX)) {
+    problems.push(`Values must be no greater than ${METADATA_VALUE_MAX} characters long`);
+  }
+  const lowerKeys = new Set(entries.map(([key]) => key.toLowerCase()));
+  if (lowerKeys.size !== entries.length) problems.push('Must have case insensitive unique keys');
+  if (problems.length > 0) throw invalidAttribute('metadata', problems.join('. '));
+  return entries.length === 0 ? undefined : (value as Record<string, MetadataValue>);
+}
+
+function readPrefilled(value: unknown): { cardholderName?: string; billingAddress?: PrefilledAddress } {
+  if (value === null || value === undefined) return {};
+  if (!isObject(value)) throw wrongType('prefilled_cardholder_details', 'Must be an object');
+  const cardholderName = readOptionalText(value, 'cardholder_name');
+  const addressNode = value.billing_address;
+  let billingAddress: PrefilledAddress | undefined;
+  if (addressNode !== undefined && addressNode !== null) {
+    if (!isObject(addressNode)) throw wrongType('billing_address', 'Must be an object');
+    billingAddress = {};
+    for (const field of ['line1', 'line2', 'city', 'postcode', 'country'] as const) {
+      const text = readOptionalText(addressNode, field);
+      if (text !== undefined) billingAddress[field] = text;
+    }
+  }
+  return { cardholderName, billingAddress };
+}
+
+function isValidReturnUrl(text: string, live: boolean): boolean {
+  if (!URL.canParse(text)) return false;
+  const url = new URL(text);
+  if (url.protocol === 'https:') return true;
+  return !live && url.protocol === 'http:';
+}
+
+export function parseCreatePaymentRequest(body: unknown, options: { live: boolean }): CreatePaymentRequest {
+  if (!isObject(body)) throw unparsableJson();
+
+  // First the attributes' presence and JSON types (400s), in Pay's order...
+  const amountValue = body.amount;
+  if (amountValue === undefined || amountValue === null) throw missingAttribute('amount');
+  if (!isInt(amountValue)) throw wrongType('amount', 'Must be a valid numeric format');
+  const reference = readRequiredText(body, 'reference');
+  const description = readRequiredText(body, 'description');
+  const returnUrl = readRequiredText(body, 'return_url');
+  const moto = readBoolean(body, 'moto');
+  if ('set_up_agreement' in body) {
+    throw invalidAttribute('set_up_agreement', 'Agreements for recurring payments are not supported');
+  }
+  let language: 'en' | 'cy' = 'en';
+  if ('language' in body) {
+    if (body.language !== 'en' && body.language !== 'cy') throw invalidAttribute('language', 'Must be "en" or "cy"');
+    language = body.language;
+  }
+  const delayedCapture = readBoolean(body, 'delayed_capture') ?? false;
+  const email = readOptionalText(body, 'email');
+  const { cardholderName, billingAddress } = readPrefilled(body.prefilled_cardholder_details);
+  const metadata = 'metadata' in body ? readMetadata(body.metadata) : undefined;
+  if ('authorisation_mode' in body && body.authorisation_mode !== 'web') {
+    throw invalidAttribute('authorisation_mode', 'Must be one of web');
+  }
+  if (moto === true) {
+    throw new PayApiError({
+      statusCode: 422,
+      code: 'P0196',
+      field: 'moto',
+      description:
+        'MOTO payments are not enabled for this account. Please contact support if you would like to process MOTO payments',
+    });
+  }
+
+  // ...then the rules their values must keep (422s).
+  if (amountValue < 1) throw invalidAttribute('amount', 'Must be greater than or equal to 1');
+  if (amountValue > AMOUNT_MAX) throw invalidAttribute('amount', `Must be less than or equal to ${AMOUNT_MAX}`);
+  checkLength('reference', reference, TEXT_LIMIT);
+  checkLength('description', description, TEXT_LIMIT);
+  checkLength('return_url', returnUrl, RETURN_URL_LIMIT);
+  if (!isValidReturnUrl(returnUrl, options.live)) throw invalidAttribute('return_url', 'Must be a valid URL format');
+  checkLength('email', email, EMAIL_LIMIT);
+  if (email !== undefined && !/^[^\s@]+@[^\s@]+$/.test(email)) throw invalidAttribute('email', 'Must be a valid email address');
+  checkLength('cardholder_name', cardholderName, TEXT_LIMIT);
+  if (billingAddress) {
+    checkLength('line1', billingAddress.line1, TEXT_LIMIT);
+    checkLength('line2', billingAddress.line2, TEXT_LIMIT);
+    checkLength('postcode', billingAddress.postcode, POSTCODE_LIMIT);
+    checkLength('city', billingAddress.city, TEXT_LIMIT);
+    if (billingAddress.country !== undefined && !/^[A-Z]{2}$/.test(billingAddress.country)) {
+      throw invalidAttribute('country', 'Must be exactly 2 characters length');
+    }
+  }
+
+  return {
+    amount: amountValue,
+    reference,
+    description,
+    returnUrl,
+    language,
+    delayedCapture,
+    ...(email === undefined ? {} : { email }),
+    ...(metadata === undefined ? {} : { metadata }),
+    ...(cardholderName === undefined ? {} : { cardholderName }),
+    ...(billingAddress === undefined || Object.keys(billingAddress).length === 0 ? {} : { billingAddress }),
+  };
+}
+
+/** The same JSON, however its keys were ordered, gives the same text: what idempotency compares. */
+export function canonicaliseJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicaliseJson).join(',')}]`;
+  if (isObject(value)) {
+    const keys = Object.keys(value).sort();
+    return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicaliseJson(value[key])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}

@@ -1,0 +1,528 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { usesHttps } from '../../../../platform/http/security.ts';
+import { describeCardBrand } from '../../cards/card-number.ts';
+import { PayApiError } from '../../pay.errors.ts';
+import type { PayServices } from '../../pay-services.ts';
+import { formatDecimalPounds, formatPounds, parsePounds } from '../../payments/money.ts';
+import { describeRefundSummary, describeState } from '../../payments/payment-json.ts';
+import { EXTERNAL_STATUSES, listStatusesShownAs, type ExternalStatus } from '../../payments/payment-state.ts';
+import type { PaymentRow, PaymentSearchFilter } from '../../payments/payment.store.ts';
+import type { TeamSession } from '../../team/team-session.service.ts';
+import { WEBHOOK_EVENT_TYPES, WebhookError } from '../../webhooks/webhook.service.ts';
+import { createPageCsrfToken } from '../csrf-token.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The signed-in service team (Pay team pages only). */
+    payTeam: TeamSession | null;
+  }
+}
+
+/**
+ * The pages a service team uses: its transactions with filters, a payment's detail and events,
+ * refunds (with a confirmation step), and its webhooks with every delivery attempt. Signed in
+ * with one of the service's API keys: see team-session.service.ts.
+ */
+
+const TEAM_COOKIE = 'civitas_pay_team';
+const VIEWS = 'modules/pay/pages/team';
+const PAGE_SIZE = 25;
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+const STATUS_TAG_CLASSES: Record<ExternalStatus, string> = {
+  created: 'govuk-tag--grey',
+  started: 'govuk-tag--blue',
+  submitted: 'govuk-tag--blue',
+  capturable: 'govuk-tag--yellow',
+  success: 'govuk-tag--green',
+  failed: 'govuk-tag--red',
+  cancelled: 'govuk-tag--grey',
+  error: 'govuk-tag--red',
+};
+
+function formatTime(iso: string, locale: string): string {
+  return new Intl.DateTimeFormat(locale === 'cy' ? 'cy-GB' : 'en-GB', {
+    dateStyle: 'medium',
+    timeStyle: 'short',
+    timeZone: 'Europe/London',
+  }).format(new Date(iso));
+}
+
+const text = (body: unknown, name: string): string => {
+  const value = (body as Record<string, unknown> | undefined)?.[name];
+  return typeof value === 'string' ? value.trim() : '';
+};
+
+export async function registerTeamPages(app: FastifyInstance, services: PayServices): Promise<void> {
+  const secureCookies = usesHttps(services.config);
+  const cookieOptions = { path: '/pay', httpOnly: true, sameSite: 'lax' as const, secure: secureCookies };
+
+  function describeStatus(row: PaymentRow, t: FastifyRequest['t']) {
+    const state = describeState(row);
+    return { text: t(`pay.team.status.${state.status}`), classes: STATUS_TAG_CLASSES[state.status] };
+  }
+
+  /** What every signed-in page shows: the service, the mode, the navigation and sign-out. */
+  function teamContext(request: FastifyRequest, reply: FastifyReply, current: 'transactions' | 'webhooks') {
+    const { t } = request;
+    const team = request.payTeam as TeamSession;
+    return {
+      serviceName: team.accountName,
+      serviceUrl: '/pay/transactions',
+      navigation: [
+        { href: '/pay/transactions', text: t('pay.team.nav.transactions'), active: current === 'transactions' },
+        { href: '/pay/webhooks', text: t('pay.team.nav.webhooks'), active: current === 'webhooks' },
+      ],
+      team: { mode: team.live ? t('pay.team.live') : t('pay.team.test'), live: team.live },
+      csrfToken: createPageCsrfToken(reply),
+    };
+  }
+
+  // --- Signing in and out -----------------------------------------------------------------
+
+  await app.register(async (pages) => {
+    pages.addHook('onSend', async (_request, reply) => {
+      reply.header('cache-control', 'no-store');
+    });
+
+    const renderSignIn = (request: FastifyRequest, reply: FastifyReply, error?: string) =>
+      reply.code(error ? 400 : 200).render(`${VIEWS}/sign-in.njk`, {
+        pageTitle: request.t('pay.team.signIn.title'),
+        errors: error ? [{ text: request.t(`pay.team.signIn.errors.${error}`), href: '#api-key' }] : [],
+        keyError: error ? { text: request.t(`pay.team.signIn.errors.${error}`) } : undefined,
+        csrfToken: createPageCsrfToken(reply),
+      });
+
+    pages.get('/pay', async (request, reply) => {
+      if (await services.teamSessions.find(request.cookies[TEAM_COOKIE])) return reply.redirect('/pay/transactions', 303);
+      return renderSignIn(request, reply);
+    });
+
+    pages.get('/pay/sign-in', async (request, reply) => renderSignIn(request, reply));
+
+    pages.post(
+      '/pay/sign-in',
+      { schema: { body: { type: 'object', properties: { apiKey: { type: 'string', maxLength: 200 } } } } },
+      async (request, reply) => {
+        const apiKey = text(request.body, 'apiKey');
+        if (apiKey === '') return renderSignIn(request, reply, 'missing');
+        const signedIn = await services.teamSessions.signIn({ apiKey, requestId: request.id });
+        if (!signedIn) return renderSignIn(request, reply, 'invalid');
+        reply.setCookie(TEAM_COOKIE, signedIn.token, cookieOptions);
+        return reply.redirect('/pay/transactions', 303);
+      },
+    );
+
+    pages.post('/pay/sign-out', async (request, reply) => {
+      const token = request.cookies[TEAM_COOKIE];
+      const session = await services.teamSessions.find(token);
+      if (token && session) await services.teamSessions.signOut({ token, session, requestId: request.id });
+      reply.clearCookie(TEAM_COOKIE, cookieOptions);
+      return reply.redirect('/pay/sign-in', 303);
+    });
+  });
+
+  // --- Signed-in pages --------------------------------------------------------------------
+
+  await app.register(async (pages) => {
+    pages.decorateRequest('payTeam', null);
+    pages.addHook('onSend', async (_request, reply) => {
+      reply.header('cache-control', 'no-store');
+    });
+    pages.addHook('preHandler', async (request, reply) => {
+      const session = await services.teamSessions.find(request.cookies[TEAM_COOKIE]);
+      if (!session) return reply.redirect('/pay/sign-in', 303);
+      request.payTeam = session;
+    });
+    const owner = (request: FastifyRequest) => {
+      const team = request.payTeam as TeamSession;
+      return { accountId: team.accountId, live: team.live };
+    };
+
+    pages.get('/pay/transactions', async (request, reply) => {
+      const { t, locale } = request;
+      const query = request.query as Record<string, unknown>;
+      const filters = {
+        reference: text(query, 'reference').slice(0, 255),
+        email: text(query, 'email').slice(0, 254),
+        state: text(query, 'state'),
+        lastDigits: text(query, 'lastDigits'),
+        fromDate: text(query, 'fromDate'),
+        toDate: text(query, 'toDate'),
+      };
+      const errors: Array<{ text: string; href: string; field: string }> = [];
+      if (filters.state && !(EXTERNAL_STATUSES as readonly string[]).includes(filters.state)) filters.state = '';
+      if (filters.lastDigits && !/^\d{4}$/.test(filters.lastDigits)) {
+        errors.push({ text: t('pay.team.transactions.errors.lastDigits'), href: '#last-digits', field: 'lastDigits' });
+      }
+      for (const [field, id] of [['fromDate', 'from-date'], ['toDate', 'to-date']] as const) {
+        if (filters[field] && (!DATE.test(filters[field]) || Number.isNaN(Date.parse(`${filters[field]}T00:00:00Z`)))) {
+          errors.push({ text: t(`pay.team.transactions.errors.${field}`), href: `#${id}`, field });
+        }
+      }
+      const pageNumber = Math.max(1, Math.min(100_000, Number.parseInt(text(query, 'page'), 10) || 1));
+      const filter: PaymentSearchFilter = { ...owner(request) };
+      if (errors.length === 0) {
+        if (filters.reference) filter.reference = filters.reference;
+        if (filters.email) filter.email = filters.email;
+        if (filters.state) filter.statuses = listStatusesShownAs(filters.state as ExternalStatus);
+        if (filters.lastDigits) filter.lastDigits = filters.lastDigits;
+        if (filters.fromDate) filter.fromDate = `${filters.fromDate}T00:00:00.000Z`;
+        if (filters.toDate) filter.toDate = new Date(Date.parse(`${filters.toDate}T00:00:00Z`) + 86_400_000).toISOString();
+      }
+      const { total, rows } = await services.payments.search(filter, { offset: (pageNumber - 1) * PAGE_SIZE, limit: PAGE_SIZE });
+      const lastPage = Math.max(1, Math.ceil(total / PAGE_SIZE));
+      const pageLink = (page: number) => {
+        const parameters = new URLSearchParams(Object.entries(filters).filter(([, value]) => value !== ''));
+        parameters.set('page', String(page));
+        return `/pay/transactions?${parameters.toString()}`;
+      };
+      const fieldError = (field: string) => {
+        const found = errors.find((error) => error.field === field);
+        return found ? { text: found.text } : undefined;
+      };
+      return reply.code(errors.length > 0 ? 400 : 200).render(`${VIEWS}/transactions.njk`, {
+        ...teamContext(request, reply, 'transactions'),
+        pageTitle: t('pay.team.transactions.title'),
+        errors: errors.map(({ text: message, href }) => ({ text: message, href })),
+        fieldErrors: { lastDigits: fieldError('lastDigits'), fromDate: fieldError('fromDate'), toDate: fieldError('toDate') },
+        filters,
+        states: [
+          { value: '', text: t('pay.team.transactions.anyStatus') },
+          ...EXTERNAL_STATUSES.map((status) => ({ value: status, text: t(`pay.team.status.${status}`), selected: status === filters.state })),
+        ],
+        total,
+        summary: total === 1 ? t('pay.team.transactions.countOne') : t('pay.team.transactions.count', { total }),
+        rows: rows.map((row) => [
+          { html: `<a class="govuk-link" href="/pay/transactions/${row.id}">${escapeHtml(row.reference)}</a>` },
+          { text: row.email ?? '' },
+          { text: formatPounds(row.amount), format: 'numeric' },
+          { text: row.card_last_digits ? `${describeCardBrand(row.card_brand)} •••• ${row.card_last_digits}` : '' },
+          { html: `<strong class="govuk-tag ${describeStatus(row, t).classes}">${escapeHtml(describeStatus(row, t).text)}</strong>` },
+          { text: formatTime(row.created_at, locale) },
+        ]),
+        pagination: {
+          previous: pageNumber > 1 ? { href: pageLink(pageNumber - 1), text: t('pay.team.previous') } : undefined,
+          next: pageNumber < lastPage ? { href: pageLink(pageNumber + 1), text: t('pay.team.next') } : undefined,
+          landmarkLabel: t('pay.team.pagination'),
+        },
+      });
+    });
+
+    async function loadOwnedPayment(request: FastifyRequest, reply: FastifyReply): Promise<PaymentRow | undefined> {
+      const { paymentId } = request.params as { paymentId: string };
+      const payment = await services.payments.findOwned(owner(request), paymentId);
+      if (!payment) {
+        reply.callNotFound();
+        return undefined;
+      }
+      return payment;
+    }
+
+    const paymentParams = { type: 'object', properties: { paymentId: { type: 'string', maxLength: 100 } }, required: ['paymentId'] } as const;
+
+    pages.get('/pay/transactions/:paymentId', { schema: { params: paymentParams } }, async (request, reply) => {
+      const payment = await loadOwnedPayment(request, reply);
+      if (!payment) return reply;
+      const { t, locale } = request;
+      const [entries, { refunds }] = await Promise.all([
+        services.payments.listLedgerEntries(payment.id),
+        services.refunds.listRefunds(owner(request), payment.id),
+      ]);
+      const refundSummary = describeRefundSummary(payment);
+      const state = describeState(payment);
+      const refunded = text(request.query, 'refunded');
+      const rows = [
+        [t('pay.team.payment.reference'), payment.reference],
+        [t('pay.team.payment.description'), payment.description],
+        [t('pay.team.payment.amount'), formatPounds(payment.amount)],
+        [t('pay.team.payment.created'), formatTime(payment.created_at, locale)],
+        [t('pay.team.payment.id'), payment.id],
+        [t('pay.team.payment.provider'), payment.provider + (payment.provider_id ? ` (${payment.provider_id})` : '')],
+        [t('pay.team.payment.email'), payment.email ?? ''],
+        [t('pay.team.payment.cardholderName'), payment.cardholder_name ?? ''],
+        [
+          t('pay.team.payment.card'),
+          payment.card_last_digits
+            ? `${describeCardBrand(payment.card_brand)} ${payment.card_first_digits ?? ''}•• •••• ${payment.card_last_digits}, ${payment.card_expiry ?? ''}`
+            : '',
+        ],
+        [t('pay.team.payment.refunded'), formatPounds(payment.refund_amount_refunded)],
+        [t('pay.team.payment.available'), formatPounds(refundSummary.amount_available)],
+      ];
+      return reply.render(`${VIEWS}/transaction.njk`, {
+        ...teamContext(request, reply, 'transactions'),
+        pageTitle: t('pay.team.payment.title', { reference: payment.reference }),
+        status: describeStatus(payment, t),
+        failure: state.code ? `${state.code}: ${t(`pay.team.failure.${state.code}`)}` : undefined,
+        summaryRows: rows.map(([key, value]) => ({ key: { text: key }, value: { text: value } })),
+        refundable: refundSummary.status === 'available',
+        refundHref: `/pay/transactions/${payment.id}/refund`,
+        refundedNotice: refunded && /^\d+$/.test(refunded) ? t('pay.team.payment.refundSubmitted', { amount: formatPounds(Number(refunded)) }) : undefined,
+        events: entries.map((entry) => [
+          { text: t(`pay.team.events.${entry.event_type}`) },
+          { text: entry.status ? t(`pay.team.status.${entry.status}`) : '' },
+          { text: entry.amount === 0 ? '' : formatPounds(entry.amount), format: 'numeric' },
+          { text: formatTime(entry.occurred_at, locale) },
+        ]),
+        refunds: refunds.map((refund) => [
+          { text: refund.id },
+          { text: formatPounds(refund.amount), format: 'numeric' },
+          { text: t(`pay.team.refundStatus.${refund.status}`) },
+          { text: formatTime(refund.created_at, locale) },
+        ]),
+      });
+    });
+
+    async function renderRefundForm(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      payment: PaymentRow,
+      options: { amount?: string; error?: string } = {},
+    ) {
+      const { t } = request;
+      const available = describeRefundSummary(payment).amount_available;
+      return reply.code(options.error ? 400 : 200).render(`${VIEWS}/refund.njk`, {
+        ...teamContext(request, reply, 'transactions'),
+        pageTitle: t('pay.team.refund.title'),
+        backHref: `/pay/transactions/${payment.id}`,
+        errors: options.error ? [{ text: t(`pay.team.refund.errors.${options.error}`, { available: formatPounds(available) }), href: '#amount' }] : [],
+        amountError: options.error ? { text: t(`pay.team.refund.errors.${options.error}`, { available: formatPounds(available) }) } : undefined,
+        amount: options.amount ?? formatDecimalPounds(available),
+        hint: t('pay.team.refund.hint', { available: formatPounds(available), reference: payment.reference }),
+        action: `/pay/transactions/${payment.id}/refund`,
+      });
+    }
+
+    pages.get('/pay/transactions/:paymentId/refund', { schema: { params: paymentParams } }, async (request, reply) => {
+      const payment = await loadOwnedPayment(request, reply);
+      if (!payment) return reply;
+      if (describeRefundSummary(payment).status !== 'available') return reply.redirect(`/pay/transactions/${payment.id}`, 303);
+      return renderRefundForm(request, reply, payment);
+    });
+
+    pages.post('/pay/transactions/:paymentId/refund', { schema: { params: paymentParams } }, async (request, reply) => {
+      const payment = await loadOwnedPayment(request, reply);
+      if (!payment) return reply;
+      const { t } = request;
+      const typed = text(request.body, 'amount');
+      const available = describeRefundSummary(payment).amount_available;
+      const amount = parsePounds(typed);
+      if (typed === '') return renderRefundForm(request, reply, payment, { amount: typed, error: 'missing' });
+      if (amount === undefined) return renderRefundForm(request, reply, payment, { amount: typed, error: 'invalid' });
+      if (amount < 1 || amount > available) return renderRefundForm(request, reply, payment, { amount: typed, error: 'tooMuch' });
+      return reply.render(`${VIEWS}/refund-confirm.njk`, {
+        ...teamContext(request, reply, 'transactions'),
+        pageTitle: t('pay.team.refundConfirm.title', { amount: formatPounds(amount) }),
+        backHref: `/pay/transactions/${payment.id}/refund`,
+        body: t('pay.team.refundConfirm.body', { amount: formatPounds(amount), reference: payment.reference }),
+        button: t('pay.team.refundConfirm.button', { amount: formatPounds(amount) }),
+        action: `/pay/transactions/${payment.id}/refund/confirm`,
+        amount,
+        available,
+      });
+    });
+
+    pages.post('/pay/transactions/:paymentId/refund/confirm', { schema: { params: paymentParams } }, async (request, reply) => {
+      const payment = await loadOwnedPayment(request, reply);
+      if (!payment) return reply;
+      const amount = Number(text(request.body, 'amount'));
+      const expectedAvailable = Number(text(request.body, 'available'));
+      if (!Number.isSafeInteger(amount) || amount < 1 || !Number.isSafeInteger(expectedAvailable)) {
+        return renderRefundForm(request, reply, payment, { error: 'invalid' });
+      }
+      const team = request.payTeam as TeamSession;
+      try {
+        await services.refunds.createRefund({
+          owner: owner(request),
+          paymentId: payment.id,
+          amount,
+          expectedAvailable,
+          requestedBy: `team:${team.keyId}`,
+          actor: `pay-key:${team.keyId}`,
+          requestId: request.id,
+        });
+      } catch (error) {
+        if (error instanceof PayApiError && (error.payCode === 'P0603' || error.payCode === 'P0604')) {
+          const current = (await services.payments.findOwned(owner(request), payment.id)) ?? payment;
+          return renderRefundForm(request, reply, current, { error: 'changed' });
+        }
+        throw error;
+      }
+      return reply.redirect(`/pay/transactions/${payment.id}?refunded=${amount}`, 303);
+    });
+
+    // --- Webhooks ---------------------------------------------------------------------------
+
+    pages.get('/pay/webhooks', async (request, reply) => {
+      const { t, locale } = request;
+      const webhooks = await services.webhooks.listWebhooks(owner(request));
+      return reply.render(`${VIEWS}/webhooks.njk`, {
+        ...teamContext(request, reply, 'webhooks'),
+        pageTitle: t('pay.team.webhooks.title'),
+        rows: webhooks.map((webhook) => [
+          { html: `<a class="govuk-link" href="/pay/webhooks/${webhook.id}">${escapeHtml(webhook.url)}</a>` },
+          { text: webhook.description },
+          { text: t(`pay.team.webhookStatus.${webhook.status}`) },
+          { text: formatTime(webhook.createdAt, locale) },
+        ]),
+      });
+    });
+
+    const renderNewWebhook = (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      form: { url: string; description: string; events: readonly string[]; errors: Array<{ field: 'url' | 'events' | 'description'; key: string }> },
+    ) => {
+      const { t } = request;
+      const ids = { url: 'callback-url', events: 'events', description: 'description' };
+      const fieldError = (field: string) => {
+        const found = form.errors.find((error) => error.field === field);
+        return found ? { text: t(`pay.team.newWebhook.errors.${found.key}`) } : undefined;
+      };
+      return reply.code(form.errors.length > 0 ? 400 : 200).render(`${VIEWS}/webhook-new.njk`, {
+        ...teamContext(request, reply, 'webhooks'),
+        pageTitle: t('pay.team.newWebhook.title'),
+        backHref: '/pay/webhooks',
+        errors: form.errors.map((error) => ({ text: t(`pay.team.newWebhook.errors.${error.key}`), href: `#${ids[error.field]}` })),
+        fieldErrors: { url: fieldError('url'), events: fieldError('events'), description: fieldError('description') },
+        url: form.url,
+        description: form.description,
+        eventItems: WEBHOOK_EVENT_TYPES.map((event) => ({
+          value: event,
+          text: t(`pay.team.webhookEvents.${event}`),
+          hint: { text: event },
+          checked: form.events.includes(event),
+        })),
+      });
+    };
+
+    pages.get('/pay/webhooks/new', async (request, reply) =>
+      renderNewWebhook(request, reply, { url: '', description: '', events: [...WEBHOOK_EVENT_TYPES], errors: [] }),
+    );
+
+    pages.post('/pay/webhooks/new', async (request, reply) => {
+      const body = request.body as Record<string, unknown> | undefined;
+      const url = text(body, 'url').slice(0, 3000);
+      const description = text(body, 'description').slice(0, 1000);
+      const given = body?.events;
+      const events = (Array.isArray(given) ? given : given === undefined ? [] : [given]).filter((event): event is string => typeof event === 'string');
+      const errors: Array<{ field: 'url' | 'events' | 'description'; key: string }> = [];
+      const team = request.payTeam as TeamSession;
+      try {
+        const { webhook } = await services.webhooks.createWebhook({
+          accountId: team.accountId,
+          live: team.live,
+          url,
+          description,
+          events,
+          actor: `pay-key:${team.keyId}`,
+          requestId: request.id,
+        });
+        return reply.redirect(`/pay/webhooks/${webhook.id}`, 303);
+      } catch (error) {
+        if (!(error instanceof WebhookError)) throw error;
+        if (error.code === 'MISSING_URL') errors.push({ field: 'url', key: 'missingUrl' });
+        else if (error.code === 'HTTPS_REQUIRED') errors.push({ field: 'url', key: 'httpsRequired' });
+        else if (error.code === 'INVALID_URL') errors.push({ field: 'url', key: 'invalidUrl' });
+        else if (error.code === 'INVALID_DESCRIPTION') errors.push({ field: 'description', key: 'descriptionTooLong' });
+        else errors.push({ field: 'events', key: 'missingEvents' });
+        return renderNewWebhook(request, reply, { url, description, events, errors });
+      }
+    });
+
+    const webhookParams = { type: 'object', properties: { webhookId: { type: 'string', maxLength: 100 } }, required: ['webhookId'] } as const;
+
+    pages.get('/pay/webhooks/:webhookId', { schema: { params: webhookParams } }, async (request, reply) => {
+      const { t, locale } = request;
+      const { webhookId } = request.params as { webhookId: string };
+      const webhook = await services.webhooks.findWebhook(owner(request), webhookId);
+      if (!webhook) return reply.callNotFound();
+      const status = text(request.query, 'status');
+      const messages = await services.webhooks.listMessages({
+        webhookId: webhook.id,
+        status: status === 'failed' || status === 'successful' || status === 'pending' ? status : undefined,
+        limit: 50,
+      });
+      return reply.render(`${VIEWS}/webhook.njk`, {
+        ...teamContext(request, reply, 'webhooks'),
+        pageTitle: t('pay.team.webhook.title'),
+        backHref: '/pay/webhooks',
+        summaryRows: [
+          { key: { text: t('pay.team.webhook.url') }, value: { text: webhook.url } },
+          { key: { text: t('pay.team.webhook.description') }, value: { text: webhook.description } },
+          { key: { text: t('pay.team.webhook.status') }, value: { text: t(`pay.team.webhookStatus.${webhook.status}`) } },
+          { key: { text: t('pay.team.webhook.events') }, value: { text: webhook.events.map((event) => t(`pay.team.webhookEvents.${event}`)).join(', ') } },
+          { key: { text: t('pay.team.webhook.signingSecret') }, value: { text: webhook.signingSecret } },
+        ],
+        toggleAction: `/pay/webhooks/${webhook.id}/status`,
+        toggleTo: webhook.status === 'active' ? 'inactive' : 'active',
+        toggleText: t(webhook.status === 'active' ? 'pay.team.webhook.deactivate' : 'pay.team.webhook.activate'),
+        messages: messages.map((message) => [
+          { html: `<a class="govuk-link" href="/pay/webhooks/${webhook.id}/messages/${message.id}">${escapeHtml(t(`pay.team.webhookEvents.${message.event_type}`))}</a>` },
+          { text: message.resource_id },
+          { text: t(`pay.team.messageStatus.${message.status}`) },
+          { text: String(message.attempts), format: 'numeric' },
+          { text: formatTime(message.created_at, locale) },
+        ]),
+      });
+    });
+
+    pages.post('/pay/webhooks/:webhookId/status', { schema: { params: webhookParams } }, async (request, reply) => {
+      const { webhookId } = request.params as { webhookId: string };
+      const team = request.payTeam as TeamSession;
+      const webhook = await services.webhooks.findWebhook(owner(request), webhookId);
+      if (!webhook) return reply.callNotFound();
+      const status = text(request.body, 'status') === 'active' ? 'active' : 'inactive';
+      await services.webhooks.setWebhookStatus({ accountId: team.accountId, id: webhook.id, status, actor: `pay-key:${team.keyId}`, requestId: request.id });
+      return reply.redirect(`/pay/webhooks/${webhook.id}`, 303);
+    });
+
+    pages.get(
+      '/pay/webhooks/:webhookId/messages/:messageId',
+      {
+        schema: {
+          params: {
+            type: 'object',
+            properties: { webhookId: { type: 'string', maxLength: 100 }, messageId: { type: 'string', maxLength: 100 } },
+            required: ['webhookId', 'messageId'],
+          },
+        },
+      },
+      async (request, reply) => {
+        const { t, locale } = request;
+        const { webhookId, messageId } = request.params as { webhookId: string; messageId: string };
+        const webhook = await services.webhooks.findWebhook(owner(request), webhookId);
+        const found = webhook && (await services.webhooks.findMessage(webhook.id, messageId));
+        if (!found) return reply.callNotFound();
+        const { message, attempts } = found;
+        return reply.render(`${VIEWS}/webhook-message.njk`, {
+          ...teamContext(request, reply, 'webhooks'),
+          pageTitle: t('pay.team.message.title'),
+          backHref: `/pay/webhooks/${webhookId}`,
+          summaryRows: [
+            { key: { text: t('pay.team.message.event') }, value: { text: t(`pay.team.webhookEvents.${message.event_type}`) } },
+            { key: { text: t('pay.team.message.payment') }, value: { text: message.resource_id } },
+            { key: { text: t('pay.team.message.status') }, value: { text: t(`pay.team.messageStatus.${message.status}`) } },
+            { key: { text: t('pay.team.message.created') }, value: { text: formatTime(message.created_at, locale) } },
+            ...(message.next_attempt_at && message.status === 'pending'
+              ? [{ key: { text: t('pay.team.message.nextAttempt') }, value: { text: formatTime(message.next_attempt_at, locale) } }]
+              : []),
+          ],
+          body: JSON.stringify(JSON.parse(message.body), null, 2),
+          attempts: attempts.map((attempt) => [
+            { text: String(attempt.attempt), format: 'numeric' },
+            { text: formatTime(attempt.attempted_at, locale) },
+            { text: attempt.status_code === null ? '' : String(attempt.status_code) },
+            { text: attempt.outcome === 'success' ? t('pay.team.message.success') : t('pay.team.message.failure', { problem: attempt.problem ?? '' }) },
+            { text: t('pay.team.message.milliseconds', { ms: attempt.duration_ms }), format: 'numeric' },
+          ]),
+        });
+      },
+    );
+  });
+}
+
+function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
+}

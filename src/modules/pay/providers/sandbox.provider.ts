@@ -1,0 +1,78 @@
+import type { AuthorisationOutcome, PaymentProvider } from './payment-provider.ts';
+
+/**
+ * The sandbox behaves like GOV.UK Pay's sandbox: it moves no money, and what happens depends
+ * on the test card number used. Any other card number is declined.
+ */
+export const SANDBOX_TEST_CARDS: ReadonlyArray<{
+  number: string;
+  outcome: 'success' | 'declined' | 'expired_card' | 'incorrect_security_code' | 'processing_error' | 'three_ds';
+  cardType: 'debit' | 'credit';
+}> = [
+  { number: '4444333322221111', outcome: 'success', cardType: 'credit' },
+  { number: '4242424242424242', outcome: 'success', cardType: 'credit' },
+  { number: '4000056655665556', outcome: 'success', cardType: 'debit' },
+  { number: '5105105105105100', outcome: 'success', cardType: 'debit' },
+  { number: '5200828282828210', outcome: 'success', cardType: 'debit' },
+  { number: '5555555555554444', outcome: 'success', cardType: 'credit' },
+  { number: '371449635398431', outcome: 'success', cardType: 'credit' },
+  { number: '3566002020360505', outcome: 'success', cardType: 'credit' },
+  { number: '6011000990139424', outcome: 'success', cardType: 'credit' },
+  { number: '36148900647913', outcome: 'success', cardType: 'credit' },
+  { number: '6759649826438453', outcome: 'success', cardType: 'debit' },
+  { number: '4000000000000002', outcome: 'declined', cardType: 'credit' },
+  { number: '4000000000000069', outcome: 'expired_card', cardType: 'credit' },
+  { number: '4000000000000127', outcome: 'incorrect_security_code', cardType: 'credit' },
+  { number: '4000000000000119', outcome: 'processing_error', cardType: 'credit' },
+  { number: '4000002500003155', outcome: 'three_ds', cardType: 'credit' },
+];
+
+const CARDS = new Map(SANDBOX_TEST_CARDS.map((card) => [card.number, card]));
+
+export function createSandboxProvider(): PaymentProvider {
+  const reference = (prefix: string, id: string) => `${prefix}-${id}`;
+
+  return {
+    name: 'sandbox',
+
+    async authorise(request): Promise<AuthorisationOutcome> {
+      const providerId = reference('sandbox', request.paymentId);
+      const card = CARDS.get(request.card.number);
+      switch (card?.outcome) {
+        case 'success':
+          return { outcome: 'authorised', providerId, cardType: card.cardType };
+        case 'three_ds':
+          return { outcome: 'three_ds_required', providerId, challenge: { kind: 'sandbox' } };
+        case 'expired_card':
+          return { outcome: 'rejected', providerId, reason: 'expired_card' };
+        case 'incorrect_security_code':
+          return { outcome: 'rejected', providerId, reason: 'incorrect_security_code' };
+        case 'processing_error':
+          return { outcome: 'error', providerId };
+        default:
+          return { outcome: 'rejected', providerId, reason: 'declined' };
+      }
+    },
+
+    async completeThreeDSecure(request) {
+      return request.result.authenticated === 'yes'
+        ? { outcome: 'authorised', providerId: request.providerId, cardType: 'credit' }
+        : { outcome: 'rejected', providerId: request.providerId, reason: 'declined' };
+    },
+
+    async capture() {
+      // The sandbox settles at once.
+      return { outcome: 'captured', settled: true };
+    },
+
+    async cancelAuthorisation() {},
+
+    async refund(request) {
+      return {
+        outcome: 'success',
+        providerRefundId: reference('sandbox-refund', request.refundId),
+        settled: true,
+      };
+    },
+  };
+}
