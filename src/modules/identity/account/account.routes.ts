@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AccountService } from '../accounts/account.service.ts';
 import { checkNewPassword } from '../accounts/passwords.ts';
+import { checkAuthenticatorCode, createAuthenticatorSecret } from '../accounts/authenticator-app.ts';
+import { describeAuthenticatorAppPage } from '../accounts/authenticator-app-page.ts';
 import type { ClientRegistry } from '../clients/clients.ts';
 import type { InternalSignIn } from '../clients/internal-clients.ts';
 import type { AccountLifecycle } from './account-lifecycle.ts';
@@ -8,6 +10,7 @@ import type { WebSessions } from './web-sessions.ts';
 
 const VIEWS = 'modules/identity/account/views';
 const MESSAGE = 'modules/identity/sign-in/views/message.njk';
+const QUESTION = 'modules/identity/sign-in/views/question.njk';
 const SESSION_COOKIE = 'civitas_account';
 
 /** Actions shown in a person's activity history; anything else is not theirs to see. */
@@ -18,6 +21,7 @@ const ACTIVITY_ACTIONS = [
   'identity.sign-in.security-code-wrong',
   'identity.password.changed',
   'identity.security-method.replaced',
+  'identity.security-method.added',
   'identity.sessions.ended',
   'identity.activity.reported',
 ] as const;
@@ -186,6 +190,44 @@ export function registerAccountPages(app: FastifyInstance, dependencies: Account
     await lifecycle.deleteAccount(accountId, request.id);
     reply.clearCookie(SESSION_COOKIE, { path: '/account' });
     return reply.render(MESSAGE, { pageTitle: t('identity.delete.doneTitle'), paragraphs: [t('identity.delete.done')] });
+  }));
+
+  const PENDING_SECRET_COOKIE = 'civitas_account_new_app';
+  const addAppPage = async (request: FastifyRequest, email: string, secret: string, fieldError?: string) => {
+    const { t } = request;
+    const page = await describeAuthenticatorAppPage({ t, secret, siteName: app.config.SITE_NAME, email });
+    return {
+      ...page,
+      field: { name: 'code', label: t('identity.authApp.label'), autocomplete: 'one-time-code', inputmode: 'numeric', classes: 'govuk-input--width-10' },
+      fieldError,
+      errors: fieldError ? [{ text: fieldError, href: '#code' }] : [],
+    };
+  };
+
+  app.get('/account/add-authenticator-app', signedInPage(async ({ request, reply, email }) => {
+    const secret = createAuthenticatorSecret();
+    // The secret is shown on this page anyway; the signed cookie only stops it being swapped.
+    reply.setCookie(PENDING_SECRET_COOKIE, secret, { path: '/account', httpOnly: true, sameSite: 'lax', secure, signed: true, maxAge: 15 * 60 });
+    return reply.render(QUESTION, await addAppPage(request, email, secret));
+  }));
+
+  app.post<Form>('/account/add-authenticator-app', { schema: { body: formBody } }, signedInPage<Form>(async ({ request, reply, accountId, email }) => {
+    const { t } = request;
+    const cookie = request.cookies[PENDING_SECRET_COOKIE];
+    const pending = cookie ? request.unsignCookie(cookie) : undefined;
+    if (!pending?.valid || !pending.value) return reply.redirect('/account/add-authenticator-app', 303);
+    const secret = pending.value;
+    const code = (request.body.code ?? '').replaceAll(' ', '').trim();
+    const step = /^\d{6}$/.test(code) ? await checkAuthenticatorCode(secret, code) : undefined;
+    if (step === undefined) {
+      return reply.render(QUESTION, await addAppPage(request, email, secret, t(code ? 'identity.securityCode.wrong' : 'identity.securityCode.missing')));
+    }
+    await app.db.transaction().execute(async (transaction) => {
+      await accounts.addAuthenticatorApp(accountId, { secret, step }, transaction);
+      await app.audit.record({ actor: `account:${accountId}`, action: 'identity.security-method.added', subject: `account:${accountId}`, outcome: 'success', requestId: request.id, details: { method: 'auth-app' } }, transaction);
+    });
+    reply.clearCookie(PENDING_SECRET_COOKIE, { path: '/account' });
+    return reply.render(MESSAGE, { pageTitle: t('identity.addMethod.doneTitle'), paragraphs: [t('identity.addMethod.done')], links: [{ href: '/account', text: t('identity.account.back') }] });
   }));
 
   app.get('/account/sign-out', async (request, reply) => {

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { test, type TestContext } from 'node:test';
 import { decodeJwt } from 'jose';
+import { generate } from 'otplib';
 import { createFormClient, errorSummary, pageHeading, type FormClient, type FormPage } from '../testing/form-client.ts';
 import { createTestAccount, registerTestClient, startIdentityServer, type TestAccount } from '../testing/identity-test-kit.ts';
 
@@ -102,4 +103,29 @@ test('your account: services used, activity, report, change password, sign out o
   page = await accountBrowser.get('/account');
   page = await accountBrowser.submit(await accountBrowser.get(`${page.url}/email`), { email: account.email });
   assert.match(errorSummary(page)[0] ?? '', /There is no One Login/);
+});
+
+test('a second authenticator app can be added from the account pages, and either works to sign in', async (t) => {
+  const { kernel, baseUrl } = await startIdentityServer(t);
+  const account = await createTestAccount(kernel);
+  const browser = createFormClient(baseUrl);
+  let page = await signInThroughPages(browser, await browser.get('/account'), account);
+  assert.equal(pageHeading(page), 'Your One Login');
+  page = await browser.get('/account/add-authenticator-app');
+  assert.equal(pageHeading(page), 'Set up an authenticator app');
+  const secret = (/id="secret-key">([A-Z2-7 ]+)</.exec(page.html)?.[1] ?? '').replaceAll(' ', '');
+  page = await browser.submit(page, { code: '000000' });
+  assert.match(errorSummary(page)[0] ?? '', /not correct/);
+  page = await browser.submit(page, { code: await generate({ secret }) });
+  assert.equal(pageHeading(page), 'You have added an authenticator app');
+  const methods = await kernel.audit.listRecent({ subject: `account:${account.id}`, limit: 1 });
+  assert.equal(methods[0]?.action, 'identity.security-method.added');
+
+  const other = createFormClient(baseUrl);
+  let start = await other.get('/account');
+  start = await other.get(`${start.url}/email`);
+  start = await other.submit(start, { email: account.email });
+  start = await other.submit(start, { password: account.password });
+  const signedIn = await other.submit(start, { code: await generate({ secret, epoch: Math.floor(Date.now() / 1000) + 30 }) });
+  assert.equal(pageHeading(signedIn), 'Your One Login', 'the new app works');
 });

@@ -95,7 +95,12 @@ export function createAccountService(dependencies: { db: Database; clock?: () =>
       for (const method of await transactionStore.listMethods(accountId)) {
         if (method.kind === 'auth-app') await transactionStore.removeMethod(accountId, method.id);
       }
-      await transactionStore.insertMethod({
+      await this.addAuthenticatorApp(accountId, input, executor);
+    },
+
+    /** Adds an authenticator app, proved by a code from it, beside the account's other methods. */
+    async addAuthenticatorApp(accountId: string, input: { secret: string; step: number }, executor: Executor = db): Promise<void> {
+      await createAccountStore(executor).insertMethod({
         id: randomUUID(),
         account_id: accountId,
         kind: 'auth-app',

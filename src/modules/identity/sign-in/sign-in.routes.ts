@@ -1,14 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
-import QRCode from 'qrcode';
 import type { PageContext } from '../../../platform/http/views.ts';
 import type { AccountService } from '../accounts/account.service.ts';
 import { isPlausibleEmail, normaliseEmail } from '../accounts/account.service.ts';
-import {
-  checkAuthenticatorCode,
-  createAuthenticatorSecret,
-  describeAuthenticatorSecret,
-} from '../accounts/authenticator-app.ts';
+import { checkAuthenticatorCode, createAuthenticatorSecret } from '../accounts/authenticator-app.ts';
+import { describeAuthenticatorAppPage } from '../accounts/authenticator-app-page.ts';
 import { checkNewPassword, hashPassword } from '../accounts/passwords.ts';
 import type { OneTimeCodes } from '../codes/one-time-codes.ts';
 import type { IdentityMessages } from '../messages/identity-messages.ts';
@@ -431,17 +427,8 @@ export function registerSignInPages(app: FastifyInstance, dependencies: SignInDe
 
   async function authAppPage(current: Step, secret: string) {
     const { t } = current.request;
-    const uri = describeAuthenticatorSecret({ secret, issuer: app.config.SITE_NAME, email: current.journey.email ?? '' });
-    const qrCode = await QRCode.toString(uri, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' });
-    return {
-      pageTitle: t('identity.authApp.title'),
-      intro: [t('identity.authApp.install'), t('identity.authApp.scan')],
-      content:
-        `<div class="govuk-!-margin-bottom-6" role="img" aria-label="${t('identity.authApp.qrLabel')}">${qrCode.replace('<svg ', '<svg width="180" height="180" aria-hidden="true" ')}</div>` +
-        `<p class="govuk-body">${t('identity.authApp.cannotScan')}</p>` +
-        `<p class="govuk-body govuk-!-font-weight-bold" id="secret-key">${secret.match(/.{1,4}/g)?.join(' ')}</p>`,
-      field: codeField(t, t('identity.authApp.label')),
-    };
+    const page = await describeAuthenticatorAppPage({ t, secret, siteName: app.config.SITE_NAME, email: current.journey.email ?? '' });
+    return { ...page, field: codeField(t, t('identity.authApp.label')) };
   }
 
   app.get('/sign-in/:uid/create/auth-app', { schema: { params: uidParams } }, step(async (current) => {
