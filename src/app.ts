@@ -6,9 +6,10 @@ import { demoServiceModule } from './modules/demo-service/demo-service.module.ts
 import { identityModule } from './modules/identity/identity.module.ts';
 import { payModule } from './modules/pay/pay.module.ts';
 import { createSiteModule } from './modules/site/site.module.ts';
+import { notifyModule } from './modules/notify/notify.module.ts';
 
 /** The modules that provide a component of the platform, in the order they are mounted. */
-const componentModules: readonly CivitasModule[] = [identityModule, demoServiceModule, payModule];
+const componentModules: readonly CivitasModule[] = [identityModule, demoServiceModule, notifyModule, payModule];
 
 /** Every module of this Civitas: the site pages first, then each component. */
 export const modules: readonly CivitasModule[] = [

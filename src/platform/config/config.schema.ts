@@ -174,6 +174,27 @@ export const configSchema = {
     default: '25',
     parse: parseInteger(1, 600),
   }),
+  NOTIFY_SMS_GATEWAY_URL: setting({
+    description:
+      'The HTTP SMS gateway Notify sends text messages through (it receives a JSON POST for each message). Unset: text messages go to the simulated provider (the development outbox).',
+    accepts: 'an http:// or https:// URL',
+    default: '',
+    parse: (raw) => (raw === '' ? '' : parseUrl(['http:', 'https:'])(raw)),
+  }),
+  NOTIFY_SMS_GATEWAY_TOKEN: setting({
+    description:
+      'The bearer token Notify sends to the SMS gateway, and expects back on its delivery receipts and inbound messages.',
+    accepts: 'empty, or at least 16 characters',
+    default: '',
+    secret: true,
+    parse: (raw) => (raw === '' || raw.length >= 16 ? raw : undefined),
+  }),
+  NOTIFY_LETTER_FOLDER: setting({
+    description: 'The folder where Notify leaves each letter as a PDF for the print provider to collect.',
+    accepts: 'a folder path',
+    default: './data/letters',
+    parse: (raw) => (raw.trim() === '' ? undefined : raw),
+  }),
 };
 
 export type ConfigSchema = typeof configSchema;

@@ -47,6 +47,9 @@ test('with nothing set, every setting takes its default', () => {
     SITE_NAME: 'Civitas',
     PHASE: 'beta',
     SHUTDOWN_TIMEOUT_SECONDS: 25,
+    NOTIFY_SMS_GATEWAY_URL: '',
+    NOTIFY_SMS_GATEWAY_TOKEN: '',
+    NOTIFY_LETTER_FOLDER: './data/letters',
   });
   assert.deepEqual(loadConfig({ PORT: '', SITE_NAME: '' }).config, config, 'an empty variable counts as unset');
 });
@@ -111,6 +114,9 @@ const INVALID_VALUES: Record<SettingName, string[]> = {
   SITE_NAME: ['x'.repeat(61)],
   PHASE: ['gamma'],
   SHUTDOWN_TIMEOUT_SECONDS: ['0', '601', '2.5'],
+  NOTIFY_SMS_GATEWAY_URL: ['ftp://sms.example.org', 'sms.example.org'],
+  NOTIFY_SMS_GATEWAY_TOKEN: ['short-s3cret'],
+  NOTIFY_LETTER_FOLDER: ['   '],
 };
 
 test('an invalid value of any setting is refused in one line naming the variable and what it accepts', () => {

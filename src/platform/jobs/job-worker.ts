@@ -67,6 +67,9 @@ export function createJobWorker(options: {
   async function fillSlots(): Promise<number> {
     const room = concurrency - inFlight.size;
     if (room <= 0) return 0;
+    // A claim is a transaction of its own: with many slots, claim for a quarter of them at once
+    // rather than one by one as each job ends (with the default few slots, nothing changes).
+    if (inFlight.size > 0 && room < Math.ceil(concurrency / 4)) return 0;
     const jobs = await queue.claim({ types, workerId, limit: room, leaseMs });
     for (const job of jobs) {
       const task = runJob(job).catch((error: unknown) => {

@@ -56,35 +56,42 @@ export function createJobStore(kind: DatabaseKind) {
         .where('id', 'in', abandoned)
         .execute();
 
-      let due = db
-        .selectFrom('job')
-        .select('id')
-        .where('type', 'in', claim.types)
-        .where((where) =>
-          where.or([
-            where.and([where('status', '=', 'pending'), where('run_at', '<=', claim.now)]),
-            where.and([
-              where('status', '=', 'running'),
-              where('locked_until', '<', claim.now),
-              where('attempts', '<', where.ref('max_attempts')),
-            ]),
-          ]),
-        )
-        .orderBy('run_at')
-        .limit(claim.limit);
-      if (kind === 'postgres') due = due.forUpdate().skipLocked();
-      return db
-        .updateTable('job')
-        .set((update) => ({
-          status: 'running',
-          attempts: update('attempts', '+', 1),
-          locked_by: claim.workerId,
-          locked_until: claim.leaseUntil,
-          updated_at: claim.now,
-        }))
-        .where('id', 'in', due)
-        .returningAll()
-        .execute();
+      // Two claims, not one with OR: each then walks the (status, run_at) index. With OR, SQLite
+      // sorted every due job to find the first few (about 30 ms a claim with 50,000 queued).
+      const claimWhere = async (limit: number, running: boolean): Promise<JobRow[]> => {
+        let due = db
+          .selectFrom('job')
+          .select('id')
+          .where('type', 'in', claim.types)
+          .where((where) =>
+            running
+              ? where.and([
+                  where('status', '=', 'running'),
+                  where('locked_until', '<', claim.now),
+                  where('attempts', '<', where.ref('max_attempts')),
+                ])
+              : where.and([where('status', '=', 'pending'), where('run_at', '<=', claim.now)]),
+          )
+          .orderBy('run_at')
+          .limit(limit);
+        if (kind === 'postgres') due = due.forUpdate().skipLocked();
+        return db
+          .updateTable('job')
+          .set((update) => ({
+            status: 'running',
+            attempts: update('attempts', '+', 1),
+            locked_by: claim.workerId,
+            locked_until: claim.leaseUntil,
+            updated_at: claim.now,
+          }))
+          .where('id', 'in', due)
+          .returningAll()
+          .execute();
+      };
+      // Jobs whose worker died first: they are the most overdue.
+      const lost = await claimWhere(claim.limit, true);
+      if (lost.length >= claim.limit) return lost;
+      return [...lost, ...(await claimWhere(claim.limit - lost.length, false))];
     },
 
     /** Removes a finished job, if this worker still holds it. */

@@ -1,0 +1,107 @@
+import { validationError, type NotifyApiError } from '../notify.errors.ts';
+
+/**
+ * The JSON Schema subset Notify's API schemas use, checked with Notify's messages: every problem
+ * found (not only the first), each as `<field> <reason>`, quotes removed, as Notify words them.
+ */
+export type NotifySchema = {
+  type?: 'object' | 'string' | 'integer' | 'number' | 'boolean' | 'array' | ReadonlyArray<'object' | 'string' | 'integer' | 'number' | 'boolean' | 'array' | 'null'>;
+  properties?: Readonly<Record<string, NotifySchema>>;
+  required?: readonly string[];
+  additionalProperties?: boolean;
+  format?: 'uuid' | 'https-uri';
+  maxLength?: number;
+  minLength?: number;
+  minimum?: number;
+  enum?: readonly (string | number)[];
+  items?: NotifySchema;
+  description?: string;
+};
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Values as Python's repr shows them in jsonschema's messages, less the quotes Notify removes. */
+function show(value: unknown): string {
+  if (value === null) return 'None';
+  if (value === true) return 'True';
+  if (value === false) return 'False';
+  if (Array.isArray(value)) return `[${value.map(show).join(', ')}]`;
+  if (typeof value === 'object') {
+    return `{${Object.entries(value as Record<string, unknown>).map(([key, item]) => `${key}: ${show(item)}`).join(', ')}}`;
+  }
+  return String(value);
+}
+
+function typeOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
+  return typeof value;
+}
+
+function matchesType(value: unknown, type: NonNullable<NotifySchema['type']>): boolean {
+  const actual = typeOf(value);
+  const allowed = typeof type === 'string' ? [type] : type;
+  return allowed.some((candidate) => candidate === actual || (candidate === 'number' && actual === 'integer'));
+}
+
+function check(value: unknown, schema: NotifySchema, field: string | undefined, messages: string[]): void {
+  const prefix = field === undefined ? '' : `${field} `;
+  if (schema.type && !matchesType(value, schema.type)) {
+    const expected = typeof schema.type === 'string' ? schema.type : schema.type.join(', ');
+    messages.push(`${prefix}${show(value)} is not of type ${expected}`);
+    return;
+  }
+  if (typeof value === 'string') {
+    if (schema.format === 'uuid' && !UUID.test(value)) messages.push(`${prefix}is not a valid UUID`);
+    if (schema.format === 'https-uri' && !(URL.canParse(value) && new URL(value).protocol === 'https:')) {
+      messages.push(`${prefix}${value} is not a valid https url`);
+    }
+    if (schema.maxLength !== undefined && value.length > schema.maxLength) messages.push(`${prefix}${value} is too long`);
+    if (schema.minLength !== undefined && value.length < schema.minLength) {
+      messages.push(schema.minLength === 1 ? `${prefix}${value} should be non-empty` : `${prefix}${value} is too short`);
+    }
+  }
+  if (typeof value === 'number' && schema.minimum !== undefined && value < schema.minimum) {
+    messages.push(`${prefix}${value} is less than the minimum of ${schema.minimum}`);
+  }
+  if (schema.enum && !Array.isArray(value) && !schema.enum.includes(value as string | number)) {
+    messages.push(`${prefix}${show(value)} is not one of [${schema.enum.join(', ')}]`);
+  }
+  if (Array.isArray(value) && schema.items) {
+    for (const item of value) check(item, schema.items, field, messages);
+  }
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    const object = value as Record<string, unknown>;
+    for (const name of schema.required ?? []) {
+      if (object[name] === undefined) messages.push(`${name} is a required property`);
+    }
+    if (schema.additionalProperties === false) {
+      const unexpected = Object.keys(object).filter((name) => !(schema.properties && name in schema.properties));
+      if (unexpected.length === 1) messages.push(`Additional properties are not allowed (${unexpected[0]} was unexpected)`);
+      if (unexpected.length > 1) messages.push(`Additional properties are not allowed (${unexpected.join(', ')} were unexpected)`);
+    }
+    for (const [name, propertySchema] of Object.entries(schema.properties ?? {})) {
+      if (object[name] !== undefined) check(object[name], propertySchema, field ?? name, messages);
+    }
+  }
+}
+
+/** Notify's ValidationError for the value, or nothing when it fits the schema. */
+export function validateAgainst(schema: NotifySchema, value: unknown): NotifyApiError | undefined {
+  const messages: string[] = [];
+  check(value, schema, undefined, messages);
+  if (messages.length === 0) return undefined;
+  return validationError([...new Set(messages)]);
+}
+
+/**
+ * For `app.setValidatorCompiler`: Fastify checks each route's declared schemas with this, so
+ * requests are refused in Notify's words before a handler runs.
+ */
+export function compileNotifySchema({ schema }: { schema: unknown }) {
+  return (data: unknown) => {
+    const error = validateAgainst(schema as NotifySchema, data ?? {});
+    return error ? { error } : { value: data };
+  };
+}

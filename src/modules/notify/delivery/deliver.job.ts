@@ -1,0 +1,184 @@
+import type { Logger } from 'pino';
+import type { ClaimedJob } from '../../../platform/jobs/job-queue.ts';
+import type { JobHandler } from '../../../platform/jobs/job-worker.ts';
+import type { MailTransport } from '../../../platform/mail/mail-transport.ts';
+import { enqueueDeliveryCallback } from '../callbacks/callback.job.ts';
+import type { NotifyCore } from '../notify.core.ts';
+import type { NotificationRow, NotificationStatus } from '../notifications/notification.store.ts';
+import type { ServiceRow } from '../services/service.store.ts';
+import { renderEmail } from '../templates/render-email.ts';
+import { prepareSmsText } from '../templates/sms-length.ts';
+import { renderTemplatedLetterPdf, type PrintProvider } from './providers/print-provider.ts';
+import { SmsRejectedError, SmsUnavailableError, type SmsProvider } from './providers/sms-provider.ts';
+
+/** Notify's simulated recipients for test keys: the status each one ends in. */
+const SIMULATED_OUTCOMES: ReadonlyMap<string, NotificationStatus> = new Map([
+  ['temp-fail@simulator.notify', 'temporary-failure'],
+  ['perm-fail@simulator.notify', 'permanent-failure'],
+  ['447700900003', 'temporary-failure'],
+  ['447700900002', 'permanent-failure'],
+]);
+
+function simulatedOutcome(notification: NotificationRow): NotificationStatus {
+  const recipient = notification.recipient.trim().toLowerCase();
+  const digits = recipient.replace(/\D/g, '').replace(/^0/, '44');
+  return SIMULATED_OUTCOMES.get(recipient) ?? SIMULATED_OUTCOMES.get(digits) ?? 'delivered';
+}
+
+/** A refusal for good from the SMTP server (5xx), as opposed to one worth trying again. */
+function isPermanentSmtpRefusal(error: unknown): boolean {
+  const code = (error as { responseCode?: unknown }).responseCode;
+  return typeof code === 'number' && code >= 500 && code < 600;
+}
+
+function describeFailure(error: unknown): string {
+  const { code, responseCode } = error as { code?: unknown; responseCode?: unknown };
+  return [typeof code === 'string' ? code : undefined, typeof responseCode === 'number' ? `SMTP ${responseCode}` : undefined]
+    .filter(Boolean)
+    .join(' ') || (error instanceof Error ? error.name : 'unknown error');
+}
+
+/** 10 s, 20 s, 40 s ... up to 30 minutes between tries. */
+export function deliveryRetryDelayMs(attempt: number): number {
+  return Math.min(30 * 60 * 1000, 10_000 * 2 ** Math.max(0, attempt - 1));
+}
+
+/**
+ * Delivers one notification. Safe to run again for the same notification at any point, which
+ * is what happens when a worker dies mid-job:
+ * 1. a notification already in a final status is left alone (nothing sent twice after success
+ *    was recorded);
+ * 2. `created` moves to `sending` (a compare-and-set, committed) BEFORE anything leaves;
+ * 3. the provider gets it with the notification id as its identity (the email Message-ID
+ *    `<id@civitas>`, the SMS gateway's `reference`, the letter's file name);
+ * 4. the outcome and the delivery-receipt callback are committed together.
+ * A notification found already `sending` had an attempt whose outcome is unknown (the process
+ * died between 2 and 4): it is handed over again with the same identity, so the rare resend is
+ * recognisable as the same message.
+ */
+export function createDeliverHandler(dependencies: {
+  core: NotifyCore;
+  mail: MailTransport;
+  sms: SmsProvider;
+  print: PrintProvider;
+  logger: Logger;
+}): JobHandler {
+  const { core, mail, sms, print } = dependencies;
+  const { db, stores } = core;
+  const logger = dependencies.logger.child({ component: 'notify-delivery' });
+
+  async function finish(
+    notification: NotificationRow,
+    to: NotificationStatus,
+    service: ServiceRow | undefined,
+    extra: { providerReference?: string } = {},
+  ): Promise<void> {
+    const now = core.clock().toISOString();
+    await core.writes.run(async (transaction) => {
+      const moved = await stores.notifications.transition(transaction, {
+        id: notification.id,
+        from: ['created', 'sending', 'pending'],
+        to,
+        now,
+        sentAt: notification.sent_at ?? now,
+        completedAt: to === 'sending' || to === 'pending' ? undefined : now,
+        providerReference: extra.providerReference,
+      });
+      if (moved && to !== 'sending' && to !== 'pending' && service?.delivery_callback_url) {
+        await enqueueDeliveryCallback(core, transaction, { notificationId: notification.id, serviceId: notification.service_id, status: to });
+      }
+    });
+  }
+
+  async function handOver(notification: NotificationRow, service: ServiceRow | undefined): Promise<{ status: NotificationStatus; providerReference?: string }> {
+    switch (notification.type) {
+      case 'email': {
+        const rendered = renderEmail({ subject: notification.subject ?? '', body: notification.body }, { serviceName: service?.name ?? 'Civitas' });
+        const headers: Record<string, string> = {};
+        if (notification.one_click_unsubscribe_url) {
+          headers['List-Unsubscribe'] = `<${notification.one_click_unsubscribe_url}>`;
+          headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
+        }
+        await mail.send({
+          to: notification.recipient,
+          subject: rendered.subject,
+          text: rendered.text,
+          html: rendered.html,
+          messageId: notification.id,
+          replyTo: notification.reply_to ?? undefined,
+          headers,
+        });
+        return { status: 'delivered' };
+      }
+      case 'sms': {
+        const result = await sms.send({
+          reference: notification.id,
+          to: notification.recipient,
+          body: prepareSmsText(notification.body),
+          sender: notification.sender ?? service?.sms_sender ?? 'Civitas',
+        });
+        return { status: result.status, providerReference: result.providerReference };
+      }
+      case 'letter': {
+        let pdf: Buffer;
+        if (notification.precompiled) {
+          const stored = await stores.notifications.findLetterPdf(db, notification.id);
+          if (!stored) return { status: 'technical-failure' };
+          pdf = Buffer.from(stored, 'base64');
+        } else {
+          const version = notification.template_id
+            ? await stores.templates.findVersion(db, notification.template_id, notification.template_version ?? 1)
+            : undefined;
+          pdf = await renderTemplatedLetterPdf(notification, version?.letter_contact_block ?? null);
+        }
+        await print.send({ id: notification.id, postage: notification.postage ?? 'second', pdf });
+        return { status: 'delivered' };
+      }
+    }
+  }
+
+  return {
+    retryDelayMs: deliveryRetryDelayMs,
+    async run(job: ClaimedJob) {
+      const notificationId = String(job.payload.notificationId);
+      const now = core.clock().toISOString();
+      // Claim it for this attempt: only a notification still created (or sending, outcome
+      // unknown) moves; one gone (retention ran) or finished is left alone and never sent twice.
+      const notification = await core.writes.run((transaction) => stores.notifications.claimForDelivery(transaction, { id: notificationId, now }));
+      if (!notification) return;
+      const service = await core.caches.services.get(notification.service_id, () => stores.services.findService(db, notification.service_id));
+
+      if (notification.key_type === 'test') {
+        await finish(notification, simulatedOutcome(notification), service);
+        return;
+      }
+      if (notification.delivery_attempts > 1) {
+        logger.warn({ notificationId: notification.id, attempt: notification.delivery_attempts }, 'handing over again with the same identity (earlier attempt failed or its outcome is unknown)');
+      }
+
+      try {
+        const outcome = await handOver(notification, service);
+        await finish(notification, outcome.status, service, { providerReference: outcome.providerReference });
+      } catch (error) {
+        if (error instanceof SmsUnavailableError) {
+          logger.error({ notificationId: notification.id }, 'no SMS provider: text message not sent');
+          await finish(notification, 'technical-failure', service);
+          return;
+        }
+        const permanent = isPermanentSmtpRefusal(error) || error instanceof SmsRejectedError;
+        if (permanent) {
+          logger.info({ notificationId: notification.id, type: notification.type }, 'delivery refused for good');
+          await finish(notification, 'permanent-failure', service);
+          return;
+        }
+        if (job.attempt >= job.maxAttempts) {
+          logger.warn({ notificationId: notification.id, type: notification.type }, 'delivery gave up after every retry');
+          await finish(notification, notification.type === 'letter' ? 'technical-failure' : 'temporary-failure', service);
+          return;
+        }
+        // The job's error is kept in the queue: give the kind of failure, never the address.
+        throw new Error(`${notification.type} hand-over failed: ${describeFailure(error)}`);
+      }
+    },
+  };
+}

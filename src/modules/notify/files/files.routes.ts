@@ -1,0 +1,113 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { NotifyCore } from '../notify.core.ts';
+import { usesHttps } from '../../../platform/http/security.ts';
+import type { FileRow } from './file.store.ts';
+import { hashFileToken } from './prepare-upload.ts';
+
+const VIEWS = 'modules/notify/files/download';
+const CONFIRMED_FOR_SECONDS = 30 * 60;
+
+function sameText(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+/**
+ * The page a file sent by email links to: it asks for the recipient's email address first
+ * (unless the service turned that off), then offers the file. The link carries a secret; only
+ * its hash is stored. A confirmed address is remembered for 30 minutes in a signed cookie.
+ */
+export function registerFileRoutes(app: FastifyInstance, core: NotifyCore): void {
+  const secure = usesHttps(core.config);
+
+  async function findFile(request: FastifyRequest<{ Params: { fileId: string }; Querystring: { key?: string } }>): Promise<FileRow | undefined> {
+    const { fileId } = request.params;
+    const key = request.query.key ?? (request.body as { key?: string } | undefined)?.key;
+    if (!/^[0-9a-f-]{36}$/i.test(fileId) || typeof key !== 'string' || key.length > 100) return undefined;
+    const file = await core.stores.files.find(core.db, fileId);
+    if (!file || file.expires_at <= core.clock().toISOString()) return undefined;
+    return sameText(hashFileToken(key), file.token_hash) ? file : undefined;
+  }
+
+  function cookieName(file: FileRow): string {
+    return `notify_file_${file.id.replace(/-/g, '')}`;
+  }
+
+  function isConfirmed(request: FastifyRequest, file: FileRow): boolean {
+    if (!file.confirm_email) return true;
+    const cookie = request.cookies[cookieName(file)];
+    if (!cookie) return false;
+    const unsigned = request.unsignCookie(cookie);
+    return unsigned.valid && unsigned.value === file.id;
+  }
+
+  function gone(request: FastifyRequest, reply: FastifyReply) {
+    return reply.code(404).render(`${VIEWS}/unavailable.njk`, { pageTitle: request.t('notify.files.unavailableTitle') });
+  }
+
+  function renderDownload(request: FastifyRequest, reply: FastifyReply, file: FileRow, key: string) {
+    return reply.render(`${VIEWS}/download.njk`, {
+      pageTitle: request.t('notify.files.downloadTitle'),
+      href: `/notify/files/${file.id}/download?key=${encodeURIComponent(key)}`,
+      filename: file.filename,
+      expires: new Date(file.expires_at).toLocaleDateString(request.locale === 'cy' ? 'cy-GB' : 'en-GB', { dateStyle: 'long', timeZone: 'Europe/London' }),
+      sizeKb: Math.max(1, Math.round((file.content.length * 3) / 4 / 1024)),
+    });
+  }
+
+  function renderConfirm(request: FastifyRequest, reply: FastifyReply, file: FileRow, key: string, error?: string, value?: string) {
+    return reply.code(error ? 400 : 200).render(`${VIEWS}/confirm-email.njk`, {
+      pageTitle: request.t('notify.files.confirmTitle'),
+      errors: error ? [{ text: error, href: '#email_address' }] : undefined,
+      error,
+      value,
+      action: `/notify/files/${file.id}`,
+      key,
+    });
+  }
+
+  app.get<{ Params: { fileId: string }; Querystring: { key?: string } }>('/notify/files/:fileId', async (request, reply) => {
+    const file = await findFile(request);
+    if (!file) return gone(request, reply);
+    const key = request.query.key as string;
+    if (!isConfirmed(request, file)) return renderConfirm(request, reply, file, key);
+    return renderDownload(request, reply, file, key);
+  });
+
+  app.post<{ Params: { fileId: string }; Querystring: { key?: string }; Body: { key?: string; email_address?: string } }>(
+    '/notify/files/:fileId',
+    async (request, reply) => {
+      const file = await findFile(request);
+      if (!file) return gone(request, reply);
+      const key = String(request.body?.key ?? request.query.key);
+      const given = String(request.body?.email_address ?? '').trim();
+      if (given === '') return renderConfirm(request, reply, file, key, request.t('notify.files.errorEmpty'));
+      if (!sameText(given.toLowerCase(), file.recipient_email)) {
+        return renderConfirm(request, reply, file, key, request.t('notify.files.errorWrong'), given);
+      }
+      reply.setCookie(cookieName(file), file.id, {
+        path: `/notify/files/${file.id}`,
+        httpOnly: true,
+        sameSite: 'lax',
+        secure,
+        signed: true,
+        maxAge: CONFIRMED_FOR_SECONDS,
+      });
+      return renderDownload(request, reply, file, key);
+    },
+  );
+
+  app.get<{ Params: { fileId: string }; Querystring: { key?: string } }>('/notify/files/:fileId/download', async (request, reply) => {
+    const file = await findFile(request);
+    if (!file) return gone(request, reply);
+    if (!isConfirmed(request, file)) return reply.redirect(`/notify/files/${file.id}?key=${encodeURIComponent(request.query.key as string)}`, 303);
+    const filename = file.filename ?? `${file.id}.bin`;
+    return reply
+      .header('content-disposition', `attachment; filename="${filename.replace(/[^\x20-\x7e]|"/g, '_')}"; filename*=UTF-8''${encodeURIComponent(filename)}`)
+      .header('cache-control', 'no-store')
+      .type('application/octet-stream')
+      .send(Buffer.from(file.content, 'base64'));
+  });
+}

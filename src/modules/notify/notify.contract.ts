@@ -1,0 +1,97 @@
+/**
+ * Notify's contract: the only file other modules import. It sends a module's own messages
+ * (One Login's security codes, for example) through Notify's templates without an API key, as
+ * Civitas's built-in "platform" service.
+ *
+ *   import { sendSystemEmail, SYSTEM_TEMPLATES } from '../notify/notify.contract.ts';
+ *   const { id } = await sendSystemEmail(kernel, {
+ *     templateKey: SYSTEM_TEMPLATES.securityCodeEmail,
+ *     to: 'ffion@example.com',
+ *     personalisation: { code: '123456', minutes: 15 },
+ *   });
+ *
+ * - The message is stored and its delivery queued in one transaction before the promise
+ *   resolves; a worker sends it (retrying), exactly as for the API. It is not sent in the caller's
+ *   transaction: call this after your own change has committed.
+ * - Templates are found by their stable key (`SYSTEM_TEMPLATES`), created by Notify's migration;
+ *   their wording can be changed on the service-team pages of the "Civitas platform" service by
+ *   its team (`civitas notify team add --service <platform service id> --email ...`).
+ * - Nothing is rate limited for the platform service; today's send limits still count.
+ * - Failures throw `NotifySendError` with a stable `code` and a message safe to log (never the
+ *   recipient): `notify.TEMPLATE_NOT_FOUND`, `notify.ValidationError` (bad address or number),
+ *   `notify.BadRequestError` (missing personalisation, message too long, ...),
+ *   `notify.TooManyRequestsError` (today's limit).
+ * - `getNotificationStatus(kernel, id)` tells how delivery went: created, sending, delivered,
+ *   permanent-failure, temporary-failure or technical-failure.
+ */
+import type { Kernel } from '../../platform/kernel.ts';
+import { NotifyApiError } from './notify.errors.ts';
+import { notifyCoreOf } from './notify.core-cache.ts';
+import { describeStatus } from './notifications/notification.view.ts';
+import type { TemplateType } from './templates/template.store.ts';
+
+export const SYSTEM_TEMPLATES = {
+  /** Personalisation: `code`, `minutes`. */
+  securityCodeEmail: 'identity.security-code.email',
+  /** Personalisation: `code`, `minutes`. */
+  securityCodeSms: 'identity.security-code.sms',
+  /** Personalisation: `subject`, `body` (Notify's email formatting applies to `body`). */
+  accountNoticeEmail: 'identity.notice.email',
+} as const;
+
+export type SystemMessage = {
+  /** A key of SYSTEM_TEMPLATES (or another platform template's `system_key`). */
+  templateKey: string;
+  /** An email address for email, a mobile number for a text message. */
+  to: string;
+  personalisation?: Readonly<Record<string, string | number | readonly string[]>>;
+  /** Your own reference, kept with the notification (no personal data, please). */
+  reference?: string;
+};
+
+export class NotifySendError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'NotifySendError';
+    this.code = code;
+  }
+}
+
+async function sendSystemMessage(kernel: Kernel, type: TemplateType, message: SystemMessage): Promise<{ id: string }> {
+  const core = notifyCoreOf(kernel);
+  const [service, template] = await Promise.all([core.serviceAdmin.findPlatformService(), core.templates.findBySystemKey(message.templateKey)]);
+  if (!service || !template || template.service_id !== service.id || template.archived) {
+    throw new NotifySendError('notify.TEMPLATE_NOT_FOUND', `There is no platform template ${message.templateKey}`);
+  }
+  try {
+    const { notification } = await core.sender.send({
+      sender: { service, apiKey: null },
+      type,
+      template,
+      recipient: message.to,
+      personalisation: { ...message.personalisation },
+      reference: message.reference,
+    });
+    return { id: notification.id };
+  } catch (error) {
+    if (error instanceof NotifyApiError) throw new NotifySendError(error.code, error.message.replace(/^(email_address|phone_number) /, ''));
+    throw error;
+  }
+}
+
+/** Queues an email from a platform template. Resolves with the notification id once it is stored. */
+export function sendSystemEmail(kernel: Kernel, message: SystemMessage): Promise<{ id: string }> {
+  return sendSystemMessage(kernel, 'email', message);
+}
+
+/** Queues a text message from a platform template. Resolves with the notification id once it is stored. */
+export function sendSystemSms(kernel: Kernel, message: SystemMessage): Promise<{ id: string }> {
+  return sendSystemMessage(kernel, 'sms', message);
+}
+
+export async function getNotificationStatus(kernel: Kernel, id: string): Promise<string | undefined> {
+  const core = notifyCoreOf(kernel);
+  const notification = /^[0-9a-f-]{36}$/i.test(id) ? await core.stores.notifications.find(core.db, id) : undefined;
+  return notification ? describeStatus(notification) : undefined;
+}

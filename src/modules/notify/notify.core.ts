@@ -1,0 +1,71 @@
+import type { AuditService } from '../../platform/audit/audit.service.ts';
+import type { Config } from '../../platform/config/config.schema.ts';
+import { describeDatabaseKind, type Database } from '../../platform/db/database.ts';
+import type { JobQueue } from '../../platform/jobs/job-queue.ts';
+import { createFileStore } from './files/file.store.ts';
+import { createLimitsStore } from './limits/limits.store.ts';
+import { createNotificationStore } from './notifications/notification.store.ts';
+import { createNotificationSender } from './notifications/send-notification.ts';
+import { createSessionStore } from './pages/session.store.ts';
+import { createScheduleStore } from './retention/schedule.store.ts';
+import { createSecretBox } from './services/secret-box.ts';
+import { createServiceAdmin } from './services/service.service.ts';
+import { createServiceStore } from './services/service.store.ts';
+import { createTemplateService } from './templates/template.service.ts';
+import { createTemplateStore } from './templates/template.store.ts';
+import { createWriteBatcher } from './notify.write-batcher.ts';
+import { createReadCache } from './notify.read-cache.ts';
+import type { SenderRow, ServiceRow } from './services/service.store.ts';
+import type { TemplateRow } from './templates/template.store.ts';
+
+/** How stale a service, template or sender read on the hot path may be in another process. */
+const READ_CACHE_TTL_MS = 1000;
+
+/** What Notify's routes, jobs, commands and contract share, built from the kernel's parts. */
+export type NotifyCoreParts = {
+  config: Config;
+  db: Database;
+  audit: AuditService;
+  jobs: JobQueue;
+  clock?: () => Date;
+};
+
+export function createNotifyCore(parts: NotifyCoreParts) {
+  const { config, db, audit, jobs } = parts;
+  const clock = parts.clock ?? (() => new Date());
+  const kind = describeDatabaseKind(config.DATABASE_URL);
+  const stores = {
+    services: createServiceStore(),
+    templates: createTemplateStore(),
+    notifications: createNotificationStore(),
+    limits: createLimitsStore(kind),
+    files: createFileStore(),
+    sessions: createSessionStore(),
+    schedule: createScheduleStore(),
+  };
+  const secrets = createSecretBox(config.COOKIE_SECRET);
+  const caches = {
+    services: createReadCache<ServiceRow | undefined>({ ttlMs: READ_CACHE_TTL_MS }),
+    templates: createReadCache<TemplateRow | undefined>({ ttlMs: READ_CACHE_TTL_MS }),
+    senders: createReadCache<SenderRow[]>({ ttlMs: READ_CACHE_TTL_MS }),
+  };
+  const serviceAdmin = createServiceAdmin({ db, store: stores.services, audit, secrets, caches, clock });
+  const templates = createTemplateService({ db, store: stores.templates, audit, cache: caches.templates, clock });
+  const writes = createWriteBatcher({ db });
+  const sender = createNotificationSender({
+    db,
+    jobs,
+    services: stores.services,
+    templates: stores.templates,
+    notifications: stores.notifications,
+    limits: stores.limits,
+    files: stores.files,
+    writes,
+    caches,
+    baseUrl: config.BASE_URL,
+    clock,
+  });
+  return { config, db, audit, jobs, clock, stores, caches, serviceAdmin, templates, sender, writes, baseUrl: config.BASE_URL };
+}
+
+export type NotifyCore = ReturnType<typeof createNotifyCore>;

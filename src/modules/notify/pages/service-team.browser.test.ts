@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import {
+  expectNoAccessibilityViolations,
+  expectNoPageProblems,
+  launchBrowser,
+  openPage,
+  startTestServer,
+} from '../../../platform/testing/browser.ts';
+import type { Locale } from '../../../platform/http/i18n.ts';
+import { createTestService } from '../fixtures/notify-fixtures.ts';
+import { notifyCoreOf } from '../notify.core-cache.ts';
+import { createSignInLink } from './sign-in.service.ts';
+
+/**
+ * Every Notify page in a real browser under the real Content-Security-Policy, in English and
+ * Welsh: axe finds no WCAG 2.2 AA violation, and nothing on the page fails to load or run.
+ */
+const browser = await launchBrowser(after);
+const LANGUAGES: Locale[] = ['en', 'cy'];
+
+async function check(page: Page, locale: Locale, what: string): Promise<void> {
+  assert.equal(await page.locator('html').getAttribute('lang'), locale, `${what}: <html lang>`);
+  assert.equal(await page.locator('h1').count(), 1, `${what}: one <h1>`);
+  try {
+    await expectNoAccessibilityViolations(page);
+  } catch (error) {
+    throw new Error(`${what} (${locale}): ${(error as Error).message}`);
+  }
+}
+
+for (const locale of LANGUAGES) {
+  test(`every service-team and file page of Notify is accessible in ${locale === 'en' ? 'English' : 'Welsh'}`, async (t) => {
+    const { baseUrl, kernel } = await startTestServer(t);
+    const core = notifyCoreOf(kernel);
+    const service = await createTestService(core, { name: 'Apply for a licence' });
+    await core.serviceAdmin.addTeamMember({ serviceId: service.serviceId, emailAddress: 'member@example.gov.uk', actor: 'operator:test' });
+    const serviceRow = await core.serviceAdmin.requireService(service.serviceId);
+    const fileTemplate = await core.templates.create({
+      serviceId: service.serviceId, type: 'email', name: 'File', subject: 'Your file', body: '((file))', createdBy: 'a@example.gov.uk', actor: 'operator:test',
+    });
+    const sent = await core.sender.send({
+      sender: { service: serviceRow, apiKey: null }, type: 'email', template: fileTemplate, recipient: 'ffion@example.com',
+      personalisation: { file: { file: Buffer.from('a,b\n').toString('base64'), filename: 'report.csv' } },
+    });
+    await core.sender.send({ sender: { service: serviceRow, apiKey: null }, type: 'sms', templateId: service.templates.sms.id, recipient: '07700900123', personalisation: { code: '1' } });
+    const fileLink = sent.notification.body.slice(core.baseUrl.length);
+
+    const { page, problems } = await openPage(t, browser);
+    const go = async (path: string, what: string) => {
+      await page.goto(`${baseUrl}${path}${path.includes('?') ? '&' : '?'}lang=${locale}`);
+      await check(page, locale, what);
+    };
+    const submit = async (what: string) => {
+      await Promise.all([page.waitForLoadState('load'), page.locator('main form button.govuk-button').last().click()]);
+      await page.waitForLoadState('load');
+      await check(page, locale, what);
+    };
+
+    await go('/notify', 'start page, signed out');
+    const signInUrl = new URL(await createSignInLink(core, { emailAddress: 'member@example.gov.uk', actor: 'operator:test' }));
+    const link = signInUrl.pathname + signInUrl.search;
+    await go(link, 'sign-in page');
+    await submit('start page, signed in');
+    await go(link, 'sign-in link expired');
+    const base = `/notify/services/${service.serviceId}`;
+    await go(base, 'service page');
+    await go(`${base}/notifications`, 'recent notifications');
+    await go(`${base}/templates/new`, 'choose a template type');
+    await submit('choose a template type, with an error');
+    for (const type of ['email', 'sms', 'letter']) {
+      await go(`${base}/templates/new/${type}`, `new ${type} template`);
+    }
+    await submit('new letter template, with errors');
+    for (const template of Object.values(service.templates)) {
+      await go(`${base}/templates/${template.id}`, `${template.type} template`);
+      await go(`${base}/templates/${template.id}/edit`, `edit ${template.type} template`);
+    }
+    await go(`${base}/templates/${service.templates.email.id}`, 'email template');
+    await page.locator('input.govuk-input').first().fill('Ffion');
+    await submit('email template preview');
+
+    await go(fileLink, 'confirm email address for a file');
+    await submit('confirm email address, with an error');
+    await page.locator('#email_address').fill('ffion@example.com');
+    await submit('download page');
+    await go('/notify/files/00000000-0000-4000-8000-000000000000?key=nope', 'file not available');
+    // Chromium logs a console error for each page whose own document answered 400 or 404, as
+    // the expired link, the forms with errors and the missing file do on purpose.
+    problems.consoleErrors = problems.consoleErrors.filter(
+      (text) => !/^Failed to load resource: the server responded with a status of (400 \(Bad Request\)|404 \(Not Found\)) \(http:\/\/127\.0\.0\.1:\d+\/notify\//.test(text),
+    );
+    expectNoPageProblems(problems);
+  });
+}

@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { createTestApp } from '../../../platform/testing/test-kernel.ts';
+import { createTestService } from '../fixtures/notify-fixtures.ts';
+import { notifyCoreOf } from '../notify.core-cache.ts';
+import { createSignInLink } from './sign-in.service.ts';
+
+/** A browser of sorts: keeps cookies and reads CSRF tokens from forms. */
+function createAgent(app: FastifyInstance) {
+  const jar = new Map<string, string>();
+  const remember = (response: LightMyRequestResponse) => {
+    for (const cookie of response.cookies) {
+      if (cookie.maxAge === 0 || cookie.value === '') jar.delete(cookie.name);
+      else jar.set(cookie.name, cookie.value);
+    }
+    return response;
+  };
+  const cookie = () => [...jar].map(([name, value]) => `${name}=${value}`).join('; ');
+  return {
+    jar,
+    async get(url: string) {
+      return remember(await app.inject({ method: 'GET', url, headers: { cookie: cookie(), accept: 'text/html' } }));
+    },
+    async post(url: string, form: Record<string, string>, csrfFrom?: string) {
+      const token = csrfFrom === undefined ? undefined : /name="_csrf" value="([^"]+)"/.exec(csrfFrom)?.[1];
+      const hiddenToken = csrfFrom === undefined ? undefined : /name="token" value="([^"]+)"/.exec(csrfFrom)?.[1];
+      if (hiddenToken && form.token === undefined) form = { ...form, token: hiddenToken };
+      return remember(
+        await app.inject({
+          method: 'POST',
+          url,
+          headers: { cookie: cookie(), 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+          payload: new URLSearchParams({ ...form, ...(token ? { _csrf: token } : {}) }).toString(),
+        }),
+      );
+    },
+  };
+}
+
+async function signInAs(app: FastifyInstance, link: string) {
+  const agent = createAgent(app);
+  const path = new URL(link).pathname + new URL(link).search;
+  const page = await agent.get(path);
+  assert.equal(page.statusCode, 200);
+  const signedIn = await agent.post('/notify/sign-in', {}, page.body);
+  assert.equal(signedIn.statusCode, 303);
+  return agent;
+}
+
+test('a team member signs in with a one-time link, once; the session cookie is HttpOnly; signing out ends it', async (t) => {
+  const { app, kernel } = await createTestApp(t);
+  const core = notifyCoreOf(kernel);
+  const service = await createTestService(core);
+  await core.serviceAdmin.addTeamMember({ serviceId: service.serviceId, emailAddress: 'member@example.gov.uk', actor: 'operator:test' });
+  const link = await createSignInLink(core, { emailAddress: 'member@example.gov.uk', actor: 'operator:test' });
+
+  const anonymous = createAgent(app);
+  const start = await anonymous.get('/notify');
+  assert.match(start.body, /npx civitas notify sign-in-link/);
+  assert.equal((await anonymous.get(`/notify/services/${service.serviceId}`)).statusCode, 303, 'service pages need a session');
+
+  const path = new URL(link).pathname + new URL(link).search;
+  const page = await anonymous.get(path);
+  const withoutToken = await anonymous.post('/notify/sign-in', { token: new URL(link).searchParams.get('token') as string });
+  assert.equal(withoutToken.statusCode, 403, 'the form needs its CSRF token');
+  const signedIn = await anonymous.post('/notify/sign-in', {}, page.body);
+  assert.equal(signedIn.statusCode, 303);
+  const session = signedIn.cookies.find((cookie) => cookie.name === 'civitas_notify_session');
+  assert.equal(session?.httpOnly, true);
+  assert.equal(session?.sameSite, 'Lax');
+  const home = await anonymous.get('/notify');
+  assert.match(home.body, /You are signed in as member@example\.gov\.uk/);
+  assert.match(home.body, new RegExp(`href="/notify/services/${service.serviceId}"`));
+
+  const again = await createAgent(app).get(path);
+  assert.equal(again.statusCode, 400, 'a link works once');
+  assert.match(again.body, /This sign-in link has expired/);
+
+  const signOut = await anonymous.post('/notify/sign-out', {}, home.body);
+  assert.equal(signOut.statusCode, 303);
+  assert.equal((await anonymous.get(`/notify/services/${service.serviceId}`)).statusCode, 303);
+});
+
+test('a team member writes, previews and edits templates (each save a new version) and sees recent notifications', async (t) => {
+  const { app, kernel } = await createTestApp(t);
+  const core = notifyCoreOf(kernel);
+  const service = await createTestService(core);
+  const other = await createTestService(core, { name: 'Someone else' });
+  await core.serviceAdmin.addTeamMember({ serviceId: service.serviceId, emailAddress: 'member@example.gov.uk', actor: 'operator:test' });
+  const agent = await signInAs(app, await createSignInLink(core, { emailAddress: 'member@example.gov.uk', actor: 'operator:test' }));
+  const base = `/notify/services/${service.serviceId}`;
+
+  assert.equal((await agent.get(`/notify/services/${other.serviceId}`)).statusCode, 404, "another service's pages are not found");
+  const dashboard = await agent.get(base);
+  assert.match(dashboard.body, /Application received/);
+
+  const choose = await agent.get(`${base}/templates/new`);
+  const noChoice = await agent.post(`${base}/templates/new`, {}, choose.body);
+  assert.equal(noChoice.statusCode, 400);
+  assert.match(noChoice.body, /govuk-error-summary[\s\S]*Select the kind of template/);
+  const chosen = await agent.post(`${base}/templates/new`, { type: 'email' }, choose.body);
+  assert.equal(chosen.headers.location, `${base}/templates/new/email`);
+
+  const form = await agent.get(`${base}/templates/new/email`);
+  const invalid = await agent.post(`${base}/templates/new/email`, { name: '', subject: '', body: '' }, form.body);
+  assert.equal(invalid.statusCode, 400);
+  assert.match(invalid.body, /<title>Error: /);
+  for (const message of ['Enter a template name', 'Enter a subject line', 'Enter a message']) assert.match(invalid.body, new RegExp(message));
+  const created = await agent.post(`${base}/templates/new/email`, { name: 'Reminder', subject: 'Reminder for ((name))', body: '# Hello ((name))\n\n* one\n* two' }, form.body);
+  assert.equal(created.statusCode, 303);
+  const templatePath = created.headers.location as string;
+  const templatePage = await agent.get(templatePath);
+  assert.match(templatePage.body, /<h2 class="govuk-heading-m">Hello \(\(name\)\)<\/h2>/);
+  assert.match(templatePage.body, /<ul class="govuk-list govuk-list--bullet">/);
+
+  const preview = await agent.post(`${templatePath}/preview`, { 'placeholder-0': 'Ffion <b>' }, templatePage.body);
+  assert.equal(preview.statusCode, 200);
+  assert.match(preview.body, /Subject: Reminder for Ffion &lt;b&gt;/);
+  assert.match(preview.body, /<h2 class="govuk-heading-m">Hello Ffion &lt;b&gt;<\/h2>/);
+
+  const edit = await agent.get(`${templatePath}/edit`);
+  assert.match(edit.body, /value="Reminder"/);
+  const saved = await agent.post(`${templatePath}/edit`, { name: 'Reminder', subject: 'Reminder', body: 'Changed' }, edit.body);
+  assert.equal(saved.statusCode, 303);
+  const templateId = templatePath.split('/').at(-1) as string;
+  assert.equal((await core.templates.find(templateId))?.version, 2);
+  assert.equal((await core.templates.findVersion(templateId, 1))?.body, '# Hello ((name))\n\n* one\n* two');
+
+  const sms = await agent.post(`${base}/templates/new/sms`, { name: 'Long', body: 'x'.repeat(919) }, form.body);
+  assert.equal(sms.statusCode, 400);
+  assert.match(sms.body, /Text messages cannot be longer than 918 characters/);
+
+  const serviceRow = await core.serviceAdmin.requireService(service.serviceId);
+  await core.sender.send({ sender: { service: serviceRow, apiKey: null }, type: 'sms', templateId: service.templates.sms.id, recipient: '07700900123', personalisation: { code: '1' } });
+  const recent = await agent.get(`${base}/notifications`);
+  assert.match(recent.body, /07700900123/);
+  assert.match(recent.body, /govuk-tag govuk-tag--blue">Created</);
+
+  const actions = (await core.audit.listRecent({ limit: 50 })).map((event) => event.action);
+  assert.ok(actions.includes('notify.template.changed'));
+  assert.ok(actions.includes('notify.team-member.signed-in'));
+});

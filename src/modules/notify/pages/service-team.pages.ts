@@ -1,0 +1,344 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { NotifyCore } from '../notify.core.ts';
+import type { ServiceRow } from '../services/service.store.ts';
+import { describeStatus } from '../notifications/notification.view.ts';
+import { listPlaceholders } from '../templates/placeholders.ts';
+import { fillTemplate } from '../templates/fill-template.ts';
+import { PAGE_ATTRIBUTES, renderEmailBodyHtml } from '../templates/render-email.ts';
+import { countSmsFragments } from '../templates/sms-length.ts';
+import { TEMPLATE_TYPES, TemplateInputError } from '../templates/template.service.ts';
+import type { Postage, TemplateRow, TemplateType } from '../templates/template.store.ts';
+import { usesHttps } from '../../../platform/http/security.ts';
+import {
+  describeMemberActor,
+  findSignedInEmail,
+  isSignInLinkUsable,
+  SESSION_COOKIE,
+  SESSION_LIFETIME_MS,
+  signIn,
+  signOut,
+} from './sign-in.service.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The signed-in service-team member on Notify's pages. */
+    notifyMember?: string;
+  }
+}
+
+const VIEWS = 'modules/notify/pages';
+const UUID = '[0-9a-fA-F-]{36}';
+const RECENT_NOTIFICATIONS = 50;
+const TOKEN = /^[A-Za-z0-9_-]{20,100}$/;
+
+type PageError = { text: string; href: string };
+
+function pageChrome(request: FastifyRequest) {
+  return {
+    serviceName: request.t('notify.serviceName'),
+    serviceUrl: '/notify',
+    signedIn: request.notifyMember !== undefined,
+  };
+}
+
+function statusTagClass(status: string): string {
+  if (status === 'delivered' || status === 'received') return 'govuk-tag--green';
+  if (status.endsWith('failure')) return 'govuk-tag--red';
+  return 'govuk-tag--blue';
+}
+
+/** What a template looks like filled with its own placeholders (a preview before any values). */
+function describePreview(template: Pick<TemplateRow, 'type' | 'subject' | 'body' | 'letter_contact_block'>, values: Record<string, string>) {
+  const filled = fillTemplate(template, values);
+  return {
+    subject: filled.subject,
+    bodyHtml: template.type === 'sms' ? undefined : renderEmailBodyHtml(filled.body, PAGE_ATTRIBUTES),
+    smsBody: template.type === 'sms' ? filled.body : undefined,
+    fragments: template.type === 'sms' ? countSmsFragments(filled.body) : undefined,
+  };
+}
+
+/** Service-team pages: sign in with a one-time link, then write, edit and preview templates and see recent notifications. */
+export async function registerServiceTeamPages(app: FastifyInstance, core: NotifyCore): Promise<void> {
+  const secureCookies = usesHttps(core.config);
+  app.decorateRequest('notifyMember', undefined);
+  app.addHook('onRequest', async (request) => {
+    request.notifyMember = await findSignedInEmail(core, request.cookies[SESSION_COOKIE]);
+  });
+
+  app.get('/notify', async (request, reply) => {
+    const { t } = request;
+    const services = request.notifyMember
+      ? await core.serviceAdmin.listServices(await core.serviceAdmin.listServiceIdsForMember(request.notifyMember))
+      : [];
+    return reply.render(`${VIEWS}/start/start.njk`, {
+      pageTitle: t('notify.start.title'),
+      ...pageChrome(request),
+      member: request.notifyMember,
+      services: services.map((service) => ({ id: service.id, name: service.name })),
+    });
+  });
+
+  app.get<{ Querystring: { token?: string } }>('/notify/sign-in', async (request, reply) => {
+    const { t } = request;
+    const token = String(request.query.token ?? '');
+    const usable = TOKEN.test(token) && (await isSignInLinkUsable(core, token));
+    if (!usable) {
+      return reply.code(400).render(`${VIEWS}/sign-in/link-expired.njk`, { pageTitle: t('notify.signIn.expiredTitle'), ...pageChrome(request) });
+    }
+    return reply.render(`${VIEWS}/sign-in/sign-in.njk`, { pageTitle: t('notify.signIn.title'), ...pageChrome(request), token });
+  });
+
+  app.post<{ Body: { token?: string } }>('/notify/sign-in', async (request, reply) => {
+    const token = String(request.body?.token ?? '');
+    const sessionId = TOKEN.test(token) ? await signIn(core, token, request.id) : undefined;
+    if (!sessionId) {
+      return reply.code(400).render(`${VIEWS}/sign-in/link-expired.njk`, { pageTitle: request.t('notify.signIn.expiredTitle'), ...pageChrome(request) });
+    }
+    reply.setCookie(SESSION_COOKIE, sessionId, {
+      path: '/notify',
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: secureCookies,
+      maxAge: SESSION_LIFETIME_MS / 1000,
+    });
+    return reply.redirect('/notify', 303);
+  });
+
+  app.post('/notify/sign-out', async (request, reply) => {
+    await signOut(core, request.cookies[SESSION_COOKIE]);
+    reply.clearCookie(SESSION_COOKIE, { path: '/notify' });
+    return reply.redirect('/notify', 303);
+  });
+
+  // Everything under a service needs a signed-in member of that service's team.
+  await app.register(async (service) => {
+    service.decorateRequest('notifyService', undefined);
+    service.addHook('preHandler', async (request, reply) => {
+      const { serviceId } = request.params as { serviceId: string };
+      if (!request.notifyMember) return reply.redirect('/notify', 303);
+      const memberOf = await core.serviceAdmin.listServiceIdsForMember(request.notifyMember);
+      if (!memberOf.includes(serviceId)) return reply.callNotFound();
+      const found = await core.serviceAdmin.findService(serviceId);
+      if (!found) return reply.callNotFound();
+      (request as FastifyRequest & { notifyService?: ServiceRow }).notifyService = found;
+    });
+    registerServicePages(service, core);
+  });
+}
+
+function serviceOf(request: FastifyRequest): ServiceRow {
+  const service = (request as FastifyRequest & { notifyService?: ServiceRow }).notifyService;
+  if (!service) throw new Error('service page reached without its service');
+  return service;
+}
+
+function registerServicePages(app: FastifyInstance, core: NotifyCore): void {
+  const base = `/notify/services/:serviceId(${UUID})`;
+
+  async function findTemplate(request: FastifyRequest, reply: FastifyReply, templateId: string): Promise<TemplateRow | undefined> {
+    const template = /^[0-9a-f-]{36}$/i.test(templateId) ? await core.templates.find(templateId) : undefined;
+    if (!template || template.service_id !== serviceOf(request).id || template.archived) {
+      await reply.callNotFound();
+      return undefined;
+    }
+    return template;
+  }
+
+  app.get(base, async (request, reply) => {
+    const { t } = request;
+    const service = serviceOf(request);
+    const templates = await core.templates.list({ serviceId: service.id });
+    return reply.render(`${VIEWS}/service/service.njk`, {
+      pageTitle: service.name,
+      ...pageChrome(request),
+      service: { id: service.id, name: service.name },
+      templates: templates.map((template) => ({ id: template.id, name: template.name, type: t(`notify.templateTypes.${template.type}`) })),
+    });
+  });
+
+  app.get(`${base}/notifications`, async (request, reply) => {
+    const { t } = request;
+    const service = serviceOf(request);
+    const rows = await core.stores.notifications.list(core.db, { serviceId: service.id, limit: RECENT_NOTIFICATIONS });
+    const templates = new Map((await core.templates.list({ serviceId: service.id })).map((template) => [template.id, template.name]));
+    return reply.render(`${VIEWS}/notifications/notifications.njk`, {
+      pageTitle: t('notify.notifications.title'),
+      ...pageChrome(request),
+      service: { id: service.id, name: service.name },
+      notifications: rows.map((row) => {
+        const status = describeStatus(row);
+        return {
+          recipient: row.recipient,
+          template: (row.template_id && templates.get(row.template_id)) ?? t('notify.notifications.precompiled'),
+          type: t(`notify.templateTypes.${row.type}`),
+          status: t(`notify.statuses.${status}`),
+          statusClass: statusTagClass(status),
+          createdAt: new Date(row.created_at).toLocaleString(request.locale === 'cy' ? 'cy-GB' : 'en-GB', { timeZone: 'Europe/London', dateStyle: 'medium', timeStyle: 'short' }),
+          keyType: t(`notify.keyTypes.${row.key_type}`),
+        };
+      }),
+    });
+  });
+
+  app.get(`${base}/templates/new`, async (request, reply) =>
+    reply.render(`${VIEWS}/template-type/template-type.njk`, {
+      pageTitle: request.t('notify.templateType.title'),
+      ...pageChrome(request),
+      service: { id: serviceOf(request).id, name: serviceOf(request).name },
+      types: TEMPLATE_TYPES.map((type) => ({ value: type, text: request.t(`notify.templateTypes.${type}`) })),
+    }),
+  );
+
+  app.post<{ Body: { type?: string } }>(`${base}/templates/new`, async (request, reply) => {
+    const service = serviceOf(request);
+    const type = request.body?.type;
+    if (!type || !TEMPLATE_TYPES.includes(type as TemplateType)) {
+      const errors: PageError[] = [{ text: request.t('notify.templateType.error'), href: '#type' }];
+      return reply.code(400).render(`${VIEWS}/template-type/template-type.njk`, {
+        pageTitle: request.t('notify.templateType.title'),
+        ...pageChrome(request),
+        errors,
+        service: { id: service.id, name: service.name },
+        types: TEMPLATE_TYPES.map((value) => ({ value, text: request.t(`notify.templateTypes.${value}`) })),
+      });
+    }
+    return reply.redirect(`/notify/services/${service.id}/templates/new/${type}`, 303);
+  });
+
+  type TemplateForm = { name?: string; subject?: string; body?: string; postage?: string; letter_contact_block?: string };
+
+  function renderForm(request: FastifyRequest, reply: FastifyReply, options: { type: TemplateType; values: TemplateForm; errors?: PageError[]; fieldErrors?: Record<string, string>; template?: TemplateRow }) {
+    const service = serviceOf(request);
+    const { t } = request;
+    return reply.code(options.errors ? 400 : 200).render(`${VIEWS}/template-form/template-form.njk`, {
+      pageTitle: options.template ? t('notify.templateForm.editTitle', { name: options.template.name }) : t(`notify.templateForm.newTitle.${options.type}`),
+      ...pageChrome(request),
+      service: { id: service.id, name: service.name },
+      type: options.type,
+      values: options.values,
+      errors: options.errors,
+      fieldErrors: options.fieldErrors ?? {},
+      template: options.template ? { id: options.template.id, name: options.template.name } : undefined,
+      postageItems: (['first', 'second', 'economy'] as const).map((postage) => ({
+        value: postage,
+        text: t(`notify.postage.${postage}`),
+        checked: (options.values.postage ?? 'second') === postage,
+      })),
+    });
+  }
+
+  function problemsToErrors(request: FastifyRequest, error: TemplateInputError) {
+    const errors: PageError[] = [];
+    const fieldErrors: Record<string, string> = {};
+    for (const problem of error.problems) {
+      const text = request.t(`notify.templateForm.errors.${problem.key}`);
+      errors.push({ text, href: `#${problem.field}` });
+      fieldErrors[problem.field] = text;
+    }
+    return { errors, fieldErrors };
+  }
+
+  app.get<{ Params: { type: string } }>(`${base}/templates/new/:type(email|sms|letter)`, async (request, reply) =>
+    renderForm(request, reply, { type: request.params.type as TemplateType, values: {} }),
+  );
+
+  app.post<{ Params: { type: string }; Body: TemplateForm }>(`${base}/templates/new/:type(email|sms|letter)`, async (request, reply) => {
+    const service = serviceOf(request);
+    const type = request.params.type as TemplateType;
+    const values = request.body ?? {};
+    try {
+      const template = await core.templates.create({
+        serviceId: service.id,
+        type,
+        name: String(values.name ?? ''),
+        subject: values.subject === undefined ? null : String(values.subject),
+        body: String(values.body ?? ''),
+        postage: (values.postage as Postage | undefined) ?? null,
+        letterContactBlock: values.letter_contact_block === undefined ? null : String(values.letter_contact_block),
+        createdBy: request.notifyMember ?? 'unknown',
+        actor: describeMemberActor(request.notifyMember ?? 'unknown'),
+      });
+      return reply.redirect(`/notify/services/${service.id}/templates/${template.id}`, 303);
+    } catch (error) {
+      if (!(error instanceof TemplateInputError)) throw error;
+      return renderForm(request, reply, { type, values, ...problemsToErrors(request, error) });
+    }
+  });
+
+  app.get<{ Params: { templateId: string } }>(`${base}/templates/:templateId`, async (request, reply) => {
+    const template = await findTemplate(request, reply, request.params.templateId);
+    if (!template) return reply;
+    return renderTemplatePage(request, reply, template, {});
+  });
+
+  async function renderTemplatePage(request: FastifyRequest, reply: FastifyReply, template: TemplateRow, values: Record<string, string>) {
+    const { t } = request;
+    const service = serviceOf(request);
+    const placeholders = listPlaceholders(template.subject, template.body, template.letter_contact_block);
+    const given = Object.fromEntries(Object.entries(values).filter(([, value]) => value.trim() !== ''));
+    return reply.render(`${VIEWS}/template/template.njk`, {
+      pageTitle: template.name,
+      ...pageChrome(request),
+      service: { id: service.id, name: service.name },
+      template: {
+        id: template.id,
+        name: template.name,
+        type: template.type,
+        typeText: t(`notify.templateTypes.${template.type}`),
+        version: template.version,
+        postage: template.postage ? t(`notify.postage.${template.postage}`) : undefined,
+        updatedAt: template.updated_at ?? template.created_at,
+      },
+      placeholders: placeholders.map((name, index) => ({ name, id: `placeholder-${index}`, value: values[name] ?? '' })),
+      preview: describePreview(template, given),
+    });
+  }
+
+  app.post<{ Params: { templateId: string }; Body: Record<string, string> }>(`${base}/templates/:templateId/preview`, async (request, reply) => {
+    const template = await findTemplate(request, reply, request.params.templateId);
+    if (!template) return reply;
+    const placeholders = listPlaceholders(template.subject, template.body, template.letter_contact_block);
+    const body = request.body ?? {};
+    const values = Object.fromEntries(placeholders.map((name, index) => [name, String(body[`placeholder-${index}`] ?? '').slice(0, 10_000)]));
+    return renderTemplatePage(request, reply, template, values);
+  });
+
+  app.get<{ Params: { templateId: string } }>(`${base}/templates/:templateId/edit`, async (request, reply) => {
+    const template = await findTemplate(request, reply, request.params.templateId);
+    if (!template) return reply;
+    return renderForm(request, reply, {
+      type: template.type,
+      template,
+      values: {
+        name: template.name,
+        subject: template.subject ?? '',
+        body: template.body,
+        postage: template.postage ?? undefined,
+        letter_contact_block: template.letter_contact_block ?? '',
+      },
+    });
+  });
+
+  app.post<{ Params: { templateId: string }; Body: TemplateForm }>(`${base}/templates/:templateId/edit`, async (request, reply) => {
+    const template = await findTemplate(request, reply, request.params.templateId);
+    if (!template) return reply;
+    const values = request.body ?? {};
+    try {
+      await core.templates.update({
+        template,
+        name: String(values.name ?? ''),
+        subject: values.subject === undefined ? null : String(values.subject),
+        body: String(values.body ?? ''),
+        postage: (values.postage as Postage | undefined) ?? template.postage,
+        letterContactBlock: values.letter_contact_block === undefined ? template.letter_contact_block : String(values.letter_contact_block),
+        updatedBy: request.notifyMember ?? 'unknown',
+        actor: describeMemberActor(request.notifyMember ?? 'unknown'),
+      });
+      return reply.redirect(`/notify/services/${template.service_id}/templates/${template.id}`, 303);
+    } catch (error) {
+      if (!(error instanceof TemplateInputError)) throw error;
+      return renderForm(request, reply, { type: template.type, template, values, ...problemsToErrors(request, error) });
+    }
+  });
+}

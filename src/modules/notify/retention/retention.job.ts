@@ -1,0 +1,69 @@
+import type { Logger } from 'pino';
+import type { JobHandler } from '../../../platform/jobs/job-worker.ts';
+import type { NotifyCore } from '../notify.core.ts';
+
+export const RETENTION_JOB = 'notify.retention';
+const RETENTION_SCHEDULE = 'retention';
+const RUN_EVERY_MS = 60 * 60 * 1000;
+const DAY_MS = 24 * 60 * 60 * 1000;
+const BATCH = 1000;
+
+/**
+ * Makes sure the hourly retention job is queued. Called when the web app starts: if no run is
+ * booked (first start) or the booked one is long overdue (its job was lost), one is queued now.
+ * Several processes starting together book one run between them.
+ */
+export async function ensureRetentionScheduled(core: NotifyCore): Promise<void> {
+  const now = core.clock();
+  await core.db.transaction().execute(async (transaction) => {
+    const claimed = await core.stores.schedule.claimRun(transaction, {
+      name: RETENTION_SCHEDULE,
+      dueBy: new Date(now.getTime() - 2 * RUN_EVERY_MS).toISOString(),
+      nextRunAt: now.toISOString(),
+    });
+    if (claimed) await core.jobs.enqueue(transaction, { type: RETENTION_JOB, payload: {}, runAt: now });
+  });
+}
+
+/**
+ * Deletes what Notify must not keep: each service's notifications (with their personal content
+ * and letter PDFs) and received text messages once older than its retention period (7 days by
+ * default), files past their own retention, and expired sign-in links and sessions. Then books
+ * the next run, an hour on.
+ */
+export async function runRetention(core: NotifyCore): Promise<{ notifications: number; receivedTexts: number; files: number }> {
+  const now = core.clock();
+  let notifications = 0;
+  let receivedTexts = 0;
+  for (const service of await core.stores.services.listServices(core.db)) {
+    const before = new Date(now.getTime() - service.retention_days * DAY_MS).toISOString();
+    for (;;) {
+      const deleted = await core.db.transaction().execute((transaction) =>
+        core.stores.notifications.deleteOlderThan(transaction, { serviceId: service.id, before, limit: BATCH }),
+      );
+      notifications += deleted.length;
+      if (deleted.length < BATCH) break;
+    }
+    receivedTexts += await core.stores.notifications.deleteReceivedTextsOlderThan(core.db, { serviceId: service.id, before });
+  }
+  const files = await core.stores.files.deleteExpired(core.db, now.toISOString());
+  await core.stores.sessions.deleteExpired(core.db, now.toISOString());
+  await core.stores.limits.deleteDailyCountsBefore(core.db, new Date(now.getTime() - 7 * DAY_MS).toISOString().slice(0, 10));
+  return { notifications, receivedTexts, files };
+}
+
+export function createRetentionHandler(dependencies: { core: NotifyCore; logger: Logger }): JobHandler {
+  const { core } = dependencies;
+  const logger = dependencies.logger.child({ component: 'notify-retention' });
+  return {
+    async run() {
+      const deleted = await runRetention(core);
+      logger.info(deleted, 'notify retention ran');
+      const next = new Date(core.clock().getTime() + RUN_EVERY_MS);
+      await core.db.transaction().execute(async (transaction) => {
+        await core.stores.schedule.claimRun(transaction, { name: RETENTION_SCHEDULE, dueBy: '9999-12-31T00:00:00.000Z', nextRunAt: next.toISOString() });
+        await core.jobs.enqueue(transaction, { type: RETENTION_JOB, payload: {}, runAt: next });
+      });
+    },
+  };
+}

@@ -1,0 +1,167 @@
+/**
+ * Notify's email formatting, on text whose placeholders are already filled in: `#` and `##`
+ * headings, bullet (`*`, `-`, `•`) and numbered (`1.`) lists, `^` inset text, `---` rule,
+ * `[text](url)` and bare http(s) links. Everything else is literal text: no emphasis, images,
+ * code or raw HTML (all HTML is escaped).
+ */
+
+export type Block =
+  | { kind: 'heading'; level: 1 | 2; text: string }
+  | { kind: 'paragraph'; lines: string[] }
+  | { kind: 'inset'; lines: string[] }
+  | { kind: 'list'; ordered: boolean; items: string[] }
+  | { kind: 'rule' };
+
+const HEADING_2 = /^##(?!#)\s*(.*\S)\s*$/;
+const HEADING_1 = /^#(?!#)\s*(.*\S)\s*$/;
+const RULE = /^\s*(-\s*){3,}$|^\s*(\*\s*){3,}$/;
+const INSET = /^\^\s?(.*)$/;
+const BULLET = /^\s*[*\-•]\s+(.*\S)\s*$/;
+const NUMBERED = /^\s*\d+[.)]\s+(.*\S)\s*$/;
+
+export function parseBlocks(source: string): Block[] {
+  const blocks: Block[] = [];
+  let open: Block | undefined;
+  const close = () => {
+    if (open) blocks.push(open);
+    open = undefined;
+  };
+  for (const rawLine of source.replace(/\r\n?/g, '\n').split('\n')) {
+    const line = rawLine.replace(/\s+$/, '');
+    if (line.trim() === '') {
+      close();
+      continue;
+    }
+    let match: RegExpExecArray | null;
+    if (RULE.test(line)) {
+      close();
+      blocks.push({ kind: 'rule' });
+    } else if ((match = HEADING_2.exec(line))) {
+      close();
+      blocks.push({ kind: 'heading', level: 2, text: match[1] as string });
+    } else if ((match = HEADING_1.exec(line))) {
+      close();
+      blocks.push({ kind: 'heading', level: 1, text: match[1] as string });
+    } else if ((match = INSET.exec(line))) {
+      if (open?.kind !== 'inset') {
+        close();
+        open = { kind: 'inset', lines: [] };
+      }
+      if (match[1]?.trim()) open.lines.push((match[1] as string).trim());
+    } else if ((match = BULLET.exec(line) ?? NUMBERED.exec(line))) {
+      const ordered = !BULLET.test(line);
+      if (open?.kind !== 'list' || open.ordered !== ordered) {
+        close();
+        open = { kind: 'list', ordered, items: [] };
+      }
+      open.items.push(match[1] as string);
+    } else {
+      if (open?.kind !== 'paragraph') {
+        close();
+        open = { kind: 'paragraph', lines: [] };
+      }
+      open.lines.push(line.trim());
+    }
+  }
+  close();
+  return blocks.filter((block) => block.kind !== 'inset' || block.lines.length > 0);
+}
+
+export function escapeHtml(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}
+
+type InlinePart = { text: string; href?: string };
+
+const LINK = /(?<!!)\[([^\]\n]+)\]\((https?:\/\/[^\s()]+)\)|(https?:\/\/[^\s<>"]*[^\s<>".,;:!?)'\]])/g;
+
+/** Splits text into plain runs and links (`[text](url)` or a bare http/https address). */
+export function splitLinks(text: string): InlinePart[] {
+  const parts: InlinePart[] = [];
+  let at = 0;
+  for (const match of text.matchAll(LINK)) {
+    const index = match.index ?? 0;
+    if (index > at) parts.push({ text: text.slice(at, index) });
+    if (match[1] !== undefined) parts.push({ text: match[1], href: match[2] as string });
+    else parts.push({ text: match[3] as string, href: match[3] as string });
+    at = index + match[0].length;
+  }
+  if (at < text.length) parts.push({ text: text.slice(at) });
+  return parts;
+}
+
+/** The attributes each element gets: inline styles in an email, GOV.UK classes on a page. */
+export type ElementAttributes = Record<'p' | 'h2' | 'h3' | 'ul' | 'ol' | 'li' | 'inset' | 'hr' | 'a', string>;
+
+/** ` class="..."` or ` style="..."` for the element, or nothing. */
+function attribute(attributes: ElementAttributes, element: keyof ElementAttributes): string {
+  const value = attributes[element];
+  return value ? ` ${value}` : '';
+}
+
+function renderInline(text: string, attributes: ElementAttributes): string {
+  return splitLinks(text)
+    .map((part) =>
+      part.href
+        ? `<a ${attributes.a} href="${escapeHtml(part.href)}">${escapeHtml(part.text)}</a>`
+        : escapeHtml(part.text),
+    )
+    .join('');
+}
+
+export function renderBlocksAsHtml(blocks: readonly Block[], attributes: ElementAttributes): string {
+  return blocks
+    .map((block) => {
+      switch (block.kind) {
+        case 'heading':
+          return block.level === 1
+            ? `<h2${attribute(attributes, 'h2')}>${renderInline(block.text, attributes)}</h2>`
+            : `<h3${attribute(attributes, 'h3')}>${renderInline(block.text, attributes)}</h3>`;
+        case 'paragraph':
+          return `<p${attribute(attributes, 'p')}>${block.lines.map((line) => renderInline(line, attributes)).join('<br>')}</p>`;
+        case 'inset':
+          return `<blockquote${attribute(attributes, 'inset')}><p${attribute(attributes, 'p')}>${block.lines
+            .map((line) => renderInline(line, attributes))
+            .join('<br>')}</p></blockquote>`;
+        case 'list': {
+          const tag = block.ordered ? 'ol' : 'ul';
+          const items = block.items.map((item) => `<li${attribute(attributes, 'li')}>${renderInline(item, attributes)}</li>`).join('');
+          return `<${tag}${attribute(attributes, tag)}>${items}</${tag}>`;
+        }
+        case 'rule':
+          return `<hr${attribute(attributes, 'hr')}>`;
+      }
+    })
+    .join('\n');
+}
+
+function plainInline(text: string): string {
+  return splitLinks(text)
+    .map((part) => (part.href && part.href !== part.text ? `${part.text}: ${part.href}` : part.text))
+    .join('');
+}
+
+export function renderBlocksAsText(blocks: readonly Block[]): string {
+  return blocks
+    .map((block) => {
+      switch (block.kind) {
+        case 'heading': {
+          const text = plainInline(block.text);
+          return `${text}\n${(block.level === 1 ? '=' : '-').repeat(Math.min(text.length, 65))}`;
+        }
+        case 'paragraph':
+        case 'inset':
+          return block.lines.map(plainInline).join('\n');
+        case 'list':
+          return block.items.map((item, index) => `${block.ordered ? `${index + 1}.` : '•'} ${plainInline(item)}`).join('\n');
+        case 'rule':
+          return '='.repeat(65);
+      }
+    })
+    .join('\n\n');
+}

@@ -1,0 +1,61 @@
+import { badRequest, type NotifyApiError } from '../notify.errors.ts';
+import { findMissingPersonalisation, fillPlaceholders, type Personalisation } from './placeholders.ts';
+import { EMAIL_MAX_BYTES, fillEmail } from './render-email.ts';
+import { fillLetter } from './render-letter.ts';
+import { countSmsCharacters, countSmsFragments, SMS_MAX_CHARACTERS } from './sms-length.ts';
+import type { TemplateType } from './template.store.ts';
+
+export type TemplateContent = {
+  type: TemplateType;
+  subject: string | null;
+  body: string;
+  letter_contact_block: string | null;
+};
+
+export type FilledTemplate = {
+  subject: string | null;
+  body: string;
+  /** Text message fragments, or 0 for email; letters count pages later. */
+  billableUnits: number;
+};
+
+/** Notify's "Missing personalisation: a, b", or nothing. Letters' address lines are checked apart. */
+export function checkPersonalisation(template: TemplateContent, personalisation: Personalisation): NotifyApiError | undefined {
+  const missing = findMissingPersonalisation(personalisation, template.subject, template.body, template.letter_contact_block);
+  return missing.length > 0 ? badRequest(`Missing personalisation: ${missing.join(', ')}`) : undefined;
+}
+
+/** Fills the template in; refuses a message that is too long, with Notify's words. */
+export function fillTemplate(
+  template: TemplateContent,
+  personalisation: Personalisation,
+  options: { unsubscribeUrl?: string | null } = {},
+): FilledTemplate {
+  switch (template.type) {
+    case 'email': {
+      const filled = fillEmail({ subject: template.subject ?? '', body: template.body }, personalisation, options);
+      const bytes = Buffer.byteLength(filled.body, 'utf8');
+      if (bytes > EMAIL_MAX_BYTES) {
+        throw badRequest(`Your message is too long. Emails cannot be longer than ${EMAIL_MAX_BYTES} bytes. Your message is ${bytes} bytes.`);
+      }
+      return { subject: filled.subject, body: filled.body, billableUnits: 0 };
+    }
+    case 'sms': {
+      const body = fillPlaceholders(template.body, personalisation, { listStyle: 'inline' }).trim();
+      const length = countSmsCharacters(body);
+      if (length > SMS_MAX_CHARACTERS) {
+        throw badRequest(
+          `Your message is too long. Text messages cannot be longer than ${SMS_MAX_CHARACTERS} characters. Your message is ${length} characters long.`,
+        );
+      }
+      return { subject: null, body, billableUnits: countSmsFragments(body) };
+    }
+    case 'letter': {
+      const filled = fillLetter(
+        { subject: template.subject ?? '', body: template.body, letterContactBlock: template.letter_contact_block },
+        personalisation,
+      );
+      return { subject: filled.subject, body: filled.body, billableUnits: 0 };
+    }
+  }
+}
