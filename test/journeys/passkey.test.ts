@@ -6,15 +6,12 @@ import {
   launchBrowser,
   openPage,
 } from '../../src/platform/testing/browser.ts';
-import { createSiteModule } from '../../src/modules/site/site.module.ts';
-import { identityModule } from '../../src/modules/identity/identity.module.ts';
-import { startIdentityServer } from '../../src/modules/identity/testing/identity-test-kit.ts';
-import { demoServiceModule } from '../../src/modules/demo-service/demo-service.module.ts';
+import { readLatestMessage, startIdentityServer } from '../../src/modules/identity/testing/identity-test-kit.ts';
 
 const browser = await launchBrowser({ after });
 
 test('create a One Login with a passkey (a virtual authenticator), then sign in again with it', async (t) => {
-  const { kernel, baseUrl } = await startIdentityServer(t, { modules: [createSiteModule([]), identityModule, demoServiceModule], hostName: 'localhost' });
+  const { kernel, baseUrl } = await startIdentityServer(t, { hostName: 'localhost' });
   const { context, page, problems } = await openPage(t, browser);
   const cdp = await context.newCDPSession(page);
   await cdp.send('WebAuthn.enable');
@@ -27,7 +24,7 @@ test('create a One Login with a passkey (a virtual authenticator), then sign in 
   await page.getByRole('button', { name: 'Create your One Login' }).click();
   await page.locator('#email').fill('passkey.person@example.com');
   await page.getByRole('button', { name: 'Continue' }).click();
-  const [message] = (await kernel.developmentOutbox?.listRecent(1)) ?? [];
+  const message = await readLatestMessage(kernel, 'passkey.person@example.com');
   await page.locator('#code').fill(/(\d{6})/.exec(message?.text ?? '')?.[1] ?? '');
   await page.getByRole('button', { name: 'Continue' }).click();
   await page.locator('#password').fill('a long memorable passphrase');

@@ -58,7 +58,7 @@ async function registerIdentity(app: FastifyInstance, options: IdentityOptions):
     journeys: createJourneys({ db, clock }),
     codes: createOneTimeCodes({ db, secret: config.COOKIE_SECRET, clock }),
     throttle,
-    messages: createIdentityMessages({ mail: app.mail }),
+    messages: createIdentityMessages(app),
     clock,
   };
   const accountPages = {

@@ -25,6 +25,9 @@
  *   permanent-failure, temporary-failure or technical-failure.
  */
 import type { Kernel } from '../../platform/kernel.ts';
+
+/** What sending needs of the platform: the kernel, or a Fastify instance (which carries the same services). */
+export type NotifyPlatform = Pick<Kernel, 'config' | 'db' | 'audit' | 'jobs'>;
 import { NotifyApiError } from './notify.errors.ts';
 import { notifyCoreOf } from './notify.core-cache.ts';
 import { describeStatus } from './notifications/notification.view.ts';
@@ -35,6 +38,10 @@ export const SYSTEM_TEMPLATES = {
   securityCodeEmail: 'identity.security-code.email',
   /** Personalisation: `code`, `minutes`. */
   securityCodeSms: 'identity.security-code.sms',
+  /** The same in Welsh. Personalisation: `code`, `minutes`. */
+  securityCodeEmailWelsh: 'identity.security-code.email.cy',
+  /** The same in Welsh. Personalisation: `code`, `minutes`. */
+  securityCodeSmsWelsh: 'identity.security-code.sms.cy',
   /** Personalisation: `subject`, `body` (Notify's email formatting applies to `body`). */
   accountNoticeEmail: 'identity.notice.email',
 } as const;
@@ -58,7 +65,7 @@ export class NotifySendError extends Error {
   }
 }
 
-async function sendSystemMessage(kernel: Kernel, type: TemplateType, message: SystemMessage): Promise<{ id: string }> {
+async function sendSystemMessage(kernel: NotifyPlatform, type: TemplateType, message: SystemMessage): Promise<{ id: string }> {
   const core = notifyCoreOf(kernel);
   const [service, template] = await Promise.all([core.serviceAdmin.findPlatformService(), core.templates.findBySystemKey(message.templateKey)]);
   if (!service || !template || template.service_id !== service.id || template.archived) {
@@ -81,16 +88,16 @@ async function sendSystemMessage(kernel: Kernel, type: TemplateType, message: Sy
 }
 
 /** Queues an email from a platform template. Resolves with the notification id once it is stored. */
-export function sendSystemEmail(kernel: Kernel, message: SystemMessage): Promise<{ id: string }> {
+export function sendSystemEmail(kernel: NotifyPlatform, message: SystemMessage): Promise<{ id: string }> {
   return sendSystemMessage(kernel, 'email', message);
 }
 
 /** Queues a text message from a platform template. Resolves with the notification id once it is stored. */
-export function sendSystemSms(kernel: Kernel, message: SystemMessage): Promise<{ id: string }> {
+export function sendSystemSms(kernel: NotifyPlatform, message: SystemMessage): Promise<{ id: string }> {
   return sendSystemMessage(kernel, 'sms', message);
 }
 
-export async function getNotificationStatus(kernel: Kernel, id: string): Promise<string | undefined> {
+export async function getNotificationStatus(kernel: NotifyPlatform, id: string): Promise<string | undefined> {
   const core = notifyCoreOf(kernel);
   const notification = /^[0-9a-f-]{36}$/i.test(id) ? await core.stores.notifications.find(core.db, id) : undefined;
   return notification ? describeStatus(notification) : undefined;

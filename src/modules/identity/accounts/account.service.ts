@@ -6,6 +6,16 @@ import { hashPassword, verifyPassword } from './passwords.ts';
 
 export type Account = Pick<AccountRow, 'id' | 'email' | 'subject_salt' | 'created_at'>;
 
+/**
+ * A UK mobile number in E.164 form (+447...), or undefined. Spaces, dashes and brackets are
+ * allowed as people type them; 07..., 447... and +447... are all understood.
+ */
+export function normaliseUkMobile(input: string): string | undefined {
+  const digits = input.replace(/[\s()-]/g, '');
+  const match = /^(?:\+44|0044|44|0)(7\d{9})$/.exec(digits);
+  return match ? `+44${match[1]}` : undefined;
+}
+
 export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
 }

@@ -1,19 +1,6 @@
 import type { Locale } from '../../../platform/http/i18n.ts';
-import type { MailTransport } from '../../../platform/mail/mail-transport.ts';
+import { SYSTEM_TEMPLATES, sendSystemEmail, sendSystemSms, type NotifyPlatform } from '../../notify/notify.contract.ts';
 import { CODE_LIFETIME_MINUTES } from '../codes/one-time-codes.ts';
-
-const EMAIL_CODE_TEXT: Record<Locale, { subject: string; body: (code: string) => string }> = {
-  en: {
-    subject: 'Your security code',
-    body: (code) =>
-      `Your security code is ${code}\n\nIt expires in ${CODE_LIFETIME_MINUTES} minutes.\n\nIf you did not ask for this code, you can ignore this email. Never share this code with anyone.`,
-  },
-  cy: {
-    subject: 'Eich cod diogelwch',
-    body: (code) =>
-      `Eich cod diogelwch yw ${code}\n\nBydd yn dod i ben mewn ${CODE_LIFETIME_MINUTES} munud.\n\nOs na wnaethoch ofyn am y cod hwn, gallwch anwybyddu'r e-bost hwn. Peidiwch byth â rhannu'r cod hwn gydag unrhyw un.`,
-  },
-};
 
 const NOTICES: Record<Locale, Record<'authAppReplaced', { subject: string; body: string }>> = {
   en: {
@@ -30,17 +17,41 @@ const NOTICES: Record<Locale, Record<'authAppReplaced', { subject: string; body:
   },
 };
 
-/** The email and text messages One Login sends people. */
-export function createIdentityMessages(dependencies: { mail: MailTransport }) {
+/**
+ * The email and text messages One Login sends people, through Notify's platform templates
+ * (issue: One Login's messages are sent through Notify). Notify stores each one and delivers it
+ * from a worker, with retries.
+ */
+export function createIdentityMessages(platform: NotifyPlatform) {
+  const reference = 'one-login';
   return {
     async sendEmailCode(input: { to: string; code: string; locale: Locale }): Promise<void> {
-      const text = EMAIL_CODE_TEXT[input.locale];
-      await dependencies.mail.send({ to: input.to, subject: text.subject, text: text.body(input.code) });
+      await sendSystemEmail(platform, {
+        templateKey: input.locale === 'cy' ? SYSTEM_TEMPLATES.securityCodeEmailWelsh : SYSTEM_TEMPLATES.securityCodeEmail,
+        to: input.to,
+        personalisation: { code: input.code, minutes: CODE_LIFETIME_MINUTES },
+        reference,
+      });
     },
+
+    async sendSmsCode(input: { to: string; code: string; locale: Locale }): Promise<void> {
+      await sendSystemSms(platform, {
+        templateKey: input.locale === 'cy' ? SYSTEM_TEMPLATES.securityCodeSmsWelsh : SYSTEM_TEMPLATES.securityCodeSms,
+        to: input.to,
+        personalisation: { code: input.code, minutes: CODE_LIFETIME_MINUTES },
+        reference,
+      });
+    },
+
     /** Tells the person about a change to how they sign in, so they can act if it was not them. */
     async sendSecurityNotice(input: { to: string; locale: Locale; notice: 'authAppReplaced' }): Promise<void> {
       const text = NOTICES[input.locale][input.notice];
-      await dependencies.mail.send({ to: input.to, subject: text.subject, text: text.body });
+      await sendSystemEmail(platform, {
+        templateKey: SYSTEM_TEMPLATES.accountNoticeEmail,
+        to: input.to,
+        personalisation: { subject: text.subject, body: text.body },
+        reference,
+      });
     },
   };
 }

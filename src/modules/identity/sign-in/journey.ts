@@ -14,6 +14,10 @@ export type Journey = {
   authAppSecret?: string;
   /** Forgotten password: set once a code sent to the email proved the person can read it. */
   passwordResetVerified?: boolean;
+  /** Create an account: the mobile number a code was sent to, until the code proves it. */
+  phoneNumber?: string;
+  /** Sign in: the account gets its codes by text message (it has no authenticator app). */
+  codeBySms?: boolean;
   /** The WebAuthn challenge last sent to this browser, until it is answered. */
   passkeyChallenge?: string;
   /** Sign in: set once a code sent to the account's email proved the person can read it. */

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
 import type { PageContext } from '../../../platform/http/views.ts';
 import type { AccountService } from '../accounts/account.service.ts';
-import { isPlausibleEmail, normaliseEmail } from '../accounts/account.service.ts';
+import { isPlausibleEmail, normaliseEmail, normaliseUkMobile } from '../accounts/account.service.ts';
 import { checkAuthenticatorCode, createAuthenticatorSecret } from '../accounts/authenticator-app.ts';
 import { describeAuthenticatorAppPage } from '../accounts/authenticator-app-page.ts';
 import { checkNewPassword, hashPassword } from '../accounts/passwords.ts';
@@ -261,6 +261,10 @@ export function registerSignInPages(app: FastifyInstance, dependencies: SignInDe
     const { t } = current.request;
     if (!current.journey.accountId) return current.reply.redirect(path(current.uid, '/email'), 303);
     const methods = await accounts.listMethods(current.journey.accountId);
+    const sms = methods.find((method) => method.kind === 'sms' && method.phone_number);
+    if (!methods.some((method) => method.kind === 'auth-app') && sms?.phone_number) {
+      return current.reply.redirect(path(current.uid, '/text-message'), 303);
+    }
     if (!methods.some((method) => method.kind === 'auth-app') && methods.some((method) => method.kind === 'passkey')) {
       return current.reply.redirect(path(current.uid, '/passkey'), 303);
     }
@@ -280,9 +284,11 @@ export function registerSignInPages(app: FastifyInstance, dependencies: SignInDe
     const pageTitle = t('identity.securityCode.title');
     const question = {
       pageTitle,
-      intro: [t('identity.securityCode.authAppIntro')],
+      intro: [t(journey.codeBySms ? 'identity.securityCode.smsIntro' : 'identity.securityCode.authAppIntro')],
       field: codeField(t, t('identity.securityCode.label')),
-      links: [{ href: path(uid, '/recover'), text: t('identity.recover.link') }],
+      links: journey.codeBySms
+        ? [{ href: path(uid, '/text-message'), text: t('identity.checkPhone.sendAgainSignIn') }, { href: path(uid, '/recover'), text: t('identity.recover.phoneLink') }]
+        : [{ href: path(uid, '/recover'), text: t('identity.recover.link') }],
     };
     const code = field(request.body, 'code').replaceAll(' ', '');
     const key = `security-code:${accountId}`;
@@ -293,7 +299,10 @@ export function registerSignInPages(app: FastifyInstance, dependencies: SignInDe
     if (!/^\d{6}$/.test(code)) {
       return renderQuestion(current, { ...question, fieldError: t(code ? 'identity.securityCode.format' : 'identity.securityCode.missing') });
     }
-    if (!(await accounts.checkAuthenticatorAppCode(accountId, code))) {
+    const right = journey.codeBySms
+      ? await codes.redeem('sign-in-sms', accountId, code)
+      : await accounts.checkAuthenticatorAppCode(accountId, code);
+    if (!right) {
       const after = await throttle.recordFailure(key, THROTTLE_RULES.securityCode);
       await request.server.audit.record({
         actor: `account:${accountId}`,
@@ -417,7 +426,8 @@ export function registerSignInPages(app: FastifyInstance, dependencies: SignInDe
     const method = field(request.body, 'method');
     if (method === 'auth-app') return reply.redirect(path(uid, '/create/auth-app'), 303);
     if (method === 'passkey') return reply.redirect(path(uid, '/create/passkey'), 303);
-    const fieldError = method === 'sms' ? t('identity.chooseMethod.smsUnavailable') : t('identity.chooseMethod.missing');
+    if (method === 'sms') return reply.redirect(path(uid, '/create/phone'), 303);
+    const fieldError = t('identity.chooseMethod.missing');
     return reply.render(`${VIEWS}/choose-method.njk`, {
       pageTitle: t('identity.chooseMethod.title'),
       fieldError,
@@ -741,5 +751,110 @@ export function registerSignInPages(app: FastifyInstance, dependencies: SignInDe
     await journeys.save(uid, { ...journey, accountId: account.id, passwordResetVerified: false });
     if (levelOf(current.details) === 'Cl') return finish(current, account.id, 'Cl');
     return reply.redirect(path(uid, '/security-code'), 303);
+  }));
+
+  // --- Text messages: a code sent to a mobile phone -----------------------------------------
+
+  function lastDigits(phoneNumber: string): string {
+    return phoneNumber.slice(-4);
+  }
+
+  /** Sends a code by text message unless too many were sent; returns the lock, if any. */
+  async function sendSmsCode(current: Step, input: { purpose: 'verify-phone' | 'sign-in-sms'; recipient: string; phoneNumber: string }) {
+    const key = `code-sending:${input.phoneNumber}`;
+    const sending = await throttle.status(key);
+    if (sending.locked) return sending;
+    await throttle.recordFailure(key, THROTTLE_RULES.codeSending);
+    const code = await codes.issue(input.purpose, input.recipient);
+    await messages.sendSmsCode({ to: input.phoneNumber, code, locale: current.request.locale });
+    return undefined;
+  }
+
+  const phonePage = (t: FastifyRequest['t'], value?: string) => ({
+    pageTitle: t('identity.phone.title'),
+    field: { name: 'phone', type: 'tel', autocomplete: 'tel', value, hint: t('identity.phone.hint'), classes: 'govuk-input--width-20' },
+  });
+
+  app.get('/sign-in/:uid/create/phone', { schema: { params: uidParams } }, step(async (current) => {
+    if (!current.journey.passwordHash) return current.reply.redirect(path(current.uid, '/create/password'), 303);
+    return renderQuestion(current, phonePage(current.request.t, current.journey.phoneNumber));
+  }));
+
+  app.post('/sign-in/:uid/create/phone', { schema: { params: uidParams, body: formBody } }, step(async (current) => {
+    const { request, reply, journey, uid } = current;
+    const { t } = request;
+    if (!journey.passwordHash || !journey.email) return reply.redirect(path(uid, '/create/password'), 303);
+    const given = field(request.body, 'phone');
+    const phoneNumber = normaliseUkMobile(given);
+    if (!phoneNumber) return renderQuestion(current, { ...phonePage(t, given), fieldError: t(given ? 'identity.phone.invalid' : 'identity.phone.missing') });
+    const locked = await sendSmsCode(current, { purpose: 'verify-phone', recipient: phoneNumber, phoneNumber });
+    if (locked) return renderQuestion(current, { ...phonePage(t, given), fieldError: t('identity.checkEmail.tooManySent', { minutes: minutesUntil(locked.until, clock()) }) });
+    await journeys.save(uid, { ...journey, phoneNumber });
+    return reply.redirect(path(uid, '/create/check-phone'), 303);
+  }));
+
+  const checkPhonePage = (t: FastifyRequest['t'], phoneNumber: string) => ({
+    pageTitle: t('identity.checkPhone.title'),
+    intro: [t('identity.checkPhone.sent', { digits: lastDigits(phoneNumber) }), t('identity.checkEmail.expiry')],
+    field: codeField(t, t('identity.checkEmail.label')),
+  });
+
+  app.get('/sign-in/:uid/create/check-phone', { schema: { params: uidParams } }, step(async (current) => {
+    const { journey, uid } = current;
+    if (!journey.phoneNumber) return current.reply.redirect(path(uid, '/create/phone'), 303);
+    return renderQuestion(current, { ...checkPhonePage(current.request.t, journey.phoneNumber), links: [{ href: path(uid, '/create/phone'), text: current.request.t('identity.checkPhone.sendAgain') }] });
+  }));
+
+  app.post('/sign-in/:uid/create/check-phone', { schema: { params: uidParams, body: formBody } }, step(async (current) => {
+    const { request, reply, journey, uid } = current;
+    const { t } = request;
+    const { email, passwordHash, phoneNumber } = journey;
+    if (!email || !passwordHash || !phoneNumber) return reply.redirect(path(uid, '/create/phone'), 303);
+    const page = { ...checkPhonePage(t, phoneNumber), links: [{ href: path(uid, '/create/phone'), text: current.request.t('identity.checkPhone.sendAgain') }] };
+    const code = field(request.body, 'code').replaceAll(' ', '');
+    const key = `phone-code:${phoneNumber}`;
+    const status = await throttle.status(key);
+    if (status.locked) return renderQuestion(current, { ...page, fieldError: t('identity.securityCode.locked', { minutes: minutesUntil(status.until, clock()) }) });
+    if (!/^\d{6}$/.test(code)) return renderQuestion(current, { ...page, fieldError: t(code ? 'identity.securityCode.format' : 'identity.securityCode.missing') });
+    if (!(await codes.redeem('verify-phone', phoneNumber, code))) {
+      const after = await throttle.recordFailure(key, THROTTLE_RULES.securityCode);
+      return renderQuestion(current, { ...page, fieldError: after.locked ? t('identity.securityCode.locked', { minutes: minutesUntil(after.until, clock()) }) : t('identity.checkEmail.wrong') });
+    }
+    await throttle.clear(key);
+    if (await accounts.findByEmail(email)) return reply.redirect(path(uid, '/create/email'), 303);
+    const account = await request.server.db.transaction().execute(async (transaction) => {
+      const created = await accounts.createWithPasswordHash(
+        { email, passwordHash, method: { kind: 'sms', phone_number: phoneNumber, totp_secret: null, totp_last_step: null, credential_id: null, public_key: null, sign_count: null, transports: null } },
+        transaction,
+      );
+      await request.server.audit.record(
+        { actor: `account:${created.id}`, action: 'identity.account.created', subject: `account:${created.id}`, outcome: 'success', requestId: request.id, details: { securityMethod: 'sms' } },
+        transaction,
+      );
+      return created;
+    });
+    return finish(current, account.id, 'Cl.Cm');
+  }));
+
+  /** Sign in with a text message: sends a code to the account's phone, then asks for it. */
+  app.get('/sign-in/:uid/text-message', { schema: { params: uidParams } }, step(async (current) => {
+    const { request, reply, journey, uid } = current;
+    const { t } = request;
+    if (!journey.accountId) return reply.redirect(path(uid, '/email'), 303);
+    const phoneNumber = await accounts.phoneNumberOf(journey.accountId);
+    if (!phoneNumber) return reply.redirect(path(uid, '/security-code'), 303);
+    const locked = await sendSmsCode(current, { purpose: 'sign-in-sms', recipient: journey.accountId, phoneNumber });
+    await journeys.save(uid, { ...journey, codeBySms: true });
+    return renderQuestion(current, {
+      pageTitle: t('identity.securityCode.title'),
+      intro: [t('identity.checkPhone.sent', { digits: lastDigits(phoneNumber) }), t('identity.checkEmail.expiry')],
+      field: codeField(t, t('identity.securityCode.label')),
+      action: path(uid, '/security-code'),
+      ...(locked ? { fieldError: t('identity.checkEmail.tooManySent', { minutes: minutesUntil(locked.until, clock()) }) } : {}),
+      links: [
+        { href: path(uid, '/text-message'), text: t('identity.checkPhone.sendAgainSignIn') },
+        { href: path(uid, '/recover'), text: t('identity.recover.phoneLink') },
+      ],
+    });
   }));
 }

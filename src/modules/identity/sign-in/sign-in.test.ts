@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { generate } from 'otplib';
 import { createIdentityModule } from '../identity.module.ts';
 import { createFormClient, errorSummary, pageHeading, type FormClient, type FormPage } from '../testing/form-client.ts';
-import { createTestAccount, registerTestClient, startIdentityServer } from '../testing/identity-test-kit.ts';
+import { createTestAccount, readLatestMessage, registerTestClient, startIdentityServer, withIdentity } from '../testing/identity-test-kit.ts';
 
 function authorizeUrl(baseUrl: string, clientId: string, redirectUri: string) {
   const url = new URL('/authorize', baseUrl);
@@ -28,9 +28,9 @@ test('create an account: email, emailed code, password, authenticator app, then 
   page = await browser.submit(page, { email: 'Dewi@Example.com ' });
   assert.equal(pageHeading(page), 'Check your email');
 
-  const [message] = await kernel.developmentOutbox?.listRecent(1) ?? [];
+  const message = await readLatestMessage(kernel, 'dewi@example.com');
   assert.equal(message?.recipient, 'dewi@example.com');
-  const code = /security code is (\d{6})/.exec(message?.text ?? '')?.[1] as string;
+  const code = /(\d{6})/.exec(message?.text ?? '')?.[1] as string;
   assert.ok(code);
   page = await browser.submit(page, { code: code === '000000' ? '111111' : '000000' });
   assert.match(errorSummary(page)[0] ?? '', /not correct/);
@@ -76,7 +76,7 @@ test('an email that already has an account cannot create another', async (t) => 
 test('wrong passwords lock sign-in from that address for 15 minutes, then it works again; other addresses are not locked out', async (t) => {
   let now = Date.now();
   const { kernel, baseUrl } = await startIdentityServer(t, {
-    modules: [createIdentityModule({ clock: () => new Date(now) })],
+    modules: withIdentity(createIdentityModule({ clock: () => new Date(now) })),
     environment: { TRUST_PROXY: 'true' },
   });
   const rp = await registerTestClient(kernel);
@@ -109,7 +109,7 @@ test('wrong passwords lock sign-in from that address for 15 minutes, then it wor
 
 test('wrong security codes lock the code step for 15 minutes; codes cannot be used twice', async (t) => {
   let now = Date.now();
-  const { kernel, baseUrl } = await startIdentityServer(t, { modules: [createIdentityModule({ clock: () => new Date(now) })] });
+  const { kernel, baseUrl } = await startIdentityServer(t, { modules: withIdentity(createIdentityModule({ clock: () => new Date(now) })) });
   const rp = await registerTestClient(kernel);
   const account = await createTestAccount(kernel);
 
@@ -160,7 +160,7 @@ test('someone who lost their authenticator app proves their email and sets up a 
   assert.equal(pageHeading(page), 'Set up a new authenticator app');
   page = await browser.submit(page, {});
   assert.equal(pageHeading(page), 'Check your email');
-  const [codeEmail] = (await kernel.developmentOutbox?.listRecent(1)) ?? [];
+  const codeEmail = await readLatestMessage(kernel, account.email);
   const code = /(\d{6})/.exec(codeEmail?.text ?? '')?.[1] as string;
   page = await browser.submit(page, { code });
   assert.equal(pageHeading(page), 'Set up an authenticator app');
@@ -169,7 +169,7 @@ test('someone who lost their authenticator app proves their email and sets up a 
   const done = await browser.submit(page, { code: await generate({ secret: newSecret }) });
   assert.ok(new URL(done.url).searchParams.get('code'), 'back to the service, signed in');
 
-  const [notice] = (await kernel.developmentOutbox?.listRecent(1)) ?? [];
+  const notice = await readLatestMessage(kernel, account.email);
   assert.equal(notice?.subject, 'You set up a new authenticator app');
   const [event] = await kernel.audit.listRecent({ subject: `account:${account.id}`, limit: 2 }).then((events) => events.filter((e) => e.action === 'identity.security-method.replaced'));
   assert.ok(event, 'the change is in the audit trail');
@@ -196,7 +196,7 @@ test('a forgotten password is reset with a code sent by email; the security code
   assert.equal(pageHeading(page), 'Reset your password');
   page = await browser.submit(page, {});
   assert.equal(pageHeading(page), 'Check your email');
-  const [message] = (await kernel.developmentOutbox?.listRecent(1)) ?? [];
+  const message = await readLatestMessage(kernel, account.email);
   page = await browser.submit(page, { code: /(\d{6})/.exec(message?.text ?? '')?.[1] as string });
   assert.equal(pageHeading(page), 'Create your password');
   page = await browser.submit(page, { password: 'my new memorable passphrase' });
@@ -230,4 +230,35 @@ test('one client address sending too many forms a minute is refused for a minute
   const otherStart = await startJourney(other, baseUrl, rp);
   const fine = await other.submit(await other.get(`${otherStart.url}/email`), { email: 'not-an-email' });
   assert.equal(fine.status, 200, 'another address is not affected');
+});
+
+test('security codes by text message: create an account with a mobile number, then sign in with a texted code', async (t) => {
+  const { kernel, baseUrl } = await startIdentityServer(t);
+  const rp = await registerTestClient(kernel);
+  const browser = createFormClient(baseUrl);
+  const start = await startJourney(browser, baseUrl, rp);
+  let page = await browser.submit(await browser.get(`${start.url}/create/email`), { email: 'sian@example.com' });
+  page = await browser.submit(page, { code: /(\d{6})/.exec((await readLatestMessage(kernel, 'sian@example.com'))?.text ?? '')?.[1] as string });
+  page = await browser.submit(page, { password: 'a long memorable passphrase' });
+  page = await browser.submit(page, { method: 'sms' });
+  assert.equal(pageHeading(page), 'Enter your mobile phone number');
+  page = await browser.submit(page, { phone: '01234 567890' });
+  assert.deepEqual(errorSummary(page), ['Enter a UK mobile phone number, like 07700 900 982']);
+  page = await browser.submit(page, { phone: '07700 900 982' });
+  assert.equal(pageHeading(page), 'Check your phone');
+  const text = await readLatestMessage(kernel, '+447700900982');
+  assert.equal(text?.channel, 'sms');
+  page = await browser.submit(page, { code: /(\d{6})/.exec(text?.text ?? '')?.[1] as string });
+  assert.ok(new URL(page.url).searchParams.get('code'), 'account created, back to the service');
+
+  const again = createFormClient(baseUrl);
+  const againStart = await startJourney(again, baseUrl, rp);
+  page = await again.submit(await again.submit(await again.get(`${againStart.url}/email`), { email: 'sian@example.com' }), { password: 'a long memorable passphrase' });
+  assert.equal(pageHeading(page), 'Enter the security code');
+  assert.match(page.html, /ending 0982/);
+  page = await again.submit(page, { code: '000000' });
+  assert.match(errorSummary(page)[0] ?? '', /not correct/);
+  const signInText = await readLatestMessage(kernel, '+447700900982');
+  page = await again.submit(page, { code: /(\d{6})/.exec(signInText?.text ?? '')?.[1] as string });
+  assert.ok(new URL(page.url).searchParams.get('code'), 'signed in with the texted code');
 });

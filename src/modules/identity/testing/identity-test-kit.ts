@@ -4,13 +4,15 @@ import { createServer } from 'node:net';
 import type { TestContext } from 'node:test';
 import { exportJWK, generateKeyPair, type CryptoKey } from 'jose';
 import { generate } from 'otplib';
+import { modules as appModules } from '../../../app.ts';
+import type { Kernel } from '../../../platform/kernel.ts';
+import type { DevelopmentMessage } from '../../../platform/mail/development-outbox.ts';
 import type { CivitasModule } from '../../../platform/module.ts';
 import { createTestApp } from '../../../platform/testing/test-kernel.ts';
 import { createAccountService } from '../accounts/account.service.ts';
 import { createAuthenticatorSecret } from '../accounts/authenticator-app.ts';
 import { hashPassword } from '../accounts/passwords.ts';
 import { createClientRegistry, type NewClient } from '../clients/clients.ts';
-import { identityModule } from '../identity.module.ts';
 
 async function findFreePort(): Promise<number> {
   const server = createServer().listen(0, '127.0.0.1');
@@ -19,6 +21,21 @@ async function findFreePort(): Promise<number> {
   server.close();
   await once(server, 'close');
   return port;
+}
+
+/** Every module of the app (Notify sends One Login's messages), with this One Login in place of the default. */
+export function withIdentity(identity: CivitasModule): CivitasModule[] {
+  return appModules.map((module) => (module.name === 'identity' ? identity : module));
+}
+
+/**
+ * The newest message sent to `recipient`, once the workers have delivered what is queued:
+ * One Login's messages go through Notify, which stores them and delivers them from a job.
+ */
+export async function readLatestMessage(kernel: Kernel, recipient: string): Promise<DevelopmentMessage | undefined> {
+  await kernel.createWorker().runUntilIdle();
+  const messages = (await kernel.developmentOutbox?.listRecent(50)) ?? [];
+  return messages.find((message) => message.recipient === recipient);
 }
 
 /** One Login on a real port whose BASE_URL (the issuer) is its own address. */
@@ -30,7 +47,7 @@ export async function startIdentityServer(
   // Passkeys need a host name: WebAuthn refuses an IP address as the relying party's id.
   const baseUrl = `http://${options.hostName ?? '127.0.0.1'}:${port}`;
   const { app, kernel } = await createTestApp(t, {
-    modules: options.modules ?? [identityModule],
+    modules: options.modules ?? appModules,
     environment: { BASE_URL: baseUrl, PORT: String(port), ...options.environment },
   });
   await app.listen({ port, host: '127.0.0.1' });

@@ -24,6 +24,22 @@ const TEMPLATES = [
     body: '((code)) is your security code. It expires in ((minutes)) minutes. Do not share it with anyone.',
   },
   {
+    key: 'identity.security-code.email.cy',
+    type: 'email',
+    name: 'One Login: cod diogelwch drwy e-bost (Cymraeg)',
+    subject: 'Eich cod diogelwch yw ((code))',
+    body:
+      'Eich cod diogelwch yw:\n\n^ ((code))\n\nBydd y cod yn dod i ben mewn ((minutes)) munud.\n\n' +
+      "Os na wnaethoch ofyn am y cod hwn, nid oes angen i chi wneud dim. Efallai bod rhywun wedi teipio eich cyfeiriad e-bost drwy gamgymeriad.",
+  },
+  {
+    key: 'identity.security-code.sms.cy',
+    type: 'sms',
+    name: 'One Login: cod diogelwch drwy neges destun (Cymraeg)',
+    subject: null,
+    body: "((code)) yw eich cod diogelwch. Bydd yn dod i ben mewn ((minutes)) munud. Peidiwch â'i rannu gydag unrhyw un.",
+  },
+  {
     key: 'identity.notice.email',
     type: 'email',
     name: 'One Login: account notice',
