@@ -1,27 +1,10 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { createServer } from 'node:http';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { decodeJwt } from 'jose';
 import { generate } from 'otplib';
 import { createFormClient, errorSummary, pageHeading, type FormClient, type FormPage } from '../testing/form-client.ts';
-import { createTestAccount, registerTestClient, startIdentityServer, type TestAccount } from '../testing/identity-test-kit.ts';
+import { createTestAccount, registerTestClient, startIdentityServer, startLogoutReceiver, type TestAccount } from '../testing/identity-test-kit.ts';
 
-async function startLogoutReceiver(t: TestContext) {
-  const tokens: string[] = [];
-  const server = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk) => (body += chunk));
-    request.on('end', () => {
-      tokens.push(new URLSearchParams(body).get('logout_token') ?? '');
-      response.writeHead(200).end();
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  t.after(() => server.close());
-  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/logout`, tokens };
-}
 
 async function signInThroughPages(browser: FormClient, start: FormPage, account: TestAccount, password = account.password): Promise<FormPage> {
   let page = await browser.get(`${start.url}/email`);

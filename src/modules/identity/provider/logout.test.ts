@@ -1,28 +1,10 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { createServer } from 'node:http';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as client from 'openid-client';
 import { createFormClient } from '../testing/form-client.ts';
-import { createTestAccount, registerTestClient, startIdentityServer } from '../testing/identity-test-kit.ts';
+import { createTestAccount, registerTestClient, startIdentityServer, startLogoutReceiver } from '../testing/identity-test-kit.ts';
 
-/** A service's back-channel logout endpoint: keeps each logout token it is sent. */
-async function startLogoutReceiver(t: TestContext) {
-  const tokens: string[] = [];
-  const server = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk) => (body += chunk));
-    request.on('end', () => {
-      tokens.push(new URLSearchParams(body).get('logout_token') ?? '');
-      response.writeHead(200).end();
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  t.after(() => server.close());
-  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/backchannel-logout`, tokens };
-}
 
 test('RP-initiated logout returns to the registered URI with state, and back-channel logout tells every service', async (t) => {
   const { kernel, baseUrl } = await startIdentityServer(t);

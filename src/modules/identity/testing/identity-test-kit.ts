@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { createServer as createHttpServer } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createServer } from 'node:net';
 import type { TestContext } from 'node:test';
@@ -107,4 +108,21 @@ export async function createTestAccount(kernel: { db: Parameters<typeof createAc
       return generate({ secret: totpSecret, epoch: step * 30 });
     },
   };
+}
+
+/** A service's back-channel logout endpoint on a free port: keeps each logout token it is sent. */
+export async function startLogoutReceiver(t: TestContext): Promise<{ url: string; tokens: string[] }> {
+  const tokens: string[] = [];
+  const server = createHttpServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => (body += chunk));
+    request.on('end', () => {
+      tokens.push(new URLSearchParams(body).get('logout_token') ?? '');
+      response.writeHead(200).end();
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.after(() => server.close());
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/backchannel-logout`, tokens };
 }
