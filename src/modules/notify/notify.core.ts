@@ -13,7 +13,7 @@ import { createServiceAdmin } from './services/service.service.ts';
 import { createServiceStore } from './services/service.store.ts';
 import { createTemplateService } from './templates/template.service.ts';
 import { createTemplateStore } from './templates/template.store.ts';
-import { createWriteBatcher } from './notify.write-batcher.ts';
+import { createGroupCommit } from '../../platform/db/group-commit.ts';
 import { createReadCache } from './notify.read-cache.ts';
 import type { SenderRow, ServiceRow } from './services/service.store.ts';
 import type { TemplateRow } from './templates/template.store.ts';
@@ -51,7 +51,7 @@ export function createNotifyCore(parts: NotifyCoreParts) {
   };
   const serviceAdmin = createServiceAdmin({ db, store: stores.services, audit, secrets, caches, clock });
   const templates = createTemplateService({ db, store: stores.templates, audit, cache: caches.templates, clock });
-  const writes = createWriteBatcher({ db });
+  const writes = createGroupCommit(db);
   const sender = createNotificationSender({
     db,
     jobs,

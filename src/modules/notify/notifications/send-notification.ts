@@ -11,7 +11,7 @@ import { checkEmailAddress, checkPhoneNumber, checkPostalAddress, normaliseEmail
 import type { TemplateRow, TemplateStore, TemplateType } from '../templates/template.store.ts';
 import type { NotificationRow, NotificationStore } from './notification.store.ts';
 import { createTimeOrderedId } from './time-ordered-id.ts';
-import type { WriteBatcher } from '../notify.write-batcher.ts';
+import type { GroupCommit } from '../../../platform/db/group-commit.ts';
 
 export const DELIVER_JOB = 'notify.deliver';
 export const DELIVER_MAX_ATTEMPTS = 12;
@@ -56,7 +56,7 @@ function today(now: Date): string {
 
 /**
  * Accepting a notification: checks it as Notify does, then in ONE transaction (shared with other
- * requests arriving at the same moment, each in its own savepoint: see notify.write-batcher.ts)
+ * requests arriving at the same moment, each in its own savepoint: see platform/db/group-commit.ts)
  * takes a rate-limit token, counts it against today's limit, stores it as `created` (with any
  * files) and enqueues its delivery. Nothing is sent here; a worker does that.
  */
@@ -68,7 +68,7 @@ export function createNotificationSender(dependencies: {
   notifications: NotificationStore;
   limits: LimitsStore;
   files: FileStore;
-  writes: WriteBatcher;
+  writes: GroupCommit;
   caches: { templates: ReadCache<TemplateRow | undefined>; senders: ReadCache<SenderRow[]> };
   baseUrl: string;
   clock?: () => Date;

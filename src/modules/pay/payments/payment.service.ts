@@ -17,7 +17,7 @@ import type {
   PaymentProvider,
   PaymentProviders,
 } from '../providers/payment-provider.ts';
-import { createGroupCommit, type GroupCommit } from './group-commit.ts';
+import { createGroupCommit, type GroupCommit } from '../../../platform/db/group-commit.ts';
 import type { NextUrlTokens } from './next-url-token.ts';
 import { holdsAuthorisation } from './payment-json.ts';
 import {

@@ -1,14 +1,12 @@
-import type { Database, Executor } from '../../../platform/db/database.ts';
+import type { Database, Executor } from './database.ts';
 
 /**
- * Group commit: small writes that arrive together (concurrent `POST /v1/payments`) share one
- * transaction, so one commit (SQLite's WAL append, PostgreSQL's WAL flush) serves many. Each
- * caller's promise settles only after the shared transaction committed, so "created" still
- * means stored. If any piece throws, the shared transaction rolls back and every piece runs
- * again in a transaction of its own, so one refusal never takes the others with it: work must
- * compute its rows before and only write inside.
- *
- * (Notify has the same helper: when a third module needs it, it belongs in the kernel.)
+ * Group commit: small writes that arrive together (concurrent API requests, or jobs running side
+ * by side) share one transaction, so one commit (SQLite's WAL append, PostgreSQL's WAL flush)
+ * serves many. Each caller's promise settles only after the shared transaction committed, so
+ * "stored" still means stored. If any piece throws, the shared transaction rolls back and every
+ * piece runs again in a transaction of its own, so one refusal (a daily limit reached, say) never
+ * takes the others with it: work must compute its rows before and only write inside.
  */
 export type GroupCommit = {
   run<T>(work: (transaction: Executor) => Promise<T>): Promise<T>;
