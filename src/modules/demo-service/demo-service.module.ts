@@ -10,6 +10,7 @@ export const demoServiceModule: CivitasModule = {
   name: 'demo-service',
   messages: readMessageCatalogues(join(import.meta.dirname, 'locales')),
   async plugin(app: FastifyInstance) {
+    if (!app.config.DEMO_SERVICE) return;
     const relyingParty = createInternalRelyingParty(app.db, {
       name: 'demo-service',
       displayName: 'Demo service',

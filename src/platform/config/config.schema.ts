@@ -142,6 +142,13 @@ export const configSchema = {
     default: 'true',
     parse: parseBoolean,
   }),
+  DEMO_SERVICE: setting({
+    description:
+      'Whether to run the example department service at `/demo-service`, which signs people in with One Login. On by default outside production, off in production.',
+    accepts: 'true or false',
+    default: (settings) => (settings.NODE_ENV === 'production' ? 'false' : 'true'),
+    parse: parseBoolean,
+  }),
   WORKER_CONCURRENCY: setting({
     description: 'How many jobs one process runs at the same time.',
     accepts: 'a whole number from 1 to 100',
