@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { after, test, type TestContext } from 'node:test';
+import type { Page } from 'playwright-core';
+import {
+  expectNoAccessibilityViolations,
+  expectNoPageProblems,
+  launchBrowser,
+  openPage,
+  type PageProblems,
+} from '../../src/platform/testing/browser.ts';
+import { createTestAccount, registerTestClient, startIdentityServer } from '../../src/modules/identity/testing/identity-test-kit.ts';
+
+const browser = await launchBrowser({ after });
+
+async function check(page: Page, problems: PageProblems, lang: 'en' | 'cy') {
+  assert.equal(await page.locator('html').getAttribute('lang'), lang, page.url());
+  await expectNoAccessibilityViolations(page);
+  expectNoPageProblems(problems);
+}
+
+/** Every One Login page a journey test does not already walk through, checked by axe. */
+async function checkEveryPage(t: TestContext, lang: 'en' | 'cy') {
+  const { kernel, baseUrl } = await startIdentityServer(t);
+  const account = await createTestAccount(kernel);
+  const rp = await registerTestClient(kernel);
+  const { page, problems } = await openPage(t, browser);
+  const text = lang === 'en' ? { continue: 'Continue' } : { continue: 'Parhau' };
+
+  // The sign-in journey's side pages.
+  const authorize = new URL('/authorize', baseUrl);
+  authorize.search = new URLSearchParams({ response_type: 'code', client_id: rp.clientId, redirect_uri: rp.redirectUri, scope: 'openid', state: 's', nonce: 'n', ui_locales: lang }).toString();
+  await page.goto(authorize.toString());
+  await page.waitForURL(/\/sign-in\/[^/?]+(\?lang=cy)?$/);
+  const start = page.url().split('?')[0] as string;
+  for (const path of ['/email', '/create/email']) {
+    await page.goto(`${start}${path}`);
+    await check(page, problems, lang);
+  }
+  await page.goto(`${start}/email`);
+  await page.locator('#email').fill(account.email);
+  await page.getByRole('button', { name: text.continue }).click();
+  await page.waitForURL(/\/password$/);
+  await check(page, problems, lang);
+  await page.locator('#password').fill('wrong password');
+  await page.getByRole('button', { name: text.continue }).click();
+  await page.waitForSelector('.govuk-error-summary');
+  await check(page, problems, lang);
+  for (const path of ['/reset-password', '/recover']) {
+    await page.goto(`${start}${path}`);
+    await check(page, problems, lang);
+  }
+
+  // The account pages, signed in through the provider.
+  await page.goto(`${baseUrl}/account?lang=${lang}`);
+  await page.waitForURL(/\/sign-in\//);
+  await page.goto(`${page.url().split('?')[0]}/email`);
+  await page.locator('#email').fill(account.email);
+  await page.getByRole('button', { name: text.continue }).click();
+  await page.locator('#password').fill(account.password);
+  await page.getByRole('button', { name: text.continue }).click();
+  await page.locator('#code').fill(await account.nextCode());
+  await page.getByRole('button', { name: text.continue }).click();
+  await page.waitForURL(`${baseUrl}/account`);
+  for (const path of ['', '/activity', '/report-activity', '/change-password', '/add-authenticator-app', '/sign-out-everywhere', '/delete']) {
+    await page.goto(`${baseUrl}/account${path}`);
+    await check(page, problems, lang);
+  }
+  await page.goto(`${baseUrl}/account/change-password`);
+  await page.getByRole('button').filter({ hasText: lang === 'en' ? 'Change password' : 'Newid cyfrinair' }).click();
+  await page.waitForSelector('.govuk-error-summary');
+  await check(page, problems, lang);
+}
+
+test('every other One Login page passes axe, in English', async (t) => {
+  await checkEveryPage(t, 'en');
+});
+
+test('every other One Login page passes axe, in Welsh', async (t) => {
+  await checkEveryPage(t, 'cy');
+});
