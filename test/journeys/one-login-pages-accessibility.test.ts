@@ -61,7 +61,7 @@ async function checkEveryPage(t: TestContext, lang: 'en' | 'cy') {
   await page.locator('#code').fill(await account.nextCode());
   await page.getByRole('button', { name: text.continue }).click();
   await page.waitForURL(`${baseUrl}/account`);
-  for (const path of ['', '/activity', '/report-activity', '/change-password', '/add-authenticator-app', '/sign-out-everywhere', '/delete']) {
+  for (const path of ['', '/activity', '/report-activity', '/change-password', '/change-email', '/security-methods', '/add-authenticator-app', '/sign-out-everywhere', '/delete']) {
     await page.goto(`${baseUrl}/account${path}`);
     await check(page, problems, lang);
   }

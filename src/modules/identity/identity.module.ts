@@ -51,18 +51,23 @@ async function registerIdentity(app: FastifyInstance, options: IdentityOptions):
   await registerProviderRoutes(app, () => providers.current());
   registerTrustmark(app);
   const throttle = createThrottle({ db, clock });
+  const codes = createOneTimeCodes({ db, secret: config.COOKIE_SECRET, clock });
+  const messages = createIdentityMessages(app);
   const signIn = {
     providers,
     passkeys: createPasskeys({ baseUrl: config.BASE_URL, siteName: config.SITE_NAME }),
     accounts,
     journeys: createJourneys({ db, clock }),
-    codes: createOneTimeCodes({ db, secret: config.COOKIE_SECRET, clock }),
+    codes,
     throttle,
-    messages: createIdentityMessages(app),
+    messages,
     clock,
   };
   const accountPages = {
     accounts,
+    codes,
+    messages,
+    throttle,
     clients: createClientRegistry({ db }),
     webSessions: createWebSessions({ db, clock }),
     lifecycle: createAccountLifecycle({ db, runtime, jobs: app.jobs, audit: app.audit }),

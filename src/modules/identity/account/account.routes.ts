@@ -7,6 +7,10 @@ import type { ClientRegistry } from '../clients/clients.ts';
 import type { InternalSignIn } from '../clients/internal-clients.ts';
 import type { AccountLifecycle } from './account-lifecycle.ts';
 import type { WebSessions } from './web-sessions.ts';
+import { isPlausibleEmail, normaliseEmail } from '../accounts/account.service.ts';
+import type { OneTimeCodes } from '../codes/one-time-codes.ts';
+import type { IdentityMessages } from '../messages/identity-messages.ts';
+import { THROTTLE_RULES, type Throttle } from '../security/throttle.ts';
 
 const VIEWS = 'modules/identity/account/views';
 const MESSAGE = 'modules/identity/sign-in/views/message.njk';
@@ -22,6 +26,8 @@ const ACTIVITY_ACTIONS = [
   'identity.password.changed',
   'identity.security-method.replaced',
   'identity.security-method.added',
+  'identity.security-method.removed',
+  'identity.email.changed',
   'identity.sessions.ended',
   'identity.activity.reported',
 ] as const;
@@ -35,11 +41,14 @@ export type AccountPageDependencies = {
   webSessions: WebSessions;
   lifecycle: AccountLifecycle;
   signIn: InternalSignIn;
+  codes: OneTimeCodes;
+  messages: IdentityMessages;
+  throttle: Throttle;
 };
 
 /** "Your One Login": the services you used, your activity, and changing or ending your account. */
 export function registerAccountPages(app: FastifyInstance, dependencies: AccountPageDependencies): void {
-  const { accounts, clients, webSessions, lifecycle, signIn } = dependencies;
+  const { accounts, clients, webSessions, lifecycle, signIn, codes, messages, throttle } = dependencies;
   const secure = app.config.BASE_URL.startsWith('https://');
 
   async function signedIn(request: FastifyRequest) {
@@ -229,6 +238,113 @@ export function registerAccountPages(app: FastifyInstance, dependencies: Account
     reply.clearCookie(PENDING_SECRET_COOKIE, { path: '/account' });
     return reply.render(MESSAGE, { pageTitle: t('identity.addMethod.doneTitle'), paragraphs: [t('identity.addMethod.done')], links: [{ href: '/account', text: t('identity.account.back') }] });
   }));
+
+
+  // --- Change email address: the new address is proved with a code before it is used -------
+
+  const PENDING_EMAIL_COOKIE = 'civitas_account_new_email';
+  const emailQuestion = (t: FastifyRequest['t'], value?: string, fieldError?: string) => ({
+    pageTitle: t('identity.changeEmail.title'),
+    field: { name: 'email', type: 'email', autocomplete: 'email', value, hint: t('identity.email.hint') },
+    fieldError,
+    errors: fieldError ? [{ text: fieldError, href: '#email' }] : [],
+  });
+
+  app.get('/account/change-email', signedInPage(async ({ request, reply }) => reply.render(QUESTION, emailQuestion(request.t))));
+
+  app.post<Form>('/account/change-email', { schema: { body: formBody } }, signedInPage<Form>(async ({ request, reply }) => {
+    const { t } = request;
+    const given = (request.body.email ?? '').trim();
+    if (!given) return reply.render(QUESTION, emailQuestion(t, given, t('identity.email.missing')));
+    if (!isPlausibleEmail(given)) return reply.render(QUESTION, emailQuestion(t, given, t('identity.email.invalid')));
+    const email = normaliseEmail(given);
+    if (await accounts.findByEmail(email)) return reply.render(QUESTION, emailQuestion(t, given, t('identity.changeEmail.taken')));
+    const sending = await throttle.status(`code-sending:${email}`);
+    if (sending.locked) return reply.render(QUESTION, emailQuestion(t, given, t('identity.checkEmail.tooManySent', { minutes: 15 })));
+    await throttle.recordFailure(`code-sending:${email}`, THROTTLE_RULES.codeSending);
+    await messages.sendEmailCode({ to: email, code: await codes.issue('change-email', email), locale: request.locale });
+    reply.setCookie(PENDING_EMAIL_COOKIE, email, { path: '/account', httpOnly: true, sameSite: 'lax', secure, signed: true, maxAge: 15 * 60 });
+    return reply.redirect('/account/change-email/check', 303);
+  }));
+
+  const checkNewEmailPage = (t: FastifyRequest['t'], email: string, fieldError?: string) => ({
+    pageTitle: t('identity.checkEmail.title'),
+    intro: [t('identity.checkEmail.sent', { email }), t('identity.checkEmail.expiry')],
+    field: { name: 'code', label: t('identity.checkEmail.label'), autocomplete: 'one-time-code', inputmode: 'numeric', classes: 'govuk-input--width-10' },
+    fieldError,
+    errors: fieldError ? [{ text: fieldError, href: '#code' }] : [],
+  });
+
+  function pendingEmail(request: FastifyRequest): string | undefined {
+    const cookie = request.cookies[PENDING_EMAIL_COOKIE];
+    const unsigned = cookie ? request.unsignCookie(cookie) : undefined;
+    return unsigned?.valid && unsigned.value ? unsigned.value : undefined;
+  }
+
+  app.get('/account/change-email/check', signedInPage(async ({ request, reply }) => {
+    const email = pendingEmail(request);
+    if (!email) return reply.redirect('/account/change-email', 303);
+    return reply.render(QUESTION, checkNewEmailPage(request.t, email));
+  }));
+
+  app.post<Form>('/account/change-email/check', { schema: { body: formBody } }, signedInPage<Form>(async ({ request, reply, accountId, email: oldEmail }) => {
+    const { t } = request;
+    const email = pendingEmail(request);
+    if (!email) return reply.redirect('/account/change-email', 303);
+    const code = (request.body.code ?? '').replaceAll(' ', '').trim();
+    const key = `email-code:${email}`;
+    const status = await throttle.status(key);
+    if (status.locked) return reply.render(QUESTION, checkNewEmailPage(t, email, t('identity.securityCode.locked', { minutes: 15 })));
+    if (!/^\d{6}$/.test(code) || !(await codes.redeem('change-email', email, code))) {
+      if (/^\d{6}$/.test(code)) await throttle.recordFailure(key, THROTTLE_RULES.emailCode);
+      return reply.render(QUESTION, checkNewEmailPage(t, email, t(code ? 'identity.checkEmail.wrong' : 'identity.securityCode.missing')));
+    }
+    try {
+      await app.db.transaction().execute(async (transaction) => {
+        await accounts.changeEmail(accountId, email, transaction);
+        await app.audit.record({ actor: `account:${accountId}`, action: 'identity.email.changed', subject: `account:${accountId}`, outcome: 'success', requestId: request.id }, transaction);
+      });
+    } catch {
+      // Someone took the address meanwhile: the unique index refused it.
+      return reply.render(QUESTION, emailQuestion(t, email, t('identity.changeEmail.taken')));
+    }
+    reply.clearCookie(PENDING_EMAIL_COOKIE, { path: '/account' });
+    await messages.sendSecurityNotice({ to: oldEmail, locale: request.locale, notice: 'emailChanged' });
+    return reply.render(MESSAGE, { pageTitle: t('identity.changeEmail.doneTitle'), paragraphs: [t('identity.changeEmail.done', { email })], links: [{ href: '/account', text: t('identity.account.back') }] });
+  }));
+
+  // --- Ways to get security codes: see them, and remove one that is not the last ------------
+
+  app.get('/account/security-methods', signedInPage(async ({ request, reply, accountId }) => {
+    const { t } = request;
+    const methods = await accounts.listMethods(accountId);
+    return reply.render(`${VIEWS}/methods.njk`, {
+      pageTitle: t('identity.methods.title'),
+      methods: methods.map((method) => ({
+        id: method.id,
+        name: t(`identity.account.method.${method.kind}`),
+        detail: method.kind === 'sms' && method.phone_number ? t('identity.methods.phoneEnding', { digits: method.phone_number.slice(-4) }) : '',
+        added: method.created_at,
+      })),
+      canRemove: methods.length > 1,
+    });
+  }));
+
+  app.post<{ Params: { id: string } }>(
+    '/account/security-methods/:id/remove',
+    { schema: { params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' } }, required: ['id'] } } },
+    signedInPage(async ({ request, reply, accountId }) => {
+      const { id } = request.params as { id: string };
+      const methods = await accounts.listMethods(accountId);
+      if (methods.length > 1 && methods.some((method) => method.id === id)) {
+        await app.db.transaction().execute(async (transaction) => {
+          await accounts.removeMethod(accountId, id, transaction);
+          await app.audit.record({ actor: `account:${accountId}`, action: 'identity.security-method.removed', subject: `account:${accountId}`, outcome: 'success', requestId: request.id }, transaction);
+        });
+      }
+      return reply.redirect('/account/security-methods', 303);
+    }),
+  );
 
   app.get('/account/sign-out', async (request, reply) => {
     const key = request.cookies[SESSION_COOKIE];

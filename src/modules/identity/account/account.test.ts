@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { decodeJwt } from 'jose';
 import { generate } from 'otplib';
 import { createFormClient, errorSummary, pageHeading, type FormClient, type FormPage } from '../testing/form-client.ts';
-import { createTestAccount, registerTestClient, startIdentityServer, startLogoutReceiver, type TestAccount } from '../testing/identity-test-kit.ts';
+import { createTestAccount, readLatestMessage, registerTestClient, startIdentityServer, startLogoutReceiver, type TestAccount } from '../testing/identity-test-kit.ts';
 
 
 async function signInThroughPages(browser: FormClient, start: FormPage, account: TestAccount, password = account.password): Promise<FormPage> {
@@ -111,4 +111,44 @@ test('a second authenticator app can be added from the account pages, and either
   start = await other.submit(start, { password: account.password });
   const signedIn = await other.submit(start, { code: await generate({ secret, epoch: Math.floor(Date.now() / 1000) + 30 }) });
   assert.equal(pageHeading(signedIn), 'Your One Login', 'the new app works');
+});
+
+test('change the email address (proved by a code to the new one) and remove a way to get codes, never the last', async (t) => {
+  const { kernel, baseUrl } = await startIdentityServer(t);
+  const account = await createTestAccount(kernel);
+  const browser = createFormClient(baseUrl);
+  let page = await signInThroughPages(browser, await browser.get('/account'), account);
+  assert.equal(pageHeading(page), 'Your One Login');
+
+  page = await browser.get('/account/security-methods');
+  assert.equal(pageHeading(page), 'How you get security codes');
+  assert.doesNotMatch(page.html, /security-methods\/[0-9a-f-]{36}\/remove/, 'the only method cannot be removed');
+
+  page = await browser.get('/account/change-email');
+  page = await browser.submit(page, { email: account.email });
+  assert.deepEqual(errorSummary(page), ['There is already a One Login with that email address']);
+  page = await browser.submit(page, { email: 'Ffion.New@Example.com' });
+  assert.equal(pageHeading(page), 'Check your email');
+  const message = await readLatestMessage(kernel, 'ffion.new@example.com');
+  page = await browser.submit(page, { code: '000000' === /(\d{6})/.exec(message?.text ?? '')?.[1] ? '111111' : '000000' });
+  assert.match(errorSummary(page)[0] ?? '', /not correct/);
+  page = await browser.submit(page, { code: /(\d{6})/.exec(message?.text ?? '')?.[1] as string });
+  assert.equal(pageHeading(page), 'You have changed your email address');
+  const notice = await readLatestMessage(kernel, account.email);
+  assert.equal(notice?.subject, 'The email address of your One Login was changed', 'the old address is told');
+  page = await browser.get('/account');
+  assert.match(page.html, /ffion\.new@example\.com/);
+
+  // A second app, then the first one removed.
+  page = await browser.get('/account/add-authenticator-app');
+  const secret = (/id="secret-key">([A-Z2-7 ]+)</.exec(page.html)?.[1] ?? '').replaceAll(' ', '');
+  await browser.submit(page, { code: await generate({ secret }) });
+  page = await browser.get('/account/security-methods');
+  const removals = [...page.html.matchAll(/action="(\/account\/security-methods\/[0-9a-f-]{36}\/remove)"/g)].map((match) => match[1] as string);
+  assert.equal(removals.length, 2);
+  page = await browser.submit(page, {}, removals[0]);
+  assert.equal((page.html.match(/\/remove"/g) ?? []).length, 0, 'with one method left, it cannot be removed');
+  const events = await kernel.audit.listRecent({ subject: `account:${account.id}`, limit: 5 });
+  assert.ok(events.some((event) => event.action === 'identity.security-method.removed'));
+  assert.ok(events.some((event) => event.action === 'identity.email.changed'));
 });

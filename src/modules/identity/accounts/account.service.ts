@@ -130,6 +130,14 @@ export function createAccountService(dependencies: { db: Database; clock?: () =>
       await store.updateMethod(methodId, { sign_count: signCount, last_used_at: clock().toISOString() });
     },
 
+    async changeEmail(accountId: string, email: string, executor: Executor = db): Promise<void> {
+      await createAccountStore(executor).update(accountId, { email: normaliseEmail(email), updated_at: clock().toISOString() });
+    },
+
+    async removeMethod(accountId: string, methodId: string, executor: Executor = db): Promise<boolean> {
+      return createAccountStore(executor).removeMethod(accountId, methodId);
+    },
+
     listServicesUsed(accountId: string) {
       return store.listServiceUse(accountId);
     },

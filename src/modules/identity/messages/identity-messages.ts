@@ -2,17 +2,27 @@ import type { Locale } from '../../../platform/http/i18n.ts';
 import { SYSTEM_TEMPLATES, sendSystemEmail, sendSystemSms, type NotifyPlatform } from '../../notify/notify.contract.ts';
 import { CODE_LIFETIME_MINUTES } from '../codes/one-time-codes.ts';
 
-const NOTICES: Record<Locale, Record<'authAppReplaced', { subject: string; body: string }>> = {
+type Notice = 'authAppReplaced' | 'emailChanged';
+
+const NOTICES: Record<Locale, Record<Notice, { subject: string; body: string }>> = {
   en: {
     authAppReplaced: {
       subject: 'You set up a new authenticator app',
       body: 'You set up a new authenticator app for your One Login, after confirming your email address.\n\nIf this was not you, change your password and sign out of all devices straight away, from your One Login account pages.',
+    },
+    emailChanged: {
+      subject: 'The email address of your One Login was changed',
+      body: 'The email address you use to sign in to your One Login was changed. We will no longer send emails to this address.\n\nIf this was not you, contact the organisation that runs this service straight away.',
     },
   },
   cy: {
     authAppReplaced: {
       subject: 'Rydych wedi gosod ap dilysu newydd',
       body: "Rydych wedi gosod ap dilysu newydd ar gyfer eich One Login, ar ôl cadarnhau eich cyfeiriad e-bost.\n\nOs nad chi oedd hyn, newidiwch eich cyfrinair ac allgofnodwch o bob dyfais ar unwaith, o dudalennau eich cyfrif One Login.",
+    },
+    emailChanged: {
+      subject: "Newidiwyd cyfeiriad e-bost eich One Login",
+      body: "Cafodd y cyfeiriad e-bost rydych yn ei ddefnyddio i fewngofnodi i'ch One Login ei newid. Ni fyddwn yn anfon e-byst i'r cyfeiriad hwn mwyach.\n\nOs nad chi oedd hyn, cysylltwch â'r sefydliad sy'n rhedeg y gwasanaeth hwn ar unwaith.",
     },
   },
 };
@@ -44,7 +54,7 @@ export function createIdentityMessages(platform: NotifyPlatform) {
     },
 
     /** Tells the person about a change to how they sign in, so they can act if it was not them. */
-    async sendSecurityNotice(input: { to: string; locale: Locale; notice: 'authAppReplaced' }): Promise<void> {
+    async sendSecurityNotice(input: { to: string; locale: Locale; notice: Notice }): Promise<void> {
       const text = NOTICES[input.locale][input.notice];
       await sendSystemEmail(platform, {
         templateKey: SYSTEM_TEMPLATES.accountNoticeEmail,
