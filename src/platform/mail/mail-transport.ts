@@ -1,4 +1,4 @@
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { DevelopmentOutbox } from './development-outbox.ts';
 
 export type OutgoingEmail = {
@@ -24,7 +24,9 @@ export type MailTransport = {
 /** Sends over SMTP (pooled connections) to the server at `smtpUrl`. */
 export function createSmtpTransport(options: { smtpUrl: string; from: string }): MailTransport {
   const url = new URL(options.smtpUrl);
-  const transporter = nodemailer.createTransport({
+  // nodemailer is loaded with the first email, so a process that sends none never carries it.
+  let transporter: Promise<Transporter> | undefined;
+  const connect = async () => (await import('nodemailer')).default.createTransport({
     pool: true,
     maxConnections: 5,
     host: url.hostname,
@@ -39,7 +41,8 @@ export function createSmtpTransport(options: { smtpUrl: string; from: string }):
   return {
     kind: 'smtp',
     async send(email) {
-      const info = await transporter.sendMail({
+      transporter ??= connect();
+      const info = await (await transporter).sendMail({
         from: options.from,
         to: email.to,
         subject: email.subject,
@@ -52,7 +55,7 @@ export function createSmtpTransport(options: { smtpUrl: string; from: string }):
       return { messageId: info.messageId };
     },
     async close() {
-      transporter.close();
+      if (transporter) (await transporter).close();
     },
   };
 }

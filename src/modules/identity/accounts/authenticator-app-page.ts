@@ -1,4 +1,3 @@
-import QRCode from 'qrcode';
 import type { Translate } from '../../../platform/http/i18n.ts';
 import { describeAuthenticatorSecret } from './authenticator-app.ts';
 
@@ -9,6 +8,8 @@ import { describeAuthenticatorSecret } from './authenticator-app.ts';
 export async function describeAuthenticatorAppPage(input: { t: Translate; secret: string; siteName: string; email: string }) {
   const { t, secret } = input;
   const uri = describeAuthenticatorSecret({ secret, issuer: input.siteName, email: input.email });
+  // Loaded on first use: only people setting up an app need it.
+  const { default: QRCode } = await import('qrcode');
   const qrCode = await QRCode.toString(uri, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' });
   return {
     pageTitle: t('identity.authApp.title'),

@@ -1,10 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-} from '@simplewebauthn/server';
+
+// @simplewebauthn/server takes about 25 MB: loaded when the first passkey is used, not at start.
+const webauthn = () => import('@simplewebauthn/server');
 type AuthenticatorTransportFuture = 'ble' | 'cable' | 'hybrid' | 'internal' | 'nfc' | 'smart-card' | 'usb';
 import type { SecurityMethodRow } from '../accounts/account.store.ts';
 
@@ -21,7 +18,7 @@ export function createPasskeys(options: { baseUrl: string; siteName: string }) {
 
   return {
     async registrationOptions(input: { email: string; existing: readonly StoredPasskey[] }) {
-      return generateRegistrationOptions({
+      return (await webauthn()).generateRegistrationOptions({
         rpName: options.siteName,
         rpID,
         userName: input.email,
@@ -35,7 +32,7 @@ export function createPasskeys(options: { baseUrl: string; siteName: string }) {
     /** The passkey to keep, if the browser's response answers the challenge. */
     async verifyRegistration(response: unknown, expectedChallenge: string): Promise<StoredPasskey | undefined> {
       try {
-        const result = await verifyRegistrationResponse({
+        const result = await (await webauthn()).verifyRegistrationResponse({
           response: response as never,
           expectedChallenge,
           expectedOrigin: origin,
@@ -56,7 +53,7 @@ export function createPasskeys(options: { baseUrl: string; siteName: string }) {
     },
 
     async authenticationOptions(passkeys: readonly StoredPasskey[]) {
-      return generateAuthenticationOptions({
+      return (await webauthn()).generateAuthenticationOptions({
         rpID,
         userVerification: 'preferred',
         allowCredentials: passkeys.flatMap((passkey) =>
@@ -76,7 +73,7 @@ export function createPasskeys(options: { baseUrl: string; siteName: string }) {
       const passkey = passkeys.find((candidate) => candidate.credential_id === response.id);
       if (!passkey?.credential_id || !passkey.public_key) return undefined;
       try {
-        const result = await verifyAuthenticationResponse({
+        const result = await (await webauthn()).verifyAuthenticationResponse({
           response: response as never,
           expectedChallenge,
           expectedOrigin: origin,

@@ -49,6 +49,15 @@ export function createFormClient(baseUrl: string, options: { headers?: Record<st
   return {
     cookies,
     get: (url: string) => follow(url),
+    /** Submits the form like `submit`, but returns the first response instead of following it. */
+    async post(page: FormPage, fields: Record<string, string>): Promise<Response> {
+      const token = /name="_csrf" value="([^"]+)"/.exec(page.html)?.[1];
+      return request(page.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ ...(token ? { _csrf: token } : {}), ...fields }),
+      });
+    },
     /** Submits the page's first form that posts to its own URL (or `action`), with its CSRF token. */
     async submit(page: FormPage, fields: Record<string, string>, action?: string): Promise<FormPage> {
       const token = /name="_csrf" value="([^"]+)"/.exec(page.html)?.[1];

@@ -1,4 +1,3 @@
-import PDFDocument from 'pdfkit';
 import { parseBlocks, splitLinks } from './email-formatting.ts';
 import { fillPlaceholders, type Personalisation } from './placeholders.ts';
 
@@ -35,7 +34,9 @@ function plain(text: string): string {
 }
 
 /** The letter as a PDF: address in the window, contact block and date, subject as a heading, then the body. */
-export function renderLetterPdf(letter: FilledLetter & { addressLines: readonly string[]; date: Date }): Promise<Buffer> {
+export async function renderLetterPdf(letter: FilledLetter & { addressLines: readonly string[]; date: Date }): Promise<Buffer> {
+  // pdfkit and its fonts take about 30 MB: loaded when the first letter is made, not at start.
+  const { default: PDFDocument } = await import('pdfkit');
   const document = new PDFDocument({
     size: 'A4',
     margins: { top: LAYOUT.margin, bottom: LAYOUT.margin, left: LAYOUT.margin, right: LAYOUT.margin },
