@@ -1,6 +1,7 @@
 /**
  * The import rules of ../shared/ARCHITECTURE.md, checked on every `npm run check`:
- * - the kernel (src/platform) never imports a module;
+ * - the kernel (src/platform) never imports a module, nor anything else outside itself (its
+ *   tests may use the app, through src/testing);
  * - a module imports another module only through that module's `*.contract.ts`;
  * - Kysely is used only in stores, migrations and the kernel's database code;
  * - no barrel `index.ts` files.
@@ -63,6 +64,8 @@ export function findBoundaryViolations(files: readonly string[]): string[] {
       const fromKernel = relative(sourceRoot, file).startsWith(`platform${sep}`);
       if (fromKernel && toModule) {
         violations.push(`${shown}: the kernel imports module "${toModule}" (${specifier})`);
+      } else if (fromKernel && !file.endsWith('.test.ts') && !target.startsWith(`${sourceRoot}${sep}platform${sep}`)) {
+        violations.push(`${shown}: the kernel imports ${specifier}, outside src/platform`);
       }
       if (fromModule && toModule && fromModule !== toModule && !target.endsWith('.contract.ts')) {
         violations.push(

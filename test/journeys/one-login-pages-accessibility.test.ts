@@ -7,7 +7,7 @@ import {
   launchBrowser,
   openPage,
   type PageProblems,
-} from '../../src/platform/testing/browser.ts';
+} from '../../src/testing/browser.ts';
 import { createTestAccount, registerTestClient, startIdentityServer } from '../../src/modules/identity/testing/identity-test-kit.ts';
 
 const browser = await launchBrowser({ after });

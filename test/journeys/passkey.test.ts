@@ -5,7 +5,7 @@ import {
   expectNoPageProblems,
   launchBrowser,
   openPage,
-} from '../../src/platform/testing/browser.ts';
+} from '../../src/testing/browser.ts';
 import { readLatestMessage, startIdentityServer } from '../../src/modules/identity/testing/identity-test-kit.ts';
 
 const browser = await launchBrowser({ after });

@@ -8,7 +8,7 @@ import {
   launchBrowser,
   openPage,
   type PageProblems,
-} from '../../src/platform/testing/browser.ts';
+} from '../../src/testing/browser.ts';
 import { readLatestMessage, startIdentityServer } from '../../src/modules/identity/testing/identity-test-kit.ts';
 
 const browser = await launchBrowser({ after });

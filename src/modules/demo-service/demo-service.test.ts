@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadConfig } from '../../platform/config/load-config.ts';
-import { createTestApp } from '../../platform/testing/test-kernel.ts';
+import { createTestApp } from '../../testing/test-kernel.ts';
 
 test('the demo service runs unless DEMO_SERVICE=false, and is off by default in production', async (t) => {
   const on = await createTestApp(t);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createTestKernel } from '../../platform/testing/test-kernel.ts';
+import { createTestKernel } from '../../testing/test-kernel.ts';
 import { startSmtpServer, decodeQuotedPrintable } from './fixtures/notify-fixtures.ts';
 import { getNotificationStatus, NotifySendError, sendSystemEmail, sendSystemSms, SYSTEM_TEMPLATES } from './notify.contract.ts';
 

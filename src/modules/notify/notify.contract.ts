@@ -3,7 +3,7 @@
  * (One Login's security codes, for example) through Notify's templates without an API key, as
  * Civitas's built-in "platform" service.
  *
- *   import { sendSystemEmail, SYSTEM_TEMPLATES } from '../notify/notify.contract.ts';
+ *   import { sendSystemEmail, SYSTEM_TEMPLATES } from './notify.contract.ts';
  *   const { id } = await sendSystemEmail(kernel, {
  *     templateKey: SYSTEM_TEMPLATES.securityCodeEmail,
  *     to: 'ffion@example.com',

@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import { buildApp, modules } from '../../app.ts';
 import { openKernel } from '../../platform/kernel.ts';
 import { createTestDatabase } from '../../platform/testing/test-database.ts';
-import { createTestConfig } from '../../platform/testing/test-kernel.ts';
+import { createTestConfig } from '../../testing/test-kernel.ts';
 import { createPayServices } from './pay-services.ts';
 import { callApi, createTestClock, payByCard, type PayTestApp } from './testing/pay-test-support.ts';
 

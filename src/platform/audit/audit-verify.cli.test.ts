@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
-import { createTestKernel } from '../testing/test-kernel.ts';
+import { createTestKernel } from '../../testing/test-kernel.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 

@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 import { pino } from 'pino';
 import { openKernel, type Kernel } from '../kernel.ts';
 import { testDatabaseKind } from '../testing/test-database.ts';
-import { createTestKernel } from '../testing/test-kernel.ts';
+import { createTestKernel } from '../../testing/test-kernel.ts';
 import { computeAuditEventHash, createAuditService, type AuditEvent } from './audit.service.ts';
 import { createAuditStore, type AuditEventRow } from './audit.store.ts';
 

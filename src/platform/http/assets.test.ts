@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
-import { createTestApp } from '../testing/test-kernel.ts';
+import { createTestApp } from '../../testing/test-kernel.ts';
 
 test('GOV.UK Frontend assets are served from fingerprinted URLs with a year-long cache', async (t) => {
   const { app } = await createTestApp(t);

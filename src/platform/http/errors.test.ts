@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { CivitasModule } from '../module.ts';
-import { createTestApp } from '../testing/test-kernel.ts';
+import { createTestApp } from '../../testing/test-kernel.ts';
 import { CivitasError } from './errors.ts';
 
 const failingModule: CivitasModule = {

@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import { buildApp } from '../../app.ts';
 import type { CivitasModule } from '../module.ts';
 import { openKernel } from '../kernel.ts';
-import { createTestApp, createTestConfig } from '../testing/test-kernel.ts';
+import { createTestApp, createTestConfig } from '../../testing/test-kernel.ts';
 import { createTestDatabase } from '../testing/test-database.ts';
 import { pino } from 'pino';
 

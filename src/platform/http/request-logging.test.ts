@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { createLogger } from '../logger.ts';
-import { createTestApp } from '../testing/test-kernel.ts';
+import { createTestApp } from '../../testing/test-kernel.ts';
 
 function captureLogs() {
   const lines: Record<string, unknown>[] = [];

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { CivitasModule } from '../module.ts';
-import { createTestApp } from '../testing/test-kernel.ts';
+import { createTestApp } from '../../testing/test-kernel.ts';
 
 /** A page with a form, and an API route that opts out of CSRF as bearer-token APIs do. */
 const formModule: CivitasModule = {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { testDatabaseKind } from '../testing/test-database.ts';
-import { createTestKernel } from '../testing/test-kernel.ts';
+import { createTestKernel } from '../../testing/test-kernel.ts';
 import { createJobQueue, type JobQueue } from './job-queue.ts';
 import { createJobStore } from './job.store.ts';
 

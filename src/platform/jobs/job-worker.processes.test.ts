@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startCivitas } from '../../main.ts';
 import type { CivitasModule } from '../module.ts';
 import { createTestDatabase, testDatabaseKind } from '../testing/test-database.ts';
-import { createTestConfig, createTestKernel } from '../testing/test-kernel.ts';
+import { createTestConfig, createTestKernel } from '../../testing/test-kernel.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const NODE = join(ROOT, 'node_modules/.bin/node');

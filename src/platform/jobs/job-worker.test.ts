@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createTestKernel } from '../testing/test-kernel.ts';
+import { createTestKernel } from '../../testing/test-kernel.ts';
 import type { ClaimedJob } from './job-queue.ts';
 import { exponentialBackoff } from './job-worker.ts';
 

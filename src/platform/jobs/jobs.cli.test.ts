@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { createTestDatabase } from '../testing/test-database.ts';
-import { createTestKernel } from '../testing/test-kernel.ts';
+import { createTestKernel } from '../../testing/test-kernel.ts';
 import type { JobSummary } from './job-queue.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');

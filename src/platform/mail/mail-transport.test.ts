@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { test, type TestContext } from 'node:test';
 import { SMTPServer } from 'smtp-server';
-import { createTestApp } from '../testing/test-kernel.ts';
+import { createTestApp } from '../../testing/test-kernel.ts';
 
 type Received = { from: string; to: string[]; raw: string; user?: string };
 

@@ -9,7 +9,7 @@ import { modules as appModules } from '../../../app.ts';
 import type { Kernel } from '../../../platform/kernel.ts';
 import type { DevelopmentMessage } from '../../../platform/mail/development-outbox.ts';
 import type { CivitasModule } from '../../../platform/module.ts';
-import { createTestApp } from '../../../platform/testing/test-kernel.ts';
+import { createTestApp } from '../../../testing/test-kernel.ts';
 import { createAccountService } from '../accounts/account.service.ts';
 import { createAuthenticatorSecret } from '../accounts/authenticator-app.ts';
 import { hashPassword } from '../accounts/passwords.ts';

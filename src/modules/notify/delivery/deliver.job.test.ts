@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test, type TestContext } from 'node:test';
-import { createTestKernel } from '../../../platform/testing/test-kernel.ts';
+import { createTestKernel } from '../../../testing/test-kernel.ts';
 import type { Kernel } from '../../../platform/kernel.ts';
 import { createTestService, decodeQuotedPrintable, startSmtpServer } from '../fixtures/notify-fixtures.ts';
 import { notifyCoreOf } from '../notify.core-cache.ts';

@@ -4,7 +4,7 @@ import { NotifyClient } from 'notifications-node-client';
 import { pino } from 'pino';
 import { buildApp, modules } from '../../../app.ts';
 import { openKernel } from '../../../platform/kernel.ts';
-import { createTestConfig } from '../../../platform/testing/test-kernel.ts';
+import { createTestConfig } from '../../../testing/test-kernel.ts';
 import { createTestService, startNotifyServer } from '../fixtures/notify-fixtures.ts';
 
 type Refusal = { response: { status: number; data: unknown } };

@@ -7,7 +7,7 @@ import {
   launchBrowser,
   openPage,
   startTestServer,
-} from '../../../platform/testing/browser.ts';
+} from '../../../testing/browser.ts';
 import type { Locale } from '../../../platform/http/i18n.ts';
 import { createTestService } from '../fixtures/notify-fixtures.ts';
 import { notifyCoreOf } from '../notify.core-cache.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { createTestApp } from '../../../platform/testing/test-kernel.ts';
+import { createTestApp } from '../../../testing/test-kernel.ts';
 import { createTestService } from '../fixtures/notify-fixtures.ts';
 import { notifyCoreOf } from '../notify.core-cache.ts';
 import { createSignInLink } from './sign-in.service.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createTestKernel } from '../../../platform/testing/test-kernel.ts';
+import { createTestKernel } from '../../../testing/test-kernel.ts';
 import { createTestService } from '../fixtures/notify-fixtures.ts';
 import { createNotifyCore } from '../notify.core.ts';
 import { runRetention } from './retention.job.ts';

@@ -10,7 +10,7 @@ import {
   launchBrowser,
   openPage,
   startTestServer,
-} from '../../../platform/testing/browser.ts';
+} from '../../../testing/browser.ts';
 import { createPayModule } from '../pay.module.ts';
 import { createPayServices, type PayServices } from '../pay-services.ts';
 import { createAccountWithKey, createTestClock, type TestClock } from '../testing/pay-test-support.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createTestKernel } from '../../../platform/testing/test-kernel.ts';
+import { createTestKernel } from '../../../testing/test-kernel.ts';
 import { createPayModule } from '../pay.module.ts';
 import { createTestClock } from '../testing/pay-test-support.ts';
 import { createRateLimitStore } from './rate-limit.store.ts';

@@ -2,7 +2,7 @@ import type { TestContext } from 'node:test';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { Logger } from 'pino';
 import type { Kernel } from '../../../platform/kernel.ts';
-import { createTestApp, type TestEnvironment } from '../../../platform/testing/test-kernel.ts';
+import { createTestApp, type TestEnvironment } from '../../../testing/test-kernel.ts';
 import type { CivitasModule } from '../../../platform/module.ts';
 import { createPayModule, type PayModuleOptions } from '../pay.module.ts';
 import { createPayServices, type PayServices } from '../pay-services.ts';

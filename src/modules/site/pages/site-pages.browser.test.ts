@@ -11,7 +11,7 @@ import {
   launchBrowser,
   openPage,
   startTestServer,
-} from '../../../platform/testing/browser.ts';
+} from '../../../testing/browser.ts';
 
 /**
  * Every page that exists now, in English and Welsh, in a real browser under the real

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createTestApp } from '../../../../platform/testing/test-kernel.ts';
+import { createTestApp } from '../../../../testing/test-kernel.ts';
 
 test('the home page explains every component of the platform, in English and Welsh', async (t) => {
   const { app } = await createTestApp(t);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { modules as allModules } from '../../app.ts';
-import type { CivitasModule } from '../module.ts';
+import { modules as allModules } from '../app.ts';
+import type { CivitasModule } from '../platform/module.ts';
 import {
   expectNoAccessibilityViolations,
   expectNoPageProblems,

@@ -5,9 +5,9 @@ import type { TestContext } from 'node:test';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { buildApp } from '../../app.ts';
-import type { Kernel } from '../kernel.ts';
-import type { CivitasModule } from '../module.ts';
+import { buildApp } from '../app.ts';
+import type { Kernel } from '../platform/kernel.ts';
+import type { CivitasModule } from '../platform/module.ts';
 import { createTestKernel, type TestEnvironment } from './test-kernel.ts';
 
 /**

@@ -1,12 +1,12 @@
 import type { TestContext } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
-import { buildApp, modules as allModules } from '../../app.ts';
-import type { Config } from '../config/config.schema.ts';
-import { loadConfig } from '../config/load-config.ts';
-import { openKernel, type Kernel } from '../kernel.ts';
-import type { CivitasModule } from '../module.ts';
-import { createTestDatabase, type TestDatabase } from './test-database.ts';
+import { buildApp, modules as allModules } from '../app.ts';
+import type { Config } from '../platform/config/config.schema.ts';
+import { loadConfig } from '../platform/config/load-config.ts';
+import { openKernel, type Kernel } from '../platform/kernel.ts';
+import type { CivitasModule } from '../platform/module.ts';
+import { createTestDatabase, type TestDatabase } from '../platform/testing/test-database.ts';
 
 export type TestEnvironment = Record<string, string | undefined>;
 
