@@ -9,10 +9,11 @@ export function createFindAccount(options: { accounts: AccountService; trustmark
   return async (ctx: KoaContextWithOIDC, accountId: string): Promise<Account | undefined> => {
     const account = await options.accounts.findById(accountId);
     if (!account) return undefined;
-    const phoneNumber = await options.accounts.phoneNumberOf(accountId);
     return {
       accountId,
       async claims(use) {
+        // The phone number is only ever a userinfo claim: the token endpoint does not look it up.
+        const phoneNumber = use === 'userinfo' ? await options.accounts.phoneNumberOf(accountId) : undefined;
         const idTokenClaims =
           use === 'id_token'
             ? {

@@ -16,6 +16,7 @@ import { createProviderHolder } from './provider-holder.ts';
  * id so it can still sign a logout token for a person who no longer has an account.
  */
 const COMPUTED_SUBJECT = 'computed-subject:';
+const SALT_CACHE_SIZE = 10_000;
 
 /** Keys for the provider's signed cookies, derived from the platform's cookie secret. */
 function deriveCookieKeys(secret: string): string[] {
@@ -46,11 +47,21 @@ export function createProviderRuntime(options: {
   const adapter = createProviderAdapter({ payloads: createOidcPayloadStore(db), clients: createClientStore(db), clock: () => new Date() });
   const findAccount = createFindAccount({ accounts, trustmarkUrl: `${config.BASE_URL}/trustmark` });
 
-  async function subjectFor(accountId: string, sector: string): Promise<string> {
-    if (accountId.startsWith(COMPUTED_SUBJECT)) return accountId.slice(COMPUTED_SUBJECT.length);
+  // An account's salt never changes, and every token exchange needs it: keep the recent ones.
+  const salts = new Map<string, string>();
+  async function saltOf(accountId: string): Promise<string> {
+    const known = salts.get(accountId);
+    if (known) return known;
     const account = await accounts.findById(accountId);
     if (!account) throw new Error('account not found');
-    return derivePairwiseSubject({ sector, accountId, accountSalt: account.subject_salt });
+    if (salts.size >= SALT_CACHE_SIZE) salts.delete(salts.keys().next().value as string);
+    salts.set(accountId, account.subject_salt);
+    return account.subject_salt;
+  }
+
+  async function subjectFor(accountId: string, sector: string): Promise<string> {
+    if (accountId.startsWith(COMPUTED_SUBJECT)) return accountId.slice(COMPUTED_SUBJECT.length);
+    return derivePairwiseSubject({ sector, accountId, accountSalt: await saltOf(accountId) });
   }
 
   const providers = createProviderHolder({
