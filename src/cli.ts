@@ -12,11 +12,11 @@ const commands: readonly CliCommand[] = [
 ];
 
 function describeCommands(): string {
-  const width = Math.max(...commands.map((command) => command.name.length + (command.usage?.length ?? 0)));
-  const lines = commands.map((command) => {
-    const call = command.usage ? `${command.name} ${command.usage}` : command.name;
-    return `  ${call.padEnd(width + 2)}${command.summary}`;
-  });
+  // Each command on a line of its own, its summary indented under it: some usages are long.
+  const lines = commands.flatMap((command) => [
+    `  ${command.usage ? `${command.name} ${command.usage}` : command.name}`,
+    `      ${command.summary}`,
+  ]);
   return [
     'Usage: civitas <command> [options] [--json]',
     '',
