@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { PayApiError } from '../pay.errors.ts';
 import type { PayServices } from '../pay-services.ts';
-import { errorSchema, paymentSchema, presentPayment, searchLinksSchema } from '../payments/payment-json.ts';
+import { errorSchema, paymentSchema, paymentStateSchema, presentPayment, searchResultsSchema } from '../payments/payment-json.ts';
 import { FAILURE_MESSAGES } from '../payments/payment-state.ts';
 import { API_ROUTE, requireCaller } from './api.plugin.ts';
 import { parseCreatePaymentRequest } from './create-payment.request.ts';
@@ -27,15 +27,7 @@ const eventsSchema = {
         type: 'object',
         properties: {
           payment_id: { type: 'string' },
-          state: {
-            type: 'object',
-            properties: {
-              status: { type: 'string' },
-              finished: { type: 'boolean' },
-              message: { type: 'string' },
-              code: { type: 'string' },
-            },
-          },
+          state: paymentStateSchema,
           updated: { type: 'string' },
           _links: {
             type: 'object',
@@ -96,16 +88,7 @@ export function registerPaymentRoutes(api: FastifyInstance, services: PayService
       config: { payErrorCodes: { downstream: 'P0498' } },
       schema: {
         response: {
-          200: {
-            type: 'object',
-            properties: {
-              total: { type: 'integer' },
-              count: { type: 'integer' },
-              page: { type: 'integer' },
-              results: { type: 'array', items: paymentSchema },
-              _links: searchLinksSchema,
-            },
-          },
+          200: searchResultsSchema(paymentSchema),
           ...errorResponses,
         },
       },

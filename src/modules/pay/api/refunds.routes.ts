@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { missingAttribute, wrongType, invalidAttribute, unparsableJson } from '../pay.errors.ts';
 import type { PayServices } from '../pay-services.ts';
-import { errorSchema, presentRefund, refundSchema, searchLinksSchema } from '../payments/payment-json.ts';
+import { errorSchema, presentRefund, refundSchema, searchResultsSchema } from '../payments/payment-json.ts';
 import { API_ROUTE, requireCaller } from './api.plugin.ts';
 import { AMOUNT_MAX } from './create-payment.request.ts';
 import { describePaging, parseRefundSearch } from './search.request.ts';
@@ -125,16 +125,7 @@ export function registerRefundRoutes(api: FastifyInstance, services: PayServices
       config: { payErrorCodes: { downstream: 'P1898' } },
       schema: {
         response: {
-          200: {
-            type: 'object',
-            properties: {
-              total: { type: 'integer' },
-              count: { type: 'integer' },
-              page: { type: 'integer' },
-              results: { type: 'array', items: refundSchema },
-              _links: searchLinksSchema,
-            },
-          },
+          200: searchResultsSchema(refundSchema),
           ...errorResponses,
         },
       },

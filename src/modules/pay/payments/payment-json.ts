@@ -217,6 +217,16 @@ const addressSchema = {
   },
 } as const;
 
+export const paymentStateSchema = {
+  type: 'object',
+  properties: {
+    status: { type: 'string' },
+    finished: { type: 'boolean' },
+    message: { type: 'string' },
+    code: { type: 'string' },
+  },
+} as const;
+
 export const paymentSchema = {
   type: 'object',
   properties: {
@@ -225,15 +235,7 @@ export const paymentSchema = {
     reference: { type: 'string' },
     language: { type: 'string' },
     email: { type: 'string' },
-    state: {
-      type: 'object',
-      properties: {
-        status: { type: 'string' },
-        finished: { type: 'boolean' },
-        message: { type: 'string' },
-        code: { type: 'string' },
-      },
-    },
+    state: paymentStateSchema,
     payment_id: { type: 'string' },
     payment_provider: { type: 'string' },
     provider_id: { type: 'string' },
@@ -313,6 +315,20 @@ export const searchLinksSchema = {
     next_page: { type: 'object', properties: { href: { type: 'string' } } },
   },
 } as const;
+
+/** A page of search results, as Pay answers `GET /v1/payments` and `GET /v1/refunds`. */
+export function searchResultsSchema<Item extends object>(item: Item) {
+  return {
+    type: 'object',
+    properties: {
+      total: { type: 'integer' },
+      count: { type: 'integer' },
+      page: { type: 'integer' },
+      results: { type: 'array', items: item },
+      _links: searchLinksSchema,
+    },
+  } as const;
+}
 
 export const errorSchema = {
   type: 'object',
