@@ -19,6 +19,7 @@ import {
 } from './mail/mail-transport.ts';
 import * as createDevelopmentMessage from './mail/migrations/0001-create-development-message.ts';
 import type { CivitasModule } from './module.ts';
+import { secretBoxesOf, type SecretBoxes } from './secrets/secret-box.ts';
 
 const kernelMigrations: MigrationList = {
   owner: 'platform',
@@ -38,6 +39,8 @@ export type Kernel = {
   audit: AuditService;
   jobs: JobQueue;
   mail: MailTransport;
+  /** Encrypts the secrets modules keep and must read back, one box per purpose. */
+  secrets: SecretBoxes;
   /** Set when no SMTP server is configured (never in production): messages are kept here instead. */
   developmentOutbox?: DevelopmentOutbox;
   modules: readonly CivitasModule[];
@@ -75,6 +78,7 @@ export function openKernel(options: {
     audit,
     jobs,
     mail,
+    secrets: secretBoxesOf(config),
     developmentOutbox,
     modules,
     async migrate() {

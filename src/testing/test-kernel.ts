@@ -10,12 +10,16 @@ import { createTestDatabase, type TestDatabase } from '../platform/testing/test-
 
 export type TestEnvironment = Record<string, string | undefined>;
 
-/** Configuration for a test: the test database, quiet logs, and any settings the test gives. */
+/**
+ * Configuration for a test: the test database, quiet logs, webhooks and callbacks allowed to
+ * the receivers tests run on 127.0.0.1, and any settings the test gives.
+ */
 export function createTestConfig(database: TestDatabase, environment: TestEnvironment = {}): Config {
   return loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     DATABASE_URL: database.url,
+    OUTBOUND_ALLOW_PRIVATE_NETWORK: 'true',
     ...environment,
   }).config;
 }

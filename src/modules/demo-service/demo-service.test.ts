@@ -16,6 +16,7 @@ test('the demo service runs unless DEMO_SERVICE=false, and is off by default in 
     NODE_ENV: 'production',
     BASE_URL: 'https://civitas.example.gov.uk',
     COOKIE_SECRET: 'a-production-cookie-secret-of-enough-length',
+    ENCRYPTION_KEY: 'a-production-encryption-key-of-enough-length',
     SMTP_URL: 'smtps://mail.example.gov.uk',
     MAIL_FROM: 'Civitas <no-reply@example.gov.uk>',
   });

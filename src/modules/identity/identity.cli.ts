@@ -106,7 +106,7 @@ const rotateKeys: CliCommand = {
   name: 'identity rotate-keys',
   summary: 'Start signing with the published next key, and publish a new next key',
   async run({ kernel, print }) {
-    const result = await createSigningKeys({ db: kernel().db }).rotate();
+    const result = await createSigningKeys({ db: kernel().db, secrets: kernel().secrets }).rotate();
     await kernel().audit.record({ actor: 'operator:cli', action: 'identity.signing-keys.rotated', subject: 'identity:signing-keys', outcome: 'success', details: { current: result.current.join(',') } });
     print(result, `Now signing with ${result.current.join(', ')}; next keys published: ${result.next.join(', ')}.`);
     return 0;

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { JobHandlers } from '../../platform/jobs/job-worker.ts';
 import type { Kernel } from '../../platform/kernel.ts';
 import type { CivitasModule } from '../../platform/module.ts';
+import { secretBoxesOf } from '../../platform/secrets/secret-box.ts';
 import { createAccountLifecycle, BACKCHANNEL_LOGOUT_JOB, type BackchannelLogoutPayload } from './account/account-lifecycle.ts';
 import { registerAccountPages } from './account/account.routes.ts';
 import { createWebSessions } from './account/web-sessions.ts';
@@ -37,7 +38,7 @@ type IdentityOptions = {
 async function registerIdentity(app: FastifyInstance, options: IdentityOptions): Promise<void> {
   const { db, config } = app;
   const clock = options.clock ?? (() => new Date());
-  const accounts = createAccountService({ db, clock });
+  const accounts = createAccountService({ db, secrets: secretBoxesOf(config), clock });
   const runtime = createProviderRuntime({
     db,
     config,
@@ -91,7 +92,7 @@ async function registerIdentity(app: FastifyInstance, options: IdentityOptions):
 }
 
 function createJobHandlers(kernel: Kernel): JobHandlers {
-  const runtime = createProviderRuntime({ db: kernel.db, config: kernel.config, accounts: createAccountService({ db: kernel.db }) });
+  const runtime = createProviderRuntime({ db: kernel.db, config: kernel.config, accounts: createAccountService({ db: kernel.db, secrets: kernel.secrets }) });
   return {
     [BACKCHANNEL_LOGOUT_JOB]: {
       async run(job) {

@@ -16,7 +16,7 @@ test('a service team is set up from the command line: service, template, keys, c
   t.after(() => rmSync(folder, { recursive: true, force: true }));
   const civitas = (...args: string[]) => {
     const result = spawnSync(process.execPath, [CLI, ...args], {
-      env: { ...process.env, DATABASE_URL: databaseUrl, NODE_ENV: 'test', LOG_LEVEL: 'silent' },
+      env: { ...process.env, DATABASE_URL: databaseUrl, NODE_ENV: 'test', LOG_LEVEL: 'silent', OUTBOUND_ALLOW_PRIVATE_NETWORK: 'false' },
       encoding: 'utf8',
     });
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };
@@ -47,6 +47,10 @@ test('a service team is set up from the command line: service, template, keys, c
   const service = await core.serviceAdmin.requireService(serviceId as string);
   assert.equal(service.delivery_callback_url, 'https://service.example.gov.uk/callback');
   assert.notEqual(service.delivery_callback_token, 'a-long-bearer-token', 'the bearer token is kept encrypted');
+  const internal = civitas('notify', 'callback', 'set', '--service', serviceId as string, '--type', 'inbound', '--url', 'http://127.0.0.1:8080/callback', '--token', 'a-long-bearer-token');
+  assert.equal(internal.status, 1);
+  assert.equal(internal.stderr.trim().split('\n').length, 1, internal.stderr);
+  assert.match(internal.stderr, /A callback URL must be a public address/);
 
   const { link } = json('notify', 'sign-in-link', '--email', 'member@example.gov.uk');
   assert.match(link ?? '', /^http:\/\/localhost:3000\/notify\/sign-in\?token=[A-Za-z0-9_-]{43}$/);

@@ -2,13 +2,15 @@ import type { AuditService } from '../../platform/audit/audit.service.ts';
 import type { Config } from '../../platform/config/config.schema.ts';
 import { describeDatabaseKind, type Database } from '../../platform/db/database.ts';
 import type { JobQueue } from '../../platform/jobs/job-queue.ts';
+import { secretBoxesOf } from '../../platform/secrets/secret-box.ts';
+import { outboundPolicyOf } from '../../platform/net/outbound-request.ts';
 import { createFileStore } from './files/file.store.ts';
 import { createLimitsStore } from './limits/limits.store.ts';
 import { createNotificationStore } from './notifications/notification.store.ts';
 import { createNotificationSender } from './notifications/send-notification.ts';
 import { createSessionStore } from './pages/session.store.ts';
 import { createScheduleStore } from './retention/schedule.store.ts';
-import { createSecretBox } from './services/secret-box.ts';
+import { createNotifySecretBox } from './services/secret-box.ts';
 import { createServiceAdmin } from './services/service.service.ts';
 import { createServiceStore } from './services/service.store.ts';
 import { createTemplateService } from './templates/template.service.ts';
@@ -43,13 +45,13 @@ export function createNotifyCore(parts: NotifyCoreParts) {
     sessions: createSessionStore(),
     schedule: createScheduleStore(),
   };
-  const secrets = createSecretBox(config.COOKIE_SECRET);
+  const secrets = createNotifySecretBox({ secrets: secretBoxesOf(config), cookieSecret: config.COOKIE_SECRET });
   const caches = {
     services: createReadCache<ServiceRow | undefined>({ ttlMs: READ_CACHE_TTL_MS }),
     templates: createReadCache<TemplateRow | undefined>({ ttlMs: READ_CACHE_TTL_MS }),
     senders: createReadCache<SenderRow[]>({ ttlMs: READ_CACHE_TTL_MS }),
   };
-  const serviceAdmin = createServiceAdmin({ db, store: stores.services, audit, secrets, caches, clock });
+  const serviceAdmin = createServiceAdmin({ db, store: stores.services, audit, secrets, caches, outboundPolicy: outboundPolicyOf(config), clock });
   const templates = createTemplateService({ db, store: stores.templates, audit, cache: caches.templates, clock });
   const writes = createGroupCommit(db);
   const sender = createNotificationSender({

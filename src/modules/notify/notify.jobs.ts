@@ -15,7 +15,6 @@ export type NotifyJobOptions = {
   print?: PrintProvider;
   /** Tests shorten Notify's 5 minutes between callback retries. */
   callbackRetryDelayMs?: number;
-  fetch?: typeof fetch;
 };
 
 /** The SMS provider the configuration asks for: the HTTP gateway, or the simulated one. */
@@ -47,7 +46,7 @@ export function createNotifyJobHandlers(kernel: Kernel, options: NotifyJobOption
       print: options.print ?? createFolderPrintProvider(kernel.config.NOTIFY_LETTER_FOLDER),
       logger,
     }),
-    [CALLBACK_JOB]: createCallbackHandler({ core, logger, retryDelayMs: options.callbackRetryDelayMs, fetch: options.fetch }),
+    [CALLBACK_JOB]: createCallbackHandler({ core, logger, retryDelayMs: options.callbackRetryDelayMs }),
     [RETENTION_JOB]: createRetentionHandler({ core, logger }),
   };
 }

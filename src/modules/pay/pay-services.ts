@@ -4,6 +4,8 @@ import type { Config } from '../../platform/config/config.schema.ts';
 import type { Database, DatabaseKind } from '../../platform/db/database.ts';
 import type { JobQueue } from '../../platform/jobs/job-queue.ts';
 import type { MailTransport } from '../../platform/mail/mail-transport.ts';
+import { secretBoxesOf } from '../../platform/secrets/secret-box.ts';
+import { createOutboundRequester, outboundPolicyOf } from '../../platform/net/outbound-request.ts';
 import { createAccountService } from './accounts/account.service.ts';
 import { createAccountStore } from './accounts/account.store.ts';
 import { createIdempotencyStore } from './idempotency/idempotency.store.ts';
@@ -56,11 +58,11 @@ export function createPayServices(dependencies: PayDependencies) {
   const accounts = createAccountService({ db, store: createAccountStore(), audit, clock });
   const webhooks = createWebhookService({
     db,
-    store: createWebhookStore(),
+    store: createWebhookStore({ secrets: secretBoxesOf(config) }),
     jobs,
     audit,
     logger,
-    production: config.NODE_ENV === 'production',
+    outbound: createOutboundRequester(outboundPolicyOf(config)),
     clock,
   });
   const events = createPaymentEventRecorder({ ledger: ledgerStore, webhooks, baseUrl: config.BASE_URL });

@@ -52,6 +52,10 @@ test('an operator sets up a service with the CLI, takes payments with its key, r
   assert.match(added.webhook_id, /^[0-9a-v]{26}$/);
   assert.match(added.signing_secret, /^webhook_test_/);
   assert.deepEqual(added.events, ['card_payment_succeeded', 'card_payment_refunded']);
+  const internal = await civitas(database.url, 'pay', 'webhook', 'add', '--account', accountId, '--url', 'http://169.254.169.254/latest/meta-data/');
+  assert.equal(internal.exitCode, 1);
+  assert.equal(internal.stderr.trim().split('\n').length, 1, internal.stderr);
+  assert.match(internal.stderr, /The callback URL must be a public address/);
 
   // The running service, on the same database, takes payments with the key.
   const config = createTestConfig(database);

@@ -59,6 +59,10 @@ function parseUrl(protocols: readonly string[]) {
 
 const DEVELOPMENT_COOKIE_SECRET = 'development-only-cookie-secret-do-not-use-in-production';
 
+function parseEncryptionKey(raw: string): string | undefined {
+  return raw.length >= 32 && !raw.includes(',') ? raw : undefined;
+}
+
 export const configSchema = {
   NODE_ENV: setting({
     description:
@@ -129,6 +133,27 @@ export const configSchema = {
     secret: true,
     parse: (raw) => (raw.length >= 32 ? raw : undefined),
   }),
+  ENCRYPTION_KEY: setting({
+    description:
+      'The key that encrypts the secrets Civitas keeps in its database and must read back (signing keys, authenticator-app secrets, webhook and API-key secrets). Every process needs the same value; to change it, move the old value to `ENCRYPTION_KEY_PREVIOUS`.',
+    accepts: 'at least 32 characters, with no comma',
+    default: 'development-only-encryption-key-do-not-use-in-production',
+    insecureDefault: true,
+    secret: true,
+    parse: parseEncryptionKey,
+  }),
+  ENCRYPTION_KEY_PREVIOUS: setting({
+    description:
+      'Earlier values of `ENCRYPTION_KEY`, separated by commas: secrets encrypted under them can still be read, but nothing new is encrypted under them.',
+    accepts: 'empty, or keys of at least 32 characters separated by commas',
+    default: '',
+    secret: true,
+    parse: (raw): readonly string[] | undefined => {
+      if (raw === '') return Object.freeze([]);
+      const keys = raw.split(',').map(parseEncryptionKey);
+      return keys.every((key) => key !== undefined) ? Object.freeze(keys) : undefined;
+    },
+  }),
   LOG_LEVEL: setting({
     description: 'The least severe log level written to standard output.',
     accepts: 'fatal, error, warn, info, debug, trace or silent',
@@ -158,6 +183,13 @@ export const configSchema = {
   TRUST_PROXY: setting({
     description:
       'Whether to believe `X-Forwarded-For` and `X-Forwarded-Proto` from a load balancer in front of Civitas.',
+    accepts: 'true or false',
+    default: 'false',
+    parse: parseBoolean,
+  }),
+  OUTBOUND_ALLOW_PRIVATE_NETWORK: setting({
+    description:
+      'Whether Pay webhooks and Notify callbacks, whose addresses service teams choose, may go to loopback, private, link-local and other non-public addresses (such as `127.0.0.1`, `10.0.0.0/8` or `169.254.169.254`). Off, they are refused, so no team can use Civitas to reach its internal network. Turn it on only for development and tests, whose receivers run on this machine.',
     accepts: 'true or false',
     default: 'false',
     parse: parseBoolean,

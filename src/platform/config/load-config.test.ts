@@ -15,6 +15,7 @@ const SECURE_PRODUCTION = {
   SMTP_URL: 'smtps://civitas:mail-password@smtp.example.org:465',
   MAIL_FROM: 'Civitas <no-reply@civitas.example.org>',
   COOKIE_SECRET: 'a-production-cookie-secret-of-forty-characters',
+  ENCRYPTION_KEY: 'a-production-encryption-key-of-forty-characters',
 };
 
 function catchConfigError(env: Record<string, string>): ConfigError {
@@ -40,11 +41,14 @@ test('with nothing set, every setting takes its default', () => {
     SMTP_URL: '',
     MAIL_FROM: 'Civitas <no-reply@civitas.localhost>',
     COOKIE_SECRET: configSchema.COOKIE_SECRET.default,
+    ENCRYPTION_KEY: configSchema.ENCRYPTION_KEY.default,
+    ENCRYPTION_KEY_PREVIOUS: [],
     LOG_LEVEL: 'info',
     RUN_WORKERS: true,
     DEMO_SERVICE: true,
     WORKER_CONCURRENCY: 4,
     TRUST_PROXY: false,
+    OUTBOUND_ALLOW_PRIVATE_NETWORK: false,
     SITE_NAME: 'Civitas',
     PHASE: 'beta',
     SHUTDOWN_TIMEOUT_SECONDS: 25,
@@ -76,6 +80,9 @@ test('values are parsed into their types, and the default BASE_URL follows PORT'
 
   assert.equal(loadConfig({ BASE_URL: 'https://civitas.example.org/' }).config.BASE_URL, 'https://civitas.example.org');
   assert.equal(loadConfig({ MAIL_FROM: ' notify@example.org ' }).config.MAIL_FROM, 'notify@example.org');
+
+  const older = ['an-encryption-key-retired-last-year-000', 'an-encryption-key-retired-two-years-ago'];
+  assert.deepEqual(loadConfig({ ENCRYPTION_KEY_PREVIOUS: older.join(',') }).config.ENCRYPTION_KEY_PREVIOUS, older);
 });
 
 test('a default that depends on other settings reads only settings above it in the schema', () => {
@@ -108,11 +115,14 @@ const INVALID_VALUES: Record<SettingName, string[]> = {
   SMTP_URL: ['http://civitas:smtp-s3cret@smtp.example.org', 'smtp.example.org'],
   MAIL_FROM: ['not-an-address', 'Civitas <no-reply>'],
   COOKIE_SECRET: ['cookie-s3cret-too-short'],
+  ENCRYPTION_KEY: ['encryption-s3cret-too-short', 'an-encryption-s3cret-long-enough,with-a-comma-in-it'],
+  ENCRYPTION_KEY_PREVIOUS: ['previous-s3cret-too-short', 'an-encryption-s3cret-long-enough-to-use,short-s3cret', ','],
   LOG_LEVEL: ['verbose', 'INFO'],
   RUN_WORKERS: ['yes', '1', 'TRUE'],
   DEMO_SERVICE: ['on', '0'],
   WORKER_CONCURRENCY: ['0', '101', 'four'],
   TRUST_PROXY: ['yes', '0'],
+  OUTBOUND_ALLOW_PRIVATE_NETWORK: ['yes', '1', 'True'],
   SITE_NAME: ['x'.repeat(61)],
   PHASE: ['gamma'],
   SHUTDOWN_TIMEOUT_SECONDS: ['0', '601', '2.5'],
@@ -154,6 +164,8 @@ test('production refuses insecure defaults, naming each, where development only 
   const insecure: ReadonlyArray<[change: Record<string, string | undefined>, problem: RegExp]> = [
     [{ COOKIE_SECRET: undefined }, /^COOKIE_SECRET is not set: the development default is insecure$/],
     [{ COOKIE_SECRET: String(configSchema.COOKIE_SECRET.default) }, /^COOKIE_SECRET is set to the development default/],
+    [{ ENCRYPTION_KEY: undefined }, /^ENCRYPTION_KEY is not set: the development default is insecure$/],
+    [{ ENCRYPTION_KEY: String(configSchema.ENCRYPTION_KEY.default) }, /^ENCRYPTION_KEY is set to the development default/],
     [{ SMTP_URL: undefined }, /^SMTP_URL is not set/],
     [{ SMTP_URL: '' }, /^SMTP_URL is not set/],
     [{ MAIL_FROM: undefined }, /^MAIL_FROM is not set/],
@@ -175,15 +187,16 @@ test('production refuses insecure defaults, naming each, where development only 
 
 test('production names every insecure default at once, and no secret in the message', () => {
   const error = catchConfigError({ NODE_ENV: 'production', SMTP_URL: '' });
-  for (const name of ['BASE_URL', 'SMTP_URL', 'MAIL_FROM', 'COOKIE_SECRET']) {
+  for (const name of ['BASE_URL', 'SMTP_URL', 'MAIL_FROM', 'COOKIE_SECRET', 'ENCRYPTION_KEY']) {
     assert.match(error.message, new RegExp(`${name} is not set`));
   }
   assert.ok(!error.message.includes(String(configSchema.COOKIE_SECRET.default)));
+  assert.ok(!error.message.includes(String(configSchema.ENCRYPTION_KEY.default)));
 
   const { warnings } = loadConfig({ NODE_ENV: 'test' });
   assert.deepEqual(
     warnings.map((warning) => warning.split(' ')[0]),
-    ['BASE_URL', 'SMTP_URL', 'MAIL_FROM', 'COOKIE_SECRET'],
+    ['BASE_URL', 'SMTP_URL', 'MAIL_FROM', 'COOKIE_SECRET', 'ENCRYPTION_KEY'],
     'test, like development, warns and carries on',
   );
   const production = loadConfig(SECURE_PRODUCTION);

@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Database, Executor } from '../../../platform/db/database.ts';
+import type { SecretBoxes } from '../../../platform/secrets/secret-box.ts';
 import { createAccountStore, type AccountRow, type SecurityMethodRow } from './account.store.ts';
 import { checkAuthenticatorCode } from './authenticator-app.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
@@ -29,10 +30,10 @@ export function isPlausibleEmail(email: string): boolean {
 // long to refuse as a wrong password and does not reveal which accounts exist.
 let decoyHash: Promise<string> | undefined;
 
-export function createAccountService(dependencies: { db: Database; clock?: () => Date }) {
-  const { db } = dependencies;
+export function createAccountService(dependencies: { db: Database; secrets: SecretBoxes; clock?: () => Date }) {
+  const { db, secrets } = dependencies;
   const clock = dependencies.clock ?? (() => new Date());
-  const store = createAccountStore(db);
+  const store = createAccountStore(db, secrets);
 
   return {
     async findByEmail(email: string): Promise<Account | undefined> {
@@ -60,7 +61,7 @@ export function createAccountService(dependencies: { db: Database; clock?: () =>
         created_at: now,
         updated_at: now,
       };
-      const transactionStore = createAccountStore(executor);
+      const transactionStore = createAccountStore(executor, secrets);
       await transactionStore.insert(row);
       await transactionStore.insertMethod({ ...input.method, id: randomUUID(), account_id: row.id, created_at: now, last_used_at: null });
       return row;
@@ -101,7 +102,7 @@ export function createAccountService(dependencies: { db: Database; clock?: () =>
 
     /** Replaces every authenticator app of the account with a new one (after recovery by email). */
     async replaceAuthenticatorApp(accountId: string, input: { secret: string; step: number }, executor: Executor = db): Promise<void> {
-      const transactionStore = createAccountStore(executor);
+      const transactionStore = createAccountStore(executor, secrets);
       for (const method of await transactionStore.listMethods(accountId)) {
         if (method.kind === 'auth-app') await transactionStore.removeMethod(accountId, method.id);
       }
@@ -110,7 +111,7 @@ export function createAccountService(dependencies: { db: Database; clock?: () =>
 
     /** Adds an authenticator app, proved by a code from it, beside the account's other methods. */
     async addAuthenticatorApp(accountId: string, input: { secret: string; step: number }, executor: Executor = db): Promise<void> {
-      await createAccountStore(executor).insertMethod({
+      await createAccountStore(executor, secrets).insertMethod({
         id: randomUUID(),
         account_id: accountId,
         kind: 'auth-app',
@@ -131,11 +132,11 @@ export function createAccountService(dependencies: { db: Database; clock?: () =>
     },
 
     async changeEmail(accountId: string, email: string, executor: Executor = db): Promise<void> {
-      await createAccountStore(executor).update(accountId, { email: normaliseEmail(email), updated_at: clock().toISOString() });
+      await createAccountStore(executor, secrets).update(accountId, { email: normaliseEmail(email), updated_at: clock().toISOString() });
     },
 
     async removeMethod(accountId: string, methodId: string, executor: Executor = db): Promise<boolean> {
-      return createAccountStore(executor).removeMethod(accountId, methodId);
+      return createAccountStore(executor, secrets).removeMethod(accountId, methodId);
     },
 
     listServicesUsed(accountId: string) {
@@ -143,7 +144,7 @@ export function createAccountService(dependencies: { db: Database; clock?: () =>
     },
 
     async changePassword(accountId: string, password: string, executor: Executor = db): Promise<void> {
-      await createAccountStore(executor).update(accountId, { password_hash: await hashPassword(password), updated_at: clock().toISOString() });
+      await createAccountStore(executor, secrets).update(accountId, { password_hash: await hashPassword(password), updated_at: clock().toISOString() });
     },
 
     recordServiceUse(accountId: string, clientId: string): Promise<void> {

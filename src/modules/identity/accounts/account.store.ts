@@ -1,4 +1,5 @@
 import type { Executor } from '../../../platform/db/database.ts';
+import type { SecretBoxes } from '../../../platform/secrets/secret-box.ts';
 
 export type AccountRow = {
   id: string;
@@ -34,8 +35,35 @@ type Tables = {
   identity_service_use: ServiceUseRow;
 };
 
-export function createAccountStore(db: Executor) {
+/** Authenticator-app secrets are sealed at rest; one stored in clear before is sealed when next read. */
+const TOTP_SECRET_PURPOSE = 'identity-totp-secret';
+
+/** `secrets` is needed by the methods that read or write authenticator-app secrets. */
+export function createAccountStore(db: Executor, secrets?: SecretBoxes) {
   const tables = db.withTables<Tables>();
+
+  function totpBox() {
+    if (!secrets) throw new Error('This account store was made without the secret boxes it needs for authenticator apps');
+    return secrets.forPurpose(TOTP_SECRET_PURPOSE);
+  }
+
+  async function openTotpSecret(row: SecurityMethodRow): Promise<SecurityMethodRow> {
+    const stored = row.totp_secret;
+    if (stored === null) return row;
+    const box = totpBox();
+    const secret = box.openOrAcceptClear(stored);
+    if (box.needsResealing(stored)) {
+      // Only the value read is replaced, so two processes sealing the same row at once agree.
+      await tables
+        .updateTable('identity_security_method')
+        .set({ totp_secret: box.seal(secret) })
+        .where('id', '=', row.id)
+        .where('totp_secret', '=', stored)
+        .execute();
+    }
+    return { ...row, totp_secret: secret };
+  }
+
   return {
     async insert(row: AccountRow): Promise<void> {
       await tables.insertInto('identity_account').values(row).execute();
@@ -54,22 +82,25 @@ export function createAccountStore(db: Executor) {
     },
 
     async listMethods(accountId: string): Promise<SecurityMethodRow[]> {
-      return tables
+      const rows = await tables
         .selectFrom('identity_security_method')
         .selectAll()
         .where('account_id', '=', accountId)
         .orderBy('created_at')
         .execute();
+      return Promise.all(rows.map(openTotpSecret));
     },
     async findMethodByCredentialId(credentialId: string): Promise<SecurityMethodRow | undefined> {
-      return tables
+      const row = await tables
         .selectFrom('identity_security_method')
         .selectAll()
         .where('credential_id', '=', credentialId)
         .executeTakeFirst();
+      return row && openTotpSecret(row);
     },
     async insertMethod(row: SecurityMethodRow): Promise<void> {
-      await tables.insertInto('identity_security_method').values(row).execute();
+      const totpSecret = row.totp_secret === null ? null : totpBox().seal(row.totp_secret);
+      await tables.insertInto('identity_security_method').values({ ...row, totp_secret: totpSecret }).execute();
     },
     async updateMethod(
       id: string,
@@ -100,6 +131,17 @@ export function createAccountStore(db: Executor) {
         .where('account_id', '=', accountId)
         .orderBy('last_used_at', 'desc')
         .execute();
+    },
+    /** True if the account has that text-message method and its number is now `phoneNumber`. */
+    async changePhoneNumber(accountId: string, methodId: string, phoneNumber: string): Promise<boolean> {
+      const result = await tables
+        .updateTable('identity_security_method')
+        .set({ phone_number: phoneNumber })
+        .where('account_id', '=', accountId)
+        .where('id', '=', methodId)
+        .where('kind', '=', 'sms')
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
     },
   };
 }

@@ -38,7 +38,7 @@ test('rotating keys signs with the key already published as next; no ID token st
   const nextKey = published.find((key) => key.key_ops?.includes('verify') && key.kid !== signingKid);
   assert.ok(nextKey, 'a next ES256 key is published before it is used');
 
-  const rotation = await createSigningKeys({ db: kernel.db }).rotate();
+  const rotation = await createSigningKeys({ db: kernel.db, secrets: kernel.secrets }).rotate();
   assert.ok(rotation.current.includes(nextKey.kid as string));
 
   const after = await signInForIdToken(baseUrl, rp, account);

@@ -30,6 +30,9 @@ export function createSigningKeyStore(db: Executor) {
         .where('kid', 'in', kids)
         .execute();
     },
+    async replacePrivateJwk(kid: string, privateJwk: string): Promise<void> {
+      await tables.updateTable('identity_signing_key').set({ private_jwk: privateJwk }).where('kid', '=', kid).execute();
+    },
     async remove(kids: readonly string[]): Promise<void> {
       if (kids.length === 0) return;
       await tables.deleteFrom('identity_signing_key').where('kid', 'in', kids).execute();

@@ -84,10 +84,10 @@ export type TestAccount = {
 };
 
 /** An account with a password and an authenticator app, as if created through the pages. */
-export async function createTestAccount(kernel: { db: Parameters<typeof createAccountService>[0]['db'] }, email = 'ffion@example.com'): Promise<TestAccount> {
+export async function createTestAccount(kernel: Pick<Parameters<typeof createAccountService>[0], 'db' | 'secrets'>, email = 'ffion@example.com'): Promise<TestAccount> {
   const password = 'correct horse battery staple';
   const totpSecret = createAuthenticatorSecret();
-  const account = await createAccountService({ db: kernel.db }).createWithPasswordHash({
+  const account = await createAccountService({ db: kernel.db, secrets: kernel.secrets }).createWithPasswordHash({
     email,
     passwordHash: await hashPassword(password),
     method: { kind: 'auth-app', totp_secret: totpSecret, totp_last_step: null, phone_number: null, credential_id: null, public_key: null, sign_count: null, transports: null },

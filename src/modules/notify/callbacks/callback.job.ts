@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Executor } from '../../../platform/db/database.ts';
 import type { ClaimedJob } from '../../../platform/jobs/job-queue.ts';
 import type { JobHandler } from '../../../platform/jobs/job-worker.ts';
+import { createOutboundRequester, OutboundRequestError, outboundPolicyOf, type OutboundRequester } from '../../../platform/net/outbound-request.ts';
 import type { NotifyCore } from '../notify.core.ts';
 import type { NotificationStatus } from '../notifications/notification.store.ts';
 import { describeStatus, formatNotifyDate } from '../notifications/notification.view.ts';
@@ -11,6 +12,8 @@ export const CALLBACK_JOB = 'notify.callback';
 export const CALLBACK_MAX_ATTEMPTS = 6;
 export const CALLBACK_RETRY_DELAY_MS = 5 * 60 * 1000;
 const CALLBACK_TIMEOUT_MS = 5000;
+/** Only the status matters; a service's answer is not kept. */
+const RESPONSE_LIMIT_BYTES = 1024;
 
 type CallbackPayload =
   | { kind: 'delivery'; notificationId: string; serviceId: string; status: NotificationStatus }
@@ -40,12 +43,13 @@ class CallbackRetryableError extends Error {}
 /**
  * POSTs a delivery receipt or an inbound text message to the service's callback URL with its
  * bearer token, as Notify does: 5-second timeout; retried on a network error, a 5xx or a 429
- * (5 retries, 5 minutes apart); any other answer ends it. The payload is read when the call is
- * made, so the job itself holds no personal data.
+ * (5 retries, 5 minutes apart); any other answer ends it. An address that is not public is
+ * refused, and retried on the same schedule. The payload is read when the call is made, so the
+ * job itself holds no personal data.
  */
-export function createCallbackHandler(dependencies: { core: NotifyCore; logger: Logger; retryDelayMs?: number; fetch?: typeof fetch }): JobHandler {
+export function createCallbackHandler(dependencies: { core: NotifyCore; logger: Logger; retryDelayMs?: number; outbound?: OutboundRequester }): JobHandler {
   const { core } = dependencies;
-  const send = dependencies.fetch ?? fetch;
+  const outbound = dependencies.outbound ?? createOutboundRequester(outboundPolicyOf(core.config));
   const logger = dependencies.logger.child({ component: 'notify-callbacks' });
   const retryDelayMs = dependencies.retryDelayMs ?? CALLBACK_RETRY_DELAY_MS;
 
@@ -97,20 +101,21 @@ export function createCallbackHandler(dependencies: { core: NotifyCore; logger: 
       if (!request) return;
       let status: number;
       try {
-        const response = await send(request.url, {
+        const response = await outbound.send({
+          url: request.url,
           method: 'POST',
           headers: { 'content-type': 'application/json', authorization: `Bearer ${request.token}` },
           body: JSON.stringify(request.body),
-          signal: AbortSignal.timeout(CALLBACK_TIMEOUT_MS),
-          redirect: 'manual',
+          timeoutMs: CALLBACK_TIMEOUT_MS,
+          maxResponseBytes: RESPONSE_LIMIT_BYTES,
         });
         status = response.status;
-        await response.body?.cancel();
       } catch (error) {
-        if (job.attempt >= job.maxAttempts) {
-          logger.warn({ serviceId: payload.serviceId, kind: payload.kind, attempt: job.attempt }, 'callback gave up after every retry');
-        }
-        throw new CallbackRetryableError(`callback failed: ${error instanceof Error ? error.name : 'network error'}`);
+        if (!(error instanceof OutboundRequestError)) throw error;
+        const failure = { serviceId: payload.serviceId, kind: payload.kind, attempt: job.attempt, problem: error.kind };
+        if (error.kind === 'refused-address') logger.warn({ ...failure, reason: error.message }, 'callback address refused: not a public address');
+        if (job.attempt >= job.maxAttempts) logger.warn(failure, 'callback gave up after every retry');
+        throw new CallbackRetryableError(`callback failed: ${error.kind}: ${error.message}`);
       }
       if (status >= 200 && status < 300) return;
       if (status >= 500 || status === 429) {

@@ -1,29 +1,37 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createDecipheriv, hkdfSync } from 'node:crypto';
+import { SecretBoxError, type SecretBoxes } from '../../../platform/secrets/secret-box.ts';
 
 /**
- * Encrypts the secrets Notify must be able to read back (API key secrets, which verify HS256
- * tokens, and callback bearer tokens) with AES-256-GCM under a key derived from COOKIE_SECRET.
- * A copy of the database alone does not give them away.
+ * Seals the secrets Notify must read back (API key secrets, which verify HS256 tokens, and
+ * callback bearer tokens) with the kernel's secret box, under ENCRYPTION_KEY.
  */
 export type SecretBox = { seal(plain: string): string; open(sealed: string): string };
 
-const VERSION = 'v1';
+const NOTIFY_SECRET_PURPOSE = 'notify-secret';
 
-export function createSecretBox(rootSecret: string): SecretBox {
-  const key = Buffer.from(hkdfSync('sha256', rootSecret, 'civitas-notify', 'notify secrets at rest', 32));
-  return {
-    seal(plain) {
-      const iv = randomBytes(12);
-      const cipher = createCipheriv('aes-256-gcm', key, iv);
-      const encrypted = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
-      return [VERSION, iv.toString('base64url'), encrypted.toString('base64url'), cipher.getAuthTag().toString('base64url')].join('.');
-    },
-    open(sealed) {
-      const [version, iv, encrypted, tag] = sealed.split('.');
-      if (version !== VERSION || !iv || encrypted === undefined || !tag) throw new Error('not a sealed secret');
-      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+/** Values sealed before the kernel's box, as `v1.<iv>.<ciphertext>.<tag>` under a key derived from COOKIE_SECRET. */
+const LEGACY_PREFIX = 'v1.';
+
+function createLegacyOpener(cookieSecret: string): (sealed: string) => string {
+  const key = Buffer.from(hkdfSync('sha256', cookieSecret, 'civitas-notify', 'notify secrets at rest', 32));
+  return (sealed) => {
+    const [, iv, encrypted, tag, extra] = sealed.split('.');
+    if (!iv || encrypted === undefined || !tag || extra !== undefined) throw new SecretBoxError('The value is not a sealed secret');
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'), { authTagLength: 16 });
       decipher.setAuthTag(Buffer.from(tag, 'base64url'));
       return Buffer.concat([decipher.update(Buffer.from(encrypted, 'base64url')), decipher.final()]).toString('utf8');
-    },
+    } catch {
+      throw new SecretBoxError('The sealed secret does not open');
+    }
+  };
+}
+
+export function createNotifySecretBox(input: { secrets: SecretBoxes; cookieSecret: string }): SecretBox {
+  const box = input.secrets.forPurpose(NOTIFY_SECRET_PURPOSE);
+  const openLegacy = createLegacyOpener(input.cookieSecret);
+  return {
+    seal: (plain) => box.seal(plain),
+    open: (sealed) => (sealed.startsWith(LEGACY_PREFIX) ? openLegacy(sealed) : box.open(sealed)),
   };
 }

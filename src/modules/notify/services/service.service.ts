@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditService } from '../../../platform/audit/audit.service.ts';
 import type { Database } from '../../../platform/db/database.ts';
+import { checkOutboundUrl, type OutboundPolicy } from '../../../platform/net/outbound-request.ts';
 import { authError } from '../notify.errors.ts';
 import { checkIssuedAt, isSignedWith, readBearerToken } from '../api/verify-token.ts';
 import { checkEmailAddress, checkPhoneNumber, normaliseEmailAddress } from '../templates/recipients.ts';
@@ -17,6 +18,7 @@ export const DEFAULT_LIMITS = {
 } as const;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const CALLBACK_URL_LIMIT = 2048;
 const KEY_NAME = /^[A-Za-z0-9_]+(?:[ _-][A-Za-z0-9_]+)*$/;
 
 export class ServiceAdminError extends Error {
@@ -44,6 +46,8 @@ export function createServiceAdmin(dependencies: {
   audit: AuditService;
   secrets: SecretBox;
   caches: { services: ReadCache<ServiceRow | undefined>; senders: ReadCache<SenderRow[]> };
+  /** Which callback URLs may be set: https in production, public addresses unless allowed. */
+  outboundPolicy: OutboundPolicy;
   clock?: () => Date;
 }) {
   const { db, store, audit, secrets, caches } = dependencies;
@@ -212,8 +216,12 @@ export function createServiceAdmin(dependencies: {
     }): Promise<void> {
       await requireService(input.serviceId);
       if (input.url !== null) {
-        if (!URL.canParse(input.url) || new URL(input.url).protocol !== 'https:' && !/^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?\//.test(input.url)) {
-          throw new ServiceAdminError('INVALID_CALLBACK_URL', 'A callback URL must be https:// (http:// only to localhost)');
+        const problem = input.url.length > CALLBACK_URL_LIMIT ? 'INVALID_URL' : checkOutboundUrl(input.url, dependencies.outboundPolicy);
+        if (problem === 'PRIVATE_ADDRESS') {
+          throw new ServiceAdminError('PRIVATE_CALLBACK_URL', 'A callback URL must be a public address, not a private, loopback or other internal one');
+        }
+        if (problem !== undefined) {
+          throw new ServiceAdminError('INVALID_CALLBACK_URL', 'A callback URL must be a full https:// address (http:// only outside production)');
         }
         if (!input.bearerToken || input.bearerToken.length < 10) {
           throw new ServiceAdminError('INVALID_BEARER_TOKEN', 'A callback bearer token is at least 10 characters');

@@ -3,6 +3,7 @@ import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { AuditService } from '../../../platform/audit/audit.service.ts';
 import type { Database, Executor } from '../../../platform/db/database.ts';
 import type { ClaimedJob, JobQueue } from '../../../platform/jobs/job-queue.ts';
+import { checkOutboundUrl, OutboundRequestError, type OutboundPolicy, type OutboundRequester } from '../../../platform/net/outbound-request.ts';
 import { encodeBase32Hex, generatePayId } from '../pay-id.ts';
 import type { PaymentJson } from '../payments/payment-json.ts';
 import { signWebhookBody } from './webhook-signature.ts';
@@ -27,6 +28,8 @@ export const DELIVER_WEBHOOK_JOB = 'pay.deliver-webhook';
 /** After the first try: 60 seconds, 5 minutes, 1 hour, 1 day and 2 days, as GOV.UK Pay retries. */
 export const WEBHOOK_RETRY_DELAYS_MS = [60_000, 300_000, 3_600_000, 86_400_000, 172_800_000] as const;
 const DELIVERY_TIMEOUT_MS = 5000;
+/** Only the status matters; a service's answer is not kept. */
+const RESPONSE_LIMIT_BYTES = 1024;
 const URL_LIMIT = 2048;
 const DESCRIPTION_LIMIT = 255;
 
@@ -63,18 +66,19 @@ function toWebhook(row: WebhookRow): Webhook {
 }
 
 /**
- * Where webhooks may be sent: http(s) only, no user name or password in the address, and
- * https only in production. Returns a problem code, or undefined when the address is fine.
+ * Where webhooks may be sent: http(s) only, no user name or password in the address, https
+ * only in production, and not to a private or loopback IP address (unless the configuration
+ * allows it). Returns a problem code, or undefined when the address is fine.
  */
-export function checkWebhookUrl(url: string, options: { production: boolean }): string | undefined {
+export function checkWebhookUrl(url: string, policy: OutboundPolicy): string | undefined {
   if (url.length === 0) return 'MISSING_URL';
-  if (url.length > URL_LIMIT || !URL.canParse(url)) return 'INVALID_URL';
-  const parsed = new URL(url);
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return 'INVALID_URL';
-  if (parsed.username || parsed.password) return 'INVALID_URL';
-  if (options.production && parsed.protocol !== 'https:') return 'HTTPS_REQUIRED';
-  return undefined;
+  if (url.length > URL_LIMIT) return 'INVALID_URL';
+  return checkOutboundUrl(url, policy);
 }
+
+const URL_PROBLEM_MESSAGES: Record<string, string> = {
+  PRIVATE_ADDRESS: 'The callback URL must be a public address, not a private, loopback or other internal one',
+};
 
 export function createWebhookService(dependencies: {
   db: Database;
@@ -82,10 +86,11 @@ export function createWebhookService(dependencies: {
   jobs: JobQueue;
   audit: AuditService;
   logger: Logger;
-  production: boolean;
+  /** Sends deliveries; its policy also decides which addresses may be registered. */
+  outbound: OutboundRequester;
   clock: () => Date;
 }) {
-  const { db, store, jobs, audit, clock, production } = dependencies;
+  const { db, store, jobs, audit, clock, outbound } = dependencies;
   const logger = dependencies.logger.child({ component: 'pay-webhooks' });
 
   async function recordAttempt(
@@ -137,8 +142,10 @@ export function createWebhookService(dependencies: {
       requestId?: string;
     }): Promise<{ webhook: Webhook; signingSecret: string }> {
       const url = input.url.trim();
-      const problem = checkWebhookUrl(url, { production });
-      if (problem) throw new WebhookError(problem, 'The callback URL must be a full http or https address (https in production)');
+      const problem = checkWebhookUrl(url, outbound.policy);
+      if (problem) {
+        throw new WebhookError(problem, URL_PROBLEM_MESSAGES[problem] ?? 'The callback URL must be a full http or https address (https in production)');
+      }
       const events = [...new Set(input.events)];
       if (events.length === 0) throw new WebhookError('MISSING_EVENTS', 'Choose at least one event');
       const unknown = events.filter((event) => !isWebhookEventType(event));
@@ -284,7 +291,8 @@ export function createWebhookService(dependencies: {
       let statusCode: number | null = null;
       let problem: string | null = null;
       try {
-        const response = await fetch(webhook.url, {
+        const response = await outbound.send({
+          url: webhook.url,
           method: 'POST',
           headers: {
             'content-type': 'application/json',
@@ -292,14 +300,14 @@ export function createWebhookService(dependencies: {
             'user-agent': 'Civitas-Pay-Webhooks/1',
           },
           body: message.body,
-          redirect: 'manual',
-          signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
+          timeoutMs: DELIVERY_TIMEOUT_MS,
+          maxResponseBytes: RESPONSE_LIMIT_BYTES,
         });
         statusCode = response.status;
-        await response.body?.cancel();
         if (statusCode < 200 || statusCode > 299) problem = `HTTP ${statusCode}`;
       } catch (error) {
-        problem = error instanceof Error && error.name === 'TimeoutError' ? 'timed out' : 'could not connect';
+        if (!(error instanceof OutboundRequestError)) throw error;
+        problem = describeDeliveryProblem(error);
       }
       const outcome = await recordAttempt(message, job, { statusCode, problem, durationMs: performance.now() - started, at });
       if (outcome !== 'successful') {
@@ -311,3 +319,10 @@ export function createWebhookService(dependencies: {
 }
 
 export type WebhookService = ReturnType<typeof createWebhookService>;
+
+/** What a team sees beside a failed attempt. */
+function describeDeliveryProblem(error: OutboundRequestError): string {
+  if (error.kind === 'timeout') return 'timed out';
+  if (error.kind === 'network') return 'could not connect';
+  return `address refused: ${error.message}`;
+}

@@ -1,4 +1,5 @@
 import type { Executor } from '../../../platform/db/database.ts';
+import type { SecretBoxes } from '../../../platform/secrets/secret-box.ts';
 
 export type WebhookRow = {
   id: string;
@@ -6,6 +7,7 @@ export type WebhookRow = {
   live: number;
   url: string;
   description: string;
+  /** In clear here; sealed in the database. */
   signing_secret: string;
   /** JSON array of event types. */
   events: string;
@@ -47,32 +49,50 @@ type WebhookTables = {
   pay_webhook_attempt: WebhookAttemptRow;
 };
 
-export function createWebhookStore() {
+/** Signing secrets are sealed at rest; one stored in clear before is sealed when next found by id. */
+const SIGNING_SECRET_PURPOSE = 'pay-webhook-signing-secret';
+
+export function createWebhookStore(dependencies: { secrets: SecretBoxes }) {
   const tables = (executor: Executor) => executor.withTables<WebhookTables>();
+  const box = dependencies.secrets.forPurpose(SIGNING_SECRET_PURPOSE);
+  const openSecret = (row: WebhookRow): WebhookRow => ({ ...row, signing_secret: box.openOrAcceptClear(row.signing_secret) });
 
   return {
     async insertWebhook(executor: Executor, row: WebhookRow): Promise<void> {
-      await tables(executor).insertInto('pay_webhook').values(row).execute();
+      await tables(executor).insertInto('pay_webhook').values({ ...row, signing_secret: box.seal(row.signing_secret) }).execute();
     },
 
     async findWebhook(executor: Executor, id: string): Promise<WebhookRow | undefined> {
-      return tables(executor).selectFrom('pay_webhook').selectAll().where('id', '=', id).executeTakeFirst();
+      const row = await tables(executor).selectFrom('pay_webhook').selectAll().where('id', '=', id).executeTakeFirst();
+      if (!row) return undefined;
+      const opened = openSecret(row);
+      if (box.needsResealing(row.signing_secret)) {
+        // Only the value read is replaced, so two processes sealing the same row at once agree.
+        await tables(executor)
+          .updateTable('pay_webhook')
+          .set({ signing_secret: box.seal(opened.signing_secret) })
+          .where('id', '=', id)
+          .where('signing_secret', '=', row.signing_secret)
+          .execute();
+      }
+      return opened;
     },
 
     async listWebhooks(executor: Executor, owner: { accountId: string; live?: boolean }): Promise<WebhookRow[]> {
       let query = tables(executor).selectFrom('pay_webhook').selectAll().where('account_id', '=', owner.accountId);
       if (owner.live !== undefined) query = query.where('live', '=', owner.live ? 1 : 0);
-      return query.orderBy('created_at').orderBy('id').execute();
+      return (await query.orderBy('created_at').orderBy('id').execute()).map(openSecret);
     },
 
     async listActive(executor: Executor, owner: { accountId: string; live: boolean }): Promise<WebhookRow[]> {
-      return tables(executor)
+      const rows = await tables(executor)
         .selectFrom('pay_webhook')
         .selectAll()
         .where('account_id', '=', owner.accountId)
         .where('live', '=', owner.live ? 1 : 0)
         .where('status', '=', 'active')
         .execute();
+      return rows.map(openSecret);
     },
 
     async setWebhookStatus(executor: Executor, change: { id: string; status: 'active' | 'inactive' }): Promise<void> {

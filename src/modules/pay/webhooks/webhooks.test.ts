@@ -190,3 +190,69 @@ test('webhook addresses and events are checked', async (t) => {
   assert.match(signingSecret, /^webhook_test_[0-9a-v]{32}$/);
   assert.equal(webhook.status, 'active');
 });
+
+test('with private addresses refused, as by default, a webhook to 127.0.0.1 is neither added nor called, and each attempt says why', async (t) => {
+  const payApp = await startPayApp(t, { environment: { OUTBOUND_ALLOW_PRIVATE_NETWORK: 'false' } });
+  const { accountId, key } = await createAccountWithKey(payApp.services);
+  const receiver = await startReceiver(t);
+  const { port } = new URL(receiver.url);
+  const create = (url: string) => payApp.services.webhooks.createWebhook({ accountId, live: false, url, events: ['card_payment_started'], actor: 'operator:test' });
+  for (const url of [receiver.url, `http://2130706433:${port}/pay-webhooks`, `http://[::1]:${port}/`, `http://[::ffff:7f00:1]:${port}/`, 'http://169.254.169.254/latest/meta-data/', 'https://10.0.0.8/events', `http://localhost:${port}/`]) {
+    await assert.rejects(create(url), { code: 'PRIVATE_ADDRESS', message: /must be a public address/ }, url);
+  }
+
+  // The team pages say so in their error summary.
+  const browser = createInjectBrowser(payApp.app);
+  await browser.get('/pay/sign-in');
+  await browser.post('/pay/sign-in', { apiKey: key });
+  await browser.get('/pay/webhooks/new');
+  const refusedForm = await browser.post('/pay/webhooks/new', { url: receiver.url, events: 'card_payment_started' });
+  assert.equal(refusedForm.statusCode, 400);
+  assert.match(refusedForm.body, /govuk-error-summary[\s\S]*href="#callback-url">Enter a public web address, not one on a private or internal network/);
+  assert.equal((await payApp.services.webhooks.listWebhooks({ accountId })).length, 0);
+
+  // A webhook kept from before addresses were checked is refused when it is delivered.
+  const { webhook } = await create('https://pay-events.example.gov.uk/hook');
+  await payApp.kernel.db
+    .withTables<{ pay_webhook: { id: string; url: string } }>()
+    .updateTable('pay_webhook')
+    .set({ url: receiver.url })
+    .where('id', '=', webhook.id)
+    .execute();
+  const payment = await createPaymentByApi(payApp.app, key);
+  await openNextUrl(createInjectBrowser(payApp.app), payment._links.next_url.href);
+  await payApp.runJobs();
+  const [message] = await payApp.services.webhooks.listMessages({ webhookId: webhook.id });
+  assert.equal(message?.status, 'pending', 'a refused address waits for its retry, as any failure does');
+  const first = await payApp.services.webhooks.findMessage(webhook.id, message.id);
+  assert.deepEqual(first?.attempts.map((attempt) => [attempt.attempt, attempt.outcome, attempt.status_code, attempt.problem]), [
+    [1, 'failure', null, 'address refused: 127.0.0.1 is a non-public address (loopback)'],
+  ]);
+  const messagePage = await browser.get(`/pay/webhooks/${webhook.id}/messages/${message.id}`);
+  assert.match(messagePage.body, /Failed: address refused: 127.0.0.1 is a non-public address \(loopback\)/);
+
+  for (let attempt = 1; attempt < WEBHOOK_RETRY_DELAYS_MS.length + 1; attempt += 1) {
+    await makeDeliveriesDue(payApp);
+    await payApp.runJobs();
+  }
+  const last = await payApp.services.webhooks.findMessage(webhook.id, message.id);
+  assert.equal(last?.message.status, 'failed');
+  assert.equal(last?.attempts.length, 6);
+  assert.ok(last?.attempts.every((attempt) => attempt.problem?.startsWith('address refused:')));
+  assert.equal((await payApp.kernel.jobs.list()).filter((job) => job.type === DELIVER_WEBHOOK_JOB).length, 0, 'no more tries');
+  assert.equal(receiver.received.length, 0, 'nothing reached 127.0.0.1');
+});
+
+test('with private addresses allowed, as in development and tests, the same webhook to 127.0.0.1 is delivered', async (t) => {
+  const payApp = await startPayApp(t, { environment: { OUTBOUND_ALLOW_PRIVATE_NETWORK: 'true' } });
+  const { accountId, key } = await createAccountWithKey(payApp.services);
+  const receiver = await startReceiver(t);
+  const { webhook } = await payApp.services.webhooks.createWebhook({ accountId, live: false, url: receiver.url, events: ['card_payment_started'], actor: 'operator:test' });
+  const payment = await createPaymentByApi(payApp.app, key);
+  await openNextUrl(createInjectBrowser(payApp.app), payment._links.next_url.href);
+  await payApp.runJobs();
+  assert.equal(receiver.received.length, 1);
+  assert.equal(JSON.parse(receiver.received[0]!.body).event_type, 'card_payment_started');
+  const [message] = await payApp.services.webhooks.listMessages({ webhookId: webhook.id });
+  assert.equal(message?.status, 'successful');
+});

@@ -424,6 +424,7 @@ export async function registerTeamPages(app: FastifyInstance, services: PayServi
         if (!(error instanceof WebhookError)) throw error;
         if (error.code === 'MISSING_URL') errors.push({ field: 'url', key: 'missingUrl' });
         else if (error.code === 'HTTPS_REQUIRED') errors.push({ field: 'url', key: 'httpsRequired' });
+        else if (error.code === 'PRIVATE_ADDRESS') errors.push({ field: 'url', key: 'privateAddress' });
         else if (error.code === 'INVALID_URL') errors.push({ field: 'url', key: 'invalidUrl' });
         else if (error.code === 'INVALID_DESCRIPTION') errors.push({ field: 'description', key: 'descriptionTooLong' });
         else errors.push({ field: 'events', key: 'missingEvents' });
