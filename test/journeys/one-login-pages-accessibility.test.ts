@@ -8,7 +8,7 @@ import {
   openPage,
   type PageProblems,
 } from '../../src/testing/browser.ts';
-import { createTestAccount, registerTestClient, startIdentityServer } from '../../src/modules/identity/testing/identity-test-kit.ts';
+import { createTestAccount, readLatestMessage, registerTestClient, startIdentityServer } from '../../src/modules/identity/testing/identity-test-kit.ts';
 
 const browser = await launchBrowser({ after });
 
@@ -24,7 +24,10 @@ async function checkEveryPage(t: TestContext, lang: 'en' | 'cy') {
   const account = await createTestAccount(kernel);
   const rp = await registerTestClient(kernel);
   const { page, problems } = await openPage(t, browser);
-  const text = lang === 'en' ? { continue: 'Continue' } : { continue: 'Parhau' };
+  const text =
+    lang === 'en'
+      ? { continue: 'Continue', phoneAdded: 'You can now get security codes by text message' }
+      : { continue: 'Parhau', phoneAdded: 'Gallwch nawr gael codau diogelwch mewn neges destun' };
 
   // The sign-in journey's side pages.
   const authorize = new URL('/authorize', baseUrl);
@@ -61,7 +64,7 @@ async function checkEveryPage(t: TestContext, lang: 'en' | 'cy') {
   await page.locator('#code').fill(await account.nextCode());
   await page.getByRole('button', { name: text.continue }).click();
   await page.waitForURL(`${baseUrl}/account`);
-  for (const path of ['', '/activity', '/report-activity', '/change-password', '/change-email', '/security-methods', '/add-authenticator-app', '/sign-out-everywhere', '/delete']) {
+  for (const path of ['', '/activity', '/report-activity', '/change-password', '/change-email', '/security-methods', '/add-authenticator-app', '/add-text-message', '/add-passkey', '/confirm-password', '/sign-out-everywhere', '/delete']) {
     await page.goto(`${baseUrl}/account${path}`);
     await check(page, problems, lang);
   }
@@ -69,6 +72,29 @@ async function checkEveryPage(t: TestContext, lang: 'en' | 'cy') {
   await page.getByRole('button').filter({ hasText: lang === 'en' ? 'Change password' : 'Newid cyfrinair' }).click();
   await page.waitForSelector('.govuk-error-summary');
   await check(page, problems, lang);
+
+  // Adding a phone number, with its errors, then changing it.
+  await page.goto(`${baseUrl}/account/add-text-message`);
+  await page.getByRole('button', { name: text.continue }).click();
+  await page.waitForSelector('.govuk-error-summary');
+  await check(page, problems, lang);
+  await page.locator('#phone').fill('07700 900 982');
+  await page.getByRole('button', { name: text.continue }).click();
+  await page.waitForURL(`${baseUrl}/account/check-phone`);
+  await check(page, problems, lang);
+  const code = /(\d{6})/.exec((await readLatestMessage(kernel, '+447700900982'))?.text ?? '')?.[1] as string;
+  await page.locator('#code').fill(code === '000000' ? '111111' : '000000');
+  await page.getByRole('button', { name: text.continue }).click();
+  await page.waitForSelector('.govuk-error-summary');
+  await check(page, problems, lang);
+  await page.locator('#code').fill(code);
+  await page.getByRole('button', { name: text.continue }).click();
+  await page.getByRole('heading', { name: text.phoneAdded }).waitFor();
+  await check(page, problems, lang);
+  for (const path of ['/change-phone-number', '/security-methods']) {
+    await page.goto(`${baseUrl}/account${path}`);
+    await check(page, problems, lang);
+  }
 }
 
 test('every other One Login page passes axe, in English', async (t) => {

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AccountService } from '../accounts/account.service.ts';
 import { checkNewPassword } from '../accounts/passwords.ts';
 import { checkAuthenticatorCode, createAuthenticatorSecret } from '../accounts/authenticator-app.ts';
@@ -11,11 +11,14 @@ import { isPlausibleEmail, normaliseEmail } from '../accounts/account.service.ts
 import type { OneTimeCodes } from '../codes/one-time-codes.ts';
 import type { IdentityMessages } from '../messages/identity-messages.ts';
 import { THROTTLE_RULES, type Throttle } from '../security/throttle.ts';
+import { createPasskeys } from '../passkeys/passkeys.ts';
+import { createSecurityMethodChanges } from './security-method-changes.ts';
+import { formatDateAdded, registerSecurityMethodPages } from './security-method-pages.ts';
+import { CONFIRM_PASSWORD_PATH, SESSION_COOKIE, createPageGuards, formBody, isAccountPagePath, type Form } from './signed-in-page.ts';
 
 const VIEWS = 'modules/identity/account/views';
 const MESSAGE = 'modules/identity/sign-in/views/message.njk';
 const QUESTION = 'modules/identity/sign-in/views/question.njk';
-const SESSION_COOKIE = 'civitas_account';
 
 /** Actions shown in a person's activity history; anything else is not theirs to see. */
 const ACTIVITY_ACTIONS = [
@@ -28,12 +31,10 @@ const ACTIVITY_ACTIONS = [
   'identity.security-method.added',
   'identity.security-method.removed',
   'identity.email.changed',
+  'identity.phone-number.changed',
   'identity.sessions.ended',
   'identity.activity.reported',
 ] as const;
-
-type Form = { Body: Record<string, string | undefined> };
-const formBody = { type: 'object', additionalProperties: { type: 'string', maxLength: 1024 } } as const;
 
 export type AccountPageDependencies = {
   accounts: AccountService;
@@ -44,30 +45,16 @@ export type AccountPageDependencies = {
   codes: OneTimeCodes;
   messages: IdentityMessages;
   throttle: Throttle;
+  clock?: () => Date;
 };
 
 /** "Your One Login": the services you used, your activity, and changing or ending your account. */
 export function registerAccountPages(app: FastifyInstance, dependencies: AccountPageDependencies): void {
   const { accounts, clients, webSessions, lifecycle, signIn, codes, messages, throttle } = dependencies;
+  const clock = dependencies.clock ?? (() => new Date());
   const secure = app.config.BASE_URL.startsWith('https://');
-
-  async function signedIn(request: FastifyRequest) {
-    const session = await webSessions.find(request.cookies[SESSION_COOKIE]);
-    if (!session) return undefined;
-    const account = await accounts.findById(session.account_id);
-    return account && { session, account };
-  }
-
-  /** Runs the page for a signed-in person; anyone else is sent to sign in first. */
-  function signedInPage<T extends Form | object>(
-    handler: (context: { request: FastifyRequest<T extends Form ? T : object>; reply: FastifyReply; accountId: string; email: string }) => Promise<unknown>,
-  ) {
-    return async (request: FastifyRequest<T extends Form ? T : object>, reply: FastifyReply) => {
-      const current = await signedIn(request);
-      if (!current) return reply.redirect('/account/sign-in', 303);
-      return handler({ request, reply, accountId: current.account.id, email: current.account.email });
-    };
-  }
+  const guards = createPageGuards({ accounts, webSessions });
+  const { signedInPage, recentSignInPage } = guards;
 
   app.get('/account/sign-in', async (request, reply) => reply.redirect(await signIn.start(reply, { locale: request.locale }), 303));
 
@@ -88,10 +75,14 @@ export function registerAccountPages(app: FastifyInstance, dependencies: Account
     const services = await Promise.all(
       used.map(async (use) => ({ name: (await clients.nameOf(use.client_id)) ?? t('identity.account.removedService'), lastUsed: use.last_used_at })),
     );
+    const phoneNumber = methods.find((method) => method.kind === 'sms' && method.phone_number)?.phone_number;
+    const passkeysAdded = methods.filter((method) => method.kind === 'passkey').map((method) => formatDateAdded(method.created_at, request.locale));
     return reply.render(`${VIEWS}/overview.njk`, {
       pageTitle: t('identity.account.title'),
       email,
-      methods: methods.map((method) => t(`identity.account.method.${method.kind}`)),
+      methods: [...new Set(methods.map((method) => t(`identity.account.method.${method.kind}`)))],
+      phone: phoneNumber ? t('identity.methods.phoneEnding', { digits: phoneNumber.slice(-4) }) : undefined,
+      passkeys: passkeysAdded.map((date) => t('identity.methods.added', { date })),
       services,
     });
   }));
@@ -213,14 +204,14 @@ export function registerAccountPages(app: FastifyInstance, dependencies: Account
     };
   };
 
-  app.get('/account/add-authenticator-app', signedInPage(async ({ request, reply, email }) => {
+  app.get('/account/add-authenticator-app', recentSignInPage(async ({ request, reply, email }) => {
     const secret = createAuthenticatorSecret();
     // The secret is shown on this page anyway; the signed cookie only stops it being swapped.
     reply.setCookie(PENDING_SECRET_COOKIE, secret, { path: '/account', httpOnly: true, sameSite: 'lax', secure, signed: true, maxAge: 15 * 60 });
     return reply.render(QUESTION, await addAppPage(request, email, secret));
   }));
 
-  app.post<Form>('/account/add-authenticator-app', { schema: { body: formBody } }, signedInPage<Form>(async ({ request, reply, accountId, email }) => {
+  app.post<Form>('/account/add-authenticator-app', { schema: { body: formBody } }, recentSignInPage<Form>(async ({ request, reply, accountId, email }) => {
     const { t } = request;
     const cookie = request.cookies[PENDING_SECRET_COOKIE];
     const pending = cookie ? request.unsignCookie(cookie) : undefined;
@@ -236,6 +227,7 @@ export function registerAccountPages(app: FastifyInstance, dependencies: Account
       await app.audit.record({ actor: `account:${accountId}`, action: 'identity.security-method.added', subject: `account:${accountId}`, outcome: 'success', requestId: request.id, details: { method: 'auth-app' } }, transaction);
     });
     reply.clearCookie(PENDING_SECRET_COOKIE, { path: '/account' });
+    await messages.sendSecurityNotice({ to: email, locale: request.locale, notice: 'securityMethodAdded' });
     return reply.render(MESSAGE, { pageTitle: t('identity.addMethod.doneTitle'), paragraphs: [t('identity.addMethod.done')], links: [{ href: '/account', text: t('identity.account.back') }] });
   }));
 
@@ -313,38 +305,49 @@ export function registerAccountPages(app: FastifyInstance, dependencies: Account
     return reply.render(MESSAGE, { pageTitle: t('identity.changeEmail.doneTitle'), paragraphs: [t('identity.changeEmail.done', { email })], links: [{ href: '/account', text: t('identity.account.back') }] });
   }));
 
-  // --- Ways to get security codes: see them, and remove one that is not the last ------------
+  registerSecurityMethodPages(app, {
+    accounts,
+    codes,
+    messages,
+    throttle,
+    guards,
+    clock,
+    passkeys: createPasskeys({ baseUrl: app.config.BASE_URL, siteName: app.config.SITE_NAME }),
+    changes: createSecurityMethodChanges(clock),
+  });
 
-  app.get('/account/security-methods', signedInPage(async ({ request, reply, accountId }) => {
+  // --- Adding or changing a way to sign in needs a recent sign-in, or the password again ----
+
+  const confirmPasswordPage = (t: FastifyRequest['t'], fieldError?: string) => ({
+    pageTitle: t('identity.password.signInTitle'),
+    intro: [t('identity.confirmPassword.explain')],
+    field: { name: 'password', kind: 'password', label: t('identity.password.label'), autocomplete: 'current-password' },
+    fieldError,
+    errors: fieldError ? [{ text: fieldError, href: '#password' }] : [],
+  });
+
+  const nextQuery = { type: 'object', properties: { next: { type: 'string', maxLength: 200 } } } as const;
+  app.get(CONFIRM_PASSWORD_PATH, { schema: { querystring: nextQuery } }, signedInPage(async ({ request, reply }) => reply.render(QUESTION, confirmPasswordPage(request.t))));
+
+  app.post<Form>(CONFIRM_PASSWORD_PATH, { schema: { body: formBody, querystring: nextQuery } }, signedInPage<Form>(async ({ request, reply, accountId, email }) => {
     const { t } = request;
-    const methods = await accounts.listMethods(accountId);
-    return reply.render(`${VIEWS}/methods.njk`, {
-      pageTitle: t('identity.methods.title'),
-      methods: methods.map((method) => ({
-        id: method.id,
-        name: t(`identity.account.method.${method.kind}`),
-        detail: method.kind === 'sms' && method.phone_number ? t('identity.methods.phoneEnding', { digits: method.phone_number.slice(-4) }) : '',
-        added: method.created_at,
-      })),
-      canRemove: methods.length > 1,
-    });
+    const password = request.body.password ?? '';
+    // Counted as sign-in counts wrong passwords, so this page is no way round that lock.
+    const key = `password:${accountId}:${request.ip}`;
+    const status = await throttle.status(key);
+    const minutes = (until: Date) => Math.max(1, Math.ceil((until.getTime() - clock().getTime()) / 60_000));
+    if (status.locked) return reply.render(QUESTION, confirmPasswordPage(t, t('identity.password.locked', { minutes: minutes(status.until) })));
+    if (!password) return reply.render(QUESTION, confirmPasswordPage(t, t('identity.password.missing')));
+    if (!(await accounts.checkPassword(email, password))) {
+      const after = await throttle.recordFailure(key, THROTTLE_RULES.password);
+      await app.audit.record({ actor: `account:${accountId}`, action: 'identity.sign-in.password-wrong', subject: `account:${accountId}`, outcome: 'failure', requestId: request.id, details: { locked: after.locked } });
+      return reply.render(QUESTION, confirmPasswordPage(t, after.locked ? t('identity.password.locked', { minutes: minutes(after.until) }) : t('identity.password.wrong')));
+    }
+    await throttle.clear(key);
+    await webSessions.reconfirm(request.cookies[SESSION_COOKIE] as string);
+    const next = (request.query as { next?: string }).next;
+    return reply.redirect(isAccountPagePath(next) ? next : '/account', 303);
   }));
-
-  app.post<{ Params: { id: string } }>(
-    '/account/security-methods/:id/remove',
-    { schema: { params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' } }, required: ['id'] } } },
-    signedInPage(async ({ request, reply, accountId }) => {
-      const { id } = request.params as { id: string };
-      const methods = await accounts.listMethods(accountId);
-      if (methods.length > 1 && methods.some((method) => method.id === id)) {
-        await app.db.transaction().execute(async (transaction) => {
-          await accounts.removeMethod(accountId, id, transaction);
-          await app.audit.record({ actor: `account:${accountId}`, action: 'identity.security-method.removed', subject: `account:${accountId}`, outcome: 'success', requestId: request.id }, transaction);
-        });
-      }
-      return reply.redirect('/account/security-methods', 303);
-    }),
-  );
 
   app.get('/account/sign-out', async (request, reply) => {
     const key = request.cookies[SESSION_COOKIE];

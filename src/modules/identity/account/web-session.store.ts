@@ -25,6 +25,9 @@ export function createWebSessionStore(db: Executor) {
         .where('expires_at', '>', now)
         .executeTakeFirst();
     },
+    async updateAuthenticatedAt(id: string, authenticatedAt: string): Promise<void> {
+      await tables.updateTable('identity_web_session').set({ authenticated_at: authenticatedAt }).where('id', '=', id).execute();
+    },
     async remove(id: string): Promise<void> {
       await tables.deleteFrom('identity_web_session').where('id', '=', id).execute();
     },

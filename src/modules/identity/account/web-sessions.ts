@@ -3,6 +3,8 @@ import type { Database } from '../../../platform/db/database.ts';
 import { createWebSessionStore, type WebSessionRow } from './web-session.store.ts';
 
 const SESSION_MINUTES = 60;
+/** Adding or changing a way to sign in needs a sign-in (or the password) at most this long ago. */
+const RECENT_SIGN_IN_MINUTES = 15;
 
 /** The key is only ever in the person's cookie; the table holds its hash. */
 function idOf(key: string): string {
@@ -30,6 +32,13 @@ export function createWebSessions(dependencies: { db: Database; clock?: () => Da
     },
     async find(key: string | undefined): Promise<WebSessionRow | undefined> {
       return key ? store.find(idOf(key), clock().toISOString()) : undefined;
+    },
+    isRecent(session: WebSessionRow): boolean {
+      return clock().getTime() - Date.parse(session.authenticated_at) <= RECENT_SIGN_IN_MINUTES * 60_000;
+    },
+    /** The person proved it is them again (by their password): their sign-in counts as recent. */
+    async reconfirm(key: string): Promise<void> {
+      await store.updateAuthenticatedAt(idOf(key), clock().toISOString());
     },
     async end(key: string): Promise<void> {
       await store.remove(idOf(key));

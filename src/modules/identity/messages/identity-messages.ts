@@ -2,7 +2,7 @@ import type { Locale } from '../../../platform/http/i18n.ts';
 import { SYSTEM_TEMPLATES, sendSystemEmail, sendSystemSms, type NotifyPlatform } from '../../notify/notify.contract.ts';
 import { CODE_LIFETIME_MINUTES } from '../codes/one-time-codes.ts';
 
-type Notice = 'authAppReplaced' | 'emailChanged';
+type Notice = 'authAppReplaced' | 'emailChanged' | 'securityMethodAdded' | 'phoneNumberChanged';
 
 const NOTICES: Record<Locale, Record<Notice, { subject: string; body: string }>> = {
   en: {
@@ -14,6 +14,14 @@ const NOTICES: Record<Locale, Record<Notice, { subject: string; body: string }>>
       subject: 'The email address of your One Login was changed',
       body: 'The email address you use to sign in to your One Login was changed. We will no longer send emails to this address.\n\nIf this was not you, contact the organisation that runs this service straight away.',
     },
+    securityMethodAdded: {
+      subject: 'You added a way to get security codes',
+      body: 'A new way to get security codes was added to your One Login.\n\nIf this was not you, change your password and sign out of all devices straight away, from your One Login account pages.',
+    },
+    phoneNumberChanged: {
+      subject: 'The mobile phone number of your One Login was changed',
+      body: 'The mobile phone number you use to get security codes for your One Login was changed. We will send security codes by text message to the new number from now on.\n\nIf this was not you, change your password and sign out of all devices straight away, from your One Login account pages.',
+    },
   },
   cy: {
     authAppReplaced: {
@@ -23,6 +31,14 @@ const NOTICES: Record<Locale, Record<Notice, { subject: string; body: string }>>
     emailChanged: {
       subject: "Newidiwyd cyfeiriad e-bost eich One Login",
       body: "Cafodd y cyfeiriad e-bost rydych yn ei ddefnyddio i fewngofnodi i'ch One Login ei newid. Ni fyddwn yn anfon e-byst i'r cyfeiriad hwn mwyach.\n\nOs nad chi oedd hyn, cysylltwch â'r sefydliad sy'n rhedeg y gwasanaeth hwn ar unwaith.",
+    },
+    securityMethodAdded: {
+      subject: 'Rydych wedi ychwanegu ffordd o gael codau diogelwch',
+      body: 'Cafodd ffordd newydd o gael codau diogelwch ei hychwanegu at eich One Login.\n\nOs nad chi oedd hyn, newidiwch eich cyfrinair ac allgofnodwch o bob dyfais ar unwaith, o dudalennau eich cyfrif One Login.',
+    },
+    phoneNumberChanged: {
+      subject: 'Newidiwyd rhif ffôn symudol eich One Login',
+      body: "Cafodd y rhif ffôn symudol rydych yn ei ddefnyddio i gael codau diogelwch ar gyfer eich One Login ei newid. Byddwn yn anfon codau diogelwch mewn neges destun i'r rhif newydd o hyn ymlaen.\n\nOs nad chi oedd hyn, newidiwch eich cyfrinair ac allgofnodwch o bob dyfais ar unwaith, o dudalennau eich cyfrif One Login.",
     },
   },
 };

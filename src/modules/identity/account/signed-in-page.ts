@@ -1,0 +1,50 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AccountService } from '../accounts/account.service.ts';
+import type { WebSessions } from './web-sessions.ts';
+
+export const SESSION_COOKIE = 'civitas_account';
+export const CONFIRM_PASSWORD_PATH = '/account/confirm-password';
+
+export type Form = { Body: Record<string, string | undefined> };
+export const formBody = { type: 'object', additionalProperties: { type: 'string', maxLength: 1024 } } as const;
+
+type PageRequest<T> = FastifyRequest<T extends Form ? T : object>;
+type PageHandler<T> = (context: { request: PageRequest<T>; reply: FastifyReply; accountId: string; email: string }) => Promise<unknown>;
+
+/** Where a page may send the person back to after they confirm their password: only account pages. */
+export function isAccountPagePath(path: string | undefined): path is string {
+  return typeof path === 'string' && /^\/account(\/[a-z0-9-]+)*$/.test(path);
+}
+
+/** Wraps account page handlers so only a signed-in person reaches them. */
+export function createPageGuards(dependencies: { accounts: AccountService; webSessions: WebSessions }) {
+  const { accounts, webSessions } = dependencies;
+
+  async function signedIn(request: FastifyRequest) {
+    const session = await webSessions.find(request.cookies[SESSION_COOKIE]);
+    if (!session) return undefined;
+    const account = await accounts.findById(session.account_id);
+    return account && { session, account };
+  }
+
+  function guard(needsRecentSignIn: boolean) {
+    /** `returnTo`: the page to come back to after the password, when this route has no page of its own. */
+    return <T extends Form | object>(handler: PageHandler<T>, options: { returnTo?: string } = {}) =>
+      async (request: PageRequest<T>, reply: FastifyReply) => {
+        const current = await signedIn(request);
+        if (!current) return reply.redirect('/account/sign-in', 303);
+        if (needsRecentSignIn && !webSessions.isRecent(current.session)) {
+          const next = options.returnTo ?? request.url.split('?')[0] ?? '/account';
+          return reply.redirect(`${CONFIRM_PASSWORD_PATH}?next=${encodeURIComponent(next)}`, 303);
+        }
+        return handler({ request, reply, accountId: current.account.id, email: current.account.email });
+      };
+  }
+
+  return {
+    /** Runs the page for a signed-in person; anyone else is sent to sign in first. */
+    signedInPage: guard(false),
+    /** As signedInPage, and the person signed in (or entered their password) in the last few minutes. */
+    recentSignInPage: guard(true),
+  };
+}

@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import {
+  expectNoAccessibilityViolations,
+  expectNoPageProblems,
+  launchBrowser,
+  openPage,
+} from '../../src/testing/browser.ts';
+import { createTestAccount, readLatestMessage, startIdentityServer } from '../../src/modules/identity/testing/identity-test-kit.ts';
+
+const browser = await launchBrowser({ after });
+
+test('add a passkey from the account pages (a virtual authenticator), then sign in with it', async (t) => {
+  const { kernel, baseUrl } = await startIdentityServer(t, { hostName: 'localhost' });
+  const account = await createTestAccount(kernel);
+  const { context, page, problems } = await openPage(t, browser);
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('WebAuthn.enable');
+  await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true },
+  });
+
+  const signInToAccount = async () => {
+    await page.goto(`${baseUrl}/account`);
+    await page.waitForURL(/\/sign-in\//);
+    await page.goto(`${page.url().split('?')[0]}/email`);
+    await page.locator('#email').fill(account.email);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.locator('#password').fill(account.password);
+    await page.getByRole('button', { name: 'Continue' }).click();
+  };
+  await signInToAccount();
+  await page.locator('#code').fill(await account.nextCode());
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.waitForURL(`${baseUrl}/account`);
+
+  await page.getByRole('link', { name: 'Change How you get security codes' }).click();
+  await page.getByRole('link', { name: 'Add a passkey' }).click();
+  await page.waitForURL(`${baseUrl}/account/add-passkey`);
+  assert.equal(await page.locator('#passkey-unsupported').isVisible(), false, 'this browser can make passkeys');
+  await expectNoAccessibilityViolations(page);
+  await page.getByRole('button', { name: 'Create a passkey' }).click();
+  await page.getByRole('heading', { name: 'You have added a passkey' }).waitFor();
+  expectNoPageProblems(problems);
+  const notice = await readLatestMessage(kernel, account.email);
+  assert.equal(notice?.subject, 'You added a way to get security codes');
+
+  // Listed with its date; the authenticator app removed, so the passkey is what signs in next.
+  await page.getByRole('link', { name: 'Back to how you get security codes' }).click();
+  const passkeyRow = page.locator('.govuk-summary-list__row', { hasText: 'Passkey' });
+  assert.match((await passkeyRow.textContent()) ?? '', /Added \d{1,2} [A-Z][a-z]+ 20\d\d/);
+  await page.getByRole('button', { name: /^Remove Authenticator app/ }).click();
+  await page.waitForURL(`${baseUrl}/account/security-methods`);
+  assert.equal(await page.getByRole('button', { name: /^Remove/ }).count(), 0, 'the passkey is the last way left');
+
+  await context.clearCookies();
+  await signInToAccount();
+  await page.waitForURL(/\/passkey$/);
+  await page.getByRole('button', { name: 'Use your passkey' }).click();
+  await page.waitForURL(`${baseUrl}/account`);
+  assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Your One Login');
+  expectNoPageProblems(problems);
+
+  // A browser without WebAuthn is told so, rather than offered a button that cannot work.
+  const withoutWebAuthn = await context.newPage();
+  await withoutWebAuthn.addInitScript({ content: 'delete window.PublicKeyCredential;' });
+  await withoutWebAuthn.goto(`${baseUrl}/account/add-passkey`);
+  assert.equal(await withoutWebAuthn.locator('#passkey-unsupported').isVisible(), true);
+  assert.match((await withoutWebAuthn.locator('#passkey-unsupported').textContent()) ?? '', /Your browser cannot create passkeys/);
+  assert.equal(await withoutWebAuthn.getByRole('button', { name: 'Create a passkey' }).isDisabled(), true);
+});
