@@ -35,6 +35,10 @@ export type JobSummary = {
 
 export const DEFAULT_MAX_ATTEMPTS = 10;
 const ERROR_TEXT_LIMIT = 1000;
+/** Most jobs completed by one statement. */
+const COMPLETION_BATCH = 500;
+
+type Completion = { id: string; workerId: string; resolve(): void; reject(error: unknown): void };
 
 function summarise(row: JobRow): JobSummary {
   return {
@@ -54,6 +58,25 @@ export function createJobQueue(dependencies: { db: Database; store: JobStore; cl
   const { db, store } = dependencies;
   const clock = dependencies.clock ?? (() => new Date());
   const enqueueListeners = new Set<() => void>();
+  let completions: Completion[] = [];
+
+  /** Removes every job completed in the same turn of the event loop, one statement per worker. */
+  async function removeCompleted(): Promise<void> {
+    const batch = completions;
+    completions = [];
+    const byWorker = Map.groupBy(batch, (completion) => completion.workerId);
+    for (const [workerId, completed] of byWorker) {
+      for (let start = 0; start < completed.length; start += COMPLETION_BATCH) {
+        const chunk = completed.slice(start, start + COMPLETION_BATCH);
+        try {
+          await store.deleteHeld(db, { ids: chunk.map((completion) => completion.id), workerId });
+          for (const completion of chunk) completion.resolve();
+        } catch (error) {
+          for (const completion of chunk) completion.reject(error);
+        }
+      }
+    }
+  }
 
   return {
     /**
@@ -113,8 +136,16 @@ export function createJobQueue(dependencies: { db: Database; store: JobStore; cl
       }));
     },
 
-    async complete(job: ClaimedJob, workerId: string): Promise<void> {
-      await store.deleteHeld(db, { id: job.id, workerId });
+    /**
+     * Removes a finished job, if this worker still holds it. Jobs completed together (a worker
+     * running many side by side) are removed by one statement; each promise settles once its
+     * job is gone.
+     */
+    complete(job: ClaimedJob, workerId: string): Promise<void> {
+      return new Promise((resolve, reject) => {
+        completions.push({ id: job.id, workerId, resolve, reject });
+        if (completions.length === 1) setImmediate(() => void removeCompleted());
+      });
     },
 
     /** Schedules the next try after `retryInMs`, or keeps the job as failed when no tries are left. */

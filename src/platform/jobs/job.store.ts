@@ -94,11 +94,11 @@ export function createJobStore(kind: DatabaseKind) {
       return [...lost, ...(await claimWhere(claim.limit - lost.length, false))];
     },
 
-    /** Removes a finished job, if this worker still holds it. */
-    async deleteHeld(executor: Executor, held: { id: string; workerId: string }): Promise<void> {
+    /** Removes finished jobs, those this worker still holds. */
+    async deleteHeld(executor: Executor, held: { ids: readonly string[]; workerId: string }): Promise<void> {
       await tables(executor)
         .deleteFrom('job')
-        .where('id', '=', held.id)
+        .where('id', 'in', held.ids)
         .where('locked_by', '=', held.workerId)
         .execute();
     },

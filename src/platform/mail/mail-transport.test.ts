@@ -68,6 +68,16 @@ test('with SMTP_URL set, email goes to the SMTP server with its text and HTML pa
   assert.match(message?.raw ?? '', /Content-Type: text\/html/);
 });
 
+test('an address that needs encoding goes through the full composer (SMTPUTF8 here), with the same Message-ID', async (t) => {
+  const smtp = await startSmtpServer(t);
+  const { kernel } = await createTestApp(t, { environment: { SMTP_URL: `smtp://127.0.0.1:${smtp.port}?tls=none` } });
+  await kernel.mail.send({ to: 'ffion@bücher.example', subject: 'Eich cod', text: 'Eich cod yw 123456', html: '<p>Eich cod yw 123456</p>', messageId: 'notification-43' });
+  const [message] = smtp.received;
+  assert.deepEqual(message?.to, ['ffion@bücher.example']);
+  assert.match(message?.raw ?? '', /^Message-ID: <notification-43@civitas>/m);
+  assert.match(message?.raw ?? '', /^Subject: Eich cod/m);
+});
+
 test('without SMTP_URL, email is kept in the development outbox and shown at /development/outbox', async (t) => {
   const { app, kernel } = await createTestApp(t);
   assert.equal(kernel.mail.kind, 'development-outbox');

@@ -1,4 +1,5 @@
-import type { Transporter } from 'nodemailer';
+import { randomUUID } from 'node:crypto';
+import type { SmtpPool } from './smtp-pool.ts';
 import type { DevelopmentOutbox } from './development-outbox.ts';
 
 export type OutgoingEmail = {
@@ -15,34 +16,48 @@ export type OutgoingEmail = {
   headers?: Record<string, string>;
 };
 
+/** Sessions kept open to the SMTP server: enough to keep a busy worker's messages moving, within a relay's usual limit per client. */
+const SMTP_CONNECTIONS = 10;
+
 export type MailTransport = {
   kind: 'smtp' | 'development-outbox';
   send(email: OutgoingEmail): Promise<{ messageId: string }>;
   close(): Promise<void>;
 };
 
-/** Sends over SMTP (pooled connections) to the server at `smtpUrl`. */
+/**
+ * Sends over SMTP to the server at `smtpUrl`, over a few sessions kept open, commands pipelined
+ * where the server allows.
+ */
 export function createSmtpTransport(options: { smtpUrl: string; from: string }): MailTransport {
   const url = new URL(options.smtpUrl);
   // nodemailer is loaded with the first email, so a process that sends none never carries it.
-  let transporter: Promise<Transporter> | undefined;
-  const connect = async () => (await import('nodemailer')).default.createTransport({
-    pool: true,
-    maxConnections: 5,
-    host: url.hostname,
-    port: Number(url.port) || (url.protocol === 'smtps:' ? 465 : 587),
-    secure: url.protocol === 'smtps:',
-    auth: url.username
-      ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) }
-      : undefined,
-    // `?tls=none` for a local relay that offers no TLS (a test server, or a sidecar on localhost).
-    ignoreTLS: url.searchParams.get('tls') === 'none',
-  });
-  return {
-    kind: 'smtp',
-    async send(email) {
-      transporter ??= connect();
-      const info = await (await transporter).sendMail({
+  let sending: Promise<(email: OutgoingEmail, messageId: string) => Promise<void>> | undefined;
+  let pool: SmtpPool | undefined;
+  const connect = async () => {
+    const [{ createSmtpPool }, { composeMimeMessage, parseSender }, { default: MailComposer }] = await Promise.all([
+      import('./smtp-pool.ts'),
+      import('./mime-message.ts'),
+      import('nodemailer/lib/mail-composer'),
+    ]);
+    const smtp = createSmtpPool({
+      maxConnections: SMTP_CONNECTIONS,
+      connection: {
+        host: url.hostname,
+        port: Number(url.port) || (url.protocol === 'smtps:' ? 465 : 587),
+        secure: url.protocol === 'smtps:',
+        // `?tls=none` for a local relay that offers no TLS (a test server, or a sidecar on localhost).
+        ignoreTLS: url.searchParams.get('tls') === 'none',
+      },
+      auth: url.username ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } : undefined,
+    });
+    pool = smtp;
+    const sender = parseSender(options.from);
+    return async (email: OutgoingEmail, messageId: string) => {
+      const raw = composeMimeMessage(email, { sender, messageId, date: new Date() });
+      if (raw !== undefined) return smtp.send({ from: sender.address, to: [email.to] }, raw);
+      // Addresses or headers that need encoding: nodemailer's composer does it all.
+      const message = new MailComposer({
         from: options.from,
         to: email.to,
         subject: email.subject,
@@ -50,12 +65,22 @@ export function createSmtpTransport(options: { smtpUrl: string; from: string }):
         html: email.html,
         replyTo: email.replyTo,
         headers: email.headers,
-        messageId: email.messageId ? `<${email.messageId}@civitas>` : undefined,
-      });
-      return { messageId: info.messageId };
+        messageId,
+      }).compile();
+      const envelope = message.getEnvelope();
+      return smtp.send({ from: envelope.from || sender.address, to: envelope.to }, await message.build());
+    };
+  };
+  return {
+    kind: 'smtp',
+    async send(email) {
+      sending ??= connect();
+      const messageId = `<${email.messageId ?? randomUUID()}@civitas>`;
+      await (await sending)(email, messageId);
+      return { messageId };
     },
     async close() {
-      if (transporter) (await transporter).close();
+      pool?.close();
     },
   };
 }

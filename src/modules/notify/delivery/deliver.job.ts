@@ -8,6 +8,7 @@ import type { NotificationRow, NotificationStatus } from '../notifications/notif
 import type { ServiceRow } from '../services/service.store.ts';
 import { renderEmail } from '../templates/render-email.ts';
 import { prepareSmsText } from '../templates/sms-length.ts';
+import { createDeliveryStore } from './delivery.store.ts';
 import { renderTemplatedLetterPdf, type PrintProvider } from './providers/print-provider.ts';
 import { SmsRejectedError, SmsUnavailableError, type SmsProvider } from './providers/sms-provider.ts';
 
@@ -36,6 +37,32 @@ function describeFailure(error: unknown): string {
   return [typeof code === 'string' ? code : undefined, typeof responseCode === 'number' ? `SMTP ${responseCode}` : undefined]
     .filter(Boolean)
     .join(' ') || (error instanceof Error ? error.name : 'unknown error');
+}
+
+type Outcome = { notification: NotificationRow; to: NotificationStatus; service: ServiceRow | undefined; providerReference?: string };
+
+/**
+ * Makes the calls that arrive in one turn of the event loop one call with all their inputs: a
+ * worker runs many deliveries side by side, and one statement for all of them costs about as
+ * much as one for each. `run` answers with one output per input, in order.
+ */
+function batchPerTurn<Input, Output>(run: (inputs: readonly Input[]) => Promise<Output[]>): (input: Input) => Promise<Output> {
+  let waiting: { input: Input; resolve(output: Output): void; reject(error: unknown): void }[] = [];
+  async function runWaiting(): Promise<void> {
+    const batch = waiting;
+    waiting = [];
+    try {
+      const outputs = await run(batch.map((call) => call.input));
+      batch.forEach((call, index) => call.resolve(outputs[index] as Output));
+    } catch (error) {
+      for (const call of batch) call.reject(error);
+    }
+  }
+  return (input) =>
+    new Promise((resolve, reject) => {
+      waiting.push({ input, resolve, reject });
+      if (waiting.length === 1) setImmediate(() => void runWaiting());
+    });
 }
 
 /** 10 s, 20 s, 40 s ... up to 30 minutes between tries. */
@@ -67,27 +94,41 @@ export function createDeliverHandler(dependencies: {
   const { db, stores } = core;
   const logger = dependencies.logger.child({ component: 'notify-delivery' });
 
-  async function finish(
+  const delivery = createDeliveryStore();
+
+  const claimForDelivery = batchPerTurn(async (ids: readonly string[]) => {
+    const now = core.clock().toISOString();
+    const claimed = await core.writes.run((transaction) => delivery.claimForDelivery(transaction, { ids, now }));
+    const byId = new Map(claimed.map((row) => [row.id, row]));
+    return ids.map((id) => byId.get(id));
+  });
+
+  const moveOn = batchPerTurn(async (outcomes: readonly Outcome[]) => {
+    const now = core.clock().toISOString();
+    await core.writes.run(async (transaction) => {
+      const groups = Map.groupBy(outcomes, (outcome) => `${outcome.to} ${outcome.providerReference ?? ''}`);
+      for (const group of groups.values()) {
+        const { to, providerReference } = group[0] as Outcome;
+        const final = to !== 'sending' && to !== 'pending';
+        const ids = group.map((outcome) => outcome.notification.id);
+        const moved = new Set(await delivery.moveOn(transaction, { ids, to, now, completed: final, providerReference }));
+        for (const { notification, service } of group) {
+          if (final && moved.has(notification.id) && service?.delivery_callback_url) {
+            await enqueueDeliveryCallback(core, transaction, { notificationId: notification.id, serviceId: notification.service_id, status: to });
+          }
+        }
+      }
+    });
+    return outcomes.map(() => undefined);
+  });
+
+  function finish(
     notification: NotificationRow,
     to: NotificationStatus,
     service: ServiceRow | undefined,
     extra: { providerReference?: string } = {},
   ): Promise<void> {
-    const now = core.clock().toISOString();
-    await core.writes.run(async (transaction) => {
-      const moved = await stores.notifications.transition(transaction, {
-        id: notification.id,
-        from: ['created', 'sending', 'pending'],
-        to,
-        now,
-        sentAt: notification.sent_at ?? now,
-        completedAt: to === 'sending' || to === 'pending' ? undefined : now,
-        providerReference: extra.providerReference,
-      });
-      if (moved && to !== 'sending' && to !== 'pending' && service?.delivery_callback_url) {
-        await enqueueDeliveryCallback(core, transaction, { notificationId: notification.id, serviceId: notification.service_id, status: to });
-      }
-    });
+    return moveOn({ notification, to, service, providerReference: extra.providerReference });
   }
 
   async function handOver(notification: NotificationRow, service: ServiceRow | undefined): Promise<{ status: NotificationStatus; providerReference?: string }> {
@@ -140,11 +181,9 @@ export function createDeliverHandler(dependencies: {
   return {
     retryDelayMs: deliveryRetryDelayMs,
     async run(job: ClaimedJob) {
-      const notificationId = String(job.payload.notificationId);
-      const now = core.clock().toISOString();
       // Claim it for this attempt: only a notification still created (or sending, outcome
       // unknown) moves; one gone (retention ran) or finished is left alone and never sent twice.
-      const notification = await core.writes.run((transaction) => stores.notifications.claimForDelivery(transaction, { id: notificationId, now }));
+      const notification = await claimForDelivery(String(job.payload.notificationId));
       if (!notification) return;
       const service = await core.caches.services.get(notification.service_id, () => stores.services.findService(db, notification.service_id));
 

@@ -11,7 +11,9 @@ const NOTIFICATIONS = 300;
 
 function startWorker(environment: Record<string, string>): ChildProcess {
   return spawn(process.execPath, [join(import.meta.dirname, 'fixtures', 'run-delivery-worker.ts')], {
-    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', WORKER_CONCURRENCY: '8', ...environment },
+    // The lease outlasts any one delivery on a busy machine: a job whose lease ran out while its
+    // worker was still sending would be run again by that same worker, before any kill.
+    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', WORKER_CONCURRENCY: '8', LEASE_MS: '5000', ...environment },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
 }
