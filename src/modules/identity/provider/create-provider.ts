@@ -9,6 +9,7 @@ import Provider, {
   type ErrorOut,
   type KoaContextWithOIDC,
 } from 'oidc-provider';
+import { signOnThreadpool } from './threadpool-signing-key.ts';
 import { CREDENTIAL_LEVELS, meetsLevel, parseRequestedLevel, type CredentialLevel } from './vectors-of-trust.ts';
 
 /** Client metadata Civitas adds to the standard set; set by `civitas identity client add`. */
@@ -105,7 +106,7 @@ async function grantRequestedScopes(ctx: KoaContextWithOIDC) {
 export function createOidcProvider(options: ProviderOptions): Provider {
   const configuration: Configuration = {
     adapter: options.adapter,
-    jwks: options.jwks as Configuration['jwks'],
+    jwks: { keys: signOnThreadpool(options.jwks.keys) } as Configuration['jwks'],
     cookies: {
       keys: options.cookieKeys,
       names: { session: 'civitas_oidc_session', interaction: 'civitas_oidc_interaction', resume: 'civitas_oidc_resume' },
@@ -148,6 +149,9 @@ export function createOidcProvider(options: ProviderOptions): Provider {
     },
     features: {
       devInteractions: { enabled: false },
+      // For the threadpool signing keys; the ack makes an incompatible change of the experiment
+      // stop start-up instead of going unnoticed.
+      externalSigningSupport: { enabled: true, ack: 'experimental-01' },
       claimsParameter: { enabled: true },
       requestObjects: { enabled: true },
       pushedAuthorizationRequests: { enabled: false },

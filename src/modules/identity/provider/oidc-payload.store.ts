@@ -1,4 +1,6 @@
+import type { CompiledQuery } from 'kysely';
 import type { Executor } from '../../../platform/db/database.ts';
+import type { GroupCommit } from '../../../platform/db/group-commit.ts';
 
 export type OidcPayloadRow = {
   model: string;
@@ -14,36 +16,73 @@ export type OidcPayloadRow = {
 
 type Tables = { identity_oidc_payload: OidcPayloadRow };
 
-/** Storage for every oidc-provider model, in one table keyed by model name and id. */
-export function createOidcPayloadStore(db: Executor) {
+/**
+ * A query built and compiled once, for the few that every token exchange runs several times:
+ * building and compiling costs more than SQLite takes to run them. It is built with a marker in
+ * place of each value; the markers' places in the compiled parameters say where each value goes.
+ */
+function compileOnce<Name extends string>(build: (marker: (name: Name) => string) => { compile(): CompiledQuery }) {
+  const prefix = '\u0000compile-once:';
+  const compiled = build((name) => `${prefix}${name}`).compile();
+  const names = compiled.parameters.map((parameter) => {
+    if (typeof parameter !== 'string' || !parameter.startsWith(prefix)) throw new Error('a precompiled query takes only marked values');
+    return parameter.slice(prefix.length) as Name;
+  });
+  return (values: Record<Name, unknown>): CompiledQuery => ({ ...compiled, parameters: names.map((name) => values[name]) });
+}
+
+/**
+ * Storage for every oidc-provider model, in one table keyed by model name and id. With `writes`,
+ * the writes of every token exchange (client assertion, code consumed, access token) that arrive
+ * together share one commit; each still returns only once it is committed.
+ */
+export function createOidcPayloadStore(db: Executor, options: { writes?: GroupCommit } = {}) {
   const tables = db.withTables<Tables>();
+  const write = (query: CompiledQuery) =>
+    options.writes ? options.writes.run((transaction) => transaction.executeQuery(query)) : tables.executeQuery(query);
   const live = (now: string) =>
     tables
       .selectFrom('identity_oidc_payload')
       .selectAll()
       .where((where) => where.or([where('expires_at', 'is', null), where('expires_at', '>', now)]));
 
+  const upsertQuery = compileOnce<keyof OidcPayloadRow>((value) => {
+    const row = {
+      model: value('model'),
+      id: value('id'),
+      payload: value('payload'),
+      grant_id: value('grant_id'),
+      user_code: value('user_code'),
+      uid: value('uid'),
+      account_id: value('account_id'),
+      expires_at: value('expires_at'),
+      consumed_at: value('consumed_at'),
+    };
+    const { model: _model, id: _id, ...changes } = row;
+    return tables
+      .insertInto('identity_oidc_payload')
+      .values(row)
+      .onConflict((conflict) => conflict.columns(['model', 'id']).doUpdateSet(changes));
+  });
+  const findQuery = compileOnce<'model' | 'id' | 'now'>((value) =>
+    live(value('now')).where('model', '=', value('model')).where('id', '=', value('id')),
+  );
+  const consumeQuery = compileOnce<'model' | 'id' | 'now'>((value) =>
+    tables
+      .updateTable('identity_oidc_payload')
+      .set({ consumed_at: value('now') })
+      .where('model', '=', value('model'))
+      .where('id', '=', value('id')),
+  );
+
   return {
     async upsert(row: OidcPayloadRow): Promise<void> {
-      await tables
-        .insertInto('identity_oidc_payload')
-        .values(row)
-        .onConflict((conflict) =>
-          conflict.columns(['model', 'id']).doUpdateSet({
-            payload: row.payload,
-            grant_id: row.grant_id,
-            user_code: row.user_code,
-            uid: row.uid,
-            account_id: row.account_id,
-            expires_at: row.expires_at,
-            consumed_at: row.consumed_at,
-          }),
-        )
-        .execute();
+      await write(upsertQuery(row));
     },
 
     async find(model: string, id: string, now: string): Promise<OidcPayloadRow | undefined> {
-      return live(now).where('model', '=', model).where('id', '=', id).executeTakeFirst();
+      const { rows } = await tables.executeQuery<OidcPayloadRow>(findQuery({ model, id, now }));
+      return rows[0];
     },
 
     async findBy(
@@ -56,12 +95,7 @@ export function createOidcPayloadStore(db: Executor) {
     },
 
     async consume(model: string, id: string, now: string): Promise<void> {
-      await tables
-        .updateTable('identity_oidc_payload')
-        .set({ consumed_at: now })
-        .where('model', '=', model)
-        .where('id', '=', id)
-        .execute();
+      await write(consumeQuery({ model, id, now }));
     },
 
     async destroy(model: string, id: string): Promise<void> {

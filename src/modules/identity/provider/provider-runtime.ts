@@ -1,9 +1,11 @@
 import { hkdfSync } from 'node:crypto';
 import type { Config } from '../../../platform/config/config.schema.ts';
 import type { Database } from '../../../platform/db/database.ts';
+import { createGroupCommit } from '../../../platform/db/group-commit.ts';
 import type { AccountService } from '../accounts/account.service.ts';
 import { createClientStore } from '../clients/client.store.ts';
 import { createSigningKeys } from '../signing-keys/signing-keys.ts';
+import { secretBoxesOf } from '../../../platform/secrets/secret-box.ts';
 import { createOidcProvider, sectorOf, type ProviderPages } from './create-provider.ts';
 import { createFindAccount } from './find-account.ts';
 import { createOidcPayloadStore } from './oidc-payload.store.ts';
@@ -44,7 +46,11 @@ export function createProviderRuntime(options: {
   keyRefreshMs?: number;
 }) {
   const { db, config, accounts } = options;
-  const adapter = createProviderAdapter({ payloads: createOidcPayloadStore(db), clients: createClientStore(db), clock: () => new Date() });
+  const adapter = createProviderAdapter({
+    payloads: createOidcPayloadStore(db, { writes: createGroupCommit(db) }),
+    clients: createClientStore(db),
+    clock: () => new Date(),
+  });
   const findAccount = createFindAccount({ accounts, trustmarkUrl: `${config.BASE_URL}/trustmark` });
 
   // An account's salt never changes, and every token exchange needs it: keep the recent ones.
@@ -65,7 +71,7 @@ export function createProviderRuntime(options: {
   }
 
   const providers = createProviderHolder({
-    signingKeys: createSigningKeys({ db }),
+    signingKeys: createSigningKeys({ db, secrets: secretBoxesOf(config) }),
     refreshMs: options.keyRefreshMs,
     build: (keys) =>
       createOidcProvider({

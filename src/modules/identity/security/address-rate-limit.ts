@@ -9,8 +9,7 @@ export function limitFormsByAddress(context: FastifyInstance, throttle: Throttle
   context.addHook('preHandler', async (request, reply) => {
     if (request.method !== 'POST') return;
     const key = `forms-from:${request.ip}`;
-    const status = await throttle.status(key);
-    const after = status.locked ? status : await throttle.recordFailure(key, THROTTLE_RULES.formsFromAddress);
+    const after = await throttle.recordUnlessLocked(key, THROTTLE_RULES.formsFromAddress);
     if (after.locked) {
       const seconds = Math.max(1, Math.ceil((after.until.getTime() - Date.now()) / 1000));
       reply.header('retry-after', String(seconds));

@@ -10,6 +10,9 @@ export function createThrottleStore(db: Executor) {
     async find(key: string): Promise<ThrottleRow | undefined> {
       return tables.selectFrom('identity_throttle').selectAll().where('key', '=', key).executeTakeFirst();
     },
+    async findEach(keys: readonly string[]): Promise<ThrottleRow[]> {
+      return tables.selectFrom('identity_throttle').selectAll().where('key', 'in', keys).execute();
+    },
     async save(row: ThrottleRow): Promise<void> {
       await tables
         .insertInto('identity_throttle')

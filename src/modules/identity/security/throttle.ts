@@ -1,5 +1,5 @@
 import type { Database } from '../../../platform/db/database.ts';
-import { createThrottleStore } from './throttle.store.ts';
+import { createThrottleStore, type ThrottleRow } from './throttle.store.ts';
 
 export type ThrottleRule = {
   /** Failures allowed within the window before the key is locked. */
@@ -25,44 +25,66 @@ export const THROTTLE_RULES = {
 } as const satisfies Record<string, ThrottleRule>;
 
 export type ThrottleStatus = { locked: false } | { locked: true; until: Date };
+/** A status, and whether any failure is counted against the key (so `clear` has something to do). */
+export type CountedStatus = ThrottleStatus & { counted: boolean };
 
 export function createThrottle(dependencies: { db: Database; clock?: () => Date }) {
   const { db } = dependencies;
   const clock = dependencies.clock ?? (() => new Date());
   const store = createThrottleStore(db);
 
-  async function status(key: string): Promise<ThrottleStatus> {
-    const row = await store.find(key);
-    if (row?.locked_until && Date.parse(row.locked_until) > clock().getTime()) {
+  function statusOf(row: ThrottleRow | undefined, now: Date): ThrottleStatus {
+    if (row?.locked_until && Date.parse(row.locked_until) > now.getTime()) {
       return { locked: true, until: new Date(row.locked_until) };
     }
     return { locked: false };
   }
 
+  async function status(key: string): Promise<ThrottleStatus> {
+    return statusOf(await store.find(key), clock());
+  }
+
+  async function recordFailure(key: string, rule: ThrottleRule, options: { unlessLocked?: boolean } = {}): Promise<ThrottleStatus> {
+    return db.transaction().execute(async (transaction) => {
+      const transactionStore = createThrottleStore(transaction);
+      const now = clock();
+      const row = await transactionStore.find(key);
+      const before = statusOf(row, now);
+      if (options.unlessLocked && before.locked) return before;
+      const windowOpen =
+        row !== undefined && now.getTime() - Date.parse(row.window_started_at) < rule.windowSeconds * 1000;
+      const failures = windowOpen ? row.failures + 1 : 1;
+      const lockedUntil =
+        failures >= rule.maxFailures ? new Date(now.getTime() + rule.lockSeconds * 1000) : undefined;
+      await transactionStore.save({
+        key,
+        // A lock starts a fresh window, so the next failure after it ends counts from one.
+        failures: lockedUntil ? 0 : failures,
+        window_started_at: windowOpen && !lockedUntil ? row.window_started_at : now.toISOString(),
+        locked_until: lockedUntil?.toISOString() ?? null,
+      });
+      return lockedUntil ? { locked: true, until: lockedUntil } : { locked: false };
+    });
+  }
+
   return {
     status,
 
-    /** Counts a failure; returns the status after it (locked once the rule's limit is reached). */
-    async recordFailure(key: string, rule: ThrottleRule): Promise<ThrottleStatus> {
-      return db.transaction().execute(async (transaction) => {
-        const transactionStore = createThrottleStore(transaction);
-        const now = clock();
-        const row = await transactionStore.find(key);
-        const windowOpen =
-          row !== undefined && now.getTime() - Date.parse(row.window_started_at) < rule.windowSeconds * 1000;
-        const failures = windowOpen ? row.failures + 1 : 1;
-        const lockedUntil =
-          failures >= rule.maxFailures ? new Date(now.getTime() + rule.lockSeconds * 1000) : undefined;
-        await transactionStore.save({
-          key,
-          // A lock starts a fresh window, so the next failure after it ends counts from one.
-          failures: lockedUntil ? 0 : failures,
-          window_started_at: windowOpen && !lockedUntil ? row.window_started_at : now.toISOString(),
-          locked_until: lockedUntil?.toISOString() ?? null,
-        });
-        return lockedUntil ? { locked: true, until: lockedUntil } : { locked: false };
-      });
+    /** The status of each key, in the order given, read together. */
+    async statusOfEach(keys: readonly string[]): Promise<CountedStatus[]> {
+      const rows = new Map((await store.findEach(keys)).map((row) => [row.key, row]));
+      const now = clock();
+      return keys.map((key) => ({ ...statusOf(rows.get(key), now), counted: rows.has(key) }));
     },
+
+    /** Counts a failure; returns the status after it (locked once the rule's limit is reached). */
+    recordFailure: (key: string, rule: ThrottleRule) => recordFailure(key, rule),
+
+    /**
+     * Counts an attempt unless the key is locked already, in one transaction; returns the status
+     * after it. For limits that count every attempt, such as forms submitted from one address.
+     */
+    recordUnlessLocked: (key: string, rule: ThrottleRule) => recordFailure(key, rule, { unlessLocked: true }),
 
     async clear(key: string): Promise<void> {
       await store.clear(key);

@@ -211,9 +211,9 @@ export function registerSignInPages(app: FastifyInstance, dependencies: SignInDe
     const account = await accounts.findByEmail(journey.email);
     const accountKey = `password:${account?.id ?? journey.email}:${request.ip}`;
     const addressKey = `password-from:${request.ip}`;
-    for (const key of [accountKey, addressKey]) {
-      const status = await throttle.status(key);
-      if (status.locked) {
+    const [accountStatus, addressStatus] = await throttle.statusOfEach([accountKey, addressKey]);
+    for (const status of [accountStatus, addressStatus]) {
+      if (status?.locked) {
         return renderQuestion(current, {
           pageTitle,
           field: passwordQuestion,
@@ -243,7 +243,7 @@ export function registerSignInPages(app: FastifyInstance, dependencies: SignInDe
           : t('identity.password.wrong'),
       });
     }
-    await throttle.clear(accountKey);
+    if (accountStatus?.counted) await throttle.clear(accountKey);
     await journeys.save(uid, { ...journey, accountId: verified.id });
     if (levelOf(details) === 'Cl') return finish(current, verified.id, 'Cl');
     return reply.redirect(path(uid, '/security-code'), 303);
