@@ -13,6 +13,8 @@ export type OutgoingEmail = {
    */
   messageId?: string;
   replyTo?: string;
+  /** Shown as the sender's name (such as a service's name); the address is always MAIL_FROM's. */
+  senderName?: string;
   headers?: Record<string, string>;
 };
 
@@ -35,7 +37,7 @@ export function createSmtpTransport(options: { smtpUrl: string; from: string }):
   let sending: Promise<(email: OutgoingEmail, messageId: string) => Promise<void>> | undefined;
   let pool: SmtpPool | undefined;
   const connect = async () => {
-    const [{ createSmtpPool }, { composeMimeMessage, parseSender }, { default: MailComposer }] = await Promise.all([
+    const [{ createSmtpPool }, { composeMimeMessage, parseSender, senderNamed }, { default: MailComposer }] = await Promise.all([
       import('./smtp-pool.ts'),
       import('./mime-message.ts'),
       import('nodemailer/lib/mail-composer'),
@@ -52,13 +54,14 @@ export function createSmtpTransport(options: { smtpUrl: string; from: string }):
       auth: url.username ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } : undefined,
     });
     pool = smtp;
-    const sender = parseSender(options.from);
+    const defaultSender = parseSender(options.from);
     return async (email: OutgoingEmail, messageId: string) => {
+      const sender = email.senderName ? senderNamed(email.senderName, defaultSender.address) : defaultSender;
       const raw = composeMimeMessage(email, { sender, messageId, date: new Date() });
       if (raw !== undefined) return smtp.send({ from: sender.address, to: [email.to] }, raw);
       // Addresses or headers that need encoding: nodemailer's composer does it all.
       const message = new MailComposer({
-        from: options.from,
+        from: email.senderName ? { name: email.senderName, address: sender.address } : options.from,
         to: email.to,
         subject: email.subject,
         text: email.text,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { composeMimeMessage, parseSender } from './mime-message.ts';
+import { composeMimeMessage, parseSender, senderNamed } from './mime-message.ts';
 
 const sender = parseSender('Civitas Notify <notify@civitas.example>');
 const date = new Date('2026-11-27T12:00:00Z');
@@ -71,6 +71,12 @@ test('display names are quoted or encoded as they need', () => {
   assert.deepEqual(parseSender('no-reply@civitas.localhost'), { address: 'no-reply@civitas.localhost', header: 'no-reply@civitas.localhost' });
   assert.equal(parseSender('Civitas, Wales <a@b.example>').header, '"Civitas, Wales" <a@b.example>');
   assert.match(parseSender('Llywodraeth Cymru – Hysbysu <a@b.example>').header, /^=\?UTF-8\?Q\?.+\?= <a@b\.example>$/);
+});
+
+test("a service's name is shown as the sender, and cannot add a header", () => {
+  assert.equal(senderNamed('Driver and Vehicle Licensing Agency', 'notify@civitas.example').header, 'Driver and Vehicle Licensing Agency <notify@civitas.example>');
+  assert.equal(senderNamed('Parking (Cardiff)\r\nBcc: x@example.com', 'a@b.example').header, '"Parking (Cardiff) Bcc: x@example.com" <a@b.example>');
+  assert.equal(senderNamed('  ', 'a@b.example').header, 'a@b.example');
 });
 
 test('an address or header that needs encoding is left to the full composer', () => {

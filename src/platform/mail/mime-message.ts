@@ -15,12 +15,16 @@ export type Sender = { address: string; header: string };
 /** `Name <address>` or an address alone (as MAIL_FROM is checked), as the From header writes it. */
 export function parseSender(from: string): Sender {
   const match = /^(.*?)\s*<([^<>]+)>$/.exec(from.trim());
-  const address = (match?.[2] ?? from).trim();
-  const name = match?.[1]?.trim() ?? '';
-  if (!name) return { address, header: address };
-  if (PLAIN_PHRASE.test(name)) return { address, header: `${name} <${address}>` };
-  if (PRINTABLE_ASCII.test(name)) return { address, header: `"${name.replace(/["\\]/g, '\\$&')}" <${address}>` };
-  return { address, header: `${encodeWords(name, 'Q', 52, true)} <${address}>` };
+  return senderNamed(match?.[1] ?? '', (match?.[2] ?? from).trim());
+}
+
+/** The From header for `address` shown as `name`, quoted or encoded as the name needs. */
+export function senderNamed(name: string, address: string): Sender {
+  const phrase = name.replace(/[\r\n]+/g, ' ').trim();
+  if (!phrase) return { address, header: address };
+  if (PLAIN_PHRASE.test(phrase)) return { address, header: `${phrase} <${address}>` };
+  if (PRINTABLE_ASCII.test(phrase)) return { address, header: `"${phrase.replace(/["\\]/g, '\\$&')}" <${address}>` };
+  return { address, header: `${encodeWords(phrase, 'Q', 52, true)} <${address}>` };
 }
 
 function quotedPrintable(text: string): string {

@@ -60,6 +60,7 @@ test('an accepted email reaches the SMTP server rendered, with the notification 
   assert.deepEqual(email?.to, ['ffion@example.com']);
   const raw = email?.raw ?? '';
   assert.match(raw, new RegExp(`^Message-ID: <${notification.id}@civitas>`, 'm'));
+  assert.match(raw, /^From: Test service <notify@civitas\.example>/m, "the service's name, at MAIL_FROM's address");
   assert.match(raw, /^Subject: Application ABC-1/m);
   assert.match(raw, /^List-Unsubscribe: <https:\/\/service\.example\.gov\.uk\/unsubscribe\?u=1>/m);
   const decoded = decodeQuotedPrintable(raw);

@@ -147,6 +147,8 @@ export function createDeliverHandler(dependencies: {
           html: rendered.html,
           messageId: notification.id,
           replyTo: notification.reply_to ?? undefined,
+          // People see which service wrote to them; the platform's own messages keep MAIL_FROM's name.
+          senderName: service && !service.system_key ? service.name : undefined,
           headers,
         });
         return { status: 'delivered' };
