@@ -40,6 +40,19 @@ export function residentMemoryMb(pid: number): number {
   return kb / 1024;
 }
 
+/**
+ * CPU time (user + system) a process has used so far, in milliseconds, from /proc. Read before
+ * and after a load run, it gives the server's CPU per request: steadier than its rate when
+ * other work shares the machine.
+ */
+export function cpuTimeMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const clockTicksPerSecond = 100;
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicksPerSecond;
+}
+
 export function percentile(values: number[], fraction: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? Number.NaN;

@@ -15,18 +15,33 @@ import { modules } from '../src/app.ts';
 import { loadConfig } from '../src/platform/config/load-config.ts';
 import { openKernel } from '../src/platform/kernel.ts';
 import { createPayServices } from '../src/modules/pay/pay-services.ts';
-import { findFreePort, report, startProcess, stopProcess, waitUntilAnswering } from './bench-support.ts';
+import type { ChildProcess } from 'node:child_process';
+import { cpuTimeMs, findFreePort, report, startProcess, stopProcess, waitUntilAnswering } from './bench-support.ts';
 
 const root = join(import.meta.dirname, '..');
 const DURATION_SECONDS = 10;
 const WARM_UP_SECONDS = 2;
 const CONNECTIONS = 50;
 
-async function measure(options: autocannon.Options): Promise<{ rate: number; ok: number; non2xx: number; errors: number; p99: number }> {
+/** Requests per second and, from the server process's CPU time, its CPU microseconds per request. */
+async function measure(
+  server: ChildProcess,
+  options: autocannon.Options,
+): Promise<{ rate: number; ok: number; non2xx: number; errors: number; p99: number; cpuUsPerRequest: number }> {
   await autocannon({ connections: CONNECTIONS, duration: WARM_UP_SECONDS, ...options });
+  const cpuBefore = cpuTimeMs(server.pid as number);
   const result = await autocannon({ connections: CONNECTIONS, duration: DURATION_SECONDS, ...options });
+  const cpuUsed = cpuTimeMs(server.pid as number) - cpuBefore;
   const ok = result['2xx'];
-  return { rate: ok / DURATION_SECONDS, ok, non2xx: result.non2xx, errors: result.errors, p99: result.latency.p99 };
+  const answered = ok + result.non2xx;
+  return {
+    rate: ok / DURATION_SECONDS,
+    ok,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    p99: result.latency.p99,
+    cpuUsPerRequest: answered > 0 ? Math.round((cpuUsed * 1000) / answered) : Number.NaN,
+  };
 }
 
 const directory = mkdtempSync(join(tmpdir(), 'civitas-pay-bench-'));
@@ -65,13 +80,13 @@ const body = JSON.stringify({
 const barePort = await findFreePort();
 const bare = startProcess(join(import.meta.dirname, 'fixtures', 'bare-fastify.ts'), { PORT: String(barePort) });
 await waitUntilAnswering(`http://127.0.0.1:${barePort}/readyz`, performance.now());
-const bareResult = await measure({ url: `http://127.0.0.1:${barePort}/json`, method: 'POST', headers: { 'content-type': 'application/json' }, body });
+const bareResult = await measure(bare, { url: `http://127.0.0.1:${barePort}/json`, method: 'POST', headers: { 'content-type': 'application/json' }, body });
 await stopProcess(bare);
 
 const port = await findFreePort();
 const civitas = startProcess(join(root, 'src', 'main.ts'), { ...environment, PORT: String(port), HOST: '127.0.0.1' });
 await waitUntilAnswering(`http://127.0.0.1:${port}/readyz`, performance.now());
-const created = await measure({
+const created = await measure(civitas, {
   url: `http://127.0.0.1:${port}/v1/payments`,
   method: 'POST',
   headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
@@ -82,9 +97,9 @@ await stopProcess(civitas);
 const share = created.rate / bareResult.rate;
 report({
   what: 'payments created (POST /v1/payments, SQLite, workers on)',
-  value: `${Math.round(created.rate)}/s (${created.ok} in ${DURATION_SECONDS} s, ${created.non2xx} refused, ${created.errors} errors, p99 ${created.p99} ms; ${Math.round(share * 100)}% of bare Fastify)`,
+  value: `${Math.round(created.rate)}/s (${created.ok} in ${DURATION_SECONDS} s, ${created.non2xx} refused, ${created.errors} errors, p99 ${created.p99} ms, server CPU ${created.cpuUsPerRequest} µs a request; ${Math.round(share * 100)}% of bare Fastify)`,
   target: '>= 3000/s and >= 25% of bare Fastify',
-  baseline: `bare Fastify JSON POST ${Math.round(bareResult.rate)}/s`,
+  baseline: `bare Fastify JSON POST ${Math.round(bareResult.rate)}/s, server CPU ${bareResult.cpuUsPerRequest} µs a request`,
   met: created.rate >= 3000 && share >= 0.25,
 });
 rmSync(directory, { recursive: true, force: true });

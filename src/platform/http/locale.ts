@@ -20,7 +20,8 @@ export function registerLocale(
 ): void {
   app.decorateRequest('locale', 'en');
   app.decorateRequest('t', options.translations.en);
-  app.addHook('onRequest', async (request, reply) => {
+  // A callback hook, not an async one: it runs on every request, pages and APIs alike.
+  app.addHook('onRequest', (request, reply, done) => {
     const chosen = (request.query as Record<string, unknown> | undefined)?.lang;
     const remembered = request.cookies[LANGUAGE_COOKIE];
     if (isLocale(chosen)) {
@@ -38,5 +39,6 @@ export function registerLocale(
       request.locale = remembered;
     }
     request.t = options.translations[request.locale];
+    done();
   });
 }

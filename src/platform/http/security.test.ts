@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { CivitasModule } from '../module.ts';
 import { createTestApp } from '../../testing/test-kernel.ts';
+import { apiSecurityHeaders, JSON_API_ROUTE_CONFIG } from './security.ts';
 
 /** A page with a form, and an API route that opts out of CSRF as bearer-token APIs do. */
 const formModule: CivitasModule = {
@@ -13,6 +14,15 @@ const formModule: CivitasModule = {
     );
     app.post('/fixture/form', async () => ({ saved: true }));
     app.post('/fixture/api', { config: { csrf: false } }, async () => ({ accepted: true }));
+    app.register(async (api) => {
+      api.addHook('onRoute', (route) => {
+        route.config = { ...route.config, ...JSON_API_ROUTE_CONFIG };
+      });
+      api.addHook('onRequest', async (_request, reply) => {
+        reply.headers(apiSecurityHeaders({ BASE_URL: 'https://civitas.example.gov.uk' }));
+      });
+      api.get('/fixture/json-api', async () => ({ ok: true }));
+    });
   },
 };
 
@@ -37,6 +47,13 @@ test('pages carry a nonce-only Content-Security-Policy and strict security heade
   assert.equal(response.headers['x-frame-options'], 'DENY');
   assert.equal(response.headers['x-content-type-options'], 'nosniff');
   assert.equal(response.headers['strict-transport-security'], undefined, 'no HSTS over http');
+  assert.equal(response.headers['cross-origin-opener-policy'], 'same-origin');
+  assert.equal(response.headers['cross-origin-resource-policy'], 'same-origin');
+  assert.equal(response.headers['origin-agent-cluster'], '?1');
+  assert.equal(response.headers['x-dns-prefetch-control'], 'off');
+  assert.equal(response.headers['x-download-options'], 'noopen');
+  assert.equal(response.headers['x-permitted-cross-domain-policies'], 'none');
+  assert.equal(response.headers['x-xss-protection'], '0');
 
   const again = await app.inject({ method: 'GET', url: '/' });
   assert.notEqual(again.headers['content-security-policy'], policy, 'a fresh nonce per response');
@@ -106,4 +123,18 @@ test('routes that opt out of CSRF (bearer-token APIs) accept posts without a tok
   const response = await app.inject({ method: 'POST', url: '/fixture/api', payload: { a: 1 } });
   assert.equal(response.statusCode, 200);
   assert.deepEqual(response.json(), { accepted: true });
+});
+
+test('JSON API routes send their fixed headers instead of the pages\' ones, and make no nonces', async (t) => {
+  const { app } = await createTestApp(t, { modules: [formModule] });
+  const response = await app.inject({ method: 'GET', url: '/fixture/json-api' });
+  assert.equal(response.statusCode, 200);
+  assert.equal(response.headers['content-security-policy'], "default-src 'none'; frame-ancestors 'none'");
+  assert.equal(response.headers['x-content-type-options'], 'nosniff');
+  assert.equal(response.headers['x-frame-options'], 'DENY');
+  assert.equal(response.headers['referrer-policy'], 'no-referrer');
+  assert.equal(response.headers['cache-control'], 'no-store');
+  assert.match(response.headers['strict-transport-security'] as string, /max-age=31536000/);
+  assert.equal(response.headers['cross-origin-opener-policy'], undefined, 'none of the pages\' headers');
+  assert.ok(response.headers['x-request-id'], 'the request id all the same');
 });

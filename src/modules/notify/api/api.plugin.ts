@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+import { apiSecurityHeaders, JSON_API_ROUTE_CONFIG } from '../../../platform/http/security.ts';
 import { internalError, NotifyApiError, badRequest } from '../notify.errors.ts';
 import type { NotifyCore } from '../notify.core.ts';
 import type { AuthenticatedCaller } from '../services/service.service.ts';
@@ -29,16 +30,9 @@ export async function notifyApiPlugin(app: FastifyInstance, options: { core: Not
   // The kernel's helmet headers are made for pages (a CSP with fresh nonces on every response,
   // and more). A JSON API needs a few fixed ones: set here, at a fraction of the cost.
   app.addHook('onRoute', (route) => {
-    route.config = Object.assign(route.config ?? {}, { helmet: { skipRoute: true } });
+    route.config = Object.assign(route.config ?? {}, JSON_API_ROUTE_CONFIG);
   });
-  const securityHeaders: Record<string, string> = {
-    'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
-    'x-content-type-options': 'nosniff',
-    'referrer-policy': 'no-referrer',
-    'x-frame-options': 'DENY',
-    'cache-control': 'no-store',
-    ...(core.config.BASE_URL.startsWith('https://') ? { 'strict-transport-security': 'max-age=31536000; includeSubDomains' } : {}),
-  };
+  const securityHeaders = apiSecurityHeaders(core.config);
   app.decorateRequest('notifyCaller', undefined);
 
   app.addHook('onRequest', async (request, reply) => {

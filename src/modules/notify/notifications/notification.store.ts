@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import type { Executor } from '../../../platform/db/database.ts';
 import type { TemplateType } from '../templates/template.store.ts';
 
@@ -83,10 +83,15 @@ void everyColumnListed;
 
 export function createNotificationStore() {
   const tables = (executor: Executor) => executor.withTables<NotificationTables>();
+  // Building and compiling the statement costs more than SQLite takes to run it: compiled once
+  // (for this store's database, whose dialect never changes), then run with each row's values.
+  let insertSql: string | undefined;
   return {
     /** Runs for every notification accepted: written as SQL, the columns in one fixed order. */
     async insert(executor: Executor, row: NotificationRow): Promise<void> {
-      await sql`insert into notify_notification (${NOTIFICATION_COLUMN_LIST}) values (${sql.join(NOTIFICATION_COLUMNS.map((column) => row[column]))})`.execute(executor);
+      const values = NOTIFICATION_COLUMNS.map((column) => row[column]);
+      insertSql ??= sql`insert into notify_notification (${NOTIFICATION_COLUMN_LIST}) values (${sql.join(values)})`.compile(executor).sql;
+      await executor.executeQuery(CompiledQuery.raw(insertSql, values));
     },
     async insertLetterPdf(executor: Executor, notificationId: string, base64: string): Promise<void> {
       await tables(executor).insertInto('notify_letter_pdf').values({ notification_id: notificationId, content: base64 }).execute();
@@ -158,25 +163,6 @@ export function createNotificationStore() {
         .where('status', 'in', change.from)
         .executeTakeFirst();
       return Number(result.numUpdatedRows) > 0;
-    },
-    /**
-     * Marks a notification `sending` for a delivery attempt (counting the attempt) if it is still
-     * `created`, or `sending` from an attempt whose outcome is unknown, and returns it; returns
-     * nothing for one that is finished or gone. One statement, so two workers cannot both claim it.
-     */
-    async claimForDelivery(executor: Executor, claim: { id: string; now: string }): Promise<NotificationRow | undefined> {
-      return tables(executor)
-        .updateTable('notify_notification')
-        .set((update) => ({
-          status: 'sending',
-          updated_at: claim.now,
-          sent_at: update.fn.coalesce('sent_at', update.val(claim.now)),
-          delivery_attempts: update('delivery_attempts', '+', 1),
-        }))
-        .where('id', '=', claim.id)
-        .where('status', 'in', ['created', 'sending'])
-        .returningAll()
-        .executeTakeFirst();
     },
     async findByProviderReference(executor: Executor, reference: string): Promise<NotificationRow | undefined> {
       return tables(executor)

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { usesHttps } from '../../../platform/http/security.ts';
+import { apiSecurityHeaders, JSON_API_ROUTE_CONFIG } from '../../../platform/http/security.ts';
 import type { Caller } from '../accounts/account.service.ts';
 import { downstreamError, PayApiError, tooManyRequests, unparsableJson } from '../pay.errors.ts';
 import type { PayServices } from '../pay-services.ts';
@@ -27,21 +27,6 @@ export function requireCaller(request: FastifyRequest): Caller {
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
-/**
- * Options every API route takes. Helmet builds its headers afresh on every request, which is
- * a noticeable share of a small JSON request's cost; the API's headers never change, so the API
- * context sets them itself (see the onSend hook below).
- */
-export const API_ROUTE = { helmet: false } as const;
-
-const API_HEADERS: Record<string, string> = {
-  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'referrer-policy': 'no-referrer',
-  'cache-control': 'no-store',
-};
-
 function sendError(reply: FastifyReply, error: PayApiError) {
   return reply.code(error.statusCode).send(error.toJSON());
 }
@@ -51,13 +36,17 @@ function sendError(reply: FastifyReply, error: PayApiError) {
  * database, and Pay's error envelope for every error, however it arises.
  */
 export async function registerPayApi(app: FastifyInstance, services: PayServices): Promise<void> {
-  const headers = usesHttps(services.config)
-    ? { ...API_HEADERS, 'strict-transport-security': 'max-age=31536000; includeSubDomains' }
-    : API_HEADERS;
+  const headers = apiSecurityHeaders(services.config);
   await app.register(async (api) => {
+    // The pages' security headers (a CSP with fresh nonces, and more) are not for a JSON API,
+    // whose few fixed headers the onSend hook below sets on every response, errors included.
+    api.addHook('onRoute', (route) => {
+      route.config = Object.assign(route.config ?? {}, JSON_API_ROUTE_CONFIG);
+    });
     api.decorateRequest('payCaller', null);
-    api.addHook('onSend', async (_request, reply) => {
+    api.addHook('onSend', (_request, reply, payload, done) => {
       reply.headers(headers);
+      done(null, payload);
     });
 
     api.addHook('onRequest', async (request) => {

@@ -3,7 +3,7 @@ import { PayApiError } from '../pay.errors.ts';
 import type { PayServices } from '../pay-services.ts';
 import { errorSchema, paymentSchema, paymentStateSchema, presentPayment, searchResultsSchema } from '../payments/payment-json.ts';
 import { FAILURE_MESSAGES } from '../payments/payment-state.ts';
-import { API_ROUTE, requireCaller } from './api.plugin.ts';
+import { requireCaller } from './api.plugin.ts';
 import { parseCreatePaymentRequest } from './create-payment.request.ts';
 import { describePaging, parsePaymentSearch } from './search.request.ts';
 
@@ -59,7 +59,6 @@ export function registerPaymentRoutes(api: FastifyInstance, services: PayService
   api.post(
     '/v1/payments',
     {
-      ...API_ROUTE,
       config: { csrf: false, payErrorCodes: { unparsable: 'P0197', downstream: 'P0198' } },
       schema: {
         headers: { type: 'object', properties: { 'idempotency-key': { type: 'string' } } },
@@ -84,7 +83,6 @@ export function registerPaymentRoutes(api: FastifyInstance, services: PayService
   api.get(
     '/v1/payments',
     {
-      ...API_ROUTE,
       config: { payErrorCodes: { downstream: 'P0498' } },
       schema: {
         response: {
@@ -114,7 +112,6 @@ export function registerPaymentRoutes(api: FastifyInstance, services: PayService
   api.get(
     '/v1/payments/:paymentId',
     {
-      ...API_ROUTE,
       config: { payErrorCodes: { downstream: 'P0298' } },
       schema: { params: paymentParams, response: { 200: paymentSchema, ...errorResponses } },
     },
@@ -128,7 +125,6 @@ export function registerPaymentRoutes(api: FastifyInstance, services: PayService
   api.get(
     '/v1/payments/:paymentId/events',
     {
-      ...API_ROUTE,
       config: { payErrorCodes: { downstream: 'P0398' } },
       schema: { params: paymentParams, response: { 200: eventsSchema, ...errorResponses } },
     },
@@ -156,7 +152,6 @@ export function registerPaymentRoutes(api: FastifyInstance, services: PayService
   api.post(
     '/v1/payments/:paymentId/cancel',
     {
-      ...API_ROUTE,
       config: { csrf: false, payErrorCodes: { downstream: 'P0598' } },
       schema: { params: paymentParams, response: errorResponses },
     },
@@ -170,7 +165,6 @@ export function registerPaymentRoutes(api: FastifyInstance, services: PayService
   api.post(
     '/v1/payments/:paymentId/capture',
     {
-      ...API_ROUTE,
       config: { csrf: false, payErrorCodes: { downstream: 'P1098' } },
       schema: { params: paymentParams, response: errorResponses },
     },

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { missingAttribute, wrongType, invalidAttribute, unparsableJson } from '../pay.errors.ts';
 import type { PayServices } from '../pay-services.ts';
 import { errorSchema, presentRefund, refundSchema, searchResultsSchema } from '../payments/payment-json.ts';
-import { API_ROUTE, requireCaller } from './api.plugin.ts';
+import { requireCaller } from './api.plugin.ts';
 import { AMOUNT_MAX } from './create-payment.request.ts';
 import { describePaging, parseRefundSearch } from './search.request.ts';
 
@@ -38,7 +38,6 @@ export function registerRefundRoutes(api: FastifyInstance, services: PayServices
   api.post(
     '/v1/payments/:paymentId/refunds',
     {
-      ...API_ROUTE,
       config: { csrf: false, payErrorCodes: { unparsable: 'P0697', downstream: 'P0698' } },
       schema: { params: paymentParams, response: { 202: refundSchema, ...errorResponses } },
     },
@@ -62,7 +61,6 @@ export function registerRefundRoutes(api: FastifyInstance, services: PayServices
   api.get(
     '/v1/payments/:paymentId/refunds',
     {
-      ...API_ROUTE,
       config: { payErrorCodes: { downstream: 'P0898' } },
       schema: {
         params: paymentParams,
@@ -100,7 +98,6 @@ export function registerRefundRoutes(api: FastifyInstance, services: PayServices
   api.get(
     '/v1/payments/:paymentId/refunds/:refundId',
     {
-      ...API_ROUTE,
       config: { payErrorCodes: { downstream: 'P0798' } },
       schema: {
         params: {
@@ -121,7 +118,6 @@ export function registerRefundRoutes(api: FastifyInstance, services: PayServices
   api.get(
     '/v1/refunds',
     {
-      ...API_ROUTE,
       config: { payErrorCodes: { downstream: 'P1898' } },
       schema: {
         response: {
