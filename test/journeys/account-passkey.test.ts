@@ -10,7 +10,7 @@ import { createTestAccount, readLatestMessage, startIdentityServer } from '../..
 
 const browser = await launchBrowser({ after });
 
-test('add a passkey from the account pages (a virtual authenticator), then sign in with it', async (t) => {
+test('add a passkey from the account pages (a virtual authenticator), sign in with it beside the authenticator app, then alone', async (t) => {
   const { kernel, baseUrl } = await startIdentityServer(t, { hostName: 'localhost' });
   const account = await createTestAccount(kernel);
   const { context, page, problems } = await openPage(t, browser);
@@ -45,10 +45,25 @@ test('add a passkey from the account pages (a virtual authenticator), then sign 
   const notice = await readLatestMessage(kernel, account.email);
   assert.equal(notice?.subject, 'You added a way to get security codes');
 
-  // Listed with its date; the authenticator app removed, so the passkey is what signs in next.
+  // Listed with its date. The authenticator app stays the first way at sign-in; the passkey is another.
   await page.getByRole('link', { name: 'Back to how you get security codes' }).click();
   const passkeyRow = page.locator('.govuk-summary-list__row', { hasText: 'Passkey' });
   assert.match((await passkeyRow.textContent()) ?? '', /Added \d{1,2} [A-Z][a-z]+ 20\d\d/);
+
+  await context.clearCookies();
+  await signInToAccount();
+  await page.waitForURL(/\/security-code$/);
+  await page.getByRole('link', { name: 'Use another way to get a security code' }).click();
+  await page.waitForURL(/\/security-code-method$/);
+  await page.getByRole('radio', { name: 'Passkey' }).check();
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.waitForURL(/\/passkey$/);
+  await page.getByRole('button', { name: 'Use your passkey' }).click();
+  await page.waitForURL(`${baseUrl}/account`);
+  expectNoPageProblems(problems);
+
+  // With the authenticator app removed, the passkey is what signs in first.
+  await page.goto(`${baseUrl}/account/security-methods`);
   await page.getByRole('button', { name: /^Remove Authenticator app/ }).click();
   await page.waitForURL(`${baseUrl}/account/security-methods`);
   assert.equal(await page.getByRole('button', { name: /^Remove/ }).count(), 0, 'the passkey is the last way left');

@@ -8,6 +8,7 @@ import {
   openPage,
   type PageProblems,
 } from '../../src/testing/browser.ts';
+import { createSecurityMethodChanges } from '../../src/modules/identity/account/security-method-changes.ts';
 import { createTestAccount, readLatestMessage, registerTestClient, startIdentityServer } from '../../src/modules/identity/testing/identity-test-kit.ts';
 
 const browser = await launchBrowser({ after });
@@ -52,6 +53,22 @@ async function checkEveryPage(t: TestContext, lang: 'en' | 'cy') {
     await page.goto(`${start}${path}`);
     await check(page, problems, lang);
   }
+
+  // Choosing another way to get the security code, with its error.
+  const withPhone = await createTestAccount(kernel, 'gwen@example.com');
+  await createSecurityMethodChanges().addTextMessage(kernel.db, { accountId: withPhone.id, phoneNumber: '+447700900555' });
+  await page.goto(`${start}/email`);
+  await page.locator('#email').fill(withPhone.email);
+  await page.getByRole('button', { name: text.continue }).click();
+  await page.locator('#password').fill(withPhone.password);
+  await page.getByRole('button', { name: text.continue }).click();
+  await page.waitForURL(/\/security-code$/);
+  await page.locator('a[href$="/security-code-method"]').click();
+  await page.waitForURL(/\/security-code-method$/);
+  await check(page, problems, lang);
+  await page.getByRole('button', { name: text.continue }).click();
+  await page.waitForSelector('.govuk-error-summary');
+  await check(page, problems, lang);
 
   // The account pages, signed in through the provider.
   await page.goto(`${baseUrl}/account?lang=${lang}`);

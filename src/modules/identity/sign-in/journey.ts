@@ -1,4 +1,6 @@
 import type { Database } from '../../../platform/db/database.ts';
+import type { SecretBoxes } from '../../../platform/secrets/secret-box.ts';
+import type { SecurityMethodKind } from '../accounts/account.store.ts';
 import { createJourneyStore } from './journey.store.ts';
 
 /** What a person has done so far in one sign-in or account creation, for one authorization request. */
@@ -16,8 +18,8 @@ export type Journey = {
   passwordResetVerified?: boolean;
   /** Create an account: the mobile number a code was sent to, until the code proves it. */
   phoneNumber?: string;
-  /** Sign in: the account gets its codes by text message (it has no authenticator app). */
-  codeBySms?: boolean;
+  /** Sign in: the way to get a security code the person is using, if not the account's first; checked against the account on use. */
+  securityMethod?: SecurityMethodKind;
   /** The WebAuthn challenge last sent to this browser, until it is answered. */
   passkeyChallenge?: string;
   /** Sign in: set once a code sent to the account's email proved the person can read it. */
@@ -27,9 +29,9 @@ export type Journey = {
 const JOURNEY_MINUTES = 60;
 
 /** Journeys are keyed by the provider's interaction id; the provider's cookie binds it to the browser. */
-export function createJourneys(dependencies: { db: Database; clock?: () => Date }) {
+export function createJourneys(dependencies: { db: Database; secrets: SecretBoxes; clock?: () => Date }) {
   const clock = dependencies.clock ?? (() => new Date());
-  const store = createJourneyStore(dependencies.db);
+  const store = createJourneyStore(dependencies.db, dependencies.secrets);
   return {
     async load(id: string): Promise<Journey> {
       const row = await store.find(id, clock().toISOString());

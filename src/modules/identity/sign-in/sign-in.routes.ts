@@ -13,6 +13,7 @@ import { parseRequestedLevel, type CredentialLevel } from '../provider/vectors-o
 import { THROTTLE_RULES, type Throttle } from '../security/throttle.ts';
 import type { Journey, Journeys } from './journey.ts';
 import type { Passkeys } from '../passkeys/passkeys.ts';
+import type { SecurityMethodKind, SecurityMethodRow } from '../accounts/account.store.ts';
 
 export type SignInDependencies = {
   providers: ProviderHolder;
@@ -56,6 +57,21 @@ function field(body: Record<string, string | undefined> | undefined, name: strin
 
 function minutesUntil(until: Date, now: Date): number {
   return Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 60_000));
+}
+
+/** The order sign-in has always offered them in: the first the account has is its default. */
+const SIGN_IN_METHOD_ORDER: readonly SecurityMethodKind[] = ['auth-app', 'sms', 'passkey'];
+
+/** The ways this account can get a security code at sign-in, default first. */
+function signInMethodsOf(methods: SecurityMethodRow[]): { kinds: SecurityMethodKind[]; phoneNumber?: string } {
+  const phoneNumber = methods.find((method) => method.kind === 'sms' && method.phone_number)?.phone_number ?? undefined;
+  const kinds = SIGN_IN_METHOD_ORDER.filter((kind) => (kind === 'sms' ? phoneNumber !== undefined : methods.some((method) => method.kind === kind)));
+  return { kinds, phoneNumber };
+}
+
+/** The person's choice while the account still has it, otherwise the account's default. */
+function methodInUse(journey: Journey, kinds: SecurityMethodKind[]): SecurityMethodKind | undefined {
+  return journey.securityMethod && kinds.includes(journey.securityMethod) ? journey.securityMethod : kinds[0];
 }
 
 /** The pages a person meets between a service's "Sign in" button and coming back signed in. */
@@ -249,6 +265,21 @@ export function registerSignInPages(app: FastifyInstance, dependencies: SignInDe
     return reply.redirect(path(uid, '/security-code'), 303);
   }));
 
+  const METHOD_STEPS: Record<SecurityMethodKind, string> = { 'auth-app': '/security-code', sms: '/text-message', passkey: '/passkey' };
+
+  /** Below a security code page: send again (texts), another of the account's ways, and recovery. */
+  function securityCodeLinks(current: Step, input: { method: SecurityMethodKind; kinds: SecurityMethodKind[] }) {
+    const { t } = current.request;
+    const otherWay = input.kinds.some((kind) => kind !== input.method)
+      ? [{ href: path(current.uid, '/security-code-method'), text: t(input.method === 'passkey' ? 'identity.otherMethod.passkeyLink' : 'identity.otherMethod.link') }]
+      : [];
+    if (input.method === 'sms') {
+      return [{ href: path(current.uid, '/text-message'), text: t('identity.checkPhone.sendAgainSignIn') }, ...otherWay, { href: path(current.uid, '/recover'), text: t('identity.recover.phoneLink') }];
+    }
+    if (input.method === 'passkey') return [...otherWay, { href: path(current.uid, '/recover'), text: t('identity.passkey.lost') }];
+    return [...otherWay, { href: path(current.uid, '/recover'), text: t('identity.recover.link') }];
+  }
+
   const codeField = (t: FastifyRequest['t'], label: string) => ({
     name: 'code',
     label,
@@ -260,19 +291,14 @@ export function registerSignInPages(app: FastifyInstance, dependencies: SignInDe
   app.get('/sign-in/:uid/security-code', { schema: { params: uidParams } }, step(async (current) => {
     const { t } = current.request;
     if (!current.journey.accountId) return current.reply.redirect(path(current.uid, '/email'), 303);
-    const methods = await accounts.listMethods(current.journey.accountId);
-    const sms = methods.find((method) => method.kind === 'sms' && method.phone_number);
-    if (!methods.some((method) => method.kind === 'auth-app') && sms?.phone_number) {
-      return current.reply.redirect(path(current.uid, '/text-message'), 303);
-    }
-    if (!methods.some((method) => method.kind === 'auth-app') && methods.some((method) => method.kind === 'passkey')) {
-      return current.reply.redirect(path(current.uid, '/passkey'), 303);
-    }
+    const { kinds } = signInMethodsOf(await accounts.listMethods(current.journey.accountId));
+    const method = methodInUse(current.journey, kinds);
+    if (method === 'sms' || method === 'passkey') return current.reply.redirect(path(current.uid, METHOD_STEPS[method]), 303);
     return renderQuestion(current, {
       pageTitle: t('identity.securityCode.title'),
       intro: [t('identity.securityCode.authAppIntro')],
       field: codeField(t, t('identity.securityCode.label')),
-      links: [{ href: path(current.uid, '/recover'), text: t('identity.recover.link') }],
+      links: securityCodeLinks(current, { method: 'auth-app', kinds }),
     });
   }));
 
@@ -282,13 +308,13 @@ export function registerSignInPages(app: FastifyInstance, dependencies: SignInDe
     const accountId = journey.accountId;
     if (!accountId) return reply.redirect(path(uid, '/email'), 303);
     const pageTitle = t('identity.securityCode.title');
+    const { kinds } = signInMethodsOf(await accounts.listMethods(accountId));
+    const bySms = methodInUse(journey, kinds) === 'sms';
     const question = {
       pageTitle,
-      intro: [t(journey.codeBySms ? 'identity.securityCode.smsIntro' : 'identity.securityCode.authAppIntro')],
+      intro: [t(bySms ? 'identity.securityCode.smsIntro' : 'identity.securityCode.authAppIntro')],
       field: codeField(t, t('identity.securityCode.label')),
-      links: journey.codeBySms
-        ? [{ href: path(uid, '/text-message'), text: t('identity.checkPhone.sendAgainSignIn') }, { href: path(uid, '/recover'), text: t('identity.recover.phoneLink') }]
-        : [{ href: path(uid, '/recover'), text: t('identity.recover.link') }],
+      links: securityCodeLinks(current, { method: bySms ? 'sms' : 'auth-app', kinds }),
     };
     const code = field(request.body, 'code').replaceAll(' ', '');
     const key = `security-code:${accountId}`;
@@ -299,7 +325,7 @@ export function registerSignInPages(app: FastifyInstance, dependencies: SignInDe
     if (!/^\d{6}$/.test(code)) {
       return renderQuestion(current, { ...question, fieldError: t(code ? 'identity.securityCode.format' : 'identity.securityCode.missing') });
     }
-    const right = journey.codeBySms
+    const right = bySms
       ? await codes.redeem('sign-in-sms', accountId, code)
       : await accounts.checkAuthenticatorAppCode(accountId, code);
     if (!right) {
@@ -574,7 +600,7 @@ export function registerSignInPages(app: FastifyInstance, dependencies: SignInDe
 
   // --- Passkeys: a second factor from the device itself ---------------------------------------
 
-  function renderPasskeyPage(current: Step, input: { ceremony: 'create' | 'get'; options: unknown; fieldError?: string }) {
+  function renderPasskeyPage(current: Step, input: { ceremony: 'create' | 'get'; options: unknown; fieldError?: string; kinds?: SecurityMethodKind[] }) {
     const { t } = current.request;
     const create = input.ceremony === 'create';
     return current.reply.render(`${VIEWS}/passkey.njk`, {
@@ -587,7 +613,7 @@ export function registerSignInPages(app: FastifyInstance, dependencies: SignInDe
       errors: input.fieldError ? [{ text: input.fieldError, href: '#passkey-button' }] : [],
       links: create
         ? [{ href: path(current.uid, '/create/security-method'), text: t('identity.passkey.chooseAnother') }]
-        : [{ href: path(current.uid, '/recover'), text: t('identity.passkey.lost') }],
+        : securityCodeLinks(current, { method: 'passkey', kinds: input.kinds ?? ['passkey'] }),
     });
   }
 
@@ -638,11 +664,12 @@ export function registerSignInPages(app: FastifyInstance, dependencies: SignInDe
   app.get('/sign-in/:uid/passkey', { schema: { params: uidParams } }, step(async (current) => {
     const { journey, uid } = current;
     if (!journey.accountId) return current.reply.redirect(path(uid, '/email'), 303);
-    const stored = (await accounts.listMethods(journey.accountId)).filter((method) => method.kind === 'passkey');
+    const methods = await accounts.listMethods(journey.accountId);
+    const stored = methods.filter((method) => method.kind === 'passkey');
     if (stored.length === 0) return current.reply.redirect(path(uid, '/security-code'), 303);
     const options = await passkeys.authenticationOptions(stored);
-    await journeys.save(uid, { ...journey, passkeyChallenge: options.challenge });
-    return renderPasskeyPage(current, { ceremony: 'get', options });
+    await journeys.save(uid, { ...journey, passkeyChallenge: options.challenge, securityMethod: 'passkey' });
+    return renderPasskeyPage(current, { ceremony: 'get', options, kinds: signInMethodsOf(methods).kinds });
   }));
 
   app.post('/sign-in/:uid/passkey', { schema: { params: uidParams, body: passkeyBody } }, step(async (current) => {
@@ -651,11 +678,12 @@ export function registerSignInPages(app: FastifyInstance, dependencies: SignInDe
     const { accountId, passkeyChallenge } = journey;
     if (!accountId || !passkeyChallenge) return reply.redirect(path(uid, '/email'), 303);
     const key = `security-code:${accountId}`;
-    const stored = (await accounts.listMethods(accountId)).filter((method) => method.kind === 'passkey');
+    const methods = await accounts.listMethods(accountId);
+    const stored = methods.filter((method) => method.kind === 'passkey');
     const retry = async (fieldError: string) => {
       const options = await passkeys.authenticationOptions(stored);
       await journeys.save(uid, { ...journey, passkeyChallenge: options.challenge });
-      return renderPasskeyPage(current, { ceremony: 'get', options, fieldError });
+      return renderPasskeyPage(current, { ceremony: 'get', options, fieldError, kinds: signInMethodsOf(methods).kinds });
     };
     const status = await throttle.status(key);
     if (status.locked) return retry(t('identity.securityCode.locked', { minutes: minutesUntil(status.until, clock()) }));
@@ -841,20 +869,55 @@ export function registerSignInPages(app: FastifyInstance, dependencies: SignInDe
     const { request, reply, journey, uid } = current;
     const { t } = request;
     if (!journey.accountId) return reply.redirect(path(uid, '/email'), 303);
-    const phoneNumber = await accounts.phoneNumberOf(journey.accountId);
+    const { kinds, phoneNumber } = signInMethodsOf(await accounts.listMethods(journey.accountId));
     if (!phoneNumber) return reply.redirect(path(uid, '/security-code'), 303);
     const locked = await sendSmsCode(current, { purpose: 'sign-in-sms', recipient: journey.accountId, phoneNumber });
-    await journeys.save(uid, { ...journey, codeBySms: true });
+    await journeys.save(uid, { ...journey, securityMethod: 'sms' });
     return renderQuestion(current, {
       pageTitle: t('identity.securityCode.title'),
       intro: [t('identity.checkPhone.sent', { digits: lastDigits(phoneNumber) }), t('identity.checkEmail.expiry')],
       field: codeField(t, t('identity.securityCode.label')),
       action: path(uid, '/security-code'),
       ...(locked ? { fieldError: t('identity.checkEmail.tooManySent', { minutes: minutesUntil(locked.until, clock()) }) } : {}),
-      links: [
-        { href: path(uid, '/text-message'), text: t('identity.checkPhone.sendAgainSignIn') },
-        { href: path(uid, '/recover'), text: t('identity.recover.phoneLink') },
-      ],
+      links: securityCodeLinks(current, { method: 'sms', kinds }),
     });
+  }));
+
+  // --- Another way to get the security code: one of the account's other methods -------------
+
+  function renderMethodChoice(current: Step, input: { kinds: SecurityMethodKind[]; phoneNumber?: string; fieldError?: string }) {
+    const { t } = current.request;
+    const methodNow = methodInUse(current.journey, input.kinds);
+    const labels: Record<SecurityMethodKind, string> = {
+      'auth-app': t('identity.otherMethod.authApp'),
+      sms: t('identity.otherMethod.sms', { digits: lastDigits(input.phoneNumber ?? '') }),
+      passkey: t('identity.otherMethod.passkey'),
+    };
+    return current.reply.render(`${VIEWS}/security-code-method.njk`, {
+      pageTitle: t('identity.otherMethod.title'),
+      items: input.kinds.filter((kind) => kind !== methodNow).map((kind) => ({ value: kind, text: labels[kind] })),
+      fieldError: input.fieldError,
+      errors: input.fieldError ? [{ text: input.fieldError, href: '#method' }] : [],
+      links: [{ href: path(current.uid, '/recover'), text: t('identity.otherMethod.cannotUseAny') }],
+    });
+  }
+
+  app.get('/sign-in/:uid/security-code-method', { schema: { params: uidParams } }, step(async (current) => {
+    const { journey, uid, reply } = current;
+    if (!journey.accountId) return reply.redirect(path(uid, '/email'), 303);
+    const { kinds, phoneNumber } = signInMethodsOf(await accounts.listMethods(journey.accountId));
+    if (kinds.length < 2) return reply.redirect(path(uid, '/security-code'), 303);
+    return renderMethodChoice(current, { kinds, phoneNumber });
+  }));
+
+  app.post('/sign-in/:uid/security-code-method', { schema: { params: uidParams, body: formBody } }, step(async (current) => {
+    const { request, reply, journey, uid } = current;
+    if (!journey.accountId) return reply.redirect(path(uid, '/email'), 303);
+    const { kinds, phoneNumber } = signInMethodsOf(await accounts.listMethods(journey.accountId));
+    const chosen = kinds.find((kind) => kind === field(request.body, 'method'));
+    if (!chosen && kinds.length < 2) return reply.redirect(path(uid, '/security-code'), 303);
+    if (!chosen) return renderMethodChoice(current, { kinds, phoneNumber, fieldError: request.t('identity.otherMethod.missing') });
+    await journeys.save(uid, { ...journey, securityMethod: chosen });
+    return reply.redirect(path(uid, METHOD_STEPS[chosen]), 303);
   }));
 }
