@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { readMessageCatalogues } from '../../platform/http/i18n.ts';
 import type { CivitasModule } from '../../platform/module.ts';
+import { secretBoxesOf } from '../../platform/secrets/secret-box.ts';
 import { createInternalRelyingParty, createInternalSignIn } from '../identity/identity.contract.ts';
 import { registerDemoServicePages } from './pages/demo-service.routes.ts';
 
@@ -17,7 +18,7 @@ export const demoServiceModule: CivitasModule = {
       baseUrl: app.config.BASE_URL,
       callbackPath: '/demo-service/callback',
       signedOutPath: '/demo-service/signed-out',
-    });
+    }, secretBoxesOf(app.config));
     registerDemoServicePages(app, createInternalSignIn(relyingParty));
   },
 };

@@ -8,10 +8,11 @@ import { createAccountLifecycle, BACKCHANNEL_LOGOUT_JOB, type BackchannelLogoutP
 import { registerAccountPages } from './account/account.routes.ts';
 import { createWebSessions } from './account/web-sessions.ts';
 import { createClientRegistry } from './clients/clients.ts';
-import { createInternalRelyingParty, createInternalSignIn } from './clients/internal-clients.ts';
+import { createInternalRelyingParty, createInternalSignIn, resealInternalClientKeys } from './clients/internal-clients.ts';
 import { createProviderRuntime } from './provider/provider-runtime.ts';
 import { createPasskeys } from './passkeys/passkeys.ts';
 import { createAccountService } from './accounts/account.service.ts';
+import { createAccountStore } from './accounts/account.store.ts';
 import { createOneTimeCodes } from './codes/one-time-codes.ts';
 import { identityCommands } from './identity.cli.ts';
 import { readMessageCatalogues } from '../../platform/http/i18n.ts';
@@ -38,7 +39,8 @@ type IdentityOptions = {
 async function registerIdentity(app: FastifyInstance, options: IdentityOptions): Promise<void> {
   const { db, config } = app;
   const clock = options.clock ?? (() => new Date());
-  const accounts = createAccountService({ db, secrets: secretBoxesOf(config), clock });
+  const secrets = secretBoxesOf(config);
+  const accounts = createAccountService({ db, secrets, clock });
   const runtime = createProviderRuntime({
     db,
     config,
@@ -48,6 +50,10 @@ async function registerIdentity(app: FastifyInstance, options: IdentityOptions):
   });
   const { providers } = runtime;
   await providers.current();
+  // Signing keys are sealed by providers.current(); the other secrets kept in clear or under a
+  // previous ENCRYPTION_KEY are sealed here, so none stays so until it happens to be read.
+  await createAccountStore(db, secrets).resealTotpSecrets();
+  await resealInternalClientKeys(db, secrets);
 
   await registerProviderRoutes(app, () => providers.current());
   registerTrustmark(app);
@@ -58,7 +64,7 @@ async function registerIdentity(app: FastifyInstance, options: IdentityOptions):
     providers,
     passkeys: createPasskeys({ baseUrl: config.BASE_URL, siteName: config.SITE_NAME }),
     accounts,
-    journeys: createJourneys({ db, clock }),
+    journeys: createJourneys({ db, secrets, clock }),
     codes,
     throttle,
     messages,
@@ -79,8 +85,9 @@ async function registerIdentity(app: FastifyInstance, options: IdentityOptions):
         baseUrl: config.BASE_URL,
         callbackPath: '/account/callback',
         signedOutPath: '/account/signed-out',
-      }),
+      }, secrets),
     ),
+    clock,
   };
   // The pages people fill in, in a context of their own so the per-address limit covers them
   // and not the provider's endpoints.

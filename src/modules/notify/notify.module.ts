@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { CivitasModule } from '../../platform/module.ts';
+import { secretBoxesOf } from '../../platform/secrets/secret-box.ts';
 import { notifyApiPlugin } from './api/api.plugin.ts';
 import { registerSmsGatewayRoutes } from './delivery/sms-gateway.routes.ts';
 import { registerFileRoutes } from './files/files.routes.ts';
@@ -10,9 +11,14 @@ import { notifyCoreOf } from './notify.core-cache.ts';
 import { createNotifyJobHandlers } from './notify.jobs.ts';
 import { registerServiceTeamPages } from './pages/service-team.pages.ts';
 import { ensureRetentionScheduled } from './retention/retention.job.ts';
+import { resealNotifySecrets } from './services/reseal-secrets.ts';
+import { createNotifySecretBox } from './services/secret-box.ts';
 
 async function notifyPlugin(app: FastifyInstance): Promise<void> {
   const core = notifyCoreOf({ config: app.config, db: app.db, audit: app.audit, jobs: app.jobs });
+  // Before any request: values in the legacy format or under a previous key are sealed again.
+  const secrets = createNotifySecretBox({ secrets: secretBoxesOf(app.config), cookieSecret: app.config.COOKIE_SECRET });
+  await resealNotifySecrets({ db: app.db, store: core.stores.services, secrets });
   await app.register(notifyApiPlugin, { prefix: '/v2', core });
   await app.register(async (gateway) => registerSmsGatewayRoutes(gateway, core));
   await app.register(async (files) => registerFileRoutes(files, core));

@@ -55,7 +55,7 @@ export function createPayServices(dependencies: PayDependencies) {
   const idempotencyStore = createIdempotencyStore();
   const rateLimitStore = createRateLimitStore();
   const teamSessionStore = createTeamSessionStore();
-  const accounts = createAccountService({ db, store: createAccountStore(), audit, clock });
+  const accounts = createAccountService({ db, store: createAccountStore({ secrets: secretBoxesOf(config) }), audit, clock });
   const webhooks = createWebhookService({
     db,
     store: createWebhookStore({ secrets: secretBoxesOf(config) }),

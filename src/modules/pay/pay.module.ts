@@ -2,6 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { describeDatabaseKind } from '../../platform/db/database.ts';
 import type { Kernel } from '../../platform/kernel.ts';
 import type { CivitasModule } from '../../platform/module.ts';
+import { secretBoxesOf } from '../../platform/secrets/secret-box.ts';
+import { createAccountStore } from './accounts/account.store.ts';
 import { registerPayApi } from './api/api.plugin.ts';
 import { loadPayMessages } from './locales/pay-messages.ts';
 import { payMigrations } from './migrations/pay.migrations.ts';
@@ -15,6 +17,7 @@ import type { PaymentProvider } from './providers/payment-provider.ts';
 import { REFUND_JOB } from './refunds/refund.service.ts';
 import { SWEEP_JOB } from './schedule/sweeper.ts';
 import { DELIVER_WEBHOOK_JOB, WEBHOOK_RETRY_DELAYS_MS } from './webhooks/webhook.service.ts';
+import { createWebhookStore } from './webhooks/webhook.store.ts';
 
 export type PayModuleOptions = {
   /** For tests: the time Pay sees (payments expire 90 minutes after it says they were made). */
@@ -55,6 +58,11 @@ export function createPayModule(options: PayModuleOptions = {}): CivitasModule {
     }),
 
     async plugin(app: FastifyInstance) {
+      // Secrets kept in clear (the migration's installation keys, webhook secrets from before
+      // sealing) or under a previous ENCRYPTION_KEY are sealed before any request reads them.
+      const secrets = secretBoxesOf(app.config);
+      await createAccountStore({ secrets }).resealSecrets(app.db);
+      await createWebhookStore({ secrets }).resealSigningSecrets(app.db);
       const services = createPayServices({
         db: app.db,
         kind: describeDatabaseKind(app.config.DATABASE_URL),

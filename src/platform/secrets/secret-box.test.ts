@@ -15,6 +15,7 @@ test('a sealed secret opens to the same text, and does not contain it', () => {
     assert.equal(box.open(sealed), plain);
     assert.equal(box.openOrAcceptClear(sealed), plain);
     assert.equal(box.needsResealing(sealed), false);
+    assert.ok(sealed.startsWith(box.currentPrefix));
   }
   assert.notEqual(box.seal('same'), box.seal('same'), 'a fresh IV each time');
 });
@@ -53,6 +54,7 @@ test('after a rotation, values sealed under a previous key open and ask to be se
   const after = createSecretBox({ keys: { current: KEY, previous: [OTHER_KEY] }, purpose: 'test-secret' });
   assert.equal(after.open(old), 'kept across the rotation');
   assert.equal(after.needsResealing(old), true);
+  assert.ok(!old.startsWith(after.currentPrefix), 'a query on the prefix finds the old value');
   const resealed = after.seal(after.open(old));
   assert.equal(after.needsResealing(resealed), false);
   assert.throws(() => before.open(resealed), SecretBoxError, 'new values are sealed under the current key only');

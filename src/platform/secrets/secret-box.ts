@@ -21,6 +21,11 @@ export type SecretBox = {
   openOrAcceptClear(stored: string): string;
   /** True for a value in clear, or sealed under a previous key: store it again, sealed. */
   needsResealing(stored: string): boolean;
+  /**
+   * How every value sealed under the current key begins, so a query can find the stored values
+   * that need resealing without reading the rest.
+   */
+  currentPrefix: string;
 };
 
 export type SecretBoxes = {
@@ -99,7 +104,8 @@ export function createSecretBox(input: { keys: EncryptionKeys; purpose: string }
     open,
     isSealed,
     openOrAcceptClear: (stored) => (isSealed(stored) ? open(stored) : stored),
-    needsResealing: (stored) => !isSealed(stored) || stored.split('.')[1] !== currentKeyId,
+    needsResealing: (stored) => !stored.startsWith(`${FORMAT}.${currentKeyId}.`),
+    currentPrefix: `${FORMAT}.${currentKeyId}.`,
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Executor } from '../../../platform/db/database.ts';
-import type { SecretBoxes } from '../../../platform/secrets/secret-box.ts';
+import { notSealedUnderCurrentKey } from '../../../platform/secrets/resealing.store.ts';
+import type { SecretBox, SecretBoxes } from '../../../platform/secrets/secret-box.ts';
 
 export type AccountRow = {
   id: string;
@@ -35,7 +36,10 @@ type Tables = {
   identity_service_use: ServiceUseRow;
 };
 
-/** Authenticator-app secrets are sealed at rest; one stored in clear before is sealed when next read. */
+/**
+ * Authenticator-app secrets are sealed at rest; one stored in clear before, or under a previous
+ * ENCRYPTION_KEY, is sealed again at start-up (`resealTotpSecrets`) or when next read.
+ */
 const TOTP_SECRET_PURPOSE = 'identity-totp-secret';
 
 /** `secrets` is needed by the methods that read or write authenticator-app secrets. */
@@ -47,20 +51,23 @@ export function createAccountStore(db: Executor, secrets?: SecretBoxes) {
     return secrets.forPurpose(TOTP_SECRET_PURPOSE);
   }
 
+  /** Only the value read is replaced, so two processes sealing the same row at once agree. */
+  async function resealTotpSecret(box: SecretBox, id: string, stored: string): Promise<boolean> {
+    const result = await tables
+      .updateTable('identity_security_method')
+      .set({ totp_secret: box.seal(box.openOrAcceptClear(stored)) })
+      .where('id', '=', id)
+      .where('totp_secret', '=', stored)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
   async function openTotpSecret(row: SecurityMethodRow): Promise<SecurityMethodRow> {
     const stored = row.totp_secret;
     if (stored === null) return row;
     const box = totpBox();
     const secret = box.openOrAcceptClear(stored);
-    if (box.needsResealing(stored)) {
-      // Only the value read is replaced, so two processes sealing the same row at once agree.
-      await tables
-        .updateTable('identity_security_method')
-        .set({ totp_secret: box.seal(secret) })
-        .where('id', '=', row.id)
-        .where('totp_secret', '=', stored)
-        .execute();
-    }
+    if (box.needsResealing(stored)) await resealTotpSecret(box, row.id, stored);
     return { ...row, totp_secret: secret };
   }
 
@@ -97,6 +104,20 @@ export function createAccountStore(db: Executor, secrets?: SecretBoxes) {
         .where('credential_id', '=', credentialId)
         .executeTakeFirst();
       return row && openTotpSecret(row);
+    },
+    /** Seals every authenticator-app secret kept in clear or under a previous key; how many it sealed. */
+    async resealTotpSecrets(): Promise<number> {
+      const box = totpBox();
+      const rows = await tables
+        .selectFrom('identity_security_method')
+        .select(['id', 'totp_secret'])
+        .where(notSealedUnderCurrentKey('totp_secret', box))
+        .execute();
+      let resealed = 0;
+      for (const row of rows) {
+        if (row.totp_secret !== null && (await resealTotpSecret(box, row.id, row.totp_secret))) resealed += 1;
+      }
+      return resealed;
     },
     async insertMethod(row: SecurityMethodRow): Promise<void> {
       const totpSecret = row.totp_secret === null ? null : totpBox().seal(row.totp_secret);

@@ -2,10 +2,13 @@ import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 
 import * as oidc from 'openid-client';
 import type { Database } from '../../../platform/db/database.ts';
 import { lockUntilTransactionEnds } from '../../../platform/db/transaction-lock.ts';
+import type { SecretBoxes } from '../../../platform/secrets/secret-box.ts';
 import { createClientRegistry } from './clients.ts';
 import { createInternalClientStore } from './internal-client.store.ts';
 
 const REGISTRATION_LOCK = 7_414_201;
+/** The private keys are sealed at rest; rows from before are sealed by `resealInternalClientKeys`. */
+const PRIVATE_KEY_PURPOSE = 'identity-internal-client-key';
 
 export type InternalClientSpec = {
   /** A stable name, such as `account` or `demo-service`. */
@@ -23,7 +26,12 @@ export type InternalClientSpec = {
  * `civitas identity client add`, keeps its private key, and then signs people in through the
  * provider with openid-client like any other service.
  */
-export async function ensureInternalClient(db: Database, spec: InternalClientSpec): Promise<{ clientId: string; privateKey: CryptoKey }> {
+export async function ensureInternalClient(
+  db: Database,
+  spec: InternalClientSpec,
+  secrets: SecretBoxes,
+): Promise<{ clientId: string; privateKey: CryptoKey }> {
+  const box = secrets.forPurpose(PRIVATE_KEY_PURPOSE);
   const row = await db.transaction().execute(async (transaction) => {
     await lockUntilTransactionEnds(transaction, REGISTRATION_LOCK);
     const store = createInternalClientStore(transaction);
@@ -42,22 +50,38 @@ export async function ensureInternalClient(db: Database, spec: InternalClientSpe
       name: spec.name,
       base_url: spec.baseUrl,
       client_id: clientId,
-      private_jwk: JSON.stringify(await exportJWK(privateKey)),
+      private_jwk: box.seal(JSON.stringify(await exportJWK(privateKey))),
       created_at: new Date().toISOString(),
     };
     await store.insert(created);
     return created;
   });
-  return { clientId: row.client_id, privateKey: (await importJWK(JSON.parse(row.private_jwk) as JWK, 'ES256')) as CryptoKey };
+  const privateJwk = JSON.parse(box.openOrAcceptClear(row.private_jwk)) as JWK;
+  return { clientId: row.client_id, privateKey: (await importJWK(privateJwk, 'ES256')) as CryptoKey };
+}
+
+/**
+ * Seals every internal client's private key kept in clear or under a previous ENCRYPTION_KEY;
+ * how many it sealed. Safe to run from several processes at once: each replaces only the value it read.
+ */
+export async function resealInternalClientKeys(db: Database, secrets: SecretBoxes): Promise<number> {
+  const box = secrets.forPurpose(PRIVATE_KEY_PURPOSE);
+  const store = createInternalClientStore(db);
+  let resealed = 0;
+  for (const row of await store.listNotSealedUnderCurrentKey(box)) {
+    const replacement = box.seal(box.openOrAcceptClear(row.private_jwk));
+    if (await store.replacePrivateJwk({ name: row.name, baseUrl: row.base_url, stored: row.private_jwk, replacement })) resealed += 1;
+  }
+  return resealed;
 }
 
 /** openid-client's view of the provider for an internal service, discovered on first use. */
-export function createInternalRelyingParty(db: Database, spec: InternalClientSpec) {
+export function createInternalRelyingParty(db: Database, spec: InternalClientSpec, secrets: SecretBoxes) {
   let configuration: Promise<oidc.Configuration> | undefined;
   return {
     spec,
     configuration(): Promise<oidc.Configuration> {
-      configuration ??= ensureInternalClient(db, spec)
+      configuration ??= ensureInternalClient(db, spec, secrets)
         .then(({ clientId, privateKey }) =>
           oidc.discovery(new URL(spec.baseUrl), clientId, {}, oidc.PrivateKeyJwt(privateKey), {
             execute: spec.baseUrl.startsWith('http://') ? [oidc.allowInsecureRequests] : [],

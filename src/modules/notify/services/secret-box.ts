@@ -5,11 +5,21 @@ import { SecretBoxError, type SecretBoxes } from '../../../platform/secrets/secr
  * Seals the secrets Notify must read back (API key secrets, which verify HS256 tokens, and
  * callback bearer tokens) with the kernel's secret box, under ENCRYPTION_KEY.
  */
-export type SecretBox = { seal(plain: string): string; open(sealed: string): string };
+export type SecretBox = {
+  seal(plain: string): string;
+  open(sealed: string): string;
+  /** Also opens the legacy format: for reseal-secrets.ts only. */
+  openForResealing(stored: string): string;
+  currentPrefix: string;
+};
 
 const NOTIFY_SECRET_PURPOSE = 'notify-secret';
 
-/** Values sealed before the kernel's box, as `v1.<iv>.<ciphertext>.<tag>` under a key derived from COOKIE_SECRET. */
+/**
+ * Values sealed before the kernel's box, as `v1.<iv>.<ciphertext>.<tag>` under a key derived from
+ * COOKIE_SECRET. Opened only so that start-up seals them again under ENCRYPTION_KEY
+ * (reseal-secrets.ts); once a start-up has done so, COOKIE_SECRET can be rotated.
+ */
 const LEGACY_PREFIX = 'v1.';
 
 function createLegacyOpener(cookieSecret: string): (sealed: string) => string {
@@ -32,6 +42,8 @@ export function createNotifySecretBox(input: { secrets: SecretBoxes; cookieSecre
   const openLegacy = createLegacyOpener(input.cookieSecret);
   return {
     seal: (plain) => box.seal(plain),
-    open: (sealed) => (sealed.startsWith(LEGACY_PREFIX) ? openLegacy(sealed) : box.open(sealed)),
+    open: (sealed) => box.open(sealed),
+    openForResealing: (stored) => (stored.startsWith(LEGACY_PREFIX) ? openLegacy(stored) : box.open(stored)),
+    currentPrefix: box.currentPrefix,
   };
 }

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor } from '../../../platform/db/database.ts';
+import { notSealedUnderCurrentKey } from '../../../platform/secrets/resealing.store.ts';
 
 export type ServiceRow = {
   id: string;
@@ -28,7 +29,7 @@ export type ApiKeyRow = {
   service_id: string;
   name: string;
   key_type: ApiKeyType;
-  /** The shared secret, encrypted at rest (see api-key-secrets.ts). */
+  /** The shared secret, sealed at rest (see secret-box.ts). */
   secret: string;
   created_at: string;
   revoked_at: string | null;
@@ -43,6 +44,12 @@ export type SenderRow = {
   value: string;
   is_default: number;
   created_at: string;
+};
+
+export type SecretToReseal = {
+  column: 'notify_api_key.secret' | 'notify_service.delivery_callback_token' | 'notify_service.inbound_callback_token';
+  id: string;
+  stored: string;
 };
 
 type ServiceTables = {
@@ -89,6 +96,42 @@ export function createServiceStore() {
       const result = await sql<ApiKeyRow>`select id, service_id, name, key_type, secret, created_at, revoked_at
         from notify_api_key where service_id = ${serviceId} order by created_at`.execute(executor);
       return result.rows;
+    },
+    /** Sealed values stored in another way than under the current key (`currentPrefix`), by column. */
+    async listSecretsToReseal(executor: Executor, currentPrefix: string): Promise<SecretToReseal[]> {
+      const box = { currentPrefix };
+      const [keys, services] = await Promise.all([
+        tables(executor).selectFrom('notify_api_key').select(['id', 'secret']).where(notSealedUnderCurrentKey('secret', box)).execute(),
+        tables(executor)
+          .selectFrom('notify_service')
+          .select(['id', 'delivery_callback_token', 'inbound_callback_token'])
+          .where((where) =>
+            where.or([notSealedUnderCurrentKey('delivery_callback_token', box), notSealedUnderCurrentKey('inbound_callback_token', box)]),
+          )
+          .execute(),
+      ]);
+      const found: SecretToReseal[] = keys.map((key) => ({ column: 'notify_api_key.secret', id: key.id, stored: key.secret }));
+      for (const service of services) {
+        for (const column of ['delivery_callback_token', 'inbound_callback_token'] as const) {
+          const stored = service[column];
+          if (stored !== null && !stored.startsWith(currentPrefix)) found.push({ column: `notify_service.${column}`, id: service.id, stored });
+        }
+      }
+      return found;
+    },
+    /** Replaces a secret only if it is still the value read: false if another process did first. */
+    async replaceSecret(executor: Executor, change: SecretToReseal & { replacement: string }): Promise<boolean> {
+      const db = tables(executor);
+      const query =
+        change.column === 'notify_api_key.secret'
+          ? db.updateTable('notify_api_key').set({ secret: change.replacement }).where('id', '=', change.id).where('secret', '=', change.stored)
+          : db
+              .updateTable('notify_service')
+              .set(change.column === 'notify_service.delivery_callback_token' ? { delivery_callback_token: change.replacement } : { inbound_callback_token: change.replacement })
+              .where('id', '=', change.id)
+              .where(change.column === 'notify_service.delivery_callback_token' ? 'delivery_callback_token' : 'inbound_callback_token', '=', change.stored);
+      const result = await query.executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
     },
     async revokeApiKey(executor: Executor, revoke: { serviceId: string; keyId: string; now: string }): Promise<boolean> {
       const result = await tables(executor)

@@ -1,4 +1,6 @@
 import type { Executor } from '../../../platform/db/database.ts';
+import { notSealedUnderCurrentKey } from '../../../platform/secrets/resealing.store.ts';
+import type { SecretBoxes } from '../../../platform/secrets/secret-box.ts';
 import { createCompiledQueryCache } from '../payments/compiled-query.store.ts';
 
 export type AccountRow = {
@@ -38,8 +40,12 @@ type AccountTables = {
   pay_secret: { name: string; value: string };
 };
 
-export function createAccountStore() {
+/** The installation's keys in `pay_secret` (API key checksums, next_url tokens) are sealed at rest. */
+const INSTALLATION_SECRET_PURPOSE = 'pay-installation-secret';
+
+export function createAccountStore(dependencies: { secrets: SecretBoxes }) {
   const tables = (executor: Executor) => executor.withTables<AccountTables>();
+  const installationSecrets = dependencies.secrets.forPurpose(INSTALLATION_SECRET_PURPOSE);
   const compiled = createCompiledQueryCache();
   const buildFindKeyHolder = (executor: Executor, tokenHash: string) =>
     tables(executor)
@@ -57,13 +63,37 @@ export function createAccountStore() {
         .where('pay_api_key.revoked_at', 'is', null);
 
   return {
+    /** An installation secret, opened: the migration stored them in clear, `resealSecrets` seals them. */
     async readSecret(executor: Executor, name: string): Promise<string | undefined> {
       const row = await tables(executor)
         .selectFrom('pay_secret')
         .select('value')
         .where('name', '=', name)
         .executeTakeFirst();
-      return row?.value;
+      return row && installationSecrets.openOrAcceptClear(row.value);
+    },
+
+    /**
+     * Seals every installation secret kept in clear or under a previous key; how many it sealed.
+     * Each update replaces only the value read, so several processes may run it at once.
+     */
+    async resealSecrets(executor: Executor): Promise<number> {
+      const rows = await tables(executor)
+        .selectFrom('pay_secret')
+        .select(['name', 'value'])
+        .where(notSealedUnderCurrentKey('value', installationSecrets))
+        .execute();
+      let resealed = 0;
+      for (const row of rows) {
+        const result = await tables(executor)
+          .updateTable('pay_secret')
+          .set({ value: installationSecrets.seal(installationSecrets.openOrAcceptClear(row.value)) })
+          .where('name', '=', row.name)
+          .where('value', '=', row.value)
+          .executeTakeFirst();
+        if (Number(result.numUpdatedRows) > 0) resealed += 1;
+      }
+      return resealed;
     },
 
     async insertAccount(executor: Executor, row: AccountRow): Promise<void> {

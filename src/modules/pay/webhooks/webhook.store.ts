@@ -1,4 +1,5 @@
 import type { Executor } from '../../../platform/db/database.ts';
+import { notSealedUnderCurrentKey } from '../../../platform/secrets/resealing.store.ts';
 import type { SecretBoxes } from '../../../platform/secrets/secret-box.ts';
 
 export type WebhookRow = {
@@ -49,13 +50,27 @@ type WebhookTables = {
   pay_webhook_attempt: WebhookAttemptRow;
 };
 
-/** Signing secrets are sealed at rest; one stored in clear before is sealed when next found by id. */
+/**
+ * Signing secrets are sealed at rest; one stored in clear before, or under a previous
+ * ENCRYPTION_KEY, is sealed again at start-up (`resealSigningSecrets`) or when next found by id.
+ */
 const SIGNING_SECRET_PURPOSE = 'pay-webhook-signing-secret';
 
 export function createWebhookStore(dependencies: { secrets: SecretBoxes }) {
   const tables = (executor: Executor) => executor.withTables<WebhookTables>();
   const box = dependencies.secrets.forPurpose(SIGNING_SECRET_PURPOSE);
   const openSecret = (row: WebhookRow): WebhookRow => ({ ...row, signing_secret: box.openOrAcceptClear(row.signing_secret) });
+
+  /** Only the value read is replaced, so two processes sealing the same row at once agree. */
+  async function resealSigningSecret(executor: Executor, row: Pick<WebhookRow, 'id' | 'signing_secret'>): Promise<boolean> {
+    const result = await tables(executor)
+      .updateTable('pay_webhook')
+      .set({ signing_secret: box.seal(box.openOrAcceptClear(row.signing_secret)) })
+      .where('id', '=', row.id)
+      .where('signing_secret', '=', row.signing_secret)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
 
   return {
     async insertWebhook(executor: Executor, row: WebhookRow): Promise<void> {
@@ -66,16 +81,20 @@ export function createWebhookStore(dependencies: { secrets: SecretBoxes }) {
       const row = await tables(executor).selectFrom('pay_webhook').selectAll().where('id', '=', id).executeTakeFirst();
       if (!row) return undefined;
       const opened = openSecret(row);
-      if (box.needsResealing(row.signing_secret)) {
-        // Only the value read is replaced, so two processes sealing the same row at once agree.
-        await tables(executor)
-          .updateTable('pay_webhook')
-          .set({ signing_secret: box.seal(opened.signing_secret) })
-          .where('id', '=', id)
-          .where('signing_secret', '=', row.signing_secret)
-          .execute();
-      }
+      if (box.needsResealing(row.signing_secret)) await resealSigningSecret(executor, row);
       return opened;
+    },
+
+    /** Seals every signing secret kept in clear or under a previous key; how many it sealed. */
+    async resealSigningSecrets(executor: Executor): Promise<number> {
+      const rows = await tables(executor)
+        .selectFrom('pay_webhook')
+        .select(['id', 'signing_secret'])
+        .where(notSealedUnderCurrentKey('signing_secret', box))
+        .execute();
+      let resealed = 0;
+      for (const row of rows) if (await resealSigningSecret(executor, row)) resealed += 1;
+      return resealed;
     },
 
     async listWebhooks(executor: Executor, owner: { accountId: string; live?: boolean }): Promise<WebhookRow[]> {
