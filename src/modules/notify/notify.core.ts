@@ -5,6 +5,7 @@ import type { JobQueue } from '../../platform/jobs/job-queue.ts';
 import { secretBoxesOf } from '../../platform/secrets/secret-box.ts';
 import { outboundPolicyOf } from '../../platform/net/outbound-request.ts';
 import { createFileStore } from './files/file.store.ts';
+import { createNotifyLimiter } from './limits/limiter.ts';
 import { createLimitsStore } from './limits/limits.store.ts';
 import { createNotificationStore } from './notifications/notification.store.ts';
 import { createNotificationSender } from './notifications/send-notification.ts';
@@ -60,7 +61,7 @@ export function createNotifyCore(parts: NotifyCoreParts) {
     services: stores.services,
     templates: stores.templates,
     notifications: stores.notifications,
-    limits: stores.limits,
+    limiter: createNotifyLimiter({ db, store: stores.limits, clock }),
     files: stores.files,
     writes,
     caches,

@@ -3,7 +3,7 @@ import type { JobQueue } from '../../../platform/jobs/job-queue.ts';
 import { badRequest, dailyLimitExceeded, rateLimitExceeded, validationError } from '../notify.errors.ts';
 import type { FileStore } from '../files/file.store.ts';
 import { isUpload, prepareUploads } from '../files/prepare-upload.ts';
-import type { LimitsStore } from '../limits/limits.store.ts';
+import type { NotifyLimiter } from '../limits/limiter.ts';
 import type { SenderRow, ServiceRow, ServiceStore } from '../services/service.store.ts';
 import type { ReadCache } from '../notify.read-cache.ts';
 import { checkPersonalisation, fillTemplate } from '../templates/fill-template.ts';
@@ -50,15 +50,12 @@ const SMOKE_TEST_EMAILS = new Set([
 ]);
 const SMOKE_TEST_NUMBERS = new Set(['447700900000', '447700900111', '447700900222']);
 
-function today(now: Date): string {
-  return now.toISOString().slice(0, 10);
-}
-
 /**
- * Accepting a notification: checks it as Notify does, then in ONE transaction (shared with other
- * requests arriving at the same moment, each in its own savepoint: see platform/db/group-commit.ts)
- * takes a rate-limit token, counts it against today's limit, stores it as `created` (with any
- * files) and enqueues its delivery. Nothing is sent here; a worker does that.
+ * Accepting a notification: checks it as Notify does, counts it against the rate and daily limits
+ * (leased from the database outside any transaction: see limits/limiter.ts), then in ONE
+ * transaction (shared with other requests arriving at the same moment: see
+ * platform/db/group-commit.ts) stores it as `created` (with any files) and enqueues its delivery.
+ * Nothing is sent here; a worker does that.
  */
 export function createNotificationSender(dependencies: {
   db: Database;
@@ -66,14 +63,14 @@ export function createNotificationSender(dependencies: {
   services: ServiceStore;
   templates: TemplateStore;
   notifications: NotificationStore;
-  limits: LimitsStore;
+  limiter: NotifyLimiter;
   files: FileStore;
   writes: GroupCommit;
   caches: { templates: ReadCache<TemplateRow | undefined>; senders: ReadCache<SenderRow[]> };
   baseUrl: string;
   clock?: () => Date;
 }) {
-  const { db, jobs, services, templates, notifications, limits, files, baseUrl, writes, caches } = dependencies;
+  const { db, jobs, services, templates, notifications, limiter, files, baseUrl, writes, caches } = dependencies;
   const clock = dependencies.clock ?? (() => new Date());
 
   async function findTemplate(request: SendRequest): Promise<TemplateRow> {
@@ -110,25 +107,17 @@ export function createNotificationSender(dependencies: {
     return found.value;
   }
 
-    /** The per-key-type rate limit (a token bucket shared by every process) and today's send limit. */
-  async function countAgainstLimits(
-    transaction: Parameters<LimitsStore['takeToken']>[0],
-    check: { service: ServiceRow; keyType: 'normal' | 'team' | 'test'; type: TemplateType; isSystem: boolean; now: Date },
-  ): Promise<void> {
+  /** The per-key-type rate limit (a token bucket shared by every process) and today's send limit. */
+  async function countAgainstLimits(check: { service: ServiceRow; keyType: 'normal' | 'team' | 'test'; type: TemplateType; isSystem: boolean }): Promise<void> {
     const { service } = check;
     if (!check.isSystem) {
-      const allowed = await limits.takeToken(transaction, {
-        bucket: `${service.id}:${check.keyType}`,
-        capacity: service.rate_limit,
-        intervalMs: RATE_INTERVAL_SECONDS * 1000,
-        nowMs: check.now.getTime(),
-      });
+      const intervalMs = RATE_INTERVAL_SECONDS * 1000;
+      const allowed = await limiter.takeToken({ serviceId: service.id, keyType: check.keyType, capacity: service.rate_limit, intervalMs });
       if (!allowed) throw rateLimitExceeded(check.keyType, service.rate_limit, RATE_INTERVAL_SECONDS);
     }
     if (check.keyType === 'test') return;
     const limit = { email: service.email_daily_limit, sms: service.sms_daily_limit, letter: service.letter_daily_limit }[check.type];
-    const count = await limits.incrementDailyCount(transaction, { serviceId: service.id, day: today(check.now), type: check.type });
-    if (count > limit) throw dailyLimitExceeded(check.type, limit);
+    if (!(await limiter.countDailySend({ serviceId: service.id, type: check.type, limit }))) throw dailyLimitExceeded(check.type, limit);
   }
 
   return {
@@ -214,8 +203,8 @@ export function createNotificationSender(dependencies: {
       };
       if (smokeTest) return { notification, template, fromNumber: smsSender ?? undefined };
 
+      await countAgainstLimits({ service, keyType, type: request.type, isSystem: apiKey === null });
       await writes.run(async (transaction) => {
-        await countAgainstLimits(transaction, { service, keyType, type: request.type, isSystem: apiKey === null, now });
         await notifications.insert(transaction, notification);
         for (const file of prepared?.files ?? []) await files.insert(transaction, file);
         await jobs.enqueue(transaction, { type: DELIVER_JOB, payload: { notificationId: id }, maxAttempts: DELIVER_MAX_ATTEMPTS });
@@ -264,8 +253,8 @@ export function createNotificationSender(dependencies: {
         completed_at: null,
         updated_at: nowIso,
       };
+      await countAgainstLimits({ service, keyType, type: 'letter', isSystem: apiKey === null });
       await writes.run(async (transaction) => {
-        await countAgainstLimits(transaction, { service, keyType, type: 'letter', isSystem: apiKey === null, now });
         await notifications.insert(transaction, notification);
         await notifications.insertLetterPdf(transaction, notification.id, content);
         await jobs.enqueue(transaction, { type: DELIVER_JOB, payload: { notificationId: notification.id }, maxAttempts: DELIVER_MAX_ATTEMPTS });
