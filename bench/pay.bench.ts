@@ -14,7 +14,7 @@ import { pino } from 'pino';
 import { modules } from '../src/app.ts';
 import { loadConfig } from '../src/platform/config/load-config.ts';
 import { openKernel } from '../src/platform/kernel.ts';
-import { createPayServices } from '../src/modules/pay/pay-services.ts';
+import { payServicesOf } from '../src/modules/pay/pay-services.ts';
 import type { ChildProcess } from 'node:child_process';
 import { cpuTimeMs, findFreePort, report, startProcess, stopProcess, waitUntilAnswering } from './bench-support.ts';
 
@@ -53,15 +53,7 @@ const environment = { NODE_ENV: 'test', LOG_LEVEL: 'warn', DATABASE_URL: databas
 const { config } = loadConfig(environment);
 const setupKernel = openKernel({ config, modules, logger: pino({ level: 'silent' }) });
 await setupKernel.migrate();
-const services = createPayServices({
-  db: setupKernel.db,
-  kind: setupKernel.database.kind,
-  config,
-  audit: setupKernel.audit,
-  jobs: setupKernel.jobs,
-  mail: setupKernel.mail,
-  logger: setupKernel.logger,
-});
+const services = payServicesOf(setupKernel);
 const account = await services.accounts.createAccount({ name: 'Benchmark', rateLimitPost: 1_000_000, rateLimitOther: 1_000_000, actor: 'operator:bench' });
 const { key } = await services.accounts.createKey({ accountId: account.id, type: 'test', actor: 'operator:bench' });
 await setupKernel.close();

@@ -3,6 +3,7 @@ import type { AuditService } from '../../platform/audit/audit.service.ts';
 import type { Config } from '../../platform/config/config.schema.ts';
 import type { Database, DatabaseKind } from '../../platform/db/database.ts';
 import type { JobQueue } from '../../platform/jobs/job-queue.ts';
+import type { Kernel } from '../../platform/kernel.ts';
 import type { MailTransport } from '../../platform/mail/mail-transport.ts';
 import { secretBoxesOf } from '../../platform/secrets/secret-box.ts';
 import { createOutboundRequester, outboundPolicyOf } from '../../platform/net/outbound-request.ts';
@@ -120,3 +121,18 @@ export function createPayServices(dependencies: PayDependencies) {
 }
 
 export type PayServices = ReturnType<typeof createPayServices>;
+
+/** Pay's services on an open kernel, as the module, its commands and tests build them. */
+export function payServicesOf(kernel: Kernel, options: { clock?: () => Date; providers?: readonly PaymentProvider[] } = {}): PayServices {
+  return createPayServices({
+    db: kernel.db,
+    kind: kernel.database.kind,
+    config: kernel.config,
+    audit: kernel.audit,
+    jobs: kernel.jobs,
+    mail: kernel.mail,
+    logger: kernel.logger,
+    clock: options.clock,
+    providers: options.providers,
+  });
+}

@@ -10,7 +10,7 @@ import { buildApp, modules } from '../../app.ts';
 import { openKernel } from '../../platform/kernel.ts';
 import { createTestDatabase } from '../../platform/testing/test-database.ts';
 import { createTestConfig } from '../../testing/test-kernel.ts';
-import { createPayServices } from './pay-services.ts';
+import { payServicesOf } from './pay-services.ts';
 import { callApi, createTestClock, payByCard, type PayTestApp } from './testing/pay-test-support.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -64,7 +64,7 @@ test('an operator sets up a service with the CLI, takes payments with its key, r
   const app = await buildApp(kernel);
   t.after(() => app.close());
   const clock = createTestClock(new Date());
-  const services = createPayServices({ db: kernel.db, kind: kernel.database.kind, config, audit: kernel.audit, jobs: kernel.jobs, mail: kernel.mail, logger: kernel.logger });
+  const services = payServicesOf(kernel);
   const payApp: PayTestApp = { app, kernel, services, module: modules.find((module) => module.name === 'pay')!, clock, runJobs: () => kernel.createWorker().runUntilIdle() };
   const first = await payByCard(payApp, key);
   await payByCard(payApp, key, { body: { amount: 2000, reference: '=HYPERLINK("x")' } });

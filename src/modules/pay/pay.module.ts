@@ -8,7 +8,7 @@ import { registerPayApi } from './api/api.plugin.ts';
 import { loadPayMessages } from './locales/pay-messages.ts';
 import { payMigrations } from './migrations/pay.migrations.ts';
 import { createPayCommands } from './pay.cli.ts';
-import { createPayServices, type PayServices } from './pay-services.ts';
+import { createPayServices, payServicesOf, type PayServices } from './pay-services.ts';
 import { registerHostedPaymentPages } from './pages/hosted/hosted-pages.routes.ts';
 import { registerTeamPages } from './pages/team/team-pages.routes.ts';
 import { CANCEL_AUTHORISATION_JOB, CAPTURE_JOB, SEND_CONFIRMATION_JOB } from './payments/payment.service.ts';
@@ -26,20 +26,6 @@ export type PayModuleOptions = {
   providers?: readonly PaymentProvider[];
 };
 
-function servicesFromKernel(kernel: Kernel, options: PayModuleOptions): PayServices {
-  return createPayServices({
-    db: kernel.db,
-    kind: kernel.database.kind,
-    config: kernel.config,
-    audit: kernel.audit,
-    jobs: kernel.jobs,
-    mail: kernel.mail,
-    logger: kernel.logger,
-    clock: options.clock,
-    providers: options.providers,
-  });
-}
-
 /**
  * Pay: take card payments with GOV.UK Pay's API, on hosted GOV.UK payment pages, through a
  * payment provider (the built-in sandbox, or an adapter), with webhooks and a ledger.
@@ -54,7 +40,7 @@ export function createPayModule(options: PayModuleOptions = {}): CivitasModule {
     commands: createPayCommands(async (context) => {
       const kernel = context.kernel();
       await kernel.migrate();
-      return servicesFromKernel(kernel, options);
+      return payServicesOf(kernel, options);
     }),
 
     async plugin(app: FastifyInstance) {
@@ -87,7 +73,7 @@ export function createPayModule(options: PayModuleOptions = {}): CivitasModule {
     },
 
     createJobHandlers(kernel) {
-      const services = servicesFromKernel(kernel, options);
+      const services = payServicesOf(kernel, options);
       const confirmations = createConfirmationEmailSender({ services, messages });
       return {
         [DELIVER_WEBHOOK_JOB]: {

@@ -12,7 +12,7 @@ import {
   startTestServer,
 } from '../../../testing/browser.ts';
 import { createPayModule } from '../pay.module.ts';
-import { createPayServices, type PayServices } from '../pay-services.ts';
+import { payServicesOf, type PayServices } from '../pay-services.ts';
 import { createAccountWithKey, createTestClock, type TestClock } from '../testing/pay-test-support.ts';
 
 /**
@@ -38,16 +38,7 @@ const serviceModule: CivitasModule = {
 async function startServer(t: TestContext, clock?: TestClock) {
   const started = await startTestServer(t, { modules: [createPayModule({ clock: clock?.now }), serviceModule] });
   const { kernel } = started;
-  const services = createPayServices({
-    db: kernel.db,
-    kind: kernel.database.kind,
-    config: kernel.config,
-    audit: kernel.audit,
-    jobs: kernel.jobs,
-    mail: kernel.mail,
-    logger: kernel.logger,
-    clock: clock?.now,
-  });
+  const services = payServicesOf(kernel, { clock: clock?.now });
   return { ...started, services };
 }
 

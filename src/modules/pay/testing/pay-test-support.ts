@@ -5,7 +5,7 @@ import type { Kernel } from '../../../platform/kernel.ts';
 import { createTestApp, type TestEnvironment } from '../../../testing/test-kernel.ts';
 import type { CivitasModule } from '../../../platform/module.ts';
 import { createPayModule, type PayModuleOptions } from '../pay.module.ts';
-import { createPayServices, type PayServices } from '../pay-services.ts';
+import { payServicesOf, type PayServices } from '../pay-services.ts';
 
 /** A clock tests move by hand, so nothing depends on how long a test takes. */
 export function createTestClock(start = new Date('2025-03-14T10:00:00.000Z')) {
@@ -41,17 +41,7 @@ export async function startPayApp(
   const clock = options.clock ?? createTestClock();
   const module = createPayModule({ clock: clock.now, providers: options.providers });
   const { app, kernel } = await createTestApp(t, { modules: [module], environment: options.environment, logger: options.logger });
-  const services = createPayServices({
-    db: kernel.db,
-    kind: kernel.database.kind,
-    config: kernel.config,
-    audit: kernel.audit,
-    jobs: kernel.jobs,
-    mail: kernel.mail,
-    logger: kernel.logger,
-    clock: clock.now,
-    providers: options.providers,
-  });
+  const services = payServicesOf(kernel, { clock: clock.now, providers: options.providers });
   const handlers = module.createJobHandlers?.(kernel) ?? {};
   return {
     app,
