@@ -22,9 +22,14 @@ function namesInOrder(lists: ReadonlyArray<MigrationList>): Array<{ name: string
 }
 
 // Plain SQL that both databases accept; it never looks at other schemas, so test suites that
-// each have a schema of their own on one PostgreSQL cannot disturb each other.
-async function ensureMigrationTable(db: Executor): Promise<void> {
-  await sql`create table if not exists civitas_migration (name text primary key, applied_at text not null)`.execute(db);
+// each have a schema of their own on one PostgreSQL cannot disturb each other. Only ever called
+// under MIGRATIONS_LOCK: two PostgreSQL sessions running `create table if not exists` at once
+// can both miss the table and one then fails on the duplicate type.
+async function ensureMigrationTable(transaction: Executor): Promise<void> {
+  await lockUntilTransactionEnds(transaction, MIGRATIONS_LOCK);
+  await sql`create table if not exists civitas_migration (name text primary key, applied_at text not null)`.execute(
+    transaction,
+  );
 }
 
 async function listApplied(db: Executor): Promise<Set<string>> {
@@ -42,9 +47,8 @@ export async function migrateToLatest(
   db: Database,
   lists: ReadonlyArray<MigrationList>,
 ): Promise<MigrationOutcome> {
-  await ensureMigrationTable(db);
   return db.transaction().execute(async (transaction) => {
-    await lockUntilTransactionEnds(transaction, MIGRATIONS_LOCK);
+    await ensureMigrationTable(transaction);
     const done = await listApplied(transaction);
     const applied: string[] = [];
     for (const { name, migration } of namesInOrder(lists)) {
@@ -65,8 +69,10 @@ export async function listPendingMigrations(
   db: Database,
   lists: ReadonlyArray<MigrationList>,
 ): Promise<string[]> {
-  await ensureMigrationTable(db);
-  const done = await listApplied(db);
+  const done = await db.transaction().execute(async (transaction) => {
+    await ensureMigrationTable(transaction);
+    return listApplied(transaction);
+  });
   return namesInOrder(lists)
     .map(({ name }) => name)
     .filter((name) => !done.has(name));
