@@ -18,10 +18,10 @@ import { createTemplateService } from './templates/template.service.ts';
 import { createTemplateStore } from './templates/template.store.ts';
 import { createGroupCommit } from '../../platform/db/group-commit.ts';
 import { createReadCache } from './notify.read-cache.ts';
-import type { SenderRow, ServiceRow } from './services/service.store.ts';
+import type { ApiKeyRow, SenderRow, ServiceRow } from './services/service.store.ts';
 import type { TemplateRow } from './templates/template.store.ts';
 
-/** How stale a service, template or sender read on the hot path may be in another process. */
+/** How stale a service, API key, template or sender read on the hot path may be in another process. */
 const READ_CACHE_TTL_MS = 1000;
 
 /** What Notify's routes, jobs, commands and contract share, built from the kernel's parts. */
@@ -49,6 +49,7 @@ export function createNotifyCore(parts: NotifyCoreParts) {
   const secrets = createNotifySecretBox({ secrets: secretBoxesOf(config), cookieSecret: config.COOKIE_SECRET });
   const caches = {
     services: createReadCache<ServiceRow | undefined>({ ttlMs: READ_CACHE_TTL_MS }),
+    apiKeys: createReadCache<ApiKeyRow[]>({ ttlMs: READ_CACHE_TTL_MS }),
     templates: createReadCache<TemplateRow | undefined>({ ttlMs: READ_CACHE_TTL_MS }),
     senders: createReadCache<SenderRow[]>({ ttlMs: READ_CACHE_TTL_MS }),
   };

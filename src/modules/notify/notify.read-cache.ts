@@ -1,8 +1,7 @@
 /**
- * A short-lived cache of rows read on every API request (a service, its templates, its senders),
- * so the hot path reads only what must be fresh: the service's API keys, which are checked on
- * every request so that a revoked key is refused at once. A change made in this process clears
- * its entry at once; one made by another process is seen within `ttlMs` (a second).
+ * A short-lived cache of rows read on every API request (a service, its API keys, templates and
+ * senders), as Notify itself keeps them in memory for 2 seconds. A change made in this process
+ * clears its entry once committed; one made by another process is seen within `ttlMs`.
  */
 export type ReadCache<T> = {
   get(key: string, load: () => Promise<T>): Promise<T>;

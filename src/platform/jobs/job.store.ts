@@ -1,4 +1,5 @@
 import type { DatabaseKind, Executor } from '../db/database.ts';
+import { compileOnce } from '../db/compile-once.ts';
 
 export type JobStatus = 'pending' | 'running' | 'failed';
 
@@ -24,10 +25,29 @@ export const LEASE_EXPIRED_ERROR = 'The job was still running when its lease ran
 
 export function createJobStore(kind: DatabaseKind) {
   const tables = (executor: Executor) => executor.withTables<JobTables>();
+  // Runs once for every job enqueued (every notification, every webhook delivery).
+  const insertQuery = compileOnce<JobRow>((executor, value) =>
+    tables(executor)
+      .insertInto('job')
+      .values({
+        id: value('id'),
+        type: value('type'),
+        payload: value('payload'),
+        status: value('status'),
+        attempts: value('attempts'),
+        max_attempts: value('max_attempts'),
+        run_at: value('run_at'),
+        locked_by: value('locked_by'),
+        locked_until: value('locked_until'),
+        last_error: value('last_error'),
+        created_at: value('created_at'),
+        updated_at: value('updated_at'),
+      }),
+  );
 
   return {
     async insert(executor: Executor, row: JobRow): Promise<void> {
-      await tables(executor).insertInto('job').values(row).execute();
+      await executor.executeQuery(insertQuery(executor, row));
     },
 
     /**

@@ -1,6 +1,7 @@
 import type { CompiledQuery } from 'kysely';
 import type { Executor } from '../../../platform/db/database.ts';
 import type { GroupCommit } from '../../../platform/db/group-commit.ts';
+import { compileOnce } from '../../../platform/db/compile-once.ts';
 
 export type OidcPayloadRow = {
   model: string;
@@ -17,21 +18,6 @@ export type OidcPayloadRow = {
 type Tables = { identity_oidc_payload: OidcPayloadRow };
 
 /**
- * A query built and compiled once, for the few that every token exchange runs several times:
- * building and compiling costs more than SQLite takes to run them. It is built with a marker in
- * place of each value; the markers' places in the compiled parameters say where each value goes.
- */
-function compileOnce<Name extends string>(build: (marker: (name: Name) => string) => { compile(): CompiledQuery }) {
-  const prefix = '\u0000compile-once:';
-  const compiled = build((name) => `${prefix}${name}`).compile();
-  const names = compiled.parameters.map((parameter) => {
-    if (typeof parameter !== 'string' || !parameter.startsWith(prefix)) throw new Error('a precompiled query takes only marked values');
-    return parameter.slice(prefix.length) as Name;
-  });
-  return (values: Record<Name, unknown>): CompiledQuery => ({ ...compiled, parameters: names.map((name) => values[name]) });
-}
-
-/**
  * Storage for every oidc-provider model, in one table keyed by model name and id. With `writes`,
  * the writes of every token exchange (client assertion, code consumed, access token) that arrive
  * together share one commit; each still returns only once it is committed.
@@ -46,7 +32,7 @@ export function createOidcPayloadStore(db: Executor, options: { writes?: GroupCo
       .selectAll()
       .where((where) => where.or([where('expires_at', 'is', null), where('expires_at', '>', now)]));
 
-  const upsertQuery = compileOnce<keyof OidcPayloadRow>((value) => {
+  const upsertQuery = compileOnce<OidcPayloadRow>((_db, value) => {
     const row = {
       model: value('model'),
       id: value('id'),
@@ -64,10 +50,10 @@ export function createOidcPayloadStore(db: Executor, options: { writes?: GroupCo
       .values(row)
       .onConflict((conflict) => conflict.columns(['model', 'id']).doUpdateSet(changes));
   });
-  const findQuery = compileOnce<'model' | 'id' | 'now'>((value) =>
+  const findQuery = compileOnce<{ model: string; id: string; now: string }>((_db, value) =>
     live(value('now')).where('model', '=', value('model')).where('id', '=', value('id')),
   );
-  const consumeQuery = compileOnce<'model' | 'id' | 'now'>((value) =>
+  const consumeQuery = compileOnce<{ model: string; id: string; now: string }>((_db, value) =>
     tables
       .updateTable('identity_oidc_payload')
       .set({ consumed_at: value('now') })
@@ -77,11 +63,11 @@ export function createOidcPayloadStore(db: Executor, options: { writes?: GroupCo
 
   return {
     async upsert(row: OidcPayloadRow): Promise<void> {
-      await write(upsertQuery(row));
+      await write(upsertQuery(db, row));
     },
 
     async find(model: string, id: string, now: string): Promise<OidcPayloadRow | undefined> {
-      const { rows } = await tables.executeQuery<OidcPayloadRow>(findQuery({ model, id, now }));
+      const { rows } = await tables.executeQuery<OidcPayloadRow>(findQuery(db, { model, id, now }));
       return rows[0];
     },
 
@@ -95,7 +81,7 @@ export function createOidcPayloadStore(db: Executor, options: { writes?: GroupCo
     },
 
     async consume(model: string, id: string, now: string): Promise<void> {
-      await write(consumeQuery({ model, id, now }));
+      await write(consumeQuery(db, { model, id, now }));
     },
 
     async destroy(model: string, id: string): Promise<void> {

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { NotifyClient } from 'notifications-node-client';
 import { createTestService, startNotifyServer } from '../fixtures/notify-fixtures.ts';
 import { checkIssuedAt, readBearerToken } from './verify-token.ts';
+import { createNotifyCore } from '../notify.core.ts';
 
 type ClientError = { response: { status: number; data: { status_code: number; errors: Array<{ error: string; message: string }> } } };
 
@@ -349,6 +351,17 @@ test("API keys: Notify's 401 and 403 bodies, the 30-second clock, revoked keys",
   assert.deepEqual(refused.data, { status_code: 403, errors: [{ error: 'AuthError', message: 'Invalid token: API key revoked' }] });
   const stillWorks = new NotifyClient(baseUrl, service.keys.test);
   assert.equal((await stillWorks.getAllTemplates()).status, 200, "the service's other keys still work");
+
+  // Revoked by another process (its own core and caches, same database): this process has the
+  // keys in its read cache, and refuses the key once that entry is a second old.
+  const otherProcess = createNotifyCore({ config: core.config, db: core.db, audit: core.audit, jobs: core.jobs });
+  await otherProcess.serviceAdmin.revokeApiKey({ serviceId: service.serviceId, key: service.keys.test, actor: 'operator:test' });
+  let answer = await rejection(stillWorks.getAllTemplates()).catch(() => undefined);
+  for (let round = 0; answer === undefined && round < 100; round += 1) {
+    await sleep(50);
+    answer = await rejection(stillWorks.getAllTemplates()).catch(() => undefined);
+  }
+  assert.deepEqual(answer?.data, { status_code: 403, errors: [{ error: 'AuthError', message: 'Invalid token: API key revoked' }] });
 
   const events = await core.audit.listRecent({ subject: undefined, limit: 50 });
   assert.ok(events.some((event) => event.action === 'notify.api-key.revoked'), 'revoking is audited');

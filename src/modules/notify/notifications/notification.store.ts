@@ -1,4 +1,5 @@
-import { CompiledQuery, sql } from 'kysely';
+import { sql } from 'kysely';
+import { compileOnce } from '../../../platform/db/compile-once.ts';
 import type { Executor } from '../../../platform/db/database.ts';
 import type { TemplateType } from '../templates/template.store.ts';
 
@@ -83,15 +84,15 @@ void everyColumnListed;
 
 export function createNotificationStore() {
   const tables = (executor: Executor) => executor.withTables<NotificationTables>();
-  // Building and compiling the statement costs more than SQLite takes to run it: compiled once
-  // (for this store's database, whose dialect never changes), then run with each row's values.
-  let insertSql: string | undefined;
+  // Runs for every notification accepted.
+  const insertQuery = compileOnce<NotificationRow>((executor, value) => {
+    const values = sql.join(NOTIFICATION_COLUMNS.map((column) => value(column)));
+    const insert = sql`insert into notify_notification (${NOTIFICATION_COLUMN_LIST}) values (${values})`;
+    return { compile: () => insert.compile(executor) };
+  });
   return {
-    /** Runs for every notification accepted: written as SQL, the columns in one fixed order. */
     async insert(executor: Executor, row: NotificationRow): Promise<void> {
-      const values = NOTIFICATION_COLUMNS.map((column) => row[column]);
-      insertSql ??= sql`insert into notify_notification (${NOTIFICATION_COLUMN_LIST}) values (${sql.join(values)})`.compile(executor).sql;
-      await executor.executeQuery(CompiledQuery.raw(insertSql, values));
+      await executor.executeQuery(insertQuery(executor, row));
     },
     async insertLetterPdf(executor: Executor, notificationId: string, base64: string): Promise<void> {
       await tables(executor).insertInto('notify_letter_pdf').values({ notification_id: notificationId, content: base64 }).execute();

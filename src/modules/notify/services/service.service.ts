@@ -45,7 +45,7 @@ export function createServiceAdmin(dependencies: {
   store: ServiceStore;
   audit: AuditService;
   secrets: SecretBox;
-  caches: { services: ReadCache<ServiceRow | undefined>; senders: ReadCache<SenderRow[]> };
+  caches: { services: ReadCache<ServiceRow | undefined>; apiKeys: ReadCache<ApiKeyRow[]>; senders: ReadCache<SenderRow[]> };
   /** Which callback URLs may be set: https in production, public addresses unless allowed. */
   outboundPolicy: OutboundPolicy;
   clock?: () => Date;
@@ -117,7 +117,6 @@ export function createServiceAdmin(dependencies: {
       await requireService(input.serviceId);
       await db.transaction().execute(async (transaction) => {
         await store.updateService(transaction, input.serviceId, input.changes);
-        caches.services.forget(input.serviceId);
         await audit.record(
           {
             actor: input.actor,
@@ -129,6 +128,7 @@ export function createServiceAdmin(dependencies: {
           transaction,
         );
       });
+      caches.services.forget(input.serviceId);
     },
 
     /** Makes a key and returns it whole, once: `{name}-{service id}-{secret}`. Only the sealed secret is kept. */
@@ -161,6 +161,7 @@ export function createServiceAdmin(dependencies: {
           transaction,
         );
       });
+      caches.apiKeys.forget(input.serviceId);
       const keyName = name.toLowerCase().replace(/[\s_]+/g, '_');
       return { key: `${keyName}-${input.serviceId}-${secret}`, id };
     },
@@ -181,12 +182,15 @@ export function createServiceAdmin(dependencies: {
           transaction,
         );
       });
+      caches.apiKeys.forget(input.serviceId);
       return key.id;
     },
 
     /**
      * Checks the request's bearer token as Notify does, with Notify's 401 and 403 messages:
      * tries every key of the service that `iss` names; a revoked key that matches is refused.
+     * The keys are read through the read cache, as Notify keeps them in memory for 2 seconds:
+     * a key revoked here is refused at once, one revoked by another process within a second.
      */
     async authenticate(authorization: string | undefined): Promise<AuthenticatedCaller> {
       const token = readBearerToken(authorization);
@@ -194,7 +198,7 @@ export function createServiceAdmin(dependencies: {
       const serviceId = token.issuer.toLowerCase();
       const service = await caches.services.get(serviceId, () => store.findService(db, serviceId));
       if (!service) throw authError(403, 'Invalid token: service not found');
-      const keys = await store.listApiKeys(db, service.id);
+      const keys = await caches.apiKeys.get(service.id, () => store.listApiKeys(db, service.id));
       if (keys.length === 0) throw authError(403, 'Invalid token: service has no API keys');
       if (!service.active) throw authError(403, 'Invalid token: service is archived');
       for (const key of keys) {
@@ -234,7 +238,6 @@ export function createServiceAdmin(dependencies: {
           : { inbound_callback_url: input.url, inbound_callback_token: sealed };
       await db.transaction().execute(async (transaction) => {
         await store.updateService(transaction, input.serviceId, changes);
-        caches.services.forget(input.serviceId);
         await audit.record(
           {
             actor: input.actor,
@@ -246,6 +249,7 @@ export function createServiceAdmin(dependencies: {
           transaction,
         );
       });
+      caches.services.forget(input.serviceId);
     },
 
     openCallbackToken(sealed: string): string {
@@ -332,7 +336,6 @@ export function createServiceAdmin(dependencies: {
       }
       const id = randomUUID();
       await db.transaction().execute(async (transaction) => {
-        caches.senders.forget(input.serviceId);
         await store.insertSender(transaction, {
           id,
           service_id: input.serviceId,
@@ -346,6 +349,7 @@ export function createServiceAdmin(dependencies: {
           transaction,
         );
       });
+      caches.senders.forget(input.serviceId);
       return id;
     },
 

@@ -126,24 +126,24 @@ export function createTemplateService(dependencies: {
       };
       await db.transaction().execute(async (transaction) => {
         await store.update(transaction, row, versionOf(row));
-        cache.forget(row.id);
         await audit.record(
           { actor: input.actor, action: 'notify.template.changed', subject: `notify-template:${row.id}`, outcome: 'success', details: { version: row.version } },
           transaction,
         );
       });
+      cache.forget(row.id);
       return row;
     },
 
     async archive(input: { template: TemplateRow; actor: string }): Promise<void> {
       await db.transaction().execute(async (transaction) => {
         await store.setArchived(transaction, { id: input.template.id, archived: true, now: clock().toISOString() });
-        cache.forget(input.template.id);
         await audit.record(
           { actor: input.actor, action: 'notify.template.archived', subject: `notify-template:${input.template.id}`, outcome: 'success' },
           transaction,
         );
       });
+      cache.forget(input.template.id);
     },
 
     find: (id: string) => store.find(db, id),
