@@ -8,6 +8,7 @@ import {
   type SqliteDatabase,
   type SqliteStatement,
 } from 'kysely';
+import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.ts';
 
 const STATEMENT_CACHE_SIZE = 500;
 
@@ -19,9 +20,11 @@ class NodeSqliteDatabase implements SqliteDatabase {
   readonly #database: DatabaseSync;
   // Preparing is a large part of a small query's cost; the same SQL comes back again and again.
   readonly #statements = new Map<string, SqliteStatement>();
+  readonly #checkpointer: WalCheckpointer;
 
-  constructor(database: DatabaseSync) {
+  constructor(database: DatabaseSync, checkpointer: WalCheckpointer) {
     this.#database = database;
+    this.#checkpointer = checkpointer;
   }
 
   prepare(sql: string): SqliteStatement {
@@ -38,6 +41,7 @@ class NodeSqliteDatabase implements SqliteDatabase {
 
   close(): void {
     this.#statements.clear();
+    this.#checkpointer.stop();
     this.#database.close();
   }
 }
@@ -87,6 +91,7 @@ class NodeSqliteDialect extends SqliteDialect {
 /**
  * Opens a SQLite file in WAL mode. With WAL, `synchronous = NORMAL` keeps every committed
  * transaction through a crash of the process (kill -9); only a power cut can lose the last few.
+ * The log is copied into the database file by a thread of its own (wal-checkpointer.ts).
  */
 export function createNodeSqliteDialect(filename: string): SqliteDialect {
   return new NodeSqliteDialect({
@@ -95,7 +100,7 @@ export function createNodeSqliteDialect(filename: string): SqliteDialect {
       database.exec('pragma journal_mode = wal');
       database.exec('pragma synchronous = normal');
       database.exec('pragma foreign_keys = on');
-      return new NodeSqliteDatabase(database);
+      return new NodeSqliteDatabase(database, startWalCheckpointer(database, filename));
     },
   });
 }

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createTimeOrderedId } from '../db/time-ordered-id.ts';
 import type { Database, Executor } from '../db/database.ts';
 import type { JobRow, JobStatus, JobStore } from './job.store.ts';
 
@@ -85,7 +85,7 @@ export function createJobQueue(dependencies: { db: Database; store: JobStore; cl
      */
     async enqueue(executor: Executor, job: NewJob): Promise<string> {
       const now = clock().toISOString();
-      const id = randomUUID();
+      const id = createTimeOrderedId();
       await store.insert(executor, {
         id,
         type: job.type,

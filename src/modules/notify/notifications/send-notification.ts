@@ -10,7 +10,7 @@ import { checkPersonalisation, fillTemplate } from '../templates/fill-template.t
 import { checkEmailAddress, checkPhoneNumber, checkPostalAddress, normaliseEmailAddress } from '../templates/recipients.ts';
 import type { TemplateRow, TemplateStore, TemplateType } from '../templates/template.store.ts';
 import type { NotificationRow, NotificationStore } from './notification.store.ts';
-import { createTimeOrderedId } from './time-ordered-id.ts';
+import { createTimeOrderedId } from '../../../platform/db/time-ordered-id.ts';
 import type { GroupCommit } from '../../../platform/db/group-commit.ts';
 
 export const DELIVER_JOB = 'notify.deliver';

@@ -22,7 +22,7 @@ function randomHex(): string {
  * A UUID version 7 (RFC 9562): the time in milliseconds first, then random bits. A valid UUID
  * like any other to an API client, but new ids sort after old ones, so each insert lands at
  * the end of the primary key's index instead of on a random page: far fewer pages written per
- * commit when thousands of notifications arrive a second. Within one millisecond a counter in
+ * commit when thousands of rows (notifications, jobs) are added a second. Within one millisecond a counter in
  * the first random bits keeps the order.
  */
 export function createTimeOrderedId(now = Date.now()): string {
