@@ -69,6 +69,13 @@ async function checkEveryPage(t: TestContext, lang: 'en' | 'cy') {
   await page.getByRole('button', { name: text.continue }).click();
   await page.waitForSelector('.govuk-error-summary');
   await check(page, problems, lang);
+  await page.locator('input[value="sms"]').check();
+  await page.getByRole('button', { name: text.continue }).click();
+  await page.waitForURL(/\/text-message$/);
+  await check(page, problems, lang);
+  await page.locator('a[href$="/text-message/send-again"]').click();
+  await page.waitForURL(/\/text-message\/send-again$/);
+  await check(page, problems, lang);
 
   // The account pages, signed in through the provider.
   await page.goto(`${baseUrl}/account?lang=${lang}`);

@@ -157,3 +157,38 @@ test('switching to another way does not reset the count of wrong codes', async (
   page = await browser.submit(page, { code: await codeTextedTo(kernel, '+447700900123') });
   assert.match(errorSummary(page)[0] ?? '', /too many times/, 'a new way does not lift the lock');
 });
+
+test('the text message page texts a code once: showing it again texts nothing, and a new code is asked for with a button', async (t) => {
+  const { kernel, baseUrl } = await startIdentityServer(t);
+  const account = await createTestAccount(kernel);
+  await createSecurityMethodChanges().addTextMessage(kernel.db, { accountId: account.id, phoneNumber: '+447700900456' });
+  const { browser, page: codePage } = await signInToSecurityCode(kernel, baseUrl, account);
+  let page = await browser.submit(await browser.get(linkTo(codePage, ANOTHER_WAY) as string), { method: 'sms' });
+  const first = await readLatestMessage(kernel, '+447700900456');
+  const firstCode = await codeTextedTo(kernel, '+447700900456');
+
+  page = await browser.get(page.url);
+  assert.equal(pageHeading(page), 'Enter the security code');
+  assert.equal((await readLatestMessage(kernel, '+447700900456'))?.id, first?.id, 'showing the page again texts nothing');
+
+  const sendAgain = linkTo(page, 'Not received the text message\\? Send the code again');
+  assert.ok(sendAgain?.endsWith('/text-message/send-again'));
+  page = await browser.get(sendAgain as string);
+  assert.equal(pageHeading(page), 'Get a new security code');
+  assert.match(page.html, /ending 0456/);
+  assert.equal((await readLatestMessage(kernel, '+447700900456'))?.id, first?.id, 'nor does the page that offers a new code');
+  const withoutToken = await browser.post({ ...page, html: '' }, {});
+  assert.equal(withoutToken.status, 403, 'asking for a new code without the CSRF token is refused');
+
+  page = await browser.submit(page, {});
+  assert.equal(pageHeading(page), 'Enter the security code');
+  const second = await readLatestMessage(kernel, '+447700900456');
+  assert.notEqual(second?.id, first?.id, 'a new code was texted');
+  const secondCode = await codeTextedTo(kernel, '+447700900456');
+  if (secondCode !== firstCode) {
+    page = await browser.submit(page, { code: firstCode });
+    assert.match(errorSummary(page)[0] ?? '', /not correct/, 'the code texted before no longer works');
+  }
+  const done = await browser.submit(page, { code: secondCode });
+  assert.ok(new URL(done.url).searchParams.get('code'), 'signed in with the new code');
+});

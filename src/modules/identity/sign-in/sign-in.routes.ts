@@ -274,7 +274,7 @@ export function registerSignInPages(app: FastifyInstance, dependencies: SignInDe
       ? [{ href: path(current.uid, '/security-code-method'), text: t(input.method === 'passkey' ? 'identity.otherMethod.passkeyLink' : 'identity.otherMethod.link') }]
       : [];
     if (input.method === 'sms') {
-      return [{ href: path(current.uid, '/text-message'), text: t('identity.checkPhone.sendAgainSignIn') }, ...otherWay, { href: path(current.uid, '/recover'), text: t('identity.recover.phoneLink') }];
+      return [{ href: path(current.uid, '/text-message/send-again'), text: t('identity.checkPhone.sendAgainSignIn') }, ...otherWay, { href: path(current.uid, '/recover'), text: t('identity.recover.phoneLink') }];
     }
     if (input.method === 'passkey') return [...otherWay, { href: path(current.uid, '/recover'), text: t('identity.passkey.lost') }];
     return [...otherWay, { href: path(current.uid, '/recover'), text: t('identity.recover.link') }];
@@ -864,15 +864,21 @@ export function registerSignInPages(app: FastifyInstance, dependencies: SignInDe
     return finish(current, account.id, 'Cl.Cm');
   }));
 
-  /** Sign in with a text message: sends a code to the account's phone, then asks for it. */
+  /**
+   * Sign in with a text message: texts a code to the account's phone the first time the page is
+   * shown in this journey, then asks for it. Showing it again (a reload, the back button, a
+   * browser that fetches pages ahead) texts nothing; a new code is asked for with a button.
+   */
   app.get('/sign-in/:uid/text-message', { schema: { params: uidParams } }, step(async (current) => {
     const { request, reply, journey, uid } = current;
     const { t } = request;
     if (!journey.accountId) return reply.redirect(path(uid, '/email'), 303);
     const { kinds, phoneNumber } = signInMethodsOf(await accounts.listMethods(journey.accountId));
     if (!phoneNumber) return reply.redirect(path(uid, '/security-code'), 303);
-    const locked = await sendSmsCode(current, { purpose: 'sign-in-sms', recipient: journey.accountId, phoneNumber });
-    await journeys.save(uid, { ...journey, securityMethod: 'sms' });
+    const locked = journey.signInCodeTexted
+      ? undefined
+      : await sendSmsCode(current, { purpose: 'sign-in-sms', recipient: journey.accountId, phoneNumber });
+    await journeys.save(uid, { ...journey, securityMethod: 'sms', signInCodeTexted: journey.signInCodeTexted || !locked });
     return renderQuestion(current, {
       pageTitle: t('identity.securityCode.title'),
       intro: [t('identity.checkPhone.sent', { digits: lastDigits(phoneNumber) }), t('identity.checkEmail.expiry')],
@@ -881,6 +887,37 @@ export function registerSignInPages(app: FastifyInstance, dependencies: SignInDe
       ...(locked ? { fieldError: t('identity.checkEmail.tooManySent', { minutes: minutesUntil(locked.until, clock()) }) } : {}),
       links: securityCodeLinks(current, { method: 'sms', kinds }),
     });
+  }));
+
+  function renderTextAgain(current: Step, input: { phoneNumber: string; error?: string }) {
+    const { t } = current.request;
+    return current.reply.render(`${VIEWS}/message.njk`, {
+      pageTitle: t('identity.textAgain.title'),
+      paragraphs: [t('identity.textAgain.explain', { digits: lastDigits(input.phoneNumber) })],
+      errors: input.error ? [{ text: input.error, href: '#send-code' }] : [],
+      form: { action: path(current.uid, '/text-message/send-again'), fields: { _csrf: current.reply.generateCsrf() }, button: t('identity.textAgain.send'), id: 'send-code' },
+    });
+  }
+
+  app.get('/sign-in/:uid/text-message/send-again', { schema: { params: uidParams } }, step(async (current) => {
+    const { journey, uid, reply } = current;
+    if (!journey.accountId) return reply.redirect(path(uid, '/email'), 303);
+    const { phoneNumber } = signInMethodsOf(await accounts.listMethods(journey.accountId));
+    if (!phoneNumber) return reply.redirect(path(uid, '/security-code'), 303);
+    return renderTextAgain(current, { phoneNumber });
+  }));
+
+  app.post('/sign-in/:uid/text-message/send-again', { schema: { params: uidParams, body: formBody } }, step(async (current) => {
+    const { request, reply, journey, uid } = current;
+    if (!journey.accountId) return reply.redirect(path(uid, '/email'), 303);
+    const { phoneNumber } = signInMethodsOf(await accounts.listMethods(journey.accountId));
+    if (!phoneNumber) return reply.redirect(path(uid, '/security-code'), 303);
+    const locked = await sendSmsCode(current, { purpose: 'sign-in-sms', recipient: journey.accountId, phoneNumber });
+    if (locked) {
+      return renderTextAgain(current, { phoneNumber, error: request.t('identity.checkEmail.tooManySent', { minutes: minutesUntil(locked.until, clock()) }) });
+    }
+    await journeys.save(uid, { ...journey, securityMethod: 'sms', signInCodeTexted: true });
+    return reply.redirect(path(uid, '/text-message'), 303);
   }));
 
   // --- Another way to get the security code: one of the account's other methods -------------
@@ -917,7 +954,8 @@ export function registerSignInPages(app: FastifyInstance, dependencies: SignInDe
     const chosen = kinds.find((kind) => kind === field(request.body, 'method'));
     if (!chosen && kinds.length < 2) return reply.redirect(path(uid, '/security-code'), 303);
     if (!chosen) return renderMethodChoice(current, { kinds, phoneNumber, fieldError: request.t('identity.otherMethod.missing') });
-    await journeys.save(uid, { ...journey, securityMethod: chosen });
+    // Choosing text messages (again) is asking for a code: the page texts a new one.
+    await journeys.save(uid, { ...journey, securityMethod: chosen, signInCodeTexted: chosen === 'sms' ? false : journey.signInCodeTexted });
     return reply.redirect(path(uid, METHOD_STEPS[chosen]), 303);
   }));
 }
