@@ -215,7 +215,7 @@ export const configSchema = {
   }),
   NOTIFY_SMS_GATEWAY_URL: setting({
     description:
-      'The HTTP SMS gateway Notify sends text messages through (it receives a JSON POST for each message). Unset: text messages go to the simulated provider (the development outbox).',
+      'The HTTP SMS gateway Notify sends text messages through (it receives a JSON POST for each message). Unset: outside production, a simulated provider delivers them at once (into the development outbox when there is one); in production they end as technical-failure.',
     accepts: 'an http:// or https:// URL',
     default: '',
     parse: (raw) => (raw === '' ? '' : parseUrl(['http:', 'https:'])(raw)),
