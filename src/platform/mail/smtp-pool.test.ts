@@ -4,7 +4,7 @@ import { test, type TestContext } from 'node:test';
 import { SMTPServer } from 'smtp-server';
 import { createSmtpPool } from './smtp-pool.ts';
 
-async function startServer(t: TestContext, options: { socketTimeout?: number } = {}) {
+async function startServer(t: TestContext, options: { socketTimeout?: number; stallOn?: string } = {}) {
   const received: string[] = [];
   let sessions = 0;
   const server = new SMTPServer({
@@ -21,6 +21,7 @@ async function startServer(t: TestContext, options: { socketTimeout?: number } =
       let raw = '';
       stream.on('data', (chunk: Buffer) => (raw += chunk.toString('utf8')));
       stream.on('end', () => {
+        if (options.stallOn && raw.includes(options.stallOn)) return; // never answers
         if (raw.includes('refuse-me')) return callback(Object.assign(new Error('Mailbox unavailable'), { responseCode: 550 }));
         received.push(raw);
         callback();
@@ -76,4 +77,20 @@ test('with the server down, each message fails with the connection error', async
     assert.match(String((result.reason as { code?: string }).code), /^(ESOCKET|ECONNECTION)$/);
   }
   pool.close();
+});
+
+test('a server that stops answering fails its message after the socket timeout, and one waiting for a session fails after maxWaitMs, unsent', async (t) => {
+  const server = await startServer(t, { stallOn: 'stall-here' });
+  const pool = createSmtpPool({
+    maxConnections: 1,
+    maxWaitMs: 200,
+    connection: { host: '127.0.0.1', port: server.port, ignoreTLS: true, socketTimeout: 600 },
+  });
+  t.after(() => pool.close());
+  const stalled = pool.send(envelope, message('stall-here'));
+  const waiting = pool.send(envelope, message('waits for the only session'));
+  await assert.rejects(waiting, { code: 'EWAIT' });
+  await assert.rejects(stalled, { code: 'ETIMEDOUT' });
+  await pool.send(envelope, message('after the timeout'));
+  assert.deepEqual(server.received.map((raw) => /^Subject: (.*)$/m.exec(raw)?.[1]), ['after the timeout'], 'the message that waited was never sent');
 });

@@ -1,7 +1,10 @@
 import SMTPConnection, { type SMTPConnectionOptions } from 'nodemailer/lib/smtp-connection';
 
 type Envelope = { from: string; to: string[] };
-type Waiting = { envelope: Envelope; message: string | Buffer; resolve(): void; reject(error: unknown): void };
+type Waiting = { envelope: Envelope; message: string | Buffer; resolve(): void; reject(error: unknown): void; timer?: NodeJS.Timeout };
+
+/** How long a message may wait for a free session by default: well inside a job's lease. */
+const MAX_WAIT_MS = 60_000;
 
 /** A refusal of one message (its sender, a recipient or its content): the session itself is fine. */
 function isMessageRefusal(error: { code?: unknown; responseCode?: unknown }): boolean {
@@ -18,7 +21,10 @@ export function createSmtpPool(options: {
   connection: SMTPConnectionOptions;
   auth?: { user: string; pass: string };
   maxConnections: number;
+  /** A message no session took within this fails, never sent (so safe to try again). */
+  maxWaitMs?: number;
 }) {
+  const maxWaitMs = options.maxWaitMs ?? MAX_WAIT_MS;
   const waiting: Waiting[] = [];
   const idle: SMTPConnection[] = [];
   const live = new Set<SMTPConnection>();
@@ -45,6 +51,7 @@ export function createSmtpPool(options: {
   }
 
   function send(connection: SMTPConnection, message: Waiting): void {
+    clearTimeout(message.timer);
     connection.send(message.envelope, message.message, (error) => {
       if (!error) {
         message.resolve();
@@ -64,6 +71,7 @@ export function createSmtpPool(options: {
 
   /** Opens a session for `first`, the message that found none free; a failure to open fails it. */
   function open(first: Waiting): void {
+    clearTimeout(first.timer);
     const connection = new SMTPConnection(options.connection);
     live.add(connection);
     let opening = true;
@@ -104,7 +112,14 @@ export function createSmtpPool(options: {
     send(envelope: Envelope, message: string | Buffer): Promise<void> {
       if (closed) return Promise.reject(new Error('the SMTP pool is closed'));
       return new Promise((resolve, reject) => {
-        waiting.push({ envelope, message, resolve, reject });
+        const entry: Waiting = { envelope, message, resolve, reject };
+        entry.timer = setTimeout(() => {
+          const index = waiting.indexOf(entry);
+          if (index < 0) return;
+          waiting.splice(index, 1);
+          reject(Object.assign(new Error(`no SMTP session was free within ${maxWaitMs} ms`), { code: 'EWAIT' }));
+        }, maxWaitMs);
+        waiting.push(entry);
         dispatch();
       });
     },
@@ -116,7 +131,10 @@ export function createSmtpPool(options: {
         connection.quit();
         forget(connection);
       }
-      for (const message of waiting.splice(0)) message.reject(new Error('the SMTP pool is closed'));
+      for (const message of waiting.splice(0)) {
+        clearTimeout(message.timer);
+        message.reject(new Error('the SMTP pool is closed'));
+      }
     },
   };
 }
