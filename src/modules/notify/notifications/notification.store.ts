@@ -172,6 +172,31 @@ export function createNotificationStore() {
         .where('provider_reference', '=', reference)
         .executeTakeFirst();
     },
+    /**
+     * Emails and text messages still `sending` or `pending` that were created before `before`:
+     * handed to a provider, with no outcome since. Moved to `temporary-failure`, as Notify
+     * times them out; returns those moved.
+     */
+    async timeOutUnfinished(executor: Executor, timeout: { before: string; now: string; limit: number }): Promise<Array<{ id: string; service_id: string }>> {
+      const unfinished: readonly NotificationStatus[] = ['sending', 'pending'];
+      const candidates = await tables(executor)
+        .selectFrom('notify_notification')
+        .select(['id', 'service_id'])
+        .where('created_at', '<', timeout.before)
+        .where('status', 'in', unfinished)
+        .where('type', 'in', ['email', 'sms'])
+        .limit(timeout.limit)
+        .execute();
+      if (candidates.length === 0) return [];
+      const moved = await tables(executor)
+        .updateTable('notify_notification')
+        .set({ status: 'temporary-failure', updated_at: timeout.now, completed_at: timeout.now })
+        .where('id', 'in', candidates.map((row) => row.id))
+        .where('status', 'in', unfinished)
+        .returning(['id', 'service_id'])
+        .execute();
+      return moved;
+    },
     /** Deletes a service's notifications (and letter PDFs) created before `before`; returns how many. */
     async deleteOlderThan(executor: Executor, purge: { serviceId: string; before: string; limit: number }): Promise<string[]> {
       const db = tables(executor);

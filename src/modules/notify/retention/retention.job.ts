@@ -1,12 +1,15 @@
 import type { Logger } from 'pino';
 import type { JobHandler } from '../../../platform/jobs/job-worker.ts';
 import type { NotifyCore } from '../notify.core.ts';
+import { enqueueDeliveryCallback } from '../callbacks/callback.job.ts';
 
 export const RETENTION_JOB = 'notify.retention';
 const RETENTION_SCHEDULE = 'retention';
 const RUN_EVERY_MS = 60 * 60 * 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
 const BATCH = 1000;
+/** Notify's SENDING_NOTIFICATIONS_TIMEOUT_PERIOD: 72 hours with no outcome. */
+const SENDING_TIMEOUT_MS = 72 * 60 * 60 * 1000;
 
 /**
  * Makes sure the hourly retention job is queued. Called when the web app starts: if no run is
@@ -26,13 +29,35 @@ export async function ensureRetentionScheduled(core: NotifyCore): Promise<void> 
 }
 
 /**
+ * Emails and text messages handed to a provider over 72 hours ago with no outcome since (a lost
+ * receipt, or a delivery whose tries all ended in a crash) become `temporary-failure`, as in
+ * Notify, and the service's delivery-receipt callback is told.
+ */
+async function timeOutUnfinished(core: NotifyCore, now: Date): Promise<number> {
+  const before = new Date(now.getTime() - SENDING_TIMEOUT_MS).toISOString();
+  let timedOut = 0;
+  for (;;) {
+    const moved = await core.db.transaction().execute(async (transaction) => {
+      const rows = await core.stores.notifications.timeOutUnfinished(transaction, { before, now: now.toISOString(), limit: BATCH });
+      for (const row of rows) {
+        await enqueueDeliveryCallback(core, transaction, { notificationId: row.id, serviceId: row.service_id, status: 'temporary-failure' });
+      }
+      return rows.length;
+    });
+    timedOut += moved;
+    if (moved < BATCH) return timedOut;
+  }
+}
+
+/**
  * Deletes what Notify must not keep: each service's notifications (with their personal content
  * and letter PDFs) and received text messages once older than its retention period (7 days by
- * default), files past their own retention, and expired sign-in links and sessions. Then books
- * the next run, an hour on.
+ * default), files past their own retention, and expired sign-in links and sessions; before that,
+ * times out deliveries with no outcome for 72 hours. Then books the next run, an hour on.
  */
-export async function runRetention(core: NotifyCore): Promise<{ notifications: number; receivedTexts: number; files: number }> {
+export async function runRetention(core: NotifyCore): Promise<{ timedOut: number; notifications: number; receivedTexts: number; files: number }> {
   const now = core.clock();
+  const timedOut = await timeOutUnfinished(core, now);
   let notifications = 0;
   let receivedTexts = 0;
   for (const service of await core.stores.services.listServices(core.db)) {
@@ -49,7 +74,7 @@ export async function runRetention(core: NotifyCore): Promise<{ notifications: n
   const files = await core.stores.files.deleteExpired(core.db, now.toISOString());
   await core.stores.sessions.deleteExpired(core.db, now.toISOString());
   await core.stores.limits.deleteDailyCountsBefore(core.db, new Date(now.getTime() - 7 * DAY_MS).toISOString().slice(0, 10));
-  return { notifications, receivedTexts, files };
+  return { timedOut, notifications, receivedTexts, files };
 }
 
 export function createRetentionHandler(dependencies: { core: NotifyCore; logger: Logger }): JobHandler {
