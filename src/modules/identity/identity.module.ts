@@ -55,7 +55,7 @@ async function registerIdentity(app: FastifyInstance, options: IdentityOptions):
   await createAccountStore(db, secrets).resealTotpSecrets();
   await resealInternalClientKeys(db, secrets);
 
-  await registerProviderRoutes(app, () => providers.current());
+  await registerProviderRoutes(app, () => providers.current(), config);
   registerTrustmark(app);
   const throttle = createThrottle({ db, clock });
   const codes = createOneTimeCodes({ db, secret: config.COOKIE_SECRET, clock });

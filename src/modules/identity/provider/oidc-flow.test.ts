@@ -104,3 +104,19 @@ test('two services in different sectors receive different subjects for one perso
   assert.notEqual(subjects[0], subjects[1]);
   assert.equal(subjects[0], subjects[2]);
 });
+
+test("the provider's JSON endpoints send fixed API security headers; its pages keep the pages' CSP", async (t) => {
+  const { baseUrl } = await startIdentityServer(t);
+  const discovery = await fetch(`${baseUrl}/.well-known/openid-configuration`);
+  const token = await fetch(`${baseUrl}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=authorization_code' });
+  for (const response of [discovery, await fetch(`${baseUrl}/.well-known/jwks.json`), token, await fetch(`${baseUrl}/userinfo`)]) {
+    assert.equal(response.headers.get('content-security-policy'), "default-src 'none'; frame-ancestors 'none'", response.url);
+    assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(response.headers.get('x-frame-options'), 'DENY');
+    assert.match(response.headers.get('content-type') ?? '', /^application\/(jwk-set\+)?json/);
+  }
+  assert.equal(token.status, 400, 'a bad token request still gets its OAuth error');
+  assert.equal(((await token.json()) as { error: string }).error, 'invalid_request');
+  const page = await fetch(`${baseUrl}/authorize?client_id=unknown`);
+  assert.match(page.headers.get('content-security-policy') ?? '', /script-src 'self' 'nonce-/, 'pages keep their nonce-based CSP');
+});

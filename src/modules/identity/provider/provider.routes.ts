@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
 import type { Locale } from '../../../platform/http/i18n.ts';
+import type { Config } from '../../../platform/config/config.schema.ts';
+import { apiSecurityHeaders, JSON_API_ROUTE_CONFIG } from '../../../platform/http/security.ts';
 
 /** What the provider's own pages (errors, logout) need from the Fastify request they came in on. */
 export type PageRequestDetails = { locale: Locale; url: string; cspNonce?: string };
@@ -10,15 +12,16 @@ export function pageDetailsOf(raw: object): PageRequestDetails {
   return (raw as { [PAGE_DETAILS]?: PageRequestDetails })[PAGE_DETAILS] ?? { locale: 'en', url: '/' };
 }
 
-const PROVIDER_PATHS: ReadonlyArray<{ method: 'GET' | 'POST'; url: string }> = [
-  { method: 'GET', url: '/.well-known/openid-configuration' },
-  { method: 'GET', url: '/.well-known/jwks.json' },
+/** `json`: answered only with JSON (never a page), so sent the fixed API headers, not helmet's. */
+const PROVIDER_PATHS: ReadonlyArray<{ method: 'GET' | 'POST'; url: string; json?: true }> = [
+  { method: 'GET', url: '/.well-known/openid-configuration', json: true },
+  { method: 'GET', url: '/.well-known/jwks.json', json: true },
   { method: 'GET', url: '/authorize' },
   { method: 'POST', url: '/authorize' },
   { method: 'GET', url: '/authorize/:uid' },
-  { method: 'POST', url: '/token' },
-  { method: 'GET', url: '/userinfo' },
-  { method: 'POST', url: '/userinfo' },
+  { method: 'POST', url: '/token', json: true },
+  { method: 'GET', url: '/userinfo', json: true },
+  { method: 'POST', url: '/userinfo', json: true },
   { method: 'GET', url: '/logout' },
   { method: 'POST', url: '/logout' },
   { method: 'POST', url: '/logout/confirm' },
@@ -33,7 +36,9 @@ const PROVIDER_PATHS: ReadonlyArray<{ method: 'GET' | 'POST'; url: string }> = [
 export async function registerProviderRoutes(
   app: FastifyInstance,
   currentProvider: () => Promise<Provider>,
+  config: Pick<Config, 'BASE_URL'>,
 ): Promise<void> {
+  const jsonHeaders = apiSecurityHeaders(config);
   await app.register(async (context) => {
     context.removeAllContentTypeParsers();
     context.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
@@ -52,8 +57,21 @@ export async function registerProviderRoutes(
       await provider.callback()(request.raw, reply.raw);
     };
 
-    for (const { method, url } of PROVIDER_PATHS) {
-      context.route({ method, url, config: { csrf: false }, handler: handle });
+    for (const { method, url, json } of PROVIDER_PATHS) {
+      if (json) {
+        context.route({
+          method,
+          url,
+          config: { csrf: false, ...JSON_API_ROUTE_CONFIG },
+          onRequest: (_request, reply, done) => {
+            reply.headers(jsonHeaders);
+            done();
+          },
+          handler: handle,
+        });
+      } else {
+        context.route({ method, url, config: { csrf: false }, handler: handle });
+      }
     }
   });
 }
