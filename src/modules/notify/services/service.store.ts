@@ -91,7 +91,7 @@ export function createServiceStore() {
     async insertApiKey(executor: Executor, row: ApiKeyRow): Promise<void> {
       await tables(executor).insertInto('notify_api_key').values(row).execute();
     },
-    /** Read on every API request (so that a revoked key is refused at once): written as SQL. */
+    /** Read for API requests (through the core's read cache): written as SQL. */
     async listApiKeys(executor: Executor, serviceId: string): Promise<ApiKeyRow[]> {
       const result = await sql<ApiKeyRow>`select id, service_id, name, key_type, secret, created_at, revoked_at
         from notify_api_key where service_id = ${serviceId} order by created_at`.execute(executor);
