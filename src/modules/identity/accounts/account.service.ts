@@ -35,6 +35,26 @@ export function createAccountService(dependencies: { db: Database; secrets: Secr
   const clock = dependencies.clock ?? (() => new Date());
   const store = createAccountStore(db, secrets);
 
+  /**
+   * The account with this email address (if any) and a check of a password against it, for a
+   * caller that needs the account before checking (to see whether it is locked). With no
+   * account, a decoy hash is verified all the same, so the answer takes as long either way.
+   */
+  async function passwordCheckFor(email: string): Promise<{ account: Account | undefined; verify(password: string): Promise<boolean> }> {
+    const account = await store.findByEmail(normaliseEmail(email));
+    return {
+      account,
+      async verify(password) {
+        if (!account) {
+          decoyHash ??= hashPassword(randomBytes(16).toString('hex'));
+          await verifyPassword(await decoyHash, password);
+          return false;
+        }
+        return verifyPassword(account.password_hash, password);
+      },
+    };
+  }
+
   return {
     async findByEmail(email: string): Promise<Account | undefined> {
       return store.findByEmail(normaliseEmail(email));
@@ -69,14 +89,11 @@ export function createAccountService(dependencies: { db: Database; secrets: Secr
 
     /** The account, if the password is right. */
     async checkPassword(email: string, password: string): Promise<Account | undefined> {
-      const account = await store.findByEmail(normaliseEmail(email));
-      if (!account) {
-        decoyHash ??= hashPassword(randomBytes(16).toString('hex'));
-        await verifyPassword(await decoyHash, password);
-        return undefined;
-      }
-      return (await verifyPassword(account.password_hash, password)) ? account : undefined;
+      const check = await passwordCheckFor(email);
+      return (await check.verify(password)) ? check.account : undefined;
     },
+
+    passwordCheckFor,
 
     listMethods(accountId: string): Promise<SecurityMethodRow[]> {
       return store.listMethods(accountId);

@@ -1,5 +1,6 @@
 import type { Executor } from '../../../platform/db/database.ts';
 import type { SecretBoxes } from '../../../platform/secrets/secret-box.ts';
+import { compileOnce } from '../../../platform/db/compile-once.ts';
 
 /** `state` is given and returned as JSON text; it is sealed in the database (see createJourneyStore). */
 export type JourneyRow = { id: string; state: string; created_at: string; expires_at: string };
@@ -16,23 +17,25 @@ const JOURNEY_STATE_PURPOSE = 'identity-journey-state';
 export function createJourneyStore(db: Executor, secrets: SecretBoxes) {
   const tables = db.withTables<Tables>();
   const box = secrets.forPurpose(JOURNEY_STATE_PURPOSE);
+  // Every step of every sign-in page reads and writes its journey: compiled once.
+  const findQuery = compileOnce<{ id: string; now: string }>((_db, value) =>
+    tables.selectFrom('identity_journey').selectAll().where('id', '=', value('id')).where('expires_at', '>', value('now')),
+  );
+  const saveQuery = compileOnce<JourneyRow>((_db, value) =>
+    tables
+      .insertInto('identity_journey')
+      .values({ id: value('id'), state: value('state'), created_at: value('created_at'), expires_at: value('expires_at') })
+      .onConflict((conflict) =>
+        conflict.column('id').doUpdateSet((update) => ({ state: update.ref('excluded.state'), expires_at: update.ref('excluded.expires_at') })),
+      ),
+  );
   return {
     async find(id: string, now: string): Promise<JourneyRow | undefined> {
-      const row = await tables
-        .selectFrom('identity_journey')
-        .selectAll()
-        .where('id', '=', id)
-        .where('expires_at', '>', now)
-        .executeTakeFirst();
+      const [row] = (await tables.executeQuery<JourneyRow>(findQuery(db, { id, now }))).rows;
       return row && { ...row, state: box.openOrAcceptClear(row.state) };
     },
     async save(row: JourneyRow): Promise<void> {
-      const state = box.seal(row.state);
-      await tables
-        .insertInto('identity_journey')
-        .values({ ...row, state })
-        .onConflict((conflict) => conflict.column('id').doUpdateSet({ state, expires_at: row.expires_at }))
-        .execute();
+      await tables.executeQuery(saveQuery(db, { ...row, state: box.seal(row.state) }));
     },
     async remove(id: string): Promise<void> {
       await tables.deleteFrom('identity_journey').where('id', '=', id).execute();

@@ -224,7 +224,8 @@ export function registerSignInPages(app: FastifyInstance, dependencies: SignInDe
     const password = request.body?.password ?? '';
     if (!password) return renderQuestion(current, { pageTitle, field: passwordQuestion, links, fieldError: t('identity.password.missing') });
 
-    const account = await accounts.findByEmail(journey.email);
+    const passwordCheck = await accounts.passwordCheckFor(journey.email);
+    const account = passwordCheck.account;
     const accountKey = `password:${account?.id ?? journey.email}:${request.ip}`;
     const addressKey = `password-from:${request.ip}`;
     const [accountStatus, addressStatus] = await throttle.statusOfEach([accountKey, addressKey]);
@@ -238,7 +239,7 @@ export function registerSignInPages(app: FastifyInstance, dependencies: SignInDe
         });
       }
     }
-    const verified = await accounts.checkPassword(journey.email, password);
+    const verified = (await passwordCheck.verify(password)) ? account : undefined;
     if (!verified) {
       const status = await throttle.recordFailure(accountKey, THROTTLE_RULES.password);
       await throttle.recordFailure(addressKey, THROTTLE_RULES.passwordFromAddress);
