@@ -1,3 +1,4 @@
+import { compileOnce } from '../../../platform/db/compile-once.ts';
 import type { Executor } from '../../../platform/db/database.ts';
 import { notSealedUnderCurrentKey } from '../../../platform/secrets/resealing.store.ts';
 import type { SecretBox, SecretBoxes } from '../../../platform/secrets/secret-box.ts';
@@ -71,15 +72,21 @@ export function createAccountStore(db: Executor, secrets?: SecretBoxes) {
     return { ...row, totp_secret: secret };
   }
 
+  // Read at every sign-in and token exchange.
+  const findByIdQuery = compileOnce<{ id: string }>((_db, value) => tables.selectFrom('identity_account').selectAll().where('id', '=', value('id')));
+  const findByEmailQuery = compileOnce<{ email: string }>((_db, value) =>
+    tables.selectFrom('identity_account').selectAll().where('email', '=', value('email')),
+  );
+
   return {
     async insert(row: AccountRow): Promise<void> {
       await tables.insertInto('identity_account').values(row).execute();
     },
     async findById(id: string): Promise<AccountRow | undefined> {
-      return tables.selectFrom('identity_account').selectAll().where('id', '=', id).executeTakeFirst();
+      return (await tables.executeQuery<AccountRow>(findByIdQuery(db, { id }))).rows[0];
     },
     async findByEmail(email: string): Promise<AccountRow | undefined> {
-      return tables.selectFrom('identity_account').selectAll().where('email', '=', email).executeTakeFirst();
+      return (await tables.executeQuery<AccountRow>(findByEmailQuery(db, { email }))).rows[0];
     },
     async update(id: string, changes: Partial<Pick<AccountRow, 'email' | 'password_hash'>> & { updated_at: string }): Promise<void> {
       await tables.updateTable('identity_account').set(changes).where('id', '=', id).execute();

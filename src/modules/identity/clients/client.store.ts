@@ -1,4 +1,5 @@
 import type { Executor } from '../../../platform/db/database.ts';
+import { compileOnce } from '../../../platform/db/compile-once.ts';
 
 export type ClientRow = { client_id: string; name: string; metadata: string; created_at: string };
 
@@ -6,12 +7,16 @@ type Tables = { identity_client: ClientRow };
 
 export function createClientStore(db: Executor) {
   const tables = db.withTables<Tables>();
+  // Read for every token exchange and authorization request.
+  const findQuery = compileOnce<{ clientId: string }>((_db, value) =>
+    tables.selectFrom('identity_client').selectAll().where('client_id', '=', value('clientId')),
+  );
   return {
     async insert(row: ClientRow): Promise<void> {
       await tables.insertInto('identity_client').values(row).execute();
     },
     async find(clientId: string): Promise<ClientRow | undefined> {
-      return tables.selectFrom('identity_client').selectAll().where('client_id', '=', clientId).executeTakeFirst();
+      return (await tables.executeQuery<ClientRow>(findQuery(db, { clientId }))).rows[0];
     },
     async list(): Promise<ClientRow[]> {
       return tables.selectFrom('identity_client').selectAll().orderBy('created_at').execute();
