@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
 import { openDatabase } from './database.ts';
 import { listPendingMigrations, migrateToLatest, type MigrationList } from './migrations.ts';
@@ -74,4 +75,35 @@ test('a migration that fails leaves nothing half-applied', async (t) => {
   ];
   await assert.rejects(migrateToLatest(db, failing), /broken/);
   assert.equal((await listPendingMigrations(db, failing)).length, 3, 'the whole batch was rolled back');
+});
+
+test('listing pending migrations (the readiness probe) never waits for a migration under way', async (t) => {
+  const database = await createTestDatabase();
+  const migrating = openDatabase(database.url);
+  const probing = openDatabase(database.url);
+  t.after(async () => {
+    await migrating.close();
+    await probing.close();
+    await database.drop();
+  });
+  if (database.kind !== 'postgres') {
+    t.skip('on SQLite a migration holds the whole file; the probe reads a snapshot');
+    return;
+  }
+  let finishMigration = () => {};
+  const held = new Promise<void>((resolve) => (finishMigration = resolve));
+  let lockTaken = () => {};
+  const locked = new Promise<void>((resolve) => (lockTaken = resolve));
+  const slowMigration: MigrationList[] = [
+    { owner: 'slow', migrations: [{ id: '0001-slow', migration: { async up() { lockTaken(); await held; } } }] },
+  ];
+  const migration = migrateToLatest(migrating.db, slowMigration);
+  await locked;
+  const probe = listPendingMigrations(probing.db, slowMigration);
+  const outcome = await Promise.race([probe.then(() => 'answered'), sleep(5000).then(() => 'still waiting')]);
+  finishMigration();
+  await migration;
+  assert.equal(outcome, 'answered');
+  assert.deepEqual(await probe, ['slow/0001-slow'], 'not applied until the migration commits');
+  assert.deepEqual(await listPendingMigrations(probing.db, slowMigration), []);
 });

@@ -1,4 +1,4 @@
-import { sql, type Migration } from 'kysely';
+import { PostgresAdapter, sql, type Migration } from 'kysely';
 import type { Database, Executor } from './database.ts';
 import { lockUntilTransactionEnds } from './transaction-lock.ts';
 
@@ -22,7 +22,7 @@ function namesInOrder(lists: ReadonlyArray<MigrationList>): Array<{ name: string
 }
 
 // Plain SQL that both databases accept; it never looks at other schemas, so test suites that
-// each have a schema of their own on one PostgreSQL cannot disturb each other. Only ever called
+// each have a schema of their own on one PostgreSQL cannot disturb each other. Only ever run
 // under MIGRATIONS_LOCK: two PostgreSQL sessions running `create table if not exists` at once
 // can both miss the table and one then fails on the duplicate type.
 async function ensureMigrationTable(transaction: Executor): Promise<void> {
@@ -65,14 +65,20 @@ export async function migrateToLatest(
   });
 }
 
+/** Without creating it: readiness probes ask often, and must never wait on a migration. */
+async function migrationTableExists(db: Executor): Promise<boolean> {
+  const found =
+    db.getExecutor().adapter instanceof PostgresAdapter
+      ? await sql<{ found: string | null }>`select to_regclass('civitas_migration')::text as found`.execute(db)
+      : await sql<{ found: string | null }>`select name as found from sqlite_master where type = 'table' and name = 'civitas_migration'`.execute(db);
+  return Boolean(found.rows[0]?.found);
+}
+
 export async function listPendingMigrations(
   db: Database,
   lists: ReadonlyArray<MigrationList>,
 ): Promise<string[]> {
-  const done = await db.transaction().execute(async (transaction) => {
-    await ensureMigrationTable(transaction);
-    return listApplied(transaction);
-  });
+  const done = (await migrationTableExists(db)) ? await listApplied(db) : new Set<string>();
   return namesInOrder(lists)
     .map(({ name }) => name)
     .filter((name) => !done.has(name));
