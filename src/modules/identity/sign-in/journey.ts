@@ -20,8 +20,8 @@ export type Journey = {
   phoneNumber?: string;
   /** Sign in: the way to get a security code the person is using, if not the account's first; checked against the account on use. */
   securityMethod?: SecurityMethodKind;
-  /** Sign in: a code was texted to the account's phone in this journey (showing the page again never texts another). */
-  signInCodeTexted?: boolean;
+  /** Sign in: the account and phone a code was texted to in this journey (showing the page again never texts another). */
+  signInCodeTexted?: { accountId: string; phoneNumber: string };
   /** The WebAuthn challenge last sent to this browser, until it is answered. */
   passkeyChallenge?: string;
   /** Sign in: set once a code sent to the account's email proved the person can read it. */

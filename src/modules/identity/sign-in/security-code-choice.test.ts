@@ -192,3 +192,23 @@ test('the text message page texts a code once: showing it again texts nothing, a
   const done = await browser.submit(page, { code: secondCode });
   assert.ok(new URL(done.url).searchParams.get('code'), 'signed in with the new code');
 });
+
+test('after going back and signing in as another account, its text message page texts its own phone', async (t) => {
+  const { kernel, baseUrl } = await startIdentityServer(t);
+  const first = await createTestAccount(kernel);
+  const second = await createTestAccount(kernel, 'second@example.com');
+  const changes = createSecurityMethodChanges();
+  await changes.addTextMessage(kernel.db, { accountId: first.id, phoneNumber: '+447700900601' });
+  await changes.addTextMessage(kernel.db, { accountId: second.id, phoneNumber: '+447700900602' });
+  const { browser, page: codePage, start } = await signInToSecurityCode(kernel, baseUrl, first);
+  await browser.submit(await browser.get(linkTo(codePage, ANOTHER_WAY) as string), { method: 'sms' });
+  assert.ok(await readLatestMessage(kernel, '+447700900601'), 'the first account was texted');
+
+  let page = await browser.submit(await browser.get(`${start}/email`), { email: second.email });
+  page = await browser.submit(page, { password: second.password });
+  assert.equal(pageHeading(page), 'Enter the security code');
+  assert.match(page.html, /ending 0602/);
+  const code = await codeTextedTo(kernel, '+447700900602');
+  const done = await browser.submit(page, { code });
+  assert.ok(new URL(done.url).searchParams.get('code'), 'the second account signs in with the code texted to its phone');
+});

@@ -876,10 +876,10 @@ export function registerSignInPages(app: FastifyInstance, dependencies: SignInDe
     if (!journey.accountId) return reply.redirect(path(uid, '/email'), 303);
     const { kinds, phoneNumber } = signInMethodsOf(await accounts.listMethods(journey.accountId));
     if (!phoneNumber) return reply.redirect(path(uid, '/security-code'), 303);
-    const locked = journey.signInCodeTexted
-      ? undefined
-      : await sendSmsCode(current, { purpose: 'sign-in-sms', recipient: journey.accountId, phoneNumber });
-    await journeys.save(uid, { ...journey, securityMethod: 'sms', signInCodeTexted: journey.signInCodeTexted || !locked });
+    const texted = { accountId: journey.accountId, phoneNumber };
+    const alreadyTexted = journey.signInCodeTexted?.accountId === texted.accountId && journey.signInCodeTexted.phoneNumber === phoneNumber;
+    const locked = alreadyTexted ? undefined : await sendSmsCode(current, { purpose: 'sign-in-sms', recipient: journey.accountId, phoneNumber });
+    await journeys.save(uid, { ...journey, securityMethod: 'sms', signInCodeTexted: locked ? undefined : texted });
     return renderQuestion(current, {
       pageTitle: t('identity.securityCode.title'),
       intro: [t('identity.checkPhone.sent', { digits: lastDigits(phoneNumber) }), t('identity.checkEmail.expiry')],
@@ -917,7 +917,7 @@ export function registerSignInPages(app: FastifyInstance, dependencies: SignInDe
     if (locked) {
       return renderTextAgain(current, { phoneNumber, error: request.t('identity.checkEmail.tooManySent', { minutes: minutesUntil(locked.until, clock()) }) });
     }
-    await journeys.save(uid, { ...journey, securityMethod: 'sms', signInCodeTexted: true });
+    await journeys.save(uid, { ...journey, securityMethod: 'sms', signInCodeTexted: { accountId: journey.accountId, phoneNumber } });
     return reply.redirect(path(uid, '/text-message'), 303);
   }));
 
@@ -956,7 +956,7 @@ export function registerSignInPages(app: FastifyInstance, dependencies: SignInDe
     if (!chosen && kinds.length < 2) return reply.redirect(path(uid, '/security-code'), 303);
     if (!chosen) return renderMethodChoice(current, { kinds, phoneNumber, fieldError: request.t('identity.otherMethod.missing') });
     // Choosing text messages (again) is asking for a code: the page texts a new one.
-    await journeys.save(uid, { ...journey, securityMethod: chosen, signInCodeTexted: chosen === 'sms' ? false : journey.signInCodeTexted });
+    await journeys.save(uid, { ...journey, securityMethod: chosen, signInCodeTexted: chosen === 'sms' ? undefined : journey.signInCodeTexted });
     return reply.redirect(path(uid, METHOD_STEPS[chosen]), 303);
   }));
 }
