@@ -1,11 +1,13 @@
 import type { MigrationList } from '../../../platform/db/migrations.ts';
 import * as createNotifyTables from './0001-create-notify-tables.ts';
 import * as createPlatformService from './0002-create-platform-service.ts';
+import * as indexUnfinishedNotifications from './0003-index-unfinished-notifications.ts';
 
 export const notifyMigrations: MigrationList = {
   owner: 'notify',
   migrations: [
     { id: '0001-create-notify-tables', migration: createNotifyTables },
     { id: '0002-create-platform-service', migration: createPlatformService },
+    { id: '0003-index-unfinished-notifications', migration: indexUnfinishedNotifications },
   ],
 };

@@ -179,11 +179,13 @@ export function createNotificationStore() {
      */
     async timeOutUnfinished(executor: Executor, timeout: { before: string; now: string; limit: number }): Promise<Array<{ id: string; service_id: string }>> {
       const unfinished: readonly NotificationStatus[] = ['sending', 'pending'];
+      // Written out, not as parameters, so that the partial index on exactly these can serve.
+      const unfinishedList = sql<NotificationStatus>`('sending', 'pending')`;
       const candidates = await tables(executor)
         .selectFrom('notify_notification')
         .select(['id', 'service_id'])
         .where('created_at', '<', timeout.before)
-        .where('status', 'in', unfinished)
+        .where('status', 'in', unfinishedList)
         .where('type', 'in', ['email', 'sms'])
         .limit(timeout.limit)
         .execute();
