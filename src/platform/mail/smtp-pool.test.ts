@@ -94,3 +94,13 @@ test('a server that stops answering fails its message after the socket timeout, 
   await pool.send(envelope, message('after the timeout'));
   assert.deepEqual(server.received.map((raw) => /^Subject: (.*)$/m.exec(raw)?.[1]), ['after the timeout'], 'the message that waited was never sent');
 });
+
+test('a server that answers too slowly to finish within maxSendMs fails the message and loses the session', async (t) => {
+  const server = await startServer(t, { stallOn: 'stall-here' });
+  const pool = createSmtpPool({ maxConnections: 1, maxSendMs: 300, connection: { host: '127.0.0.1', port: server.port, ignoreTLS: true } });
+  t.after(() => pool.close());
+  await assert.rejects(pool.send(envelope, message('stall-here')), { code: 'ETIMEDOUT' });
+  await pool.send(envelope, message('on a new session'));
+  assert.equal(server.sessions(), 2, 'the session that stalled was closed');
+  assert.deepEqual(server.received.map((raw) => /^Subject: (.*)$/m.exec(raw)?.[1]), ['on a new session']);
+});

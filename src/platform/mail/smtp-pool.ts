@@ -3,8 +3,13 @@ import SMTPConnection, { type SMTPConnectionOptions } from 'nodemailer/lib/smtp-
 type Envelope = { from: string; to: string[] };
 type Waiting = { envelope: Envelope; message: string | Buffer; resolve(): void; reject(error: unknown): void; timer?: NodeJS.Timeout };
 
-/** How long a message may wait for a free session by default: well inside a job's lease. */
+/**
+ * By default a message waits at most 60 s for a session, and its sending (envelope, content and
+ * the server's answer) takes at most 120 s; with connecting (30 s) and the greeting (30 s), all
+ * of it ends well inside a job's 5-minute lease, so no second worker takes the job meanwhile.
+ */
 const MAX_WAIT_MS = 60_000;
+const MAX_SEND_MS = 120_000;
 
 /** A refusal of one message (its sender, a recipient or its content): the session itself is fine. */
 function isMessageRefusal(error: { code?: unknown; responseCode?: unknown }): boolean {
@@ -23,8 +28,11 @@ export function createSmtpPool(options: {
   maxConnections: number;
   /** A message no session took within this fails, never sent (so safe to try again). */
   maxWaitMs?: number;
+  /** A message not sent within this after its session took it fails, and the session is closed. */
+  maxSendMs?: number;
 }) {
   const maxWaitMs = options.maxWaitMs ?? MAX_WAIT_MS;
+  const maxSendMs = options.maxSendMs ?? MAX_SEND_MS;
   const waiting: Waiting[] = [];
   const idle: SMTPConnection[] = [];
   const live = new Set<SMTPConnection>();
@@ -52,7 +60,12 @@ export function createSmtpPool(options: {
 
   function send(connection: SMTPConnection, message: Waiting): void {
     clearTimeout(message.timer);
+    const deadline = setTimeout(() => {
+      message.reject(Object.assign(new Error(`the SMTP server did not take the message within ${maxSendMs} ms`), { code: 'ETIMEDOUT' }));
+      discard(connection);
+    }, maxSendMs);
     connection.send(message.envelope, message.message, (error) => {
+      clearTimeout(deadline);
       if (!error) {
         message.resolve();
         // The session finishes its own bookkeeping for this message after the callback: the next
