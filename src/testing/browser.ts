@@ -235,3 +235,15 @@ export async function expectNoAccessibilityViolations(page: Page): Promise<void>
     `axe found ${violations.length} accessibility violation(s) on ${page.url()}:\n${violations.join('\n')}`,
   );
 }
+
+/**
+ * Gives the page a virtual platform authenticator (Chromium's WebAuthn emulation), which
+ * creates and uses passkeys as a phone or laptop would, with the person always verified.
+ */
+export async function addVirtualAuthenticator(context: BrowserContext, page: Page): Promise<void> {
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('WebAuthn.enable');
+  await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true },
+  });
+}

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import {
+  addVirtualAuthenticator,
   expectNoAccessibilityViolations,
   expectNoPageProblems,
   launchBrowser,
@@ -14,11 +15,7 @@ test('add a passkey from the account pages (a virtual authenticator), sign in wi
   const { kernel, baseUrl } = await startIdentityServer(t, { hostName: 'localhost' });
   const account = await createTestAccount(kernel);
   const { context, page, problems } = await openPage(t, browser);
-  const cdp = await context.newCDPSession(page);
-  await cdp.send('WebAuthn.enable');
-  await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true },
-  });
+  await addVirtualAuthenticator(context, page);
 
   const signInToAccount = async () => {
     await page.goto(`${baseUrl}/account`);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import {
+  addVirtualAuthenticator,
   expectNoAccessibilityViolations,
   expectNoPageProblems,
   launchBrowser,
@@ -13,11 +14,7 @@ const browser = await launchBrowser({ after });
 test('create a One Login with a passkey (a virtual authenticator), then sign in again with it', async (t) => {
   const { kernel, baseUrl } = await startIdentityServer(t, { hostName: 'localhost' });
   const { context, page, problems } = await openPage(t, browser);
-  const cdp = await context.newCDPSession(page);
-  await cdp.send('WebAuthn.enable');
-  await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true },
-  });
+  await addVirtualAuthenticator(context, page);
 
   await page.goto(`${baseUrl}/demo-service`);
   await page.getByRole('button', { name: 'Sign in' }).click();

@@ -7,6 +7,7 @@ import { createIdentityModule } from '../identity.module.ts';
 import { createFormClient, errorSummary, pageHeading, type FormClient, type FormPage } from '../testing/form-client.ts';
 import {
   createTestAccount,
+  discoverAsRelyingParty,
   readLatestMessage,
   registerTestClient,
   startIdentityServer,
@@ -49,9 +50,7 @@ async function signInToAccountPages(baseUrl: string, account: TestAccount, texte
 
 /** What a service is told about the person's phone, after they sign in to it. */
 async function phoneNumberClaim(baseUrl: string, rp: TestRelyingParty, account: TestAccount, textedCode: () => Promise<string>): Promise<unknown> {
-  const config = await client.discovery(new URL(baseUrl), rp.clientId, { token_endpoint_auth_method: 'private_key_jwt' }, client.PrivateKeyJwt(rp.privateKey), {
-    execute: [client.allowInsecureRequests],
-  });
+  const config = await discoverAsRelyingParty(baseUrl, rp);
   const codeVerifier = client.randomPKCECodeVerifier();
   const authorizationUrl = client.buildAuthorizationUrl(config, {
     redirect_uri: rp.redirectUri,

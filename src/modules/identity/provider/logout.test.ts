@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as client from 'openid-client';
 import { createFormClient } from '../testing/form-client.ts';
-import { createTestAccount, registerTestClient, startIdentityServer, startLogoutReceiver } from '../testing/identity-test-kit.ts';
+import { createTestAccount, discoverAsRelyingParty, registerTestClient, startIdentityServer, startLogoutReceiver } from '../testing/identity-test-kit.ts';
 
 
 test('RP-initiated logout returns to the registered URI with state, and back-channel logout tells every service', async (t) => {
@@ -24,7 +24,7 @@ test('RP-initiated logout returns to the registered URI with state, and back-cha
   const browser = createFormClient(baseUrl);
   const signedIn: Record<string, { idToken: string; sid: string; sub: string }> = {};
   for (const [name, rp] of [['A', serviceA], ['B', serviceB]] as const) {
-    const config = await client.discovery(new URL(baseUrl), rp.clientId, {}, client.PrivateKeyJwt(rp.privateKey), { execute: [client.allowInsecureRequests] });
+    const config = await discoverAsRelyingParty(baseUrl, rp);
     const state = client.randomState();
     const nonce = client.randomNonce();
     let page = await browser.get(client.buildAuthorizationUrl(config, { redirect_uri: rp.redirectUri, scope: 'openid', state, nonce }).toString());

@@ -3,13 +3,7 @@ import { test } from 'node:test';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import * as client from 'openid-client';
 import { createFormClient, pageHeading } from '../testing/form-client.ts';
-import { createTestAccount, registerTestClient, startIdentityServer, type TestAccount, type TestRelyingParty } from '../testing/identity-test-kit.ts';
-
-async function discover(baseUrl: string, rp: TestRelyingParty) {
-  return client.discovery(new URL(baseUrl), rp.clientId, { token_endpoint_auth_method: 'private_key_jwt' }, client.PrivateKeyJwt(rp.privateKey), {
-    execute: [client.allowInsecureRequests],
-  });
-}
+import { createTestAccount, discoverAsRelyingParty, registerTestClient, startIdentityServer, type TestAccount } from '../testing/identity-test-kit.ts';
 
 /** Signs in through the pages as a person would, and returns the URL the service gets back. */
 async function signIn(baseUrl: string, authorizationUrl: URL, account: TestAccount, options: { secondFactor?: boolean } = {}) {
@@ -30,7 +24,7 @@ test('a relying party built with openid-client signs a person in: code + PKCE + 
   const { kernel, baseUrl } = await startIdentityServer(t);
   const rp = await registerTestClient(kernel, { requirePkce: true });
   const account = await createTestAccount(kernel);
-  const config = await discover(baseUrl, rp);
+  const config = await discoverAsRelyingParty(baseUrl, rp);
 
   const codeVerifier = client.randomPKCECodeVerifier();
   const state = client.randomState();
@@ -79,7 +73,7 @@ test('a service registered for Cl gets a password-only sign-in with vtr ["Cl"]',
   const { kernel, baseUrl } = await startIdentityServer(t);
   const rp = await registerTestClient(kernel, { allowedLevels: ['Cl', 'Cl.Cm'] });
   const account = await createTestAccount(kernel);
-  const config = await discover(baseUrl, rp);
+  const config = await discoverAsRelyingParty(baseUrl, rp);
   const nonce = client.randomNonce();
   const state = client.randomState();
   const authorizationUrl = client.buildAuthorizationUrl(config, { redirect_uri: rp.redirectUri, scope: 'openid', state, nonce, vtr: '["Cl"]' });
@@ -94,7 +88,7 @@ test('two services in different sectors receive different subjects for one perso
   const subjects: string[] = [];
   for (const sector of ['tax.example.gov.uk', 'health.example.gov.uk', 'tax.example.gov.uk']) {
     const rp = await registerTestClient(kernel, { sectorIdentifier: sector });
-    const config = await discover(baseUrl, rp);
+    const config = await discoverAsRelyingParty(baseUrl, rp);
     const state = client.randomState();
     const nonce = client.randomNonce();
     const { callback } = await signIn(baseUrl, client.buildAuthorizationUrl(config, { redirect_uri: rp.redirectUri, scope: 'openid', state, nonce }), account);

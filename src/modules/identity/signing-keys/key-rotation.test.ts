@@ -4,11 +4,11 @@ import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet
 import * as client from 'openid-client';
 import { createIdentityModule } from '../identity.module.ts';
 import { createFormClient } from '../testing/form-client.ts';
-import { createTestAccount, registerTestClient, startIdentityServer, type TestAccount, type TestRelyingParty } from '../testing/identity-test-kit.ts';
+import { createTestAccount, discoverAsRelyingParty, registerTestClient, startIdentityServer, type TestAccount, type TestRelyingParty } from '../testing/identity-test-kit.ts';
 import { createSigningKeys } from './signing-keys.ts';
 
 async function signInForIdToken(baseUrl: string, rp: TestRelyingParty, account: TestAccount): Promise<string> {
-  const config = await client.discovery(new URL(baseUrl), rp.clientId, {}, client.PrivateKeyJwt(rp.privateKey), { execute: [client.allowInsecureRequests] });
+  const config = await discoverAsRelyingParty(baseUrl, rp);
   const state = client.randomState();
   const nonce = client.randomNonce();
   const browser = createFormClient(baseUrl);

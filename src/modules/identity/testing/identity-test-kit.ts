@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createServer } from 'node:net';
 import type { TestContext } from 'node:test';
 import { exportJWK, generateKeyPair, type CryptoKey } from 'jose';
+import * as openIdClient from 'openid-client';
 import { generate } from 'otplib';
 import { modules as appModules } from '../../../app.ts';
 import type { Kernel } from '../../../platform/kernel.ts';
@@ -56,6 +57,13 @@ export async function startIdentityServer(
 }
 
 export type TestRelyingParty = { clientId: string; privateKey: CryptoKey; redirectUri: string };
+
+/** The service's openid-client configuration, from the provider's discovery, with private_key_jwt. */
+export function discoverAsRelyingParty(baseUrl: string, rp: TestRelyingParty): Promise<openIdClient.Configuration> {
+  return openIdClient.discovery(new URL(baseUrl), rp.clientId, { token_endpoint_auth_method: 'private_key_jwt' }, openIdClient.PrivateKeyJwt(rp.privateKey), {
+    execute: [openIdClient.allowInsecureRequests],
+  });
+}
 
 /** Registers a service with a fresh ES256 key pair, as a department would with the CLI. */
 export async function registerTestClient(
