@@ -20,6 +20,8 @@ export const THROTTLE_RULES = {
   securityCode: { maxFailures: 5, windowSeconds: 15 * 60, lockSeconds: 15 * 60 },
   emailCode: { maxFailures: 5, windowSeconds: 15 * 60, lockSeconds: 15 * 60 },
   codeSending: { maxFailures: 5, windowSeconds: 15 * 60, lockSeconds: 15 * 60 },
+  /** Every text message sent at the request of one client address, whatever it is for. */
+  textsFromAddress: { maxFailures: 20, windowSeconds: 60 * 60, lockSeconds: 60 * 60 },
   /** Every form a client address submits on the sign-in and account pages, whatever its outcome. */
   formsFromAddress: { maxFailures: 120, windowSeconds: 60, lockSeconds: 60 },
 } as const satisfies Record<string, ThrottleRule>;
