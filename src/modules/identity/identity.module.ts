@@ -26,7 +26,8 @@ import { registerProviderRoutes } from './provider/provider.routes.ts';
 import { registerTrustmark } from './provider/trustmark.routes.ts';
 import { createThrottle } from './security/throttle.ts';
 import { limitFormsByAddress } from './security/address-rate-limit.ts';
-import { createJourneys } from './sign-in/journey.ts';
+import { createJourneys } from './sign-in/journey/journeys.ts';
+import { createTextBudget } from './security/text-budget.ts';
 import { registerSignInPages } from './sign-in/sign-in.routes.ts';
 
 type IdentityOptions = {
@@ -67,8 +68,10 @@ async function registerIdentity(app: FastifyInstance, options: IdentityOptions):
     journeys: createJourneys({ db, secrets, clock }),
     codes,
     throttle,
+    textBudget: createTextBudget(throttle),
     messages,
     clock,
+    siteName: config.SITE_NAME,
   };
   const accountPages = {
     accounts,

@@ -2,7 +2,7 @@ import { createHmac, randomInt, randomUUID, timingSafeEqual } from 'node:crypto'
 import type { Database } from '../../../platform/db/database.ts';
 import { createOneTimeCodeStore } from './one-time-code.store.ts';
 
-export type CodePurpose = 'verify-email' | 'recover-security-method' | 'reset-password' | 'change-email' | 'verify-phone' | 'sign-in-sms';
+export type CodePurpose = 'verify-email' | 'sign-in-email' | 'recover-security-method' | 'reset-password' | 'change-email' | 'verify-phone' | 'sign-in-sms';
 
 /** Codes sent by email or text message are valid for 15 minutes, as GOV.UK One Login's are. */
 export const CODE_LIFETIME_MINUTES = 15;

@@ -17,6 +17,12 @@ export type ThrottleRule = {
 export const THROTTLE_RULES = {
   password: { maxFailures: 5, windowSeconds: 15 * 60, lockSeconds: 15 * 60 },
   passwordFromAddress: { maxFailures: 30, windowSeconds: 15 * 60, lockSeconds: 15 * 60 },
+  /**
+   * Wrong passwords for one account from every address together. Past it, the password is not
+   * checked until the person proves their email address with a code: guessing from many
+   * addresses stops, and the owner is slowed, never locked out.
+   */
+  passwordAcrossAddresses: { maxFailures: 10, windowSeconds: 60 * 60, lockSeconds: 24 * 60 * 60 },
   securityCode: { maxFailures: 5, windowSeconds: 15 * 60, lockSeconds: 15 * 60 },
   emailCode: { maxFailures: 5, windowSeconds: 15 * 60, lockSeconds: 15 * 60 },
   codeSending: { maxFailures: 5, windowSeconds: 15 * 60, lockSeconds: 15 * 60 },

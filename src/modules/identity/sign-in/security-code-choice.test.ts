@@ -193,7 +193,7 @@ test('the text message page texts a code once: showing it again texts nothing, a
   assert.ok(new URL(done.url).searchParams.get('code'), 'signed in with the new code');
 });
 
-test('after going back and signing in as another account, its text message page texts its own phone', async (t) => {
+test('after going back and signing in as another account, nothing chosen for the first comes along; its text message page texts its own phone', async (t) => {
   const { kernel, baseUrl } = await startIdentityServer(t);
   const first = await createTestAccount(kernel);
   const second = await createTestAccount(kernel, 'second@example.com');
@@ -207,6 +207,8 @@ test('after going back and signing in as another account, its text message page 
   let page = await browser.submit(await browser.get(`${start}/email`), { email: second.email });
   page = await browser.submit(page, { password: second.password });
   assert.equal(pageHeading(page), 'Enter the security code');
+  assert.match(page.html, /Open your authenticator app/, 'a new journey: the second account starts with its own default');
+  page = await browser.submit(await browser.get(linkTo(page, ANOTHER_WAY) as string), { method: 'sms' });
   assert.match(page.html, /ending 0602/);
   const code = await codeTextedTo(kernel, '+447700900602');
   const done = await browser.submit(page, { code });

@@ -1,6 +1,6 @@
-import type { Executor } from '../../../platform/db/database.ts';
-import type { SecretBoxes } from '../../../platform/secrets/secret-box.ts';
-import { compileOnce } from '../../../platform/db/compile-once.ts';
+import type { Executor } from '../../../../platform/db/database.ts';
+import type { SecretBoxes } from '../../../../platform/secrets/secret-box.ts';
+import { compileOnce } from '../../../../platform/db/compile-once.ts';
 
 /** `state` is given and returned as JSON text; it is sealed in the database (see createJourneyStore). */
 export type JourneyRow = { id: string; state: string; created_at: string; expires_at: string };

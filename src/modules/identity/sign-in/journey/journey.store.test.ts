@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createTestKernel } from '../../../testing/test-kernel.ts';
-import { createIdentityModule } from '../identity.module.ts';
+import { createTestKernel } from '../../../../testing/test-kernel.ts';
+import { createIdentityModule } from '../../identity.module.ts';
 import { createJourneyStore, type JourneyRow } from './journey.store.ts';
 
 test('a journey state, with the authenticator-app secret shown, is sealed in the database; one kept in clear still reads', async (t) => {

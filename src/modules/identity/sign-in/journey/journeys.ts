@@ -1,0 +1,48 @@
+import { randomUUID } from 'node:crypto';
+import type { Database } from '../../../../platform/db/database.ts';
+import type { SecretBoxes } from '../../../../platform/secrets/secret-box.ts';
+import type { Journey, JourneyState } from './journey.ts';
+import { createJourneyStore } from './journey.store.ts';
+
+const JOURNEY_MINUTES = 60;
+
+/** A journey about a new identity: a new id, and only what the state given holds. */
+export function startJourney(state: JourneyState): Journey {
+  return { id: randomUUID(), state };
+}
+
+function isJourney(value: unknown): value is Journey {
+  const journey = value as Partial<Journey> | null;
+  return typeof journey?.id === 'string' && typeof journey.state?.name === 'string';
+}
+
+/**
+ * Journeys are kept by the provider's interaction id; the provider's cookie binds that to the
+ * browser, and a new authorization request makes a new interaction, so a new journey. A state
+ * saved before journeys were state machines (an hour at most) reads as a journey just started.
+ */
+export function createJourneys(dependencies: { db: Database; secrets: SecretBoxes; clock?: () => Date }) {
+  const clock = dependencies.clock ?? (() => new Date());
+  const store = createJourneyStore(dependencies.db, dependencies.secrets);
+  return {
+    async load(interactionId: string): Promise<Journey> {
+      const row = await store.find(interactionId, clock().toISOString());
+      const saved = row ? (JSON.parse(row.state) as unknown) : undefined;
+      return isJourney(saved) ? saved : startJourney({ name: 'started' });
+    },
+    async save(interactionId: string, journey: Journey): Promise<void> {
+      const now = clock();
+      await store.save({
+        id: interactionId,
+        state: JSON.stringify(journey),
+        created_at: now.toISOString(),
+        expires_at: new Date(now.getTime() + JOURNEY_MINUTES * 60_000).toISOString(),
+      });
+    },
+    async end(interactionId: string): Promise<void> {
+      await store.remove(interactionId);
+    },
+  };
+}
+
+export type Journeys = ReturnType<typeof createJourneys>;

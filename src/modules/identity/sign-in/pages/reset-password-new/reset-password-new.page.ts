@@ -1,0 +1,40 @@
+import type { FastifyRequest } from 'fastify';
+import { checkNewPassword } from '../../../accounts/passwords.ts';
+import { clientAddressKey } from '../../../security/client-address.ts';
+import { definePage } from '../../sign-in-page.ts';
+import { passwordField } from '../password/password.page.ts';
+
+export const newPasswordQuestion = (t: FastifyRequest['t'], fieldError?: string) => ({
+  pageTitle: t('identity.password.createTitle'),
+  field: { ...passwordField(t, 'new-password', t('identity.password.createHint')), label: t('identity.password.createTitle') },
+  fieldError,
+});
+
+/**
+ * Forgotten password: the new password, for the account whose email address this journey
+ * proved. The second factor is still asked for afterwards.
+ */
+export const resetPasswordNewPage = definePage({
+  path: '/reset-password/new',
+  states: ['reset:email-proved'],
+  async get(step) {
+    return step.renderQuestion(newPasswordQuestion(step.t));
+  },
+  async post(step) {
+    const { t, request, journey, dependencies } = step;
+    const { email, accountId } = journey.state;
+    const password = request.body?.password ?? '';
+    const problem = checkNewPassword(password);
+    if (problem) return step.renderQuestion(newPasswordQuestion(t, t(`identity.password.problem.${problem}`)));
+    await request.server.db.transaction().execute(async (transaction) => {
+      await dependencies.accounts.changePassword(accountId, password, transaction);
+      await request.server.audit.record(
+        { actor: `account:${accountId}`, action: 'identity.password.changed', subject: `account:${accountId}`, outcome: 'success', requestId: request.id, details: { provedBy: 'email' } },
+        transaction,
+      );
+    });
+    await dependencies.throttle.clear(`password:${accountId}:${clientAddressKey(request.ip)}`);
+    if (step.level() === 'Cl') return step.finish(accountId, 'Cl');
+    return step.moveTo({ name: 'sign-in:password-proved', email, accountId, passwordProvedBy: 'email' });
+  },
+});
