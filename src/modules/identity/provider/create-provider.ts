@@ -48,6 +48,39 @@ export type ProviderOptions = {
   pages: ProviderPages;
 };
 
+/**
+ * With an https issuer every cookie carries Secure. The session cookie's path is / and it has no
+ * Domain, so it takes the __Host- prefix (pinned to this origin); the interaction and resume
+ * cookies have paths of their own, so they take __Secure- (a browser refuses either prefix
+ * without Secure, and accepts neither from plain http).
+ */
+function providerCookies(issuer: string, keys: string[]): NonNullable<Configuration['cookies']> {
+  const https = new URL(issuer).protocol === 'https:';
+  return {
+    keys,
+    names: {
+      session: https ? '__Host-civitas_oidc_session' : 'civitas_oidc_session',
+      interaction: https ? '__Secure-civitas_oidc_interaction' : 'civitas_oidc_interaction',
+      resume: https ? '__Secure-civitas_oidc_resume' : 'civitas_oidc_resume',
+    },
+    long: { httpOnly: true, sameSite: 'lax', secure: https, path: '/' },
+    short: { httpOnly: true, sameSite: 'lax', secure: https },
+  };
+}
+
+/**
+ * oidc-provider (Koa) takes its scheme and host from the request: the scheme decides whether its
+ * cookies are Secure, and both go into the URLs it writes (discovery, where a sign-in resumes).
+ * Behind a TLS proxy without TRUST_PROXY the scheme is http, and the Host header is whatever the
+ * client sent. The provider's public address is its issuer, so it answers as the issuer, always.
+ */
+function answerAsIssuer(provider: Provider, issuer: URL): void {
+  Object.defineProperties(provider.request, {
+    protocol: { get: () => issuer.protocol.slice(0, -1) },
+    host: { get: () => issuer.host },
+  });
+}
+
 function allowedLevelsOf(client: { [key: string]: unknown } | undefined): CredentialLevel[] {
   const levels = client?.[CLIENT_SETTINGS.allowedLevels];
   return Array.isArray(levels) ? levels.filter((level) => CREDENTIAL_LEVELS.includes(level)) : ['Cl.Cm'];
@@ -107,10 +140,7 @@ export function createOidcProvider(options: ProviderOptions): Provider {
   const configuration: Configuration = {
     adapter: options.adapter,
     jwks: { keys: signOnThreadpool(options.jwks.keys) } as Configuration['jwks'],
-    cookies: {
-      keys: options.cookieKeys,
-      names: { session: 'civitas_oidc_session', interaction: 'civitas_oidc_interaction', resume: 'civitas_oidc_resume' },
-    },
+    cookies: providerCookies(options.issuer, options.cookieKeys),
     routes: PROVIDER_ROUTES,
     scopes: ['openid', 'email', 'phone'],
     claims: {
@@ -192,6 +222,7 @@ export function createOidcProvider(options: ProviderOptions): Provider {
 
   const provider = new Provider(options.issuer, configuration);
   provider.proxy = options.trustProxy;
+  answerAsIssuer(provider, new URL(options.issuer));
   // GOV.UK One Login puts `sid` in every ID token; oidc-provider only does so for services with
   // back-channel logout. Services use it to match logout tokens to their sessions.
   Object.defineProperty(provider.Client.prototype, 'includeSid', { value: () => true });
