@@ -39,7 +39,7 @@ async function openTestKernel(options: TestKernelOptions) {
   const kernel = openKernel({
     config,
     modules: options.modules ?? allModules,
-    logger: options.logger ?? pino({ level: 'silent' }),
+    logger: options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
   });
   const closeAndDrop = async () => {
     await kernel.close();
