@@ -21,6 +21,7 @@ import * as createAccounts from './migrations/0001-create-accounts.ts';
 import * as createProviderStorage from './migrations/0002-create-provider-storage.ts';
 import * as createSignInState from './migrations/0003-create-sign-in-state.ts';
 import * as createInternalClients from './migrations/0004-create-internal-clients.ts';
+import * as hashOidcIdentifiers from './migrations/0005-hash-oidc-identifiers.ts';
 import { createProviderPages } from './provider/provider-pages.ts';
 import { registerProviderRoutes } from './provider/provider.routes.ts';
 import { registerTrustmark } from './provider/trustmark.routes.ts';
@@ -125,6 +126,7 @@ export function createIdentityModule(options: IdentityOptions = {}): CivitasModu
         { id: '0002-create-provider-storage', migration: createProviderStorage },
         { id: '0003-create-sign-in-state', migration: createSignInState },
         { id: '0004-create-internal-clients', migration: createInternalClients },
+        { id: '0005-hash-oidc-identifiers', migration: hashOidcIdentifiers },
       ],
     },
     messages: readMessageCatalogues(join(import.meta.dirname, 'locales')),

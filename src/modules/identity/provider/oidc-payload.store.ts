@@ -3,6 +3,11 @@ import type { Executor } from '../../../platform/db/database.ts';
 import type { GroupCommit } from '../../../platform/db/group-commit.ts';
 import { compileOnce } from '../../../platform/db/compile-once.ts';
 
+/**
+ * One stored oidc-provider model. The adapter (provider-adapter.ts) decides what is written:
+ * `id`, `grant_id`, `uid` and `user_code` are SHA-256 hashes of oidc-provider's values and
+ * `payload` is sealed, except for ReplayDetection, kept as given.
+ */
 export type OidcPayloadRow = {
   model: string;
   id: string;
@@ -90,10 +95,6 @@ export function createOidcPayloadStore(db: Executor, options: { writes?: GroupCo
 
     async destroyByGrant(grantId: string): Promise<void> {
       await tables.deleteFrom('identity_oidc_payload').where('grant_id', '=', grantId).execute();
-    },
-
-    async listByAccount(model: string, accountId: string, now: string): Promise<OidcPayloadRow[]> {
-      return live(now).where('model', '=', model).where('account_id', '=', accountId).execute();
     },
 
     async destroyByAccount(accountId: string): Promise<void> {

@@ -10,7 +10,7 @@ import { createOidcProvider, sectorOf, type ProviderPages } from './create-provi
 import { createFindAccount } from './find-account.ts';
 import { createOidcPayloadStore } from './oidc-payload.store.ts';
 import { derivePairwiseSubject } from './pairwise-subject.ts';
-import { createProviderAdapter } from './provider-adapter.ts';
+import { createProviderAdapter, OIDC_PAYLOAD_PURPOSE } from './provider-adapter.ts';
 import { createProviderHolder } from './provider-holder.ts';
 
 /**
@@ -46,9 +46,11 @@ export function createProviderRuntime(options: {
   keyRefreshMs?: number;
 }) {
   const { db, config, accounts } = options;
+  const secrets = secretBoxesOf(config);
   const adapter = createProviderAdapter({
     payloads: createOidcPayloadStore(db, { writes: createGroupCommit(db) }),
     clients: createClientStore(db),
+    payloadBox: secrets.forPurpose(OIDC_PAYLOAD_PURPOSE),
     clock: () => new Date(),
   });
   const findAccount = createFindAccount({ accounts, trustmarkUrl: `${config.BASE_URL}/trustmark` });
@@ -71,7 +73,7 @@ export function createProviderRuntime(options: {
   }
 
   const providers = createProviderHolder({
-    signingKeys: createSigningKeys({ db, secrets: secretBoxesOf(config) }),
+    signingKeys: createSigningKeys({ db, secrets }),
     refreshMs: options.keyRefreshMs,
     build: (keys) =>
       createOidcProvider({
