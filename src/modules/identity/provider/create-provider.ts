@@ -27,6 +27,14 @@ export const PROVIDER_ROUTES = {
   end_session: '/logout',
 } as const;
 
+/**
+ * The longest a client assertion may be valid for, from when it was issued and from now. A
+ * service signs a new one for each token request; a long-lived one is a password by another name.
+ */
+export const CLIENT_ASSERTION_MAX_SECONDS = 5 * 60;
+/** oidc-provider's default allowance for clocks that differ, kept explicit because the cap uses it. */
+const CLOCK_TOLERANCE_SECONDS = 15;
+
 /** Access tokens live 180 seconds, as GOV.UK One Login's do. */
 const ACCESS_TOKEN_SECONDS = 180;
 const SESSION_IDLE_SECONDS = 60 * 60;
@@ -105,6 +113,21 @@ function requirePresent(name: string) {
   };
 }
 
+/**
+ * Runs after oidc-provider has checked the assertion's signature, audience, issuer, jti and
+ * expiry, and before it records the jti against replay.
+ */
+async function refuseLongLivedClientAssertion(_ctx: KoaContextWithOIDC, claims: { exp?: unknown; iat?: unknown }) {
+  const now = Math.floor(Date.now() / 1000);
+  const { exp, iat } = claims;
+  if (typeof exp !== 'number') throw new errors.InvalidClientAuth('expiration must be specified in the client_assertion JWT');
+  if (iat !== undefined && typeof iat !== 'number') throw new errors.InvalidClientAuth('iat (issued at) must be a number');
+  const lifetime = exp - (iat ?? now);
+  if (lifetime > CLIENT_ASSERTION_MAX_SECONDS || exp > now + CLIENT_ASSERTION_MAX_SECONDS + CLOCK_TOLERANCE_SECONDS) {
+    throw new errors.InvalidClientAuth(`client_assertion must expire within ${CLIENT_ASSERTION_MAX_SECONDS} seconds`);
+  }
+}
+
 function createPolicy() {
   const policy = interactionPolicy.base();
   // Single sign-on must not hand a password-only session to a service that needs two factors.
@@ -151,6 +174,8 @@ export function createOidcProvider(options: ProviderOptions): Provider {
     },
     responseTypes: ['code'],
     clientAuthMethods: ['private_key_jwt'],
+    clockTolerance: CLOCK_TOLERANCE_SECONDS,
+    assertJwtClientAuthClaimsAndHeader: refuseLongLivedClientAssertion,
     subjectTypes: ['pairwise'],
     pairwiseIdentifier: (_ctx, accountId, client) => options.pairwiseSubject(accountId, { sector: sectorOf(client as never) }),
     enabledJWA: {

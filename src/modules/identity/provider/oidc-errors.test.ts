@@ -90,16 +90,21 @@ async function obtainCode(baseUrl: string, rp: TestRelyingParty, account: TestAc
   return code;
 }
 
-async function clientAssertion(baseUrl: string, rp: TestRelyingParty, options: { key?: CryptoKey; alg?: string; jti?: string; expiresIn?: number } = {}) {
+/** `issuedAt` and `expiresIn` are seconds from now; `issuedAt: null` leaves iat out. */
+async function clientAssertion(
+  baseUrl: string,
+  rp: TestRelyingParty,
+  options: { key?: CryptoKey; alg?: string; jti?: string; expiresIn?: number; issuedAt?: number | null } = {},
+) {
   const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ jti: options.jti ?? randomUUID() })
+  const assertion = new SignJWT({ jti: options.jti ?? randomUUID() })
     .setProtectedHeader({ alg: options.alg ?? 'ES256' })
     .setIssuer(rp.clientId)
     .setSubject(rp.clientId)
     .setAudience(`${baseUrl}/token`)
-    .setIssuedAt(now - 10)
-    .setExpirationTime(now + (options.expiresIn ?? 60))
-    .sign(options.key ?? rp.privateKey);
+    .setExpirationTime(now + (options.expiresIn ?? 60));
+  if (options.issuedAt !== null) assertion.setIssuedAt(now + (options.issuedAt ?? -10));
+  return assertion.sign(options.key ?? rp.privateKey);
 }
 
 function unsignedAssertion(baseUrl: string, rp: TestRelyingParty): string {
@@ -150,6 +155,34 @@ test('the token endpoint refuses expired, wrongly signed, unsigned and replayed 
   // The same request with a fresh jti succeeds: it was the replay that was refused.
   const fresh = await exchange(baseUrl, rp, secondCode, await clientAssertion(baseUrl, rp));
   assert.equal(fresh.status, 200, JSON.stringify(fresh.body));
+});
+
+test('a client assertion valid for longer than 5 minutes is refused however its times are set; a 5-minute one works once', async (t) => {
+  const { baseUrl, rp, account } = await setUp(t);
+  const code = await obtainCode(baseUrl, rp, account);
+  const day = 24 * 60 * 60;
+  const longLived = [
+    { expiresIn: 30 * day },
+    { expiresIn: 30 * day, issuedAt: null },
+    { expiresIn: 301, issuedAt: 0 },
+    { expiresIn: 60, issuedAt: -day },
+    { expiresIn: 30 * day, issuedAt: 30 * day - 300 },
+  ];
+  for (const times of longLived) {
+    const response = await exchange(baseUrl, rp, code, await clientAssertion(baseUrl, rp, times));
+    assert.equal(response.status, 401, JSON.stringify(times));
+    assert.equal(response.body.error, 'invalid_client', JSON.stringify(times));
+  }
+
+  const jti = randomUUID();
+  const fiveMinutes = await clientAssertion(baseUrl, rp, { jti, issuedAt: -10, expiresIn: 290 });
+  const first = await exchange(baseUrl, rp, code, fiveMinutes);
+  assert.equal(first.status, 200, JSON.stringify(first.body));
+  const replayed = await exchange(baseUrl, rp, await obtainCode(baseUrl, rp, account), fiveMinutes);
+  assert.equal(replayed.status, 401);
+  assert.equal(replayed.body.error, 'invalid_client');
+  const withoutIssuedAt = await exchange(baseUrl, rp, await obtainCode(baseUrl, rp, account), await clientAssertion(baseUrl, rp, { issuedAt: null, expiresIn: 120 }));
+  assert.equal(withoutIssuedAt.status, 200, 'iat is recommended, not required');
 });
 
 test('a code is refused with the wrong PKCE verifier, and works once', async (t) => {
