@@ -9,6 +9,7 @@ import {
   type PageProblems,
 } from '../../src/testing/browser.ts';
 import { createSecurityMethodChanges } from '../../src/modules/identity/account/security-method-changes.ts';
+import { createThrottle, THROTTLE_RULES } from '../../src/modules/identity/security/throttle.ts';
 import { createTestAccount, readLatestMessage, registerTestClient, startIdentityServer } from '../../src/modules/identity/testing/identity-test-kit.ts';
 
 const browser = await launchBrowser({ after });
@@ -49,10 +50,26 @@ async function checkEveryPage(t: TestContext, lang: 'en' | 'cy') {
   await page.getByRole('button', { name: text.continue }).click();
   await page.waitForSelector('.govuk-error-summary');
   await check(page, problems, lang);
-  for (const path of ['/reset-password', '/recover']) {
-    await page.goto(`${start}${path}`);
-    await check(page, problems, lang);
+  await page.goto(`${start}/reset-password`);
+  await page.waitForURL(/\/reset-password$/);
+  await check(page, problems, lang);
+
+  // After many wrong passwords for an account from anywhere: an emailed code before the password.
+  const guessedAt = await createTestAccount(kernel, 'gareth@example.com');
+  const throttle = createThrottle({ db: kernel.db });
+  for (let failure = 0; failure < THROTTLE_RULES.passwordAcrossAddresses.maxFailures; failure += 1) {
+    await throttle.recordFailure(`password-across:${guessedAt.id}`, THROTTLE_RULES.passwordAcrossAddresses);
   }
+  await page.goto(`${start}/email`);
+  await page.locator('#email').fill(guessedAt.email);
+  await page.getByRole('button', { name: text.continue }).click();
+  await page.locator('#password').fill(guessedAt.password);
+  await page.getByRole('button', { name: text.continue }).click();
+  await page.waitForURL(/\/password\/check-email$/);
+  await check(page, problems, lang);
+  await page.getByRole('button', { name: text.continue }).click();
+  await page.waitForSelector('.govuk-error-summary');
+  await check(page, problems, lang);
 
   // Choosing another way to get the security code, with its error.
   const withPhone = await createTestAccount(kernel, 'gwen@example.com');
@@ -75,6 +92,9 @@ async function checkEveryPage(t: TestContext, lang: 'en' | 'cy') {
   await check(page, problems, lang);
   await page.locator('a[href$="/text-message/send-again"]').click();
   await page.waitForURL(/\/text-message\/send-again$/);
+  await check(page, problems, lang);
+  await page.goto(`${start}/recover`);
+  await page.waitForURL(/\/recover$/);
   await check(page, problems, lang);
 
   // The account pages, signed in through the provider.
