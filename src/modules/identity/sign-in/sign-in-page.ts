@@ -46,6 +46,8 @@ export type PageStep<N extends StateName> = {
   moveTo(state: JourneyState): Promise<FastifyReply>;
   /** Keeps a change within the same state (a challenge sent, a choice made). */
   update(state: StateNamed<N>): Promise<void>;
+  /** Takes the passkey challenge out of the journey, once: false if another request took it first. */
+  consumePasskeyChallenge(challenge: string): Promise<boolean>;
   /** Continues as `next`, a new journey about a new identity (see startJourney), and sends the person to its page. */
   begin(next: Journey): Promise<FastifyReply>;
   /** Forgets everything this journey proved: the person is about to name another identity. */
@@ -171,6 +173,9 @@ function createStep<N extends StateName>(input: {
     },
     async update(state) {
       await journeys.save(uid, { id: journey.id, state });
+    },
+    consumePasskeyChallenge(challenge) {
+      return journeys.consumePasskeyChallenge(uid, challenge);
     },
     async begin(next) {
       await journeys.save(uid, next);

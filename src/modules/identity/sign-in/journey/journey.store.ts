@@ -30,12 +30,26 @@ export function createJourneyStore(db: Executor, secrets: SecretBoxes) {
       ),
   );
   return {
-    async find(id: string, now: string): Promise<JourneyRow | undefined> {
+    /** The journey, its state opened; `sealedState` is the state as stored, for replaceIf. */
+    async find(id: string, now: string): Promise<(JourneyRow & { sealedState: string }) | undefined> {
       const [row] = (await tables.executeQuery<JourneyRow>(findQuery(db, { id, now }))).rows;
-      return row && { ...row, state: box.openOrAcceptClear(row.state) };
+      return row && { ...row, state: box.openOrAcceptClear(row.state), sealedState: row.state };
     },
     async save(row: JourneyRow): Promise<void> {
       await tables.executeQuery(saveQuery(db, { ...row, state: box.seal(row.state) }));
+    },
+    /**
+     * Saves `row` only if the journey is still as it was read (its sealed state unchanged), so
+     * of two requests that read the same state, one alone moves it on. True if saved.
+     */
+    async replaceIf(row: JourneyRow, readAs: { sealedState: string }): Promise<boolean> {
+      const result = await tables
+        .updateTable('identity_journey')
+        .set({ state: box.seal(row.state), expires_at: row.expires_at })
+        .where('id', '=', row.id)
+        .where('state', '=', readAs.sealedState)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
     },
     async remove(id: string): Promise<void> {
       await tables.deleteFrom('identity_journey').where('id', '=', id).execute();

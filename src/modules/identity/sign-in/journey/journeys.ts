@@ -39,6 +39,21 @@ export function createJourneys(dependencies: { db: Database; secrets: SecretBoxe
         expires_at: new Date(now.getTime() + JOURNEY_MINUTES * 60_000).toISOString(),
       });
     },
+    /**
+     * Takes the passkey challenge out of the journey's state, once: of two requests answering
+     * the same challenge, only the first gets true.
+     */
+    async consumePasskeyChallenge(interactionId: string, challenge: string): Promise<boolean> {
+      const now = clock();
+      const row = await store.find(interactionId, now.toISOString());
+      const saved = row ? (JSON.parse(row.state) as unknown) : undefined;
+      if (!row || !isJourney(saved) || !('passkeyChallenge' in saved.state) || saved.state.passkeyChallenge !== challenge) return false;
+      const consumed: Journey = { id: saved.id, state: { ...saved.state, passkeyChallenge: undefined } };
+      return store.replaceIf(
+        { id: interactionId, state: JSON.stringify(consumed), created_at: row.created_at, expires_at: new Date(now.getTime() + JOURNEY_MINUTES * 60_000).toISOString() },
+        row,
+      );
+    },
     async end(interactionId: string): Promise<void> {
       await store.remove(interactionId);
     },

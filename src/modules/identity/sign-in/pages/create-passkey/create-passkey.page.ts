@@ -17,7 +17,7 @@ export const createPasskeyPage = definePage({
     const { t, request, journey, dependencies } = step;
     const { email, passkeyChallenge } = journey.state;
     if (!passkeyChallenge) return step.reply.redirect(step.href('/create/passkey'), 303);
-    await step.update({ ...journey.state, passkeyChallenge: undefined });
+    if (!(await step.consumePasskeyChallenge(passkeyChallenge))) return step.reply.redirect(step.href('/create/passkey'), 303);
     const response = parsePasskeyResponse(request.body?.response);
     const passkey = response && (await dependencies.passkeys.verifyRegistration(response, passkeyChallenge));
     if (!passkey) {

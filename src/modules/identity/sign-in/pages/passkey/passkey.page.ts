@@ -35,7 +35,7 @@ export const passkeyPage = definePage({
     };
     const status = await throttle.status(key);
     if (status.locked) return retry(t('identity.securityCode.locked', { minutes: minutesUntil(status.until, clock()) }));
-    await step.update({ ...journey.state, passkeyChallenge: undefined });
+    if (!(await step.consumePasskeyChallenge(passkeyChallenge))) return step.reply.redirect(step.href('/passkey'), 303);
     const response = parsePasskeyResponse(request.body?.response);
     const verified = response && (await passkeys.verifyAuthentication(response, passkeyChallenge, stored));
     if (!verified) {
