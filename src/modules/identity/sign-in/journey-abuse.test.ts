@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { generate } from 'otplib';
 import type { Kernel } from '../../../platform/kernel.ts';
+import { createSecurityMethodChanges } from '../account/security-method-changes.ts';
 import { createAccountService } from '../accounts/account.service.ts';
 import { createFormClient, pageHeading, type FormClient, type FormPage } from '../testing/form-client.ts';
 import { createTestAccount, readLatestMessage, registerTestClient, startIdentityServer, type TestAccount, type TestRelyingParty } from '../testing/identity-test-kit.ts';
@@ -11,6 +12,8 @@ import { createTestAccount, readLatestMessage, registerTestClient, startIdentity
  * own), switch to identity B (the victim's) every way the pages allow, and try to spend the
  * proof on B. Each must fail, and B must be untouched.
  */
+
+const ATTACKER_PHONE = '+447700900666';
 
 type World = { kernel: Kernel; baseUrl: string; rp: TestRelyingParty; attacker: TestAccount; victim: TestAccount };
 
@@ -57,6 +60,7 @@ async function setUp(t: Parameters<typeof startIdentityServer>[0]): Promise<Worl
   const { kernel, baseUrl } = await startIdentityServer(t);
   const rp = await registerTestClient(kernel);
   const attacker = await createTestAccount(kernel, 'mallory@example.com');
+  await createSecurityMethodChanges().addTextMessage(kernel.db, { accountId: attacker.id, phoneNumber: ATTACKER_PHONE });
   const victim = await createTestAccount(kernel, 'victim@example.com');
   return { kernel, baseUrl, rp, attacker, victim };
 }
@@ -204,6 +208,15 @@ const proofs: Proof[] = [
     spend: async (world) => ({ code: await world.attacker.nextCode() }),
   },
   {
+    name: 'security code texted to the account\'s phone',
+    async prove(world, browser, start) {
+      await signInWithPassword(browser, start, world.attacker);
+      const choice = await browser.get(`${start}/security-code-method`);
+      return browser.submit(choice, { method: 'sms' });
+    },
+    spend: async (world) => ({ code: await latestCode(world.kernel, ATTACKER_PHONE) }),
+  },
+  {
     name: 'email code for recovery',
     async prove(world, browser, start) {
       await signInWithPassword(browser, start, world.attacker);
@@ -256,12 +269,13 @@ for (const proof of proofs) {
       const browser = createFormClient(world.baseUrl);
       const firstStart = await startJourney(world, browser);
       const spendingPage = await proof.prove(world, browser, firstStart);
-      const spendingUrl = spendingPage.url;
+      const action = /<form method="post" action="([^"]+)"/.exec(spendingPage.html)?.[1];
+      const spendingUrl = action ? new URL(action, spendingPage.url).toString() : spendingPage.url;
       const fields = await proof.spend(world, spendingPage);
       const { start, current } = await change.to(world, browser, firstStart);
 
       // The form the other tab still shows, posted as it is.
-      assertRefused(await browser.post(spendingPage, fields), world, 'the stale form from the other tab', proof.acceptedAt);
+      assertRefused(await browser.post({ ...spendingPage, url: spendingUrl }, fields), world, 'the stale form from the other tab', proof.acceptedAt);
       // The same step, posted with the journey's current id (the attacker can read it).
       const path = new URL(spendingUrl).pathname.split('/').slice(3).join('/');
       assertRefused(await postAs(browser, current, `${start}/${path}`, fields), world, 'the step, in the journey as it is now', proof.acceptedAt);
