@@ -21,6 +21,9 @@ export function createClientStore(db: Executor) {
     async list(): Promise<ClientRow[]> {
       return tables.selectFrom('identity_client').selectAll().orderBy('created_at').execute();
     },
+    async replaceMetadata(clientId: string, metadata: string): Promise<void> {
+      await tables.updateTable('identity_client').set({ metadata }).where('client_id', '=', clientId).execute();
+    },
     async remove(clientId: string): Promise<boolean> {
       const result = await tables.deleteFrom('identity_client').where('client_id', '=', clientId).executeTakeFirst();
       return Number(result.numDeletedRows) > 0;

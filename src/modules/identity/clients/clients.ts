@@ -58,6 +58,10 @@ export async function readPublicKey(text: string): Promise<JWK & { alg: string }
   return { ...jwk, alg, use: 'sig', kid: await calculateJwkThumbprint(jwk) };
 }
 
+function backchannelLogoutMetadata(uri: string | undefined) {
+  return uri ? { backchannel_logout_uri: checkUrl(uri, 'back-channel logout URI'), backchannel_logout_session_required: true } : {};
+}
+
 /** The services (relying parties) that may sign people in, registered by operators. */
 export function createClientRegistry(dependencies: { db: Database; clock?: () => Date }) {
   const clock = dependencies.clock ?? (() => new Date());
@@ -78,9 +82,7 @@ export function createClientRegistry(dependencies: { db: Database; clock?: () =>
         client_name: client.name.trim(),
         redirect_uris: client.redirectUris.map((uri) => checkUrl(uri, 'redirect URI')),
         post_logout_redirect_uris: (client.postLogoutRedirectUris ?? []).map((uri) => checkUrl(uri, 'post-logout redirect URI')),
-        ...(client.backchannelLogoutUri
-          ? { backchannel_logout_uri: checkUrl(client.backchannelLogoutUri, 'back-channel logout URI'), backchannel_logout_session_required: true }
-          : {}),
+        ...backchannelLogoutMetadata(client.backchannelLogoutUri),
         grant_types: ['authorization_code'],
         response_types: ['code'],
         token_endpoint_auth_method: 'private_key_jwt',
@@ -109,6 +111,20 @@ export function createClientRegistry(dependencies: { db: Database; clock?: () =>
 
     remove(clientId: string): Promise<boolean> {
       return store.remove(clientId);
+    },
+
+    /** The back-channel logout URI a registered service has, or undefined; for `setBackchannelLogoutUri`. */
+    async backchannelLogoutUriOf(clientId: string): Promise<string | undefined> {
+      const row = await store.find(clientId);
+      return row ? (JSON.parse(row.metadata) as { backchannel_logout_uri?: string }).backchannel_logout_uri : undefined;
+    },
+
+    /** Gives a registered service a back-channel logout URI (or takes it away, with undefined). */
+    async setBackchannelLogoutUri(clientId: string, uri: string | undefined): Promise<void> {
+      const row = await store.find(clientId);
+      if (!row) throw new ClientRegistrationError(`no client ${clientId}`);
+      const { backchannel_logout_uri: _uri, backchannel_logout_session_required: _required, ...rest } = JSON.parse(row.metadata) as Record<string, unknown>;
+      await store.replaceMetadata(clientId, JSON.stringify({ ...rest, ...backchannelLogoutMetadata(uri) }));
     },
 
     async nameOf(clientId: string): Promise<string | undefined> {

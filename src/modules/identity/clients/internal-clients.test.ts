@@ -1,10 +1,21 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
+import { generateKeyPair, importJWK, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
 import { buildApp } from '../../../app.ts';
 import { createSecretBoxes, SecretBoxError } from '../../../platform/secrets/secret-box.ts';
 import { createTestKernel } from '../../../testing/test-kernel.ts';
 import { createIdentityModule } from '../identity.module.ts';
-import { ensureInternalClient, resealInternalClientKeys, type InternalClientSpec } from './internal-clients.ts';
+import { createSigningKeys } from '../signing-keys/signing-keys.ts';
+import { startIdentityServer } from '../testing/identity-test-kit.ts';
+import { createClientRegistry } from './clients.ts';
+import {
+  createInternalRelyingParty,
+  createInternalSignIn,
+  ensureInternalClient,
+  resealInternalClientKeys,
+  type InternalClientSpec,
+} from './internal-clients.ts';
 
 const OLD_KEY = 'the-encryption-key-before-the-rotation-of-it';
 const NEW_KEY = 'the-encryption-key-after-the-rotation-of-it';
@@ -68,4 +79,54 @@ test('the identity module seals an internal client key kept in clear when it sta
   const resealed = (await clients.selectFrom('identity_internal_client').select('private_jwk').executeTakeFirstOrThrow()).private_jwk;
   assert.match(resealed, /^sealed1\./);
   assert.ok(!resealed.includes(d));
+});
+
+test('an internal client registered before it had a back-channel logout endpoint is given it, and loses it when the service drops it', async (t) => {
+  const kernel = await createTestKernel(t, { modules: [createIdentityModule()] });
+  const registry = createClientRegistry({ db: kernel.db });
+  const { clientId } = await ensureInternalClient(kernel.db, specNamed('keeps-sessions'), kernel.secrets);
+  assert.equal(await registry.backchannelLogoutUriOf(clientId), undefined);
+  const withLogout = { ...specNamed('keeps-sessions'), backchannelLogoutPath: '/keeps-sessions/backchannel-logout' };
+  assert.equal((await ensureInternalClient(kernel.db, withLogout, kernel.secrets)).clientId, clientId, 'the same registration');
+  assert.equal(await registry.backchannelLogoutUriOf(clientId), 'http://localhost:3000/keeps-sessions/backchannel-logout');
+  await ensureInternalClient(kernel.db, specNamed('keeps-sessions'), kernel.secrets);
+  assert.equal(await registry.backchannelLogoutUriOf(clientId), undefined);
+});
+
+test('an internal service accepts only logout tokens the provider signed for it, recent, typed logout+jwt, with the logout event and no nonce', async (t) => {
+  const { kernel, baseUrl } = await startIdentityServer(t);
+  const spec = { name: 'logout-checker', displayName: 'Logout checker', baseUrl, callbackPath: '/logout-checker/callback', signedOutPath: '/logout-checker/signed-out' };
+  const signIn = createInternalSignIn(createInternalRelyingParty(kernel.db, spec, kernel.secrets));
+  const { clientId } = await ensureInternalClient(kernel.db, spec, kernel.secrets);
+  const providerJwk = (await createSigningKeys({ db: kernel.db, secrets: kernel.secrets }).load()).jwks.keys.find((key) => key.alg === 'ES256' && !key.key_ops);
+  assert.ok(providerJwk);
+  const providerKey = (await importJWK(providerJwk, 'ES256')) as CryptoKey;
+  const { privateKey: attackerKey } = await generateKeyPair('ES256');
+  const now = Math.floor(Date.now() / 1000);
+  const logoutEvent = { 'http://schemas.openid.net/event/backchannel-logout': {} };
+
+  const logoutToken = (claims: JWTPayload = {}, options: { key?: CryptoKey; typ?: string; kid?: string } = {}) =>
+    new SignJWT({ iss: baseUrl, aud: clientId, sub: 'urn:fdc:civitas:2024:person', iat: now, exp: now + 120, jti: randomUUID(), events: logoutEvent, ...claims })
+      .setProtectedHeader({ alg: 'ES256', typ: options.typ ?? 'logout+jwt', kid: options.kid ?? providerJwk.kid })
+      .sign(options.key ?? providerKey);
+
+  assert.deepEqual(await signIn.verifyLogoutToken(await logoutToken()), { subject: 'urn:fdc:civitas:2024:person' });
+  assert.deepEqual(await signIn.verifyLogoutToken(await logoutToken({ sid: 'provider-session' })), { subject: 'urn:fdc:civitas:2024:person', sid: 'provider-session' });
+
+  const forgeries: Array<[string, Promise<string>]> = [
+    ['signed by another key', logoutToken({}, { key: attackerKey })],
+    ['signed by another key without a kid', logoutToken({}, { key: attackerKey, kid: 'unknown' })],
+    ['for another service', logoutToken({ aud: 'another-client' })],
+    ['from another issuer', logoutToken({ iss: 'https://attacker.example' })],
+    ['an ID token (typ JWT) passed off as a logout token', logoutToken({ events: undefined, nonce: 'n' }, { typ: 'JWT' })],
+    ['without the logout event', logoutToken({ events: { 'http://schemas.openid.net/event/other': {} } })],
+    ['with a nonce', logoutToken({ nonce: 'n' })],
+    ['issued 10 minutes ago (a replay)', logoutToken({ iat: now - 600, exp: now + 600 })],
+    ['expired', logoutToken({ iat: now - 100, exp: now - 30 })],
+    ['without a subject', logoutToken({ sub: undefined, sid: 'provider-session' })],
+  ];
+  for (const [description, token] of forgeries) {
+    await assert.rejects(signIn.verifyLogoutToken(await token), { code: 'INVALID_LOGOUT_TOKEN' }, description);
+  }
+  await assert.rejects(signIn.verifyLogoutToken('not.a.jwt'), { code: 'INVALID_LOGOUT_TOKEN' });
 });

@@ -1,4 +1,4 @@
-import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
+import { createRemoteJWKSet, exportJWK, generateKeyPair, importJWK, jwtVerify, type CryptoKey, type JWK } from 'jose';
 import * as oidc from 'openid-client';
 import type { Database } from '../../../platform/db/database.ts';
 import { lockUntilTransactionEnds } from '../../../platform/db/transaction-lock.ts';
@@ -18,6 +18,8 @@ export type InternalClientSpec = {
   /** Paths under baseUrl. */
   callbackPath: string;
   signedOutPath: string;
+  /** Where the provider posts logout tokens, for a service that keeps sessions of its own. */
+  backchannelLogoutPath?: string;
 };
 
 /**
@@ -35,13 +37,22 @@ export async function ensureInternalClient(
   const row = await db.transaction().execute(async (transaction) => {
     await lockUntilTransactionEnds(transaction, REGISTRATION_LOCK);
     const store = createInternalClientStore(transaction);
+    const registry = createClientRegistry({ db: transaction });
+    const backchannelLogoutUri = spec.backchannelLogoutPath && `${spec.baseUrl}${spec.backchannelLogoutPath}`;
     const existing = await store.find(spec.name, spec.baseUrl);
-    if (existing) return existing;
+    if (existing) {
+      // Registered before the service kept sessions of its own, or before it moved its endpoint.
+      if ((await registry.backchannelLogoutUriOf(existing.client_id)) !== backchannelLogoutUri) {
+        await registry.setBackchannelLogoutUri(existing.client_id, backchannelLogoutUri);
+      }
+      return existing;
+    }
     const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
-    const { clientId } = await createClientRegistry({ db: transaction }).add({
+    const { clientId } = await registry.add({
       name: spec.displayName,
       redirectUris: [`${spec.baseUrl}${spec.callbackPath}`],
       postLogoutRedirectUris: [`${spec.baseUrl}${spec.signedOutPath}`],
+      ...(backchannelLogoutUri ? { backchannelLogoutUri } : {}),
       publicKey: JSON.stringify(await exportJWK(publicKey)),
       scopes: ['openid', 'email', 'phone'],
       requirePkce: true,
@@ -106,7 +117,19 @@ export type SignedInPerson = {
   phoneNumber?: string;
   idToken: string;
   level: string;
+  /** The provider's session id for this service (`sid`), which its logout tokens name. */
+  sid?: string;
 };
+
+/** A logout token that is not one the provider sent this service: answered 400, and nothing ends. */
+export class LogoutTokenError extends Error {
+  readonly code = 'INVALID_LOGOUT_TOKEN';
+  override readonly name = 'LogoutTokenError';
+}
+
+const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
+/** The provider signs a logout token for each delivery, retries included: an older one is a replay. */
+const LOGOUT_TOKEN_MAX_AGE_SECONDS = 5 * 60;
 
 /**
  * Signing in to an internal service: `start` sends the browser to the provider with PKCE, state
@@ -118,6 +141,8 @@ export function createInternalSignIn(relyingParty: InternalRelyingParty) {
   const cookieName = `${PENDING_COOKIE_PREFIX}${spec.name.replaceAll('-', '_')}`;
   const cookiePath = spec.callbackPath;
   const secure = spec.baseUrl.startsWith('https://');
+  const pendingCookieOptions = { path: cookiePath, httpOnly: true, sameSite: 'lax', secure } as const;
+  let providerKeys: ReturnType<typeof createRemoteJWKSet> | undefined;
 
   return {
     async start(
@@ -128,14 +153,7 @@ export function createInternalSignIn(relyingParty: InternalRelyingParty) {
       const codeVerifier = oidc.randomPKCECodeVerifier();
       const state = oidc.randomState();
       const nonce = oidc.randomNonce();
-      reply.setCookie(cookieName, JSON.stringify({ codeVerifier, state, nonce }), {
-        path: cookiePath,
-        httpOnly: true,
-        sameSite: 'lax',
-        secure,
-        signed: true,
-        maxAge: 3600,
-      });
+      reply.setCookie(cookieName, JSON.stringify({ codeVerifier, state, nonce }), { ...pendingCookieOptions, signed: true, maxAge: 3600 });
       return oidc
         .buildAuthorizationUrl(config, {
           redirect_uri: `${spec.baseUrl}${spec.callbackPath}`,
@@ -157,7 +175,7 @@ export function createInternalSignIn(relyingParty: InternalRelyingParty) {
     ): Promise<SignedInPerson | undefined> {
       const cookie = request.cookies[cookieName];
       const pending = cookie ? request.unsignCookie(cookie) : undefined;
-      reply.clearCookie(cookieName, { path: cookiePath });
+      reply.clearCookie(cookieName, pendingCookieOptions);
       if (!pending?.valid || !pending.value) return undefined;
       const { codeVerifier, state, nonce } = JSON.parse(pending.value) as { codeVerifier: string; state: string; nonce: string };
       const config = await relyingParty.configuration();
@@ -176,7 +194,42 @@ export function createInternalSignIn(relyingParty: InternalRelyingParty) {
         ...(userinfo.phone_number ? { phoneNumber: String(userinfo.phone_number) } : {}),
         idToken: tokens.id_token as string,
         level: String(claims.vot),
+        ...(typeof claims.sid === 'string' ? { sid: claims.sid } : {}),
       };
+    },
+
+    /**
+     * Checks a back-channel logout token as OpenID Connect Back-Channel Logout 1.0 says: signed
+     * by the provider's keys, issued by it for this service, typed logout+jwt, recent, carrying
+     * the logout event and no nonce. The sessions to end: the person's (`subject`), or only
+     * the one provider session `sid` when the token names one.
+     */
+    async verifyLogoutToken(logoutToken: string): Promise<{ subject: string; sid?: string }> {
+      const config = await relyingParty.configuration();
+      const { issuer, jwks_uri: jwksUri } = config.serverMetadata();
+      if (!jwksUri) throw new LogoutTokenError('the provider publishes no keys');
+      providerKeys ??= createRemoteJWKSet(new URL(jwksUri));
+      let claims: Record<string, unknown>;
+      try {
+        ({ payload: claims } = await jwtVerify(logoutToken, providerKeys, {
+          issuer,
+          audience: config.clientMetadata().client_id,
+          typ: 'logout+jwt',
+          algorithms: ['ES256', 'RS256'],
+          maxTokenAge: LOGOUT_TOKEN_MAX_AGE_SECONDS,
+          requiredClaims: ['iat', 'jti', 'sub', 'events'],
+        }));
+      } catch (error) {
+        throw new LogoutTokenError('the logout token does not verify', { cause: error });
+      }
+      const events = claims.events as Record<string, unknown> | undefined;
+      if (typeof events?.[BACKCHANNEL_LOGOUT_EVENT] !== 'object' || events[BACKCHANNEL_LOGOUT_EVENT] === null) {
+        throw new LogoutTokenError('the logout token carries no back-channel logout event');
+      }
+      if ('nonce' in claims) throw new LogoutTokenError('a logout token never carries a nonce');
+      if (typeof claims.sub !== 'string' || !claims.sub) throw new LogoutTokenError('the logout token names no subject');
+      if (claims.sid !== undefined && typeof claims.sid !== 'string') throw new LogoutTokenError('the logout token has a malformed sid');
+      return { subject: claims.sub, ...(claims.sid ? { sid: claims.sid } : {}) };
     },
 
     async signOutUrl(idToken: string): Promise<string> {
