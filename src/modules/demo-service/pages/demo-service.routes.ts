@@ -1,17 +1,20 @@
 import type { FastifyInstance } from 'fastify';
 import type { InternalSignIn } from '../../identity/identity.contract.ts';
+import { DEMO_SESSION_SECONDS, type DemoSessions } from '../sessions/demo-sessions.ts';
 
 const VIEWS = 'modules/demo-service/pages';
 const SESSION_COOKIE = 'demo_service_session';
-
-type DemoSession = { email: string; phoneNumber?: string; idToken: string; level: string };
+export const BACKCHANNEL_LOGOUT_PATH = '/demo-service/backchannel-logout';
 
 /**
  * An example service that signs people in through Civitas One Login with openid-client, exactly
- * as a department's service would: authorization code, PKCE, private_key_jwt, then userinfo.
+ * as a department's service would: authorization code, PKCE, private_key_jwt, then userinfo. Its
+ * sessions end after 8 hours, at sign-out, and when One Login sends a back-channel logout token
+ * (signing out everywhere, deleting the account, signing out of another service).
  */
-export function registerDemoServicePages(app: FastifyInstance, signIn: InternalSignIn): void {
-  const secure = app.config.BASE_URL.startsWith('https://');
+export function registerDemoServicePages(app: FastifyInstance, dependencies: { signIn: InternalSignIn; sessions: DemoSessions }): void {
+  const { signIn, sessions } = dependencies;
+  const cookieOptions = { path: '/demo-service', httpOnly: true, sameSite: 'lax', secure: app.config.BASE_URL.startsWith('https://') } as const;
   const page = (request: { t: (key: string) => string }, titleKey: string, context: Record<string, unknown> = {}) => ({
     pageTitle: request.t(titleKey),
     serviceName: request.t('demo-service.name'),
@@ -20,9 +23,9 @@ export function registerDemoServicePages(app: FastifyInstance, signIn: InternalS
   });
 
   app.get('/demo-service', async (request, reply) => {
-    const cookie = request.cookies[SESSION_COOKIE];
-    const unsigned = cookie ? request.unsignCookie(cookie) : undefined;
-    const session = unsigned?.valid && unsigned.value ? (JSON.parse(unsigned.value) as DemoSession) : undefined;
+    const token = request.cookies[SESSION_COOKIE];
+    const session = await sessions.find(token);
+    if (token && !session) reply.clearCookie(SESSION_COOKIE, cookieOptions);
     return reply.render(`${VIEWS}/demo-service.njk`, page(request, 'demo-service.title', { session }));
   });
 
@@ -32,8 +35,8 @@ export function registerDemoServicePages(app: FastifyInstance, signIn: InternalS
     try {
       const person = await signIn.finish(request, reply);
       if (!person) return reply.redirect('/demo-service', 303);
-      const session: DemoSession = { email: person.email, phoneNumber: person.phoneNumber, idToken: person.idToken, level: person.level };
-      reply.setCookie(SESSION_COOKIE, JSON.stringify(session), { path: '/demo-service', httpOnly: true, sameSite: 'lax', secure, signed: true });
+      const token = await sessions.start(person);
+      reply.setCookie(SESSION_COOKIE, token, { ...cookieOptions, maxAge: DEMO_SESSION_SECONDS });
       return reply.redirect('/demo-service', 303);
     } catch (error) {
       request.log.warn({ err: error }, 'demo service sign-in failed');
@@ -42,15 +45,41 @@ export function registerDemoServicePages(app: FastifyInstance, signIn: InternalS
   });
 
   app.get('/demo-service/sign-out', async (request, reply) => {
-    const cookie = request.cookies[SESSION_COOKIE];
-    const unsigned = cookie ? request.unsignCookie(cookie) : undefined;
-    reply.clearCookie(SESSION_COOKIE, { path: '/demo-service' });
-    if (!unsigned?.valid || !unsigned.value) return reply.redirect('/demo-service', 303);
-    const { idToken } = JSON.parse(unsigned.value) as DemoSession;
-    return reply.redirect(await signIn.signOutUrl(idToken), 303);
+    const token = request.cookies[SESSION_COOKIE];
+    const session = await sessions.find(token);
+    reply.clearCookie(SESSION_COOKIE, cookieOptions);
+    if (!token || !session) return reply.redirect('/demo-service', 303);
+    await sessions.end(token);
+    return reply.redirect(await signIn.signOutUrl(session.idToken), 303);
   });
 
   app.get('/demo-service/signed-out', async (request, reply) =>
     reply.render(`${VIEWS}/demo-service.njk`, page(request, 'demo-service.signedOutTitle', { signedOut: true })),
+  );
+
+  // One Login posts a logout token here (OpenID Connect Back-Channel Logout 1.0): a server-to-server
+  // call, so no CSRF token; the token's signature is what is checked.
+  app.post<{ Body: { logout_token: string } }>(
+    BACKCHANNEL_LOGOUT_PATH,
+    {
+      config: { csrf: false },
+      schema: {
+        body: { type: 'object', required: ['logout_token'], properties: { logout_token: { type: 'string', minLength: 1, maxLength: 8192 } } },
+        response: { 200: { type: 'null' }, 400: { type: 'object', properties: { error: { type: 'string' }, error_description: { type: 'string' } } } },
+      },
+    },
+    async (request, reply) => {
+      reply.header('cache-control', 'no-store');
+      let logout: { subject: string; sid?: string };
+      try {
+        logout = await signIn.verifyLogoutToken(request.body.logout_token);
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'INVALID_LOGOUT_TOKEN') throw error;
+        request.log.warn({ err: error }, 'demo service refused a logout token');
+        return reply.code(400).send({ error: 'invalid_request', error_description: 'the logout token is not valid' });
+      }
+      await sessions.endFor(logout);
+      return reply.code(200).send();
+    },
   );
 }
