@@ -3,6 +3,8 @@
  * table is generated from this list (`npm run docs:config`), and a test keeps the two equal.
  */
 
+import { HARD_TO_GUESS } from './secret-strength.ts';
+
 export type Environment = 'development' | 'test' | 'production';
 
 /**
@@ -24,6 +26,11 @@ export type Setting<T> = {
   insecureDefault?: boolean;
   /** Never printed, logged or shown in full. */
   secret?: boolean;
+  /**
+   * A key: in production refused when it is easy to guess or when another secret setting has
+   * the same value (development warns). Checked on the value in use, whatever its type.
+   */
+  mustBeHardToGuess?: boolean;
   parse(raw: string): T | undefined;
 };
 
@@ -62,6 +69,14 @@ const DEVELOPMENT_COOKIE_SECRET = 'development-only-cookie-secret-do-not-use-in-
 function parseEncryptionKey(raw: string): string | undefined {
   return raw.length >= 32 && !raw.includes(',') ? raw : undefined;
 }
+
+function parseEncryptionKeys(raw: string): readonly string[] | undefined {
+  if (raw === '') return Object.freeze([]);
+  const keys = raw.split(',').map(parseEncryptionKey);
+  return keys.every((key) => key !== undefined) ? Object.freeze(keys) : undefined;
+}
+
+const IN_PRODUCTION_HARD_TO_GUESS = `in production also ${HARD_TO_GUESS}, and a value no other secret setting has`;
 
 export const configSchema = {
   NODE_ENV: setting({
@@ -127,19 +142,21 @@ export const configSchema = {
   COOKIE_SECRET: setting({
     description:
       'The key that signs cookies (such as the CSRF cookie). Every process behind one address needs the same value.',
-    accepts: 'at least 32 characters',
+    accepts: `at least 32 characters; ${IN_PRODUCTION_HARD_TO_GUESS}`,
     default: DEVELOPMENT_COOKIE_SECRET,
     insecureDefault: true,
     secret: true,
+    mustBeHardToGuess: true,
     parse: (raw) => (raw.length >= 32 ? raw : undefined),
   }),
   ENCRYPTION_KEY: setting({
     description:
       'The key that encrypts the secrets Civitas keeps in its database and must read back (signing keys, authenticator-app secrets, webhook and API-key secrets). Every process needs the same value; to change it, move the old value to `ENCRYPTION_KEY_PREVIOUS`.',
-    accepts: 'at least 32 characters, with no comma',
+    accepts: `at least 32 characters, with no comma; ${IN_PRODUCTION_HARD_TO_GUESS}`,
     default: 'development-only-encryption-key-do-not-use-in-production',
     insecureDefault: true,
     secret: true,
+    mustBeHardToGuess: true,
     parse: parseEncryptionKey,
   }),
   ENCRYPTION_KEY_PREVIOUS: setting({
@@ -148,11 +165,31 @@ export const configSchema = {
     accepts: 'empty, or keys of at least 32 characters separated by commas',
     default: '',
     secret: true,
-    parse: (raw): readonly string[] | undefined => {
-      if (raw === '') return Object.freeze([]);
-      const keys = raw.split(',').map(parseEncryptionKey);
-      return keys.every((key) => key !== undefined) ? Object.freeze(keys) : undefined;
-    },
+    parse: parseEncryptionKeys,
+  }),
+  AUDIT_KEY: setting({
+    description:
+      'The key of the audit trail: each event carries an HMAC, under this key, of itself and the event before it, and checkpoints of the newest event are signed with it, so whoever can write the database but does not have the key cannot change, remove or add events unnoticed. Unset: a key derived from `ENCRYPTION_KEY` (HKDF). Set it to keep the audit trail apart from the other secrets; every process needs the same value; to change it, move the old value to `AUDIT_KEY_PREVIOUS`.',
+    accepts: `empty, or at least 32 characters with no comma; ${IN_PRODUCTION_HARD_TO_GUESS}`,
+    default: '',
+    secret: true,
+    mustBeHardToGuess: true,
+    parse: (raw) => (raw === '' ? '' : parseEncryptionKey(raw)),
+  }),
+  AUDIT_KEY_PREVIOUS: setting({
+    description:
+      'Earlier values of `AUDIT_KEY`, separated by commas: `npx civitas audit verify` still checks events and checkpoints made under them (as it does under `ENCRYPTION_KEY` and `ENCRYPTION_KEY_PREVIOUS`), but nothing new is made under them.',
+    accepts: 'empty, or keys of at least 32 characters separated by commas',
+    default: '',
+    secret: true,
+    parse: parseEncryptionKeys,
+  }),
+  AUDIT_CHECKPOINT_FILE: setting({
+    description:
+      'The file each process appends a signed checkpoint of the audit trail to (the newest event\'s number and HMAC), at most once a minute while it records events, when it stops, and when a command that recorded events ends; the same checkpoint goes to the log. Keep it, or the log, where whoever can write the database cannot (another machine, append-only storage): `npx civitas audit verify` checks every checkpoint against the database, so it finds the newest events deleted. Several processes may share one local file. Unset under `NODE_ENV=test`: checkpoints go only to the log.',
+    accepts: 'a file path',
+    default: (settings) => (settings.NODE_ENV === 'test' ? '' : './data/audit-checkpoints.jsonl'),
+    parse: (raw) => (raw !== '' && raw.trim() === '' ? undefined : raw),
   }),
   LOG_LEVEL: setting({
     description: 'The least severe log level written to standard output.',

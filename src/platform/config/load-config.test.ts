@@ -3,7 +3,8 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { randomBytes } from 'node:crypto';
+import { test, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { configSchema, type SettingName } from './config.schema.ts';
 import { ConfigError, loadConfig } from './load-config.ts';
@@ -43,6 +44,9 @@ test('with nothing set, every setting takes its default', () => {
     COOKIE_SECRET: configSchema.COOKIE_SECRET.default,
     ENCRYPTION_KEY: configSchema.ENCRYPTION_KEY.default,
     ENCRYPTION_KEY_PREVIOUS: [],
+    AUDIT_KEY: '',
+    AUDIT_KEY_PREVIOUS: [],
+    AUDIT_CHECKPOINT_FILE: './data/audit-checkpoints.jsonl',
     LOG_LEVEL: 'info',
     RUN_WORKERS: true,
     DEMO_SERVICE: true,
@@ -57,6 +61,7 @@ test('with nothing set, every setting takes its default', () => {
     NOTIFY_LETTER_FOLDER: './data/letters',
   });
   assert.deepEqual(loadConfig({ PORT: '', SITE_NAME: '' }).config, config, 'an empty variable counts as unset');
+  assert.equal(loadConfig({ NODE_ENV: 'test' }).config.AUDIT_CHECKPOINT_FILE, '', 'tests write checkpoints only to the log');
 });
 
 test('values are parsed into their types, and the default BASE_URL follows PORT', () => {
@@ -117,6 +122,9 @@ const INVALID_VALUES: Record<SettingName, string[]> = {
   COOKIE_SECRET: ['cookie-s3cret-too-short'],
   ENCRYPTION_KEY: ['encryption-s3cret-too-short', 'an-encryption-s3cret-long-enough,with-a-comma-in-it'],
   ENCRYPTION_KEY_PREVIOUS: ['previous-s3cret-too-short', 'an-encryption-s3cret-long-enough-to-use,short-s3cret', ','],
+  AUDIT_KEY: ['audit-s3cret-too-short', 'an-audit-s3cret-long-enough-to-use,with-a-comma'],
+  AUDIT_KEY_PREVIOUS: ['previous-audit-s3cret-too-short', 'an-audit-s3cret-long-enough-to-use-here,short-s3cret'],
+  AUDIT_CHECKPOINT_FILE: ['   '],
   LOG_LEVEL: ['verbose', 'INFO'],
   RUN_WORKERS: ['yes', '1', 'TRUE'],
   DEMO_SERVICE: ['on', '0'],
@@ -203,6 +211,90 @@ test('production names every insecure default at once, and no secret in the mess
   assert.ok(!JSON.stringify(production.warnings).includes('mail-password'));
 });
 
+/** Production with one change, refused; and the same in development, where it is the one warning. */
+function assertRefusedInProductionOnly(change: Record<string, string>, problem: RegExp): void {
+  const error = catchConfigError({ ...SECURE_PRODUCTION, ...change });
+  assert.match(error.message, problem);
+  assert.match(error.message, /\(refused because NODE_ENV=production\)\.$/);
+  const { warnings } = loadConfig({ ...SECURE_PRODUCTION, ...change, NODE_ENV: 'development' });
+  assert.equal(warnings.length, 1, `one warning for ${JSON.stringify(change)}: ${warnings.join('; ')}`);
+  assert.match(warnings[0], problem);
+  for (const value of Object.values(change)) {
+    for (const part of value.split(',')) {
+      assert.ok(!error.message.includes(part) && !warnings[0].includes(part), 'no secret in the message');
+    }
+  }
+}
+
+const GUESSABLE_KEYS: ReadonlyArray<[key: string, why: RegExp]> = [
+  ['a'.repeat(32), /it uses a single character, and needs at least 8 different ones/],
+  ['abc'.repeat(11), /it uses only 3 different characters/],
+  ['0123456789'.repeat(4), /it is a shorter text repeated/],
+  ['Kx9#mQ2$vL'.repeat(4), /it is a shorter text repeated/],
+  ['abcdefghijklmnopqrstuvwxyz012345', /it is estimated at \d+ bits, and needs at least 128/],
+  ['31415926535897932384626433832795', /it is estimated at \d+ bits/],
+  ['AAAAAAAAAAAAAAAAbbbbbbbbbbbbbbbb12345678', /it is estimated at \d+ bits/],
+];
+
+test('production refuses a key that is easy to guess, naming it; development warns', () => {
+  for (const name of ['COOKIE_SECRET', 'ENCRYPTION_KEY', 'AUDIT_KEY']) {
+    for (const [key, why] of GUESSABLE_KEYS) {
+      assertRefusedInProductionOnly({ [name]: key }, new RegExp(`^${name} is too easy to guess: ${why.source}`));
+    }
+    const publicValue = String(configSchema.ENCRYPTION_KEY.default);
+    if (name !== 'ENCRYPTION_KEY') {
+      assertRefusedInProductionOnly({ [name]: publicValue }, new RegExp(`^${name} is set to the development default of ENCRYPTION_KEY, which is public`));
+    }
+    assert.match(configSchema[name as SettingName].accepts, /128 bits/, `${name} says what it accepts`);
+  }
+});
+
+test('production accepts random keys as the usual tools make them', () => {
+  const makers = [
+    () => randomBytes(32).toString('base64'),
+    () => randomBytes(24).toString('base64url'),
+    () => randomBytes(16).toString('hex'),
+    () => randomBytes(32).toString('hex'),
+  ];
+  for (const make of makers) {
+    for (let attempt = 0; attempt < 200; attempt += 1) {
+      const keys = { COOKIE_SECRET: make(), ENCRYPTION_KEY: make(), AUDIT_KEY: make() };
+      assert.deepEqual(loadConfig({ ...SECURE_PRODUCTION, ...keys }).warnings, [], `${JSON.stringify(keys)} accepted`);
+    }
+  }
+});
+
+test('production refuses one secret used for two settings; a key may stay in its own list of earlier keys', () => {
+  const { COOKIE_SECRET, ENCRYPTION_KEY } = SECURE_PRODUCTION;
+  const AUDIT_KEY = 'a-production-audit-key-of-forty-characters-too';
+  const shared: ReadonlyArray<[change: Record<string, string>, problem: RegExp]> = [
+    [{ COOKIE_SECRET: ENCRYPTION_KEY }, /^COOKIE_SECRET and ENCRYPTION_KEY share a value: each secret needs one of its own/],
+    [{ AUDIT_KEY: ENCRYPTION_KEY }, /^ENCRYPTION_KEY and AUDIT_KEY share a value/],
+    [{ AUDIT_KEY: COOKIE_SECRET }, /^COOKIE_SECRET and AUDIT_KEY share a value/],
+    [{ ENCRYPTION_KEY_PREVIOUS: `${AUDIT_KEY}-old,${COOKIE_SECRET}` }, /^COOKIE_SECRET and ENCRYPTION_KEY_PREVIOUS share a value/],
+    [{ AUDIT_KEY, AUDIT_KEY_PREVIOUS: ENCRYPTION_KEY }, /^ENCRYPTION_KEY and AUDIT_KEY_PREVIOUS share a value/],
+    [{ NOTIFY_SMS_GATEWAY_TOKEN: COOKIE_SECRET }, /^COOKIE_SECRET and NOTIFY_SMS_GATEWAY_TOKEN share a value/],
+  ];
+  for (const [change, problem] of shared) assertRefusedInProductionOnly(change, problem);
+
+  const rotating = {
+    ...SECURE_PRODUCTION,
+    ENCRYPTION_KEY_PREVIOUS: `${ENCRYPTION_KEY},an-older-production-encryption-key-value`,
+    AUDIT_KEY,
+    AUDIT_KEY_PREVIOUS: AUDIT_KEY,
+  };
+  assert.deepEqual(loadConfig(rotating).warnings, [], 'a key listed among its own earlier keys during a rotation');
+});
+
+test('src/main.ts in production with COOKIE_SECRET equal to ENCRYPTION_KEY exits 1 with one line naming both', async (t) => {
+  const result = await startMain(t, { ...SECURE_PRODUCTION, COOKIE_SECRET: SECURE_PRODUCTION.ENCRYPTION_KEY });
+  assert.equal(result.exitCode, 1);
+  const lines = result.stderr.split('\n').filter((line) => line !== '');
+  assert.equal(lines.length, 1, result.stderr);
+  assert.match(lines[0], /^Civitas cannot start: COOKIE_SECRET and ENCRYPTION_KEY share a value: each secret needs one of its own \(refused because NODE_ENV=production\)\.$/);
+  assert.ok(!result.stderr.includes(SECURE_PRODUCTION.ENCRYPTION_KEY));
+});
+
 test('the configuration is frozen', () => {
   const { config } = loadConfig({});
   assert.ok(Object.isFrozen(config));
@@ -212,24 +304,30 @@ test('the configuration is frozen', () => {
   assert.equal(config.PORT, 3000);
 });
 
-test('src/main.ts with PORT=abc exits 1 with one line on stderr naming PORT', async (t) => {
+type MainResult = { exitCode: number | null; stdout: string; stderr: string; directory: string };
+
+/** Runs src/main.ts in a process of its own with `env`, on a SQLite file in a new folder. */
+async function startMain(t: TestContext, env: Record<string, string>): Promise<MainResult> {
   const directory = mkdtempSync(join(tmpdir(), 'civitas-config-'));
   t.after(() => rmSync(directory, { recursive: true, force: true }));
   const root = fileURLToPath(new URL('../../../', import.meta.url));
-
-  const result = await new Promise<{ exitCode: number | null; stdout: string; stderr: string }>((resolve) => {
+  return new Promise((resolve) => {
     execFile(
       'node_modules/.bin/node',
       ['src/main.ts'],
-      { cwd: root, env: { PORT: 'abc', DATABASE_URL: `sqlite:${join(directory, 'civitas.sqlite')}` } },
-      (error, stdout, stderr) => resolve({ exitCode: error ? (error.code as number) : 0, stdout, stderr }),
+      { cwd: root, env: { DATABASE_URL: `sqlite:${join(directory, 'civitas.sqlite')}`, ...env } },
+      (error, stdout, stderr) => resolve({ exitCode: error ? (error.code as number) : 0, stdout, stderr, directory }),
     );
   });
+}
+
+test('src/main.ts with PORT=abc exits 1 with one line on stderr naming PORT', async (t) => {
+  const result = await startMain(t, { PORT: 'abc' });
 
   assert.equal(result.exitCode, 1);
   const lines = result.stderr.split('\n').filter((line) => line !== '');
   assert.equal(lines.length, 1, result.stderr);
   assert.match(lines[0], /PORT="abc" is not valid: expected a port number from 1 to 65535\./);
   assert.equal(result.stdout, '');
-  assert.deepEqual(readdirSync(directory), [], 'no database was opened');
+  assert.deepEqual(readdirSync(result.directory), [], 'no database was opened');
 });

@@ -1,4 +1,5 @@
 import { configSchema, type Config, type SettingName } from './config.schema.ts';
+import { describeSecretWeakness } from './secret-strength.ts';
 
 type RawEnvironment = Readonly<Record<string, string | undefined>>;
 
@@ -18,7 +19,8 @@ const settingNames = Object.keys(configSchema) as SettingName[];
 
 /**
  * Reads, validates and freezes the configuration. Throws ConfigError naming the first bad
- * variable; with NODE_ENV=production, also naming every insecure default still in use.
+ * variable; with NODE_ENV=production, also naming every insecure default still in use, every
+ * key that is easy to guess and every secret that shares its value with another.
  */
 export function loadConfig(env: RawEnvironment = process.env): LoadedConfig {
   const values: Record<string, unknown> = {};
@@ -48,7 +50,11 @@ export function loadConfig(env: RawEnvironment = process.env): LoadedConfig {
   }
 
   const config = Object.freeze(values) as Config;
-  const problems = describeInsecureSettings(config, insecure);
+  const problems = [
+    ...describeInsecureSettings(config, insecure),
+    ...describeWeakSecrets(config, insecure),
+    ...describeSharedSecrets(config, insecure),
+  ];
   if (config.NODE_ENV === 'production' && problems.length > 0) {
     throw new ConfigError(`${problems.join('; ')} (refused because NODE_ENV=production).`);
   }
@@ -71,6 +77,66 @@ function describeInsecureSettings(config: Config, insecure: readonly InsecureSet
   );
   if (!insecure.some(({ name }) => name === 'BASE_URL') && config.BASE_URL.startsWith('http://')) {
     problems.push('BASE_URL uses http://: cookies and sign-ins need https:// in production');
+  }
+  return problems;
+}
+
+function isSecret(name: SettingName): boolean {
+  const definition = configSchema[name];
+  return 'secret' in definition && definition.secret === true;
+}
+
+/** A setting's values as a list: one for most, each key for a list of earlier keys. */
+function valuesOf(config: Config, name: SettingName): readonly string[] {
+  const value = config[name];
+  if (typeof value === 'string') return value === '' ? [] : [value];
+  if (Array.isArray(value)) return value.filter((item): item is string => typeof item === 'string');
+  return [];
+}
+
+function isReportedInsecure(name: SettingName, insecure: readonly InsecureSetting[]): boolean {
+  return insecure.some((setting) => setting.name === name);
+}
+
+/** The development defaults of secrets, which anyone can read in the source. */
+const publicSecretValues = new Map(
+  settingNames.flatMap((name) => {
+    const definition = configSchema[name];
+    const fallback = definition.default;
+    return isSecret(name) && typeof fallback === 'string' && fallback !== '' ? [[fallback, name] as const] : [];
+  }),
+);
+
+function describeWeakSecrets(config: Config, insecure: readonly InsecureSetting[]): string[] {
+  return settingNames.flatMap((name) => {
+    const definition = configSchema[name];
+    if (!('mustBeHardToGuess' in definition && definition.mustBeHardToGuess) || isReportedInsecure(name, insecure)) return [];
+    return valuesOf(config, name).flatMap((value) => {
+      const publicOf = publicSecretValues.get(value);
+      if (publicOf !== undefined) return [`${name} is set to the development default of ${publicOf}, which is public`];
+      const weakness = describeSecretWeakness(value);
+      return weakness === undefined ? [] : [`${name} is too easy to guess: ${weakness}`];
+    });
+  });
+}
+
+/** `ENCRYPTION_KEY` may be listed in `ENCRYPTION_KEY_PREVIOUS` while a rotation reaches every process. */
+function isSameFamily(first: SettingName, second: SettingName): boolean {
+  return first === second || first === `${second}_PREVIOUS` || second === `${first}_PREVIOUS`;
+}
+
+/** One secret used for two purposes: whoever learns it for one has the other too. */
+function describeSharedSecrets(config: Config, insecure: readonly InsecureSetting[]): string[] {
+  const secretNames = settingNames.filter((name) => isSecret(name) && !isReportedInsecure(name, insecure));
+  const problems: string[] = [];
+  for (const [index, first] of secretNames.entries()) {
+    const firstValues = new Set(valuesOf(config, first));
+    for (const second of secretNames.slice(index + 1)) {
+      if (isSameFamily(first, second)) continue;
+      if (valuesOf(config, second).some((value) => firstValues.has(value))) {
+        problems.push(`${first} and ${second} share a value: each secret needs one of its own`);
+      }
+    }
   }
   return problems;
 }
