@@ -1,7 +1,9 @@
 import type { Logger } from 'pino';
+import { auditKeyRingOf } from './audit/audit-keys.ts';
 import { createAuditService, type AuditService } from './audit/audit.service.ts';
 import { createAuditStore } from './audit/audit.store.ts';
 import * as createAuditEvent from './audit/migrations/0001-create-audit-event.ts';
+import * as addAuditEventKeyId from './audit/migrations/0002-add-audit-event-key-id.ts';
 import type { Config } from './config/config.schema.ts';
 import { openDatabase, type Database, type DatabaseHandle } from './db/database.ts';
 import { listPendingMigrations, migrateToLatest, type MigrationList } from './db/migrations.ts';
@@ -27,6 +29,7 @@ const kernelMigrations: MigrationList = {
     { id: '0001-create-audit-event', migration: createAuditEvent },
     { id: '0002-create-job', migration: createJob },
     { id: '0003-create-development-message', migration: createDevelopmentMessage },
+    { id: '0004-add-audit-event-key-id', migration: addAuditEventKeyId },
   ],
 };
 
@@ -60,7 +63,12 @@ export function openKernel(options: {
   const database = openDatabase(config.DATABASE_URL);
   const { db } = database;
   const migrationLists = [kernelMigrations, ...modules.flatMap((module) => module.migrations ?? [])];
-  const audit = createAuditService({ db, store: createAuditStore() });
+  const audit = createAuditService({
+    db,
+    store: createAuditStore(),
+    keys: auditKeyRingOf(config),
+    checkpoints: { logger, file: config.AUDIT_CHECKPOINT_FILE },
+  });
   const jobs = createJobQueue({ db, store: createJobStore(database.kind) });
   const developmentOutbox =
     config.SMTP_URL === ''
@@ -101,6 +109,7 @@ export function openKernel(options: {
       });
     },
     async close() {
+      await audit.close();
       await mail.close();
       await database.close();
     },

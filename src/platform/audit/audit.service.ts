@@ -1,6 +1,14 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
 import type { Database, Executor } from '../db/database.ts';
+import type { AuditCheckpoint } from './audit-checkpoint.ts';
+import { createAuditCheckpointer, type AuditCheckpointer } from './audit-checkpointer.ts';
+import { computeAuditEventMac, GENESIS_HASH } from './audit-event-mac.ts';
+import type { AuditKeyRing } from './audit-keys.ts';
+import { verifyAuditTrail, type AuditVerification } from './audit-verify.ts';
 import type { AuditEventRow, AuditStore } from './audit.store.ts';
+
+export type { AuditVerification } from './audit-verify.ts';
 
 export type AuditOutcome = 'success' | 'failure' | 'denied';
 
@@ -19,35 +27,7 @@ export type AuditEvent = {
 
 export type RecordedAuditEvent = AuditEvent & { id: string; sequence: number; occurredAt: string };
 
-export type AuditVerification =
-  | { intact: true; eventCount: number }
-  | { intact: false; eventCount: number; sequence: number; id: string; reason: string };
-
-/** The `previous_hash` of the first event, which has no event before it. */
-const GENESIS_HASH = '0'.repeat(64);
 const VERIFY_PAGE_SIZE = 1000;
-
-/**
- * The hash an event carries: SHA-256 over every other column, the previous event's hash
- * included. Anyone can compute it (there is no key), so it proves order and integrity only
- * together with the chain: see `verify`.
- */
-export function computeAuditEventHash(row: Omit<AuditEventRow, 'hash'>): string {
-  // An array fixes the field order, so the hash never depends on how an object was built.
-  const canonical = JSON.stringify([
-    row.sequence,
-    row.id,
-    row.occurred_at,
-    row.actor,
-    row.action,
-    row.subject,
-    row.outcome,
-    row.request_id,
-    row.details,
-    row.previous_hash,
-  ]);
-  return createHash('sha256').update(canonical).digest('hex');
-}
 
 function toRecordedEvent(row: AuditEventRow): RecordedAuditEvent {
   return {
@@ -64,24 +44,34 @@ function toRecordedEvent(row: AuditEventRow): RecordedAuditEvent {
 }
 
 /**
- * The append-only audit trail. Each event carries the hash of the one before it, so editing,
- * deleting or reordering any event breaks the chain from that point on, and `verify` says where.
+ * The append-only audit trail. Each event carries an HMAC, under a key kept out of the
+ * database, of itself and the MAC of the event before it: so editing, deleting, reordering or
+ * adding any event breaks the chain from that point on, and whoever can only write the database
+ * cannot mend it. Signed checkpoints of the newest event, written outside the database, show
+ * the newest events deleted. `verify` says where the trail breaks.
  */
 export function createAuditService(dependencies: {
   db: Database;
   store: AuditStore;
+  keys: AuditKeyRing;
   clock?: () => Date;
+  /** Where checkpoints go: the log, and the file unless it is empty. None without this. */
+  checkpoints?: { logger: Logger; file: string; intervalMs?: number };
   /** How many events `verify` reads at a time. */
   verifyPageSize?: number;
 }) {
-  const { db, store } = dependencies;
+  const { db, store, keys } = dependencies;
   const clock = dependencies.clock ?? (() => new Date());
   const verifyPageSize = dependencies.verifyPageSize ?? VERIFY_PAGE_SIZE;
+  const checkpointFile = dependencies.checkpoints?.file ?? '';
+  const checkpointer: AuditCheckpointer | undefined =
+    dependencies.checkpoints &&
+    createAuditCheckpointer({ db, store, keys, clock, ...dependencies.checkpoints });
 
   async function append(transaction: Executor, event: AuditEvent): Promise<RecordedAuditEvent> {
     await store.lockChain(transaction);
     const last = await store.findLast(transaction);
-    const unhashed = {
+    const unsigned = {
       sequence: (last?.sequence ?? 0) + 1,
       id: randomUUID(),
       occurred_at: clock().toISOString(),
@@ -93,8 +83,9 @@ export function createAuditService(dependencies: {
       details: JSON.stringify(event.details ?? {}),
       previous_hash: last?.hash ?? GENESIS_HASH,
     };
-    const row = { ...unhashed, hash: computeAuditEventHash(unhashed) };
+    const row = { ...unsigned, key_id: keys.current.id, hash: computeAuditEventMac(unsigned, keys.current) };
     await store.insert(transaction, row);
+    checkpointer?.noteRecorded();
     return toRecordedEvent(row);
   }
 
@@ -116,46 +107,22 @@ export function createAuditService(dependencies: {
     },
 
     /**
-     * Walks the whole trail, oldest first, and names the first event that breaks the chain.
-     * It cannot see the newest events being deleted: nothing after them is left to break.
+     * Checks the whole trail, and every checkpoint in AUDIT_CHECKPOINT_FILE and in
+     * `checkpointFiles` (more checkpoint files, or log files), and names the first problem.
      */
-    async verify(): Promise<AuditVerification> {
-      let previous = { sequence: 0, hash: GENESIS_HASH };
-      let eventCount = 0;
-      // The first page has no lower bound, so an event slipped in before the first one is seen.
-      let after: number | undefined;
-      for (;;) {
-        const page = await store.listAfter(db, after, verifyPageSize);
-        for (const row of page) {
-          const broken = (reason: string): AuditVerification => ({
-            intact: false,
-            eventCount,
-            sequence: row.sequence,
-            id: row.id,
-            reason,
-          });
-          const expected = previous.sequence + 1;
-          if (row.sequence < expected) {
-            return broken(`its sequence number ${row.sequence} comes before the first event`);
-          }
-          if (row.sequence > expected) {
-            return broken(
-              row.sequence === expected + 1
-                ? `event ${expected} is missing before it`
-                : `events ${expected} to ${row.sequence - 1} are missing before it`,
-            );
-          }
-          if (row.previous_hash !== previous.hash) {
-            return broken('it does not follow the event before it');
-          }
-          const { hash, ...unhashed } = row;
-          if (computeAuditEventHash(unhashed) !== hash) return broken('its contents were changed');
-          previous = { sequence: row.sequence, hash };
-          eventCount += 1;
-        }
-        if (page.length < verifyPageSize) return { intact: true, eventCount };
-        after = previous.sequence;
-      }
+    async verify(options: { checkpointFiles?: readonly string[] } = {}): Promise<AuditVerification> {
+      const checkpointFiles = [...(checkpointFile === '' ? [] : [checkpointFile]), ...(options.checkpointFiles ?? [])];
+      return verifyAuditTrail({ db, store, keys, checkpointFiles, pageSize: verifyPageSize });
+    },
+
+    /** Writes a checkpoint of the newest event now, if it moved since this process wrote one. */
+    async checkpoint(): Promise<AuditCheckpoint | undefined> {
+      return checkpointer?.checkpoint();
+    },
+
+    /** Stops the checkpoint timer, and checkpoints what this process recorded since the last one. */
+    async close(): Promise<void> {
+      await checkpointer?.close();
     },
   };
 }

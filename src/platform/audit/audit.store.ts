@@ -12,7 +12,10 @@ export type AuditEventRow = {
   request_id: string | null;
   details: string;
   previous_hash: string;
+  /** The event's HMAC under the key `key_id` names; SHA-256 for the unkeyed events of an old trail. */
   hash: string;
+  /** Null only for events recorded before the trail was keyed. */
+  key_id: string | null;
 };
 
 type AuditTables = { audit_event: AuditEventRow };
@@ -36,6 +39,23 @@ export function createAuditStore() {
         .orderBy('sequence', 'desc')
         .limit(1)
         .executeTakeFirst();
+    },
+
+    /** The newest event, and the id of the first, which names the trail in its checkpoints. */
+    async findHead(executor: Executor): Promise<{ firstId: string; newest: AuditEventRow } | undefined> {
+      const first = await tables(executor)
+        .selectFrom('audit_event')
+        .select('id')
+        .orderBy('sequence', 'asc')
+        .limit(1)
+        .executeTakeFirst();
+      const newest = await tables(executor)
+        .selectFrom('audit_event')
+        .selectAll()
+        .orderBy('sequence', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      return first && newest ? { firstId: first.id, newest } : undefined;
     },
 
     async insert(executor: Executor, row: AuditEventRow): Promise<void> {

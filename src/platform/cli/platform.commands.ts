@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { describeAuditVerification } from '../audit/audit-verify.ts';
 import type { Kernel } from '../kernel.ts';
 import type { CliCommand } from './cli-command.ts';
 import { CliError } from './cli-command.ts';
@@ -58,19 +60,18 @@ const worker: CliCommand = {
 
 const auditVerify: CliCommand = {
   name: 'audit verify',
-  summary: 'Check that no audit event was edited, deleted or reordered',
-  async run({ kernel, print }) {
+  summary:
+    'Check that no audit event was edited, deleted, reordered or added, against AUDIT_CHECKPOINT_FILE and any other checkpoint or log files given',
+  usage: '[--checkpoints FILE]...',
+  options: { checkpoints: { type: 'string', multiple: true } },
+  async run({ kernel, values, print }) {
+    const checkpointFiles = (values.checkpoints as string[] | undefined) ?? [];
+    const missing = checkpointFiles.find((file) => !existsSync(file));
+    if (missing !== undefined) throw new CliError(`There is no file ${missing}`, 2);
     const opened = await openMigratedKernel(kernel);
-    const result = await opened.audit.verify();
-    if (result.intact) {
-      print(result, `The audit trail is intact: ${result.eventCount} events checked.`);
-      return 0;
-    }
-    print(
-      result,
-      `The audit trail is broken at event ${result.sequence} (${result.id}): ${result.reason}.`,
-    );
-    return 1;
+    const result = await opened.audit.verify({ checkpointFiles });
+    print(result, describeAuditVerification(result));
+    return result.intact ? 0 : 1;
   },
 };
 
