@@ -11,6 +11,7 @@ import { isPlausibleEmail, normaliseEmail } from '../accounts/account.service.ts
 import type { OneTimeCodes } from '../codes/one-time-codes.ts';
 import type { IdentityMessages } from '../messages/identity-messages.ts';
 import { THROTTLE_RULES, type Throttle } from '../security/throttle.ts';
+import { createAccountPasswordChecks, type PasswordCheckOutcome } from './account-password-checks.ts';
 import { createPasskeys } from '../passkeys/passkeys.ts';
 import { createSecurityMethodChanges } from './security-method-changes.ts';
 import { formatDateAdded, registerSecurityMethodPages } from './security-method-pages.ts';
@@ -19,6 +20,10 @@ import { CONFIRM_PASSWORD_PATH, SESSION_COOKIE, createPageGuards, formBody, isAc
 const VIEWS = 'modules/identity/account/views';
 const MESSAGE = 'modules/identity/sign-in/views/message.njk';
 const QUESTION = 'modules/identity/sign-in/views/question.njk';
+/** The account page to come back to after signing in again. */
+const RETURN_TO_COOKIE = 'civitas_account_return_to';
+const nextQuery = { type: 'object', properties: { next: { type: 'string', maxLength: 200 } } } as const;
+type NextQuery = { Querystring: { next?: string } };
 
 /** Actions shown in a person's activity history; anything else is not theirs to see. */
 const ACTIVITY_ACTIONS = [
@@ -55,17 +60,42 @@ export function registerAccountPages(app: FastifyInstance, dependencies: Account
   const secure = app.config.BASE_URL.startsWith('https://');
   const guards = createPageGuards({ accounts, webSessions });
   const { signedInPage, recentSignInPage } = guards;
+  const passwordChecks = createAccountPasswordChecks({ accounts, throttle, audit: app.audit });
+  const minutesUntil = (until: Date) => Math.max(1, Math.ceil((until.getTime() - clock().getTime()) / 60_000));
+  /** The error to show for a password that was not accepted; undefined when it was. */
+  const passwordProblem = (t: FastifyRequest['t'], checked: PasswordCheckOutcome, wrongText: string) =>
+    checked.outcome === 'locked' ? t('identity.password.locked', { minutes: minutesUntil(checked.until) }) : checked.outcome === 'wrong' ? wrongText : undefined;
 
-  app.get('/account/sign-in', async (request, reply) => reply.redirect(await signIn.start(reply, { locale: request.locale }), 303));
+  // The provider may sign the person in from its own session, without asking for anything: such
+  // a sign-in counts from when the person last proved who they are (see the callback).
+  app.get('/account/sign-in', async (request, reply) => {
+    reply.clearCookie(RETURN_TO_COOKIE, { path: '/account' });
+    return reply.redirect(await signIn.start(reply, { locale: request.locale }), 303);
+  });
+
+  // For a page that needs a recent sign-in: the provider is asked for a sign-in made now
+  // (max_age=0), so it asks for the password and a security code again.
+  app.get<NextQuery>('/account/sign-in-again', { schema: { querystring: nextQuery } }, async (request, reply) => {
+    const next = request.query.next;
+    reply.setCookie(RETURN_TO_COOKIE, isAccountPagePath(next) ? next : '/account', { path: '/account', httpOnly: true, sameSite: 'lax', secure, signed: true, maxAge: 60 * 60 });
+    return reply.redirect(await signIn.start(reply, { locale: request.locale, maxAgeSeconds: 0 }), 303);
+  });
 
   app.get('/account/callback', async (request, reply) => {
     const person = await signIn.finish(request, reply);
-    const account = person && (await accounts.findByEmail(person.email));
+    const account = person?.level === 'Cl.Cm' ? await accounts.findByEmail(person.email) : undefined;
     if (!person || !account) return reply.redirect('/account', 303);
-    const key = await webSessions.start(account.id, person.level);
+    // A new sign-in ends this browser's earlier session, whoever it was for.
+    const previous = request.cookies[SESSION_COOKIE];
+    if (previous) await webSessions.end(previous);
+    // The session is as recent as the sign-in the ID token vouches for, not as this request.
+    const key = await webSessions.start({ accountId: account.id, level: person.level, authenticatedAt: person.authenticatedAt });
     reply.setCookie(SESSION_COOKIE, key, { path: '/account', httpOnly: true, sameSite: 'lax', secure });
     reply.setCookie(`${SESSION_COOKIE}_id_token`, person.idToken, { path: '/account', httpOnly: true, sameSite: 'lax', secure, signed: true });
-    return reply.redirect('/account', 303);
+    const stored = request.cookies[RETURN_TO_COOKIE];
+    const returnTo = stored ? request.unsignCookie(stored) : undefined;
+    reply.clearCookie(RETURN_TO_COOKIE, { path: '/account' });
+    return reply.redirect(returnTo?.valid && isAccountPagePath(returnTo.value ?? undefined) ? (returnTo.value as string) : '/account', 303);
   });
 
   app.get('/account', signedInPage(async ({ request, reply, accountId, email }) => {
@@ -147,9 +177,13 @@ export function registerAccountPages(app: FastifyInstance, dependencies: Account
     const current = request.body['current-password'] ?? '';
     const next = request.body['new-password'] ?? '';
     const errors: Array<{ text: string; href: string }> = [];
-    if (!current) errors.push({ text: t('identity.changePassword.currentMissing'), href: '#current-password' });
-    else if (!(await accounts.checkPassword(email, current))) errors.push({ text: t('identity.changePassword.currentWrong'), href: '#current-password' });
     const problem = checkNewPassword(next);
+    if (!current) errors.push({ text: t('identity.changePassword.currentMissing'), href: '#current-password' });
+    else {
+      const checked = await passwordChecks.check({ accountId, email, password: current, clientIp: request.ip, requestId: request.id, page: 'change-password' });
+      const wrong = passwordProblem(t, checked, t('identity.changePassword.currentWrong'));
+      if (wrong) errors.push({ text: wrong, href: '#current-password' });
+    }
     if (problem) errors.push({ text: t(`identity.password.problem.${problem}`), href: '#new-password' });
     if (errors.length > 0) return reply.render(`${VIEWS}/change-password.njk`, changePasswordPage(t, errors));
     await app.db.transaction().execute(async (transaction) => {
@@ -184,9 +218,10 @@ export function registerAccountPages(app: FastifyInstance, dependencies: Account
   app.post<Form>('/account/delete', { schema: { body: formBody } }, signedInPage<Form>(async ({ request, reply, accountId, email }) => {
     const { t } = request;
     const password = request.body.password ?? '';
-    if (!password || !(await accounts.checkPassword(email, password))) {
-      return reply.render(`${VIEWS}/confirm.njk`, confirmPage(t, 'delete', '/account/delete', t(password ? 'identity.changePassword.currentWrong' : 'identity.password.missing')));
-    }
+    if (!password) return reply.render(`${VIEWS}/confirm.njk`, confirmPage(t, 'delete', '/account/delete', t('identity.password.missing')));
+    const checked = await passwordChecks.check({ accountId, email, password, clientIp: request.ip, requestId: request.id, page: 'delete-account' });
+    const wrong = passwordProblem(t, checked, t('identity.changePassword.currentWrong'));
+    if (wrong) return reply.render(`${VIEWS}/confirm.njk`, confirmPage(t, 'delete', '/account/delete', wrong));
     await lifecycle.deleteAccount(accountId, request.id);
     reply.clearCookie(SESSION_COOKIE, { path: '/account' });
     return reply.render(MESSAGE, { pageTitle: t('identity.delete.doneTitle'), paragraphs: [t('identity.delete.done')] });
@@ -233,6 +268,8 @@ export function registerAccountPages(app: FastifyInstance, dependencies: Account
 
 
   // --- Change email address: the new address is proved with a code before it is used -------
+  // Whoever controls the email address can reset the password, so changing it needs a recent
+  // sign-in or the password, as changing a way to get security codes does.
 
   const PENDING_EMAIL_COOKIE = 'civitas_account_new_email';
   const emailQuestion = (t: FastifyRequest['t'], value?: string, fieldError?: string) => ({
@@ -242,19 +279,23 @@ export function registerAccountPages(app: FastifyInstance, dependencies: Account
     errors: fieldError ? [{ text: fieldError, href: '#email' }] : [],
   });
 
-  app.get('/account/change-email', signedInPage(async ({ request, reply }) => reply.render(QUESTION, emailQuestion(request.t))));
+  app.get('/account/change-email', recentSignInPage(async ({ request, reply }) => reply.render(QUESTION, emailQuestion(request.t))));
 
-  app.post<Form>('/account/change-email', { schema: { body: formBody } }, signedInPage<Form>(async ({ request, reply }) => {
+  app.post<Form>('/account/change-email', { schema: { body: formBody } }, recentSignInPage<Form>(async ({ request, reply, accountId }) => {
     const { t } = request;
     const given = (request.body.email ?? '').trim();
     if (!given) return reply.render(QUESTION, emailQuestion(t, given, t('identity.email.missing')));
     if (!isPlausibleEmail(given)) return reply.render(QUESTION, emailQuestion(t, given, t('identity.email.invalid')));
     const email = normaliseEmail(given);
     if (await accounts.findByEmail(email)) return reply.render(QUESTION, emailQuestion(t, given, t('identity.changeEmail.taken')));
-    const sending = await throttle.status(`code-sending:${email}`);
-    if (sending.locked) return reply.render(QUESTION, emailQuestion(t, given, t('identity.checkEmail.tooManySent', { minutes: 15 })));
-    await throttle.recordFailure(`code-sending:${email}`, THROTTLE_RULES.codeSending);
-    await messages.sendEmailCode({ to: email, code: await codes.issue('change-email', email), locale: request.locale });
+    // Counted per account, not per address: a stranger asking for codes to be sent to an address
+    // does not use up the codes its owner may need.
+    const sendingKey = `change-email-sending:${accountId}`;
+    const sending = await throttle.status(sendingKey);
+    if (sending.locked) return reply.render(QUESTION, emailQuestion(t, given, t('identity.checkEmail.tooManySent', { minutes: minutesUntil(sending.until) })));
+    await throttle.recordFailure(sendingKey, THROTTLE_RULES.codeSending);
+    // The code is for this account and address together, so it proves nothing anywhere else.
+    await messages.sendEmailCode({ to: email, code: await codes.issue('change-email', `${accountId} ${email}`), locale: request.locale });
     reply.setCookie(PENDING_EMAIL_COOKIE, email, { path: '/account', httpOnly: true, sameSite: 'lax', secure, signed: true, maxAge: 15 * 60 });
     return reply.redirect('/account/change-email/check', 303);
   }));
@@ -273,24 +314,26 @@ export function registerAccountPages(app: FastifyInstance, dependencies: Account
     return unsigned?.valid && unsigned.value ? unsigned.value : undefined;
   }
 
-  app.get('/account/change-email/check', signedInPage(async ({ request, reply }) => {
+  app.get('/account/change-email/check', recentSignInPage(async ({ request, reply }) => {
     const email = pendingEmail(request);
     if (!email) return reply.redirect('/account/change-email', 303);
     return reply.render(QUESTION, checkNewEmailPage(request.t, email));
   }));
 
-  app.post<Form>('/account/change-email/check', { schema: { body: formBody } }, signedInPage<Form>(async ({ request, reply, accountId, email: oldEmail }) => {
+  app.post<Form>('/account/change-email/check', { schema: { body: formBody } }, recentSignInPage<Form>(async ({ request, reply, accountId, email: oldEmail }) => {
     const { t } = request;
     const email = pendingEmail(request);
     if (!email) return reply.redirect('/account/change-email', 303);
     const code = (request.body.code ?? '').replaceAll(' ', '').trim();
-    const key = `email-code:${email}`;
+    const key = `change-email-code:${accountId}`;
     const status = await throttle.status(key);
-    if (status.locked) return reply.render(QUESTION, checkNewEmailPage(t, email, t('identity.securityCode.locked', { minutes: 15 })));
-    if (!/^\d{6}$/.test(code) || !(await codes.redeem('change-email', email, code))) {
-      if (/^\d{6}$/.test(code)) await throttle.recordFailure(key, THROTTLE_RULES.emailCode);
-      return reply.render(QUESTION, checkNewEmailPage(t, email, t(code ? 'identity.checkEmail.wrong' : 'identity.securityCode.missing')));
+    if (status.locked) return reply.render(QUESTION, checkNewEmailPage(t, email, t('identity.securityCode.locked', { minutes: minutesUntil(status.until) })));
+    if (!/^\d{6}$/.test(code) || !(await codes.redeem('change-email', `${accountId} ${email}`, code))) {
+      const after = /^\d{6}$/.test(code) ? await throttle.recordFailure(key, THROTTLE_RULES.emailCode) : undefined;
+      const problem = after?.locked ? t('identity.securityCode.locked', { minutes: minutesUntil(after.until) }) : t(code ? 'identity.checkEmail.wrong' : 'identity.securityCode.missing');
+      return reply.render(QUESTION, checkNewEmailPage(t, email, problem));
     }
+    await throttle.clear(key);
     try {
       await app.db.transaction().execute(async (transaction) => {
         await accounts.changeEmail(accountId, email, transaction);
@@ -318,32 +361,29 @@ export function registerAccountPages(app: FastifyInstance, dependencies: Account
 
   // --- Adding or changing a way to sign in needs a recent sign-in, or the password again ----
 
-  const confirmPasswordPage = (t: FastifyRequest['t'], fieldError?: string) => ({
-    pageTitle: t('identity.password.signInTitle'),
-    intro: [t('identity.confirmPassword.explain')],
-    field: { name: 'password', kind: 'password', label: t('identity.password.label'), autocomplete: 'current-password' },
-    fieldError,
-    errors: fieldError ? [{ text: fieldError, href: '#password' }] : [],
-  });
+  const confirmPasswordPage = (request: FastifyRequest, fieldError?: string) => {
+    const { t } = request;
+    const given = (request.query as { next?: string }).next;
+    const next = isAccountPagePath(given) ? given : '/account';
+    return {
+      pageTitle: t('identity.password.signInTitle'),
+      intro: [t(next.startsWith('/account/change-email') ? 'identity.confirmPassword.explainEmail' : 'identity.confirmPassword.explain')],
+      field: { name: 'password', kind: 'password', label: t('identity.password.label'), autocomplete: 'current-password' },
+      fieldError,
+      errors: fieldError ? [{ text: fieldError, href: '#password' }] : [],
+      links: [{ href: `/account/sign-in-again?next=${encodeURIComponent(next)}`, text: t('identity.confirmPassword.signInAgain') }],
+    };
+  };
 
-  const nextQuery = { type: 'object', properties: { next: { type: 'string', maxLength: 200 } } } as const;
-  app.get(CONFIRM_PASSWORD_PATH, { schema: { querystring: nextQuery } }, signedInPage(async ({ request, reply }) => reply.render(QUESTION, confirmPasswordPage(request.t))));
+  app.get(CONFIRM_PASSWORD_PATH, { schema: { querystring: nextQuery } }, signedInPage(async ({ request, reply }) => reply.render(QUESTION, confirmPasswordPage(request))));
 
   app.post<Form>(CONFIRM_PASSWORD_PATH, { schema: { body: formBody, querystring: nextQuery } }, signedInPage<Form>(async ({ request, reply, accountId, email }) => {
     const { t } = request;
     const password = request.body.password ?? '';
-    // Counted as sign-in counts wrong passwords, so this page is no way round that lock.
-    const key = `password:${accountId}:${request.ip}`;
-    const status = await throttle.status(key);
-    const minutes = (until: Date) => Math.max(1, Math.ceil((until.getTime() - clock().getTime()) / 60_000));
-    if (status.locked) return reply.render(QUESTION, confirmPasswordPage(t, t('identity.password.locked', { minutes: minutes(status.until) })));
-    if (!password) return reply.render(QUESTION, confirmPasswordPage(t, t('identity.password.missing')));
-    if (!(await accounts.checkPassword(email, password))) {
-      const after = await throttle.recordFailure(key, THROTTLE_RULES.password);
-      await app.audit.record({ actor: `account:${accountId}`, action: 'identity.sign-in.password-wrong', subject: `account:${accountId}`, outcome: 'failure', requestId: request.id, details: { locked: after.locked } });
-      return reply.render(QUESTION, confirmPasswordPage(t, after.locked ? t('identity.password.locked', { minutes: minutes(after.until) }) : t('identity.password.wrong')));
-    }
-    await throttle.clear(key);
+    if (!password) return reply.render(QUESTION, confirmPasswordPage(request, t('identity.password.missing')));
+    const checked = await passwordChecks.check({ accountId, email, password, clientIp: request.ip, requestId: request.id, page: 'confirm-password' });
+    const wrong = passwordProblem(t, checked, t('identity.password.wrong'));
+    if (wrong) return reply.render(QUESTION, confirmPasswordPage(request, wrong));
     await webSessions.reconfirm(request.cookies[SESSION_COOKIE] as string);
     const next = (request.query as { next?: string }).next;
     return reply.redirect(isAccountPagePath(next) ? next : '/account', 303);

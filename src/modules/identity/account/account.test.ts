@@ -2,16 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { decodeJwt } from 'jose';
 import { generate } from 'otplib';
-import { createFormClient, errorSummary, pageHeading, type FormClient, type FormPage } from '../testing/form-client.ts';
-import { createTestAccount, readLatestMessage, registerTestClient, startIdentityServer, startLogoutReceiver, type TestAccount } from '../testing/identity-test-kit.ts';
-
-
-async function signInThroughPages(browser: FormClient, start: FormPage, account: TestAccount, password = account.password): Promise<FormPage> {
-  let page = await browser.get(`${start.url}/email`);
-  page = await browser.submit(page, { email: account.email });
-  page = await browser.submit(page, { password });
-  return browser.submit(page, { code: await account.nextCode() });
-}
+import { createFormClient, errorSummary, pageHeading } from '../testing/form-client.ts';
+import { createTestAccount, readLatestMessage, registerTestClient, startIdentityServer, startLogoutReceiver } from '../testing/identity-test-kit.ts';
+import { signInThroughPages } from './account-pages.test-kit.ts';
 
 test('your account: services used, activity, report, change password, sign out of all devices, delete', async (t) => {
   const { kernel, baseUrl } = await startIdentityServer(t);
@@ -69,7 +62,7 @@ test('your account: services used, activity, report, change password, sign out o
   // Every session ended: the account pages ask to sign in again, and the new password works.
   page = await accountBrowser.get('/account');
   assert.equal(pageHeading(page), 'Create your One Login or sign in');
-  page = await signInThroughPages(accountBrowser, page, account, 'a brand new passphrase');
+  page = await signInThroughPages(accountBrowser, page, account, { password: 'a brand new passphrase' });
   assert.equal(pageHeading(page), 'Your One Login');
 
   page = await accountBrowser.get('/account/delete');

@@ -3,26 +3,18 @@ import { test } from 'node:test';
 import * as client from 'openid-client';
 import type { Kernel } from '../../../platform/kernel.ts';
 import { createAccountService } from '../accounts/account.service.ts';
-import { createIdentityModule } from '../identity.module.ts';
-import { createFormClient, errorSummary, pageHeading, type FormClient, type FormPage } from '../testing/form-client.ts';
+import { createFormClient, errorSummary, pageHeading } from '../testing/form-client.ts';
 import {
   createTestAccount,
   discoverAsRelyingParty,
   readLatestMessage,
   registerTestClient,
   startIdentityServer,
-  withIdentity,
   type TestAccount,
   type TestRelyingParty,
 } from '../testing/identity-test-kit.ts';
+import { signInThroughPages, signInToAccountPages, startWithClock } from './account-pages.test-kit.ts';
 import { createSecurityMethodChanges } from './security-method-changes.ts';
-
-/** One Login whose clock a test can move forward, to let codes expire and sign-ins grow old. */
-async function startWithClock(t: Parameters<typeof startIdentityServer>[0]) {
-  let offsetMs = 0;
-  const server = await startIdentityServer(t, { modules: withIdentity(createIdentityModule({ clock: () => new Date(Date.now() + offsetMs) })) });
-  return { ...server, moveClock: (minutes: number) => (offsetMs += minutes * 60_000) };
-}
 
 async function codeTextedTo(kernel: Kernel, phoneNumber: string): Promise<string> {
   const message = await readLatestMessage(kernel, phoneNumber);
@@ -31,22 +23,6 @@ async function codeTextedTo(kernel: Kernel, phoneNumber: string): Promise<string
 }
 
 const notThis = (code: string) => (code === '000000' ? '111111' : '000000');
-
-/** Email, password, then a code from the authenticator app, or texted when the account has no app. */
-async function signIn(browser: FormClient, start: FormPage, account: TestAccount, textedCode?: () => Promise<string>): Promise<FormPage> {
-  let page = await browser.get(`${start.url}/email`);
-  page = await browser.submit(page, { email: account.email });
-  page = await browser.submit(page, { password: account.password });
-  assert.equal(pageHeading(page), 'Enter the security code');
-  return browser.submit(page, { code: textedCode ? await textedCode() : await account.nextCode() });
-}
-
-async function signInToAccountPages(baseUrl: string, account: TestAccount, textedCode?: () => Promise<string>): Promise<FormClient> {
-  const browser = createFormClient(baseUrl);
-  const page = await signIn(browser, await browser.get('/account'), account, textedCode);
-  assert.equal(pageHeading(page), 'Your One Login');
-  return browser;
-}
 
 /** What a service is told about the person's phone, after they sign in to it. */
 async function phoneNumberClaim(baseUrl: string, rp: TestRelyingParty, account: TestAccount, textedCode: () => Promise<string>): Promise<unknown> {
@@ -61,7 +37,7 @@ async function phoneNumberClaim(baseUrl: string, rp: TestRelyingParty, account: 
     nonce: 'nonce',
   });
   const browser = createFormClient(baseUrl);
-  const callback = await signIn(browser, await browser.get(authorizationUrl.toString()), account, textedCode);
+  const callback = await signInThroughPages(browser, await browser.get(authorizationUrl.toString()), account, { textedCode });
   const tokens = await client.authorizationCodeGrant(config, new URL(callback.url), { pkceCodeVerifier: codeVerifier, expectedState: 'state', expectedNonce: 'nonce', idTokenExpected: true });
   const subject = tokens.claims()?.sub as string;
   return (await client.fetchUserInfo(config, tokens.access_token, subject)).phone_number;
@@ -140,7 +116,7 @@ test('change the phone number: the code goes to the new number, the old one work
   const rp = await registerTestClient(kernel);
   const oldCode = () => codeTextedTo(kernel, '+447700900123');
 
-  const browser = await signInToAccountPages(baseUrl, account, oldCode);
+  const browser = await signInToAccountPages(baseUrl, account, { textedCode: oldCode });
   let page = await browser.get('/account/security-methods');
   assert.match(page.html, /Phone number ending 0123/);
   assert.match(page.html, /href="\/account\/change-phone-number">Change<span class="govuk-visually-hidden"> phone number<\/span>/);

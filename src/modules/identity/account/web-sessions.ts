@@ -16,15 +16,19 @@ export function createWebSessions(dependencies: { db: Database; clock?: () => Da
   const clock = dependencies.clock ?? (() => new Date());
   const store = createWebSessionStore(dependencies.db);
   return {
-    /** Starts a session and returns the key for the cookie. */
-    async start(accountId: string, level: string): Promise<string> {
+    /**
+     * Starts a session and returns the key for the cookie. `authenticatedAt` is when the person
+     * proved who they are (the ID token's auth_time), which may be long before this session:
+     * a single sign-on to these pages is no proof that the person is still at the browser.
+     */
+    async start(input: { accountId: string; level: string; authenticatedAt: Date }): Promise<string> {
       const key = randomBytes(32).toString('base64url');
       const now = clock();
       await store.insert({
         id: idOf(key),
-        account_id: accountId,
-        level,
-        authenticated_at: now.toISOString(),
+        account_id: input.accountId,
+        level: input.level,
+        authenticated_at: input.authenticatedAt.toISOString(),
         last_seen_at: now.toISOString(),
         expires_at: new Date(now.getTime() + SESSION_MINUTES * 60_000).toISOString(),
       });

@@ -147,13 +147,15 @@ export function createInternalSignIn(relyingParty: InternalRelyingParty) {
   return {
     async start(
       reply: { setCookie(name: string, value: string, options: Record<string, unknown>): unknown },
-      options: { locale: string; level?: 'Cl' | 'Cl.Cm' },
+      /** `maxAgeSeconds`: the person must have signed in at most this long ago (0: sign in again now), or the provider asks them to. */
+      options: { locale: string; level?: 'Cl' | 'Cl.Cm'; maxAgeSeconds?: number },
     ): Promise<string> {
       const config = await relyingParty.configuration();
       const codeVerifier = oidc.randomPKCECodeVerifier();
       const state = oidc.randomState();
       const nonce = oidc.randomNonce();
-      reply.setCookie(cookieName, JSON.stringify({ codeVerifier, state, nonce }), { ...pendingCookieOptions, signed: true, maxAge: 3600 });
+      const { maxAgeSeconds } = options;
+      reply.setCookie(cookieName, JSON.stringify({ codeVerifier, state, nonce, maxAgeSeconds }), { ...pendingCookieOptions, signed: true, maxAge: 3600 });
       return oidc
         .buildAuthorizationUrl(config, {
           redirect_uri: `${spec.baseUrl}${spec.callbackPath}`,
@@ -164,29 +166,36 @@ export function createInternalSignIn(relyingParty: InternalRelyingParty) {
           nonce,
           vtr: JSON.stringify([options.level ?? 'Cl.Cm']),
           ui_locales: options.locale,
+          ...(maxAgeSeconds === undefined ? {} : { max_age: String(maxAgeSeconds) }),
         })
         .toString();
     },
 
-    /** The person who signed in, or undefined if the response is not one this browser asked for. */
+    /**
+     * The person who signed in, or undefined if the response is not one this browser asked for;
+     * `authenticatedAt` is when they last proved who they are to the provider (the ID token's
+     * auth_time), which may be long before this sign-in.
+     */
     async finish(
       request: { url: string; cookies: Record<string, string | undefined>; unsignCookie(value: string): { valid: boolean; value: string | null } },
       reply: { clearCookie(name: string, options: Record<string, unknown>): unknown },
-    ): Promise<SignedInPerson | undefined> {
+    ): Promise<(SignedInPerson & { authenticatedAt: Date }) | undefined> {
       const cookie = request.cookies[cookieName];
       const pending = cookie ? request.unsignCookie(cookie) : undefined;
       reply.clearCookie(cookieName, pendingCookieOptions);
       if (!pending?.valid || !pending.value) return undefined;
-      const { codeVerifier, state, nonce } = JSON.parse(pending.value) as { codeVerifier: string; state: string; nonce: string };
+      const { codeVerifier, state, nonce, maxAgeSeconds } = JSON.parse(pending.value) as { codeVerifier: string; state: string; nonce: string; maxAgeSeconds?: number };
       const config = await relyingParty.configuration();
+      // With maxAge, openid-client refuses an ID token whose auth_time is older than was asked for.
       const tokens = await oidc.authorizationCodeGrant(config, new URL(request.url, spec.baseUrl), {
         pkceCodeVerifier: codeVerifier,
         expectedState: state,
         expectedNonce: nonce,
         idTokenExpected: true,
+        ...(typeof maxAgeSeconds === 'number' ? { maxAge: maxAgeSeconds } : {}),
       });
       const claims = tokens.claims();
-      if (!claims) return undefined;
+      if (!claims || typeof claims.auth_time !== 'number') return undefined;
       const userinfo = await oidc.fetchUserInfo(config, tokens.access_token, claims.sub);
       return {
         accountSubject: claims.sub,
@@ -195,6 +204,7 @@ export function createInternalSignIn(relyingParty: InternalRelyingParty) {
         idToken: tokens.id_token as string,
         level: String(claims.vot),
         ...(typeof claims.sid === 'string' ? { sid: claims.sid } : {}),
+        authenticatedAt: new Date(claims.auth_time * 1000),
       };
     },
 
