@@ -58,6 +58,7 @@ test('/readyz is 503 while a migration is pending', async (t) => {
     'platform/0001-create-audit-event',
     'platform/0002-create-job',
     'platform/0003-create-development-message',
+    'platform/0004-add-audit-event-key-id',
     'later/0001-create-later-thing',
   ]);
   assert.deepEqual(await kernel.migrate(), [], 'a second run applies nothing');
