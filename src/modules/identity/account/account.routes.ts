@@ -356,6 +356,7 @@ export function registerAccountPages(app: FastifyInstance, dependencies: Account
     guards,
     clock,
     passkeys: createPasskeys({ baseUrl: app.config.BASE_URL, siteName: app.config.SITE_NAME }),
+    webSessions,
     changes: createSecurityMethodChanges(clock),
   });
 

@@ -5,15 +5,16 @@ import type { SecurityMethodRow } from '../accounts/account.store.ts';
 import type { OneTimeCodes } from '../codes/one-time-codes.ts';
 import type { IdentityMessages } from '../messages/identity-messages.ts';
 import type { Passkeys } from '../passkeys/passkeys.ts';
+import { createTextBudget } from '../security/text-budget.ts';
 import { THROTTLE_RULES, type Throttle } from '../security/throttle.ts';
 import type { SecurityMethodChanges } from './security-method-changes.ts';
 import { formBody, type Form, type createPageGuards } from './signed-in-page.ts';
+import type { WebSessions } from './web-sessions.ts';
 
 const VIEWS = 'modules/identity/account/views';
 const MESSAGE = 'modules/identity/sign-in/views/message.njk';
 const QUESTION = 'modules/identity/sign-in/views/question.njk';
 const PENDING_PHONE_COOKIE = 'civitas_account_new_phone';
-const PASSKEY_CHALLENGE_COOKIE = 'civitas_account_passkey_challenge';
 const PENDING_MINUTES = 15;
 // A WebAuthn response (with its attestation) is larger than any typed answer.
 const passkeyBody = {
@@ -30,6 +31,7 @@ export type SecurityMethodPageDependencies = {
   messages: IdentityMessages;
   throttle: Throttle;
   passkeys: Passkeys;
+  webSessions: WebSessions;
   changes: SecurityMethodChanges;
   guards: ReturnType<typeof createPageGuards>;
   clock: () => Date;
@@ -48,8 +50,9 @@ const fieldErrors = (href: string, text?: string): FieldError => (text ? [{ text
  * message or a passkey, or change the phone number, each proved before it is kept.
  */
 export function registerSecurityMethodPages(app: FastifyInstance, dependencies: SecurityMethodPageDependencies): void {
-  const { accounts, codes, messages, throttle, passkeys, changes, guards, clock } = dependencies;
+  const { accounts, codes, messages, throttle, passkeys, webSessions, changes, guards, clock } = dependencies;
   const { signedInPage, recentSignInPage } = guards;
+  const textBudget = createTextBudget(throttle);
   const secure = app.config.BASE_URL.startsWith('https://');
   const cookieOptions = { path: '/account', httpOnly: true, sameSite: 'lax', secure, signed: true, maxAge: PENDING_MINUTES * 60 } as const;
   const minutesUntil = (until: Date) => Math.max(1, Math.ceil((until.getTime() - clock().getTime()) / 60_000));
@@ -86,10 +89,11 @@ export function registerSecurityMethodPages(app: FastifyInstance, dependencies: 
     recentSignInPage(async ({ request, reply, accountId }) => {
       const { id } = request.params as { id: string };
       const methods = await accounts.listMethods(accountId);
-      if (methods.length > 1 && methods.some((method) => method.id === id)) {
+      const removing = methods.find((method) => method.id === id);
+      if (methods.length > 1 && removing) {
         await app.db.transaction().execute(async (transaction) => {
           await accounts.removeMethod(accountId, id, transaction);
-          await app.audit.record({ actor: `account:${accountId}`, action: 'identity.security-method.removed', subject: `account:${accountId}`, outcome: 'success', requestId: request.id }, transaction);
+          await app.audit.record({ actor: `account:${accountId}`, action: 'identity.security-method.removed', subject: `account:${accountId}`, outcome: 'success', requestId: request.id, details: { method: removing.kind } }, transaction);
         });
       }
       return reply.redirect('/account/security-methods', 303);
@@ -116,10 +120,11 @@ export function registerSecurityMethodPages(app: FastifyInstance, dependencies: 
     const problem = (fieldError: string) => reply.render(QUESTION, phoneQuestion(t, { change, value: given, fieldError }));
     if (!phoneNumber) return problem(t(given ? 'identity.phone.invalid' : 'identity.phone.missing'));
     if (phoneNumber === existing?.phone_number) return problem(t('identity.changePhone.same'));
-    const sendingKey = `code-sending:${phoneNumber}`;
-    const sending = await throttle.status(sendingKey);
-    if (sending.locked) return problem(t('identity.checkEmail.tooManySent', { minutes: minutesUntil(sending.until) }));
-    await throttle.recordFailure(sendingKey, THROTTLE_RULES.codeSending);
+    // A verification text is counted for this account, for the number and for the client
+    // address, never against the number's sign-in texts: a stranger asking for codes to be sent
+    // to a number cannot keep its owner from signing in.
+    const refused = await textBudget.spend({ kind: 'verify-number', requestedBy: `account:${accountId}`, phoneNumber }, request.ip);
+    if (refused) return problem(t('identity.checkEmail.tooManySent', { minutes: minutesUntil(refused.until) }));
     // The code is for this account and number together, so it proves nothing anywhere else.
     await messages.sendSmsCode({ to: phoneNumber, code: await codes.issue('verify-phone', `${accountId} ${phoneNumber}`), locale: request.locale });
     reply.setCookie(PENDING_PHONE_COOKIE, JSON.stringify({ methodId: existing?.id, phoneNumber }), cookieOptions);
@@ -184,8 +189,9 @@ export function registerSecurityMethodPages(app: FastifyInstance, dependencies: 
     const change = methodId !== undefined;
     const retry = (fieldError: string) => reply.render(QUESTION, checkPhonePage(t, { phoneNumber, change, fieldError }));
 
-    // The same limits as for codes at sign-in: a few wrong codes lock this number for a while.
-    const key = `phone-code:${phoneNumber}`;
+    // The same limits as for codes at sign-in: a few wrong codes lock this number, for this
+    // account only, for a while.
+    const key = `phone-code:${accountId}:${phoneNumber}`;
     const status = await throttle.status(key);
     if (status.locked) return retry(t('identity.securityCode.locked', { minutes: minutesUntil(status.until) }));
     const code = (request.body.code ?? '').replaceAll(' ', '').trim();
@@ -216,12 +222,13 @@ export function registerSecurityMethodPages(app: FastifyInstance, dependencies: 
 
   // --- Passkeys: made by the browser (WebAuthn), so this page needs JavaScript ---------------
 
-  async function renderPasskeyPage(input: { request: FastifyRequest; reply: FastifyReply; accountId: string; email: string; fieldError?: string }) {
+  /** Asks the browser for a new passkey; its challenge is kept with this session, replacing any earlier one. */
+  async function renderPasskeyPage(input: { request: FastifyRequest; reply: FastifyReply; accountId: string; email: string; sessionKey: string; fieldError?: string }) {
     const { request, reply } = input;
     const { t } = request;
     const existing = (await accounts.listMethods(input.accountId)).filter((method) => method.kind === 'passkey');
     const options = await passkeys.registrationOptions({ email: input.email, existing });
-    reply.setCookie(PASSKEY_CHALLENGE_COOKIE, options.challenge, cookieOptions);
+    await webSessions.keepPasskeyChallenge(input.sessionKey, options.challenge);
     return reply.render(`${VIEWS}/add-passkey.njk`, {
       pageTitle: t('identity.addPasskey.title'),
       paragraphs: [t('identity.passkey.createExplain'), t('identity.passkey.needsJavaScript')],
@@ -232,15 +239,18 @@ export function registerSecurityMethodPages(app: FastifyInstance, dependencies: 
     });
   }
 
-  app.get('/account/add-passkey', recentSignInPage(async ({ request, reply, accountId, email }) => renderPasskeyPage({ request, reply, accountId, email })));
+  app.get('/account/add-passkey', recentSignInPage(async ({ request, reply, accountId, email, sessionKey }) => renderPasskeyPage({ request, reply, accountId, email, sessionKey })));
 
-  app.post<Form>('/account/add-passkey', { schema: { body: passkeyBody } }, recentSignInPage<Form>(async ({ request, reply, accountId, email }) => {
+  app.post<Form>('/account/add-passkey', { schema: { body: passkeyBody } }, recentSignInPage<Form>(async ({ request, reply, accountId, email, sessionKey }) => {
     const { t } = request;
-    const challenge = readSignedCookie(request, PASSKEY_CHALLENGE_COOKIE);
+    // The response is checked against the challenge given to this session only, which is used
+    // up whatever the answer: a response made for another session's challenge does not answer
+    // it, and one sent again finds none.
+    const challenge = await webSessions.takePasskeyChallenge(sessionKey);
     if (!challenge) return reply.redirect('/account/add-passkey', 303);
     const raw = request.body.response ?? '';
     // An empty answer means the page's script did not run: no JavaScript, or no WebAuthn.
-    if (!raw) return renderPasskeyPage({ request, reply, accountId, email, fieldError: t('identity.addPasskey.unsupported') });
+    if (!raw) return renderPasskeyPage({ request, reply, accountId, email, sessionKey, fieldError: t('identity.addPasskey.unsupported') });
     let response: unknown;
     try {
       response = JSON.parse(raw);
@@ -248,8 +258,7 @@ export function registerSecurityMethodPages(app: FastifyInstance, dependencies: 
       response = undefined;
     }
     const passkey = response && typeof response === 'object' ? await passkeys.verifyRegistration(response, challenge) : undefined;
-    if (!passkey) return renderPasskeyPage({ request, reply, accountId, email, fieldError: t('identity.addPasskey.failed') });
-    reply.clearCookie(PASSKEY_CHALLENGE_COOKIE, { path: '/account' });
+    if (!passkey) return renderPasskeyPage({ request, reply, accountId, email, sessionKey, fieldError: t('identity.addPasskey.failed') });
     try {
       await app.db.transaction().execute(async (transaction) => {
         await changes.addPasskey(transaction, { accountId, passkey });

@@ -207,3 +207,26 @@ test('an old sign-in enters the password again before removing a way to get code
   page = await browser.submit(page, { password: account.password });
   assert.equal(page.url, `${baseUrl}/account`);
 });
+
+test('a stranger asking the account pages to text codes to someone\'s number is stopped, and cannot use up the texts its owner signs in with', async (t) => {
+  const { kernel, baseUrl } = await startIdentityServer(t);
+  const accounts = createAccountService({ db: kernel.db, secrets: kernel.secrets });
+  const owner = await createTestAccount(kernel, 'owner@example.com');
+  await createSecurityMethodChanges().addTextMessage(kernel.db, { accountId: owner.id, phoneNumber: '+447700900123' });
+  const [ownersApp] = await accounts.listMethods(owner.id);
+  await accounts.removeMethod(owner.id, ownersApp?.id as string);
+
+  const stranger = await createTestAccount(kernel, 'stranger@example.com');
+  const browser = await signInToAccountPages(baseUrl, stranger);
+  for (let attempt = 1; attempt <= 5; attempt += 1) {
+    const page = await browser.submit(await browser.get('/account/add-text-message'), { phone: '07700 900123' });
+    assert.equal(pageHeading(page), 'Check your phone', `text ${attempt}`);
+  }
+  const refused = await browser.submit(await browser.get('/account/add-text-message'), { phone: '07700 900123' });
+  assert.deepEqual(errorSummary(refused), ['You asked for too many codes. Wait 15 minutes, then try again']);
+  const another = await browser.submit(await browser.get('/account/add-text-message'), { phone: '07700 900456' });
+  assert.deepEqual(errorSummary(another), ['You asked for too many codes. Wait 15 minutes, then try again'], 'nor to any other number, from this account');
+
+  // The owner still gets a sign-in code by text, and signs in with it.
+  await signInToAccountPages(baseUrl, owner, { textedCode: () => codeTextedTo(kernel, '+447700900123') });
+});

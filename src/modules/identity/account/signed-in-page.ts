@@ -9,7 +9,8 @@ export type Form = { Body: Record<string, string | undefined> };
 export const formBody = { type: 'object', additionalProperties: { type: 'string', maxLength: 1024 } } as const;
 
 type PageRequest<T> = FastifyRequest<T extends Form ? T : object>;
-type PageHandler<T> = (context: { request: PageRequest<T>; reply: FastifyReply; accountId: string; email: string }) => Promise<unknown>;
+/** `sessionKey`: the key in this browser's session cookie, for what is kept with its session. */
+type PageHandler<T> = (context: { request: PageRequest<T>; reply: FastifyReply; accountId: string; email: string; sessionKey: string }) => Promise<unknown>;
 
 /** Where a page may send the person back to after they confirm their password: only account pages. */
 export function isAccountPagePath(path: string | undefined): path is string {
@@ -21,10 +22,11 @@ export function createPageGuards(dependencies: { accounts: AccountService; webSe
   const { accounts, webSessions } = dependencies;
 
   async function signedIn(request: FastifyRequest) {
-    const session = await webSessions.find(request.cookies[SESSION_COOKIE]);
-    if (!session) return undefined;
+    const sessionKey = request.cookies[SESSION_COOKIE];
+    const session = await webSessions.find(sessionKey);
+    if (!session || !sessionKey) return undefined;
     const account = await accounts.findById(session.account_id);
-    return account && { session, account };
+    return account && { session, sessionKey, account };
   }
 
   function guard(needsRecentSignIn: boolean) {
@@ -37,7 +39,7 @@ export function createPageGuards(dependencies: { accounts: AccountService; webSe
           const next = options.returnTo ?? request.url.split('?')[0] ?? '/account';
           return reply.redirect(`${CONFIRM_PASSWORD_PATH}?next=${encodeURIComponent(next)}`, 303);
         }
-        return handler({ request, reply, accountId: current.account.id, email: current.account.email });
+        return handler({ request, reply, accountId: current.account.id, email: current.account.email, sessionKey: current.sessionKey });
       };
   }
 

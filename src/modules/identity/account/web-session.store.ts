@@ -7,6 +7,9 @@ export type WebSessionRow = {
   authenticated_at: string;
   last_seen_at: string;
   expires_at: string;
+  /** The challenge of the passkey this browser was last asked to create, until it is used. */
+  passkey_challenge: string | null;
+  passkey_challenge_expires_at: string | null;
 };
 
 type Tables = { identity_web_session: WebSessionRow };
@@ -27,6 +30,23 @@ export function createWebSessionStore(db: Executor) {
     },
     async updateAuthenticatedAt(id: string, authenticatedAt: string): Promise<void> {
       await tables.updateTable('identity_web_session').set({ authenticated_at: authenticatedAt }).where('id', '=', id).execute();
+    },
+    async setPasskeyChallenge(id: string, challenge: { value: string; expiresAt: string }): Promise<void> {
+      await tables
+        .updateTable('identity_web_session')
+        .set({ passkey_challenge: challenge.value, passkey_challenge_expires_at: challenge.expiresAt })
+        .where('id', '=', id)
+        .execute();
+    },
+    /** Removes the challenge if it is still `value`: true for the one caller that removed it. */
+    async removePasskeyChallenge(id: string, value: string): Promise<boolean> {
+      const result = await tables
+        .updateTable('identity_web_session')
+        .set({ passkey_challenge: null, passkey_challenge_expires_at: null })
+        .where('id', '=', id)
+        .where('passkey_challenge', '=', value)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
     },
     async remove(id: string): Promise<void> {
       await tables.deleteFrom('identity_web_session').where('id', '=', id).execute();

@@ -5,6 +5,8 @@ import { createWebSessionStore, type WebSessionRow } from './web-session.store.t
 const SESSION_MINUTES = 60;
 /** Adding or changing a way to sign in needs a sign-in (or the password) at most this long ago. */
 const RECENT_SIGN_IN_MINUTES = 15;
+/** A passkey the browser was asked to create must be made within this time. */
+const PASSKEY_CHALLENGE_MINUTES = 10;
 
 /** The key is only ever in the person's cookie; the table holds its hash. */
 function idOf(key: string): string {
@@ -31,6 +33,8 @@ export function createWebSessions(dependencies: { db: Database; clock?: () => Da
         authenticated_at: input.authenticatedAt.toISOString(),
         last_seen_at: now.toISOString(),
         expires_at: new Date(now.getTime() + SESSION_MINUTES * 60_000).toISOString(),
+        passkey_challenge: null,
+        passkey_challenge_expires_at: null,
       });
       return key;
     },
@@ -43,6 +47,20 @@ export function createWebSessions(dependencies: { db: Database; clock?: () => Da
     /** The person proved it is them again (by their password): their sign-in counts as recent. */
     async reconfirm(key: string): Promise<void> {
       await store.updateAuthenticatedAt(idOf(key), clock().toISOString());
+    },
+    /** Keeps the challenge of the passkey this session's browser is asked to create, in place of any earlier one. */
+    async keepPasskeyChallenge(key: string, challenge: string): Promise<void> {
+      const expiresAt = new Date(clock().getTime() + PASSKEY_CHALLENGE_MINUTES * 60_000).toISOString();
+      await store.setPasskeyChallenge(idOf(key), { value: challenge, expiresAt });
+    },
+    /** The session's passkey challenge, if it has one that has not expired; it is gone once taken, so it answers one response. */
+    async takePasskeyChallenge(key: string): Promise<string | undefined> {
+      const session = await store.find(idOf(key), clock().toISOString());
+      const challenge = session?.passkey_challenge;
+      if (!session || !challenge) return undefined;
+      const taken = await store.removePasskeyChallenge(session.id, challenge);
+      const unexpired = Date.parse(session.passkey_challenge_expires_at ?? '') > clock().getTime();
+      return taken && unexpired ? challenge : undefined;
     },
     async end(key: string): Promise<void> {
       await store.remove(idOf(key));
