@@ -13,6 +13,7 @@ import { createProviderRuntime } from './provider/provider-runtime.ts';
 import { createPasskeys } from './passkeys/passkeys.ts';
 import { createAccountService } from './accounts/account.service.ts';
 import { createAccountStore } from './accounts/account.store.ts';
+import { HOUSEKEEPING_JOB, createHousekeepingHandler, ensureHousekeepingScheduled } from './accounts/housekeeping.job.ts';
 import { createOneTimeCodes } from './codes/one-time-codes.ts';
 import { identityCommands } from './identity.cli.ts';
 import { readMessageCatalogues } from '../../platform/http/i18n.ts';
@@ -101,6 +102,7 @@ async function registerIdentity(app: FastifyInstance, options: IdentityOptions):
     registerSignInPages(pages, signIn);
     registerAccountPages(pages, accountPages);
   });
+  await ensureHousekeepingScheduled({ db, jobs: app.jobs });
 }
 
 function createJobHandlers(kernel: Kernel): JobHandlers {
@@ -112,6 +114,7 @@ function createJobHandlers(kernel: Kernel): JobHandlers {
         await runtime.sendBackchannelLogout(clientId, subject);
       },
     },
+    [HOUSEKEEPING_JOB]: createHousekeepingHandler({ db: kernel.db, jobs: kernel.jobs, logger: kernel.logger }),
   };
 }
 

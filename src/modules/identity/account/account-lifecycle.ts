@@ -2,6 +2,7 @@ import type { AuditService } from '../../../platform/audit/audit.service.ts';
 import type { Database, Executor } from '../../../platform/db/database.ts';
 import type { JobQueue } from '../../../platform/jobs/job-queue.ts';
 import { createAccountStore } from '../accounts/account.store.ts';
+import { createAccountTraceStore } from '../accounts/account-trace.store.ts';
 import { createOidcPayloadStore } from '../provider/oidc-payload.store.ts';
 import type { ProviderRuntime } from '../provider/provider-runtime.ts';
 import { createWebSessionStore } from './web-session.store.ts';
@@ -47,11 +48,20 @@ export function createAccountLifecycle(dependencies: {
       });
     },
 
+    /**
+     * Deletes the account with everything that names it: its sessions, and the codes and
+     * counters kept under its id, email address or phone numbers.
+     */
     async deleteAccount(accountId: string, requestId: string): Promise<void> {
       const subjects = await servicesUsedBy(accountId);
       await db.transaction().execute(async (transaction) => {
+        const accountStore = createAccountStore(transaction);
+        const email = (await accountStore.findById(accountId))?.email;
+        const phoneNumbers = await accountStore.listPhoneNumbers(accountId);
+        const names = [accountId, ...(email ? [email] : []), ...phoneNumbers];
         await endSessionsAndTellServices(transaction, accountId, subjects);
-        await createAccountStore(transaction).remove(accountId);
+        await createAccountTraceStore(transaction).removeNaming(names);
+        await accountStore.remove(accountId);
         await audit.record(
           { actor: `account:${accountId}`, action: 'identity.account.deleted', subject: `account:${accountId}`, outcome: 'success', requestId, details: { services: subjects.length } },
           transaction,

@@ -55,5 +55,9 @@ export function createWebSessionStore(db: Executor) {
       const result = await tables.deleteFrom('identity_web_session').where('account_id', '=', accountId).executeTakeFirst();
       return Number(result.numDeletedRows);
     },
+    async removeExpired(now: string): Promise<number> {
+      const result = await tables.deleteFrom('identity_web_session').where('expires_at', '<=', now).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
   };
 }

@@ -104,6 +104,16 @@ export function createAccountStore(db: Executor, secrets?: SecretBoxes) {
         .execute();
       return Promise.all(rows.map(openTotpSecret));
     },
+    /** The numbers the account gets codes by text message at; read without the secret boxes. */
+    async listPhoneNumbers(accountId: string): Promise<string[]> {
+      const rows = await tables
+        .selectFrom('identity_security_method')
+        .select('phone_number')
+        .where('account_id', '=', accountId)
+        .where('phone_number', 'is not', null)
+        .execute();
+      return rows.flatMap((row) => (row.phone_number === null ? [] : [row.phone_number]));
+    },
     async findMethodByCredentialId(credentialId: string): Promise<SecurityMethodRow | undefined> {
       const row = await tables
         .selectFrom('identity_security_method')

@@ -33,6 +33,10 @@ export function createOneTimeCodeStore(db: Executor) {
         .where('expires_at', '>', now)
         .executeTakeFirst();
     },
+    async removeExpired(now: string): Promise<number> {
+      const result = await tables.deleteFrom('identity_one_time_code').where('expires_at', '<=', now).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
     async markUsed(id: string, now: string): Promise<boolean> {
       const result = await tables
         .updateTable('identity_one_time_code')

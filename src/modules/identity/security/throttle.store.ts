@@ -29,5 +29,14 @@ export function createThrottleStore(db: Executor) {
     async clear(key: string): Promise<void> {
       await tables.deleteFrom('identity_throttle').where('key', '=', key).execute();
     },
+    /** Removes the counters that no longer count: not locked now, and their window long over. */
+    async removeStale(input: { windowStartedBefore: string; now: string }): Promise<number> {
+      const result = await tables
+        .deleteFrom('identity_throttle')
+        .where('window_started_at', '<', input.windowStartedBefore)
+        .where((where) => where.or([where('locked_until', 'is', null), where('locked_until', '<=', input.now)]))
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
   };
 }

@@ -1,4 +1,4 @@
-import type { Database } from '../../../platform/db/database.ts';
+import type { Database, Executor } from '../../../platform/db/database.ts';
 import { createThrottleStore, type ThrottleRow } from './throttle.store.ts';
 
 export type ThrottleRule = {
@@ -101,3 +101,17 @@ export function createThrottle(dependencies: { db: Database; clock?: () => Date 
 }
 
 export type Throttle = ReturnType<typeof createThrottle>;
+
+/**
+ * How long a counter is kept after its window started, when it is not locked: past the longest
+ * window of any rule it counts for nothing, and a day is well past that.
+ */
+const STALE_AFTER_SECONDS = Math.max(24 * 60 * 60, ...Object.values(THROTTLE_RULES).map((rule: ThrottleRule) => rule.windowSeconds));
+
+/** Removes the counters that no longer count for anything (each names an account, address or number); how many it removed. */
+export function removeStaleThrottleCounters(db: Executor, now: Date): Promise<number> {
+  return createThrottleStore(db).removeStale({
+    windowStartedBefore: new Date(now.getTime() - STALE_AFTER_SECONDS * 1000).toISOString(),
+    now: now.toISOString(),
+  });
+}
