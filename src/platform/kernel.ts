@@ -60,7 +60,7 @@ export function openKernel(options: {
 }): Kernel {
   const { config, modules } = options;
   const logger = options.logger ?? createLogger(config);
-  const database = openDatabase(config.DATABASE_URL);
+  const database = openDatabase(config.DATABASE_URL, { logger });
   const { db } = database;
   const migrationLists = [kernelMigrations, ...modules.flatMap((module) => module.migrations ?? [])];
   const audit = createAuditService({
@@ -69,7 +69,7 @@ export function openKernel(options: {
     keys: auditKeyRingOf(config),
     checkpoints: { logger, file: config.AUDIT_CHECKPOINT_FILE },
   });
-  const jobs = createJobQueue({ db, store: createJobStore(database.kind) });
+  const jobs = createJobQueue({ db, store: createJobStore(database.kind), notifications: database });
   const developmentOutbox =
     config.SMTP_URL === ''
       ? createDevelopmentOutbox({ store: createDevelopmentOutboxStore(db) })

@@ -111,7 +111,9 @@ test('a new job is pending, with its payload, attempts and run time as given', a
   clock.advance(5000);
   const claimed = await claimFor(queue, 'worker-a');
   const claimedJob = claimed.find((candidate) => candidate.id === id);
-  assert.deepEqual(claimedJob, { id, type: 'test.job', payload: { n: 1, nested: { a: [1, 2] } }, attempt: 1, maxAttempts: 3 });
+  const { leaseToken, ...rest } = claimedJob ?? { leaseToken: '' };
+  assert.deepEqual(rest, { id, type: 'test.job', payload: { n: 1, nested: { a: [1, 2] } }, attempt: 1, maxAttempts: 3 });
+  assert.match(leaseToken, /^worker-a\/[0-9a-f-]{36}$/, 'held under a token of this claim');
 });
 
 test('claim takes only jobs that are due', async (t) => {
@@ -224,14 +226,15 @@ test('a job whose lease ran out can be claimed again, and the worker that lost i
   assert.equal(reclaimed?.attempt, 2, 'the lost run counts as a try');
 
   // The first worker comes back: it may neither finish nor fail the job it lost.
-  await queue.complete(lost!, 'worker-a');
-  await queue.fail({ job: lost!, workerId: 'worker-a', error: 'late', retryInMs: 0 });
+  assert.equal(await queue.complete(lost!), false, 'completion refused: another claim holds the job');
+  assert.equal(await queue.fail({ job: lost!, error: 'late', retryInMs: 0 }), 'lost');
+  assert.deepEqual(await queue.renew({ jobs: [lost!], leaseMs: 1000 }), [], 'renewal refused too');
   const [stillHeld] = await queue.list();
   assert.equal(stillHeld?.status, 'running');
   assert.equal(stillHeld?.lastError, null);
   assert.deepEqual(await claimFor(queue, 'worker-c'), [], 'still held by worker-b');
 
-  await queue.complete(reclaimed!, 'worker-b');
+  assert.equal(await queue.complete(reclaimed!), true);
   assert.deepEqual(await queue.list(), []);
 });
 
@@ -268,11 +271,11 @@ test('a worker that outlived the lease of its last try may still finish the job,
   assert.equal((await queue.list({ status: 'failed' })).length, 3, 'given up: their lease ran out on the last try');
 
   // The slow worker was alive after all.
-  await queue.complete(held(succeeds), 'slow-worker');
-  assert.equal(await queue.fail({ job: held(fails), workerId: 'slow-worker', error: 'the real reason', retryInMs: 0 }), 'failed');
+  await queue.complete(held(succeeds));
+  assert.equal(await queue.fail({ job: held(fails), error: 'the real reason', retryInMs: 0 }), 'failed');
   // An operator put the third back in the queue before the slow worker finished it.
   assert.equal(await queue.retryFailed(retried), true);
-  await queue.complete(held(retried), 'slow-worker');
+  await queue.complete(held(retried));
 
   const jobs = await queue.list();
   assert.equal(jobs.find((job) => job.id === succeeds), undefined, 'a job that succeeded is not left as failed');
@@ -287,7 +290,7 @@ test('complete removes the job', async (t) => {
 
   const [job] = await claimFor(queue, 'worker-a');
   assert.equal(job?.id, done);
-  await queue.complete(job!, 'worker-a');
+  await queue.complete(job!);
 
   assert.deepEqual(
     (await queue.list()).map((remaining) => remaining.id),
@@ -300,7 +303,7 @@ test('fail schedules a retry after the given delay, then keeps the job as failed
   const id = await queue.enqueue(kernel.db, { type: 'test.job', payload: { n: 7 }, maxAttempts: 2 });
 
   const [first] = await claimFor(queue, 'worker-a');
-  assert.equal(await queue.fail({ job: first!, workerId: 'worker-a', error: 'provider timed out', retryInMs: 30_000 }), 'retrying');
+  assert.equal(await queue.fail({ job: first!, error: 'provider timed out', retryInMs: 30_000 }), 'retrying');
   const [waiting] = await queue.list();
   assert.equal(waiting?.status, 'pending');
   assert.equal(waiting?.attempts, 1);
@@ -316,7 +319,7 @@ test('fail schedules a retry after the given delay, then keeps the job as failed
   assert.deepEqual(second?.payload, { n: 7 });
 
   const longError = `provider said no ${'x'.repeat(5000)}`;
-  assert.equal(await queue.fail({ job: second!, workerId: 'worker-b', error: longError, retryInMs: 30_000 }), 'failed');
+  assert.equal(await queue.fail({ job: second!, error: longError, retryInMs: 30_000 }), 'failed');
 
   const failed = await queue.list({ status: 'failed' });
   assert.equal(failed.length, 1);
@@ -337,7 +340,7 @@ test('retryFailed puts only a failed job back, with a fresh set of tries', async
   const pending = await queue.enqueue(kernel.db, { type: 'test.job', payload: {}, runAt: new Date('2099-01-01T00:00:00Z') });
 
   const [job] = await claimFor(queue, 'worker-a');
-  assert.equal(await queue.fail({ job: job!, workerId: 'worker-a', error: 'boom', retryInMs: 0 }), 'failed');
+  assert.equal(await queue.fail({ job: job!, error: 'boom', retryInMs: 0 }), 'failed');
 
   assert.equal(await queue.retryFailed('no-such-job'), false);
   assert.equal(await queue.retryFailed(pending), false, 'a pending job is not a failed one');
@@ -354,7 +357,7 @@ test('retryFailed puts only a failed job back, with a fresh set of tries', async
   const [again] = await claimFor(queue, 'worker-b');
   assert.equal(again?.id, id);
   assert.equal(again?.attempt, 1);
-  await queue.complete(again!, 'worker-b');
+  await queue.complete(again!);
   assert.deepEqual(
     (await queue.list()).map((remaining) => remaining.id),
     [pending],
@@ -370,7 +373,7 @@ test('list shows the newest jobs first, filters by status and stops at the limit
   }
   const [oldest] = await claimFor(queue, 'worker-a', { limit: 1 });
   assert.equal(oldest?.id, ids[0]);
-  await queue.fail({ job: oldest!, workerId: 'worker-a', error: 'boom', retryInMs: 0 });
+  await queue.fail({ job: oldest!, error: 'boom', retryInMs: 0 });
 
   assert.deepEqual(
     (await queue.list()).map((job) => job.id),

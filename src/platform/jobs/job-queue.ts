@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { createTimeOrderedId } from '../db/time-ordered-id.ts';
-import type { Database, Executor } from '../db/database.ts';
-import type { JobRow, JobStatus, JobStore } from './job.store.ts';
+import type { Database, DatabaseNotifications, Executor } from '../db/database.ts';
+import { JOB_ENQUEUED_CHANNEL, type HeldJob, type JobRow, type JobStatus, type JobStore } from './job.store.ts';
 
 export type JobPayload = Record<string, unknown>;
 
@@ -20,6 +21,11 @@ export type ClaimedJob = {
   /** 1 on the first try. */
   attempt: number;
   maxAttempts: number;
+  /**
+   * Names the claim that holds the job. Renewing, completing and failing the job are refused once
+   * another claim holds it (the lease ran out and another worker, or this one, took it again).
+   */
+  leaseToken: string;
 };
 
 export type JobSummary = {
@@ -38,7 +44,7 @@ const ERROR_TEXT_LIMIT = 1000;
 /** Most jobs completed by one statement. */
 const COMPLETION_BATCH = 500;
 
-type Completion = { id: string; workerId: string; resolve(): void; reject(error: unknown): void };
+type Completion = { held: HeldJob; resolve(removed: boolean): void; reject(error: unknown): void };
 
 function summarise(row: JobRow): JobSummary {
   return {
@@ -53,27 +59,39 @@ function summarise(row: JobRow): JobSummary {
   };
 }
 
+function heldOf(job: ClaimedJob): HeldJob {
+  return { id: job.id, leaseToken: job.leaseToken };
+}
+
 /** The durable job queue, kept in the platform database beside the data the jobs act on. */
-export function createJobQueue(dependencies: { db: Database; store: JobStore; clock?: () => Date }) {
-  const { db, store } = dependencies;
+export function createJobQueue(dependencies: {
+  db: Database;
+  store: JobStore;
+  clock?: () => Date;
+  /** Tells this process of jobs committed by any process (PostgreSQL's LISTEN); unset, only its own. */
+  notifications?: DatabaseNotifications;
+}) {
+  const { db, store, notifications } = dependencies;
   const clock = dependencies.clock ?? (() => new Date());
   const enqueueListeners = new Set<() => void>();
+  let stopListening: (() => void) | undefined;
   let completions: Completion[] = [];
 
-  /** Removes every job completed in the same turn of the event loop, one statement per worker. */
+  function tellListeners(): void {
+    for (const listener of enqueueListeners) listener();
+  }
+
+  /** Removes every job completed in the same turn of the event loop, one statement for them all. */
   async function removeCompleted(): Promise<void> {
     const batch = completions;
     completions = [];
-    const byWorker = Map.groupBy(batch, (completion) => completion.workerId);
-    for (const [workerId, completed] of byWorker) {
-      for (let start = 0; start < completed.length; start += COMPLETION_BATCH) {
-        const chunk = completed.slice(start, start + COMPLETION_BATCH);
-        try {
-          await store.deleteHeld(db, { ids: chunk.map((completion) => completion.id), workerId });
-          for (const completion of chunk) completion.resolve();
-        } catch (error) {
-          for (const completion of chunk) completion.reject(error);
-        }
+    for (let start = 0; start < batch.length; start += COMPLETION_BATCH) {
+      const chunk = batch.slice(start, start + COMPLETION_BATCH);
+      try {
+        const removed = new Set(await store.deleteHeld(db, chunk.map((completion) => completion.held)));
+        for (const completion of chunk) completion.resolve(removed.has(completion.held));
+      } catch (error) {
+        for (const completion of chunk) completion.reject(error);
       }
     }
   }
@@ -100,14 +118,25 @@ export function createJobQueue(dependencies: { db: Database; store: JobStore; cl
         created_at: now,
         updated_at: now,
       });
-      for (const listener of enqueueListeners) listener();
+      tellListeners();
       return id;
     },
 
-    /** Called after each enqueue in this process, so a local worker can look sooner than its next poll. */
+    /**
+     * Called after each enqueue in this process, and, on PostgreSQL, when any process commits a
+     * job (and when the listening connection comes back after a cut, since jobs may have been
+     * committed meanwhile), so a worker looks sooner than its next poll.
+     */
     onEnqueue(listener: () => void): () => void {
       enqueueListeners.add(listener);
-      return () => enqueueListeners.delete(listener);
+      if (notifications && !stopListening) stopListening = notifications.listen(JOB_ENQUEUED_CHANNEL, tellListeners);
+      return () => {
+        enqueueListeners.delete(listener);
+        if (enqueueListeners.size === 0) {
+          stopListening?.();
+          stopListening = undefined;
+        }
+      };
     },
 
     async claim(claim: {
@@ -118,10 +147,11 @@ export function createJobQueue(dependencies: { db: Database; store: JobStore; cl
     }): Promise<ClaimedJob[]> {
       if (claim.types.length === 0 || claim.limit < 1) return [];
       const now = clock();
+      const leaseToken = `${claim.workerId}/${randomUUID()}`;
       const rows = await db.transaction().execute((transaction) =>
         store.claimDue(transaction, {
           types: claim.types,
-          workerId: claim.workerId,
+          leaseToken,
           limit: claim.limit,
           now: now.toISOString(),
           leaseUntil: new Date(now.getTime() + claim.leaseMs).toISOString(),
@@ -133,33 +163,55 @@ export function createJobQueue(dependencies: { db: Database; store: JobStore; cl
         payload: JSON.parse(row.payload) as JobPayload,
         attempt: row.attempts,
         maxAttempts: row.max_attempts,
+        leaseToken,
       }));
     },
 
     /**
-     * Removes a finished job, if this worker still holds it. Jobs completed together (a worker
-     * running many side by side) are removed by one statement; each promise settles once its
-     * job is gone.
+     * Extends the leases of jobs still running to `leaseMs` from now, in one statement, and
+     * answers those whose claims still hold them; any other was lost (its lease ran out and it
+     * was claimed again), and its run must stop.
      */
-    complete(job: ClaimedJob, workerId: string): Promise<void> {
+    async renew(renewal: { jobs: readonly ClaimedJob[]; leaseMs: number }): Promise<ClaimedJob[]> {
+      if (renewal.jobs.length === 0) return [];
+      const now = clock();
+      const byHeld = new Map(renewal.jobs.map((job) => [heldOf(job), job]));
+      const renewed = await store.renewHeld(db, {
+        held: [...byHeld.keys()],
+        leaseUntil: new Date(now.getTime() + renewal.leaseMs).toISOString(),
+        now: now.toISOString(),
+      });
+      return renewed.map((held) => byHeld.get(held) as ClaimedJob);
+    },
+
+    /**
+     * Removes a finished job, if its claim still holds it, and answers whether it did (false: the
+     * lease was lost and another claim holds the job, which is left alone). Jobs completed
+     * together (a worker running many side by side) are removed by one statement; each promise
+     * settles once its job is gone.
+     */
+    complete(job: ClaimedJob): Promise<boolean> {
       return new Promise((resolve, reject) => {
-        completions.push({ id: job.id, workerId, resolve, reject });
+        completions.push({ held: heldOf(job), resolve, reject });
         if (completions.length === 1) setImmediate(() => void removeCompleted());
       });
     },
 
-    /** Schedules the next try after `retryInMs`, or keeps the job as failed when no tries are left. */
-    async fail(failure: { job: ClaimedJob; workerId: string; error: string; retryInMs: number }): Promise<'retrying' | 'failed'> {
+    /**
+     * Schedules the next try after `retryInMs`, or keeps the job as failed when no tries are left;
+     * `lost` if its claim no longer holds it (then nothing changes).
+     */
+    async fail(failure: { job: ClaimedJob; error: string; retryInMs: number }): Promise<'retrying' | 'failed' | 'lost'> {
       const now = clock();
       const exhausted = failure.job.attempt >= failure.job.maxAttempts;
-      await store.releaseHeld(db, {
-        id: failure.job.id,
-        workerId: failure.workerId,
+      const released = await store.releaseHeld(db, {
+        held: heldOf(failure.job),
         status: exhausted ? 'failed' : 'pending',
         runAt: new Date(now.getTime() + (exhausted ? 0 : failure.retryInMs)).toISOString(),
         error: failure.error.slice(0, ERROR_TEXT_LIMIT),
         now: now.toISOString(),
       });
+      if (!released) return 'lost';
       return exhausted ? 'failed' : 'retrying';
     },
 

@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createTestKernel } from '../../testing/test-kernel.ts';
-import type { ClaimedJob } from './job-queue.ts';
-import { exponentialBackoff } from './job-worker.ts';
+import { pino } from 'pino';
+import { openKernel } from '../kernel.ts';
+import { testDatabaseKind } from '../testing/test-database.ts';
+import { createTestConfig, createTestKernel } from '../../testing/test-kernel.ts';
+import { createJobQueue, type ClaimedJob } from './job-queue.ts';
+import { exponentialBackoff, JobLeaseLostError, type JobRunContext } from './job-worker.ts';
+import { createJobStore } from './job.store.ts';
 
 /** Checks `condition` every few milliseconds until it holds; the test's timeout catches a hang. */
 async function waitUntil(condition: () => boolean | Promise<boolean>): Promise<void> {
@@ -292,4 +296,103 @@ test('exponentialBackoff doubles from its base with a fifth of jitter, and never
   for (const delay of samples(6, 100, 1000)) assert.ok(delay <= 1000 && delay >= 800);
   for (const delay of samples(0)) assert.ok(delay >= 4000 && delay <= 6000, 'attempt 0 counts as the first');
   assert.ok(samples(3).every(Number.isInteger));
+});
+
+test('a job that runs for many leases keeps its lease by heartbeat: no other worker takes it', TEST_TIMEOUT, async (t) => {
+  const kernel = await createTestKernel(t, { modules: [] });
+  const id = await kernel.jobs.enqueue(kernel.db, { type: 'test.slow', payload: {} });
+  const runs: string[] = [];
+  const handlers = {
+    'test.slow': {
+      async run(job: ClaimedJob, context?: JobRunContext) {
+        runs.push(job.leaseToken);
+        // Four leases long: without renewals the other worker would take the job three times.
+        await sleep(1200);
+        assert.equal(context?.signal.aborted, false, 'the lease was never lost');
+      },
+    },
+  };
+  // Both poll far more often than the lease lasts, so either would take a job whose lease ran out.
+  const workers = [0, 1].map(() => kernel.createWorker({ pollIntervalMs: 5, leaseMs: 300, handlers }));
+  for (const worker of workers) worker.start();
+  t.after(() => Promise.all(workers.map((worker) => worker.stop())));
+
+  await waitUntil(async () => (await kernel.jobs.list()).length === 0);
+  await Promise.all(workers.map((worker) => worker.stop()));
+  assert.equal(runs.length, 1, `job ${id} ran once`);
+});
+
+test('a worker whose lease was taken stops the run (its signal is aborted) and cannot complete the job', TEST_TIMEOUT, async (t) => {
+  const kernel = await createTestKernel(t, { modules: [] });
+  const id = await kernel.jobs.enqueue(kernel.db, { type: 'test.cut-off', payload: {} });
+  const started = createGate();
+  let abortReason: unknown;
+  const worker = kernel.createWorker({
+    pollIntervalMs: 5,
+    leaseMs: 300,
+    handlers: {
+      'test.cut-off': {
+        async run(_job, context) {
+          started.open();
+          const signal = context!.signal;
+          await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+          abortReason = signal.reason;
+          // A handler that ignores the signal and returns as if it had succeeded changes nothing.
+        },
+      },
+    },
+  });
+  worker.start();
+  t.after(() => worker.stop());
+  await started.opened;
+
+  // Another worker, whose clock is an hour ahead, sees the lease as run out and takes the job.
+  const hourAhead = createJobQueue({
+    db: kernel.db,
+    store: createJobStore(kernel.database.kind),
+    clock: () => new Date(Date.now() + 3_600_000),
+  });
+  const [taken] = await hourAhead.claim({ types: ['test.cut-off'], workerId: 'other-worker', limit: 1, leaseMs: 60_000 });
+  assert.equal(taken?.id, id);
+  assert.equal(taken?.attempt, 2);
+
+  await waitUntil(() => abortReason !== undefined);
+  assert.ok(abortReason instanceof JobLeaseLostError, 'aborted because the lease was lost');
+  await worker.stop();
+  const [job] = await kernel.jobs.list();
+  assert.equal(job?.id, id, 'the first worker did not complete the job another claim holds');
+  assert.equal(job?.status, 'running');
+  assert.equal(await hourAhead.complete(taken!), true, 'the claim that holds it completes it');
+  assert.deepEqual(await kernel.jobs.list(), []);
+});
+
+test('on PostgreSQL, a job committed by another process wakes a waiting worker, without waiting for its next poll', TEST_TIMEOUT, async (t) => {
+  if (testDatabaseKind() !== 'postgres') {
+    t.skip('SQLite is for one process: its own enqueues wake its workers (run with a postgres:// DATABASE_URL)');
+    return;
+  }
+  const kernel = await createTestKernel(t, { modules: [] });
+  const otherProcess = openKernel({ config: createTestConfig(kernel.testDatabase), modules: [], logger: pino({ level: 'silent' }) });
+  t.after(() => otherProcess.close());
+  const ran: unknown[] = [];
+  const worker = kernel.createWorker({
+    // Far longer than the test's timeout: only the notification can wake the worker in time.
+    pollIntervalMs: 10 * 60_000,
+    handlers: {
+      'test.ping': {
+        async run(job) {
+          ran.push(job.payload.n);
+        },
+      },
+    },
+  });
+  worker.start();
+  t.after(() => worker.stop());
+
+  for (let n = 0; n < 5; n++) {
+    await otherProcess.db.transaction().execute((transaction) => otherProcess.jobs.enqueue(transaction, { type: 'test.ping', payload: { n } }));
+    await waitUntil(() => ran.length === n + 1);
+  }
+  await worker.stop();
+  assert.deepEqual(ran, [0, 1, 2, 3, 4]);
 });

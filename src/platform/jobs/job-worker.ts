@@ -1,21 +1,46 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { ClaimedJob, JobQueue } from './job-queue.ts';
 
+/** What a handler is given besides its job. */
+export type JobRunContext = {
+  /**
+   * Aborted when the worker lost the job's lease (it could not renew it in time, or another
+   * claim holds the job now): the run should stop before it does anything more, since its
+   * outcome will not be recorded and another run may already be under way.
+   */
+  signal: AbortSignal;
+};
+
 export type JobHandler = {
-  run(job: ClaimedJob): Promise<void>;
+  /** The worker always passes `context`; it is optional so a test may call a handler with a job alone. */
+  run(job: ClaimedJob, context?: JobRunContext): Promise<void>;
   /** How long to wait before try number `attempt + 1`; exponential backoff if unset. */
   retryDelayMs?(attempt: number): number;
 };
 
 export type JobHandlers = Readonly<Record<string, JobHandler>>;
 
+/** The reason a run's signal is aborted with. */
+export class JobLeaseLostError extends Error {
+  readonly code = 'job_lease_lost';
+
+  constructor() {
+    super('The job lease was lost: another claim may hold the job');
+    this.name = 'JobLeaseLostError';
+  }
+}
+
 /**
- * A job still running after this long is taken to have lost its worker and is run again, so
- * handlers finish well within it and are safe to repeat.
+ * How long a claim holds a job unless renewed. A running job's lease is renewed every third of
+ * this, so only a job whose worker died (or was cut off from the database for this long) is
+ * claimed again: a killed process's jobs move on within this, plus a poll.
  */
-const LEASE_MS = 5 * 60 * 1000;
+export const LEASE_MS = 30_000;
+/** Longest pause between tries to claim, or to record an outcome, while the database is unavailable. */
+const LONGEST_BACKOFF_MS = 10_000;
 
 /**
  * 5 s, 10 s, 20 s ... up to an hour, with a fifth either way so retries do not arrive in step.
@@ -26,22 +51,30 @@ export function exponentialBackoff(attempt: number, baseMs = 5000, maxMs = 60 * 
   return Math.min(maxMs, Math.round(delay * (0.8 + Math.random() * 0.4)));
 }
 
+/** A job this worker runs, and until when (by this process's clock) its lease surely holds. */
+type RunningJob = { job: ClaimedJob; controller: AbortController; leaseEndsAt: number };
+
 export function createJobWorker(options: {
   queue: JobQueue;
   handlers: JobHandlers;
   logger: Logger;
   concurrency: number;
   pollIntervalMs?: number;
-  /** How long a claimed job is held before another worker may take it as lost; LEASE_MS if unset. */
+  /** How long a claim holds a job unless renewed; LEASE_MS if unset. Renewed every third of it. */
   leaseMs?: number;
 }) {
   const { queue, handlers, concurrency } = options;
   const logger = options.logger.child({ component: 'job-worker' });
   const pollIntervalMs = options.pollIntervalMs ?? 1000;
   const leaseMs = options.leaseMs ?? LEASE_MS;
+  const heartbeatMs = Math.max(1, Math.floor(leaseMs / 3));
   const workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const types = Object.keys(handlers);
   const inFlight = new Set<Promise<void>>();
+  const runningJobs = new Set<RunningJob>();
+  let heartbeat: NodeJS.Timeout | undefined;
+  let renewing = false;
+  let renewalFailing = false;
   let running = false;
   let loop: Promise<void> | undefined;
   let wake: (() => void) | undefined;
@@ -49,17 +82,94 @@ export function createJobWorker(options: {
   let wakeRequested = false;
   let unsubscribe: (() => void) | undefined;
 
-  async function runJob(job: ClaimedJob): Promise<void> {
-    const handler = handlers[job.type];
+  function loseLease(runningJob: RunningJob): void {
+    if (runningJob.controller.signal.aborted) return;
+    runningJob.controller.abort(new JobLeaseLostError());
+    logger.warn({ jobId: runningJob.job.id, jobType: runningJob.job.type }, 'job lease lost; its run is stopped');
+  }
+
+  /** Renews the lease of every job this worker runs, in one statement; stops the runs that lost theirs. */
+  async function renewLeases(): Promise<void> {
+    const now = Date.now();
+    for (const runningJob of runningJobs) if (now >= runningJob.leaseEndsAt) loseLease(runningJob);
+    const holding = [...runningJobs].filter((runningJob) => !runningJob.controller.signal.aborted);
+    if (renewing || holding.length === 0) return;
+    renewing = true;
     try {
-      if (!handler) throw new Error(`no handler for job type ${job.type}`);
-      await handler.run(job);
-      await queue.complete(job, workerId);
+      const askedAt = Date.now();
+      const held = new Set(await queue.renew({ jobs: holding.map((runningJob) => runningJob.job), leaseMs }));
+      for (const runningJob of holding) {
+        if (held.has(runningJob.job)) runningJob.leaseEndsAt = askedAt + leaseMs;
+        else loseLease(runningJob);
+      }
+      if (renewalFailing) logger.info('renewing job leases works again');
+      renewalFailing = false;
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      const retryInMs = handler?.retryDelayMs?.(job.attempt) ?? exponentialBackoff(job.attempt);
-      const outcome = await queue.fail({ job, workerId, error: message, retryInMs });
-      logger.warn({ jobId: job.id, jobType: job.type, attempt: job.attempt, outcome }, 'job failed');
+      // The leases run on in the database: a later heartbeat may still renew them in time.
+      if (!renewalFailing) logger.warn({ errorCode: (error as { code?: unknown }).code }, 'renewing job leases failed');
+      renewalFailing = true;
+    } finally {
+      renewing = false;
+    }
+  }
+
+  function startHeartbeat(): void {
+    if (heartbeat) return;
+    heartbeat = setInterval(() => void renewLeases(), heartbeatMs);
+  }
+
+  function stopHeartbeatWhenIdle(): void {
+    if (runningJobs.size > 0 || !heartbeat) return;
+    clearInterval(heartbeat);
+    heartbeat = undefined;
+  }
+
+  /**
+   * Records a run's outcome. While the database is unavailable it tries again with a backoff,
+   * for as long as the lease holds (the heartbeat goes on); once it is lost, the job is left to
+   * whoever claims it next.
+   */
+  async function recordOutcome(runningJob: RunningJob, error: unknown, handled: boolean): Promise<void> {
+    const { job, controller } = runningJob;
+    const handler = handlers[job.type];
+    for (let tries = 1; !controller.signal.aborted; tries++) {
+      try {
+        if (handled) {
+          if (!(await queue.complete(job))) logger.warn({ jobId: job.id, jobType: job.type }, 'job finished after its lease was lost; left to the claim that holds it');
+          return;
+        }
+        const message = error instanceof Error ? error.message : String(error);
+        const retryInMs = handler?.retryDelayMs?.(job.attempt) ?? exponentialBackoff(job.attempt);
+        const outcome = await queue.fail({ job, error: message, retryInMs });
+        logger.warn({ jobId: job.id, jobType: job.type, attempt: job.attempt, outcome }, 'job failed');
+        return;
+      } catch (recordError) {
+        if (tries === 1) logger.warn({ jobId: job.id, errorCode: (recordError as { code?: unknown }).code }, 'recording a job outcome failed; trying again');
+        await sleep(Math.min(LONGEST_BACKOFF_MS, 250 * 2 ** tries), undefined, { signal: controller.signal }).catch(() => {});
+      }
+    }
+  }
+
+  async function runJob(job: ClaimedJob, claimedAt: number): Promise<void> {
+    const runningJob: RunningJob = { job, controller: new AbortController(), leaseEndsAt: claimedAt + leaseMs };
+    runningJobs.add(runningJob);
+    startHeartbeat();
+    try {
+      const handler = handlers[job.type];
+      let failure: unknown;
+      let handled = false;
+      try {
+        if (!handler) throw new Error(`no handler for job type ${job.type}`);
+        await handler.run(job, { signal: runningJob.controller.signal });
+        handled = true;
+      } catch (error) {
+        failure = error;
+      }
+      if (runningJob.controller.signal.aborted) return;
+      await recordOutcome(runningJob, failure, handled);
+    } finally {
+      runningJobs.delete(runningJob);
+      stopHeartbeatWhenIdle();
     }
   }
 
@@ -70,9 +180,10 @@ export function createJobWorker(options: {
     // A claim is a transaction of its own: with many slots, claim for a quarter of them at once
     // rather than one by one as each job ends (with the default few slots, nothing changes).
     if (inFlight.size > 0 && room < Math.ceil(concurrency / 4)) return 0;
+    const claimedAt = Date.now();
     const jobs = await queue.claim({ types, workerId, limit: room, leaseMs });
     for (const job of jobs) {
-      const task = runJob(job).catch((error: unknown) => {
+      const task = runJob(job, claimedAt).catch((error: unknown) => {
         logger.error({ err: error, jobId: job.id }, 'job bookkeeping failed');
       });
       inFlight.add(task);
@@ -104,14 +215,21 @@ export function createJobWorker(options: {
   }
 
   async function pollUntilStopped(): Promise<void> {
+    let failures = 0;
     while (running) {
       wakeRequested = false;
       try {
         const started = await fillSlots();
+        if (failures > 0) logger.info('claiming jobs works again');
+        failures = 0;
         if (started === 0 || inFlight.size >= concurrency) await pause(pollIntervalMs);
       } catch (error) {
-        logger.error({ err: error }, 'claiming jobs failed');
-        await pause(pollIntervalMs);
+        // The database is unavailable (or the claim failed): try again later, more slowly each
+        // time, logging only the first failure.
+        failures += 1;
+        if (failures === 1) logger.error({ err: error }, 'claiming jobs failed; trying again');
+        wakeRequested = false;
+        await pause(Math.min(LONGEST_BACKOFF_MS, Math.max(pollIntervalMs, 250 * 2 ** failures)));
       }
     }
   }

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { DatabaseKind, Executor } from '../db/database.ts';
 import { compileOnce } from '../db/compile-once.ts';
 
@@ -11,6 +12,7 @@ export type JobRow = {
   attempts: number;
   max_attempts: number;
   run_at: string;
+  /** The lease token of the claim that holds the job (its worker's id and a claim number). */
   locked_by: string | null;
   locked_until: string | null;
   last_error: string | null;
@@ -20,30 +22,53 @@ export type JobRow = {
 
 type JobTables = { job: JobRow };
 
+/** A job as one claim holds it: a worker may hold the same job twice only under different tokens. */
+export type HeldJob = { id: string; leaseToken: string };
+
+/**
+ * The PostgreSQL channel told of every job committed, so idle workers in every process look at
+ * once. NOTIFY is delivered at commit, and never for a transaction rolled back.
+ */
+export const JOB_ENQUEUED_CHANNEL = 'civitas_job_enqueued';
+
+function keyOf(held: HeldJob): string {
+  return `${held.id}\u0000${held.leaseToken}`;
+}
+
+/** Which of `held` are among the rows an owner-checked statement touched. */
+function stillHeld(held: readonly HeldJob[], touched: readonly { id: string; locked_by: string | null }[]): HeldJob[] {
+  const keys = new Set(touched.map((row) => keyOf({ id: row.id, leaseToken: row.locked_by ?? '' })));
+  return held.filter((job) => keys.has(keyOf(job)));
+}
+
 /** Kept as the last error of a job whose final try never finished. */
 export const LEASE_EXPIRED_ERROR = 'The job was still running when its lease ran out, and no tries are left.';
 
 export function createJobStore(kind: DatabaseKind) {
   const tables = (executor: Executor) => executor.withTables<JobTables>();
-  // Runs once for every job enqueued (every notification, every webhook delivery).
-  const insertQuery = compileOnce<JobRow>((executor, value) =>
-    tables(executor)
-      .insertInto('job')
-      .values({
-        id: value('id'),
-        type: value('type'),
-        payload: value('payload'),
-        status: value('status'),
-        attempts: value('attempts'),
-        max_attempts: value('max_attempts'),
-        run_at: value('run_at'),
-        locked_by: value('locked_by'),
-        locked_until: value('locked_until'),
-        last_error: value('last_error'),
-        created_at: value('created_at'),
-        updated_at: value('updated_at'),
-      }),
-  );
+  // Runs once for every job enqueued (every notification, every webhook delivery). On PostgreSQL
+  // the same statement tells the channel, so waking other processes costs no round trip.
+  const insertQuery = compileOnce<JobRow>((executor, value) => {
+    const row = {
+      id: value('id'),
+      type: value('type'),
+      payload: value('payload'),
+      status: value('status'),
+      attempts: value('attempts'),
+      max_attempts: value('max_attempts'),
+      run_at: value('run_at'),
+      locked_by: value('locked_by'),
+      locked_until: value('locked_until'),
+      last_error: value('last_error'),
+      created_at: value('created_at'),
+      updated_at: value('updated_at'),
+    };
+    if (kind === 'sqlite') return tables(executor).insertInto('job').values(row);
+    return tables(executor)
+      .with('inserted', (db) => db.insertInto('job').values(row).returning('id'))
+      .selectFrom('inserted')
+      .select(sql<string>`pg_notify(${sql.lit(JOB_ENQUEUED_CHANNEL)}, '')`.as('notified'));
+  });
 
   return {
     async insert(executor: Executor, row: JobRow): Promise<void> {
@@ -58,7 +83,7 @@ export function createJobStore(kind: DatabaseKind) {
      */
     async claimDue(
       executor: Executor,
-      claim: { types: readonly string[]; workerId: string; now: string; leaseUntil: string; limit: number },
+      claim: { types: readonly string[]; leaseToken: string; now: string; leaseUntil: string; limit: number },
     ): Promise<JobRow[]> {
       const db = tables(executor);
       let abandoned = db
@@ -71,7 +96,7 @@ export function createJobStore(kind: DatabaseKind) {
       if (kind === 'postgres') abandoned = abandoned.forUpdate().skipLocked();
       await db
         .updateTable('job')
-        // locked_by stays: if its worker was only slow, it may still complete or fail the job.
+        // locked_by stays: if its worker was only cut off, it may still complete or fail the job.
         .set({ status: 'failed', last_error: LEASE_EXPIRED_ERROR, locked_until: null, updated_at: claim.now })
         .where('id', 'in', abandoned)
         .execute();
@@ -100,7 +125,7 @@ export function createJobStore(kind: DatabaseKind) {
           .set((update) => ({
             status: 'running',
             attempts: update('attempts', '+', 1),
-            locked_by: claim.workerId,
+            locked_by: claim.leaseToken,
             locked_until: claim.leaseUntil,
             updated_at: claim.now,
           }))
@@ -114,20 +139,42 @@ export function createJobStore(kind: DatabaseKind) {
       return [...lost, ...(await claimWhere(claim.limit - lost.length, false))];
     },
 
-    /** Removes finished jobs, those this worker still holds. */
-    async deleteHeld(executor: Executor, held: { ids: readonly string[]; workerId: string }): Promise<void> {
-      await tables(executor)
-        .deleteFrom('job')
-        .where('id', 'in', held.ids)
-        .where('locked_by', '=', held.workerId)
+    /**
+     * Moves the lease of each job on to `leaseUntil`, if its claim still holds it, and answers
+     * those it still holds: one statement for all the jobs a worker runs.
+     */
+    async renewHeld(executor: Executor, renewal: { held: readonly HeldJob[]; leaseUntil: string; now: string }): Promise<HeldJob[]> {
+      if (renewal.held.length === 0) return [];
+      const renewed = await tables(executor)
+        .updateTable('job')
+        .set({ locked_until: renewal.leaseUntil, updated_at: renewal.now })
+        .where('id', 'in', renewal.held.map((job) => job.id))
+        // A job given up on its last try (failed, locked_by kept) matches too: no one else may
+        // take it, so its run goes on and may still complete it.
+        .where('locked_by', 'in', [...new Set(renewal.held.map((job) => job.leaseToken))])
+        .returning(['id', 'locked_by'])
         .execute();
+      return stillHeld(renewal.held, renewed);
     },
 
+    /** Removes finished jobs, those their claims still hold, and answers which it removed. */
+    async deleteHeld(executor: Executor, held: readonly HeldJob[]): Promise<HeldJob[]> {
+      if (held.length === 0) return [];
+      const deleted = await tables(executor)
+        .deleteFrom('job')
+        .where('id', 'in', held.map((job) => job.id))
+        .where('locked_by', 'in', [...new Set(held.map((job) => job.leaseToken))])
+        .returning(['id', 'locked_by'])
+        .execute();
+      return stillHeld(held, deleted);
+    },
+
+    /** Puts a job its claim still holds back in the queue, or keeps it as failed. False if not held. */
     async releaseHeld(
       executor: Executor,
-      release: { id: string; workerId: string; status: 'pending' | 'failed'; runAt: string; error: string; now: string },
-    ): Promise<void> {
-      await tables(executor)
+      release: { held: HeldJob; status: 'pending' | 'failed'; runAt: string; error: string; now: string },
+    ): Promise<boolean> {
+      const result = await tables(executor)
         .updateTable('job')
         .set({
           status: release.status,
@@ -137,9 +184,10 @@ export function createJobStore(kind: DatabaseKind) {
           locked_until: null,
           updated_at: release.now,
         })
-        .where('id', '=', release.id)
-        .where('locked_by', '=', release.workerId)
-        .execute();
+        .where('id', '=', release.held.id)
+        .where('locked_by', '=', release.held.leaseToken)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
     },
 
     async list(executor: Executor, filter: { status?: JobStatus; limit: number }): Promise<JobRow[]> {

@@ -42,7 +42,7 @@ async function createKernelWithFailedJob(t: Parameters<typeof createTestKernel>[
   const [job] = await kernel.jobs.claim({ types: ['test.refund'], workerId: 'test-worker', limit: 1, leaseMs: 60_000 });
   assert.equal(job?.id, failedId);
   assert.equal(
-    await kernel.jobs.fail({ job: job!, workerId: 'test-worker', error: 'the bank said no', retryInMs: 0 }),
+    await kernel.jobs.fail({ job: job!, error: 'the bank said no', retryInMs: 0 }),
     'failed',
   );
   const pendingId = await kernel.jobs.enqueue(kernel.db, { type: 'test.refund', payload: { amount: 5 } });

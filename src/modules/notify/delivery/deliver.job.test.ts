@@ -108,7 +108,7 @@ test('an SMTP refusal for good is a permanent failure; a server that is down is 
 
   // The last try that fails leaves the notification as a temporary failure instead of a retry.
   const handlers = createNotifyJobHandlers(down.kernel);
-  await handlers['notify.deliver']?.run({ id: 'last-try', type: 'notify.deliver', payload: { notificationId: waiting.id }, attempt: 12, maxAttempts: 12 });
+  await handlers['notify.deliver']?.run({ id: 'last-try', type: 'notify.deliver', payload: { notificationId: waiting.id }, attempt: 12, maxAttempts: 12, leaseToken: 'test' });
   assert.equal(await statusOf(down.core, waiting.id), 'temporary-failure');
 });
 
