@@ -54,4 +54,3 @@ test('housekeeping runs hourly as one chain of jobs, however many processes star
   await ensureHousekeepingScheduled(kernel);
   assert.equal((await kernel.jobs.list()).filter((job) => job.type === HOUSEKEEPING_JOB).length, 1, 'a process starting later books nothing more');
 });
-
