@@ -24,6 +24,7 @@ import * as createSignInState from './migrations/0003-create-sign-in-state.ts';
 import * as createInternalClients from './migrations/0004-create-internal-clients.ts';
 import * as hashOidcIdentifiers from './migrations/0005-hash-oidc-identifiers.ts';
 import * as keepPasskeyChallengesAndPurgeSchedule from './migrations/0006-keep-passkey-challenges-and-purge-schedule.ts';
+import * as unpinClientKeyAlgorithms from './migrations/0007-unpin-client-key-algorithms.ts';
 import { createProviderPages } from './provider/provider-pages.ts';
 import { registerProviderRoutes } from './provider/provider.routes.ts';
 import { registerTrustmark } from './provider/trustmark.routes.ts';
@@ -132,6 +133,7 @@ export function createIdentityModule(options: IdentityOptions = {}): CivitasModu
         { id: '0004-create-internal-clients', migration: createInternalClients },
         { id: '0005-hash-oidc-identifiers', migration: hashOidcIdentifiers },
         { id: '0006-keep-passkey-challenges-and-purge-schedule', migration: keepPasskeyChallengesAndPurgeSchedule },
+        { id: '0007-unpin-client-key-algorithms', migration: unpinClientKeyAlgorithms },
       ],
     },
     messages: readMessageCatalogues(join(import.meta.dirname, 'locales')),

@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { importJWK, exportJWK, importSPKI, calculateJwkThumbprint, type JWK } from 'jose';
+import { createPublicKey, randomBytes, type JsonWebKeyInput, type KeyObject } from 'node:crypto';
+import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { Database } from '../../../platform/db/database.ts';
 import { CLIENT_SETTINGS } from '../provider/create-provider.ts';
 import type { CredentialLevel } from '../provider/vectors-of-trust.ts';
@@ -36,26 +36,44 @@ function checkUrl(value: string, what: string, allowHttpLocalhost = true): strin
   return value;
 }
 
-/** Reads a service's public key from PEM or JWK text into a public JWK, refusing private keys. */
-export async function readPublicKey(text: string): Promise<JWK & { alg: string }> {
+/** The smallest RSA key a service may register, as GOV.UK One Login asks (2048 bits). */
+export const MINIMUM_RSA_KEY_BITS = 2048;
+
+/**
+ * Reads a service's public key from PEM or JWK text into a public JWK, refusing private keys,
+ * RSA keys under 2048 bits and curves other than P-256. The key is not pinned to one algorithm:
+ * an RSA key signs with RS256, RS384, RS512, PS256, PS384 or PS512 (GOV.UK One Login's example
+ * service uses PS256), an EC P-256 key with ES256.
+ */
+export async function readPublicKey(text: string): Promise<JWK> {
   const trimmed = text.trim();
-  let jwk: JWK;
-  if (trimmed.startsWith('{')) {
-    const given = JSON.parse(trimmed) as JWK;
-    if ('d' in given) throw new ClientRegistrationError('the key file holds a private key: give the public key only');
-    const alg = given.alg ?? (given.kty === 'EC' ? 'ES256' : 'RS256');
-    jwk = await exportJWK(await importJWK(given, alg, { extractable: true }));
-  } else if (trimmed.includes('BEGIN PUBLIC KEY')) {
-    const guessAlg = trimmed.length > 300 ? 'RS256' : 'ES256';
-    jwk = await exportJWK(await importSPKI(trimmed, guessAlg, { extractable: true }));
-  } else {
-    throw new ClientRegistrationError('the key file must hold a PEM public key (BEGIN PUBLIC KEY) or a JWK');
+  let key: KeyObject;
+  try {
+    if (trimmed.startsWith('{')) {
+      const given = JSON.parse(trimmed) as JWK;
+      if ('d' in given) throw new ClientRegistrationError('the key file holds a private key: give the public key only');
+      key = createPublicKey({ key: given as JsonWebKeyInput['key'], format: 'jwk' });
+    } else if (/-----BEGIN (RSA )?PUBLIC KEY-----/.test(trimmed)) {
+      key = createPublicKey(trimmed);
+    } else if (trimmed.includes('PRIVATE KEY')) {
+      throw new ClientRegistrationError('the key file holds a private key: give the public key only');
+    } else {
+      throw new ClientRegistrationError('the key file must hold a PEM public key (BEGIN PUBLIC KEY) or a JWK');
+    }
+  } catch (error) {
+    if (error instanceof ClientRegistrationError || error instanceof SyntaxError) throw error;
+    throw new ClientRegistrationError('the key file does not hold a public key that can be read');
   }
-  const alg = jwk.kty === 'EC' ? 'ES256' : jwk.kty === 'RSA' ? 'RS256' : undefined;
-  if (!alg || (jwk.kty === 'EC' && jwk.crv !== 'P-256')) {
-    throw new ClientRegistrationError('the key must be an EC P-256 (ES256) or RSA (RS256) public key');
+  const details = key.asymmetricKeyDetails ?? {};
+  if (key.asymmetricKeyType === 'rsa') {
+    if ((details.modulusLength ?? 0) < MINIMUM_RSA_KEY_BITS) {
+      throw new ClientRegistrationError(`an RSA key must have at least ${MINIMUM_RSA_KEY_BITS} bits`);
+    }
+  } else if (key.asymmetricKeyType !== 'ec' || details.namedCurve !== 'prime256v1') {
+    throw new ClientRegistrationError('the key must be an RSA public key (2048 bits or more) or an EC P-256 public key');
   }
-  return { ...jwk, alg, use: 'sig', kid: await calculateJwkThumbprint(jwk) };
+  const jwk = key.export({ format: 'jwk' }) as JWK;
+  return { ...jwk, use: 'sig', kid: await calculateJwkThumbprint(jwk) };
 }
 
 function backchannelLogoutMetadata(uri: string | undefined) {
@@ -86,7 +104,6 @@ export function createClientRegistry(dependencies: { db: Database; clock?: () =>
         grant_types: ['authorization_code'],
         response_types: ['code'],
         token_endpoint_auth_method: 'private_key_jwt',
-        token_endpoint_auth_signing_alg: key.alg,
         id_token_signed_response_alg: client.idTokenSigningAlg ?? 'ES256',
         subject_type: 'pairwise',
         require_auth_time: true,

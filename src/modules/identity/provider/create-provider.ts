@@ -35,6 +35,12 @@ export const CLIENT_ASSERTION_MAX_SECONDS = 5 * 60;
 /** oidc-provider's default allowance for clocks that differ, kept explicit because the cap uses it. */
 const CLOCK_TOLERANCE_SECONDS = 15;
 
+/**
+ * What a service may sign its client assertions and request objects with: GOV.UK One Login's
+ * RSA algorithms (RS256, RS384, RS512, PS256, PS384, PS512), and ES256 besides.
+ */
+export const CLIENT_SIGNING_ALGORITHMS = ['ES256', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'] as const;
+
 /** Access tokens live 180 seconds, as GOV.UK One Login's do. */
 const ACCESS_TOKEN_SECONDS = 180;
 const SESSION_IDLE_SECONDS = 60 * 60;
@@ -180,8 +186,8 @@ export function createOidcProvider(options: ProviderOptions): Provider {
     pairwiseIdentifier: (_ctx, accountId, client) => options.pairwiseSubject(accountId, { sector: sectorOf(client as never) }),
     enabledJWA: {
       idTokenSigningAlgValues: ['ES256', 'RS256'],
-      clientAuthSigningAlgValues: ['ES256', 'RS256'],
-      requestObjectSigningAlgValues: ['ES256', 'RS256'],
+      clientAuthSigningAlgValues: [...CLIENT_SIGNING_ALGORITHMS],
+      requestObjectSigningAlgValues: [...CLIENT_SIGNING_ALGORITHMS],
       userinfoSigningAlgValues: ['ES256', 'RS256'],
     },
     pkce: { required: (_ctx, client) => client[CLIENT_SETTINGS.requirePkce] === true },

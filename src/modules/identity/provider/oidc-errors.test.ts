@@ -5,27 +5,13 @@ import { SignJWT, generateKeyPair, type CryptoKey } from 'jose';
 import * as client from 'openid-client';
 import { createFormClient } from '../testing/form-client.ts';
 import { createTestAccount, registerTestClient, startIdentityServer, type TestAccount, type TestRelyingParty } from '../testing/identity-test-kit.ts';
+import { authorizeUrl } from './relying-party.test-kit.ts';
 
 async function setUp(t: TestContext, rpOptions: Parameters<typeof registerTestClient>[1] = {}) {
   const server = await startIdentityServer(t);
   const rp = await registerTestClient(server.kernel, rpOptions);
   const account = await createTestAccount(server.kernel);
   return { ...server, rp, account };
-}
-
-function authorizeUrl(baseUrl: string, rp: TestRelyingParty, params: Record<string, string | undefined> = {}): string {
-  const url = new URL('/authorize', baseUrl);
-  const all: Record<string, string | undefined> = {
-    response_type: 'code',
-    client_id: rp.clientId,
-    redirect_uri: rp.redirectUri,
-    scope: 'openid email',
-    state: 'state-123',
-    nonce: 'nonce-456',
-    ...params,
-  };
-  for (const [name, value] of Object.entries(all)) if (value !== undefined) url.searchParams.set(name, value);
-  return url.toString();
 }
 
 async function get(url: string) {
