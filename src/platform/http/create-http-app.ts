@@ -9,6 +9,7 @@ import type { Kernel } from '../kernel.ts';
 import { loadAssets, registerAssetRoutes } from './assets.ts';
 import { registerErrorHandling } from './errors.ts';
 import { registerHealthRoutes } from './health.routes.ts';
+import { DEFAULT_BODY_LIMIT_BYTES, registerJsonBodyParser } from './json-body.ts';
 import { createTranslations, readMessageCatalogues, type Locale, type Translate } from './i18n.ts';
 import { registerLocale } from './locale.ts';
 import { registerSecurity, usesHttps } from './security.ts';
@@ -59,6 +60,7 @@ export async function createHttpApp(kernel: Kernel): Promise<FastifyInstance> {
     childLoggerFactory: createRequestLogger,
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    bodyLimit: DEFAULT_BODY_LIMIT_BYTES,
   });
 
   app.decorate('config', config);
@@ -90,6 +92,7 @@ export async function createHttpApp(kernel: Kernel): Promise<FastifyInstance> {
   ]);
   app.decorate('translations', translations);
   const assets = loadAssets();
+  registerJsonBodyParser(app);
   await registerSecurity(app, config);
   registerLocale(app, { translations, secureCookies: usesHttps(config) });
   registerViews(app, createPageRenderer({ config, assets, translations }));

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+import { JSON_BODY_TOO_DEEP } from '../../../platform/http/json-body.ts';
 import { apiSecurityHeaders, JSON_API_ROUTE_CONFIG } from '../../../platform/http/security.ts';
-import { internalError, NotifyApiError, badRequest } from '../notify.errors.ts';
+import { internalError, NotifyApiError, badRequest, validationError } from '../notify.errors.ts';
 import type { NotifyCore } from '../notify.core.ts';
 import type { AuthenticatedCaller } from '../services/service.service.ts';
 import { compileNotifySchema } from './notify-schema.ts';
@@ -45,6 +46,8 @@ export async function notifyApiPlugin(app: FastifyInstance, options: { core: Not
     if (error instanceof NotifyApiError) notifyError = error;
     else if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || error instanceof SyntaxError) {
       notifyError = badRequest('Invalid JSON supplied in POST data');
+    } else if (error.code === JSON_BODY_TOO_DEEP) {
+      notifyError = validationError([error.message]);
     } else if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       notifyError = new NotifyApiError(413, [{ error: 'BadRequestError', message: 'Request body is too large' }]);
     } else if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {

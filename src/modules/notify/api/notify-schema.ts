@@ -20,16 +20,41 @@ export type NotifySchema = {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Values as Python's repr shows them in jsonschema's messages, less the quotes Notify removes. */
+/** How much of a value a message quotes back: a huge body cannot make a huger answer. */
+const SHOWN_VALUE_LIMIT = 1000;
+
+/**
+ * Values as Python's repr shows them in jsonschema's messages, less the quotes Notify removes;
+ * past SHOWN_VALUE_LIMIT characters, cut short with "...".
+ */
 function show(value: unknown): string {
-  if (value === null) return 'None';
-  if (value === true) return 'True';
-  if (value === false) return 'False';
-  if (Array.isArray(value)) return `[${value.map(show).join(', ')}]`;
-  if (typeof value === 'object') {
-    return `{${Object.entries(value as Record<string, unknown>).map(([key, item]) => `${key}: ${show(item)}`).join(', ')}}`;
+  const shown = { text: '' };
+  appendShown(value, shown);
+  return shown.text.length > SHOWN_VALUE_LIMIT ? `${shown.text.slice(0, SHOWN_VALUE_LIMIT)}...` : shown.text;
+}
+
+/** False once the text is past the limit, so that walking a large array or object stops early. */
+function appendShown(value: unknown, shown: { text: string }): boolean {
+  if (Array.isArray(value)) {
+    shown.text += '[';
+    for (let index = 0; index < value.length; index += 1) {
+      if (index > 0) shown.text += ', ';
+      if (!appendShown(value[index], shown)) return false;
+    }
+    shown.text += ']';
+  } else if (value !== null && typeof value === 'object') {
+    shown.text += '{';
+    let first = true;
+    for (const [key, item] of Object.entries(value)) {
+      shown.text += first ? `${key}: ` : `, ${key}: `;
+      first = false;
+      if (!appendShown(item, shown)) return false;
+    }
+    shown.text += '}';
+  } else {
+    shown.text += value === null ? 'None' : value === true ? 'True' : value === false ? 'False' : String(value);
   }
-  return String(value);
+  return shown.text.length <= SHOWN_VALUE_LIMIT;
 }
 
 function typeOf(value: unknown): string {

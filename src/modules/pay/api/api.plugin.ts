@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { JSON_BODY_TOO_DEEP } from '../../../platform/http/json-body.ts';
 import { apiSecurityHeaders, JSON_API_ROUTE_CONFIG } from '../../../platform/http/security.ts';
 import type { Caller } from '../accounts/account.service.ts';
 import { downstreamError, PayApiError, tooManyRequests, unparsableJson } from '../pay.errors.ts';
@@ -81,6 +82,8 @@ export async function registerPayApi(app: FastifyInstance, services: PayServices
       switch (error.code) {
         case 'FST_ERR_CTP_INVALID_JSON_BODY':
         case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+        // GOV.UK Pay's JSON reader refuses deep nesting as unparsable, and so does Civitas.
+        case JSON_BODY_TOO_DEEP:
           return sendError(reply, unparsableJson(codes?.unparsable));
         case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
           return sendError(reply, new PayApiError({ statusCode: 415, code: codes?.unparsable ?? 'P0197', description: 'Unable to parse JSON' }));
