@@ -35,12 +35,43 @@ const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{8,64}$/;
 
 export const platformMessages = readMessageCatalogues(join(import.meta.dirname, 'locales'));
 
+/** How long the server waits for a client, in milliseconds. Node checks the first two every `checkIntervalMs`. */
+export type ServerTimeouts = {
+  /** From connecting (or the end of the last response) to the end of the request's headers. */
+  headersMs: number;
+  /** From the start of a request to the end of its body: 8 MiB, Notify's largest, needs 2.3 Mbit/s. */
+  requestMs: number;
+  /** A socket with no traffic either way while a request is in progress (a stuck client or handler). */
+  idleSocketMs: number;
+  /** How long an idle keep-alive connection stays open between requests. */
+  keepAliveMs: number;
+  checkIntervalMs: number;
+};
+
+/**
+ * Without these a client that sends its headers or body a byte at a time holds a connection (and
+ * its memory) for ever; with them it is answered 408 and cut off. Keep-alive outlasts the 60
+ * seconds a load balancer (AWS's, nginx's) keeps an idle connection, so the balancer always
+ * closes first and never sends a request down a connection this server is closing.
+ */
+export const SERVER_TIMEOUTS: Readonly<ServerTimeouts> = {
+  headersMs: 15_000,
+  requestMs: 30_000,
+  idleSocketMs: 60_000,
+  keepAliveMs: 65_000,
+  checkIntervalMs: 5_000,
+};
+
 /**
  * The Fastify instance with everything the kernel gives every module: security headers, cookies,
  * CSRF, languages, pages, assets, error pages and health checks. Modules are registered after.
  */
-export async function createHttpApp(kernel: Kernel): Promise<FastifyInstance> {
+export async function createHttpApp(
+  kernel: Kernel,
+  options: { serverTimeouts?: ServerTimeouts } = {},
+): Promise<FastifyInstance> {
   const { config } = kernel;
+  const timeouts = options.serverTimeouts ?? SERVER_TIMEOUTS;
   const app = Fastify({
     loggerInstance: kernel.logger as FastifyBaseLogger,
     trustProxy: config.TRUST_PROXY,
@@ -61,6 +92,10 @@ export async function createHttpApp(kernel: Kernel): Promise<FastifyInstance> {
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     bodyLimit: DEFAULT_BODY_LIMIT_BYTES,
+    requestTimeout: timeouts.requestMs,
+    connectionTimeout: timeouts.idleSocketMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
+    http: { headersTimeout: timeouts.headersMs, connectionsCheckingInterval: timeouts.checkIntervalMs },
   });
 
   app.decorate('config', config);
