@@ -105,8 +105,12 @@ export async function createHttpApp(
   app.decorate('mail', kernel.mail);
 
   // Hooks every request runs take a callback: an async hook costs a promise and a microtask more.
+  // No response may be kept by a browser or a proxy unless its route says so (the assets do):
+  // pages show personal data, secrets and CSRF tokens, and each carries its own CSP nonce, which a
+  // stored copy would replay. Set here, it reaches the pages oidc-provider answers as well.
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    reply.header('cache-control', 'no-store');
     done();
   });
 
