@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { NotifyClient } from 'notifications-node-client';
-import { pino } from 'pino';
-import { buildApp, modules } from '../../../app.ts';
-import { openKernel } from '../../../platform/kernel.ts';
-import { createTestConfig } from '../../../testing/test-kernel.ts';
-import { createTestService, startNotifyServer } from '../fixtures/notify-fixtures.ts';
+import { createTestService, startAnotherProcess, startNotifyServer } from '../fixtures/notify-fixtures.ts';
 
 type Refusal = { response: { status: number; data: unknown } };
 
@@ -23,14 +19,7 @@ test("each key type has its own rate limit, shared by every process, refused wit
   const { baseUrl, core, kernel } = await startNotifyServer(t);
   const service = await createTestService(core, { rateLimit: 6 });
   // A second process on the same database: the buckets live in the database, not in memory.
-  const testDatabase = (kernel as typeof kernel & { testDatabase: Parameters<typeof createTestConfig>[0] }).testDatabase;
-  const otherKernel = openKernel({ config: createTestConfig(testDatabase), modules, logger: pino({ level: 'silent' }) });
-  const otherApp = await buildApp(otherKernel);
-  const otherBaseUrl = await otherApp.listen({ port: 0, host: '127.0.0.1' });
-  t.after(async () => {
-    await otherApp.close();
-    await otherKernel.close();
-  });
+  const { baseUrl: otherBaseUrl } = await startAnotherProcess(t, kernel);
 
   const personalisation = { code: '1' };
   const live = [new NotifyClient(baseUrl, service.keys.live), new NotifyClient(otherBaseUrl, service.keys.live)];
