@@ -4,7 +4,9 @@ import type { JobQueue } from '../../../platform/jobs/job-queue.ts';
 import type { JobHandler } from '../../../platform/jobs/job-worker.ts';
 import { createWebSessionStore } from '../account/web-session.store.ts';
 import { createOneTimeCodeStore } from '../codes/one-time-code.store.ts';
+import { createOidcPayloadStore } from '../provider/oidc-payload.store.ts';
 import { removeStaleThrottleCounters } from '../security/throttle.ts';
+import { removeExpiredJourneys } from '../sign-in/journey/journey.store.ts';
 import { createScheduleStore } from './schedule.store.ts';
 
 export const HOUSEKEEPING_JOB = 'identity.housekeeping';
@@ -18,14 +20,17 @@ type HousekeepingDependencies = { db: Database; jobs: JobQueue };
 /**
  * Removes what One Login no longer needs and must not keep, since each names a person (an
  * account, email address or phone number): codes past their expiry, account-page sessions
- * past theirs, and counters of wrong attempts and messages sent that count for nothing now.
+ * and sign-in journeys past theirs, the provider's expired sessions, grants and tokens, and
+ * counters of wrong attempts and messages sent that count for nothing now.
  */
-export async function runHousekeeping(dependencies: { db: Database; now: Date }): Promise<{ codes: number; sessions: number; counters: number }> {
+export async function runHousekeeping(dependencies: { db: Database; now: Date }) {
   const { db, now } = dependencies;
   const codes = await createOneTimeCodeStore(db).removeExpired(now.toISOString());
   const sessions = await createWebSessionStore(db).removeExpired(now.toISOString());
+  const journeys = await removeExpiredJourneys(db, now.toISOString());
+  const providerRecords = await createOidcPayloadStore(db).deleteExpired(now.toISOString());
   const counters = await removeStaleThrottleCounters(db, now);
-  return { codes, sessions, counters };
+  return { codes, sessions, journeys, providerRecords, counters };
 }
 
 async function bookRun(dependencies: HousekeepingDependencies, claim: { dueBy: string; runAt: Date }): Promise<void> {

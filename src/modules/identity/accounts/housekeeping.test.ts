@@ -5,6 +5,7 @@ import { createWebSessions } from '../account/web-sessions.ts';
 import { createOneTimeCodeStore } from '../codes/one-time-code.store.ts';
 import { createOneTimeCodes } from '../codes/one-time-codes.ts';
 import { createIdentityModule } from '../identity.module.ts';
+import { createJourneys, startJourney } from '../sign-in/journey/journeys.ts';
 import { THROTTLE_RULES, createThrottle } from '../security/throttle.ts';
 import { createTestAccount } from '../testing/identity-test-kit.ts';
 import { HOUSEKEEPING_JOB, ensureHousekeepingScheduled, runHousekeeping } from './housekeeping.job.ts';
@@ -20,6 +21,8 @@ test('housekeeping removes expired codes and sessions and counters that count fo
   const throttle = createThrottle({ db: kernel.db, clock });
 
   await codes.issue('reset-password', 'old@example.com');
+  const journeys = createJourneys({ db: kernel.db, secrets: kernel.secrets, clock });
+  await journeys.save('old-interaction', startJourney({ name: 'sign-in:email-entered', email: 'old@example.com' }));
   const account = await createTestAccount(kernel, 'old@example.com');
   const oldSession = await sessions.start({ accountId: account.id, level: 'Cl.Cm', authenticatedAt: now });
   await throttle.recordFailure('code-sending:old@example.com', THROTTLE_RULES.codeSending);
@@ -28,8 +31,11 @@ test('housekeeping removes expired codes and sessions and counters that count fo
   now = new Date(now.getTime() + 25 * HOUR);
   await codes.issue('reset-password', 'new@example.com');
   await throttle.recordFailure('code-sending:new@example.com', THROTTLE_RULES.codeSending);
+  await journeys.save('new-interaction', startJourney({ name: 'sign-in:email-entered', email: 'new@example.com' }));
 
-  assert.deepEqual(await runHousekeeping({ db: kernel.db, now }), { codes: 1, sessions: 1, counters: 1 });
+  assert.deepEqual(await runHousekeeping({ db: kernel.db, now }), { codes: 1, sessions: 1, journeys: 1, providerRecords: 0, counters: 1 });
+  assert.equal((await journeys.load('old-interaction')).state.name, 'started', 'the journey past its hour is gone');
+  assert.equal((await journeys.load('new-interaction')).state.name, 'sign-in:email-entered', 'a journey within its hour stays');
   const store = createOneTimeCodeStore(kernel.db);
   assert.equal(await store.findUsable('reset-password', 'old@example.com', '2026-03-01T10:00:00.000Z'), undefined, 'the expired code is gone');
   assert.ok(await store.findUsable('reset-password', 'new@example.com', now.toISOString()), 'a code still in its 15 minutes stays');

@@ -54,8 +54,11 @@ export function createJourneyStore(db: Executor, secrets: SecretBoxes) {
     async remove(id: string): Promise<void> {
       await tables.deleteFrom('identity_journey').where('id', '=', id).execute();
     },
-    async deleteExpired(now: string): Promise<void> {
-      await tables.deleteFrom('identity_journey').where('expires_at', '<=', now).execute();
-    },
   };
+}
+
+/** Removes journeys past their hour: their state names a person (an email address, a phone). */
+export async function removeExpiredJourneys(db: Executor, now: string): Promise<number> {
+  const result = await db.withTables<Tables>().deleteFrom('identity_journey').where('expires_at', '<=', now).executeTakeFirst();
+  return Number(result.numDeletedRows);
 }
