@@ -62,6 +62,11 @@ export function dailyLimitExceeded(type: string, limit: number): NotifyApiError 
   return new NotifyApiError(429, [{ error: 'TooManyRequestsError', message: `Exceeded send limits (${type}: ${limit}) for today` }]);
 }
 
+/** A passing outage (the database cut or unreachable): the client should try again after Retry-After. */
+export function serviceUnavailable(): NotifyApiError {
+  return new NotifyApiError(503, [{ error: 'Exception', message: 'Service unavailable, try again later' }]);
+}
+
 export function internalError(): NotifyApiError {
   return new NotifyApiError(500, [{ error: 'Exception', message: 'Internal server error' }]);
 }

@@ -73,6 +73,11 @@ export function downstreamError(code: string): PayApiError {
   return new PayApiError({ statusCode: 500, code, description: 'Downstream system error' });
 }
 
+/** A passing outage (the database cut or unreachable): 503, to be tried again after Retry-After. */
+export function payUnavailable(): PayApiError {
+  return new PayApiError({ statusCode: 503, code: 'P0999', description: 'Pay is unavailable' });
+}
+
 export function accountNotConfigured(): PayApiError {
   return new PayApiError({
     statusCode: 403,

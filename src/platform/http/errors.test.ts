@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { CivitasModule } from '../module.ts';
 import { createTestApp } from '../../testing/test-kernel.ts';
+import { DatabaseUnavailableError } from '../db/database-unavailable.ts';
 import { CivitasError } from './errors.ts';
 
 const failingModule: CivitasModule = {
@@ -10,6 +11,9 @@ const failingModule: CivitasModule = {
   async plugin(app: FastifyInstance) {
     app.get('/fixture/crash', async () => {
       throw new Error('connection to 10.0.0.5 failed for alice@example.com');
+    });
+    app.get('/fixture/database-down', async () => {
+      throw new DatabaseUnavailableError({ cause: new Error('connect ECONNREFUSED 10.0.0.5:5432') });
     });
     app.get('/fixture/refused', async () => {
       throw new CivitasError({ code: 'THING_LOCKED', statusCode: 409, message: 'The thing is locked' });
@@ -72,4 +76,22 @@ test('typed errors keep their status and stable code; schema violations are 400'
     payload: '{"name":',
   });
   assert.equal(malformed.statusCode, 400);
+});
+
+test('the database unavailable answers 503 with Retry-After: "Sorry, the service is unavailable" for people, JSON for APIs', async (t) => {
+  const { app } = await createTestApp(t, { modules: [failingModule] });
+  const page = await app.inject({ method: 'GET', url: '/fixture/database-down', headers: { accept: 'text/html' } });
+  assert.equal(page.statusCode, 503);
+  assert.equal(page.headers['retry-after'], '5');
+  assert.match(page.body, /<title>Sorry, the service is unavailable - Civitas<\/title>/);
+  assert.match(page.body, /You will be able to use the service later\./);
+  assert.doesNotMatch(page.body, /10\.0\.0\.5|ECONNREFUSED/);
+
+  const welsh = await app.inject({ method: 'GET', url: '/fixture/database-down?lang=cy', headers: { accept: 'text/html' } });
+  assert.match(welsh.body, /nid yw&#39;r gwasanaeth ar gael/);
+
+  const json = await app.inject({ method: 'GET', url: '/fixture/database-down', headers: { accept: 'application/json' } });
+  assert.equal(json.statusCode, 503);
+  assert.equal(json.headers['retry-after'], '5');
+  assert.deepEqual(json.json(), { statusCode: 503, error: 'SERVICE_UNAVAILABLE', message: 'Sorry, the service is unavailable. Try again later.' });
 });

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DatabaseUnavailableError } from '../db/database-unavailable.ts';
 
 /**
  * An error with a stable code that callers and tests can rely on. Its message is safe to show:
@@ -21,6 +22,15 @@ const CSRF_ERROR_CODES = new Set([
   'FST_CSRF_MISSING_SECRET',
 ]);
 
+/**
+ * For an outage of what Civitas depends on (the database cut or unreachable): how many seconds a
+ * client should wait before trying again. The one place that decides a failure is a 503 with
+ * Retry-After; modules with an API envelope of their own ask it too. Undefined for any other error.
+ */
+export function retryAfterSecondsOf(error: unknown): number | undefined {
+  return error instanceof DatabaseUnavailableError ? error.retryAfterSeconds : undefined;
+}
+
 function wantsHtml(request: FastifyRequest): boolean {
   return (request.headers.accept ?? '').includes('text/html');
 }
@@ -34,7 +44,9 @@ function renderErrorPage(reply: FastifyReply, statusCode: number, code: string |
   const page =
     statusCode === 404
       ? { key: 'notFound', paragraphs: ['typed', 'pasted'] }
-      : statusCode >= 500
+      : statusCode === 503
+        ? { key: 'unavailable', paragraphs: ['later'] }
+        : statusCode >= 500
         ? { key: 'problem', paragraphs: ['tryLater', 'saved'] }
         : code && CSRF_ERROR_CODES.has(code)
           ? { key: 'formExpired', paragraphs: ['explanation'] }
@@ -50,6 +62,13 @@ function renderErrorPage(reply: FastifyReply, statusCode: number, code: string |
 /** JSON for API clients, a GOV.UK page for people. Modules with their own API envelope set their own handler. */
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    const retryAfterSeconds = retryAfterSecondsOf(error);
+    if (retryAfterSeconds !== undefined) {
+      request.log.warn({ errorCode: error.code }, 'request refused: service unavailable');
+      reply.header('retry-after', String(retryAfterSeconds));
+      if (wantsHtml(request)) return renderErrorPage(reply, 503, error.code);
+      return reply.code(503).send({ statusCode: 503, error: 'SERVICE_UNAVAILABLE', message: 'Sorry, the service is unavailable. Try again later.' });
+    }
     const statusCode = statusOf(error);
     if (statusCode >= 500) {
       request.log.error({ err: error }, 'request failed');

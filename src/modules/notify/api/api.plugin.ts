@@ -1,7 +1,8 @@
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { JSON_BODY_TOO_DEEP } from '../../../platform/http/json-body.ts';
+import { retryAfterSecondsOf } from '../../../platform/http/errors.ts';
 import { apiSecurityHeaders, JSON_API_ROUTE_CONFIG } from '../../../platform/http/security.ts';
-import { internalError, NotifyApiError, badRequest, validationError } from '../notify.errors.ts';
+import { internalError, NotifyApiError, badRequest, serviceUnavailable, validationError } from '../notify.errors.ts';
 import type { NotifyCore } from '../notify.core.ts';
 import type { AuthenticatedCaller } from '../services/service.service.ts';
 import { compileNotifySchema } from './notify-schema.ts';
@@ -42,6 +43,11 @@ export async function notifyApiPlugin(app: FastifyInstance, options: { core: Not
   });
 
   app.setErrorHandler((error: FastifyError | NotifyApiError, request, reply) => {
+    const retryAfterSeconds = retryAfterSecondsOf(error);
+    if (retryAfterSeconds !== undefined) {
+      request.log.warn({ errorCode: error.code }, 'notify api request refused: service unavailable');
+      return reply.code(503).header('retry-after', String(retryAfterSeconds)).send(serviceUnavailable().toEnvelope());
+    }
     let notifyError: NotifyApiError;
     if (error instanceof NotifyApiError) notifyError = error;
     else if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || error instanceof SyntaxError) {

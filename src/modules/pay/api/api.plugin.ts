@@ -1,8 +1,9 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { JSON_BODY_TOO_DEEP } from '../../../platform/http/json-body.ts';
+import { retryAfterSecondsOf } from '../../../platform/http/errors.ts';
 import { apiSecurityHeaders, JSON_API_ROUTE_CONFIG } from '../../../platform/http/security.ts';
 import type { Caller } from '../accounts/account.service.ts';
-import { downstreamError, PayApiError, tooManyRequests, unparsableJson } from '../pay.errors.ts';
+import { downstreamError, PayApiError, payUnavailable, tooManyRequests, unparsableJson } from '../pay.errors.ts';
 import type { PayServices } from '../pay-services.ts';
 import { registerPaymentRoutes } from './payments.routes.ts';
 import { registerRefundRoutes } from './refunds.routes.ts';
@@ -67,6 +68,11 @@ export async function registerPayApi(app: FastifyInstance, services: PayServices
 
     api.setErrorHandler((error: FastifyError, request, reply) => {
       const codes = request.routeOptions.config.payErrorCodes;
+      const retryAfterSeconds = retryAfterSecondsOf(error);
+      if (retryAfterSeconds !== undefined) {
+        request.log.warn({ errorCode: error.code }, 'pay api request refused: service unavailable');
+        return sendError(reply.header('retry-after', String(retryAfterSeconds)), payUnavailable());
+      }
       if (error instanceof UnauthorisedError) {
         request.log.info({ statusCode: 401 }, 'pay api request unauthorised');
         return reply
