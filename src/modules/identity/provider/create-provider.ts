@@ -9,6 +9,7 @@ import Provider, {
   type ErrorOut,
   type KoaContextWithOIDC,
 } from 'oidc-provider';
+import { issueAccessTokensAsJwts } from './signed-access-tokens.ts';
 import { signOnThreadpool } from './threadpool-signing-key.ts';
 import { CREDENTIAL_LEVELS, meetsLevel, parseRequestedLevel, type CredentialLevel } from './vectors-of-trust.ts';
 
@@ -254,6 +255,11 @@ export function createOidcProvider(options: ProviderOptions): Provider {
   const provider = new Provider(options.issuer, configuration);
   provider.proxy = options.trustProxy;
   answerAsIssuer(provider, new URL(options.issuer));
+  issueAccessTokensAsJwts(provider, {
+    issuer: options.issuer,
+    keys: options.jwks.keys,
+    subjectFor: (accountId, client) => options.pairwiseSubject(accountId, { sector: sectorOf(client as never) }),
+  });
   // GOV.UK One Login puts `sid` in every ID token; oidc-provider only does so for services with
   // back-channel logout. Services use it to match logout tokens to their sessions.
   Object.defineProperty(provider.Client.prototype, 'includeSid', { value: () => true });

@@ -1,5 +1,6 @@
 import type { Account, KoaContextWithOIDC } from 'oidc-provider';
 import type { AccountService } from '../accounts/account.service.ts';
+import { issuedValueOf } from './signed-access-tokens.ts';
 
 /**
  * What the provider may say about an account. The ID token carries `vot` (the credential level
@@ -20,7 +21,7 @@ export function createFindAccount(options: { accounts: AccountService; trustmark
                 vot: ctx.oidc.entities.AuthorizationCode?.acr ?? ctx.oidc.session?.acr,
                 vtm: options.trustmarkUrl,
                 // oidc-provider hashes this into at_hash when it signs the ID token.
-                at_hash: ctx.oidc.entities.AccessToken?.jti,
+                at_hash: issuedValueOf(ctx.oidc.entities.AccessToken),
               }
             : {};
         return {

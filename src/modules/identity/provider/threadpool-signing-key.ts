@@ -42,9 +42,33 @@ class ThreadpoolSigningKey extends ExternalSigningKey {
  * that signs on the threadpool; keys kept only for verifying stay as they are.
  */
 export function signOnThreadpool(keys: readonly JWK[]): Array<JWK | ExternalSigningKey> {
-  return keys.map((jwk) =>
-    jwk.d && !jwk.key_ops && jwk.kid && jwk.alg && THREADPOOL_ALGORITHMS.has(jwk.alg)
-      ? new ThreadpoolSigningKey({ ...jwk, kid: jwk.kid, alg: jwk.alg })
-      : jwk,
-  );
+  return keys.map((jwk) => (isCurrentSigningKey(jwk) ? new ThreadpoolSigningKey(jwk) : jwk));
 }
+
+/** A private key that signs now (not limited to verifying), with an algorithm the threadpool signs. */
+function isCurrentSigningKey(jwk: JWK): jwk is JWK & { kid: string; alg: string } {
+  return Boolean(jwk.d && !jwk.key_ops && jwk.kid && jwk.alg && THREADPOOL_ALGORITHMS.has(jwk.alg));
+}
+
+/** Signs compact JWS with the provider's current keys, on the threadpool, for tokens oidc-provider does not sign itself. */
+export function createJwsSigner(keys: readonly JWK[]) {
+  const signing = new Map<string, { kid: string; key: ThreadpoolSigningKey }>();
+  for (const jwk of keys) {
+    if (isCurrentSigningKey(jwk) && !signing.has(jwk.alg)) {
+      signing.set(jwk.alg, { kid: jwk.kid, key: new ThreadpoolSigningKey(jwk) });
+    }
+  }
+  return {
+    /** A JWS of `payload` with the current key of `alg`; its header names the key (`kid`). */
+    async sign(alg: string, payload: object): Promise<string> {
+      const current = signing.get(alg);
+      if (!current) throw new Error(`no current signing key for ${alg}`);
+      const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+      const signingInput = `${encode({ kid: current.kid, alg })}.${encode(payload)}`;
+      const signature = await current.key.sign(Buffer.from(signingInput));
+      return `${signingInput}.${Buffer.from(signature).toString('base64url')}`;
+    },
+  };
+}
+
+export type JwsSigner = ReturnType<typeof createJwsSigner>;
