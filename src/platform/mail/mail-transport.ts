@@ -50,8 +50,8 @@ export function createSmtpTransport(options: { smtpUrl: string; from: string }):
         secure: url.protocol === 'smtps:',
         // `?tls=none` for a local relay that offers no TLS (a test server, or a sidecar on localhost).
         ignoreTLS: url.searchParams.get('tls') === 'none',
-        // Every step bounded well inside a job's 5-minute lease (nodemailer's own socket timeout
-        // is 10 minutes), so a stalled server fails the message instead of outliving the lease.
+        // Every step bounded (nodemailer's own socket timeout is 10 minutes), so a stalled server
+        // fails the message and frees the worker's slot; the job's lease is renewed meanwhile.
         connectionTimeout: 30_000,
         greetingTimeout: 30_000,
         socketTimeout: 60_000,

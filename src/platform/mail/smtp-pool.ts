@@ -5,8 +5,9 @@ type Waiting = { envelope: Envelope; message: string | Buffer; resolve(): void; 
 
 /**
  * By default a message waits at most 60 s for a session, and its sending (envelope, content and
- * the server's answer) takes at most 120 s; with connecting (30 s) and the greeting (30 s), all
- * of it ends well inside a job's 5-minute lease, so no second worker takes the job meanwhile.
+ * the server's answer) takes at most 120 s; with connecting (30 s) and the greeting (30 s), a
+ * stalled server holds a worker's slot for at most 4 minutes. The job's lease is renewed by the
+ * worker's heartbeat all the while, so no second worker takes the job meanwhile.
  */
 const MAX_WAIT_MS = 60_000;
 const MAX_SEND_MS = 120_000;
