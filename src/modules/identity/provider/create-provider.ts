@@ -9,6 +9,7 @@ import Provider, {
   type ErrorOut,
   type KoaContextWithOIDC,
 } from 'oidc-provider';
+import { acceptGovUkRequestObjects } from './gov-uk-request-objects.ts';
 import { issueAccessTokensAsJwts } from './signed-access-tokens.ts';
 import { signOnThreadpool } from './threadpool-signing-key.ts';
 import { CREDENTIAL_LEVELS, meetsLevel, parseRequestedLevel, type CredentialLevel } from './vectors-of-trust.ts';
@@ -149,10 +150,18 @@ function createPolicy() {
   return policy;
 }
 
+/** The claims each scope gives. vot, vtm and at_hash are ID token claims; findAccount returns them only for the ID token. */
+const CLAIMS_OF_SCOPES: Record<string, string[]> = {
+  openid: ['sub', 'vot', 'vtm', 'at_hash'],
+  email: ['email', 'email_verified'],
+  phone: ['phone_number', 'phone_number_verified'],
+};
+
 /**
  * GOV.UK One Login has no consent screen: a registered service receives the scopes it is
  * registered for and asks for. The grant is created on first use and extended when a service
- * asks for more of its registered scopes.
+ * asks for more of its registered scopes. Claims asked for by name (the `claims` parameter) are
+ * granted when a registered scope gives them and refused otherwise, never asked of the person.
  */
 async function grantRequestedScopes(ctx: KoaContextWithOIDC) {
   const { client, session, params, provider } = ctx.oidc;
@@ -162,6 +171,10 @@ async function grantRequestedScopes(ctx: KoaContextWithOIDC) {
     (existingId ? await provider.Grant.find(existingId) : undefined) ??
     new provider.Grant({ clientId: client.clientId, accountId: session.accountId });
   grant.addOIDCScope(String(params?.scope ?? 'openid'));
+  const registered = new Set(String(client.scope ?? '').split(' ').flatMap((scope) => CLAIMS_OF_SCOPES[scope] ?? []));
+  const named = [...ctx.oidc.requestParamClaims];
+  grant.addOIDCClaims(named.filter((claim) => registered.has(claim)));
+  grant.rejectOIDCClaims(named.filter((claim) => !registered.has(claim)));
   await grant.save();
   return grant;
 }
@@ -173,12 +186,7 @@ export function createOidcProvider(options: ProviderOptions): Provider {
     cookies: providerCookies(options.issuer, options.cookieKeys),
     routes: PROVIDER_ROUTES,
     scopes: ['openid', 'email', 'phone'],
-    claims: {
-      // vot, vtm and at_hash are ID token claims; findAccount returns them only for the ID token.
-      openid: ['sub', 'vot', 'vtm', 'at_hash'],
-      email: ['email', 'email_verified'],
-      phone: ['phone_number', 'phone_number_verified'],
-    },
+    claims: CLAIMS_OF_SCOPES,
     responseTypes: ['code'],
     clientAuthMethods: ['private_key_jwt'],
     clockTolerance: CLOCK_TOLERANCE_SECONDS,
@@ -255,6 +263,12 @@ export function createOidcProvider(options: ProviderOptions): Provider {
   const provider = new Provider(options.issuer, configuration);
   provider.proxy = options.trustProxy;
   answerAsIssuer(provider, new URL(options.issuer));
+  acceptGovUkRequestObjects(provider, {
+    issuer: options.issuer,
+    authorizationPath: PROVIDER_ROUTES.authorization,
+    algorithms: CLIENT_SIGNING_ALGORITHMS,
+    clockToleranceSeconds: CLOCK_TOLERANCE_SECONDS,
+  });
   issueAccessTokensAsJwts(provider, {
     issuer: options.issuer,
     keys: options.jwks.keys,
