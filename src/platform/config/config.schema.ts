@@ -3,6 +3,7 @@
  * table is generated from this list (`npm run docs:config`), and a test keeps the two equal.
  */
 
+import { isIP } from 'node:net';
 import { HARD_TO_GUESS } from './secret-strength.ts';
 
 export type Environment = 'development' | 'test' | 'production';
@@ -48,6 +49,23 @@ function parseInteger(min: number, max: number) {
 
 function parseOneOf<const T extends string>(values: readonly T[]) {
   return (raw: string): T | undefined => values.find((value) => value === raw);
+}
+
+/**
+ * Fastify's own forms: false, a number of hops, or the proxies' addresses. `true` means one hop,
+ * never "every hop": that would take the client's own first X-Forwarded-For entry as its address.
+ */
+function parseTrustedProxies(raw: string): false | number | string[] | undefined {
+  if (raw === 'false') return false;
+  if (raw === 'true') return 1;
+  if (/^\d+$/.test(raw)) return parseInteger(1, 10)(raw);
+  const proxies = raw.split(',').map((proxy) => proxy.trim());
+  const isAddressOrRange = (proxy: string) => {
+    const [address = '', prefix, extra] = proxy.split('/');
+    if (extra !== undefined || isIP(address) === 0) return false;
+    return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (isIP(address) === 4 ? 32 : 128));
+  };
+  return proxies.every(isAddressOrRange) ? proxies : undefined;
 }
 
 function parseBoolean(raw: string): boolean | undefined {
@@ -219,10 +237,10 @@ export const configSchema = {
   }),
   TRUST_PROXY: setting({
     description:
-      'Whether to believe `X-Forwarded-For` and `X-Forwarded-Proto` from a load balancer in front of Civitas.',
-    accepts: 'true or false',
+      'Which proxies in front of Civitas to believe about the client: their `X-Forwarded-For` entries and `X-Forwarded-Proto`. `true` believes the one load balancer directly in front (the client is the last address it adds, so a client cannot forge its own); a number N believes N proxies in a row; a list of addresses or CIDR ranges believes the proxies at those addresses. `false` believes none.',
+    accepts: 'false, true, a number of proxies from 1 to 10, or proxy addresses and CIDR ranges separated by commas',
     default: 'false',
-    parse: parseBoolean,
+    parse: parseTrustedProxies,
   }),
   OUTBOUND_ALLOW_PRIVATE_NETWORK: setting({
     description:

@@ -79,10 +79,15 @@ test('values are parsed into their types, and the default BASE_URL follows PORT'
   assert.equal(config.HOST, '0.0.0.0');
   assert.equal(config.DATABASE_URL, 'postgres://civitas:db-password@db.internal:5432/civitas');
   assert.equal(config.RUN_WORKERS, false);
-  assert.equal(config.TRUST_PROXY, true);
+  assert.equal(config.TRUST_PROXY, 1, 'true believes one proxy: the load balancer in front');
   assert.equal(config.WORKER_CONCURRENCY, 100);
   assert.equal(config.PHASE, 'live');
 
+  assert.equal(loadConfig({ TRUST_PROXY: '2' }).config.TRUST_PROXY, 2);
+  assert.deepEqual(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 2001:db8::/32,192.0.2.1' }).config.TRUST_PROXY, ['10.0.0.0/8', '2001:db8::/32', '192.0.2.1']);
+  for (const refused of ['yes', '0', '11', '10.0.0.0/33', 'proxy.internal', '10.0.0.0/8/1']) {
+    assert.throws(() => loadConfig({ TRUST_PROXY: refused }), /TRUST_PROXY/, refused);
+  }
   assert.equal(loadConfig({ BASE_URL: 'https://civitas.example.org/' }).config.BASE_URL, 'https://civitas.example.org');
   assert.equal(loadConfig({ MAIL_FROM: ' notify@example.org ' }).config.MAIL_FROM, 'notify@example.org');
 

@@ -189,3 +189,20 @@ test('the sign-in pages (the authenticator secret among them), the account pages
   const stored = visits.filter((seen) => seen.cacheControl !== 'no-store');
   assert.deepEqual(stored.map((seen) => `${seen.status} ${seen.url}`), [], 'every response of the journey is no-store');
 });
+
+test('behind a trusted load balancer the client is the address it added, not the first one the client wrote', async (t) => {
+  const clientAddressWith = async (trustProxy: string, forwardedFor: string) => {
+    const kernel = await createTestKernel(t, { modules: [], environment: { TRUST_PROXY: trustProxy } });
+    const app = await createHttpApp(kernel);
+    app.get('/fixture/address', async (request) => ({ ip: request.ip }));
+    const response = await app.inject({ method: 'GET', url: '/fixture/address', headers: { 'x-forwarded-for': forwardedFor }, remoteAddress: '10.0.0.2' });
+    await app.close();
+    return (response.json() as { ip: string }).ip;
+  };
+  // The client sent "X-Forwarded-For: 192.0.2.66"; the load balancer appended the real address.
+  const forged = '192.0.2.66, 203.0.113.7';
+  assert.equal(await clientAddressWith('true', forged), '203.0.113.7', 'true believes only the load balancer in front');
+  assert.equal(await clientAddressWith('10.0.0.0/8', forged), '203.0.113.7', 'a list believes only those proxies');
+  assert.equal(await clientAddressWith('2', '192.0.2.66, 203.0.113.7, 10.0.0.9'), '203.0.113.7', 'N believes N proxies in a row');
+  assert.equal(await clientAddressWith('false', forged), '10.0.0.2', 'false believes no header');
+});

@@ -66,6 +66,16 @@ export const SERVER_TIMEOUTS: Readonly<ServerTimeouts> = {
  * The Fastify instance with everything the kernel gives every module: security headers, cookies,
  * CSRF, languages, pages, assets, error pages and health checks. Modules are registered after.
  */
+/**
+ * Fastify's form of TRUST_PROXY: a number N believes the N hops nearest Civitas (the function
+ * form, which is what a number means to Fastify's proxy-addr), a list believes those addresses.
+ */
+function trustedProxies(setting: Config['TRUST_PROXY']): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (setting === false) return false;
+  if (typeof setting === 'number') return (_address, hop) => hop < setting;
+  return [...setting];
+}
+
 export async function createHttpApp(
   kernel: Kernel,
   options: { serverTimeouts?: ServerTimeouts } = {},
@@ -74,7 +84,7 @@ export async function createHttpApp(
   const timeouts = options.serverTimeouts ?? SERVER_TIMEOUTS;
   const app = Fastify({
     loggerInstance: kernel.logger as FastifyBaseLogger,
-    trustProxy: config.TRUST_PROXY,
+    trustProxy: trustedProxies(config.TRUST_PROXY),
     requestIdHeader: false,
     logController: new LogController({
       requestIdLogLabel: 'requestId',
@@ -84,7 +94,7 @@ export async function createHttpApp(
     // A load balancer's request id is kept so one id follows the request across systems.
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
-      return config.TRUST_PROXY && typeof given === 'string' && REQUEST_ID_PATTERN.test(given)
+      return config.TRUST_PROXY !== false && typeof given === 'string' && REQUEST_ID_PATTERN.test(given)
         ? given
         : randomUUID();
     },

@@ -12,6 +12,7 @@ import { createOidcPayloadStore } from './oidc-payload.store.ts';
 import { derivePairwiseSubject } from './pairwise-subject.ts';
 import { createProviderAdapter, OIDC_PAYLOAD_PURPOSE } from './provider-adapter.ts';
 import { createProviderHolder } from './provider-holder.ts';
+import { oneLoginIssuerOf, trustmarkUrlOf } from './issuer.ts';
 
 /**
  * A subject worked out before its account was deleted, handed to oidc-provider as the account
@@ -44,8 +45,11 @@ export function createProviderRuntime(options: {
   accounts: AccountService;
   pages?: ProviderPages;
   keyRefreshMs?: number;
+  /** The issuer, when a test sets one; otherwise ONE_LOGIN_ISSUER, else BASE_URL. */
+  issuer?: string;
 }) {
   const { db, config, accounts } = options;
+  const issuer = options.issuer ?? oneLoginIssuerOf(config);
   const secrets = secretBoxesOf(config);
   const adapter = createProviderAdapter({
     payloads: createOidcPayloadStore(db, { writes: createGroupCommit(db) }),
@@ -53,7 +57,7 @@ export function createProviderRuntime(options: {
     payloadBox: secrets.forPurpose(OIDC_PAYLOAD_PURPOSE),
     clock: () => new Date(),
   });
-  const findAccount = createFindAccount({ accounts, trustmarkUrl: `${config.BASE_URL}/trustmark` });
+  const findAccount = createFindAccount({ accounts, trustmarkUrl: trustmarkUrlOf(issuer) });
 
   // An account's salt never changes, and every token exchange needs it: keep the recent ones.
   const salts = new Map<string, string>();
@@ -77,11 +81,11 @@ export function createProviderRuntime(options: {
     refreshMs: options.keyRefreshMs,
     build: (keys) =>
       createOidcProvider({
-        issuer: config.BASE_URL,
+        issuer,
         jwks: keys.jwks,
         adapter,
         cookieKeys: deriveCookieKeys(config.COOKIE_SECRET),
-        trustProxy: config.TRUST_PROXY,
+        trustProxy: config.TRUST_PROXY !== false,
         findAccount,
         pairwiseSubject: (accountId, client) => subjectFor(accountId, client.sector),
         pages: options.pages ?? pagesUnavailable,
@@ -90,6 +94,7 @@ export function createProviderRuntime(options: {
 
   return {
     providers,
+    issuer,
 
     /** The `sub` each service knows the account by, worked out while the account still exists. */
     async subjectsFor(accountId: string, clientIds: readonly string[]): Promise<Array<{ clientId: string; subject: string }>> {
