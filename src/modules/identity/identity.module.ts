@@ -39,6 +39,8 @@ type IdentityOptions = {
   keyRefreshMs?: number;
   /** The time, for lockouts and codes; tests move it forward. */
   clock?: () => Date;
+  /** The provider's issuer, when a test sets one; otherwise ONE_LOGIN_ISSUER, else BASE_URL. */
+  issuer?: string;
 };
 
 async function registerIdentity(app: FastifyInstance, options: IdentityOptions): Promise<void> {
@@ -52,6 +54,7 @@ async function registerIdentity(app: FastifyInstance, options: IdentityOptions):
     accounts,
     pages: createProviderPages({ renderPage: app.renderPage, translations: app.translations }),
     keyRefreshMs: options.keyRefreshMs,
+    issuer: options.issuer,
   });
   const { providers } = runtime;
   await providers.current();
@@ -61,7 +64,7 @@ async function registerIdentity(app: FastifyInstance, options: IdentityOptions):
   await resealInternalClientKeys(db, secrets);
 
   await registerProviderRoutes(app, () => providers.current(), config);
-  registerTrustmark(app);
+  registerTrustmark(app, runtime.issuer);
   const throttle = createThrottle({ db, clock });
   const codes = createOneTimeCodes({ db, secret: config.COOKIE_SECRET, clock });
   const messages = createIdentityMessages(app);

@@ -11,6 +11,7 @@ import Provider, {
 } from 'oidc-provider';
 import { acceptGovUkRequestObjects } from './gov-uk-request-objects.ts';
 import { issueAccessTokensAsJwts } from './signed-access-tokens.ts';
+import { trustmarkUrlOf } from './issuer.ts';
 import { signOnThreadpool } from './threadpool-signing-key.ts';
 import { CREDENTIAL_LEVELS, meetsLevel, parseRequestedLevel, type CredentialLevel } from './vectors-of-trust.ts';
 
@@ -115,6 +116,21 @@ export function sectorOf(client: { redirectUris?: string[]; [key: string]: unkno
   return new URL(client.redirectUris?.[0] ?? 'https://invalid.example').host;
 }
 
+/**
+ * What GOV.UK One Login's discovery document has beyond oidc-provider's: the languages of its
+ * pages, where its trustmark is (`trustmarks`), and its privacy notice (`op_policy_uri`, Civitas's
+ * /privacy page). GOV.UK's `service_documentation` and `op_tos_uri` are left out until Civitas
+ * has pages of its own for them: discovery names no page that does not exist.
+ */
+function discoveryAdditions(issuer: string): NonNullable<Configuration['discovery']> {
+  return {
+    claim_types_supported: ['normal'],
+    ui_locales_supported: ['en', 'cy'],
+    trustmarks: trustmarkUrlOf(issuer),
+    op_policy_uri: new URL('/privacy', issuer).href,
+  };
+}
+
 function requirePresent(name: string) {
   return (_ctx: KoaContextWithOIDC, value: string | undefined) => {
     if (!value) throw new errors.InvalidRequest(`missing required parameter '${name}'`);
@@ -188,6 +204,7 @@ export function createOidcProvider(options: ProviderOptions): Provider {
     scopes: ['openid', 'email', 'phone'],
     claims: CLAIMS_OF_SCOPES,
     responseTypes: ['code'],
+    discovery: discoveryAdditions(options.issuer),
     clientAuthMethods: ['private_key_jwt'],
     clockTolerance: CLOCK_TOLERANCE_SECONDS,
     assertJwtClientAuthClaimsAndHeader: refuseLongLivedClientAssertion,

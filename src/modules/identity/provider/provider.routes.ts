@@ -7,15 +7,22 @@ import { apiSecurityHeaders, JSON_API_ROUTE_CONFIG } from '../../../platform/htt
 /** What the provider's own pages (errors, logout) need from the Fastify request they came in on. */
 export type PageRequestDetails = { locale: Locale; url: string; cspNonce?: string };
 const PAGE_DETAILS = Symbol('civitas.pageDetails');
+const PUBLIC_DOCUMENT_CACHING = 'max-age=86400';
 
 export function pageDetailsOf(raw: object): PageRequestDetails {
   return (raw as { [PAGE_DETAILS]?: PageRequestDetails })[PAGE_DETAILS] ?? { locale: 'en', url: '/' };
 }
 
-/** `json`: answered only with JSON (never a page), so sent the fixed API headers, not helmet's. */
-const PROVIDER_PATHS: ReadonlyArray<{ method: 'GET' | 'POST'; url: string; json?: true }> = [
-  { method: 'GET', url: '/.well-known/openid-configuration', json: true },
-  { method: 'GET', url: '/.well-known/jwks.json', json: true },
+/**
+ * `json`: answered only with JSON (never a page), so sent the fixed API headers, not helmet's.
+ * `cacheable`: public documents services should cache, for a day as GOV.UK One Login's
+ * (`Cache-Control: max-age=86400`) instead of the API's no-store. The JWKS always publishes the
+ * next signing key beside the current one, so a service that cached it for a day still has the
+ * key a rotation starts signing with, if rotations are at least a day apart.
+ */
+const PROVIDER_PATHS: ReadonlyArray<{ method: 'GET' | 'POST'; url: string; json?: true; cacheable?: true }> = [
+  { method: 'GET', url: '/.well-known/openid-configuration', json: true, cacheable: true },
+  { method: 'GET', url: '/.well-known/jwks.json', json: true, cacheable: true },
   { method: 'GET', url: '/authorize' },
   { method: 'POST', url: '/authorize' },
   { method: 'GET', url: '/authorize/:uid' },
@@ -57,14 +64,15 @@ export async function registerProviderRoutes(
       await provider.callback()(request.raw, reply.raw);
     };
 
-    for (const { method, url, json } of PROVIDER_PATHS) {
+    for (const { method, url, json, cacheable } of PROVIDER_PATHS) {
       if (json) {
+        const headers = cacheable ? { ...jsonHeaders, 'cache-control': PUBLIC_DOCUMENT_CACHING } : jsonHeaders;
         context.route({
           method,
           url,
           config: { csrf: false, ...JSON_API_ROUTE_CONFIG },
           onRequest: (_request, reply, done) => {
-            reply.headers(jsonHeaders);
+            reply.headers(headers);
             done();
           },
           handler: handle,
