@@ -13,6 +13,9 @@ const formModule: CivitasModule = {
       reply.type('text/html').send(`<input name="_csrf" value="${reply.generateCsrf()}">`),
     );
     app.post('/fixture/form', async () => ({ saved: true }));
+    app.get('/fixture/cookies', async (_request, reply) =>
+      reply.setCookie('fixture_plain', 'value', { path: '/fixture' }).clearCookie('fixture_cleared', { path: '/fixture' }).send('ok'),
+    );
     app.post('/fixture/api', { config: { csrf: false } }, async () => ({ accepted: true }));
     app.register(async (api) => {
       api.addHook('onRoute', (route) => {
@@ -74,6 +77,10 @@ test('HSTS and secure cookies when BASE_URL is https', async (t) => {
     assert.match(cookie, /; SameSite=Lax/);
   }
   assert.ok(cookies.some((cookie) => cookie.startsWith('__Host-civitas_csrf=')));
+
+  const setByModule = [(await app.inject({ method: 'GET', url: '/fixture/cookies' })).headers['set-cookie'] ?? []].flat();
+  assert.equal(setByModule.length, 2);
+  for (const cookie of setByModule) assert.match(cookie, /; Secure/, `a cookie a module sets or clears without saying: ${cookie}`);
 });
 
 test('a form post needs the CSRF token from the page that showed the form', async (t) => {

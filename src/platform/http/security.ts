@@ -68,7 +68,9 @@ export async function registerSecurity(app: FastifyInstance, config: Config): Pr
     crossOriginEmbedderPolicy: false,
   });
 
-  await app.register(fastifyCookie, { secret: config.COOKIE_SECRET });
+  // Every cookie set or cleared is Secure over https unless its route says otherwise, so no
+  // module can forget it (a clearCookie without the options it was set with, say).
+  await app.register(fastifyCookie, { secret: config.COOKIE_SECRET, parseOptions: { secure: https } });
   await app.register(fastifyFormbody, { bodyLimit: 1024 * 1024 });
   await app.register(fastifyCsrf, {
     // The __Host- prefix pins the cookie to this origin; browsers only accept it over https.
