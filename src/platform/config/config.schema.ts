@@ -130,6 +130,20 @@ export const configSchema = {
       return url.origin;
     },
   }),
+  ONE_LOGIN_ISSUER: setting({
+    description:
+      "The issuer of One Login's tokens and discovery document, written exactly as services check it. Unset: `BASE_URL`. Set it to `BASE_URL` followed by `/` to keep an issuer of GOV.UK One Login's form (`https://oidc.account.gov.uk/`), so services moving over need not change how they check `iss`.",
+    accepts: 'empty, or BASE_URL with or without a trailing /',
+    default: '',
+    // Whether it is BASE_URL is checked once BASE_URL is known (loadConfig); kept as written.
+    parse: (raw) => {
+      if (raw === '') return '';
+      const parsed = parseUrl(['http:', 'https:'])(raw);
+      if (parsed === undefined) return undefined;
+      const url = new URL(parsed);
+      return url.pathname === '/' && !url.search && !url.hash && !url.username && !url.password ? raw : undefined;
+    },
+  }),
   DATABASE_URL: setting({
     description:
       'Where data is kept: unset for the embedded SQLite file `./data/civitas.sqlite`, `sqlite:PATH` for another file, or a `postgres://` URL for PostgreSQL.',

@@ -38,6 +38,7 @@ test('with nothing set, every setting takes its default', () => {
     PORT: 3000,
     HOST: 'localhost',
     BASE_URL: 'http://localhost:3000',
+    ONE_LOGIN_ISSUER: '',
     DATABASE_URL: 'sqlite:./data/civitas.sqlite',
     SMTP_URL: '',
     MAIL_FROM: 'Civitas <no-reply@civitas.localhost>',
@@ -84,6 +85,12 @@ test('values are parsed into their types, and the default BASE_URL follows PORT'
   assert.equal(config.PHASE, 'live');
 
   assert.equal(loadConfig({ TRUST_PROXY: '2' }).config.TRUST_PROXY, 2);
+  const base = { BASE_URL: 'https://signin.example.gov.uk' };
+  assert.equal(loadConfig({ ...base, ONE_LOGIN_ISSUER: 'https://signin.example.gov.uk/' }).config.ONE_LOGIN_ISSUER, 'https://signin.example.gov.uk/');
+  assert.equal(loadConfig({ ...base, ONE_LOGIN_ISSUER: 'https://signin.example.gov.uk' }).config.ONE_LOGIN_ISSUER, 'https://signin.example.gov.uk');
+  for (const refused of ['https://elsewhere.example.gov.uk/', 'https://signin.example.gov.uk/oidc', 'https://signin.example.gov.uk/?x=1', 'not a url']) {
+    assert.throws(() => loadConfig({ ...base, ONE_LOGIN_ISSUER: refused }), /^ConfigError: ONE_LOGIN_ISSUER=/, refused);
+  }
   assert.deepEqual(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 2001:db8::/32,192.0.2.1' }).config.TRUST_PROXY, ['10.0.0.0/8', '2001:db8::/32', '192.0.2.1']);
   for (const refused of ['yes', '0', '11', '10.0.0.0/33', 'proxy.internal', '10.0.0.0/8/1']) {
     assert.throws(() => loadConfig({ TRUST_PROXY: refused }), /TRUST_PROXY/, refused);
@@ -121,6 +128,7 @@ const INVALID_VALUES: Record<SettingName, string[]> = {
     'https://civitas.example.org/#fragment',
     'https://civitas:base-s3cret@civitas.example.org',
   ],
+  ONE_LOGIN_ISSUER: ['http://localhost:3000/oidc', 'http://elsewhere.example.org/', 'oidc.example.org'],
   DATABASE_URL: ['mysql://civitas:db-s3cret@db/civitas', 'sqlite:', './data/civitas.sqlite'],
   SMTP_URL: ['http://civitas:smtp-s3cret@smtp.example.org', 'smtp.example.org'],
   MAIL_FROM: ['not-an-address', 'Civitas <no-reply>'],
@@ -134,7 +142,7 @@ const INVALID_VALUES: Record<SettingName, string[]> = {
   RUN_WORKERS: ['yes', '1', 'TRUE'],
   DEMO_SERVICE: ['on', '0'],
   WORKER_CONCURRENCY: ['0', '101', 'four'],
-  TRUST_PROXY: ['yes', '0'],
+  TRUST_PROXY: ['yes', '0', '11', '10.0.0.0/33'],
   OUTBOUND_ALLOW_PRIVATE_NETWORK: ['yes', '1', 'True'],
   SITE_NAME: ['x'.repeat(61)],
   PHASE: ['gamma'],

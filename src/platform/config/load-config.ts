@@ -50,6 +50,9 @@ export function loadConfig(env: RawEnvironment = process.env): LoadedConfig {
   }
 
   const config = Object.freeze(values) as Config;
+  if (config.ONE_LOGIN_ISSUER !== '' && config.ONE_LOGIN_ISSUER !== config.BASE_URL && config.ONE_LOGIN_ISSUER !== `${config.BASE_URL}/`) {
+    throw new ConfigError(`ONE_LOGIN_ISSUER=${JSON.stringify(config.ONE_LOGIN_ISSUER)} is not valid: expected ${configSchema.ONE_LOGIN_ISSUER.accepts}.`);
+  }
   const problems = [
     ...describeInsecureSettings(config, insecure),
     ...describeWeakSecrets(config, insecure),
