@@ -5,6 +5,7 @@ import {
   createAccountWithKey,
   createPaymentByApi,
   PAYMENT_REQUEST,
+  payByCard,
   startPayApp,
 } from '../testing/pay-test-support.ts';
 
@@ -236,4 +237,22 @@ test('rate limits answer 429 P0900, counted per account in the database', async 
   assert.equal((await callApi(app, { method: 'POST', url: '/v1/payments', key: other.key, body: PAYMENT_REQUEST })).statusCode, 201, 'other accounts are counted apart');
   clock.advance(1000);
   assert.equal((await post()).statusCode, 201, 'the next second starts afresh');
+});
+
+test("the deprecated top-level card_brand is card_details.card_brand, sent only once there is one (Pay's CardPayment#getCardBrand)", async (t) => {
+  const payApp = await startPayApp(t);
+  const { key } = await createAccountWithKey(payApp.services);
+  const unpaid = await createPaymentByApi(payApp.app, key, {
+    prefilled_cardholder_details: { cardholder_name: 'Rhys Jones' },
+  });
+  assert.equal('card_brand' in unpaid, false, 'card_details without a brand: no card_brand');
+
+  const paymentId = await payByCard(payApp, key, { card: { cardNo: '5105 1051 0510 5100' } });
+  const paid = (await callApi(payApp.app, { method: 'GET', url: `/v1/payments/${paymentId}`, key })).json();
+  assert.equal(paid.card_details.card_brand, 'Mastercard');
+  assert.equal(paid.card_brand, 'Mastercard');
+
+  const found = (await callApi(payApp.app, { method: 'GET', url: '/v1/payments?card_brand=master-card', key })).json();
+  assert.equal(found.results[0].payment_id, paymentId);
+  assert.equal(found.results[0].card_brand, 'Mastercard', 'search results are CardPayments too');
 });

@@ -45,6 +45,8 @@ export type PaymentJson = {
     card_brand?: string;
     card_type?: string;
   };
+  /** Deprecated by Pay (`card_details.card_brand` replaces it) but still sent to v1 clients. */
+  card_brand?: string;
   delayed_capture: boolean;
   moto: boolean;
   return_url: string;
@@ -156,6 +158,8 @@ export function presentPayment(
   if (row.provider_id) json.provider_id = row.provider_id;
   const cardDetails = presentCardDetails(row);
   if (cardDetails) json.card_details = cardDetails;
+  // Pay's CardPayment#getCardBrand: card_details.card_brand, left out when empty (NON_EMPTY).
+  if (cardDetails?.card_brand) json.card_brand = cardDetails.card_brand;
   if (row.metadata) json.metadata = JSON.parse(row.metadata) as PaymentJson['metadata'];
   if (row.three_d_secure_required === 1) json.authorisation_summary = { three_d_secure: { required: true } };
   return json;
@@ -268,6 +272,7 @@ export const paymentSchema = {
         card_type: { type: 'string' },
       },
     },
+    card_brand: { type: 'string' },
     delayed_capture: { type: 'boolean' },
     moto: { type: 'boolean' },
     return_url: { type: 'string' },
