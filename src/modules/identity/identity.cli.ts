@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { CliError, type CliCommand } from '../../platform/cli/cli-command.ts';
-import { ClientRegistrationError, createClientRegistry } from './clients/clients.ts';
+import { ClientRegistrationError, createClientRegistry, TOKEN_AUTH_METHODS, type TokenAuthMethod } from './clients/clients.ts';
 import { createSigningKeys } from './signing-keys/signing-keys.ts';
 
 function list(value: string | boolean | string[] | undefined): string[] {
@@ -16,11 +16,12 @@ const clientAdd: CliCommand = {
   name: 'identity client add',
   summary: 'Register a service that signs people in with One Login',
   usage:
-    '--name NAME --redirect-uri URL [--redirect-uri URL ...] --public-key FILE [--post-logout-redirect-uri URL] [--backchannel-logout-uri URL] [--sector-identifier HOST] [--scopes "openid email phone"] [--allow-vtr Cl] [--require-pkce] [--id-token-alg ES256|RS256]',
+    '--name NAME --redirect-uri URL [--redirect-uri URL ...] (--public-key FILE | --token-auth client_secret_post) [--post-logout-redirect-uri URL] [--backchannel-logout-uri URL] [--sector-identifier HOST] [--scopes "openid email phone"] [--allow-vtr Cl] [--require-pkce] [--id-token-alg ES256|RS256]',
   options: {
     name: { type: 'string' },
     'redirect-uri': { type: 'string', multiple: true },
     'public-key': { type: 'string' },
+    'token-auth': { type: 'string' },
     'post-logout-redirect-uri': { type: 'string', multiple: true },
     'backchannel-logout-uri': { type: 'string' },
     'sector-identifier': { type: 'string' },
@@ -32,13 +33,18 @@ const clientAdd: CliCommand = {
   async run({ kernel, values, print }) {
     const name = single(values.name);
     const keyFile = single(values['public-key']);
+    const tokenAuth = single(values['token-auth']) ?? 'private_key_jwt';
     if (!name) throw new CliError('--name is required', 2);
-    if (!keyFile) throw new CliError('--public-key FILE is required', 2);
-    let publicKey: string;
-    try {
-      publicKey = readFileSync(keyFile, 'utf8');
-    } catch {
-      throw new CliError(`cannot read the public key file ${keyFile}`);
+    if (!TOKEN_AUTH_METHODS.includes(tokenAuth as TokenAuthMethod)) throw new CliError(`--token-auth must be ${TOKEN_AUTH_METHODS.join(' or ')}`, 2);
+    if (tokenAuth === 'private_key_jwt' && !keyFile) throw new CliError('--public-key FILE is required (or --token-auth client_secret_post)', 2);
+    if (tokenAuth === 'client_secret_post' && keyFile) throw new CliError('--public-key is for private_key_jwt: a client_secret_post service gets a generated secret instead', 2);
+    let publicKey: string | undefined;
+    if (keyFile) {
+      try {
+        publicKey = readFileSync(keyFile, 'utf8');
+      } catch {
+        throw new CliError(`cannot read the public key file ${keyFile}`);
+      }
     }
     const allowVtr = list(values['allow-vtr']);
     if (allowVtr.some((level) => level !== 'Cl')) throw new CliError('--allow-vtr accepts only Cl', 2);
@@ -47,9 +53,10 @@ const clientAdd: CliCommand = {
     const idTokenAlg = single(values['id-token-alg']);
     if (idTokenAlg !== undefined && idTokenAlg !== 'ES256' && idTokenAlg !== 'RS256') throw new CliError('--id-token-alg must be ES256 or RS256', 2);
     try {
-      const { clientId } = await createClientRegistry({ db: kernel().db }).add({
+      const { clientId, clientSecret } = await createClientRegistry({ db: kernel().db }).add({
         name,
         redirectUris: list(values['redirect-uri']),
+        tokenAuthMethod: tokenAuth as TokenAuthMethod,
         publicKey,
         postLogoutRedirectUris: list(values['post-logout-redirect-uri']),
         backchannelLogoutUri: single(values['backchannel-logout-uri']),
@@ -64,9 +71,17 @@ const clientAdd: CliCommand = {
         action: 'identity.client.added',
         subject: `client:${clientId}`,
         outcome: 'success',
-        details: { name },
+        details: { name, token_endpoint_auth_method: tokenAuth },
       });
-      print({ client_id: clientId }, `Registered ${name}: client_id ${clientId}`);
+      if (clientSecret === undefined) {
+        print({ client_id: clientId }, `Registered ${name}: client_id ${clientId}`);
+      } else {
+        print(
+          { client_id: clientId, client_secret: clientSecret },
+          `Registered ${name}: client_id ${clientId}\nclient_secret ${clientSecret}\n` +
+            'Keep the secret in the service\'s vault now: it is shown only this once (One Login keeps only an Argon2id hash of it).',
+        );
+      }
       return 0;
     } catch (error) {
       if (error instanceof ClientRegistrationError || error instanceof SyntaxError) throw new CliError(error.message);
@@ -81,8 +96,16 @@ const clientList: CliCommand = {
   async run({ kernel, print }) {
     const clients = await createClientRegistry({ db: kernel().db }).list();
     print(
-      clients.map((client) => ({ client_id: client.clientId, name: client.name, redirect_uris: client.redirectUris, created_at: client.createdAt })),
-      clients.length === 0 ? 'No services registered.' : clients.map((client) => `${client.clientId}  ${client.name}  ${client.redirectUris.join(' ')}`).join('\n'),
+      clients.map((client) => ({
+        client_id: client.clientId,
+        name: client.name,
+        redirect_uris: client.redirectUris,
+        token_endpoint_auth_method: client.tokenAuthMethod,
+        created_at: client.createdAt,
+      })),
+      clients.length === 0
+        ? 'No services registered.'
+        : clients.map((client) => `${client.clientId}  ${client.name}  ${client.tokenAuthMethod}  ${client.redirectUris.join(' ')}`).join('\n'),
     );
     return 0;
   },

@@ -1,15 +1,31 @@
 import { createPublicKey, randomBytes, type JsonWebKeyInput, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { Database } from '../../../platform/db/database.ts';
+import { hashPassword } from '../accounts/passwords.ts';
 import { CLIENT_SETTINGS } from '../provider/create-provider.ts';
 import type { CredentialLevel } from '../provider/vectors-of-trust.ts';
 import { createClientStore } from './client.store.ts';
 
+/**
+ * How a service authenticates at /token. `private_key_jwt` (a signed client assertion) is GOV.UK
+ * One Login's method; `client_secret_post` its exception, for platforms that cannot sign one.
+ */
+export const TOKEN_AUTH_METHODS = ['private_key_jwt', 'client_secret_post'] as const;
+export type TokenAuthMethod = (typeof TOKEN_AUTH_METHODS)[number];
+
+/**
+ * Random bytes in a generated client secret: GOV.UK One Login asks services for `openssl rand 40`.
+ * 320 bits cannot be guessed, and the secret is shown once and kept only as an Argon2id hash.
+ */
+const CLIENT_SECRET_BYTES = 40;
+
 export type NewClient = {
   name: string;
   redirectUris: string[];
-  /** A PEM public key or a JWK (JSON), as a service team would have it. */
-  publicKey: string;
+  /** `private_key_jwt` unless said otherwise. */
+  tokenAuthMethod?: TokenAuthMethod;
+  /** A PEM public key or a JWK (JSON), as a service team would have it; for `private_key_jwt` only. */
+  publicKey?: string;
   postLogoutRedirectUris?: string[];
   backchannelLogoutUri?: string;
   sectorIdentifier?: string;
@@ -80,20 +96,38 @@ function backchannelLogoutMetadata(uri: string | undefined) {
   return uri ? { backchannel_logout_uri: checkUrl(uri, 'back-channel logout URI'), backchannel_logout_session_required: true } : {};
 }
 
+/**
+ * What the service proves itself with at /token: its registered public key, or a secret Civitas
+ * generates, returns once and keeps only as an Argon2id hash (in `client_secret`, which the
+ * provider compares with `verifyPassword`, see create-provider.ts).
+ */
+async function credentialsOf(client: NewClient): Promise<{ metadata: Record<string, unknown>; clientSecret?: string }> {
+  const method = client.tokenAuthMethod ?? 'private_key_jwt';
+  if (!TOKEN_AUTH_METHODS.includes(method)) throw new ClientRegistrationError(`the token authentication method must be one of: ${TOKEN_AUTH_METHODS.join(', ')}`);
+  if (method === 'client_secret_post') {
+    if (client.publicKey !== undefined) throw new ClientRegistrationError('a service using client_secret_post has no public key: leave out the key');
+    const clientSecret = randomBytes(CLIENT_SECRET_BYTES).toString('base64url');
+    return { metadata: { token_endpoint_auth_method: method, client_secret: await hashPassword(clientSecret) }, clientSecret };
+  }
+  if (client.publicKey === undefined) throw new ClientRegistrationError('a service using private_key_jwt needs its public key');
+  return { metadata: { token_endpoint_auth_method: method, jwks: { keys: [await readPublicKey(client.publicKey)] } } };
+}
+
 /** The services (relying parties) that may sign people in, registered by operators. */
 export function createClientRegistry(dependencies: { db: Database; clock?: () => Date }) {
   const clock = dependencies.clock ?? (() => new Date());
   const store = createClientStore(dependencies.db);
 
   return {
-    async add(client: NewClient): Promise<{ clientId: string }> {
+    /** Registers a service; `clientSecret` (for `client_secret_post`) is returned here and never again. */
+    async add(client: NewClient): Promise<{ clientId: string; clientSecret?: string }> {
       if (!client.name.trim()) throw new ClientRegistrationError('a client needs a name');
       if (client.redirectUris.length === 0) throw new ClientRegistrationError('a client needs at least one redirect URI');
       const scopes = client.scopes ?? ['openid', 'email'];
       if (!scopes.includes('openid') || scopes.some((scope) => !SCOPES.includes(scope))) {
         throw new ClientRegistrationError(`scopes must include openid and be among: ${SCOPES.join(', ')}`);
       }
-      const key = await readPublicKey(client.publicKey);
+      const credentials = await credentialsOf(client);
       const clientId = randomBytes(16).toString('base64url');
       const metadata = {
         client_id: clientId,
@@ -103,27 +137,24 @@ export function createClientRegistry(dependencies: { db: Database; clock?: () =>
         ...backchannelLogoutMetadata(client.backchannelLogoutUri),
         grant_types: ['authorization_code'],
         response_types: ['code'],
-        token_endpoint_auth_method: 'private_key_jwt',
+        ...credentials.metadata,
         id_token_signed_response_alg: client.idTokenSigningAlg ?? 'ES256',
         subject_type: 'pairwise',
         require_auth_time: true,
         scope: scopes.join(' '),
-        jwks: { keys: [key] },
         [CLIENT_SETTINGS.allowedLevels]: client.allowedLevels ?? ['Cl.Cm'],
         [CLIENT_SETTINGS.requirePkce]: client.requirePkce ?? false,
         ...(client.sectorIdentifier ? { [CLIENT_SETTINGS.sector]: client.sectorIdentifier } : {}),
       };
       await store.insert({ client_id: clientId, name: metadata.client_name, metadata: JSON.stringify(metadata), created_at: clock().toISOString() });
-      return { clientId };
+      return credentials.clientSecret === undefined ? { clientId } : { clientId, clientSecret: credentials.clientSecret };
     },
 
-    async list(): Promise<Array<{ clientId: string; name: string; redirectUris: string[]; createdAt: string }>> {
-      return (await store.list()).map((row) => ({
-        clientId: row.client_id,
-        name: row.name,
-        redirectUris: (JSON.parse(row.metadata) as { redirect_uris: string[] }).redirect_uris,
-        createdAt: row.created_at,
-      }));
+    async list(): Promise<Array<{ clientId: string; name: string; redirectUris: string[]; tokenAuthMethod: string; createdAt: string }>> {
+      return (await store.list()).map((row) => {
+        const metadata = JSON.parse(row.metadata) as { redirect_uris: string[]; token_endpoint_auth_method: string };
+        return { clientId: row.client_id, name: row.name, redirectUris: metadata.redirect_uris, tokenAuthMethod: metadata.token_endpoint_auth_method, createdAt: row.created_at };
+      });
     },
 
     remove(clientId: string): Promise<boolean> {

@@ -9,11 +9,12 @@ import Provider, {
   type ErrorOut,
   type KoaContextWithOIDC,
 } from 'oidc-provider';
+import { verifyPassword } from '../accounts/passwords.ts';
 import { acceptGovUkRequestObjects } from './gov-uk-request-objects.ts';
 import { issueAccessTokensAsJwts } from './signed-access-tokens.ts';
 import { trustmarkUrlOf } from './issuer.ts';
 import { signOnThreadpool } from './threadpool-signing-key.ts';
-import { CREDENTIAL_LEVELS, meetsLevel, parseRequestedLevel, type CredentialLevel } from './vectors-of-trust.ts';
+import { asksForIdentity, CREDENTIAL_LEVELS, meetsLevel, parseRequestedLevel, type CredentialLevel } from './vectors-of-trust.ts';
 
 /** Client metadata Civitas adds to the standard set; set by `civitas identity client add`. */
 export const CLIENT_SETTINGS = {
@@ -195,6 +196,23 @@ async function grantRequestedScopes(ctx: KoaContextWithOIDC) {
   return grant;
 }
 
+/**
+ * A `client_secret_post` service's secret is kept only as its Argon2id hash, which the client
+ * registry stores as the client's `client_secret`. oidc-provider authenticates such a client by
+ * awaiting `client.compareClientSecret(given)` (a constant-time comparison of the two strings);
+ * here it verifies the given secret against the hash instead. The stored value is never used as a
+ * key: the provider enables no HS* or symmetric encryption algorithm, so oidc-provider derives
+ * nothing from it.
+ */
+function compareClientSecretsWithArgon2id(provider: Provider): void {
+  Object.defineProperty(provider.Client.prototype, 'compareClientSecret', {
+    value(this: { clientSecret?: string }, given: unknown): Promise<boolean> {
+      if (typeof this.clientSecret !== 'string' || typeof given !== 'string' || given === '') return Promise.resolve(false);
+      return verifyPassword(this.clientSecret, given);
+    },
+  });
+}
+
 export function createOidcProvider(options: ProviderOptions): Provider {
   const configuration: Configuration = {
     adapter: options.adapter,
@@ -205,7 +223,9 @@ export function createOidcProvider(options: ProviderOptions): Provider {
     claims: CLAIMS_OF_SCOPES,
     responseTypes: ['code'],
     discovery: discoveryAdditions(options.issuer),
-    clientAuthMethods: ['private_key_jwt'],
+    // client_secret_post only as GOV.UK One Login allows it: for services that cannot sign a
+    // client assertion, and never for identity (see the vtr check below).
+    clientAuthMethods: ['private_key_jwt', 'client_secret_post'],
     clockTolerance: CLOCK_TOLERANCE_SECONDS,
     assertJwtClientAuthClaimsAndHeader: refuseLongLivedClientAssertion,
     subjectTypes: ['pairwise'],
@@ -219,6 +239,11 @@ export function createOidcProvider(options: ProviderOptions): Provider {
     pkce: { required: (_ctx, client) => client[CLIENT_SETTINGS.requirePkce] === true },
     extraParams: {
       vtr(_ctx, value, client) {
+        // GOV.UK One Login: "client_secret_post is not supported for identity proving". Civitas
+        // offers no identity levels to anyone yet; this keeps them from secret clients when it does.
+        if (client?.clientAuthMethod === 'client_secret_post' && asksForIdentity(value)) {
+          throw new errors.InvalidRequest('Request vtr not valid');
+        }
         if (parseRequestedLevel(value, allowedLevelsOf(client as never)) === undefined) {
           throw new errors.InvalidRequest('Request vtr not valid');
         }
@@ -291,6 +316,7 @@ export function createOidcProvider(options: ProviderOptions): Provider {
     keys: options.jwks.keys,
     subjectFor: (accountId, client) => options.pairwiseSubject(accountId, { sector: sectorOf(client as never) }),
   });
+  compareClientSecretsWithArgon2id(provider);
   // GOV.UK One Login puts `sid` in every ID token; oidc-provider only does so for services with
   // back-channel logout. Services use it to match logout tokens to their sessions.
   Object.defineProperty(provider.Client.prototype, 'includeSid', { value: () => true });

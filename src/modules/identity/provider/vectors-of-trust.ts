@@ -35,3 +35,19 @@ export function parseRequestedLevel(
 export function meetsLevel(achieved: string | undefined, required: CredentialLevel): boolean {
   return required === 'Cl' ? achieved === 'Cl' || achieved === 'Cl.Cm' : achieved === 'Cl.Cm';
 }
+
+/**
+ * Whether a `vtr` asks for identity: a vector with a level of identity confidence (`P1`, `P2`...),
+ * as in GOV.UK One Login's `["Cl.Cm.P2"]` (`P0` is none). Unreadable values count as asking.
+ */
+export function asksForIdentity(vtr: string | undefined): boolean {
+  if (vtr === undefined || vtr === '') return false;
+  let vectors: unknown;
+  try {
+    vectors = JSON.parse(vtr);
+  } catch {
+    return true;
+  }
+  if (!Array.isArray(vectors)) return true;
+  return vectors.some((vector) => typeof vector !== 'string' || vector.split('.').some((component) => /^P[1-9]$/.test(component)));
+}
