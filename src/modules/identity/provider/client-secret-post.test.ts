@@ -29,15 +29,19 @@ function secretFields(code: string, clientId: string, clientSecret: string): Rec
   return { code, redirect_uri: redirectUri, client_id: clientId, client_secret: clientSecret };
 }
 
-/** Every row of every table of this test's database, as text. */
+/**
+ * Every row of every table of this test's database, as text. On PostgreSQL only this test's
+ * schema is read (from information_schema: other test files create and drop theirs meanwhile).
+ */
 async function everyStoredValue(db: Database): Promise<string> {
-  const { rows } = await sql<{ name: string | null }>`select current_schema() as name`.execute(db).catch(() => ({ rows: [{ name: null }] }));
-  const schema = rows[0]?.name ?? undefined;
-  const tables = (await db.introspection.getTables()).filter((table) => schema === undefined || table.schema === schema);
+  const postgres = await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'`
+    .execute(db)
+    .catch(() => undefined);
+  const { rows: tables } = postgres ?? (await sql<{ name: string }>`select name from sqlite_master where type = 'table'`.execute(db));
   assert.ok(tables.some((table) => table.name === 'identity_client'));
   const contents: string[] = [];
   for (const table of tables) {
-    const { rows: stored } = await sql`select * from ${sql.table(schema ? `${schema}.${table.name}` : table.name)}`.execute(db);
+    const { rows: stored } = await sql`select * from ${sql.table(table.name)}`.execute(db);
     contents.push(JSON.stringify(stored));
   }
   return contents.join('\n');

@@ -267,6 +267,8 @@ export function createOidcProvider(options: ProviderOptions): Provider {
       claimsParameter: { enabled: true },
       requestObjects: { enabled: true },
       pushedAuthorizationRequests: { enabled: false },
+      // GOV.UK One Login's access tokens are bearer tokens; DPoP is not part of its profile.
+      dPoP: { enabled: false },
       introspection: { enabled: false },
       revocation: { enabled: false },
       userinfo: { enabled: true },
@@ -289,7 +291,10 @@ export function createOidcProvider(options: ProviderOptions): Provider {
     allowOmittingSingleRegisteredRedirectUri: false,
     acceptQueryParamAccessTokens: false,
     conformIdTokenClaims: true,
-    issueRefreshToken: () => false,
+    // No refresh tokens, as GOV.UK One Login: oidc-provider's default issues one only to a client
+    // allowed the refresh_token grant that was given offline_access, and Civitas registers every
+    // client for authorization_code alone and offers no offline_access. Left at its default, the
+    // refresh_token grant is not even enabled, and discovery says authorization_code only.
     interactions: {
       url: (_ctx, interaction) => `/sign-in/${interaction.uid}`,
       policy: createPolicy(),

@@ -14,7 +14,10 @@ export function createFindAccount(options: { accounts: AccountService; trustmark
       accountId,
       async claims(use) {
         // The phone number is only ever a userinfo claim: the token endpoint does not look it up.
+        // As GOV.UK One Login's: phone_number only while the person gets their codes by text,
+        // phone_number_verified true then and false otherwise (with the phone scope).
         const phoneNumber = use === 'userinfo' ? await options.accounts.phoneNumberOf(accountId) : undefined;
+        const phoneClaims = phoneNumber ? { phone_number: phoneNumber, phone_number_verified: true } : use === 'userinfo' ? { phone_number_verified: false } : {};
         const idTokenClaims =
           use === 'id_token'
             ? {
@@ -28,7 +31,7 @@ export function createFindAccount(options: { accounts: AccountService; trustmark
           sub: accountId,
           email: account.email,
           email_verified: true,
-          ...(phoneNumber ? { phone_number: phoneNumber, phone_number_verified: true } : {}),
+          ...phoneClaims,
           ...idTokenClaims,
         };
       },

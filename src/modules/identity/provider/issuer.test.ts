@@ -1,28 +1,10 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { decodeJwt } from 'jose';
 import * as client from 'openid-client';
-import { createTestApp } from '../../../testing/test-kernel.ts';
-import { createIdentityModule } from '../identity.module.ts';
-import { createTestAccount, discoverAsRelyingParty, registerTestClient, withIdentity } from '../testing/identity-test-kit.ts';
+import { createTestAccount, discoverAsRelyingParty, registerTestClient } from '../testing/identity-test-kit.ts';
 import { oneLoginIssuerOf } from './issuer.ts';
-import { clientAssertion, codeFrom, privateKeyJwtFields, requestTokens, signInOnce } from './relying-party.test-kit.ts';
-
-/** One Login on a free port with the issuer GOV.UK's form has: BASE_URL followed by `/`. */
-async function startWithTrailingSlashIssuer(t: TestContext) {
-  const probe = createServer().listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as { port: number };
-  probe.close();
-  await once(probe, 'close');
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const issuer = `${baseUrl}/`;
-  const { app, kernel } = await createTestApp(t, { modules: withIdentity(createIdentityModule({ issuer })), environment: { BASE_URL: baseUrl, PORT: String(port) } });
-  await app.listen({ port, host: '127.0.0.1' });
-  return { kernel, baseUrl, issuer };
-}
+import { clientAssertion, codeFrom, privateKeyJwtFields, requestTokens, signInOnce, startWithTrailingSlashIssuer } from './relying-party.test-kit.ts';
 
 test('ONE_LOGIN_ISSUER may be BASE_URL or BASE_URL followed by /, and nothing else; unset, the issuer is BASE_URL', () => {
   const BASE_URL = 'https://login.example.gov.uk';

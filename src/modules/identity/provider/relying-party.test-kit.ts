@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomUUID, type KeyObject } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import type { TestContext } from 'node:test';
 import { SignJWT, type CryptoKey } from 'jose';
 import { createFormClient, type FormClient } from '../testing/form-client.ts';
-import type { TestAccount, TestRelyingParty } from '../testing/identity-test-kit.ts';
+import { createTestApp } from '../../../testing/test-kernel.ts';
+import { createIdentityModule } from '../identity.module.ts';
+import { withIdentity, type TestAccount, type TestRelyingParty } from '../testing/identity-test-kit.ts';
 
 /** A service's keys as tests hold them: a WebCrypto key pinned to one algorithm, or a node:crypto key for any. */
 export type SigningKey = CryptoKey | KeyObject;
@@ -75,4 +80,18 @@ export function privateKeyJwtFields(code: string, redirectUri: string, assertion
     client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
     client_assertion: assertion,
   };
+}
+
+/** One Login on a free port with the issuer GOV.UK's form has: BASE_URL followed by `/`. */
+export async function startWithTrailingSlashIssuer(t: TestContext) {
+  const probe = createServer().listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const { port } = probe.address() as { port: number };
+  probe.close();
+  await once(probe, 'close');
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const issuer = `${baseUrl}/`;
+  const { app, kernel } = await createTestApp(t, { modules: withIdentity(createIdentityModule({ issuer })), environment: { BASE_URL: baseUrl, PORT: String(port) } });
+  await app.listen({ port, host: '127.0.0.1' });
+  return { kernel, baseUrl, issuer };
 }
