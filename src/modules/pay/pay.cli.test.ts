@@ -122,3 +122,36 @@ test('an operator sets up a service with the CLI, takes payments with its key, r
   );
   assert.ok(trail.every((event) => event.actor === 'operator:cli'));
 });
+
+test('an operator turns MOTO and the MOTO API on and off for an account with the CLI', async (t) => {
+  const database = await createTestDatabase();
+  t.after(() => database.drop());
+
+  const added = await civitas(database.url, 'pay', 'account', 'add', '--name', 'Licences by phone', '--moto', '--json');
+  assert.equal(added.exitCode, 0, added.stderr);
+  const { account_id: accountId } = JSON.parse(added.stdout);
+  const listed = JSON.parse((await civitas(database.url, 'pay', 'account', 'list', '--json')).stdout);
+  assert.deepEqual(
+    listed.map((account: Record<string, unknown>) => [account.account_id, account.allow_moto, account.allow_authorisation_api]),
+    [[accountId, true, false]],
+  );
+
+  const set = await civitas(database.url, 'pay', 'account', 'set', '--account', accountId, '--moto', 'off', '--moto-api', 'on', '--json');
+  assert.equal(set.exitCode, 0, set.stderr);
+  assert.deepEqual(JSON.parse(set.stdout), { account_id: accountId, allow_moto: false, allow_authorisation_api: true });
+
+  const wrong = await civitas(database.url, 'pay', 'account', 'set', '--account', accountId, '--moto', 'yes');
+  assert.equal(wrong.exitCode, 2);
+  assert.match(wrong.stderr, /--moto must be on or off/);
+  const nothing = await civitas(database.url, 'pay', 'account', 'set', '--account', accountId);
+  assert.equal(nothing.exitCode, 1);
+  const unknown = await civitas(database.url, 'pay', 'account', 'set', '--account', 'nosuchaccount', '--moto', 'on');
+  assert.equal(unknown.exitCode, 1);
+  assert.match(unknown.stderr, /There is no Pay account nosuchaccount/);
+
+  const kernel = openKernel({ config: createTestConfig(database), modules, logger: pino({ level: 'silent' }) });
+  t.after(() => kernel.close());
+  const trail = await kernel.audit.listRecent({ subject: `pay-account:${accountId}` });
+  const changed = trail.find((event) => event.action === 'pay.account.moto-changed');
+  assert.equal(changed?.actor, 'operator:cli');
+});

@@ -26,6 +26,13 @@ function readLimit(context: CliContext, name: string): number | undefined {
   return limit;
 }
 
+function readSwitch(context: CliContext, name: string): boolean | undefined {
+  const value = context.values[name];
+  if (value === undefined) return undefined;
+  if (value !== 'on' && value !== 'off') throw new CliError(`--${name} must be on or off`, 2);
+  return value === 'on';
+}
+
 /** Turns the services' own errors into messages for the person at the terminal. */
 async function explainErrors<T>(run: () => Promise<T>): Promise<T> {
   try {
@@ -47,8 +54,14 @@ export function createPayCommands(servicesFrom: ServicesFromContext): CliCommand
     {
       name: 'pay account add',
       summary: 'Create a Pay service account',
-      usage: '--name NAME [--rate-limit-post N] [--rate-limit-other N]',
-      options: { name: { type: 'string' }, 'rate-limit-post': { type: 'string' }, 'rate-limit-other': { type: 'string' } },
+      usage: '--name NAME [--rate-limit-post N] [--rate-limit-other N] [--moto] [--moto-api]',
+      options: {
+        name: { type: 'string' },
+        'rate-limit-post': { type: 'string' },
+        'rate-limit-other': { type: 'string' },
+        moto: { type: 'boolean' },
+        'moto-api': { type: 'boolean' },
+      },
       async run(context) {
         const services = await servicesFrom(context);
         const account = await explainErrors(() =>
@@ -56,10 +69,34 @@ export function createPayCommands(servicesFrom: ServicesFromContext): CliCommand
             name: requireString(context, 'name'),
             rateLimitPost: readLimit(context, 'rate-limit-post'),
             rateLimitOther: readLimit(context, 'rate-limit-other'),
+            allowMoto: context.values.moto === true,
+            allowAuthorisationApi: context.values['moto-api'] === true,
             actor: OPERATOR,
           }),
         );
         context.print({ account_id: account.id }, `Created the Pay account "${account.name}": ${account.id}`);
+        return 0;
+      },
+    },
+    {
+      name: 'pay account set',
+      summary: 'Turn MOTO payments (moto: true) or the MOTO API (authorisation_mode moto_api) on or off for an account',
+      usage: '--account ID [--moto on|off] [--moto-api on|off]',
+      options: { account: { type: 'string' }, moto: { type: 'string' }, 'moto-api': { type: 'string' } },
+      async run(context) {
+        const services = await servicesFrom(context);
+        const account = await explainErrors(() =>
+          services.accounts.setMoto({
+            accountId: requireString(context, 'account'),
+            allowMoto: readSwitch(context, 'moto'),
+            allowAuthorisationApi: readSwitch(context, 'moto-api'),
+            actor: OPERATOR,
+          }),
+        );
+        context.print(
+          { account_id: account.id, allow_moto: account.allowMoto, allow_authorisation_api: account.allowAuthorisationApi },
+          `MOTO payments are ${account.allowMoto ? 'on' : 'off'} and the MOTO API is ${account.allowAuthorisationApi ? 'on' : 'off'} for ${account.id}`,
+        );
         return 0;
       },
     },
@@ -70,7 +107,13 @@ export function createPayCommands(servicesFrom: ServicesFromContext): CliCommand
         const services = await servicesFrom(context);
         const accounts = await services.accounts.listAccounts();
         context.print(
-          accounts.map((account) => ({ account_id: account.id, name: account.name, created_date: account.createdAt })),
+          accounts.map((account) => ({
+            account_id: account.id,
+            name: account.name,
+            allow_moto: account.allowMoto,
+            allow_authorisation_api: account.allowAuthorisationApi,
+            created_date: account.createdAt,
+          })),
           accounts.length === 0 ? 'No Pay accounts.' : accounts.map((account) => `${account.id}  ${account.name}`).join('\n'),
         );
         return 0;

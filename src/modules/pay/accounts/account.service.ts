@@ -26,6 +26,10 @@ export type Account = {
   liveProvider: string | null;
   rateLimitPost: number;
   rateLimitOther: number;
+  /** Payments may be created with `moto: true`. */
+  allowMoto: boolean;
+  /** Payments may be created with `authorisation_mode: moto_api` and authorised by `POST /v1/auth`. */
+  allowAuthorisationApi: boolean;
   createdAt: string;
 };
 
@@ -47,6 +51,8 @@ export type Caller = {
   liveProvider: string | null;
   rateLimitPost: number;
   rateLimitOther: number;
+  allowMoto: boolean;
+  allowAuthorisationApi: boolean;
 };
 
 function toAccount(row: AccountRow): Account {
@@ -56,6 +62,8 @@ function toAccount(row: AccountRow): Account {
     liveProvider: row.live_provider,
     rateLimitPost: row.rate_limit_post,
     rateLimitOther: row.rate_limit_other,
+    allowMoto: row.allow_moto === 1,
+    allowAuthorisationApi: row.allow_authorisation_api === 1,
     createdAt: row.created_at,
   };
 }
@@ -80,6 +88,8 @@ function toCaller(holder: KeyHolder): Caller {
     liveProvider: holder.live_provider,
     rateLimitPost: holder.rate_limit_post,
     rateLimitOther: holder.rate_limit_other,
+    allowMoto: holder.allow_moto === 1,
+    allowAuthorisationApi: holder.allow_authorisation_api === 1,
   };
 }
 
@@ -120,6 +130,8 @@ export function createAccountService(dependencies: {
       name: string;
       rateLimitPost?: number;
       rateLimitOther?: number;
+      allowMoto?: boolean;
+      allowAuthorisationApi?: boolean;
       actor: string;
     }): Promise<Account> {
       const name = input.name.trim();
@@ -137,6 +149,8 @@ export function createAccountService(dependencies: {
         live_provider: null,
         rate_limit_post: input.rateLimitPost ?? DEFAULT_RATE_LIMIT_POST,
         rate_limit_other: input.rateLimitOther ?? DEFAULT_RATE_LIMIT_OTHER,
+        allow_moto: input.allowMoto ? 1 : 0,
+        allow_authorisation_api: input.allowAuthorisationApi ? 1 : 0,
         created_at: clock().toISOString(),
       };
       await db.transaction().execute(async (transaction) => {
@@ -147,6 +161,34 @@ export function createAccountService(dependencies: {
         );
       });
       return toAccount(row);
+    },
+
+    /**
+     * Turns MOTO on or off for an account, as GOV.UK Pay's operators do: `allowMoto` for payments
+     * created with `moto: true`, `allowAuthorisationApi` for `authorisation_mode: moto_api`.
+     * Each API request reads the account afresh, so a change holds at once in every process.
+     */
+    async setMoto(input: { accountId: string; allowMoto?: boolean; allowAuthorisationApi?: boolean; actor: string }): Promise<Account> {
+      const settings: { allow_moto?: number; allow_authorisation_api?: number } = {};
+      if (input.allowMoto !== undefined) settings.allow_moto = input.allowMoto ? 1 : 0;
+      if (input.allowAuthorisationApi !== undefined) settings.allow_authorisation_api = input.allowAuthorisationApi ? 1 : 0;
+      if (Object.keys(settings).length === 0) throw new AccountError('NOTHING_TO_SET', 'Say what to change');
+      return db.transaction().execute(async (transaction) => {
+        if (!(await store.updateMotoSettings(transaction, { id: input.accountId, ...settings }))) {
+          throw new AccountError('ACCOUNT_NOT_FOUND', `There is no Pay account ${input.accountId}`);
+        }
+        await audit.record(
+          {
+            actor: input.actor,
+            action: 'pay.account.moto-changed',
+            subject: `pay-account:${input.accountId}`,
+            outcome: 'success',
+            details: settings,
+          },
+          transaction,
+        );
+        return toAccount((await store.findAccount(transaction, input.accountId)) as AccountRow);
+      });
     },
 
     async findAccount(id: string): Promise<Account | undefined> {

@@ -10,6 +10,10 @@ export type AccountRow = {
   live_provider: string | null;
   rate_limit_post: number;
   rate_limit_other: number;
+  /** 1 when payments may be created with `moto: true` (GOV.UK Pay's `allow_moto`). */
+  allow_moto: number;
+  /** 1 when payments may be created with `authorisation_mode: moto_api` (Pay's `allow_authorisation_api`). */
+  allow_authorisation_api: number;
   created_at: string;
 };
 
@@ -32,6 +36,8 @@ export type KeyHolder = {
   live_provider: string | null;
   rate_limit_post: number;
   rate_limit_other: number;
+  allow_moto: number;
+  allow_authorisation_api: number;
 };
 
 type AccountTables = {
@@ -58,6 +64,8 @@ export function createAccountStore(dependencies: { secrets: SecretBoxes }) {
           'pay_account.live_provider',
           'pay_account.rate_limit_post',
           'pay_account.rate_limit_other',
+          'pay_account.allow_moto',
+          'pay_account.allow_authorisation_api',
         ])
         .where('pay_api_key.token_hash', '=', tokenHash)
         .where('pay_api_key.revoked_at', 'is', null);
@@ -102,6 +110,16 @@ export function createAccountStore(dependencies: { secrets: SecretBoxes }) {
 
     async findAccount(executor: Executor, id: string): Promise<AccountRow | undefined> {
       return tables(executor).selectFrom('pay_account').selectAll().where('id', '=', id).executeTakeFirst();
+    },
+
+    /** Sets whichever MOTO settings are given; false when there is no such account. */
+    async updateMotoSettings(
+      executor: Executor,
+      update: { id: string; allow_moto?: number; allow_authorisation_api?: number },
+    ): Promise<boolean> {
+      const { id, ...settings } = update;
+      const result = await tables(executor).updateTable('pay_account').set(settings).where('id', '=', id).executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
     },
 
     async listAccounts(executor: Executor): Promise<AccountRow[]> {

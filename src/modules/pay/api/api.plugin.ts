@@ -5,6 +5,7 @@ import { apiSecurityHeaders, JSON_API_ROUTE_CONFIG } from '../../../platform/htt
 import type { Caller } from '../accounts/account.service.ts';
 import { downstreamError, PayApiError, payUnavailable, tooManyRequests, unparsableJson } from '../pay.errors.ts';
 import type { PayServices } from '../pay-services.ts';
+import { registerAuthoriseRoutes } from './authorise.routes.ts';
 import { registerPaymentRoutes } from './payments.routes.ts';
 import { registerRefundRoutes } from './refunds.routes.ts';
 
@@ -110,5 +111,6 @@ export async function registerPayApi(app: FastifyInstance, services: PayServices
 
     registerPaymentRoutes(api, services);
     registerRefundRoutes(api, services);
+    registerAuthoriseRoutes(api, services);
   });
 }

@@ -19,11 +19,21 @@ const METADATA_VALUE_MAX = 100;
 export type PrefilledAddress = { line1?: string; line2?: string; postcode?: string; city?: string; country?: string };
 export type MetadataValue = string | number | boolean;
 
+/** How a payment is authorised. `agreement` is read, but refused while no account takes recurring payments. */
+export type AuthorisationMode = 'web' | 'moto_api' | 'agreement';
+/** Pay's words list the modes in its enum's order. */
+const AUTHORISATION_MODES: readonly AuthorisationMode[] = ['web', 'moto_api', 'agreement'];
+
 export type CreatePaymentRequest = {
   amount: number;
   reference: string;
   description: string;
-  returnUrl: string;
+  /** Absent only for `moto_api` payments, which have nowhere to return to. */
+  returnUrl?: string;
+  authorisationMode: AuthorisationMode;
+  moto: boolean;
+  /** `set_up_agreement` was given (recurring payments, which no account takes yet). */
+  setUpAgreement: boolean;
   language: 'en' | 'cy';
   email?: string;
   delayedCapture: boolean;
@@ -123,10 +133,14 @@ export function parseCreatePaymentRequest(body: unknown, options: { live: boolea
   if (!isInt(amountValue)) throw wrongType('amount', 'Must be a valid numeric format');
   const reference = readRequiredText(body, 'reference');
   const description = readRequiredText(body, 'description');
-  const returnUrl = readRequiredText(body, 'return_url');
+  // Pay reads return_url as optional and its connector then asks for it, unless the payment is
+  // authorised without the paying user's browser (moto_api, agreement): then it must not have one.
+  const withoutBrowser = body.authorisation_mode === 'moto_api' || body.authorisation_mode === 'agreement';
+  const returnUrl = withoutBrowser ? readOptionalText(body, 'return_url') || undefined : readRequiredText(body, 'return_url');
   const moto = readBoolean(body, 'moto');
-  if ('set_up_agreement' in body) {
-    throw invalidAttribute('set_up_agreement', 'Agreements for recurring payments are not supported');
+  const setUpAgreement = 'set_up_agreement' in body;
+  if (setUpAgreement && typeof body.set_up_agreement !== 'string') {
+    throw invalidAttribute('set_up_agreement', 'Must be a valid string format');
   }
   let language: 'en' | 'cy' = 'en';
   if ('language' in body) {
@@ -137,17 +151,15 @@ export function parseCreatePaymentRequest(body: unknown, options: { live: boolea
   const email = readOptionalText(body, 'email');
   const { cardholderName, billingAddress } = readPrefilled(body.prefilled_cardholder_details);
   const metadata = 'metadata' in body ? readMetadata(body.metadata) : undefined;
-  if ('authorisation_mode' in body && body.authorisation_mode !== 'web') {
-    throw invalidAttribute('authorisation_mode', 'Must be one of web');
+  let authorisationMode: AuthorisationMode = 'web';
+  if ('authorisation_mode' in body) {
+    if (!AUTHORISATION_MODES.includes(body.authorisation_mode as AuthorisationMode)) {
+      throw invalidAttribute('authorisation_mode', `Must be one of ${AUTHORISATION_MODES.join(', ')}`);
+    }
+    authorisationMode = body.authorisation_mode as AuthorisationMode;
   }
-  if (moto === true) {
-    throw new PayApiError({
-      statusCode: 422,
-      code: 'P0196',
-      field: 'moto',
-      description:
-        'MOTO payments are not enabled for this account. Please contact support if you would like to process MOTO payments',
-    });
+  if ('agreement_id' in body && authorisationMode !== 'agreement') {
+    throw new PayApiError({ statusCode: 400, code: 'P0104', description: 'Unexpected attribute: agreement_id' });
   }
 
   // ...then the rules their values must keep (422s).
@@ -156,7 +168,9 @@ export function parseCreatePaymentRequest(body: unknown, options: { live: boolea
   checkLength('reference', reference, TEXT_LIMIT);
   checkLength('description', description, TEXT_LIMIT);
   checkLength('return_url', returnUrl, RETURN_URL_LIMIT);
-  if (!isValidReturnUrl(returnUrl, options.live)) throw invalidAttribute('return_url', 'Must be a valid URL format');
+  if (returnUrl !== undefined && !isValidReturnUrl(returnUrl, options.live)) {
+    throw invalidAttribute('return_url', 'Must be a valid URL format');
+  }
   checkLength('email', email, EMAIL_LIMIT);
   if (email !== undefined && !/^[^\s@]+@[^\s@]+$/.test(email)) throw invalidAttribute('email', 'Must be a valid email address');
   checkLength('cardholder_name', cardholderName, TEXT_LIMIT);
@@ -170,11 +184,19 @@ export function parseCreatePaymentRequest(body: unknown, options: { live: boolea
     }
   }
 
+  // Pay's connector refuses a return_url on such a payment after every other check.
+  if (withoutBrowser && returnUrl !== undefined) {
+    throw new PayApiError({ statusCode: 400, code: 'P0104', description: 'Unexpected attribute: return_url' });
+  }
+
   return {
     amount: amountValue,
     reference,
     description,
-    returnUrl,
+    ...(returnUrl === undefined ? {} : { returnUrl }),
+    authorisationMode,
+    moto: moto === true,
+    setUpAgreement,
     language,
     delayedCapture,
     ...(email === undefined ? {} : { email }),
@@ -182,6 +204,43 @@ export function parseCreatePaymentRequest(body: unknown, options: { live: boolea
     ...(cardholderName === undefined ? {} : { cardholderName }),
     ...(billingAddress === undefined || Object.keys(billingAddress).length === 0 ? {} : { billingAddress }),
   };
+}
+
+/** A request the caller's account may make: web or moto_api. */
+export type PermittedPaymentRequest = CreatePaymentRequest & { authorisationMode: 'web' | 'moto_api' };
+
+/**
+ * The account's own settings, checked after the request, in the order Pay's connector checks
+ * them: the MOTO API (P0195) or MOTO (P0196), then recurring payments (P0942), which no account
+ * takes yet.
+ */
+export function checkAccountPermits(
+  request: CreatePaymentRequest,
+  account: { allowMoto: boolean; allowAuthorisationApi: boolean },
+): PermittedPaymentRequest {
+  if (request.authorisationMode === 'moto_api') {
+    if (!account.allowAuthorisationApi) {
+      throw new PayApiError({
+        statusCode: 422,
+        code: 'P0195',
+        description: 'Using authorisation_mode of moto_api is not allowed for this account',
+      });
+    }
+  } else if (request.moto && !account.allowMoto) {
+    throw new PayApiError({
+      statusCode: 422,
+      code: 'P0196',
+      description: 'MOTO payments are not enabled for this account. Please contact support if you would like to process MOTO payments',
+    });
+  }
+  if (request.authorisationMode === 'agreement' || request.setUpAgreement) {
+    throw new PayApiError({
+      statusCode: 422,
+      code: 'P0942',
+      description: 'Recurring card payments are currently disabled for this service. Contact support with your error code',
+    });
+  }
+  return request as PermittedPaymentRequest;
 }
 
 /** The same JSON, however its keys were ordered, gives the same text: what idempotency compares. */

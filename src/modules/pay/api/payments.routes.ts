@@ -4,7 +4,7 @@ import type { PayServices } from '../pay-services.ts';
 import { errorSchema, paymentSchema, paymentStateSchema, presentPayment, searchResultsSchema } from '../payments/payment-json.ts';
 import { FAILURE_MESSAGES } from '../payments/payment-state.ts';
 import { requireCaller } from './api.plugin.ts';
-import { parseCreatePaymentRequest } from './create-payment.request.ts';
+import { checkAccountPermits, parseCreatePaymentRequest } from './create-payment.request.ts';
 import { describePaging, parsePaymentSearch } from './search.request.ts';
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9-]{1,255}$/;
@@ -68,7 +68,7 @@ export function registerPaymentRoutes(api: FastifyInstance, services: PayService
     async (request, reply) => {
       const caller = requireCaller(request);
       const idempotencyKey = readIdempotencyKey(request.headers['idempotency-key']);
-      const parsed = parseCreatePaymentRequest(request.body, { live: caller.live });
+      const parsed = checkAccountPermits(parseCreatePaymentRequest(request.body, { live: caller.live }), caller);
       const { payment, nextUrlToken, replayed } = await services.payments.createPayment({
         caller,
         request: parsed,

@@ -1,8 +1,12 @@
 import type { MigrationList } from '../../../platform/db/migrations.ts';
 import * as createPayTables from './0001-create-pay-tables.ts';
+import * as allowMoto from './0002-allow-moto.ts';
 
 /** Pay's migrations, in order. Frozen once landed: change the schema with a new one. */
 export const payMigrations: MigrationList = {
   owner: 'pay',
-  migrations: [{ id: '0001-create-pay-tables', migration: createPayTables }],
+  migrations: [
+    { id: '0001-create-pay-tables', migration: createPayTables },
+    { id: '0002-allow-moto', migration: allowMoto },
+  ],
 };

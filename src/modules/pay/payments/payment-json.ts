@@ -49,14 +49,15 @@ export type PaymentJson = {
   card_brand?: string;
   delayed_capture: boolean;
   moto: boolean;
-  return_url: string;
+  return_url?: string;
   metadata?: Record<string, string | number | boolean>;
   authorisation_summary?: { three_d_secure: { required: boolean } };
-  authorisation_mode: 'web';
+  authorisation_mode: 'web' | 'moto_api';
   _links: {
     self: Link;
     next_url?: Link;
     next_url_post?: PostLink;
+    auth_url_post?: PostLink;
     events: Link;
     refunds: Link;
     cancel?: Link;
@@ -120,7 +121,16 @@ export function presentPayment(
     events: { href: `${self}/events`, method: 'GET' },
     refunds: { href: `${self}/refunds`, method: 'GET' },
   };
-  if (options.nextUrlToken && row.status === 'created') {
+  if (options.nextUrlToken && row.status === 'created' && row.authorisation_mode === 'moto_api') {
+    // Pay's connector: a moto_api payment is authorised by posting its card details, with this
+    // one-time token, to /v1/auth; it has no payment pages.
+    links.auth_url_post = {
+      type: 'application/json',
+      params: { one_time_token: options.nextUrlToken },
+      href: `${baseUrl}/v1/auth`,
+      method: 'POST',
+    };
+  } else if (options.nextUrlToken && row.status === 'created') {
     links.next_url = { href: `${baseUrl}/pay/secure/${options.nextUrlToken}`, method: 'GET' };
     links.next_url_post = {
       type: 'application/x-www-form-urlencoded',
@@ -150,10 +160,10 @@ export function presentPayment(
     settlement_summary: settlement,
     delayed_capture: row.delayed_capture === 1,
     moto: row.moto === 1,
-    return_url: row.return_url,
-    authorisation_mode: 'web',
+    authorisation_mode: row.authorisation_mode,
     _links: links,
   };
+  if (row.return_url) json.return_url = row.return_url;
   if (row.email) json.email = row.email;
   if (row.provider_id) json.provider_id = row.provider_id;
   const cardDetails = presentCardDetails(row);
@@ -288,6 +298,7 @@ export const paymentSchema = {
         self: linkSchema,
         next_url: linkSchema,
         next_url_post: postLinkSchema,
+        auth_url_post: postLinkSchema,
         events: linkSchema,
         refunds: linkSchema,
         cancel: linkSchema,

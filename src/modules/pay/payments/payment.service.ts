@@ -4,8 +4,8 @@ import type { AuditService } from '../../../platform/audit/audit.service.ts';
 import type { Database, Executor } from '../../../platform/db/database.ts';
 import type { JobQueue } from '../../../platform/jobs/job-queue.ts';
 import type { Caller } from '../accounts/account.service.ts';
-import { canonicaliseJson, type CreatePaymentRequest } from '../api/create-payment.request.ts';
-import { detectCardBrand } from '../cards/card-number.ts';
+import { canonicaliseJson, type PermittedPaymentRequest } from '../api/create-payment.request.ts';
+import { detectCardBrand, passesLuhnCheck } from '../cards/card-number.ts';
 import type { IdempotencyStore } from '../idempotency/idempotency.store.ts';
 import type { PaymentEventRecorder } from '../ledger/payment-events.ts';
 import type { LedgerEntryRow, LedgerStore } from '../ledger/ledger.store.ts';
@@ -160,6 +160,61 @@ export function createPaymentService(dependencies: {
     });
   }
 
+  /** The payment is authorised and confirmed: it succeeds (and is captured), or waits for the service's capture. */
+  async function confirmAuthorised(id: string): Promise<PaymentRow | undefined> {
+    const now = clock().toISOString();
+    return db.transaction().execute(async (transaction) => {
+      const current = await payments.find(transaction, id);
+      if (!current) return undefined;
+      const delayed = current.delayed_capture === 1;
+      const confirmed = await payments.transition(transaction, {
+        id,
+        from: ['authorised'],
+        set: delayed
+          ? { status: 'capturable', updated_at: now }
+          : { status: 'success', capture_submitted_at: now, updated_at: now },
+      });
+      if (!confirmed) return undefined;
+      await events.record(transaction, {
+        payment: confirmed,
+        eventType: delayed ? 'awaiting_capture' : 'capture_submitted',
+        webhook: 'card_payment_succeeded',
+        at: now,
+      });
+      if (!delayed) await jobs.enqueue(transaction, { type: CAPTURE_JOB, payload: { paymentId: id } });
+      if (confirmed.email) await jobs.enqueue(transaction, { type: SEND_CONFIRMATION_JOB, payload: { paymentId: id } });
+      return confirmed;
+    });
+  }
+
+  /** What is kept of a card: its first 6 and last 4 digits, brand, expiry and holder's name. */
+  function describeCard(card: CardForAuthorisation): Partial<PaymentRow> {
+    return {
+      card_first_digits: card.number.slice(0, 6),
+      card_last_digits: card.number.slice(-4),
+      card_brand: detectCardBrand(card.number) ?? null,
+      card_expiry: `${String(card.expiryMonth).padStart(2, '0')}/${String(card.expiryYear % 100).padStart(2, '0')}`,
+      cardholder_name: card.cardholderName,
+    };
+  }
+
+  /** The provider's answer for a claimed payment; a provider that throws has errored (P0050). */
+  async function authoriseWithProvider(claimed: PaymentRow, card: CardForAuthorisation): Promise<AuthorisationOutcome> {
+    try {
+      return await providerFor(claimed).authorise({
+        paymentId: claimed.id,
+        amount: claimed.amount,
+        description: claimed.description,
+        live: claimed.live === 1,
+        moto: claimed.moto === 1,
+        card,
+      });
+    } catch {
+      logger.warn({ paymentId: claimed.id }, 'payment provider failed to authorise');
+      return { outcome: 'error', providerId: null };
+    }
+  }
+
   async function claimForAuthorisation(id: string, from: readonly PaymentStatus[]): Promise<PaymentRow | undefined> {
     const now = clock().toISOString();
     return payments.transition(db, { id, from, set: { status: 'authorising', updated_at: now } });
@@ -168,7 +223,7 @@ export function createPaymentService(dependencies: {
   return {
     async createPayment(input: {
       caller: Caller;
-      request: CreatePaymentRequest;
+      request: PermittedPaymentRequest;
       idempotencyKey?: string;
       rawBody?: unknown;
     }): Promise<{ payment: PaymentRow; nextUrlToken?: string; replayed: boolean }> {
@@ -188,9 +243,12 @@ export function createPaymentService(dependencies: {
         description: request.description,
         language: request.language,
         email: request.email ?? null,
-        return_url: request.returnUrl,
+        // Pay leaves a moto_api payment without one; the column keeps '' for it.
+        return_url: request.returnUrl ?? '',
         delayed_capture: request.delayedCapture ? 1 : 0,
-        moto: 0,
+        // Pay marks every moto_api payment as MOTO.
+        moto: request.authorisationMode === 'moto_api' || request.moto ? 1 : 0,
+        authorisation_mode: request.authorisationMode,
         metadata: request.metadata ? JSON.stringify(request.metadata) : null,
         status: 'created',
         failure_code: null,
@@ -357,6 +415,8 @@ export function createPaymentService(dependencies: {
     async openWithToken(token: string): Promise<{ payment: PaymentRow } | { problem: 'unknown' | 'used'; paymentId?: string }> {
       const paymentId = await nextUrlTokens.verify(token);
       if (!paymentId) return { problem: 'unknown' };
+      // A moto_api payment's one-time token is for POST /v1/auth only: it has no payment pages.
+      if ((await payments.find(db, paymentId))?.authorisation_mode !== 'web') return { problem: 'unknown' };
       const now = clock().toISOString();
       const opened = await db.transaction().execute(async (transaction) => {
         const expired = await expireInTransaction(transaction, paymentId, now);
@@ -393,28 +453,51 @@ export function createPaymentService(dependencies: {
       const claimed = await claimForAuthorisation(id, ['started']);
       if (!claimed) return { kind: 'not_ready', payment: (await payments.find(db, id)) as PaymentRow };
       const cardFields: Partial<PaymentRow> = {
-        card_first_digits: card.number.slice(0, 6),
-        card_last_digits: card.number.slice(-4),
-        card_brand: detectCardBrand(card.number) ?? null,
-        card_expiry: `${String(card.expiryMonth).padStart(2, '0')}/${String(card.expiryYear % 100).padStart(2, '0')}`,
-        cardholder_name: card.cardholderName,
-        billing_address: JSON.stringify(card.billingAddress),
+        ...describeCard(card),
+        billing_address: card.billingAddress ? JSON.stringify(card.billingAddress) : null,
         email: card.email,
       };
-      let outcome: AuthorisationOutcome;
-      try {
-        outcome = await providerFor(claimed).authorise({
-          paymentId: claimed.id,
-          amount: claimed.amount,
-          description: claimed.description,
-          live: claimed.live === 1,
-          card,
-        });
-      } catch {
-        logger.warn({ paymentId: claimed.id }, 'payment provider failed to authorise');
-        outcome = { outcome: 'error', providerId: null };
+      return applyAuthorisation(claimed.id, await authoriseWithProvider(claimed, card), cardFields);
+    },
+
+    /**
+     * `POST /v1/auth`: authorises a moto_api payment with the card details its service sent, in
+     * the order of Pay's connector. The one-time token names the payment (and must be for one
+     * of the caller's own): a token that opens nothing is P1211, one for a payment that is not
+     * moto_api is P1211 too, and one whose payment has moved on from `created` is used (P1212).
+     * A card number that fails the Luhn check or belongs to no known brand rejects the payment
+     * (402 P0010). Authorised, the payment succeeds at once (or waits for capture), with no
+     * confirmation step; declined is 402 P0010; a provider's error is 500 P0050.
+     */
+    async authoriseByApi(input: { caller: Caller; oneTimeToken: string; card: CardForAuthorisation }): Promise<void> {
+      const { caller, card } = input;
+      const paymentId = await nextUrlTokens.verify(input.oneTimeToken);
+      const found = paymentId ? await payments.find(db, paymentId) : undefined;
+      if (!found || found.account_id !== caller.accountId || found.live !== (caller.live ? 1 : 0)) {
+        throw new PayApiError({ statusCode: 400, code: 'P1211', description: 'The one_time_token is not valid' });
       }
-      return applyAuthorisation(claimed.id, outcome, cardFields);
+      if (found.authorisation_mode !== 'moto_api') {
+        throw new PayApiError({ statusCode: 400, code: 'P1211', description: 'The one_time_token is not a valid moto api token' });
+      }
+      const current = await expireIfDue(found);
+      const claimed = current.status === 'created' ? await claimForAuthorisation(current.id, ['created']) : undefined;
+      if (!claimed) {
+        throw new PayApiError({ statusCode: 400, code: 'P1212', description: 'The one_time_token has already been used' });
+      }
+      const brand = detectCardBrand(card.number);
+      if (!brand || !passesLuhnCheck(card.number)) {
+        await applyAuthorisation(claimed.id, { outcome: 'rejected', providerId: null, reason: 'declined' }, {});
+        throw new PayApiError({ statusCode: 402, code: 'P0010', description: 'The card_number is not a valid card number' });
+      }
+      let outcome = await authoriseWithProvider(claimed, card);
+      // No one is there to answer a 3-D Secure challenge: Pay treats it as an error.
+      if (outcome.outcome === 'three_ds_required') outcome = { outcome: 'error', providerId: outcome.providerId };
+      const result = await applyAuthorisation(claimed.id, outcome, describeCard(card));
+      if (result.kind === 'authorised' && (await confirmAuthorised(claimed.id))) return;
+      if (result.kind === 'rejected') {
+        throw new PayApiError({ statusCode: 402, code: 'P0010', description: 'The payment was rejected' });
+      }
+      throw new PayApiError({ statusCode: 500, code: 'P0050', description: 'There was an error authorising the payment' });
     },
 
     async completeThreeDSecure(id: string, result: Readonly<Record<string, string>>): Promise<CardOutcome> {
@@ -435,31 +518,7 @@ export function createPaymentService(dependencies: {
     },
 
     /** The paying user confirmed: the payment succeeds (and is captured), or waits for the service's capture. */
-    async confirm(id: string): Promise<PaymentRow | undefined> {
-      const now = clock().toISOString();
-      return db.transaction().execute(async (transaction) => {
-        const current = await payments.find(transaction, id);
-        if (!current) return undefined;
-        const delayed = current.delayed_capture === 1;
-        const confirmed = await payments.transition(transaction, {
-          id,
-          from: ['authorised'],
-          set: delayed
-            ? { status: 'capturable', updated_at: now }
-            : { status: 'success', capture_submitted_at: now, updated_at: now },
-        });
-        if (!confirmed) return undefined;
-        await events.record(transaction, {
-          payment: confirmed,
-          eventType: delayed ? 'awaiting_capture' : 'capture_submitted',
-          webhook: 'card_payment_succeeded',
-          at: now,
-        });
-        if (!delayed) await jobs.enqueue(transaction, { type: CAPTURE_JOB, payload: { paymentId: id } });
-        if (confirmed.email) await jobs.enqueue(transaction, { type: SEND_CONFIRMATION_JOB, payload: { paymentId: id } });
-        return confirmed;
-      });
-    },
+    confirm: confirmAuthorised,
 
     async cancelByUser(id: string): Promise<PaymentRow | undefined> {
       const now = clock().toISOString();

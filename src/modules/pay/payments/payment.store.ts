@@ -17,6 +17,8 @@ export type PaymentRow = {
   return_url: string;
   delayed_capture: number;
   moto: number;
+  /** `web` (the payment pages) or `moto_api` (card details sent to `POST /v1/auth`). */
+  authorisation_mode: 'web' | 'moto_api';
   /** JSON object text, or null. */
   metadata: string | null;
   status: PaymentStatus;

@@ -36,7 +36,8 @@ export type CardForAuthorisation = {
   /** Four digits. */
   expiryYear: number;
   cardholderName: string;
-  billingAddress: BillingAddress;
+  /** Absent when card details come through the MOTO API, which takes none. */
+  billingAddress?: BillingAddress;
 };
 
 export type AuthoriseRequest = {
@@ -44,6 +45,11 @@ export type AuthoriseRequest = {
   amount: number;
   description: string;
   live: boolean;
+  /**
+   * A mail or telephone order: the card details were taken by the service, not entered by the
+   * cardholder, so it is outside strong customer authentication and asks for no 3-D Secure.
+   */
+  moto: boolean;
   card: CardForAuthorisation;
 };
 

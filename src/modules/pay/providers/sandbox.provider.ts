@@ -42,7 +42,10 @@ export function createSandboxProvider(): PaymentProvider {
         case 'success':
           return { outcome: 'authorised', providerId, cardType: card.cardType };
         case 'three_ds':
-          return { outcome: 'three_ds_required', providerId, challenge: { kind: 'sandbox' } };
+          // No one is there to be challenged on a MOTO payment: it is authorised without 3-D Secure.
+          return request.moto
+            ? { outcome: 'authorised', providerId, cardType: card.cardType }
+            : { outcome: 'three_ds_required', providerId, challenge: { kind: 'sandbox' } };
         case 'expired_card':
           return { outcome: 'rejected', providerId, reason: 'expired_card' };
         case 'incorrect_security_code':
