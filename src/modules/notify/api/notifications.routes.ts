@@ -30,7 +30,7 @@ const emailRequest: NotifySchema = {
     reference,
     email_reply_to_id: uuid,
     one_click_unsubscribe_url: { type: 'string', format: 'https-uri' },
-    sanitise_content_for: { type: 'array', items: { type: 'string' } },
+    sanitise_content_for: { type: ['array', 'null'], items: { type: 'string' } },
     scheduled_for: scheduledFor,
   },
 };
@@ -83,11 +83,12 @@ const templateRef = {
   properties: { id: { type: ['string', 'null'] }, version: { type: ['integer', 'null'] }, uri: { type: ['string', 'null'] } },
 } as const;
 
-function sendResponse(content: Record<string, unknown>) {
+function sendResponse(content: Record<string, unknown>, extra: Record<string, unknown> = {}) {
   return {
     201: {
       type: 'object',
       properties: {
+        ...extra,
         id: { type: 'string' },
         reference: { type: ['string', 'null'] },
         uri: { type: 'string' },
@@ -116,7 +117,7 @@ export function registerNotificationRoutes(app: FastifyInstance, core: NotifyCor
     };
   }
 
-  app.post<{ Body: SendBody & { email_address: string; email_reply_to_id?: string; one_click_unsubscribe_url?: string } }>(
+  app.post<{ Body: SendBody & { email_address: string; email_reply_to_id?: string; one_click_unsubscribe_url?: string; sanitise_content_for?: string[] | null } }>(
     '/notifications/email',
     {
       config: { csrf: false },
@@ -128,6 +129,12 @@ export function registerNotificationRoutes(app: FastifyInstance, core: NotifyCor
           subject: { type: 'string' },
           body: { type: 'string' },
           one_click_unsubscribe_url: { type: ['string', 'null'] },
+        }, {
+          // Notify answers an email (only) with each value sanitise_content_for changed: {} if none.
+          sanitised_content: {
+            type: 'object',
+            additionalProperties: { type: 'object', properties: { unsanitised: { type: 'string' }, sanitised: { type: 'string' } } },
+          },
         }),
       },
     },
@@ -143,15 +150,17 @@ export function registerNotificationRoutes(app: FastifyInstance, core: NotifyCor
         reference: body.reference,
         emailReplyToId: body.email_reply_to_id,
         oneClickUnsubscribeUrl: body.one_click_unsubscribe_url,
+        sanitiseContentFor: body.sanitise_content_for ?? undefined,
       });
-      return reply.code(201).send(
-        created(result, {
+      return reply.code(201).send({
+        ...created(result, {
           from_email: fromEmailAddress(core.config.MAIL_FROM),
           subject: result.notification.subject,
           body: result.notification.body,
           one_click_unsubscribe_url: result.notification.one_click_unsubscribe_url,
         }),
-      );
+        sanitised_content: result.sanitisedContent ?? {},
+      });
     },
   );
 

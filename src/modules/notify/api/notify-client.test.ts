@@ -367,3 +367,46 @@ test("API keys: Notify's 401 and 403 bodies, the 30-second clock, revoked keys",
   assert.ok(events.some((event) => event.action === 'notify.api-key.revoked'), 'revoking is audited');
   assert.ok(events.some((event) => event.action === 'notify.api-key.created'), 'creating is audited');
 });
+
+test('as Notify: sanitised_content on emails only, the unsubscribe URL in its own field, postcode letters, precompiled letters with the service’s Pre-compiled PDF template', async (t) => {
+  const { baseUrl, core } = await startNotifyServer(t);
+  const service = await createTestService(core);
+  const client = new NotifyClient(baseUrl, service.keys.live);
+  const email = await core.templates.create({
+    serviceId: service.serviceId, type: 'email', name: 'CRLF', subject: 'Hi', body: 'Hello ((name))\r\n\r\nBye', createdBy: 't@example.gov.uk', actor: 'operator:test',
+  });
+
+  const sent = (await client.sendEmail(email.id, 'ffion@example.com', {
+    personalisation: { name: '[x](https://evil.example)' },
+    oneClickUnsubscribeURL: 'https://service.example.gov.uk/unsubscribe',
+    sanitiseContentFor: ['NAME'],
+  } as never)).data as unknown as Record<string, any>;
+  assert.equal(sent.content.body, 'Hello \\[x\\]\\(\\)\r\n\r\nBye');
+  assert.equal(sent.content.one_click_unsubscribe_url, 'https://service.example.gov.uk/unsubscribe');
+  assert.deepEqual(sent.sanitised_content, { name: { unsanitised: '[x](https://evil.example)', sanitised: '\\[x\\]\\(\\)' } });
+  const plain = (await client.sendEmail(email.id, 'ffion@example.com', { personalisation: { name: '[x](https://evil.example)' } })).data as unknown as Record<string, any>;
+  assert.deepEqual(plain.sanitised_content, {});
+  assert.equal(plain.content.body, 'Hello [x](https://evil.example)\r\n\r\nBye');
+  const sms = (await client.sendSms(service.templates.sms.id, '07700 900123', { personalisation: { code: '1' } })).data as unknown as Record<string, unknown>;
+  assert.ok(!('sanitised_content' in sms));
+
+  const letter = (await client.sendLetter(service.templates.letter.id, {
+    personalisation: { address_line_1: 'A Person', address_line_2: '1 Street', postcode: 'SW1A 1AA', name: 'A' },
+  })).data as unknown as Record<string, any>;
+  const fetchedLetter = (await client.getNotificationById(letter.id)).data as unknown as Record<string, unknown>;
+  assert.equal(fetchedLetter.line_1, 'A Person');
+  assert.equal(fetchedLetter.postcode, 'SW1A 1AA');
+
+  const pdf = Buffer.from('%PDF-1.4\n%%EOF\n');
+  const precompiled = (await client.sendPrecompiledLetter('ref-1', pdf, 'first')).data as unknown as Record<string, unknown>;
+  assert.deepEqual(Object.keys(precompiled).sort(), ['id', 'postage', 'reference']);
+  const again = (await client.sendPrecompiledLetter('ref-2', pdf)).data as unknown as Record<string, unknown>;
+  const [first, second] = await Promise.all([precompiled.id, again.id].map(async (id) => (await client.getNotificationById(id as string)).data as unknown as Record<string, any>));
+  assert.match(first.template.id, UUID);
+  assert.equal(first.template.version, 1);
+  assert.equal(first.template.uri, `${core.baseUrl}/services/${service.serviceId}/templates/${first.template.id}`);
+  assert.deepEqual(second.template, first.template, 'one Pre-compiled PDF template per service');
+  assert.equal((await client.getTemplateById(first.template.id)).data.name, 'Pre-compiled PDF');
+  const listed = (await client.getAllTemplates('letter')).data.templates.map((template) => template.id);
+  assert.ok(!listed.includes(first.template.id), 'hidden from the template list, as Notify');
+});

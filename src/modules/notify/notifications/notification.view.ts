@@ -1,6 +1,6 @@
 import type { TemplateRow, TemplateVersionRow } from '../templates/template.store.ts';
 import { listPlaceholders } from '../templates/placeholders.ts';
-import { normalisePostcode } from '../templates/recipients.ts';
+import { listAddressLines, normalisePostcode } from '../templates/recipients.ts';
 import type { NotificationRow, NotificationStatus, ReceivedTextRow } from './notification.store.ts';
 
 /** Notify's timestamps: `2026-01-31T09:30:00.123000Z` (microseconds). */
@@ -49,11 +49,7 @@ function addressFields(notification: NotificationRow): Record<string, string | n
   };
   if (notification.type !== 'letter' || notification.precompiled) return fields;
   const personalisation = JSON.parse(notification.personalisation) as Record<string, unknown>;
-  const lines: string[] = [];
-  for (let index = 1; index <= 7; index += 1) {
-    const value = personalisation[`address_line_${index}`];
-    if (value !== undefined && value !== null && String(value).trim() !== '') lines.push(String(value).trim());
-  }
+  const lines = listAddressLines(personalisation);
   // The last line is the postcode, shown as Royal Mail writes it; the lines before it are 1 to 6.
   const last = lines.at(-1);
   fields.postcode = last === undefined ? null : (normalisePostcode(last) ?? last);

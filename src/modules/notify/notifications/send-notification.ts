@@ -7,9 +7,11 @@ import type { NotifyLimiter } from '../limits/limiter.ts';
 import type { SenderRow, ServiceRow, ServiceStore } from '../services/service.store.ts';
 import type { ReadCache } from '../notify.read-cache.ts';
 import { checkPersonalisation, fillTemplate } from '../templates/fill-template.ts';
+import { sanitisePersonalisation, type SanitisedContent } from '../templates/sanitise-personalisation.ts';
 import { checkEmailAddress, checkPhoneNumber, checkPostalAddress, normaliseEmailAddress } from '../templates/recipients.ts';
-import type { TemplateRow, TemplateStore, TemplateType } from '../templates/template.store.ts';
+import { precompiledLetterKey, type TemplateRow, type TemplateStore, type TemplateType } from '../templates/template.store.ts';
 import type { NotificationRow, NotificationStore } from './notification.store.ts';
+import { randomUUID } from 'node:crypto';
 import { createTimeOrderedId } from '../../../platform/db/time-ordered-id.ts';
 import type { GroupCommit } from '../../../platform/db/group-commit.ts';
 
@@ -34,12 +36,16 @@ export type SendRequest = {
   emailReplyToId?: string;
   smsSenderId?: string;
   oneClickUnsubscribeUrl?: string;
+  /** Personalisation keys whose values are not to be trusted (emails only): see sanitise-personalisation.ts. */
+  sanitiseContentFor?: readonly string[];
 };
 
 export type SendResult = {
   notification: NotificationRow;
   template: TemplateRow;
   fromNumber?: string;
+  /** Emails only: each personalisation value `sanitise_content_for` changed, before and after. */
+  sanitisedContent?: SanitisedContent;
 };
 
 /** Notify's smoke-test recipients: checked like any other, then neither stored nor sent. */
@@ -107,6 +113,43 @@ export function createNotificationSender(dependencies: {
     return found.value;
   }
 
+  /** The service's "Pre-compiled PDF" template (as Notify's `get_precompiled_letter_template`), made on first use. */
+  async function findPrecompiledLetterTemplate(serviceId: string): Promise<TemplateRow> {
+    const systemKey = precompiledLetterKey(serviceId);
+    const found = await templates.findBySystemKey(db, systemKey);
+    if (found) return found;
+    const row: TemplateRow = {
+      id: randomUUID(),
+      service_id: serviceId,
+      system_key: systemKey,
+      type: 'letter',
+      name: 'Pre-compiled PDF',
+      version: 1,
+      subject: 'Pre-compiled PDF',
+      body: '',
+      postage: 'second',
+      letter_contact_block: null,
+      archived: 0,
+      created_by: 'notify@civitas',
+      created_at: clock().toISOString(),
+      updated_at: null,
+    };
+    try {
+      await db.transaction().execute((transaction) =>
+        templates.insert(transaction, row, {
+          template_id: row.id, version: 1, type: 'letter', name: row.name, subject: row.subject, body: row.body,
+          postage: row.postage, letter_contact_block: null, created_by: row.created_by, created_at: row.created_at,
+        }),
+      );
+      return row;
+    } catch (error) {
+      // Another request made it first (system_key is unique).
+      const made = await templates.findBySystemKey(db, systemKey);
+      if (made) return made;
+      throw error;
+    }
+  }
+
   /** The per-key-type rate limit (a token bucket shared by every process) and today's send limit. */
   async function countAgainstLimits(check: { service: ServiceRow; keyType: 'normal' | 'team' | 'test'; type: TemplateType; isSystem: boolean }): Promise<void> {
     const { service } = check;
@@ -132,6 +175,10 @@ export function createNotificationSender(dependencies: {
       let smokeTest = false;
       let replyTo: string | null = null;
       let smsSender: string | null = null;
+      let sanitisedContent: SanitisedContent | undefined;
+      if (request.type === 'email') {
+        ({ personalisation, sanitisedContent } = sanitisePersonalisation(personalisation, request.sanitiseContentFor ?? []));
+      }
 
       if (request.type === 'email') {
         const email = checkEmailAddress(request.recipient ?? '');
@@ -172,7 +219,7 @@ export function createNotificationSender(dependencies: {
         : undefined;
       if (prepared) personalisation = prepared.personalisation;
 
-      const filled = fillTemplate(template, personalisation, { unsubscribeUrl: request.oneClickUnsubscribeUrl });
+      const filled = fillTemplate(template, personalisation);
       const notification: NotificationRow = {
         id,
         service_id: service.id,
@@ -201,7 +248,7 @@ export function createNotificationSender(dependencies: {
         completed_at: null,
         updated_at: nowIso,
       };
-      if (smokeTest) return { notification, template, fromNumber: smsSender ?? undefined };
+      if (smokeTest) return { notification, template, fromNumber: smsSender ?? undefined, sanitisedContent };
 
       await countAgainstLimits({ service, keyType, type: request.type, isSystem: apiKey === null });
       await writes.run(async (transaction) => {
@@ -209,7 +256,7 @@ export function createNotificationSender(dependencies: {
         for (const file of prepared?.files ?? []) await files.insert(transaction, file);
         await jobs.enqueue(transaction, { type: DELIVER_JOB, payload: { notificationId: id }, maxAttempts: DELIVER_MAX_ATTEMPTS });
       });
-      return { notification, template, fromNumber: smsSender ?? undefined };
+      return { notification, template, fromNumber: smsSender ?? undefined, sanitisedContent };
     },
 
     /** A precompiled letter: the service's own PDF, printed as it is. */
@@ -223,6 +270,7 @@ export function createNotificationSender(dependencies: {
         throw badRequest('Letter content is not a valid PDF');
       }
       if (bytes.length > 5 * 1024 * 1024) throw badRequest('Letter content is larger than 5MB');
+      const template = await findPrecompiledLetterTemplate(service.id);
       const now = clock();
       const nowIso = now.toISOString();
       const notification: NotificationRow = {
@@ -231,8 +279,8 @@ export function createNotificationSender(dependencies: {
         api_key_id: apiKey?.id ?? null,
         key_type: keyType,
         type: 'letter',
-        template_id: null,
-        template_version: null,
+        template_id: template.id,
+        template_version: template.version,
         recipient: 'Provided as PDF',
         personalisation: '{}',
         subject: 'Pre-compiled PDF',

@@ -29,11 +29,10 @@ export function checkPersonalisation(template: TemplateContent, personalisation:
 export function fillTemplate(
   template: TemplateContent,
   personalisation: Personalisation,
-  options: { unsubscribeUrl?: string | null } = {},
 ): FilledTemplate {
   switch (template.type) {
     case 'email': {
-      const filled = fillEmail({ subject: template.subject ?? '', body: template.body }, personalisation, options);
+      const filled = fillEmail({ subject: template.subject ?? '', body: template.body }, personalisation);
       const bytes = Buffer.byteLength(filled.body, 'utf8');
       if (bytes > EMAIL_MAX_BYTES) {
         throw badRequest(`Your message is too long. Emails cannot be longer than ${EMAIL_MAX_BYTES} bytes. Your message is ${bytes} bytes.`);
@@ -41,7 +40,11 @@ export function fillTemplate(
       return { subject: filled.subject, body: filled.body, billableUnits: 0 };
     }
     case 'sms': {
-      const body = fillPlaceholders(template.body, personalisation, { listStyle: 'inline' }).trim();
+      // As Notify's text messages: line endings become \n, and no more than one empty line in a row.
+      const body = fillPlaceholders(template.body, personalisation, { listStyle: 'inline' })
+        .replace(/\r\n?/g, '\n')
+        .replace(/\n{3,}/g, '\n\n')
+        .trim();
       const length = countSmsCharacters(body);
       if (length > SMS_MAX_CHARACTERS) {
         throw badRequest(

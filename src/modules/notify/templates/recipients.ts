@@ -68,17 +68,29 @@ export function normalisePostcode(raw: string): string | undefined {
 export type PostalAddress = { lines: string[]; postcode: string };
 
 /**
- * `address_line_1` to `address_line_7`: at least 3 lines given, at most 7, the last a UK postcode.
- * Civitas prints in the UK only: international letters are not supported.
+ * The address lines given, empty ones left out. As Notify (notifications-utils
+ * `PostalAddress.from_personalisation`): `address_line_1` to `address_line_7` when
+ * `address_line_7` is given, else `address_line_1` to `address_line_6` then `postcode`.
  */
-export function checkPostalAddress(personalisation: Readonly<Record<string, unknown>>): Checked<PostalAddress> {
+export function listAddressLines(personalisation: Readonly<Record<string, unknown>>): string[] {
+  const keys = ['address_line_1', 'address_line_2', 'address_line_3', 'address_line_4', 'address_line_5', 'address_line_6'];
+  keys.push('address_line_7' in personalisation ? 'address_line_7' : 'postcode');
   const lines: string[] = [];
-  for (let index = 1; index <= 7; index += 1) {
-    const value = personalisation[`address_line_${index}`];
+  for (const key of keys) {
+    const value = personalisation[key];
     if (value === undefined || value === null) continue;
     const text = String(value).trim();
     if (text !== '') lines.push(text);
   }
+  return lines;
+}
+
+/**
+ * `address_line_1` to `address_line_7` (or `postcode` as the last line): at least 3 lines given, at most 7, the last a UK postcode.
+ * Civitas prints in the UK only: international letters are not supported.
+ */
+export function checkPostalAddress(personalisation: Readonly<Record<string, unknown>>): Checked<PostalAddress> {
+  const lines = listAddressLines(personalisation);
   if (lines.length < 3) return { ok: false, message: 'Address must be at least 3 lines' };
   if (lines.length > 7) return { ok: false, message: 'Address must be no more than 7 lines' };
   const postcode = normalisePostcode(lines.at(-1) as string);

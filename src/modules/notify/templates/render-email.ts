@@ -50,13 +50,13 @@ export type RenderedEmail = {
 export function fillEmail(
   template: { subject: string; body: string },
   personalisation: Personalisation,
-  options: { unsubscribeUrl?: string | null } = {},
 ): { subject: string; body: string } {
   const subject = fillPlaceholders(template.subject, personalisation, { listStyle: 'inline' })
     .replace(/\s+/g, ' ')
     .trim();
-  let body = fillPlaceholders(template.body, personalisation, { listStyle: 'bullets' }).trim();
-  if (options.unsubscribeUrl) body += `\n\n---\n\n[Unsubscribe from these emails](${options.unsubscribeUrl})`;
+  // As Notify: the body as written (CRLF line endings kept). A `one_click_unsubscribe_url` adds no
+  // link to it: it goes in the email's List-Unsubscribe headers (delivery/deliver.job.ts) alone.
+  const body = fillPlaceholders(template.body, personalisation, { listStyle: 'bullets' }).trim();
   return { subject, body };
 }
 

@@ -31,7 +31,8 @@ function checkInput(type: TemplateType, input: TemplateInput): TemplateInput {
   const problems: Array<TemplateInputError['problems'][number]> = [];
   const name = input.name.trim();
   const subject = (input.subject ?? '').trim();
-  const body = input.body.replace(/\r\n?/g, '\n').trim();
+  // As Notify, the body is kept as written: a browser's CRLF line endings too.
+  const body = input.body.trim();
   if (name === '') problems.push({ field: 'name', key: 'nameMissing' });
   else if (name.length > 255) problems.push({ field: 'name', key: 'nameTooLong' });
   if (type !== 'sms') {

@@ -33,6 +33,15 @@ export type TemplateVersionRow = {
   created_at: string;
 };
 
+/**
+ * Each service's template for precompiled letters, made on its first one, as Notify's
+ * "Pre-compiled PDF" (hidden: not in template lists, still read by id).
+ */
+export function precompiledLetterKey(serviceId: string): string {
+  return `precompiled-letter:${serviceId}`;
+}
+const PRECOMPILED_LETTER_KEYS = 'precompiled-letter:%';
+
 type TemplateTables = { notify_template: TemplateRow; notify_template_version: TemplateVersionRow };
 
 export function createTemplateStore() {
@@ -75,6 +84,7 @@ export function createTemplateStore() {
       let query = tables(executor).selectFrom('notify_template').selectAll().where('service_id', '=', filter.serviceId);
       if (filter.type) query = query.where('type', '=', filter.type);
       if (!filter.includeArchived) query = query.where('archived', '=', 0);
+      query = query.where((where) => where.or([where('system_key', 'is', null), where('system_key', 'not like', PRECOMPILED_LETTER_KEYS)]));
       return query.orderBy('name').orderBy('id').execute();
     },
   };

@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { fillTemplate } from './fill-template.ts';
+import { checkPostalAddress } from './recipients.ts';
+import { sanitisePersonalisation, sanitisePersonalisationValue } from './sanitise-personalisation.ts';
+
+test('sanitise_content_for removes links, breaks up accidental ones and escapes Markdown, as Notify', () => {
+  // The case of notifications-node-client's own integration test.
+  assert.equal(sanitisePersonalisationValue('User, [click here](https://evil.link)'), 'User, \\[click here\\]\\(\\)');
+  assert.equal(sanitisePersonalisationValue('see example.com now'), 'see example\\. com now');
+  assert.equal(sanitisePersonalisationValue('http://phish.example/login?x=1 # *bold*'), ' \\# \\*bold\\*');
+  assert.equal(sanitisePersonalisationValue('Ffion Jones'), 'Ffion Jones');
+});
+
+test('only the keys named are sanitised (ignoring case, spaces, _ and -), and only what changed is reported', () => {
+  const result = sanitisePersonalisation(
+    { 'First Name': '[x](https://evil.example/c)', plain: 'Ffion', other: '[y](https://a.b)', list: ['a.b'] },
+    ['first_name', 'PLAIN', 'list'],
+  );
+  // A path runs to the next space, closing bracket included, as Notify's pattern does.
+  assert.deepEqual(result.personalisation, { 'First Name': '\\[x\\]\\(', plain: 'Ffion', other: '[y](https://a.b)', list: ['a.b'] });
+  assert.deepEqual(result.sanitisedContent, { 'First Name': { unsanitised: '[x](https://evil.example/c)', sanitised: '\\[x\\]\\(' } });
+  assert.deepEqual(sanitisePersonalisation({ a: 'b' }, []).sanitisedContent, {});
+});
+
+test('an email body keeps its CRLF line endings; a text message has \\n, as Notify returns them', () => {
+  const template = { subject: 'Hi', body: 'Hello ((name))\r\n\r\nMore', letter_contact_block: null };
+  assert.equal(fillTemplate({ ...template, type: 'email' }, { name: 'Foo' }).body, 'Hello Foo\r\n\r\nMore');
+  assert.equal(fillTemplate({ ...template, type: 'sms' }, { name: 'Foo' }).body, 'Hello Foo\n\nMore');
+});
+
+test('a letter address may end with postcode instead of address_line_7, as Notify accepts', () => {
+  const address = checkPostalAddress({ address_line_1: 'A Person', address_line_2: '1 Street', postcode: 'sw1a1aa' });
+  assert.ok(address.ok);
+  assert.deepEqual(address.value.lines, ['A Person', '1 Street', 'SW1A 1AA']);
+  // address_line_7 given: it is the last line, and postcode is not read.
+  const seven = checkPostalAddress({ address_line_1: 'A', address_line_2: 'B', address_line_7: 'SW1A 1AA', postcode: 'nonsense' });
+  assert.ok(seven.ok);
+  assert.deepEqual(checkPostalAddress({ address_line_1: 'A', postcode: 'SW1A 1AA' }), { ok: false, message: 'Address must be at least 3 lines' });
+});

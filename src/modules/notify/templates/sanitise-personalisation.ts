@@ -1,0 +1,39 @@
+/**
+ * `sanitise_content_for`: the personalisation values an email's sender does not trust, made
+ * inert as GOV.UK Notify makes them (notifications-api app/v2/notifications/post_notifications.py):
+ * a link is removed, unless it could be an accidental one (`example.com`, which is broken up as
+ * `example. com`), then every Markdown character is escaped with a backslash. Keys match ignoring
+ * case, spaces, `_` and `-`, as placeholders do. Only emails are sanitised; Notify answers with
+ * `sanitised_content`: each value that changed, before and after.
+ */
+import { normalisePlaceholderName } from './placeholders.ts';
+
+/** notifications-utils' `formatters.url`: an optional scheme, (sub)domains, a top-level domain, a path. */
+const URL_PATTERN = /\b(?<![@.])(https?:\/\/)?([\w-]+\.)+([a-z]{2,63})(?!@)\b([/?#][^<\s]*)?/gi;
+const MARKDOWN_CHARACTER = /([`*_()\\{}[\]<>#+\-.!|])/g;
+
+export function sanitisePersonalisationValue(value: string): string {
+  const withoutLinks = value.replace(URL_PATTERN, (link) => (/^[a-zA-Z0-9.-]+$/.test(link) ? link.replace(/\./g, '. ') : ''));
+  return withoutLinks.replace(MARKDOWN_CHARACTER, '\\$1');
+}
+
+export type SanitisedContent = Record<string, { unsanitised: string; sanitised: string }>;
+
+export function sanitisePersonalisation(
+  personalisation: Record<string, unknown>,
+  sanitiseContentFor: readonly string[],
+): { personalisation: Record<string, unknown>; sanitisedContent: SanitisedContent } {
+  const names = new Set(sanitiseContentFor.map(normalisePlaceholderName));
+  const sanitised: Record<string, unknown> = {};
+  const sanitisedContent: SanitisedContent = {};
+  for (const [key, value] of Object.entries(personalisation)) {
+    if (typeof value === 'string' && names.has(normalisePlaceholderName(key))) {
+      const result = sanitisePersonalisationValue(value);
+      sanitised[key] = result;
+      if (result !== value) sanitisedContent[key] = { unsanitised: value, sanitised: result };
+    } else {
+      sanitised[key] = value;
+    }
+  }
+  return { personalisation: sanitised, sanitisedContent };
+}
