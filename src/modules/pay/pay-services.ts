@@ -9,6 +9,8 @@ import { secretBoxesOf } from '../../platform/secrets/secret-box.ts';
 import { createOutboundRequester, outboundPolicyOf } from '../../platform/net/outbound-request.ts';
 import { createAccountService } from './accounts/account.service.ts';
 import { createAccountStore } from './accounts/account.store.ts';
+import { createDisputeService } from './disputes/dispute.service.ts';
+import { createDisputeStore } from './disputes/dispute.store.ts';
 import { createIdempotencyStore } from './idempotency/idempotency.store.ts';
 import { createLedgerStore } from './ledger/ledger.store.ts';
 import { createPaymentEventRecorder } from './ledger/payment-events.ts';
@@ -67,8 +69,10 @@ export function createPayServices(dependencies: PayDependencies) {
     clock,
   });
   const events = createPaymentEventRecorder({ ledger: ledgerStore, webhooks, baseUrl: config.BASE_URL });
+  const disputes = createDisputeService({ db, disputes: createDisputeStore(), jobs, clock });
   const payments = createPaymentService({
     db,
+    disputes,
     nextUrlTokens: createNextUrlTokens(() => accounts.loadSecretKey('next-url')),
     payments: paymentStore,
     ledger: ledgerStore,
@@ -111,6 +115,7 @@ export function createPayServices(dependencies: PayDependencies) {
     accounts,
     payments,
     refunds,
+    disputes,
     webhooks,
     teamSessions,
     sweeper,

@@ -15,6 +15,7 @@ import { CANCEL_AUTHORISATION_JOB, CAPTURE_JOB, SEND_CONFIRMATION_JOB } from './
 import { createConfirmationEmailSender } from './payments/confirmation-email.ts';
 import type { PaymentProvider } from './providers/payment-provider.ts';
 import { REFUND_JOB } from './refunds/refund.service.ts';
+import { CLOSE_DISPUTE_JOB } from './disputes/dispute.service.ts';
 import { SWEEP_JOB } from './schedule/sweeper.ts';
 import { DELIVER_WEBHOOK_JOB, WEBHOOK_RETRY_DELAYS_MS } from './webhooks/webhook.service.ts';
 import { createWebhookStore } from './webhooks/webhook.store.ts';
@@ -83,6 +84,9 @@ export function createPayModule(options: PayModuleOptions = {}): CivitasModule {
         [CAPTURE_JOB]: { run: (job) => services.payments.runCapture(String(job.payload.paymentId)) },
         [CANCEL_AUTHORISATION_JOB]: { run: (job) => services.payments.runCancelAuthorisation(String(job.payload.paymentId)) },
         [REFUND_JOB]: { run: (job) => services.refunds.runRefund(String(job.payload.refundId)) },
+        [CLOSE_DISPUTE_JOB]: {
+          run: (job) => services.disputes.runClose(String(job.payload.disputeId), job.payload.outcome === 'won' ? 'won' : 'lost'),
+        },
         [SEND_CONFIRMATION_JOB]: { run: (job) => confirmations.send(String(job.payload.paymentId)) },
         [SWEEP_JOB]: { run: (job) => services.sweeper.run(job), retryDelayMs: () => 60_000 },
       };

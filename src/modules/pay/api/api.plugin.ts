@@ -6,6 +6,7 @@ import type { Caller } from '../accounts/account.service.ts';
 import { downstreamError, PayApiError, payUnavailable, tooManyRequests, unparsableJson } from '../pay.errors.ts';
 import type { PayServices } from '../pay-services.ts';
 import { registerAuthoriseRoutes } from './authorise.routes.ts';
+import { registerDisputeRoutes } from './disputes.routes.ts';
 import { registerPaymentRoutes } from './payments.routes.ts';
 import { registerRefundRoutes } from './refunds.routes.ts';
 
@@ -112,5 +113,6 @@ export async function registerPayApi(app: FastifyInstance, services: PayServices
     registerPaymentRoutes(api, services);
     registerRefundRoutes(api, services);
     registerAuthoriseRoutes(api, services);
+    registerDisputeRoutes(api, services);
   });
 }

@@ -2,6 +2,7 @@ import { invalidSearchParameters, pageNotFound } from '../pay.errors.ts';
 import { EXTERNAL_STATUSES, listStatusesShownAs, type ExternalStatus } from '../payments/payment-state.ts';
 import type { PaymentSearchFilter } from '../payments/payment.store.ts';
 import type { RefundSearchFilter } from '../refunds/refund.store.ts';
+import { DISPUTE_STATUSES, type DisputeSearchFilter, type DisputeStatus } from '../disputes/dispute.store.ts';
 
 /**
  * Query strings of `GET /v1/payments` and `GET /v1/refunds`, checked as GOV.UK Pay checks them:
@@ -119,6 +120,35 @@ export function parseRefundSearch(
   if (fromSettledDate !== undefined) filter.fromSettledDate = fromSettledDate;
   if (toSettledDate !== undefined) filter.toSettledDate = toSettledDate;
   return { filter, paging, given: pickGiven(query, REFUND_SEARCH_PARAMETERS) };
+}
+
+const DISPUTE_SEARCH_PARAMETERS = ['from_date', 'to_date', 'from_settled_date', 'to_settled_date', 'status'];
+
+/**
+ * `GET /v1/disputes`, as pay-publicapi's DisputeSearchValidator: bad parameters named in one
+ * 422 P0401, in its order; a bad `status` is named `state`, as Pay names it.
+ */
+export function parseDisputeSearch(
+  query: Query,
+  owner: { accountId: string; live: boolean },
+): { filter: DisputeSearchFilter; paging: Paging; given: Record<string, string> } {
+  const bad: string[] = [];
+  const fromDate = readDateTime(query, 'from_date', bad);
+  const toDate = readDateTime(query, 'to_date', bad);
+  const fromSettledDate = readDate(query, 'from_settled_date', bad, { endOfDay: false });
+  const toSettledDate = readDate(query, 'to_settled_date', bad, { endOfDay: true });
+  const paging = readPaging(query, bad);
+  const statusBad: string[] = [];
+  const status = readText(query, 'status', statusBad, (value) => (DISPUTE_STATUSES as readonly string[]).includes(value));
+  if (statusBad.length > 0) bad.push('state');
+  if (bad.length > 0) throw invalidSearchParameters(bad, 'P0401');
+  const filter: DisputeSearchFilter = { accountId: owner.accountId, live: owner.live };
+  if (status !== undefined) filter.status = status as DisputeStatus;
+  if (fromDate !== undefined) filter.fromDate = fromDate;
+  if (toDate !== undefined) filter.toDate = toDate;
+  if (fromSettledDate !== undefined) filter.fromSettledDate = fromSettledDate;
+  if (toSettledDate !== undefined) filter.toSettledDate = toSettledDate;
+  return { filter, paging, given: pickGiven(query, DISPUTE_SEARCH_PARAMETERS) };
 }
 
 function pickGiven(query: Query, names: readonly string[]): Record<string, string> {

@@ -1,6 +1,7 @@
 import type { MigrationList } from '../../../platform/db/migrations.ts';
 import * as createPayTables from './0001-create-pay-tables.ts';
 import * as allowMoto from './0002-allow-moto.ts';
+import * as createPayDisputes from './0003-create-pay-disputes.ts';
 
 /** Pay's migrations, in order. Frozen once landed: change the schema with a new one. */
 export const payMigrations: MigrationList = {
@@ -8,5 +9,6 @@ export const payMigrations: MigrationList = {
   migrations: [
     { id: '0001-create-pay-tables', migration: createPayTables },
     { id: '0002-allow-moto', migration: allowMoto },
+    { id: '0003-create-pay-disputes', migration: createPayDisputes },
   ],
 };

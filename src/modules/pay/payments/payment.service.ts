@@ -18,6 +18,7 @@ import type {
   PaymentProviders,
 } from '../providers/payment-provider.ts';
 import { createGroupCommit, type GroupCommit } from '../../../platform/db/group-commit.ts';
+import type { DisputeService } from '../disputes/dispute.service.ts';
 import type { NextUrlTokens } from './next-url-token.ts';
 import { holdsAuthorisation } from './payment-json.ts';
 import {
@@ -65,6 +66,8 @@ export function createPaymentService(dependencies: {
   /** Shares commits between payments created at the same moment. */
   writes?: GroupCommit;
   nextUrlTokens: NextUrlTokens;
+  /** Opens the dispute a sandbox test card simulates, in the capture's transaction. */
+  disputes?: Pick<DisputeService, 'openSimulated'>;
 }) {
   const { nextUrlTokens } = dependencies;
   const { db, payments, ledger, idempotency, events, jobs, audit, providers, clock } = dependencies;
@@ -563,6 +566,7 @@ export function createPaymentService(dependencies: {
           webhook: 'card_payment_captured',
           at: now,
         });
+        await dependencies.disputes?.openSimulated(transaction, captured, providerFor(captured));
       });
     },
 

@@ -72,6 +72,8 @@ export type RefundOutcome =
   | { outcome: 'success' | 'submitted'; providerRefundId: string; settled: boolean }
   | { outcome: 'error' };
 
+export type SimulatedDispute = { reason: string; outcome: 'won' | 'lost' };
+
 export type PaymentProvider = {
   /** The name stored on each payment, shown in the API as `payment_provider`. */
   name: string;
@@ -83,6 +85,11 @@ export type PaymentProvider = {
     /** What the challenge page or the issuer's redirect returned. */
     result: Readonly<Record<string, string>>;
   }): Promise<Exclude<AuthorisationOutcome, { outcome: 'three_ds_required' }>>;
+  /**
+   * Sandbox providers only: the dispute a test card brings once its payment is captured, as
+   * GOV.UK Pay's Stripe test cards do. Real providers report disputes as they happen instead.
+   */
+  simulateDispute?(card: { firstDigits: string; lastDigits: string }): SimulatedDispute | undefined;
   /** Takes the authorised amount. */
   capture(request: { paymentId: string; providerId: string; amount: number }): Promise<CaptureOutcome>;
   /** Releases an authorisation that will not be captured (a cancelled payment). */

@@ -1,4 +1,4 @@
-import type { AuthorisationOutcome, PaymentProvider } from './payment-provider.ts';
+import type { AuthorisationOutcome, PaymentProvider, SimulatedDispute } from './payment-provider.ts';
 
 /**
  * The sandbox behaves like GOV.UK Pay's sandbox: it moves no money, and what happens depends
@@ -25,6 +25,19 @@ export const SANDBOX_TEST_CARDS: ReadonlyArray<{
   { number: '4000000000000127', outcome: 'incorrect_security_code', cardType: 'credit' },
   { number: '4000000000000119', outcome: 'processing_error', cardType: 'credit' },
   { number: '4000002500003155', outcome: 'three_ds', cardType: 'credit' },
+  // GOV.UK Pay's dispute test cards: paid, then disputed once captured.
+  { number: '4000000000000259', outcome: 'success', cardType: 'credit' },
+  { number: '4000000000002685', outcome: 'success', cardType: 'credit' },
+];
+
+/**
+ * The cards GOV.UK Pay documents as "Payment disputed and lost" and "Payment disputed and won",
+ * known, as Pay's connector knows them, by the first 6 and last 4 digits a payment keeps.
+ * Stripe disputes both as fraudulent.
+ */
+const DISPUTE_CARDS: ReadonlyArray<{ firstDigits: string; lastDigits: string; dispute: SimulatedDispute }> = [
+  { firstDigits: '400000', lastDigits: '0259', dispute: { reason: 'fraudulent', outcome: 'lost' } },
+  { firstDigits: '400000', lastDigits: '2685', dispute: { reason: 'fraudulent', outcome: 'won' } },
 ];
 
 const CARDS = new Map(SANDBOX_TEST_CARDS.map((card) => [card.number, card]));
@@ -61,6 +74,10 @@ export function createSandboxProvider(): PaymentProvider {
       return request.result.authenticated === 'yes'
         ? { outcome: 'authorised', providerId: request.providerId, cardType: 'credit' }
         : { outcome: 'rejected', providerId: request.providerId, reason: 'declined' };
+    },
+
+    simulateDispute(card) {
+      return DISPUTE_CARDS.find((test) => test.firstDigits === card.firstDigits && test.lastDigits === card.lastDigits)?.dispute;
     },
 
     async capture() {

@@ -1,4 +1,5 @@
 import type { Executor } from '../../../platform/db/database.ts';
+import { selectNewestPage } from '../payments/newest-page.store.ts';
 
 export type RefundStatus = 'submitted' | 'success' | 'error';
 
@@ -80,20 +81,7 @@ export function createRefundStore() {
         if (filter.toSettledDate !== undefined) query = query.where('settled_at', '<', filter.toSettledDate);
         return query;
       };
-      const { total } = await build()
-        .select((select) => select.fn.countAll<number>().as('total'))
-        .executeTakeFirstOrThrow();
-      const rows =
-        Number(total) === 0
-          ? []
-          : await build()
-              .selectAll()
-              .orderBy('created_at', 'desc')
-              .orderBy('id', 'desc')
-              .offset(page.offset)
-              .limit(page.limit)
-              .execute();
-      return { total: Number(total), rows };
+      return selectNewestPage<RefundRow>(build, page);
     },
   };
 }
