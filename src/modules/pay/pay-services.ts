@@ -69,7 +69,7 @@ export function createPayServices(dependencies: PayDependencies) {
     clock,
   });
   const events = createPaymentEventRecorder({ ledger: ledgerStore, webhooks, baseUrl: config.BASE_URL });
-  const disputes = createDisputeService({ db, disputes: createDisputeStore(), jobs, clock });
+  const disputes = createDisputeService({ db, disputes: createDisputeStore(), payments: paymentStore, jobs, clock });
   const payments = createPaymentService({
     db,
     disputes,

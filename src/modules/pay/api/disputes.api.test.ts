@@ -78,6 +78,14 @@ test("GOV.UK Pay's dispute test cards are disputed once captured, lost or won, a
   assert.equal(past.statusCode, 404);
   assert.deepEqual(past.json(), { code: 'P0402', description: 'Page not found' });
 
+  for (const disputed of [lostPayment, wonPayment]) {
+    const payment = (await callApi(app, { method: 'GET', url: `/v1/payments/${disputed}`, key })).json();
+    assert.equal(payment.refund_summary.status, 'unavailable', 'as Pay, a disputed payment cannot be refunded');
+    const refund = await callApi(app, { method: 'POST', url: `/v1/payments/${disputed}/refunds`, key, body: { amount: 100 } });
+    assert.equal(refund.statusCode, 400);
+    assert.deepEqual(refund.json(), { code: 'P0603', description: 'The payment is disputed and cannot be refunded' });
+  }
+
   const { key: otherKey } = await createAccountWithKey(services);
   assert.equal((await callApi(app, { method: 'GET', url: '/v1/disputes', key: otherKey })).json().total, 0, "another account's disputes are not shown");
   const { key: liveKey } = await createAccountWithKey(services, { type: 'live' });

@@ -1,7 +1,7 @@
 import type { Database, Executor } from '../../../platform/db/database.ts';
 import type { JobQueue } from '../../../platform/jobs/job-queue.ts';
 import { generatePayId } from '../pay-id.ts';
-import type { PaymentRow } from '../payments/payment.store.ts';
+import type { PaymentRow, PaymentStore } from '../payments/payment.store.ts';
 import type { PaymentProvider } from '../providers/payment-provider.ts';
 import type { DisputeRow, DisputeSearchFilter, DisputeStore } from './dispute.store.ts';
 
@@ -17,8 +17,14 @@ const EVIDENCE_DAYS = 21;
  * job then closes it, won or lost, as Pay's connector closes a Stripe test dispute by sending
  * Stripe's winning or losing evidence for it.
  */
-export function createDisputeService(dependencies: { db: Database; disputes: DisputeStore; jobs: JobQueue; clock: () => Date }) {
-  const { db, disputes, jobs, clock } = dependencies;
+export function createDisputeService(dependencies: {
+  db: Database;
+  disputes: DisputeStore;
+  payments: Pick<PaymentStore, 'markDisputed'>;
+  jobs: JobQueue;
+  clock: () => Date;
+}) {
+  const { db, disputes, payments, jobs, clock } = dependencies;
 
   return {
     /** In the capture's transaction: opens the dispute the provider simulates for this card, if any. */
@@ -44,6 +50,8 @@ export function createDisputeService(dependencies: { db: Database; disputes: Dis
         settled_at: null,
       };
       await disputes.insert(transaction, row);
+      // As Pay: a disputed payment's refund status is unavailable (P0603 for a refund).
+      await payments.markDisputed(transaction, { id: payment.id, at: row.created_at });
       await jobs.enqueue(transaction, { type: CLOSE_DISPUTE_JOB, payload: { disputeId: row.id, outcome: dispute.outcome } });
     },
 

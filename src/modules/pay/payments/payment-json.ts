@@ -78,6 +78,7 @@ export function describeState(row: Pick<PaymentRow, 'status' | 'failure_code'>):
 
 export function describeRefundSummary(row: PaymentRow): RefundSummary {
   const available = row.amount - row.refund_amount_submitted;
+  if (row.disputed === 1) return { status: 'unavailable', amount_available: 0, amount_submitted: row.refund_amount_submitted };
   if (row.status === 'success') {
     return { status: available > 0 ? 'available' : 'full', amount_available: available, amount_submitted: row.refund_amount_submitted };
   }

@@ -252,6 +252,7 @@ export function createPaymentService(dependencies: {
         // Pay marks every moto_api payment as MOTO.
         moto: request.authorisationMode === 'moto_api' || request.moto ? 1 : 0,
         authorisation_mode: request.authorisationMode,
+        disputed: 0,
         metadata: request.metadata ? JSON.stringify(request.metadata) : null,
         status: 'created',
         failure_code: null,

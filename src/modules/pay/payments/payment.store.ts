@@ -19,6 +19,8 @@ export type PaymentRow = {
   moto: number;
   /** `web` (the payment pages) or `moto_api` (card details sent to `POST /v1/auth`). */
   authorisation_mode: 'web' | 'moto_api';
+  /** 1 once a dispute was opened on it: it can no longer be refunded. */
+  disputed: number;
   /** JSON object text, or null. */
   metadata: string | null;
   status: PaymentStatus;
@@ -160,6 +162,7 @@ export function createPaymentStore(kind: DatabaseKind) {
         }))
         .where('id', '=', reserve.id)
         .where('status', '=', 'success')
+        .where('disputed', '=', 0)
         .where((where) => where(where('amount', '-', where.ref('refund_amount_submitted')), '>=', reserve.amount));
       if (reserve.expectedAvailable !== undefined) {
         const expected = reserve.expectedAvailable;
@@ -190,6 +193,10 @@ export function createPaymentStore(kind: DatabaseKind) {
         .where('captured_at', 'is', null)
         .returningAll()
         .executeTakeFirst();
+    },
+
+    async markDisputed(executor: Executor, disputed: { id: string; at: string }): Promise<void> {
+      await tables(executor).updateTable('pay_payment').set({ disputed: 1, updated_at: disputed.at }).where('id', '=', disputed.id).execute();
     },
 
     async addRefunded(executor: Executor, refunded: { id: string; amount: number; at: string }): Promise<PaymentRow | undefined> {

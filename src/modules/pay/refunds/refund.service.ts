@@ -45,6 +45,9 @@ export function createRefundService(dependencies: {
 
   /** Why a reservation failed, in Pay's words, read after the failed attempt. */
   function explainRefusal(payment: PaymentRow, request: { amount: number; expectedAvailable?: number }): PayApiError {
+    if (payment.disputed === 1) {
+      return new PayApiError({ statusCode: 400, code: 'P0603', description: 'The payment is disputed and cannot be refunded' });
+    }
     const summary = describeRefundSummary(payment);
     if (summary.status !== 'available' && summary.status !== 'full') return notAvailable(summary.status);
     if (request.expectedAvailable !== undefined && request.expectedAvailable !== summary.amount_available) {
