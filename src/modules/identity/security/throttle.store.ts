@@ -10,6 +10,20 @@ export function createThrottleStore(db: Executor) {
     async find(key: string): Promise<ThrottleRow | undefined> {
       return tables.selectFrom('identity_throttle').selectAll().where('key', '=', key).executeTakeFirst();
     },
+    /**
+     * Makes sure the key's counter exists and, inside a transaction, holds it until the transaction
+     * ends, then reads it. PostgreSQL locks the row an upsert touches, so two failures counted at
+     * once for one key are counted one after the other instead of both reading the same count;
+     * SQLite's write transactions run one at a time already.
+     */
+    async claim(key: string, now: string): Promise<ThrottleRow> {
+      await tables
+        .insertInto('identity_throttle')
+        .values({ key, failures: 0, window_started_at: now, locked_until: null })
+        .onConflict((conflict) => conflict.column('key').doUpdateSet((update) => ({ failures: update.ref('identity_throttle.failures') })))
+        .execute();
+      return tables.selectFrom('identity_throttle').selectAll().where('key', '=', key).executeTakeFirstOrThrow();
+    },
     async findEach(keys: readonly string[]): Promise<ThrottleRow[]> {
       return tables.selectFrom('identity_throttle').selectAll().where('key', 'in', keys).execute();
     },

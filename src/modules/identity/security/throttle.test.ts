@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { createTestKernel } from '../../../testing/test-kernel.ts';
 import { createIdentityModule } from '../identity.module.ts';
 import { createThrottle, type ThrottleRule } from './throttle.ts';
+import { createThrottleStore } from './throttle.store.ts';
 
 const rule: ThrottleRule = { maxFailures: 3, windowSeconds: 60, lockSeconds: 60 };
 
@@ -40,4 +41,19 @@ test('an attempt is counted unless the key is locked; a locked key stays locked 
   assert.deepEqual(await throttle.recordUnlessLocked('forms', rule), { locked: false }, 'counting again after the lock');
   const [status] = await throttle.statusOfEach(['forms']);
   assert.deepEqual(status, { locked: false, counted: true });
+});
+
+test('failures counted at the same moment for one key are each counted: none is lost to a race', async (t) => {
+  const kernel = await createTestKernel(t, { modules: [createIdentityModule()] });
+  const throttle = createThrottle({ db: kernel.db });
+  const generous: ThrottleRule = { maxFailures: 1000, windowSeconds: 60, lockSeconds: 60 };
+  const strict: ThrottleRule = { maxFailures: 5, windowSeconds: 60, lockSeconds: 60 };
+
+  await Promise.all(Array.from({ length: 40 }, () => throttle.recordFailure('guesses', generous)));
+  const row = await createThrottleStore(kernel.db).find('guesses');
+  assert.equal(row?.failures, 40);
+
+  const statuses = await Promise.all(Array.from({ length: 40 }, () => throttle.recordFailure('burst', strict)));
+  assert.equal(statuses.filter((status) => status.locked).length >= 1, true, 'a burst past the limit locks the key');
+  assert.equal((await throttle.status('burst')).locked, true);
 });

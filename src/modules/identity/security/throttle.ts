@@ -56,11 +56,10 @@ export function createThrottle(dependencies: { db: Database; clock?: () => Date 
     return db.transaction().execute(async (transaction) => {
       const transactionStore = createThrottleStore(transaction);
       const now = clock();
-      const row = await transactionStore.find(key);
+      const row = await transactionStore.claim(key, now.toISOString());
       const before = statusOf(row, now);
       if (options.unlessLocked && before.locked) return before;
-      const windowOpen =
-        row !== undefined && now.getTime() - Date.parse(row.window_started_at) < rule.windowSeconds * 1000;
+      const windowOpen = now.getTime() - Date.parse(row.window_started_at) < rule.windowSeconds * 1000;
       const failures = windowOpen ? row.failures + 1 : 1;
       const lockedUntil =
         failures >= rule.maxFailures ? new Date(now.getTime() + rule.lockSeconds * 1000) : undefined;
