@@ -121,12 +121,23 @@ export function validateAgainst(schema: NotifySchema, value: unknown): NotifyApi
 }
 
 /**
+ * What Notify reads a request's JSON as: `request_json or {}` (notifications-api's
+ * get_valid_json), so a body of null, false, 0, "" or [] is taken as {}, and so is no body.
+ */
+export function orEmptyObject(data: unknown): unknown {
+  if (data === undefined || data === null || data === false || data === 0 || data === '') return {};
+  return Array.isArray(data) && data.length === 0 ? {} : data;
+}
+
+/**
  * For `app.setValidatorCompiler`: Fastify checks each route's declared schemas with this, so
- * requests are refused in Notify's words before a handler runs.
+ * requests are refused in Notify's words before a handler runs. The handler gets the value that
+ * was checked (a body of null is {} to both), never one the schema did not see.
  */
 export function compileNotifySchema({ schema }: { schema: unknown }) {
   return (data: unknown) => {
-    const error = validateAgainst(schema as NotifySchema, data ?? {});
-    return error ? { error } : { value: data };
+    const value = orEmptyObject(data);
+    const error = validateAgainst(schema as NotifySchema, value);
+    return error ? { error } : { value };
   };
 }

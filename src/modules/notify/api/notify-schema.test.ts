@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { SignJWT } from 'jose';
+import { createTestApp } from '../../../testing/test-kernel.ts';
+import { createTestService } from '../fixtures/notify-fixtures.ts';
+import { notifyCoreOf } from '../notify.core-cache.ts';
+import { compileNotifySchema, orEmptyObject } from './notify-schema.ts';
+
+async function authorizationFor(key: string): Promise<string> {
+  const token = await new SignJWT({ iss: key.slice(-73, -37) })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setIssuedAt()
+    .sign(new TextEncoder().encode(key.slice(-36)));
+  return `Bearer ${token}`;
+}
+
+test("a body Python reads as false is {} to Notify (request_json or {}), to the schema and the handler alike", () => {
+  for (const falsy of [undefined, null, false, 0, '', []]) assert.deepEqual(orEmptyObject(falsy), {}, JSON.stringify(falsy));
+  for (const kept of [{ a: 1 }, [0], true, 1, 'x']) assert.deepEqual(orEmptyObject(kept), kept);
+  const validate = compileNotifySchema({ schema: { type: 'object' } });
+  assert.deepEqual(validate(null), { value: {} }, 'the handler is given the value that was checked');
+});
+
+test('POST /v2/notifications/letter with the body null (found by the fuzz tests: it answered 500) is a 400 in Notify\'s words', async (t) => {
+  const { app, kernel } = await createTestApp(t);
+  const service = await createTestService(notifyCoreOf(kernel));
+  const authorization = await authorizationFor(service.keys.live);
+  const send = (url: string, payload: string) =>
+    app.inject({ method: 'POST', url, headers: { authorization, 'content-type': 'application/json' }, payload });
+
+  for (const payload of ['null', 'false', '0', '""', '[]']) {
+    const letter = await send('/v2/notifications/letter', payload);
+    assert.equal(letter.statusCode, 400, `${payload}: ${letter.body}`);
+    assert.deepEqual(letter.json(), {
+      status_code: 400,
+      errors: [
+        { error: 'ValidationError', message: 'template_id is a required property' },
+        { error: 'ValidationError', message: 'personalisation is a required property' },
+      ],
+    });
+    const email = await send('/v2/notifications/email', payload);
+    assert.equal(email.statusCode, 400, `${payload}: ${email.body}`);
+    assert.deepEqual(email.json().errors.map((entry: { message: string }) => entry.message), [
+      'email_address is a required property',
+      'template_id is a required property',
+    ]);
+    const preview = await send(`/v2/template/${service.templates.sms.id}/preview`, payload);
+    assert.equal(preview.statusCode, 400, `${payload}: ${preview.body}`);
+    assert.deepEqual(preview.json().errors, [{ error: 'BadRequestError', message: 'Missing personalisation: code' }]);
+  }
+  const truthy = await send('/v2/notifications/letter', 'true');
+  assert.equal(truthy.statusCode, 400);
+  assert.deepEqual(truthy.json(), { status_code: 400, errors: [{ error: 'ValidationError', message: 'True is not of type object' }] });
+});
