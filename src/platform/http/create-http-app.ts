@@ -10,6 +10,7 @@ import { loadAssets, registerAssetRoutes } from './assets.ts';
 import { registerErrorHandling } from './errors.ts';
 import { registerHealthRoutes } from './health.routes.ts';
 import { DEFAULT_BODY_LIMIT_BYTES, registerJsonBodyParser } from './json-body.ts';
+import { MAX_PATH_PARAMETER_LENGTH, repairPercentEncoding } from './request-url.ts';
 import { createTranslations, readMessageCatalogues, type Locale, type Translate } from './i18n.ts';
 import { registerLocale } from './locale.ts';
 import { registerSecurity, usesHttps } from './security.ts';
@@ -99,6 +100,10 @@ export async function createHttpApp(
         : randomUUID();
     },
     childLoggerFactory: createRequestLogger,
+    // A path that does not percent-decode, or a long parameter, reaches its route (and is refused
+    // there in its API's envelope) instead of being answered by the router in no envelope at all.
+    rewriteUrl: (request) => repairPercentEncoding(request.url ?? '/'),
+    routerOptions: { maxParamLength: MAX_PATH_PARAMETER_LENGTH },
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     bodyLimit: DEFAULT_BODY_LIMIT_BYTES,
