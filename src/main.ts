@@ -4,6 +4,7 @@ import type { Config } from './platform/config/config.schema.ts';
 import { ConfigError, loadConfig } from './platform/config/load-config.ts';
 import type { JobWorker } from './platform/jobs/job-worker.ts';
 import { openKernel, type Kernel } from './platform/kernel.ts';
+import { startConfiguredMetricsServer } from './platform/metrics/metrics-server.ts';
 import type { CivitasModule } from './platform/module.ts';
 
 export type RunningCivitas = {
@@ -24,6 +25,10 @@ export async function startCivitas(
     await kernel.migrate();
     const app = await buildApp(kernel);
     await app.listen({ port: config.PORT, host: config.HOST });
+    const metricsServer = await startConfiguredMetricsServer(kernel).catch(async (error: unknown) => {
+      await app.close();
+      throw error;
+    });
     const worker = config.RUN_WORKERS ? kernel.createWorker() : undefined;
     worker?.start();
     kernel.logger.info({ baseUrl: config.BASE_URL }, 'Civitas is ready');
@@ -33,6 +38,7 @@ export async function startCivitas(
       worker,
       async stop() {
         await Promise.all([app.close(), worker?.stop()]);
+        await metricsServer?.close();
         await kernel.close();
       },
     };

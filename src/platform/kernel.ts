@@ -20,6 +20,7 @@ import {
   type MailTransport,
 } from './mail/mail-transport.ts';
 import * as createDevelopmentMessage from './mail/migrations/0001-create-development-message.ts';
+import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import type { CivitasModule } from './module.ts';
 import { secretBoxesOf, type SecretBoxes } from './secrets/secret-box.ts';
 
@@ -42,6 +43,8 @@ export type Kernel = {
   audit: AuditService;
   jobs: JobQueue;
   mail: MailTransport;
+  /** The figures this process serves to Prometheus; modules add counters of their own through it. */
+  metrics: Metrics;
   /** Encrypts the secrets modules keep and must read back, one box per purpose. */
   secrets: SecretBoxes;
   /** Set when no SMTP server is configured (never in production): messages are kept here instead. */
@@ -63,13 +66,18 @@ export function openKernel(options: {
   const database = openDatabase(config.DATABASE_URL, { logger });
   const { db } = database;
   const migrationLists = [kernelMigrations, ...modules.flatMap((module) => module.migrations ?? [])];
+  const jobs = createJobQueue({ db, store: createJobStore(database.kind), notifications: database });
+  const metrics = createMetrics({
+    readJobQueue: () => jobs.describeQueue(),
+    readDatabasePool: () => database.describePool(),
+  });
   const audit = createAuditService({
     db,
     store: createAuditStore(),
     keys: auditKeyRingOf(config),
     checkpoints: { logger, file: config.AUDIT_CHECKPOINT_FILE },
+    onRecorded: (event) => metrics.countAuditEvent(event),
   });
-  const jobs = createJobQueue({ db, store: createJobStore(database.kind), notifications: database });
   const developmentOutbox =
     config.SMTP_URL === ''
       ? createDevelopmentOutbox({ store: createDevelopmentOutboxStore(db) })
@@ -86,6 +94,7 @@ export function openKernel(options: {
     audit,
     jobs,
     mail,
+    metrics,
     secrets: secretBoxesOf(config),
     developmentOutbox,
     modules,
@@ -106,6 +115,7 @@ export function openKernel(options: {
         concurrency: config.WORKER_CONCURRENCY,
         pollIntervalMs: workerOptions.pollIntervalMs,
         leaseMs: workerOptions.leaseMs,
+        onOutcome: (type, outcome) => metrics.countJobOutcome(type, outcome),
       });
     },
     async close() {

@@ -59,6 +59,11 @@ export function createAuditService(dependencies: {
   checkpoints?: { logger: Logger; file: string; intervalMs?: number };
   /** How many events `verify` reads at a time. */
   verifyPageSize?: number;
+  /**
+   * Told of each event once it is written (for the metrics). In a caller's transaction that is
+   * before it commits, so an event rolled back afterwards has been told too.
+   */
+  onRecorded?(event: AuditEvent): void;
 }) {
   const { db, store, keys } = dependencies;
   const clock = dependencies.clock ?? (() => new Date());
@@ -86,6 +91,7 @@ export function createAuditService(dependencies: {
     const row = { ...unsigned, key_id: keys.current.id, hash: computeAuditEventMac(unsigned, keys.current) };
     await store.insert(transaction, row);
     checkpointer?.noteRecorded();
+    dependencies.onRecorded?.(event);
     return toRecordedEvent(row);
   }
 

@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { describeAuditVerification } from '../audit/audit-verify.ts';
 import type { Kernel } from '../kernel.ts';
+import { startConfiguredMetricsServer } from '../metrics/metrics-server.ts';
+import { backupCommands } from '../ops/backup.commands.ts';
 import type { CliCommand } from './cli-command.ts';
 import { CliError } from './cli-command.ts';
 
@@ -46,10 +48,12 @@ const worker: CliCommand = {
       const opened = kernel();
       await opened.migrate();
       if (stopRequested) return 0;
+      const metricsServer = await startConfiguredMetricsServer(opened);
       const jobWorker = opened.createWorker();
       jobWorker.start();
       await stopSignal;
       await jobWorker.stop();
+      await metricsServer?.close();
       return 0;
     } finally {
       process.removeListener('SIGTERM', requestStop);
@@ -113,4 +117,4 @@ const jobsRetry: CliCommand = {
   },
 };
 
-export const platformCommands: readonly CliCommand[] = [migrate, worker, auditVerify, jobsList, jobsRetry];
+export const platformCommands: readonly CliCommand[] = [migrate, worker, auditVerify, jobsList, jobsRetry, ...backupCommands];

@@ -263,6 +263,29 @@ export const configSchema = {
     default: 'false',
     parse: parseBoolean,
   }),
+  METRICS_PORT: setting({
+    description:
+      'The port of a second web server that answers only `GET /metrics` (Prometheus text format: requests per route, jobs, deliveries, sign-ins, database pool). Never the public port. Unset: no metrics server. Each process on one machine needs a port of its own.',
+    accepts: 'empty, or a port number from 1 to 65535',
+    default: '',
+    parse: (raw) => (raw === '' ? '' : parseInteger(1, 65535)(raw)),
+  }),
+  METRICS_HOST: setting({
+    description:
+      'The address the metrics server listens on. The default, `127.0.0.1`, lets only a Prometheus on the same machine in; any other address needs `METRICS_TOKEN`.',
+    accepts: 'a host name or IP address',
+    default: '127.0.0.1',
+    parse: (raw) => (/^[A-Za-z0-9.:_-]+$/.test(raw) ? raw : undefined),
+  }),
+  METRICS_TOKEN: setting({
+    description:
+      'The bearer token the metrics server asks for (`Authorization: Bearer TOKEN`, as Prometheus sends with `authorization: { credentials: TOKEN }`). Required when `METRICS_HOST` is not a loopback address; when set, a request without it is refused with 401.',
+    accepts: `empty, or at least 32 characters; ${IN_PRODUCTION_HARD_TO_GUESS}`,
+    default: '',
+    secret: true,
+    mustBeHardToGuess: true,
+    parse: (raw) => (raw === '' || raw.length >= 32 ? raw : undefined),
+  }),
   SITE_NAME: setting({
     description: 'The name shown at the top of every page.',
     accepts: 'text of 1 to 60 characters',

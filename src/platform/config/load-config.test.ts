@@ -54,6 +54,9 @@ test('with nothing set, every setting takes its default', () => {
     WORKER_CONCURRENCY: 4,
     TRUST_PROXY: false,
     OUTBOUND_ALLOW_PRIVATE_NETWORK: false,
+    METRICS_PORT: '',
+    METRICS_HOST: '127.0.0.1',
+    METRICS_TOKEN: '',
     SITE_NAME: 'Civitas',
     PHASE: 'beta',
     SHUTDOWN_TIMEOUT_SECONDS: 25,
@@ -144,6 +147,9 @@ const INVALID_VALUES: Record<SettingName, string[]> = {
   WORKER_CONCURRENCY: ['0', '101', 'four'],
   TRUST_PROXY: ['yes', '0', '11', '10.0.0.0/33'],
   OUTBOUND_ALLOW_PRIVATE_NETWORK: ['yes', '1', 'True'],
+  METRICS_PORT: ['0', '65536', 'metrics'],
+  METRICS_HOST: ['local host', 'evil.example/path'],
+  METRICS_TOKEN: ['metrics-s3cret-too-short'],
   SITE_NAME: ['x'.repeat(61)],
   PHASE: ['gamma'],
   SHUTDOWN_TIMEOUT_SECONDS: ['0', '601', '2.5'],
@@ -343,4 +349,20 @@ test('src/main.ts with PORT=abc exits 1 with one line on stderr naming PORT', as
   assert.match(lines[0], /PORT="abc" is not valid: expected a port number from 1 to 65535\./);
   assert.equal(result.stdout, '');
   assert.deepEqual(readdirSync(result.directory), [], 'no database was opened');
+});
+
+test('the metrics server listens only on this machine unless a token guards it', () => {
+  const { config } = loadConfig({});
+  assert.equal(config.METRICS_PORT, '', 'no metrics server unless asked for');
+  assert.equal(config.METRICS_HOST, '127.0.0.1');
+  assert.equal(loadConfig({ METRICS_PORT: '9464' }).config.METRICS_PORT, 9464);
+  for (const host of ['0.0.0.0', '::', '10.0.0.5', 'metrics.internal']) {
+    const error = catchConfigError({ METRICS_PORT: '9464', METRICS_HOST: host });
+    assert.equal(error.message, `METRICS_HOST=${JSON.stringify(host)} is not a loopback address, so METRICS_TOKEN must be set.`);
+  }
+  for (const host of ['127.0.0.1', '127.0.0.2', '::1', 'localhost']) {
+    assert.equal(loadConfig({ METRICS_HOST: host }).config.METRICS_HOST, host);
+  }
+  const token = 'a-metrics-token-of-more-than-32-characters';
+  assert.equal(loadConfig({ METRICS_HOST: '0.0.0.0', METRICS_TOKEN: token }).config.METRICS_TOKEN, token);
 });

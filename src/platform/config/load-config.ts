@@ -53,6 +53,10 @@ export function loadConfig(env: RawEnvironment = process.env): LoadedConfig {
   if (config.ONE_LOGIN_ISSUER !== '' && config.ONE_LOGIN_ISSUER !== config.BASE_URL && config.ONE_LOGIN_ISSUER !== `${config.BASE_URL}/`) {
     throw new ConfigError(`ONE_LOGIN_ISSUER=${JSON.stringify(config.ONE_LOGIN_ISSUER)} is not valid: expected ${configSchema.ONE_LOGIN_ISSUER.accepts}.`);
   }
+  // The metrics name every route and the size of every queue: never for anyone who can reach the machine.
+  if (!isLoopbackHost(config.METRICS_HOST) && config.METRICS_TOKEN === '') {
+    throw new ConfigError(`METRICS_HOST=${JSON.stringify(config.METRICS_HOST)} is not a loopback address, so METRICS_TOKEN must be set.`);
+  }
   const problems = [
     ...describeInsecureSettings(config, insecure),
     ...describeWeakSecrets(config, insecure),
@@ -62,6 +66,11 @@ export function loadConfig(env: RawEnvironment = process.env): LoadedConfig {
     throw new ConfigError(`${problems.join('; ')} (refused because NODE_ENV=production).`);
   }
   return { config, warnings: problems };
+}
+
+/** Only this machine can reach an address like these. */
+function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
 /** The refused value as the error shows it: quoted, in one line, with no password in it. */

@@ -26,10 +26,14 @@ export type DatabaseNotifications = {
 export type DatabaseHandle = DatabaseNotifications & {
   db: Database;
   kind: DatabaseKind;
+  /** How the connection pool is used now (PostgreSQL); undefined on SQLite, which has one connection. */
+  describePool(): { max: number; open: number; idle: number; waiting: number } | undefined;
   close(): Promise<void>;
 };
 
 const INT8_OID = 20;
+/** Connections each process opens to PostgreSQL at most. */
+const POOL_SIZE = 10;
 /** How long a statement waits for a connection (from the pool, or a new one) before it is refused. */
 const CONNECTION_TIMEOUT_MS = 10_000;
 
@@ -80,11 +84,11 @@ export function openDatabase(databaseUrl: string, options: { logger?: Logger } =
     mkdirSync(dirname(filename), { recursive: true });
     const db = new Kysely<object>({ dialect: createNodeSqliteDialect(filename) });
     // One process on one file: its own enqueue listeners are all there is to tell.
-    return { db, kind, listen: () => () => {}, close: () => db.destroy() };
+    return { db, kind, listen: () => () => {}, describePool: () => undefined, close: () => db.destroy() };
   }
   const pool = new pg.Pool({
     connectionString: databaseUrl,
-    max: 10,
+    max: POOL_SIZE,
     connectionTimeoutMillis: CONNECTION_TIMEOUT_MS,
     // Counts and sums come back from PostgreSQL as int8; every figure Civitas keeps fits a number.
     types: {
@@ -117,6 +121,7 @@ export function openDatabase(databaseUrl: string, options: { logger?: Logger } =
       listener ??= createNotificationListener({ connectionString: databaseUrl, logger: options.logger });
       return listener.listen(channel, onNotification);
     },
+    describePool: () => ({ max: POOL_SIZE, open: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     async close() {
       await listener?.close();
       await db.destroy();

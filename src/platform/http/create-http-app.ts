@@ -17,6 +17,7 @@ import { registerSecurity, usesHttps } from './security.ts';
 import { createRequestLogger } from './request-logger.ts';
 import { createPageRenderer, registerViews } from './views.ts';
 import { registerDevelopmentOutboxPages } from '../mail/pages/development-outbox.routes.ts';
+import { registerHttpMetrics } from '../metrics/http-metrics.ts';
 import type { MailTransport } from '../mail/mail-transport.ts';
 
 declare module 'fastify' {
@@ -118,6 +119,7 @@ export async function createHttpApp(
   app.decorate('audit', kernel.audit);
   app.decorate('jobs', kernel.jobs);
   app.decorate('mail', kernel.mail);
+  registerHttpMetrics(app, kernel.metrics);
 
   // Hooks every request runs take a callback: an async hook costs a promise and a microtask more.
   // No response may be kept by a browser or a proxy unless its route says so (the assets do):

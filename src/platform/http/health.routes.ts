@@ -2,6 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import type { Kernel } from '../kernel.ts';
 
+/** How long /readyz waits for the database before answering that it is not ready. */
+export const READINESS_DATABASE_TIMEOUT_MS = 2000;
+
 const statusSchema = {
   type: 'object',
   properties: { status: { type: 'string' }, reason: { type: 'string' } },
@@ -19,9 +22,20 @@ export function registerHealthRoutes(app: FastifyInstance, kernel: Kernel): void
     '/readyz',
     { schema: { response: { 200: statusSchema, 503: statusSchema } } },
     async (request, reply) => {
+      // A load balancer gives up on a slow check; a database that hangs should say so first.
+      let timer: NodeJS.Timeout | undefined;
+      const slow = new Promise<'slow'>((resolve) => {
+        timer = setTimeout(() => resolve('slow'), READINESS_DATABASE_TIMEOUT_MS);
+      });
       try {
-        await sql`select 1`.execute(kernel.db);
-        const pending = await kernel.pendingMigrations();
+        const check = async () => {
+          await sql`select 1`.execute(kernel.db);
+          return kernel.pendingMigrations();
+        };
+        const pending = await Promise.race([check(), slow]);
+        if (pending === 'slow') {
+          return reply.code(503).send({ status: 'unavailable', reason: `database did not answer within ${READINESS_DATABASE_TIMEOUT_MS / 1000} seconds` });
+        }
         if (pending.length > 0) {
           return reply.code(503).send({ status: 'unavailable', reason: 'migrations pending' });
         }
@@ -29,6 +43,8 @@ export function registerHealthRoutes(app: FastifyInstance, kernel: Kernel): void
       } catch (error) {
         request.log.warn({ err: error }, 'readiness check failed');
         return reply.code(503).send({ status: 'unavailable', reason: 'database unreachable' });
+      } finally {
+        clearTimeout(timer);
       }
     },
   );

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createTimeOrderedId } from '../db/time-ordered-id.ts';
 import type { Database, DatabaseNotifications, Executor } from '../db/database.ts';
+import type { JobQueueState } from '../metrics/metrics.ts';
 import { JOB_ENQUEUED_CHANNEL, type HeldJob, type JobRow, type JobStatus, type JobStore } from './job.store.ts';
 
 export type JobPayload = Record<string, unknown>;
@@ -213,6 +214,12 @@ export function createJobQueue(dependencies: {
       });
       if (!released) return 'lost';
       return exhausted ? 'failed' : 'retrying';
+    },
+
+    /** How the queue stands, by job type and state (due, scheduled, running, failed): for the metrics. */
+    async describeQueue(): Promise<JobQueueState[]> {
+      const rows = await store.countByState(db, clock().toISOString());
+      return rows.map((row) => ({ type: row.type, state: row.state, count: row.count, oldestRunAt: row.state === 'due' ? row.oldest_run_at : null }));
     },
 
     async list(filter: { status?: JobStatus; limit?: number } = {}): Promise<JobSummary[]> {

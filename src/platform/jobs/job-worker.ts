@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import type { JobOutcome } from '../metrics/metrics.ts';
 import type { ClaimedJob, JobQueue } from './job-queue.ts';
 
 /** What a handler is given besides its job. */
@@ -62,6 +63,8 @@ export function createJobWorker(options: {
   pollIntervalMs?: number;
   /** How long a claim holds a job unless renewed; LEASE_MS if unset. Renewed every third of it. */
   leaseMs?: number;
+  /** Told how each run ended, for the metrics. */
+  onOutcome?(type: string, outcome: JobOutcome): void;
 }) {
   const { queue, handlers, concurrency } = options;
   const logger = options.logger.child({ component: 'job-worker' });
@@ -82,8 +85,11 @@ export function createJobWorker(options: {
   let wakeRequested = false;
   let unsubscribe: (() => void) | undefined;
 
+  const countOutcome = (type: string, outcome: JobOutcome) => options.onOutcome?.(type, outcome);
+
   function loseLease(runningJob: RunningJob): void {
     if (runningJob.controller.signal.aborted) return;
+    countOutcome(runningJob.job.type, 'lost');
     runningJob.controller.abort(new JobLeaseLostError());
     logger.warn({ jobId: runningJob.job.id, jobType: runningJob.job.type }, 'job lease lost; its run is stopped');
   }
@@ -135,12 +141,15 @@ export function createJobWorker(options: {
     for (let tries = 1; !controller.signal.aborted; tries++) {
       try {
         if (handled) {
-          if (!(await queue.complete(job))) logger.warn({ jobId: job.id, jobType: job.type }, 'job finished after its lease was lost; left to the claim that holds it');
+          const completed = await queue.complete(job);
+          countOutcome(job.type, completed ? 'completed' : 'lost');
+          if (!completed) logger.warn({ jobId: job.id, jobType: job.type }, 'job finished after its lease was lost; left to the claim that holds it');
           return;
         }
         const message = error instanceof Error ? error.message : String(error);
         const retryInMs = handler?.retryDelayMs?.(job.attempt) ?? exponentialBackoff(job.attempt);
         const outcome = await queue.fail({ job, error: message, retryInMs });
+        countOutcome(job.type, outcome);
         logger.warn({ jobId: job.id, jobType: job.type, attempt: job.attempt, outcome }, 'job failed');
         return;
       } catch (recordError) {

@@ -190,6 +190,29 @@ export function createJobStore(kind: DatabaseKind) {
       return Number(result.numUpdatedRows) > 0;
     },
 
+    /**
+     * How many jobs there are of each type in each state, and for due ones the earliest run_at:
+     * one statement, for the metrics. Pending jobs are `due` once their run_at has come.
+     */
+    async countByState(
+      executor: Executor,
+      now: string,
+    ): Promise<Array<{ type: string; state: 'due' | 'scheduled' | 'running' | 'failed'; count: number; oldest_run_at: string | null }>> {
+      const state = sql<'due' | 'scheduled' | 'running' | 'failed'>`case when status = 'pending' then (case when run_at <= ${now} then 'due' else 'scheduled' end) else status end`;
+      // The state in a subquery: PostgreSQL would see the parameter in SELECT and in GROUP BY as two expressions.
+      const rows = await tables(executor)
+        .selectFrom((db) => db.selectFrom('job').select(['type', 'run_at', state.as('state')]).as('queued'))
+        .select((select) => [
+          'type',
+          'state',
+          select.fn.countAll<number>().as('count'),
+          select.fn.min<string | null>('run_at').as('oldest_run_at'),
+        ])
+        .groupBy(['type', 'state'])
+        .execute();
+      return rows.map((row) => ({ ...row, count: Number(row.count) }));
+    },
+
     async list(executor: Executor, filter: { status?: JobStatus; limit: number }): Promise<JobRow[]> {
       let query = tables(executor).selectFrom('job').selectAll();
       if (filter.status) query = query.where('status', '=', filter.status);
