@@ -65,3 +65,34 @@ test('/readyz is 503 while a migration is pending', async (t) => {
   const ready = await app.inject({ method: 'GET', url: '/readyz' });
   assert.equal(ready.statusCode, 200);
 });
+
+test('/readyz says the database is slow when it cannot get a connection within 2 seconds, and is ready again once it can', async (t) => {
+  const { app, kernel } = await createTestApp(t);
+  // Every connection busy: SQLite's one, or all of the PostgreSQL pool's (a stuck query, a pool exhausted).
+  const connections = kernel.database.describePool()?.max ?? 1;
+  let release = () => {};
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let holding = 0;
+  let allHeld = () => {};
+  const held = new Promise<void>((resolve) => {
+    allHeld = resolve;
+  });
+  const holders = Array.from({ length: connections }, () =>
+    kernel.db.connection().execute(async () => {
+      holding += 1;
+      if (holding === connections) allHeld();
+      await released;
+    }),
+  );
+  await held;
+  const slow = await app.inject({ method: 'GET', url: '/readyz' });
+  assert.equal(slow.statusCode, 503);
+  assert.deepEqual(slow.json(), { status: 'unavailable', reason: 'database did not answer within 2 seconds' });
+  release();
+  await Promise.all(holders);
+  const ready = await app.inject({ method: 'GET', url: '/readyz' });
+  assert.equal(ready.statusCode, 200);
+  assert.deepEqual(ready.json(), { status: 'ok' });
+});
