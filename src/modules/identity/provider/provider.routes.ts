@@ -71,8 +71,11 @@ export async function registerProviderRoutes(
           method,
           url,
           config: { csrf: false, ...JSON_API_ROUTE_CONFIG },
-          onRequest: (_request, reply, done) => {
+          onRequest: (request, reply, done) => {
             reply.headers(headers);
+            // oidc-provider renders an error as an HTML page for a client that prefers HTML; the
+            // JSON endpoints answer OAuth's {error, error_description} to every client (RFC 6749 5.2).
+            request.raw.headers.accept = 'application/json';
             done();
           },
           handler: handle,
