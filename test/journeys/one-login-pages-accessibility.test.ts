@@ -58,7 +58,7 @@ async function checkEveryPage(t: TestContext, lang: 'en' | 'cy') {
   const guessedAt = await createTestAccount(kernel, 'gareth@example.com');
   const throttle = createThrottle({ db: kernel.db });
   for (let failure = 0; failure < THROTTLE_RULES.passwordAcrossAddresses.maxFailures; failure += 1) {
-    await throttle.recordFailure(`password-across:${guessedAt.id}`, THROTTLE_RULES.passwordAcrossAddresses);
+    await throttle.attempt(`password-across:${guessedAt.id}`, THROTTLE_RULES.passwordAcrossAddresses);
   }
   await page.goto(`${start}/email`);
   await page.locator('#email').fill(guessedAt.email);

@@ -31,6 +31,7 @@ import { registerTrustmark } from './provider/trustmark.routes.ts';
 import { createThrottle } from './security/throttle.ts';
 import { limitFormsByAddress } from './security/address-rate-limit.ts';
 import { createJourneys } from './sign-in/journey/journeys.ts';
+import { createEmailCodeBudget } from './security/email-code-budget.ts';
 import { createTextBudget } from './security/text-budget.ts';
 import { registerSignInPages } from './sign-in/sign-in.routes.ts';
 
@@ -76,6 +77,7 @@ async function registerIdentity(app: FastifyInstance, options: IdentityOptions):
     codes,
     throttle,
     textBudget: createTextBudget(throttle),
+    emailCodeBudget: createEmailCodeBudget(throttle),
     messages,
     clock,
     siteName: config.SITE_NAME,

@@ -31,6 +31,7 @@ export type NotifyPlatform = Pick<Kernel, 'config' | 'db' | 'audit' | 'jobs'>;
 import { NotifyApiError } from './notify.errors.ts';
 import { notifyCoreOf } from './notify.core-cache.ts';
 import { describeStatus } from './notifications/notification.view.ts';
+import { checkEmailAddress } from './templates/recipients.ts';
 import type { TemplateType } from './templates/template.store.ts';
 
 export const SYSTEM_TEMPLATES = {
@@ -85,6 +86,14 @@ async function sendSystemMessage(kernel: NotifyPlatform, type: TemplateType, mes
     if (error instanceof NotifyApiError) throw new NotifySendError(error.code, error.message.replace(/^(email_address|phone_number) /, ''));
     throw error;
   }
+}
+
+/**
+ * Whether Notify would send to this email address (its own check, as GOV.UK Notify's): modules
+ * that ask people for an address check it with this, so nobody is accepted and then refused.
+ */
+export function isDeliverableEmailAddress(address: string): boolean {
+  return checkEmailAddress(address).ok;
 }
 
 /** Queues an email from a platform template. Resolves with the notification id once it is stored. */

@@ -29,9 +29,9 @@ test('deleting an account removes the codes and counters that name its id, email
   const left: Array<[CodePurpose, string]> = [['reset-password', `journey-1 ${account.id}`], ['verify-email', `journey-2 ${account.email}`], ['sign-in-sms', account.id], ['verify-phone', '+447700900123']];
   const others: Array<[CodePurpose, string]> = [['reset-password', `journey-3 ${bystander.id}`], ['verify-email', `journey-4 ${bystander.email}`], ['sign-in-sms', bystander.id], ['verify-phone', '+447700900999']];
   for (const [purpose, recipient] of [...left, ...others]) await codes.issue(purpose, recipient);
-  const leftCounters = [`code-sending:${account.email}`, `email-code:${account.email}`, `security-code:${account.id}`, `phone-code:+447700900123`, `password:${account.id}:203.0.113.5`];
-  const otherCounters = [`code-sending:${bystander.email}`, `email-code:${bystander.email}`, `security-code:${bystander.id}`, `phone-code:+447700900999`, `password:${bystander.id}`];
-  for (const key of [...leftCounters, ...otherCounters]) await throttle.recordFailure(key, THROTTLE_RULES.codeSending);
+  const leftCounters = [`email-codes-to:${account.email}`, `password-across:${account.id}`, `security-code:${account.id}`, `phone-code:+447700900123`, `password:${account.id}:203.0.113.5`];
+  const otherCounters = [`email-codes-to:${bystander.email}`, `password-across:${bystander.id}`, `security-code:${bystander.id}`, `phone-code:+447700900999`, `password:${bystander.id}`];
+  for (const key of [...leftCounters, ...otherCounters]) await throttle.attempt(key, THROTTLE_RULES.codeSending);
 
   const accountsCodes = [...left, ['verify-phone', `${account.id} +447700900456`], ['change-email', `${account.id} ffion.new@example.com`]] as Array<[CodePurpose, string]>;
   // The count of texts to the number it asked to verify is the number's, not the account's: it

@@ -1,7 +1,7 @@
 import type { AuditService } from '../../../platform/audit/audit.service.ts';
 import type { AccountService } from '../accounts/account.service.ts';
 import { clientAddressKey } from '../security/client-address.ts';
-import { THROTTLE_RULES, type Throttle, type ThrottleStatus } from '../security/throttle.ts';
+import { firstLock, passwordAcrossAddressesKey, THROTTLE_RULES, type Throttle } from '../security/throttle.ts';
 
 /** The account pages that ask for the password, as named in the audit trail. */
 export type PasswordPage = 'confirm-password' | 'change-password' | 'delete-account';
@@ -11,8 +11,8 @@ export type PasswordCheckOutcome = { outcome: 'right' } | { outcome: 'wrong' } |
 /**
  * Every account page that asks for the password checks it here, so they share one lock: a few
  * wrong passwords for the account, or many from one client address (IPv6 by /64), and no page
- * checks it for a while. Each wrong password goes to the audit trail, and to the person's
- * activity history.
+ * checks it for a while; each also counts towards the account's ceiling of wrong passwords at
+ * sign-in. Each wrong password goes to the audit trail, and to the person's activity history.
  */
 export function createAccountPasswordChecks(dependencies: { accounts: AccountService; throttle: Throttle; audit: AuditService }) {
   const { accounts, throttle, audit } = dependencies;
@@ -22,18 +22,21 @@ export function createAccountPasswordChecks(dependencies: { accounts: AccountSer
       const { accountId } = input;
       const accountKey = `password:${accountId}`;
       const addressKey = `password-from:${clientAddressKey(input.clientIp)}`;
-      const [accountStatus, addressStatus] = await throttle.statusOfEach([accountKey, addressKey]);
-      for (const status of [accountStatus, addressStatus]) {
-        if (status?.locked) return { outcome: 'locked', until: status.until };
-      }
+      // Each try counts before the password is checked, so tries sent all at once are counted too.
+      const attempt = await throttle.attemptEach([
+        { key: accountKey, rule: THROTTLE_RULES.password },
+        { key: addressKey, rule: THROTTLE_RULES.passwordFromAddress },
+      ]);
+      if (!attempt.allowed) return { outcome: 'locked', until: attempt.until };
       const account = await accounts.checkPassword(input.email, input.password);
       if (account?.id === accountId) {
-        if (accountStatus?.counted) await throttle.clear(accountKey);
+        await throttle.clear(accountKey);
+        await throttle.refund(addressKey, THROTTLE_RULES.passwordFromAddress);
         return { outcome: 'right' };
       }
-      const after = await throttle.recordFailure(accountKey, THROTTLE_RULES.password);
-      const fromAddress = await throttle.recordFailure(addressKey, THROTTLE_RULES.passwordFromAddress);
-      const locked = [after, fromAddress].find((status): status is Extract<ThrottleStatus, { locked: true }> => status.locked);
+      // A wrong password here is one more towards the ceiling for the account at sign-in too.
+      await throttle.attempt(passwordAcrossAddressesKey(accountId), THROTTLE_RULES.passwordAcrossAddresses);
+      const locked = firstLock(attempt.after);
       await audit.record({
         actor: `account:${accountId}`,
         action: 'identity.sign-in.password-wrong',

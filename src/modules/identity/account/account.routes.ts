@@ -10,7 +10,7 @@ import type { WebSessions } from './web-sessions.ts';
 import { isPlausibleEmail, normaliseEmail } from '../accounts/account.service.ts';
 import type { OneTimeCodes } from '../codes/one-time-codes.ts';
 import type { IdentityMessages } from '../messages/identity-messages.ts';
-import { THROTTLE_RULES, type Throttle } from '../security/throttle.ts';
+import { firstLock, THROTTLE_RULES, type Throttle } from '../security/throttle.ts';
 import { createAccountPasswordChecks, type PasswordCheckOutcome } from './account-password-checks.ts';
 import { createPasskeys } from '../passkeys/passkeys.ts';
 import { createSecurityMethodChanges } from './security-method-changes.ts';
@@ -291,9 +291,8 @@ export function registerAccountPages(app: FastifyInstance, dependencies: Account
     // Counted per account, not per address: a stranger asking for codes to be sent to an address
     // does not use up the codes its owner may need.
     const sendingKey = `change-email-sending:${accountId}`;
-    const sending = await throttle.status(sendingKey);
-    if (sending.locked) return reply.render(QUESTION, emailQuestion(t, given, t('identity.checkEmail.tooManySent', { minutes: minutesUntil(sending.until) })));
-    await throttle.recordFailure(sendingKey, THROTTLE_RULES.codeSending);
+    const sending = await throttle.attempt(sendingKey, THROTTLE_RULES.codeSending);
+    if (!sending.allowed) return reply.render(QUESTION, emailQuestion(t, given, t('identity.checkEmail.tooManySent', { minutes: minutesUntil(sending.until) })));
     // The code is for this account and address together, so it proves nothing anywhere else.
     await messages.sendEmailCode({ to: email, code: await codes.issue('change-email', `${accountId} ${email}`), locale: request.locale });
     reply.setCookie(PENDING_EMAIL_COOKIE, email, { path: '/account', httpOnly: true, sameSite: 'lax', secure, signed: true, maxAge: 15 * 60 });
@@ -326,12 +325,15 @@ export function registerAccountPages(app: FastifyInstance, dependencies: Account
     if (!email) return reply.redirect('/account/change-email', 303);
     const code = (request.body.code ?? '').replaceAll(' ', '').trim();
     const key = `change-email-code:${accountId}`;
+    const lockedMessage = (until: Date) => t('identity.securityCode.locked', { minutes: minutesUntil(until) });
     const status = await throttle.status(key);
-    if (status.locked) return reply.render(QUESTION, checkNewEmailPage(t, email, t('identity.securityCode.locked', { minutes: minutesUntil(status.until) })));
-    if (!/^\d{6}$/.test(code) || !(await codes.redeem('change-email', `${accountId} ${email}`, code))) {
-      const after = /^\d{6}$/.test(code) ? await throttle.recordFailure(key, THROTTLE_RULES.emailCode) : undefined;
-      const problem = after?.locked ? t('identity.securityCode.locked', { minutes: minutesUntil(after.until) }) : t(code ? 'identity.checkEmail.wrong' : 'identity.securityCode.missing');
-      return reply.render(QUESTION, checkNewEmailPage(t, email, problem));
+    if (status.locked) return reply.render(QUESTION, checkNewEmailPage(t, email, lockedMessage(status.until)));
+    if (!/^\d{6}$/.test(code)) return reply.render(QUESTION, checkNewEmailPage(t, email, t(code ? 'identity.checkEmail.wrong' : 'identity.securityCode.missing')));
+    const attempt = await throttle.attempt(key, THROTTLE_RULES.emailCode);
+    if (!attempt.allowed) return reply.render(QUESTION, checkNewEmailPage(t, email, lockedMessage(attempt.until)));
+    if (!(await codes.redeem('change-email', `${accountId} ${email}`, code))) {
+      const lock = firstLock(attempt.after);
+      return reply.render(QUESTION, checkNewEmailPage(t, email, lock ? lockedMessage(lock.until) : t('identity.checkEmail.wrong')));
     }
     await throttle.clear(key);
     try {

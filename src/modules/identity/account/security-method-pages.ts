@@ -6,7 +6,7 @@ import type { OneTimeCodes } from '../codes/one-time-codes.ts';
 import type { IdentityMessages } from '../messages/identity-messages.ts';
 import type { Passkeys } from '../passkeys/passkeys.ts';
 import { createTextBudget } from '../security/text-budget.ts';
-import { THROTTLE_RULES, type Throttle } from '../security/throttle.ts';
+import { firstLock, THROTTLE_RULES, type Throttle } from '../security/throttle.ts';
 import type { SecurityMethodChanges } from './security-method-changes.ts';
 import { formBody, type Form, type createPageGuards } from './signed-in-page.ts';
 import type { WebSessions } from './web-sessions.ts';
@@ -196,9 +196,11 @@ export function registerSecurityMethodPages(app: FastifyInstance, dependencies: 
     if (status.locked) return retry(t('identity.securityCode.locked', { minutes: minutesUntil(status.until) }));
     const code = (request.body.code ?? '').replaceAll(' ', '').trim();
     if (!/^\d{6}$/.test(code)) return retry(t(code ? 'identity.securityCode.format' : 'identity.securityCode.missing'));
+    const attempt = await throttle.attempt(key, THROTTLE_RULES.securityCode);
+    if (!attempt.allowed) return retry(t('identity.securityCode.locked', { minutes: minutesUntil(attempt.until) }));
     if (!(await codes.redeem('verify-phone', `${accountId} ${phoneNumber}`, code))) {
-      const after = await throttle.recordFailure(key, THROTTLE_RULES.securityCode);
-      return retry(after.locked ? t('identity.securityCode.locked', { minutes: minutesUntil(after.until) }) : t('identity.checkEmail.wrong'));
+      const lock = firstLock(attempt.after);
+      return retry(lock ? t('identity.securityCode.locked', { minutes: minutesUntil(lock.until) }) : t('identity.checkEmail.wrong'));
     }
     await throttle.clear(key);
 

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Database, Executor } from '../../../platform/db/database.ts';
 import type { SecretBoxes } from '../../../platform/secrets/secret-box.ts';
+import { isDeliverableEmailAddress } from '../../notify/notify.contract.ts';
 import { createAccountStore, type AccountRow, type SecurityMethodRow } from './account.store.ts';
 import { checkAuthenticatorCode } from './authenticator-app.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
@@ -21,9 +22,12 @@ export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
-/** A syntactic check, as a service would do before sending a code: the code proves the rest. */
+/**
+ * A check of the address's form, before a code is sent to prove the rest: one Notify sends codes
+ * to, of at most 254 characters (RFC 5321's limit on a path).
+ */
 export function isPlausibleEmail(email: string): boolean {
-  return email.length <= 254 && /^[^\s@<>()[\],;:"]+@[^\s@<>()[\],;:"]+\.[^\s@<>()[\],;:"]+$/.test(email);
+  return email.length <= 254 && isDeliverableEmailAddress(email);
 }
 
 // A hash of a password nobody has, verified when the email is unknown, so a wrong email takes as

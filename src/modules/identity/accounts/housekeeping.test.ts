@@ -25,12 +25,12 @@ test('housekeeping removes expired codes and sessions and counters that count fo
   await journeys.save('old-interaction', startJourney({ name: 'sign-in:email-entered', email: 'old@example.com' }));
   const account = await createTestAccount(kernel, 'old@example.com');
   const oldSession = await sessions.start({ accountId: account.id, level: 'Cl.Cm', authenticatedAt: now });
-  await throttle.recordFailure('code-sending:old@example.com', THROTTLE_RULES.codeSending);
-  for (let failure = 0; failure < 5; failure += 1) await throttle.recordFailure('security-code:still-locked', { maxFailures: 5, windowSeconds: 60, lockSeconds: 48 * 60 * 60 });
+  await throttle.attempt('email-codes-to:old@example.com', THROTTLE_RULES.codeSending);
+  for (let failure = 0; failure < 5; failure += 1) await throttle.attempt('security-code:still-locked', { maxFailures: 5, windowSeconds: 60, lockSeconds: 48 * 60 * 60 });
 
   now = new Date(now.getTime() + 25 * HOUR);
   await codes.issue('reset-password', 'new@example.com');
-  await throttle.recordFailure('code-sending:new@example.com', THROTTLE_RULES.codeSending);
+  await throttle.attempt('email-codes-to:new@example.com', THROTTLE_RULES.codeSending);
   await journeys.save('new-interaction', startJourney({ name: 'sign-in:email-entered', email: 'new@example.com' }));
 
   assert.deepEqual(await runHousekeeping({ db: kernel.db, now }), { codes: 1, sessions: 1, journeys: 1, providerRecords: 0, counters: 1 });
@@ -40,7 +40,7 @@ test('housekeeping removes expired codes and sessions and counters that count fo
   assert.equal(await store.findUsable('reset-password', 'old@example.com', '2026-03-01T10:00:00.000Z'), undefined, 'the expired code is gone');
   assert.ok(await store.findUsable('reset-password', 'new@example.com', now.toISOString()), 'a code still in its 15 minutes stays');
   assert.equal(await sessions.find(oldSession), undefined);
-  const [old, locked, recent] = await throttle.statusOfEach(['code-sending:old@example.com', 'security-code:still-locked', 'code-sending:new@example.com']);
+  const [old, locked, recent] = await throttle.statusOfEach(['email-codes-to:old@example.com', 'security-code:still-locked', 'email-codes-to:new@example.com']);
   assert.equal(old?.counted, false, 'a counter whose window ended a day ago is gone');
   assert.equal(locked?.locked, true, 'a counter still locked stays');
   assert.equal(recent?.counted, true, 'a counter still counting stays');

@@ -1,5 +1,5 @@
 import { clientAddressKey } from './client-address.ts';
-import { THROTTLE_RULES, type Throttle, type ThrottleStatus } from './throttle.ts';
+import { THROTTLE_RULES, type Throttle } from './throttle.ts';
 
 /**
  * Why a text message is sent, and for whom. A sign-in code goes to the account's own number;
@@ -26,16 +26,13 @@ export function createTextBudget(throttle: Throttle) {
 
   return {
     /** Spends one text from every budget the reason draws on, unless one is spent already; returns its lock if so. */
-    async spend(reason: TextReason, clientIp: string): Promise<ThrottleStatus & { locked: true } | undefined> {
-      const keys = keysFor(reason, clientIp);
-      const statuses = await throttle.statusOfEach(keys);
-      const locked = statuses.find((status) => status.locked);
-      if (locked?.locked) return locked;
-      for (const key of keys) {
-        const rule = key.startsWith('texts-from:') ? THROTTLE_RULES.textsFromAddress : THROTTLE_RULES.codeSending;
-        await throttle.recordFailure(key, rule);
-      }
-      return undefined;
+    async spend(reason: TextReason, clientIp: string): Promise<{ locked: true; until: Date } | undefined> {
+      const entries = keysFor(reason, clientIp).map((key) => ({
+        key,
+        rule: key.startsWith('texts-from:') ? THROTTLE_RULES.textsFromAddress : THROTTLE_RULES.codeSending,
+      }));
+      const attempt = await throttle.attemptEach(entries);
+      return attempt.allowed ? undefined : { locked: true, until: attempt.until };
     },
   };
 }

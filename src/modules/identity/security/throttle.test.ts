@@ -12,8 +12,8 @@ test('statuses of several keys read together: each locked or not, and whether an
   let now = Date.parse('2026-01-01T12:00:00Z');
   const throttle = createThrottle({ db: kernel.db, clock: () => new Date(now) });
 
-  for (let failure = 0; failure < 3; failure += 1) await throttle.recordFailure('locked', rule);
-  await throttle.recordFailure('counted', rule);
+  for (let failure = 0; failure < 3; failure += 1) await throttle.attempt('locked', rule);
+  await throttle.attempt('counted', rule);
 
   const [locked, counted, untouched] = await throttle.statusOfEach(['locked', 'counted', 'untouched']);
   assert.deepEqual(locked, { locked: true, until: new Date(now + 60_000), counted: true });
@@ -25,35 +25,62 @@ test('statuses of several keys read together: each locked or not, and whether an
   assert.equal(afterLock?.locked, false, 'the lock ended by itself');
 });
 
-test('an attempt is counted unless the key is locked; a locked key stays locked for the same time', async (t) => {
+test('an attempt is counted unless the key is locked; the one that reaches the limit is allowed and locks it for a while', async (t) => {
   const kernel = await createTestKernel(t, { modules: [createIdentityModule()] });
   let now = Date.parse('2026-01-01T12:00:00Z');
   const throttle = createThrottle({ db: kernel.db, clock: () => new Date(now) });
-
-  assert.deepEqual(await throttle.recordUnlessLocked('forms', rule), { locked: false });
-  assert.deepEqual(await throttle.recordUnlessLocked('forms', rule), { locked: false });
   const lockedUntil = new Date(now + 60_000);
-  assert.deepEqual(await throttle.recordUnlessLocked('forms', rule), { locked: true, until: lockedUntil });
+
+  assert.deepEqual(await throttle.attempt('forms', rule), { allowed: true, after: [{ locked: false }] });
+  assert.deepEqual(await throttle.attempt('forms', rule), { allowed: true, after: [{ locked: false }] });
+  assert.deepEqual(await throttle.attempt('forms', rule), { allowed: true, after: [{ locked: true, until: lockedUntil }] });
 
   now += 30_000;
-  assert.deepEqual(await throttle.recordUnlessLocked('forms', rule), { locked: true, until: lockedUntil }, 'not extended while locked');
+  assert.deepEqual(await throttle.attempt('forms', rule), { allowed: false, until: lockedUntil }, 'refused, and the lock is not extended');
   now += 31_000;
-  assert.deepEqual(await throttle.recordUnlessLocked('forms', rule), { locked: false }, 'counting again after the lock');
-  const [status] = await throttle.statusOfEach(['forms']);
-  assert.deepEqual(status, { locked: false, counted: true });
+  assert.deepEqual(await throttle.attempt('forms', rule), { allowed: true, after: [{ locked: false }] }, 'counting afresh after the lock');
+  assert.equal((await createThrottleStore(kernel.db).find('forms'))?.failures, 1);
 });
 
-test('failures counted at the same moment for one key are each counted: none is lost to a race', async (t) => {
+test('an attempt against several counters is refused by a lock on any of them, and then counts against none', async (t) => {
+  const kernel = await createTestKernel(t, { modules: [createIdentityModule()] });
+  const throttle = createThrottle({ db: kernel.db });
+  for (let failure = 0; failure < 3; failure += 1) await throttle.attempt('b-locked', rule);
+
+  const refused = await throttle.attemptEach([{ key: 'a-open', rule }, { key: 'b-locked', rule }, { key: 'c-open', rule }]);
+  assert.equal(refused.allowed, false);
+  const [a, c] = await throttle.statusOfEach(['a-open', 'c-open']);
+  assert.equal((await createThrottleStore(kernel.db).find('a-open'))?.failures ?? 0, 0, 'nothing counted against the open counters');
+  assert.deepEqual([a?.locked, c?.locked], [false, false]);
+
+  const allowed = await throttle.attemptEach([{ key: 'c-open', rule }, { key: 'a-open', rule: { ...rule, maxFailures: 1 } }]);
+  assert.deepEqual(allowed, { allowed: true, after: [{ locked: false }, (await throttle.status('a-open'))] }, 'statuses in the order given');
+  assert.equal((await throttle.status('a-open')).locked, true);
+});
+
+test('a refunded attempt is taken back, and the lock it brought on is lifted', async (t) => {
+  const kernel = await createTestKernel(t, { modules: [createIdentityModule()] });
+  const throttle = createThrottle({ db: kernel.db });
+  await throttle.attempt('from-address', rule);
+  await throttle.attempt('from-address', rule);
+  const third = await throttle.attempt('from-address', rule);
+  assert.equal(third.allowed && third.after[0]?.locked, true, 'the third attempt reached the limit');
+
+  await throttle.refund('from-address', rule);
+  assert.equal((await throttle.status('from-address')).locked, false, 'it turned out right: two failures, no lock');
+  assert.equal((await createThrottleStore(kernel.db).find('from-address'))?.failures, 2);
+});
+
+test('attempts made at the same moment are each counted, and no more are allowed than the limit', async (t) => {
   const kernel = await createTestKernel(t, { modules: [createIdentityModule()] });
   const throttle = createThrottle({ db: kernel.db });
   const generous: ThrottleRule = { maxFailures: 1000, windowSeconds: 60, lockSeconds: 60 };
   const strict: ThrottleRule = { maxFailures: 5, windowSeconds: 60, lockSeconds: 60 };
 
-  await Promise.all(Array.from({ length: 40 }, () => throttle.recordFailure('guesses', generous)));
-  const row = await createThrottleStore(kernel.db).find('guesses');
-  assert.equal(row?.failures, 40);
+  await Promise.all(Array.from({ length: 40 }, () => throttle.attempt('guesses', generous)));
+  assert.equal((await createThrottleStore(kernel.db).find('guesses'))?.failures, 40);
 
-  const statuses = await Promise.all(Array.from({ length: 40 }, () => throttle.recordFailure('burst', strict)));
-  assert.equal(statuses.filter((status) => status.locked).length >= 1, true, 'a burst past the limit locks the key');
+  const burst = await Promise.all(Array.from({ length: 40 }, () => throttle.attempt('burst', strict)));
+  assert.equal(burst.filter((attempt) => attempt.allowed).length, 5, 'a burst gets exactly the limit through');
   assert.equal((await throttle.status('burst')).locked, true);
 });

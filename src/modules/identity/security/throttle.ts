@@ -26,16 +26,43 @@ export const THROTTLE_RULES = {
   securityCode: { maxFailures: 5, windowSeconds: 15 * 60, lockSeconds: 15 * 60 },
   emailCode: { maxFailures: 5, windowSeconds: 15 * 60, lockSeconds: 15 * 60 },
   codeSending: { maxFailures: 5, windowSeconds: 15 * 60, lockSeconds: 15 * 60 },
+  /** Every code emailed at the request of one client address, whatever it is for. */
+  emailsFromAddress: { maxFailures: 20, windowSeconds: 60 * 60, lockSeconds: 60 * 60 },
+  /**
+   * Codes emailed to one address at the request of people who have proved nothing: more than one
+   * client address may ask for, so nobody keeps the owner's codes away from one address.
+   */
+  emailsToMailbox: { maxFailures: 30, windowSeconds: 60 * 60, lockSeconds: 60 * 60 },
   /** Every text message sent at the request of one client address, whatever it is for. */
   textsFromAddress: { maxFailures: 20, windowSeconds: 60 * 60, lockSeconds: 60 * 60 },
   /** Every form a client address submits on the sign-in and account pages, whatever its outcome. */
   formsFromAddress: { maxFailures: 120, windowSeconds: 60, lockSeconds: 60 },
 } as const satisfies Record<string, ThrottleRule>;
 
+/** Wrong passwords for this account from every address; past THROTTLE_RULES.passwordAcrossAddresses the email is proved first. */
+export const passwordAcrossAddressesKey = (accountId: string) => `password-across:${accountId}`;
+
 export type ThrottleStatus = { locked: false } | { locked: true; until: Date };
 /** A status, and whether any failure is counted against the key (so `clear` has something to do). */
 export type CountedStatus = ThrottleStatus & { counted: boolean };
+/**
+ * An attempt taken against one or more counters: refused, counting nothing, while any of them is
+ * locked; otherwise counted against each, with each one's status after it in the order given.
+ */
+export type Attempt = { allowed: false; until: Date } | { allowed: true; after: ThrottleStatus[] };
+export type ThrottleEntry = { key: string; rule: ThrottleRule };
 
+/** The first lock among `statuses`, if any. */
+export function firstLock(statuses: readonly ThrottleStatus[]): Extract<ThrottleStatus, { locked: true }> | undefined {
+  return statuses.find((status): status is Extract<ThrottleStatus, { locked: true }> => status.locked);
+}
+
+/**
+ * Counters of attempts: wrong passwords and codes, codes sent, forms posted. An attempt is
+ * counted *before* what it tries is checked or done, in the same transaction that reads the
+ * counter, so requests sent all at once cannot each find the counter unlocked and slip past the
+ * limit; an attempt that turns out right is refunded or clears its counter afterwards.
+ */
 export function createThrottle(dependencies: { db: Database; clock?: () => Date }) {
   const { db } = dependencies;
   const clock = dependencies.clock ?? (() => new Date());
@@ -48,34 +75,39 @@ export function createThrottle(dependencies: { db: Database; clock?: () => Date 
     return { locked: false };
   }
 
-  async function status(key: string): Promise<ThrottleStatus> {
-    return statusOf(await store.find(key), clock());
+  /** The counter after one more attempt: a lock that is over, or a window that has closed, starts it afresh. */
+  function counted(row: ThrottleRow, rule: ThrottleRule, now: Date): ThrottleRow {
+    const lockOver = row.locked_until !== null && Date.parse(row.locked_until) <= now.getTime();
+    const windowOpen = !lockOver && now.getTime() - Date.parse(row.window_started_at) < rule.windowSeconds * 1000;
+    const failures = windowOpen ? row.failures + 1 : 1;
+    const lockedUntil = failures >= rule.maxFailures ? new Date(now.getTime() + rule.lockSeconds * 1000).toISOString() : null;
+    return { key: row.key, failures, window_started_at: windowOpen ? row.window_started_at : now.toISOString(), locked_until: lockedUntil };
   }
 
-  async function recordFailure(key: string, rule: ThrottleRule, options: { unlessLocked?: boolean } = {}): Promise<ThrottleStatus> {
+  async function attemptEach(entries: readonly ThrottleEntry[]): Promise<Attempt> {
     return db.transaction().execute(async (transaction) => {
       const transactionStore = createThrottleStore(transaction);
       const now = clock();
-      const row = await transactionStore.claim(key, now.toISOString());
-      const before = statusOf(row, now);
-      if (options.unlessLocked && before.locked) return before;
-      const windowOpen = now.getTime() - Date.parse(row.window_started_at) < rule.windowSeconds * 1000;
-      const failures = windowOpen ? row.failures + 1 : 1;
-      const lockedUntil =
-        failures >= rule.maxFailures ? new Date(now.getTime() + rule.lockSeconds * 1000) : undefined;
-      await transactionStore.save({
-        key,
-        // A lock starts a fresh window, so the next failure after it ends counts from one.
-        failures: lockedUntil ? 0 : failures,
-        window_started_at: windowOpen && !lockedUntil ? row.window_started_at : now.toISOString(),
-        locked_until: lockedUntil?.toISOString() ?? null,
-      });
-      return lockedUntil ? { locked: true, until: lockedUntil } : { locked: false };
+      // Claimed in one order everywhere, so two transactions never wait for each other's rows.
+      const ordered = [...entries].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      const rows = new Map<string, ThrottleRow>();
+      for (const { key } of ordered) rows.set(key, await transactionStore.claim(key, now.toISOString()));
+      const lock = firstLock(entries.map(({ key }) => statusOf(rows.get(key), now)));
+      if (lock) return { allowed: false, until: lock.until };
+      const after: ThrottleStatus[] = [];
+      for (const { key, rule } of entries) {
+        const next = counted(rows.get(key) as ThrottleRow, rule, now);
+        await transactionStore.save(next);
+        after.push(statusOf(next, now));
+      }
+      return { allowed: true, after };
     });
   }
 
   return {
-    status,
+    async status(key: string): Promise<ThrottleStatus> {
+      return statusOf(await store.find(key), clock());
+    },
 
     /** The status of each key, in the order given, read together. */
     async statusOfEach(keys: readonly string[]): Promise<CountedStatus[]> {
@@ -84,14 +116,24 @@ export function createThrottle(dependencies: { db: Database; clock?: () => Date 
       return keys.map((key) => ({ ...statusOf(rows.get(key), now), counted: rows.has(key) }));
     },
 
-    /** Counts a failure; returns the status after it (locked once the rule's limit is reached). */
-    recordFailure: (key: string, rule: ThrottleRule) => recordFailure(key, rule),
+    /** Takes an attempt against one counter (see Attempt). */
+    attempt: (key: string, rule: ThrottleRule) => attemptEach([{ key, rule }]),
+
+    /** Takes one attempt against every counter together, or against none if any is locked (see Attempt). */
+    attemptEach,
 
     /**
-     * Counts an attempt unless the key is locked already, in one transaction; returns the status
-     * after it. For limits that count every attempt, such as forms submitted from one address.
+     * Gives back an attempt that turned out right, for counters of failures only (such as wrong
+     * passwords from one address), lifting the lock it may have brought on.
      */
-    recordUnlessLocked: (key: string, rule: ThrottleRule) => recordFailure(key, rule, { unlessLocked: true }),
+    async refund(key: string, rule: ThrottleRule): Promise<void> {
+      await db.transaction().execute(async (transaction) => {
+        const transactionStore = createThrottleStore(transaction);
+        const row = await transactionStore.claim(key, clock().toISOString());
+        const failures = Math.max(0, row.failures - 1);
+        await transactionStore.save({ ...row, failures, locked_until: failures < rule.maxFailures ? null : row.locked_until });
+      });
+    },
 
     async clear(key: string): Promise<void> {
       await store.clear(key);

@@ -7,8 +7,9 @@ import type { IdentityMessages } from '../messages/identity-messages.ts';
 import type { Passkeys } from '../passkeys/passkeys.ts';
 import type { ProviderHolder } from '../provider/provider-holder.ts';
 import { parseRequestedLevel, type CredentialLevel } from '../provider/vectors-of-trust.ts';
+import type { EmailCodeBudget } from '../security/email-code-budget.ts';
 import type { TextBudget } from '../security/text-budget.ts';
-import { THROTTLE_RULES, type Throttle, type ThrottleRule } from '../security/throttle.ts';
+import { firstLock, THROTTLE_RULES, type Throttle, type ThrottleRule } from '../security/throttle.ts';
 import { advance, isIn, pageOf, type Journey, type JourneyState, type StateName, type StateNamed } from './journey/journey.ts';
 import { startJourney, type Journeys } from './journey/journeys.ts';
 
@@ -20,6 +21,7 @@ export type SignInDependencies = {
   codes: OneTimeCodes;
   throttle: Throttle;
   textBudget: TextBudget;
+  emailCodeBudget: EmailCodeBudget;
   messages: IdentityMessages;
   clock: () => Date;
   siteName: string;
@@ -242,9 +244,9 @@ export const codeField = (t: FastifyRequest['t'], label: string) => ({
 });
 
 /**
- * Checks the six-digit code typed into the form with `verify`, counting wrong ones under
- * `throttleKey` (and calling `onWrong`). Returns the error to show, or undefined when the code
- * was right.
+ * Checks the six-digit code typed into the form with `verify`, counting each try under
+ * `throttleKey` before it is checked (and calling `onWrong` for a wrong one). Returns the error
+ * to show, or undefined when the code was right.
  */
 export async function checkTypedCode(
   step: PageTools,
@@ -258,29 +260,57 @@ export async function checkTypedCode(
   const status = await throttle.status(input.throttleKey);
   if (status.locked) return lockedMessage(status.until);
   if (!/^\d{6}$/.test(code)) return t(code ? 'identity.securityCode.format' : 'identity.securityCode.missing');
+  const attempt = await throttle.attempt(input.throttleKey, rule);
+  if (!attempt.allowed) return lockedMessage(attempt.until);
   if (!(await input.verify(code))) {
-    const after = await throttle.recordFailure(input.throttleKey, rule);
-    await input.onWrong?.(after.locked);
-    return after.locked ? lockedMessage(after.until) : t(input.wrongMessage ?? 'identity.checkEmail.wrong');
+    const lock = firstLock(attempt.after);
+    await input.onWrong?.(lock !== undefined);
+    return lock ? lockedMessage(lock.until) : t(input.wrongMessage ?? 'identity.checkEmail.wrong');
   }
   await throttle.clear(input.throttleKey);
   return undefined;
 }
 
 /**
- * Emails a code for `purpose` to `email`, for `recipient` (what the code will prove), unless the
- * address has been sent too many; returns the error to show if so.
+ * Emails a code for `purpose` to `email`, for `recipient` (what the code will prove), in journey
+ * `journeyId`, unless a budget it draws on is spent (see createEmailCodeBudget); returns the error to show if so.
+ * `passwordProvedFor` names the account whose password this journey has proved, if it has.
  */
-export async function emailCode(step: PageTools, input: { purpose: CodePurpose; email: string; recipient: string }): Promise<string | undefined> {
-  const { throttle, codes, messages, clock } = step.dependencies;
-  const key = `code-sending:${input.email}`;
-  const sending = await throttle.status(key);
-  if (sending.locked) return step.t('identity.checkEmail.tooManySent', { minutes: minutesUntil(sending.until, clock()) });
-  await throttle.recordFailure(key, THROTTLE_RULES.codeSending);
+export async function emailCode(
+  step: PageTools,
+  input: { purpose: CodePurpose; email: string; journeyId: string; recipient: string; passwordProvedFor?: string },
+): Promise<string | undefined> {
+  const locked = await spendEmailCode(step, input);
+  if (locked) return locked;
+  const { codes, messages } = step.dependencies;
   const code = await codes.issue(input.purpose, input.recipient);
   await messages.sendEmailCode({ to: input.email, code, locale: step.request.locale });
   return undefined;
 }
+
+/**
+ * Spends one emailed code from the budgets, whether or not one is then sent: a page that sends a
+ * code only when an account has the address spends the same, so it tells nobody which is so.
+ * Returns the error to show when a budget is spent.
+ */
+export async function spendEmailCode(
+  step: PageTools,
+  input: { email: string; journeyId: string; passwordProvedFor?: string },
+): Promise<string | undefined> {
+  const { emailCodeBudget, clock } = step.dependencies;
+  const { email, journeyId, passwordProvedFor } = input;
+  const request = passwordProvedFor
+    ? { kind: 'password-proved' as const, journeyId, accountId: passwordProvedFor }
+    : { kind: 'address-unproved' as const, journeyId, email };
+  const locked = await emailCodeBudget.spend(request, step.request.ip);
+  return locked ? step.t('identity.checkEmail.tooManySent', { minutes: minutesUntil(locked.until, clock()) }) : undefined;
+}
+
+/**
+ * Wrong emailed codes are counted per journey: a code proves something only in the journey it was
+ * sent in, so guesses there cannot reach it from anywhere else, and cannot lock anyone else out.
+ */
+export const emailCodeGuessesKey = (journey: Journey) => `email-code-guesses:${journey.id}`;
 
 /** A check of a code sent for `purpose` to `recipient` (see codeRecipient): right once, within its lifetime. */
 export function sentCode(step: PageTools, purpose: CodePurpose, recipient: string) {

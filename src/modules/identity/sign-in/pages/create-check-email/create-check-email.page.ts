@@ -1,5 +1,5 @@
 import { THROTTLE_RULES } from '../../../security/throttle.ts';
-import { checkTypedCode, codeRecipient, definePage, sentCode, type PageStep } from '../../sign-in-page.ts';
+import { checkTypedCode, codeRecipient, definePage, emailCodeGuessesKey, type PageStep, sentCode } from '../../sign-in-page.ts';
 import { checkEmailQuestion } from '../reset-password-check-email/reset-password-check-email.page.ts';
 
 const question = (step: PageStep<'create:code-sent'>, fieldError?: string) => ({
@@ -19,7 +19,7 @@ export const createCheckEmailPage = definePage({
     const { email } = journey.state;
     const problem = await checkTypedCode(step, {
       verify: sentCode(step, 'verify-email', codeRecipient(journey, email)),
-      throttleKey: `email-code:${email}`,
+      throttleKey: emailCodeGuessesKey(journey),
       rule: THROTTLE_RULES.emailCode,
     });
     if (problem) return step.renderQuestion(question(step, problem));

@@ -25,7 +25,7 @@ export const createCheckPhonePage = definePage({
     if (!phoneNumber) return step.reply.redirect(step.href('/create/phone'), 303);
     const problem = await checkTypedCode(step, {
       verify: sentCode(step, 'verify-phone', codeRecipient(journey, phoneNumber)),
-      throttleKey: `phone-code:${phoneNumber}`,
+      throttleKey: `phone-code-guesses:${journey.id}`,
     });
     if (problem) return step.renderQuestion(question(step, phoneNumber, problem));
     return createAccountAndSignIn(step, { ...NO_METHOD_FIELDS, kind: 'sms', phone_number: phoneNumber });

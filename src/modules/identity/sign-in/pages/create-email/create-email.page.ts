@@ -32,7 +32,7 @@ export const createEmailPage = definePage({
     }
     const email = normaliseEmail(given);
     const next = startJourney({ name: 'create:code-sent', email });
-    const sendingProblem = await emailCode(step, { purpose: 'verify-email', email, recipient: codeRecipient(next, email) });
+    const sendingProblem = await emailCode(step, { purpose: 'verify-email', email, journeyId: next.id, recipient: codeRecipient(next, email) });
     if (sendingProblem) return renderQuestion({ pageTitle, field: emailField(t, given), fieldError: sendingProblem });
     return step.begin(next);
   },

@@ -33,15 +33,12 @@ export const passkeyPage = definePage({
       await step.update({ ...journey.state, passkeyChallenge: options.challenge });
       return renderPasskeyPage(step, { ceremony: 'get', options, fieldError, kinds: signInMethodsOf(methods).kinds });
     };
-    const status = await throttle.status(key);
-    if (status.locked) return retry(t('identity.securityCode.locked', { minutes: minutesUntil(status.until, clock()) }));
     if (!(await step.consumePasskeyChallenge(passkeyChallenge))) return step.reply.redirect(step.href('/passkey'), 303);
+    const attempt = await throttle.attempt(key, THROTTLE_RULES.securityCode);
+    if (!attempt.allowed) return retry(t('identity.securityCode.locked', { minutes: minutesUntil(attempt.until, clock()) }));
     const response = parsePasskeyResponse(request.body?.response);
     const verified = response && (await passkeys.verifyAuthentication(response, passkeyChallenge, stored));
-    if (!verified) {
-      await throttle.recordFailure(key, THROTTLE_RULES.securityCode);
-      return retry(t('identity.passkey.failed'));
-    }
+    if (!verified) return retry(t('identity.passkey.failed'));
     const method = stored.find((candidate) => candidate.credential_id === verified.credentialId);
     if (method) await accounts.recordPasskeyUse(method.id, verified.newCounter);
     await throttle.clear(key);

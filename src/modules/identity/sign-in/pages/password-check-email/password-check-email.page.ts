@@ -1,4 +1,4 @@
-import { checkTypedCode, codeField, codeRecipient, definePage, sentCode, type PageStep } from '../../sign-in-page.ts';
+import { checkTypedCode, codeField, codeRecipient, definePage, emailCodeGuessesKey, type PageStep, sentCode } from '../../sign-in-page.ts';
 
 type CheckStep = PageStep<'sign-in:password-check-code-sent'>;
 
@@ -28,7 +28,7 @@ export const passwordCheckEmailPage = definePage({
     const { email, accountId } = journey.state;
     const problem = await checkTypedCode(step, {
       verify: sentCode(step, 'sign-in-email', codeRecipient(journey, accountId)),
-      throttleKey: `email-code:${email}`,
+      throttleKey: emailCodeGuessesKey(journey),
     });
     if (problem) return renderCheckPage(step, problem);
     return step.moveTo({ name: 'sign-in:email-entered', email, emailProvedForPassword: true });

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { clientAddressKey } from '../../../security/client-address.ts';
-import { THROTTLE_RULES } from '../../../security/throttle.ts';
+import { firstLock, passwordAcrossAddressesKey, THROTTLE_RULES } from '../../../security/throttle.ts';
 import { codeRecipient, definePage, emailCode, minutesUntil, type PageStep } from '../../sign-in-page.ts';
 
 export const passwordField = (t: FastifyRequest['t'], autocomplete: string, hint?: string) => ({
@@ -10,9 +10,6 @@ export const passwordField = (t: FastifyRequest['t'], autocomplete: string, hint
   hint,
   label: t('identity.password.label'),
 });
-
-/** Wrong passwords for this account from every address; past THROTTLE_RULES.passwordAcrossAddresses the email is proved first. */
-export const passwordAcrossAddressesKey = (accountId: string) => `password-across:${accountId}`;
 
 type PasswordStep = PageStep<'sign-in:email-entered' | 'reset:code-sent'>;
 
@@ -49,37 +46,43 @@ export const passwordPage = definePage({
     const address = clientAddressKey(request.ip);
     const accountKey = `password:${account?.id ?? email}:${address}`;
     const addressKey = `password-from:${address}`;
-    const acrossKey = passwordAcrossAddressesKey(account?.id ?? email);
-    const [accountStatus, addressStatus, acrossStatus] = await throttle.statusOfEach([accountKey, addressKey, acrossKey]);
-    for (const status of [accountStatus, addressStatus]) {
-      if (status?.locked) return renderPasswordPage(step, t('identity.password.locked', { minutes: minutesUntil(status.until, clock()) }));
-    }
+    const lockedMessage = (until: Date) => t('identity.password.locked', { minutes: minutesUntil(until, clock()) });
+    const locked = firstLock(await throttle.statusOfEach([accountKey, addressKey]));
+    if (locked) return renderPasswordPage(step, lockedMessage(locked.until));
+
+    // Each try counts before the password is checked, so tries sent all at once are counted too.
+    const attempt = await throttle.attemptEach([
+      { key: accountKey, rule: THROTTLE_RULES.password },
+      { key: addressKey, rule: THROTTLE_RULES.passwordFromAddress },
+    ]);
+    if (!attempt.allowed) return renderPasswordPage(step, lockedMessage(attempt.until));
     const emailProved = journey.state.name === 'sign-in:email-entered' && journey.state.emailProvedForPassword === true;
-    if (account && acrossStatus?.locked && !emailProved) {
-      const problem = await emailCode(step, { purpose: 'sign-in-email', email, recipient: codeRecipient(journey, account.id) });
+    const acrossKey = account && !emailProved ? passwordAcrossAddressesKey(account.id) : undefined;
+    if (account && acrossKey && !(await throttle.attempt(acrossKey, THROTTLE_RULES.passwordAcrossAddresses)).allowed) {
+      // Too many wrong passwords for the account from everywhere: this one is not checked at all.
+      await throttle.refund(accountKey, THROTTLE_RULES.password);
+      await throttle.refund(addressKey, THROTTLE_RULES.passwordFromAddress);
+      const problem = await emailCode(step, { purpose: 'sign-in-email', email, journeyId: journey.id, recipient: codeRecipient(journey, account.id) });
       if (problem) return renderPasswordPage(step, problem);
       return step.moveTo({ name: 'sign-in:password-check-code-sent', email, accountId: account.id });
     }
 
     if (!(await passwordCheck.verify(password))) {
-      const status = await throttle.recordFailure(accountKey, THROTTLE_RULES.password);
-      await throttle.recordFailure(addressKey, THROTTLE_RULES.passwordFromAddress);
-      if (account) await throttle.recordFailure(acrossKey, THROTTLE_RULES.passwordAcrossAddresses);
+      const lock = firstLock(attempt.after);
       await request.server.audit.record({
         actor: 'anonymous',
         action: 'identity.sign-in.password-wrong',
         subject: account ? `account:${account.id}` : 'account:unknown',
         outcome: 'failure',
         requestId: request.id,
-        details: { locked: status.locked },
+        details: { locked: lock !== undefined },
       });
-      return renderPasswordPage(
-        step,
-        status.locked ? t('identity.password.locked', { minutes: minutesUntil(status.until, clock()) }) : t('identity.password.wrong'),
-      );
+      return renderPasswordPage(step, lock ? lockedMessage(lock.until) : t('identity.password.wrong'));
     }
     const verified = account as NonNullable<typeof account>;
-    if (accountStatus?.counted) await throttle.clear(accountKey);
+    await throttle.clear(accountKey);
+    await throttle.refund(addressKey, THROTTLE_RULES.passwordFromAddress);
+    if (acrossKey) await throttle.refund(acrossKey, THROTTLE_RULES.passwordAcrossAddresses);
     if (step.level() === 'Cl') return step.finish(verified.id, 'Cl');
     return step.moveTo({ name: 'sign-in:password-proved', email, accountId: verified.id, passwordProvedBy: 'password' });
   },

@@ -34,7 +34,7 @@ export const recoverPage = definePage({
     const { journey } = step;
     if (!mayRecover(step)) return renderRecoverPage(step);
     const { email, accountId } = journey.state;
-    const problem = await emailCode(step, { purpose: 'recover-security-method', email, recipient: codeRecipient(journey, accountId) });
+    const problem = await emailCode(step, { purpose: 'recover-security-method', email, journeyId: journey.id, recipient: codeRecipient(journey, accountId), passwordProvedFor: accountId });
     if (problem) return renderRecoverPage(step, problem);
     return step.moveTo({ name: 'recover:code-sent', email, accountId });
   },

@@ -1,5 +1,5 @@
 import { THROTTLE_RULES } from '../../../security/throttle.ts';
-import { checkTypedCode, codeField, codeRecipient, definePage, sentCode, type PageTools } from '../../sign-in-page.ts';
+import { checkTypedCode, codeField, codeRecipient, definePage, emailCodeGuessesKey, type PageTools, sentCode } from '../../sign-in-page.ts';
 
 export function checkEmailQuestion(step: PageTools, email: string, fieldError?: string) {
   const { t } = step;
@@ -23,7 +23,7 @@ export const resetPasswordCheckEmailPage = definePage({
     const { email, accountId } = journey.state;
     const problem = await checkTypedCode(step, {
       verify: accountId ? sentCode(step, 'reset-password', codeRecipient(journey, accountId)) : async () => false,
-      throttleKey: `email-code:${email}`,
+      throttleKey: emailCodeGuessesKey(journey),
       rule: THROTTLE_RULES.emailCode,
     });
     if (problem || !accountId) return step.renderQuestion(checkEmailQuestion(step, email, problem));

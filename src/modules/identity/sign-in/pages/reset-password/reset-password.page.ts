@@ -1,5 +1,4 @@
-import { THROTTLE_RULES } from '../../../security/throttle.ts';
-import { codeRecipient, definePage, emailCode, minutesUntil, type PageTools } from '../../sign-in-page.ts';
+import { codeRecipient, definePage, emailCode, spendEmailCode, type PageTools } from '../../sign-in-page.ts';
 
 function renderSendPage(step: PageTools, email: string, error?: string) {
   const { t, href } = step;
@@ -24,18 +23,13 @@ export const resetPasswordPage = definePage({
   },
   async post(step) {
     const { journey, dependencies } = step;
-    const { throttle, accounts, clock } = dependencies;
+    const { accounts } = dependencies;
     const { email } = journey.state;
     const account = await accounts.findByEmail(email);
-    if (account) {
-      const problem = await emailCode(step, { purpose: 'reset-password', email, recipient: codeRecipient(journey, account.id) });
-      if (problem) return renderSendPage(step, email, problem);
-    } else {
-      const key = `code-sending:${email}`;
-      const sending = await throttle.status(key);
-      if (sending.locked) return renderSendPage(step, email, step.t('identity.checkEmail.tooManySent', { minutes: minutesUntil(sending.until, clock()) }));
-      await throttle.recordFailure(key, THROTTLE_RULES.codeSending);
-    }
+    const problem = account
+      ? await emailCode(step, { purpose: 'reset-password', email, journeyId: journey.id, recipient: codeRecipient(journey, account.id) })
+      : await spendEmailCode(step, { email, journeyId: journey.id });
+    if (problem) return renderSendPage(step, email, problem);
     return step.moveTo({ name: 'reset:code-sent', email, accountId: account?.id });
   },
 });

@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Kernel } from '../../../platform/kernel.ts';
+import { THROTTLE_RULES } from '../security/throttle.ts';
+import { createFormClient, errorSummary, pageHeading, type FormClient, type FormPage } from '../testing/form-client.ts';
+import { createTestAccount, readLatestMessage, registerTestClient, startIdentityServer, type TestRelyingParty } from '../testing/identity-test-kit.ts';
+
+/*
+ * The attacker's tests of the limits on codes and passwords: strangers who know only an email
+ * address must not be able to spend the codes its owner needs, lock the owner's code check, or
+ * get past a limit by sending requests all at once.
+ */
+
+const TOO_MANY_CODES = /You asked for too many codes/;
+
+type World = { kernel: Kernel; baseUrl: string; rp: TestRelyingParty };
+
+function authorizeUrl(world: World) {
+  const url = new URL('/authorize', world.baseUrl);
+  url.search = new URLSearchParams({ response_type: 'code', client_id: world.rp.clientId, redirect_uri: world.rp.redirectUri, scope: 'openid', state: 's', nonce: 'n' }).toString();
+  return url.toString();
+}
+
+/** A new journey from `address` as far as the reset-password page for `email`. */
+async function resetPageFor(world: World, browser: FormClient, email: string): Promise<FormPage> {
+  const start = (await browser.get(authorizeUrl(world))).url.split('?')[0] as string;
+  await browser.submit(await browser.get(`${start}/email`), { email });
+  return browser.get(`${start}/reset-password`);
+}
+
+const from = (world: World, address: string) => createFormClient(world.baseUrl, { headers: { 'x-forwarded-for': address } });
+
+async function latestCode(kernel: Kernel, recipient: string): Promise<string> {
+  const code = /(\d{6})/.exec((await readLatestMessage(kernel, recipient))?.text ?? '')?.[1];
+  assert.ok(code, `a code was sent to ${recipient}`);
+  return code;
+}
+
+test('a stranger asking for reset codes for someone\'s address cannot keep their code from them, nor lock their code check', async (t) => {
+  const { kernel, baseUrl } = await startIdentityServer(t, { environment: { TRUST_PROXY: 'true' } });
+  const world = { kernel, baseUrl, rp: await registerTestClient(kernel) };
+  const owner = await createTestAccount(kernel);
+
+  // Each journey may ask for a few codes; the stranger's address for a few more across journeys.
+  let sent = 0;
+  let guessing: { stranger: FormClient; checkPage: FormPage } | undefined;
+  for (let journey = 0; journey < 10; journey += 1) {
+    const stranger = from(world, '203.0.113.9');
+    const resetPage = await resetPageFor(world, stranger, owner.email);
+    let inJourney = 0;
+    for (;;) {
+      const answer = await stranger.submit(resetPage, {});
+      if (TOO_MANY_CODES.test(errorSummary(answer)[0] ?? '')) break;
+      assert.equal(pageHeading(answer), 'Check your email');
+      guessing ??= { stranger, checkPage: answer };
+      sent += 1;
+      inJourney += 1;
+    }
+    assert.ok(inJourney <= THROTTLE_RULES.codeSending.maxFailures, 'a journey gets a few codes at most');
+    if (inJourney === 0) break;
+  }
+  assert.equal(sent, THROTTLE_RULES.emailsFromAddress.maxFailures, 'one address gets its budget of codes, then no more');
+  assert.ok(sent < THROTTLE_RULES.emailsToMailbox.maxFailures, 'and cannot spend the mailbox\'s budget alone');
+
+  // The stranger guesses codes in their own journey until it locks.
+  const { stranger, checkPage } = guessing as NonNullable<typeof guessing>;
+  let guess = checkPage;
+  for (let attempt = 0; attempt < THROTTLE_RULES.emailCode.maxFailures; attempt += 1) guess = await stranger.submit(guess, { code: '000000' === (await latestCode(kernel, owner.email)) ? '111111' : '000000' });
+  assert.match(errorSummary(guess)[0] ?? '', /too many times/);
+
+  // The owner, elsewhere, still gets a code, and their code check is theirs alone.
+  const ownerBrowser = from(world, '198.51.100.7');
+  let page = await ownerBrowser.submit(await resetPageFor(world, ownerBrowser, owner.email), {});
+  assert.equal(pageHeading(page), 'Check your email');
+  page = await ownerBrowser.submit(page, { code: await latestCode(kernel, owner.email) });
+  assert.equal(pageHeading(page), 'Create your password');
+});
+
+test('wrong passwords sent all at once are each counted: no more are checked than the limit allows', async (t) => {
+  const { kernel, baseUrl } = await startIdentityServer(t, { environment: { TRUST_PROXY: 'true' } });
+  const world = { kernel, baseUrl, rp: await registerTestClient(kernel) };
+  const owner = await createTestAccount(kernel);
+  const guesser = from(world, '203.0.113.11');
+  const start = (await guesser.get(authorizeUrl(world))).url.split('?')[0] as string;
+  const passwordPage = await guesser.submit(await guesser.get(`${start}/email`), { email: owner.email });
+
+  const answers = await Promise.all(Array.from({ length: 20 }, (_, index) => guesser.submit(passwordPage, { password: `guess number ${index}` })));
+  const checked = answers.filter((answer) => (errorSummary(answer)[0] ?? '') === 'Incorrect password').length;
+  assert.ok(checked < THROTTLE_RULES.password.maxFailures, `only the limit's worth of guesses were checked (${checked} said incorrect)`);
+  const wrongEvents = (await kernel.audit.listRecent({ subject: `account:${owner.id}`, limit: 50 })).filter((event) => event.action === 'identity.sign-in.password-wrong');
+  assert.equal(wrongEvents.length, THROTTLE_RULES.password.maxFailures, 'exactly the limit of wrong passwords was checked');
+
+  const right = await guesser.submit(passwordPage, { password: owner.password });
+  assert.match(errorSummary(right)[0] ?? '', /too many times/, 'and the account is locked from this address, even for the right password');
+});
