@@ -10,7 +10,7 @@ import Provider, {
   type KoaContextWithOIDC,
 } from 'oidc-provider';
 import { verifyPassword } from '../accounts/passwords.ts';
-import { acceptGovUkRequestObjects } from './gov-uk-request-objects.ts';
+import { acceptGovUkRequestObjects, refuseUnverifiedRequestObjects } from './gov-uk-request-objects.ts';
 import { issueAccessTokensAsJwts } from './signed-access-tokens.ts';
 import { trustmarkUrlOf } from './issuer.ts';
 import { signOnThreadpool } from './threadpool-signing-key.ts';
@@ -63,6 +63,8 @@ export type ProviderOptions = {
   trustProxy: boolean;
   findAccount(ctx: KoaContextWithOIDC, accountId: string): Promise<Account | undefined>;
   pairwiseSubject(accountId: string, client: { sector: string }): Promise<string>;
+  /** Records a used request object until it expires; false if it was used before (see gov-uk-request-objects.ts). */
+  useOnce(key: string, expiresAt: Date): Promise<boolean>;
   pages: ProviderPages;
 };
 
@@ -265,7 +267,9 @@ export function createOidcProvider(options: ProviderOptions): Provider {
       // stop start-up instead of going unnoticed.
       externalSigningSupport: { enabled: true, ack: 'experimental-01' },
       claimsParameter: { enabled: true },
-      requestObjects: { enabled: true },
+      // Every request object is verified by acceptGovUkRequestObjects before oidc-provider sees
+      // the request; one that reaches oidc-provider's own check was refused there, and is here.
+      requestObjects: { enabled: true, assertJwtClaimsAndHeader: refuseUnverifiedRequestObjects },
       pushedAuthorizationRequests: { enabled: false },
       // GOV.UK One Login's access tokens are bearer tokens; DPoP is not part of its profile.
       dPoP: { enabled: false },
@@ -315,6 +319,8 @@ export function createOidcProvider(options: ProviderOptions): Provider {
     authorizationPath: PROVIDER_ROUTES.authorization,
     algorithms: CLIENT_SIGNING_ALGORITHMS,
     clockToleranceSeconds: CLOCK_TOLERANCE_SECONDS,
+    useOnce: options.useOnce,
+    refuse: (ctx, out) => options.pages.error(ctx, out),
   });
   issueAccessTokensAsJwts(provider, {
     issuer: options.issuer,

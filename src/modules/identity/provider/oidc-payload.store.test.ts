@@ -62,3 +62,17 @@ test('with group commit, writes that arrive together are each stored once commit
   assert.ok(await readBack.find('AuthorizationCode', 'code-3', now));
   assert.ok(await readBack.find('AccessToken', 'token-1', now));
 });
+
+test('recordOnce records an id until it expires, once: a second record of a live id fails, of an expired one succeeds', async (t) => {
+  const kernel = await createTestKernel(t, { modules: [createIdentityModule()] });
+  const payloads = createOidcPayloadStore(kernel.db);
+  const at = (time: string) => new Date(`2026-01-01T${time}.000Z`);
+  const record = (time: string, expires: string) => payloads.recordOnce({ model: 'UsedRequestObject', id: 'object-1', now: at(time), expiresAt: at(expires) });
+  assert.equal(await record('12:00:00', '12:05:00'), true);
+  assert.equal(await record('12:01:00', '12:06:00'), false, 'still live');
+  assert.equal(await payloads.recordOnce({ model: 'Other', id: 'object-1', now: at('12:01:00'), expiresAt: at('12:06:00') }), true, 'ids are per model');
+  assert.equal(await record('12:05:00', '12:10:00'), true, 'expired: taken over');
+  assert.equal(await record('12:06:00', '12:11:00'), false);
+  const raced = await Promise.all(Array.from({ length: 6 }, (_, index) => payloads.recordOnce({ model: 'UsedRequestObject', id: 'object-2', now: at('12:00:00'), expiresAt: at(`12:0${index}:30`) })));
+  assert.equal(raced.filter(Boolean).length, 1, 'at once, only one succeeds');
+});

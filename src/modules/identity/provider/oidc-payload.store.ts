@@ -71,6 +71,27 @@ export function createOidcPayloadStore(db: Executor, options: { writes?: GroupCo
       await write(upsertQuery(db, row));
     },
 
+    /**
+     * Records `id` until `expiresAt` unless a live record of it exists, in one statement (so two
+     * instances given the same id at once cannot both succeed); true if it was recorded. A record
+     * that has expired but not yet been deleted is taken over.
+     */
+    async recordOnce(record: { model: string; id: string; expiresAt: Date; now: Date }): Promise<boolean> {
+      const now = record.now.toISOString();
+      const expiresAt = record.expiresAt.toISOString();
+      const result = await tables
+        .insertInto('identity_oidc_payload')
+        .values({ model: record.model, id: record.id, payload: '{}', grant_id: null, user_code: null, uid: null, account_id: null, expires_at: expiresAt, consumed_at: null })
+        .onConflict((conflict) =>
+          conflict
+            .columns(['model', 'id'])
+            .doUpdateSet({ expires_at: expiresAt })
+            .where('identity_oidc_payload.expires_at', '<=', now),
+        )
+        .executeTakeFirst();
+      return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+    },
+
     async find(model: string, id: string, now: string): Promise<OidcPayloadRow | undefined> {
       const { rows } = await tables.executeQuery<OidcPayloadRow>(findQuery(db, { model, id, now }));
       return rows[0];

@@ -20,6 +20,8 @@ import { oneLoginIssuerOf, trustmarkUrlOf } from './issuer.ts';
  */
 const COMPUTED_SUBJECT = 'computed-subject:';
 const SALT_CACHE_SIZE = 10_000;
+/** The model name under which used request objects are remembered (ids are already SHA-256 hashes). */
+const USED_REQUEST_OBJECT = 'UsedRequestObject';
 
 /** Keys for the provider's signed cookies, derived from the platform's cookie secret. */
 function deriveCookieKeys(secret: string): string[] {
@@ -51,8 +53,9 @@ export function createProviderRuntime(options: {
   const { db, config, accounts } = options;
   const issuer = options.issuer ?? oneLoginIssuerOf(config);
   const secrets = secretBoxesOf(config);
+  const payloads = createOidcPayloadStore(db, { writes: createGroupCommit(db) });
   const adapter = createProviderAdapter({
-    payloads: createOidcPayloadStore(db, { writes: createGroupCommit(db) }),
+    payloads,
     clients: createClientStore(db),
     payloadBox: secrets.forPurpose(OIDC_PAYLOAD_PURPOSE),
     clock: () => new Date(),
@@ -88,6 +91,7 @@ export function createProviderRuntime(options: {
         trustProxy: config.TRUST_PROXY !== false,
         findAccount,
         pairwiseSubject: (accountId, client) => subjectFor(accountId, client.sector),
+        useOnce: (key, expiresAt) => payloads.recordOnce({ model: USED_REQUEST_OBJECT, id: key, expiresAt, now: new Date() }),
         pages: options.pages ?? pagesUnavailable,
       }),
   });

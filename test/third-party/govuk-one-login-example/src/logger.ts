@@ -1,0 +1,5 @@
+import { pino } from "pino";
+
+const logger = pino({});
+
+export { logger };

@@ -1,0 +1,4 @@
+export default interface DIDKeySet {
+  id: string;
+  publicKeyJwk: JsonWebKey;
+}
