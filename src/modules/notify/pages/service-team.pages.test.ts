@@ -141,3 +141,29 @@ test('a team member writes, previews and edits templates (each save a new versio
   assert.ok(actions.includes('notify.template.changed'));
   assert.ok(actions.includes('notify.team-member.signed-in'));
 });
+
+test('a text message template says how many text messages it is sent as, without "(s)"', async (t) => {
+  const { app, kernel } = await createTestApp(t);
+  const core = notifyCoreOf(kernel);
+  const service = await createTestService(core);
+  await core.serviceAdmin.addTeamMember({ serviceId: service.serviceId, emailAddress: 'member@example.gov.uk', actor: 'operator:test' });
+  const agent = await signInAs(app, await createSignInLink(core, { emailAddress: 'member@example.gov.uk', actor: 'operator:test' }));
+  const base = `/notify/services/${service.serviceId}`;
+  const form = await agent.get(`${base}/templates/new/sms`);
+
+  // 160 GSM characters fit one message; 161 need two (153 each).
+  const cases = [
+    { body: 'x'.repeat(160), english: 'Sent as 1 text message.', welsh: 'Caiff ei anfon fel 1 neges destun.' },
+    { body: 'x'.repeat(161), english: 'Sent as 2 text messages.', welsh: 'Caiff ei anfon fel 2 neges destun.' },
+  ];
+  for (const { body, english, welsh } of cases) {
+    const created = await agent.post(`${base}/templates/new/sms`, { name: `Length ${body.length}`, body }, form.body);
+    assert.equal(created.statusCode, 303);
+    const page = await agent.get(created.headers.location as string);
+    assert.ok(page.body.includes(english), english);
+    assert.doesNotMatch(page.body, /\(s\)/);
+    const inWelsh = await agent.get(`${created.headers.location as string}?lang=cy`);
+    assert.ok(inWelsh.body.includes(welsh), welsh);
+    await agent.get(`${created.headers.location as string}?lang=en`);
+  }
+});
