@@ -107,6 +107,26 @@ test('without SMTP_URL, email is kept in the development outbox and shown at /de
   assert.equal(malformed.statusCode, 400);
 });
 
+test("the development outbox lists a text message by its content and shows its sender, in English and Welsh", async (t) => {
+  const { app, kernel } = await createTestApp(t);
+  // As Notify's simulated provider keeps a text message: the sender where an email has its subject.
+  await kernel.developmentOutbox?.keep({ channel: 'sms', recipient: '07700900123', text: 'Your code is 4242.\nIt expires in 15 minutes.', subject: 'Civitas' });
+
+  const list = await app.inject({ method: 'GET', url: '/development/outbox' });
+  const link = /<a class="govuk-link" href="(\/development\/outbox\/[0-9a-f-]{36})">([^<]*)<\/a>/.exec(list.body);
+  assert.ok(link, 'links to the message');
+  assert.match(link[2], /^Your code is 4242\./, 'the link text is the message, not its sender');
+
+  const message = await app.inject({ method: 'GET', url: link[1] });
+  assert.match(message.body, /<h1 class="govuk-heading-l">Text message<\/h1>/);
+  assert.match(message.body, /Your code is 4242\.<br \/>\s*It expires in 15 minutes\./);
+  assert.match(message.body, /From\s*<\/dt>\s*<dd class="govuk-summary-list__value">\s*Civitas/);
+
+  const welsh = await app.inject({ method: 'GET', url: `${link[1]}?lang=cy` });
+  assert.match(welsh.body, /<h1 class="govuk-heading-l">Neges destun<\/h1>/);
+  assert.match(welsh.body, /Oddi wrth\s*<\/dt>/);
+});
+
 test('the development outbox does not exist when a real SMTP server is configured', async (t) => {
   const { app } = await createTestApp(t, { environment: { SMTP_URL: 'smtp://127.0.0.1:2525' } });
   const response = await app.inject({ method: 'GET', url: '/development/outbox' });

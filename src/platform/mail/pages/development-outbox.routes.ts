@@ -27,7 +27,8 @@ export function registerDevelopmentOutboxPages(app: FastifyInstance, outbox: Dev
       const message = await outbox.find(request.params.id);
       if (!message) return reply.callNotFound();
       return reply.render('platform/mail/pages/message.njk', {
-        pageTitle: message.subject ?? request.t('platform.outbox.textMessage'),
+        // A text message keeps its sender where an email keeps its subject: its title is what it is.
+        pageTitle: message.channel === 'sms' ? request.t('platform.outbox.textMessage') : (message.subject ?? request.t('platform.outbox.textMessage')),
         message,
       });
     },
