@@ -5,7 +5,7 @@ import type { Kernel } from '../../platform/kernel.ts';
 import type { CivitasModule } from '../../platform/module.ts';
 import { secretBoxesOf } from '../../platform/secrets/secret-box.ts';
 import { createAccountLifecycle, BACKCHANNEL_LOGOUT_JOB, type BackchannelLogoutPayload } from './account/account-lifecycle.ts';
-import { registerAccountPages } from './account/account.routes.ts';
+import { ACCOUNT_BACKCHANNEL_LOGOUT_PATH, registerAccountPages } from './account/account.routes.ts';
 import { createWebSessions } from './account/web-sessions.ts';
 import { createClientRegistry } from './clients/clients.ts';
 import { createInternalRelyingParty, createInternalSignIn, resealInternalClientKeys } from './clients/internal-clients.ts';
@@ -25,6 +25,7 @@ import * as createInternalClients from './migrations/0004-create-internal-client
 import * as hashOidcIdentifiers from './migrations/0005-hash-oidc-identifiers.ts';
 import * as keepPasskeyChallengesAndPurgeSchedule from './migrations/0006-keep-passkey-challenges-and-purge-schedule.ts';
 import * as unpinClientKeyAlgorithms from './migrations/0007-unpin-client-key-algorithms.ts';
+import * as nameProviderSessionOfWebSessions from './migrations/0008-name-provider-session-of-web-sessions.ts';
 import { createProviderPages } from './provider/provider-pages.ts';
 import { registerProviderRoutes } from './provider/provider.routes.ts';
 import { registerTrustmark } from './provider/trustmark.routes.ts';
@@ -97,6 +98,7 @@ async function registerIdentity(app: FastifyInstance, options: IdentityOptions):
         baseUrl: config.BASE_URL,
         callbackPath: '/account/callback',
         signedOutPath: '/account/signed-out',
+        backchannelLogoutPath: ACCOUNT_BACKCHANNEL_LOGOUT_PATH,
       }, secrets),
     ),
     clock,
@@ -139,6 +141,7 @@ export function createIdentityModule(options: IdentityOptions = {}): CivitasModu
         { id: '0005-hash-oidc-identifiers', migration: hashOidcIdentifiers },
         { id: '0006-keep-passkey-challenges-and-purge-schedule', migration: keepPasskeyChallengesAndPurgeSchedule },
         { id: '0007-unpin-client-key-algorithms', migration: unpinClientKeyAlgorithms },
+        { id: '0008-name-provider-session-of-web-sessions', migration: nameProviderSessionOfWebSessions },
       ],
     },
     messages: readMessageCatalogues(join(import.meta.dirname, 'locales')),

@@ -4,7 +4,7 @@ import { checkNewPassword } from '../accounts/passwords.ts';
 import { checkAuthenticatorCode, createAuthenticatorSecret } from '../accounts/authenticator-app.ts';
 import { describeAuthenticatorAppPage } from '../accounts/authenticator-app-page.ts';
 import type { ClientRegistry } from '../clients/clients.ts';
-import type { InternalSignIn } from '../clients/internal-clients.ts';
+import { LogoutTokenError, type InternalSignIn } from '../clients/internal-clients.ts';
 import type { AccountLifecycle } from './account-lifecycle.ts';
 import type { WebSessions } from './web-sessions.ts';
 import { isPlausibleEmail, normaliseEmail } from '../accounts/account.service.ts';
@@ -53,6 +53,8 @@ export type AccountPageDependencies = {
   clock?: () => Date;
 };
 
+export const ACCOUNT_BACKCHANNEL_LOGOUT_PATH = '/account/backchannel-logout';
+
 /** "Your One Login": the services you used, your activity, and changing or ending your account. */
 export function registerAccountPages(app: FastifyInstance, dependencies: AccountPageDependencies): void {
   const { accounts, clients, webSessions, lifecycle, signIn, codes, messages, throttle } = dependencies;
@@ -89,7 +91,7 @@ export function registerAccountPages(app: FastifyInstance, dependencies: Account
     const previous = request.cookies[SESSION_COOKIE];
     if (previous) await webSessions.end(previous);
     // The session is as recent as the sign-in the ID token vouches for, not as this request.
-    const key = await webSessions.start({ accountId: account.id, level: person.level, authenticatedAt: person.authenticatedAt });
+    const key = await webSessions.start({ accountId: account.id, level: person.level, authenticatedAt: person.authenticatedAt, subject: person.accountSubject, sid: person.sid });
     reply.setCookie(SESSION_COOKIE, key, { path: '/account', httpOnly: true, sameSite: 'lax', secure });
     reply.setCookie(`${SESSION_COOKIE}_id_token`, person.idToken, { path: '/account', httpOnly: true, sameSite: 'lax', secure, signed: true });
     const stored = request.cookies[RETURN_TO_COOKIE];
@@ -402,6 +404,30 @@ export function registerAccountPages(app: FastifyInstance, dependencies: Account
     if (!idToken?.valid || !idToken.value) return reply.redirect('/account/signed-out', 303);
     return reply.redirect(await signIn.signOutUrl(idToken.value), 303);
   });
+
+  // The provider posts a logout token here when the One Login session ends (OpenID Connect
+  // Back-Channel Logout 1.0), as to any service: the account pages' sessions of it end with it.
+  // A server-to-server call, so no CSRF token; the token's signature is what is checked.
+  app.post<{ Body: { logout_token: string } }>(
+    ACCOUNT_BACKCHANNEL_LOGOUT_PATH,
+    {
+      config: { csrf: false },
+      schema: { body: { type: 'object', required: ['logout_token'], properties: { logout_token: { type: 'string', minLength: 1, maxLength: 8192 } } } },
+    },
+    async (request, reply) => {
+      reply.header('cache-control', 'no-store');
+      let logout: { subject: string; sid?: string };
+      try {
+        logout = await signIn.verifyLogoutToken(request.body.logout_token);
+      } catch (error) {
+        if (!(error instanceof LogoutTokenError)) throw error;
+        request.log.warn({ reason: error.message }, 'account pages refused a logout token');
+        return reply.code(400).send({ error: 'invalid_request', error_description: 'the logout token is not valid' });
+      }
+      await webSessions.endFor(logout);
+      return reply.code(200).send();
+    },
+  );
 
   app.get('/account/signed-out', async (request, reply) =>
     reply.render(MESSAGE, { pageTitle: request.t('identity.logout.doneTitle'), paragraphs: [request.t('identity.logout.done')], links: [{ href: '/account', text: request.t('identity.account.signInAgain') }] }),

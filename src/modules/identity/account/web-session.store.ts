@@ -10,6 +10,9 @@ export type WebSessionRow = {
   /** The challenge of the passkey this browser was last asked to create, until it is used. */
   passkey_challenge: string | null;
   passkey_challenge_expires_at: string | null;
+  /** The ID token's subject and the provider's session id (sid) it was signed in with, which logout tokens name. */
+  subject: string | null;
+  sid: string | null;
 };
 
 type Tables = { identity_web_session: WebSessionRow };
@@ -54,6 +57,12 @@ export function createWebSessionStore(db: Executor) {
     async removeAllFor(accountId: string): Promise<number> {
       const result = await tables.deleteFrom('identity_web_session').where('account_id', '=', accountId).executeTakeFirst();
       return Number(result.numDeletedRows);
+    },
+    /** Removes the sessions signed in as `subject`, only those of provider session `sid` when given. */
+    async removeFor(subject: string, sid?: string): Promise<number> {
+      let query = tables.deleteFrom('identity_web_session').where('subject', '=', subject);
+      if (sid !== undefined) query = query.where('sid', '=', sid);
+      return Number((await query.executeTakeFirst()).numDeletedRows);
     },
     async removeExpired(now: string): Promise<number> {
       const result = await tables.deleteFrom('identity_web_session').where('expires_at', '<=', now).executeTakeFirst();

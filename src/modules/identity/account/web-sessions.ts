@@ -23,7 +23,7 @@ export function createWebSessions(dependencies: { db: Database; clock?: () => Da
      * proved who they are (the ID token's auth_time), which may be long before this session:
      * a single sign-on to these pages is no proof that the person is still at the browser.
      */
-    async start(input: { accountId: string; level: string; authenticatedAt: Date }): Promise<string> {
+    async start(input: { accountId: string; level: string; authenticatedAt: Date; subject?: string; sid?: string }): Promise<string> {
       const key = randomBytes(32).toString('base64url');
       const now = clock();
       await store.insert({
@@ -35,6 +35,8 @@ export function createWebSessions(dependencies: { db: Database; clock?: () => Da
         expires_at: new Date(now.getTime() + SESSION_MINUTES * 60_000).toISOString(),
         passkey_challenge: null,
         passkey_challenge_expires_at: null,
+        subject: input.subject ?? null,
+        sid: input.sid ?? null,
       });
       return key;
     },
@@ -64,6 +66,10 @@ export function createWebSessions(dependencies: { db: Database; clock?: () => Da
     },
     async end(key: string): Promise<void> {
       await store.remove(idOf(key));
+    },
+    /** Ends the sessions a back-channel logout token names: its subject's, of its provider session when it names one. */
+    endFor(logout: { subject: string; sid?: string }): Promise<number> {
+      return store.removeFor(logout.subject, logout.sid);
     },
     endAllFor(accountId: string): Promise<number> {
       return store.removeAllFor(accountId);

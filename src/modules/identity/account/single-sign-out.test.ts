@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import * as client from 'openid-client';
+import { pageHeading } from '../testing/form-client.ts';
+import { createTestAccount, discoverAsRelyingParty, registerTestClient, startIdentityServer } from '../testing/identity-test-kit.ts';
+import { signInToAccountPages } from './account-pages.test-kit.ts';
+
+test('signing out of a service signs the browser out of the account pages too: they ask to sign in again', async (t) => {
+  const { kernel, baseUrl } = await startIdentityServer(t);
+  const account = await createTestAccount(kernel);
+  const service = await registerTestClient(kernel, { postLogoutRedirectUris: ['https://service.example.gov.uk/signed-out'] });
+
+  // The browser uses the account pages, then a service, in one One Login session.
+  const browser = await signInToAccountPages(baseUrl, account);
+  const config = await discoverAsRelyingParty(baseUrl, service);
+  const state = client.randomState();
+  const nonce = client.randomNonce();
+  const back = await browser.get(client.buildAuthorizationUrl(config, { redirect_uri: service.redirectUri, scope: 'openid', state, nonce }).toString());
+  const tokens = await client.authorizationCodeGrant(config, new URL(back.url), { expectedState: state, expectedNonce: nonce });
+  assert.equal(pageHeading(await browser.get('/account')), 'Your One Login');
+
+  // The service signs the person out.
+  const logout = new URL('/logout', baseUrl);
+  logout.searchParams.set('id_token_hint', tokens.id_token as string);
+  logout.searchParams.set('post_logout_redirect_uri', 'https://service.example.gov.uk/signed-out');
+  const confirm = await browser.get(logout.toString());
+  const done = confirm.url.startsWith('https://service.example.gov.uk/') ? confirm : await browser.submit(confirm, {});
+  assert.equal(new URL(done.url).origin, 'https://service.example.gov.uk');
+
+  const accountPage = await browser.get('/account');
+  assert.notEqual(pageHeading(accountPage), 'Your One Login', 'the account pages no longer open');
+  assert.match(new URL(accountPage.url).pathname, /^\/sign-in\//, 'they send the browser to sign in');
+});
+
+test('a logout token the provider did not sign for the account pages ends nothing', async (t) => {
+  const { kernel, baseUrl } = await startIdentityServer(t);
+  const account = await createTestAccount(kernel);
+  const browser = await signInToAccountPages(baseUrl, account);
+  const forged = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'logout+jwt' })).toString('base64url')}.${Buffer.from(JSON.stringify({ sub: account.id, events: { 'http://schemas.openid.net/event/backchannel-logout': {} } })).toString('base64url')}.`;
+  for (const body of [`logout_token=${forged}`, 'logout_token=not-a-token', '']) {
+    const response = await fetch(`${baseUrl}/account/backchannel-logout`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+    assert.equal(response.status, 400, body);
+  }
+  assert.equal(pageHeading(await browser.get('/account')), 'Your One Login', 'still signed in');
+});
