@@ -11,14 +11,14 @@ const commands: readonly CliCommand[] = [
   ...modules.flatMap((module) => module.commands ?? []),
 ];
 
-function describeCommands(): string {
+function describeCommands(listed: readonly CliCommand[] = commands, group?: string): string {
   // Each command on a line of its own, its summary indented under it: some usages are long.
-  const lines = commands.flatMap((command) => [
+  const lines = listed.flatMap((command) => [
     `  ${command.usage ? `${command.name} ${command.usage}` : command.name}`,
     `      ${command.summary}`,
   ]);
   return [
-    'Usage: civitas <command> [options] [--json]',
+    group ? `Usage: civitas ${group} <command> [options] [--json]` : 'Usage: civitas <command> [options] [--json]',
     '',
     'Commands:',
     ...lines,
@@ -28,6 +28,23 @@ function describeCommands(): string {
     '  --help    show this help',
   ].join('\n');
 }
+
+/** The words before the first option, such as `notify team` in `notify team --help`. */
+function leadingWords(argv: readonly string[]): string[] {
+  const end = argv.findIndex((argument) => argument.startsWith('-'));
+  return [...argv.slice(0, end === -1 ? argv.length : end)];
+}
+
+/** The commands a group of words starts (`notify`, `notify team`), or none if no command does. */
+function findGroup(words: readonly string[]): CliCommand[] {
+  if (words.length === 0) return [];
+  return commands.filter((command) => {
+    const names = command.name.split(' ');
+    return names.length > words.length && words.every((word, index) => names[index] === word);
+  });
+}
+
+const helpFlags = new Set(['--help', '-h']);
 
 /** The command whose words start the arguments; the longest name wins (`jobs list` over `jobs`). */
 function findCommand(argv: readonly string[]): { command: CliCommand; rest: string[] } | undefined {
@@ -42,13 +59,26 @@ function findCommand(argv: readonly string[]): { command: CliCommand; rest: stri
 }
 
 export async function runCli(argv: readonly string[]): Promise<number> {
-  if (argv.length === 0 || argv[0] === '--help' || argv[0] === 'help' || argv[0] === '-h') {
+  if (argv.length === 0 || (argv.length === 1 && helpFlags.has(argv[0] as string)) || (argv.length === 1 && argv[0] === 'help')) {
     process.stdout.write(`${describeCommands()}\n`);
     return argv.length === 0 ? 2 : 0;
   }
+  // `civitas help notify` is `civitas notify --help`.
+  if (argv[0] === 'help') return runCli([...argv.slice(1), '--help']);
   const found = findCommand(argv);
   if (!found) {
-    process.stderr.write(`civitas: unknown command "${argv.join(' ')}". Run civitas --help.\n`);
+    // A group of commands (`civitas notify`, `civitas notify team --help`) lists its commands.
+    const words = leadingWords(argv);
+    const group = findGroup(words);
+    const rest = argv.slice(words.length);
+    if (group.length > 0 && rest.every((argument) => helpFlags.has(argument))) {
+      process.stdout.write(`${describeCommands(group, words.join(' '))}\n`);
+      return rest.length === 0 ? 2 : 0;
+    }
+    const known = [...words];
+    while (known.length > 0 && findGroup(known).length === 0) known.pop();
+    const hint = known.length > 0 ? `civitas ${known.join(' ')} --help` : 'civitas --help';
+    process.stderr.write(`civitas: unknown command "${argv.join(' ')}". Run ${hint}.\n`);
     return 2;
   }
   const { command, rest } = found;
