@@ -9,6 +9,8 @@ import { secretBoxesOf } from '../../platform/secrets/secret-box.ts';
 import { createOutboundRequester, outboundPolicyOf } from '../../platform/net/outbound-request.ts';
 import { createAccountService } from './accounts/account.service.ts';
 import { createAccountStore } from './accounts/account.store.ts';
+import { createAgreementService } from './agreements/agreement.service.ts';
+import { createAgreementStore } from './agreements/agreement.store.ts';
 import { createDisputeService } from './disputes/dispute.service.ts';
 import { createDisputeStore } from './disputes/dispute.store.ts';
 import { createIdempotencyStore } from './idempotency/idempotency.store.ts';
@@ -69,12 +71,15 @@ export function createPayServices(dependencies: PayDependencies) {
     clock,
   });
   const events = createPaymentEventRecorder({ ledger: ledgerStore, webhooks, baseUrl: config.BASE_URL });
+  const agreementStore = createAgreementStore({ kind, secrets: secretBoxesOf(config) });
+  const agreements = createAgreementService({ db, agreements: agreementStore, audit, clock });
   const disputes = createDisputeService({ db, disputes: createDisputeStore(), payments: paymentStore, jobs, clock });
   const payments = createPaymentService({
     db,
     disputes,
     nextUrlTokens: createNextUrlTokens(() => accounts.loadSecretKey('next-url')),
     payments: paymentStore,
+    agreements: agreementStore,
     ledger: ledgerStore,
     idempotency: idempotencyStore,
     events,
@@ -116,6 +121,7 @@ export function createPayServices(dependencies: PayDependencies) {
     payments,
     refunds,
     disputes,
+    agreements,
     webhooks,
     teamSessions,
     sweeper,

@@ -132,13 +132,13 @@ test('an operator turns MOTO and the MOTO API on and off for an account with the
   const { account_id: accountId } = JSON.parse(added.stdout);
   const listed = JSON.parse((await civitas(database.url, 'pay', 'account', 'list', '--json')).stdout);
   assert.deepEqual(
-    listed.map((account: Record<string, unknown>) => [account.account_id, account.allow_moto, account.allow_authorisation_api]),
-    [[accountId, true, false]],
+    listed.map((account: Record<string, unknown>) => [account.account_id, account.allow_moto, account.allow_authorisation_api, account.recurring_enabled]),
+    [[accountId, true, false, false]],
   );
 
   const set = await civitas(database.url, 'pay', 'account', 'set', '--account', accountId, '--moto', 'off', '--moto-api', 'on', '--json');
   assert.equal(set.exitCode, 0, set.stderr);
-  assert.deepEqual(JSON.parse(set.stdout), { account_id: accountId, allow_moto: false, allow_authorisation_api: true });
+  assert.deepEqual(JSON.parse(set.stdout), { account_id: accountId, allow_moto: false, allow_authorisation_api: true, recurring_enabled: false });
 
   const wrong = await civitas(database.url, 'pay', 'account', 'set', '--account', accountId, '--moto', 'yes');
   assert.equal(wrong.exitCode, 2);
@@ -154,4 +154,36 @@ test('an operator turns MOTO and the MOTO API on and off for an account with the
   const trail = await kernel.audit.listRecent({ subject: `pay-account:${accountId}` });
   const changed = trail.find((event) => event.action === 'pay.account.moto-changed');
   assert.equal(changed?.actor, 'operator:cli');
+});
+
+test('an operator turns recurring card payments on and off for an account with the CLI, as MOTO', async (t) => {
+  const database = await createTestDatabase();
+  t.after(() => database.drop());
+
+  const added = await civitas(database.url, 'pay', 'account', 'add', '--name', 'Council tax', '--recurring', '--json');
+  assert.equal(added.exitCode, 0, added.stderr);
+  const { account_id: accountId } = JSON.parse(added.stdout);
+  const listed = JSON.parse((await civitas(database.url, 'pay', 'account', 'list', '--json')).stdout);
+  assert.deepEqual(listed.map((account: Record<string, unknown>) => account.recurring_enabled), [true]);
+
+  const off = await civitas(database.url, 'pay', 'account', 'set', '--account', accountId, '--recurring', 'off', '--json');
+  assert.equal(off.exitCode, 0, off.stderr);
+  assert.deepEqual(JSON.parse(off.stdout), { account_id: accountId, allow_moto: false, allow_authorisation_api: false, recurring_enabled: false });
+  const both = await civitas(database.url, 'pay', 'account', 'set', '--account', accountId, '--moto', 'on', '--recurring', 'on', '--json');
+  assert.equal(both.exitCode, 0, both.stderr);
+  assert.deepEqual(JSON.parse(both.stdout), { account_id: accountId, allow_moto: true, allow_authorisation_api: false, recurring_enabled: true });
+
+  const wrong = await civitas(database.url, 'pay', 'account', 'set', '--account', accountId, '--recurring', 'yes');
+  assert.equal(wrong.exitCode, 2);
+  assert.match(wrong.stderr, /--recurring must be on or off/);
+  const unknown = await civitas(database.url, 'pay', 'account', 'set', '--account', 'nosuchaccount', '--recurring', 'on');
+  assert.equal(unknown.exitCode, 1);
+  assert.match(unknown.stderr, /There is no Pay account nosuchaccount/);
+
+  const kernel = openKernel({ config: createTestConfig(database), modules, logger: pino({ level: 'silent' }) });
+  t.after(() => kernel.close());
+  const trail = await kernel.audit.listRecent({ subject: `pay-account:${accountId}` });
+  const changes = trail.filter((event) => event.action === 'pay.account.recurring-changed');
+  assert.equal(changes.length, 2);
+  assert.ok(changes.every((event) => event.actor === 'operator:cli'));
 });

@@ -54,13 +54,14 @@ export function createPayCommands(servicesFrom: ServicesFromContext): CliCommand
     {
       name: 'pay account add',
       summary: 'Create a Pay service account',
-      usage: '--name NAME [--rate-limit-post N] [--rate-limit-other N] [--moto] [--moto-api]',
+      usage: '--name NAME [--rate-limit-post N] [--rate-limit-other N] [--moto] [--moto-api] [--recurring]',
       options: {
         name: { type: 'string' },
         'rate-limit-post': { type: 'string' },
         'rate-limit-other': { type: 'string' },
         moto: { type: 'boolean' },
         'moto-api': { type: 'boolean' },
+        recurring: { type: 'boolean' },
       },
       async run(context) {
         const services = await servicesFrom(context);
@@ -71,6 +72,7 @@ export function createPayCommands(servicesFrom: ServicesFromContext): CliCommand
             rateLimitOther: readLimit(context, 'rate-limit-other'),
             allowMoto: context.values.moto === true,
             allowAuthorisationApi: context.values['moto-api'] === true,
+            recurringEnabled: context.values.recurring === true,
             actor: OPERATOR,
           }),
         );
@@ -80,22 +82,35 @@ export function createPayCommands(servicesFrom: ServicesFromContext): CliCommand
     },
     {
       name: 'pay account set',
-      summary: 'Turn MOTO payments (moto: true) or the MOTO API (authorisation_mode moto_api) on or off for an account',
-      usage: '--account ID [--moto on|off] [--moto-api on|off]',
-      options: { account: { type: 'string' }, moto: { type: 'string' }, 'moto-api': { type: 'string' } },
+      summary:
+        'Turn MOTO payments (moto: true), the MOTO API (authorisation_mode moto_api) or recurring card payments (agreements) on or off for an account',
+      usage: '--account ID [--moto on|off] [--moto-api on|off] [--recurring on|off]',
+      options: { account: { type: 'string' }, moto: { type: 'string' }, 'moto-api': { type: 'string' }, recurring: { type: 'string' } },
       async run(context) {
         const services = await servicesFrom(context);
-        const account = await explainErrors(() =>
-          services.accounts.setMoto({
-            accountId: requireString(context, 'account'),
-            allowMoto: readSwitch(context, 'moto'),
-            allowAuthorisationApi: readSwitch(context, 'moto-api'),
-            actor: OPERATOR,
-          }),
-        );
+        const accountId = requireString(context, 'account');
+        const allowMoto = readSwitch(context, 'moto');
+        const allowAuthorisationApi = readSwitch(context, 'moto-api');
+        const recurringEnabled = readSwitch(context, 'recurring');
+        const account = await explainErrors(async () => {
+          const changeMoto = allowMoto !== undefined || allowAuthorisationApi !== undefined || recurringEnabled === undefined;
+          let changed = changeMoto
+            ? await services.accounts.setMoto({ accountId, allowMoto, allowAuthorisationApi, actor: OPERATOR })
+            : undefined;
+          if (recurringEnabled !== undefined) {
+            changed = await services.accounts.setRecurring({ accountId, recurringEnabled, actor: OPERATOR });
+          }
+          return changed as NonNullable<typeof changed>;
+        });
+        const onOff = (value: boolean) => (value ? 'on' : 'off');
         context.print(
-          { account_id: account.id, allow_moto: account.allowMoto, allow_authorisation_api: account.allowAuthorisationApi },
-          `MOTO payments are ${account.allowMoto ? 'on' : 'off'} and the MOTO API is ${account.allowAuthorisationApi ? 'on' : 'off'} for ${account.id}`,
+          {
+            account_id: account.id,
+            allow_moto: account.allowMoto,
+            allow_authorisation_api: account.allowAuthorisationApi,
+            recurring_enabled: account.recurringEnabled,
+          },
+          `MOTO payments are ${onOff(account.allowMoto)}, the MOTO API is ${onOff(account.allowAuthorisationApi)} and recurring card payments are ${onOff(account.recurringEnabled)} for ${account.id}`,
         );
         return 0;
       },
@@ -112,6 +127,7 @@ export function createPayCommands(servicesFrom: ServicesFromContext): CliCommand
             name: account.name,
             allow_moto: account.allowMoto,
             allow_authorisation_api: account.allowAuthorisationApi,
+            recurring_enabled: account.recurringEnabled,
             created_date: account.createdAt,
           })),
           accounts.length === 0 ? 'No Pay accounts.' : accounts.map((account) => `${account.id}  ${account.name}`).join('\n'),

@@ -11,7 +11,12 @@ import { createPayCommands } from './pay.cli.ts';
 import { createPayServices, payServicesOf, type PayServices } from './pay-services.ts';
 import { registerHostedPaymentPages } from './pages/hosted/hosted-pages.routes.ts';
 import { registerTeamPages } from './pages/team/team-pages.routes.ts';
-import { CANCEL_AUTHORISATION_JOB, CAPTURE_JOB, SEND_CONFIRMATION_JOB } from './payments/payment.service.ts';
+import {
+  AUTHORISE_AGREEMENT_PAYMENT_JOB,
+  CANCEL_AUTHORISATION_JOB,
+  CAPTURE_JOB,
+  SEND_CONFIRMATION_JOB,
+} from './payments/payment.service.ts';
 import { createConfirmationEmailSender } from './payments/confirmation-email.ts';
 import type { PaymentProvider } from './providers/payment-provider.ts';
 import { REFUND_JOB } from './refunds/refund.service.ts';
@@ -83,6 +88,7 @@ export function createPayModule(options: PayModuleOptions = {}): CivitasModule {
         },
         [CAPTURE_JOB]: { run: (job) => services.payments.runCapture(String(job.payload.paymentId)) },
         [CANCEL_AUTHORISATION_JOB]: { run: (job) => services.payments.runCancelAuthorisation(String(job.payload.paymentId)) },
+        [AUTHORISE_AGREEMENT_PAYMENT_JOB]: { run: (job) => services.payments.runAgreementAuthorisation(String(job.payload.paymentId)) },
         [REFUND_JOB]: { run: (job) => services.refunds.runRefund(String(job.payload.refundId)) },
         [CLOSE_DISPUTE_JOB]: {
           run: (job) => services.disputes.runClose(String(job.payload.disputeId), job.payload.outcome === 'won' ? 'won' : 'lost'),

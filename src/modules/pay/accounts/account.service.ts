@@ -30,6 +30,8 @@ export type Account = {
   allowMoto: boolean;
   /** Payments may be created with `authorisation_mode: moto_api` and authorised by `POST /v1/auth`. */
   allowAuthorisationApi: boolean;
+  /** The account takes recurring card payments: agreements, `set_up_agreement`, `authorisation_mode: agreement`. */
+  recurringEnabled: boolean;
   createdAt: string;
 };
 
@@ -53,6 +55,7 @@ export type Caller = {
   rateLimitOther: number;
   allowMoto: boolean;
   allowAuthorisationApi: boolean;
+  recurringEnabled: boolean;
 };
 
 function toAccount(row: AccountRow): Account {
@@ -64,6 +67,7 @@ function toAccount(row: AccountRow): Account {
     rateLimitOther: row.rate_limit_other,
     allowMoto: row.allow_moto === 1,
     allowAuthorisationApi: row.allow_authorisation_api === 1,
+    recurringEnabled: row.recurring_enabled === 1,
     createdAt: row.created_at,
   };
 }
@@ -90,6 +94,7 @@ function toCaller(holder: KeyHolder): Caller {
     rateLimitOther: holder.rate_limit_other,
     allowMoto: holder.allow_moto === 1,
     allowAuthorisationApi: holder.allow_authorisation_api === 1,
+    recurringEnabled: holder.recurring_enabled === 1,
   };
 }
 
@@ -132,6 +137,7 @@ export function createAccountService(dependencies: {
       rateLimitOther?: number;
       allowMoto?: boolean;
       allowAuthorisationApi?: boolean;
+      recurringEnabled?: boolean;
       actor: string;
     }): Promise<Account> {
       const name = input.name.trim();
@@ -151,6 +157,7 @@ export function createAccountService(dependencies: {
         rate_limit_other: input.rateLimitOther ?? DEFAULT_RATE_LIMIT_OTHER,
         allow_moto: input.allowMoto ? 1 : 0,
         allow_authorisation_api: input.allowAuthorisationApi ? 1 : 0,
+        recurring_enabled: input.recurringEnabled ? 1 : 0,
         created_at: clock().toISOString(),
       };
       await db.transaction().execute(async (transaction) => {
@@ -174,13 +181,38 @@ export function createAccountService(dependencies: {
       if (input.allowAuthorisationApi !== undefined) settings.allow_authorisation_api = input.allowAuthorisationApi ? 1 : 0;
       if (Object.keys(settings).length === 0) throw new AccountError('NOTHING_TO_SET', 'Say what to change');
       return db.transaction().execute(async (transaction) => {
-        if (!(await store.updateMotoSettings(transaction, { id: input.accountId, ...settings }))) {
+        if (!(await store.updateSettings(transaction, { id: input.accountId, ...settings }))) {
           throw new AccountError('ACCOUNT_NOT_FOUND', `There is no Pay account ${input.accountId}`);
         }
         await audit.record(
           {
             actor: input.actor,
             action: 'pay.account.moto-changed',
+            subject: `pay-account:${input.accountId}`,
+            outcome: 'success',
+            details: settings,
+          },
+          transaction,
+        );
+        return toAccount((await store.findAccount(transaction, input.accountId)) as AccountRow);
+      });
+    },
+
+    /**
+     * Turns recurring card payments on or off for an account, as GOV.UK Pay's operators set a
+     * gateway account's `recurring_enabled`. Turned off, agreements can no longer be made, set
+     * up or used (P0942); those already made keep their status. Read afresh on every request.
+     */
+    async setRecurring(input: { accountId: string; recurringEnabled: boolean; actor: string }): Promise<Account> {
+      const settings = { recurring_enabled: input.recurringEnabled ? 1 : 0 };
+      return db.transaction().execute(async (transaction) => {
+        if (!(await store.updateSettings(transaction, { id: input.accountId, ...settings }))) {
+          throw new AccountError('ACCOUNT_NOT_FOUND', `There is no Pay account ${input.accountId}`);
+        }
+        await audit.record(
+          {
+            actor: input.actor,
+            action: 'pay.account.recurring-changed',
             subject: `pay-account:${input.accountId}`,
             outcome: 'success',
             details: settings,

@@ -14,6 +14,8 @@ export type AccountRow = {
   allow_moto: number;
   /** 1 when payments may be created with `authorisation_mode: moto_api` (Pay's `allow_authorisation_api`). */
   allow_authorisation_api: number;
+  /** 1 when the account takes recurring card payments (agreements; GOV.UK Pay's `recurring_enabled`). */
+  recurring_enabled: number;
   created_at: string;
 };
 
@@ -38,6 +40,7 @@ export type KeyHolder = {
   rate_limit_other: number;
   allow_moto: number;
   allow_authorisation_api: number;
+  recurring_enabled: number;
 };
 
 type AccountTables = {
@@ -66,6 +69,7 @@ export function createAccountStore(dependencies: { secrets: SecretBoxes }) {
           'pay_account.rate_limit_other',
           'pay_account.allow_moto',
           'pay_account.allow_authorisation_api',
+          'pay_account.recurring_enabled',
         ])
         .where('pay_api_key.token_hash', '=', tokenHash)
         .where('pay_api_key.revoked_at', 'is', null);
@@ -112,10 +116,10 @@ export function createAccountStore(dependencies: { secrets: SecretBoxes }) {
       return tables(executor).selectFrom('pay_account').selectAll().where('id', '=', id).executeTakeFirst();
     },
 
-    /** Sets whichever MOTO settings are given; false when there is no such account. */
-    async updateMotoSettings(
+    /** Sets whichever MOTO or recurring payment settings are given; false when there is no such account. */
+    async updateSettings(
       executor: Executor,
-      update: { id: string; allow_moto?: number; allow_authorisation_api?: number },
+      update: { id: string; allow_moto?: number; allow_authorisation_api?: number; recurring_enabled?: number },
     ): Promise<boolean> {
       const { id, ...settings } = update;
       const result = await tables(executor).updateTable('pay_account').set(settings).where('id', '=', id).executeTakeFirst();

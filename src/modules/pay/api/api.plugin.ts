@@ -5,6 +5,7 @@ import { apiSecurityHeaders, JSON_API_ROUTE_CONFIG } from '../../../platform/htt
 import type { Caller } from '../accounts/account.service.ts';
 import { downstreamError, PayApiError, payUnavailable, tooManyRequests, unparsableJson } from '../pay.errors.ts';
 import type { PayServices } from '../pay-services.ts';
+import { registerAgreementRoutes } from './agreements.routes.ts';
 import { registerAuthoriseRoutes } from './authorise.routes.ts';
 import { registerDisputeRoutes } from './disputes.routes.ts';
 import { registerPaymentRoutes } from './payments.routes.ts';
@@ -114,5 +115,6 @@ export async function registerPayApi(app: FastifyInstance, services: PayServices
     registerRefundRoutes(api, services);
     registerAuthoriseRoutes(api, services);
     registerDisputeRoutes(api, services);
+    registerAgreementRoutes(api, services);
   });
 }

@@ -1,3 +1,4 @@
+import { recurringPaymentsDisabled } from '../agreements/agreement.service.ts';
 import { invalidAttribute, missingAttribute, PayApiError, unparsableJson, wrongType } from '../pay.errors.ts';
 
 /**
@@ -19,10 +20,15 @@ const METADATA_VALUE_MAX = 100;
 export type PrefilledAddress = { line1?: string; line2?: string; postcode?: string; city?: string; country?: string };
 export type MetadataValue = string | number | boolean;
 
-/** How a payment is authorised. `agreement` is read, but refused while no account takes recurring payments. */
+/** How a payment is authorised: on the payment pages, by `POST /v1/auth`, or with an agreement's card. */
 export type AuthorisationMode = 'web' | 'moto_api' | 'agreement';
 /** Pay's words list the modes in its enum's order. */
 const AUTHORISATION_MODES: readonly AuthorisationMode[] = ['web', 'moto_api', 'agreement'];
+/** Why an agreement payment is taken (pay-java-commons AgreementPaymentType), in Pay's order. */
+export const AGREEMENT_PAYMENT_TYPES = ['instalment', 'recurring', 'unscheduled'] as const;
+export type AgreementPaymentType = (typeof AGREEMENT_PAYMENT_TYPES)[number];
+/** Agreement ids are 26 characters, as Pay's `@Size(min = 26, max = 26)` requires. */
+const AGREEMENT_ID_LENGTH = 26;
 
 export type CreatePaymentRequest = {
   amount: number;
@@ -32,8 +38,11 @@ export type CreatePaymentRequest = {
   returnUrl?: string;
   authorisationMode: AuthorisationMode;
   moto: boolean;
-  /** `set_up_agreement` was given (recurring payments, which no account takes yet). */
-  setUpAgreement: boolean;
+  /** `set_up_agreement`: the agreement this payment sets up (Pay reads it only when it is text). */
+  setUpAgreement?: string;
+  /** `agreement_id`, for `authorisation_mode: agreement`. */
+  agreementId?: string;
+  agreementPaymentType?: AgreementPaymentType;
   language: 'en' | 'cy';
   email?: string;
   delayedCapture: boolean;
@@ -138,9 +147,33 @@ export function parseCreatePaymentRequest(body: unknown, options: { live: boolea
   const withoutBrowser = body.authorisation_mode === 'moto_api' || body.authorisation_mode === 'agreement';
   const returnUrl = withoutBrowser ? readOptionalText(body, 'return_url') || undefined : readRequiredText(body, 'return_url');
   const moto = readBoolean(body, 'moto');
-  const setUpAgreement = 'set_up_agreement' in body;
-  if (setUpAgreement && typeof body.set_up_agreement !== 'string') {
-    throw invalidAttribute('set_up_agreement', 'Must be a valid string format');
+  // pay-publicapi takes set_up_agreement's text value: a value that is not text is ignored.
+  const setUpAgreement = typeof body.set_up_agreement === 'string' ? body.set_up_agreement : undefined;
+  let authorisationMode: AuthorisationMode = 'web';
+  if ('authorisation_mode' in body) {
+    const modes = `Must be one of ${AUTHORISATION_MODES.join(', ')}`;
+    const mode = body.authorisation_mode;
+    if (typeof mode !== 'string' || mode.trim() === '') throw wrongType('authorisation_mode', modes);
+    if (!AUTHORISATION_MODES.includes(mode as AuthorisationMode)) throw invalidAttribute('authorisation_mode', modes);
+    authorisationMode = mode as AuthorisationMode;
+  }
+  let agreementId: string | undefined;
+  if ('agreement_id' in body) {
+    if (authorisationMode !== 'agreement') {
+      throw new PayApiError({ statusCode: 400, code: 'P0104', description: 'Unexpected attribute: agreement_id' });
+    }
+    agreementId = readRequiredText(body, 'agreement_id');
+  }
+  let agreementPaymentType: AgreementPaymentType | undefined;
+  if ('agreement_payment_type' in body) {
+    const types = `Must be one of ${AGREEMENT_PAYMENT_TYPES.join(', ')}`;
+    const type = body.agreement_payment_type;
+    if (typeof type !== 'string' || type.trim() === '') throw wrongType('agreement_payment_type', types);
+    if (!('set_up_agreement' in body) && authorisationMode !== 'agreement') {
+      throw new PayApiError({ statusCode: 400, code: 'P0104', description: 'Unexpected attribute: agreement_payment_type' });
+    }
+    if (!(AGREEMENT_PAYMENT_TYPES as readonly string[]).includes(type)) throw invalidAttribute('agreement_payment_type', types);
+    agreementPaymentType = type as AgreementPaymentType;
   }
   let language: 'en' | 'cy' = 'en';
   if ('language' in body) {
@@ -151,16 +184,6 @@ export function parseCreatePaymentRequest(body: unknown, options: { live: boolea
   const email = readOptionalText(body, 'email');
   const { cardholderName, billingAddress } = readPrefilled(body.prefilled_cardholder_details);
   const metadata = 'metadata' in body ? readMetadata(body.metadata) : undefined;
-  let authorisationMode: AuthorisationMode = 'web';
-  if ('authorisation_mode' in body) {
-    if (!AUTHORISATION_MODES.includes(body.authorisation_mode as AuthorisationMode)) {
-      throw invalidAttribute('authorisation_mode', `Must be one of ${AUTHORISATION_MODES.join(', ')}`);
-    }
-    authorisationMode = body.authorisation_mode as AuthorisationMode;
-  }
-  if ('agreement_id' in body && authorisationMode !== 'agreement') {
-    throw new PayApiError({ statusCode: 400, code: 'P0104', description: 'Unexpected attribute: agreement_id' });
-  }
 
   // ...then the rules their values must keep (422s).
   if (amountValue < 1) throw invalidAttribute('amount', 'Must be greater than or equal to 1');
@@ -183,6 +206,11 @@ export function parseCreatePaymentRequest(body: unknown, options: { live: boolea
       throw invalidAttribute('country', 'Must be exactly 2 characters length');
     }
   }
+  for (const [field, value] of [['set_up_agreement', setUpAgreement], ['agreement_id', agreementId]] as const) {
+    if (value !== undefined && value.length !== AGREEMENT_ID_LENGTH) {
+      throw invalidAttribute(field, `Field [${field}] length must be ${AGREEMENT_ID_LENGTH}`);
+    }
+  }
 
   // Pay's connector refuses a return_url on such a payment after every other check.
   if (withoutBrowser && returnUrl !== undefined) {
@@ -196,7 +224,9 @@ export function parseCreatePaymentRequest(body: unknown, options: { live: boolea
     ...(returnUrl === undefined ? {} : { returnUrl }),
     authorisationMode,
     moto: moto === true,
-    setUpAgreement,
+    ...(setUpAgreement === undefined ? {} : { setUpAgreement }),
+    ...(agreementId === undefined ? {} : { agreementId }),
+    ...(agreementPaymentType === undefined ? {} : { agreementPaymentType }),
     language,
     delayedCapture,
     ...(email === undefined ? {} : { email }),
@@ -206,17 +236,22 @@ export function parseCreatePaymentRequest(body: unknown, options: { live: boolea
   };
 }
 
-/** A request the caller's account may make: web or moto_api. */
-export type PermittedPaymentRequest = CreatePaymentRequest & { authorisationMode: 'web' | 'moto_api' };
+/** A request the caller's account may make. */
+export type PermittedPaymentRequest = CreatePaymentRequest & { readonly permitted: true };
+
+const unexpectedAttribute = (field: string) =>
+  new PayApiError({ statusCode: 400, code: 'P0104', description: `Unexpected attribute: ${field}` });
 
 /**
- * The account's own settings, checked after the request, in the order Pay's connector checks
- * them: the MOTO API (P0195) or MOTO (P0196), then recurring payments (P0942), which no account
- * takes yet.
+ * The account's own settings and the attributes each mode may have, checked after the request,
+ * in the order Pay's connector checks them (ChargeService `checkGatewayAccount`, then
+ * `checkAgreementOptions`): the MOTO API (P0195) or MOTO (P0196); then recurring payments
+ * (P0942) and what an agreement payment may not have (400 P0101/P0104, without a field).
+ * Whether the agreement exists and is active is the payment service's to check, next.
  */
 export function checkAccountPermits(
   request: CreatePaymentRequest,
-  account: { allowMoto: boolean; allowAuthorisationApi: boolean },
+  account: { allowMoto: boolean; allowAuthorisationApi: boolean; recurringEnabled: boolean },
 ): PermittedPaymentRequest {
   if (request.authorisationMode === 'moto_api') {
     if (!account.allowAuthorisationApi) {
@@ -230,17 +265,31 @@ export function checkAccountPermits(
     throw new PayApiError({
       statusCode: 422,
       code: 'P0196',
-      description: 'MOTO payments are not enabled for this account. Please contact support if you would like to process MOTO payments',
+      description:
+        'MOTO payments are not enabled for this account. Please contact support if you would like to process MOTO payments - https://www.payments.service.gov.uk/support/ .',
     });
   }
-  if (request.authorisationMode === 'agreement' || request.setUpAgreement) {
-    throw new PayApiError({
-      statusCode: 422,
-      code: 'P0942',
-      description: 'Recurring card payments are currently disabled for this service. Contact support with your error code',
-    });
+  switch (request.authorisationMode) {
+    case 'agreement':
+      if (!account.recurringEnabled) throw recurringPaymentsDisabled();
+      if (request.agreementId === undefined) {
+        throw new PayApiError({ statusCode: 400, code: 'P0101', description: 'Missing mandatory attribute: agreement_id' });
+      }
+      if (request.setUpAgreement !== undefined) throw unexpectedAttribute('set_up_agreement');
+      if (request.moto) throw unexpectedAttribute('moto');
+      if (request.email !== undefined) throw unexpectedAttribute('email');
+      if (request.cardholderName !== undefined || request.billingAddress !== undefined) {
+        throw unexpectedAttribute('prefilled_cardholder_details');
+      }
+      break;
+    case 'web':
+      if (request.setUpAgreement !== undefined && !account.recurringEnabled) throw recurringPaymentsDisabled();
+      break;
+    default:
+      if (request.setUpAgreement !== undefined) throw unexpectedAttribute('set_up_agreement');
+      if (request.agreementPaymentType !== undefined) throw unexpectedAttribute('agreement_payment_type');
   }
-  return request as PermittedPaymentRequest;
+  return { ...request, permitted: true };
 }
 
 /** The same JSON, however its keys were ordered, gives the same text: what idempotency compares. */

@@ -128,7 +128,7 @@ test('bad requests get Pay error envelopes with Pay codes, never a 500', async (
     { body: { ...PAYMENT_REQUEST, metadata: Object.fromEntries(Array.from({ length: 16 }, (_, index) => [`key${index}`, index])) }, status: 422, error: { code: 'P0102', field: 'metadata', description: 'Invalid attribute value: metadata. Cannot have more than 15 key-value pairs' } },
     { body: { ...PAYMENT_REQUEST, metadata: { nested: { a: 1 } } }, status: 422, error: { code: 'P0102', field: 'metadata', description: 'Invalid attribute value: metadata. Values must be of type String, Boolean or Number' } },
     { body: { ...PAYMENT_REQUEST, prefilled_cardholder_details: { billing_address: { country: 'GBR' } } }, status: 422, error: { code: 'P0102', field: 'country', description: 'Invalid attribute value: country. Must be exactly 2 characters length' } },
-    { body: { ...PAYMENT_REQUEST, moto: true }, status: 422, error: { code: 'P0196', description: 'MOTO payments are not enabled for this account. Please contact support if you would like to process MOTO payments' } },
+    { body: { ...PAYMENT_REQUEST, moto: true }, status: 422, error: { code: 'P0196', description: 'MOTO payments are not enabled for this account. Please contact support if you would like to process MOTO payments - https://www.payments.service.gov.uk/support/ .' } },
     { body: '{"amount": 1450,', status: 400, error: { code: 'P0197', description: 'Unable to parse JSON' } },
     { body: '[1, 2]', status: 400, error: { code: 'P0197', description: 'Unable to parse JSON' } },
   ];

@@ -3,6 +3,7 @@ import { EXTERNAL_STATUSES, listStatusesShownAs, type ExternalStatus } from '../
 import type { PaymentSearchFilter } from '../payments/payment.store.ts';
 import type { RefundSearchFilter } from '../refunds/refund.store.ts';
 import { DISPUTE_STATUSES, type DisputeSearchFilter, type DisputeStatus } from '../disputes/dispute.store.ts';
+import { AGREEMENT_STATUSES, type AgreementSearchFilter, type AgreementStatus } from '../agreements/agreement.store.ts';
 
 /**
  * Query strings of `GET /v1/payments` and `GET /v1/refunds`, checked as GOV.UK Pay checks them:
@@ -64,7 +65,7 @@ export function parsePaymentSearch(
   const fromDate = readDateTime(query, 'from_date', bad);
   const toDate = readDateTime(query, 'to_date', bad);
   const paging = readPaging(query, bad);
-  readText(query, 'agreement_id', bad, within(26));
+  const agreementId = readText(query, 'agreement_id', bad, within(26));
   const firstDigits = readText(query, 'first_digits_card_number', bad, (value) => /^\d{6}$/.test(value));
   const lastDigits = readText(query, 'last_digits_card_number', bad, (value) => /^\d{4}$/.test(value));
   const cardholderName = readText(query, 'cardholder_name', bad, within(255));
@@ -84,6 +85,7 @@ export function parsePaymentSearch(
   if (cardholderName !== undefined) filter.cardholderName = cardholderName;
   if (fromSettledDate !== undefined) filter.fromSettledDate = fromSettledDate;
   if (toSettledDate !== undefined) filter.toSettledDate = toSettledDate;
+  if (agreementId !== undefined) filter.agreementId = agreementId;
   return { filter, paging, given: pickGiven(query, PAYMENT_SEARCH_PARAMETERS) };
 }
 
@@ -99,6 +101,7 @@ const PAYMENT_SEARCH_PARAMETERS = [
   'last_digits_card_number',
   'from_settled_date',
   'to_settled_date',
+  'agreement_id',
 ];
 
 const REFUND_SEARCH_PARAMETERS = ['from_date', 'to_date', 'from_settled_date', 'to_settled_date'];
@@ -179,6 +182,69 @@ export function describePaging(options: {
   };
   const links: Partial<SearchLinks> = { self: href(paging.page), first_page: href(1), last_page: href(lastPage) };
   if (paging.page > 1) links.prev_page = href(paging.page - 1);
+  if (paging.page < lastPage) links.next_page = href(paging.page + 1);
+  return { links };
+}
+
+/** Pay's ledger gives agreements 20 to a page, whatever `display_size` asks for (its maximum). */
+export const AGREEMENT_PAGE_SIZE = 20;
+
+/**
+ * `GET /v1/agreements`, as pay-publicapi's AgreementSearchValidator and Pay's ledger: `status`
+ * (created, active, inactive or cancelled, in lower case), `reference` (up to 255 characters,
+ * matched exactly but for case), `page` and `display_size` (1 to 500); bad ones named in one
+ * 422 P2401, in that order; blank ones ignored. The ledger never gives more than 20 a page.
+ */
+export function parseAgreementSearch(
+  given: Query,
+  owner: { accountId: string; live: boolean },
+): { filter: AgreementSearchFilter; paging: Paging } {
+  // JAX-RS gives a parameter sent more than once its first value.
+  const query = Object.fromEntries(Object.entries(given).map(([name, value]) => [name, Array.isArray(value) ? value[0] : value]));
+  const bad: string[] = [];
+  const isBlank = (name: string) => typeof query[name] === 'string' && (query[name] as string).trim() === '';
+  const status = isBlank('status')
+    ? undefined
+    : readText(query, 'status', bad, (value) => (AGREEMENT_STATUSES as readonly string[]).includes(value));
+  const reference = isBlank('reference') ? undefined : readText(query, 'reference', bad, within(255));
+  const page = isBlank('page') ? undefined : readText(query, 'page', bad, (value) => /^\d+$/.test(value) && Number(value) >= 1 && Number(value) <= 2_147_483_647);
+  const size = isBlank('display_size')
+    ? undefined
+    : readText(query, 'display_size', bad, (value) => /^\d+$/.test(value) && Number(value) >= 1 && Number(value) <= MAX_DISPLAY_SIZE);
+  if (bad.length > 0) throw invalidSearchParameters(bad, 'P2401');
+  const filter: AgreementSearchFilter = { accountId: owner.accountId, live: owner.live };
+  if (status !== undefined) filter.status = status as AgreementStatus;
+  if (reference !== undefined) filter.reference = reference;
+  return {
+    filter,
+    paging: { page: page ? Number(page) : 1, displaySize: Math.min(size ? Number(size) : AGREEMENT_PAGE_SIZE, AGREEMENT_PAGE_SIZE) },
+  };
+}
+
+/**
+ * Pay's ledger's paging links for agreements: self, first and last always (the last page is 1
+ * when nothing matched), prev and next when there are such pages; a page past the last is 404
+ * P2402 only when something matched (with nothing, any page answers an empty list).
+ */
+export function describeAgreementPaging(options: {
+  url: string;
+  filter: AgreementSearchFilter;
+  paging: Paging;
+  total: number;
+}): { links: Partial<SearchLinks> } {
+  const { paging, total, filter } = options;
+  const lastPage = total > 0 ? Math.ceil(total / paging.displaySize) : 1;
+  if (total > 0 && paging.page > lastPage) throw pageNotFound('P2402');
+  const href = (page: number) => {
+    const query = new URLSearchParams();
+    if (filter.status !== undefined) query.set('status', filter.status);
+    if (filter.reference !== undefined) query.set('reference', filter.reference);
+    query.set('page', String(page));
+    query.set('display_size', String(paging.displaySize));
+    return { href: `${options.url}?${query.toString()}` };
+  };
+  const links: Partial<SearchLinks> = { self: href(paging.page), first_page: href(1), last_page: href(lastPage) };
+  if (paging.page > 1) links.prev_page = href(Math.min(paging.page - 1, lastPage));
   if (paging.page < lastPage) links.next_page = href(paging.page + 1);
   return { links };
 }

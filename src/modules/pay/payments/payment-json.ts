@@ -1,5 +1,6 @@
 import { describeCardBrand } from '../cards/card-number.ts';
 import type { BillingAddress } from '../providers/payment-provider.ts';
+import type { CardColumns } from '../agreements/agreement.store.ts';
 import type { RefundRow } from '../refunds/refund.store.ts';
 import {
   AUTHORISATION_HELD_STATUSES,
@@ -19,7 +20,14 @@ import type { PaymentRow } from './payment.store.ts';
 export type Link = { href: string; method: 'GET' | 'POST' };
 export type PostLink = Link & { type: string; params: Record<string, string> };
 
-export type PaymentState = { status: ExternalStatus; finished: boolean; message?: string; code?: string };
+export type PaymentState = {
+  status: ExternalStatus;
+  finished: boolean;
+  message?: string;
+  code?: string;
+  /** Only on a declined agreement payment: whether the agreement may be used again. */
+  can_retry?: boolean;
+};
 
 export type RefundSummary = { status: 'pending' | 'available' | 'full' | 'unavailable'; amount_available: number; amount_submitted: number };
 
@@ -52,7 +60,10 @@ export type PaymentJson = {
   return_url?: string;
   metadata?: Record<string, string | number | boolean>;
   authorisation_summary?: { three_d_secure: { required: boolean } };
-  authorisation_mode: 'web' | 'moto_api';
+  authorisation_mode: 'web' | 'moto_api' | 'agreement';
+  /** The agreement the payment sets up or was authorised with. */
+  agreement_id?: string;
+  agreement_payment_type?: string;
   _links: {
     self: Link;
     next_url?: Link;
@@ -67,12 +78,13 @@ export type PaymentJson = {
 
 type BillingAddressJson = { line1?: string; line2?: string; postcode?: string; city?: string; country?: string };
 
-export function describeState(row: Pick<PaymentRow, 'status' | 'failure_code'>): PaymentState {
+export function describeState(row: Pick<PaymentRow, 'status' | 'failure_code'> & Partial<Pick<PaymentRow, 'can_retry'>>): PaymentState {
   const state: PaymentState = { status: describeExternalStatus(row.status), finished: isFinished(row.status) };
   if (row.failure_code) {
     state.message = FAILURE_MESSAGES[row.failure_code] ?? 'Payment failed';
     state.code = row.failure_code;
   }
+  if (row.can_retry !== undefined && row.can_retry !== null) state.can_retry = row.can_retry === 1;
   return state;
 }
 
@@ -96,7 +108,8 @@ function presentAddress(text: string | null): BillingAddressJson | undefined {
   return Object.keys(json).length > 0 ? json : undefined;
 }
 
-function presentCardDetails(row: PaymentRow): PaymentJson['card_details'] {
+/** The card columns a payment or a payment instrument keeps, as Pay's `card_details`. */
+export function presentCardDetails(row: CardColumns): PaymentJson['card_details'] {
   const details: NonNullable<PaymentJson['card_details']> = {};
   if (row.card_last_digits) details.last_digits_card_number = row.card_last_digits;
   if (row.card_first_digits) details.first_digits_card_number = row.card_first_digits;
@@ -131,7 +144,8 @@ export function presentPayment(
       href: `${baseUrl}/v1/auth`,
       method: 'POST',
     };
-  } else if (options.nextUrlToken && row.status === 'created') {
+  } else if (options.nextUrlToken && row.status === 'created' && row.authorisation_mode === 'web') {
+    // Pay's connector gives an agreement payment no next_url: no one is there to follow it.
     links.next_url = { href: `${baseUrl}/pay/secure/${options.nextUrlToken}`, method: 'GET' };
     links.next_url_post = {
       type: 'application/x-www-form-urlencoded',
@@ -172,6 +186,8 @@ export function presentPayment(
   // Pay's CardPayment#getCardBrand: card_details.card_brand, left out when empty (NON_EMPTY).
   if (cardDetails?.card_brand) json.card_brand = cardDetails.card_brand;
   if (row.metadata) json.metadata = JSON.parse(row.metadata) as PaymentJson['metadata'];
+  if (row.agreement_id) json.agreement_id = row.agreement_id;
+  if (row.agreement_payment_type) json.agreement_payment_type = row.agreement_payment_type;
   if (row.three_d_secure_required === 1) json.authorisation_summary = { three_d_secure: { required: true } };
   return json;
 }
@@ -232,6 +248,19 @@ const addressSchema = {
   },
 } as const;
 
+export const cardDetailsSchema = {
+  type: 'object',
+  properties: {
+    last_digits_card_number: { type: 'string' },
+    first_digits_card_number: { type: 'string' },
+    cardholder_name: { type: 'string' },
+    expiry_date: { type: 'string' },
+    billing_address: addressSchema,
+    card_brand: { type: 'string' },
+    card_type: { type: 'string' },
+  },
+} as const;
+
 export const paymentStateSchema = {
   type: 'object',
   properties: {
@@ -239,6 +268,7 @@ export const paymentStateSchema = {
     finished: { type: 'boolean' },
     message: { type: 'string' },
     code: { type: 'string' },
+    can_retry: { type: 'boolean' },
   },
 } as const;
 
@@ -271,18 +301,7 @@ export const paymentSchema = {
         settled_date: { type: 'string' },
       },
     },
-    card_details: {
-      type: 'object',
-      properties: {
-        last_digits_card_number: { type: 'string' },
-        first_digits_card_number: { type: 'string' },
-        cardholder_name: { type: 'string' },
-        expiry_date: { type: 'string' },
-        billing_address: addressSchema,
-        card_brand: { type: 'string' },
-        card_type: { type: 'string' },
-      },
-    },
+    card_details: cardDetailsSchema,
     card_brand: { type: 'string' },
     delayed_capture: { type: 'boolean' },
     moto: { type: 'boolean' },
@@ -293,6 +312,8 @@ export const paymentSchema = {
       properties: { three_d_secure: { type: 'object', properties: { required: { type: 'boolean' } } } },
     },
     authorisation_mode: { type: 'string' },
+    agreement_id: { type: 'string' },
+    agreement_payment_type: { type: 'string' },
     _links: {
       type: 'object',
       properties: {

@@ -19,6 +19,7 @@ import type {
 } from '../providers/payment-provider.ts';
 import { createGroupCommit, type GroupCommit } from '../../../platform/db/group-commit.ts';
 import type { DisputeService } from '../disputes/dispute.service.ts';
+import type { AgreementRow, AgreementStore, PaymentInstrumentRow } from '../agreements/agreement.store.ts';
 import type { NextUrlTokens } from './next-url-token.ts';
 import { holdsAuthorisation } from './payment-json.ts';
 import {
@@ -35,6 +36,8 @@ import type { PaymentRow, PaymentSearchFilter, PaymentStore } from './payment.st
 export const CAPTURE_JOB = 'pay.capture';
 export const CANCEL_AUTHORISATION_JOB = 'pay.cancel-authorisation';
 export const SEND_CONFIRMATION_JOB = 'pay.send-confirmation';
+/** Authorises a payment made with `authorisation_mode: agreement`, without the paying user. */
+export const AUTHORISE_AGREEMENT_PAYMENT_JOB = 'pay.authorise-agreement-payment';
 export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
 const EXPIRY_BATCH = 100;
 
@@ -55,6 +58,7 @@ export type CardOutcome =
 export function createPaymentService(dependencies: {
   db: Database;
   payments: PaymentStore;
+  agreements: AgreementStore;
   ledger: LedgerStore;
   idempotency: IdempotencyStore;
   events: PaymentEventRecorder;
@@ -70,7 +74,7 @@ export function createPaymentService(dependencies: {
   disputes?: Pick<DisputeService, 'openSimulated'>;
 }) {
   const { nextUrlTokens } = dependencies;
-  const { db, payments, ledger, idempotency, events, jobs, audit, providers, clock } = dependencies;
+  const { db, payments, agreements, ledger, idempotency, events, jobs, audit, providers, clock } = dependencies;
   const writes = dependencies.writes ?? createGroupCommit(db);
   const logger = dependencies.logger.child({ component: 'pay-payments' });
 
@@ -120,6 +124,8 @@ export function createPaymentService(dependencies: {
     id: string,
     outcome: Exclude<AuthorisationOutcome, { outcome: 'three_ds_required' }> | Extract<AuthorisationOutcome, { outcome: 'three_ds_required' }>,
     cardFields: Partial<PaymentRow>,
+    /** More to do in the same transaction once the payment has moved on (agreements). */
+    alsoInTransaction?: (transaction: Executor, updated: PaymentRow) => Promise<void>,
   ): Promise<CardOutcome> {
     const now = clock().toISOString();
     return db.transaction().execute(async (transaction) => {
@@ -156,6 +162,28 @@ export function createPaymentService(dependencies: {
         return { kind: 'not_ready', payment: current as PaymentRow };
       }
       await events.record(transaction, { payment: updated, eventType, webhook, at: now });
+      // The card of a payment that sets up an agreement is kept, not yet used: it becomes the
+      // agreement's once the payment succeeds (confirmAuthorised).
+      if (outcome.outcome === 'authorised' && outcome.recurringToken && updated.save_to_agreement === 1 && updated.agreement_id) {
+        await agreements.insertInstrument(transaction, {
+          id: generatePayId(),
+          agreement_id: updated.agreement_id,
+          payment_id: updated.id,
+          status: 'created',
+          provider: updated.provider,
+          token: outcome.recurringToken,
+          card_first_digits: updated.card_first_digits,
+          card_last_digits: updated.card_last_digits,
+          card_brand: updated.card_brand,
+          card_type: updated.card_type,
+          card_expiry: updated.card_expiry,
+          cardholder_name: updated.cardholder_name,
+          billing_address: updated.billing_address,
+          created_at: now,
+          updated_at: now,
+        });
+      }
+      await alsoInTransaction?.(transaction, updated);
       const kind = outcome.outcome;
       return outcome.outcome === 'three_ds_required'
         ? { kind, payment: updated, challenge: outcome.challenge }
@@ -185,6 +213,19 @@ export function createPaymentService(dependencies: {
         at: now,
       });
       if (!delayed) await jobs.enqueue(transaction, { type: CAPTURE_JOB, payload: { paymentId: id } });
+      // As Pay's connector once a set-up payment may be captured: its card becomes the
+      // agreement's (replacing any other), and the agreement is active.
+      if (confirmed.save_to_agreement === 1 && (await agreements.activateInstrument(transaction, { paymentId: id, at: now }))) {
+        await audit.record(
+          {
+            actor: `pay-payment:${id}`,
+            action: 'pay.agreement.set-up',
+            subject: `pay-agreement:${confirmed.agreement_id}`,
+            outcome: 'success',
+          },
+          transaction,
+        );
+      }
       if (confirmed.email) await jobs.enqueue(transaction, { type: SEND_CONFIRMATION_JOB, payload: { paymentId: id } });
       return confirmed;
     });
@@ -210,12 +251,92 @@ export function createPaymentService(dependencies: {
         description: claimed.description,
         live: claimed.live === 1,
         moto: claimed.moto === 1,
+        ...(claimed.save_to_agreement === 1 ? { saveForRecurring: true } : {}),
         card,
       });
     } catch {
       logger.warn({ paymentId: claimed.id }, 'payment provider failed to authorise');
       return { outcome: 'error', providerId: null };
     }
+  }
+
+  /**
+   * As Pay's connector, when a payment names an agreement (`set_up_agreement` or `agreement_id`):
+   * one that is not the caller's (another account's, or of the other mode) does not exist
+   * (400 P0102 on `agreement_id`, the field Pay names for both); a payment authorised with it
+   * needs it active (400 P0102 "Agreement must be active").
+   */
+  async function checkAgreement(transaction: Executor, caller: Caller, request: PermittedPaymentRequest): Promise<void> {
+    const id = request.setUpAgreement ?? request.agreementId;
+    if (id === undefined) return;
+    const agreement = PAY_ID_PATTERN.test(id) ? await agreements.findAgreement(transaction, id) : undefined;
+    if (!agreement || agreement.account_id !== caller.accountId || agreement.live !== (caller.live ? 1 : 0)) {
+      throw new PayApiError({
+        statusCode: 400,
+        code: 'P0102',
+        field: 'agreement_id',
+        description: 'Invalid attribute value: agreement_id. Agreement does not exist',
+      });
+    }
+    if (request.authorisationMode === 'agreement' && agreement.status !== 'active') {
+      throw new PayApiError({
+        statusCode: 400,
+        code: 'P0102',
+        field: 'agreement_id',
+        description: 'Invalid attribute value: agreement_id. Agreement must be active',
+      });
+    }
+  }
+
+  /**
+   * Claims an agreement payment for authorisation, in one transaction with its agreement locked:
+   * the agreement must still be active, with the card it had, or the payment ends in `error`
+   * (P0050), as it would at Pay once the cancelled agreement's card is deleted at the provider.
+   * Of a cancellation and this claim, whichever comes first wins.
+   */
+  async function claimAgreementPayment(paymentId: string): Promise<{ claimed: PaymentRow; instrument: PaymentInstrumentRow } | undefined> {
+    const now = clock().toISOString();
+    return db.transaction().execute(async (transaction) => {
+      const payment = await payments.find(transaction, paymentId);
+      if (!payment || payment.status !== 'created' || payment.authorisation_mode !== 'agreement' || !payment.agreement_id) {
+        return undefined;
+      }
+      const agreement: AgreementRow | undefined = await agreements.findAgreementForUpdate(transaction, payment.agreement_id);
+      const instrument =
+        agreement?.status === 'active' && agreement.payment_instrument_id
+          ? await agreements.findInstrument(transaction, agreement.payment_instrument_id)
+          : undefined;
+      if (!instrument || instrument.status !== 'active') {
+        const failed = await payments.transition(transaction, {
+          id: paymentId,
+          from: ['created'],
+          set: { status: 'error', failure_code: FAILURE_CODES.providerError, updated_at: now },
+        });
+        if (failed) {
+          await events.record(transaction, { payment: failed, eventType: 'authorisation_error', webhook: 'card_payment_failed', at: now });
+        }
+        return undefined;
+      }
+      // Pay's connector copies the agreement's card onto the payment as it authorises it.
+      const claimed = await payments.transition(transaction, {
+        id: paymentId,
+        from: ['created'],
+        set: {
+          status: 'authorising',
+          card_first_digits: instrument.card_first_digits,
+          card_last_digits: instrument.card_last_digits,
+          card_brand: instrument.card_brand,
+          card_type: instrument.card_type,
+          card_expiry: instrument.card_expiry,
+          cardholder_name: instrument.cardholder_name,
+          billing_address: instrument.billing_address,
+          updated_at: now,
+        },
+      });
+      if (!claimed) return undefined;
+      await events.record(transaction, { payment: claimed, eventType: 'authorisation_user_not_present_queued', at: now });
+      return { claimed, instrument };
+    });
   }
 
   async function claimForAuthorisation(id: string, from: readonly PaymentStatus[]): Promise<PaymentRow | undefined> {
@@ -252,6 +373,14 @@ export function createPaymentService(dependencies: {
         // Pay marks every moto_api payment as MOTO.
         moto: request.authorisationMode === 'moto_api' || request.moto ? 1 : 0,
         authorisation_mode: request.authorisationMode,
+        agreement_id: request.setUpAgreement ?? request.agreementId ?? null,
+        save_to_agreement: request.setUpAgreement === undefined ? 0 : 1,
+        // Pay's connector: payments that set up or use an agreement are `recurring` unless told otherwise.
+        agreement_payment_type:
+          request.setUpAgreement !== undefined || request.authorisationMode === 'agreement'
+            ? (request.agreementPaymentType ?? 'recurring')
+            : null,
+        can_retry: null,
         disputed: 0,
         metadata: request.metadata ? JSON.stringify(request.metadata) : null,
         status: 'created',
@@ -274,8 +403,17 @@ export function createPaymentService(dependencies: {
         updated_at: createdAt,
       };
 
+      /** Stores the payment, once its agreement (if any) is found to be the caller's and usable. */
+      const store = async (transaction: Executor) => {
+        await checkAgreement(transaction, caller, request);
+        await insertPayment(transaction, row);
+        if (row.authorisation_mode === 'agreement') {
+          await jobs.enqueue(transaction, { type: AUTHORISE_AGREEMENT_PAYMENT_JOB, payload: { paymentId: row.id } });
+        }
+      };
+
       if (input.idempotencyKey === undefined) {
-        await writes.run((transaction) => insertPayment(transaction, row));
+        await writes.run(store);
         return { payment: row, nextUrlToken: await nextUrlTokens.sign(row.id), replayed: false };
       }
 
@@ -293,7 +431,7 @@ export function createPaymentService(dependencies: {
               created_at: createdAt,
             });
             if (!claimed) throw new IdempotencyKeyTaken();
-            return insertPayment(transaction, row);
+            return store(transaction);
           });
           return { payment: row, nextUrlToken: await nextUrlTokens.sign(row.id), replayed: false };
         } catch (error) {
@@ -513,6 +651,7 @@ export function createPaymentService(dependencies: {
           paymentId: claimed.id,
           providerId: claimed.provider_id ?? '',
           result,
+          ...(claimed.save_to_agreement === 1 ? { saveForRecurring: true } : {}),
         });
       } catch {
         logger.warn({ paymentId: claimed.id }, 'payment provider failed to complete 3-D Secure');
@@ -575,6 +714,70 @@ export function createPaymentService(dependencies: {
       const payment = await payments.find(db, paymentId);
       if (!payment?.provider_id) return;
       await providerFor(payment).cancelAuthorisation({ paymentId, providerId: payment.provider_id });
+    },
+
+    /**
+     * Authorises an agreement payment with its agreement's card, without the paying user, as
+     * Pay's connector does from its queue: authorised, it succeeds at once (or waits for
+     * capture); declined, it fails (P0010) with `can_retry`, and a decline that may not be
+     * retried makes the card and the agreement `inactive`; a provider's error is `error` (P0050).
+     */
+    async runAgreementAuthorisation(paymentId: string): Promise<void> {
+      const claim = await claimAgreementPayment(paymentId);
+      if (!claim) return;
+      const { claimed, instrument } = claim;
+      const provider = providerFor(claimed);
+      let outcome: Awaited<ReturnType<NonNullable<PaymentProvider['authoriseRecurring']>>>;
+      try {
+        outcome = provider.authoriseRecurring
+          ? await provider.authoriseRecurring({
+              paymentId: claimed.id,
+              amount: claimed.amount,
+              description: claimed.description,
+              live: claimed.live === 1,
+              token: instrument.token,
+              card: { firstDigits: instrument.card_first_digits, lastDigits: instrument.card_last_digits },
+            })
+          : { outcome: 'error', providerId: null };
+      } catch {
+        logger.warn({ paymentId: claimed.id }, 'payment provider failed to authorise a recurring payment');
+        outcome = { outcome: 'error', providerId: null };
+      }
+      switch (outcome.outcome) {
+        case 'authorised': {
+          const cardType = instrument.card_type === 'debit' || instrument.card_type === 'credit' ? instrument.card_type : null;
+          const result = await applyAuthorisation(claimed.id, { outcome: 'authorised', providerId: outcome.providerId, cardType }, {});
+          if (result.kind === 'authorised') await confirmAuthorised(claimed.id);
+          return;
+        }
+        case 'rejected': {
+          const { canRetry } = outcome;
+          await applyAuthorisation(
+            claimed.id,
+            { outcome: 'rejected', providerId: outcome.providerId, reason: 'declined' },
+            { can_retry: canRetry ? 1 : 0 },
+            async (transaction, updated) => {
+              if (canRetry || !updated.agreement_id) return;
+              const at = clock().toISOString();
+              await agreements.findAgreementForUpdate(transaction, updated.agreement_id);
+              if (await agreements.inactivate(transaction, { agreementId: updated.agreement_id, instrumentId: instrument.id, at })) {
+                await audit.record(
+                  {
+                    actor: `pay-payment:${updated.id}`,
+                    action: 'pay.agreement.inactivated',
+                    subject: `pay-agreement:${updated.agreement_id}`,
+                    outcome: 'success',
+                  },
+                  transaction,
+                );
+              }
+            },
+          );
+          return;
+        }
+        default:
+          await applyAuthorisation(claimed.id, { outcome: 'error', providerId: outcome.providerId }, {});
+      }
     },
 
     /** Expires every payment whose 90 minutes are up, a batch at a time. Returns how many. */

@@ -17,8 +17,19 @@ export type PaymentRow = {
   return_url: string;
   delayed_capture: number;
   moto: number;
-  /** `web` (the payment pages) or `moto_api` (card details sent to `POST /v1/auth`). */
-  authorisation_mode: 'web' | 'moto_api';
+  /**
+   * `web` (the payment pages), `moto_api` (card details sent to `POST /v1/auth`) or `agreement`
+   * (authorised without the paying user, with the card an agreement keeps).
+   */
+  authorisation_mode: 'web' | 'moto_api' | 'agreement';
+  /** The agreement this payment sets up (`save_to_agreement` 1) or was authorised with. */
+  agreement_id: string | null;
+  /** 1 for a payment made with `set_up_agreement`: its card is kept for the agreement once it succeeds. */
+  save_to_agreement: number;
+  /** `instalment`, `recurring` or `unscheduled` for agreement payments (Pay's default `recurring`). */
+  agreement_payment_type: string | null;
+  /** For a declined agreement payment: 1 if another may be tried with the agreement, 0 if not. */
+  can_retry: number | null;
   /** 1 once a dispute was opened on it: it can no longer be refunded. */
   disputed: number;
   /** JSON object text, or null. */
@@ -63,6 +74,7 @@ export type PaymentSearchFilter = {
   lastDigits?: string;
   fromSettledDate?: string;
   toSettledDate?: string;
+  agreementId?: string;
 };
 
 type PaymentTables = { pay_payment: PaymentRow };
@@ -90,6 +102,7 @@ export function createPaymentStore(kind: DatabaseKind) {
     if (filter.lastDigits !== undefined) filtered = filtered.where('card_last_digits', '=', filter.lastDigits);
     if (filter.fromSettledDate !== undefined) filtered = filtered.where('settled_at', '>=', filter.fromSettledDate);
     if (filter.toSettledDate !== undefined) filtered = filtered.where('settled_at', '<', filter.toSettledDate);
+    if (filter.agreementId !== undefined) filtered = filtered.where('agreement_id', '=', filter.agreementId);
     const contains = (column: 'email' | 'cardholder_name', text: string) =>
       (where: ExpressionBuilder<PaymentTables, 'pay_payment'>) =>
         where(sql`lower(${sql.ref(column)})`, 'like', sql`${containsPattern(text)} escape '\\'`);

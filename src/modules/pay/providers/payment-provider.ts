@@ -1,7 +1,8 @@
 /**
  * The one interface between Civitas Pay and whoever really moves the money (a card acquirer or
  * payment service provider such as Stripe or Worldpay). The built-in sandbox implements it;
- * an adapter for a real provider implements the same five methods and is registered by name
+ * an adapter for a real provider implements the same five methods (and `authoriseRecurring`
+ * for recurring card payments) and is registered by name
  * (see `createPayModule({ providers })`), and an account takes live payments through it once
  * its `live_provider` names it.
  *
@@ -50,11 +51,44 @@ export type AuthoriseRequest = {
    * cardholder, so it is outside strong customer authentication and asks for no 3-D Secure.
    */
   moto: boolean;
+  /**
+   * The payment sets up an agreement for recurring payments (`set_up_agreement`): the paying
+   * user consented, so the provider keeps the card and answers a `recurringToken` for it.
+   */
+  saveForRecurring?: boolean;
   card: CardForAuthorisation;
 };
 
+/**
+ * A payment taken without the paying user (`authorisation_mode: agreement`), with the card an
+ * agreement keeps: the provider's token for it, and the first 6 and last 4 digits Civitas kept.
+ */
+export type RecurringAuthoriseRequest = {
+  paymentId: string;
+  amount: number;
+  description: string;
+  live: boolean;
+  token: string;
+  card: { firstDigits: string | null; lastDigits: string | null };
+};
+
+export type RecurringAuthorisationOutcome =
+  | { outcome: 'authorised'; providerId: string }
+  /**
+   * Declined. `canRetry` false: the card can never be used again (lost, blocked, closed), so
+   * the agreement becomes `inactive`, as GOV.UK Pay's connector does for a "do not retry".
+   */
+  | { outcome: 'rejected'; providerId: string | null; canRetry: boolean }
+  | { outcome: 'error'; providerId: string | null };
+
 export type AuthorisationOutcome =
-  | { outcome: 'authorised'; providerId: string; cardType: 'debit' | 'credit' | null }
+  | {
+      outcome: 'authorised';
+      providerId: string;
+      cardType: 'debit' | 'credit' | null;
+      /** When asked to save the card (`saveForRecurring`): the provider's token for it. */
+      recurringToken?: string;
+    }
   /**
    * The issuer wants the paying user to prove who they are (3-D Secure). `challenge` says how:
    * `sandbox` shows Civitas's own simulated challenge page; `redirect` sends the browser to the
@@ -84,7 +118,14 @@ export type PaymentProvider = {
     providerId: string;
     /** What the challenge page or the issuer's redirect returned. */
     result: Readonly<Record<string, string>>;
+    /** As in `authorise`: keep the card for an agreement and answer its `recurringToken`. */
+    saveForRecurring?: boolean;
   }): Promise<Exclude<AuthorisationOutcome, { outcome: 'three_ds_required' }>>;
+  /**
+   * Authorises a recurring payment with a card kept for an agreement. A provider without it
+   * takes no recurring payments: such a payment ends in `error` (P0050).
+   */
+  authoriseRecurring?(request: RecurringAuthoriseRequest): Promise<RecurringAuthorisationOutcome>;
   /**
    * Sandbox providers only: the dispute a test card brings once its payment is captured, as
    * GOV.UK Pay's Stripe test cards do. Real providers report disputes as they happen instead.

@@ -1,4 +1,5 @@
-import type { AuthorisationOutcome, PaymentProvider, SimulatedDispute } from './payment-provider.ts';
+import { randomUUID } from 'node:crypto';
+import type { AuthorisationOutcome, PaymentProvider, RecurringAuthorisationOutcome, SimulatedDispute } from './payment-provider.ts';
 
 /**
  * The sandbox behaves like GOV.UK Pay's sandbox: it moves no money, and what happens depends
@@ -42,6 +43,38 @@ const DISPUTE_CARDS: ReadonlyArray<{ firstDigits: string; lastDigits: string; di
 
 const CARDS = new Map(SANDBOX_TEST_CARDS.map((card) => [card.number, card]));
 
+/**
+ * GOV.UK Pay's sandbox card that sets up an agreement and then declines every recurring payment
+ * taken with it ("do not retry": the agreement becomes inactive).
+ */
+export const RECURRING_DECLINED_CARD = '5105105105105100';
+
+/**
+ * A recurring payment in GOV.UK Pay's sandbox (connector's `authoriseUserNotPresent`): the card
+ * is known only by the first 6 and last 4 digits the agreement kept. The card above is declined,
+ * so are the test cards that decline, all as "do not retry"; the error card errors; any other
+ * test card is authorised, and a card the sandbox does not know is an error.
+ */
+function authoriseRecurringByDigits(firstDigits: string | null, lastDigits: string | null, providerId: string): RecurringAuthorisationOutcome {
+  const matches = (number: string) => firstDigits !== null && lastDigits !== null && number.startsWith(firstDigits) && number.endsWith(lastDigits);
+  if (matches(RECURRING_DECLINED_CARD)) return { outcome: 'rejected', providerId, canRetry: false };
+  const card = SANDBOX_TEST_CARDS.find((test) => matches(test.number));
+  switch (card?.outcome) {
+    case 'success':
+    case 'three_ds':
+      return { outcome: 'authorised', providerId };
+    case 'declined':
+    case 'expired_card':
+    case 'incorrect_security_code':
+      return { outcome: 'rejected', providerId, canRetry: false };
+    default:
+      return { outcome: 'error', providerId };
+  }
+}
+
+/** A token for a kept card: the sandbox keeps nothing, it decides by the digits Civitas kept. */
+const issueRecurringToken = () => `sandbox-card-${randomUUID()}`;
+
 export function createSandboxProvider(): PaymentProvider {
   const reference = (prefix: string, id: string) => `${prefix}-${id}`;
 
@@ -51,13 +84,14 @@ export function createSandboxProvider(): PaymentProvider {
     async authorise(request): Promise<AuthorisationOutcome> {
       const providerId = reference('sandbox', request.paymentId);
       const card = CARDS.get(request.card.number);
+      const tokenIfAsked = request.saveForRecurring ? { recurringToken: issueRecurringToken() } : {};
       switch (card?.outcome) {
         case 'success':
-          return { outcome: 'authorised', providerId, cardType: card.cardType };
+          return { outcome: 'authorised', providerId, cardType: card.cardType, ...tokenIfAsked };
         case 'three_ds':
           // No one is there to be challenged on a MOTO payment: it is authorised without 3-D Secure.
           return request.moto
-            ? { outcome: 'authorised', providerId, cardType: card.cardType }
+            ? { outcome: 'authorised', providerId, cardType: card.cardType, ...tokenIfAsked }
             : { outcome: 'three_ds_required', providerId, challenge: { kind: 'sandbox' } };
         case 'expired_card':
           return { outcome: 'rejected', providerId, reason: 'expired_card' };
@@ -72,8 +106,17 @@ export function createSandboxProvider(): PaymentProvider {
 
     async completeThreeDSecure(request) {
       return request.result.authenticated === 'yes'
-        ? { outcome: 'authorised', providerId: request.providerId, cardType: 'credit' }
+        ? {
+            outcome: 'authorised',
+            providerId: request.providerId,
+            cardType: 'credit',
+            ...(request.saveForRecurring ? { recurringToken: issueRecurringToken() } : {}),
+          }
         : { outcome: 'rejected', providerId: request.providerId, reason: 'declined' };
+    },
+
+    async authoriseRecurring(request) {
+      return authoriseRecurringByDigits(request.card.firstDigits, request.card.lastDigits, reference('sandbox', request.paymentId));
     },
 
     simulateDispute(card) {
