@@ -192,6 +192,7 @@ export function registerAccountPages(app: FastifyInstance, dependencies: Account
       await accounts.changePassword(accountId, next, transaction);
       await app.audit.record({ actor: `account:${accountId}`, action: 'identity.password.changed', subject: `account:${accountId}`, outcome: 'success', requestId: request.id }, transaction);
     });
+    await messages.sendSecurityNotice({ to: email, locale: request.locale, notice: 'passwordChanged' });
     return reply.render(MESSAGE, { pageTitle: t('identity.changePassword.doneTitle'), paragraphs: [t('identity.changePassword.done')], links: [{ href: '/account', text: t('identity.account.back') }] });
   }));
 
@@ -225,6 +226,7 @@ export function registerAccountPages(app: FastifyInstance, dependencies: Account
     const wrong = passwordProblem(t, checked, t('identity.changePassword.currentWrong'));
     if (wrong) return reply.render(`${VIEWS}/confirm.njk`, confirmPage(t, 'delete', '/account/delete', wrong));
     await lifecycle.deleteAccount(accountId, request.id);
+    await messages.sendSecurityNotice({ to: email, locale: request.locale, notice: 'accountDeleted' });
     reply.clearCookie(SESSION_COOKIE, { path: '/account' });
     return reply.render(MESSAGE, { pageTitle: t('identity.delete.doneTitle'), paragraphs: [t('identity.delete.done')] });
   }));
@@ -349,6 +351,7 @@ export function registerAccountPages(app: FastifyInstance, dependencies: Account
     }
     reply.clearCookie(PENDING_EMAIL_COOKIE, { path: '/account' });
     await messages.sendSecurityNotice({ to: oldEmail, locale: request.locale, notice: 'emailChanged' });
+    await messages.sendSecurityNotice({ to: email, locale: request.locale, notice: 'emailChangedToThis' });
     return reply.render(MESSAGE, { pageTitle: t('identity.changeEmail.doneTitle'), paragraphs: [t('identity.changeEmail.done', { email })], links: [{ href: '/account', text: t('identity.account.back') }] });
   }));
 

@@ -49,6 +49,7 @@ test('your account: services used, activity, report, change password, sign out o
   assert.deepEqual(errorSummary(page), ['Incorrect password', 'Your password must be at least 8 characters']);
   page = await accountBrowser.submit(page, { 'current-password': account.password, 'new-password': 'a brand new passphrase' });
   assert.equal(pageHeading(page), 'You have changed your password');
+  assert.equal((await readLatestMessage(kernel, account.email))?.subject, 'The password of your One Login was changed');
 
   page = await accountBrowser.get('/account/sign-out-everywhere');
   page = await accountBrowser.submit(page, {});
@@ -70,6 +71,7 @@ test('your account: services used, activity, report, change password, sign out o
   assert.deepEqual(errorSummary(page), ['Incorrect password']);
   page = await accountBrowser.submit(page, { password: 'a brand new passphrase' });
   assert.equal(pageHeading(page), 'Your One Login has been deleted');
+  assert.equal((await readLatestMessage(kernel, account.email))?.subject, 'Your One Login was deleted');
   await worker.runUntilIdle();
   assert.equal(receiver.tokens.length, 2, 'every service the person used is told of the deletion');
   assert.equal(decodeJwt(receiver.tokens[1] as string).sub, signedOutToken.sub, 'with the subject it knew the person by');
@@ -129,6 +131,7 @@ test('change the email address (proved by a code to the new one) and remove a wa
   assert.equal(pageHeading(page), 'You have changed your email address');
   const notice = await readLatestMessage(kernel, account.email);
   assert.equal(notice?.subject, 'The email address of your One Login was changed', 'the old address is told');
+  assert.equal((await readLatestMessage(kernel, 'ffion.new@example.com'))?.subject, 'You now sign in to your One Login with this email address', 'and the new one');
   page = await browser.get('/account');
   assert.match(page.html, /ffion\.new@example\.com/);
 
@@ -143,5 +146,6 @@ test('change the email address (proved by a code to the new one) and remove a wa
   assert.equal((page.html.match(/\/remove"/g) ?? []).length, 0, 'with one method left, it cannot be removed');
   const events = await kernel.audit.listRecent({ subject: `account:${account.id}`, limit: 5 });
   assert.ok(events.some((event) => event.action === 'identity.security-method.removed'));
+  assert.equal((await readLatestMessage(kernel, 'ffion.new@example.com'))?.subject, 'You removed a way to get security codes');
   assert.ok(events.some((event) => event.action === 'identity.email.changed'));
 });

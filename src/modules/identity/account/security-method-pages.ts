@@ -86,7 +86,7 @@ export function registerSecurityMethodPages(app: FastifyInstance, dependencies: 
   app.post<{ Params: { id: string } }>(
     '/account/security-methods/:id/remove',
     { schema: { params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' } }, required: ['id'] } } },
-    recentSignInPage(async ({ request, reply, accountId }) => {
+    recentSignInPage(async ({ request, reply, accountId, email }) => {
       const { id } = request.params as { id: string };
       const methods = await accounts.listMethods(accountId);
       const removing = methods.find((method) => method.id === id);
@@ -95,6 +95,7 @@ export function registerSecurityMethodPages(app: FastifyInstance, dependencies: 
           await accounts.removeMethod(accountId, id, transaction);
           await app.audit.record({ actor: `account:${accountId}`, action: 'identity.security-method.removed', subject: `account:${accountId}`, outcome: 'success', requestId: request.id, details: { method: removing.kind } }, transaction);
         });
+        await messages.sendSecurityNotice({ to: email, locale: request.locale, notice: 'securityMethodRemoved' });
       }
       return reply.redirect('/account/security-methods', 303);
     }, { returnTo: '/account/security-methods' }),

@@ -2,10 +2,40 @@ import type { Locale } from '../../../platform/http/i18n.ts';
 import { SYSTEM_TEMPLATES, sendSystemEmail, sendSystemSms, type NotifyPlatform } from '../../notify/notify.contract.ts';
 import { CODE_LIFETIME_MINUTES } from '../codes/one-time-codes.ts';
 
-type Notice = 'authAppReplaced' | 'emailChanged' | 'securityMethodAdded' | 'phoneNumberChanged';
+/** The security emails, as GOV.UK One Login sends them: one for each change to how a person signs in. */
+export type Notice =
+  | 'accountCreated'
+  | 'passwordChanged'
+  | 'authAppReplaced'
+  | 'emailChanged'
+  | 'emailChangedToThis'
+  | 'securityMethodAdded'
+  | 'securityMethodRemoved'
+  | 'phoneNumberChanged'
+  | 'accountDeleted';
 
 const NOTICES: Record<Locale, Record<Notice, { subject: string; body: string }>> = {
   en: {
+    accountCreated: {
+      subject: 'You created a One Login',
+      body: 'You created a One Login with this email address. You can use it to sign in to the services that accept One Login.\n\nIf this was not you, contact the organisation that runs this service straight away.',
+    },
+    passwordChanged: {
+      subject: 'The password of your One Login was changed',
+      body: 'The password you use to sign in to your One Login was changed.\n\nIf this was not you, reset your password from the sign-in page and sign out of all devices straight away, from your One Login account pages.',
+    },
+    emailChangedToThis: {
+      subject: 'You now sign in to your One Login with this email address',
+      body: 'The email address of your One Login was changed to this one. Use it to sign in from now on.\n\nIf this was not you, contact the organisation that runs this service straight away.',
+    },
+    securityMethodRemoved: {
+      subject: 'You removed a way to get security codes',
+      body: 'A way to get security codes was removed from your One Login.\n\nIf this was not you, change your password and sign out of all devices straight away, from your One Login account pages.',
+    },
+    accountDeleted: {
+      subject: 'Your One Login was deleted',
+      body: 'Your One Login was deleted, with the record of the services you used it for. You can no longer sign in with it.\n\nIf this was not you, contact the organisation that runs this service straight away.',
+    },
     authAppReplaced: {
       subject: 'You set up a new authenticator app',
       body: 'You set up a new authenticator app for your One Login, after confirming your email address.\n\nIf this was not you, change your password and sign out of all devices straight away, from your One Login account pages.',
@@ -24,6 +54,26 @@ const NOTICES: Record<Locale, Record<Notice, { subject: string; body: string }>>
     },
   },
   cy: {
+    accountCreated: {
+      subject: 'Rydych wedi creu One Login',
+      body: "Rydych wedi creu One Login gyda'r cyfeiriad e-bost hwn. Gallwch ei ddefnyddio i fewngofnodi i'r gwasanaethau sy'n derbyn One Login.\n\nOs nad chi oedd hyn, cysylltwch â'r sefydliad sy'n rhedeg y gwasanaeth hwn ar unwaith.",
+    },
+    passwordChanged: {
+      subject: 'Newidiwyd cyfrinair eich One Login',
+      body: "Cafodd y cyfrinair rydych yn ei ddefnyddio i fewngofnodi i'ch One Login ei newid.\n\nOs nad chi oedd hyn, ailosodwch eich cyfrinair o'r dudalen mewngofnodi ac allgofnodwch o bob dyfais ar unwaith, o dudalennau eich cyfrif One Login.",
+    },
+    emailChangedToThis: {
+      subject: "Rydych bellach yn mewngofnodi i'ch One Login gyda'r cyfeiriad e-bost hwn",
+      body: "Cafodd cyfeiriad e-bost eich One Login ei newid i'r un hwn. Defnyddiwch ef i fewngofnodi o hyn ymlaen.\n\nOs nad chi oedd hyn, cysylltwch â'r sefydliad sy'n rhedeg y gwasanaeth hwn ar unwaith.",
+    },
+    securityMethodRemoved: {
+      subject: 'Rydych wedi dileu ffordd o gael codau diogelwch',
+      body: "Cafodd ffordd o gael codau diogelwch ei dileu o'ch One Login.\n\nOs nad chi oedd hyn, newidiwch eich cyfrinair ac allgofnodwch o bob dyfais ar unwaith, o dudalennau eich cyfrif One Login.",
+    },
+    accountDeleted: {
+      subject: 'Cafodd eich One Login ei ddileu',
+      body: "Cafodd eich One Login ei ddileu, ynghyd â'r cofnod o'r gwasanaethau y gwnaethoch ei ddefnyddio ar eu cyfer. Ni allwch fewngofnodi ag ef mwyach.\n\nOs nad chi oedd hyn, cysylltwch â'r sefydliad sy'n rhedeg y gwasanaeth hwn ar unwaith.",
+    },
     authAppReplaced: {
       subject: 'Rydych wedi gosod ap dilysu newydd',
       body: "Rydych wedi gosod ap dilysu newydd ar gyfer eich One Login, ar ôl cadarnhau eich cyfeiriad e-bost.\n\nOs nad chi oedd hyn, newidiwch eich cyfrinair ac allgofnodwch o bob dyfais ar unwaith, o dudalennau eich cyfrif One Login.",

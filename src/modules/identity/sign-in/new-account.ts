@@ -26,5 +26,6 @@ export async function createAccountAndSignIn(step: PageStep<'create:password-cho
     );
     return created;
   });
+  await dependencies.messages.sendSecurityNotice({ to: email, locale: request.locale, notice: 'accountCreated' });
   return step.finish(account.id, 'Cl.Cm');
 }

@@ -56,6 +56,7 @@ test('create an account: email, emailed code, password, authenticator app, then 
   const callback = new URL(done.url);
   assert.equal(`${callback.origin}${callback.pathname}`, rp.redirectUri);
   assert.ok(callback.searchParams.get('code'));
+  assert.equal((await readLatestMessage(kernel, 'dewi@example.com'))?.subject, 'You created a One Login');
 
   const events = await kernel.audit.listRecent({ limit: 5 });
   assert.ok(events.some((event) => event.action === 'identity.account.created'));
@@ -201,6 +202,7 @@ test('a forgotten password is reset with a code sent by email; the security code
   assert.equal(pageHeading(page), 'Create your password');
   page = await browser.submit(page, { password: 'my new memorable passphrase' });
   assert.equal(pageHeading(page), 'Enter the security code');
+  assert.equal((await readLatestMessage(kernel, account.email))?.subject, 'The password of your One Login was changed');
   const done = await browser.submit(page, { code: await account.nextCode() });
   assert.ok(new URL(done.url).searchParams.get('code'));
 
