@@ -64,7 +64,12 @@ test("One Login's sign-in and account pages: no form, however filled in, answers
 
   const signInStep = fc.record({
     fresh: fc.integer({ min: 0, max: 9 }).map((roll) => roll === 0),
-    target: fc.oneof({ weight: 3, arbitrary: fc.constant('current') }, { weight: 1, arbitrary: fc.constantFrom(...signInRoutes) }),
+    // Mostly the page the journey is on; now and then the start of a new account, or any form.
+    target: fc.oneof(
+      { weight: 6, arbitrary: fc.constant('current') },
+      { weight: 1, arbitrary: fc.constant('/create/email') },
+      { weight: 2, arbitrary: fc.constantFrom(...signInRoutes) },
+    ),
     uid: fc.oneof({ weight: 9, arbitrary: fc.constant('real') }, { weight: 1, arbitrary: pathSegment() }),
     csrf: fc.oneof({ weight: 9, arbitrary: fc.constant('real') }, { weight: 1, arbitrary: fc.constantFrom('none', 'wrong') }),
     // Half the steps fill in every field a journey asks for with values that move it on (the
