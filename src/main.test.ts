@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { describeListening } from './main.ts';
 import { createTestDatabase } from './platform/testing/test-database.ts';
 
 const root = join(import.meta.dirname, '..');
@@ -54,13 +55,29 @@ function stop(child: ChildProcess) {
 }
 
 test('npm start serves the home page on a fresh database, and SIGTERM exits 0', async (t) => {
-  const { child, baseUrl, exited } = await startProcess(t, 'src/main.ts');
+  const { child, baseUrl, exited, output } = await startProcess(t, 'src/main.ts');
   const home = await fetch(`${baseUrl}/`, { headers: { accept: 'text/html' } });
   assert.equal(home.status, 200);
   assert.match(await home.text(), /the shared services of digital government/);
   stop(child);
   const [code] = await exited;
   assert.equal(code, 0);
+  // One plain line beside the JSON log says where to go (BASE_URL defaults to localhost and PORT).
+  const port = new URL(baseUrl).port;
+  assert.match(output(), new RegExp(`^Civitas is listening at http://localhost:${port}$`, 'm'));
+});
+
+test('the start-up line names where Civitas listens, and its public address when that is elsewhere', () => {
+  assert.equal(describeListening({ BASE_URL: 'http://localhost:3000' }, { address: '::1', port: 3000 }), 'Civitas is listening at http://localhost:3000');
+  assert.equal(describeListening({ BASE_URL: 'http://127.0.0.1:8080' }, { address: '127.0.0.1', port: 8080 }), 'Civitas is listening at http://127.0.0.1:8080');
+  assert.equal(
+    describeListening({ BASE_URL: 'https://civitas.example.org' }, { address: '0.0.0.0', port: 3000 }),
+    'Civitas is listening on http://0.0.0.0:3000; its public address (BASE_URL) is https://civitas.example.org',
+  );
+  assert.equal(
+    describeListening({ BASE_URL: 'http://localhost:3000' }, { address: '::', port: 3000 }),
+    'Civitas is listening on http://[::]:3000; its public address (BASE_URL) is http://localhost:3000',
+  );
 });
 
 test('SIGTERM lets a request in flight finish before the process exits 0', async (t) => {

@@ -88,8 +88,23 @@ export function loadConfigOrExit(): Config {
   }
 }
 
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
+
+/** The one plain line start-up prints beside the JSON log: where Civitas listens, and its public address when that says more. */
+export function describeListening(config: Pick<Config, 'BASE_URL'>, address: { address: string; port: number }): string {
+  const base = new URL(config.BASE_URL);
+  const basePort = base.port || (base.protocol === 'https:' ? '443' : '80');
+  if (LOOPBACK.has(address.address) && LOOPBACK.has(base.hostname) && basePort === String(address.port)) {
+    return `Civitas is listening at ${config.BASE_URL}`;
+  }
+  const host = address.address.includes(':') ? `[${address.address}]` : address.address;
+  return `Civitas is listening on http://${host}:${address.port}; its public address (BASE_URL) is ${config.BASE_URL}`;
+}
+
 if (import.meta.main) {
   const config = loadConfigOrExit();
   const running = await startCivitas(config);
   stopOnSignals(running, config);
+  const address = running.app.server.address();
+  if (address !== null && typeof address === 'object') process.stdout.write(`${describeListening(config, address)}\n`);
 }

@@ -212,6 +212,20 @@ test('production refuses insecure defaults, naming each, where development only 
   }
 });
 
+test('a BASE_URL set on purpose is not called the development default: http:// on this machine is fine in development, refused in production', () => {
+  for (const baseUrl of ['http://localhost:3000', 'http://127.0.0.1:3000', 'http://[::1]:3000']) {
+    const { warnings } = loadConfig({ ...SECURE_PRODUCTION, NODE_ENV: 'development', BASE_URL: baseUrl });
+    assert.deepEqual(warnings, [], baseUrl);
+    assert.match(catchConfigError({ ...SECURE_PRODUCTION, BASE_URL: baseUrl }).message, /^BASE_URL uses http:\/\//, `${baseUrl} in production`);
+  }
+  assert.deepEqual(loadConfig({ ...SECURE_PRODUCTION, NODE_ENV: 'development', BASE_URL: 'http://civitas.example.org' }).warnings, [
+    'BASE_URL uses http://: cookies and sign-ins need https:// in production',
+  ]);
+  assert.deepEqual(loadConfig({ ...SECURE_PRODUCTION, NODE_ENV: 'development', BASE_URL: undefined }).warnings, [
+    'BASE_URL is not set: the development default is insecure',
+  ]);
+});
+
 test('production names every insecure default at once, and no secret in the message', () => {
   const error = catchConfigError({ NODE_ENV: 'production', SMTP_URL: '' });
   for (const name of ['BASE_URL', 'SMTP_URL', 'MAIL_FROM', 'COOKIE_SECRET', 'ENCRYPTION_KEY']) {

@@ -42,7 +42,8 @@ export function loadConfig(env: RawEnvironment = process.env): LoadedConfig {
       throw new ConfigError(`${name}=${shown} is not valid: expected ${definition.accepts}.`);
     }
     // Setting a variable to its development default, by copying an example file, is no safer.
-    if ('insecureDefault' in definition && definition.insecureDefault && raw === defaultRaw) {
+    // BASE_URL set on purpose is an address someone chose: it is judged by its scheme and host below.
+    if ('insecureDefault' in definition && definition.insecureDefault && raw === defaultRaw && (defaulted || name !== 'BASE_URL')) {
       insecure.push({ name, defaulted });
     }
     settingsAbove[name] = raw;
@@ -87,7 +88,13 @@ function describeInsecureSettings(config: Config, insecure: readonly InsecureSet
       ? `${name} is not set: the development default is insecure`
       : `${name} is set to the development default, which is insecure`,
   );
-  if (!insecure.some(({ name }) => name === 'BASE_URL') && config.BASE_URL.startsWith('http://')) {
+  // http:// on this machine is how development works; anywhere else, and in production, it is not safe.
+  const baseUrlHost = new URL(config.BASE_URL).hostname.replace(/^\[(.*)\]$/, '$1');
+  if (
+    !insecure.some(({ name }) => name === 'BASE_URL') &&
+    config.BASE_URL.startsWith('http://') &&
+    (config.NODE_ENV === 'production' || !isLoopbackHost(baseUrlHost))
+  ) {
     problems.push('BASE_URL uses http://: cookies and sign-ins need https:// in production');
   }
   return problems;
