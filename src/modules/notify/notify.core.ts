@@ -2,6 +2,7 @@ import type { AuditService } from '../../platform/audit/audit.service.ts';
 import type { Config } from '../../platform/config/config.schema.ts';
 import { describeDatabaseKind, type Database } from '../../platform/db/database.ts';
 import type { JobQueue } from '../../platform/jobs/job-queue.ts';
+import type { Metrics } from '../../platform/metrics/metrics.ts';
 import { secretBoxesOf } from '../../platform/secrets/secret-box.ts';
 import { outboundPolicyOf } from '../../platform/net/outbound-request.ts';
 import { createFileStore } from './files/file.store.ts';
@@ -30,12 +31,21 @@ export type NotifyCoreParts = {
   db: Database;
   audit: AuditService;
   jobs: JobQueue;
+  /** Where deliveries are counted for Prometheus; none in tests that build a core by hand. */
+  metrics?: Pick<Metrics, 'counter'>;
   clock?: () => Date;
 };
 
 export function createNotifyCore(parts: NotifyCoreParts) {
   const { config, db, audit, jobs } = parts;
   const clock = parts.clock ?? (() => new Date());
+  const deliveries = parts.metrics?.counter({
+    name: 'civitas_notify_deliveries_total',
+    help: 'Notifications this process moved to a delivery status (sending, delivered, temporary-failure, permanent-failure, technical-failure), by type (email, sms, letter), once committed.',
+    labelNames: ['type', 'status'],
+  });
+  /** Counts a notification moved to `status`: call it after the change committed. */
+  const countDelivery = (type: string, status: string): void => deliveries?.inc({ type, status });
   const kind = describeDatabaseKind(config.DATABASE_URL);
   const stores = {
     services: createServiceStore(),
@@ -69,7 +79,7 @@ export function createNotifyCore(parts: NotifyCoreParts) {
     baseUrl: config.BASE_URL,
     clock,
   });
-  return { config, db, audit, jobs, clock, stores, caches, serviceAdmin, templates, sender, writes, baseUrl: config.BASE_URL };
+  return { config, db, audit, jobs, clock, countDelivery, stores, caches, serviceAdmin, templates, sender, writes, baseUrl: config.BASE_URL };
 }
 
 export type NotifyCore = ReturnType<typeof createNotifyCore>;

@@ -19,6 +19,7 @@ import { createPageRenderer, registerViews } from './views.ts';
 import { registerDevelopmentOutboxPages } from '../mail/pages/development-outbox.routes.ts';
 import { registerHttpMetrics } from '../metrics/http-metrics.ts';
 import type { MailTransport } from '../mail/mail-transport.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -27,6 +28,8 @@ declare module 'fastify' {
     audit: AuditService;
     jobs: JobQueue;
     mail: MailTransport;
+    /** The figures for Prometheus: modules count through `metrics.counter(...)`. */
+    metrics: Metrics;
     /** Text in each language, for pages rendered outside a Fastify request. */
     translations: Record<Locale, Translate>;
   }
@@ -119,6 +122,7 @@ export async function createHttpApp(
   app.decorate('audit', kernel.audit);
   app.decorate('jobs', kernel.jobs);
   app.decorate('mail', kernel.mail);
+  app.decorate('metrics', kernel.metrics);
   registerHttpMetrics(app, kernel.metrics);
 
   // Hooks every request runs take a callback: an async hook costs a promise and a microtask more.

@@ -105,13 +105,17 @@ export function createDeliverHandler(dependencies: {
 
   const moveOn = batchPerTurn(async (outcomes: readonly Outcome[]) => {
     const now = core.clock().toISOString();
+    let moves: Array<{ type: string; status: string }> = [];
     await core.writes.run(async (transaction) => {
+      // Run again alone if the shared transaction failed: count only the run that committed.
+      moves = [];
       const groups = Map.groupBy(outcomes, (outcome) => `${outcome.to} ${outcome.providerReference ?? ''}`);
       for (const group of groups.values()) {
         const { to, providerReference } = group[0] as Outcome;
         const final = to !== 'sending' && to !== 'pending';
         const ids = group.map((outcome) => outcome.notification.id);
         const moved = new Set(await delivery.moveOn(transaction, { ids, to, now, completed: final, providerReference }));
+        for (const { notification } of group) if (moved.has(notification.id)) moves.push({ type: notification.type, status: to });
         for (const { notification, service } of group) {
           if (final && moved.has(notification.id) && service?.delivery_callback_url) {
             await enqueueDeliveryCallback(core, transaction, { notificationId: notification.id, serviceId: notification.service_id, status: to });
@@ -119,6 +123,7 @@ export function createDeliverHandler(dependencies: {
         }
       }
     });
+    for (const move of moves) core.countDelivery(move.type, move.status);
     return outcomes.map(() => undefined);
   });
 

@@ -53,12 +53,14 @@ export function registerSmsGatewayRoutes(app: FastifyInstance, core: NotifyCore)
       const notification = await core.stores.notifications.findByProviderReference(core.db, id);
       if (!notification || notification.type !== 'sms') return reply.code(404).send({ statusCode: 404, error: 'NOT_FOUND', message: 'No such message' });
       const now = core.clock().toISOString();
-      await core.db.transaction().execute(async (transaction) => {
-        const moved = await core.stores.notifications.transition(transaction, {
+      const moved = await core.db.transaction().execute(async (transaction) => {
+        const transitioned = await core.stores.notifications.transition(transaction, {
           id: notification.id, from: ['sending', 'pending'], to: status, now, completedAt: now,
         });
-        if (moved) await enqueueDeliveryCallback(core, transaction, { notificationId: notification.id, serviceId: notification.service_id, status });
+        if (transitioned) await enqueueDeliveryCallback(core, transaction, { notificationId: notification.id, serviceId: notification.service_id, status });
+        return transitioned;
       });
+      if (moved) core.countDelivery('sms', status);
       return reply.code(204).send();
     },
   );

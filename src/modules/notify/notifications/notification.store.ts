@@ -177,7 +177,7 @@ export function createNotificationStore() {
      * handed to a provider, with no outcome since. Moved to `temporary-failure`, as Notify
      * times them out; returns those moved.
      */
-    async timeOutUnfinished(executor: Executor, timeout: { before: string; now: string; limit: number }): Promise<Array<{ id: string; service_id: string }>> {
+    async timeOutUnfinished(executor: Executor, timeout: { before: string; now: string; limit: number }): Promise<Array<{ id: string; service_id: string; type: string }>> {
       const unfinished: readonly NotificationStatus[] = ['sending', 'pending'];
       // Written out, not as parameters, so that the partial index on exactly these can serve.
       const unfinishedList = sql<NotificationStatus>`('sending', 'pending')`;
@@ -195,7 +195,7 @@ export function createNotificationStore() {
         .set({ status: 'temporary-failure', updated_at: timeout.now, completed_at: timeout.now })
         .where('id', 'in', candidates.map((row) => row.id))
         .where('status', 'in', unfinished)
-        .returning(['id', 'service_id'])
+        .returning(['id', 'service_id', 'type'])
         .execute();
       return moved;
     },

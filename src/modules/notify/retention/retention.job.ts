@@ -37,13 +37,15 @@ async function timeOutUnfinished(core: NotifyCore, now: Date): Promise<number> {
   const before = new Date(now.getTime() - SENDING_TIMEOUT_MS).toISOString();
   let timedOut = 0;
   for (;;) {
-    const moved = await core.db.transaction().execute(async (transaction) => {
-      const rows = await core.stores.notifications.timeOutUnfinished(transaction, { before, now: now.toISOString(), limit: BATCH });
-      for (const row of rows) {
+    const rows = await core.db.transaction().execute(async (transaction) => {
+      const timedOutRows = await core.stores.notifications.timeOutUnfinished(transaction, { before, now: now.toISOString(), limit: BATCH });
+      for (const row of timedOutRows) {
         await enqueueDeliveryCallback(core, transaction, { notificationId: row.id, serviceId: row.service_id, status: 'temporary-failure' });
       }
-      return rows.length;
+      return timedOutRows;
     });
+    for (const row of rows) core.countDelivery(row.type, 'temporary-failure');
+    const moved = rows.length;
     timedOut += moved;
     if (moved < BATCH) return timedOut;
   }
