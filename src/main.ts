@@ -4,7 +4,7 @@ import type { Config } from './platform/config/config.schema.ts';
 import { ConfigError, loadConfig } from './platform/config/load-config.ts';
 import type { JobWorker } from './platform/jobs/job-worker.ts';
 import { openKernel, type Kernel } from './platform/kernel.ts';
-import { startConfiguredMetricsServer } from './platform/metrics/metrics-server.ts';
+import { MetricsServerError, startConfiguredMetricsServer } from './platform/metrics/metrics-server.ts';
 import type { CivitasModule } from './platform/module.ts';
 
 export type RunningCivitas = {
@@ -103,7 +103,11 @@ export function describeListening(config: Pick<Config, 'BASE_URL'>, address: { a
 
 if (import.meta.main) {
   const config = loadConfigOrExit();
-  const running = await startCivitas(config);
+  const running = await startCivitas(config).catch((error: unknown) => {
+    if (!(error instanceof MetricsServerError)) throw error;
+    process.stderr.write(`Civitas cannot start: ${error.message}\n`);
+    process.exit(1);
+  });
   stopOnSignals(running, config);
   const address = running.app.server.address();
   if (address !== null && typeof address === 'object') process.stdout.write(`${describeListening(config, address)}\n`);

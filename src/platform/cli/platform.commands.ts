@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { describeAuditVerification } from '../audit/audit-verify.ts';
 import type { Kernel } from '../kernel.ts';
-import { startConfiguredMetricsServer } from '../metrics/metrics-server.ts';
+import { MetricsServerError, startConfiguredMetricsServer } from '../metrics/metrics-server.ts';
 import { backupCommands } from '../ops/backup.commands.ts';
 import type { CliCommand } from './cli-command.ts';
 import { CliError } from './cli-command.ts';
@@ -48,7 +48,9 @@ const worker: CliCommand = {
       const opened = kernel();
       await opened.migrate();
       if (stopRequested) return 0;
-      const metricsServer = await startConfiguredMetricsServer(opened);
+      const metricsServer = await startConfiguredMetricsServer(opened).catch((error: unknown) => {
+        throw error instanceof MetricsServerError ? new CliError(error.message) : error;
+      });
       const jobWorker = opened.createWorker();
       jobWorker.start();
       await stopSignal;

@@ -10,6 +10,11 @@ export type MetricsServer = {
   close(): Promise<void>;
 };
 
+/** The metrics server could not start: said in one line. */
+export class MetricsServerError extends Error {
+  override readonly name = 'MetricsServerError';
+}
+
 function digest(text: string): Buffer {
   return createHash('sha256').update(text).digest();
 }
@@ -59,12 +64,12 @@ export async function startMetricsServer(options: {
   server.headersTimeout = 10_000;
   server.requestTimeout = 10_000;
   server.listen({ host: options.host, port: options.port });
-  await Promise.race([
-    once(server, 'listening'),
-    once(server, 'error').then(([error]) => {
-      throw new Error(`The metrics server cannot listen on ${options.host}:${options.port} (METRICS_HOST, METRICS_PORT): ${(error as Error).message}`);
-    }),
-  ]);
+  try {
+    // Rejects with the error if the server emits one before it listens (the port is taken, say).
+    await once(server, 'listening');
+  } catch (error) {
+    throw new MetricsServerError(`The metrics server cannot listen on ${options.host}:${options.port} (METRICS_HOST, METRICS_PORT): ${(error as Error).message}`);
+  }
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
