@@ -17,8 +17,6 @@ import { authorizeUrl, clientAssertion, privateKeyJwtFields, requestTokens, sign
 const INTENTIONAL_DIFFERENCES: ReadonlyArray<{ document: Document; field: string; kind: 'missing' | 'extra' | 'value'; why: string }> = [
   // Discovery
   { document: 'discovery', field: 'registration_endpoint', kind: 'missing', why: 'services are registered by an operator (civitas identity client add), not dynamically' },
-  { document: 'discovery', field: 'service_documentation', kind: 'missing', why: 'Civitas has no documentation pages of its own to name yet' },
-  { document: 'discovery', field: 'op_tos_uri', kind: 'missing', why: 'Civitas has no terms of use page yet; discovery names no page that does not exist' },
   { document: 'discovery', field: 'scopes_supported', kind: 'value', why: 'no wallet-subject-id scope: Civitas has no wallet' },
   { document: 'discovery', field: 'subject_types_supported', kind: 'value', why: 'pairwise only: no service is given a public subject' },
   { document: 'discovery', field: 'claims_supported', kind: 'value', why: 'no identity claims (Civitas proves no identity: no P levels) and no wallet_subject_id; the ID token claims vot, vtm, at_hash are listed, as oidc-provider lists every claim a scope gives' },
@@ -30,6 +28,8 @@ const INTENTIONAL_DIFFERENCES: ReadonlyArray<{ document: Document; field: string
   { document: 'discovery', field: 'backchannel_logout_session_supported', kind: 'extra', why: 'logout tokens carry sid, which oidc-provider states' },
   { document: 'discovery', field: 'authorization_response_iss_parameter_supported', kind: 'extra', why: 'oidc-provider adds iss to authorization responses (RFC 9207)' },
   { document: 'discovery', field: 'op_policy_uri', kind: 'value', why: 'Civitas\'s privacy notice is its own /privacy page, on the issuer\'s origin' },
+  { document: 'discovery', field: 'op_tos_uri', kind: 'value', why: 'Civitas\'s terms are its own /terms-and-conditions page, on the issuer\'s origin' },
+  { document: 'discovery', field: 'service_documentation', kind: 'value', why: 'Civitas\'s own /one-login/documentation page for service teams, on the issuer\'s origin' },
   // ID token
   { document: 'id_token', field: 'sub', kind: 'value', why: 'urn:fdc:civitas:2024: in place of urn:fdc:gov.uk:2022: (another issuer of pairwise subjects)' },
   { document: 'id_token', field: 'kid', kind: 'value', why: 'oidc-provider\'s key ids are the key thumbprint in base64url, GOV.UK\'s 64 hex digits; services look keys up by kid either way' },

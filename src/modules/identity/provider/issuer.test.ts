@@ -68,7 +68,15 @@ test('discovery and the JWKS may be cached for a day, as GOV.UK One Login\'s; di
   assert.deepEqual(discovery.ui_locales_supported, ['en', 'cy']);
   assert.deepEqual(discovery.claim_types_supported, ['normal']);
   assert.equal(discovery.op_policy_uri, new URL('/privacy', issuer).href);
-  assert.equal((await fetch(discovery.op_policy_uri as string)).status, 200, 'the privacy notice exists');
+  assert.equal(discovery.op_tos_uri, new URL('/terms-and-conditions', issuer).href);
+  assert.equal(discovery.service_documentation, new URL('/one-login/documentation', issuer).href);
+  for (const [field, title] of [['op_policy_uri', 'Privacy'], ['op_tos_uri', 'Terms and conditions'], ['service_documentation', 'One Login for service teams']]) {
+    const page = await fetch(discovery[field as string] as string);
+    assert.equal(page.status, 200, `${field}: the page exists`);
+    assert.match(await page.text(), new RegExp(`<h1 class="govuk-heading-l">${title}</h1>`), field);
+    const welsh = await fetch(`${discovery[field as string] as string}?lang=cy`);
+    assert.match(await welsh.text(), /<html lang="cy"/, `${field}: in Welsh too`);
+  }
   assert.equal(discovery.backchannel_logout_supported, true);
   assert.equal(discovery.request_parameter_supported, true);
   assert.equal(discovery.request_uri_parameter_supported, false);

@@ -86,6 +86,8 @@ const PAGES: PageCase[] = [
   },
   { name: 'cookies page', status: 200, titleKey: 'site.cookies.title', open: visit('/cookies') },
   { name: 'privacy notice', status: 200, titleKey: 'site.privacy.title', open: visit('/privacy') },
+  { name: 'terms and conditions', status: 200, titleKey: 'site.terms.title', open: visit('/terms-and-conditions') },
+  { name: 'One Login documentation', status: 200, titleKey: 'site.oneLoginDocumentation.title', open: visit('/one-login/documentation') },
   {
     name: 'page not found',
     status: 404,
