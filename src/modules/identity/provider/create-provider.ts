@@ -47,7 +47,29 @@ export const CLIENT_SIGNING_ALGORITHMS = ['ES256', 'RS256', 'RS384', 'RS512', 'P
 
 /** Access tokens live 180 seconds, as GOV.UK One Login's do. */
 const ACCESS_TOKEN_SECONDS = 180;
+/** GOV.UK One Login's session timeout: 1 hour from the person's last interaction with it. */
 const SESSION_IDLE_SECONDS = 60 * 60;
+/**
+ * However active, a session ends 12 hours after the person last signed in. GOV.UK One Login
+ * documents only its 1-hour idle timeout; 12 hours is NIST SP 800-63B's limit for
+ * reauthentication at AAL2 ("at least once per 12 hours during an extended usage session,
+ * regardless of user activity", section 4.2.3), the level of a password and a second factor
+ * (Cl.Cm), and what OWASP ASVS 5.0 (7.3.2) asks: an absolute lifetime after which the person
+ * signs in again. A working day of use stays signed in; a session kept alive by a script, or on a
+ * shared computer left open, does not last for ever.
+ */
+export const SESSION_ABSOLUTE_SECONDS = 12 * 60 * 60;
+
+/**
+ * oidc-provider saves the session again (sliding its expiry) on every request that uses it; the
+ * time left is the idle timeout, cut to what remains of the absolute lifetime. Its stored record
+ * and its cookie then expire no later than SESSION_ABSOLUTE_SECONDS after the sign-in.
+ */
+export function sessionSecondsLeft(session: { loginTs?: number }, now = Math.floor(Date.now() / 1000)): number {
+  const signedInAt = typeof session.loginTs === 'number' ? session.loginTs : now;
+  const left = signedInAt + SESSION_ABSOLUTE_SECONDS - now;
+  return Math.max(1, Math.min(SESSION_IDLE_SECONDS, left));
+}
 
 export type ProviderPages = {
   error(ctx: KoaContextWithOIDC, out: ErrorOut): void;
@@ -121,16 +143,18 @@ export function sectorOf(client: { redirectUris?: string[]; [key: string]: unkno
 
 /**
  * What GOV.UK One Login's discovery document has beyond oidc-provider's: the languages of its
- * pages, where its trustmark is (`trustmarks`), and its privacy notice (`op_policy_uri`, Civitas's
- * /privacy page). GOV.UK's `service_documentation` and `op_tos_uri` are left out until Civitas
- * has pages of its own for them: discovery names no page that does not exist.
+ * pages, where its trustmark is (`trustmarks`), its documentation for service teams
+ * (`service_documentation`), its privacy notice (`op_policy_uri`) and its terms
+ * (`op_tos_uri`): pages of Civitas's own, on the issuer's origin (the site module's).
  */
 function discoveryAdditions(issuer: string): NonNullable<Configuration['discovery']> {
   return {
     claim_types_supported: ['normal'],
     ui_locales_supported: ['en', 'cy'],
     trustmarks: trustmarkUrlOf(issuer),
+    service_documentation: new URL('/one-login/documentation', issuer).href,
     op_policy_uri: new URL('/privacy', issuer).href,
+    op_tos_uri: new URL('/terms-and-conditions', issuer).href,
   };
 }
 
@@ -155,6 +179,13 @@ async function refuseLongLivedClientAssertion(_ctx: KoaContextWithOIDC, claims: 
   }
 }
 
+/**
+ * Prompts as GOV.UK One Login answers them (authentication-api AuthorisationHandler): `login`
+ * asks the person to sign in again and `none` never shows a page (login_required without a
+ * session); `consent` is accepted and changes nothing, as there is no consent screen (services
+ * get the scopes they are registered for); `select_account` is answered at once with
+ * unmet_authentication_requirements, as there is one account per browser.
+ */
 function createPolicy() {
   const policy = interactionPolicy.base();
   // Single sign-on must not hand a password-only session to a service that needs two factors.
@@ -166,6 +197,18 @@ function createPolicy() {
       (ctx) => !meetsLevel(ctx.oidc.session?.acr, requestedLevel(ctx)),
     ),
   );
+  // oidc-provider would otherwise send prompt=consent to an interaction, and Civitas has no consent page.
+  policy.get('consent')?.checks.remove('consent_prompt');
+  const selectAccount = new interactionPolicy.Prompt(
+    { name: 'select_account', requestable: true },
+    new interactionPolicy.Check('select_account_not_supported', 'there is one account per browser', 'unmet_authentication_requirements', (ctx) => {
+      if (ctx.oidc.prompts.has('select_account')) throw new errors.UnmetAuthenticationRequirements('Unmet authentication requirements');
+      return false;
+    }),
+  );
+  // Requestable, so oidc-provider accepts the value; answered by the check above, never by a page.
+  selectAccount.checks.remove('select_account_prompt');
+  policy.add(selectAccount, 0);
   return policy;
 }
 
@@ -288,7 +331,7 @@ export function createOidcProvider(options: ProviderOptions): Provider {
       AuthorizationCode: 60,
       IdToken: 3600,
       Interaction: 60 * 60,
-      Session: SESSION_IDLE_SECONDS,
+      Session: (_ctx, session) => sessionSecondsLeft(session),
       Grant: 365 * 24 * 60 * 60,
     },
     expiresWithSession: () => false,
