@@ -26,6 +26,7 @@ import * as hashOidcIdentifiers from './migrations/0005-hash-oidc-identifiers.ts
 import * as keepPasskeyChallengesAndPurgeSchedule from './migrations/0006-keep-passkey-challenges-and-purge-schedule.ts';
 import * as unpinClientKeyAlgorithms from './migrations/0007-unpin-client-key-algorithms.ts';
 import * as nameProviderSessionOfWebSessions from './migrations/0008-name-provider-session-of-web-sessions.ts';
+import * as rememberPasswordsSetByEmail from './migrations/0009-remember-passwords-set-by-email.ts';
 import { createProviderPages } from './provider/provider-pages.ts';
 import { registerProviderRoutes } from './provider/provider.routes.ts';
 import { registerTrustmark } from './provider/trustmark.routes.ts';
@@ -142,6 +143,7 @@ export function createIdentityModule(options: IdentityOptions = {}): CivitasModu
         { id: '0006-keep-passkey-challenges-and-purge-schedule', migration: keepPasskeyChallengesAndPurgeSchedule },
         { id: '0007-unpin-client-key-algorithms', migration: unpinClientKeyAlgorithms },
         { id: '0008-name-provider-session-of-web-sessions', migration: nameProviderSessionOfWebSessions },
+        { id: '0009-remember-passwords-set-by-email', migration: rememberPasswordsSetByEmail },
       ],
     },
     messages: readMessageCatalogues(join(import.meta.dirname, 'locales')),

@@ -164,8 +164,27 @@ export function createAccountService(dependencies: { db: Database; secrets: Secr
       return store.listServiceUse(accountId);
     },
 
-    async changePassword(accountId: string, password: string, executor: Executor = db): Promise<void> {
-      await createAccountStore(executor, secrets).update(accountId, { password_hash: await hashPassword(password), updated_at: clock().toISOString() });
+    /**
+     * Sets a new password. `provedBy: 'email'` for a reset, where an emailed code was all the
+     * person proved: remembered until they next prove a security code (see provedSecondFactor).
+     */
+    async changePassword(accountId: string, password: string, executor: Executor = db, options: { provedBy?: 'email' } = {}): Promise<void> {
+      const now = clock().toISOString();
+      await createAccountStore(executor, secrets).update(accountId, {
+        password_hash: await hashPassword(password),
+        password_set_by_email_at: options.provedBy === 'email' ? now : null,
+        updated_at: now,
+      });
+    },
+
+    /** Whether the password was last set by an emailed code alone, with no security code proved since. */
+    async passwordSetByEmailOnly(accountId: string): Promise<boolean> {
+      return Boolean((await store.findById(accountId))?.password_set_by_email_at);
+    },
+
+    /** The person proved one of the account's ways to get security codes (or a passkey): their password is theirs again. */
+    provedSecondFactor(accountId: string): Promise<void> {
+      return store.clearPasswordSetByEmail(accountId);
     },
 
     recordServiceUse(accountId: string, clientId: string): Promise<void> {

@@ -7,6 +7,8 @@ export type AccountRow = {
   id: string;
   email: string;
   password_hash: string;
+  /** When the password was last set by an emailed code alone, until a security code or passkey is next proved. */
+  password_set_by_email_at?: string | null;
   subject_salt: string;
   created_at: string;
   updated_at: string;
@@ -88,8 +90,11 @@ export function createAccountStore(db: Executor, secrets?: SecretBoxes) {
     async findByEmail(email: string): Promise<AccountRow | undefined> {
       return (await tables.executeQuery<AccountRow>(findByEmailQuery(db, { email }))).rows[0];
     },
-    async update(id: string, changes: Partial<Pick<AccountRow, 'email' | 'password_hash'>> & { updated_at: string }): Promise<void> {
+    async update(id: string, changes: Partial<Pick<AccountRow, 'email' | 'password_hash' | 'password_set_by_email_at'>> & { updated_at: string }): Promise<void> {
       await tables.updateTable('identity_account').set(changes).where('id', '=', id).execute();
+    },
+    async clearPasswordSetByEmail(id: string): Promise<void> {
+      await tables.updateTable('identity_account').set({ password_set_by_email_at: null }).where('id', '=', id).where('password_set_by_email_at', 'is not', null).execute();
     },
     async remove(id: string): Promise<void> {
       await tables.deleteFrom('identity_account').where('id', '=', id).execute();

@@ -123,7 +123,7 @@ test('finding 1, reset first: a journey whose password was proved by email canno
   assert.equal(pageHeading(page), 'Enter the security code');
 
   const recover = await browser.get(`${start}/recover`);
-  assert.match(recover.html, /Sign in again with your new password first/, 'no recovery after a reset in the same journey');
+  assert.match(recover.html, /Your password was reset by email/, 'no recovery after a reset in the same journey');
   assertRefused(await postAs(browser, recover, `${start}/recover`, {}), world, 'recovery after reset');
   assert.equal(await readLatestMessage(world.kernel, world.attacker.email).then((message) => message?.text.includes('Set up')), false);
 
@@ -131,6 +131,41 @@ test('finding 1, reset first: a journey whose password was proved by email canno
   assertRefused(await postAs(browser, page, `${start}/reset-password/new`, { password: 'attacker chose this passphrase' }), world, 'reset for the victim');
   assertRefused(await postAs(browser, page, `${start}/security-code`, { code: await world.attacker.nextCode() }), world, 'the attacker\'s code for the victim');
   await victimUntouched(world, world.victim.password);
+});
+
+test('the mailbox alone, across journeys: a password reset by email, then a new journey with that password cannot replace the security method', async (t) => {
+  const world = await setUp(t);
+  const attacker = createFormClient(world.baseUrl);
+
+  // Journey 1: the victim's password reset with a code from the victim's mailbox (which the attacker reads).
+  const first = await startJourney(world, attacker);
+  let page = await attacker.submit(await attacker.get(`${first}/email`), { email: world.victim.email });
+  page = await attacker.submit(await attacker.get(`${first}/reset-password`), {});
+  page = await attacker.submit(page, { code: await latestCode(world.kernel, world.victim.email) });
+  page = await attacker.submit(page, { password: 'the attacker chose this passphrase' });
+  assert.equal(pageHeading(page), 'Enter the security code');
+
+  // Journey 2, from scratch: the new password, then "I lost my authenticator app".
+  const fresh = createFormClient(world.baseUrl);
+  const second = await startJourney(world, fresh);
+  page = await fresh.submit(await fresh.get(`${second}/email`), { email: world.victim.email });
+  page = await fresh.submit(page, { password: 'the attacker chose this passphrase' });
+  assert.equal(pageHeading(page), 'Enter the security code');
+  const recover = await fresh.get(`${second}/recover`);
+  assert.match(recover.html, /Your password was reset by email/);
+  assertRefused(await postAs(fresh, recover, `${second}/recover`, {}), world, 'recovery by the mailbox alone');
+  const accounts = createAccountService({ db: world.kernel.db, secrets: world.kernel.secrets });
+  const methods = await accounts.listMethods(world.victim.id);
+  assert.deepEqual(methods.filter((method) => method.kind === 'auth-app').map((method) => method.totp_secret), [world.victim.totpSecret], 'the victim\'s app is unchanged');
+
+  // The owner, who has their app, signs in with the new password and a code: recovery by email is open to them again.
+  const owner = createFormClient(world.baseUrl);
+  const third = await startJourney(world, owner);
+  page = await owner.submit(await owner.get(`${third}/email`), { email: world.victim.email });
+  page = await owner.submit(page, { password: 'the attacker chose this passphrase' });
+  page = await owner.submit(page, { code: await world.victim.nextCode() });
+  assert.ok(new URL(page.url).searchParams.get('code'), 'signed in with the app');
+  assert.equal(await accounts.passwordSetByEmailOnly(world.victim.id), false);
 });
 
 test('finding 2, the attacker\'s script: an address verified for account creation, then another typed in; no account for an unverified address', async (t) => {

@@ -19,6 +19,11 @@ export const recoverAuthAppPage = definePage({
     const { request, journey, dependencies } = step;
     const { accountId, email, authAppSecret } = journey.state;
     if (!authAppSecret) return step.reply.redirect(step.href('/recover/auth-app'), 303);
+    // A password reset by email elsewhere since this journey proved the password: the mailbox
+    // alone must not also replace the app.
+    if (await dependencies.accounts.passwordSetByEmailOnly(accountId)) {
+      return step.renderMessage({ pageTitle: step.t('identity.recover.title'), paragraphs: [step.t('identity.recover.afterReset')] });
+    }
     const checked = await checkNewAuthenticatorApp(step, { email, secret: authAppSecret });
     if ('shown' in checked) return checked.shown;
     await request.server.db.transaction().execute(async (transaction) => {

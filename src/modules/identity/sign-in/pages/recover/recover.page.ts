@@ -4,15 +4,18 @@ type RecoverStep = PageStep<'sign-in:password-proved' | 'recover:code-sent'>;
 
 /**
  * Whether this journey may replace the account's security method. It may not when the password
- * was proved by an emailed code: then the mailbox alone would be enough to take the account.
+ * was proved by an emailed code, in this journey or in an earlier one with no security code
+ * proved since: then the mailbox alone would be enough to take the account.
  */
-function mayRecover(step: RecoverStep): boolean {
-  return step.journey.state.name === 'recover:code-sent' || step.journey.state.passwordProvedBy === 'password';
+async function mayRecover(step: RecoverStep): Promise<boolean> {
+  const { state } = step.journey;
+  if (state.name !== 'recover:code-sent' && state.passwordProvedBy !== 'password') return false;
+  return !(await step.dependencies.accounts.passwordSetByEmailOnly(state.accountId));
 }
 
-function renderRecoverPage(step: RecoverStep, error?: string) {
+async function renderRecoverPage(step: RecoverStep, error?: string) {
   const { t, href, journey } = step;
-  if (!mayRecover(step)) {
+  if (!(await mayRecover(step))) {
     return step.renderMessage({ pageTitle: t('identity.recover.title'), paragraphs: [t('identity.recover.afterReset')], links: [{ href: href(), text: t('identity.recover.signInAgain') }] });
   }
   return step.renderMessage({
@@ -32,7 +35,7 @@ export const recoverPage = definePage({
   },
   async post(step) {
     const { journey } = step;
-    if (!mayRecover(step)) return renderRecoverPage(step);
+    if (!(await mayRecover(step))) return renderRecoverPage(step);
     const { email, accountId } = journey.state;
     const problem = await emailCode(step, { purpose: 'recover-security-method', email, journeyId: journey.id, recipient: codeRecipient(journey, accountId), passwordProvedFor: accountId });
     if (problem) return renderRecoverPage(step, problem);

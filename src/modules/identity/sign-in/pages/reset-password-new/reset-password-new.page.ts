@@ -27,7 +27,7 @@ export const resetPasswordNewPage = definePage({
     const problem = checkNewPassword(password);
     if (problem) return step.renderQuestion(newPasswordQuestion(t, t(`identity.password.problem.${problem}`)));
     await request.server.db.transaction().execute(async (transaction) => {
-      await dependencies.accounts.changePassword(accountId, password, transaction);
+      await dependencies.accounts.changePassword(accountId, password, transaction, { provedBy: 'email' });
       await request.server.audit.record(
         { actor: `account:${accountId}`, action: 'identity.password.changed', subject: `account:${accountId}`, outcome: 'success', requestId: request.id, details: { provedBy: 'email' } },
         transaction,

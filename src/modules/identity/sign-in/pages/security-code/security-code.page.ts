@@ -51,6 +51,7 @@ export const securityCodePage = definePage({
         fieldError: problem,
       });
     }
+    await dependencies.accounts.provedSecondFactor(accountId);
     return step.finish(accountId, 'Cl.Cm');
   },
 });
