@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { PostgresAdapter, sql, type Migration } from 'kysely';
 import type { Database, Executor } from './database.ts';
 import { lockUntilTransactionEnds } from './transaction-lock.ts';
@@ -37,21 +38,49 @@ async function listApplied(db: Executor): Promise<Set<string>> {
   return new Set(rows.map((row) => row.name));
 }
 
-export type MigrationOutcome = { applied: string[] };
+export type MigrationOutcome = {
+  applied: string[];
+  /**
+   * Migrations the database has that this version does not know: a newer release ran them. The
+   * normal state of an older process during a rolling upgrade (docs/upgrades.md); nothing to do.
+   */
+  unknown: string[];
+};
 
 /**
- * Applies every pending migration, in the order the lists give, all in one transaction.
- * Several processes starting at once take turns: the second finds nothing left to do.
+ * How long, on PostgreSQL, a migration's statement may wait for a table lock (an ALTER TABLE
+ * waits for every transaction that has read the table to end), and how often the whole batch is
+ * tried again after such a wait ran out. While an ALTER TABLE waits, every query on that table
+ * queues behind it; giving up and trying again later keeps the serving processes' requests
+ * flowing instead of stalling them behind one long transaction.
  */
-export async function migrateToLatest(
+export type MigrationLockPolicy = { lockTimeoutMs: number; attempts: number; retryDelayMs: number };
+
+export const DEFAULT_MIGRATION_LOCK_POLICY: MigrationLockPolicy = { lockTimeoutMs: 2_000, attempts: 15, retryDelayMs: 1_000 };
+
+/** PostgreSQL's lock_not_available: a statement gave up waiting for a lock (lock_timeout). */
+const LOCK_NOT_AVAILABLE = '55P03';
+
+function isLockTimeout(error: unknown): boolean {
+  return error instanceof Error && (error as { code?: unknown }).code === LOCK_NOT_AVAILABLE;
+}
+
+async function migrateOnce(
   db: Database,
   lists: ReadonlyArray<MigrationList>,
+  lockTimeoutMs: number,
 ): Promise<MigrationOutcome> {
   return db.transaction().execute(async (transaction) => {
+    // Waits as long as it takes for another process's migrations: the timeout below is set after.
     await ensureMigrationTable(transaction);
+    if (transaction.getExecutor().adapter instanceof PostgresAdapter) {
+      await sql`select set_config('lock_timeout', ${`${lockTimeoutMs}ms`}, true)`.execute(transaction);
+    }
     const done = await listApplied(transaction);
+    const known = new Set<string>();
     const applied: string[] = [];
     for (const { name, migration } of namesInOrder(lists)) {
+      known.add(name);
       if (done.has(name)) continue;
       await migration.up(transaction);
       await transaction
@@ -61,8 +90,36 @@ export async function migrateToLatest(
         .execute();
       applied.push(name);
     }
-    return { applied };
+    return { applied, unknown: [...done].filter((name) => !known.has(name)).sort() };
   });
+}
+
+/**
+ * Applies every pending migration, in the order the lists give, all in one transaction.
+ * Several processes starting at once take turns under one advisory lock on PostgreSQL (SQLite's
+ * write transactions take turns by themselves): the second finds nothing left to do, whichever
+ * version each one is. On PostgreSQL a statement that waits longer than `lockTimeoutMs` for a
+ * table lock rolls the whole batch back, and it is tried again, `attempts` times in all.
+ */
+export async function migrateToLatest(
+  db: Database,
+  lists: ReadonlyArray<MigrationList>,
+  policy: MigrationLockPolicy = DEFAULT_MIGRATION_LOCK_POLICY,
+): Promise<MigrationOutcome> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await migrateOnce(db, lists, policy.lockTimeoutMs);
+    } catch (error) {
+      if (!isLockTimeout(error)) throw error;
+      if (attempt >= policy.attempts) {
+        throw new Error(
+          `Migrations gave up after ${attempt} attempts: each time a statement waited more than ${policy.lockTimeoutMs} ms for a table that a long transaction holds (see pg_stat_activity)`,
+          { cause: error },
+        );
+      }
+      await sleep(policy.retryDelayMs);
+    }
+  }
 }
 
 /** Without creating it: readiness probes ask often, and must never wait on a migration. */
