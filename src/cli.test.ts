@@ -36,6 +36,7 @@ test('civitas --help lists the platform commands and every module command', () =
   for (const command of modules.flatMap((module) => module.commands ?? [])) {
     assert.ok(help.stdout.includes(`  ${command.name}`), command.name);
   }
+  assert.match(help.stdout, /civitas notify --help/, 'says how to list one group');
 });
 
 test('an unknown command or option goes to stderr with a non-zero exit', () => {

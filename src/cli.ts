@@ -26,6 +26,7 @@ function describeCommands(listed: readonly CliCommand[] = commands, group?: stri
     'Options for every command:',
     '  --json    print machine-readable JSON',
     '  --help    show this help',
+    ...(group ? [] : ['', 'One group of commands: civitas notify --help, civitas pay --help, civitas identity --help ...']),
   ].join('\n');
 }
 
