@@ -136,7 +136,7 @@ test("One Login's sign-in and account pages: no form, however filled in, answers
         const location = response.headers.location;
         await lookAtJourney(typeof location === 'string' && location.startsWith('/sign-in/') ? location : journey.path);
       }),
-      { numRuns: runsOf(300), seed: FUZZ_SEED },
+      { numRuns: runsOf(250), seed: FUZZ_SEED },
     );
     console.log(`sign-in pages the walk was on: ${[...seen].sort().join(' ')}`);
   });
@@ -194,7 +194,7 @@ test("One Login's sign-in and account pages: no form, however filled in, answers
           const response = await send(app, tally, `POST ${url}`, request, nextAddress());
           checkPageAnswer(response, request);
         }),
-        { numRuns: runsOf(endsSession.includes(url) ? 60 : 100), seed: FUZZ_SEED },
+        { numRuns: runsOf(endsSession.includes(url) ? 50 : 80), seed: FUZZ_SEED },
       );
     });
   }
