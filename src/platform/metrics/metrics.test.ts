@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test, type TestContext } from 'node:test';
 import { pino } from 'pino';
-import { createTestApp } from '../../testing/test-kernel.ts';
+import { createTestApp, createTestKernel } from '../../testing/test-kernel.ts';
+import { createHttpApp } from '../http/create-http-app.ts';
 import type { Kernel } from '../kernel.ts';
-import { createMetrics, OTHER_LABEL, toSafeLabel } from './metrics.ts';
+import { createMetrics, describeRoute, OTHER_LABEL, toSafeLabel } from './metrics.ts';
 import { startMetricsServer } from './metrics-server.ts';
 
 const TOKEN = 'a-metrics-token-of-more-than-32-characters-0001';
@@ -194,4 +195,20 @@ test('a registry of its own per kernel: two in one process do not mix their figu
   const second = createMetrics();
   first.observeRequest({ route: '/healthz', method: 'GET', statusCode: 200, seconds: 0.001 });
   assert.notEqual(first.registry, second.registry);
+});
+
+test("every route the app's modules register keeps its pattern as its label (none is recorded as other)", async (t) => {
+  const kernel = await createTestKernel(t);
+  const app = await createHttpApp(kernel);
+  const patterns = new Set<string>();
+  app.addHook('onRoute', (route) => {
+    patterns.add(route.url);
+  });
+  for (const module of kernel.modules) if (module.plugin) await app.register(module.plugin);
+  await app.ready();
+  t.after(() => app.close());
+  assert.ok(patterns.size > 50, `${patterns.size} routes`);
+  const relabelled = [...patterns].filter((pattern) => describeRoute(pattern) === OTHER_LABEL);
+  assert.deepEqual(relabelled, []);
+  assert.equal(describeRoute('/notify/services/:serviceId([0-9a-fA-F-]{36})/templates/new/:type(email|sms|letter)'), '/notify/services/:serviceId/templates/new/:type');
 });

@@ -44,6 +44,15 @@ export function toSafeLabel(value: string): string {
   return NAME_LABEL.test(value) && !LOOKS_LIKE_DATA.test(value) ? value : OTHER_LABEL;
 }
 
+/**
+ * The label of a route pattern: the pattern as registered (it comes from the router, never from
+ * the request), with each parameter's regular expression left out (`:serviceId([0-9a-f-]{36})`
+ * is `:serviceId`).
+ */
+export function describeRoute(pattern: string): string {
+  return toSafeLabel(pattern.replace(/(:[A-Za-z0-9_]+)\([^/]*\)/g, '$1'));
+}
+
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -179,7 +188,7 @@ export function createMetrics(sources: MetricsSources = {}) {
     observeRequest(request: { route: string | undefined; method: string; statusCode: number; seconds: number }): void {
       httpDuration.observe(
         {
-          route: request.route === undefined ? NO_ROUTE : toSafeLabel(request.route),
+          route: request.route === undefined ? NO_ROUTE : describeRoute(request.route),
           method: HTTP_METHODS.has(request.method) ? request.method : OTHER_LABEL,
           status_code: String(request.statusCode),
         },
