@@ -868,11 +868,8 @@ async function runSetup(setup: 'sqlite' | 'postgres'): Promise<SetupResult> {
   const undelivered = () => [...deliveries.sentAt.keys()].filter((id) => !deliveries.arrivedAt.has(id));
   while ((undelivered().length > 0 || gateway.pendingReceipts() > 0) && performance.now() - drainStarted < DRAIN_MS) await sleep(200);
   const drainMs = performance.now() - drainStarted;
-  for (const id of undelivered().slice(0, 20)) {
-    recorder.fail({ kind: deliveries.sentAt.get(id)?.kind as string, step: 'delivery', request: `notification ${id}`, status: 'not delivered', bodyHead: `accepted (201) but not delivered ${(DRAIN_MS / 1000).toFixed(0)} s after the load stopped` });
-  }
-  const undeliveredCount = undelivered().length;
-  if (undeliveredCount > 20) recorder.fail({ kind: 'notify', step: 'delivery', request: `${undeliveredCount - 20} more notifications`, status: 'not delivered', bodyHead: '' });
+  const neverArrived = undelivered();
+  const undeliveredCount = neverArrived.length;
 
   // Statuses as Civitas has them, read once the processes are stopped (SQLite) or while they run.
   const exitCodes: Record<string, number | null> = {};
@@ -883,6 +880,19 @@ async function runSetup(setup: 'sqlite' | 'postgres'): Promise<SetupResult> {
   }
   const finalKernel = sizeKernel ?? openKernel({ config, modules, logger: pino({ level: 'silent' }) });
   const notificationStatuses = (await sql<{ type: string; status: string; count: number }>`select type, status, count(*) as count from notify_notification group by type, status order by type, status`.execute(finalKernel.db)).rows;
+  // What Civitas has of each notification that never arrived: its row, or none at all.
+  for (const id of neverArrived.slice(0, 20)) {
+    const row = (await sql<Record<string, unknown>>`select id, type, status, created_at, provider_reference from notify_notification where id = ${id}`.execute(finalKernel.db)).rows[0];
+    const job = (await sql<Record<string, unknown>>`select count(*) as count from job where payload like ${`%${id}%`}`.execute(finalKernel.db).catch(() => ({ rows: [{ count: '?' }] }))).rows[0];
+    recorder.fail({
+      kind: deliveries.sentAt.get(id)?.kind as string,
+      step: 'delivery',
+      request: `notification ${id} (accepted 201 at ${((deliveries.sentAt.get(id)?.at ?? 0) - runStartedAt) / 1000} s)`,
+      status: 'not delivered',
+      bodyHead: `not delivered ${(DRAIN_MS / 1000).toFixed(0)} s after the load stopped; in the database: ${row ? JSON.stringify(row) : 'no such notification'}; jobs naming it: ${job?.count}`,
+    });
+  }
+  if (undeliveredCount > 20) recorder.fail({ kind: 'notify', step: 'delivery', request: `${undeliveredCount - 20} more notifications`, status: 'not delivered', bodyHead: '' });
   const paymentStatuses = (await sql<{ status: string; count: number }>`select status, count(*) as count from pay_payment group by status order by status`.execute(finalKernel.db).catch(() => ({ rows: [] }))).rows;
   const finalDatabaseMb = await databaseMb();
   await finalKernel.close();
@@ -892,7 +902,8 @@ async function runSetup(setup: 'sqlite' | 'postgres'): Promise<SetupResult> {
     await admin.query(`drop database if exists ${databaseName} with (force)`);
     await admin.end();
   }
-  rmSync(directory, { recursive: true, force: true });
+  if (process.env.SOAK_KEEP) process.stdout.write(`Kept ${directory} (SOAK_KEEP)\n`);
+  else rmSync(directory, { recursive: true, force: true });
 
   // ------------------------------------------------------------------------------------------
   // The report
