@@ -87,6 +87,11 @@ export function createAgreementService(dependencies: {
       return json as AgreementJson;
     },
 
+    /** The description of the agreement a payment sets up, shown on its payment pages. */
+    async findDescription(id: string): Promise<string | undefined> {
+      return (await agreements.findAgreement(db, id))?.description;
+    },
+
     async search(filter: AgreementSearchFilter, page: { offset: number; limit: number }): Promise<{ total: number; results: AgreementJson[] }> {
       const { total, rows } = await agreements.searchAgreements(db, filter, page);
       return { total, results: await present(rows) };

@@ -111,6 +111,9 @@ test('an agreement is made, read and set up by its first payment; it then takes 
   assert.equal(setUp.authorisation_mode, 'web');
   const browser = createInjectBrowser(payApp.app);
   const cardPage = await openNextUrl(browser, setUp._links.next_url.href);
+  const page = await browser.get(cardPage);
+  assert.match(page.body, /Agreement for recurring payments/, "the payment page shows the agreement's description, as Pay's");
+  assert.match(page.body, /Dorset Council 2022\/23 council tax subscription\./);
   await browser.post(cardPage, CARD_FORM);
   assert.equal((await getJson(payApp, key, `/v1/agreements/${created.agreement_id}`)).status, 'created', 'authorised is not enough: not until the payment succeeds');
   await browser.get(`${cardPage}/confirm`);
@@ -337,6 +340,31 @@ test("Pay's sandbox recurring decline (5105105105105100): the set-up succeeds, r
   await browser.post(cardPage, { ...CARD_FORM, cardNo: '4000000000000002' });
   assert.equal((await getJson(payApp, key, `/v1/payments/${failed.payment_id}`)).state.status, 'failed');
   assert.equal((await getJson(payApp, key, `/v1/agreements/${fresh.agreement_id}`)).status, 'created');
+});
+
+test('a set-up payment with 3-D Secure saves the card once the challenge is passed and the payment succeeds', async (t) => {
+  const payApp = await startPayApp(t);
+  const { key } = await createRecurringAccount(payApp.services);
+  const agreement = await createAgreement(payApp, key);
+  const setUp = await createPaymentByApi(payApp.app, key, { set_up_agreement: agreement.agreement_id, delayed_capture: true });
+  const browser = createInjectBrowser(payApp.app);
+  const cardPage = await openNextUrl(browser, setUp._links.next_url.href);
+  const submitted = await browser.post(cardPage, { ...CARD_FORM, cardNo: '4000002500003155' });
+  assert.equal(submitted.headers.location, `${cardPage}/3ds`);
+  await browser.get(`${cardPage}/3ds`);
+  const challenged = await browser.post(`${cardPage}/3ds`, { authenticated: 'yes' });
+  assert.equal(challenged.headers.location, `${cardPage}/confirm`);
+  await browser.get(`${cardPage}/confirm`);
+  await browser.post(`${cardPage}/confirm`, {});
+  assert.equal((await getJson(payApp, key, `/v1/payments/${setUp.payment_id}`)).state.status, 'capturable');
+  const active = await getJson(payApp, key, `/v1/agreements/${agreement.agreement_id}`);
+  assert.equal(active.status, 'active', 'set up once the payment may be captured, as Pay');
+  assert.equal(active.payment_instrument.card_details.last_digits_card_number, '3155');
+  const recurring = await takeRecurringPayment(payApp, key, agreement.agreement_id);
+  await payApp.runJobs();
+  const paid = await getJson(payApp, key, `/v1/payments/${recurring.payment_id}`);
+  assert.equal(paid.state.status, 'success', "Stripe's 3-D Secure card takes recurring payments without a challenge");
+  assert.equal(paid.authorisation_summary, undefined);
 });
 
 test('turning recurring payments off stops agreement payments at once (P0942); agreements can still be read and cancelled', async (t) => {

@@ -128,8 +128,16 @@ export async function registerHostedPaymentPages(app: FastifyInstance, services:
     return payment;
   }
 
-  function describeSummary(payment: PaymentRow) {
-    return { description: payment.description, amount: formatPounds(payment.amount), test: payment.live === 0 };
+  /** What the payment is for; a payment that sets up an agreement shows the agreement's description too, as Pay's. */
+  async function describeSummary(payment: PaymentRow) {
+    const agreement =
+      payment.save_to_agreement === 1 && payment.agreement_id ? await services.agreements.findDescription(payment.agreement_id) : undefined;
+    return {
+      description: payment.description,
+      amount: formatPounds(payment.amount),
+      test: payment.live === 0,
+      ...(agreement === undefined ? {} : { agreement }),
+    };
   }
 
   async function renderCardDetails(
@@ -160,7 +168,7 @@ export async function registerHostedPaymentPages(app: FastifyInstance, services:
       errors: errors.map((error) => ({ text: t(`pay.hosted.card.errors.${error.key}`), href: `#${FIELD_IDS[error.field]}` })),
       fieldErrors,
       values,
-      summary: describeSummary(payment),
+      summary: await describeSummary(payment),
       countries: listCountries(locale).map((country) => ({ ...country, selected: country.value === values.addressCountry })),
       action: pathOf(payment, 'card-details'),
       cancelAction: `${pathOf(payment, 'card-details')}/cancel`,
@@ -258,7 +266,7 @@ export async function registerHostedPaymentPages(app: FastifyInstance, services:
         serviceName: await serviceNameOf(payment),
         errors: missingAnswer ? [{ text: t('pay.hosted.threeDs.error'), href: '#authenticated' }] : [],
         answerError: missingAnswer ? { text: t('pay.hosted.threeDs.error') } : undefined,
-        summary: describeSummary(payment),
+        summary: await describeSummary(payment),
         action: pathOf(payment, '3ds'),
       });
     }
@@ -273,7 +281,7 @@ export async function registerHostedPaymentPages(app: FastifyInstance, services:
         pageTitle: t('pay.hosted.confirm.title'),
         csrfToken: createPageCsrfToken(reply),
         serviceName: await serviceNameOf(payment),
-        summary: describeSummary(payment),
+        summary: await describeSummary(payment),
         card: t('pay.hosted.confirm.cardEnding', {
           brand: describeCardBrand(payment.card_brand),
           lastDigits: payment.card_last_digits ?? '',
