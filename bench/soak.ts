@@ -343,6 +343,19 @@ async function startBalancer(ports: number[]): Promise<{ port: number; close(): 
 // ---------------------------------------------------------------------------------------------
 // Civitas processes
 
+/** What an interrupted run (Ctrl-C) must still undo: the processes it started, its database, its folder. */
+const leftBehind = { children: new Set<ChildProcess>(), undo: [] as Array<() => Promise<void>> };
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (interrupted) return;
+    interrupted = true;
+    process.stderr.write(`soak: ${signal}; stopping the Civitas processes and removing what this run made\n`);
+    for (const child of leftBehind.children) child.kill('SIGKILL');
+    void Promise.allSettled(leftBehind.undo.map((undo) => undo())).then(() => process.exit(130));
+  });
+}
+
 type CivitasProcess = {
   name: string;
   child: ChildProcess;
@@ -356,6 +369,8 @@ function startCivitasProcess(name: string, script: string[], environment: Record
     env: { ...process.env, ...environment, METRICS_PORT: String(metricsPort) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  leftBehind.children.add(child);
+  child.once('exit', () => leftBehind.children.delete(child));
   const logs = { warn: 0, error: 0, examples: [] as string[] };
   for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream! }).on('line', (line) => {
@@ -543,9 +558,11 @@ function createTraffic(traffic: Traffic, recorder: Recorder, deliveries: Deliver
     const email = kind === 'notify-email';
     const path = email ? '/v2/notifications/email' : '/v2/notifications/sms';
     const reference = `soak-${sequence}`;
+    // Ofcom's drama numbers, clear of Notify's smoke-test ones (07700900000, …111, …222: answered
+    // 201 but neither stored nor sent, as GOV.UK Notify does) and its simulated failures (…002, …003).
     const payload = email
       ? { template_id: traffic.notify.emailTemplateId, email_address: `person${sequence % 10_000}@example.com`, personalisation: { name: 'Ffion', reference }, reference }
-      : { template_id: traffic.notify.smsTemplateId, phone_number: `07700900${String(sequence % 1000).padStart(3, '0')}`, personalisation: { code: String(100_000 + (sequence % 900_000)) }, reference };
+      : { template_id: traffic.notify.smsTemplateId, phone_number: `07700900${300 + (sequence % 600)}`, personalisation: { code: String(100_000 + (sequence % 900_000)) }, reference };
     const sentAt = performance.now();
     await timed(`${kind}: POST ${path}`, `POST ${path}`, async () => {
       const response = await fetch(`${baseUrl}${path}`, {
@@ -704,12 +721,15 @@ async function runSetup(setup: 'sqlite' | 'postgres'): Promise<SetupResult> {
     admin = new pg.Client({ connectionString: POSTGRES_URL });
     await admin.connect();
     await admin.query(`create database ${databaseName}`);
+    const adminClient = admin;
+    leftBehind.undo.push(() => adminClient.query(`drop database if exists ${databaseName} with (force)`).then(() => adminClient.end()));
     const url = new URL(POSTGRES_URL);
     url.pathname = `/${databaseName}`;
     databaseUrl = url.toString();
   } else {
     databaseUrl = `sqlite:${join(directory, 'civitas.sqlite')}`;
   }
+  leftBehind.undo.push(async () => rmSync(directory, { recursive: true, force: true }));
   const smsToken = randomBytes(24).toString('base64url');
   const webPorts = setup === 'postgres' ? [await findFreePort(), await findFreePort()] : [await findFreePort()];
 
@@ -791,8 +811,8 @@ async function runSetup(setup: 'sqlite' | 'postgres'): Promise<SetupResult> {
 
   const databaseMb = async (): Promise<number> => {
     if (sizeKernel) {
-      const result = await sql<{ size: string }>`select pg_database_size(current_database()) as size`.execute(sizeKernel.db);
-      return Number(result.rows[0]?.size) / 1024 / 1024;
+      const result = await sql<{ size: string }>`select pg_database_size(current_database()) as size`.execute(sizeKernel.db).catch(() => undefined);
+      return Number(result?.rows[0]?.size) / 1024 / 1024;
     }
     let bytes = 0;
     for (const suffix of ['', '-wal', '-shm']) {
@@ -898,6 +918,7 @@ async function runSetup(setup: 'sqlite' | 'postgres'): Promise<SetupResult> {
   await finalKernel.close();
 
   await Promise.all([smtp.close(), gateway.close(), balancer?.close()]);
+  leftBehind.undo.length = 0;
   if (admin) {
     await admin.query(`drop database if exists ${databaseName} with (force)`);
     await admin.end();
