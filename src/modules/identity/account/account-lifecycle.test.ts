@@ -36,7 +36,7 @@ test('deleting an account removes the codes and counters that name its id, email
   const accountsCodes = [...left, ['verify-phone', `${account.id} +447700900456`], ['change-email', `${account.id} ffion.new@example.com`]] as Array<[CodePurpose, string]>;
   // The count of texts to the number it asked to verify is the number's, not the account's: it
   // stays until housekeeping removes it, so deleting accounts cannot reset it.
-  const accountsCounters = [...leftCounters, `password:${account.id}`, `verify-texts-by:account:${account.id}`, `change-email-sending:${account.id}`];
+  const accountsCounters = [...leftCounters, `password:${account.id}`, `verify-texts-by:account:${account.id}`, `email-codes-by:account:${account.id}`];
   const store = createOneTimeCodeStore(kernel.db);
   const now = new Date().toISOString();
   const usable = async (list: Array<[CodePurpose, string]>) => Promise.all(list.map(async ([purpose, recipient]) => (await store.findUsable(purpose, recipient, now)) !== undefined));

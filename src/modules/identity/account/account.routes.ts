@@ -10,6 +10,7 @@ import type { WebSessions } from './web-sessions.ts';
 import { isPlausibleEmail, normaliseEmail } from '../accounts/account.service.ts';
 import type { OneTimeCodes } from '../codes/one-time-codes.ts';
 import type { IdentityMessages } from '../messages/identity-messages.ts';
+import { createEmailCodeBudget } from '../security/email-code-budget.ts';
 import { firstLock, THROTTLE_RULES, type Throttle } from '../security/throttle.ts';
 import { createAccountPasswordChecks, type PasswordCheckOutcome } from './account-password-checks.ts';
 import { createPasskeys } from '../passkeys/passkeys.ts';
@@ -63,6 +64,7 @@ export function registerAccountPages(app: FastifyInstance, dependencies: Account
   const guards = createPageGuards({ accounts, webSessions });
   const { signedInPage, recentSignInPage } = guards;
   const passwordChecks = createAccountPasswordChecks({ accounts, throttle, audit: app.audit });
+  const emailCodeBudget = createEmailCodeBudget(throttle);
   const minutesUntil = (until: Date) => Math.max(1, Math.ceil((until.getTime() - clock().getTime()) / 60_000));
   /** The error to show for a password that was not accepted; undefined when it was. */
   const passwordProblem = (t: FastifyRequest['t'], checked: PasswordCheckOutcome, wrongText: string) =>
@@ -292,11 +294,10 @@ export function registerAccountPages(app: FastifyInstance, dependencies: Account
     if (!isPlausibleEmail(given)) return reply.render(QUESTION, emailQuestion(t, given, t('identity.email.invalid')));
     const email = normaliseEmail(given);
     if (await accounts.findByEmail(email)) return reply.render(QUESTION, emailQuestion(t, given, t('identity.changeEmail.taken')));
-    // Counted per account, not per address: a stranger asking for codes to be sent to an address
-    // does not use up the codes its owner may need.
-    const sendingKey = `change-email-sending:${accountId}`;
-    const sending = await throttle.attempt(sendingKey, THROTTLE_RULES.codeSending);
-    if (!sending.allowed) return reply.render(QUESTION, emailQuestion(t, given, t('identity.checkEmail.tooManySent', { minutes: minutesUntil(sending.until) })));
+    // Counted for this account, for the client address, and for the mailbox (whose owner has
+    // proved nothing yet), so account pages cannot be used to flood someone's mailbox.
+    const locked = await emailCodeBudget.spend({ requestedBy: `account:${accountId}`, unprovedMailbox: email }, request.ip);
+    if (locked) return reply.render(QUESTION, emailQuestion(t, given, t('identity.checkEmail.tooManySent', { minutes: minutesUntil(locked.until) })));
     // The code is for this account and address together, so it proves nothing anywhere else.
     await messages.sendEmailCode({ to: email, code: await codes.issue('change-email', `${accountId} ${email}`), locale: request.locale });
     reply.setCookie(PENDING_EMAIL_COOKIE, email, { path: '/account', httpOnly: true, sameSite: 'lax', secure, signed: true, maxAge: 15 * 60 });

@@ -146,6 +146,8 @@ test('change the email address (proved by a code to the new one) and remove a wa
   assert.equal((page.html.match(/\/remove"/g) ?? []).length, 0, 'with one method left, it cannot be removed');
   const events = await kernel.audit.listRecent({ subject: `account:${account.id}`, limit: 5 });
   assert.ok(events.some((event) => event.action === 'identity.security-method.removed'));
-  assert.equal((await readLatestMessage(kernel, 'ffion.new@example.com'))?.subject, 'You removed a way to get security codes');
+  await readLatestMessage(kernel, 'ffion.new@example.com');
+  const subjects = ((await kernel.developmentOutbox?.listRecent(10)) ?? []).filter((sent) => sent.recipient === 'ffion.new@example.com').map((sent) => sent.subject);
+  assert.ok(subjects.includes('You removed a way to get security codes'), 'the person is told a way was removed');
   assert.ok(events.some((event) => event.action === 'identity.email.changed'));
 });

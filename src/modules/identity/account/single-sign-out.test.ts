@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as client from 'openid-client';
-import { pageHeading } from '../testing/form-client.ts';
+import { createFormClient, pageHeading } from '../testing/form-client.ts';
 import { createTestAccount, discoverAsRelyingParty, registerTestClient, startIdentityServer } from '../testing/identity-test-kit.ts';
 import { signInToAccountPages } from './account-pages.test-kit.ts';
 
@@ -42,4 +42,16 @@ test('a logout token the provider did not sign for the account pages ends nothin
     assert.equal(response.status, 400, body);
   }
   assert.equal(pageHeading(await browser.get('/account')), 'Your One Login', 'still signed in');
+});
+
+test('the account pages\' callback, given an error or a response this browser did not ask for, starts again: never a 500', async (t) => {
+  const { baseUrl } = await startIdentityServer(t);
+  const browser = createFormClient(baseUrl);
+  for (const query of ['?error=access_denied&state=x', '?error=login_required', '?code=x&state=y', '']) {
+    await browser.get('/account/sign-in');
+    const cookie = [...browser.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+    const response = await fetch(`${baseUrl}/account/callback${query}`, { headers: { cookie }, redirect: 'manual' });
+    assert.equal(response.status, 303, query);
+    assert.equal(response.headers.get('location'), '/account', query);
+  }
 });

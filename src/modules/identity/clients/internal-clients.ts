@@ -121,6 +121,10 @@ export type SignedInPerson = {
   sid?: string;
 };
 
+function isRefusedResponse(error: unknown): boolean {
+  return error instanceof oidc.AuthorizationResponseError || error instanceof oidc.ResponseBodyError || error instanceof oidc.ClientError;
+}
+
 /** A logout token that is not one the provider sent this service: answered 400, and nothing ends. */
 export class LogoutTokenError extends Error {
   readonly code = 'INVALID_LOGOUT_TOKEN';
@@ -187,13 +191,21 @@ export function createInternalSignIn(relyingParty: InternalRelyingParty) {
       const { codeVerifier, state, nonce, maxAgeSeconds } = JSON.parse(pending.value) as { codeVerifier: string; state: string; nonce: string; maxAgeSeconds?: number };
       const config = await relyingParty.configuration();
       // With maxAge, openid-client refuses an ID token whose auth_time is older than was asked for.
-      const tokens = await oidc.authorizationCodeGrant(config, new URL(request.url, spec.baseUrl), {
-        pkceCodeVerifier: codeVerifier,
-        expectedState: state,
-        expectedNonce: nonce,
-        idTokenExpected: true,
-        ...(typeof maxAgeSeconds === 'number' ? { maxAge: maxAgeSeconds } : {}),
-      });
+      let tokens: Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>;
+      try {
+        tokens = await oidc.authorizationCodeGrant(config, new URL(request.url, spec.baseUrl), {
+          pkceCodeVerifier: codeVerifier,
+          expectedState: state,
+          expectedNonce: nonce,
+          idTokenExpected: true,
+          ...(typeof maxAgeSeconds === 'number' ? { maxAge: maxAgeSeconds } : {}),
+        });
+      } catch (error) {
+        // An error the provider sent back (access_denied, login_required), or a response this
+        // browser did not ask for (wrong state, no code): no sign-in, not a fault of ours.
+        if (isRefusedResponse(error)) return undefined;
+        throw error;
+      }
       const claims = tokens.claims();
       if (!claims || typeof claims.auth_time !== 'number') return undefined;
       const userinfo = await oidc.fetchUserInfo(config, tokens.access_token, claims.sub);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { clientAddressKey } from './client-address.ts';
+import { clientAddressKey, UNREADABLE_ADDRESS_KEY } from './client-address.ts';
 
 test('IPv4 addresses are counted one by one', () => {
   assert.equal(clientAddressKey('203.0.113.5'), '203.0.113.5');
@@ -18,4 +18,17 @@ test('IPv6 addresses in one /64 are counted together, however they are written',
 
 test('an IPv4 address mapped into IPv6 is the IPv4 address', () => {
   assert.equal(clientAddressKey('::ffff:198.51.100.7'), '198.51.100.7');
+});
+
+test('a port some proxies write after the address is not part of it: a client cannot be new with every port', () => {
+  assert.equal(clientAddressKey('203.0.113.5:50123'), '203.0.113.5');
+  assert.equal(clientAddressKey('[2001:db8:aa:bb::1]:443'), clientAddressKey('2001:db8:aa:bb::9'));
+  assert.equal(clientAddressKey('[2001:db8:aa:bb::1]'), '2001:0db8:00aa:00bb::/64');
+  assert.equal(clientAddressKey(' 203.0.113.5 '), '203.0.113.5');
+});
+
+test('anything that is not an address is counted under one key for all', () => {
+  for (const raw of ['unknown', '', 'example.com', '999.1.1.1', '203.0.113.5:port', '::ffff:999.0.0.1', '[not-an-address]:80']) {
+    assert.equal(clientAddressKey(raw), UNREADABLE_ADDRESS_KEY, JSON.stringify(raw));
+  }
 });

@@ -1,31 +1,32 @@
 import { clientAddressKey } from './client-address.ts';
 import { THROTTLE_RULES, type Throttle, type ThrottleEntry } from './throttle.ts';
 
-/**
- * Who is asking for a code to be emailed. Anyone who knows an address may ask for a code to be
- * sent to it (to create an account, reset a password, or prove it after many wrong passwords);
- * someone who has given the account's password may ask for one to recover a way to get
- * security codes.
- */
-export type EmailCodeRequest =
-  | { kind: 'address-unproved'; journeyId: string; email: string }
-  | { kind: 'password-proved'; journeyId: string; accountId: string };
+/** Who asks for a code to be emailed, and to which mailbox. */
+export type EmailCodeRequest = {
+  /** `journey:<id>` for the sign-in journey, `account:<id>` for the account pages. */
+  requestedBy: string;
+  /**
+   * The mailbox the code goes to, when the asker has proved nothing that makes it theirs: anyone
+   * who knows an address may ask for a code to create an account, reset a password, or change an
+   * account's address to it. Left out when the account's password was given (recovery).
+   */
+  unprovedMailbox?: string;
+};
 
 /**
- * Limits on the codes emailed from the sign-in journey, in budgets kept apart so that strangers
- * cannot spend the one its owner needs: each journey may ask for a few (as GOV.UK One Login
- * allows), each client address (IPv6 by /64) for more across every journey, and a mailbox
- * receives at most THROTTLE_RULES.emailsToMailbox from people who have proved nothing. That
- * last one is larger than one address's budget, so nobody starves a mailbox from one address;
- * codes asked for after the account's password was given do not draw on it at all.
+ * Limits on emailed codes, in budgets kept apart so that strangers cannot spend the one an owner
+ * needs: each journey or account may ask for a few (as GOV.UK One Login allows), each client
+ * address (IPv6 by /64) for more across all of them, and a mailbox receives at most
+ * THROTTLE_RULES.emailsToMailbox from people who have proved nothing, which is more than one
+ * address may ask for.
  */
 export function createEmailCodeBudget(throttle: Throttle) {
   function entriesFor(request: EmailCodeRequest, clientIp: string): ThrottleEntry[] {
     const entries: ThrottleEntry[] = [
-      { key: `email-codes-in:${request.journeyId}`, rule: THROTTLE_RULES.codeSending },
+      { key: `email-codes-by:${request.requestedBy}`, rule: THROTTLE_RULES.codeSending },
       { key: `emails-from:${clientAddressKey(clientIp)}`, rule: THROTTLE_RULES.emailsFromAddress },
     ];
-    if (request.kind === 'address-unproved') entries.push({ key: `email-codes-to:${request.email}`, rule: THROTTLE_RULES.emailsToMailbox });
+    if (request.unprovedMailbox) entries.push({ key: `email-codes-to:${request.unprovedMailbox}`, rule: THROTTLE_RULES.emailsToMailbox });
     return entries;
   }
 

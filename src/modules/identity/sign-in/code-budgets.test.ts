@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Kernel } from '../../../platform/kernel.ts';
 import { THROTTLE_RULES } from '../security/throttle.ts';
+import { createThrottleStore } from '../security/throttle.store.ts';
 import { createFormClient, errorSummary, pageHeading, type FormClient, type FormPage } from '../testing/form-client.ts';
 import { createTestAccount, readLatestMessage, registerTestClient, startIdentityServer, type TestRelyingParty } from '../testing/identity-test-kit.ts';
 
@@ -92,4 +93,23 @@ test('wrong passwords sent all at once are each counted: no more are checked tha
 
   const right = await guesser.submit(passwordPage, { password: owner.password });
   assert.match(errorSummary(right)[0] ?? '', /too many times/, 'and the account is locked from this address, even for the right password');
+});
+
+test('behind a proxy that writes the client\'s port, each port is not a new client: the limits hold', async (t) => {
+  const { kernel, baseUrl } = await startIdentityServer(t, { environment: { TRUST_PROXY: 'true' } });
+  const world = { kernel, baseUrl, rp: await registerTestClient(kernel) };
+  const owner = await createTestAccount(kernel);
+  const answers: string[] = [];
+  for (let port = 40001; port <= 40007; port += 1) {
+    const guesser = from(world, port % 2 ? `203.0.113.12:${port}` : `[2001:db8:12::${port.toString(16)}]:${port}`);
+    const start = (await guesser.get(authorizeUrl(world))).url.split('?')[0] as string;
+    const passwordPage = await guesser.submit(await guesser.get(`${start}/email`), { email: owner.email });
+    answers.push(errorSummary(await guesser.submit(passwordPage, { password: `guess number ${port}` }))[0] ?? '');
+  }
+  // Seven guesses from two clients, each on a new port every time: four from one, three from the other.
+  const wrongEvents = (await kernel.audit.listRecent({ subject: `account:${owner.id}`, limit: 50 })).filter((event) => event.action === 'identity.sign-in.password-wrong');
+  assert.equal(wrongEvents.length, 7);
+  const guessesCounted = await createThrottleStore(kernel.db).find(`password:${owner.id}:203.0.113.12`);
+  assert.equal(guessesCounted?.failures, 4, 'the IPv4 client\'s guesses are counted together, whatever the port');
+  assert.equal((await createThrottleStore(kernel.db).find(`password:${owner.id}:2001:0db8:0012:0000::/64`))?.failures, 3, 'and the IPv6 client\'s by its /64');
 });

@@ -299,9 +299,7 @@ export async function spendEmailCode(
 ): Promise<string | undefined> {
   const { emailCodeBudget, clock } = step.dependencies;
   const { email, journeyId, passwordProvedFor } = input;
-  const request = passwordProvedFor
-    ? { kind: 'password-proved' as const, journeyId, accountId: passwordProvedFor }
-    : { kind: 'address-unproved' as const, journeyId, email };
+  const request = { requestedBy: `journey:${journeyId}`, ...(passwordProvedFor ? {} : { unprovedMailbox: email }) };
   const locked = await emailCodeBudget.spend(request, step.request.ip);
   return locked ? step.t('identity.checkEmail.tooManySent', { minutes: minutesUntil(locked.until, clock()) }) : undefined;
 }
