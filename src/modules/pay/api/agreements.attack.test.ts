@@ -194,6 +194,30 @@ test('an agreement payment replayed with its Idempotency-Key after the agreement
   assert.equal(other.statusCode, 400, 'a new key makes a new payment, which the cancelled agreement refuses');
 });
 
+test('a cancellation ignores whatever body comes with it, as pay-publicapi, which reads none', async (t) => {
+  const payApp = await startPayApp(t);
+  const { key } = await createRecurringAccount(payApp.services);
+  const bodies: Array<{ type?: string; payload?: string }> = [
+    { type: 'application/json', payload: '' },
+    { type: 'application/json', payload: '{"user_email":"x"' },
+    { type: 'text/plain', payload: 'cancel it' },
+  ];
+  for (const { type, payload } of bodies) {
+    const { agreementId } = await setUpAgreement(payApp, key);
+    const response = await payApp.app.inject({
+      method: 'POST',
+      url: `/v1/agreements/${agreementId}/cancel`,
+      headers: { authorization: `Bearer ${key}`, ...(type ? { 'content-type': type } : {}) },
+      payload,
+    });
+    assert.equal(response.statusCode, 204, `${type} ${payload} -> ${response.body}`);
+  }
+  const unauthorised = await payApp.app.inject({ method: 'POST', url: '/v1/agreements/abcdefghijklmnopqrstuvwxyz/cancel', headers: { 'content-type': 'application/json' }, payload: '' });
+  assert.equal(unauthorised.statusCode, 401);
+  const tooBig = await callApi(payApp.app, { method: 'POST', url: '/v1/agreements/abcdefghijklmnopqrstuvwxyz/cancel', key, body: { pad: 'x'.repeat(3_000_000) } });
+  assert.ok(tooBig.statusCode >= 400 && tooBig.statusCode < 500, String(tooBig.statusCode));
+});
+
 test('two cancellations at once: one 204, the other P2501', async (t) => {
   const payApp = await startPayApp(t);
   const { key } = await createRecurringAccount(payApp.services);

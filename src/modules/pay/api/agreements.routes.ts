@@ -66,16 +66,22 @@ export function registerAgreementRoutes(api: FastifyInstance, services: PayServi
     },
   );
 
-  api.post(
-    '/v1/agreements/:agreementId/cancel',
-    {
-      config: { csrf: false, payErrorCodes: { downstream: 'P2598' } },
-      schema: { params: agreementParams, response: errorResponses },
-    },
-    async (request, reply) => {
-      const { agreementId } = request.params as { agreementId: string };
-      await services.agreements.cancel({ caller: requireCaller(request), id: agreementId, requestId: request.id });
-      return reply.code(204).send();
-    },
-  );
+  // pay-publicapi's cancel takes no body: whatever is sent (an empty JSON body, `{}`, anything)
+  // is ignored rather than parsed, so a context of its own reads bodies as nothing.
+  void api.register(async (cancelContext) => {
+    cancelContext.removeAllContentTypeParsers();
+    cancelContext.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, _body, done) => done(null, undefined));
+    cancelContext.post(
+      '/v1/agreements/:agreementId/cancel',
+      {
+        config: { csrf: false, payErrorCodes: { downstream: 'P2598' } },
+        schema: { params: agreementParams, response: errorResponses },
+      },
+      async (request, reply) => {
+        const { agreementId } = request.params as { agreementId: string };
+        await services.agreements.cancel({ caller: requireCaller(request), id: agreementId, requestId: request.id });
+        return reply.code(204).send();
+      },
+    );
+  });
 }
