@@ -113,3 +113,53 @@ test('behind a proxy that writes the client\'s port, each port is not a new clie
   assert.equal(guessesCounted?.failures, 4, 'the IPv4 client\'s guesses are counted together, whatever the port');
   assert.equal((await createThrottleStore(kernel.db).find(`password:${owner.id}:2001:0db8:0012:0000::/64`))?.failures, 3, 'and the IPv6 client\'s by its /64');
 });
+
+test('strangers who force the emailed-code check and spend the mailbox\'s codes cannot keep the owner out; their guesses learn nothing', async (t) => {
+  const { kernel, baseUrl } = await startIdentityServer(t, { environment: { TRUST_PROXY: 'true' } });
+  const world = { kernel, baseUrl, rp: await registerTestClient(kernel) };
+  const owner = await createTestAccount(kernel);
+  const passwordPageFrom = async (address: string) => {
+    const browser = from(world, address);
+    const start = (await browser.get(authorizeUrl(world))).url.split('?')[0] as string;
+    return { browser, page: await browser.submit(await browser.get(`${start}/email`), { email: owner.email }) };
+  };
+
+  // Ten wrong passwords from two addresses: from now on an emailed code comes before the password.
+  for (const address of ['203.0.113.31', '203.0.113.32']) {
+    const { browser, page } = await passwordPageFrom(address);
+    for (let guess = 0; guess < 5; guess += 1) await browser.submit(page, { password: `wrong guess ${guess}` });
+  }
+  // Then the mailbox's budget for strangers spent, from other addresses.
+  let spent = 0;
+  for (const address of ['203.0.113.33', '203.0.113.34']) {
+    for (let journey = 0; journey < 5; journey += 1) {
+      const browser = from(world, address);
+      const resetPage = await resetPageFor(world, browser, owner.email);
+      for (let ask = 0; ask < THROTTLE_RULES.codeSending.maxFailures; ask += 1) {
+        if (pageHeading(await browser.submit(resetPage, {})) === 'Check your email') spent += 1;
+      }
+    }
+  }
+  assert.ok(spent >= THROTTLE_RULES.emailsToMailbox.maxFailures - 1, `the mailbox's budget is spent (${spent})`);
+
+  // A stranger's guess from a new address: the same page as the owner's, and no code sent.
+  await readLatestMessage(kernel, owner.email);
+  const before = (await kernel.developmentOutbox?.listRecent(100))?.length ?? 0;
+  const stranger = await passwordPageFrom('203.0.113.35');
+  const guessed = await stranger.browser.submit(stranger.page, { password: 'one more wrong guess' });
+  assert.equal(pageHeading(guessed), 'Check your email');
+  await readLatestMessage(kernel, owner.email);
+  assert.equal((await kernel.developmentOutbox?.listRecent(100))?.length ?? 0, before, 'no code for a wrong password');
+
+  // The owner, with the right password: a code, then the password, then their app.
+  const { browser, page } = await passwordPageFrom('198.51.100.40');
+  let next = await browser.submit(page, { password: owner.password });
+  assert.equal(pageHeading(next), 'Check your email');
+  const mainOf = (html: string) => (/<main[\s\S]*<\/main>/.exec(html)?.[0] ?? '').replace(/\/sign-in\/[^/"?]+/g, '/sign-in/…').replace(/value="[^"]*"/g, '');
+  assert.equal(mainOf(next.html), mainOf(guessed.html), 'the stranger\'s page and the owner\'s are the same');
+  next = await browser.submit(next, { code: await latestCode(kernel, owner.email) });
+  assert.equal(pageHeading(next), 'Enter your password');
+  next = await browser.submit(next, { password: owner.password });
+  next = await browser.submit(next, { code: await owner.nextCode() });
+  assert.ok(new URL(next.url).searchParams.get('code'), 'the owner is signed in');
+});

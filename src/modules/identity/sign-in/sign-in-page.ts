@@ -271,35 +271,45 @@ export async function checkTypedCode(
   return undefined;
 }
 
+type EmailedCode = {
+  purpose: CodePurpose;
+  email: string;
+  journeyId: string;
+  /** What the code will prove (see codeRecipient). */
+  recipient: string;
+  /**
+   * Whether the mailbox's own budget is spent too: it is for codes anyone who knows the address
+   * may ask for, and not for codes asked for after the account's password was given.
+   */
+  chargeMailbox?: boolean;
+};
+
 /**
- * Emails a code for `purpose` to `email`, for `recipient` (what the code will prove), in journey
- * `journeyId`, unless a budget it draws on is spent (see createEmailCodeBudget); returns the error to show if so.
- * `passwordProvedFor` names the account whose password this journey has proved, if it has.
+ * Emails a code for `purpose` to `email`, unless a budget it draws on is spent (see
+ * createEmailCodeBudget); returns the error to show if so.
  */
-export async function emailCode(
-  step: PageTools,
-  input: { purpose: CodePurpose; email: string; journeyId: string; recipient: string; passwordProvedFor?: string },
-): Promise<string | undefined> {
+export async function emailCode(step: PageTools, input: EmailedCode): Promise<string | undefined> {
   const locked = await spendEmailCode(step, input);
   if (locked) return locked;
+  await sendSpentEmailCode(step, input);
+  return undefined;
+}
+
+/** Emails a code whose budget `spendEmailCode` has spent already. */
+export async function sendSpentEmailCode(step: PageTools, input: Omit<EmailedCode, 'journeyId' | 'chargeMailbox'>): Promise<void> {
   const { codes, messages } = step.dependencies;
   const code = await codes.issue(input.purpose, input.recipient);
   await messages.sendEmailCode({ to: input.email, code, locale: step.request.locale });
-  return undefined;
 }
 
 /**
  * Spends one emailed code from the budgets, whether or not one is then sent: a page that sends a
- * code only when an account has the address spends the same, so it tells nobody which is so.
- * Returns the error to show when a budget is spent.
+ * code only sometimes (when an account has the address, or the password is right) spends the
+ * same either way, so it tells nobody which it was. Returns the error to show when a budget is spent.
  */
-export async function spendEmailCode(
-  step: PageTools,
-  input: { email: string; journeyId: string; passwordProvedFor?: string },
-): Promise<string | undefined> {
+export async function spendEmailCode(step: PageTools, input: Pick<EmailedCode, 'email' | 'journeyId' | 'chargeMailbox'>): Promise<string | undefined> {
   const { emailCodeBudget, clock } = step.dependencies;
-  const { email, journeyId, passwordProvedFor } = input;
-  const request = { requestedBy: `journey:${journeyId}`, ...(passwordProvedFor ? {} : { unprovedMailbox: email }) };
+  const request = { requestedBy: `journey:${input.journeyId}`, ...(input.chargeMailbox === false ? {} : { unprovedMailbox: input.email }) };
   const locked = await emailCodeBudget.spend(request, step.request.ip);
   return locked ? step.t('identity.checkEmail.tooManySent', { minutes: minutesUntil(locked.until, clock()) }) : undefined;
 }

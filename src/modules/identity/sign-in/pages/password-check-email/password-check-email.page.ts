@@ -6,7 +6,7 @@ function renderCheckPage(step: CheckStep, fieldError?: string) {
   const { t, href, journey } = step;
   return step.renderQuestion({
     pageTitle: t('identity.checkEmail.title'),
-    intro: [t('identity.passwordCheck.explain'), t('identity.checkEmail.sent', { email: journey.state.email }), t('identity.checkEmail.expiry')],
+    intro: [t('identity.passwordCheck.explain'), t('identity.passwordCheck.sentIfRight', { email: journey.state.email }), t('identity.checkEmail.expiry')],
     field: codeField(t, t('identity.checkEmail.label')),
     links: [{ href: href('/email'), text: t('identity.passwordCheck.startAgain') }],
     fieldError,
@@ -15,7 +15,7 @@ function renderCheckPage(step: CheckStep, fieldError?: string) {
 
 /**
  * Sign in, after many wrong passwords for the account from anywhere: a code emailed to the
- * account's address, proved before the password is checked at all.
+ * account's address if the password given was right, proved before the password is taken.
  */
 export const passwordCheckEmailPage = definePage({
   path: '/password/check-email',

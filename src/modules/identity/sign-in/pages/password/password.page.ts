@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { clientAddressKey } from '../../../security/client-address.ts';
 import { firstLock, passwordAcrossAddressesKey, THROTTLE_RULES } from '../../../security/throttle.ts';
-import { codeRecipient, definePage, emailCode, minutesUntil, type PageStep } from '../../sign-in-page.ts';
+import { codeRecipient, definePage, minutesUntil, sendSpentEmailCode, spendEmailCode, type PageStep } from '../../sign-in-page.ts';
 
 export const passwordField = (t: FastifyRequest['t'], autocomplete: string, hint?: string) => ({
   name: 'password',
@@ -12,6 +12,17 @@ export const passwordField = (t: FastifyRequest['t'], autocomplete: string, hint
 });
 
 type PasswordStep = PageStep<'sign-in:email-entered' | 'reset:code-sent'>;
+
+async function recordWrongPassword(step: PasswordStep, accountId: string | undefined, locked: boolean) {
+  await step.request.server.audit.record({
+    actor: 'anonymous',
+    action: 'identity.sign-in.password-wrong',
+    subject: accountId ? `account:${accountId}` : 'account:unknown',
+    outcome: 'failure',
+    requestId: step.request.id,
+    details: { locked },
+  });
+}
 
 function renderPasswordPage(step: PasswordStep, fieldError?: string) {
   const { t, href } = step;
@@ -59,24 +70,25 @@ export const passwordPage = definePage({
     const emailProved = journey.state.name === 'sign-in:email-entered' && journey.state.emailProvedForPassword === true;
     const acrossKey = account && !emailProved ? passwordAcrossAddressesKey(account.id) : undefined;
     if (account && acrossKey && !(await throttle.attempt(acrossKey, THROTTLE_RULES.passwordAcrossAddresses)).allowed) {
-      // Too many wrong passwords for the account from everywhere: this one is not checked at all.
-      await throttle.refund(accountKey, THROTTLE_RULES.password);
-      await throttle.refund(addressKey, THROTTLE_RULES.passwordFromAddress);
-      const problem = await emailCode(step, { purpose: 'sign-in-email', email, journeyId: journey.id, recipient: codeRecipient(journey, account.id) });
+      // Too many wrong passwords for the account from everywhere. The password is still checked,
+      // but whether it was right is told only to whoever holds the mailbox: a code is sent only
+      // when it was, and the page is the same either way. Strangers guessing learn nothing, and
+      // spend only their own budgets, never one the owner needs.
+      const problem = await spendEmailCode(step, { email, journeyId: journey.id, chargeMailbox: false });
       if (problem) return renderPasswordPage(step, problem);
+      if (await passwordCheck.verify(password)) {
+        await throttle.clear(accountKey);
+        await throttle.refund(addressKey, THROTTLE_RULES.passwordFromAddress);
+        await sendSpentEmailCode(step, { purpose: 'sign-in-email', email, recipient: codeRecipient(journey, account.id) });
+      } else {
+        await recordWrongPassword(step, account.id, firstLock(attempt.after) !== undefined);
+      }
       return step.moveTo({ name: 'sign-in:password-check-code-sent', email, accountId: account.id });
     }
 
     if (!(await passwordCheck.verify(password))) {
       const lock = firstLock(attempt.after);
-      await request.server.audit.record({
-        actor: 'anonymous',
-        action: 'identity.sign-in.password-wrong',
-        subject: account ? `account:${account.id}` : 'account:unknown',
-        outcome: 'failure',
-        requestId: request.id,
-        details: { locked: lock !== undefined },
-      });
+      await recordWrongPassword(step, account?.id, lock !== undefined);
       return renderPasswordPage(step, lock ? lockedMessage(lock.until) : t('identity.password.wrong'));
     }
     const verified = account as NonNullable<typeof account>;

@@ -37,7 +37,7 @@ export const recoverPage = definePage({
     const { journey } = step;
     if (!(await mayRecover(step))) return renderRecoverPage(step);
     const { email, accountId } = journey.state;
-    const problem = await emailCode(step, { purpose: 'recover-security-method', email, journeyId: journey.id, recipient: codeRecipient(journey, accountId), passwordProvedFor: accountId });
+    const problem = await emailCode(step, { purpose: 'recover-security-method', email, journeyId: journey.id, recipient: codeRecipient(journey, accountId), chargeMailbox: false });
     if (problem) return renderRecoverPage(step, problem);
     return step.moveTo({ name: 'recover:code-sent', email, accountId });
   },
