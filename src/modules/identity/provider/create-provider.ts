@@ -166,11 +166,14 @@ function requirePresent(name: string) {
 
 /**
  * Runs after oidc-provider has checked the assertion's signature, audience, issuer, jti and
- * expiry, and before it records the jti against replay.
+ * expiry, and before it records the jti against replay. The audience must be one value: an
+ * assertion that names other audiences too could be one made for another server and replayed
+ * here (the OpenID Foundation's 2025 advisory on audience injection in private_key_jwt).
  */
-async function refuseLongLivedClientAssertion(_ctx: KoaContextWithOIDC, claims: { exp?: unknown; iat?: unknown }) {
+async function checkClientAssertion(_ctx: KoaContextWithOIDC, claims: { exp?: unknown; iat?: unknown; aud?: unknown }) {
   const now = Math.floor(Date.now() / 1000);
-  const { exp, iat } = claims;
+  const { exp, iat, aud } = claims;
+  if (Array.isArray(aud) && aud.length !== 1) throw new errors.InvalidClientAuth('the client_assertion audience must be a single value');
   if (typeof exp !== 'number') throw new errors.InvalidClientAuth('expiration must be specified in the client_assertion JWT');
   if (iat !== undefined && typeof iat !== 'number') throw new errors.InvalidClientAuth('iat (issued at) must be a number');
   const lifetime = exp - (iat ?? now);
@@ -272,7 +275,7 @@ export function createOidcProvider(options: ProviderOptions): Provider {
     // client assertion, and never for identity (see the vtr check below).
     clientAuthMethods: ['private_key_jwt', 'client_secret_post'],
     clockTolerance: CLOCK_TOLERANCE_SECONDS,
-    assertJwtClientAuthClaimsAndHeader: refuseLongLivedClientAssertion,
+    assertJwtClientAuthClaimsAndHeader: checkClientAssertion,
     subjectTypes: ['pairwise'],
     pairwiseIdentifier: (_ctx, accountId, client) => options.pairwiseSubject(accountId, { sector: sectorOf(client as never) }),
     enabledJWA: {

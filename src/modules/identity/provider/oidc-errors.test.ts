@@ -80,14 +80,14 @@ async function obtainCode(baseUrl: string, rp: TestRelyingParty, account: TestAc
 async function clientAssertion(
   baseUrl: string,
   rp: TestRelyingParty,
-  options: { key?: CryptoKey; alg?: string; jti?: string; expiresIn?: number; issuedAt?: number | null } = {},
+  options: { key?: CryptoKey; alg?: string; jti?: string; expiresIn?: number; issuedAt?: number | null; audience?: string | string[] } = {},
 ) {
   const now = Math.floor(Date.now() / 1000);
   const assertion = new SignJWT({ jti: options.jti ?? randomUUID() })
     .setProtectedHeader({ alg: options.alg ?? 'ES256' })
     .setIssuer(rp.clientId)
     .setSubject(rp.clientId)
-    .setAudience(`${baseUrl}/token`)
+    .setAudience(options.audience ?? `${baseUrl}/token`)
     .setExpirationTime(now + (options.expiresIn ?? 60));
   if (options.issuedAt !== null) assertion.setIssuedAt(now + (options.issuedAt ?? -10));
   return assertion.sign(options.key ?? rp.privateKey);
@@ -115,7 +115,7 @@ async function exchange(baseUrl: string, rp: TestRelyingParty, code: string, ass
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
-test('the token endpoint refuses expired, wrongly signed, unsigned and replayed client assertions', async (t) => {
+test('the token endpoint refuses expired, wrongly signed, unsigned, many-audience and replayed client assertions', async (t) => {
   const { baseUrl, rp, account } = await setUp(t);
   const code = await obtainCode(baseUrl, rp, account);
   const { privateKey: otherKey } = await generateKeyPair('ES256');
@@ -124,6 +124,8 @@ test('the token endpoint refuses expired, wrongly signed, unsigned and replayed 
     await clientAssertion(baseUrl, rp, { expiresIn: -30 }),
     await clientAssertion(baseUrl, rp, { key: otherKey }),
     unsignedAssertion(baseUrl, rp),
+    await clientAssertion(baseUrl, rp, { audience: [`${baseUrl}/token`, 'https://other-server.example'] }),
+    await clientAssertion(baseUrl, rp, { audience: [`${baseUrl}/token`, baseUrl] }),
   ];
   for (const assertion of refusals) {
     const response = await exchange(baseUrl, rp, code, assertion);
