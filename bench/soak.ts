@@ -981,7 +981,10 @@ async function runSetup(setup: 'sqlite' | 'postgres'): Promise<SetupResult> {
     const heap = growth((figures) => figures.heapUsedMb, (values) => Math.min(...values));
     memoryGrowth = Math.max(memoryGrowth, rss.percent);
     heapGrowth = Math.max(heapGrowth, heap.percent);
-    out(`  ${name}: RSS ${rss.first.toFixed(0)} -> ${rss.last.toFixed(0)} MB (${rss.percent >= 0 ? '+' : ''}${rss.percent.toFixed(1)}%), heap used ${heap.first.toFixed(0)} -> ${heap.last.toFixed(0)} MB (${heap.percent >= 0 ? '+' : ''}${heap.percent.toFixed(1)}%)`);
+    const peak = (values: Array<number | undefined>) => Math.max(...values.filter((value) => value !== undefined));
+    const warmUpPeak = peak(samples.filter((sample) => sample.at < WARM_UP_MS).map((sample) => sample.perProcess[name]?.rssMb));
+    const laterPeak = peak(series.map((figures) => figures.rssMb));
+    out(`  ${name}: RSS ${rss.first.toFixed(0)} -> ${rss.last.toFixed(0)} MB (${rss.percent >= 0 ? '+' : ''}${rss.percent.toFixed(1)}%), heap used ${heap.first.toFixed(0)} -> ${heap.last.toFixed(0)} MB (${heap.percent >= 0 ? '+' : ''}${heap.percent.toFixed(1)}%); RSS peak ${warmUpPeak.toFixed(0)} MB in the warm-up, ${laterPeak.toFixed(0)} MB after`);
   }
   const jobFailures = (samples.at(-1)?.jobFailures ?? 0) - (samples[0]?.jobFailures ?? 0);
   out(`Job failures counted by the processes during the run: ${jobFailures}`);
@@ -1012,7 +1015,8 @@ async function runSetup(setup: 'sqlite' | 'postgres'): Promise<SetupResult> {
   const errorCount = failures.length + processes.reduce((total, civitas) => total + civitas.logs.error, 0);
   out('');
   out(`${errorCount === 0 ? 'MET    ' : 'NOT MET'}  errors: ${failures.length} failed requests or deliveries, ${processes.reduce((total, civitas) => total + civitas.logs.error, 0)} error log lines (target 0)`);
-  out(`${memoryGrowth < 10 ? 'MET    ' : 'NOT MET'}  memory growth after warm-up, largest of the processes: RSS ${memoryGrowth.toFixed(1)}%, heap used ${heapGrowth.toFixed(1)}% (target < 10%)`);
+  out(`${heapGrowth < 10 ? 'MET    ' : 'NOT MET'}  heap growth after warm-up (live data: the heap's floor after collections), largest of the processes: ${heapGrowth.toFixed(1)}% (target < 10%)`);
+  out(`${memoryGrowth < 10 ? 'MET    ' : 'NOT MET'}  RSS growth after warm-up (median), largest of the processes: ${memoryGrowth.toFixed(1)}% (target < 10%; V8 grows and gives back its heap's reserve in steps, so RSS moves by tens of MB without a leak)`);
   return { name: setup, errors: errorCount, memoryGrowth, heapGrowth };
 }
 
