@@ -31,10 +31,13 @@ export function createProviderPages(options: { renderPage: RenderPage; translati
       const fields = Object.fromEntries(
         [...form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)].map((match) => [match[1], match[2]]),
       );
+      // A service that sent the ID token it was given has asked for this person's sign-out: as on
+      // GOV.UK One Login, it happens at once (the page submits itself), with no second question.
+      const askedByTheService = ctx.oidc.entities.IdTokenHint !== undefined;
       render(ctx, `${VIEWS}/message.njk`, (t) => ({
         pageTitle: t('identity.logout.title'),
         paragraphs: [t('identity.logout.explain')],
-        form: { action, fields: { ...fields, logout: 'yes' }, button: t('identity.logout.button'), id: 'sign-out' },
+        form: { action, fields: { ...fields, logout: 'yes' }, button: t('identity.logout.button'), id: 'sign-out', autoSubmit: askedByTheService },
       }));
     },
 
