@@ -2,19 +2,33 @@
 export const DATABASE_UNAVAILABLE = 'database_unavailable';
 
 /**
+ * Why the database is unavailable: `unreachable` when it could not be reached or cut the
+ * connection; `full` when it refused a write for want of space (SQLITE_FULL: the disk, or the
+ * file's page limit), while reads still work.
+ */
+export type DatabaseUnavailableReason = 'unreachable' | 'full';
+
+/** How long a client should wait before trying again, by reason: space comes back more slowly than a connection. */
+const RETRY_AFTER_SECONDS: Record<DatabaseUnavailableReason, number> = { unreachable: 5, full: 30 };
+
+/**
  * The database could not be reached, or cut the connection (a restart, a failover, an operator's
- * pg_terminate_backend): a passing condition, worth trying again shortly, unlike an error in the
- * statement itself. The HTTP layer answers it with 503 and Retry-After; workers back off.
+ * pg_terminate_backend), or has no room for a write (a full disk): a passing condition, worth
+ * trying again shortly, unlike an error in the statement itself. The HTTP layer answers it with
+ * 503 and Retry-After; workers back off.
  */
 export class DatabaseUnavailableError extends Error {
   readonly code = DATABASE_UNAVAILABLE;
   readonly statusCode = 503;
+  readonly reason: DatabaseUnavailableReason;
   /** How long a client should wait before trying again. */
-  readonly retryAfterSeconds = 5;
+  readonly retryAfterSeconds: number;
 
-  constructor(options: { cause: unknown }) {
-    super('The database is unavailable', options);
+  constructor(options: { cause: unknown; reason?: DatabaseUnavailableReason }) {
+    super('The database is unavailable', { cause: options.cause });
     this.name = 'DatabaseUnavailableError';
+    this.reason = options.reason ?? 'unreachable';
+    this.retryAfterSeconds = RETRY_AFTER_SECONDS[this.reason];
   }
 }
 
@@ -45,8 +59,19 @@ const CONNECTION_LOST_MESSAGES = [
   'Client was closed and is not queryable',
 ];
 
+/** SQLite's primary result code for a write refused for want of space (the disk, or max_page_count). */
+const SQLITE_FULL = 13;
+
+/** node:sqlite's error for SQLITE_FULL (or one of its extended codes, whose low byte is 13). */
+export function isDatabaseFull(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const { code, errcode } = error as { code?: unknown; errcode?: unknown };
+  return code === 'ERR_SQLITE_ERROR' && typeof errcode === 'number' && (errcode & 0xff) === SQLITE_FULL;
+}
+
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (error instanceof DatabaseUnavailableError) return true;
+  if (isDatabaseFull(error)) return true;
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string') {
@@ -58,5 +83,5 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 /** The error to throw for `error`: a DatabaseUnavailableError if the connection failed, else itself. */
 export function describeDatabaseError(error: unknown): unknown {
   if (error instanceof DatabaseUnavailableError || !isDatabaseUnavailable(error)) return error;
-  return new DatabaseUnavailableError({ cause: error });
+  return new DatabaseUnavailableError({ cause: error, reason: isDatabaseFull(error) ? 'full' : 'unreachable' });
 }

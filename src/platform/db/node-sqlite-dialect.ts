@@ -8,6 +8,7 @@ import {
   type SqliteDatabase,
   type SqliteStatement,
 } from 'kysely';
+import { describeDatabaseError } from './database-unavailable.ts';
 import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.ts';
 
 const STATEMENT_CACHE_SIZE = 500;
@@ -56,12 +57,21 @@ function toSqliteParameters(parameters: ReadonlyArray<unknown>): SqliteParameter
   });
 }
 
+/** Runs a statement, with a write refused for want of space thrown as a DatabaseUnavailableError. */
+function reportingUnavailability<T>(run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    throw describeDatabaseError(error);
+  }
+}
+
 function adaptStatement(statement: StatementSync): SqliteStatement {
   return {
     reader: statement.columns().length > 0,
-    all: (parameters) => statement.all(...toSqliteParameters(parameters)),
-    run: (parameters) => statement.run(...toSqliteParameters(parameters)),
-    iterate: (parameters) => statement.iterate(...toSqliteParameters(parameters)),
+    all: (parameters) => reportingUnavailability(() => statement.all(...toSqliteParameters(parameters))),
+    run: (parameters) => reportingUnavailability(() => statement.run(...toSqliteParameters(parameters))),
+    iterate: (parameters) => reportingUnavailability(() => statement.iterate(...toSqliteParameters(parameters))),
   };
 }
 
@@ -70,21 +80,40 @@ function adaptStatement(statement: StatementSync): SqliteStatement {
  * fail at once with SQLITE_BUSY when another process wrote in between, instead of waiting.
  */
 class ImmediateTransactionSqliteDriver extends SqliteDriver {
+  readonly #isTransaction: () => boolean;
+
+  constructor(config: ConstructorParameters<typeof SqliteDriver>[0], isTransaction: () => boolean) {
+    super(config);
+    this.#isTransaction = isTransaction;
+  }
+
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+
+  /**
+   * SQLite may already have rolled the whole transaction back itself (it does on SQLITE_FULL, a
+   * full disk): then there is nothing left to roll back, and a ROLLBACK would fail with "no
+   * transaction is active", hiding the error that caused it.
+   */
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    if (!this.#isTransaction()) return;
+    await connection.executeQuery(CompiledQuery.raw('rollback'));
   }
 }
 
 class NodeSqliteDialect extends SqliteDialect {
   readonly #driverConfig: ConstructorParameters<typeof SqliteDialect>[0];
+  readonly #isTransaction: () => boolean;
 
-  constructor(config: ConstructorParameters<typeof SqliteDialect>[0]) {
+  constructor(config: ConstructorParameters<typeof SqliteDialect>[0], isTransaction: () => boolean) {
     super(config);
     this.#driverConfig = config;
+    this.#isTransaction = isTransaction;
   }
 
   override createDriver(): Driver {
-    return new ImmediateTransactionSqliteDriver(this.#driverConfig);
+    return new ImmediateTransactionSqliteDriver(this.#driverConfig, this.#isTransaction);
   }
 }
 
@@ -94,13 +123,18 @@ class NodeSqliteDialect extends SqliteDialect {
  * The log is copied into the database file by a thread of its own (wal-checkpointer.ts).
  */
 export function createNodeSqliteDialect(filename: string): SqliteDialect {
-  return new NodeSqliteDialect({
-    database: async () => {
-      const database = new DatabaseSync(filename, { timeout: 5000 });
-      database.exec('pragma journal_mode = wal');
-      database.exec('pragma synchronous = normal');
-      database.exec('pragma foreign_keys = on');
-      return new NodeSqliteDatabase(database, startWalCheckpointer(database, filename));
+  let opened: DatabaseSync | undefined;
+  return new NodeSqliteDialect(
+    {
+      database: async () => {
+        const database = new DatabaseSync(filename, { timeout: 5000 });
+        database.exec('pragma journal_mode = wal');
+        database.exec('pragma synchronous = normal');
+        database.exec('pragma foreign_keys = on');
+        opened = database;
+        return new NodeSqliteDatabase(database, startWalCheckpointer(database, filename));
+      },
     },
-  });
+    () => opened?.isTransaction ?? true,
+  );
 }
