@@ -11,6 +11,8 @@ import type { Kernel } from '../../../platform/kernel.ts';
 import { createTestService, decodeQuotedPrintable, startSmtpServer } from '../fixtures/notify-fixtures.ts';
 import { notifyCoreOf } from '../notify.core-cache.ts';
 import { createNotifyJobHandlers, type NotifyJobOptions } from '../notify.jobs.ts';
+import { wasNotTaken } from './deliver.job.ts';
+import { SmsNotTakenError } from './providers/sms-provider.ts';
 import type { NotifyCore } from '../notify.core.ts';
 
 async function setUp(t: TestContext, environment: Record<string, string> = {}, options: NotifyJobOptions = {}) {
@@ -100,7 +102,8 @@ test('an SMTP refusal for good is a permanent failure; a server that is down is 
     type: 'email', templateId: down.service.templates.email.id, recipient: 'a@example.com', personalisation: { ...personalisation, 'first name': 'A' },
   });
   await down.worker.runUntilIdle();
-  assert.equal(await statusOf(down.core, waiting.id), 'sending', 'still sending while retries remain');
+  assert.equal(await statusOf(down.core, waiting.id), 'created', 'created while retries remain: not with the provider (GOV.UK Notify\'s `sending` means the provider has it)');
+  assert.equal((await down.core.stores.notifications.find(down.core.db, waiting.id))?.sent_at, null);
   const [job] = await down.kernel.jobs.list();
   assert.equal(job?.status, 'pending');
   assert.equal(job?.attempts, 1);
@@ -261,4 +264,47 @@ test('a text message received by the service goes to its inbound callback with i
   assert.equal(delivered?.body.message, 'STOP');
   assert.equal(delivered?.body.source_number, '447700900111');
   assert.equal(delivered?.body.destination_number, '447700900500');
+});
+
+test('a failed hand-over goes back to created only when the provider surely does not have the message', () => {
+  const system = (code: string) => Object.assign(new Error(code), { code });
+  // Not reached, or answered "not now": with Civitas still.
+  assert.ok(wasNotTaken(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ESOCKET', originalCode: 'ECONNREFUSED', syscall: 'connect' })), 'nodemailer: refused');
+  assert.ok(wasNotTaken(system('ECONNECTION')));
+  assert.ok(wasNotTaken(Object.assign(new Error('Try again later'), { code: 'EENVELOPE', responseCode: 421 })), 'SMTP 4xx');
+  assert.ok(wasNotTaken(new TypeError('fetch failed', { cause: system('ECONNREFUSED') })), 'fetch: refused');
+  assert.ok(wasNotTaken(new TypeError('fetch failed', { cause: system('ENOTFOUND') })), 'fetch: no such host');
+  assert.ok(wasNotTaken(new SmsNotTakenError('SMS gateway answered HTTP 503')));
+  // The provider may have it: stays sending, and the next try hands it over with the same identity.
+  assert.equal(wasNotTaken(system('ETIMEDOUT')), false, 'the server did not answer in time');
+  assert.equal(wasNotTaken(Object.assign(new Error('read ECONNRESET'), { code: 'ESOCKET', originalCode: 'ECONNRESET' })), false, 'a session cut mid-message');
+  assert.equal(wasNotTaken(new TypeError('fetch failed', { cause: system('UND_ERR_SOCKET') })), false);
+  assert.equal(wasNotTaken(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), false);
+  assert.equal(wasNotTaken(Object.assign(new Error('Mailbox unavailable'), { responseCode: 550 })), false, 'refused for good: a permanent failure, not a retry');
+  assert.equal(wasNotTaken(undefined), false);
+  assert.equal(wasNotTaken('ECONNREFUSED'), false);
+});
+
+test('an SMS gateway that answers 503 keeps the text created and retries it; one that answers 202 makes it sending', async (t) => {
+  const answers = [503, 429, 202];
+  const gateway = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => response.writeHead(answers.shift() ?? 202, { 'content-type': 'application/json' }).end('{}'));
+  });
+  gateway.listen(0, '127.0.0.1');
+  await once(gateway, 'listening');
+  t.after(() => gateway.close());
+  const { port } = gateway.address() as { port: number };
+  const { kernel, core, service, worker } = await setUp(t, { NOTIFY_SMS_GATEWAY_URL: `http://127.0.0.1:${port}/send`, NOTIFY_SMS_GATEWAY_TOKEN: 'gateway-token-0123456789' });
+  const sms = await sendAs(core, service.serviceId, 'normal', { type: 'sms', templateId: service.templates.sms.id, recipient: '07700900123', personalisation: { code: '1' } });
+  await worker.runUntilIdle();
+  assert.equal(await statusOf(core, sms.id), 'created');
+  const [job] = await kernel.jobs.list();
+  assert.match(job?.lastError ?? '', /^sms hand-over failed/);
+  const handlers = createNotifyJobHandlers(kernel);
+  await handlers['notify.deliver']?.run({ id: 'retry-1', type: 'notify.deliver', payload: { notificationId: sms.id }, attempt: 2, maxAttempts: 12, leaseToken: 'test' }).catch(() => {});
+  assert.equal(await statusOf(core, sms.id), 'created', 'a 429 is "not now" too');
+  await handlers['notify.deliver']?.run({ id: 'retry-2', type: 'notify.deliver', payload: { notificationId: sms.id }, attempt: 3, maxAttempts: 12, leaseToken: 'test' });
+  assert.equal(await statusOf(core, sms.id), 'sending', 'with the gateway, awaiting its receipt');
+  assert.equal((await core.stores.notifications.find(core.db, sms.id))?.delivery_attempts, 3);
 });

@@ -10,7 +10,7 @@ import { renderEmail } from '../templates/render-email.ts';
 import { prepareSmsText } from '../templates/sms-length.ts';
 import { createDeliveryStore } from './delivery.store.ts';
 import { renderTemplatedLetterPdf, type PrintProvider } from './providers/print-provider.ts';
-import { SmsRejectedError, SmsUnavailableError, type SmsProvider } from './providers/sms-provider.ts';
+import { SmsNotTakenError, SmsRejectedError, SmsUnavailableError, type SmsProvider } from './providers/sms-provider.ts';
 
 /** Notify's simulated recipients for test keys: the status each one ends in. */
 const SIMULATED_OUTCOMES: ReadonlyMap<string, NotificationStatus> = new Map([
@@ -30,6 +30,25 @@ function simulatedOutcome(notification: NotificationRow): NotificationStatus {
 function isPermanentSmtpRefusal(error: unknown): boolean {
   const code = (error as { responseCode?: unknown }).responseCode;
   return typeof code === 'number' && code >= 500 && code < 600;
+}
+
+/** Failures to reach the provider at all: nothing was handed over. */
+const UNREACHED_CODES = new Set(['ECONNECTION', 'ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EDNS']);
+
+/**
+ * Whether a failed hand-over surely left the message with Civitas: the provider could not be
+ * reached (connection refused, no route, no such host: nodemailer's ECONNECTION, or fetch's
+ * cause), or it answered that it would not take it now (an SMTP 4xx, a gateway's 5xx/408/429).
+ * A timeout or a session cut mid-message is not: the provider may have the message.
+ */
+export function wasNotTaken(error: unknown): boolean {
+  if (error instanceof SmsNotTakenError) return true;
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, originalCode, responseCode, cause } = error as { code?: unknown; originalCode?: unknown; responseCode?: unknown; cause?: unknown };
+  if (typeof responseCode === 'number' && responseCode >= 400 && responseCode < 500) return true;
+  // nodemailer names the step (ESOCKET) and keeps the system's code (ECONNREFUSED) as originalCode.
+  const codes = [code, originalCode, (cause as { code?: unknown } | undefined)?.code];
+  return codes.some((candidate) => typeof candidate === 'string' && UNREACHED_CODES.has(candidate));
 }
 
 function describeFailure(error: unknown): string {
@@ -78,7 +97,9 @@ export function deliveryRetryDelayMs(attempt: number): number {
  * 2. `created` moves to `sending` (a compare-and-set, committed) BEFORE anything leaves;
  * 3. the provider gets it with the notification id as its identity (the email Message-ID
  *    `<id@civitas>`, the SMS gateway's `reference`, the letter's file name);
- * 4. the outcome and the delivery-receipt callback are committed together.
+ * 4. the outcome and the delivery-receipt callback are committed together; a failed attempt the
+ *    provider surely did not take (unreachable, or "not now") goes back to `created`, so
+ *    `sending` means, as in GOV.UK Notify, that the provider has (or may have) the message.
  * A notification found already `sending` had an attempt whose outcome is unknown (the process
  * died between 2 and 4): it is handed over again with the same identity, so the rare resend is
  * recognisable as the same message.
@@ -221,6 +242,10 @@ export function createDeliverHandler(dependencies: {
           logger.warn({ notificationId: notification.id, type: notification.type }, 'delivery gave up after every retry');
           await finish(notification, notification.type === 'letter' ? 'technical-failure' : 'temporary-failure', service);
           return;
+        }
+        // Not with the provider: `created` again until a try hands it over, as Notify shows it.
+        if (wasNotTaken(error)) {
+          await core.writes.run((transaction) => delivery.releaseUntaken(transaction, { id: notification.id, now: core.clock().toISOString() }));
         }
         // The job's error is kept in the queue: give the kind of failure, never the address.
         throw new Error(`${notification.type} hand-over failed: ${describeFailure(error)}`);

@@ -29,6 +29,22 @@ export function createDeliveryStore() {
     },
 
     /**
+     * Puts a notification back to `created` after an attempt the provider surely did not take
+     * (it could not be reached, or answered "not now"): as GOV.UK Notify shows, `sending` means
+     * the provider has the message. Only from `sending`, so a finished one is never moved back.
+     */
+    async releaseUntaken(executor: Executor, release: { id: string; now: string }): Promise<boolean> {
+      const released = await tables(executor)
+        .updateTable('notify_notification')
+        .set({ status: 'created', sent_at: null, updated_at: release.now })
+        .where('id', '=', release.id)
+        .where('status', '=', 'sending')
+        .returning('id')
+        .execute();
+      return released.length > 0;
+    },
+
+    /**
      * Moves notifications still in progress to `to` (with the provider's reference, if given);
      * returns the ids of those it moved.
      */

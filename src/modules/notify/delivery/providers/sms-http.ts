@@ -1,4 +1,4 @@
-import { SmsRejectedError, type SmsProvider } from './sms-provider.ts';
+import { SmsNotTakenError, SmsRejectedError, type SmsProvider } from './sms-provider.ts';
 
 const TIMEOUT_MS = 10_000;
 
@@ -25,7 +25,7 @@ export function createHttpSmsProvider(options: { url: string; token: string; fet
       if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
         throw new SmsRejectedError(`SMS gateway refused the message (HTTP ${response.status})`);
       }
-      if (!response.ok) throw new Error(`SMS gateway answered HTTP ${response.status}`);
+      if (!response.ok) throw new SmsNotTakenError(`SMS gateway answered HTTP ${response.status}`);
       let providerReference = message.reference;
       try {
         const parsed = JSON.parse(text) as { id?: unknown };

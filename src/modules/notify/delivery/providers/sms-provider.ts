@@ -20,3 +20,11 @@ export class SmsRejectedError extends Error {
 export class SmsUnavailableError extends Error {
   readonly code = 'SMS_UNAVAILABLE';
 }
+
+/**
+ * The gateway answered, and did not take the message for now (HTTP 5xx, 408 or 429): retried,
+ * and the message is known not to be with the gateway.
+ */
+export class SmsNotTakenError extends Error {
+  readonly code = 'SMS_NOT_TAKEN';
+}
