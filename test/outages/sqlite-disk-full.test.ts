@@ -3,8 +3,14 @@ import { test, type TestContext } from 'node:test';
 import { sql } from 'kysely';
 import { NotifyClient } from 'notifications-node-client';
 import type { Database } from '../../src/platform/db/database.ts';
+import { DatabaseUnavailableError } from '../../src/platform/db/database-unavailable.ts';
+import { createJobQueue } from '../../src/platform/jobs/job-queue.ts';
+import { createJobWorker } from '../../src/platform/jobs/job-worker.ts';
+import { createJobStore } from '../../src/platform/jobs/job.store.ts';
+import { DELIVER_JOB } from '../../src/modules/notify/notifications/send-notification.ts';
+import { createNotifyJobHandlers } from '../../src/modules/notify/notify.jobs.ts';
 import { testDatabaseKind } from '../../src/platform/testing/test-database.ts';
-import { createTestService, startNotifyServer } from '../../src/modules/notify/fixtures/notify-fixtures.ts';
+import { createTestService, startNotifyServer, startSmtpServer } from '../../src/modules/notify/fixtures/notify-fixtures.ts';
 import { callApi, createAccountWithKey, createPaymentByApi, PAYMENT_REQUEST, startPayApp } from '../../src/modules/pay/testing/pay-test-support.ts';
 
 // The disk fills up under a running Civitas on SQLite. Simulated without root by SQLite's
@@ -38,7 +44,8 @@ test('Notify on a full disk: sends are refused with 503 and Retry-After in Notif
     t.skip(SKIP_REASON);
     return;
   }
-  const { baseUrl, kernel, core } = await startNotifyServer(t);
+  const smtp = await startSmtpServer(t);
+  const { baseUrl, kernel, core } = await startNotifyServer(t, { SMTP_URL: smtp.url });
   const service = await createTestService(core, { rateLimit: 100_000 });
   const client = new NotifyClient(baseUrl, service.keys.live);
   const send = (index: number) =>
@@ -70,10 +77,25 @@ test('Notify on a full disk: sends are refused with 503 and Retry-After in Notif
   const templates = await client.getAllTemplates();
   assert.ok(templates.data.templates.length >= 3);
 
+  // The delivery worker on the full disk (claiming a job is a write too) fails cleanly: a write
+  // it needs is refused as unavailable, and the job waits for its next try.
+  // Its queue reads a clock the test moves on, so the retry comes without waiting for it.
+  let offsetMs = 0;
+  const queue = createJobQueue({ db: kernel.db, store: createJobStore(kernel.database.kind), clock: () => new Date(Date.now() + offsetMs) });
+  const deliver = createNotifyJobHandlers(kernel)[DELIVER_JOB];
+  assert.ok(deliver);
+  const worker = createJobWorker({ queue, handlers: { [DELIVER_JOB]: deliver }, logger: kernel.logger, concurrency: 2 });
+  await worker.runUntilIdle().catch((error: unknown) => assert.ok(error instanceof DatabaseUnavailableError, String(error)));
+
   await makeRoom(kernel.db);
   const after = (await send(6)).data;
   assert.equal((await client.getNotificationById(after.id)).data.id, after.id);
   assert.equal(await countRows(kernel.db, 'notify_notification'), notificationsBefore + 1);
+  offsetMs += 10 * 60_000;
+  await worker.runUntilIdle();
+  const messageIds = () => smtp.received.map((email) => /^Message-ID: <([0-9a-f-]{36})@civitas>/im.exec(email.raw)?.[1]);
+  assert.deepEqual(messageIds().sort(), [before.id, after.id].sort(), 'once space returns, each delivered once');
+  assert.equal((await client.getNotificationById(before.id)).data.status, 'delivered');
 });
 
 test('Pay on a full disk: payments are refused with 503 and Retry-After in Pay\'s envelope, nothing is half-written, payments are read, and creation works again when space returns', { timeout: 20_000 }, async (t: TestContext) => {
