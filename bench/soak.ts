@@ -374,8 +374,9 @@ function startCivitasProcess(name: string, script: string[], environment: Record
   const logs = { warn: 0, error: 0, examples: [] as string[] };
   for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream! }).on('line', (line) => {
-      // A line that is not pino's JSON is a start-up warning, or else (a crash's stack) an error.
-      let level = /^Warning: /.test(line) ? 40 : 50;
+      // A line that is not pino's JSON: a start-up warning, a crash (an error and its stack), or a
+      // plain message for the person who started it ("Civitas is listening on …").
+      let level = /^Warning: /.test(line) ? 40 : /error|exception|^\s+at /i.test(line) ? 50 : 30;
       try {
         level = Number((JSON.parse(line) as { level?: unknown }).level ?? 50);
       } catch {
