@@ -1,6 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import { isDatabaseUnavailable } from '../../../platform/db/database-unavailable.ts';
 import type { ClaimedJob } from '../../../platform/jobs/job-queue.ts';
-import type { JobHandler } from '../../../platform/jobs/job-worker.ts';
+import type { JobHandler, JobRunContext } from '../../../platform/jobs/job-worker.ts';
 import type { MailTransport } from '../../../platform/mail/mail-transport.ts';
 import { enqueueDeliveryCallback } from '../callbacks/callback.job.ts';
 import type { NotifyCore } from '../notify.core.ts';
@@ -84,6 +86,11 @@ function batchPerTurn<Input, Output>(run: (inputs: readonly Input[]) => Promise<
     });
 }
 
+/** Longest pause between tries to record an outcome while the database is unavailable. */
+const RECORDING_LONGEST_PAUSE_MS = 5000;
+/** Tries to record an outcome when run without a lease to say how long the job is held (a test, the CLI). */
+const RECORDING_TRIES_WITHOUT_LEASE = 8;
+
 /** 10 s, 20 s, 40 s ... up to 30 minutes between tries. */
 export function deliveryRetryDelayMs(attempt: number): number {
   return Math.min(30 * 60 * 1000, 10_000 * 2 ** Math.max(0, attempt - 1));
@@ -157,6 +164,33 @@ export function createDeliverHandler(dependencies: {
     return moveOn({ notification, to, service, providerReference: extra.providerReference });
   }
 
+  /**
+   * Records what the provider did with a message it was handed. The provider has it now: if the
+   * database is unavailable at this moment (cut, restarting, full), failing the job would hand
+   * it over again on the next try, so the outcome is recorded as soon as the database is back,
+   * for as long as the job's lease holds (then the next claim hands it over again, with the same
+   * identity, as after a crash).
+   */
+  async function recordHandedOver(
+    notification: NotificationRow,
+    outcome: { status: NotificationStatus; providerReference?: string },
+    service: ServiceRow | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    for (let tries = 1; ; tries++) {
+      try {
+        await finish(notification, outcome.status, service, { providerReference: outcome.providerReference });
+        if (tries > 1) logger.info({ notificationId: notification.id, tries }, 'delivery outcome recorded once the database was back');
+        return;
+      } catch (error) {
+        const giveUp = !isDatabaseUnavailable(error) || signal?.aborted || (!signal && tries >= RECORDING_TRIES_WITHOUT_LEASE);
+        if (giveUp) throw error;
+        if (tries === 1) logger.warn({ notificationId: notification.id }, 'handed over, but the database is unavailable: recording the outcome again shortly');
+        await sleep(Math.min(RECORDING_LONGEST_PAUSE_MS, 100 * 2 ** tries), undefined, { signal }).catch(() => {});
+      }
+    }
+  }
+
   async function handOver(notification: NotificationRow, service: ServiceRow | undefined): Promise<{ status: NotificationStatus; providerReference?: string }> {
     switch (notification.type) {
       case 'email': {
@@ -208,7 +242,7 @@ export function createDeliverHandler(dependencies: {
 
   return {
     retryDelayMs: deliveryRetryDelayMs,
-    async run(job: ClaimedJob) {
+    async run(job: ClaimedJob, context?: JobRunContext) {
       // Claim it for this attempt: only a notification still created (or sending, outcome
       // unknown) moves; one gone (retention ran) or finished is left alone and never sent twice.
       const notification = await claimForDelivery(String(job.payload.notificationId));
@@ -223,9 +257,9 @@ export function createDeliverHandler(dependencies: {
         logger.warn({ notificationId: notification.id, attempt: notification.delivery_attempts }, 'handing over again with the same identity (earlier attempt failed or its outcome is unknown)');
       }
 
+      let outcome: { status: NotificationStatus; providerReference?: string };
       try {
-        const outcome = await handOver(notification, service);
-        await finish(notification, outcome.status, service, { providerReference: outcome.providerReference });
+        outcome = await handOver(notification, service);
       } catch (error) {
         if (error instanceof SmsUnavailableError) {
           logger.error({ notificationId: notification.id }, 'no SMS provider: text message not sent');
@@ -250,6 +284,7 @@ export function createDeliverHandler(dependencies: {
         // The job's error is kept in the queue: give the kind of failure, never the address.
         throw new Error(`${notification.type} hand-over failed: ${describeFailure(error)}`);
       }
+      await recordHandedOver(notification, outcome, service, context?.signal);
     },
   };
 }
