@@ -76,9 +76,8 @@ export const passwordPage = definePage({
       // spend only their own budgets, never one the owner needs.
       const problem = await spendEmailCode(step, { email, journeyId: journey.id, chargeMailbox: false });
       if (problem) return renderPasswordPage(step, problem);
+      // Nothing the guesser could see changes with the outcome: the try stays counted either way.
       if (await passwordCheck.verify(password)) {
-        await throttle.clear(accountKey);
-        await throttle.refund(addressKey, THROTTLE_RULES.passwordFromAddress);
         await sendSpentEmailCode(step, { purpose: 'sign-in-email', email, recipient: codeRecipient(journey, account.id) });
       } else {
         await recordWrongPassword(step, account.id, firstLock(attempt.after) !== undefined);
