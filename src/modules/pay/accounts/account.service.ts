@@ -127,6 +127,21 @@ export function createAccountService(dependencies: {
 
   const loadChecksumKey = () => loadSecretKey(CHECKSUM_SECRET);
 
+  /** Changes an account's MOTO or recurring payment settings and records who did, in one transaction. */
+  function changeSettings(
+    input: { accountId: string; actor: string },
+    settings: { allow_moto?: number; allow_authorisation_api?: number; recurring_enabled?: number },
+    action: 'pay.account.moto-changed' | 'pay.account.recurring-changed',
+  ): Promise<Account> {
+    return db.transaction().execute(async (transaction) => {
+      if (!(await store.updateSettings(transaction, { id: input.accountId, ...settings }))) {
+        throw new AccountError('ACCOUNT_NOT_FOUND', `There is no Pay account ${input.accountId}`);
+      }
+      await audit.record({ actor: input.actor, action, subject: `pay-account:${input.accountId}`, outcome: 'success', details: settings }, transaction);
+      return toAccount((await store.findAccount(transaction, input.accountId)) as AccountRow);
+    });
+  }
+
   return {
     /** A secret key of this installation, by name, read once per process. */
     loadSecretKey,
@@ -180,22 +195,7 @@ export function createAccountService(dependencies: {
       if (input.allowMoto !== undefined) settings.allow_moto = input.allowMoto ? 1 : 0;
       if (input.allowAuthorisationApi !== undefined) settings.allow_authorisation_api = input.allowAuthorisationApi ? 1 : 0;
       if (Object.keys(settings).length === 0) throw new AccountError('NOTHING_TO_SET', 'Say what to change');
-      return db.transaction().execute(async (transaction) => {
-        if (!(await store.updateSettings(transaction, { id: input.accountId, ...settings }))) {
-          throw new AccountError('ACCOUNT_NOT_FOUND', `There is no Pay account ${input.accountId}`);
-        }
-        await audit.record(
-          {
-            actor: input.actor,
-            action: 'pay.account.moto-changed',
-            subject: `pay-account:${input.accountId}`,
-            outcome: 'success',
-            details: settings,
-          },
-          transaction,
-        );
-        return toAccount((await store.findAccount(transaction, input.accountId)) as AccountRow);
-      });
+      return changeSettings(input, settings, 'pay.account.moto-changed');
     },
 
     /**
@@ -205,22 +205,7 @@ export function createAccountService(dependencies: {
      */
     async setRecurring(input: { accountId: string; recurringEnabled: boolean; actor: string }): Promise<Account> {
       const settings = { recurring_enabled: input.recurringEnabled ? 1 : 0 };
-      return db.transaction().execute(async (transaction) => {
-        if (!(await store.updateSettings(transaction, { id: input.accountId, ...settings }))) {
-          throw new AccountError('ACCOUNT_NOT_FOUND', `There is no Pay account ${input.accountId}`);
-        }
-        await audit.record(
-          {
-            actor: input.actor,
-            action: 'pay.account.recurring-changed',
-            subject: `pay-account:${input.accountId}`,
-            outcome: 'success',
-            details: settings,
-          },
-          transaction,
-        );
-        return toAccount((await store.findAccount(transaction, input.accountId)) as AccountRow);
-      });
+      return changeSettings(input, settings, 'pay.account.recurring-changed');
     },
 
     async findAccount(id: string): Promise<Account | undefined> {
