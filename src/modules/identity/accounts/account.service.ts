@@ -182,9 +182,13 @@ export function createAccountService(dependencies: { db: Database; secrets: Secr
       return Boolean((await store.findById(accountId))?.password_set_by_email_at);
     },
 
-    /** The person proved one of the account's ways to get security codes (or a passkey): their password is theirs again. */
-    provedSecondFactor(accountId: string): Promise<void> {
-      return store.clearPasswordSetByEmail(accountId);
+    /**
+     * The person proved one of the account's ways to get security codes (or a passkey) in a
+     * journey that proved the password at `passwordProvedAt`: the password is theirs again, unless
+     * it was reset by email after that (then the journey proved the old one, not this).
+     */
+    provedSecondFactor(accountId: string, passwordProvedAt: string | undefined): Promise<void> {
+      return passwordProvedAt ? store.clearPasswordSetByEmail(accountId, passwordProvedAt) : Promise.resolve();
     },
 
     recordServiceUse(accountId: string, clientId: string): Promise<void> {

@@ -93,8 +93,9 @@ export function createAccountStore(db: Executor, secrets?: SecretBoxes) {
     async update(id: string, changes: Partial<Pick<AccountRow, 'email' | 'password_hash' | 'password_set_by_email_at'>> & { updated_at: string }): Promise<void> {
       await tables.updateTable('identity_account').set(changes).where('id', '=', id).execute();
     },
-    async clearPasswordSetByEmail(id: string): Promise<void> {
-      await tables.updateTable('identity_account').set({ password_set_by_email_at: null }).where('id', '=', id).where('password_set_by_email_at', 'is not', null).execute();
+    /** Forgets when the password was set by email, if that was no later than `provedAt`. */
+    async clearPasswordSetByEmail(id: string, provedAt: string): Promise<void> {
+      await tables.updateTable('identity_account').set({ password_set_by_email_at: null }).where('id', '=', id).where('password_set_by_email_at', '<=', provedAt).execute();
     },
     async remove(id: string): Promise<void> {
       await tables.deleteFrom('identity_account').where('id', '=', id).execute();

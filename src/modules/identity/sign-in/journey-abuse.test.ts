@@ -360,3 +360,35 @@ test('a form from another browser\'s journey, or replayed after the journey move
   const replay = await victimBrowser.post(victimPasswordPage, { password: world.victim.password });
   assertRefused(replay, world, 'the replayed form');
 });
+
+test('a sign-in that proved the old password, finished after a reset by email, does not make the mailbox enough again', async (t) => {
+  const world = await setUp(t);
+  // The owner is part-way through signing in with their own password.
+  const owner = createFormClient(world.baseUrl);
+  const ownerStart = await startJourney(world, owner);
+  const codePage = await signInWithPassword(owner, ownerStart, world.victim);
+  assert.equal(pageHeading(codePage), 'Enter the security code');
+
+  // Meanwhile the attacker, with the mailbox, resets the password.
+  const attacker = createFormClient(world.baseUrl);
+  const first = await startJourney(world, attacker);
+  let page = await attacker.submit(await attacker.get(`${first}/email`), { email: world.victim.email });
+  page = await attacker.submit(await attacker.get(`${first}/reset-password`), {});
+  page = await attacker.submit(page, { code: await latestCode(world.kernel, world.victim.email) });
+  await attacker.submit(page, { password: 'the attacker chose this passphrase' });
+
+  // The owner finishes with their app: that proves the old password, not the one now set.
+  const signedIn = await owner.submit(codePage, { code: await world.victim.nextCode() });
+  assert.ok(new URL(signedIn.url).searchParams.get('code'), 'the owner is signed in');
+  const accounts = createAccountService({ db: world.kernel.db, secrets: world.kernel.secrets });
+  assert.equal(await accounts.passwordSetByEmailOnly(world.victim.id), true, 'the reset is still remembered');
+
+  // So a new journey with the attacker's password still cannot replace the app by email.
+  const fresh = createFormClient(world.baseUrl);
+  const second = await startJourney(world, fresh);
+  page = await fresh.submit(await fresh.get(`${second}/email`), { email: world.victim.email });
+  page = await fresh.submit(page, { password: 'the attacker chose this passphrase' });
+  const recover = await fresh.get(`${second}/recover`);
+  assert.match(recover.html, /Your password was reset by email/);
+  assertRefused(await postAs(fresh, recover, `${second}/recover`, {}), world, 'recovery by the mailbox alone');
+});

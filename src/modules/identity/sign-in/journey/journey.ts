@@ -52,6 +52,12 @@ export type JourneyState =
        * make the mailbox alone enough to take the account.
        */
       passwordProvedBy: 'password' | 'email';
+      /**
+       * When. A security code proved later in this journey shows the password is its owner's
+       * only if no reset by email came after this (see AccountService.provedSecondFactor).
+       * Absent in a journey saved before it was kept: then the code proves nothing of the kind.
+       */
+      passwordProvedAt?: string;
     } & SecurityCodeProgress)
   // Forgotten password. `accountId` is absent when no account has the address: nothing was sent.
   | { name: 'reset:code-sent'; email: string; accountId?: string }

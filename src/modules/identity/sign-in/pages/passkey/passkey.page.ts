@@ -42,7 +42,7 @@ export const passkeyPage = definePage({
     const method = stored.find((candidate) => candidate.credential_id === verified.credentialId);
     if (method) await accounts.recordPasskeyUse(method.id, verified.newCounter);
     await throttle.clear(key);
-    await accounts.provedSecondFactor(accountId);
+    await accounts.provedSecondFactor(accountId, journey.state.passwordProvedAt);
     return step.finish(accountId, 'Cl.Cm');
   },
 });

@@ -58,8 +58,6 @@ export const passwordPage = definePage({
     const accountKey = `password:${account?.id ?? email}:${address}`;
     const addressKey = `password-from:${address}`;
     const lockedMessage = (until: Date) => t('identity.password.locked', { minutes: minutesUntil(until, clock()) });
-    const locked = firstLock(await throttle.statusOfEach([accountKey, addressKey]));
-    if (locked) return renderPasswordPage(step, lockedMessage(locked.until));
 
     // Each try counts before the password is checked, so tries sent all at once are counted too.
     const attempt = await throttle.attemptEach([
@@ -95,6 +93,6 @@ export const passwordPage = definePage({
     await throttle.refund(addressKey, THROTTLE_RULES.passwordFromAddress);
     if (acrossKey) await throttle.refund(acrossKey, THROTTLE_RULES.passwordAcrossAddresses);
     if (step.level() === 'Cl') return step.finish(verified.id, 'Cl');
-    return step.moveTo({ name: 'sign-in:password-proved', email, accountId: verified.id, passwordProvedBy: 'password' });
+    return step.moveTo({ name: 'sign-in:password-proved', email, accountId: verified.id, passwordProvedBy: 'password', passwordProvedAt: clock().toISOString() });
   },
 });

@@ -36,6 +36,6 @@ export const resetPasswordNewPage = definePage({
     await dependencies.throttle.clear(`password:${accountId}:${clientAddressKey(request.ip)}`);
     await dependencies.messages.sendSecurityNotice({ to: email, locale: request.locale, notice: 'passwordChanged' });
     if (step.level() === 'Cl') return step.finish(accountId, 'Cl');
-    return step.moveTo({ name: 'sign-in:password-proved', email, accountId, passwordProvedBy: 'email' });
+    return step.moveTo({ name: 'sign-in:password-proved', email, accountId, passwordProvedBy: 'email', passwordProvedAt: dependencies.clock().toISOString() });
   },
 });

@@ -51,7 +51,7 @@ export const securityCodePage = definePage({
         fieldError: problem,
       });
     }
-    await dependencies.accounts.provedSecondFactor(accountId);
+    await dependencies.accounts.provedSecondFactor(accountId, journey.state.passwordProvedAt);
     return step.finish(accountId, 'Cl.Cm');
   },
 });
