@@ -36,8 +36,7 @@ test('create a One Login with a passkey (a virtual authenticator), then sign in 
   await page.waitForURL(`${baseUrl}/demo-service`);
   assert.match((await page.locator('main').textContent()) ?? '', /passkey\.person@example\.com/);
 
-  // Sign out, then sign in again: email, password, then the passkey.
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  // Sign out (one step: the service sends its ID token), then sign in again: email, password, then the passkey.
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.waitForURL(/signed-out/);
   await page.goto(`${baseUrl}/demo-service/sign-in`);

@@ -53,7 +53,9 @@ test('a client_secret_post service exchanges its code with its secret; a wrong s
   const { callback } = await signInOnce(baseUrl, account, authorizeUrl(baseUrl, rp));
   const code = callback.searchParams.get('code') as string;
 
-  for (const wrong of [`${clientSecret.slice(0, -1)}A`, 'x', clientSecret.toUpperCase()]) {
+  // One character changed (never to the one it was: a secret may end in 'A'), too short, another case.
+  const lastChanged = `${clientSecret.slice(0, -1)}${clientSecret.endsWith('A') ? 'B' : 'A'}`;
+  for (const wrong of [lastChanged, 'x', clientSecret.toUpperCase()]) {
     const refused = await requestTokens(baseUrl, secretFields(code, rp.clientId, wrong));
     assert.equal(refused.status, 401, wrong);
     assert.equal(refused.body.error, 'invalid_client');
