@@ -362,7 +362,9 @@ test('rolling upgrade on PostgreSQL: the previous release keeps serving while th
     { name: 'service', argv: ['notify', 'service', 'add', '--name', 'Rolling upgrade', '--rate-limit', '100000'] },
     { name: 'template', argv: ['notify', 'template', 'add', '--service', '{service.service_id}', '--type', 'email', '--name', 'Upgrade', '--subject', 'Hello ((name))', '--body-file', bodyFile] },
     { name: 'notifyKey', argv: ['notify', 'key', 'add', '--service', '{service.service_id}', '--type', 'live', '--name', 'upgrade'] },
-    { name: 'account', argv: ['pay', 'account', 'add', '--name', 'Rolling upgrade'] },
+    // Generous limits, as for the Notify service: the traffic is as fast as the machine allows,
+    // and a 429 from Pay's rate limit would say nothing about the upgrade.
+    { name: 'account', argv: ['pay', 'account', 'add', '--name', 'Rolling upgrade', '--rate-limit-post', '100000', '--rate-limit-other', '100000'] },
     { name: 'payKey', argv: ['pay', 'key', 'add', '--account', '{account.account_id}', '--type', 'test'] },
   ];
   const { stdout } = await run(process.execPath, [join(import.meta.dirname, 'fixtures', 'run-cli-steps.ts'), oldRoot, JSON.stringify(steps)], {
