@@ -10,6 +10,7 @@ import { loadAssets, registerAssetRoutes } from './assets.ts';
 import { registerErrorHandling } from './errors.ts';
 import { registerHealthRoutes } from './health.routes.ts';
 import { DEFAULT_BODY_LIMIT_BYTES, registerJsonBodyParser } from './json-body.ts';
+import { refuseUnstorableText } from './unstorable-text.ts';
 import { MAX_PATH_PARAMETER_LENGTH, repairPercentEncoding } from './request-url.ts';
 import { createTranslations, readMessageCatalogues, type Locale, type Translate } from './i18n.ts';
 import { registerLocale } from './locale.ts';
@@ -153,6 +154,7 @@ export async function createHttpApp(
   app.decorate('translations', translations);
   const assets = loadAssets();
   registerJsonBodyParser(app);
+  refuseUnstorableText(app);
   await registerSecurity(app, config);
   registerLocale(app, { translations, secureCookies: usesHttps(config) });
   registerViews(app, createPageRenderer({ config, assets, translations }));
