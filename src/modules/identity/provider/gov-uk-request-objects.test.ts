@@ -32,7 +32,7 @@ type ObjectOptions = {
   clientId: string;
   key: KeyObject;
   claims?: Record<string, unknown>;
-  audience?: string;
+  audience?: string | string[];
   issuer?: string;
   alg?: string;
   /** Seconds since the epoch; `null` leaves exp out. */
@@ -162,6 +162,7 @@ test('attacker: a request object is refused when expired, issued in the future, 
     ['issued long ago and expiring soon', await requestObject({ baseUrl, clientId, key: privateKey, issuedAt: now() - 3600, expiresAt: now() + 30 }), /must expire within/],
     ['aud of another server', await requestObject({ baseUrl, clientId, key: privateKey, audience: 'https://oidc.account.gov.uk/authorize' })],
     ['aud the token endpoint', await requestObject({ baseUrl, clientId, key: privateKey, audience: `${baseUrl}/token` })],
+    ['aud ours among others', await requestObject({ baseUrl, clientId, key: privateKey, audience: [`${baseUrl}/authorize`, 'https://oidc.account.gov.uk/authorize'] })],
     ['iss another client', await requestObject({ baseUrl, clientId, key: privateKey, issuer: other.clientId })],
     ['unsigned (alg none)', unsigned],
     ['signed by a stranger\'s key', await requestObject({ baseUrl, clientId, key: strangerKey })],
@@ -178,6 +179,9 @@ test('attacker: a request object is refused when expired, issued in the future, 
     await assertRefused(await fetch(authorizeWith(baseUrl, clientId, request), { redirect: 'manual', headers: { accept: 'text/html' } }), what, cases.find(([name]) => name === what)?.[2]);
     await assertRefused(await postAuthorize(baseUrl, { client_id: clientId, request }), `${what} (POST)`);
   }
+  const viaTrailingSlash = authorizeWith(baseUrl, clientId, await requestObject({ baseUrl, clientId, key: strangerKey })).replace('/authorize?', '/authorize/?');
+  const answer = await fetch(viaTrailingSlash, { redirect: 'manual', headers: { accept: 'text/html' } });
+  await assertRefused(answer, '/authorize/ with a trailing slash is checked as /authorize is', /could not validate/);
   const unregisteredInQuery = await requestObject({ baseUrl, clientId, key: privateKey });
   await assertRefused(
     await fetch(authorizeWith(baseUrl, clientId, unregisteredInQuery, { scope: 'openid phone' }), { redirect: 'manual', headers: { accept: 'text/html' } }),

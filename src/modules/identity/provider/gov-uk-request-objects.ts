@@ -123,6 +123,9 @@ export function acceptGovUkRequestObjects(provider: Provider, options: RequestOb
     } catch {
       throw new Refusal('could not validate Request Object');
     }
+    // jose accepts an `aud` array holding ours among others; an object meant for other parties too is not ours alone.
+    const statedAudiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+    if (statedAudiences.some((audience) => !audiences.includes(audience as string))) throw new Refusal('could not validate Request Object');
     const now = Math.floor(Date.now() / 1000);
     checkLifetime(payload, now, options.clockToleranceSeconds);
     checkQuery(query, payload, client);
@@ -145,7 +148,9 @@ export function acceptGovUkRequestObjects(provider: Provider, options: RequestOb
   }
 
   provider.use(async (ctx, next) => {
-    if (ctx.path === options.authorizationPath && (ctx.method === 'GET' || ctx.method === 'POST')) {
+    // The router takes /authorize/ for /authorize: so must this check.
+    const path = ctx.path.length > 1 ? ctx.path.replace(/\/+$/, '') : ctx.path;
+    if (path === options.authorizationPath && (ctx.method === 'GET' || ctx.method === 'POST')) {
       // A form POST is answered as the GET it is equivalent to, so both take the same path.
       if (ctx.method === 'POST' && ctx.is('application/x-www-form-urlencoded')) {
         const form = await readForm(ctx as KoaContextWithOIDC);

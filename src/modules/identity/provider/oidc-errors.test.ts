@@ -193,3 +193,19 @@ test('a code is refused with the wrong PKCE verifier, and works once', async (t)
   const again = await exchange(baseUrl, rp, secondCode, await clientAssertion(baseUrl, rp), { code_verifier: verifier });
   assert.equal(again.body.error, 'invalid_grant');
 });
+
+test('attacker: text no database can store (NUL, an unpaired surrogate) in a client_id or a query is refused as OAuth refuses it, never a 500', async (t) => {
+  const { baseUrl, rp } = await setUp(t);
+  for (const clientId of ['svc\u0000', '\ud800', `${rp.clientId}\u0000`]) {
+    const response = await fetch(`${baseUrl}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code: 'abc', redirect_uri: rp.redirectUri, client_id: clientId, client_secret: 'x' }),
+    });
+    assert.equal(response.status, 401, JSON.stringify(clientId));
+    assert.equal(((await response.json()) as { error: string }).error, 'invalid_client');
+  }
+  const authorize = await get(authorizeUrl(baseUrl, rp, { state: 'a\u0000b' }));
+  assert.equal(authorize.status, 400);
+  assert.equal(authorize.headers.get('location'), null, 'nothing it says is sent back to the service');
+});

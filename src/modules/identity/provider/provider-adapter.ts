@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import { isUnstorableText } from '../../../platform/http/unstorable-text.ts';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { SecretBoxError, type SecretBox } from '../../../platform/secrets/secret-box.ts';
 import type { ClientStore } from '../clients/client.store.ts';
@@ -94,6 +95,8 @@ export function createProviderAdapter(dependencies: {
 
     async find(id: string): Promise<AdapterPayload | undefined> {
       if (this.name === 'Client') {
+        // A client_id no database could store names no client (PostgreSQL would refuse the query).
+        if (isUnstorableText(id)) return undefined;
         const client = await clients.find(id);
         return client ? (JSON.parse(client.metadata) as AdapterPayload) : undefined;
       }
