@@ -1,5 +1,6 @@
 import { recurringPaymentsDisabled } from '../agreements/agreement.service.ts';
 import { invalidAttribute, missingAttribute, PayApiError, unparsableJson, wrongType } from '../pay.errors.ts';
+import { isAcceptableReturnUrl, RETURN_URL_LIMIT } from '../payments/return-url.ts';
 
 /**
  * Reads the body of `POST /v1/payments` as GOV.UK Pay does: attributes are checked in Pay's
@@ -10,7 +11,6 @@ import { invalidAttribute, missingAttribute, PayApiError, unparsableJson, wrongT
 
 export const AMOUNT_MAX = 10_000_000;
 const TEXT_LIMIT = 255;
-const RETURN_URL_LIMIT = 2000;
 const EMAIL_LIMIT = 254;
 const POSTCODE_LIMIT = 25;
 const METADATA_MAX_PAIRS = 15;
@@ -126,13 +126,6 @@ function readPrefilled(value: unknown): { cardholderName?: string; billingAddres
   return { cardholderName, billingAddress };
 }
 
-function isValidReturnUrl(text: string, live: boolean): boolean {
-  if (!URL.canParse(text)) return false;
-  const url = new URL(text);
-  if (url.protocol === 'https:') return true;
-  return !live && url.protocol === 'http:';
-}
-
 export function parseCreatePaymentRequest(body: unknown, options: { live: boolean }): CreatePaymentRequest {
   if (!isObject(body)) throw unparsableJson();
 
@@ -191,7 +184,7 @@ export function parseCreatePaymentRequest(body: unknown, options: { live: boolea
   checkLength('reference', reference, TEXT_LIMIT);
   checkLength('description', description, TEXT_LIMIT);
   checkLength('return_url', returnUrl, RETURN_URL_LIMIT);
-  if (returnUrl !== undefined && !isValidReturnUrl(returnUrl, options.live)) {
+  if (returnUrl !== undefined && !isAcceptableReturnUrl(returnUrl, options)) {
     throw invalidAttribute('return_url', 'Must be a valid URL format');
   }
   checkLength('email', email, EMAIL_LIMIT);

@@ -31,6 +31,8 @@ const DELIVERY_TIMEOUT_MS = 5000;
 /** Only the status matters; a service's answer is not kept. */
 const RESPONSE_LIMIT_BYTES = 1024;
 const URL_LIMIT = 2048;
+/** Control, whitespace (CR, LF, U+2028...) and invisible format characters: never part of an address. */
+const UNSAFE_URL_CHARACTER = /[\p{Cc}\p{Cf}\p{Z}\s]/u;
 const DESCRIPTION_LIMIT = 255;
 
 export class WebhookError extends Error {
@@ -68,11 +70,13 @@ function toWebhook(row: WebhookRow): Webhook {
 /**
  * Where webhooks may be sent: http(s) only, no user name or password in the address, https
  * only in production, and not to a private or loopback IP address (unless the configuration
- * allows it). Returns a problem code, or undefined when the address is fine.
+ * allows it), and no control, whitespace or invisible format character anywhere in it (the URL
+ * standard would silently drop some of them, so the address called would not be the one shown).
+ * Returns a problem code, or undefined when the address is fine.
  */
 export function checkWebhookUrl(url: string, policy: OutboundPolicy): string | undefined {
   if (url.length === 0) return 'MISSING_URL';
-  if (url.length > URL_LIMIT) return 'INVALID_URL';
+  if (url.length > URL_LIMIT || UNSAFE_URL_CHARACTER.test(url)) return 'INVALID_URL';
   return checkOutboundUrl(url, policy);
 }
 

@@ -181,7 +181,8 @@ test('webhook addresses and events are checked', async (t) => {
   const { accountId } = await createAccountWithKey(payApp.services);
   const create = (url: string, events: string[] = ['card_payment_started']) =>
     payApp.services.webhooks.createWebhook({ accountId, live: false, url, events, actor: 'operator:test' });
-  for (const url of ['', 'ftp://example.com/x', 'not a url', 'https://user:password@example.com/x']) {
+  const withHiddenCharacters = ['https://example.com/x\r\ny', 'https://example.com/x\u2028y', 'https://example.com/a b', 'https://exa\u200bmple.com/x', 'https://example.com/\u0000x'];
+  for (const url of ['', 'ftp://example.com/x', 'not a url', 'https://user:password@example.com/x', ...withHiddenCharacters]) {
     await assert.rejects(create(url), /callback URL/, url);
   }
   await assert.rejects(create('https://example.com/x', []), /at least one event/);

@@ -5,6 +5,7 @@ import { PAY_ID_PATTERN } from '../../pay-id.ts';
 import type { PayServices } from '../../pay-services.ts';
 import { formatPounds } from '../../payments/money.ts';
 import type { PaymentRow } from '../../payments/payment.store.ts';
+import { describeReturnTarget } from '../../payments/return-url.ts';
 import type { BillingAddress } from '../../providers/payment-provider.ts';
 import { createPageCsrfToken } from '../csrf-token.ts';
 import { FIELD_IDS, readCardDetailsForm, type CardFormError, type CardFormValues } from './card-details.form.ts';
@@ -29,7 +30,8 @@ type MessageKey =
   | 'cancelledByService'
   | 'error'
   | 'inProgress'
-  | 'sessionEnded';
+  | 'sessionEnded'
+  | 'received';
 
 type Destination = { page: 'card-details' | '3ds' | 'confirm' } | { message: MessageKey } | { returnUrl: string };
 
@@ -46,8 +48,11 @@ function describeDestination(payment: PaymentRow): Destination {
     case 'authorised':
       return { page: 'confirm' };
     case 'capturable':
-    case 'success':
-      return { returnUrl: payment.return_url };
+    case 'success': {
+      // A return_url no browser could be sent to (stored before it was checked) gets a page instead.
+      const returnUrl = describeReturnTarget(payment.return_url);
+      return returnUrl === undefined ? { message: 'received' } : { returnUrl };
+    }
     case 'cancelled':
       return { message: 'cancelledByService' };
     case 'error':
@@ -96,7 +101,7 @@ export async function registerHostedPaymentPages(app: FastifyInstance, services:
     return reply.code(status).render(`${VIEWS}/payment-message.njk`, {
       pageTitle: t(`pay.hosted.messages.${key}.title`),
       paragraphs: [t(`pay.hosted.messages.${key}.body`)],
-      returnUrl: key === 'inProgress' ? undefined : payment?.return_url,
+      returnUrl: key === 'inProgress' ? undefined : describeReturnTarget(payment?.return_url),
       refreshUrl: key === 'inProgress' && payment ? pathOf(payment, 'card-details') : undefined,
       serviceName: payment ? await serviceNameOf(payment) : undefined,
     });
