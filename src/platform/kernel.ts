@@ -52,7 +52,7 @@ export type Kernel = {
   modules: readonly CivitasModule[];
   migrate(): Promise<string[]>;
   pendingMigrations(): Promise<string[]>;
-  createWorker(options?: { pollIntervalMs?: number; handlers?: JobHandlers; leaseMs?: number }): JobWorker;
+  createWorker(options?: { pollIntervalMs?: number; handlers?: JobHandlers; leaseMs?: number; outageRetryMs?: number }): JobWorker;
   close(): Promise<void>;
 };
 
@@ -115,6 +115,7 @@ export function openKernel(options: {
         concurrency: config.WORKER_CONCURRENCY,
         pollIntervalMs: workerOptions.pollIntervalMs,
         leaseMs: workerOptions.leaseMs,
+        outageRetryMs: workerOptions.outageRetryMs,
         onOutcome: (type, outcome) => metrics.countJobOutcome(type, outcome),
       });
     },

@@ -200,17 +200,20 @@ export function createJobQueue(dependencies: {
 
     /**
      * Schedules the next try after `retryInMs`, or keeps the job as failed when no tries are left;
-     * `lost` if its claim no longer holds it (then nothing changes).
+     * `lost` if its claim no longer holds it (then nothing changes). A failure that is
+     * `notTheJobsFault` (Civitas's own database was unavailable) gives the attempt back: an outage
+     * of our own must not use up the tries a delivery has against the receiver's.
      */
-    async fail(failure: { job: ClaimedJob; error: string; retryInMs: number }): Promise<'retrying' | 'failed' | 'lost'> {
+    async fail(failure: { job: ClaimedJob; error: string; retryInMs: number; notTheJobsFault?: boolean }): Promise<'retrying' | 'failed' | 'lost'> {
       const now = clock();
-      const exhausted = failure.job.attempt >= failure.job.maxAttempts;
+      const exhausted = !failure.notTheJobsFault && failure.job.attempt >= failure.job.maxAttempts;
       const released = await store.releaseHeld(db, {
         held: heldOf(failure.job),
         status: exhausted ? 'failed' : 'pending',
         runAt: new Date(now.getTime() + (exhausted ? 0 : failure.retryInMs)).toISOString(),
         error: failure.error.slice(0, ERROR_TEXT_LIMIT),
         now: now.toISOString(),
+        giveAttemptBack: failure.notTheJobsFault,
       });
       if (!released) return 'lost';
       return exhausted ? 'failed' : 'retrying';

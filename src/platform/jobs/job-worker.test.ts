@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
+import { DatabaseUnavailableError } from '../db/database-unavailable.ts';
 import { openKernel } from '../kernel.ts';
 import { testDatabaseKind } from '../testing/test-database.ts';
 import { createTestConfig, createTestKernel } from '../../testing/test-kernel.ts';
@@ -160,6 +161,34 @@ test('a job that always fails is tried maxAttempts times, then kept as failed wi
   assert.equal(jobs[0]?.status, 'failed');
   assert.equal(jobs[0]?.attempts, 3);
   assert.equal(jobs[0]?.lastError, 'the provider refused try 3');
+});
+
+test('a run that fails because Civitas\'s own database is unavailable gives its attempt back: an outage of ours uses up none of a job\'s tries', TEST_TIMEOUT, async (t) => {
+  const kernel = await createTestKernel(t, { modules: [] });
+  await kernel.jobs.enqueue(kernel.db, { type: 'test.outage', payload: {}, maxAttempts: 2 });
+  const attempts: number[] = [];
+  const worker = kernel.createWorker({
+    pollIntervalMs: 5,
+    outageRetryMs: 1,
+    handlers: {
+      'test.outage': {
+        async run(job) {
+          attempts.push(job.attempt);
+          if (attempts.length <= 4) throw new DatabaseUnavailableError({ cause: new Error('connection terminated') });
+          if (attempts.length === 5) throw new Error('the receiver refused it');
+        },
+        retryDelayMs: () => 1,
+      },
+    },
+  });
+
+  worker.start();
+  t.after(() => worker.stop());
+  await waitUntil(async () => (await kernel.jobs.list()).every((job) => job.status === 'failed'));
+  await worker.stop();
+
+  assert.deepEqual(attempts, [1, 1, 1, 1, 1, 2], 'four outages, then a real failure counted, then success on the second and last try');
+  assert.deepEqual(await kernel.jobs.list(), [], 'completed, so no longer queued (not kept as failed)');
 });
 
 test('with no delay of its own, a failed job waits an exponential backoff before its next try', TEST_TIMEOUT, async (t) => {

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { JobOutcome } from '../metrics/metrics.ts';
 import type { ClaimedJob, JobQueue } from './job-queue.ts';
+import { DatabaseUnavailableError } from '../db/database-unavailable.ts';
 
 /** What a handler is given besides its job. */
 export type JobRunContext = {
@@ -63,6 +64,8 @@ export function createJobWorker(options: {
   pollIntervalMs?: number;
   /** How long a claim holds a job unless renewed; LEASE_MS if unset. Renewed every third of it. */
   leaseMs?: number;
+  /** How long a job waits after a run Civitas's own database failed; the error's Retry-After if unset. */
+  outageRetryMs?: number;
   /** Told how each run ended, for the metrics. */
   onOutcome?(type: string, outcome: JobOutcome): void;
 }) {
@@ -147,8 +150,9 @@ export function createJobWorker(options: {
           return;
         }
         const message = error instanceof Error ? error.message : String(error);
-        const retryInMs = handler?.retryDelayMs?.(job.attempt) ?? exponentialBackoff(job.attempt);
-        const outcome = await queue.fail({ job, error: message, retryInMs });
+        const outage = error instanceof DatabaseUnavailableError;
+        const retryInMs = outage ? (options.outageRetryMs ?? error.retryAfterSeconds * 1000) : (handler?.retryDelayMs?.(job.attempt) ?? exponentialBackoff(job.attempt));
+        const outcome = await queue.fail({ job, error: message, retryInMs, notTheJobsFault: outage });
         countOutcome(job.type, outcome);
         logger.warn({ jobId: job.id, jobType: job.type, attempt: job.attempt, outcome }, 'job failed');
         return;

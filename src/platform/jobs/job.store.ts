@@ -172,18 +172,19 @@ export function createJobStore(kind: DatabaseKind) {
     /** Puts a job its claim still holds back in the queue, or keeps it as failed. False if not held. */
     async releaseHeld(
       executor: Executor,
-      release: { held: HeldJob; status: 'pending' | 'failed'; runAt: string; error: string; now: string },
+      release: { held: HeldJob; status: 'pending' | 'failed'; runAt: string; error: string; now: string; giveAttemptBack?: boolean },
     ): Promise<boolean> {
       const result = await tables(executor)
         .updateTable('job')
-        .set({
+        .set((eb) => ({
+          ...(release.giveAttemptBack ? { attempts: eb('attempts', '-', 1) } : {}),
           status: release.status,
           run_at: release.runAt,
           last_error: release.error,
           locked_by: null,
           locked_until: null,
           updated_at: release.now,
-        })
+        }))
         .where('id', '=', release.held.id)
         .where('locked_by', '=', release.held.leaseToken)
         .executeTakeFirst();
