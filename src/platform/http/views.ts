@@ -4,6 +4,7 @@ import nunjucks from 'nunjucks';
 import type { Config } from '../config/config.schema.ts';
 import type { AssetCatalogue } from './assets.ts';
 import { govukFrontendDirectory } from './assets.ts';
+import { formatDate, formatDateTime, formatTime, type Instant } from './dates.ts';
 import { LOCALES, type Locale, type Translate } from './i18n.ts';
 
 const sourceDirectory = join(import.meta.dirname, '..', '..');
@@ -11,6 +12,11 @@ const sourceDirectory = join(import.meta.dirname, '..', '..');
 export type PageContext = Record<string, unknown> & {
   /** The page's own title; the layout adds the service name and, on errors, the "Error:" prefix. */
   pageTitle: string;
+  /**
+   * The previous page of the journey, for the back link the layout shows above everything else
+   * on the page (as GOV.UK does). A path of ours, never the Referer: leave it out on a first page.
+   */
+  backLink?: string;
 };
 
 declare module 'fastify' {
@@ -26,11 +32,78 @@ function linkInLanguage(url: URL, locale: Locale): string {
   return `${link.pathname}${link.search}`;
 }
 
-export function createViewEnvironment(): nunjucks.Environment {
-  const environment = new nunjucks.Environment(
-    new nunjucks.FileSystemLoader([sourceDirectory, join(govukFrontendDirectory, '..')]),
-    { autoescape: true, throwOnUndefined: false },
-  );
+/**
+ * GOV.UK Frontend's components have English defaults ("Error:" before every field error, "Back",
+ * "Warning"...). Rather than trust every template to pass the Welsh, each component below is
+ * wrapped where it is defined: its macro fills the parameters the page left out with the texts
+ * of the page's language (message keys `platform.govuk.*`), then includes GOV.UK's own template.
+ * Components reach each other by relative paths ("../error-message/macro.njk" from inside
+ * govukInput), so a copy earlier in the search path would not be found; the loader serves the
+ * wrapper in place of GOV.UK's macro file instead, under that file's own path, so the wrapper's
+ * "./template.njk" is still GOV.UK's. Every page, in every module, gets the Welsh without asking.
+ */
+const LOCALISED_DEFAULTS: Readonly<Record<string, (params: Record<string, unknown>, t: Translate) => Record<string, unknown>>> = {
+  'error-message': (_, t) => ({ visuallyHiddenText: t('platform.govuk.errorPrefix') }),
+  'error-summary': (_, t) => ({ titleText: t('platform.errorSummaryTitle') }),
+  'back-link': (_, t) => ({ text: t('platform.govuk.back') }),
+  'warning-text': (_, t) => ({ iconFallbackText: t('platform.govuk.warning') }),
+  'notification-banner': (params, t) => ({ titleText: t(params.type === 'success' ? 'platform.govuk.success' : 'platform.govuk.important') }),
+  'pagination': (_, t) => ({ landmarkLabel: t('platform.govuk.pagination') }),
+  'password-input': (_, t) => ({
+    showPasswordText: t('platform.govuk.password.show'),
+    hidePasswordText: t('platform.govuk.password.hide'),
+    showPasswordAriaLabelText: t('platform.govuk.password.showAria'),
+    hidePasswordAriaLabelText: t('platform.govuk.password.hideAria'),
+    passwordShownAnnouncementText: t('platform.govuk.password.shown'),
+    passwordHiddenAnnouncementText: t('platform.govuk.password.hidden'),
+  }),
+};
+
+function macroNameOf(component: string): string {
+  return `govuk${component.replace(/(^|-)([a-z])/g, (_, __, letter: string) => letter.toUpperCase())}`;
+}
+
+/** Serves the wrappers of LOCALISED_DEFAULTS in place of GOV.UK's macro files; everything else from disk. */
+class LocalisedGovukLoader extends nunjucks.FileSystemLoader {
+  readonly #wrappers = new Map<string, string>();
+
+  constructor(searchPaths: string[]) {
+    super(searchPaths);
+    for (const component of Object.keys(LOCALISED_DEFAULTS)) {
+      const macro = macroNameOf(component);
+      this.#wrappers.set(
+        join(govukFrontendDirectory, 'components', component, 'macro.njk'),
+        `{% macro ${macro}(params) %}{%- set params = params | withLocalisedDefaults("${component}") -%}{%- include "./template.njk" -%}{% endmacro %}`,
+      );
+    }
+  }
+
+  override getSource(name: string) {
+    const source = super.getSource(name);
+    const wrapper = source && this.#wrappers.get(source.path);
+    return wrapper ? { ...source, src: wrapper } : source;
+  }
+}
+
+/**
+ * One environment per language: the components' defaults and the date filters are the page's
+ * language's wherever they are used, inside GOV.UK's macros too (which see no page context).
+ */
+export function createViewEnvironment(locale: Locale, t: Translate): nunjucks.Environment {
+  const environment = new nunjucks.Environment(new LocalisedGovukLoader([sourceDirectory, join(govukFrontendDirectory, '..')]), {
+    autoescape: true,
+    throwOnUndefined: false,
+  });
+  environment.addFilter('withLocalisedDefaults', (params: Record<string, unknown> | undefined, component: string) => {
+    const given = params ?? {};
+    const defaults = LOCALISED_DEFAULTS[component]!(given, t);
+    const filled: Record<string, unknown> = { ...given };
+    for (const [key, value] of Object.entries(defaults)) if (filled[key] === undefined) filled[key] = value;
+    return filled;
+  });
+  environment.addFilter('govukDate', (instant: Instant | null | undefined) => (instant ? formatDate(instant, locale) : ''));
+  environment.addFilter('govukTime', (instant: Instant | null | undefined) => (instant ? formatTime(instant, locale) : ''));
+  environment.addFilter('govukDateTime', (instant: Instant | null | undefined) => (instant ? formatDateTime(instant, locale) : ''));
   return environment;
 }
 
@@ -57,12 +130,15 @@ export function createPageRenderer(options: {
   translations: Record<Locale, Translate>;
 }): RenderPage {
   const { config, assets, translations } = options;
-  const environment = createViewEnvironment();
+  const environments = Object.fromEntries(LOCALES.map((locale) => [locale, createViewEnvironment(locale, translations[locale])])) as Record<
+    Locale,
+    nunjucks.Environment
+  >;
   return (template, context, request) => {
     const { locale } = request;
     const t = translations[locale];
     const url = new URL(request.url, 'http://placeholder');
-    return environment.render(template, {
+    return environments[locale].render(template, {
       siteName: config.SITE_NAME,
       phase: config.PHASE,
       assetPath: assets.path,
