@@ -87,15 +87,26 @@ test('an accepted email reaches the SMTP server rendered, with the notification 
   assert.equal(smtp.received.length, 1, 'a finished notification is never sent again');
 });
 
-test('an SMTP refusal for good is a permanent failure; a server that is down is retried, then a temporary failure', async (t) => {
+test('an SMTP refusal for good is a permanent failure; a mailbox that stays full is retried, then a temporary failure; a server that stays down, a technical failure', async (t) => {
   const smtp = await startSmtpServer(t, {
-    onData: (raw) => (raw.includes('refuse-me') ? Object.assign(new Error('Mailbox unavailable'), { responseCode: 550 }) : undefined),
+    onData: (raw) =>
+      raw.includes('refuse-me')
+        ? Object.assign(new Error('Mailbox unavailable'), { responseCode: 550 })
+        : raw.includes('mailbox-full')
+          ? Object.assign(new Error('Mailbox full, try later'), { responseCode: 452 })
+          : undefined,
   });
-  const { core, service, worker } = await setUp(t, { SMTP_URL: smtp.url });
+  const { kernel, core, service, worker } = await setUp(t, { SMTP_URL: smtp.url });
   const personalisation = { 'first name': 'refuse-me', 'reference number': '1', urgent: 'no' };
   const refused = await sendAs(core, service.serviceId, 'normal', { type: 'email', templateId: service.templates.email.id, recipient: 'a@example.com', personalisation });
   await worker.runUntilIdle();
   assert.equal(await statusOf(core, refused.id), 'permanent-failure');
+
+  const full = await sendAs(core, service.serviceId, 'normal', { type: 'email', templateId: service.templates.email.id, recipient: 'b@example.com', personalisation: { ...personalisation, 'first name': 'mailbox-full' } });
+  await worker.runUntilIdle();
+  assert.equal(await statusOf(core, full.id), 'created', 'deferred by the server: retried');
+  await createNotifyJobHandlers(kernel)['notify.deliver']?.run({ id: 'last-try', type: 'notify.deliver', payload: { notificationId: full.id }, attempt: 12, maxAttempts: 12, leaseToken: 'test' });
+  assert.equal(await statusOf(core, full.id), 'temporary-failure', 'still deferred at the last try: the recipient\'s side');
 
   const down = await setUp(t, { SMTP_URL: 'smtp://127.0.0.1:1?tls=none' });
   const waiting = await sendAs(down.core, down.service.serviceId, 'normal', {
@@ -110,10 +121,10 @@ test('an SMTP refusal for good is a permanent failure; a server that is down is 
   assert.match(job?.lastError ?? '', /^email hand-over failed: (ECONNECTION|ESOCKET)/);
   assert.doesNotMatch(job?.lastError ?? '', /a@example\.com/, 'no address in the job error');
 
-  // The last try that fails leaves the notification as a temporary failure instead of a retry.
+  // The last try that fails leaves the notification as a technical failure (between Civitas and its provider) instead of a retry.
   const handlers = createNotifyJobHandlers(down.kernel);
   await handlers['notify.deliver']?.run({ id: 'last-try', type: 'notify.deliver', payload: { notificationId: waiting.id }, attempt: 12, maxAttempts: 12, leaseToken: 'test' });
-  assert.equal(await statusOf(down.core, waiting.id), 'temporary-failure');
+  assert.equal(await statusOf(down.core, waiting.id), 'technical-failure');
 });
 
 test('test keys never deliver: statuses are simulated, with Notify\'s simulated addresses and numbers', async (t) => {

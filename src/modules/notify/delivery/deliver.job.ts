@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { isDatabaseUnavailable } from '../../../platform/db/database-unavailable.ts';
+import { DatabaseUnavailableError, isDatabaseUnavailable } from '../../../platform/db/database-unavailable.ts';
 import type { ClaimedJob } from '../../../platform/jobs/job-queue.ts';
 import type { JobHandler, JobRunContext } from '../../../platform/jobs/job-worker.ts';
 import type { MailTransport } from '../../../platform/mail/mail-transport.ts';
@@ -51,6 +51,22 @@ export function wasNotTaken(error: unknown): boolean {
   // nodemailer names the step (ESOCKET) and keeps the system's code (ECONNREFUSED) as originalCode.
   const codes = [code, originalCode, (cause as { code?: unknown } | undefined)?.code];
   return codes.some((candidate) => typeof candidate === 'string' && UNREACHED_CODES.has(candidate));
+}
+
+/** SMTP 421: the server itself is going away, which says nothing about the recipient. */
+const SMTP_SERVICE_UNAVAILABLE = 421;
+
+/**
+ * The status of a message no try could hand over, as GOV.UK Notify uses them: `temporary-failure`
+ * when the mail server kept deferring this recipient (an SMTP 4xx such as a full mailbox: the
+ * recipient's side), `technical-failure` when the fault lay between Civitas and its provider (not
+ * reachable, timed out, cut off, an SMS gateway answering 5xx) and for every letter.
+ */
+export function finalStatusAfterRetries(type: string, error: unknown): NotificationStatus {
+  if (type !== 'email') return 'technical-failure';
+  const { responseCode } = (typeof error === 'object' && error !== null ? error : {}) as { responseCode?: unknown };
+  const recipientDeferred = typeof responseCode === 'number' && responseCode >= 400 && responseCode < 500 && responseCode !== SMTP_SERVICE_UNAVAILABLE;
+  return recipientDeferred ? 'temporary-failure' : 'technical-failure';
 }
 
 function describeFailure(error: unknown): string {
@@ -272,9 +288,11 @@ export function createDeliverHandler(dependencies: {
           await finish(notification, 'permanent-failure', service);
           return;
         }
+        // Our own database failing is not the delivery's failure: the job tries again, the try given back.
+        if (error instanceof DatabaseUnavailableError) throw error;
         if (job.attempt >= job.maxAttempts) {
           logger.warn({ notificationId: notification.id, type: notification.type }, 'delivery gave up after every retry');
-          await finish(notification, notification.type === 'letter' ? 'technical-failure' : 'temporary-failure', service);
+          await finish(notification, finalStatusAfterRetries(notification.type, error), service);
           return;
         }
         // Not with the provider: `created` again until a try hands it over, as Notify shows it.
