@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { agreementSchema } from '../agreements/agreement-json.ts';
+import { wrongType } from '../pay.errors.ts';
 import type { PayServices } from '../pay-services.ts';
 import { errorSchema, searchResultsSchema } from '../payments/payment-json.ts';
 import { requireCaller } from './api.plugin.ts';
@@ -25,7 +26,11 @@ export function registerAgreementRoutes(api: FastifyInstance, services: PayServi
   api.post(
     '/v1/agreements',
     {
-      config: { csrf: false, payErrorCodes: { unparsable: 'P2197', downstream: 'P2198' } },
+      config: {
+        csrf: false,
+        // Pay's agreement codes refuse characters its firewall refuses (`<`, `>`, `|`) as not valid text.
+        payErrorCodes: { unparsable: 'P2197', downstream: 'P2198', invalidBody: (field) => wrongType(field, 'Must be a valid string format', 'P2102') },
+      },
       schema: { response: { 201: agreementSchema, ...errorResponses } },
     },
     async (request, reply) => {
@@ -39,7 +44,7 @@ export function registerAgreementRoutes(api: FastifyInstance, services: PayServi
   api.get(
     '/v1/agreements',
     {
-      config: { payErrorCodes: { downstream: 'P2498' } },
+      config: { payErrorCodes: { downstream: 'P2498', invalidQuery: 'P2401' } },
       schema: { response: { 200: searchResultsSchema(agreementSchema), ...errorResponses } },
     },
     async (request) => {
@@ -57,7 +62,7 @@ export function registerAgreementRoutes(api: FastifyInstance, services: PayServi
   api.get(
     '/v1/agreements/:agreementId',
     {
-      config: { payErrorCodes: { downstream: 'P2298' } },
+      config: { payErrorCodes: { downstream: 'P2298', notFound: 'P2200' } },
       schema: { params: agreementParams, response: { 200: agreementSchema, ...errorResponses } },
     },
     async (request) => {
@@ -74,7 +79,7 @@ export function registerAgreementRoutes(api: FastifyInstance, services: PayServi
     cancelContext.post(
       '/v1/agreements/:agreementId/cancel',
       {
-        config: { csrf: false, payErrorCodes: { downstream: 'P2598' } },
+        config: { csrf: false, payErrorCodes: { downstream: 'P2598', notFound: 'P2500' } },
         schema: { params: agreementParams, response: errorResponses },
       },
       async (request, reply) => {

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { JSON_BODY_TOO_DEEP } from '../../../platform/http/json-body.ts';
 import { retryAfterSecondsOf } from '../../../platform/http/errors.ts';
+import { UNSTORABLE_TEXT } from '../../../platform/http/unstorable-text.ts';
 import { apiSecurityHeaders, JSON_API_ROUTE_CONFIG } from '../../../platform/http/security.ts';
 import type { Caller } from '../accounts/account.service.ts';
 import { downstreamError, PayApiError, payUnavailable, tooManyRequests, unparsableJson } from '../pay.errors.ts';
@@ -10,11 +11,15 @@ import { registerAuthoriseRoutes } from './authorise.routes.ts';
 import { registerDisputeRoutes } from './disputes.routes.ts';
 import { registerPaymentRoutes } from './payments.routes.ts';
 import { registerRefundRoutes } from './refunds.routes.ts';
+import { answerUnstorableText, type UnstorableTextAnswers } from './unstorable-text.refusal.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** The P-codes a Pay API route answers with for a body it cannot parse and for an unexpected failure. */
-    payErrorCodes?: { unparsable?: string; downstream: string };
+    /**
+     * The P-codes a Pay API route answers with for a body it cannot parse and for an unexpected
+     * failure, and how it answers text no database can store in each place it reads.
+     */
+    payErrorCodes?: { unparsable?: string; downstream: string } & UnstorableTextAnswers;
   }
   interface FastifyRequest {
     /** The account and mode of the API key that authenticated this request (Pay API routes only). */
@@ -87,6 +92,11 @@ export async function registerPayApi(app: FastifyInstance, services: PayServices
         if (error.statusCode >= 500) request.log.error({ payCode: error.payCode }, 'pay api request failed');
         else request.log.info({ payCode: error.payCode, statusCode: error.statusCode }, 'pay api request refused');
         return sendError(reply, error);
+      }
+      if (error.code === UNSTORABLE_TEXT) {
+        const refusal = answerUnstorableText(request, codes ?? { downstream: 'P0999' });
+        request.log.info({ payCode: refusal.payCode, statusCode: refusal.statusCode }, 'pay api request refused: unstorable text');
+        return sendError(reply, refusal);
       }
       switch (error.code) {
         case 'FST_ERR_CTP_INVALID_JSON_BODY':

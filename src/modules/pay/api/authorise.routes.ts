@@ -1,8 +1,10 @@
 import type { FastifyInstance } from 'fastify';
+import { invalidAttribute } from '../pay.errors.ts';
 import type { PayServices } from '../pay-services.ts';
 import { errorSchema } from '../payments/payment-json.ts';
 import { requireCaller } from './api.plugin.ts';
 import { parseAuthorisePaymentRequest } from './authorise-payment.request.ts';
+import { UNSTORABLE_EXPLANATION } from './unstorable-text.refusal.ts';
 
 /**
  * `POST /v1/auth`, GOV.UK Pay's MOTO API: the card details of a payment created with
@@ -13,7 +15,10 @@ export function registerAuthoriseRoutes(api: FastifyInstance, services: PayServi
   api.post(
     '/v1/auth',
     {
-      config: { csrf: false, payErrorCodes: { unparsable: 'P0197', downstream: 'P0198' } },
+      config: {
+        csrf: false,
+        payErrorCodes: { unparsable: 'P0197', downstream: 'P0198', invalidBody: (field) => invalidAttribute(field, UNSTORABLE_EXPLANATION) },
+      },
       schema: {
         // No body schema: any JSON reaches the parser, which checks it in Pay's order and words.
         response: { '4xx': errorSchema, '5xx': errorSchema },

@@ -61,7 +61,7 @@ export function registerDisputeRoutes(api: FastifyInstance, services: PayService
   api.get(
     '/v1/disputes',
     {
-      config: { payErrorCodes: { downstream: 'P0498' } },
+      config: { payErrorCodes: { downstream: 'P0498', invalidQuery: 'P0401' } },
       schema: { response: { 200: searchResultsSchema(disputeSchema), '4xx': errorSchema, '5xx': errorSchema } },
     },
     async (request) => {

@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import { PayApiError } from '../pay.errors.ts';
+import { invalidAttribute, PayApiError } from '../pay.errors.ts';
 import type { PayServices } from '../pay-services.ts';
 import { errorSchema, paymentSchema, paymentStateSchema, presentPayment, searchResultsSchema } from '../payments/payment-json.ts';
 import { FAILURE_MESSAGES } from '../payments/payment-state.ts';
 import { requireCaller } from './api.plugin.ts';
 import { checkAccountPermits, parseCreatePaymentRequest } from './create-payment.request.ts';
 import { describePaging, parsePaymentSearch } from './search.request.ts';
+import { UNSTORABLE_EXPLANATION } from './unstorable-text.refusal.ts';
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9-]{1,255}$/;
 
@@ -59,7 +60,10 @@ export function registerPaymentRoutes(api: FastifyInstance, services: PayService
   api.post(
     '/v1/payments',
     {
-      config: { csrf: false, payErrorCodes: { unparsable: 'P0197', downstream: 'P0198' } },
+      config: {
+        csrf: false,
+        payErrorCodes: { unparsable: 'P0197', downstream: 'P0198', invalidBody: (field) => invalidAttribute(field, UNSTORABLE_EXPLANATION) },
+      },
       schema: {
         headers: { type: 'object', properties: { 'idempotency-key': { type: 'string' } } },
         response: { 200: paymentSchema, 201: paymentSchema, ...errorResponses },
@@ -83,7 +87,7 @@ export function registerPaymentRoutes(api: FastifyInstance, services: PayService
   api.get(
     '/v1/payments',
     {
-      config: { payErrorCodes: { downstream: 'P0498' } },
+      config: { payErrorCodes: { downstream: 'P0498', invalidQuery: 'P0401' } },
       schema: {
         response: {
           200: searchResultsSchema(paymentSchema),
@@ -112,7 +116,7 @@ export function registerPaymentRoutes(api: FastifyInstance, services: PayService
   api.get(
     '/v1/payments/:paymentId',
     {
-      config: { payErrorCodes: { downstream: 'P0298' } },
+      config: { payErrorCodes: { downstream: 'P0298', notFound: 'P0200' } },
       schema: { params: paymentParams, response: { 200: paymentSchema, ...errorResponses } },
     },
     async (request) => {
@@ -125,7 +129,7 @@ export function registerPaymentRoutes(api: FastifyInstance, services: PayService
   api.get(
     '/v1/payments/:paymentId/events',
     {
-      config: { payErrorCodes: { downstream: 'P0398' } },
+      config: { payErrorCodes: { downstream: 'P0398', notFound: 'P0300' } },
       schema: { params: paymentParams, response: { 200: eventsSchema, ...errorResponses } },
     },
     async (request) => {
@@ -152,7 +156,7 @@ export function registerPaymentRoutes(api: FastifyInstance, services: PayService
   api.post(
     '/v1/payments/:paymentId/cancel',
     {
-      config: { csrf: false, payErrorCodes: { downstream: 'P0598' } },
+      config: { csrf: false, payErrorCodes: { downstream: 'P0598', notFound: 'P0500' } },
       schema: { params: paymentParams, response: errorResponses },
     },
     async (request, reply) => {
@@ -165,7 +169,7 @@ export function registerPaymentRoutes(api: FastifyInstance, services: PayService
   api.post(
     '/v1/payments/:paymentId/capture',
     {
-      config: { csrf: false, payErrorCodes: { downstream: 'P1098' } },
+      config: { csrf: false, payErrorCodes: { downstream: 'P1098', notFound: 'P1000' } },
       schema: { params: paymentParams, response: errorResponses },
     },
     async (request, reply) => {

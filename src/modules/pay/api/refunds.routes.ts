@@ -5,6 +5,7 @@ import { errorSchema, presentRefund, refundSchema, searchResultsSchema } from '.
 import { requireCaller } from './api.plugin.ts';
 import { AMOUNT_MAX } from './create-payment.request.ts';
 import { describePaging, parseRefundSearch } from './search.request.ts';
+import { UNSTORABLE_EXPLANATION } from './unstorable-text.refusal.ts';
 
 const errorResponses = { '4xx': errorSchema, '5xx': errorSchema };
 const isInt = (value: unknown): value is number =>
@@ -38,7 +39,15 @@ export function registerRefundRoutes(api: FastifyInstance, services: PayServices
   api.post(
     '/v1/payments/:paymentId/refunds',
     {
-      config: { csrf: false, payErrorCodes: { unparsable: 'P0697', downstream: 'P0698' } },
+      config: {
+        csrf: false,
+        payErrorCodes: {
+          unparsable: 'P0697',
+          downstream: 'P0698',
+          notFound: 'P0600',
+          invalidBody: (field) => invalidAttribute(field, UNSTORABLE_EXPLANATION, 'P0602'),
+        },
+      },
       schema: { params: paymentParams, response: { 202: refundSchema, ...errorResponses } },
     },
     async (request, reply) => {
@@ -61,7 +70,7 @@ export function registerRefundRoutes(api: FastifyInstance, services: PayServices
   api.get(
     '/v1/payments/:paymentId/refunds',
     {
-      config: { payErrorCodes: { downstream: 'P0898' } },
+      config: { payErrorCodes: { downstream: 'P0898', notFound: 'P0800' } },
       schema: {
         params: paymentParams,
         response: {
@@ -98,7 +107,7 @@ export function registerRefundRoutes(api: FastifyInstance, services: PayServices
   api.get(
     '/v1/payments/:paymentId/refunds/:refundId',
     {
-      config: { payErrorCodes: { downstream: 'P0798' } },
+      config: { payErrorCodes: { downstream: 'P0798', notFound: 'P0700' } },
       schema: {
         params: {
           type: 'object',
@@ -118,7 +127,7 @@ export function registerRefundRoutes(api: FastifyInstance, services: PayServices
   api.get(
     '/v1/refunds',
     {
-      config: { payErrorCodes: { downstream: 'P1898' } },
+      config: { payErrorCodes: { downstream: 'P1898', invalidQuery: 'P1101' } },
       schema: {
         response: {
           200: searchResultsSchema(refundSchema),
