@@ -10,10 +10,12 @@ import {
 } from '../notifications/notification.view.ts';
 import type { NotificationStatus } from '../notifications/notification.store.ts';
 import { renderTemplatedLetterPdf } from '../delivery/providers/print-provider.ts';
+import { LetterTooLongError } from '../templates/render-letter.ts';
 import { requireCaller } from './api.plugin.ts';
 import { validateAgainst, type NotifySchema } from './notify-schema.ts';
 
 const PAGE_SIZE = 250;
+const pdfNotReady = () => new NotifyApiError(400, [{ error: 'PDFNotReadyError', message: 'PDF not available yet, try again later' }]);
 const uuid = { type: 'string', format: 'uuid' } as const;
 const personalisation = { type: 'object' } as const;
 const reference = { type: 'string', maxLength: 1000 } as const;
@@ -241,13 +243,19 @@ export function registerNotificationRoutes(app: FastifyInstance, core: NotifyCor
       let pdf: Buffer;
       if (notification.precompiled) {
         const stored = await core.stores.notifications.findLetterPdf(core.db, notification.id);
-        if (!stored) throw new NotifyApiError(400, [{ error: 'PDFNotReadyError', message: 'PDF not available yet, try again later' }]);
+        if (!stored) throw pdfNotReady();
         pdf = Buffer.from(stored, 'base64');
       } else {
         const version = notification.template_id
           ? await core.templates.findVersion(notification.template_id, notification.template_version ?? 1)
           : undefined;
-        pdf = await renderTemplatedLetterPdf(notification, version?.letter_contact_block ?? null);
+        try {
+          pdf = await renderTemplatedLetterPdf(notification, version?.letter_contact_block ?? null);
+        } catch (error) {
+          // As Notify answers when it cannot get a letter's PDF (get_pdf_for_notification).
+          if (error instanceof LetterTooLongError) throw pdfNotReady();
+          throw error;
+        }
       }
       return reply.type('application/pdf').send(pdf);
     },

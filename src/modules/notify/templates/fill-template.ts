@@ -1,7 +1,7 @@
 import { badRequest, type NotifyApiError } from '../notify.errors.ts';
 import { findMissingPersonalisation, fillPlaceholders, type Personalisation } from './placeholders.ts';
 import { EMAIL_MAX_BYTES, fillEmail } from './render-email.ts';
-import { fillLetter } from './render-letter.ts';
+import { countLetterCharacters, fillLetter, LETTER_MAX_CHARACTERS } from './render-letter.ts';
 import { countSmsCharacters, countSmsFragments, SMS_MAX_CHARACTERS } from './sms-length.ts';
 import type { TemplateType } from './template.store.ts';
 
@@ -58,6 +58,14 @@ export function fillTemplate(
         { subject: template.subject ?? '', body: template.body, letterContactBlock: template.letter_contact_block },
         personalisation,
       );
+      // Civitas' limit, worded as Notify's for text messages (Notify itself accepts any length
+      // and fails a letter of more than 10 pages later, when its PDF is checked).
+      const length = countLetterCharacters(filled);
+      if (length > LETTER_MAX_CHARACTERS) {
+        throw badRequest(
+          `Your message is too long. Letters cannot be longer than ${LETTER_MAX_CHARACTERS} characters. Your message is ${length} characters long.`,
+        );
+      }
       return { subject: filled.subject, body: filled.body, billableUnits: 0 };
     }
   }

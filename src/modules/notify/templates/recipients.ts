@@ -67,16 +67,36 @@ export function normalisePostcode(raw: string): string | undefined {
 
 export type PostalAddress = { lines: string[]; postcode: string };
 
+export const ADDRESS_MIN_LINES = 3;
+export const ADDRESS_MAX_LINES = 7;
 /**
- * The address lines given, empty ones left out. As Notify (notifications-utils
- * `PostalAddress.from_personalisation`): `address_line_1` to `address_line_7` when
- * `address_line_7` is given, else `address_line_1` to `address_line_6` then `postcode`.
+ * Civitas' own limit on one address line (GOV.UK Notify has none at the API: an address too wide
+ * for the envelope window fails later, when its PDF is checked). Generous for any real address,
+ * it keeps a letter's address block, and the work of laying it out, small.
  */
-export function listAddressLines(personalisation: Readonly<Record<string, unknown>>): string[] {
+export const ADDRESS_LINE_MAX_CHARACTERS = 255;
+
+/** The line breaks Python's str.splitlines() splits at, which Notify's address parsing uses. */
+const LINE_BREAKS = /\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]/;
+/** notifications-utils' "obscure" whitespace: zero-width ones removed, full-width ones made spaces. */
+const ZERO_WIDTH_WHITESPACE = /[\u180e\u200b\u200c\u200d\u2060\ufeff\u2028\u2029]/g;
+const FULL_WIDTH_WHITESPACE = /[\u00a0\u202f]/g;
+const INVALID_FIRST_CHARACTERS = new Set('@()=[]"\\/,<>~');
+
+function addressKeys(personalisation: Readonly<Record<string, unknown>>): string[] {
   const keys = ['address_line_1', 'address_line_2', 'address_line_3', 'address_line_4', 'address_line_5', 'address_line_6'];
   keys.push('address_line_7' in personalisation ? 'address_line_7' : 'postcode');
+  return keys;
+}
+
+/**
+ * The address lines given, empty ones left out: `address_line_1` to `address_line_7` when
+ * `address_line_7` is given, else `address_line_1` to `address_line_6` then `postcode`
+ * (notifications-utils `PostalAddress.from_personalisation`). One value per line, as given.
+ */
+export function listAddressLines(personalisation: Readonly<Record<string, unknown>>): string[] {
   const lines: string[] = [];
-  for (const key of keys) {
+  for (const key of addressKeys(personalisation)) {
     const value = personalisation[key];
     if (value === undefined || value === null) continue;
     const text = String(value).trim();
@@ -86,14 +106,55 @@ export function listAddressLines(personalisation: Readonly<Record<string, unknow
 }
 
 /**
- * `address_line_1` to `address_line_7` (or `postcode` as the last line): at least 3 lines given, at most 7, the last a UK postcode.
- * Civitas prints in the UK only: international letters are not supported.
+ * The address as Notify reads it to print (notifications-utils `PostalAddress`): the values
+ * joined with newlines and split again at every line break, so a value holding line breaks is
+ * several lines; whitespace in each line collapsed, trailing spaces and commas dropped, no space
+ * before a comma or full stop, empty lines left out.
+ */
+export function normaliseAddressLines(personalisation: Readonly<Record<string, unknown>>): string[] {
+  const raw = addressKeys(personalisation)
+    .map((key) => {
+      const value = personalisation[key];
+      return value === undefined || value === null || value === '' || value === false || value === 0 ? '' : String(value);
+    })
+    .join('\n');
+  const lines: string[] = [];
+  for (const rawLine of raw.split(LINE_BREAKS)) {
+    const collapsed = rawLine.replace(FULL_WIDTH_WHITESPACE, ' ').replace(ZERO_WIDTH_WHITESPACE, '').split(/\s+/).filter(Boolean).join(' ');
+    let end = collapsed.length;
+    // Python's rstrip(" ,"), as a loop: /[ ,]+$/ takes quadratic time on a long run of commas.
+    while (end > 0 && (collapsed[end - 1] === ' ' || collapsed[end - 1] === ',')) end -= 1;
+    const trimmed = collapsed.slice(0, end);
+    if (trimmed === '') continue;
+    lines.push(trimmed.replace(/ ([,.])/g, '$1'));
+  }
+  return lines;
+}
+
+/**
+ * Notify's address checks for a letter sent by API (notifications-api `validate_address`), in its
+ * order and words: 3 to 7 lines after line breaks are counted, the first two with a letter or
+ * digit, the last a UK postcode (Civitas prints in the UK only), no line starting with one of
+ * Notify's refused characters, no "no fixed abode". Then Civitas' own limit on a line's length.
  */
 export function checkPostalAddress(personalisation: Readonly<Record<string, unknown>>): Checked<PostalAddress> {
-  const lines = listAddressLines(personalisation);
-  if (lines.length < 3) return { ok: false, message: 'Address must be at least 3 lines' };
-  if (lines.length > 7) return { ok: false, message: 'Address must be no more than 7 lines' };
+  const lines = normaliseAddressLines(personalisation);
+  if (lines.length < ADDRESS_MIN_LINES) return { ok: false, message: `Address must be at least ${ADDRESS_MIN_LINES} lines` };
+  if (lines.length > ADDRESS_MAX_LINES) return { ok: false, message: `Address must be no more than ${ADDRESS_MAX_LINES} lines` };
+  if (!lines.slice(0, 2).every((line) => /[a-zA-Z0-9]/.test(line))) {
+    return { ok: false, message: 'The first 2 lines of the address must both include at least one alphanumeric character' };
+  }
   const postcode = normalisePostcode(lines.at(-1) as string);
   if (!postcode) return { ok: false, message: 'Must be a real UK postcode' };
-  return { ok: true, value: { lines: [...lines.slice(0, -1), postcode], postcode } };
+  const printed = [...lines.slice(0, -1), postcode];
+  if (printed.some((line) => INVALID_FIRST_CHARACTERS.has(line[0] as string))) {
+    return { ok: false, message: 'Address lines must not start with any of the following characters: @ ( ) = [ ] \u201d \\ / , < >' };
+  }
+  if (printed.some((line) => line.toLowerCase() === 'nfa') || /no fixed (abode|address)/i.test(printed.join('\n'))) {
+    return { ok: false, message: 'Must be a real address' };
+  }
+  if (printed.some((line) => line.length > ADDRESS_LINE_MAX_CHARACTERS)) {
+    return { ok: false, message: `Address lines must be ${ADDRESS_LINE_MAX_CHARACTERS} characters or fewer` };
+  }
+  return { ok: true, value: { lines: printed, postcode } };
 }

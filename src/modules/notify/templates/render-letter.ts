@@ -1,5 +1,6 @@
 import { parseBlocks, splitLinks } from './email-formatting.ts';
 import { fillPlaceholders, type Personalisation } from './placeholders.ts';
+import { ADDRESS_LINE_MAX_CHARACTERS, ADDRESS_MAX_LINES } from './recipients.ts';
 
 const MM = 72 / 25.4;
 
@@ -33,8 +34,94 @@ function plain(text: string): string {
     .join('');
 }
 
+/** Notify's limit: a letter of more pages is not printed (notifications-utils LETTER_MAX_PAGE_COUNT). */
+export const LETTER_MAX_PAGES = 10;
+
+/**
+ * Civitas' limit on a letter's text (subject, body and contact block, filled in). Ten pages of
+ * Helvetica 11 hold well under this even in its narrowest characters, so no letter that fits on
+ * ten pages is refused; longer ones are refused when sent instead of failing when printed.
+ * It also bounds the work of laying a letter out.
+ */
+export const LETTER_MAX_CHARACTERS = 150_000;
+
+/** Printing a letter was refused: it needs more than LETTER_MAX_PAGES pages, or more than LETTER_MAX_CHARACTERS characters. */
+export class LetterTooLongError extends Error {
+  readonly code = 'LETTER_TOO_LONG';
+
+  constructor() {
+    super(`Letter is longer than ${LETTER_MAX_PAGES} pages`);
+    this.name = 'LetterTooLongError';
+  }
+}
+
+export function countLetterCharacters(letter: FilledLetter): number {
+  return letter.subject.length + letter.body.length + letter.contactBlock.length;
+}
+
+/** How wide a character can be in Helvetica, in ems ('@' is 1.015): a word of fewer characters always fits. */
+const WIDEST_CHARACTER_EMS = 1.1;
+
+/**
+ * The text with each word too wide for a line cut into pieces that fit, one per line. PDFKit cuts
+ * such a word itself, but measures what is left of it again for every line it makes: the time
+ * grows with the square of the word's length (a 100,000-character word took 9 seconds, the event
+ * loop stalled throughout). Measured here once per character, so the time grows with the length.
+ */
+function cutWordsToWidth(document: PDFKit.PDFDocument, text: string, width: number, fontSize: number): string {
+  const shortestTooWide = Math.floor(width / (fontSize * WIDEST_CHARACTER_EMS));
+  if (text.length <= shortestTooWide) return text;
+  const widths = new Map<string, number>();
+  // Kerning can make a pair wider than its characters apart: 5% spare.
+  const limit = width * 0.95;
+  return text.replace(/\S+/g, (word) => {
+    if (word.length <= shortestTooWide || document.widthOfString(word) <= limit) return word;
+    const pieces: string[] = [];
+    let piece = '';
+    let pieceWidth = 0;
+    for (const character of word) {
+      let characterWidth = widths.get(character);
+      if (characterWidth === undefined) {
+        characterWidth = document.widthOfString(character);
+        widths.set(character, characterWidth);
+      }
+      if (piece !== '' && pieceWidth + characterWidth > limit) {
+        pieces.push(piece);
+        piece = '';
+        pieceWidth = 0;
+      }
+      piece += character;
+      pieceWidth += characterWidth;
+    }
+    pieces.push(piece);
+    return pieces.join('\n');
+  });
+}
+
+/** How much text PDFKit lays out in one call: a line longer than this is handed over in runs. */
+const RUN_CHARACTERS = 1000;
+const YIELD_EVERY_CHARACTERS = 4000;
+
+/** A line as runs of at most RUN_CHARACTERS, each ending after a space where there is one. */
+function splitIntoRuns(line: string): string[] {
+  const runs: string[] = [];
+  let rest = line;
+  while (rest.length > RUN_CHARACTERS) {
+    const space = rest.lastIndexOf(' ', RUN_CHARACTERS - 1);
+    const cut = space > 0 ? space + 1 : RUN_CHARACTERS;
+    runs.push(rest.slice(0, cut));
+    rest = rest.slice(cut);
+  }
+  runs.push(rest);
+  return runs;
+}
+
+/** Between pieces of work, other requests get their turn. */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** The letter as a PDF: address in the window, contact block and date, subject as a heading, then the body. */
 export async function renderLetterPdf(letter: FilledLetter & { addressLines: readonly string[]; date: Date }): Promise<Buffer> {
+  if (countLetterCharacters(letter) > LETTER_MAX_CHARACTERS) throw new LetterTooLongError();
   // pdfkit and its fonts take about 30 MB: loaded when the first letter is made, not at start.
   const { default: PDFDocument } = await import('pdfkit');
   const document = new PDFDocument({
@@ -55,35 +142,82 @@ export async function renderLetterPdf(letter: FilledLetter & { addressLines: rea
   });
 
   const width = document.page.width - LAYOUT.margin * 2;
+  let charactersSinceYield = 0;
+  /**
+   * Writes text at x (or where the last text ended), words too wide for a line cut to fit, and
+   * handed to PDFKit a run of at most RUN_CHARACTERS at a time (`continued`, so the runs of a
+   * line flow on as one). After each run: past LETTER_MAX_PAGES pages the letter is refused, and
+   * every so often the event loop gets a turn. So no letter keeps the process busy for long.
+   */
+  async function write(text: string, options: { x?: number; y?: number; width: number; fontSize: number; align?: 'right' | 'center' }) {
+    let first = true;
+    for (const line of cutWordsToWidth(document, text, options.width, options.fontSize).split('\n')) {
+      if (line === '') {
+        document.moveDown(1);
+        continue;
+      }
+      const runs = splitIntoRuns(line);
+      for (const [index, run] of runs.entries()) {
+        const textOptions = { width: options.width, align: options.align, continued: index < runs.length - 1 };
+        if (options.x === undefined || index > 0) document.text(run, textOptions);
+        else document.text(run, options.x, first ? options.y : undefined, textOptions);
+        first = false;
+        if (document.bufferedPageRange().count > LETTER_MAX_PAGES) throw new LetterTooLongError();
+        charactersSinceYield += run.length + 50;
+        if (charactersSinceYield >= YIELD_EVERY_CHARACTERS) {
+          charactersSinceYield = 0;
+          await yieldToEventLoop();
+        }
+      }
+    }
+  }
+
   document.font('Helvetica').fontSize(LAYOUT.fontSize);
   if (letter.contactBlock.trim()) {
-    document.text(letter.contactBlock.trim(), LAYOUT.margin, LAYOUT.margin, { width, align: 'right' });
+    await write(letter.contactBlock.trim(), { x: LAYOUT.margin, y: LAYOUT.margin, width, fontSize: LAYOUT.fontSize, align: 'right' });
   }
-  document.text(letter.addressLines.join('\n'), LAYOUT.addressLeft, LAYOUT.addressTop, { width: LAYOUT.addressWidth });
+  // The address stays in the envelope window: at most 7 lines, each cut short, anything taller clipped.
+  const addressText = letter.addressLines
+    .slice(0, ADDRESS_MAX_LINES)
+    .map((line) => line.slice(0, ADDRESS_LINE_MAX_CHARACTERS))
+    .join('\n');
+  document.font('Helvetica').fontSize(LAYOUT.fontSize);
+  document.text(cutWordsToWidth(document, addressText, LAYOUT.addressWidth, LAYOUT.fontSize), LAYOUT.addressLeft, LAYOUT.addressTop, {
+    width: LAYOUT.addressWidth,
+    height: LAYOUT.bodyTop - 12 * MM - LAYOUT.addressTop - LAYOUT.fontSize,
+    ellipsis: true,
+  });
   const dateText = letter.date.toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
   document.text(dateText, LAYOUT.margin, LAYOUT.bodyTop - 12 * MM, { width, align: 'right' });
 
   document.x = LAYOUT.margin;
   document.y = LAYOUT.bodyTop;
-  document.font('Helvetica-Bold').fontSize(LAYOUT.headingSize).text(letter.subject, { width });
+  document.font('Helvetica-Bold').fontSize(LAYOUT.headingSize);
+  await write(letter.subject, { width, fontSize: LAYOUT.headingSize });
   document.moveDown(0.8);
   for (const block of parseBlocks(letter.body)) {
     switch (block.kind) {
-      case 'heading':
-        document.font('Helvetica-Bold').fontSize(block.level === 1 ? LAYOUT.headingSize : LAYOUT.fontSize + 1).text(plain(block.text), { width });
+      case 'heading': {
+        const size = block.level === 1 ? LAYOUT.headingSize : LAYOUT.fontSize + 1;
+        document.font('Helvetica-Bold').fontSize(size);
+        await write(plain(block.text), { width, fontSize: size });
         break;
+      }
       case 'paragraph':
-        document.font('Helvetica').fontSize(LAYOUT.fontSize).text(block.lines.map(plain).join('\n'), { width });
+        document.font('Helvetica').fontSize(LAYOUT.fontSize);
+        await write(block.lines.map(plain).join('\n'), { width, fontSize: LAYOUT.fontSize });
         break;
       case 'inset':
-        document.font('Helvetica').fontSize(LAYOUT.fontSize).text(block.lines.map(plain).join('\n'), LAYOUT.margin + 8 * MM, undefined, { width: width - 8 * MM });
+        document.font('Helvetica').fontSize(LAYOUT.fontSize);
+        await write(block.lines.map(plain).join('\n'), { x: LAYOUT.margin + 8 * MM, width: width - 8 * MM, fontSize: LAYOUT.fontSize });
         document.x = LAYOUT.margin;
         break;
       case 'list':
         document.font('Helvetica').fontSize(LAYOUT.fontSize);
-        block.items.forEach((item, index) => {
-          document.text(`${block.ordered ? `${index + 1}.` : '•'}  ${plain(item)}`, LAYOUT.margin + 4 * MM, undefined, { width: width - 4 * MM });
-        });
+        for (const [index, item] of block.items.entries()) {
+          const text = `${block.ordered ? `${index + 1}.` : '•'}  ${plain(item)}`;
+          await write(text, { x: LAYOUT.margin + 4 * MM, width: width - 4 * MM, fontSize: LAYOUT.fontSize });
+        }
         document.x = LAYOUT.margin;
         break;
       case 'rule':
@@ -91,6 +225,7 @@ export async function renderLetterPdf(letter: FilledLetter & { addressLines: rea
         break;
     }
     document.moveDown(0.6);
+    if (document.bufferedPageRange().count > LETTER_MAX_PAGES) throw new LetterTooLongError();
   }
   const range = document.bufferedPageRange();
   for (let index = 0; index < range.count; index += 1) {
