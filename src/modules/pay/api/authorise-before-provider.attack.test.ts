@@ -101,3 +101,42 @@ test('card page: values past their limits are refused with a field error before 
   assert.equal(submitted.headers.location, `${cardPage}/confirm`);
   assert.equal(authorisations(), 1);
 });
+
+test('MOTO API: a security code of the wrong length for the card\'s brand is refused before the provider is asked (4 digits for American Express, 3 for others)', async (t) => {
+  const { payApp, authorisations } = await startCountingPay(t);
+  const { key, paymentId, token } = await createMotoApiPayment(payApp);
+  const refusals = [
+    { card_number: AMEX, cvc: '123', description: 'Invalid attribute value: cvc. Must be 4 digits long for American Express cards' },
+    { card_number: '4242424242424242', cvc: '1234', description: 'Invalid attribute value: cvc. Must be 3 digits long for Visa cards' },
+    { card_number: '5555555555554444', cvc: '1234', description: 'Invalid attribute value: cvc. Must be 3 digits long for Mastercard cards' },
+  ];
+  for (const { description, ...card } of refusals) {
+    const response = await callApi(payApp.app, { method: 'POST', url: '/v1/auth', key, body: { ...CARD, one_time_token: token, ...card } });
+    assert.equal(response.statusCode, 422, response.body);
+    assert.deepEqual(response.json(), { code: 'P0102', description });
+  }
+  assert.equal(authorisations(), 0);
+  assert.equal(await statusOf(payApp, key, paymentId), 'created');
+  const paid = await callApi(payApp.app, { method: 'POST', url: '/v1/auth', key, body: { ...CARD, one_time_token: token, card_number: AMEX, cvc: '1234' } });
+  assert.equal(paid.statusCode, 204, paid.body);
+  const payment = (await callApi(payApp.app, { method: 'GET', url: `/v1/payments/${paymentId}`, key })).json();
+  assert.equal(payment.state.status, 'success');
+  assert.equal(payment.card_details.card_brand, 'American Express');
+});
+
+test('card page: a security code of the wrong length for the card\'s brand is a field error before the provider is asked', async (t) => {
+  const { payApp, authorisations } = await startCountingPay(t);
+  const { key } = await createAccountWithKey(payApp.services);
+  const payment = await createPaymentByApi(payApp.app, key);
+  const browser = createInjectBrowser(payApp.app);
+  const cardPage = await openNextUrl(browser, payment._links.next_url.href);
+  for (const card of [{ cardNo: AMEX, cvc: '123' }, { cardNo: '4242 4242 4242 4242', cvc: '1234' }, { cardNo: '5555 5555 5555 4444', cvc: '1234' }]) {
+    const refused = await browser.post(cardPage, { ...CARD_FORM, ...card });
+    assert.equal(refused.statusCode, 400, JSON.stringify(card));
+    assert.match(refused.body, /Enter a valid card security code/);
+  }
+  assert.equal(authorisations(), 0);
+  const submitted = await browser.post(cardPage, { ...CARD_FORM, cardNo: AMEX, cvc: '1234' });
+  assert.equal(submitted.headers.location, `${cardPage}/confirm`);
+  assert.equal(authorisations(), 1);
+});

@@ -1,3 +1,4 @@
+import { CARD_BRANDS, detectCardBrand } from '../cards/card-number.ts';
 import type { CardForAuthorisation } from '../providers/payment-provider.ts';
 import { missingAttribute, PayApiError, unparsableJson } from '../pay.errors.ts';
 
@@ -6,7 +7,11 @@ import { missingAttribute, PayApiError, unparsableJson } from '../pay.errors.ts'
  * checks of its `AuthorisationRequest`, each a 422 naming its field: missing (P0101), not text
  * or the wrong length (P0102). Then pay-connector's `MotoApiAuthoriseRequest#validate`, a 422
  * P0102 without a field: digits only, a real MM/YY, not in the past (12 hours behind UTC still
- * counts, as Pay allows for cardholders behind UTC).
+ * counts, as Pay allows for cardholders behind UTC). Last, a security code of the wrong length
+ * for the card's brand (4 digits for American Express, 3 for the others, as Pay's payment pages
+ * check it) is refused the same way, before the provider is asked: Pay's connector leaves that
+ * to the provider, which declines the card and fails the payment; here the payment can still
+ * be paid with the right code.
  */
 
 export type AuthorisePaymentRequest = { oneTimeToken: string; card: CardForAuthorisation };
@@ -52,6 +57,10 @@ export function parseAuthorisePaymentRequest(body: unknown, now: Date): Authoris
   const behindUtc = new Date(now.getTime() - 12 * 60 * 60 * 1000);
   if (expiryYear * 12 + expiryMonth < behindUtc.getUTCFullYear() * 12 + behindUtc.getUTCMonth() + 1) {
     throw connectorError('expiry_date', 'Must be a valid date in the future');
+  }
+  const brand = detectCardBrand(cardNumber);
+  if (brand && cvc.length !== CARD_BRANDS[brand].securityCodeLength) {
+    throw connectorError('cvc', `Must be ${CARD_BRANDS[brand].securityCodeLength} digits long for ${CARD_BRANDS[brand].label} cards`);
   }
 
   return {
