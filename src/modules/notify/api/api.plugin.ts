@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { JSON_BODY_TOO_DEEP } from '../../../platform/http/json-body.ts';
 import { retryAfterSecondsOf } from '../../../platform/http/errors.ts';
+import { isUnstorableText, UNSTORABLE_TEXT, UnstorableTextError } from '../../../platform/http/unstorable-text.ts';
 import { apiSecurityHeaders, JSON_API_ROUTE_CONFIG } from '../../../platform/http/security.ts';
 import { internalError, NotifyApiError, badRequest, serviceUnavailable, validationError } from '../notify.errors.ts';
 import type { NotifyCore } from '../notify.core.ts';
@@ -15,6 +16,20 @@ declare module 'fastify' {
     /** The service and API key a Notify API request was made with. */
     notifyCaller?: AuthenticatedCaller;
   }
+}
+
+/**
+ * The field a request's unstorable text was in, as Notify names fields in its messages: the
+ * top-level property only (`personalisation`, not `personalisation.name`: notifications-api's
+ * schema messages take the first element of the error's path). A name that is itself unstorable
+ * (a key holding a NUL) is shown with JSON escapes, never echoed raw.
+ */
+export function nameUnstorableField(path: string): string {
+  const top = /^[^.[]+/.exec(path)?.[0] ?? path;
+  if (!isUnstorableText(top)) return top;
+  return Array.from(top, (character) =>
+    character === '\0' || !character.isWellFormed() ? `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}` : character,
+  ).join('');
 }
 
 export function requireCaller(request: FastifyRequest): AuthenticatedCaller {
@@ -50,7 +65,10 @@ export async function notifyApiPlugin(app: FastifyInstance, options: { core: Not
     }
     let notifyError: NotifyApiError;
     if (error instanceof NotifyApiError) notifyError = error;
-    else if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || error instanceof SyntaxError) {
+    else if (error.code === UNSTORABLE_TEXT) {
+      const field = error instanceof UnstorableTextError ? error.field : '(body)';
+      notifyError = validationError([`${nameUnstorableField(field)} must not contain NUL characters or unpaired surrogates`]);
+    } else if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || error instanceof SyntaxError) {
       notifyError = badRequest('Invalid JSON supplied in POST data');
     } else if (error.code === JSON_BODY_TOO_DEEP) {
       notifyError = validationError([error.message]);
