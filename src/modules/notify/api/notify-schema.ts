@@ -18,6 +18,27 @@ export type NotifySchema = {
   description?: string;
 };
 
+/**
+ * Civitas' limit on a URL a client gives (Notify's https_url has none; its column is unbounded).
+ * 2,000 characters, as GOV.UK Pay limits return_url.
+ */
+export const HTTPS_URL_MAX_LENGTH = 2000;
+
+/**
+ * Only the characters RFC 3986 allows in a URI (Notify checks the `uri` format with rfc3987): no
+ * spaces, control characters, quotes, '<', '>', '{', '}', '|', '\\', '^', '`' or non-ASCII, and
+ * '%' only before two hex digits. WHATWG's URL parser alone would drop tabs and line breaks
+ * and percent-encode the rest, so a value it accepts could still break the header it goes into.
+ */
+const URI_CHARACTERS = /^(?:[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*$/;
+
+function isHttpsUrl(value: string): boolean {
+  if (!URI_CHARACTERS.test(value) || !URL.canParse(value)) return false;
+  const url = new URL(value);
+  // Written out as https://host: the WHATWG parser would also take https:host and https:///host.
+  return url.protocol === 'https:' && url.hostname !== '' && /^https:\/\/[^/?#]/i.test(value);
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** How much of a value a message quotes back: a huge body cannot make a huger answer. */
@@ -79,8 +100,10 @@ function check(value: unknown, schema: NotifySchema, field: string | undefined, 
   }
   if (typeof value === 'string') {
     if (schema.format === 'uuid' && !UUID.test(value)) messages.push(`${prefix}is not a valid UUID`);
-    if (schema.format === 'https-uri' && !(URL.canParse(value) && new URL(value).protocol === 'https:')) {
-      messages.push(`${prefix}${value} is not a valid https url`);
+    if (schema.format === 'https-uri') {
+      // Notify's one message for any fault (https_url's validationMessage), the value not quoted back.
+      if (value.length > HTTPS_URL_MAX_LENGTH) messages.push(`${prefix}must be ${HTTPS_URL_MAX_LENGTH} characters or fewer`);
+      else if (!isHttpsUrl(value)) messages.push(`${prefix}is not a valid https url`);
     }
     if (schema.maxLength !== undefined && value.length > schema.maxLength) messages.push(`${prefix}${value} is too long`);
     if (schema.minLength !== undefined && value.length < schema.minLength) {
