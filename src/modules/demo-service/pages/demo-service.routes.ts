@@ -40,7 +40,7 @@ export function registerDemoServicePages(app: FastifyInstance, dependencies: { s
       return reply.redirect('/demo-service', 303);
     } catch (error) {
       request.log.warn({ err: error }, 'demo service sign-in failed');
-      return reply.render(`${VIEWS}/demo-service.njk`, page(request, 'demo-service.failedTitle', { failed: true }));
+      return reply.render(`${VIEWS}/demo-service.njk`, page(request, 'demo-service.failedTitle', { failed: true, backLink: '/demo-service' }));
     }
   });
 

@@ -136,11 +136,12 @@ export function registerAccountPages(app: FastifyInstance, dependencies: Account
           };
         }),
     );
-    return reply.render(`${VIEWS}/activity.njk`, { pageTitle: t('identity.activity.title'), rows });
+    return reply.render(`${VIEWS}/activity.njk`, { pageTitle: t('identity.activity.title'), backLink: '/account', rows });
   }));
 
   const reportPage = (t: FastifyRequest['t'], fieldError?: string) => ({
     pageTitle: t('identity.report.title'),
+    backLink: '/account/activity',
     fieldError,
     errors: fieldError ? [{ text: fieldError, href: '#details' }] : [],
   });
@@ -169,6 +170,7 @@ export function registerAccountPages(app: FastifyInstance, dependencies: Account
 
   const changePasswordPage = (t: FastifyRequest['t'], errors: Array<{ text: string; href: string }> = []) => ({
     pageTitle: t('identity.changePassword.title'),
+    backLink: '/account',
     errors,
     currentError: errors.find((error) => error.href === '#current-password')?.text,
     newError: errors.find((error) => error.href === '#new-password')?.text,
@@ -200,6 +202,7 @@ export function registerAccountPages(app: FastifyInstance, dependencies: Account
 
   const confirmPage = (t: FastifyRequest['t'], key: 'signOutEverywhere' | 'delete', action: string, fieldError?: string) => ({
     pageTitle: t(`identity.${key}.title`),
+    backLink: '/account',
     paragraphs: [t(`identity.${key}.explain`)],
     action,
     button: t(`identity.${key}.button`),
@@ -239,6 +242,7 @@ export function registerAccountPages(app: FastifyInstance, dependencies: Account
     const page = await describeAuthenticatorAppPage({ t, secret, siteName: app.config.SITE_NAME, email });
     return {
       ...page,
+      backLink: '/account/security-methods',
       field: { name: 'code', label: t('identity.authApp.label'), autocomplete: 'one-time-code', inputmode: 'numeric', classes: 'govuk-input--width-10' },
       fieldError,
       errors: fieldError ? [{ text: fieldError, href: '#code' }] : [],
@@ -280,6 +284,7 @@ export function registerAccountPages(app: FastifyInstance, dependencies: Account
   const PENDING_EMAIL_COOKIE = 'civitas_account_new_email';
   const emailQuestion = (t: FastifyRequest['t'], value?: string, fieldError?: string) => ({
     pageTitle: t('identity.changeEmail.title'),
+    backLink: '/account',
     field: { name: 'email', type: 'email', autocomplete: 'email', value, hint: t('identity.email.hint') },
     fieldError,
     errors: fieldError ? [{ text: fieldError, href: '#email' }] : [],
@@ -306,6 +311,7 @@ export function registerAccountPages(app: FastifyInstance, dependencies: Account
 
   const checkNewEmailPage = (t: FastifyRequest['t'], email: string, fieldError?: string) => ({
     pageTitle: t('identity.checkEmail.title'),
+    backLink: '/account/change-email',
     intro: [t('identity.checkEmail.sent', { email }), t('identity.checkEmail.expiry')],
     field: { name: 'code', label: t('identity.checkEmail.label'), autocomplete: 'one-time-code', inputmode: 'numeric', classes: 'govuk-input--width-10' },
     fieldError,
@@ -376,6 +382,8 @@ export function registerAccountPages(app: FastifyInstance, dependencies: Account
     const next = isAccountPagePath(given) ? given : '/account';
     return {
       pageTitle: t('identity.password.signInTitle'),
+      // Back to where the change was asked for: the overview, or the page about security codes.
+      backLink: next.startsWith('/account/change-email') ? '/account' : '/account/security-methods',
       intro: [t(next.startsWith('/account/change-email') ? 'identity.confirmPassword.explainEmail' : 'identity.confirmPassword.explain')],
       field: { name: 'password', kind: 'password', label: t('identity.password.label'), autocomplete: 'current-password' },
       fieldError,

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { formatDate } from '../../../platform/http/dates.ts';
 import type { Locale, Translate } from '../../../platform/http/i18n.ts';
 import { normaliseUkMobile, type AccountService } from '../accounts/account.service.ts';
 import type { SecurityMethodRow } from '../accounts/account.store.ts';
@@ -37,8 +38,9 @@ export type SecurityMethodPageDependencies = {
   clock: () => Date;
 };
 
+/** The day a way to get codes was added, as GOV.UK writes dates, in UK time. */
 export function formatDateAdded(iso: string, locale: Locale): string {
-  return new Intl.DateTimeFormat(locale === 'cy' ? 'cy-GB' : 'en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(iso));
+  return formatDate(iso, locale);
 }
 
 const lastDigits = (phoneNumber: string) => phoneNumber.slice(-4);
@@ -71,6 +73,7 @@ export function registerSecurityMethodPages(app: FastifyInstance, dependencies: 
     const methods = await accounts.listMethods(accountId);
     return reply.render(`${VIEWS}/methods.njk`, {
       pageTitle: t('identity.methods.title'),
+      backLink: '/account',
       methods: methods.map((method) => ({
         id: method.id,
         kind: method.kind,
@@ -108,7 +111,7 @@ export function registerSecurityMethodPages(app: FastifyInstance, dependencies: 
     field: { name: 'phone', type: 'tel', autocomplete: 'tel', value: input.value, hint: t('identity.phone.hint'), classes: 'govuk-input--width-20' },
     fieldError: input.fieldError,
     errors: fieldErrors('#phone', input.fieldError),
-    links: [{ href: '/account/security-methods', text: t('identity.account.back') }],
+    backLink: '/account/security-methods',
   });
 
   /** Checks the number typed, sends it a code and remembers it for the next page; or says what is wrong. */
@@ -165,6 +168,7 @@ export function registerSecurityMethodPages(app: FastifyInstance, dependencies: 
 
   const checkPhonePage = (t: Translate, input: { phoneNumber: string; change: boolean; fieldError?: string }) => ({
     pageTitle: t('identity.checkPhone.title'),
+    backLink: input.change ? '/account/change-phone-number' : '/account/add-text-message',
     intro: [t('identity.checkPhone.sent', { digits: lastDigits(input.phoneNumber) }), t('identity.checkEmail.expiry')],
     ...(input.change ? { inset: t('identity.changePhone.oldKeepsWorking') } : {}),
     field: { name: 'code', label: t('identity.checkEmail.label'), autocomplete: 'one-time-code', inputmode: 'numeric', classes: 'govuk-input--width-10' },
@@ -234,6 +238,7 @@ export function registerSecurityMethodPages(app: FastifyInstance, dependencies: 
     await webSessions.keepPasskeyChallenge(input.sessionKey, options.challenge);
     return reply.render(`${VIEWS}/add-passkey.njk`, {
       pageTitle: t('identity.addPasskey.title'),
+      backLink: '/account/security-methods',
       paragraphs: [t('identity.passkey.createExplain'), t('identity.passkey.needsJavaScript')],
       // Kept out of the HTML parser's reach: no "<" can close the script element early.
       optionsJson: JSON.stringify(options).replaceAll('<', '\\u003c'),

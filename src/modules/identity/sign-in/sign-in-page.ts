@@ -79,6 +79,13 @@ export type PageDefinition<N extends StateName> = {
   states: readonly N[] | 'any';
   /** The pages where an email address is entered start a new journey, so they take a form from any. */
   startsJourney?: boolean;
+  /**
+   * The previous page of the journey, for the back link (after `/sign-in/:uid`): a page that
+   * takes the state the journey is in, so going back is never sent straight forward again. When
+   * no earlier page can take it (a fact proved cannot be unproved), the page where the email
+   * address is entered, which starts the journey again. None on the first page.
+   */
+  back?: string | ((state: StateNamed<N>) => string);
   /** Largest field the page's form takes, in characters (1,024 unless given). */
   maxFieldLength?: number;
   get?(step: PageStep<N>): Promise<unknown>;
@@ -136,7 +143,10 @@ export function registerPage<N extends StateName>(app: FastifyInstance, dependen
       const whereTheJourneyIs = () => reply.redirect(href(pageOf(journey.state)), 303);
       if (page.states !== 'any' && !isIn(journey, page.states)) return whereTheJourneyIs();
       if (method === 'POST' && !page.startsJourney && (request.body?.journey ?? '') !== journey.id) return whereTheJourneyIs();
-      const step = createStep<N>({ request, reply, dependencies, details, journey: journey as PageStep<N>['journey'], provider, href });
+      const typedJourney = journey as PageStep<N>['journey'];
+      const back = typeof page.back === 'function' ? page.back(typedJourney.state) : page.back;
+      const backLink = back === undefined ? undefined : href(back);
+      const step = createStep<N>({ request, reply, dependencies, details, journey: typedJourney, provider, href, backLink });
       return handler(step);
     };
   if (page.get) app.get(url, { schema: { params: uidParams } }, handle(page.get, 'GET'));
@@ -153,11 +163,12 @@ function createStep<N extends StateName>(input: {
   journey: PageStep<N>['journey'];
   provider: Provider;
   href: (rest?: string) => string;
+  backLink: string | undefined;
 }): PageStep<N> {
-  const { request, reply, dependencies, details, journey, provider, href } = input;
+  const { request, reply, dependencies, details, journey, provider, href, backLink } = input;
   const { journeys, accounts, clock } = dependencies;
   const uid = details.uid;
-  const render = (template: string, context: PageContext) => reply.render(template, { journeyId: journey.id, ...context });
+  const render = (template: string, context: PageContext) => reply.render(template, { journeyId: journey.id, backLink, ...context });
 
   const step: PageStep<N> = {
     request,

@@ -151,6 +151,7 @@ function registerServicePages(app: FastifyInstance, core: NotifyCore): void {
     const templates = await core.templates.list({ serviceId: service.id });
     return reply.render(`${VIEWS}/service/service.njk`, {
       pageTitle: service.name,
+      backLink: '/notify',
       ...pageChrome(request),
       service: { id: service.id, name: service.name },
       templates: templates.map((template) => ({ id: template.id, name: template.name, type: t(`notify.templateTypes.${template.type}`) })),
@@ -164,6 +165,7 @@ function registerServicePages(app: FastifyInstance, core: NotifyCore): void {
     const templates = new Map((await core.templates.list({ serviceId: service.id })).map((template) => [template.id, template.name]));
     return reply.render(`${VIEWS}/notifications/notifications.njk`, {
       pageTitle: t('notify.notifications.title'),
+      backLink: `/notify/services/${service.id}`,
       ...pageChrome(request),
       service: { id: service.id, name: service.name },
       notifications: rows.map((row) => {
@@ -174,7 +176,7 @@ function registerServicePages(app: FastifyInstance, core: NotifyCore): void {
           type: t(`notify.templateTypes.${row.type}`),
           status: t(`notify.statuses.${status}`),
           statusClass: statusTagClass(status),
-          createdAt: new Date(row.created_at).toLocaleString(request.locale === 'cy' ? 'cy-GB' : 'en-GB', { timeZone: 'Europe/London', dateStyle: 'medium', timeStyle: 'short' }),
+          createdAt: row.created_at,
           keyType: t(`notify.keyTypes.${row.key_type}`),
         };
       }),
@@ -184,6 +186,7 @@ function registerServicePages(app: FastifyInstance, core: NotifyCore): void {
   app.get(`${base}/templates/new`, async (request, reply) =>
     reply.render(`${VIEWS}/template-type/template-type.njk`, {
       pageTitle: request.t('notify.templateType.title'),
+      backLink: `/notify/services/${serviceOf(request).id}`,
       ...pageChrome(request),
       service: { id: serviceOf(request).id, name: serviceOf(request).name },
       types: TEMPLATE_TYPES.map((type) => ({ value: type, text: request.t(`notify.templateTypes.${type}`) })),
@@ -197,6 +200,7 @@ function registerServicePages(app: FastifyInstance, core: NotifyCore): void {
       const errors: PageError[] = [{ text: request.t('notify.templateType.error'), href: '#type' }];
       return reply.code(400).render(`${VIEWS}/template-type/template-type.njk`, {
         pageTitle: request.t('notify.templateType.title'),
+        backLink: `/notify/services/${service.id}`,
         ...pageChrome(request),
         errors,
         service: { id: service.id, name: service.name },
@@ -213,6 +217,7 @@ function registerServicePages(app: FastifyInstance, core: NotifyCore): void {
     const { t } = request;
     return reply.code(options.errors ? 400 : 200).render(`${VIEWS}/template-form/template-form.njk`, {
       pageTitle: options.template ? t('notify.templateForm.editTitle', { name: options.template.name }) : t(`notify.templateForm.newTitle.${options.type}`),
+      backLink: options.template ? `/notify/services/${service.id}/templates/${options.template.id}` : `/notify/services/${service.id}/templates/new`,
       ...pageChrome(request),
       service: { id: service.id, name: service.name },
       type: options.type,
@@ -279,6 +284,7 @@ function registerServicePages(app: FastifyInstance, core: NotifyCore): void {
     const given = Object.fromEntries(Object.entries(values).filter(([, value]) => value.trim() !== ''));
     return reply.render(`${VIEWS}/template/template.njk`, {
       pageTitle: template.name,
+      backLink: `/notify/services/${service.id}`,
       ...pageChrome(request),
       service: { id: service.id, name: service.name },
       template: {

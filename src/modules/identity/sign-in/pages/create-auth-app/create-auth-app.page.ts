@@ -7,6 +7,7 @@ import { definePage } from '../../sign-in-page.ts';
 export const createAuthAppPage = definePage({
   path: '/create/auth-app',
   states: ['create:password-chosen'],
+  back: '/create/security-method',
   async get(step) {
     const { journey } = step;
     const secret = journey.state.authAppSecret ?? createAuthenticatorSecret();

@@ -11,6 +11,7 @@ const question = (step: PageStep<'create:code-sent'>, fieldError?: string) => ({
 export const createCheckEmailPage = definePage({
   path: '/create/check-email',
   states: ['create:code-sent'],
+  back: '/create/email',
   async get(step) {
     return step.renderQuestion(question(step));
   },

@@ -14,6 +14,7 @@ const question = (step: PageStep<'create:password-chosen'>, phoneNumber: string,
 export const createCheckPhonePage = definePage({
   path: '/create/check-phone',
   states: ['create:password-chosen'],
+  back: '/create/phone',
   async get(step) {
     const { phoneNumber } = step.journey.state;
     if (!phoneNumber) return step.reply.redirect(step.href('/create/phone'), 303);

@@ -10,6 +10,7 @@ import { emailField, emailProblem } from '../email/email.page.ts';
 export const createEmailPage = definePage({
   path: '/create/email',
   states: 'any',
+  back: '',
   startsJourney: true,
   async get({ t, journey, renderQuestion }) {
     const email = 'email' in journey.state ? journey.state.email : undefined;

@@ -6,6 +6,7 @@ import { definePage } from '../../sign-in-page.ts';
 export const createPasskeyPage = definePage({
   path: '/create/passkey',
   states: ['create:password-chosen'],
+  back: '/create/security-method',
   maxFieldLength: PASSKEY_FIELD_LENGTH,
   async get(step) {
     const { journey, dependencies } = step;

@@ -6,6 +6,7 @@ import { newPasswordQuestion } from '../reset-password-new/reset-password-new.pa
 export const createPasswordPage = definePage({
   path: '/create/password',
   states: ['create:email-proved', 'create:password-chosen'],
+  back: '/create/email',
   async get(step) {
     return step.renderQuestion(newPasswordQuestion(step.t));
   },

@@ -15,6 +15,7 @@ const phoneQuestion = (t: FastifyRequest['t'], value?: string, fieldError?: stri
 export const createPhonePage = definePage({
   path: '/create/phone',
   states: ['create:password-chosen'],
+  back: '/create/security-method',
   async get(step) {
     return step.renderQuestion(phoneQuestion(step.t, step.journey.state.phoneNumber));
   },

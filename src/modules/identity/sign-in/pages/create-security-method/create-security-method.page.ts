@@ -7,6 +7,7 @@ const METHOD_SETUP_PAGES: Record<string, string> = { 'auth-app': '/create/auth-a
 export const createSecurityMethodPage = definePage({
   path: '/create/security-method',
   states: ['create:password-chosen'],
+  back: '/create/password',
   async get(step) {
     return step.render(TEMPLATE, { pageTitle: step.t('identity.chooseMethod.title') });
   },

@@ -25,6 +25,7 @@ export function emailProblem(t: FastifyRequest['t'], email: string): string | un
 export const emailPage = definePage({
   path: '/email',
   states: 'any',
+  back: '',
   startsJourney: true,
   async get({ t, journey, renderQuestion }) {
     const email = 'email' in journey.state ? journey.state.email : undefined;

@@ -10,6 +10,7 @@ import { definePage, minutesUntil } from '../../sign-in-page.ts';
 export const passkeyPage = definePage({
   path: '/passkey',
   states: ['sign-in:password-proved'],
+  back: (state) => (state.method ? '/security-code-method' : '/email'),
   maxFieldLength: PASSKEY_FIELD_LENGTH,
   async get(step) {
     const { journey, dependencies } = step;

@@ -20,6 +20,7 @@ function renderCheckPage(step: CheckStep, fieldError?: string) {
 export const passwordCheckEmailPage = definePage({
   path: '/password/check-email',
   states: ['sign-in:password-check-code-sent'],
+  back: '/email',
   async get(step) {
     return renderCheckPage(step);
   },

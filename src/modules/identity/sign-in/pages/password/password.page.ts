@@ -42,6 +42,7 @@ function renderPasswordPage(step: PasswordStep, fieldError?: string) {
 export const passwordPage = definePage({
   path: '/password',
   states: ['sign-in:email-entered', 'reset:code-sent'],
+  back: '/email',
   async get(step) {
     return renderPasswordPage(step);
   },

@@ -9,6 +9,7 @@ import { definePage } from '../../sign-in-page.ts';
 export const recoverAuthAppPage = definePage({
   path: '/recover/auth-app',
   states: ['recover:email-proved'],
+  back: '/email',
   async get(step) {
     const { journey } = step;
     const secret = journey.state.authAppSecret ?? createAuthenticatorSecret();

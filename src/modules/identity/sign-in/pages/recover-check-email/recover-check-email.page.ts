@@ -5,6 +5,7 @@ import { checkEmailQuestion } from '../reset-password-check-email/reset-password
 export const recoverCheckEmailPage = definePage({
   path: '/recover/check-email',
   states: ['recover:code-sent'],
+  back: '/recover',
   async get(step) {
     return step.renderQuestion(checkEmailQuestion(step, step.journey.state.email));
   },

@@ -1,3 +1,4 @@
+import { pageOf } from '../../journey/journey.ts';
 import { codeRecipient, definePage, emailCode, type PageStep } from '../../sign-in-page.ts';
 
 type RecoverStep = PageStep<'sign-in:password-proved' | 'recover:code-sent'>;
@@ -30,6 +31,7 @@ async function renderRecoverPage(step: RecoverStep, error?: string) {
 export const recoverPage = definePage({
   path: '/recover',
   states: ['sign-in:password-proved', 'recover:code-sent'],
+  back: (state) => (state.name === 'recover:code-sent' ? '/recover/check-email' : pageOf(state)),
   async get(step) {
     return renderRecoverPage(step);
   },

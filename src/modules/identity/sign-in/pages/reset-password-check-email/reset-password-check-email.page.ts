@@ -15,6 +15,7 @@ export function checkEmailQuestion(step: PageTools, email: string, fieldError?: 
 export const resetPasswordCheckEmailPage = definePage({
   path: '/reset-password/check-email',
   states: ['reset:code-sent'],
+  back: '/reset-password',
   async get(step) {
     return step.renderQuestion(checkEmailQuestion(step, step.journey.state.email));
   },

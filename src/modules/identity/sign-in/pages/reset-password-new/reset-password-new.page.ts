@@ -17,6 +17,7 @@ export const newPasswordQuestion = (t: FastifyRequest['t'], fieldError?: string)
 export const resetPasswordNewPage = definePage({
   path: '/reset-password/new',
   states: ['reset:email-proved'],
+  back: '/email',
   async get(step) {
     return step.renderQuestion(newPasswordQuestion(step.t));
   },

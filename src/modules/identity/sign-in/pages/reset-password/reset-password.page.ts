@@ -18,6 +18,7 @@ function renderSendPage(step: PageTools, email: string, error?: string) {
 export const resetPasswordPage = definePage({
   path: '/reset-password',
   states: ['sign-in:email-entered', 'reset:code-sent'],
+  back: '/password',
   async get(step) {
     return renderSendPage(step, step.journey.state.email);
   },

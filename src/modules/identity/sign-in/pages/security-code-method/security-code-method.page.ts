@@ -1,3 +1,4 @@
+import { pageOf } from '../../journey/journey.ts';
 import type { SecurityMethodKind } from '../../../accounts/account.store.ts';
 import { lastDigits, METHOD_PAGES, methodInUse, signInMethodsOf } from '../../security-code-ways.ts';
 import { definePage, type PageStep } from '../../sign-in-page.ts';
@@ -23,6 +24,7 @@ function renderMethodChoice(step: PageStep<'sign-in:password-proved'>, input: { 
 export const securityCodeMethodPage = definePage({
   path: '/security-code-method',
   states: ['sign-in:password-proved'],
+  back: (state) => pageOf(state),
   async get(step) {
     const { kinds, phoneNumber } = signInMethodsOf(await step.dependencies.accounts.listMethods(step.journey.state.accountId));
     if (kinds.length < 2) return step.reply.redirect(step.href('/security-code'), 303);

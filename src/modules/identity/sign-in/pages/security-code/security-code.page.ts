@@ -8,6 +8,7 @@ import { checkTypedCode, codeField, codeRecipient, definePage, sentCode } from '
 export const securityCodePage = definePage({
   path: '/security-code',
   states: ['sign-in:password-proved'],
+  back: (state) => (state.method ? '/security-code-method' : '/email'),
   async get(step) {
     const { t, journey, reply, href, dependencies } = step;
     const { kinds } = signInMethodsOf(await dependencies.accounts.listMethods(journey.state.accountId));

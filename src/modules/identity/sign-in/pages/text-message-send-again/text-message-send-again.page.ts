@@ -16,6 +16,7 @@ function renderSendAgain(step: PageStep<'sign-in:password-proved'>, input: { pho
 export const textMessageSendAgainPage = definePage({
   path: '/text-message/send-again',
   states: ['sign-in:password-proved'],
+  back: '/text-message',
   async get(step) {
     const { phoneNumber } = signInMethodsOf(await step.dependencies.accounts.listMethods(step.journey.state.accountId));
     if (!phoneNumber) return step.reply.redirect(step.href('/security-code'), 303);

@@ -26,6 +26,7 @@ export async function textSignInCode(step: TextStep, phoneNumber: string) {
 export const textMessagePage = definePage({
   path: '/text-message',
   states: ['sign-in:password-proved'],
+  back: (state) => (state.method ? '/security-code-method' : '/email'),
   async get(step) {
     const { t, journey, reply, href, dependencies } = step;
     const { kinds, phoneNumber } = signInMethodsOf(await dependencies.accounts.listMethods(journey.state.accountId));
