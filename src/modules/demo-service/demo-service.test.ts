@@ -22,3 +22,12 @@ test('the demo service runs unless DEMO_SERVICE=false, and is off by default in 
   });
   assert.equal(production.config.DEMO_SERVICE, false);
 });
+
+test("the demo service's page is the first of its journey: no back link, in either language", async (t) => {
+  const { app } = await createTestApp(t);
+  for (const lang of ['en', 'cy']) {
+    const page = await app.inject({ method: 'GET', url: `/demo-service?lang=${lang}` });
+    assert.equal(page.statusCode, 200);
+    assert.ok(!page.body.includes('govuk-back-link'), lang);
+  }
+});
