@@ -1,0 +1,52 @@
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { readMessageCatalogues } from '../../platform/http/i18n.ts';
+import type { CivitasModule } from '../../platform/module.ts';
+import { secretBoxesOf } from '../../platform/secrets/secret-box.ts';
+import { createInternalRelyingParty, createInternalSignIn } from '../identity/identity.contract.ts';
+import { createConsoleCommands } from './console.cli.ts';
+import * as createConsoleTables from './migrations/0001-create-console.ts';
+import { createOrganisations } from './organisations/organisations.ts';
+import { BACKCHANNEL_LOGOUT_PATH, registerConsolePages } from './pages/console.routes.ts';
+import { createConsoleSessions } from './sessions/console-sessions.ts';
+
+/**
+ * The console at /console: one sign-in (through Civitas One Login, at Cl.Cm) for service teams
+ * and operators; organisations, their services and members, invitations and roles.
+ * `clock` is for tests: sessions, re-authentication and invitations read the time from it.
+ */
+export function createConsoleModule(options: { clock?: () => Date } = {}): CivitasModule {
+  const { clock } = options;
+  return {
+    name: 'console',
+    messages: readMessageCatalogues(join(import.meta.dirname, 'locales')),
+    migrations: {
+      owner: 'console',
+      migrations: [{ id: '0001-create-console', migration: createConsoleTables }],
+    },
+    commands: createConsoleCommands((kernel) =>
+      createOrganisations({ db: kernel.db, audit: kernel.audit, platform: kernel, baseUrl: kernel.config.BASE_URL, ...(clock ? { clock } : {}) }),
+    ),
+    async plugin(app: FastifyInstance) {
+      const relyingParty = createInternalRelyingParty(
+        app.db,
+        {
+          name: 'console',
+          displayName: 'Civitas console',
+          baseUrl: app.config.BASE_URL,
+          callbackPath: '/console/callback',
+          signedOutPath: '/console/signed-out',
+          backchannelLogoutPath: BACKCHANNEL_LOGOUT_PATH,
+        },
+        secretBoxesOf(app.config),
+      );
+      await registerConsolePages(app, {
+        signIn: createInternalSignIn(relyingParty),
+        sessions: createConsoleSessions({ db: app.db, ...(clock ? { clock } : {}) }),
+        organisations: createOrganisations({ db: app.db, audit: app.audit, platform: app, baseUrl: app.config.BASE_URL, ...(clock ? { clock } : {}) }),
+      });
+    },
+  };
+}
+
+export const consoleModule: CivitasModule = createConsoleModule();

@@ -1,0 +1,459 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { InternalSignIn } from '../../identity/identity.contract.ts';
+import { ConsoleError } from '../console.errors.ts';
+import { actorOf, type Organisations } from '../organisations/organisations.ts';
+import { ROLES, type OrganisationRow } from '../organisations/organisation.store.ts';
+import { CONSOLE_SESSION_SECONDS, RECENT_SIGN_IN_SECONDS, type ConsoleSession, type ConsoleSessions } from '../sessions/console-sessions.ts';
+
+const VIEWS = 'modules/console/pages';
+export const SESSION_COOKIE = 'console_session';
+const RETURN_COOKIE = 'console_return';
+export const BACKCHANNEL_LOGOUT_PATH = '/console/backchannel-logout';
+/** Where the console may send a person back to after sign-in: its own pages only. */
+const CONSOLE_PATH = /^\/console(?:\/[A-Za-z0-9_-]{1,100}){0,6}$/;
+
+type ConsoleRole = 'owner' | 'developer' | 'viewer' | 'operator';
+type OrganisationAccess = { organisation: OrganisationRow; role: ConsoleRole };
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The person signed in to the console, on the console's pages. */
+    consoleSession?: ConsoleSession;
+    /** The organisation of the page and the signed-in person's role in it. */
+    consoleAccess?: OrganisationAccess;
+  }
+  interface FastifyContextConfig {
+    /** The page adds members or changes roles: it needs a sign-in in the last 15 minutes. */
+    consoleRecentSignIn?: boolean;
+  }
+}
+
+const idParam = { type: 'string', minLength: 1, maxLength: 64 } as const;
+const orgParams = { type: 'object', required: ['orgId'], properties: { orgId: idParam } } as const;
+type Done = { done?: string };
+const doneQuery = { type: 'object', properties: { done: { type: 'string', maxLength: 40 } } } as const;
+
+function accessOf(request: FastifyRequest): OrganisationAccess {
+  if (!request.consoleAccess) throw new Error('organisation page reached without its organisation');
+  return request.consoleAccess;
+}
+
+function sessionOf(request: FastifyRequest): ConsoleSession {
+  if (!request.consoleSession) throw new Error('signed-in page reached without a session');
+  return request.consoleSession;
+}
+
+/**
+ * The console: service teams and operators sign in through Civitas One Login (an internal relying
+ * party, as the demo service is), at Cl.Cm. Pages for an organisation sit in a child context
+ * whose hook lets in only its members (and operators); owner pages in a child of that whose
+ * hook lets in only owners, and asks for a recent sign-in where the page says so.
+ */
+export async function registerConsolePages(
+  app: FastifyInstance,
+  dependencies: { signIn: InternalSignIn; sessions: ConsoleSessions; organisations: Organisations },
+): Promise<void> {
+  const { signIn, sessions, organisations } = dependencies;
+  const secure = app.config.BASE_URL.startsWith('https://');
+  const cookieOptions = { path: '/console', httpOnly: true, sameSite: 'lax', secure } as const;
+
+  const chrome = (request: FastifyRequest, pageTitle: string, context: Record<string, unknown> = {}) => ({
+    pageTitle,
+    serviceName: request.t('console.name'),
+    serviceUrl: '/console',
+    ...context,
+  });
+  const roleName = (request: FastifyRequest, role: string) => request.t(`console.roles.${role}`);
+  const typeName = (request: FastifyRequest, type: string) => request.t(`console.types.${type}`);
+
+  function readSessionToken(request: FastifyRequest): string | undefined {
+    const cookie = request.cookies[SESSION_COOKIE];
+    if (!cookie) return undefined;
+    const unsigned = request.unsignCookie(cookie);
+    return unsigned.valid && unsigned.value ? unsigned.value : undefined;
+  }
+
+  app.decorateRequest('consoleSession', undefined);
+  app.decorateRequest('consoleAccess', undefined);
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.url.startsWith(BACKCHANNEL_LOGOUT_PATH)) return;
+    const token = readSessionToken(request);
+    request.consoleSession = await sessions.find(token);
+    if (request.cookies[SESSION_COOKIE] && !request.consoleSession) reply.clearCookie(SESSION_COOKIE, cookieOptions);
+  });
+
+  /** Sends the browser through One Login, then back to `returnTo`; `recent`: One Login asks again unless it did in the last 15 minutes. */
+  function sendToSignIn(reply: FastifyReply, returnTo: string, recent = false) {
+    const query = new URLSearchParams({ return: returnTo, ...(recent ? { recent: '1' } : {}) });
+    return reply.redirect(`/console/sign-in?${query}`, 303);
+  }
+
+  app.get('/console', async (request, reply) => {
+    const session = request.consoleSession;
+    if (!session) return reply.render(`${VIEWS}/start.njk`, chrome(request, request.t('console.start.title')));
+    const operator = await organisations.isOperator(session);
+    const memberOf = await organisations.listOrganisationsOf(session.personKey);
+    const mine = new Map(memberOf.map((row) => [row.id, row.role]));
+    const listed = operator ? await organisations.listOrganisations() : memberOf;
+    return reply.render(
+      `${VIEWS}/start.njk`,
+      chrome(request, request.t('console.start.title'), {
+        session,
+        operator,
+        organisations: listed.map((row) => ({
+          id: row.id,
+          name: row.name,
+          type: typeName(request, row.type),
+          role: roleName(request, mine.get(row.id) ?? 'operator'),
+        })),
+      }),
+    );
+  });
+
+  app.get<{ Querystring: { return?: string; recent?: string } }>(
+    '/console/sign-in',
+    { schema: { querystring: { type: 'object', properties: { return: { type: 'string', maxLength: 400 }, recent: { type: 'string', enum: ['1'] } } } } },
+    async (request, reply) => {
+      const returnTo = request.query.return;
+      if (returnTo && CONSOLE_PATH.test(returnTo)) reply.setCookie(RETURN_COOKIE, returnTo, { ...cookieOptions, signed: true, maxAge: 3600 });
+      else reply.clearCookie(RETURN_COOKIE, cookieOptions);
+      const url = await signIn.start(reply, {
+        locale: request.locale,
+        level: 'Cl.Cm',
+        ...(request.query.recent === '1' ? { maxAgeSeconds: RECENT_SIGN_IN_SECONDS } : {}),
+      });
+      return reply.redirect(url, 303);
+    },
+  );
+
+  app.get('/console/callback', async (request, reply) => {
+    const failed = (key: string) =>
+      reply.render(`${VIEWS}/start.njk`, chrome(request, request.t('console.failed.title'), { failed: request.t(key), backLink: '/console' }));
+    let person: Awaited<ReturnType<InternalSignIn['finish']>>;
+    try {
+      person = await signIn.finish(request, reply);
+    } catch (error) {
+      request.log.warn({ err: error }, 'console sign-in failed');
+      return failed('console.failed.body');
+    }
+    if (!person) return reply.redirect('/console', 303);
+    if (person.level !== 'Cl.Cm') return failed('console.failed.level');
+    // A sign-in starts a new session: whatever this browser had before ends (a change of person too).
+    const previous = readSessionToken(request);
+    if (previous) await sessions.end(previous);
+    const token = await sessions.start(person);
+    reply.setCookie(SESSION_COOKIE, token, { ...cookieOptions, signed: true, maxAge: CONSOLE_SESSION_SECONDS });
+    const returnCookie = request.cookies[RETURN_COOKIE];
+    const returnTo = returnCookie ? request.unsignCookie(returnCookie) : undefined;
+    reply.clearCookie(RETURN_COOKIE, cookieOptions);
+    const target = returnTo?.valid && returnTo.value && CONSOLE_PATH.test(returnTo.value) ? returnTo.value : '/console';
+    return reply.redirect(target, 303);
+  });
+
+  app.post('/console/sign-out', async (request, reply) => {
+    const token = readSessionToken(request);
+    const session = request.consoleSession;
+    reply.clearCookie(SESSION_COOKIE, cookieOptions);
+    if (!token || !session) return reply.redirect('/console', 303);
+    await sessions.end(token);
+    return reply.redirect(await signIn.signOutUrl(session.idToken), 303);
+  });
+
+  app.get('/console/signed-out', async (request, reply) =>
+    reply.render(`${VIEWS}/start.njk`, chrome(request, request.t('console.signedOut.title'), { signedOut: true })),
+  );
+
+  // One Login posts a logout token here (OpenID Connect Back-Channel Logout 1.0): a server-to-server
+  // call, so no CSRF token; the token's signature is what is checked.
+  app.post<{ Body: { logout_token: string } }>(
+    BACKCHANNEL_LOGOUT_PATH,
+    {
+      config: { csrf: false },
+      schema: {
+        body: { type: 'object', required: ['logout_token'], properties: { logout_token: { type: 'string', minLength: 1, maxLength: 8192 } } },
+        response: { 200: { type: 'null' }, 400: { type: 'object', properties: { error: { type: 'string' }, error_description: { type: 'string' } } } },
+      },
+    },
+    async (request, reply) => {
+      reply.header('cache-control', 'no-store');
+      let logout: { subject: string; sid?: string };
+      try {
+        logout = await signIn.verifyLogoutToken(request.body.logout_token);
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'INVALID_LOGOUT_TOKEN') throw error;
+        request.log.warn({ err: error }, 'console refused a logout token');
+        return reply.code(400).send({ error: 'invalid_request', error_description: 'the logout token is not valid' });
+      }
+      await sessions.endFor(logout);
+      return reply.code(200).send();
+    },
+  );
+
+  // Invitations: the link signs the person in first, then shows what they are joining.
+  const invitationParams = { type: 'object', required: ['token'], properties: { token: { type: 'string', minLength: 1, maxLength: 100 } } } as const;
+  const invitationMessage = (request: FastifyRequest, reply: FastifyReply, state: 'unknown' | 'used' | 'expired' | 'otherPerson', organisation = '') => {
+    const status = state === 'unknown' ? 404 : state === 'otherPerson' ? 403 : 410;
+    return reply.code(status).render(`${VIEWS}/message.njk`, chrome(request, request.t(`console.invitation.${state}Title`), {
+      paragraphs: [request.t(`console.invitation.${state}`, { organisation, email: request.consoleSession?.email ?? '' })],
+      link: { href: '/console', text: request.t('console.invitation.back') },
+    }));
+  };
+
+  app.get<{ Params: { token: string } }>('/console/invitations/:token', { schema: { params: invitationParams } }, async (request, reply) => {
+    const session = request.consoleSession;
+    if (!session) return sendToSignIn(reply, `/console/invitations/${request.params.token}`);
+    const found = await organisations.describeInvitation(request.params.token);
+    if (found.state === 'unknown') return invitationMessage(request, reply, 'unknown');
+    if (found.state !== 'open') return invitationMessage(request, reply, found.state, found.organisationName);
+    if (found.invitation.email !== session.email.trim().toLowerCase()) return invitationMessage(request, reply, 'otherPerson', found.organisationName);
+    return reply.render(`${VIEWS}/invitation.njk`, chrome(request, request.t('console.invitation.title', { organisation: found.organisationName }), {
+      body: request.t('console.invitation.body', { organisation: found.organisationName, role: roleName(request, found.invitation.role).toLowerCase() }),
+      action: `/console/invitations/${request.params.token}`,
+    }));
+  });
+
+  app.post<{ Params: { token: string } }>('/console/invitations/:token', { schema: { params: invitationParams } }, async (request, reply) => {
+    const session = request.consoleSession;
+    if (!session) return sendToSignIn(reply, `/console/invitations/${request.params.token}`);
+    const outcome = await organisations.acceptInvitation({ token: request.params.token, person: session });
+    // Refused: the link's page says why (used, expired, someone else's).
+    if (!outcome.accepted) return reply.redirect(`/console/invitations/${request.params.token}`, 303);
+    return reply.redirect(`/console/organisations/${outcome.organisationId}`, 303);
+  });
+
+  const DONE_MESSAGES: Record<string, string> = {
+    'service-created': 'console.newService.done',
+    'invitation-sent': 'console.invite.sent',
+    'role-changed': 'console.changeRole.done',
+    'member-removed': 'console.remove.done',
+  };
+  const doneText = (request: FastifyRequest, done: string | undefined) => {
+    const key = done ? DONE_MESSAGES[done] : undefined;
+    return key ? request.t(key) : undefined;
+  };
+
+  function registerMemberPages(pages: FastifyInstance) {
+    pages.get<{ Params: { orgId: string }; Querystring: Done }>(
+      '/console/organisations/:orgId',
+      { schema: { params: orgParams, querystring: doneQuery } },
+      async (request, reply) => {
+        const { organisation, role } = accessOf(request);
+        const [services, members, invitations] = await Promise.all([
+          organisations.listServices(organisation.id),
+          organisations.listMembers(organisation.id),
+          role === 'owner' ? organisations.listPendingInvitations(organisation.id) : [],
+        ]);
+        return reply.render(`${VIEWS}/organisation.njk`, chrome(request, organisation.name, {
+          backLink: '/console',
+          done: doneText(request, request.query.done),
+          organisation: { id: organisation.id, type: typeName(request, organisation.type), slug: organisation.govuk_slug },
+          role: roleName(request, role),
+          isOwner: role === 'owner',
+          services: services.map((service) => ({ id: service.id, name: service.name })),
+          members: members.map((member) => ({ id: member.id, email: member.email, role: roleName(request, member.role) })),
+          invitations: invitations.map((invitation) => ({ email: invitation.email, role: roleName(request, invitation.role), expiresAt: invitation.expires_at })),
+        }));
+      },
+    );
+
+    pages.get<{ Params: { orgId: string; serviceId: string }; Querystring: Done }>(
+      '/console/organisations/:orgId/services/:serviceId',
+      { schema: { params: { type: 'object', required: ['orgId', 'serviceId'], properties: { orgId: idParam, serviceId: idParam } }, querystring: doneQuery } },
+      async (request, reply) => {
+        const { organisation } = accessOf(request);
+        const service = await organisations.findService(organisation.id, request.params.serviceId);
+        if (!service) return reply.callNotFound();
+        return reply.render(`${VIEWS}/service.njk`, chrome(request, service.name, {
+          backLink: `/console/organisations/${organisation.id}`,
+          done: doneText(request, request.query.done),
+          organisationName: organisation.name,
+          createdAt: service.created_at,
+        }));
+      },
+    );
+  }
+
+  type FieldErrors = Partial<Record<'name' | 'email' | 'role', string>>;
+  const fieldOf: Partial<Record<string, keyof FieldErrors>> = {
+    'console.INVALID_NAME': 'name',
+    'console.INVALID_EMAIL': 'email',
+    'console.INVALID_ROLE': 'role',
+    'console.LAST_OWNER': 'role',
+  };
+  /** The page's field errors for a refusal of the organisations service, or undefined for any other error. */
+  function fieldErrorsOf(request: FastifyRequest, error: unknown): FieldErrors | undefined {
+    if (!(error instanceof ConsoleError)) return undefined;
+    const field = fieldOf[error.code];
+    if (!field) return undefined;
+    return { [field]: request.t(`console.errors.${error.code.slice('console.'.length)}`) };
+  }
+  const summaryOf = (fieldErrors: FieldErrors) =>
+    Object.entries(fieldErrors).map(([field, text]) => ({ text, href: field === 'role' ? '#role' : `#${field}` }));
+  const roleItems = (request: FastifyRequest, checked?: string) =>
+    ROLES.map((role) => ({ value: role, text: roleName(request, role), hint: { text: request.t(`console.roles.${role}Hint`) }, checked: role === checked }));
+
+  type FormBody = { name?: string; email?: string; role?: string; _csrf?: string };
+  const formBody = {
+    type: 'object',
+    properties: { name: { type: 'string', maxLength: 1000 }, email: { type: 'string', maxLength: 1000 }, role: { type: 'string', maxLength: 40 }, _csrf: { type: 'string' } },
+  } as const;
+  const memberParams = { type: 'object', required: ['orgId', 'memberId'], properties: { orgId: idParam, memberId: idParam } } as const;
+
+  function registerOwnerPages(pages: FastifyInstance) {
+    const base = '/console/organisations/:orgId';
+
+    const serviceForm = (request: FastifyRequest, values: FormBody = {}, fieldErrors: FieldErrors = {}) =>
+      chrome(request, request.t('console.newService.title'), {
+        backLink: `/console/organisations/${accessOf(request).organisation.id}`,
+        kind: 'service',
+        action: `/console/organisations/${accessOf(request).organisation.id}/services/new`,
+        button: request.t('console.newService.submit'),
+        values,
+        fieldErrors,
+        errors: summaryOf(fieldErrors),
+      });
+    pages.get(`${base}/services/new`, { schema: { params: orgParams } }, async (request, reply) => reply.render(`${VIEWS}/form.njk`, serviceForm(request)));
+    pages.post<{ Params: { orgId: string }; Body: FormBody }>(`${base}/services/new`, { schema: { params: orgParams, body: formBody } }, async (request, reply) => {
+      const { organisation } = accessOf(request);
+      try {
+        const service = await organisations.createService({ organisationId: organisation.id, name: request.body.name ?? '', actor: actorOf(sessionOf(request)) });
+        return reply.redirect(`/console/organisations/${organisation.id}/services/${service.id}?done=service-created`, 303);
+      } catch (error) {
+        const fieldErrors = fieldErrorsOf(request, error);
+        if (!fieldErrors) throw error;
+        return reply.code(400).render(`${VIEWS}/form.njk`, serviceForm(request, request.body, fieldErrors));
+      }
+    });
+
+    const inviteForm = (request: FastifyRequest, values: FormBody = {}, fieldErrors: FieldErrors = {}) =>
+      chrome(request, request.t('console.invite.title'), {
+        backLink: `/console/organisations/${accessOf(request).organisation.id}`,
+        kind: 'invite',
+        action: `/console/organisations/${accessOf(request).organisation.id}/members/invite`,
+        button: request.t('console.invite.submit'),
+        roles: roleItems(request, values.role),
+        values,
+        fieldErrors,
+        errors: summaryOf(fieldErrors),
+      });
+    const recent = { consoleRecentSignIn: true };
+    pages.get(`${base}/members/invite`, { config: recent, schema: { params: orgParams } }, async (request, reply) => reply.render(`${VIEWS}/form.njk`, inviteForm(request)));
+    pages.post<{ Params: { orgId: string }; Body: FormBody }>(`${base}/members/invite`, { config: recent, schema: { params: orgParams, body: formBody } }, async (request, reply) => {
+      const { organisation } = accessOf(request);
+      const role = request.body.role ?? '';
+      try {
+        await organisations.invite({ organisationId: organisation.id, email: request.body.email ?? '', role, actor: actorOf(sessionOf(request)) });
+        return reply.redirect(`/console/organisations/${organisation.id}?done=invitation-sent`, 303);
+      } catch (error) {
+        const refused = fieldErrorsOf(request, error);
+        if (!refused) throw error;
+        // The email address is checked first: name a missing role as well, in the page's order.
+        const fieldErrors: FieldErrors = { ...refused };
+        if (!(ROLES as readonly string[]).includes(role)) fieldErrors.role = request.t('console.invite.roleMissing');
+        return reply.code(400).render(`${VIEWS}/form.njk`, inviteForm(request, request.body, fieldErrors));
+      }
+    });
+
+    async function findMember(request: FastifyRequest<{ Params: { orgId: string; memberId: string } }>, reply: FastifyReply) {
+      const member = await organisations.findMember(accessOf(request).organisation.id, request.params.memberId);
+      if (!member) await reply.callNotFound();
+      return member;
+    }
+
+    const roleForm = (request: FastifyRequest, member: { id: string; email: string; role: string }, fieldErrors: FieldErrors = {}) =>
+      chrome(request, request.t('console.changeRole.title', { email: member.email }), {
+        backLink: `/console/organisations/${accessOf(request).organisation.id}`,
+        kind: 'role',
+        action: `/console/organisations/${accessOf(request).organisation.id}/members/${member.id}/role`,
+        button: request.t('console.changeRole.submit'),
+        roles: roleItems(request, member.role),
+        values: {},
+        fieldErrors,
+        errors: summaryOf(fieldErrors),
+      });
+    pages.get<{ Params: { orgId: string; memberId: string } }>(`${base}/members/:memberId/role`, { config: recent, schema: { params: memberParams } }, async (request, reply) => {
+      const member = await findMember(request, reply);
+      if (!member) return reply;
+      return reply.render(`${VIEWS}/form.njk`, roleForm(request, member));
+    });
+    pages.post<{ Params: { orgId: string; memberId: string }; Body: FormBody }>(
+      `${base}/members/:memberId/role`,
+      { config: recent, schema: { params: memberParams, body: formBody } },
+      async (request, reply) => {
+        const member = await findMember(request, reply);
+        if (!member) return reply;
+        try {
+          await organisations.changeRole({ organisationId: member.organisation_id, membershipId: member.id, role: request.body.role ?? '', actor: actorOf(sessionOf(request)) });
+          return reply.redirect(`/console/organisations/${member.organisation_id}?done=role-changed`, 303);
+        } catch (error) {
+          const fieldErrors = fieldErrorsOf(request, error);
+          if (!fieldErrors) throw error;
+          return reply.code(400).render(`${VIEWS}/form.njk`, roleForm(request, member, fieldErrors));
+        }
+      },
+    );
+
+    const removeForm = (request: FastifyRequest, member: { id: string; email: string }, fieldErrors: FieldErrors = {}) =>
+      chrome(request, request.t('console.remove.title', { email: member.email, organisation: accessOf(request).organisation.name }), {
+        backLink: `/console/organisations/${accessOf(request).organisation.id}`,
+        kind: 'remove',
+        action: `/console/organisations/${accessOf(request).organisation.id}/members/${member.id}/remove`,
+        button: request.t('console.remove.submit'),
+        paragraphs: [request.t('console.remove.body')],
+        values: {},
+        fieldErrors: {},
+        // The last owner's removal is refused with the reason in the summary (there is no field).
+        errors: Object.values(fieldErrors).map((text) => ({ text, href: '#main-content' })),
+      });
+    pages.get<{ Params: { orgId: string; memberId: string } }>(`${base}/members/:memberId/remove`, { config: recent, schema: { params: memberParams } }, async (request, reply) => {
+      const member = await findMember(request, reply);
+      if (!member) return reply;
+      return reply.render(`${VIEWS}/form.njk`, removeForm(request, member));
+    });
+    pages.post<{ Params: { orgId: string; memberId: string }; Body: FormBody }>(
+      `${base}/members/:memberId/remove`,
+      { config: recent, schema: { params: memberParams, body: formBody } },
+      async (request, reply) => {
+        const member = await findMember(request, reply);
+        if (!member) return reply;
+        try {
+          await organisations.removeMember({ organisationId: member.organisation_id, membershipId: member.id, actor: actorOf(sessionOf(request)) });
+          return reply.redirect(`/console/organisations/${member.organisation_id}?done=member-removed`, 303);
+        } catch (error) {
+          const fieldErrors = fieldErrorsOf(request, error);
+          if (!fieldErrors) throw error;
+          return reply.code(400).render(`${VIEWS}/form.njk`, removeForm(request, member, fieldErrors));
+        }
+      },
+    );
+  }
+
+  // Everything of an organisation: signed-in members of it, and operators.
+  await app.register(async (signedIn) => {
+    signedIn.addHook('preHandler', async (request, reply) => {
+      const session = request.consoleSession;
+      if (!session) return sendToSignIn(reply, request.url.split('?')[0] as string);
+      const { orgId } = request.params as { orgId: string };
+      const membership = await organisations.findMembership(orgId, session.personKey);
+      const organisation = await organisations.findOrganisation(orgId);
+      if (!organisation || (!membership && !(await organisations.isOperator(session)))) return reply.callNotFound();
+      request.consoleAccess = { organisation, role: (membership?.role ?? 'operator') as ConsoleRole };
+    });
+    registerMemberPages(signedIn);
+
+    await signedIn.register(async (owners) => {
+      owners.addHook('preHandler', async (request, reply) => {
+        if (accessOf(request).role !== 'owner') {
+          return reply.code(403).render(`${VIEWS}/message.njk`, chrome(request, request.t('console.forbidden.title'), {
+            paragraphs: [request.t('console.forbidden.body')],
+            link: { href: `/console/organisations/${accessOf(request).organisation.id}`, text: accessOf(request).organisation.name },
+          }));
+        }
+        if (request.routeOptions.config.consoleRecentSignIn && !sessions.signedInRecently(sessionOf(request))) {
+          return sendToSignIn(reply, request.url.split('?')[0] as string, true);
+        }
+      });
+      registerOwnerPages(owners);
+    });
+  });
+}
