@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import * as client from 'openid-client';
 import { createFormClient, pageHeading } from '../testing/form-client.ts';
-import { createTestAccount, discoverAsRelyingParty, registerTestClient, startIdentityServer, type TestAccount } from '../testing/identity-test-kit.ts';
+import { createTestAccount, discoverAsRelyingParty, readLatestMessage, registerTestClient, startIdentityServer, type TestAccount } from '../testing/identity-test-kit.ts';
 
 /** Signs in through the pages as a person would, and returns the URL the service gets back. */
 async function signIn(baseUrl: string, authorizationUrl: URL, account: TestAccount, options: { secondFactor?: boolean } = {}) {
@@ -80,6 +80,26 @@ test('a service registered for Cl gets a password-only sign-in with vtr ["Cl"]',
   const { callback } = await signIn(baseUrl, authorizationUrl, account, { secondFactor: false });
   const tokens = await client.authorizationCodeGrant(config, callback, { expectedState: state, expectedNonce: nonce });
   assert.equal(tokens.claims()?.vot, 'Cl');
+});
+
+test('attacker: the mailbox alone signs no one in to a Cl service: after a forgotten-password reset the second factor is asked for', async (t) => {
+  const { kernel, baseUrl } = await startIdentityServer(t);
+  const rp = await registerTestClient(kernel, { allowedLevels: ['Cl', 'Cl.Cm'] });
+  const account = await createTestAccount(kernel);
+  const config = await discoverAsRelyingParty(baseUrl, rp);
+  const authorizationUrl = client.buildAuthorizationUrl(config, { redirect_uri: rp.redirectUri, scope: 'openid', state: 's', nonce: 'n', vtr: '["Cl"]' });
+  const browser = createFormClient(baseUrl);
+  const start = await browser.get(authorizationUrl.toString());
+  await browser.submit(await browser.get(`${start.url}/email`), { email: account.email });
+  let page = await browser.submit(await browser.get(`${start.url}/reset-password`), {});
+  assert.equal(pageHeading(page), 'Check your email');
+  const code = /(\d{6})/.exec((await readLatestMessage(kernel, account.email))?.text ?? '')?.[1] as string;
+  page = await browser.submit(page, { code });
+  page = await browser.submit(page, { password: 'someone else chose this 77' });
+  assert.equal(pageHeading(page), 'Enter the security code', 'not sent back to the service with the mailbox alone');
+  assert.equal(new URL(page.url).searchParams.get('code'), null);
+  page = await browser.submit(page, { code: await account.nextCode() });
+  assert.ok(new URL(page.url).searchParams.get('code'), 'the owner, with the second factor, is signed in');
 });
 
 test('two services in different sectors receive different subjects for one person; one sector, the same', async (t) => {

@@ -23,6 +23,13 @@ export const THROTTLE_RULES = {
    * addresses stops, and the owner is slowed, never locked out.
    */
   passwordAcrossAddresses: { maxFailures: 10, windowSeconds: 60 * 60, lockSeconds: 24 * 60 * 60 },
+  /**
+   * Wrong passwords for one account once it is past passwordAcrossAddresses, when a code goes to
+   * the mailbox only for a right one: the mailbox would tell whoever reads it which guess was
+   * right, so these are capped for the day. Past it no password is checked (and no code sent)
+   * until the lock ends or the password is reset.
+   */
+  passwordCheckedByMailbox: { maxFailures: 10, windowSeconds: 24 * 60 * 60, lockSeconds: 24 * 60 * 60 },
   securityCode: { maxFailures: 5, windowSeconds: 15 * 60, lockSeconds: 15 * 60 },
   emailCode: { maxFailures: 5, windowSeconds: 15 * 60, lockSeconds: 15 * 60 },
   codeSending: { maxFailures: 5, windowSeconds: 15 * 60, lockSeconds: 15 * 60 },
@@ -41,6 +48,8 @@ export const THROTTLE_RULES = {
 
 /** Wrong passwords for this account from every address; past THROTTLE_RULES.passwordAcrossAddresses the email is proved first. */
 export const passwordAcrossAddressesKey = (accountId: string) => `password-across:${accountId}`;
+/** Wrong passwords for this account while each is checked by the mailbox (see THROTTLE_RULES.passwordCheckedByMailbox). */
+export const passwordCheckedByMailboxKey = (accountId: string) => `password-checked-by-mailbox:${accountId}`;
 
 export type ThrottleStatus = { locked: false } | { locked: true; until: Date };
 /** A status, and whether any failure is counted against the key (so `clear` has something to do). */

@@ -163,3 +163,40 @@ test('strangers who force the emailed-code check and spend the mailbox\'s codes 
   next = await browser.submit(next, { code: await owner.nextCode() });
   assert.ok(new URL(next.url).searchParams.get('code'), 'the owner is signed in');
 });
+
+test('someone who reads the mailbox cannot use it to learn the password: past the account-wide limit it checks only a few guesses a day, then none', async (t) => {
+  const { kernel, baseUrl } = await startIdentityServer(t, { environment: { TRUST_PROXY: 'true' } });
+  const world = { kernel, baseUrl, rp: await registerTestClient(kernel) };
+  const owner = await createTestAccount(kernel);
+  let addressNumber = 0;
+  // Each guess from a new address in a new journey, as a guesser spread over many addresses sends them.
+  const guessFromNewAddress = async (password: string) => {
+    const browser = from(world, `203.0.113.${100 + (addressNumber += 1)}`);
+    const start = (await browser.get(authorizeUrl(world))).url.split('?')[0] as string;
+    const passwordPage = await browser.submit(await browser.get(`${start}/email`), { email: owner.email });
+    const before = (await kernel.developmentOutbox?.listRecent(500))?.length ?? 0;
+    const answer = await browser.submit(passwordPage, { password });
+    const codeSent = ((await kernel.developmentOutbox?.listRecent(500))?.length ?? 0) > before;
+    return { heading: pageHeading(answer), codeSent };
+  };
+
+  for (let guess = 0; guess < THROTTLE_RULES.passwordAcrossAddresses.maxFailures; guess += 1) await guessFromNewAddress(`wrong guess ${guess}`);
+  // From now on the mailbox would say which guess is right: only a few more are checked.
+  for (let guess = 0; guess < THROTTLE_RULES.passwordCheckedByMailbox.maxFailures; guess += 1) {
+    assert.deepEqual(await guessFromNewAddress(`mailbox-checked guess ${guess}`), { heading: 'Check your email', codeSent: false });
+  }
+  assert.deepEqual(await guessFromNewAddress(owner.password), { heading: 'Check your email', codeSent: false }, 'past them, even the right password sends no code');
+
+  // The owner gets back in by resetting the password: mailbox, new password, then the second factor.
+  const browser = from(world, '198.51.100.77');
+  const start = (await browser.get(authorizeUrl(world))).url.split('?')[0] as string;
+  await browser.submit(await browser.get(`${start}/email`), { email: owner.email });
+  let page = await browser.submit(await browser.get(`${start}/reset-password`), {});
+  page = await browser.submit(page, { code: await latestCode(kernel, owner.email) });
+  page = await browser.submit(page, { password: 'a brand new passphrase 42' });
+  assert.notEqual(new URL(page.url).searchParams.get('code') !== null, true, 'not signed in by the mailbox alone');
+  page = await browser.submit(page, { code: await owner.nextCode() });
+  assert.ok(new URL(page.url).searchParams.get('code'), 'signed in after the second factor');
+  // And the password works again at once: the counters of guesses at the old one are gone.
+  assert.deepEqual(await guessFromNewAddress('a brand new passphrase 42'), { heading: 'Enter the security code', codeSent: false });
+});

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { clientAddressKey } from '../../../security/client-address.ts';
-import { firstLock, passwordAcrossAddressesKey, THROTTLE_RULES } from '../../../security/throttle.ts';
+import { firstLock, passwordAcrossAddressesKey, passwordCheckedByMailboxKey, THROTTLE_RULES } from '../../../security/throttle.ts';
 import { codeRecipient, definePage, minutesUntil, sendSpentEmailCode, spendEmailCode, type PageStep } from '../../sign-in-page.ts';
 
 export const passwordField = (t: FastifyRequest['t'], autocomplete: string, hint?: string) => ({
@@ -75,11 +75,15 @@ export const passwordPage = definePage({
       // spend only their own budgets, never one the owner needs.
       const problem = await spendEmailCode(step, { email, journeyId: journey.id, chargeMailbox: false });
       if (problem) return renderPasswordPage(step, problem);
-      // Nothing the guesser could see changes with the outcome: the try stays counted either way.
-      if (await passwordCheck.verify(password)) {
+      // The mailbox learns which guess was right, so whoever reads it gets only a few for the day;
+      // past them nothing is checked. Nothing the guesser could see changes with the outcome.
+      const checkedKey = passwordCheckedByMailboxKey(account.id);
+      const guess = await throttle.attempt(checkedKey, THROTTLE_RULES.passwordCheckedByMailbox);
+      if (guess.allowed && (await passwordCheck.verify(password))) {
+        await throttle.refund(checkedKey, THROTTLE_RULES.passwordCheckedByMailbox);
         await sendSpentEmailCode(step, { purpose: 'sign-in-email', email, recipient: codeRecipient(journey, account.id) });
       } else {
-        await recordWrongPassword(step, account.id, firstLock(attempt.after) !== undefined);
+        await recordWrongPassword(step, account.id, true);
       }
       return step.moveTo({ name: 'sign-in:password-check-code-sent', email, accountId: account.id });
     }

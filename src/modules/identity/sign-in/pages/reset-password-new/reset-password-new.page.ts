@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { checkNewPassword } from '../../../accounts/passwords.ts';
 import { clientAddressKey } from '../../../security/client-address.ts';
+import { passwordAcrossAddressesKey, passwordCheckedByMailboxKey } from '../../../security/throttle.ts';
 import { definePage } from '../../sign-in-page.ts';
 import { passwordField } from '../password/password.page.ts';
 
@@ -12,7 +13,7 @@ export const newPasswordQuestion = (t: FastifyRequest['t'], fieldError?: string)
 
 /**
  * Forgotten password: the new password, for the account whose email address this journey
- * proved. The second factor is still asked for afterwards.
+ * proved. The second factor is still asked for afterwards, at every level.
  */
 export const resetPasswordNewPage = definePage({
   path: '/reset-password/new',
@@ -34,9 +35,13 @@ export const resetPasswordNewPage = definePage({
         transaction,
       );
     });
-    await dependencies.throttle.clear(`password:${accountId}:${clientAddressKey(request.ip)}`);
+    // The password guessed at is gone: its counters count for nothing now.
+    for (const key of [`password:${accountId}:${clientAddressKey(request.ip)}`, passwordAcrossAddressesKey(accountId), passwordCheckedByMailboxKey(accountId)]) {
+      await dependencies.throttle.clear(key);
+    }
     await dependencies.messages.sendSecurityNotice({ to: email, locale: request.locale, notice: 'passwordChanged' });
-    if (step.level() === 'Cl') return step.finish(accountId, 'Cl');
+    // Whatever level the service asked for, the second factor follows: a reset proves only the
+    // mailbox, and the mailbox alone never signs anyone in (not even to a password-only service).
     return step.moveTo({ name: 'sign-in:password-proved', email, accountId, passwordProvedBy: 'email', passwordProvedAt: dependencies.clock().toISOString() });
   },
 });
