@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { PostgresAdapter, sql } from 'kysely';
 import type { Executor } from './database.ts';
 
@@ -11,4 +12,13 @@ export async function lockUntilTransactionEnds(transaction: Executor, lockId: nu
   if (transaction.getExecutor().adapter instanceof PostgresAdapter) {
     await sql`select pg_advisory_xact_lock(${lockId})`.execute(transaction);
   }
+}
+
+/**
+ * A lock id for a named thing (an account's security methods, say), for lockUntilTransactionEnds:
+ * the first 6 bytes of its SHA-256, so within a safe integer. Two names sharing an id only wait
+ * for each other.
+ */
+export function lockIdOf(name: string): number {
+  return createHash('sha256').update(name).digest().readUIntBE(0, 6);
 }

@@ -91,15 +91,12 @@ export function registerSecurityMethodPages(app: FastifyInstance, dependencies: 
     { schema: { params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' } }, required: ['id'] } } },
     recentSignInPage(async ({ request, reply, accountId, email }) => {
       const { id } = request.params as { id: string };
-      const methods = await accounts.listMethods(accountId);
-      const removing = methods.find((method) => method.id === id);
-      if (methods.length > 1 && removing) {
-        await app.db.transaction().execute(async (transaction) => {
-          await accounts.removeMethod(accountId, id, transaction);
-          await app.audit.record({ actor: `account:${accountId}`, action: 'identity.security-method.removed', subject: `account:${accountId}`, outcome: 'success', requestId: request.id, details: { method: removing.kind } }, transaction);
-        });
-        await messages.sendSecurityNotice({ to: email, locale: request.locale, notice: 'securityMethodRemoved' });
-      }
+      const removed = await app.db.transaction().execute(async (transaction) => {
+        const method = await accounts.removeMethodUnlessLast(accountId, id, transaction);
+        if (method) await app.audit.record({ actor: `account:${accountId}`, action: 'identity.security-method.removed', subject: `account:${accountId}`, outcome: 'success', requestId: request.id, details: { method: method.kind } }, transaction);
+        return method;
+      });
+      if (removed) await messages.sendSecurityNotice({ to: email, locale: request.locale, notice: 'securityMethodRemoved' });
       return reply.redirect('/account/security-methods', 303);
     }, { returnTo: '/account/security-methods' }),
   );

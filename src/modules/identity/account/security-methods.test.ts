@@ -231,3 +231,19 @@ test('a stranger asking the account pages to text codes to someone\'s number is 
   await kernel.createWorker().runUntilIdle();
   await signInToAccountPages(baseUrl, owner, { textedCode: () => codeTextedTo(kernel, '+447700900123') });
 });
+
+test('attacker: removing two ways to get codes at once leaves one; the last can never be removed', async (t) => {
+  const { kernel, baseUrl } = await startWithClock(t);
+  const account = await createTestAccount(kernel);
+  const accounts = createAccountService({ db: kernel.db, secrets: kernel.secrets });
+  await createSecurityMethodChanges().addTextMessage(kernel.db, { accountId: account.id, phoneNumber: '+447700900124' });
+  const browser = await signInToAccountPages(baseUrl, account);
+
+  const page = await browser.get('/account/security-methods');
+  const removals = [...page.html.matchAll(/action="(\/account\/security-methods\/[0-9a-f-]{36}\/remove)"/g)].map((match) => match[1] as string);
+  assert.equal(removals.length, 2);
+  await Promise.all(removals.map((removal) => browser.submit(page, {}, removal)));
+  assert.equal((await accounts.listMethods(account.id)).length, 1, 'one way to get codes is left');
+  const removedEvents = (await kernel.audit.listRecent({ subject: `account:${account.id}`, limit: 20 })).filter((event) => event.action === 'identity.security-method.removed');
+  assert.equal(removedEvents.length, 1, 'and one removal is recorded');
+});

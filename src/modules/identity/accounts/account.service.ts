@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Database, Executor } from '../../../platform/db/database.ts';
+import { lockIdOf, lockUntilTransactionEnds } from '../../../platform/db/transaction-lock.ts';
 import type { SecretBoxes } from '../../../platform/secrets/secret-box.ts';
 import { isDeliverableEmailAddress } from '../../notify/notify.contract.ts';
 import { createAccountStore, type AccountRow, type SecurityMethodRow } from './account.store.ts';
@@ -158,6 +159,21 @@ export function createAccountService(dependencies: { db: Database; secrets: Secr
 
     async removeMethod(accountId: string, methodId: string, executor: Executor = db): Promise<boolean> {
       return createAccountStore(executor, secrets).removeMethod(accountId, methodId);
+    },
+
+    /**
+     * Removes one of the account's ways to get security codes unless it is the last; the removed
+     * method, or undefined. The account's changes to its methods are serialised, so two removals
+     * sent at once cannot each see the other method still there and leave none.
+     */
+    async removeMethodUnlessLast(accountId: string, methodId: string, transaction: Executor): Promise<SecurityMethodRow | undefined> {
+      await lockUntilTransactionEnds(transaction, lockIdOf(`identity-methods:${accountId}`));
+      const transactionStore = createAccountStore(transaction, secrets);
+      const methods = await transactionStore.listMethods(accountId);
+      const removing = methods.find((method) => method.id === methodId);
+      if (!removing || methods.length <= 1) return undefined;
+      await transactionStore.removeMethod(accountId, methodId);
+      return removing;
     },
 
     listServicesUsed(accountId: string) {
