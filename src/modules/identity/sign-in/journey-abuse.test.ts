@@ -392,3 +392,26 @@ test('a sign-in that proved the old password, finished after a reset by email, d
   assert.match(recover.html, /Your password was reset by email/);
   assertRefused(await postAs(fresh, recover, `${second}/recover`, {}), world, 'recovery by the mailbox alone');
 });
+
+test('attacker: two journeys that create the same account at the same moment make one account; the other is sent to start again, never a 500', async (t) => {
+  const world = await setUp(t);
+  const email = 'twice-at-once@example.com';
+  const appPageIn = async () => {
+    const browser = createFormClient(world.baseUrl);
+    const start = await startJourney(world, browser);
+    let page = await browser.submit(await browser.get(`${start}/create/email`), { email });
+    page = await browser.submit(page, { code: await latestCode(world.kernel, email) });
+    page = await browser.submit(page, { password: 'a long memorable passphrase' });
+    page = await browser.submit(page, { method: 'auth-app' });
+    const secret = (/id="secret-key">([A-Z2-7 ]+)</.exec(page.html)?.[1] ?? '').replaceAll(' ', '');
+    assert.ok(secret, 'the authenticator app page');
+    return { browser, page, secret };
+  };
+  const journeys = [await appPageIn(), await appPageIn()];
+  const answers = await Promise.all(journeys.map(async ({ browser, page, secret }) => browser.submit(page, { code: await generate({ secret }) })));
+  const accounts = createAccountService({ db: world.kernel.db, secrets: world.kernel.secrets });
+  assert.ok(await accounts.findByEmail(email), 'one account was made');
+  const toService = answers.filter((answer) => new URL(answer.url).searchParams.get('code'));
+  const toStartAgain = answers.filter((answer) => answer.status === 200 && new URL(answer.url).pathname.endsWith('/create/email'));
+  assert.deepEqual([toService.length, toStartAgain.length], [1, 1], JSON.stringify(answers.map((answer) => [answer.status, answer.url])));
+});
