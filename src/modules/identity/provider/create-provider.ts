@@ -73,7 +73,8 @@ export function sessionSecondsLeft(session: { loginTs?: number }, now = Math.flo
 
 export type ProviderPages = {
   error(ctx: KoaContextWithOIDC, out: ErrorOut): void;
-  logout(ctx: KoaContextWithOIDC, form: string): void;
+  /** `askedByTheService`: the service sent an ID token of the very person signed in here (see serviceAskedToSignOut). */
+  logout(ctx: KoaContextWithOIDC, form: string, askedByTheService: boolean): void;
   logoutSuccess(ctx: KoaContextWithOIDC): void;
 };
 
@@ -132,6 +133,19 @@ function allowedLevelsOf(client: { [key: string]: unknown } | undefined): Creden
 export function requestedLevel(ctx: KoaContextWithOIDC): CredentialLevel {
   const vtr = ctx.oidc.params?.vtr as string | undefined;
   return parseRequestedLevel(vtr, allowedLevelsOf(ctx.oidc.client as never)) ?? 'Cl.Cm';
+}
+
+/**
+ * Whether a sign-out request carries an ID token of the person signed in to this browser, as a
+ * service's own "sign out" does. oidc-provider checks only that the token is genuine: someone
+ * else's (an attacker's own, in a link) would otherwise end this person's session without asking.
+ */
+async function serviceAskedToSignOut(ctx: KoaContextWithOIDC, pairwiseSubject: ProviderOptions['pairwiseSubject']): Promise<boolean> {
+  const hint = ctx.oidc.entities.IdTokenHint as { payload?: { sub?: unknown } } | undefined;
+  const client = ctx.oidc.entities.Client;
+  const accountId = ctx.oidc.session?.accountId;
+  if (!hint || !client || !accountId || typeof hint.payload?.sub !== 'string') return false;
+  return hint.payload.sub === (await pairwiseSubject(accountId, { sector: sectorOf(client as never) }));
 }
 
 /** The host whose services share one `sub` for a person: the registered sector, else the redirect host. */
@@ -325,7 +339,7 @@ export function createOidcProvider(options: ProviderOptions): Provider {
       backchannelLogout: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,
-        logoutSource: (ctx, form) => options.pages.logout(ctx, form),
+        logoutSource: async (ctx, form) => options.pages.logout(ctx, form, await serviceAskedToSignOut(ctx, options.pairwiseSubject)),
         postLogoutSuccessSource: (ctx) => options.pages.logoutSuccess(ctx),
       },
     },

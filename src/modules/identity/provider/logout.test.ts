@@ -75,3 +75,33 @@ test('a post-logout redirect URI the service did not register is not followed', 
   assert.equal(response.status, 400);
   assert.equal(response.headers.get('location'), null);
 });
+
+test('attacker: a link to sign-out carrying someone else\'s ID token does not sign this person out without asking', async (t) => {
+  const { kernel, baseUrl } = await startIdentityServer(t);
+  const rp = await registerTestClient(kernel, { postLogoutRedirectUris: ['https://service-a.example.gov.uk/signed-out'] });
+  const config = await discoverAsRelyingParty(baseUrl, rp);
+  const signIn = async (account: Awaited<ReturnType<typeof createTestAccount>>) => {
+    const browser = createFormClient(baseUrl);
+    let page = await browser.get(client.buildAuthorizationUrl(config, { redirect_uri: rp.redirectUri, scope: 'openid', state: 's', nonce: 'n' }).toString());
+    page = await browser.submit(await browser.get(`${page.url}/email`), { email: account.email });
+    page = await browser.submit(page, { password: account.password });
+    page = await browser.submit(page, { code: await account.nextCode() });
+    const tokens = await client.authorizationCodeGrant(config, new URL(page.url), { expectedState: 's', expectedNonce: 'n' });
+    return { browser, idToken: tokens.id_token as string };
+  };
+  const victim = await signIn(await createTestAccount(kernel));
+  const attacker = await signIn(await createTestAccount(kernel, 'mallory@example.com'));
+  const signOutLink = (idToken: string) => {
+    const url = new URL('/logout', baseUrl);
+    url.searchParams.set('id_token_hint', idToken);
+    url.searchParams.set('post_logout_redirect_uri', 'https://service-a.example.gov.uk/signed-out');
+    return url.toString();
+  };
+  const autoSubmits = (html: string) => /getElementById\('sign-out'\)\.form\.submit\(\)/.test(html);
+
+  const lured = await victim.browser.get(signOutLink(attacker.idToken));
+  assert.match(lured.html, /Sign out/);
+  assert.equal(autoSubmits(lured.html), false, 'someone else\'s token: the person is asked');
+  const ownService = await victim.browser.get(signOutLink(victim.idToken));
+  assert.equal(autoSubmits(ownService.html), true, 'their own service\'s sign-out is one step');
+});

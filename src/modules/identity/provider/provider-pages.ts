@@ -25,15 +25,14 @@ export function createProviderPages(options: { renderPage: RenderPage; translati
       }));
     },
 
-    logout(ctx, form) {
+    logout(ctx, form, askedByTheService) {
       // The provider's form carries its own CSRF token; take its action and fields, not its HTML.
       const action = /action="([^"]+)"/.exec(form)?.[1] ?? '/logout/confirm';
       const fields = Object.fromEntries(
         [...form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)].map((match) => [match[1], match[2]]),
       );
-      // A service that sent the ID token it was given has asked for this person's sign-out: as on
-      // GOV.UK One Login, it happens at once (the page submits itself), with no second question.
-      const askedByTheService = ctx.oidc.entities.IdTokenHint !== undefined;
+      // A service that sent the ID token it was given for this person has asked for their sign-out:
+      // as on GOV.UK One Login, it happens at once (the page submits itself), with no second question.
       render(ctx, `${VIEWS}/message.njk`, (t) => ({
         pageTitle: t('identity.logout.title'),
         paragraphs: [t('identity.logout.explain')],
