@@ -169,6 +169,17 @@ test('text messages go through the simulated provider into the development outbo
   assert.equal(readFileSync(join(letters, 'second', `${letter.id}.pdf`)).subarray(0, 5).toString('latin1'), '%PDF-');
 });
 
+test('a letter longer than the 10 pages Notify prints is validation-failed at once, not retried', async (t) => {
+  const { core, service, worker, letters } = await setUp(t);
+  const letter = await sendAs(core, service.serviceId, 'normal', {
+    type: 'letter', templateId: service.templates.letter.id,
+    personalisation: { address_line_1: 'Ffion Jones', address_line_2: '1 High Street', address_line_3: 'SW1A 1AA', name: 'A short line\n'.repeat(2000) },
+  });
+  await worker.runUntilIdle();
+  assert.equal(await statusOf(core, letter.id), 'validation-failed');
+  assert.deepEqual(readdirSync(letters).flatMap((folder) => readdirSync(join(letters, folder))), [], 'nothing sent to print');
+});
+
 test('text messages go to an HTTP SMS gateway; its delivery receipt completes them', async (t) => {
   const requests: Array<{ authorization?: string; body: Record<string, string> }> = [];
   const gateway = createServer((request, response) => {

@@ -9,6 +9,7 @@ import type { NotifyCore } from '../notify.core.ts';
 import type { NotificationRow, NotificationStatus } from '../notifications/notification.store.ts';
 import type { ServiceRow } from '../services/service.store.ts';
 import { renderEmail } from '../templates/render-email.ts';
+import { LetterTooLongError } from '../templates/render-letter.ts';
 import { prepareSmsText } from '../templates/sms-length.ts';
 import { createDeliveryStore } from './delivery.store.ts';
 import { renderTemplatedLetterPdf, type PrintProvider } from './providers/print-provider.ts';
@@ -280,6 +281,12 @@ export function createDeliverHandler(dependencies: {
         if (error instanceof SmsUnavailableError) {
           logger.error({ notificationId: notification.id }, 'no SMS provider: text message not sent');
           await finish(notification, 'technical-failure', service);
+          return;
+        }
+        // Longer than Notify prints (10 pages): refused for good, as GOV.UK Notify marks it.
+        if (error instanceof LetterTooLongError) {
+          logger.info({ notificationId: notification.id }, 'letter too long to print');
+          await finish(notification, 'validation-failed', service);
           return;
         }
         const permanent = isPermanentSmtpRefusal(error) || error instanceof SmsRejectedError;
