@@ -19,6 +19,7 @@ export function createConsoleModule(options: { clock?: () => Date } = {}): Civit
   const { clock } = options;
   return {
     name: 'console',
+    homeLink: { component: 'console', href: '/console' },
     messages: readMessageCatalogues(join(import.meta.dirname, 'locales')),
     migrations: {
       owner: 'console',

@@ -5,6 +5,7 @@ export const COMPONENTS = [
   'one-login',
   'notify',
   'pay',
+  'console',
   'exchange',
   'forms',
   'assistant',
