@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { AuditService } from '../../../platform/audit/audit.service.ts';
 import type { Database, Executor } from '../../../platform/db/database.ts';
+import { isDatabaseUnavailable } from '../../../platform/db/database-unavailable.ts';
 import type { JobQueue } from '../../../platform/jobs/job-queue.ts';
 import type { Caller } from '../accounts/account.service.ts';
 import { canonicaliseJson, type PermittedPaymentRequest } from '../api/create-payment.request.ts';
@@ -40,6 +42,9 @@ export const SEND_CONFIRMATION_JOB = 'pay.send-confirmation';
 export const AUTHORISE_AGREEMENT_PAYMENT_JOB = 'pay.authorise-agreement-payment';
 export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
 const EXPIRY_BATCH = 100;
+/** Tries to record a provider's answer while the database is unavailable, and the longest pause between them (about 10 s in all). */
+const RECORDING_TRIES = 8;
+const RECORDING_LONGEST_PAUSE_MS = 2000;
 
 /** Thrown inside a transaction when its idempotency key is taken: the transaction rolls back. */
 class IdempotencyKeyTaken extends Error {}
@@ -119,12 +124,44 @@ export function createPaymentService(dependencies: {
     return row;
   }
 
-  /** Moves an `authorising` payment on with what the provider said. */
+  /**
+   * Records what a provider did with a card. The provider holds an authorisation now: if the
+   * database is unavailable at this moment (cut, restarting, failing over), the answer is
+   * recorded as soon as it is back, for about 10 seconds, rather than lost (a payment left
+   * `authorising` expires without its authorisation being released).
+   */
+  async function recordProviderAnswer<Result>(paymentId: string, record: () => Promise<Result>): Promise<Result> {
+    for (let tries = 1; ; tries++) {
+      try {
+        const result = await record();
+        if (tries > 1) logger.info({ paymentId, tries }, 'provider answer recorded once the database was back');
+        return result;
+      } catch (error) {
+        if (!isDatabaseUnavailable(error) || tries >= RECORDING_TRIES) {
+          logger.error({ paymentId }, 'provider answered but its answer could not be recorded');
+          throw error;
+        }
+        if (tries === 1) logger.warn({ paymentId }, 'provider answered while the database is unavailable: recording it again shortly');
+        await sleep(Math.min(RECORDING_LONGEST_PAUSE_MS, 100 * 2 ** tries));
+      }
+    }
+  }
+
+  /** Moves an `authorising` payment on with what the provider said, trying again while the database is unavailable. */
   async function applyAuthorisation(
     id: string,
     outcome: Exclude<AuthorisationOutcome, { outcome: 'three_ds_required' }> | Extract<AuthorisationOutcome, { outcome: 'three_ds_required' }>,
     cardFields: Partial<PaymentRow>,
     /** More to do in the same transaction once the payment has moved on (agreements). */
+    alsoInTransaction?: (transaction: Executor, updated: PaymentRow) => Promise<void>,
+  ): Promise<CardOutcome> {
+    return recordProviderAnswer(id, () => applyAuthorisationOnce(id, outcome, cardFields, alsoInTransaction));
+  }
+
+  async function applyAuthorisationOnce(
+    id: string,
+    outcome: Exclude<AuthorisationOutcome, { outcome: 'three_ds_required' }> | Extract<AuthorisationOutcome, { outcome: 'three_ds_required' }>,
+    cardFields: Partial<PaymentRow>,
     alsoInTransaction?: (transaction: Executor, updated: PaymentRow) => Promise<void>,
   ): Promise<CardOutcome> {
     const now = clock().toISOString();
@@ -154,12 +191,18 @@ export function createPaymentService(dependencies: {
       }
       const updated = await payments.transition(transaction, { id, from: ['authorising'], set });
       if (!updated) {
+        const current = (await payments.find(transaction, id)) as PaymentRow;
+        // Recorded already, by a try whose commit the database made but could not acknowledge.
+        if (outcome.providerId && current.provider_id === outcome.providerId && current.status === set.status) {
+          return outcome.outcome === 'three_ds_required'
+            ? { kind: outcome.outcome, payment: current, challenge: outcome.challenge }
+            : { kind: outcome.outcome, payment: current };
+        }
         // It expired while the provider was answering: release anything the provider holds.
         if (outcome.outcome === 'authorised') {
           await jobs.enqueue(transaction, { type: CANCEL_AUTHORISATION_JOB, payload: { paymentId: id } });
         }
-        const current = await payments.find(transaction, id);
-        return { kind: 'not_ready', payment: current as PaymentRow };
+        return { kind: 'not_ready', payment: current };
       }
       await events.record(transaction, { payment: updated, eventType, webhook, at: now });
       // The card of a payment that sets up an agreement is kept, not yet used: it becomes the
@@ -635,7 +678,12 @@ export function createPaymentService(dependencies: {
       // No one is there to answer a 3-D Secure challenge: Pay treats it as an error.
       if (outcome.outcome === 'three_ds_required') outcome = { outcome: 'error', providerId: outcome.providerId };
       const result = await applyAuthorisation(claimed.id, outcome, describeCard(card));
-      if (result.kind === 'authorised' && (await confirmAuthorised(claimed.id))) return;
+      if (result.kind === 'authorised') {
+        const confirmed = await recordProviderAnswer(claimed.id, () => confirmAuthorised(claimed.id));
+        // A confirmation the database made but could not acknowledge moved it on all the same.
+        const after = confirmed ?? (await payments.find(db, claimed.id));
+        if (after && (after.status === 'success' || after.status === 'capturable')) return;
+      }
       if (result.kind === 'rejected') {
         throw new PayApiError({ statusCode: 402, code: 'P0010', description: 'The payment was rejected' });
       }
@@ -747,7 +795,7 @@ export function createPaymentService(dependencies: {
         case 'authorised': {
           const cardType = instrument.card_type === 'debit' || instrument.card_type === 'credit' ? instrument.card_type : null;
           const result = await applyAuthorisation(claimed.id, { outcome: 'authorised', providerId: outcome.providerId, cardType }, {});
-          if (result.kind === 'authorised') await confirmAuthorised(claimed.id);
+          if (result.kind === 'authorised') await recordProviderAnswer(claimed.id, () => confirmAuthorised(claimed.id));
           return;
         }
         case 'rejected': {
