@@ -108,7 +108,9 @@ test('a stored return_url no header could carry never fails the confirm step: th
   const second = await createPaymentByApi(payApp.app, key);
   await overwriteReturnUrl(payApp, second.payment_id, 'javascript:alert(1)');
   const secondPaid = await payAndConfirm(payApp, second);
-  for (const page of [secondPaid.confirmed, await secondPaid.browser.get(secondPaid.cardPage)]) {
+  assert.equal(secondPaid.confirmed.statusCode, 303, 'post/redirect/get: the page is shown at the card details address');
+  assert.equal(secondPaid.confirmed.headers.location, secondPaid.cardPage);
+  for (const page of [await secondPaid.browser.follow(secondPaid.confirmed), await secondPaid.browser.get(secondPaid.cardPage)]) {
     assert.equal(page.statusCode, 200);
     assert.match(page.body, /Your payment has been received/);
     assert.doesNotMatch(page.body, /javascript:/);

@@ -43,6 +43,11 @@ const DISPUTE_CARDS: ReadonlyArray<{ firstDigits: string; lastDigits: string; di
 
 const CARDS = new Map(SANDBOX_TEST_CARDS.map((card) => [card.number, card]));
 
+/** The dispute the sandbox opens on a captured payment made with this test card, if any. */
+export function findSandboxDispute(cardNumber: string): SimulatedDispute | undefined {
+  return DISPUTE_CARDS.find((card) => cardNumber.startsWith(card.firstDigits) && cardNumber.endsWith(card.lastDigits))?.dispute;
+}
+
 /**
  * GOV.UK Pay's sandbox card that sets up an agreement and then declines every recurring payment
  * taken with it ("do not retry": the agreement becomes inactive).

@@ -141,6 +141,12 @@ export function createInjectBrowser(app: FastifyInstance) {
       keepCookies(response);
       return response;
     },
+    /** Follows a 303 to a page of this app (post/redirect/get), as a browser would; anything else is returned as it is. */
+    async follow(response: LightMyRequestResponse): Promise<LightMyRequestResponse> {
+      const location = response.headers.location;
+      if (response.statusCode !== 303 || typeof location !== 'string' || !location.startsWith('/')) return response;
+      return this.get(location);
+    },
   };
 }
 

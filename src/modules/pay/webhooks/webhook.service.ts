@@ -30,10 +30,11 @@ export const WEBHOOK_RETRY_DELAYS_MS = [60_000, 300_000, 3_600_000, 86_400_000, 
 const DELIVERY_TIMEOUT_MS = 5000;
 /** Only the status matters; a service's answer is not kept. */
 const RESPONSE_LIMIT_BYTES = 1024;
-const URL_LIMIT = 2048;
+/** The longest callback URL and description a webhook may have (the team pages state them). */
+export const WEBHOOK_URL_LIMIT = 2048;
 /** Control, whitespace (CR, LF, U+2028...) and invisible format characters: never part of an address. */
 const UNSAFE_URL_CHARACTER = /[\p{Cc}\p{Cf}\p{Z}\s]/u;
-const DESCRIPTION_LIMIT = 255;
+export const WEBHOOK_DESCRIPTION_LIMIT = 255;
 
 export class WebhookError extends Error {
   readonly code: string;
@@ -76,7 +77,7 @@ function toWebhook(row: WebhookRow): Webhook {
  */
 export function checkWebhookUrl(url: string, policy: OutboundPolicy): string | undefined {
   if (url.length === 0) return 'MISSING_URL';
-  if (url.length > URL_LIMIT || UNSAFE_URL_CHARACTER.test(url)) return 'INVALID_URL';
+  if (url.length > WEBHOOK_URL_LIMIT || UNSAFE_URL_CHARACTER.test(url)) return 'INVALID_URL';
   return checkOutboundUrl(url, policy);
 }
 
@@ -155,8 +156,8 @@ export function createWebhookService(dependencies: {
       const unknown = events.filter((event) => !isWebhookEventType(event));
       if (unknown.length > 0) throw new WebhookError('INVALID_EVENTS', `Unknown events: ${unknown.join(', ')}`);
       const description = (input.description ?? '').trim();
-      if (description.length > DESCRIPTION_LIMIT) {
-        throw new WebhookError('INVALID_DESCRIPTION', `The description must be at most ${DESCRIPTION_LIMIT} characters`);
+      if (description.length > WEBHOOK_DESCRIPTION_LIMIT) {
+        throw new WebhookError('INVALID_DESCRIPTION', `The description must be at most ${WEBHOOK_DESCRIPTION_LIMIT} characters`);
       }
       const signingSecret = `webhook_${input.live ? 'live' : 'test'}_${encodeBase32Hex(randomBytes(20), 32)}`;
       const row: WebhookRow = {

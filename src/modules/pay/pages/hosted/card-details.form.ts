@@ -27,8 +27,8 @@ export type CardFormField =
   | 'addressCountry'
   | 'email';
 
-/** A problem with one field: `key` is its message under `pay.card.errors`. */
-export type CardFormError = { field: CardFormField; key: string };
+/** A problem with one field: `key` is its message under `pay.hosted.card.errors`; `limit` the limit it states. */
+export type CardFormError = { field: CardFormField; key: string; limit?: number };
 
 /** Where the error summary links to for each field. */
 export const FIELD_IDS: Record<CardFormField, string> = {
@@ -47,6 +47,7 @@ export const FIELD_IDS: Record<CardFormField, string> = {
 const TEXT_LIMIT = 255;
 const EMAIL_LIMIT = 254;
 const POSTCODE_LIMIT = 25;
+const CARD_NUMBER_DIGITS = 19;
 const UK_POSTCODE = /^(GIR ?0AA|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2})$/i;
 /** Twelve or more digits: what a card number typed into the wrong box looks like. */
 const LOOKS_LIKE_CARD_NUMBER = /(\d[\s-]*){12,}/;
@@ -73,11 +74,12 @@ export function readCardDetailsForm(
     email: text(form, 'email'),
   };
   const errors: CardFormError[] = [];
-  const fail = (field: CardFormField, key: string) => errors.push({ field, key });
+  const fail = (field: CardFormField, key: string, limit?: number) => errors.push(limit === undefined ? { field, key } : { field, key, limit });
 
   const cardNumber = normaliseCardNumber(text(form, 'cardNo'));
   const brand = detectCardBrand(cardNumber);
   if (cardNumber === '') fail('cardNo', 'cardNo.missing');
+  else if (/^\d+$/.test(cardNumber) && cardNumber.length > CARD_NUMBER_DIGITS) fail('cardNo', 'cardNo.tooLong', CARD_NUMBER_DIGITS);
   else if (!/^\d{12,19}$/.test(cardNumber) || !passesLuhnCheck(cardNumber)) fail('cardNo', 'cardNo.invalid');
   else if (!brand) fail('cardNo', 'cardNo.notAccepted');
 
@@ -97,7 +99,7 @@ export function readCardDetailsForm(
   }
 
   if (values.cardholderName === '') fail('cardholderName', 'cardholderName.missing');
-  else if (values.cardholderName.length > TEXT_LIMIT) fail('cardholderName', 'cardholderName.tooLong');
+  else if (values.cardholderName.length > TEXT_LIMIT) fail('cardholderName', 'cardholderName.tooLong', TEXT_LIMIT);
   else if (LOOKS_LIKE_CARD_NUMBER.test(values.cardholderName)) fail('cardholderName', 'cardholderName.cardNumber');
 
   const securityCode = text(form, 'cvc');
@@ -108,19 +110,20 @@ export function readCardDetailsForm(
   }
 
   if (values.addressLine1 === '') fail('addressLine1', 'addressLine1.missing');
-  else if (values.addressLine1.length > TEXT_LIMIT) fail('addressLine1', 'addressLine1.tooLong');
+  else if (values.addressLine1.length > TEXT_LIMIT) fail('addressLine1', 'addressLine1.tooLong', TEXT_LIMIT);
   else if (LOOKS_LIKE_CARD_NUMBER.test(values.addressLine1)) fail('addressLine1', 'addressLine1.cardNumber');
-  if (values.addressLine2.length > TEXT_LIMIT) fail('addressLine2', 'addressLine2.tooLong');
+  if (values.addressLine2.length > TEXT_LIMIT) fail('addressLine2', 'addressLine2.tooLong', TEXT_LIMIT);
   else if (LOOKS_LIKE_CARD_NUMBER.test(values.addressLine2)) fail('addressLine2', 'addressLine2.cardNumber');
   if (values.addressCity === '') fail('addressCity', 'addressCity.missing');
-  else if (values.addressCity.length > TEXT_LIMIT) fail('addressCity', 'addressCity.tooLong');
+  else if (values.addressCity.length > TEXT_LIMIT) fail('addressCity', 'addressCity.tooLong', TEXT_LIMIT);
   if (!COUNTRY_CODES.has(values.addressCountry)) fail('addressCountry', 'addressCountry.invalid');
   if (values.addressPostcode === '') fail('addressPostcode', 'addressPostcode.missing');
-  else if (values.addressPostcode.length > POSTCODE_LIMIT) fail('addressPostcode', 'addressPostcode.invalid');
+  else if (values.addressPostcode.length > POSTCODE_LIMIT) fail('addressPostcode', 'addressPostcode.tooLong', POSTCODE_LIMIT);
   else if (values.addressCountry === 'GB' && !UK_POSTCODE.test(values.addressPostcode)) fail('addressPostcode', 'addressPostcode.invalid');
 
   if (values.email === '') fail('email', 'email.missing');
-  else if (values.email.length > EMAIL_LIMIT || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(values.email)) fail('email', 'email.invalid');
+  else if (values.email.length > EMAIL_LIMIT) fail('email', 'email.tooLong', EMAIL_LIMIT);
+  else if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(values.email)) fail('email', 'email.invalid');
 
   // Never show a card number typed into the wrong box back on the page.
   for (const field of ['cardholderName', 'addressLine1', 'addressLine2'] as const) {

@@ -7,6 +7,7 @@ import { formatPounds } from '../../payments/money.ts';
 import type { PaymentRow } from '../../payments/payment.store.ts';
 import { describeReturnTarget } from '../../payments/return-url.ts';
 import type { BillingAddress } from '../../providers/payment-provider.ts';
+import { describeSandboxTestCards } from './sandbox-test-cards.ts';
 import { createPageCsrfToken } from '../csrf-token.ts';
 import { FIELD_IDS, readCardDetailsForm, type CardFormError, type CardFormValues } from './card-details.form.ts';
 import { describeCountry, listCountries } from './countries.ts';
@@ -107,12 +108,24 @@ export async function registerHostedPaymentPages(app: FastifyInstance, services:
     });
   }
 
-  /** Sends the browser where the payment belongs now. */
+  /** Sends the browser where the payment belongs now (answering a GET: a message is shown at once). */
   async function goToDestination(reply: FastifyReply, payment: PaymentRow) {
     const destination = describeDestination(payment);
     if ('page' in destination) return reply.redirect(pathOf(payment, destination.page), 303);
     if ('returnUrl' in destination) return reply.redirect(destination.returnUrl, 303);
     return renderMessage(reply, destination.message, payment);
+  }
+
+  /**
+   * The same, answering a POST: always a redirect (post/redirect/get), a message through the
+   * card details address, which shows it. Reloading or going back to it then sends nothing
+   * again, and the browser never asks to resubmit a form.
+   */
+  function redirectToDestination(reply: FastifyReply, payment: PaymentRow) {
+    const destination = describeDestination(payment);
+    if ('page' in destination) return reply.redirect(pathOf(payment, destination.page), 303);
+    if ('returnUrl' in destination) return reply.redirect(destination.returnUrl, 303);
+    return reply.redirect(pathOf(payment, 'card-details'), 303);
   }
 
   /**
@@ -164,19 +177,21 @@ export async function registerHostedPaymentPages(app: FastifyInstance, services:
       email: payment.email ?? '',
     };
     const errors = form.errors ?? [];
+    const describe = (error: CardFormError) => t(`pay.hosted.card.errors.${error.key}`, { limit: error.limit ?? 0 });
     const fieldErrors: Record<string, { text: string }> = {};
-    for (const error of errors) fieldErrors[error.field] ??= { text: t(`pay.hosted.card.errors.${error.key}`) };
+    for (const error of errors) fieldErrors[error.field] ??= { text: describe(error) };
     return reply.code(errors.length > 0 ? 400 : 200).render(`${VIEWS}/card-details.njk`, {
       pageTitle: t('pay.hosted.card.title'),
       csrfToken: createPageCsrfToken(reply),
       serviceName: await serviceNameOf(payment),
-      errors: errors.map((error) => ({ text: t(`pay.hosted.card.errors.${error.key}`), href: `#${FIELD_IDS[error.field]}` })),
+      errors: errors.map((error) => ({ text: describe(error), href: `#${FIELD_IDS[error.field]}` })),
       fieldErrors,
       values,
       summary: await describeSummary(payment),
       countries: listCountries(locale).map((country) => ({ ...country, selected: country.value === values.addressCountry })),
       action: pathOf(payment, 'card-details'),
       cancelAction: `${pathOf(payment, 'card-details')}/cancel`,
+      testCards: payment.live === 0 && payment.provider === 'sandbox' ? describeSandboxTestCards(t) : undefined,
     });
   }
 
@@ -185,15 +200,16 @@ export async function registerHostedPaymentPages(app: FastifyInstance, services:
     if ('payment' in opened) {
       remember(request, reply, opened.payment.id);
       const destination = describeDestination(opened.payment);
-      if ('page' in destination) {
-        return reply.redirect(`${pathOf(opened.payment, destination.page)}?lang=${opened.payment.language}`, 303);
+      if (!('returnUrl' in destination)) {
+        const page = 'page' in destination ? destination.page : 'card-details';
+        return reply.redirect(`${pathOf(opened.payment, page)}?lang=${opened.payment.language}`, 303);
       }
-      return goToDestination(reply, opened.payment);
+      return redirectToDestination(reply, opened.payment);
     }
     // A used token still leads back to the payment in the browser that used it.
     if (opened.problem === 'used' && opened.paymentId && readSession(request).includes(opened.paymentId)) {
       const payment = await services.payments.findForPages(opened.paymentId);
-      if (payment) return goToDestination(reply, payment);
+      if (payment) return redirectToDestination(reply, payment);
     }
     if (opened.problem === 'used') return renderMessage(reply, 'sessionEnded');
     return reply.callNotFound();
@@ -236,14 +252,14 @@ export async function registerHostedPaymentPages(app: FastifyInstance, services:
     pages.post('/pay/card-details/:paymentId', { schema: { params: paymentParams } }, async (request, reply) => {
       const payment = await loadPayment(request, reply);
       if (!payment) return reply;
-      if (payment.status !== 'started') return goToDestination(reply, payment);
+      if (payment.status !== 'started') return redirectToDestination(reply, payment);
       const { values, errors, card } = readCardDetailsForm(request.body, { now: services.clock() });
       if (!card) return renderCardDetails(reply, payment, { values, errors });
       const outcome = await services.payments.submitCard(payment.id, card);
       if (outcome.kind === 'three_ds_required' && outcome.challenge?.kind === 'redirect') {
         return reply.redirect(outcome.challenge.url, 303);
       }
-      return goToDestination(reply, outcome.payment);
+      return redirectToDestination(reply, outcome.payment);
     });
 
     pages.get('/pay/card-details/:paymentId/3ds', { schema: { params: paymentParams } }, async (request, reply) => {
@@ -256,11 +272,11 @@ export async function registerHostedPaymentPages(app: FastifyInstance, services:
     pages.post('/pay/card-details/:paymentId/3ds', { schema: { params: paymentParams } }, async (request, reply) => {
       const payment = await loadPayment(request, reply);
       if (!payment) return reply;
-      if (payment.status !== 'three_ds_required') return goToDestination(reply, payment);
+      if (payment.status !== 'three_ds_required') return redirectToDestination(reply, payment);
       const answer = (request.body as Record<string, unknown> | undefined)?.authenticated;
       if (answer !== 'yes' && answer !== 'no') return renderThreeDSecure(reply, payment, true);
       const outcome = await services.payments.completeThreeDSecure(payment.id, { authenticated: answer });
-      return goToDestination(reply, outcome.payment);
+      return redirectToDestination(reply, outcome.payment);
     });
 
     async function renderThreeDSecure(reply: FastifyReply, payment: PaymentRow, missingAnswer: boolean) {
@@ -304,15 +320,16 @@ export async function registerHostedPaymentPages(app: FastifyInstance, services:
     pages.post('/pay/card-details/:paymentId/confirm', { schema: { params: paymentParams } }, async (request, reply) => {
       const payment = await loadPayment(request, reply);
       if (!payment) return reply;
+      // Sent twice (a reload, a second click), the second finds the payment confirmed already and takes nothing more.
       const confirmed = await services.payments.confirm(payment.id);
-      return goToDestination(reply, confirmed ?? (await services.payments.findForPages(payment.id)) ?? payment);
+      return redirectToDestination(reply, confirmed ?? (await services.payments.findForPages(payment.id)) ?? payment);
     });
 
     pages.post('/pay/card-details/:paymentId/cancel', { schema: { params: paymentParams } }, async (request, reply) => {
       const payment = await loadPayment(request, reply);
       if (!payment) return reply;
       const cancelled = await services.payments.cancelByUser(payment.id);
-      return goToDestination(reply, cancelled ?? (await services.payments.findForPages(payment.id)) ?? payment);
+      return redirectToDestination(reply, cancelled ?? (await services.payments.findForPages(payment.id)) ?? payment);
     });
   });
 }

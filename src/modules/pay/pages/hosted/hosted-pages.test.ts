@@ -100,9 +100,12 @@ for (const outcome of OUTCOMES) {
     const payApp = await startPayApp(t);
     const { key, payment, browser, cardPage } = await startPayment(payApp);
     const submitted = await browser.post(cardPage, { ...CARD_FORM, cardNo: outcome.cardNo });
-    assert.equal(submitted.statusCode, 200);
-    assert.match(submitted.body, outcome.page);
-    assert.match(submitted.body, /href="https:\/\/fishing\.example\.gov\.uk\/return\/0001"/);
+    assert.equal(submitted.statusCode, 303, 'post/redirect/get: the outcome is a page of its own');
+    assert.equal(submitted.headers.location, cardPage);
+    const shown = await browser.follow(submitted);
+    assert.equal(shown.statusCode, 200);
+    assert.match(shown.body, outcome.page);
+    assert.match(shown.body, /href="https:\/\/fishing\.example\.gov\.uk\/return\/0001"/);
     const after = await getPayment(payApp, key, payment.payment_id);
     assert.equal(after.state.status, outcome.status);
     assert.equal(after.state.code, outcome.code);
@@ -130,7 +133,8 @@ test('the 3-D Secure card asks for the challenge; passing it pays, failing it de
       await browser.get(`${cardPage}/confirm`);
       await browser.post(`${cardPage}/confirm`, {});
     } else {
-      assert.match(answered.body, /Your payment has been declined/);
+      assert.equal(answered.statusCode, 303);
+      assert.match((await browser.follow(answered)).body, /Your payment has been declined/);
     }
     const after = await getPayment(payApp, key, payment.payment_id);
     assert.equal(after.state.status, expected);
@@ -215,8 +219,8 @@ test('the paying user can cancel; the service sees failed P0030', async (t) => {
   const payApp = await startPayApp(t);
   const { key, payment, browser, cardPage } = await startPayment(payApp);
   const cancelled = await browser.post(`${cardPage}/cancel`, {});
-  assert.equal(cancelled.statusCode, 200);
-  assert.match(cancelled.body, /Your payment has been cancelled/);
+  assert.equal(cancelled.statusCode, 303);
+  assert.match((await browser.follow(cancelled)).body, /Your payment has been cancelled/);
   const after = await getPayment(payApp, key, payment.payment_id);
   assert.deepEqual(after.state, { status: 'failed', finished: true, message: 'Payment was cancelled by the user', code: 'P0030' });
 });
@@ -238,7 +242,8 @@ test('a payment not finished within 90 minutes expires (P0020): on the pages, in
   const page = await browser.get(cardPage);
   assert.match(page.body, /Your payment session has expired/);
   const submitted = await browser.post(cardPage, CARD_FORM);
-  assert.match(submitted.body, /Your payment session has expired/, 'card details are no longer taken');
+  assert.equal(submitted.statusCode, 303);
+  assert.match((await browser.follow(submitted)).body, /Your payment session has expired/, 'card details are no longer taken');
   assert.deepEqual((await getPayment(payApp, key, payment.payment_id)).state, {
     status: 'failed',
     finished: true,

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { formatDateTime } from '../../../../platform/http/dates.ts';
 import { usesHttps } from '../../../../platform/http/security.ts';
 import { describeCardBrand } from '../../cards/card-number.ts';
 import { PayApiError } from '../../pay.errors.ts';
@@ -8,7 +9,7 @@ import { describeRefundSummary, describeState } from '../../payments/payment-jso
 import { EXTERNAL_STATUSES, listStatusesShownAs, type ExternalStatus } from '../../payments/payment-state.ts';
 import type { PaymentRow, PaymentSearchFilter } from '../../payments/payment.store.ts';
 import type { TeamSession } from '../../team/team-session.service.ts';
-import { WEBHOOK_EVENT_TYPES, WebhookError } from '../../webhooks/webhook.service.ts';
+import { WEBHOOK_DESCRIPTION_LIMIT, WEBHOOK_EVENT_TYPES, WEBHOOK_URL_LIMIT, WebhookError } from '../../webhooks/webhook.service.ts';
 import { createPageCsrfToken } from '../csrf-token.ts';
 
 declare module 'fastify' {
@@ -40,13 +41,11 @@ const STATUS_TAG_CLASSES: Record<ExternalStatus, string> = {
   error: 'govuk-tag--red',
 };
 
-function formatTime(iso: string, locale: string): string {
-  return new Intl.DateTimeFormat(locale === 'cy' ? 'cy-GB' : 'en-GB', {
-    dateStyle: 'medium',
-    timeStyle: 'short',
-    timeZone: 'Europe/London',
-  }).format(new Date(iso));
-}
+/** The longest API key the sign-in page reads (keys are far shorter). */
+const API_KEY_LIMIT = 200;
+/** The longest text the transaction filters search for, as the API's search takes them. */
+const REFERENCE_LIMIT = 255;
+const EMAIL_LIMIT = 254;
 
 const text = (body: unknown, name: string): string => {
   const value = (body as Record<string, unknown> | undefined)?.[name];
@@ -85,13 +84,15 @@ export async function registerTeamPages(app: FastifyInstance, services: PayServi
       reply.header('cache-control', 'no-store');
     });
 
-    const renderSignIn = (request: FastifyRequest, reply: FastifyReply, error?: string) =>
-      reply.code(error ? 400 : 200).render(`${VIEWS}/sign-in.njk`, {
+    const renderSignIn = (request: FastifyRequest, reply: FastifyReply, error?: string) => {
+      const message = error ? request.t(`pay.team.signIn.errors.${error}`, { limit: API_KEY_LIMIT }) : undefined;
+      return reply.code(error ? 400 : 200).render(`${VIEWS}/sign-in.njk`, {
         pageTitle: request.t('pay.team.signIn.title'),
-        errors: error ? [{ text: request.t(`pay.team.signIn.errors.${error}`), href: '#api-key' }] : [],
-        keyError: error ? { text: request.t(`pay.team.signIn.errors.${error}`) } : undefined,
+        errors: message ? [{ text: message, href: '#api-key' }] : [],
+        keyError: message ? { text: message } : undefined,
         csrfToken: createPageCsrfToken(reply),
       });
+    };
 
     pages.get('/pay', async (request, reply) => {
       if (await services.teamSessions.find(request.cookies[TEAM_COOKIE])) return reply.redirect('/pay/transactions', 303);
@@ -100,18 +101,16 @@ export async function registerTeamPages(app: FastifyInstance, services: PayServi
 
     pages.get('/pay/sign-in', async (request, reply) => renderSignIn(request, reply));
 
-    pages.post(
-      '/pay/sign-in',
-      { schema: { body: { type: 'object', properties: { apiKey: { type: 'string', maxLength: 200 } } } } },
-      async (request, reply) => {
-        const apiKey = text(request.body, 'apiKey');
-        if (apiKey === '') return renderSignIn(request, reply, 'missing');
-        const signedIn = await services.teamSessions.signIn({ apiKey, requestId: request.id });
-        if (!signedIn) return renderSignIn(request, reply, 'invalid');
-        reply.setCookie(TEAM_COOKIE, signedIn.token, cookieOptions);
-        return reply.redirect('/pay/transactions', 303);
-      },
-    );
+    // No schema limit on the key: one past its limit gets a field error, not a bare 400 page.
+    pages.post('/pay/sign-in', async (request, reply) => {
+      const apiKey = text(request.body, 'apiKey');
+      if (apiKey === '') return renderSignIn(request, reply, 'missing');
+      if (apiKey.length > API_KEY_LIMIT) return renderSignIn(request, reply, 'tooLong');
+      const signedIn = await services.teamSessions.signIn({ apiKey, requestId: request.id });
+      if (!signedIn) return renderSignIn(request, reply, 'invalid');
+      reply.setCookie(TEAM_COOKIE, signedIn.token, cookieOptions);
+      return reply.redirect('/pay/transactions', 303);
+    });
 
     pages.post('/pay/sign-out', async (request, reply) => {
       const token = request.cookies[TEAM_COOKIE];
@@ -143,14 +142,20 @@ export async function registerTeamPages(app: FastifyInstance, services: PayServi
       const { t, locale } = request;
       const query = request.query as Record<string, unknown>;
       const filters = {
-        reference: text(query, 'reference').slice(0, 255),
-        email: text(query, 'email').slice(0, 254),
+        reference: text(query, 'reference'),
+        email: text(query, 'email'),
         state: text(query, 'state'),
         lastDigits: text(query, 'lastDigits'),
         fromDate: text(query, 'fromDate'),
         toDate: text(query, 'toDate'),
       };
       const errors: Array<{ text: string; href: string; field: string }> = [];
+      if (filters.reference.length > REFERENCE_LIMIT) {
+        errors.push({ text: t('pay.team.transactions.errors.referenceTooLong', { limit: REFERENCE_LIMIT }), href: '#reference', field: 'reference' });
+      }
+      if (filters.email.length > EMAIL_LIMIT) {
+        errors.push({ text: t('pay.team.transactions.errors.emailTooLong', { limit: EMAIL_LIMIT }), href: '#email', field: 'email' });
+      }
       if (filters.state && !(EXTERNAL_STATUSES as readonly string[]).includes(filters.state)) filters.state = '';
       if (filters.lastDigits && !/^\d{4}$/.test(filters.lastDigits)) {
         errors.push({ text: t('pay.team.transactions.errors.lastDigits'), href: '#last-digits', field: 'lastDigits' });
@@ -185,7 +190,13 @@ export async function registerTeamPages(app: FastifyInstance, services: PayServi
         ...teamContext(request, reply, 'transactions'),
         pageTitle: t('pay.team.transactions.title'),
         errors: errors.map(({ text: message, href }) => ({ text: message, href })),
-        fieldErrors: { lastDigits: fieldError('lastDigits'), fromDate: fieldError('fromDate'), toDate: fieldError('toDate') },
+        fieldErrors: {
+          reference: fieldError('reference'),
+          email: fieldError('email'),
+          lastDigits: fieldError('lastDigits'),
+          fromDate: fieldError('fromDate'),
+          toDate: fieldError('toDate'),
+        },
         filters,
         states: [
           { value: '', text: t('pay.team.transactions.anyStatus') },
@@ -199,7 +210,7 @@ export async function registerTeamPages(app: FastifyInstance, services: PayServi
           { text: formatPounds(row.amount), format: 'numeric' },
           { text: row.card_last_digits ? `${describeCardBrand(row.card_brand)} •••• ${row.card_last_digits}` : '' },
           { html: `<strong class="govuk-tag ${describeStatus(row, t).classes}">${escapeHtml(describeStatus(row, t).text)}</strong>` },
-          { text: formatTime(row.created_at, locale) },
+          { text: formatDateTime(row.created_at, locale) },
         ]),
         pagination: {
           previous: pageNumber > 1 ? { href: pageLink(pageNumber - 1), text: t('pay.team.previous') } : undefined,
@@ -232,11 +243,12 @@ export async function registerTeamPages(app: FastifyInstance, services: PayServi
       const refundSummary = describeRefundSummary(payment);
       const state = describeState(payment);
       const refunded = text(request.query, 'refunded');
+      const paid = payment.status === 'success';
       const rows = [
         [t('pay.team.payment.reference'), payment.reference],
         [t('pay.team.payment.description'), payment.description],
         [t('pay.team.payment.amount'), formatPounds(payment.amount)],
-        [t('pay.team.payment.created'), formatTime(payment.created_at, locale)],
+        [t('pay.team.payment.created'), formatDateTime(payment.created_at, locale)],
         [t('pay.team.payment.id'), payment.id],
         [t('pay.team.payment.provider'), payment.provider + (payment.provider_id ? ` (${payment.provider_id})` : '')],
         [t('pay.team.payment.email'), payment.email ?? ''],
@@ -247,15 +259,23 @@ export async function registerTeamPages(app: FastifyInstance, services: PayServi
             ? `${describeCardBrand(payment.card_brand)} ${payment.card_first_digits ?? ''}•• •••• ${payment.card_last_digits}, ${payment.card_expiry ?? ''}`
             : '',
         ],
-        [t('pay.team.payment.refunded'), formatPounds(payment.refund_amount_refunded)],
-        [t('pay.team.payment.available'), formatPounds(refundSummary.amount_available)],
+        // Only money taken can be refunded: a payment never paid shows nothing about refunds.
+        ...(paid
+          ? [
+              [t('pay.team.payment.refunded'), formatPounds(payment.refund_amount_refunded)],
+              [t('pay.team.payment.available'), formatPounds(refundSummary.amount_available)],
+            ]
+          : []),
       ];
       return reply.render(`${VIEWS}/transaction.njk`, {
         ...teamContext(request, reply, 'transactions'),
         pageTitle: t('pay.team.payment.title', { reference: payment.reference }),
         status: describeStatus(payment, t),
         failure: state.code ? `${state.code}: ${t(`pay.team.failure.${state.code}`)}` : undefined,
-        summaryRows: rows.map(([key, value]) => ({ key: { text: key }, value: { text: value } })),
+        backLink: '/pay/transactions',
+        // A payment that ended before the card was given (cancelled, expired) has no card, name or email: no empty rows.
+        summaryRows: rows.filter(([, value]) => value !== '').map(([key, value]) => ({ key: { text: key }, value: { text: value } })),
+        showRefunds: paid || refunds.length > 0,
         refundable: refundSummary.status === 'available',
         refundHref: `/pay/transactions/${payment.id}/refund`,
         refundedNotice: refunded && /^\d+$/.test(refunded) ? t('pay.team.payment.refundSubmitted', { amount: formatPounds(Number(refunded)) }) : undefined,
@@ -263,13 +283,13 @@ export async function registerTeamPages(app: FastifyInstance, services: PayServi
           { text: t(`pay.team.events.${entry.event_type}`) },
           { text: entry.status ? t(`pay.team.status.${entry.status}`) : '' },
           { text: entry.amount === 0 ? '' : formatPounds(entry.amount), format: 'numeric' },
-          { text: formatTime(entry.occurred_at, locale) },
+          { text: formatDateTime(entry.occurred_at, locale) },
         ]),
         refunds: refunds.map((refund) => [
           { text: refund.id },
           { text: formatPounds(refund.amount), format: 'numeric' },
           { text: t(`pay.team.refundStatus.${refund.status}`) },
-          { text: formatTime(refund.created_at, locale) },
+          { text: formatDateTime(refund.created_at, locale) },
         ]),
       });
     });
@@ -285,7 +305,7 @@ export async function registerTeamPages(app: FastifyInstance, services: PayServi
       return reply.code(options.error ? 400 : 200).render(`${VIEWS}/refund.njk`, {
         ...teamContext(request, reply, 'transactions'),
         pageTitle: t('pay.team.refund.title'),
-        backHref: `/pay/transactions/${payment.id}`,
+        backLink: `/pay/transactions/${payment.id}`,
         errors: options.error ? [{ text: t(`pay.team.refund.errors.${options.error}`, { available: formatPounds(available) }), href: '#amount' }] : [],
         amountError: options.error ? { text: t(`pay.team.refund.errors.${options.error}`, { available: formatPounds(available) }) } : undefined,
         amount: options.amount ?? formatDecimalPounds(available),
@@ -304,22 +324,35 @@ export async function registerTeamPages(app: FastifyInstance, services: PayServi
     pages.post('/pay/transactions/:paymentId/refund', { schema: { params: paymentParams } }, async (request, reply) => {
       const payment = await loadOwnedPayment(request, reply);
       if (!payment) return reply;
-      const { t } = request;
       const typed = text(request.body, 'amount');
       const available = describeRefundSummary(payment).amount_available;
       const amount = parsePounds(typed);
       if (typed === '') return renderRefundForm(request, reply, payment, { amount: typed, error: 'missing' });
       if (amount === undefined) return renderRefundForm(request, reply, payment, { amount: typed, error: 'invalid' });
       if (amount < 1 || amount > available) return renderRefundForm(request, reply, payment, { amount: typed, error: 'tooMuch' });
+      // Post/redirect/get: the question is a page of its own, so reloading it or going back to it sends nothing again.
+      return reply.redirect(`/pay/transactions/${payment.id}/refund/confirm?amount=${amount}`, 303);
+    });
+
+    pages.get('/pay/transactions/:paymentId/refund/confirm', { schema: { params: paymentParams } }, async (request, reply) => {
+      const payment = await loadOwnedPayment(request, reply);
+      if (!payment) return reply;
+      const { t } = request;
+      const given = text(request.query, 'amount');
+      const amount = /^\d{1,15}$/.test(given) ? Number(given) : 0;
+      const summary = describeRefundSummary(payment);
+      // The amount is asked again when it is missing, or no longer fits what is left to refund.
+      if (summary.status !== 'available') return reply.redirect(`/pay/transactions/${payment.id}`, 303);
+      if (amount < 1 || amount > summary.amount_available) return reply.redirect(`/pay/transactions/${payment.id}/refund`, 303);
       return reply.render(`${VIEWS}/refund-confirm.njk`, {
         ...teamContext(request, reply, 'transactions'),
         pageTitle: t('pay.team.refundConfirm.title', { amount: formatPounds(amount) }),
-        backHref: `/pay/transactions/${payment.id}/refund`,
+        backLink: `/pay/transactions/${payment.id}/refund`,
         body: t('pay.team.refundConfirm.body', { amount: formatPounds(amount), reference: payment.reference }),
         button: t('pay.team.refundConfirm.button', { amount: formatPounds(amount) }),
         action: `/pay/transactions/${payment.id}/refund/confirm`,
         amount,
-        available,
+        available: summary.amount_available,
       });
     });
 
@@ -364,7 +397,7 @@ export async function registerTeamPages(app: FastifyInstance, services: PayServi
           { html: `<a class="govuk-link" href="/pay/webhooks/${webhook.id}">${escapeHtml(webhook.url)}</a>` },
           { text: webhook.description },
           { text: t(`pay.team.webhookStatus.${webhook.status}`) },
-          { text: formatTime(webhook.createdAt, locale) },
+          { text: formatDateTime(webhook.createdAt, locale) },
         ]),
       });
     });
@@ -376,15 +409,17 @@ export async function registerTeamPages(app: FastifyInstance, services: PayServi
     ) => {
       const { t } = request;
       const ids = { url: 'callback-url', events: 'events', description: 'description' };
+      const limits = { urlTooLong: WEBHOOK_URL_LIMIT, descriptionTooLong: WEBHOOK_DESCRIPTION_LIMIT } as Record<string, number>;
+      const describe = (key: string) => t(`pay.team.newWebhook.errors.${key}`, { limit: limits[key] ?? 0 });
       const fieldError = (field: string) => {
         const found = form.errors.find((error) => error.field === field);
-        return found ? { text: t(`pay.team.newWebhook.errors.${found.key}`) } : undefined;
+        return found ? { text: describe(found.key) } : undefined;
       };
       return reply.code(form.errors.length > 0 ? 400 : 200).render(`${VIEWS}/webhook-new.njk`, {
         ...teamContext(request, reply, 'webhooks'),
         pageTitle: t('pay.team.newWebhook.title'),
-        backHref: '/pay/webhooks',
-        errors: form.errors.map((error) => ({ text: t(`pay.team.newWebhook.errors.${error.key}`), href: `#${ids[error.field]}` })),
+        backLink: '/pay/webhooks',
+        errors: form.errors.map((error) => ({ text: describe(error.key), href: `#${ids[error.field]}` })),
         fieldErrors: { url: fieldError('url'), events: fieldError('events'), description: fieldError('description') },
         url: form.url,
         description: form.description,
@@ -403,12 +438,16 @@ export async function registerTeamPages(app: FastifyInstance, services: PayServi
 
     pages.post('/pay/webhooks/new', async (request, reply) => {
       const body = request.body as Record<string, unknown> | undefined;
-      const url = text(body, 'url').slice(0, 3000);
-      const description = text(body, 'description').slice(0, 1000);
+      const url = text(body, 'url');
+      const description = text(body, 'description');
       const given = body?.events;
       const events = (Array.isArray(given) ? given : given === undefined ? [] : [given]).filter((event): event is string => typeof event === 'string');
       const errors: Array<{ field: 'url' | 'events' | 'description'; key: string }> = [];
       const team = request.payTeam as TeamSession;
+      // Past a limit, the field says so (the service's own checks would only call it invalid).
+      if (url.length > WEBHOOK_URL_LIMIT) errors.push({ field: 'url', key: 'urlTooLong' });
+      if (description.length > WEBHOOK_DESCRIPTION_LIMIT) errors.push({ field: 'description', key: 'descriptionTooLong' });
+      if (errors.length > 0) return renderNewWebhook(request, reply, { url, description, events, errors });
       try {
         const { webhook } = await services.webhooks.createWebhook({
           accountId: team.accountId,
@@ -448,7 +487,7 @@ export async function registerTeamPages(app: FastifyInstance, services: PayServi
       return reply.render(`${VIEWS}/webhook.njk`, {
         ...teamContext(request, reply, 'webhooks'),
         pageTitle: t('pay.team.webhook.title'),
-        backHref: '/pay/webhooks',
+        backLink: '/pay/webhooks',
         summaryRows: [
           { key: { text: t('pay.team.webhook.url') }, value: { text: webhook.url } },
           { key: { text: t('pay.team.webhook.description') }, value: { text: webhook.description } },
@@ -464,7 +503,7 @@ export async function registerTeamPages(app: FastifyInstance, services: PayServi
           { text: message.resource_id },
           { text: t(`pay.team.messageStatus.${message.status}`) },
           { text: String(message.attempts), format: 'numeric' },
-          { text: formatTime(message.created_at, locale) },
+          { text: formatDateTime(message.created_at, locale) },
         ]),
       });
     });
@@ -500,20 +539,20 @@ export async function registerTeamPages(app: FastifyInstance, services: PayServi
         return reply.render(`${VIEWS}/webhook-message.njk`, {
           ...teamContext(request, reply, 'webhooks'),
           pageTitle: t('pay.team.message.title'),
-          backHref: `/pay/webhooks/${webhookId}`,
+          backLink: `/pay/webhooks/${webhookId}`,
           summaryRows: [
             { key: { text: t('pay.team.message.event') }, value: { text: t(`pay.team.webhookEvents.${message.event_type}`) } },
             { key: { text: t('pay.team.message.payment') }, value: { text: message.resource_id } },
             { key: { text: t('pay.team.message.status') }, value: { text: t(`pay.team.messageStatus.${message.status}`) } },
-            { key: { text: t('pay.team.message.created') }, value: { text: formatTime(message.created_at, locale) } },
+            { key: { text: t('pay.team.message.created') }, value: { text: formatDateTime(message.created_at, locale) } },
             ...(message.next_attempt_at && message.status === 'pending'
-              ? [{ key: { text: t('pay.team.message.nextAttempt') }, value: { text: formatTime(message.next_attempt_at, locale) } }]
+              ? [{ key: { text: t('pay.team.message.nextAttempt') }, value: { text: formatDateTime(message.next_attempt_at, locale) } }]
               : []),
           ],
           body: JSON.stringify(JSON.parse(message.body), null, 2),
           attempts: attempts.map((attempt) => [
             { text: String(attempt.attempt), format: 'numeric' },
-            { text: formatTime(attempt.attempted_at, locale) },
+            { text: formatDateTime(attempt.attempted_at, locale) },
             { text: attempt.status_code === null ? '' : String(attempt.status_code) },
             { text: attempt.outcome === 'success' ? t('pay.team.message.success') : t('pay.team.message.failure', { problem: attempt.problem ?? '' }) },
             { text: t('pay.team.message.milliseconds', { ms: attempt.duration_ms }), format: 'numeric' },

@@ -92,9 +92,13 @@ test('a team lists and filters its transactions, reads one, and refunds it after
   assert.match(tooMuch.body, /Enter an amount from £0\.01 to £14\.50/);
   const notMoney = await browser.post(`/pay/transactions/${paid}/refund`, { amount: '4.567' });
   assert.match(notMoney.body, /Enter the amount in pounds, like 12\.50/);
-  const confirm = await browser.post(`/pay/transactions/${paid}/refund`, { amount: '£4.50' });
+  const asked = await browser.post(`/pay/transactions/${paid}/refund`, { amount: '£4.50' });
+  assert.equal(asked.statusCode, 303, 'post/redirect/get: the question is a page of its own');
+  assert.equal(asked.headers.location, `/pay/transactions/${paid}/refund/confirm?amount=450`);
+  const confirm = await browser.follow(asked);
   assert.equal(confirm.statusCode, 200);
   assert.match(confirm.body, /Are you sure you want to refund £4\.50\?/);
+  assert.match(confirm.body, /name="available" value="1450"/);
   assert.equal((await payApp.services.refunds.listRefunds({ accountId: (await payApp.services.paymentStore.find(payApp.kernel.db, paid))!.account_id, live: false }, paid)).refunds.length, 0, 'nothing is refunded before confirming');
   const done = await browser.post(`/pay/transactions/${paid}/refund/confirm`, { amount: '450', available: '1450' });
   assert.equal(done.statusCode, 303);
