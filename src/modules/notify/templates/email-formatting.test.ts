@@ -25,3 +25,31 @@ test('text made to make the patterns backtrack (long runs of spaces or brackets)
   assert.deepEqual(splitLinks(brackets), [{ text: brackets }]);
   assert.deepEqual(splitLinks(`[[a](https://example.com)`), [{ text: '[' }, { text: 'a', href: 'https://example.com' }]);
 });
+
+test('every kind of line is recognised as Notify formats it', () => {
+  assert.deepEqual(parseBlocks('## Sub\n### not a heading\n#\n^ inset\n^\n- a\n• b\n1. first\n2) second\n3.no space\n---\n* * *\n- - x'), [
+    { kind: 'heading', level: 2, text: 'Sub' },
+    { kind: 'paragraph', lines: ['### not a heading', '#'] },
+    { kind: 'inset', lines: ['inset'] },
+    { kind: 'list', ordered: false, items: ['a', 'b'] },
+    { kind: 'list', ordered: true, items: ['first', 'second'] },
+    { kind: 'paragraph', lines: ['3.no space'] },
+    { kind: 'rule' },
+    { kind: 'rule' },
+    { kind: 'list', ordered: false, items: ['- x'] },
+  ]);
+});
+
+test('attacker: heading, list and numbered lines of a long run of spaces ending in a line separator are read in one pass', () => {
+  // A personalisation value can start such a line; each pattern that read them took time
+  // growing with the square of the line (13 s for 100,000 characters), holding every request.
+  const run = ' '.repeat(200_000);
+  for (const marker of ['#', '##', '*', '-', '•', '1.']) {
+    const line = `${marker}${run}a\u2028a`;
+    const [block] = parseBlocks(line);
+    assert.ok(block, marker);
+    const text = block.kind === 'heading' ? block.text : block.kind === 'list' ? block.items[0] : block.kind === 'paragraph' ? block.lines[0] : '';
+    assert.equal(text, 'a\u2028a', marker);
+  }
+  assert.deepEqual(parseBlocks(`${'- '.repeat(100_000)}\u2028x`).length, 1);
+});

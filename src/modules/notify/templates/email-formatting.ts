@@ -12,12 +12,38 @@ export type Block =
   | { kind: 'list'; ordered: boolean; items: string[] }
   | { kind: 'rule' };
 
-const HEADING_2 = /^##(?!#)\s*(.*\S)\s*$/;
-const HEADING_1 = /^#(?!#)\s*(.*\S)\s*$/;
-const RULE = /^\s*(-\s*){3,}$|^\s*(\*\s*){3,}$/;
-const INSET = /^\^\s?(.*)$/;
-const BULLET = /^\s*[*\-•]\s+(.*\S)\s*$/;
-const NUMBERED = /^\s*\d+[.)]\s+(.*\S)\s*$/;
+/*
+ * Each kind of line is recognised by slicing and trimming, not by one pattern such as
+ * /^#\s*(.*\S)\s*$/: patterns like that take time growing with the square of the line's length
+ * when a long run of spaces meets a character `.` does not match (U+2028), and a personalisation
+ * value can be a million such characters. Every check here is linear in the line.
+ */
+const WHITESPACE = /\s/;
+const STARTS_NUMBERED = /^\d+[.)]/;
+
+/** The heading level and text of `## text` or `# text` (not `###`), if the line is one. */
+function headingOf(line: string): { level: 1 | 2; text: string } | undefined {
+  const hashes = line.startsWith('###') ? 3 : line.startsWith('##') ? 2 : line.startsWith('#') ? 1 : 0;
+  if (hashes === 0 || hashes === 3) return undefined;
+  const text = line.slice(hashes).trim();
+  return text ? { level: hashes === 2 ? 2 : 1, text } : undefined;
+}
+
+/** `---` or `***`, three or more, spaces between allowed. */
+function isRule(line: string): boolean {
+  const marks = line.replace(/\s+/g, '');
+  return marks.length >= 3 && (/^-+$/.test(marks) || /^\*+$/.test(marks));
+}
+
+/** The text of a `* item`, `- item`, `• item` or `1. item` line, and which kind it is. */
+function listItemOf(line: string): { ordered: boolean; text: string } | undefined {
+  const start = line.trimStart();
+  const bullet = start.length > 0 && '*-•'.includes(start[0] as string);
+  const marker = bullet ? 1 : (STARTS_NUMBERED.exec(start)?.[0].length ?? 0);
+  if (marker === 0 || !WHITESPACE.test(start[marker] ?? '')) return undefined;
+  const text = start.slice(marker).trim();
+  return text ? { ordered: !bullet, text } : undefined;
+}
 
 export function parseBlocks(source: string): Block[] {
   const blocks: Block[] = [];
@@ -33,29 +59,27 @@ export function parseBlocks(source: string): Block[] {
       close();
       continue;
     }
-    let match: RegExpExecArray | null;
-    if (RULE.test(line)) {
+    const heading = headingOf(line);
+    const item = heading ? undefined : listItemOf(line);
+    if (isRule(line)) {
       close();
       blocks.push({ kind: 'rule' });
-    } else if ((match = HEADING_2.exec(line))) {
+    } else if (heading) {
       close();
-      blocks.push({ kind: 'heading', level: 2, text: match[1] as string });
-    } else if ((match = HEADING_1.exec(line))) {
-      close();
-      blocks.push({ kind: 'heading', level: 1, text: match[1] as string });
-    } else if ((match = INSET.exec(line))) {
+      blocks.push({ kind: 'heading', ...heading });
+    } else if (line.startsWith('^')) {
       if (open?.kind !== 'inset') {
         close();
         open = { kind: 'inset', lines: [] };
       }
-      if (match[1]?.trim()) open.lines.push((match[1] as string).trim());
-    } else if ((match = BULLET.exec(line) ?? NUMBERED.exec(line))) {
-      const ordered = !BULLET.test(line);
-      if (open?.kind !== 'list' || open.ordered !== ordered) {
+      const text = line.slice(1).trim();
+      if (text) open.lines.push(text);
+    } else if (item) {
+      if (open?.kind !== 'list' || open.ordered !== item.ordered) {
         close();
-        open = { kind: 'list', ordered, items: [] };
+        open = { kind: 'list', ordered: item.ordered, items: [] };
       }
-      open.items.push(match[1] as string);
+      open.items.push(item.text);
     } else {
       if (open?.kind !== 'paragraph') {
         close();

@@ -38,3 +38,13 @@ test('a letter address may end with postcode instead of address_line_7, as Notif
   assert.ok(seven.ok);
   assert.deepEqual(checkPostalAddress({ address_line_1: 'A', postcode: 'SW1A 1AA' }), { ok: false, message: 'Address must be at least 3 lines' });
 });
+
+test('attacker: values made to make the link pattern backtrack are sanitised in one pass; real addresses still go', () => {
+  // `a-a-a-…-.1` took time growing with the square of its length (2.3 s for 40,000 characters).
+  const hyphens = `${'a-'.repeat(200_000)}.1`;
+  assert.equal(sanitisePersonalisationValue(hyphens), hyphens.replace(/([-.])/g, '\\$1'));
+  const labels = `${'a.'.repeat(200_000)}1`;
+  assert.equal(sanitisePersonalisationValue(labels).length > 0, true);
+  assert.equal(sanitisePersonalisationValue('Go to www.evil-site.example.com/login now'), 'Go to  now');
+  assert.equal(sanitisePersonalisationValue('see gov.uk'), 'see gov\\. uk');
+});

@@ -8,8 +8,13 @@
  */
 import { normalisePlaceholderName } from './placeholders.ts';
 
-/** notifications-utils' `formatters.url`: an optional scheme, (sub)domains, a top-level domain, a path. */
-const URL_PATTERN = /\b(?<![@.])(https?:\/\/)?([\w-]+\.)+([a-z]{2,63})(?!@)\b([/?#][^<\s]*)?/gi;
+/**
+ * notifications-utils' `formatters.url`: an optional scheme, (sub)domains, a top-level domain, a
+ * path; with each label at most 63 characters and at most 126 of them, as DNS has them. Unbounded
+ * (`([\w-]+\.)+`, as notifications-utils writes it), every start inside a long run such as
+ * `a-a-a-…` scanned the whole run: time growing with the square of the value.
+ */
+const URL_PATTERN = /\b(?<![@.])(?:https?:\/\/)?(?:[\w-]{1,63}\.){1,126}[a-z]{2,63}(?!@)\b(?:[/?#][^<\s]*)?/gi;
 const MARKDOWN_CHARACTER = /([`*_()\\{}[\]<>#+\-.!|])/g;
 
 export function sanitisePersonalisationValue(value: string): string {
