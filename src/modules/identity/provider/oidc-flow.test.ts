@@ -102,6 +102,37 @@ test('attacker: the mailbox alone signs no one in to a Cl service: after a forgo
   assert.ok(new URL(page.url).searchParams.get('code'), 'the owner, with the second factor, is signed in');
 });
 
+test('attacker: a password set through the mailbox signs no one in to a Cl service until a second factor has confirmed it', async (t) => {
+  const { kernel, baseUrl } = await startIdentityServer(t);
+  const rp = await registerTestClient(kernel, { allowedLevels: ['Cl', 'Cl.Cm'] });
+  const account = await createTestAccount(kernel);
+  const config = await discoverAsRelyingParty(baseUrl, rp);
+  const clAuthorization = () => client.buildAuthorizationUrl(config, { redirect_uri: rp.redirectUri, scope: 'openid', state: 's', nonce: 'n', vtr: '["Cl"]' }).toString();
+
+  // Someone who reads the mailbox resets the password, and stops at the second factor.
+  const attacker = createFormClient(baseUrl);
+  const start = await attacker.get(clAuthorization());
+  await attacker.submit(await attacker.get(`${start.url}/email`), { email: account.email });
+  let page = await attacker.submit(await attacker.get(`${start.url}/reset-password`), {});
+  page = await attacker.submit(page, { code: /(\d{6})/.exec((await readLatestMessage(kernel, account.email))?.text ?? '')?.[1] as string });
+  page = await attacker.submit(page, { password: 'someone else chose this 78' });
+  assert.equal(pageHeading(page), 'Enter the security code');
+
+  // Then signs in afresh, password only: the second factor is still asked for.
+  const fresh = createFormClient(baseUrl);
+  const again = await fresh.get(clAuthorization());
+  page = await fresh.submit(await fresh.get(`${again.url}/email`), { email: account.email });
+  page = await fresh.submit(page, { password: 'someone else chose this 78' });
+  assert.equal(pageHeading(page), 'Enter the security code', 'not signed in at Cl with a password the mailbox set');
+  assert.equal(new URL(page.url).searchParams.get('code'), null);
+
+  // Once the owner confirms it with their second factor, Cl is password only again.
+  page = await fresh.submit(page, { code: await account.nextCode() });
+  assert.ok(new URL(page.url).searchParams.get('code'));
+  const { callback } = await signIn(baseUrl, new URL(clAuthorization()), { ...account, password: 'someone else chose this 78' }, { secondFactor: false });
+  assert.ok(callback.searchParams.get('code'), 'password only, once confirmed');
+});
+
 test('two services in different sectors receive different subjects for one person; one sector, the same', async (t) => {
   const { kernel, baseUrl } = await startIdentityServer(t);
   const account = await createTestAccount(kernel);

@@ -185,7 +185,8 @@ test('someone who reads the mailbox cannot use it to learn the password: past th
   for (let guess = 0; guess < THROTTLE_RULES.passwordCheckedByMailbox.maxFailures; guess += 1) {
     assert.deepEqual(await guessFromNewAddress(`mailbox-checked guess ${guess}`), { heading: 'Check your email', codeSent: false });
   }
-  assert.deepEqual(await guessFromNewAddress(owner.password), { heading: 'Check your email', codeSent: false }, 'past them, even the right password sends no code');
+  assert.deepEqual(await guessFromNewAddress(owner.password), { heading: 'Enter your password', codeSent: false }, 'past them, even the right password is not checked: the same answer as a wrong one');
+  assert.deepEqual(await guessFromNewAddress('wrong again'), { heading: 'Enter your password', codeSent: false });
 
   // The owner gets back in by resetting the password: mailbox, new password, then the second factor.
   const browser = from(world, '198.51.100.77');

@@ -415,3 +415,26 @@ test('attacker: two journeys that create the same account at the same moment mak
   const toStartAgain = answers.filter((answer) => answer.status === 200 && new URL(answer.url).pathname.endsWith('/create/email'));
   assert.deepEqual([toService.length, toStartAgain.length], [1, 1], JSON.stringify(answers.map((answer) => [answer.status, answer.url])));
 });
+
+test('attacker: a reset proved through the old mailbox changes nothing once the owner has moved the account to a new address', async (t) => {
+  const world = await setUp(t);
+  const accounts = createAccountService({ db: world.kernel.db, secrets: world.kernel.secrets });
+  const attacker = createFormClient(world.baseUrl);
+  const start = await startJourney(world, attacker);
+  await attacker.submit(await attacker.get(`${start}/email`), { email: world.victim.email });
+  let page = await attacker.submit(await attacker.get(`${start}/reset-password`), {});
+  page = await attacker.submit(page, { code: await latestCode(world.kernel, world.victim.email) });
+  assert.equal(pageHeading(page), 'Create your password');
+
+  // The owner, worried, moves the account to another address.
+  await accounts.changeEmail(world.victim.id, 'victim-moved@example.com');
+  page = await attacker.submit(page, { password: 'the attacker chose this passphrase' });
+  assert.ok(new URL(page.url).pathname.endsWith('/email'), `sent to start again, at ${page.url}`);
+  assert.equal(await accounts.passwordSetByEmailOnly(world.victim.id), false, 'the password was not changed');
+
+  const owner = createFormClient(world.baseUrl);
+  const ownStart = await startJourney(world, owner);
+  page = await owner.submit(await owner.get(`${ownStart}/email`), { email: 'victim-moved@example.com' });
+  page = await owner.submit(page, { password: world.victim.password });
+  assert.equal(pageHeading(page), 'Enter the security code', 'the owner\'s own password still works');
+});

@@ -79,7 +79,11 @@ export const passwordPage = definePage({
       // past them nothing is checked. Nothing the guesser could see changes with the outcome.
       const checkedKey = passwordCheckedByMailboxKey(account.id);
       const guess = await throttle.attempt(checkedKey, THROTTLE_RULES.passwordCheckedByMailbox);
-      if (guess.allowed && (await passwordCheck.verify(password))) {
+      // Past them, the same answer for a right password and a wrong one; the page's "forgotten
+      // your password" link is the way in (the mailbox, a new password, then the second factor),
+      // and no stranger can lock that.
+      if (!guess.allowed) return renderPasswordPage(step, lockedMessage(guess.until));
+      if (await passwordCheck.verify(password)) {
         await throttle.refund(checkedKey, THROTTLE_RULES.passwordCheckedByMailbox);
         await sendSpentEmailCode(step, { purpose: 'sign-in-email', email, recipient: codeRecipient(journey, account.id) });
       } else {
@@ -97,7 +101,9 @@ export const passwordPage = definePage({
     await throttle.clear(accountKey);
     await throttle.refund(addressKey, THROTTLE_RULES.passwordFromAddress);
     if (acrossKey) await throttle.refund(acrossKey, THROTTLE_RULES.passwordAcrossAddresses);
-    if (step.level() === 'Cl') return step.finish(verified.id, 'Cl');
+    // A password set by a reset is only the mailbox's word until a second factor confirms it:
+    // until then even a password-only service gets the second factor asked for.
+    if (step.level() === 'Cl' && !(await accounts.passwordSetByEmailOnly(verified.id))) return step.finish(verified.id, 'Cl');
     return step.moveTo({ name: 'sign-in:password-proved', email, accountId: verified.id, passwordProvedBy: 'password', passwordProvedAt: clock().toISOString() });
   },
 });

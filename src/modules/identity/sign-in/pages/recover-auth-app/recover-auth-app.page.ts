@@ -1,5 +1,6 @@
 import { createAuthenticatorSecret } from '../../../accounts/authenticator-app.ts';
 import { checkNewAuthenticatorApp, renderAuthenticatorAppQuestion } from '../../authenticator-app-question.ts';
+import { stillAtProvedAddress } from '../../journey/account-binding.ts';
 import { definePage } from '../../sign-in-page.ts';
 
 /**
@@ -22,6 +23,10 @@ export const recoverAuthAppPage = definePage({
     if (!authAppSecret) return step.reply.redirect(step.href('/recover/auth-app'), 303);
     // A password reset by email elsewhere since this journey proved the password: the mailbox
     // alone must not also replace the app.
+    if (!(await stillAtProvedAddress(step, { accountId, email }))) {
+      await step.restart();
+      return step.reply.redirect(step.href('/email'), 303);
+    }
     if (await dependencies.accounts.passwordSetByEmailOnly(accountId)) {
       return step.renderMessage({ pageTitle: step.t('identity.recover.title'), paragraphs: [step.t('identity.recover.afterReset')] });
     }

@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { checkNewPassword } from '../../../accounts/passwords.ts';
 import { clientAddressKey } from '../../../security/client-address.ts';
 import { passwordAcrossAddressesKey, passwordCheckedByMailboxKey } from '../../../security/throttle.ts';
+import { stillAtProvedAddress } from '../../journey/account-binding.ts';
 import { definePage } from '../../sign-in-page.ts';
 import { passwordField } from '../password/password.page.ts';
 
@@ -28,6 +29,11 @@ export const resetPasswordNewPage = definePage({
     const password = request.body?.password ?? '';
     const problem = checkNewPassword(password);
     if (problem) return step.renderQuestion(newPasswordQuestion(t, t(`identity.password.problem.${problem}`)));
+    // The owner moved the account to another address since this journey proved the old one.
+    if (!(await stillAtProvedAddress(step, { accountId, email }))) {
+      await step.restart();
+      return step.reply.redirect(step.href('/email'), 303);
+    }
     await request.server.db.transaction().execute(async (transaction) => {
       await dependencies.accounts.changePassword(accountId, password, transaction, { provedBy: 'email' });
       await request.server.audit.record(
