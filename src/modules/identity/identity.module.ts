@@ -15,6 +15,7 @@ import { createAccountService } from './accounts/account.service.ts';
 import { createAccountStore } from './accounts/account.store.ts';
 import { HOUSEKEEPING_JOB, createHousekeepingHandler, ensureHousekeepingScheduled } from './accounts/housekeeping.job.ts';
 import { createOneTimeCodes } from './codes/one-time-codes.ts';
+import { createKnownDevices } from './devices/known-devices.ts';
 import { identityCommands } from './identity.cli.ts';
 import { readMessageCatalogues } from '../../platform/http/i18n.ts';
 import { createIdentityMessages } from './messages/identity-messages.ts';
@@ -27,6 +28,7 @@ import * as keepPasskeyChallengesAndPurgeSchedule from './migrations/0006-keep-p
 import * as unpinClientKeyAlgorithms from './migrations/0007-unpin-client-key-algorithms.ts';
 import * as nameProviderSessionOfWebSessions from './migrations/0008-name-provider-session-of-web-sessions.ts';
 import * as rememberPasswordsSetByEmail from './migrations/0009-remember-passwords-set-by-email.ts';
+import * as rememberSignInDevices from './migrations/0010-remember-sign-in-devices.ts';
 import { createProviderPages } from './provider/provider-pages.ts';
 import { registerProviderRoutes } from './provider/provider.routes.ts';
 import { registerTrustmark } from './provider/trustmark.routes.ts';
@@ -71,6 +73,7 @@ async function registerIdentity(app: FastifyInstance, options: IdentityOptions):
   const throttle = createThrottle({ db, clock });
   const codes = createOneTimeCodes({ db, secret: config.COOKIE_SECRET, clock });
   const messages = createIdentityMessages(app);
+  const knownDevices = createKnownDevices({ db, clock });
   const signIn = {
     providers,
     passkeys: createPasskeys({ baseUrl: config.BASE_URL, siteName: config.SITE_NAME }),
@@ -81,6 +84,7 @@ async function registerIdentity(app: FastifyInstance, options: IdentityOptions):
     textBudget: createTextBudget(throttle),
     emailCodeBudget: createEmailCodeBudget(throttle),
     messages,
+    knownDevices,
     clock,
     siteName: config.SITE_NAME,
   };
@@ -89,6 +93,7 @@ async function registerIdentity(app: FastifyInstance, options: IdentityOptions):
     codes,
     messages,
     throttle,
+    knownDevices,
     clients: createClientRegistry({ db }),
     webSessions: createWebSessions({ db, clock }),
     lifecycle: createAccountLifecycle({ db, runtime, jobs: app.jobs, audit: app.audit }),
@@ -144,6 +149,7 @@ export function createIdentityModule(options: IdentityOptions = {}): CivitasModu
         { id: '0007-unpin-client-key-algorithms', migration: unpinClientKeyAlgorithms },
         { id: '0008-name-provider-session-of-web-sessions', migration: nameProviderSessionOfWebSessions },
         { id: '0009-remember-passwords-set-by-email', migration: rememberPasswordsSetByEmail },
+        { id: '0010-remember-sign-in-devices', migration: rememberSignInDevices },
       ],
     },
     messages: readMessageCatalogues(join(import.meta.dirname, 'locales')),

@@ -6,6 +6,8 @@ import { describeAuthenticatorAppPage } from '../accounts/authenticator-app-page
 import type { ClientRegistry } from '../clients/clients.ts';
 import { LogoutTokenError, type InternalSignIn } from '../clients/internal-clients.ts';
 import type { AccountLifecycle } from './account-lifecycle.ts';
+import { setFlash, takeFlash } from './account-flash.ts';
+import type { KnownDevices } from '../devices/known-devices.ts';
 import type { WebSessions } from './web-sessions.ts';
 import { isPlausibleEmail, normaliseEmail } from '../accounts/account.service.ts';
 import type { OneTimeCodes } from '../codes/one-time-codes.ts';
@@ -51,6 +53,7 @@ export type AccountPageDependencies = {
   codes: OneTimeCodes;
   messages: IdentityMessages;
   throttle: Throttle;
+  knownDevices: KnownDevices;
   clock?: () => Date;
 };
 
@@ -58,7 +61,7 @@ export const ACCOUNT_BACKCHANNEL_LOGOUT_PATH = '/account/backchannel-logout';
 
 /** "Your One Login": the services you used, your activity, and changing or ending your account. */
 export function registerAccountPages(app: FastifyInstance, dependencies: AccountPageDependencies): void {
-  const { accounts, clients, webSessions, lifecycle, signIn, codes, messages, throttle } = dependencies;
+  const { accounts, clients, webSessions, lifecycle, signIn, codes, messages, throttle, knownDevices } = dependencies;
   const clock = dependencies.clock ?? (() => new Date());
   const secure = app.config.BASE_URL.startsWith('https://');
   const guards = createPageGuards({ accounts, webSessions });
@@ -111,8 +114,11 @@ export function registerAccountPages(app: FastifyInstance, dependencies: Account
     );
     const phoneNumber = methods.find((method) => method.kind === 'sms' && method.phone_number)?.phone_number;
     const passkeysAdded = methods.filter((method) => method.kind === 'passkey').map((method) => formatDateAdded(method.created_at, request.locale));
+    const flash = takeFlash(request, reply, 'identity.newDevice.');
     return reply.render(`${VIEWS}/overview.njk`, {
       pageTitle: t('identity.account.title'),
+      banner: flash ? t(flash.key) : undefined,
+      newDeviceNotice: await knownDevices.wantsNewDeviceNotice(accountId),
       email,
       methods: [...new Set(methods.map((method) => t(`identity.account.method.${method.kind}`)))],
       phone: phoneNumber ? t('identity.methods.phoneEnding', { digits: phoneNumber.slice(-4) }) : undefined,
@@ -161,6 +167,11 @@ export function registerAccountPages(app: FastifyInstance, dependencies: Account
       // What the person wrote stays out of the trail (it may hold personal data); its length is enough to triage.
       details: { characters: details.length },
     });
+    return reply.redirect('/account/report-activity/sent', 303);
+  }));
+
+  app.get('/account/report-activity/sent', signedInPage(async ({ request, reply }) => {
+    const { t } = request;
     return reply.render(MESSAGE, {
       pageTitle: t('identity.report.doneTitle'),
       paragraphs: [t('identity.report.done'), t('identity.report.secure')],
@@ -197,6 +208,12 @@ export function registerAccountPages(app: FastifyInstance, dependencies: Account
       await app.audit.record({ actor: `account:${accountId}`, action: 'identity.password.changed', subject: `account:${accountId}`, outcome: 'success', requestId: request.id }, transaction);
     });
     await messages.sendSecurityNotice({ to: email, locale: request.locale, notice: 'passwordChanged' });
+    return reply.redirect('/account/change-password/done', 303);
+  }));
+
+  // Where a changed password ends: reloading it shows it again and sends nothing.
+  app.get('/account/change-password/done', signedInPage(async ({ request, reply }) => {
+    const { t } = request;
     return reply.render(MESSAGE, { pageTitle: t('identity.changePassword.doneTitle'), paragraphs: [t('identity.changePassword.done')], links: [{ href: '/account', text: t('identity.account.back') }] });
   }));
 
@@ -218,8 +235,13 @@ export function registerAccountPages(app: FastifyInstance, dependencies: Account
   app.post('/account/sign-out-everywhere', signedInPage(async ({ request, reply, accountId }) => {
     await lifecycle.signOutEverywhere(accountId, request.id);
     reply.clearCookie(SESSION_COOKIE, { path: '/account' });
-    return reply.render(MESSAGE, { pageTitle: request.t('identity.signOutEverywhere.doneTitle'), paragraphs: [request.t('identity.signOutEverywhere.done')] });
+    return reply.redirect('/account/signed-out-everywhere', 303);
   }));
+
+  // No session is left to check: the page says only what the form did, and changes nothing.
+  app.get('/account/signed-out-everywhere', async (request, reply) =>
+    reply.render(MESSAGE, { pageTitle: request.t('identity.signOutEverywhere.doneTitle'), paragraphs: [request.t('identity.signOutEverywhere.done')], links: [{ href: '/account', text: request.t('identity.account.signInAgain') }] }),
+  );
 
   app.get('/account/delete', signedInPage(async ({ request, reply }) => reply.render(`${VIEWS}/confirm.njk`, confirmPage(request.t, 'delete', '/account/delete'))));
 
@@ -233,8 +255,12 @@ export function registerAccountPages(app: FastifyInstance, dependencies: Account
     await lifecycle.deleteAccount(accountId, request.id);
     await messages.sendSecurityNotice({ to: email, locale: request.locale, notice: 'accountDeleted' });
     reply.clearCookie(SESSION_COOKIE, { path: '/account' });
-    return reply.render(MESSAGE, { pageTitle: t('identity.delete.doneTitle'), paragraphs: [t('identity.delete.done')] });
+    return reply.redirect('/account/deleted', 303);
   }));
+
+  app.get('/account/deleted', async (request, reply) =>
+    reply.render(MESSAGE, { pageTitle: request.t('identity.delete.doneTitle'), paragraphs: [request.t('identity.delete.done')] }),
+  );
 
   const PENDING_SECRET_COOKIE = 'civitas_account_new_app';
   const addAppPage = async (request: FastifyRequest, email: string, secret: string, fieldError?: string) => {
@@ -273,7 +299,12 @@ export function registerAccountPages(app: FastifyInstance, dependencies: Account
     });
     reply.clearCookie(PENDING_SECRET_COOKIE, { path: '/account' });
     await messages.sendSecurityNotice({ to: email, locale: request.locale, notice: 'securityMethodAdded' });
-    return reply.render(MESSAGE, { pageTitle: t('identity.addMethod.doneTitle'), paragraphs: [t('identity.addMethod.done')], links: [{ href: '/account', text: t('identity.account.back') }] });
+    return reply.redirect('/account/add-authenticator-app/done', 303);
+  }));
+
+  app.get('/account/add-authenticator-app/done', signedInPage(async ({ request, reply }) => {
+    const { t } = request;
+    return reply.render(MESSAGE, { pageTitle: t('identity.addMethod.doneTitle'), paragraphs: [t('identity.addMethod.done')], links: [{ href: '/account/security-methods', text: t('identity.methods.backToMethods') }] });
   }));
 
 
@@ -359,7 +390,37 @@ export function registerAccountPages(app: FastifyInstance, dependencies: Account
     reply.clearCookie(PENDING_EMAIL_COOKIE, { path: '/account' });
     await messages.sendSecurityNotice({ to: oldEmail, locale: request.locale, notice: 'emailChanged' });
     await messages.sendSecurityNotice({ to: email, locale: request.locale, notice: 'emailChangedToThis' });
+    return reply.redirect('/account/change-email/done', 303);
+  }));
+
+  // The address shown is the account's own, as it is now.
+  app.get('/account/change-email/done', signedInPage(async ({ request, reply, email }) => {
+    const { t } = request;
     return reply.render(MESSAGE, { pageTitle: t('identity.changeEmail.doneTitle'), paragraphs: [t('identity.changeEmail.done', { email })], links: [{ href: '/account', text: t('identity.account.back') }] });
+  }));
+
+  // --- Emails about sign-ins on new devices (off unless the person turns them on) ------------
+
+  const newDevicePage = (t: FastifyRequest['t'], on: boolean, fieldError?: string) => ({
+    pageTitle: t('identity.newDevice.title'),
+    backLink: '/account',
+    on,
+    fieldError,
+    errors: fieldError ? [{ text: fieldError, href: '#notice' }] : [],
+  });
+
+  app.get('/account/new-device-emails', signedInPage(async ({ request, reply, accountId }) =>
+    reply.render(`${VIEWS}/new-device-notice.njk`, newDevicePage(request.t, await knownDevices.wantsNewDeviceNotice(accountId))),
+  ));
+
+  app.post<Form>('/account/new-device-emails', { schema: { body: formBody } }, signedInPage<Form>(async ({ request, reply, accountId }) => {
+    const { t } = request;
+    const choice = request.body.notice;
+    if (choice !== 'on' && choice !== 'off') return reply.render(`${VIEWS}/new-device-notice.njk`, newDevicePage(t, false, t('identity.newDevice.missing')));
+    await knownDevices.setNewDeviceNotice(accountId, choice === 'on');
+    await app.audit.record({ actor: `account:${accountId}`, action: 'identity.new-device-notice.changed', subject: `account:${accountId}`, outcome: 'success', requestId: request.id, details: { on: choice === 'on' } });
+    setFlash(reply, { key: choice === 'on' ? 'identity.newDevice.savedOn' : 'identity.newDevice.savedOff' });
+    return reply.redirect('/account', 303);
   }));
 
   registerSecurityMethodPages(app, {

@@ -50,6 +50,12 @@ test('your account: services used, activity, report, change password, sign out o
   page = await accountBrowser.submit(page, { 'current-password': account.password, 'new-password': 'a brand new passphrase' });
   assert.equal(pageHeading(page), 'You have changed your password');
   assert.equal((await readLatestMessage(kernel, account.email))?.subject, 'The password of your One Login was changed');
+  // Post/redirect/get: reloading the page changes nothing and sends nothing.
+  assert.equal(new URL(page.url).pathname, '/account/change-password/done');
+  const sentBefore = (await kernel.developmentOutbox?.listRecent(50))?.length;
+  page = await accountBrowser.get(page.url);
+  assert.equal(pageHeading(page), 'You have changed your password');
+  assert.equal((await kernel.developmentOutbox?.listRecent(50))?.length, sentBefore, 'a reload sends no email');
 
   page = await accountBrowser.get('/account/sign-out-everywhere');
   page = await accountBrowser.submit(page, {});
@@ -140,10 +146,17 @@ test('change the email address (proved by a code to the new one) and remove a wa
   const secret = (/id="secret-key">([A-Z2-7 ]+)</.exec(page.html)?.[1] ?? '').replaceAll(' ', '');
   await browser.submit(page, { code: await generate({ secret }) });
   page = await browser.get('/account/security-methods');
-  const removals = [...page.html.matchAll(/action="(\/account\/security-methods\/[0-9a-f-]{36}\/remove)"/g)].map((match) => match[1] as string);
+  const removals = [...page.html.matchAll(/href="(\/account\/security-methods\/[0-9a-f-]{36}\/remove)"/g)].map((match) => match[1] as string);
   assert.equal(removals.length, 2);
-  page = await browser.submit(page, {}, removals[0]);
+  page = await browser.get(removals[0] as string);
+  assert.match(pageHeading(page), /^Are you sure you want to remove the authenticator app added \d{1,2} [A-Z][a-z]+ 20\d\d\?$/);
+  assert.match(page.html, /govuk-button--warning/);
+  page = await browser.submit(page, {});
+  assert.equal(new URL(page.url).pathname, '/account/security-methods', 'the removal ends on the methods page');
+  assert.match(page.html, /govuk-notification-banner--success[\s\S]*You have removed the authenticator app added/);
   assert.equal((page.html.match(/\/remove"/g) ?? []).length, 0, 'with one method left, it cannot be removed');
+  page = await browser.get('/account/security-methods');
+  assert.doesNotMatch(page.html, /govuk-notification-banner/, 'the banner is shown once');
   const events = await kernel.audit.listRecent({ subject: `account:${account.id}`, limit: 5 });
   assert.ok(events.some((event) => event.action === 'identity.security-method.removed'));
   await readLatestMessage(kernel, 'ffion.new@example.com');

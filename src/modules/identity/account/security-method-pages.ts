@@ -9,6 +9,7 @@ import type { Passkeys } from '../passkeys/passkeys.ts';
 import { createTextBudget } from '../security/text-budget.ts';
 import { firstLock, THROTTLE_RULES, type Throttle } from '../security/throttle.ts';
 import type { SecurityMethodChanges } from './security-method-changes.ts';
+import { setFlash, takeFlash } from './account-flash.ts';
 import { formBody, type Form, type createPageGuards } from './signed-in-page.ts';
 import type { WebSessions } from './web-sessions.ts';
 
@@ -68,12 +69,26 @@ export function registerSecurityMethodPages(app: FastifyInstance, dependencies: 
   const doneMessage = (reply: FastifyReply, t: Translate, text: { title: string; paragraph: string }) =>
     reply.render(MESSAGE, { pageTitle: text.title, paragraphs: [text.paragraph], links: [{ href: '/account/security-methods', text: t('identity.methods.backToMethods') }] });
 
+  /** How a method is named in a sentence ("the authenticator app added 2 May 2026"), as flash parameters. */
+  const describeMethod = (method: SecurityMethodRow) => ({
+    kind: method.kind,
+    ...(method.kind === 'sms' && method.phone_number ? { digits: lastDigits(method.phone_number) } : { added: method.created_at }),
+  });
+  const whatIs = (t: Translate, locale: Locale, described: Record<string, string>) =>
+    t(`identity.methods.what.${described.kind}`, { digits: described.digits ?? '', date: described.added ? formatDateAdded(described.added, locale) : '' });
+  const isMethodKind = (kind: string | undefined) => kind === 'auth-app' || kind === 'sms' || kind === 'passkey';
+
   app.get('/account/security-methods', signedInPage(async ({ request, reply, accountId }) => {
     const { t } = request;
     const methods = await accounts.listMethods(accountId);
+    const flash = takeFlash(request, reply, 'identity.methods.');
+    const banner = flash?.key === 'identity.methods.removed' && isMethodKind(flash.parameters?.kind)
+      ? t('identity.methods.removed', { what: whatIs(t, request.locale, flash.parameters ?? {}) })
+      : flash ? t(flash.key, flash.parameters) : undefined;
     return reply.render(`${VIEWS}/methods.njk`, {
       pageTitle: t('identity.methods.title'),
       backLink: '/account',
+      banner,
       methods: methods.map((method) => ({
         id: method.id,
         kind: method.kind,
@@ -86,17 +101,57 @@ export function registerSecurityMethodPages(app: FastifyInstance, dependencies: 
     });
   }));
 
+  const removeParams = { type: 'object', properties: { id: { type: 'string', maxLength: 64 } }, required: ['id'] } as const;
+  const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+  // "Are you sure?" first, as GOV.UK asks before anything that cannot be undone from the page.
+  app.get<{ Params: { id: string } }>(
+    '/account/security-methods/:id/remove',
+    { schema: { params: removeParams } },
+    recentSignInPage(async ({ request, reply, accountId }) => {
+      const { t } = request;
+      const { id } = request.params as { id: string };
+      const methods = await accounts.listMethods(accountId);
+      const method = UUID.test(id) ? methods.find((candidate) => candidate.id === id) : undefined;
+      if (!method) {
+        setFlash(reply, { key: 'identity.methods.alreadyRemoved' });
+        return reply.redirect('/account/security-methods', 303);
+      }
+      if (methods.length < 2) {
+        setFlash(reply, { key: 'identity.methods.lastOne' });
+        return reply.redirect('/account/security-methods', 303);
+      }
+      const what = whatIs(t, request.locale, describeMethod(method));
+      return reply.render(`${VIEWS}/remove-method.njk`, {
+        pageTitle: t('identity.methods.removeTitle', { what }),
+        backLink: '/account/security-methods',
+        explain: t('identity.methods.removeExplain'),
+        action: `/account/security-methods/${method.id}/remove`,
+        button: t('identity.methods.removeButton'),
+      });
+    }),
+  );
+
   app.post<{ Params: { id: string } }>(
     '/account/security-methods/:id/remove',
-    { schema: { params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' } }, required: ['id'] } } },
+    { schema: { params: removeParams } },
     recentSignInPage(async ({ request, reply, accountId, email }) => {
       const { id } = request.params as { id: string };
-      const removed = await app.db.transaction().execute(async (transaction) => {
-        const method = await accounts.removeMethodUnlessLast(accountId, id, transaction);
-        if (method) await app.audit.record({ actor: `account:${accountId}`, action: 'identity.security-method.removed', subject: `account:${accountId}`, outcome: 'success', requestId: request.id, details: { method: method.kind } }, transaction);
-        return method;
-      });
-      if (removed) await messages.sendSecurityNotice({ to: email, locale: request.locale, notice: 'securityMethodRemoved' });
+      // removeMethodUnlessLast counts and deletes in one transaction, serialised per account.
+      const removed = UUID.test(id)
+        ? await app.db.transaction().execute(async (transaction) => {
+            const method = await accounts.removeMethodUnlessLast(accountId, id, transaction);
+            if (method) await app.audit.record({ actor: `account:${accountId}`, action: 'identity.security-method.removed', subject: `account:${accountId}`, outcome: 'success', requestId: request.id, details: { method: method.kind } }, transaction);
+            return method;
+          })
+        : undefined;
+      if (removed) {
+        await messages.sendSecurityNotice({ to: email, locale: request.locale, notice: 'securityMethodRemoved' });
+        setFlash(reply, { key: 'identity.methods.removed', parameters: describeMethod(removed) });
+      } else {
+        const stillThere = (await accounts.listMethods(accountId)).some((method) => method.id === id);
+        setFlash(reply, { key: stillThere ? 'identity.methods.lastOne' : 'identity.methods.alreadyRemoved' });
+      }
       return reply.redirect('/account/security-methods', 303);
     }, { returnTo: '/account/security-methods' }),
   );
@@ -218,11 +273,18 @@ export function registerSecurityMethodPages(app: FastifyInstance, dependencies: 
     });
     reply.clearCookie(PENDING_PHONE_COOKIE, { path: '/account' });
     await messages.sendSecurityNotice({ to: email, locale: request.locale, notice: change ? 'phoneNumberChanged' : 'securityMethodAdded' });
-    const digits = lastDigits(phoneNumber);
-    return doneMessage(reply, t, change
-      ? { title: t('identity.changePhone.doneTitle'), paragraph: t('identity.changePhone.done', { digits }) }
-      : { title: t('identity.addPhone.doneTitle'), paragraph: t('identity.addPhone.done', { digits }) });
+    return reply.redirect(change ? '/account/change-phone-number/done' : '/account/add-text-message/done', 303);
   }));
+
+  // Where a proved number ends (post/redirect/get): the number shown is the account's, as it is now.
+  for (const [path, key] of [['/account/change-phone-number/done', 'changePhone'], ['/account/add-text-message/done', 'addPhone']] as const) {
+    app.get(path, signedInPage(async ({ request, reply, accountId }) => {
+      const { t } = request;
+      const method = textMessageMethodOf(await accounts.listMethods(accountId));
+      if (!method?.phone_number) return reply.redirect('/account/security-methods', 303);
+      return doneMessage(reply, t, { title: t(`identity.${key}.doneTitle`), paragraph: t(`identity.${key}.done`, { digits: lastDigits(method.phone_number) }) });
+    }));
+  }
 
   // --- Passkeys: made by the browser (WebAuthn), so this page needs JavaScript ---------------
 
@@ -274,6 +336,11 @@ export function registerSecurityMethodPages(app: FastifyInstance, dependencies: 
       return reply.redirect('/account/security-methods', 303);
     }
     await messages.sendSecurityNotice({ to: email, locale: request.locale, notice: 'securityMethodAdded' });
+    return reply.redirect('/account/add-passkey/done', 303);
+  }));
+
+  app.get('/account/add-passkey/done', signedInPage(async ({ request, reply }) => {
+    const { t } = request;
     return doneMessage(reply, t, { title: t('identity.addPasskey.doneTitle'), paragraph: t('identity.addPasskey.done') });
   }));
 }

@@ -193,15 +193,17 @@ test('an old sign-in enters the password again before removing a way to get code
 
   moveClock(16);
   let page = await browser.get('/account/security-methods');
-  const removals = [...page.html.matchAll(/action="(\/account\/security-methods\/[0-9a-f-]{36}\/remove)"/g)].map((match) => match[1] as string);
+  const removals = [...page.html.matchAll(/href="(\/account\/security-methods\/[0-9a-f-]{36}\/remove)"/g)].map((match) => match[1] as string);
   assert.equal(removals.length, 2);
-  page = await browser.submit(page, {}, removals[1]);
+  page = await browser.get(removals[1] as string);
   assert.equal(pageHeading(page), 'Enter your password');
   assert.equal((await accounts.listMethods(account.id)).length, 2, 'nothing removed without the password');
   page = await browser.submit(page, { password: account.password });
-  assert.equal(new URL(page.url).pathname, '/account/security-methods');
-  page = await browser.submit(page, {}, removals[1]);
+  assert.equal(new URL(page.url).pathname, removals[1], 'back to the question it was asking');
+  assert.equal(pageHeading(page), 'Are you sure you want to remove text messages to the phone number ending 0123?');
+  page = await browser.submit(page, {});
   assert.deepEqual((await accounts.listMethods(account.id)).map((method) => method.kind), ['auth-app']);
+  assert.match(page.html, /You have removed text messages to the phone number ending 0123/);
 
   page = await browser.get('/account/confirm-password?next=https%3A%2F%2Fevil.example%2Faccount');
   page = await browser.submit(page, { password: account.password });
@@ -240,9 +242,10 @@ test('attacker: removing two ways to get codes at once leaves one; the last can 
   const browser = await signInToAccountPages(baseUrl, account);
 
   const page = await browser.get('/account/security-methods');
-  const removals = [...page.html.matchAll(/action="(\/account\/security-methods\/[0-9a-f-]{36}\/remove)"/g)].map((match) => match[1] as string);
+  const removals = [...page.html.matchAll(/href="(\/account\/security-methods\/[0-9a-f-]{36}\/remove)"/g)].map((match) => match[1] as string);
   assert.equal(removals.length, 2);
-  await Promise.all(removals.map((removal) => browser.submit(page, {}, removal)));
+  const questions = await Promise.all(removals.map((removal) => browser.get(removal)));
+  await Promise.all(questions.map((question) => browser.submit(question, {})));
   assert.equal((await accounts.listMethods(account.id)).length, 1, 'one way to get codes is left');
   const removedEvents = (await kernel.audit.listRecent({ subject: `account:${account.id}`, limit: 20 })).filter((event) => event.action === 'identity.security-method.removed');
   assert.equal(removedEvents.length, 1, 'and one removal is recorded');

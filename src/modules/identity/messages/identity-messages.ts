@@ -12,7 +12,8 @@ export type Notice =
   | 'securityMethodAdded'
   | 'securityMethodRemoved'
   | 'phoneNumberChanged'
-  | 'accountDeleted';
+  | 'accountDeleted'
+  | 'newDeviceSignIn';
 
 const NOTICES: Record<Locale, Record<Notice, { subject: string; body: string }>> = {
   en: {
@@ -52,6 +53,10 @@ const NOTICES: Record<Locale, Record<Notice, { subject: string; body: string }>>
       subject: 'The mobile phone number of your One Login was changed',
       body: 'The mobile phone number you use to get security codes for your One Login was changed. We will send security codes by text message to the new number from now on.\n\nIf this was not you, change your password and sign out of all devices straight away, from your One Login account pages.',
     },
+    newDeviceSignIn: {
+      subject: 'Someone signed in to your One Login on a new device',
+      body: 'Someone signed in to your One Login on a device or web browser that had not been used to sign in to it before. If this was you, you do not need to do anything.\n\nIf this was not you, change your password and sign out of all devices straight away, from your One Login account pages.\n\nYou get this email because you asked to be told about sign-ins on new devices. You can turn it off from your One Login account pages.',
+    },
   },
   cy: {
     accountCreated: {
@@ -89,6 +94,10 @@ const NOTICES: Record<Locale, Record<Notice, { subject: string; body: string }>>
     phoneNumberChanged: {
       subject: 'Newidiwyd rhif ffôn symudol eich One Login',
       body: "Cafodd y rhif ffôn symudol rydych yn ei ddefnyddio i gael codau diogelwch ar gyfer eich One Login ei newid. Byddwn yn anfon codau diogelwch mewn neges destun i'r rhif newydd o hyn ymlaen.\n\nOs nad chi oedd hyn, newidiwch eich cyfrinair ac allgofnodwch o bob dyfais ar unwaith, o dudalennau eich cyfrif One Login.",
+    },
+    newDeviceSignIn: {
+      subject: "Mae rhywun wedi mewngofnodi i'ch One Login ar ddyfais newydd",
+      body: "Mae rhywun wedi mewngofnodi i'ch One Login ar ddyfais neu borwr gwe nad oedd wedi cael ei ddefnyddio i fewngofnodi iddo o'r blaen. Os mai chi oedd hyn, nid oes angen i chi wneud unrhyw beth.\n\nOs nad chi oedd hyn, newidiwch eich cyfrinair ac allgofnodwch o bob dyfais ar unwaith, o dudalennau eich cyfrif One Login.\n\nRydych yn cael yr e-bost hwn oherwydd i chi ofyn am gael gwybod am fewngofnodi ar ddyfeisiau newydd. Gallwch ei ddiffodd o dudalennau eich cyfrif One Login.",
     },
   },
 };

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { readLatestMessage, startIdentityServer } from '../testing/identity-test-kit.ts';
 import { createIdentityMessages, type Notice } from './identity-messages.ts';
 
-const NOTICES: Notice[] = ['accountCreated', 'passwordChanged', 'authAppReplaced', 'emailChanged', 'emailChangedToThis', 'securityMethodAdded', 'securityMethodRemoved', 'phoneNumberChanged', 'accountDeleted'];
+const NOTICES: Notice[] = ['accountCreated', 'passwordChanged', 'authAppReplaced', 'emailChanged', 'emailChangedToThis', 'securityMethodAdded', 'securityMethodRemoved', 'phoneNumberChanged', 'accountDeleted', 'newDeviceSignIn'];
 
 test('every security email is sent through Notify in English and in Welsh, each with words of its own', async (t) => {
   const { kernel } = await startIdentityServer(t);

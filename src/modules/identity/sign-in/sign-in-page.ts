@@ -3,6 +3,7 @@ import type Provider from 'oidc-provider';
 import type { PageContext } from '../../../platform/http/views.ts';
 import type { AccountService } from '../accounts/account.service.ts';
 import type { CodePurpose, OneTimeCodes } from '../codes/one-time-codes.ts';
+import { DEVICE_COOKIE, DEVICE_COOKIE_DAYS, type KnownDevices } from '../devices/known-devices.ts';
 import type { IdentityMessages } from '../messages/identity-messages.ts';
 import type { Passkeys } from '../passkeys/passkeys.ts';
 import type { ProviderHolder } from '../provider/provider-holder.ts';
@@ -23,6 +24,7 @@ export type SignInDependencies = {
   textBudget: TextBudget;
   emailCodeBudget: EmailCodeBudget;
   messages: IdentityMessages;
+  knownDevices: KnownDevices;
   clock: () => Date;
   siteName: string;
 };
@@ -225,6 +227,7 @@ function createStep<N extends StateName>(input: {
         requestId: request.id,
         details: { clientId, level },
       });
+      await recogniseDevice(request, reply, dependencies, accountId);
       const redirectTo = await provider.interactionResult(
         request.raw,
         reply.raw,
@@ -244,6 +247,29 @@ function createStep<N extends StateName>(input: {
     },
   };
   return step;
+}
+
+/**
+ * Remembers this browser for the account (its device cookie, kept for 400 days) and, when the
+ * account asked for it, emails the person when it signs in from a browser that has no cookie of
+ * an earlier sign-in to it.
+ */
+async function recogniseDevice(request: PageRequest, reply: FastifyReply, dependencies: SignInDependencies, accountId: string): Promise<void> {
+  const { knownDevices, accounts, messages } = dependencies;
+  const stored = request.cookies[DEVICE_COOKIE];
+  const unsigned = stored ? request.unsignCookie(stored) : undefined;
+  const { deviceId, isNew } = await knownDevices.recordSignIn(accountId, unsigned?.valid ? (unsigned.value ?? undefined) : undefined);
+  reply.setCookie(DEVICE_COOKIE, deviceId, {
+    path: '/sign-in',
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: request.server.config.BASE_URL.startsWith('https://'),
+    signed: true,
+    maxAge: DEVICE_COOKIE_DAYS * 86_400,
+  });
+  if (!isNew || !(await knownDevices.wantsNewDeviceNotice(accountId))) return;
+  const account = await accounts.findById(accountId);
+  if (account) await messages.sendSecurityNotice({ to: account.email, locale: request.locale, notice: 'newDeviceSignIn' });
 }
 
 export const codeField = (t: FastifyRequest['t'], label: string) => ({
