@@ -54,3 +54,25 @@ test("bodies nested too deep or too large are refused in Notify's envelope, neve
   assert.match(problem?.message ?? '', /^template_id \[0, 0, 0, .*\.\.\. is not of type string$/);
   assert.ok(wide.body.length < 2000, `the answer stays small: ${wide.body.length} bytes`);
 });
+
+test('attacker: a personalisation of too many keys is refused before any work per key; a version past any integer is no result, never a 500', async (t) => {
+  const { app, kernel } = await createTestApp(t);
+  const core = notifyCoreOf(kernel);
+  const service = await createTestService(core);
+  const authorization = await authorizationFor(service.keys.test);
+  const personalisation = Object.fromEntries(Array.from({ length: 400_000 }, (_, index) => [`k${index}`, 'v']));
+  const crowded = await app.inject({
+    method: 'POST',
+    url: '/v2/notifications/email',
+    headers: { authorization, 'content-type': 'application/json' },
+    payload: JSON.stringify({ template_id: service.templates.email.id, email_address: 'a@example.com', personalisation }),
+  });
+  assert.equal(crowded.statusCode, 400);
+  assert.deepEqual(crowded.json(), { status_code: 400, errors: [{ error: 'ValidationError', message: 'personalisation has more than 1000 keys' }] });
+
+  for (const version of ['2147483648', '99999999999999999999']) {
+    const response = await app.inject({ method: 'GET', url: `/v2/template/${service.templates.email.id}/version/${version}`, headers: { authorization } });
+    assert.equal(response.statusCode, 404, version);
+    assert.equal(response.json().errors[0].error, 'NoResultFound');
+  }
+});

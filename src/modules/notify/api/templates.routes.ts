@@ -8,6 +8,9 @@ import type { TemplateRow } from '../templates/template.store.ts';
 import { requireCaller } from './api.plugin.ts';
 import type { NotifySchema } from './notify-schema.ts';
 
+/** The largest integer a template's version column holds, on either database. */
+const MAX_TEMPLATE_VERSION = 2_147_483_647;
+
 const templateParams: NotifySchema = {
   type: 'object',
   required: ['template_id'],
@@ -46,6 +49,8 @@ export function registerTemplateRoutes(app: FastifyInstance, core: NotifyCore): 
       const { version } = request.params;
       if (!/^\d+$/.test(version)) throw validationError([`version ${version} is not of type integer`]);
       if (Number(version) < 1) throw validationError([`version ${version} is less than the minimum of 1`]);
+      // No template has that many versions (and the database's integer could not hold it).
+      if (Number(version) > MAX_TEMPLATE_VERSION) throw noResultFound();
       const template = await findOwnTemplate(caller.service.id, request.params.template_id);
       const found = await core.templates.findVersion(template.id, Number(version));
       if (!found) throw noResultFound();

@@ -15,6 +15,12 @@ import { randomUUID } from 'node:crypto';
 import { createTimeOrderedId } from '../../../platform/db/time-ordered-id.ts';
 import type { GroupCommit } from '../../../platform/db/group-commit.ts';
 
+/**
+ * The most keys a personalisation may have. GOV.UK Notify sets none; a template uses a few dozen
+ * placeholders at most, and every key costs work and storage (Civitas's limit).
+ */
+export const PERSONALISATION_MAX_KEYS = 1000;
+
 export const DELIVER_JOB = 'notify.deliver';
 export const DELIVER_MAX_ATTEMPTS = 12;
 const RATE_INTERVAL_SECONDS = 60;
@@ -170,6 +176,10 @@ export function createNotificationSender(dependencies: {
       const now = clock();
       const nowIso = now.toISOString();
       const id = createTimeOrderedId();
+      // Counted before any work per key: 400,000 keys held the process for seconds.
+      if (request.personalisation && Object.keys(request.personalisation).length > PERSONALISATION_MAX_KEYS) {
+        throw validationError([`personalisation has more than ${PERSONALISATION_MAX_KEYS} keys`]);
+      }
       let personalisation: Record<string, unknown> = { ...(request.personalisation ?? {}) };
       let recipient: string;
       let smokeTest = false;
