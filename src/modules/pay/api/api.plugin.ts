@@ -42,16 +42,26 @@ function sendError(reply: FastifyReply, error: PayApiError) {
 }
 
 /**
+ * An address under /v1 that is no route, or a route asked with a method it does not take:
+ * answered as pay-publicapi (a Dropwizard application) answers them, with Dropwizard's own
+ * `{ code, message }` (never the kernel's generic answer, nor the CSRF check's FST_ code that a
+ * PUT or DELETE would otherwise meet).
+ */
+const patternOf = (url: string) => new RegExp(`^${url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:\w+/g, '[^/]+')}$`);
+
+/**
  * The Pay API v1, in a context of its own: bearer API keys, per-account rate limits kept in the
  * database, and Pay's error envelope for every error, however it arises.
  */
 export async function registerPayApi(app: FastifyInstance, services: PayServices): Promise<void> {
   const headers = apiSecurityHeaders(services.config);
+  const routePatterns: RegExp[] = [];
   await app.register(async (api) => {
     // The pages' security headers (a CSP with fresh nonces, and more) are not for a JSON API,
     // whose few fixed headers the onSend hook below sets on every response, errors included.
     api.addHook('onRoute', (route) => {
       route.config = Object.assign(route.config ?? {}, JSON_API_ROUTE_CONFIG);
+      routePatterns.push(patternOf(route.url));
     });
     api.decorateRequest('payCaller', null);
     api.addHook('onSend', (_request, reply, payload, done) => {
@@ -127,4 +137,24 @@ export async function registerPayApi(app: FastifyInstance, services: PayServices
     registerDisputeRoutes(api, services);
     registerAgreementRoutes(api, services);
   });
+
+  // What no route matched under /v1: its own not-found handler, in a context of its own. Nothing
+  // of such a request is read, so whatever would fail on the way (a body that does not parse,
+  // the pages' CSRF check that a PUT or DELETE meets) gets the same answer.
+  await app.register(
+    async (unmatched) => {
+      const answer = (request: FastifyRequest, reply: FastifyReply) => {
+        const path = request.url.split('?')[0] as string;
+        const known = routePatterns.some((pattern) => pattern.test(path));
+        const status = known ? 405 : 404;
+        return reply
+          .code(status)
+          .headers(headers)
+          .send({ code: status, message: known ? 'HTTP 405 Method Not Allowed' : 'HTTP 404 Not Found' });
+      };
+      unmatched.setNotFoundHandler(answer);
+      unmatched.setErrorHandler((_error, request, reply) => answer(request, reply));
+    },
+    { prefix: '/v1' },
+  );
 }
