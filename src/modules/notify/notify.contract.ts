@@ -32,6 +32,7 @@ import { NotifyApiError } from './notify.errors.ts';
 import { notifyCoreOf } from './notify.core-cache.ts';
 import { describeStatus } from './notifications/notification.view.ts';
 import { checkEmailAddress } from './templates/recipients.ts';
+import { ServiceAdminError } from './services/service.service.ts';
 import type { TemplateType } from './templates/template.store.ts';
 
 export const SYSTEM_TEMPLATES = {
@@ -110,4 +111,46 @@ export async function getNotificationStatus(kernel: NotifyPlatform, id: string):
   const core = notifyCoreOf(kernel);
   const notification = /^[0-9a-f-]{36}$/i.test(id) ? await core.stores.notifications.find(core.db, id) : undefined;
   return notification ? describeStatus(notification) : undefined;
+}
+
+/** Notify's API key types: `normal` (live), `team` (sends only to the team and guest list), `test` (sends nothing). */
+export const NOTIFY_KEY_TYPES = ['normal', 'team', 'test'] as const;
+export type NotifyKeyType = (typeof NOTIFY_KEY_TYPES)[number];
+export type NotifyKeySummary = { id: string; name: string; keyType: NotifyKeyType; createdAt: string; revokedAt: string | null };
+
+/**
+ * A Notify service and its API keys, for the console's onboarding pages: the same service code
+ * as `civitas notify service add` and `notify key add|revoke`, each change audited there as
+ * `actor`. Refusals throw `NotifyAdminError` with a stable code (`INVALID_NAME`,
+ * `INVALID_KEY_NAME`, `SERVICE_NOT_FOUND`, `KEY_NOT_FOUND`, `KEY_ALREADY_REVOKED`) and a message
+ * safe to log. A key is revoked only through the service it was made for.
+ */
+export type ServiceNotify = {
+  createService(input: { name: string; actor: string }): Promise<{ id: string; name: string }>;
+  /** The whole key, returned here and never again (Notify keeps only its sealed secret). */
+  createApiKey(input: { serviceId: string; keyType: NotifyKeyType; name: string; actor: string }): Promise<{ id: string; key: string }>;
+  listApiKeys(serviceId: string): Promise<NotifyKeySummary[]>;
+  revokeApiKey(input: { serviceId: string; keyId: string; actor: string }): Promise<void>;
+};
+
+export { ServiceAdminError as NotifyAdminError };
+
+export function createServiceNotify(kernel: NotifyPlatform): ServiceNotify {
+  const admin = notifyCoreOf(kernel).serviceAdmin;
+  return {
+    async createService(input) {
+      const service = await admin.createService({ name: input.name, actor: input.actor });
+      return { id: service.id, name: service.name };
+    },
+    createApiKey: (input) => admin.createApiKey(input),
+    async listApiKeys(serviceId) {
+      const keys = await admin.listApiKeys(serviceId);
+      return keys.map((key) => ({ id: key.id, name: key.name, keyType: key.key_type, createdAt: key.created_at, revokedAt: key.revoked_at }));
+    },
+    async revokeApiKey(input) {
+      // By id only: the whole key is never asked for in a page.
+      if (!/^[0-9a-f-]{36}$/i.test(input.keyId)) throw new ServiceAdminError('KEY_NOT_FOUND', 'The service has no such API key');
+      await admin.revokeApiKey({ serviceId: input.serviceId, key: input.keyId, actor: input.actor });
+    },
+  };
 }

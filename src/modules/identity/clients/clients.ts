@@ -26,6 +26,8 @@ export type NewClient = {
   tokenAuthMethod?: TokenAuthMethod;
   /** A PEM public key or a JWK (JSON), as a service team would have it; for `private_key_jwt` only. */
   publicKey?: string;
+  /** Instead of `publicKey`: the https address of the service's JWKS, which One Login reads its keys from. */
+  jwksUri?: string;
   postLogoutRedirectUris?: string[];
   backchannelLogoutUri?: string;
   sectorIdentifier?: string;
@@ -33,6 +35,21 @@ export type NewClient = {
   allowedLevels?: CredentialLevel[];
   requirePkce?: boolean;
   idTokenSigningAlg?: 'ES256' | 'RS256';
+};
+
+/** A registered service's settings as its team sees them: no key material, no secret. */
+export type ClientDescription = {
+  clientId: string;
+  name: string;
+  redirectUris: string[];
+  postLogoutRedirectUris: string[];
+  backchannelLogoutUri: string | undefined;
+  scopes: string[];
+  allowedLevels: CredentialLevel[];
+  requirePkce: boolean;
+  tokenAuthMethod: string;
+  jwksUri: string | undefined;
+  createdAt: string;
 };
 
 export class ClientRegistrationError extends Error {
@@ -105,9 +122,13 @@ async function credentialsOf(client: NewClient): Promise<{ metadata: Record<stri
   const method = client.tokenAuthMethod ?? 'private_key_jwt';
   if (!TOKEN_AUTH_METHODS.includes(method)) throw new ClientRegistrationError(`the token authentication method must be one of: ${TOKEN_AUTH_METHODS.join(', ')}`);
   if (method === 'client_secret_post') {
-    if (client.publicKey !== undefined) throw new ClientRegistrationError('a service using client_secret_post has no public key: leave out the key');
+    if (client.publicKey !== undefined || client.jwksUri !== undefined) throw new ClientRegistrationError('a service using client_secret_post has no public key: leave out the key');
     const clientSecret = randomBytes(CLIENT_SECRET_BYTES).toString('base64url');
     return { metadata: { token_endpoint_auth_method: method, client_secret: await hashPassword(clientSecret) }, clientSecret };
+  }
+  if (client.jwksUri !== undefined) {
+    if (client.publicKey !== undefined) throw new ClientRegistrationError('give the public key or a JWKS URI, not both');
+    return { metadata: { token_endpoint_auth_method: method, jwks_uri: checkUrl(client.jwksUri, 'JWKS URI', false) } };
   }
   if (client.publicKey === undefined) throw new ClientRegistrationError('a service using private_key_jwt needs its public key');
   return { metadata: { token_endpoint_auth_method: method, jwks: { keys: [await readPublicKey(client.publicKey)] } } };
@@ -173,6 +194,35 @@ export function createClientRegistry(dependencies: { db: Database; clock?: () =>
       if (!row) throw new ClientRegistrationError(`no client ${clientId}`);
       const { backchannel_logout_uri: _uri, backchannel_logout_session_required: _required, ...rest } = JSON.parse(row.metadata) as Record<string, unknown>;
       await store.replaceMetadata(clientId, JSON.stringify({ ...rest, ...backchannelLogoutMetadata(uri) }));
+    },
+
+    /** What a registered service's settings are (never its key material), or undefined. */
+    async describe(clientId: string): Promise<ClientDescription | undefined> {
+      const row = await store.find(clientId);
+      if (!row) return undefined;
+      const metadata = JSON.parse(row.metadata) as Record<string, unknown>;
+      return {
+        clientId: row.client_id,
+        name: row.name,
+        redirectUris: metadata.redirect_uris as string[],
+        postLogoutRedirectUris: (metadata.post_logout_redirect_uris as string[] | undefined) ?? [],
+        backchannelLogoutUri: metadata.backchannel_logout_uri as string | undefined,
+        scopes: String(metadata.scope ?? '').split(' ').filter(Boolean),
+        allowedLevels: (metadata[CLIENT_SETTINGS.allowedLevels] as CredentialLevel[] | undefined) ?? ['Cl.Cm'],
+        requirePkce: metadata[CLIENT_SETTINGS.requirePkce] === true,
+        tokenAuthMethod: metadata.token_endpoint_auth_method as string,
+        jwksUri: metadata.jwks_uri as string | undefined,
+        createdAt: row.created_at,
+      };
+    },
+
+    /** Replaces a registered service's redirect URIs, checked as at registration. */
+    async setRedirectUris(clientId: string, uris: readonly string[]): Promise<void> {
+      if (uris.length === 0) throw new ClientRegistrationError('a client needs at least one redirect URI');
+      const checked = uris.map((uri) => checkUrl(uri, 'redirect URI'));
+      const row = await store.find(clientId);
+      if (!row) throw new ClientRegistrationError(`no client ${clientId}`);
+      await store.replaceMetadata(clientId, JSON.stringify({ ...(JSON.parse(row.metadata) as Record<string, unknown>), redirect_uris: checked }));
     },
 
     async nameOf(clientId: string): Promise<string | undefined> {
