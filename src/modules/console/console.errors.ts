@@ -10,7 +10,8 @@ export type ConsoleErrorCode =
   | 'console.ORGANISATION_NOT_FOUND'
   | 'console.MEMBER_NOT_FOUND'
   | 'console.LAST_OWNER'
-  | 'console.OPERATOR_EXISTS';
+  | 'console.OPERATOR_EXISTS'
+  | 'console.COMPONENT_NOT_FOUND';
 
 export class ConsoleError extends CivitasError {
   declare readonly code: ConsoleErrorCode;

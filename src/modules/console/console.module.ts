@@ -3,9 +3,13 @@ import type { FastifyInstance } from 'fastify';
 import { readMessageCatalogues } from '../../platform/http/i18n.ts';
 import type { CivitasModule } from '../../platform/module.ts';
 import { secretBoxesOf } from '../../platform/secrets/secret-box.ts';
-import { createInternalRelyingParty, createInternalSignIn } from '../identity/identity.contract.ts';
+import { createInternalRelyingParty, createInternalSignIn, createServiceClients } from '../identity/identity.contract.ts';
+import { createServiceNotify } from '../notify/notify.contract.ts';
+import { createServicePay } from '../pay/pay.contract.ts';
 import { createConsoleCommands } from './console.cli.ts';
 import * as createConsoleTables from './migrations/0001-create-console.ts';
+import * as linkServiceComponents from './migrations/0002-link-service-components.ts';
+import { createOnboarding } from './onboarding/onboarding.ts';
 import { createOrganisations } from './organisations/organisations.ts';
 import { BACKCHANNEL_LOGOUT_PATH, registerConsolePages } from './pages/console.routes.ts';
 import { createConsoleSessions } from './sessions/console-sessions.ts';
@@ -23,7 +27,10 @@ export function createConsoleModule(options: { clock?: () => Date } = {}): Civit
     messages: readMessageCatalogues(join(import.meta.dirname, 'locales')),
     migrations: {
       owner: 'console',
-      migrations: [{ id: '0001-create-console', migration: createConsoleTables }],
+      migrations: [
+        { id: '0001-create-console', migration: createConsoleTables },
+        { id: '0002-link-service-components', migration: linkServiceComponents },
+      ],
     },
     commands: createConsoleCommands((kernel) =>
       createOrganisations({ db: kernel.db, audit: kernel.audit, platform: kernel, baseUrl: kernel.config.BASE_URL, ...(clock ? { clock } : {}) }),
@@ -45,6 +52,15 @@ export function createConsoleModule(options: { clock?: () => Date } = {}): Civit
         signIn: createInternalSignIn(relyingParty),
         sessions: createConsoleSessions({ db: app.db, ...(clock ? { clock } : {}) }),
         organisations: createOrganisations({ db: app.db, audit: app.audit, platform: app, baseUrl: app.config.BASE_URL, ...(clock ? { clock } : {}) }),
+        onboarding: createOnboarding({
+          db: app.db,
+          audit: app.audit,
+          clients: createServiceClients(app.db),
+          notify: createServiceNotify(app),
+          pay: createServicePay({ db: app.db, config: app.config, audit: app.audit }),
+          secrets: secretBoxesOf(app.config).forPurpose('console-one-time-secret'),
+          ...(clock ? { clock } : {}),
+        }),
       });
     },
   };

@@ -3,23 +3,48 @@ import { test } from 'node:test';
 import { pageHeading, type FormClient, type FormPage } from '../../identity/testing/identity-testing.contract.ts';
 import { createOrganisationStore } from '../organisations/organisation.store.ts';
 import { CLI_ACTOR } from '../organisations/organisations.ts';
-import { acceptInvitation, openSigningIn, readInvitationLink, startConsole } from './console-pages.test-kit.ts';
+import { acceptInvitation, equipService, openSigningIn, readInvitationLink, startConsole } from './console-pages.test-kit.ts';
 
-/** Every URL of an organisation's pages, with the methods it answers. */
-function organisationRoutes(ids: { org: string; service: string; member: string }) {
+type Ids = { org: string; service: string; member: string; client: string; notifyKey: string; payKey: string };
+/** Who may use a route: any member, owners only, or owners and developers (keys and clients). */
+type Access = 'member' | 'owner' | 'builder';
+type Route = { method: 'GET' | 'POST'; url: string; access: Access; fields?: Record<string, string> };
+
+/** Every URL of an organisation's pages, with the methods it answers and who may use it. */
+function organisationRoutes(ids: Ids): Route[] {
   const base = `/console/organisations/${ids.org}`;
+  const service = `${base}/services/${ids.service}`;
   return [
-    { method: 'GET', url: base },
-    { method: 'GET', url: `${base}/services/${ids.service}` },
-    { method: 'GET', url: `${base}/services/new` },
-    { method: 'POST', url: `${base}/services/new`, fields: { name: 'Planted service' } },
-    { method: 'GET', url: `${base}/members/invite` },
-    { method: 'POST', url: `${base}/members/invite`, fields: { email: 'mallory@example.gov.uk', role: 'owner' } },
-    { method: 'GET', url: `${base}/members/${ids.member}/role` },
-    { method: 'POST', url: `${base}/members/${ids.member}/role`, fields: { role: 'viewer' } },
-    { method: 'GET', url: `${base}/members/${ids.member}/remove` },
-    { method: 'POST', url: `${base}/members/${ids.member}/remove`, fields: {} },
-  ] as const;
+    { method: 'GET', url: base, access: 'member' },
+    { method: 'GET', url: service, access: 'member' },
+    { method: 'GET', url: `${base}/services/new`, access: 'owner' },
+    { method: 'POST', url: `${base}/services/new`, access: 'owner', fields: { name: 'Planted service' } },
+    { method: 'GET', url: `${base}/members/invite`, access: 'owner' },
+    { method: 'POST', url: `${base}/members/invite`, access: 'owner', fields: { email: 'mallory@example.gov.uk', role: 'owner' } },
+    { method: 'GET', url: `${base}/members/${ids.member}/role`, access: 'owner' },
+    { method: 'POST', url: `${base}/members/${ids.member}/role`, access: 'owner', fields: { role: 'viewer' } },
+    { method: 'GET', url: `${base}/members/${ids.member}/remove`, access: 'owner' },
+    { method: 'POST', url: `${base}/members/${ids.member}/remove`, access: 'owner', fields: {} },
+    { method: 'GET', url: `${service}/clients/new`, access: 'builder' },
+    {
+      method: 'POST',
+      url: `${service}/clients/new`,
+      access: 'builder',
+      fields: { redirectUris: 'https://evil.example/callback', jwksUri: 'https://evil.example/jwks', levels: 'Cl', requirePkce: 'no' },
+    },
+    { method: 'GET', url: `${service}/clients/${ids.client}/redirect-uris`, access: 'builder' },
+    { method: 'POST', url: `${service}/clients/${ids.client}/redirect-uris`, access: 'builder', fields: { redirectUris: 'https://evil.example/callback' } },
+    { method: 'POST', url: `${service}/notify/service`, access: 'builder', fields: {} },
+    { method: 'GET', url: `${service}/notify/keys/new`, access: 'builder' },
+    { method: 'POST', url: `${service}/notify/keys/new`, access: 'builder', fields: { name: 'Planted', keyType: 'normal' } },
+    { method: 'GET', url: `${service}/notify/keys/${ids.notifyKey}/revoke`, access: 'builder' },
+    { method: 'POST', url: `${service}/notify/keys/${ids.notifyKey}/revoke`, access: 'builder', fields: {} },
+    { method: 'POST', url: `${service}/pay/account`, access: 'builder', fields: {} },
+    { method: 'GET', url: `${service}/pay/keys/new`, access: 'builder' },
+    { method: 'POST', url: `${service}/pay/keys/new`, access: 'builder', fields: { description: 'Planted' } },
+    { method: 'GET', url: `${service}/pay/keys/${ids.payKey}/revoke`, access: 'builder' },
+    { method: 'POST', url: `${service}/pay/keys/${ids.payKey}/revoke`, access: 'builder', fields: {} },
+  ];
 }
 
 async function ask(browser: FormClient, csrfPage: FormPage, route: { method: string; url: string; fields?: Record<string, string> }) {
@@ -36,6 +61,11 @@ test("a member of organisation A gets 404 for every URL of organisation B, and f
   const serviceA = await organisations.createService({ organisationId: a.id, name: 'Service of A', actor: CLI_ACTOR });
   const serviceB = await organisations.createService({ organisationId: b.id, name: 'Service of B', actor: CLI_ACTOR });
   await createOrganisationStore(kernel.db).insertMembership({ id: 'member-of-b', organisation_id: b.id, person_key: 'sub-bob', email: 'bob@example.gov.uk', role: 'owner', created_at: new Date().toISOString() });
+  const equippedA = await equipService(civitas.onboarding, serviceA);
+  const equippedB = await equipService(civitas.onboarding, serviceB);
+  const idsOfB = { org: b.id, service: serviceB.id, member: 'member-of-b', client: equippedB.clientId, notifyKey: equippedB.notifyKeyId, payKey: equippedB.payKeyId };
+  const bIds = [serviceB.id, 'member-of-b', equippedB.clientId, equippedB.notifyKeyId, equippedB.payKeyId];
+  const namesB = (route: Route) => bIds.some((id) => route.url.includes(id));
 
   const browser = civitas.browser();
   const home = await acceptInvitation(browser, alice, await readInvitationLink(kernel, alice.email));
@@ -45,13 +75,16 @@ test("a member of organisation A gets 404 for every URL of organisation B, and f
   assert.equal(csrfPage.status, 200);
 
   // Owner of A: every one of A's pages opens (the table covers every route).
-  for (const route of organisationRoutes({ org: a.id, service: serviceA.id, member: memberA }).filter((route) => route.method === 'GET')) {
+  const idsOfA = { org: a.id, service: serviceA.id, member: memberA, client: equippedA.clientId, notifyKey: equippedA.notifyKeyId, payKey: equippedA.payKeyId };
+  for (const route of organisationRoutes(idsOfA).filter((route) => route.method === 'GET')) {
     assert.equal(await ask(browser, csrfPage, route), 200, `${route.method} ${route.url}`);
   }
   const attacks = [
-    ...organisationRoutes({ org: b.id, service: serviceB.id, member: 'member-of-b' }),
-    ...organisationRoutes({ org: a.id, service: serviceB.id, member: 'member-of-b' }).filter((route) => route.url.includes(serviceB.id) || route.url.includes('member-of-b')),
-    ...organisationRoutes({ org: 'no-such-organisation', service: serviceB.id, member: 'member-of-b' }),
+    ...organisationRoutes(idsOfB),
+    // B's service, member, client and keys under A's address, and under A's own service.
+    ...organisationRoutes({ ...idsOfB, org: a.id }).filter(namesB),
+    ...organisationRoutes({ ...idsOfB, org: a.id, service: serviceA.id }).filter(namesB),
+    ...organisationRoutes({ ...idsOfB, org: 'no-such-organisation' }),
   ];
   for (const route of attacks) {
     assert.equal(await ask(browser, csrfPage, route), 404, `${route.method} ${route.url}`);
@@ -59,10 +92,15 @@ test("a member of organisation A gets 404 for every URL of organisation B, and f
   assert.deepEqual((await organisations.listServices(b.id)).map((service) => service.name), ['Service of B'], 'nothing planted in B');
   assert.deepEqual((await organisations.listMembers(b.id)).map((member) => member.role), ['owner'], "B's member unchanged");
   assert.equal((await organisations.listPendingInvitations(b.id)).length, 1, 'no invitation sent for B');
+  // B's client and keys are as they were: A's owner could neither change nor revoke them by id.
+  assert.deepEqual((await civitas.onboarding.listClients(serviceB)).map((client) => client.redirectUris), [['https://service.example.gov.uk/callback']]);
+  assert.deepEqual((await civitas.onboarding.listNotifyKeys(serviceB)).map((key) => [key.name, key.revokedAt]), [['Existing key', null]]);
+  assert.deepEqual((await civitas.onboarding.listPayKeys(serviceB)).map((key) => [key.description, key.revokedAt]), [['Existing key', null]]);
+  assert.equal((await civitas.onboarding.listNotifyKeys(serviceA)).filter((key) => key.revokedAt === null).length, 1, "nothing made in A's service either");
   assert.doesNotMatch((await browser.get('/console')).html, /Organisation B/, 'B is not listed');
 
   // Signed out, every organisation URL sends the person to sign in, whoever's it is.
-  for (const route of organisationRoutes({ org: b.id, service: serviceB.id, member: 'member-of-b' }).filter((route) => route.method === 'GET')) {
+  for (const route of organisationRoutes(idsOfB).filter((route) => route.method === 'GET')) {
     const response = await fetch(new URL(route.url, civitas.baseUrl), { redirect: 'manual', headers: { accept: 'text/html' } });
     assert.equal(response.status, 303, route.url);
     assert.match(response.headers.get('location') ?? '', /^\/console\/sign-in\?return=/);
@@ -77,33 +115,44 @@ test("a member of organisation A gets 404 for every URL of organisation B, and f
   assert.match(list.html, /Organisation B/);
   assert.equal((await operator.get(`/console/organisations/${b.id}`)).status, 200);
   assert.equal((await operator.get(`/console/organisations/${b.id}/services/new`)).status, 403);
+  assert.equal((await operator.get(`/console/organisations/${b.id}/services/${serviceB.id}`)).status, 200);
+  assert.equal((await operator.get(`/console/organisations/${b.id}/services/${serviceB.id}/notify/keys/new`)).status, 403, 'an operator makes no keys for a team');
 });
 
-test('a viewer or developer gets 403 for every owner action, and changes nothing', async (t) => {
+test('a viewer gets 403 for every owner and developer action, a developer for every owner action, and nothing changes', async (t) => {
   const civitas = await startConsole(t);
   const { organisations, kernel } = civitas;
   const vera = await civitas.account('vera@example.gov.uk');
   const { organisation } = await organisations.createOrganisation({ name: 'Organisation A', ownerEmail: 'owner@example.gov.uk', actor: CLI_ACTOR });
   const service = await organisations.createService({ organisationId: organisation.id, name: 'Service of A', actor: CLI_ACTOR });
   await createOrganisationStore(kernel.db).insertMembership({ id: 'the-owner', organisation_id: organisation.id, person_key: 'sub-owner', email: 'owner@example.gov.uk', role: 'owner', created_at: new Date().toISOString() });
+  const equipped = await equipService(civitas.onboarding, service);
   await organisations.invite({ organisationId: organisation.id, email: vera.email, role: 'viewer', actor: CLI_ACTOR });
   const browser = civitas.browser();
   await acceptInvitation(browser, vera, await readInvitationLink(kernel, vera.email));
-  const csrfPage = await browser.get(`/console/organisations/${organisation.id}`);
+  // The start page's sign-out form gives a valid CSRF token: a 403 below is the role's, not a missing token's.
+  const csrfPage = await browser.get('/console');
+  assert.match(csrfPage.html, /name="_csrf" value="[^"]+"/);
   const veraId = (await organisations.findMembership(organisation.id, (await organisations.listMembers(organisation.id)).find((member) => member.email === vera.email)?.person_key as string))?.id as string;
 
   for (const role of ['viewer', 'developer'] as const) {
     await createOrganisationStore(kernel.db).setRole(veraId, role);
     for (const member of ['the-owner', veraId]) {
-      for (const route of organisationRoutes({ org: organisation.id, service: service.id, member })) {
-        const expected = route.url.endsWith(organisation.id) || route.url.includes(`/services/${service.id}`) ? 200 : 403;
-        assert.equal(await ask(browser, csrfPage, route), expected, `${role}: ${route.method} ${route.url}`);
+      const ids = { org: organisation.id, service: service.id, member, client: equipped.clientId, notifyKey: equipped.notifyKeyId, payKey: equipped.payKeyId };
+      for (const route of organisationRoutes(ids)) {
+        // A developer's own actions are the subject of the onboarding tests; here only that the pages open.
+        if (role === 'developer' && route.access === 'builder' && route.method === 'POST') continue;
+        const allowed = route.access === 'member' || (role === 'developer' && route.access === 'builder');
+        assert.equal(await ask(browser, csrfPage, route), allowed ? 200 : 403, `${role}: ${route.method} ${route.url}`);
       }
     }
   }
   assert.equal((await organisations.listServices(organisation.id)).length, 1);
   assert.deepEqual((await organisations.listMembers(organisation.id)).map((member) => member.role).sort(), ['developer', 'owner']);
   assert.equal((await organisations.listPendingInvitations(organisation.id)).length, 1, "only the first owner's invitation, from the CLI");
+  assert.equal((await civitas.onboarding.listClients(service)).length, 1, 'no client registered');
+  assert.deepEqual((await civitas.onboarding.listNotifyKeys(service)).map((key) => key.revokedAt), [null], 'no Notify key made or revoked');
+  assert.deepEqual((await civitas.onboarding.listPayKeys(service)).map((key) => key.revokedAt), [null], 'no Pay key made or revoked');
 });
 
 test("an invitation link cannot be replayed, used after 72 hours, or used by someone it was not sent to", async (t) => {

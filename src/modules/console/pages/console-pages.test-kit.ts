@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { exportJWK, generateKeyPair } from 'jose';
 import type { TestContext } from 'node:test';
 import { modules as appModules } from '../../../app.ts';
 import type { Kernel } from '../../../platform/kernel.ts';
@@ -11,7 +12,13 @@ import {
   type FormPage,
   type TestAccount,
 } from '../../identity/testing/identity-testing.contract.ts';
+import { secretBoxesOf } from '../../../platform/secrets/secret-box.ts';
+import { createServiceClients } from '../../identity/identity.contract.ts';
+import { createServiceNotify } from '../../notify/notify.contract.ts';
+import { createServicePay } from '../../pay/pay.contract.ts';
 import { createConsoleModule } from '../console.module.ts';
+import { createOnboarding, type Onboarding } from '../onboarding/onboarding.ts';
+import type { ServiceRow } from '../organisations/organisation.store.ts';
 import { createOrganisations } from '../organisations/organisations.ts';
 
 /**
@@ -24,10 +31,20 @@ export async function startConsole(t: TestContext) {
   const modules = appModules.map((module) => (module.name === 'console' ? createConsoleModule({ clock }) : module));
   const { kernel, baseUrl } = await startIdentityServer(t, { modules });
   const organisations = createOrganisations({ db: kernel.db, audit: kernel.audit, platform: kernel, baseUrl, clock });
+  const onboarding = createOnboarding({
+    db: kernel.db,
+    audit: kernel.audit,
+    clients: createServiceClients(kernel.db),
+    notify: createServiceNotify(kernel),
+    pay: createServicePay({ db: kernel.db, config: kernel.config, audit: kernel.audit }),
+    secrets: secretBoxesOf(kernel.config).forPurpose('console-one-time-secret'),
+    clock,
+  });
   return {
     kernel,
     baseUrl,
     organisations,
+    onboarding,
     advance(ms: number) {
       offsetMs += ms;
     },
@@ -61,4 +78,56 @@ export async function acceptInvitation(browser: FormClient, account: TestAccount
   assert.equal(invitation.status, 200, invitation.html);
   assert.match(invitation.html, /Join organisation/);
   return browser.submit(invitation, {});
+}
+
+/**
+ * Posts a multipart form (with a file, as a browser does for a file field) with the page's CSRF
+ * token and the browser's cookies; follows a redirect within the site and returns the page.
+ */
+export async function submitMultipart(
+  browser: FormClient,
+  page: FormPage,
+  fields: Record<string, string>,
+  file?: { field: string; filename: string; content: string },
+): Promise<FormPage> {
+  const form = new FormData();
+  const token = /name="_csrf" value="([^"]+)"/.exec(page.html)?.[1];
+  if (token) form.append('_csrf', token);
+  for (const [name, value] of Object.entries(fields)) form.append(name, value);
+  if (file) form.append(file.field, new Blob([file.content], { type: 'application/octet-stream' }), file.filename);
+  const response = await fetch(page.url, {
+    method: 'POST',
+    redirect: 'manual',
+    body: form,
+    headers: { accept: 'text/html', cookie: [...browser.cookies].map(([name, value]) => `${name}=${value}`).join('; ') },
+  });
+  if (response.status === 303) return browser.get(new URL(response.headers.get('location') as string, page.url).toString());
+  return { url: page.url, status: response.status, html: await response.text() };
+}
+
+/** An organisation with its owner signed in (through the invitation), and one service. */
+export async function startWithService(t: TestContext, email = 'ffion@example.gov.uk') {
+  const civitas = await startConsole(t);
+  const owner = await civitas.account(email);
+  const { organisation } = await civitas.organisations.createOrganisation({ name: 'Department for Fishing', ownerEmail: owner.email, actor: { audit: 'operator:cli', label: 'operator:cli' } });
+  const service = await civitas.organisations.createService({ organisationId: organisation.id, name: 'Apply for a fishing licence', actor: { audit: 'operator:cli', label: 'operator:cli' } });
+  const browser = civitas.browser();
+  await acceptInvitation(browser, owner, await readInvitationLink(civitas.kernel, owner.email));
+  return { civitas, owner, browser, organisation, service, servicePath: `/console/organisations/${organisation.id}/services/${service.id}` };
+}
+
+/** Gives a service what the onboarding pages make (as the CLI's operator would): a client, a Notify key and a Pay key. */
+export async function equipService(onboarding: Onboarding, service: ServiceRow) {
+  const actor = { audit: 'operator:cli', label: 'operator:cli' };
+  const { publicKey } = await generateKeyPair('ES256', { extractable: true });
+  const { clientId } = await onboarding.registerClient({
+    service,
+    client: { name: service.name, redirectUris: ['https://service.example.gov.uk/callback'], publicKey: JSON.stringify(await exportJWK(publicKey)) },
+    actor,
+  });
+  await onboarding.createNotifyService({ service, actor });
+  const notifyKey = await onboarding.createNotifyKey({ service, keyType: 'test', name: 'Existing key', actor });
+  await onboarding.createPayAccount({ service, actor });
+  const payKey = await onboarding.createPayKey({ service, description: 'Existing key', actor });
+  return { clientId, notifyKeyId: notifyKey.id, payKeyId: payKey.id };
 }

@@ -3,6 +3,9 @@ import type { InternalSignIn } from '../../identity/identity.contract.ts';
 import { ConsoleError } from '../console.errors.ts';
 import { actorOf, type Organisations } from '../organisations/organisations.ts';
 import { ROLES, type OrganisationRow } from '../organisations/organisation.store.ts';
+import type { Onboarding } from '../onboarding/onboarding.ts';
+import { readMultipartForm } from './multipart-form.ts';
+import { FORM_UPLOAD_LIMIT, registerBuilderPages, registerServicePage, type OnboardingPageDependencies } from './onboarding.routes.ts';
 import { CONSOLE_SESSION_SECONDS, RECENT_SIGN_IN_SECONDS, type ConsoleSession, type ConsoleSessions } from '../sessions/console-sessions.ts';
 
 const VIEWS = 'modules/console/pages';
@@ -51,9 +54,9 @@ function sessionOf(request: FastifyRequest): ConsoleSession {
  */
 export async function registerConsolePages(
   app: FastifyInstance,
-  dependencies: { signIn: InternalSignIn; sessions: ConsoleSessions; organisations: Organisations },
+  dependencies: { signIn: InternalSignIn; sessions: ConsoleSessions; organisations: Organisations; onboarding: Onboarding },
 ): Promise<void> {
-  const { signIn, sessions, organisations } = dependencies;
+  const { signIn, sessions, organisations, onboarding } = dependencies;
   const secure = app.config.BASE_URL.startsWith('https://');
   const cookieOptions = { path: '/console', httpOnly: true, sameSite: 'lax', secure } as const;
 
@@ -63,6 +66,7 @@ export async function registerConsolePages(
     serviceUrl: '/console',
     ...context,
   });
+  const onboardingPages: OnboardingPageDependencies = { organisations, onboarding, chrome, accessOf, sessionOf };
   const roleName = (request: FastifyRequest, role: string) => request.t(`console.roles.${role}`);
   const typeName = (request: FastifyRequest, type: string) => request.t(`console.types.${type}`);
 
@@ -72,6 +76,15 @@ export async function registerConsolePages(
     const unsigned = request.unsignCookie(cookie);
     return unsigned.valid && unsigned.value ? unsigned.value : undefined;
   }
+
+  // The client form takes a key file: multipart forms are read whole, within a small limit, in
+  // the console's context only (so no other module's routes accept them).
+  app.addContentTypeParser('multipart/form-data', { parseAs: 'buffer', bodyLimit: FORM_UPLOAD_LIMIT }, (request, body, done) => {
+    readMultipartForm(String(request.headers['content-type']), body as Buffer).then(
+      (fields) => done(null, fields),
+      (error: Error) => done(error, undefined),
+    );
+  });
 
   app.decorateRequest('consoleSession', undefined);
   app.decorateRequest('consoleAccess', undefined);
@@ -256,21 +269,7 @@ export async function registerConsolePages(
       },
     );
 
-    pages.get<{ Params: { orgId: string; serviceId: string }; Querystring: Done }>(
-      '/console/organisations/:orgId/services/:serviceId',
-      { schema: { params: { type: 'object', required: ['orgId', 'serviceId'], properties: { orgId: idParam, serviceId: idParam } }, querystring: doneQuery } },
-      async (request, reply) => {
-        const { organisation } = accessOf(request);
-        const service = await organisations.findService(organisation.id, request.params.serviceId);
-        if (!service) return reply.callNotFound();
-        return reply.render(`${VIEWS}/service.njk`, chrome(request, service.name, {
-          backLink: `/console/organisations/${organisation.id}`,
-          done: doneText(request, request.query.done),
-          organisationName: organisation.name,
-          createdAt: service.created_at,
-        }));
-      },
-    );
+    registerServicePage(pages, onboardingPages);
   }
 
   type FieldErrors = Partial<Record<'name' | 'email' | 'role', string>>;
@@ -441,19 +440,26 @@ export async function registerConsolePages(
     });
     registerMemberPages(signedIn);
 
+    /** Lets in only the roles given; asks for a recent sign-in where the route says so. */
+    const onlyFor = (roles: readonly ConsoleRole[]) => async (request: FastifyRequest, reply: FastifyReply) => {
+      if (!roles.includes(accessOf(request).role)) {
+        return reply.code(403).render(`${VIEWS}/message.njk`, chrome(request, request.t('console.forbidden.title'), {
+          paragraphs: [request.t('console.forbidden.body')],
+          link: { href: `/console/organisations/${accessOf(request).organisation.id}`, text: accessOf(request).organisation.name },
+        }));
+      }
+      if (request.routeOptions.config.consoleRecentSignIn && !sessions.signedInRecently(sessionOf(request))) {
+        return sendToSignIn(reply, request.url.split('?')[0] as string, true);
+      }
+    };
     await signedIn.register(async (owners) => {
-      owners.addHook('preHandler', async (request, reply) => {
-        if (accessOf(request).role !== 'owner') {
-          return reply.code(403).render(`${VIEWS}/message.njk`, chrome(request, request.t('console.forbidden.title'), {
-            paragraphs: [request.t('console.forbidden.body')],
-            link: { href: `/console/organisations/${accessOf(request).organisation.id}`, text: accessOf(request).organisation.name },
-          }));
-        }
-        if (request.routeOptions.config.consoleRecentSignIn && !sessions.signedInRecently(sessionOf(request))) {
-          return sendToSignIn(reply, request.url.split('?')[0] as string, true);
-        }
-      });
+      owners.addHook('preHandler', onlyFor(['owner']));
       registerOwnerPages(owners);
+    });
+    // Keys and clients: owners and developers.
+    await signedIn.register(async (builders) => {
+      builders.addHook('preHandler', onlyFor(['owner', 'developer']));
+      registerBuilderPages(builders, onboardingPages);
     });
   });
 }

@@ -13,6 +13,8 @@ export const RECENT_SIGN_IN_SECONDS = 15 * 60;
 const TOUCH_AFTER_MS = 60 * 1000;
 
 export type ConsoleSession = {
+  /** The stored key of the session (the hash of its cookie's token): what its one-time secrets are bound to. */
+  sessionKey: string;
   personKey: string;
   email: string;
   level: string;
@@ -63,6 +65,7 @@ export function createConsoleSessions(dependencies: { db: Executor; clock?: () =
       if (!row) return undefined;
       if (now.getTime() - Date.parse(row.last_seen_at) >= TOUCH_AFTER_MS) await store.touch(idHash, now.toISOString());
       return {
+        sessionKey: idHash,
         personKey: row.person_key,
         email: row.email,
         level: row.level,
