@@ -187,8 +187,12 @@ test('keys and clients need a sign-in in the last 15 minutes; a secret is shown 
   // Another session of the same person does not see the secret; the session that made it does, once.
   const laptop = civitas.browser();
   await openSigningIn(laptop, owner, servicePath);
-  page = await browser.submit(notifyForm, { name: 'Test key', keyType: 'test' });
-  assert.ok(secretOf(page));
+  const made = await browser.post(notifyForm, { name: 'Test key', keyType: 'test' });
+  assert.equal(made.status, 303);
+  const head = await fetch(new URL(servicePath, civitas.baseUrl), { method: 'HEAD', headers: { cookie: [...browser.cookies].map(([name, value]) => `${name}=${value}`).join('; ') } });
+  assert.equal(head.status, 200);
+  page = await browser.get(servicePath);
+  assert.ok(secretOf(page), 'a HEAD request does not use up the one showing');
   assert.equal(secretOf(await browser.get(servicePath)), undefined, 'not twice');
   // A key whose page this session does not open straight away.
   const unseen = await browser.post(payForm, { description: 'Never opened' });

@@ -91,7 +91,8 @@ export function registerServicePage(pages: FastifyInstance, dependencies: Onboar
         onboarding.listNotifyKeys(service),
         onboarding.payAccountOf(service),
         onboarding.listPayKeys(service),
-        onboarding.takeSecrets({ sessionKey: sessionOf(request).sessionKey, service }),
+        // A HEAD request (which Fastify answers for every GET route) shows nothing, so takes nothing.
+        request.method === 'GET' ? onboarding.takeSecrets({ sessionKey: sessionOf(request).sessionKey, service }) : [],
       ]);
       const base = `/console/organisations/${organisation.id}/services/${service.id}`;
       const links: Record<string, string> = { client: `${base}/clients/new`, notify: `${base}#notify`, pay: `${base}#pay`, live: `${base}#live` };
