@@ -113,8 +113,18 @@ export function minutesUntil(until: Date, now: Date): number {
   return Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 60_000));
 }
 
-function renderExpired(request: FastifyRequest, reply: FastifyReply) {
+/**
+ * A page of a sign-in the provider no longer has: one that finished (the person came back to a
+ * code page and sent the same code again, say), or one that timed out. Each says so in words.
+ */
+async function renderExpired(request: FastifyRequest, reply: FastifyReply, finished: () => Promise<boolean>) {
   const { t } = request;
+  if (await finished()) {
+    return reply.code(400).render(`${SHARED_VIEWS}/message.njk`, {
+      pageTitle: t('identity.finished.title'),
+      paragraphs: [t('identity.finished.explain'), t('identity.finished.again')],
+    });
+  }
   return reply.code(400).render(`${SHARED_VIEWS}/message.njk`, {
     pageTitle: t('identity.expired.title'),
     paragraphs: [t('identity.expired.explain'), t('identity.expired.again')],
@@ -133,12 +143,13 @@ export function registerPage<N extends StateName>(app: FastifyInstance, dependen
     async (request: PageRequest, reply: FastifyReply) => {
       const provider = await dependencies.providers.current();
       let details: InteractionDetails;
+      const finished = () => dependencies.journeys.hasFinished(request.params.uid);
       try {
         details = await provider.interactionDetails(request.raw, reply.raw);
       } catch {
-        return renderExpired(request, reply);
+        return renderExpired(request, reply, finished);
       }
-      if (details.uid !== request.params.uid) return renderExpired(request, reply);
+      if (details.uid !== request.params.uid) return renderExpired(request, reply, finished);
       const uid = details.uid;
       const journey = await dependencies.journeys.load(uid);
       const href = (rest = '') => `/sign-in/${uid}${rest}`;

@@ -137,7 +137,8 @@ export function registerFileRoutes(app: FastifyInstance, core: NotifyCore): void
         signed: true,
         maxAge: CONFIRMED_FOR_SECONDS,
       });
-      return renderDownload(request, reply, file, key);
+      // Post/redirect/get: the download page is a GET, which the cookie just set now opens.
+      return reply.redirect(`/notify/files/${file.id}?key=${encodeURIComponent(key)}`, 303);
     },
   );
 

@@ -38,6 +38,7 @@ test('a file sent with prepareUpload becomes a link; the page asks for the email
   const post = (email: string) =>
     fetch(`${baseUrl}${path.split('?')[0]}`, {
       method: 'POST',
+      redirect: 'manual',
       headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookies },
       body: new URLSearchParams({ _csrf: csrfOf(html), key: path.split('key=')[1] as string, email_address: email }).toString(),
     });
@@ -47,12 +48,15 @@ test('a file sent with prepareUpload becomes a link; the page asks for the email
   const empty = await post('');
   assert.match(await empty.text(), /Enter your email address/);
 
-  const right = await post(' ffion@example.COM ');
+  const answered = await post(' ffion@example.COM ');
+  assert.equal(answered.status, 303, 'post/redirect/get: the download page is a GET');
+  assert.equal(answered.headers.get('location'), path);
+  const right = await fetch(`${baseUrl}${path}`, { headers: { cookie: `${cookies}; ${cookiesOf(answered)}` } });
   assert.equal(right.status, 200);
   const downloadPage = await right.text();
   assert.match(downloadPage, /Download report\.csv/);
   const downloadPath = /href="(\/notify\/files\/[^"]+\/download\?key=[^"]+)"/.exec(downloadPage)?.[1] ?? '';
-  const downloaded = await fetch(`${baseUrl}${downloadPath.replace(/&amp;/g, '&')}`, { headers: { cookie: `${cookies}; ${cookiesOf(right)}` } });
+  const downloaded = await fetch(`${baseUrl}${downloadPath.replace(/&amp;/g, '&')}`, { headers: { cookie: `${cookies}; ${cookiesOf(answered)}` } });
   assert.equal(downloaded.status, 200);
   assert.match(downloaded.headers.get('content-disposition') ?? '', /^attachment; filename="report\.csv"/);
   assert.ok(Buffer.from(await downloaded.arrayBuffer()).equals(file));
@@ -97,11 +101,15 @@ test('the email question takes 5 answers in 15 minutes, counted by every process
   const cookies = cookiesOf(page);
   const csrf = csrfOf(await page.text());
   const answer = async (email: string, options: { on?: string; lang?: string } = {}) => {
-    const response = await fetch(`${options.on ?? baseUrl}${filePath}${options.lang ? `?lang=${options.lang}` : ''}`, {
+    let response = await fetch(`${options.on ?? baseUrl}${filePath}${options.lang ? `?lang=${options.lang}` : ''}`, {
       method: 'POST',
+      redirect: 'manual',
       headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookies },
       body: new URLSearchParams({ _csrf: csrf, key, email_address: email }).toString(),
     });
+    if (response.status === 303) {
+      response = await fetch(`${options.on ?? baseUrl}${response.headers.get('location')}`, { headers: { cookie: `${cookies}; ${cookiesOf(response)}` } });
+    }
     return { status: response.status, html: await response.text(), cacheControl: response.headers.get('cache-control') };
   };
 

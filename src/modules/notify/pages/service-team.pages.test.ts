@@ -114,10 +114,21 @@ test('a team member writes, previews and edits templates (each save a new versio
   assert.match(templatePage.body, /<h2 class="govuk-heading-m">Hello \(\(name\)\)<\/h2>/);
   assert.match(templatePage.body, /<ul class="govuk-list govuk-list--bullet">/);
 
-  const preview = await agent.post(`${templatePath}/preview`, { 'placeholder-0': 'Ffion <b>' }, templatePage.body);
+  // Trying the placeholders is a GET form (it changes nothing); a POST is sent on to it.
+  assert.match(templatePage.body, new RegExp(`<form method="get" action="${templatePath}/preview"`));
+  const posted = await agent.post(`${templatePath}/preview`, { 'placeholder-0': 'Ffion <b>' }, form.body);
+  assert.equal(posted.statusCode, 303);
+  assert.equal(posted.headers.location, `${templatePath}/preview?placeholder-0=Ffion+%3Cb%3E`);
+  const preview = await agent.get(posted.headers.location as string);
   assert.equal(preview.statusCode, 200);
   assert.match(preview.body, /Subject: Reminder for Ffion &lt;b&gt;/);
   assert.match(preview.body, /<h2 class="govuk-heading-m">Hello Ffion &lt;b&gt;<\/h2>/);
+
+  // A value past the limit is a field error that states it, not a 400 page.
+  const tooLong = await agent.get(`${templatePath}/preview?placeholder-0=${'x'.repeat(2001)}`);
+  assert.equal(tooLong.statusCode, 200);
+  assert.match(tooLong.body, /govuk-error-summary[\s\S]*name: Enter 2,000 characters or fewer/);
+  assert.match(tooLong.body, /id="placeholder-0-error"/);
 
   const edit = await agent.get(`${templatePath}/edit`);
   assert.match(edit.body, /value="Reminder"/);

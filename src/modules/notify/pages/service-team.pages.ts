@@ -29,6 +29,8 @@ declare module 'fastify' {
 const VIEWS = 'modules/notify/pages';
 const UUID = '[0-9a-fA-F-]{36}';
 const RECENT_NOTIFICATIONS = 50;
+/** The longest value a placeholder may be given on the template page's preview. */
+const PREVIEW_VALUE_MAX_LENGTH = 2000;
 const TOKEN = /^[A-Za-z0-9_-]{20,100}$/;
 
 type PageError = { text: string; href: string };
@@ -281,7 +283,11 @@ function registerServicePages(app: FastifyInstance, core: NotifyCore): void {
     const { t } = request;
     const service = serviceOf(request);
     const placeholders = listPlaceholders(template.subject, template.body, template.letter_contact_block);
-    const given = Object.fromEntries(Object.entries(values).filter(([, value]) => value.trim() !== ''));
+    // A value past the limit is not previewed: its field says so, with the limit.
+    const tooLong = new Set(Object.entries(values).filter(([, value]) => value.length > PREVIEW_VALUE_MAX_LENGTH).map(([name]) => name));
+    const given = Object.fromEntries(Object.entries(values).filter(([name, value]) => value.trim() !== '' && !tooLong.has(name)));
+    const tooLongText = t('notify.template.valueTooLong', { max: PREVIEW_VALUE_MAX_LENGTH.toLocaleString('en-GB') });
+    const errors = placeholders.flatMap((name, index) => (tooLong.has(name) ? [{ text: `${name}: ${tooLongText}`, href: `#placeholder-${index}` }] : []));
     return reply.render(`${VIEWS}/template/template.njk`, {
       pageTitle: template.name,
       backLink: `/notify/services/${service.id}`,
@@ -296,18 +302,34 @@ function registerServicePages(app: FastifyInstance, core: NotifyCore): void {
         postage: template.postage ? t(`notify.postage.${template.postage}`) : undefined,
         updatedAt: template.updated_at ?? template.created_at,
       },
-      placeholders: placeholders.map((name, index) => ({ name, id: `placeholder-${index}`, value: values[name] ?? '' })),
+      placeholders: placeholders.map((name, index) => ({ name, id: `placeholder-${index}`, value: values[name] ?? '', error: tooLong.has(name) ? tooLongText : undefined })),
+      errors,
       preview: describePreview(template, given),
     });
   }
 
+  // Trying a template's placeholders changes nothing, so its form is a GET (no page is the answer
+  // to a POST); a POST from a page loaded before is sent on to it.
+  function previewValues(template: TemplateRow, given: Record<string, unknown>) {
+    const placeholders = listPlaceholders(template.subject, template.body, template.letter_contact_block);
+    return Object.fromEntries(placeholders.map((name, index) => {
+      const value = given[`placeholder-${index}`];
+      return [name, typeof value === 'string' ? value : ''];
+    }));
+  }
+
+  app.get<{ Params: { templateId: string }; Querystring: Record<string, unknown> }>(`${base}/templates/:templateId/preview`, async (request, reply) => {
+    const template = await findTemplate(request, reply, request.params.templateId);
+    if (!template) return reply;
+    return renderTemplatePage(request, reply, template, previewValues(template, request.query ?? {}));
+  });
+
   app.post<{ Params: { templateId: string }; Body: Record<string, string> }>(`${base}/templates/:templateId/preview`, async (request, reply) => {
     const template = await findTemplate(request, reply, request.params.templateId);
     if (!template) return reply;
-    const placeholders = listPlaceholders(template.subject, template.body, template.letter_contact_block);
     const body = request.body ?? {};
-    const values = Object.fromEntries(placeholders.map((name, index) => [name, String(body[`placeholder-${index}`] ?? '').slice(0, 10_000)]));
-    return renderTemplatePage(request, reply, template, values);
+    const query = new URLSearchParams(Object.entries(body).filter(([name, value]) => /^placeholder-\d{1,3}$/.test(name) && typeof value === 'string') as Array<[string, string]>);
+    return reply.redirect(`/notify/services/${template.service_id}/templates/${template.id}/preview?${query.toString()}`, 303);
   });
 
   app.get<{ Params: { templateId: string } }>(`${base}/templates/:templateId/edit`, async (request, reply) => {

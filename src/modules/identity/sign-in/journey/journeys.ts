@@ -54,8 +54,28 @@ export function createJourneys(dependencies: { db: Database; secrets: SecretBoxe
         row,
       );
     },
+    /**
+     * Ends the journey once the person is signed in. What is left is only that it finished, for
+     * as long as a journey is kept: going back to one of its pages says so in words rather than
+     * "timed out" (its interaction is gone, so nothing more can be done in it).
+     */
     async end(interactionId: string): Promise<void> {
-      await store.remove(interactionId);
+      const now = clock();
+      await store.save({
+        id: interactionId,
+        state: JSON.stringify({ finished: true }),
+        created_at: now.toISOString(),
+        expires_at: new Date(now.getTime() + JOURNEY_MINUTES * 60_000).toISOString(),
+      });
+    },
+    /** Whether the journey of this interaction ended with the person signed in (see end). */
+    async hasFinished(interactionId: string): Promise<boolean> {
+      const row = await store.find(interactionId, clock().toISOString());
+      try {
+        return row ? (JSON.parse(row.state) as { finished?: unknown }).finished === true : false;
+      } catch {
+        return false;
+      }
     },
   };
 }
