@@ -80,6 +80,8 @@ export type ProviderPages = {
 
 export type ProviderOptions = {
   issuer: string;
+  /** Whether the provider may call services at loopback, private and other non-public addresses (OUTBOUND_ALLOW_PRIVATE_NETWORK). */
+  allowPrivateNetwork: boolean;
   jwks: { keys: JWK[] };
   adapter: new (name: string) => Adapter;
   cookieKeys: string[];
@@ -276,6 +278,7 @@ function compareClientSecretsWithArgon2id(provider: Provider): void {
 }
 
 export function createOidcProvider(options: ProviderOptions): Provider {
+  const issuerOrigin = new URL(options.issuer).origin;
   const configuration: Configuration = {
     adapter: options.adapter,
     jwks: { keys: signOnThreadpool(options.jwks.keys) } as Configuration['jwks'],
@@ -366,9 +369,16 @@ export function createOidcProvider(options: ProviderOptions): Provider {
     loadExistingGrant: grantRequestedScopes,
     findAccount: (ctx, accountId) => options.findAccount(ctx, accountId),
     renderError: (ctx, out) => options.pages.error(ctx, out),
-    // Back-channel logout calls go only to URIs an operator registered, not to addresses a
-    // request supplies, so services on a private network (or this machine) are allowed.
-    fetch: (input, init) => globalThis.fetch(input, { ...init, dispatcher: undefined } as RequestInit),
+    // Back-channel logout tokens and JWKS URIs go to addresses service teams register (in the
+    // console, not only operators at the CLI): oidc-provider's own guard refuses any that resolve
+    // to a loopback, private or other special-use address, as Notify's and Pay's callbacks are
+    // refused. Lifted for Civitas's own services (the issuer's origin: the account pages, the
+    // console) and where OUTBOUND_ALLOW_PRIVATE_NETWORK allows it (development, tests).
+    fetch: (input, init) => {
+      const target = new URL(input instanceof Request ? input.url : String(input));
+      const unguarded = options.allowPrivateNetwork || target.origin === issuerOrigin;
+      return globalThis.fetch(input, unguarded ? ({ ...init, dispatcher: undefined } as RequestInit) : init);
+    },
   };
 
   const provider = new Provider(options.issuer, configuration);

@@ -105,3 +105,28 @@ test('attacker: a link to sign-out carrying someone else\'s ID token does not si
   const ownService = await victim.browser.get(signOutLink(victim.idToken));
   assert.equal(autoSubmits(ownService.html), true, 'their own service\'s sign-out is one step');
 });
+
+test('attacker: a back-channel logout URI a service team registered that resolves to a private address is not called (unless OUTBOUND_ALLOW_PRIVATE_NETWORK)', async (t) => {
+  const { kernel, baseUrl } = await startIdentityServer(t, { environment: { OUTBOUND_ALLOW_PRIVATE_NETWORK: 'false' } });
+  const account = await createTestAccount(kernel);
+  const internal = await startLogoutReceiver(t);
+  // "localhost" resolves to a loopback address: refused when the provider connects, whatever the name.
+  const rp = await registerTestClient(kernel, {
+    postLogoutRedirectUris: ['https://service-a.example.gov.uk/signed-out'],
+    backchannelLogoutUri: internal.url.replace('127.0.0.1', 'localhost'),
+  });
+  const config = await discoverAsRelyingParty(baseUrl, rp);
+  const browser = createFormClient(baseUrl);
+  let page = await browser.get(client.buildAuthorizationUrl(config, { redirect_uri: rp.redirectUri, scope: 'openid', state: 's', nonce: 'n' }).toString());
+  page = await browser.submit(await browser.get(`${page.url}/email`), { email: account.email });
+  page = await browser.submit(page, { password: account.password });
+  page = await browser.submit(page, { code: await account.nextCode() });
+  const tokens = await client.authorizationCodeGrant(config, new URL(page.url), { expectedState: 's', expectedNonce: 'n' });
+
+  const logout = new URL('/logout', baseUrl);
+  logout.searchParams.set('id_token_hint', tokens.id_token as string);
+  logout.searchParams.set('post_logout_redirect_uri', 'https://service-a.example.gov.uk/signed-out');
+  const done = await browser.submit(await browser.get(logout.toString()), {});
+  assert.equal(new URL(done.url).hostname, 'service-a.example.gov.uk', 'the person is signed out all the same');
+  assert.equal(internal.tokens.length, 0, 'nothing was sent to the private address');
+});

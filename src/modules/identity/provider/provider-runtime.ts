@@ -85,6 +85,7 @@ export function createProviderRuntime(options: {
     build: (keys) =>
       createOidcProvider({
         issuer,
+        allowPrivateNetwork: config.OUTBOUND_ALLOW_PRIVATE_NETWORK,
         jwks: keys.jwks,
         adapter,
         cookieKeys: deriveCookieKeys(config.COOKIE_SECRET),
