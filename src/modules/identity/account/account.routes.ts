@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AccountService } from '../accounts/account.service.ts';
-import { checkNewPassword } from '../accounts/passwords.ts';
+import { checkNewPassword, isPasswordTooLong } from '../accounts/passwords.ts';
 import { checkAuthenticatorCode, createAuthenticatorSecret } from '../accounts/authenticator-app.ts';
 import { describeAuthenticatorAppPage } from '../accounts/authenticator-app-page.ts';
 import type { ClientRegistry } from '../clients/clients.ts';
@@ -9,7 +9,7 @@ import type { AccountLifecycle } from './account-lifecycle.ts';
 import { setFlash, takeFlash } from './account-flash.ts';
 import type { KnownDevices } from '../devices/known-devices.ts';
 import type { WebSessions } from './web-sessions.ts';
-import { isPlausibleEmail, normaliseEmail } from '../accounts/account.service.ts';
+import { EMAIL_MAX_LENGTH, isPlausibleEmail, normaliseEmail } from '../accounts/account.service.ts';
 import type { OneTimeCodes } from '../codes/one-time-codes.ts';
 import type { IdentityMessages } from '../messages/identity-messages.ts';
 import { createEmailCodeBudget } from '../security/email-code-budget.ts';
@@ -25,6 +25,8 @@ const MESSAGE = 'modules/identity/sign-in/views/message.njk';
 const QUESTION = 'modules/identity/sign-in/views/question.njk';
 /** The account page to come back to after signing in again. */
 const RETURN_TO_COOKIE = 'civitas_account_return_to';
+/** The longest report of activity a person does not recognise, in characters (a character count shows it). */
+const REPORT_MAX_LENGTH = 3000;
 const nextQuery = { type: 'object', properties: { next: { type: 'string', maxLength: 200 } } } as const;
 type NextQuery = { Querystring: { next?: string } };
 
@@ -43,6 +45,16 @@ const ACTIVITY_ACTIONS = [
   'identity.sessions.ended',
   'identity.activity.reported',
 ] as const;
+
+/**
+ * GOV.UK Frontend's character count words in the page's language. Its script picks a plural form
+ * by the page's language, so every form Welsh has is given (Welsh uses "nod" for each).
+ */
+function characterCountTexts(t: FastifyRequest['t']) {
+  const forms = (kind: 'under' | 'over') =>
+    Object.fromEntries(['zero', 'one', 'two', 'few', 'many', 'other'].map((form) => [form, t(`identity.characterCount.${kind}.${form === 'one' ? 'one' : 'other'}`)]));
+  return { description: t('identity.characterCount.description'), atLimit: t('identity.characterCount.atLimit'), under: forms('under'), over: forms('over') };
+}
 
 export type AccountPageDependencies = {
   accounts: AccountService;
@@ -145,9 +157,12 @@ export function registerAccountPages(app: FastifyInstance, dependencies: Account
     return reply.render(`${VIEWS}/activity.njk`, { pageTitle: t('identity.activity.title'), backLink: '/account', rows });
   }));
 
-  const reportPage = (t: FastifyRequest['t'], fieldError?: string) => ({
+  const reportPage = (t: FastifyRequest['t'], fieldError?: string, value?: string) => ({
     pageTitle: t('identity.report.title'),
     backLink: '/account/activity',
+    maxLength: REPORT_MAX_LENGTH,
+    countTexts: characterCountTexts(t),
+    value,
     fieldError,
     errors: fieldError ? [{ text: fieldError, href: '#details' }] : [],
   });
@@ -158,6 +173,9 @@ export function registerAccountPages(app: FastifyInstance, dependencies: Account
     const { t } = request;
     const details = (request.body.details ?? '').trim();
     if (!details) return reply.render(`${VIEWS}/report.njk`, reportPage(t, t('identity.report.missing')));
+    if ([...details].length > REPORT_MAX_LENGTH) {
+      return reply.render(`${VIEWS}/report.njk`, reportPage(t, t('identity.report.tooLong', { max: REPORT_MAX_LENGTH.toLocaleString('en-GB') }), details));
+    }
     await app.audit.record({
       actor: `account:${accountId}`,
       action: 'identity.activity.reported',
@@ -196,6 +214,7 @@ export function registerAccountPages(app: FastifyInstance, dependencies: Account
     const errors: Array<{ text: string; href: string }> = [];
     const problem = checkNewPassword(next);
     if (!current) errors.push({ text: t('identity.changePassword.currentMissing'), href: '#current-password' });
+    else if (isPasswordTooLong(current)) errors.push({ text: t('identity.password.problem.tooLong'), href: '#current-password' });
     else {
       const checked = await passwordChecks.check({ accountId, email, password: current, clientIp: request.ip, requestId: request.id, page: 'change-password' });
       const wrong = passwordProblem(t, checked, t('identity.changePassword.currentWrong'));
@@ -249,6 +268,7 @@ export function registerAccountPages(app: FastifyInstance, dependencies: Account
     const { t } = request;
     const password = request.body.password ?? '';
     if (!password) return reply.render(`${VIEWS}/confirm.njk`, confirmPage(t, 'delete', '/account/delete', t('identity.password.missing')));
+    if (isPasswordTooLong(password)) return reply.render(`${VIEWS}/confirm.njk`, confirmPage(t, 'delete', '/account/delete', t('identity.password.problem.tooLong')));
     const checked = await passwordChecks.check({ accountId, email, password, clientIp: request.ip, requestId: request.id, page: 'delete-account' });
     const wrong = passwordProblem(t, checked, t('identity.changePassword.currentWrong'));
     if (wrong) return reply.render(`${VIEWS}/confirm.njk`, confirmPage(t, 'delete', '/account/delete', wrong));
@@ -327,6 +347,7 @@ export function registerAccountPages(app: FastifyInstance, dependencies: Account
     const { t } = request;
     const given = (request.body.email ?? '').trim();
     if (!given) return reply.render(QUESTION, emailQuestion(t, given, t('identity.email.missing')));
+    if (given.length > EMAIL_MAX_LENGTH) return reply.render(QUESTION, emailQuestion(t, given, t('identity.email.tooLong', { max: EMAIL_MAX_LENGTH })));
     if (!isPlausibleEmail(given)) return reply.render(QUESTION, emailQuestion(t, given, t('identity.email.invalid')));
     const email = normaliseEmail(given);
     if (await accounts.findByEmail(email)) return reply.render(QUESTION, emailQuestion(t, given, t('identity.changeEmail.taken')));
@@ -459,6 +480,7 @@ export function registerAccountPages(app: FastifyInstance, dependencies: Account
     const { t } = request;
     const password = request.body.password ?? '';
     if (!password) return reply.render(QUESTION, confirmPasswordPage(request, t('identity.password.missing')));
+    if (isPasswordTooLong(password)) return reply.render(QUESTION, confirmPasswordPage(request, t('identity.password.problem.tooLong')));
     const checked = await passwordChecks.check({ accountId, email, password, clientIp: request.ip, requestId: request.id, page: 'confirm-password' });
     const wrong = passwordProblem(t, checked, t('identity.password.wrong'));
     if (wrong) return reply.render(QUESTION, confirmPasswordPage(request, wrong));

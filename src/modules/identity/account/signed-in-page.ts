@@ -6,7 +6,12 @@ export const SESSION_COOKIE = 'civitas_account';
 export const CONFIRM_PASSWORD_PATH = '/account/confirm-password';
 
 export type Form = { Body: Record<string, string | undefined> };
-export const formBody = { type: 'object', additionalProperties: { type: 'string', maxLength: 1024 } } as const;
+/**
+ * Far past anything a person types: each page checks its own fields' limits and says them on the
+ * field (a GOV.UK error message), so the schema's cap is only a backstop and never what a person meets.
+ */
+export const FORM_FIELD_CAP = 100_000;
+export const formBody = { type: 'object', additionalProperties: { type: 'string', maxLength: FORM_FIELD_CAP } } as const;
 
 type PageRequest<T> = FastifyRequest<T extends Form ? T : object>;
 /** `sessionKey`: the key in this browser's session cookie, for what is kept with its session. */

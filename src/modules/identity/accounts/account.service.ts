@@ -27,8 +27,11 @@ export function normaliseEmail(email: string): string {
  * A check of the address's form, before a code is sent to prove the rest: one Notify sends codes
  * to, of at most 254 characters (RFC 5321's limit on a path).
  */
+/** The longest email address (RFC 5321's path limit less its angle brackets). */
+export const EMAIL_MAX_LENGTH = 254;
+
 export function isPlausibleEmail(email: string): boolean {
-  return email.length <= 254 && isDeliverableEmailAddress(email);
+  return email.length <= EMAIL_MAX_LENGTH && isDeliverableEmailAddress(email);
 }
 
 // A hash of a password nobody has, verified when the email is unknown, so a wrong email takes as

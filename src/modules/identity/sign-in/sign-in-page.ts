@@ -3,6 +3,7 @@ import type Provider from 'oidc-provider';
 import type { PageContext } from '../../../platform/http/views.ts';
 import type { AccountService } from '../accounts/account.service.ts';
 import type { CodePurpose, OneTimeCodes } from '../codes/one-time-codes.ts';
+import { FORM_FIELD_CAP } from '../account/signed-in-page.ts';
 import { DEVICE_COOKIE, DEVICE_COOKIE_DAYS, type KnownDevices } from '../devices/known-devices.ts';
 import type { IdentityMessages } from '../messages/identity-messages.ts';
 import type { Passkeys } from '../passkeys/passkeys.ts';
@@ -88,7 +89,10 @@ export type PageDefinition<N extends StateName> = {
    * address is entered, which starts the journey again. None on the first page.
    */
   back?: string | ((state: StateNamed<N>) => string);
-  /** Largest field the page's form takes, in characters (1,024 unless given). */
+  /**
+   * Largest field the page's form takes, in characters (FORM_FIELD_CAP unless given): only a
+   * backstop, since each page checks its fields' own limits and states them on the field.
+   */
   maxFieldLength?: number;
   get?(step: PageStep<N>): Promise<unknown>;
   post?(step: PageStep<N>): Promise<unknown>;
@@ -164,7 +168,7 @@ export function registerPage<N extends StateName>(app: FastifyInstance, dependen
     };
   if (page.get) app.get(url, { schema: { params: uidParams } }, handle(page.get, 'GET'));
   if (page.post) {
-    app.post(url, { schema: { params: uidParams, body: formBody(page.maxFieldLength ?? 1024) } }, handle(page.post, 'POST'));
+    app.post(url, { schema: { params: uidParams, body: formBody(page.maxFieldLength ?? FORM_FIELD_CAP) } }, handle(page.post, 'POST'));
   }
 }
 

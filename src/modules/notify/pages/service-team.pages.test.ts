@@ -138,7 +138,7 @@ test('a team member writes, previews and edits templates (each save a new versio
   assert.equal((await core.templates.find(templateId))?.version, 2);
   assert.equal((await core.templates.findVersion(templateId, 1))?.body, '# Hello ((name))\n\n* one\n* two');
 
-  const sms = await agent.post(`${base}/templates/new/sms`, { name: 'Long', body: 'x'.repeat(919) }, form.body);
+  const sms = await agent.post(`${base}/templates/new/sms?lang=en`, { name: 'Long', body: 'x'.repeat(919) }, form.body);
   assert.equal(sms.statusCode, 400);
   assert.match(sms.body, /Text messages cannot be longer than 918 characters/);
 
@@ -177,4 +177,37 @@ test('a text message template says how many text messages it is sent as, without
     assert.ok(inWelsh.body.includes(welsh), welsh);
     await agent.get(`${created.headers.location as string}?lang=en`);
   }
+});
+
+test('every limit on the template form is a GOV.UK error on its field that states it, with a character count; never a 400 page without the form', async (t) => {
+  const { app, kernel } = await createTestApp(t);
+  const core = notifyCoreOf(kernel);
+  const service = await createTestService(core);
+  await core.serviceAdmin.addTeamMember({ serviceId: service.serviceId, emailAddress: 'member@example.gov.uk', actor: 'operator:test' });
+  const agent = await signInAs(app, await createSignInLink(core, { emailAddress: 'member@example.gov.uk', actor: 'operator:test' }));
+  const base = `/notify/services/${service.serviceId}`;
+
+  const letterForm = await agent.get(`${base}/templates/new/letter`);
+  assert.match(letterForm.body, /data-module="govuk-character-count" data-maxlength="100000" data-threshold="75"/);
+  assert.match(letterForm.body, /data-module="govuk-character-count" data-maxlength="1000" data-threshold="75"/);
+  const letter = await agent.post(`${base}/templates/new/letter`, { name: 'n'.repeat(256), subject: 's'.repeat(1001), body: 'b'.repeat(100_001), letter_contact_block: 'c'.repeat(1001), postage: 'second' }, letterForm.body);
+  const expected: Array<[string, string]> = [
+    ['name', 'Template name must be 255 characters or fewer'],
+    ['subject', 'Subject line must be 1,000 characters or fewer'],
+    ['body', 'Message must be 100,000 characters or fewer'],
+    ['letter_contact_block', 'Contact block must be 1,000 characters or fewer'],
+  ];
+  for (const [field, message] of expected) {
+    assert.match(letter.body, new RegExp(`<a href="#${field}">${message}</a>`), `${field} in the summary`);
+    assert.match(letter.body, new RegExp(`id="${field}-error"`), `${field} on the field`);
+  }
+  assert.ok(letter.body.includes('c'.repeat(1001)), 'what was typed is kept');
+
+  const smsForm = await agent.get(`${base}/templates/new/sms?lang=cy`);
+  assert.match(smsForm.body, /data-module="govuk-character-count" data-maxlength="918"/);
+  assert.ok(smsForm.body.includes('data-i18n.characters-over-limit.two="Mae gennych %{count} nod yn ormod"'), 'the count speaks Welsh');
+  const sms = await agent.post(`${base}/templates/new/sms?lang=en`, { name: 'Reminder', body: 'x'.repeat(6000) }, smsForm.body);
+  assert.match(sms.body, /<a href="#body">Text messages cannot be longer than 918 characters<\/a>/);
+  const dashboard = await agent.get(base);
+  assert.doesNotMatch(dashboard.body, /Reminder/, 'nothing saved');
 });

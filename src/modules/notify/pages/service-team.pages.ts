@@ -6,7 +6,8 @@ import { listPlaceholders } from '../templates/placeholders.ts';
 import { fillTemplate } from '../templates/fill-template.ts';
 import { PAGE_ATTRIBUTES, renderEmailBodyHtml } from '../templates/render-email.ts';
 import { countSmsFragments } from '../templates/sms-length.ts';
-import { TEMPLATE_TYPES, TemplateInputError } from '../templates/template.service.ts';
+import { LETTER_CONTACT_BLOCK_MAX_LENGTH, TEMPLATE_BODY_MAX_LENGTH, TEMPLATE_TYPES, TemplateInputError } from '../templates/template.service.ts';
+import { SMS_MAX_CHARACTERS } from '../templates/sms-length.ts';
 import type { Postage, TemplateRow, TemplateType } from '../templates/template.store.ts';
 import { usesHttps } from '../../../platform/http/security.ts';
 import {
@@ -27,6 +28,16 @@ declare module 'fastify' {
 }
 
 const VIEWS = 'modules/notify/pages';
+
+/**
+ * GOV.UK Frontend's character count words in the page's language. Its script picks a plural form
+ * by the page's language, so every form Welsh has is given.
+ */
+function characterCountTexts(t: FastifyRequest['t']) {
+  const forms = (kind: 'under' | 'over') =>
+    Object.fromEntries(['zero', 'one', 'two', 'few', 'many', 'other'].map((form) => [form, t(`notify.characterCount.${kind}.${form === 'one' ? 'one' : 'other'}`)]));
+  return { description: t('notify.characterCount.description'), atLimit: t('notify.characterCount.atLimit'), under: forms('under'), over: forms('over') };
+}
 const UUID = '[0-9a-fA-F-]{36}';
 const RECENT_NOTIFICATIONS = 50;
 /** The longest value a placeholder may be given on the template page's preview. */
@@ -227,6 +238,8 @@ function registerServicePages(app: FastifyInstance, core: NotifyCore): void {
       errors: options.errors,
       fieldErrors: options.fieldErrors ?? {},
       template: options.template ? { id: options.template.id, name: options.template.name } : undefined,
+      limits: { body: options.type === 'sms' ? SMS_MAX_CHARACTERS : TEMPLATE_BODY_MAX_LENGTH, contactBlock: LETTER_CONTACT_BLOCK_MAX_LENGTH },
+      countTexts: characterCountTexts(t),
       postageItems: (['first', 'second', 'economy'] as const).map((postage) => ({
         value: postage,
         text: t(`notify.postage.${postage}`),

@@ -9,7 +9,7 @@ import type { Postage, TemplateRow, TemplateStore, TemplateType, TemplateVersion
 export class TemplateInputError extends Error {
   readonly code = 'TEMPLATE_INVALID';
   /** Which field is wrong, and a message key under `notify.templates.errors`. */
-  readonly problems: ReadonlyArray<{ field: 'name' | 'subject' | 'body' | 'type' | 'postage'; key: string }>;
+  readonly problems: ReadonlyArray<{ field: 'name' | 'subject' | 'body' | 'type' | 'postage' | 'letter_contact_block'; key: string }>;
   constructor(problems: TemplateInputError['problems']) {
     super(`Template not valid: ${problems.map((problem) => `${problem.field} ${problem.key}`).join(', ')}`);
     this.name = 'TemplateInputError';
@@ -26,6 +26,10 @@ export type TemplateInput = {
 };
 
 export const TEMPLATE_TYPES: readonly TemplateType[] = ['email', 'sms', 'letter'];
+/** The longest a letter's contact block may be, in characters. */
+export const LETTER_CONTACT_BLOCK_MAX_LENGTH = 1000;
+/** The longest an email or letter template's message may be, in characters. */
+export const TEMPLATE_BODY_MAX_LENGTH = 100_000;
 
 function checkInput(type: TemplateType, input: TemplateInput): TemplateInput {
   const problems: Array<TemplateInputError['problems'][number]> = [];
@@ -41,7 +45,8 @@ function checkInput(type: TemplateType, input: TemplateInput): TemplateInput {
   }
   if (body === '') problems.push({ field: 'body', key: 'bodyMissing' });
   else if (type === 'sms' && countSmsCharacters(body) > SMS_MAX_CHARACTERS) problems.push({ field: 'body', key: 'smsTooLong' });
-  else if (body.length > 100_000) problems.push({ field: 'body', key: 'bodyTooLong' });
+  else if (body.length > TEMPLATE_BODY_MAX_LENGTH) problems.push({ field: 'body', key: 'bodyTooLong' });
+  if (type === 'letter' && (input.letterContactBlock ?? '').trim().length > LETTER_CONTACT_BLOCK_MAX_LENGTH) problems.push({ field: 'letter_contact_block', key: 'contactBlockTooLong' });
   if (input.postage && !['first', 'second', 'economy'].includes(input.postage)) problems.push({ field: 'postage', key: 'postageInvalid' });
   if (problems.length > 0) throw new TemplateInputError(problems);
   return {

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { isPlausibleEmail, normaliseEmail } from '../../../accounts/account.service.ts';
+import { EMAIL_MAX_LENGTH, isPlausibleEmail, normaliseEmail } from '../../../accounts/account.service.ts';
 import { startJourney } from '../../journey/journeys.ts';
 import { definePage } from '../../sign-in-page.ts';
 
@@ -14,6 +14,7 @@ export const emailField = (t: FastifyRequest['t'], value?: string) => ({
 /** The problem with an email address as typed, if any. */
 export function emailProblem(t: FastifyRequest['t'], email: string): string | undefined {
   if (!email) return t('identity.email.missing');
+  if (email.length > EMAIL_MAX_LENGTH) return t('identity.email.tooLong', { max: EMAIL_MAX_LENGTH });
   if (!isPlausibleEmail(email)) return t('identity.email.invalid');
   return undefined;
 }

@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { isPasswordTooLong } from '../../../accounts/passwords.ts';
 import { clientAddressKey } from '../../../security/client-address.ts';
 import { firstLock, passwordAcrossAddressesKey, passwordCheckedByMailboxKey, THROTTLE_RULES } from '../../../security/throttle.ts';
 import { codeRecipient, definePage, minutesUntil, sendSpentEmailCode, spendEmailCode, type PageStep } from '../../sign-in-page.ts';
@@ -52,6 +53,7 @@ export const passwordPage = definePage({
     const { email } = journey.state;
     const password = request.body?.password ?? '';
     if (!password) return renderPasswordPage(step, t('identity.password.missing'));
+    if (isPasswordTooLong(password)) return renderPasswordPage(step, t('identity.password.problem.tooLong'));
 
     const passwordCheck = await accounts.passwordCheckFor(email);
     const account = passwordCheck.account;
