@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
-import { JSON_BODY_TOO_DEEP } from '../../../platform/http/json-body.ts';
+import { JSON_BODY_MAX_DEPTH, JSON_BODY_TOO_DEEP, jsonBodyTooDeep, nestsDeeperThan } from '../../../platform/http/json-body.ts';
 import { retryAfterSecondsOf } from '../../../platform/http/errors.ts';
 import { isUnstorableText, UNSTORABLE_TEXT, UnstorableTextError } from '../../../platform/http/unstorable-text.ts';
 import { apiSecurityHeaders, JSON_API_ROUTE_CONFIG } from '../../../platform/http/security.ts';
@@ -32,6 +32,25 @@ export function nameUnstorableField(path: string): string {
   ).join('');
 }
 
+/**
+ * Notify reads every request body as JSON whatever its Content-Type says (notifications-api's
+ * get_valid_json: `request.get_json(force=True)`), so a form-encoded or text/plain body is parsed
+ * as JSON too and, when it is not, is answered "Invalid JSON supplied in POST data". The same
+ * parser and depth check as the kernel's, for every type, in this context only.
+ */
+function readEveryBodyAsJson(app: FastifyInstance): void {
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
+    const text = body as string;
+    if (nestsDeeperThan(text, JSON_BODY_MAX_DEPTH)) {
+      done(jsonBodyTooDeep(), undefined);
+      return;
+    }
+    parseJson(request, text, done);
+  });
+}
+
 export function requireCaller(request: FastifyRequest): AuthenticatedCaller {
   if (!request.notifyCaller) throw new Error('Notify API route reached without authentication');
   return request.notifyCaller;
@@ -44,6 +63,7 @@ export function requireCaller(request: FastifyRequest): AuthenticatedCaller {
 export async function notifyApiPlugin(app: FastifyInstance, options: { core: NotifyCore }): Promise<void> {
   const { core } = options;
   app.setValidatorCompiler(compileNotifySchema);
+  readEveryBodyAsJson(app);
   // The kernel's helmet headers are made for pages (a CSP with fresh nonces on every response,
   // and more). A JSON API needs a few fixed ones: set here, at a fraction of the cost.
   app.addHook('onRoute', (route) => {
@@ -76,8 +96,13 @@ export async function notifyApiPlugin(app: FastifyInstance, options: { core: Not
       notifyError = new NotifyApiError(413, [{ error: 'BadRequestError', message: 'Request body is too large' }]);
     } else if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
       notifyError = badRequest('Content-Type must be application/json');
+    } else if (error.code?.startsWith('FST_ERR_CTP_')) {
+      // Any other fault in reading the body (a Content-Length it does not match, say): to Notify,
+      // a body it cannot read as JSON.
+      notifyError = badRequest('Invalid JSON supplied in POST data');
     } else if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
-      notifyError = badRequest(error.message);
+      // Never the framework's own words or codes: only a message of ours is passed on.
+      notifyError = badRequest(error.code?.startsWith('FST_') ? 'Bad request' : error.message);
     } else {
       request.log.error({ err: error }, 'notify api request failed');
       notifyError = internalError();
