@@ -39,6 +39,13 @@ function isHttpsUrl(value: string): boolean {
   return url.protocol === 'https:' && url.hostname !== '' && /^https:\/\/[^/?#]/i.test(value);
 }
 
+/** How many unexpected property names an error names (Notify names them all; 400,000 made a 3.5 MB message). */
+const UNEXPECTED_NAMED = 20;
+
+function namedUpTo(names: readonly string[], most: number): string {
+  return names.length <= most ? names.join(', ') : `${names.slice(0, most).join(', ')} and ${names.length - most} more`;
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** How much of a value a message quotes back: a huge body cannot make a huger answer. */
@@ -127,7 +134,7 @@ function check(value: unknown, schema: NotifySchema, field: string | undefined, 
     if (schema.additionalProperties === false) {
       const unexpected = Object.keys(object).filter((name) => !(schema.properties && name in schema.properties));
       if (unexpected.length === 1) messages.push(`Additional properties are not allowed (${unexpected[0]} was unexpected)`);
-      if (unexpected.length > 1) messages.push(`Additional properties are not allowed (${unexpected.join(', ')} were unexpected)`);
+      if (unexpected.length > 1) messages.push(`Additional properties are not allowed (${namedUpTo(unexpected, UNEXPECTED_NAMED)} were unexpected)`);
     }
     for (const [name, propertySchema] of Object.entries(schema.properties ?? {})) {
       if (object[name] !== undefined) check(object[name], propertySchema, field ?? name, messages);

@@ -19,6 +19,15 @@ export type FilledTemplate = {
   billableUnits: number;
 };
 
+/** The most lines an email body may have once filled in (Civitas's limit). */
+export const EMAIL_MAX_LINES = 10_000;
+
+function countLines(text: string): number {
+  let lines = 1;
+  for (let index = text.indexOf('\n'); index !== -1; index = text.indexOf('\n', index + 1)) lines += 1;
+  return lines;
+}
+
 /** Notify's "Missing personalisation: a, b", or nothing. Letters' address lines are checked apart. */
 export function checkPersonalisation(template: TemplateContent, personalisation: Personalisation): NotifyApiError | undefined {
   const missing = findMissingPersonalisation(personalisation, template.subject, template.body, template.letter_contact_block);
@@ -36,6 +45,12 @@ export function fillTemplate(
       const bytes = Buffer.byteLength(filled.body, 'utf8');
       if (bytes > EMAIL_MAX_BYTES) {
         throw badRequest(`Your message is too long. Emails cannot be longer than ${EMAIL_MAX_BYTES} bytes. Your message is ${bytes} bytes.`);
+      }
+      // Each line may become an element with its own inline styles: a body of short lines grew
+      // 37 times as HTML (Civitas's limit; Notify has none).
+      const lines = countLines(filled.body);
+      if (lines > EMAIL_MAX_LINES) {
+        throw badRequest(`Your message is too long. Emails cannot have more than ${EMAIL_MAX_LINES} lines. Your message has ${lines} lines.`);
       }
       return { subject: filled.subject, body: filled.body, billableUnits: 0 };
     }

@@ -24,3 +24,9 @@ test('a letter of more than 10 pages, or more characters than the limit, is refu
   const ten = await renderLetterPdf({ ...letter, body: 'Lorem ipsum dolor sit amet. '.repeat(1_300) });
   assert.ok(countPdfPages(ten) <= LETTER_MAX_PAGES);
 });
+
+test('attacker: rules (---) take room on the page like text: a body of thousands of them is more than 10 pages, not one page drawn past its edge', async () => {
+  await assert.rejects(renderLetterPdf({ ...letter, body: '---\n\n'.repeat(30_000) }), LetterTooLongError);
+  const some = await renderLetterPdf({ ...letter, body: 'Dear Ffion,\n\n---\n\n'.repeat(40) });
+  assert.ok(countPdfPages(some) >= 2 && countPdfPages(some) <= LETTER_MAX_PAGES, `${countPdfPages(some)} pages`);
+});

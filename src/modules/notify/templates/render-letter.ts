@@ -118,6 +118,7 @@ function splitIntoRuns(line: string): string[] {
 
 /** Between pieces of work, other requests get their turn. */
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+const BLOCKS_BETWEEN_PAUSES = 200;
 
 /** The letter as a PDF: address in the window, contact block and date, subject as a heading, then the body. */
 export async function renderLetterPdf(letter: FilledLetter & { addressLines: readonly string[]; date: Date }): Promise<Buffer> {
@@ -195,7 +196,9 @@ export async function renderLetterPdf(letter: FilledLetter & { addressLines: rea
   document.font('Helvetica-Bold').fontSize(LAYOUT.headingSize);
   await write(letter.subject, { width, fontSize: LAYOUT.headingSize });
   document.moveDown(0.8);
-  for (const block of parseBlocks(letter.body)) {
+  for (const [blockNumber, block] of parseBlocks(letter.body).entries()) {
+    // Blocks that write no text (rules) never pass through write()'s pauses: pause here too.
+    if (blockNumber % BLOCKS_BETWEEN_PAUSES === BLOCKS_BETWEEN_PAUSES - 1) await yieldToEventLoop();
     switch (block.kind) {
       case 'heading': {
         const size = block.level === 1 ? LAYOUT.headingSize : LAYOUT.fontSize + 1;
@@ -221,6 +224,8 @@ export async function renderLetterPdf(letter: FilledLetter & { addressLines: rea
         document.x = LAYOUT.margin;
         break;
       case 'rule':
+        // A rule is drawn, not written: PDFKit starts no new page for it, so this does.
+        if (document.y + LAYOUT.fontSize > document.page.height - document.page.margins.bottom) document.addPage();
         document.moveTo(LAYOUT.margin, document.y).lineTo(LAYOUT.margin + width, document.y).stroke('#b1b4b6');
         break;
     }

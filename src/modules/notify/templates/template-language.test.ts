@@ -138,3 +138,11 @@ test('a letter renders to a PDF, pages counted', async () => {
   assert.equal(pdf.subarray(0, 5).toString('latin1'), '%PDF-');
   assert.ok(countPdfPages(pdf) >= 2, 'a long letter runs to more than one page');
 });
+
+test('attacker: an email of more than 10,000 lines is refused in words, before it is rendered as HTML that grows with each line', () => {
+  const template = { type: 'email' as const, subject: 'Hello', body: 'Items:\n\n((items))', letter_contact_block: null };
+  const fine = fillTemplate(template, { items: Array.from({ length: 9_000 }, () => 'a') });
+  assert.ok(fine.body.includes('* a'));
+  assert.throws(() => fillTemplate(template, { items: Array.from({ length: 120_000 }, () => 'a') }), /Emails cannot have more than 10000 lines/);
+  assert.throws(() => fillTemplate(template, { items: '\n* a'.repeat(20_000) }), /Emails cannot have more than 10000 lines/);
+});
