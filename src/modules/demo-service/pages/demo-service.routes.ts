@@ -26,7 +26,9 @@ export function registerDemoServicePages(app: FastifyInstance, dependencies: { s
     const token = request.cookies[SESSION_COOKIE];
     const session = await sessions.find(token);
     if (token && !session) reply.clearCookie(SESSION_COOKIE, cookieOptions);
-    return reply.render(`${VIEWS}/demo-service.njk`, page(request, 'demo-service.title', { session }));
+    // The level of sign-in in words, as a person would say it, not as its vector of trust ("Cl.Cm").
+    const levelInWords = session ? request.t(session.level === 'Cl.Cm' ? 'demo-service.levels.passwordAndCode' : session.level === 'Cl' ? 'demo-service.levels.passwordOnly' : 'demo-service.levels.unknown') : undefined;
+    return reply.render(`${VIEWS}/demo-service.njk`, page(request, 'demo-service.title', { session, levelInWords }));
   });
 
   app.get('/demo-service/sign-in', async (request, reply) => reply.redirect(await signIn.start(reply, { locale: request.locale }), 303));

@@ -343,13 +343,14 @@ export function registerAccountPages(app: FastifyInstance, dependencies: Account
 
   app.get('/account/change-email', recentSignInPage(async ({ request, reply }) => reply.render(QUESTION, emailQuestion(request.t))));
 
-  app.post<Form>('/account/change-email', { schema: { body: formBody } }, recentSignInPage<Form>(async ({ request, reply, accountId }) => {
+  app.post<Form>('/account/change-email', { schema: { body: formBody } }, recentSignInPage<Form>(async ({ request, reply, accountId, email: currentEmail }) => {
     const { t } = request;
     const given = (request.body.email ?? '').trim();
     if (!given) return reply.render(QUESTION, emailQuestion(t, given, t('identity.email.missing')));
     if (given.length > EMAIL_MAX_LENGTH) return reply.render(QUESTION, emailQuestion(t, given, t('identity.email.tooLong', { max: EMAIL_MAX_LENGTH })));
     if (!isPlausibleEmail(given)) return reply.render(QUESTION, emailQuestion(t, given, t('identity.email.invalid')));
     const email = normaliseEmail(given);
+    if (email === normaliseEmail(currentEmail)) return reply.render(QUESTION, emailQuestion(t, given, t('identity.changeEmail.same')));
     if (await accounts.findByEmail(email)) return reply.render(QUESTION, emailQuestion(t, given, t('identity.changeEmail.taken')));
     // Counted for this account, for the client address, and for the mailbox (whose owner has
     // proved nothing yet), so account pages cannot be used to flood someone's mailbox.

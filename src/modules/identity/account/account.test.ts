@@ -127,6 +127,11 @@ test('change the email address (proved by a code to the new one) and remove a wa
 
   page = await browser.get('/account/change-email');
   page = await browser.submit(page, { email: account.email });
+  assert.deepEqual(errorSummary(page), ['This is already your email address. Enter a different email address']);
+  page = await browser.submit(page, { email: ` ${account.email.toUpperCase()} ` });
+  assert.deepEqual(errorSummary(page), ['This is already your email address. Enter a different email address'], 'whatever its case');
+  await createTestAccount(kernel, 'someone.else@example.com');
+  page = await browser.submit(page, { email: 'someone.else@example.com' });
   assert.deepEqual(errorSummary(page), ['There is already a One Login with that email address']);
   page = await browser.submit(page, { email: 'Ffion.New@Example.com' });
   assert.equal(pageHeading(page), 'Check your email');

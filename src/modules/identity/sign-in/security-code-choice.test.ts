@@ -121,7 +121,7 @@ test('an account with an authenticator app and a passkey: the passkey is offered
   assert.match(page.html, /Open your authenticator app/);
 
   page = await browser.get(linkTo(page, ANOTHER_WAY) as string);
-  assert.deepEqual(radios(page), [{ value: 'passkey', label: 'Passkey' }]);
+  assert.deepEqual(radios(page), [{ value: 'passkey', label: 'Sign in with your passkey instead' }], 'a passkey is offered apart from the ways to get a code');
   page = await browser.submit(page, { method: 'passkey' });
   assert.equal(pageHeading(page), 'Use your passkey');
   const options = JSON.parse(/<script type="application\/json" id="passkey-options">([^<]*)<\/script>/.exec(page.html)?.[1] ?? '{}') as { allowCredentials?: Array<{ id: string }> };

@@ -43,6 +43,9 @@ test('create an account: email, emailed code, password, authenticator app, then 
   assert.match(errorSummary(page)[0] ?? '', /most common passwords/);
   page = await browser.submit(page, { password: 'a long memorable passphrase' });
   assert.equal(pageHeading(page), 'How do you want to get security codes?');
+  // A passkey is no way to get security codes: it is offered apart, after "or", as a way to sign in instead.
+  const choices = [...page.html.matchAll(/value="([a-z-]+)"[^>]*>\s*<label[^>]*>\s*([^<]+?)\s*<\/label>|govuk-radios__divider">([^<]+)</g)].map((match) => match[3] ? `(${match[3].trim()})` : `${match[1]}: ${match[2]}`);
+  assert.deepEqual(choices, ['auth-app: An authenticator app', 'sms: A text message to your mobile phone', '(or)', 'passkey: Sign in with a passkey instead of security codes']);
 
   page = await browser.submit(page, {});
   assert.deepEqual(errorSummary(page), ['Select how you want to get security codes']);

@@ -13,7 +13,11 @@ function renderMethodChoice(step: PageStep<'sign-in:password-proved'>, input: { 
   };
   return step.render('modules/identity/sign-in/pages/security-code-method/security-code-method.njk', {
     pageTitle: t('identity.otherMethod.title'),
-    items: input.kinds.filter((kind) => kind !== methodNow).map((kind) => ({ value: kind, text: labels[kind] })),
+    // A passkey is no way to get a security code: it is offered apart, as a way to sign in instead.
+    items: [
+      ...input.kinds.filter((kind) => kind !== methodNow && kind !== 'passkey').map((kind) => ({ value: kind, text: labels[kind] })),
+      ...(input.kinds.includes('passkey') && methodNow !== 'passkey' ? [{ divider: t('identity.chooseMethod.or') }, { value: 'passkey', text: labels.passkey }] : []),
+    ],
     fieldError: input.fieldError,
     errors: input.fieldError ? [{ text: input.fieldError, href: '#method' }] : [],
     links: [{ href: href('/recover'), text: t('identity.otherMethod.cannotUseAny') }],
