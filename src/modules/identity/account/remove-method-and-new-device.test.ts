@@ -181,4 +181,9 @@ test('attacker: a forged or copied device cookie does not make a browser known; 
     assert.deepEqual(Object.keys(row).sort(), ['account_id', 'device_hash', 'first_seen_at', 'last_seen_at']);
     assert.ok(!JSON.stringify(row).includes(deviceId), 'the device id itself is not kept');
   }
+
+  // An account deleted takes its devices with it.
+  const tables = kernel.db.withTables<{ identity_account: { id: string }; identity_known_device: { account_id: string } }>();
+  await tables.deleteFrom('identity_account').where('id', '=', alice.id).execute();
+  assert.equal((await tables.selectFrom('identity_known_device').select('account_id').where('account_id', '=', alice.id).execute()).length, 0);
 });
