@@ -37,14 +37,16 @@ async function startProcess(t: TestContext, script: string) {
     await database.drop();
   });
   const baseUrl = `http://127.0.0.1:${port}`;
-  for (let attempt = 0; ; attempt += 1) {
+  // Generous: on a loaded two-core CI machine, start-up (every module's migrations) has taken over 10 s.
+  const giveUpAt = Date.now() + 90_000;
+  for (;;) {
     try {
       const ready = await fetch(`${baseUrl}/readyz`);
       if (ready.status === 200) break;
     } catch {
       // not listening yet
     }
-    if (child.exitCode !== null || attempt > 200) assert.fail(`Civitas did not become ready:\n${output}`);
+    if (child.exitCode !== null || Date.now() > giveUpAt) assert.fail(`Civitas did not become ready:\n${output}`);
     await sleep(50);
   }
   return { child, baseUrl, exited, output: () => output };

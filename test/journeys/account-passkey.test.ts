@@ -61,9 +61,11 @@ test('add a passkey from the account pages (a virtual authenticator), sign in wi
 
   // With the authenticator app removed, the passkey is what signs in first.
   await page.goto(`${baseUrl}/account/security-methods`);
-  await page.getByRole('button', { name: /^Remove Authenticator app/ }).click();
+  await page.getByRole('link', { name: /^Remove Authenticator app/ }).click();
+  await page.getByRole('button', { name: 'Yes, remove it' }).click();
   await page.waitForURL(`${baseUrl}/account/security-methods`);
-  assert.equal(await page.getByRole('button', { name: /^Remove/ }).count(), 0, 'the passkey is the last way left');
+  assert.match((await page.locator('.govuk-notification-banner').textContent()) ?? '', /You have removed/);
+  assert.equal(await page.getByRole('link', { name: /^Remove/ }).count(), 0, 'the passkey is the last way left');
 
   await context.clearCookies();
   await signInToAccount();
