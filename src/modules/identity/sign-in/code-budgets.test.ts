@@ -169,6 +169,7 @@ test('someone who reads the mailbox cannot use it to learn the password: past th
   const world = { kernel, baseUrl, rp: await registerTestClient(kernel) };
   const owner = await createTestAccount(kernel);
   let addressNumber = 0;
+  let lastError = '';
   // Each guess from a new address in a new journey, as a guesser spread over many addresses sends them.
   const guessFromNewAddress = async (password: string) => {
     const browser = from(world, `203.0.113.${100 + (addressNumber += 1)}`);
@@ -177,6 +178,7 @@ test('someone who reads the mailbox cannot use it to learn the password: past th
     const before = (await kernel.developmentOutbox?.listRecent(500))?.length ?? 0;
     const answer = await browser.submit(passwordPage, { password });
     const codeSent = ((await kernel.developmentOutbox?.listRecent(500))?.length ?? 0) > before;
+    lastError = errorSummary(answer)[0] ?? '';
     return { heading: pageHeading(answer), codeSent };
   };
 
@@ -186,7 +188,9 @@ test('someone who reads the mailbox cannot use it to learn the password: past th
     assert.deepEqual(await guessFromNewAddress(`mailbox-checked guess ${guess}`), { heading: 'Check your email', codeSent: false });
   }
   assert.deepEqual(await guessFromNewAddress(owner.password), { heading: 'Enter your password', codeSent: false }, 'past them, even the right password is not checked: the same answer as a wrong one');
+  assert.match(lastError, /too many wrong passwords for this account\. To sign in now, reset your password/);
   assert.deepEqual(await guessFromNewAddress('wrong again'), { heading: 'Enter your password', codeSent: false });
+  assert.match(lastError, /To sign in now, reset your password/, 'the same words for a wrong one');
 
   // The owner gets back in by resetting the password: mailbox, new password, then the second factor.
   const browser = from(world, '198.51.100.77');

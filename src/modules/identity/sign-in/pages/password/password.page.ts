@@ -81,10 +81,9 @@ export const passwordPage = definePage({
       // past them nothing is checked. Nothing the guesser could see changes with the outcome.
       const checkedKey = passwordCheckedByMailboxKey(account.id);
       const guess = await throttle.attempt(checkedKey, THROTTLE_RULES.passwordCheckedByMailbox);
-      // Past them, the same answer for a right password and a wrong one; the page's "forgotten
-      // your password" link is the way in (the mailbox, a new password, then the second factor),
-      // and no stranger can lock that.
-      if (!guess.allowed) return renderPasswordPage(step, lockedMessage(guess.until));
+      // Past them, the same answer for a right password and a wrong one, pointing to the way in
+      // no stranger can lock: a reset (the mailbox, a new password, then the second factor).
+      if (!guess.allowed) return renderPasswordPage(step, t('identity.password.lockedResetToSignIn'));
       if (await passwordCheck.verify(password)) {
         await throttle.refund(checkedKey, THROTTLE_RULES.passwordCheckedByMailbox);
         await sendSpentEmailCode(step, { purpose: 'sign-in-email', email, recipient: codeRecipient(journey, account.id) });
