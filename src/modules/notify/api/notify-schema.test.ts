@@ -63,3 +63,11 @@ test('attacker: a body of very many unexpected properties names twenty of them, 
   const two = validate({ a: 1, b: 2 }) as unknown as { error: { errors: Array<{ message: string }> } };
   assert.equal(two.error.errors[0]?.message, 'Additional properties are not allowed (a, b were unexpected)');
 });
+
+test('attacker: one error per item of a huge array, or a huge value quoted back, cannot make a huge answer', () => {
+  const validate = compileNotifySchema({ schema: { type: 'object', properties: { sanitise_content_for: { type: 'array', items: { type: 'string' } }, reference: { type: 'string', maxLength: 1000 } } } });
+  const items = validate({ sanitise_content_for: Array.from({ length: 1_000_000 }, (_, index) => index) }) as unknown as { error: { errors: Array<{ message: string }> } };
+  assert.equal(items.error.errors.length, 20);
+  const long = validate({ reference: 'r'.repeat(7_000_000) }) as unknown as { error: { errors: Array<{ message: string }> } };
+  assert.ok((long.error.errors[0]?.message.length ?? 0) < 10_100, 'the value is quoted cut short');
+});

@@ -39,11 +39,28 @@ function isHttpsUrl(value: string): boolean {
   return url.protocol === 'https:' && url.hostname !== '' && /^https:\/\/[^/?#]/i.test(value);
 }
 
-/** How many unexpected property names an error names (Notify names them all; 400,000 made a 3.5 MB message). */
+/**
+ * A value too long is quoted back whole, as Notify quotes it, up to this many characters (a
+ * 7 MB reference was sent back whole); past it, cut short.
+ */
+const LONG_VALUE_QUOTED = 10_000;
+
+function quotedUpTo(value: string, most: number): string {
+  return value.length <= most ? value : `${value.slice(0, most)}...`;
+}
+
+/**
+ * How many errors one answer lists. Notify lists every one; one per item of a million-item array
+ * made a 90 MB answer (Civitas's limit).
+ */
+const MESSAGES_LIMIT = 20;
+
+/** How many unexpected property names an error names (Notify names them all; 400,000 made a 3.5 MB message), each cut short as values are. */
 const UNEXPECTED_NAMED = 20;
 
 function namedUpTo(names: readonly string[], most: number): string {
-  return names.length <= most ? names.join(', ') : `${names.slice(0, most).join(', ')} and ${names.length - most} more`;
+  const named = names.slice(0, most).map((name) => show(name)).join(', ');
+  return names.length <= most ? named : `${named} and ${names.length - most} more`;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -112,9 +129,9 @@ function check(value: unknown, schema: NotifySchema, field: string | undefined, 
       if (value.length > HTTPS_URL_MAX_LENGTH) messages.push(`${prefix}must be ${HTTPS_URL_MAX_LENGTH} characters or fewer`);
       else if (!isHttpsUrl(value)) messages.push(`${prefix}is not a valid https url`);
     }
-    if (schema.maxLength !== undefined && value.length > schema.maxLength) messages.push(`${prefix}${value} is too long`);
+    if (schema.maxLength !== undefined && value.length > schema.maxLength) messages.push(`${prefix}${quotedUpTo(value, LONG_VALUE_QUOTED)} is too long`);
     if (schema.minLength !== undefined && value.length < schema.minLength) {
-      messages.push(schema.minLength === 1 ? `${prefix}${value} should be non-empty` : `${prefix}${value} is too short`);
+      messages.push(schema.minLength === 1 ? `${prefix}${show(value)} should be non-empty` : `${prefix}${show(value)} is too short`);
     }
   }
   if (typeof value === 'number' && schema.minimum !== undefined && value < schema.minimum) {
@@ -124,7 +141,10 @@ function check(value: unknown, schema: NotifySchema, field: string | undefined, 
     messages.push(`${prefix}${show(value)} is not one of [${schema.enum.join(', ')}]`);
   }
   if (Array.isArray(value) && schema.items) {
-    for (const item of value) check(item, schema.items, field, messages);
+    for (const item of value) {
+      if (messages.length >= MESSAGES_LIMIT) break;
+      check(item, schema.items, field, messages);
+    }
   }
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
     const object = value as Record<string, unknown>;
@@ -147,7 +167,7 @@ export function validateAgainst(schema: NotifySchema, value: unknown): NotifyApi
   const messages: string[] = [];
   check(value, schema, undefined, messages);
   if (messages.length === 0) return undefined;
-  return validationError([...new Set(messages)]);
+  return validationError([...new Set(messages)].slice(0, MESSAGES_LIMIT));
 }
 
 /**

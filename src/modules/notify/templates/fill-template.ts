@@ -22,11 +22,18 @@ export type FilledTemplate = {
 /** The most lines an email body may have once filled in (Civitas's limit). */
 export const EMAIL_MAX_LINES = 10_000;
 
+/** Lines as the formatting reads them: a line ends at \n, \r\n or a lone \r. */
 function countLines(text: string): number {
   let lines = 1;
-  for (let index = text.indexOf('\n'); index !== -1; index = text.indexOf('\n', index + 1)) lines += 1;
+  for (let index = 0; index < text.length; index += 1) {
+    const code = text.charCodeAt(index);
+    if (code === LINE_FEED || (code === CARRIAGE_RETURN && text.charCodeAt(index + 1) !== LINE_FEED)) lines += 1;
+  }
   return lines;
 }
+
+const LINE_FEED = 0x0a;
+const CARRIAGE_RETURN = 0x0d;
 
 /** Notify's "Missing personalisation: a, b", or nothing. Letters' address lines are checked apart. */
 export function checkPersonalisation(template: TemplateContent, personalisation: Personalisation): NotifyApiError | undefined {
