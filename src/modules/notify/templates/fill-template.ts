@@ -22,6 +22,16 @@ export type FilledTemplate = {
 /** The most lines an email body may have once filled in (Civitas's limit). */
 export const EMAIL_MAX_LINES = 10_000;
 
+/** The most web addresses an email body may hold once filled in (Civitas's limit). */
+export const EMAIL_MAX_LINKS = 10_000;
+
+/** Counts `://`, which every link the formatting makes contains: an upper bound on the links. */
+function countOccurrences(text: string, part: string): number {
+  let count = 0;
+  for (let index = text.indexOf(part); index !== -1; index = text.indexOf(part, index + part.length)) count += 1;
+  return count;
+}
+
 /** Lines as the formatting reads them: a line ends at \n, \r\n or a lone \r. */
 function countLines(text: string): number {
   let lines = 1;
@@ -58,6 +68,11 @@ export function fillTemplate(
       const lines = countLines(filled.body);
       if (lines > EMAIL_MAX_LINES) {
         throw badRequest(`Your message is too long. Emails cannot have more than ${EMAIL_MAX_LINES} lines. Your message has ${lines} lines.`);
+      }
+      // Each link becomes an element with inline styles too (12 times its text as HTML).
+      const links = countOccurrences(filled.body, '://');
+      if (links > EMAIL_MAX_LINKS) {
+        throw badRequest(`Your message has too many links. Emails cannot have more than ${EMAIL_MAX_LINKS} links.`);
       }
       return { subject: filled.subject, body: filled.body, billableUnits: 0 };
     }

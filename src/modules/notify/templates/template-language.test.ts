@@ -147,4 +147,6 @@ test('attacker: an email of more than 10,000 lines is refused in words, before i
   assert.throws(() => fillTemplate(template, { items: '\n* a'.repeat(20_000) }), /Emails cannot have more than 10000 lines/);
   assert.throws(() => fillTemplate(template, { items: '^a\r\r'.repeat(20_000) }), /Emails cannot have more than 10000 lines/, 'a lone carriage return ends a line too');
   assert.doesNotThrow(() => fillTemplate(template, { items: 'a\r\n'.repeat(9_000) }), 'CRLF is one line end');
+  assert.throws(() => fillTemplate(template, { items: 'http://a '.repeat(20_000) }), /Emails cannot have more than 10000 links/);
+  assert.doesNotThrow(() => fillTemplate(template, { items: 'see https://www.gov.uk '.repeat(100) }));
 });
