@@ -22,6 +22,9 @@ export type FilledTemplate = {
 /** The most lines an email body may have once filled in (Civitas's limit). */
 export const EMAIL_MAX_LINES = 10_000;
 
+/** The longest an email's subject may be once filled in (Civitas's limit). */
+export const EMAIL_SUBJECT_MAX_CHARACTERS = 2_000;
+
 /** The most web addresses an email body may hold once filled in (Civitas's limit). */
 export const EMAIL_MAX_LINKS = 10_000;
 
@@ -59,6 +62,11 @@ export function fillTemplate(
   switch (template.type) {
     case 'email': {
       const filled = fillEmail({ subject: template.subject ?? '', body: template.body }, personalisation);
+      // Civitas's limit (Notify has none): the subject goes into the message's header and twice
+      // into its HTML, escaped; a 7 MB one made a 77 MB email.
+      if (filled.subject.length > EMAIL_SUBJECT_MAX_CHARACTERS) {
+        throw badRequest(`Your subject is too long. Email subjects cannot be longer than ${EMAIL_SUBJECT_MAX_CHARACTERS} characters. Your subject is ${filled.subject.length} characters long.`);
+      }
       const bytes = Buffer.byteLength(filled.body, 'utf8');
       if (bytes > EMAIL_MAX_BYTES) {
         throw badRequest(`Your message is too long. Emails cannot be longer than ${EMAIL_MAX_BYTES} bytes. Your message is ${bytes} bytes.`);

@@ -149,4 +149,7 @@ test('attacker: an email of more than 10,000 lines is refused in words, before i
   assert.doesNotThrow(() => fillTemplate(template, { items: 'a\r\n'.repeat(9_000) }), 'CRLF is one line end');
   assert.throws(() => fillTemplate(template, { items: 'http://a '.repeat(20_000) }), /Emails cannot have more than 10000 links/);
   assert.doesNotThrow(() => fillTemplate(template, { items: 'see https://www.gov.uk '.repeat(100) }));
+  const titled = { ...template, subject: 'About ((subject))' };
+  assert.throws(() => fillTemplate(titled, { items: 'a', subject: "'".repeat(7_000_000) }), /Email subjects cannot be longer than 2000 characters/);
+  assert.doesNotThrow(() => fillTemplate(titled, { items: 'a', subject: 'x'.repeat(1_900) }));
 });
