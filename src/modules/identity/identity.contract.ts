@@ -8,6 +8,7 @@ export type { NewClient } from './clients/clients.ts';
 export {
   createInternalRelyingParty,
   createInternalSignIn,
+  registerBackchannelLogout,
   type InternalSignIn,
   type SignedInPerson,
   type InternalClientSpec,

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { InternalSignIn } from '../../identity/identity.contract.ts';
+import { registerBackchannelLogout, type InternalSignIn } from '../../identity/identity.contract.ts';
 import { ConsoleError } from '../console.errors.ts';
 import { actorOf, type Organisations } from '../organisations/organisations.ts';
 import { ROLES, type OrganisationRow } from '../organisations/organisation.store.ts';
@@ -176,31 +176,7 @@ export async function registerConsolePages(
     reply.render(`${VIEWS}/start.njk`, chrome(request, request.t('console.signedOut.title'), { signedOut: true })),
   );
 
-  // One Login posts a logout token here (OpenID Connect Back-Channel Logout 1.0): a server-to-server
-  // call, so no CSRF token; the token's signature is what is checked.
-  app.post<{ Body: { logout_token: string } }>(
-    BACKCHANNEL_LOGOUT_PATH,
-    {
-      config: { csrf: false },
-      schema: {
-        body: { type: 'object', required: ['logout_token'], properties: { logout_token: { type: 'string', minLength: 1, maxLength: 8192 } } },
-        response: { 200: { type: 'null' }, 400: { type: 'object', properties: { error: { type: 'string' }, error_description: { type: 'string' } } } },
-      },
-    },
-    async (request, reply) => {
-      reply.header('cache-control', 'no-store');
-      let logout: { subject: string; sid?: string };
-      try {
-        logout = await signIn.verifyLogoutToken(request.body.logout_token);
-      } catch (error) {
-        if ((error as { code?: string }).code !== 'INVALID_LOGOUT_TOKEN') throw error;
-        request.log.warn({ err: error }, 'console refused a logout token');
-        return reply.code(400).send({ error: 'invalid_request', error_description: 'the logout token is not valid' });
-      }
-      await sessions.endFor(logout);
-      return reply.code(200).send();
-    },
-  );
+  registerBackchannelLogout(app, { path: BACKCHANNEL_LOGOUT_PATH, service: 'console', signIn, endSessions: (logout) => sessions.endFor(logout) });
 
   // Invitations: the link signs the person in first, then shows what they are joining.
   const invitationParams = { type: 'object', required: ['token'], properties: { token: { type: 'string', minLength: 1, maxLength: 100 } } } as const;

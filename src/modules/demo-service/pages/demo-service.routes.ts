@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { InternalSignIn } from '../../identity/identity.contract.ts';
+import { registerBackchannelLogout, type InternalSignIn } from '../../identity/identity.contract.ts';
 import { DEMO_SESSION_SECONDS, type DemoSessions } from '../sessions/demo-sessions.ts';
 
 const VIEWS = 'modules/demo-service/pages';
@@ -59,29 +59,5 @@ export function registerDemoServicePages(app: FastifyInstance, dependencies: { s
     reply.render(`${VIEWS}/demo-service.njk`, page(request, 'demo-service.signedOutTitle', { signedOut: true })),
   );
 
-  // One Login posts a logout token here (OpenID Connect Back-Channel Logout 1.0): a server-to-server
-  // call, so no CSRF token; the token's signature is what is checked.
-  app.post<{ Body: { logout_token: string } }>(
-    BACKCHANNEL_LOGOUT_PATH,
-    {
-      config: { csrf: false },
-      schema: {
-        body: { type: 'object', required: ['logout_token'], properties: { logout_token: { type: 'string', minLength: 1, maxLength: 8192 } } },
-        response: { 200: { type: 'null' }, 400: { type: 'object', properties: { error: { type: 'string' }, error_description: { type: 'string' } } } },
-      },
-    },
-    async (request, reply) => {
-      reply.header('cache-control', 'no-store');
-      let logout: { subject: string; sid?: string };
-      try {
-        logout = await signIn.verifyLogoutToken(request.body.logout_token);
-      } catch (error) {
-        if ((error as { code?: string }).code !== 'INVALID_LOGOUT_TOKEN') throw error;
-        request.log.warn({ err: error }, 'demo service refused a logout token');
-        return reply.code(400).send({ error: 'invalid_request', error_description: 'the logout token is not valid' });
-      }
-      await sessions.endFor(logout);
-      return reply.code(200).send();
-    },
-  );
+  registerBackchannelLogout(app, { path: BACKCHANNEL_LOGOUT_PATH, service: 'demo-service', signIn, endSessions: (logout) => sessions.endFor(logout) });
 }

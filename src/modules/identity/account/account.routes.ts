@@ -4,7 +4,7 @@ import { checkNewPassword, isPasswordTooLong } from '../accounts/passwords.ts';
 import { checkAuthenticatorCode, createAuthenticatorSecret } from '../accounts/authenticator-app.ts';
 import { describeAuthenticatorAppPage } from '../accounts/authenticator-app-page.ts';
 import type { ClientRegistry } from '../clients/clients.ts';
-import { LogoutTokenError, type InternalSignIn } from '../clients/internal-clients.ts';
+import { registerBackchannelLogout, type InternalSignIn } from '../clients/internal-clients.ts';
 import type { AccountLifecycle } from './account-lifecycle.ts';
 import { setFlash, takeFlash } from './account-flash.ts';
 import type { KnownDevices } from '../devices/known-devices.ts';
@@ -501,29 +501,8 @@ export function registerAccountPages(app: FastifyInstance, dependencies: Account
     return reply.redirect(await signIn.signOutUrl(idToken.value), 303);
   });
 
-  // The provider posts a logout token here when the One Login session ends (OpenID Connect
-  // Back-Channel Logout 1.0), as to any service: the account pages' sessions of it end with it.
-  // A server-to-server call, so no CSRF token; the token's signature is what is checked.
-  app.post<{ Body: { logout_token: string } }>(
-    ACCOUNT_BACKCHANNEL_LOGOUT_PATH,
-    {
-      config: { csrf: false },
-      schema: { body: { type: 'object', required: ['logout_token'], properties: { logout_token: { type: 'string', minLength: 1, maxLength: 8192 } } } },
-    },
-    async (request, reply) => {
-      reply.header('cache-control', 'no-store');
-      let logout: { subject: string; sid?: string };
-      try {
-        logout = await signIn.verifyLogoutToken(request.body.logout_token);
-      } catch (error) {
-        if (!(error instanceof LogoutTokenError)) throw error;
-        request.log.warn({ reason: error.message }, 'account pages refused a logout token');
-        return reply.code(400).send({ error: 'invalid_request', error_description: 'the logout token is not valid' });
-      }
-      await webSessions.endFor(logout);
-      return reply.code(200).send();
-    },
-  );
+  // The account pages' sessions of a One Login session end with it, as any service's do.
+  registerBackchannelLogout(app, { path: ACCOUNT_BACKCHANNEL_LOGOUT_PATH, service: 'account', signIn, endSessions: (logout) => webSessions.endFor(logout) });
 
   app.get('/account/signed-out', async (request, reply) =>
     reply.render(MESSAGE, { pageTitle: request.t('identity.logout.doneTitle'), paragraphs: [request.t('identity.logout.done')], links: [{ href: '/account', text: request.t('identity.account.signInAgain') }] }),

@@ -1,3 +1,4 @@
+import type { FastifyInstance } from 'fastify';
 import { createRemoteJWKSet, exportJWK, generateKeyPair, importJWK, jwtVerify, type CryptoKey, type JWK } from 'jose';
 import * as oidc from 'openid-client';
 import type { Database } from '../../../platform/db/database.ts';
@@ -268,3 +269,38 @@ export function createInternalSignIn(relyingParty: InternalRelyingParty) {
 }
 
 export type InternalSignIn = ReturnType<typeof createInternalSignIn>;
+
+/**
+ * The endpoint the provider posts a logout token to when a One Login session ends (OpenID Connect
+ * Back-Channel Logout 1.0), for an internal service that keeps sessions of its own: the token is
+ * checked (`verifyLogoutToken`), then `endSessions` ends the sessions it names. A server-to-server
+ * call, so no CSRF token; the token's signature is what is checked.
+ */
+export function registerBackchannelLogout(
+  app: FastifyInstance,
+  options: { path: string; service: string; signIn: InternalSignIn; endSessions(logout: { subject: string; sid?: string }): Promise<unknown> },
+): void {
+  app.post<{ Body: { logout_token: string } }>(
+    options.path,
+    {
+      config: { csrf: false },
+      schema: {
+        body: { type: 'object', required: ['logout_token'], properties: { logout_token: { type: 'string', minLength: 1, maxLength: 8192 } } },
+        response: { 200: { type: 'null' }, 400: { type: 'object', properties: { error: { type: 'string' }, error_description: { type: 'string' } } } },
+      },
+    },
+    async (request, reply) => {
+      reply.header('cache-control', 'no-store');
+      let logout: { subject: string; sid?: string };
+      try {
+        logout = await options.signIn.verifyLogoutToken(request.body.logout_token);
+      } catch (error) {
+        if (!(error instanceof LogoutTokenError)) throw error;
+        request.log.warn({ service: options.service, reason: error.message }, 'logout token refused');
+        return reply.code(400).send({ error: 'invalid_request', error_description: 'the logout token is not valid' });
+      }
+      await options.endSessions(logout);
+      return reply.code(200).send();
+    },
+  );
+}
