@@ -1,6 +1,6 @@
 import { badRequest, type NotifyApiError } from '../notify.errors.ts';
 import { findMissingPersonalisation, fillPlaceholders, type Personalisation } from './placeholders.ts';
-import { EMAIL_MAX_BYTES, fillEmail } from './render-email.ts';
+import { EMAIL_MAX_BYTES, fillEmail, renderEmailBodyHtml } from './render-email.ts';
 import { countLetterCharacters, fillLetter, LETTER_MAX_CHARACTERS } from './render-letter.ts';
 import { countSmsCharacters, countSmsFragments, SMS_MAX_CHARACTERS } from './sms-length.ts';
 import type { TemplateType } from './template.store.ts';
@@ -27,6 +27,21 @@ export const EMAIL_SUBJECT_MAX_CHARACTERS = 2_000;
 
 /** The most web addresses an email body may hold once filled in (Civitas's limit). */
 export const EMAIL_MAX_LINKS = 10_000;
+
+/**
+ * The longest an email's body may be once formatted as HTML (Civitas's limit; Notify has none).
+ * Escaping and links still multiply some text: 1 MB of '&' in a link made 10 MB of HTML.
+ */
+export const EMAIL_MAX_HTML_BYTES = 5_000_000;
+
+/**
+ * An upper bound on the HTML a body can become, without rendering it: a character escapes to at
+ * most 6 bytes and shows at most twice (a bare link's address is also its text); each line and
+ * each link add at most their element's tags and inline styles.
+ */
+function boundHtmlBytes(body: { bytes: number; lines: number; links: number }): number {
+  return 12 * body.bytes + 400 * body.lines + 150 * body.links;
+}
 
 /** Counts `://`, which every link the formatting makes contains: an upper bound on the links. */
 function countOccurrences(text: string, part: string): number {
@@ -81,6 +96,13 @@ export function fillTemplate(
       const links = countOccurrences(filled.body, '://');
       if (links > EMAIL_MAX_LINKS) {
         throw badRequest(`Your message has too many links. Emails cannot have more than ${EMAIL_MAX_LINKS} links.`);
+      }
+      // Only a large body can come near the limit: the others are not rendered here.
+      if (boundHtmlBytes({ bytes, lines, links }) > EMAIL_MAX_HTML_BYTES) {
+        const htmlBytes = Buffer.byteLength(renderEmailBodyHtml(filled.body), 'utf8');
+        if (htmlBytes > EMAIL_MAX_HTML_BYTES) {
+          throw badRequest(`Your message is too long. Emails cannot be longer than ${EMAIL_MAX_HTML_BYTES} bytes as HTML. Your message is ${htmlBytes} bytes as HTML.`);
+        }
       }
       return { subject: filled.subject, body: filled.body, billableUnits: 0 };
     }

@@ -153,3 +153,12 @@ test('attacker: an email of more than 10,000 lines is refused in words, before i
   assert.throws(() => fillTemplate(titled, { items: 'a', subject: "'".repeat(7_000_000) }), /Email subjects cannot be longer than 2000 characters/);
   assert.doesNotThrow(() => fillTemplate(titled, { items: 'a', subject: 'x'.repeat(1_900) }));
 });
+
+test('attacker: an email whose body would grow past 5 MB as HTML is refused in words; a long email of prose and links is not', () => {
+  const template = { type: 'email' as const, subject: 'Hello', body: 'See ((link))', letter_contact_block: null };
+  assert.throws(() => fillTemplate(template, { link: `https://example.com/?${'&'.repeat(1_000_000)}` }), /Emails cannot be longer than 5000000 bytes as HTML\. Your message is 100\d{5} bytes as HTML\./);
+  assert.throws(() => fillTemplate(template, { link: `[${'<'.repeat(900_000)}](https://example.com/${'"'.repeat(900_000)})` }), /bytes as HTML/);
+  const prose = `${'A sentence of ordinary words, with a link to https://www.gov.uk/guidance now and then.\n'.repeat(9_000)}`;
+  const accepted = fillTemplate(template, { link: prose + 'x'.repeat(1_200_000) });
+  assert.ok(accepted.body.length > 1_900_000, 'nearly 2 MB of prose and 9,000 links is accepted');
+});
