@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { test, type TestContext } from 'node:test';
 import { SMTPServer } from 'smtp-server';
 import { createTestApp } from '../../testing/test-kernel.ts';
+import { formatDateTime } from '../http/dates.ts';
 
 type Received = { from: string; to: string[]; raw: string; user?: string };
 
@@ -131,4 +132,25 @@ test('the development outbox does not exist when a real SMTP server is configure
   const { app } = await createTestApp(t, { environment: { SMTP_URL: 'smtp://127.0.0.1:2525' } });
   const response = await app.inject({ method: 'GET', url: '/development/outbox' });
   assert.equal(response.statusCode, 404);
+});
+
+test('the development outbox writes when each message was sent as GOV.UK does, in UK time and the page language', async (t) => {
+  const { app, kernel } = await createTestApp(t);
+  const kept = await kernel.developmentOutbox?.keep({ channel: 'email', recipient: 'ffion@example.com', subject: 'Your code', text: 'Your code is 123456' });
+  assert.ok(kept);
+  const english = formatDateTime(kept.createdAt, 'en');
+  const welsh = formatDateTime(kept.createdAt, 'cy');
+
+  const list = await app.inject({ method: 'GET', url: '/development/outbox' });
+  assert.ok(list.body.includes(english), 'the list says when, as "2 December 2026 at 5:48pm"');
+  assert.doesNotMatch(list.body, /\d{4}-\d\d-\d\d[ T]\d\d:\d\d/, 'no ISO timestamp');
+  const message = await app.inject({ method: 'GET', url: `/development/outbox/${kept.id}` });
+  assert.ok(message.body.includes(english));
+  assert.match(message.body, /<a href="\/development\/outbox" class="govuk-back-link">Back<\/a>/, 'the back link sits where every page has it');
+
+  const welshList = await app.inject({ method: 'GET', url: '/development/outbox?lang=cy' });
+  assert.ok(welshList.body.includes(welsh), 'in Welsh: "2 Rhagfyr 2026 am 5:48yp"');
+  const welshMessage = await app.inject({ method: 'GET', url: `/development/outbox/${kept.id}?lang=cy` });
+  assert.ok(welshMessage.body.includes(welsh));
+  assert.match(welshMessage.body, /class="govuk-back-link">Yn ôl<\/a>/);
 });

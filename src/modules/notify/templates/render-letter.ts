@@ -1,3 +1,5 @@
+import { formatDate } from '../../../platform/http/dates.ts';
+import type { Locale } from '../../../platform/http/i18n.ts';
 import { parseBlocks, splitLinks } from './email-formatting.ts';
 import { fillPlaceholders, type Personalisation } from './placeholders.ts';
 import { ADDRESS_LINE_MAX_CHARACTERS, ADDRESS_MAX_LINES } from './recipients.ts';
@@ -120,8 +122,13 @@ function splitIntoRuns(line: string): string[] {
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 const BLOCKS_BETWEEN_PAUSES = 200;
 
-/** The letter as a PDF: address in the window, contact block and date, subject as a heading, then the body. */
-export async function renderLetterPdf(letter: FilledLetter & { addressLines: readonly string[]; date: Date }): Promise<Buffer> {
+/**
+ * The letter as a PDF: address in the window, contact block and date, subject as a heading, then
+ * the body. The date is the day in the UK, as GOV.UK writes it, in the letter's language (English
+ * unless it says otherwise).
+ */
+export async function renderLetterPdf(letter: FilledLetter & { addressLines: readonly string[]; date: Date; language?: Locale }): Promise<Buffer> {
+  const language = letter.language ?? 'en';
   if (countLetterCharacters(letter) > LETTER_MAX_CHARACTERS) throw new LetterTooLongError();
   // pdfkit and its fonts take about 30 MB: loaded when the first letter is made, not at start.
   const { default: PDFDocument } = await import('pdfkit');
@@ -130,7 +137,7 @@ export async function renderLetterPdf(letter: FilledLetter & { addressLines: rea
     margins: { top: LAYOUT.margin, bottom: LAYOUT.margin, left: LAYOUT.margin, right: LAYOUT.margin },
     info: { Title: letter.subject, Producer: 'Civitas Notify', Creator: 'Civitas Notify' },
     bufferPages: true,
-    lang: 'en-GB',
+    lang: `${language}-GB`,
     displayTitle: true,
     pdfVersion: '1.7',
     tagged: true,
@@ -188,8 +195,7 @@ export async function renderLetterPdf(letter: FilledLetter & { addressLines: rea
     height: LAYOUT.bodyTop - 12 * MM - LAYOUT.addressTop - LAYOUT.fontSize,
     ellipsis: true,
   });
-  const dateText = letter.date.toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
-  document.text(dateText, LAYOUT.margin, LAYOUT.bodyTop - 12 * MM, { width, align: 'right' });
+  document.text(formatDate(letter.date, language), LAYOUT.margin, LAYOUT.bodyTop - 12 * MM, { width, align: 'right' });
 
   document.x = LAYOUT.margin;
   document.y = LAYOUT.bodyTop;

@@ -29,6 +29,7 @@ export function registerDevelopmentOutboxPages(app: FastifyInstance, outbox: Dev
       return reply.render('platform/mail/pages/message.njk', {
         // A text message keeps its sender where an email keeps its subject: its title is what it is.
         pageTitle: message.channel === 'sms' ? request.t('platform.outbox.textMessage') : (message.subject ?? request.t('platform.outbox.textMessage')),
+        backLink: '/development/outbox',
         message,
       });
     },
