@@ -51,6 +51,20 @@ function readEveryBodyAsJson(app: FastifyInstance): void {
   });
 }
 
+/** Fields that carry an id; Notify's ids are UUIDs and match in any case. */
+const ID_FIELDS = ['notification_id', 'template_id', 'email_reply_to_id', 'sms_sender_id', 'older_than'] as const;
+const UUID_IN_ANY_CASE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** As Notify (a UUID column) finds `ABCD...` as `abcd...`: ids are stored in lower case here. */
+function lowerCaseIds(container: unknown): void {
+  if (container === null || typeof container !== 'object' || Array.isArray(container)) return;
+  const fields = container as Record<string, unknown>;
+  for (const field of ID_FIELDS) {
+    const value = fields[field];
+    if (typeof value === 'string' && UUID_IN_ANY_CASE.test(value)) fields[field] = value.toLowerCase();
+  }
+}
+
 export function requireCaller(request: FastifyRequest): AuthenticatedCaller {
   if (!request.notifyCaller) throw new Error('Notify API route reached without authentication');
   return request.notifyCaller;
@@ -75,6 +89,11 @@ export async function notifyApiPlugin(app: FastifyInstance, options: { core: Not
   app.addHook('onRequest', async (request, reply) => {
     reply.headers(securityHeaders);
     request.notifyCaller = await core.serviceAdmin.authenticate(request.headers.authorization);
+  });
+  app.addHook('preValidation', async (request) => {
+    lowerCaseIds(request.params);
+    lowerCaseIds(request.query);
+    lowerCaseIds(request.body);
   });
 
   app.setErrorHandler((error: FastifyError | NotifyApiError, request, reply) => {

@@ -410,3 +410,20 @@ test('as Notify: sanitised_content on emails only, the unsubscribe URL in its ow
   const listed = (await client.getAllTemplates('letter')).data.templates.map((template) => template.id);
   assert.ok(!listed.includes(first.template.id), 'hidden from the template list, as Notify');
 });
+
+test('as Notify: ids in capitals find the same template and notification (a UUID matches in any case)', async (t) => {
+  const { baseUrl, core } = await startNotifyServer(t);
+  const service = await createTestService(core);
+  const client = new NotifyClient(baseUrl, service.keys.live);
+  const templateId = service.templates.email.id.toUpperCase();
+  const sent = await client.sendEmail(templateId, 'ffion@example.com', {
+    personalisation: { 'First Name': 'Ffion', reference_number: 'ABC-123', urgent: 'no' },
+  });
+  assert.equal(sent.data.template.id, service.templates.email.id, 'the id comes back in lower case');
+  const fetched = await client.getNotificationById(sent.data.id.toUpperCase());
+  assert.equal((fetched.data as unknown as { id: string }).id, sent.data.id);
+  const template = await client.getTemplateById(templateId);
+  assert.equal((template.data as unknown as { id: string }).id, service.templates.email.id);
+  const listed = await client.getNotifications(undefined, undefined, undefined, sent.data.id.toUpperCase());
+  assert.ok(Array.isArray((listed.data as unknown as { notifications: unknown[] }).notifications));
+});
