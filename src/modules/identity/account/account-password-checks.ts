@@ -1,6 +1,6 @@
 import type { AuditService } from '../../../platform/audit/audit.service.ts';
 import type { AccountService } from '../accounts/account.service.ts';
-import { clientAddressKey } from '../security/client-address.ts';
+import { clientAddressKey } from '../../../platform/http/client-address.ts';
 import { firstLock, passwordAcrossAddressesKey, THROTTLE_RULES, type Throttle } from '../security/throttle.ts';
 
 /** The account pages that ask for the password, as named in the audit trail. */

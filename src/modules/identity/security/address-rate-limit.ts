@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { clientAddressKey } from './client-address.ts';
+import { clientAddressKey } from '../../../platform/http/client-address.ts';
 import { THROTTLE_RULES, type Throttle } from './throttle.ts';
 
 /**

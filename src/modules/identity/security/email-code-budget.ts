@@ -1,4 +1,4 @@
-import { clientAddressKey } from './client-address.ts';
+import { clientAddressKey } from '../../../platform/http/client-address.ts';
 import { THROTTLE_RULES, type Throttle, type ThrottleEntry } from './throttle.ts';
 
 /** Who asks for a code to be emailed, and to which mailbox. */

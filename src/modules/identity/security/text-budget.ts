@@ -1,4 +1,4 @@
-import { clientAddressKey } from './client-address.ts';
+import { clientAddressKey } from '../../../platform/http/client-address.ts';
 import { THROTTLE_RULES, type Throttle } from './throttle.ts';
 
 /**

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { isPasswordTooLong } from '../../../accounts/passwords.ts';
-import { clientAddressKey } from '../../../security/client-address.ts';
+import { clientAddressKey } from '../../../../../platform/http/client-address.ts';
 import { firstLock, passwordAcrossAddressesKey, passwordCheckedByMailboxKey, THROTTLE_RULES } from '../../../security/throttle.ts';
 import { codeRecipient, definePage, minutesUntil, sendSpentEmailCode, spendEmailCode, type PageStep } from '../../sign-in-page.ts';
 

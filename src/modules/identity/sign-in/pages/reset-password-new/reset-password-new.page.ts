@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { checkNewPassword } from '../../../accounts/passwords.ts';
-import { clientAddressKey } from '../../../security/client-address.ts';
+import { clientAddressKey } from '../../../../../platform/http/client-address.ts';
 import { passwordAcrossAddressesKey, passwordCheckedByMailboxKey } from '../../../security/throttle.ts';
 import { stillAtProvedAddress } from '../../journey/account-binding.ts';
 import { definePage } from '../../sign-in-page.ts';
