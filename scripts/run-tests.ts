@@ -1,0 +1,26 @@
+/**
+ * `npm test`: every *.test.ts under src/ and test/, with node:test, two files at a time.
+ * On PostgreSQL (DATABASE_URL=postgres://...) the real-browser journeys (*.browser.test.ts) are
+ * left out: the database does not matter to them, their stores are tested on both databases,
+ * and they are the slowest files of the suite. BROWSER_TESTS=all runs them there too.
+ * Any other arguments go to `node --test` (a file or two, say, in place of the whole suite).
+ */
+import { spawn } from 'node:child_process';
+import { globSync } from 'node:fs';
+
+const BROWSER_TEST = /\.browser\.test\.ts$/;
+
+function chooseTestFiles(): string[] {
+  const files = globSync(['src/**/*.test.ts', 'test/**/*.test.ts']).sort();
+  const onPostgres = /^postgres(ql)?:\/\//.test(process.env.DATABASE_URL ?? '');
+  if (!onPostgres || process.env.BROWSER_TESTS === 'all') return files;
+  const left = files.filter((file) => BROWSER_TEST.test(file));
+  console.log(`# PostgreSQL: ${left.length} browser test files run on SQLite only (BROWSER_TESTS=all runs them here too)`);
+  return files.filter((file) => !BROWSER_TEST.test(file));
+}
+
+const requested = process.argv.slice(2);
+const files = requested.length > 0 ? requested : chooseTestFiles();
+const child = spawn(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=180000', ...files], { stdio: 'inherit' });
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
