@@ -1,0 +1,109 @@
+import type { Locale } from '../../../platform/http/i18n.ts';
+import { GuidanceError } from '../guidance.errors.ts';
+
+export const PAGE_TYPES = ['guide', 'answer', 'step-by-step'] as const;
+export type PageType = (typeof PAGE_TYPES)[number];
+
+export type GuidePart = { slug: string; title: string; body: string };
+/** How a step joins the one before it: a number of its own, or done with it ("and") or instead of it ("or"). */
+export type StepLogic = 'number' | 'and' | 'or';
+export type Step = { title: string; logic: StepLogic; optional: boolean; body: string };
+
+/** What a page says, in markdown, by type. */
+export type PageContent =
+  | { type: 'guide'; parts: GuidePart[] }
+  | { type: 'answer'; body: string }
+  | { type: 'step-by-step'; introduction: string; steps: Step[] };
+
+/** One version of one language of a page, as an author or an import gives it. */
+export type PageDraft = {
+  slug: string;
+  lang: Locale;
+  title: string;
+  description: string;
+  content: PageContent;
+};
+
+export const LIMITS = {
+  slug: 100,
+  title: 200,
+  description: 1_000,
+  /** All the markdown of one version, together. */
+  markdown: 200_000,
+  parts: 50,
+  steps: 50,
+} as const;
+
+const SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+export function isPageType(value: unknown): value is PageType {
+  return PAGE_TYPES.includes(value as PageType);
+}
+
+export function isSlug(value: string): boolean {
+  return value.length <= LIMITS.slug && SLUG_PATTERN.test(value);
+}
+
+/** A slug made from a title: lower case, letters and digits, words joined by hyphens. */
+export function slugify(text: string): string {
+  return text
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, LIMITS.slug)
+    .replace(/-+$/, '');
+}
+
+function markdownOf(content: PageContent): string[] {
+  if (content.type === 'guide') return content.parts.flatMap((part) => [part.title, part.body]);
+  if (content.type === 'answer') return [content.body];
+  return [content.introduction, ...content.steps.flatMap((step) => [step.title, step.body])];
+}
+
+function refuse(message: string): never {
+  throw new GuidanceError('guidance.INVALID_PAGE', message);
+}
+
+/** Refuses, in words, a draft that could not be served; returns it tidied (titles trimmed). */
+export function checkDraft(draft: PageDraft): PageDraft {
+  const title = draft.title.trim();
+  const description = draft.description.trim();
+  if (!isSlug(draft.slug)) refuse(`The slug must be lower-case letters, digits and single hyphens, at most ${LIMITS.slug} characters`);
+  if (title === '') refuse('The page has no title');
+  if (title.length > LIMITS.title) refuse(`The title is longer than ${LIMITS.title} characters`);
+  if (description.length > LIMITS.description) refuse(`The description is longer than ${LIMITS.description} characters`);
+  const { content } = draft;
+  const length = markdownOf(content).reduce((total, text) => total + text.length, 0);
+  if (length > LIMITS.markdown) refuse(`The page's text is longer than ${LIMITS.markdown} characters`);
+  if (content.type === 'guide') {
+    if (content.parts.length === 0) refuse('A guide needs at least one part');
+    if (content.parts.length > LIMITS.parts) refuse(`A guide has at most ${LIMITS.parts} parts`);
+    const slugs = new Set<string>();
+    for (const part of content.parts) {
+      if (part.title.trim() === '') refuse('Every part of a guide needs a title');
+      if (!isSlug(part.slug)) refuse(`The part "${part.title.slice(0, 100)}" has no usable slug`);
+      if (slugs.has(part.slug)) refuse(`Two parts of the guide have the slug "${part.slug}"`);
+      slugs.add(part.slug);
+    }
+  }
+  if (content.type === 'answer' && content.body.trim() === '') refuse('The answer has no text');
+  if (content.type === 'step-by-step') {
+    if (content.steps.length === 0) refuse('A step-by-step needs at least one step');
+    if (content.steps.length > LIMITS.steps) refuse(`A step-by-step has at most ${LIMITS.steps} steps`);
+    if (content.steps.some((step) => step.title.trim() === '')) refuse('Every step needs a title');
+    if (content.steps[0]!.logic !== 'number') refuse('The first step cannot follow another with "and" or "or"');
+  }
+  return { ...draft, title, description };
+}
+
+/** Paths of guidance pages a step-by-step's steps link to, such as `/guidance/blue-badge`: those pages are part of it. */
+export function linkedGuidanceSlugs(content: PageContent): string[] {
+  if (content.type !== 'step-by-step') return [];
+  const slugs = new Set<string>();
+  for (const step of content.steps) {
+    for (const match of step.body.matchAll(/\]\(\/guidance\/([a-z0-9-]{1,100})(?:[/?#)])/g)) slugs.add(match[1]!);
+  }
+  return [...slugs].sort();
+}

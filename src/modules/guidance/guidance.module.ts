@@ -1,0 +1,13 @@
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { readMessageCatalogues } from '../../platform/http/i18n.ts';
+import type { CivitasModule } from '../../platform/module.ts';
+import { guidanceMigrations } from './migrations/guidance.migrations.ts';
+
+/** Guidance and step-by-step pages, and the search over them. */
+export const guidanceModule: CivitasModule = {
+  name: 'guidance',
+  messages: readMessageCatalogues(join(import.meta.dirname, 'locales')),
+  migrations: guidanceMigrations,
+  async plugin(_app: FastifyInstance) {},
+};
