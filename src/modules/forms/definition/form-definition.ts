@@ -1,0 +1,109 @@
+/**
+ * The form definition: the one format a form is kept, imported and exported in (documented by
+ * docs/forms/form-definition.schema.json). Version 1. Every text a person reads is given in
+ * English and, when the form is offered in Welsh, in Welsh.
+ */
+export const FORM_DEFINITION_FORMAT = 'civitas-form';
+export const FORM_DEFINITION_VERSION = 1;
+
+/** GOV.UK Forms' answer types (forms-admin's `Page::ANSWER_TYPES`), file upload still to come. */
+export const ANSWER_TYPES = [
+  'name',
+  'organisation_name',
+  'email',
+  'phone_number',
+  'national_insurance_number',
+  'address',
+  'date',
+  'selection',
+  'number',
+  'text',
+] as const;
+export type AnswerType = (typeof ANSWER_TYPES)[number];
+
+export const LANGUAGES = ['en', 'cy'] as const;
+export type Language = (typeof LANGUAGES)[number];
+
+/** A text in each language the form is offered in; English always. */
+export type LocalisedText = { en: string; cy?: string };
+
+export type SelectionOption = { value: string; label: LocalisedText };
+
+export type AnswerSettings = {
+  /** name: one field for the full name, or first and last name; with an optional title. */
+  nameInput?: 'full' | 'first_and_last';
+  nameTitle?: boolean;
+  /** address: a UK address (postcode) or an international one. */
+  addressKind?: 'uk' | 'international';
+  /** date: a date of birth must be in the past (and asks for the birthday autocomplete). */
+  dateOfBirth?: boolean;
+  /** selection: radios for one answer, checkboxes for several. */
+  multiple?: boolean;
+  options?: SelectionOption[];
+  /** selection: adds "None of the above" (answer value `none`). */
+  noneOfTheAbove?: boolean;
+  /** text: a multi-line answer (4,999 characters) instead of a single line (499). */
+  multiline?: boolean;
+};
+
+/** Where a selection answer sends the person: a later page, check your answers, or an exit page. */
+export type Route = { answer: string; goTo: string };
+
+export const CHECK_ANSWERS = 'check-answers';
+export const NONE_OF_THE_ABOVE = 'none';
+
+export type FormPage = {
+  id: string;
+  answerType: AnswerType;
+  question: LocalisedText;
+  hint?: LocalisedText;
+  /** Markdown subset: headings, paragraphs, lists, links, bold. */
+  guidance?: LocalisedText;
+  optional?: boolean;
+  /** "Add another": the person may give several answers to the question. */
+  repeatable?: boolean;
+  settings?: AnswerSettings;
+  routes?: Route[];
+};
+
+export type ExitPage = { id: string; heading: LocalisedText; body: LocalisedText };
+
+export type SupportContacts = { email?: string; phone?: LocalisedText; url?: string; urlText?: LocalisedText };
+
+export type FormSettings = {
+  languages: Language[];
+  declaration?: LocalisedText;
+  whatHappensNext: LocalisedText;
+  privacyUrl: string;
+  support: SupportContacts;
+  /** `#` is a random character (no 0, O, 1 or I); anything else is kept as written. */
+  referenceFormat: string;
+};
+
+export type FormDefinition = {
+  format: typeof FORM_DEFINITION_FORMAT;
+  formatVersion: typeof FORM_DEFINITION_VERSION;
+  slug: string;
+  name: LocalisedText;
+  settings: FormSettings;
+  pages: FormPage[];
+  exitPages: ExitPage[];
+};
+
+/** The bounds every definition keeps to, so no form can make a page or a submission unbounded. */
+export const DEFINITION_LIMITS = {
+  bytes: 1_000_000,
+  pages: 200,
+  exitPages: 50,
+  options: 1_000,
+  routesPerPage: 100,
+  idLength: 64,
+  slugLength: 100,
+  shortText: 500,
+  longText: 5_000,
+  urlLength: 2_000,
+  referenceLength: 30,
+  referenceRandomCharacters: 6,
+} as const;
+
+export const DEFAULT_REFERENCE_FORMAT = '########';

@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ANSWER_TYPES, DEFINITION_LIMITS } from './form-definition.ts';
+import { parseFormDefinition } from './parse-definition.ts';
+
+const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'every-answer-type.form.json');
+const exampleForm = () => JSON.parse(readFileSync(FIXTURE, 'utf8'));
+const problemsOf = (input: unknown) => parseFormDefinition(input).problems.map((problem) => `${problem.path} ${problem.message}`);
+
+test('the example form, with every answer type, parses to exactly what it says', () => {
+  const input = exampleForm();
+  const parsed = parseFormDefinition(input);
+  assert.deepEqual(parsed.problems, []);
+  assert.deepEqual(parsed.definition, input, 'nothing added, nothing lost');
+  assert.deepEqual(new Set(parsed.definition?.pages.map((page) => page.answerType)), new Set(ANSWER_TYPES));
+});
+
+test('the JSON Schema in docs/forms names the same answer types as the code', () => {
+  const schema = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', '..', '..', 'docs', 'forms', 'form-definition.schema.json'), 'utf8'));
+  assert.deepEqual(schema.$defs.page.properties.answerType.enum, [...ANSWER_TYPES]);
+});
+
+test('routing errors are found: a missing target, a backwards route, a route to the next page, an answer the question lacks', () => {
+  const form = exampleForm();
+  form.pages[0].routes = [{ answer: 'rod', goTo: 'nowhere' }, { answer: 'net', goTo: 'full-name' }, { answer: 'salmon', goTo: 'check-answers' }];
+  form.pages[10].routes = [{ answer: 'sea', goTo: 'check-answers' }];
+  form.pages[3].routes = [{ answer: 'x', goTo: 'licence-type' }];
+  assert.deepEqual(problemsOf(form), [
+    'pages[0].routes[0].goTo the page "nowhere" does not exist',
+    'pages[0].routes[1].goTo "full-name" is the next page already',
+    'pages[0].routes[2].answer the question has no answer "salmon"',
+    'pages[3].routes only a question answered with one selection, asked once, can route',
+    'pages[10].routes only a question answered with one selection, asked once, can route',
+  ]);
+  const backwards = exampleForm();
+  backwards.pages.splice(0, 0, { id: 'first', answerType: 'text', question: { en: 'First?', cy: 'Cyntaf?' } });
+  backwards.pages[1].routes.push({ answer: 'rod', goTo: 'first' });
+  assert.deepEqual(problemsOf(backwards), ['pages[1].routes[2].goTo the route goes backwards to "first"']);
+});
+
+test('a form offered in Welsh needs Welsh for every text; unknown properties and bad values are named by path', () => {
+  const form = exampleForm();
+  delete form.pages[2].question.cy;
+  form.pages[4].colour = 'red';
+  form.pages[5].answerType = 'file';
+  form.settings.privacyUrl = 'javascript:alert(1)';
+  form.settings.referenceFormat = 'AB-##';
+  form.pages[1].settings.multiline = true;
+  form.exitPages[0].id = 'email';
+  assert.deepEqual(problemsOf(form), [
+    'settings.referenceFormat needs at least 6 # characters',
+    'settings.privacyUrl must be an https:// address',
+    'pages[1].settings.multiline is not a known property',
+    'pages[2].question.cy is needed: the form is offered in Welsh',
+    'pages[4].colour is not a known property',
+    `pages[5].answerType must be one of ${ANSWER_TYPES.join(', ')}`,
+  ]);
+  const duplicate = exampleForm();
+  duplicate.exitPages[0].id = 'email';
+  duplicate.pages[0].routes = [];
+  assert.deepEqual(problemsOf(duplicate), ['exitPages[0].id "email" is used more than once or is reserved']);
+});
+
+test('limits: too many pages, options and characters are refused, not truncated', () => {
+  const form = exampleForm();
+  form.pages = Array.from({ length: DEFINITION_LIMITS.pages + 1 }, (_, index) => ({ id: `p${index}`, answerType: 'text', question: { en: 'Q', cy: 'C' } }));
+  form.exitPages = [];
+  assert.deepEqual(problemsOf(form), [`$.pages must have at most ${DEFINITION_LIMITS.pages} items`]);
+  const long = exampleForm();
+  long.pages[1].question.en = 'x'.repeat(DEFINITION_LIMITS.shortText + 1);
+  long.pages[0].settings.options = Array.from({ length: DEFINITION_LIMITS.options + 1 }, (_, index) => ({ value: `v${index}`, label: { en: 'L', cy: 'L' } }));
+  assert.deepEqual(problemsOf(long), [
+    `pages[0].settings.options must have at most ${DEFINITION_LIMITS.options} items`,
+    'pages[0].settings.options needs at least 2 options',
+    `pages[1].question.en must be at most ${DEFINITION_LIMITS.shortText} characters`,
+  ]);
+  assert.deepEqual(problemsOf('not json object'), ['$ must be an object']);
+  assert.deepEqual(problemsOf({ ...exampleForm(), __proto__: null, constructor: 1 }), ['$.constructor is not a known property']);
+});

@@ -1,0 +1,192 @@
+import { findRoutingProblems } from './check-routing.ts';
+import { DefinitionReader, withoutUnset, type DefinitionProblem } from './definition-reader.ts';
+import {
+  ANSWER_TYPES,
+  DEFAULT_REFERENCE_FORMAT,
+  DEFINITION_LIMITS,
+  FORM_DEFINITION_FORMAT,
+  FORM_DEFINITION_VERSION,
+  LANGUAGES,
+  type AnswerSettings,
+  type AnswerType,
+  type ExitPage,
+  type FormDefinition,
+  type FormPage,
+  type FormSettings,
+  type Language,
+  type Route,
+  type SelectionOption,
+} from './form-definition.ts';
+
+const ID_PATTERN = /^[a-z0-9][a-z0-9-]*$/;
+const SLUG_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+const REFERENCE_PATTERN = /^[A-Z0-9#-]+$/;
+const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const SAFE_URL_PATTERN = /^https:\/\/[^\s]+$/;
+const OPTION_VALUE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9 _.,'()/-]*$/;
+
+/** The settings each answer type accepts; any other setting is a fault. */
+const SETTINGS_OF: Readonly<Record<AnswerType, readonly (keyof AnswerSettings)[]>> = {
+  name: ['nameInput', 'nameTitle'],
+  organisation_name: [],
+  email: [],
+  phone_number: [],
+  national_insurance_number: [],
+  address: ['addressKind'],
+  date: ['dateOfBirth'],
+  selection: ['multiple', 'options', 'noneOfTheAbove'],
+  number: [],
+  text: ['multiline'],
+};
+
+export type ParsedDefinition = { definition: FormDefinition; problems: [] } | { definition?: undefined; problems: DefinitionProblem[] };
+
+function readSettings(reader: DefinitionReader, value: unknown, welsh: boolean): FormSettings | undefined {
+  const path = 'settings';
+  const json = reader.object(value, path, ['languages', 'declaration', 'whatHappensNext', 'privacyUrl', 'support', 'referenceFormat']);
+  if (!json) return undefined;
+  const languages = (reader.array(json.languages, `${path}.languages`, LANGUAGES.length) ?? []).map((language, index) =>
+    reader.oneOf(language, `${path}.languages[${index}]`, LANGUAGES),
+  );
+  const text = (key: string, maxLength: number = DEFINITION_LIMITS.longText) => reader.text(json[key], `${path}.${key}`, { welsh, maxLength });
+  const support = reader.object(json.support, `${path}.support`, ['email', 'phone', 'url', 'urlText']);
+  const url = (key: string, at: Record<string, unknown>, where: string) =>
+    reader.optional(at, key, (item) => reader.string(item, where, { maxLength: DEFINITION_LIMITS.urlLength, pattern: SAFE_URL_PATTERN, patternMessage: 'must be an https:// address' }));
+  const referenceFormat =
+    reader.optional(json, 'referenceFormat', (item) =>
+      reader.string(item, `${path}.referenceFormat`, { maxLength: DEFINITION_LIMITS.referenceLength, pattern: REFERENCE_PATTERN, patternMessage: 'may hold only capital letters, digits, hyphens and #' }),
+    ) ?? DEFAULT_REFERENCE_FORMAT;
+  if ([...referenceFormat].filter((character) => character === '#').length < DEFINITION_LIMITS.referenceRandomCharacters) {
+    reader.fault(`${path}.referenceFormat`, `needs at least ${DEFINITION_LIMITS.referenceRandomCharacters} # characters`);
+  }
+  return withoutUnset({
+    languages: languages.filter((language): language is Language => language !== undefined),
+    declaration: reader.optional(json, 'declaration', () => text('declaration')),
+    whatHappensNext: text('whatHappensNext') ?? { en: '' },
+    privacyUrl: json.privacyUrl === undefined ? (reader.fault(`${path}.privacyUrl`, 'is needed') ?? '') : (url('privacyUrl', json, `${path}.privacyUrl`) ?? ''),
+    support: support
+      ? withoutUnset({
+          email: reader.optional(support, 'email', (item) => reader.string(item, `${path}.support.email`, { maxLength: 254, pattern: EMAIL_PATTERN, patternMessage: 'must be an email address' })),
+          phone: reader.optional(support, 'phone', (item) => reader.text(item, `${path}.support.phone`, { welsh })),
+          url: url('url', support, `${path}.support.url`),
+          urlText: reader.optional(support, 'urlText', (item) => reader.text(item, `${path}.support.urlText`, { welsh })),
+        })
+      : {},
+    referenceFormat,
+  });
+}
+
+function readOptions(reader: DefinitionReader, value: unknown, path: string, welsh: boolean): SelectionOption[] {
+  const seen = new Set<string>();
+  return (reader.array(value, path, DEFINITION_LIMITS.options) ?? []).flatMap((item, index) => {
+    const at = `${path}[${index}]`;
+    const json = reader.object(item, at, ['value', 'label']);
+    if (!json) return [];
+    const optionValue = reader.string(json.value, `${at}.value`, { maxLength: 100, pattern: OPTION_VALUE_PATTERN, patternMessage: 'may hold letters, digits, spaces and simple punctuation' });
+    const label = reader.text(json.label, `${at}.label`, { welsh });
+    if (optionValue !== undefined && (seen.has(optionValue) || optionValue === 'none')) reader.fault(`${at}.value`, 'must be unique and not "none"');
+    if (optionValue !== undefined) seen.add(optionValue);
+    return optionValue !== undefined && label ? [{ value: optionValue, label }] : [];
+  });
+}
+
+function readAnswerSettings(reader: DefinitionReader, value: unknown, path: string, answerType: AnswerType, welsh: boolean): AnswerSettings | undefined {
+  const json = reader.object(value, path, SETTINGS_OF[answerType]);
+  if (!json) return undefined;
+  const flag = (key: string) => reader.optional(json, key, (item) => reader.boolean(item, `${path}.${key}`));
+  const settings = withoutUnset<AnswerSettings>({
+    nameInput: reader.optional(json, 'nameInput', (item) => reader.oneOf(item, `${path}.nameInput`, ['full', 'first_and_last'] as const)),
+    nameTitle: flag('nameTitle'),
+    addressKind: reader.optional(json, 'addressKind', (item) => reader.oneOf(item, `${path}.addressKind`, ['uk', 'international'] as const)),
+    dateOfBirth: flag('dateOfBirth'),
+    multiple: flag('multiple'),
+    options: reader.optional(json, 'options', (item) => readOptions(reader, item, `${path}.options`, welsh)),
+    noneOfTheAbove: flag('noneOfTheAbove'),
+    multiline: flag('multiline'),
+  });
+  if (answerType === 'selection' && (settings.options?.length ?? 0) < 2) reader.fault(`${path}.options`, 'needs at least 2 options');
+  return settings;
+}
+
+function readRoutes(reader: DefinitionReader, value: unknown, path: string): Route[] {
+  return (reader.array(value, path, DEFINITION_LIMITS.routesPerPage) ?? []).flatMap((item, index) => {
+    const json = reader.object(item, `${path}[${index}]`, ['answer', 'goTo']);
+    if (!json) return [];
+    const answer = reader.string(json.answer, `${path}[${index}].answer`, { maxLength: 100 });
+    const goTo = reader.string(json.goTo, `${path}[${index}].goTo`, { maxLength: DEFINITION_LIMITS.idLength });
+    return answer !== undefined && goTo !== undefined ? [{ answer, goTo }] : [];
+  });
+}
+
+function readPage(reader: DefinitionReader, value: unknown, path: string, welsh: boolean): FormPage | undefined {
+  const json = reader.object(value, path, ['id', 'answerType', 'question', 'hint', 'guidance', 'optional', 'repeatable', 'settings', 'routes']);
+  if (!json) return undefined;
+  const id = reader.string(json.id, `${path}.id`, { maxLength: DEFINITION_LIMITS.idLength, pattern: ID_PATTERN, patternMessage: 'may hold lower-case letters, digits and hyphens' });
+  const answerType = reader.oneOf(json.answerType, `${path}.answerType`, ANSWER_TYPES);
+  const question = reader.text(json.question, `${path}.question`, { welsh });
+  const settings = answerType === undefined ? undefined : reader.optional(json, 'settings', (item) => readAnswerSettings(reader, item, `${path}.settings`, answerType, welsh));
+  if (answerType === 'selection' && settings === undefined) reader.fault(`${path}.settings.options`, 'needs at least 2 options');
+  if (id === undefined || answerType === undefined || question === undefined) return undefined;
+  return withoutUnset<FormPage>({
+    id,
+    answerType,
+    question,
+    hint: reader.optional(json, 'hint', (item) => reader.text(item, `${path}.hint`, { welsh })),
+    guidance: reader.optional(json, 'guidance', (item) => reader.text(item, `${path}.guidance`, { welsh, maxLength: DEFINITION_LIMITS.longText })),
+    optional: reader.optional(json, 'optional', (item) => reader.boolean(item, `${path}.optional`)),
+    repeatable: reader.optional(json, 'repeatable', (item) => reader.boolean(item, `${path}.repeatable`)),
+    settings,
+    routes: reader.optional(json, 'routes', (item) => readRoutes(reader, item, `${path}.routes`)),
+  });
+}
+
+function readExitPage(reader: DefinitionReader, value: unknown, path: string, welsh: boolean): ExitPage | undefined {
+  const json = reader.object(value, path, ['id', 'heading', 'body']);
+  if (!json) return undefined;
+  const id = reader.string(json.id, `${path}.id`, { maxLength: DEFINITION_LIMITS.idLength, pattern: ID_PATTERN });
+  const heading = reader.text(json.heading, `${path}.heading`, { welsh });
+  const body = reader.text(json.body, `${path}.body`, { welsh, maxLength: DEFINITION_LIMITS.longText });
+  return id !== undefined && heading && body ? { id, heading, body } : undefined;
+}
+
+function offeredInWelsh(json: Record<string, unknown>): boolean {
+  const settings = json.settings as { languages?: unknown } | undefined;
+  return Array.isArray(settings?.languages) && settings.languages.includes('cy');
+}
+
+/**
+ * Checks untrusted JSON against the definition format and the routing rules; the definition as
+ * Civitas keeps it (only known properties, in a fixed order, so export gives back what import
+ * took), or every problem found.
+ */
+export function parseFormDefinition(input: unknown): ParsedDefinition {
+  const reader = new DefinitionReader();
+  const json = reader.object(input, '$', ['format', 'formatVersion', 'slug', 'name', 'settings', 'pages', 'exitPages']);
+  if (!json) return { problems: reader.problems };
+  if (json.format !== FORM_DEFINITION_FORMAT) reader.fault('$.format', `must be "${FORM_DEFINITION_FORMAT}"`);
+  if (json.formatVersion !== FORM_DEFINITION_VERSION) reader.fault('$.formatVersion', `must be ${FORM_DEFINITION_VERSION}`);
+  const welsh = offeredInWelsh(json);
+  const slug = reader.string(json.slug, '$.slug', { maxLength: DEFINITION_LIMITS.slugLength, pattern: SLUG_PATTERN, patternMessage: 'may hold lower-case letters, digits and single hyphens' });
+  const name = reader.text(json.name, '$.name', { welsh });
+  const settings = readSettings(reader, json.settings, welsh);
+  const pageList = reader.array(json.pages, '$.pages', DEFINITION_LIMITS.pages) ?? [];
+  if (Array.isArray(json.pages) && json.pages.length === 0) reader.fault('$.pages', 'needs at least one page');
+  const pages = pageList.map((page, index) => readPage(reader, page, `pages[${index}]`, welsh));
+  const exitPages = (reader.optional(json, 'exitPages', (item) => reader.array(item, '$.exitPages', DEFINITION_LIMITS.exitPages)) ?? []).map((page, index) =>
+    readExitPage(reader, page, `exitPages[${index}]`, welsh),
+  );
+  if (reader.problems.length > 0 || !slug || !name || !settings || pages.includes(undefined) || exitPages.includes(undefined)) {
+    return { problems: reader.problems.length > 0 ? reader.problems : [{ path: '$', message: 'is not a form definition' }] };
+  }
+  const definition: FormDefinition = {
+    format: FORM_DEFINITION_FORMAT,
+    formatVersion: FORM_DEFINITION_VERSION,
+    slug,
+    name,
+    settings,
+    pages: pages as FormPage[],
+    exitPages: exitPages as ExitPage[],
+  };
+  const routingProblems = findRoutingProblems(definition);
+  return routingProblems.length > 0 ? { problems: routingProblems } : { definition, problems: [] };
+}
