@@ -49,6 +49,17 @@ const LOCALISED_DEFAULTS: Readonly<Record<string, (params: Record<string, unknow
   'warning-text': (_, t) => ({ iconFallbackText: t('platform.govuk.warning') }),
   'notification-banner': (params, t) => ({ titleText: t(params.type === 'success' ? 'platform.govuk.success' : 'platform.govuk.important') }),
   'pagination': (_, t) => ({ landmarkLabel: t('platform.govuk.pagination') }),
+  // GOV.UK Frontend's script picks a plural form by the page's language: every form Welsh has is given.
+  'character-count': (_, t) => {
+    const forms = (kind: 'under' | 'over') =>
+      Object.fromEntries(['zero', 'one', 'two', 'few', 'many', 'other'].map((form) => [form, t(`platform.govuk.characterCount.${kind}.${form === 'one' ? 'one' : 'other'}`)]));
+    return {
+      textareaDescriptionText: t('platform.govuk.characterCount.description'),
+      charactersAtLimitText: t('platform.govuk.characterCount.atLimit'),
+      charactersUnderLimitText: forms('under'),
+      charactersOverLimitText: forms('over'),
+    };
+  },
   'password-input': (_, t) => ({
     showPasswordText: t('platform.govuk.password.show'),
     hidePasswordText: t('platform.govuk.password.hide'),

@@ -88,6 +88,8 @@ const PAGES: PageCase[] = [
   { name: 'privacy notice', status: 200, titleKey: 'site.privacy.title', open: visit('/privacy') },
   { name: 'terms and conditions', status: 200, titleKey: 'site.terms.title', open: visit('/terms-and-conditions') },
   { name: 'One Login documentation', status: 200, titleKey: 'site.oneLoginDocumentation.title', open: visit('/one-login/documentation') },
+  { name: 'report a problem', status: 200, titleKey: 'site.reportAProblem.title', open: visit('/report-a-problem') },
+  { name: 'report a problem: sent', status: 200, titleKey: 'site.reportAProblem.sent.title', open: visit('/report-a-problem/sent') },
   {
     name: 'page not found',
     status: 404,
