@@ -1,4 +1,4 @@
-import type { MarkdownIt, StateBlock } from 'markdown-it';
+import type { Env, MarkdownIt, StateBlock } from 'markdown-it';
 
 /** The blocks guidance adds to markdown, each opened by `:::NAME` on a line and closed by `:::`. */
 export const GUIDANCE_BLOCKS = ['callout', 'inset', 'contact'] as const;
@@ -61,15 +61,20 @@ function guidanceBlockRule(state: StateBlock, startLine: number, endLine: number
 export function addGuidanceBlocks(md: MarkdownIt, warningText: (env: GuidanceEnv) => string): void {
   md.block.ruler.before('paragraph', 'guidance_block', guidanceBlockRule, { alt: ['paragraph', 'list'] });
   const rules = md.renderer.rules;
-  rules.guidance_callout_open = (_tokens, _index, _options, env: GuidanceEnv) =>
+  rules.guidance_callout_open = (_tokens, _index, _options, env) =>
     '<div class="govuk-warning-text"><span class="govuk-warning-text__icon" aria-hidden="true">!</span>' +
-    `<strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">${md.utils.escapeHtml(warningText(env))}</span>`;
+    `<strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">${md.utils.escapeHtml(warningText(guidanceEnvOf(env)))}</span>`;
   rules.guidance_callout_close = () => '</strong></div>\n';
   rules.guidance_inset_open = () => '<div class="govuk-inset-text">\n';
   rules.guidance_inset_close = () => '</div>\n';
   rules.guidance_contact_open = () => '<div class="govuk-inset-text"><p class="govuk-body">';
   rules.guidance_contact_close = () => '</p></div>\n';
   rules.guidance_line_break = () => '<br>\n';
+}
+
+/** The env of a guidance render, which renderMarkdown always passes. */
+export function guidanceEnvOf(env: Env | undefined): GuidanceEnv {
+  return env as GuidanceEnv;
 }
 
 /** What a render is told and tells back: the page's language in, the headings it made out. */

@@ -1,7 +1,7 @@
-import MarkdownIt, { type Token } from 'markdown-it';
+import markdownIt, { type MarkdownIt, type Token } from 'markdown-it';
 import type { Locale } from '../../../platform/http/i18n.ts';
 import { slugify } from '../content/guidance-content.ts';
-import { addGuidanceBlocks, type GuidanceEnv } from './guidance-blocks.ts';
+import { addGuidanceBlocks, guidanceEnvOf, type GuidanceEnv } from './guidance-blocks.ts';
 
 export type RenderedMarkdown = {
   /** GOV.UK Frontend HTML; every character of the author's text escaped. */
@@ -25,18 +25,19 @@ const WARNING = { en: 'Warning', cy: 'Rhybudd' } as const;
 function createParser(): MarkdownIt {
   // 'zero' turns every rule off; the subset is switched on by name, so nothing else parses:
   // no raw HTML, images, tables, code or block quotes (their characters stay text).
-  const md = new MarkdownIt('zero', { html: false, linkify: false, typographer: false });
+  const md = markdownIt('zero', { html: false, linkify: false, typographer: false });
   md.enable(['heading', 'list', 'link', 'emphasis', 'escape', 'entity', 'newline']);
   md.validateLink = isAllowedLink;
   addGuidanceBlocks(md, (env) => WARNING[env.lang]);
 
   const rules = md.renderer.rules;
   rules.paragraph_open = (tokens, index) => (tokens[index]!.hidden ? '' : '<p class="govuk-body">');
-  rules.heading_open = (tokens, index, _options, env: GuidanceEnv) => {
+  rules.heading_open = (tokens, index, _options, env) => {
     const level = tokens[index]!.tag === 'h1' || tokens[index]!.tag === 'h2' ? 2 : 3;
     const text = plainTextOf(tokens[index + 1]!);
-    const id = uniqueId(env, slugify(text) || 'section');
-    env.headings.push({ id, text, level });
+    const guidanceEnv = guidanceEnvOf(env);
+    const id = uniqueId(guidanceEnv, slugify(text) || 'section');
+    guidanceEnv.headings.push({ id, text, level });
     return `<h${level} class="govuk-heading-${level === 2 ? 'm' : 's'}" id="${id}">`;
   };
   rules.heading_close = (tokens, index) => `</h${tokens[index]!.tag === 'h1' || tokens[index]!.tag === 'h2' ? 2 : 3}>\n`;
