@@ -1,19 +1,8 @@
-import { CliError, type CliCommand, type CliContext } from '../../platform/cli/cli-command.ts';
+import { CliError, optionalStringOption as optionalString, requireStringOption as requireString, type CliCommand, type CliContext } from '../../platform/cli/cli-command.ts';
 import type { Kernel } from '../../platform/kernel.ts';
 import { ConsoleError } from './console.errors.ts';
 import { ORGANISATION_TYPES } from './organisations/organisation.store.ts';
 import { CLI_ACTOR, type Organisations } from './organisations/organisations.ts';
-
-function requireString(context: CliContext, name: string): string {
-  const value = context.values[name];
-  if (typeof value !== 'string' || value.trim() === '') throw new CliError(`Give --${name}`, 2);
-  return value;
-}
-
-function optionalString(context: CliContext, name: string): string | undefined {
-  const value = context.values[name];
-  return typeof value === 'string' ? value : undefined;
-}
 
 /** The console's refusals are messages for the person at the terminal. */
 async function explainErrors<T>(run: () => Promise<T>): Promise<T> {

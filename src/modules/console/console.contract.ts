@@ -1,6 +1,15 @@
 import type { Executor } from '../../platform/db/database.ts';
 import { createOrganisationStore } from './organisations/organisation.store.ts';
 
+/** An organisation of the console, as other modules see it. */
+export type ConsoleOrganisation = { id: string; name: string };
+
+/** Finds a console organisation by its id, for a module that links its records to one. */
+export async function findConsoleOrganisation(db: Executor, organisationId: string): Promise<ConsoleOrganisation | undefined> {
+  const row = await createOrganisationStore(db).findOrganisation(organisationId);
+  return row ? { id: row.id, name: row.name } : undefined;
+}
+
 /** A service of the console, as other modules see it. */
 export type ConsoleService = { id: string; organisationId: string; name: string };
 

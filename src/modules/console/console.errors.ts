@@ -11,6 +11,9 @@ export type ConsoleErrorCode =
   | 'console.MEMBER_NOT_FOUND'
   | 'console.LAST_OWNER'
   | 'console.OPERATOR_EXISTS'
+  | 'console.OPERATOR_NOT_FOUND'
+  | 'console.OPERATOR_SELF'
+  | 'console.LAST_OPERATOR'
   | 'console.COMPONENT_NOT_FOUND';
 
 export class ConsoleError extends CivitasError {

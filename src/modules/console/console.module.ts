@@ -61,6 +61,7 @@ export function createConsoleModule(options: { clock?: () => Date } = {}): Civit
           secrets: secretBoxesOf(app.config).forPurpose('console-one-time-secret'),
           ...(clock ? { clock } : {}),
         }),
+        operatorAccess: { relyingParty, ...(clock ? { clock } : {}) },
       });
     },
   };

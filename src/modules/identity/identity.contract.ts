@@ -2,7 +2,12 @@
  * What other modules may use of One Login. Everything else in src/modules/identity is private.
  */
 import type { Database } from '../../platform/db/database.ts';
+import type { SecretBoxes } from '../../platform/secrets/secret-box.ts';
 import { ClientRegistrationError, createClientRegistry, readPublicKey, type ClientDescription, type NewClient } from './clients/clients.ts';
+import type { InternalRelyingParty } from './clients/internal-clients.ts';
+import { findMethodsOfInternalSubject } from './clients/internal-subject-methods.ts';
+import { createSigningKeyStore } from './signing-keys/signing-key.store.ts';
+import { createSigningKeys } from './signing-keys/signing-keys.ts';
 
 export type { NewClient } from './clients/clients.ts';
 export {
@@ -47,3 +52,38 @@ export function createServiceClients(db: Database): ServiceClients {
     },
   };
 }
+
+/** A way of proving who one is beyond the password: a passkey, an authenticator app, or codes by text message. */
+export type SecurityMethodKind = 'passkey' | 'auth-app' | 'sms';
+
+/**
+ * The kinds of security method on the One Login account of a person an internal service (such
+ * as the console) signed in: known by the `sub` and email address it was given. Undefined when
+ * they name no account any more (deleted, or the email address moved to another account).
+ */
+export function findSecurityMethodsOf(
+  db: Database,
+  input: { relyingParty: InternalRelyingParty; subject: string; email: string },
+): Promise<SecurityMethodKind[] | undefined> {
+  return findMethodsOfInternalSubject(db, { service: input.relyingParty.spec, subject: input.subject, email: input.email });
+}
+
+export type SigningKeySummary = { kid: string; alg: string; state: 'next' | 'current' | 'retired'; createdAt: string; updatedAt: string };
+export type SigningKeyRotation = { retired: string[]; current: string[]; next: string[] };
+
+/**
+ * One Login's token-signing keys, for operators: which are published and in which state (never
+ * the keys themselves), and rotation, as `civitas identity rotate-keys` does. Every process
+ * picks a rotation up within its key-refresh interval (30 seconds). The caller records who rotated.
+ */
+export function createSigningKeyAdmin(dependencies: { db: Database; secrets: SecretBoxes }) {
+  return {
+    async list(): Promise<SigningKeySummary[]> {
+      const rows = await createSigningKeyStore(dependencies.db).list();
+      return rows.map((row) => ({ kid: row.kid, alg: row.alg, state: row.state, createdAt: row.created_at, updatedAt: row.updated_at }));
+    },
+    rotate: (): Promise<SigningKeyRotation> => createSigningKeys(dependencies).rotate(),
+  };
+}
+
+export type SigningKeyAdmin = ReturnType<typeof createSigningKeyAdmin>;

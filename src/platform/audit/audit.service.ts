@@ -6,7 +6,7 @@ import { createAuditCheckpointer, type AuditCheckpointer } from './audit-checkpo
 import { computeAuditEventMac, GENESIS_HASH } from './audit-event-mac.ts';
 import type { AuditKeyRing } from './audit-keys.ts';
 import { verifyAuditTrail, type AuditVerification } from './audit-verify.ts';
-import type { AuditEventRow, AuditStore } from './audit.store.ts';
+import type { AuditEventRow, AuditSearch, AuditStore } from './audit.store.ts';
 
 export type { AuditVerification } from './audit-verify.ts';
 
@@ -109,6 +109,12 @@ export function createAuditService(dependencies: {
 
     async listRecent(filter: { subject?: string; limit?: number } = {}): Promise<RecordedAuditEvent[]> {
       const rows = await store.listRecent(db, { subject: filter.subject, limit: filter.limit ?? 50 });
+      return rows.map(toRecordedEvent);
+    },
+
+    /** A page of events matching the filters, newest first (see AuditStore's `search`). */
+    async search(filter: Omit<AuditSearch, 'limit'> & { limit?: number }): Promise<RecordedAuditEvent[]> {
+      const rows = await store.search(db, { ...filter, limit: filter.limit ?? 50 });
       return rows.map(toRecordedEvent);
     },
 

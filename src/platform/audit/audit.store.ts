@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Executor } from '../db/database.ts';
 import { lockUntilTransactionEnds } from '../db/transaction-lock.ts';
 
@@ -80,7 +81,32 @@ export function createAuditStore() {
       if (filter.subject !== undefined) query = query.where('subject', '=', filter.subject);
       return query.orderBy('sequence', 'desc').limit(filter.limit).execute();
     },
+
+    /**
+     * A page of events, newest first, matching every filter given: `action` is an action or the
+     * start of one (`console` finds `console.member.removed`); `from` and `to` are ISO times.
+     * Pages follow the sequence: `before` the last of this page, or `after` the first.
+     */
+    async search(executor: Executor, filter: AuditSearch): Promise<AuditEventRow[]> {
+      let query = tables(executor).selectFrom('audit_event').selectAll();
+      if (filter.actor !== undefined) query = query.where('actor', '=', filter.actor);
+      if (filter.action !== undefined) {
+        const prefix = `${filter.action}.`;
+        // substr, not LIKE: no wildcard in what was typed, and the same case-sensitive test in SQLite and PostgreSQL.
+        query = query.where((where) => where.or([where('action', '=', filter.action as string), sql<boolean>`substr(action, 1, ${sql.lit(prefix.length)}) = ${prefix}`]));
+      }
+      if (filter.from !== undefined) query = query.where('occurred_at', '>=', filter.from);
+      if (filter.to !== undefined) query = query.where('occurred_at', '<', filter.to);
+      if (filter.after !== undefined) {
+        const rows = await query.where('sequence', '>', filter.after).orderBy('sequence', 'asc').limit(filter.limit).execute();
+        return rows.reverse();
+      }
+      if (filter.before !== undefined) query = query.where('sequence', '<', filter.before);
+      return query.orderBy('sequence', 'desc').limit(filter.limit).execute();
+    },
   };
 }
+
+export type AuditSearch = { actor?: string; action?: string; from?: string; to?: string; before?: number; after?: number; limit: number };
 
 export type AuditStore = ReturnType<typeof createAuditStore>;

@@ -36,3 +36,16 @@ export class CliError extends Error {
     this.exitCode = exitCode;
   }
 }
+
+/** The value of `--NAME`; a usage error (exit code 2) when it is missing or blank. */
+export function requireStringOption(context: Pick<CliContext, 'values'>, name: string): string {
+  const value = context.values[name];
+  if (typeof value !== 'string' || value.trim() === '') throw new CliError(`Give --${name}`, 2);
+  return value;
+}
+
+/** The value of `--NAME`, or undefined when it is not given. */
+export function optionalStringOption(context: Pick<CliContext, 'values'>, name: string): string | undefined {
+  const value = context.values[name];
+  return typeof value === 'string' ? value : undefined;
+}

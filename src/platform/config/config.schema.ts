@@ -258,10 +258,24 @@ export const configSchema = {
   }),
   OUTBOUND_ALLOW_PRIVATE_NETWORK: setting({
     description:
-      'Whether Pay webhooks and Notify callbacks, whose addresses service teams choose, may go to loopback, private, link-local and other non-public addresses (such as `127.0.0.1`, `10.0.0.0/8` or `169.254.169.254`). Off, they are refused, so no team can use Civitas to reach its internal network. Turn it on only for development and tests, whose receivers run on this machine.',
+      'Whether Pay webhooks, Notify callbacks and Exchange calls to providers, whose addresses service teams choose, may go to loopback, private, link-local and other non-public addresses (such as `127.0.0.1`, `10.0.0.0/8` or `169.254.169.254`). Off, they are refused, so no team can use Civitas to reach its internal network. Turn it on only for development and tests, whose receivers run on this machine.',
     accepts: 'true or false',
     default: 'false',
     parse: parseBoolean,
+  }),
+  EXCHANGE_INSTANCE: setting({
+    description:
+      "The X-Road instance of this Civitas's Exchange: the first part of every member, subsystem and service identifier (`INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE`). Set it once, before the first member is added: identifiers made under one instance are not found under another.",
+    accepts: 'letters, digits, dots, hyphens and underscores, 1 to 64 characters, starting with a letter or digit',
+    default: (settings) => (settings.NODE_ENV === 'production' ? 'GB' : 'GB-DEV'),
+    parse: (raw) => (/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(raw) ? raw : undefined),
+  }),
+  EXCHANGE_PROVIDER_TIMEOUT_SECONDS: setting({
+    description:
+      "How long Exchange waits for a provider's information system to answer a call (connecting, and each part of its answer) before it answers the client with `Server.ServerProxy.NetworkError`.",
+    accepts: 'a whole number of seconds from 1 to 300',
+    default: '30',
+    parse: parseInteger(1, 300),
   }),
   METRICS_PORT: setting({
     description:

@@ -230,8 +230,29 @@ export function createJobQueue(dependencies: {
       return rows.map(summarise);
     },
 
-    async retryFailed(id: string): Promise<boolean> {
-      return store.retryFailed(db, { id, now: clock().toISOString() });
+    /** Pass the caller's transaction to record, in it, who put the job back. */
+    async retryFailed(id: string, executor: Executor = db): Promise<boolean> {
+      const retried = await store.retryFailed(executor, { id, now: clock().toISOString() });
+      if (retried) tellListeners();
+      return retried;
+    },
+
+    /** Puts every failed job back in the queue; the ids it put back. */
+    async retryAllFailed(executor: Executor = db): Promise<string[]> {
+      const ids = await store.retryAllFailed(executor, clock().toISOString());
+      if (ids.length > 0) tellListeners();
+      return ids;
+    },
+
+    /** Failed jobs (no tries left), a page at a time in the order they were made. */
+    async listFailed(page: { afterId?: string; limit?: number } = {}): Promise<JobSummary[]> {
+      const rows = await store.listFailed(db, { ...(page.afterId === undefined ? {} : { afterId: page.afterId }), limit: page.limit ?? 50 });
+      return rows.map(summarise);
+    },
+
+    /** How many jobs' last try failed since `since`: now waiting to retry, and now failed for good. */
+    countFailuresSince(since: Date): Promise<{ retrying: number; failed: number }> {
+      return store.countFailuresSince(db, since.toISOString());
     },
   };
 }

@@ -220,6 +220,38 @@ export function createJobStore(kind: DatabaseKind) {
       return query.orderBy('created_at', 'desc').limit(filter.limit).execute();
     },
 
+    /** Failed jobs (no tries left), oldest first from after `afterId`, at most `limit`. */
+    async listFailed(executor: Executor, page: { afterId?: string; limit: number }): Promise<JobRow[]> {
+      let query = tables(executor).selectFrom('job').selectAll().where('status', '=', 'failed');
+      if (page.afterId !== undefined) query = query.where('id', '>', page.afterId);
+      return query.orderBy('id').limit(page.limit).execute();
+    },
+
+    /** Jobs whose last try failed at or after `since`: waiting to retry (pending) or kept as failed. */
+    async countFailuresSince(executor: Executor, since: string): Promise<{ retrying: number; failed: number }> {
+      const rows = await tables(executor)
+        .selectFrom('job')
+        .select((select) => ['status', select.fn.countAll<number>().as('count')])
+        .where('last_error', 'is not', null)
+        .where('status', 'in', ['pending', 'failed'])
+        .where('updated_at', '>=', since)
+        .groupBy('status')
+        .execute();
+      const countOf = (status: JobStatus) => Number(rows.find((row) => row.status === status)?.count ?? 0);
+      return { retrying: countOf('pending'), failed: countOf('failed') };
+    },
+
+    /** Puts every failed job back in the queue with a fresh set of attempts; the ids it put back. */
+    async retryAllFailed(executor: Executor, now: string): Promise<string[]> {
+      const rows = await tables(executor)
+        .updateTable('job')
+        .set({ status: 'pending', attempts: 0, run_at: now, locked_by: null, locked_until: null, updated_at: now })
+        .where('status', '=', 'failed')
+        .returning('id')
+        .execute();
+      return rows.map((row) => row.id);
+    },
+
     /** Puts a failed job back in the queue with a fresh set of attempts. */
     async retryFailed(executor: Executor, retry: { id: string; now: string }): Promise<boolean> {
       const result = await tables(executor)

@@ -67,6 +67,9 @@ export type OutboundRequest = {
 
 export type OutboundResponse = { status: number; body: string; bodyTruncated: boolean };
 
+/** Where a checked request connects: the URL, its host without brackets, and the one address allowed. */
+export type PreparedConnection = { url: URL; host: string; lookup: LookupFunction };
+
 const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024;
 
 const resolveWithDns: ResolveHost = (hostname) => lookup(hostname, { all: true, order: 'verbatim' });
@@ -96,8 +99,28 @@ export function createOutboundRequester(options: OutboundPolicy & { resolveHost?
     return first;
   }
 
+  /**
+   * Checks a URL and its host's addresses against the policy, and gives what a request to it
+   * needs: the host, and a lookup that connects only to the address checked. Throws
+   * OutboundRequestError as `send` does.
+   */
+  async function prepareConnection(target: string, signal: AbortSignal): Promise<PreparedConnection> {
+    const problem = checkOutboundUrl(target, policy);
+    if (problem === 'PRIVATE_ADDRESS') {
+      const parsed = new URL(target);
+      throw new OutboundRequestError('refused-address', `${parsed.hostname} is a non-public address (${describeLiteralHost(hostOf(parsed))})`);
+    }
+    if (problem === 'HTTPS_REQUIRED') throw new OutboundRequestError('invalid-url', 'the address must be https');
+    if (problem !== undefined) throw new OutboundRequestError('invalid-url', 'the address is not a full http or https URL');
+    const url = new URL(target);
+    const host = hostOf(url);
+    const address = await chooseAddress(host, signal);
+    return { url, host, lookup: lookupOnly(address) };
+  }
+
   return {
     policy,
+    prepareConnection,
 
     /**
      * Sends the request and returns the answer, whatever its status; redirects are not
@@ -105,18 +128,8 @@ export function createOutboundRequester(options: OutboundPolicy & { resolveHost?
      * `timeout`.
      */
     async send(request: OutboundRequest): Promise<OutboundResponse> {
-      const problem = checkOutboundUrl(request.url, policy);
-      if (problem === 'PRIVATE_ADDRESS') {
-        const parsed = new URL(request.url);
-        throw new OutboundRequestError('refused-address', `${parsed.hostname} is a non-public address (${describeLiteralHost(hostOf(parsed))})`);
-      }
-      if (problem === 'HTTPS_REQUIRED') throw new OutboundRequestError('invalid-url', 'the address must be https');
-      if (problem !== undefined) throw new OutboundRequestError('invalid-url', 'the address is not a full http or https URL');
-
-      const url = new URL(request.url);
-      const host = hostOf(url);
       const signal = AbortSignal.timeout(request.timeoutMs);
-      const address = await chooseAddress(host, signal);
+      const { url, host, lookup } = await prepareConnection(request.url, signal);
       const body = request.body === undefined ? undefined : Buffer.from(request.body);
       const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
 
@@ -129,7 +142,7 @@ export function createOutboundRequester(options: OutboundPolicy & { resolveHost?
             path: `${url.pathname}${url.search}`,
             method: request.method,
             headers: { ...request.headers, ...(body === undefined ? {} : { 'content-length': String(body.length) }) },
-            lookup: lookupOnly(address),
+            lookup,
             agent: false,
             signal,
           },

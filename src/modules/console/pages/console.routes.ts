@@ -1,10 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { registerBackchannelLogout, type InternalSignIn } from '../../identity/identity.contract.ts';
+import { secretBoxesOf } from '../../../platform/secrets/secret-box.ts';
+import { createSigningKeyAdmin, findSecurityMethodsOf, registerBackchannelLogout, type InternalRelyingParty, type InternalSignIn } from '../../identity/identity.contract.ts';
 import { ConsoleError } from '../console.errors.ts';
 import { actorOf, type Organisations } from '../organisations/organisations.ts';
 import { ROLES, type OrganisationRow } from '../organisations/organisation.store.ts';
 import type { Onboarding } from '../onboarding/onboarding.ts';
+import { createOperators } from '../operators/operators.ts';
 import { readMultipartForm } from './multipart-form.ts';
+import { OPERATOR_BASE, registerOperatorPages } from './operators/operator.routes.ts';
 import { FORM_UPLOAD_LIMIT, registerBuilderPages, registerServicePage, type OnboardingPageDependencies } from './onboarding.routes.ts';
 import { CONSOLE_SESSION_SECONDS, RECENT_SIGN_IN_SECONDS, type ConsoleSession, type ConsoleSessions } from '../sessions/console-sessions.ts';
 
@@ -24,6 +27,8 @@ declare module 'fastify' {
     consoleSession?: ConsoleSession;
     /** The organisation of the page and the signed-in person's role in it. */
     consoleAccess?: OrganisationAccess;
+    /** Whether the signed-in person is an operator (the service navigation then links to the operators' pages). */
+    consoleOperator?: boolean;
   }
   interface FastifyContextConfig {
     /** The page adds members or changes roles: it needs a sign-in in the last 15 minutes. */
@@ -54,9 +59,16 @@ function sessionOf(request: FastifyRequest): ConsoleSession {
  */
 export async function registerConsolePages(
   app: FastifyInstance,
-  dependencies: { signIn: InternalSignIn; sessions: ConsoleSessions; organisations: Organisations; onboarding: Onboarding },
+  dependencies: {
+    signIn: InternalSignIn;
+    sessions: ConsoleSessions;
+    organisations: Organisations;
+    onboarding: Onboarding;
+    /** The console's own client of One Login (operators' security methods are looked up by its subjects), and the module's clock. */
+    operatorAccess: { relyingParty: InternalRelyingParty; clock?: () => Date };
+  },
 ): Promise<void> {
-  const { signIn, sessions, organisations, onboarding } = dependencies;
+  const { signIn, sessions, organisations, onboarding, operatorAccess } = dependencies;
   const secure = app.config.BASE_URL.startsWith('https://');
   const cookieOptions = { path: '/console', httpOnly: true, sameSite: 'lax', secure } as const;
 
@@ -64,8 +76,18 @@ export async function registerConsolePages(
     pageTitle,
     serviceName: request.t('console.name'),
     serviceUrl: '/console',
+    ...(request.consoleOperator ? { navigation: operatorNavigation(request) } : {}),
     ...context,
   });
+  /** Operators' service navigation: the console's start page and the operators' pages. */
+  function operatorNavigation(request: FastifyRequest) {
+    const path = request.url.split('?')[0] as string;
+    const inOperatorPages = path === OPERATOR_BASE || path.startsWith(`${OPERATOR_BASE}/`);
+    return [
+      { href: '/console', text: request.t('console.operator.navigation.organisations'), active: !inOperatorPages },
+      { href: OPERATOR_BASE, text: request.t('console.operator.navigation.operator'), active: inOperatorPages },
+    ];
+  }
   const onboardingPages: OnboardingPageDependencies = { organisations, onboarding, chrome, accessOf, sessionOf };
   const roleName = (request: FastifyRequest, role: string) => request.t(`console.roles.${role}`);
   const typeName = (request: FastifyRequest, type: string) => request.t(`console.types.${type}`);
@@ -88,11 +110,13 @@ export async function registerConsolePages(
 
   app.decorateRequest('consoleSession', undefined);
   app.decorateRequest('consoleAccess', undefined);
+  app.decorateRequest('consoleOperator', undefined);
   app.addHook('onRequest', async (request, reply) => {
     if (request.url.startsWith(BACKCHANNEL_LOGOUT_PATH)) return;
     const token = readSessionToken(request);
     request.consoleSession = await sessions.find(token);
     if (request.cookies[SESSION_COOKIE] && !request.consoleSession) reply.clearCookie(SESSION_COOKIE, cookieOptions);
+    if (request.consoleSession) request.consoleOperator = await organisations.isOperator(request.consoleSession);
   });
 
   /** Sends the browser through One Login, then back to `returnTo`; `recent`: One Login asks again unless it did in the last 15 minutes. */
@@ -437,5 +461,22 @@ export async function registerConsolePages(
       builders.addHook('preHandler', onlyFor(['owner', 'developer']));
       registerBuilderPages(builders, onboardingPages);
     });
+  });
+
+  await registerOperatorPages(app, {
+    operators: createOperators({
+      db: app.db,
+      audit: app.audit,
+      organisations,
+      securityMethodsOf: (person) => findSecurityMethodsOf(app.db, { relyingParty: operatorAccess.relyingParty, subject: person.personKey, email: person.email }),
+    }),
+    organisations,
+    sessions,
+    signingKeys: createSigningKeyAdmin({ db: app.db, secrets: secretBoxesOf(app.config) }),
+    jobs: app.jobs,
+    clock: operatorAccess.clock ?? (() => new Date()),
+    chrome,
+    sessionOf,
+    sendToSignIn,
   });
 }

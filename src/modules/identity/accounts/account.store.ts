@@ -110,6 +110,11 @@ export function createAccountStore(db: Executor, secrets?: SecretBoxes) {
         .execute();
       return Promise.all(rows.map(openTotpSecret));
     },
+    /** The kinds of the account's security methods, one per method; read without the secret boxes. */
+    async listMethodKinds(accountId: string): Promise<SecurityMethodKind[]> {
+      const rows = await tables.selectFrom('identity_security_method').select('kind').where('account_id', '=', accountId).execute();
+      return rows.map((row) => row.kind);
+    },
     /** The numbers the account gets codes by text message at; read without the secret boxes. */
     async listPhoneNumbers(accountId: string): Promise<string[]> {
       const rows = await tables

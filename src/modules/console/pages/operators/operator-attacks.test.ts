@@ -1,0 +1,176 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { findSecurityMethodsOf, createInternalRelyingParty } from '../../../identity/identity.contract.ts';
+import { pageHeading, type FormClient, type FormPage } from '../../../identity/testing/identity-testing.contract.ts';
+import { secretBoxesOf } from '../../../../platform/secrets/secret-box.ts';
+import { createOperatorStore } from '../../operators/operator.store.ts';
+import { CLI_ACTOR } from '../../organisations/organisations.ts';
+import { acceptInvitation, openSigningIn, readInvitationLink } from '../console-pages.test-kit.ts';
+import { leaveOnlyTextMessages, makeFailedJob, startWithOperator } from './operator-pages.test-kit.ts';
+
+type Ids = { job: string; operator: string };
+type Route = { method: 'GET' | 'POST'; url: string; fields?: Record<string, string>; recent?: boolean };
+
+/** Every operator route, with the methods it answers and whether it asks for a recent sign-in. */
+function operatorRoutes(ids: Ids): Route[] {
+  const base = '/console/operator';
+  return [
+    { method: 'GET', url: base },
+    { method: 'GET', url: `${base}/organisations` },
+    { method: 'GET', url: `${base}/audit` },
+    { method: 'POST', url: `${base}/audit/verify` },
+    { method: 'GET', url: `${base}/jobs` },
+    { method: 'POST', url: `${base}/jobs/${ids.job}/retry` },
+    { method: 'POST', url: `${base}/jobs/retry-all` },
+    { method: 'GET', url: `${base}/signing-keys` },
+    { method: 'POST', url: `${base}/signing-keys/rotate`, recent: true },
+    { method: 'GET', url: `${base}/retention` },
+    { method: 'GET', url: `${base}/health` },
+    { method: 'GET', url: `${base}/operators` },
+    { method: 'GET', url: `${base}/operators/add`, recent: true },
+    { method: 'POST', url: `${base}/operators/add`, fields: { email: 'mallory@example.gov.uk' }, recent: true },
+    { method: 'GET', url: `${base}/operators/${ids.operator}/remove`, recent: true },
+    { method: 'POST', url: `${base}/operators/${ids.operator}/remove`, recent: true },
+  ];
+}
+
+async function ask(browser: FormClient, csrfPage: FormPage, route: Route): Promise<{ status: number; location: string; html: string }> {
+  if (route.method === 'GET') {
+    const response = await fetch(new URL(route.url, csrfPage.url), { redirect: 'manual', headers: { accept: 'text/html', cookie: [...browser.cookies].map(([name, value]) => `${name}=${value}`).join('; ') } });
+    return { status: response.status, location: response.headers.get('location') ?? '', html: await response.text() };
+  }
+  const response = await browser.post({ ...csrfPage, url: new URL(route.url, csrfPage.url).toString() }, route.fields ?? {});
+  return { status: response.status, location: response.headers.get('location') ?? '', html: await response.text() };
+}
+
+/** Nothing an attempt could have changed has changed: the failed job, the keys' states, the operators, no audit event by the attacker. */
+async function snapshot(civitas: Awaited<ReturnType<typeof startWithOperator>>['civitas']) {
+  const { kernel } = civitas;
+  return JSON.stringify({
+    failed: (await kernel.jobs.list({ status: 'failed' })).map((job) => job.id),
+    operators: (await createOperatorStore(kernel.db).list()).map((row) => row.email),
+    events: (await kernel.audit.search({ action: 'console', limit: 500 })).filter((event) => !/\.(bound|added)$/.test(event.action)).length,
+    keys: (await kernel.audit.search({ action: 'identity.signing-keys.rotated' })).length,
+  });
+}
+
+test('every operator route: signed out goes to sign-in, a member who is not an operator gets 404, an operator with text messages only is told to add a passkey; nothing changes', async (t) => {
+  const { civitas, browser: operatorBrowser } = await startWithOperator(t);
+  const { kernel, organisations } = civitas;
+  const job = await makeFailedJob(kernel, 'test.broken', 'refused');
+  const other = await organisations.addOperator({ email: 'second@example.gov.uk', actor: CLI_ACTOR });
+  const routes = operatorRoutes({ job, operator: other.operatorId });
+
+  // An owner of an organisation, signed in, but no operator.
+  const owner = await civitas.account('owner@example.gov.uk');
+  const { organisation } = await organisations.createOrganisation({ name: 'Department for Fishing', ownerEmail: owner.email, actor: CLI_ACTOR });
+  const member = civitas.browser();
+  await acceptInvitation(member, owner, await readInvitationLink(kernel, owner.email));
+  const memberCsrf = await member.get(`/console/organisations/${organisation.id}/services/new`);
+  assert.equal(memberCsrf.status, 200);
+
+  // Signed out: a CSRF token from a public form (One Login's sign-in page), no console session.
+  const stranger = civitas.browser();
+  const strangerCsrf = await stranger.get(`${(await stranger.get('/console/sign-in')).url}/email`);
+  assert.match(strangerCsrf.html, /name="_csrf"/);
+
+  // An operator whose One Login now has text messages only.
+  const weak = await civitas.account('weak@example.gov.uk');
+  await organisations.addOperator({ email: weak.email, actor: CLI_ACTOR });
+  const weakBrowser = civitas.browser();
+  assert.equal((await openSigningIn(weakBrowser, weak, '/console/operator')).status, 200);
+  const weakCsrf = await weakBrowser.get('/console');
+  await leaveOnlyTextMessages(kernel, weak);
+
+  const before = await snapshot(civitas);
+  for (const route of routes) {
+    const name = `${route.method} ${route.url}`;
+    const signedOut = await ask(stranger, strangerCsrf, route);
+    assert.equal(signedOut.status, 303, `signed out: ${name}`);
+    assert.equal(signedOut.location, `/console/sign-in?return=${encodeURIComponent(route.url)}`, `signed out: ${name}`);
+
+    const notOperator = await ask(member, memberCsrf, route);
+    assert.equal(notOperator.status, 404, `not an operator: ${name}`);
+
+    const textOnly = await ask(weakBrowser, weakCsrf, route);
+    assert.equal(textOnly.status, 403, `text messages only: ${name}`);
+    assert.equal(pageHeading({ url: '', status: 403, html: textOnly.html }), 'Add a passkey or an authenticator app to your One Login', name);
+    assert.match(textOnly.html, /href="\/account"/);
+  }
+  assert.equal(await snapshot(civitas), before, 'no attempt changed anything');
+  const home = await member.get('/console');
+  assert.doesNotMatch(home.html, /href="\/console\/operator"/, 'no operator navigation for members');
+
+  // The operator's own browser still opens everything (the table covers every route).
+  const csrf = await operatorBrowser.get('/console/operator/jobs');
+  for (const route of routes.filter((candidate) => candidate.method === 'GET')) {
+    assert.equal((await ask(operatorBrowser, csrf, route)).status, 200, route.url);
+  }
+});
+
+test('every operator form needs its CSRF token, and the sensitive ones a sign-in in the last 15 minutes', async (t) => {
+  const { civitas, browser } = await startWithOperator(t);
+  const job = await makeFailedJob(civitas.kernel, 'test.broken', 'refused');
+  const other = await civitas.organisations.addOperator({ email: 'second@example.gov.uk', actor: CLI_ACTOR });
+  const routes = operatorRoutes({ job, operator: other.operatorId });
+  const noToken = { url: `${civitas.baseUrl}/console/operator`, status: 200, html: '' };
+  const before = await snapshot(civitas);
+  for (const route of routes.filter((candidate) => candidate.method === 'POST')) {
+    assert.equal((await ask(browser, noToken, route)).status, 403, `no CSRF token: ${route.url}`);
+  }
+  assert.equal(await snapshot(civitas), before);
+
+  civitas.advance(16 * 60 * 1000);
+  const csrf = await browser.get('/console/operator/jobs');
+  for (const route of routes.filter((candidate) => candidate.recent)) {
+    const answer = await ask(browser, csrf, route);
+    assert.equal(answer.status, 303, route.url);
+    assert.equal(answer.location, `/console/sign-in?return=${encodeURIComponent(route.url)}&recent=1`, route.url);
+  }
+  assert.equal(await snapshot(civitas), before);
+});
+
+test('the last operator cannot be removed, and a removed operator loses the pages at once', async (t) => {
+  const { civitas, browser } = await startWithOperator(t);
+  const store = createOperatorStore(civitas.kernel.db);
+  const [self] = await store.list();
+  assert.ok(self);
+  // Another operator signs in and removes the first; then the first's open session is refused.
+  const second = await civitas.account('second@example.gov.uk');
+  await civitas.organisations.addOperator({ email: second.email, actor: CLI_ACTOR });
+  const secondBrowser = civitas.browser();
+  const form = await openSigningIn(secondBrowser, second, `/console/operator/operators/${self.id}/remove`);
+  assert.equal(form.status, 200);
+  const removed = await secondBrowser.submit(form, {});
+  assert.match(removed.url, /done=removed$/);
+  assert.equal((await browser.get('/console/operator')).status, 404);
+
+  // Now one operator is left: removing them is refused even when asked by id (as a race would).
+  const [last] = await store.list();
+  assert.ok(last);
+  await assert.rejects(
+    () => (async () => {
+      const { createOperators } = await import('../../operators/operators.ts');
+      const operators = createOperators({ db: civitas.kernel.db, audit: civitas.kernel.audit, organisations: civitas.organisations, securityMethodsOf: async () => ['auth-app'] });
+      await operators.remove({ operatorId: last.id, actor: CLI_ACTOR, by: { personKey: 'someone-else', email: 'someone@example.gov.uk' } });
+    })(),
+    { code: 'console.LAST_OPERATOR' },
+  );
+  assert.equal((await store.list()).length, 1);
+  const lastForm = await secondBrowser.get(`/console/operator/operators/${last.id}/remove`);
+  assert.equal(lastForm.status, 200);
+  const refused = await secondBrowser.submit(lastForm, {});
+  assert.equal(refused.status, 400, 'the last operator is oneself here: refused');
+});
+
+test("One Login reports security methods only for the subject it gave the console: another account's subject, or an email address moved, finds nothing", async (t) => {
+  const { civitas } = await startWithOperator(t);
+  const relyingParty = createInternalRelyingParty(civitas.kernel.db, { name: 'console', displayName: 'Civitas console', baseUrl: civitas.kernel.config.BASE_URL, callbackPath: '/console/callback', signedOutPath: '/console/signed-out' }, secretBoxesOf(civitas.kernel.config));
+  const [session] = await civitas.kernel.db.withTables<{ console_session: { person_key: string; email: string } }>().selectFrom('console_session').select(['person_key', 'email']).execute();
+  assert.ok(session);
+  assert.deepEqual(await findSecurityMethodsOf(civitas.kernel.db, { relyingParty, subject: session.person_key, email: session.email }), ['auth-app']);
+  const other = await civitas.account('other@example.gov.uk');
+  assert.equal(await findSecurityMethodsOf(civitas.kernel.db, { relyingParty, subject: session.person_key, email: other.email }), undefined);
+  assert.equal(await findSecurityMethodsOf(civitas.kernel.db, { relyingParty, subject: 'urn:fdc:civitas:2024:forged', email: session.email }), undefined);
+  assert.equal(await findSecurityMethodsOf(civitas.kernel.db, { relyingParty, subject: session.person_key, email: 'nobody@example.gov.uk' }), undefined);
+});

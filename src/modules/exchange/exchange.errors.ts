@@ -1,0 +1,29 @@
+import { CivitasError } from '../../platform/http/errors.ts';
+
+/** Why Exchange refused a change to its registry; `code` is stable, the message safe to show and log. */
+export type ExchangeErrorCode =
+  | 'exchange.INVALID_IDENTIFIER'
+  | 'exchange.ORGANISATION_NOT_FOUND'
+  | 'exchange.MEMBER_NOT_FOUND'
+  | 'exchange.MEMBER_EXISTS'
+  | 'exchange.MEMBER_NOT_PENDING'
+  | 'exchange.SUBSYSTEM_NOT_FOUND'
+  | 'exchange.SUBSYSTEM_EXISTS'
+  | 'exchange.INVALID_PUBLIC_KEY'
+  | 'exchange.KEY_EXISTS'
+  | 'exchange.KEY_NOT_FOUND'
+  | 'exchange.SERVICE_NOT_FOUND'
+  | 'exchange.SERVICE_EXISTS'
+  | 'exchange.INVALID_URL'
+  | 'exchange.INVALID_OPENAPI'
+  | 'exchange.INVALID_ENDPOINT'
+  | 'exchange.ACCESS_RIGHT_NOT_FOUND';
+
+export class ExchangeError extends CivitasError {
+  declare readonly code: ExchangeErrorCode;
+
+  constructor(code: ExchangeErrorCode, message: string, statusCode = 400) {
+    super({ code, statusCode, message });
+    this.name = 'ExchangeError';
+  }
+}

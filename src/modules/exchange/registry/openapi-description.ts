@@ -1,0 +1,113 @@
+import { dereference, validate, type ParserOptions } from '@readme/openapi-parser';
+import { parse as parseYaml } from 'yaml';
+
+/**
+ * A service's OpenAPI description (JSON or YAML), validated against the OpenAPI schemas, and what
+ * Exchange reads from it: each endpoint (method and path) and the fields its successful JSON
+ * answer returns, as JSON paths (`$.status`, `$.award.rate`, `$.items[*].id`).
+ */
+
+export type Endpoint = { method: string; path: string; fields: string[] };
+export type OpenApiDescription = { format: 'json' | 'yaml'; version: string; endpoints: Endpoint[] };
+
+export class OpenApiError extends Error {
+  override readonly name = 'OpenApiError';
+}
+
+const MAX_TEXT = 1024 * 1024;
+const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
+/** Deep enough for real answers; stops recursive schemas. */
+const MAX_FIELD_DEPTH = 8;
+const MAX_FIELDS = 500;
+
+type SchemaObject = { type?: unknown; properties?: unknown; items?: unknown; allOf?: unknown };
+
+function parseText(text: string): { document: unknown; format: 'json' | 'yaml' } {
+  if (text.length > MAX_TEXT) throw new OpenApiError('The OpenAPI description is larger than 1 MB');
+  const trimmed = text.trim();
+  if (trimmed.startsWith('{')) {
+    try {
+      return { document: JSON.parse(trimmed), format: 'json' };
+    } catch {
+      throw new OpenApiError('The OpenAPI description is not valid JSON');
+    }
+  }
+  try {
+    // Aliases are capped (the library's default is 100), so a few lines cannot expand into gigabytes.
+    return { document: parseYaml(trimmed, { maxAliasCount: 100, uniqueKeys: true }), format: 'yaml' };
+  } catch {
+    throw new OpenApiError('The OpenAPI description is neither valid JSON nor valid YAML');
+  }
+}
+
+/** `within`: the schemas being walked above this one; a schema that contains itself is walked once. */
+function collectFields(schema: unknown, prefix: string, within: ReadonlySet<unknown>, into: Set<string>): void {
+  if (typeof schema !== 'object' || schema === null || within.has(schema) || within.size > MAX_FIELD_DEPTH || into.size >= MAX_FIELDS) return;
+  const inner = new Set(within).add(schema);
+  const { properties, items, allOf } = schema as SchemaObject;
+  if (Array.isArray(allOf)) for (const part of allOf) collectFields(part, prefix, inner, into);
+  if (typeof properties === 'object' && properties !== null) {
+    for (const [name, property] of Object.entries(properties)) {
+      const path = /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? `${prefix}.${name}` : `${prefix}[${JSON.stringify(name)}]`;
+      into.add(path);
+      collectFields(property, path, inner, into);
+    }
+  }
+  if (items !== undefined) collectFields(items, `${prefix}[*]`, inner, into);
+}
+
+function successSchemaOf(operation: Record<string, unknown>): unknown {
+  const responses = (operation.responses ?? {}) as Record<string, { content?: Record<string, { schema?: unknown }>; schema?: unknown }>;
+  const success = Object.entries(responses).find(([status]) => /^2(\d\d|XX)$/.test(status))?.[1];
+  if (!success) return undefined;
+  // OpenAPI 3 keeps it under content; Swagger 2 on the response itself.
+  const content = success.content ?? {};
+  const json = Object.entries(content).find(([type]) => /json/i.test(type))?.[1];
+  return json?.schema ?? success.schema;
+}
+
+/** True when some `$ref` points outside the document (a file or a URL). */
+function refersOutside(value: unknown, depth = 0): boolean {
+  if (typeof value !== 'object' || value === null || depth > 200) return false;
+  if (!Array.isArray(value) && typeof (value as { $ref?: unknown }).$ref === 'string' && !String((value as { $ref: string }).$ref).startsWith('#')) return true;
+  return Object.values(value).some((child) => refersOutside(child, depth + 1));
+}
+
+/** Only what the text holds: a `$ref` to a file or a URL is never fetched. */
+const PARSER_OPTIONS: ParserOptions = {
+  resolve: { external: false, file: false },
+  // A schema that contains itself becomes an object that contains itself; collectFields walks it once.
+  dereference: { circular: true },
+  timeoutMs: 5_000,
+};
+
+/** Parses and validates a description; throws OpenApiError with a reason safe to show. */
+export async function readOpenApiDescription(text: string): Promise<OpenApiDescription> {
+  const { document, format } = parseText(text);
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) throw new OpenApiError('The OpenAPI description must be an object');
+  if (refersOutside(document)) throw new OpenApiError('The OpenAPI description must be one document: a $ref may point only inside it (#/...)');
+  // Always an object, never a string: given a string, the parser would read it as a file name or URL.
+  const api = document as Parameters<typeof validate>[0];
+  let result;
+  try {
+    result = await validate(structuredClone(api), PARSER_OPTIONS);
+  } catch {
+    throw new OpenApiError('The OpenAPI description could not be read');
+  }
+  if (!result.valid) {
+    const first = result.errors[0]?.message.split('\n')[0]?.slice(0, 200);
+    throw new OpenApiError(`The OpenAPI description is not valid${first ? ` (${first})` : ''}`);
+  }
+  const resolved = (await dereference(structuredClone(api), PARSER_OPTIONS)) as { openapi?: string; swagger?: string; paths?: Record<string, Record<string, unknown>> };
+  const endpoints: Endpoint[] = [];
+  for (const [path, item] of Object.entries(resolved.paths ?? {})) {
+    for (const method of METHODS) {
+      const operation = item?.[method];
+      if (typeof operation !== 'object' || operation === null) continue;
+      const fields = new Set<string>();
+      collectFields(successSchemaOf(operation as Record<string, unknown>), '$', new Set(), fields);
+      endpoints.push({ method: method.toUpperCase(), path, fields: [...fields] });
+    }
+  }
+  return { format, version: String(resolved.openapi ?? resolved.swagger ?? ''), endpoints };
+}

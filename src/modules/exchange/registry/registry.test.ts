@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import { test } from 'node:test';
+import { exportJWK } from 'jose';
+import { createTestKernel } from '../../../testing/test-kernel.ts';
+import { addOrganisation, createTestRegistry, generateTestKeyPair, OPERATOR, PIP_OPENAPI, setUpProviderAndClient } from '../testing/exchange-fixtures.ts';
+import { createRegistryStore } from './registry.store.ts';
+import { parseEndpointPattern } from './registry.ts';
+
+const refusedWith = (code: string) => (error: unknown) => (error as { code?: string }).code === code;
+
+test('an operator adds members, subsystems with their keys, a service read from its OpenAPI description, and an access right', async (t) => {
+  const kernel = await createTestKernel(t);
+  const { registry, providerMember, provider, client, serviceId } = await setUpProviderAndClient(kernel, { baseUrl: 'http://127.0.0.1:9/pip', grant: 'GET /awards/*' });
+  assert.equal(providerMember.status, 'approved');
+  assert.equal(provider, 'GB-DEV/GOV/BA001/benefits');
+  assert.equal(client, 'GB-DEV/GOV/RC002/blue-badge');
+
+  const store = createRegistryStore(kernel.db);
+  const service = await store.findService(serviceId);
+  assert.equal(service?.openapi_format, 'yaml');
+  assert.equal(service?.personal_data, 1);
+  assert.deepEqual(JSON.parse(service?.endpoints ?? '[]'), [
+    { method: 'GET', path: '/awards/{reference}', fields: ['$.status', '$.rate', '$.name'] },
+    { method: 'POST', path: '/awards/{reference}', fields: [] },
+  ]);
+  const clientRow = await store.findSubsystemByIdentifier({ instance: 'GB-DEV', memberClass: 'GOV', memberCode: 'RC002', subsystemCode: 'blue-badge' });
+  assert.ok(clientRow);
+  const rights = await store.listActiveAccessRights(serviceId, clientRow.id);
+  assert.deepEqual(rights.map((right) => [right.endpoint_method, right.endpoint_path]), [['GET', '/awards/*']]);
+
+  const events = await kernel.audit.listRecent({ limit: 20 });
+  const actions = events.map((event) => event.action);
+  for (const action of ['exchange.member.added', 'exchange.subsystem.added', 'exchange.service.added', 'exchange.access.granted']) assert.ok(actions.includes(action), action);
+
+  assert.equal(await registry.revokeAccess({ serviceId, client, endpoint: 'GET /awards/*', actor: OPERATOR }), 1);
+  assert.deepEqual(await store.listActiveAccessRights(serviceId, clientRow.id), []);
+  await assert.rejects(registry.revokeAccess({ serviceId, client, endpoint: 'GET /awards/*', actor: OPERATOR }), refusedWith('exchange.ACCESS_RIGHT_NOT_FOUND'));
+});
+
+test('a member asked for by someone other than an operator waits for approval, once', async (t) => {
+  const kernel = await createTestKernel(t);
+  const registry = createTestRegistry(kernel);
+  const member = await registry.addMember({ organisationId: await addOrganisation(kernel, 'Harbour Board'), memberClass: 'NGO', memberCode: 'HB', actor: { audit: 'console-person:abc', isOperator: false } });
+  assert.equal(member.status, 'pending');
+  await assert.rejects(registry.approveMember(member.id, { audit: 'console-person:abc', isOperator: false }), refusedWith('exchange.MEMBER_NOT_PENDING'));
+  await registry.approveMember(member.id, OPERATOR);
+  assert.equal((await createRegistryStore(kernel.db).findMember(member.id))?.status, 'approved');
+  await assert.rejects(registry.approveMember(member.id, OPERATOR), refusedWith('exchange.MEMBER_NOT_PENDING'));
+});
+
+test('keys: ES256 and Ed25519 as PEM, JWK or a JWK Set; rotation adds and revokes; private, RSA, duplicate and foreign keys are refused', async (t) => {
+  const kernel = await createTestKernel(t);
+  const registry = createTestRegistry(kernel);
+  const member = await registry.addMember({ organisationId: await addOrganisation(kernel, 'Keys Office'), memberClass: 'GOV', memberCode: 'KO', actor: OPERATOR });
+  const ec = generateTestKeyPair('ec');
+  const ed = generateTestKeyPair('ed25519');
+  const edJwk = await exportJWK(ed.privateKey);
+  const edPublicJwk = { kty: edJwk.kty, crv: edJwk.crv, x: edJwk.x };
+  const subsystem = await registry.addSubsystem({ memberId: member.id, subsystemCode: 'one', publicKeys: JSON.stringify({ keys: [edPublicJwk] }), actor: OPERATOR });
+  const [added] = await registry.addKeys({ subsystem, publicKeys: ec.publicPem, actor: OPERATOR });
+  assert.match(added ?? '', /^[A-Za-z0-9_-]{43}$/);
+  await registry.revokeKey({ subsystem, thumbprint: added ?? '', actor: OPERATOR });
+  await assert.rejects(registry.revokeKey({ subsystem, thumbprint: added ?? '', actor: OPERATOR }), refusedWith('exchange.KEY_NOT_FOUND'));
+
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  const privatePem = ec.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  for (const [publicKeys, code] of [
+    [rsa, 'exchange.INVALID_PUBLIC_KEY'],
+    [p384, 'exchange.INVALID_PUBLIC_KEY'],
+    [privatePem, 'exchange.INVALID_PUBLIC_KEY'],
+    [JSON.stringify(edJwk), 'exchange.INVALID_PUBLIC_KEY'],
+    [JSON.stringify({ kty: 'EC', crv: 'P-256', x: 'AAAA', y: 'AAAA' }), 'exchange.INVALID_PUBLIC_KEY'],
+    ['not a key', 'exchange.INVALID_PUBLIC_KEY'],
+    [JSON.stringify({ keys: [edPublicJwk, edPublicJwk] }), 'exchange.INVALID_PUBLIC_KEY'],
+    [JSON.stringify(edPublicJwk), 'exchange.KEY_EXISTS'],
+  ] as const) {
+    await assert.rejects(registry.addSubsystem({ memberId: member.id, subsystemCode: `two`, publicKeys, actor: OPERATOR }), refusedWith(code), publicKeys.slice(0, 40));
+  }
+  await assert.rejects(registry.addSubsystem({ memberId: member.id, subsystemCode: 'one', publicKeys: generateTestKeyPair().publicPem, actor: OPERATOR }), refusedWith('exchange.SUBSYSTEM_EXISTS'));
+});
+
+test('refusals: bad identifiers, unknown organisation, a member twice, base URLs that reach the private network or carry a query, invalid OpenAPI, bad endpoints', async (t) => {
+  const kernel = await createTestKernel(t, { environment: { OUTBOUND_ALLOW_PRIVATE_NETWORK: 'false' } });
+  const registry = createTestRegistry(kernel);
+  const organisationId = await addOrganisation(kernel, 'Refusals Office');
+  for (const [memberClass, memberCode] of [['gov', 'X'], ['GOV', 'a/b'], ['GOV', ''], ['GOV', 'x'.repeat(65)], ['GOV', '..%2F']]) {
+    await assert.rejects(registry.addMember({ organisationId, memberClass: memberClass ?? '', memberCode: memberCode ?? '', actor: OPERATOR }), refusedWith('exchange.INVALID_IDENTIFIER'));
+  }
+  await assert.rejects(registry.addMember({ organisationId: 'no-such-organisation', memberClass: 'GOV', memberCode: 'X', actor: OPERATOR }), refusedWith('exchange.ORGANISATION_NOT_FOUND'));
+  const member = await registry.addMember({ organisationId, memberClass: 'GOV', memberCode: 'RO', actor: OPERATOR });
+  await assert.rejects(registry.addMember({ organisationId, memberClass: 'COM', memberCode: 'OTHER', actor: OPERATOR }), refusedWith('exchange.MEMBER_EXISTS'));
+  const subsystem = await registry.addSubsystem({ memberId: member.id, subsystemCode: 'sys', publicKeys: generateTestKeyPair().publicPem, actor: OPERATOR });
+
+  for (const baseUrl of ['http://127.0.0.1/x', 'http://169.254.169.254/latest', 'http://localhost:3000', 'file:///etc/passwd', 'http://user:pw@example.org', 'https://example.org/api?x=1', 'not a url']) {
+    await assert.rejects(registry.addService({ subsystem, serviceCode: 'svc', baseUrl, openApi: PIP_OPENAPI, personalData: false, actor: OPERATOR }), refusedWith('exchange.INVALID_URL'), baseUrl);
+  }
+  const external = `openapi: 3.0.3\ninfo: {title: x, version: '1'}\npaths:\n  /a:\n    get:\n      responses:\n        '200': {$ref: 'http://127.0.0.1:1/secret.yaml'}\n`;
+  for (const openApi of ['openapi: 3.0.3\ninfo: {title: x}\n', '{"openapi": "3.0.3",', '/etc/passwd', 'a: &a [1]\nb: *a\nb: 2\n', external, 'x'.repeat(1024 * 1024 + 1)]) {
+    await assert.rejects(registry.addService({ subsystem, serviceCode: 'svc', baseUrl: 'https://example.org/api', openApi, personalData: false, actor: OPERATOR }), refusedWith('exchange.INVALID_OPENAPI'), openApi.slice(0, 30));
+  }
+  const serviceId = await registry.addService({ subsystem, serviceCode: 'svc', baseUrl: 'https://example.org/api/', openApi: PIP_OPENAPI, personalData: false, actor: OPERATOR });
+  assert.equal((await createRegistryStore(kernel.db).findService(serviceId))?.base_url, 'https://example.org/api');
+  await assert.rejects(registry.addService({ subsystem, serviceCode: 'svc', baseUrl: 'https://example.org/api', openApi: PIP_OPENAPI, personalData: false, actor: OPERATOR }), refusedWith('exchange.SERVICE_EXISTS'));
+  await assert.rejects(registry.grantAccess({ serviceId, client: 'GB-DEV/GOV/RO/nobody', actor: OPERATOR }), refusedWith('exchange.SUBSYSTEM_NOT_FOUND'));
+  await assert.rejects(registry.grantAccess({ serviceId, client: 'OTHER/GOV/RO/sys', actor: OPERATOR }), refusedWith('exchange.SUBSYSTEM_NOT_FOUND'));
+  await assert.rejects(registry.grantAccess({ serviceId, client: 'GB-DEV/GOV/RO', actor: OPERATOR }), refusedWith('exchange.INVALID_IDENTIFIER'));
+  await assert.rejects(registry.grantAccess({ serviceId: 'nope', client: subsystem, actor: OPERATOR }), refusedWith('exchange.SERVICE_NOT_FOUND'));
+});
+
+test('endpoint patterns', () => {
+  assert.deepEqual(parseEndpointPattern(undefined), { method: '*', path: '*' });
+  assert.deepEqual(parseEndpointPattern('get /awards/*'), { method: 'GET', path: '/awards/*' });
+  assert.deepEqual(parseEndpointPattern('* /awards/{reference}'), { method: '*', path: '/awards/{reference}' });
+  for (const bad of ['GET', 'FETCH /a', 'GET awards', 'GET /a b', 'GET /a/*/b', `GET /${'a'.repeat(300)}`]) assert.throws(() => parseEndpointPattern(bad), /endpoint must be/, bad);
+});
