@@ -398,8 +398,24 @@ export function createOidcProvider(options: ProviderOptions): Provider {
     subjectFor: (accountId, client) => options.pairwiseSubject(accountId, { sector: sectorOf(client as never) }),
   });
   compareClientSecretsWithArgon2id(provider);
+  showSignOutWithoutSessionAsOurPage(provider, options.pages);
   // GOV.UK One Login puts `sid` in every ID token; oidc-provider only does so for services with
   // back-channel logout. Services use it to match logout tokens to their sessions.
   Object.defineProperty(provider.Client.prototype, 'includeSid', { value: () => true });
   return provider;
+}
+
+/**
+ * Signing out with no One Login session left, oidc-provider answers with a bare page of its own
+ * that submits itself, in English ("Your browser does not support JavaScript..."). It is shown
+ * as our sign-out page instead, in the page's language, submitting itself just the same.
+ */
+function showSignOutWithoutSessionAsOurPage(provider: Provider, pages: ProviderPages): void {
+  provider.use(async (ctx, next) => {
+    await next();
+    const { oidc } = ctx as Partial<KoaContextWithOIDC>;
+    if (oidc?.route === 'end_session' && !oidc.session?.accountId && ctx.status === 200 && typeof ctx.body === 'string') {
+      pages.logout(ctx as KoaContextWithOIDC, ctx.body, true);
+    }
+  });
 }

@@ -130,3 +130,18 @@ test('attacker: a back-channel logout URI a service team registered that resolve
   assert.equal(new URL(done.url).hostname, 'service-a.example.gov.uk', 'the person is signed out all the same');
   assert.equal(internal.tokens.length, 0, 'nothing was sent to the private address');
 });
+
+test('signing out with no One Login session left shows our sign-out page in the page language, which goes on by itself, not the provider\'s bare English one', async (t) => {
+  const { baseUrl } = await startIdentityServer(t);
+  const browser = createFormClient(baseUrl);
+  const english = await browser.get('/logout');
+  assert.equal(english.status, 200);
+  assert.match(english.html, /<h1 class="govuk-heading-l">Sign out<\/h1>/);
+  assert.doesNotMatch(english.html, /Submitting Callback|does not support JavaScript/);
+  browser.cookies.set('civitas_lang', 'cy');
+  const welsh = await browser.get('/logout');
+  assert.match(welsh.html, /<html lang="cy"/);
+  const done = await browser.submit(welsh, {});
+  assert.equal(done.status, 200);
+  assert.match(done.html, /<html lang="cy"/);
+});
