@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { readMessageCatalogues } from '../../platform/http/i18n.ts';
 import type { CivitasModule } from '../../platform/module.ts';
+import { guidanceCommands } from './guidance.cli.ts';
 import { guidanceMigrations } from './migrations/guidance.migrations.ts';
 
 /** Guidance and step-by-step pages, and the search over them. */
@@ -9,5 +10,6 @@ export const guidanceModule: CivitasModule = {
   name: 'guidance',
   messages: readMessageCatalogues(join(import.meta.dirname, 'locales')),
   migrations: guidanceMigrations,
+  commands: guidanceCommands,
   async plugin(_app: FastifyInstance) {},
 };
