@@ -59,6 +59,7 @@ export function createOrganisationStore(db: Executor) {
       tables.selectFrom('console_service').selectAll().where('organisation_id', '=', organisationId).orderBy('name').orderBy('id').execute(),
     findService: (organisationId: string, serviceId: string) =>
       tables.selectFrom('console_service').selectAll().where('organisation_id', '=', organisationId).where('id', '=', serviceId).executeTakeFirst(),
+    findServiceById: (serviceId: string) => tables.selectFrom('console_service').selectAll().where('id', '=', serviceId).executeTakeFirst(),
 
     async insertMembership(row: MembershipRow): Promise<void> {
       await tables.insertInto('console_membership').values(row).execute();

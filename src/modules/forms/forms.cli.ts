@@ -1,0 +1,66 @@
+import { readFile, stat } from 'node:fs/promises';
+import { CliError, type CliCommand, type CliContext } from '../../platform/cli/cli-command.ts';
+import { findConsoleService } from '../console/console.contract.ts';
+import { DEFINITION_LIMITS } from './definition/form-definition.ts';
+import { FormsError } from './forms.errors.ts';
+import { createFormVersions } from './versions/form-versions.ts';
+
+const CLI_ACTOR = 'operator:cli';
+
+function requireString(context: CliContext, name: string): string {
+  const value = context.values[name];
+  if (typeof value !== 'string' || value.trim() === '') throw new CliError(`Give --${name}`, 2);
+  return value;
+}
+
+async function readDefinitionFile(file: string): Promise<unknown> {
+  const size = await stat(file).then((found) => found.size, () => undefined);
+  if (size === undefined) throw new CliError(`Cannot read ${file}`);
+  if (size > DEFINITION_LIMITS.bytes) throw new CliError(`${file} is larger than ${DEFINITION_LIMITS.bytes} bytes`);
+  try {
+    return JSON.parse(await readFile(file, 'utf8'));
+  } catch {
+    throw new CliError(`${file} is not JSON`);
+  }
+}
+
+/** Forms' refusals, with every problem of a definition on a line of its own. */
+function explain(error: unknown): never {
+  if (!(error instanceof FormsError)) throw error;
+  throw new CliError([error.message, ...error.problems.map((problem) => `  ${problem.path}: ${problem.message}`)].join('\n'));
+}
+
+/** `civitas forms ...`: a form in and out as its JSON definition (docs/forms/form-definition.schema.json). */
+export const formsCommands: readonly CliCommand[] = [
+  {
+    name: 'forms import',
+    summary: 'Publish a form from its JSON definition (a new form, or a new version of the service’s form with that slug)',
+    usage: 'FILE --service ID',
+    options: { service: { type: 'string' } },
+    async run(context) {
+      const file = context.positionals[0];
+      if (!file) throw new CliError('Give the definition file: forms import FILE --service ID', 2);
+      const serviceId = requireString(context, 'service');
+      const definition = await readDefinitionFile(file);
+      const kernel = context.kernel();
+      if (!(await findConsoleService(kernel.db, serviceId))) throw new CliError(`There is no console service ${serviceId}`);
+      const imported = await createFormVersions({ db: kernel.db, audit: kernel.audit }).importForm({ serviceId, definition, actor: CLI_ACTOR }).catch(explain);
+      const url = new URL(`/forms/${imported.slug}`, kernel.config.BASE_URL).href;
+      context.print({ form_id: imported.formId, url }, `Published the form at ${url} (form ${imported.formId})`);
+      return 0;
+    },
+  },
+  {
+    name: 'forms export',
+    summary: 'Print a form’s definition as JSON (its live version, else its latest draft)',
+    usage: 'FORM_ID',
+    async run(context) {
+      const formId = context.positionals[0];
+      if (!formId) throw new CliError('Give the form: forms export FORM_ID', 2);
+      const kernel = context.kernel();
+      const definition = await createFormVersions({ db: kernel.db, audit: kernel.audit }).exportDefinition(formId).catch(explain);
+      process.stdout.write(`${JSON.stringify(definition, null, 2)}\n`);
+      return 0;
+    },
+  },
+];
