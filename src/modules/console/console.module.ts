@@ -13,6 +13,7 @@ import { createOnboarding } from './onboarding/onboarding.ts';
 import { createOrganisations } from './organisations/organisations.ts';
 import { BACKCHANNEL_LOGOUT_PATH, registerConsolePages } from './pages/console.routes.ts';
 import { createConsoleSessions } from './sessions/console-sessions.ts';
+import { createConsoleTeamAccess } from './teams/console-team-access.ts';
 
 /**
  * The console at /console: one sign-in (through Civitas One Login, at Cl.Cm) for service teams
@@ -48,6 +49,8 @@ export function createConsoleModule(options: { clock?: () => Date } = {}): Civit
         },
         secretBoxesOf(app.config),
       );
+      // Notify's and Pay's team pages ask the console who is signed in and with what role.
+      app.teamAccess.provide(createConsoleTeamAccess({ db: app.db, sessions: createConsoleSessions({ db: app.db, ...(clock ? { clock } : {}) }) }));
       await registerConsolePages(app, {
         signIn: createInternalSignIn(relyingParty),
         sessions: createConsoleSessions({ db: app.db, ...(clock ? { clock } : {}) }),

@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { CliError, type CliCommand, type CliContext } from '../../platform/cli/cli-command.ts';
 import { notifyCoreOf } from './notify.core-cache.ts';
 import type { NotifyCore } from './notify.core.ts';
-import { createSignInLink } from './pages/sign-in.service.ts';
 import { parseKeyType, ServiceAdminError } from './services/service.service.ts';
 import { TemplateInputError } from './templates/template.service.ts';
 import type { Postage, TemplateType } from './templates/template.store.ts';
@@ -248,7 +247,7 @@ const callbackRemove = command({
 
 const teamAdd = command({
   name: 'notify team add',
-  summary: 'Add a team member (who may sign in to the pages and receive team-key messages)',
+  summary: 'Add a team member (who may receive team-key messages)',
   usage: '--service ID --email ADDRESS [--phone NUMBER]',
   options: { service: { type: 'string' }, email: { type: 'string' }, phone: { type: 'string' } },
   async run(context, core) {
@@ -346,19 +345,7 @@ const senderAdd = command({
   },
 });
 
-const signInLink = command({
-  name: 'notify sign-in-link',
-  summary: 'Print a one-time link (valid 15 minutes) that signs a team member in to the Notify pages',
-  usage: '--email ADDRESS',
-  options: { email: { type: 'string' } },
-  async run(context, core) {
-    const link = await createSignInLink(core, { emailAddress: required(context, 'email'), actor: OPERATOR });
-    context.print({ link }, link);
-    return 0;
-  },
-});
-
 export const notifyCommands: readonly CliCommand[] = [
   serviceAdd, serviceList, serviceSet, templateAdd, keyAdd, keyRevoke, keyList, callbackSet, callbackRemove,
-  teamAdd, teamRemove, teamList, guestAdd, guestRemove, guestList, senderAdd, signInLink,
+  teamAdd, teamRemove, teamList, guestAdd, guestRemove, guestList, senderAdd,
 ];

@@ -10,7 +10,6 @@ import { createNotifyLimiter } from './limits/limiter.ts';
 import { createLimitsStore } from './limits/limits.store.ts';
 import { createNotificationStore } from './notifications/notification.store.ts';
 import { createNotificationSender } from './notifications/send-notification.ts';
-import { createSessionStore } from './pages/session.store.ts';
 import { createScheduleStore } from './retention/schedule.store.ts';
 import { createNotifySecretBox } from './services/secret-box.ts';
 import { createServiceAdmin } from './services/service.service.ts';
@@ -53,7 +52,6 @@ export function createNotifyCore(parts: NotifyCoreParts) {
     notifications: createNotificationStore(),
     limits: createLimitsStore(kind),
     files: createFileStore(),
-    sessions: createSessionStore(),
     schedule: createScheduleStore(),
   };
   const secrets = createNotifySecretBox({ secrets: secretBoxesOf(config), cookieSecret: config.COOKIE_SECRET });

@@ -28,8 +28,6 @@ import { createRefundStore } from './refunds/refund.store.ts';
 import { createReportService } from './report/payment-report.ts';
 import { createScheduleStore } from './schedule/schedule.store.ts';
 import { createSweeper } from './schedule/sweeper.ts';
-import { createTeamSessionService } from './team/team-session.service.ts';
-import { createTeamSessionStore } from './team/team-session.store.ts';
 import { createWebhookService } from './webhooks/webhook.service.ts';
 import { createWebhookStore } from './webhooks/webhook.store.ts';
 
@@ -59,7 +57,6 @@ export function createPayServices(dependencies: PayDependencies) {
   const refundStore = createRefundStore();
   const idempotencyStore = createIdempotencyStore();
   const rateLimitStore = createRateLimitStore();
-  const teamSessionStore = createTeamSessionStore();
   const accounts = createAccountService({ db, store: createAccountStore({ secrets: secretBoxesOf(config) }), audit, clock });
   const webhooks = createWebhookService({
     db,
@@ -100,7 +97,6 @@ export function createPayServices(dependencies: PayDependencies) {
     clock,
     logger,
   });
-  const teamSessions = createTeamSessionService({ db, store: teamSessionStore, accounts, audit, clock });
   const sweeper = createSweeper({
     db,
     schedule: createScheduleStore(),
@@ -108,7 +104,6 @@ export function createPayServices(dependencies: PayDependencies) {
     payments,
     rateLimits: rateLimitStore,
     idempotency: idempotencyStore,
-    teamSessions: teamSessionStore,
     clock,
   });
   return {
@@ -123,7 +118,6 @@ export function createPayServices(dependencies: PayDependencies) {
     disputes,
     agreements,
     webhooks,
-    teamSessions,
     sweeper,
     rateLimiter: createRateLimiter({ db, store: rateLimitStore, clock }),
     reports: createReportService({ db, ledger: ledgerStore, clock }),

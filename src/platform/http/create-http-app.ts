@@ -15,6 +15,7 @@ import { MAX_PATH_PARAMETER_LENGTH, repairPercentEncoding } from './request-url.
 import { createTranslations, readMessageCatalogues, type Locale, type Translate } from './i18n.ts';
 import { registerLocale } from './locale.ts';
 import { registerSecurity, usesHttps } from './security.ts';
+import { registerTeamAccess } from './team-access.ts';
 import { createRequestLogger } from './request-logger.ts';
 import { createPageRenderer, registerViews } from './views.ts';
 import { registerDevelopmentOutboxPages } from '../mail/pages/development-outbox.routes.ts';
@@ -124,6 +125,7 @@ export async function createHttpApp(
   app.decorate('jobs', kernel.jobs);
   app.decorate('mail', kernel.mail);
   app.decorate('metrics', kernel.metrics);
+  registerTeamAccess(app);
   registerHttpMetrics(app, kernel.metrics);
 
   // Hooks every request runs take a callback: an async hook costs a promise and a microtask more.

@@ -59,7 +59,7 @@ export function registerFileRoutes(app: FastifyInstance, core: NotifyCore): void
       pageTitle: request.t('notify.files.downloadTitle'),
       href: `/notify/files/${file.id}/download?key=${encodeURIComponent(key)}`,
       filename: file.filename,
-      expires: new Date(file.expires_at).toLocaleDateString(request.locale === 'cy' ? 'cy-GB' : 'en-GB', { dateStyle: 'long', timeZone: 'Europe/London' }),
+      expires: file.expires_at,
       sizeKb: Math.max(1, Math.round((file.content.length * 3) / 4 / 1024)),
     });
   }

@@ -5,11 +5,13 @@ import { formatDateTime } from '../../../platform/http/dates.ts';
 import { createTestApp } from '../../../testing/test-kernel.ts';
 import { createTestService } from '../fixtures/notify-fixtures.ts';
 import { notifyCoreOf } from '../notify.core-cache.ts';
-import { createSignInLink } from './sign-in.service.ts';
+import { createConsoleTeam, signInConsoleMember } from '../../console/teams/console-teams-testing.contract.ts';
 
-/** Signs a team member in with a one-time link; returns a GET and a form POST that carry the session cookie. */
-async function signIn(app: FastifyInstance, link: string) {
-  const cookies = new Map<string, string>([['civitas_lang', 'en']]);
+/** Signs a team member in to the console; returns a GET and a form POST that carry the session cookie. */
+async function signIn(app: FastifyInstance, notifyServiceId: string) {
+  const team = await createConsoleTeam(app, { notifyServiceId });
+  const member = await signInConsoleMember(app, { organisationId: team.organisationId, role: 'developer' });
+  const cookies = new Map<string, string>([['civitas_lang', 'en'], [member.cookieName, member.cookieValue]]);
   const header = () => [...cookies].map(([name, value]) => `${name}=${value}`).join('; ');
   const send = async (method: 'GET' | 'POST', url: string, form?: Record<string, string>, page?: string) => {
     const token = page && /name="_csrf" value="([^"]+)"/.exec(page)?.[1];
@@ -22,10 +24,7 @@ async function signIn(app: FastifyInstance, link: string) {
     for (const cookie of response.cookies) cookies.set(cookie.name, cookie.value);
     return response;
   };
-  const linkPage = await send('GET', new URL(link).pathname + new URL(link).search);
-  const token = /name="token" value="([^"]+)"/.exec(linkPage.body)?.[1] as string;
-  assert.equal((await send('POST', '/notify/sign-in', { token }, linkPage.body)).statusCode, 303);
-  return { cookies, get: (url: string) => send('GET', url), post: (url: string, form: Record<string, string>, page: string) => send('POST', url, form, page) };
+  return { cookies, team, get: (url: string) => send('GET', url), post: (url: string, form: Record<string, string>, page: string) => send('POST', url, form, page) };
 }
 
 function backLinkOf(html: string): string | undefined {
@@ -38,18 +37,17 @@ function backLinkOf(html: string): string | undefined {
   return match?.[1];
 }
 
-test('Notify team pages: a back link to the page before on every page but the first; Welsh errors say "Gwall:"; dates as GOV.UK writes them', async (t) => {
+test('Notify team pages: a back link to the page before on every page (the first back to the console); Welsh errors say "Gwall:"; dates as GOV.UK writes them', async (t) => {
   const { app, kernel } = await createTestApp(t);
   const core = notifyCoreOf(kernel);
   const service = await createTestService(core);
-  await core.serviceAdmin.addTeamMember({ serviceId: service.serviceId, emailAddress: 'member@example.gov.uk', actor: 'operator:test' });
-  const agent = await signIn(app, await createSignInLink(core, { emailAddress: 'member@example.gov.uk', actor: 'operator:test' }));
-  const base = `/notify/services/${service.serviceId}`;
+  const agent = await signIn(app, service.serviceId);
+  const base = `/console/notify/${service.serviceId}`;
   const template = `${base}/templates/${service.templates.email.id}`;
 
-  assert.equal(backLinkOf((await agent.get('/notify')).body), undefined, 'the first page has none');
+  assert.equal(backLinkOf((await agent.get('/notify')).body), undefined, 'the start page has none');
   const expected: Record<string, string> = {
-    [base]: '/notify',
+    [base]: agent.team.servicePath,
     [`${base}/notifications`]: base,
     [`${base}/templates/new`]: base,
     [`${base}/templates/new/email`]: `${base}/templates/new`,

@@ -11,7 +11,7 @@ import {
 import type { Locale } from '../../../platform/http/i18n.ts';
 import { createTestService } from '../fixtures/notify-fixtures.ts';
 import { notifyCoreOf } from '../notify.core-cache.ts';
-import { createSignInLink } from './sign-in.service.ts';
+import { createConsoleTeam, signInConsoleMember } from '../../console/teams/console-teams-testing.contract.ts';
 
 /**
  * Every Notify page in a real browser under the real Content-Security-Policy, in English and
@@ -32,10 +32,9 @@ async function check(page: Page, locale: Locale, what: string): Promise<void> {
 
 for (const locale of LANGUAGES) {
   test(`every service-team and file page of Notify is accessible in ${locale === 'en' ? 'English' : 'Welsh'}`, async (t) => {
-    const { baseUrl, kernel } = await startTestServer(t);
+    const { baseUrl, app, kernel } = await startTestServer(t);
     const core = notifyCoreOf(kernel);
     const service = await createTestService(core, { name: 'Apply for a licence' });
-    await core.serviceAdmin.addTeamMember({ serviceId: service.serviceId, emailAddress: 'member@example.gov.uk', actor: 'operator:test' });
     const serviceRow = await core.serviceAdmin.requireService(service.serviceId);
     const fileTemplate = await core.templates.create({
       serviceId: service.serviceId, type: 'email', name: 'File', subject: 'Your file', body: '((file))', createdBy: 'a@example.gov.uk', actor: 'operator:test',
@@ -58,13 +57,11 @@ for (const locale of LANGUAGES) {
       await check(page, locale, what);
     };
 
-    await go('/notify', 'start page, signed out');
-    const signInUrl = new URL(await createSignInLink(core, { emailAddress: 'member@example.gov.uk', actor: 'operator:test' }));
-    const link = signInUrl.pathname + signInUrl.search;
-    await go(link, 'sign-in page');
-    await submit('start page, signed in');
-    await go(link, 'sign-in link expired');
-    const base = `/notify/services/${service.serviceId}`;
+    await go('/notify', 'start page');
+    const team = await createConsoleTeam(app, { notifyServiceId: service.serviceId });
+    const member = await signInConsoleMember(app, { organisationId: team.organisationId, role: 'developer' });
+    await page.context().addCookies([{ name: member.cookieName, value: member.cookieValue, url: baseUrl }]);
+    const base = `/console/notify/${service.serviceId}`;
     await go(base, 'service page');
     await go(`${base}/notifications`, 'recent notifications');
     await go(`${base}/templates/new`, 'choose a template type');
@@ -87,9 +84,9 @@ for (const locale of LANGUAGES) {
     await submit('download page');
     await go('/notify/files/00000000-0000-4000-8000-000000000000?key=nope', 'file not available');
     // Chromium logs a console error for each page whose own document answered 400 or 404, as
-    // the expired link, the forms with errors and the missing file do on purpose.
+    // the forms with errors and the missing file do on purpose.
     problems.consoleErrors = problems.consoleErrors.filter(
-      (text) => !/^Failed to load resource: the server responded with a status of (400 \(Bad Request\)|404 \(Not Found\)) \(http:\/\/127\.0\.0\.1:\d+\/notify\//.test(text),
+      (text) => !/^Failed to load resource: the server responded with a status of (400 \(Bad Request\)|404 \(Not Found\)) \(http:\/\/127\.0\.0\.1:\d+\/(console\/)?notify\//.test(text),
     );
     expectNoPageProblems(problems);
   });

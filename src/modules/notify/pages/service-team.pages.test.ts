@@ -4,7 +4,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { createTestApp } from '../../../testing/test-kernel.ts';
 import { createTestService } from '../fixtures/notify-fixtures.ts';
 import { notifyCoreOf } from '../notify.core-cache.ts';
-import { createSignInLink } from './sign-in.service.ts';
+import { createConsoleTeam, signInConsoleMember } from '../../console/teams/console-teams-testing.contract.ts';
 
 /** A browser of sorts: keeps cookies and reads CSRF tokens from forms. */
 function createAgent(app: FastifyInstance) {
@@ -38,48 +38,34 @@ function createAgent(app: FastifyInstance) {
   };
 }
 
-async function signInAs(app: FastifyInstance, link: string) {
+/** A member of the organisation whose console service has this Notify service, signed in to the console. */
+async function signInAs(app: FastifyInstance, notifyServiceId: string, role: 'owner' | 'developer' | 'viewer' = 'developer') {
+  const team = await createConsoleTeam(app, { notifyServiceId });
+  const member = await signInConsoleMember(app, { organisationId: team.organisationId, role });
   const agent = createAgent(app);
-  const path = new URL(link).pathname + new URL(link).search;
-  const page = await agent.get(path);
-  assert.equal(page.statusCode, 200);
-  const signedIn = await agent.post('/notify/sign-in', {}, page.body);
-  assert.equal(signedIn.statusCode, 303);
-  return agent;
+  agent.jar.set(member.cookieName, member.cookieValue);
+  return Object.assign(agent, { team, member });
 }
 
-test('a team member signs in with a one-time link, once; the session cookie is HttpOnly; signing out ends it', async (t) => {
+test('the start page sends teams to the console; a signed-out person is sent to sign in to the console, and back', async (t) => {
   const { app, kernel } = await createTestApp(t);
   const core = notifyCoreOf(kernel);
   const service = await createTestService(core);
-  await core.serviceAdmin.addTeamMember({ serviceId: service.serviceId, emailAddress: 'member@example.gov.uk', actor: 'operator:test' });
-  const link = await createSignInLink(core, { emailAddress: 'member@example.gov.uk', actor: 'operator:test' });
-
   const anonymous = createAgent(app);
   const start = await anonymous.get('/notify');
-  assert.match(start.body, /npx civitas notify sign-in-link/);
-  assert.equal((await anonymous.get(`/notify/services/${service.serviceId}`)).statusCode, 303, 'service pages need a session');
-
-  const path = new URL(link).pathname + new URL(link).search;
-  const page = await anonymous.get(path);
-  const withoutToken = await anonymous.post('/notify/sign-in', { token: new URL(link).searchParams.get('token') as string });
-  assert.equal(withoutToken.statusCode, 403, 'the form needs its CSRF token');
-  const signedIn = await anonymous.post('/notify/sign-in', {}, page.body);
-  assert.equal(signedIn.statusCode, 303);
-  const session = signedIn.cookies.find((cookie) => cookie.name === 'civitas_notify_session');
-  assert.equal(session?.httpOnly, true);
-  assert.equal(session?.sameSite, 'Lax');
-  const home = await anonymous.get('/notify');
-  assert.match(home.body, /You are signed in as member@example\.gov\.uk/);
-  assert.match(home.body, new RegExp(`href="/notify/services/${service.serviceId}"`));
-
-  const again = await createAgent(app).get(path);
-  assert.equal(again.statusCode, 400, 'a link works once');
-  assert.match(again.body, /This sign-in link has expired/);
-
-  const signOut = await anonymous.post('/notify/sign-out', {}, home.body);
-  assert.equal(signOut.statusCode, 303);
-  assert.equal((await anonymous.get(`/notify/services/${service.serviceId}`)).statusCode, 303);
+  assert.equal(start.statusCode, 200);
+  assert.match(start.body, /href="\/console"/);
+  assert.doesNotMatch(start.body, /sign-in-link/);
+  for (const gone of ['/notify/sign-in?token=x'.padEnd(60, 'x'), '/notify/services/' + service.serviceId]) {
+    assert.equal((await anonymous.get(gone)).statusCode, 404, `${gone} is gone`);
+  }
+  const page = await anonymous.get(`/console/notify/${service.serviceId}/templates/new`);
+  assert.equal(page.statusCode, 303);
+  assert.equal(page.headers.location, `/console/sign-in?return=${encodeURIComponent(`/console/notify/${service.serviceId}/templates/new`)}`);
+  const member = await signInAs(app, service.serviceId);
+  const dashboard = await member.get(`/console/notify/${service.serviceId}`);
+  assert.equal(dashboard.statusCode, 200);
+  assert.match(dashboard.body, new RegExp(`href="${member.team.servicePath}"`), 'a way back to the console service');
 });
 
 test('a team member writes, previews and edits templates (each save a new version) and sees recent notifications', async (t) => {
@@ -87,11 +73,10 @@ test('a team member writes, previews and edits templates (each save a new versio
   const core = notifyCoreOf(kernel);
   const service = await createTestService(core);
   const other = await createTestService(core, { name: 'Someone else' });
-  await core.serviceAdmin.addTeamMember({ serviceId: service.serviceId, emailAddress: 'member@example.gov.uk', actor: 'operator:test' });
-  const agent = await signInAs(app, await createSignInLink(core, { emailAddress: 'member@example.gov.uk', actor: 'operator:test' }));
-  const base = `/notify/services/${service.serviceId}`;
+  const agent = await signInAs(app, service.serviceId);
+  const base = `/console/notify/${service.serviceId}`;
 
-  assert.equal((await agent.get(`/notify/services/${other.serviceId}`)).statusCode, 404, "another service's pages are not found");
+  assert.equal((await agent.get(`/console/notify/${other.serviceId}`)).statusCode, 404, "another service's pages are not found");
   const dashboard = await agent.get(base);
   assert.match(dashboard.body, /Application received/);
 
@@ -148,18 +133,18 @@ test('a team member writes, previews and edits templates (each save a new versio
   assert.match(recent.body, /07700900123/);
   assert.match(recent.body, /govuk-tag govuk-tag--blue">Created</);
 
-  const actions = (await core.audit.listRecent({ limit: 50 })).map((event) => event.action);
-  assert.ok(actions.includes('notify.template.changed'));
-  assert.ok(actions.includes('notify.team-member.signed-in'));
+  const changes = (await core.audit.listRecent({ limit: 50 })).filter((event) => event.subject === `notify-template:${templateId}`);
+  assert.deepEqual(changes.map((event) => event.action).sort(), ['notify.template.changed', 'notify.template.created']);
+  assert.ok(changes.every((event) => event.actor === agent.member.actor), 'the console person, by pseudonym');
+  assert.ok(!JSON.stringify(changes).includes(agent.member.email), 'never their email address');
 });
 
 test('a text message template says how many text messages it is sent as, without "(s)"', async (t) => {
   const { app, kernel } = await createTestApp(t);
   const core = notifyCoreOf(kernel);
   const service = await createTestService(core);
-  await core.serviceAdmin.addTeamMember({ serviceId: service.serviceId, emailAddress: 'member@example.gov.uk', actor: 'operator:test' });
-  const agent = await signInAs(app, await createSignInLink(core, { emailAddress: 'member@example.gov.uk', actor: 'operator:test' }));
-  const base = `/notify/services/${service.serviceId}`;
+  const agent = await signInAs(app, service.serviceId);
+  const base = `/console/notify/${service.serviceId}`;
   const form = await agent.get(`${base}/templates/new/sms`);
 
   // 160 GSM characters fit one message; 161 need two (153 each).
@@ -183,9 +168,8 @@ test('every limit on the template form is a GOV.UK error on its field that state
   const { app, kernel } = await createTestApp(t);
   const core = notifyCoreOf(kernel);
   const service = await createTestService(core);
-  await core.serviceAdmin.addTeamMember({ serviceId: service.serviceId, emailAddress: 'member@example.gov.uk', actor: 'operator:test' });
-  const agent = await signInAs(app, await createSignInLink(core, { emailAddress: 'member@example.gov.uk', actor: 'operator:test' }));
-  const base = `/notify/services/${service.serviceId}`;
+  const agent = await signInAs(app, service.serviceId);
+  const base = `/console/notify/${service.serviceId}`;
 
   const letterForm = await agent.get(`${base}/templates/new/letter`);
   assert.match(letterForm.body, /data-module="govuk-character-count" data-maxlength="100000" data-threshold="75"/);

@@ -9,23 +9,7 @@ import { countSmsFragments } from '../templates/sms-length.ts';
 import { LETTER_CONTACT_BLOCK_MAX_LENGTH, TEMPLATE_BODY_MAX_LENGTH, TEMPLATE_TYPES, TemplateInputError } from '../templates/template.service.ts';
 import { SMS_MAX_CHARACTERS } from '../templates/sms-length.ts';
 import type { Postage, TemplateRow, TemplateType } from '../templates/template.store.ts';
-import { usesHttps } from '../../../platform/http/security.ts';
-import {
-  describeMemberActor,
-  findSignedInEmail,
-  isSignInLinkUsable,
-  SESSION_COOKIE,
-  SESSION_LIFETIME_MS,
-  signIn,
-  signOut,
-} from './sign-in.service.ts';
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** The signed-in service-team member on Notify's pages. */
-    notifyMember?: string;
-  }
-}
+import { mayChange, requireTeamMember, teamMemberOf } from '../../../platform/http/team-access.ts';
 
 const VIEWS = 'modules/notify/pages';
 
@@ -42,17 +26,28 @@ const UUID = '[0-9a-fA-F-]{36}';
 const RECENT_NOTIFICATIONS = 50;
 /** The longest value a placeholder may be given on the template page's preview. */
 const PREVIEW_VALUE_MAX_LENGTH = 2000;
-const TOKEN = /^[A-Za-z0-9_-]{20,100}$/;
 
 type PageError = { text: string; href: string };
 
+/** The console's navigation on every team page, and what the page may offer its member. */
 function pageChrome(request: FastifyRequest) {
+  const member = teamMemberOf(request);
+  const service = serviceOf(request);
   return {
-    serviceName: request.t('notify.serviceName'),
-    serviceUrl: '/notify',
-    signedIn: request.notifyMember !== undefined,
+    serviceName: member.console.name,
+    serviceUrl: member.console.href,
+    navigation: [
+      { href: member.home.href, text: member.home.text },
+      { href: baseOf(service), text: request.t('notify.serviceName'), active: true },
+    ],
+    home: member.home,
+    base: baseOf(service),
+    mayChange: mayChange(member),
   };
 }
+
+/** Where a Notify service's team pages are: under /console, where the console's sign-in reaches. */
+const baseOf = (service: { id: string }) => `/console/notify/${service.id}`;
 
 function statusTagClass(status: string): string {
   if (status === 'delivered' || status === 'received') return 'govuk-tag--green';
@@ -71,68 +66,22 @@ function describePreview(template: Pick<TemplateRow, 'type' | 'subject' | 'body'
   };
 }
 
-/** Service-team pages: sign in with a one-time link, then write, edit and preview templates and see recent notifications. */
+/**
+ * Notify's pages for a service team: a public start page at /notify, and under
+ * /console/notify/SERVICE_ID (the console signs people in; see platform/http/team-access.ts) the
+ * service's templates (write, edit, preview) and its recent notifications. Owners and developers
+ * change templates; viewers read.
+ */
 export async function registerServiceTeamPages(app: FastifyInstance, core: NotifyCore): Promise<void> {
-  const secureCookies = usesHttps(core.config);
-  app.decorateRequest('notifyMember', undefined);
-  app.addHook('onRequest', async (request) => {
-    request.notifyMember = await findSignedInEmail(core, request.cookies[SESSION_COOKIE]);
-  });
+  app.get('/notify', async (request, reply) =>
+    reply.render(`${VIEWS}/start/start.njk`, { pageTitle: request.t('notify.start.title'), serviceName: request.t('notify.serviceName'), serviceUrl: '/notify' }),
+  );
 
-  app.get('/notify', async (request, reply) => {
-    const { t } = request;
-    const services = request.notifyMember
-      ? await core.serviceAdmin.listServices(await core.serviceAdmin.listServiceIdsForMember(request.notifyMember))
-      : [];
-    return reply.render(`${VIEWS}/start/start.njk`, {
-      pageTitle: t('notify.start.title'),
-      ...pageChrome(request),
-      member: request.notifyMember,
-      services: services.map((service) => ({ id: service.id, name: service.name })),
-    });
-  });
-
-  app.get<{ Querystring: { token?: string } }>('/notify/sign-in', async (request, reply) => {
-    const { t } = request;
-    const token = String(request.query.token ?? '');
-    const usable = TOKEN.test(token) && (await isSignInLinkUsable(core, token));
-    if (!usable) {
-      return reply.code(400).render(`${VIEWS}/sign-in/link-expired.njk`, { pageTitle: t('notify.signIn.expiredTitle'), ...pageChrome(request) });
-    }
-    return reply.render(`${VIEWS}/sign-in/sign-in.njk`, { pageTitle: t('notify.signIn.title'), ...pageChrome(request), token });
-  });
-
-  app.post<{ Body: { token?: string } }>('/notify/sign-in', async (request, reply) => {
-    const token = String(request.body?.token ?? '');
-    const sessionId = TOKEN.test(token) ? await signIn(core, token, request.id) : undefined;
-    if (!sessionId) {
-      return reply.code(400).render(`${VIEWS}/sign-in/link-expired.njk`, { pageTitle: request.t('notify.signIn.expiredTitle'), ...pageChrome(request) });
-    }
-    reply.setCookie(SESSION_COOKIE, sessionId, {
-      path: '/notify',
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: secureCookies,
-      maxAge: SESSION_LIFETIME_MS / 1000,
-    });
-    return reply.redirect('/notify', 303);
-  });
-
-  app.post('/notify/sign-out', async (request, reply) => {
-    await signOut(core, request.cookies[SESSION_COOKIE]);
-    reply.clearCookie(SESSION_COOKIE, { path: '/notify' });
-    return reply.redirect('/notify', 303);
-  });
-
-  // Everything under a service needs a signed-in member of that service's team.
+  // Everything of a service needs a member of the organisation whose console service has it.
   await app.register(async (service) => {
-    service.decorateRequest('notifyService', undefined);
+    service.addHook('preHandler', requireTeamMember({ kind: 'notify-service', idParam: 'serviceId' }));
     service.addHook('preHandler', async (request, reply) => {
-      const { serviceId } = request.params as { serviceId: string };
-      if (!request.notifyMember) return reply.redirect('/notify', 303);
-      const memberOf = await core.serviceAdmin.listServiceIdsForMember(request.notifyMember);
-      if (!memberOf.includes(serviceId)) return reply.callNotFound();
-      const found = await core.serviceAdmin.findService(serviceId);
+      const found = await core.serviceAdmin.findService((request.params as { serviceId: string }).serviceId);
       if (!found) return reply.callNotFound();
       (request as FastifyRequest & { notifyService?: ServiceRow }).notifyService = found;
     });
@@ -147,7 +96,7 @@ function serviceOf(request: FastifyRequest): ServiceRow {
 }
 
 function registerServicePages(app: FastifyInstance, core: NotifyCore): void {
-  const base = `/notify/services/:serviceId(${UUID})`;
+  const base = `/console/notify/:serviceId(${UUID})`;
 
   async function findTemplate(request: FastifyRequest, reply: FastifyReply, templateId: string): Promise<TemplateRow | undefined> {
     const template = /^[0-9a-f-]{36}$/i.test(templateId) ? await core.templates.find(templateId) : undefined;
@@ -164,7 +113,7 @@ function registerServicePages(app: FastifyInstance, core: NotifyCore): void {
     const templates = await core.templates.list({ serviceId: service.id });
     return reply.render(`${VIEWS}/service/service.njk`, {
       pageTitle: service.name,
-      backLink: '/notify',
+      backLink: teamMemberOf(request).home.href,
       ...pageChrome(request),
       service: { id: service.id, name: service.name },
       templates: templates.map((template) => ({ id: template.id, name: template.name, type: t(`notify.templateTypes.${template.type}`) })),
@@ -178,7 +127,7 @@ function registerServicePages(app: FastifyInstance, core: NotifyCore): void {
     const templates = new Map((await core.templates.list({ serviceId: service.id })).map((template) => [template.id, template.name]));
     return reply.render(`${VIEWS}/notifications/notifications.njk`, {
       pageTitle: t('notify.notifications.title'),
-      backLink: `/notify/services/${service.id}`,
+      backLink: `${baseOf(service)}`,
       ...pageChrome(request),
       service: { id: service.id, name: service.name },
       notifications: rows.map((row) => {
@@ -199,7 +148,7 @@ function registerServicePages(app: FastifyInstance, core: NotifyCore): void {
   app.get(`${base}/templates/new`, async (request, reply) =>
     reply.render(`${VIEWS}/template-type/template-type.njk`, {
       pageTitle: request.t('notify.templateType.title'),
-      backLink: `/notify/services/${serviceOf(request).id}`,
+      backLink: `${baseOf(serviceOf(request))}`,
       ...pageChrome(request),
       service: { id: serviceOf(request).id, name: serviceOf(request).name },
       types: TEMPLATE_TYPES.map((type) => ({ value: type, text: request.t(`notify.templateTypes.${type}`) })),
@@ -213,14 +162,14 @@ function registerServicePages(app: FastifyInstance, core: NotifyCore): void {
       const errors: PageError[] = [{ text: request.t('notify.templateType.error'), href: '#type' }];
       return reply.code(400).render(`${VIEWS}/template-type/template-type.njk`, {
         pageTitle: request.t('notify.templateType.title'),
-        backLink: `/notify/services/${service.id}`,
+        backLink: `${baseOf(service)}`,
         ...pageChrome(request),
         errors,
         service: { id: service.id, name: service.name },
         types: TEMPLATE_TYPES.map((value) => ({ value, text: request.t(`notify.templateTypes.${value}`) })),
       });
     }
-    return reply.redirect(`/notify/services/${service.id}/templates/new/${type}`, 303);
+    return reply.redirect(`${baseOf(service)}/templates/new/${type}`, 303);
   });
 
   type TemplateForm = { name?: string; subject?: string; body?: string; postage?: string; letter_contact_block?: string };
@@ -230,7 +179,7 @@ function registerServicePages(app: FastifyInstance, core: NotifyCore): void {
     const { t } = request;
     return reply.code(options.errors ? 400 : 200).render(`${VIEWS}/template-form/template-form.njk`, {
       pageTitle: options.template ? t('notify.templateForm.editTitle', { name: options.template.name }) : t(`notify.templateForm.newTitle.${options.type}`),
-      backLink: options.template ? `/notify/services/${service.id}/templates/${options.template.id}` : `/notify/services/${service.id}/templates/new`,
+      backLink: options.template ? `${baseOf(service)}/templates/${options.template.id}` : `${baseOf(service)}/templates/new`,
       ...pageChrome(request),
       service: { id: service.id, name: service.name },
       type: options.type,
@@ -276,10 +225,10 @@ function registerServicePages(app: FastifyInstance, core: NotifyCore): void {
         body: String(values.body ?? ''),
         postage: (values.postage as Postage | undefined) ?? null,
         letterContactBlock: values.letter_contact_block === undefined ? null : String(values.letter_contact_block),
-        createdBy: request.notifyMember ?? 'unknown',
-        actor: describeMemberActor(request.notifyMember ?? 'unknown'),
+        createdBy: teamMemberOf(request).actor,
+        actor: teamMemberOf(request).actor,
       });
-      return reply.redirect(`/notify/services/${service.id}/templates/${template.id}`, 303);
+      return reply.redirect(`${baseOf(service)}/templates/${template.id}`, 303);
     } catch (error) {
       if (!(error instanceof TemplateInputError)) throw error;
       return renderForm(request, reply, { type, values, ...problemsToErrors(request, error) });
@@ -303,7 +252,7 @@ function registerServicePages(app: FastifyInstance, core: NotifyCore): void {
     const errors = placeholders.flatMap((name, index) => (tooLong.has(name) ? [{ text: `${name}: ${tooLongText}`, href: `#placeholder-${index}` }] : []));
     return reply.render(`${VIEWS}/template/template.njk`, {
       pageTitle: template.name,
-      backLink: `/notify/services/${service.id}`,
+      backLink: `${baseOf(service)}`,
       ...pageChrome(request),
       service: { id: service.id, name: service.name },
       template: {
@@ -342,7 +291,7 @@ function registerServicePages(app: FastifyInstance, core: NotifyCore): void {
     if (!template) return reply;
     const body = request.body ?? {};
     const query = new URLSearchParams(Object.entries(body).filter(([name, value]) => /^placeholder-\d{1,3}$/.test(name) && typeof value === 'string') as Array<[string, string]>);
-    return reply.redirect(`/notify/services/${template.service_id}/templates/${template.id}/preview?${query.toString()}`, 303);
+    return reply.redirect(`${baseOf({ id: template.service_id })}/templates/${template.id}/preview?${query.toString()}`, 303);
   });
 
   app.get<{ Params: { templateId: string } }>(`${base}/templates/:templateId/edit`, async (request, reply) => {
@@ -373,10 +322,10 @@ function registerServicePages(app: FastifyInstance, core: NotifyCore): void {
         body: String(values.body ?? ''),
         postage: (values.postage as Postage | undefined) ?? template.postage,
         letterContactBlock: values.letter_contact_block === undefined ? template.letter_contact_block : String(values.letter_contact_block),
-        updatedBy: request.notifyMember ?? 'unknown',
-        actor: describeMemberActor(request.notifyMember ?? 'unknown'),
+        updatedBy: teamMemberOf(request).actor,
+        actor: teamMemberOf(request).actor,
       });
-      return reply.redirect(`/notify/services/${template.service_id}/templates/${template.id}`, 303);
+      return reply.redirect(`${baseOf({ id: template.service_id })}/templates/${template.id}`, 303);
     } catch (error) {
       if (!(error instanceof TemplateInputError)) throw error;
       return renderForm(request, reply, { type: template.type, template, values, ...problemsToErrors(request, error) });

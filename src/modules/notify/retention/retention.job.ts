@@ -54,7 +54,7 @@ async function timeOutUnfinished(core: NotifyCore, now: Date): Promise<number> {
 /**
  * Deletes what Notify must not keep: each service's notifications (with their personal content
  * and letter PDFs) and received text messages once older than its retention period (7 days by
- * default), files past their own retention, and expired sign-in links and sessions; before that,
+ * default), and files past their own retention; before that,
  * times out deliveries with no outcome for 72 hours. Then books the next run, an hour on.
  */
 export async function runRetention(core: NotifyCore): Promise<{ timedOut: number; notifications: number; receivedTexts: number; files: number }> {
@@ -74,7 +74,6 @@ export async function runRetention(core: NotifyCore): Promise<{ timedOut: number
     receivedTexts += await core.stores.notifications.deleteReceivedTextsOlderThan(core.db, { serviceId: service.id, before });
   }
   const files = await core.stores.files.deleteExpired(core.db, now.toISOString());
-  await core.stores.sessions.deleteExpired(core.db, now.toISOString());
   await core.stores.limits.deleteDailyCountsBefore(core.db, new Date(now.getTime() - 7 * DAY_MS).toISOString().slice(0, 10));
   return { timedOut, notifications, receivedTexts, files };
 }

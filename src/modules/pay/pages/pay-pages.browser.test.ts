@@ -14,6 +14,8 @@ import {
 import { createPayModule } from '../pay.module.ts';
 import { payServicesOf, type PayServices } from '../pay-services.ts';
 import { createAccountWithKey, createTestClock, type TestClock } from '../testing/pay-test-support.ts';
+import { modules as appModules } from '../../../app.ts';
+import { createConsoleTeam, signInConsoleMember } from '../../console/teams/console-teams-testing.contract.ts';
 
 /**
  * The whole payment journey, and every Pay page, in headless Chromium under the real
@@ -35,8 +37,11 @@ const serviceModule: CivitasModule = {
   },
 };
 
-async function startServer(t: TestContext, clock?: TestClock) {
-  const started = await startTestServer(t, { modules: [createPayModule({ clock: clock?.now }), serviceModule] });
+/** Pay and a relying service; `withConsole`, every module too (the team pages are signed in to through the console). */
+async function startServer(t: TestContext, clock?: TestClock, options: { withConsole?: boolean } = {}) {
+  const pay = createPayModule({ clock: clock?.now });
+  const modules = options.withConsole ? [...appModules.map((module) => (module.name === 'pay' ? pay : module)), serviceModule] : [pay, serviceModule];
+  const started = await startTestServer(t, { modules });
   const { kernel } = started;
   const services = payServicesOf(kernel, { clock: clock?.now });
   return { ...started, services };
@@ -71,7 +76,7 @@ async function getPayment(baseUrl: string, key: string, id: string) {
  * Chromium logs those as failed loads of the page itself, which is what the test asked for.
  */
 function expectNoProblems(problems: PageProblems): void {
-  const expected = /^Failed to load resource: the server responded with a status of (400 \(Bad Request\)|403 \(Forbidden\)) \(http:\/\/127\.0\.0\.1:\d+\/pay\//;
+  const expected = /^Failed to load resource: the server responded with a status of (400 \(Bad Request\)|403 \(Forbidden\)) \(http:\/\/127\.0\.0\.1:\d+\/(console\/)?pay\//;
   expectNoPageProblems({ ...problems, consoleErrors: problems.consoleErrors.filter((text) => !expected.test(text)) });
 }
 
@@ -212,8 +217,8 @@ for (const locale of ['en', 'cy'] as const) {
   });
 
   test(`every service team page in ${language} is accessible`, async (t) => {
-    const { baseUrl, services, kernel } = await startServer(t);
-    const { key } = await createAccountWithKey(services, { name: 'Boat licensing' });
+    const { baseUrl, services, kernel, app } = await startServer(t, undefined, { withConsole: true });
+    const { key, accountId } = await createAccountWithKey(services, { name: 'Boat licensing' });
     const payment = await createPayment(baseUrl, key);
     const { page, problems } = await openPage(t, browser);
     // Pay for it, so the detail page has card details and events.
@@ -246,18 +251,17 @@ for (const locale of ['en', 'cy'] as const) {
     const teamPage = team.page;
     const titles = TEAM_TITLES[locale];
     await teamPage.goto(`${baseUrl}/pay?lang=${locale}`);
-    await expectAccessiblePage(teamPage, locale, titles.signIn);
-    await teamPage.getByRole('button', { name: titles.signInButton }).click();
-    await teamPage.waitForLoadState('load');
-    await expectAccessiblePage(teamPage, locale, titles.signInError);
-    await teamPage.getByLabel(titles.apiKey).fill(key);
-    await teamPage.getByRole('button', { name: titles.signInButton }).click();
-    await teamPage.waitForURL(`${baseUrl}/pay/transactions`);
+    await expectAccessiblePage(teamPage, locale, titles.start);
+    const consoleTeam = await createConsoleTeam(app, { payAccountId: accountId });
+    const member = await signInConsoleMember(app, { organisationId: consoleTeam.organisationId, role: 'developer' });
+    await teamPage.context().addCookies([{ name: member.cookieName, value: member.cookieValue, url: baseUrl }]);
+    const base = `${baseUrl}/console/pay/${accountId}/test`;
+    await teamPage.goto(`${base}/transactions`);
     await expectAccessiblePage(teamPage, locale, titles.transactions);
-    await teamPage.goto(`${baseUrl}/pay/transactions?lastDigits=12`);
+    await teamPage.goto(`${base}/transactions?lastDigits=12`);
     await expectAccessiblePage(teamPage, locale, titles.transactionsError);
 
-    await teamPage.goto(`${baseUrl}/pay/transactions/${payment.payment_id}`);
+    await teamPage.goto(`${base}/transactions/${payment.payment_id}`);
     await expectAccessiblePage(teamPage, locale, titles.payment);
     await teamPage.getByRole('button', { name: titles.refundButton }).click();
     await teamPage.waitForURL(/\/refund$/);
@@ -274,22 +278,21 @@ for (const locale of ['en', 'cy'] as const) {
     await teamPage.waitForURL(/refunded=599/);
     await expectAccessiblePage(teamPage, locale, titles.payment);
 
-    await teamPage.goto(`${baseUrl}/pay/webhooks`);
+    await teamPage.goto(`${base}/webhooks`);
     await expectAccessiblePage(teamPage, locale, titles.webhooks);
-    await teamPage.goto(`${baseUrl}/pay/webhooks/new`);
+    await teamPage.goto(`${base}/webhooks/new`);
     await expectAccessiblePage(teamPage, locale, titles.newWebhook);
     await teamPage.getByRole('button', { name: titles.addWebhook }).click();
     await teamPage.waitForLoadState('load');
     await expectAccessiblePage(teamPage, locale, titles.newWebhookError);
-    await teamPage.goto(`${baseUrl}/pay/webhooks`);
+    await teamPage.goto(`${base}/webhooks`);
     await teamPage.locator('table a').first().click();
-    await teamPage.waitForURL(/\/pay\/webhooks\/[0-9a-v]+$/);
+    await teamPage.waitForURL(/\/console\/pay\/[0-9a-v]+\/test\/webhooks\/[0-9a-v]+$/);
     await expectAccessiblePage(teamPage, locale, titles.webhook);
     await teamPage.locator('table a').first().click();
     await teamPage.waitForURL(/\/messages\//);
     await expectAccessiblePage(teamPage, locale, titles.message);
-    await teamPage.getByRole('button', { name: titles.signOut }).click();
-    await teamPage.waitForURL(`${baseUrl}/pay/sign-in`);
+    assert.ok((await teamPage.locator(`a[href="${consoleTeam.servicePath}"]`).count()) >= 1, "a way back to the console's service page");
     expectNoProblems(problems);
     expectNoProblems(team.problems);
   });
@@ -297,11 +300,8 @@ for (const locale of ['en', 'cy'] as const) {
 
 const TEAM_TITLES = {
   en: {
-    signIn: /^Sign in to your Pay account/,
-    signInError: /^Error: Sign in to your Pay account/,
-    signInButton: 'Sign in',
-    apiKey: 'API key',
-    transactions: /^Transactions - Boat licensing/,
+    start: /^Pay - Pay/,
+    transactions: /^Transactions - Civitas console/,
     transactionsError: /^Error: Transactions/,
     payment: /^Payment BOAT-42/,
     refundButton: 'Refund payment',
@@ -317,14 +317,10 @@ const TEAM_TITLES = {
     addWebhook: 'Add webhook',
     webhook: /^Webhook -/,
     message: /^Webhook message/,
-    signOut: 'Sign out',
   },
   cy: {
-    signIn: /^Mewngofnodi i'ch cyfrif Talu/,
-    signInError: /^Gwall: Mewngofnodi i'ch cyfrif Talu/,
-    signInButton: 'Mewngofnodi',
-    apiKey: 'Allwedd API',
-    transactions: /^Trafodion - Boat licensing/,
+    start: /^Pay - Pay/,
+    transactions: /^Trafodion - Consol Civitas/,
     transactionsError: /^Gwall: Trafodion/,
     payment: /^Taliad BOAT-42/,
     refundButton: "Ad-dalu'r taliad",
@@ -340,6 +336,5 @@ const TEAM_TITLES = {
     addWebhook: 'Ychwanegu bachyn gwe',
     webhook: /^Bachyn gwe -/,
     message: /^Neges bachyn gwe/,
-    signOut: 'Allgofnodi',
   },
 } as const;

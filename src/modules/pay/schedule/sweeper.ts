@@ -3,7 +3,6 @@ import type { ClaimedJob, JobQueue } from '../../../platform/jobs/job-queue.ts';
 import type { IdempotencyStore } from '../idempotency/idempotency.store.ts';
 import { IDEMPOTENCY_WINDOW_MS, type PaymentService } from '../payments/payment.service.ts';
 import type { RateLimitStore } from '../rate-limits/rate-limit.store.ts';
-import type { TeamSessionStore } from '../team/team-session.store.ts';
 import type { ScheduleStore } from './schedule.store.ts';
 
 export const SWEEP_JOB = 'pay.sweep';
@@ -30,10 +29,9 @@ export function createSweeper(dependencies: {
   payments: PaymentService;
   rateLimits: RateLimitStore;
   idempotency: IdempotencyStore;
-  teamSessions: TeamSessionStore;
   clock: () => Date;
 }) {
-  const { db, schedule, jobs, payments, rateLimits, idempotency, teamSessions, clock } = dependencies;
+  const { db, schedule, jobs, payments, rateLimits, idempotency, clock } = dependencies;
 
   async function enqueue(scheduledFor: string): Promise<void> {
     await jobs.enqueue(db, { type: SWEEP_JOB, payload: { scheduledFor }, runAt: new Date(scheduledFor), maxAttempts: 3 });
@@ -63,7 +61,6 @@ export function createSweeper(dependencies: {
       const expired = await payments.expireDuePayments();
       await rateLimits.deleteBefore(db, new Date(now - RATE_LIMIT_KEEP_MS).toISOString());
       await idempotency.deleteAllBefore(db, new Date(now - IDEMPOTENCY_WINDOW_MS).toISOString());
-      await teamSessions.deleteExpired(db, new Date(now).toISOString());
       return expired;
     },
 

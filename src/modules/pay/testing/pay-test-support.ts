@@ -2,6 +2,8 @@ import type { TestContext } from 'node:test';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { Logger } from 'pino';
 import type { Kernel } from '../../../platform/kernel.ts';
+import { modules as appModules } from '../../../app.ts';
+import { createConsoleTeam, signInConsoleMember } from '../../console/teams/console-teams-testing.contract.ts';
 import { createTestApp, type TestEnvironment } from '../../../testing/test-kernel.ts';
 import type { CivitasModule } from '../../../platform/module.ts';
 import { createPayModule, type PayModuleOptions } from '../pay.module.ts';
@@ -33,14 +35,18 @@ export type PayTestApp = {
   runJobs(): Promise<void>;
 };
 
-/** The app with only the Pay module, on a database of its own, with a hand-moved clock. */
+/**
+ * The app with only the Pay module (or, `withConsole`, every module: the team pages need the
+ * console's sign-in), on a database of its own, with a hand-moved clock for Pay.
+ */
 export async function startPayApp(
   t: TestContext,
-  options: { environment?: TestEnvironment; clock?: TestClock; logger?: Logger } & Omit<PayModuleOptions, 'clock'> = {},
+  options: { environment?: TestEnvironment; clock?: TestClock; logger?: Logger; withConsole?: boolean } & Omit<PayModuleOptions, 'clock'> = {},
 ): Promise<PayTestApp> {
   const clock = options.clock ?? createTestClock();
   const module = createPayModule({ clock: clock.now, providers: options.providers });
-  const { app, kernel } = await createTestApp(t, { modules: [module], environment: options.environment, logger: options.logger });
+  const modules = options.withConsole ? appModules.map((each) => (each.name === 'pay' ? module : each)) : [module];
+  const { app, kernel } = await createTestApp(t, { modules, environment: options.environment, logger: options.logger });
   const services = payServicesOf(kernel, { clock: clock.now, providers: options.providers });
   const handlers = module.createJobHandlers?.(kernel) ?? {};
   return {
@@ -189,4 +195,22 @@ export async function payByCard(
   await browser.get(`${cardPage}/confirm`);
   await browser.post(`${cardPage}/confirm`, {});
   return payment.payment_id;
+}
+
+/**
+ * A browser signed in to the console as a member (a developer unless said) of an organisation
+ * whose service owns this Pay account (the app needs `withConsole`); `base` is the account's
+ * team pages in the mode given (test unless said).
+ */
+export async function signInToTeamPages(
+  payApp: PayTestApp,
+  accountId: string,
+  options: { role?: 'owner' | 'developer' | 'viewer'; mode?: 'test' | 'live' } = {},
+) {
+  const team = await createConsoleTeam(payApp.app, { payAccountId: accountId });
+  const member = await signInConsoleMember(payApp.app, { organisationId: team.organisationId, role: options.role ?? 'developer' });
+  const browser = createInjectBrowser(payApp.app);
+  browser.cookies.set('civitas_lang', 'en');
+  browser.cookies.set(member.cookieName, member.cookieValue);
+  return { browser, team, member, base: `/console/pay/${accountId}/${options.mode ?? 'test'}` };
 }

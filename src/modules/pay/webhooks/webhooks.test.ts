@@ -3,7 +3,7 @@ import { createHmac } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { test, type TestContext } from 'node:test';
-import { callApi, CARD_FORM, createAccountWithKey, createInjectBrowser, createPaymentByApi, openNextUrl, payByCard, startPayApp, type PayTestApp } from '../testing/pay-test-support.ts';
+import { callApi, CARD_FORM, createAccountWithKey, createInjectBrowser, createPaymentByApi, openNextUrl, payByCard, signInToTeamPages, startPayApp, type PayTestApp } from '../testing/pay-test-support.ts';
 import { signWebhookBody, verifyWebhookSignature } from './webhook-signature.ts';
 import { DELIVER_WEBHOOK_JOB, WEBHOOK_RETRY_DELAYS_MS } from './webhook.service.ts';
 
@@ -193,7 +193,7 @@ test('webhook addresses and events are checked', async (t) => {
 });
 
 test('with private addresses refused, as by default, a webhook to 127.0.0.1 is neither added nor called, and each attempt says why', async (t) => {
-  const payApp = await startPayApp(t, { environment: { OUTBOUND_ALLOW_PRIVATE_NETWORK: 'false' } });
+  const payApp = await startPayApp(t, { environment: { OUTBOUND_ALLOW_PRIVATE_NETWORK: 'false' }, withConsole: true });
   const { accountId, key } = await createAccountWithKey(payApp.services);
   const receiver = await startReceiver(t);
   const { port } = new URL(receiver.url);
@@ -203,11 +203,9 @@ test('with private addresses refused, as by default, a webhook to 127.0.0.1 is n
   }
 
   // The team pages say so in their error summary.
-  const browser = createInjectBrowser(payApp.app);
-  await browser.get('/pay/sign-in');
-  await browser.post('/pay/sign-in', { apiKey: key });
-  await browser.get('/pay/webhooks/new');
-  const refusedForm = await browser.post('/pay/webhooks/new', { url: receiver.url, events: 'card_payment_started' });
+  const { browser, base } = await signInToTeamPages(payApp, accountId);
+  await browser.get(`${base}/webhooks/new`);
+  const refusedForm = await browser.post(`${base}/webhooks/new`, { url: receiver.url, events: 'card_payment_started' });
   assert.equal(refusedForm.statusCode, 400);
   assert.match(refusedForm.body, /govuk-error-summary[\s\S]*href="#callback-url">Enter a public web address, not one on a private or internal network/);
   assert.equal((await payApp.services.webhooks.listWebhooks({ accountId })).length, 0);
@@ -229,7 +227,7 @@ test('with private addresses refused, as by default, a webhook to 127.0.0.1 is n
   assert.deepEqual(first?.attempts.map((attempt) => [attempt.attempt, attempt.outcome, attempt.status_code, attempt.problem]), [
     [1, 'failure', null, 'address refused: 127.0.0.1 is a non-public address (loopback)'],
   ]);
-  const messagePage = await browser.get(`/pay/webhooks/${webhook.id}/messages/${message.id}`);
+  const messagePage = await browser.get(`${base}/webhooks/${webhook.id}/messages/${message.id}`);
   assert.match(messagePage.body, /Failed: address refused: 127.0.0.1 is a non-public address \(loopback\)/);
 
   for (let attempt = 1; attempt < WEBHOOK_RETRY_DELAYS_MS.length + 1; attempt += 1) {

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { formatDateTime } from '../../../../platform/http/dates.ts';
-import { usesHttps } from '../../../../platform/http/security.ts';
+import { requireTeamMember, mayChange, teamMemberOf } from '../../../../platform/http/team-access.ts';
 import { describeCardBrand } from '../../cards/card-number.ts';
 import { PayApiError } from '../../pay.errors.ts';
 import type { PayServices } from '../../pay-services.ts';
@@ -8,24 +8,26 @@ import { formatDecimalPounds, formatPounds, parsePounds } from '../../payments/m
 import { describeRefundSummary, describeState } from '../../payments/payment-json.ts';
 import { EXTERNAL_STATUSES, listStatusesShownAs, type ExternalStatus } from '../../payments/payment-state.ts';
 import type { PaymentRow, PaymentSearchFilter } from '../../payments/payment.store.ts';
-import type { TeamSession } from '../../team/team-session.service.ts';
 import { WEBHOOK_DESCRIPTION_LIMIT, WEBHOOK_EVENT_TYPES, WEBHOOK_URL_LIMIT, WebhookError } from '../../webhooks/webhook.service.ts';
 import { createPageCsrfToken } from '../csrf-token.ts';
 
+/** The Pay account of a team page, in the mode (test or live payments) the page shows. */
+type TeamAccount = { accountId: string; accountName: string; live: boolean };
+
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The signed-in service team (Pay team pages only). */
-    payTeam: TeamSession | null;
+    /** The Pay account of the team page (Pay team pages only). */
+    payTeam: TeamAccount | null;
   }
 }
 
 /**
  * The pages a service team uses: its transactions with filters, a payment's detail and events,
- * refunds (with a confirmation step), and its webhooks with every delivery attempt. Signed in
- * with one of the service's API keys: see team-session.service.ts.
+ * refunds (with a confirmation step), and its webhooks with every delivery attempt. They live at
+ * /console/pay/ACCOUNT_ID/test|live/... : the console signs people in and says their role (see
+ * platform/http/team-access.ts); owners and developers refund and manage webhooks, viewers read.
  */
 
-const TEAM_COOKIE = 'civitas_pay_team';
 const VIEWS = 'modules/pay/pages/team';
 const PAGE_SIZE = 25;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -41,8 +43,6 @@ const STATUS_TAG_CLASSES: Record<ExternalStatus, string> = {
   error: 'govuk-tag--red',
 };
 
-/** The longest API key the sign-in page reads (keys are far shorter). */
-const API_KEY_LIMIT = 200;
 /** The longest text the transaction filters search for, as the API's search takes them. */
 const REFERENCE_LIMIT = 255;
 const EMAIL_LIMIT = 254;
@@ -53,73 +53,42 @@ const text = (body: unknown, name: string): string => {
 };
 
 export async function registerTeamPages(app: FastifyInstance, services: PayServices): Promise<void> {
-  const secureCookies = usesHttps(services.config);
-  const cookieOptions = { path: '/pay', httpOnly: true, sameSite: 'lax' as const, secure: secureCookies };
-
   function describeStatus(row: PaymentRow, t: FastifyRequest['t']) {
     const state = describeState(row);
     return { text: t(`pay.team.status.${state.status}`), classes: STATUS_TAG_CLASSES[state.status] };
   }
 
-  /** What every signed-in page shows: the service, the mode, the navigation and sign-out. */
+  /** What every team page shows: the console's navigation, the account and its mode, and what the member may do. */
   function teamContext(request: FastifyRequest, reply: FastifyReply, current: 'transactions' | 'webhooks') {
     const { t } = request;
-    const team = request.payTeam as TeamSession;
+    const team = request.payTeam as TeamAccount;
+    const member = teamMemberOf(request);
+    const base = baseOf(request);
+    const otherMode = team.live ? 'test' : 'live';
     return {
-      serviceName: team.accountName,
-      serviceUrl: '/pay/transactions',
+      serviceName: member.console.name,
+      serviceUrl: member.console.href,
       navigation: [
-        { href: '/pay/transactions', text: t('pay.team.nav.transactions'), active: current === 'transactions' },
-        { href: '/pay/webhooks', text: t('pay.team.nav.webhooks'), active: current === 'webhooks' },
+        { href: member.home.href, text: member.home.text },
+        { href: `${base}/transactions`, text: t('pay.team.nav.transactions'), active: current === 'transactions' },
+        { href: `${base}/webhooks`, text: t('pay.team.nav.webhooks'), active: current === 'webhooks' },
       ],
-      team: { mode: team.live ? t('pay.team.live') : t('pay.team.test'), live: team.live },
+      team: {
+        name: team.accountName,
+        mode: team.live ? t('pay.team.live') : t('pay.team.test'),
+        live: team.live,
+        switchTo: { href: `/console/pay/${team.accountId}/${otherMode}/${current}`, text: t(`pay.team.switchTo.${otherMode}`) },
+      },
+      base,
+      mayChange: mayChange(member),
       csrfToken: createPageCsrfToken(reply),
     };
   }
 
-  // --- Signing in and out -----------------------------------------------------------------
-
-  await app.register(async (pages) => {
-    pages.addHook('onSend', async (_request, reply) => {
-      reply.header('cache-control', 'no-store');
-    });
-
-    const renderSignIn = (request: FastifyRequest, reply: FastifyReply, error?: string) => {
-      const message = error ? request.t(`pay.team.signIn.errors.${error}`, { limit: API_KEY_LIMIT }) : undefined;
-      return reply.code(error ? 400 : 200).render(`${VIEWS}/sign-in.njk`, {
-        pageTitle: request.t('pay.team.signIn.title'),
-        errors: message ? [{ text: message, href: '#api-key' }] : [],
-        keyError: message ? { text: message } : undefined,
-        csrfToken: createPageCsrfToken(reply),
-      });
-    };
-
-    pages.get('/pay', async (request, reply) => {
-      if (await services.teamSessions.find(request.cookies[TEAM_COOKIE])) return reply.redirect('/pay/transactions', 303);
-      return renderSignIn(request, reply);
-    });
-
-    pages.get('/pay/sign-in', async (request, reply) => renderSignIn(request, reply));
-
-    // No schema limit on the key: one past its limit gets a field error, not a bare 400 page.
-    pages.post('/pay/sign-in', async (request, reply) => {
-      const apiKey = text(request.body, 'apiKey');
-      if (apiKey === '') return renderSignIn(request, reply, 'missing');
-      if (apiKey.length > API_KEY_LIMIT) return renderSignIn(request, reply, 'tooLong');
-      const signedIn = await services.teamSessions.signIn({ apiKey, requestId: request.id });
-      if (!signedIn) return renderSignIn(request, reply, 'invalid');
-      reply.setCookie(TEAM_COOKIE, signedIn.token, cookieOptions);
-      return reply.redirect('/pay/transactions', 303);
-    });
-
-    pages.post('/pay/sign-out', async (request, reply) => {
-      const token = request.cookies[TEAM_COOKIE];
-      const session = await services.teamSessions.find(token);
-      if (token && session) await services.teamSessions.signOut({ token, session, requestId: request.id });
-      reply.clearCookie(TEAM_COOKIE, cookieOptions);
-      return reply.redirect('/pay/sign-in', 303);
-    });
-  });
+  /** Pay's start page: teams are sent to the console. */
+  app.get('/pay', async (request, reply) =>
+    reply.render(`${VIEWS}/start.njk`, { pageTitle: request.t('pay.team.start.title'), serviceName: request.t('pay.team.start.title'), serviceUrl: '/pay' }),
+  );
 
   // --- Signed-in pages --------------------------------------------------------------------
 
@@ -128,17 +97,19 @@ export async function registerTeamPages(app: FastifyInstance, services: PayServi
     pages.addHook('onSend', async (_request, reply) => {
       reply.header('cache-control', 'no-store');
     });
+    pages.addHook('preHandler', requireTeamMember({ kind: 'pay-account', idParam: 'accountId' }));
     pages.addHook('preHandler', async (request, reply) => {
-      const session = await services.teamSessions.find(request.cookies[TEAM_COOKIE]);
-      if (!session) return reply.redirect('/pay/sign-in', 303);
-      request.payTeam = session;
+      const { accountId, mode } = request.params as { accountId: string; mode: string };
+      const account = await services.accounts.findAccount(accountId);
+      if (!account) return reply.callNotFound();
+      request.payTeam = { accountId: account.id, accountName: account.name, live: mode === 'live' };
     });
     const owner = (request: FastifyRequest) => {
-      const team = request.payTeam as TeamSession;
+      const team = request.payTeam as TeamAccount;
       return { accountId: team.accountId, live: team.live };
     };
 
-    pages.get('/pay/transactions', async (request, reply) => {
+    pages.get(`${BASE}/transactions`, async (request, reply) => {
       const { t, locale } = request;
       const query = request.query as Record<string, unknown>;
       const filters = {
@@ -180,7 +151,7 @@ export async function registerTeamPages(app: FastifyInstance, services: PayServi
       const pageLink = (page: number) => {
         const parameters = new URLSearchParams(Object.entries(filters).filter(([, value]) => value !== ''));
         parameters.set('page', String(page));
-        return `/pay/transactions?${parameters.toString()}`;
+        return `${baseOf(request)}/transactions?${parameters.toString()}`;
       };
       const fieldError = (field: string) => {
         const found = errors.find((error) => error.field === field);
@@ -205,7 +176,7 @@ export async function registerTeamPages(app: FastifyInstance, services: PayServi
         total,
         summary: total === 1 ? t('pay.team.transactions.countOne') : t('pay.team.transactions.count', { total }),
         rows: rows.map((row) => [
-          { html: `<a class="govuk-link" href="/pay/transactions/${row.id}">${escapeHtml(row.reference)}</a>` },
+          { html: `<a class="govuk-link" href="${baseOf(request)}/transactions/${row.id}">${escapeHtml(row.reference)}</a>` },
           { text: row.email ?? '' },
           { text: formatPounds(row.amount), format: 'numeric' },
           { text: row.card_last_digits ? `${describeCardBrand(row.card_brand)} •••• ${row.card_last_digits}` : '' },
@@ -232,7 +203,7 @@ export async function registerTeamPages(app: FastifyInstance, services: PayServi
 
     const paymentParams = { type: 'object', properties: { paymentId: { type: 'string', maxLength: 100 } }, required: ['paymentId'] } as const;
 
-    pages.get('/pay/transactions/:paymentId', { schema: { params: paymentParams } }, async (request, reply) => {
+    pages.get(`${BASE}/transactions/:paymentId`, { schema: { params: paymentParams } }, async (request, reply) => {
       const payment = await loadOwnedPayment(request, reply);
       if (!payment) return reply;
       const { t, locale } = request;
@@ -272,12 +243,12 @@ export async function registerTeamPages(app: FastifyInstance, services: PayServi
         pageTitle: t('pay.team.payment.title', { reference: payment.reference }),
         status: describeStatus(payment, t),
         failure: state.code ? `${state.code}: ${t(`pay.team.failure.${state.code}`)}` : undefined,
-        backLink: '/pay/transactions',
+        backLink: `${baseOf(request)}/transactions`,
         // A payment that ended before the card was given (cancelled, expired) has no card, name or email: no empty rows.
         summaryRows: rows.filter(([, value]) => value !== '').map(([key, value]) => ({ key: { text: key }, value: { text: value } })),
         showRefunds: paid || refunds.length > 0,
         refundable: refundSummary.status === 'available',
-        refundHref: `/pay/transactions/${payment.id}/refund`,
+        refundHref: `${baseOf(request)}/transactions/${payment.id}/refund`,
         refundedNotice: refunded && /^\d+$/.test(refunded) ? t('pay.team.payment.refundSubmitted', { amount: formatPounds(Number(refunded)) }) : undefined,
         events: entries.map((entry) => [
           { text: t(`pay.team.events.${entry.event_type}`) },
@@ -305,23 +276,23 @@ export async function registerTeamPages(app: FastifyInstance, services: PayServi
       return reply.code(options.error ? 400 : 200).render(`${VIEWS}/refund.njk`, {
         ...teamContext(request, reply, 'transactions'),
         pageTitle: t('pay.team.refund.title'),
-        backLink: `/pay/transactions/${payment.id}`,
+        backLink: `${baseOf(request)}/transactions/${payment.id}`,
         errors: options.error ? [{ text: t(`pay.team.refund.errors.${options.error}`, { available: formatPounds(available) }), href: '#amount' }] : [],
         amountError: options.error ? { text: t(`pay.team.refund.errors.${options.error}`, { available: formatPounds(available) }) } : undefined,
         amount: options.amount ?? formatDecimalPounds(available),
         hint: t('pay.team.refund.hint', { available: formatPounds(available), reference: payment.reference }),
-        action: `/pay/transactions/${payment.id}/refund`,
+        action: `${baseOf(request)}/transactions/${payment.id}/refund`,
       });
     }
 
-    pages.get('/pay/transactions/:paymentId/refund', { schema: { params: paymentParams } }, async (request, reply) => {
+    pages.get(`${BASE}/transactions/:paymentId/refund`, { schema: { params: paymentParams } }, async (request, reply) => {
       const payment = await loadOwnedPayment(request, reply);
       if (!payment) return reply;
-      if (describeRefundSummary(payment).status !== 'available') return reply.redirect(`/pay/transactions/${payment.id}`, 303);
+      if (describeRefundSummary(payment).status !== 'available') return reply.redirect(`${baseOf(request)}/transactions/${payment.id}`, 303);
       return renderRefundForm(request, reply, payment);
     });
 
-    pages.post('/pay/transactions/:paymentId/refund', { schema: { params: paymentParams } }, async (request, reply) => {
+    pages.post(`${BASE}/transactions/:paymentId/refund`, { schema: { params: paymentParams } }, async (request, reply) => {
       const payment = await loadOwnedPayment(request, reply);
       if (!payment) return reply;
       const typed = text(request.body, 'amount');
@@ -331,10 +302,10 @@ export async function registerTeamPages(app: FastifyInstance, services: PayServi
       if (amount === undefined) return renderRefundForm(request, reply, payment, { amount: typed, error: 'invalid' });
       if (amount < 1 || amount > available) return renderRefundForm(request, reply, payment, { amount: typed, error: 'tooMuch' });
       // Post/redirect/get: the question is a page of its own, so reloading it or going back to it sends nothing again.
-      return reply.redirect(`/pay/transactions/${payment.id}/refund/confirm?amount=${amount}`, 303);
+      return reply.redirect(`${baseOf(request)}/transactions/${payment.id}/refund/confirm?amount=${amount}`, 303);
     });
 
-    pages.get('/pay/transactions/:paymentId/refund/confirm', { schema: { params: paymentParams } }, async (request, reply) => {
+    pages.get(`${BASE}/transactions/:paymentId/refund/confirm`, { schema: { params: paymentParams } }, async (request, reply) => {
       const payment = await loadOwnedPayment(request, reply);
       if (!payment) return reply;
       const { t } = request;
@@ -342,21 +313,21 @@ export async function registerTeamPages(app: FastifyInstance, services: PayServi
       const amount = /^\d{1,15}$/.test(given) ? Number(given) : 0;
       const summary = describeRefundSummary(payment);
       // The amount is asked again when it is missing, or no longer fits what is left to refund.
-      if (summary.status !== 'available') return reply.redirect(`/pay/transactions/${payment.id}`, 303);
-      if (amount < 1 || amount > summary.amount_available) return reply.redirect(`/pay/transactions/${payment.id}/refund`, 303);
+      if (summary.status !== 'available') return reply.redirect(`${baseOf(request)}/transactions/${payment.id}`, 303);
+      if (amount < 1 || amount > summary.amount_available) return reply.redirect(`${baseOf(request)}/transactions/${payment.id}/refund`, 303);
       return reply.render(`${VIEWS}/refund-confirm.njk`, {
         ...teamContext(request, reply, 'transactions'),
         pageTitle: t('pay.team.refundConfirm.title', { amount: formatPounds(amount) }),
-        backLink: `/pay/transactions/${payment.id}/refund`,
+        backLink: `${baseOf(request)}/transactions/${payment.id}/refund`,
         body: t('pay.team.refundConfirm.body', { amount: formatPounds(amount), reference: payment.reference }),
         button: t('pay.team.refundConfirm.button', { amount: formatPounds(amount) }),
-        action: `/pay/transactions/${payment.id}/refund/confirm`,
+        action: `${baseOf(request)}/transactions/${payment.id}/refund/confirm`,
         amount,
         available: summary.amount_available,
       });
     });
 
-    pages.post('/pay/transactions/:paymentId/refund/confirm', { schema: { params: paymentParams } }, async (request, reply) => {
+    pages.post(`${BASE}/transactions/:paymentId/refund/confirm`, { schema: { params: paymentParams } }, async (request, reply) => {
       const payment = await loadOwnedPayment(request, reply);
       if (!payment) return reply;
       const amount = Number(text(request.body, 'amount'));
@@ -364,15 +335,15 @@ export async function registerTeamPages(app: FastifyInstance, services: PayServi
       if (!Number.isSafeInteger(amount) || amount < 1 || !Number.isSafeInteger(expectedAvailable)) {
         return renderRefundForm(request, reply, payment, { error: 'invalid' });
       }
-      const team = request.payTeam as TeamSession;
+      const team = request.payTeam as TeamAccount;
       try {
         await services.refunds.createRefund({
           owner: owner(request),
           paymentId: payment.id,
           amount,
           expectedAvailable,
-          requestedBy: `team:${team.keyId}`,
-          actor: `pay-key:${team.keyId}`,
+          requestedBy: teamMemberOf(request).actor,
+          actor: teamMemberOf(request).actor,
           requestId: request.id,
         });
       } catch (error) {
@@ -382,19 +353,19 @@ export async function registerTeamPages(app: FastifyInstance, services: PayServi
         }
         throw error;
       }
-      return reply.redirect(`/pay/transactions/${payment.id}?refunded=${amount}`, 303);
+      return reply.redirect(`${baseOf(request)}/transactions/${payment.id}?refunded=${amount}`, 303);
     });
 
     // --- Webhooks ---------------------------------------------------------------------------
 
-    pages.get('/pay/webhooks', async (request, reply) => {
+    pages.get(`${BASE}/webhooks`, async (request, reply) => {
       const { t, locale } = request;
       const webhooks = await services.webhooks.listWebhooks(owner(request));
       return reply.render(`${VIEWS}/webhooks.njk`, {
         ...teamContext(request, reply, 'webhooks'),
         pageTitle: t('pay.team.webhooks.title'),
         rows: webhooks.map((webhook) => [
-          { html: `<a class="govuk-link" href="/pay/webhooks/${webhook.id}">${escapeHtml(webhook.url)}</a>` },
+          { html: `<a class="govuk-link" href="${baseOf(request)}/webhooks/${webhook.id}">${escapeHtml(webhook.url)}</a>` },
           { text: webhook.description },
           { text: t(`pay.team.webhookStatus.${webhook.status}`) },
           { text: formatDateTime(webhook.createdAt, locale) },
@@ -418,7 +389,7 @@ export async function registerTeamPages(app: FastifyInstance, services: PayServi
       return reply.code(form.errors.length > 0 ? 400 : 200).render(`${VIEWS}/webhook-new.njk`, {
         ...teamContext(request, reply, 'webhooks'),
         pageTitle: t('pay.team.newWebhook.title'),
-        backLink: '/pay/webhooks',
+        backLink: `${baseOf(request)}/webhooks`,
         errors: form.errors.map((error) => ({ text: describe(error.key), href: `#${ids[error.field]}` })),
         fieldErrors: { url: fieldError('url'), events: fieldError('events'), description: fieldError('description') },
         url: form.url,
@@ -432,18 +403,18 @@ export async function registerTeamPages(app: FastifyInstance, services: PayServi
       });
     };
 
-    pages.get('/pay/webhooks/new', async (request, reply) =>
+    pages.get(`${BASE}/webhooks/new`, async (request, reply) =>
       renderNewWebhook(request, reply, { url: '', description: '', events: [...WEBHOOK_EVENT_TYPES], errors: [] }),
     );
 
-    pages.post('/pay/webhooks/new', async (request, reply) => {
+    pages.post(`${BASE}/webhooks/new`, async (request, reply) => {
       const body = request.body as Record<string, unknown> | undefined;
       const url = text(body, 'url');
       const description = text(body, 'description');
       const given = body?.events;
       const events = (Array.isArray(given) ? given : given === undefined ? [] : [given]).filter((event): event is string => typeof event === 'string');
       const errors: Array<{ field: 'url' | 'events' | 'description'; key: string }> = [];
-      const team = request.payTeam as TeamSession;
+      const team = request.payTeam as TeamAccount;
       // Past a limit, the field says so (the service's own checks would only call it invalid).
       if (url.length > WEBHOOK_URL_LIMIT) errors.push({ field: 'url', key: 'urlTooLong' });
       if (description.length > WEBHOOK_DESCRIPTION_LIMIT) errors.push({ field: 'description', key: 'descriptionTooLong' });
@@ -455,10 +426,10 @@ export async function registerTeamPages(app: FastifyInstance, services: PayServi
           url,
           description,
           events,
-          actor: `pay-key:${team.keyId}`,
+          actor: teamMemberOf(request).actor,
           requestId: request.id,
         });
-        return reply.redirect(`/pay/webhooks/${webhook.id}`, 303);
+        return reply.redirect(`${baseOf(request)}/webhooks/${webhook.id}`, 303);
       } catch (error) {
         if (!(error instanceof WebhookError)) throw error;
         if (error.code === 'MISSING_URL') errors.push({ field: 'url', key: 'missingUrl' });
@@ -473,7 +444,7 @@ export async function registerTeamPages(app: FastifyInstance, services: PayServi
 
     const webhookParams = { type: 'object', properties: { webhookId: { type: 'string', maxLength: 100 } }, required: ['webhookId'] } as const;
 
-    pages.get('/pay/webhooks/:webhookId', { schema: { params: webhookParams } }, async (request, reply) => {
+    pages.get(`${BASE}/webhooks/:webhookId`, { schema: { params: webhookParams } }, async (request, reply) => {
       const { t, locale } = request;
       const { webhookId } = request.params as { webhookId: string };
       const webhook = await services.webhooks.findWebhook(owner(request), webhookId);
@@ -487,19 +458,20 @@ export async function registerTeamPages(app: FastifyInstance, services: PayServi
       return reply.render(`${VIEWS}/webhook.njk`, {
         ...teamContext(request, reply, 'webhooks'),
         pageTitle: t('pay.team.webhook.title'),
-        backLink: '/pay/webhooks',
+        backLink: `${baseOf(request)}/webhooks`,
         summaryRows: [
           { key: { text: t('pay.team.webhook.url') }, value: { text: webhook.url } },
           { key: { text: t('pay.team.webhook.description') }, value: { text: webhook.description } },
           { key: { text: t('pay.team.webhook.status') }, value: { text: t(`pay.team.webhookStatus.${webhook.status}`) } },
           { key: { text: t('pay.team.webhook.events') }, value: { text: webhook.events.map((event) => t(`pay.team.webhookEvents.${event}`)).join(', ') } },
-          { key: { text: t('pay.team.webhook.signingSecret') }, value: { text: webhook.signingSecret } },
+          // A viewer reads deliveries, not the secret that signs them.
+          ...(mayChange(teamMemberOf(request)) ? [{ key: { text: t('pay.team.webhook.signingSecret') }, value: { text: webhook.signingSecret } }] : []),
         ],
-        toggleAction: `/pay/webhooks/${webhook.id}/status`,
+        toggleAction: `${baseOf(request)}/webhooks/${webhook.id}/status`,
         toggleTo: webhook.status === 'active' ? 'inactive' : 'active',
         toggleText: t(webhook.status === 'active' ? 'pay.team.webhook.deactivate' : 'pay.team.webhook.activate'),
         messages: messages.map((message) => [
-          { html: `<a class="govuk-link" href="/pay/webhooks/${webhook.id}/messages/${message.id}">${escapeHtml(t(`pay.team.webhookEvents.${message.event_type}`))}</a>` },
+          { html: `<a class="govuk-link" href="${baseOf(request)}/webhooks/${webhook.id}/messages/${message.id}">${escapeHtml(t(`pay.team.webhookEvents.${message.event_type}`))}</a>` },
           { text: message.resource_id },
           { text: t(`pay.team.messageStatus.${message.status}`) },
           { text: String(message.attempts), format: 'numeric' },
@@ -508,18 +480,18 @@ export async function registerTeamPages(app: FastifyInstance, services: PayServi
       });
     });
 
-    pages.post('/pay/webhooks/:webhookId/status', { schema: { params: webhookParams } }, async (request, reply) => {
+    pages.post(`${BASE}/webhooks/:webhookId/status`, { schema: { params: webhookParams } }, async (request, reply) => {
       const { webhookId } = request.params as { webhookId: string };
-      const team = request.payTeam as TeamSession;
+      const team = request.payTeam as TeamAccount;
       const webhook = await services.webhooks.findWebhook(owner(request), webhookId);
       if (!webhook) return reply.callNotFound();
       const status = text(request.body, 'status') === 'active' ? 'active' : 'inactive';
-      await services.webhooks.setWebhookStatus({ accountId: team.accountId, id: webhook.id, status, actor: `pay-key:${team.keyId}`, requestId: request.id });
-      return reply.redirect(`/pay/webhooks/${webhook.id}`, 303);
+      await services.webhooks.setWebhookStatus({ accountId: team.accountId, id: webhook.id, status, actor: teamMemberOf(request).actor, requestId: request.id });
+      return reply.redirect(`${baseOf(request)}/webhooks/${webhook.id}`, 303);
     });
 
     pages.get(
-      '/pay/webhooks/:webhookId/messages/:messageId',
+      `${BASE}/webhooks/:webhookId/messages/:messageId`,
       {
         schema: {
           params: {
@@ -539,7 +511,7 @@ export async function registerTeamPages(app: FastifyInstance, services: PayServi
         return reply.render(`${VIEWS}/webhook-message.njk`, {
           ...teamContext(request, reply, 'webhooks'),
           pageTitle: t('pay.team.message.title'),
-          backLink: `/pay/webhooks/${webhookId}`,
+          backLink: `${baseOf(request)}/webhooks/${webhookId}`,
           summaryRows: [
             { key: { text: t('pay.team.message.event') }, value: { text: t(`pay.team.webhookEvents.${message.event_type}`) } },
             { key: { text: t('pay.team.message.payment') }, value: { text: message.resource_id } },
@@ -561,6 +533,13 @@ export async function registerTeamPages(app: FastifyInstance, services: PayServi
       },
     );
   });
+}
+
+/** Where an account's team pages are, in a mode: under /console, where the console's sign-in reaches. */
+const BASE = '/console/pay/:accountId/:mode(test|live)';
+function baseOf(request: FastifyRequest): string {
+  const { accountId, mode } = request.params as { accountId: string; mode: string };
+  return `/console/pay/${accountId}/${mode}`;
 }
 
 function escapeHtml(value: string): string {

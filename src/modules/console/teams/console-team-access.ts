@@ -1,0 +1,45 @@
+import type { FastifyRequest } from 'fastify';
+import type { TeamAccessProvider, TeamRole } from '../../../platform/http/team-access.ts';
+import { actorOf } from '../organisations/organisations.ts';
+import { SESSION_COOKIE } from '../pages/console.routes.ts';
+import type { ConsoleSessions } from '../sessions/console-sessions.ts';
+import type { Executor } from '../../../platform/db/database.ts';
+import { createTeamMemberStore } from './team-member.store.ts';
+
+const TEAM_ROLES: readonly string[] = ['owner', 'developer', 'viewer'] satisfies TeamRole[];
+
+/**
+ * The console's answer to "who may use this Notify service's or Pay account's team pages": the
+ * person signed in to the console (its session cookie, which is sent to /console paths only, so
+ * team pages live under /console), if they are a member of the organisation whose service owns
+ * the component, with their role there. Operators are not members: their own pages serve them.
+ */
+export function createConsoleTeamAccess(dependencies: { db: Executor; sessions: ConsoleSessions }): TeamAccessProvider {
+  const members = createTeamMemberStore(dependencies.db);
+
+  function readSessionToken(request: FastifyRequest): string | undefined {
+    const cookie = request.cookies[SESSION_COOKIE];
+    if (!cookie) return undefined;
+    const unsigned = request.unsignCookie(cookie);
+    return unsigned.valid && unsigned.value ? unsigned.value : undefined;
+  }
+
+  return {
+    async check(request, component) {
+      const session = await dependencies.sessions.find(readSessionToken(request));
+      if (!session) return { state: 'signed-out' };
+      const membership = await members.findMembership({ kind: component.kind, externalId: component.id, personKey: session.personKey });
+      if (!membership || !TEAM_ROLES.includes(membership.role)) return { state: 'not-a-member' };
+      return {
+        state: 'member',
+        member: {
+          actor: actorOf(session).audit,
+          role: membership.role as TeamRole,
+          home: { href: `/console/organisations/${membership.organisation_id}/services/${membership.service_id}`, text: membership.service_name },
+          console: { name: request.t('console.name'), href: '/console' },
+        },
+      };
+    },
+    signInPath: (returnTo) => `/console/sign-in?${new URLSearchParams({ return: returnTo })}`,
+  };
+}

@@ -1,0 +1,47 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { TeamRole } from '../../../platform/http/team-access.ts';
+import { createServiceComponentStore } from '../onboarding/service-component.store.ts';
+import { createOrganisationStore } from '../organisations/organisation.store.ts';
+import { actorOf } from '../organisations/organisations.ts';
+import { SESSION_COOKIE } from '../pages/console.routes.ts';
+import { createConsoleSessions } from '../sessions/console-sessions.ts';
+
+/**
+ * For other modules' tests of their team pages (which the console signs people in to): an
+ * organisation whose service owns a Notify service and/or a Pay account, and people signed in to
+ * the console as its members. The console's own tests sign in through One Login's pages instead
+ * (console-pages.test-kit.ts); one such journey is in console-team-pages.test.ts.
+ */
+export async function createConsoleTeam(app: FastifyInstance, components: { notifyServiceId?: string; payAccountId?: string; name?: string }) {
+  const now = new Date().toISOString();
+  const organisation = { id: randomUUID(), name: `${components.name ?? 'Department for Fishing'}`, type: 'department', govuk_slug: null, created_at: now };
+  const service = { id: randomUUID(), organisation_id: organisation.id, name: 'Apply for a fishing licence', created_at: now };
+  const organisations = createOrganisationStore(app.db);
+  await organisations.insertOrganisation(organisation);
+  await organisations.insertService(service);
+  const links = createServiceComponentStore(app.db);
+  const link = (kind: 'notify-service' | 'pay-account', externalId: string) =>
+    links.insertComponent({ kind, external_id: externalId, organisation_id: organisation.id, service_id: service.id, single: `${service.id}:${kind}`, created_at: now });
+  if (components.notifyServiceId) await link('notify-service', components.notifyServiceId);
+  if (components.payAccountId) await link('pay-account', components.payAccountId);
+  return { organisationId: organisation.id, serviceId: service.id, servicePath: `/console/organisations/${organisation.id}/services/${service.id}` };
+}
+
+/** A person signed in to the console (as One Login would sign them in), a member of the organisation with this role. */
+export async function signInConsoleMember(app: FastifyInstance, input: { organisationId: string; role: TeamRole; email?: string }) {
+  const personKey = randomUUID();
+  const email = input.email ?? `${input.role}@example.gov.uk`;
+  const now = new Date();
+  await createOrganisationStore(app.db).insertMembership({
+    id: randomUUID(),
+    organisation_id: input.organisationId,
+    person_key: personKey,
+    email,
+    role: input.role,
+    created_at: now.toISOString(),
+  });
+  const token = await createConsoleSessions({ db: app.db }).start({ accountSubject: personKey, email, idToken: 'test-id-token', level: 'Cl.Cm', authenticatedAt: now });
+  const cookieValue = app.signCookie(token);
+  return { cookie: `${SESSION_COOKIE}=${cookieValue}`, cookieName: SESSION_COOKIE, cookieValue, actor: actorOf({ personKey, email }).audit, email };
+}
