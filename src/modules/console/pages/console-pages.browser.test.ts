@@ -75,7 +75,7 @@ test('console pages, signed out and as an owner, in English and Welsh: axe finds
     let reached = false;
     for (let presses = 0; presses < 40 && !reached; presses += 1) {
       await page.keyboard.press('Tab');
-      reached = await page.evaluate(() => document.activeElement?.classList.contains('govuk-button') === true && document.activeElement.closest('form') !== null);
+      reached = (await page.locator('form .govuk-button:focus').count()) === 1;
     }
     assert.ok(reached, 'the form button is reached with the Tab key');
     expectNoPageProblems(problems, { expectedDocumentStatus: 400 });
