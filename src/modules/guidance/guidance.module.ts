@@ -3,7 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import { readMessageCatalogues } from '../../platform/http/i18n.ts';
 import type { CivitasModule } from '../../platform/module.ts';
 import { guidanceCommands } from './guidance.cli.ts';
+import { openGuidanceLibrary } from './guidance.contract.ts';
 import { guidanceMigrations } from './migrations/guidance.migrations.ts';
+import { registerGuidancePages } from './pages/guidance.routes.ts';
 
 /** Guidance and step-by-step pages, and the search over them. */
 export const guidanceModule: CivitasModule = {
@@ -11,5 +13,7 @@ export const guidanceModule: CivitasModule = {
   messages: readMessageCatalogues(join(import.meta.dirname, 'locales')),
   migrations: guidanceMigrations,
   commands: guidanceCommands,
-  async plugin(_app: FastifyInstance) {},
+  async plugin(app: FastifyInstance) {
+    registerGuidancePages(app, openGuidanceLibrary({ db: app.db, audit: app.audit }));
+  },
 };
