@@ -76,16 +76,45 @@ function around(text: string, index: number, length: number): string {
   return text.slice(Math.max(0, index - 40), index + length + 40);
 }
 
-export function findEnglish(html: string, options: { catalogueRuns: readonly string[]; allowed?: readonly string[] }): EnglishFound[] {
-  const text = withoutNames(textOfPage(html), options.allowed ?? NAMES_ALLOWED);
+/** `names`: more names the page may show, such as what a test's service team called its service. */
+export function findEnglish(html: string, options: { catalogueRuns: readonly string[]; names?: readonly string[] }): EnglishFound[] {
+  const text = withoutNames(textOfPage(html), [...NAMES_ALLOWED, ...(options.names ?? [])]);
   const found: EnglishFound[] = [];
   for (const run of options.catalogueRuns) {
     const index = text.indexOf(run);
     if (index >= 0) found.push({ kind: 'catalogue', found: run, context: around(text, index, run.length) });
   }
-  for (const match of text.matchAll(/[A-Za-z][A-Za-z'’-]*/g)) {
+  for (const match of text.matchAll(/\p{L}[\p{L}'’-]*/gu)) {
     const word = match[0].toLowerCase().replace(/’/g, "'");
     if (ENGLISH_WORDS.has(word)) found.push({ kind: 'word', found: match[0], context: around(text, match.index, match[0].length) });
   }
   return found;
+}
+
+/**
+ * Checks page after page of a Welsh walk and keeps what it finds by page, to be reported all
+ * together at the end. Pages that are not HTML documents (JSON, files) are not looked at.
+ */
+export function createWelshWalk(modules: readonly CivitasModule[], options: { names?: readonly string[] } = {}) {
+  const catalogueRuns = englishCatalogueRuns(modules);
+  const findings = new Map<string, EnglishFound[]>();
+  let pagesChecked = 0;
+  return {
+    check(html: string, label: string): void {
+      if (!/^\s*<!DOCTYPE html>/i.test(html)) return;
+      pagesChecked += 1;
+      const found = findEnglish(html, { catalogueRuns, names: options.names });
+      if (!/<html lang="cy"/.test(html)) found.unshift({ kind: 'word', found: '<html lang> is not "cy"', context: '' });
+      if (found.length > 0) findings.set(label, [...(findings.get(label) ?? []), ...found]);
+    },
+    get pagesChecked() {
+      return pagesChecked;
+    },
+    /** Every finding, page by page; empty when the walk found no English. */
+    report(): string {
+      return [...findings]
+        .map(([label, found]) => `${label}\n${found.map((item) => `  ${item.kind} "${item.found}": …${item.context}…`).join('\n')}`)
+        .join('\n');
+    },
+  };
 }
