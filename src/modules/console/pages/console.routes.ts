@@ -6,7 +6,7 @@ import type { OrganisationRow } from '../organisations/organisation.store.ts';
 import type { Onboarding } from '../onboarding/onboarding.ts';
 import { createOperators } from '../operators/operators.ts';
 import { readMultipartForm } from './multipart-form.ts';
-import { OPERATOR_BASE, registerOperatorPages } from './operators/operator.routes.ts';
+import { OPERATOR_BASE, refuseWithoutStrongMethod, registerOperatorPages } from './operators/operator.routes.ts';
 import { FORM_UPLOAD_LIMIT, registerBuilderPages, type OnboardingPageDependencies } from './onboarding.routes.ts';
 import { registerMemberPages, registerOwnerPages, type OrganisationPageDependencies } from './organisation.routes.ts';
 import { CONSOLE_SESSION_SECONDS, RECENT_SIGN_IN_SECONDS, type ConsoleSession, type ConsoleSessions } from '../sessions/console-sessions.ts';
@@ -86,6 +86,12 @@ export async function registerConsolePages(
   }
   const onboardingPages: OnboardingPageDependencies = { organisations, onboarding, chrome, accessOf, sessionOf };
   const organisationPages: OrganisationPageDependencies = { organisations, chrome, accessOf, sessionOf, onboardingPages };
+  const operators = createOperators({
+    db: app.db,
+    audit: app.audit,
+    organisations,
+    securityMethodsOf: (person) => findSecurityMethodsOf(app.db, { relyingParty: operatorAccess.relyingParty, subject: person.personKey, email: person.email }),
+  });
   const roleName = (request: FastifyRequest, role: string) => request.t(`console.roles.${role}`);
   const typeName = (request: FastifyRequest, type: string) => request.t(`console.types.${type}`);
 
@@ -125,7 +131,8 @@ export async function registerConsolePages(
   app.get('/console', async (request, reply) => {
     const session = request.consoleSession;
     if (!session) return reply.render(`${VIEWS}/start.njk`, chrome(request, request.t('console.start.title')));
-    const operator = await organisations.isOperator(session);
+    // An operator without a passkey or an authenticator app sees only their own organisations.
+    const operator = (await operators.standingOf(session)) === 'operator';
     const memberOf = await organisations.listOrganisationsOf(session.personKey);
     const mine = new Map(memberOf.map((row) => [row.id, row.role]));
     const listed = operator ? await organisations.listOrganisations() : memberOf;
@@ -239,7 +246,11 @@ export async function registerConsolePages(
       const { orgId } = request.params as { orgId: string };
       const membership = await organisations.findMembership(orgId, session.personKey);
       const organisation = await organisations.findOrganisation(orgId);
-      if (!organisation || (!membership && !(await organisations.isOperator(session)))) return reply.callNotFound();
+      if (!organisation) return reply.callNotFound();
+      // Another organisation's pages are operators' pages: only for operators with a strong method.
+      const standing = membership ? undefined : await operators.standingOf(session);
+      if (standing === 'not-operator') return reply.callNotFound();
+      if (standing === 'weak-method') return refuseWithoutStrongMethod(request, reply, chrome);
       request.consoleAccess = { organisation, role: (membership?.role ?? 'operator') as ConsoleRole };
     });
     registerMemberPages(signedIn, organisationPages);
@@ -268,12 +279,7 @@ export async function registerConsolePages(
   });
 
   await registerOperatorPages(app, {
-    operators: createOperators({
-      db: app.db,
-      audit: app.audit,
-      organisations,
-      securityMethodsOf: (person) => findSecurityMethodsOf(app.db, { relyingParty: operatorAccess.relyingParty, subject: person.personKey, email: person.email }),
-    }),
+    operators,
     organisations,
     sessions,
     signingKeys: createSigningKeyAdmin({ db: app.db, secrets: secretBoxesOf(app.config) }),

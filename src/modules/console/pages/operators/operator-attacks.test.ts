@@ -98,6 +98,14 @@ test('every operator route: signed out goes to sign-in, a member who is not an o
     assert.match(textOnly.html, /href="\/account"/);
   }
   assert.equal(await snapshot(civitas), before, 'no attempt changed anything');
+  // Another organisation's pages are an operator's too: refused the same way without a strong method.
+  const organisationPath = `/console/organisations/${organisation.id}`;
+  const otherOrganisation = await ask(weakBrowser, weakCsrf, { method: 'GET', url: organisationPath });
+  assert.equal(otherOrganisation.status, 403);
+  assert.match(otherOrganisation.html, /Add a passkey or an authenticator app to your One Login/);
+  assert.doesNotMatch((await weakBrowser.get('/console')).html, /Department for Fishing/, 'the start page lists only their own organisations');
+  assert.equal((await operatorBrowser.get(organisationPath)).status, 200);
+  assert.match((await operatorBrowser.get('/console')).html, /Department for Fishing/);
   const home = await member.get('/console');
   assert.doesNotMatch(home.html, /href="\/console\/operator"/, 'no operator navigation for members');
 

@@ -33,6 +33,14 @@ export function doneBanner(request: FastifyRequest, done: string | undefined, kn
 export type Done = { done?: string };
 export const doneQuery = { type: 'object', properties: { done: { type: 'string', maxLength: 40 } } } as const;
 
+/** The page an operator whose One Login has text messages only gets in place of any operator page. */
+export function refuseWithoutStrongMethod(request: FastifyRequest, reply: FastifyReply, chrome: OperatorPageDependencies['chrome']): FastifyReply {
+  return reply.code(403).render('modules/console/pages/message.njk', chrome(request, request.t('console.operator.strongMethod.title'), {
+    paragraphs: [request.t('console.operator.strongMethod.body'), request.t('console.operator.strongMethod.then')],
+    link: { href: '/account', text: request.t('console.operator.strongMethod.link') },
+  }));
+}
+
 /**
  * The operators' pages under /console/operator, in a context of their own whose hook lets in only
  * operators whose One Login account has a passkey or an authenticator app: a signed-out person is
@@ -49,12 +57,7 @@ export async function registerOperatorPages(app: FastifyInstance, dependencies: 
       if (!session) return sendToSignIn(reply, path);
       const standing = await operators.standingOf(session);
       if (standing === 'not-operator') return reply.callNotFound();
-      if (standing === 'weak-method') {
-        return reply.code(403).render('modules/console/pages/message.njk', chrome(request, request.t('console.operator.strongMethod.title'), {
-          paragraphs: [request.t('console.operator.strongMethod.body'), request.t('console.operator.strongMethod.then')],
-          link: { href: '/account', text: request.t('console.operator.strongMethod.link') },
-        }));
-      }
+      if (standing === 'weak-method') return refuseWithoutStrongMethod(request, reply, chrome);
       if (request.routeOptions.config.consoleRecentSignIn && !sessions.signedInRecently(session)) return sendToSignIn(reply, path, true);
     });
     registerPlatformPages(pages, dependencies);
