@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { FastifyPluginAsync } from 'fastify';
 import { modules as allModules } from './app.ts';
-import { createFormClient, readLatestMessage, startIdentityServer, type FormClient, type FormPage } from './modules/identity/testing/identity-testing.contract.ts';
+import { equipService, openSigningIn, startWithService } from './modules/console/pages/console-pages.test-kit.ts';
+import { createFormClient, createTestAccount, readLatestMessage, startIdentityServer, type FormClient, type FormPage } from './modules/identity/testing/identity-testing.contract.ts';
 import { CARD_FORM, createAccountWithKey, createInjectBrowser, createPaymentByApi, openNextUrl, startPayApp } from './modules/pay/testing/pay-test-support.ts';
 import type { CivitasModule } from './platform/module.ts';
 import { createWelshWalk, findEnglish, englishCatalogueRuns } from './testing/english-in-welsh.ts';
@@ -14,8 +15,14 @@ import { createWelshWalk, findEnglish, englishCatalogueRuns } from './testing/en
  * their error pages, as the other tests walk them.
  */
 
-/** What the tests' service teams called their services and payments, and the demo service's client (one name, as registered). */
-const TEST_NAMES = ['Apply for a fishing licence', 'Annual rod licence', 'Demo service'];
+/**
+ * What the tests' service teams called their organisation, services, payments and keys, and the
+ * names services are registered with as One Login clients (one name each, as OpenID Connect's
+ * client_name): the demo service's and the account pages' own.
+ */
+const TEST_NAMES = ['Department for Fishing', 'Apply for a fishing licence', 'Annual rod licence', 'Existing key', 'Demo service', 'Your One Login'];
+/** Names from protocols that the console shows as they are: scopes and the first line of a PEM key. */
+const PROTOCOL_NAMES = ['openid email', '(email)', '(phone)', 'BEGIN PUBLIC KEY'];
 
 /** Collects the address of every GET route the modules register after it (its hook is on the root). */
 function createRouteCollector(paths: Set<string>): CivitasModule {
@@ -131,5 +138,67 @@ test('Pay in Welsh: the card page, its errors, 3-D Secure, confirming, a decline
   const cancelled = await startPayment();
   await see(await cancelled.browser.follow(await cancelled.browser.post(`${cancelled.cardPage}/cancel`, {})), 'cancelled');
   assert.ok(walk.pagesChecked >= 8, `${walk.pagesChecked} pages checked`);
+  assert.equal(walk.report(), '', 'English on Welsh pages');
+});
+
+test('One Login in Welsh: signing in to an existing account, its errors, resetting the password, and the messages in the outbox', async (t) => {
+  const { baseUrl, kernel } = await startIdentityServer(t);
+  const account = await createTestAccount(kernel, 'sian@example.com');
+  const walk = createWelshWalk(allModules, { names: TEST_NAMES });
+  const see = (page: FormPage, note = '') => {
+    walk.check(page.html, `${pathOf(page)}${note}`);
+    return page;
+  };
+  const browser = createWelshBrowser(baseUrl);
+  const start = see(await browser.get('/account'));
+  let page = see(await browser.get(`${start.url}/email`));
+  see(await browser.submit(page, { email: '' }), ' with an error');
+  page = see(await browser.submit(page, { email: account.email }));
+  see(await browser.submit(page, { password: 'not the password' }), ' with an error');
+  for (const step of ['reset-password', 'recover', 'passkey']) see(await browser.get(`${start.url}/${step}`));
+  page = see(await browser.submit(await browser.get(`${start.url}/password`), { password: account.password }));
+  see(await browser.submit(page, { code: '000000' }), ' with an error');
+  see(await browser.get(`${start.url}/recover`));
+  page = see(await browser.submit(await browser.get(`${start.url}/security-code`), { code: await account.nextCode() }));
+  assert.equal(new URL(page.url).pathname, '/account', 'signed in');
+
+  const forgetful = createWelshBrowser(baseUrl);
+  const again = see(await forgetful.get('/account'));
+  see(await forgetful.submit(await forgetful.get(`${again.url}/email`), { email: account.email }));
+  page = see(await forgetful.get(`${again.url}/reset-password`));
+  page = see(await forgetful.submit(page, {}));
+  see(await forgetful.submit(page, { code: '12' }), ' with an error');
+
+  const outbox = see(await browser.get('/development/outbox'));
+  for (const [, link] of outbox.html.matchAll(/href="(\/development\/outbox\/[0-9a-f-]{36})"/g)) see(await browser.get(link as string));
+  assert.ok(walk.pagesChecked > 15, `${walk.pagesChecked} pages checked`);
+  assert.equal(walk.report(), '', 'English on Welsh pages');
+});
+
+test("the console in Welsh, with Notify's and Pay's team pages: every page a service's page leads to, and each form's errors", async (t) => {
+  const { civitas, owner, browser, service, servicePath } = await startWithService(t);
+  await equipService(civitas.onboarding, service);
+  browser.cookies.set('civitas_lang', 'cy');
+  const walk = createWelshWalk(allModules, { names: [...TEST_NAMES, ...PROTOCOL_NAMES] });
+  // Links that act (or leave the console) are not followed; forms are sent empty, for their errors.
+  const ACTS = /lang=|sign-out|revoke|remove|delete|cancel|refund|#/;
+  const seen = new Set<string>();
+  let frontier = [servicePath];
+  for (let depth = 0; depth < 4 && frontier.length > 0; depth += 1) {
+    const next = new Set<string>();
+    for (const path of frontier) {
+      if (seen.has(path)) continue;
+      seen.add(path);
+      const page = await openSigningIn(browser, owner, path);
+      walk.check(page.html, `${path} (${page.status})`);
+      if (/<form method="post"/.test(page.html)) walk.check((await browser.submit(page, {})).html, `${path} with an error`);
+      for (const [, href] of page.html.matchAll(/href="(\/console[^"]*)"/g)) {
+        const link = (href as string).replaceAll('&amp;', '&');
+        if (!ACTS.test(link) && !seen.has(link)) next.add(link);
+      }
+    }
+    frontier = [...next];
+  }
+  assert.ok(seen.size > 15, `${seen.size} pages visited`);
   assert.equal(walk.report(), '', 'English on Welsh pages');
 });
