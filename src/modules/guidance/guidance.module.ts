@@ -6,6 +6,8 @@ import { guidanceCommands } from './guidance.cli.ts';
 import { openGuidanceLibrary } from './guidance.contract.ts';
 import { guidanceMigrations } from './migrations/guidance.migrations.ts';
 import { registerGuidancePages } from './pages/guidance.routes.ts';
+import { registerSearchPage } from './pages/search/search.routes.ts';
+import { createGuidanceSearch } from './search/search-index.ts';
 
 /** Guidance and step-by-step pages, and the search over them. */
 export const guidanceModule: CivitasModule = {
@@ -14,6 +16,8 @@ export const guidanceModule: CivitasModule = {
   migrations: guidanceMigrations,
   commands: guidanceCommands,
   async plugin(app: FastifyInstance) {
-    registerGuidancePages(app, openGuidanceLibrary({ db: app.db, audit: app.audit }));
+    const library = openGuidanceLibrary({ db: app.db, audit: app.audit });
+    registerGuidancePages(app, library);
+    registerSearchPage(app, createGuidanceSearch(library));
   },
 };
