@@ -23,6 +23,8 @@ export function registerJobPages(pages: FastifyInstance, dependencies: OperatorP
     return reply.render(`${OPERATOR_VIEWS}/jobs.njk`, chrome(request, request.t('console.operator.jobs.title'), {
       backLink: OPERATOR_BASE,
       done: doneBanner(request, done, ['retried', 'retried-all', 'not-retried']),
+      // Nothing was done: told in the neutral banner, not the success one.
+      doneType: done === 'not-retried' ? undefined : 'success',
       jobs: shown.map((job) => ({ ...job, lastError: job.lastError === null ? '' : hidePersonalData(job.lastError.slice(0, ERROR_SHOWN)) })),
       first: after === undefined ? undefined : { href: `${OPERATOR_BASE}/jobs` },
       next: page.length > JOBS_PAGE_SIZE ? { href: `${OPERATOR_BASE}/jobs?${new URLSearchParams({ after: shown.at(-1)?.id ?? '' })}` } : undefined,

@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import { expectNoAccessibilityViolations, expectNoPageProblems, launchBrowser, openPage } from '../../../../testing/browser.ts';
 import { createOperatorStore } from '../../operators/operator.store.ts';
 import { CLI_ACTOR } from '../../organisations/organisations.ts';
-import { makeFailedJob, startWithOperator } from './operator-pages.test-kit.ts';
+import { openSigningIn } from '../console-pages.test-kit.ts';
+import { leaveOnlyTextMessages, makeFailedJob, startWithOperator } from './operator-pages.test-kit.ts';
 
 /**
  * Every operator page, with something on it (an organisation and service, a failed job, audit
@@ -33,14 +34,24 @@ test('operator pages in English and Welsh: axe finds nothing, nothing fails to l
     '/console/operator/audit?action=console&from=2000-01-01',
     '/console/operator/audit?from=2026-02-30&action=not%20an%20action',
     '/console/operator/jobs',
+    '/console/operator/jobs?done=not-retried',
+    '/console/operator/audit?done=verified',
     '/console/operator/signing-keys',
     '/console/operator/retention',
     '/console/operator/health',
     '/console/operator/operators',
+    '/console/operator/operators?done=added',
     '/console/operator/operators/add',
     `/console/operator/operators/${second.id}/remove`,
   ];
   const sessionCookies = [...formClient.cookies].map(([name, value]) => ({ name, value, url: baseUrl }));
+  // An operator whose One Login has text messages only: the page telling them to add a passkey.
+  const weak = await civitas.account('weak@example.gov.uk');
+  await organisations.addOperator({ email: weak.email, actor: CLI_ACTOR });
+  const weakClient = civitas.browser();
+  await openSigningIn(weakClient, weak, '/console/operator');
+  await leaveOnlyTextMessages(kernel, weak);
+  const weakCookies = [...weakClient.cookies].map(([name, value]) => ({ name, value, url: baseUrl }));
   for (const locale of ['en', 'cy'] as const) {
     for (const path of paths) {
       await t.test(`${path} (${locale})`, async (st) => {
@@ -54,6 +65,15 @@ test('operator pages in English and Welsh: axe finds nothing, nothing fails to l
         expectNoPageProblems(problems, { expectedDocumentStatus: expected === 200 ? undefined : expected });
       });
     }
+    await t.test(`the page asking for a passkey or an authenticator app (${locale})`, async (st) => {
+      const { context, page, problems } = await openPage(st, browser);
+      await context.addCookies(weakCookies);
+      const response = await page.goto(`${baseUrl}/console/operator?lang=${locale}`);
+      assert.equal(response?.status(), 403);
+      assert.equal(await page.getAttribute('html', 'lang'), locale);
+      await expectNoAccessibilityViolations(page);
+      expectNoPageProblems(problems, { expectedDocumentStatus: 403 });
+    });
     await t.test(`the add-operator form with its error (${locale})`, async (st) => {
       const { context, page, problems } = await openPage(st, browser);
       await context.addCookies(sessionCookies);
