@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { formatDateTime } from '../../../../platform/http/dates.ts';
-import { requireTeamMember, mayChange, teamMemberOf } from '../../../../platform/http/team-access.ts';
+import { requireTeamMember, teamMemberOf } from '../../../../platform/http/team-access.ts';
 import { describeCardBrand } from '../../cards/card-number.ts';
 import { PayApiError } from '../../pay.errors.ts';
 import type { PayServices } from '../../pay-services.ts';
@@ -8,18 +8,8 @@ import { formatDecimalPounds, formatPounds, parsePounds } from '../../payments/m
 import { describeRefundSummary, describeState } from '../../payments/payment-json.ts';
 import { EXTERNAL_STATUSES, listStatusesShownAs, type ExternalStatus } from '../../payments/payment-state.ts';
 import type { PaymentRow, PaymentSearchFilter } from '../../payments/payment.store.ts';
-import { WEBHOOK_DESCRIPTION_LIMIT, WEBHOOK_EVENT_TYPES, WEBHOOK_URL_LIMIT, WebhookError } from '../../webhooks/webhook.service.ts';
-import { createPageCsrfToken } from '../csrf-token.ts';
-
-/** The Pay account of a team page, in the mode (test or live payments) the page shows. */
-type TeamAccount = { accountId: string; accountName: string; live: boolean };
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** The Pay account of the team page (Pay team pages only). */
-    payTeam: TeamAccount | null;
-  }
-}
+import { BASE, baseOf, escapeHtml, ownerOf, teamContext, text, VIEWS } from './team-page.ts';
+import { registerTeamWebhookPages } from './team-webhooks.routes.ts';
 
 /**
  * The pages a service team uses: its transactions with filters, a payment's detail and events,
@@ -28,7 +18,6 @@ declare module 'fastify' {
  * platform/http/team-access.ts); owners and developers refund and manage webhooks, viewers read.
  */
 
-const VIEWS = 'modules/pay/pages/team';
 const PAGE_SIZE = 25;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -47,42 +36,10 @@ const STATUS_TAG_CLASSES: Record<ExternalStatus, string> = {
 const REFERENCE_LIMIT = 255;
 const EMAIL_LIMIT = 254;
 
-const text = (body: unknown, name: string): string => {
-  const value = (body as Record<string, unknown> | undefined)?.[name];
-  return typeof value === 'string' ? value.trim() : '';
-};
-
 export async function registerTeamPages(app: FastifyInstance, services: PayServices): Promise<void> {
   function describeStatus(row: PaymentRow, t: FastifyRequest['t']) {
     const state = describeState(row);
     return { text: t(`pay.team.status.${state.status}`), classes: STATUS_TAG_CLASSES[state.status] };
-  }
-
-  /** What every team page shows: the console's navigation, the account and its mode, and what the member may do. */
-  function teamContext(request: FastifyRequest, reply: FastifyReply, current: 'transactions' | 'webhooks') {
-    const { t } = request;
-    const team = request.payTeam as TeamAccount;
-    const member = teamMemberOf(request);
-    const base = baseOf(request);
-    const otherMode = team.live ? 'test' : 'live';
-    return {
-      serviceName: member.console.name,
-      serviceUrl: member.console.href,
-      navigation: [
-        { href: member.home.href, text: member.home.text },
-        { href: `${base}/transactions`, text: t('pay.team.nav.transactions'), active: current === 'transactions' },
-        { href: `${base}/webhooks`, text: t('pay.team.nav.webhooks'), active: current === 'webhooks' },
-      ],
-      team: {
-        name: team.accountName,
-        mode: team.live ? t('pay.team.live') : t('pay.team.test'),
-        live: team.live,
-        switchTo: { href: `/console/pay/${team.accountId}/${otherMode}/${current}`, text: t(`pay.team.switchTo.${otherMode}`) },
-      },
-      base,
-      mayChange: mayChange(member),
-      csrfToken: createPageCsrfToken(reply),
-    };
   }
 
   /** Pay's start page: teams are sent to the console. */
@@ -104,10 +61,6 @@ export async function registerTeamPages(app: FastifyInstance, services: PayServi
       if (!account) return reply.callNotFound();
       request.payTeam = { accountId: account.id, accountName: account.name, live: mode === 'live' };
     });
-    const owner = (request: FastifyRequest) => {
-      const team = request.payTeam as TeamAccount;
-      return { accountId: team.accountId, live: team.live };
-    };
 
     pages.get(`${BASE}/transactions`, async (request, reply) => {
       const { t, locale } = request;
@@ -137,7 +90,7 @@ export async function registerTeamPages(app: FastifyInstance, services: PayServi
         }
       }
       const pageNumber = Math.max(1, Math.min(100_000, Number.parseInt(text(query, 'page'), 10) || 1));
-      const filter: PaymentSearchFilter = { ...owner(request) };
+      const filter: PaymentSearchFilter = { ...ownerOf(request) };
       if (errors.length === 0) {
         if (filters.reference) filter.reference = filters.reference;
         if (filters.email) filter.email = filters.email;
@@ -193,7 +146,7 @@ export async function registerTeamPages(app: FastifyInstance, services: PayServi
 
     async function loadOwnedPayment(request: FastifyRequest, reply: FastifyReply): Promise<PaymentRow | undefined> {
       const { paymentId } = request.params as { paymentId: string };
-      const payment = await services.payments.findOwned(owner(request), paymentId);
+      const payment = await services.payments.findOwned(ownerOf(request), paymentId);
       if (!payment) {
         reply.callNotFound();
         return undefined;
@@ -209,7 +162,7 @@ export async function registerTeamPages(app: FastifyInstance, services: PayServi
       const { t, locale } = request;
       const [entries, { refunds }] = await Promise.all([
         services.payments.listLedgerEntries(payment.id),
-        services.refunds.listRefunds(owner(request), payment.id),
+        services.refunds.listRefunds(ownerOf(request), payment.id),
       ]);
       const refundSummary = describeRefundSummary(payment);
       const state = describeState(payment);
@@ -335,10 +288,9 @@ export async function registerTeamPages(app: FastifyInstance, services: PayServi
       if (!Number.isSafeInteger(amount) || amount < 1 || !Number.isSafeInteger(expectedAvailable)) {
         return renderRefundForm(request, reply, payment, { error: 'invalid' });
       }
-      const team = request.payTeam as TeamAccount;
-      try {
+            try {
         await services.refunds.createRefund({
-          owner: owner(request),
+          owner: ownerOf(request),
           paymentId: payment.id,
           amount,
           expectedAvailable,
@@ -348,7 +300,7 @@ export async function registerTeamPages(app: FastifyInstance, services: PayServi
         });
       } catch (error) {
         if (error instanceof PayApiError && (error.payCode === 'P0603' || error.payCode === 'P0604')) {
-          const current = (await services.payments.findOwned(owner(request), payment.id)) ?? payment;
+          const current = (await services.payments.findOwned(ownerOf(request), payment.id)) ?? payment;
           return renderRefundForm(request, reply, current, { error: 'changed' });
         }
         throw error;
@@ -356,192 +308,6 @@ export async function registerTeamPages(app: FastifyInstance, services: PayServi
       return reply.redirect(`${baseOf(request)}/transactions/${payment.id}?refunded=${amount}`, 303);
     });
 
-    // --- Webhooks ---------------------------------------------------------------------------
-
-    pages.get(`${BASE}/webhooks`, async (request, reply) => {
-      const { t, locale } = request;
-      const webhooks = await services.webhooks.listWebhooks(owner(request));
-      return reply.render(`${VIEWS}/webhooks.njk`, {
-        ...teamContext(request, reply, 'webhooks'),
-        pageTitle: t('pay.team.webhooks.title'),
-        rows: webhooks.map((webhook) => [
-          { html: `<a class="govuk-link" href="${baseOf(request)}/webhooks/${webhook.id}">${escapeHtml(webhook.url)}</a>` },
-          { text: webhook.description },
-          { text: t(`pay.team.webhookStatus.${webhook.status}`) },
-          { text: formatDateTime(webhook.createdAt, locale) },
-        ]),
-      });
-    });
-
-    const renderNewWebhook = (
-      request: FastifyRequest,
-      reply: FastifyReply,
-      form: { url: string; description: string; events: readonly string[]; errors: Array<{ field: 'url' | 'events' | 'description'; key: string }> },
-    ) => {
-      const { t } = request;
-      const ids = { url: 'callback-url', events: 'events', description: 'description' };
-      const limits = { urlTooLong: WEBHOOK_URL_LIMIT, descriptionTooLong: WEBHOOK_DESCRIPTION_LIMIT } as Record<string, number>;
-      const describe = (key: string) => t(`pay.team.newWebhook.errors.${key}`, { limit: limits[key] ?? 0 });
-      const fieldError = (field: string) => {
-        const found = form.errors.find((error) => error.field === field);
-        return found ? { text: describe(found.key) } : undefined;
-      };
-      return reply.code(form.errors.length > 0 ? 400 : 200).render(`${VIEWS}/webhook-new.njk`, {
-        ...teamContext(request, reply, 'webhooks'),
-        pageTitle: t('pay.team.newWebhook.title'),
-        backLink: `${baseOf(request)}/webhooks`,
-        errors: form.errors.map((error) => ({ text: describe(error.key), href: `#${ids[error.field]}` })),
-        fieldErrors: { url: fieldError('url'), events: fieldError('events'), description: fieldError('description') },
-        url: form.url,
-        description: form.description,
-        eventItems: WEBHOOK_EVENT_TYPES.map((event) => ({
-          value: event,
-          text: t(`pay.team.webhookEvents.${event}`),
-          hint: { text: event },
-          checked: form.events.includes(event),
-        })),
-      });
-    };
-
-    pages.get(`${BASE}/webhooks/new`, async (request, reply) =>
-      renderNewWebhook(request, reply, { url: '', description: '', events: [...WEBHOOK_EVENT_TYPES], errors: [] }),
-    );
-
-    pages.post(`${BASE}/webhooks/new`, async (request, reply) => {
-      const body = request.body as Record<string, unknown> | undefined;
-      const url = text(body, 'url');
-      const description = text(body, 'description');
-      const given = body?.events;
-      const events = (Array.isArray(given) ? given : given === undefined ? [] : [given]).filter((event): event is string => typeof event === 'string');
-      const errors: Array<{ field: 'url' | 'events' | 'description'; key: string }> = [];
-      const team = request.payTeam as TeamAccount;
-      // Past a limit, the field says so (the service's own checks would only call it invalid).
-      if (url.length > WEBHOOK_URL_LIMIT) errors.push({ field: 'url', key: 'urlTooLong' });
-      if (description.length > WEBHOOK_DESCRIPTION_LIMIT) errors.push({ field: 'description', key: 'descriptionTooLong' });
-      if (errors.length > 0) return renderNewWebhook(request, reply, { url, description, events, errors });
-      try {
-        const { webhook } = await services.webhooks.createWebhook({
-          accountId: team.accountId,
-          live: team.live,
-          url,
-          description,
-          events,
-          actor: teamMemberOf(request).actor,
-          requestId: request.id,
-        });
-        return reply.redirect(`${baseOf(request)}/webhooks/${webhook.id}`, 303);
-      } catch (error) {
-        if (!(error instanceof WebhookError)) throw error;
-        if (error.code === 'MISSING_URL') errors.push({ field: 'url', key: 'missingUrl' });
-        else if (error.code === 'HTTPS_REQUIRED') errors.push({ field: 'url', key: 'httpsRequired' });
-        else if (error.code === 'PRIVATE_ADDRESS') errors.push({ field: 'url', key: 'privateAddress' });
-        else if (error.code === 'INVALID_URL') errors.push({ field: 'url', key: 'invalidUrl' });
-        else if (error.code === 'INVALID_DESCRIPTION') errors.push({ field: 'description', key: 'descriptionTooLong' });
-        else errors.push({ field: 'events', key: 'missingEvents' });
-        return renderNewWebhook(request, reply, { url, description, events, errors });
-      }
-    });
-
-    const webhookParams = { type: 'object', properties: { webhookId: { type: 'string', maxLength: 100 } }, required: ['webhookId'] } as const;
-
-    pages.get(`${BASE}/webhooks/:webhookId`, { schema: { params: webhookParams } }, async (request, reply) => {
-      const { t, locale } = request;
-      const { webhookId } = request.params as { webhookId: string };
-      const webhook = await services.webhooks.findWebhook(owner(request), webhookId);
-      if (!webhook) return reply.callNotFound();
-      const status = text(request.query, 'status');
-      const messages = await services.webhooks.listMessages({
-        webhookId: webhook.id,
-        status: status === 'failed' || status === 'successful' || status === 'pending' ? status : undefined,
-        limit: 50,
-      });
-      return reply.render(`${VIEWS}/webhook.njk`, {
-        ...teamContext(request, reply, 'webhooks'),
-        pageTitle: t('pay.team.webhook.title'),
-        backLink: `${baseOf(request)}/webhooks`,
-        summaryRows: [
-          { key: { text: t('pay.team.webhook.url') }, value: { text: webhook.url } },
-          { key: { text: t('pay.team.webhook.description') }, value: { text: webhook.description } },
-          { key: { text: t('pay.team.webhook.status') }, value: { text: t(`pay.team.webhookStatus.${webhook.status}`) } },
-          { key: { text: t('pay.team.webhook.events') }, value: { text: webhook.events.map((event) => t(`pay.team.webhookEvents.${event}`)).join(', ') } },
-          // A viewer reads deliveries, not the secret that signs them.
-          ...(mayChange(teamMemberOf(request)) ? [{ key: { text: t('pay.team.webhook.signingSecret') }, value: { text: webhook.signingSecret } }] : []),
-        ],
-        toggleAction: `${baseOf(request)}/webhooks/${webhook.id}/status`,
-        toggleTo: webhook.status === 'active' ? 'inactive' : 'active',
-        toggleText: t(webhook.status === 'active' ? 'pay.team.webhook.deactivate' : 'pay.team.webhook.activate'),
-        messages: messages.map((message) => [
-          { html: `<a class="govuk-link" href="${baseOf(request)}/webhooks/${webhook.id}/messages/${message.id}">${escapeHtml(t(`pay.team.webhookEvents.${message.event_type}`))}</a>` },
-          { text: message.resource_id },
-          { text: t(`pay.team.messageStatus.${message.status}`) },
-          { text: String(message.attempts), format: 'numeric' },
-          { text: formatDateTime(message.created_at, locale) },
-        ]),
-      });
-    });
-
-    pages.post(`${BASE}/webhooks/:webhookId/status`, { schema: { params: webhookParams } }, async (request, reply) => {
-      const { webhookId } = request.params as { webhookId: string };
-      const team = request.payTeam as TeamAccount;
-      const webhook = await services.webhooks.findWebhook(owner(request), webhookId);
-      if (!webhook) return reply.callNotFound();
-      const status = text(request.body, 'status') === 'active' ? 'active' : 'inactive';
-      await services.webhooks.setWebhookStatus({ accountId: team.accountId, id: webhook.id, status, actor: teamMemberOf(request).actor, requestId: request.id });
-      return reply.redirect(`${baseOf(request)}/webhooks/${webhook.id}`, 303);
-    });
-
-    pages.get(
-      `${BASE}/webhooks/:webhookId/messages/:messageId`,
-      {
-        schema: {
-          params: {
-            type: 'object',
-            properties: { webhookId: { type: 'string', maxLength: 100 }, messageId: { type: 'string', maxLength: 100 } },
-            required: ['webhookId', 'messageId'],
-          },
-        },
-      },
-      async (request, reply) => {
-        const { t, locale } = request;
-        const { webhookId, messageId } = request.params as { webhookId: string; messageId: string };
-        const webhook = await services.webhooks.findWebhook(owner(request), webhookId);
-        const found = webhook && (await services.webhooks.findMessage(webhook.id, messageId));
-        if (!found) return reply.callNotFound();
-        const { message, attempts } = found;
-        return reply.render(`${VIEWS}/webhook-message.njk`, {
-          ...teamContext(request, reply, 'webhooks'),
-          pageTitle: t('pay.team.message.title'),
-          backLink: `${baseOf(request)}/webhooks/${webhookId}`,
-          summaryRows: [
-            { key: { text: t('pay.team.message.event') }, value: { text: t(`pay.team.webhookEvents.${message.event_type}`) } },
-            { key: { text: t('pay.team.message.payment') }, value: { text: message.resource_id } },
-            { key: { text: t('pay.team.message.status') }, value: { text: t(`pay.team.messageStatus.${message.status}`) } },
-            { key: { text: t('pay.team.message.created') }, value: { text: formatDateTime(message.created_at, locale) } },
-            ...(message.next_attempt_at && message.status === 'pending'
-              ? [{ key: { text: t('pay.team.message.nextAttempt') }, value: { text: formatDateTime(message.next_attempt_at, locale) } }]
-              : []),
-          ],
-          body: JSON.stringify(JSON.parse(message.body), null, 2),
-          attempts: attempts.map((attempt) => [
-            { text: String(attempt.attempt), format: 'numeric' },
-            { text: formatDateTime(attempt.attempted_at, locale) },
-            { text: attempt.status_code === null ? '' : String(attempt.status_code) },
-            { text: attempt.outcome === 'success' ? t('pay.team.message.success') : t('pay.team.message.failure', { problem: attempt.problem ?? '' }) },
-            { text: t('pay.team.message.milliseconds', { ms: attempt.duration_ms }), format: 'numeric' },
-          ]),
-        });
-      },
-    );
+    registerTeamWebhookPages(pages, services);
   });
-}
-
-/** Where an account's team pages are, in a mode: under /console, where the console's sign-in reaches. */
-const BASE = '/console/pay/:accountId/:mode(test|live)';
-function baseOf(request: FastifyRequest): string {
-  const { accountId, mode } = request.params as { accountId: string; mode: string };
-  return `/console/pay/${accountId}/${mode}`;
-}
-
-function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
 }
