@@ -1,10 +1,30 @@
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { readMessageCatalogues } from '../../platform/http/i18n.ts';
 import type { CivitasModule } from '../../platform/module.ts';
 import { formsCommands } from './forms.cli.ts';
 import { formsMigrations } from './migrations/forms.migrations.ts';
+import { registerJourneyEndPages } from './runner/journey-end.routes.ts';
+import { registerQuestionPages } from './runner/question.routes.ts';
+import { createRunnerSessions } from './runner/runner-sessions.ts';
+import { createDeliverSubmissionJob } from './submissions/deliver-submission.job.ts';
+import { createSubmissions, DELIVER_SUBMISSION_JOB } from './submissions/submissions.ts';
+import { createFormVersions } from './versions/form-versions.ts';
 
 /** Forms: form definitions and their versions, the runner at /forms/{slug}, submissions. */
 export const formsModule: CivitasModule = {
   name: 'forms',
   migrations: formsMigrations,
   commands: formsCommands,
+  messages: readMessageCatalogues(join(import.meta.dirname, 'locales')),
+  createJobHandlers: (kernel) => ({ [DELIVER_SUBMISSION_JOB]: createDeliverSubmissionJob({ db: kernel.db, audit: kernel.audit }) }),
+  async plugin(app: FastifyInstance) {
+    const dependencies = {
+      versions: createFormVersions({ db: app.db, audit: app.audit }),
+      sessions: createRunnerSessions({ db: app.db }),
+      submissions: createSubmissions({ db: app.db, jobs: app.jobs }),
+    };
+    registerQuestionPages(app, dependencies);
+    registerJourneyEndPages(app, dependencies);
+  },
 };

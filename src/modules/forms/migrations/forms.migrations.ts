@@ -1,8 +1,12 @@
 import type { MigrationList } from '../../../platform/db/migrations.ts';
 import * as createFormVersions from './0001-create-form-versions.ts';
+import * as createSessionsAndSubmissions from './0002-create-sessions-and-submissions.ts';
 
 /** Forms' migrations, frozen once landed, in the order they run. */
 export const formsMigrations: MigrationList = {
   owner: 'forms',
-  migrations: [{ id: '0001-create-form-versions', migration: createFormVersions }],
+  migrations: [
+    { id: '0001-create-form-versions', migration: createFormVersions },
+    { id: '0002-create-sessions-and-submissions', migration: createSessionsAndSubmissions },
+  ],
 };

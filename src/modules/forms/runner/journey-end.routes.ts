@@ -1,0 +1,99 @@
+import type { FastifyInstance } from 'fastify';
+import type { Submissions } from '../submissions/submissions.ts';
+import { describeAnswer } from './answer-display.ts';
+import { renderGuidance } from './guidance-markdown.ts';
+import { textIn } from './question-view.ts';
+import {
+  clearSessionCookie,
+  exitParams,
+  loadContext,
+  pageContext,
+  redirectUnlessReached,
+  slugParams,
+  stepBackTo,
+  urlOf,
+  VIEWS,
+  type RunnerDependencies,
+} from './runner-context.ts';
+
+/** The start of a form, check your answers (with the declaration), exit pages and the confirmation. */
+export function registerJourneyEndPages(app: FastifyInstance, dependencies: RunnerDependencies & { submissions: Submissions }): void {
+  const { submissions } = dependencies;
+
+  // The form's address: where the person is, or, after submitting, a fresh start.
+  app.get<{ Params: { slug: string } }>('/forms/:slug', { schema: { params: slugParams } }, async (request, reply) => {
+    const context = await loadContext(dependencies, request, request.params.slug);
+    if (context.session?.submissionId) {
+      clearSessionCookie(reply, context.slug);
+      const first = context.definition.pages[0];
+      return reply.redirect(urlOf(context.slug, { state: 'question', pageId: first?.id ?? '' }), 303);
+    }
+    return reply.redirect(urlOf(context.slug, context.journey.current), 303);
+  });
+
+  app.get<{ Params: { slug: string } }>('/forms/:slug/check-answers', { schema: { params: slugParams } }, async (request, reply) => {
+    const context = await loadContext(dependencies, request, request.params.slug);
+    const redirect = redirectUnlessReached(context, { state: 'check-answers' });
+    if (redirect) return reply.redirect(redirect, 303);
+    const { t } = request;
+    const rows = context.journey.route.map((page) => {
+      const values = context.answers[page.id]?.values ?? [];
+      const change = page.repeatable && values.length > 0 ? { state: 'add-another' as const, pageId: page.id } : { state: 'question' as const, pageId: page.id };
+      return {
+        question: textIn(page.question, context.language),
+        answers: values.length === 0 ? [[t('forms.notAnswered')]] : values.map((value) => describeAnswer(page, value, context.language, t)),
+        href: urlOf(context.slug, change, { change: true }),
+      };
+    });
+    const settings = context.definition.settings;
+    const lastPage = context.journey.route.at(-1);
+    const back = stepBackTo(lastPage, context.answers);
+    return reply.render(`${VIEWS}/check-answers.njk`, pageContext(context, t('forms.checkAnswers.title'), {
+      rows,
+      declarationHtml: settings.declaration ? renderGuidance(textIn(settings.declaration, context.language)) : undefined,
+      ...(back ? { backLink: urlOf(context.slug, back) } : {}),
+    }));
+  });
+
+  app.post<{ Params: { slug: string } }>('/forms/:slug/check-answers', { schema: { params: slugParams } }, async (request, reply) => {
+    const context = await loadContext(dependencies, request, request.params.slug);
+    const redirect = redirectUnlessReached(context, { state: 'check-answers' });
+    if (redirect) return reply.redirect(redirect, 303);
+    if (!context.session) return reply.redirect(urlOf(context.slug, context.journey.current), 303);
+    await submissions.submit({ session: context.session, answers: context.answers, referenceFormat: context.definition.settings.referenceFormat });
+    return reply.redirect(urlOf(context.slug, { state: 'submitted' }), 303);
+  });
+
+  app.get<{ Params: { slug: string } }>('/forms/:slug/confirmation', { schema: { params: slugParams } }, async (request, reply) => {
+    const context = await loadContext(dependencies, request, request.params.slug);
+    const reference = context.session?.submissionId ? await submissions.findReference(context.session) : undefined;
+    if (!reference) return reply.redirect(urlOf(context.slug, context.journey.current), 303);
+    const { settings } = context.definition;
+    const support = settings.support;
+    return reply.render(`${VIEWS}/confirmation.njk`, pageContext(context, request.t('forms.confirmation.title'), {
+      reference,
+      whatHappensNextHtml: renderGuidance(textIn(settings.whatHappensNext, context.language)),
+      support: {
+        email: support.email,
+        phone: support.phone ? textIn(support.phone, context.language) : undefined,
+        url: support.url,
+        urlText: support.urlText ? textIn(support.urlText, context.language) : support.url,
+      },
+      privacyUrl: settings.privacyUrl,
+      startAgain: `/forms/${context.slug}`,
+    }));
+  });
+
+  app.get<{ Params: { slug: string; exitId: string } }>('/forms/:slug/exit/:exitId', { schema: { params: exitParams } }, async (request, reply) => {
+    const context = await loadContext(dependencies, request, request.params.slug);
+    const redirect = redirectUnlessReached(context, { state: 'exit', exitId: request.params.exitId });
+    if (redirect) return reply.redirect(redirect, 303);
+    const exit = context.definition.exitPages.find((candidate) => candidate.id === request.params.exitId);
+    if (!exit) return reply.redirect(urlOf(context.slug, context.journey.current), 303);
+    const back = stepBackTo(context.journey.route.at(-1), context.answers);
+    return reply.render(`${VIEWS}/exit.njk`, pageContext(context, textIn(exit.heading, context.language), {
+      bodyHtml: renderGuidance(textIn(exit.body, context.language)),
+      ...(back ? { backLink: urlOf(context.slug, back) } : {}),
+    }));
+  });
+}

@@ -1,0 +1,152 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FormPage } from '../definition/form-definition.ts';
+import { MAX_REPEATS, type Answers, type FieldError, type SubmittedFields } from './answers.ts';
+import { describeAnswer } from './answer-display.ts';
+import { describeJourney, keepAnswersOnRoute, previousPageOf, stepAfter } from './journey.ts';
+import { describeQuestion, fieldsOfValue, textIn } from './question-view.ts';
+import { readAnswer } from './read-answer.ts';
+import {
+  answerBody,
+  loadContext,
+  pageContext,
+  pageParams,
+  redirectUnlessReached,
+  RUNNER_BODY_LIMIT,
+  saveAnswers,
+  stepBackTo,
+  stepQuery,
+  urlOf,
+  VIEWS,
+  type RunnerContext,
+  type RunnerDependencies,
+  type StepQuery,
+} from './runner-context.ts';
+
+type PageRequest = FastifyRequest<{ Params: { slug: string; pageId: string }; Querystring: StepQuery; Body: SubmittedFields }>;
+
+function errorSummaryOf(errors: FieldError[], view: ReturnType<typeof describeQuestion>) {
+  const texts = view.parts?.filter((part) => part.error).map((part) => ({ text: part.error as string, href: `#${part.name}` })) ?? [];
+  if (texts.length > 0) return texts;
+  const first = errors[0];
+  return first && view.error ? [{ text: view.error, href: `#${first.field === 'answer' && view.kind === 'date' ? 'day' : first.field}` }] : [];
+}
+
+/** The back link: check your answers when changing an answer, else the page before on the route. */
+function backLinkOf(context: RunnerContext, page: FormPage, change: boolean): string | undefined {
+  if (change) return urlOf(context.slug, { state: 'check-answers' });
+  const previous = stepBackTo(previousPageOf(context.journey, page.id), context.answers);
+  return previous ? urlOf(context.slug, previous) : undefined;
+}
+
+function renderQuestion(request: PageRequest, reply: FastifyReply, input: { context: RunnerContext; page: FormPage; fields: SubmittedFields; errors: FieldError[] }) {
+  const { context, page, fields, errors } = input;
+  const view = describeQuestion({ page, language: context.language, t: request.t, fields, errors });
+  return reply.code(errors.length > 0 ? 400 : 200).render(`${VIEWS}/question.njk`, pageContext(context, view.question, {
+    question: view,
+    errors: errorSummaryOf(errors, view),
+    backLink: backLinkOf(context, page, request.query.change === '1'),
+  }));
+}
+
+function pageOf(context: RunnerContext, pageId: string): FormPage {
+  return context.definition.pages.find((page) => page.id === pageId) as FormPage;
+}
+
+/** The answers with this page's answer put in: one value, or one item of a repeatable question's list. */
+function answersWith(answers: Answers, page: FormPage, value: ReturnType<typeof readAnswer>['value'], item: number): Answers {
+  if (!page.repeatable) return { ...answers, [page.id]: { values: value === null ? [] : [value], complete: true } };
+  const values = [...(answers[page.id]?.values ?? [])];
+  if (value === null) return { ...answers, [page.id]: { values, complete: values.length === 0 } };
+  values[item] = value;
+  return { ...answers, [page.id]: { values, complete: false } };
+}
+
+export function registerQuestionPages(app: FastifyInstance, dependencies: RunnerDependencies): void {
+  const questionPath = '/forms/:slug/pages/:pageId';
+  const schema = { params: pageParams, querystring: stepQuery };
+
+  app.get<{ Params: { slug: string; pageId: string }; Querystring: StepQuery }>(questionPath, { schema }, async (request, reply) => {
+    const context = await loadContext(dependencies, request, request.params.slug);
+    const redirect = redirectUnlessReached(context, { state: 'question', pageId: request.params.pageId, item: request.query.item });
+    if (redirect) return reply.redirect(redirect, 303);
+    const page = pageOf(context, request.params.pageId);
+    const given = context.answers[page.id]?.values ?? [];
+    const item = request.query.item ?? (page.repeatable ? given.length : 0);
+    if (page.repeatable && item >= MAX_REPEATS) return reply.redirect(urlOf(context.slug, { state: 'add-another', pageId: page.id }), 303);
+    return renderQuestion(request as PageRequest, reply, { context, page, fields: fieldsOfValue(page, given[item]), errors: [] });
+  });
+
+  app.post<{ Params: { slug: string; pageId: string }; Querystring: StepQuery; Body: SubmittedFields }>(
+    questionPath,
+    { schema: { ...schema, body: answerBody }, bodyLimit: RUNNER_BODY_LIMIT },
+    async (request, reply) => {
+      const context = await loadContext(dependencies, request, request.params.slug);
+      const redirect = redirectUnlessReached(context, { state: 'question', pageId: request.params.pageId, item: request.query.item });
+      if (redirect) return reply.redirect(redirect, 303);
+      const page = pageOf(context, request.params.pageId);
+      const item = request.query.item ?? (page.repeatable ? (context.answers[page.id]?.values.length ?? 0) : 0);
+      if (page.repeatable && item >= MAX_REPEATS) return reply.redirect(urlOf(context.slug, { state: 'add-another', pageId: page.id }), 303);
+      const read = readAnswer(page, request.body ?? {});
+      if (read.errors.length > 0) return renderQuestion(request, reply, { context, page, fields: request.body ?? {}, errors: read.errors });
+
+      const answers = keepAnswersOnRoute(context.definition, answersWith(context.answers, page, read.value, item));
+      if (!(await saveAnswers(dependencies, context, reply, answers))) return reply.redirect(urlOf(context.slug, { state: 'submitted' }), 303);
+      const change = request.query.change === '1';
+      const journey = describeJourney(context.definition, answers);
+      if (page.repeatable && read.value !== null) return reply.redirect(urlOf(context.slug, { state: 'add-another', pageId: page.id }, { change }), 303);
+      return reply.redirect(urlOf(context.slug, change ? journey.current : stepAfter(journey, page.id)), 303);
+    },
+  );
+
+  registerAddAnotherPage(app, dependencies);
+}
+
+/** "Do you need to add another answer?" after each answer to a repeatable question, with the answers so far. */
+function registerAddAnotherPage(app: FastifyInstance, dependencies: RunnerDependencies): void {
+  const path = '/forms/:slug/pages/:pageId/add-another';
+  const schema = { params: pageParams, querystring: stepQuery };
+  const render = (request: FastifyRequest<{ Querystring: StepQuery }>, reply: FastifyReply, context: RunnerContext, page: FormPage, error?: string) => {
+    const values = context.answers[page.id]?.values ?? [];
+    const question = textIn(page.question, context.language);
+    return reply.code(error ? 400 : 200).render(`${VIEWS}/add-another.njk`, pageContext(context, request.t('forms.addAnother.title', { count: values.length }), {
+      question,
+      rows: values.map((value, item) => ({
+        lines: describeAnswer(page, value, context.language, request.t),
+        href: urlOf(context.slug, { state: 'question', pageId: page.id, item }, { change: request.query.change === '1' }),
+      })),
+      atLimit: values.length >= MAX_REPEATS,
+      error,
+      errors: error ? [{ text: error, href: '#add_another' }] : [],
+      backLink: urlOf(context.slug, { state: 'question', pageId: page.id, item: Math.max(values.length - 1, 0) }),
+    }));
+  };
+
+  app.get<{ Params: { slug: string; pageId: string }; Querystring: StepQuery }>(path, { schema }, async (request, reply) => {
+    const context = await loadContext(dependencies, request, request.params.slug);
+    const redirect = redirectUnlessReached(context, { state: 'add-another', pageId: request.params.pageId });
+    if (redirect) return reply.redirect(redirect, 303);
+    return render(request, reply, context, pageOf(context, request.params.pageId));
+  });
+
+  app.post<{ Params: { slug: string; pageId: string }; Querystring: StepQuery; Body: SubmittedFields }>(
+    path,
+    { schema: { ...schema, body: answerBody }, bodyLimit: RUNNER_BODY_LIMIT },
+    async (request, reply) => {
+      const context = await loadContext(dependencies, request, request.params.slug);
+      const redirect = redirectUnlessReached(context, { state: 'add-another', pageId: request.params.pageId });
+      if (redirect) return reply.redirect(redirect, 303);
+      const page = pageOf(context, request.params.pageId);
+      const values = context.answers[page.id]?.values ?? [];
+      const choice = request.body?.add_another;
+      if (choice !== 'yes' && choice !== 'no') return render(request, reply, context, page, request.t('forms.errors.addAnotherRequired'));
+      if (choice === 'yes') {
+        if (values.length >= MAX_REPEATS) return render(request, reply, context, page, request.t('forms.errors.tooManyRepeats', { max: MAX_REPEATS }));
+        return reply.redirect(urlOf(context.slug, { state: 'question', pageId: page.id, item: values.length }, { change: request.query.change === '1' }), 303);
+      }
+      const answers = keepAnswersOnRoute(context.definition, { ...context.answers, [page.id]: { values, complete: true } });
+      if (!(await saveAnswers(dependencies, context, reply, answers))) return reply.redirect(urlOf(context.slug, { state: 'submitted' }), 303);
+      const journey = describeJourney(context.definition, answers);
+      return reply.redirect(urlOf(context.slug, request.query.change === '1' ? journey.current : stepAfter(journey, page.id)), 303);
+    },
+  );
+}

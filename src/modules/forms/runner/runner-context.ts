@@ -1,0 +1,124 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { usesHttps } from '../../../platform/http/security.ts';
+import type { FormDefinition, FormPage } from '../definition/form-definition.ts';
+import type { FormVersion, FormVersions } from '../versions/form-versions.ts';
+import type { Answers } from './answers.ts';
+import { describeJourney, hasReached, type Journey, type JourneyStep } from './journey.ts';
+import { RUNNER_SESSION_SECONDS, type RunnerSession, type RunnerSessions } from './runner-sessions.ts';
+import { textIn, type Language } from './question-view.ts';
+
+export const VIEWS = 'modules/forms/runner/views';
+const SESSION_COOKIE = 'forms_session';
+const SLUG = { type: 'string', maxLength: 100, pattern: '^[a-z0-9-]+$' } as const;
+const ID = { type: 'string', maxLength: 64, pattern: '^[a-z0-9-]+$' } as const;
+
+export const slugParams = { type: 'object', required: ['slug'], properties: { slug: SLUG } } as const;
+export const pageParams = { type: 'object', required: ['slug', 'pageId'], properties: { slug: SLUG, pageId: ID } } as const;
+export const exitParams = { type: 'object', required: ['slug', 'exitId'], properties: { slug: SLUG, exitId: ID } } as const;
+export const stepQuery = {
+  type: 'object',
+  properties: { item: { type: 'integer', minimum: 0, maximum: 1000 }, change: { type: 'string', enum: ['1'] }, lang: { type: 'string', maxLength: 10 } },
+} as const;
+/** Field values up to a backstop far past every answer's limit, so a long answer meets its field error, not a 400 page. */
+export const answerBody = {
+  type: 'object',
+  maxProperties: 30,
+  additionalProperties: {
+    anyOf: [
+      { type: 'string', maxLength: 100_000 },
+      { type: 'array', maxItems: 1_001, items: { type: 'string', maxLength: 1_000 } },
+    ],
+  },
+} as const;
+/** The largest body a runner page takes: a 4,999-character answer, every character percent-encoded UTF-8, fits. */
+export const RUNNER_BODY_LIMIT = 128 * 1024;
+
+export type StepQuery = { item?: number; change?: '1' };
+
+export type RunnerDependencies = { versions: FormVersions; sessions: RunnerSessions };
+
+/** Everything a runner page knows of the person's journey: the version they are on, their answers, where they are. */
+export type RunnerContext = {
+  slug: string;
+  version: FormVersion;
+  definition: FormDefinition;
+  session: RunnerSession | undefined;
+  answers: Answers;
+  journey: Journey;
+  language: Language;
+};
+
+export function urlOf(slug: string, step: JourneyStep, options: { change?: boolean } = {}): string {
+  const base = `/forms/${slug}`;
+  const change = options.change ? 'change=1' : '';
+  switch (step.state) {
+    case 'question': {
+      const query = [step.item === undefined ? '' : `item=${step.item}`, change].filter(Boolean).join('&');
+      return `${base}/pages/${step.pageId}${query ? `?${query}` : ''}`;
+    }
+    case 'add-another':
+      return `${base}/pages/${step.pageId}/add-another${change ? `?${change}` : ''}`;
+    case 'check-answers':
+      return `${base}/check-answers`;
+    case 'exit':
+      return `${base}/exit/${step.exitId}`;
+    case 'submitted':
+      return `${base}/confirmation`;
+  }
+}
+
+/** Where the back link of a page after `page` goes: the page itself, or its "add another" question. */
+export function stepBackTo(page: FormPage | undefined, answers: Answers): JourneyStep | undefined {
+  if (!page) return undefined;
+  return page.repeatable && (answers[page.id]?.values.length ?? 0) > 0 ? { state: 'add-another', pageId: page.id } : { state: 'question', pageId: page.id };
+}
+
+export class FormNotFound extends Error {
+  readonly statusCode = 404;
+}
+
+/**
+ * The person's journey on the form at /forms/{slug}: the version their session started on (a
+ * person halfway through keeps it when a new version goes live), else the live one.
+ */
+export async function loadContext(dependencies: RunnerDependencies, request: FastifyRequest, slug: string): Promise<RunnerContext> {
+  const live = await dependencies.versions.findLive(slug);
+  if (!live) throw new FormNotFound();
+  const session = await dependencies.sessions.find(request.cookies[SESSION_COOKIE], live.formId);
+  const version = (session && (await dependencies.versions.findVersion(session.versionId))) || live;
+  const answers = session?.answers ?? {};
+  const language: Language = request.locale === 'cy' && version.definition.settings.languages.includes('cy') ? 'cy' : 'en';
+  return { slug, version, definition: version.definition, session, answers, journey: describeJourney(version.definition, answers), language };
+}
+
+/**
+ * The state machine's guard: a submitted journey goes to its confirmation, and a step the
+ * journey has not reached redirects to where the person is. Undefined when the step may be shown.
+ */
+export function redirectUnlessReached(context: RunnerContext, step: JourneyStep): string | undefined {
+  if (context.session?.submissionId) return urlOf(context.slug, { state: 'submitted' });
+  if (step.state === 'question' && !context.definition.pages.some((page) => page.id === step.pageId)) throw new FormNotFound();
+  return hasReached(context.journey, step, context.answers) ? undefined : urlOf(context.slug, context.journey.current);
+}
+
+export function setSessionCookie(reply: FastifyReply, slug: string, token: string): void {
+  const secure = usesHttps(reply.server.config);
+  reply.setCookie(SESSION_COOKIE, token, { path: `/forms/${slug}`, httpOnly: true, sameSite: 'lax', secure, maxAge: RUNNER_SESSION_SECONDS });
+}
+
+export function clearSessionCookie(reply: FastifyReply, slug: string): void {
+  reply.clearCookie(SESSION_COOKIE, { path: `/forms/${slug}`, httpOnly: true, sameSite: 'lax', secure: usesHttps(reply.server.config) });
+}
+
+/** The context every runner page's template gets: the form's name as the service, its start as the link. */
+export function pageContext(context: RunnerContext, pageTitle: string, extra: Record<string, unknown> = {}) {
+  return { pageTitle, serviceName: textIn(context.definition.name, context.language), serviceUrl: `/forms/${context.slug}`, ...extra };
+}
+
+/** Saves the person's answers: their session's, or a new session's (with its cookie) on their first answer. */
+export async function saveAnswers(dependencies: RunnerDependencies, context: RunnerContext, reply: FastifyReply, answers: Answers): Promise<boolean> {
+  if (context.session) return dependencies.sessions.saveAnswers(context.session, answers);
+  const token = await dependencies.sessions.start({ formId: context.version.formId, versionId: context.version.versionId, answers });
+  setSessionCookie(reply, context.slug, token);
+  return true;
+}

@@ -1,0 +1,48 @@
+import type { Executor } from '../../../platform/db/database.ts';
+
+/** `id_hash` is the SHA-256 of the session cookie's value; the cookie's value is not kept. */
+export type RunnerSessionRow = {
+  id_hash: string;
+  form_id: string;
+  version_id: string;
+  answers: string;
+  submission_id: string | null;
+  created_at: string;
+  updated_at: string;
+  expires_at: string;
+};
+
+type Tables = { forms_session: RunnerSessionRow };
+
+export function createRunnerSessionStore(db: Executor) {
+  const tables = db.withTables<Tables>();
+  return {
+    async insert(row: RunnerSessionRow): Promise<void> {
+      await tables.insertInto('forms_session').values(row).execute();
+    },
+    findLive: (idHash: string, now: string) =>
+      tables.selectFrom('forms_session').selectAll().where('id_hash', '=', idHash).where('expires_at', '>', now).executeTakeFirst(),
+
+    /** Saves the answers of a session not yet submitted; whether it was. */
+    async saveAnswers(input: { idHash: string; answers: string; at: string }): Promise<boolean> {
+      const result = await tables
+        .updateTable('forms_session')
+        .set({ answers: input.answers, updated_at: input.at })
+        .where('id_hash', '=', input.idHash)
+        .where('submission_id', 'is', null)
+        .where('expires_at', '>', input.at)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+
+    /** Marks the session submitted, once: false if it was already. */
+    async markSubmitted(idHash: string, submissionId: string): Promise<boolean> {
+      const result = await tables.updateTable('forms_session').set({ submission_id: submissionId }).where('id_hash', '=', idHash).where('submission_id', 'is', null).executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+
+    async removeExpired(now: string): Promise<void> {
+      await tables.deleteFrom('forms_session').where('expires_at', '<=', now).execute();
+    },
+  };
+}

@@ -1,0 +1,52 @@
+import { hash, randomBytes } from 'node:crypto';
+import type { Executor } from '../../../platform/db/database.ts';
+import type { Answers } from './answers.ts';
+import { createRunnerSessionStore } from './runner-session.store.ts';
+
+/** GOV.UK Forms keeps an anonymous person's answers for 20 hours. */
+export const RUNNER_SESSION_SECONDS = 20 * 60 * 60;
+
+export type RunnerSession = { idHash: string; formId: string; versionId: string; answers: Answers; submissionId: string | null };
+
+export const sessionKeyOf = (token: string) => hash('sha256', token, 'base64url');
+
+/**
+ * A person's answers to one form, kept server-side as they go: the browser holds a random token,
+ * the database its hash, the version of the form they started and their answers.
+ */
+export function createRunnerSessions(dependencies: { db: Executor; clock?: () => Date }) {
+  const store = createRunnerSessionStore(dependencies.db);
+  const clock = dependencies.clock ?? (() => new Date());
+
+  return {
+    /** A session on a version of a form with its first answers; the token for the cookie. */
+    async start(input: { formId: string; versionId: string; answers: Answers }): Promise<string> {
+      const now = clock();
+      await store.removeExpired(now.toISOString());
+      const token = randomBytes(32).toString('base64url');
+      await store.insert({
+        id_hash: sessionKeyOf(token),
+        form_id: input.formId,
+        version_id: input.versionId,
+        answers: JSON.stringify(input.answers),
+        submission_id: null,
+        created_at: now.toISOString(),
+        updated_at: now.toISOString(),
+        expires_at: new Date(now.getTime() + RUNNER_SESSION_SECONDS * 1000).toISOString(),
+      });
+      return token;
+    },
+
+    /** The person's session on this form, if their token names one that is live. */
+    async find(token: string | undefined, formId: string): Promise<RunnerSession | undefined> {
+      if (!token || token.length > 100) return undefined;
+      const row = await store.findLive(sessionKeyOf(token), clock().toISOString());
+      if (!row || row.form_id !== formId) return undefined;
+      return { idHash: row.id_hash, formId: row.form_id, versionId: row.version_id, answers: JSON.parse(row.answers) as Answers, submissionId: row.submission_id };
+    },
+
+    saveAnswers: (session: RunnerSession, answers: Answers) => store.saveAnswers({ idHash: session.idHash, answers: JSON.stringify(answers), at: clock().toISOString() }),
+  };
+}
+
+export type RunnerSessions = ReturnType<typeof createRunnerSessions>;

@@ -1,0 +1,29 @@
+import type { Executor } from '../../../platform/db/database.ts';
+
+export type SubmissionRow = {
+  id: string;
+  reference: string;
+  form_id: string;
+  version_id: string;
+  session_hash: string;
+  answers: string;
+  created_at: string;
+  delivered_at: string | null;
+};
+
+type Tables = { forms_submission: SubmissionRow };
+
+export function createSubmissionStore(db: Executor) {
+  const tables = db.withTables<Tables>();
+  return {
+    async insert(row: SubmissionRow): Promise<void> {
+      await tables.insertInto('forms_submission').values(row).execute();
+    },
+    find: (id: string) => tables.selectFrom('forms_submission').selectAll().where('id', '=', id).executeTakeFirst(),
+    findBySession: (sessionHash: string) => tables.selectFrom('forms_submission').selectAll().where('session_hash', '=', sessionHash).executeTakeFirst(),
+    listForForm: (formId: string) => tables.selectFrom('forms_submission').selectAll().where('form_id', '=', formId).orderBy('created_at').orderBy('id').execute(),
+    async markDelivered(id: string, at: string): Promise<void> {
+      await tables.updateTable('forms_submission').set({ delivered_at: at }).where('id', '=', id).where('delivered_at', 'is', null).execute();
+    },
+  };
+}

@@ -1,0 +1,69 @@
+import { randomUUID } from 'node:crypto';
+import type { Database } from '../../../platform/db/database.ts';
+import { isUniqueViolation } from '../../../platform/db/unique-violation.ts';
+import type { JobQueue } from '../../../platform/jobs/job-queue.ts';
+import type { Answers } from '../runner/answers.ts';
+import { createRunnerSessionStore } from '../runner/runner-session.store.ts';
+import type { RunnerSession } from '../runner/runner-sessions.ts';
+import { createReferenceNumber } from './reference-number.ts';
+import { createSubmissionStore } from './submission.store.ts';
+
+export const DELIVER_SUBMISSION_JOB = 'forms.deliver-submission';
+/** A reference collides once in about 10^9 submissions at 6 random characters; a few tries are plenty. */
+const ATTEMPTS = 3;
+
+/**
+ * Submissions: each session submits once. The submission, its reference, the session marked
+ * submitted and the delivery job are written in one transaction, so a crash leaves all or none;
+ * a second POST (a double click, a replay) finds the first submission and its reference.
+ */
+export function createSubmissions(dependencies: { db: Database; jobs: JobQueue; clock?: () => Date }) {
+  const { db, jobs } = dependencies;
+  const clock = dependencies.clock ?? (() => new Date());
+
+  async function submitOnce(input: { session: RunnerSession; answers: Answers; referenceFormat: string }): Promise<{ reference: string; created: boolean }> {
+    return db.transaction().execute(async (transaction) => {
+      const submissions = createSubmissionStore(transaction);
+      const existing = await submissions.findBySession(input.session.idHash);
+      if (existing) return { reference: existing.reference, created: false };
+      const id = randomUUID();
+      if (!(await createRunnerSessionStore(transaction).markSubmitted(input.session.idHash, id))) throw new AlreadySubmitted();
+      const reference = createReferenceNumber(input.referenceFormat);
+      await submissions.insert({
+        id,
+        reference,
+        form_id: input.session.formId,
+        version_id: input.session.versionId,
+        session_hash: input.session.idHash,
+        answers: JSON.stringify(input.answers),
+        created_at: clock().toISOString(),
+        delivered_at: null,
+      });
+      await jobs.enqueue(transaction, { type: DELIVER_SUBMISSION_JOB, payload: { submissionId: id } });
+      return { reference, created: true };
+    });
+  }
+
+  return {
+    async submit(input: { session: RunnerSession; answers: Answers; referenceFormat: string }): Promise<{ reference: string; created: boolean }> {
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          return await submitOnce(input);
+        } catch (error) {
+          // Another request submitted the session first, or a reference collided: look again.
+          if (!(error instanceof AlreadySubmitted || isUniqueViolation(error)) || attempt >= ATTEMPTS) throw error;
+        }
+      }
+    },
+
+    async findReference(session: RunnerSession): Promise<string | undefined> {
+      return (await createSubmissionStore(db).findBySession(session.idHash))?.reference;
+    },
+
+    listForForm: (formId: string) => createSubmissionStore(db).listForForm(formId),
+  };
+}
+
+class AlreadySubmitted extends Error {}
+
+export type Submissions = ReturnType<typeof createSubmissions>;
