@@ -15,12 +15,8 @@ import { createWelshWalk, findEnglish, englishCatalogueRuns } from './testing/en
  * their error pages, as the other tests walk them.
  */
 
-/**
- * What the tests' service teams called their organisation, services, payments and keys, and the
- * names services are registered with as One Login clients (one name each, as OpenID Connect's
- * client_name): the demo service's and the account pages' own.
- */
-const TEST_NAMES = ['Department for Fishing', 'Apply for a fishing licence', 'Annual rod licence', 'Existing key', 'Demo service', 'Your One Login'];
+/** What the tests' service teams called their organisation, services, payments and keys. */
+const TEST_NAMES = ['Department for Fishing', 'Apply for a fishing licence', 'Annual rod licence', 'Existing key'];
 /** Names from protocols that the console shows as they are: scopes and the first line of a PEM key. */
 const PROTOCOL_NAMES = ['openid email', '(email)', '(phone)', 'BEGIN PUBLIC KEY'];
 

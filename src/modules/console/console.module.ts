@@ -42,6 +42,7 @@ export function createConsoleModule(options: { clock?: () => Date } = {}): Civit
         {
           name: 'console',
           displayName: 'Civitas console',
+          welshDisplayName: 'Consol Civitas',
           baseUrl: app.config.BASE_URL,
           callbackPath: '/console/callback',
           signedOutPath: '/console/signed-out',

@@ -21,6 +21,7 @@ export const demoServiceModule: CivitasModule = {
     const relyingParty = createInternalRelyingParty(app.db, {
       name: 'demo-service',
       displayName: 'Demo service',
+      welshDisplayName: 'Gwasanaeth demo',
       baseUrl: app.config.BASE_URL,
       callbackPath: '/demo-service/callback',
       signedOutPath: '/demo-service/signed-out',

@@ -101,6 +101,7 @@ async function registerIdentity(app: FastifyInstance, options: IdentityOptions):
       createInternalRelyingParty(db, {
         name: 'account',
         displayName: 'Your One Login',
+        welshDisplayName: 'Eich One Login',
         baseUrl: config.BASE_URL,
         callbackPath: '/account/callback',
         signedOutPath: '/account/signed-out',

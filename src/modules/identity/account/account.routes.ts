@@ -122,7 +122,7 @@ export function registerAccountPages(app: FastifyInstance, dependencies: Account
     const methods = await accounts.listMethods(accountId);
     const used = await accounts.listServicesUsed(accountId);
     const services = await Promise.all(
-      used.map(async (use) => ({ name: (await clients.nameOf(use.client_id)) ?? t('identity.account.removedService'), lastUsed: use.last_used_at })),
+      used.map(async (use) => ({ name: (await clients.nameOf(use.client_id, request.locale)) ?? t('identity.account.removedService'), lastUsed: use.last_used_at })),
     );
     const phoneNumber = methods.find((method) => method.kind === 'sms' && method.phone_number)?.phone_number;
     const passkeysAdded = methods.filter((method) => method.kind === 'passkey').map((method) => formatDateAdded(method.created_at, request.locale));
@@ -150,7 +150,7 @@ export function registerAccountPages(app: FastifyInstance, dependencies: Account
           return {
             when: event.occurredAt,
             what: t(`identity.activity.${event.action.replaceAll('.', '-')}`),
-            service: clientId ? ((await clients.nameOf(clientId)) ?? '') : '',
+            service: clientId ? ((await clients.nameOf(clientId, request.locale)) ?? '') : '',
           };
         }),
     );

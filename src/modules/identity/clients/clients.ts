@@ -1,6 +1,7 @@
 import { createPublicKey, randomBytes, type JsonWebKeyInput, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { Database } from '../../../platform/db/database.ts';
+import type { Locale } from '../../../platform/http/i18n.ts';
 import { hashPassword } from '../accounts/passwords.ts';
 import { CLIENT_SETTINGS } from '../provider/create-provider.ts';
 import type { CredentialLevel } from '../provider/vectors-of-trust.ts';
@@ -19,8 +20,13 @@ export type TokenAuthMethod = (typeof TOKEN_AUTH_METHODS)[number];
  */
 const CLIENT_SECRET_BYTES = 40;
 
+/** OpenID Connect's client_name in Welsh (a language-tagged claim); oidc-provider passes it by. */
+const WELSH_NAME = 'client_name#cy';
+
 export type NewClient = {
   name: string;
+  /** The service's name in Welsh, kept as OpenID Connect's language-tagged `client_name#cy`; `name` where not given. */
+  welshName?: string;
   redirectUris: string[];
   /** `private_key_jwt` unless said otherwise. */
   tokenAuthMethod?: TokenAuthMethod;
@@ -153,6 +159,7 @@ export function createClientRegistry(dependencies: { db: Database; clock?: () =>
       const metadata = {
         client_id: clientId,
         client_name: client.name.trim(),
+        ...(client.welshName?.trim() ? { [WELSH_NAME]: client.welshName.trim() } : {}),
         redirect_uris: client.redirectUris.map((uri) => checkUrl(uri, 'redirect URI')),
         post_logout_redirect_uris: (client.postLogoutRedirectUris ?? []).map((uri) => checkUrl(uri, 'post-logout redirect URI')),
         ...backchannelLogoutMetadata(client.backchannelLogoutUri),
@@ -225,8 +232,18 @@ export function createClientRegistry(dependencies: { db: Database; clock?: () =>
       await store.replaceMetadata(clientId, JSON.stringify({ ...(JSON.parse(row.metadata) as Record<string, unknown>), redirect_uris: checked }));
     },
 
-    async nameOf(clientId: string): Promise<string | undefined> {
-      return (await store.find(clientId))?.name;
+    /** The service's name in this language: its Welsh name on Welsh pages where it has one. */
+    async nameOf(clientId: string, locale: Locale = 'en'): Promise<string | undefined> {
+      const row = await store.find(clientId);
+      if (!row || locale === 'en') return row?.name;
+      const welsh = (JSON.parse(row.metadata) as Record<string, unknown>)[WELSH_NAME];
+      return typeof welsh === 'string' ? welsh : row.name;
+    },
+
+    async setWelshName(clientId: string, welshName: string): Promise<void> {
+      const row = await store.find(clientId);
+      if (!row) throw new ClientRegistrationError(`no client ${clientId}`);
+      await store.replaceMetadata(clientId, JSON.stringify({ ...(JSON.parse(row.metadata) as Record<string, unknown>), [WELSH_NAME]: welshName.trim() }));
     },
   };
 }

@@ -130,3 +130,15 @@ test('an internal service accepts only logout tokens the provider signed for it,
   }
   await assert.rejects(signIn.verifyLogoutToken('not.a.jwt'), { code: 'INVALID_LOGOUT_TOKEN' });
 });
+
+test("an internal service's name in Welsh is kept as client_name#cy, also for one registered before it had one; other services keep their one name", async (t) => {
+  const kernel = await createTestKernel(t, { modules: [createIdentityModule()] });
+  const registry = createClientRegistry({ db: kernel.db });
+  const { clientId } = await ensureInternalClient(kernel.db, specNamed('checker'), kernel.secrets);
+  assert.equal(await registry.nameOf(clientId, 'cy'), 'checker', 'no Welsh name: the one name');
+  await ensureInternalClient(kernel.db, { ...specNamed('checker'), displayName: 'Checker', welshDisplayName: 'Gwiriwr' }, kernel.secrets);
+  assert.equal(await registry.nameOf(clientId, 'cy'), 'Gwiriwr');
+  assert.equal(await registry.nameOf(clientId, 'en'), 'checker', 'the English name is as registered');
+  const other = await ensureInternalClient(kernel.db, { ...specNamed('welsh-from-the-start'), welshDisplayName: 'Cymraeg o’r dechrau' }, kernel.secrets);
+  assert.equal(await registry.nameOf(other.clientId, 'cy'), 'Cymraeg o’r dechrau');
+});

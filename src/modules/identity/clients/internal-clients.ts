@@ -15,6 +15,8 @@ export type InternalClientSpec = {
   /** A stable name, such as `account` or `demo-service`. */
   name: string;
   displayName: string;
+  /** The same in Welsh, for the pages that name the services a person has used. */
+  welshDisplayName?: string;
   baseUrl: string;
   /** Paths under baseUrl. */
   callbackPath: string;
@@ -46,11 +48,16 @@ export async function ensureInternalClient(
       if ((await registry.backchannelLogoutUriOf(existing.client_id)) !== backchannelLogoutUri) {
         await registry.setBackchannelLogoutUri(existing.client_id, backchannelLogoutUri);
       }
+      // Registered before services had a name in Welsh.
+      if (spec.welshDisplayName && (await registry.nameOf(existing.client_id, 'cy')) !== spec.welshDisplayName) {
+        await registry.setWelshName(existing.client_id, spec.welshDisplayName);
+      }
       return existing;
     }
     const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
     const { clientId } = await registry.add({
       name: spec.displayName,
+      welshName: spec.welshDisplayName,
       redirectUris: [`${spec.baseUrl}${spec.callbackPath}`],
       postLogoutRedirectUris: [`${spec.baseUrl}${spec.signedOutPath}`],
       ...(backchannelLogoutUri ? { backchannelLogoutUri } : {}),
