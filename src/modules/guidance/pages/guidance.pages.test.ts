@@ -49,6 +49,11 @@ test('Welsh: ?lang=cy serves the Welsh version; a page with none shows the Engli
   assert.match(welsh.body, /Nesaf[\s\S]*Pwy sy’n gallu cael un/);
   assert.match(welsh.body, /Rhan o[\s\S]*Cael Bathodyn Glas: cam wrth gam/);
 
+  // The language switch on a part: parts are named in their own language, matched by position.
+  const switched = await get('/guidance/blue-badge/eligibility?lang=cy');
+  assert.deepEqual([switched.statusCode, switched.headers.location], [302, '/guidance/blue-badge/cymhwystra']);
+  assert.equal((await get('/guidance/blue-badge/apply?lang=cy')).statusCode, 404);
+
   const english = await get('/guidance/council-tax-bands?lang=cy');
   assert.equal(english.statusCode, 200);
   assert.match(english.body, /<h1 class="govuk-heading-xl govuk-!-margin-bottom-6" lang="en">Council Tax bands<\/h1>/);

@@ -22,6 +22,19 @@ async function findInLanguage(library: GuidanceLibrary, slug: string, locale: Lo
   return { page, contentLang: page.lang };
 }
 
+/**
+ * A part's address in this language, for the address of the same part (by position) in the other:
+ * parts are named in their own language, so the language switch on a part lands here.
+ */
+async function findSamePartInOtherLanguage(library: GuidanceLibrary, page: PublishedPage, part: string): Promise<string | undefined> {
+  if (page.content.type !== 'guide') return undefined;
+  const other = await library.findPublished(page.slug, page.lang === 'cy' ? 'en' : 'cy');
+  if (other?.content.type !== 'guide') return undefined;
+  const position = other.content.parts.findIndex((candidate) => candidate.slug === part);
+  const samePart = position > 0 ? page.content.parts[position] : undefined;
+  return samePart && guidePath(page.slug, samePart.slug);
+}
+
 export function registerGuidancePages(app: FastifyInstance, library: GuidanceLibrary): void {
   const showGuide = async (request: FastifyRequest<{ Params: { slug: string; part?: string } }>, reply: FastifyReply) => {
     const { slug, part } = request.params;
@@ -29,7 +42,11 @@ export function registerGuidancePages(app: FastifyInstance, library: GuidanceLib
     if (page.type === 'step-by-step' && part === undefined) return reply.redirect(stepByStepPath(slug), 301);
     if (page.content.type === 'guide' && part === page.content.parts[0]?.slug) return reply.redirect(guidePath(slug), 301);
     const model = buildGuidePage(page, part, contentLang);
-    if (!model) notFound();
+    if (!model) {
+      const samePart = part === undefined ? undefined : await findSamePartInOtherLanguage(library, page, part);
+      if (samePart !== undefined) return reply.redirect(samePart, 302);
+      notFound();
+    }
     const stepBySteps = buildStepBySteps(await library.listStepBySteps(slug, request.locale), slug, request.t);
     const pageTitle = model.part && !model.part.isFirst ? `${model.part.title}: ${model.title}` : model.title;
     return reply.render(`${VIEWS}/guide/guide.njk`, {
