@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { createTestKernel } from '../../testing/test-kernel.ts';
+import { createProblemReports } from './problem-reports/problem-reports.ts';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+function civitas(databaseUrl: string, ...args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile('node_modules/.bin/node', ['bin/civitas.js', ...args], { cwd: ROOT, env: { DATABASE_URL: databaseUrl, NODE_ENV: 'test', LOG_LEVEL: 'silent' } }, (error, stdout, stderr) => {
+      resolve({ exitCode: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
+    });
+  });
+}
+
+test('an operator reads the problems people reported with `civitas site problems`, and the reading is audited', async (t) => {
+  const kernel = await createTestKernel(t);
+  const reports = createProblemReports({ db: kernel.db });
+  await reports.send({ addressKey: '192.0.2.1', fields: { whatDoing: 'Paying', whatWentWrong: 'The button did nothing', email: 'ffion@example.com', page: '/pay' }, language: 'cy' });
+
+  const help = await civitas(kernel.testDatabase.url, 'site', '--help');
+  assert.match(help.stdout, /site problems/);
+  const listed = await civitas(kernel.testDatabase.url, 'site', 'problems');
+  assert.equal(listed.exitCode, 0, listed.stderr);
+  assert.match(listed.stdout, /\(cy\) on \/pay\nReply to: ffion@example\.com\nDoing: Paying\nWent wrong: The button did nothing/);
+  const json = await civitas(kernel.testDatabase.url, 'site', 'problems', '--json', '--limit', '5');
+  assert.equal(JSON.parse(json.stdout)[0].whatWentWrong, 'The button did nothing');
+  const wrong = await civitas(kernel.testDatabase.url, 'site', 'problems', '--limit', '0');
+  assert.equal(wrong.exitCode, 2);
+
+  const audited = await kernel.audit.listRecent({ subject: 'site:problem-reports' });
+  assert.deepEqual(audited.map((event) => [event.action, event.details]), [['site.problem-reports.read', { reports: 1 }], ['site.problem-reports.read', { reports: 1 }]]);
+});
