@@ -1,8 +1,16 @@
+import type { FastifyInstance } from 'fastify';
 import type { CivitasModule } from '../../platform/module.ts';
-import { outboundPolicyOf } from '../../platform/net/outbound-request.ts';
+import { createOutboundRequester, outboundPolicyOf } from '../../platform/net/outbound-request.ts';
+import { secretBoxesOf } from '../../platform/secrets/secret-box.ts';
 import { createExchangeCommands } from './exchange.cli.ts';
+import { createExchangeKeys } from './gateway/exchange-keys.ts';
+import { registerGatewayRoutes } from './gateway/gateway.routes.ts';
+import { createMessageLog } from './message-log/message-log.ts';
 import { exchangeMigrations } from './migrations/exchange.migrations.ts';
 import { createRegistry } from './registry/registry.ts';
+
+/** Where providers find the keys Civitas signs forwarded calls with. */
+export const EXCHANGE_JWKS_PATH = '/.well-known/exchange-jwks.json';
 
 /**
  * Exchange: data exchange between members on the model of X-Road. Members (console
@@ -10,13 +18,28 @@ import { createRegistry } from './registry/registry.ts';
  * `/r1/...`, each checked, forwarded, and kept in a signed, hash-chained message log.
  */
 export function createExchangeModule(options: { clock?: () => Date } = {}): CivitasModule {
-  const { clock } = options;
+  const clock = options.clock ?? (() => new Date());
   return {
     name: 'exchange',
     migrations: exchangeMigrations,
     commands: createExchangeCommands((kernel) =>
-      createRegistry({ db: kernel.db, audit: kernel.audit, instance: kernel.config.EXCHANGE_INSTANCE, outbound: outboundPolicyOf(kernel.config), ...(clock ? { clock } : {}) }),
+      createRegistry({ db: kernel.db, audit: kernel.audit, instance: kernel.config.EXCHANGE_INSTANCE, outbound: outboundPolicyOf(kernel.config), clock }),
     ),
+    async plugin(app: FastifyInstance) {
+      const keys = createExchangeKeys({ db: app.db, secrets: secretBoxesOf(app.config), clock });
+      app.get(EXCHANGE_JWKS_PATH, async (_request, reply) => reply.header('cache-control', 'public, max-age=300').send(await keys.publish('request-signing')));
+      await app.register(async (gateway) =>
+        registerGatewayRoutes(gateway, {
+          instance: app.config.EXCHANGE_INSTANCE,
+          baseUrl: app.config.BASE_URL,
+          providerTimeoutMs: app.config.EXCHANGE_PROVIDER_TIMEOUT_SECONDS * 1000,
+          requester: createOutboundRequester(outboundPolicyOf(app.config)),
+          keys,
+          messageLog: createMessageLog({ db: app.db, keys, clock }),
+          clock,
+        }),
+      );
+    },
   };
 }
 

@@ -106,6 +106,8 @@ export function parseCallTarget(afterPrefix: string): CallTarget {
       throw new IdentifierError('The path is not correctly percent-encoded');
     }
     if (decoded === '.' || decoded === '..') throw new IdentifierError('The path must not hold . or .. segments');
+    // An encoded / or \ would let a provider that decodes it see segments the access check did not.
+    if (/[/\\]/.test(decoded)) throw new IdentifierError('The path must not hold encoded / or \\');
     if (/[\u0000-\u001f\u007f]/.test(decoded)) throw new IdentifierError('The path must not hold control characters');
   }
   return { service, path: rest.length === 0 ? '' : `/${rest.join('/')}`, query };

@@ -1,0 +1,111 @@
+import { createHash } from 'node:crypto';
+import type { Database } from '../../../platform/db/database.ts';
+import { formatService, formatSubsystem, IdentifierError, parseCallTarget, parseSubsystem, type CallTarget } from '../registry/identifiers.ts';
+import type { Endpoint } from '../registry/openapi-description.ts';
+import { createRegistryStore, type AccessRightRow, type ServiceRow, type SubsystemWithMember } from '../registry/registry.store.ts';
+import { createReplayGuardStore } from './replay-guard.store.ts';
+import { SIGNATURE_MAX_AGE_SECONDS, verifyClientSignature } from './request-signature.ts';
+import { XRoadError } from './xroad-error.ts';
+
+/** What the message log knows of a call so far; filled in as each check passes. */
+export type CallFacts = { client: string | null; service: string | null; endpoint: string | null };
+
+export type AuthorisedCall = { target: CallTarget; client: SubsystemWithMember; service: ServiceRow; clientIdentifier: string; serviceIdentifier: string };
+
+/** A call's own id: X-Road-Id as given (printable, up to 100 characters), or a new UUID. */
+export function readXRoadId(header: string | string[] | undefined): string {
+  if (header === undefined) return crypto.randomUUID();
+  if (typeof header !== 'string' || !/^[\x21-\x7e]{1,100}$/.test(header)) throw new XRoadError('Client.BadRequest', 'X-Road-Id must be 1 to 100 printable characters, such as a UUID');
+  return header;
+}
+
+function templateMatches(template: string, path: string): boolean {
+  const templateParts = template.split('/');
+  const pathParts = path.split('/');
+  return templateParts.length === pathParts.length && templateParts.every((part, index) => /^\{[^}]*\}$/.test(part) ? (pathParts[index] ?? '') !== '' : part === pathParts[index]);
+}
+
+/** The OpenAPI endpoint a call reaches, as `METHOD /template`; undefined when none does. */
+export function findEndpoint(endpoints: readonly Endpoint[], method: string, path: string): Endpoint | undefined {
+  const requested = path === '' ? '/' : path;
+  return endpoints.find((endpoint) => endpoint.method === method && templateMatches(endpoint.path, requested));
+}
+
+/** Whether an access right covers a call: any or the same method; any path, a prefix ending `*`, the template or the path itself. */
+export function rightCovers(right: Pick<AccessRightRow, 'endpoint_method' | 'endpoint_path'>, method: string, path: string, endpoint: Endpoint | undefined): boolean {
+  if (right.endpoint_method !== '*' && right.endpoint_method !== method) return false;
+  const pattern = right.endpoint_path;
+  const requested = path === '' ? '/' : path;
+  if (pattern === '*') return true;
+  if (pattern.endsWith('*')) return requested.startsWith(pattern.slice(0, -1));
+  return pattern === requested || pattern === endpoint?.path;
+}
+
+/**
+ * The checks a call must pass before it is forwarded, in X-Road's order: the URI, the client's
+ * identifier, its signature (by one of its own keys, not replayed), its membership, the
+ * service, and the access right. Throws XRoadError; `facts` records what was learnt.
+ */
+export async function authoriseCall(input: {
+  db: Database;
+  instance: string;
+  method: string;
+  afterPrefix: string;
+  targetUri: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer | undefined;
+  xRoadId: string;
+  facts: CallFacts;
+  now: Date;
+}): Promise<AuthorisedCall> {
+  const store = createRegistryStore(input.db);
+  let target: CallTarget;
+  try {
+    target = parseCallTarget(input.afterPrefix);
+  } catch (error) {
+    if (error instanceof IdentifierError) throw new XRoadError('Client.BadRequest', error.message);
+    throw error;
+  }
+  input.facts.service = formatService(target.service);
+  const clientHeader = input.headers['x-road-client'];
+  if (typeof clientHeader !== 'string') throw new XRoadError('Client.BadRequest', 'The X-Road-Client header is required, once: INSTANCE/CLASS/MEMBER/SUBSYSTEM');
+  let clientId;
+  try {
+    clientId = parseSubsystem(clientHeader);
+  } catch (error) {
+    if (error instanceof IdentifierError) throw new XRoadError('Client.InvalidClientIdentifier', `X-Road-Client: ${error.message}`);
+    throw error;
+  }
+  input.facts.client = formatSubsystem(clientId);
+
+  const verified = await verifyClientSignature({
+    method: input.method,
+    targetUri: input.targetUri,
+    headers: input.headers,
+    body: input.body,
+    async findKey(thumbprint) {
+      const key = await store.findKey(thumbprint);
+      return key && key.revoked_at === null ? { subsystemId: key.subsystem_id, algorithm: key.algorithm, publicJwk: key.public_jwk } : undefined;
+    },
+  });
+  const client = clientId.instance === input.instance ? await store.findSubsystemByIdentifier(clientId) : undefined;
+  if (!client || client.id !== verified.subsystemId) throw new XRoadError('Client.InvalidSignatureValue', 'The signature is by a key of another subsystem than X-Road-Client names');
+  if (client.member.status !== 'approved') throw new XRoadError('Client.UnknownMember', "The client's member is not an approved member of the exchange");
+
+  const replayGuard = createReplayGuardStore(input.db);
+  await replayGuard.deleteExpired(input.now.toISOString());
+  const remembered = [`signature:${createHash('sha256').update(verified.signature).digest('base64url')}`, `x-road-id:${client.id}:${input.xRoadId}`];
+  const expiresAt = new Date(input.now.getTime() + (SIGNATURE_MAX_AGE_SECONDS + 60) * 1000).toISOString();
+  if (!(await replayGuard.claim(remembered, expiresAt))) throw new XRoadError('Client.InvalidRequest', 'This request, or its X-Road-Id, has been received before');
+
+  const provider = target.service.instance === input.instance ? await store.findSubsystemByIdentifier(target.service) : undefined;
+  const service = provider && provider.member.status === 'approved' ? await store.findServiceByCode(provider.id, target.service.serviceCode) : undefined;
+  if (!service) throw new XRoadError('Server.ServerProxy.UnknownService', `Unknown service ${input.facts.service}`);
+  const endpoint = findEndpoint(JSON.parse(service.endpoints) as Endpoint[], input.method, target.path);
+  input.facts.endpoint = endpoint ? `${endpoint.method} ${endpoint.path}` : null;
+  const rights = await store.listActiveAccessRights(service.id, client.id);
+  if (!rights.some((right) => rightCovers(right, input.method, target.path, endpoint))) {
+    throw new XRoadError('Server.ServerProxy.AccessDenied', `Request is not allowed: ${input.facts.client} may not call ${input.method} ${target.path || '/'} of ${input.facts.service}`);
+  }
+  return { target, client, service, clientIdentifier: input.facts.client, serviceIdentifier: input.facts.service };
+}

@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { test, type TestContext } from 'node:test';
+import type { LightMyRequestResponse } from 'fastify';
+import { createTestApp } from '../../../testing/test-kernel.ts';
+import { findChainProblem, GENESIS_HASH } from '../message-log/message-log.ts';
+import { addOrganisation, generateTestKeyPair, OPERATOR, setUpProviderAndClient } from '../testing/exchange-fixtures.ts';
+import { sendSignedCall, startTestProvider, thumbprintOf, waitForLogRecords, type TamperableRequest } from '../testing/signed-calls.ts';
+import { createExchangeKeys } from './exchange-keys.ts';
+
+function assertRefused(response: LightMyRequestResponse, type: string, message?: RegExp, what?: string) {
+  assert.equal(response.headers['x-road-error'], type, `${what ?? ''} ${response.body}`);
+  assert.equal(response.statusCode, type.startsWith('Client.') ? 400 : 500);
+  assert.match(String(response.headers['content-type']), /^application\/json/);
+  const body = response.json() as { type: string; message: string; detail: string };
+  assert.deepEqual(Object.keys(body), ['type', 'message', 'detail']);
+  assert.equal(body.type, type);
+  if (message) assert.match(body.message, message);
+  return body;
+}
+
+async function setUp(t: TestContext, environment: Record<string, string> = {}, answer?: Parameters<typeof startTestProvider>[0]) {
+  const providerSystem = await startTestProvider(answer ?? ((_request, response) => response.end('{"status":"awarded"}')));
+  t.after(() => providerSystem.server.close());
+  const { app, kernel } = await createTestApp(t, { environment });
+  const world = await setUpProviderAndClient(kernel, { baseUrl: providerSystem.baseUrl, grant: 'GET /awards/*' });
+  const call = (overrides: Partial<Parameters<typeof sendSignedCall>[1]> = {}) =>
+    sendSignedCall(app, { path: `/r1/${world.service}/awards/AB123456C`, client: world.client, key: world.clientKeys[0]!, ...overrides });
+  return { app, kernel, call, ...world, provider: providerSystem };
+}
+
+test('identity: unsigned, an unregistered key, another subsystem named, a revoked key, a changed method or body, an old signature', async (t) => {
+  const { app, kernel, provider, call, registry, client, clientKeys, clientMember } = await setUp(t);
+  assertRefused(await app.inject({ method: 'GET', url: `/r1/GB-DEV/GOV/BA001/benefits/pip-award/awards/1`, headers: { 'x-road-client': client } }), 'Client.MissingSignature');
+  assertRefused(await call({ key: generateTestKeyPair('ec') }), 'Client.InvalidSignatureValue', /no client subsystem has registered/);
+
+  // A second subsystem of the same member, with an access right of its own, signs as itself but names the first.
+  const otherKey = generateTestKeyPair('ed25519');
+  const other = await registry.addSubsystem({ memberId: clientMember.id, subsystemCode: 'other', publicKeys: otherKey.publicPem, actor: OPERATOR });
+  assertRefused(await call({ key: otherKey }), 'Client.InvalidSignatureValue', /another subsystem/);
+  assertRefused(await call({ client: other, key: clientKeys[0]! }), 'Client.InvalidSignatureValue', /another subsystem/);
+
+  assertRefused(await call({ tamper: (request) => (request.method = 'DELETE') }), 'Client.InvalidSignatureValue');
+  assertRefused(await call({ tamper: (request) => (request.headers['x-road-client'] = other) }), 'Client.InvalidSignatureValue');
+  assertRefused(await call({ method: 'POST', body: '{"a":1}', tamper: (request) => (request.body = Buffer.from('{"a":2}')) }), 'Client.InvalidSignatureValue', /Content-Digest/);
+  assertRefused(await call({ method: 'POST', body: '{"a":1}', tamper: (request) => delete request.headers['content-digest'] }), 'Client.InvalidSignatureValue');
+  assertRefused(await call({ created: new Date(Date.now() - 6 * 60 * 1000) }), 'Client.InvalidSignatureValue', /too old/);
+  assertRefused(await call({ created: new Date(Date.now() + 60 * 1000) }), 'Client.InvalidSignatureValue');
+  assertRefused(await call({ tamper: (request) => (request.headers.signature = `${request.headers.signature}, second=:AAAA:`) }), 'Client.MalformedSignature');
+  assertRefused(await call({ tamper: (request) => delete request.headers.signature }), 'Client.MalformedSignature');
+
+  await registry.revokeKey({ subsystem: client, thumbprint: await thumbprintOf(clientKeys[0]!), actor: OPERATOR });
+  assertRefused(await call(), 'Client.InvalidSignatureValue');
+  assert.equal(provider.seen.length, 0, 'nothing reached the provider');
+
+  // Every refusal is in the message log, the chain intact.
+  const records = await waitForLogRecords(kernel.db, 13);
+  assert.equal(records.length, 13);
+  assert.ok(records.every((record) => record.error_type?.startsWith('Client.')));
+  const logKeys = await createExchangeKeys({ db: kernel.db, secrets: kernel.secrets }).publish('message-log');
+  assert.equal(findChainProblem(records, logKeys.keys, GENESIS_HASH), undefined);
+});
+
+test('replay: the same signed request twice, or a fresh signature with an X-Road-Id used before, is refused', async (t) => {
+  const { provider, call } = await setUp(t);
+  let captured: TamperableRequest | undefined;
+  const first = await call({ headers: { 'x-road-id': 'once-only' }, tamper: (request) => (captured = structuredClone(request)) });
+  assert.equal(first.statusCode, 200, first.body);
+  const replayed = await call({ headers: { 'x-road-id': 'once-only' }, tamper: (request) => Object.assign(request, captured) });
+  const body = assertRefused(replayed, 'Client.InvalidRequest', /received before/);
+  assert.equal(body.detail, 'once-only');
+  assertRefused(await call({ headers: { 'x-road-id': 'once-only' } }), 'Client.InvalidRequest');
+  assert.equal(provider.seen.length, 1);
+});
+
+test('access: an endpoint the right does not cover, a right revoked, an unknown service, an unapproved member', async (t) => {
+  const { kernel, provider, call, registry, serviceId, client } = await setUp(t);
+  assertRefused(await call({ method: 'POST', body: '{}' }), 'Server.ServerProxy.AccessDenied', /may not call POST/);
+  assertRefused(await call({ path: '/r1/GB-DEV/GOV/BA001/benefits/pip-award/other' }), 'Server.ServerProxy.AccessDenied');
+  assert.equal((await call()).statusCode, 200);
+  await registry.revokeAccess({ serviceId, client, endpoint: 'GET /awards/*', actor: OPERATOR });
+  assertRefused(await call(), 'Server.ServerProxy.AccessDenied');
+  for (const path of ['/r1/GB-DEV/GOV/BA001/benefits/no-such-service/x', '/r1/GB-DEV/GOV/NOBODY/benefits/pip-award/x', '/r1/ELSEWHERE/GOV/BA001/benefits/pip-award/x']) {
+    assertRefused(await call({ path }), 'Server.ServerProxy.UnknownService');
+  }
+  // A member that asked to join but is not yet approved cannot call, whatever its keys.
+  const pending = await registry.addMember({ organisationId: await addOrganisation(kernel, 'Pending Trust'), memberClass: 'NGO', memberCode: 'PT', actor: { audit: 'console-person:p', isOperator: false } });
+  const pendingKey = generateTestKeyPair('ec');
+  const pendingClient = await registry.addSubsystem({ memberId: pending.id, subsystemCode: 'app', publicKeys: pendingKey.publicPem, actor: OPERATOR });
+  assertRefused(await call({ client: pendingClient, key: pendingKey }), 'Client.UnknownMember');
+  assert.equal(provider.seen.length, 1);
+});
+
+test('protocol: malformed identifiers, no X-Road-Client, path tricks, an oversized URI, an oversized body', async (t) => {
+  const { app, provider, call } = await setUp(t);
+  for (const path of [
+    '/r1/GB-DEV/GOV/BA001/benefits',
+    '/r1/GB-DEV/gov/BA001/benefits/pip-award/x',
+    '/r1/GB-DEV/GOV/BA%ZZ001/benefits/pip-award/x',
+    '/r1/GB-DEV/GOV/BA001/benefits/pip-award/awards%2F..%2Fadmin',
+    `/r1/GB-DEV/GOV/BA001/benefits/pip-award/awards/${'a'.repeat(2100)}`,
+  ]) {
+    assertRefused(await call({ path }), 'Client.BadRequest', undefined, path);
+  }
+  assertRefused(await call({ client: 'GB-DEV/GOV/RC002' }), 'Client.InvalidClientIdentifier');
+  assertRefused(await call({ tamper: (request) => delete request.headers['x-road-client'] }), 'Client.BadRequest', /X-Road-Client/);
+  assertRefused(await call({ headers: { 'x-road-id': 'x'.repeat(101) } }), 'Client.BadRequest', /X-Road-Id/);
+  const oversized = await app.inject({ method: 'POST', url: '/r1/GB-DEV/GOV/BA001/benefits/pip-award/awards/1', headers: { 'content-type': 'application/octet-stream' }, payload: Buffer.alloc(10 * 1024 * 1024 + 1) });
+  assertRefused(oversized, 'Client.BadRequest', /larger than 10 MB/);
+  // Dot segments, sent as they are over a real connection (app.inject would resolve them first).
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as AddressInfo;
+  for (const path of ['/r1/GB-DEV/GOV/BA001/benefits/pip-award/awards/%2e%2e/admin', '/r1/GB-DEV/GOV/BA001/benefits/pip-award/../../admin', '/r1/GB-DEV/GOV/BA001/benefits/pip-award/awards/./x']) {
+    const answer = await new Promise<{ status: number; type: string }>((resolve, reject) => {
+      const outgoing = request({ host: '127.0.0.1', port, path, method: 'GET' }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, type: String(response.headers['x-road-error']) }));
+      });
+      outgoing.on('error', reject);
+      outgoing.end();
+    });
+    assert.deepEqual(answer, { status: 400, type: 'Client.BadRequest' }, path);
+  }
+  assert.equal(provider.seen.length, 0);
+});
+
+test('provider failures: down, too slow, and an answer over 10 MB', async (t) => {
+  const slow = await setUp(t, { EXCHANGE_PROVIDER_TIMEOUT_SECONDS: '1' }, () => undefined);
+  assertRefused(await slow.call(), 'Server.ServerProxy.NetworkError', /in time/);
+
+  const down = await setUp(t);
+  await new Promise((resolve) => down.provider.server.close(resolve));
+  assertRefused(await down.call(), 'Server.ServerProxy.NetworkError', /Could not reach/);
+
+  const huge = await setUp(t, {}, (_request, response) => {
+    response.writeHead(200, { 'content-type': 'application/octet-stream' });
+    response.end(Buffer.alloc(10 * 1024 * 1024 + 100));
+  });
+  const cut = await huge.call().catch((error: unknown) => error);
+  assert.ok(cut instanceof Error || (cut as LightMyRequestResponse).rawPayload.length <= 10 * 1024 * 1024, 'the answer is cut off at 10 MB');
+  const records = await waitForLogRecords(huge.kernel.db, 1);
+  assert.equal(records.at(-1)?.error_type, 'Server.ServerProxy.ServiceFailed');
+});

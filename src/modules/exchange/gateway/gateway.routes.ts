@@ -1,0 +1,146 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { OutboundRequester } from '../../../platform/net/outbound-request.ts';
+import type { MessageLog, MessageLogEntry } from '../message-log/message-log.ts';
+import { MAX_URI_LENGTH } from '../registry/identifiers.ts';
+import { authoriseCall, readXRoadId, type CallFacts } from './authorise-call.ts';
+import type { ExchangeKeys } from './exchange-keys.ts';
+import { forwardToProvider, MAX_BODY_BYTES, passableHeaders, providerUrlOf } from './forward.ts';
+import { computeRequestHash } from './request-hash.ts';
+import { sendXRoadError, XRoadError } from './xroad-error.ts';
+
+const PREFIX = '/r1/';
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
+
+export type GatewayDependencies = {
+  instance: string;
+  baseUrl: string;
+  providerTimeoutMs: number;
+  requester: OutboundRequester;
+  keys: ExchangeKeys;
+  messageLog: MessageLog;
+  clock: () => Date;
+};
+
+type CallState = { xRoadId: string; startedAt: string; facts: CallFacts; requestHash: string | null };
+
+function headerText(value: string | string[] | undefined): string | null {
+  return typeof value === 'string' ? value.slice(0, 200) : null;
+}
+
+/**
+ * PR-REST calls at `/r1/INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE/path`, any method: checked,
+ * forwarded to the provider signed by Civitas, the answer streamed back with X-Road's headers,
+ * and every call (allowed or refused) written to the message log. Bodies are read as bytes.
+ */
+export async function registerGatewayRoutes(app: FastifyInstance, dependencies: GatewayDependencies): Promise<void> {
+  const { messageLog, clock } = dependencies;
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_BODY_BYTES }, (_request, body, done) => done(null, body));
+
+  function entryOf(request: FastifyRequest, state: CallState, outcome: { statusCode: number; errorType?: string; responseHash?: string }): MessageLogEntry {
+    return {
+      x_road_id: state.xRoadId,
+      client: state.facts.client,
+      service: state.facts.service,
+      endpoint: state.facts.endpoint,
+      user_id: headerText(request.headers['x-road-userid']),
+      issue: headerText(request.headers['x-road-issue']),
+      request_hash: state.requestHash,
+      response_hash: outcome.responseHash ?? null,
+      status_code: outcome.statusCode,
+      error_type: outcome.errorType ?? null,
+      agreement_id: null,
+      consent_id: null,
+      started_at: state.startedAt,
+    };
+  }
+
+  async function refuse(request: FastifyRequest, reply: FastifyReply, state: CallState, error: XRoadError) {
+    request.log.info({ xRoadErrorType: error.type }, 'exchange call refused');
+    await messageLog.append(entryOf(request, state, { statusCode: error.statusCode, errorType: error.type }));
+    return sendXRoadError(reply, error, state.xRoadId);
+  }
+
+  function stateOf(request: FastifyRequest): CallState {
+    const existing = (request as FastifyRequest & { exchangeCall?: CallState }).exchangeCall;
+    if (existing) return existing;
+    const state: CallState = { xRoadId: crypto.randomUUID(), startedAt: clock().toISOString(), facts: { client: null, service: null, endpoint: null }, requestHash: null };
+    (request as FastifyRequest & { exchangeCall?: CallState }).exchangeCall = state;
+    return state;
+  }
+
+  // Refusals before the handler (a body too large, one that is not what its type says) answer in X-Road's envelope too.
+  app.setErrorHandler(async (error: FastifyError, request, reply) => {
+    const state = stateOf(request);
+    if (error instanceof XRoadError) return refuse(request, reply, state, error);
+    if (error.statusCode !== undefined && error.statusCode < 500) {
+      const message = error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'The request body is larger than 10 MB' : 'The request could not be read';
+      return refuse(request, reply, state, new XRoadError('Client.BadRequest', message));
+    }
+    request.log.error({ err: error }, 'exchange call failed');
+    return sendXRoadError(reply, new XRoadError('Server.ClientProxy.InternalError', 'Sorry, the exchange failed to handle the call'), state.xRoadId);
+  });
+
+  app.route({
+    method: [...METHODS],
+    url: `${PREFIX}*`,
+    bodyLimit: MAX_BODY_BYTES,
+    config: { csrf: false },
+    async handler(request, reply) {
+      const state = stateOf(request);
+      const body = Buffer.isBuffer(request.body) ? request.body : undefined;
+      try {
+        state.xRoadId = readXRoadId(request.headers['x-road-id']);
+        if (request.url.length > MAX_URI_LENGTH) throw new XRoadError('Client.BadRequest', `The request URI is longer than ${MAX_URI_LENGTH} characters`);
+        state.requestHash = computeRequestHash({ method: request.method, url: request.url, rawHeaders: request.raw.rawHeaders, body });
+        const call = await authoriseCall({
+          db: request.server.db,
+          instance: dependencies.instance,
+          method: request.method,
+          afterPrefix: request.url.slice(PREFIX.length),
+          targetUri: `${dependencies.baseUrl}${request.url}`,
+          headers: request.headers,
+          body,
+          xRoadId: state.xRoadId,
+          facts: state.facts,
+          now: clock(),
+        });
+        const requestId = crypto.randomUUID();
+        const answer = await forwardToProvider({
+          requester: dependencies.requester,
+          url: providerUrlOf(call.service.base_url, call.target.path, call.target.query),
+          method: request.method,
+          headers: {
+            accept: 'application/json',
+            ...passableHeaders(request.headers),
+            'x-road-client': call.clientIdentifier,
+            'x-road-service': call.serviceIdentifier,
+            'x-road-id': state.xRoadId,
+            'x-road-request-id': requestId,
+          },
+          body,
+          key: await dependencies.keys.current('request-signing'),
+          timeoutMs: dependencies.providerTimeoutMs,
+        });
+        answer.finished.then(
+          ({ responseHash, failure }) =>
+            messageLog.append(entryOf(request, state, { statusCode: answer.status, responseHash, ...(failure ? { errorType: failure.type } : {}) })),
+          () => undefined,
+        ).catch((error: unknown) => request.log.error({ err: error }, 'exchange message log record failed'));
+        return reply
+          .code(answer.status)
+          .headers(answer.headers)
+          .header('x-road-client', call.clientIdentifier)
+          .header('x-road-service', call.serviceIdentifier)
+          .header('x-road-id', state.xRoadId)
+          .header('x-road-request-id', requestId)
+          .header('x-road-request-hash', state.requestHash)
+          .send(answer.body);
+      } catch (error) {
+        if (error instanceof XRoadError) return refuse(request, reply, state, error);
+        throw error;
+      }
+    },
+  });
+}

@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { createHash, createPublicKey } from 'node:crypto';
+import { test } from 'node:test';
+import { createVerifier, httpbis } from 'http-message-signatures';
+import type { JWK } from 'jose';
+import { createTestApp } from '../../../testing/test-kernel.ts';
+import { findChainProblem, GENESIS_HASH } from '../message-log/message-log.ts';
+import { setUpProviderAndClient } from '../testing/exchange-fixtures.ts';
+import { sendSignedCall, startTestProvider, waitForLogRecords } from '../testing/signed-calls.ts';
+import { createExchangeKeys } from './exchange-keys.ts';
+
+/** The request hash as PR-REST defines it, computed here without the gateway's code. */
+function independentRequestHash(method: string, url: string, rawHeaders: string[], body?: Buffer): string {
+  const lines = [`${method} ${url}`];
+  for (let index = 0; index < rawHeaders.length; index += 2) lines.push(`${String(rawHeaders[index]).toLowerCase()}: ${rawHeaders[index + 1]}`);
+  const headersHash = createHash('sha512').update(`${lines.join('\r\n')}\r\n`).digest();
+  if (!body) return headersHash.toString('base64');
+  return createHash('sha512').update(headersHash).update(createHash('sha512').update(body).digest()).digest('base64');
+}
+
+test('a signed call goes through to a real provider, signed by Civitas, and comes back with X-Road headers and a log record', async (t) => {
+  const provider = await startTestProvider((request, response) => {
+    response.writeHead(200, { 'content-type': 'application/json', 'x-road-id': 'forged-by-provider', 'x-road-request-hash': 'forged', 'cache-control': 'no-store', server: 'pip/1.0', 'x-provider': 'kept' });
+    response.end(JSON.stringify({ status: 'awarded', rate: 'enhanced', name: 'Ann Example' }));
+  });
+  t.after(() => provider.server.close());
+  const { app, kernel } = await createTestApp(t);
+  const { client, clientKeys, service } = await setUpProviderAndClient(kernel, { baseUrl: provider.baseUrl, grant: 'GET /awards/*' });
+
+  const path = `/r1/${service}/awards/AB123456C?include=rate`;
+  const response = await sendSignedCall(app, { path, client, key: clientKeys[0]!, headers: { 'x-road-id': 'call-0001', 'x-road-userid': 'GBsubject-1', 'x-road-issue': 'BB-42', accept: 'application/json', 'x-custom': 'passed' } });
+  assert.equal(response.statusCode, 200, response.body);
+  assert.deepEqual(response.json(), { status: 'awarded', rate: 'enhanced', name: 'Ann Example' });
+  assert.equal(response.headers['x-road-client'], client);
+  assert.equal(response.headers['x-road-service'], service);
+  assert.equal(response.headers['x-road-id'], 'call-0001');
+  assert.match(String(response.headers['x-road-request-id']), /^[0-9a-f-]{36}$/);
+  assert.equal(response.headers['cache-control'], 'no-store');
+  assert.equal(response.headers['x-provider'], 'kept');
+  assert.equal(response.headers.server, undefined, "the provider's Server header is not passed back");
+  assert.equal(response.headers['x-road-error'], undefined);
+
+  const [seen] = provider.seen;
+  assert.ok(seen);
+  assert.equal(seen.url, '/pip/awards/AB123456C?include=rate');
+  assert.equal(seen.headers['x-road-client'], client);
+  assert.equal(seen.headers['x-road-service'], service);
+  assert.equal(seen.headers['x-road-id'], 'call-0001');
+  assert.equal(seen.headers['x-road-userid'], 'GBsubject-1');
+  assert.equal(seen.headers['x-custom'], 'passed');
+  assert.equal(seen.headers['user-agent'], undefined, 'User-Agent is not passed on');
+  assert.match(String(seen.headers['signature-input']), /^civitas=/, "the client's own signature is replaced by Civitas's");
+
+  // The provider checks that the call came through Civitas, with the published key.
+  const jwks = (await app.inject({ method: 'GET', url: '/.well-known/exchange-jwks.json' })).json() as { keys: JWK[] };
+  const verified = await httpbis.verifyMessage(
+    {
+      async keyLookup(parameters) {
+        const jwk = jwks.keys.find((key) => key.kid === parameters.keyid);
+        return jwk ? { id: jwk.kid, algs: ['ed25519'], verify: createVerifier(createPublicKey({ key: jwk as never, format: 'jwk' }), 'ed25519') } : null;
+      },
+      requiredFields: ['@method', '@target-uri', 'x-road-client', 'x-road-service', 'x-road-id'],
+    },
+    { method: seen.method, url: `${provider.baseUrl.replace(/\/pip$/, '')}${seen.url}`, headers: seen.headers as Record<string, string> },
+  );
+  assert.equal(verified, true);
+
+  const [record] = await waitForLogRecords(kernel.db, 1);
+  assert.ok(record);
+  assert.equal(record.x_road_id, 'call-0001');
+  assert.equal(record.client, client);
+  assert.equal(record.service, service);
+  assert.equal(record.endpoint, 'GET /awards/{reference}', 'the endpoint template, not the path with the reference in it');
+  assert.equal(record.user_id, 'GBsubject-1');
+  assert.equal(record.issue, 'BB-42');
+  assert.equal(record.status_code, 200);
+  assert.equal(record.request_hash, response.headers['x-road-request-hash']);
+  assert.equal(record.response_hash, createHash('sha512').update(response.rawPayload).digest('base64'));
+  assert.ok(!JSON.stringify(record).includes('Ann Example'), 'no body in the log');
+  assert.ok(!JSON.stringify(record).includes('AB123456C'), 'no path with personal data in the log');
+  const logKeys = await createExchangeKeys({ db: kernel.db, secrets: kernel.secrets }).publish('message-log');
+  assert.equal(findChainProblem([record], logKeys.keys, GENESIS_HASH), undefined);
+});
+
+test('a body goes through whole with its digest; a redirect comes back as it is, not followed; the request hash is the one computed independently', async (t) => {
+  const provider = await startTestProvider((request, response) => {
+    if (request.method === 'POST') {
+      response.writeHead(201, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ received: request.body.toString('utf8') }));
+      return;
+    }
+    response.writeHead(302, { location: 'http://127.0.0.1:1/elsewhere' });
+    response.end();
+  });
+  t.after(() => provider.server.close());
+  const { app, kernel } = await createTestApp(t);
+  const { client, clientKeys, service } = await setUpProviderAndClient(kernel, { baseUrl: provider.baseUrl });
+
+  const body = JSON.stringify({ note: 'renewal', reference: 'AB123456C' });
+  let raw: { method: string; url: string; headers: Record<string, string>; body?: Buffer } | undefined;
+  const posted = await sendSignedCall(app, { method: 'POST', path: `/r1/${service}/awards/AB123456C`, client, key: clientKeys[0]!, body, tamper: (request) => (raw = request) });
+  assert.equal(posted.statusCode, 201, posted.body);
+  assert.deepEqual(posted.json(), { received: body });
+  assert.equal(provider.seen[0]?.headers['content-digest'], `sha-256=:${createHash('sha256').update(body).digest('base64')}:`);
+  assert.ok(raw);
+  // light-my-request adds host, user-agent and content-length after the test's headers.
+  const rawHeaders = Object.entries({ ...raw.headers, 'user-agent': 'lightMyRequest', host: 'localhost:80', 'content-length': String(Buffer.byteLength(body)) }).flat();
+  assert.equal(posted.headers['x-road-request-hash'], independentRequestHash('POST', raw.url, rawHeaders, Buffer.from(body)));
+
+  const redirected = await sendSignedCall(app, { path: `/r1/${service}/awards/AB123456C`, client, key: clientKeys[0]! });
+  assert.equal(redirected.statusCode, 302);
+  assert.equal(redirected.headers.location, 'http://127.0.0.1:1/elsewhere');
+  assert.equal(provider.seen.length, 2, 'the redirect was not followed');
+});

@@ -1,0 +1,121 @@
+import { createHash, createPublicKey, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { createSigner, createVerifier, httpbis, MalformedSignatureError, type SignatureParameters } from 'http-message-signatures';
+import { parseDictionary } from 'structured-headers';
+import { XRoadError } from './xroad-error.ts';
+
+/**
+ * HTTP Message Signatures (RFC 9421) on calls: a client signs `@method`, `@target-uri`,
+ * `x-road-client` (and `content-digest`, RFC 9530, when there is a body) with `created` and
+ * `keyid` (its key's JWK thumbprint); Civitas signs what it forwards the same way with its own key.
+ */
+
+/** A signature older than this is refused; the replay guard remembers each one this long. */
+export const SIGNATURE_MAX_AGE_SECONDS = 300;
+/** Clocks differ a little: a `created` this far in the future is still accepted. */
+const CLOCK_TOLERANCE_SECONDS = 5;
+const MAX_SIGNATURE_HEADER = 8 * 1024;
+
+export type RegisteredKey = { subsystemId: string; algorithm: string; publicJwk: string };
+export type VerifiedSignature = { subsystemId: string; keyId: string; signature: string };
+
+type Headers = Record<string, string | string[] | undefined>;
+
+function definedHeaders(headers: Headers): Record<string, string | string[]> {
+  return Object.fromEntries(Object.entries(headers).filter((entry): entry is [string, string | string[]] => entry[1] !== undefined));
+}
+
+const DIGESTS = { 'sha-256': 'sha256', 'sha-512': 'sha512' } as const;
+
+/** RFC 9530: every digest given in an algorithm we know must match, and there must be one. */
+function checkContentDigest(header: string | undefined, body: Buffer): void {
+  if (header === undefined) throw new XRoadError('Client.InvalidSignatureValue', 'A request with a body must carry Content-Digest, and sign it');
+  let dictionary;
+  try {
+    dictionary = parseDictionary(header);
+  } catch {
+    throw new XRoadError('Client.MalformedSignature', 'Content-Digest is not a structured dictionary');
+  }
+  let checked = 0;
+  for (const [name, algorithm] of Object.entries(DIGESTS)) {
+    const item = dictionary.get(name);
+    if (item === undefined) continue;
+    const given = item[0];
+    if (!(given instanceof ArrayBuffer)) throw new XRoadError('Client.MalformedSignature', 'Content-Digest values must be byte sequences');
+    const expected = createHash(algorithm).update(body).digest();
+    const actual = Buffer.from(given);
+    if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) throw new XRoadError('Client.InvalidSignatureValue', 'Content-Digest does not match the body');
+    checked += 1;
+  }
+  if (checked === 0) throw new XRoadError('Client.InvalidSignatureValue', 'Content-Digest must give sha-256 or sha-512');
+}
+
+export function contentDigestOf(body: Buffer): string {
+  return `sha-256=:${createHash('sha256').update(body).digest('base64')}:`;
+}
+
+/**
+ * Checks the one signature on a call. `targetUri` is the URI the client called, as Civitas's
+ * BASE_URL spells it. Throws XRoadError (`Client.*`) when it is missing, malformed, too old, by an
+ * unknown or revoked key, or does not verify.
+ */
+export async function verifyClientSignature(request: {
+  method: string;
+  targetUri: string;
+  headers: Headers;
+  body: Buffer | undefined;
+  findKey(thumbprint: string): Promise<RegisteredKey | undefined>;
+}): Promise<VerifiedSignature> {
+  const signatureHeader = request.headers.signature;
+  const inputHeader = request.headers['signature-input'];
+  if (signatureHeader === undefined && inputHeader === undefined) throw new XRoadError('Client.MissingSignature', 'The request must be signed (RFC 9421) with a key of the client subsystem');
+  if (typeof signatureHeader !== 'string' || typeof inputHeader !== 'string' || signatureHeader.length > MAX_SIGNATURE_HEADER || inputHeader.length > MAX_SIGNATURE_HEADER) {
+    throw new XRoadError('Client.MalformedSignature', 'Give one Signature and one Signature-Input header');
+  }
+  let labels: number;
+  try {
+    labels = parseDictionary(inputHeader).size;
+    if (parseDictionary(signatureHeader).size !== labels) labels = -1;
+  } catch {
+    throw new XRoadError('Client.MalformedSignature', 'Signature and Signature-Input must be structured dictionaries');
+  }
+  if (labels !== 1) throw new XRoadError('Client.MalformedSignature', 'The request must carry exactly one signature');
+
+  const hasBody = request.body !== undefined && request.body.length > 0;
+  if (hasBody) checkContentDigest(typeof request.headers['content-digest'] === 'string' ? request.headers['content-digest'] : undefined, request.body as Buffer);
+
+  let found: (RegisteredKey & { keyId: string }) | undefined;
+  let verified: boolean | null;
+  try {
+    verified = await httpbis.verifyMessage(
+      {
+        async keyLookup(parameters: SignatureParameters) {
+          const keyId = typeof parameters.keyid === 'string' ? parameters.keyid : '';
+          const key = keyId ? await request.findKey(keyId) : undefined;
+          if (!key) return null;
+          found = { ...key, keyId };
+          return { id: keyId, algs: [key.algorithm], verify: createVerifier(createPublicKey({ key: JSON.parse(key.publicJwk) as never, format: 'jwk' }), key.algorithm) };
+        },
+        maxAge: SIGNATURE_MAX_AGE_SECONDS,
+        tolerance: CLOCK_TOLERANCE_SECONDS,
+        requiredParams: ['created', 'keyid'],
+        requiredFields: ['@method', '@target-uri', 'x-road-client', ...(hasBody ? ['content-digest'] : [])],
+      },
+      { method: request.method, url: request.targetUri, headers: definedHeaders(request.headers) },
+    );
+  } catch (error) {
+    if (error instanceof MalformedSignatureError) throw new XRoadError('Client.MalformedSignature', 'The signature is malformed');
+    throw new XRoadError('Client.InvalidSignatureValue', 'The signature is too old, from the future, by the wrong algorithm, or does not cover @method, @target-uri, x-road-client and content-digest');
+  }
+  if (!found) throw new XRoadError('Client.InvalidSignatureValue', 'The signature is by a key no client subsystem has registered (keyid must be the JWK thumbprint)');
+  if (verified !== true) throw new XRoadError('Client.InvalidSignatureValue', 'The signature does not verify');
+  return { subsystemId: found.subsystemId, keyId: found.keyId, signature: signatureHeader };
+}
+
+/** Signs a request Civitas forwards, in place: adds Signature-Input and Signature under the label `civitas`. */
+export async function signForwardedRequest(request: { method: string; url: string; headers: Record<string, string> }, key: { keyId: string; privateKey: KeyObject }, fields: string[]): Promise<Record<string, string>> {
+  const signed = await httpbis.signMessage(
+    { key: createSigner(key.privateKey, 'ed25519', key.keyId), name: 'civitas', fields, params: ['created', 'keyid', 'alg'] },
+    { method: request.method, url: request.url, headers: request.headers },
+  );
+  return signed.headers as Record<string, string>;
+}

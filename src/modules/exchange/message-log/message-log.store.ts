@@ -1,0 +1,52 @@
+import type { Executor } from '../../../platform/db/database.ts';
+import { lockUntilTransactionEnds } from '../../../platform/db/transaction-lock.ts';
+
+export type MessageLogRow = {
+  sequence: number;
+  x_road_id: string;
+  client: string | null;
+  service: string | null;
+  endpoint: string | null;
+  user_id: string | null;
+  issue: string | null;
+  request_hash: string | null;
+  response_hash: string | null;
+  status_code: number;
+  error_type: string | null;
+  agreement_id: string | null;
+  consent_id: string | null;
+  started_at: string;
+  recorded_at: string;
+  previous_hash: string;
+  record_hash: string;
+  key_id: string;
+  signature: string;
+};
+
+type Tables = { exchange_message_log: MessageLogRow };
+
+const CHAIN_LOCK = 7_414_401;
+
+export function createMessageLogStore(db: Executor) {
+  const tables = db.withTables<Tables>();
+  return {
+    /** Until the transaction ends, no other process appends: each record follows the one before. */
+    lockChain: () => lockUntilTransactionEnds(db, CHAIN_LOCK),
+    findLast: () => tables.selectFrom('exchange_message_log').select(['sequence', 'record_hash']).orderBy('sequence', 'desc').limit(1).executeTakeFirst(),
+    async insert(row: MessageLogRow): Promise<void> {
+      await tables.insertInto('exchange_message_log').values(row).execute();
+    },
+    /** Records in order of sequence, from `afterSequence` on, recorded in [from, to). */
+    listPage: (range: { from: string; to: string; afterSequence: number; limit: number }) =>
+      tables
+        .selectFrom('exchange_message_log')
+        .selectAll()
+        .where('recorded_at', '>=', range.from)
+        .where('recorded_at', '<', range.to)
+        .where('sequence', '>', range.afterSequence)
+        .orderBy('sequence')
+        .limit(range.limit)
+        .execute(),
+    findBySequence: (sequence: number) => tables.selectFrom('exchange_message_log').selectAll().where('sequence', '=', sequence).executeTakeFirst(),
+  };
+}
