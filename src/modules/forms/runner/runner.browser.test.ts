@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { after, test, type TestContext } from 'node:test';
+import type { Page } from 'playwright-core';
+import type { Locale } from '../../../platform/http/i18n.ts';
+import { expectNoAccessibilityViolations, expectNoPageProblems, launchBrowser, openPage, startTestServer, type PageProblems } from '../../../testing/browser.ts';
+import { createFormVersions } from '../versions/form-versions.ts';
+import { FORM, readExampleForm } from './runner.test-kit.ts';
+
+/**
+ * A person fills in the example form, with every answer type, a routing choice and "add another",
+ * in headless Chromium under the real Content-Security-Policy, in English and in Welsh: axe finds
+ * no WCAG 2.2 AA violation on any page (an error page included), and nothing fails to load or run.
+ */
+
+const browser = await launchBrowser(after);
+
+const TEXT = {
+  en: { check: 'Check your answers before submitting your form', done: 'Your form has been submitted', selectAnswer: 'Select an answer' },
+  cy: { check: 'Gwiriwch eich atebion cyn cyflwyno eich ffurflen', done: 'Mae eich ffurflen wedi’i chyflwyno', selectAnswer: 'Dewiswch ateb' },
+} as const;
+
+async function checkPage(page: Page, problems: PageProblems, pathname: string, expectedDocumentStatus?: number): Promise<void> {
+  assert.equal(new URL(page.url()).pathname, pathname);
+  await expectNoAccessibilityViolations(page);
+  expectNoPageProblems(problems, expectedDocumentStatus ? { expectedDocumentStatus } : {});
+  // A page answered 400 (its errors shown) is logged once by Chromium; it is not the next page's problem.
+  if (expectedDocumentStatus) problems.consoleErrors.length = 0;
+}
+
+async function continueTo(page: Page, problems: PageProblems, pathname: string): Promise<void> {
+  await page.locator('main button.govuk-button').click();
+  await page.waitForURL((url) => url.pathname === pathname);
+  await checkPage(page, problems, pathname);
+}
+
+async function fillInTheForm(t: TestContext, locale: Locale): Promise<void> {
+  const { baseUrl, kernel } = await startTestServer(t);
+  await createFormVersions({ db: kernel.db, audit: kernel.audit }).importForm({ serviceId: 'service-a', definition: readExampleForm(), actor: 'operator:test' });
+  const { page, problems } = await openPage(t, browser);
+  const text = TEXT[locale];
+  const at = (id: string) => `${FORM}/pages/${id}`;
+
+  await page.goto(`${baseUrl}${FORM}?lang=${locale}`);
+  await checkPage(page, problems, at('licence-type'));
+  await page.locator('main button.govuk-button').click();
+  await page.waitForSelector('.govuk-error-summary');
+  assert.match(await page.locator('.govuk-error-summary').innerText(), new RegExp(text.selectAnswer));
+  await checkPage(page, problems, at('licence-type'), 400);
+
+  await page.check('input[name="answer"][value="rod"]');
+  await continueTo(page, problems, at('full-name'));
+  await page.fill('#title', 'Dr');
+  await page.fill('#first_name', 'Ffion');
+  await page.fill('#last_name', 'Jones');
+  await continueTo(page, problems, at('organisation'));
+  await page.fill('#answer', 'Clwb Pysgota Teifi');
+  await continueTo(page, problems, at('email'));
+  await page.fill('#answer', 'ffion@example.com');
+  await continueTo(page, problems, at('phone'));
+  await page.fill('#answer', '07700 900 982');
+  await continueTo(page, problems, at('ni-number'));
+  await page.fill('#answer', 'JH 12 34 56 C');
+  await continueTo(page, problems, at('home-address'));
+  await page.fill('#address_line_1', '1 Stryd Fawr');
+  await page.fill('#town', 'Aberystwyth');
+  await page.fill('#postcode', 'SY23 1AA');
+  await continueTo(page, problems, at('abroad-address'));
+  await page.fill('#address', '1 Rue de la Paix\nParis');
+  await page.fill('#country', 'France');
+  await continueTo(page, problems, at('date-of-birth'));
+  await page.fill('#day', '27');
+  await page.fill('#month', '3');
+  await page.fill('#year', '1990');
+  await continueTo(page, problems, at('start-date'));
+  await page.fill('#day', '1');
+  await page.fill('#month', '4');
+  await page.fill('#year', '2027');
+  await continueTo(page, problems, at('waters'));
+  await page.check('input[name="answer"][value="rivers"]');
+  await page.check('input[name="answer"][value="sea"]');
+  await continueTo(page, problems, at('rods'));
+  await page.fill('#answer', '2');
+  await continueTo(page, problems, at('boat-name'));
+  await page.fill('#answer', 'Morwennol');
+  await continueTo(page, problems, `${at('boat-name')}/add-another`);
+  await page.check('input[name="add_another"][value="yes"]');
+  await continueTo(page, problems, at('boat-name'));
+  await page.fill('#answer', 'Gwylan');
+  await continueTo(page, problems, `${at('boat-name')}/add-another`);
+  await page.check('input[name="add_another"][value="no"]');
+  await continueTo(page, problems, at('experience'));
+  await page.fill('#answer', 'Deng mlynedd ar afon Teifi');
+  await continueTo(page, problems, `${FORM}/check-answers`);
+  assert.equal(await page.locator('h1').innerText(), text.check);
+  assert.match(await page.locator('main').innerText(), /Gwylan/);
+
+  await continueTo(page, problems, `${FORM}/confirmation`);
+  assert.equal((await page.locator('.govuk-panel__title').innerText()).trim(), text.done);
+  assert.match(await page.locator('.govuk-panel__body').innerText(), /FISH-[A-Z0-9]{4}-[A-Z0-9]{4}/);
+}
+
+test('a person fills in a form with every answer type in English; axe finds nothing on any page', (t) => fillInTheForm(t, 'en'));
+
+test('a person fills in a form with every answer type in Welsh; axe finds nothing on any page', (t) => fillInTheForm(t, 'cy'));
