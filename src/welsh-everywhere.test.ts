@@ -17,8 +17,11 @@ import { createWelshWalk, findEnglish, englishCatalogueRuns } from './testing/en
 
 /** What the tests' service teams called their organisation, services, payments and keys. */
 const TEST_NAMES = ['Department for Fishing', 'Apply for a fishing licence', 'Annual rod licence', 'Existing key'];
-/** Names from protocols that the console shows as they are: scopes and the first line of a PEM key. */
-const PROTOCOL_NAMES = ['openid email', '(email)', '(phone)', 'BEGIN PUBLIC KEY'];
+/**
+ * Names from protocols and code that the console shows as they are: scopes, the first line of a
+ * PEM key, and the values Notify's template language takes as "yes" in a conditional placeholder.
+ */
+const PROTOCOL_NAMES = ['openid email', '(email)', '(phone)', 'BEGIN PUBLIC KEY', '(yes), true neu show'];
 
 /** Collects the address of every GET route the modules register after it (its hook is on the root). */
 function createRouteCollector(paths: Set<string>): CivitasModule {
@@ -175,19 +178,30 @@ test("the console in Welsh, with Notify's and Pay's team pages: every page a ser
   const { civitas, owner, browser, service, servicePath } = await startWithService(t);
   await equipService(civitas.onboarding, service);
   browser.cookies.set('civitas_lang', 'cy');
+  const servicePage = await openSigningIn(browser, owner, servicePath);
+  const notifyBase = /href="(\/console\/notify\/[0-9a-f-]{36})"/.exec(servicePage.html)?.[1];
+  assert.ok(notifyBase, "the service's page links to its Notify pages");
+  // Something in each list: a template of each type, and a payment made by card.
+  for (const [type, inWelsh] of [['email', 'e-bost'], ['sms', 'neges destun'], ['letter', 'llythyr']]) {
+    const form = await browser.get(`${notifyBase}/templates/new/${type}`);
+    await browser.submit(form, { name: `Nodyn atgoffa: ${inWelsh}`, subject: 'Eich trwydded', body: 'Helo ((enw)), mae eich trwydded yn barod.' });
+  }
+  await payByCardInWelsh(civitas.baseUrl, (await civitas.onboarding.createPayKey({ service, description: 'Allwedd taliadau', actor: { audit: 'operator:cli', label: 'operator:cli' } })).key);
+
   const walk = createWelshWalk(allModules, { names: [...TEST_NAMES, ...PROTOCOL_NAMES] });
-  // Links that act (or leave the console) are not followed; forms are sent empty, for their errors.
-  const ACTS = /lang=|sign-out|revoke|remove|delete|cancel|refund|#/;
+  // Links and forms that act (or leave the console) are not followed; other forms are sent empty, for their errors.
+  const ACTS = /lang=|sign-out|revoke|remove|delete|cancel|#|\/notify\/service$|\/pay\/account$/;
   const seen = new Set<string>();
   let frontier = [servicePath];
-  for (let depth = 0; depth < 4 && frontier.length > 0; depth += 1) {
+  for (let depth = 0; depth < 5 && frontier.length > 0; depth += 1) {
     const next = new Set<string>();
     for (const path of frontier) {
       if (seen.has(path)) continue;
       seen.add(path);
       const page = await openSigningIn(browser, owner, path);
       walk.check(page.html, `${path} (${page.status})`);
-      if (/<form method="post"/.test(page.html)) walk.check((await browser.submit(page, {})).html, `${path} with an error`);
+      const action = /<form method="post"(?:[^>]*action="([^"]*)")?/.exec(page.html);
+      if (action && !ACTS.test(action[1] ?? path)) walk.check((await browser.submit(page, {})).html, `${path} with an error`);
       for (const [, href] of page.html.matchAll(/href="(\/console[^"]*)"/g)) {
         const link = (href as string).replaceAll('&amp;', '&');
         if (!ACTS.test(link) && !seen.has(link)) next.add(link);
@@ -195,6 +209,24 @@ test("the console in Welsh, with Notify's and Pay's team pages: every page a ser
     }
     frontier = [...next];
   }
-  assert.ok(seen.size > 15, `${seen.size} pages visited`);
+  const visited = [...seen].join('\n');
+  for (const reached of ['/templates/', '/transactions/', '/refund', '/webhooks/new', '/members/invite']) assert.ok(visited.includes(reached), `reached ${reached}`);
+  assert.ok(walk.pagesChecked > 35, `${walk.pagesChecked} pages checked`);
   assert.equal(walk.report(), '', 'English on Welsh pages');
 });
+
+/** A payment created with this Pay key and paid on the payment pages, in Welsh. */
+async function payByCardInWelsh(baseUrl: string, key: string): Promise<void> {
+  const created = await fetch(`${baseUrl}/v1/payments`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ amount: 1450, reference: 'PYSG-0001', description: 'Trwydded bysgota flynyddol', return_url: 'https://pysgota.example.gov.uk/yn-ol', language: 'cy' }),
+  });
+  assert.equal(created.status, 201);
+  const { _links } = (await created.json()) as { _links: { next_url: { href: string } } };
+  const payer = createWelshBrowser(baseUrl);
+  const cardPage = await payer.get(_links.next_url.href);
+  const confirm = await payer.submit(cardPage, { ...CARD_FORM });
+  assert.match(confirm.url, /\/confirm$/);
+  await payer.submit(confirm, {});
+}
