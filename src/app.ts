@@ -5,6 +5,7 @@ import type { CivitasModule } from './platform/module.ts';
 import { consoleModule } from './modules/console/console.module.ts';
 import { demoServiceModule } from './modules/demo-service/demo-service.module.ts';
 import { formsModule } from './modules/forms/forms.module.ts';
+import { guidanceModule } from './modules/guidance/guidance.module.ts';
 import { exchangeModule } from './modules/exchange/exchange.module.ts';
 import { identityModule } from './modules/identity/identity.module.ts';
 import { payModule } from './modules/pay/pay.module.ts';
@@ -12,7 +13,7 @@ import { createSiteModule } from './modules/site/site.module.ts';
 import { notifyModule } from './modules/notify/notify.module.ts';
 
 /** The modules that provide a component of the platform, in the order they are mounted. */
-const componentModules: readonly CivitasModule[] = [identityModule, demoServiceModule, notifyModule, payModule, consoleModule, exchangeModule, formsModule];
+const componentModules: readonly CivitasModule[] = [identityModule, demoServiceModule, notifyModule, payModule, consoleModule, exchangeModule, formsModule, guidanceModule];
 
 /** Every module of this Civitas: the site pages first, then each component. */
 export const modules: readonly CivitasModule[] = [

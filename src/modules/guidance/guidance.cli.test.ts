@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { createTestDatabase } from '../../platform/testing/test-database.ts';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+function civitas(databaseUrl: string, ...args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile('node_modules/.bin/node', ['bin/civitas.js', ...args], { cwd: ROOT, env: { DATABASE_URL: databaseUrl, NODE_ENV: 'test', LOG_LEVEL: 'silent' } }, (error, stdout, stderr) => {
+      resolve({ exitCode: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
+    });
+  });
+}
+
+test('an operator imports guidance with `civitas guidance import DIR`, in words or as JSON, and seeds the examples', async (t) => {
+  const database = await createTestDatabase();
+  t.after(() => database.drop());
+  const directory = mkdtempSync(join(tmpdir(), 'civitas-guidance-cli-'));
+  t.after(() => rmSync(directory, { recursive: true, force: true }));
+  writeFileSync(join(directory, 'fines.md'), '---\ntitle: Fines\nslug: fines\ntype: answer\n---\nPay within 14 days.');
+  writeFileSync(join(directory, 'broken.json'), '{');
+  assert.equal((await civitas(database.url, 'migrate')).exitCode, 0);
+
+  const help = await civitas(database.url, 'guidance', '--help');
+  assert.match(help.stdout, /guidance import DIR \[--draft\][\s\S]*guidance seed/);
+
+  const words = await civitas(database.url, 'guidance', 'import', directory);
+  assert.equal(words.exitCode, 1, words.stderr);
+  assert.equal(words.stdout, 'refused    broken.json: The file is not valid JSON\ncreated    fines.md: fines (en) version 1, published\n1 accepted, 1 refused\n');
+
+  const json = await civitas(database.url, 'guidance', 'import', directory, '--json');
+  assert.deepEqual(JSON.parse(json.stdout).files[1], { file: 'fines.md', outcome: 'unchanged', slug: 'fines', lang: 'en', version: 1, published: true });
+
+  const seeded = await civitas(database.url, 'guidance', 'seed', '--json');
+  assert.equal(seeded.exitCode, 0, seeded.stderr);
+  assert.ok(JSON.parse(seeded.stdout).accepted >= 45);
+
+  const missing = await civitas(database.url, 'guidance', 'import', join(directory, 'nothing'));
+  assert.deepEqual([missing.exitCode, missing.stderr.trim()], [1, `civitas guidance import: ${join(directory, 'nothing')} is not a folder`]);
+});
