@@ -65,7 +65,15 @@ test('every page that needs only its address is all Welsh', async (t) => {
     const page = await browser.get(path);
     walk.check(page.html, `${path} (${page.status}${page.url.endsWith(path) ? '' : ` at ${pathOf(page)}`})`);
   }
-  assert.ok(walk.pagesChecked > 30, `${walk.pagesChecked} pages checked`);
+  // And the pages that refuse: an address that is not right, a form without its CSRF token.
+  for (const path of ['/development/outbox/not-an-id', '/pay/card-details/nope', '/pay/secure/nope', '/sign-in/nope/password', '/files/abc', '/authorize?client_id=nope&response_type=code&scope=openid&redirect_uri=https://x.example/cb']) {
+    const page = await browser.get(path);
+    walk.check(page.html, `${path} (${page.status})`);
+  }
+  const forged = await browser.post({ url: `${baseUrl}/report-a-problem`, status: 200, html: '' }, { whatWentWrong: 'x' });
+  assert.equal(forged.status, 403);
+  walk.check(await forged.text(), 'a form without its CSRF token');
+  assert.ok(walk.pagesChecked > 35, `${walk.pagesChecked} pages checked`);
   assert.equal(walk.report(), '', 'English on Welsh pages');
 });
 
