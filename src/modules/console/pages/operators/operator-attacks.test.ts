@@ -9,7 +9,8 @@ import { acceptInvitation, openSigningIn, readInvitationLink } from '../console-
 import { leaveOnlyTextMessages, makeFailedJob, startWithOperator } from './operator-pages.test-kit.ts';
 
 type Ids = { job: string; operator: string };
-type Route = { method: 'GET' | 'POST'; url: string; fields?: Record<string, string>; recent?: boolean };
+/** `recent`: asks for a sign-in in the last 15 minutes, returning to `returnTo` (the route itself if unset). */
+type Route = { method: 'GET' | 'POST'; url: string; fields?: Record<string, string>; recent?: boolean; returnTo?: string };
 
 /** Every operator route, with the methods it answers and whether it asks for a recent sign-in. */
 function operatorRoutes(ids: Ids): Route[] {
@@ -23,7 +24,7 @@ function operatorRoutes(ids: Ids): Route[] {
     { method: 'POST', url: `${base}/jobs/${ids.job}/retry` },
     { method: 'POST', url: `${base}/jobs/retry-all` },
     { method: 'GET', url: `${base}/signing-keys` },
-    { method: 'POST', url: `${base}/signing-keys/rotate`, recent: true },
+    { method: 'POST', url: `${base}/signing-keys/rotate`, recent: true, returnTo: `${base}/signing-keys` },
     { method: 'GET', url: `${base}/retention` },
     { method: 'GET', url: `${base}/health` },
     { method: 'GET', url: `${base}/operators` },
@@ -133,7 +134,7 @@ test('every operator form needs its CSRF token, and the sensitive ones a sign-in
   for (const route of routes.filter((candidate) => candidate.recent)) {
     const answer = await ask(browser, csrf, route);
     assert.equal(answer.status, 303, route.url);
-    assert.equal(answer.location, `/console/sign-in?return=${encodeURIComponent(route.url)}&recent=1`, route.url);
+    assert.equal(answer.location, `/console/sign-in?return=${encodeURIComponent(route.returnTo ?? route.url)}&recent=1`, route.url);
   }
   assert.equal(await snapshot(civitas), before);
 });

@@ -143,7 +143,7 @@ test("One Login's signing keys are rotated from the page after a recent sign-in,
   civitas.advance(16 * 60 * 1000);
   const stale = await postFrom(browser, page, '/console/operator/signing-keys/rotate');
   assert.equal(stale.status, 303);
-  assert.match(stale.location, /^\/console\/sign-in\?return=%2Fconsole%2Foperator%2Fsigning-keys%2Frotate&recent=1$/);
+  assert.equal(stale.location, '/console/sign-in?return=%2Fconsole%2Foperator%2Fsigning-keys&recent=1', 'back to the page of the button after signing in again');
 });
 
 test('an operator grants the role by email and removes another operator, never themselves; each change audited', async (t) => {

@@ -11,6 +11,13 @@ import { registerOperatorPeoplePages } from './operator-people.routes.ts';
 import { registerPlatformPages } from './platform.routes.ts';
 
 export const OPERATOR_BASE = '/console/operator';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Where a sign-in asked for by this route returns to, when not to the route itself (a POST with no page of its own). */
+    consoleReturnTo?: string;
+  }
+}
 export const OPERATOR_VIEWS = 'modules/console/pages/operators';
 
 /** What the console's own pages lend the operators' pages. */
@@ -58,7 +65,8 @@ export async function registerOperatorPages(app: FastifyInstance, dependencies: 
       const standing = await operators.standingOf(session);
       if (standing === 'not-operator') return reply.callNotFound();
       if (standing === 'weak-method') return refuseWithoutStrongMethod(request, reply, chrome);
-      if (request.routeOptions.config.consoleRecentSignIn && !sessions.signedInRecently(session)) return sendToSignIn(reply, path, true);
+      const { consoleRecentSignIn, consoleReturnTo } = request.routeOptions.config;
+      if (consoleRecentSignIn && !sessions.signedInRecently(session)) return sendToSignIn(reply, consoleReturnTo ?? path, true);
     });
     registerPlatformPages(pages, dependencies);
     registerAuditPages(pages, dependencies);

@@ -41,7 +41,7 @@ export function registerPlatformPages(pages: FastifyInstance, dependencies: Oper
       keys: keys.map((key) => ({ ...key, state: request.t(`console.operator.signing-keys.states.${key.state}`) })),
     }));
   });
-  pages.post(`${OPERATOR_BASE}/signing-keys/rotate`, { config: { consoleRecentSignIn: true } }, async (request, reply) => {
+  pages.post(`${OPERATOR_BASE}/signing-keys/rotate`, { config: { consoleRecentSignIn: true, consoleReturnTo: `${OPERATOR_BASE}/signing-keys` } }, async (request, reply) => {
     const rotation = await signingKeys.rotate();
     await request.server.audit.record({
       actor: actorOf(sessionOf(request)).audit,
