@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Database } from '../../../platform/db/database.ts';
-import { formatService, formatSubsystem, IdentifierError, parseCallTarget, parseSubsystem, type CallTarget } from '../registry/identifiers.ts';
+import { formatService, formatSubsystem, IdentifierError, parseSubsystem, type CallTarget, type SubsystemIdentifier } from '../registry/identifiers.ts';
 import type { Endpoint } from '../registry/openapi-description.ts';
 import { createRegistryStore, type AccessRightRow, type ServiceRow, type SubsystemWithMember } from '../registry/registry.store.ts';
 import { createReplayGuardStore } from './replay-guard.store.ts';
@@ -41,32 +41,24 @@ export function rightCovers(right: Pick<AccessRightRow, 'endpoint_method' | 'end
   return pattern === requested || pattern === endpoint?.path;
 }
 
-/**
- * The checks a call must pass before it is forwarded, in X-Road's order: the URI, the client's
- * identifier, its signature (by one of its own keys, not replayed), its membership, the
- * service, and the access right. Throws XRoadError; `facts` records what was learnt.
- */
-export async function authoriseCall(input: {
+type CallInput = {
   db: Database;
   instance: string;
   method: string;
-  afterPrefix: string;
   targetUri: string;
   headers: Record<string, string | string[] | undefined>;
   body: Buffer | undefined;
   xRoadId: string;
   facts: CallFacts;
   now: Date;
-}): Promise<AuthorisedCall> {
+};
+
+/**
+ * Who is calling: the subsystem X-Road-Client names, proved by a signature with one of its own
+ * registered keys, not replayed, its member approved. Throws XRoadError (`Client.*`).
+ */
+export async function authenticateClient(input: CallInput): Promise<SubsystemWithMember> {
   const store = createRegistryStore(input.db);
-  let target: CallTarget;
-  try {
-    target = parseCallTarget(input.afterPrefix);
-  } catch (error) {
-    if (error instanceof IdentifierError) throw new XRoadError('Client.BadRequest', error.message);
-    throw error;
-  }
-  input.facts.service = formatService(target.service);
   const clientHeader = input.headers['x-road-client'];
   if (typeof clientHeader !== 'string') throw new XRoadError('Client.BadRequest', 'The X-Road-Client header is required, once: INSTANCE/CLASS/MEMBER/SUBSYSTEM');
   let clientId;
@@ -97,9 +89,27 @@ export async function authoriseCall(input: {
   const remembered = [`signature:${createHash('sha256').update(verified.signature).digest('base64url')}`, `x-road-id:${client.id}:${input.xRoadId}`];
   const expiresAt = new Date(input.now.getTime() + (SIGNATURE_MAX_AGE_SECONDS + 60) * 1000).toISOString();
   if (!(await replayGuard.claim(remembered, expiresAt))) throw new XRoadError('Client.InvalidRequest', 'This request, or its X-Road-Id, has been received before');
+  return client;
+}
 
-  const provider = target.service.instance === input.instance ? await store.findSubsystemByIdentifier(target.service) : undefined;
-  const service = provider && provider.member.status === 'approved' ? await store.findServiceByCode(provider.id, target.service.serviceCode) : undefined;
+/** A provider subsystem of this instance whose member is approved, or undefined. */
+export async function findProvider(db: Database, instance: string, id: SubsystemIdentifier): Promise<SubsystemWithMember | undefined> {
+  const provider = id.instance === instance ? await createRegistryStore(db).findSubsystemByIdentifier(id) : undefined;
+  return provider && provider.member.status === 'approved' ? provider : undefined;
+}
+
+/**
+ * The checks a call must pass before it is forwarded, in X-Road's order: the client (see
+ * authenticateClient), then the service and the access right. Throws XRoadError; `facts`
+ * records what was learnt, for the message log.
+ */
+export async function authoriseCall(input: CallInput & { target: CallTarget }): Promise<AuthorisedCall> {
+  const { target } = input;
+  input.facts.service = formatService(target.service);
+  const client = await authenticateClient(input);
+  const store = createRegistryStore(input.db);
+  const provider = await findProvider(input.db, input.instance, target.service);
+  const service = provider ? await store.findServiceByCode(provider.id, target.service.serviceCode) : undefined;
   if (!service) throw new XRoadError('Server.ServerProxy.UnknownService', `Unknown service ${input.facts.service}`);
   const endpoint = findEndpoint(JSON.parse(service.endpoints) as Endpoint[], input.method, target.path);
   input.facts.endpoint = endpoint ? `${endpoint.method} ${endpoint.path}` : null;
@@ -107,5 +117,5 @@ export async function authoriseCall(input: {
   if (!rights.some((right) => rightCovers(right, input.method, target.path, endpoint))) {
     throw new XRoadError('Server.ServerProxy.AccessDenied', `Request is not allowed: ${input.facts.client} may not call ${input.method} ${target.path || '/'} of ${input.facts.service}`);
   }
-  return { target, client, service, clientIdentifier: input.facts.client, serviceIdentifier: input.facts.service };
+  return { target, client, service, clientIdentifier: formatSubsystem({ instance: client.member.instance, memberClass: client.member.member_class, memberCode: client.member.member_code, subsystemCode: client.subsystem_code }), serviceIdentifier: input.facts.service };
 }

@@ -1,10 +1,12 @@
+import { createHash } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { OutboundRequester } from '../../../platform/net/outbound-request.ts';
 import type { MessageLog, MessageLogEntry } from '../message-log/message-log.ts';
-import { MAX_URI_LENGTH } from '../registry/identifiers.ts';
-import { authoriseCall, readXRoadId, type CallFacts } from './authorise-call.ts';
+import { formatSubsystem, IdentifierError, MAX_URI_LENGTH, parseGatewayPath, type GatewayPath } from '../registry/identifiers.ts';
+import { authenticateClient, authoriseCall, findProvider, readXRoadId, type CallFacts } from './authorise-call.ts';
 import type { ExchangeKeys } from './exchange-keys.ts';
 import { forwardToProvider, MAX_BODY_BYTES, passableHeaders, providerUrlOf } from './forward.ts';
+import { allowedMethods, getOpenApi, listClients, listMethods } from './metaservices.ts';
 import { computeRequestHash } from './request-hash.ts';
 import { sendXRoadError, XRoadError } from './xroad-error.ts';
 
@@ -22,6 +24,15 @@ export type GatewayDependencies = {
 };
 
 type CallState = { xRoadId: string; startedAt: string; facts: CallFacts; requestHash: string | null };
+
+function readGatewayPath(afterPrefix: string): GatewayPath {
+  try {
+    return parseGatewayPath(afterPrefix);
+  } catch (error) {
+    if (error instanceof IdentifierError) throw new XRoadError('Client.BadRequest', error.message);
+    throw error;
+  }
+}
 
 function headerText(value: string | string[] | undefined): string | null {
   return typeof value === 'string' ? value.slice(0, 200) : null;
@@ -82,6 +93,31 @@ export async function registerGatewayRoutes(app: FastifyInstance, dependencies: 
     return sendXRoadError(reply, new XRoadError('Server.ClientProxy.InternalError', 'Sorry, the exchange failed to handle the call'), state.xRoadId);
   });
 
+  /** listClients needs no client; the others are called, signed, by a client subsystem. */
+  async function answerMetaservice(request: FastifyRequest, reply: FastifyReply, state: CallState, path: Exclude<GatewayPath, { kind: 'service' }>, callInput: Parameters<typeof authenticateClient>[0]) {
+    if (request.method !== 'GET') throw new XRoadError('Client.BadRequest', 'Metaservices answer GET only');
+    if (path.kind === 'listClients') {
+      if (path.instance !== dependencies.instance) throw new XRoadError('Server.ServerProxy.UnknownService', `Unknown instance ${path.instance}`);
+      return reply.header('content-type', 'application/json;charset=utf-8').send(JSON.stringify(await listClients(request.server.db, dependencies.instance)));
+    }
+    state.facts.service = `${formatSubsystem(path.provider)}/${path.name}`;
+    const client = await authenticateClient(callInput);
+    const provider = await findProvider(request.server.db, dependencies.instance, path.provider);
+    if (!provider) throw new XRoadError('Server.ServerProxy.UnknownService', `Unknown service ${state.facts.service}`);
+    const answer =
+      path.name === 'getOpenAPI'
+        ? await getOpenApi(request.server.db, provider, path.query)
+        : { contentType: 'application/json;charset=utf-8', body: JSON.stringify(path.name === 'listMethods' ? await listMethods(request.server.db, provider) : await allowedMethods(request.server.db, provider, client)) };
+    await messageLog.append(entryOf(request, state, { statusCode: 200, responseHash: createHash('sha512').update(answer.body).digest('base64') }));
+    return reply
+      .header('content-type', answer.contentType)
+      .header('x-road-client', state.facts.client)
+      .header('x-road-service', state.facts.service)
+      .header('x-road-id', state.xRoadId)
+      .header('x-road-request-hash', state.requestHash)
+      .send(answer.body);
+  }
+
   app.route({
     method: [...METHODS],
     url: `${PREFIX}*`,
@@ -94,18 +130,20 @@ export async function registerGatewayRoutes(app: FastifyInstance, dependencies: 
         state.xRoadId = readXRoadId(request.headers['x-road-id']);
         if (request.url.length > MAX_URI_LENGTH) throw new XRoadError('Client.BadRequest', `The request URI is longer than ${MAX_URI_LENGTH} characters`);
         state.requestHash = computeRequestHash({ method: request.method, url: request.url, rawHeaders: request.raw.rawHeaders, body });
-        const call = await authoriseCall({
+        const path = readGatewayPath(request.url.slice(PREFIX.length));
+        const callInput = {
           db: request.server.db,
           instance: dependencies.instance,
           method: request.method,
-          afterPrefix: request.url.slice(PREFIX.length),
           targetUri: `${dependencies.baseUrl}${request.url}`,
           headers: request.headers,
           body,
           xRoadId: state.xRoadId,
           facts: state.facts,
           now: clock(),
-        });
+        };
+        if (path.kind !== 'service') return await answerMetaservice(request, reply, state, path, callInput);
+        const call = await authoriseCall({ ...callInput, target: path.target });
         const requestId = crypto.randomUUID();
         const answer = await forwardToProvider({
           requester: dependencies.requester,

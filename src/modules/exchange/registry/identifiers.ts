@@ -112,3 +112,31 @@ export function parseCallTarget(afterPrefix: string): CallTarget {
   }
   return { service, path: rest.length === 0 ? '' : `/${rest.join('/')}`, query };
 }
+
+/** PR-MREST's metaservices, called on a provider subsystem; never a service's code. */
+export const METASERVICES = ['listMethods', 'allowedMethods', 'getOpenAPI'] as const;
+export type Metaservice = (typeof METASERVICES)[number];
+
+export type GatewayPath =
+  | { kind: 'service'; target: CallTarget }
+  | { kind: 'metaservice'; name: Metaservice; provider: SubsystemIdentifier; query: string }
+  | { kind: 'listClients'; instance: string };
+
+/** What a `/r1/...` URI asks for: a service, a metaservice of a provider, or the instance's clients. Throws IdentifierError. */
+export function parseGatewayPath(afterPrefix: string): GatewayPath {
+  const queryStart = afterPrefix.indexOf('?');
+  const pathPart = queryStart === -1 ? afterPrefix : afterPrefix.slice(0, queryStart);
+  const parts = pathPart.split('/');
+  if (parts.length === 2 && parts[1] === 'listClients') return { kind: 'listClients', instance: decodePart(parts[0] ?? '', 'instance') };
+  const name = METASERVICES.find((metaservice) => metaservice === parts[4]);
+  if (parts.length === 5 && name) {
+    const [instance = '', memberClass = '', memberCode = '', subsystemCode = ''] = parts;
+    return {
+      kind: 'metaservice',
+      name,
+      provider: { instance: decodePart(instance, 'instance'), memberClass: decodePart(memberClass, 'member class'), memberCode: decodePart(memberCode, 'member code'), subsystemCode: decodePart(subsystemCode, 'subsystem code') },
+      query: queryStart === -1 ? '' : afterPrefix.slice(queryStart),
+    };
+  }
+  return { kind: 'service', target: parseCallTarget(afterPrefix) };
+}

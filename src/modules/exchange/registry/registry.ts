@@ -4,7 +4,7 @@ import { isUniqueViolation } from '../../../platform/db/unique-violation.ts';
 import { checkOutboundUrl, type OutboundPolicy } from '../../../platform/net/outbound-request.ts';
 import { findConsoleOrganisation } from '../../console/console.contract.ts';
 import { ExchangeError } from '../exchange.errors.ts';
-import { formatMember, formatSubsystem, IdentifierError, isCode, isMemberClass, parseSubsystem } from './identifiers.ts';
+import { formatMember, formatSubsystem, IdentifierError, isCode, isMemberClass, METASERVICES, parseSubsystem } from './identifiers.ts';
 import { OpenApiError, readOpenApiDescription } from './openapi-description.ts';
 import { PublicKeyError, readPublicKeys } from './public-keys.ts';
 import { createRegistryStore, type MemberRow, type SubsystemWithMember } from './registry.store.ts';
@@ -169,6 +169,7 @@ export function createRegistry(dependencies: { db: Database; audit: AuditService
 
     async addService(input: { subsystem: string; serviceCode: string; baseUrl: string; openApi: string; personalData: boolean; actor: RegistryActor }): Promise<string> {
       if (!isCode(input.serviceCode)) throw new ExchangeError('exchange.INVALID_IDENTIFIER', 'The service code must be 1 to 64 letters, digits, dots, hyphens or underscores');
+      if ((METASERVICES as readonly string[]).includes(input.serviceCode)) throw new ExchangeError('exchange.INVALID_IDENTIFIER', `${input.serviceCode} is the name of a metaservice`);
       const subsystem = await requireSubsystem(input.subsystem);
       const problem = checkOutboundUrl(input.baseUrl, outbound);
       if (problem !== undefined || /[?#]/.test(input.baseUrl)) {
