@@ -15,6 +15,8 @@ import { requireCaller } from './api.plugin.ts';
 import { validateAgainst, type NotifySchema } from './notify-schema.ts';
 
 const PAGE_SIZE = 250;
+/** Characters of subject and body on one page at most (Civitas's limit): a page of large emails is shorter. */
+const PAGE_CONTENT_BUDGET = 5_000_000;
 const pdfNotReady = () => new NotifyApiError(400, [{ error: 'PDFNotReadyError', message: 'PDF not available yet, try again later' }]);
 const uuid = { type: 'string', format: 'uuid' } as const;
 const personalisation = { type: 'object' } as const;
@@ -284,6 +286,7 @@ export function registerNotificationRoutes(app: FastifyInstance, core: NotifyCor
         reference: query.reference,
         olderThan,
         limit: PAGE_SIZE,
+        contentBudget: PAGE_CONTENT_BUDGET,
       });
       const links: Record<string, string> = { current: currentLink() };
       const last = rows.at(-1);

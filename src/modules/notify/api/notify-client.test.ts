@@ -427,3 +427,24 @@ test('as Notify: ids in capitals find the same template and notification (a UUID
   const listed = await client.getNotifications(undefined, undefined, undefined, sent.data.id.toUpperCase());
   assert.ok(Array.isArray((listed.data as unknown as { notifications: unknown[] }).notifications));
 });
+
+test('attacker: a page of notifications with large bodies ends early, with a next link, instead of growing past what one answer can hold', async (t) => {
+  const { baseUrl, core } = await startNotifyServer(t);
+  const service = await createTestService(core);
+  const template = await core.templates.create({
+    serviceId: service.serviceId, type: 'email', name: 'Large', subject: 'Large', body: '((body))', createdBy: 'test@example.gov.uk', actor: 'operator:test',
+  });
+  const client = new NotifyClient(baseUrl, service.keys.test);
+  const sent: string[] = [];
+  for (let index = 0; index < 4; index += 1) {
+    sent.push((await client.sendEmail(template.id, 'a@example.com', { personalisation: { body: `${index}`.repeat(1_900_000) } })).data.id);
+  }
+  const small = (await client.sendEmail(template.id, 'a@example.com', { personalisation: { body: 'small' } })).data.id;
+  const first = (await client.getNotifications()).data;
+  assert.deepEqual(first.notifications.map((notification) => notification.id), [small, sent[3], sent[2]], 'the page stops before its 5 million characters would be passed');
+  assert.match(first.links.next, /older_than=/);
+  const second = (await client.getNotifications(undefined, undefined, undefined, sent[2])).data;
+  assert.deepEqual(second.notifications.map((notification) => notification.id), [sent[1], sent[0]]);
+  const one = (await client.getNotifications(undefined, undefined, undefined, small)).data;
+  assert.equal(one.notifications.length, 2);
+});

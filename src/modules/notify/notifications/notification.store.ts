@@ -69,6 +69,12 @@ export type NotificationFilter = {
   /** Only those created before this one (the `older_than` notification). */
   olderThan?: { createdAt: string; id: string };
   limit: number;
+  /**
+   * The most characters of subject and body a page may hold: a page ends early rather than grow
+   * past it (always one notification at least). Bodies can be 2 MB each; 250 of them made one
+   * answer too big to build.
+   */
+  contentBudget?: number;
 };
 
 const NOTIFICATION_COLUMNS = [
@@ -84,6 +90,24 @@ void everyColumnListed;
 
 export function createNotificationStore() {
   const tables = (executor: Executor) => executor.withTables<NotificationTables>();
+  /** A page of the service's notifications, newest first, as the filter chooses them; columns still to select. */
+  function listPage(executor: Executor, filter: NotificationFilter) {
+    let query = tables(executor).selectFrom('notify_notification').where('service_id', '=', filter.serviceId);
+      if (filter.keyType) query = query.where('key_type', '=', filter.keyType);
+      if (filter.type) query = query.where('type', '=', filter.type);
+      if (filter.statuses && filter.statuses.length > 0) query = query.where('status', 'in', filter.statuses);
+      if (filter.reference !== undefined) query = query.where('reference', '=', filter.reference);
+      const olderThan = filter.olderThan;
+      if (olderThan) {
+        query = query.where((where) =>
+          where.or([
+            where('created_at', '<', olderThan.createdAt),
+            where.and([where('created_at', '=', olderThan.createdAt), where('id', '<', olderThan.id)]),
+          ]),
+        );
+      }
+    return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit);
+  }
   // Runs for every notification accepted.
   const insertQuery = compileOnce<NotificationRow>((executor, value) => {
     const values = sql.join(NOTIFICATION_COLUMNS.map((column) => value(column)));
@@ -117,21 +141,27 @@ export function createNotificationStore() {
         .executeTakeFirst();
     },
     async list(executor: Executor, filter: NotificationFilter): Promise<NotificationRow[]> {
-      let query = tables(executor).selectFrom('notify_notification').selectAll().where('service_id', '=', filter.serviceId);
-      if (filter.keyType) query = query.where('key_type', '=', filter.keyType);
-      if (filter.type) query = query.where('type', '=', filter.type);
-      if (filter.statuses && filter.statuses.length > 0) query = query.where('status', 'in', filter.statuses);
-      if (filter.reference !== undefined) query = query.where('reference', '=', filter.reference);
-      const olderThan = filter.olderThan;
-      if (olderThan) {
-        query = query.where((where) =>
-          where.or([
-            where('created_at', '<', olderThan.createdAt),
-            where.and([where('created_at', '=', olderThan.createdAt), where('id', '<', olderThan.id)]),
-          ]),
-        );
+      if (filter.contentBudget === undefined) return listPage(executor, filter).selectAll().execute();
+      // The sizes first, then only the rows that fit: the large bodies of a page never all load.
+      const sizes = await listPage(executor, filter)
+        .select(['id', sql<number>`length(body) + coalesce(length(subject), 0)`.as('size')])
+        .execute();
+      const chosen: string[] = [];
+      let total = 0;
+      for (const row of sizes) {
+        total += Number(row.size);
+        if (chosen.length > 0 && total > filter.contentBudget) break;
+        chosen.push(row.id);
       }
-      return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
+      if (chosen.length === 0) return [];
+      return tables(executor)
+        .selectFrom('notify_notification')
+        .selectAll()
+        .where('service_id', '=', filter.serviceId)
+        .where('id', 'in', chosen)
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .execute();
     },
     /**
      * Moves a notification from one status to the next only if it is still in one of `from`:

@@ -123,7 +123,7 @@ function registerServicePages(app: FastifyInstance, core: NotifyCore): void {
   app.get(`${base}/notifications`, async (request, reply) => {
     const { t } = request;
     const service = serviceOf(request);
-    const rows = await core.stores.notifications.list(core.db, { serviceId: service.id, limit: RECENT_NOTIFICATIONS });
+    const rows = await core.stores.notifications.list(core.db, { serviceId: service.id, limit: RECENT_NOTIFICATIONS, contentBudget: 5_000_000 });
     const templates = new Map((await core.templates.list({ serviceId: service.id })).map((template) => [template.id, template.name]));
     return reply.render(`${VIEWS}/notifications/notifications.njk`, {
       pageTitle: t('notify.notifications.title'),
