@@ -1,0 +1,57 @@
+import { findPersonalData, normaliseQuestion, type PersonalDataKind } from './personal-data.ts';
+
+/**
+ * The assistant's first stage: questions it must not answer are refused, with a reason the page
+ * and the API explain, before any search or model sees them. Refusals are kept as counts only
+ * (for Insight), never with the question.
+ */
+
+export const MAX_QUESTION_LENGTH = 1_000;
+
+export type JailbreakKind = 'override-instructions' | 'prompt-extraction' | 'role-play' | 'injection-markup';
+export type OutOfScopeTopic = 'medical' | 'legal' | 'financial' | 'emergency';
+
+export type InputCheck =
+  | { allowed: true }
+  | { allowed: false; reason: 'personal-data'; kind: PersonalDataKind }
+  | { allowed: false; reason: 'jailbreak'; kind: JailbreakKind }
+  | { allowed: false; reason: 'out-of-scope'; topic: OutOfScopeTopic };
+
+/** Letters people swap for digits and symbols to slip words past a check ("1gn0re"). */
+const LOOK_ALIKES: Readonly<Record<string, string>> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '@': 'a', $: 's' };
+
+function wordsOf(question: string): string {
+  return normaliseQuestion(question)
+    .toLowerCase()
+    .replace(/[013457@$]/g, (character) => LOOK_ALIKES[character] ?? character)
+    .replace(/[’‘`]/g, "'")
+    .replace(/[^\p{L}\p{N}' <>|[\]#:]+/gu, ' ')
+    .replace(/ +/g, ' ');
+}
+
+const JAILBREAKS: ReadonlyArray<[JailbreakKind, RegExp]> = [
+  ['override-instructions', /\b(?:ignore|disregard|forget|override|bypass|skip|drop) (?:all |any |the |your |my |these |those |of )*(?:previous |prior |above |earlier |original |initial |system |safety |existing )*(?:instructions?|rules|prompts?|guidelines|guardrails|directions|restrictions|programming|constraints)\b/],
+  ['override-instructions', /\b(?:anwybydd\w*|anghofi\w*) (?:\w+ ){0,3}(?:\w*yfarwyddiad\w*|\w*heolau|\w*anllawiau)\b/],
+  ['prompt-extraction', /\b(?:reveal|show|print|repeat|output|display|tell me|give me|what (?:is|are|were)|write out|dump|leak) (?:me )?(?:all |the |your |its )*(?:full |exact |original |initial |hidden |secret |system |internal )*(?:system prompt|prompt|instructions|rules you (?:follow|were given)|configuration)\b/],
+  ['prompt-extraction', /\bsystem (?:prompt|message)\b|\bdeveloper (?:message|instructions)\b|\bhidden instructions\b|\b(?:dangos|dangoswch|datgelu) (?:\w+ ){0,2}\w*yfarwyddiad\w*\b/],
+  ['role-play', /\b(?:you are now|from now on you|act as (?:an? )?(?:unfiltered|unrestricted|evil|different|new)|pretend (?:to be|you are|that you)|role ?play as|roleplay|do anything now|jailbreak\w*|developer mode|god mode|dan mode|no restrictions|without (?:any )?(?:restrictions|limits|filters|rules)|unfiltered|uncensored|esgus bod|o hyn ymlaen rwyt ti)\b/],
+  ['injection-markup', /<\|?(?:im ?start|im ?end|system|endoftext)\|?>|\[\/?inst\]|\[system\]|^(?:system|assistant) ?:|### ?(?:instruction|system)/],
+];
+
+const OUT_OF_SCOPE: ReadonlyArray<[OutOfScopeTopic, RegExp]> = [
+  ['emergency', /\b(?:kill myself|end my life|suicid\w*|self harm|hurt myself|lladd fy hun|hunanladd\w*)\b/],
+  ['medical', /\b(?:diagnos\w*|symptoms?|medication|medicine|dosage|dose of|prescription|side effects?|should i take|is it safe to take|treatment for|cure for|my doctor said|what illness|symptomau|meddyginiaeth\w*|cyngor meddygol|diagnosis)\b/],
+  ['legal', /\b(?:legal advice|should i sue|can i sue|sue (?:the|my|them|him|her)|take (?:\w+ ){1,3}to court|lawsuit|will i win|my chances of winning|is it legal for me to|represent me|cyngor cyfreithiol|erlyn)\b/],
+  ['financial', /\b(?:should i invest|invest in|investment advice|which shares|stock tips?|crypto\w*|bitcoin|financial advice|pension advice|cyngor ariannol|buddsoddi)\b/],
+];
+
+/** Checks a question before it is answered: personal data first, then attempts on the instructions, then what the assistant must not advise on. */
+export function checkQuestion(question: string): InputCheck {
+  if (question.length > MAX_QUESTION_LENGTH) throw new RangeError(`A question is at most ${MAX_QUESTION_LENGTH} characters; refuse longer ones before checking`);
+  const personal = findPersonalData(question);
+  if (personal) return { allowed: false, reason: 'personal-data', kind: personal };
+  const words = wordsOf(question);
+  for (const [kind, pattern] of JAILBREAKS) if (pattern.test(words)) return { allowed: false, reason: 'jailbreak', kind };
+  for (const [topic, pattern] of OUT_OF_SCOPE) if (pattern.test(words)) return { allowed: false, reason: 'out-of-scope', topic };
+  return { allowed: true };
+}

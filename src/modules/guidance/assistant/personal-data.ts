@@ -1,0 +1,106 @@
+/**
+ * Personal data in a question, found the way people write it, not only the tidy way: digits
+ * spaced, dashed or written full-width, zero-width characters slipped in, email addresses with
+ * "at" and "dot". Every check walks the text a bounded number of times, so no question is slow.
+ */
+
+export type PersonalDataKind = 'email-address' | 'phone-number' | 'national-insurance-number' | 'card-number' | 'address';
+
+const INVISIBLE = /[\u00ad\u180e\u200b-\u200f\u2060-\u2064\ufeff]/g;
+
+/** The question as the checks read it: compatibility forms folded (full-width digits), invisible characters gone, spaces single. */
+export function normaliseQuestion(question: string): string {
+  return question.normalize('NFKC').replace(INVISIBLE, '').replace(/\s+/g, ' ');
+}
+
+/** Runs of digits with at most three separators between each two (spaces, dashes, dots, brackets, slashes). */
+const DIGIT_RUN = /\+?\d(?:[ \-.()/]{0,3}\d)*/g;
+
+function passesLuhn(digits: string): boolean {
+  let sum = 0;
+  for (let index = 0; index < digits.length; index += 1) {
+    let digit = Number(digits[digits.length - 1 - index]);
+    if (index % 2 === 1) {
+      digit *= 2;
+      if (digit > 9) digit -= 9;
+    }
+    sum += digit;
+  }
+  return sum % 10 === 0;
+}
+
+/**
+ * GOV.UK Chat's rule: any 13 to 16 digits may be a card. Within a longer run ("4111 1111 1111
+ * 1111 2029"), any groups next to each other that make 13 to 16 digits count too. Each window
+ * stops at 16 digits, so a run is walked a bounded number of times.
+ */
+function holdsCardLengthGroups(run: string): boolean {
+  const groups = run.split(/\D+/).filter(Boolean);
+  for (let first = 0; first < groups.length; first += 1) {
+    let digits = 0;
+    for (let next = first; next < groups.length && digits <= 16; next += 1) {
+      digits += groups[next]!.length;
+      if (digits >= 13 && digits <= 16) return true;
+    }
+  }
+  return false;
+}
+
+function numberKind(run: string): PersonalDataKind | undefined {
+  const digits = run.replace(/\D/g, '');
+  if (run.startsWith('+') && digits.length >= 8 && digits.length <= 15) return 'phone-number';
+  if (digits.length >= 17 && digits.length <= 19 && passesLuhn(digits)) return 'card-number';
+  if (holdsCardLengthGroups(run)) return 'card-number';
+  if (/^0[1-9]\d{8,9}$/.test(digits)) return 'phone-number';
+  if (/^44[1-9]\d{8,9}$/.test(digits)) return 'phone-number';
+  return undefined;
+}
+
+/**
+ * National Insurance numbers: two letters, six digits (in pairs or not) and, usually, a letter A
+ * to D. Any two letters: the prefixes never issued (such as QQ) are the ones people use as examples.
+ */
+const NATIONAL_INSURANCE = /(?<![a-z0-9])[a-z]{2}[ \-.]?\d{2}[ \-.]?\d{2}[ \-.]?\d{2}(?:[ \-.]?[a-d])?(?![a-z0-9])/i;
+
+/** "at" and "dot" written out, bracketed or not, as in "jo (at) example dot com". */
+const WRITTEN_AT = / ?[[({<]? ?(?:@|\bat\b) ?[\])}>]? ?/gi;
+const WRITTEN_DOT = / ?[[({<]? ?(?:\.|\bdot\b) ?[\])}>]? ?/gi;
+const LOCAL_CHARACTER = /[a-z0-9._%+'-]/i;
+const DOMAIN = /^[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}/i;
+
+/** Whether some "@" has an address's local part before it and a domain with a dot after it. */
+function holdsEmailAddress(text: string): boolean {
+  const joined = text.replace(WRITTEN_AT, '@').replace(WRITTEN_DOT, '.');
+  for (let at = joined.indexOf('@'); at !== -1; at = joined.indexOf('@', at + 1)) {
+    const before = joined[at - 1];
+    if (before === undefined || !LOCAL_CHARACTER.test(before)) continue;
+    if (DOMAIN.test(joined.slice(at + 1, at + 256))) return true;
+  }
+  return false;
+}
+
+/** UK postcodes, such as "CF10 1AA" or "sw1a2aa". */
+const POSTCODE = /(?<![a-z0-9])[a-z]{1,2}\d[a-z\d]? ?\d[abd-hjlnp-uw-z]{2}(?![a-z0-9])/i;
+const STREET_WORDS =
+  'street|st|road|rd|avenue|ave|lane|ln|close|drive|dr|way|court|ct|crescent|place|pl|gardens|terrace|hill|grove|park|square|row|walk|mews|heol|ffordd|stryd|lon|lôn|cilgant|rhodfa';
+/** Words that, after a number, say it counts something rather than numbering a house. */
+const COUNTED = 'hours?|minutes?|days?|weeks?|months?|years?|times?|miles?|metres?|meters?|pounds?|spaces?|cars?|vehicles?|people|children|badges?|penalt\\w*|fines?|steps?|parts?|bands?|blwydd\\w*|diwrnod\\w*|awr';
+/** A house number with its street ("12 Acacia Avenue"), or a flat or house named by number. */
+const HOUSE_NUMBER = new RegExp(
+  `(?<![\\d£$.,])\\b\\d{1,4}[a-z]?,? (?!(?:${COUNTED})\\b)(?:[a-zà-ÿŵŷ'-]+ ){0,2}(?:${STREET_WORDS})\\b|\\b(?:flat|apartment|fflat|house number|rhif tŷ|rhif ty) ?\\d{1,4}[a-z]?\\b`,
+  'i',
+);
+
+/** The kind of personal data the question holds, if any, checked in a fixed order. */
+export function findPersonalData(question: string): PersonalDataKind | undefined {
+  const text = normaliseQuestion(question);
+  if (holdsEmailAddress(text)) return 'email-address';
+  if (NATIONAL_INSURANCE.test(text)) return 'national-insurance-number';
+  for (const match of text.matchAll(DIGIT_RUN)) {
+    const kind = numberKind(match[0]);
+    if (kind) return kind;
+  }
+  if (HOUSE_NUMBER.test(text)) return 'address';
+  if (POSTCODE.test(text) && /\b\d{1,4}[a-z]?\b/i.test(text.replace(POSTCODE, ' '))) return 'address';
+  return undefined;
+}
