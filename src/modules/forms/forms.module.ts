@@ -17,7 +17,7 @@ export const formsModule: CivitasModule = {
   migrations: formsMigrations,
   commands: formsCommands,
   messages: readMessageCatalogues(join(import.meta.dirname, 'locales')),
-  createJobHandlers: (kernel) => ({ [DELIVER_SUBMISSION_JOB]: createDeliverSubmissionJob({ db: kernel.db, audit: kernel.audit }) }),
+  createJobHandlers: (kernel) => ({ [DELIVER_SUBMISSION_JOB]: createDeliverSubmissionJob(kernel) }),
   async plugin(app: FastifyInstance) {
     const dependencies = {
       versions: createFormVersions({ db: app.db, audit: app.audit }),

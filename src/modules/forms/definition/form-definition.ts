@@ -76,6 +76,8 @@ export type FormSettings = {
   whatHappensNext: LocalisedText;
   privacyUrl: string;
   support: SupportContacts;
+  /** Where each submission is emailed to the form's team (through Notify). */
+  submissionEmail?: string;
   /** `#` is a random character (no 0, O, 1 or I); anything else is kept as written. */
   referenceFormat: string;
 };

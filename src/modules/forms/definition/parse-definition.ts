@@ -43,7 +43,7 @@ export type ParsedDefinition = { definition: FormDefinition; problems: [] } | { 
 
 function readSettings(reader: DefinitionReader, value: unknown, welsh: boolean): FormSettings | undefined {
   const path = 'settings';
-  const json = reader.object(value, path, ['languages', 'declaration', 'whatHappensNext', 'privacyUrl', 'support', 'referenceFormat']);
+  const json = reader.object(value, path, ['languages', 'declaration', 'whatHappensNext', 'privacyUrl', 'support', 'submissionEmail', 'referenceFormat']);
   if (!json) return undefined;
   const languages = (reader.array(json.languages, `${path}.languages`, LANGUAGES.length) ?? []).map((language, index) =>
     reader.oneOf(language, `${path}.languages[${index}]`, LANGUAGES),
@@ -52,6 +52,7 @@ function readSettings(reader: DefinitionReader, value: unknown, welsh: boolean):
   const support = reader.object(json.support, `${path}.support`, ['email', 'phone', 'url', 'urlText']);
   const url = (key: string, at: Record<string, unknown>, where: string) =>
     reader.optional(at, key, (item) => reader.string(item, where, { maxLength: DEFINITION_LIMITS.urlLength, pattern: SAFE_URL_PATTERN, patternMessage: 'must be an https:// address' }));
+  const email = (item: unknown, where: string) => reader.string(item, where, { maxLength: 254, pattern: EMAIL_PATTERN, patternMessage: 'must be an email address' });
   const referenceFormat =
     reader.optional(json, 'referenceFormat', (item) =>
       reader.string(item, `${path}.referenceFormat`, { maxLength: DEFINITION_LIMITS.referenceLength, pattern: REFERENCE_PATTERN, patternMessage: 'may hold only capital letters, digits, hyphens and #' }),
@@ -66,12 +67,13 @@ function readSettings(reader: DefinitionReader, value: unknown, welsh: boolean):
     privacyUrl: json.privacyUrl === undefined ? (reader.fault(`${path}.privacyUrl`, 'is needed') ?? '') : (url('privacyUrl', json, `${path}.privacyUrl`) ?? ''),
     support: support
       ? withoutUnset({
-          email: reader.optional(support, 'email', (item) => reader.string(item, `${path}.support.email`, { maxLength: 254, pattern: EMAIL_PATTERN, patternMessage: 'must be an email address' })),
+          email: reader.optional(support, 'email', (item) => email(item, `${path}.support.email`)),
           phone: reader.optional(support, 'phone', (item) => reader.text(item, `${path}.support.phone`, { welsh })),
           url: url('url', support, `${path}.support.url`),
           urlText: reader.optional(support, 'urlText', (item) => reader.text(item, `${path}.support.urlText`, { welsh })),
         })
       : {},
+    submissionEmail: reader.optional(json, 'submissionEmail', (item) => email(item, `${path}.submissionEmail`)),
     referenceFormat,
   });
 }

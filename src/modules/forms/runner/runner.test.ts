@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { answerUpToBoats, createRunnerTestApp, errorsIn, FORM, Visitor } from './runner.test-kit.ts';
 import { createSubmissions } from '../submissions/submissions.ts';
-import { formsModule } from '../forms.module.ts';
 
 test('a person fills in the form: every answer type, "add another", check answers with change links, declaration, confirmation with the reference', async (t) => {
   const { app, kernel, formId } = await createRunnerTestApp(t);
@@ -62,11 +61,17 @@ test('a person fills in the form: every answer type, "add another", check answer
   const jobs = await kernel.jobs.list({ status: 'pending' });
   assert.equal(jobs.filter((job) => job.type === 'forms.deliver-submission').length, 1, 'one delivery job');
 
-  // The delivery job runs through the kernel's queue and records the delivery.
-  const worker = kernel.createWorker({ handlers: formsModule.createJobHandlers?.(kernel) });
-  await worker.runUntilIdle();
+  // The delivery job runs through the kernel's queue: the team is emailed through Notify.
+  await kernel.createWorker().runUntilIdle();
+  await kernel.createWorker().runUntilIdle();
   const delivered = await createSubmissions({ db: kernel.db, jobs: kernel.jobs }).listForForm(formId);
   assert.ok(delivered[0]?.delivered_at, 'delivered');
+  const emails = (await kernel.developmentOutbox?.listRecent()) ?? [];
+  const teamEmail = emails.find((message) => message.recipient === 'fishing-team@example.gov.uk');
+  assert.equal(teamEmail?.subject, `Apply for a fishing licence: submission ${reference}`);
+  for (const line of [`Reference: ${reference}`, 'What is your email address?', 'ffion.jones@example.com', 'Dr Ffion Jones', 'Morwennol', 'Gwylan', '27 March 1990', 'SY23 1AA']) {
+    assert.ok(teamEmail?.text.includes(line), `the team's email has ${line}`);
+  }
 });
 
 test('routing: "none of the above" goes to the exit page; "net" skips the name; changing the routed answer drops answers no longer on the route', async (t) => {

@@ -1,23 +1,40 @@
-import type { AuditService } from '../../../platform/audit/audit.service.ts';
-import type { Database } from '../../../platform/db/database.ts';
 import type { JobHandler } from '../../../platform/jobs/job-worker.ts';
+import type { Kernel } from '../../../platform/kernel.ts';
+import { sendSystemEmail, SYSTEM_TEMPLATES } from '../../notify/notify.contract.ts';
+import type { Answers } from '../runner/answers.ts';
+import { createFormVersions } from '../versions/form-versions.ts';
+import { composeSubmissionEmail } from './submission-email.ts';
 import { createSubmissionStore } from './submission.store.ts';
 
 /**
- * Delivers a submission to the form's team. For now the hook records the delivery; the email
- * through Notify (with a CSV) and the signed webhook come in a later increment, here.
+ * Delivers a submission to the form's team: an email through Notify when the form names an
+ * address, then the submission is marked delivered (and audited). A retry after a crash between
+ * the two sends the email again; the submission itself is never duplicated.
  */
-export function createDeliverSubmissionJob(dependencies: { db: Database; audit: AuditService; clock?: () => Date }): JobHandler {
-  const clock = dependencies.clock ?? (() => new Date());
+export function createDeliverSubmissionJob(kernel: Kernel, clock: () => Date = () => new Date()): JobHandler {
+  const versions = createFormVersions({ db: kernel.db, audit: kernel.audit });
   return {
     async run(job) {
       const submissionId = String(job.payload.submissionId);
-      const submissions = createSubmissionStore(dependencies.db);
-      const submission = await submissions.find(submissionId);
+      const submission = await createSubmissionStore(kernel.db).find(submissionId);
       if (!submission || submission.delivered_at) return;
-      await dependencies.db.transaction().execute(async (transaction) => {
+      const version = await versions.findVersion(submission.version_id);
+      const to = version?.definition.settings.submissionEmail;
+      if (version && to) {
+        const email = composeSubmissionEmail({
+          definition: version.definition,
+          reference: submission.reference,
+          answers: JSON.parse(submission.answers) as Answers,
+          submittedAt: submission.created_at,
+        });
+        await sendSystemEmail(kernel, { templateKey: SYSTEM_TEMPLATES.accountNoticeEmail, to, personalisation: email, reference: submission.id });
+      }
+      await kernel.db.transaction().execute(async (transaction) => {
         await createSubmissionStore(transaction).markDelivered(submissionId, clock().toISOString());
-        await dependencies.audit.record({ actor: 'system', action: 'forms.submission.delivered', subject: `form:${submission.form_id}`, outcome: 'success', details: { submission: submissionId } }, transaction);
+        await kernel.audit.record(
+          { actor: 'system', action: 'forms.submission.delivered', subject: `form:${submission.form_id}`, outcome: 'success', details: { submission: submissionId, emailed: Boolean(to) } },
+          transaction,
+        );
       });
     },
   };

@@ -1,0 +1,34 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseFormDefinition } from '../definition/parse-definition.ts';
+import { readExampleForm } from '../runner/runner.test-kit.ts';
+import { composeSubmissionEmail } from './submission-email.ts';
+
+test("the team's email lists each question with its answers, and an answer cannot pass itself off as the email's own headings, lists or rules", () => {
+  const definition = parseFormDefinition(readExampleForm()).definition;
+  assert.ok(definition);
+  const email = composeSubmissionEmail({
+    definition,
+    reference: 'FISH-2345-6789',
+    submittedAt: '2026-12-03T09:30:00.000Z',
+    answers: {
+      'licence-type': { values: ['net'], complete: true },
+      organisation: { values: [], complete: true },
+      'boat-name': { values: ['# Approved', '---', '* Pay £0', 'Plain boat'], complete: true },
+      experience: { values: ['^ Inset\n> quote\nSecond line'], complete: true },
+    },
+  });
+  assert.equal(email.subject, 'Apply for a fishing licence: submission FISH-2345-6789');
+  assert.equal(
+    email.body,
+    [
+      'Reference: FISH-2345-6789',
+      'Submitted: 3 December 2026 at 9:30am',
+      '---',
+      '## What kind of licence do you need?\nNet licence',
+      '## What is the name of your organisation?\nNot answered',
+      '## What is the name of a boat you will fish from?\nApproved\n\nPay £0\nPlain boat',
+      '## Tell us about your fishing experience\nInset\nquote\nSecond line',
+    ].join('\n\n'),
+  );
+});
