@@ -156,3 +156,18 @@ test('a person halfway through an old version finishes on it after a new version
   assert.equal(submission?.version_id, firstVersion?.id, 'submitted on the version it started');
   assert.deepEqual(JSON.parse(submission?.answers ?? '{}')['boat-name'].values, ['Morwennol']);
 });
+
+test('hostile answers are shown as text on "add another" and check your answers', async (t) => {
+  const { app } = await createRunnerTestApp(t);
+  const person = new Visitor(app);
+  await answerUpToBoats(person);
+  await person.answer(`${FORM}/pages/boat-name`, { answer: '<script>alert(1)</script>' }, `${FORM}/pages/boat-name/add-another`);
+  const list = await person.get(`${FORM}/pages/boat-name/add-another`);
+  assert.match(list.body, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
+  assert.doesNotMatch(list.body, /<script>alert/);
+  await person.post(`${FORM}/pages/boat-name/add-another`, { add_another: 'no' });
+  await person.answer(`${FORM}/pages/experience`, { answer: '<img src=x onerror=alert(1)>\nline two' }, `${FORM}/check-answers`);
+  const check = await person.get(`${FORM}/check-answers`);
+  assert.match(check.body, /&lt;img src=x onerror=alert\(1\)&gt;<br>line two/);
+  assert.doesNotMatch(check.body, /<script>alert|<img src=x/);
+});
