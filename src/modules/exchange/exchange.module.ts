@@ -5,6 +5,7 @@ import { secretBoxesOf } from '../../platform/secrets/secret-box.ts';
 import { createExchangeCommands } from './exchange.cli.ts';
 import { createExchangeKeys } from './gateway/exchange-keys.ts';
 import { registerGatewayRoutes } from './gateway/gateway.routes.ts';
+import { logCommands } from './message-log/log.cli.ts';
 import { createMessageLog } from './message-log/message-log.ts';
 import { exchangeMigrations } from './migrations/exchange.migrations.ts';
 import { createRegistry } from './registry/registry.ts';
@@ -22,9 +23,12 @@ export function createExchangeModule(options: { clock?: () => Date } = {}): Civi
   return {
     name: 'exchange',
     migrations: exchangeMigrations,
-    commands: createExchangeCommands((kernel) =>
-      createRegistry({ db: kernel.db, audit: kernel.audit, instance: kernel.config.EXCHANGE_INSTANCE, outbound: outboundPolicyOf(kernel.config), clock }),
-    ),
+    commands: [
+      ...createExchangeCommands((kernel) =>
+        createRegistry({ db: kernel.db, audit: kernel.audit, instance: kernel.config.EXCHANGE_INSTANCE, outbound: outboundPolicyOf(kernel.config), clock }),
+      ),
+      ...logCommands,
+    ],
     async plugin(app: FastifyInstance) {
       const keys = createExchangeKeys({ db: app.db, secrets: secretBoxesOf(app.config), clock });
       app.get(EXCHANGE_JWKS_PATH, async (_request, reply) => reply.header('cache-control', 'public, max-age=300').send(await keys.publish('request-signing')));

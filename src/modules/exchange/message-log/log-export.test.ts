@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { generateKeyPairSync, sign } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { calculateJwkThumbprint, exportJWK } from 'jose';
+import { CliError } from '../../../platform/cli/cli-command.ts';
+import { createTestKernel } from '../../../testing/test-kernel.ts';
+import { createExchangeKeys } from '../gateway/exchange-keys.ts';
+import { runCommand } from '../testing/exchange-fixtures.ts';
+import { createMessageLog } from './message-log.ts';
+
+const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+
+/** The standalone verifier, run as an auditor would: plain Node.js, nothing of Civitas loaded. */
+function verifyStandalone(...args: string[]): Promise<{ exitCode: number; output: string }> {
+  return new Promise((resolve) => {
+    execFile('node_modules/.bin/node', ['scripts/verify-exchange-log.mjs', ...args], { cwd: ROOT }, (error, stdout, stderr) => {
+      resolve({ exitCode: error ? (typeof error.code === 'number' ? error.code : -1) : 0, output: `${stdout}${stderr}`.trim() });
+    });
+  });
+}
+
+async function verifyWithCli(kernel: Parameters<typeof runCommand>[0], file: string, keys?: string): Promise<string> {
+  try {
+    await runCommand(kernel, 'exchange log verify', keys ? { keys } : {}, [file]);
+    return 'OK';
+  } catch (error) {
+    if (error instanceof CliError) return error.message;
+    throw error;
+  }
+}
+
+test('a period of the message log is exported to a file that verifies offline; an edited, removed or reordered record is named', async (t) => {
+  const kernel = await createTestKernel(t);
+  const keys = createExchangeKeys({ db: kernel.db, secrets: kernel.secrets });
+  const log = createMessageLog({ db: kernel.db, keys });
+  for (let index = 1; index <= 5; index += 1) {
+    await log.append({ x_road_id: `call-${index}`, client: 'GB-DEV/GOV/RC002/blue-badge', service: 'GB-DEV/GOV/BA001/benefits/pip-award', endpoint: 'GET /awards/{reference}', user_id: null, issue: null, request_hash: `r${index}`, response_hash: `s${index}`, status_code: 200, error_type: null, agreement_id: null, consent_id: null, started_at: new Date().toISOString() });
+  }
+  const folder = mkdtempSync(join(tmpdir(), 'civitas-exchange-log-'));
+  const file = join(folder, 'log.jsonl');
+  const today = new Date().toISOString().slice(0, 10);
+  assert.deepEqual(await runCommand(kernel, 'exchange log export', { from: today, to: today, out: file }), { file, records: 5 });
+  await assert.rejects(runCommand(kernel, 'exchange log export', { from: today, to: today, out: file }), /exists already/);
+  await assert.rejects(runCommand(kernel, 'exchange log export', { from: 'yesterday', to: today, out: join(folder, 'x') }), /--from must be a date/);
+
+  assert.equal(await verifyWithCli(kernel, file), 'OK');
+  assert.deepEqual(await verifyStandalone(file), { exitCode: 0, output: `OK: 5 records from ${today}T00:00:00.000Z to ${new Date(Date.parse(today) + 86_400_000).toISOString()}, each chained and signed` });
+  assert.doesNotMatch(readFileSync(file, 'utf8'), /PRIVATE|"d":/, 'no private key in the file');
+
+  const lines = readFileSync(file, 'utf8').trim().split('\n');
+  const variants: Array<[string, string[], RegExp]> = [
+    ['edited', lines.map((line, index) => (index === 3 ? line.replace('"status_code":200', '"status_code":404') : line)), /^Record 3: changed since it was written/],
+    ['removed', lines.filter((_line, index) => index !== 3), /^Record 4: out of order, or records before it are missing/],
+    ['reordered', [lines[0]!, lines[1]!, lines[3]!, lines[2]!, lines[4]!, lines[5]!], /^Record 3: out of order/],
+  ];
+  for (const [what, changed, message] of variants) {
+    const tampered = join(folder, `${what}.jsonl`);
+    writeFileSync(tampered, `${changed.join('\n')}\n`);
+    assert.match(await verifyWithCli(kernel, tampered), message, what);
+    const standalone = await verifyStandalone(tampered);
+    assert.equal(standalone.exitCode, 1, what);
+    assert.match(standalone.output, message, what);
+  }
+
+  // A forger who rewrites the whole file under a key of their own passes only against the keys in it;
+  // against the log keys the auditor got from Civitas, the first record fails.
+  const forgerKey = generateKeyPairSync('ed25519');
+  const forgerJwk = await exportJWK(forgerKey.publicKey);
+  const kid = await calculateJwkThumbprint(forgerJwk);
+  const header = JSON.parse(lines[0]!) as { public_keys: unknown };
+  header.public_keys = { keys: [{ ...forgerJwk, kid }] };
+  const forged = [JSON.stringify(header), ...lines.slice(1).map((line) => {
+    const record = JSON.parse(line) as { key_id: string; signature: string; record_hash: string };
+    return JSON.stringify({ ...record, key_id: kid, signature: sign(null, Buffer.from(record.record_hash, 'hex'), forgerKey.privateKey).toString('base64url') });
+  })];
+  const forgedFile = join(folder, 'forged.jsonl');
+  writeFileSync(forgedFile, `${forged.join('\n')}\n`);
+  const realKeys = join(folder, 'log-keys.json');
+  writeFileSync(realKeys, JSON.stringify(await keys.publish('message-log')));
+  assert.equal((await verifyStandalone(forgedFile)).exitCode, 0);
+  const checked = await verifyStandalone(forgedFile, '--keys', realKeys);
+  assert.equal(checked.exitCode, 1);
+  assert.match(checked.output, /^Record 1: its signature does not verify/);
+  assert.match(await verifyWithCli(kernel, forgedFile, realKeys), /^Record 1: its signature does not verify/);
+  assert.equal(await verifyWithCli(kernel, file, realKeys), 'OK');
+});
