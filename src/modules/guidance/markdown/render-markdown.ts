@@ -95,3 +95,40 @@ export function markdownToText(markdown: string): { text: string; headings: stri
   });
   return { text: blocks.join('\n'), headings };
 }
+
+/**
+ * One block of guidance markdown as text (a paragraph, a whole list with the paragraph that leads
+ * into it, a callout, inset or contact block) and the heading it sits under.
+ */
+export type MarkdownBlock = { headingIndex: number; text: string };
+
+const CONTAINER_OPENINGS = new Set(['bullet_list_open', 'ordered_list_open', 'guidance_callout_open', 'guidance_inset_open', 'guidance_contact_open']);
+
+/**
+ * The blocks of guidance markdown, each with the number of the heading above it (-1 before the
+ * first), in the order renderMarkdown lists its headings: passages for the assistant.
+ */
+export function markdownToBlocks(markdown: string): MarkdownBlock[] {
+  const tokens = parser.parse(markdown, { lang: 'en', headings: [], usedIds: new Set() } satisfies GuidanceEnv);
+  const blocks: MarkdownBlock[] = [];
+  let headingIndex = -1;
+  let depth = 0;
+  let lines: string[] = [];
+  tokens.forEach((token, index) => {
+    if (token.type === 'heading_open') headingIndex += 1;
+    if (CONTAINER_OPENINGS.has(token.type)) depth += 1;
+    if (token.type === 'inline' && tokens[index - 1]?.type !== 'heading_open') {
+      const text = plainTextOf(token).trim();
+      if (text !== '') lines.push(text);
+    }
+    const closesContainer = token.nesting === -1 && CONTAINER_OPENINGS.has(token.type.replace(/_close$/, '_open'));
+    if (closesContainer) depth -= 1;
+    const endsBlock = depth === 0 && (closesContainer || token.type === 'paragraph_close');
+    // A paragraph that leads into what follows ("You can pay:") stays with it.
+    if (endsBlock && lines.length > 0 && !(token.type === 'paragraph_close' && lines.at(-1)!.endsWith(':'))) {
+      blocks.push({ headingIndex, text: lines.join('\n') });
+      lines = [];
+    }
+  });
+  return blocks;
+}

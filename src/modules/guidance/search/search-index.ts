@@ -2,6 +2,7 @@ import MiniSearch from 'minisearch';
 import type { Locale } from '../../../platform/http/i18n.ts';
 import type { GuidanceLibrary } from '../content/guidance-library.ts';
 import { searchDocumentsOf, type SearchDocument } from './search-documents.ts';
+import { followRevision } from './revision-cache.ts';
 import { buildSnippet, foldTerm, tokenize, type SnippetSegment } from './snippet.ts';
 
 export type SearchHit = { url: string; title: string; description: string; snippet: SnippetSegment[] };
@@ -30,43 +31,19 @@ function buildIndex(documents: readonly SearchDocument[]): MiniSearch<SearchDocu
   return index;
 }
 
-type BuiltIndex = { revision: number; index: MiniSearch<SearchDocument>; documents: Map<string, SearchDocument> };
+type BuiltIndex = { index: MiniSearch<SearchDocument>; documents: Map<string, SearchDocument> };
 
 /**
  * Full-text search over the published guidance: BM25 (MiniSearch), the title counting most, then
- * headings, then the description and text; prefixes and one typo in about five letters (in words of five letters or more) match.
- *
- * The index is this process's own, built from the database. Every search first reads the
- * revision count the database keeps (counted up by every publication, in any process) and builds
- * the index again if it has moved, so each process serves what is published now.
+ * headings, then the description and text; prefixes, and one typo in five letters in words of
+ * five letters or more, match. The index is this process's own, rebuilt when the database's
+ * revision count moves (followRevision).
  */
 export function createGuidanceSearch(library: GuidanceLibrary) {
-  let built: BuiltIndex | undefined;
-  let building: { revision: number; promise: Promise<BuiltIndex> } | undefined;
-
-  async function build(revision: number): Promise<BuiltIndex> {
+  const currentIndex = followRevision(library.readRevision, async (): Promise<BuiltIndex> => {
     const documents = (await library.listPublished()).flatMap(searchDocumentsOf);
-    return { revision, index: buildIndex(documents), documents: new Map(documents.map((document) => [document.id, document])) };
-  }
-
-  async function currentIndex(): Promise<BuiltIndex> {
-    const revision = await library.readRevision();
-    if (built?.revision === revision) return built;
-    if (building?.revision !== revision) {
-      const promise = build(revision).then(
-        (index) => {
-          if (!built || built.revision < index.revision) built = index;
-          return index;
-        },
-        (error: unknown) => {
-          building = undefined;
-          throw error;
-        },
-      );
-      building = { revision, promise };
-    }
-    return building.promise;
-  }
+    return { index: buildIndex(documents), documents: new Map(documents.map((document) => [document.id, document])) };
+  });
 
   return {
     async search(input: { query: string; lang: Locale; page: number }): Promise<SearchResults> {
