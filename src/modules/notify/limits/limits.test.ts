@@ -61,3 +61,18 @@ test("daily send limits count live and team sends (not test), refused with Notif
   const listed = await live.getNotifications('email');
   assert.equal(listed.data.notifications.length, 2, 'the refused email was not stored');
 });
+
+test('attacker: a send refused for its content still counts against the rate limit, as in Notify (taken before the template is filled in); the daily limit counts only what is sent', async (t) => {
+  const { baseUrl, core } = await startNotifyServer(t);
+  const service = await createTestService(core, { rateLimit: 3 });
+  await core.serviceAdmin.updateSettings({ serviceId: service.serviceId, changes: { sms_daily_limit: 1 }, actor: 'operator:test' });
+  const live = new NotifyClient(baseUrl, service.keys.live);
+  const tooLong = await refusal(live.sendSms(service.templates.sms.id, '07700900123', { personalisation: { code: 'a'.repeat(1_000_000) } }));
+  assert.equal(tooLong.status, 400);
+  const badNumber = await refusal(live.sendSms(service.templates.sms.id, 'not a number', { personalisation: { code: '1' } }));
+  assert.equal(badNumber.status, 400);
+  assert.equal((await live.sendSms(service.templates.sms.id, '07700900123', { personalisation: { code: '1' } })).status, 201, 'the refusals did not use the daily limit of 1');
+  const limited = await refusal(live.sendSms(service.templates.sms.id, '07700900123', { personalisation: { code: '1' } }));
+  assert.equal(limited.status, 429);
+  assert.match(JSON.stringify(limited.data), /Exceeded rate limit for key type LIVE of 3 requests per 60 seconds/, 'two refusals and one send used the 3 tokens');
+});

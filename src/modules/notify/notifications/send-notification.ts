@@ -156,14 +156,22 @@ export function createNotificationSender(dependencies: {
     }
   }
 
-  /** The per-key-type rate limit (a token bucket shared by every process) and today's send limit. */
-  async function countAgainstLimits(check: { service: ServiceRow; keyType: 'normal' | 'team' | 'test'; type: TemplateType; isSystem: boolean }): Promise<void> {
+  /**
+   * The per-key-type rate limit (a token bucket shared by every process). Taken, as Notify takes
+   * it, before the template is filled in or the recipient checked: a request refused for its
+   * content counts too, so oversized requests cannot be sent without limit.
+   */
+  async function takeRateToken(check: { service: ServiceRow; keyType: 'normal' | 'team' | 'test'; isSystem: boolean }): Promise<void> {
+    if (check.isSystem) return;
     const { service } = check;
-    if (!check.isSystem) {
-      const intervalMs = RATE_INTERVAL_SECONDS * 1000;
-      const allowed = await limiter.takeToken({ serviceId: service.id, keyType: check.keyType, capacity: service.rate_limit, intervalMs });
-      if (!allowed) throw rateLimitExceeded(check.keyType, service.rate_limit, RATE_INTERVAL_SECONDS);
-    }
+    const intervalMs = RATE_INTERVAL_SECONDS * 1000;
+    const allowed = await limiter.takeToken({ serviceId: service.id, keyType: check.keyType, capacity: service.rate_limit, intervalMs });
+    if (!allowed) throw rateLimitExceeded(check.keyType, service.rate_limit, RATE_INTERVAL_SECONDS);
+  }
+
+  /** Today's send limit, counted only for a notification that will be stored and sent. */
+  async function countDailySend(check: { service: ServiceRow; keyType: 'normal' | 'team' | 'test'; type: TemplateType }): Promise<void> {
+    const { service } = check;
     if (check.keyType === 'test') return;
     const limit = { email: service.email_daily_limit, sms: service.sms_daily_limit, letter: service.letter_daily_limit }[check.type];
     if (!(await limiter.countDailySend({ serviceId: service.id, type: check.type, limit }))) throw dailyLimitExceeded(check.type, limit);
@@ -180,6 +188,7 @@ export function createNotificationSender(dependencies: {
       if (request.personalisation && Object.keys(request.personalisation).length > PERSONALISATION_MAX_KEYS) {
         throw validationError([`personalisation has more than ${PERSONALISATION_MAX_KEYS} keys`]);
       }
+      await takeRateToken({ service, keyType, isSystem: apiKey === null });
       let personalisation: Record<string, unknown> = { ...(request.personalisation ?? {}) };
       let recipient: string;
       let smokeTest = false;
@@ -260,7 +269,7 @@ export function createNotificationSender(dependencies: {
       };
       if (smokeTest) return { notification, template, fromNumber: smsSender ?? undefined, sanitisedContent };
 
-      await countAgainstLimits({ service, keyType, type: request.type, isSystem: apiKey === null });
+      await countDailySend({ service, keyType, type: request.type });
       await writes.run(async (transaction) => {
         await notifications.insert(transaction, notification);
         for (const file of prepared?.files ?? []) await files.insert(transaction, file);
@@ -273,6 +282,7 @@ export function createNotificationSender(dependencies: {
     async sendPrecompiledLetter(request: { sender: Sender; reference: string; content: string; postage?: string }): Promise<NotificationRow> {
       const { service, apiKey } = request.sender;
       const keyType = apiKey?.key_type ?? 'normal';
+      await takeRateToken({ service, keyType, isSystem: apiKey === null });
       if (keyType === 'team') throw badRequest('Cannot send letters with a team api key', 403);
       const content = request.content.replace(/\s+/g, '');
       const bytes = /^[A-Za-z0-9+/]*={0,2}$/.test(content) ? Buffer.from(content, 'base64') : Buffer.alloc(0);
@@ -311,7 +321,7 @@ export function createNotificationSender(dependencies: {
         completed_at: null,
         updated_at: nowIso,
       };
-      await countAgainstLimits({ service, keyType, type: 'letter', isSystem: apiKey === null });
+      await countDailySend({ service, keyType, type: 'letter' });
       await writes.run(async (transaction) => {
         await notifications.insert(transaction, notification);
         await notifications.insertLetterPdf(transaction, notification.id, content);

@@ -46,12 +46,18 @@ export function prepareSmsText(text: string): string {
   return prepared;
 }
 
-/** The length networks count: GSM extension characters count twice; Unicode counts UTF-16 units. */
+/**
+ * The length networks count: GSM extension characters count twice; Unicode counts UTF-16 units.
+ * Counted as `prepareSmsText` would make the text, without making it (a 1 MB text took a second).
+ */
 export function countSmsCharacters(text: string): number {
-  const prepared = prepareSmsText(text);
-  if (describeSmsEncoding(text) === 'unicode') return prepared.length;
+  if (describeSmsEncoding(text) === 'unicode') return text.length;
   let count = 0;
-  for (const character of prepared) count += GSM_EXTENDED_CHARACTERS.has(character) ? 2 : 1;
+  for (const character of text) {
+    if (GSM_CHARACTERS.has(character)) count += 1;
+    else if (GSM_EXTENDED_CHARACTERS.has(character)) count += 2;
+    else count += (DOWNGRADES[character] ?? '?').length;
+  }
   return count;
 }
 

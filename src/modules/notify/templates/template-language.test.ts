@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { parseBlocks, renderBlocksAsText } from './email-formatting.ts';
 import { fillTemplate } from './fill-template.ts';
 import { fillPlaceholders, findMissingPersonalisation, listPlaceholders } from './placeholders.ts';
@@ -104,6 +105,16 @@ test('text message length: GSM 160/153 with extension characters counting twice;
   assert.equal(describeSmsEncoding('café über ñ'), 'gsm', 'letters GSM has stay GSM');
   assert.equal(prepareSmsText('‘quote’ – “dash” 😀 ĉ'), '\'quote\' - "dash" ? ?', 'others are downgraded or become ?');
   assert.equal(countSmsFragments('😀'.repeat(160)), 1, 'downgraded emoji count one each');
+});
+
+test('a text message is counted as the text it will be sent as (counted without making it)', () => {
+  const countPrepared = (text: string) => {
+    const prepared = prepareSmsText(text);
+    if (describeSmsEncoding(text) === 'unicode') return prepared.length;
+    return [...prepared].reduce((count, character) => count + ('^{}\\[~]|€\f'.includes(character) ? 2 : 1), 0);
+  };
+  const characters = fc.constantFrom(...'aZ9 @£$€[]{}^~|\\\f\n\r\t‘’“”–—…•\u00a0\u200b\ufeffçÀáÊëÍîÒóÙûÿŸŵŷâ😀ĉ');
+  fc.assert(fc.property(fc.array(characters, { maxLength: 40 }).map((list) => list.join('')), (text) => countSmsCharacters(text) === countPrepared(text)));
 });
 
 test('recipients: email addresses, UK and international mobile numbers, postal addresses', () => {
