@@ -5,6 +5,7 @@ import { describeAnswer } from './answer-display.ts';
 import { describeJourney, keepAnswersOnRoute, previousPageOf, stepAfter } from './journey.ts';
 import { describeQuestion, fieldsOfValue, textIn } from './question-view.ts';
 import { readAnswer } from './read-answer.ts';
+import { registerRemoveAnswerPage } from './remove-answer.routes.ts';
 import {
   answerBody,
   loadContext,
@@ -93,12 +94,13 @@ export function registerQuestionPages(app: FastifyInstance, dependencies: Runner
       if (!(await saveAnswers(dependencies, context, reply, answers))) return reply.redirect(urlOf(context.slug, { state: 'submitted' }), 303);
       const change = request.query.change === '1';
       const journey = describeJourney(context.definition, answers);
-      if (page.repeatable && read.value !== null) return reply.redirect(urlOf(context.slug, { state: 'add-another', pageId: page.id }, { change }), 303);
+      if (page.repeatable && (answers[page.id]?.values.length ?? 0) > 0) return reply.redirect(urlOf(context.slug, { state: 'add-another', pageId: page.id }, { change }), 303);
       return reply.redirect(urlOf(context.slug, change ? journey.current : stepAfter(journey, page.id)), 303);
     },
   );
 
   registerAddAnotherPage(app, dependencies);
+  registerRemoveAnswerPage(app, dependencies);
 }
 
 /** "Do you need to add another answer?" after each answer to a repeatable question, with the answers so far. */
@@ -113,6 +115,7 @@ function registerAddAnotherPage(app: FastifyInstance, dependencies: RunnerDepend
       rows: values.map((value, item) => ({
         lines: describeAnswer(page, value, context.language, request.t),
         href: urlOf(context.slug, { state: 'question', pageId: page.id, item }, { change: request.query.change === '1' }),
+        removeHref: `/forms/${context.slug}/pages/${page.id}/remove?item=${item}${request.query.change === '1' ? '&change=1' : ''}`,
       })),
       atLimit: values.length >= MAX_REPEATS,
       error,

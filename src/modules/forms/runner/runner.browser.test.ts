@@ -87,6 +87,15 @@ async function fillInTheForm(t: TestContext, locale: Locale): Promise<void> {
   await continueTo(page, problems, at('boat-name'));
   await page.fill('#answer', 'Gwylan');
   await continueTo(page, problems, `${at('boat-name')}/add-another`);
+  await page.locator(`a[href="${at('boat-name')}/remove?item=1"]`).click();
+  await page.waitForURL((url) => url.pathname === `${at('boat-name')}/remove`);
+  await checkPage(page, problems, `${at('boat-name')}/remove`);
+  await page.check('input[name="remove"][value="yes"]');
+  await continueTo(page, problems, `${at('boat-name')}/add-another`);
+  await page.check('input[name="add_another"][value="yes"]');
+  await continueTo(page, problems, at('boat-name'));
+  await page.fill('#answer', 'Gwylan');
+  await continueTo(page, problems, `${at('boat-name')}/add-another`);
   await page.check('input[name="add_another"][value="no"]');
   await continueTo(page, problems, at('experience'));
   await page.fill('#answer', 'Deng mlynedd ar afon Teifi');

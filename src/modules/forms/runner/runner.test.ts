@@ -141,3 +141,27 @@ test('Welsh throughout: ?lang=cy shows the form’s Welsh text and Welsh error m
   assert.deepEqual(errorsIn(refused.body), ['Dewiswch ateb']);
   assert.match(refused.body, /Gwall:/);
 });
+
+test('"add another": an answer is removed after "Are you sure?"; removing the last goes back to the question; a missing item goes back to the list', async (t) => {
+  const { app } = await createRunnerTestApp(t);
+  const person = new Visitor(app);
+  await answerUpToBoats(person);
+  await person.answer(`${FORM}/pages/boat-name`, { answer: 'Morwennol' }, `${FORM}/pages/boat-name/add-another`);
+  await person.post(`${FORM}/pages/boat-name/add-another`, { add_another: 'yes' });
+  await person.answer(`${FORM}/pages/boat-name?item=1`, { answer: 'Gwylan' }, `${FORM}/pages/boat-name/add-another`);
+  const list = await person.get(`${FORM}/pages/boat-name/add-another`);
+  assert.match(list.body, new RegExp(`href="${FORM}/pages/boat-name/remove\\?item=0"`));
+
+  const sure = await person.get(`${FORM}/pages/boat-name/remove?item=0`);
+  assert.match(sure.body, /Are you sure you want to remove this answer\?/);
+  assert.match(sure.body, /Morwennol/);
+  assert.equal((await person.post(`${FORM}/pages/boat-name/remove?item=0`, {})).statusCode, 400);
+  assert.equal((await person.post(`${FORM}/pages/boat-name/remove?item=0`, { remove: 'no' })).headers.location, `${FORM}/pages/boat-name/add-another`);
+  assert.equal((await person.post(`${FORM}/pages/boat-name/remove?item=0`, { remove: 'yes' })).headers.location, `${FORM}/pages/boat-name/add-another`);
+  const after = await person.get(`${FORM}/pages/boat-name/add-another`);
+  assert.doesNotMatch(after.body, /Morwennol/);
+  assert.match(after.body, /Gwylan/);
+  assert.equal((await person.get(`${FORM}/pages/boat-name/remove?item=1`)).headers.location, `${FORM}/pages/boat-name/add-another`, 'no such item');
+  assert.equal((await person.post(`${FORM}/pages/boat-name/remove?item=0`, { remove: 'yes' })).headers.location, `${FORM}/pages/boat-name`);
+  assert.equal((await person.get(`${FORM}/pages/experience`)).headers.location, `${FORM}/pages/boat-name`, 'the question needs an answer again');
+});
