@@ -64,20 +64,21 @@ export function createNotifyCore(parts: NotifyCoreParts) {
   const serviceAdmin = createServiceAdmin({ db, store: stores.services, audit, secrets, caches, outboundPolicy: outboundPolicyOf(config), clock });
   const templates = createTemplateService({ db, store: stores.templates, audit, cache: caches.templates, clock });
   const writes = createGroupCommit(db);
+  const limiter = createNotifyLimiter({ db, store: stores.limits, clock });
   const sender = createNotificationSender({
     db,
     jobs,
     services: stores.services,
     templates: stores.templates,
     notifications: stores.notifications,
-    limiter: createNotifyLimiter({ db, store: stores.limits, clock }),
+    limiter,
     files: stores.files,
     writes,
     caches,
     baseUrl: config.BASE_URL,
     clock,
   });
-  return { config, db, audit, jobs, clock, countDelivery, stores, caches, serviceAdmin, templates, sender, writes, baseUrl: config.BASE_URL };
+  return { config, db, audit, jobs, clock, countDelivery, stores, caches, serviceAdmin, templates, sender, limiter, writes, baseUrl: config.BASE_URL };
 }
 
 export type NotifyCore = ReturnType<typeof createNotifyCore>;

@@ -24,6 +24,14 @@ async function notifyPlugin(app: FastifyInstance): Promise<void> {
   await app.register(async (files) => registerFileRoutes(files, core));
   await app.register(async (pages) => registerServiceTeamPages(pages, core));
   await ensureRetentionScheduled(core);
+  // Today's sends this process reserved and did not spend go back to the shared count.
+  app.addHook('onClose', async () => {
+    try {
+      await core.limiter.releaseUnspent();
+    } catch (error) {
+      app.log.warn({ err: error }, 'notify daily send reservations not given back');
+    }
+  });
 }
 
 /**

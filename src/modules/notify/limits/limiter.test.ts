@@ -127,3 +127,23 @@ test('daily limits start afresh at midnight UTC, and reservations do not carry o
   const allowed = await Promise.all(Array.from({ length: 60 }, (_, index) => count(index % 2 === 0 ? first : second)));
   assert.equal(allowed.filter(Boolean).length, 40, 'a new day has the whole limit, and no more');
 });
+
+test("a process gives back today's unspent reservations when it stops and when the service's limit changes", async (t) => {
+  const { db, store } = await openLimits(t);
+  const clock = createClock('2026-03-14T10:00:00.000Z');
+  const serviceId = 'service-released';
+  const first = createNotifyLimiter({ db, store, clock: clock.now });
+  assert.equal(await first.countDailySend({ serviceId, type: 'email', limit: 2000 }), true, 'one send reserves a lease of 100');
+  await first.releaseUnspent();
+  const second = createNotifyLimiter({ db, store, clock: clock.now });
+  // A limit of 2: the count is 1 (the send), not 100, so one more send fits and no other.
+  assert.equal(await second.countDailySend({ serviceId, type: 'email', limit: 2 }), true);
+  assert.equal(await second.countDailySend({ serviceId, type: 'email', limit: 2 }), false);
+
+  // An operator lowers the limit while a lease under the old one is held: the lease goes back.
+  const other = 'service-lowered';
+  const running = createNotifyLimiter({ db, store, clock: clock.now });
+  for (let sent = 0; sent < 5; sent += 1) assert.equal(await running.countDailySend({ serviceId: other, type: 'sms', limit: 2000 }), true);
+  for (let sent = 5; sent < 20; sent += 1) assert.equal(await running.countDailySend({ serviceId: other, type: 'sms', limit: 20 }), true, `send ${sent + 1} of 20 after the limit fell`);
+  assert.equal(await running.countDailySend({ serviceId: other, type: 'sms', limit: 20 }), false, 'the 21st is refused');
+});

@@ -24,8 +24,9 @@ function leaseSize(limit: number): number {
  * it locally; requests arriving together wait for one lease instead of each taking their own.
  * Leases are taken atomically against the shared count, so all processes together never take
  * more than the limit; what a process leased and did not spend is lost, which only makes the
- * limit stricter. In particular, sends reserved against today's limit and unspent when the
- * process stops or the day ends count as sent that day.
+ * limit stricter. Sends reserved against today's limit and unspent are given back when the
+ * service's limit changes and when the process stops (`releaseUnspent`); a process killed, or
+ * the day ending, leaves them counted as sent that day.
  *
  * A leased token is spent at most TOKEN_LEASE_LIFETIME_MS after it left the bucket, so over any
  * window the bucket lets through at most what it would over a window that much longer (and at
@@ -88,14 +89,18 @@ export function createNotifyLimiter(dependencies: { db: Database; store: LimitsS
     },
 
     /** Counts one send against today's limit for the service and type; false when the limit is reached. */
-    countDailySend(count: { serviceId: string; type: string; limit: number }): Promise<boolean> {
+    async countDailySend(count: { serviceId: string; type: string; limit: number }): Promise<boolean> {
       const day = clock().toISOString().slice(0, 10);
       if (day !== leaseDay) {
         dailyLeases = new Map();
         leaseDay = day;
       }
-      // A changed daily limit starts a new lease against the same count.
-      const lease = leaseFor(dailyLeases, `${count.serviceId}:${count.type}:${count.limit}`);
+      // A changed daily limit starts a new lease against the same count, and gives back what the
+      // leases under the old limit had left (a limit lowered below them refused every send).
+      const owner = `${count.serviceId}:${count.type}:`;
+      const key = `${owner}${count.limit}`;
+      if (!dailyLeases.has(key)) await releaseDailyLeases(([other]) => other.startsWith(owner));
+      const lease = leaseFor(dailyLeases, key);
       return spend(lease, async () => {
         const size = leaseSize(count.limit);
         for (const sends of size > 1 ? [size, 1] : [1]) {
@@ -105,11 +110,27 @@ export function createNotifyLimiter(dependencies: { db: Database; store: LimitsS
             return;
           }
         }
-        // Counts only grow within a day: once the limit is reached, it stays reached.
+        // Within a day, counts grow but for what a lease gives back: once reached, the limit stays reached.
         lease.refusedUntilMs = Number.POSITIVE_INFINITY;
       });
     },
+
+    /** Gives back today's sends this process reserved and did not spend (as it stops). */
+    releaseUnspent(): Promise<void> {
+      return releaseDailyLeases(() => true);
+    },
   };
+
+  async function releaseDailyLeases(chosen: (entry: [string, Lease]) => boolean): Promise<void> {
+    for (const [key, lease] of [...dailyLeases].filter(chosen)) {
+      const sends = lease.remaining;
+      dailyLeases.delete(key);
+      if (sends <= 0) continue;
+      lease.remaining = 0;
+      const [serviceId, type] = key.split(':') as [string, string];
+      await store.releaseDailySends(db, { serviceId, day: leaseDay, type, sends });
+    }
+  }
 }
 
 export type NotifyLimiter = ReturnType<typeof createNotifyLimiter>;

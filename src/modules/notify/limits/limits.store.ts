@@ -1,4 +1,4 @@
-import { CompiledQuery } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import type { DatabaseKind, Executor } from '../../../platform/db/database.ts';
 
 type LimitTables = {
@@ -54,6 +54,17 @@ export function createLimitsStore(kind: DatabaseKind) {
       const parameters = [reserve.serviceId, reserve.day, reserve.type, reserve.sends, reserve.limit];
       const result = await executor.executeQuery(CompiledQuery.raw(statements.reserveDailySends, parameters));
       return result.rows.length > 0;
+    },
+
+    /** Gives back sends a process reserved and did not spend (never below zero). */
+    async releaseDailySends(executor: Executor, release: { serviceId: string; day: string; type: string; sends: number }): Promise<void> {
+      await tables(executor)
+        .updateTable('notify_daily_count')
+        .set((update) => ({ count: sql<number>`case when ${update.ref('count')} > ${release.sends} then ${update.ref('count')} - ${release.sends} else 0 end` }))
+        .where('service_id', '=', release.serviceId)
+        .where('day', '=', release.day)
+        .where('type', '=', release.type)
+        .execute();
     },
 
     async deleteDailyCountsBefore(executor: Executor, day: string): Promise<void> {
