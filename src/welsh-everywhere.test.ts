@@ -3,9 +3,13 @@ import { test } from 'node:test';
 import type { FastifyPluginAsync } from 'fastify';
 import { modules as allModules } from './app.ts';
 import { equipService, openSigningIn, startWithService } from './modules/console/pages/console-pages.test-kit.ts';
+import { createRunnerTestApp, FORM, ROD_ANSWERS, Visitor } from './modules/forms/runner/runner.test-kit.ts';
+import { guidanceCommands } from './modules/guidance/guidance.cli.ts';
+import { openGuidanceLibrary } from './modules/guidance/guidance.contract.ts';
 import { createFormClient, createTestAccount, readLatestMessage, startIdentityServer, type FormClient, type FormPage } from './modules/identity/testing/identity-testing.contract.ts';
 import { CARD_FORM, createAccountWithKey, createInjectBrowser, createPaymentByApi, openNextUrl, startPayApp } from './modules/pay/testing/pay-test-support.ts';
 import type { CivitasModule } from './platform/module.ts';
+import { createTestApp } from './testing/test-kernel.ts';
 import { createWelshWalk, findEnglish, englishCatalogueRuns } from './testing/english-in-welsh.ts';
 
 /**
@@ -238,3 +242,37 @@ async function payByCardInWelsh(baseUrl: string, key: string): Promise<void> {
   assert.match(confirm.url, /\/confirm$/);
   await payer.submit(confirm, {});
 }
+
+test('a form in Welsh: each question, its errors when sent empty, and the answers going on', async (t) => {
+  const { app } = await createRunnerTestApp(t);
+  const visitor = new Visitor(app);
+  visitor.cookies.set('civitas_lang', 'cy');
+  const walk = createWelshWalk(allModules);
+  walk.check((await visitor.get(`${FORM}/pages/licence-type`)).body, 'first question');
+  for (const step of ROD_ANSWERS) {
+    const url = `${FORM}/pages/${step.page}`;
+    walk.check((await visitor.get(url)).body, step.page);
+    walk.check((await visitor.post(url, {})).body, `${step.page} sent empty`);
+    assert.equal((await visitor.post(url, step.fields)).statusCode, 303, `${step.page} answered`);
+  }
+  walk.check((await visitor.get(`${FORM}/pages/boat-name`)).body, 'boat-name');
+  assert.ok(walk.pagesChecked > 20, `${walk.pagesChecked} pages checked`);
+  assert.equal(walk.report(), '', 'English on Welsh pages');
+});
+
+test('guidance in Welsh: every page written in Welsh', async (t) => {
+  const { app, kernel } = await createTestApp(t);
+  const seed = guidanceCommands.find((command) => command.name === 'guidance seed');
+  assert.ok(seed);
+  await seed.run({ values: {}, positionals: [], json: true, kernel: () => kernel, print: () => {} });
+  const walk = createWelshWalk(allModules);
+  const welshPages = (await openGuidanceLibrary(kernel).listPublished()).filter((page) => page.lang === 'cy');
+  assert.ok(welshPages.length > 0, 'the examples have pages in Welsh');
+  for (const page of welshPages) {
+    const url = `${page.type === 'step-by-step' ? '/step-by-step' : '/guidance'}/${page.slug}`;
+    const response = await app.inject({ method: 'GET', url, headers: { accept: 'text/html', cookie: 'civitas_lang=cy' } });
+    assert.equal(response.statusCode, 200, url);
+    walk.check(response.body, url);
+  }
+  assert.equal(walk.report(), '', 'English on Welsh pages');
+});
