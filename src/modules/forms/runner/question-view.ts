@@ -6,6 +6,9 @@ import { TEXT_LIMITS } from './read-answer.ts';
 
 export type Language = 'en' | 'cy';
 
+/** Past this many options a single choice is a select (the no-JavaScript form of the autocomplete pattern), not radios. */
+export const LONG_LIST = 30;
+
 export function textIn(text: LocalisedText | undefined, language: Language): string {
   return text ? (language === 'cy' ? (text.cy ?? text.en) : text.en) : '';
 }
@@ -15,7 +18,7 @@ type PartField = { name: string; label: string; autocomplete?: string; classes?:
 
 /** What the question page template needs to show one question. */
 export type QuestionView = {
-  kind: 'input' | 'textarea' | 'parts' | 'date' | 'radios' | 'checkboxes';
+  kind: 'input' | 'textarea' | 'parts' | 'date' | 'radios' | 'checkboxes' | 'select';
   question: string;
   hint?: string;
   guidanceHtml?: string;
@@ -114,7 +117,7 @@ export function describeQuestion(input: { page: FormPage; language: Language; t:
       const chosen = new Set([fields.answer ?? []].flat());
       return {
         ...base,
-        kind: page.settings?.multiple ? 'checkboxes' : 'radios',
+        kind: page.settings?.multiple ? 'checkboxes' : (page.settings?.options?.length ?? 0) > LONG_LIST ? 'select' : 'radios',
         choices: (page.settings?.options ?? []).map((option) => ({ value: option.value, text: textIn(option.label, language), checked: chosen.has(option.value) })),
         ...(page.settings?.noneOfTheAbove ? { noneOfTheAbove: { text: t('forms.noneOfTheAbove'), checked: chosen.has(NONE_OF_THE_ABOVE) } } : {}),
         error: messageOf('answer'),

@@ -78,7 +78,7 @@ function readAddress(page: FormPage, fields: SubmittedFields): ReadAnswer {
 function readSelection(page: FormPage, fields: SubmittedFields): ReadAnswer {
   const allowed = new Set((page.settings?.options ?? []).map((option) => option.value));
   if (page.settings?.noneOfTheAbove) allowed.add(NONE_OF_THE_ABOVE);
-  const chosen = [...new Set(listOf(fields, 'answer'))];
+  const chosen = [...new Set(listOf(fields, 'answer').filter((value) => value !== ''))];
   if (chosen.length > allowed.size || chosen.some((value) => !allowed.has(value))) return { value: null, errors: [{ field: 'answer', key: 'selectionUnknown' }] };
   if (!page.settings?.multiple) {
     if (chosen.length !== 1) return { value: null, errors: [{ field: 'answer', key: chosen.length === 0 ? 'selectOne' : 'selectionUnknown' }] };

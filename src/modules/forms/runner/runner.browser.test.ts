@@ -35,7 +35,11 @@ async function continueTo(page: Page, problems: PageProblems, pathname: string):
 
 async function fillInTheForm(t: TestContext, locale: Locale): Promise<void> {
   const { baseUrl, kernel } = await startTestServer(t);
-  await createFormVersions({ db: kernel.db, audit: kernel.audit }).importForm({ serviceId: 'service-a', definition: readExampleForm(), actor: 'operator:test' });
+  const definition = readExampleForm();
+  // A long list: a select, the form the autocomplete pattern takes without JavaScript.
+  const rivers = Array.from({ length: 31 }, (_, index) => ({ value: `river-${index}`, label: { en: `River ${index}`, cy: `Afon ${index}` } }));
+  definition.pages.splice(12, 0, { id: 'river', answerType: 'selection', question: { en: 'Which river?', cy: 'Pa afon?' }, settings: { options: rivers } });
+  await createFormVersions({ db: kernel.db, audit: kernel.audit }).importForm({ serviceId: 'service-a', definition, actor: 'operator:test' });
   const { page, problems } = await openPage(t, browser);
   const text = TEXT[locale];
   const at = (id: string) => `${FORM}/pages/${id}`;
@@ -80,6 +84,8 @@ async function fillInTheForm(t: TestContext, locale: Locale): Promise<void> {
   await page.check('input[name="answer"][value="sea"]');
   await continueTo(page, problems, at('rods'));
   await page.fill('#answer', '2');
+  await continueTo(page, problems, at('river'));
+  await page.selectOption('#answer', 'river-30');
   await continueTo(page, problems, at('boat-name'));
   await page.fill('#answer', 'Morwennol');
   await continueTo(page, problems, `${at('boat-name')}/add-another`);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { answerUpToBoats, createRunnerTestApp, errorsIn, FORM, Visitor } from './runner.test-kit.ts';
+import { answerUpToBoats, createRunnerTestApp, errorsIn, FORM, readExampleForm, ROD_ANSWERS, Visitor } from './runner.test-kit.ts';
 import { createSubmissions } from '../submissions/submissions.ts';
 
 test('a person fills in the form: every answer type, "add another", check answers with change links, declaration, confirmation with the reference', async (t) => {
@@ -164,4 +164,25 @@ test('"add another": an answer is removed after "Are you sure?"; removing the la
   assert.equal((await person.get(`${FORM}/pages/boat-name/remove?item=1`)).headers.location, `${FORM}/pages/boat-name/add-another`, 'no such item');
   assert.equal((await person.post(`${FORM}/pages/boat-name/remove?item=0`, { remove: 'yes' })).headers.location, `${FORM}/pages/boat-name`);
   assert.equal((await person.get(`${FORM}/pages/experience`)).headers.location, `${FORM}/pages/boat-name`, 'the question needs an answer again');
+});
+
+test('a single choice from a long list is a select (the no-JavaScript autocomplete), checked like radios', async (t) => {
+  const form = readExampleForm();
+  form.pages[10] = {
+    id: 'waters',
+    answerType: 'selection',
+    question: { en: 'Which river will you fish?', cy: 'Ar ba afon fyddwch chi’n pysgota?' },
+    settings: { options: Array.from({ length: 40 }, (_, index) => ({ value: `river-${index}`, label: { en: `River ${index}`, cy: `Afon ${index}` } })) },
+  };
+  const { app } = await createRunnerTestApp(t, form);
+  const person = new Visitor(app);
+  for (const [index, step] of ROD_ANSWERS.slice(0, 10).entries()) {
+    await person.answer(`${FORM}/pages/${step.page}`, step.fields, `${FORM}/pages/${ROD_ANSWERS[index + 1]?.page}`);
+  }
+  const page = await person.get(`${FORM}/pages/waters`);
+  assert.match(page.body, /<select class="govuk-select" id="answer" name="answer"/);
+  assert.match(page.body, /<option value="river-39">River 39<\/option>/);
+  assert.deepEqual(errorsIn((await person.post(`${FORM}/pages/waters`, { answer: '' })).body), ['Select an answer']);
+  assert.equal((await person.post(`${FORM}/pages/waters`, { answer: 'river-7' })).headers.location, `${FORM}/pages/rods`);
+  assert.match((await person.get(`${FORM}/pages/waters`)).body, /<option value="river-7" selected>River 7<\/option>/);
 });
