@@ -2,34 +2,31 @@ import MiniSearch from 'minisearch';
 import type { Locale } from '../../../platform/http/i18n.ts';
 import type { GuidanceLibrary } from '../content/guidance-library.ts';
 import { followRevision } from '../search/revision-cache.ts';
-import { foldTerm, tokenize } from '../search/snippet.ts';
+import { tokenize } from '../search/snippet.ts';
 import { passagesOf, type Passage } from './passages.ts';
+import { processTerm, termsOf } from './question-terms.ts';
 
-export type RetrievedPassage = Passage & { score: number };
+/**
+ * `coverage`: the share of the question's meaningful words found in the passage, its heading or
+ * its page's title (a word also counts where one starts with the other, such as "renew" and
+ * "renewal"): how much of the question the passage speaks to.
+ */
+export type RetrievedPassage = Passage & { score: number; coverage: number };
+
+function coverageOf(questionTerms: ReadonlySet<string>, passageTerms: ReadonlySet<string>): number {
+  if (questionTerms.size === 0) return 0;
+  let found = 0;
+  for (const term of questionTerms) {
+    if (passageTerms.has(term)) found += 1;
+    else if (term.length >= 4 && [...passageTerms].some((candidate) => candidate.length >= 4 && (candidate.startsWith(term) || term.startsWith(candidate)))) found += 1;
+  }
+  return found / questionTerms.size;
+}
 
 /** How many of BM25's best passages the second ranking looks at. */
 const CANDIDATES = 50;
 /** Reciprocal rank fusion's constant: ranks far down either list still count, a little. */
 const FUSION_K = 60;
-const QUESTION_WORDS = new Set(['how', 'what', 'when', 'where', 'who', 'why', 'which', 'can', 'do', 'does', 'did', 'i', 'my', 'me', 'you', 'your', 'a', 'an', 'the', 'is', 'are', 'to', 'of', 'for', 'in', 'on', 'and', 'or', 'it', 'if', 'be', 'get', 'sut', 'beth', 'pryd', 'ble', 'pwy', 'pam', 'y', 'yr', 'a', 'ac', 'i', 'o', 'yn', 'fy', 'ydw', 'mae', 'oes']);
-
-/** A light English stemmer: "renewing", "renewed" and "renews" all become "renew". Welsh words rarely end so. */
-function stem(word: string): string {
-  if (word.length <= 4) return word;
-  if (word.endsWith('ies')) return `${word.slice(0, -3)}y`;
-  if (word.endsWith('sses')) return word.slice(0, -2);
-  if (/(?:[sxz]|ch|sh)es$/.test(word)) return word.slice(0, -2);
-  if (word.endsWith('ing') && word.length >= 6) return word.slice(0, -3);
-  if (word.endsWith('ed') && word.length >= 5) return word.slice(0, -2);
-  if (word.endsWith('s') && !word.endsWith('ss')) return word.slice(0, -1);
-  return word;
-}
-
-function processTerm(term: string): string | null {
-  const folded = foldTerm(term);
-  return QUESTION_WORDS.has(folded) ? null : stem(folded);
-}
-
 /**
  * Words people use for what guidance calls otherwise, added to a question before it is searched.
  * Kept short and plain: each pair is one a reader would agree means the same here.
@@ -78,14 +75,20 @@ function cosine(a: ReadonlyMap<string, number>, b: ReadonlyMap<string, number>):
   return normA === 0 || normB === 0 ? 0 : dot / Math.sqrt(normA * normB);
 }
 
-type PassageIndex = { index: MiniSearch<Passage>; passages: Map<string, Passage & { trigrams: Map<string, number> }> };
+type IndexedPassage = Passage & { trigrams: Map<string, number>; terms: Set<string> };
+type PassageIndex = { index: MiniSearch<Passage>; passages: Map<string, IndexedPassage> };
 
 function buildPassageIndex(passages: readonly Passage[]): PassageIndex {
   const index = new MiniSearch<Passage>({ fields: ['title', 'heading', 'text'], storeFields: ['lang'], tokenize, processTerm });
   index.addAll(passages);
   return {
     index,
-    passages: new Map(passages.map((passage) => [passage.id, { ...passage, trigrams: trigramsOf(`${passage.title} ${passage.heading} ${passage.text}`) }])),
+    passages: new Map(
+      passages.map((passage) => {
+        const words = `${passage.title} ${passage.heading} ${passage.text}`;
+        return [passage.id, { ...passage, trigrams: trigramsOf(words), terms: termsOf(words) }];
+      }),
+    ),
   };
 }
 
@@ -117,12 +120,13 @@ export function createGuidanceRetriever(library: GuidanceLibrary) {
       const fused = new Map<string, number>();
       lexical.forEach((result, rank) => fused.set(String(result.id), 1 / (FUSION_K + rank + 1)));
       bySimilarity.forEach((entry, rank) => fused.set(entry.id, fused.get(entry.id)! + 1 / (FUSION_K + rank + 1)));
+      const questionTerms = termsOf(input.question);
       const perPage = new Map<string, number>();
       return [...fused]
         .sort(([idA, a], [idB, b]) => b - a || idA.localeCompare(idB))
         .map(([id, score]) => {
-          const { trigrams: _trigrams, ...passage } = passages.get(id)!;
-          return { ...passage, score };
+          const { trigrams: _trigrams, terms, ...passage } = passages.get(id)!;
+          return { ...passage, score, coverage: coverageOf(questionTerms, terms) };
         })
         .filter((passage) => {
           const count = (perPage.get(passage.url) ?? 0) + 1;
