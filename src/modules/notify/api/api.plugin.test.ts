@@ -1,18 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { SignJWT } from 'jose';
 import { createTestApp } from '../../../testing/test-kernel.ts';
-import { createTestService } from '../fixtures/notify-fixtures.ts';
+import { authorizationFor, createTestService } from '../fixtures/notify-fixtures.ts';
 import { notifyCoreOf } from '../notify.core-cache.ts';
-
-/** The bearer header the official client sends: `{iss: service id, iat}`, signed HS256 with the key's secret. */
-async function authorizationFor(key: string): Promise<string> {
-  const token = await new SignJWT({ iss: key.slice(-73, -37) })
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setIssuedAt()
-    .sign(new TextEncoder().encode(key.slice(-36)));
-  return `Bearer ${token}`;
-}
 
 test("bodies nested too deep or too large are refused in Notify's envelope, never with a 500", async (t) => {
   const { app, kernel } = await createTestApp(t);

@@ -1,12 +1,14 @@
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { JSON_BODY_MAX_DEPTH, JSON_BODY_TOO_DEEP, jsonBodyTooDeep, nestsDeeperThan } from '../../../platform/http/json-body.ts';
 import { retryAfterSecondsOf } from '../../../platform/http/errors.ts';
+import { parseJsonKeepingNumberText } from '../../../platform/http/json-number-text.ts';
 import { isUnstorableText, UNSTORABLE_TEXT, UnstorableTextError } from '../../../platform/http/unstorable-text.ts';
 import { apiSecurityHeaders, JSON_API_ROUTE_CONFIG } from '../../../platform/http/security.ts';
 import { internalError, NotifyApiError, badRequest, serviceUnavailable, validationError } from '../notify.errors.ts';
 import type { NotifyCore } from '../notify.core.ts';
 import type { AuthenticatedCaller } from '../services/service.service.ts';
 import { compileNotifySchema } from './notify-schema.ts';
+import { writeNumbersAsNotifyDoes } from './personalisation-numbers.ts';
 import { registerNotificationRoutes } from './notifications.routes.ts';
 import { registerReceivedTextRoutes } from './received-texts.routes.ts';
 import { registerTemplateRoutes } from './templates.routes.ts';
@@ -47,8 +49,37 @@ function readEveryBodyAsJson(app: FastifyInstance): void {
       done(jsonBodyTooDeep(), undefined);
       return;
     }
-    parseJson(request, text, done);
+    // An empty body is the framework's to refuse, in its own words.
+    if (text.trim() === '' || refusesPrototypeKey(text)) {
+      parseJson(request, text, done);
+      return;
+    }
+    let parsed: unknown;
+    try {
+      parsed = parseJsonKeepingNumberText(text, { maxIntegerDigits: PYTHON_MAX_INTEGER_DIGITS });
+    } catch (error) {
+      done(Object.assign(error as Error, { statusCode: 400 }), undefined);
+      return;
+    }
+    const personalisation = isPlainObject(parsed) ? parsed.personalisation : undefined;
+    if (isPlainObject(personalisation)) writeNumbersAsNotifyDoes(personalisation);
+    done(null, parsed);
   });
+}
+
+/** Python reads no integer of more than 4,300 digits (sys.int_info.default_max_str_digits): Notify refuses the body. */
+const PYTHON_MAX_INTEGER_DIGITS = 4300;
+
+/**
+ * Text that may hold a `__proto__` or `constructor` key (perhaps written with escapes): left to
+ * the framework's parser, which refuses prototype poisoning.
+ */
+function refusesPrototypeKey(text: string): boolean {
+  return /proto|constructor|\\u/i.test(text);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /** Fields that carry an id; Notify's ids are UUIDs and match in any case. */

@@ -1,18 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { SignJWT } from 'jose';
 import { createTestApp } from '../../../testing/test-kernel.ts';
-import { createTestService } from '../fixtures/notify-fixtures.ts';
+import { authorizationFor, createTestService } from '../fixtures/notify-fixtures.ts';
 import { notifyCoreOf } from '../notify.core-cache.ts';
 import { compileNotifySchema, orEmptyObject } from './notify-schema.ts';
-
-async function authorizationFor(key: string): Promise<string> {
-  const token = await new SignJWT({ iss: key.slice(-73, -37) })
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setIssuedAt()
-    .sign(new TextEncoder().encode(key.slice(-36)));
-  return `Bearer ${token}`;
-}
 
 test("a body Python reads as false is {} to Notify (request_json or {}), to the schema and the handler alike", () => {
   for (const falsy of [undefined, null, false, 0, '', []]) assert.deepEqual(orEmptyObject(falsy), {}, JSON.stringify(falsy));
