@@ -27,13 +27,13 @@ export function registerLocale(
     if (isLocale(chosen)) {
       request.locale = chosen;
       if (chosen !== remembered) {
-        reply.setCookie(LANGUAGE_COOKIE, chosen, {
-          path: '/',
-          maxAge: ONE_YEAR_SECONDS,
-          httpOnly: true,
-          sameSite: 'lax',
-          secure: options.secureCookies,
-        });
+        // As a header, not reply.setCookie(): the cookie plugin writes its cookies only when
+        // Fastify sends the reply, and pages another library answers (One Login's provider) are
+        // sent by it, with the headers set so far. The plugin adds its own cookies to this one.
+        reply.header(
+          'set-cookie',
+          app.serializeCookie(LANGUAGE_COOKIE, chosen, { path: '/', maxAge: ONE_YEAR_SECONDS, httpOnly: true, sameSite: 'lax', secure: options.secureCookies }),
+        );
       }
     } else if (isLocale(remembered)) {
       request.locale = remembered;

@@ -138,8 +138,9 @@ test('signing out with no One Login session left shows our sign-out page in the 
   assert.equal(english.status, 200);
   assert.match(english.html, /<h1 class="govuk-heading-l">Sign out<\/h1>/);
   assert.doesNotMatch(english.html, /Submitting Callback|does not support JavaScript/);
-  browser.cookies.set('civitas_lang', 'cy');
-  const welsh = await browser.get('/logout');
+  // The language chosen on a page the provider answers is remembered, as on every other page.
+  const welsh = await browser.get('/logout?lang=cy');
+  assert.equal(browser.cookies.get('civitas_lang'), 'cy');
   assert.match(welsh.html, /<html lang="cy"/);
   const done = await browser.submit(welsh, {});
   assert.equal(done.status, 200);
