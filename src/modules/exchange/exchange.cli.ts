@@ -4,7 +4,7 @@ import type { Kernel } from '../../platform/kernel.ts';
 import { ExchangeError } from './exchange.errors.ts';
 import type { Registry, RegistryActor } from './registry/registry.ts';
 
-const CLI_ACTOR: RegistryActor = { audit: 'operator:cli', isOperator: true };
+export const CLI_ACTOR: RegistryActor = { audit: 'operator:cli', isOperator: true };
 
 function readFile(file: string): string {
   try {
@@ -33,7 +33,7 @@ function readKeyFiles(context: CliContext): string {
 }
 
 /** The registry's refusals are messages for the person at the terminal. */
-async function explainErrors<T>(run: () => Promise<T>): Promise<T> {
+export async function explainErrors<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {

@@ -17,7 +17,10 @@ export type ExchangeErrorCode =
   | 'exchange.INVALID_URL'
   | 'exchange.INVALID_OPENAPI'
   | 'exchange.INVALID_ENDPOINT'
-  | 'exchange.ACCESS_RIGHT_NOT_FOUND';
+  | 'exchange.ACCESS_RIGHT_NOT_FOUND'
+  | 'exchange.INVALID_AGREEMENT'
+  | 'exchange.AGREEMENT_NOT_FOUND'
+  | 'exchange.AGREEMENT_STATE';
 
 export class ExchangeError extends CivitasError {
   declare readonly code: ExchangeErrorCode;

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { CivitasModule } from '../../platform/module.ts';
 import { createOutboundRequester, outboundPolicyOf } from '../../platform/net/outbound-request.ts';
 import { secretBoxesOf } from '../../platform/secrets/secret-box.ts';
+import { agreementCommands } from './agreements/agreement.cli.ts';
 import { createExchangeCommands } from './exchange.cli.ts';
 import { createExchangeKeys } from './gateway/exchange-keys.ts';
 import { registerGatewayRoutes } from './gateway/gateway.routes.ts';
@@ -27,6 +28,7 @@ export function createExchangeModule(options: { clock?: () => Date } = {}): Civi
       ...createExchangeCommands((kernel) =>
         createRegistry({ db: kernel.db, audit: kernel.audit, instance: kernel.config.EXCHANGE_INSTANCE, outbound: outboundPolicyOf(kernel.config), clock }),
       ),
+      ...agreementCommands,
       ...logCommands,
     ],
     async plugin(app: FastifyInstance) {

@@ -2,15 +2,17 @@ import { createHash } from 'node:crypto';
 import type { Database } from '../../../platform/db/database.ts';
 import { formatService, formatSubsystem, IdentifierError, parseSubsystem, type CallTarget, type SubsystemIdentifier } from '../registry/identifiers.ts';
 import type { Endpoint } from '../registry/openapi-description.ts';
+import { createAgreementStore } from '../agreements/agreement.store.ts';
 import { createRegistryStore, type AccessRightRow, type ServiceRow, type SubsystemWithMember } from '../registry/registry.store.ts';
 import { createReplayGuardStore } from './replay-guard.store.ts';
 import { SIGNATURE_MAX_AGE_SECONDS, verifyClientSignature } from './request-signature.ts';
 import { XRoadError } from './xroad-error.ts';
 
 /** What the message log knows of a call so far; filled in as each check passes. */
-export type CallFacts = { client: string | null; service: string | null; endpoint: string | null };
+export type CallFacts = { client: string | null; service: string | null; endpoint: string | null; agreementId: string | null };
 
-export type AuthorisedCall = { target: CallTarget; client: SubsystemWithMember; service: ServiceRow; clientIdentifier: string; serviceIdentifier: string };
+/** `fields`: what the agreement in force lets the consumer receive, as JSON paths. */
+export type AuthorisedCall = { target: CallTarget; client: SubsystemWithMember; service: ServiceRow; clientIdentifier: string; serviceIdentifier: string; fields: string[] };
 
 /** A call's own id: X-Road-Id as given (printable, up to 100 characters), or a new UUID. */
 export function readXRoadId(header: string | string[] | undefined): string {
@@ -100,7 +102,8 @@ export async function findProvider(db: Database, instance: string, id: Subsystem
 
 /**
  * The checks a call must pass before it is forwarded, in X-Road's order: the client (see
- * authenticateClient), then the service and the access right. Throws XRoadError; `facts`
+ * authenticateClient), then the service, the access right and the data sharing agreement.
+ * Throws XRoadError; `facts`
  * records what was learnt, for the message log.
  */
 export async function authoriseCall(input: CallInput & { target: CallTarget }): Promise<AuthorisedCall> {
@@ -117,5 +120,8 @@ export async function authoriseCall(input: CallInput & { target: CallTarget }): 
   if (!rights.some((right) => rightCovers(right, input.method, target.path, endpoint))) {
     throw new XRoadError('Server.ServerProxy.AccessDenied', `Request is not allowed: ${input.facts.client} may not call ${input.method} ${target.path || '/'} of ${input.facts.service}`);
   }
-  return { target, client, service, clientIdentifier: formatSubsystem({ instance: client.member.instance, memberClass: client.member.member_class, memberCode: client.member.member_code, subsystemCode: client.subsystem_code }), serviceIdentifier: input.facts.service };
+  const [agreement] = await createAgreementStore(input.db).listInForce(service.id, client.member_id, input.now.toISOString());
+  if (!agreement) throw new XRoadError('Server.ServerProxy.AccessDenied', `Request is not allowed: no data sharing agreement in force covers ${input.facts.client} and ${input.facts.service}`);
+  input.facts.agreementId = agreement.id;
+  return { target, client, service, fields: JSON.parse(agreement.fields) as string[], clientIdentifier: formatSubsystem({ instance: client.member.instance, memberClass: client.member.member_class, memberCode: client.member.member_code, subsystemCode: client.subsystem_code }), serviceIdentifier: input.facts.service };
 }

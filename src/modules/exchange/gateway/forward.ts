@@ -3,6 +3,7 @@ import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage 
 import { request as httpsRequest } from 'node:https';
 import { Transform } from 'node:stream';
 import { OutboundRequestError, type OutboundRequester } from '../../../platform/net/outbound-request.ts';
+import { pickFields } from '../agreements/json-fields.ts';
 import type { ExchangeKey } from './exchange-keys.ts';
 import { contentDigestOf, signForwardedRequest } from './request-signature.ts';
 import { XRoadError } from './xroad-error.ts';
@@ -110,6 +111,34 @@ export async function forwardToProvider(call: {
     if (value !== undefined && !FILTERED.has(name) && !GATEWAY_HEADERS.has(name)) answerHeaders[name] = value;
   }
   return { status: response.statusCode ?? 502, headers: answerHeaders, body, finished };
+}
+
+/** The whole of an answer's body; throws the XRoadError that cut it off. */
+export async function readWhole(body: Transform): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  try {
+    for await (const chunk of body) chunks.push(chunk as Buffer);
+  } catch (error) {
+    throw error instanceof XRoadError ? error : new XRoadError('Server.ServerProxy.NetworkError', 'The answer was cut off');
+  }
+  return Buffer.concat(chunks);
+}
+
+/**
+ * A successful answer cut down to the fields the agreement names. An empty answer holds nothing
+ * to cut; one that is not JSON cannot be cut, so it is not passed on at all.
+ */
+export function limitToAgreedFields(body: Buffer, contentType: string | string[] | undefined, fields: readonly string[]): Buffer {
+  if (body.length === 0) return body;
+  const type = Array.isArray(contentType) ? contentType.join(',') : (contentType ?? '');
+  let parsed: unknown;
+  try {
+    if (!/^application\/([a-z0-9.+-]+\+)?json\b/i.test(type.trim())) throw new Error('not JSON');
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new XRoadError('Server.ServerProxy.ServiceFailed', "The provider's answer is not JSON, so it cannot be limited to the agreed fields");
+  }
+  return Buffer.from(JSON.stringify(pickFields(parsed, fields)));
 }
 
 function describeFailure(error: unknown, signal: AbortSignal): XRoadError {

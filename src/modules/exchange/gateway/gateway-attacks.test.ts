@@ -21,7 +21,7 @@ function assertRefused(response: LightMyRequestResponse, type: string, message?:
 }
 
 async function setUp(t: TestContext, environment: Record<string, string> = {}, answer?: Parameters<typeof startTestProvider>[0]) {
-  const providerSystem = await startTestProvider(answer ?? ((_request, response) => response.end('{"status":"awarded"}')));
+  const providerSystem = await startTestProvider(answer ?? ((_request, response) => response.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"awarded"}')));
   t.after(() => providerSystem.server.close());
   const { app, kernel } = await createTestApp(t, { environment });
   const world = await setUpProviderAndClient(kernel, { baseUrl: providerSystem.baseUrl, grant: 'GET /awards/*' });

@@ -5,7 +5,7 @@ import type { MessageLog, MessageLogEntry } from '../message-log/message-log.ts'
 import { formatSubsystem, IdentifierError, MAX_URI_LENGTH, parseGatewayPath, type GatewayPath } from '../registry/identifiers.ts';
 import { authenticateClient, authoriseCall, findProvider, readXRoadId, type CallFacts } from './authorise-call.ts';
 import type { ExchangeKeys } from './exchange-keys.ts';
-import { forwardToProvider, MAX_BODY_BYTES, passableHeaders, providerUrlOf } from './forward.ts';
+import { forwardToProvider, limitToAgreedFields, MAX_BODY_BYTES, passableHeaders, providerUrlOf, readWhole } from './forward.ts';
 import { allowedMethods, getOpenApi, listClients, listMethods } from './metaservices.ts';
 import { computeRequestHash } from './request-hash.ts';
 import { sendXRoadError, XRoadError } from './xroad-error.ts';
@@ -61,7 +61,7 @@ export async function registerGatewayRoutes(app: FastifyInstance, dependencies: 
       response_hash: outcome.responseHash ?? null,
       status_code: outcome.statusCode,
       error_type: outcome.errorType ?? null,
-      agreement_id: null,
+      agreement_id: state.facts.agreementId,
       consent_id: null,
       started_at: state.startedAt,
     };
@@ -76,7 +76,7 @@ export async function registerGatewayRoutes(app: FastifyInstance, dependencies: 
   function stateOf(request: FastifyRequest): CallState {
     const existing = (request as FastifyRequest & { exchangeCall?: CallState }).exchangeCall;
     if (existing) return existing;
-    const state: CallState = { xRoadId: crypto.randomUUID(), startedAt: clock().toISOString(), facts: { client: null, service: null, endpoint: null }, requestHash: null };
+    const state: CallState = { xRoadId: crypto.randomUUID(), startedAt: clock().toISOString(), facts: { client: null, service: null, endpoint: null, agreementId: null }, requestHash: null };
     (request as FastifyRequest & { exchangeCall?: CallState }).exchangeCall = state;
     return state;
   }
@@ -161,20 +161,25 @@ export async function registerGatewayRoutes(app: FastifyInstance, dependencies: 
           key: await dependencies.keys.current('request-signing'),
           timeoutMs: dependencies.providerTimeoutMs,
         });
-        answer.finished.then(
-          ({ responseHash, failure }) =>
-            messageLog.append(entryOf(request, state, { statusCode: answer.status, responseHash, ...(failure ? { errorType: failure.type } : {}) })),
-          () => undefined,
-        ).catch((error: unknown) => request.log.error({ err: error }, 'exchange message log record failed'));
-        return reply
-          .code(answer.status)
-          .headers(answer.headers)
-          .header('x-road-client', call.clientIdentifier)
-          .header('x-road-service', call.serviceIdentifier)
-          .header('x-road-id', state.xRoadId)
-          .header('x-road-request-id', requestId)
-          .header('x-road-request-hash', state.requestHash)
-          .send(answer.body);
+        const xRoadHeaders = {
+          'x-road-client': call.clientIdentifier,
+          'x-road-service': call.serviceIdentifier,
+          'x-road-id': state.xRoadId,
+          'x-road-request-id': requestId,
+          'x-road-request-hash': state.requestHash,
+        };
+        if (answer.status >= 200 && answer.status < 300 && request.method !== 'HEAD') {
+          // Read whole (up to 10 MB) to cut it down to the agreed fields before the consumer sees any of it.
+          const limited = limitToAgreedFields(await readWhole(answer.body), answer.headers['content-type'], call.fields);
+          await messageLog.append(entryOf(request, state, { statusCode: answer.status, responseHash: createHash('sha512').update(limited).digest('base64') }));
+          // The provider's digest was of the whole answer.
+          const { 'content-digest': _digestOfWhole, ...headers } = answer.headers;
+          return reply.code(answer.status).headers(headers).headers(xRoadHeaders).send(limited);
+        }
+        answer.finished
+          .then(({ responseHash, failure }) => messageLog.append(entryOf(request, state, { statusCode: answer.status, responseHash, ...(failure ? { errorType: failure.type } : {}) })))
+          .catch((error: unknown) => request.log.error({ err: error }, 'exchange message log record failed'));
+        return reply.code(answer.status).headers(answer.headers).headers(xRoadHeaders).send(answer.body);
       } catch (error) {
         if (error instanceof XRoadError) return refuse(request, reply, state, error);
         throw error;

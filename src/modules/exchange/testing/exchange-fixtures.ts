@@ -2,6 +2,7 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { CliError, type CliContext } from '../../../platform/cli/cli-command.ts';
 import type { Kernel } from '../../../platform/kernel.ts';
 import { outboundPolicyOf } from '../../../platform/net/outbound-request.ts';
+import { createAgreements } from '../agreements/agreements.ts';
 import { createRegistry, type Registry, type RegistryActor } from '../registry/registry.ts';
 
 export const OPERATOR: RegistryActor = { audit: 'operator:test', isOperator: true };
@@ -61,7 +62,7 @@ components:
 `;
 
 /** A provider member with a service, and a client member with a subsystem, both approved. */
-export async function setUpProviderAndClient(kernel: Kernel, options: { baseUrl: string; clientKeys?: TestKeyPair[]; grant?: string | false }) {
+export async function setUpProviderAndClient(kernel: Kernel, options: { baseUrl: string; clientKeys?: TestKeyPair[]; grant?: string | false; fields?: string | false }) {
   const registry = createTestRegistry(kernel);
   const providerMember = await registry.addMember({ organisationId: await addOrganisation(kernel, 'Benefits Agency'), memberClass: 'GOV', memberCode: 'BA001', actor: OPERATOR });
   const clientMember = await registry.addMember({ organisationId: await addOrganisation(kernel, 'Riverside Council'), memberClass: 'GOV', memberCode: 'RC002', actor: OPERATOR });
@@ -71,5 +72,12 @@ export async function setUpProviderAndClient(kernel: Kernel, options: { baseUrl:
   const client = await registry.addSubsystem({ memberId: clientMember.id, subsystemCode: 'blue-badge', publicKeys: clientKeys.map((key) => key.publicPem).join('\n'), actor: OPERATOR });
   const serviceId = await registry.addService({ subsystem: provider, serviceCode: 'pip-award', baseUrl: options.baseUrl, openApi: PIP_OPENAPI, personalData: true, actor: OPERATOR });
   if (options.grant !== false) await registry.grantAccess({ serviceId, client, ...(options.grant ? { endpoint: options.grant } : {}), actor: OPERATOR });
-  return { registry, providerMember, clientMember, provider, client, clientKeys, serviceId, service: `${provider}/pip-award` };
+  const agreements = createAgreements({ db: kernel.db, audit: kernel.audit });
+  let agreementId: string | undefined;
+  if (options.fields !== false) {
+    agreementId = await agreements.add({ providerMemberId: providerMember.id, consumerMemberId: clientMember.id, serviceId, purpose: 'Blue Badge eligibility', lawfulBasis: 'public-task', fields: options.fields ?? '$.status,$.rate', until: '2099-12-31', actor: OPERATOR });
+    await agreements.approve(agreementId, providerMember.id, OPERATOR);
+    await agreements.approve(agreementId, clientMember.id, OPERATOR);
+  }
+  return { registry, agreements, agreementId, providerMember, clientMember, provider, client, clientKeys, serviceId, service: `${provider}/pip-award` };
 }

@@ -1,0 +1,52 @@
+import type { Executor } from '../../../platform/db/database.ts';
+
+export type AgreementStatus = 'draft' | 'active' | 'suspended' | 'ended';
+export type AgreementRow = {
+  id: string;
+  provider_member_id: string;
+  consumer_member_id: string;
+  service_id: string;
+  purpose: string;
+  lawful_basis: string;
+  legal_gateway: string | null;
+  fields: string;
+  starts_at: string;
+  ends_at: string;
+  status: AgreementStatus;
+  created_by: string;
+  created_at: string;
+  provider_approved_by: string | null;
+  provider_approved_at: string | null;
+  consumer_approved_by: string | null;
+  consumer_approved_at: string | null;
+  ended_by: string | null;
+  ended_at: string | null;
+};
+
+type Tables = { exchange_agreement: AgreementRow };
+
+export function createAgreementStore(db: Executor) {
+  const tables = db.withTables<Tables>();
+  return {
+    async insert(row: AgreementRow): Promise<void> {
+      await tables.insertInto('exchange_agreement').values(row).execute();
+    },
+    find: (id: string) => tables.selectFrom('exchange_agreement').selectAll().where('id', '=', id).executeTakeFirst(),
+    async update(id: string, changes: Partial<Omit<AgreementRow, 'id'>>, expectedStatus: AgreementStatus): Promise<boolean> {
+      const result = await tables.updateTable('exchange_agreement').set(changes).where('id', '=', id).where('status', '=', expectedStatus).executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+    /** Active agreements for a consumer member and a service in force at `now`, newest first. */
+    listInForce: (serviceId: string, consumerMemberId: string, now: string) =>
+      tables
+        .selectFrom('exchange_agreement')
+        .selectAll()
+        .where('service_id', '=', serviceId)
+        .where('consumer_member_id', '=', consumerMemberId)
+        .where('status', '=', 'active')
+        .where('starts_at', '<=', now)
+        .where('ends_at', '>', now)
+        .orderBy('created_at', 'desc')
+        .execute(),
+  };
+}
