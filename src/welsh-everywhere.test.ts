@@ -74,6 +74,8 @@ test('every page that needs only its address is all Welsh', async (t) => {
     const page = await browser.get(path);
     walk.check(page.html, `${path} (${page.status})`);
   }
+  const problemForm = await browser.get('/report-a-problem');
+  walk.check((await browser.submit(problemForm, { whatDoing: 'd'.repeat(1001), whatWentWrong: '', email: 'dewi' })).html, 'report a problem with errors');
   const forged = await browser.post({ url: `${baseUrl}/report-a-problem`, status: 200, html: '' }, { whatWentWrong: 'x' });
   assert.equal(forged.status, 403);
   walk.check(await forged.text(), 'a form without its CSRF token');
