@@ -4,15 +4,12 @@ import { createOutboundRequester, outboundPolicyOf } from '../../platform/net/ou
 import { secretBoxesOf } from '../../platform/secrets/secret-box.ts';
 import { agreementCommands } from './agreements/agreement.cli.ts';
 import { createExchangeCommands } from './exchange.cli.ts';
-import { createExchangeKeys } from './gateway/exchange-keys.ts';
+import { createExchangeKeys, EXCHANGE_JWKS_PATH } from './gateway/exchange-keys.ts';
 import { registerGatewayRoutes } from './gateway/gateway.routes.ts';
 import { logCommands } from './message-log/log.cli.ts';
 import { createMessageLog } from './message-log/message-log.ts';
 import { exchangeMigrations } from './migrations/exchange.migrations.ts';
 import { createRegistry } from './registry/registry.ts';
-
-/** Where providers find the keys Civitas signs forwarded calls with. */
-export const EXCHANGE_JWKS_PATH = '/.well-known/exchange-jwks.json';
 
 /**
  * Exchange: data exchange between members on the model of X-Road. Members (console

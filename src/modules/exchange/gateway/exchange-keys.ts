@@ -11,6 +11,9 @@ export type ExchangeKey = { keyId: string; privateKey: KeyObject; publicJwk: JWK
 
 const SEAL_PURPOSE = 'exchange-key';
 
+/** Where providers find the keys Civitas signs forwarded calls with. */
+export const EXCHANGE_JWKS_PATH = '/.well-known/exchange-jwks.json';
+
 /** Made on first use, kept sealed in the database, so every process signs with the same key. */
 export function createExchangeKeys(dependencies: { db: Database; secrets: SecretBoxes; clock?: () => Date }) {
   const { db } = dependencies;

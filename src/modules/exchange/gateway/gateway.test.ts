@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import { createVerifier, httpbis } from 'http-message-signatures';
 import type { JWK } from 'jose';
 import { createTestApp } from '../../../testing/test-kernel.ts';
+import { listExchangesOfPerson } from '../exchange.contract.ts';
 import { findChainProblem, GENESIS_HASH } from '../message-log/message-log.ts';
 import { setUpProviderAndClient } from '../testing/exchange-fixtures.ts';
 import { sendSignedCall, startTestProvider, waitForLogRecords } from '../testing/signed-calls.ts';
@@ -79,6 +80,9 @@ test('a signed call goes through to a real provider, signed by Civitas, and come
   assert.ok(!JSON.stringify(record).includes('awarded'), 'no body in the log');
   assert.ok(record.agreement_id);
   assert.ok(!JSON.stringify(record).includes('AB123456C'), 'no path with personal data in the log');
+  const [seenByPerson] = await listExchangesOfPerson(kernel.db, 'GBsubject-1');
+  assert.deepEqual(seenByPerson && { client: seenByPerson.client, service: seenByPerson.service, issue: seenByPerson.issue, endpoint: seenByPerson.endpoint }, { client, service, issue: 'BB-42', endpoint: 'GET /awards/{reference}' });
+  assert.deepEqual(await listExchangesOfPerson(kernel.db, 'GBsomeone-else'), []);
   const logKeys = await createExchangeKeys({ db: kernel.db, secrets: kernel.secrets }).publish('message-log');
   assert.equal(findChainProblem([record], logKeys.keys, GENESIS_HASH), undefined);
 });

@@ -47,6 +47,9 @@ export function createMessageLogStore(db: Executor) {
         .orderBy('sequence')
         .limit(range.limit)
         .execute(),
+    /** The newest calls that named this person in X-Road-UserId, newest first. */
+    listForPerson: (userId: string, limit: number) =>
+      tables.selectFrom('exchange_message_log').selectAll().where('user_id', '=', userId).orderBy('recorded_at', 'desc').orderBy('sequence', 'desc').limit(limit).execute(),
     findBySequence: (sequence: number) => tables.selectFrom('exchange_message_log').selectAll().where('sequence', '=', sequence).executeTakeFirst(),
   };
 }

@@ -1,0 +1,54 @@
+/**
+ * What other modules may use of Exchange. Everything else in src/modules/exchange is private.
+ */
+import type { Executor } from '../../platform/db/database.ts';
+import { createMessageLogStore } from './message-log/message-log.store.ts';
+
+export {
+  formatMember,
+  formatService,
+  formatSubsystem,
+  parseSubsystem,
+  type MemberIdentifier,
+  type ServiceIdentifier,
+  type SubsystemIdentifier,
+} from './registry/identifiers.ts';
+export { EXCHANGE_JWKS_PATH } from './gateway/exchange-keys.ts';
+
+/** One call that named a person (X-Road-UserId), as the message log keeps it: never its body. */
+export type ExchangeOfPerson = {
+  xRoadId: string;
+  /** The consumer subsystem that asked, `INSTANCE/CLASS/MEMBER/SUBSYSTEM`. */
+  client: string | null;
+  /** The service asked, `INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE`. */
+  service: string | null;
+  /** The endpoint template reached, such as `GET /awards/{reference}`. */
+  endpoint: string | null;
+  /** The case or application the consumer gave (X-Road-Issue). */
+  issue: string | null;
+  agreementId: string | null;
+  statusCode: number;
+  /** Set when Exchange refused the call: an X-Road error type. */
+  errorType: string | null;
+  at: string;
+};
+
+/**
+ * The exchanges of a person's data, newest first, for "who has seen my data": every call whose
+ * X-Road-UserId was `userId` (the reference the consumer sends, such as `GB` and the person's
+ * One Login subject), allowed or refused.
+ */
+export async function listExchangesOfPerson(db: Executor, userId: string, limit = 100): Promise<ExchangeOfPerson[]> {
+  const rows = await createMessageLogStore(db).listForPerson(userId, limit);
+  return rows.map((row) => ({
+    xRoadId: row.x_road_id,
+    client: row.client,
+    service: row.service,
+    endpoint: row.endpoint,
+    issue: row.issue,
+    agreementId: row.agreement_id,
+    statusCode: row.status_code,
+    errorType: row.error_type,
+    at: row.recorded_at,
+  }));
+}
