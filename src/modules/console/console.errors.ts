@@ -9,6 +9,7 @@ export type ConsoleErrorCode =
   | 'console.INVALID_ROLE'
   | 'console.ORGANISATION_NOT_FOUND'
   | 'console.MEMBER_NOT_FOUND'
+  | 'console.INVITATION_NOT_FOUND'
   | 'console.LAST_OWNER'
   | 'console.OPERATOR_EXISTS'
   | 'console.OPERATOR_NOT_FOUND'

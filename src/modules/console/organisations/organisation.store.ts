@@ -111,6 +111,25 @@ export function createOrganisationStore(db: Executor) {
         .where('expires_at', '>', now)
         .orderBy('created_at')
         .execute(),
+    findPendingInvitation: (organisationId: string, id: string, now: string) =>
+      tables
+        .selectFrom('console_invitation')
+        .selectAll()
+        .where('organisation_id', '=', organisationId)
+        .where('id', '=', id)
+        .where('accepted_at', 'is', null)
+        .where('expires_at', '>', now)
+        .executeTakeFirst(),
+    /** Deletes an invitation not yet accepted, so its link no longer works: false if there was none. */
+    async deletePendingInvitation(organisationId: string, id: string): Promise<boolean> {
+      const result = await tables
+        .deleteFrom('console_invitation')
+        .where('organisation_id', '=', organisationId)
+        .where('id', '=', id)
+        .where('accepted_at', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows) === 1;
+    },
     /** Marks the invitation used, once: false if it was used (or is being used) already. */
     async markInvitationAccepted(id: string, input: { at: string; by: string }): Promise<boolean> {
       const result = await tables

@@ -324,6 +324,26 @@ export function createOrganisations(dependencies: {
       );
     },
 
+    /** Withdraws an invitation not yet accepted: its link stops working at once. */
+    async withdrawInvitation(input: { organisationId: string; invitationId: string; actor: ConsoleActor }): Promise<void> {
+      const withdrawn = await db.transaction().execute(async (transaction) => {
+        if (!(await createOrganisationStore(transaction).deletePendingInvitation(input.organisationId, input.invitationId))) return false;
+        await audit.record(
+          {
+            actor: input.actor.audit,
+            action: 'console.invitation.withdrawn',
+            subject: `console-invitation:${input.invitationId}`,
+            outcome: 'success',
+            details: { organisationId: input.organisationId },
+          },
+          transaction,
+        );
+        return true;
+      });
+      if (!withdrawn) throw new ConsoleError('console.INVITATION_NOT_FOUND', 'There is no such invitation waiting to be accepted', 404);
+    },
+
+    findPendingInvitation: (organisationId: string, invitationId: string) => store.findPendingInvitation(organisationId, invitationId, clock().toISOString()),
     findOrganisation: (id: string) => store.findOrganisation(id),
     listOrganisations: () => store.listOrganisations(),
     listOrganisationsOf: (personKey: string) => store.listOrganisationsOf(personKey),

@@ -5,7 +5,7 @@ import { createOrganisationStore } from '../organisations/organisation.store.ts'
 import { CLI_ACTOR } from '../organisations/organisations.ts';
 import { acceptInvitation, equipService, openSigningIn, readInvitationLink, startConsole } from './console-pages.test-kit.ts';
 
-type Ids = { org: string; service: string; member: string; client: string; notifyKey: string; payKey: string };
+type Ids = { org: string; service: string; member: string; client: string; notifyKey: string; payKey: string; invitation: string };
 /** Who may use a route: any member, owners only, or owners and developers (keys and clients). */
 type Access = 'member' | 'owner' | 'builder';
 type Route = { method: 'GET' | 'POST'; url: string; access: Access; fields?: Record<string, string> };
@@ -25,6 +25,8 @@ function organisationRoutes(ids: Ids): Route[] {
     { method: 'POST', url: `${base}/members/${ids.member}/role`, access: 'owner', fields: { role: 'viewer' } },
     { method: 'GET', url: `${base}/members/${ids.member}/remove`, access: 'owner' },
     { method: 'POST', url: `${base}/members/${ids.member}/remove`, access: 'owner', fields: {} },
+    { method: 'GET', url: `${base}/invitations/${ids.invitation}/withdraw`, access: 'owner' },
+    { method: 'POST', url: `${base}/invitations/${ids.invitation}/withdraw`, access: 'owner', fields: {} },
     { method: 'GET', url: `${service}/clients/new`, access: 'builder' },
     {
       method: 'POST',
@@ -63,8 +65,9 @@ test("a member of organisation A gets 404 for every URL of organisation B, and f
   await createOrganisationStore(kernel.db).insertMembership({ id: 'member-of-b', organisation_id: b.id, person_key: 'sub-bob', email: 'bob@example.gov.uk', role: 'owner', created_at: new Date().toISOString() });
   const equippedA = await equipService(civitas.onboarding, serviceA);
   const equippedB = await equipService(civitas.onboarding, serviceB);
-  const idsOfB = { org: b.id, service: serviceB.id, member: 'member-of-b', client: equippedB.clientId, notifyKey: equippedB.notifyKeyId, payKey: equippedB.payKeyId };
-  const bIds = [serviceB.id, 'member-of-b', equippedB.clientId, equippedB.notifyKeyId, equippedB.payKeyId];
+  const invitationOfB = (await organisations.listPendingInvitations(b.id))[0]?.id as string;
+  const idsOfB = { org: b.id, service: serviceB.id, member: 'member-of-b', client: equippedB.clientId, notifyKey: equippedB.notifyKeyId, payKey: equippedB.payKeyId, invitation: invitationOfB };
+  const bIds = [serviceB.id, 'member-of-b', equippedB.clientId, equippedB.notifyKeyId, equippedB.payKeyId, invitationOfB];
   const namesB = (route: Route) => bIds.some((id) => route.url.includes(id));
 
   const browser = civitas.browser();
@@ -75,7 +78,8 @@ test("a member of organisation A gets 404 for every URL of organisation B, and f
   assert.equal(csrfPage.status, 200);
 
   // Owner of A: every one of A's pages opens (the table covers every route).
-  const idsOfA = { org: a.id, service: serviceA.id, member: memberA, client: equippedA.clientId, notifyKey: equippedA.notifyKeyId, payKey: equippedA.payKeyId };
+  const { invitationId: invitationOfA } = await organisations.invite({ organisationId: a.id, email: 'carol@example.gov.uk', role: 'viewer', actor: CLI_ACTOR });
+  const idsOfA = { org: a.id, service: serviceA.id, member: memberA, client: equippedA.clientId, notifyKey: equippedA.notifyKeyId, payKey: equippedA.payKeyId, invitation: invitationOfA };
   for (const route of organisationRoutes(idsOfA).filter((route) => route.method === 'GET')) {
     assert.equal(await ask(browser, csrfPage, route), 200, `${route.method} ${route.url}`);
   }
@@ -133,12 +137,13 @@ test('a viewer gets 403 for every owner and developer action, a developer for ev
   // The start page's sign-out form gives a valid CSRF token: a 403 below is the role's, not a missing token's.
   const csrfPage = await browser.get('/console');
   assert.match(csrfPage.html, /name="_csrf" value="[^"]+"/);
+  const { invitationId: pending } = await organisations.invite({ organisationId: organisation.id, email: 'carol@example.gov.uk', role: 'viewer', actor: CLI_ACTOR });
   const veraId = (await organisations.findMembership(organisation.id, (await organisations.listMembers(organisation.id)).find((member) => member.email === vera.email)?.person_key as string))?.id as string;
 
   for (const role of ['viewer', 'developer'] as const) {
     await createOrganisationStore(kernel.db).setRole(veraId, role);
     for (const member of ['the-owner', veraId]) {
-      const ids = { org: organisation.id, service: service.id, member, client: equipped.clientId, notifyKey: equipped.notifyKeyId, payKey: equipped.payKeyId };
+      const ids = { org: organisation.id, service: service.id, member, client: equipped.clientId, notifyKey: equipped.notifyKeyId, payKey: equipped.payKeyId, invitation: pending };
       for (const route of organisationRoutes(ids)) {
         // A developer's own actions are the subject of the onboarding tests; here only that the pages open.
         if (role === 'developer' && route.access === 'builder' && route.method === 'POST') continue;
@@ -149,7 +154,7 @@ test('a viewer gets 403 for every owner and developer action, a developer for ev
   }
   assert.equal((await organisations.listServices(organisation.id)).length, 1);
   assert.deepEqual((await organisations.listMembers(organisation.id)).map((member) => member.role).sort(), ['developer', 'owner']);
-  assert.equal((await organisations.listPendingInvitations(organisation.id)).length, 1, "only the first owner's invitation, from the CLI");
+  assert.equal((await organisations.listPendingInvitations(organisation.id)).length, 2, "the first owner's invitation and Carol's, neither withdrawn");
   assert.equal((await civitas.onboarding.listClients(service)).length, 1, 'no client registered');
   assert.deepEqual((await civitas.onboarding.listNotifyKeys(service)).map((key) => key.revokedAt), [null], 'no Notify key made or revoked');
   assert.deepEqual((await civitas.onboarding.listPayKeys(service)).map((key) => key.revokedAt), [null], 'no Pay key made or revoked');

@@ -22,6 +22,7 @@ test('console pages, signed out and as an owner, in English and Welsh: axe finds
     name: 'Register a boat',
     actor: { audit: 'operator:test', label: 'operator:test' },
   })));
+  const { invitationId } = await civitas.organisations.invite({ organisationId: organisation.id, email: 'owain@example.gov.uk', role: 'viewer', actor: { audit: 'operator:test', label: 'operator:test' } });
   const organisationPath = `/console/organisations/${organisation.id}`;
   const organisationPage = await formClient.get(organisationPath);
   const memberId = /\/members\/([A-Za-z0-9_-]+)\/role/.exec(organisationPage.html)?.[1];
@@ -36,6 +37,7 @@ test('console pages, signed out and as an owner, in English and Welsh: axe finds
     `${organisationPath}/members/invite`,
     `${organisationPath}/members/${memberId}/role`,
     `${organisationPath}/members/${memberId}/remove`,
+    `${organisationPath}/invitations/${invitationId}/withdraw`,
     servicePath,
     `${servicePath}/clients/new`,
     equippedPath,

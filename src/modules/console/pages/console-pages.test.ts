@@ -149,3 +149,40 @@ test('a session ends after 30 idle minutes and after 8 hours, at sign-out, and b
   const after = await laptop.get('/console');
   assert.doesNotMatch(after.html, /signed in as/, 'signing out at One Login ends the console session');
 });
+
+test('an owner withdraws an invitation: its link stops working; a viewer, another organisation and a second withdrawal cannot', async (t) => {
+  const civitas = await startConsole(t);
+  const { organisations, kernel } = civitas;
+  const ffion = await civitas.account('ffion@example.gov.uk');
+  const gareth = await civitas.account('gareth@example.gov.uk');
+  const { organisation } = await organisations.createOrganisation({ name: 'Department for Fishing', ownerEmail: ffion.email, actor: CLI_ACTOR });
+  const other = await organisations.createOrganisation({ name: 'Department for Boats', ownerEmail: gareth.email, actor: CLI_ACTOR });
+  const owner = civitas.browser();
+  await acceptInvitation(owner, ffion, await readInvitationLink(kernel, ffion.email));
+  const otherOwner = civitas.browser();
+  await acceptInvitation(otherOwner, gareth, await readInvitationLink(kernel, gareth.email));
+
+  const { invitationId } = await organisations.invite({ organisationId: organisation.id, email: 'owain@example.gov.uk', role: 'viewer', actor: CLI_ACTOR });
+  const link = await readInvitationLink(kernel, 'owain@example.gov.uk');
+  const withdrawPath = `/console/organisations/${organisation.id}/invitations/${invitationId}/withdraw`;
+  let page = await owner.get(`/console/organisations/${organisation.id}`);
+  assert.ok(page.html.includes(`href="${withdrawPath}"`), 'the pending invitation has a withdraw link');
+
+  assert.equal((await otherOwner.get(withdrawPath)).status, 404, "another organisation's owner does not find it");
+  assert.equal((await otherOwner.get(`/console/organisations/${other.organisation.id}/invitations/${invitationId}/withdraw`)).status, 404, 'nor under their own organisation');
+
+  page = await owner.get(withdrawPath);
+  assert.equal(pageHeading(page), 'Withdraw the invitation to owain@example.gov.uk?');
+  page = await owner.submit(page, {});
+  assert.equal(new URL(page.url).pathname, `/console/organisations/${organisation.id}`);
+  assert.match(page.html, /Invitation withdrawn/);
+  assert.ok(!page.html.includes(withdrawPath), 'it is no longer pending');
+  assert.equal((await owner.get(withdrawPath)).status, 404, 'a second withdrawal finds nothing');
+
+  const owain = await civitas.account('owain@example.gov.uk');
+  const refused = await openSigningIn(civitas.browser(), owain, link);
+  assert.doesNotMatch(refused.html, /Join organisation/, 'the withdrawn link joins no one');
+  assert.equal((await organisations.listMembers(organisation.id)).some((member) => member.email === owain.email), false);
+  const events = await kernel.db.withTables<{ audit_event: { action: string; subject: string } }>().selectFrom('audit_event').select(['action', 'subject']).where('action', '=', 'console.invitation.withdrawn').execute();
+  assert.deepEqual(events.map((event) => event.subject), [`console-invitation:${invitationId}`]);
+});

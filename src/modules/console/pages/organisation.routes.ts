@@ -29,6 +29,7 @@ const DONE_MESSAGES: Record<string, string> = {
   'invitation-sent': 'console.invite.sent',
   'role-changed': 'console.changeRole.done',
   'member-removed': 'console.remove.done',
+  'invitation-withdrawn': 'console.withdraw.done',
 };
 const doneText = (request: FastifyRequest, done: string | undefined) => {
   const key = done ? DONE_MESSAGES[done] : undefined;
@@ -55,7 +56,7 @@ export function registerMemberPages(pages: FastifyInstance, dependencies: Organi
         isOwner: role === 'owner',
         services: services.map((service) => ({ id: service.id, name: service.name })),
         members: members.map((member) => ({ id: member.id, email: member.email, role: roleName(request, member.role) })),
-        invitations: invitations.map((invitation) => ({ email: invitation.email, role: roleName(request, invitation.role), expiresAt: invitation.expires_at })),
+        invitations: invitations.map((invitation) => ({ id: invitation.id, email: invitation.email, role: roleName(request, invitation.role), expiresAt: invitation.expires_at })),
       }));
     },
   );
@@ -88,6 +89,7 @@ const formBody = {
   properties: { name: { type: 'string', maxLength: 1000 }, email: { type: 'string', maxLength: 1000 }, role: { type: 'string', maxLength: 40 }, _csrf: { type: 'string' } },
 } as const;
 const memberParams = { type: 'object', required: ['orgId', 'memberId'], properties: { orgId: idParam, memberId: idParam } } as const;
+const invitationParams = { type: 'object', required: ['orgId', 'invitationId'], properties: { orgId: idParam, invitationId: idParam } } as const;
 
 export function registerOwnerPages(pages: FastifyInstance, dependencies: OrganisationPageDependencies): void {
   const { organisations, chrome, accessOf, sessionOf } = dependencies;
@@ -215,6 +217,33 @@ export function registerOwnerPages(pages: FastifyInstance, dependencies: Organis
         if (!fieldErrors) throw error;
         return reply.code(400).render(`${VIEWS}/form.njk`, removeForm(request, member, fieldErrors));
       }
+    },
+  );
+
+  // Withdrawing an invitation only takes access away, so it needs no recent sign-in.
+  const withdrawForm = (request: FastifyRequest, invitation: { id: string; email: string }) =>
+    chrome(request, request.t('console.withdraw.title', { email: invitation.email }), {
+      backLink: `/console/organisations/${accessOf(request).organisation.id}`,
+      kind: 'remove',
+      action: `/console/organisations/${accessOf(request).organisation.id}/invitations/${invitation.id}/withdraw`,
+      button: request.t('console.withdraw.submit'),
+      paragraphs: [request.t('console.withdraw.body')],
+      values: {},
+      fieldErrors: {},
+      errors: [],
+    });
+  pages.get<{ Params: { orgId: string; invitationId: string } }>(`${base}/invitations/:invitationId/withdraw`, { schema: { params: invitationParams } }, async (request, reply) => {
+    const invitation = await organisations.findPendingInvitation(accessOf(request).organisation.id, request.params.invitationId);
+    if (!invitation) return reply.callNotFound();
+    return reply.render(`${VIEWS}/form.njk`, withdrawForm(request, invitation));
+  });
+  pages.post<{ Params: { orgId: string; invitationId: string }; Body: FormBody }>(
+    `${base}/invitations/:invitationId/withdraw`,
+    { schema: { params: invitationParams, body: formBody } },
+    async (request, reply) => {
+      const { organisation } = accessOf(request);
+      await organisations.withdrawInvitation({ organisationId: organisation.id, invitationId: request.params.invitationId, actor: actorOf(sessionOf(request)) });
+      return reply.redirect(`/console/organisations/${organisation.id}?done=invitation-withdrawn`, 303);
     },
   );
 }
