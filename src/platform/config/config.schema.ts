@@ -265,14 +265,14 @@ export const configSchema = {
   }),
   EXCHANGE_INSTANCE: setting({
     description:
-      "The X-Road instance of this Civitas's Exchange: the first part of every member, subsystem and service identifier (`INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE`). Set it once, before the first member is added: identifiers made under one instance are not found under another.",
+      "The X-Road instance of this Civitas's Exchange: the first part of every member, subsystem and service identifier (`INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE`), such as `GB` in production and `GB-TEST` for a test environment. Set it once, before the first member is added: identifiers made under one instance are not found under another.",
     accepts: 'letters, digits, dots, hyphens and underscores, 1 to 64 characters, starting with a letter or digit',
-    default: (settings) => (settings.NODE_ENV === 'production' ? 'GB' : 'GB-DEV'),
+    default: 'GB-DEV',
     parse: (raw) => (/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(raw) ? raw : undefined),
   }),
   EXCHANGE_PROVIDER_TIMEOUT_SECONDS: setting({
     description:
-      "How long Exchange waits for a provider's information system to answer a call (connecting, and each part of its answer) before it answers the client with `Server.ServerProxy.NetworkError`.",
+      "How long Exchange gives a provider's information system to answer a call, from connecting to the end of its answer; past it the client is answered `Server.ServerProxy.NetworkError` (or, when the answer had begun to stream, it is cut off).",
     accepts: 'a whole number of seconds from 1 to 300',
     default: '30',
     parse: parseInteger(1, 300),
