@@ -1,6 +1,7 @@
 import type { MigrationList } from '../../../platform/db/migrations.ts';
 import * as createFormVersions from './0001-create-form-versions.ts';
 import * as createSessionsAndSubmissions from './0002-create-sessions-and-submissions.ts';
+import * as addSessionPendingAnswer from './0003-add-session-pending-answer.ts';
 
 /** Forms' migrations, frozen once landed, in the order they run. */
 export const formsMigrations: MigrationList = {
@@ -8,5 +9,6 @@ export const formsMigrations: MigrationList = {
   migrations: [
     { id: '0001-create-form-versions', migration: createFormVersions },
     { id: '0002-create-sessions-and-submissions', migration: createSessionsAndSubmissions },
+    { id: '0003-add-session-pending-answer', migration: addSessionPendingAnswer },
   ],
 };

@@ -24,3 +24,9 @@ export type SubmittedFields = Record<string, string | string[] | undefined>;
 
 /** The most answers a repeatable question takes. */
 export const MAX_REPEATS = 50;
+
+/**
+ * An answer refused with errors, kept in the session for the page the person is redirected to
+ * (post/redirect/get): which page (`step` and `item`), what they entered, and the errors.
+ */
+export type PendingAnswer = { step: 'question' | 'add-another' | 'remove'; pageId: string; item?: number; fields: SubmittedFields; errors: FieldError[] };

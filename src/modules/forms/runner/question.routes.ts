@@ -8,6 +8,7 @@ import { readAnswer } from './read-answer.ts';
 import { registerRemoveAnswerPage } from './remove-answer.routes.ts';
 import {
   answerBody,
+  keepPending,
   loadContext,
   pageContext,
   pageParams,
@@ -16,6 +17,7 @@ import {
   saveAnswers,
   stepBackTo,
   stepQuery,
+  takePending,
   urlOf,
   VIEWS,
   type RunnerContext,
@@ -42,7 +44,7 @@ function backLinkOf(context: RunnerContext, page: FormPage, change: boolean): st
 function renderQuestion(request: PageRequest, reply: FastifyReply, input: { context: RunnerContext; page: FormPage; fields: SubmittedFields; errors: FieldError[] }) {
   const { context, page, fields, errors } = input;
   const view = describeQuestion({ page, language: context.language, t: request.t, fields, errors });
-  return reply.code(errors.length > 0 ? 400 : 200).render(`${VIEWS}/question.njk`, pageContext(context, view.question, {
+  return reply.render(`${VIEWS}/question.njk`, pageContext(context, view.question, {
     question: view,
     errors: errorSummaryOf(errors, view),
     backLink: backLinkOf(context, page, request.query.change === '1'),
@@ -74,7 +76,9 @@ export function registerQuestionPages(app: FastifyInstance, dependencies: Runner
     const given = context.answers[page.id]?.values ?? [];
     const item = request.query.item ?? (page.repeatable ? given.length : 0);
     if (page.repeatable && item >= MAX_REPEATS) return reply.redirect(urlOf(context.slug, { state: 'add-another', pageId: page.id }), 303);
-    return renderQuestion(request as PageRequest, reply, { context, page, fields: fieldsOfValue(page, given[item]), errors: [] });
+    const pending = await takePending(dependencies, context, { step: 'question', pageId: page.id, item });
+    const fields = pending ? pending.fields : fieldsOfValue(page, given[item]);
+    return renderQuestion(request as PageRequest, reply, { context, page, fields, errors: pending?.errors ?? [] });
   });
 
   app.post<{ Params: { slug: string; pageId: string }; Querystring: StepQuery; Body: SubmittedFields }>(
@@ -88,7 +92,11 @@ export function registerQuestionPages(app: FastifyInstance, dependencies: Runner
       const item = request.query.item ?? (page.repeatable ? (context.answers[page.id]?.values.length ?? 0) : 0);
       if (page.repeatable && item >= MAX_REPEATS) return reply.redirect(urlOf(context.slug, { state: 'add-another', pageId: page.id }), 303);
       const read = readAnswer(page, request.body ?? {});
-      if (read.errors.length > 0) return renderQuestion(request, reply, { context, page, fields: request.body ?? {}, errors: read.errors });
+      if (read.errors.length > 0) {
+        const { _csrf, ...fields } = request.body ?? {};
+        await keepPending(dependencies, context, reply, { step: 'question', pageId: page.id, item, fields, errors: read.errors });
+        return reply.redirect(request.url, 303);
+      }
 
       const answers = keepAnswersOnRoute(context.definition, answersWith(context.answers, page, read.value, item));
       if (!(await saveAnswers(dependencies, context, reply, answers))) return reply.redirect(urlOf(context.slug, { state: 'submitted' }), 303);
@@ -107,10 +115,11 @@ export function registerQuestionPages(app: FastifyInstance, dependencies: Runner
 function registerAddAnotherPage(app: FastifyInstance, dependencies: RunnerDependencies): void {
   const path = '/forms/:slug/pages/:pageId/add-another';
   const schema = { params: pageParams, querystring: stepQuery };
-  const render = (request: FastifyRequest<{ Querystring: StepQuery }>, reply: FastifyReply, context: RunnerContext, page: FormPage, error?: string) => {
+  const render = (request: FastifyRequest<{ Querystring: StepQuery }>, reply: FastifyReply, context: RunnerContext, page: FormPage, refused?: FieldError) => {
     const values = context.answers[page.id]?.values ?? [];
+    const error = refused ? request.t(`forms.errors.${refused.key}`, refused.parameters) : undefined;
     const question = textIn(page.question, context.language);
-    return reply.code(error ? 400 : 200).render(`${VIEWS}/add-another.njk`, pageContext(context, request.t('forms.addAnother.title', { count: values.length }), {
+    return reply.render(`${VIEWS}/add-another.njk`, pageContext(context, request.t('forms.addAnother.title', { count: values.length }), {
       question,
       rows: values.map((value, item) => ({
         lines: describeAnswer(page, value, context.language, request.t),
@@ -128,7 +137,8 @@ function registerAddAnotherPage(app: FastifyInstance, dependencies: RunnerDepend
     const context = await loadContext(dependencies, request, request.params.slug);
     const redirect = redirectUnlessReached(context, { state: 'add-another', pageId: request.params.pageId });
     if (redirect) return reply.redirect(redirect, 303);
-    return render(request, reply, context, pageOf(context, request.params.pageId));
+    const pending = await takePending(dependencies, context, { step: 'add-another', pageId: request.params.pageId });
+    return render(request, reply, context, pageOf(context, request.params.pageId), pending?.errors[0]);
   });
 
   app.post<{ Params: { slug: string; pageId: string }; Querystring: StepQuery; Body: SubmittedFields }>(
@@ -141,9 +151,13 @@ function registerAddAnotherPage(app: FastifyInstance, dependencies: RunnerDepend
       const page = pageOf(context, request.params.pageId);
       const values = context.answers[page.id]?.values ?? [];
       const choice = request.body?.add_another;
-      if (choice !== 'yes' && choice !== 'no') return render(request, reply, context, page, request.t('forms.errors.addAnotherRequired'));
+      const refuse = async (error: FieldError) => {
+        await keepPending(dependencies, context, reply, { step: 'add-another', pageId: page.id, fields: {}, errors: [error] });
+        return reply.redirect(request.url, 303);
+      };
+      if (choice !== 'yes' && choice !== 'no') return refuse({ field: 'add_another', key: 'addAnotherRequired' });
       if (choice === 'yes') {
-        if (values.length >= MAX_REPEATS) return render(request, reply, context, page, request.t('forms.errors.tooManyRepeats', { max: MAX_REPEATS }));
+        if (values.length >= MAX_REPEATS) return refuse({ field: 'add_another', key: 'tooManyRepeats', parameters: { max: MAX_REPEATS } });
         return reply.redirect(urlOf(context.slug, { state: 'question', pageId: page.id, item: values.length }, { change: request.query.change === '1' }), 303);
       }
       const answers = keepAnswersOnRoute(context.definition, { ...context.answers, [page.id]: { values, complete: true } });

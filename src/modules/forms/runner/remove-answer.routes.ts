@@ -1,10 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { FormPage } from '../definition/form-definition.ts';
-import type { AnswerValue, SubmittedFields } from './answers.ts';
+import type { AnswerValue, FieldError, SubmittedFields } from './answers.ts';
 import { describeAnswer } from './answer-display.ts';
 import { keepAnswersOnRoute } from './journey.ts';
 import {
   answerBody,
+  keepPending,
   loadContext,
   pageContext,
   pageParams,
@@ -12,6 +13,7 @@ import {
   RUNNER_BODY_LIMIT,
   saveAnswers,
   stepQuery,
+  takePending,
   urlOf,
   VIEWS,
   type RunnerContext,
@@ -39,10 +41,11 @@ async function findItem(dependencies: RunnerDependencies, request: RemoveRequest
 export function registerRemoveAnswerPage(app: FastifyInstance, dependencies: RunnerDependencies): void {
   const path = '/forms/:slug/pages/:pageId/remove';
   const schema = { params: pageParams, querystring: stepQuery };
-  const render = (request: RemoveRequest, reply: FastifyReply, found: FoundItem, error?: string) => {
+  const render = (request: RemoveRequest, reply: FastifyReply, found: FoundItem, refused?: FieldError) => {
     const { context, page, item } = found;
+    const error = refused ? request.t(`forms.errors.${refused.key}`) : undefined;
     const addAnother = urlOf(context.slug, { state: 'add-another', pageId: page.id }, { change: request.query.change === '1' });
-    return reply.code(error ? 400 : 200).render(`${VIEWS}/remove.njk`, pageContext(context, request.t('forms.remove.title'), {
+    return reply.render(`${VIEWS}/remove.njk`, pageContext(context, request.t('forms.remove.title'), {
       lines: describeAnswer(page, found.values[item] as AnswerValue, context.language, request.t),
       error,
       errors: error ? [{ text: error, href: '#remove' }] : [],
@@ -53,7 +56,8 @@ export function registerRemoveAnswerPage(app: FastifyInstance, dependencies: Run
   app.get<{ Params: { slug: string; pageId: string }; Querystring: StepQuery }>(path, { schema }, async (request, reply) => {
     const found = await findItem(dependencies, request);
     if ('redirect' in found) return reply.redirect(found.redirect, 303);
-    return render(request, reply, found);
+    const pending = await takePending(dependencies, found.context, { step: 'remove', pageId: found.page.id, item: found.item });
+    return render(request, reply, found, pending?.errors[0]);
   });
 
   app.post<{ Params: { slug: string; pageId: string }; Querystring: StepQuery; Body: SubmittedFields }>(
@@ -64,7 +68,10 @@ export function registerRemoveAnswerPage(app: FastifyInstance, dependencies: Run
       if ('redirect' in found) return reply.redirect(found.redirect, 303);
       const { context, page, item, values } = found;
       const choice = request.body?.remove;
-      if (choice !== 'yes' && choice !== 'no') return render(request, reply, found, request.t('forms.errors.removeRequired'));
+      if (choice !== 'yes' && choice !== 'no') {
+        await keepPending(dependencies, context, reply, { step: 'remove', pageId: page.id, item, fields: {}, errors: [{ field: 'remove', key: 'removeRequired' }] });
+        return reply.redirect(request.url, 303);
+      }
       const change = request.query.change === '1';
       if (choice === 'no') return reply.redirect(urlOf(context.slug, { state: 'add-another', pageId: page.id }, { change }), 303);
       const remaining = values.filter((_, index) => index !== item);

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { usesHttps } from '../../../platform/http/security.ts';
 import type { FormDefinition, FormPage } from '../definition/form-definition.ts';
 import type { FormVersion, FormVersions } from '../versions/form-versions.ts';
-import type { Answers } from './answers.ts';
+import type { Answers, PendingAnswer } from './answers.ts';
 import { describeJourney, hasReached, type Journey, type JourneyStep } from './journey.ts';
 import { RUNNER_SESSION_SECONDS, type RunnerSession, type RunnerSessions } from './runner-sessions.ts';
 import { textIn, type Language } from './question-view.ts';
@@ -121,4 +121,25 @@ export async function saveAnswers(dependencies: RunnerDependencies, context: Run
   const token = await dependencies.sessions.start({ formId: context.version.formId, versionId: context.version.versionId, answers });
   setSessionCookie(reply, context.slug, token);
   return true;
+}
+
+/**
+ * Keeps an answer refused with errors for the page the person is redirected to (post/redirect/get),
+ * starting their session if this was their first answer.
+ */
+export async function keepPending(dependencies: RunnerDependencies, context: RunnerContext, reply: FastifyReply, pending: PendingAnswer): Promise<void> {
+  if (context.session) {
+    await dependencies.sessions.setPending(context.session, pending);
+    return;
+  }
+  const token = await dependencies.sessions.start({ formId: context.version.formId, versionId: context.version.versionId, answers: {}, pending });
+  setSessionCookie(reply, context.slug, token);
+}
+
+/** The refused answer waiting for this page, if any: taken as it is shown, so it shows once. */
+export async function takePending(dependencies: RunnerDependencies, context: RunnerContext, at: Pick<PendingAnswer, 'step' | 'pageId' | 'item'>): Promise<PendingAnswer | undefined> {
+  const pending = context.session?.pending;
+  if (!context.session || !pending || pending.step !== at.step || pending.pageId !== at.pageId || pending.item !== at.item) return undefined;
+  await dependencies.sessions.setPending(context.session, null);
+  return pending;
 }

@@ -7,6 +7,7 @@ export type RunnerSessionRow = {
   version_id: string;
   answers: string;
   submission_id: string | null;
+  pending: string | null;
   created_at: string;
   updated_at: string;
   expires_at: string;
@@ -23,16 +24,21 @@ export function createRunnerSessionStore(db: Executor) {
     findLive: (idHash: string, now: string) =>
       tables.selectFrom('forms_session').selectAll().where('id_hash', '=', idHash).where('expires_at', '>', now).executeTakeFirst(),
 
-    /** Saves the answers of a session not yet submitted; whether it was. */
+    /** Saves the answers of a session not yet submitted, clearing any pending answer; whether it was. */
     async saveAnswers(input: { idHash: string; answers: string; at: string }): Promise<boolean> {
       const result = await tables
         .updateTable('forms_session')
-        .set({ answers: input.answers, updated_at: input.at })
+        .set({ answers: input.answers, pending: null, updated_at: input.at })
         .where('id_hash', '=', input.idHash)
         .where('submission_id', 'is', null)
         .where('expires_at', '>', input.at)
         .executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
+    },
+
+    /** Keeps (or, with null, clears) the answer refused with errors, for the page shown after the redirect. */
+    async setPending(input: { idHash: string; pending: string | null; at: string }): Promise<void> {
+      await tables.updateTable('forms_session').set({ pending: input.pending, updated_at: input.at }).where('id_hash', '=', input.idHash).where('submission_id', 'is', null).execute();
     },
 
     /** Marks the session submitted, once: false if it was already. */

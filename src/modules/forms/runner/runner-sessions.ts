@@ -1,12 +1,12 @@
 import { hash, randomBytes } from 'node:crypto';
 import type { Executor } from '../../../platform/db/database.ts';
-import type { Answers } from './answers.ts';
+import type { Answers, PendingAnswer } from './answers.ts';
 import { createRunnerSessionStore } from './runner-session.store.ts';
 
 /** GOV.UK Forms keeps an anonymous person's answers for 20 hours. */
 export const RUNNER_SESSION_SECONDS = 20 * 60 * 60;
 
-export type RunnerSession = { idHash: string; formId: string; versionId: string; answers: Answers; submissionId: string | null };
+export type RunnerSession = { idHash: string; formId: string; versionId: string; answers: Answers; submissionId: string | null; pending?: PendingAnswer };
 
 export const sessionKeyOf = (token: string) => hash('sha256', token, 'base64url');
 
@@ -20,7 +20,7 @@ export function createRunnerSessions(dependencies: { db: Executor; clock?: () =>
 
   return {
     /** A session on a version of a form with its first answers; the token for the cookie. */
-    async start(input: { formId: string; versionId: string; answers: Answers }): Promise<string> {
+    async start(input: { formId: string; versionId: string; answers: Answers; pending?: PendingAnswer }): Promise<string> {
       const now = clock();
       await store.removeExpired(now.toISOString());
       const token = randomBytes(32).toString('base64url');
@@ -30,6 +30,7 @@ export function createRunnerSessions(dependencies: { db: Executor; clock?: () =>
         version_id: input.versionId,
         answers: JSON.stringify(input.answers),
         submission_id: null,
+        pending: input.pending ? JSON.stringify(input.pending) : null,
         created_at: now.toISOString(),
         updated_at: now.toISOString(),
         expires_at: new Date(now.getTime() + RUNNER_SESSION_SECONDS * 1000).toISOString(),
@@ -42,8 +43,18 @@ export function createRunnerSessions(dependencies: { db: Executor; clock?: () =>
       if (!token || token.length > 100) return undefined;
       const row = await store.findLive(sessionKeyOf(token), clock().toISOString());
       if (!row || row.form_id !== formId) return undefined;
-      return { idHash: row.id_hash, formId: row.form_id, versionId: row.version_id, answers: JSON.parse(row.answers) as Answers, submissionId: row.submission_id };
+      return {
+        idHash: row.id_hash,
+        formId: row.form_id,
+        versionId: row.version_id,
+        answers: JSON.parse(row.answers) as Answers,
+        submissionId: row.submission_id,
+        ...(row.pending ? { pending: JSON.parse(row.pending) as PendingAnswer } : {}),
+      };
     },
+
+    setPending: (session: RunnerSession, pending: PendingAnswer | null) =>
+      store.setPending({ idHash: session.idHash, pending: pending ? JSON.stringify(pending) : null, at: clock().toISOString() }),
 
     saveAnswers: (session: RunnerSession, answers: Answers) => store.saveAnswers({ idHash: session.idHash, answers: JSON.stringify(answers), at: clock().toISOString() }),
   };

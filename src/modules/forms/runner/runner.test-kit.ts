@@ -66,6 +66,14 @@ export class Visitor {
     return response;
   }
 
+  /** Posts an answer that is refused: the page redirects to itself (post/redirect/get), which then shows the errors. */
+  async refused(url: string, fields: Fields = {}): Promise<LightMyRequestResponse> {
+    const response = await this.post(url, fields);
+    assert.equal(response.statusCode, 303, `${url} redirects after a refused answer`);
+    assert.equal(response.headers.location, url, `${url} redirects to itself after a refused answer`);
+    return this.get(url);
+  }
+
   /** Shows the page (for its CSRF token), answers it and expects to be sent on to `next`. */
   async answer(url: string, fields: Fields, next: string): Promise<void> {
     const page = await this.get(url);

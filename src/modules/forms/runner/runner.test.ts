@@ -24,7 +24,7 @@ test('a person fills in the form: every answer type, "add another", check answer
   await person.answer(`${FORM}/pages/boat-name`, { answer: 'Morwennol' }, `${FORM}/pages/boat-name/add-another`);
   const addAnother = await person.get(`${FORM}/pages/boat-name/add-another`);
   assert.match(addAnother.body, /Morwennol/);
-  assert.equal((await person.post(`${FORM}/pages/boat-name/add-another`, {})).statusCode, 400, 'yes or no is needed');
+  assert.deepEqual(errorsIn((await person.refused(`${FORM}/pages/boat-name/add-another`, {})).body), ['Select yes if you need to add another answer']);
   assert.equal((await person.post(`${FORM}/pages/boat-name/add-another`, { add_another: 'yes' })).headers.location, `${FORM}/pages/boat-name?item=1`);
   await person.answer(`${FORM}/pages/boat-name?item=1`, { answer: 'Gwylan' }, `${FORM}/pages/boat-name/add-another`);
   assert.equal((await person.post(`${FORM}/pages/boat-name/add-another`, { add_another: 'no' })).headers.location, `${FORM}/pages/experience`);
@@ -121,8 +121,7 @@ test('each answer type shows its Design System error message in the error summar
     { page: 'boat-name', fields: { answer: '   ' }, errors: ['Enter an answer'] },
   ];
   for (const { page, fields, errors } of cases) {
-    const response = await person.post(`${FORM}/pages/${page}`, fields);
-    assert.equal(response.statusCode, 400, page);
+    const response = await person.refused(`${FORM}/pages/${page}`, fields);
     assert.deepEqual(errorsIn(response.body), errors, `${page} ${JSON.stringify(fields).slice(0, 60)}`);
     assert.match(response.body, /<title>Error: /);
     for (const error of errors) assert.ok(response.body.includes(`<span class="govuk-visually-hidden">Error:</span> ${error.replace(/‘/g, '‘')}`), `field error ${error}`);
@@ -137,7 +136,7 @@ test('Welsh throughout: ?lang=cy shows the form’s Welsh text and Welsh error m
   assert.match(first.body, /Trwydded gwialen/);
   assert.match(first.body, /Dim un o’r uchod/);
   assert.match(first.body, /Gwneud cais am drwydded bysgota/);
-  const refused = await person.post(`${FORM}/pages/licence-type`, {});
+  const refused = await person.refused(`${FORM}/pages/licence-type`, {});
   assert.deepEqual(errorsIn(refused.body), ['Dewiswch ateb']);
   assert.match(refused.body, /Gwall:/);
 });
@@ -155,7 +154,7 @@ test('"add another": an answer is removed after "Are you sure?"; removing the la
   const sure = await person.get(`${FORM}/pages/boat-name/remove?item=0`);
   assert.match(sure.body, /Are you sure you want to remove this answer\?/);
   assert.match(sure.body, /Morwennol/);
-  assert.equal((await person.post(`${FORM}/pages/boat-name/remove?item=0`, {})).statusCode, 400);
+  assert.deepEqual(errorsIn((await person.refused(`${FORM}/pages/boat-name/remove?item=0`, {})).body), ['Select yes if you want to remove this answer']);
   assert.equal((await person.post(`${FORM}/pages/boat-name/remove?item=0`, { remove: 'no' })).headers.location, `${FORM}/pages/boat-name/add-another`);
   assert.equal((await person.post(`${FORM}/pages/boat-name/remove?item=0`, { remove: 'yes' })).headers.location, `${FORM}/pages/boat-name/add-another`);
   const after = await person.get(`${FORM}/pages/boat-name/add-another`);
@@ -182,7 +181,24 @@ test('a single choice from a long list is a select (the no-JavaScript autocomple
   const page = await person.get(`${FORM}/pages/waters`);
   assert.match(page.body, /<select class="govuk-select" id="answer" name="answer"/);
   assert.match(page.body, /<option value="river-39">River 39<\/option>/);
-  assert.deepEqual(errorsIn((await person.post(`${FORM}/pages/waters`, { answer: '' })).body), ['Select an answer']);
+  assert.deepEqual(errorsIn((await person.refused(`${FORM}/pages/waters`, { answer: '' })).body), ['Select an answer']);
   assert.equal((await person.post(`${FORM}/pages/waters`, { answer: 'river-7' })).headers.location, `${FORM}/pages/rods`);
   assert.match((await person.get(`${FORM}/pages/waters`)).body, /<option value="river-7" selected>River 7<\/option>/);
+});
+
+test('post/redirect/get: a refused answer redirects to its page, which shows the errors and what was entered once', async (t) => {
+  const { app } = await createRunnerTestApp(t);
+  const person = new Visitor(app);
+  await person.get(`${FORM}/pages/licence-type`);
+  const first = await person.refused(`${FORM}/pages/licence-type`, {});
+  assert.deepEqual(errorsIn(first.body), ['Select an answer'], 'a first page refused before any answer still shows its errors');
+  assert.deepEqual(errorsIn((await person.get(`${FORM}/pages/licence-type`)).body), [], 'shown once: reloading shows the page clean');
+  await person.answer(`${FORM}/pages/licence-type`, { answer: 'rod' }, `${FORM}/pages/full-name`);
+  const name = await person.refused(`${FORM}/pages/full-name`, { first_name: 'Ffion', last_name: '' });
+  assert.deepEqual(errorsIn(name.body), ['Enter your last name']);
+  assert.match(name.body, /value="Ffion"/, 'what was entered is shown again');
+  await person.post(`${FORM}/pages/full-name`, { first_name: '', last_name: '' });
+  assert.deepEqual(errorsIn((await person.get(`${FORM}/pages/licence-type`)).body), [], 'errors of one page never show on another');
+  await person.answer(`${FORM}/pages/full-name`, { first_name: 'Ffion', last_name: 'Jones' }, `${FORM}/pages/organisation`);
+  assert.deepEqual(errorsIn((await person.get(`${FORM}/pages/full-name`)).body), [], 'an answer saved clears what was refused');
 });
