@@ -2,6 +2,10 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { readMessageCatalogues } from '../../platform/http/i18n.ts';
 import type { CivitasModule } from '../../platform/module.ts';
+import { createAssistantOutcomeStore } from './assistant/assistant-outcome.store.ts';
+import { registerAssistantApi } from './assistant/assistant.routes.ts';
+import { createAssistant } from './assistant/assistant.ts';
+import { createGuidanceRetriever } from './assistant/retrieval.ts';
 import { guidanceCommands } from './guidance.cli.ts';
 import { openGuidanceLibrary } from './guidance.contract.ts';
 import { guidanceMigrations } from './migrations/guidance.migrations.ts';
@@ -19,5 +23,15 @@ export const guidanceModule: CivitasModule = {
     const library = openGuidanceLibrary({ db: app.db, audit: app.audit });
     registerGuidancePages(app, library);
     registerSearchPage(app, createGuidanceSearch(library));
+    registerAssistantApi(
+      app,
+      createAssistant({
+        db: app.db,
+        retriever: createGuidanceRetriever(library),
+        outcomes: createAssistantOutcomeStore(),
+        translations: app.translations,
+        baseUrl: app.config.BASE_URL,
+      }),
+    );
   },
 };

@@ -1,0 +1,84 @@
+import type { FastifyInstance } from 'fastify';
+import type { Locale } from '../../../platform/http/i18n.ts';
+import { apiSecurityHeaders, JSON_API_ROUTE_CONFIG } from '../../../platform/http/security.ts';
+import type { Assistant } from './assistant.ts';
+import { MAX_QUESTION_LENGTH } from './input-guardrails.ts';
+
+type AnswerRequest = { Body: { question: string; language?: Locale } };
+
+const answerSchema = {
+  body: {
+    type: 'object',
+    required: ['question'],
+    additionalProperties: false,
+    properties: {
+      question: { type: 'string', minLength: 1, maxLength: MAX_QUESTION_LENGTH },
+      language: { type: 'string', enum: ['en', 'cy'] },
+    },
+  },
+  response: {
+    400: { type: 'object', properties: { error: { type: 'string' }, message: { type: 'string' } } },
+    415: { type: 'object', properties: { error: { type: 'string' }, message: { type: 'string' } } },
+    200: {
+      type: 'object',
+      required: ['answer', 'sources', 'refused'],
+      properties: {
+        answer: { type: 'string' },
+        sources: { type: 'array', items: { type: 'object', required: ['title', 'url'], properties: { title: { type: 'string' }, url: { type: 'string' } } } },
+        refused: {
+          anyOf: [
+            { type: 'null' },
+            { type: 'object', required: ['reason'], properties: { reason: { type: 'string', enum: ['personal-data', 'jailbreak', 'out-of-scope', 'no-answer'] } } },
+          ],
+        },
+      },
+    },
+  },
+} as const;
+
+const INVALID_REQUEST = {
+  error: 'invalid-request',
+  message: `Send JSON: {"question": "..."} with a question of 1 to ${MAX_QUESTION_LENGTH} characters, and "language": "en" or "cy" if you like`,
+};
+
+/**
+ * `POST /api/assistant/answers`: `{"question", "language"?}` in, the answer with its sources (or
+ * the refusal) out. No cookies are read and nothing is done on anyone's behalf, so there is no
+ * CSRF token to carry; only JSON is accepted.
+ */
+export function registerAssistantApi(app: FastifyInstance, assistant: Assistant): void {
+  const headers = apiSecurityHeaders(app.config);
+  app.post<AnswerRequest>(
+    '/api/assistant/answers',
+    {
+      schema: answerSchema,
+      attachValidation: true,
+      config: { csrf: false, ...JSON_API_ROUTE_CONFIG },
+      // A body Fastify could not read (not JSON, malformed, too large) is answered in this API's words.
+      errorHandler: (error, _request, reply) => {
+        const status = error.statusCode ?? 500;
+        if (status >= 500) throw error;
+        reply.headers(headers);
+        return reply.code(status === 415 || status === 413 ? status : 400).send(INVALID_REQUEST);
+      },
+      // Before validation, which would turn 42 into "42" and drop unknown fields: the body as sent.
+      preValidation: async (request, reply) => {
+        const body = request.body as Record<string, unknown> | null | undefined;
+        const sentAsText = typeof body === 'object' && body !== null && !Array.isArray(body) && typeof body.question === 'string';
+        const knownFields = sentAsText && Object.keys(body).every((name) => name === 'question' || name === 'language');
+        if (!knownFields || (body.language !== undefined && typeof body.language !== 'string')) {
+          reply.headers(headers);
+          return reply.code(400).send(INVALID_REQUEST);
+        }
+      },
+    },
+    async (request, reply) => {
+      reply.headers(headers);
+      const isJson = (request.headers['content-type'] ?? '').toLowerCase().startsWith('application/json');
+      if (!isJson || request.validationError) return reply.code(isJson ? 400 : 415).send(INVALID_REQUEST);
+      const question = request.body.question.trim();
+      if (question === '') return reply.code(400).send(INVALID_REQUEST);
+      return assistant.answer({ question, language: request.body.language ?? 'en' });
+    },
+  );
+}

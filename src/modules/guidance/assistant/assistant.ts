@@ -1,0 +1,59 @@
+import type { Database } from '../../../platform/db/database.ts';
+import type { Locale, Translate } from '../../../platform/http/i18n.ts';
+import type { AssistantOutcomeStore } from './assistant-outcome.store.ts';
+import { composeExtractiveAnswer } from './extractive-composer.ts';
+import { checkQuestion } from './input-guardrails.ts';
+import { checkAnswer } from './output-guardrails.ts';
+import type { GuidanceRetriever } from './retrieval.ts';
+
+export type RefusalReason = 'personal-data' | 'jailbreak' | 'out-of-scope' | 'no-answer';
+
+/** The assistant's answer, as the API sends it: the answer with its sources, or why there is none. */
+export type AssistantAnswer = {
+  answer: string;
+  sources: Array<{ title: string; url: string }>;
+  refused: null | { reason: RefusalReason };
+};
+
+/**
+ * The assistant's pipeline: input guardrails, retrieval, the extractive composer, output
+ * guardrails. Each outcome is counted by day (answered, or the refusal's reason); the question
+ * and the answer are never kept.
+ */
+export function createAssistant(dependencies: {
+  db: Database;
+  retriever: GuidanceRetriever;
+  outcomes: AssistantOutcomeStore;
+  translations: Record<Locale, Translate>;
+  baseUrl: string;
+  clock?: () => Date;
+}) {
+  const { db, retriever, outcomes, translations } = dependencies;
+  const today = () => (dependencies.clock ?? (() => new Date()))().toISOString().slice(0, 10);
+
+  async function refuse(reason: RefusalReason, language: Locale): Promise<AssistantAnswer> {
+    await outcomes.count(db, { day: today(), outcome: `refused:${reason}` });
+    return { answer: translations[language](`guidance.assistant.refusals.${reason}`), sources: [], refused: { reason } };
+  }
+
+  return {
+    async answer(input: { question: string; language: Locale }): Promise<AssistantAnswer> {
+      const { language } = input;
+      const check = checkQuestion(input.question);
+      if (!check.allowed) return refuse(check.reason, language);
+      const composed = composeExtractiveAnswer(await retriever.retrieve({ question: input.question, lang: language }));
+      if (composed.kind === 'no-answer') return refuse('no-answer', language);
+      const text = composed.passages.map((passage) => passage.text).join('\n\n');
+      const verdict = checkAnswer({ text, sourceCount: composed.sources.length, citedPassages: composed.passages.map((passage) => passage.text) });
+      if (!verdict.passed) return refuse('no-answer', language);
+      await outcomes.count(db, { day: today(), outcome: 'answered' });
+      return {
+        answer: text,
+        sources: composed.sources.map((source) => ({ title: source.title, url: new URL(source.url, dependencies.baseUrl).toString() })),
+        refused: null,
+      };
+    },
+  };
+}
+
+export type Assistant = ReturnType<typeof createAssistant>;
