@@ -64,18 +64,29 @@ function answersWith(answers: Answers, page: FormPage, value: ReturnType<typeof 
   return { ...answers, [page.id]: { values, complete: false } };
 }
 
+/**
+ * The question asked at this URL and which of its answers (`item`, for a repeatable question: the
+ * next one unless named), or where the journey sends the person instead.
+ */
+async function findQuestion(dependencies: RunnerDependencies, request: FastifyRequest<{ Params: { slug: string; pageId: string }; Querystring: StepQuery }>) {
+  const context = await loadContext(dependencies, request, request.params.slug);
+  const redirect = redirectUnlessReached(context, { state: 'question', pageId: request.params.pageId, item: request.query.item });
+  if (redirect) return { redirect };
+  const page = pageOf(context, request.params.pageId);
+  const given = context.answers[page.id]?.values ?? [];
+  const item = request.query.item ?? (page.repeatable ? given.length : 0);
+  if (page.repeatable && item >= MAX_REPEATS) return { redirect: urlOf(context.slug, { state: 'add-another', pageId: page.id }) };
+  return { context, page, given, item };
+}
+
 export function registerQuestionPages(app: FastifyInstance, dependencies: RunnerDependencies): void {
   const questionPath = '/forms/:slug/pages/:pageId';
   const schema = { params: pageParams, querystring: stepQuery };
 
   app.get<{ Params: { slug: string; pageId: string }; Querystring: StepQuery }>(questionPath, { schema }, async (request, reply) => {
-    const context = await loadContext(dependencies, request, request.params.slug);
-    const redirect = redirectUnlessReached(context, { state: 'question', pageId: request.params.pageId, item: request.query.item });
-    if (redirect) return reply.redirect(redirect, 303);
-    const page = pageOf(context, request.params.pageId);
-    const given = context.answers[page.id]?.values ?? [];
-    const item = request.query.item ?? (page.repeatable ? given.length : 0);
-    if (page.repeatable && item >= MAX_REPEATS) return reply.redirect(urlOf(context.slug, { state: 'add-another', pageId: page.id }), 303);
+    const found = await findQuestion(dependencies, request);
+    if (found.redirect !== undefined) return reply.redirect(found.redirect, 303);
+    const { context, page, given, item } = found;
     const pending = await takePending(dependencies, context, { step: 'question', pageId: page.id, item });
     const fields = pending ? pending.fields : fieldsOfValue(page, given[item]);
     return renderQuestion(request as PageRequest, reply, { context, page, fields, errors: pending?.errors ?? [] });
@@ -85,12 +96,9 @@ export function registerQuestionPages(app: FastifyInstance, dependencies: Runner
     questionPath,
     { schema: { ...schema, body: answerBody }, bodyLimit: RUNNER_BODY_LIMIT },
     async (request, reply) => {
-      const context = await loadContext(dependencies, request, request.params.slug);
-      const redirect = redirectUnlessReached(context, { state: 'question', pageId: request.params.pageId, item: request.query.item });
-      if (redirect) return reply.redirect(redirect, 303);
-      const page = pageOf(context, request.params.pageId);
-      const item = request.query.item ?? (page.repeatable ? (context.answers[page.id]?.values.length ?? 0) : 0);
-      if (page.repeatable && item >= MAX_REPEATS) return reply.redirect(urlOf(context.slug, { state: 'add-another', pageId: page.id }), 303);
+      const found = await findQuestion(dependencies, request);
+      if (found.redirect !== undefined) return reply.redirect(found.redirect, 303);
+      const { context, page, item } = found;
       const read = readAnswer(page, request.body ?? {});
       if (read.errors.length > 0) {
         const { _csrf, ...fields } = request.body ?? {};
