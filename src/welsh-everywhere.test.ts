@@ -3,10 +3,11 @@ import { test } from 'node:test';
 import type { FastifyPluginAsync } from 'fastify';
 import { modules as allModules } from './app.ts';
 import { equipService, openSigningIn, startWithService } from './modules/console/pages/console-pages.test-kit.ts';
+import { makeFailedJob, startWithOperator } from './modules/console/pages/operators/operator-pages.test-kit.ts';
 import { createRunnerTestApp, FORM, ROD_ANSWERS, Visitor } from './modules/forms/runner/runner.test-kit.ts';
 import { guidanceCommands } from './modules/guidance/guidance.cli.ts';
 import { openGuidanceLibrary } from './modules/guidance/guidance.contract.ts';
-import { createFormClient, createTestAccount, readLatestMessage, startIdentityServer, type FormClient, type FormPage } from './modules/identity/testing/identity-testing.contract.ts';
+import { createFormClient, createTestAccount, readLatestMessage, startIdentityServer, type FormClient, type FormPage, type TestAccount } from './modules/identity/testing/identity-testing.contract.ts';
 import { CARD_FORM, createAccountWithKey, createInjectBrowser, createPaymentByApi, openNextUrl, startPayApp } from './modules/pay/testing/pay-test-support.ts';
 import type { CivitasModule } from './platform/module.ts';
 import { createTestApp } from './testing/test-kernel.ts';
@@ -203,16 +204,29 @@ test("the console in Welsh, with Notify's and Pay's team pages: every page a ser
   await payByCardInWelsh(civitas.baseUrl, (await civitas.onboarding.createPayKey({ service, description: 'Allwedd taliadau', actor: { audit: 'operator:cli', label: 'operator:cli' } })).key);
 
   const walk = createWelshWalk(allModules, { names: [...TEST_NAMES, ...PROTOCOL_NAMES] });
-  // Links and forms that act (or leave the console) are not followed; other forms are sent empty, for their errors.
-  const ACTS = /lang=|sign-out|revoke|remove|delete|cancel|#|\/notify\/service$|\/pay\/account$/;
+  const seen = await crawlConsole({ browser, account: owner, from: servicePath, walk });
+  const visited = [...seen].join('\n');
+  for (const reached of ['/templates/', '/transactions/', '/refund', '/webhooks/new', '/members/invite']) assert.ok(visited.includes(reached), `reached ${reached}`);
+  assert.ok(walk.pagesChecked > 35, `${walk.pagesChecked} pages checked`);
+  assert.equal(walk.report(), '', 'English on Welsh pages');
+});
+
+/**
+ * Visits every console page `from` leads to, five links deep, each checked by `walk`; forms are
+ * sent empty, for their errors, except those that act (or leave the console), whose links are
+ * not followed either. Returns the pages visited.
+ */
+async function crawlConsole(options: { browser: FormClient; account: TestAccount; from: string; walk: ReturnType<typeof createWelshWalk> }): Promise<Set<string>> {
+  const { browser, account, walk } = options;
+  const ACTS = /lang=|sign-out|revoke|remove|delete|cancel|rotate|retry|verify|#|\/notify\/service$|\/pay\/account$/;
   const seen = new Set<string>();
-  let frontier = [servicePath];
+  let frontier = [options.from];
   for (let depth = 0; depth < 5 && frontier.length > 0; depth += 1) {
     const next = new Set<string>();
     for (const path of frontier) {
       if (seen.has(path)) continue;
       seen.add(path);
-      const page = await openSigningIn(browser, owner, path);
+      const page = await openSigningIn(browser, account, path);
       walk.check(page.html, `${path} (${page.status})`);
       const action = /<form method="post"(?:[^>]*action="([^"]*)")?/.exec(page.html);
       if (action && !ACTS.test(action[1] ?? path)) walk.check((await browser.submit(page, {})).html, `${path} with an error`);
@@ -223,11 +237,8 @@ test("the console in Welsh, with Notify's and Pay's team pages: every page a ser
     }
     frontier = [...next];
   }
-  const visited = [...seen].join('\n');
-  for (const reached of ['/templates/', '/transactions/', '/refund', '/webhooks/new', '/members/invite']) assert.ok(visited.includes(reached), `reached ${reached}`);
-  assert.ok(walk.pagesChecked > 35, `${walk.pagesChecked} pages checked`);
-  assert.equal(walk.report(), '', 'English on Welsh pages');
-});
+  return seen;
+}
 
 /** A payment created with this Pay key and paid on the payment pages, in Welsh. */
 async function payByCardInWelsh(baseUrl: string, key: string): Promise<void> {
@@ -254,7 +265,10 @@ test('a form in Welsh: each question, its errors when sent empty, and the answer
   for (const step of ROD_ANSWERS) {
     const url = `${FORM}/pages/${step.page}`;
     walk.check((await visitor.get(url)).body, step.page);
-    walk.check((await visitor.post(url, {})).body, `${step.page} sent empty`);
+    // Its errors, shown on the page itself or on the page it redirects to (post/redirect/get).
+    const sentEmpty = await visitor.post(url, {});
+    const shown = sentEmpty.statusCode === 303 ? await visitor.get(String(sentEmpty.headers.location)) : sentEmpty;
+    walk.check(shown.body, `${step.page} sent empty`);
     assert.equal((await visitor.post(url, step.fields)).statusCode, 303, `${step.page} answered`);
   }
   walk.check((await visitor.get(`${FORM}/pages/boat-name`)).body, 'boat-name');
@@ -276,5 +290,15 @@ test('guidance in Welsh: every page written in Welsh', async (t) => {
     assert.equal(response.statusCode, 200, url);
     walk.check(response.body, url);
   }
+  assert.equal(walk.report(), '', 'English on Welsh pages');
+});
+
+test("the console's operator pages in Welsh: organisations, people, signing keys, the audit trail, jobs and health, with their errors", async (t) => {
+  const { civitas, operator, browser } = await startWithOperator(t);
+  await makeFailedJob(civitas.kernel, 'notify.deliver', 'the mail server said no');
+  browser.cookies.set('civitas_lang', 'cy');
+  const walk = createWelshWalk(allModules, { names: [...TEST_NAMES, ...PROTOCOL_NAMES, 'notify.deliver', 'the mail server said no'] });
+  const seen = await crawlConsole({ browser, account: operator, from: '/console/operator', walk });
+  for (const reached of ['organisations', 'operators/add', 'signing-keys', 'audit', 'jobs', 'retention', 'health']) assert.ok(seen.has(`/console/operator/${reached}`), `reached ${reached}`);
   assert.equal(walk.report(), '', 'English on Welsh pages');
 });

@@ -51,8 +51,10 @@ function withoutNames(text: string, allowed: readonly string[]): string {
     .replace(/[^\s@]+@[^\s@]+\.[a-z]{2,}/gi, ' ')
     .replace(/https?:\/\/\S+/g, ' ')
     .replace(/(^|\s)\/[^\s]*/g, ' ')
-    // Names from code and protocols (private_key_jwt, prompt=none) are the same in every language.
-    .replace(/\S*[_=]\S*/g, ' ');
+    // Names from code and protocols are the same in every language: private_key_jwt, prompt=none,
+    // account:ID, identity.sign-in.completed, and the commands an operator types.
+    .replace(/npx civitas(?: (?:--)?[A-Za-z][\w-]*)+/g, ' ')
+    .replace(/\S*[_=]\S*|\S+:\S+|\b[a-z-]+(?:\.[a-z-]+)+\b/g, ' ');
   for (const name of [...allowed].sort((a, b) => b.length - a.length)) rest = rest.split(name).join(' ');
   return rest.replace(/\s+/g, ' ');
 }
