@@ -4,6 +4,7 @@ import { readMessageCatalogues } from '../../platform/http/i18n.ts';
 import type { CivitasModule } from '../../platform/module.ts';
 import { createAssistantOutcomeStore } from './assistant/assistant-outcome.store.ts';
 import { registerAssistantApi } from './assistant/assistant.routes.ts';
+import { registerAskPages } from './assistant/pages/ask.routes.ts';
 import { createAssistant } from './assistant/assistant.ts';
 import { createGuidanceRetriever } from './assistant/retrieval.ts';
 import { guidanceCommands } from './guidance.cli.ts';
@@ -13,7 +14,7 @@ import { registerGuidancePages } from './pages/guidance.routes.ts';
 import { registerSearchPage } from './pages/search/search.routes.ts';
 import { createGuidanceSearch } from './search/search-index.ts';
 
-/** Guidance and step-by-step pages, and the search over them. */
+/** Guidance and step-by-step pages, the search over them, and the assistant that answers from them. */
 export const guidanceModule: CivitasModule = {
   name: 'guidance',
   messages: readMessageCatalogues(join(import.meta.dirname, 'locales')),
@@ -23,15 +24,15 @@ export const guidanceModule: CivitasModule = {
     const library = openGuidanceLibrary({ db: app.db, audit: app.audit });
     registerGuidancePages(app, library);
     registerSearchPage(app, createGuidanceSearch(library));
-    registerAssistantApi(
-      app,
-      createAssistant({
-        db: app.db,
-        retriever: createGuidanceRetriever(library),
-        outcomes: createAssistantOutcomeStore(),
-        translations: app.translations,
-        baseUrl: app.config.BASE_URL,
-      }),
-    );
+    const retriever = createGuidanceRetriever(library);
+    const assistant = createAssistant({
+      db: app.db,
+      retriever,
+      outcomes: createAssistantOutcomeStore(),
+      translations: app.translations,
+      baseUrl: app.config.BASE_URL,
+    });
+    registerAssistantApi(app, assistant);
+    registerAskPages(app, { assistant, retriever });
   },
 };

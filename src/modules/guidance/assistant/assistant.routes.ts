@@ -78,7 +78,8 @@ export function registerAssistantApi(app: FastifyInstance, assistant: Assistant)
       if (!isJson || request.validationError) return reply.code(isJson ? 400 : 415).send(INVALID_REQUEST);
       const question = request.body.question.trim();
       if (question === '') return reply.code(400).send(INVALID_REQUEST);
-      return assistant.answer({ question, language: request.body.language ?? 'en' });
+      const { answer, sources, refused } = await assistant.answer({ question, language: request.body.language ?? 'en' });
+      return { answer, sources, refused };
     },
   );
 }

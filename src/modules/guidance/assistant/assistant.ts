@@ -13,6 +13,8 @@ export type AssistantAnswer = {
   answer: string;
   sources: Array<{ title: string; url: string }>;
   refused: null | { reason: RefusalReason };
+  /** The passages the answer is made of, so a page can show it again from them alone. */
+  passageIds: string[];
 };
 
 /**
@@ -33,10 +35,15 @@ export function createAssistant(dependencies: {
 
   async function refuse(reason: RefusalReason, language: Locale): Promise<AssistantAnswer> {
     await outcomes.count(db, { day: today(), outcome: `refused:${reason}` });
-    return { answer: translations[language](`guidance.assistant.refusals.${reason}`), sources: [], refused: { reason } };
+    return { answer: translations[language](`guidance.assistant.refusals.${reason}`), sources: [], refused: { reason }, passageIds: [] };
   }
 
   return {
+    /** Counts what people said of an answer's use ("was this useful?"), by day. */
+    async countFeedback(useful: boolean): Promise<void> {
+      await outcomes.count(db, { day: today(), outcome: useful ? 'feedback:useful' : 'feedback:not-useful' });
+    },
+
     async answer(input: { question: string; language: Locale }): Promise<AssistantAnswer> {
       const { language } = input;
       const check = checkQuestion(input.question);
@@ -51,6 +58,7 @@ export function createAssistant(dependencies: {
         answer: text,
         sources: composed.sources.map((source) => ({ title: source.title, url: new URL(source.url, dependencies.baseUrl).toString() })),
         refused: null,
+        passageIds: composed.passages.map((passage) => passage.id),
       };
     },
   };

@@ -4,7 +4,7 @@ import type { RetrievedPassage } from './retrieval.ts';
 export type AnswerSource = { title: string; url: string };
 
 export type ComposedAnswer =
-  | { kind: 'answer'; passages: Array<{ text: string; source: number }>; sources: AnswerSource[] }
+  | { kind: 'answer'; passages: Array<{ id: string; text: string; source: number }>; sources: AnswerSource[] }
   | { kind: 'no-answer' };
 
 /** A passage must speak to more than half of the question's meaningful words to be part of an answer. */
@@ -29,7 +29,7 @@ export function composeExtractiveAnswer(passages: readonly RetrievedPassage[]): 
       index = sources.push({ title: passage.title, url: `${passage.url}${passage.anchor}` }) - 1;
       sourceIndex.set(passage.url, index);
     }
-    return { text: passage.text, source: index };
+    return { id: passage.id, text: passage.text, source: index };
   });
   return { kind: 'answer', passages: cited, sources };
 }

@@ -102,6 +102,16 @@ function buildPassageIndex(passages: readonly Passage[]): PassageIndex {
 export function createGuidanceRetriever(library: GuidanceLibrary) {
   const currentIndex = followRevision(library.readRevision, async () => buildPassageIndex((await library.listPublished()).flatMap(passagesOf)));
   return {
+    /** The passages with these ids, in that order, leaving out any no longer published. */
+    async findPassages(ids: readonly string[]): Promise<Passage[]> {
+      const { passages } = await currentIndex();
+      return ids.flatMap((id) => {
+        const found = passages.get(id);
+        if (!found) return [];
+        const { trigrams: _trigrams, terms: _terms, ...passage } = found;
+        return [passage];
+      });
+    },
     async retrieve(input: { question: string; lang: Locale; limit?: number }): Promise<RetrievedPassage[]> {
       const { index, passages } = await currentIndex();
       const question = withEverydayWords(input.question);

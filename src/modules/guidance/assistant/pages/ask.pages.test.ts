@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { test, type TestContext } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { createTestApp } from '../../../../testing/test-kernel.ts';
+import { EXAMPLES_DIRECTORY } from '../../guidance.cli.ts';
+import { openGuidanceLibrary } from '../../guidance.contract.ts';
+import { guidanceModule } from '../../guidance.module.ts';
+import { importGuidanceFolder } from '../../import/import-folder.ts';
+import { createAssistantOutcomeStore } from '../assistant-outcome.store.ts';
+
+/** Keeps cookies between requests and sends each form back with its page's CSRF token. */
+function createVisitor(app: FastifyInstance) {
+  const cookies = new Map<string, string>();
+  const inject = async (options: { method: 'GET' | 'POST'; url: string; form?: Record<string, string> }) => {
+    const response = await app.inject({
+      method: options.method,
+      url: options.url,
+      headers: { accept: 'text/html', cookie: [...cookies].map(([name, value]) => `${name}=${value}`).join('; '), ...(options.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+      payload: options.form ? new URLSearchParams(options.form).toString() : undefined,
+    });
+    for (const cookie of response.cookies) cookies.set(cookie.name, cookie.value);
+    return response;
+  };
+  const tokenOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
+  return {
+    get: (url: string) => inject({ method: 'GET', url }),
+    async ask(question: string, lang = 'en') {
+      const page = await inject({ method: 'GET', url: `/ask?lang=${lang}` });
+      return inject({ method: 'POST', url: '/ask', form: { _csrf: tokenOf(page.body), question } });
+    },
+    async post(url: string, pageUrl: string, form: Record<string, string>) {
+      const page = await inject({ method: 'GET', url: pageUrl });
+      return inject({ method: 'POST', url, form: { _csrf: tokenOf(page.body), ...form } });
+    },
+  };
+}
+
+async function openVisitor(t: TestContext) {
+  const { app, kernel } = await createTestApp(t, { modules: [guidanceModule] });
+  await importGuidanceFolder({ directory: EXAMPLES_DIRECTORY, library: openGuidanceLibrary(kernel), actor: 'test', publish: true });
+  return { kernel, visitor: createVisitor(app) };
+}
+
+test('/ask: the question is posted, the answer shown on its own page with its sources, a notice, and "was this useful?"', async (t) => {
+  const { kernel, visitor } = await openVisitor(t);
+  const form = await visitor.get('/ask');
+  assert.match(form.body, /<h1 class="govuk-heading-l">Ask a question about guidance<\/h1>/);
+  assert.match(form.body, /Do not include personal information/);
+
+  const asked = await visitor.ask('How much does a Blue Badge cost?');
+  assert.equal(asked.statusCode, 303);
+  const location = asked.headers.location as string;
+  assert.match(location, /^\/ask\/answer\?passage=en%3Ablue-badge%3A/);
+  // The address names the passage, never the question's words.
+  assert.doesNotMatch(location, /much|does|question/i);
+  const answer = await visitor.get(location);
+  assert.match(answer.body, /<h1 class="govuk-heading-l">Answer<\/h1>/);
+  assert.match(answer.body, /up to £10/);
+  assert.match(answer.body, /From: <a class="govuk-link" href="\/guidance\/blue-badge\/what-it-costs">/);
+  assert.match(answer.body, /Answers can be wrong/);
+  assert.match(answer.body, /Was this answer useful\?/);
+
+  const feedback = await visitor.post(`/ask/feedback?${location.split('?')[1]}`, location, { useful: 'yes' });
+  assert.equal(feedback.statusCode, 303);
+  const thanked = await visitor.get(feedback.headers.location as string);
+  assert.match(thanked.body, /Thank you for your feedback/);
+  assert.doesNotMatch(thanked.body, /Was this answer useful\?/);
+  const outcomes = await createAssistantOutcomeStore().list(kernel.db, '2000-01-01');
+  assert.deepEqual(outcomes.map((row) => [row.outcome, row.count]), [['answered', 1], ['feedback:useful', 1]]);
+});
+
+test('/ask in Welsh, refusals explained on the answer page, and an empty or over-long question sent back with an error', async (t) => {
+  const { visitor } = await openVisitor(t);
+  const welsh = await visitor.ask('Faint mae Bathodyn Glas yn ei gostio?', 'cy');
+  const welshAnswer = await visitor.get(welsh.headers.location as string);
+  assert.match(welshAnswer.body, /<html lang="cy"/);
+  assert.match(welshAnswer.body, /<h1 class="govuk-heading-l">Ateb<\/h1>/);
+  assert.match(welshAnswer.body, /£10/);
+
+  const personal = await visitor.ask('My email is jo@example.com, can I renew?');
+  assert.equal(personal.headers.location, '/ask/answer?refused=personal-data');
+  assert.match((await visitor.get('/ask/answer?refused=personal-data&lang=en')).body, /<h1 class="govuk-heading-l">No answer<\/h1>[\s\S]*includes personal information/);
+
+  const empty = await visitor.ask('   ');
+  assert.equal(empty.headers.location, '/ask?error=empty');
+  const emptyPage = await visitor.get('/ask?error=empty');
+  assert.match(emptyPage.body, /govuk-error-summary[\s\S]*Enter your question/);
+  assert.match(emptyPage.body, /<title>Error: Ask a question about guidance/);
+  assert.equal((await visitor.ask('x'.repeat(1_001))).headers.location, '/ask?error=too-long');
+});
+
+test('attacker: no CSRF token, no answer; made-up, foreign and too many passage ids show no answer; feedback without a choice counts nothing', async (t) => {
+  const { kernel, visitor } = await openVisitor(t);
+  const app = (await createTestApp(t, { modules: [guidanceModule] })).app;
+  const forged = await app.inject({ method: 'POST', url: '/ask', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' }, payload: 'question=hello' });
+  assert.equal(forged.statusCode, 403);
+
+  for (const url of ['/ask/answer', '/ask/answer?passage=nope', '/ask/answer?passage=<script>', '/ask/answer?refused=whatever', `/ask/answer?${'passage=x&'.repeat(10)}`]) {
+    const page = await visitor.get(url);
+    assert.equal(page.statusCode, 200, url);
+    assert.match(page.body, /No answer/, url);
+    assert.doesNotMatch(page.body, /<script>/);
+  }
+  const blank = await visitor.post('/ask/feedback?refused=no-answer', '/ask', { useful: 'maybe' });
+  assert.equal(blank.headers.location, '/ask/answer?refused=no-answer');
+  assert.deepEqual(await createAssistantOutcomeStore().list(kernel.db, '2000-01-01'), []);
+});
