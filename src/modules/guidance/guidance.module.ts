@@ -20,6 +20,7 @@ export const guidanceModule: CivitasModule = {
   messages: readMessageCatalogues(join(import.meta.dirname, 'locales')),
   migrations: guidanceMigrations,
   commands: guidanceCommands,
+  homeLink: { component: 'assistant', href: '/ask' },
   async plugin(app: FastifyInstance) {
     const library = openGuidanceLibrary({ db: app.db, audit: app.audit });
     registerGuidancePages(app, library);

@@ -105,3 +105,9 @@ test('attacker: no CSRF token, no answer; made-up, foreign and too many passage 
   assert.equal(blank.headers.location, '/ask/answer?refused=no-answer');
   assert.deepEqual(await createAssistantOutcomeStore().list(kernel.db, '2000-01-01'), []);
 });
+
+test('the home page links to the assistant', async (t) => {
+  const { app } = await createTestApp(t);
+  const home = await app.inject({ method: 'GET', url: '/' });
+  assert.match(home.body, /href="\/ask"/);
+});
