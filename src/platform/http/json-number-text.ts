@@ -1,3 +1,6 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { JSON_BODY_MAX_DEPTH, jsonBodyTooDeep, nestsDeeperThan } from './json-body.ts';
+
 /**
  * JSON numbers as they were written. JavaScript reads every JSON number as a double, so
  * `12345678901234567890` becomes 12345678901234567000, `1.0` becomes 1 and `1e400` Infinity;
@@ -59,4 +62,62 @@ export function numberTextOf(holder: object, key: string | number, value: number
 /** Whether JSON text is an integer (no fraction, no exponent): Python and Java read these exactly. */
 export function isIntegerText(text: string): boolean {
   return INTEGER_TEXT.test(text);
+}
+
+/** What `JSON.rawJSON` makes (Node 24; not yet in TypeScript's library): JSON.stringify writes its text as it is. */
+export type RawJsonText = { readonly rawJSON: string };
+
+const { rawJSON } = JSON as unknown as { rawJSON(text: string): RawJsonText };
+
+/**
+ * A number that JSON.stringify (and a response schema that leaves the value's type open) writes
+ * back exactly as it was sent: the number itself when its own text does that, else its text as
+ * raw JSON.
+ */
+export function keepNumberAsSent(holder: object, key: string | number, value: number): number | RawJsonText {
+  const text = numberTextOf(holder, key, value);
+  return text === String(value) ? value : rawJSON(text);
+}
+
+/**
+ * Text that may hold a `__proto__` or `constructor` key (perhaps written with escapes): left to
+ * the framework's parser, which refuses prototype poisoning.
+ */
+function mayHoldPrototypeKey(text: string): boolean {
+  return /proto|constructor|\\u/i.test(text);
+}
+
+type ParserDone = (error: Error | null, body?: unknown) => void;
+
+/**
+ * A content-type parser (for `addContentTypeParser(type, { parseAs: 'string' }, ...)`) that reads
+ * JSON keeping number texts, after the kernel's depth check. An empty body is the framework's to
+ * refuse, in its own words (FST_ERR_CTP_EMPTY_JSON_BODY); a body that does not parse is a
+ * SyntaxError with status 400. `afterParse` may rewrite the parsed value in place.
+ */
+export function createJsonParserKeepingNumberText(
+  app: FastifyInstance,
+  options: NumberTextOptions & { afterParse?: (body: unknown) => void } = {},
+): (request: FastifyRequest, body: string | Buffer, done: ParserDone) => void {
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  return (request, body, done) => {
+    const text = body as string;
+    if (nestsDeeperThan(text, JSON_BODY_MAX_DEPTH)) {
+      done(jsonBodyTooDeep(), undefined);
+      return;
+    }
+    if (text.trim() === '' || mayHoldPrototypeKey(text)) {
+      parseJson(request, text, done);
+      return;
+    }
+    let parsed: unknown;
+    try {
+      parsed = parseJsonKeepingNumberText(text, options);
+    } catch (error) {
+      done(Object.assign(error as Error, { statusCode: 400 }), undefined);
+      return;
+    }
+    options.afterParse?.(parsed);
+    done(null, parsed);
+  };
 }

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
-import { JSON_BODY_MAX_DEPTH, JSON_BODY_TOO_DEEP, jsonBodyTooDeep, nestsDeeperThan } from '../../../platform/http/json-body.ts';
+import { JSON_BODY_TOO_DEEP } from '../../../platform/http/json-body.ts';
 import { retryAfterSecondsOf } from '../../../platform/http/errors.ts';
-import { parseJsonKeepingNumberText } from '../../../platform/http/json-number-text.ts';
+import { createJsonParserKeepingNumberText } from '../../../platform/http/json-number-text.ts';
 import { isUnstorableText, UNSTORABLE_TEXT, UnstorableTextError } from '../../../platform/http/unstorable-text.ts';
 import { apiSecurityHeaders, JSON_API_ROUTE_CONFIG } from '../../../platform/http/security.ts';
 import { internalError, NotifyApiError, badRequest, serviceUnavailable, validationError } from '../notify.errors.ts';
@@ -37,46 +37,24 @@ export function nameUnstorableField(path: string): string {
 /**
  * Notify reads every request body as JSON whatever its Content-Type says (notifications-api's
  * get_valid_json: `request.get_json(force=True)`), so a form-encoded or text/plain body is parsed
- * as JSON too and, when it is not, is answered "Invalid JSON supplied in POST data". The same
- * parser and depth check as the kernel's, for every type, in this context only.
+ * as JSON too and, when it is not, is answered "Invalid JSON supplied in POST data". The kernel's
+ * depth check, then a parse that keeps each number's text (for personalisation), for every type,
+ * in this context only.
  */
 function readEveryBodyAsJson(app: FastifyInstance): void {
-  const parseJson = app.getDefaultJsonParser('error', 'error');
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
-    const text = body as string;
-    if (nestsDeeperThan(text, JSON_BODY_MAX_DEPTH)) {
-      done(jsonBodyTooDeep(), undefined);
-      return;
-    }
-    // An empty body is the framework's to refuse, in its own words.
-    if (text.trim() === '' || refusesPrototypeKey(text)) {
-      parseJson(request, text, done);
-      return;
-    }
-    let parsed: unknown;
-    try {
-      parsed = parseJsonKeepingNumberText(text, { maxIntegerDigits: PYTHON_MAX_INTEGER_DIGITS });
-    } catch (error) {
-      done(Object.assign(error as Error, { statusCode: 400 }), undefined);
-      return;
-    }
-    const personalisation = isPlainObject(parsed) ? parsed.personalisation : undefined;
-    if (isPlainObject(personalisation)) writeNumbersAsNotifyDoes(personalisation);
-    done(null, parsed);
+  const parseBody = createJsonParserKeepingNumberText(app, {
+    maxIntegerDigits: PYTHON_MAX_INTEGER_DIGITS,
+    afterParse: (body) => {
+      const personalisation = isPlainObject(body) ? body.personalisation : undefined;
+      if (isPlainObject(personalisation)) writeNumbersAsNotifyDoes(personalisation);
+    },
   });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, parseBody);
 }
 
 /** Python reads no integer of more than 4,300 digits (sys.int_info.default_max_str_digits): Notify refuses the body. */
 const PYTHON_MAX_INTEGER_DIGITS = 4300;
-
-/**
- * Text that may hold a `__proto__` or `constructor` key (perhaps written with escapes): left to
- * the framework's parser, which refuses prototype poisoning.
- */
-function refusesPrototypeKey(text: string): boolean {
-  return /proto|constructor|\\u/i.test(text);
-}
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { JSON_BODY_TOO_DEEP } from '../../../platform/http/json-body.ts';
 import { retryAfterSecondsOf } from '../../../platform/http/errors.ts';
+import { createJsonParserKeepingNumberText } from '../../../platform/http/json-number-text.ts';
 import { UNSTORABLE_TEXT } from '../../../platform/http/unstorable-text.ts';
 import { apiSecurityHeaders, JSON_API_ROUTE_CONFIG } from '../../../platform/http/security.ts';
 import type { Caller } from '../accounts/account.service.ts';
@@ -63,6 +64,9 @@ export async function registerPayApi(app: FastifyInstance, services: PayServices
       route.config = Object.assign(route.config ?? {}, JSON_API_ROUTE_CONFIG);
       routePatterns.push(patternOf(route.url));
     });
+    // Pay (Java) reads numbers exactly: metadata keeps each number as it was sent.
+    api.removeContentTypeParser('application/json');
+    api.addContentTypeParser('application/json', { parseAs: 'string' }, createJsonParserKeepingNumberText(api));
     api.decorateRequest('payCaller', null);
     api.addHook('onSend', (_request, reply, payload, done) => {
       reply.headers(headers);

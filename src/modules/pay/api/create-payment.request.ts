@@ -1,3 +1,4 @@
+import { isIntegerText, keepNumberAsSent, numberTextOf, type RawJsonText } from '../../../platform/http/json-number-text.ts';
 import { recurringPaymentsDisabled } from '../agreements/agreement.service.ts';
 import { invalidAttribute, missingAttribute, PayApiError, unparsableJson, wrongType } from '../pay.errors.ts';
 import { isAcceptableReturnUrl, RETURN_URL_LIMIT } from '../payments/return-url.ts';
@@ -18,7 +19,11 @@ const METADATA_KEY_MAX = 30;
 const METADATA_VALUE_MAX = 100;
 
 export type PrefilledAddress = { line1?: string; line2?: string; postcode?: string; city?: string; country?: string };
-export type MetadataValue = string | number | boolean;
+/**
+ * A metadata value. Pay (Java) keeps a number exactly (12345678901234567890 stays itself, 1.0 is
+ * not 1), so a number JavaScript would write differently is kept as the text it was sent as.
+ */
+export type MetadataValue = string | number | boolean | RawJsonText;
 
 /** How a payment is authorised: on the payment pages, by `POST /v1/auth`, or with an agreement's card. */
 export type AuthorisationMode = 'web' | 'moto_api' | 'agreement';
@@ -106,7 +111,11 @@ function readMetadata(value: unknown): Record<string, MetadataValue> | undefined
   const lowerKeys = new Set(entries.map(([key]) => key.toLowerCase()));
   if (lowerKeys.size !== entries.length) problems.push('Must have case insensitive unique keys');
   if (problems.length > 0) throw invalidAttribute('metadata', problems.join('. '));
-  return entries.length === 0 ? undefined : (value as Record<string, MetadataValue>);
+  if (entries.length === 0) return undefined;
+  // Object.fromEntries defines each key (a `__proto__` key stays a key, never a prototype).
+  return Object.fromEntries(
+    entries.map(([key, item]) => [key, typeof item === 'number' ? keepNumberAsSent(value, key, item) : (item as MetadataValue)]),
+  );
 }
 
 function readPrefilled(value: unknown): { cardholderName?: string; billingAddress?: PrefilledAddress } {
@@ -132,7 +141,10 @@ export function parseCreatePaymentRequest(body: unknown, options: { live: boolea
   // First the attributes' presence and JSON types (400s), in Pay's order...
   const amountValue = body.amount;
   if (amountValue === undefined || amountValue === null) throw missingAttribute('amount');
-  if (!isInt(amountValue)) throw wrongType('amount', 'Must be a valid numeric format');
+  // Pay takes only a JSON integer (JsonNode::isInt): 1000.0 and 1e3 are not one.
+  if (!isInt(amountValue) || !isIntegerText(numberTextOf(body, 'amount', amountValue))) {
+    throw wrongType('amount', 'Must be a valid numeric format');
+  }
   const reference = readRequiredText(body, 'reference');
   const description = readRequiredText(body, 'description');
   // Pay reads return_url as optional and its connector then asks for it, unless the payment is
@@ -287,10 +299,15 @@ export function checkAccountPermits(
 
 /** The same JSON, however its keys were ordered, gives the same text: what idempotency compares. */
 export function canonicaliseJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicaliseJson).join(',')}]`;
+  if (Array.isArray(value)) return `[${value.map((item, index) => canonicaliseItem(value, index, item)).join(',')}]`;
   if (isObject(value)) {
     const keys = Object.keys(value).sort();
-    return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicaliseJson(value[key])}`).join(',')}}`;
+    return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicaliseItem(value, key, value[key])}`).join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
+}
+
+/** A number as it was sent (12345678901234567890 and ...891 are different requests), anything else canonicalised. */
+function canonicaliseItem(holder: object, key: string | number, item: unknown): string {
+  return typeof item === 'number' ? JSON.stringify(keepNumberAsSent(holder, key, item)) : canonicaliseJson(item);
 }

@@ -1,3 +1,5 @@
+import { keepNumberAsSent, parseJsonKeepingNumberText } from '../../../platform/http/json-number-text.ts';
+import type { MetadataValue } from '../api/create-payment.request.ts';
 import { describeCardBrand } from '../cards/card-number.ts';
 import type { BillingAddress } from '../providers/payment-provider.ts';
 import type { CardColumns } from '../agreements/agreement.store.ts';
@@ -58,7 +60,7 @@ export type PaymentJson = {
   delayed_capture: boolean;
   moto: boolean;
   return_url?: string;
-  metadata?: Record<string, string | number | boolean>;
+  metadata?: Record<string, MetadataValue>;
   authorisation_summary?: { three_d_secure: { required: boolean } };
   authorisation_mode: 'web' | 'moto_api' | 'agreement';
   /** The agreement the payment sets up or was authorised with. */
@@ -185,11 +187,19 @@ export function presentPayment(
   if (cardDetails) json.card_details = cardDetails;
   // Pay's CardPayment#getCardBrand: card_details.card_brand, left out when empty (NON_EMPTY).
   if (cardDetails?.card_brand) json.card_brand = cardDetails.card_brand;
-  if (row.metadata) json.metadata = JSON.parse(row.metadata) as PaymentJson['metadata'];
+  if (row.metadata) json.metadata = readStoredMetadata(row.metadata);
   if (row.agreement_id) json.agreement_id = row.agreement_id;
   if (row.agreement_payment_type) json.agreement_payment_type = row.agreement_payment_type;
   if (row.three_d_secure_required === 1) json.authorisation_summary = { three_d_secure: { required: true } };
   return json;
+}
+
+/** Stored metadata (JSON text, numbers as they were sent), with each number to be written back exactly as it was sent. */
+export function readStoredMetadata(text: string): Record<string, MetadataValue> {
+  const stored = parseJsonKeepingNumberText(text) as Record<string, MetadataValue>;
+  return Object.fromEntries(
+    Object.entries(stored).map(([key, value]) => [key, typeof value === 'number' ? keepNumberAsSent(stored, key, value) : value]),
+  );
 }
 
 /** Whether the payment holds an authorisation at its provider that a cancellation must release. */
@@ -306,7 +316,9 @@ export const paymentSchema = {
     delayed_capture: { type: 'boolean' },
     moto: { type: 'boolean' },
     return_url: { type: 'string' },
-    metadata: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
+    // Each value a string, number or boolean; the type is left open so that a number kept as
+    // sent (raw JSON text) is written back exactly.
+    metadata: { type: 'object', additionalProperties: {} },
     authorisation_summary: {
       type: 'object',
       properties: { three_d_secure: { type: 'object', properties: { required: { type: 'boolean' } } } },
