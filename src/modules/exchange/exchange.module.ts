@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { createGroupCommit } from '../../platform/db/group-commit.ts';
 import type { CivitasModule } from '../../platform/module.ts';
 import { createOutboundRequester, outboundPolicyOf } from '../../platform/net/outbound-request.ts';
 import { secretBoxesOf } from '../../platform/secrets/secret-box.ts';
@@ -6,6 +7,7 @@ import { agreementCommands } from './agreements/agreement.cli.ts';
 import { createExchangeCommands } from './exchange.cli.ts';
 import { createExchangeKeys, EXCHANGE_JWKS_PATH } from './gateway/exchange-keys.ts';
 import { registerGatewayRoutes } from './gateway/gateway.routes.ts';
+import { createReplayGuard } from './gateway/replay-guard.ts';
 import { logCommands } from './message-log/log.cli.ts';
 import { createMessageLog } from './message-log/message-log.ts';
 import { exchangeMigrations } from './migrations/exchange.migrations.ts';
@@ -30,6 +32,7 @@ export function createExchangeModule(options: { clock?: () => Date } = {}): Civi
     ],
     async plugin(app: FastifyInstance) {
       const keys = createExchangeKeys({ db: app.db, secrets: secretBoxesOf(app.config), clock });
+      const writes = createGroupCommit(app.db);
       app.get(EXCHANGE_JWKS_PATH, async (_request, reply) => reply.header('cache-control', 'public, max-age=300').send(await keys.publish('request-signing')));
       await app.register(async (gateway) =>
         registerGatewayRoutes(gateway, {
@@ -38,7 +41,8 @@ export function createExchangeModule(options: { clock?: () => Date } = {}): Civi
           providerTimeoutMs: app.config.EXCHANGE_PROVIDER_TIMEOUT_SECONDS * 1000,
           requester: createOutboundRequester(outboundPolicyOf(app.config)),
           keys,
-          messageLog: createMessageLog({ db: app.db, keys, clock }),
+          messageLog: createMessageLog({ db: app.db, keys, writes, clock }),
+          replayGuard: createReplayGuard({ db: app.db, writes }),
           clock,
         }),
       );

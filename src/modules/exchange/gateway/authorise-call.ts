@@ -4,7 +4,7 @@ import { formatService, formatSubsystem, IdentifierError, parseSubsystem, type C
 import type { Endpoint } from '../registry/openapi-description.ts';
 import { createAgreementStore } from '../agreements/agreement.store.ts';
 import { createRegistryStore, type AccessRightRow, type ServiceRow, type SubsystemWithMember } from '../registry/registry.store.ts';
-import { createReplayGuardStore } from './replay-guard.store.ts';
+import type { ReplayGuard } from './replay-guard.ts';
 import { SIGNATURE_MAX_AGE_SECONDS, verifyClientSignature } from './request-signature.ts';
 import { XRoadError } from './xroad-error.ts';
 
@@ -45,6 +45,7 @@ export function rightCovers(right: Pick<AccessRightRow, 'endpoint_method' | 'end
 
 type CallInput = {
   db: Database;
+  replayGuard: ReplayGuard;
   instance: string;
   method: string;
   targetUri: string;
@@ -86,11 +87,9 @@ export async function authenticateClient(input: CallInput): Promise<SubsystemWit
   if (!client || client.id !== verified.subsystemId) throw new XRoadError('Client.InvalidSignatureValue', 'The signature is by a key of another subsystem than X-Road-Client names');
   if (client.member.status !== 'approved') throw new XRoadError('Client.UnknownMember', "The client's member is not an approved member of the exchange");
 
-  const replayGuard = createReplayGuardStore(input.db);
-  await replayGuard.deleteExpired(input.now.toISOString());
   const remembered = [`signature:${createHash('sha256').update(verified.signature).digest('base64url')}`, `x-road-id:${client.id}:${input.xRoadId}`];
-  const expiresAt = new Date(input.now.getTime() + (SIGNATURE_MAX_AGE_SECONDS + 60) * 1000).toISOString();
-  if (!(await replayGuard.claim(remembered, expiresAt))) throw new XRoadError('Client.InvalidRequest', 'This request, or its X-Road-Id, has been received before');
+  const expiresAt = new Date(input.now.getTime() + (SIGNATURE_MAX_AGE_SECONDS + 60) * 1000);
+  if (!(await input.replayGuard.claim(remembered, input.now, expiresAt))) throw new XRoadError('Client.InvalidRequest', 'This request, or its X-Road-Id, has been received before');
   return client;
 }
 

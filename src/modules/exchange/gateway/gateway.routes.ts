@@ -7,6 +7,7 @@ import { authenticateClient, authoriseCall, findProvider, readXRoadId, type Call
 import type { ExchangeKeys } from './exchange-keys.ts';
 import { forwardToProvider, limitToAgreedFields, MAX_BODY_BYTES, passableHeaders, providerUrlOf, readWhole } from './forward.ts';
 import { allowedMethods, getOpenApi, listClients, listMethods } from './metaservices.ts';
+import type { ReplayGuard } from './replay-guard.ts';
 import { computeRequestHash } from './request-hash.ts';
 import { sendXRoadError, XRoadError } from './xroad-error.ts';
 
@@ -20,6 +21,7 @@ export type GatewayDependencies = {
   requester: OutboundRequester;
   keys: ExchangeKeys;
   messageLog: MessageLog;
+  replayGuard: ReplayGuard;
   clock: () => Date;
 };
 
@@ -133,6 +135,7 @@ export async function registerGatewayRoutes(app: FastifyInstance, dependencies: 
         const path = readGatewayPath(request.url.slice(PREFIX.length));
         const callInput = {
           db: request.server.db,
+          replayGuard: dependencies.replayGuard,
           instance: dependencies.instance,
           method: request.method,
           targetUri: `${dependencies.baseUrl}${request.url}`,

@@ -1,6 +1,7 @@
 import { createHash, sign, verify, createPublicKey } from 'node:crypto';
 import type { JWK } from 'jose';
 import type { Database } from '../../../platform/db/database.ts';
+import type { GroupCommit } from '../../../platform/db/group-commit.ts';
 import type { ExchangeKeys } from '../gateway/exchange-keys.ts';
 import { createMessageLogStore, type MessageLogRow } from './message-log.store.ts';
 
@@ -41,13 +42,15 @@ export function hashRecord(record: Pick<MessageLogRow, (typeof HASHED_FIELDS)[nu
   return createHash('sha256').update(`${record.previous_hash}\n${JSON.stringify(fields)}`).digest('hex');
 }
 
-export function createMessageLog(dependencies: { db: Database; keys: ExchangeKeys; clock?: () => Date }) {
+/** `writes`: records that arrive together are chained and committed in one transaction. */
+export function createMessageLog(dependencies: { db: Database; keys: ExchangeKeys; writes?: GroupCommit; clock?: () => Date }) {
   const { db, keys } = dependencies;
+  const writes = dependencies.writes ?? { run: (work) => db.transaction().execute(work) };
   const clock = dependencies.clock ?? (() => new Date());
   return {
     async append(entry: MessageLogEntry): Promise<MessageLogRow> {
       const key = await keys.current('message-log');
-      return db.transaction().execute(async (transaction) => {
+      return writes.run(async (transaction) => {
         const store = createMessageLogStore(transaction);
         await store.lockChain();
         const last = await store.findLast();
