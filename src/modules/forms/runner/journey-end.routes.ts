@@ -19,6 +19,7 @@ import {
 /** The start of a form, check your answers (with the declaration), exit pages and the confirmation. */
 export function registerJourneyEndPages(app: FastifyInstance, dependencies: RunnerDependencies & { submissions: Submissions }): void {
   const { submissions } = dependencies;
+  const submitted = app.metrics.counter({ name: 'civitas_forms_submissions_total', help: 'Forms submitted (created), and submits again of a form already submitted (replayed)', labelNames: ['outcome'] });
 
   // The form's address: where the person is, or, after submitting, a fresh start.
   app.get<{ Params: { slug: string } }>('/forms/:slug', { schema: { params: slugParams } }, async (request, reply) => {
@@ -60,7 +61,8 @@ export function registerJourneyEndPages(app: FastifyInstance, dependencies: Runn
     const redirect = redirectUnlessReached(context, { state: 'check-answers' });
     if (redirect) return reply.redirect(redirect, 303);
     if (!context.session) return reply.redirect(urlOf(context.slug, context.journey.current), 303);
-    await submissions.submit({ session: context.session, answers: context.answers, referenceFormat: context.definition.settings.referenceFormat });
+    const { created } = await submissions.submit({ session: context.session, answers: context.answers, referenceFormat: context.definition.settings.referenceFormat });
+    submitted.inc({ outcome: created ? 'created' : 'replayed' });
     return reply.redirect(urlOf(context.slug, { state: 'submitted' }), 303);
   });
 

@@ -69,6 +69,8 @@ test('replay: a second POST of the declaration, at once or later, gives one subm
   assert.equal(submissions.length, 1, 'one submission');
   const jobs = (await kernel.jobs.list({ status: 'pending' })).filter((job) => job.type === 'forms.deliver-submission');
   assert.equal(jobs.length, 1, 'one delivery');
+  const figures = (await app.metrics.render()).body;
+  assert.match(figures, /civitas_forms_submissions_total\{outcome="created"\} 1\n/);
   const confirmation = await person.get(`${FORM}/confirmation`);
   assert.ok(confirmation.body.includes(submissions[0]?.reference as string));
 
