@@ -13,7 +13,7 @@ export {
   type ServiceIdentifier,
   type SubsystemIdentifier,
 } from './registry/identifiers.ts';
-export { EXCHANGE_JWKS_PATH } from './gateway/exchange-keys.ts';
+export { EXCHANGE_JWKS_PATH, EXCHANGE_LOG_JWKS_PATH } from './gateway/exchange-keys.ts';
 
 /** One call that named a person (X-Road-UserId), as the message log keeps it: never its body. */
 export type ExchangeOfPerson = {

@@ -5,7 +5,7 @@ import { createOutboundRequester, outboundPolicyOf } from '../../platform/net/ou
 import { secretBoxesOf } from '../../platform/secrets/secret-box.ts';
 import { agreementCommands } from './agreements/agreement.cli.ts';
 import { createExchangeCommands } from './exchange.cli.ts';
-import { createExchangeKeys, EXCHANGE_JWKS_PATH } from './gateway/exchange-keys.ts';
+import { createExchangeKeys, EXCHANGE_JWKS_PATH, EXCHANGE_LOG_JWKS_PATH } from './gateway/exchange-keys.ts';
 import { registerGatewayRoutes } from './gateway/gateway.routes.ts';
 import { createReplayGuard } from './gateway/replay-guard.ts';
 import { logCommands } from './message-log/log.cli.ts';
@@ -34,6 +34,7 @@ export function createExchangeModule(options: { clock?: () => Date } = {}): Civi
       const keys = createExchangeKeys({ db: app.db, secrets: secretBoxesOf(app.config), clock });
       const writes = createGroupCommit(app.db);
       app.get(EXCHANGE_JWKS_PATH, async (_request, reply) => reply.header('cache-control', 'public, max-age=300').send(await keys.publish('request-signing')));
+      app.get(EXCHANGE_LOG_JWKS_PATH, async (_request, reply) => reply.header('cache-control', 'public, max-age=300').send(await keys.publish('message-log')));
       await app.register(async (gateway) =>
         registerGatewayRoutes(gateway, {
           instance: app.config.EXCHANGE_INSTANCE,

@@ -13,6 +13,8 @@ const SEAL_PURPOSE = 'exchange-key';
 
 /** Where providers find the keys Civitas signs forwarded calls with. */
 export const EXCHANGE_JWKS_PATH = '/.well-known/exchange-jwks.json';
+/** Where auditors find the keys that sign the message log, to check an export against. */
+export const EXCHANGE_LOG_JWKS_PATH = '/.well-known/exchange-log-jwks.json';
 
 /** Made on first use, kept sealed in the database, so every process signs with the same key. */
 export function createExchangeKeys(dependencies: { db: Database; secrets: SecretBoxes; clock?: () => Date }) {

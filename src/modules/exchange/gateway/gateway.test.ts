@@ -83,7 +83,10 @@ test('a signed call goes through to a real provider, signed by Civitas, and come
   const [seenByPerson] = await listExchangesOfPerson(kernel.db, 'GBsubject-1');
   assert.deepEqual(seenByPerson && { client: seenByPerson.client, service: seenByPerson.service, issue: seenByPerson.issue, endpoint: seenByPerson.endpoint }, { client, service, issue: 'BB-42', endpoint: 'GET /awards/{reference}' });
   assert.deepEqual(await listExchangesOfPerson(kernel.db, 'GBsomeone-else'), []);
-  const logKeys = await createExchangeKeys({ db: kernel.db, secrets: kernel.secrets }).publish('message-log');
+  const logKeys = (await app.inject({ method: 'GET', url: '/.well-known/exchange-log-jwks.json' })).json() as { keys: JWK[] };
+  assert.deepEqual(logKeys, await createExchangeKeys({ db: kernel.db, secrets: kernel.secrets }).publish('message-log'));
+  assert.ok(logKeys.keys.every((key) => key.d === undefined) && jwks.keys.every((key) => key.d === undefined), 'public keys only');
+  assert.notEqual(logKeys.keys[0]?.kid, jwks.keys[0]?.kid, 'the log has a key of its own');
   assert.equal(findChainProblem([record], logKeys.keys, GENESIS_HASH), undefined);
 });
 
