@@ -115,3 +115,55 @@ async function fillInTheForm(t: TestContext, locale: Locale): Promise<void> {
 test('a person fills in a form with every answer type in English; axe finds nothing on any page', (t) => fillInTheForm(t, 'en'));
 
 test('a person fills in a form with every answer type in Welsh; axe finds nothing on any page', (t) => fillInTheForm(t, 'cy'));
+
+test('without JavaScript: the exit page, the server refusing "None of the above" with another answer, and a submission', async (t) => {
+  const { baseUrl, kernel } = await startTestServer(t);
+  await createFormVersions({ db: kernel.db, audit: kernel.audit }).importForm({ serviceId: 'service-a', definition: readExampleForm(), actor: 'operator:test' });
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  t.after(() => context.close());
+  const page = await context.newPage();
+  const at = (id: string) => `${FORM}/pages/${id}`;
+  const answer = async (fill: () => Promise<void>, next: string) => {
+    await fill();
+    await page.locator('main button.govuk-button').click();
+    await page.waitForURL((url) => url.pathname === next);
+  };
+
+  await page.goto(`${baseUrl}${FORM}`);
+  await answer(() => page.check('input[name="answer"][value="none"]'), `${FORM}/exit/cannot-apply`);
+  await page.locator('.govuk-back-link').click();
+  await page.waitForURL((url) => url.pathname === at('licence-type'));
+  await answer(() => page.check('input[name="answer"][value="net"]'), at('organisation'));
+  await answer(() => page.fill('#answer', 'Clwb Pysgota Teifi'), at('email'));
+  await answer(() => page.fill('#answer', 'ffion@example.com'), at('phone'));
+  await answer(() => page.fill('#answer', '07700 900 982'), at('ni-number'));
+  await answer(() => page.fill('#answer', 'JH 12 34 56 C'), at('home-address'));
+  await answer(async () => {
+    await page.fill('#address_line_1', '1 Stryd Fawr');
+    await page.fill('#town', 'Aberystwyth');
+    await page.fill('#postcode', 'SY23 1AA');
+  }, at('abroad-address'));
+  await answer(async () => {}, at('date-of-birth'));
+  await answer(async () => {
+    await page.fill('#day', '27');
+    await page.fill('#month', '3');
+    await page.fill('#year', '1990');
+  }, at('start-date'));
+  await answer(async () => {
+    await page.fill('#day', '1');
+    await page.fill('#month', '4');
+    await page.fill('#year', '2027');
+  }, at('waters'));
+  await answer(async () => {
+    await page.check('input[name="answer"][value="sea"]');
+    await page.check('input[name="answer"][value="none"]');
+  }, at('waters'));
+  assert.match(await page.locator('.govuk-error-summary').innerText(), /Select ‘None of the above’ or other answers, not both/);
+  await answer(() => page.uncheck('input[name="answer"][value="none"]'), at('rods'));
+  await answer(() => page.fill('#answer', '1'), at('boat-name'));
+  await answer(() => page.fill('#answer', 'Morwennol'), `${at('boat-name')}/add-another`);
+  await answer(() => page.check('input[name="add_another"][value="no"]'), at('experience'));
+  await answer(async () => {}, `${FORM}/check-answers`);
+  await answer(async () => {}, `${FORM}/confirmation`);
+  assert.match(await page.locator('.govuk-panel__body').innerText(), /FISH-[A-Z0-9]{4}-[A-Z0-9]{4}/);
+});
