@@ -3,7 +3,7 @@ import { agreementSchema } from '../agreements/agreement-json.ts';
 import { wrongType } from '../pay.errors.ts';
 import type { PayServices } from '../pay-services.ts';
 import { errorSchema, searchResultsSchema } from '../payments/payment-json.ts';
-import { requireCaller } from './api.plugin.ts';
+import { ignoreEveryBody, requireCaller } from './api.plugin.ts';
 import { parseCreateAgreementRequest } from './create-agreement.request.ts';
 import { describeAgreementPaging, parseAgreementSearch } from './search.request.ts';
 
@@ -74,8 +74,7 @@ export function registerAgreementRoutes(api: FastifyInstance, services: PayServi
   // pay-publicapi's cancel takes no body: whatever is sent (an empty JSON body, `{}`, anything)
   // is ignored rather than parsed, so a context of its own reads bodies as nothing.
   void api.register(async (cancelContext) => {
-    cancelContext.removeAllContentTypeParsers();
-    cancelContext.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, _body, done) => done(null, undefined));
+    ignoreEveryBody(cancelContext);
     cancelContext.post(
       '/v1/agreements/:agreementId/cancel',
       {

@@ -38,6 +38,15 @@ export function requireCaller(request: FastifyRequest): Caller {
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
+/**
+ * For a context of routes that take no body (pay-publicapi's cancel and capture declare no
+ * @Consumes and read no entity): whatever is sent, of any type or none, is ignored, never parsed.
+ */
+export function ignoreEveryBody(context: FastifyInstance): void {
+  context.removeAllContentTypeParsers();
+  context.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, _body, done) => done(null, undefined));
+}
+
 function sendError(reply: FastifyReply, error: PayApiError) {
   return reply.code(error.statusCode).send(error.toJSON());
 }
@@ -64,8 +73,9 @@ export async function registerPayApi(app: FastifyInstance, services: PayServices
       route.config = Object.assign(route.config ?? {}, JSON_API_ROUTE_CONFIG);
       routePatterns.push(patternOf(route.url));
     });
-    // Pay (Java) reads numbers exactly: metadata keeps each number as it was sent.
-    api.removeContentTypeParser('application/json');
+    // Pay (Java) reads numbers exactly: metadata keeps each number as it was sent. Its routes
+    // that read a body consume application/json only: any other type (text/plain too) is a 415.
+    api.removeAllContentTypeParsers();
     api.addContentTypeParser('application/json', { parseAs: 'string' }, createJsonParserKeepingNumberText(api));
     api.decorateRequest('payCaller', null);
     api.addHook('onSend', (_request, reply, payload, done) => {
@@ -119,7 +129,12 @@ export async function registerPayApi(app: FastifyInstance, services: PayServices
         case JSON_BODY_TOO_DEEP:
           return sendError(reply, unparsableJson(codes?.unparsable));
         case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-          return sendError(reply, new PayApiError({ statusCode: 415, code: codes?.unparsable ?? 'P0197', description: 'Unable to parse JSON' }));
+          // Jersey refuses the type before Pay's code runs: Dropwizard's own answer, no P-code.
+          // (Not the route's error schema, which has Pay's P-code envelope.)
+          return reply
+            .code(415)
+            .serializer((payload: unknown) => JSON.stringify(payload))
+            .send({ code: 415, message: 'HTTP 415 Unsupported Media Type' });
         case 'FST_ERR_CTP_BODY_TOO_LARGE':
           return sendError(reply, new PayApiError({ statusCode: 413, code: codes?.unparsable ?? 'P0197', description: 'Request body too large' }));
         default:

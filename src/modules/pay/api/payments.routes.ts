@@ -3,7 +3,7 @@ import { invalidAttribute, PayApiError } from '../pay.errors.ts';
 import type { PayServices } from '../pay-services.ts';
 import { errorSchema, paymentSchema, paymentStateSchema, presentPayment, searchResultsSchema } from '../payments/payment-json.ts';
 import { FAILURE_MESSAGES } from '../payments/payment-state.ts';
-import { requireCaller } from './api.plugin.ts';
+import { ignoreEveryBody, requireCaller } from './api.plugin.ts';
 import { checkAccountPermits, parseCreatePaymentRequest } from './create-payment.request.ts';
 import { describePaging, parsePaymentSearch } from './search.request.ts';
 import { UNSTORABLE_EXPLANATION } from './unstorable-text.refusal.ts';
@@ -153,29 +153,34 @@ export function registerPaymentRoutes(api: FastifyInstance, services: PayService
     },
   );
 
-  api.post(
-    '/v1/payments/:paymentId/cancel',
-    {
-      config: { csrf: false, payErrorCodes: { downstream: 'P0598', notFound: 'P0500' } },
-      schema: { params: paymentParams, response: errorResponses },
-    },
-    async (request, reply) => {
-      const { paymentId } = request.params as { paymentId: string };
-      await services.payments.cancelByService({ caller: requireCaller(request), id: paymentId, requestId: request.id });
-      return reply.code(204).send();
-    },
-  );
+  // Cancel and capture read no body (pay-publicapi declares none): an empty JSON body, a form
+  // or text is ignored, as Pay ignores it, so a context of their own reads bodies as nothing.
+  void api.register(async (bodiless) => {
+    ignoreEveryBody(bodiless);
+    bodiless.post(
+      '/v1/payments/:paymentId/cancel',
+      {
+        config: { csrf: false, payErrorCodes: { downstream: 'P0598', notFound: 'P0500' } },
+        schema: { params: paymentParams, response: errorResponses },
+      },
+      async (request, reply) => {
+        const { paymentId } = request.params as { paymentId: string };
+        await services.payments.cancelByService({ caller: requireCaller(request), id: paymentId, requestId: request.id });
+        return reply.code(204).send();
+      },
+    );
 
-  api.post(
-    '/v1/payments/:paymentId/capture',
-    {
-      config: { csrf: false, payErrorCodes: { downstream: 'P1098', notFound: 'P1000' } },
-      schema: { params: paymentParams, response: errorResponses },
-    },
-    async (request, reply) => {
-      const { paymentId } = request.params as { paymentId: string };
-      await services.payments.capture({ caller: requireCaller(request), id: paymentId, requestId: request.id });
-      return reply.code(204).send();
-    },
-  );
+    bodiless.post(
+      '/v1/payments/:paymentId/capture',
+      {
+        config: { csrf: false, payErrorCodes: { downstream: 'P1098', notFound: 'P1000' } },
+        schema: { params: paymentParams, response: errorResponses },
+      },
+      async (request, reply) => {
+        const { paymentId } = request.params as { paymentId: string };
+        await services.payments.capture({ caller: requireCaller(request), id: paymentId, requestId: request.id });
+        return reply.code(204).send();
+      },
+    );
+  });
 }
