@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { JSON_BODY_TOO_DEEP } from '../../../platform/http/json-body.ts';
 import { retryAfterSecondsOf } from '../../../platform/http/errors.ts';
+import { patternOfRouteUrl } from '../../../platform/http/route-pattern.ts';
 import { createJsonParserKeepingNumberText } from '../../../platform/http/json-number-text.ts';
 import { isUnstorableText, UNSTORABLE_TEXT, UnstorableTextError } from '../../../platform/http/unstorable-text.ts';
 import { apiSecurityHeaders, JSON_API_ROUTE_CONFIG } from '../../../platform/http/security.ts';
@@ -74,6 +75,17 @@ function lowerCaseIds(container: unknown): void {
   }
 }
 
+
+const NOT_FOUND = { result: 'error', message: 'The requested URL was not found on the server.' };
+
+/** As Flask lists them: a GET route answers HEAD too, and every route OPTIONS. */
+function describeAllowedMethods(methods: readonly string[]): string {
+  const allowed = new Set(methods);
+  if (allowed.has('GET')) allowed.add('HEAD');
+  allowed.add('OPTIONS');
+  return [...allowed].sort().join(', ');
+}
+
 export function requireCaller(request: FastifyRequest): AuthenticatedCaller {
   if (!request.notifyCaller) throw new Error('Notify API route reached without authentication');
   return request.notifyCaller;
@@ -89,14 +101,31 @@ export async function notifyApiPlugin(app: FastifyInstance, options: { core: Not
   readEveryBodyAsJson(app);
   // The kernel's helmet headers are made for pages (a CSP with fresh nonces on every response,
   // and more). A JSON API needs a few fixed ones: set here, at a fraction of the cost.
+  const routeMethods = new Map<string, { pattern: RegExp; methods: Set<string> }>();
   app.addHook('onRoute', (route) => {
     route.config = Object.assign(route.config ?? {}, JSON_API_ROUTE_CONFIG);
+    const known = routeMethods.get(route.url) ?? { pattern: patternOfRouteUrl(route.url), methods: new Set<string>() };
+    for (const method of [route.method].flat()) known.methods.add(method);
+    routeMethods.set(route.url, known);
   });
   const securityHeaders = apiSecurityHeaders(core.config);
   app.decorateRequest('notifyCaller', undefined);
 
   app.addHook('onRequest', async (request, reply) => {
     reply.headers(securityHeaders);
+    // Flask matches the method with the URL, before any hook of Notify's runs: a path Notify has
+    // asked with a method it does not take is Werkzeug's 405 (with Allow), whoever asks.
+    if (request.is404) {
+      const path = request.url.split('?')[0] as string;
+      const allowed = [...routeMethods.values()].filter(({ pattern }) => pattern.test(path)).flatMap(({ methods }) => [...methods]);
+      if (allowed.length > 0) {
+        return reply
+          .code(405)
+          .header('allow', describeAllowedMethods(allowed))
+          .send({ result: 'error', message: 'The method is not allowed for the requested URL.' });
+      }
+      return reply.code(404).send(NOT_FOUND);
+    }
     request.notifyCaller = await core.serviceAdmin.authenticate(request.headers.authorization);
   });
   app.addHook('preValidation', async (request) => {
@@ -141,9 +170,7 @@ export async function notifyApiPlugin(app: FastifyInstance, options: { core: Not
     return reply.code(notifyError.statusCode).send(notifyError.toEnvelope());
   });
 
-  app.setNotFoundHandler((_request, reply) =>
-    reply.code(404).send({ result: 'error', message: 'The requested URL was not found on the server.' }),
-  );
+  app.setNotFoundHandler((_request, reply) => reply.code(404).send(NOT_FOUND));
 
   registerNotificationRoutes(app, core);
   registerTemplateRoutes(app, core);

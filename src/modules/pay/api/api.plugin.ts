@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { JSON_BODY_TOO_DEEP } from '../../../platform/http/json-body.ts';
 import { retryAfterSecondsOf } from '../../../platform/http/errors.ts';
+import { patternOfRouteUrl } from '../../../platform/http/route-pattern.ts';
 import { createJsonParserKeepingNumberText } from '../../../platform/http/json-number-text.ts';
 import { UNSTORABLE_TEXT } from '../../../platform/http/unstorable-text.ts';
 import { apiSecurityHeaders, JSON_API_ROUTE_CONFIG } from '../../../platform/http/security.ts';
@@ -52,14 +53,6 @@ function sendError(reply: FastifyReply, error: PayApiError) {
 }
 
 /**
- * An address under /v1 that is no route, or a route asked with a method it does not take:
- * answered as pay-publicapi (a Dropwizard application) answers them, with Dropwizard's own
- * `{ code, message }` (never the kernel's generic answer, nor the CSRF check's FST_ code that a
- * PUT or DELETE would otherwise meet).
- */
-const patternOf = (url: string) => new RegExp(`^${url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:\w+/g, '[^/]+')}$`);
-
-/**
  * The Pay API v1, in a context of its own: bearer API keys, per-account rate limits kept in the
  * database, and Pay's error envelope for every error, however it arises.
  */
@@ -71,7 +64,7 @@ export async function registerPayApi(app: FastifyInstance, services: PayServices
     // whose few fixed headers the onSend hook below sets on every response, errors included.
     api.addHook('onRoute', (route) => {
       route.config = Object.assign(route.config ?? {}, JSON_API_ROUTE_CONFIG);
-      routePatterns.push(patternOf(route.url));
+      routePatterns.push(patternOfRouteUrl(route.url));
     });
     // Pay (Java) reads numbers exactly: metadata keeps each number as it was sent. Its routes
     // that read a body consume application/json only: any other type (text/plain too) is a 415.
@@ -157,7 +150,10 @@ export async function registerPayApi(app: FastifyInstance, services: PayServices
     registerAgreementRoutes(api, services);
   });
 
-  // What no route matched under /v1: its own not-found handler, in a context of its own. Nothing
+  // What no route matched under /v1: its own not-found handler, in a context of its own. An
+  // address that is no route, or a route asked with a method it does not take, is answered as
+  // pay-publicapi (a Dropwizard application) answers them, with Dropwizard's own { code, message }
+  // (never the kernel's generic answer, nor the CSRF check's FST_ code a PUT or DELETE would meet). Nothing
   // of such a request is read, so whatever would fail on the way (a body that does not parse,
   // the pages' CSRF check that a PUT or DELETE meets) gets the same answer.
   await app.register(
