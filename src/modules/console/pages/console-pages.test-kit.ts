@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { exportJWK, generateKeyPair } from 'jose';
 import type { TestContext } from 'node:test';
+import * as openIdClient from 'openid-client';
 import { modules as appModules } from '../../../app.ts';
+import type { CliContext } from '../../../platform/cli/cli-command.ts';
 import type { Kernel } from '../../../platform/kernel.ts';
 import {
   createFormClient,
@@ -130,4 +132,66 @@ export async function equipService(onboarding: Onboarding, service: ServiceRow) 
   await onboarding.createPayAccount({ service, actor });
   const payKey = await onboarding.createPayKey({ service, description: 'Existing key', actor });
   return { clientId, notifyKeyId: notifyKey.id, payKeyId: payKey.id };
+}
+
+/** Adds an email template to a Notify service with the CLI's own command, run in this process. */
+export async function addEmailTemplate(kernel: Kernel, serviceId: string): Promise<string> {
+  const command = appModules.flatMap((module) => module.commands ?? []).find((candidate) => candidate.name === 'notify template add');
+  assert.ok(command);
+  const { writeFileSync, mkdtempSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const bodyFile = join(mkdtempSync(join(tmpdir(), 'console-')), 'body.txt');
+  writeFileSync(bodyFile, 'Hello ((name)), your licence is ready.');
+  let printed: { template_id?: string } = {};
+  const context: CliContext = {
+    values: { service: serviceId, type: 'email', name: 'Licence ready', subject: 'Your licence', 'body-file': bodyFile },
+    positionals: [],
+    json: true,
+    kernel: () => kernel,
+    print: (data) => (printed = data as { template_id?: string }),
+  };
+  assert.equal(await command.run(context), 0);
+  return printed.template_id as string;
+}
+
+/**
+ * A relying party signs a citizen in with a registered client (private_key_jwt, PKCE), the
+ * citizen going through One Login's pages; the URL One Login sent them back to, and their user info.
+ */
+export async function relyingPartySignsIn(options: { baseUrl: string; clientId: string; privateKey: openIdClient.CryptoKey; redirectUri: string; citizen: TestAccount }) {
+  const { baseUrl, clientId, privateKey, redirectUri, citizen } = options;
+  const config = await openIdClient.discovery(new URL(baseUrl), clientId, { token_endpoint_auth_method: 'private_key_jwt' }, openIdClient.PrivateKeyJwt(privateKey), {
+    execute: [openIdClient.allowInsecureRequests],
+  });
+  const verifier = openIdClient.randomPKCECodeVerifier();
+  const state = openIdClient.randomState();
+  const nonce = openIdClient.randomNonce();
+  const authorizationUrl = openIdClient.buildAuthorizationUrl(config, {
+    redirect_uri: redirectUri,
+    scope: 'openid email',
+    code_challenge: await openIdClient.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state,
+    nonce,
+  });
+  const citizenBrowser = createFormClient(baseUrl);
+  const start = await citizenBrowser.get(authorizationUrl.toString());
+  const passwordPage = await citizenBrowser.submit(await citizenBrowser.get(`${start.url}/email`), { email: citizen.email });
+  const codePage = await citizenBrowser.submit(passwordPage, { password: citizen.password });
+  const callback = new URL((await citizenBrowser.submit(codePage, { code: await citizen.nextCode() })).url);
+  const tokens = await openIdClient.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce });
+  const userInfo = await openIdClient.fetchUserInfo(config, tokens.access_token, tokens.claims()?.sub as string);
+  return { callback, userInfo };
+}
+
+/** Creates a payment through Pay's API with `payKey`, as a service's server does; fails unless it is made (201), and gives its status. */
+export async function createPayment(baseUrl: string, payKey: string): Promise<string> {
+  const payment = await fetch(new URL('/v1/payments', baseUrl), {
+    method: 'POST',
+    headers: { authorization: `Bearer ${payKey}`, 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify({ amount: 2500, reference: 'licence-1', description: 'Fishing licence', return_url: 'https://fishing.example.gov.uk/paid' }),
+  });
+  assert.equal(payment.status, 201, await payment.clone().text());
+  return ((await payment.json()) as { state: { status: string } }).state.status;
 }

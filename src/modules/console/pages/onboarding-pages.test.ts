@@ -2,46 +2,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { exportJWK, exportSPKI, generateKeyPair } from 'jose';
 import { NotifyClient } from 'notifications-node-client';
-import * as openIdClient from 'openid-client';
-import { modules } from '../../../app.ts';
-import type { CliContext } from '../../../platform/cli/cli-command.ts';
-import type { Kernel } from '../../../platform/kernel.ts';
-import { createFormClient, errorSummary, pageHeading, type FormPage, type TestAccount } from '../../identity/testing/identity-testing.contract.ts';
-import { equipService, openSigningIn, startWithService, submitMultipart } from './console-pages.test-kit.ts';
+import { errorSummary, pageHeading, type FormPage } from '../../identity/testing/identity-testing.contract.ts';
+import { addEmailTemplate, createPayment, equipService, openSigningIn, relyingPartySignsIn, startWithService, submitMultipart } from './console-pages.test-kit.ts';
 
 /** The one-time secret in the page's notification banner, if there is one. */
 const secretOf = (page: FormPage) => /<code[^>]*data-one-time-secret>([^<]+)<\/code>/.exec(page.html)?.[1];
-
-/** Adds an email template to a Notify service with the CLI's own command, run in this process. */
-async function addEmailTemplate(kernel: Kernel, serviceId: string): Promise<string> {
-  const command = modules.flatMap((module) => module.commands ?? []).find((candidate) => candidate.name === 'notify template add');
-  assert.ok(command);
-  const { writeFileSync, mkdtempSync } = await import('node:fs');
-  const { join } = await import('node:path');
-  const { tmpdir } = await import('node:os');
-  const bodyFile = join(mkdtempSync(join(tmpdir(), 'console-')), 'body.txt');
-  writeFileSync(bodyFile, 'Hello ((name)), your licence is ready.');
-  let printed: { template_id?: string } = {};
-  const context: CliContext = {
-    values: { service: serviceId, type: 'email', name: 'Licence ready', subject: 'Your licence', 'body-file': bodyFile },
-    positionals: [],
-    json: true,
-    kernel: () => kernel,
-    print: (data) => (printed = data as { template_id?: string }),
-  };
-  assert.equal(await command.run(context), 0);
-  return printed.template_id as string;
-}
-
-/** A citizen signs in to the relying party through One Login's pages; the URL One Login sends them back to. */
-async function signInCitizen(baseUrl: string, authorizationUrl: URL, citizen: TestAccount): Promise<URL> {
-  const browser = createFormClient(baseUrl);
-  const start = await browser.get(authorizationUrl.toString());
-  const passwordPage = await browser.submit(await browser.get(`${start.url}/email`), { email: citizen.email });
-  const codePage = await browser.submit(passwordPage, { password: citizen.password });
-  const callback = await browser.submit(codePage, { code: await citizen.nextCode() });
-  return new URL(callback.url);
-}
 
 test('an owner registers a client with an uploaded key, makes Notify and Pay keys (each shown once), and a relying party signs a citizen in, sends an email and takes a payment with them', async (t) => {
   const { civitas, browser, servicePath } = await startWithService(t);
@@ -124,24 +89,8 @@ test('an owner registers a client with an uploaded key, makes Notify and Pay key
 
   // A relying party signs a citizen in with the registered client (private_key_jwt, PKCE).
   const citizen = await civitas.account('citizen@example.com');
-  const config = await openIdClient.discovery(new URL(baseUrl), clientId, { token_endpoint_auth_method: 'private_key_jwt' }, openIdClient.PrivateKeyJwt(privateKey), {
-    execute: [openIdClient.allowInsecureRequests],
-  });
-  const verifier = openIdClient.randomPKCECodeVerifier();
-  const state = openIdClient.randomState();
-  const nonce = openIdClient.randomNonce();
-  const authorizationUrl = openIdClient.buildAuthorizationUrl(config, {
-    redirect_uri: redirectUri,
-    scope: 'openid email',
-    code_challenge: await openIdClient.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-    state,
-    nonce,
-  });
-  const callback = await signInCitizen(baseUrl, authorizationUrl, citizen);
+  const { callback, userInfo } = await relyingPartySignsIn({ baseUrl, clientId, privateKey, redirectUri, citizen });
   assert.equal(`${callback.origin}${callback.pathname}`, redirectUri);
-  const tokens = await openIdClient.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce });
-  const userInfo = await openIdClient.fetchUserInfo(config, tokens.access_token, tokens.claims()?.sub as string);
   assert.equal(userInfo.email, citizen.email);
 
   // It sends an email with the Notify key, through GOV.UK Notify's own client.
@@ -152,13 +101,7 @@ test('an owner registers a client with an uploaded key, makes Notify and Pay key
   assert.equal(sent.data.template.id, templateId);
 
   // And creates a payment with the Pay key.
-  const payment = await fetch(new URL('/v1/payments', baseUrl), {
-    method: 'POST',
-    headers: { authorization: `Bearer ${payKey}`, 'content-type': 'application/json', accept: 'application/json' },
-    body: JSON.stringify({ amount: 2500, reference: 'licence-1', description: 'Fishing licence', return_url: 'https://fishing.example.gov.uk/paid' }),
-  });
-  assert.equal(payment.status, 201, await payment.clone().text());
-  assert.equal(((await payment.json()) as { state: { status: string } }).state.status, 'created');
+  assert.equal(await createPayment(baseUrl, payKey as string), 'created');
 
   // The audit trail has each step, for the organisation and service, with no secret and no email address.
   const events = await kernel.db
