@@ -8,7 +8,7 @@ import { apiSecurityHeaders, JSON_API_ROUTE_CONFIG } from '../../../platform/htt
 import { internalError, NotifyApiError, badRequest, serviceUnavailable, validationError } from '../notify.errors.ts';
 import type { NotifyCore } from '../notify.core.ts';
 import type { AuthenticatedCaller } from '../services/service.service.ts';
-import { compileNotifySchema } from './notify-schema.ts';
+import { canonicaliseUuid, compileNotifySchema } from './notify-schema.ts';
 import { writeNumbersAsNotifyDoes } from './personalisation-numbers.ts';
 import { registerNotificationRoutes } from './notifications.routes.ts';
 import { registerReceivedTextRoutes } from './received-texts.routes.ts';
@@ -61,17 +61,21 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-/** Fields that carry an id; Notify's ids are UUIDs and match in any case. */
+/** Fields that carry an id; Notify's ids are UUIDs, read by Python's uuid.UUID. */
 const ID_FIELDS = ['notification_id', 'template_id', 'email_reply_to_id', 'sms_sender_id', 'older_than'] as const;
-const UUID_IN_ANY_CASE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** As Notify (a UUID column) finds `ABCD...` as `abcd...`: ids are stored in lower case here. */
-function lowerCaseIds(container: unknown): void {
+/**
+ * As Notify (uuid.UUID, then a UUID column) finds `ABCD...`, `{abcd...}`, `urn:uuid:abcd...` and
+ * 32 hex digits without hyphens as the same id: ids are stored in the canonical lower-case
+ * hyphenated form here, and each id given is looked up in that form.
+ */
+function canonicaliseIds(container: unknown): void {
   if (container === null || typeof container !== 'object' || Array.isArray(container)) return;
   const fields = container as Record<string, unknown>;
   for (const field of ID_FIELDS) {
-    const value = fields[field];
-    if (typeof value === 'string' && UUID_IN_ANY_CASE.test(value)) fields[field] = value.toLowerCase();
+    const value = Object.hasOwn(fields, field) ? fields[field] : undefined;
+    const canonical = typeof value === 'string' ? canonicaliseUuid(value) : undefined;
+    if (canonical !== undefined) fields[field] = canonical;
   }
 }
 
@@ -129,9 +133,9 @@ export async function notifyApiPlugin(app: FastifyInstance, options: { core: Not
     request.notifyCaller = await core.serviceAdmin.authenticate(request.headers.authorization);
   });
   app.addHook('preValidation', async (request) => {
-    lowerCaseIds(request.params);
-    lowerCaseIds(request.query);
-    lowerCaseIds(request.body);
+    canonicaliseIds(request.params);
+    canonicaliseIds(request.query);
+    canonicaliseIds(request.body);
   });
 
   app.setErrorHandler((error: FastifyError | NotifyApiError, request, reply) => {

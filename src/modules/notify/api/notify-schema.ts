@@ -63,7 +63,19 @@ function namedUpTo(names: readonly string[], most: number): string {
   return names.length <= most ? named : `${named} and ${names.length - most} more`;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UUID_HEX = /^[0-9a-f]{32}$/i;
+
+/**
+ * A UUID as Notify reads one (Python's uuid.UUID): `urn:` and `uuid:` dropped, braces stripped
+ * from the ends, hyphens anywhere removed, then 32 hex digits; in any case. Answers the canonical
+ * lower-case hyphenated form Notify stores and finds, or undefined when it is no UUID.
+ */
+export function canonicaliseUuid(value: string): string | undefined {
+  const hex = value.replaceAll('urn:', '').replaceAll('uuid:', '').replace(/^[{}]+|[{}]+$/g, '').replaceAll('-', '');
+  if (!UUID_HEX.test(hex)) return undefined;
+  const lower = hex.toLowerCase();
+  return `${lower.slice(0, 8)}-${lower.slice(8, 12)}-${lower.slice(12, 16)}-${lower.slice(16, 20)}-${lower.slice(20)}`;
+}
 
 /** How much of a value a message quotes back: a huge body cannot make a huger answer. */
 const SHOWN_VALUE_LIMIT = 1000;
@@ -123,7 +135,7 @@ function check(value: unknown, schema: NotifySchema, field: string | undefined, 
     return;
   }
   if (typeof value === 'string') {
-    if (schema.format === 'uuid' && !UUID.test(value)) messages.push(`${prefix}is not a valid UUID`);
+    if (schema.format === 'uuid' && canonicaliseUuid(value) === undefined) messages.push(`${prefix}is not a valid UUID`);
     if (schema.format === 'https-uri') {
       // Notify's one message for any fault (https_url's validationMessage), the value not quoted back.
       if (value.length > HTTPS_URL_MAX_LENGTH) messages.push(`${prefix}must be ${HTTPS_URL_MAX_LENGTH} characters or fewer`);
