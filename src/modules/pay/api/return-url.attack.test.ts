@@ -67,6 +67,23 @@ test('a return_url holding a control, whitespace or invisible character is refus
     'https:fishing.example.gov.uk/return',
     'https:///fishing.example.gov.uk/return',
     'ftp://fishing.example.gov.uk/return',
+    // What Pay's validator (java.net.URI, then Commons' path and user information) refuses.
+    'https://fishing.example.gov.uk/return"onmouseover="x',
+    'https://fishing.example.gov.uk/<script>',
+    'https://fishing.example.gov.uk/return?a=<b>',
+    'https://fishing.example.gov.uk/dychwelyd/â',
+    'https://fishing.example.gov.uk/return/€',
+    'https://fishing.example.gov.uk/{id}',
+    'https://fishing.example.gov.uk/a|b',
+    'https://fishing.example.gov.uk/a\\b',
+    'https://fishing.example.gov.uk/a^b',
+    'https://fishing.example.gov.uk/a`b',
+    'https://fishing.example.gov.uk/100%',
+    'https://fishing.example.gov.uk/[x]',
+    'https://fishing.example.gov.uk/../../etc',
+    'https://a@b@fishing.example.gov.uk/return',
+    'https://us"er@fishing.example.gov.uk/return',
+    'https://üser@fishing.example.gov.uk/return',
   ];
   for (const returnUrl of attempts) {
     const response = await callApi(payApp.app, { method: 'POST', url: '/v1/payments', key, body: { ...PAYMENT_REQUEST, return_url: returnUrl } });
@@ -125,4 +142,23 @@ test('a stored return_url no header could carry never fails the confirm step: th
   const declinedPage = declined.statusCode === 303 ? await browser3.get(declined.headers.location as string) : declined;
   assert.match(declinedPage.body, /declined/);
   assert.doesNotMatch(declinedPage.body, /javascript:/);
+});
+
+test('user information (user:password@), a query or fragment in Welsh, escapes and IP addresses are accepted, as Pay accepts them', async (t) => {
+  const payApp = await startPayApp(t);
+  const { key } = await createAccountWithKey(payApp.services);
+  for (const returnUrl of [
+    'https://user:p%40ss@fishing.example.gov.uk/return',
+    'https://user@fishing.example.gov.uk/return',
+    'https://fishing.example.gov.uk/return#adran-â',
+    'https://fishing.example.gov.uk/dychwelyd%C3%A2/a//b;c=d/(e)/~f/*g*',
+    'https://fishing.example.gov.uk',
+    'https://fishing.example.gov.uk/a/../b',
+    'https://192.0.2.1:8443/return',
+    'https://[2001:db8::1]/return',
+  ]) {
+    const response = await callApi(payApp.app, { method: 'POST', url: '/v1/payments', key, body: { ...PAYMENT_REQUEST, return_url: returnUrl } });
+    assert.equal(response.statusCode, 201, `${returnUrl}: ${response.body}`);
+    assert.equal(response.json().return_url, returnUrl);
+  }
 });

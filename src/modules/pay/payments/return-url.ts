@@ -7,7 +7,9 @@
  * characters that could never be a browser's address and would break the `Location` header:
  * control characters (C0, DEL, C1), any whitespace (CR, LF, tab, space, U+2028, U+2029,
  * no-break spaces...) and invisible format characters (bidirectional overrides, zero-width
- * characters). Other non-ASCII characters are allowed; a redirect sends them percent-encoded.
+ * characters). Like Pay it refuses characters java.net.URI refuses ('"', '<', '>'...), a path that
+ * is not ASCII, and odd user information; other non-ASCII characters (in a query or fragment)
+ * are allowed, and a redirect sends them percent-encoded.
  */
 
 /** Pay's URL_MAX_LENGTH. */
@@ -18,8 +20,47 @@ const WITH_AUTHORITY = /^https?:\/\/[^/?#]/i;
 /** Text a `Location` header carries as it is: printable ASCII, no space. */
 const PRINTABLE_ASCII = /^[\x21-\x7e]+$/;
 
+/**
+ * What java.net.URI (which Pay's UrlValidator parses with first) takes: the ASCII characters
+ * RFC 3986 allows, '%' only before two hex digits, and other non-ASCII characters. No '"',
+ * '<', '>', '{', '}', '|', '\\', '^' or '`'.
+ */
+const URI_CHARACTERS = /^(?:[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2}|[^\x00-\x7f])*$/;
+/** The parts of an address with an authority, as sent (before any normalising). */
+const PARTS = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)([^?#]*)/;
+/** Commons Validator's path: ASCII only (its \w is ASCII), no brackets. */
+const PATH = /^(?:\/[-\w:@&?=+,.!/~*'%$;()]*)?$/;
+/** Commons Validator's user information (user or user:password) before '@': ASCII only. */
+const USER_INFO = /^[A-Za-z0-9%&'()*+,\-.~!$;=_]+(?::[A-Za-z0-9%&'()*+,\-.~!$;=_]*)?$/;
+
+/** Whether a path climbs above the root once its dot segments are resolved (Commons refuses `/../`). */
+function climbsAboveRoot(path: string): boolean {
+  let depth = 0;
+  for (const segment of path.split('/').slice(1)) {
+    if (segment === '..') depth -= 1;
+    else if (segment !== '.' && segment !== '') depth += 1;
+    if (depth < 0) return true;
+  }
+  return false;
+}
+
+/**
+ * The checks of Pay's validator (Apache Commons UrlValidator over java.net.URI) on the address
+ * as written: its characters, a path of ASCII only, and user information (`user:password@`,
+ * which Pay accepts) of its characters only, before a host.
+ */
+function followsPayUrlSyntax(text: string): boolean {
+  if (!URI_CHARACTERS.test(text)) return false;
+  const parts = PARTS.exec(text);
+  if (!parts) return false;
+  const [, authority = '', path = ''] = parts;
+  const at = authority.indexOf('@');
+  if (at !== -1 && (!USER_INFO.test(authority.slice(0, at)) || authority.includes('@', at + 1))) return false;
+  return PATH.test(path) && !climbsAboveRoot(path);
+}
+
 export function isAcceptableReturnUrl(text: string, options: { live: boolean }): boolean {
-  if (UNSAFE_CHARACTER.test(text) || !WITH_AUTHORITY.test(text) || !URL.canParse(text)) return false;
+  if (UNSAFE_CHARACTER.test(text) || !WITH_AUTHORITY.test(text) || !followsPayUrlSyntax(text) || !URL.canParse(text)) return false;
   const url = new URL(text);
   if (url.hostname === '') return false;
   if (url.protocol === 'https:') return true;
