@@ -79,21 +79,19 @@ export function keepNumberAsSent(holder: object, key: string | number, value: nu
   return text === String(value) ? value : rawJSON(text);
 }
 
-/**
- * Text that may hold a `__proto__` or `constructor` key (perhaps written with escapes): left to
- * the framework's parser, which refuses prototype poisoning.
- */
-function mayHoldPrototypeKey(text: string): boolean {
-  return /proto|constructor|\\u/i.test(text);
-}
-
 type ParserDone = (error: Error | null, body?: unknown) => void;
 
 /**
  * A content-type parser (for `addContentTypeParser(type, { parseAs: 'string' }, ...)`) that reads
  * JSON keeping number texts, after the kernel's depth check. An empty body is the framework's to
  * refuse, in its own words (FST_ERR_CTP_EMPTY_JSON_BODY); a body that does not parse is a
- * SyntaxError with status 400. `afterParse` may rewrite the parsed value in place.
+ * SyntaxError with status 400. `afterParse` may rewrite the parsed value in place, or throw a
+ * SyntaxError to refuse it.
+ *
+ * Unlike the framework's parser, a `__proto__` or `constructor.prototype` key is accepted, as
+ * Python and Java accept it: JSON.parse makes it an ordinary own property. Code reading such a
+ * body must never copy its keys by assignment (`target[key] = value`, Object.assign), which
+ * would set a prototype; define them (Object.fromEntries, spread, Object.defineProperty).
  */
 export function createJsonParserKeepingNumberText(
   app: FastifyInstance,
@@ -106,18 +104,18 @@ export function createJsonParserKeepingNumberText(
       done(jsonBodyTooDeep(), undefined);
       return;
     }
-    if (text.trim() === '' || mayHoldPrototypeKey(text)) {
+    if (text.trim() === '') {
       parseJson(request, text, done);
       return;
     }
     let parsed: unknown;
     try {
       parsed = parseJsonKeepingNumberText(text, options);
+      options.afterParse?.(parsed);
     } catch (error) {
       done(Object.assign(error as Error, { statusCode: 400 }), undefined);
       return;
     }
-    options.afterParse?.(parsed);
     done(null, parsed);
   };
 }

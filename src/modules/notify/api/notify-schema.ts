@@ -164,7 +164,8 @@ function check(value: unknown, schema: NotifySchema, field: string | undefined, 
       if (object[name] === undefined) messages.push(`${name} is a required property`);
     }
     if (schema.additionalProperties === false) {
-      const unexpected = Object.keys(object).filter((name) => !(schema.properties && name in schema.properties));
+      // Own properties only: `in` would take `__proto__`, `constructor` or `toString` as declared.
+      const unexpected = Object.keys(object).filter((name) => !(schema.properties && Object.hasOwn(schema.properties, name)));
       if (unexpected.length === 1) messages.push(`Additional properties are not allowed (${unexpected[0]} was unexpected)`);
       if (unexpected.length > 1) messages.push(`Additional properties are not allowed (${namedUpTo(unexpected, UNEXPECTED_NAMED)} were unexpected)`);
     }
