@@ -95,7 +95,7 @@ for (let index = 0; index < PAYMENTS; index += 1) {
 
 // Signed in as the owner: a console session as the sign-in makes it, in its signed cookie.
 const token = await createConsoleSessions({ db: kernel.db }).start({
-  accountSubject: personKey, email: 'owner@example.gov.uk', level: 'Cl.Cm', idToken: 'bench', sid: undefined, authenticatedAt: new Date(),
+  accountSubject: personKey, email: 'owner@example.gov.uk', level: 'Cl.Cm', authenticationMethods: ['pwd', 'otp'], idToken: 'bench', sid: undefined, authenticatedAt: new Date(),
 } as Parameters<ReturnType<typeof createConsoleSessions>['start']>[0]);
 const cookie = `console_session=${app.signCookie(token)}`;
 

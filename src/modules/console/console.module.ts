@@ -9,6 +9,7 @@ import { createServicePay } from '../pay/pay.contract.ts';
 import { createConsoleCommands } from './console.cli.ts';
 import * as createConsoleTables from './migrations/0001-create-console.ts';
 import * as linkServiceComponents from './migrations/0002-link-service-components.ts';
+import * as recordSignInMethods from './migrations/0003-record-sign-in-methods.ts';
 import { createOnboarding } from './onboarding/onboarding.ts';
 import { createOrganisations } from './organisations/organisations.ts';
 import { BACKCHANNEL_LOGOUT_PATH, registerConsolePages } from './pages/console.routes.ts';
@@ -31,6 +32,7 @@ export function createConsoleModule(options: { clock?: () => Date } = {}): Civit
       migrations: [
         { id: '0001-create-console', migration: createConsoleTables },
         { id: '0002-link-service-components', migration: linkServiceComponents },
+        { id: '0003-record-sign-in-methods', migration: recordSignInMethods },
       ],
     },
     commands: createConsoleCommands((kernel) =>

@@ -41,7 +41,7 @@ test('the demo service says in words how the person signed in, never the vector 
     ['Cl', 'Your password only', 'Eich cyfrinair yn unig'],
   ];
   for (const [level, english, welsh] of cases) {
-    const token = await sessions.start({ accountSubject: `subject-${level}`, email: 'ffion@example.com', idToken: 'id-token', level });
+    const token = await sessions.start({ accountSubject: `subject-${level}`, email: 'ffion@example.com', idToken: 'id-token', level, authenticationMethods: ['pwd'] });
     for (const [lang, words] of [['en', english], ['cy', welsh]] as const) {
       const page = await app.inject({ method: 'GET', url: `/demo-service?lang=${lang}`, cookies: { demo_service_session: token } });
       assert.ok(page.body.includes(words), `${level} in ${lang}`);

@@ -12,8 +12,14 @@ const OPERATORS_LOCK = 7_414_302;
 /** The methods that resist phishing and SIM swaps well enough for the operators' pages. */
 export const STRONG_METHODS: readonly SecurityMethodKind[] = ['passkey', 'auth-app'];
 
-/** Whether a person may open the operators' pages: not an operator, one without a strong method, or one with. */
-export type OperatorStanding = 'not-operator' | 'weak-method' | 'operator';
+/** What a sign-in's `amr` says when a passkey or an authenticator app was used for it. */
+const STRONG_SIGN_IN = ['hwk', 'otp'];
+
+/**
+ * Whether a person may open the operators' pages: not an operator; one whose account has no strong
+ * method; one who has one but signed in this time without it (by text message); or one who used it.
+ */
+export type OperatorStanding = 'not-operator' | 'weak-method' | 'weak-sign-in' | 'operator';
 
 /**
  * Operators: who they are, whether a signed-in person may open the operators' pages, and
@@ -30,10 +36,12 @@ export function createOperators(dependencies: {
   const store = createOperatorStore(db);
 
   return {
-    async standingOf(person: ConsolePerson): Promise<OperatorStanding> {
+    /** Bound to the session's own sign-in: adding a method after signing in by text message is not enough. */
+    async standingOf(person: ConsolePerson & { authenticationMethods: readonly string[] }): Promise<OperatorStanding> {
       if (!(await organisations.isOperator(person))) return 'not-operator';
       const methods = (await dependencies.securityMethodsOf(person)) ?? [];
-      return methods.some((kind) => STRONG_METHODS.includes(kind)) ? 'operator' : 'weak-method';
+      if (!methods.some((kind) => STRONG_METHODS.includes(kind))) return 'weak-method';
+      return person.authenticationMethods.some((method) => STRONG_SIGN_IN.includes(method)) ? 'operator' : 'weak-sign-in';
     },
 
     list: (): Promise<OperatorRow[]> => store.list(),

@@ -151,9 +151,11 @@ export async function registerConsolePages(
     );
   });
 
+  // `recent=1`: One Login asks again unless it did in the last 15 minutes; `recent=now`: it asks again
+  // whatever (an operator who signed in by text message signs in with a stronger method).
   app.get<{ Querystring: { return?: string; recent?: string } }>(
     '/console/sign-in',
-    { schema: { querystring: { type: 'object', properties: { return: { type: 'string', maxLength: 400 }, recent: { type: 'string', enum: ['1'] } } } } },
+    { schema: { querystring: { type: 'object', properties: { return: { type: 'string', maxLength: 400 }, recent: { type: 'string', enum: ['1', 'now'] } } } } },
     async (request, reply) => {
       const returnTo = request.query.return;
       if (returnTo && CONSOLE_PATH.test(returnTo)) reply.setCookie(RETURN_COOKIE, returnTo, { ...cookieOptions, signed: true, maxAge: 3600 });
@@ -161,7 +163,7 @@ export async function registerConsolePages(
       const url = await signIn.start(reply, {
         locale: request.locale,
         level: 'Cl.Cm',
-        ...(request.query.recent === '1' ? { maxAgeSeconds: RECENT_SIGN_IN_SECONDS } : {}),
+        ...(request.query.recent === '1' ? { maxAgeSeconds: RECENT_SIGN_IN_SECONDS } : request.query.recent === 'now' ? { maxAgeSeconds: 0 } : {}),
       });
       return reply.redirect(url, 303);
     },
@@ -250,7 +252,7 @@ export async function registerConsolePages(
       // Another organisation's pages are operators' pages: only for operators with a strong method.
       const standing = membership ? undefined : await operators.standingOf(session);
       if (standing === 'not-operator') return reply.callNotFound();
-      if (standing === 'weak-method') return refuseWithoutStrongMethod(request, reply, chrome);
+      if (standing === 'weak-method' || standing === 'weak-sign-in') return refuseWithoutStrongMethod(request, reply, chrome, standing);
       request.consoleAccess = { organisation, role: (membership?.role ?? 'operator') as ConsoleRole };
     });
     registerMemberPages(signedIn, organisationPages);

@@ -7,6 +7,8 @@ export type ConsoleSessionRow = {
   sid: string | null;
   email: string;
   level: string;
+  /** The sign-in's `amr`, space-separated. */
+  authentication_methods: string;
   id_token: string;
   authenticated_at: string;
   created_at: string;

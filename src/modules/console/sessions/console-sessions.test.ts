@@ -10,6 +10,7 @@ const person = (subject: string, authenticatedAt: Date, sid?: string) => ({
   email: `${subject}@example.gov.uk`,
   idToken: `id-token-of-${subject}`,
   level: 'Cl.Cm',
+  authenticationMethods: ['pwd', 'otp'],
   authenticatedAt,
   ...(sid ? { sid } : {}),
 });

@@ -18,6 +18,8 @@ export type ConsoleSession = {
   personKey: string;
   email: string;
   level: string;
+  /** How the sign-in that opened this session was made (its `amr`). */
+  authenticationMethods: string[];
   idToken: string;
   authenticatedAt: Date;
 };
@@ -47,6 +49,7 @@ export function createConsoleSessions(dependencies: { db: Executor; clock?: () =
         sid: person.sid ?? null,
         email: person.email,
         level: person.level,
+        authentication_methods: person.authenticationMethods.join(' '),
         id_token: person.idToken,
         authenticated_at: person.authenticatedAt.toISOString(),
         created_at: now.toISOString(),
@@ -69,6 +72,7 @@ export function createConsoleSessions(dependencies: { db: Executor; clock?: () =
         personKey: row.person_key,
         email: row.email,
         level: row.level,
+        authenticationMethods: row.authentication_methods.split(' ').filter(Boolean),
         idToken: row.id_token,
         authenticatedAt: new Date(row.authenticated_at),
       };

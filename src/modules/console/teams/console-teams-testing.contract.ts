@@ -41,7 +41,7 @@ export async function signInConsoleMember(app: FastifyInstance, input: { organis
     role: input.role,
     created_at: now.toISOString(),
   });
-  const token = await createConsoleSessions({ db: app.db }).start({ accountSubject: personKey, email, idToken: 'test-id-token', level: 'Cl.Cm', authenticatedAt: now });
+  const token = await createConsoleSessions({ db: app.db }).start({ accountSubject: personKey, email, idToken: 'test-id-token', level: 'Cl.Cm', authenticationMethods: ['pwd', 'otp'], authenticatedAt: now });
   const cookieValue = app.signCookie(token);
   return { cookie: `${SESSION_COOKIE}=${cookieValue}`, cookieName: SESSION_COOKIE, cookieValue, actor: actorOf({ personKey, email }).audit, email };
 }

@@ -10,6 +10,7 @@ const person = (subject: string, sid?: string) => ({
   email: `${subject}@example.com`,
   idToken: `id-token-of-${subject}`,
   level: 'Cl.Cm',
+  authenticationMethods: ['pwd', 'otp'],
   ...(sid ? { sid } : {}),
 });
 

@@ -125,6 +125,8 @@ export type SignedInPerson = {
   phoneNumber?: string;
   idToken: string;
   level: string;
+  /** How this sign-in was made (the ID token's `amr`: `pwd`, `sms`, `otp`, `hwk`, `mca`). */
+  authenticationMethods: string[];
   /** The provider's session id for this service (`sid`), which its logout tokens name. */
   sid?: string;
 };
@@ -223,6 +225,7 @@ export function createInternalSignIn(relyingParty: InternalRelyingParty) {
         ...(userinfo.phone_number ? { phoneNumber: String(userinfo.phone_number) } : {}),
         idToken: tokens.id_token as string,
         level: String(claims.vot),
+        authenticationMethods: Array.isArray(claims.amr) ? claims.amr.filter((method): method is string => typeof method === 'string') : [],
         ...(typeof claims.sid === 'string' ? { sid: claims.sid } : {}),
         authenticatedAt: new Date(claims.auth_time * 1000),
       };

@@ -231,9 +231,14 @@ function createPolicy() {
   return policy;
 }
 
-/** The claims each scope gives. vot, vtm and at_hash are ID token claims; findAccount returns them only for the ID token. */
+/**
+ * The claims each scope gives. vot, vtm and at_hash are ID token claims; findAccount returns them
+ * only for the ID token. `amr` (how this sign-in was made: pwd with sms, otp, hwk or mca) is
+ * Civitas's addition to GOV.UK One Login's ID token: a service that needs more than a text message
+ * (the console's operators' pages) reads it from the sign-in itself.
+ */
 const CLAIMS_OF_SCOPES: Record<string, string[]> = {
-  openid: ['sub', 'vot', 'vtm', 'at_hash'],
+  openid: ['sub', 'vot', 'vtm', 'at_hash', 'amr'],
   email: ['email', 'email_verified'],
   phone: ['phone_number', 'phone_number_verified'],
 };

@@ -19,7 +19,7 @@ const INTENTIONAL_DIFFERENCES: ReadonlyArray<{ document: Document; field: string
   { document: 'discovery', field: 'registration_endpoint', kind: 'missing', why: 'services are registered by an operator (civitas identity client add), not dynamically' },
   { document: 'discovery', field: 'scopes_supported', kind: 'value', why: 'no wallet-subject-id scope: Civitas has no wallet' },
   { document: 'discovery', field: 'subject_types_supported', kind: 'value', why: 'pairwise only: no service is given a public subject' },
-  { document: 'discovery', field: 'claims_supported', kind: 'value', why: 'no identity claims (Civitas proves no identity: no P levels) and no wallet_subject_id; the ID token claims vot, vtm, at_hash are listed, as oidc-provider lists every claim a scope gives' },
+  { document: 'discovery', field: 'claims_supported', kind: 'value', why: 'no identity claims (Civitas proves no identity: no P levels) and no wallet_subject_id; the ID token claims vot, vtm, at_hash and amr are listed, as oidc-provider lists every claim a scope gives' },
   { document: 'discovery', field: 'token_endpoint_auth_signing_alg_values_supported', kind: 'value', why: 'ES256 assertions accepted besides GOV.UK\'s RSA algorithms' },
   { document: 'discovery', field: 'claims_parameter_supported', kind: 'extra', why: 'oidc-provider states it; GOV.UK accepts the claims parameter too, without saying so' },
   { document: 'discovery', field: 'code_challenge_methods_supported', kind: 'extra', why: 'oidc-provider states PKCE S256, which GOV.UK also accepts' },
@@ -32,6 +32,7 @@ const INTENTIONAL_DIFFERENCES: ReadonlyArray<{ document: Document; field: string
   { document: 'discovery', field: 'service_documentation', kind: 'value', why: 'Civitas\'s own /one-login/documentation page for service teams, on the issuer\'s origin' },
   // ID token
   { document: 'id_token', field: 'sub', kind: 'value', why: 'urn:fdc:civitas:2024: in place of urn:fdc:gov.uk:2022: (another issuer of pairwise subjects)' },
+  { document: 'id_token', field: 'amr', kind: 'extra', why: 'how this sign-in was made (pwd with sms, otp, hwk or mca, RFC 8176): the console lets operators in only after a passkey or an authenticator app was used, whatever methods the account has since' },
   { document: 'id_token', field: 'kid', kind: 'value', why: 'oidc-provider\'s key ids are the key thumbprint in base64url, GOV.UK\'s 64 hex digits; services look keys up by kid either way' },
   // Access token
   { document: 'access_token', field: 'sub', kind: 'value', why: 'urn:fdc:civitas:2024: prefix, as in the ID token' },

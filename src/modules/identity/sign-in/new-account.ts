@@ -36,5 +36,5 @@ export async function createAccountAndSignIn(step: PageStep<'create:password-cho
     throw error;
   }
   await dependencies.messages.sendSecurityNotice({ to: email, locale: request.locale, notice: 'accountCreated' });
-  return step.finish(account.id, 'Cl.Cm');
+  return step.finish(account.id, 'Cl.Cm', method.kind);
 }

@@ -65,9 +65,22 @@ export type PageStep<N extends StateName> = {
   render(template: string, context: PageContext): FastifyReply;
   /** The credential level the service asked for. */
   level(): CredentialLevel;
-  /** Signs the person in to the service at `level` and ends the journey. */
-  finish(accountId: string, level: CredentialLevel): Promise<FastifyReply>;
+  /** Signs the person in to the service at `level`, proved with `proof` past the password, and ends the journey. */
+  finish(accountId: string, level: CredentialLevel, proof?: SecondFactorProof): Promise<FastifyReply>;
 };
+
+/** What proved the person past their password: a security method, or an emailed code that replaced one. */
+export type SecondFactorProof = 'sms' | 'auth-app' | 'passkey' | 'email-recovery';
+
+/**
+ * The sign-in's `amr` (RFC 8176), which the ID token carries: a relying party that needs more than
+ * a text message (the console's operators' pages) reads how this very sign-in was made, not which
+ * methods the account has now.
+ */
+export function authenticationMethodsOf(level: CredentialLevel, proof: SecondFactorProof | undefined): string[] {
+  if (level === 'Cl' || proof === undefined) return ['pwd'];
+  return { sms: ['pwd', 'sms'], 'auth-app': ['pwd', 'otp'], passkey: ['pwd', 'hwk'], 'email-recovery': ['pwd', 'mca'] }[proof];
+}
 
 /** What a page's helpers may use: everything of a step but its state. */
 export type PageTools = Omit<PageStep<StateName>, 'journey' | 'update'>;
@@ -231,7 +244,7 @@ function createStep<N extends StateName>(input: {
     level() {
       return parseRequestedLevel(details.params.vtr as string | undefined, ['Cl', 'Cl.Cm']) ?? 'Cl.Cm';
     },
-    async finish(accountId, level) {
+    async finish(accountId, level, proof) {
       const clientId = String(details.params.client_id);
       await accounts.recordServiceUse(accountId, clientId);
       await request.server.audit.record({
@@ -250,7 +263,7 @@ function createStep<N extends StateName>(input: {
           login: {
             accountId,
             acr: level,
-            amr: level === 'Cl.Cm' ? ['pwd', 'otp'] : ['pwd'],
+            amr: authenticationMethodsOf(level, proof),
             remember: true,
             ts: Math.floor(clock().getTime() / 1000),
           },

@@ -183,3 +183,27 @@ test("One Login reports security methods only for the subject it gave the consol
   assert.equal(await findSecurityMethodsOf(civitas.kernel.db, { relyingParty, subject: 'urn:fdc:civitas:2024:forged', email: session.email }), undefined);
   assert.equal(await findSecurityMethodsOf(civitas.kernel.db, { relyingParty, subject: session.person_key, email: 'nobody@example.gov.uk' }), undefined);
 });
+
+test('attacker: an operator whose session was opened by a text-message sign-in is sent to sign in again with a passkey or app, even after adding one; the ID token says how the sign-in was made', async (t) => {
+  const { civitas, browser } = await startWithOperator(t);
+  const { kernel } = civitas;
+  type SessionTable = { console_session: { authentication_methods: string } };
+  const sessions = kernel.db.withTables<SessionTable>();
+  assert.deepEqual((await sessions.selectFrom('console_session').select('authentication_methods').execute()).map((row) => row.authentication_methods), ['pwd otp'], 'a sign-in with the authenticator app says otp');
+
+  // The same session as if One Login had been passed with a code sent by text message, the
+  // account holding an authenticator app all the same (added after, or chosen not to be used).
+  await sessions.updateTable('console_session').set({ authentication_methods: 'pwd sms' }).execute();
+  const csrfPage = await browser.get('/console');
+  for (const route of operatorRoutes({ job: 'any-job', operator: 'any-operator' })) {
+    const answer = await ask(browser, csrfPage, route);
+    assert.equal(answer.status, 403, `${route.method} ${route.url}`);
+    if (route.method === 'GET') {
+      assert.match(answer.html, /Sign in again with your passkey or authenticator app/, route.url);
+      assert.ok(answer.html.includes(`/console/sign-in?return=${encodeURIComponent(route.url)}&amp;recent=now`), `${route.url}: signing in again comes back here`);
+    }
+  }
+  const signInAgain = await fetch(new URL('/console/sign-in?return=%2Fconsole%2Foperator&recent=now', civitas.baseUrl), { redirect: 'manual' });
+  assert.equal(signInAgain.status, 303);
+  assert.equal(new URL(signInAgain.headers.get('location') ?? '').searchParams.get('max_age'), '0', 'One Login is asked to sign the person in again, whatever their session');
+});

@@ -40,8 +40,23 @@ export function doneBanner(request: FastifyRequest, done: string | undefined, kn
 export type Done = { done?: string };
 export const doneQuery = { type: 'object', properties: { done: { type: 'string', maxLength: 40 } } } as const;
 
-/** The page an operator whose One Login has text messages only gets in place of any operator page. */
-export function refuseWithoutStrongMethod(request: FastifyRequest, reply: FastifyReply, chrome: OperatorPageDependencies['chrome']): FastifyReply {
+/**
+ * The page an operator gets in place of any operator page when their One Login has text messages
+ * only (add a stronger method), or when they signed in this time by text message (sign in again with it).
+ */
+export function refuseWithoutStrongMethod(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  chrome: OperatorPageDependencies['chrome'],
+  standing: 'weak-method' | 'weak-sign-in',
+): FastifyReply {
+  if (standing === 'weak-sign-in') {
+    const returnTo = (request.url.split('?')[0] as string).slice(0, 200);
+    return reply.code(403).render('modules/console/pages/message.njk', chrome(request, request.t('console.operator.strongSignIn.title'), {
+      paragraphs: [request.t('console.operator.strongSignIn.body')],
+      link: { href: `/console/sign-in?${new URLSearchParams({ return: returnTo, recent: 'now' })}`, text: request.t('console.operator.strongSignIn.link') },
+    }));
+  }
   return reply.code(403).render('modules/console/pages/message.njk', chrome(request, request.t('console.operator.strongMethod.title'), {
     paragraphs: [request.t('console.operator.strongMethod.body'), request.t('console.operator.strongMethod.then')],
     link: { href: '/account', text: request.t('console.operator.strongMethod.link') },
@@ -64,7 +79,7 @@ export async function registerOperatorPages(app: FastifyInstance, dependencies: 
       if (!session) return sendToSignIn(reply, path);
       const standing = await operators.standingOf(session);
       if (standing === 'not-operator') return reply.callNotFound();
-      if (standing === 'weak-method') return refuseWithoutStrongMethod(request, reply, chrome);
+      if (standing === 'weak-method' || standing === 'weak-sign-in') return refuseWithoutStrongMethod(request, reply, chrome, standing);
       const { consoleRecentSignIn, consoleReturnTo } = request.routeOptions.config;
       if (consoleRecentSignIn && !sessions.signedInRecently(session)) return sendToSignIn(reply, consoleReturnTo ?? path, true);
     });

@@ -44,6 +44,6 @@ export const passkeyPage = definePage({
     if (method) await accounts.recordPasskeyUse(method.id, verified.newCounter);
     await throttle.clear(key);
     await accounts.provedSecondFactor(accountId, journey.state.passwordProvedAt);
-    return step.finish(accountId, 'Cl.Cm');
+    return step.finish(accountId, 'Cl.Cm', 'passkey');
   },
 });

@@ -40,6 +40,6 @@ export const recoverAuthAppPage = definePage({
       );
     });
     await dependencies.messages.sendSecurityNotice({ to: email, locale: request.locale, notice: 'authAppReplaced' });
-    return step.finish(accountId, 'Cl.Cm');
+    return step.finish(accountId, 'Cl.Cm', 'email-recovery');
   },
 });

@@ -53,6 +53,6 @@ export const securityCodePage = definePage({
       });
     }
     await dependencies.accounts.provedSecondFactor(accountId, journey.state.passwordProvedAt);
-    return step.finish(accountId, 'Cl.Cm');
+    return step.finish(accountId, 'Cl.Cm', bySms ? 'sms' : 'auth-app');
   },
 });
