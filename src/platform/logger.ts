@@ -33,6 +33,19 @@ const REDACTED_PATHS = [
   ...SENSITIVE_FIELDS.flatMap((field) => [field, `*.${field}`]),
 ];
 
+/** Route parameters whose values are secrets: single-use links and tokens carried in a path. */
+const SECRET_PARAMETER = /token|secret|key|code/i;
+
+function withoutSecretParameters(path: string | undefined, params: unknown): string | undefined {
+  if (path === undefined || params === null || typeof params !== 'object') return path;
+  let safe = path;
+  for (const [name, value] of Object.entries(params)) {
+    if (!SECRET_PARAMETER.test(name) || typeof value !== 'string' || value === '') continue;
+    safe = safe.split(encodeURIComponent(value)).join(`:${name}`).split(value).join(`:${name}`);
+  }
+  return safe;
+}
+
 export function createLogger(config: Pick<Config, 'LOG_LEVEL'>, destination?: pino.DestinationStream): Logger {
   return pino(
     {
@@ -40,10 +53,11 @@ export function createLogger(config: Pick<Config, 'LOG_LEVEL'>, destination?: pi
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       base: { pid: process.pid },
       serializers: {
-        // The path without its query string, which can carry codes and tokens; no client address.
-        req: (request: { method?: string; url?: string }) => ({
+        // The path without its query string, which can carry codes and tokens, and with the values of
+        // route parameters named as secrets (`:token`, `:key`, ...) left out; no client address.
+        req: (request: { method?: string; url?: string; params?: unknown }) => ({
           method: request.method,
-          path: request.url?.split('?')[0],
+          path: withoutSecretParameters(request.url?.split('?')[0], request.params),
         }),
         // Only these fields: database errors carry the offending values in properties like `detail`.
         err: (error: { name?: string; message?: string; code?: unknown; stack?: string }) => ({

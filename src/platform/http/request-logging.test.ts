@@ -34,6 +34,17 @@ test('every response and log line carries the request id; secrets and query stri
   assert.ok(requestLines.some((line) => (line.req as { path?: string } | undefined)?.path === '/cookies'));
 });
 
+test('a secret carried in a path (a single-use link) is left out of the request log', async (t) => {
+  const { lines, logger } = captureLogs();
+  const { app } = await createTestApp(t, { logger });
+  const token = 'Ab3dE5gH7jK9mN1pQ3sT5vW7yZ9bD1fH3kM5pR7tV9x';
+  await app.inject({ method: 'GET', url: `/console/invitations/${token}` });
+  await app.inject({ method: 'GET', url: `/pay/secure/${token}` });
+  const everything = JSON.stringify(lines);
+  assert.ok(!everything.includes(token), 'the token is not logged');
+  assert.ok(lines.some((line) => (line.req as { path?: string } | undefined)?.path === '/console/invitations/:token'), everything.slice(0, 2000));
+});
+
 test('personal data put in a log object by mistake is redacted', () => {
   const { lines, logger } = captureLogs();
   logger.info({ user: { email: 'alice@example.com', password: 'hunter2' }, code: '123456' }, 'something happened');

@@ -12,8 +12,8 @@ const auditQuery = {
     action: { type: 'string', maxLength: 10_000 },
     from: { type: 'string', maxLength: 10_000 },
     to: { type: 'string', maxLength: 10_000 },
-    before: { type: 'integer', minimum: 1 },
-    after: { type: 'integer', minimum: 0 },
+    before: { type: 'integer', minimum: 1, maximum: 2_147_483_647 },
+    after: { type: 'integer', minimum: 0, maximum: 2_147_483_647 },
     done: { type: 'string', maxLength: 40 },
   },
 } as const;

@@ -207,3 +207,11 @@ test('attacker: an operator whose session was opened by a text-message sign-in i
   assert.equal(signInAgain.status, 303);
   assert.equal(new URL(signInAgain.headers.get('location') ?? '').searchParams.get('max_age'), '0', 'One Login is asked to sign the person in again, whatever their session');
 });
+
+test('attacker: audit paging past the largest sequence, or not a whole number, is refused with 400, never a 500', async (t) => {
+  const { browser } = await startWithOperator(t);
+  for (const query of ['before=2147483648', 'after=1e30', 'before=-1', 'after=abc']) {
+    assert.equal((await browser.get(`/console/operator/audit?${query}`)).status, 400, query);
+  }
+  assert.equal((await browser.get('/console/operator/audit?before=2147483647')).status, 200);
+});
