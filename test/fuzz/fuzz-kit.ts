@@ -201,6 +201,21 @@ export function checkNotifyAnswer(response: LightMyRequestResponse, request: Fuz
   if (!fits) failWith(response, request, "an error outside Notify's envelope");
 }
 
+/**
+ * X-Road's `{type, message, detail}` with the type in `X-Road-Error`: 400 for a `Client.` fault;
+ * a 500 only for a `Server.` fault (the provider or the gateway), which X-Road answers with 500.
+ */
+export function checkXRoadAnswer(response: LightMyRequestResponse, request: FuzzRequest): void {
+  const json = bodyJson(response);
+  if (response.statusCode < 400) return;
+  if (!isStringRecord(json) || typeof json.type !== 'string' || typeof json.message !== 'string' || typeof json.detail !== 'string' || Object.keys(json).length !== 3) {
+    failWith(response, request, "an error outside X-Road's envelope");
+  }
+  if (response.headers['x-road-error'] !== json.type) failWith(response, request, 'an error whose X-Road-Error header is not its type');
+  const expected = json.type.startsWith('Client.') ? 400 : json.type.startsWith('Server.') ? 500 : undefined;
+  if (response.statusCode !== expected) failWith(response, request, `a ${json.type} error answered ${response.statusCode}`);
+}
+
 /** Pay's `{code, description}` (and `field` or `header`); a 401 is `{description}` alone, as Pay's. */
 export function checkPayAnswer(response: LightMyRequestResponse, request: FuzzRequest): void {
   refuseServerErrors(response, request);

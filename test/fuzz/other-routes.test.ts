@@ -24,12 +24,13 @@ test('every other route of the app (site, Notify and Pay pages, the demo service
   // ---- Every other route of the app (pages of the site, Notify's and Pay's pages, the demo
   // service, callbacks): any method's answer, with or without a session, is never a 500; a
   // refusal is a page, the kernel's envelope, or OAuth's (the demo service's back-channel logout).
-  // The provider's endpoints are oidc-endpoints.test.ts's; the APIs have files of their own.
+  // The provider's endpoints are oidc-endpoints.test.ts's; the APIs (Exchange's /r1/ too) have files of their own.
   const providerPaths = /^\/(authorize|token|userinfo|logout|\.well-known\/|trustmark)/;
   const others = routes.filter(
     (route) =>
       !route.url.startsWith('/v1/') &&
       !route.url.startsWith('/v2/') &&
+      !route.url.startsWith('/r1/') &&
       !route.url.startsWith('/sign-in/') &&
       !providerPaths.test(route.url) &&
       !(route.method === 'POST' && route.url.startsWith('/account/')),

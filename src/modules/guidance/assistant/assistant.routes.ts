@@ -17,8 +17,9 @@ const answerSchema = {
     },
   },
   response: {
-    400: { type: 'object', properties: { error: { type: 'string' }, message: { type: 'string' } } },
-    415: { type: 'object', properties: { error: { type: 'string' }, message: { type: 'string' } } },
+    400: { type: 'object', properties: { statusCode: { type: 'integer' }, error: { type: 'string' }, message: { type: 'string' } } },
+    413: { type: 'object', properties: { statusCode: { type: 'integer' }, error: { type: 'string' }, message: { type: 'string' } } },
+    415: { type: 'object', properties: { statusCode: { type: 'integer' }, error: { type: 'string' }, message: { type: 'string' } } },
     200: {
       type: 'object',
       required: ['answer', 'sources', 'refused'],
@@ -36,10 +37,12 @@ const answerSchema = {
   },
 } as const;
 
-const INVALID_REQUEST = {
+/** A request this API cannot take, in the kernel's JSON envelope (Civitas's own API: no other to follow). */
+const invalidRequest = (statusCode: 400 | 413 | 415) => ({
+  statusCode,
   error: 'invalid-request',
   message: `Send JSON: {"question": "..."} with a question of 1 to ${MAX_QUESTION_LENGTH} characters, and "language": "en" or "cy" if you like`,
-};
+});
 
 /**
  * `POST /api/assistant/answers`: `{"question", "language"?}` in, the answer with its sources (or
@@ -59,7 +62,8 @@ export function registerAssistantApi(app: FastifyInstance, assistant: Assistant)
         const status = error.statusCode ?? 500;
         if (status >= 500) throw error;
         reply.headers(headers);
-        return reply.code(status === 415 || status === 413 ? status : 400).send(INVALID_REQUEST);
+        const refused = status === 415 || status === 413 ? status : 400;
+        return reply.code(refused).send(invalidRequest(refused));
       },
       // Before validation, which would turn 42 into "42" and drop unknown fields: the body as sent.
       preValidation: async (request, reply) => {
@@ -68,16 +72,16 @@ export function registerAssistantApi(app: FastifyInstance, assistant: Assistant)
         const knownFields = sentAsText && Object.keys(body).every((name) => name === 'question' || name === 'language');
         if (!knownFields || (body.language !== undefined && typeof body.language !== 'string')) {
           reply.headers(headers);
-          return reply.code(400).send(INVALID_REQUEST);
+          return reply.code(400).send(invalidRequest(400));
         }
       },
     },
     async (request, reply) => {
       reply.headers(headers);
       const isJson = (request.headers['content-type'] ?? '').toLowerCase().startsWith('application/json');
-      if (!isJson || request.validationError) return reply.code(isJson ? 400 : 415).send(INVALID_REQUEST);
+      if (!isJson || request.validationError) return reply.code(isJson ? 400 : 415).send(invalidRequest(isJson ? 400 : 415));
       const question = request.body.question.trim();
-      if (question === '') return reply.code(400).send(INVALID_REQUEST);
+      if (question === '') return reply.code(400).send(invalidRequest(400));
       const { answer, sources, refused } = await assistant.answer({ question, language: request.body.language ?? 'en' });
       return { answer, sources, refused };
     },
