@@ -61,15 +61,21 @@ function formatInlineList(items: readonly string[]): string {
   return `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
 }
 
+/** A value as Notify (Python's str()) writes it: `True` and `False` for booleans. */
+function textOf(value: unknown): string {
+  if (typeof value === 'boolean') return value ? 'True' : 'False';
+  return String(value);
+}
+
 export function describeValue(value: unknown, listStyle: ListStyle): string {
   if (Array.isArray(value)) {
-    const items = value.filter((item) => item !== null && item !== undefined && String(item).trim() !== '').map(String);
+    const items = value.filter((item) => item !== null && item !== undefined && textOf(item).trim() !== '').map(textOf);
     if (listStyle === 'inline') return formatInlineList(items);
     return `\n\n${items.map((item) => `* ${item}`).join('\n')}\n\n`;
   }
   if (value === null || value === undefined) return '';
   if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
+  return textOf(value);
 }
 
 /**

@@ -107,6 +107,12 @@ test('text message length: GSM 160/153 with extension characters counting twice;
   assert.equal(countSmsFragments('😀'.repeat(160)), 1, 'downgraded emoji count one each');
 });
 
+test('booleans are filled in as Notify writes them: True and False, alone or in a list; conditionals still read them', () => {
+  assert.equal(fillPlaceholders('Paid: ((paid)). Items: ((items))', { paid: true, items: [false, 'a'] }, { listStyle: 'inline' }), 'Paid: True. Items: False and a');
+  assert.equal(fillPlaceholders('((paid??Thank you))', { paid: true }, { listStyle: 'inline' }), 'Thank you');
+  assert.equal(fillPlaceholders('((paid??Thank you))', { paid: false }, { listStyle: 'inline' }), '');
+});
+
 test('a text message is counted as the text it will be sent as (counted without making it)', () => {
   const countPrepared = (text: string) => {
     const prepared = prepareSmsText(text);
