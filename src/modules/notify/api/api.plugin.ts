@@ -48,10 +48,6 @@ function readEveryBodyAsJson(app: FastifyInstance): void {
     afterParse: (body) => {
       const personalisation = isPlainObject(body) ? body.personalisation : undefined;
       if (!isPlainObject(personalisation)) return;
-      // Notify takes `__proto__` as any key; here personalisation is copied key by key by
-      // assignment when content is sanitised (templates/sanitise-personalisation.ts), which would
-      // set a prototype, so such a key stays refused as before until that copy defines its keys.
-      if (Object.hasOwn(personalisation, '__proto__')) throw new SyntaxError('A __proto__ key in personalisation');
       writeNumbersAsNotifyDoes(personalisation);
     },
   });

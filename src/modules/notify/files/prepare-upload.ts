@@ -50,10 +50,11 @@ export function prepareUploads(input: {
   now: Date;
 }): { personalisation: Record<string, unknown>; files: FileRow[] } {
   const files: FileRow[] = [];
-  const personalisation: Record<string, unknown> = {};
+  // Built from entries, which define keys: a key named __proto__ is a key like any other.
+  const personalisation: Array<[string, unknown]> = [];
   for (const [key, value] of Object.entries(input.personalisation)) {
     if (!isUpload(value)) {
-      personalisation[key] = value;
+      personalisation.push([key, value]);
       continue;
     }
     const content = value.file.replace(/\s+/g, '');
@@ -80,7 +81,7 @@ export function prepareUploads(input: {
       expires_at: new Date(input.now.getTime() + weeks * WEEK_MS).toISOString(),
       created_at: input.now.toISOString(),
     });
-    personalisation[key] = `${input.baseUrl}/notify/files/${id}?key=${token}`;
+    personalisation.push([key, `${input.baseUrl}/notify/files/${id}?key=${token}`]);
   }
-  return { personalisation, files };
+  return { personalisation: Object.fromEntries(personalisation), files };
 }

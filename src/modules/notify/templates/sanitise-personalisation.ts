@@ -32,16 +32,18 @@ export function sanitisePersonalisation(
   sanitiseContentFor: readonly string[],
 ): { personalisation: Record<string, unknown>; sanitisedContent: SanitisedContent } {
   const names = new Set(sanitiseContentFor.map(normalisePlaceholderName));
-  const sanitised: Record<string, unknown> = {};
-  const sanitisedContent: SanitisedContent = {};
+  // Built from entries, which define keys: a key named __proto__ is a key like any other, as in
+  // Notify, where assigning it would set the object's prototype.
+  const sanitised: Array<[string, unknown]> = [];
+  const sanitisedContent: Array<[string, { unsanitised: string; sanitised: string }]> = [];
   for (const [key, value] of Object.entries(personalisation)) {
     if (typeof value === 'string' && names.has(normalisePlaceholderName(key))) {
       const result = sanitisePersonalisationValue(value);
-      sanitised[key] = result;
-      if (result !== value) sanitisedContent[key] = { unsanitised: value, sanitised: result };
+      sanitised.push([key, result]);
+      if (result !== value) sanitisedContent.push([key, { unsanitised: value, sanitised: result }]);
     } else {
-      sanitised[key] = value;
+      sanitised.push([key, value]);
     }
   }
-  return { personalisation: sanitised, sanitisedContent };
+  return { personalisation: Object.fromEntries(sanitised), sanitisedContent: Object.fromEntries(sanitisedContent) };
 }
