@@ -5,7 +5,7 @@ import type { Database } from '../../platform/db/database.ts';
 import type { SecretBoxes } from '../../platform/secrets/secret-box.ts';
 import { ClientRegistrationError, createClientRegistry, readPublicKey, type ClientDescription, type NewClient } from './clients/clients.ts';
 import type { InternalRelyingParty } from './clients/internal-clients.ts';
-import { findMethodsOfInternalSubject } from './clients/internal-subject-methods.ts';
+import { findMethodsOfInternalSubject, type SecurityMethodStanding } from './clients/internal-subject-methods.ts';
 import { createSigningKeyStore } from './signing-keys/signing-key.store.ts';
 import { createSigningKeys } from './signing-keys/signing-keys.ts';
 
@@ -56,15 +56,18 @@ export function createServiceClients(db: Database): ServiceClients {
 /** A way of proving who one is beyond the password: a passkey, an authenticator app, or codes by text message. */
 export type SecurityMethodKind = 'passkey' | 'auth-app' | 'sms';
 
+export { METHOD_SETTLING_DAYS, type SecurityMethodStanding } from './clients/internal-subject-methods.ts';
+
 /**
- * The kinds of security method on the One Login account of a person an internal service (such
- * as the console) signed in: known by the `sub` and email address it was given. Undefined when
- * they name no account any more (deleted, or the email address moved to another account).
+ * The security methods on the One Login account of a person an internal service (such as the
+ * console) signed in, each with whether it is settled (came with the account, or was added at
+ * least a week ago): known by the `sub` and email address it was given. Undefined when they name
+ * no account any more (deleted, or the email address moved to another account).
  */
 export function findSecurityMethodsOf(
   db: Database,
   input: { relyingParty: InternalRelyingParty; subject: string; email: string },
-): Promise<SecurityMethodKind[] | undefined> {
+): Promise<SecurityMethodStanding[] | undefined> {
   return findMethodsOfInternalSubject(db, { service: input.relyingParty.spec, subject: input.subject, email: input.email });
 }
 

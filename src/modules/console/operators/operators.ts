@@ -1,7 +1,7 @@
 import type { AuditService } from '../../../platform/audit/audit.service.ts';
 import type { Database } from '../../../platform/db/database.ts';
 import { lockUntilTransactionEnds } from '../../../platform/db/transaction-lock.ts';
-import type { SecurityMethodKind } from '../../identity/identity.contract.ts';
+import type { SecurityMethodKind, SecurityMethodStanding } from '../../identity/identity.contract.ts';
 import { ConsoleError } from '../console.errors.ts';
 import type { OperatorRow } from '../organisations/organisation.store.ts';
 import type { ConsoleActor, ConsolePerson, Organisations } from '../organisations/organisations.ts';
@@ -17,9 +17,11 @@ const STRONG_SIGN_IN = ['hwk', 'otp'];
 
 /**
  * Whether a person may open the operators' pages: not an operator; one whose account has no strong
- * method; one who has one but signed in this time without it (by text message); or one who used it.
+ * method; one whose account had a passkey or an app added in the last week (which whoever got past
+ * a text message or the mailbox could have added); one who has one but signed in this time
+ * without it (by text message); or one who used it.
  */
-export type OperatorStanding = 'not-operator' | 'weak-method' | 'weak-sign-in' | 'operator';
+export type OperatorStanding = 'not-operator' | 'weak-method' | 'new-method' | 'weak-sign-in' | 'operator';
 
 /**
  * Operators: who they are, whether a signed-in person may open the operators' pages, and
@@ -30,7 +32,7 @@ export function createOperators(dependencies: {
   audit: AuditService;
   organisations: Organisations;
   /** The kinds of security method on the person's One Login account; undefined if it names none now. */
-  securityMethodsOf(person: ConsolePerson): Promise<readonly SecurityMethodKind[] | undefined>;
+  securityMethodsOf(person: ConsolePerson): Promise<readonly SecurityMethodStanding[] | undefined>;
 }) {
   const { db, audit, organisations } = dependencies;
   const store = createOperatorStore(db);
@@ -39,8 +41,9 @@ export function createOperators(dependencies: {
     /** Bound to the session's own sign-in: adding a method after signing in by text message is not enough. */
     async standingOf(person: ConsolePerson & { authenticationMethods: readonly string[] }): Promise<OperatorStanding> {
       if (!(await organisations.isOperator(person))) return 'not-operator';
-      const methods = (await dependencies.securityMethodsOf(person)) ?? [];
-      if (!methods.some((kind) => STRONG_METHODS.includes(kind))) return 'weak-method';
+      const strong = ((await dependencies.securityMethodsOf(person)) ?? []).filter((method) => STRONG_METHODS.includes(method.kind));
+      if (strong.length === 0) return 'weak-method';
+      if (strong.some((method) => !method.settled)) return 'new-method';
       return person.authenticationMethods.some((method) => STRONG_SIGN_IN.includes(method)) ? 'operator' : 'weak-sign-in';
     },
 

@@ -252,7 +252,7 @@ export async function registerConsolePages(
       // Another organisation's pages are operators' pages: only for operators with a strong method.
       const standing = membership ? undefined : await operators.standingOf(session);
       if (standing === 'not-operator') return reply.callNotFound();
-      if (standing === 'weak-method' || standing === 'weak-sign-in') return refuseWithoutStrongMethod(request, reply, chrome, standing);
+      if (standing !== undefined && standing !== 'operator') return refuseWithoutStrongMethod(request, reply, chrome, standing);
       request.consoleAccess = { organisation, role: (membership?.role ?? 'operator') as ConsoleRole };
     });
     registerMemberPages(signedIn, organisationPages);

@@ -160,7 +160,7 @@ test('the last operator cannot be removed, and a removed operator loses the page
   await assert.rejects(
     () => (async () => {
       const { createOperators } = await import('../../operators/operators.ts');
-      const operators = createOperators({ db: civitas.kernel.db, audit: civitas.kernel.audit, organisations: civitas.organisations, securityMethodsOf: async () => ['auth-app'] });
+      const operators = createOperators({ db: civitas.kernel.db, audit: civitas.kernel.audit, organisations: civitas.organisations, securityMethodsOf: async () => [{ kind: 'auth-app', settled: true }] });
       await operators.remove({ operatorId: last.id, actor: CLI_ACTOR, by: { personKey: 'someone-else', email: 'someone@example.gov.uk' } });
     })(),
     { code: 'console.LAST_OPERATOR' },
@@ -177,7 +177,7 @@ test("One Login reports security methods only for the subject it gave the consol
   const relyingParty = createInternalRelyingParty(civitas.kernel.db, { name: 'console', displayName: 'Civitas console', baseUrl: civitas.kernel.config.BASE_URL, callbackPath: '/console/callback', signedOutPath: '/console/signed-out' }, secretBoxesOf(civitas.kernel.config));
   const [session] = await civitas.kernel.db.withTables<{ console_session: { person_key: string; email: string } }>().selectFrom('console_session').select(['person_key', 'email']).execute();
   assert.ok(session);
-  assert.deepEqual(await findSecurityMethodsOf(civitas.kernel.db, { relyingParty, subject: session.person_key, email: session.email }), ['auth-app']);
+  assert.deepEqual(await findSecurityMethodsOf(civitas.kernel.db, { relyingParty, subject: session.person_key, email: session.email }), [{ kind: 'auth-app', settled: true }]);
   const other = await civitas.account('other@example.gov.uk');
   assert.equal(await findSecurityMethodsOf(civitas.kernel.db, { relyingParty, subject: session.person_key, email: other.email }), undefined);
   assert.equal(await findSecurityMethodsOf(civitas.kernel.db, { relyingParty, subject: 'urn:fdc:civitas:2024:forged', email: session.email }), undefined);
@@ -214,4 +214,21 @@ test('attacker: audit paging past the largest sequence, or not a whole number, i
     assert.equal((await browser.get(`/console/operator/audit?${query}`)).status, 400, query);
   }
   assert.equal((await browser.get('/console/operator/audit?before=2147483647')).status, 200);
+});
+
+test('attacker: a passkey or app added to an operator\'s One Login in the last week (after a text message or the mailbox, say) closes the operators\' pages until it settles', async (t) => {
+  const { civitas, browser, operator } = await startWithOperator(t);
+  type Tables = { identity_account: { id: string; created_at: string }; identity_security_method: { account_id: string; created_at: string } };
+  const tables = civitas.kernel.db.withTables<Tables>();
+  const daysAgo = (days: number) => new Date(Date.now() - days * 24 * 60 * 60 * 1000).toISOString();
+  await tables.updateTable('identity_account').set({ created_at: daysAgo(30) }).where('id', '=', operator.id).execute();
+  await tables.updateTable('identity_security_method').set({ created_at: daysAgo(1) }).where('account_id', '=', operator.id).execute();
+  const refused = await browser.get('/console/operator');
+  assert.equal(refused.status, 403);
+  assert.equal(pageHeading(refused), 'A passkey or authenticator app was added to your One Login in the last week');
+  assert.match(refused.html, /open again 7 days after/);
+  assert.equal((await browser.get('/console/operator/audit')).status, 403);
+
+  await tables.updateTable('identity_security_method').set({ created_at: daysAgo(8) }).where('account_id', '=', operator.id).execute();
+  assert.equal((await browser.get('/console/operator')).status, 200, 'settled a week after it was added');
 });

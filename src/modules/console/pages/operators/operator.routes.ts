@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { PageContext } from '../../../../platform/http/views.ts';
 import type { JobQueue } from '../../../../platform/jobs/job-queue.ts';
-import type { SigningKeyAdmin } from '../../../identity/identity.contract.ts';
+import { METHOD_SETTLING_DAYS, type SigningKeyAdmin } from '../../../identity/identity.contract.ts';
 import type { Operators } from '../../operators/operators.ts';
 import type { Organisations } from '../../organisations/organisations.ts';
 import type { ConsoleSession, ConsoleSessions } from '../../sessions/console-sessions.ts';
@@ -48,8 +48,14 @@ export function refuseWithoutStrongMethod(
   request: FastifyRequest,
   reply: FastifyReply,
   chrome: OperatorPageDependencies['chrome'],
-  standing: 'weak-method' | 'weak-sign-in',
+  standing: 'weak-method' | 'new-method' | 'weak-sign-in',
 ): FastifyReply {
+  if (standing === 'new-method') {
+    return reply.code(403).render('modules/console/pages/message.njk', chrome(request, request.t('console.operator.newMethod.title'), {
+      paragraphs: [request.t('console.operator.newMethod.body', { days: String(METHOD_SETTLING_DAYS) }), request.t('console.operator.newMethod.then')],
+      link: { href: '/account', text: request.t('console.operator.strongMethod.link') },
+    }));
+  }
   if (standing === 'weak-sign-in') {
     const returnTo = (request.url.split('?')[0] as string).slice(0, 200);
     return reply.code(403).render('modules/console/pages/message.njk', chrome(request, request.t('console.operator.strongSignIn.title'), {
@@ -79,7 +85,7 @@ export async function registerOperatorPages(app: FastifyInstance, dependencies: 
       if (!session) return sendToSignIn(reply, path);
       const standing = await operators.standingOf(session);
       if (standing === 'not-operator') return reply.callNotFound();
-      if (standing === 'weak-method' || standing === 'weak-sign-in') return refuseWithoutStrongMethod(request, reply, chrome, standing);
+      if (standing !== 'operator') return refuseWithoutStrongMethod(request, reply, chrome, standing);
       const { consoleRecentSignIn, consoleReturnTo } = request.routeOptions.config;
       if (consoleRecentSignIn && !sessions.signedInRecently(session)) return sendToSignIn(reply, consoleReturnTo ?? path, true);
     });
