@@ -36,14 +36,25 @@ const REDACTED_PATHS = [
 /** Route parameters whose values are secrets: single-use links and tokens carried in a path. */
 const SECRET_PARAMETER = /token|secret|key|code/i;
 
-function withoutSecretParameters(path: string | undefined, params: unknown): string | undefined {
-  if (path === undefined || params === null || typeof params !== 'object') return path;
-  let safe = path;
-  for (const [name, value] of Object.entries(params)) {
-    if (!SECRET_PARAMETER.test(name) || typeof value !== 'string' || value === '') continue;
-    safe = safe.split(encodeURIComponent(value)).join(`:${name}`).split(value).join(`:${name}`);
+/** On a path no route took (so no parameter names are known), segments this long are left out. */
+const LONGEST_SEGMENT_KEPT = 32;
+
+type LoggedRequest = { method?: string; url?: string; params?: unknown; routeOptions?: { url?: string } };
+
+/**
+ * The path to log: a route with a parameter named as a secret is logged as its pattern
+ * (`/console/invitations/:token`); a path no route of its own took (a token with a trailing
+ * slash, say: no parameters, or the not-found handler's wildcard) with its long segments left out.
+ */
+function loggablePath(request: LoggedRequest): string | undefined {
+  const path = request.url?.split('?')[0];
+  if (path === undefined) return path;
+  const names = request.params !== null && typeof request.params === 'object' ? Object.keys(request.params) : [];
+  if (names.length === 0 || names.includes('*')) {
+    return path.split('/').map((segment) => (segment.length > LONGEST_SEGMENT_KEPT ? ':long' : segment)).join('/');
   }
-  return safe;
+  if (names.some((name) => SECRET_PARAMETER.test(name))) return request.routeOptions?.url ?? ':redacted';
+  return path;
 }
 
 export function createLogger(config: Pick<Config, 'LOG_LEVEL'>, destination?: pino.DestinationStream): Logger {
@@ -55,9 +66,9 @@ export function createLogger(config: Pick<Config, 'LOG_LEVEL'>, destination?: pi
       serializers: {
         // The path without its query string, which can carry codes and tokens, and with the values of
         // route parameters named as secrets (`:token`, `:key`, ...) left out; no client address.
-        req: (request: { method?: string; url?: string; params?: unknown }) => ({
+        req: (request: LoggedRequest) => ({
           method: request.method,
-          path: withoutSecretParameters(request.url?.split('?')[0], request.params),
+          path: loggablePath(request),
         }),
         // Only these fields: database errors carry the offending values in properties like `detail`.
         err: (error: { name?: string; message?: string; code?: unknown; stack?: string }) => ({

@@ -40,6 +40,8 @@ test('a secret carried in a path (a single-use link) is left out of the request 
   const token = 'Ab3dE5gH7jK9mN1pQ3sT5vW7yZ9bD1fH3kM5pR7tV9x';
   await app.inject({ method: 'GET', url: `/console/invitations/${token}` });
   await app.inject({ method: 'GET', url: `/pay/secure/${token}` });
+  // Paths no route takes: the router knows no parameter, so long segments are left out.
+  for (const url of [`/console/invitations/${token}/`, `/Console/invitations/${token}`, `//${token}`, `/pay/secure/${token}%6A`]) await app.inject({ method: 'GET', url });
   const everything = JSON.stringify(lines);
   assert.ok(!everything.includes(token), 'the token is not logged');
   assert.ok(lines.some((line) => (line.req as { path?: string } | undefined)?.path === '/console/invitations/:token'), everything.slice(0, 2000));
