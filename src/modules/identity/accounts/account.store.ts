@@ -110,13 +110,9 @@ export function createAccountStore(db: Executor, secrets?: SecretBoxes) {
         .execute();
       return Promise.all(rows.map(openTotpSecret));
     },
-    /** The kinds of the account's security methods, one per method; read without the secret boxes. */
+    /** The kind of each of the account's security methods and when it was added; read without the secret boxes. */
     async listMethodKindsWithDates(accountId: string): Promise<Array<{ kind: SecurityMethodKind; created_at: string }>> {
       return tables.selectFrom('identity_security_method').select(['kind', 'created_at']).where('account_id', '=', accountId).execute();
-    },
-    async listMethodKinds(accountId: string): Promise<SecurityMethodKind[]> {
-      const rows = await tables.selectFrom('identity_security_method').select('kind').where('account_id', '=', accountId).execute();
-      return rows.map((row) => row.kind);
     },
     /** The numbers the account gets codes by text message at; read without the secret boxes. */
     async listPhoneNumbers(accountId: string): Promise<string[]> {
