@@ -46,16 +46,6 @@ const ACTIVITY_ACTIONS = [
   'identity.activity.reported',
 ] as const;
 
-/**
- * GOV.UK Frontend's character count words in the page's language. Its script picks a plural form
- * by the page's language, so every form Welsh has is given (Welsh uses "nod" for each).
- */
-function characterCountTexts(t: FastifyRequest['t']) {
-  const forms = (kind: 'under' | 'over') =>
-    Object.fromEntries(['zero', 'one', 'two', 'few', 'many', 'other'].map((form) => [form, t(`identity.characterCount.${kind}.${form === 'one' ? 'one' : 'other'}`)]));
-  return { description: t('identity.characterCount.description'), atLimit: t('identity.characterCount.atLimit'), under: forms('under'), over: forms('over') };
-}
-
 export type AccountPageDependencies = {
   accounts: AccountService;
   clients: ClientRegistry;
@@ -161,7 +151,6 @@ export function registerAccountPages(app: FastifyInstance, dependencies: Account
     pageTitle: t('identity.report.title'),
     backLink: '/account/activity',
     maxLength: REPORT_MAX_LENGTH,
-    countTexts: characterCountTexts(t),
     value,
     fieldError,
     errors: fieldError ? [{ text: fieldError, href: '#details' }] : [],

@@ -69,6 +69,7 @@ test('Notify team pages: a back link to the page before on every page (the first
   agent.cookies.set('civitas_lang', 'cy');
   assert.ok((await agent.get(`${base}/notifications`)).body.includes(formatDateTime(row!.created_at, 'cy')));
   const form = await agent.get(`${base}/templates/new/email`);
+  assert.ok(form.body.includes('data-i18n.characters-under-limit.few="Mae gennych %{count} nod yn weddill"'), "the body's count speaks Welsh, in every plural form (the kernel's words)");
   const invalid = await agent.post(`${base}/templates/new/email`, { name: '', subject: '', body: '' }, form.body);
   assert.match(invalid.body, /<title>Gwall: /);
   assert.equal(invalid.body.match(/<span class="govuk-visually-hidden">Gwall:<\/span>/g)?.length, 3, 'each of the three field errors');

@@ -13,15 +13,6 @@ import { mayChange, requireTeamMember, teamMemberOf } from '../../../platform/ht
 
 const VIEWS = 'modules/notify/pages';
 
-/**
- * GOV.UK Frontend's character count words in the page's language. Its script picks a plural form
- * by the page's language, so every form Welsh has is given.
- */
-function characterCountTexts(t: FastifyRequest['t']) {
-  const forms = (kind: 'under' | 'over') =>
-    Object.fromEntries(['zero', 'one', 'two', 'few', 'many', 'other'].map((form) => [form, t(`notify.characterCount.${kind}.${form === 'one' ? 'one' : 'other'}`)]));
-  return { description: t('notify.characterCount.description'), atLimit: t('notify.characterCount.atLimit'), under: forms('under'), over: forms('over') };
-}
 const UUID = '[0-9a-fA-F-]{36}';
 const RECENT_NOTIFICATIONS = 50;
 /** The longest value a placeholder may be given on the template page's preview. */
@@ -188,7 +179,6 @@ function registerServicePages(app: FastifyInstance, core: NotifyCore): void {
       fieldErrors: options.fieldErrors ?? {},
       template: options.template ? { id: options.template.id, name: options.template.name } : undefined,
       limits: { body: options.type === 'sms' ? SMS_MAX_CHARACTERS : TEMPLATE_BODY_MAX_LENGTH, contactBlock: LETTER_CONTACT_BLOCK_MAX_LENGTH },
-      countTexts: characterCountTexts(t),
       postageItems: (['first', 'second', 'economy'] as const).map((postage) => ({
         value: postage,
         text: t(`notify.postage.${postage}`),
