@@ -1,4 +1,5 @@
 import type { Executor } from '../../platform/db/database.ts';
+import { createServiceComponentStore } from './onboarding/service-component.store.ts';
 import { createOrganisationStore } from './organisations/organisation.store.ts';
 
 /** An organisation of the console, as other modules see it. */
@@ -17,4 +18,9 @@ export type ConsoleService = { id: string; organisationId: string; name: string 
 export async function findConsoleService(db: Executor, serviceId: string): Promise<ConsoleService | undefined> {
   const row = await createOrganisationStore(db).findServiceById(serviceId);
   return row ? { id: row.id, organisationId: row.organisation_id, name: row.name } : undefined;
+}
+
+/** The organisation whose service registered this One Login client in the console, if any. */
+export async function findOrganisationOfOneLoginClient(db: Executor, clientId: string): Promise<string | undefined> {
+  return (await createServiceComponentStore(db).findOwner('identity-client', clientId))?.organisation_id;
 }

@@ -43,6 +43,9 @@ export function createServiceComponentStore(db: Executor) {
         .where('kind', '=', input.kind)
         .where('external_id', '=', input.externalId)
         .executeTakeFirst(),
+    /** Whichever service owns the component, if any. */
+    findOwner: (kind: ComponentKind, externalId: string) =>
+      tables.selectFrom('console_service_component').selectAll().where('kind', '=', kind).where('external_id', '=', externalId).executeTakeFirst(),
     findSingle: (serviceId: string, kind: ComponentKind) =>
       tables.selectFrom('console_service_component').selectAll().where('single', '=', `${serviceId}:${kind}`).executeTakeFirst(),
 
