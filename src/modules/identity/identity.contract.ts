@@ -1,7 +1,7 @@
 /**
  * What other modules may use of One Login. Everything else in src/modules/identity is private.
  */
-import type { Database } from '../../platform/db/database.ts';
+import type { Database, Executor } from '../../platform/db/database.ts';
 import type { SecretBoxes } from '../../platform/secrets/secret-box.ts';
 import { ClientRegistrationError, createClientRegistry, readPublicKey, type ClientDescription, type NewClient } from './clients/clients.ts';
 import type { InternalRelyingParty } from './clients/internal-clients.ts';
@@ -28,8 +28,12 @@ export { ClientRegistrationError, type ClientDescription };
  * which client is the caller's to record; this knows clients only by id.
  */
 export type ServiceClients = {
-  /** Registers a service; `clientSecret` (for `client_secret_post`) is returned here and never again. Refusals throw ClientRegistrationError. */
-  register(client: NewClient): Promise<{ clientId: string; clientSecret?: string }>;
+  /**
+   * Registers a service; `clientSecret` (for `client_secret_post`) is returned here and never
+   * again. Refusals throw ClientRegistrationError. In `transaction` when given: the client is kept
+   * only if the caller's change is.
+   */
+  register(client: NewClient, transaction?: Executor): Promise<{ clientId: string; clientSecret?: string }>;
   describe(clientId: string): Promise<ClientDescription | undefined>;
   setRedirectUris(clientId: string, uris: readonly string[]): Promise<void>;
   /** Throws ClientRegistrationError unless the text is a public key One Login would accept (PEM or JWK). */
@@ -39,7 +43,7 @@ export type ServiceClients = {
 export function createServiceClients(db: Database): ServiceClients {
   const registry = createClientRegistry({ db });
   return {
-    register: (client) => registry.add(client),
+    register: (client, transaction) => registry.add(client, transaction),
     describe: (clientId) => registry.describe(clientId),
     setRedirectUris: (clientId, uris) => registry.setRedirectUris(clientId, uris),
     async checkPublicKey(text) {

@@ -24,6 +24,7 @@
  * - `getNotificationStatus(kernel, id)` tells how delivery went: created, sending, delivered,
  *   permanent-failure, temporary-failure or technical-failure.
  */
+import type { Executor } from '../../platform/db/database.ts';
 import type { Kernel } from '../../platform/kernel.ts';
 
 /** What sending needs of the platform: the kernel, or a Fastify instance (which carries the same services). */
@@ -126,7 +127,8 @@ export type NotifyKeySummary = { id: string; name: string; keyType: NotifyKeyTyp
  * safe to log. A key is revoked only through the service it was made for.
  */
 export type ServiceNotify = {
-  createService(input: { name: string; actor: string }): Promise<{ id: string; name: string }>;
+  /** In `transaction` when given: the service is kept only if the caller's change is. */
+  createService(input: { name: string; actor: string; transaction?: Executor }): Promise<{ id: string; name: string }>;
   /** The whole key, returned here and never again (Notify keeps only its sealed secret). */
   createApiKey(input: { serviceId: string; keyType: NotifyKeyType; name: string; actor: string }): Promise<{ id: string; key: string }>;
   listApiKeys(serviceId: string): Promise<NotifyKeySummary[]>;
@@ -139,7 +141,7 @@ export function createServiceNotify(kernel: NotifyPlatform): ServiceNotify {
   const admin = notifyCoreOf(kernel).serviceAdmin;
   return {
     async createService(input) {
-      const service = await admin.createService({ name: input.name, actor: input.actor });
+      const service = await admin.createService({ name: input.name, actor: input.actor, ...(input.transaction ? { transaction: input.transaction } : {}) });
       return { id: service.id, name: service.name };
     },
     createApiKey: (input) => admin.createApiKey(input),

@@ -12,7 +12,7 @@
  */
 import type { AuditService } from '../../platform/audit/audit.service.ts';
 import type { Config } from '../../platform/config/config.schema.ts';
-import type { Database } from '../../platform/db/database.ts';
+import type { Database, Executor } from '../../platform/db/database.ts';
 import { secretBoxesOf } from '../../platform/secrets/secret-box.ts';
 import { AccountError, createAccountService } from './accounts/account.service.ts';
 import { createAccountStore } from './accounts/account.store.ts';
@@ -21,7 +21,8 @@ export type PayAccountSummary = { id: string; name: string; liveProvider: string
 export type PayKeySummary = { id: string; type: 'test' | 'live'; hint: string; description: string; createdAt: string; revokedAt: string | null };
 
 export type ServicePay = {
-  createAccount(input: { name: string; actor: string }): Promise<PayAccountSummary>;
+  /** In `transaction` when given: the account is kept only if the caller's change is. */
+  createAccount(input: { name: string; actor: string; transaction?: Executor }): Promise<PayAccountSummary>;
   findAccount(accountId: string): Promise<PayAccountSummary | undefined>;
   /** The key itself, returned here and never again. */
   createTestKey(input: { accountId: string; description: string; actor: string }): Promise<{ id: string; key: string }>;
@@ -48,7 +49,7 @@ export function createServicePay(platform: { db: Database; config: Config; audit
   });
   return {
     async createAccount(input) {
-      return summaryOf(await accounts.createAccount({ name: input.name, actor: input.actor }));
+      return summaryOf(await accounts.createAccount({ name: input.name, actor: input.actor, ...(input.transaction ? { transaction: input.transaction } : {}) }));
     },
     async findAccount(accountId) {
       const account = await accounts.findAccount(accountId);

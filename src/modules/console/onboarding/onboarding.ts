@@ -1,5 +1,5 @@
 import type { AuditService } from '../../../platform/audit/audit.service.ts';
-import type { Database } from '../../../platform/db/database.ts';
+import type { Database, Executor } from '../../../platform/db/database.ts';
 import { createTimeOrderedId } from '../../../platform/db/time-ordered-id.ts';
 import { isUniqueViolation } from '../../../platform/db/unique-violation.ts';
 import type { SecretBox } from '../../../platform/secrets/secret-box.ts';
@@ -38,30 +38,44 @@ export function createOnboarding(dependencies: {
   const clock = dependencies.clock ?? (() => new Date());
   const store = createServiceComponentStore(db);
 
-  async function record(service: ServiceRow, actor: ConsoleActor, event: { action: string; subject: string; details?: Record<string, string> }) {
-    await audit.record({
-      actor: actor.audit,
-      action: event.action,
-      subject: event.subject,
-      outcome: 'success',
-      details: { organisationId: service.organisation_id, serviceId: service.id, ...event.details },
-    });
+  async function record(service: ServiceRow, actor: ConsoleActor, event: { action: string; subject: string; details?: Record<string, string> }, executor: Executor = db) {
+    await audit.record(
+      {
+        actor: actor.audit,
+        action: event.action,
+        subject: event.subject,
+        outcome: 'success',
+        details: { organisationId: service.organisation_id, serviceId: service.id, ...event.details },
+      },
+      executor,
+    );
   }
 
-  /** Records that the service owns a component; for a single kind, false if it has one already. */
-  async function link(service: ServiceRow, kind: ComponentKind, externalId: string, single: boolean): Promise<boolean> {
+  /**
+   * Makes a component in its module and records that the service owns it, in one transaction:
+   * if recording fails, the component is not made either (no orphan without an owner). For a
+   * single kind made meanwhile by another request, undefined: nothing of this one is kept.
+   */
+  async function makeOwned(
+    input: { service: ServiceRow; actor: ConsoleActor; kind: ComponentKind; single: boolean; action: string },
+    make: (transaction: Executor) => Promise<{ id: string; subject: string; details?: Record<string, string> }>,
+  ): Promise<string | undefined> {
     try {
-      await store.insertComponent({
-        kind,
-        external_id: externalId,
-        organisation_id: service.organisation_id,
-        service_id: service.id,
-        single: single ? `${service.id}:${kind}` : null,
-        created_at: clock().toISOString(),
+      return await db.transaction().execute(async (transaction) => {
+        const made = await make(transaction);
+        await createServiceComponentStore(transaction).insertComponent({
+          kind: input.kind,
+          external_id: made.id,
+          organisation_id: input.service.organisation_id,
+          service_id: input.service.id,
+          single: input.single ? `${input.service.id}:${input.kind}` : null,
+          created_at: clock().toISOString(),
+        });
+        await record(input.service, input.actor, { action: input.action, subject: made.subject, ...(made.details ? { details: made.details } : {}) }, transaction);
+        return made.id;
       });
-      return true;
     } catch (error) {
-      if (single && isUniqueViolation(error)) return false;
+      if (input.single && isUniqueViolation(error)) return undefined;
       throw error;
     }
   }
@@ -96,13 +110,12 @@ export function createOnboarding(dependencies: {
 
     /** Registers a One Login client for the service through One Login's registry (the CLI's path). */
     async registerClient(input: { service: ServiceRow; client: NewClient; actor: ConsoleActor }): Promise<{ clientId: string; clientSecret?: string }> {
-      const registered = await clients.register(input.client);
-      await link(input.service, 'identity-client', registered.clientId, false);
-      await record(input.service, input.actor, {
-        action: 'console.client.registered',
-        subject: `client:${registered.clientId}`,
-        details: { keySource: input.client.jwksUri ? 'jwks_uri' : 'public_key' },
+      let registered: { clientId: string; clientSecret?: string } | undefined;
+      await makeOwned({ ...input, kind: 'identity-client', single: false, action: 'console.client.registered' }, async (transaction) => {
+        registered = await clients.register(input.client, transaction);
+        return { id: registered.clientId, subject: `client:${registered.clientId}`, details: { keySource: input.client.jwksUri ? 'jwks_uri' : 'public_key' } };
       });
+      if (!registered) throw new Error('a client was registered without its id');
       return registered;
     },
 
@@ -131,10 +144,11 @@ export function createOnboarding(dependencies: {
     async createNotifyService(input: { service: ServiceRow; actor: ConsoleActor }): Promise<string> {
       const existing = await singleOf(input.service, 'notify-service');
       if (existing) return existing;
-      const made = await notify.createService({ name: input.service.name, actor: input.actor.audit });
-      if (!(await link(input.service, 'notify-service', made.id, true))) return requireNotifyService(input.service);
-      await record(input.service, input.actor, { action: 'console.notify-service.created', subject: `notify-service:${made.id}` });
-      return made.id;
+      const made = await makeOwned({ ...input, kind: 'notify-service', single: true, action: 'console.notify-service.created' }, async (transaction) => {
+        const { id } = await notify.createService({ name: input.service.name, actor: input.actor.audit, transaction });
+        return { id, subject: `notify-service:${id}` };
+      });
+      return made ?? requireNotifyService(input.service);
     },
 
     listNotifyKeys,
@@ -159,10 +173,11 @@ export function createOnboarding(dependencies: {
     async createPayAccount(input: { service: ServiceRow; actor: ConsoleActor }): Promise<string> {
       const existing = await singleOf(input.service, 'pay-account');
       if (existing) return existing;
-      const made = await pay.createAccount({ name: input.service.name.slice(0, 100), actor: input.actor.audit });
-      if (!(await link(input.service, 'pay-account', made.id, true))) return requirePayAccount(input.service);
-      await record(input.service, input.actor, { action: 'console.pay-account.created', subject: `pay-account:${made.id}` });
-      return made.id;
+      const made = await makeOwned({ ...input, kind: 'pay-account', single: true, action: 'console.pay-account.created' }, async (transaction) => {
+        const { id } = await pay.createAccount({ name: input.service.name.slice(0, 100), actor: input.actor.audit, transaction });
+        return { id, subject: `pay-account:${id}` };
+      });
+      return made ?? requirePayAccount(input.service);
     },
 
     listPayKeys,

@@ -1,6 +1,6 @@
 import { createPublicKey, randomBytes, type JsonWebKeyInput, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
-import type { Database } from '../../../platform/db/database.ts';
+import type { Database, Executor } from '../../../platform/db/database.ts';
 import type { Locale } from '../../../platform/http/i18n.ts';
 import { hashPassword } from '../accounts/passwords.ts';
 import { CLIENT_SETTINGS } from '../provider/create-provider.ts';
@@ -146,8 +146,11 @@ export function createClientRegistry(dependencies: { db: Database; clock?: () =>
   const store = createClientStore(dependencies.db);
 
   return {
-    /** Registers a service; `clientSecret` (for `client_secret_post`) is returned here and never again. */
-    async add(client: NewClient): Promise<{ clientId: string; clientSecret?: string }> {
+    /**
+     * Registers a service; `clientSecret` (for `client_secret_post`) is returned here and never
+     * again. Stored in `transaction` when given: kept only if the caller's change is.
+     */
+    async add(client: NewClient, transaction?: Executor): Promise<{ clientId: string; clientSecret?: string }> {
       if (!client.name.trim()) throw new ClientRegistrationError('a client needs a name');
       if (client.redirectUris.length === 0) throw new ClientRegistrationError('a client needs at least one redirect URI');
       const scopes = client.scopes ?? ['openid', 'email'];
@@ -174,7 +177,7 @@ export function createClientRegistry(dependencies: { db: Database; clock?: () =>
         [CLIENT_SETTINGS.requirePkce]: client.requirePkce ?? false,
         ...(client.sectorIdentifier ? { [CLIENT_SETTINGS.sector]: client.sectorIdentifier } : {}),
       };
-      await store.insert({ client_id: clientId, name: metadata.client_name, metadata: JSON.stringify(metadata), created_at: clock().toISOString() });
+      await (transaction ? createClientStore(transaction) : store).insert({ client_id: clientId, name: metadata.client_name, metadata: JSON.stringify(metadata), created_at: clock().toISOString() });
       return credentials.clientSecret === undefined ? { clientId } : { clientId, clientSecret: credentials.clientSecret };
     },
 

@@ -1,5 +1,6 @@
 import type { AuditService } from '../../../platform/audit/audit.service.ts';
-import type { Database } from '../../../platform/db/database.ts';
+import type { Database, Executor } from '../../../platform/db/database.ts';
+import { runInTransaction } from '../../../platform/db/in-transaction.ts';
 import { generatePayId } from '../pay-id.ts';
 import type { AccountRow, AccountStore, ApiKeyRow, KeyHolder } from './account.store.ts';
 import { checkApiKey, createChecksumKey, describeApiKeyHint, generateApiKey, hashApiKey, type KeyType } from './api-key.ts';
@@ -154,6 +155,8 @@ export function createAccountService(dependencies: {
       allowAuthorisationApi?: boolean;
       recurringEnabled?: boolean;
       actor: string;
+      /** The caller's transaction, for an account kept only if the caller's change is. */
+      transaction?: Executor;
     }): Promise<Account> {
       const name = input.name.trim();
       if (name.length === 0 || name.length > NAME_LIMIT) {
@@ -175,7 +178,7 @@ export function createAccountService(dependencies: {
         recurring_enabled: input.recurringEnabled ? 1 : 0,
         created_at: clock().toISOString(),
       };
-      await db.transaction().execute(async (transaction) => {
+      await runInTransaction(input.transaction ?? db, async (transaction) => {
         await store.insertAccount(transaction, row);
         await audit.record(
           { actor: input.actor, action: 'pay.account.created', subject: `pay-account:${row.id}`, outcome: 'success' },
