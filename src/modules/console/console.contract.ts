@@ -1,4 +1,6 @@
-import type { Executor } from '../../platform/db/database.ts';
+import type { AuditService } from '../../platform/audit/audit.service.ts';
+import type { Database, Executor } from '../../platform/db/database.ts';
+import { createServiceClients, type NewClient } from '../identity/identity.contract.ts';
 import { createServiceComponentStore } from './onboarding/service-component.store.ts';
 import { createOrganisationStore } from './organisations/organisation.store.ts';
 
@@ -23,4 +25,27 @@ export async function findConsoleService(db: Executor, serviceId: string): Promi
 /** The organisation whose service registered this One Login client in the console, if any. */
 export async function findOrganisationOfOneLoginClient(db: Executor, clientId: string): Promise<string | undefined> {
   return (await createServiceComponentStore(db).findOwner('identity-client', clientId))?.organisation_id;
+}
+
+/**
+ * Registers a One Login client as a console service's own, as the service's onboarding page does
+ * (audited), for a module that sets up an example service without the pages. Returns the client id.
+ */
+export async function registerOneLoginClientOfService(
+  dependencies: { db: Database; audit: AuditService },
+  input: { serviceId: string; client: NewClient; actor: string; clock?: () => Date },
+): Promise<string> {
+  const service = await createOrganisationStore(dependencies.db).findServiceById(input.serviceId);
+  if (!service) throw new Error('no such console service');
+  const { clientId } = await createServiceClients(dependencies.db).register(input.client);
+  await createServiceComponentStore(dependencies.db).insertComponent({
+    kind: 'identity-client',
+    external_id: clientId,
+    organisation_id: service.organisation_id,
+    service_id: service.id,
+    single: null,
+    created_at: (input.clock ?? (() => new Date()))().toISOString(),
+  });
+  await dependencies.audit.record({ actor: input.actor, action: 'console.client.registered', subject: `client:${clientId}`, outcome: 'success', details: { organisationId: service.organisation_id, serviceId: service.id } });
+  return clientId;
 }

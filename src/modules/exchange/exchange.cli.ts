@@ -122,8 +122,8 @@ export function createExchangeCommands(registryOf: (kernel: Kernel) => Registry)
     {
       name: 'exchange service add',
       summary: 'Publish a service of a provider subsystem, described by OpenAPI (JSON or YAML)',
-      usage: '--subsystem SUBSYSTEM_ID --code CODE --url BASE_URL --openapi FILE [--personal-data]',
-      options: { subsystem: { type: 'string' }, code: { type: 'string' }, url: { type: 'string' }, openapi: { type: 'string' }, 'personal-data': { type: 'boolean' } },
+      usage: '--subsystem SUBSYSTEM_ID --code CODE --url BASE_URL --openapi FILE [--personal-data] [--under-consent]',
+      options: { subsystem: { type: 'string' }, code: { type: 'string' }, url: { type: 'string' }, openapi: { type: 'string' }, 'personal-data': { type: 'boolean' }, 'under-consent': { type: 'boolean' } },
       async run(context) {
         const serviceId = await explainErrors(() =>
           registryOf(context.kernel()).addService({
@@ -132,6 +132,7 @@ export function createExchangeCommands(registryOf: (kernel: Kernel) => Registry)
             baseUrl: requireString(context, 'url'),
             openApi: readFile(requireString(context, 'openapi')),
             personalData: context.values['personal-data'] === true,
+            underConsent: context.values['under-consent'] === true,
             actor: CLI_ACTOR,
           }),
         );

@@ -1,7 +1,13 @@
 /**
  * What other modules may use of Exchange. Everything else in src/modules/exchange is private.
  */
-import type { Executor } from '../../platform/db/database.ts';
+import type { AuditService } from '../../platform/audit/audit.service.ts';
+import type { Database, Executor } from '../../platform/db/database.ts';
+import type { SecretBoxes } from '../../platform/secrets/secret-box.ts';
+import { createConsentRequests } from './consent/consent-requests.ts';
+import { createConsentStore } from './consent/consent.store.ts';
+import { createPersonView } from './consent/person-view.ts';
+import { createExchangeKeys } from './gateway/exchange-keys.ts';
 import { createMessageLogStore } from './message-log/message-log.store.ts';
 
 export {
@@ -14,6 +20,27 @@ export {
   type SubsystemIdentifier,
 } from './registry/identifiers.ts';
 export { EXCHANGE_JWKS_PATH, EXCHANGE_LOG_JWKS_PATH } from './gateway/exchange-keys.ts';
+export { USER_ID_COUNTRY } from './gateway/consent-check.ts';
+export { CONSENT_ANSWER_TYPE, ConsentRequestError, type ConsentRequestView, type SubjectOfPerson } from './consent/consent-requests.ts';
+export type { ConsentForPerson, ExchangeForPerson, SubjectsOfPerson } from './consent/person-view.ts';
+
+/**
+ * What a person's account pages use of Exchange: the consent page (a consumer's request, shown and
+ * answered), "who has seen my data" (every exchange that named them, their consents, withdrawing
+ * one), and which One Login clients consumers know people by. Exchange knows a person only by the
+ * pairwise `sub` each of those clients has for them; the identity module works those out.
+ */
+export function createPersonalDataSharing(dependencies: { db: Database; audit: AuditService; secrets: SecretBoxes; issuer: string; clock?: () => Date }) {
+  const keys = createExchangeKeys({ db: dependencies.db, secrets: dependencies.secrets, ...(dependencies.clock ? { clock: dependencies.clock } : {}) });
+  return {
+    consentRequests: createConsentRequests({ ...dependencies, keys }),
+    person: createPersonView(dependencies),
+    /** The One Login clients that consumer subsystems send people's `sub` of. */
+    listLinkedOneLoginClients: () => createConsentStore(dependencies.db).listLinkedClientIds(),
+  };
+}
+
+export type PersonalDataSharing = ReturnType<typeof createPersonalDataSharing>;
 
 /** One call that named a person (X-Road-UserId), as the message log keeps it: never its body. */
 export type ExchangeOfPerson = {

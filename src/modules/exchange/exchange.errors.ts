@@ -20,7 +20,8 @@ export type ExchangeErrorCode =
   | 'exchange.ACCESS_RIGHT_NOT_FOUND'
   | 'exchange.INVALID_AGREEMENT'
   | 'exchange.AGREEMENT_NOT_FOUND'
-  | 'exchange.AGREEMENT_STATE';
+  | 'exchange.AGREEMENT_STATE'
+  | 'exchange.INVALID_CONSUMER_LINK';
 
 export class ExchangeError extends CivitasError {
   declare readonly code: ExchangeErrorCode;

@@ -4,6 +4,7 @@ import type { CivitasModule } from '../../platform/module.ts';
 import { createOutboundRequester, outboundPolicyOf } from '../../platform/net/outbound-request.ts';
 import { secretBoxesOf } from '../../platform/secrets/secret-box.ts';
 import { agreementCommands } from './agreements/agreement.cli.ts';
+import { consentCommands } from './consent/consent.cli.ts';
 import { createExchangeCommands } from './exchange.cli.ts';
 import { createExchangeKeys, EXCHANGE_JWKS_PATH, EXCHANGE_LOG_JWKS_PATH } from './gateway/exchange-keys.ts';
 import { registerGatewayRoutes } from './gateway/gateway.routes.ts';
@@ -28,6 +29,7 @@ export function createExchangeModule(options: { clock?: () => Date } = {}): Civi
         createRegistry({ db: kernel.db, audit: kernel.audit, instance: kernel.config.EXCHANGE_INSTANCE, outbound: outboundPolicyOf(kernel.config), clock }),
       ),
       ...agreementCommands,
+      ...consentCommands,
       ...logCommands,
     ],
     async plugin(app: FastifyInstance) {

@@ -4,12 +4,13 @@ import { formatService, formatSubsystem, IdentifierError, parseSubsystem, type C
 import type { Endpoint } from '../registry/openapi-description.ts';
 import { createAgreementStore } from '../agreements/agreement.store.ts';
 import { createRegistryStore, type AccessRightRow, type ServiceRow, type SubsystemWithMember } from '../registry/registry.store.ts';
+import { checkConsent } from './consent-check.ts';
 import type { ReplayGuard } from './replay-guard.ts';
 import { SIGNATURE_MAX_AGE_SECONDS, verifyClientSignature } from './request-signature.ts';
 import { XRoadError } from './xroad-error.ts';
 
 /** What the message log knows of a call so far; filled in as each check passes. */
-export type CallFacts = { client: string | null; service: string | null; endpoint: string | null; agreementId: string | null };
+export type CallFacts = { client: string | null; service: string | null; endpoint: string | null; agreementId: string | null; consentId: string | null };
 
 /** `fields`: what the agreement in force lets the consumer receive, as JSON paths. */
 export type AuthorisedCall = { target: CallTarget; client: SubsystemWithMember; service: ServiceRow; clientIdentifier: string; serviceIdentifier: string; fields: string[] };
@@ -101,7 +102,8 @@ export async function findProvider(db: Database, instance: string, id: Subsystem
 
 /**
  * The checks a call must pass before it is forwarded, in X-Road's order: the client (see
- * authenticateClient), then the service, the access right and the data sharing agreement.
+ * authenticateClient), then the service, the access right, the data sharing agreement and, for a
+ * service under consent, the person's consent.
  * Throws XRoadError; `facts`
  * records what was learnt, for the message log.
  */
@@ -122,5 +124,6 @@ export async function authoriseCall(input: CallInput & { target: CallTarget }): 
   const [agreement] = await createAgreementStore(input.db).listInForce(service.id, client.member_id, input.now.toISOString());
   if (!agreement) throw new XRoadError('Server.ServerProxy.AccessDenied', `Request is not allowed: no data sharing agreement in force covers ${input.facts.client} and ${input.facts.service}`);
   input.facts.agreementId = agreement.id;
+  input.facts.consentId = await checkConsent({ db: input.db, client, service, agreementId: agreement.id, userId: input.headers['x-road-userid'], now: input.now });
   return { target, client, service, fields: JSON.parse(agreement.fields) as string[], clientIdentifier: formatSubsystem({ instance: client.member.instance, memberClass: client.member.member_class, memberCode: client.member.member_code, subsystemCode: client.subsystem_code }), serviceIdentifier: input.facts.service };
 }

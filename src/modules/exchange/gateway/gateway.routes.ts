@@ -64,7 +64,7 @@ export async function registerGatewayRoutes(app: FastifyInstance, dependencies: 
       status_code: outcome.statusCode,
       error_type: outcome.errorType ?? null,
       agreement_id: state.facts.agreementId,
-      consent_id: null,
+      consent_id: state.facts.consentId,
       started_at: state.startedAt,
     };
   }
@@ -78,7 +78,7 @@ export async function registerGatewayRoutes(app: FastifyInstance, dependencies: 
   function stateOf(request: FastifyRequest): CallState {
     const existing = (request as FastifyRequest & { exchangeCall?: CallState }).exchangeCall;
     if (existing) return existing;
-    const state: CallState = { xRoadId: crypto.randomUUID(), startedAt: clock().toISOString(), facts: { client: null, service: null, endpoint: null, agreementId: null }, requestHash: null };
+    const state: CallState = { xRoadId: crypto.randomUUID(), startedAt: clock().toISOString(), facts: { client: null, service: null, endpoint: null, agreementId: null, consentId: null }, requestHash: null };
     (request as FastifyRequest & { exchangeCall?: CallState }).exchangeCall = state;
     return state;
   }

@@ -50,6 +50,11 @@ export function createMessageLogStore(db: Executor) {
     /** The newest calls that named this person in X-Road-UserId, newest first. */
     listForPerson: (userId: string, limit: number) =>
       tables.selectFrom('exchange_message_log').selectAll().where('user_id', '=', userId).orderBy('recorded_at', 'desc').orderBy('sequence', 'desc').limit(limit).execute(),
+    /** A page of the calls that named any of these people in X-Road-UserId, newest first. */
+    listForPeople: (userIds: readonly string[], page: { limit: number; offset: number }) =>
+      userIds.length === 0
+        ? Promise.resolve([] as MessageLogRow[])
+        : tables.selectFrom('exchange_message_log').selectAll().where('user_id', 'in', userIds).orderBy('recorded_at', 'desc').orderBy('sequence', 'desc').limit(page.limit).offset(page.offset).execute(),
     findBySequence: (sequence: number) => tables.selectFrom('exchange_message_log').selectAll().where('sequence', '=', sequence).executeTakeFirst(),
   };
 }

@@ -24,6 +24,8 @@ export type ServiceRow = {
   openapi_format: string;
   endpoints: string;
   personal_data: number;
+  /** 1 when each call must name a person (X-Road-UserId) whose consent is in force. */
+  under_consent: number;
   created_at: string;
 };
 export type AccessRightRow = {

@@ -167,7 +167,7 @@ export function createRegistry(dependencies: { db: Database; audit: AuditService
       });
     },
 
-    async addService(input: { subsystem: string; serviceCode: string; baseUrl: string; openApi: string; personalData: boolean; actor: RegistryActor }): Promise<string> {
+    async addService(input: { subsystem: string; serviceCode: string; baseUrl: string; openApi: string; personalData: boolean; underConsent?: boolean; actor: RegistryActor }): Promise<string> {
       if (!isCode(input.serviceCode)) throw new ExchangeError('exchange.INVALID_IDENTIFIER', 'The service code must be 1 to 64 letters, digits, dots, hyphens or underscores');
       if ((METASERVICES as readonly string[]).includes(input.serviceCode)) throw new ExchangeError('exchange.INVALID_IDENTIFIER', `${input.serviceCode} is the name of a metaservice`);
       const subsystem = await requireSubsystem(input.subsystem);
@@ -195,14 +195,15 @@ export function createRegistry(dependencies: { db: Database; audit: AuditService
               openapi: input.openApi,
               openapi_format: description.format,
               endpoints: JSON.stringify(description.endpoints),
-              personal_data: input.personalData ? 1 : 0,
+              personal_data: input.personalData || input.underConsent === true ? 1 : 0,
+              under_consent: input.underConsent === true ? 1 : 0,
               created_at: clock().toISOString(),
             }),
           'exchange.SERVICE_EXISTS',
           'The subsystem has a service with that code already',
         );
         await audit.record(
-          { actor: input.actor.audit, action: 'exchange.service.added', subject: `exchange-service:${serviceId}`, outcome: 'success', details: { subsystem: subsystemIdentifierOf(subsystem), service_code: input.serviceCode, personal_data: input.personalData, endpoints: description.endpoints.length } },
+          { actor: input.actor.audit, action: 'exchange.service.added', subject: `exchange-service:${serviceId}`, outcome: 'success', details: { subsystem: subsystemIdentifierOf(subsystem), service_code: input.serviceCode, personal_data: input.personalData, under_consent: input.underConsent === true, endpoints: description.endpoints.length } },
           transaction,
         );
       });

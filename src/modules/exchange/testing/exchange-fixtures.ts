@@ -62,7 +62,7 @@ components:
 `;
 
 /** A provider member with a service, and a client member with a subsystem, both approved. */
-export async function setUpProviderAndClient(kernel: Kernel, options: { baseUrl: string; clientKeys?: TestKeyPair[]; grant?: string | false; fields?: string | false }) {
+export async function setUpProviderAndClient(kernel: Kernel, options: { baseUrl: string; clientKeys?: TestKeyPair[]; grant?: string | false; fields?: string | false; underConsent?: boolean }) {
   const registry = createTestRegistry(kernel);
   const providerMember = await registry.addMember({ organisationId: await addOrganisation(kernel, 'Benefits Agency'), memberClass: 'GOV', memberCode: 'BA001', actor: OPERATOR });
   const clientMember = await registry.addMember({ organisationId: await addOrganisation(kernel, 'Riverside Council'), memberClass: 'GOV', memberCode: 'RC002', actor: OPERATOR });
@@ -70,7 +70,7 @@ export async function setUpProviderAndClient(kernel: Kernel, options: { baseUrl:
   const provider = await registry.addSubsystem({ memberId: providerMember.id, subsystemCode: 'benefits', publicKeys: providerKey.publicPem, actor: OPERATOR });
   const clientKeys = options.clientKeys ?? [generateTestKeyPair('ec')];
   const client = await registry.addSubsystem({ memberId: clientMember.id, subsystemCode: 'blue-badge', publicKeys: clientKeys.map((key) => key.publicPem).join('\n'), actor: OPERATOR });
-  const serviceId = await registry.addService({ subsystem: provider, serviceCode: 'pip-award', baseUrl: options.baseUrl, openApi: PIP_OPENAPI, personalData: true, actor: OPERATOR });
+  const serviceId = await registry.addService({ subsystem: provider, serviceCode: 'pip-award', baseUrl: options.baseUrl, openApi: PIP_OPENAPI, personalData: true, underConsent: options.underConsent === true, actor: OPERATOR });
   if (options.grant !== false) await registry.grantAccess({ serviceId, client, ...(options.grant ? { endpoint: options.grant } : {}), actor: OPERATOR });
   const agreements = createAgreements({ db: kernel.db, audit: kernel.audit });
   let agreementId: string | undefined;
