@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { CliCommand } from './cli/cli-command.ts';
 import type { MigrationList } from './db/migrations.ts';
 import type { MessageCatalogue } from './http/i18n.ts';
+import type { OversizedRequestAnswer } from './http/oversized-request.ts';
 import type { JobHandlers } from './jobs/job-worker.ts';
 import type { Kernel } from './kernel.ts';
 
@@ -21,4 +22,6 @@ export type CivitasModule = {
   createJobHandlers?(kernel: Kernel): JobHandlers;
   /** Where the home page links to for this module's pages. */
   homeLink?: { component: string; href: string };
+  /** How this module's API answers, in its own envelope, a request whose head is too large for any route to see. */
+  oversizedRequestAnswers?: readonly OversizedRequestAnswer[];
 };

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { CivitasModule } from '../../platform/module.ts';
 import { secretBoxesOf } from '../../platform/secrets/secret-box.ts';
-import { notifyApiPlugin } from './api/api.plugin.ts';
+import { NOTIFY_OVERSIZED_REQUEST_ANSWER, notifyApiPlugin } from './api/api.plugin.ts';
 import { registerSmsGatewayRoutes } from './delivery/sms-gateway.routes.ts';
 import { registerFileRoutes } from './files/files.routes.ts';
 import { loadNotifyMessages } from './locales/notify-messages.ts';
@@ -47,4 +47,5 @@ export const notifyModule: CivitasModule = {
   commands: notifyCommands,
   createJobHandlers: (kernel) => createNotifyJobHandlers(kernel),
   homeLink: { component: 'notify', href: '/notify' },
+  oversizedRequestAnswers: [NOTIFY_OVERSIZED_REQUEST_ANSWER],
 };

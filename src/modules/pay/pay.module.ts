@@ -4,7 +4,7 @@ import type { Kernel } from '../../platform/kernel.ts';
 import type { CivitasModule } from '../../platform/module.ts';
 import { secretBoxesOf } from '../../platform/secrets/secret-box.ts';
 import { createAccountStore } from './accounts/account.store.ts';
-import { registerPayApi } from './api/api.plugin.ts';
+import { PAY_OVERSIZED_REQUEST_ANSWER, registerPayApi } from './api/api.plugin.ts';
 import { loadPayMessages } from './locales/pay-messages.ts';
 import { payMigrations } from './migrations/pay.migrations.ts';
 import { createPayCommands } from './pay.cli.ts';
@@ -43,6 +43,7 @@ export function createPayModule(options: PayModuleOptions = {}): CivitasModule {
     migrations: payMigrations,
     messages,
     homeLink: { component: 'pay', href: '/pay' },
+    oversizedRequestAnswers: [PAY_OVERSIZED_REQUEST_ANSWER],
     commands: createPayCommands(async (context) => {
       const kernel = context.kernel();
       await kernel.migrate();

@@ -11,6 +11,7 @@ import { registerErrorHandling } from './errors.ts';
 import { registerHealthRoutes } from './health.routes.ts';
 import { DEFAULT_BODY_LIMIT_BYTES, registerJsonBodyParser } from './json-body.ts';
 import { refuseUnstorableText } from './unstorable-text.ts';
+import { createClientErrorHandler } from './oversized-request.ts';
 import { MAX_PATH_PARAMETER_LENGTH, repairPercentEncoding } from './request-url.ts';
 import { createTranslations, readMessageCatalogues, type Locale, type Translate } from './i18n.ts';
 import { registerLocale } from './locale.ts';
@@ -110,6 +111,10 @@ export async function createHttpApp(
     // there in its API's envelope) instead of being answered by the router in no envelope at all.
     rewriteUrl: (request) => repairPercentEncoding(request.url ?? '/'),
     routerOptions: { maxParamLength: MAX_PATH_PARAMETER_LENGTH },
+    clientErrorHandler: createClientErrorHandler({
+      answers: kernel.modules.flatMap((module) => module.oversizedRequestAnswers ?? []),
+      logger: kernel.logger,
+    }),
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     bodyLimit: DEFAULT_BODY_LIMIT_BYTES,

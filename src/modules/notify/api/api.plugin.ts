@@ -4,6 +4,7 @@ import { retryAfterSecondsOf } from '../../../platform/http/errors.ts';
 import { patternOfRouteUrl } from '../../../platform/http/route-pattern.ts';
 import { createJsonParserKeepingNumberText } from '../../../platform/http/json-number-text.ts';
 import { isUnstorableText, UNSTORABLE_TEXT, UnstorableTextError } from '../../../platform/http/unstorable-text.ts';
+import type { OversizedRequestAnswer } from '../../../platform/http/oversized-request.ts';
 import { apiSecurityHeaders, JSON_API_ROUTE_CONFIG } from '../../../platform/http/security.ts';
 import { internalError, NotifyApiError, badRequest, serviceUnavailable, validationError } from '../notify.errors.ts';
 import type { NotifyCore } from '../notify.core.ts';
@@ -90,6 +91,19 @@ function describeAllowedMethods(methods: readonly string[]): string {
   allowed.add('OPTIONS');
   return [...allowed].sort().join(', ');
 }
+
+/**
+ * A request line or headers past 16 KiB. Notify's gunicorn refuses a request line past 4094 bytes
+ * or header fields past its limits with a 400 of its own (an HTML page); its status and words are
+ * kept here, in Notify's envelope, so the clients read it as any other 400.
+ */
+export const NOTIFY_OVERSIZED_REQUEST_ANSWER: OversizedRequestAnswer = {
+  pathPrefix: '/v2',
+  answer: (part) => {
+    const refusal = badRequest(part === 'url' ? 'Request Line is too large' : 'Request Header Fields Too Large');
+    return { statusCode: refusal.statusCode, body: refusal.toEnvelope() };
+  },
+};
 
 export function requireCaller(request: FastifyRequest): AuthenticatedCaller {
   if (!request.notifyCaller) throw new Error('Notify API route reached without authentication');

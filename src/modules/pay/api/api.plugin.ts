@@ -4,6 +4,7 @@ import { retryAfterSecondsOf } from '../../../platform/http/errors.ts';
 import { patternOfRouteUrl } from '../../../platform/http/route-pattern.ts';
 import { createJsonParserKeepingNumberText } from '../../../platform/http/json-number-text.ts';
 import { UNSTORABLE_TEXT } from '../../../platform/http/unstorable-text.ts';
+import type { OversizedRequestAnswer } from '../../../platform/http/oversized-request.ts';
 import { apiSecurityHeaders, JSON_API_ROUTE_CONFIG } from '../../../platform/http/security.ts';
 import type { Caller } from '../accounts/account.service.ts';
 import { downstreamError, PayApiError, payUnavailable, tooManyRequests, unparsableJson } from '../pay.errors.ts';
@@ -31,6 +32,19 @@ declare module 'fastify' {
 
 /** A request without a valid API key. Pay answers 401 without a P-code. */
 class UnauthorisedError extends Error {}
+
+/**
+ * A request line or headers past 16 KiB. pay-publicapi's Jetty answers a URI past its 8 KiB 414
+ * and header fields past it 431, in a page of its own; here the statuses are Jetty's and the body
+ * Dropwizard's { code, message }, as Pay gives for the other errors no resource of it answers.
+ */
+export const PAY_OVERSIZED_REQUEST_ANSWER: OversizedRequestAnswer = {
+  pathPrefix: '/v1',
+  answer: (part) => {
+    const code = part === 'url' ? 414 : 431;
+    return { statusCode: code, body: { code, message: code === 414 ? 'HTTP 414 URI Too Long' : 'HTTP 431 Request Header Fields Too Large' } };
+  },
+};
 
 export function requireCaller(request: FastifyRequest): Caller {
   if (!request.payCaller) throw new UnauthorisedError('no caller');
