@@ -15,6 +15,11 @@ export type TeamMember = {
   /** How the audit trail names the person: a pseudonym, never their email address. */
   actor: string;
   role: TeamRole;
+  /**
+   * Facts every audit record of the member's change carries, so the trail says whose service it
+   * was: the organisation and the console's service the component belongs to, by their ids.
+   */
+  auditDetails: { organisationId: string; consoleServiceId: string };
   /** The console's page of the service the component belongs to (the way back), and its name. */
   home: { href: string; text: string };
   /** The console's name and address, in the request's language, for the service navigation. */

@@ -35,6 +35,7 @@ export function createConsoleTeamAccess(dependencies: { db: Executor; sessions: 
         member: {
           actor: actorOf(session).audit,
           role: membership.role as TeamRole,
+          auditDetails: { organisationId: membership.organisation_id, consoleServiceId: membership.service_id },
           home: { href: `/console/organisations/${membership.organisation_id}/services/${membership.service_id}`, text: membership.service_name },
           console: { name: request.t('console.name'), href: '/console' },
         },

@@ -78,6 +78,17 @@ for (const locale of LANGUAGES) {
     await page.locator('input.govuk-input').first().fill('Ffion');
     await submit('email template preview');
 
+    await go(`${base}/callbacks`, 'callbacks, none set');
+    await go(`${base}/callbacks/delivery-receipts`, 'callback for delivery receipts');
+    await page.locator('#bearer_token').fill('short');
+    await submit('callback for delivery receipts, with errors');
+    await page.locator('#url').fill('https://callbacks.example.gov.uk/receipts');
+    await page.locator('#bearer_token').fill('a-bearer-token-of-ours');
+    await submit('callbacks, one saved (banner, token shown as set)');
+    await go(`${base}/callbacks/delivery-receipts`, 'change the callback for delivery receipts');
+    await go(`${base}/callbacks/delivery-receipts/remove`, 'remove the callback for delivery receipts');
+    await go(`${base}/callbacks/received-text-messages`, 'callback for received text messages');
+
     await go(fileLink, 'confirm email address for a file');
     await submit('confirm email address, with an error');
     await page.locator('#email_address').fill('ffion@example.com');

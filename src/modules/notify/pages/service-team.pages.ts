@@ -10,6 +10,7 @@ import { LETTER_CONTACT_BLOCK_MAX_LENGTH, TEMPLATE_BODY_MAX_LENGTH, TEMPLATE_TYP
 import { SMS_MAX_CHARACTERS } from '../templates/sms-length.ts';
 import type { Postage, TemplateRow, TemplateType } from '../templates/template.store.ts';
 import { mayChange, requireTeamMember, teamMemberOf } from '../../../platform/http/team-access.ts';
+import { registerCallbackPages } from './callbacks.pages.ts';
 
 const VIEWS = 'modules/notify/pages';
 
@@ -88,6 +89,7 @@ function serviceOf(request: FastifyRequest): ServiceRow {
 
 function registerServicePages(app: FastifyInstance, core: NotifyCore): void {
   const base = `/console/notify/:serviceId(${UUID})`;
+  registerCallbackPages(app, { core, base, serviceOf, chrome: pageChrome });
 
   async function findTemplate(request: FastifyRequest, reply: FastifyReply, templateId: string): Promise<TemplateRow | undefined> {
     const template = /^[0-9a-f-]{36}$/i.test(templateId) ? await core.templates.find(templateId) : undefined;
@@ -217,6 +219,7 @@ function registerServicePages(app: FastifyInstance, core: NotifyCore): void {
         letterContactBlock: values.letter_contact_block === undefined ? null : String(values.letter_contact_block),
         createdBy: teamMemberOf(request).actor,
         actor: teamMemberOf(request).actor,
+        auditDetails: teamMemberOf(request).auditDetails,
       });
       return reply.redirect(`${baseOf(service)}/templates/${template.id}`, 303);
     } catch (error) {
@@ -314,6 +317,7 @@ function registerServicePages(app: FastifyInstance, core: NotifyCore): void {
         letterContactBlock: values.letter_contact_block === undefined ? template.letter_contact_block : String(values.letter_contact_block),
         updatedBy: teamMemberOf(request).actor,
         actor: teamMemberOf(request).actor,
+        auditDetails: teamMemberOf(request).auditDetails,
       });
       return reply.redirect(`${baseOf({ id: template.service_id })}/templates/${template.id}`, 303);
     } catch (error) {

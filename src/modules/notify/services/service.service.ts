@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditService } from '../../../platform/audit/audit.service.ts';
-import type { Database } from '../../../platform/db/database.ts';
+import type { Database, Executor } from '../../../platform/db/database.ts';
+import { runInTransaction } from '../../../platform/db/in-transaction.ts';
 import { checkOutboundUrl, type OutboundPolicy } from '../../../platform/net/outbound-request.ts';
 import { authError } from '../notify.errors.ts';
 import { checkIssuedAt, isSignedWith, readBearerToken } from '../api/verify-token.ts';
@@ -18,7 +19,10 @@ export const DEFAULT_LIMITS = {
 } as const;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const CALLBACK_URL_LIMIT = 2048;
+export const CALLBACK_URL_LIMIT = 2048;
+/** Notify's shortest bearer token; the longest is Civitas' own limit (Notify has none). */
+export const CALLBACK_TOKEN_MIN_LENGTH = 10;
+export const CALLBACK_TOKEN_MAX_LENGTH = 1000;
 const KEY_NAME = /^[A-Za-z0-9_]+(?:[ _-][A-Za-z0-9_]+)*$/;
 
 export class ServiceAdminError extends Error {
@@ -77,7 +81,8 @@ export function createServiceAdmin(dependencies: {
     findPlatformService: () => store.findServiceBySystemKey(db, 'platform'),
     listServices: (ids?: readonly string[]) => store.listServices(db, ids),
 
-    async createService(input: { name: string; actor: string; rateLimit?: number }): Promise<ServiceRow> {
+    /** In `transaction` when given (a caller's own change that must stand or fall with this one). */
+    async createService(input: { name: string; actor: string; rateLimit?: number; transaction?: Executor }): Promise<ServiceRow> {
       const name = input.name.trim();
       if (name.length < 1 || name.length > 255) throw new ServiceAdminError('INVALID_NAME', 'A service name is 1 to 255 characters');
       const row: ServiceRow = {
@@ -99,7 +104,7 @@ export function createServiceAdmin(dependencies: {
         inbound_number: null,
         created_at: clock().toISOString(),
       };
-      await db.transaction().execute(async (transaction) => {
+      await runInTransaction(input.transaction ?? db, async (transaction) => {
         await store.insertService(transaction, row);
         await audit.record(
           { actor: input.actor, action: 'notify.service.created', subject: `notify-service:${row.id}`, outcome: 'success' },
@@ -216,9 +221,15 @@ export function createServiceAdmin(dependencies: {
       kind: 'delivery' | 'inbound';
       url: string | null;
       bearerToken: string | null;
+      /** A new URL with the token already set (a team changing only the address). */
+      keepBearerToken?: boolean;
       actor: string;
+      /** More facts for the audit record, such as whose console service it is. */
+      auditDetails?: Record<string, string>;
     }): Promise<void> {
-      await requireService(input.serviceId);
+      const service = await requireService(input.serviceId);
+      const kept = input.kind === 'delivery' ? service.delivery_callback_token : service.inbound_callback_token;
+      const keeping = input.keepBearerToken === true && input.url !== null && kept !== null;
       if (input.url !== null) {
         const problem = input.url.length > CALLBACK_URL_LIMIT ? 'INVALID_URL' : checkOutboundUrl(input.url, dependencies.outboundPolicy);
         if (problem === 'PRIVATE_ADDRESS') {
@@ -227,11 +238,12 @@ export function createServiceAdmin(dependencies: {
         if (problem !== undefined) {
           throw new ServiceAdminError('INVALID_CALLBACK_URL', 'A callback URL must be a full https:// address (http:// only outside production)');
         }
-        if (!input.bearerToken || input.bearerToken.length < 10) {
-          throw new ServiceAdminError('INVALID_BEARER_TOKEN', 'A callback bearer token is at least 10 characters');
+        const length = input.bearerToken?.length ?? 0;
+        if (!keeping && (length < CALLBACK_TOKEN_MIN_LENGTH || length > CALLBACK_TOKEN_MAX_LENGTH)) {
+          throw new ServiceAdminError('INVALID_BEARER_TOKEN', `A callback bearer token is ${CALLBACK_TOKEN_MIN_LENGTH} to ${CALLBACK_TOKEN_MAX_LENGTH} characters`);
         }
       }
-      const sealed = input.url === null || !input.bearerToken ? null : secrets.seal(input.bearerToken);
+      const sealed = input.url === null ? null : keeping ? kept : input.bearerToken ? secrets.seal(input.bearerToken) : null;
       const changes =
         input.kind === 'delivery'
           ? { delivery_callback_url: input.url, delivery_callback_token: sealed }
@@ -244,7 +256,7 @@ export function createServiceAdmin(dependencies: {
             action: input.url ? 'notify.callback.set' : 'notify.callback.removed',
             subject: `notify-service:${input.serviceId}`,
             outcome: 'success',
-            details: { kind: input.kind, host: input.url ? new URL(input.url).host : null },
+            details: { ...input.auditDetails, kind: input.kind, host: input.url ? new URL(input.url).host : null },
           },
           transaction,
         );

@@ -6,6 +6,9 @@ import { countSmsCharacters, SMS_MAX_CHARACTERS } from './sms-length.ts';
 import type { ReadCache } from '../notify.read-cache.ts';
 import type { Postage, TemplateRow, TemplateStore, TemplateType, TemplateVersionRow } from './template.store.ts';
 
+/** More facts for an audit record, such as whose console service it is. */
+type AuditDetails = Record<string, string>;
+
 export class TemplateInputError extends Error {
   readonly code = 'TEMPLATE_INVALID';
   /** Which field is wrong, and a message key under `notify.templates.errors`. */
@@ -86,7 +89,7 @@ export function createTemplateService(dependencies: {
   const clock = dependencies.clock ?? (() => new Date());
 
   return {
-    async create(input: TemplateInput & { serviceId: string; type: TemplateType; createdBy: string; actor: string }): Promise<TemplateRow> {
+    async create(input: TemplateInput & { serviceId: string; type: TemplateType; createdBy: string; actor: string; auditDetails?: AuditDetails }): Promise<TemplateRow> {
       if (!TEMPLATE_TYPES.includes(input.type)) throw new TemplateInputError([{ field: 'type', key: 'typeMissing' }]);
       const checked = checkInput(input.type, input);
       const now = clock().toISOString();
@@ -109,14 +112,14 @@ export function createTemplateService(dependencies: {
       await db.transaction().execute(async (transaction) => {
         await store.insert(transaction, row, versionOf(row));
         await audit.record(
-          { actor: input.actor, action: 'notify.template.created', subject: `notify-template:${row.id}`, outcome: 'success', details: { serviceId: input.serviceId, type: input.type } },
+          { actor: input.actor, action: 'notify.template.created', subject: `notify-template:${row.id}`, outcome: 'success', details: { ...input.auditDetails, serviceId: input.serviceId, type: input.type } },
           transaction,
         );
       });
       return row;
     },
 
-    async update(input: TemplateInput & { template: TemplateRow; updatedBy: string; actor: string }): Promise<TemplateRow> {
+    async update(input: TemplateInput & { template: TemplateRow; updatedBy: string; actor: string; auditDetails?: AuditDetails }): Promise<TemplateRow> {
       const checked = checkInput(input.template.type, input);
       const now = clock().toISOString();
       const row: TemplateRow = {
@@ -133,7 +136,7 @@ export function createTemplateService(dependencies: {
       await db.transaction().execute(async (transaction) => {
         await store.update(transaction, row, versionOf(row));
         await audit.record(
-          { actor: input.actor, action: 'notify.template.changed', subject: `notify-template:${row.id}`, outcome: 'success', details: { version: row.version } },
+          { actor: input.actor, action: 'notify.template.changed', subject: `notify-template:${row.id}`, outcome: 'success', details: { ...input.auditDetails, version: row.version } },
           transaction,
         );
       });

@@ -104,6 +104,8 @@ export function createRefundService(dependencies: {
       requestedBy: string;
       actor: string;
       requestId?: string;
+      /** More facts for the audit record, such as whose console service it is. */
+      auditDetails?: Record<string, string>;
     }): Promise<RefundRow> {
       const payment = await findOwnedPayment(input.owner, input.paymentId, 'P0600');
       const now = clock().toISOString();
@@ -147,7 +149,7 @@ export function createRefundService(dependencies: {
             subject: `pay-payment:${payment.id}`,
             outcome: 'success',
             requestId: input.requestId,
-            details: { refundId: refund.id, amount: input.amount },
+            details: { ...input.auditDetails, refundId: refund.id, amount: input.amount },
           },
           transaction,
         );

@@ -145,6 +145,8 @@ export function createWebhookService(dependencies: {
       events: readonly string[];
       actor: string;
       requestId?: string;
+      /** More facts for the audit record, such as whose console service it is. */
+      auditDetails?: Record<string, string>;
     }): Promise<{ webhook: Webhook; signingSecret: string }> {
       const url = input.url.trim();
       const problem = checkWebhookUrl(url, outbound.policy);
@@ -180,7 +182,7 @@ export function createWebhookService(dependencies: {
             subject: `pay-account:${input.accountId}`,
             outcome: 'success',
             requestId: input.requestId,
-            details: { webhookId: row.id, live: input.live },
+            details: { ...input.auditDetails, webhookId: row.id, live: input.live },
           },
           transaction,
         );
@@ -199,7 +201,7 @@ export function createWebhookService(dependencies: {
       return { ...toWebhook(row), signingSecret: row.signing_secret };
     },
 
-    async setWebhookStatus(input: { accountId: string; id: string; status: 'active' | 'inactive'; actor: string; requestId?: string }): Promise<void> {
+    async setWebhookStatus(input: { accountId: string; id: string; status: 'active' | 'inactive'; actor: string; requestId?: string; auditDetails?: Record<string, string> }): Promise<void> {
       await db.transaction().execute(async (transaction) => {
         const row = await store.findWebhook(transaction, input.id);
         if (!row || row.account_id !== input.accountId) throw new WebhookError('WEBHOOK_NOT_FOUND', 'There is no such webhook');
@@ -211,7 +213,7 @@ export function createWebhookService(dependencies: {
             subject: `pay-account:${input.accountId}`,
             outcome: 'success',
             requestId: input.requestId,
-            details: { webhookId: input.id },
+            details: { ...input.auditDetails, webhookId: input.id },
           },
           transaction,
         );

@@ -296,6 +296,7 @@ export async function registerTeamPages(app: FastifyInstance, services: PayServi
           expectedAvailable,
           requestedBy: teamMemberOf(request).actor,
           actor: teamMemberOf(request).actor,
+          auditDetails: teamMemberOf(request).auditDetails,
           requestId: request.id,
         });
       } catch (error) {

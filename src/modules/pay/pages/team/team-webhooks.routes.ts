@@ -76,6 +76,7 @@ export function registerTeamWebhookPages(pages: FastifyInstance, services: PaySe
         description,
         events,
         actor: teamMemberOf(request).actor,
+        auditDetails: teamMemberOf(request).auditDetails,
         requestId: request.id,
       });
       return reply.redirect(`${baseOf(request)}/webhooks/${webhook.id}`, 303);
@@ -135,7 +136,7 @@ export function registerTeamWebhookPages(pages: FastifyInstance, services: PaySe
     const webhook = await services.webhooks.findWebhook(ownerOf(request), webhookId);
     if (!webhook) return reply.callNotFound();
     const status = text(request.body, 'status') === 'active' ? 'active' : 'inactive';
-    await services.webhooks.setWebhookStatus({ accountId: team.accountId, id: webhook.id, status, actor: teamMemberOf(request).actor, requestId: request.id });
+    await services.webhooks.setWebhookStatus({ accountId: team.accountId, id: webhook.id, status, actor: teamMemberOf(request).actor, auditDetails: teamMemberOf(request).auditDetails, requestId: request.id });
     return reply.redirect(`${baseOf(request)}/webhooks/${webhook.id}`, 303);
   });
 
