@@ -32,7 +32,7 @@ test("floats are written as Python's repr writes them", () => {
   assert.equal(formatAsPythonNumber('1E2', 100), '100.0');
 });
 
-test('personalisation numbers fill placeholders as Notify fills them: integers exact, floats as Python writes them', async (t) => {
+test('personalisation numbers fill placeholders as Notify fills them: integers exact, floats as Python writes them, in objects and lists too', async (t) => {
   const { app, kernel } = await createTestApp(t);
   const core = notifyCoreOf(kernel);
   const service = await createTestService(core);
@@ -78,6 +78,24 @@ test('personalisation numbers fill placeholders as Notify fills them: integers e
   const listed = await sendSms(list.id, '{"items":[1.0, 12345678901234567890, "x"],"shown":1,"hidden":1.0}');
   assert.equal(listed.statusCode, 201);
   assert.equal(listed.json().content.body, '1.0, 12345678901234567890 and x yes');
+
+  // Objects, and objects and lists in a list, as Python's str() writes them, numbers as sent.
+  const nested: Array<[string, string]> = [
+    ['{"a": 1, "b": 1.0, "c": [true, null], "d": "it\'s"}', `{'a': 1, 'b': 1.0, 'c': [True, None], 'd': "it's"}`],
+    ['[{"a": 12345678901234567890}, ["x", "y"], "z"]', "{'a': 12345678901234567890}, ['x', 'y'] and z"],
+    ['[[], {}]', '[] and {}'],
+    ['{"__proto__": {"polluted": true}}', "{'__proto__': {'polluted': True}}"],
+  ];
+  for (const [sent, shown] of nested) {
+    const response = await sendSms(service.templates.sms.id, `{"code":${sent}}`);
+    assert.equal(response.statusCode, 201, sent);
+    assert.equal(response.json().content.body, `Your code is ${shown}.`, sent);
+  }
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  // Attacker: escaping multiplies text (a control character becomes four); the length limit still holds.
+  const controls = await sendSms(service.templates.sms.id, `{"code":{"a":"${'\\u0001'.repeat(300)}"}}`);
+  assert.equal(controls.statusCode, 400);
+  assert.match(controls.json().errors[0].message, /^Your message is too long\. Text messages cannot be longer than 918 characters\. Your message is 1\d{3} characters long\.$/);
 
   // The preview fills the same way.
   const preview = await app.inject({

@@ -1,3 +1,5 @@
+import { formatAsPythonRepr } from './python-repr.ts';
+
 /**
  * Notify's template language: `((name))` placeholders, matched ignoring case, spaces, `_` and
  * `-`; `((name??text))` shows `text` only when the value is yes, y, true, t, 1, include or show.
@@ -61,9 +63,10 @@ function formatInlineList(items: readonly string[]): string {
   return `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
 }
 
-/** A value as Notify (Python's str()) writes it: `True` and `False` for booleans. */
+/** A value as Notify (Python's str()) writes it: `True` and `False` for booleans, objects and lists as Python writes them. */
 function textOf(value: unknown): string {
   if (typeof value === 'boolean') return value ? 'True' : 'False';
+  if (value !== null && typeof value === 'object') return formatAsPythonRepr(value);
   return String(value);
 }
 
@@ -74,7 +77,6 @@ export function describeValue(value: unknown, listStyle: ListStyle): string {
     return `\n\n${items.map((item) => `* ${item}`).join('\n')}\n\n`;
   }
   if (value === null || value === undefined) return '';
-  if (typeof value === 'object') return JSON.stringify(value);
   return textOf(value);
 }
 
