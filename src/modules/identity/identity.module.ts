@@ -6,6 +6,9 @@ import type { CivitasModule } from '../../platform/module.ts';
 import { secretBoxesOf } from '../../platform/secrets/secret-box.ts';
 import { createAccountLifecycle, BACKCHANNEL_LOGOUT_JOB, type BackchannelLogoutPayload } from './account/account-lifecycle.ts';
 import { ACCOUNT_BACKCHANNEL_LOGOUT_PATH, registerAccountPages } from './account/account.routes.ts';
+import { registerDataSharingPages } from './account/data-sharing-pages.ts';
+import { createPageGuards } from './account/signed-in-page.ts';
+import { createPersonalDataSharing } from '../exchange/exchange.contract.ts';
 import { createWebSessions } from './account/web-sessions.ts';
 import { createClientRegistry } from './clients/clients.ts';
 import { createInternalRelyingParty, createInternalSignIn, resealInternalClientKeys } from './clients/internal-clients.ts';
@@ -116,6 +119,11 @@ async function registerIdentity(app: FastifyInstance, options: IdentityOptions):
     limitFormsByAddress(pages, throttle);
     registerSignInPages(pages, signIn);
     registerAccountPages(pages, accountPages);
+    registerDataSharingPages(pages, {
+      guards: createPageGuards({ accounts, webSessions: accountPages.webSessions }),
+      sharing: createPersonalDataSharing({ db, audit: app.audit, secrets, issuer: config.BASE_URL, clock }),
+      subjectsFor: (accountId, clientIds) => runtime.subjectsFor(accountId, clientIds),
+    });
   });
   await ensureHousekeepingScheduled({ db, jobs: app.jobs });
 }

@@ -35,11 +35,14 @@ export function createPageGuards(dependencies: { accounts: AccountService; webSe
   }
 
   function guard(needsRecentSignIn: boolean) {
-    /** `returnTo`: the page to come back to after the password, when this route has no page of its own. */
-    return <T extends Form | object>(handler: PageHandler<T>, options: { returnTo?: string } = {}) =>
+    /**
+     * `returnTo`: the page to come back to after the password, when this route has no page of its own.
+     * `signInFirst`: someone signed out signs in and comes back to this page (a page others link to).
+     */
+    return <T extends Form | object>(handler: PageHandler<T>, options: { returnTo?: string; signInFirst?: boolean } = {}) =>
       async (request: PageRequest<T>, reply: FastifyReply) => {
         const current = await signedIn(request);
-        if (!current) return reply.redirect('/account/sign-in', 303);
+        if (!current) return reply.redirect(options.signInFirst ? `/account/sign-in-again?next=${encodeURIComponent(request.url.split('?')[0] ?? '')}` : '/account/sign-in', 303);
         if (needsRecentSignIn && !webSessions.isRecent(current.session)) {
           const next = options.returnTo ?? request.url.split('?')[0] ?? '/account';
           return reply.redirect(`${CONFIRM_PASSWORD_PATH}?next=${encodeURIComponent(next)}`, 303);
