@@ -162,3 +162,44 @@ test('user information (user:password@), a query or fragment in Welsh, escapes a
     assert.equal(response.json().return_url, returnUrl);
   }
 });
+
+test('the return_url\'s host is checked as pay-connector checks it: a top-level domain that exists, a local name, or an IP address', async (t) => {
+  const payApp = await startPayApp(t);
+  const { key } = await createAccountWithKey(payApp.services);
+  const create = (returnUrl: string) => callApi(payApp.app, { method: 'POST', url: '/v1/payments', key, body: { ...PAYMENT_REQUEST, return_url: returnUrl } });
+  for (const returnUrl of [
+    'https://shop.co.uk/return',
+    'https://SHOP.Example.COM/return',
+    'https://example.com./return',
+    'https://a.blogspot.com/return',
+    'https://пример.рф/return',
+    'https://xn--e1afmkfd.xn--p1ai/return',
+    'https://localhost:3000/return',
+    'https://myhost/return',
+    'https://payments.service.internal/return',
+    'https://printer.local/return',
+    'https://machine.localdomain/return',
+    `https://${'a'.repeat(63)}.com/return`,
+  ]) {
+    const response = await create(returnUrl);
+    assert.equal(response.statusCode, 201, `${returnUrl}: ${response.body}`);
+  }
+  for (const returnUrl of [
+    'https://fishing.example.notatld/return',
+    'https://fishing.example.test/return',
+    'https://fishing.example.123/return',
+    'https://1.2.3/return',
+    'https://256.1.1.1/return',
+    'https://01.2.3.4/return',
+    'https://-fishing.example.com/return',
+    'https://fishing-.example.com/return',
+    'https://fish_ing.example.com/return',
+    'https://a..com/return',
+    `https://${'a'.repeat(64)}.com/return`,
+    `https://${`${'a'.repeat(62)}.`.repeat(4)}com/return`,
+  ]) {
+    const response = await create(returnUrl);
+    assert.equal(response.statusCode, 422, returnUrl);
+    assert.deepEqual(response.json(), { field: 'return_url', code: 'P0102', description: 'Invalid attribute value: return_url. Must be a valid URL format' });
+  }
+});

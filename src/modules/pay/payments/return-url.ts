@@ -12,6 +12,8 @@
  * are allowed, and a redirect sends them percent-encoded.
  */
 
+import { parse as parseDomain } from 'tldts';
+
 /** Pay's URL_MAX_LENGTH. */
 export const RETURN_URL_LIMIT = 2000;
 
@@ -59,10 +61,42 @@ function followsPayUrlSyntax(text: string): boolean {
   return PATH.test(path) && !climbsAboveRoot(path);
 }
 
+const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
+const SINGLE_LABEL = new RegExp(`^${LABEL}$`);
+const DOMAIN = new RegExp(`^(?:${LABEL}\\.)+([a-z](?:[a-z0-9-]{0,61}[a-z0-9])?)\\.?$`);
+const IPV4 = /^(?:(?:0|[1-9]\d{0,2})\.){3}(?:0|[1-9]\d{0,2})$/;
+/** Commons' local top-level domains, and the two pay-connector adds (GENERIC_PLUS). */
+const LOCAL_TOP_LEVEL_DOMAINS = new Set(['localhost', 'localdomain', 'internal', 'local']);
+
+/**
+ * pay-connector's ReturnUrlValidator: Commons' DomainValidator allowing local names. A host is an
+ * IP address, a single label (`localhost`, `myhost`), or a domain whose last label is a
+ * top-level domain: IANA's list for Commons, ICANN's part of the public suffix list here (the
+ * same top-level domains, each kept up to date with the registry on its own schedule).
+ */
+function isPayAcceptedHost(written: string, url: URL): boolean {
+  if (written.startsWith('[')) return true;
+  if (IPV4.test(written)) return written.split('.').every((octet) => Number(octet) <= 255);
+  // Commons turns an international name into its ASCII form first, as the URL parser did.
+  const host = /^[\x00-\x7f]*$/.test(written) ? written.toLowerCase() : url.hostname;
+  if (host.length > 253) return false;
+  if (SINGLE_LABEL.test(host)) return true;
+  const topLevel = DOMAIN.exec(host)?.[1];
+  if (topLevel === undefined) return false;
+  return LOCAL_TOP_LEVEL_DOMAINS.has(topLevel) || parseDomain(topLevel, { allowPrivateDomains: false }).isIcann === true;
+}
+
+/** The host as written in an address that has passed `followsPayUrlSyntax`: no user information, no port. */
+function writtenHostOf(text: string): string {
+  const authority = PARTS.exec(text)?.[1] ?? '';
+  const host = authority.slice(authority.lastIndexOf('@') + 1);
+  return host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d*$/, '');
+}
+
 export function isAcceptableReturnUrl(text: string, options: { live: boolean }): boolean {
   if (UNSAFE_CHARACTER.test(text) || !WITH_AUTHORITY.test(text) || !followsPayUrlSyntax(text) || !URL.canParse(text)) return false;
   const url = new URL(text);
-  if (url.hostname === '') return false;
+  if (url.hostname === '' || !isPayAcceptedHost(writtenHostOf(text), url)) return false;
   if (url.protocol === 'https:') return true;
   return !options.live && url.protocol === 'http:';
 }
