@@ -65,11 +65,11 @@ const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
 const SINGLE_LABEL = new RegExp(`^${LABEL}$`);
 const DOMAIN = new RegExp(`^(?:${LABEL}\\.)+([a-z](?:[a-z0-9-]{0,61}[a-z0-9])?)\\.?$`);
 const IPV4 = /^(?:(?:0|[1-9]\d{0,2})\.){3}(?:0|[1-9]\d{0,2})$/;
-/** Commons' local top-level domains, and the two pay-connector adds (GENERIC_PLUS). */
-const LOCAL_TOP_LEVEL_DOMAINS = new Set(['localhost', 'localdomain', 'internal', 'local']);
+/** Commons' local top-level domains, and the one pay-publicapi adds (pay-connector, asked after it, adds `local` too). */
+const LOCAL_TOP_LEVEL_DOMAINS = new Set(['localhost', 'localdomain', 'internal']);
 
 /**
- * pay-connector's ReturnUrlValidator: Commons' DomainValidator allowing local names. A host is an
+ * pay-publicapi's URLValidator: Commons' UrlValidator allowing local names. A host is an
  * IP address, a single label (`localhost`, `myhost`), or a domain whose last label is a
  * top-level domain: IANA's list for Commons, ICANN's part of the public suffix list here (the
  * same top-level domains, each kept up to date with the registry on its own schedule).
