@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { isIntegerText, numberTextOf } from '../../../platform/http/json-number-text.ts';
 import { missingAttribute, wrongType, invalidAttribute, unparsableJson } from '../pay.errors.ts';
 import type { PayServices } from '../pay-services.ts';
 import { errorSchema, presentRefund, refundSchema, searchResultsSchema } from '../payments/payment-json.ts';
@@ -8,18 +9,19 @@ import { describePaging, parseRefundSearch } from './search.request.ts';
 import { UNSTORABLE_EXPLANATION } from './unstorable-text.refusal.ts';
 
 const errorResponses = { '4xx': errorSchema, '5xx': errorSchema };
-const isInt = (value: unknown): value is number =>
-  typeof value === 'number' && Number.isInteger(value) && Math.abs(value) <= 2_147_483_647;
+/** Pay's RequestJsonParser takes only a JSON integer (JsonNode::isInt): 1000.0 and 1e3 are not one. */
+const isIntIn = (holder: object, key: string, value: unknown): value is number =>
+  typeof value === 'number' && Number.isInteger(value) && Math.abs(value) <= 2_147_483_647 && isIntegerText(numberTextOf(holder, key, value));
 
 /** The body of `POST /v1/payments/{id}/refunds`: `{ amount, refund_amount_available? }`. */
 export function parseRefundRequest(body: unknown): { amount: number; expectedAvailable?: number } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw unparsableJson('P0697');
   const { amount, refund_amount_available: available } = body as Record<string, unknown>;
   if (amount === undefined || amount === null) throw missingAttribute('amount', 'P0601');
-  if (!isInt(amount)) throw wrongType('amount', 'Must be a valid numeric format', 'P0602');
+  if (!isIntIn(body, 'amount', amount)) throw wrongType('amount', 'Must be a valid numeric format', 'P0602');
   let expectedAvailable: number | undefined;
   if (available !== undefined && available !== null) {
-    if (!isInt(available)) throw wrongType('refund_amount_available', 'Must be a valid numeric format', 'P0602');
+    if (!isIntIn(body, 'refund_amount_available', available)) throw wrongType('refund_amount_available', 'Must be a valid numeric format', 'P0602');
     expectedAvailable = available;
   }
   if (amount < 1) throw invalidAttribute('amount', 'Must be greater than or equal to 1', 'P0602');

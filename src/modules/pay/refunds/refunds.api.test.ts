@@ -85,6 +85,13 @@ test('refunds of a payment that has not succeeded, and bad refund requests, get 
   assert.equal((await post({ amount: 'ten' })).statusCode, 400);
   assert.equal((await post({ amount: 'ten' })).json().code, 'P0602');
   assert.equal((await post({ amount: 0 })).statusCode, 422);
+  // Pay reads only a JSON integer (JsonNode::isInt): the same value written as a decimal or with an exponent is refused.
+  for (const body of ['{"amount":100.0}', '{"amount":1e2}', '{"amount":1E2}', '{"amount":100,"refund_amount_available":1450.0}', '{"amount":100,"refund_amount_available":1.45e3}']) {
+    const refused = await post(body);
+    assert.equal(refused.statusCode, 400, body);
+    assert.equal(refused.json().code, 'P0602', body);
+    assert.match(refused.json().description, /Must be a valid numeric format$/, body);
+  }
   assert.equal((await post('{"amount":')).json().code, 'P0697');
   assert.deepEqual((await post({ amount: 1 }, 'nosuchpayment0000000000000')).json(), { code: 'P0600', description: 'Not found' });
   assert.equal((await callApi(payApp.app, { method: 'GET', url: `/v1/payments/${created.payment_id}/refunds/nosuchrefund00000000000000`, key })).json().code, 'P0700');
