@@ -11,6 +11,7 @@ import { createJobQueue, type JobQueue } from './jobs/job-queue.ts';
 import { createJobWorker, type JobHandlers, type JobWorker } from './jobs/job-worker.ts';
 import { createJobStore } from './jobs/job.store.ts';
 import * as createJob from './jobs/migrations/0001-create-job.ts';
+import * as addJobGroupKey from './jobs/migrations/0002-add-job-group-key.ts';
 import { createLogger } from './logger.ts';
 import { createDevelopmentOutbox, type DevelopmentOutbox } from './mail/development-outbox.ts';
 import { createDevelopmentOutboxStore } from './mail/development-outbox.store.ts';
@@ -31,6 +32,7 @@ const kernelMigrations: MigrationList = {
     { id: '0002-create-job', migration: createJob },
     { id: '0003-create-development-message', migration: createDevelopmentMessage },
     { id: '0004-add-audit-event-key-id', migration: addAuditEventKeyId },
+    { id: '0005-add-job-group-key', migration: addJobGroupKey },
   ],
 };
 

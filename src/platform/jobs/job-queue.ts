@@ -13,6 +13,11 @@ export type NewJob = {
   runAt?: Date;
   /** How many times to try before the job is kept as failed. */
   maxAttempts?: number;
+  /**
+   * Whose job it is (a Notify service's id): claims take the oldest due job of each group in
+   * turn, so one group's backlog does not hold back another's. Jobs without one share a group.
+   */
+  group?: string;
 };
 
 export type ClaimedJob = {
@@ -41,6 +46,8 @@ export type JobSummary = {
 };
 
 export const DEFAULT_MAX_ATTEMPTS = 10;
+/** Longest group key: an id, never text from outside. */
+export const MAX_JOB_GROUP_LENGTH = 200;
 const ERROR_TEXT_LIMIT = 1000;
 /** Most jobs completed by one statement. */
 const COMPLETION_BATCH = 500;
@@ -103,6 +110,7 @@ export function createJobQueue(dependencies: {
      * that asked for it was committed (the outbox pattern).
      */
     async enqueue(executor: Executor, job: NewJob): Promise<string> {
+      if (job.group !== undefined && job.group.length > MAX_JOB_GROUP_LENGTH) throw new Error(`a job group is at most ${MAX_JOB_GROUP_LENGTH} characters`);
       const now = clock().toISOString();
       const id = createTimeOrderedId();
       await store.insert(executor, {
@@ -116,6 +124,7 @@ export function createJobQueue(dependencies: {
         locked_by: null,
         locked_until: null,
         last_error: null,
+        group_key: job.group ?? '',
         created_at: now,
         updated_at: now,
       });

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type Expression, type ExpressionBuilder, type RawBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import type { DatabaseKind, Executor } from '../db/database.ts';
 import { compileOnce } from '../db/compile-once.ts';
 
@@ -16,6 +16,8 @@ export type JobRow = {
   locked_by: string | null;
   locked_until: string | null;
   last_error: string | null;
+  /** Jobs are claimed in turns across groups; '' is the group of every job enqueued without one. */
+  group_key: string;
   created_at: string;
   updated_at: string;
 };
@@ -44,6 +46,67 @@ function stillHeld(held: readonly HeldJob[], touched: readonly { id: string; loc
 /** Kept as the last error of a job whose final try never finished. */
 export const LEASE_EXPIRED_ERROR = 'The job was still running when its lease ran out, and no tries are left.';
 
+/** Candidates a claim ranks beyond what it takes, so claims running at once on PostgreSQL each find some unlocked. */
+const CANDIDATES_PER_JOB = 2;
+
+function takeLease(claim: { leaseToken: string; leaseUntil: string; now: string }) {
+  return (update: ExpressionBuilder<JobTables, 'job'>) => ({
+    status: 'running' as const,
+    attempts: update('attempts', '+', 1),
+    locked_by: claim.leaseToken,
+    locked_until: claim.leaseUntil,
+    updated_at: claim.now,
+  });
+}
+
+/**
+ * The ids of up to `limit` pending jobs now due, taken in turns across groups, so one group's
+ * backlog never holds back another's. A group's next job's turn is one more than the jobs it has
+ * running, and each turn goes oldest first: a group with none running goes before one with four,
+ * from one claim to the next as well as within one. Every step walks an index, so no claim reads
+ * or sorts a whole backlog: the groups with pending jobs one seek apiece (a loose index scan,
+ * whose first row of each group is its oldest), then from the groups served first just enough of
+ * each to rank a window of candidates. Claims at the same time on PostgreSQL rank the same
+ * candidates and skip those another holds: the window is wider than the claim for them.
+ */
+function selectDueInTurn(kind: DatabaseKind, due: { types: readonly string[]; now: string; limit: number }) {
+  const window = due.limit * CANDIDATES_PER_JOB;
+  const dueIn = (alias: string) =>
+    sql`${sql.ref(`${alias}.status`)} = 'pending' and ${sql.ref(`${alias}.run_at`)} <= ${due.now} and ${sql.ref(`${alias}.type`)} in (${sql.join(due.types)})`;
+  const firstDue = (alias: string, limit: RawBuilder<unknown>) =>
+    sql`select d.id, d.run_at, d.group_key from job d where ${dueIn('d')} and d.group_key = ${sql.ref(`${alias}.group_key`)} order by d.run_at, d.id limit ${limit}`;
+  const perGroup = sql`(select (${sql.lit(window)} + count(*) - 1) / count(*) from served)`;
+  // PostgreSQL reads each group's share through LATERAL; SQLite, which has none, looks the ids up.
+  const shares =
+    kind === 'postgres'
+      ? sql`served cross join lateral (${firstDue('served', perGroup)}) share`
+      : sql`served join job share on share.id in (select id from (${firstDue('served', perGroup)}))`;
+  // The first pending job of the next group, in index order: it names the group and, since a
+  // group's jobs are in run_at order, says whether the group has any job due.
+  const firstOfNextGroup = (after?: RawBuilder<unknown>) =>
+    sql`(select q.id from job q where q.status = 'pending' and q.type in (${sql.join(due.types)})${after ? sql` and q.group_key > ${after}` : sql``} order by q.group_key, q.run_at, q.id limit 1)`;
+  return sql`with recursive queued_group(group_key, oldest, first_id) as (
+      select g.group_key, g.run_at, g.id from job g where g.id = ${firstOfNextGroup()}
+      union all
+      select g.group_key, g.run_at, g.id from queued_group join job g on g.id = ${firstOfNextGroup(sql`queued_group.group_key`)}
+    ),
+    running as (select r.group_key, count(*) as held from job r where r.status = 'running' group by r.group_key),
+    served as (
+      select queued_group.group_key, queued_group.oldest, coalesce(running.held, 0) as held
+      from queued_group left join running on running.group_key = queued_group.group_key
+      where queued_group.oldest <= ${due.now} order by held, queued_group.oldest, queued_group.first_id limit ${window}
+    ),
+    candidate as (
+      select id, run_at, turn from (
+        select share.id, share.run_at, served.held + row_number() over (partition by share.group_key order by share.run_at, share.id) as turn from ${shares}
+      ) ranked order by turn, run_at, id limit ${window}
+    )
+    select job.id from candidate join job on job.id = candidate.id
+    where ${dueIn('job')}
+    order by candidate.turn, candidate.run_at, candidate.id
+    limit ${due.limit}${kind === 'postgres' ? sql` for update of job skip locked` : sql``}`;
+}
+
 export function createJobStore(kind: DatabaseKind) {
   const tables = (executor: Executor) => executor.withTables<JobTables>();
   // Runs once for every job enqueued (every notification, every webhook delivery). On PostgreSQL
@@ -60,6 +123,7 @@ export function createJobStore(kind: DatabaseKind) {
       locked_by: value('locked_by'),
       locked_until: value('locked_until'),
       last_error: value('last_error'),
+      group_key: value('group_key'),
       created_at: value('created_at'),
       updated_at: value('updated_at'),
     };
@@ -101,42 +165,26 @@ export function createJobStore(kind: DatabaseKind) {
         .where('id', 'in', abandoned)
         .execute();
 
-      // Two claims, not one with OR: each then walks the (status, run_at) index. With OR, SQLite
-      // sorted every due job to find the first few (about 30 ms a claim with 50,000 queued).
-      const claimWhere = async (limit: number, running: boolean): Promise<JobRow[]> => {
-        let due = db
-          .selectFrom('job')
-          .select('id')
-          .where('type', 'in', claim.types)
-          .where((where) =>
-            running
-              ? where.and([
-                  where('status', '=', 'running'),
-                  where('locked_until', '<', claim.now),
-                  where('attempts', '<', where.ref('max_attempts')),
-                ])
-              : where.and([where('status', '=', 'pending'), where('run_at', '<=', claim.now)]),
-          )
-          .orderBy('run_at')
-          .limit(limit);
-        if (kind === 'postgres') due = due.forUpdate().skipLocked();
-        return db
-          .updateTable('job')
-          .set((update) => ({
-            status: 'running',
-            attempts: update('attempts', '+', 1),
-            locked_by: claim.leaseToken,
-            locked_until: claim.leaseUntil,
-            updated_at: claim.now,
-          }))
-          .where('id', 'in', due)
-          .returningAll()
-          .execute();
+      const lease = (ids: SelectQueryBuilder<JobTables, 'job', { id: string }> | RawBuilder<string>) =>
+        db.updateTable('job').set(takeLease(claim)).where('id', 'in', ids).returningAll().execute();
+      const firstComeFirstServed = (limit: number, where: (eb: ExpressionBuilder<JobTables, 'job'>) => Expression<SqlBool>) => {
+        const ids = db.selectFrom('job').select('id').where('type', 'in', claim.types).where(where).orderBy('run_at').limit(limit);
+        return lease(kind === 'postgres' ? ids.forUpdate().skipLocked() : ids);
       };
-      // Jobs whose worker died first: they are the most overdue.
-      const lost = await claimWhere(claim.limit, true);
-      if (lost.length >= claim.limit) return lost;
-      return [...lost, ...(await claimWhere(claim.limit - lost.length, false))];
+      // Jobs whose worker died first: they are the most overdue, and few.
+      const claimed = await firstComeFirstServed(claim.limit, (where) =>
+        where.and([where('status', '=', 'running'), where('locked_until', '<', claim.now), where('attempts', '<', where.ref('max_attempts'))]),
+      );
+      if (claimed.length < claim.limit) {
+        const dueInTurn = selectDueInTurn(kind, { types: claim.types, now: claim.now, limit: claim.limit - claimed.length });
+        claimed.push(...(await lease(sql<string>`(${dueInTurn})`)));
+      }
+      // Claims at the same time on PostgreSQL may leave each other short, and a window may end
+      // before a long backlog does: the rest come first come, first served, walking past held jobs.
+      if (claimed.length < claim.limit) {
+        claimed.push(...(await firstComeFirstServed(claim.limit - claimed.length, (where) => where.and([where('status', '=', 'pending'), where('run_at', '<=', claim.now)]))));
+      }
+      return claimed;
     },
 
     /**

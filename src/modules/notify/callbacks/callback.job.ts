@@ -28,14 +28,14 @@ export async function enqueueDeliveryCallback(
   const service = await core.stores.services.findService(transaction, receipt.serviceId);
   if (!service?.delivery_callback_url) return;
   const payload: CallbackPayload = { kind: 'delivery', ...receipt };
-  await core.jobs.enqueue(transaction, { type: CALLBACK_JOB, payload, maxAttempts: CALLBACK_MAX_ATTEMPTS });
+  await core.jobs.enqueue(transaction, { type: CALLBACK_JOB, payload, maxAttempts: CALLBACK_MAX_ATTEMPTS, group: payload.serviceId });
 }
 
 export async function enqueueInboundCallback(core: NotifyCore, transaction: Executor, text: { receivedTextId: string; serviceId: string }): Promise<void> {
   const service = await core.stores.services.findService(transaction, text.serviceId);
   if (!service?.inbound_callback_url) return;
   const payload: CallbackPayload = { kind: 'inbound', ...text };
-  await core.jobs.enqueue(transaction, { type: CALLBACK_JOB, payload, maxAttempts: CALLBACK_MAX_ATTEMPTS });
+  await core.jobs.enqueue(transaction, { type: CALLBACK_JOB, payload, maxAttempts: CALLBACK_MAX_ATTEMPTS, group: payload.serviceId });
 }
 
 class CallbackRetryableError extends Error {}

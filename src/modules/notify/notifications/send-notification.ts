@@ -273,7 +273,7 @@ export function createNotificationSender(dependencies: {
       await writes.run(async (transaction) => {
         await notifications.insert(transaction, notification);
         for (const file of prepared?.files ?? []) await files.insert(transaction, file);
-        await jobs.enqueue(transaction, { type: DELIVER_JOB, payload: { notificationId: id }, maxAttempts: DELIVER_MAX_ATTEMPTS });
+        await jobs.enqueue(transaction, { type: DELIVER_JOB, payload: { notificationId: id }, maxAttempts: DELIVER_MAX_ATTEMPTS, group: service.id });
       });
       return { notification, template, fromNumber: smsSender ?? undefined, sanitisedContent };
     },
@@ -325,7 +325,7 @@ export function createNotificationSender(dependencies: {
       await writes.run(async (transaction) => {
         await notifications.insert(transaction, notification);
         await notifications.insertLetterPdf(transaction, notification.id, content);
-        await jobs.enqueue(transaction, { type: DELIVER_JOB, payload: { notificationId: notification.id }, maxAttempts: DELIVER_MAX_ATTEMPTS });
+        await jobs.enqueue(transaction, { type: DELIVER_JOB, payload: { notificationId: notification.id }, maxAttempts: DELIVER_MAX_ATTEMPTS, group: service.id });
       });
       return notification;
     },
