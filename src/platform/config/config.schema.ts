@@ -243,6 +243,13 @@ export const configSchema = {
     default: (settings) => (settings.NODE_ENV === 'production' ? 'false' : 'true'),
     parse: parseBoolean,
   }),
+  DEMO_EXCHANGE: setting({
+    description:
+      "Whether start-up sets up Exchange's working example: an example benefits agency whose small information system inside Civitas (at `/demo-exchange/pip`, with made-up people) provides the service `pip-award`, and an example council's subsystem allowed to call it under an agreement limited to award status and rate (`npx civitas exchange demo` prints the identifiers and the council's private key). Made once, kept in working order at each start. On by default in development, off under `NODE_ENV=test`, refused in production.",
+    accepts: 'true or false',
+    default: (settings) => (settings.NODE_ENV === 'test' || settings.NODE_ENV === 'production' ? 'false' : 'true'),
+    parse: parseBoolean,
+  }),
   WORKER_CONCURRENCY: setting({
     description: 'How many jobs one process runs at the same time.',
     accepts: 'a whole number from 1 to 100',

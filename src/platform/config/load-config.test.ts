@@ -51,6 +51,7 @@ test('with nothing set, every setting takes its default', () => {
     LOG_LEVEL: 'info',
     RUN_WORKERS: true,
     DEMO_SERVICE: true,
+    DEMO_EXCHANGE: true,
     WORKER_CONCURRENCY: 4,
     TRUST_PROXY: false,
     OUTBOUND_ALLOW_PRIVATE_NETWORK: false,
@@ -68,6 +69,7 @@ test('with nothing set, every setting takes its default', () => {
   });
   assert.deepEqual(loadConfig({ PORT: '', SITE_NAME: '' }).config, config, 'an empty variable counts as unset');
   assert.equal(loadConfig({ NODE_ENV: 'test' }).config.AUDIT_CHECKPOINT_FILE, '', 'tests write checkpoints only to the log');
+  assert.equal(loadConfig({ NODE_ENV: 'test' }).config.DEMO_EXCHANGE, false, 'a test sets up the Exchange example only when it asks');
 });
 
 test('values are parsed into their types, and the default BASE_URL follows PORT', () => {
@@ -146,6 +148,7 @@ const INVALID_VALUES: Record<SettingName, string[]> = {
   LOG_LEVEL: ['verbose', 'INFO'],
   RUN_WORKERS: ['yes', '1', 'TRUE'],
   DEMO_SERVICE: ['on', '0'],
+  DEMO_EXCHANGE: ['on', '1'],
   WORKER_CONCURRENCY: ['0', '101', 'four'],
   TRUST_PROXY: ['yes', '0', '11', '10.0.0.0/33'],
   OUTBOUND_ALLOW_PRIVATE_NETWORK: ['yes', '1', 'True'],
@@ -383,4 +386,12 @@ test('the metrics server listens only on this machine unless a token guards it',
   }
   const token = 'a-metrics-token-of-more-than-32-characters';
   assert.equal(loadConfig({ METRICS_HOST: '0.0.0.0', METRICS_TOKEN: token }).config.METRICS_TOKEN, token);
+});
+
+test("Exchange's example is off in production and refused there when asked for; off in tests unless a test asks", () => {
+  assert.equal(loadConfig(SECURE_PRODUCTION).config.DEMO_EXCHANGE, false);
+  assert.equal(loadConfig({ ...SECURE_PRODUCTION, DEMO_EXCHANGE: 'false' }).config.DEMO_EXCHANGE, false);
+  assert.match(catchConfigError({ ...SECURE_PRODUCTION, DEMO_EXCHANGE: 'true' }).message, /^DEMO_EXCHANGE=true is not valid in production/);
+  assert.equal(loadConfig({ NODE_ENV: 'test', DEMO_EXCHANGE: 'true' }).config.DEMO_EXCHANGE, true);
+  assert.equal(loadConfig({ NODE_ENV: 'development', DEMO_EXCHANGE: 'false' }).config.DEMO_EXCHANGE, false);
 });
