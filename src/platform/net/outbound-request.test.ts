@@ -106,6 +106,34 @@ test('a request to a literal private address is refused before any connection is
   assert.equal(server.connections(), 0);
 });
 
+test('a private address is allowed under a listed URL prefix only: never beside it, above it, or through dot segments', async (t) => {
+  const server = await startServer(t);
+  const origin = `http://127.0.0.1:${server.port}`;
+  const policy = { ...DEVELOPMENT, privateUrlPrefixes: [`${origin}/demo-exchange/pip`] };
+  const requester = createOutboundRequester(policy);
+  for (const path of ['/demo-exchange/pip', '/demo-exchange/pip/awards/QQ123456C']) {
+    assert.equal(checkOutboundUrl(`${origin}${path}`, policy), undefined, path);
+    assert.equal((await requester.send({ url: `${origin}${path}`, method: 'GET', timeoutMs: 5000 })).status, 200, path);
+  }
+  const outside = [
+    `${origin}/demo-exchange/pipe`,
+    `${origin}/demo-exchange`,
+    `${origin}/console`,
+    `${origin}/demo-exchange/pip/../../console`,
+    `${origin}/demo-exchange/pip/%2e%2e/%2E%2E/console`,
+    `http://localhost:${server.port}/demo-exchange/pip/awards`,
+    `http://127.0.0.1:${server.port + 1}/demo-exchange/pip/awards`,
+    `https://127.0.0.1:${server.port}/demo-exchange/pip/awards`,
+  ];
+  for (const url of outside) {
+    assert.equal(checkOutboundUrl(url, policy), 'PRIVATE_ADDRESS', url);
+    assert.equal((await failureKind(requester.send({ url, method: 'GET', timeoutMs: 5000 }))).kind, 'refused-address', url);
+  }
+  assert.equal(server.seen.length, 2);
+  const rebound = createOutboundRequester({ ...policy, resolveHost: async () => [{ address: '127.0.0.1', family: 4 }] });
+  assert.equal((await failureKind(rebound.send({ url: `http://rebound.example:${server.port}/demo-exchange/pip/awards`, method: 'GET', timeoutMs: 5000 }))).kind, 'refused-address', 'another host name');
+});
+
 test('a host name that resolves to a private address is refused, even beside a public one', async (t) => {
   const server = await startServer(t);
   const answers: Record<string, Array<{ address: string; family: number }>> = {

@@ -16,6 +16,11 @@ export type OutboundPolicy = {
   production: boolean;
   /** Loopback, private and other non-public addresses too: for development and tests. */
   allowPrivateNetwork: boolean;
+  /**
+   * URLs under these prefixes may be on a non-public address even when `allowPrivateNetwork` is
+   * off: a receiver Civitas itself runs (the Exchange example's provider), and nothing beside it.
+   */
+  privateUrlPrefixes?: readonly string[];
 };
 
 export function outboundPolicyOf(config: Config): OutboundPolicy {
@@ -35,8 +40,18 @@ export function checkOutboundUrl(url: string, policy: OutboundPolicy): OutboundU
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return 'INVALID_URL';
   if (parsed.username || parsed.password || parsed.hostname === '') return 'INVALID_URL';
   if (policy.production && parsed.protocol !== 'https:') return 'HTTPS_REQUIRED';
-  if (!policy.allowPrivateNetwork && describeLiteralHost(hostOf(parsed)) !== undefined) return 'PRIVATE_ADDRESS';
+  if (!mayBePrivate(parsed, policy) && describeLiteralHost(hostOf(parsed)) !== undefined) return 'PRIVATE_ADDRESS';
   return undefined;
+}
+
+/** Compared as parsed URLs, so `..` and percent-encoded dots cannot climb out of a prefix. */
+function mayBePrivate(url: URL, policy: OutboundPolicy): boolean {
+  if (policy.allowPrivateNetwork) return true;
+  return (policy.privateUrlPrefixes ?? []).some((prefix) => {
+    const allowed = new URL(prefix);
+    const path = allowed.pathname.endsWith('/') ? allowed.pathname : `${allowed.pathname}/`;
+    return url.origin === allowed.origin && (url.pathname === allowed.pathname || url.pathname.startsWith(path));
+  });
 }
 
 export type OutboundErrorKind = 'invalid-url' | 'refused-address' | 'network' | 'timeout';
@@ -75,10 +90,10 @@ const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024;
 const resolveWithDns: ResolveHost = (hostname) => lookup(hostname, { all: true, order: 'verbatim' });
 
 export function createOutboundRequester(options: OutboundPolicy & { resolveHost?: ResolveHost }) {
-  const policy: OutboundPolicy = { production: options.production, allowPrivateNetwork: options.allowPrivateNetwork };
+  const policy: OutboundPolicy = { production: options.production, allowPrivateNetwork: options.allowPrivateNetwork, privateUrlPrefixes: options.privateUrlPrefixes ?? [] };
   const resolveHost = options.resolveHost ?? resolveWithDns;
 
-  async function chooseAddress(host: string, signal: AbortSignal): Promise<ResolvedAddress> {
+  async function chooseAddress(host: string, privateAllowed: boolean, signal: AbortSignal): Promise<ResolvedAddress> {
     const family = isIP(host);
     if (family !== 0) return { address: host, family };
     let addresses: ResolvedAddress[];
@@ -89,7 +104,7 @@ export function createOutboundRequester(options: OutboundPolicy & { resolveHost?
     }
     const [first] = addresses;
     if (first === undefined) throw new OutboundRequestError('network', `${host} has no address`);
-    if (!policy.allowPrivateNetwork) {
+    if (!privateAllowed) {
       // One private address among public ones is enough to refuse: which one a client uses is not ours to pick.
       for (const { address } of addresses) {
         const kind = describeNonPublicAddress(address);
@@ -114,7 +129,7 @@ export function createOutboundRequester(options: OutboundPolicy & { resolveHost?
     if (problem !== undefined) throw new OutboundRequestError('invalid-url', 'the address is not a full http or https URL');
     const url = new URL(target);
     const host = hostOf(url);
-    const address = await chooseAddress(host, signal);
+    const address = await chooseAddress(host, mayBePrivate(url, policy), signal);
     return { url, host, lookup: lookupOnly(address) };
   }
 
