@@ -1,0 +1,15 @@
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { readMessageCatalogues } from '../../platform/http/i18n.ts';
+import type { CivitasModule } from '../../platform/module.ts';
+import { marketplaceCommands } from './marketplace.cli.ts';
+import { marketplaceMigrations } from './migrations/marketplace.migrations.ts';
+
+/** The data catalogue: records in the CDDO metadata model, their search and open metadata. */
+export const marketplaceModule: CivitasModule = {
+  name: 'marketplace',
+  messages: readMessageCatalogues(join(import.meta.dirname, 'locales')),
+  migrations: marketplaceMigrations,
+  commands: marketplaceCommands,
+  async plugin(_app: FastifyInstance) {},
+};

@@ -1,0 +1,8 @@
+import type { MigrationList } from '../../../platform/db/migrations.ts';
+import * as createCatalogueRecords from './0001-create-catalogue-records.ts';
+
+/** The marketplace's migrations, frozen once landed, in the order they run. */
+export const marketplaceMigrations: MigrationList = {
+  owner: 'marketplace',
+  migrations: [{ id: '0001-create-catalogue-records', migration: createCatalogueRecords }],
+};
