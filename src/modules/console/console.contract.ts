@@ -1,8 +1,11 @@
+import type { FastifyRequest } from 'fastify';
 import type { AuditService } from '../../platform/audit/audit.service.ts';
 import type { Database, Executor } from '../../platform/db/database.ts';
 import { createServiceClients, type NewClient } from '../identity/identity.contract.ts';
 import { createServiceComponentStore } from './onboarding/service-component.store.ts';
 import { createOrganisationStore } from './organisations/organisation.store.ts';
+import { SESSION_COOKIE } from './pages/console.routes.ts';
+import { createConsoleSessions } from './sessions/console-sessions.ts';
 
 /** An organisation of the console, as other modules see it. */
 export type ConsoleOrganisation = { id: string; name: string };
@@ -48,4 +51,19 @@ export async function registerOneLoginClientOfService(
   });
   await dependencies.audit.record({ actor: input.actor, action: 'console.client.registered', subject: `client:${clientId}`, outcome: 'success', details: { organisationId: service.organisation_id, serviceId: service.id } });
   return clientId;
+}
+
+/**
+ * Whether the person signed in to the console on this request is a member of an organisation,
+ * and of which. The console's session cookie is sent to /console paths only, so only a page
+ * under /console ever sees someone signed in.
+ */
+export async function findSignedInConsoleMember(db: Executor, request: FastifyRequest): Promise<{ organisationIds: string[] } | undefined> {
+  const cookie = request.cookies[SESSION_COOKIE];
+  const unsigned = cookie ? request.unsignCookie(cookie) : undefined;
+  if (!unsigned?.valid || !unsigned.value) return undefined;
+  const session = await createConsoleSessions({ db }).find(unsigned.value);
+  if (!session) return undefined;
+  const organisations = await createOrganisationStore(db).listOrganisationsOf(session.personKey);
+  return organisations.length > 0 ? { organisationIds: organisations.map((organisation) => organisation.id) } : undefined;
 }
