@@ -347,6 +347,13 @@ export const configSchema = {
     default: './data/letters',
     parse: (raw) => (raw.trim() === '' ? undefined : raw),
   }),
+  FORMS_CLAMD_ADDRESS: setting({
+    description:
+      'A clamd virus scanner (its TCP socket, INSTREAM) that Forms sends every uploaded file to before accepting it. Unset: Forms refuses only the EICAR test file, so set it in production.',
+    accepts: 'empty, or host:port',
+    default: '',
+    parse: (raw) => (raw === '' || /^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9A-Fa-f:.]+\]:\d{1,5}$/.test(raw) ? raw : undefined),
+  }),
 };
 
 export type ConfigSchema = typeof configSchema;

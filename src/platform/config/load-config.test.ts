@@ -66,6 +66,7 @@ test('with nothing set, every setting takes its default', () => {
     NOTIFY_SMS_GATEWAY_URL: '',
     NOTIFY_SMS_GATEWAY_TOKEN: '',
     NOTIFY_LETTER_FOLDER: './data/letters',
+    FORMS_CLAMD_ADDRESS: '',
   });
   assert.deepEqual(loadConfig({ PORT: '', SITE_NAME: '' }).config, config, 'an empty variable counts as unset');
   assert.equal(loadConfig({ NODE_ENV: 'test' }).config.AUDIT_CHECKPOINT_FILE, '', 'tests write checkpoints only to the log');
@@ -163,6 +164,7 @@ const INVALID_VALUES: Record<SettingName, string[]> = {
   NOTIFY_SMS_GATEWAY_URL: ['ftp://sms.example.org', 'sms.example.org'],
   NOTIFY_SMS_GATEWAY_TOKEN: ['short-s3cret'],
   NOTIFY_LETTER_FOLDER: ['   '],
+  FORMS_CLAMD_ADDRESS: ['clamd', 'tcp://clamd:3310', 'clamd:port'],
 };
 
 test('an invalid value of any setting is refused in one line naming the variable and what it accepts', () => {
