@@ -1,6 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import type { AuditService } from '../../platform/audit/audit.service.ts';
 import type { Database, Executor } from '../../platform/db/database.ts';
+import { createTimeOrderedId } from '../../platform/db/time-ordered-id.ts';
+import { lockIdOf, lockUntilTransactionEnds } from '../../platform/db/transaction-lock.ts';
 import { createServiceClients, type NewClient } from '../identity/identity.contract.ts';
 import { createServiceComponentStore } from './onboarding/service-component.store.ts';
 import { createOrganisationStore } from './organisations/organisation.store.ts';
@@ -14,6 +16,27 @@ export type ConsoleOrganisation = { id: string; name: string };
 export async function findConsoleOrganisation(db: Executor, organisationId: string): Promise<ConsoleOrganisation | undefined> {
   const row = await createOrganisationStore(db).findOrganisation(organisationId);
   return row ? { id: row.id, name: row.name } : undefined;
+}
+
+/**
+ * An organisation for a module's built-in example (Exchange's demo members): no owner and no
+ * invitation, so only operators reach it in the console. Found by its name when it exists, so
+ * setting the example up again, from any number of processes at once, makes one. Audited.
+ */
+export async function findOrCreateExampleOrganisation(
+  dependencies: { db: Database; audit: AuditService; clock?: () => Date },
+  input: { name: string; type: 'department' | 'council' | 'agency'; actor: string },
+): Promise<ConsoleOrganisation> {
+  return dependencies.db.transaction().execute(async (transaction) => {
+    await lockUntilTransactionEnds(transaction, lockIdOf(`console-example-organisation:${input.name}`));
+    const store = createOrganisationStore(transaction);
+    const existing = await store.findOrganisationByName(input.name);
+    if (existing) return { id: existing.id, name: existing.name };
+    const id = createTimeOrderedId();
+    await store.insertOrganisation({ id, name: input.name, type: input.type, govuk_slug: null, created_at: (dependencies.clock ?? (() => new Date()))().toISOString() });
+    await dependencies.audit.record({ actor: input.actor, action: 'console.organisation.created', subject: `console-organisation:${id}`, outcome: 'success', details: { type: input.type, example: true } }, transaction);
+    return { id, name: input.name };
+  });
 }
 
 /** A service of the console, as other modules see it. */

@@ -39,6 +39,7 @@ export function createOrganisationStore(db: Executor) {
       await tables.insertInto('console_organisation').values(row).execute();
     },
     findOrganisation: (id: string) => tables.selectFrom('console_organisation').selectAll().where('id', '=', id).executeTakeFirst(),
+    findOrganisationByName: (name: string) => tables.selectFrom('console_organisation').selectAll().where('name', '=', name).orderBy('id').executeTakeFirst(),
     listOrganisations: () => tables.selectFrom('console_organisation').selectAll().orderBy('name').orderBy('id').execute(),
     async listOrganisationsOf(personKey: string): Promise<Array<OrganisationRow & { role: string }>> {
       return tables

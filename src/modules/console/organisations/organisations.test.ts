@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import type { Kernel } from '../../../platform/kernel.ts';
 import { createTestKernel } from '../../../testing/test-kernel.ts';
 import { readLatestMessage } from '../../identity/testing/identity-testing.contract.ts';
-import type { InvitationRow } from './organisation.store.ts';
+import { findOrCreateExampleOrganisation } from '../console.contract.ts';
+import { createOrganisationStore, type InvitationRow } from './organisation.store.ts';
 import { CLI_ACTOR, createOrganisations, INVITATION_SECONDS } from './organisations.ts';
 
 const BASE_URL = 'http://localhost:3000';
@@ -139,4 +140,16 @@ test('an operator granted by email becomes the first person who signs in with it
   assert.equal(await organisations.isOperator({ personKey: 'sub-ops', email: 'ops@example.gov.uk' }), true);
   assert.equal(await organisations.isOperator({ personKey: 'sub-ops', email: 'changed@example.gov.uk' }), true, 'still them after an email change');
   assert.equal(await organisations.isOperator({ personKey: 'sub-later', email: 'ops@example.gov.uk' }), false, 'not whoever has the address later');
+});
+
+test("an example organisation (a module's built-in example) has no owner and no invitation, and is made once however often and however concurrently it is asked for", async (t) => {
+  const { kernel } = await setUp(t);
+  const ask = () => findOrCreateExampleOrganisation({ db: kernel.db, audit: kernel.audit }, { name: 'Example Borough Council (demo)', type: 'council', actor: 'system:test' });
+  const made = await Promise.all([ask(), ask(), ask()]);
+  assert.equal(new Set(made.map((organisation) => organisation.id)).size, 1);
+  const store = createOrganisationStore(kernel.db);
+  assert.equal((await store.listOrganisations()).length, 1);
+  assert.deepEqual(await store.listMembers(made[0]?.id ?? ''), []);
+  const invitations = await kernel.db.withTables<{ console_invitation: InvitationRow }>().selectFrom('console_invitation').selectAll().execute();
+  assert.deepEqual(invitations, []);
 });
