@@ -5,6 +5,9 @@ import { createOutboundRequester, outboundPolicyOf } from '../../platform/net/ou
 import { secretBoxesOf } from '../../platform/secrets/secret-box.ts';
 import { agreementCommands } from './agreements/agreement.cli.ts';
 import { consentCommands } from './consent/consent.cli.ts';
+import { demoCommands } from './demo/demo.cli.ts';
+import { demoOutboundPolicy, setUpDemoExchange } from './demo/demo-exchange.ts';
+import { registerDemoProviderRoutes } from './demo/demo-provider.routes.ts';
 import { createExchangeCommands } from './exchange.cli.ts';
 import { createExchangeKeys, EXCHANGE_JWKS_PATH, EXCHANGE_LOG_JWKS_PATH } from './gateway/exchange-keys.ts';
 import { registerGatewayRoutes } from './gateway/gateway.routes.ts';
@@ -30,11 +33,17 @@ export function createExchangeModule(options: { clock?: () => Date } = {}): Civi
       ),
       ...agreementCommands,
       ...consentCommands,
+      ...demoCommands,
       ...logCommands,
     ],
     async plugin(app: FastifyInstance) {
       const keys = createExchangeKeys({ db: app.db, secrets: secretBoxesOf(app.config), clock });
       const writes = createGroupCommit(app.db);
+      const outbound = app.config.DEMO_EXCHANGE ? demoOutboundPolicy(outboundPolicyOf(app.config), app.config.BASE_URL) : outboundPolicyOf(app.config);
+      if (app.config.DEMO_EXCHANGE) {
+        registerDemoProviderRoutes(app, { baseUrl: app.config.BASE_URL, keys });
+        await setUpDemoExchange({ db: app.db, audit: app.audit, secrets: secretBoxesOf(app.config), instance: app.config.EXCHANGE_INSTANCE, baseUrl: app.config.BASE_URL, outbound: outboundPolicyOf(app.config), clock });
+      }
       app.get(EXCHANGE_JWKS_PATH, async (_request, reply) => reply.header('cache-control', 'public, max-age=300').send(await keys.publish('request-signing')));
       app.get(EXCHANGE_LOG_JWKS_PATH, async (_request, reply) => reply.header('cache-control', 'public, max-age=300').send(await keys.publish('message-log')));
       await app.register(async (gateway) =>
@@ -42,7 +51,7 @@ export function createExchangeModule(options: { clock?: () => Date } = {}): Civi
           instance: app.config.EXCHANGE_INSTANCE,
           baseUrl: app.config.BASE_URL,
           providerTimeoutMs: app.config.EXCHANGE_PROVIDER_TIMEOUT_SECONDS * 1000,
-          requester: createOutboundRequester(outboundPolicyOf(app.config)),
+          requester: createOutboundRequester(outbound),
           keys,
           messageLog: createMessageLog({ db: app.db, keys, writes, clock }),
           replayGuard: createReplayGuard({ db: app.db, writes }),

@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { createHash, createPublicKey } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { calculateJwkThumbprint, exportJWK } from 'jose';
 import { createSigner, httpbis } from 'http-message-signatures';
@@ -80,4 +82,28 @@ export async function waitForLogRecords(db: Database, count: number) {
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   throw new Error(`fewer than ${count} message log records`);
+}
+
+/**
+ * A port of 127.0.0.1 free a moment ago. A signed @target-uri is BASE_URL and the path, so a
+ * test that calls a listening Civitas makes BASE_URL name this port, then listens on it.
+ */
+export function findFreePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createNetServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+
+/** Runs scripts/exchange-call.mjs, the signer a client's developer would use, as the README does. */
+export function runExchangeCallScript(...args: string[]): Promise<{ exitCode: number; stdout: string }> {
+  return new Promise((resolve) => {
+    execFile('node_modules/.bin/node', ['scripts/exchange-call.mjs', ...args], { cwd: ROOT }, (error, stdout) => {
+      resolve({ exitCode: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout });
+    });
+  });
 }

@@ -1,0 +1,75 @@
+import { createPublicKey } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { createVerifier, httpbis, type SignatureParameters } from 'http-message-signatures';
+import type { JWK } from 'jose';
+import type { ExchangeKeys } from '../gateway/exchange-keys.ts';
+import { SIGNATURE_MAX_AGE_SECONDS } from '../gateway/request-signature.ts';
+import { PIP_AWARDS } from './pip-awards.ts';
+
+/** Where the example benefits agency's information system answers, under Civitas's own address. */
+export const DEMO_PROVIDER_PATH = '/demo-exchange/pip';
+
+const NULLABLE_RATE = { type: ['string', 'null'] };
+const AWARD_SCHEMA = {
+  type: 'object',
+  properties: {
+    reference: { type: 'string' },
+    name: { type: 'string' },
+    date_of_birth: { type: 'string' },
+    postcode: { type: 'string' },
+    status: { type: 'string' },
+    rate: { type: 'object', properties: { daily_living: NULLABLE_RATE, mobility: NULLABLE_RATE } },
+    award_start: { type: 'string' },
+    next_review: { type: ['string', 'null'] },
+    assessment_notes: { type: 'string' },
+  },
+};
+
+/**
+ * Whether Civitas signed this call, checked as any provider checks it: against the keys Civitas
+ * publishes at /.well-known/exchange-jwks.json, over the method, the URI and the X-Road headers.
+ */
+async function isSignedByCivitas(request: FastifyRequest, baseUrl: string, keys: ExchangeKeys): Promise<boolean> {
+  const published = await keys.publish('request-signing');
+  try {
+    const verified = await httpbis.verifyMessage(
+      {
+        async keyLookup(parameters: SignatureParameters) {
+          const jwk = published.keys.find((key: JWK) => key.kid === parameters.keyid);
+          return jwk ? { id: String(jwk.kid), algs: ['ed25519'], verify: createVerifier(createPublicKey({ key: jwk as never, format: 'jwk' }), 'ed25519') } : null;
+        },
+        maxAge: SIGNATURE_MAX_AGE_SECONDS,
+        requiredParams: ['created', 'keyid'],
+        requiredFields: ['@method', '@target-uri', 'x-road-client', 'x-road-service', 'x-road-id'],
+      },
+      { method: request.method, url: `${baseUrl}${request.url}`, headers: request.headers as Record<string, string | string[]> },
+    );
+    return verified === true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The example benefits agency's own information system: `GET /awards/{reference}` answers with
+ * the whole record, more than any consumer's agreement allows, as a real provider's might. It
+ * answers only calls Civitas forwarded, so the only way to it is through Exchange.
+ */
+export function registerDemoProviderRoutes(app: FastifyInstance, dependencies: { baseUrl: string; keys: ExchangeKeys }): void {
+  app.get<{ Params: { reference: string } }>(`${DEMO_PROVIDER_PATH}/awards/:reference`, {
+    schema: {
+      params: { type: 'object', properties: { reference: { type: 'string', maxLength: 64 } }, required: ['reference'] },
+      response: { 200: AWARD_SCHEMA, '4xx': { type: 'object', properties: { error: { type: 'string' } } } },
+    },
+    async handler(request, reply) {
+      reply.header('cache-control', 'no-store');
+      if (!(await isSignedByCivitas(request, dependencies.baseUrl, dependencies.keys))) {
+        return reply.code(401).send({ error: 'This information system answers only calls that came through Civitas Exchange' });
+      }
+      const award = PIP_AWARDS.find((candidate) => candidate.reference === request.params.reference);
+      if (!award) return reply.code(404).send({ error: 'No award has this reference' });
+      request.log.info({ xRoadId: request.headers['x-road-id'] }, 'exchange demo provider answered');
+      return reply.send(award);
+    },
+  });
+}

@@ -1,0 +1,96 @@
+/**
+ * The example benefits agency's records: made-up people with made-up awards. References use the
+ * prefix QQ, which is never given to anyone as a National Insurance number.
+ */
+
+export type PipAward = {
+  reference: string;
+  name: string;
+  date_of_birth: string;
+  postcode: string;
+  status: 'awarded' | 'under-review' | 'ended';
+  rate: { daily_living: 'standard' | 'enhanced' | null; mobility: 'standard' | 'enhanced' | null };
+  award_start: string;
+  next_review: string | null;
+  assessment_notes: string;
+};
+
+export const PIP_AWARDS: readonly PipAward[] = [
+  {
+    reference: 'QQ123456A',
+    name: 'Alex Example',
+    date_of_birth: '1968-04-12',
+    postcode: 'ZZ1 1AA',
+    status: 'awarded',
+    rate: { daily_living: 'standard', mobility: 'enhanced' },
+    award_start: '2024-02-01',
+    next_review: '2027-02-01',
+    assessment_notes: 'Made-up notes of an assessment: a council has no need to see these.',
+  },
+  {
+    reference: 'QQ123456B',
+    name: 'Sam Sample',
+    date_of_birth: '1990-11-30',
+    postcode: 'ZZ2 2BB',
+    status: 'under-review',
+    rate: { daily_living: 'enhanced', mobility: 'standard' },
+    award_start: '2022-06-15',
+    next_review: '2026-06-15',
+    assessment_notes: 'Made-up notes of a review in progress.',
+  },
+  {
+    reference: 'QQ123456C',
+    name: 'Jo Placeholder',
+    date_of_birth: '1955-01-03',
+    postcode: 'ZZ3 3CC',
+    status: 'ended',
+    rate: { daily_living: null, mobility: null },
+    award_start: '2019-09-09',
+    next_review: null,
+    assessment_notes: 'Made-up notes of an award that ended.',
+  },
+];
+
+/** The service's OpenAPI description, as the agency would publish it: every field its answers hold. */
+export const PIP_AWARD_OPENAPI = JSON.stringify(
+  {
+    openapi: '3.0.3',
+    info: { title: 'PIP award (example)', version: '1', description: "An example benefits agency's Personal Independence Payment awards, with made-up people." },
+    paths: {
+      '/awards/{reference}': {
+        get: {
+          summary: 'The PIP award of the person with this reference',
+          parameters: [{ name: 'reference', in: 'path', required: true, schema: { type: 'string', pattern: '^QQ[0-9]{6}[A-D]$' } }],
+          responses: {
+            '200': { description: 'The award', content: { 'application/json': { schema: { $ref: '#/components/schemas/Award' } } } },
+            '404': { description: 'No award has this reference' },
+          },
+        },
+      },
+    },
+    components: {
+      schemas: {
+        Rate: {
+          type: 'object',
+          properties: { daily_living: { type: 'string', nullable: true, enum: ['standard', 'enhanced'] }, mobility: { type: 'string', nullable: true, enum: ['standard', 'enhanced'] } },
+        },
+        Award: {
+          type: 'object',
+          properties: {
+            reference: { type: 'string' },
+            name: { type: 'string' },
+            date_of_birth: { type: 'string', format: 'date' },
+            postcode: { type: 'string' },
+            status: { type: 'string', enum: ['awarded', 'under-review', 'ended'] },
+            rate: { $ref: '#/components/schemas/Rate' },
+            award_start: { type: 'string', format: 'date' },
+            next_review: { type: 'string', format: 'date', nullable: true },
+            assessment_notes: { type: 'string' },
+          },
+        },
+      },
+    },
+  },
+  null,
+  2,
+);
