@@ -1,7 +1,7 @@
 /**
  * The README's quick starts are the first thing a newcomer runs, so they run here as written:
  * every ```sh block the README marks with `<!-- quick start: ... -->` is run by bash, in a fresh
- * folder (with the repository's node_modules, as in a clone after `npm install`), against a
+ * folder (with the repository's node_modules and scripts, as in a clone after `npm install`), against a
  * Civitas started as `npm start` starts it, on a database of its own. `npx civitas` runs the
  * repository's bin/civitas.js, as npx would; the only change made to the text is the port.
  */
@@ -45,6 +45,7 @@ type Newcomer = { folder: string; port: number; baseUrl: string; environment: No
 async function startCivitas(t: TestContext, settings: NodeJS.ProcessEnv = {}): Promise<Newcomer> {
   const folder = mkdtempSync(join(tmpdir(), 'civitas-readme-'));
   symlinkSync(join(root, 'node_modules'), join(folder, 'node_modules'), 'dir');
+  symlinkSync(join(root, 'scripts'), join(folder, 'scripts'), 'dir');
   const database = await createTestDatabase();
   const port = await findFreePort();
   const environment: NodeJS.ProcessEnv = {
@@ -120,6 +121,19 @@ describe('the README quick starts', { concurrency: 2 }, () => {
     const shown = await (await fetch(`${newcomer.baseUrl}${message[1]}`, { headers: { accept: 'text/html' } })).text();
     assert.match(shown, /Dear Ffion,/, "the body file's content, personalised");
     assert.match(shown, /Your reference is HDJ2123F\./);
+  });
+
+  test("the README's Exchange quick start runs as written: the example council's signed call comes back cut to status and rate, and the agency's system refuses a call that did not come through Civitas", async (t) => {
+    const blocks = quickStartsOf('Exchange: data between public bodies (X-Road model)');
+    assert.equal(blocks.length, 1, 'the walk-through of the built-in example is marked');
+    const newcomer = await startCivitas(t);
+    const { stdout } = await runAsWritten(newcomer, blocks);
+    assert.match(stdout, /^Client subsystem: GB-DEV\/GOV\/DEMO-COUNCIL\/blue-badge$/m);
+    assert.match(stdout, /^200$/m, stdout);
+    assert.match(stdout, /^x-road-request-hash: \S+$/m);
+    assert.match(stdout, /^\{"status":"awarded","rate":\{"daily_living":"standard","mobility":"enhanced"\}\}$/m, 'cut to the agreed fields');
+    assert.match(stdout, /^HTTP\/1\.1 401 /m);
+    assert.doesNotMatch(stdout, /Alex Example|1968-04-12|assessment/);
   });
 
   test("the README's Pay quick start runs as written: the payment it creates has a payment page, and its test cards are the sandbox's", async (t) => {
