@@ -27,7 +27,7 @@ type Tables = { exchange_agreement: AgreementRow };
 
 export function createAgreementStore(db: Executor) {
   const tables = db.withTables<Tables>();
-  return {
+  const store = {
     async insert(row: AgreementRow): Promise<void> {
       await tables.insertInto('exchange_agreement').values(row).execute();
     },
@@ -36,17 +36,21 @@ export function createAgreementStore(db: Executor) {
       const result = await tables.updateTable('exchange_agreement').set(changes).where('id', '=', id).where('status', '=', expectedStatus).executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
     },
-    /** Active agreements for a consumer member and a service in force at `now`, newest first. */
-    listInForce: (serviceId: string, consumerMemberId: string, now: string) =>
+    /** Active agreements for a consumer member and a service, whatever their dates, newest first. */
+    listActive: (serviceId: string, consumerMemberId: string) =>
       tables
         .selectFrom('exchange_agreement')
         .selectAll()
         .where('service_id', '=', serviceId)
         .where('consumer_member_id', '=', consumerMemberId)
         .where('status', '=', 'active')
-        .where('starts_at', '<=', now)
-        .where('ends_at', '>', now)
         .orderBy('created_at', 'desc')
         .execute(),
+  };
+  return {
+    ...store,
+    /** Active agreements for a consumer member and a service in force at `now`, newest first. */
+    listInForce: async (serviceId: string, consumerMemberId: string, now: string) =>
+      (await store.listActive(serviceId, consumerMemberId)).filter((row) => row.starts_at <= now && row.ends_at > now),
   };
 }

@@ -3,6 +3,7 @@ import type { Database } from '../../../platform/db/database.ts';
 import { ExchangeError } from '../exchange.errors.ts';
 import type { Endpoint } from '../registry/openapi-description.ts';
 import { createRegistryStore } from '../registry/registry.store.ts';
+import { createRegistryVersionStore } from '../registry/registry-version.store.ts';
 import type { RegistryActor } from '../registry/registry.ts';
 import { createAgreementStore, type AgreementRow } from './agreement.store.ts';
 import { JsonPathError, parseJsonPath } from './json-fields.ts';
@@ -35,6 +36,7 @@ export function createAgreements(dependencies: { db: Database; audit: AuditServi
 
   async function changeState(id: string, asMemberId: string, actor: RegistryActor, change: (agreement: AgreementRow, side: 'provider' | 'consumer', now: string) => { changes: Partial<AgreementRow>; action: string } ) {
     await db.transaction().execute(async (transaction) => {
+      await createRegistryVersionStore(transaction).bump();
       const store = createAgreementStore(transaction);
       const agreement = await store.find(id);
       if (!agreement) throw new ExchangeError('exchange.AGREEMENT_NOT_FOUND', 'There is no such agreement', 404);
@@ -76,6 +78,7 @@ export function createAgreements(dependencies: { db: Database; audit: AuditServi
       if (endsAt <= now || endsAt <= startsAt) throw new ExchangeError('exchange.INVALID_AGREEMENT', 'The end date must be after the start date, and not in the past');
       const id = crypto.randomUUID();
       await db.transaction().execute(async (transaction) => {
+        await createRegistryVersionStore(transaction).bump();
         await createAgreementStore(transaction).insert({
           id,
           provider_member_id: provider.id,

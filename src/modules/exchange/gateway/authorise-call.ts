@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import type { Database } from '../../../platform/db/database.ts';
 import { formatService, formatSubsystem, IdentifierError, parseSubsystem, type CallTarget, type SubsystemIdentifier } from '../registry/identifiers.ts';
 import type { Endpoint } from '../registry/openapi-description.ts';
-import { createAgreementStore } from '../agreements/agreement.store.ts';
-import { createRegistryStore, type AccessRightRow, type ServiceRow, type SubsystemWithMember } from '../registry/registry.store.ts';
+import type { AccessRightRow, ServiceRow, SubsystemWithMember } from '../registry/registry.store.ts';
+import type { CallRegistryView } from './call-registry.ts';
 import { checkConsent } from './consent-check.ts';
 import type { ReplayGuard } from './replay-guard.ts';
 import { SIGNATURE_MAX_AGE_SECONDS, verifyClientSignature } from './request-signature.ts';
@@ -46,12 +46,13 @@ export function rightCovers(right: Pick<AccessRightRow, 'endpoint_method' | 'end
 
 type CallInput = {
   db: Database;
+  registry: CallRegistryView;
   replayGuard: ReplayGuard;
   instance: string;
   method: string;
   targetUri: string;
   headers: Record<string, string | string[] | undefined>;
-  body: Buffer | undefined;
+  hasBody: boolean;
   xRoadId: string;
   facts: CallFacts;
   now: Date;
@@ -62,7 +63,6 @@ type CallInput = {
  * registered keys, not replayed, its member approved. Throws XRoadError (`Client.*`).
  */
 export async function authenticateClient(input: CallInput): Promise<SubsystemWithMember> {
-  const store = createRegistryStore(input.db);
   const clientHeader = input.headers['x-road-client'];
   if (typeof clientHeader !== 'string') throw new XRoadError('Client.BadRequest', 'The X-Road-Client header is required, once: INSTANCE/CLASS/MEMBER/SUBSYSTEM');
   let clientId;
@@ -78,13 +78,10 @@ export async function authenticateClient(input: CallInput): Promise<SubsystemWit
     method: input.method,
     targetUri: input.targetUri,
     headers: input.headers,
-    body: input.body,
-    async findKey(thumbprint) {
-      const key = await store.findKey(thumbprint);
-      return key && key.revoked_at === null ? { subsystemId: key.subsystem_id, algorithm: key.algorithm, publicJwk: key.public_jwk } : undefined;
-    },
+    hasBody: input.hasBody,
+    findKey: (thumbprint) => input.registry.findKey(thumbprint),
   });
-  const client = clientId.instance === input.instance ? await store.findSubsystemByIdentifier(clientId) : undefined;
+  const client = clientId.instance === input.instance ? await input.registry.findSubsystem(clientId) : undefined;
   if (!client || client.id !== verified.subsystemId) throw new XRoadError('Client.InvalidSignatureValue', 'The signature is by a key of another subsystem than X-Road-Client names');
   if (client.member.status !== 'approved') throw new XRoadError('Client.UnknownMember', "The client's member is not an approved member of the exchange");
 
@@ -95,8 +92,8 @@ export async function authenticateClient(input: CallInput): Promise<SubsystemWit
 }
 
 /** A provider subsystem of this instance whose member is approved, or undefined. */
-export async function findProvider(db: Database, instance: string, id: SubsystemIdentifier): Promise<SubsystemWithMember | undefined> {
-  const provider = id.instance === instance ? await createRegistryStore(db).findSubsystemByIdentifier(id) : undefined;
+export async function findProvider(registry: CallRegistryView, instance: string, id: SubsystemIdentifier): Promise<SubsystemWithMember | undefined> {
+  const provider = id.instance === instance ? await registry.findSubsystem(id) : undefined;
   return provider && provider.member.status === 'approved' ? provider : undefined;
 }
 
@@ -111,19 +108,20 @@ export async function authoriseCall(input: CallInput & { target: CallTarget }): 
   const { target } = input;
   input.facts.service = formatService(target.service);
   const client = await authenticateClient(input);
-  const store = createRegistryStore(input.db);
-  const provider = await findProvider(input.db, input.instance, target.service);
-  const service = provider ? await store.findServiceByCode(provider.id, target.service.serviceCode) : undefined;
-  if (!service) throw new XRoadError('Server.ServerProxy.UnknownService', `Unknown service ${input.facts.service}`);
-  const endpoint = findEndpoint(JSON.parse(service.endpoints) as Endpoint[], input.method, target.path);
+  const provider = await findProvider(input.registry, input.instance, target.service);
+  const found = provider ? await input.registry.findService(provider.id, target.service.serviceCode) : undefined;
+  if (!found) throw new XRoadError('Server.ServerProxy.UnknownService', `Unknown service ${input.facts.service}`);
+  const service = found.row;
+  const endpoint = findEndpoint(found.endpoints, input.method, target.path);
   input.facts.endpoint = endpoint ? `${endpoint.method} ${endpoint.path}` : null;
-  const rights = await store.listActiveAccessRights(service.id, client.id);
+  const rights = await input.registry.listAccessRights(service.id, client.id);
   if (!rights.some((right) => rightCovers(right, input.method, target.path, endpoint))) {
     throw new XRoadError('Server.ServerProxy.AccessDenied', `Request is not allowed: ${input.facts.client} may not call ${input.method} ${target.path || '/'} of ${input.facts.service}`);
   }
-  const [agreement] = await createAgreementStore(input.db).listInForce(service.id, client.member_id, input.now.toISOString());
+  const now = input.now.toISOString();
+  const agreement = (await input.registry.listActiveAgreements(service.id, client.member_id)).find(({ row }) => row.starts_at <= now && row.ends_at > now);
   if (!agreement) throw new XRoadError('Server.ServerProxy.AccessDenied', `Request is not allowed: no data sharing agreement in force covers ${input.facts.client} and ${input.facts.service}`);
-  input.facts.agreementId = agreement.id;
-  input.facts.consentId = await checkConsent({ db: input.db, client, service, agreementId: agreement.id, userId: input.headers['x-road-userid'], now: input.now });
-  return { target, client, service, fields: JSON.parse(agreement.fields) as string[], clientIdentifier: formatSubsystem({ instance: client.member.instance, memberClass: client.member.member_class, memberCode: client.member.member_code, subsystemCode: client.subsystem_code }), serviceIdentifier: input.facts.service };
+  input.facts.agreementId = agreement.row.id;
+  input.facts.consentId = await checkConsent({ db: input.db, client, service, agreementId: agreement.row.id, userId: input.headers['x-road-userid'], now: input.now });
+  return { target, client, service, fields: agreement.fields, clientIdentifier: formatSubsystem({ instance: client.member.instance, memberClass: client.member.member_class, memberCode: client.member.member_code, subsystemCode: client.subsystem_code }), serviceIdentifier: input.facts.service };
 }

@@ -1,15 +1,13 @@
 import { createHash } from 'node:crypto';
-import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { Transform } from 'node:stream';
 import { OutboundRequestError, type OutboundRequester } from '../../../platform/net/outbound-request.ts';
 import { pickFields } from '../agreements/json-fields.ts';
 import type { ExchangeKey } from './exchange-keys.ts';
-import { contentDigestOf, signForwardedRequest } from './request-signature.ts';
+import { MAX_BODY_BYTES, type MeteredBody, type ReceivedBody } from './request-body.ts';
+import { signForwardedRequest } from './request-signature.ts';
 import { XRoadError } from './xroad-error.ts';
-
-/** Bodies larger than this are refused (requests) or cut off (answers). */
-export const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
 /** PR-REST 4.3: hop-by-hop headers and those that would name the origin host are not passed on. */
 const FILTERED = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'user-agent', 'server', 'content-length', 'expect']);
@@ -37,18 +35,68 @@ export function providerUrlOf(baseUrl: string, path: string, query: string): str
   return target;
 }
 
-export type ProviderAnswer = { status: number; headers: Record<string, string | string[]>; body: Transform; finished: Promise<{ responseHash: string; failure?: XRoadError }> };
+export type ProviderAnswer = {
+  status: number;
+  headers: Record<string, string | string[]>;
+  body: Transform;
+  finished: Promise<{ responseHash: string; failure?: XRoadError }>;
+  /** The request's body as the provider got it whole, when there was one. */
+  requestBody: ReceivedBody | undefined;
+};
+
+/** Sockets to providers left open this long between calls; less than Node's own servers keep them (5 s). */
+const IDLE_SOCKET_MS = 4_000;
+/** Different providers' addresses this process keeps connections to at once. */
+const MAX_AGENTS = 1_000;
+
+/**
+ * Kept-alive connections to providers, one pool per origin: a call need not open a TCP (and TLS)
+ * connection of its own. A new connection still goes only to the address the call's own check
+ * chose (its `lookup`), so a pooled one is always to an address checked when it was opened.
+ */
+export function createProviderAgents() {
+  const agents = new Map<string, HttpAgent>();
+  return {
+    agentFor(url: URL): HttpAgent {
+      const origin = `${url.protocol}//${url.host}`;
+      let agent = agents.get(origin);
+      if (!agent) {
+        if (agents.size >= MAX_AGENTS) {
+          const [oldest] = agents;
+          oldest?.[1].destroy();
+          if (oldest) agents.delete(oldest[0]);
+        }
+        const options = { keepAlive: true, timeout: IDLE_SOCKET_MS, scheduling: 'lifo' as const };
+        agent = url.protocol === 'https:' ? new HttpsAgent(options) : new HttpAgent(options);
+        agents.set(origin, agent);
+      }
+      return agent;
+    },
+    close(): void {
+      for (const agent of agents.values()) agent.destroy();
+      agents.clear();
+    },
+  };
+}
+
+export type ProviderAgents = ReturnType<typeof createProviderAgents>;
+
+/** A call's body on its way: passed on as it arrives, checked against its Content-Digest once whole. */
+export type ForwardedBody = { metered: MeteredBody; contentLength: string | undefined; check(received: ReceivedBody): void };
 
 /**
  * Sends the call to the provider, signed by Civitas, and gives back its answer as it arrives:
- * redirects are never followed, and the body is hashed and cut off past MAX_BODY_BYTES.
+ * redirects are never followed, and the body is hashed and cut off past MAX_BODY_BYTES. A request
+ * body streams through; nothing comes back until all of it arrived and matched its digest (if it
+ * does not, the provider's request is cut short).
  */
 export async function forwardToProvider(call: {
   requester: OutboundRequester;
+  agents: ProviderAgents;
   url: string;
   method: string;
   headers: Record<string, string>;
-  body: Buffer | undefined;
+  body: ForwardedBody | undefined;
   key: ExchangeKey;
   timeoutMs: number;
 }): Promise<ProviderAnswer> {
@@ -59,33 +107,49 @@ export async function forwardToProvider(call: {
   } catch (error) {
     throw describeFailure(error, signal);
   }
-  const hasBody = call.body !== undefined && call.body.length > 0;
-  const headers = { ...call.headers, ...(hasBody ? { 'content-digest': contentDigestOf(call.body as Buffer), 'content-length': String(call.body?.length) } : {}) };
-  const fields = ['@method', '@target-uri', 'x-road-client', 'x-road-service', 'x-road-id', ...(hasBody ? ['content-digest'] : [])];
+  const { body } = call;
+  const headers = { ...call.headers, ...(body?.contentLength === undefined ? {} : { 'content-length': body.contentLength }) };
+  const fields = ['@method', '@target-uri', 'x-road-client', 'x-road-service', 'x-road-id', ...(body ? ['content-digest'] : [])];
   const signed = await signForwardedRequest({ method: call.method, url: call.url, headers }, call.key, fields);
   const send = connection.url.protocol === 'https:' ? httpsRequest : httpRequest;
 
-  const response = await new Promise<IncomingMessage>((resolve, reject) => {
-    const outgoing = send({
-      protocol: connection.url.protocol,
-      hostname: connection.host,
-      port: connection.url.port,
-      path: `${connection.url.pathname}${connection.url.search}`,
-      method: call.method,
-      headers: signed,
-      lookup: connection.lookup,
-      agent: false,
-      signal,
-    });
+  const outgoing = send({
+    protocol: connection.url.protocol,
+    hostname: connection.host,
+    port: connection.url.port,
+    path: `${connection.url.pathname}${connection.url.search}`,
+    method: call.method,
+    headers: signed,
+    lookup: connection.lookup,
+    agent: call.agents.agentFor(connection.url),
+    signal,
+  });
+  const responded = new Promise<IncomingMessage>((resolve, reject) => {
     outgoing.on('response', resolve);
     outgoing.on('error', (error) => reject(describeFailure(error, signal)));
-    outgoing.end(hasBody ? call.body : undefined);
   });
+  let requestBody: ReceivedBody | undefined;
+  let response: IncomingMessage;
+  if (body) {
+    body.metered.stream.pipe(outgoing);
+    // A provider gone before the body is through: the rest is read here, so the body still settles.
+    outgoing.on('close', () => void body.metered.drain().catch(() => undefined));
+    try {
+      [requestBody, response] = await Promise.all([body.metered.received.then((received) => (body.check(received), received)), responded]);
+    } catch (error) {
+      outgoing.destroy();
+      responded.catch(() => undefined);
+      throw error;
+    }
+  } else {
+    outgoing.end();
+    response = await responded;
+  }
 
   const hash = createHash('sha512');
   let size = 0;
   let failure: XRoadError | undefined;
-  const body = new Transform({
+  const answer = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
@@ -98,19 +162,19 @@ export async function forwardToProvider(call: {
     },
   });
   const finished = new Promise<{ responseHash: string; failure?: XRoadError }>((resolve) => {
-    body.on('end', () => resolve({ responseHash: hash.digest('base64') }));
-    body.on('close', () => {
-      if (!body.readableEnded) resolve({ responseHash: '', failure: failure ?? new XRoadError('Server.ServerProxy.NetworkError', 'The answer was cut off') });
+    answer.on('end', () => resolve({ responseHash: hash.digest('base64') }));
+    answer.on('close', () => {
+      if (!answer.readableEnded) resolve({ responseHash: '', failure: failure ?? new XRoadError('Server.ServerProxy.NetworkError', 'The answer was cut off') });
     });
   });
-  response.on('error', (error) => body.destroy(describeFailure(error, signal)));
-  response.pipe(body);
+  response.on('error', (error) => answer.destroy(describeFailure(error, signal)));
+  response.pipe(answer);
 
   const answerHeaders: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(response.headers)) {
     if (value !== undefined && !FILTERED.has(name) && !GATEWAY_HEADERS.has(name)) answerHeaders[name] = value;
   }
-  return { status: response.statusCode ?? 502, headers: answerHeaders, body, finished };
+  return { status: response.statusCode ?? 502, headers: answerHeaders, body: answer, finished, requestBody };
 }
 
 /** The whole of an answer's body; throws the XRoadError that cut it off. */

@@ -4,10 +4,12 @@ import type { OutboundRequester } from '../../../platform/net/outbound-request.t
 import type { MessageLog, MessageLogEntry } from '../message-log/message-log.ts';
 import { formatSubsystem, IdentifierError, MAX_URI_LENGTH, parseGatewayPath, type GatewayPath } from '../registry/identifiers.ts';
 import { authenticateClient, authoriseCall, findProvider, readXRoadId, type CallFacts } from './authorise-call.ts';
+import { createCallRegistry } from './call-registry.ts';
 import type { ExchangeKeys } from './exchange-keys.ts';
-import { forwardToProvider, limitToAgreedFields, MAX_BODY_BYTES, passableHeaders, providerUrlOf, readWhole } from './forward.ts';
+import { createProviderAgents, forwardToProvider, limitToAgreedFields, passableHeaders, providerUrlOf, readWhole } from './forward.ts';
 import { allowedMethods, getOpenApi, listClients, listMethods } from './metaservices.ts';
 import type { ReplayGuard } from './replay-guard.ts';
+import { checkContentDigest, MAX_BODY_BYTES, meterRequestBody, namesSha256, readContentDigest, UnreadBody, type MeteredBody, type ReceivedBody } from './request-body.ts';
 import { computeRequestHash } from './request-hash.ts';
 import { sendXRoadError, XRoadError } from './xroad-error.ts';
 
@@ -25,7 +27,7 @@ export type GatewayDependencies = {
   clock: () => Date;
 };
 
-type CallState = { xRoadId: string; startedAt: string; facts: CallFacts; requestHash: string | null };
+type CallState = { xRoadId: string; startedAt: string; facts: CallFacts; requestHash: string | null; body: MeteredBody | undefined };
 
 function readGatewayPath(afterPrefix: string): GatewayPath {
   try {
@@ -43,13 +45,45 @@ function headerText(value: string | string[] | undefined): string | null {
 /**
  * PR-REST calls at `/r1/INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE/path`, any method: checked,
  * forwarded to the provider signed by Civitas, the answer streamed back with X-Road's headers,
- * and every call (allowed or refused) written to the message log. Bodies are read as bytes.
+ * and every call (allowed or refused) written to the message log. Bodies stream through, hashed
+ * on the way (up to 10 MB); only an answer cut to the agreed fields is read whole.
  */
 export async function registerGatewayRoutes(app: FastifyInstance, dependencies: GatewayDependencies): Promise<void> {
   const { messageLog, clock } = dependencies;
+  // The gateway's own: connections kept open to providers, and the registry as calls read it.
+  const agents = createProviderAgents();
+  const registry = createCallRegistry(app.db);
 
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_BODY_BYTES }, (_request, body, done) => done(null, body));
+  // The body is left unread here: the handler streams it to the provider (or drains it on a refusal).
+  app.addContentTypeParser('*', (_request, payload, done) => done(null, new UnreadBody(payload)));
+  app.addHook('onClose', async () => agents.close());
+
+  /** The request hash needs the whole body: what a refused call did not read is read (and hashed) here. */
+  async function settleRequestHash(request: FastifyRequest, state: CallState, received?: ReceivedBody): Promise<ReceivedBody | undefined> {
+    let body = received;
+    try {
+      body ??= await state.body?.drain();
+    } catch {
+      return undefined;
+    }
+    state.requestHash ??= computeRequestHash({ method: request.method, url: request.url, rawHeaders: request.raw.rawHeaders, bodyDigest: body?.sha512, bodySize: body?.size ?? 0 });
+    return body;
+  }
+
+  /**
+   * A call refused after its signature was checked (no access right, say) whose body turns out not
+   * to be the one signed: that is the client's fault, and said first, as when bodies were read whole.
+   */
+  function bodyMismatchOf(request: FastifyRequest, received: ReceivedBody | undefined, error: XRoadError): XRoadError | undefined {
+    if (!received || error.statusCode !== 500) return undefined;
+    try {
+      checkContentDigest(readContentDigest(request.headers['content-digest']), received);
+      return undefined;
+    } catch (mismatch) {
+      return mismatch instanceof XRoadError ? mismatch : undefined;
+    }
+  }
 
   function entryOf(request: FastifyRequest, state: CallState, outcome: { statusCode: number; errorType?: string; responseHash?: string }): MessageLogEntry {
     return {
@@ -69,8 +103,12 @@ export async function registerGatewayRoutes(app: FastifyInstance, dependencies: 
     };
   }
 
-  async function refuse(request: FastifyRequest, reply: FastifyReply, state: CallState, error: XRoadError) {
+  async function refuse(request: FastifyRequest, reply: FastifyReply, state: CallState, refusal: XRoadError) {
+    const received = await settleRequestHash(request, state);
+    const error = bodyMismatchOf(request, received, refusal) ?? refusal;
     request.log.info({ xRoadErrorType: error.type }, 'exchange call refused');
+    // A body left unread (past 10 MB, or cut off) is not waited for: the connection ends with the answer.
+    if (request.body instanceof UnreadBody && state.requestHash === null) reply.header('connection', 'close');
     await messageLog.append(entryOf(request, state, { statusCode: error.statusCode, errorType: error.type }));
     return sendXRoadError(reply, error, state.xRoadId);
   }
@@ -78,7 +116,7 @@ export async function registerGatewayRoutes(app: FastifyInstance, dependencies: 
   function stateOf(request: FastifyRequest): CallState {
     const existing = (request as FastifyRequest & { exchangeCall?: CallState }).exchangeCall;
     if (existing) return existing;
-    const state: CallState = { xRoadId: crypto.randomUUID(), startedAt: clock().toISOString(), facts: { client: null, service: null, endpoint: null, agreementId: null, consentId: null }, requestHash: null };
+    const state: CallState = { xRoadId: crypto.randomUUID(), startedAt: clock().toISOString(), facts: { client: null, service: null, endpoint: null, agreementId: null, consentId: null }, requestHash: null, body: undefined };
     (request as FastifyRequest & { exchangeCall?: CallState }).exchangeCall = state;
     return state;
   }
@@ -104,12 +142,13 @@ export async function registerGatewayRoutes(app: FastifyInstance, dependencies: 
     }
     state.facts.service = `${formatSubsystem(path.provider)}/${path.name}`;
     const client = await authenticateClient(callInput);
-    const provider = await findProvider(request.server.db, dependencies.instance, path.provider);
+    const provider = await findProvider(callInput.registry, dependencies.instance, path.provider);
     if (!provider) throw new XRoadError('Server.ServerProxy.UnknownService', `Unknown service ${state.facts.service}`);
     const answer =
       path.name === 'getOpenAPI'
         ? await getOpenApi(request.server.db, provider, path.query)
         : { contentType: 'application/json;charset=utf-8', body: JSON.stringify(path.name === 'listMethods' ? await listMethods(request.server.db, provider) : await allowedMethods(request.server.db, provider, client)) };
+    await settleRequestHash(request, state);
     await messageLog.append(entryOf(request, state, { statusCode: 200, responseHash: createHash('sha512').update(answer.body).digest('base64') }));
     return reply
       .header('content-type', answer.contentType)
@@ -123,24 +162,26 @@ export async function registerGatewayRoutes(app: FastifyInstance, dependencies: 
   app.route({
     method: [...METHODS],
     url: `${PREFIX}*`,
-    bodyLimit: MAX_BODY_BYTES,
     config: { csrf: false },
     async handler(request, reply) {
       const state = stateOf(request);
-      const body = Buffer.isBuffer(request.body) ? request.body : undefined;
       try {
         state.xRoadId = readXRoadId(request.headers['x-road-id']);
         if (request.url.length > MAX_URI_LENGTH) throw new XRoadError('Client.BadRequest', `The request URI is longer than ${MAX_URI_LENGTH} characters`);
-        state.requestHash = computeRequestHash({ method: request.method, url: request.url, rawHeaders: request.raw.rawHeaders, body });
+        if (request.body instanceof UnreadBody) {
+          if (Number(request.headers['content-length'] ?? 0) > MAX_BODY_BYTES) throw new XRoadError('Client.BadRequest', 'The request body is larger than 10 MB');
+          state.body = meterRequestBody(request.body.stream, { sha256: namesSha256(request.headers['content-digest']) });
+        }
         const path = readGatewayPath(request.url.slice(PREFIX.length));
         const callInput = {
           db: request.server.db,
+          registry: await registry.current(),
           replayGuard: dependencies.replayGuard,
           instance: dependencies.instance,
           method: request.method,
           targetUri: `${dependencies.baseUrl}${request.url}`,
           headers: request.headers,
-          body,
+          hasBody: state.body !== undefined,
           xRoadId: state.xRoadId,
           facts: state.facts,
           now: clock(),
@@ -148,8 +189,10 @@ export async function registerGatewayRoutes(app: FastifyInstance, dependencies: 
         if (path.kind !== 'service') return await answerMetaservice(request, reply, state, path, callInput);
         const call = await authoriseCall({ ...callInput, target: path.target });
         const requestId = crypto.randomUUID();
+        const expectedDigest = state.body && readContentDigest(request.headers['content-digest']);
         const answer = await forwardToProvider({
           requester: dependencies.requester,
+          agents,
           url: providerUrlOf(call.service.base_url, call.target.path, call.target.query),
           method: request.method,
           headers: {
@@ -160,16 +203,17 @@ export async function registerGatewayRoutes(app: FastifyInstance, dependencies: 
             'x-road-id': state.xRoadId,
             'x-road-request-id': requestId,
           },
-          body,
+          body: state.body && expectedDigest && { metered: state.body, contentLength: headerText(request.headers['content-length']) ?? undefined, check: (received) => checkContentDigest(expectedDigest, received) },
           key: await dependencies.keys.current('request-signing'),
           timeoutMs: dependencies.providerTimeoutMs,
         });
+        await settleRequestHash(request, state, answer.requestBody);
         const xRoadHeaders = {
           'x-road-client': call.clientIdentifier,
           'x-road-service': call.serviceIdentifier,
           'x-road-id': state.xRoadId,
           'x-road-request-id': requestId,
-          'x-road-request-hash': state.requestHash,
+          'x-road-request-hash': state.requestHash ?? undefined,
         };
         if (answer.status >= 200 && answer.status < 300 && request.method !== 'HEAD') {
           // Read whole (up to 10 MB) to cut it down to the agreed fields before the consumer sees any of it.

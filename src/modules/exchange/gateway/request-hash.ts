@@ -6,13 +6,13 @@ import { createHash } from 'node:crypto';
  * header as received, one per line: `METHOD TARGET\r\n` then `name: value\r\n` for each, names in
  * lower case, in the order they came; so the hash binds the answer to the exact query asked.
  */
-export function computeRequestHash(request: { method: string; url: string; rawHeaders: readonly string[]; body: Buffer | undefined }): string {
+/** `bodyDigest`: the body's SHA-512, undefined (or of nothing) when there is none. */
+export function computeRequestHash(request: { method: string; url: string; rawHeaders: readonly string[]; bodyDigest: Buffer | undefined; bodySize: number }): string {
   let headerText = `${request.method} ${request.url}\r\n`;
   for (let index = 0; index + 1 < request.rawHeaders.length; index += 2) {
     headerText += `${(request.rawHeaders[index] ?? '').toLowerCase()}: ${request.rawHeaders[index + 1] ?? ''}\r\n`;
   }
   const headersDigest = createHash('sha512').update(headerText).digest();
-  if (request.body === undefined || request.body.length === 0) return headersDigest.toString('base64');
-  const bodyDigest = createHash('sha512').update(request.body).digest();
-  return createHash('sha512').update(Buffer.concat([headersDigest, bodyDigest])).digest('base64');
+  if (request.bodyDigest === undefined || request.bodySize === 0) return headersDigest.toString('base64');
+  return createHash('sha512').update(headersDigest).update(request.bodyDigest).digest('base64');
 }

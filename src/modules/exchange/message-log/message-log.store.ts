@@ -23,7 +23,10 @@ export type MessageLogRow = {
   signature: string;
 };
 
-type Tables = { exchange_message_log: MessageLogRow };
+/** One signature over the records written together: `record_hashes` are theirs, comma-separated, in order. */
+export type MessageLogBatchRow = { first_sequence: number; last_sequence: number; record_hashes: string; key_id: string; signature: string; signed_at: string };
+
+type Tables = { exchange_message_log: MessageLogRow; exchange_message_log_batch: MessageLogBatchRow };
 
 const CHAIN_LOCK = 7_414_401;
 
@@ -33,9 +36,23 @@ export function createMessageLogStore(db: Executor) {
     /** Until the transaction ends, no other process appends: each record follows the one before. */
     lockChain: () => lockUntilTransactionEnds(db, CHAIN_LOCK),
     findLast: () => tables.selectFrom('exchange_message_log').select(['sequence', 'record_hash']).orderBy('sequence', 'desc').limit(1).executeTakeFirst(),
-    async insert(row: MessageLogRow): Promise<void> {
-      await tables.insertInto('exchange_message_log').values(row).execute();
+    async insert(rows: readonly MessageLogRow[]): Promise<void> {
+      if (rows.length > 0) await tables.insertInto('exchange_message_log').values([...rows]).execute();
     },
+    async insertBatch(row: MessageLogBatchRow): Promise<void> {
+      await tables.insertInto('exchange_message_log_batch').values(row).execute();
+    },
+    /** The batches that sign any record from `first` to `last`, in order, from `afterSequence` on. */
+    listBatchesCovering: (range: { first: number; last: number; afterSequence: number; limit: number }) =>
+      tables
+        .selectFrom('exchange_message_log_batch')
+        .selectAll()
+        .where('last_sequence', '>=', range.first)
+        .where('first_sequence', '<=', range.last)
+        .where('last_sequence', '>', range.afterSequence)
+        .orderBy('last_sequence')
+        .limit(range.limit)
+        .execute(),
     /** Records in order of sequence, from `afterSequence` on, recorded in [from, to). */
     listPage: (range: { from: string; to: string; afterSequence: number; limit: number }) =>
       tables

@@ -2,6 +2,7 @@ import type { MigrationList } from '../../../platform/db/migrations.ts';
 import * as createExchange from './0001-create-exchange.ts';
 import * as createAgreement from './0002-create-agreement.ts';
 import * as createConsent from './0003-create-consent.ts';
+import * as signLogInBatches from './0004-sign-log-in-batches.ts';
 
 /** Frozen once landed: add new migrations at the end, never change one. */
 export const exchangeMigrations: MigrationList = {
@@ -10,5 +11,6 @@ export const exchangeMigrations: MigrationList = {
     { id: '0001-create-exchange', migration: createExchange },
     { id: '0002-create-agreement', migration: createAgreement },
     { id: '0003-create-consent', migration: createConsent },
+    { id: '0004-sign-log-in-batches', migration: signLogInBatches },
   ],
 };

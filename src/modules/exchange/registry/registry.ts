@@ -8,6 +8,7 @@ import { formatMember, formatSubsystem, IdentifierError, isCode, isMemberClass, 
 import { OpenApiError, readOpenApiDescription } from './openapi-description.ts';
 import { PublicKeyError, readPublicKeys } from './public-keys.ts';
 import { createRegistryStore, type MemberRow, type SubsystemWithMember } from './registry.store.ts';
+import { createRegistryVersionStore } from './registry-version.store.ts';
 
 export const ENDPOINT_METHODS = ['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH', 'TRACE'] as const;
 const ENDPOINT_PATH = /^\/[A-Za-z0-9._~!$&'()+,;=:@%{}/-]{0,255}\*?$/;
@@ -100,6 +101,7 @@ export function createRegistry(dependencies: { db: Database; audit: AuditService
         approved_at: input.actor.isOperator ? now : null,
       };
       await db.transaction().execute(async (transaction) => {
+        await createRegistryVersionStore(transaction).bump();
         await insertUnique(() => createRegistryStore(transaction).insertMember(row), 'exchange.MEMBER_EXISTS', 'That organisation or member identifier is a member already');
         await audit.record(
           { actor: input.actor.audit, action: 'exchange.member.added', subject: `exchange-member:${row.id}`, outcome: 'success', details: { identifier: formatMember({ instance, memberClass: row.member_class, memberCode: row.member_code }), organisation_id: organisation.id, status: row.status } },
@@ -112,6 +114,7 @@ export function createRegistry(dependencies: { db: Database; audit: AuditService
     async approveMember(memberId: string, actor: RegistryActor): Promise<void> {
       if (!actor.isOperator) throw new ExchangeError('exchange.MEMBER_NOT_PENDING', 'Only an operator approves members', 403);
       await db.transaction().execute(async (transaction) => {
+        await createRegistryVersionStore(transaction).bump();
         const approved = await createRegistryStore(transaction).approveMember(memberId, actor.audit, clock().toISOString());
         if (!approved) throw new ExchangeError('exchange.MEMBER_NOT_PENDING', 'There is no member waiting for approval with that id', 404);
         await audit.record({ actor: actor.audit, action: 'exchange.member.approved', subject: `exchange-member:${memberId}`, outcome: 'success' }, transaction);
@@ -127,6 +130,7 @@ export function createRegistry(dependencies: { db: Database; audit: AuditService
       const now = clock().toISOString();
       const subsystemId = crypto.randomUUID();
       await db.transaction().execute(async (transaction) => {
+        await createRegistryVersionStore(transaction).bump();
         const tx = createRegistryStore(transaction);
         await insertUnique(() => tx.insertSubsystem({ id: subsystemId, member_id: member.id, subsystem_code: input.subsystemCode, created_at: now }), 'exchange.SUBSYSTEM_EXISTS', 'The member has a subsystem with that code already');
         await insertUnique(
@@ -148,6 +152,7 @@ export function createRegistry(dependencies: { db: Database; audit: AuditService
       const keys = await readKeys(input.publicKeys);
       const now = clock().toISOString();
       await db.transaction().execute(async (transaction) => {
+        await createRegistryVersionStore(transaction).bump();
         await insertUnique(
           () => createRegistryStore(transaction).insertKeys(keys.map((key) => ({ thumbprint: key.thumbprint, subsystem_id: subsystem.id, algorithm: key.algorithm, public_jwk: JSON.stringify(key.jwk), created_at: now, revoked_at: null }))),
           'exchange.KEY_EXISTS',
@@ -161,6 +166,7 @@ export function createRegistry(dependencies: { db: Database; audit: AuditService
     async revokeKey(input: { subsystem: string; thumbprint: string; actor: RegistryActor }): Promise<void> {
       const subsystem = await requireSubsystem(input.subsystem);
       await db.transaction().execute(async (transaction) => {
+        await createRegistryVersionStore(transaction).bump();
         const revoked = await createRegistryStore(transaction).revokeKey(subsystem.id, input.thumbprint, clock().toISOString());
         if (!revoked) throw new ExchangeError('exchange.KEY_NOT_FOUND', 'The subsystem has no such key in use', 404);
         await audit.record({ actor: input.actor.audit, action: 'exchange.subsystem.key-revoked', subject: `exchange-subsystem:${subsystem.id}`, outcome: 'success', details: { key: input.thumbprint } }, transaction);
@@ -185,6 +191,7 @@ export function createRegistry(dependencies: { db: Database; audit: AuditService
       }
       const serviceId = crypto.randomUUID();
       await db.transaction().execute(async (transaction) => {
+        await createRegistryVersionStore(transaction).bump();
         await insertUnique(
           () =>
             createRegistryStore(transaction).insertService({
@@ -217,6 +224,7 @@ export function createRegistry(dependencies: { db: Database; audit: AuditService
       const client = await requireSubsystem(input.client);
       const id = crypto.randomUUID();
       await db.transaction().execute(async (transaction) => {
+        await createRegistryVersionStore(transaction).bump();
         await createRegistryStore(transaction).insertAccessRight({
           id,
           service_id: service.id,
@@ -240,6 +248,7 @@ export function createRegistry(dependencies: { db: Database; audit: AuditService
       const pattern = parseEndpointPattern(input.endpoint);
       const client = await requireSubsystem(input.client);
       return db.transaction().execute(async (transaction) => {
+        await createRegistryVersionStore(transaction).bump();
         const revoked = await createRegistryStore(transaction).revokeAccessRights({ serviceId: input.serviceId, clientSubsystemId: client.id, ...pattern }, input.actor.audit, clock().toISOString());
         if (revoked === 0) throw new ExchangeError('exchange.ACCESS_RIGHT_NOT_FOUND', 'The client holds no such access right for that service', 404);
         await audit.record(
