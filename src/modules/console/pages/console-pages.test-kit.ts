@@ -8,6 +8,7 @@ import type { Kernel } from '../../../platform/kernel.ts';
 import {
   createFormClient,
   createTestAccount,
+  openSigningIn,
   readLatestMessage,
   startIdentityServer,
   type FormClient,
@@ -63,16 +64,7 @@ export async function readInvitationLink(kernel: Kernel, email: string): Promise
   return link;
 }
 
-/** Opens a console page, signing in through One Login's pages on the way when it asks. */
-export async function openSigningIn(browser: FormClient, account: TestAccount, url: string): Promise<FormPage> {
-  let page = await browser.get(url);
-  if (page.url.includes('/sign-in/')) {
-    page = await browser.submit(await browser.get(`${page.url}/email`), { email: account.email });
-    page = await browser.submit(page, { password: account.password });
-    page = await browser.submit(page, { code: await account.nextCode() });
-  }
-  return page;
-}
+export { openSigningIn };
 
 /** Opens the invitation's link (signing in), accepts it, and returns the organisation's page. */
 export async function acceptInvitation(browser: FormClient, account: TestAccount, link: string): Promise<FormPage> {

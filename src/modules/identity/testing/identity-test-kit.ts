@@ -15,6 +15,7 @@ import { createAccountService } from '../accounts/account.service.ts';
 import { createAuthenticatorSecret } from '../accounts/authenticator-app.ts';
 import { hashPassword } from '../accounts/passwords.ts';
 import { createClientRegistry, type NewClient } from '../clients/clients.ts';
+import type { FormClient, FormPage } from './form-client.ts';
 
 async function findFreePort(): Promise<number> {
   const server = createServer().listen(0, '127.0.0.1');
@@ -133,4 +134,15 @@ export async function startLogoutReceiver(t: TestContext): Promise<{ url: string
   await once(server, 'listening');
   t.after(() => server.close());
   return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/backchannel-logout`, tokens };
+}
+
+/** Opens a page of a relying party (the console), signing in through One Login's pages on the way when it asks. */
+export async function openSigningIn(browser: FormClient, account: TestAccount, url: string): Promise<FormPage> {
+  let page = await browser.get(url);
+  if (page.url.includes('/sign-in/')) {
+    page = await browser.submit(await browser.get(`${page.url}/email`), { email: account.email });
+    page = await browser.submit(page, { password: account.password });
+    page = await browser.submit(page, { code: await account.nextCode() });
+  }
+  return page;
 }

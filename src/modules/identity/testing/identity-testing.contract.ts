@@ -4,4 +4,4 @@
  * journeys send. For tests only; production code never imports it.
  */
 export { createFormClient, errorSummary, pageHeading, type FormClient, type FormPage } from './form-client.ts';
-export { createTestAccount, readLatestMessage, startIdentityServer, type TestAccount } from './identity-test-kit.ts';
+export { createTestAccount, openSigningIn, readLatestMessage, startIdentityServer, type TestAccount } from './identity-test-kit.ts';
