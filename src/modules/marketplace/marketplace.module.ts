@@ -3,7 +3,10 @@ import type { FastifyInstance } from 'fastify';
 import { readMessageCatalogues } from '../../platform/http/i18n.ts';
 import type { CivitasModule } from '../../platform/module.ts';
 import { marketplaceCommands } from './marketplace.cli.ts';
+import { openCatalogueRecords } from './marketplace.contract.ts';
+import { createCatalogue } from './catalogue/catalogue.ts';
 import { marketplaceMigrations } from './migrations/marketplace.migrations.ts';
+import { registerCataloguePages } from './pages/catalogue.routes.ts';
 
 /** The data catalogue: records in the CDDO metadata model, their search and open metadata. */
 export const marketplaceModule: CivitasModule = {
@@ -11,5 +14,7 @@ export const marketplaceModule: CivitasModule = {
   messages: readMessageCatalogues(join(import.meta.dirname, 'locales')),
   migrations: marketplaceMigrations,
   commands: marketplaceCommands,
-  async plugin(_app: FastifyInstance) {},
+  async plugin(app: FastifyInstance) {
+    await registerCataloguePages(app, createCatalogue(openCatalogueRecords({ db: app.db, audit: app.audit })));
+  },
 };

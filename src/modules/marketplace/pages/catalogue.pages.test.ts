@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict';
+import { test, type TestContext } from 'node:test';
+import jsonld from 'jsonld';
+import { createTestApp } from '../../../testing/test-kernel.ts';
+import { POSTCODES_ID, seedCatalogue } from './catalogue-testing.ts';
+
+async function openCatalogue(t: TestContext) {
+  const { app, kernel } = await createTestApp(t);
+  await seedCatalogue(kernel);
+  const get = (url: string) => app.inject({ method: 'GET', url, headers: { accept: 'text/html' } });
+  const titlesOf = (html: string) => [...html.matchAll(/<h3 class="govuk-heading-s govuk-!-margin-bottom-1"><a class="govuk-link" href="[^"]+">([^<]+)<\/a>/g)].map((match) => match[1]);
+  const identifiersOf = async (query: string) => ((await get(`/data/catalogue.json?${query}`)).json() as Array<{ identifier: string }>).map((record) => record.identifier);
+  return { app, kernel, get, titlesOf, identifiersOf };
+}
+
+test('search finds a record by a misspelt keyword, ranks title matches first, and the JSON lists them in the same order', async (t) => {
+  const { get, titlesOf, identifiersOf } = await openCatalogue(t);
+  const misspelt = await get('/data?q=trafic');
+  assert.equal(misspelt.statusCode, 200);
+  assert.deepEqual(titlesOf(misspelt.body), ['Road traffic counts', 'Bus punctuality']);
+  assert.match(misspelt.body, /2 records/);
+  // "Bus punctuality" says traffic in its description only, so the title match comes first however the scores fall.
+  assert.deepEqual(await identifiersOf('q=traffic'), ['road-traffic-counts', 'bus-punctuality']);
+  assert.deepEqual(await identifiersOf('q=postcode'), ['postcode-lookup-api', POSTCODES_ID]);
+  assert.deepEqual((await identifiersOf('q=postcod')).sort(), [POSTCODES_ID, 'postcode-lookup-api'], 'a prefix matches');
+  assert.deepEqual(await identifiersOf('q=nothing+like+this'), []);
+});
+
+test('filters combine (one of the values chosen in each filter used), with counts; sorting and paging', async (t) => {
+  const { get, titlesOf, identifiersOf } = await openCatalogue(t);
+  assert.deepEqual(await identifiersOf('theme=transport'), ['bus-punctuality', 'road-traffic-counts']);
+  assert.deepEqual(await identifiersOf('theme=transport&theme=education'), ['bus-punctuality', 'road-traffic-counts', 'school-census']);
+  assert.deepEqual(await identifiersOf('theme=transport&theme=education&accessRights=COMMERCIAL'), ['school-census']);
+  assert.deepEqual(await identifiersOf('type=DataService'), ['postcode-lookup-api']);
+  assert.deepEqual(await identifiersOf('type=dcat%3ADataService&serviceStatus=LIVE&organisation=ordnance-survey'), ['postcode-lookup-api']);
+  assert.deepEqual(await identifiersOf('organisation=department-for-transport&q=bus'), ['bus-punctuality']);
+  assert.deepEqual(await identifiersOf('securityClassification=OFFICIAL&type=Dataset&sort=modified'), ['road-traffic-counts', 'bus-punctuality', 'school-census', POSTCODES_ID]);
+
+  const filtered = await get('/data?theme=transport');
+  assert.match(filtered.body, /name="theme" type="checkbox" value="transport" checked>\s*<label [^>]+>\s*transport \(2\)/);
+  assert.match(filtered.body, /education \(1\)/, 'another value of the same filter counts as if it were chosen too');
+  assert.match(filtered.body, /Open to everyone \(2\)/);
+
+  const byTitle = await get('/data?sort=title');
+  assert.deepEqual(titlesOf(byTitle.body), ['Bus punctuality', 'Interest Restriction Return (IRR) API', 'OS Postcodes Data', 'Postcode lookup API', 'Road traffic counts', 'School census'].filter((title) => !title.startsWith('Interest')));
+  assert.match(byTitle.body, /<option value="title" selected>Title \(A to Z\)<\/option>/);
+});
+
+test('paging keeps the search and filters in every link', async (t) => {
+  const { app, kernel, get, titlesOf } = await openCatalogue(t);
+  const { testDataset } = await import('./catalogue-testing.ts');
+  await seedCatalogue(kernel, Array.from({ length: 25 }, (_, index) => testDataset({ identifier: `weather-${String(index).padStart(2, '0')}`, title: `Weather station ${String(index).padStart(2, '0')}`, keyword: ['weather'] })));
+  const first = await get('/data?q=weather&theme=');
+  assert.equal(titlesOf(first.body).length, 20);
+  assert.match(first.body, /25 records/);
+  assert.match(first.body, /href="\/data\?q=weather&amp;sort=relevance&amp;page=2"/);
+  const second = await get('/data?q=weather&sort=title&page=2');
+  assert.deepEqual(titlesOf(second.body), ['Weather station 20', 'Weather station 21', 'Weather station 22', 'Weather station 23', 'Weather station 24']);
+  assert.match(second.body, /<ol class="govuk-list" aria-labelledby="catalogue-results-heading" start="21">/);
+  const beyond = await get('/data?q=weather&sort=title&page=99');
+  assert.deepEqual(titlesOf(beyond.body), titlesOf(second.body), 'a page past the last shows the last');
+  void app;
+});
+
+test('a record’s page: its metadata in plain language, the organisation, the contact and related records both ways; .json and .jsonld beside it', async (t) => {
+  const { get } = await openCatalogue(t);
+  const service = await get('/data/postcode-lookup-api');
+  assert.equal(service.statusCode, 200);
+  assert.match(service.body, /<h1 class="govuk-heading-l">Postcode lookup API<\/h1>/);
+  assert.match(service.body, /Service status\s*<\/dt>\s*<dd class="govuk-summary-list__value">\s*Live/);
+  assert.match(service.body, /Kind of service\s*<\/dt>\s*<dd class="govuk-summary-list__value">\s*REST API/);
+  assert.match(service.body, /Access\s*<\/dt>\s*<dd class="govuk-summary-list__value">\s*Open to everyone/);
+  assert.match(service.body, /Last updated\s*<\/dt>\s*<dd class="govuk-summary-list__value">\s*1 February 2026/);
+  assert.match(service.body, /<a class="govuk-link" href="mailto:api@example.gov.uk">api@example.gov.uk<\/a>/);
+  assert.match(service.body, /Published by\s*<\/dt>\s*<dd class="govuk-summary-list__value">\s*ordnance-survey/);
+  assert.match(service.body, /Data this service gives<\/h2>\s*<ul class="govuk-list">\s*<li><a class="govuk-link" href="\/data\/https%3A%2F%2Fwww%2Edata%2Egov%2Euk%2Fdataset%2F2dfb82b4-741a-4b93-807e-11abb4bb0875%2Fos-postcodes-data">OS Postcodes Data<\/a><\/li>\s*<\/ul>/);
+  // The description's markdown is rendered; its HTML and its javascript: link are not.
+  assert.match(service.body, /<strong>postcode<\/strong>/);
+  assert.match(service.body, /<ul class="govuk-list govuk-list--bullet">/);
+  assert.match(service.body, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
+  assert.doesNotMatch(service.body, /href="javascript:/);
+
+  const dataset = await get(`/data/${encodeURIComponent(POSTCODES_ID).replaceAll('.', '%2E')}`);
+  assert.equal(dataset.statusCode, 200);
+  assert.match(dataset.body, /Services that give this data<\/h2>\s*<ul class="govuk-list">\s*<li><a class="govuk-link" href="\/data\/postcode-lookup-api">Postcode lookup API<\/a>/);
+  assert.match(dataset.body, /How often it is updated\s*<\/dt>\s*<dd class="govuk-summary-list__value">\s*Once a month/);
+  assert.match(dataset.body, /Available on conditions/);
+
+  const traffic = await get('/data/road-traffic-counts');
+  assert.match(traffic.body, /Ways to get this data<\/h2>\s*<ul class="govuk-list">\s*<li><a class="govuk-link" href="\/data\/road-traffic-counts-csv">Road traffic counts as CSV<\/a>/);
+  const distribution = await get('/data/road-traffic-counts-csv');
+  assert.match(distribution.body, /File size\s*<\/dt>\s*<dd class="govuk-summary-list__value">\s*3\.3 MB/);
+  assert.match(distribution.body, /This is a way to get<\/h2>[\s\S]*Road traffic counts<\/a>/);
+
+  const json = await get('/data/postcode-lookup-api.json');
+  assert.equal(json.headers['content-type'], 'application/json; charset=utf-8');
+  assert.equal(json.json().serviceStatus, 'LIVE');
+  const linked = await get('/data/postcode-lookup-api.jsonld');
+  assert.equal(linked.headers['content-type'], 'application/ld+json; charset=utf-8');
+  const expanded = await jsonld.expand(linked.json());
+  assert.deepEqual(expanded[0]!['@type'], ['http://www.w3.org/ns/dcat#DataService']);
+  // The members-only dataset it also serves is left out for anyone who may not see it.
+  assert.deepEqual(expanded[0]!['http://www.w3.org/ns/dcat#servesDataset'], [{ '@id': POSTCODES_ID }]);
+
+  // The address of a record is one form: another spelling of it is sent there.
+  const lenient = await get('/data/https:%2F%2Fwww.data.gov.uk%2Fdataset%2F2dfb82b4-741a-4b93-807e-11abb4bb0875%2Fos-postcodes-data.json');
+  assert.equal(lenient.statusCode, 301);
+  assert.equal(lenient.headers.location, `/data/${encodeURIComponent(POSTCODES_ID).replaceAll('.', '%2E')}.json`);
+});
+
+test('the whole catalogue as DCAT JSON-LD expands, with a JSON-LD processor, to DCAT terms', async (t) => {
+  const { get } = await openCatalogue(t);
+  const response = await get('/data/catalogue.jsonld');
+  assert.equal(response.statusCode, 200);
+  const expanded = await jsonld.expand(response.json());
+  const byId = new Map(expanded.map((node) => [node['@id'], node]));
+  const catalogueNode = expanded.find((node) => (node['@type'] as string[] | undefined)?.includes('http://www.w3.org/ns/dcat#Catalog'));
+  assert.ok(catalogueNode);
+  assert.equal((catalogueNode['http://www.w3.org/ns/dcat#dataset'] as unknown[]).length, 4);
+  const postcodes = byId.get(POSTCODES_ID)!;
+  assert.deepEqual(postcodes['@type'], ['http://www.w3.org/ns/dcat#Dataset']);
+  assert.deepEqual(postcodes['http://purl.org/dc/terms/title'], [{ '@value': 'OS Postcodes Data' }]);
+  assert.deepEqual(postcodes['http://purl.org/dc/terms/accrualPeriodicity'], [{ '@id': 'http://purl.org/cld/freq/monthly' }]);
+  assert.deepEqual(postcodes['http://purl.org/dc/terms/modified'], [{ '@value': '2023-02-01', '@type': 'http://www.w3.org/2001/XMLSchema#date' }]);
+  assert.deepEqual(postcodes['http://purl.org/dc/terms/publisher'], [{ '@id': 'https://www.gov.uk/government/organisations/department-for-work-pensions' }]);
+  const contact = (postcodes['http://www.w3.org/ns/dcat#contactPoint'] as Array<Record<string, unknown>>)[0]!;
+  assert.deepEqual(contact['http://www.w3.org/2006/vcard/ns#hasEmail'], [{ '@id': 'mailto:customerservices@os.uk' }]);
+  const nquads = await jsonld.toRDF(response.json(), { format: 'application/n-quads' });
+  assert.match(String(nquads), /<https:\/\/www\.data\.gov\.uk\/dataset\/2dfb82b4-741a-4b93-807e-11abb4bb0875\/os-postcodes-data> <http:\/\/www\.w3\.org\/1999\/02\/22-rdf-syntax-ns#type> <http:\/\/www\.w3\.org\/ns\/dcat#Dataset>/);
+});
+
+test('search results as CSV: one row a record, formulas never run', async (t) => {
+  const { kernel, get } = await openCatalogue(t);
+  const { testDataset } = await import('./catalogue-testing.ts');
+  await seedCatalogue(kernel, [testDataset({ identifier: 'formula', title: '=HYPERLINK("https://evil.example","click")', keyword: ['+1', '-1', '@SUM(A1)', 'plain, with comma'] })]);
+  const csv = await get('/data/catalogue.csv?q=hyperlink');
+  assert.equal(csv.statusCode, 200);
+  assert.equal(csv.headers['content-type'], 'text/csv; charset=utf-8');
+  assert.match(String(csv.headers['content-disposition']), /attachment; filename="catalogue.csv"/);
+  const lines = csv.body.split('\r\n');
+  assert.equal(lines[0], 'identifier,type,title,summary,publisher,accessRights,securityClassification,serviceStatus,updateFrequency,modified,theme,keyword,page');
+  assert.equal(lines[1], `formula,Dataset,"'=HYPERLINK(""https://evil.example"",""click"")",,department-for-transport,OPEN,OFFICIAL,,freq:monthly,2026-01-10,,"'+1; -1; @SUM(A1); plain, with comma",http://localhost:3000/data/formula`);
+  assert.equal(lines.length, 3);
+});
+
+test('Welsh: the search page and a record page in Welsh', async (t) => {
+  const { get } = await openCatalogue(t);
+  const search = await get('/data?lang=cy&q=traffic');
+  assert.match(search.body, /<html lang="cy"/);
+  assert.match(search.body, /Dod o hyd i ddata’r llywodraeth|Dod o hyd i ddata&#39;r llywodraeth/);
+  assert.match(search.body, /2 o gofnodion/);
+  const record = await get('/data/postcode-lookup-api?lang=cy');
+  assert.match(record.body, /Statws y gwasanaeth\s*<\/dt>\s*<dd class="govuk-summary-list__value">\s*Byw/);
+  assert.match(record.body, /Diweddarwyd ddiwethaf\s*<\/dt>\s*<dd class="govuk-summary-list__value">\s*1 Chwefror 2026/);
+});
