@@ -7,7 +7,8 @@ export type FormsErrorCode =
   | 'forms.SERVICE_NOT_FOUND'
   | 'forms.SLUG_TAKEN'
   | 'forms.FORM_NOT_FOUND'
-  | 'forms.VERSION_NOT_DRAFT';
+  | 'forms.VERSION_NOT_DRAFT'
+  | 'forms.FILE_NOT_FOUND';
 
 export class FormsError extends CivitasError {
   declare readonly code: FormsErrorCode;
@@ -15,7 +16,7 @@ export class FormsError extends CivitasError {
   readonly problems: readonly DefinitionProblem[];
 
   constructor(code: FormsErrorCode, message: string, problems: readonly DefinitionProblem[] = []) {
-    super({ code, statusCode: code === 'forms.FORM_NOT_FOUND' ? 404 : 400, message });
+    super({ code, statusCode: code === 'forms.FORM_NOT_FOUND' || code === 'forms.FILE_NOT_FOUND' ? 404 : 400, message });
     this.name = 'FormsError';
     this.problems = problems;
   }

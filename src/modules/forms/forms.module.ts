@@ -2,6 +2,11 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { readMessageCatalogues } from '../../platform/http/i18n.ts';
 import type { CivitasModule } from '../../platform/module.ts';
+import { createAnswerFiles } from './files/answer-files.ts';
+import { registerFileDownload } from './files/file-download.routes.ts';
+import { createFileLinks } from './files/file-links.ts';
+import { fileScannerFor } from './files/file-scanner.ts';
+import { acceptMultipartForms } from './files/multipart-upload.ts';
 import { formsCommands } from './forms.cli.ts';
 import { formsMigrations } from './migrations/forms.migrations.ts';
 import { registerJourneyEndPages } from './runner/journey-end.routes.ts';
@@ -23,8 +28,11 @@ export const formsModule: CivitasModule = {
       versions: createFormVersions({ db: app.db, audit: app.audit }),
       sessions: createRunnerSessions({ db: app.db }),
       submissions: createSubmissions({ db: app.db, jobs: app.jobs }),
+      files: createAnswerFiles({ db: app.db, scanner: fileScannerFor(app.config) }),
     };
+    await acceptMultipartForms(app);
     registerQuestionPages(app, dependencies);
+    registerFileDownload(app, { files: dependencies.files, links: createFileLinks({ encryptionKey: app.config.ENCRYPTION_KEY, baseUrl: app.config.BASE_URL }) });
     registerJourneyEndPages(app, dependencies);
   },
 };

@@ -45,6 +45,11 @@ export class DefinitionReader {
     return value;
   }
 
+  integer(value: unknown, path: string, range: { min: number; max: number }): number | undefined {
+    if (!Number.isInteger(value) || (value as number) < range.min || (value as number) > range.max) return this.fault(path, `must be a whole number from ${range.min} to ${range.max}`);
+    return value as number;
+  }
+
   boolean(value: unknown, path: string): boolean | undefined {
     if (typeof value !== 'boolean') return this.fault(path, 'must be true or false');
     return value;

@@ -6,7 +6,7 @@
 export const FORM_DEFINITION_FORMAT = 'civitas-form';
 export const FORM_DEFINITION_VERSION = 1;
 
-/** GOV.UK Forms' answer types (forms-admin's `Page::ANSWER_TYPES`), file upload still to come. */
+/** GOV.UK Forms' answer types (forms-admin's `Page::ANSWER_TYPES`). */
 export const ANSWER_TYPES = [
   'name',
   'organisation_name',
@@ -18,6 +18,7 @@ export const ANSWER_TYPES = [
   'selection',
   'number',
   'text',
+  'file',
 ] as const;
 export type AnswerType = (typeof ANSWER_TYPES)[number];
 
@@ -26,6 +27,12 @@ export type Language = (typeof LANGUAGES)[number];
 
 /** A text in each language the form is offered in; English always. */
 export type LocalisedText = { en: string; cy?: string };
+
+/** The kinds of file a file question may take (GOV.UK Forms' list, less the formats nobody can check by their content). */
+export const FILE_TYPES = ['pdf', 'jpg', 'png', 'docx', 'xlsx', 'odt', 'csv', 'txt'] as const;
+export type FileType = (typeof FILE_TYPES)[number];
+/** GOV.UK Forms takes files up to 7 MB; a question may ask for less. */
+export const MAX_FILE_MEGABYTES = 7;
 
 export type SelectionOption = { value: string; label: LocalisedText };
 
@@ -44,6 +51,9 @@ export type AnswerSettings = {
   noneOfTheAbove?: boolean;
   /** text: a multi-line answer (4,999 characters) instead of a single line (499). */
   multiline?: boolean;
+  /** file: the kinds of file taken (every kind if unset) and the largest, in MB (7 if unset). */
+  fileTypes?: FileType[];
+  maxSizeMb?: number;
 };
 
 /** Where a selection answer sends the person: a later page, check your answers, or an exit page. */
@@ -80,6 +90,8 @@ export type FormSettings = {
   submissionEmail?: string;
   /** `#` is a random character (no 0, O, 1 or I); anything else is kept as written. */
   referenceFormat: string;
+  /** How many days submissions (answers and files) are kept, 30 unless set. */
+  retentionDays?: number;
 };
 
 export type FormDefinition = {
@@ -109,3 +121,5 @@ export const DEFINITION_LIMITS = {
 } as const;
 
 export const DEFAULT_REFERENCE_FORMAT = '########';
+export const DEFAULT_RETENTION_DAYS = 30;
+export const MAX_RETENTION_DAYS = 3650;

@@ -44,7 +44,7 @@ test('a form offered in Welsh needs Welsh for every text; unknown properties and
   const form = exampleForm();
   delete form.pages[2].question.cy;
   form.pages[4].colour = 'red';
-  form.pages[5].answerType = 'file';
+  form.pages[5].answerType = 'signature';
   form.settings.privacyUrl = 'javascript:alert(1)';
   form.settings.referenceFormat = 'AB-##';
   form.pages[1].settings.multiline = true;
@@ -78,4 +78,21 @@ test('limits: too many pages, options and characters are refused, not truncated'
   ]);
   assert.deepEqual(problemsOf('not json object'), ['$ must be an object']);
   assert.deepEqual(problemsOf({ ...exampleForm(), __proto__: null, constructor: 1 }), ['$.constructor is not a known property']);
+});
+
+test('a file question: its kinds of file and largest size are checked, and it cannot be repeatable', () => {
+  const form = exampleForm();
+  const photo = form.pages.find((page: { id: string }) => page.id === 'licence-photo');
+  photo.repeatable = true;
+  photo.settings = { fileTypes: ['pdf', 'gif', 'pdf'], maxSizeMb: 8, multiline: true };
+  form.settings.retentionDays = 0;
+  const at = `pages[${form.pages.indexOf(photo)}]`;
+  assert.deepEqual(problemsOf(form), [
+    'settings.retentionDays must be a whole number from 1 to 3650',
+    `${at}.settings.multiline is not a known property`,
+    `${at}.settings.fileTypes[1] must be one of pdf, jpg, png, docx, xlsx, odt, csv, txt`,
+    `${at}.settings.fileTypes must not repeat a kind of file`,
+    `${at}.settings.maxSizeMb must be a whole number from 1 to 7`,
+    `${at}.repeatable is not possible for a file question`,
+  ]);
 });

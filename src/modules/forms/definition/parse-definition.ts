@@ -3,6 +3,9 @@ import { DefinitionReader, withoutUnset, type DefinitionProblem } from './defini
 import {
   ANSWER_TYPES,
   DEFAULT_REFERENCE_FORMAT,
+  FILE_TYPES,
+  MAX_FILE_MEGABYTES,
+  MAX_RETENTION_DAYS,
   DEFINITION_LIMITS,
   FORM_DEFINITION_FORMAT,
   FORM_DEFINITION_VERSION,
@@ -12,6 +15,7 @@ import {
   type ExitPage,
   type FormDefinition,
   type FormPage,
+  type FileType,
   type FormSettings,
   type Language,
   type Route,
@@ -37,13 +41,14 @@ const SETTINGS_OF: Readonly<Record<AnswerType, readonly (keyof AnswerSettings)[]
   selection: ['multiple', 'options', 'noneOfTheAbove'],
   number: [],
   text: ['multiline'],
+  file: ['fileTypes', 'maxSizeMb'],
 };
 
 export type ParsedDefinition = { definition: FormDefinition; problems: [] } | { definition?: undefined; problems: DefinitionProblem[] };
 
 function readSettings(reader: DefinitionReader, value: unknown, welsh: boolean): FormSettings | undefined {
   const path = 'settings';
-  const json = reader.object(value, path, ['languages', 'declaration', 'whatHappensNext', 'privacyUrl', 'support', 'submissionEmail', 'referenceFormat']);
+  const json = reader.object(value, path, ['languages', 'declaration', 'whatHappensNext', 'privacyUrl', 'support', 'submissionEmail', 'referenceFormat', 'retentionDays']);
   if (!json) return undefined;
   const languages = (reader.array(json.languages, `${path}.languages`, LANGUAGES.length) ?? []).map((language, index) =>
     reader.oneOf(language, `${path}.languages[${index}]`, LANGUAGES),
@@ -75,6 +80,7 @@ function readSettings(reader: DefinitionReader, value: unknown, welsh: boolean):
       : {},
     submissionEmail: reader.optional(json, 'submissionEmail', (item) => email(item, `${path}.submissionEmail`)),
     referenceFormat,
+    retentionDays: reader.optional(json, 'retentionDays', (item) => reader.integer(item, `${path}.retentionDays`, { min: 1, max: MAX_RETENTION_DAYS })),
   });
 }
 
@@ -105,9 +111,18 @@ function readAnswerSettings(reader: DefinitionReader, value: unknown, path: stri
     options: reader.optional(json, 'options', (item) => readOptions(reader, item, `${path}.options`, welsh)),
     noneOfTheAbove: flag('noneOfTheAbove'),
     multiline: flag('multiline'),
+    fileTypes: reader.optional(json, 'fileTypes', (item) => readFileTypes(reader, item, `${path}.fileTypes`)),
+    maxSizeMb: reader.optional(json, 'maxSizeMb', (item) => reader.integer(item, `${path}.maxSizeMb`, { min: 1, max: MAX_FILE_MEGABYTES })),
   });
   if (answerType === 'selection' && (settings.options?.length ?? 0) < 2) reader.fault(`${path}.options`, 'needs at least 2 options');
   return settings;
+}
+
+function readFileTypes(reader: DefinitionReader, value: unknown, path: string): FileType[] | undefined {
+  const types = (reader.array(value, path, FILE_TYPES.length) ?? []).map((item, index) => reader.oneOf(item, `${path}[${index}]`, FILE_TYPES));
+  if (types.length === 0) return reader.fault(path, 'needs at least one kind of file');
+  if (new Set(types).size !== types.length) return reader.fault(path, 'must not repeat a kind of file');
+  return types.every((type) => type !== undefined) ? types : undefined;
 }
 
 function readRoutes(reader: DefinitionReader, value: unknown, path: string): Route[] {
@@ -128,6 +143,8 @@ function readPage(reader: DefinitionReader, value: unknown, path: string, welsh:
   const question = reader.text(json.question, `${path}.question`, { welsh });
   const settings = answerType === undefined ? undefined : reader.optional(json, 'settings', (item) => readAnswerSettings(reader, item, `${path}.settings`, answerType, welsh));
   if (answerType === 'selection' && settings === undefined) reader.fault(`${path}.settings.options`, 'needs at least 2 options');
+  // GOV.UK Forms asks for one file a question: "add another" would need a file list page.
+  if (answerType === 'file' && json.repeatable === true) reader.fault(`${path}.repeatable`, 'is not possible for a file question');
   if (id === undefined || answerType === undefined || question === undefined) return undefined;
   return withoutUnset<FormPage>({
     id,

@@ -2,6 +2,7 @@ import type { MigrationList } from '../../../platform/db/migrations.ts';
 import * as createFormVersions from './0001-create-form-versions.ts';
 import * as createSessionsAndSubmissions from './0002-create-sessions-and-submissions.ts';
 import * as addSessionPendingAnswer from './0003-add-session-pending-answer.ts';
+import * as createFiles from './0004-create-files.ts';
 
 /** Forms' migrations, frozen once landed, in the order they run. */
 export const formsMigrations: MigrationList = {
@@ -10,5 +11,6 @@ export const formsMigrations: MigrationList = {
     { id: '0001-create-form-versions', migration: createFormVersions },
     { id: '0002-create-sessions-and-submissions', migration: createSessionsAndSubmissions },
     { id: '0003-add-session-pending-answer', migration: addSessionPendingAnswer },
+    { id: '0004-create-files', migration: createFiles },
   ],
 };

@@ -1,6 +1,6 @@
 import type { Translate } from '../../../platform/http/i18n.ts';
 import { NONE_OF_THE_ABOVE, type FormPage } from '../definition/form-definition.ts';
-import type { AnswerValue, InternationalAddressAnswer, NameAnswer, UkAddressAnswer } from './answers.ts';
+import type { AnswerValue, FileAnswer, InternationalAddressAnswer, NameAnswer, UkAddressAnswer } from './answers.ts';
 import { textIn, type Language } from './question-view.ts';
 
 function dateInWords(value: string, t: Translate): string {
@@ -25,6 +25,8 @@ export function describeAnswer(page: FormPage, value: AnswerValue, language: Lan
     }
     case 'date':
       return [dateInWords(value as string, t)];
+    case 'file':
+      return [(value as FileAnswer).filename];
     case 'selection':
       return [value as string | string[]].flat().map((chosen) =>
         chosen === NONE_OF_THE_ABOVE ? t('forms.noneOfTheAbove') : textIn(page.settings?.options?.find((option) => option.value === chosen)?.label, language),

@@ -2,9 +2,11 @@
 export type NameAnswer = { title?: string; firstName?: string; lastName?: string; fullName?: string };
 export type UkAddressAnswer = { line1: string; line2?: string; town: string; county?: string; postcode: string };
 export type InternationalAddressAnswer = { address: string; country: string };
+/** A file kept with the answers (in forms_file); the answer names it. */
+export type FileAnswer = { fileId: string; filename: string; size: number; mediaType: string };
 
 /** One answer to one question: text (email, number, a date as YYYY-MM-DD...), the selections, or the parts of a name or address. */
-export type AnswerValue = string | string[] | NameAnswer | UkAddressAnswer | InternationalAddressAnswer;
+export type AnswerValue = string | string[] | NameAnswer | UkAddressAnswer | InternationalAddressAnswer | FileAnswer;
 
 /**
  * The answers to one page: one value (none when an optional question was skipped), or several

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { DEFAULT_RETENTION_DAYS } from '../definition/form-definition.ts';
 import type { Submissions } from '../submissions/submissions.ts';
 import { describeAnswer } from './answer-display.ts';
 import { renderGuidance } from './guidance-markdown.ts';
@@ -61,7 +62,13 @@ export function registerJourneyEndPages(app: FastifyInstance, dependencies: Runn
     const redirect = redirectUnlessReached(context, { state: 'check-answers' });
     if (redirect) return reply.redirect(redirect, 303);
     if (!context.session) return reply.redirect(urlOf(context.slug, context.journey.current), 303);
-    const { created } = await submissions.submit({ session: context.session, answers: context.answers, referenceFormat: context.definition.settings.referenceFormat });
+    const { settings } = context.definition;
+    const { created } = await submissions.submit({
+      session: context.session,
+      answers: context.answers,
+      referenceFormat: settings.referenceFormat,
+      retentionDays: settings.retentionDays ?? DEFAULT_RETENTION_DAYS,
+    });
     submitted.inc({ outcome: created ? 'created' : 'replayed' });
     return reply.redirect(urlOf(context.slug, { state: 'submitted' }), 303);
   });

@@ -1,6 +1,8 @@
 import type { Translate } from '../../../platform/http/i18n.ts';
 import { NONE_OF_THE_ABOVE, type FormPage, type LocalisedText } from '../definition/form-definition.ts';
-import type { AnswerValue, FieldError, InternationalAddressAnswer, NameAnswer, SubmittedFields, UkAddressAnswer } from './answers.ts';
+import { FILE_KINDS, listFileKinds } from '../files/file-kinds.ts';
+import { FILE_TYPES } from '../definition/form-definition.ts';
+import type { AnswerValue, FieldError, FileAnswer, InternationalAddressAnswer, NameAnswer, SubmittedFields, UkAddressAnswer } from './answers.ts';
 import { renderGuidance } from './guidance-markdown.ts';
 import { TEXT_LIMITS } from './read-answer.ts';
 
@@ -18,7 +20,7 @@ type PartField = { name: string; label: string; autocomplete?: string; classes?:
 
 /** What the question page template needs to show one question. */
 export type QuestionView = {
-  kind: 'input' | 'textarea' | 'parts' | 'date' | 'radios' | 'checkboxes' | 'select';
+  kind: 'input' | 'textarea' | 'parts' | 'date' | 'radios' | 'checkboxes' | 'select' | 'file';
   question: string;
   hint?: string;
   guidanceHtml?: string;
@@ -29,11 +31,14 @@ export type QuestionView = {
   date?: { day: string; month: string; year: string; errorPart?: string; autocomplete: boolean };
   choices?: Array<{ value: string; text: string; checked: boolean }>;
   noneOfTheAbove?: { text: string; checked: boolean };
+  /** file: the file given before (choosing none keeps it), and the kinds the picker offers. */
+  file?: { uploaded?: string; accept: string };
 };
 
 /** The form fields that show a stored answer again, as the page's form would have sent them. */
 export function fieldsOfValue(page: FormPage, value: AnswerValue | undefined): SubmittedFields {
   if (value === undefined) return {};
+  if (page.answerType === 'file') return { uploaded: (value as FileAnswer).filename };
   if (page.answerType === 'selection') return { answer: value as string | string[] };
   if (page.answerType === 'date' && typeof value === 'string') {
     const [year, month, day] = value.split('-');
@@ -111,6 +116,17 @@ export function describeQuestion(input: { page: FormPage; language: Language; t:
         kind: 'date',
         date: { day: text(fields, 'day'), month: text(fields, 'month'), year: text(fields, 'year'), autocomplete: page.settings?.dateOfBirth === true, ...(error ? { errorPart: error.field } : {}) },
         error: error ? t(`forms.errors.${error.key}`, error.parameters) : undefined,
+      };
+    }
+    case 'file': {
+      const types = page.settings?.fileTypes ?? FILE_TYPES;
+      const error = errors[0];
+      const parameters = error?.key === 'fileType' ? { types: listFileKinds(types, t('forms.or')) } : error?.parameters;
+      return {
+        ...base,
+        kind: 'file',
+        file: { ...(typeof fields.uploaded === 'string' ? { uploaded: fields.uploaded } : {}), accept: types.flatMap((type) => FILE_KINDS[type].extensions.map((extension) => `.${extension}`)).join(',') },
+        error: error ? t(`forms.errors.${error.key}`, parameters) : undefined,
       };
     }
     case 'selection': {

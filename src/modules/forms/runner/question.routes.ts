@@ -1,10 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { FormPage } from '../definition/form-definition.ts';
-import { MAX_REPEATS, type Answers, type FieldError, type SubmittedFields } from './answers.ts';
+import { MAX_REPEATS, type Answers, type FieldError, type FileAnswer, type SubmittedFields } from './answers.ts';
 import { describeAnswer } from './answer-display.ts';
 import { describeJourney, keepAnswersOnRoute, previousPageOf, stepAfter } from './journey.ts';
 import { describeQuestion, fieldsOfValue, textIn } from './question-view.ts';
-import { readAnswer } from './read-answer.ts';
+import { readAnswer, type ReadAnswer } from './read-answer.ts';
+import type { AnswerFiles } from '../files/answer-files.ts';
+import { takeUpload } from '../files/multipart-upload.ts';
+import { RUNNER_SESSION_SECONDS } from './runner-sessions.ts';
 import { registerRemoveAnswerPage } from './remove-answer.routes.ts';
 import {
   answerBody,
@@ -79,7 +82,26 @@ async function findQuestion(dependencies: RunnerDependencies, request: FastifyRe
   return { context, page, given, item };
 }
 
-export function registerQuestionPages(app: FastifyInstance, dependencies: RunnerDependencies): void {
+/**
+ * A file question's answer: the file sent, checked and kept; none sent keeps the file given
+ * before (the browser cannot show it again), else is "Select a file" unless the question is optional.
+ */
+async function readFileAnswer(files: AnswerFiles, input: { request: FastifyRequest; context: RunnerContext; page: FormPage }): Promise<ReadAnswer> {
+  const { context, page } = input;
+  const given = context.answers[page.id]?.values[0];
+  const upload = takeUpload(input.request);
+  if (!upload) {
+    if (given !== undefined || page.optional) return { value: given ?? null, errors: [] };
+    return { value: null, errors: [{ field: 'answer', key: 'fileRequired' }] };
+  }
+  const keepUntil = new Date(Date.now() + RUNNER_SESSION_SECONDS * 1000);
+  const accepted = await files.accept({ page, formId: context.version.formId, upload, keepUntil });
+  return 'error' in accepted ? { value: null, errors: [accepted.error] } : { value: accepted.value, errors: [] };
+}
+
+type QuestionDependencies = RunnerDependencies & { files: AnswerFiles };
+
+export function registerQuestionPages(app: FastifyInstance, dependencies: QuestionDependencies): void {
   const questionPath = '/forms/:slug/pages/:pageId';
   const schema = { params: pageParams, querystring: stepQuery };
 
@@ -99,15 +121,17 @@ export function registerQuestionPages(app: FastifyInstance, dependencies: Runner
       const found = await findQuestion(dependencies, request);
       if (found.redirect !== undefined) return reply.redirect(found.redirect, 303);
       const { context, page, item } = found;
-      const read = readAnswer(page, request.body ?? {});
+      const read = page.answerType === 'file' ? await readFileAnswer(dependencies.files, { request, context, page }) : readAnswer(page, request.body ?? {});
       if (read.errors.length > 0) {
-        const { _csrf, ...fields } = request.body ?? {};
+        const { _csrf, ...fields } = page.answerType === 'file' ? fieldsOfValue(page, found.given[0]) : (request.body ?? {});
         await keepPending(dependencies, context, reply, { step: 'question', pageId: page.id, item, fields, errors: read.errors });
         return reply.redirect(request.url, 303);
       }
 
       const answers = keepAnswersOnRoute(context.definition, answersWith(context.answers, page, read.value, item));
       if (!(await saveAnswers(dependencies, context, reply, answers))) return reply.redirect(urlOf(context.slug, { state: 'submitted' }), 303);
+      const replaced = page.answerType === 'file' ? (found.given[0] as FileAnswer | undefined) : undefined;
+      if (replaced && replaced.fileId !== (read.value as FileAnswer | null)?.fileId) await dependencies.files.discard(replaced.fileId);
       const change = request.query.change === '1';
       const journey = describeJourney(context.definition, answers);
       if (page.repeatable && (answers[page.id]?.values.length ?? 0) > 0) return reply.redirect(urlOf(context.slug, { state: 'add-another', pageId: page.id }, { change }), 303);

@@ -143,6 +143,9 @@ function readTyped(page: FormPage, fields: SubmittedFields): ReadAnswer {
       return readSingle(fields, { requiredKey: 'number', maxLength: 30, check: checkNumber });
     case 'text':
       return readSingle(fields, { requiredKey: 'text', maxLength: page.settings?.multiline ? TEXT_LIMITS.multiline : TEXT_LIMITS.singleLine });
+    case 'file':
+      // A file comes as an upload, not a field (files/answer-files.ts); a field alone is no file.
+      return { value: null, errors: [{ field: 'answer', key: 'fileRequired' }] };
   }
 }
 

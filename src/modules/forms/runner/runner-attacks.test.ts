@@ -59,7 +59,8 @@ test('replay: a second POST of the declaration, at once or later, gives one subm
   await answerUpToBoats(person);
   await person.answer(`${FORM}/pages/boat-name`, { answer: 'Morwennol' }, `${FORM}/pages/boat-name/add-another`);
   await person.post(`${FORM}/pages/boat-name/add-another`, { add_another: 'no' });
-  await person.answer(`${FORM}/pages/experience`, {}, `${FORM}/check-answers`);
+  await person.answer(`${FORM}/pages/experience`, {}, `${FORM}/pages/licence-photo`);
+  await person.answer(`${FORM}/pages/licence-photo`, {}, `${FORM}/check-answers`);
   await person.get(`${FORM}/check-answers`);
 
   const twice = await Promise.all([person.post(`${FORM}/check-answers`), person.post(`${FORM}/check-answers`)]);
@@ -147,7 +148,8 @@ test('a person halfway through an old version finishes on it after a new version
   assert.match((await newcomer.get(`${FORM}/pages/licence-type`)).body, /Which licence do you want\?/);
   await early.answer(`${FORM}/pages/boat-name`, { answer: 'Morwennol' }, `${FORM}/pages/boat-name/add-another`);
   await early.post(`${FORM}/pages/boat-name/add-another`, { add_another: 'no' });
-  await early.answer(`${FORM}/pages/experience`, {}, `${FORM}/check-answers`);
+  await early.answer(`${FORM}/pages/experience`, {}, `${FORM}/pages/licence-photo`);
+  await early.answer(`${FORM}/pages/licence-photo`, {}, `${FORM}/check-answers`);
   await early.get(`${FORM}/check-answers`);
   assert.equal((await early.post(`${FORM}/check-answers`)).headers.location, `${FORM}/confirmation`);
   const [submission] = await createSubmissions({ db: kernel.db, jobs: kernel.jobs }).listForForm(formId);
@@ -165,7 +167,8 @@ test('hostile answers are shown as text on "add another" and check your answers'
   assert.match(list.body, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
   assert.doesNotMatch(list.body, /<script>alert/);
   await person.post(`${FORM}/pages/boat-name/add-another`, { add_another: 'no' });
-  await person.answer(`${FORM}/pages/experience`, { answer: '<img src=x onerror=alert(1)>\nline two' }, `${FORM}/check-answers`);
+  await person.answer(`${FORM}/pages/experience`, { answer: '<img src=x onerror=alert(1)>\nline two' }, `${FORM}/pages/licence-photo`);
+  await person.answer(`${FORM}/pages/licence-photo`, {}, `${FORM}/check-answers`);
   const check = await person.get(`${FORM}/check-answers`);
   assert.match(check.body, /&lt;img src=x onerror=alert\(1\)&gt;<br>line two/);
   assert.doesNotMatch(check.body, /<script>alert|<img src=x/);

@@ -4,6 +4,7 @@ import type { Page } from 'playwright-core';
 import type { Locale } from '../../../platform/http/i18n.ts';
 import { expectNoAccessibilityViolations, expectNoPageProblems, launchBrowser, openPage, startTestServer, type PageProblems } from '../../../testing/browser.ts';
 import { createFormVersions } from '../versions/form-versions.ts';
+import { SMALL_PDF, SMALL_PNG } from '../files/file-samples.test-kit.ts';
 import { FORM, readExampleForm } from './runner.test-kit.ts';
 
 /**
@@ -15,8 +16,8 @@ import { FORM, readExampleForm } from './runner.test-kit.ts';
 const browser = await launchBrowser(after);
 
 const TEXT = {
-  en: { check: 'Check your answers before submitting your form', done: 'Your form has been submitted', selectAnswer: 'Select an answer' },
-  cy: { check: 'Gwiriwch eich atebion cyn cyflwyno eich ffurflen', done: 'Mae eich ffurflen wedi’i chyflwyno', selectAnswer: 'Dewiswch ateb' },
+  en: { check: 'Check your answers before submitting your form', done: 'Your form has been submitted', selectAnswer: 'Select an answer', wrongKind: 'The selected file must be a JPG, PNG or PDF' },
+  cy: { check: 'Gwiriwch eich atebion cyn cyflwyno eich ffurflen', done: 'Mae eich ffurflen wedi’i chyflwyno', selectAnswer: 'Dewiswch ateb', wrongKind: 'Rhaid i’r ffeil a ddewiswyd fod yn JPG, PNG neu PDF' },
 } as const;
 
 async function checkPage(page: Page, problems: PageProblems, pathname: string): Promise<void> {
@@ -103,7 +104,15 @@ async function fillInTheForm(t: TestContext, locale: Locale): Promise<void> {
   await page.check('input[name="add_another"][value="no"]');
   await continueTo(page, problems, at('experience'));
   await page.fill('#answer', 'Deng mlynedd ar afon Teifi');
+  await continueTo(page, problems, at('licence-photo'));
+  await page.setInputFiles('#answer', { name: 'trwydded.pdf', mimeType: 'application/pdf', buffer: Buffer.from('not a PDF at all') });
+  await page.locator('main button.govuk-button').click();
+  await page.waitForSelector('.govuk-error-summary');
+  assert.match(await page.locator('.govuk-error-summary').innerText(), new RegExp(text.wrongKind));
+  await checkPage(page, problems, at('licence-photo'));
+  await page.setInputFiles('#answer', { name: 'trwydded.pdf', mimeType: 'application/pdf', buffer: SMALL_PDF });
   await continueTo(page, problems, `${FORM}/check-answers`);
+  assert.match(await page.locator('main').innerText(), /trwydded\.pdf/);
   assert.equal(await page.locator('h1').innerText(), text.check);
   assert.match(await page.locator('main').innerText(), /Gwylan/);
 
@@ -163,7 +172,9 @@ test('without JavaScript: the exit page, the server refusing "None of the above"
   await answer(() => page.fill('#answer', '1'), at('boat-name'));
   await answer(() => page.fill('#answer', 'Morwennol'), `${at('boat-name')}/add-another`);
   await answer(() => page.check('input[name="add_another"][value="no"]'), at('experience'));
-  await answer(async () => {}, `${FORM}/check-answers`);
+  await answer(async () => {}, at('licence-photo'));
+  await answer(() => page.setInputFiles('#answer', { name: 'licence.png', mimeType: 'image/png', buffer: SMALL_PNG }), `${FORM}/check-answers`);
+  assert.match(await page.locator('main').innerText(), /licence\.png/);
   await answer(async () => {}, `${FORM}/confirmation`);
   assert.match(await page.locator('.govuk-panel__body').innerText(), /FISH-[A-Z0-9]{4}-[A-Z0-9]{4}/);
 });

@@ -66,6 +66,25 @@ export class Visitor {
     return response;
   }
 
+  /** Posts a file question's form as a browser does (multipart/form-data): the CSRF token and the file, or an empty file input. */
+  async upload(url: string, file: { name: string; bytes: Buffer; type?: string } | undefined): Promise<LightMyRequestResponse> {
+    const boundary = '----civitas-test-boundary';
+    const payload = Buffer.concat([
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${this.csrfToken}\r\n`),
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="answer"; filename="${file?.name ?? ''}"\r\nContent-Type: ${file?.type ?? 'application/octet-stream'}\r\n\r\n`),
+      file?.bytes ?? Buffer.alloc(0),
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    return this.send(url, { payload, contentType: `multipart/form-data; boundary=${boundary}` });
+  }
+
+  /** Posts any body with this browser's cookies. */
+  async send(url: string, body: { payload: Buffer | string; contentType: string }): Promise<LightMyRequestResponse> {
+    const response = await this.app.inject({ method: 'POST', url, payload: body.payload, headers: { cookie: this.cookieHeader, accept: 'text/html', 'content-type': body.contentType } });
+    this.#keepCookies(response);
+    return response;
+  }
+
   /** Posts an answer that is refused: the page redirects to itself (post/redirect/get), which then shows the errors. */
   async refused(url: string, fields: Fields = {}): Promise<LightMyRequestResponse> {
     const response = await this.post(url, fields);

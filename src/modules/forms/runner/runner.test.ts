@@ -28,7 +28,8 @@ test('a person fills in the form: every answer type, "add another", check answer
   assert.equal((await person.post(`${FORM}/pages/boat-name/add-another`, { add_another: 'yes' })).headers.location, `${FORM}/pages/boat-name?item=1`);
   await person.answer(`${FORM}/pages/boat-name?item=1`, { answer: 'Gwylan' }, `${FORM}/pages/boat-name/add-another`);
   assert.equal((await person.post(`${FORM}/pages/boat-name/add-another`, { add_another: 'no' })).headers.location, `${FORM}/pages/experience`);
-  await person.answer(`${FORM}/pages/experience`, { answer: 'Ten years\non the Teifi' }, `${FORM}/check-answers`);
+  await person.answer(`${FORM}/pages/experience`, { answer: 'Ten years\non the Teifi' }, `${FORM}/pages/licence-photo`);
+  await person.answer(`${FORM}/pages/licence-photo`, {}, `${FORM}/check-answers`);
 
   const check = await person.get(`${FORM}/check-answers`);
   assert.equal(check.statusCode, 200);

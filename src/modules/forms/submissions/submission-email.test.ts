@@ -11,6 +11,7 @@ test("the team's email lists each question with its answers, and an answer canno
     definition,
     reference: 'FISH-2345-6789',
     submittedAt: '2026-12-03T09:30:00.000Z',
+    linkToFile: (fileId) => `https://civitas.example/forms/files/${fileId}?key=k`,
     answers: {
       'licence-type': { values: ['net'], complete: true },
       organisation: { values: [], complete: true },

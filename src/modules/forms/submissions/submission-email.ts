@@ -3,7 +3,7 @@ import { formatDateTime } from '../../../platform/http/dates.ts';
 import { createTranslations, readMessageCatalogues } from '../../../platform/http/i18n.ts';
 import type { FormDefinition } from '../definition/form-definition.ts';
 import { describeAnswer } from '../runner/answer-display.ts';
-import type { Answers } from '../runner/answers.ts';
+import type { Answers, FileAnswer } from '../runner/answers.ts';
 
 /** The team reads submissions in English: the form's English texts and Forms' English words. */
 const english = createTranslations([readMessageCatalogues(join(import.meta.dirname, '..', 'locales'))]).en;
@@ -17,14 +17,22 @@ function asPlainLine(line: string): string {
 }
 
 /** The email the form's team gets for a submission: its reference, when, and every question with its answers. */
-export function composeSubmissionEmail(input: { definition: FormDefinition; reference: string; answers: Answers; submittedAt: string }): { subject: string; body: string } {
+export function composeSubmissionEmail(input: {
+  definition: FormDefinition;
+  reference: string;
+  answers: Answers;
+  submittedAt: string;
+  /** The team's link to a file given as an answer. */
+  linkToFile: (fileId: string) => string;
+}): { subject: string; body: string } {
   const { definition, reference, answers } = input;
   const sections = definition.pages
     .filter((page) => answers[page.id])
     .map((page) => {
       const values = answers[page.id]?.values ?? [];
       const lines = values.length === 0 ? [english('forms.notAnswered')] : values.flatMap((value) => describeAnswer(page, value, 'en', english));
-      return [`## ${page.question.en}`, ...lines.map(asPlainLine)].join('\n');
+      const links = page.answerType === 'file' ? values.map((value) => input.linkToFile((value as FileAnswer).fileId)) : [];
+      return [`## ${page.question.en}`, ...lines.map(asPlainLine), ...links].join('\n');
     });
   return {
     subject: `${definition.name.en}: submission ${reference}`,

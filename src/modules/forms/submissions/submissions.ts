@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Database } from '../../../platform/db/database.ts';
 import { isUniqueViolation } from '../../../platform/db/unique-violation.ts';
 import type { JobQueue } from '../../../platform/jobs/job-queue.ts';
-import type { Answers } from '../runner/answers.ts';
+import { createAnswerFileStore } from '../files/answer-file.store.ts';
+import type { Answers, FileAnswer } from '../runner/answers.ts';
 import { createRunnerSessionStore } from '../runner/runner-session.store.ts';
 import type { RunnerSession } from '../runner/runner-sessions.ts';
 import { createReferenceNumber } from './reference-number.ts';
@@ -21,7 +22,7 @@ export function createSubmissions(dependencies: { db: Database; jobs: JobQueue; 
   const { db, jobs } = dependencies;
   const clock = dependencies.clock ?? (() => new Date());
 
-  async function submitOnce(input: { session: RunnerSession; answers: Answers; referenceFormat: string }): Promise<{ reference: string; created: boolean }> {
+  async function submitOnce(input: SubmitInput): Promise<{ reference: string; created: boolean }> {
     return db.transaction().execute(async (transaction) => {
       const submissions = createSubmissionStore(transaction);
       const existing = await submissions.findBySession(input.session.idHash);
@@ -29,6 +30,7 @@ export function createSubmissions(dependencies: { db: Database; jobs: JobQueue; 
       const id = randomUUID();
       if (!(await createRunnerSessionStore(transaction).markSubmitted(input.session.idHash, id))) throw new AlreadySubmitted();
       const reference = createReferenceNumber(input.referenceFormat);
+      const now = clock();
       await submissions.insert({
         id,
         reference,
@@ -36,8 +38,14 @@ export function createSubmissions(dependencies: { db: Database; jobs: JobQueue; 
         version_id: input.session.versionId,
         session_hash: input.session.idHash,
         answers: JSON.stringify(input.answers),
-        created_at: clock().toISOString(),
+        created_at: now.toISOString(),
         delivered_at: null,
+      });
+      await createAnswerFileStore(transaction).attachToSubmission({
+        ids: filesIn(input.answers).map((file) => file.fileId),
+        formId: input.session.formId,
+        submissionId: id,
+        expiresAt: new Date(now.getTime() + input.retentionDays * DAY_MS).toISOString(),
       });
       await jobs.enqueue(transaction, { type: DELIVER_SUBMISSION_JOB, payload: { submissionId: id } });
       return { reference, created: true };
@@ -45,7 +53,7 @@ export function createSubmissions(dependencies: { db: Database; jobs: JobQueue; 
   }
 
   return {
-    async submit(input: { session: RunnerSession; answers: Answers; referenceFormat: string }): Promise<{ reference: string; created: boolean }> {
+    async submit(input: SubmitInput): Promise<{ reference: string; created: boolean }> {
       for (let attempt = 1; ; attempt += 1) {
         try {
           return await submitOnce(input);
@@ -65,5 +73,14 @@ export function createSubmissions(dependencies: { db: Database; jobs: JobQueue; 
 }
 
 class AlreadySubmitted extends Error {}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+type SubmitInput = { session: RunnerSession; answers: Answers; referenceFormat: string; retentionDays: number };
+
+/** The files among the answers. */
+export function filesIn(answers: Answers): FileAnswer[] {
+  return Object.values(answers).flatMap((answer) => answer.values.filter((value): value is FileAnswer => typeof value === 'object' && value !== null && 'fileId' in value));
+}
 
 export type Submissions = ReturnType<typeof createSubmissions>;

@@ -44,7 +44,7 @@ test('attacks: another service cannot take over a slug; a draft cannot change th
   await assert.rejects(versions.createDraft({ formId: imported.formId, definition: moved, actor: 'operator:cli' }), { code: 'forms.INVALID_DEFINITION' });
   const broken = exampleForm();
   broken.pages[0].routes[0].goTo = 'full-name';
-  broken.pages[1].answerType = 'file';
+  broken.pages[1].answerType = 'signature';
   const error = await versions.importForm({ serviceId: 'service-a', definition: broken, actor: 'operator:cli' }).catch((caught: unknown) => caught);
   assert.ok(error instanceof FormsError);
   assert.deepEqual(error.problems.map((problem) => problem.path), ['pages[1].answerType']);
