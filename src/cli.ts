@@ -59,13 +59,18 @@ function findCommand(argv: readonly string[]): { command: CliCommand; rest: stri
   return command ? { command, rest: argv.slice(command.name.split(' ').length) } : undefined;
 }
 
-export async function runCli(argv: readonly string[]): Promise<number> {
+/** Where a run of the CLI reads its settings and writes its output: the process's own, or a test's. */
+export type CliIo = { stdout: { write(text: string): unknown }; stderr: { write(text: string): unknown }; environment: NodeJS.ProcessEnv };
+
+const processIo: CliIo = { stdout: process.stdout, stderr: process.stderr, environment: process.env };
+
+export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   if (argv.length === 0 || (argv.length === 1 && helpFlags.has(argv[0] as string)) || (argv.length === 1 && argv[0] === 'help')) {
-    process.stdout.write(`${describeCommands()}\n`);
+    io.stdout.write(`${describeCommands()}\n`);
     return argv.length === 0 ? 2 : 0;
   }
   // `civitas help notify` is `civitas notify --help`.
-  if (argv[0] === 'help') return runCli([...argv.slice(1), '--help']);
+  if (argv[0] === 'help') return runCli([...argv.slice(1), '--help'], io);
   const found = findCommand(argv);
   if (!found) {
     // A group of commands (`civitas notify`, `civitas notify team --help`) lists its commands.
@@ -73,13 +78,13 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     const group = findGroup(words);
     const rest = argv.slice(words.length);
     if (group.length > 0 && rest.every((argument) => helpFlags.has(argument))) {
-      process.stdout.write(`${describeCommands(group, words.join(' '))}\n`);
+      io.stdout.write(`${describeCommands(group, words.join(' '))}\n`);
       return rest.length === 0 ? 2 : 0;
     }
     const known = [...words];
     while (known.length > 0 && findGroup(known).length === 0) known.pop();
     const hint = known.length > 0 ? `civitas ${known.join(' ')} --help` : 'civitas --help';
-    process.stderr.write(`civitas: unknown command "${argv.join(' ')}". Run ${hint}.\n`);
+    io.stderr.write(`civitas: unknown command "${argv.join(' ')}". Run ${hint}.\n`);
     return 2;
   }
   const { command, rest } = found;
@@ -92,7 +97,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       strict: true,
     });
     if (values.help) {
-      process.stdout.write(`civitas ${command.name} ${command.usage ?? ''}\n  ${command.summary}\n`);
+      io.stdout.write(`civitas ${command.name} ${command.usage ?? ''}\n  ${command.summary}\n`);
       return 0;
     }
     const json = values.json === true;
@@ -102,25 +107,25 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       json,
       kernel() {
         if (!kernel) {
-          const { config } = loadConfig();
+          const { config } = loadConfig(io.environment);
           // Commands print their own results; the log carries only problems.
-          const logger = createLogger({ LOG_LEVEL: command.name === 'worker' ? config.LOG_LEVEL : 'warn' }, process.stderr as never);
+          const logger = createLogger({ LOG_LEVEL: command.name === 'worker' ? config.LOG_LEVEL : 'warn' }, io.stderr as never);
           kernel = openKernel({ config, modules, logger });
         }
         return kernel;
       },
       print(data, text) {
-        process.stdout.write(`${json ? JSON.stringify(data) : text}\n`);
+        io.stdout.write(`${json ? JSON.stringify(data) : text}\n`);
       },
     };
     return await command.run(context);
   } catch (error) {
     if (error instanceof CliError || error instanceof ConfigError) {
-      process.stderr.write(`civitas ${command.name}: ${error.message}\n`);
+      io.stderr.write(`civitas ${command.name}: ${error.message}\n`);
       return error instanceof CliError ? error.exitCode : 1;
     }
     if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`civitas ${command.name}: ${error.message}\n`);
+      io.stderr.write(`civitas ${command.name}: ${error.message}\n`);
       return 2;
     }
     throw error;

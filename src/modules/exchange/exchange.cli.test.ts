@@ -5,18 +5,43 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { runCli } from '../../cli.ts';
 import { createTestDatabase } from '../../platform/testing/test-database.ts';
 import { generateTestKeyPair, PIP_OPENAPI } from './testing/exchange-fixtures.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
-function civitas(databaseUrl: string, ...args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+function environmentOf(databaseUrl: string) {
+  return { DATABASE_URL: databaseUrl, NODE_ENV: 'test', LOG_LEVEL: 'silent', EXCHANGE_INSTANCE: 'GB-TEST', OUTBOUND_ALLOW_PRIVATE_NETWORK: 'true' };
+}
+
+/** The real bin, in a process of its own, as an operator runs it. */
+function civitasProcess(databaseUrl: string, ...args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile('node_modules/.bin/node', ['bin/civitas.js', ...args], { cwd: ROOT, env: { DATABASE_URL: databaseUrl, NODE_ENV: 'test', LOG_LEVEL: 'silent', EXCHANGE_INSTANCE: 'GB-TEST', OUTBOUND_ALLOW_PRIVATE_NETWORK: 'true' } }, (error, stdout, stderr) => {
+    execFile('node_modules/.bin/node', ['bin/civitas.js', ...args], { cwd: ROOT, env: environmentOf(databaseUrl) }, (error, stdout, stderr) => {
       resolve({ exitCode: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
     });
   });
 }
+
+/** The same commands run in this process (each opens and closes its own kernel, as the bin does), output caught. */
+async function civitas(databaseUrl: string, ...args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const exitCode = await runCli(args, { stdout: { write: (text: string) => (stdout += text) }, stderr: { write: (text: string) => (stderr += text) }, environment: environmentOf(databaseUrl) });
+  return { exitCode, stdout, stderr };
+}
+
+test('the civitas bin runs the exchange commands in a process of its own', async (t) => {
+  const database = await createTestDatabase();
+  t.after(() => database.drop());
+  assert.equal((await civitasProcess(database.url, 'migrate')).exitCode, 0);
+  const help = await civitasProcess(database.url, 'exchange', '--help');
+  for (const command of ['exchange member add', 'exchange subsystem add', 'exchange service add', 'exchange access grant']) assert.match(help.stdout, new RegExp(command));
+  const refused = await civitasProcess(database.url, 'exchange', 'access', 'grant', '--service', 'none', '--client', 'GB-TEST/GOV/RC002/nobody');
+  assert.equal(refused.exitCode, 1, refused.stderr);
+  assert.match(refused.stderr, /^civitas exchange access grant: There is no such service\n$/);
+});
 
 test('an operator sets up an exchange with the CLI: members, subsystems with keys, a service and an access right', async (t) => {
   const database = await createTestDatabase();
@@ -35,8 +60,6 @@ test('an operator sets up an exchange with the CLI: members, subsystems with key
     return JSON.parse(result.stdout) as Record<string, string>;
   };
   assert.equal((await civitas(database.url, 'migrate')).exitCode, 0);
-  const help = await civitas(database.url, 'exchange', '--help');
-  for (const command of ['exchange member add', 'exchange subsystem add', 'exchange service add', 'exchange access grant']) assert.match(help.stdout, new RegExp(command));
 
   const { organisation_id: agency } = await run('console', 'organisation', 'add', '--name', 'Benefits Agency', '--owner-email', 'owner@benefits.example.gov.uk');
   const { organisation_id: council } = await run('console', 'organisation', 'add', '--name', 'Riverside Council', '--owner-email', 'owner@riverside.example.gov.uk');
