@@ -6,8 +6,6 @@ import type { InternalClientSpec } from './internal-clients.ts';
 
 /** A method added after the account was made is settled this long after it was added. */
 export const METHOD_SETTLING_DAYS = 7;
-/** Methods added within this long of the account's creation came with the account. */
-const WITH_THE_ACCOUNT_MS = 60 * 60 * 1000;
 
 /**
  * A security method and whether it is settled: it came with the account, or was added at least
@@ -37,6 +35,8 @@ export async function findMethodsOfInternalSubject(
   const settledBefore = (input.now ?? new Date()).getTime() - METHOD_SETTLING_DAYS * 24 * 60 * 60 * 1000;
   return (await accounts.listMethodKindsWithDates(account.id)).map((method) => {
     const addedAt = Date.parse(method.created_at);
-    return { kind: method.kind, settled: addedAt - accountMadeAt <= WITH_THE_ACCOUNT_MS || addedAt <= settledBefore };
+    // The first method is written in the account's own transaction, with the account's time: any
+    // later one, even a minute later, was added by someone already signed in, perhaps by text message.
+    return { kind: method.kind, settled: addedAt <= accountMadeAt || addedAt <= settledBefore };
   });
 }

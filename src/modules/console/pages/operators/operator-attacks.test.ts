@@ -231,4 +231,13 @@ test('attacker: a passkey or app added to an operator\'s One Login in the last w
 
   await tables.updateTable('identity_security_method').set({ created_at: daysAgo(8) }).where('account_id', '=', operator.id).execute();
   assert.equal((await browser.get('/console/operator')).status, 200, 'settled a week after it was added');
+
+  // An account made ten minutes ago, its app added five minutes after: not one that came with it.
+  const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60 * 1000).toISOString();
+  const accountMadeAt = minutesAgo(10);
+  await tables.updateTable('identity_account').set({ created_at: accountMadeAt }).where('id', '=', operator.id).execute();
+  await tables.updateTable('identity_security_method').set({ created_at: minutesAgo(5) }).where('account_id', '=', operator.id).execute();
+  assert.equal((await browser.get('/console/operator')).status, 403, 'added in the account\'s first hour is still added after it');
+  await tables.updateTable('identity_security_method').set({ created_at: accountMadeAt }).where('account_id', '=', operator.id).execute();
+  assert.equal((await browser.get('/console/operator')).status, 200, 'the method the account was made with');
 });
