@@ -52,7 +52,7 @@ type SearchDocument = { id: number; title: string; alternativeTitle: string; key
 
 /**
  * Full-text search over the listed records: BM25 (MiniSearch), prefixes of three letters or
- * more, and one typo in five letters in words of five letters or more. A record whose title
+ * more, and one typo in words of five letters or more. A record whose title
  * matches always comes before one that matches elsewhere only. Filters combine: a record must
  * have one of the chosen values of every filter used.
  */
@@ -88,43 +88,101 @@ export function createCatalogueIndex(catalogue: CatalogueEntries) {
         boost: { title: 5, alternativeTitle: 3, keyword: 2.5, summary: 1.5, organisation: 1.2, description: 1 },
         prefix: (term) => term.length >= 3,
         fuzzy: (term) => (term.length >= 5 && term.length <= 30 ? 0.2 : false),
+        // One letter wrong, missing or extra in a word: more would match too much, and slowly.
+        maxFuzzy: 1,
         combineWith: 'AND',
       })
       .map((result: SearchResult) => ({ id: result.id as number, score: result.score, titleMatch: Object.values(result.match).some((fields) => fields.includes('title')) }));
   }
 
+  // Each filter's values numbered, and each record's values for each filter as those numbers,
+  // worked out once: a search then counts in arrays, never in maps of strings.
+  const valueNames = FILTER_NAMES.map(() => [] as string[]);
+  const valueNumbers = FILTER_NAMES.map(() => new Map<string, number>());
+  const numberOf = (filterIndex: number, value: string) => {
+    const numbers = valueNumbers[filterIndex]!;
+    let number = numbers.get(value);
+    if (number === undefined) {
+      number = valueNames[filterIndex]!.push(value) - 1;
+      numbers.set(value, number);
+    }
+    return number;
+  };
+  const valuesById = listed.map((entry) => FILTER_NAMES.map((filter, filterIndex) => Int32Array.from(new Set(filterValuesOf(entry, filter)), (value) => numberOf(filterIndex, value))));
+  const visibleToPublic = Uint8Array.from(listed, (entry) => (isVisibleTo(entry, 'public') ? 1 : 0));
+  const everyId = listed.map((_, id) => ({ id, titleMatch: false, score: 0 }));
+  const titleOrder = Int32Array.from(listed.keys()).sort((a, b) => titleRank[a]! - titleRank[b]!);
+  const modifiedOrder = Int32Array.from(listed.keys()).sort((a, b) => modifiedRank[a]! - modifiedRank[b]!);
+
+  /** Whether a record has one of the chosen values of a filter. */
+  function hasChosen(values: Int32Array, chosen: Uint8Array): boolean {
+    for (let index = 0; index < values.length; index += 1) if (chosen[values[index]!] === 1) return true;
+    return false;
+  }
+
   return {
     search(query: CatalogueQuery): CatalogueResults {
       const matches = matchText(query.text);
-      let candidates: Array<{ id: number; titleMatch: boolean; score: number }>;
-      if (matches) candidates = matches;
-      else candidates = listed.map((_, id) => ({ id, titleMatch: false, score: 0 }));
-      candidates = candidates.filter((candidate) => isVisibleTo(listed[candidate.id]!, query.audience));
-
-      const chosen = FILTER_NAMES.map((filter) => [filter, new Set(query.filters[filter].map((value) => normaliseFilterValue(filter, value)))] as const);
-      const passes = (id: number, except?: FilterName) =>
-        chosen.every(([filter, values]) => filter === except || values.size === 0 || filterValuesOf(listed[id]!, filter).some((value) => values.has(value)));
-      const facets = Object.fromEntries(
-        chosen.map(([filter, values]) => {
-          const counts = new Map<string, number>();
-          for (const candidate of candidates) {
-            if (!passes(candidate.id, filter)) continue;
-            for (const value of new Set(filterValuesOf(listed[candidate.id]!, filter))) counts.set(value, (counts.get(value) ?? 0) + 1);
+      const candidates = matches ?? everyId;
+      // Per filter used: a flag for each value number, set for the values chosen.
+      const chosen = FILTER_NAMES.map((filter, filterIndex) => {
+        if (query.filters[filter].length === 0) return undefined;
+        const flags = new Uint8Array(valueNames[filterIndex]!.length);
+        for (const value of query.filters[filter]) {
+          const number = valueNumbers[filterIndex]!.get(normaliseFilterValue(filter, value));
+          if (number !== undefined) flags[number] = 1;
+        }
+        return flags;
+      });
+      const counts = valueNames.map((names) => new Uint32Array(names.length));
+      const countValues = (values: Int32Array, filterIndex: number) => {
+        const facet = counts[filterIndex]!;
+        for (let index = 0; index < values.length; index += 1) facet[values[index]!]! += 1;
+      };
+      const results: typeof candidates = [];
+      // A record counts towards a filter's values when it passes every other filter: one pass
+      // finds the filters it fails; failing none it is a result, failing one it counts there only.
+      for (const candidate of candidates) {
+        if (query.audience === 'public' && visibleToPublic[candidate.id] === 0) continue;
+        const values = valuesById[candidate.id]!;
+        let failed = -1;
+        let failures = 0;
+        for (let filterIndex = 0; filterIndex < chosen.length && failures < 2; filterIndex += 1) {
+          const flags = chosen[filterIndex];
+          if (flags && !hasChosen(values[filterIndex]!, flags)) {
+            failed = filterIndex;
+            failures += 1;
           }
-          for (const value of values) if (!counts.has(value)) counts.set(value, 0);
-          const list = [...counts].map(([value, count]) => ({ value, count, selected: values.has(value) })).sort((a, b) => a.value.localeCompare(b.value));
-          return [filter, list];
+        }
+        if (failures === 0) {
+          results.push(candidate);
+          for (let filterIndex = 0; filterIndex < values.length; filterIndex += 1) countValues(values[filterIndex]!, filterIndex);
+        } else if (failures === 1) {
+          countValues(values[failed]!, failed);
+        }
+      }
+      const facets = Object.fromEntries(
+        FILTER_NAMES.map((filter, filterIndex) => {
+          const chosenValues = new Set(query.filters[filter].map((value) => normaliseFilterValue(filter, value)));
+          const list = valueNames[filterIndex]!
+            .map((value, number) => ({ value, count: counts[filterIndex]![number]!, selected: chosenValues.has(value) }))
+            .filter((facet) => facet.count > 0 || facet.selected);
+          for (const value of chosenValues) if (!valueNumbers[filterIndex]!.has(value)) list.push({ value, count: 0, selected: true });
+          return [filter, list.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0))];
         }),
       ) as Record<FilterName, FacetValue[]>;
 
-      const results = candidates.filter((candidate) => passes(candidate.id));
       const sort = query.sort === 'relevance' && !matches ? 'title' : query.sort;
-      if (sort === 'relevance') results.sort((a, b) => Number(b.titleMatch) - Number(a.titleMatch) || b.score - a.score || titleRank[a.id]! - titleRank[b.id]!);
-      else {
-        const rank = sort === 'title' ? titleRank : modifiedRank;
-        results.sort((a, b) => rank[a.id]! - rank[b.id]!);
+      if (sort === 'relevance') {
+        results.sort((a, b) => Number(b.titleMatch) - Number(a.titleMatch) || b.score - a.score || titleRank[a.id]! - titleRank[b.id]!);
+        return { entries: results.map((result) => listed[result.id]!), facets };
       }
-      return { entries: results.map((result) => listed[result.id]!), facets };
+      // In a fixed order: walk that order, keeping the results, rather than sort them.
+      const isResult = new Uint8Array(listed.length);
+      for (const result of results) isResult[result.id] = 1;
+      const entries: CatalogueEntry[] = [];
+      for (const id of sort === 'title' ? titleOrder : modifiedOrder) if (isResult[id] === 1) entries.push(listed[id]!);
+      return { entries, facets };
     },
   };
 }
