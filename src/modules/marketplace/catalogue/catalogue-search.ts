@@ -120,69 +120,82 @@ export function createCatalogueIndex(catalogue: CatalogueEntries) {
     return false;
   }
 
+  function search(query: CatalogueQuery): CatalogueResults {
+    const matches = matchText(query.text);
+    const candidates = matches ?? everyId;
+    // Per filter used: a flag for each value number, set for the values chosen.
+    const chosen = FILTER_NAMES.map((filter, filterIndex) => {
+      if (query.filters[filter].length === 0) return undefined;
+      const flags = new Uint8Array(valueNames[filterIndex]!.length);
+      for (const value of query.filters[filter]) {
+        const number = valueNumbers[filterIndex]!.get(normaliseFilterValue(filter, value));
+        if (number !== undefined) flags[number] = 1;
+      }
+      return flags;
+    });
+    const counts = valueNames.map((names) => new Uint32Array(names.length));
+    const countValues = (values: Int32Array, filterIndex: number) => {
+      const facet = counts[filterIndex]!;
+      for (let index = 0; index < values.length; index += 1) facet[values[index]!]! += 1;
+    };
+    const results: typeof candidates = [];
+    // A record counts towards a filter's values when it passes every other filter: one pass
+    // finds the filters it fails; failing none it is a result, failing one it counts there only.
+    for (const candidate of candidates) {
+      if (query.audience === 'public' && visibleToPublic[candidate.id] === 0) continue;
+      const values = valuesById[candidate.id]!;
+      let failed = -1;
+      let failures = 0;
+      for (let filterIndex = 0; filterIndex < chosen.length && failures < 2; filterIndex += 1) {
+        const flags = chosen[filterIndex];
+        if (flags && !hasChosen(values[filterIndex]!, flags)) {
+          failed = filterIndex;
+          failures += 1;
+        }
+      }
+      if (failures === 0) {
+        results.push(candidate);
+        for (let filterIndex = 0; filterIndex < values.length; filterIndex += 1) countValues(values[filterIndex]!, filterIndex);
+      } else if (failures === 1) {
+        countValues(values[failed]!, failed);
+      }
+    }
+    const facets = Object.fromEntries(
+      FILTER_NAMES.map((filter, filterIndex) => {
+        const chosenValues = new Set(query.filters[filter].map((value) => normaliseFilterValue(filter, value)));
+        const list = valueNames[filterIndex]!
+          .map((value, number) => ({ value, count: counts[filterIndex]![number]!, selected: chosenValues.has(value) }))
+          .filter((facet) => facet.count > 0 || facet.selected);
+        for (const value of chosenValues) if (!valueNumbers[filterIndex]!.has(value)) list.push({ value, count: 0, selected: true });
+        return [filter, list.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0))];
+      }),
+    ) as Record<FilterName, FacetValue[]>;
+
+    const sort = query.sort === 'relevance' && !matches ? 'title' : query.sort;
+    if (sort === 'relevance') {
+      results.sort((a, b) => Number(b.titleMatch) - Number(a.titleMatch) || b.score - a.score || titleRank[a.id]! - titleRank[b.id]!);
+      return { entries: results.map((result) => listed[result.id]!), facets };
+    }
+    // In a fixed order: walk that order, keeping the results, rather than sort them.
+    const isResult = new Uint8Array(listed.length);
+    for (const result of results) isResult[result.id] = 1;
+    const entries: CatalogueEntry[] = [];
+    for (const id of sort === 'title' ? titleOrder : modifiedOrder) if (isResult[id] === 1) entries.push(listed[id]!);
+    return { entries, facets };
+  }
+
+  // The catalogue's front page (no words, no filters) is asked for most: worked out once for
+  // each audience and order, from this snapshot of the catalogue.
+  const unfiltered = new Map<string, CatalogueResults>();
+  const isUnfiltered = (query: CatalogueQuery) => splitWords(query.text).length === 0 && FILTER_NAMES.every((filter) => query.filters[filter].length === 0);
+
   return {
     search(query: CatalogueQuery): CatalogueResults {
-      const matches = matchText(query.text);
-      const candidates = matches ?? everyId;
-      // Per filter used: a flag for each value number, set for the values chosen.
-      const chosen = FILTER_NAMES.map((filter, filterIndex) => {
-        if (query.filters[filter].length === 0) return undefined;
-        const flags = new Uint8Array(valueNames[filterIndex]!.length);
-        for (const value of query.filters[filter]) {
-          const number = valueNumbers[filterIndex]!.get(normaliseFilterValue(filter, value));
-          if (number !== undefined) flags[number] = 1;
-        }
-        return flags;
-      });
-      const counts = valueNames.map((names) => new Uint32Array(names.length));
-      const countValues = (values: Int32Array, filterIndex: number) => {
-        const facet = counts[filterIndex]!;
-        for (let index = 0; index < values.length; index += 1) facet[values[index]!]! += 1;
-      };
-      const results: typeof candidates = [];
-      // A record counts towards a filter's values when it passes every other filter: one pass
-      // finds the filters it fails; failing none it is a result, failing one it counts there only.
-      for (const candidate of candidates) {
-        if (query.audience === 'public' && visibleToPublic[candidate.id] === 0) continue;
-        const values = valuesById[candidate.id]!;
-        let failed = -1;
-        let failures = 0;
-        for (let filterIndex = 0; filterIndex < chosen.length && failures < 2; filterIndex += 1) {
-          const flags = chosen[filterIndex];
-          if (flags && !hasChosen(values[filterIndex]!, flags)) {
-            failed = filterIndex;
-            failures += 1;
-          }
-        }
-        if (failures === 0) {
-          results.push(candidate);
-          for (let filterIndex = 0; filterIndex < values.length; filterIndex += 1) countValues(values[filterIndex]!, filterIndex);
-        } else if (failures === 1) {
-          countValues(values[failed]!, failed);
-        }
-      }
-      const facets = Object.fromEntries(
-        FILTER_NAMES.map((filter, filterIndex) => {
-          const chosenValues = new Set(query.filters[filter].map((value) => normaliseFilterValue(filter, value)));
-          const list = valueNames[filterIndex]!
-            .map((value, number) => ({ value, count: counts[filterIndex]![number]!, selected: chosenValues.has(value) }))
-            .filter((facet) => facet.count > 0 || facet.selected);
-          for (const value of chosenValues) if (!valueNumbers[filterIndex]!.has(value)) list.push({ value, count: 0, selected: true });
-          return [filter, list.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0))];
-        }),
-      ) as Record<FilterName, FacetValue[]>;
-
-      const sort = query.sort === 'relevance' && !matches ? 'title' : query.sort;
-      if (sort === 'relevance') {
-        results.sort((a, b) => Number(b.titleMatch) - Number(a.titleMatch) || b.score - a.score || titleRank[a.id]! - titleRank[b.id]!);
-        return { entries: results.map((result) => listed[result.id]!), facets };
-      }
-      // In a fixed order: walk that order, keeping the results, rather than sort them.
-      const isResult = new Uint8Array(listed.length);
-      for (const result of results) isResult[result.id] = 1;
-      const entries: CatalogueEntry[] = [];
-      for (const id of sort === 'title' ? titleOrder : modifiedOrder) if (isResult[id] === 1) entries.push(listed[id]!);
-      return { entries, facets };
+      if (!isUnfiltered(query)) return search(query);
+      const key = `${query.audience} ${query.sort}`;
+      let results = unfiltered.get(key);
+      if (!results) unfiltered.set(key, (results = search(query)));
+      return results;
     },
   };
 }
