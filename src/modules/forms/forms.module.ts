@@ -3,8 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { readMessageCatalogues } from '../../platform/http/i18n.ts';
 import type { CivitasModule } from '../../platform/module.ts';
 import { createAnswerFiles } from './files/answer-files.ts';
-import { registerFileDownload } from './files/file-download.routes.ts';
-import { createFileLinks } from './files/file-links.ts';
+import { registerTeamDownloads } from './files/team-downloads.routes.ts';
+import { createTeamLinks } from './files/team-links.ts';
 import { fileScannerFor } from './files/file-scanner.ts';
 import { acceptMultipartForms } from './files/multipart-upload.ts';
 import { formsCommands } from './forms.cli.ts';
@@ -12,8 +12,10 @@ import { formsMigrations } from './migrations/forms.migrations.ts';
 import { registerJourneyEndPages } from './runner/journey-end.routes.ts';
 import { registerQuestionPages } from './runner/question.routes.ts';
 import { createRunnerSessions } from './runner/runner-sessions.ts';
+import { createRetentionJob, ensureRetentionScheduled, RETENTION_JOB } from './retention/retention.job.ts';
+import { createConfirmSubmissionJob } from './submissions/confirm-submission.job.ts';
 import { createDeliverSubmissionJob } from './submissions/deliver-submission.job.ts';
-import { createSubmissions, DELIVER_SUBMISSION_JOB } from './submissions/submissions.ts';
+import { CONFIRM_SUBMISSION_JOB, createSubmissions, DELIVER_SUBMISSION_JOB } from './submissions/submissions.ts';
 import { createFormVersions } from './versions/form-versions.ts';
 
 /** Forms: form definitions and their versions, the runner at /forms/{slug}, submissions. */
@@ -22,7 +24,11 @@ export const formsModule: CivitasModule = {
   migrations: formsMigrations,
   commands: formsCommands,
   messages: readMessageCatalogues(join(import.meta.dirname, 'locales')),
-  createJobHandlers: (kernel) => ({ [DELIVER_SUBMISSION_JOB]: createDeliverSubmissionJob(kernel) }),
+  createJobHandlers: (kernel) => ({
+    [DELIVER_SUBMISSION_JOB]: createDeliverSubmissionJob(kernel),
+    [CONFIRM_SUBMISSION_JOB]: createConfirmSubmissionJob(kernel),
+    [RETENTION_JOB]: createRetentionJob(kernel),
+  }),
   async plugin(app: FastifyInstance) {
     const dependencies = {
       versions: createFormVersions({ db: app.db, audit: app.audit }),
@@ -31,8 +37,9 @@ export const formsModule: CivitasModule = {
       files: createAnswerFiles({ db: app.db, scanner: fileScannerFor(app.config) }),
     };
     await acceptMultipartForms(app);
+    await ensureRetentionScheduled({ db: app.db, jobs: app.jobs });
     registerQuestionPages(app, dependencies);
-    registerFileDownload(app, { files: dependencies.files, links: createFileLinks({ encryptionKey: app.config.ENCRYPTION_KEY, baseUrl: app.config.BASE_URL }) });
+    registerTeamDownloads(app, { ...dependencies, links: createTeamLinks({ encryptionKey: app.config.ENCRYPTION_KEY, baseUrl: app.config.BASE_URL }) });
     registerJourneyEndPages(app, dependencies);
   },
 };

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { createSubmissions } from '../submissions/submissions.ts';
 import { errorsIn, Visitor } from '../runner/runner.test-kit.ts';
 import { createAnswerFileStore } from './answer-file.store.ts';
-import { createFileLinks } from './file-links.ts';
+import { createTeamLinks } from './team-links.ts';
 import { SMALL_PDF, SMALL_PNG } from './file-samples.test-kit.ts';
 import { createDocumentFormApp, DOCUMENT_FORM, DOCUMENT_PAGE } from './file-upload.test-kit.ts';
 import { MAX_FILE_BYTES } from './multipart-upload.ts';
@@ -68,16 +68,16 @@ test('no CSRF token, no file; an answer cannot be posted as a field (a file id),
 
 test('the team’s link: a wrong key, another file’s key, or a file not submitted is not found; a replayed submit attaches nothing twice', async (t) => {
   const { app, kernel, formId, person } = await createDocumentFormApp(t);
-  const links = createFileLinks({ encryptionKey: kernel.config.ENCRYPTION_KEY, baseUrl: '' });
+  const links = createTeamLinks({ encryptionKey: kernel.config.ENCRYPTION_KEY, baseUrl: '' });
   await person.upload(DOCUMENT_PAGE, { name: 'a.pdf', bytes: SMALL_PDF });
   const [pending] = await kernel.db.withTables<{ forms_file: { id: string } }>().selectFrom('forms_file').select('id').execute();
   assert.ok(pending);
-  assert.equal((await app.inject({ method: 'GET', url: links.linkTo(pending.id) })).statusCode, 404, 'not submitted yet');
+  assert.equal((await app.inject({ method: 'GET', url: links.linkToFile(pending.id) })).statusCode, 404, 'not submitted yet');
   await person.get(`${DOCUMENT_FORM}/check-answers`);
   await person.post(`${DOCUMENT_FORM}/check-answers`);
   await person.post(`${DOCUMENT_FORM}/check-answers`);
-  assert.equal((await app.inject({ method: 'GET', url: links.linkTo(pending.id) })).statusCode, 200);
-  const otherKey = new URL(links.linkTo('11111111-1111-4111-8111-111111111111'), 'http://x').searchParams.get('key');
+  assert.equal((await app.inject({ method: 'GET', url: links.linkToFile(pending.id) })).statusCode, 200);
+  const otherKey = new URL(links.linkToFile('11111111-1111-4111-8111-111111111111'), 'http://x').searchParams.get('key');
   for (const url of [`/forms/files/${pending.id}?key=${otherKey}`, `/forms/files/${pending.id}?key=`, `/forms/files/${pending.id}`, `/forms/files/..%2F..%2Fetc?key=x`]) {
     const status = (await app.inject({ method: 'GET', url })).statusCode;
     assert.ok(status === 404 || status === 400, `${url}: ${status}`);

@@ -3,6 +3,7 @@ import * as createFormVersions from './0001-create-form-versions.ts';
 import * as createSessionsAndSubmissions from './0002-create-sessions-and-submissions.ts';
 import * as addSessionPendingAnswer from './0003-add-session-pending-answer.ts';
 import * as createFiles from './0004-create-files.ts';
+import * as addSubmissionRetention from './0005-add-submission-retention.ts';
 
 /** Forms' migrations, frozen once landed, in the order they run. */
 export const formsMigrations: MigrationList = {
@@ -12,5 +13,6 @@ export const formsMigrations: MigrationList = {
     { id: '0002-create-sessions-and-submissions', migration: createSessionsAndSubmissions },
     { id: '0003-add-session-pending-answer', migration: addSessionPendingAnswer },
     { id: '0004-create-files', migration: createFiles },
+    { id: '0005-add-submission-retention', migration: addSubmissionRetention },
   ],
 };

@@ -68,6 +68,7 @@ export function registerJourneyEndPages(app: FastifyInstance, dependencies: Runn
       answers: context.answers,
       referenceFormat: settings.referenceFormat,
       retentionDays: settings.retentionDays ?? DEFAULT_RETENTION_DAYS,
+      language: context.language,
     });
     submitted.inc({ outcome: created ? 'created' : 'replayed' });
     return reply.redirect(urlOf(context.slug, { state: 'submitted' }), 303);

@@ -2,7 +2,7 @@ import type { JobHandler } from '../../../platform/jobs/job-worker.ts';
 import type { Kernel } from '../../../platform/kernel.ts';
 import { sendSystemEmail, SYSTEM_TEMPLATES } from '../../notify/notify.contract.ts';
 import type { Answers } from '../runner/answers.ts';
-import { createFileLinks } from '../files/file-links.ts';
+import { createTeamLinks } from '../files/team-links.ts';
 import { createFormVersions } from '../versions/form-versions.ts';
 import { composeSubmissionEmail } from './submission-email.ts';
 import { createSubmissionStore } from './submission.store.ts';
@@ -14,7 +14,7 @@ import { createSubmissionStore } from './submission.store.ts';
  */
 export function createDeliverSubmissionJob(kernel: Kernel, clock: () => Date = () => new Date()): JobHandler {
   const versions = createFormVersions({ db: kernel.db, audit: kernel.audit });
-  const links = createFileLinks({ encryptionKey: kernel.config.ENCRYPTION_KEY, baseUrl: kernel.config.BASE_URL });
+  const links = createTeamLinks({ encryptionKey: kernel.config.ENCRYPTION_KEY, baseUrl: kernel.config.BASE_URL });
   return {
     async run(job) {
       const submissionId = String(job.payload.submissionId);
@@ -28,7 +28,8 @@ export function createDeliverSubmissionJob(kernel: Kernel, clock: () => Date = (
           reference: submission.reference,
           answers: JSON.parse(submission.answers) as Answers,
           submittedAt: submission.created_at,
-          linkToFile: links.linkTo,
+          linkToFile: links.linkToFile,
+          answersCsvLink: links.linkToAnswersCsv(submission.id),
         });
         await sendSystemEmail(kernel, { templateKey: SYSTEM_TEMPLATES.accountNoticeEmail, to, personalisation: email, reference: submission.id });
       }

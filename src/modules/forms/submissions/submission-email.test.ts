@@ -12,6 +12,7 @@ test("the team's email lists each question with its answers, and an answer canno
     reference: 'FISH-2345-6789',
     submittedAt: '2026-12-03T09:30:00.000Z',
     linkToFile: (fileId) => `https://civitas.example/forms/files/${fileId}?key=k`,
+    answersCsvLink: 'https://civitas.example/forms/submissions/s/answers.csv?key=k',
     answers: {
       'licence-type': { values: ['net'], complete: true },
       organisation: { values: [], complete: true },
@@ -25,6 +26,7 @@ test("the team's email lists each question with its answers, and an answer canno
     [
       'Reference: FISH-2345-6789',
       'Submitted: 3 December 2026 at 9:30am',
+      'The answers as CSV: https://civitas.example/forms/submissions/s/answers.csv?key=k',
       '---',
       '## What kind of licence do you need?\nNet licence',
       '## What is the name of your organisation?\nNot answered',

@@ -5,8 +5,11 @@ import type { FormDefinition } from '../definition/form-definition.ts';
 import { describeAnswer } from '../runner/answer-display.ts';
 import type { Answers, FileAnswer } from '../runner/answers.ts';
 
+const translations = createTranslations([readMessageCatalogues(join(import.meta.dirname, '..', 'locales'))]);
 /** The team reads submissions in English: the form's English texts and Forms' English words. */
-const english = createTranslations([readMessageCatalogues(join(import.meta.dirname, '..', 'locales'))]).en;
+export const english = translations.en;
+/** A person who filled the form in Welsh gets their confirmation in Welsh. */
+export const welsh = translations.cy;
 
 /**
  * A person's answer goes into Notify's email formatting: a line may not start a heading, list,
@@ -24,6 +27,8 @@ export function composeSubmissionEmail(input: {
   submittedAt: string;
   /** The team's link to a file given as an answer. */
   linkToFile: (fileId: string) => string;
+  /** The team's link to the answers as CSV. */
+  answersCsvLink: string;
 }): { subject: string; body: string } {
   const { definition, reference, answers } = input;
   const sections = definition.pages
@@ -36,6 +41,6 @@ export function composeSubmissionEmail(input: {
     });
   return {
     subject: `${definition.name.en}: submission ${reference}`,
-    body: [`Reference: ${reference}`, `Submitted: ${formatDateTime(input.submittedAt, 'en')}`, '---', ...sections].join('\n\n'),
+    body: [`Reference: ${reference}`, `Submitted: ${formatDateTime(input.submittedAt, 'en')}`, `The answers as CSV: ${input.answersCsvLink}`, '---', ...sections].join('\n\n'),
   };
 }

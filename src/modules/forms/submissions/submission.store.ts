@@ -9,6 +9,8 @@ export type SubmissionRow = {
   answers: string;
   created_at: string;
   delivered_at: string | null;
+  /** When the answers are deleted: the form's retention period after submitting. */
+  expires_at: string;
 };
 
 type Tables = { forms_submission: SubmissionRow };
@@ -22,6 +24,12 @@ export function createSubmissionStore(db: Executor) {
     find: (id: string) => tables.selectFrom('forms_submission').selectAll().where('id', '=', id).executeTakeFirst(),
     findBySession: (sessionHash: string) => tables.selectFrom('forms_submission').selectAll().where('session_hash', '=', sessionHash).executeTakeFirst(),
     listForForm: (formId: string) => tables.selectFrom('forms_submission').selectAll().where('form_id', '=', formId).orderBy('created_at').orderBy('id').execute(),
+    /** Deletes up to `limit` submissions past their retention period; how many went. */
+    async removeExpired(now: string, limit: number): Promise<number> {
+      const due = tables.selectFrom('forms_submission').select('id').where('expires_at', '<=', now).limit(limit);
+      const result = await tables.deleteFrom('forms_submission').where('id', 'in', due).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
     async markDelivered(id: string, at: string): Promise<void> {
       await tables.updateTable('forms_submission').set({ delivered_at: at }).where('id', '=', id).where('delivered_at', 'is', null).execute();
     },

@@ -6,10 +6,12 @@ import { createAnswerFileStore } from '../files/answer-file.store.ts';
 import type { Answers, FileAnswer } from '../runner/answers.ts';
 import { createRunnerSessionStore } from '../runner/runner-session.store.ts';
 import type { RunnerSession } from '../runner/runner-sessions.ts';
+import type { Language } from '../definition/form-definition.ts';
 import { createReferenceNumber } from './reference-number.ts';
 import { createSubmissionStore } from './submission.store.ts';
 
 export const DELIVER_SUBMISSION_JOB = 'forms.deliver-submission';
+export const CONFIRM_SUBMISSION_JOB = 'forms.confirm-submission';
 /** A reference collides once in about 10^9 submissions at 6 random characters; a few tries are plenty. */
 const ATTEMPTS = 3;
 
@@ -31,6 +33,7 @@ export function createSubmissions(dependencies: { db: Database; jobs: JobQueue; 
       if (!(await createRunnerSessionStore(transaction).markSubmitted(input.session.idHash, id))) throw new AlreadySubmitted();
       const reference = createReferenceNumber(input.referenceFormat);
       const now = clock();
+      const expiresAt = new Date(now.getTime() + input.retentionDays * DAY_MS).toISOString();
       await submissions.insert({
         id,
         reference,
@@ -40,14 +43,16 @@ export function createSubmissions(dependencies: { db: Database; jobs: JobQueue; 
         answers: JSON.stringify(input.answers),
         created_at: now.toISOString(),
         delivered_at: null,
+        expires_at: expiresAt,
       });
       await createAnswerFileStore(transaction).attachToSubmission({
         ids: filesIn(input.answers).map((file) => file.fileId),
         formId: input.session.formId,
         submissionId: id,
-        expiresAt: new Date(now.getTime() + input.retentionDays * DAY_MS).toISOString(),
+        expiresAt,
       });
       await jobs.enqueue(transaction, { type: DELIVER_SUBMISSION_JOB, payload: { submissionId: id } });
+      await jobs.enqueue(transaction, { type: CONFIRM_SUBMISSION_JOB, payload: { submissionId: id, language: input.language } });
       return { reference, created: true };
     });
   }
@@ -69,6 +74,7 @@ export function createSubmissions(dependencies: { db: Database; jobs: JobQueue; 
     },
 
     listForForm: (formId: string) => createSubmissionStore(db).listForForm(formId),
+    find: (id: string) => createSubmissionStore(db).find(id),
   };
 }
 
@@ -76,7 +82,7 @@ class AlreadySubmitted extends Error {}
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-type SubmitInput = { session: RunnerSession; answers: Answers; referenceFormat: string; retentionDays: number };
+type SubmitInput = { session: RunnerSession; answers: Answers; referenceFormat: string; retentionDays: number; language: Language };
 
 /** The files among the answers. */
 export function filesIn(answers: Answers): FileAnswer[] {
