@@ -215,6 +215,20 @@ const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 /**
+ * A page of a test that walks many: in the language asked for, with one <h1>, and no axe
+ * violation; a failure names the page (`what`) and the language.
+ */
+export async function expectAccessiblePage(page: Page, locale: string, what: string): Promise<void> {
+  assert.equal(await page.locator('html').getAttribute('lang'), locale, `${what}: <html lang>`);
+  assert.equal(await page.locator('h1').count(), 1, `${what}: one <h1>`);
+  try {
+    await expectNoAccessibilityViolations(page);
+  } catch (error) {
+    throw new Error(`${what} (${locale}): ${(error as Error).message}`);
+  }
+}
+
+/**
  * Runs axe on the page as it is now (WCAG 2.2 AA and best practices); fails on any violation,
  * naming each rule, what it asks for and the elements that break it.
  */

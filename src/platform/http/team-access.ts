@@ -8,19 +8,23 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
  */
 
 export type TeamRole = 'owner' | 'developer' | 'viewer';
-/** What a team page belongs to, by its own module's id: a Notify service or a Pay account. */
-export type TeamComponent = { kind: 'notify-service' | 'pay-account'; id: string };
+/**
+ * What a team page belongs to, by its own module's id: a Notify service or a Pay account (which a
+ * console service owns), or a console organisation itself (Exchange: an organisation is a member).
+ */
+export type TeamComponent = { kind: 'notify-service' | 'pay-account' | 'organisation'; id: string };
 
 export type TeamMember = {
   /** How the audit trail names the person: a pseudonym, never their email address. */
   actor: string;
   role: TeamRole;
   /**
-   * Facts every audit record of the member's change carries, so the trail says whose service it
-   * was: the organisation and the console's service the component belongs to, by their ids.
+   * Facts every audit record of the member's change carries, so the trail says whose it was: the
+   * organisation (`organisationId`) and, for a service's component, the console's service
+   * (`consoleServiceId`), by their ids.
    */
-  auditDetails: { organisationId: string; consoleServiceId: string };
-  /** The console's page of the service the component belongs to (the way back), and its name. */
+  auditDetails: Readonly<Record<string, string>>;
+  /** The console's page of the service (or organisation) the component belongs to (the way back), and its name. */
   home: { href: string; text: string };
   /** The console's name and address, in the request's language, for the service navigation. */
   console: { name: string; href: string };

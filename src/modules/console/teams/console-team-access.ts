@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { TeamAccessProvider, TeamRole } from '../../../platform/http/team-access.ts';
+import type { TeamAccessProvider, TeamComponent, TeamMember, TeamRole } from '../../../platform/http/team-access.ts';
 import { actorOf } from '../organisations/organisations.ts';
 import { SESSION_COOKIE } from '../pages/console.routes.ts';
 import type { ConsoleSessions } from '../sessions/console-sessions.ts';
@@ -9,10 +9,11 @@ import { createTeamMemberStore } from './team-member.store.ts';
 const TEAM_ROLES: readonly string[] = ['owner', 'developer', 'viewer'] satisfies TeamRole[];
 
 /**
- * The console's answer to "who may use this Notify service's or Pay account's team pages": the
- * person signed in to the console (its session cookie, which is sent to /console paths only, so
- * team pages live under /console), if they are a member of the organisation whose service owns
- * the component, with their role there. Operators are not members: their own pages serve them.
+ * The console's answer to "who may use this Notify service's or Pay account's team pages" (or an
+ * organisation's own, such as Exchange's): the person signed in to the console (its session
+ * cookie, which is sent to /console paths only, so team pages live under /console), if they are a
+ * member of the organisation whose service owns the component (or of the organisation itself),
+ * with their role there. Operators are not members: their own pages serve them.
  */
 export function createConsoleTeamAccess(dependencies: { db: Executor; sessions: ConsoleSessions }): TeamAccessProvider {
   const members = createTeamMemberStore(dependencies.db);
@@ -24,22 +25,30 @@ export function createConsoleTeamAccess(dependencies: { db: Executor; sessions: 
     return unsigned.valid && unsigned.value ? unsigned.value : undefined;
   }
 
+  /** Where the member's pages hang in the console: a service's component, or the organisation itself. */
+  async function findPlace(component: TeamComponent, personKey: string): Promise<{ role: string; auditDetails: Record<string, string>; home: TeamMember['home'] } | undefined> {
+    if (component.kind === 'organisation') {
+      const membership = await members.findOrganisationMembership({ organisationId: component.id, personKey });
+      return membership && { role: membership.role, auditDetails: { organisationId: membership.organisation_id }, home: { href: `/console/organisations/${membership.organisation_id}`, text: membership.organisation_name } };
+    }
+    const membership = await members.findMembership({ kind: component.kind, externalId: component.id, personKey });
+    return (
+      membership && {
+        role: membership.role,
+        auditDetails: { organisationId: membership.organisation_id, consoleServiceId: membership.service_id },
+        home: { href: `/console/organisations/${membership.organisation_id}/services/${membership.service_id}`, text: membership.service_name },
+      }
+    );
+  }
+
   return {
     async check(request, component) {
       const session = await dependencies.sessions.find(readSessionToken(request));
       if (!session) return { state: 'signed-out' };
-      const membership = await members.findMembership({ kind: component.kind, externalId: component.id, personKey: session.personKey });
-      if (!membership || !TEAM_ROLES.includes(membership.role)) return { state: 'not-a-member' };
-      return {
-        state: 'member',
-        member: {
-          actor: actorOf(session).audit,
-          role: membership.role as TeamRole,
-          auditDetails: { organisationId: membership.organisation_id, consoleServiceId: membership.service_id },
-          home: { href: `/console/organisations/${membership.organisation_id}/services/${membership.service_id}`, text: membership.service_name },
-          console: { name: request.t('console.name'), href: '/console' },
-        },
-      };
+      const place = await findPlace(component, session.personKey);
+      if (!place || !TEAM_ROLES.includes(place.role)) return { state: 'not-a-member' };
+      const member: TeamMember = { actor: actorOf(session).audit, role: place.role as TeamRole, auditDetails: place.auditDetails, home: place.home, console: { name: request.t('console.name'), href: '/console' } };
+      return { state: 'member', member };
     },
     signInPath: (returnTo) => `/console/sign-in?${new URLSearchParams({ return: returnTo })}`,
   };

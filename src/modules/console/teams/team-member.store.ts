@@ -31,5 +31,14 @@ export function createTeamMemberStore(db: Executor) {
         .where('console_service_component.external_id', '=', input.externalId)
         .where('console_membership.person_key', '=', input.personKey)
         .executeTakeFirst(),
+    /** The person's membership of this organisation, with its name; undefined if none. */
+    findOrganisationMembership: (input: { organisationId: string; personKey: string }): Promise<{ organisation_id: string; organisation_name: string; role: string } | undefined> =>
+      tables
+        .selectFrom('console_membership')
+        .innerJoin('console_organisation', 'console_organisation.id', 'console_membership.organisation_id')
+        .select(['console_organisation.id as organisation_id', 'console_organisation.name as organisation_name', 'console_membership.role'])
+        .where('console_membership.organisation_id', '=', input.organisationId)
+        .where('console_membership.person_key', '=', input.personKey)
+        .executeTakeFirst(),
   };
 }

@@ -1,8 +1,7 @@
-import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import {
-  expectNoAccessibilityViolations,
+  expectAccessiblePage,
   expectNoPageProblems,
   launchBrowser,
   openPage,
@@ -20,15 +19,7 @@ import { createConsoleTeam, signInConsoleMember } from '../../console/teams/cons
 const browser = await launchBrowser(after);
 const LANGUAGES: Locale[] = ['en', 'cy'];
 
-async function check(page: Page, locale: Locale, what: string): Promise<void> {
-  assert.equal(await page.locator('html').getAttribute('lang'), locale, `${what}: <html lang>`);
-  assert.equal(await page.locator('h1').count(), 1, `${what}: one <h1>`);
-  try {
-    await expectNoAccessibilityViolations(page);
-  } catch (error) {
-    throw new Error(`${what} (${locale}): ${(error as Error).message}`);
-  }
-}
+const check = (page: Page, locale: Locale, what: string) => expectAccessiblePage(page, locale, what);
 
 for (const locale of LANGUAGES) {
   test(`every service-team and file page of Notify is accessible in ${locale === 'en' ? 'English' : 'Welsh'}`, async (t) => {
