@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
+import { join } from 'node:path';
 import { createGroupCommit } from '../../platform/db/group-commit.ts';
+import { readMessageCatalogues } from '../../platform/http/i18n.ts';
 import type { CivitasModule } from '../../platform/module.ts';
 import { createOutboundRequester, outboundPolicyOf } from '../../platform/net/outbound-request.ts';
 import { secretBoxesOf } from '../../platform/secrets/secret-box.ts';
@@ -14,6 +16,7 @@ import { registerGatewayRoutes } from './gateway/gateway.routes.ts';
 import { createReplayGuard } from './gateway/replay-guard.ts';
 import { logCommands } from './message-log/log.cli.ts';
 import { createMessageLog } from './message-log/message-log.ts';
+import { registerExchangeTeamPages } from './pages/exchange-team.pages.ts';
 import { exchangeMigrations } from './migrations/exchange.migrations.ts';
 import { createRegistry } from './registry/registry.ts';
 
@@ -27,6 +30,7 @@ export function createExchangeModule(options: { clock?: () => Date } = {}): Civi
   return {
     name: 'exchange',
     migrations: exchangeMigrations,
+    messages: readMessageCatalogues(join(import.meta.dirname, 'locales')),
     commands: [
       ...createExchangeCommands((kernel) =>
         createRegistry({ db: kernel.db, audit: kernel.audit, instance: kernel.config.EXCHANGE_INSTANCE, outbound: outboundPolicyOf(kernel.config), clock }),
@@ -46,6 +50,7 @@ export function createExchangeModule(options: { clock?: () => Date } = {}): Civi
       }
       app.get(EXCHANGE_JWKS_PATH, async (_request, reply) => reply.header('cache-control', 'public, max-age=300').send(await keys.publish('request-signing')));
       app.get(EXCHANGE_LOG_JWKS_PATH, async (_request, reply) => reply.header('cache-control', 'public, max-age=300').send(await keys.publish('message-log')));
+      await registerExchangeTeamPages(app, { registry: createRegistry({ db: app.db, audit: app.audit, instance: app.config.EXCHANGE_INSTANCE, outbound: outboundPolicyOf(app.config), clock }) });
       await app.register(async (gateway) =>
         registerGatewayRoutes(gateway, {
           instance: app.config.EXCHANGE_INSTANCE,

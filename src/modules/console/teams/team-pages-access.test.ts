@@ -8,7 +8,7 @@ import { createServicePay } from '../../pay/pay.contract.ts';
 import { equipService, openSigningIn, startWithService } from '../pages/console-pages.test-kit.ts';
 import { createConsoleTeam, signInConsoleMember } from './console-teams-testing.contract.ts';
 
-/** Every team page route of Notify and Pay, read from the app itself (so a new one is tested without being listed here). */
+/** Every team page route of Notify, Pay and Exchange, read from the app itself (so a new one is tested without being listed here). */
 function listTeamRoutes(app: FastifyInstance): Array<{ method: string; pattern: string }> {
   const stack: string[] = [];
   const routes: Array<{ method: string; pattern: string }> = [];
@@ -20,17 +20,18 @@ function listTeamRoutes(app: FastifyInstance): Array<{ method: string; pattern: 
     stack.length = depth;
     const path = (stack[depth - 1] ?? '') + segment;
     stack.push(path);
-    if (!methods || !/^\/console\/(notify|pay)\//.test(path)) continue;
+    if (!methods || !/^\/console\/(notify|pay|exchange)\//.test(path)) continue;
     for (const method of methods.split(', ')) if (method !== 'HEAD') routes.push({ method, pattern: path });
   }
   return routes;
 }
 
 /** A real address for a route: the component's id in its place, a well-formed value for every other parameter. */
-function fill(pattern: string, ids: { notify: string; pay: string }): string {
+function fill(pattern: string, ids: { notify: string; pay: string; exchange: string }): string {
   return pattern
     .replace(/:serviceId\([^)]*\)/, ids.notify)
     .replace(':accountId', ids.pay)
+    .replace(':organisationId', ids.exchange)
     .replace(/:(\w+)\(([^)]*)\)/g, (_all, _name: string, rule: string) => (rule.includes('|') ? (rule.split('|')[0] as string) : randomUUID()))
     .replace(/:(\w+)/g, () => randomUUID());
 }
@@ -43,13 +44,17 @@ async function startTwoOrganisations(t: Parameters<typeof createTestApp>[0]) {
     notify: (await notify.createService({ name, actor: 'operator:test' })).id,
     pay: (await pay.createAccount({ name, actor: 'operator:test' })).id,
   });
-  const ours = await component('Ours');
-  const theirs = await component('Theirs');
-  const ourTeam = await createConsoleTeam(app, { notifyServiceId: ours.notify, payAccountId: ours.pay, name: 'Department A' });
-  await createConsoleTeam(app, { notifyServiceId: theirs.notify, payAccountId: theirs.pay, name: 'Department B' });
+  const ourComponents = await component('Ours');
+  const theirComponents = await component('Theirs');
+  const ourTeam = await createConsoleTeam(app, { notifyServiceId: ourComponents.notify, payAccountId: ourComponents.pay, name: 'Department A' });
+  const theirTeam = await createConsoleTeam(app, { notifyServiceId: theirComponents.notify, payAccountId: theirComponents.pay, name: 'Department B' });
+  // Exchange's pages are the organisation's own.
+  const ours = { ...ourComponents, exchange: ourTeam.organisationId };
+  const theirs = { ...theirComponents, exchange: theirTeam.organisationId };
   const routes = listTeamRoutes(app);
   assert.ok(routes.filter((route) => route.pattern.startsWith('/console/notify/')).length >= 14, 'every Notify team route is found (callbacks too)');
   assert.ok(routes.filter((route) => route.pattern.startsWith('/console/pay/')).length >= 11, 'every Pay team route is found');
+  assert.ok(routes.filter((route) => route.pattern.startsWith('/console/exchange/')).length >= 4, 'every Exchange team route is found');
 
   /** One browser's cookies (its CSRF secret kept) under whichever console identity the test gives it. */
   const jar = new Map<string, string>();
@@ -91,7 +96,7 @@ test("a member of organisation A gets 404 for every team route of organisation B
       const url = fill(route.pattern, theirs);
       const response = await send(route.method, url);
       assert.equal(response.statusCode, 404, `${role}: ${route.method} ${url}`);
-      assert.doesNotMatch(response.body, /Theirs/, `${role}: ${route.method} ${url} names nothing of theirs`);
+      assert.doesNotMatch(response.body, /Theirs|Department B/, `${role}: ${route.method} ${url} names nothing of theirs`);
     }
   }
 });
@@ -105,13 +110,14 @@ test('a viewer gets a 403 page for every change on the team pages and changes no
     const response = await send(route.method, url);
     assert.equal(response.statusCode, 403, `${route.method} ${url}`);
     assert.match(response.body, /You cannot change this/);
-    assert.match(response.body, new RegExp(`href="${ourTeam.servicePath}"`), 'a way back to the console');
+    const wayBack = route.pattern.startsWith('/console/exchange/') ? `/console/organisations/${ourTeam.organisationId}` : ourTeam.servicePath;
+    assert.match(response.body, new RegExp(`href="${wayBack}"`), 'a way back to the console');
   }
   assert.equal((await kernel.audit.listRecent({ limit: 500 })).length, before, 'nothing was done');
-  for (const path of [`/console/notify/${ours.notify}`, `/console/notify/${ours.notify}/notifications`, `/console/pay/${ours.pay}/test/transactions`, `/console/pay/${ours.pay}/test/webhooks`]) {
+  for (const path of [`/console/notify/${ours.notify}`, `/console/notify/${ours.notify}/notifications`, `/console/pay/${ours.pay}/test/transactions`, `/console/pay/${ours.pay}/test/webhooks`, `/console/exchange/${ours.exchange}`]) {
     const page = await send('GET', path);
     assert.equal(page.statusCode, 200, path);
-    assert.doesNotMatch(page.body, /Add a template|Add a webhook/, `${path}: no way to change offered`);
+    assert.doesNotMatch(page.body, /Add a template|Add a webhook|Ask to become a member/, `${path}: no way to change offered`);
   }
 });
 

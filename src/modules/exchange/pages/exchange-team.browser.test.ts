@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import type { Locale } from '../../../platform/http/i18n.ts';
+import { expectAccessiblePage, expectNoPageProblems, launchBrowser, openPage, startTestServer } from '../../../testing/browser.ts';
+import { signInConsoleMember } from '../../console/teams/console-teams-testing.contract.ts';
+import { addOrganisation, OPERATOR, setUpProviderAndClient } from '../testing/exchange-fixtures.ts';
+
+/**
+ * An organisation's Exchange pages in Chromium under the real Content-Security-Policy, in English
+ * and Welsh: asking to become a member (with its errors), waiting, and a member's subsystems,
+ * services and agreements, approved and ended from the page. axe finds no WCAG 2.2 AA violation.
+ */
+const browser = await launchBrowser(after);
+
+const check = (page: Page, locale: Locale, what: string) => expectAccessiblePage(page, locale, what);
+
+for (const locale of ['en', 'cy'] as const) {
+  test(`an organisation's Exchange pages are accessible in ${locale === 'en' ? 'English' : 'Welsh'}`, async (t) => {
+    const { baseUrl, app, kernel } = await startTestServer(t);
+    const { page, problems } = await openPage(t, browser);
+    const signIn = async (organisationId: string) => {
+      const member = await signInConsoleMember(app, { organisationId, role: 'owner', email: `owner-${organisationId.slice(-6)}@example.gov.uk` });
+      await page.context().addCookies([{ name: member.cookieName, value: member.cookieValue, url: baseUrl }]);
+    };
+    const submit = async (form: string, what: string) => {
+      await Promise.all([page.waitForLoadState('load'), page.locator(`form[action$="${form}"] button`).first().click()]);
+      await page.waitForLoadState('load');
+      await check(page, locale, what);
+    };
+
+    const newcomer = await addOrganisation(kernel, 'Riverbank Council');
+    await signIn(newcomer);
+    await page.goto(`${baseUrl}/console/exchange/${newcomer}?lang=${locale}`);
+    await check(page, locale, 'not a member yet');
+    await submit('/membership', 'asking to become a member, with errors');
+    assert.equal(await page.locator('.govuk-error-summary a').count(), 2);
+    await page.locator('input[name="memberClass"][value="GOV"]').check();
+    await page.locator('#memberCode').fill('RB005');
+    await submit('/membership', 'waiting for approval');
+    assert.equal(await page.locator('.govuk-notification-banner').count(), 1);
+
+    const setUp = await setUpProviderAndClient(kernel, { baseUrl: 'https://benefits.example.gov.uk/pip', fields: false });
+    await setUp.agreements.add({ providerMemberId: setUp.providerMember.id, consumerMemberId: setUp.clientMember.id, serviceId: setUp.serviceId, purpose: 'Blue Badge eligibility', lawfulBasis: 'public-task', legalGateway: 'Digital Economy Act 2017', fields: '$.status,$.rate', until: '2099-12-31', actor: OPERATOR });
+    await signIn(setUp.providerMember.organisation_id);
+    await page.goto(`${baseUrl}/console/exchange/${setUp.providerMember.organisation_id}?lang=${locale}`);
+    await check(page, locale, 'a provider with a subsystem, a service and a draft agreement');
+    await submit('/approve', 'the agreement approved by one side');
+    await submit('/end', 'the agreement ended');
+    problems.consoleErrors = problems.consoleErrors.filter((text) => !/^Failed to load resource: the server responded with a status of 400 \(Bad Request\) \(http:\/\/127\.0\.0\.1:\d+\/console\/exchange\//.test(text));
+    expectNoPageProblems(problems);
+  });
+}

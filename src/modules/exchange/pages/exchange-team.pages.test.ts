@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { createTestApp } from '../../../testing/test-kernel.ts';
+import { signInConsoleMember } from '../../console/teams/console-teams-testing.contract.ts';
+import { createAgreementStore } from '../agreements/agreement.store.ts';
+import { addOrganisation, createTestRegistry, OPERATOR, runCommand, setUpProviderAndClient } from '../testing/exchange-fixtures.ts';
+
+/** One browser signed in to the console as a member of an organisation, keeping its cookies (and so its CSRF secret). */
+async function browserOf(app: FastifyInstance, organisationId: string, role: 'owner' | 'developer' | 'viewer' = 'owner') {
+  const member = await signInConsoleMember(app, { organisationId, role, email: `${role}-${organisationId.slice(-6)}@example.gov.uk` });
+  const jar = new Map<string, string>([[member.cookieName, member.cookieValue]]);
+  let csrf = '';
+  const send = async (method: 'GET' | 'POST', url: string, form: Record<string, string> = {}) => {
+    const response = await app.inject({
+      method,
+      url,
+      headers: { accept: 'text/html', cookie: [...jar].map(([name, value]) => `${name}=${value}`).join('; '), ...(method === 'POST' ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+      ...(method === 'POST' ? { payload: new URLSearchParams({ _csrf: csrf, ...form }).toString() } : {}),
+    });
+    for (const cookie of response.cookies) jar.set(cookie.name, cookie.value);
+    csrf = /name="_csrf" value="([^"]+)"/.exec(response.body)?.[1] ?? csrf;
+    return response;
+  };
+  // A CSRF token for this browser, from a form of the console's own: pages with nothing to change have none.
+  if (role === 'owner') await send('GET', `/console/organisations/${organisationId}/services/new`);
+  return { member, send };
+}
+
+test('an owner asks for their organisation to become a member (errors on its fields first); it waits for an operator, then shows as a member, in English and Welsh', async (t) => {
+  const { app, kernel } = await createTestApp(t);
+  const organisationId = await addOrganisation(kernel, 'Riverside Council');
+  const { member, send } = await browserOf(app, organisationId);
+  const base = `/console/exchange/${organisationId}`;
+  const first = await send('GET', base);
+  assert.equal(first.statusCode, 200);
+  assert.match(first.body, /Become a member/);
+
+  const empty = await send('POST', `${base}/membership`, {});
+  assert.equal(empty.statusCode, 400);
+  assert.match(empty.body, /govuk-error-summary[^]*href="#memberClass"[^]*Select what kind of organisation it is[^]*href="#memberCode"[^]*Enter a member code/);
+  const bad = await send('POST', `${base}/membership`, { memberClass: 'XX', memberCode: 'has spaces' });
+  assert.match(bad.body, /Select what kind of organisation it is[^]*Member code must be 1 to 64/);
+  assert.match(bad.body, /value="has spaces"/, 'what was typed is kept');
+
+  const asked = await send('POST', `${base}/membership`, { memberClass: 'GOV', memberCode: 'RC002' });
+  assert.equal(asked.statusCode, 303);
+  assert.equal(asked.headers.location, `${base}?done=requested`);
+  const again = await send('POST', `${base}/membership`, { memberClass: 'GOV', memberCode: 'RC002' });
+  assert.equal(again.headers.location, base, 'asking twice changes nothing');
+  const pending = await send('GET', `${base}?done=requested`);
+  assert.match(pending.body, /You have asked to become a member/);
+  assert.match(pending.body, /GB-DEV\/GOV\/RC002[^]*Waiting for approval/);
+  const [event] = (await kernel.audit.listRecent({ limit: 20 })).filter((each) => each.action === 'exchange.member.added');
+  assert.equal(event?.actor, member.actor);
+  assert.equal(event?.details?.status, 'pending');
+
+  const [row] = await kernel.db.withTables<{ exchange_member: { id: string; organisation_id: string } }>().selectFrom('exchange_member').selectAll().where('organisation_id', '=', organisationId).execute();
+  await runCommand(kernel, 'exchange member approve', {}, [String(row?.id)]);
+  const approved = await send('GET', base);
+  assert.match(approved.body, /Member identifier[^]*GB-DEV\/GOV\/RC002[^]*govuk-tag--green/);
+  assert.match(approved.body, /Your organisation is not a party to any data sharing agreement/);
+  const welsh = await send('GET', `${base}?lang=cy`);
+  assert.match(welsh.body, /Dynodwr aelod/);
+  assert.match(welsh.body, /Cytundebau rhannu data/);
+
+  const copycatId = await addOrganisation(kernel, 'Copycat Council');
+  const copycat = await browserOf(app, copycatId);
+  await copycat.send('GET', `/console/exchange/${copycatId}`);
+  const copied = await copycat.send('POST', `/console/exchange/${copycatId}/membership`, { memberClass: 'GOV', memberCode: 'RC002' });
+  assert.equal(copied.statusCode, 400);
+  assert.match(copied.body, /Another member has that member code/);
+});
+
+test('each side approves a draft agreement on its own page, either ends it; a replayed or stale button is an error summary; an organisation not a party gets 404', async (t) => {
+  const { app, kernel } = await createTestApp(t);
+  const setUp = await setUpProviderAndClient(kernel, { baseUrl: 'https://benefits.example.gov.uk/pip', fields: false });
+  const agreementId = await setUp.agreements.add({ providerMemberId: setUp.providerMember.id, consumerMemberId: setUp.clientMember.id, serviceId: setUp.serviceId, purpose: 'Blue Badge eligibility', lawfulBasis: 'public-task', fields: '$.status', until: '2099-12-31', actor: OPERATOR });
+  const council = await browserOf(app, setUp.clientMember.organisation_id);
+  const agency = await browserOf(app, setUp.providerMember.organisation_id, 'developer');
+  const councilBase = `/console/exchange/${setUp.clientMember.organisation_id}`;
+  const agencyBase = `/console/exchange/${setUp.providerMember.organisation_id}`;
+
+  const councilPage = await council.send('GET', councilBase);
+  assert.match(councilPage.body, /Benefits Agency provides GB-DEV\/GOV\/BA001\/benefits\/pip-award to you[^]*Blue Badge eligibility[^]*Draft[^]*You have not approved it/);
+  const agencyPage = await agency.send('GET', agencyBase);
+  assert.match(agencyPage.body, /You provide GB-DEV\/GOV\/BA001\/benefits\/pip-award to Riverside Council/);
+  assert.match(agencyPage.body, /GB-DEV\/GOV\/BA001\/benefits<\/td>\s*<td[^>]*>1</, 'its subsystem, with one key in use');
+
+  assert.equal((await council.send('POST', `${councilBase}/agreements/${agreementId}/approve`)).headers.location, `${councilBase}?done=approved`);
+  const replayed = await council.send('POST', `${councilBase}/agreements/${agreementId}/approve`);
+  assert.equal(replayed.statusCode, 409);
+  assert.match(replayed.body, /govuk-error-summary[^]*or your side has already done that/);
+  assert.equal((await createAgreementStore(kernel.db).find(agreementId))?.status, 'draft');
+  await agency.send('POST', `${agencyBase}/agreements/${agreementId}/approve`);
+  assert.equal((await createAgreementStore(kernel.db).find(agreementId))?.status, 'active');
+  assert.match((await council.send('GET', councilBase)).body, /In force/);
+
+  const outsider = await createTestRegistry(kernel).addMember({ organisationId: await addOrganisation(kernel, 'Nosy Council'), memberClass: 'GOV', memberCode: 'NC004', actor: OPERATOR });
+  const nosy = await browserOf(app, outsider.organisation_id);
+  for (const action of ['approve', 'end']) {
+    assert.equal((await nosy.send('POST', `/console/exchange/${outsider.organisation_id}/agreements/${agreementId}/${action}`)).statusCode, 404, `${action}: not theirs`);
+  }
+  assert.equal((await nosy.send('POST', `${councilBase}/agreements/${agreementId}/end`)).statusCode, 404, "another organisation's pages are not there for them");
+  assert.equal((await createAgreementStore(kernel.db).find(agreementId))?.status, 'active');
+
+  assert.equal((await agency.send('POST', `${agencyBase}/agreements/${agreementId}/end`)).headers.location, `${agencyBase}?done=ended`);
+  const ended = await council.send('GET', councilBase);
+  assert.match(ended.body, /Ended/);
+  assert.doesNotMatch(ended.body, /agreements\/[0-9a-f-]{36}\/(approve|end)/, 'nothing left to do');
+  const endedEvents = (await kernel.audit.listRecent({ limit: 50 })).filter((each) => each.action === 'exchange.agreement.ended');
+  assert.equal(endedEvents.length, 1);
+  assert.equal(endedEvents[0]?.actor, agency.member.actor);
+});
+
+test('a viewer reads the pages but is offered no change, and a member still waiting for approval cannot act on agreements', async (t) => {
+  const { app, kernel } = await createTestApp(t);
+  const organisationId = await addOrganisation(kernel, 'Riverside Council');
+  const viewer = await browserOf(app, organisationId, 'viewer');
+  const page = await viewer.send('GET', `/console/exchange/${organisationId}`);
+  assert.equal(page.statusCode, 200);
+  assert.doesNotMatch(page.body, /Ask to become a member|<form/);
+  const pending = await createTestRegistry(kernel).addMember({ organisationId, memberClass: 'GOV', memberCode: 'RC002', actor: { audit: 'console-person:x', isOperator: false } });
+  assert.equal(pending.status, 'pending');
+  const owner = await browserOf(app, organisationId);
+  assert.equal((await owner.send('POST', `/console/exchange/${organisationId}/agreements/${crypto.randomUUID()}/approve`)).statusCode, 404);
+});
