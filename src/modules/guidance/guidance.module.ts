@@ -2,11 +2,9 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { readMessageCatalogues } from '../../platform/http/i18n.ts';
 import type { CivitasModule } from '../../platform/module.ts';
-import { createAssistantOutcomeStore } from './assistant/assistant-outcome.store.ts';
 import { registerAssistantApi } from './assistant/assistant.routes.ts';
+import { openAssistant } from './assistant/open-assistant.ts';
 import { registerAskPages } from './assistant/pages/ask.routes.ts';
-import { createAssistant } from './assistant/assistant.ts';
-import { createGuidanceRetriever } from './assistant/retrieval.ts';
 import { guidanceCommands } from './guidance.cli.ts';
 import { openGuidanceLibrary } from './guidance.contract.ts';
 import { guidanceMigrations } from './migrations/guidance.migrations.ts';
@@ -25,14 +23,7 @@ export const guidanceModule: CivitasModule = {
     const library = openGuidanceLibrary({ db: app.db, audit: app.audit });
     registerGuidancePages(app, library);
     registerSearchPage(app, createGuidanceSearch(library));
-    const retriever = createGuidanceRetriever(library);
-    const assistant = createAssistant({
-      db: app.db,
-      retriever,
-      outcomes: createAssistantOutcomeStore(),
-      translations: app.translations,
-      baseUrl: app.config.BASE_URL,
-    });
+    const { assistant, retriever } = openAssistant({ db: app.db, library, config: app.config, translations: app.translations });
     registerAssistantApi(app, assistant);
     registerAskPages(app, { assistant, retriever });
   },

@@ -8,6 +8,10 @@ import type { GuidanceRetriever } from './retrieval.ts';
 
 export type RefusalReason = 'personal-data' | 'jailbreak' | 'out-of-scope' | 'no-answer';
 
+export type AssistantStage = 'input-guardrails' | 'retrieval' | 'composition' | 'output-guardrails';
+/** Told how long each stage of one answer took, in milliseconds (for the evaluation's figures). */
+export type StageTimer = (stage: AssistantStage, milliseconds: number) => void;
+
 /** The assistant's answer, as the API sends it: the answer with its sources, or why there is none. */
 export type AssistantAnswer = {
   answer: string;
@@ -44,14 +48,25 @@ export function createAssistant(dependencies: {
       await outcomes.count(db, { day: today(), outcome: useful ? 'feedback:useful' : 'feedback:not-useful' });
     },
 
-    async answer(input: { question: string; language: Locale }): Promise<AssistantAnswer> {
+    async answer(input: { question: string; language: Locale }, timeStage: StageTimer = () => {}): Promise<AssistantAnswer> {
       const { language } = input;
-      const check = checkQuestion(input.question);
+      const timed = async <T>(stage: AssistantStage, run: () => T | Promise<T>): Promise<T> => {
+        const started = performance.now();
+        try {
+          return await run();
+        } finally {
+          timeStage(stage, performance.now() - started);
+        }
+      };
+      const check = await timed('input-guardrails', () => checkQuestion(input.question));
       if (!check.allowed) return refuse(check.reason, language);
-      const composed = composeExtractiveAnswer(await retriever.retrieve({ question: input.question, lang: language }));
+      const passages = await timed('retrieval', () => retriever.retrieve({ question: input.question, lang: language }));
+      const composed = await timed('composition', () => composeExtractiveAnswer(passages));
       if (composed.kind === 'no-answer') return refuse('no-answer', language);
       const text = composed.passages.map((passage) => passage.text).join('\n\n');
-      const verdict = checkAnswer({ text, sourceCount: composed.sources.length, citedPassages: composed.passages.map((passage) => passage.text) });
+      const verdict = await timed('output-guardrails', () =>
+        checkAnswer({ text, sourceCount: composed.sources.length, citedPassages: composed.passages.map((passage) => passage.text) }),
+      );
       if (!verdict.passed) return refuse('no-answer', language);
       await outcomes.count(db, { day: today(), outcome: 'answered' });
       return {
