@@ -29,12 +29,25 @@ function wordsOf(question: string): string {
     .replace(/ +/g, ' ');
 }
 
+/** Verbs that ask for text to be given back, in any form. */
+const GIVE_BACK = 'reveal|show|print|repeat|output|display|tell me|give me|write out|dump|leak|translate|summari[sz]e|paraphrase|quote|recite|spell out|list|copy|share|write down';
+/** What the assistant was told, as people name it. */
+const INSTRUCTIONS = 'system prompt|prompt|instructions?|rules|guidelines|configuration|directives|programming|guardrails';
+/** Safety measures people ask to have switched off. */
+const SAFETY = 'safety|filters?|guardrails?|restrictions?|content polic\\w+|moderation|rules|limits';
+
 const JAILBREAKS: ReadonlyArray<[JailbreakKind, RegExp]> = [
   ['override-instructions', /\b(?:ignore|disregard|forget|override|bypass|skip|drop) (?:all |any |the |your |my |these |those |of )*(?:previous |prior |above |earlier |original |initial |system |safety |existing )*(?:instructions?|rules|prompts?|guidelines|guardrails|directions|restrictions|programming|constraints)\b/],
+  ['override-instructions', /\b(?:ignore|disregard|forget) (?:everything|all|anything)(?: (?:you (?:were|have been|'ve been) (?:told|given|taught)|above|before|previous|prior|so far|you know))?\b|\b(?:ignore|disregard) (?:the |all |everything )?(?:above|preceding|previous|prior)\b/],
+  ['override-instructions', new RegExp(`\\bnew (?:instructions?|rules?|task|role|system prompt) ?:|\\bfrom now on (?:you|answer|respond|reply|act|behave|only|always|never|ignore|pretend|treat|forget)\\b|\\b(?:override|disable|turn off|switch off|deactivate|bypass|remove) (?:your |the |all |any |of )*(?:${SAFETY})\\b|\\bsafety (?:off|disabled)\\b|\\bsystem override\\b|\\bas if (?:the )?(?:guidance|rules|instructions) (?:did not|didn't|does not|doesn't) exist\\b`)],
   ['override-instructions', /\b(?:anwybydd\w*|anghofi\w*) (?:\w+ ){0,3}(?:\w*yfarwyddiad\w*|\w*heolau|\w*anllawiau)\b/],
-  ['prompt-extraction', /\b(?:reveal|show|print|repeat|output|display|tell me|give me|what (?:is|are|were)|write out|dump|leak) (?:me )?(?:all |the |your |its )*(?:full |exact |original |initial |hidden |secret |system |internal )*(?:system prompt|prompt|instructions|rules you (?:follow|were given)|configuration)\b/],
-  ['prompt-extraction', /\bsystem (?:prompt|message)\b|\bdeveloper (?:message|instructions)\b|\bhidden instructions\b|\b(?:dangos|dangoswch|datgelu) (?:\w+ ){0,2}\w*yfarwyddiad\w*\b/],
+  // "the instructions" alone may be a letter's: the assistant's own are "your" instructions, or "the hidden" ones.
+  ['prompt-extraction', /\b(?:reveal|show|print|repeat|output|display|tell me|give me|what (?:is|are|were)|write out|dump|leak) (?:me )?(?:all )?(?:(?:your|its) (?:full |exact |original |initial |hidden |secret |system |internal )*|(?:the )?(?:full |exact |original |initial |hidden |secret |system |internal )+)(?:system prompt|prompt|instructions|rules you (?:follow|were given)|configuration)\b/],
+  ['prompt-extraction', new RegExp(`\\b(?:${GIVE_BACK}) (?:me )?(?:\\w+ ){0,4}?(?:your|its|the assistant's|the bot's) (?:\\w+ ){0,2}?(?:${INSTRUCTIONS})\\b`)],
+  ['prompt-extraction', /\b(?:repeat|print|output|copy|show|reveal|write out) (?:me )?(?:everything|all|the text|the words|the message|the content|what is|what's|whatever is) (?:written )?(?:above|before)\b|\babove this line\b|\bverbatim\b|\binstructions (?:you were|you've been|you have been|you got) given\b|\bwhat (?:were|are|have) you (?:been )?told\b/],
+  ['prompt-extraction', /\bsystem (?:prompt|message)\b|\bdeveloper (?:message|instructions)\b|\bhidden instructions\b|\b(?:dangos|dangoswch|datgelu|datgelwch|ailadrodd\w*|cyfieith\w*) (?:\w+ ){0,2}\w*yfarwyddiad\w*\b|\bcyfarwyddiadau (?:cudd|system)\b/],
   ['role-play', /\b(?:you are now|from now on you|act as (?:an? )?(?:unfiltered|unrestricted|evil|different|new)|pretend (?:to be|you are|that you)|role ?play as|roleplay|do anything now|jailbreak\w*|developer mode|god mode|dan mode|no restrictions|without (?:any )?(?:restrictions|limits|filters|rules)|unfiltered|uncensored|esgus bod|o hyn ymlaen rwyt ti)\b/],
+  ['role-play', /\b(?:debug|admin|maintenance|sudo|unrestricted) mode\b|\b(?:you are|you're) (?:now )?(?:an? )?(?:ai|assistant|bot|chatbot|model) (?:called|named)\b|\bnever refuses?\b|\b(?:i am|i'm) (?:the|your) (?:developer|admin|administrator|creator|programmer)\b|\bheb (?:reolau|gyfyngiadau)\b|\bmodd (?:datblygwr|dadfygio)\b/],
   ['injection-markup', /<\|?(?:im ?start|im ?end|system|endoftext)\|?>|\[\/?inst\]|\[system\]|^(?:system|assistant) ?:|### ?(?:instruction|system)/],
 ];
 

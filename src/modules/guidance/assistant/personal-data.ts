@@ -4,7 +4,7 @@
  * "at" and "dot". Every check walks the text a bounded number of times, so no question is slow.
  */
 
-export type PersonalDataKind = 'email-address' | 'phone-number' | 'national-insurance-number' | 'card-number' | 'address';
+export type PersonalDataKind = 'email-address' | 'phone-number' | 'national-insurance-number' | 'card-number' | 'address' | 'name' | 'reference' | 'vehicle-registration';
 
 const INVISIBLE = /[\u00ad\u180e\u200b-\u200f\u2060-\u2064\ufeff]/g;
 
@@ -91,6 +91,48 @@ const HOUSE_NUMBER = new RegExp(
   'i',
 );
 
+/** A word written as a name is: a capital, then small letters (O'Connell, ap Rhys's "Rhys", Mary-Jane). */
+const NAME_WORD = "\\p{Lu}[\\p{Ll}'’-]*\\p{Ll}";
+/** Words that say a person is being named next: introductions, and the people a question may be about. */
+const INTRODUCTION = "my name is|my name's|my names|name is|i am called|i'm called|call me|this is|i am|i'm|im|fy enw i yw|fy enw yw|fy enw i ydy|fy enw ydy|enw";
+const RELATION =
+  'my (?:mum|mother|mam|dad|father|son|daughter|husband|wife|partner|brother|sister|nan|nana|gran|granny|grandmother|grandfather|grandson|granddaughter|aunt|uncle|niece|nephew|friend|neighbour|carer|tenant|lodger|landlord|child|boyfriend|girlfriend)|fy (?:mam|nhad|mab|merch|ngŵr|ngwr|ngwraig|mhartner|mrawd|chwaer|nain|taid|ffrind|nghymydog)';
+/**
+ * A person named in full: a first name and a surname after an introduction or a relation ("my
+ * name is Sarah Jenkins", "my son, David Hughes"), or a surname after a title ("Mrs Patel").
+ * Capitals carry the meaning here, so these are matched as written, not folded.
+ */
+const PERSON_NAME = new RegExp(
+  `(?<![\\p{L}])(?:(?:${INTRODUCTION}|${RELATION}),? ${NAME_WORD}(?: (?:ap |ab |de |van |von |mac |bin |al )?${NAME_WORD})|(?:Mr|Mrs|Ms|Miss|Mx|Dr|Mister|Madam)\\.? ${NAME_WORD})(?![\\p{L}])`,
+  'giu',
+);
+/** Names of things the guidance speaks of, which are written like a person's name. */
+const NAMED_THINGS = /^(?:blue badge|council tax|one login|national insurance|direct debit|post office|universal credit|pension credit|personal independence|disability living|fixed penalty|penalty charge)/i;
+
+const CUE = new RegExp(`^(?:${INTRODUCTION}|${RELATION}),? `, 'iu');
+
+function holdsPersonName(text: string): boolean {
+  for (const [match] of text.replace(/[’‘]/g, "'").matchAll(PERSON_NAME)) {
+    const named = match.replace(CUE, '');
+    // The cue is matched ignoring case ("I'm", "MY SON"), but each word of the name must be capitalised as written.
+    const capitalised = named.split(' ').every((word) => /^(?:ap|ab|de|van|von|mac|bin|al|Mr|Mrs|Ms|Miss|Mx|Dr|Mister|Madam)\.?$/i.test(word) || /^\p{Lu}/u.test(word));
+    if (capitalised && !NAMED_THINGS.test(named)) return true;
+  }
+  return false;
+}
+
+/**
+ * A reference that identifies someone's own case: an account, case, claim, crime or penalty
+ * charge notice number given with its name ("PCN reference WX73019544", "account number
+ * 60012345"), or letters followed by six or more digits however spaced ("CT-2024-118832").
+ */
+const REFERENCE_NAME = '(?:reference|ref|account|case|claim|crime|pcn|ticket|notice|penalty charge|application|customer|badge|invoice|cyfeirnod|rhif cyfrif|rhif achos)';
+const NAMED_REFERENCE = new RegExp(`\\b${REFERENCE_NAME}\\b(?: (?:number|no|num|#|reference|ref|rhif))?\\.?(?: is| yw|:)?\\s*#?[a-z]{0,3}[ -]?\\d(?:[ -]?\\d){5,}`, 'i');
+const LETTERED_REFERENCE = /(?<![a-z0-9])[a-z]{1,3}[ -]?\d(?:[ -]?\d){5,}(?![a-z0-9])/i;
+
+/** UK vehicle registrations: the current style ("AB12 CDE") and the prefix style written in capitals ("A123 BCD"). */
+const REGISTRATION = /(?<![a-z0-9])[a-z]{2}\d{2} ?[a-z]{3}(?![a-z0-9])|(?<![A-Za-z0-9])[A-Z]\d{1,3} ?[A-Z]{3}(?![A-Za-z0-9])/i;
+
 /** The kind of personal data the question holds, if any, checked in a fixed order. */
 export function findPersonalData(question: string): PersonalDataKind | undefined {
   const text = normaliseQuestion(question);
@@ -100,7 +142,10 @@ export function findPersonalData(question: string): PersonalDataKind | undefined
     const kind = numberKind(match[0]);
     if (kind) return kind;
   }
+  if (NAMED_REFERENCE.test(text) || LETTERED_REFERENCE.test(text)) return 'reference';
   if (HOUSE_NUMBER.test(text)) return 'address';
   if (POSTCODE.test(text) && /\b\d{1,4}[a-z]?\b/i.test(text.replace(POSTCODE, ' '))) return 'address';
+  if (REGISTRATION.test(text)) return 'vehicle-registration';
+  if (holdsPersonName(text)) return 'name';
   return undefined;
 }
