@@ -4,6 +4,8 @@ import { findConsoleService } from '../console/console.contract.ts';
 import { DEFINITION_LIMITS } from './definition/form-definition.ts';
 import { FormsError } from './forms.errors.ts';
 import { createFormVersions } from './versions/form-versions.ts';
+import { createWebhookSecrets } from './webhooks/webhook-secrets.ts';
+import { outboundPolicyOf } from '../../platform/net/outbound-request.ts';
 
 const CLI_ACTOR = 'operator:cli';
 
@@ -44,7 +46,7 @@ export const formsCommands: readonly CliCommand[] = [
       const definition = await readDefinitionFile(file);
       const kernel = context.kernel();
       if (!(await findConsoleService(kernel.db, serviceId))) throw new CliError(`There is no console service ${serviceId}`);
-      const imported = await createFormVersions({ db: kernel.db, audit: kernel.audit }).importForm({ serviceId, definition, actor: CLI_ACTOR }).catch(explain);
+      const imported = await createFormVersions({ db: kernel.db, audit: kernel.audit, outboundPolicy: outboundPolicyOf(kernel.config) }).importForm({ serviceId, definition, actor: CLI_ACTOR }).catch(explain);
       const url = new URL(`/forms/${imported.slug}`, kernel.config.BASE_URL).href;
       context.print({ form_id: imported.formId, url }, `Published the form at ${url} (form ${imported.formId})`);
       return 0;
@@ -60,6 +62,21 @@ export const formsCommands: readonly CliCommand[] = [
       const kernel = context.kernel();
       const definition = await createFormVersions({ db: kernel.db, audit: kernel.audit }).exportDefinition(formId).catch(explain);
       process.stdout.write(`${JSON.stringify(definition, null, 2)}\n`);
+      return 0;
+    },
+  },
+  {
+    name: 'forms webhook-secret',
+    summary: 'Print the secret a form’s webhook deliveries are signed with (Civitas-Signature: sha256=HMAC of the body)',
+    usage: 'FORM_ID',
+    async run(context) {
+      const formId = context.positionals[0];
+      if (!formId) throw new CliError('Give the form: forms webhook-secret FORM_ID', 2);
+      const kernel = context.kernel();
+      await createFormVersions({ db: kernel.db, audit: kernel.audit }).exportDefinition(formId).catch(explain);
+      const secret = await createWebhookSecrets({ db: kernel.db, secrets: kernel.secrets }).secretOf(formId);
+      await kernel.audit.record({ actor: CLI_ACTOR, action: 'forms.webhook-secret.shown', subject: `form:${formId}`, outcome: 'success' });
+      context.print({ form_id: formId, signing_secret: secret }, secret);
       return 0;
     },
   },

@@ -1,5 +1,6 @@
 import type { AuditService } from '../../platform/audit/audit.service.ts';
 import type { Database } from '../../platform/db/database.ts';
+import type { OutboundPolicy } from '../../platform/net/outbound-request.ts';
 import { parseFormDefinition } from './definition/parse-definition.ts';
 import { createFormVersions, type FormVersions } from './versions/form-versions.ts';
 
@@ -13,7 +14,11 @@ export function checkFormDefinition(input: unknown) {
   return parseFormDefinition(input).problems;
 }
 
-/** Forms and their versions (import, drafts, publishing, export), for the console's builder and the CLI. */
-export function openFormVersions(dependencies: { db: Database; audit: AuditService }): FormVersions {
+/**
+ * Forms and their versions (import, drafts, publishing, export), for the console's builder and
+ * the CLI. Give `outboundPolicy` (outboundPolicyOf(config)) so a webhook URL is checked as every
+ * URL a team gives Civitas to call.
+ */
+export function openFormVersions(dependencies: { db: Database; audit: AuditService; outboundPolicy?: OutboundPolicy }): FormVersions {
   return createFormVersions(dependencies);
 }

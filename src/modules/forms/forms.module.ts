@@ -15,7 +15,8 @@ import { createRunnerSessions } from './runner/runner-sessions.ts';
 import { createRetentionJob, ensureRetentionScheduled, RETENTION_JOB } from './retention/retention.job.ts';
 import { createConfirmSubmissionJob } from './submissions/confirm-submission.job.ts';
 import { createDeliverSubmissionJob } from './submissions/deliver-submission.job.ts';
-import { CONFIRM_SUBMISSION_JOB, createSubmissions, DELIVER_SUBMISSION_JOB } from './submissions/submissions.ts';
+import { CONFIRM_SUBMISSION_JOB, createSubmissions, DELIVER_SUBMISSION_JOB, SEND_WEBHOOK_JOB } from './submissions/submissions.ts';
+import { createSendWebhookJob } from './webhooks/send-webhook.job.ts';
 import { createFormVersions } from './versions/form-versions.ts';
 
 /** Forms: form definitions and their versions, the runner at /forms/{slug}, submissions. */
@@ -28,6 +29,7 @@ export const formsModule: CivitasModule = {
     [DELIVER_SUBMISSION_JOB]: createDeliverSubmissionJob(kernel),
     [CONFIRM_SUBMISSION_JOB]: createConfirmSubmissionJob(kernel),
     [RETENTION_JOB]: createRetentionJob(kernel),
+    [SEND_WEBHOOK_JOB]: createSendWebhookJob(kernel),
   }),
   async plugin(app: FastifyInstance) {
     const dependencies = {

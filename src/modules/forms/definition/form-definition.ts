@@ -92,6 +92,8 @@ export type FormSettings = {
   referenceFormat: string;
   /** How many days submissions (answers and files) are kept, 30 unless set. */
   retentionDays?: number;
+  /** Where each submission is POSTed as signed JSON (`forms webhook-secret` shows the signing secret). */
+  webhookUrl?: string;
 };
 
 export type FormDefinition = {

@@ -27,6 +27,8 @@ const SLUG_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 const REFERENCE_PATTERN = /^[A-Z0-9#-]+$/;
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const SAFE_URL_PATTERN = /^https:\/\/[^\s]+$/;
+/** A receiver's address; whether http and its host are allowed is the outbound policy's to say (form-versions.ts). */
+const WEB_URL_PATTERN = /^https?:\/\/[^\s]+$/;
 const OPTION_VALUE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9 _.,'()/-]*$/;
 
 /** The settings each answer type accepts; any other setting is a fault. */
@@ -48,7 +50,7 @@ export type ParsedDefinition = { definition: FormDefinition; problems: [] } | { 
 
 function readSettings(reader: DefinitionReader, value: unknown, welsh: boolean): FormSettings | undefined {
   const path = 'settings';
-  const json = reader.object(value, path, ['languages', 'declaration', 'whatHappensNext', 'privacyUrl', 'support', 'submissionEmail', 'referenceFormat', 'retentionDays']);
+  const json = reader.object(value, path, ['languages', 'declaration', 'whatHappensNext', 'privacyUrl', 'support', 'submissionEmail', 'referenceFormat', 'retentionDays', 'webhookUrl']);
   if (!json) return undefined;
   const languages = (reader.array(json.languages, `${path}.languages`, LANGUAGES.length) ?? []).map((language, index) =>
     reader.oneOf(language, `${path}.languages[${index}]`, LANGUAGES),
@@ -80,6 +82,9 @@ function readSettings(reader: DefinitionReader, value: unknown, welsh: boolean):
       : {},
     submissionEmail: reader.optional(json, 'submissionEmail', (item) => email(item, `${path}.submissionEmail`)),
     referenceFormat,
+    webhookUrl: reader.optional(json, 'webhookUrl', (item) =>
+      reader.string(item, `${path}.webhookUrl`, { maxLength: DEFINITION_LIMITS.urlLength, pattern: WEB_URL_PATTERN, patternMessage: 'must be an https:// (or, outside production, http://) address' }),
+    ),
     retentionDays: reader.optional(json, 'retentionDays', (item) => reader.integer(item, `${path}.retentionDays`, { min: 1, max: MAX_RETENTION_DAYS })),
   });
 }

@@ -4,6 +4,7 @@ import * as createSessionsAndSubmissions from './0002-create-sessions-and-submis
 import * as addSessionPendingAnswer from './0003-add-session-pending-answer.ts';
 import * as createFiles from './0004-create-files.ts';
 import * as addSubmissionRetention from './0005-add-submission-retention.ts';
+import * as createWebhookSecrets from './0006-create-webhook-secrets.ts';
 
 /** Forms' migrations, frozen once landed, in the order they run. */
 export const formsMigrations: MigrationList = {
@@ -14,5 +15,6 @@ export const formsMigrations: MigrationList = {
     { id: '0003-add-session-pending-answer', migration: addSessionPendingAnswer },
     { id: '0004-create-files', migration: createFiles },
     { id: '0005-add-submission-retention', migration: addSubmissionRetention },
+    { id: '0006-create-webhook-secrets', migration: createWebhookSecrets },
   ],
 };

@@ -69,6 +69,7 @@ export function registerJourneyEndPages(app: FastifyInstance, dependencies: Runn
       referenceFormat: settings.referenceFormat,
       retentionDays: settings.retentionDays ?? DEFAULT_RETENTION_DAYS,
       language: context.language,
+      sendWebhook: settings.webhookUrl !== undefined,
     });
     submitted.inc({ outcome: created ? 'created' : 'replayed' });
     return reply.redirect(urlOf(context.slug, { state: 'submitted' }), 303);

@@ -12,6 +12,7 @@ import { createSubmissionStore } from './submission.store.ts';
 
 export const DELIVER_SUBMISSION_JOB = 'forms.deliver-submission';
 export const CONFIRM_SUBMISSION_JOB = 'forms.confirm-submission';
+export const SEND_WEBHOOK_JOB = 'forms.send-webhook';
 /** A reference collides once in about 10^9 submissions at 6 random characters; a few tries are plenty. */
 const ATTEMPTS = 3;
 
@@ -53,6 +54,7 @@ export function createSubmissions(dependencies: { db: Database; jobs: JobQueue; 
       });
       await jobs.enqueue(transaction, { type: DELIVER_SUBMISSION_JOB, payload: { submissionId: id } });
       await jobs.enqueue(transaction, { type: CONFIRM_SUBMISSION_JOB, payload: { submissionId: id, language: input.language } });
+      if (input.sendWebhook) await jobs.enqueue(transaction, { type: SEND_WEBHOOK_JOB, payload: { submissionId: id } });
       return { reference, created: true };
     });
   }
@@ -82,7 +84,7 @@ class AlreadySubmitted extends Error {}
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-type SubmitInput = { session: RunnerSession; answers: Answers; referenceFormat: string; retentionDays: number; language: Language };
+type SubmitInput = { session: RunnerSession; answers: Answers; referenceFormat: string; retentionDays: number; language: Language; sendWebhook: boolean };
 
 /** The files among the answers. */
 export function filesIn(answers: Answers): FileAnswer[] {

@@ -5,6 +5,7 @@ import { isUniqueViolation } from '../../../platform/db/unique-violation.ts';
 import type { FormDefinition } from '../definition/form-definition.ts';
 import { parseFormDefinition } from '../definition/parse-definition.ts';
 import { FormsError } from '../forms.errors.ts';
+import { checkOutboundUrl, type OutboundPolicy, type OutboundUrlProblem } from '../../../platform/net/outbound-request.ts';
 import { createFormVersionStore, type FormRow } from './form-version.store.ts';
 
 /** A version of a form as the runner uses it: immutable once made. */
@@ -13,9 +14,20 @@ export type FormVersion = { formId: string; versionId: string; number: number; d
 /** Versions never change after they are made, so each process may keep the ones it has read. */
 const CACHED_VERSIONS = 200;
 
-function checkedDefinition(input: unknown): FormDefinition {
+const WEBHOOK_URL_PROBLEMS: Readonly<Record<OutboundUrlProblem, string>> = {
+  INVALID_URL: 'must be a full http or https address without a user name or password',
+  HTTPS_REQUIRED: 'must be an https:// address',
+  PRIVATE_ADDRESS: 'must not be a private or local address',
+};
+
+function checkedDefinition(input: unknown, outboundPolicy: OutboundPolicy | undefined): FormDefinition {
   const parsed = parseFormDefinition(input);
-  if (!parsed.definition) throw new FormsError('forms.INVALID_DEFINITION', `The form definition has ${parsed.problems.length} problem(s)`, parsed.problems);
+  const problems = [...parsed.problems];
+  const webhookUrl = parsed.definition?.settings.webhookUrl;
+  // As for every URL a team gives Civitas to call: the kernel's check now, and again (with DNS) on each call.
+  const problem = webhookUrl && outboundPolicy ? checkOutboundUrl(webhookUrl, outboundPolicy) : undefined;
+  if (problem) problems.push({ path: 'settings.webhookUrl', message: WEBHOOK_URL_PROBLEMS[problem] });
+  if (!parsed.definition || problems.length > 0) throw new FormsError('forms.INVALID_DEFINITION', `The form definition has ${problems.length} problem(s)`, problems);
   return parsed.definition;
 }
 
@@ -23,8 +35,14 @@ function checkedDefinition(input: unknown): FormDefinition {
  * Forms and their draft, live and archived versions. Publishing a version archives the live one;
  * a person who started on it keeps it (their session holds the version's id) and finishes on it.
  */
-export function createFormVersions(dependencies: { db: Database; audit: AuditService; clock?: () => Date }) {
-  const { db, audit } = dependencies;
+export function createFormVersions(dependencies: {
+  db: Database;
+  audit: AuditService;
+  clock?: () => Date;
+  /** Where a webhook may point (outboundPolicyOf(config)); unset, only its form is checked. */
+  outboundPolicy?: OutboundPolicy;
+}) {
+  const { db, audit, outboundPolicy } = dependencies;
   const clock = dependencies.clock ?? (() => new Date());
   const cache = new Map<string, FormVersion>();
 
@@ -48,7 +66,7 @@ export function createFormVersions(dependencies: { db: Database; audit: AuditSer
      * service has a form with that slug already, a new live version of it.
      */
     async importForm(input: { serviceId: string; definition: unknown; actor: string }): Promise<{ formId: string; slug: string; versionId: string }> {
-      const definition = checkedDefinition(input.definition);
+      const definition = checkedDefinition(input.definition, outboundPolicy);
       try {
         return await db.transaction().execute(async (transaction) => {
           const store = createFormVersionStore(transaction);
@@ -70,7 +88,7 @@ export function createFormVersions(dependencies: { db: Database; audit: AuditSer
 
     /** A draft version of a form; the live version stays until the draft is published. */
     async createDraft(input: { formId: string; definition: unknown; actor: string }): Promise<string> {
-      const definition = checkedDefinition(input.definition);
+      const definition = checkedDefinition(input.definition, outboundPolicy);
       const form = await createFormVersionStore(db).findForm(input.formId);
       if (!form) throw new FormsError('forms.FORM_NOT_FOUND', 'There is no such form');
       if (definition.slug !== form.slug) throw new FormsError('forms.INVALID_DEFINITION', 'A new version keeps the form’s slug', [{ path: '$.slug', message: `must be "${form.slug}"` }]);
