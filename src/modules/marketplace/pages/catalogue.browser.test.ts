@@ -40,7 +40,7 @@ test('a person searches with a typo, narrows by a filter, sorts, and follows a r
   await seedCatalogue(kernel);
   const { page, problems } = await openPage(t, browser);
   await page.goto(`${baseUrl}/data`);
-  await page.fill('#catalogue-query', 'postcdes');
+  await page.fill('#catalogue-query', 'postcods');
   await page.getByRole('button', { name: 'Search', exact: true }).click();
   assert.match(await page.textContent('#catalogue-results-heading') ?? '', /2 records/);
   await page.getByLabel('Dataset (1)').check();
@@ -48,7 +48,7 @@ test('a person searches with a typo, narrows by a filter, sorts, and follows a r
   assert.match(await page.textContent('#catalogue-results-heading') ?? '', /1 record/);
   await page.selectOption('#catalogue-sort', 'title');
   await page.getByRole('button', { name: 'Sort', exact: true }).click();
-  assert.match(page.url(), /q=postcdes&type=Dataset&sort=title/);
+  assert.match(page.url(), /q=postcods&type=Dataset&sort=title/);
   await page.getByRole('link', { name: 'OS Postcodes Data' }).click();
   assert.equal((await page.textContent('h1'))?.trim(), 'OS Postcodes Data');
   await page.getByRole('link', { name: 'Postcode lookup API' }).click();
