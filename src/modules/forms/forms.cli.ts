@@ -32,6 +32,15 @@ function explain(error: unknown): never {
   throw new CliError([error.message, ...error.problems.map((problem) => `  ${problem.path}: ${problem.message}`)].join('\n'));
 }
 
+/** The form named by the command's FORM_ID, with its definition; a missing or unknown form is explained. */
+async function findForm(context: CliContext, command: string) {
+  const formId = context.positionals[0];
+  if (!formId) throw new CliError(`Give the form: ${command} FORM_ID`, 2);
+  const kernel = context.kernel();
+  const definition = await createFormVersions({ db: kernel.db, audit: kernel.audit }).exportDefinition(formId).catch(explain);
+  return { kernel, formId, definition };
+}
+
 /** `civitas forms ...`: a form in and out as its JSON definition (docs/forms/form-definition.schema.json). */
 export const formsCommands: readonly CliCommand[] = [
   {
@@ -57,10 +66,7 @@ export const formsCommands: readonly CliCommand[] = [
     summary: 'Print a form’s definition as JSON (its live version, else its latest draft)',
     usage: 'FORM_ID',
     async run(context) {
-      const formId = context.positionals[0];
-      if (!formId) throw new CliError('Give the form: forms export FORM_ID', 2);
-      const kernel = context.kernel();
-      const definition = await createFormVersions({ db: kernel.db, audit: kernel.audit }).exportDefinition(formId).catch(explain);
+      const { kernel, formId, definition } = await findForm(context, 'forms export');
       process.stdout.write(`${JSON.stringify(definition, null, 2)}\n`);
       return 0;
     },
@@ -70,10 +76,7 @@ export const formsCommands: readonly CliCommand[] = [
     summary: 'Print the secret a form’s webhook deliveries are signed with (Civitas-Signature: sha256=HMAC of the body)',
     usage: 'FORM_ID',
     async run(context) {
-      const formId = context.positionals[0];
-      if (!formId) throw new CliError('Give the form: forms webhook-secret FORM_ID', 2);
-      const kernel = context.kernel();
-      await createFormVersions({ db: kernel.db, audit: kernel.audit }).exportDefinition(formId).catch(explain);
+      const { kernel, formId } = await findForm(context, 'forms webhook-secret');
       const secret = await createWebhookSecrets({ db: kernel.db, secrets: kernel.secrets }).secretOf(formId);
       await kernel.audit.record({ actor: CLI_ACTOR, action: 'forms.webhook-secret.shown', subject: `form:${formId}`, outcome: 'success' });
       context.print({ form_id: formId, signing_secret: secret }, secret);
