@@ -245,7 +245,7 @@ export const configSchema = {
   }),
   DEMO_EXCHANGE: setting({
     description:
-      "Whether start-up sets up Exchange's working example: an example benefits agency whose small information system inside Civitas (at `/demo-exchange/pip`, with made-up people) provides the service `pip-award`, and an example council's subsystem allowed to call it under an agreement limited to award status and rate (`npx civitas exchange demo` prints the identifiers and the council's private key). Made once, kept in working order at each start. On by default in development, off under `NODE_ENV=test`, refused in production.",
+      "Whether start-up sets up Exchange's working example: an example benefits agency whose small information system inside Civitas (at `/demo-exchange/pip`, with made-up people) provides the service `pip-award`, and an example council's subsystem allowed to call it under an agreement limited to award status and rate (`npx civitas exchange demo show` prints the identifiers and the council's private key). Made once, kept in working order at each start. On by default in development, off under `NODE_ENV=test`, refused in production.",
     accepts: 'true or false',
     default: (settings) => (settings.NODE_ENV === 'test' || settings.NODE_ENV === 'production' ? 'false' : 'true'),
     parse: parseBoolean,

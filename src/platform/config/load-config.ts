@@ -54,7 +54,7 @@ export function loadConfig(env: RawEnvironment = process.env): LoadedConfig {
   if (config.ONE_LOGIN_ISSUER !== '' && config.ONE_LOGIN_ISSUER !== config.BASE_URL && config.ONE_LOGIN_ISSUER !== `${config.BASE_URL}/`) {
     throw new ConfigError(`ONE_LOGIN_ISSUER=${JSON.stringify(config.ONE_LOGIN_ISSUER)} is not valid: expected ${configSchema.ONE_LOGIN_ISSUER.accepts}.`);
   }
-  // The example's council key is readable by `civitas exchange demo`, and its provider is on Civitas's own address.
+  // The example's council key is readable by `civitas exchange demo key`, and its provider is on Civitas's own address.
   if (config.NODE_ENV === 'production' && config.DEMO_EXCHANGE) {
     throw new ConfigError('DEMO_EXCHANGE=true is not valid in production: the Exchange example is for development and test environments.');
   }

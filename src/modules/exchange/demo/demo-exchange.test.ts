@@ -24,7 +24,7 @@ async function startWithDemo(t: Parameters<typeof createTestApp>[0]) {
 
 test("with DEMO_EXCHANGE, the README's walk-through works: the council's signed call goes through Civitas to the agency's system and comes back cut to status and rate", async (t) => {
   const { kernel, port } = await startWithDemo(t);
-  const demo = await runCommand(kernel, 'exchange demo', {});
+  const demo = await runCommand(kernel, 'exchange demo show', {});
   assert.match(String(demo.client), /^GB-DEV\/GOV\/DEMO-COUNCIL\/blue-badge$/);
   assert.match(String(demo.service), /^GB-DEV\/GOV\/DEMO-BENEFITS\/pip\/pip-award$/);
   const { private_key: privateKey } = await runCommand(kernel, 'exchange demo key', {});
@@ -78,7 +78,7 @@ test('setting the example up again, at each start and from several processes at 
 
 test("the example's allowance reaches its own provider only: a service at any other path of Civitas is refused, as are calls that climb out of the prefix", async (t) => {
   const { kernel, baseUrl } = await startWithDemo(t);
-  const demo = await runCommand(kernel, 'exchange demo', {});
+  const demo = await runCommand(kernel, 'exchange demo show', {});
   const providerSubsystem = String(demo.service).replace(/\/pip-award$/, '');
   const openApi = join(mkdtempSync(join(tmpdir(), 'civitas-demo-exchange-')), 'openapi.json');
   writeFileSync(openApi, JSON.stringify({ openapi: '3.0.3', info: { title: 'x', version: '1' }, paths: { '/x': { get: { responses: { '200': { description: 'x' } } } } } }));
@@ -92,7 +92,7 @@ test('without DEMO_EXCHANGE nothing is set up, the provider is not there, and th
   assert.equal(kernel.config.DEMO_EXCHANGE, false);
   assert.deepEqual(await createRegistryStore(kernel.db).listMembers('GB-DEV'), []);
   assert.equal((await app.inject({ method: 'GET', url: '/demo-exchange/pip/awards/QQ123456A' })).statusCode, 404);
-  for (const command of ['exchange demo', 'exchange demo key']) {
+  for (const command of ['exchange demo show', 'exchange demo key']) {
     await assert.rejects(runCommand(kernel, command, {}), /DEMO_EXCHANGE=true/);
   }
   assert.deepEqual(await createRegistryStore(kernel.db).listMembers('GB-DEV'), [], 'the commands set up nothing either');

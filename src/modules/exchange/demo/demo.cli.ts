@@ -8,10 +8,10 @@ function requireDemo(context: CliContext) {
   return kernel;
 }
 
-/** `civitas exchange demo`: what the README's walk-through needs of the example. */
+/** `civitas exchange demo show` and `demo key`: what the README's walk-through needs of the example. */
 export const demoCommands: readonly CliCommand[] = [
   {
-    name: 'exchange demo',
+    name: 'exchange demo show',
     summary: "Set up Exchange's example (DEMO_EXCHANGE=true) if it is not, and print its identifiers: the council's client subsystem, the PIP award service, the agreement and a URL to call",
     async run(context) {
       const kernel = requireDemo(context);
@@ -29,7 +29,7 @@ export const demoCommands: readonly CliCommand[] = [
     async run(context) {
       const kernel = requireDemo(context);
       const pem = await readDemoCouncilKey({ db: kernel.db, secrets: kernel.secrets });
-      if (pem === undefined) throw new CliError('The example is not set up yet: run `npx civitas exchange demo` or start Civitas with DEMO_EXCHANGE=true');
+      if (pem === undefined) throw new CliError('The example is not set up yet: run `npx civitas exchange demo show` or start Civitas with DEMO_EXCHANGE=true');
       context.print({ private_key: pem }, pem.trimEnd());
       return 0;
     },
