@@ -5,7 +5,7 @@ import type { Organisations } from '../organisations/organisations.ts';
 import type { OrganisationRow } from '../organisations/organisation.store.ts';
 import type { Onboarding } from '../onboarding/onboarding.ts';
 import { createOperators } from '../operators/operators.ts';
-import { readMultipartForm } from './multipart-form.ts';
+import { readMultipartForm } from '../../../platform/http/multipart-form.ts';
 import { OPERATOR_BASE, refuseWithoutStrongMethod, registerOperatorPages } from './operators/operator.routes.ts';
 import { FORM_UPLOAD_LIMIT, registerBuilderPages, type OnboardingPageDependencies } from './onboarding.routes.ts';
 import { registerMemberPages, registerOwnerPages, type OrganisationPageDependencies } from './organisation.routes.ts';

@@ -1,4 +1,4 @@
-import { CivitasError } from '../../../platform/http/errors.ts';
+import { CivitasError } from './errors.ts';
 
 /** A field's value, or its values when the form sends the name more than once. */
 export type FormFields = Record<string, string | string[]>;
@@ -13,7 +13,7 @@ export async function readMultipartForm(contentType: string, body: Buffer): Prom
   try {
     form = await new Response(new Uint8Array(body), { headers: { 'content-type': contentType } }).formData();
   } catch {
-    throw new CivitasError({ code: 'console.UNREADABLE_FORM', statusCode: 400, message: 'The form could not be read' });
+    throw new CivitasError({ code: 'platform.UNREADABLE_FORM', statusCode: 400, message: 'The form could not be read' });
   }
   const fields: FormFields = {};
   for (const [name, value] of form) {
