@@ -3,6 +3,7 @@ import type { Locale } from '../../../platform/http/i18n.ts';
 import { apiSecurityHeaders, JSON_API_ROUTE_CONFIG } from '../../../platform/http/security.ts';
 import type { Assistant } from './assistant.ts';
 import { MAX_QUESTION_LENGTH } from './input-guardrails.ts';
+import type { AssistantRateLimit } from './rate-limit/assistant-rate-limit.ts';
 
 type AnswerRequest = { Body: { question: string; language?: Locale } };
 
@@ -20,6 +21,7 @@ const answerSchema = {
     400: { type: 'object', properties: { statusCode: { type: 'integer' }, error: { type: 'string' }, message: { type: 'string' } } },
     413: { type: 'object', properties: { statusCode: { type: 'integer' }, error: { type: 'string' }, message: { type: 'string' } } },
     415: { type: 'object', properties: { statusCode: { type: 'integer' }, error: { type: 'string' }, message: { type: 'string' } } },
+    429: { type: 'object', properties: { statusCode: { type: 'integer' }, error: { type: 'string' }, message: { type: 'string' } } },
     200: {
       type: 'object',
       required: ['answer', 'sources', 'refused'],
@@ -49,7 +51,8 @@ const invalidRequest = (statusCode: 400 | 413 | 415) => ({
  * the refusal) out. No cookies are read and nothing is done on anyone's behalf, so there is no
  * CSRF token to carry; only JSON is accepted.
  */
-export function registerAssistantApi(app: FastifyInstance, assistant: Assistant): void {
+export function registerAssistantApi(app: FastifyInstance, dependencies: { assistant: Assistant; rateLimit: AssistantRateLimit }): void {
+  const { assistant, rateLimit } = dependencies;
   const headers = apiSecurityHeaders(app.config);
   app.post<AnswerRequest>(
     '/api/assistant/answers',
@@ -82,6 +85,13 @@ export function registerAssistantApi(app: FastifyInstance, assistant: Assistant)
       if (!isJson || request.validationError) return reply.code(isJson ? 400 : 415).send(invalidRequest(isJson ? 400 : 415));
       const question = request.body.question.trim();
       if (question === '') return reply.code(400).send(invalidRequest(400));
+      const decision = await rateLimit.attempt(request.ip);
+      if (!decision.allowed) {
+        return reply
+          .code(429)
+          .header('retry-after', String(decision.retryAfterSeconds))
+          .send({ statusCode: 429, error: 'rate-limited', message: `Too many questions from this address: ask again in ${decision.retryAfterSeconds} seconds` });
+      }
       const { answer, sources, refused } = await assistant.answer({ question, language: request.body.language ?? 'en' });
       return { answer, sources, refused };
     },

@@ -7,6 +7,7 @@ import { openGuidanceLibrary } from '../../guidance.contract.ts';
 import { guidanceModule } from '../../guidance.module.ts';
 import { importGuidanceFolder } from '../../import/import-folder.ts';
 import { createAssistantOutcomeStore } from '../assistant-outcome.store.ts';
+import { QUESTIONS_PER_MINUTE } from '../rate-limit/assistant-rate-limit.ts';
 
 /** Keeps cookies between requests and sends each form back with its page's CSRF token. */
 function createVisitor(app: FastifyInstance) {
@@ -104,6 +105,20 @@ test('attacker: no CSRF token, no answer; made-up, foreign and too many passage 
   const blank = await visitor.post('/ask/feedback?refused=no-answer', '/ask', { useful: 'maybe' });
   assert.equal(blank.headers.location, '/ask/answer?refused=no-answer');
   assert.deepEqual(await createAssistantOutcomeStore().list(kernel.db, '2000-01-01'), []);
+});
+
+test('attacker: past the limit of questions a minute, /ask answers 429 with Retry-After and a page saying so, in English and Welsh', async (t) => {
+  const { visitor } = await openVisitor(t);
+  for (let index = 0; index < QUESTIONS_PER_MINUTE; index += 1) assert.equal((await visitor.ask('How much does a Blue Badge cost?')).statusCode, 303);
+  const refused = await visitor.ask('How much does a Blue Badge cost?');
+  assert.equal(refused.statusCode, 429);
+  assert.ok(Number(refused.headers['retry-after']) >= 1);
+  assert.match(refused.body, /<h1 class="govuk-heading-l">Too many questions<\/h1>/);
+  const welsh = await visitor.ask('Faint mae Bathodyn Glas yn ei gostio?', 'cy');
+  assert.equal(welsh.statusCode, 429);
+  assert.match(welsh.body, /Gormod o gwestiynau/);
+  const feedback = await visitor.post('/ask/feedback?refused=no-answer', '/ask', { useful: 'yes' });
+  assert.equal(feedback.statusCode, 429);
 });
 
 test('the home page links to the assistant', async (t) => {

@@ -1,6 +1,7 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Assistant, RefusalReason } from '../assistant.ts';
 import { MAX_QUESTION_LENGTH } from '../input-guardrails.ts';
+import type { AssistantRateLimit } from '../rate-limit/assistant-rate-limit.ts';
 import type { GuidanceRetriever } from '../retrieval.ts';
 
 const VIEWS = 'modules/guidance/assistant/pages';
@@ -32,9 +33,18 @@ const answerQuerySchema = {
  * own (post/redirect/get). The answer page's address names only the passages (or the reason for
  * refusing), so the question is never kept, logged with the address or shown back.
  */
-export function registerAskPages(app: FastifyInstance, dependencies: { assistant: Assistant; retriever: GuidanceRetriever }): void {
-  const { assistant, retriever } = dependencies;
+export function registerAskPages(app: FastifyInstance, dependencies: { assistant: Assistant; retriever: GuidanceRetriever; rateLimit: AssistantRateLimit }): void {
+  const { assistant, retriever, rateLimit } = dependencies;
   const toAnswer = (reply: FastifyReply, parameters: URLSearchParams) => reply.redirect(`/ask/answer?${parameters}`, 303);
+  /** Questions and feedback count against the client address's limit; past it, a page that says so, with Retry-After. */
+  const refuseWhenTooMany = async (request: FastifyRequest, reply: FastifyReply) => {
+    const decision = await rateLimit.attempt(request.ip);
+    if (decision.allowed) return;
+    return reply
+      .code(429)
+      .header('retry-after', String(decision.retryAfterSeconds))
+      .render(`${VIEWS}/answer.njk`, { pageTitle: request.t('guidance.ask.tooMany.title'), refusal: request.t('guidance.ask.tooMany.explain') });
+  };
 
   app.get<{ Querystring: { error?: string } }>('/ask', { schema: { querystring: { type: 'object', properties: { error: { type: 'string' } } } } }, async (request, reply) => {
     const { t } = request;
@@ -49,7 +59,7 @@ export function registerAskPages(app: FastifyInstance, dependencies: { assistant
 
   app.post<{ Body: { question?: string } }>(
     '/ask',
-    { schema: { body: { type: 'object', properties: { question: { type: 'string' }, _csrf: { type: 'string' } } } } },
+    { schema: { body: { type: 'object', properties: { question: { type: 'string' }, _csrf: { type: 'string' } } } }, preHandler: refuseWhenTooMany },
     async (request, reply) => {
       const question = (request.body.question ?? '').trim();
       if (question === '') return reply.redirect('/ask?error=empty', 303);
@@ -83,7 +93,7 @@ export function registerAskPages(app: FastifyInstance, dependencies: { assistant
 
   app.post<{ Querystring: AnswerQuery; Body: { useful?: string } }>(
     '/ask/feedback',
-    { schema: { querystring: answerQuerySchema, body: { type: 'object', properties: { useful: { type: 'string' }, _csrf: { type: 'string' } } } } },
+    { schema: { querystring: answerQuerySchema, body: { type: 'object', properties: { useful: { type: 'string' }, _csrf: { type: 'string' } } } }, preHandler: refuseWhenTooMany },
     async (request, reply) => {
       const parameters = answerQueryOf(request.query);
       if (request.body.useful === 'yes' || request.body.useful === 'no') {
