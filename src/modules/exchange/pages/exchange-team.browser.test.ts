@@ -9,7 +9,7 @@ import { addOrganisation, OPERATOR, setUpProviderAndClient } from '../testing/ex
 /**
  * An organisation's Exchange pages in Chromium under the real Content-Security-Policy, in English
  * and Welsh: asking to become a member (with its errors), waiting, and a member's subsystems,
- * services and agreements, approved and ended from the page. axe finds no WCAG 2.2 AA violation.
+ * services and agreements, approved and ended from the page; adding a subsystem or a service. axe finds no WCAG 2.2 AA violation.
  */
 const browser = await launchBrowser(after);
 
@@ -47,6 +47,11 @@ for (const locale of ['en', 'cy'] as const) {
     await check(page, locale, 'a provider with a subsystem, a service and a draft agreement');
     await submit('/approve', 'the agreement approved by one side');
     await submit('/end', 'the agreement ended');
+    for (const kind of ['subsystems', 'services']) {
+      await page.goto(`${baseUrl}/console/exchange/${setUp.providerMember.organisation_id}/${kind}/new?lang=${locale}`);
+      await check(page, locale, `add to ${kind}`);
+      await submit(`/${kind}/new`, `add to ${kind}, with errors`);
+    }
     problems.consoleErrors = problems.consoleErrors.filter((text) => !/^Failed to load resource: the server responded with a status of 400 \(Bad Request\) \(http:\/\/127\.0\.0\.1:\d+\/console\/exchange\//.test(text));
     expectNoPageProblems(problems);
   });

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { createTestApp } from '../../../testing/test-kernel.ts';
 import { signInConsoleMember } from '../../console/teams/console-teams-testing.contract.ts';
 import { createAgreementStore } from '../agreements/agreement.store.ts';
-import { addOrganisation, createTestRegistry, OPERATOR, runCommand, setUpProviderAndClient } from '../testing/exchange-fixtures.ts';
+import { addOrganisation, createTestRegistry, generateTestKeyPair, OPERATOR, PIP_OPENAPI, runCommand, setUpProviderAndClient } from '../testing/exchange-fixtures.ts';
 
 /** One browser signed in to the console as a member of an organisation, keeping its cookies (and so its CSRF secret). */
 async function browserOf(app: FastifyInstance, organisationId: string, role: 'owner' | 'developer' | 'viewer' = 'owner') {
@@ -22,9 +22,25 @@ async function browserOf(app: FastifyInstance, organisationId: string, role: 'ow
     csrf = /name="_csrf" value="([^"]+)"/.exec(response.body)?.[1] ?? csrf;
     return response;
   };
+  /** A form with files, as a browser sends one: multipart/form-data. */
+  const upload = async (url: string, fields: Record<string, string>, files: Record<string, string> = {}) => {
+    const form = new FormData();
+    form.set('_csrf', csrf);
+    for (const [name, value] of Object.entries(fields)) form.set(name, value);
+    for (const [name, text] of Object.entries(files)) form.set(name, new Blob([text]), `${name}.txt`);
+    const encoded = new Request('http://localhost/', { method: 'POST', body: form });
+    const response = await app.inject({
+      method: 'POST',
+      url,
+      headers: { accept: 'text/html', cookie: [...jar].map(([name, value]) => `${name}=${value}`).join('; '), 'content-type': String(encoded.headers.get('content-type')) },
+      payload: Buffer.from(await encoded.arrayBuffer()),
+    });
+    csrf = /name="_csrf" value="([^"]+)"/.exec(response.body)?.[1] ?? csrf;
+    return response;
+  };
   // A CSRF token for this browser, from a form of the console's own: pages with nothing to change have none.
   if (role === 'owner') await send('GET', `/console/organisations/${organisationId}/services/new`);
-  return { member, send };
+  return { member, send, upload };
 }
 
 test('an owner asks for their organisation to become a member (errors on its fields first); it waits for an operator, then shows as a member, in English and Welsh', async (t) => {
@@ -124,4 +140,52 @@ test('a viewer reads the pages but is offered no change, and a member still wait
   assert.equal(pending.status, 'pending');
   const owner = await browserOf(app, organisationId);
   assert.equal((await owner.send('POST', `/console/exchange/${organisationId}/agreements/${crypto.randomUUID()}/approve`)).statusCode, 404);
+});
+
+test('a member adds a subsystem (key pasted or uploaded) and a service (OpenAPI uploaded) from its pages; every refusal is on its field; only its own subsystems, and only once approved', async (t) => {
+  const { app, kernel } = await createTestApp(t);
+  const organisationId = await addOrganisation(kernel, 'Benefits Agency');
+  const owner = await browserOf(app, organisationId);
+  const base = `/console/exchange/${organisationId}`;
+  assert.equal((await owner.send('GET', `${base}/subsystems/new`)).statusCode, 404, 'not a member yet');
+  const member = await createTestRegistry(kernel).addMember({ organisationId, memberClass: 'GOV', memberCode: 'BA001', actor: { audit: 'console-person:x', isOperator: false } });
+  assert.equal((await owner.upload(`${base}/subsystems/new`, { subsystemCode: 'benefits', publicKey: generateTestKeyPair().publicPem })).statusCode, 404, 'still waiting for approval');
+  await createTestRegistry(kernel).approveMember(member.id, OPERATOR);
+
+  const form = await owner.send('GET', `${base}/subsystems/new`);
+  assert.equal(form.statusCode, 200);
+  assert.match(form.body, /enctype="multipart\/form-data"/);
+  const key = generateTestKeyPair('ed25519');
+  const missing = await owner.upload(`${base}/subsystems/new`, { subsystemCode: '' });
+  assert.equal(missing.statusCode, 400);
+  assert.match(missing.body, /href="#subsystemCode"[^]*Enter a subsystem code[^]*href="#publicKey"[^]*Paste the public keys or upload a key file/);
+  const twice = await owner.upload(`${base}/subsystems/new`, { subsystemCode: 'benefits', publicKey: key.publicPem }, { publicKeyFile: key.publicPem });
+  assert.match(twice.body, /Paste the keys or upload a file, not both/);
+  const notAKey = await owner.upload(`${base}/subsystems/new`, { subsystemCode: 'benefits', publicKey: 'not a key' });
+  assert.match(notAKey.body, /Give 1 or more ES256 or Ed25519 public keys/);
+  const added = await owner.upload(`${base}/subsystems/new`, { subsystemCode: 'benefits' }, { publicKeyFile: key.publicPem });
+  assert.equal(added.headers.location, `${base}?done=subsystemAdded`);
+  const again = await owner.upload(`${base}/subsystems/new`, { subsystemCode: 'benefits', publicKey: generateTestKeyPair().publicPem });
+  assert.match(again.body, /Your organisation has a subsystem with that code already/);
+  const sameKey = await owner.upload(`${base}/subsystems/new`, { subsystemCode: 'other', publicKey: key.publicPem });
+  assert.match(sameKey.body, /A key given is registered already/);
+
+  const elsewhere = await createTestRegistry(kernel).addMember({ organisationId: await addOrganisation(kernel, 'Riverside Council'), memberClass: 'GOV', memberCode: 'RC002', actor: OPERATOR });
+  await createTestRegistry(kernel).addSubsystem({ memberId: elsewhere.id, subsystemCode: 'blue-badge', publicKeys: generateTestKeyPair().publicPem, actor: OPERATOR });
+  const serviceForm = { subsystemCode: 'benefits', serviceCode: 'pip-award', baseUrl: 'https://benefits.example.gov.uk/pip', personalData: 'yes', underConsent: 'yes' };
+  const notOurs = await owner.upload(`${base}/services/new`, { ...serviceForm, subsystemCode: 'blue-badge' }, { openApiFile: PIP_OPENAPI });
+  assert.match(notOurs.body, /Choose which subsystem provides the service/, "another member's subsystem is not offered, nor taken");
+  const badUrl = await owner.upload(`${base}/services/new`, { ...serviceForm, baseUrl: 'https://benefits.example.gov.uk/pip?x=1' }, { openApiFile: PIP_OPENAPI });
+  assert.match(badUrl.body, /href="#baseUrl"[^]*with no query/);
+  const reserved = await owner.upload(`${base}/services/new`, { ...serviceForm, serviceCode: 'listMethods' }, { openApiFile: PIP_OPENAPI });
+  assert.match(reserved.body, /the name of a metaservice/);
+  const badOpenApi = await owner.upload(`${base}/services/new`, serviceForm, { openApiFile: 'openapi: 3.0.3\npaths: {/x: {get: {responses: {"200": {$ref: "other.yaml#/x"}}}}}' });
+  assert.match(badOpenApi.body, /The OpenAPI description is not valid/);
+  const service = await owner.upload(`${base}/services/new`, serviceForm, { openApiFile: PIP_OPENAPI });
+  assert.equal(service.headers.location, `${base}?done=serviceAdded`);
+  const page = await owner.send('GET', `${base}?done=serviceAdded`);
+  assert.match(page.body, /You have added the service/);
+  assert.match(page.body, /GB-DEV\/GOV\/BA001\/benefits\/pip-award[^]*https:\/\/benefits.example.gov.uk\/pip[^]*Shared only with the person/);
+  const events = (await kernel.audit.listRecent({ limit: 50 })).filter((event) => event.actor === owner.member.actor);
+  assert.deepEqual(events.map((event) => event.action).sort(), ['exchange.service.added', 'exchange.subsystem.added'], 'each audited as the console person, refusals not at all');
 });

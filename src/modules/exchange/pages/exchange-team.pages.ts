@@ -7,11 +7,12 @@ import { formatMember, formatSubsystem, isCode, isMemberClass } from '../registr
 import type { Registry, RegistryActor } from '../registry/registry.ts';
 import type { MemberRow } from '../registry/registry.store.ts';
 import { createExchangeTeamStore } from './exchange-team.store.ts';
+import { registerRegistrationPages } from './registration.pages.ts';
 
 const VIEW = 'modules/exchange/pages/exchange-team.njk';
 /** The member classes offered on the form; others (X-Road allows any) are for operators to add. */
 export const OFFERED_CLASSES = ['GOV', 'COM', 'NGO'] as const;
-const DONE = ['requested', 'approved', 'ended'] as const;
+const DONE = ['requested', 'approved', 'ended', 'subsystemAdded', 'serviceAdded'] as const;
 
 type Params = { organisationId: string };
 type AgreementParams = Params & { agreementId: string };
@@ -115,6 +116,7 @@ export async function registerExchangeTeamPages(app: FastifyInstance, dependenci
     const agreementParams = { type: 'object', properties: { organisationId: { type: 'string', maxLength: 64 }, agreementId: { type: 'string', pattern: '^[0-9a-f-]{36}$' } }, required: ['organisationId', 'agreementId'] };
 
     pages.get<{ Params: Params; Querystring: { done?: string } }>('/console/exchange/:organisationId', { schema: { params } }, (request, reply) => renderOverview(request, reply));
+    registerRegistrationPages(pages, { registry, chrome });
 
     pages.post<{ Params: Params; Querystring: { done?: string } }>('/console/exchange/:organisationId/membership', { schema: { params } }, async (request, reply) => {
       const form: MembershipForm = { memberClass: textOf(request.body, 'memberClass'), memberCode: textOf(request.body, 'memberCode'), problems: [] };
