@@ -11,6 +11,7 @@ import { registerCataloguePages } from './pages/catalogue.routes.ts';
 /** The data catalogue: records in the CDDO metadata model, their search and open metadata. */
 export const marketplaceModule: CivitasModule = {
   name: 'marketplace',
+  homeLink: { component: 'marketplace', href: '/data' },
   messages: readMessageCatalogues(join(import.meta.dirname, 'locales')),
   migrations: marketplaceMigrations,
   commands: marketplaceCommands,

@@ -7,6 +7,7 @@ export const COMPONENTS = [
   'pay',
   'console',
   'exchange',
+  'marketplace',
   'forms',
   'assistant',
   'insight',
