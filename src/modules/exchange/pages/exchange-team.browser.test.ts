@@ -9,7 +9,7 @@ import { addOrganisation, OPERATOR, setUpProviderAndClient } from '../testing/ex
 /**
  * An organisation's Exchange pages in Chromium under the real Content-Security-Policy, in English
  * and Welsh: asking to become a member (with its errors), waiting, and a member's subsystems,
- * services and agreements, approved and ended from the page; adding a subsystem or a service. axe finds no WCAG 2.2 AA violation.
+ * services and agreements, approved and ended from the page; adding a subsystem or a service; granting and revoking access. axe finds no WCAG 2.2 AA violation.
  */
 const browser = await launchBrowser(after);
 
@@ -47,6 +47,14 @@ for (const locale of ['en', 'cy'] as const) {
     await check(page, locale, 'a provider with a subsystem, a service and a draft agreement');
     await submit('/approve', 'the agreement approved by one side');
     await submit('/end', 'the agreement ended');
+    await page.goto(`${baseUrl}/console/exchange/${setUp.providerMember.organisation_id}/services/${setUp.serviceId}/access?lang=${locale}`);
+    await check(page, locale, 'access rights of a service');
+    await page.locator('#endpoint').fill('FETCH awards');
+    await submit('/access', 'granting access, with errors');
+    await page.locator('#client').fill(setUp.client);
+    await page.locator('#endpoint').fill('GET /awards/*');
+    await submit('/access', 'access granted');
+    await submit('/revoke', 'access revoked');
     for (const kind of ['subsystems', 'services']) {
       await page.goto(`${baseUrl}/console/exchange/${setUp.providerMember.organisation_id}/${kind}/new?lang=${locale}`);
       await check(page, locale, `add to ${kind}`);

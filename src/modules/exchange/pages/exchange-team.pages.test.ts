@@ -189,3 +189,44 @@ test('a member adds a subsystem (key pasted or uploaded) and a service (OpenAPI 
   const events = (await kernel.audit.listRecent({ limit: 50 })).filter((event) => event.actor === owner.member.actor);
   assert.deepEqual(events.map((event) => event.action).sort(), ['exchange.service.added', 'exchange.subsystem.added'], 'each audited as the console person, refusals not at all');
 });
+
+test("a provider grants and revokes access to its own service from its pages (errors on their fields); another organisation's service is 404; a replayed revoke changes nothing", async (t) => {
+  const { app, kernel } = await createTestApp(t);
+  const setUp = await setUpProviderAndClient(kernel, { baseUrl: 'https://benefits.example.gov.uk/pip', grant: false });
+  const agency = await browserOf(app, setUp.providerMember.organisation_id);
+  const base = `/console/exchange/${setUp.providerMember.organisation_id}`;
+  const access = `${base}/services/${setUp.serviceId}/access`;
+  assert.match((await agency.send('GET', base)).body, new RegExp(`href="${access}"`));
+  const empty = await agency.send('GET', access);
+  assert.match(empty.body, /No client subsystem may call this service/);
+
+  const missing = await agency.send('POST', access, { client: '', endpoint: '' });
+  assert.match(missing.body, /href="#client"[^]*Enter the client subsystem/);
+  const malformed = await agency.send('POST', access, { client: 'not/an/identifier/at/all/really', endpoint: '' });
+  assert.match(malformed.body, /Enter an identifier such as/);
+  const unknown = await agency.send('POST', access, { client: 'GB-DEV/GOV/RC002/nowhere', endpoint: '' });
+  assert.match(unknown.body, /There is no subsystem with that identifier/);
+  const badEndpoint = await agency.send('POST', access, { client: setUp.client, endpoint: 'FETCH awards' });
+  assert.match(badEndpoint.body, /href="#endpoint"[^]*Enter a method and a path/);
+  const long = await agency.send('POST', access, { client: 'x'.repeat(301), endpoint: '' });
+  assert.match(long.body, /Enter 300 characters or fewer/);
+
+  const granted = await agency.send('POST', access, { client: setUp.client, endpoint: 'GET /awards/*' });
+  assert.equal(granted.headers.location, `${access}?done=granted`);
+  const listed = await agency.send('GET', `${access}?done=granted`);
+  assert.match(listed.body, /You have granted access[^]*GB-DEV\/GOV\/RC002\/blue-badge[^]*GET \/awards\/\*/);
+  const [right] = await kernel.db.withTables<{ exchange_access_right: { id: string; revoked_at: string | null } }>().selectFrom('exchange_access_right').selectAll().execute();
+  assert.ok(right);
+
+  const council = await browserOf(app, setUp.clientMember.organisation_id);
+  const foreign = `/console/exchange/${setUp.clientMember.organisation_id}/services/${setUp.serviceId}/access`;
+  assert.equal((await council.send('GET', foreign)).statusCode, 404, "the council's pages do not reach the agency's service");
+  assert.equal((await council.send('POST', `${foreign}/${right.id}/revoke`)).statusCode, 404);
+
+  assert.equal((await agency.send('POST', `${access}/${right.id}/revoke`)).headers.location, `${access}?done=revoked`);
+  assert.equal((await agency.send('POST', `${access}/${right.id}/revoke`)).headers.location, `${access}?done=revoked`, 'a replay changes nothing');
+  const [after] = await kernel.db.withTables<{ exchange_access_right: { id: string; revoked_at: string | null } }>().selectFrom('exchange_access_right').selectAll().execute();
+  assert.ok(after?.revoked_at);
+  const events = (await kernel.audit.listRecent({ limit: 50 })).filter((event) => event.actor === agency.member.actor).map((event) => event.action);
+  assert.deepEqual(events.sort(), ['exchange.access.granted', 'exchange.access.revoked']);
+});

@@ -7,6 +7,7 @@ import { formatMember, formatSubsystem, isCode, isMemberClass } from '../registr
 import type { Registry, RegistryActor } from '../registry/registry.ts';
 import type { MemberRow } from '../registry/registry.store.ts';
 import { createExchangeTeamStore } from './exchange-team.store.ts';
+import { registerAccessRightPages } from './access-rights.pages.ts';
 import { registerRegistrationPages } from './registration.pages.ts';
 
 const VIEW = 'modules/exchange/pages/exchange-team.njk';
@@ -61,7 +62,7 @@ export async function registerExchangeTeamPages(app: FastifyInstance, dependenci
     return {
       identifier: formatMember(identifierOf(member)),
       subsystems: subsystems.map((row) => ({ identifier: subsystemId(row.subsystem_code, member), keys: Number(row.keys) })),
-      services: services.map((row) => ({ identifier: `${subsystemId(row.subsystem_code, member)}/${row.service_code}`, baseUrl: row.base_url, personalData: row.personal_data === 1, underConsent: row.under_consent === 1 })),
+      services: services.map((row) => ({ id: row.id, identifier: `${subsystemId(row.subsystem_code, member)}/${row.service_code}`, baseUrl: row.base_url, personalData: row.personal_data === 1, underConsent: row.under_consent === 1 })),
       agreements: await Promise.all(
         rows.map(async (row) => {
           const side = row.provider_member_id === member.id ? 'provider' : 'consumer';
@@ -117,6 +118,7 @@ export async function registerExchangeTeamPages(app: FastifyInstance, dependenci
 
     pages.get<{ Params: Params; Querystring: { done?: string } }>('/console/exchange/:organisationId', { schema: { params } }, (request, reply) => renderOverview(request, reply));
     registerRegistrationPages(pages, { registry, chrome });
+    registerAccessRightPages(pages, { registry, chrome });
 
     pages.post<{ Params: Params; Querystring: { done?: string } }>('/console/exchange/:organisationId/membership', { schema: { params } }, async (request, reply) => {
       const form: MembershipForm = { memberClass: textOf(request.body, 'memberClass'), memberCode: textOf(request.body, 'memberCode'), problems: [] };

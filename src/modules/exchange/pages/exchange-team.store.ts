@@ -1,6 +1,6 @@
 import type { Executor } from '../../../platform/db/database.ts';
 import type { AgreementRow } from '../agreements/agreement.store.ts';
-import type { MemberRow, ServiceRow, SubsystemKeyRow, SubsystemRow } from '../registry/registry.store.ts';
+import type { AccessRightRow, MemberRow, ServiceRow, SubsystemKeyRow, SubsystemRow } from '../registry/registry.store.ts';
 
 type Tables = {
   exchange_member: MemberRow;
@@ -8,6 +8,7 @@ type Tables = {
   exchange_subsystem_key: SubsystemKeyRow;
   exchange_service: ServiceRow;
   exchange_agreement: AgreementRow;
+  exchange_access_right: AccessRightRow;
 };
 
 /** What an organisation's Exchange pages show of it: its member, subsystems, services and agreements. */
@@ -36,6 +37,19 @@ export function createExchangeTeamStore(db: Executor) {
         .where('exchange_subsystem.member_id', '=', memberId)
         .orderBy('exchange_subsystem.subsystem_code')
         .orderBy('exchange_service.service_code')
+        .execute(),
+    /** The access rights in force on a service, with each client subsystem's identifier parts. */
+    listAccessRights: (serviceId: string) =>
+      tables
+        .selectFrom('exchange_access_right')
+        .innerJoin('exchange_subsystem', 'exchange_subsystem.id', 'exchange_access_right.client_subsystem_id')
+        .innerJoin('exchange_member', 'exchange_member.id', 'exchange_subsystem.member_id')
+        .select(['exchange_access_right.id', 'exchange_access_right.endpoint_method', 'exchange_access_right.endpoint_path', 'exchange_access_right.created_at', 'exchange_subsystem.subsystem_code', 'exchange_member.instance', 'exchange_member.member_class', 'exchange_member.member_code'])
+        .where('exchange_access_right.service_id', '=', serviceId)
+        .where('exchange_access_right.revoked_at', 'is', null)
+        .orderBy('exchange_access_right.created_at')
+        .orderBy('exchange_access_right.id')
+        .limit(500)
         .execute(),
     /** The agreements the member is a party to, on either side, newest first. */
     listAgreements: (memberId: string) =>
