@@ -34,6 +34,8 @@ test('the /ask journey in Chromium with JavaScript, English and Welsh, axe clean
     await expectNoAccessibilityViolations(page);
     await page.goto(`${baseUrl}/ask/answer?refused=personal-data&lang=${lang}`);
     await expectNoAccessibilityViolations(page);
+    await page.goto(`${baseUrl}/ask/transparency?lang=${lang}`);
+    await expectNoAccessibilityViolations(page);
     await askAndRate(page, baseUrl, question, lang);
     await expectNoAccessibilityViolations(page);
     expectNoPageProblems(problems);

@@ -121,6 +121,21 @@ test('attacker: past the limit of questions a minute, /ask answers 429 with Retr
   assert.equal(feedback.statusCode, 429);
 });
 
+test('/ask links to the transparency record, which shows every tier 1 and tier 2 section from docs/, in English on the Welsh page too', async (t) => {
+  const { visitor } = await openVisitor(t);
+  assert.match((await visitor.get('/ask')).body, /href="\/ask\/transparency"/);
+  const record = await visitor.get('/ask/transparency');
+  assert.equal(record.statusCode, 200);
+  assert.match(record.body, /<h1 class="govuk-heading-l">Civitas guidance assistant<\/h1>/);
+  for (const section of ['Tier 1', 'Name', 'Description', 'Website', 'Contact email', 'owner and responsibility', 'description and rationale', 'deployment context', 'tool specification', 'Tier 2: data', 'risks, mitigations and impact assessments']) {
+    assert.match(record.body, new RegExp(`<h[23][^>]*>[^<]*${section}`), section);
+  }
+  // The record says what the code does: the rate limit it states is the one applied.
+  assert.match(record.body, new RegExp(`${QUESTIONS_PER_MINUTE} questions a minute`));
+  const welsh = await visitor.get('/ask/transparency?lang=cy');
+  assert.match(welsh.body, /<html lang="cy"[\s\S]*<div class="govuk-grid-column-two-thirds" lang="en">/);
+});
+
 test('the home page links to the assistant', async (t) => {
   const { app } = await createTestApp(t);
   const home = await app.inject({ method: 'GET', url: '/' });

@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { renderMarkdown } from '../../markdown/render-markdown.ts';
 import type { Assistant, RefusalReason } from '../assistant.ts';
 import { MAX_QUESTION_LENGTH } from '../input-guardrails.ts';
 import type { AssistantRateLimit } from '../rate-limit/assistant-rate-limit.ts';
@@ -7,6 +10,14 @@ import type { GuidanceRetriever } from '../retrieval.ts';
 const VIEWS = 'modules/guidance/assistant/pages';
 const REFUSALS: readonly RefusalReason[] = ['personal-data', 'jailbreak', 'out-of-scope', 'no-answer'];
 const MAX_PASSAGES = 3;
+
+/** The assistant's Algorithmic Transparency Recording Standard record, kept in docs/ and written in the guidance markdown subset. */
+export const TRANSPARENCY_RECORD_FILE = join(import.meta.dirname, '../../../../../docs/assistant-transparency-record.md');
+
+function readTransparencyRecord(): { title: string; html: string } {
+  const [firstLine = '', ...rest] = readFileSync(TRANSPARENCY_RECORD_FILE, 'utf8').split('\n');
+  return { title: firstLine.replace(/^#\s*/, ''), html: renderMarkdown(rest.join('\n'), { lang: 'en' }).html };
+}
 
 type AnswerQuery = { refused?: string; passage?: string | string[]; feedback?: string };
 
@@ -45,6 +56,9 @@ export function registerAskPages(app: FastifyInstance, dependencies: { assistant
       .header('retry-after', String(decision.retryAfterSeconds))
       .render(`${VIEWS}/answer.njk`, { pageTitle: request.t('guidance.ask.tooMany.title'), refusal: request.t('guidance.ask.tooMany.explain') });
   };
+
+  const record = readTransparencyRecord();
+  app.get('/ask/transparency', async (_request, reply) => reply.render(`${VIEWS}/transparency.njk`, { pageTitle: record.title, recordHtml: record.html, recordLang: 'en' }));
 
   app.get<{ Querystring: { error?: string } }>('/ask', { schema: { querystring: { type: 'object', properties: { error: { type: 'string' } } } } }, async (request, reply) => {
     const { t } = request;
