@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createTestApp } from '../../../testing/test-kernel.ts';
+import { OPERATOR, setUpProviderAndClient } from '../testing/exchange-fixtures.ts';
+import { sendSignedCall, startTestProvider } from '../testing/signed-calls.ts';
+import { createAgreementRequests } from './agreement-requests.ts';
+
+const refusedWith = (code: string) => (error: unknown) => (error as { code?: string }).code === code;
+
+test('a consumer asks for its own subsystem, the provider narrows and approves it, and the subsystem may call with the fields agreed', async (t) => {
+  const provider = await startTestProvider((_request, response) => response.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"awarded","rate":"enhanced","name":"Ann Example"}'));
+  t.after(() => provider.server.close());
+  const { app, kernel } = await createTestApp(t);
+  const { providerMember, clientMember, serviceId, client, clientKeys, service } = await setUpProviderAndClient(kernel, { baseUrl: provider.baseUrl, fields: false, grant: false });
+  const requests = createAgreementRequests({ db: kernel.db, audit: kernel.audit, config: kernel.config });
+  const [summary] = await requests.listServicesOf(providerMember.organisation_id);
+  assert.equal(summary?.identifier, service);
+  assert.equal(summary?.title, 'PIP award');
+  assert.deepEqual(summary?.fields, ['$.name', '$.rate', '$.status']);
+  assert.deepEqual(await requests.findServiceAt(requests.addressOf(service)), summary);
+  assert.equal(await requests.findServiceAt(`${requests.addressOf(service)}/awards/1`), undefined, 'an address with a path is not the service itself');
+  assert.deepEqual(await requests.listSubsystemsOf(clientMember.organisation_id), [client]);
+
+  const ask = { serviceId, consumerOrganisationId: clientMember.organisation_id, subsystem: client, purpose: 'Blue Badge eligibility', lawfulBasis: 'public-task', fields: ['$.status', '$.rate'], until: '2099-12-31', actor: 'person:consumer' };
+  const theirs = `${service.split('/').slice(0, 3).join('/')}/benefits`;
+  await assert.rejects(requests.ask({ ...ask, subsystem: theirs }), refusedWith('exchange.SUBSYSTEM_NOT_FOUND'), "another organisation's subsystem");
+  await assert.rejects(requests.ask({ ...ask, subsystem: 'not an identifier' }), refusedWith('exchange.SUBSYSTEM_NOT_FOUND'));
+  const id = await requests.ask(ask);
+  assert.equal((await requests.find(id, clientMember.organisation_id, 'consumer')).consumerApproved, true);
+  await assert.rejects(requests.find(id, clientMember.organisation_id, 'provider'), refusedWith('exchange.AGREEMENT_NOT_FOUND'), 'the consumer is not the provider');
+  await assert.rejects(requests.approve({ agreementId: id, providerOrganisationId: clientMember.organisation_id, subsystem: client, actor: 'person:consumer' }), refusedWith('exchange.AGREEMENT_NOT_FOUND'), 'the consumer cannot approve as the provider');
+
+  const asProvider = { agreementId: id, providerOrganisationId: providerMember.organisation_id, actor: 'person:provider' };
+  await assert.rejects(requests.amend({ ...asProvider, fields: ['$.name'], until: '2099-12-31' }), refusedWith('exchange.INVALID_AGREEMENT'), 'a field not asked for');
+  await assert.rejects(requests.amend({ ...asProvider, fields: ['$.status'], until: '2100-01-01' }), refusedWith('exchange.INVALID_AGREEMENT'), 'later than asked');
+  await requests.amend({ ...asProvider, fields: ['$.status'], until: '2098-12-31' });
+  assert.equal(await requests.approve({ ...asProvider, subsystem: client }), 'active');
+  await assert.rejects(requests.approve({ ...asProvider, subsystem: client }), refusedWith('exchange.AGREEMENT_STATE'), 'a replayed approval');
+  await assert.rejects(requests.refuse(asProvider), refusedWith('exchange.AGREEMENT_STATE'), 'an agreement in force is not refused');
+  assert.deepEqual((await requests.find(id, providerMember.organisation_id, 'provider')).fields, ['$.status']);
+
+  const call = await sendSignedCall(app, { path: `/r1/${service}/awards/AB123456C`, client, key: clientKeys[0]! });
+  assert.equal(call.statusCode, 200, call.body);
+  assert.deepEqual(call.json(), { status: 'awarded' });
+});
+
+test('a refused request ends and gives no access right', async (t) => {
+  const { kernel } = await createTestApp(t);
+  const { providerMember, clientMember, serviceId, client, registry } = await setUpProviderAndClient(kernel, { baseUrl: 'https://provider.example.gov.uk/pip', fields: false, grant: false });
+  const requests = createAgreementRequests({ db: kernel.db, audit: kernel.audit, config: kernel.config });
+  const id = await requests.ask({ serviceId, consumerOrganisationId: clientMember.organisation_id, subsystem: client, purpose: 'Blue Badge eligibility', lawfulBasis: 'public-task', fields: ['$.status'], until: '2099-12-31', actor: 'person:consumer' });
+  await requests.refuse({ agreementId: id, providerOrganisationId: providerMember.organisation_id, actor: 'person:provider' });
+  assert.equal((await requests.find(id, clientMember.organisation_id, 'consumer')).status, 'ended');
+  await assert.rejects(requests.approve({ agreementId: id, providerOrganisationId: providerMember.organisation_id, subsystem: client, actor: 'person:provider' }), refusedWith('exchange.AGREEMENT_STATE'));
+  await assert.rejects(registry.revokeAccess({ serviceId, client, actor: OPERATOR }), /no such access right/);
+});
