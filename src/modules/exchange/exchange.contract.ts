@@ -19,6 +19,14 @@ export {
   type ServiceIdentifier,
   type SubsystemIdentifier,
 } from './registry/identifiers.ts';
+export {
+  createAgreementRequests,
+  type AgreementRequests,
+  type AgreementSummary,
+  type ExchangeServiceSummary,
+} from './agreements/agreement-requests.ts';
+export { LAWFUL_BASES } from './agreements/agreements.ts';
+export { ExchangeError } from './exchange.errors.ts';
 export { EXCHANGE_JWKS_PATH, EXCHANGE_LOG_JWKS_PATH } from './gateway/exchange-keys.ts';
 export { USER_ID_COUNTRY } from './gateway/consent-check.ts';
 export { CONSENT_ANSWER_TYPE, ConsentRequestError, type ConsentRequestView, type SubjectOfPerson } from './consent/consent-requests.ts';
