@@ -21,6 +21,9 @@ import {
   type MailTransport,
 } from './mail/mail-transport.ts';
 import * as createDevelopmentMessage from './mail/migrations/0001-create-development-message.ts';
+import * as createServiceEvent from './events/migrations/0001-create-service-event.ts';
+import { createServiceEventStore } from './events/service-event.store.ts';
+import { createServiceEvents, type ServiceEvents } from './events/service-events.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import type { CivitasModule } from './module.ts';
 import { secretBoxesOf, type SecretBoxes } from './secrets/secret-box.ts';
@@ -33,6 +36,7 @@ const kernelMigrations: MigrationList = {
     { id: '0003-create-development-message', migration: createDevelopmentMessage },
     { id: '0004-add-audit-event-key-id', migration: addAuditEventKeyId },
     { id: '0005-add-job-group-key', migration: addJobGroupKey },
+    { id: '0006-create-service-event', migration: createServiceEvent },
   ],
 };
 
@@ -47,6 +51,8 @@ export type Kernel = {
   mail: MailTransport;
   /** The figures this process serves to Prometheus; modules add counters of their own through it. */
   metrics: Metrics;
+  /** Service-level events for Insight (no personal data), written in batches. */
+  serviceEvents: ServiceEvents;
   /** Encrypts the secrets modules keep and must read back, one box per purpose. */
   secrets: SecretBoxes;
   /** Set when no SMTP server is configured (never in production): messages are kept here instead. */
@@ -80,6 +86,17 @@ export function openKernel(options: {
     checkpoints: { logger, file: config.AUDIT_CHECKPOINT_FILE },
     onRecorded: (event) => metrics.countAuditEvent(event),
   });
+  const droppedServiceEvents = metrics.counter({
+    name: 'civitas_service_events_dropped_total',
+    help: 'Service events this process dropped: its buffer was full, or the database was out of reach when it stopped.',
+    labelNames: [],
+  });
+  const serviceEvents = createServiceEvents({
+    db,
+    store: createServiceEventStore(),
+    logger,
+    onDropped: (count) => droppedServiceEvents.inc({}, count),
+  });
   const developmentOutbox =
     config.SMTP_URL === ''
       ? createDevelopmentOutbox({ store: createDevelopmentOutboxStore(db) })
@@ -97,6 +114,7 @@ export function openKernel(options: {
     jobs,
     mail,
     metrics,
+    serviceEvents,
     secrets: secretBoxesOf(config),
     developmentOutbox,
     modules,
@@ -123,6 +141,7 @@ export function openKernel(options: {
     },
     async close() {
       await audit.close();
+      await serviceEvents.close();
       await mail.close();
       await database.close();
     },
