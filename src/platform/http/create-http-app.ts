@@ -23,6 +23,7 @@ import { registerDevelopmentOutboxPages } from '../mail/pages/development-outbox
 import { registerHttpMetrics } from '../metrics/http-metrics.ts';
 import type { MailTransport } from '../mail/mail-transport.ts';
 import type { Metrics } from '../metrics/metrics.ts';
+import type { ServiceEvents } from '../events/service-events.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -33,6 +34,8 @@ declare module 'fastify' {
     mail: MailTransport;
     /** The figures for Prometheus: modules count through `metrics.counter(...)`. */
     metrics: Metrics;
+    /** Service-level events for Insight: `serviceEvents.record(...)` (see platform/events). */
+    serviceEvents: ServiceEvents;
     /** Text in each language, for pages rendered outside a Fastify request. */
     translations: Record<Locale, Translate>;
   }
@@ -130,6 +133,7 @@ export async function createHttpApp(
   app.decorate('jobs', kernel.jobs);
   app.decorate('mail', kernel.mail);
   app.decorate('metrics', kernel.metrics);
+  app.decorate('serviceEvents', kernel.serviceEvents);
   registerTeamAccess(app);
   registerHttpMetrics(app, kernel.metrics);
 
