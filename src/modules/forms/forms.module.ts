@@ -8,6 +8,9 @@ import { createTeamLinks } from './files/team-links.ts';
 import { fileScannerFor } from './files/file-scanner.ts';
 import { acceptMultipartForms } from './files/multipart-upload.ts';
 import { formsCommands } from './forms.cli.ts';
+import { createInternalRelyingParty, createInternalSignIn } from '../identity/identity.contract.ts';
+import { registerSignInPages, SIGN_IN_CALLBACK_PATH } from './runner/sign-in.routes.ts';
+import { secretBoxesOf } from '../../platform/secrets/secret-box.ts';
 import { formsMigrations } from './migrations/forms.migrations.ts';
 import { registerJourneyEndPages } from './runner/journey-end.routes.ts';
 import { registerQuestionPages } from './runner/question.routes.ts';
@@ -41,6 +44,12 @@ export const formsModule: CivitasModule = {
     await acceptMultipartForms(app);
     await ensureRetentionScheduled({ db: app.db, jobs: app.jobs });
     registerQuestionPages(app, dependencies);
+    const relyingParty = createInternalRelyingParty(
+      app.db,
+      { name: 'forms', displayName: 'Civitas Forms', welshDisplayName: 'Ffurflenni Civitas', baseUrl: app.config.BASE_URL, callbackPath: SIGN_IN_CALLBACK_PATH, signedOutPath: '/forms/signed-out' },
+      secretBoxesOf(app.config),
+    );
+    registerSignInPages(app, { ...dependencies, signIn: createInternalSignIn(relyingParty) });
     registerTeamDownloads(app, { ...dependencies, links: createTeamLinks({ encryptionKey: app.config.ENCRYPTION_KEY, baseUrl: app.config.BASE_URL }) });
     registerJourneyEndPages(app, dependencies);
   },

@@ -28,6 +28,12 @@ export type Language = (typeof LANGUAGES)[number];
 /** A text in each language the form is offered in; English always. */
 export type LocalisedText = { en: string; cy?: string };
 
+export const SIGN_IN_LEVELS = ['Cl', 'Cl.Cm'] as const;
+export type SignInLevel = (typeof SIGN_IN_LEVELS)[number];
+
+/** Paths under /forms that are Forms' own, so no form may have them as its slug. */
+export const RESERVED_SLUGS = ['files', 'submissions', 'sign-in', 'signed-out'] as const;
+
 /** The kinds of file a file question may take (GOV.UK Forms' list, less the formats nobody can check by their content). */
 export const FILE_TYPES = ['pdf', 'jpg', 'png', 'docx', 'xlsx', 'odt', 'csv', 'txt'] as const;
 export type FileType = (typeof FILE_TYPES)[number];
@@ -92,6 +98,8 @@ export type FormSettings = {
   referenceFormat: string;
   /** How many days submissions (answers and files) are kept, 30 unless set. */
   retentionDays?: number;
+  /** The person signs in with One Login first, at this level (none if unset); email and phone are prefilled. */
+  signIn?: SignInLevel;
   /** Where each submission is POSTed as signed JSON (`forms webhook-secret` shows the signing secret). */
   webhookUrl?: string;
 };

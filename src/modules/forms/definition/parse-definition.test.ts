@@ -96,3 +96,12 @@ test('a file question: its kinds of file and largest size are checked, and it ca
     `${at}.repeatable is not possible for a file question`,
   ]);
 });
+
+test('a form cannot take the addresses Forms uses for itself as its slug, nor an unknown sign-in level', () => {
+  for (const slug of ['files', 'submissions', 'sign-in', 'signed-out']) {
+    assert.deepEqual(problemsOf({ ...exampleForm(), slug }), ['$.slug must not be files, submissions, sign-in, signed-out: Forms uses those addresses']);
+  }
+  const form = exampleForm();
+  form.settings.signIn = 'P2';
+  assert.deepEqual(problemsOf(form), ['settings.signIn must be one of Cl, Cl.Cm']);
+});

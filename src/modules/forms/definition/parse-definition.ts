@@ -6,6 +6,8 @@ import {
   FILE_TYPES,
   MAX_FILE_MEGABYTES,
   MAX_RETENTION_DAYS,
+  RESERVED_SLUGS,
+  SIGN_IN_LEVELS,
   DEFINITION_LIMITS,
   FORM_DEFINITION_FORMAT,
   FORM_DEFINITION_VERSION,
@@ -50,7 +52,7 @@ export type ParsedDefinition = { definition: FormDefinition; problems: [] } | { 
 
 function readSettings(reader: DefinitionReader, value: unknown, welsh: boolean): FormSettings | undefined {
   const path = 'settings';
-  const json = reader.object(value, path, ['languages', 'declaration', 'whatHappensNext', 'privacyUrl', 'support', 'submissionEmail', 'referenceFormat', 'retentionDays', 'webhookUrl']);
+  const json = reader.object(value, path, ['languages', 'declaration', 'whatHappensNext', 'privacyUrl', 'support', 'submissionEmail', 'referenceFormat', 'retentionDays', 'webhookUrl', 'signIn']);
   if (!json) return undefined;
   const languages = (reader.array(json.languages, `${path}.languages`, LANGUAGES.length) ?? []).map((language, index) =>
     reader.oneOf(language, `${path}.languages[${index}]`, LANGUAGES),
@@ -82,6 +84,7 @@ function readSettings(reader: DefinitionReader, value: unknown, welsh: boolean):
       : {},
     submissionEmail: reader.optional(json, 'submissionEmail', (item) => email(item, `${path}.submissionEmail`)),
     referenceFormat,
+    signIn: reader.optional(json, 'signIn', (item) => reader.oneOf(item, `${path}.signIn`, SIGN_IN_LEVELS)),
     webhookUrl: reader.optional(json, 'webhookUrl', (item) =>
       reader.string(item, `${path}.webhookUrl`, { maxLength: DEFINITION_LIMITS.urlLength, pattern: WEB_URL_PATTERN, patternMessage: 'must be an https:// (or, outside production, http://) address' }),
     ),
@@ -191,6 +194,7 @@ export function parseFormDefinition(input: unknown): ParsedDefinition {
   if (json.formatVersion !== FORM_DEFINITION_VERSION) reader.fault('$.formatVersion', `must be ${FORM_DEFINITION_VERSION}`);
   const welsh = offeredInWelsh(json);
   const slug = reader.string(json.slug, '$.slug', { maxLength: DEFINITION_LIMITS.slugLength, pattern: SLUG_PATTERN, patternMessage: 'may hold lower-case letters, digits and single hyphens' });
+  if (slug && (RESERVED_SLUGS as readonly string[]).includes(slug)) reader.fault('$.slug', `must not be ${RESERVED_SLUGS.join(', ')}: Forms uses those addresses`);
   const name = reader.text(json.name, '$.name', { welsh });
   const settings = readSettings(reader, json.settings, welsh);
   const pageList = reader.array(json.pages, '$.pages', DEFINITION_LIMITS.pages) ?? [];

@@ -5,6 +5,7 @@ import * as addSessionPendingAnswer from './0003-add-session-pending-answer.ts';
 import * as createFiles from './0004-create-files.ts';
 import * as addSubmissionRetention from './0005-add-submission-retention.ts';
 import * as createWebhookSecrets from './0006-create-webhook-secrets.ts';
+import * as addSessionAccount from './0007-add-session-account.ts';
 
 /** Forms' migrations, frozen once landed, in the order they run. */
 export const formsMigrations: MigrationList = {
@@ -16,5 +17,6 @@ export const formsMigrations: MigrationList = {
     { id: '0004-create-files', migration: createFiles },
     { id: '0005-add-submission-retention', migration: addSubmissionRetention },
     { id: '0006-create-webhook-secrets', migration: createWebhookSecrets },
+    { id: '0007-add-session-account', migration: addSessionAccount },
   ],
 };

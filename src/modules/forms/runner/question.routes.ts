@@ -15,6 +15,7 @@ import {
   loadContext,
   pageContext,
   pageParams,
+  prefillOf,
   redirectUnlessReached,
   RUNNER_BODY_LIMIT,
   saveAnswers,
@@ -94,7 +95,8 @@ async function readFileAnswer(files: AnswerFiles, input: { request: FastifyReque
     if (given !== undefined || page.optional) return { value: given ?? null, errors: [] };
     return { value: null, errors: [{ field: 'answer', key: 'fileRequired' }] };
   }
-  const keepUntil = new Date(Date.now() + RUNNER_SESSION_SECONDS * 1000);
+  // A file lasts as long as the session that has it (20 hours, or a signed-in person's retention period).
+  const keepUntil = context.session ? new Date(context.session.expiresAt) : new Date(Date.now() + RUNNER_SESSION_SECONDS * 1000);
   const accepted = await files.accept({ page, formId: context.version.formId, upload, keepUntil });
   return 'error' in accepted ? { value: null, errors: [accepted.error] } : { value: accepted.value, errors: [] };
 }
@@ -110,7 +112,7 @@ export function registerQuestionPages(app: FastifyInstance, dependencies: Questi
     if (found.redirect !== undefined) return reply.redirect(found.redirect, 303);
     const { context, page, given, item } = found;
     const pending = await takePending(dependencies, context, { step: 'question', pageId: page.id, item });
-    const fields = pending ? pending.fields : fieldsOfValue(page, given[item]);
+    const fields = pending ? pending.fields : given[item] === undefined ? prefillOf(page, context) : fieldsOfValue(page, given[item]);
     return renderQuestion(request as PageRequest, reply, { context, page, fields, errors: pending?.errors ?? [] });
   });
 

@@ -1,8 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { usesHttps } from '../../../platform/http/security.ts';
-import type { FormDefinition, FormPage } from '../definition/form-definition.ts';
+import type { FormDefinition, FormPage, SignInLevel } from '../definition/form-definition.ts';
 import type { FormVersion, FormVersions } from '../versions/form-versions.ts';
-import type { Answers, PendingAnswer } from './answers.ts';
+import type { Answers, PendingAnswer, SubmittedFields } from './answers.ts';
 import { describeJourney, hasReached, type Journey, type JourneyStep } from './journey.ts';
 import { RUNNER_SESSION_SECONDS, type RunnerSession, type RunnerSessions } from './runner-sessions.ts';
 import { textIn, type Language } from './question-view.ts';
@@ -91,19 +91,32 @@ export async function loadContext(dependencies: RunnerDependencies, request: Fas
   return { slug, version, definition: version.definition, session, answers, journey: describeJourney(version.definition, answers), language };
 }
 
+/** Cl.Cm (two factors) also satisfies a form that asks for Cl. */
+export function meetsSignInLevel(level: string, required: SignInLevel): boolean {
+  return level === 'Cl.Cm' || level === required;
+}
+
+/** A form that asks people to sign in, and no account (at the level it asks for) on this session. */
+function needsSignIn(context: RunnerContext): boolean {
+  const required = context.definition.settings.signIn;
+  const account = context.session?.account;
+  return required !== undefined && !(account && meetsSignInLevel(account.level, required));
+}
+
 /**
- * The state machine's guard: a submitted journey goes to its confirmation, and a step the
+ * The state machine's guard: a form that asks people to sign in sends them to sign in first; a submitted journey goes to its confirmation, and a step the
  * journey has not reached redirects to where the person is. Undefined when the step may be shown.
  */
 export function redirectUnlessReached(context: RunnerContext, step: JourneyStep): string | undefined {
+  if (needsSignIn(context)) return `/forms/${context.slug}/sign-in`;
   if (context.session?.submissionId) return urlOf(context.slug, { state: 'submitted' });
   if (step.state === 'question' && !context.definition.pages.some((page) => page.id === step.pageId)) throw new FormNotFound();
   return hasReached(context.journey, step, context.answers) ? undefined : urlOf(context.slug, context.journey.current);
 }
 
-export function setSessionCookie(reply: FastifyReply, slug: string, token: string): void {
+export function setSessionCookie(reply: FastifyReply, slug: string, token: string, maxAgeSeconds: number = RUNNER_SESSION_SECONDS): void {
   const secure = usesHttps(reply.server.config);
-  reply.setCookie(SESSION_COOKIE, token, { path: `/forms/${slug}`, httpOnly: true, sameSite: 'lax', secure, maxAge: RUNNER_SESSION_SECONDS });
+  reply.setCookie(SESSION_COOKIE, token, { path: `/forms/${slug}`, httpOnly: true, sameSite: 'lax', secure, maxAge: maxAgeSeconds });
 }
 
 export function clearSessionCookie(reply: FastifyReply, slug: string): void {
@@ -113,6 +126,14 @@ export function clearSessionCookie(reply: FastifyReply, slug: string): void {
 /** The context every runner page's template gets: the form's name as the service, its start as the link. */
 export function pageContext(context: RunnerContext, pageTitle: string, extra: Record<string, unknown> = {}) {
   return { pageTitle, serviceName: textIn(context.definition.name, context.language), serviceUrl: `/forms/${context.slug}`, ...extra };
+}
+
+/** What One Login told us, shown in a question the person has not answered yet: their email address and phone number. */
+export function prefillOf(page: FormPage, context: RunnerContext): SubmittedFields {
+  const account = context.session?.account;
+  if (page.answerType === 'email' && account?.email) return { answer: account.email };
+  if (page.answerType === 'phone_number' && account?.phone) return { answer: account.phone };
+  return {};
 }
 
 /** Saves the person's answers: their session's, or a new session's (with its cookie) on their first answer. */

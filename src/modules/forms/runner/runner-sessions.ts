@@ -6,7 +6,19 @@ import { createRunnerSessionStore } from './runner-session.store.ts';
 /** GOV.UK Forms keeps an anonymous person's answers for 20 hours. */
 export const RUNNER_SESSION_SECONDS = 20 * 60 * 60;
 
-export type RunnerSession = { idHash: string; formId: string; versionId: string; answers: Answers; submissionId: string | null; pending?: PendingAnswer };
+/** The One Login account a signed-in session belongs to, at the level it signed in with. */
+export type SessionAccount = { subject: string; level: string; email: string; phone?: string };
+
+export type RunnerSession = {
+  idHash: string;
+  formId: string;
+  versionId: string;
+  answers: Answers;
+  submissionId: string | null;
+  expiresAt: string;
+  pending?: PendingAnswer;
+  account?: SessionAccount;
+};
 
 export const sessionKeyOf = (token: string) => hash('sha256', token, 'base64url');
 
@@ -20,7 +32,7 @@ export function createRunnerSessions(dependencies: { db: Executor; clock?: () =>
 
   return {
     /** A session on a version of a form with its first answers; the token for the cookie. */
-    async start(input: { formId: string; versionId: string; answers: Answers; pending?: PendingAnswer }): Promise<string> {
+    async start(input: { formId: string; versionId: string; answers: Answers; pending?: PendingAnswer; account?: SessionAccount; lifetimeSeconds?: number }): Promise<string> {
       const now = clock();
       await store.removeExpired(now.toISOString());
       const token = randomBytes(32).toString('base64url');
@@ -33,9 +45,28 @@ export function createRunnerSessions(dependencies: { db: Executor; clock?: () =>
         pending: input.pending ? JSON.stringify(input.pending) : null,
         created_at: now.toISOString(),
         updated_at: now.toISOString(),
-        expires_at: new Date(now.getTime() + RUNNER_SESSION_SECONDS * 1000).toISOString(),
+        expires_at: new Date(now.getTime() + (input.lifetimeSeconds ?? RUNNER_SESSION_SECONDS) * 1000).toISOString(),
+        account_subject: input.account?.subject ?? null,
+        account_level: input.account?.level ?? null,
+        account_email: input.account?.email ?? null,
+        account_phone: input.account?.phone ?? null,
       });
       return token;
+    },
+
+    /**
+     * For a person who just signed in: their saved answers to the form (the session moves to this
+     * browser under a new token), or a new session on `versionId`. The token for the cookie.
+     */
+    async resume(input: { formId: string; versionId: string; account: SessionAccount; lifetimeSeconds: number }): Promise<{ token: string; resumed: boolean }> {
+      const now = clock().toISOString();
+      const saved = await store.findSavedOf({ formId: input.formId, subject: input.account.subject, now });
+      if (saved) {
+        const token = randomBytes(32).toString('base64url');
+        const { level, email, phone } = input.account;
+        if (await store.rebind({ idHash: saved.id_hash, newIdHash: sessionKeyOf(token), level, email, phone: phone ?? null, at: now })) return { token, resumed: true };
+      }
+      return { token: await this.start({ ...input, answers: {} }), resumed: false };
     },
 
     /** The person's session on this form, if their token names one that is live. */
@@ -49,7 +80,11 @@ export function createRunnerSessions(dependencies: { db: Executor; clock?: () =>
         versionId: row.version_id,
         answers: JSON.parse(row.answers) as Answers,
         submissionId: row.submission_id,
+        expiresAt: row.expires_at,
         ...(row.pending ? { pending: JSON.parse(row.pending) as PendingAnswer } : {}),
+        ...(row.account_subject
+          ? { account: { subject: row.account_subject, level: row.account_level ?? '', email: row.account_email ?? '', ...(row.account_phone ? { phone: row.account_phone } : {}) } }
+          : {}),
       };
     },
 
