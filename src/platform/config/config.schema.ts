@@ -347,6 +347,37 @@ export const configSchema = {
     default: './data/letters',
     parse: (raw) => (raw.trim() === '' ? undefined : raw),
   }),
+  ASSISTANT_MODEL_URL: setting({
+    description:
+      "An OpenAI-compatible chat completions endpoint (such as `https://models.example.org/v1/chat/completions`) that the guidance assistant asks to word its answers, sent only the question and the passages retrieved for it; an answer it gives is used only when it cites those passages and passes the assistant's output checks, otherwise the extractive answer is. It may be on a private address (a model the operator runs), this address only. Unset: no model, answers are the guidance's own words. Must be `https://` in production.",
+    accepts: 'empty, or an http:// or https:// URL with no user name or password',
+    default: '',
+    parse: (raw) => {
+      if (raw === '') return '';
+      const parsed = parseUrl(['http:', 'https:'])(raw);
+      return parsed !== undefined && !new URL(parsed).username && !new URL(parsed).password ? parsed : undefined;
+    },
+  }),
+  ASSISTANT_MODEL_API_KEY: setting({
+    description: 'The key sent to `ASSISTANT_MODEL_URL` as `Authorization: Bearer KEY`. Unset: no key is sent.',
+    accepts: 'empty, or text with no spaces',
+    default: '',
+    secret: true,
+    parse: (raw) => (/^\S*$/.test(raw) ? raw : undefined),
+  }),
+  ASSISTANT_MODEL_NAME: setting({
+    description: 'The model asked at `ASSISTANT_MODEL_URL` (the request\'s `model`), such as `gpt-4o-mini`. Required when `ASSISTANT_MODEL_URL` is set.',
+    accepts: 'empty, or 1 to 200 letters, digits and `.:/_@-`',
+    default: '',
+    parse: (raw) => (raw === '' || /^[A-Za-z0-9.:/_@-]{1,200}$/.test(raw) ? raw : undefined),
+  }),
+  ASSISTANT_MODEL_TIMEOUT_MS: setting({
+    description:
+      'How long the assistant waits for the model, from connecting to the end of its answer; past it the extractive answer is given.',
+    accepts: 'a whole number of milliseconds from 100 to 60000',
+    default: '8000',
+    parse: parseInteger(100, 60_000),
+  }),
   FORMS_CLAMD_ADDRESS: setting({
     description:
       'A clamd virus scanner (its TCP socket, INSTREAM) that Forms sends every uploaded file to before accepting it. Unset: Forms refuses only the EICAR test file, so set it in production.',

@@ -67,6 +67,10 @@ test('with nothing set, every setting takes its default', () => {
     NOTIFY_SMS_GATEWAY_TOKEN: '',
     NOTIFY_LETTER_FOLDER: './data/letters',
     FORMS_CLAMD_ADDRESS: '',
+    ASSISTANT_MODEL_URL: '',
+    ASSISTANT_MODEL_API_KEY: '',
+    ASSISTANT_MODEL_NAME: '',
+    ASSISTANT_MODEL_TIMEOUT_MS: 8000,
   });
   assert.deepEqual(loadConfig({ PORT: '', SITE_NAME: '' }).config, config, 'an empty variable counts as unset');
   assert.equal(loadConfig({ NODE_ENV: 'test' }).config.AUDIT_CHECKPOINT_FILE, '', 'tests write checkpoints only to the log');
@@ -165,6 +169,10 @@ const INVALID_VALUES: Record<SettingName, string[]> = {
   NOTIFY_SMS_GATEWAY_TOKEN: ['short-s3cret'],
   NOTIFY_LETTER_FOLDER: ['   '],
   FORMS_CLAMD_ADDRESS: ['clamd', 'tcp://clamd:3310', 'clamd:port'],
+  ASSISTANT_MODEL_URL: ['models.example.org/v1/chat/completions', 'ftp://models.example.org', 'https://civitas:s3cret@civitas.example.org/v1'],
+  ASSISTANT_MODEL_API_KEY: ['s3cret key'],
+  ASSISTANT_MODEL_NAME: ['gpt 4', 'model;rm'],
+  ASSISTANT_MODEL_TIMEOUT_MS: ['99', '60001', '1.5s'],
 };
 
 test('an invalid value of any setting is refused in one line naming the variable and what it accepts', () => {
@@ -396,4 +404,13 @@ test("Exchange's example is off in production and refused there when asked for; 
   assert.match(catchConfigError({ ...SECURE_PRODUCTION, DEMO_EXCHANGE: 'true' }).message, /^DEMO_EXCHANGE=true is not valid in production/);
   assert.equal(loadConfig({ NODE_ENV: 'test', DEMO_EXCHANGE: 'true' }).config.DEMO_EXCHANGE, true);
   assert.equal(loadConfig({ NODE_ENV: 'development', DEMO_EXCHANGE: 'false' }).config.DEMO_EXCHANGE, false);
+});
+
+test("the assistant's model is off unless set, needs a name, and must be https in production", () => {
+  const model = { ASSISTANT_MODEL_URL: 'http://127.0.0.1:8080/v1/chat/completions', ASSISTANT_MODEL_NAME: 'local-model' };
+  assert.equal(loadConfig({ NODE_ENV: 'test', ...model }).config.ASSISTANT_MODEL_URL, model.ASSISTANT_MODEL_URL);
+  assert.equal(catchConfigError({ ASSISTANT_MODEL_URL: model.ASSISTANT_MODEL_URL }).message, 'ASSISTANT_MODEL_URL is set, so ASSISTANT_MODEL_NAME must be set too.');
+  assert.match(catchConfigError({ ...SECURE_PRODUCTION, ...model }).message, /^ASSISTANT_MODEL_URL uses http:\/\//);
+  const https = { ...SECURE_PRODUCTION, ASSISTANT_MODEL_URL: 'https://models.example.org/v1/chat/completions', ASSISTANT_MODEL_NAME: 'm', ASSISTANT_MODEL_API_KEY: 'sk-0123456789abcdef' };
+  assert.equal(loadConfig(https).config.ASSISTANT_MODEL_API_KEY, 'sk-0123456789abcdef');
 });

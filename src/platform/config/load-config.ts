@@ -62,6 +62,13 @@ export function loadConfig(env: RawEnvironment = process.env): LoadedConfig {
   if (!isLoopbackHost(config.METRICS_HOST) && config.METRICS_TOKEN === '') {
     throw new ConfigError(`METRICS_HOST=${JSON.stringify(config.METRICS_HOST)} is not a loopback address, so METRICS_TOKEN must be set.`);
   }
+  if (config.ASSISTANT_MODEL_URL !== '' && config.ASSISTANT_MODEL_NAME === '') {
+    throw new ConfigError('ASSISTANT_MODEL_URL is set, so ASSISTANT_MODEL_NAME must be set too.');
+  }
+  // The question goes to the model: never in clear text across a network in production.
+  if (config.NODE_ENV === 'production' && config.ASSISTANT_MODEL_URL.startsWith('http:')) {
+    throw new ConfigError('ASSISTANT_MODEL_URL uses http://: the assistant\'s model must be https:// in production.');
+  }
   const problems = [
     ...describeInsecureSettings(config, insecure),
     ...describeWeakSecrets(config, insecure),
