@@ -3,6 +3,7 @@ import type { Config } from '../../platform/config/config.schema.ts';
 import { describeDatabaseKind, type Database } from '../../platform/db/database.ts';
 import type { JobQueue } from '../../platform/jobs/job-queue.ts';
 import type { Metrics } from '../../platform/metrics/metrics.ts';
+import type { ServiceEventRecorder } from '../../platform/events/service-events.ts';
 import { secretBoxesOf } from '../../platform/secrets/secret-box.ts';
 import { outboundPolicyOf } from '../../platform/net/outbound-request.ts';
 import { createFileStore } from './files/file.store.ts';
@@ -33,6 +34,8 @@ export type NotifyCoreParts = {
   /** Where deliveries are counted for Prometheus; none in tests that build a core by hand. */
   metrics?: Pick<Metrics, 'counter'>;
   clock?: () => Date;
+  /** Where sends and their outcomes are recorded for Insight; none in tests that build a core by hand. */
+  serviceEvents?: ServiceEventRecorder;
 };
 
 export function createNotifyCore(parts: NotifyCoreParts) {
@@ -43,8 +46,12 @@ export function createNotifyCore(parts: NotifyCoreParts) {
     help: 'Notifications this process moved to a delivery status (sending, delivered, temporary-failure, permanent-failure, technical-failure), by type (email, sms, letter), once committed.',
     labelNames: ['type', 'status'],
   });
-  /** Counts a notification moved to `status`: call it after the change committed. */
-  const countDelivery = (type: string, status: string): void => deliveries?.inc({ type, status });
+  /** Counts a notification moved to `status` (and records its outcome for Insight): call it after the change committed. */
+  const countDelivery = (notification: { id: string; service_id: string; type: string }, status: string): void => {
+    deliveries?.inc({ type: notification.type, status });
+    const outcome = status === 'delivered' ? 'notify.notification.delivered' : status.endsWith('-failure') ? 'notify.notification.failed' : undefined;
+    if (outcome) parts.serviceEvents?.record({ service: `notify-service:${notification.service_id}`, type: outcome, journeyId: notification.id });
+  };
   const kind = describeDatabaseKind(config.DATABASE_URL);
   const stores = {
     services: createServiceStore(),
@@ -77,6 +84,7 @@ export function createNotifyCore(parts: NotifyCoreParts) {
     caches,
     baseUrl: config.BASE_URL,
     clock,
+    serviceEvents: parts.serviceEvents,
   });
   return { config, db, audit, jobs, clock, countDelivery, stores, caches, serviceAdmin, templates, sender, limiter, writes, baseUrl: config.BASE_URL };
 }

@@ -15,7 +15,7 @@ import { resealNotifySecrets } from './services/reseal-secrets.ts';
 import { createNotifySecretBox } from './services/secret-box.ts';
 
 async function notifyPlugin(app: FastifyInstance): Promise<void> {
-  const core = notifyCoreOf({ config: app.config, db: app.db, audit: app.audit, jobs: app.jobs, metrics: app.metrics });
+  const core = notifyCoreOf({ config: app.config, db: app.db, audit: app.audit, jobs: app.jobs, metrics: app.metrics, serviceEvents: app.serviceEvents });
   // Before any request: values in the legacy format or under a previous key are sealed again.
   const secrets = createNotifySecretBox({ secrets: secretBoxesOf(app.config), cookieSecret: app.config.COOKIE_SECRET });
   await resealNotifySecrets({ db: app.db, store: core.stores.services, secrets });

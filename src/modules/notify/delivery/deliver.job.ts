@@ -150,7 +150,7 @@ export function createDeliverHandler(dependencies: {
 
   const moveOn = batchPerTurn(async (outcomes: readonly Outcome[]) => {
     const now = core.clock().toISOString();
-    let moves: Array<{ type: string; status: string }> = [];
+    let moves: Array<{ notification: NotificationRow; status: string }> = [];
     await core.writes.run(async (transaction) => {
       // Run again alone if the shared transaction failed: count only the run that committed.
       moves = [];
@@ -160,7 +160,7 @@ export function createDeliverHandler(dependencies: {
         const final = to !== 'sending' && to !== 'pending';
         const ids = group.map((outcome) => outcome.notification.id);
         const moved = new Set(await delivery.moveOn(transaction, { ids, to, now, completed: final, providerReference }));
-        for (const { notification } of group) if (moved.has(notification.id)) moves.push({ type: notification.type, status: to });
+        for (const { notification } of group) if (moved.has(notification.id)) moves.push({ notification, status: to });
         for (const { notification, service } of group) {
           if (final && moved.has(notification.id) && service?.delivery_callback_url) {
             await enqueueDeliveryCallback(core, transaction, { notificationId: notification.id, serviceId: notification.service_id, status: to });
@@ -168,7 +168,7 @@ export function createDeliverHandler(dependencies: {
         }
       }
     });
-    for (const move of moves) core.countDelivery(move.type, move.status);
+    for (const move of moves) core.countDelivery(move.notification, move.status);
     return outcomes.map(() => undefined);
   });
 

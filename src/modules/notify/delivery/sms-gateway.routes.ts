@@ -60,7 +60,7 @@ export function registerSmsGatewayRoutes(app: FastifyInstance, core: NotifyCore)
         if (transitioned) await enqueueDeliveryCallback(core, transaction, { notificationId: notification.id, serviceId: notification.service_id, status });
         return transitioned;
       });
-      if (moved) core.countDelivery('sms', status);
+      if (moved) core.countDelivery(notification, status);
       return reply.code(204).send();
     },
   );

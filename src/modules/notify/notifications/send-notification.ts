@@ -11,6 +11,7 @@ import { sanitisePersonalisation, type SanitisedContent } from '../templates/san
 import { checkEmailAddress, checkPhoneNumber, checkPostalAddress, normaliseEmailAddress } from '../templates/recipients.ts';
 import { precompiledLetterKey, type TemplateRow, type TemplateStore, type TemplateType } from '../templates/template.store.ts';
 import type { NotificationRow, NotificationStore } from './notification.store.ts';
+import type { ServiceEventRecorder } from '../../../platform/events/service-events.ts';
 import { randomUUID } from 'node:crypto';
 import { createTimeOrderedId } from '../../../platform/db/time-ordered-id.ts';
 import type { GroupCommit } from '../../../platform/db/group-commit.ts';
@@ -81,9 +82,12 @@ export function createNotificationSender(dependencies: {
   caches: { templates: ReadCache<TemplateRow | undefined>; senders: ReadCache<SenderRow[]> };
   baseUrl: string;
   clock?: () => Date;
+  serviceEvents?: ServiceEventRecorder;
 }) {
   const { db, jobs, services, templates, notifications, limiter, files, baseUrl, writes, caches } = dependencies;
   const clock = dependencies.clock ?? (() => new Date());
+  const recordSent = (notification: NotificationRow): void =>
+    dependencies.serviceEvents?.record({ service: `notify-service:${notification.service_id}`, type: 'notify.notification.sent', journeyId: notification.id });
 
   async function findTemplate(request: SendRequest): Promise<TemplateRow> {
     const templateId = request.templateId;
@@ -275,6 +279,7 @@ export function createNotificationSender(dependencies: {
         for (const file of prepared?.files ?? []) await files.insert(transaction, file);
         await jobs.enqueue(transaction, { type: DELIVER_JOB, payload: { notificationId: id }, maxAttempts: DELIVER_MAX_ATTEMPTS, group: service.id });
       });
+      recordSent(notification);
       return { notification, template, fromNumber: smsSender ?? undefined, sanitisedContent };
     },
 
@@ -327,6 +332,7 @@ export function createNotificationSender(dependencies: {
         await notifications.insertLetterPdf(transaction, notification.id, content);
         await jobs.enqueue(transaction, { type: DELIVER_JOB, payload: { notificationId: notification.id }, maxAttempts: DELIVER_MAX_ATTEMPTS, group: service.id });
       });
+      recordSent(notification);
       return notification;
     },
   };

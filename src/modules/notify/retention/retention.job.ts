@@ -44,7 +44,7 @@ async function timeOutUnfinished(core: NotifyCore, now: Date): Promise<number> {
       }
       return timedOutRows;
     });
-    for (const row of rows) core.countDelivery(row.type, 'temporary-failure');
+    for (const row of rows) core.countDelivery(row, 'temporary-failure');
     const moved = rows.length;
     timedOut += moved;
     if (moved < BATCH) return timedOut;
