@@ -2,31 +2,19 @@ import type { TestContext } from 'node:test';
 import type { TestEnvironment } from '../../../testing/test-kernel.ts';
 import { createTestApp } from '../../../testing/test-kernel.ts';
 import { createFormVersions } from '../versions/form-versions.ts';
-import { Visitor } from '../runner/runner.test-kit.ts';
+import { bilingualForm, both, Visitor } from '../runner/runner.test-kit.ts';
 
 export const DOCUMENT_FORM = '/forms/send-a-document';
 export const DOCUMENT_PAGE = `${DOCUMENT_FORM}/pages/document`;
 
 /** A form of one required file question taking every kind of file up to 1 MB, in English and Welsh. */
 export function documentForm() {
-  const both = (en: string, cy: string) => ({ en, cy });
-  return {
-    format: 'civitas-form',
-    formatVersion: 1,
+  return bilingualForm({
     slug: 'send-a-document',
     name: both('Send a document', 'Anfon dogfen'),
-    settings: {
-      languages: ['en', 'cy'],
-      whatHappensNext: both('We will read it.', 'Byddwn yn ei ddarllen.'),
-      privacyUrl: 'https://example.gov.uk/privacy',
-      support: { email: 'help@example.gov.uk' },
-      submissionEmail: 'documents-team@example.gov.uk',
-      referenceFormat: 'DOC-######',
-      retentionDays: 7,
-    },
+    settings: { submissionEmail: 'documents-team@example.gov.uk', referenceFormat: 'DOC-######', retentionDays: 7 },
     pages: [{ id: 'document', answerType: 'file', question: both('Upload your document', 'Uwchlwythwch eich dogfen'), settings: { maxSizeMb: 1 } }],
-    exitPages: [],
-  };
+  });
 }
 
 export async function createDocumentFormApp(t: Pick<TestContext, 'after'>, environment: TestEnvironment = {}) {

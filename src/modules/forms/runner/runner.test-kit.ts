@@ -20,6 +20,27 @@ export async function createRunnerTestApp(t: Pick<TestContext, 'after'>, definit
   return { app, kernel, versions, formId: imported.formId };
 }
 
+export const both = (en: string, cy: string) => ({ en, cy });
+
+/** A small form in English and Welsh for a test: its slug, name, pages and the settings it needs beyond the required ones. */
+export function bilingualForm(input: { slug: string; name: { en: string; cy: string }; settings?: Record<string, unknown>; pages: unknown[] }) {
+  return {
+    format: 'civitas-form',
+    formatVersion: 1,
+    slug: input.slug,
+    name: input.name,
+    settings: {
+      languages: ['en', 'cy'],
+      whatHappensNext: both('We will be in touch.', 'Byddwn mewn cysylltiad.'),
+      privacyUrl: 'https://example.gov.uk/privacy',
+      support: { email: 'help@example.gov.uk' },
+      ...input.settings,
+    },
+    pages: input.pages,
+    exitPages: [],
+  };
+}
+
 export type Fields = Record<string, string | string[]>;
 
 /** A person's browser, over app.inject: it keeps its cookies and the CSRF token of the last page it was shown. */

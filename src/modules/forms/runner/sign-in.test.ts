@@ -3,31 +3,21 @@ import { test, type TestContext } from 'node:test';
 import { createFormClient, createTestAccount, openSigningIn, startIdentityServer, type FormClient } from '../../identity/testing/identity-testing.contract.ts';
 import { createFormVersions } from '../versions/form-versions.ts';
 import { meetsSignInLevel } from './runner-context.ts';
+import { bilingualForm, both } from './runner.test-kit.ts';
 
 const FORM = '/forms/renew-a-permit';
 
 function signedInForm() {
-  const both = (en: string, cy: string) => ({ en, cy });
-  return {
-    format: 'civitas-form',
-    formatVersion: 1,
+  return bilingualForm({
     slug: 'renew-a-permit',
     name: both('Renew a permit', 'Adnewyddu trwydded'),
-    settings: {
-      languages: ['en', 'cy'],
-      whatHappensNext: both('We will write to you.', 'Byddwn yn ysgrifennu atoch.'),
-      privacyUrl: 'https://example.gov.uk/privacy',
-      support: { email: 'help@example.gov.uk' },
-      signIn: 'Cl.Cm',
-      retentionDays: 14,
-    },
+    settings: { signIn: 'Cl.Cm', retentionDays: 14 },
     pages: [
       { id: 'email', answerType: 'email', question: both('What is your email address?', 'Beth yw eich cyfeiriad e-bost?') },
       { id: 'permit', answerType: 'text', question: both('What is your permit number?', 'Beth yw rhif eich trwydded?') },
       { id: 'reason', answerType: 'text', question: both('Why are you renewing?', 'Pam ydych chi’n adnewyddu?') },
     ],
-    exitPages: [],
-  };
+  });
 }
 
 async function startWithForm(t: TestContext) {

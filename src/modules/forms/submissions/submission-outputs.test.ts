@@ -5,7 +5,7 @@ import { createTeamLinks } from '../files/team-links.ts';
 import { SMALL_PDF } from '../files/file-samples.test-kit.ts';
 import { createDocumentFormApp, DOCUMENT_FORM, DOCUMENT_PAGE, documentForm } from '../files/file-upload.test-kit.ts';
 import { createRetentionJob, ensureRetentionScheduled, removeExpired, RETENTION_JOB } from '../retention/retention.job.ts';
-import { Visitor } from '../runner/runner.test-kit.ts';
+import { both, Visitor } from '../runner/runner.test-kit.ts';
 import { createFormVersions } from '../versions/form-versions.ts';
 import { composeSubmissionCsv } from './submission-csv.ts';
 import { createSubmissions } from './submissions.ts';
@@ -33,7 +33,6 @@ function parseCsv(text: string): string[][] {
 /** The document form with an email question first, so the person can be sent a confirmation. */
 function formWithEmail() {
   const form = documentForm();
-  const both = (en: string, cy: string) => ({ en, cy });
   return { ...form, pages: [{ id: 'email', answerType: 'email', question: both('What is your email address?', 'Beth yw eich cyfeiriad e-bost?') }, { id: 'note', answerType: 'text', question: both('Anything to add?', 'Unrhyw beth i’w ychwanegu?'), optional: true }, ...form.pages] };
 }
 
