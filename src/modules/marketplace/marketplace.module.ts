@@ -7,6 +7,8 @@ import { openCatalogueRecords } from './marketplace.contract.ts';
 import { createCatalogue } from './catalogue/catalogue.ts';
 import { marketplaceMigrations } from './migrations/marketplace.migrations.ts';
 import { registerCataloguePages } from './pages/catalogue.routes.ts';
+import { registerRecordEditorPages } from './console/record-editor.pages.ts';
+import { createAgreementRequests } from '../exchange/exchange.contract.ts';
 
 /** The data catalogue: records in the CDDO metadata model, their search and open metadata. */
 export const marketplaceModule: CivitasModule = {
@@ -16,6 +18,9 @@ export const marketplaceModule: CivitasModule = {
   migrations: marketplaceMigrations,
   commands: marketplaceCommands,
   async plugin(app: FastifyInstance) {
-    await registerCataloguePages(app, createCatalogue(openCatalogueRecords({ db: app.db, audit: app.audit })));
+    const records = openCatalogueRecords({ db: app.db, audit: app.audit });
+    const agreementRequests = createAgreementRequests({ db: app.db, audit: app.audit, config: app.config });
+    await registerCataloguePages(app, createCatalogue(records));
+    await registerRecordEditorPages(app, { records, agreementRequests });
   },
 };

@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createTestApp } from '../../../testing/test-kernel.ts';
+import { setUpProviderAndClient } from '../../exchange/testing/exchange-fixtures.ts';
+import { openCatalogueRecords } from '../marketplace.contract.ts';
+import { consoleBrowserOf } from './console-testing.ts';
+
+const OGL = 'http://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/';
+
+test('an owner writes a dataset a question a page, sees the model’s errors on the field, publishes it and edits it', async (t) => {
+  const { app, kernel } = await createTestApp(t);
+  const { providerMember } = await setUpProviderAndClient(kernel, { baseUrl: 'https://provider.example.gov.uk/pip', fields: false });
+  const base = `/console/marketplace/${providerMember.organisation_id}`;
+  const owner = await consoleBrowserOf(app, providerMember.organisation_id);
+  assert.equal((await owner.send('GET', base)).statusCode, 200);
+  const started = await owner.send('POST', `${base}/drafts`, { type: 'dcat:Dataset' });
+  assert.equal(started.statusCode, 303);
+  const draft = started.headers.location!;
+
+  const wrong = await owner.send('POST', `${draft}/modified`, { answer: '2026-02-30' });
+  assert.equal(wrong.statusCode, 400);
+  assert.match(wrong.body, /govuk-error-message[\s\S]*must be a date as YYYY-MM-DD/);
+  assert.match(wrong.body, /href="#answer"/);
+  const welsh = await owner.send('GET', `${draft}/contactPoint?lang=cy`);
+  assert.match(welsh.body, /Cyswllt/);
+  const badContact = await owner.send('POST', `${draft}/contactPoint`, { contactName: 'Data team', email: 'not an address' });
+  assert.match(badContact.body, /id="email-error"/);
+
+  const answers: Record<string, Record<string, string>> = {
+    identifier: { answer: 'road-casualties' },
+    title: { answer: 'Road casualties' },
+    description: { answer: 'Reported road casualties in Great Britain.' },
+    accessRights: { answer: 'OPEN' },
+    securityClassification: { answer: 'OFFICIAL' },
+    contactPoint: { contactName: 'Data team', email: 'data@example.gov.uk' },
+    creator: { answer: 'department-for-transport' },
+    publisher: { answer: 'department-for-transport' },
+    licence: { answer: OGL },
+    modified: { answer: '2026-02-28' },
+    updateFrequency: { answer: 'freq:annual' },
+    version: { answer: '1.0' },
+    keyword: { answer: 'roads\ncasualties' },
+  };
+  const early = await owner.send('POST', `${draft}/publish`);
+  assert.equal(early.statusCode, 400, 'publishing before the required slots are answered');
+  assert.match(early.body, new RegExp(`href="${draft}/title"`));
+  for (const [slot, form] of Object.entries(answers)) {
+    const answered = await owner.send('POST', `${draft}/${slot}`, form);
+    assert.equal(answered.statusCode, 303, `${slot}: ${answered.body.slice(0, 200)}`);
+  }
+  const summary = await owner.send('GET', draft);
+  assert.match(summary.body, new RegExp(`href="${draft}/keyword"`));
+  assert.equal((await owner.send('POST', `${draft}/publish`)).statusCode, 303);
+  const records = openCatalogueRecords(kernel);
+  const stored = await records.findRecord('road-casualties');
+  assert.deepEqual(stored?.record.keyword, ['roads', 'casualties']);
+  assert.equal(stored?.organisationId, providerMember.organisation_id);
+  assert.equal((await owner.send('POST', `${draft}/publish`)).statusCode, 404, 'a published draft is gone: a replay finds nothing');
+
+  const editing = (await owner.send('POST', `${base}/drafts`, { edit: 'road-casualties' })).headers.location!;
+  assert.equal((await owner.send('GET', `${editing}/identifier`)).statusCode, 404, 'a record keeps its identifier');
+  await owner.send('POST', `${editing}/title`, { answer: 'Road casualties, Great Britain' });
+  await owner.send('POST', `${editing}/publish`);
+  assert.equal((await records.findRecord('road-casualties'))?.version, 2);
+});
+
+test('an Exchange service is published from its organisation’s page, prefilled from its OpenAPI description', async (t) => {
+  const { app, kernel } = await createTestApp(t);
+  const { providerMember, serviceId, service } = await setUpProviderAndClient(kernel, { baseUrl: 'https://provider.example.gov.uk/pip', fields: false });
+  const base = `/console/marketplace/${providerMember.organisation_id}`;
+  const owner = await consoleBrowserOf(app, providerMember.organisation_id);
+  assert.match((await owner.send('GET', base)).body, new RegExp(`value="${serviceId}"`));
+  const draft = (await owner.send('POST', `${base}/drafts`, { service: serviceId })).headers.location!;
+  const summary = await owner.send('GET', draft);
+  const address = `${kernel.config.BASE_URL.replace(/\/$/, '')}/r1/${service}`;
+  assert.match(summary.body, /PIP award/);
+  assert.ok(summary.body.includes(address));
+  assert.match(summary.body, /getOpenAPI\?serviceCode=pip-award/);
+  assert.match(summary.body, />\s*REST\s*</);
+});
+
+test('attacks: another organisation sees nothing, a viewer changes nothing, a draft or record of another organisation is not reached', async (t) => {
+  const { app, kernel } = await createTestApp(t);
+  const { providerMember, clientMember, serviceId } = await setUpProviderAndClient(kernel, { baseUrl: 'https://provider.example.gov.uk/pip', fields: false });
+  const base = `/console/marketplace/${providerMember.organisation_id}`;
+  const owner = await consoleBrowserOf(app, providerMember.organisation_id);
+  const draft = (await owner.send('POST', `${base}/drafts`, { type: 'dcat:Dataset' })).headers.location!;
+  const draftId = draft.split('/').pop()!;
+
+  const stranger = await consoleBrowserOf(app, clientMember.organisation_id);
+  assert.equal((await stranger.send('GET', base)).statusCode, 404);
+  assert.equal((await stranger.send('GET', draft)).statusCode, 404);
+  assert.equal((await stranger.send('POST', `${base}/drafts`, { type: 'dcat:Dataset' })).statusCode, 404);
+  const theirBase = `/console/marketplace/${clientMember.organisation_id}`;
+  assert.equal((await stranger.send('GET', `${theirBase}/drafts/${draftId}`)).statusCode, 404, "another organisation's draft under one's own");
+  assert.equal((await stranger.send('POST', `${theirBase}/drafts`, { service: serviceId })).statusCode, 404, "another organisation's Exchange service");
+
+  await openCatalogueRecords(kernel).saveRecord({ document: { type: 'dcat:Dataset', identifier: 'theirs', title: 'Theirs', description: 'x', accessRights: 'OPEN', securityClassification: 'OFFICIAL', contactPoint: { contactName: 'A', email: 'a@example.gov.uk' }, creator: ['a'], publisher: 'a', licence: OGL, modified: '2026-01-01', updateFrequency: 'freq:annual', version: '1' }, organisationId: providerMember.organisation_id, actor: 'test' });
+  assert.equal((await stranger.send('POST', `${theirBase}/drafts`, { edit: 'theirs' })).statusCode, 404, "another organisation's record");
+  const made = (await stranger.send('POST', `${theirBase}/drafts`, { type: 'dcat:Dataset' })).headers.location!;
+  await stranger.send('POST', `${made}/identifier`, { answer: 'theirs' });
+  const takeover = await stranger.send('POST', `${made}/publish`);
+  assert.equal(takeover.statusCode, 400);
+  assert.equal((await openCatalogueRecords(kernel).findRecord('theirs'))?.organisationId, providerMember.organisation_id, 'the record stays its holder’s');
+
+  const viewer = await consoleBrowserOf(app, providerMember.organisation_id, 'viewer');
+  assert.equal((await viewer.send('GET', draft)).statusCode, 200);
+  assert.equal((await viewer.send('POST', `${draft}/title`, { answer: 'Mine now' })).statusCode, 403);
+  assert.equal((await viewer.send('POST', `${base}/drafts`, { type: 'dcat:Dataset' })).statusCode, 403);
+
+  assert.equal((await owner.send('POST', `${draft}/title`, { answer: 'x'.repeat(501) })).statusCode, 400, 'past the slot’s limit');
+  assert.equal((await owner.send('GET', `${draft}/notASlot`)).statusCode, 404);
+  assert.equal((await owner.send('POST', `${base}/drafts`, { type: 'dcat:Distribution' })).statusCode, 404);
+});
