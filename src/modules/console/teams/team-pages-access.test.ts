@@ -20,7 +20,7 @@ function listTeamRoutes(app: FastifyInstance): Array<{ method: string; pattern: 
     stack.length = depth;
     const path = (stack[depth - 1] ?? '') + segment;
     stack.push(path);
-    if (!methods || !/^\/console\/(notify|pay|exchange)\//.test(path)) continue;
+    if (!methods || !/^\/console\/(notify|pay|exchange|marketplace)\//.test(path)) continue;
     for (const method of methods.split(', ')) if (method !== 'HEAD') routes.push({ method, pattern: path });
   }
   return routes;
@@ -110,7 +110,7 @@ test('a viewer gets a 403 page for every change on the team pages and changes no
     const response = await send(route.method, url);
     assert.equal(response.statusCode, 403, `${route.method} ${url}`);
     assert.match(response.body, /You cannot change this/);
-    const wayBack = route.pattern.startsWith('/console/exchange/') ? `/console/organisations/${ourTeam.organisationId}` : ourTeam.servicePath;
+    const wayBack = /^\/console\/(exchange|marketplace)\//.test(route.pattern) ? `/console/organisations/${ourTeam.organisationId}` : ourTeam.servicePath;
     assert.match(response.body, new RegExp(`href="${wayBack}"`), 'a way back to the console');
   }
   assert.equal((await kernel.audit.listRecent({ limit: 500 })).length, before, 'nothing was done');
