@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
 import { readMessageCatalogues } from '../../platform/http/i18n.ts';
 import type { CivitasModule } from '../../platform/module.ts';
 import { registerAssistantApi } from './assistant/assistant.routes.ts';
@@ -25,7 +26,7 @@ export const guidanceModule: CivitasModule = {
     const library = openGuidanceLibrary({ db: app.db, audit: app.audit });
     registerGuidancePages(app, library);
     registerSearchPage(app, createGuidanceSearch(library));
-    const { assistant, retriever } = openAssistant({ db: app.db, library, config: app.config, translations: app.translations });
+    const { assistant, retriever } = openAssistant({ db: app.db, library, config: app.config, translations: app.translations, logger: app.log as Logger, metrics: app.metrics });
     const rateLimit = createAssistantRateLimit({ db: app.db, store: createAssistantRateStore() });
     registerAssistantApi(app, { assistant, rateLimit });
     registerAskPages(app, { assistant, retriever, rateLimit });

@@ -1,12 +1,20 @@
 import type { Database } from '../../../platform/db/database.ts';
 import type { Locale, Translate } from '../../../platform/http/i18n.ts';
 import type { AssistantOutcomeStore } from './assistant-outcome.store.ts';
-import { composeExtractiveAnswer } from './extractive-composer.ts';
+import { composeExtractiveAnswer, type AnswerSource } from './extractive-composer.ts';
 import { checkQuestion } from './input-guardrails.ts';
+import { withoutCitations, type ModelComposer, type ModelFailure } from './model-composer.ts';
 import { checkAnswer } from './output-guardrails.ts';
 import type { GuidanceRetriever } from './retrieval.ts';
 
 export type RefusalReason = 'personal-data' | 'jailbreak' | 'out-of-scope' | 'no-answer';
+
+export type ComposerName = 'extractive' | 'model';
+/**
+ * Which composer wrote an answer, and why the model's was not used when one is configured: told
+ * once an answer, with nothing of the question in it.
+ */
+export type Composition = { composer: ComposerName; modelFailure?: ModelFailure | 'output-guardrails' };
 
 export type AssistantStage = 'input-guardrails' | 'retrieval' | 'composition' | 'output-guardrails';
 /** Told how long each stage of one answer took, in milliseconds (for the evaluation's figures). */
@@ -19,11 +27,20 @@ export type AssistantAnswer = {
   refused: null | { reason: RefusalReason };
   /** The passages the answer is made of, so a page can show it again from them alone. */
   passageIds: string[];
+  /** Which composer wrote it (answers only). */
+  composer?: ComposerName;
 };
 
+type Draft = { text: string; passages: ReadonlyArray<{ id: string; text: string }>; sources: AnswerSource[] };
+
+function passesOutputGuardrails(draft: Draft): boolean {
+  return checkAnswer({ text: withoutCitations(draft.text), sourceCount: draft.sources.length, citedPassages: draft.passages.map((passage) => passage.text) }).passed;
+}
+
 /**
- * The assistant's pipeline: input guardrails, retrieval, the extractive composer, output
- * guardrails. Each outcome is counted by day (answered, or the refusal's reason); the question
+ * The assistant's pipeline: input guardrails, retrieval, the extractive composer (and the model,
+ * when one is configured and the guidance holds an answer, with the extractive answer to fall
+ * back on), output guardrails. Each outcome is counted by day (answered, or the refusal's reason); the question
  * and the answer are never kept.
  */
 export function createAssistant(dependencies: {
@@ -32,6 +49,8 @@ export function createAssistant(dependencies: {
   outcomes: AssistantOutcomeStore;
   translations: Record<Locale, Translate>;
   baseUrl: string;
+  model?: ModelComposer;
+  recordComposition?: (composition: Composition) => void;
   clock?: () => Date;
 }) {
   const { db, retriever, outcomes, translations } = dependencies;
@@ -61,19 +80,26 @@ export function createAssistant(dependencies: {
       const check = await timed('input-guardrails', () => checkQuestion(input.question));
       if (!check.allowed) return refuse(check.reason, language);
       const passages = await timed('retrieval', () => retriever.retrieve({ question: input.question, lang: language }));
-      const composed = await timed('composition', () => composeExtractiveAnswer(passages));
-      if (composed.kind === 'no-answer') return refuse('no-answer', language);
-      const text = composed.passages.map((passage) => passage.text).join('\n\n');
-      const verdict = await timed('output-guardrails', () =>
-        checkAnswer({ text, sourceCount: composed.sources.length, citedPassages: composed.passages.map((passage) => passage.text) }),
-      );
-      if (!verdict.passed) return refuse('no-answer', language);
+      const extracted = await timed('composition', () => composeExtractiveAnswer(passages));
+      if (extracted.kind === 'no-answer') return refuse('no-answer', language);
+      const extractive: Draft = { text: extracted.passages.map((passage) => passage.text).join('\n\n'), passages: extracted.passages, sources: extracted.sources };
+      let chosen: Draft = extractive;
+      let composition: Composition = { composer: 'extractive' };
+      if (dependencies.model) {
+        const modelled = await timed('composition', () => dependencies.model!.compose({ question: input.question, language, passages }));
+        if (modelled.kind === 'failed') composition = { composer: 'extractive', modelFailure: modelled.failure };
+        else if (!(await timed('output-guardrails', () => passesOutputGuardrails(modelled)))) composition = { composer: 'extractive', modelFailure: 'output-guardrails' };
+        else [chosen, composition] = [modelled, { composer: 'model' }];
+      }
+      if (chosen === extractive && !(await timed('output-guardrails', () => passesOutputGuardrails(extractive)))) return refuse('no-answer', language);
+      dependencies.recordComposition?.(composition);
       await outcomes.count(db, { day: today(), outcome: 'answered' });
       return {
-        answer: text,
-        sources: composed.sources.map((source) => ({ title: source.title, url: new URL(source.url, dependencies.baseUrl).toString() })),
+        answer: chosen.text,
+        sources: chosen.sources.map((source) => ({ title: source.title, url: new URL(source.url, dependencies.baseUrl).toString() })),
         refused: null,
-        passageIds: composed.passages.map((passage) => passage.id),
+        passageIds: chosen.passages.map((passage) => passage.id),
+        composer: composition.composer,
       };
     },
   };

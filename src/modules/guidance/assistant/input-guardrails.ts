@@ -63,8 +63,15 @@ export function checkQuestion(question: string): InputCheck {
   if (question.length > MAX_QUESTION_LENGTH) throw new RangeError(`A question is at most ${MAX_QUESTION_LENGTH} characters; refuse longer ones before checking`);
   const personal = findPersonalData(question);
   if (personal) return { allowed: false, reason: 'personal-data', kind: personal };
+  const jailbreak = findJailbreak(question);
+  if (jailbreak) return { allowed: false, reason: 'jailbreak', kind: jailbreak };
   const words = wordsOf(question);
-  for (const [kind, pattern] of JAILBREAKS) if (pattern.test(words)) return { allowed: false, reason: 'jailbreak', kind };
   for (const [topic, pattern] of OUT_OF_SCOPE) if (pattern.test(words)) return { allowed: false, reason: 'out-of-scope', topic };
   return { allowed: true };
+}
+
+/** An attempt on the instructions in a text: a question, or a model's answer that has taken one up. */
+export function findJailbreak(text: string): JailbreakKind | undefined {
+  const words = wordsOf(text);
+  return JAILBREAKS.find(([, pattern]) => pattern.test(words))?.[0];
 }
