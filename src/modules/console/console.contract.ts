@@ -81,12 +81,17 @@ export async function registerOneLoginClientOfService(
  * and of which. The console's session cookie is sent to /console paths only, so only a page
  * under /console ever sees someone signed in.
  */
-export async function findSignedInConsoleMember(db: Executor, request: FastifyRequest): Promise<{ organisationIds: string[] } | undefined> {
+export async function findSignedInConsoleMember(db: Executor, request: FastifyRequest): Promise<{ organisationIds: string[]; email: string } | undefined> {
   const cookie = request.cookies[SESSION_COOKIE];
   const unsigned = cookie ? request.unsignCookie(cookie) : undefined;
   if (!unsigned?.valid || !unsigned.value) return undefined;
   const session = await createConsoleSessions({ db }).find(unsigned.value);
   if (!session) return undefined;
   const organisations = await createOrganisationStore(db).listOrganisationsOf(session.personKey);
-  return organisations.length > 0 ? { organisationIds: organisations.map((organisation) => organisation.id) } : undefined;
+  return organisations.length > 0 ? { organisationIds: organisations.map((organisation) => organisation.id), email: session.email } : undefined;
+}
+
+/** The email addresses of an organisation's members with one of these roles, for a module to tell its team of something. */
+export async function listConsoleTeamEmails(db: Executor, organisationId: string, roles: readonly string[]): Promise<string[]> {
+  return (await createOrganisationStore(db).listMembers(organisationId)).filter((member) => roles.includes(member.role)).map((member) => member.email);
 }
