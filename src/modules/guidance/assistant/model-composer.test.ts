@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
@@ -10,6 +11,7 @@ import { EXAMPLES_DIRECTORY } from '../guidance.cli.ts';
 import { openGuidanceLibrary } from '../guidance.contract.ts';
 import { guidanceModule } from '../guidance.module.ts';
 import { importGuidanceFolder } from '../import/import-folder.ts';
+import { MAX_MODEL_ANSWER_LENGTH } from './model-answer-checks.ts';
 import { citePassages } from './model-composer.ts';
 import type { RetrievedPassage } from './retrieval.ts';
 
@@ -186,4 +188,13 @@ test('citations: only numbers of passages sent, several per mark, renumbered by 
   assert.deepEqual(cited.passages.map((entry) => [entry.id, entry.source]), [['b', 0], ['c', 1], ['a', 1]]);
   for (const invented of ['Text [0]', 'Text [4]', 'Text [1, 99]']) assert.deepEqual(citePassages(invented, passages), { kind: 'failed', failure: 'invented-source' }, invented);
   assert.deepEqual(citePassages('No citation at all', passages), { kind: 'failed', failure: 'missing-source' });
+});
+
+test('the transparency record says what changes with a model, in the figures and names the code uses', () => {
+  const record = readFileSync(new URL('../../../../docs/assistant-transparency-record.md', import.meta.url), 'utf8');
+  for (const named of ['ASSISTANT_MODEL_URL', 'ASSISTANT_MODEL_NAME', 'ASSISTANT_MODEL_API_KEY', 'ASSISTANT_MODEL_TIMEOUT_MS', 'civitas_guidance_assistant_compositions_total']) {
+    assert.ok(record.includes(named), named);
+  }
+  assert.ok(record.includes(`at most ${MAX_MODEL_ANSWER_LENGTH.toLocaleString('en-GB')} characters`));
+  assert.match(record, /the question as the only user message/);
 });

@@ -47,7 +47,7 @@ export async function runEvaluation(input: { assistant: Assistant; retriever: Gu
     const retrieved = question.pages.length === 0 ? [] : (await input.retriever.retrieve({ question: question.question, lang: question.language, limit: 5 })).map((passage) => passage.url);
     const stageMilliseconds: QuestionResult['stageMilliseconds'] = {};
     const answer = await input.assistant.answer({ question: question.question, language: question.language }, (stage, milliseconds) => {
-      stageMilliseconds[stage] = milliseconds;
+      stageMilliseconds[stage] = (stageMilliseconds[stage] ?? 0) + milliseconds;
     });
     results.push({ question, retrieved, answer, stageMilliseconds });
   }

@@ -21,7 +21,9 @@ import { openAssistant } from '../open-assistant.ts';
 import { describeScores, EVALUATION_SETS, readEvaluationSet, runEvaluation, scoreEvaluation } from './evaluation.ts';
 
 const directory = mkdtempSync(join(tmpdir(), 'civitas-assistant-eval-'));
-const { config } = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: `sqlite:${join(directory, 'civitas.sqlite')}` });
+// An operator evaluates its own model by setting ASSISTANT_MODEL_* as it would for the site.
+const modelSettings = Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('ASSISTANT_MODEL_')));
+const { config } = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: `sqlite:${join(directory, 'civitas.sqlite')}`, OUTBOUND_ALLOW_PRIVATE_NETWORK: 'false', ...modelSettings });
 const kernel = openKernel({ config, modules: [guidanceModule], logger: pino({ level: 'silent' }) });
 try {
   await kernel.migrate();
@@ -36,7 +38,11 @@ try {
     describeScores(`Held-out set (${heldOut.length} questions, never studied)`, scoreEvaluation(heldOut)),
     describeScores(`All ${development.length + heldOut.length} questions`, scoreEvaluation([...development, ...heldOut])),
   ];
-  process.stdout.write(`Assistant evaluation (extractive composer)\n${report.map((part) => part.lines.join('\n')).join('\n')}\n`);
+  const answers = [...development, ...heldOut].filter((result) => result.answer.composer !== undefined);
+  const composer = config.ASSISTANT_MODEL_URL === ''
+    ? 'extractive composer'
+    : `model ${config.ASSISTANT_MODEL_NAME}: ${answers.filter((result) => result.answer.composer === 'model').length} of ${answers.length} answers worded by it, the rest extractive`;
+  process.stdout.write(`Assistant evaluation (${composer})\n${report.map((part) => part.lines.join('\n')).join('\n')}\n`);
   process.exitCode = report[2]!.allMet ? 0 : 1;
 } finally {
   await kernel.close();
