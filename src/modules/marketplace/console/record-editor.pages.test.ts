@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createTestApp } from '../../../testing/test-kernel.ts';
-import { setUpProviderAndClient } from '../../exchange/testing/exchange-fixtures.ts';
+import { setUpProviderAndClient } from '../../exchange/exchange-testing.contract.ts';
 import { openCatalogueRecords } from '../marketplace.contract.ts';
 import { consoleBrowserOf } from './console-testing.ts';
 
