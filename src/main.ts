@@ -23,6 +23,7 @@ export async function startCivitas(
   const kernel = openKernel({ config, modules: options.modules ?? modules });
   try {
     await kernel.migrate();
+    await kernel.scheduleRecurringJobs();
     const app = await buildApp(kernel);
     await app.listen({ port: config.PORT, host: config.HOST });
     const metricsServer = await startConfiguredMetricsServer(kernel).catch(async (error: unknown) => {

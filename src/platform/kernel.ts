@@ -12,6 +12,7 @@ import { createJobWorker, type JobHandlers, type JobWorker } from './jobs/job-wo
 import { createJobStore } from './jobs/job.store.ts';
 import * as createJob from './jobs/migrations/0001-create-job.ts';
 import * as addJobGroupKey from './jobs/migrations/0002-add-job-group-key.ts';
+import * as createJobSchedule from './jobs/migrations/0003-create-job-schedule.ts';
 import { createLogger } from './logger.ts';
 import { createDevelopmentOutbox, type DevelopmentOutbox } from './mail/development-outbox.ts';
 import { createDevelopmentOutboxStore } from './mail/development-outbox.store.ts';
@@ -22,6 +23,8 @@ import {
 } from './mail/mail-transport.ts';
 import * as createDevelopmentMessage from './mail/migrations/0001-create-development-message.ts';
 import * as createServiceEvent from './events/migrations/0001-create-service-event.ts';
+import * as createServiceEventAggregates from './events/migrations/0002-create-service-event-aggregates.ts';
+import { createServiceEventJobs } from './events/service-event.jobs.ts';
 import { createServiceEventStore } from './events/service-event.store.ts';
 import { createServiceEvents, type ServiceEvents } from './events/service-events.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
@@ -37,6 +40,8 @@ const kernelMigrations: MigrationList = {
     { id: '0004-add-audit-event-key-id', migration: addAuditEventKeyId },
     { id: '0005-add-job-group-key', migration: addJobGroupKey },
     { id: '0006-create-service-event', migration: createServiceEvent },
+    { id: '0007-create-job-schedule', migration: createJobSchedule },
+    { id: '0008-create-service-event-aggregates', migration: createServiceEventAggregates },
   ],
 };
 
@@ -60,6 +65,8 @@ export type Kernel = {
   modules: readonly CivitasModule[];
   migrate(): Promise<string[]>;
   pendingMigrations(): Promise<string[]>;
+  /** Books the kernel's recurring jobs (service events' aggregation and retention) unless they are booked; each process calls it as it starts. */
+  scheduleRecurringJobs(): Promise<void>;
   createWorker(options?: { pollIntervalMs?: number; handlers?: JobHandlers; leaseMs?: number; outageRetryMs?: number }): JobWorker;
   close(): Promise<void>;
 };
@@ -91,9 +98,11 @@ export function openKernel(options: {
     help: 'Service events this process dropped: its buffer was full, or the database was out of reach when it stopped.',
     labelNames: [],
   });
+  const serviceEventStore = createServiceEventStore();
+  const recurringJobs = createServiceEventJobs({ db, store: serviceEventStore, jobs, logger });
   const serviceEvents = createServiceEvents({
     db,
-    store: createServiceEventStore(),
+    store: serviceEventStore,
     logger,
     onDropped: (count) => droppedServiceEvents.inc({}, count),
   });
@@ -124,10 +133,16 @@ export function openKernel(options: {
       return applied;
     },
     pendingMigrations: () => listPendingMigrations(db, migrationLists),
+    async scheduleRecurringJobs() {
+      for (const job of recurringJobs) await job.ensureScheduled();
+    },
     createWorker(workerOptions = {}) {
       const handlers =
         workerOptions.handlers ??
-        Object.assign({}, ...modules.map((module) => module.createJobHandlers?.(kernel) ?? {}));
+        Object.assign(
+          Object.fromEntries(recurringJobs.map((job) => [job.type, job.handler])),
+          ...modules.map((module) => module.createJobHandlers?.(kernel) ?? {}),
+        );
       return createJobWorker({
         queue: jobs,
         handlers,
