@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
+import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { createTestApp } from '../../../../testing/test-kernel.ts';
 import { EXAMPLES_DIRECTORY } from '../../guidance.cli.ts';
@@ -8,6 +9,7 @@ import { guidanceModule } from '../../guidance.module.ts';
 import { importGuidanceFolder } from '../../import/import-folder.ts';
 import { createAssistantOutcomeStore } from '../assistant-outcome.store.ts';
 import { QUESTIONS_PER_MINUTE } from '../rate-limit/assistant-rate-limit.ts';
+import { TRANSPARENCY_RECORD_FILES } from './ask.routes.ts';
 
 /** Keeps cookies between requests and sends each form back with its page's CSRF token. */
 function createVisitor(app: FastifyInstance) {
@@ -121,7 +123,7 @@ test('attacker: past the limit of questions a minute, /ask answers 429 with Retr
   assert.equal(feedback.statusCode, 429);
 });
 
-test('/ask links to the transparency record, which shows every tier 1 and tier 2 section from docs/, in English on the Welsh page too', async (t) => {
+test('/ask links to the transparency record, which shows every tier 1 and tier 2 section from docs/, in Welsh on the Welsh page', async (t) => {
   const { visitor } = await openVisitor(t);
   assert.match((await visitor.get('/ask')).body, /href="\/ask\/transparency"/);
   const record = await visitor.get('/ask/transparency');
@@ -133,7 +135,22 @@ test('/ask links to the transparency record, which shows every tier 1 and tier 2
   // The record says what the code does: the rate limit it states is the one applied.
   assert.match(record.body, new RegExp(`${QUESTIONS_PER_MINUTE} questions a minute`));
   const welsh = await visitor.get('/ask/transparency?lang=cy');
-  assert.match(welsh.body, /<html lang="cy"[\s\S]*<div class="govuk-grid-column-two-thirds" lang="en">/);
+  assert.match(welsh.body, /<html lang="cy"[\s\S]*<div class="govuk-grid-column-two-thirds">/);
+  assert.match(welsh.body, /<h1 class="govuk-heading-l">Cynorthwyydd canllawiau Civitas<\/h1>/);
+  assert.match(welsh.body, new RegExp(`${QUESTIONS_PER_MINUTE} cwestiwn y funud`), 'the Welsh record states the same limit');
+});
+
+test('the Welsh transparency record keeps step with the English one: the same sections, list items, settings and figures', () => {
+  const shapeOf = (file: string) => {
+    const text = readFileSync(file, 'utf8');
+    return {
+      headings: text.split('\n').filter((line) => line.startsWith('#')).map((line) => line.split(' ')[0]),
+      listItems: text.split('\n').filter((line) => /^(- |\d+\. )/.test(line)).length,
+      names: [...text.matchAll(/\b(?:ASSISTANT_[A-Z_]+|civitas_[a-z_]+|\/[a-z/]+\b)/g)].map((match) => match[0]).sort(),
+      figures: [...text.matchAll(/\d+(?:[,.]\d+)*%?/g)].map((match) => match[0]).sort(),
+    };
+  };
+  assert.deepEqual(shapeOf(TRANSPARENCY_RECORD_FILES.cy), shapeOf(TRANSPARENCY_RECORD_FILES.en));
 });
 
 test('the home page links to the assistant', async (t) => {

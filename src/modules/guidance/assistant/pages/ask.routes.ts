@@ -11,12 +11,19 @@ const VIEWS = 'modules/guidance/assistant/pages';
 const REFUSALS: readonly RefusalReason[] = ['personal-data', 'jailbreak', 'out-of-scope', 'no-answer'];
 const MAX_PASSAGES = 3;
 
-/** The assistant's Algorithmic Transparency Recording Standard record, kept in docs/ and written in the guidance markdown subset. */
-export const TRANSPARENCY_RECORD_FILE = join(import.meta.dirname, '../../../../../docs/assistant-transparency-record.md');
+/**
+ * The assistant's Algorithmic Transparency Recording Standard record, kept in docs/ in English
+ * and Welsh and written in the guidance markdown subset.
+ */
+export const TRANSPARENCY_RECORD_FILES = {
+  en: join(import.meta.dirname, '../../../../../docs/assistant-transparency-record.md'),
+  cy: join(import.meta.dirname, '../../../../../docs/assistant-transparency-record.cy.md'),
+} as const;
+type RecordLang = keyof typeof TRANSPARENCY_RECORD_FILES;
 
-function readTransparencyRecord(): { title: string; html: string } {
-  const [firstLine = '', ...rest] = readFileSync(TRANSPARENCY_RECORD_FILE, 'utf8').split('\n');
-  return { title: firstLine.replace(/^#\s*/, ''), html: renderMarkdown(rest.join('\n'), { lang: 'en' }).html };
+function readTransparencyRecord(lang: RecordLang): { title: string; html: string; lang: RecordLang } {
+  const [firstLine = '', ...rest] = readFileSync(TRANSPARENCY_RECORD_FILES[lang], 'utf8').split('\n');
+  return { title: firstLine.replace(/^#\s*/, ''), html: renderMarkdown(rest.join('\n'), { lang }).html, lang };
 }
 
 type AnswerQuery = { refused?: string; passage?: string | string[]; feedback?: string };
@@ -57,8 +64,11 @@ export function registerAskPages(app: FastifyInstance, dependencies: { assistant
       .render(`${VIEWS}/answer.njk`, { pageTitle: request.t('guidance.ask.tooMany.title'), refusal: request.t('guidance.ask.tooMany.explain') });
   };
 
-  const record = readTransparencyRecord();
-  app.get('/ask/transparency', async (_request, reply) => reply.render(`${VIEWS}/transparency.njk`, { pageTitle: record.title, recordHtml: record.html, recordLang: 'en' }));
+  const records = { en: readTransparencyRecord('en'), cy: readTransparencyRecord('cy') };
+  app.get('/ask/transparency', async (request, reply) => {
+    const record = request.locale === 'cy' ? records.cy : records.en;
+    return reply.render(`${VIEWS}/transparency.njk`, { pageTitle: record.title, recordHtml: record.html, recordLang: record.lang });
+  });
 
   app.get<{ Querystring: { error?: string } }>('/ask', { schema: { querystring: { type: 'object', properties: { error: { type: 'string' } } } } }, async (request, reply) => {
     const { t } = request;
