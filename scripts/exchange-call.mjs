@@ -5,7 +5,7 @@
 //   node scripts/exchange-call.mjs --key client-private.pem --client INSTANCE/CLASS/MEMBER/SUBSYSTEM \
 //     [--method GET] [--data '{"json":"body"}'] [--header 'X-Road-UserId: GB...'] URL
 // URL: {BASE_URL}/r1/INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE/path, exactly as Civitas's BASE_URL spells it.
-import { createHash, createPrivateKey, createPublicKey, sign } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, randomUUID, sign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
@@ -39,9 +39,10 @@ if (body) {
 }
 
 // The signature base (RFC 9421 section 2.5): each covered component on a line, then the parameters.
-const components = ['@method', '@target-uri', 'x-road-client', ...(body ? ['content-digest'] : [])];
-const valueOf = { '@method': method, '@target-uri': url, 'x-road-client': headers['x-road-client'], 'content-digest': headers['content-digest'] };
-const parameters = `(${components.map((name) => `"${name}"`).join(' ')});created=${Math.floor(Date.now() / 1000)};keyid="${keyid}";alg="${alg}"`;
+// The person a call is about is signed too, and a fresh nonce makes each call its own (Civitas refuses what was signed before).
+const components = ['@method', '@target-uri', 'x-road-client', ...(body ? ['content-digest'] : []), ...(headers['x-road-userid'] === undefined ? [] : ['x-road-userid'])];
+const valueOf = { '@method': method, '@target-uri': url, 'x-road-client': headers['x-road-client'], 'content-digest': headers['content-digest'], 'x-road-userid': headers['x-road-userid'] };
+const parameters = `(${components.map((name) => `"${name}"`).join(' ')});created=${Math.floor(Date.now() / 1000)};keyid="${keyid}";alg="${alg}";nonce="${randomUUID()}"`;
 const base = [...components.map((name) => `"${name}": ${valueOf[name]}`), `"@signature-params": ${parameters}`].join('\n');
 const signature = sign(alg === 'ed25519' ? null : 'sha256', Buffer.from(base), alg === 'ed25519' ? privateKey : { key: privateKey, dsaEncoding: 'ieee-p1363' });
 headers['signature-input'] = `sig1=${parameters}`;

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Database } from '../../../platform/db/database.ts';
 import { formatService, formatSubsystem, IdentifierError, parseSubsystem, type CallTarget, type SubsystemIdentifier } from '../registry/identifiers.ts';
 import type { Endpoint } from '../registry/openapi-description.ts';
@@ -85,7 +84,8 @@ export async function authenticateClient(input: CallInput): Promise<SubsystemWit
   if (!client || client.id !== verified.subsystemId) throw new XRoadError('Client.InvalidSignatureValue', 'The signature is by a key of another subsystem than X-Road-Client names');
   if (client.member.status !== 'approved') throw new XRoadError('Client.UnknownMember', "The client's member is not an approved member of the exchange");
 
-  const remembered = [`signature:${createHash('sha256').update(verified.signature).digest('base64url')}`, `x-road-id:${client.id}:${input.xRoadId}`];
+  // What was signed, not how it was spelt: a renamed label, a parameter added to Signature or another ECDSA signature of the same base is the same call.
+  const remembered = [`signed:${verified.signedContent}`, `x-road-id:${client.id}:${input.xRoadId}`];
   const expiresAt = new Date(input.now.getTime() + (SIGNATURE_MAX_AGE_SECONDS + 60) * 1000);
   if (!(await input.replayGuard.claim(remembered, input.now, expiresAt))) throw new XRoadError('Client.InvalidRequest', 'This request, or its X-Road-Id, has been received before');
   return client;

@@ -77,6 +77,65 @@ test('replay: the same signed request twice, or a fresh signature with an X-Road
   assert.equal(provider.seen.length, 1);
 });
 
+/** The same signature with s replaced by n - s: as valid for ECDSA, other bytes. */
+function highSOf(signature: string): string {
+  const bytes = Buffer.from(signature, 'base64');
+  const order = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+  const s = BigInt(`0x${bytes.subarray(32).toString('hex')}`);
+  return Buffer.concat([bytes.subarray(0, 32), Buffer.from((order - s).toString(16).padStart(64, '0'), 'hex')]).toString('base64');
+}
+
+test('replay: what was signed is used once, whatever its label, Signature parameters or signature bytes', async (t) => {
+  const { provider, call } = await setUp(t);
+  let captured: TamperableRequest | undefined;
+  assert.equal((await call({ tamper: (request) => (captured = structuredClone(request)) })).statusCode, 200);
+  const signatureBytes = /^sig=:([^:]+):$/.exec(captured!.headers.signature ?? '')?.[1] ?? '';
+  const replays: Record<string, (headers: Record<string, string>) => void> = {
+    'a renamed label': (headers) => {
+      headers['signature-input'] = headers['signature-input']!.replace(/^sig=/, 'zz=');
+      headers.signature = `zz=:${signatureBytes}:`;
+    },
+    'a parameter on Signature': (headers) => (headers.signature = `sig=:${signatureBytes}:;x=1`),
+    'the high-S twin of an ECDSA signature': (headers) => (headers.signature = `sig=:${highSOf(signatureBytes)}:`),
+    'spaces in Signature-Input': (headers) => (headers['signature-input'] = headers['signature-input']!.replace(/" "/g, '"  "').replace('sig=(', 'sig=( ')),
+  };
+  for (const [what, change] of Object.entries(replays)) {
+    const replayed = await call({ tamper: (request) => (Object.assign(request, structuredClone(captured)), change(request.headers)) });
+    assertRefused(replayed, 'Client.InvalidRequest', /received before/, what);
+  }
+  assert.equal(provider.seen.length, 1);
+});
+
+test('replay: a nonce makes two identical calls in one second two calls; two signatures are refused', async (t) => {
+  const { provider, call } = await setUp(t);
+  const created = new Date();
+  assert.equal((await call({ created, nonce: 'first' })).statusCode, 200);
+  assert.equal((await call({ created, nonce: 'second' })).statusCode, 200);
+  assertRefused(await call({ created, nonce: 'second' }), 'Client.InvalidRequest', /received before/);
+  assertRefused(await call({ created, nonce: 'x'.repeat(101) }), 'Client.MalformedSignature', /nonce/);
+  assertRefused(
+    await call({ tamper: (request) => ((request.headers['signature-input'] = `${request.headers['signature-input']}, sig2=${request.headers['signature-input']!.slice(4)}`), (request.headers.signature = `${request.headers.signature}, sig2=${request.headers.signature!.slice(4)}`)) }),
+    'Client.MalformedSignature',
+    /exactly one signature/,
+  );
+  assertRefused(await call({ tamper: (request) => (request.headers.signature = request.headers.signature!.replace(/^sig=/, 'other=')) }), 'Client.MalformedSignature', /same label/);
+  assert.equal(provider.seen.length, 2);
+});
+
+test('X-Road-UserId: unsigned, changed after signing or given twice, it is refused', async (t) => {
+  const { app, provider, call } = await setUp(t);
+  const person = { 'x-road-userid': 'GBperson-1' };
+  assertRefused(await call({ headers: person, fields: ['@method', '@target-uri', 'x-road-client'] }), 'Client.InvalidSignatureValue', /X-Road-UserId/);
+  assertRefused(await call({ tamper: (request) => (request.headers['x-road-userid'] = 'GBperson-1') }), 'Client.InvalidSignatureValue', /X-Road-UserId/);
+  assertRefused(await call({ headers: person, tamper: (request) => (request.headers['x-road-userid'] = 'GBperson-2') }), 'Client.InvalidSignatureValue');
+  let signed: TamperableRequest | undefined;
+  await call({ headers: person, tamper: (request) => (signed = structuredClone(request)) });
+  const twice = await app.inject({ method: 'GET', url: signed!.url, headers: { ...signed!.headers, 'x-road-userid': ['GBperson-1', 'GBperson-2'] } });
+  assertRefused(twice, 'Client.BadRequest', /once only/);
+  assert.equal(provider.seen.length, 1);
+  assert.equal(provider.seen[0]?.headers['x-road-userid'], 'GBperson-1');
+});
+
 test('access: an endpoint the right does not cover, a right revoked, an unknown service, an unapproved member', async (t) => {
   const { kernel, provider, call, registry, serviceId, client } = await setUp(t);
   assertRefused(await call({ method: 'POST', body: '{}' }), 'Server.ServerProxy.AccessDenied', /may not call POST/);

@@ -38,6 +38,19 @@ function readGatewayPath(afterPrefix: string): GatewayPath {
   }
 }
 
+/** Headers a call may carry once: Node would join repeats into one value, hiding the second. */
+const SINGLE_HEADERS = new Set(['x-road-client', 'x-road-userid', 'x-road-id', 'signature', 'signature-input', 'content-digest']);
+
+function refuseRepeatedHeaders(rawHeaders: readonly string[]): void {
+  const seen = new Set<string>();
+  for (let index = 0; index < rawHeaders.length; index += 2) {
+    const name = (rawHeaders[index] ?? '').toLowerCase();
+    if (!SINGLE_HEADERS.has(name)) continue;
+    if (seen.has(name)) throw new XRoadError('Client.BadRequest', `The ${name} header may be given once only`);
+    seen.add(name);
+  }
+}
+
 function headerText(value: string | string[] | undefined): string | null {
   return typeof value === 'string' ? value.slice(0, 200) : null;
 }
@@ -167,6 +180,7 @@ export async function registerGatewayRoutes(app: FastifyInstance, dependencies: 
       const state = stateOf(request);
       try {
         state.xRoadId = readXRoadId(request.headers['x-road-id']);
+        refuseRepeatedHeaders(request.raw.rawHeaders);
         if (request.url.length > MAX_URI_LENGTH) throw new XRoadError('Client.BadRequest', `The request URI is longer than ${MAX_URI_LENGTH} characters`);
         if (request.body instanceof UnreadBody) {
           if (Number(request.headers['content-length'] ?? 0) > MAX_BODY_BYTES) throw new XRoadError('Client.BadRequest', 'The request body is larger than 10 MB');

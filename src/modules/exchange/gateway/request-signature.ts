@@ -1,6 +1,6 @@
-import type { KeyObject } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import { createSigner, createVerifier, httpbis, MalformedSignatureError, type SignatureParameters } from 'http-message-signatures';
-import { parseDictionary } from 'structured-headers';
+import { isInnerList, parseDictionary } from 'structured-headers';
 import { readContentDigest } from './request-body.ts';
 import { XRoadError } from './xroad-error.ts';
 
@@ -15,9 +15,11 @@ export const SIGNATURE_MAX_AGE_SECONDS = 300;
 /** Clocks differ a little: a `created` this far in the future is still accepted. */
 const CLOCK_TOLERANCE_SECONDS = 5;
 const MAX_SIGNATURE_HEADER = 8 * 1024;
+const NONCE = /^[\x21-\x7e]{1,100}$/;
 
 export type RegisteredKey = { subsystemId: string; algorithm: string; publicKey: KeyObject };
-export type VerifiedSignature = { subsystemId: string; keyId: string; signature: string };
+/** `signedContent`: SHA-256 of the signature base, what was signed whatever the label, encoding or signature bytes. */
+export type VerifiedSignature = { subsystemId: string; keyId: string; signedContent: string };
 
 type Headers = Record<string, string | string[] | undefined>;
 
@@ -44,20 +46,32 @@ export async function verifyClientSignature(request: {
   if (typeof signatureHeader !== 'string' || typeof inputHeader !== 'string' || signatureHeader.length > MAX_SIGNATURE_HEADER || inputHeader.length > MAX_SIGNATURE_HEADER) {
     throw new XRoadError('Client.MalformedSignature', 'Give one Signature and one Signature-Input header');
   }
-  let labels: number;
+  let signatureInput;
   try {
-    labels = parseDictionary(inputHeader).size;
-    if (parseDictionary(signatureHeader).size !== labels) labels = -1;
-  } catch {
+    const inputs = parseDictionary(inputHeader);
+    const signatures = parseDictionary(signatureHeader);
+    const [label] = inputs.keys();
+    if (inputs.size !== 1 || signatures.size !== 1 || label === undefined || !signatures.has(label)) throw new XRoadError('Client.MalformedSignature', 'The request must carry exactly one signature, under the same label in Signature and Signature-Input');
+    signatureInput = inputs.get(label);
+  } catch (error) {
+    if (error instanceof XRoadError) throw error;
     throw new XRoadError('Client.MalformedSignature', 'Signature and Signature-Input must be structured dictionaries');
   }
-  if (labels !== 1) throw new XRoadError('Client.MalformedSignature', 'The request must carry exactly one signature');
+  if (!signatureInput || !isInnerList(signatureInput)) throw new XRoadError('Client.MalformedSignature', 'Signature-Input must list the covered components');
+  const nonce = signatureInput[1].get('nonce');
+  if (nonce !== undefined && (typeof nonce !== 'string' || !NONCE.test(nonce))) throw new XRoadError('Client.MalformedSignature', 'The nonce parameter must be a string of 1 to 100 printable characters');
+  const covered = signatureInput[0].map(([name]) => name);
+  const requiredFields = ['@method', '@target-uri', 'x-road-client', ...(request.hasBody ? ['content-digest'] : []), ...(request.headers['x-road-userid'] !== undefined ? ['x-road-userid'] : [])];
+  if (request.headers['x-road-userid'] !== undefined && !covered.includes('x-road-userid')) {
+    throw new XRoadError('Client.InvalidSignatureValue', 'A call with X-Road-UserId must sign it: cover x-road-userid in the signature');
+  }
 
   const { hasBody } = request;
   if (hasBody) readContentDigest(request.headers['content-digest']);
 
   let found: (RegisteredKey & { keyId: string }) | undefined;
   let verified: boolean | null;
+  let signedBase: Buffer | undefined;
   try {
     verified = await httpbis.verifyMessage(
       {
@@ -66,22 +80,30 @@ export async function verifyClientSignature(request: {
           const key = keyId ? await request.findKey(keyId) : undefined;
           if (!key) return null;
           found = { ...key, keyId };
-          return { id: keyId, algs: [key.algorithm], verify: createVerifier(key.publicKey, key.algorithm) };
+          const verify = createVerifier(key.publicKey, key.algorithm);
+          return {
+            id: keyId,
+            algs: [key.algorithm],
+            async verify(data: Buffer, signature: Buffer, parameters?: SignatureParameters) {
+              signedBase = data;
+              return verify(data, signature, parameters);
+            },
+          };
         },
         maxAge: SIGNATURE_MAX_AGE_SECONDS,
         tolerance: CLOCK_TOLERANCE_SECONDS,
         requiredParams: ['created', 'keyid'],
-        requiredFields: ['@method', '@target-uri', 'x-road-client', ...(hasBody ? ['content-digest'] : [])],
+        requiredFields,
       },
       { method: request.method, url: request.targetUri, headers: definedHeaders(request.headers) },
     );
   } catch (error) {
     if (error instanceof MalformedSignatureError) throw new XRoadError('Client.MalformedSignature', 'The signature is malformed');
-    throw new XRoadError('Client.InvalidSignatureValue', 'The signature is too old, from the future, by the wrong algorithm, or does not cover @method, @target-uri, x-road-client and content-digest');
+    throw new XRoadError('Client.InvalidSignatureValue', 'The signature is too old, from the future, by the wrong algorithm, or does not cover @method, @target-uri, x-road-client, content-digest and x-road-userid');
   }
   if (!found) throw new XRoadError('Client.InvalidSignatureValue', 'The signature is by a key no client subsystem has registered (keyid must be the JWK thumbprint)');
-  if (verified !== true) throw new XRoadError('Client.InvalidSignatureValue', 'The signature does not verify');
-  return { subsystemId: found.subsystemId, keyId: found.keyId, signature: signatureHeader };
+  if (verified !== true || !signedBase) throw new XRoadError('Client.InvalidSignatureValue', 'The signature does not verify');
+  return { subsystemId: found.subsystemId, keyId: found.keyId, signedContent: createHash('sha256').update(signedBase).digest('base64url') };
 }
 
 /** Signs a request Civitas forwards, in place: adds Signature-Input and Signature under the label `civitas`. */

@@ -42,6 +42,10 @@ export type SignedCall = {
   headers?: Record<string, string>;
   /** When the signature says it was made. */
   created?: Date;
+  /** A fresh one unless given; null for none (then the same call twice in one second is a replay). */
+  nonce?: string | null;
+  /** The components signed, when not the usual ones (x-road-userid is covered when given). */
+  fields?: string[];
   /** Change the request after signing it, as an attacker would. */
   tamper?: (request: TamperableRequest) => void;
 };
@@ -59,12 +63,13 @@ export async function sendSignedCall(app: FastifyInstance, call: SignedCall): Pr
     ...call.headers,
   };
   const url = `${app.config.BASE_URL}${call.path}`;
+  const nonce = call.nonce === undefined ? crypto.randomUUID() : call.nonce;
   const signed = await httpbis.signMessage(
     {
       key: createSigner(call.key.privateKey, call.key.algorithm, await thumbprintOf(call.key)),
-      fields: ['@method', '@target-uri', 'x-road-client', ...(body ? ['content-digest'] : [])],
-      params: ['created', 'keyid', 'alg'],
-      paramValues: { created: call.created ?? new Date() },
+      fields: call.fields ?? ['@method', '@target-uri', 'x-road-client', ...(body ? ['content-digest'] : []), ...(headers['x-road-userid'] === undefined ? [] : ['x-road-userid'])],
+      params: ['created', 'keyid', 'alg', ...(nonce === null ? [] : ['nonce'])],
+      paramValues: { created: call.created ?? new Date(), ...(nonce === null ? {} : { nonce }) },
     },
     { method, url, headers },
   );
