@@ -9,6 +9,7 @@ import { marketplaceMigrations } from './migrations/marketplace.migrations.ts';
 import { registerCataloguePages } from './pages/catalogue.routes.ts';
 import { registerRecordEditorPages } from './console/record-editor.pages.ts';
 import { createAgreementRequests } from '../exchange/exchange.contract.ts';
+import { listAskLinks, registerAccessRequestPages } from './access/access-request.pages.ts';
 
 /** The data catalogue: records in the CDDO metadata model, their search and open metadata. */
 export const marketplaceModule: CivitasModule = {
@@ -20,7 +21,9 @@ export const marketplaceModule: CivitasModule = {
   async plugin(app: FastifyInstance) {
     const records = openCatalogueRecords({ db: app.db, audit: app.audit });
     const agreementRequests = createAgreementRequests({ db: app.db, audit: app.audit, config: app.config });
-    await registerCataloguePages(app, createCatalogue(records));
+    const catalogue = createCatalogue(records);
+    await registerCataloguePages(app, catalogue, { askLinksOf: (request, identifier) => listAskLinks({ catalogue, agreementRequests, db: app.db }, request, identifier) });
     await registerRecordEditorPages(app, { records, agreementRequests });
+    await registerAccessRequestPages(app, { catalogue, agreementRequests });
   },
 };

@@ -36,7 +36,9 @@ function readSearchRequest(query: CatalogueQuerystring): CatalogueSearchRequest 
   return { text, filters, sort: (query.sort as Sort | undefined) ?? (text === '' ? 'title' : 'relevance'), page: Number.isSafeInteger(page) && page > 0 ? page : 1 };
 }
 
-type Viewer = { audience: Audience; base: CatalogueBase };
+/** Where a signed-in member may ask for access to a record: one link for each of their organisations that may. */
+export type AskLinksOf = (request: FastifyRequest, identifier: string) => Promise<Array<{ organisationId: string; href: string }>>;
+type Viewer = { audience: Audience; base: CatalogueBase; askLinksOf?: AskLinksOf };
 
 /**
  * The catalogue's pages and open metadata under one base: /data shows anyone the OPEN and
@@ -44,7 +46,7 @@ type Viewer = { audience: Audience; base: CatalogueBase };
  * members INTERNAL records too. Both are the same routes with a different viewer.
  */
 function registerCatalogueRoutes(app: FastifyInstance, catalogue: Catalogue, viewer: Viewer): void {
-  const { base, audience } = viewer;
+  const { base, audience, askLinksOf } = viewer;
   const absolute = (path: string) => `${app.config.BASE_URL.replace(/\/$/, '')}${path}`;
   const nodeIdOf = (identifier: string) => (isAbsoluteIri(identifier) ? identifier : absolute(recordPath('/data', identifier)));
 
@@ -102,6 +104,8 @@ function registerCatalogueRoutes(app: FastifyInstance, catalogue: Catalogue, vie
     const { t, locale } = request;
     const { record } = entry;
     const holder = entry.organisationId ? await findConsoleOrganisation(app.db, entry.organisationId) : undefined;
+    const askLinks = askLinksOf ? await askLinksOf(request, record.identifier) : [];
+    const askNames = askLinks.length > 1 ? await Promise.all(askLinks.map(async (link) => (await findConsoleOrganisation(app.db, link.organisationId))?.name ?? '')) : [];
     return reply.render(`${VIEWS}/record.njk`, {
       pageTitle: record.title,
       serviceName: t('marketplace.name'),
@@ -116,6 +120,7 @@ function registerCatalogueRoutes(app: FastifyInstance, catalogue: Catalogue, vie
       contactRows: describeContact(record.contactPoint as Record<string, string> | undefined, t),
       holder: holder?.name,
       related: describeRelated(related, base, t),
+      askLinks: askLinks.map((link, index) => ({ href: link.href, text: askLinks.length > 1 ? t('marketplace.access.recordLinkFor', { organisation: askNames[index]! }) : t('marketplace.access.recordLink') })),
       jsonHref: recordPath(base, record.identifier, 'json'),
       jsonldHref: recordPath(base, record.identifier, 'jsonld'),
     });
@@ -123,14 +128,14 @@ function registerCatalogueRoutes(app: FastifyInstance, catalogue: Catalogue, vie
 }
 
 /** The marketplace's public catalogue at /data, and the members' catalogue at /console/data. */
-export async function registerCataloguePages(app: FastifyInstance, catalogue: Catalogue): Promise<void> {
+export async function registerCataloguePages(app: FastifyInstance, catalogue: Catalogue, members: { askLinksOf?: AskLinksOf } = {}): Promise<void> {
   registerCatalogueRoutes(app, catalogue, { audience: 'public', base: '/data' });
-  await app.register(async (members) => {
-    members.addHook('onRequest', async (request, reply) => {
+  await app.register(async (membersApp) => {
+    membersApp.addHook('onRequest', async (request, reply) => {
       reply.header('cache-control', 'private, no-store');
-      if (await findSignedInConsoleMember(members.db, request)) return;
+      if (await findSignedInConsoleMember(membersApp.db, request)) return;
       return reply.redirect(`/console/sign-in?${new URLSearchParams({ return: '/console/data' })}`, 303);
     });
-    registerCatalogueRoutes(members, catalogue, { audience: 'members', base: '/console/data' });
+    registerCatalogueRoutes(membersApp, catalogue, { audience: 'members', base: '/console/data', askLinksOf: members.askLinksOf });
   });
 }

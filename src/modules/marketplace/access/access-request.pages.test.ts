@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import { test, type TestContext } from 'node:test';
+import { createTestApp } from '../../../testing/test-kernel.ts';
+import { createAgreementRequests } from '../../exchange/exchange.contract.ts';
+import { setUpProviderAndClient } from '../../exchange/exchange-testing.contract.ts';
+import { createConsoleTeam } from '../../console/teams/console-teams-testing.contract.ts';
+import { consoleBrowserOf } from '../console/console-testing.ts';
+import { openCatalogueRecords } from '../marketplace.contract.ts';
+import { recordPath } from '../pages/record-address.ts';
+
+const OGL = 'http://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/';
+const ABOUT = { description: 'PIP awards by claimant.', accessRights: 'INTERNAL', securityClassification: 'OFFICIAL', contactPoint: { contactName: 'Data team', email: 'data@example.gov.uk' }, creator: ['department-for-work-pensions'], publisher: 'department-for-work-pensions', licence: OGL, modified: '2026-01-01', version: '1' };
+const NEXT_YEAR = String(new Date().getUTCFullYear() + 1);
+
+/** A provider whose PIP service is in the catalogue as a data service (and a dataset it serves), and a client organisation with its subsystem. */
+async function setUpCatalogue(t: TestContext) {
+  const { app, kernel } = await createTestApp(t);
+  const exchange = await setUpProviderAndClient(kernel, { baseUrl: 'https://provider.example.gov.uk/pip', grant: false, fields: false });
+  const address = createAgreementRequests({ db: kernel.db, audit: kernel.audit, config: kernel.config }).addressOf(exchange.service);
+  const records = openCatalogueRecords(kernel);
+  const save = async (document: Record<string, unknown>) => assert.notEqual((await records.saveRecord({ document: { ...ABOUT, ...document }, organisationId: exchange.providerMember.organisation_id, actor: 'test' })).outcome, 'refused');
+  await save({ type: 'dcat:DataService', identifier: address, title: 'PIP award', endpointURL: address, servesData: ['pip-awards'], serviceType: 'REST', serviceStatus: 'LIVE', endpointDescription: `${address}/openapi` });
+  await save({ type: 'dcat:Dataset', identifier: 'pip-awards', title: 'PIP awards', updateFrequency: 'freq:daily' });
+  await save({ type: 'dcat:Dataset', identifier: 'no-service', title: 'Nothing behind it', updateFrequency: 'freq:daily' });
+  const provider = exchange.providerMember.organisation_id;
+  const consumer = exchange.clientMember.organisation_id;
+  const askPath = (identifier: string) => `/console/marketplace/${consumer}/requests/new?${new URLSearchParams({ record: identifier })}`;
+  const form = { purpose: 'Blue Badge eligibility', lawfulBasis: 'public-task', fields: ['$.status', '$.rate'], 'until-day': '31', 'until-month': '12', 'until-year': NEXT_YEAR, subsystem: exchange.client };
+  return { app, kernel, exchange, address, provider, consumer, askPath, form };
+}
+
+async function readOutbox(kernel: Awaited<ReturnType<typeof createTestApp>>['kernel'], recipient: string) {
+  await kernel.createWorker().runUntilIdle();
+  return ((await kernel.developmentOutbox?.listRecent(50)) ?? []).filter((message) => message.recipient === recipient);
+}
+
+test('a member asks for access from a record page, the provider narrows and approves it, both are told, and the agreement is in force', async (t) => {
+  const { app, kernel, address, provider, consumer, askPath, form } = await setUpCatalogue(t);
+  const asker = await consoleBrowserOf(app, consumer, 'developer');
+  const page = await asker.send('GET', recordPath('/console/data', 'pip-awards'));
+  assert.ok(page.body.includes(askPath('pip-awards').replaceAll('&', '&amp;')), 'a dataset served by an Exchange service has the button');
+  assert.match((await asker.send('GET', recordPath('/console/data', address))).body, /Ask for access/);
+  assert.doesNotMatch((await asker.send('GET', recordPath('/console/data', 'no-service'))).body, /Ask for access/);
+
+  assert.equal((await asker.send('GET', askPath('pip-awards'))).statusCode, 200);
+  const empty = await asker.send('POST', askPath('pip-awards'), { 'until-day': '30', 'until-month': '2', 'until-year': NEXT_YEAR });
+  assert.equal(empty.statusCode, 400);
+  for (const id of ['purpose', 'lawfulBasis', 'fields', 'until-day', 'subsystem']) assert.ok(empty.body.includes(`href="#${id}"`), id);
+  assert.match(empty.body, /id="purpose-error"/);
+  const welsh = await asker.send('GET', `${askPath('pip-awards')}&lang=cy`);
+  assert.match(welsh.body, /Sail gyfreithlon/);
+  await asker.send('GET', `${askPath('pip-awards')}&lang=en`);
+
+  const providerOwner = await consoleBrowserOf(app, provider, 'owner');
+  const asked = await asker.send('POST', askPath('pip-awards'), form);
+  assert.equal(asked.statusCode, 303, asked.body.slice(0, 300));
+  const consumerView = asked.headers.location!;
+  const requestId = consumerView.split('/').pop()!;
+  assert.match((await asker.send('GET', consumerView)).body, /Waiting for review/);
+  const [received] = await readOutbox(kernel, providerOwner.member.email);
+  assert.ok(received?.text.includes(`/console/marketplace/${provider}/requests/${requestId}`), 'the provider’s owners are told');
+
+  const review = `/console/marketplace/${provider}/requests/${requestId}`;
+  assert.match((await providerOwner.send('GET', `/console/marketplace/${provider}/requests`)).body, /PIP awards/);
+  const later = await providerOwner.send('POST', `${review}/amend`, { fields: '$.status', 'until-day': '1', 'until-month': '1', 'until-year': String(Number(NEXT_YEAR) + 1) });
+  assert.equal(later.statusCode, 400, 'narrowing never gives more time');
+  assert.match(later.body, /no later than the one asked for/);
+  assert.equal((await providerOwner.send('POST', `${review}/amend`, { fields: '$.status', 'until-day': '30', 'until-month': '6', 'until-year': NEXT_YEAR })).statusCode, 303);
+  assert.equal((await providerOwner.send('POST', `${review}/approve`)).statusCode, 303);
+
+  const status = await asker.send('GET', consumerView);
+  assert.match(status.body, /Approved/);
+  assert.match(status.body, /In force/);
+  assert.match(status.body, new RegExp(`${NEXT_YEAR}-06-30`));
+  const [decided] = await readOutbox(kernel, asker.member.email);
+  assert.match(decided?.text ?? '', /has been approved/);
+
+  const replay = await providerOwner.send('POST', `${review}/approve`);
+  assert.equal(replay.statusCode, 409, 'a replayed approval changes nothing');
+  assert.match(replay.body, /already been decided/);
+});
+
+test('the provider refuses with a reason (required); the requester sees it and is told', async (t) => {
+  const { app, kernel, provider, consumer, askPath, form } = await setUpCatalogue(t);
+  const asker = await consoleBrowserOf(app, consumer);
+  const requestId = (await asker.send('POST', askPath('pip-awards'), form)).headers.location!.split('/').pop()!;
+  const providerOwner = await consoleBrowserOf(app, provider, 'developer');
+  const review = `/console/marketplace/${provider}/requests/${requestId}`;
+  assert.match((await providerOwner.send('GET', review)).body, /Blue Badge eligibility/);
+  const noReason = await providerOwner.send('POST', `${review}/refuse`, { reason: '  ' });
+  assert.equal(noReason.statusCode, 400);
+  assert.match(noReason.body, /href="#reason"/);
+  assert.equal((await providerOwner.send('POST', `${review}/refuse`, { reason: 'x'.repeat(501) })).statusCode, 400, 'past the limit');
+  assert.equal((await providerOwner.send('POST', `${review}/refuse`, { reason: 'No lawful gateway for this purpose' })).statusCode, 303);
+  const status = await asker.send('GET', `/console/marketplace/${consumer}/requests/${requestId}`);
+  assert.match(status.body, /Refused/);
+  assert.match(status.body, /No lawful gateway for this purpose/);
+  assert.match((await readOutbox(kernel, asker.member.email))[0]?.text ?? '', /refused[\s\S]*No lawful gateway/);
+  assert.equal((await providerOwner.send('POST', `${review}/approve`)).statusCode, 409, 'a refused request is not approved after');
+  assert.match((await asker.send('GET', `/console/marketplace/${consumer}/requests?lang=cy`)).body, /Wedi&#39;i wrthod|Wedi'i wrthod/);
+});
+
+test('attacks: no service behind the record, another organisation reviewing, a viewer approving, another organisation’s subsystem', async (t) => {
+  const { app, exchange, provider, consumer, askPath, form } = await setUpCatalogue(t);
+  const asker = await consoleBrowserOf(app, consumer);
+  assert.equal((await asker.send('GET', askPath('no-service'))).statusCode, 404);
+  assert.equal((await asker.send('POST', askPath('no-service'), form)).statusCode, 404, 'a record with no Exchange service refuses a POST');
+  assert.equal((await asker.send('POST', askPath('nowhere'), form)).statusCode, 404);
+  const theirSubsystem = await asker.send('POST', askPath('pip-awards'), { ...form, subsystem: exchange.provider });
+  assert.equal(theirSubsystem.statusCode, 400, 'another organisation’s subsystem is not one to choose');
+  assert.match(theirSubsystem.body, /href="#subsystem"/);
+  assert.equal((await asker.send('POST', askPath('pip-awards'), { ...form, fields: ['$.status', '$.notAField'] })).statusCode, 400, 'a field the service does not have');
+  assert.equal((await asker.send('POST', askPath('pip-awards'), { ...form, purpose: 'x'.repeat(501) })).statusCode, 400);
+  const providerOwner = await consoleBrowserOf(app, provider);
+  assert.equal((await providerOwner.send('GET', `/console/marketplace/${provider}/requests/new?record=pip-awards`)).statusCode, 404, 'a provider does not ask itself');
+
+  const requestId = (await asker.send('POST', askPath('pip-awards'), form)).headers.location!.split('/').pop()!;
+  const asReviewer = `/console/marketplace/${consumer}/requests/${requestId}`;
+  assert.equal((await asker.send('POST', `${asReviewer}/approve`)).statusCode, 404, 'the requester cannot approve its own request');
+  assert.equal((await asker.send('POST', `/console/marketplace/${provider}/requests/${requestId}/approve`)).statusCode, 404, 'nor under the provider’s address');
+  const third = (await createConsoleTeam(app, { name: 'Department for Other Things' })).organisationId;
+  const stranger = await consoleBrowserOf(app, third);
+  assert.equal((await stranger.send('GET', `/console/marketplace/${third}/requests/${requestId}`)).statusCode, 404, 'another organisation does not see it');
+  assert.equal((await stranger.send('POST', `/console/marketplace/${third}/requests/${requestId}/approve`)).statusCode, 404, 'nor approve it');
+  assert.equal((await stranger.send('POST', `/console/marketplace/${provider}/requests/${requestId}/approve`)).statusCode, 404, 'nor under the provider’s address');
+  const viewer = await consoleBrowserOf(app, provider, 'viewer');
+  await viewer.send('GET', '/console');
+  assert.match((await viewer.send('GET', `/console/marketplace/${provider}/requests/${requestId}`)).body, /Waiting for review/);
+  const viewerApproves = await viewer.send('POST', `/console/marketplace/${provider}/requests/${requestId}/approve`);
+  assert.equal(viewerApproves.statusCode, 403);
+  assert.match(viewerApproves.body, /read these pages but not change anything/, 'refused for the role, not for a missing token');
+  assert.match((await asker.send('GET', `/console/marketplace/${consumer}/requests/${requestId}`)).body, /Waiting for review/, 'nothing was decided');
+});
