@@ -102,7 +102,12 @@ export type FormSettings = {
   signIn?: SignInLevel;
   /** Where each submission is POSTed as signed JSON (`forms webhook-secret` shows the signing secret). */
   webhookUrl?: string;
+  /** The person pays this through Pay's pages after the declaration; the submission is kept once Pay says it succeeded. */
+  payment?: PaymentSetting;
 };
+
+/** What a form charges: `amount` in pence; the descriptions are what Pay's pages and the team see. */
+export type PaymentSetting = { amount: number; description: string; descriptionCy?: string };
 
 export type FormDefinition = {
   format: typeof FORM_DEFINITION_FORMAT;
@@ -128,6 +133,9 @@ export const DEFINITION_LIMITS = {
   urlLength: 2_000,
   referenceLength: 30,
   referenceRandomCharacters: 6,
+  /** Pay's own bounds on a payment's amount (pence) and description. */
+  paymentAmount: 10_000_000,
+  paymentDescription: 255,
 } as const;
 
 export const DEFAULT_REFERENCE_FORMAT = '########';

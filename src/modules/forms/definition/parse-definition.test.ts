@@ -105,3 +105,21 @@ test('a form cannot take the addresses Forms uses for itself as its slug, nor an
   form.settings.signIn = 'P2';
   assert.deepEqual(problemsOf(form), ['settings.signIn must be one of Cl, Cl.Cm']);
 });
+
+test('a payment: a whole number of pence within Pay\'s bounds, a description (in Welsh too on a Welsh form), parsed as written', () => {
+  const form = exampleForm();
+  form.settings.payment = { amount: 2500, description: 'Rod licence', descriptionCy: 'Trwydded gwialen' };
+  const parsed = parseFormDefinition(form);
+  assert.deepEqual(parsed.problems, []);
+  assert.deepEqual(parsed.definition?.settings.payment, form.settings.payment);
+  for (const [amount, problem] of [[0, 'from 1 to 10000000'], [10_000_001, 'from 1 to 10000000'], [12.5, 'from 1 to 10000000'], ['2500', 'from 1 to 10000000']] as const) {
+    form.settings.payment = { amount, description: 'Rod licence', descriptionCy: 'Trwydded gwialen' };
+    assert.deepEqual(problemsOf(form), [`settings.payment.amount must be a whole number ${problem}`]);
+  }
+  form.settings.payment = { amount: 100, description: 'x'.repeat(256), currency: 'EUR' };
+  assert.deepEqual(problemsOf(form), [
+    'settings.payment.currency is not a known property',
+    'settings.payment.description must be at most 255 characters',
+    'settings.payment.descriptionCy is needed: the form is offered in Welsh',
+  ]);
+});

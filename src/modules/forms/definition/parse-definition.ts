@@ -19,6 +19,7 @@ import {
   type FormPage,
   type FileType,
   type FormSettings,
+  type PaymentSetting,
   type Language,
   type Route,
   type SelectionOption,
@@ -52,7 +53,7 @@ export type ParsedDefinition = { definition: FormDefinition; problems: [] } | { 
 
 function readSettings(reader: DefinitionReader, value: unknown, welsh: boolean): FormSettings | undefined {
   const path = 'settings';
-  const json = reader.object(value, path, ['languages', 'declaration', 'whatHappensNext', 'privacyUrl', 'support', 'submissionEmail', 'referenceFormat', 'retentionDays', 'webhookUrl', 'signIn']);
+  const json = reader.object(value, path, ['languages', 'declaration', 'whatHappensNext', 'privacyUrl', 'support', 'submissionEmail', 'referenceFormat', 'retentionDays', 'webhookUrl', 'signIn', 'payment']);
   if (!json) return undefined;
   const languages = (reader.array(json.languages, `${path}.languages`, LANGUAGES.length) ?? []).map((language, index) =>
     reader.oneOf(language, `${path}.languages[${index}]`, LANGUAGES),
@@ -89,7 +90,21 @@ function readSettings(reader: DefinitionReader, value: unknown, welsh: boolean):
       reader.string(item, `${path}.webhookUrl`, { maxLength: DEFINITION_LIMITS.urlLength, pattern: WEB_URL_PATTERN, patternMessage: 'must be an https:// (or, outside production, http://) address' }),
     ),
     retentionDays: reader.optional(json, 'retentionDays', (item) => reader.integer(item, `${path}.retentionDays`, { min: 1, max: MAX_RETENTION_DAYS })),
+    payment: reader.optional(json, 'payment', (item) => readPayment(reader, item, welsh)),
   });
+}
+
+function readPayment(reader: DefinitionReader, value: unknown, welsh: boolean): PaymentSetting | undefined {
+  const path = 'settings.payment';
+  const json = reader.object(value, path, ['amount', 'description', 'descriptionCy']);
+  if (!json) return undefined;
+  const description = (key: string) => reader.string(json[key], `${path}.${key}`, { maxLength: DEFINITION_LIMITS.paymentDescription });
+  const amount = reader.integer(json.amount, `${path}.amount`, { min: 1, max: DEFINITION_LIMITS.paymentAmount });
+  const english = description('description');
+  if (welsh && json.descriptionCy === undefined) reader.fault(`${path}.descriptionCy`, 'is needed: the form is offered in Welsh');
+  const welshDescription = json.descriptionCy === undefined ? undefined : description('descriptionCy');
+  if (amount === undefined || english === undefined) return undefined;
+  return withoutUnset({ amount, description: english, descriptionCy: welshDescription });
 }
 
 function readOptions(reader: DefinitionReader, value: unknown, path: string, welsh: boolean): SelectionOption[] {
