@@ -12,10 +12,14 @@
  */
 import type { AuditService } from '../../platform/audit/audit.service.ts';
 import type { Config } from '../../platform/config/config.schema.ts';
-import type { Database, Executor } from '../../platform/db/database.ts';
+import { describeDatabaseKind, type Database, type Executor } from '../../platform/db/database.ts';
 import { secretBoxesOf } from '../../platform/secrets/secret-box.ts';
 import { AccountError, createAccountService } from './accounts/account.service.ts';
 import { createAccountStore } from './accounts/account.store.ts';
+import { PayApiError } from './pay.errors.ts';
+import { createPayServices, type PayDependencies } from './pay-services.ts';
+import { describeState } from './payments/payment-json.ts';
+import type { ExternalStatus } from './payments/payment-state.ts';
 
 export type PayAccountSummary = { id: string; name: string; liveProvider: string | null; createdAt: string };
 export type PayKeySummary = { id: string; type: 'test' | 'live'; hint: string; description: string; createdAt: string; revokedAt: string | null };
@@ -74,6 +78,83 @@ export function createServicePay(platform: { db: Database; config: Config; audit
       const owned = KEY_ID.test(input.keyId) && (await accounts.listKeys(input.accountId)).some((key) => key.id === input.keyId);
       if (!owned) throw new AccountError('KEY_NOT_FOUND', 'There is no such API key');
       await accounts.revokeKey({ keyId: input.keyId, actor: input.actor });
+    },
+  };
+}
+
+/** A payment taken on Pay's own pages for another module, as that module reads it back. */
+export type HostedPayment = { paymentId: string; status: ExternalStatus; finished: boolean; amount: number; reference: string };
+
+export type HostedPayments = {
+  /**
+   * A payment of a Pay account, made without its API key, for the paying person's browser to be
+   * sent to (`nextUrl`); Pay sends it back to `returnUrl`. Test payments through the sandbox,
+   * or live ones when the account has a live provider. Refusals are PayApiError, as the API's.
+   */
+  createPayment(input: {
+    accountId: string;
+    /** Who asks, for Pay's audit trail (`pay-key:<actor>`), such as `forms`. */
+    actor: string;
+    amount: number;
+    reference: string;
+    description: string;
+    language: 'en' | 'cy';
+    returnUrl: string;
+  }): Promise<HostedPayment & { nextUrl: string }>;
+  /** The payment as Pay has it now (expired if its time is up); undefined unless it is this account's. */
+  findPayment(input: { accountId: string; actor: string; paymentId: string }): Promise<HostedPayment | undefined>;
+};
+
+/** Pay's payments for another module's journey (a form that charges), built once per process. */
+export function createHostedPayments(platform: Omit<PayDependencies, 'kind' | 'providers'>): HostedPayments {
+  const services = createPayServices({ ...platform, kind: describeDatabaseKind(platform.config.DATABASE_URL) });
+  const callerOf = async (accountId: string, actor: string) => {
+    const account = await services.accounts.findAccount(accountId);
+    if (!account) throw new AccountError('ACCOUNT_NOT_FOUND', 'There is no such Pay account');
+    return {
+      keyId: actor,
+      accountId,
+      live: account.liveProvider !== null,
+      liveProvider: account.liveProvider,
+      rateLimitPost: account.rateLimitPost,
+      rateLimitOther: account.rateLimitOther,
+      allowMoto: false,
+      allowAuthorisationApi: false,
+      recurringEnabled: false,
+    };
+  };
+  const read = (payment: { id: string; status: Parameters<typeof describeState>[0]['status']; failure_code: string | null; amount: number; reference: string }): HostedPayment => {
+    const state = describeState(payment);
+    return { paymentId: payment.id, status: state.status, finished: state.finished, amount: payment.amount, reference: payment.reference };
+  };
+  return {
+    async createPayment(input) {
+      const caller = await callerOf(input.accountId, input.actor);
+      const { payment, nextUrlToken } = await services.payments.createPayment({
+        caller,
+        request: {
+          permitted: true,
+          amount: input.amount,
+          reference: input.reference,
+          description: input.description,
+          language: input.language,
+          returnUrl: input.returnUrl,
+          authorisationMode: 'web',
+          moto: false,
+          delayedCapture: false,
+        },
+      });
+      if (!nextUrlToken) throw new Error('a new payment has no next_url token');
+      return { ...read(payment), nextUrl: `${platform.config.BASE_URL}/pay/secure/${nextUrlToken}` };
+    },
+    async findPayment(input) {
+      const caller = await callerOf(input.accountId, input.actor);
+      try {
+        return read((await services.payments.getPayment(caller, input.paymentId, { withNextUrl: false })).payment);
+      } catch (error) {
+        if (error instanceof PayApiError && error.statusCode === 404) return undefined;
+        throw error;
+      }
     },
   };
 }
