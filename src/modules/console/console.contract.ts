@@ -95,3 +95,8 @@ export async function findSignedInConsoleMember(db: Executor, request: FastifyRe
 export async function listConsoleTeamEmails(db: Executor, organisationId: string, roles: readonly string[]): Promise<string[]> {
   return (await createOrganisationStore(db).listMembers(organisationId)).filter((member) => roles.includes(member.role)).map((member) => member.email);
 }
+
+/** The Pay account a console service owns, if it has made one, for a module that takes payments for the service (a form). */
+export async function findPayAccountOfConsoleService(db: Executor, serviceId: string): Promise<string | undefined> {
+  return (await createServiceComponentStore(db).findSingle(serviceId, 'pay-account'))?.external_id;
+}
