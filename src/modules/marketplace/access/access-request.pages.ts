@@ -17,7 +17,8 @@ type Body = Record<string, unknown>;
 const organisationParam = { organisationId: { type: 'string', maxLength: 64 } };
 const paramsSchema = { type: 'object', properties: organisationParam, required: ['organisationId'] } as const;
 const requestParamsSchema = { type: 'object', properties: { ...organisationParam, requestId: { type: 'string', pattern: '^[0-9a-f-]{36}$' } }, required: ['organisationId', 'requestId'] } as const;
-const recordQuerySchema = { type: 'object', properties: { record: { type: 'string', minLength: 1, maxLength: 2000 } }, required: ['record'] } as const;
+// Not required: a request without it must still meet the team-access hook first (sign-in, 404, 403).
+const recordQuerySchema = { type: 'object', properties: { record: { type: 'string', maxLength: 2000 } } } as const;
 
 const textOf = (body: Body, name: string) => (typeof body[name] === 'string' ? (body[name] as string).trim() : '');
 const listOf = (body: Body, name: string) => [body[name]].flat().filter((item): item is string => typeof item === 'string');
@@ -50,7 +51,8 @@ export async function registerAccessRequestPages(app: FastifyInstance, dependenc
   const requestsPath = (organisationId: string) => `/console/marketplace/${organisationId}/requests`;
   const absolute = (path: string) => `${app.config.BASE_URL.replace(/\/$/, '')}${path}`;
 
-  async function requireAskable(organisationId: string, identifier: string): Promise<AskableService | undefined> {
+  async function requireAskable(organisationId: string, identifier: string | undefined): Promise<AskableService | undefined> {
+    if (!identifier) return undefined;
     const askable = await findAskableService(await catalogue.current(), agreementRequests, identifier);
     return askable && askable.service.organisationId !== organisationId ? askable : undefined;
   }
@@ -140,13 +142,13 @@ export async function registerAccessRequestPages(app: FastifyInstance, dependenc
       return reply.render(`${VIEWS}/requests.njk`, { ...marketplaceChrome(request), pageTitle: t('marketplace.access.listTitle'), asked: asked.map(describe), received: received.map(describe) });
     });
 
-    pages.get<{ Params: Params; Querystring: { record: string } }>(`${base}/new`, { schema: { params: paramsSchema, querystring: recordQuerySchema } }, async (request, reply) => {
+    pages.get<{ Params: Params; Querystring: { record?: string } }>(`${base}/new`, { schema: { params: paramsSchema, querystring: recordQuerySchema } }, async (request, reply) => {
       const askable = await requireAskable(request.params.organisationId, request.query.record);
       if (!askable) return reply.callNotFound();
       return renderAsk(request, reply, askable, { values: { fields: askable.service.fields }, errors: {} });
     });
 
-    pages.post<{ Params: Params; Querystring: { record: string } }>(`${base}/new`, { schema: { params: paramsSchema, querystring: recordQuerySchema } }, async (request, reply) => {
+    pages.post<{ Params: Params; Querystring: { record?: string } }>(`${base}/new`, { schema: { params: paramsSchema, querystring: recordQuerySchema } }, async (request, reply) => {
       const { t } = request;
       const { organisationId } = request.params;
       const askable = await requireAskable(organisationId, request.query.record);
