@@ -15,6 +15,7 @@ export type ExchangeErrorCode =
   | 'exchange.SERVICE_NOT_FOUND'
   | 'exchange.SERVICE_EXISTS'
   | 'exchange.INVALID_URL'
+  | 'exchange.BASE_URL_TAKEN'
   | 'exchange.INVALID_OPENAPI'
   | 'exchange.INVALID_ENDPOINT'
   | 'exchange.ACCESS_RIGHT_NOT_FOUND'

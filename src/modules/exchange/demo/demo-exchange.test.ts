@@ -11,7 +11,9 @@ import { createAgreementStore } from '../agreements/agreement.store.ts';
 import { createRegistryStore } from '../registry/registry.store.ts';
 import { runCommand } from '../testing/exchange-fixtures.ts';
 import { findFreePort, runExchangeCallScript, waitForLogRecords } from '../testing/signed-calls.ts';
-import { setUpDemoExchange } from './demo-exchange.ts';
+import { createExchangeKeys } from '../gateway/exchange-keys.ts';
+import { signForwardedRequest } from '../gateway/request-signature.ts';
+import { demoServiceIdentifier, setUpDemoExchange } from './demo-exchange.ts';
 
 /** Civitas with the example, listening where BASE_URL says, with no private network allowed but the example's own provider. */
 async function startWithDemo(t: Parameters<typeof createTestApp>[0]) {
@@ -50,6 +52,18 @@ test("with DEMO_EXCHANGE, the README's walk-through works: the council's signed 
   assert.doesNotMatch(direct.body, /Alex Example/);
   const forged = await getOverHttp(port, '/demo-exchange/pip/awards/QQ123456A', { 'x-road-client': String(demo.client), signature: 'civitas=:AAAA:', 'signature-input': 'civitas=("@method");created=1;keyid="x"' });
   assert.equal(forged.status, 401);
+});
+
+test("the agency's system answers only calls Civitas signed for its own service, not another member's service registered at its address", async (t) => {
+  const { kernel, baseUrl } = await startWithDemo(t);
+  const key = await createExchangeKeys({ db: kernel.db, secrets: kernel.secrets }).current('request-signing');
+  const callAs = async (service: string) => {
+    const url = `${baseUrl}/demo-exchange/pip/awards/QQ123456A`;
+    const headers = await signForwardedRequest({ method: 'GET', url, headers: { 'x-road-client': 'GB-DEV/GOV/DEMO-COUNCIL/blue-badge', 'x-road-service': service, 'x-road-id': crypto.randomUUID() } }, key, ['@method', '@target-uri', 'x-road-client', 'x-road-service', 'x-road-id']);
+    return fetch(url, { headers });
+  };
+  assert.equal((await callAs('GB-DEV/GOV/DEMO-COUNCIL/blue-badge/pip-copy')).status, 403);
+  assert.equal((await callAs(demoServiceIdentifier('GB-DEV'))).status, 200);
 });
 
 test('setting the example up again, at each start and from several processes at once, makes nothing twice; what was ended is put back', async (t) => {

@@ -31,6 +31,11 @@ export type DemoExchangeDependencies = { db: Database; audit: AuditService; secr
 /** The example's identifiers, as the walk-through uses them. */
 export type DemoExchange = { client: string; service: string; serviceId: string; agreementId: string; exampleUrl: string };
 
+/** The example agency's service, as X-Road-Service names it on the calls Civitas forwards. */
+export function demoServiceIdentifier(instance: string): string {
+  return formatService({ instance, memberClass: MEMBER_CLASS, memberCode: PROVIDER.memberCode, subsystemCode: PROVIDER.subsystemCode, serviceCode: SERVICE_CODE });
+}
+
 /** Exchange calls may reach the example's provider on Civitas's own address, and nothing else of it. */
 export function demoOutboundPolicy(policy: OutboundPolicy, baseUrl: string): OutboundPolicy {
   return { ...policy, privateUrlPrefixes: [...(policy.privateUrlPrefixes ?? []), `${baseUrl}${DEMO_PROVIDER_PATH}`] };
@@ -144,7 +149,7 @@ export async function setUpDemoExchange(dependencies: DemoExchangeDependencies):
     await agreements.approve(agreementId, provider.id, ACTOR);
     await agreements.approve(agreementId, consumer.id, ACTOR);
   }
-  const serviceIdentifier = formatService({ instance, memberClass: MEMBER_CLASS, memberCode: PROVIDER.memberCode, subsystemCode: PROVIDER.subsystemCode, serviceCode: SERVICE_CODE });
+  const serviceIdentifier = demoServiceIdentifier(instance);
   return { client: consumerSubsystem.identifier, service: serviceIdentifier, serviceId: service.id, agreementId, exampleUrl: `${dependencies.baseUrl}/r1/${serviceIdentifier}/awards/QQ123456A` };
 }
 

@@ -53,9 +53,9 @@ async function isSignedByCivitas(request: FastifyRequest, baseUrl: string, keys:
 /**
  * The example benefits agency's own information system: `GET /awards/{reference}` answers with
  * the whole record, more than any consumer's agreement allows, as a real provider's might. It
- * answers only calls Civitas forwarded, so the only way to it is through Exchange.
+ * answers only calls Civitas forwarded to its own service, so the only way to it is through Exchange.
  */
-export function registerDemoProviderRoutes(app: FastifyInstance, dependencies: { baseUrl: string; keys: ExchangeKeys }): void {
+export function registerDemoProviderRoutes(app: FastifyInstance, dependencies: { baseUrl: string; keys: ExchangeKeys; service: string }): void {
   app.get<{ Params: { reference: string } }>(`${DEMO_PROVIDER_PATH}/awards/:reference`, {
     schema: {
       params: { type: 'object', properties: { reference: { type: 'string', maxLength: 64 } }, required: ['reference'] },
@@ -66,6 +66,8 @@ export function registerDemoProviderRoutes(app: FastifyInstance, dependencies: {
       if (!(await isSignedByCivitas(request, dependencies.baseUrl, dependencies.keys))) {
         return reply.code(401).send({ error: 'This information system answers only calls that came through Civitas Exchange' });
       }
+      // Civitas signs for whichever service a call was made to: one registered by another member at this address is not this one.
+      if (request.headers['x-road-service'] !== dependencies.service) return reply.code(403).send({ error: 'This information system provides another service' });
       const award = PIP_AWARDS.find((candidate) => candidate.reference === request.params.reference);
       if (!award) return reply.code(404).send({ error: 'No award has this reference' });
       request.log.info({ xRoadId: request.headers['x-road-id'] }, 'exchange demo provider answered');

@@ -28,11 +28,12 @@ const REFUSALS: Partial<Record<ExchangeErrorCode, Problem>> = {
   'exchange.KEY_EXISTS': { field: 'publicKey', key: 'keyTaken' },
   'exchange.SERVICE_EXISTS': { field: 'serviceCode', key: 'serviceTaken' },
   'exchange.INVALID_URL': { field: 'baseUrl', key: 'urlInvalid' },
+  'exchange.BASE_URL_TAKEN': { field: 'baseUrl', key: 'urlTaken' },
   'exchange.INVALID_OPENAPI': { field: 'openApi', key: 'openApiInvalid' },
 };
 
 /** One of a text field and a file field: exactly one given. */
-function pastedOrUploaded(body: unknown, field: string, problems: Problem[], keys: { missing: string; twice: string }): string {
+export function pastedOrUploaded(body: unknown, field: string, problems: Problem[], keys: { missing: string; twice: string }): string {
   const pasted = textOf(body, field);
   const uploaded = textOf(body, `${field}File`);
   if (pasted === '' && uploaded === '') problems.push({ field, key: keys.missing });

@@ -170,6 +170,16 @@ export function createRegistryStore(db: Executor) {
     findService: (id: string) => tables.selectFrom('exchange_service').selectAll().where('id', '=', id).executeTakeFirst(),
     findServiceByCode: (subsystemId: string, serviceCode: string) =>
       tables.selectFrom('exchange_service').selectAll().where('subsystem_id', '=', subsystemId).where('service_code', '=', serviceCode).executeTakeFirst(),
+    /** The base URLs of the services of every member but this one. */
+    listOtherMembersBaseUrls: async (memberId: string) =>
+      (
+        await tables
+          .selectFrom('exchange_service')
+          .innerJoin('exchange_subsystem', 'exchange_subsystem.id', 'exchange_service.subsystem_id')
+          .select('exchange_service.base_url')
+          .where('exchange_subsystem.member_id', '!=', memberId)
+          .execute()
+      ).map((row) => row.base_url),
     listServices: (subsystemId: string) =>
       tables.selectFrom('exchange_service').selectAll().where('subsystem_id', '=', subsystemId).orderBy('service_code').execute(),
 

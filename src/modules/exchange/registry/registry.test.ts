@@ -109,6 +109,19 @@ test('refusals: bad identifiers, unknown organisation, a member twice, base URLs
   await assert.rejects(registry.grantAccess({ serviceId: 'nope', client: subsystem, actor: OPERATOR }), refusedWith('exchange.SERVICE_NOT_FOUND'));
 });
 
+test("a member cannot register a base URL at, above or under another member's service; its own systems it may", async (t) => {
+  const kernel = await createTestKernel(t);
+  const { registry, provider, client } = await setUpProviderAndClient(kernel, { baseUrl: 'http://127.0.0.1:9/pip', grant: false });
+  const add = (subsystem: string, serviceCode: string, baseUrl: string) => registry.addService({ subsystem, serviceCode, baseUrl, openApi: PIP_OPENAPI, personalData: false, actor: OPERATOR });
+  for (const baseUrl of ['http://127.0.0.1:9/pip', 'http://127.0.0.1:9/pip/', 'http://127.0.0.1:9/pip/awards', 'http://127.0.0.1:9', 'http://127.0.0.1:9/', 'http://127.0.0.1:9/PIP', 'http://127.0.0.1:9/%70ip/x', 'http://127.0.0.1:9//pip']) {
+    await assert.rejects(add(client, 'spoof', baseUrl), refusedWith('exchange.BASE_URL_TAKEN'), baseUrl);
+  }
+  assert.ok(await add(client, 'own', 'http://127.0.0.1:9/pipx'));
+  assert.ok(await add(client, 'elsewhere', 'http://127.0.0.1:10/pip'));
+  assert.ok(await add(provider, 'v2', 'http://127.0.0.1:9/pip/v2'), 'a member may nest its own services');
+  await assert.rejects(add(provider, 'under-client', 'http://127.0.0.1:9/pipx/y'), refusedWith('exchange.BASE_URL_TAKEN'), 'and the rule holds both ways');
+});
+
 test('endpoint patterns', () => {
   assert.deepEqual(parseEndpointPattern(undefined), { method: '*', path: '*' });
   assert.deepEqual(parseEndpointPattern('get /awards/*'), { method: 'GET', path: '/awards/*' });

@@ -4,6 +4,7 @@ import { isUniqueViolation } from '../../../platform/db/unique-violation.ts';
 import { checkOutboundUrl, type OutboundPolicy } from '../../../platform/net/outbound-request.ts';
 import { findConsoleOrganisation } from '../../console/console.contract.ts';
 import { ExchangeError } from '../exchange.errors.ts';
+import { baseUrlsOverlap } from './base-url-overlap.ts';
 import { formatMember, formatSubsystem, IdentifierError, isCode, isMemberClass, METASERVICES, parseSubsystem } from './identifiers.ts';
 import { OpenApiError, readOpenApiDescription } from './openapi-description.ts';
 import { PublicKeyError, readPublicKeys } from './public-keys.ts';
@@ -192,6 +193,11 @@ export function createRegistry(dependencies: { db: Database; audit: AuditService
       const serviceId = crypto.randomUUID();
       await db.transaction().execute(async (transaction) => {
         await createRegistryVersionStore(transaction).bump();
+        // Checked after the bump, which serialises registry writes: two members cannot claim one system at once.
+        const taken = await createRegistryStore(transaction).listOtherMembersBaseUrls(subsystem.member_id);
+        if (taken.some((other) => baseUrlsOverlap(other, input.baseUrl))) {
+          throw new ExchangeError('exchange.BASE_URL_TAKEN', "The base URL is at, above or under another member's service: a member registers only its own systems");
+        }
         await insertUnique(
           () =>
             createRegistryStore(transaction).insertService({
