@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { AuditService } from '../../platform/audit/audit.service.ts';
 import type { Config } from '../../platform/config/config.schema.ts';
+import type { ServiceEventRecorder } from '../../platform/events/service-events.ts';
 import type { Database, DatabaseKind } from '../../platform/db/database.ts';
 import type { JobQueue } from '../../platform/jobs/job-queue.ts';
 import type { Kernel } from '../../platform/kernel.ts';
@@ -43,6 +44,7 @@ export type PayDependencies = {
   clock?: () => Date;
   /** Real provider adapters, by name, beside the built-in sandbox. */
   providers?: readonly PaymentProvider[];
+  serviceEvents?: ServiceEventRecorder;
 };
 
 /** Every Pay service, wired together. Each process builds its own; they share only the database. */
@@ -85,6 +87,7 @@ export function createPayServices(dependencies: PayDependencies) {
     providers,
     clock,
     logger,
+    serviceEvents: dependencies.serviceEvents,
   });
   const refunds = createRefundService({
     db,
@@ -139,5 +142,6 @@ export function payServicesOf(kernel: Kernel, options: { clock?: () => Date; pro
     logger: kernel.logger,
     clock: options.clock,
     providers: options.providers,
+    serviceEvents: kernel.serviceEvents,
   });
 }

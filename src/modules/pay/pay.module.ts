@@ -66,6 +66,7 @@ export function createPayModule(options: PayModuleOptions = {}): CivitasModule {
         logger: app.log,
         clock: options.clock,
         providers: options.providers,
+        serviceEvents: app.serviceEvents,
       });
       await registerPayApi(app, services);
       await registerHostedPaymentPages(app, services);

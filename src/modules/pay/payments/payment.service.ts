@@ -22,7 +22,9 @@ import type {
 import { createGroupCommit, type GroupCommit } from '../../../platform/db/group-commit.ts';
 import type { DisputeService } from '../disputes/dispute.service.ts';
 import type { AgreementRow, AgreementStore, PaymentInstrumentRow } from '../agreements/agreement.store.ts';
+import type { ServiceEventRecorder } from '../../../platform/events/service-events.ts';
 import type { NextUrlTokens } from './next-url-token.ts';
+import { recordPaymentsForInsight } from './payment-insight.ts';
 import { holdsAuthorisation } from './payment-json.ts';
 import {
   EXPIRABLE_STATUSES,
@@ -77,11 +79,21 @@ export function createPaymentService(dependencies: {
   nextUrlTokens: NextUrlTokens;
   /** Opens the dispute a sandbox test card simulates, in the capture's transaction. */
   disputes?: Pick<DisputeService, 'openSimulated'>;
+  /** Told of each payment created, succeeded, failed or abandoned, after the change commits. */
+  serviceEvents?: ServiceEventRecorder;
 }) {
   const { nextUrlTokens } = dependencies;
-  const { db, payments, agreements, ledger, idempotency, events, jobs, audit, providers, clock } = dependencies;
-  const writes = dependencies.writes ?? createGroupCommit(db);
+  const { payments, agreements, ledger, idempotency, jobs, audit, providers, clock } = dependencies;
   const logger = dependencies.logger.child({ component: 'pay-payments' });
+  const { db, events } = dependencies.serviceEvents
+    ? recordPaymentsForInsight({
+        db: dependencies.db,
+        events: dependencies.events,
+        serviceEvents: dependencies.serviceEvents,
+        onRefused: (error) => logger.warn({ err: error }, 'payment not recorded for Insight'),
+      })
+    : dependencies;
+  const writes = dependencies.writes ?? createGroupCommit(db);
 
   function providerFor(payment: Pick<PaymentRow, 'provider'>): PaymentProvider {
     const provider = providers.get(payment.provider);
