@@ -9,7 +9,7 @@ import { addOrganisation, OPERATOR, setUpProviderAndClient } from '../testing/ex
 /**
  * An organisation's Exchange pages in Chromium under the real Content-Security-Policy, in English
  * and Welsh: asking to become a member (with its errors), waiting, and a member's subsystems,
- * services and agreements, approved and ended from the page; adding a subsystem or a service; granting and revoking access. axe finds no WCAG 2.2 AA violation.
+ * services and agreements, approved and ended from the page; adding a subsystem or a service; granting and revoking access; a subsystem's keys, one added and the last revoked. axe finds no WCAG 2.2 AA violation.
  */
 const browser = await launchBrowser(after);
 
@@ -55,6 +55,16 @@ for (const locale of ['en', 'cy'] as const) {
     await page.locator('#endpoint').fill('GET /awards/*');
     await submit('/access', 'access granted');
     await submit('/revoke', 'access revoked');
+    await page.goto(`${baseUrl}/console/exchange/${setUp.providerMember.organisation_id}?lang=${locale}`);
+    await Promise.all([page.waitForLoadState('load'), page.locator('a[href$="/keys"]').first().click()]);
+    await check(page, locale, 'keys of a subsystem');
+    await submit('/keys', 'adding a key, with errors');
+    await Promise.all([page.waitForLoadState('load'), page.locator('a[href$="/revoke"]').first().click()]);
+    await check(page, locale, 'revoking the last key');
+    await submit('/revoke', 'revoking the last key, unconfirmed');
+    assert.equal(await page.locator('.govuk-error-summary a').count(), 1);
+    await page.locator('input[name="confirm"]').check();
+    await submit('/revoke', 'the last key revoked');
     for (const kind of ['subsystems', 'services']) {
       await page.goto(`${baseUrl}/console/exchange/${setUp.providerMember.organisation_id}/${kind}/new?lang=${locale}`);
       await check(page, locale, `add to ${kind}`);

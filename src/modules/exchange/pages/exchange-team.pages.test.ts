@@ -1,47 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { FastifyInstance } from 'fastify';
 import { createTestApp } from '../../../testing/test-kernel.ts';
-import { signInConsoleMember } from '../../console/teams/console-teams-testing.contract.ts';
 import { createAgreementStore } from '../agreements/agreement.store.ts';
+import { browserOf } from '../testing/console-browser.ts';
 import { addOrganisation, createTestRegistry, generateTestKeyPair, OPERATOR, PIP_OPENAPI, runCommand, setUpProviderAndClient } from '../testing/exchange-fixtures.ts';
-
-/** One browser signed in to the console as a member of an organisation, keeping its cookies (and so its CSRF secret). */
-async function browserOf(app: FastifyInstance, organisationId: string, role: 'owner' | 'developer' | 'viewer' = 'owner') {
-  const member = await signInConsoleMember(app, { organisationId, role, email: `${role}-${organisationId.slice(-6)}@example.gov.uk` });
-  const jar = new Map<string, string>([[member.cookieName, member.cookieValue]]);
-  let csrf = '';
-  const send = async (method: 'GET' | 'POST', url: string, form: Record<string, string> = {}) => {
-    const response = await app.inject({
-      method,
-      url,
-      headers: { accept: 'text/html', cookie: [...jar].map(([name, value]) => `${name}=${value}`).join('; '), ...(method === 'POST' ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
-      ...(method === 'POST' ? { payload: new URLSearchParams({ _csrf: csrf, ...form }).toString() } : {}),
-    });
-    for (const cookie of response.cookies) jar.set(cookie.name, cookie.value);
-    csrf = /name="_csrf" value="([^"]+)"/.exec(response.body)?.[1] ?? csrf;
-    return response;
-  };
-  /** A form with files, as a browser sends one: multipart/form-data. */
-  const upload = async (url: string, fields: Record<string, string>, files: Record<string, string> = {}) => {
-    const form = new FormData();
-    form.set('_csrf', csrf);
-    for (const [name, value] of Object.entries(fields)) form.set(name, value);
-    for (const [name, text] of Object.entries(files)) form.set(name, new Blob([text]), `${name}.txt`);
-    const encoded = new Request('http://localhost/', { method: 'POST', body: form });
-    const response = await app.inject({
-      method: 'POST',
-      url,
-      headers: { accept: 'text/html', cookie: [...jar].map(([name, value]) => `${name}=${value}`).join('; '), 'content-type': String(encoded.headers.get('content-type')) },
-      payload: Buffer.from(await encoded.arrayBuffer()),
-    });
-    csrf = /name="_csrf" value="([^"]+)"/.exec(response.body)?.[1] ?? csrf;
-    return response;
-  };
-  // A CSRF token for this browser, from a form of the console's own: pages with nothing to change have none.
-  if (role === 'owner') await send('GET', `/console/organisations/${organisationId}/services/new`);
-  return { member, send, upload };
-}
 
 test('an owner asks for their organisation to become a member (errors on its fields first); it waits for an operator, then shows as a member, in English and Welsh', async (t) => {
   const { app, kernel } = await createTestApp(t);

@@ -9,6 +9,7 @@ import type { MemberRow } from '../registry/registry.store.ts';
 import { createExchangeTeamStore } from './exchange-team.store.ts';
 import { registerAccessRightPages } from './access-rights.pages.ts';
 import { registerRegistrationPages } from './registration.pages.ts';
+import { registerSubsystemKeyPages } from './subsystem-keys.pages.ts';
 
 const VIEW = 'modules/exchange/pages/exchange-team.njk';
 /** The member classes offered on the form; others (X-Road allows any) are for operators to add. */
@@ -61,7 +62,7 @@ export async function registerExchangeTeamPages(app: FastifyInstance, dependenci
     const subsystemId = (code: string, of: MemberRow | undefined) => (of ? formatSubsystem({ ...identifierOf(of), subsystemCode: code }) : code);
     return {
       identifier: formatMember(identifierOf(member)),
-      subsystems: subsystems.map((row) => ({ identifier: subsystemId(row.subsystem_code, member), keys: Number(row.keys) })),
+      subsystems: subsystems.map((row) => ({ id: row.id, identifier: subsystemId(row.subsystem_code, member), keys: Number(row.keys) })),
       services: services.map((row) => ({ id: row.id, identifier: `${subsystemId(row.subsystem_code, member)}/${row.service_code}`, baseUrl: row.base_url, personalData: row.personal_data === 1, underConsent: row.under_consent === 1 })),
       agreements: await Promise.all(
         rows.map(async (row) => {
@@ -119,6 +120,7 @@ export async function registerExchangeTeamPages(app: FastifyInstance, dependenci
     pages.get<{ Params: Params; Querystring: { done?: string } }>('/console/exchange/:organisationId', { schema: { params } }, (request, reply) => renderOverview(request, reply));
     registerRegistrationPages(pages, { registry, chrome });
     registerAccessRightPages(pages, { registry, chrome });
+    registerSubsystemKeyPages(pages, { registry, chrome });
 
     pages.post<{ Params: Params; Querystring: { done?: string } }>('/console/exchange/:organisationId/membership', { schema: { params } }, async (request, reply) => {
       const form: MembershipForm = { memberClass: textOf(request.body, 'memberClass'), memberCode: textOf(request.body, 'memberCode'), problems: [] };

@@ -29,6 +29,19 @@ export function createExchangeTeamStore(db: Executor) {
         .groupBy(['exchange_subsystem.id', 'exchange_subsystem.subsystem_code'])
         .orderBy('exchange_subsystem.subsystem_code')
         .execute(),
+    /** The subsystem, when it is one of the member's own. */
+    findSubsystemOfMember: (memberId: string, subsystemId: string) =>
+      tables.selectFrom('exchange_subsystem').selectAll().where('id', '=', subsystemId).where('member_id', '=', memberId).executeTakeFirst(),
+    /** The subsystem's keys, in use first, each in the order it was added. */
+    listKeys: (subsystemId: string) =>
+      tables
+        .selectFrom('exchange_subsystem_key')
+        .select(['thumbprint', 'algorithm', 'created_at', 'revoked_at'])
+        .where('subsystem_id', '=', subsystemId)
+        .orderBy('created_at')
+        .orderBy('thumbprint')
+        .limit(500)
+        .execute(),
     listServices: (memberId: string) =>
       tables
         .selectFrom('exchange_service')
