@@ -1,27 +1,19 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { createTestApp } from '../../../testing/test-kernel.ts';
-import { createAgreementRequests } from '../../exchange/exchange.contract.ts';
 import { setUpProviderAndClient } from '../../exchange/exchange-testing.contract.ts';
 import { createConsoleTeam } from '../../console/teams/console-teams-testing.contract.ts';
 import { consoleBrowserOf } from '../console/console-testing.ts';
-import { openCatalogueRecords } from '../marketplace.contract.ts';
 import { recordPath } from '../pages/record-address.ts';
+import { publishPipRecords } from './access-testing.ts';
 
-const OGL = 'http://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/';
-const ABOUT = { description: 'PIP awards by claimant.', accessRights: 'INTERNAL', securityClassification: 'OFFICIAL', contactPoint: { contactName: 'Data team', email: 'data@example.gov.uk' }, creator: ['department-for-work-pensions'], publisher: 'department-for-work-pensions', licence: OGL, modified: '2026-01-01', version: '1' };
 const NEXT_YEAR = String(new Date().getUTCFullYear() + 1);
 
 /** A provider whose PIP service is in the catalogue as a data service (and a dataset it serves), and a client organisation with its subsystem. */
 async function setUpCatalogue(t: TestContext) {
   const { app, kernel } = await createTestApp(t);
   const exchange = await setUpProviderAndClient(kernel, { baseUrl: 'https://provider.example.gov.uk/pip', grant: false, fields: false });
-  const address = createAgreementRequests({ db: kernel.db, audit: kernel.audit, config: kernel.config }).addressOf(exchange.service);
-  const records = openCatalogueRecords(kernel);
-  const save = async (document: Record<string, unknown>) => assert.notEqual((await records.saveRecord({ document: { ...ABOUT, ...document }, organisationId: exchange.providerMember.organisation_id, actor: 'test' })).outcome, 'refused');
-  await save({ type: 'dcat:DataService', identifier: address, title: 'PIP award', endpointURL: address, servesData: ['pip-awards'], serviceType: 'REST', serviceStatus: 'LIVE', endpointDescription: `${address}/openapi` });
-  await save({ type: 'dcat:Dataset', identifier: 'pip-awards', title: 'PIP awards', updateFrequency: 'freq:daily' });
-  await save({ type: 'dcat:Dataset', identifier: 'no-service', title: 'Nothing behind it', updateFrequency: 'freq:daily' });
+  const address = await publishPipRecords(kernel, exchange);
   const provider = exchange.providerMember.organisation_id;
   const consumer = exchange.clientMember.organisation_id;
   const askPath = (identifier: string) => `/console/marketplace/${consumer}/requests/new?${new URLSearchParams({ record: identifier })}`;
