@@ -115,6 +115,9 @@ test('attacks: no service behind the record, another organisation reviewing, a v
   assert.equal((await stranger.send('GET', `/console/marketplace/${third}/requests/${requestId}`)).statusCode, 404, 'another organisation does not see it');
   assert.equal((await stranger.send('POST', `/console/marketplace/${third}/requests/${requestId}/approve`)).statusCode, 404, 'nor approve it');
   assert.equal((await stranger.send('POST', `/console/marketplace/${provider}/requests/${requestId}/approve`)).statusCode, 404, 'nor under the provider’s address');
+  const consumerViewer = await consoleBrowserOf(app, consumer, 'viewer');
+  const viewerForm = await consumerViewer.send('GET', askPath('pip-awards'));
+  assert.doesNotMatch(viewerForm.body, /<form method="post" action="\/console\/marketplace/, 'a viewer is told, not given a form it cannot send');
   const viewer = await consoleBrowserOf(app, provider, 'viewer');
   await viewer.send('GET', '/console');
   assert.match((await viewer.send('GET', `/console/marketplace/${provider}/requests/${requestId}`)).body, /Waiting for review/);
