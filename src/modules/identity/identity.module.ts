@@ -63,6 +63,7 @@ async function registerIdentity(app: FastifyInstance, options: IdentityOptions):
     pages: createProviderPages({ renderPage: app.renderPage, translations: app.translations }),
     keyRefreshMs: options.keyRefreshMs,
     issuer: options.issuer,
+    signIns: { serviceEvents: app.serviceEvents, onRefused: (error) => app.log.warn({ err: error }, 'sign-in not recorded for Insight') },
   });
   const { providers } = runtime;
   await providers.current();

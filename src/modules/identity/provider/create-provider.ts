@@ -13,6 +13,7 @@ import { verifyPassword } from '../accounts/passwords.ts';
 import { acceptGovUkRequestObjects, refuseUnverifiedRequestObjects } from './gov-uk-request-objects.ts';
 import { issueAccessTokensAsJwts } from './signed-access-tokens.ts';
 import { trustmarkUrlOf } from './issuer.ts';
+import { recordSignInsForInsight, type SignInRecorder } from './sign-in-insight.ts';
 import { signOnThreadpool } from './threadpool-signing-key.ts';
 import { asksForIdentity, CREDENTIAL_LEVELS, meetsLevel, parseRequestedLevel, type CredentialLevel } from './vectors-of-trust.ts';
 
@@ -91,6 +92,8 @@ export type ProviderOptions = {
   /** Records a used request object until it expires; false if it was used before (see gov-uk-request-objects.ts). */
   useOnce(key: string, expiresAt: Date): Promise<boolean>;
   pages: ProviderPages;
+  /** Told of sign-ins started and completed per client; none where the provider serves no sign-ins (jobs, commands). */
+  serviceEvents?: SignInRecorder;
 };
 
 /**
@@ -404,6 +407,7 @@ export function createOidcProvider(options: ProviderOptions): Provider {
   });
   compareClientSecretsWithArgon2id(provider);
   showSignOutWithoutSessionAsOurPage(provider, options.pages);
+  if (options.serviceEvents) recordSignInsForInsight(provider, options.serviceEvents);
   // GOV.UK One Login puts `sid` in every ID token; oidc-provider only does so for services with
   // back-channel logout. Services use it to match logout tokens to their sessions.
   Object.defineProperty(provider.Client.prototype, 'includeSid', { value: () => true });

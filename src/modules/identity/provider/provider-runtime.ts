@@ -12,6 +12,7 @@ import { createOidcPayloadStore } from './oidc-payload.store.ts';
 import { derivePairwiseSubject } from './pairwise-subject.ts';
 import { createProviderAdapter, OIDC_PAYLOAD_PURPOSE } from './provider-adapter.ts';
 import { createProviderHolder } from './provider-holder.ts';
+import type { SignInRecorder } from './sign-in-insight.ts';
 import { oneLoginIssuerOf, trustmarkUrlOf } from './issuer.ts';
 
 /**
@@ -49,6 +50,8 @@ export function createProviderRuntime(options: {
   keyRefreshMs?: number;
   /** The issuer, when a test sets one; otherwise ONE_LOGIN_ISSUER, else BASE_URL. */
   issuer?: string;
+  /** Where the web server's provider tells Insight of sign-ins. */
+  signIns?: SignInRecorder;
 }) {
   const { db, config, accounts } = options;
   const issuer = options.issuer ?? oneLoginIssuerOf(config);
@@ -94,6 +97,7 @@ export function createProviderRuntime(options: {
         pairwiseSubject: (accountId, client) => subjectFor(accountId, client.sector),
         useOnce: (key, expiresAt) => payloads.recordOnce({ model: USED_REQUEST_OBJECT, id: key, expiresAt, now: new Date() }),
         pages: options.pages ?? pagesUnavailable,
+        serviceEvents: options.signIns,
       }),
   });
 
