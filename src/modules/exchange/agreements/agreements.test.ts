@@ -79,5 +79,8 @@ test('fields are cut by JSON path: nested objects, every item of an array, quote
   assert.deepEqual(pickFields(answer, ['$.rate.mobility', '$.awards[*].id', '$["odd name"]']), { rate: { mobility: 'standard' }, awards: [{ id: 1 }, { id: 2 }], 'odd name': true });
   assert.deepEqual(pickFields(answer, ['$.rate']), { rate: { daily: 'enhanced', mobility: 'standard' } });
   assert.deepEqual(pickFields([answer], ['$.status']), {}, 'an array where an object was agreed gives nothing');
+  const shape = { known: ['$.status', '$.rate', '$.rate.daily', '$.rate.mobility', '$.extra', '$.tags'], containers: ['$.rate', '$.extra', '$.tags'] };
+  const odd = { status: { secret: 1 }, rate: { daily: 'enhanced', mobility: { secret: 2 }, secret: 3 }, extra: { free: 'form' }, tags: ['a'] };
+  assert.deepEqual(pickFields(odd, ['$.status', '$.rate', '$.extra', '$.tags'], shape), { rate: { daily: 'enhanced' }, extra: { free: 'form' }, tags: ['a'] }, 'with the shape: only values the schema describes, a single value never an object');
   assert.deepEqual(pickFields({ status: { __proto__: { polluted: true } } }, ['$.status.polluted']), { status: {} });
 });

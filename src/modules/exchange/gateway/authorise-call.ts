@@ -1,4 +1,5 @@
 import type { Database } from '../../../platform/db/database.ts';
+import type { AnswerShape } from '../agreements/json-fields.ts';
 import { formatService, formatSubsystem, IdentifierError, parseSubsystem, type CallTarget, type SubsystemIdentifier } from '../registry/identifiers.ts';
 import type { Endpoint } from '../registry/openapi-description.ts';
 import type { AccessRightRow, ServiceRow, SubsystemWithMember } from '../registry/registry.store.ts';
@@ -12,7 +13,8 @@ import { XRoadError } from './xroad-error.ts';
 export type CallFacts = { client: string | null; service: string | null; endpoint: string | null; agreementId: string | null; consentId: string | null };
 
 /** `fields`: what the agreement in force lets the consumer receive, as JSON paths. */
-export type AuthorisedCall = { target: CallTarget; client: SubsystemWithMember; service: ServiceRow; clientIdentifier: string; serviceIdentifier: string; fields: string[] };
+/** `shape`: what the service's description says its answers hold, to cut them by. */
+export type AuthorisedCall = { target: CallTarget; client: SubsystemWithMember; service: ServiceRow; clientIdentifier: string; serviceIdentifier: string; fields: string[]; shape: AnswerShape };
 
 /** A call's own id: X-Road-Id as given (printable, up to 100 characters), or a new UUID. */
 export function readXRoadId(header: string | string[] | undefined): string {
@@ -123,5 +125,6 @@ export async function authoriseCall(input: CallInput & { target: CallTarget }): 
   if (!agreement) throw new XRoadError('Server.ServerProxy.AccessDenied', `Request is not allowed: no data sharing agreement in force covers ${input.facts.client} and ${input.facts.service}`);
   input.facts.agreementId = agreement.row.id;
   input.facts.consentId = await checkConsent({ db: input.db, client, service, agreementId: agreement.row.id, userId: input.headers['x-road-userid'], now: input.now });
-  return { target, client, service, fields: agreement.fields, clientIdentifier: formatSubsystem({ instance: client.member.instance, memberClass: client.member.member_class, memberCode: client.member.member_code, subsystemCode: client.subsystem_code }), serviceIdentifier: input.facts.service };
+  const shape = { known: found.endpoints.flatMap((each) => each.fields), containers: found.endpoints.flatMap((each) => each.containers ?? []) };
+  return { target, client, service, fields: agreement.fields, shape, clientIdentifier: formatSubsystem({ instance: client.member.instance, memberClass: client.member.member_class, memberCode: client.member.member_code, subsystemCode: client.subsystem_code }), serviceIdentifier: input.facts.service };
 }

@@ -3,7 +3,7 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, t
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { Transform } from 'node:stream';
 import { OutboundRequestError, type OutboundRequester } from '../../../platform/net/outbound-request.ts';
-import { pickFields } from '../agreements/json-fields.ts';
+import { pickFields, type AnswerShape } from '../agreements/json-fields.ts';
 import type { ExchangeKey } from './exchange-keys.ts';
 import { MAX_BODY_BYTES, type MeteredBody, type ReceivedBody } from './request-body.ts';
 import { signForwardedRequest } from './request-signature.ts';
@@ -14,10 +14,18 @@ const FILTERED = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'pro
 /** Set by the gateway only: whatever a client or provider sends under these names is replaced. */
 const GATEWAY_HEADERS = new Set(['x-road-client', 'x-road-service', 'x-road-id', 'x-road-request-id', 'x-road-request-hash', 'x-road-error', 'signature', 'signature-input']);
 
+/** The consumer's credentials and the path its call took are its own: not the provider's to see. */
+const CONSUMER_ONLY = new Set(['cookie', 'authorization', 'forwarded', 'accept-encoding']);
+/**
+ * What of a provider's answer headers reaches the consumer: the rest (a person's name in a
+ * header, a cookie) is not data the agreement lets it have.
+ */
+const ANSWER_HEADERS = new Set(['content-type', 'cache-control', 'etag', 'last-modified', 'expires', 'vary']);
+
 export function passableHeaders(headers: IncomingHttpHeaders): Record<string, string> {
   const passed: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || FILTERED.has(name) || GATEWAY_HEADERS.has(name)) continue;
+    if (value === undefined || FILTERED.has(name) || GATEWAY_HEADERS.has(name) || CONSUMER_ONLY.has(name) || name.startsWith('x-forwarded-')) continue;
     passed[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return passed;
@@ -108,7 +116,8 @@ export async function forwardToProvider(call: {
     throw describeFailure(error, signal);
   }
   const { body } = call;
-  const headers = { ...call.headers, ...(body?.contentLength === undefined ? {} : { 'content-length': body.contentLength }) };
+  // Identity: the answer is cut as JSON, and a compressed one would need decompressing unbounded.
+  const headers = { ...call.headers, 'accept-encoding': 'identity', ...(body?.contentLength === undefined ? {} : { 'content-length': body.contentLength }) };
   const fields = ['@method', '@target-uri', 'x-road-client', 'x-road-service', 'x-road-id', ...(body ? ['content-digest'] : [])];
   const signed = await signForwardedRequest({ method: call.method, url: call.url, headers }, call.key, fields);
   const send = connection.url.protocol === 'https:' ? httpsRequest : httpRequest;
@@ -170,11 +179,16 @@ export async function forwardToProvider(call: {
   response.on('error', (error) => answer.destroy(describeFailure(error, signal)));
   response.pipe(answer);
 
+  const status = response.statusCode ?? 502;
   const answerHeaders: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(response.headers)) {
-    if (value !== undefined && !FILTERED.has(name) && !GATEWAY_HEADERS.has(name)) answerHeaders[name] = value;
+    if (value !== undefined && (ANSWER_HEADERS.has(name) || (name === 'location' && status >= 300 && status < 400))) answerHeaders[name] = value;
   }
-  return { status: response.statusCode ?? 502, headers: answerHeaders, body: answer, finished, requestBody };
+  if (response.headers['content-encoding'] !== undefined && response.headers['content-encoding'] !== 'identity') {
+    answer.destroy();
+    throw new XRoadError('Server.ServerProxy.ServiceFailed', "The provider's answer is compressed though Civitas asked for it plain (Accept-Encoding: identity)");
+  }
+  return { status, headers: answerHeaders, body: answer, finished, requestBody };
 }
 
 /** The whole of an answer's body; throws the XRoadError that cut it off. */
@@ -189,10 +203,10 @@ export async function readWhole(body: Transform): Promise<Buffer> {
 }
 
 /**
- * A successful answer cut down to the fields the agreement names. An empty answer holds nothing
- * to cut; one that is not JSON cannot be cut, so it is not passed on at all.
+ * An answer, of any status, cut down to the fields the agreement names. An empty answer holds
+ * nothing to cut; one that is not JSON cannot be cut, so it is not passed on at all.
  */
-export function limitToAgreedFields(body: Buffer, contentType: string | string[] | undefined, fields: readonly string[]): Buffer {
+export function limitToAgreedFields(body: Buffer, contentType: string | string[] | undefined, fields: readonly string[], shape: AnswerShape): Buffer {
   if (body.length === 0) return body;
   const type = Array.isArray(contentType) ? contentType.join(',') : (contentType ?? '');
   let parsed: unknown;
@@ -202,7 +216,7 @@ export function limitToAgreedFields(body: Buffer, contentType: string | string[]
   } catch {
     throw new XRoadError('Server.ServerProxy.ServiceFailed', "The provider's answer is not JSON, so it cannot be limited to the agreed fields");
   }
-  return Buffer.from(JSON.stringify(pickFields(parsed, fields)));
+  return Buffer.from(JSON.stringify(pickFields(parsed, fields, shape)));
 }
 
 function describeFailure(error: unknown, signal: AbortSignal): XRoadError {

@@ -19,19 +19,18 @@ function freePort(): Promise<number> {
   });
 }
 
-test('a body streams through to the provider whole, checked against its digest on the way, and an answer that is not cut streams back', async (t) => {
-  const provider = await startTestProvider((received, response) => {
-    response.writeHead(409, { 'content-type': 'application/octet-stream' });
-    response.end(Buffer.alloc(3 * MB, 7));
-    void received;
+test('a body streams through to the provider whole, checked against its digest on the way, and an answer of any status comes back cut', async (t) => {
+  const provider = await startTestProvider((_received, response) => {
+    response.writeHead(409, { 'content-type': 'application/json' });
+    response.end(JSON.stringify({ status: 'conflict', padding: 'x'.repeat(3 * MB) }));
   });
   t.after(() => provider.server.close());
   const { app, kernel } = await createTestApp(t);
   const { client, clientKeys, service } = await setUpProviderAndClient(kernel, { baseUrl: provider.baseUrl });
   const body = Buffer.alloc(6 * MB, 'x');
   const answer = await sendSignedCall(app, { method: 'POST', path: `/r1/${service}/awards/AB123456C`, client, key: clientKeys[0]!, body });
-  assert.equal(answer.statusCode, 409, 'an answer other than 2xx is passed back as it is');
-  assert.equal(answer.rawPayload.length, 3 * MB);
+  assert.equal(answer.statusCode, 409);
+  assert.equal(answer.body, '{"status":"conflict"}');
   assert.equal(provider.seen[0]?.body.length, 6 * MB);
   assert.ok(provider.seen[0]?.body.equals(body));
   const [record] = await waitForLogRecords(kernel.db, 1);

@@ -229,13 +229,11 @@ export async function registerGatewayRoutes(app: FastifyInstance, dependencies: 
           'x-road-request-id': requestId,
           'x-road-request-hash': state.requestHash ?? undefined,
         };
-        if (answer.status >= 200 && answer.status < 300 && request.method !== 'HEAD') {
-          // Read whole (up to 10 MB) to cut it down to the agreed fields before the consumer sees any of it.
-          const limited = limitToAgreedFields(await readWhole(answer.body), answer.headers['content-type'], call.fields);
+        if (request.method !== 'HEAD') {
+          // Read whole (up to 10 MB) to cut it down to the agreed fields before the consumer sees any of it, whatever its status.
+          const limited = limitToAgreedFields(await readWhole(answer.body), answer.headers['content-type'], call.fields, call.shape);
           await messageLog.append(entryOf(request, state, { statusCode: answer.status, responseHash: createHash('sha512').update(limited).digest('base64') }));
-          // The provider's digest was of the whole answer.
-          const { 'content-digest': _digestOfWhole, ...headers } = answer.headers;
-          return reply.code(answer.status).headers(headers).headers(xRoadHeaders).send(limited);
+          return reply.code(answer.status).headers(answer.headers).headers(xRoadHeaders).send(limited);
         }
         answer.finished
           .then(({ responseHash, failure }) => messageLog.append(entryOf(request, state, { statusCode: answer.status, responseHash, ...(failure ? { errorType: failure.type } : {}) })))

@@ -7,7 +7,8 @@ import { parse as parseYaml } from 'yaml';
  * answer returns, as JSON paths (`$.status`, `$.award.rate`, `$.items[*].id`).
  */
 
-export type Endpoint = { method: string; path: string; fields: string[] };
+/** `containers`: the fields typed object or array (absent in descriptions registered before it was kept). */
+export type Endpoint = { method: string; path: string; fields: string[]; containers?: string[] };
 export type OpenApiDescription = { format: 'json' | 'yaml'; version: string; endpoints: Endpoint[] };
 
 export class OpenApiError extends Error {
@@ -41,15 +42,17 @@ function parseText(text: string): { document: unknown; format: 'json' | 'yaml' }
 }
 
 /** `within`: the schemas being walked above this one; a schema that contains itself is walked once. */
-function collectFields(schema: unknown, prefix: string, within: ReadonlySet<unknown>, into: Set<string>): void {
-  if (typeof schema !== 'object' || schema === null || within.has(schema) || within.size > MAX_FIELD_DEPTH || into.size >= MAX_FIELDS) return;
+function collectFields(schema: unknown, prefix: string, within: ReadonlySet<unknown>, into: { fields: Set<string>; containers: Set<string> }): void {
+  if (typeof schema !== 'object' || schema === null || within.has(schema) || within.size > MAX_FIELD_DEPTH || into.fields.size >= MAX_FIELDS) return;
   const inner = new Set(within).add(schema);
-  const { properties, items, allOf } = schema as SchemaObject;
+  const { type, properties, items, allOf } = schema as SchemaObject;
+  const types = Array.isArray(type) ? type : [type];
+  if (types.includes('object') || types.includes('array') || properties !== undefined || items !== undefined) into.containers.add(prefix);
   if (Array.isArray(allOf)) for (const part of allOf) collectFields(part, prefix, inner, into);
   if (typeof properties === 'object' && properties !== null) {
     for (const [name, property] of Object.entries(properties)) {
       const path = /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? `${prefix}.${name}` : `${prefix}[${JSON.stringify(name)}]`;
-      into.add(path);
+      into.fields.add(path);
       collectFields(property, path, inner, into);
     }
   }
@@ -104,9 +107,9 @@ export async function readOpenApiDescription(text: string): Promise<OpenApiDescr
     for (const method of METHODS) {
       const operation = item?.[method];
       if (typeof operation !== 'object' || operation === null) continue;
-      const fields = new Set<string>();
-      collectFields(successSchemaOf(operation as Record<string, unknown>), '$', new Set(), fields);
-      endpoints.push({ method: method.toUpperCase(), path, fields: [...fields] });
+      const found = { fields: new Set<string>(), containers: new Set<string>() };
+      collectFields(successSchemaOf(operation as Record<string, unknown>), '$', new Set(), found);
+      endpoints.push({ method: method.toUpperCase(), path, fields: [...found.fields], containers: [...found.containers].filter((field) => field !== '$') });
     }
   }
   return { format, version: String(resolved.openapi ?? resolved.swagger ?? ''), endpoints };

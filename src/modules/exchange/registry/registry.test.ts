@@ -21,8 +21,8 @@ test('an operator adds members, subsystems with their keys, a service read from 
   assert.equal(service?.openapi_format, 'yaml');
   assert.equal(service?.personal_data, 1);
   assert.deepEqual(JSON.parse(service?.endpoints ?? '[]'), [
-    { method: 'GET', path: '/awards/{reference}', fields: ['$.status', '$.rate', '$.name'] },
-    { method: 'POST', path: '/awards/{reference}', fields: [] },
+    { method: 'GET', path: '/awards/{reference}', fields: ['$.status', '$.rate', '$.name'], containers: [] },
+    { method: 'POST', path: '/awards/{reference}', fields: [], containers: [] },
   ]);
   const clientRow = await store.findSubsystemByIdentifier({ instance: 'GB-DEV', memberClass: 'GOV', memberCode: 'RC002', subsystemCode: 'blue-badge' });
   assert.ok(clientRow);

@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { gzipSync } from 'node:zlib';
+import { test, type TestContext } from 'node:test';
+import type { ServerResponse } from 'node:http';
+import { createTestApp } from '../../../testing/test-kernel.ts';
+import { setUpProviderAndClient } from '../testing/exchange-fixtures.ts';
+import { sendSignedCall, startTestProvider, type ProviderRequest } from '../testing/signed-calls.ts';
+
+/** A provider answering as `answer` says, and a call to it under an agreement for $.status and $.rate. */
+async function callProvider(t: TestContext, answer: (request: ProviderRequest, response: ServerResponse) => void, headers: Record<string, string> = {}) {
+  const provider = await startTestProvider(answer);
+  t.after(() => provider.server.close());
+  const { app, kernel } = await createTestApp(t);
+  const { client, clientKeys, service } = await setUpProviderAndClient(kernel, { baseUrl: provider.baseUrl, grant: 'GET /awards/*' });
+  const response = await sendSignedCall(app, { path: `/r1/${service}/awards/QQ123456A`, client, key: clientKeys[0]!, headers });
+  return { response, seen: provider.seen };
+}
+
+const PERSON = { status: 'awarded', rate: 'enhanced', name: 'Ann Example', date_of_birth: '1970-01-01' };
+
+test("a provider's error answer is cut to the agreed fields as a success is", async (t) => {
+  const { response } = await callProvider(t, (_request, answer) => answer.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'not found', ...PERSON })));
+  assert.equal(response.statusCode, 404);
+  assert.deepEqual(response.json(), { status: 'awarded', rate: 'enhanced' });
+});
+
+test('an answer that is not JSON, of any status, is refused rather than passed on whole', async (t) => {
+  for (const status of [200, 302, 404, 500]) {
+    const { response } = await callProvider(t, (_request, answer) => answer.writeHead(status, { 'content-type': 'text/html', location: '/elsewhere' }).end('<p>Ann Example, born 1970</p>'));
+    assert.equal(response.headers['x-road-error'], 'Server.ServerProxy.ServiceFailed', String(status));
+    assert.doesNotMatch(response.body, /Ann Example/);
+  }
+});
+
+test('a redirect with no body passes with its Location; other provider headers do not pass', async (t) => {
+  const { response } = await callProvider(t, (_request, answer) => answer.writeHead(302, { location: 'https://provider.example/awards/2', 'x-person-name': 'Ann Example', 'set-cookie': 'a=b', etag: '"1"' }).end());
+  assert.equal(response.statusCode, 302);
+  assert.equal(response.headers.location, 'https://provider.example/awards/2');
+  assert.equal(response.headers.etag, '"1"');
+  assert.equal(response.headers['x-person-name'], undefined);
+  assert.equal(response.headers['set-cookie'], undefined);
+});
+
+test('an object where the agreement names a single value is dropped, not passed whole', async (t) => {
+  const { response } = await callProvider(t, (_request, answer) => answer.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: { name: 'Ann Example', notes: 'x' }, rate: ['enhanced', 'Ann Example'] })));
+  assert.equal(response.statusCode, 200);
+  assert.deepEqual(response.json(), {});
+});
+
+test("the consumer's credentials and forwarding headers are not passed to the provider, and the answer is asked for uncompressed", async (t) => {
+  const consumerOnly = { cookie: 'session=consumer', authorization: 'Bearer consumer', 'proxy-authorization': 'Basic x', 'x-forwarded-for': '10.0.0.1', 'x-forwarded-host': 'inside', forwarded: 'for=10.0.0.1', 'accept-encoding': 'gzip' };
+  const { response, seen } = await callProvider(t, (_request, answer) => answer.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(PERSON)), consumerOnly);
+  assert.equal(response.statusCode, 200);
+  for (const name of Object.keys(consumerOnly).filter((name) => name !== 'accept-encoding')) assert.equal(seen[0]?.headers[name], undefined, name);
+  assert.equal(seen[0]?.headers['accept-encoding'], 'identity');
+});
+
+test('a compressed answer, though asked for plain, is refused: it cannot be cut', async (t) => {
+  const { response } = await callProvider(t, (_request, answer) => answer.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }).end(gzipSync(JSON.stringify(PERSON))));
+  assert.equal(response.headers['x-road-error'], 'Server.ServerProxy.ServiceFailed');
+});
