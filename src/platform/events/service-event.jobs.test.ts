@@ -165,7 +165,7 @@ test('the kernel worker runs the jobs: events recorded become counts', async (t)
   t.after(() => worker.stop());
   const today = new Date().toISOString().slice(0, 10);
   for (;;) {
-    const days = await store.readAggregates(kernel.db, { from: today, to: '9999', granularity: 'day' });
+    const days = await kernel.serviceEvents.readAggregates({ from: today, to: '9999', granularity: 'day' });
     if (days.length > 0) {
       assert.equal(days[0]?.count, 1);
       break;

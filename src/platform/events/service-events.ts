@@ -147,6 +147,9 @@ export function createServiceEvents(dependencies: {
     /** Counts events in [from, to) per day or per hour (see ServiceEventStore). */
     countByPeriod: (range: Parameters<ServiceEventStore['countByPeriod']>[1]) => store.countByPeriod(db, range),
 
+    /** The counts the aggregation job keeps per day, or per hour for the last 7 days: what dashboards read. */
+    readAggregates: (range: Parameters<ServiceEventStore['readAggregates']>[1]) => store.readAggregates(db, range),
+
     /** Deletes the raw events that occurred before `before`; returns how many. */
     deleteBefore: (before: Date) => store.deleteBefore(db, before.toISOString()),
 
