@@ -52,9 +52,7 @@ export function createConsoleModule(options: { clock?: () => Date } = {}): Civit
         },
         secretBoxesOf(app.config),
       );
-      // Notify's and Pay's team pages ask the console who is signed in and with what role.
-      app.teamAccess.provide(createConsoleTeamAccess({ db: app.db, sessions: createConsoleSessions({ db: app.db, ...(clock ? { clock } : {}) }) }));
-      await registerConsolePages(app, {
+      const admitOperator = await registerConsolePages(app, {
         signIn: createInternalSignIn(relyingParty),
         sessions: createConsoleSessions({ db: app.db, ...(clock ? { clock } : {}) }),
         organisations: createOrganisations({ db: app.db, audit: app.audit, platform: app, baseUrl: app.config.BASE_URL, ...(clock ? { clock } : {}) }),
@@ -69,6 +67,8 @@ export function createConsoleModule(options: { clock?: () => Date } = {}): Civit
         }),
         operatorAccess: { relyingParty, ...(clock ? { clock } : {}) },
       });
+      // Other modules' team pages ask the console who is signed in and with what role; their operator pages, whether an operator is let in.
+      app.teamAccess.provide(createConsoleTeamAccess({ db: app.db, sessions: createConsoleSessions({ db: app.db, ...(clock ? { clock } : {}) }), admitOperator }));
     },
   };
 }

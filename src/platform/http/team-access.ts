@@ -32,8 +32,22 @@ export type TeamMember = {
 
 export type TeamAccessAnswer = { state: 'signed-out' } | { state: 'not-a-member' } | { state: 'member'; member: TeamMember };
 
+/** An operator of the platform on another module's operator page, let in by the console's operator gate. */
+export type TeamOperator = {
+  /** How the audit trail names the operator: a pseudonym, never their email address. */
+  actor: string;
+  console: { name: string; href: string };
+  /** The operators' service navigation. */
+  navigation: Array<{ href: string; text: string; active: boolean }>;
+};
+
+/** `answered`: the provider has answered the request itself (sent to sign in, a 404, or a page saying why not). */
+export type OperatorAnswer = { state: 'operator'; operator: TeamOperator } | { state: 'answered' };
+
 export type TeamAccessProvider = {
   check(request: FastifyRequest, component: TeamComponent): Promise<TeamAccessAnswer>;
+  /** The console's gate of its own operator pages, for an operator page of another module under /console/operator. */
+  checkOperator(request: FastifyRequest, reply: FastifyReply): Promise<OperatorAnswer>;
   /** Where a signed-out person signs in, to come back to `returnTo` after. */
   signInPath(returnTo: string): string;
 };
@@ -47,6 +61,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The signed-in member on a team page (set by `requireTeamMember`). */
     teamMember?: TeamMember;
+    /** The operator on another module's operator page (set by `requireOperator`). */
+    teamOperator?: TeamOperator;
   }
 }
 
@@ -63,10 +79,16 @@ export function registerTeamAccess(app: FastifyInstance): void {
       provider = given;
     },
     check: async (request, component) => (provider ? provider.check(request, component) : { state: 'not-a-member' }),
+    checkOperator: async (request, reply) => {
+      if (provider) return provider.checkOperator(request, reply);
+      await reply.callNotFound();
+      return { state: 'answered' };
+    },
     signInPath: (returnTo) => (provider ? provider.signInPath(returnTo) : '/'),
   };
   app.decorate('teamAccess', teamAccess);
   app.decorateRequest('teamMember', undefined);
+  app.decorateRequest('teamOperator', undefined);
 }
 
 /**
@@ -103,4 +125,21 @@ function renderForbidden(request: FastifyRequest, reply: FastifyReply, member: T
 export function teamMemberOf(request: FastifyRequest): TeamMember {
   if (!request.teamMember) throw new Error('team page reached without its member');
   return request.teamMember;
+}
+
+/**
+ * A preHandler for a module's operator pages: let in exactly as the console's own operator pages
+ * (an operator with a settled passkey or authenticator app, who signed in with it); anyone else is
+ * answered by the console. Let in, the operator is `request.teamOperator`.
+ */
+export async function requireOperator(request: FastifyRequest, reply: FastifyReply) {
+  const answer = await request.server.teamAccess.checkOperator(request, reply);
+  if (answer.state !== 'operator') return reply;
+  request.teamOperator = answer.operator;
+}
+
+/** The operator on a page behind `requireOperator`. */
+export function teamOperatorOf(request: FastifyRequest): TeamOperator {
+  if (!request.teamOperator) throw new Error('operator page reached without its operator');
+  return request.teamOperator;
 }

@@ -6,7 +6,7 @@ import type { OrganisationRow } from '../organisations/organisation.store.ts';
 import type { Onboarding } from '../onboarding/onboarding.ts';
 import { createOperators } from '../operators/operators.ts';
 import { readMultipartForm } from '../../../platform/http/multipart-form.ts';
-import { OPERATOR_BASE, refuseWithoutStrongMethod, registerOperatorPages } from './operators/operator.routes.ts';
+import { admitOperator, OPERATOR_BASE, refuseWithoutStrongMethod, registerOperatorPages } from './operators/operator.routes.ts';
 import { FORM_UPLOAD_LIMIT, registerBuilderPages, type OnboardingPageDependencies } from './onboarding.routes.ts';
 import { registerMemberPages, registerOwnerPages, type OrganisationPageDependencies } from './organisation.routes.ts';
 import { CONSOLE_SESSION_SECONDS, RECENT_SIGN_IN_SECONDS, type ConsoleSession, type ConsoleSessions } from '../sessions/console-sessions.ts';
@@ -42,6 +42,16 @@ function accessOf(request: FastifyRequest): OrganisationAccess {
   return request.consoleAccess;
 }
 
+/** Operators' service navigation: the console's start page and the operators' pages. */
+export function operatorNavigation(request: FastifyRequest) {
+  const path = request.url.split('?')[0] as string;
+  const inOperatorPages = path === OPERATOR_BASE || path.startsWith(`${OPERATOR_BASE}/`);
+  return [
+    { href: '/console', text: request.t('console.operator.navigation.organisations'), active: !inOperatorPages },
+    { href: OPERATOR_BASE, text: request.t('console.operator.navigation.operator'), active: inOperatorPages },
+  ];
+}
+
 function sessionOf(request: FastifyRequest): ConsoleSession {
   if (!request.consoleSession) throw new Error('signed-in page reached without a session');
   return request.consoleSession;
@@ -63,7 +73,7 @@ export async function registerConsolePages(
     /** The console's own client of One Login (operators' security methods are looked up by its subjects), and the module's clock. */
     operatorAccess: { relyingParty: InternalRelyingParty; clock?: () => Date };
   },
-): Promise<void> {
+): Promise<OperatorGate> {
   const { signIn, sessions, organisations, onboarding, operatorAccess } = dependencies;
   const secure = app.config.BASE_URL.startsWith('https://');
   const cookieOptions = { path: '/console', httpOnly: true, sameSite: 'lax', secure } as const;
@@ -75,15 +85,6 @@ export async function registerConsolePages(
     ...(request.consoleOperator ? { navigation: operatorNavigation(request) } : {}),
     ...context,
   });
-  /** Operators' service navigation: the console's start page and the operators' pages. */
-  function operatorNavigation(request: FastifyRequest) {
-    const path = request.url.split('?')[0] as string;
-    const inOperatorPages = path === OPERATOR_BASE || path.startsWith(`${OPERATOR_BASE}/`);
-    return [
-      { href: '/console', text: request.t('console.operator.navigation.organisations'), active: !inOperatorPages },
-      { href: OPERATOR_BASE, text: request.t('console.operator.navigation.operator'), active: inOperatorPages },
-    ];
-  }
   const onboardingPages: OnboardingPageDependencies = { organisations, onboarding, chrome, accessOf, sessionOf };
   const organisationPages: OrganisationPageDependencies = { organisations, chrome, accessOf, sessionOf, onboardingPages };
   const operators = createOperators({
@@ -291,4 +292,8 @@ export async function registerConsolePages(
     sessionOf,
     sendToSignIn,
   });
+  return (request, reply, session) => admitOperator(request, reply, { operators, sessions, chrome, sendToSignIn }, session);
 }
+
+/** Lets an operator in (undefined) or answers the request and returns the reply, as the operators' pages do. */
+export type OperatorGate = (request: FastifyRequest, reply: FastifyReply, session: ConsoleSession | undefined) => Promise<FastifyReply | undefined>;

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { TeamAccessProvider, TeamComponent, TeamMember, TeamRole } from '../../../platform/http/team-access.ts';
 import { actorOf } from '../organisations/organisations.ts';
-import { SESSION_COOKIE } from '../pages/console.routes.ts';
+import { operatorNavigation, SESSION_COOKIE, type OperatorGate } from '../pages/console.routes.ts';
 import type { ConsoleSessions } from '../sessions/console-sessions.ts';
 import type { Executor } from '../../../platform/db/database.ts';
 import { createTeamMemberStore } from './team-member.store.ts';
@@ -15,7 +15,7 @@ const TEAM_ROLES: readonly string[] = ['owner', 'developer', 'viewer'] satisfies
  * member of the organisation whose service owns the component (or of the organisation itself),
  * with their role there. Operators are not members: their own pages serve them.
  */
-export function createConsoleTeamAccess(dependencies: { db: Executor; sessions: ConsoleSessions }): TeamAccessProvider {
+export function createConsoleTeamAccess(dependencies: { db: Executor; sessions: ConsoleSessions; admitOperator: OperatorGate }): TeamAccessProvider {
   const members = createTeamMemberStore(dependencies.db);
 
   function readSessionToken(request: FastifyRequest): string | undefined {
@@ -49,6 +49,12 @@ export function createConsoleTeamAccess(dependencies: { db: Executor; sessions: 
       if (!place || !TEAM_ROLES.includes(place.role)) return { state: 'not-a-member' };
       const member: TeamMember = { actor: actorOf(session).audit, role: place.role as TeamRole, auditDetails: place.auditDetails, home: place.home, console: { name: request.t('console.name'), href: '/console' } };
       return { state: 'member', member };
+    },
+    async checkOperator(request, reply) {
+      const session = await dependencies.sessions.find(readSessionToken(request));
+      const answered = await dependencies.admitOperator(request, reply, session);
+      if (answered !== undefined || !session) return { state: 'answered' };
+      return { state: 'operator', operator: { actor: actorOf(session).audit, console: { name: request.t('console.name'), href: '/console' }, navigation: operatorNavigation(request) } };
     },
     signInPath: (returnTo) => `/console/sign-in?${new URLSearchParams({ return: returnTo })}`,
   };

@@ -45,3 +45,6 @@ export async function signInConsoleMember(app: FastifyInstance, input: { organis
   const cookieValue = app.signCookie(token);
   return { cookie: `${SESSION_COOKIE}=${cookieValue}`, cookieName: SESSION_COOKIE, cookieValue, actor: actorOf({ personKey, email }).audit, email };
 }
+
+/** For other modules' operator pages: Civitas with one operator signed in to the console through One Login (an authenticator app). */
+export { startWithOperator } from '../pages/operators/operator-pages.test-kit.ts';

@@ -3,8 +3,8 @@ import { after, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { Locale } from '../../../platform/http/i18n.ts';
 import { expectAccessiblePage, expectNoPageProblems, launchBrowser, openPage, startTestServer } from '../../../testing/browser.ts';
-import { signInConsoleMember } from '../../console/teams/console-teams-testing.contract.ts';
-import { addOrganisation, OPERATOR, setUpProviderAndClient } from '../testing/exchange-fixtures.ts';
+import { signInConsoleMember, startWithOperator } from '../../console/teams/console-teams-testing.contract.ts';
+import { addOrganisation, createTestRegistry, OPERATOR, setUpProviderAndClient } from '../testing/exchange-fixtures.ts';
 
 /**
  * An organisation's Exchange pages in Chromium under the real Content-Security-Policy, in English
@@ -71,6 +71,28 @@ for (const locale of ['en', 'cy'] as const) {
       await submit(`/${kind}/new`, `add to ${kind}, with errors`);
     }
     problems.consoleErrors = problems.consoleErrors.filter((text) => !/^Failed to load resource: the server responded with a status of 400 \(Bad Request\) \(http:\/\/127\.0\.0\.1:\d+\/console\/exchange\//.test(text));
+    expectNoPageProblems(problems);
+  });
+}
+
+for (const locale of ['en', 'cy'] as const) {
+  test(`the operators' page of organisations waiting to join Exchange is accessible in ${locale === 'en' ? 'English' : 'Welsh'}`, async (t) => {
+    const { civitas, browser: operator } = await startWithOperator(t);
+    const { page, problems } = await openPage(t, browser);
+    await page.context().addCookies([...operator.cookies].map(([name, value]) => ({ name, value, url: civitas.baseUrl })));
+    const registry = createTestRegistry(civitas.kernel);
+    for (const [name, code] of [['Riverside Council', 'RC002'], ['Hillside Council', 'HC003']] as const) {
+      await registry.addMember({ organisationId: await addOrganisation(civitas.kernel, name), memberClass: 'GOV', memberCode: code, actor: { audit: 'console-person:asker', isOperator: false } });
+    }
+    await page.goto(`${civitas.baseUrl}/console/operator/exchange-members?lang=${locale}`);
+    await check(page, locale, 'organisations waiting to join');
+    await Promise.all([page.waitForLoadState('load'), page.locator('form[action$="/approve"] button').first().click()]);
+    await page.waitForLoadState('load');
+    await check(page, locale, 'one approved');
+    await Promise.all([page.waitForLoadState('load'), page.locator('form[action$="/refuse"] button').first().click()]);
+    await page.waitForLoadState('load');
+    await check(page, locale, 'the other refused, none waiting');
+    assert.equal(await page.locator('.govuk-summary-card').count(), 0);
     expectNoPageProblems(problems);
   });
 }

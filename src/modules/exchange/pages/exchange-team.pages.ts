@@ -8,6 +8,7 @@ import type { Registry, RegistryActor } from '../registry/registry.ts';
 import type { MemberRow } from '../registry/registry.store.ts';
 import { createExchangeTeamStore } from './exchange-team.store.ts';
 import { registerAccessRightPages } from './access-rights.pages.ts';
+import { registerPendingMemberPages } from './pending-members.pages.ts';
 import { registerRegistrationPages } from './registration.pages.ts';
 import { registerSubsystemKeyPages } from './subsystem-keys.pages.ts';
 
@@ -112,6 +113,7 @@ export async function registerExchangeTeamPages(app: FastifyInstance, dependenci
     });
   }
 
+  await registerPendingMemberPages(app, { registry });
   await app.register(async (pages) => {
     pages.addHook('preHandler', requireTeamMember({ kind: 'organisation', idParam: 'organisationId' }));
     const params = { type: 'object', properties: { organisationId: { type: 'string', maxLength: 64 } }, required: ['organisationId'] };

@@ -108,7 +108,7 @@ test('attacker: another organisation gets 404 for the keys of a subsystem not it
   assert.equal(await auditCount(), events, 'nothing audited: nothing happened');
 
   const owner = await browserOf(app, world.clientMember.organisation_id);
-  for (const bad of [`${keysPath}/not-a-thumbprint/revoke`, `${keysPath}/${thumbprint}x/revoke`, `/console/exchange/${world.clientMember.organisation_id}/subsystems/${'a'.repeat(400)}/keys`]) {
+  for (const bad of [`${keysPath}/not%20a%20thumbprint/revoke`, `${keysPath}/${'x'.repeat(65)}/revoke`, `/console/exchange/${world.clientMember.organisation_id}/subsystems/${'a'.repeat(400)}/keys`]) {
     assert.equal((await owner.send('GET', bad)).statusCode, 400, bad);
   }
   assert.equal((await owner.send('GET', `${keysPath}/${'A'.repeat(43)}/revoke`)).statusCode, 303, 'a key the subsystem does not have: back to the list');

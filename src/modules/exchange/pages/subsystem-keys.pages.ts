@@ -84,7 +84,7 @@ export function registerSubsystemKeyPages(pages: FastifyInstance, dependencies: 
   }
 
   const params = { type: 'object', properties: { organisationId: { type: 'string', maxLength: 64 }, subsystemId: { type: 'string', pattern: '^[0-9a-f-]{36}$' } }, required: ['organisationId', 'subsystemId'] };
-  const keyParams = { type: 'object', properties: { ...params.properties, thumbprint: { type: 'string', pattern: '^[A-Za-z0-9_-]{43}$' } }, required: [...params.required, 'thumbprint'] };
+  const keyParams = { type: 'object', properties: { ...params.properties, thumbprint: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } }, required: [...params.required, 'thumbprint'] };
   const path = '/console/exchange/:organisationId/subsystems/:subsystemId/keys';
 
   pages.get<{ Params: Params; Querystring: { done?: string } }>(path, { schema: { params } }, (request, reply) => renderKeys(request, reply, { publicKey: '', problems: [] }));

@@ -118,6 +118,20 @@ export function createRegistryStore(db: Executor) {
         .executeTakeFirst(),
     listMembers: (instance: string) =>
       tables.selectFrom('exchange_member').selectAll().where('instance', '=', instance).orderBy('member_class').orderBy('member_code').execute(),
+    listPendingMembers: (instance: string) =>
+      tables.selectFrom('exchange_member').selectAll().where('instance', '=', instance).where('status', '=', 'pending').orderBy('created_at').orderBy('id').limit(500).execute(),
+    /** Only while pending and with no subsystem (an operator may have added one from the command line). */
+    async deletePendingMember(id: string): Promise<MemberRow | undefined> {
+      const member = await tables.selectFrom('exchange_member').selectAll().where('id', '=', id).where('status', '=', 'pending').executeTakeFirst();
+      if (!member) return undefined;
+      const result = await tables
+        .deleteFrom('exchange_member')
+        .where('id', '=', id)
+        .where('status', '=', 'pending')
+        .where((eb) => eb.not(eb.exists(eb.selectFrom('exchange_subsystem').select('exchange_subsystem.id').whereRef('exchange_subsystem.member_id', '=', 'exchange_member.id'))))
+        .executeTakeFirst();
+      return Number(result.numDeletedRows) === 1 ? member : undefined;
+    },
     async approveMember(id: string, approvedBy: string, approvedAt: string): Promise<boolean> {
       const result = await tables
         .updateTable('exchange_member')

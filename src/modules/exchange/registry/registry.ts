@@ -122,6 +122,22 @@ export function createRegistry(dependencies: { db: Database; audit: AuditService
       });
     },
 
+    listPendingMembers: () => store.listPendingMembers(instance),
+
+    /** The organisation may ask again (with another code, say): the request is removed, the refusal audited. */
+    async refuseMember(memberId: string, actor: RegistryActor): Promise<void> {
+      if (!actor.isOperator) throw new ExchangeError('exchange.MEMBER_NOT_PENDING', 'Only an operator refuses members', 403);
+      await db.transaction().execute(async (transaction) => {
+        await createRegistryVersionStore(transaction).bump();
+        const refused = await createRegistryStore(transaction).deletePendingMember(memberId);
+        if (!refused) throw new ExchangeError('exchange.MEMBER_NOT_PENDING', 'There is no member waiting for approval with that id (and no subsystem)', 404);
+        await audit.record(
+          { actor: actor.audit, action: 'exchange.member.refused', subject: `exchange-member:${memberId}`, outcome: 'success', details: { identifier: formatMember({ instance, memberClass: refused.member_class, memberCode: refused.member_code }), organisation_id: refused.organisation_id } },
+          transaction,
+        );
+      });
+    },
+
     /** Returns the subsystem's X-Road identifier. */
     async addSubsystem(input: { memberId: string; subsystemCode: string; publicKeys: string; actor: RegistryActor }): Promise<string> {
       if (!isCode(input.subsystemCode)) throw new ExchangeError('exchange.INVALID_IDENTIFIER', 'The subsystem code must be 1 to 64 letters, digits, dots, hyphens or underscores');

@@ -8,7 +8,9 @@ import { CLI_ACTOR } from '../../organisations/organisations.ts';
 import { acceptInvitation, openSigningIn, readInvitationLink } from '../console-pages.test-kit.ts';
 import { leaveOnlyTextMessages, makeFailedJob, startWithOperator } from './operator-pages.test-kit.ts';
 
-type Ids = { job: string; operator: string };
+type Ids = { job: string; operator: string; member: string };
+/** A made-up Exchange member id: the gate answers before the page looks for it. */
+const MEMBER = '00000000-0000-4000-8000-000000000000';
 /** `recent`: asks for a sign-in in the last 15 minutes, returning to `returnTo` (the route itself if unset). */
 type Route = { method: 'GET' | 'POST'; url: string; fields?: Record<string, string>; recent?: boolean; returnTo?: string };
 
@@ -32,6 +34,10 @@ function operatorRoutes(ids: Ids): Route[] {
     { method: 'POST', url: `${base}/operators/add`, fields: { email: 'mallory@example.gov.uk' }, recent: true },
     { method: 'GET', url: `${base}/operators/${ids.operator}/remove`, recent: true },
     { method: 'POST', url: `${base}/operators/${ids.operator}/remove`, recent: true },
+    // Exchange's, gated by the console through team access.
+    { method: 'GET', url: `${base}/exchange-members` },
+    { method: 'POST', url: `${base}/exchange-members/${ids.member}/approve` },
+    { method: 'POST', url: `${base}/exchange-members/${ids.member}/refuse` },
   ];
 }
 
@@ -60,7 +66,7 @@ test('every operator route: signed out goes to sign-in, a member who is not an o
   const { kernel, organisations } = civitas;
   const job = await makeFailedJob(kernel, 'test.broken', 'refused');
   const other = await organisations.addOperator({ email: 'second@example.gov.uk', actor: CLI_ACTOR });
-  const routes = operatorRoutes({ job, operator: other.operatorId });
+  const routes = operatorRoutes({ job, operator: other.operatorId, member: MEMBER });
 
   // An owner of an organisation, signed in, but no operator.
   const owner = await civitas.account('owner@example.gov.uk');
@@ -121,7 +127,7 @@ test('every operator form needs its CSRF token, and the sensitive ones a sign-in
   const { civitas, browser } = await startWithOperator(t);
   const job = await makeFailedJob(civitas.kernel, 'test.broken', 'refused');
   const other = await civitas.organisations.addOperator({ email: 'second@example.gov.uk', actor: CLI_ACTOR });
-  const routes = operatorRoutes({ job, operator: other.operatorId });
+  const routes = operatorRoutes({ job, operator: other.operatorId, member: MEMBER });
   const noToken = { url: `${civitas.baseUrl}/console/operator`, status: 200, html: '' };
   const before = await snapshot(civitas);
   for (const route of routes.filter((candidate) => candidate.method === 'POST')) {
@@ -195,7 +201,7 @@ test('attacker: an operator whose session was opened by a text-message sign-in i
   // account holding an authenticator app all the same (added after, or chosen not to be used).
   await sessions.updateTable('console_session').set({ authentication_methods: 'pwd sms' }).execute();
   const csrfPage = await browser.get('/console');
-  for (const route of operatorRoutes({ job: 'any-job', operator: 'any-operator' })) {
+  for (const route of operatorRoutes({ job: 'any-job', operator: 'any-operator', member: MEMBER })) {
     const answer = await ask(browser, csrfPage, route);
     assert.equal(answer.status, 403, `${route.method} ${route.url}`);
     if (route.method === 'GET') {

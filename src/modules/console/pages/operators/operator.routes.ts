@@ -70,6 +70,30 @@ export function refuseWithoutStrongMethod(
 }
 
 /**
+ * The gate of every operator page, the console's and other modules' (through team access): answers
+ * the request (sign in, 404, a page saying why not) and returns the reply, or lets the operator in.
+ */
+export async function admitOperator(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  dependencies: Pick<OperatorPageDependencies, 'operators' | 'sessions' | 'chrome' | 'sendToSignIn'>,
+  session: ConsoleSession | undefined,
+): Promise<FastifyReply | undefined> {
+  const { operators, sessions, chrome, sendToSignIn } = dependencies;
+  const path = request.url.split('?')[0] as string;
+  if (!session) return sendToSignIn(reply, path);
+  const standing = await operators.standingOf(session);
+  if (standing === 'not-operator') {
+    reply.callNotFound();
+    return reply;
+  }
+  if (standing !== 'operator') return refuseWithoutStrongMethod(request, reply, chrome, standing);
+  const { consoleRecentSignIn, consoleReturnTo } = request.routeOptions.config;
+  if (consoleRecentSignIn && !sessions.signedInRecently(session)) return sendToSignIn(reply, consoleReturnTo ?? path, true);
+  return undefined;
+}
+
+/**
  * The operators' pages under /console/operator, in a context of their own whose hook lets in only
  * operators whose One Login account has a passkey or an authenticator app: a signed-out person is
  * sent to sign in, anyone else who is not an operator gets the console's 404, and an operator with
@@ -77,18 +101,8 @@ export function refuseWithoutStrongMethod(
  * operates or the signing keys ask for a sign-in in the last 15 minutes (`consoleRecentSignIn`).
  */
 export async function registerOperatorPages(app: FastifyInstance, dependencies: OperatorPageDependencies): Promise<void> {
-  const { operators, sessions, chrome, sendToSignIn } = dependencies;
   await app.register(async (pages) => {
-    pages.addHook('preHandler', async (request, reply) => {
-      const session = request.consoleSession;
-      const path = request.url.split('?')[0] as string;
-      if (!session) return sendToSignIn(reply, path);
-      const standing = await operators.standingOf(session);
-      if (standing === 'not-operator') return reply.callNotFound();
-      if (standing !== 'operator') return refuseWithoutStrongMethod(request, reply, chrome, standing);
-      const { consoleRecentSignIn, consoleReturnTo } = request.routeOptions.config;
-      if (consoleRecentSignIn && !sessions.signedInRecently(session)) return sendToSignIn(reply, consoleReturnTo ?? path, true);
-    });
+    pages.addHook('preHandler', (request, reply) => admitOperator(request, reply, dependencies, request.consoleSession));
     registerPlatformPages(pages, dependencies);
     registerAuditPages(pages, dependencies);
     registerJobPages(pages, dependencies);
