@@ -39,16 +39,22 @@ const SECRET_PARAMETER = /token|secret|key|code/i;
 /** On a path no route took (so no parameter names are known), segments this long are left out. */
 const LONGEST_SEGMENT_KEPT = 32;
 
-type LoggedRequest = { method?: string; url?: string; params?: unknown; routeOptions?: { url?: string } };
+type LoggedRequest = { method?: string; url?: string; params?: unknown; routeOptions?: { url?: string; config?: { loggedPathSegments?: unknown } } };
 
 /**
  * The path to log: a route with a parameter named as a secret is logged as its pattern
  * (`/console/invitations/:token`); a path no route of its own took (a token with a trailing
- * slash, say: no parameters, or the not-found handler's wildcard) with its long segments left out.
+ * slash, say: no parameters, or the not-found handler's wildcard) with its long segments left out;
+ * a route that says how many of its segments to keep (`loggedPathSegments`), only those.
  */
 function loggablePath(request: LoggedRequest): string | undefined {
   const path = request.url?.split('?')[0];
   if (path === undefined) return path;
+  const kept = request.routeOptions?.config?.loggedPathSegments;
+  if (typeof kept === 'number') {
+    const segments = path.split('/');
+    return segments.length > kept + 1 ? `${segments.slice(0, kept + 1).join('/')}/:rest` : path;
+  }
   const names = request.params !== null && typeof request.params === 'object' ? Object.keys(request.params) : [];
   if (names.length === 0 || names.includes('*')) {
     return path.split('/').map((segment) => (segment.length > LONGEST_SEGMENT_KEPT ? ':long' : segment)).join('/');

@@ -13,6 +13,11 @@ declare module 'fastify' {
      * PUT, PATCH and DELETE must carry the CSRF token.
      */
     csrf?: boolean;
+    /**
+     * Set on routes whose paths carry personal references past their first segments: the
+     * request log keeps only this many segments of the path.
+     */
+    loggedPathSegments?: number;
   }
 }
 

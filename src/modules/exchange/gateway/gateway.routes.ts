@@ -175,7 +175,8 @@ export async function registerGatewayRoutes(app: FastifyInstance, dependencies: 
   app.route({
     method: [...METHODS],
     url: `${PREFIX}*`,
-    config: { csrf: false },
+    // The path past the service code names people (/awards/QQ123456A): the request log keeps /r1/INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE.
+    config: { csrf: false, loggedPathSegments: 6 },
     async handler(request, reply) {
       const state = stateOf(request);
       try {

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { createHash, createPublicKey } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { createVerifier, httpbis } from 'http-message-signatures';
 import type { JWK } from 'jose';
+import { createLogger } from '../../../platform/logger.ts';
 import { createTestApp } from '../../../testing/test-kernel.ts';
 import { listExchangesOfPerson } from '../exchange.contract.ts';
 import { createMessageLogStore } from '../message-log/message-log.store.ts';
@@ -123,4 +125,18 @@ test('a body goes through whole with its digest; a redirect comes back as it is,
   assert.equal(redirected.statusCode, 302);
   assert.equal(redirected.headers.location, 'http://127.0.0.1:1/elsewhere');
   assert.equal(provider.seen.length, 2, 'the redirect was not followed');
+});
+
+test('the request log keeps a call\'s path only up to the service code: the rest names a person', async (t) => {
+  const lines: string[] = [];
+  const logger = createLogger({ LOG_LEVEL: 'info' }, new Writable({ write: (chunk, _encoding, done) => (lines.push(String(chunk)), done()) }));
+  const provider = await startTestProvider((_request, response) => response.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"awarded"}'));
+  t.after(() => provider.server.close());
+  const { app, kernel } = await createTestApp(t, { logger });
+  const { client, clientKeys, service } = await setUpProviderAndClient(kernel, { baseUrl: provider.baseUrl, grant: 'GET /awards/*' });
+  assert.equal((await sendSignedCall(app, { path: `/r1/${service}/awards/QQ123456A`, client, key: clientKeys[0]! })).statusCode, 200);
+  await app.inject({ method: 'GET', url: `/r1/${service}/awards/QQ654321B` });
+  const logged = lines.join('');
+  assert.doesNotMatch(logged, /QQ123456A|QQ654321B/);
+  assert.match(logged, new RegExp(`"path":"/r1/${service}/:rest"`));
 });
