@@ -12,7 +12,11 @@ import { createInternalRelyingParty, createInternalSignIn } from '../identity/id
 import { registerSignInPages, SIGN_IN_CALLBACK_PATH } from './runner/sign-in.routes.ts';
 import { secretBoxesOf } from '../../platform/secrets/secret-box.ts';
 import { formsMigrations } from './migrations/forms.migrations.ts';
-import { registerJourneyEndPages } from './runner/journey-end.routes.ts';
+import { createJourneySubmitter, registerJourneyEndPages } from './runner/journey-end.routes.ts';
+import { createFormPayments } from './payments/form-payments.ts';
+import { registerPaymentPages } from './payments/payment.routes.ts';
+import { createHostedPayments } from '../pay/pay.contract.ts';
+import { findPayAccountOfConsoleService } from '../console/console.contract.ts';
 import { registerQuestionPages } from './runner/question.routes.ts';
 import { createRunnerSessions } from './runner/runner-sessions.ts';
 import { createRetentionJob, ensureRetentionScheduled, RETENTION_JOB } from './retention/retention.job.ts';
@@ -51,6 +55,17 @@ export const formsModule: CivitasModule = {
     );
     registerSignInPages(app, { ...dependencies, signIn: createInternalSignIn(relyingParty) });
     registerTeamDownloads(app, { ...dependencies, links: createTeamLinks({ encryptionKey: app.config.ENCRYPTION_KEY, baseUrl: app.config.BASE_URL }) });
-    registerJourneyEndPages(app, dependencies);
+    const submitJourney = createJourneySubmitter(app, dependencies.submissions);
+    const payments = createFormPayments({
+      db: app.db,
+      hosted: createHostedPayments({ db: app.db, config: app.config, audit: app.audit, jobs: app.jobs, mail: app.mail, logger: app.log }),
+      baseUrl: app.config.BASE_URL,
+      findPayAccount: async (executor, formId) => {
+        const serviceId = await dependencies.versions.findServiceId(formId);
+        return serviceId ? findPayAccountOfConsoleService(executor, serviceId) : undefined;
+      },
+    });
+    registerJourneyEndPages(app, { ...dependencies, payments, submitJourney });
+    registerPaymentPages(app, { ...dependencies, payments, submitJourney });
   },
 };

@@ -6,6 +6,7 @@ import * as createFiles from './0004-create-files.ts';
 import * as addSubmissionRetention from './0005-add-submission-retention.ts';
 import * as createWebhookSecrets from './0006-create-webhook-secrets.ts';
 import * as addSessionAccount from './0007-add-session-account.ts';
+import * as createPayments from './0008-create-payments.ts';
 
 /** Forms' migrations, frozen once landed, in the order they run. */
 export const formsMigrations: MigrationList = {
@@ -18,5 +19,6 @@ export const formsMigrations: MigrationList = {
     { id: '0005-add-submission-retention', migration: addSubmissionRetention },
     { id: '0006-create-webhook-secrets', migration: createWebhookSecrets },
     { id: '0007-add-session-account', migration: addSessionAccount },
+    { id: '0008-create-payments', migration: createPayments },
   ],
 };

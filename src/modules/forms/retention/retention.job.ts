@@ -3,6 +3,7 @@ import type { JobHandler } from '../../../platform/jobs/job-worker.ts';
 import type { JobQueue } from '../../../platform/jobs/job-queue.ts';
 import type { Kernel } from '../../../platform/kernel.ts';
 import { createAnswerFileStore } from '../files/answer-file.store.ts';
+import { createFormPaymentStore } from '../payments/form-payment.store.ts';
 import { createRunnerSessionStore } from '../runner/runner-session.store.ts';
 import { createSubmissionStore } from '../submissions/submission.store.ts';
 import { createScheduleStore } from './schedule.store.ts';
@@ -38,6 +39,7 @@ export async function removeExpired(db: Database, now: Date): Promise<{ submissi
   }
   const files = await createAnswerFileStore(db).removeExpired(at);
   await createRunnerSessionStore(db).removeExpired(at);
+  await createFormPaymentStore(db).removeExpired(at);
   return { submissions, files };
 }
 

@@ -1,6 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { DEFAULT_RETENTION_DAYS } from '../definition/form-definition.ts';
-import type { Submissions } from '../submissions/submissions.ts';
+import type { FormPayments } from '../payments/form-payments.ts';
+import { formatPence } from '../payments/pence.ts';
+import type { SubmissionPayment, Submissions } from '../submissions/submissions.ts';
+import type { RunnerSession } from './runner-sessions.ts';
 import { describeAnswer } from './answer-display.ts';
 import { renderGuidance } from './guidance-markdown.ts';
 import { textIn } from './question-view.ts';
@@ -14,13 +17,33 @@ import {
   stepBackTo,
   urlOf,
   VIEWS,
+  type RunnerContext,
   type RunnerDependencies,
 } from './runner-context.ts';
 
-/** The start of a form, check your answers (with the declaration), exit pages and the confirmation. */
-export function registerJourneyEndPages(app: FastifyInstance, dependencies: RunnerDependencies & { submissions: Submissions }): void {
-  const { submissions } = dependencies;
+/** Submits the person's journey (with the payment that paid for it): one submission per session, however often it is called. */
+export function createJourneySubmitter(app: FastifyInstance, submissions: Submissions) {
   const submitted = app.metrics.counter({ name: 'civitas_forms_submissions_total', help: 'Forms submitted (created), and submits again of a form already submitted (replayed)', labelNames: ['outcome'] });
+  return async (context: RunnerContext, session: RunnerSession, payment?: SubmissionPayment): Promise<void> => {
+    const { settings } = context.definition;
+    const { created } = await submissions.submit({
+      session,
+      answers: context.answers,
+      referenceFormat: settings.referenceFormat,
+      retentionDays: settings.retentionDays ?? DEFAULT_RETENTION_DAYS,
+      language: context.language,
+      sendWebhook: settings.webhookUrl !== undefined,
+      ...(payment ? { payment } : {}),
+    });
+    submitted.inc({ outcome: created ? 'created' : 'replayed' });
+  };
+}
+
+export type SubmitJourney = ReturnType<typeof createJourneySubmitter>;
+
+/** The start of a form, check your answers (with the declaration), exit pages and the confirmation. */
+export function registerJourneyEndPages(app: FastifyInstance, dependencies: RunnerDependencies & { submissions: Submissions; payments: FormPayments; submitJourney: SubmitJourney }): void {
+  const { submissions, payments, submitJourney } = dependencies;
 
   // The form's address: where the person is, or, after submitting, a fresh start.
   app.get<{ Params: { slug: string } }>('/forms/:slug', { schema: { params: slugParams } }, async (request, reply) => {
@@ -53,6 +76,7 @@ export function registerJourneyEndPages(app: FastifyInstance, dependencies: Runn
     return reply.render(`${VIEWS}/check-answers.njk`, pageContext(context, t('forms.checkAnswers.title'), {
       rows,
       declarationHtml: settings.declaration ? renderGuidance(textIn(settings.declaration, context.language)) : undefined,
+      paymentAmount: settings.payment ? formatPence(settings.payment.amount) : undefined,
       ...(back ? { backLink: urlOf(context.slug, back) } : {}),
     }));
   });
@@ -63,26 +87,30 @@ export function registerJourneyEndPages(app: FastifyInstance, dependencies: Runn
     if (redirect) return reply.redirect(redirect, 303);
     if (!context.session) return reply.redirect(urlOf(context.slug, context.journey.current), 303);
     const { settings } = context.definition;
-    const { created } = await submissions.submit({
-      session: context.session,
-      answers: context.answers,
-      referenceFormat: settings.referenceFormat,
-      retentionDays: settings.retentionDays ?? DEFAULT_RETENTION_DAYS,
-      language: context.language,
-      sendWebhook: settings.webhookUrl !== undefined,
-    });
-    submitted.inc({ outcome: created ? 'created' : 'replayed' });
+    if (settings.payment) {
+      // Paid already, on a return that found the answers incomplete: that payment pays for this.
+      const paid = await payments.findUnused(context.session);
+      if (!paid) {
+        const nextUrl = await payments.start({ session: context.session, slug: context.slug, setting: settings.payment, referenceFormat: settings.referenceFormat, language: context.language });
+        return reply.redirect(nextUrl, 303);
+      }
+      await submitJourney(context, context.session, paid);
+    } else {
+      await submitJourney(context, context.session);
+    }
     return reply.redirect(urlOf(context.slug, { state: 'submitted' }), 303);
   });
 
   app.get<{ Params: { slug: string } }>('/forms/:slug/confirmation', { schema: { params: slugParams } }, async (request, reply) => {
     const context = await loadContext(dependencies, request, request.params.slug);
-    const reference = context.session?.submissionId ? await submissions.findReference(context.session) : undefined;
-    if (!reference) return reply.redirect(urlOf(context.slug, context.journey.current), 303);
+    const submission = context.session?.submissionId ? await submissions.findBySession(context.session) : undefined;
+    if (!submission) return reply.redirect(urlOf(context.slug, context.journey.current), 303);
+    const { reference } = submission;
     const { settings } = context.definition;
     const support = settings.support;
     return reply.render(`${VIEWS}/confirmation.njk`, pageContext(context, request.t('forms.confirmation.title'), {
       reference,
+      payment: submission.payment_reference ? { reference: submission.payment_reference, amount: formatPence(submission.payment_amount ?? 0) } : undefined,
       whatHappensNextHtml: renderGuidance(textIn(settings.whatHappensNext, context.language)),
       support: {
         email: support.email,

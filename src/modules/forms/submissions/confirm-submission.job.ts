@@ -6,7 +6,8 @@ import type { Answers } from '../runner/answers.ts';
 import { textIn } from '../runner/question-view.ts';
 import { createFormVersions } from '../versions/form-versions.ts';
 import { createSubmissionStore } from './submission.store.ts';
-import { english, welsh } from './submission-email.ts';
+import { english, paymentLineOf, welsh, type PaymentLine } from './submission-email.ts';
+import { formatPence } from '../payments/pence.ts';
 
 /** Where the person's confirmation goes: their answer to the form's first email question, if they gave one. */
 export function confirmationAddressOf(definition: FormDefinition, answers: Answers): string | undefined {
@@ -15,7 +16,7 @@ export function confirmationAddressOf(definition: FormDefinition, answers: Answe
 }
 
 /** The person's confirmation email, in the language they filled the form in: the form, the reference, what happens next. */
-export function composeConfirmationEmail(input: { definition: FormDefinition; reference: string; language: Language }): { subject: string; body: string } {
+export function composeConfirmationEmail(input: { definition: FormDefinition; reference: string; language: Language; payment?: PaymentLine }): { subject: string; body: string } {
   const t = input.language === 'cy' ? welsh : english;
   const name = textIn(input.definition.name, input.language);
   return {
@@ -23,6 +24,7 @@ export function composeConfirmationEmail(input: { definition: FormDefinition; re
     body: [
       t('forms.confirmationEmail.received', { form: name }),
       `${t('forms.confirmationEmail.reference')} ${input.reference}`,
+      ...(input.payment ? [t('forms.payment.emailPaid', { amount: formatPence(input.payment.amount), reference: input.payment.reference })] : []),
       `## ${t('forms.confirmation.whatHappensNext')}`,
       textIn(input.definition.settings.whatHappensNext, input.language),
     ].join('\n\n'),
@@ -44,7 +46,7 @@ export function createConfirmSubmissionJob(kernel: Kernel): JobHandler {
       const to = confirmationAddressOf(version.definition, JSON.parse(submission.answers) as Answers);
       if (!to) return;
       const language: Language = job.payload.language === 'cy' ? 'cy' : 'en';
-      const email = composeConfirmationEmail({ definition: version.definition, reference: submission.reference, language });
+      const email = composeConfirmationEmail({ definition: version.definition, reference: submission.reference, language, payment: paymentLineOf(submission) });
       await sendSystemEmail(kernel, { templateKey: SYSTEM_TEMPLATES.accountNoticeEmail, to, personalisation: email, reference: `confirmation-${submission.id}` });
     },
   };

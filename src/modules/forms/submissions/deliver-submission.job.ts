@@ -4,7 +4,7 @@ import { sendSystemEmail, SYSTEM_TEMPLATES } from '../../notify/notify.contract.
 import type { Answers } from '../runner/answers.ts';
 import { createTeamLinks } from '../files/team-links.ts';
 import { createFormVersions } from '../versions/form-versions.ts';
-import { composeSubmissionEmail } from './submission-email.ts';
+import { composeSubmissionEmail, paymentLineOf } from './submission-email.ts';
 import { createSubmissionStore } from './submission.store.ts';
 
 /**
@@ -30,6 +30,7 @@ export function createDeliverSubmissionJob(kernel: Kernel, clock: () => Date = (
           submittedAt: submission.created_at,
           linkToFile: links.linkToFile,
           answersCsvLink: links.linkToAnswersCsv(submission.id),
+          payment: paymentLineOf(submission),
         });
         await sendSystemEmail(kernel, { templateKey: SYSTEM_TEMPLATES.accountNoticeEmail, to, personalisation: email, reference: submission.id });
       }

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { formatDateTime } from '../../../platform/http/dates.ts';
 import { createTranslations, readMessageCatalogues } from '../../../platform/http/i18n.ts';
 import type { FormDefinition } from '../definition/form-definition.ts';
+import { formatPence } from '../payments/pence.ts';
 import { describeAnswer } from '../runner/answer-display.ts';
 import type { Answers, FileAnswer } from '../runner/answers.ts';
 
@@ -19,6 +20,17 @@ function asPlainLine(line: string): string {
   return line.replace(/^[\s#*^>•-]+/, '');
 }
 
+const paymentLines = (payment: PaymentLine | undefined) =>
+  payment ? [`Paid: ${formatPence(payment.amount)}, payment reference ${payment.reference}, GOV.UK Pay payment ID ${payment.payPaymentId}`] : [];
+
+/** A submission's payment as its emails show it. */
+export type PaymentLine = { amount: number; reference: string; payPaymentId: string };
+
+export function paymentLineOf(submission: { payment_reference: string | null; pay_payment_id: string | null; payment_amount: number | null }): PaymentLine | undefined {
+  if (submission.payment_reference === null || submission.pay_payment_id === null || submission.payment_amount === null) return undefined;
+  return { amount: submission.payment_amount, reference: submission.payment_reference, payPaymentId: submission.pay_payment_id };
+}
+
 /** The email the form's team gets for a submission: its reference, when, and every question with its answers. */
 export function composeSubmissionEmail(input: {
   definition: FormDefinition;
@@ -29,6 +41,7 @@ export function composeSubmissionEmail(input: {
   linkToFile: (fileId: string) => string;
   /** The team's link to the answers as CSV. */
   answersCsvLink: string;
+  payment?: PaymentLine;
 }): { subject: string; body: string } {
   const { definition, reference, answers } = input;
   const sections = definition.pages
@@ -41,6 +54,6 @@ export function composeSubmissionEmail(input: {
     });
   return {
     subject: `${definition.name.en}: submission ${reference}`,
-    body: [`Reference: ${reference}`, `Submitted: ${formatDateTime(input.submittedAt, 'en')}`, `The answers as CSV: ${input.answersCsvLink}`, '---', ...sections].join('\n\n'),
+    body: [`Reference: ${reference}`, `Submitted: ${formatDateTime(input.submittedAt, 'en')}`, `The answers as CSV: ${input.answersCsvLink}`, ...paymentLines(input.payment), '---', ...sections].join('\n\n'),
   };
 }

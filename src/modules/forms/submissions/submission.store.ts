@@ -11,6 +11,10 @@ export type SubmissionRow = {
   delivered_at: string | null;
   /** When the answers are deleted: the form's retention period after submitting. */
   expires_at: string;
+  /** For a form that charges: the payment's reference, Pay's id for it (unique) and its amount in pence. */
+  payment_reference: string | null;
+  pay_payment_id: string | null;
+  payment_amount: number | null;
 };
 
 type Tables = { forms_submission: SubmissionRow };

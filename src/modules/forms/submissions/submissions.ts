@@ -45,6 +45,9 @@ export function createSubmissions(dependencies: { db: Database; jobs: JobQueue; 
         created_at: now.toISOString(),
         delivered_at: null,
         expires_at: expiresAt,
+        payment_reference: input.payment?.reference ?? null,
+        pay_payment_id: input.payment?.payPaymentId ?? null,
+        payment_amount: input.payment?.amount ?? null,
       });
       await createAnswerFileStore(transaction).attachToSubmission({
         ids: filesIn(input.answers).map((file) => file.fileId),
@@ -71,9 +74,7 @@ export function createSubmissions(dependencies: { db: Database; jobs: JobQueue; 
       }
     },
 
-    async findReference(session: RunnerSession): Promise<string | undefined> {
-      return (await createSubmissionStore(db).findBySession(session.idHash))?.reference;
-    },
+    findBySession: (session: RunnerSession) => createSubmissionStore(db).findBySession(session.idHash),
 
     listForForm: (formId: string) => createSubmissionStore(db).listForForm(formId),
     find: (id: string) => createSubmissionStore(db).find(id),
@@ -84,7 +85,18 @@ class AlreadySubmitted extends Error {}
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-type SubmitInput = { session: RunnerSession; answers: Answers; referenceFormat: string; retentionDays: number; language: Language; sendWebhook: boolean };
+/** The payment that paid for a submission, as Pay confirmed it. */
+export type SubmissionPayment = { reference: string; payPaymentId: string; amount: number };
+
+export type SubmitInput = {
+  session: RunnerSession;
+  answers: Answers;
+  referenceFormat: string;
+  retentionDays: number;
+  language: Language;
+  sendWebhook: boolean;
+  payment?: SubmissionPayment;
+};
 
 /** The files among the answers. */
 export function filesIn(answers: Answers): FileAnswer[] {

@@ -135,6 +135,9 @@ export function createFormVersions(dependencies: {
     },
 
     listVersions: (formId: string) => createFormVersionStore(db).listVersions(formId),
+
+    /** The console service a form belongs to. */
+    findServiceId: async (formId: string) => (await createFormVersionStore(db).findForm(formId))?.service_id,
   };
 }
 
