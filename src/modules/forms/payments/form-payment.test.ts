@@ -11,12 +11,13 @@ import { createFormVersions } from '../versions/form-versions.ts';
 const FORM = '/forms/buy-a-rod-licence';
 const SUCCEEDS = '4444333322221111';
 const DECLINED = '4000000000000002';
+const PAYMENT = { amount: 3250, description: 'Rod licence', descriptionCy: 'Trwydded gwialen' };
 
 function chargingForm(slug = 'buy-a-rod-licence') {
   return bilingualForm({
     slug,
     name: both('Buy a rod licence', 'Prynu trwydded gwialen'),
-    settings: { declaration: both('I confirm my answers are true.', 'Rwy’n cadarnhau bod fy atebion yn wir.'), payment: { amount: 3250, description: 'Rod licence', descriptionCy: 'Trwydded gwialen' } },
+    settings: { declaration: both('I confirm my answers are true.', 'Rwy’n cadarnhau bod fy atebion yn wir.'), payment: PAYMENT },
     pages: [{ id: 'rod', answerType: 'text', question: both('Which river?', 'Pa afon?') }],
   });
 }
@@ -81,7 +82,8 @@ async function follow(visitor: Visitor, response: LightMyRequestResponse): Promi
 }
 
 test('a form that charges: after the declaration the person pays on Pay\'s pages with the sandbox card; the submission is kept once Pay says so, with the payment, shown in the confirmation', async (t) => {
-  const { app, submissions, hosted, account } = await startChargingForm(t);
+  const { app, submissions, hosted, account, versions, formId } = await startChargingForm(t);
+  assert.deepEqual((await versions.exportDefinition(formId)).settings.payment, PAYMENT, 'exported as imported');
   const visitor = new Visitor(app);
   const nextUrl = await reachPayment(visitor);
   assert.match(nextUrl, /\/pay\/secure\//);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseFormDefinition } from '../definition/parse-definition.ts';
 import { readExampleForm } from '../runner/runner.test-kit.ts';
+import { composeConfirmationEmail } from './confirm-submission.job.ts';
 import { composeSubmissionEmail } from './submission-email.ts';
 
 test("the team's email lists each question with its answers, and an answer cannot pass itself off as the email's own headings, lists or rules", () => {
@@ -34,4 +35,15 @@ test("the team's email lists each question with its answers, and an answer canno
       '## Tell us about your fishing experience\nInset\nquote\nSecond line',
     ].join('\n\n'),
   );
+});
+
+test('a paid submission: the team\'s email names the amount, the payment reference and Pay\'s payment id; the person\'s, in Welsh, the amount and reference', () => {
+  const definition = parseFormDefinition(readExampleForm()).definition;
+  assert.ok(definition);
+  const payment = { amount: 125050, reference: 'PAY-ABCDEF', payPaymentId: '1k8tp9ruggi4jan9h6417nfnfa' };
+  const team = composeSubmissionEmail({ definition, reference: 'FISH-2345-6789', submittedAt: '2026-12-03T09:30:00.000Z', linkToFile: () => '', answersCsvLink: 'https://civitas.example/csv', answers: {}, payment });
+  assert.match(team.body, /\n\nPaid: £1,250\.50, payment reference PAY-ABCDEF, GOV\.UK Pay payment ID 1k8tp9ruggi4jan9h6417nfnfa\n\n---/);
+  const person = composeConfirmationEmail({ definition, reference: 'FISH-2345-6789', language: 'cy', payment });
+  assert.match(person.body, /Taliad: £1,250\.50, cyfeirnod y taliad PAY-ABCDEF/);
+  assert.doesNotMatch(person.body, /1k8tp9ruggi4jan9h6417nfnfa/);
 });
