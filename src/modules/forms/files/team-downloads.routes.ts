@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { FormsError } from '../forms.errors.ts';
 import type { Answers } from '../runner/answers.ts';
 import { composeSubmissionCsv } from '../submissions/submission-csv.ts';
+import { paymentLineOf } from '../submissions/submission-email.ts';
 import type { Submissions } from '../submissions/submissions.ts';
 import type { FormVersions } from '../versions/form-versions.ts';
 import type { AnswerFiles } from './answer-files.ts';
@@ -49,7 +50,7 @@ export function registerTeamDownloads(app: FastifyInstance, dependencies: { file
       const version = submission && isLive(submission.expires_at) ? await versions.findVersion(submission.version_id) : undefined;
       if (!submission || !version) throw notFound();
       await app.audit.record({ actor: 'link', action: 'forms.submission.csv-downloaded', subject: `form:${submission.form_id}`, outcome: 'success', details: { submission: submission.id } });
-      const csv = composeSubmissionCsv({ definition: version.definition, reference: submission.reference, answers: JSON.parse(submission.answers) as Answers, submittedAt: submission.created_at });
+      const csv = composeSubmissionCsv({ definition: version.definition, reference: submission.reference, answers: JSON.parse(submission.answers) as Answers, submittedAt: submission.created_at, payment: paymentLineOf(submission) });
       return sendAttachment(reply, { filename: `${submission.reference}.csv`, mediaType: 'text/csv; charset=utf-8', content: csv });
     },
   );

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { parseFormDefinition } from '../definition/parse-definition.ts';
 import { readExampleForm } from '../runner/runner.test-kit.ts';
 import { composeConfirmationEmail } from './confirm-submission.job.ts';
+import { composeSubmissionCsv } from './submission-csv.ts';
 import { composeSubmissionEmail } from './submission-email.ts';
 
 test("the team's email lists each question with its answers, and an answer cannot pass itself off as the email's own headings, lists or rules", () => {
@@ -37,7 +38,7 @@ test("the team's email lists each question with its answers, and an answer canno
   );
 });
 
-test('a paid submission: the team\'s email names the amount, the payment reference and Pay\'s payment id; the person\'s, in Welsh, the amount and reference', () => {
+test('a paid submission: the team\'s email and CSV name the amount, the payment reference and Pay\'s payment id; the person\'s email, in Welsh, the amount and reference', () => {
   const definition = parseFormDefinition(readExampleForm()).definition;
   assert.ok(definition);
   const payment = { amount: 125050, reference: 'PAY-ABCDEF', payPaymentId: '1k8tp9ruggi4jan9h6417nfnfa' };
@@ -46,4 +47,7 @@ test('a paid submission: the team\'s email names the amount, the payment referen
   const person = composeConfirmationEmail({ definition, reference: 'FISH-2345-6789', language: 'cy', payment });
   assert.match(person.body, /Taliad: £1,250\.50, cyfeirnod y taliad PAY-ABCDEF/);
   assert.doesNotMatch(person.body, /1k8tp9ruggi4jan9h6417nfnfa/);
+  const [header, row] = composeSubmissionCsv({ definition, reference: 'FISH-2345-6789', submittedAt: '2026-12-03T09:30:00.000Z', answers: {}, payment }).split('\r\n');
+  assert.match(header ?? '', /,"Amount paid","Payment reference","GOV.UK Pay payment ID"$/);
+  assert.match(row ?? '', /,"£1,250\.50","PAY-ABCDEF","1k8tp9ruggi4jan9h6417nfnfa"$/);
 });

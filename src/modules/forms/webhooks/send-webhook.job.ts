@@ -23,6 +23,7 @@ export function composeWebhookBody(input: { definition: FormDefinition; submissi
     reference: submission.reference,
     form: { id: submission.form_id, slug: definition.slug, version_id: submission.version_id },
     submitted_at: submission.created_at,
+    ...(submission.pay_payment_id ? { payment: { amount: submission.payment_amount, reference: submission.payment_reference, pay_payment_id: submission.pay_payment_id } } : {}),
     answers: definition.pages
       .filter((page) => answers[page.id])
       .map((page) => ({

@@ -4,10 +4,12 @@ import { test, type TestContext } from 'node:test';
 import { SMALL_PDF } from '../files/file-samples.test-kit.ts';
 import { createDocumentFormApp, DOCUMENT_FORM, DOCUMENT_PAGE, documentForm } from '../files/file-upload.test-kit.ts';
 import { FormsError } from '../forms.errors.ts';
-import { Visitor } from '../runner/runner.test-kit.ts';
+import { readExampleForm, Visitor } from '../runner/runner.test-kit.ts';
 import { SEND_WEBHOOK_JOB } from '../submissions/submissions.ts';
 import { createFormVersions } from '../versions/form-versions.ts';
-import { createSendWebhookJob } from './send-webhook.job.ts';
+import { composeWebhookBody, createSendWebhookJob } from './send-webhook.job.ts';
+import { parseFormDefinition } from '../definition/parse-definition.ts';
+import { createTeamLinks } from '../files/team-links.ts';
 import { createWebhookSecrets, SIGNATURE_HEADER, signWebhookBody } from './webhook-secrets.ts';
 import type { Kernel } from '../../../platform/kernel.ts';
 
@@ -107,4 +109,18 @@ test('the signing secret is made once per form, kept sealed, and the same for ev
   const stored = await kernel.db.withTables<{ forms_webhook_secret: { sealed_secret: string } }>().selectFrom('forms_webhook_secret').select('sealed_secret').execute();
   assert.equal(stored.length, 1);
   assert.ok(!stored[0]?.sealed_secret.includes(one), 'not kept in clear');
+});
+
+test('a paid submission\'s webhook carries its payment: amount in pence, reference and Pay\'s payment id', () => {
+  const definition = parseFormDefinition(readExampleForm()).definition;
+  assert.ok(definition);
+  const submission = {
+    id: 'submission-1', reference: 'FISH-2345-6789', form_id: 'form-1', version_id: 'version-1', session_hash: 'h', answers: '{}',
+    created_at: '2026-12-03T09:30:00.000Z', delivered_at: null, expires_at: '2027-01-02T09:30:00.000Z',
+    payment_reference: 'PAY-ABCDEF', pay_payment_id: '1k8tp9ruggi4jan9h6417nfnfa', payment_amount: 3250,
+  };
+  const links = createTeamLinks({ encryptionKey: 'k'.repeat(32), baseUrl: 'https://civitas.example' });
+  assert.deepEqual(JSON.parse(composeWebhookBody({ definition, submission, links })).payment, { amount: 3250, reference: 'PAY-ABCDEF', pay_payment_id: '1k8tp9ruggi4jan9h6417nfnfa' });
+  const unpaid = JSON.parse(composeWebhookBody({ definition, submission: { ...submission, payment_reference: null, pay_payment_id: null, payment_amount: null }, links }));
+  assert.equal('payment' in unpaid, false);
 });
