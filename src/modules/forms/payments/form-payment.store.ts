@@ -29,6 +29,9 @@ export function createFormPaymentStore(db: Executor) {
     /** A payment of this session Pay said succeeded, not yet used by a submission (the person's answers were not complete on their return). */
     findSucceeded: (sessionHash: string) =>
       tables.selectFrom('forms_payment').selectAll().where('session_hash', '=', sessionHash).where('outcome', '=', 'success').executeTakeFirst(),
+    /** This session's latest tries Pay has not told us the end of. */
+    listUnsettled: (sessionHash: string, limit: number) =>
+      tables.selectFrom('forms_payment').selectAll().where('session_hash', '=', sessionHash).where('outcome', 'is', null).orderBy('created_at', 'desc').limit(limit).execute(),
     /** Tries at paying end with their session: a submission keeps what it needs of its payment. */
     async removeExpired(now: string): Promise<void> {
       await tables.deleteFrom('forms_payment').where('expires_at', '<=', now).execute();

@@ -6,11 +6,13 @@ import type { RunnerSession } from '../runner/runner-sessions.ts';
 import type { Language } from '../runner/question-view.ts';
 import type { SubmissionPayment } from '../submissions/submissions.ts';
 import { createReferenceNumber } from '../submissions/reference-number.ts';
-import { createFormPaymentStore } from './form-payment.store.ts';
+import { createFormPaymentStore, type FormPaymentRow } from './form-payment.store.ts';
 
 /** Pay's reference for Forms' payments, in Pay's audit trail. */
 const PAY_ACTOR = 'forms';
 export const RETURN_TOKEN = /^[A-Za-z0-9_-]{43}$/;
+/** How many of a session's unfinished tries are asked about before another is made. */
+const UNSETTLED_CHECKED = 5;
 const tokenHashOf = (token: string) => hash('sha256', token, 'base64url');
 
 /** How a return from Pay ended: paid (submit now), not taken (try again), not finished yet, or not this person's. */
@@ -32,13 +34,33 @@ export function createFormPayments(dependencies: {
   const { db, hosted } = dependencies;
   const clock = dependencies.clock ?? (() => new Date());
   const store = createFormPaymentStore(db);
+  /** What Pay says of a try, recorded once it has ended. */
+  async function settleRow(row: FormPaymentRow): Promise<PaymentReturn> {
+    const payment = await hosted.findPayment({ accountId: row.pay_account_id, actor: PAY_ACTOR, paymentId: row.pay_payment_id });
+    if (!payment) return { kind: 'refused' };
+    if (payment.status === 'success' && payment.amount === row.amount) {
+      await store.recordOutcome(row.token_hash, 'success');
+      return { kind: 'paid', payment: paymentOf(row) };
+    }
+    if (!payment.finished) return { kind: 'in-progress' };
+    await store.recordOutcome(row.token_hash, 'failed');
+    return { kind: 'not-taken' };
+  }
   const paymentOf = (row: { reference: string; pay_payment_id: string; amount: number }): SubmissionPayment => ({ reference: row.reference, payPaymentId: row.pay_payment_id, amount: row.amount });
 
   return {
-    /** A payment Pay said this session made, not yet used by a submission. */
+    /**
+     * A payment of this session's that Pay says succeeded and no submission has used: one the
+     * person returned with while their answers were incomplete, or paid but never came back from
+     * (a closed tab), so agreeing again does not charge them twice.
+     */
     async findUnused(session: RunnerSession): Promise<SubmissionPayment | undefined> {
-      const row = await store.findSucceeded(session.idHash);
-      return row && paymentOf(row);
+      const succeeded = await store.findSucceeded(session.idHash);
+      if (succeeded) return paymentOf(succeeded);
+      for (const row of await store.listUnsettled(session.idHash, UNSETTLED_CHECKED)) {
+        if ((await settleRow(row)).kind === 'paid') return paymentOf(row);
+      }
+      return undefined;
     },
 
     /** Starts a try at paying the form's amount (from its definition only): where to send the person's browser. */
@@ -76,15 +98,7 @@ export function createFormPayments(dependencies: {
     async settle(input: { token: string; session: RunnerSession | undefined; formId: string }): Promise<PaymentReturn> {
       const row = RETURN_TOKEN.test(input.token) ? await store.findByTokenHash(tokenHashOf(input.token)) : undefined;
       if (!row || !input.session || row.session_hash !== input.session.idHash || row.form_id !== input.formId) return { kind: 'refused' };
-      const payment = await hosted.findPayment({ accountId: row.pay_account_id, actor: PAY_ACTOR, paymentId: row.pay_payment_id });
-      if (!payment) return { kind: 'refused' };
-      if (payment.status === 'success' && payment.amount === row.amount) {
-        await store.recordOutcome(row.token_hash, 'success');
-        return { kind: 'paid', payment: paymentOf(row) };
-      }
-      if (!payment.finished) return { kind: 'in-progress' };
-      await store.recordOutcome(row.token_hash, 'failed');
-      return { kind: 'not-taken' };
+      return settleRow(row);
     },
   };
 }
