@@ -31,7 +31,8 @@ import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import type { CivitasModule } from './module.ts';
 import { secretBoxesOf, type SecretBoxes } from './secrets/secret-box.ts';
 
-const kernelMigrations: MigrationList = {
+/** The kernel's own migrations, run before any module's. */
+export const kernelMigrations: MigrationList = {
   owner: 'platform',
   migrations: [
     { id: '0001-create-audit-event', migration: createAuditEvent },

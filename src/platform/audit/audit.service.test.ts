@@ -7,7 +7,7 @@ import { test, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { pino } from 'pino';
-import { openKernel, type Kernel } from '../kernel.ts';
+import { kernelMigrations, openKernel, type Kernel } from '../kernel.ts';
 import { testDatabaseKind } from '../testing/test-database.ts';
 import { createTestConfig, createTestKernel } from '../../testing/test-kernel.ts';
 import { migrateToLatest } from '../db/migrations.ts';
@@ -480,7 +480,9 @@ test('a trail from before keys keeps its unkeyed events, sealed by the first key
       values (${n}, ${fields.id}, ${fields.occurred_at}, ${fields.actor}, ${fields.action}, ${fields.subject}, ${fields.outcome}, null, '{}', ${previousHash}, ${hash})`.execute(kernel.db);
     previousHash = hash;
   }
-  assert.deepEqual(await kernel.migrate(), ['platform/0002-create-job', 'platform/0003-create-development-message', 'platform/0004-add-audit-event-key-id']);
+  const laterKernelMigrations = kernelMigrations.migrations.slice(1).map((entry) => `platform/${entry.id}`);
+  assert.ok(laterKernelMigrations.includes('platform/0004-add-audit-event-key-id'));
+  assert.deepEqual(await kernel.migrate(), laterKernelMigrations);
   assert.equal((await readRow(kernel, 3)).key_id, null, 'events already recorded stay as they were');
 
   await recordEvents(kernel, 2);
