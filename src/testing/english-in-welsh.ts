@@ -54,7 +54,9 @@ function withoutNames(text: string, allowed: readonly string[]): string {
     // Names from code and protocols are the same in every language: private_key_jwt, prompt=none,
     // account:ID, identity.sign-in.completed, and the commands an operator types.
     .replace(/npx civitas(?: (?:--)?[A-Za-z][\w-]*)+/g, ' ')
-    .replace(/\S*[_=]\S*|\S+:\S+|\b[a-z-]+(?:\.[a-z-]+)+\b/g, ' ');
+    .replace(/\S*[_=]\S*|\S+:\S+|\b[a-z-]+(?:\.[a-z-]+)+\b/g, ' ')
+    // Identifiers (UUIDs, keys, references) hold letters by chance: "01a23be2-…" is not the word "be".
+    .replace(/\S*\d\S*/g, ' ');
   for (const name of [...allowed].sort((a, b) => b.length - a.length)) rest = rest.split(name).join(' ');
   return rest.replace(/\s+/g, ' ');
 }
