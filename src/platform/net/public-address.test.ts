@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { describeNonPublicAddress } from './public-address.ts';
+import { canonicalAddress, describeNonPublicAddress } from './public-address.ts';
 
 test('IPv4 addresses outside the public internet are named by their range', () => {
   const nonPublic: Array<[address: string, kind: string]> = [
@@ -82,4 +82,16 @@ test('an IPv6 address that carries an IPv4 address is judged by the IPv4 address
 test('a host name is not an address', () => {
   assert.throws(() => describeNonPublicAddress('example.org'), TypeError);
   assert.throws(() => describeNonPublicAddress('[::1]'), TypeError);
+});
+
+test('every spelling of this machine, and of an IPv4 address carried in IPv6, is one canonical address', () => {
+  for (const address of ['127.0.0.1', '127.0.0.2', '0.0.0.0', '::1', '::', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1', '::ffff:7f00:2']) {
+    assert.equal(canonicalAddress(address), 'this-machine', address);
+  }
+  for (const address of ['203.0.114.7', '::ffff:203.0.114.7', '::ffff:cb00:7207', '64:ff9b::cb00:7207', '2002:cb00:7207::1']) {
+    assert.equal(canonicalAddress(address), '203.0.114.7', address);
+  }
+  assert.equal(canonicalAddress('2a00:1450:4009:81f::200e'), canonicalAddress('2A00:1450:4009:081F:0:0:0:200E'));
+  assert.notEqual(canonicalAddress('2a00:1450:4009:81f::200e'), canonicalAddress('2a00:1450:4009:81f::200f'));
+  assert.notEqual(canonicalAddress('10.0.0.1'), canonicalAddress('10.0.0.2'));
 });

@@ -71,6 +71,27 @@ export function describeNonPublicAddress(address: string): string | undefined {
   return contains(GLOBAL_UNICAST, 128, value) ? undefined : 'reserved';
 }
 
+/**
+ * One spelling for every address that reaches the same place, to tell whether two addresses are
+ * one machine: this machine's own addresses (127.0.0.0/8, ::1, 0.0.0.0, ::, and the same carried
+ * in IPv6) are all `this-machine`; an IPv6 address carrying an IPv4 one is that IPv4 address; any
+ * other IPv6 address is written out in full, in lower case.
+ */
+export function canonicalAddress(address: string): string {
+  const kind = describeNonPublicAddress(address);
+  if (kind !== undefined && /(^|\s)(loopback|unspecified)$/.test(kind)) return 'this-machine';
+  if (isIPv4(address)) return address;
+  const value = ipv6ToBigInt(address);
+  for (const { range, shift } of IPV6_CARRYING_IPV4) {
+    if (contains(range, 128, value)) return bigIntToIpv4((value >> shift) & 0xffff_ffffn);
+  }
+  return value.toString(16).padStart(32, '0').replace(/(.{4})(?!$)/g, '$1:');
+}
+
+function bigIntToIpv4(value: bigint): string {
+  return [24n, 16n, 8n, 0n].map((shift) => String((value >> shift) & 0xffn)).join('.');
+}
+
 function findRange(ranges: readonly Range[], bits: number, value: bigint): Range | undefined {
   return ranges.find((range) => contains(range, bits, value));
 }

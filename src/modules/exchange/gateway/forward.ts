@@ -4,6 +4,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { Transform } from 'node:stream';
 import { OutboundRequestError, type OutboundRequester } from '../../../platform/net/outbound-request.ts';
 import { pickFields, type AnswerShape } from '../agreements/json-fields.ts';
+import { answerHeadersFrom } from './answer-headers.ts';
 import type { ExchangeKey } from './exchange-keys.ts';
 import { MAX_BODY_BYTES, type MeteredBody, type ReceivedBody } from './request-body.ts';
 import { signForwardedRequest } from './request-signature.ts';
@@ -15,17 +16,16 @@ const FILTERED = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'pro
 const GATEWAY_HEADERS = new Set(['x-road-client', 'x-road-service', 'x-road-id', 'x-road-request-id', 'x-road-request-hash', 'x-road-error', 'signature', 'signature-input']);
 
 /** The consumer's credentials and the path its call took are its own: not the provider's to see. */
-const CONSUMER_ONLY = new Set(['cookie', 'authorization', 'forwarded', 'accept-encoding']);
-/**
- * What of a provider's answer headers reaches the consumer: the rest (a person's name in a
- * header, a cookie) is not data the agreement lets it have.
- */
-const ANSWER_HEADERS = new Set(['content-type', 'cache-control', 'etag', 'last-modified', 'expires', 'vary']);
+const CONSUMER_ONLY = new Set(['cookie', 'authorization', 'forwarded', 'accept-encoding', 'via', 'x-real-ip', 'true-client-ip', 'x-client-ip', 'x-cluster-client-ip', 'client-ip', 'cf-connecting-ip', 'fastly-client-ip']);
 
+/**
+ * The consumer's headers a provider gets. A name with `_` is dropped: servers that read headers
+ * as CGI variables take `x_road_client` for X-Road-Client, past every filter here.
+ */
 export function passableHeaders(headers: IncomingHttpHeaders): Record<string, string> {
   const passed: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || FILTERED.has(name) || GATEWAY_HEADERS.has(name) || CONSUMER_ONLY.has(name) || name.startsWith('x-forwarded-')) continue;
+    if (value === undefined || name.includes('_') || FILTERED.has(name) || GATEWAY_HEADERS.has(name) || CONSUMER_ONLY.has(name) || name.startsWith('x-forwarded-')) continue;
     passed[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return passed;
@@ -118,7 +118,7 @@ export async function forwardToProvider(call: {
   const { body } = call;
   // Identity: the answer is cut as JSON, and a compressed one would need decompressing unbounded.
   const headers = { ...call.headers, 'accept-encoding': 'identity', ...(body?.contentLength === undefined ? {} : { 'content-length': body.contentLength }) };
-  const fields = ['@method', '@target-uri', 'x-road-client', 'x-road-service', 'x-road-id', ...(body ? ['content-digest'] : [])];
+  const fields = ['@method', '@target-uri', 'x-road-client', 'x-road-service', 'x-road-id', ...(body ? ['content-digest'] : []), ...(call.headers['x-road-userid'] !== undefined ? ['x-road-userid'] : [])];
   const signed = await signForwardedRequest({ method: call.method, url: call.url, headers }, call.key, fields);
   const send = connection.url.protocol === 'https:' ? httpsRequest : httpRequest;
 
@@ -180,10 +180,7 @@ export async function forwardToProvider(call: {
   response.pipe(answer);
 
   const status = response.statusCode ?? 502;
-  const answerHeaders: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(response.headers)) {
-    if (value !== undefined && (ANSWER_HEADERS.has(name) || (name === 'location' && status >= 300 && status < 400))) answerHeaders[name] = value;
-  }
+  const answerHeaders = answerHeadersFrom(response.headers);
   if (response.headers['content-encoding'] !== undefined && response.headers['content-encoding'] !== 'identity') {
     answer.destroy();
     throw new XRoadError('Server.ServerProxy.ServiceFailed', "The provider's answer is compressed though Civitas asked for it plain (Accept-Encoding: identity)");

@@ -32,13 +32,36 @@ test('an answer that is not JSON, of any status, is refused rather than passed o
   }
 });
 
-test('a redirect with no body passes with its Location; other provider headers do not pass', async (t) => {
-  const { response } = await callProvider(t, (_request, answer) => answer.writeHead(302, { location: 'https://provider.example/awards/2', 'x-person-name': 'Ann Example', 'set-cookie': 'a=b', etag: '"1"' }).end());
+test("a provider's answer headers pass only in shapes that cannot carry a person's data: no Location, ETag, parameters or unknown headers", async (t) => {
+  const { response } = await callProvider(t, (_request, answer) =>
+    answer
+      .writeHead(302, {
+        location: 'https://provider.example/awards/2?name=Ann+Example',
+        'x-person-name': 'Ann Example',
+        'set-cookie': 'a=b',
+        etag: '"Ann Example"',
+        'cache-control': 'max-age=60, private, x-name="Ann Example", no-store',
+        expires: 'Ann Example',
+        'last-modified': 'Wed, 02 Dec 2026 10:00:00 GMT',
+        vary: 'Accept, X-Ann-Example-1970, Ann Example',
+      })
+      .end(),
+  );
   assert.equal(response.statusCode, 302);
-  assert.equal(response.headers.location, 'https://provider.example/awards/2');
-  assert.equal(response.headers.etag, '"1"');
-  assert.equal(response.headers['x-person-name'], undefined);
-  assert.equal(response.headers['set-cookie'], undefined);
+  for (const name of ['location', 'etag', 'x-person-name', 'set-cookie', 'expires', 'vary']) assert.equal(response.headers[name], undefined, name);
+  assert.equal(response.headers['cache-control'], 'max-age=60, private, no-store');
+  assert.equal(response.headers['last-modified'], 'Wed, 02 Dec 2026 10:00:00 GMT');
+  assert.doesNotMatch(JSON.stringify(response.headers), /Ann/);
+});
+
+test("a JSON answer's media type passes without parameters that could carry data, and Vary with header names", async (t) => {
+  const { response } = await callProvider(t, (_request, answer) =>
+    answer.writeHead(200, { 'content-type': 'application/json; charset=UTF-8; name="Ann Example"', vary: 'Accept, Accept-Language' }).end(JSON.stringify(PERSON)),
+  );
+  assert.equal(response.statusCode, 200);
+  assert.equal(response.headers['content-type'], 'application/json; charset=utf-8');
+  assert.equal(response.headers.vary, 'accept, accept-language');
+  assert.deepEqual(response.json(), { status: 'awarded', rate: 'enhanced' });
 });
 
 test('an object where the agreement names a single value is dropped, not passed whole', async (t) => {
@@ -48,7 +71,21 @@ test('an object where the agreement names a single value is dropped, not passed 
 });
 
 test("the consumer's credentials and forwarding headers are not passed to the provider, and the answer is asked for uncompressed", async (t) => {
-  const consumerOnly = { cookie: 'session=consumer', authorization: 'Bearer consumer', 'proxy-authorization': 'Basic x', 'x-forwarded-for': '10.0.0.1', 'x-forwarded-host': 'inside', forwarded: 'for=10.0.0.1', 'accept-encoding': 'gzip' };
+  const consumerOnly = {
+    cookie: 'session=consumer',
+    authorization: 'Bearer consumer',
+    'proxy-authorization': 'Basic x',
+    'x-forwarded-for': '10.0.0.1',
+    'x-forwarded-host': 'inside',
+    forwarded: 'for=10.0.0.1',
+    via: '1.1 consumer-proxy.internal',
+    'x-real-ip': '10.0.0.1',
+    'true-client-ip': '10.0.0.1',
+    'accept-encoding': 'gzip',
+    // Read as X-Road-Client and X-Forwarded-For by servers that turn headers into CGI variables.
+    x_road_client: 'GB-DEV/GOV/BA001/benefits',
+    x_forwarded_for: '10.0.0.1',
+  };
   const { response, seen } = await callProvider(t, (_request, answer) => answer.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(PERSON)), consumerOnly);
   assert.equal(response.statusCode, 200);
   for (const name of Object.keys(consumerOnly).filter((name) => name !== 'accept-encoding')) assert.equal(seen[0]?.headers[name], undefined, name);

@@ -5,7 +5,8 @@ import { exportJWK } from 'jose';
 import { createTestKernel } from '../../../testing/test-kernel.ts';
 import { addOrganisation, createTestRegistry, generateTestKeyPair, OPERATOR, PIP_OPENAPI, setUpProviderAndClient } from '../testing/exchange-fixtures.ts';
 import { createRegistryStore } from './registry.store.ts';
-import { parseEndpointPattern } from './registry.ts';
+import { createRegistry, parseEndpointPattern } from './registry.ts';
+import { outboundPolicyOf } from '../../../platform/net/outbound-request.ts';
 
 const refusedWith = (code: string) => (error: unknown) => (error as { code?: string }).code === code;
 
@@ -113,13 +114,34 @@ test("a member cannot register a base URL at, above or under another member's se
   const kernel = await createTestKernel(t);
   const { registry, provider, client } = await setUpProviderAndClient(kernel, { baseUrl: 'http://127.0.0.1:9/pip', grant: false });
   const add = (subsystem: string, serviceCode: string, baseUrl: string) => registry.addService({ subsystem, serviceCode, baseUrl, openApi: PIP_OPENAPI, personalData: false, actor: OPERATOR });
-  for (const baseUrl of ['http://127.0.0.1:9/pip', 'http://127.0.0.1:9/pip/', 'http://127.0.0.1:9/pip/awards', 'http://127.0.0.1:9', 'http://127.0.0.1:9/', 'http://127.0.0.1:9/PIP', 'http://127.0.0.1:9/%70ip/x', 'http://127.0.0.1:9//pip']) {
+  const spellingsOfTheSameSystem = ['http://127.0.0.1:9/pip', 'http://127.0.0.1:9/pip/', 'http://127.0.0.1:9/pip/awards', 'http://127.0.0.1:9', 'http://127.0.0.1:9/', 'http://127.0.0.1:9/PIP'];
+  const otherNamesOfThisMachine = ['http://[::ffff:127.0.0.1]:9/pip', 'http://[::1]:9/pip', 'http://127.0.0.2:9/pip', 'http://0.0.0.0:9/pip', 'http://localhost:9/pip', 'http://LOCALHOST.:9/pip/x', 'http://2130706433:9/pip'];
+  for (const baseUrl of [...spellingsOfTheSameSystem, ...otherNamesOfThisMachine]) {
     await assert.rejects(add(client, 'spoof', baseUrl), refusedWith('exchange.BASE_URL_TAKEN'), baseUrl);
+  }
+  // A server may unescape a path, drop what follows ";", or trim it: such paths are not registered at all.
+  for (const baseUrl of ['http://127.0.0.1:9/%70ip/x', 'http://127.0.0.1:9//pip', 'http://127.0.0.1:9/pip;x', 'http://127.0.0.1:9/pip%00', 'http://127.0.0.1:9/pip%20', 'http://127.0.0.1:9/pip%2e', 'http://127.0.0.1:9/pip.', 'http://127.0.0.1:9/pip%2fawards']) {
+    await assert.rejects(add(client, 'spoof', baseUrl), refusedWith('exchange.INVALID_URL'), baseUrl);
   }
   assert.ok(await add(client, 'own', 'http://127.0.0.1:9/pipx'));
   assert.ok(await add(client, 'elsewhere', 'http://127.0.0.1:10/pip'));
   assert.ok(await add(provider, 'v2', 'http://127.0.0.1:9/pip/v2'), 'a member may nest its own services');
   await assert.rejects(add(provider, 'under-client', 'http://127.0.0.1:9/pipx/y'), refusedWith('exchange.BASE_URL_TAKEN'), 'and the rule holds both ways');
+});
+
+test("a member cannot reach another member's service through a host name that resolves to the same address", async (t) => {
+  const kernel = await createTestKernel(t);
+  const { provider, client } = await setUpProviderAndClient(kernel, { baseUrl: 'http://provider.test:9/pip', grant: false });
+  const dns: Record<string, string[]> = { 'provider.test': ['198.51.100.7'], 'alias.test': ['203.0.113.9', '::ffff:198.51.100.7'], 'elsewhere.test': ['203.0.113.9'] };
+  const registry = createRegistry({ db: kernel.db, audit: kernel.audit, instance: kernel.config.EXCHANGE_INSTANCE, outbound: outboundPolicyOf(kernel.config), addressesOf: async (name) => dns[name] ?? [] });
+  const add = (subsystem: string, serviceCode: string, baseUrl: string) => registry.addService({ subsystem, serviceCode, baseUrl, openApi: PIP_OPENAPI, personalData: false, actor: OPERATOR });
+  for (const baseUrl of ['http://alias.test:9/pip/awards', 'http://198.51.100.7:9/pip', 'http://[::ffff:c633:6407]:9/', 'http://PROVIDER.test.:9/pip']) {
+    await assert.rejects(add(client, 'alias', baseUrl), refusedWith('exchange.BASE_URL_TAKEN'), baseUrl);
+  }
+  assert.ok(await add(client, 'own', 'http://elsewhere.test:9/pip'), 'another address is another system');
+  assert.ok(await add(client, 'unresolved', 'http://not-yet-in-dns.test:9/pip'), 'a name with no address yet is compared by its name');
+  assert.ok(await add(provider, 'v2', 'http://provider.test:9/pip/v2'), 'a member may nest its own services');
+  await assert.rejects(add(provider, 'v3', 'http://alias.test:9/pip/v3'), refusedWith('exchange.BASE_URL_TAKEN'), 'alias.test reaches the client member\'s system too');
 });
 
 test('endpoint patterns', () => {

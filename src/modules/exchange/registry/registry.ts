@@ -4,7 +4,7 @@ import { isUniqueViolation } from '../../../platform/db/unique-violation.ts';
 import { checkOutboundUrl, type OutboundPolicy } from '../../../platform/net/outbound-request.ts';
 import { findConsoleOrganisation } from '../../console/console.contract.ts';
 import { ExchangeError } from '../exchange.errors.ts';
-import { baseUrlsOverlap } from './base-url-overlap.ts';
+import { addressesFromDns, type AddressesOf, findOverlappingBaseUrl, hasPlainPath } from './base-url-overlap.ts';
 import { formatMember, formatSubsystem, IdentifierError, isCode, isMemberClass, METASERVICES, parseSubsystem } from './identifiers.ts';
 import { OpenApiError, readOpenApiDescription } from './openapi-description.ts';
 import { PublicKeyError, readPublicKeys } from './public-keys.ts';
@@ -46,8 +46,9 @@ function parseClient(text: string): ReturnType<typeof parseSubsystem> {
  * Members, subsystems, services and access rights: each change checked, stored in one
  * transaction with its audit event (who, what; never keys' or descriptions' contents).
  */
-export function createRegistry(dependencies: { db: Database; audit: AuditService; instance: string; outbound: OutboundPolicy; clock?: () => Date }) {
+export function createRegistry(dependencies: { db: Database; audit: AuditService; instance: string; outbound: OutboundPolicy; clock?: () => Date; addressesOf?: AddressesOf }) {
   const { db, audit, instance, outbound } = dependencies;
+  const addressesOf = dependencies.addressesOf ?? addressesFromDns;
   const clock = dependencies.clock ?? (() => new Date());
   const store = createRegistryStore(db);
 
@@ -199,6 +200,9 @@ export function createRegistry(dependencies: { db: Database; audit: AuditService
         const reason = problem === 'PRIVATE_ADDRESS' ? ': a non-public address is not allowed here' : problem === 'HTTPS_REQUIRED' ? ': it must be https' : '';
         throw new ExchangeError('exchange.INVALID_URL', `The base URL must be a full http or https URL with no query${reason}`);
       }
+      if (!hasPlainPath(input.baseUrl)) {
+        throw new ExchangeError('exchange.INVALID_URL', 'The base URL\'s path may hold only letters, digits, hyphens, underscores, tildes and dots between them, in segments split by single slashes');
+      }
       let description;
       try {
         description = await readOpenApiDescription(input.openApi);
@@ -211,7 +215,7 @@ export function createRegistry(dependencies: { db: Database; audit: AuditService
         await createRegistryVersionStore(transaction).bump();
         // Checked after the bump, which serialises registry writes: two members cannot claim one system at once.
         const taken = await createRegistryStore(transaction).listOtherMembersBaseUrls(subsystem.member_id);
-        if (taken.some((other) => baseUrlsOverlap(other, input.baseUrl))) {
+        if ((await findOverlappingBaseUrl(input.baseUrl, taken, addressesOf)) !== undefined) {
           throw new ExchangeError('exchange.BASE_URL_TAKEN', "The base URL is at, above or under another member's service: a member registers only its own systems");
         }
         await insertUnique(
