@@ -77,3 +77,17 @@ test('one set of boxes per configuration', () => {
   assert.equal(secretBoxesOf({ ...config }).forPurpose('test-secret').open(sealed), 'shared', 'same key, same box');
   assert.throws(() => createSecretBox({ keys: { current: KEY }, purpose: 'Not A Purpose' }));
 });
+
+test('bytes sealed bound to a record open to the same bytes for that record only', () => {
+  const box = createSecretBox({ keys: { current: KEY }, purpose: 'test-payload' });
+  const plain = Buffer.from([0, 255, 254, 10, 0x80, 0xc3, 0x28, 1]);
+  const sealed = box.sealBytes(plain, 'record-1');
+  assert.ok(box.isSealed(sealed));
+  assert.ok(box.openBytes(sealed, 'record-1').equals(plain), 'bytes that are not UTF-8 come back unchanged');
+  assert.throws(() => box.openBytes(sealed, 'record-2'), SecretBoxError, 'copied onto another record it does not open');
+  assert.throws(() => box.openBytes(sealed), SecretBoxError);
+  assert.throws(() => box.open(sealed), SecretBoxError);
+  assert.throws(() => createSecretBox({ keys: { current: OTHER_KEY }, purpose: 'test-payload' }).openBytes(sealed, 'record-1'), SecretBoxError);
+  assert.ok(createSecretBox({ keys: { current: OTHER_KEY, previous: [KEY] }, purpose: 'test-payload' }).openBytes(sealed, 'record-1').equals(plain), 'opens under a previous key after a rotation');
+  assert.equal(box.openBytes(box.sealBytes(Buffer.alloc(0), 'empty'), 'empty').length, 0);
+});

@@ -13,6 +13,14 @@ export type SecretBox = {
   seal(plain: string): string;
   /** Throws SecretBoxError unless the value was sealed for this purpose under a known key. */
   open(sealed: string): string;
+  /**
+   * Bytes (a message body, say) sealed the same way. `boundTo` names what they belong to (a
+   * record's id): they open only with the same words, so a sealed value copied onto another record
+   * does not open there.
+   */
+  sealBytes(plain: Uint8Array, boundTo?: string): string;
+  /** Throws SecretBoxError unless the bytes were sealed for this purpose, under a known key, bound to the same words. */
+  openBytes(sealed: string, boundTo?: string): Buffer;
   isSealed(stored: string): boolean;
   /**
    * A stored value as plain text: opened if sealed, or taken as it is if it was written in
@@ -56,8 +64,8 @@ function deriveKey(rootKey: string, purpose: string): Buffer {
   return Buffer.from(hkdfSync('sha256', rootKey, SALT, `purpose:${purpose}`, 32));
 }
 
-function describeHeader(keyId: string, purpose: string): Buffer {
-  return Buffer.from(`${FORMAT}.${keyId}.${purpose}`);
+function describeHeader(keyId: string, purpose: string, boundTo?: string): Buffer {
+  return Buffer.from(boundTo === undefined ? `${FORMAT}.${keyId}.${purpose}` : `${FORMAT}.${keyId}.${purpose}\n${boundTo}`);
 }
 
 export function createSecretBox(input: { keys: EncryptionKeys; purpose: string }): SecretBox {
@@ -75,7 +83,7 @@ export function createSecretBox(input: { keys: EncryptionKeys; purpose: string }
     return stored.startsWith(`${FORMAT}.`);
   }
 
-  function open(sealed: string): string {
+  function openBytes(sealed: string, boundTo?: string): Buffer {
     const parts = sealed.split('.');
     if (parts.length !== 5 || parts[0] !== FORMAT) throw new SecretBoxError('The value is not a sealed secret');
     const [, keyId, iv, encrypted, tag] = parts;
@@ -84,24 +92,30 @@ export function createSecretBox(input: { keys: EncryptionKeys; purpose: string }
     try {
       // A fixed tag length: GCM would otherwise accept a shortened tag, which is easier to forge.
       const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'), { authTagLength: 16 });
-      decipher.setAAD(describeHeader(keyId, purpose));
+      decipher.setAAD(describeHeader(keyId, purpose, boundTo));
       decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-      return Buffer.concat([decipher.update(Buffer.from(encrypted, 'base64url')), decipher.final()]).toString('utf8');
+      return Buffer.concat([decipher.update(Buffer.from(encrypted, 'base64url')), decipher.final()]);
     } catch {
       throw new SecretBoxError('The sealed secret does not open: changed, or sealed for another purpose');
     }
   }
 
+  function sealBytes(plain: Uint8Array, boundTo?: string): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', currentKey, iv);
+    cipher.setAAD(describeHeader(currentKeyId, purpose, boundTo));
+    const encrypted = Buffer.concat([cipher.update(plain), cipher.final()]);
+    const tag = cipher.getAuthTag();
+    return [FORMAT, currentKeyId, iv.toString('base64url'), encrypted.toString('base64url'), tag.toString('base64url')].join('.');
+  }
+
+  const open = (sealed: string): string => openBytes(sealed).toString('utf8');
+
   return {
-    seal(plain) {
-      const iv = randomBytes(12);
-      const cipher = createCipheriv('aes-256-gcm', currentKey, iv);
-      cipher.setAAD(describeHeader(currentKeyId, purpose));
-      const encrypted = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
-      const tag = cipher.getAuthTag();
-      return [FORMAT, currentKeyId, iv.toString('base64url'), encrypted.toString('base64url'), tag.toString('base64url')].join('.');
-    },
+    seal: (plain) => sealBytes(Buffer.from(plain, 'utf8')),
     open,
+    sealBytes,
+    openBytes,
     isSealed,
     openOrAcceptClear: (stored) => (isSealed(stored) ? open(stored) : stored),
     needsResealing: (stored) => !stored.startsWith(`${FORMAT}.${currentKeyId}.`),
