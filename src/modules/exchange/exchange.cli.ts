@@ -114,7 +114,7 @@ export function createExchangeCommands(registryOf: (kernel: Kernel) => Registry)
       options: { subsystem: { type: 'string' }, key: { type: 'string' } },
       async run(context) {
         const thumbprint = requireString(context, 'key');
-        await explainErrors(() => registryOf(context.kernel()).revokeKey({ subsystem: requireString(context, 'subsystem'), thumbprint, actor: CLI_ACTOR }));
+        await explainErrors(() => registryOf(context.kernel()).revokeKey({ subsystem: requireString(context, 'subsystem'), thumbprint, lastKey: 'allow', actor: CLI_ACTOR }));
         context.print({ key: thumbprint, revoked: true }, `Revoked the key ${thumbprint}.`);
         return 0;
       },

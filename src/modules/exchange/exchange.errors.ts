@@ -12,6 +12,7 @@ export type ExchangeErrorCode =
   | 'exchange.INVALID_PUBLIC_KEY'
   | 'exchange.KEY_EXISTS'
   | 'exchange.KEY_NOT_FOUND'
+  | 'exchange.LAST_KEY'
   | 'exchange.SERVICE_NOT_FOUND'
   | 'exchange.SERVICE_EXISTS'
   | 'exchange.INVALID_URL'
@@ -22,7 +23,9 @@ export type ExchangeErrorCode =
   | 'exchange.INVALID_AGREEMENT'
   | 'exchange.AGREEMENT_NOT_FOUND'
   | 'exchange.AGREEMENT_STATE'
-  | 'exchange.INVALID_CONSUMER_LINK';
+  | 'exchange.INVALID_CONSUMER_LINK'
+  | 'exchange.INVALID_RETENTION'
+  | 'exchange.PAYLOAD_NOT_FOUND';
 
 export class ExchangeError extends CivitasError {
   declare readonly code: ExchangeErrorCode;

@@ -27,7 +27,7 @@ test('what calls read of the registry is kept until any process changes the regi
   assert.equal((await (await calls.current()).findKey(thumbprint))?.algorithm, 'ecdsa-p256-sha256');
 
   // ...until a change through the registry, here by "another process" (a registry and agreements of their own).
-  await createTestRegistry(kernel).revokeKey({ subsystem: world.client, thumbprint, actor: OPERATOR });
+  await createTestRegistry(kernel).revokeKey({ subsystem: world.client, thumbprint, lastKey: 'allow', actor: OPERATOR });
   await createTestRegistry(kernel).revokeAccess({ serviceId: world.serviceId, client: world.client, endpoint: 'GET /awards/*', actor: OPERATOR });
   await createAgreements({ db: kernel.db, audit: kernel.audit }).end(world.agreementId!, world.clientMember.id, OPERATOR);
   const after = await calls.current();

@@ -53,7 +53,7 @@ test('identity: unsigned, an unregistered key, another subsystem named, a revoke
   assertRefused(await call({ tamper: (request) => (request.headers.signature = `${request.headers.signature}, second=:AAAA:`) }), 'Client.MalformedSignature');
   assertRefused(await call({ tamper: (request) => delete request.headers.signature }), 'Client.MalformedSignature');
 
-  await registry.revokeKey({ subsystem: client, thumbprint: await thumbprintOf(clientKeys[0]!), actor: OPERATOR });
+  await registry.revokeKey({ subsystem: client, thumbprint: await thumbprintOf(clientKeys[0]!), lastKey: 'allow', actor: OPERATOR });
   assertRefused(await call(), 'Client.InvalidSignatureValue');
   assert.equal(provider.seen.length, 0, 'nothing reached the provider');
 

@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { sql } from 'kysely';
+import type { Kernel } from '../../../platform/kernel.ts';
 import { createTestApp } from '../../../testing/test-kernel.ts';
 import { browserOf } from '../testing/console-browser.ts';
 import { addOrganisation, generateTestKeyPair, OPERATOR, setUpProviderAndClient } from '../testing/exchange-fixtures.ts';
+import { createRegistryVersionStore } from '../registry/registry-version.store.ts';
 import { sendSignedCall, startTestProvider, thumbprintOf } from '../testing/signed-calls.ts';
 
 type KeyTable = { exchange_subsystem_key: { thumbprint: string; subsystem_id: string; revoked_at: string | null } };
@@ -122,4 +126,49 @@ test('attacker: another organisation gets 404 for the keys of a subsystem not it
   assert.equal(await revocations(), 1);
   assert.equal((await owner.send('POST', `${keysPath}/${thumbprint}/revoke`)).headers.location, keysPath);
   assert.equal(await revocations(), 1);
+});
+
+/**
+ * Runs `send` while a transaction holds the registry's version row, so every registry write waits
+ * and the pages' reads all happen first: the race a real server meets now and then, every time.
+ * PostgreSQL: released once both writes wait for the row. SQLite (one connection, queries queued
+ * in turn): released after a pause, the queued requests' queries then taking turns.
+ */
+async function withRegistryWritesHeld<T>(kernel: Kernel, writers: number, send: () => Promise<T>): Promise<T> {
+  let release = () => {};
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let holding = () => {};
+  const held = new Promise<void>((resolve) => (holding = resolve));
+  const transaction = kernel.db.transaction().execute(async (tx) => {
+    await createRegistryVersionStore(tx).bump();
+    holding();
+    await released;
+  });
+  await held;
+  const sent = send();
+  if (kernel.database.kind === 'postgres') {
+    for (let round = 0; round < 400; round += 1) {
+      const { rows } = await sql<{ count: string }>`select count(*) as count from pg_stat_activity where wait_event_type = 'Lock' and query ilike '%exchange_registry_version%' and datname = current_database()`.execute(kernel.db);
+      if (Number(rows[0]?.count) >= writers) break;
+      await sleep(5);
+    }
+  } else {
+    await sleep(300);
+  }
+  release();
+  await transaction;
+  return sent;
+}
+
+test('attacker: two revocations of the last two keys sent at once, neither confirmed, leave one key in use; the refused one is asked to confirm', async (t) => {
+  const { app, kernel, world, keysPath, keysInUse } = await setUp(t);
+  const owner = await browserOf(app, world.clientMember.organisation_id);
+  await owner.send('GET', keysPath);
+  await world.registry.addKeys({ subsystem: world.client, publicKeys: generateTestKeyPair('ed25519').publicPem, actor: OPERATOR });
+  const both = await keysInUse();
+  assert.equal(both.length, 2);
+  const answers = await withRegistryWritesHeld(kernel, 2, () => Promise.all(both.map((thumbprint) => owner.send('POST', `${keysPath}/${thumbprint}/revoke`))));
+  assert.deepEqual(answers.map((answer) => answer.statusCode).sort(), [303, 400]);
+  assert.match(answers.find((answer) => answer.statusCode === 400)!.body, /govuk-error-summary[^]*href="#confirm"/);
+  assert.equal((await keysInUse()).length, 1, 'the subsystem keeps a key');
 });

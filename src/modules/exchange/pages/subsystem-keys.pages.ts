@@ -118,8 +118,10 @@ export function registerSubsystemKeyPages(pages: FastifyInstance, dependencies: 
     const confirmed = (request.body as Record<string, unknown> | undefined)?.confirm === 'stops';
     if (subsystem.inUse.length === 1 && !confirmed) return renderRevoke(request, reply, 'confirmLastKey');
     try {
-      await registry.revokeKey({ subsystem: subsystem.identifier, thumbprint: key.thumbprint, actor: actorOf(request) });
+      // The registry counts the keys in use again inside its transaction: another key revoked at the same moment makes this one the last.
+      await registry.revokeKey({ subsystem: subsystem.identifier, thumbprint: key.thumbprint, lastKey: confirmed ? 'allow' : 'refuse', actor: actorOf(request) });
     } catch (error) {
+      if (error instanceof ExchangeError && error.code === 'exchange.LAST_KEY') return renderRevoke(request, reply, 'confirmLastKey');
       // Revoked in another tab between the read and the write.
       if (!(error instanceof ExchangeError && error.code === 'exchange.KEY_NOT_FOUND')) throw error;
     }

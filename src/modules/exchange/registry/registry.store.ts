@@ -167,6 +167,9 @@ export function createRegistryStore(db: Executor) {
     findKey: (thumbprint: string) => tables.selectFrom('exchange_subsystem_key').selectAll().where('thumbprint', '=', thumbprint).executeTakeFirst(),
     listKeys: (subsystemId: string) =>
       tables.selectFrom('exchange_subsystem_key').selectAll().where('subsystem_id', '=', subsystemId).orderBy('created_at').orderBy('thumbprint').execute(),
+    /** The thumbprints of the subsystem's unrevoked keys. */
+    listKeysInUse: async (subsystemId: string) =>
+      (await tables.selectFrom('exchange_subsystem_key').select('thumbprint').where('subsystem_id', '=', subsystemId).where('revoked_at', 'is', null).execute()).map((row) => row.thumbprint),
     async revokeKey(subsystemId: string, thumbprint: string, revokedAt: string): Promise<boolean> {
       const result = await tables
         .updateTable('exchange_subsystem_key')

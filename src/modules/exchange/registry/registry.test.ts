@@ -61,8 +61,8 @@ test('keys: ES256 and Ed25519 as PEM, JWK or a JWK Set; rotation adds and revoke
   const subsystem = await registry.addSubsystem({ memberId: member.id, subsystemCode: 'one', publicKeys: JSON.stringify({ keys: [edPublicJwk] }), actor: OPERATOR });
   const [added] = await registry.addKeys({ subsystem, publicKeys: ec.publicPem, actor: OPERATOR });
   assert.match(added ?? '', /^[A-Za-z0-9_-]{43}$/);
-  await registry.revokeKey({ subsystem, thumbprint: added ?? '', actor: OPERATOR });
-  await assert.rejects(registry.revokeKey({ subsystem, thumbprint: added ?? '', actor: OPERATOR }), refusedWith('exchange.KEY_NOT_FOUND'));
+  await registry.revokeKey({ subsystem, thumbprint: added ?? '', lastKey: 'refuse', actor: OPERATOR });
+  await assert.rejects(registry.revokeKey({ subsystem, thumbprint: added ?? '', lastKey: 'allow', actor: OPERATOR }), refusedWith('exchange.KEY_NOT_FOUND'));
 
   const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
   const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
@@ -80,6 +80,39 @@ test('keys: ES256 and Ed25519 as PEM, JWK or a JWK Set; rotation adds and revoke
     await assert.rejects(registry.addSubsystem({ memberId: member.id, subsystemCode: `two`, publicKeys, actor: OPERATOR }), refusedWith(code), publicKeys.slice(0, 40));
   }
   await assert.rejects(registry.addSubsystem({ memberId: member.id, subsystemCode: 'one', publicKeys: generateTestKeyPair().publicPem, actor: OPERATOR }), refusedWith('exchange.SUBSYSTEM_EXISTS'));
+});
+
+test("the last key in use is revoked only when the caller allows it; another key or a revoked one does not count", async (t) => {
+  const kernel = await createTestKernel(t);
+  const registry = createTestRegistry(kernel);
+  const member = await registry.addMember({ organisationId: await addOrganisation(kernel, 'Last Key Office'), memberClass: 'GOV', memberCode: 'LK', actor: OPERATOR });
+  const subsystem = await registry.addSubsystem({ memberId: member.id, subsystemCode: 'one', publicKeys: generateTestKeyPair('ec').publicPem, actor: OPERATOR });
+  const store = createRegistryStore(kernel.db);
+  const [first] = await store.listKeysInUse((await store.findSubsystemByIdentifier({ instance: 'GB-DEV', memberClass: 'GOV', memberCode: 'LK', subsystemCode: 'one' }))!.id);
+  const [second] = await registry.addKeys({ subsystem, publicKeys: generateTestKeyPair('ed25519').publicPem, actor: OPERATOR });
+  await registry.revokeKey({ subsystem, thumbprint: first!, lastKey: 'refuse', actor: OPERATOR });
+  await assert.rejects(registry.revokeKey({ subsystem, thumbprint: second!, lastKey: 'refuse', actor: OPERATOR }), refusedWith('exchange.LAST_KEY'));
+  await assert.rejects(registry.revokeKey({ subsystem, thumbprint: first!, lastKey: 'refuse', actor: OPERATOR }), refusedWith('exchange.KEY_NOT_FOUND'), 'a revoked key is not found, not "last"');
+  await registry.revokeKey({ subsystem, thumbprint: second!, lastKey: 'allow', actor: OPERATOR });
+  const revocations = (await kernel.audit.listRecent({ limit: 50 })).filter((event) => event.action === 'exchange.subsystem.key-revoked');
+  assert.equal(revocations.length, 2, 'refusals change nothing and record nothing');
+});
+
+test('attacker: two revocations of a subsystem\'s last two keys sent at once cannot both pass the "another key stays in use" check', async (t) => {
+  const kernel = await createTestKernel(t);
+  const registry = createTestRegistry(kernel);
+  const store = createRegistryStore(kernel.db);
+  const member = await registry.addMember({ organisationId: await addOrganisation(kernel, 'Race Office'), memberClass: 'GOV', memberCode: 'RO', actor: OPERATOR });
+  for (let round = 0; round < 5; round += 1) {
+    const subsystem = await registry.addSubsystem({ memberId: member.id, subsystemCode: `race-${round}`, publicKeys: [generateTestKeyPair('ec'), generateTestKeyPair('ed25519')].map((key) => key.publicPem).join('\n'), actor: OPERATOR });
+    const row = await store.findSubsystemByIdentifier({ instance: 'GB-DEV', memberClass: 'GOV', memberCode: 'RO', subsystemCode: `race-${round}` });
+    const thumbprints = await store.listKeysInUse(row!.id);
+    assert.equal(thumbprints.length, 2);
+    const outcomes = await Promise.allSettled(thumbprints.map((thumbprint) => registry.revokeKey({ subsystem, thumbprint, lastKey: 'refuse', actor: OPERATOR })));
+    assert.deepEqual(outcomes.map((outcome) => outcome.status).sort(), ['fulfilled', 'rejected'], `round ${round}`);
+    assert.ok(outcomes.some((outcome) => outcome.status === 'rejected' && refusedWith('exchange.LAST_KEY')(outcome.reason)));
+    assert.equal((await store.listKeysInUse(row!.id)).length, 1, 'one key stays in use');
+  }
 });
 
 test('refusals: bad identifiers, unknown organisation, a member twice, base URLs that reach the private network or carry a query, invalid OpenAPI, bad endpoints', async (t) => {

@@ -181,11 +181,20 @@ export function createRegistry(dependencies: { db: Database; audit: AuditService
       return keys.map((key) => key.thumbprint);
     },
 
-    async revokeKey(input: { subsystem: string; thumbprint: string; actor: RegistryActor }): Promise<void> {
+    /**
+     * `lastKey: 'refuse'` revokes only while another key stays in use (exchange.LAST_KEY otherwise):
+     * counted after the version bump, which serialises registry writes, so two revocations of a
+     * subsystem's last two keys at once cannot both find the other key still in use.
+     */
+    async revokeKey(input: { subsystem: string; thumbprint: string; lastKey: 'allow' | 'refuse'; actor: RegistryActor }): Promise<void> {
       const subsystem = await requireSubsystem(input.subsystem);
       await db.transaction().execute(async (transaction) => {
         await createRegistryVersionStore(transaction).bump();
-        const revoked = await createRegistryStore(transaction).revokeKey(subsystem.id, input.thumbprint, clock().toISOString());
+        const tx = createRegistryStore(transaction);
+        const inUse = await tx.listKeysInUse(subsystem.id);
+        if (!inUse.includes(input.thumbprint)) throw new ExchangeError('exchange.KEY_NOT_FOUND', 'The subsystem has no such key in use', 404);
+        if (inUse.length === 1 && input.lastKey === 'refuse') throw new ExchangeError('exchange.LAST_KEY', "This is the subsystem's last key in use: its calls would stop", 409);
+        const revoked = await tx.revokeKey(subsystem.id, input.thumbprint, clock().toISOString());
         if (!revoked) throw new ExchangeError('exchange.KEY_NOT_FOUND', 'The subsystem has no such key in use', 404);
         await audit.record({ actor: input.actor.audit, action: 'exchange.subsystem.key-revoked', subject: `exchange-subsystem:${subsystem.id}`, outcome: 'success', details: { key: input.thumbprint } }, transaction);
       });
