@@ -46,7 +46,9 @@ export const marketplaceCommands: readonly CliCommand[] = [
         throw error;
       }
       const summary = `${report.accepted.length} accepted, ${report.refused.length} refused`;
-      context.print({ accepted: report.accepted, refused: report.refused }, [...report.records.map(describeRecord), summary].join('\n'));
+      // The report names each problem by slot and message only (the key and parameters are for pages).
+      const refused = report.refused.map((imported) => ({ ...imported, problems: imported.problems.map(({ slot, message }) => ({ slot, message })) }));
+      context.print({ accepted: report.accepted, refused }, [...report.records.map(describeRecord), summary].join('\n'));
       return report.refused.length > 0 ? 1 : 0;
     },
   },

@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { englishCatalogueRuns, findEnglish } from '../../../testing/english-in-welsh.ts';
 import { createTestApp } from '../../../testing/test-kernel.ts';
 import { setUpProviderAndClient } from '../../exchange/exchange-testing.contract.ts';
 import { openCatalogueRecords } from '../marketplace.contract.ts';
+import { marketplaceModule } from '../marketplace.module.ts';
 import { consoleBrowserOf } from './console-testing.ts';
 
 const OGL = 'http://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/';
@@ -111,4 +115,45 @@ test('attacks: another organisation sees nothing, a viewer changes nothing, a dr
   assert.equal((await owner.send('POST', `${draft}/title`, { answer: 'x'.repeat(501) })).statusCode, 400, 'past the slot’s limit');
   assert.equal((await owner.send('GET', `${draft}/notASlot`)).statusCode, 404);
   assert.equal((await owner.send('POST', `${base}/drafts`, { type: 'dcat:Distribution' })).statusCode, 404);
+});
+
+test('the model’s problems are in Welsh on Welsh pages: on the field, in the error summary and when publishing', async (t) => {
+  const { app, kernel } = await createTestApp(t);
+  const { providerMember } = await setUpProviderAndClient(kernel, { baseUrl: 'https://provider.example.gov.uk/pip', fields: false });
+  const base = `/console/marketplace/${providerMember.organisation_id}`;
+  const owner = await consoleBrowserOf(app, providerMember.organisation_id);
+  const draft = (await owner.send('POST', `${base}/drafts`, { type: 'dcat:DataService' })).headers.location!;
+  await owner.send('GET', `${draft}?lang=cy`);
+  const catalogueRuns = englishCatalogueRuns([marketplaceModule]);
+  const expectWelsh = (body: string, what: string) => {
+    assert.match(body, /<html lang="cy"/, what);
+    assert.deepEqual(findEnglish(body, { catalogueRuns }).filter((found) => found.kind === 'catalogue'), [], `${what}: no English of the model’s problems`);
+  };
+
+  const date = await owner.send('POST', `${draft}/modified`, { answer: '2026-02-30' });
+  assert.equal(date.statusCode, 400);
+  assert.match(date.body, /govuk-error-message[\s\S]*rhaid iddo fod yn ddyddiad ar ffurf BBBB-MM-DD/);
+  expectWelsh(date.body, 'a date that is not one');
+  const contact = await owner.send('POST', `${draft}/contactPoint`, { contactName: 'Tîm data', email: 'not an address' });
+  assert.match(contact.body, /id="email-error"[\s\S]*rhaid iddo fod yn gyfeiriad e-bost/);
+  expectWelsh(contact.body, 'a contact point with no email address');
+  const choice = await owner.send('POST', `${draft}/serviceType`, { answer: 'CORBA' });
+  assert.match(choice.body, /rhaid iddo fod yn un o EVENT, REST, SOAP/, 'the parameters are filled in');
+  const long = await owner.send('POST', `${draft}/title`, { answer: 'x'.repeat(501) });
+  assert.match(long.body, /rhaid iddo fod yn 500 nod neu lai/);
+  const early = await owner.send('POST', `${draft}/publish`);
+  assert.equal(early.statusCode, 400);
+  assert.match(early.body, /yn ofynnol/);
+  expectWelsh(early.body, 'publishing with slots unanswered');
+
+  await owner.send('GET', `${draft}?lang=en`);
+  assert.match((await owner.send('POST', `${draft}/modified`, { answer: '2026-02-30' })).body, /must be a date as YYYY-MM-DD/, 'English on English pages');
+});
+
+test('every problem of the model has Welsh text, with the same placeholders as its English', () => {
+  const read = (locale: string) => (JSON.parse(readFileSync(join(import.meta.dirname, `../locales/${locale}.json`), 'utf8')) as { marketplace: { problems: Record<string, string> } }).marketplace.problems;
+  const [english, welsh] = [read('en'), read('cy')];
+  assert.deepEqual(Object.keys(welsh).sort(), Object.keys(english).sort());
+  const placeholders = (text: string) => [...text.matchAll(/\{\w+\}/g)].map((match) => match[0]).sort();
+  for (const [key, text] of Object.entries(english)) assert.deepEqual(placeholders(welsh[key]!), placeholders(text), key);
 });

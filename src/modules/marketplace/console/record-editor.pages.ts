@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { mayChange, requireTeamMember, teamMemberOf } from '../../../platform/http/team-access.ts';
 import type { AgreementRequests } from '../../exchange/exchange.contract.ts';
 import type { CatalogueRecords } from '../records/catalogue-records.ts';
-import type { RecordProblem } from '../records/validate-record.ts';
+import { translateProblem, type RecordProblem } from '../records/validate-record.ts';
 import { recordPath } from '../pages/record-address.ts';
 import { createMarketplaceConsoleStore, type DraftRow } from './marketplace-console.store.ts';
 import { formValuesOf, isEditableType, problemsOf, readAnswer, slotOfProblem, slotsOf, type EditableType } from './record-questions.ts';
@@ -93,7 +93,7 @@ export async function registerRecordEditorPages(app: FastifyInstance, dependenci
           actions: page.mayChange ? { items: [{ href: `${path}/${slot}`, text: t('marketplace.console.change'), visuallyHiddenText: t(`marketplace.slots.${slot}`) }] } : undefined,
         };
       });
-    const errors = problems.map((problem) => ({ text: `${t(`marketplace.slots.${slotOfProblem(problem)}`)}: ${problem.message}`, href: `${path}/${slotOfProblem(problem)}` }));
+    const errors = problems.map((problem) => ({ text: `${t(`marketplace.slots.${slotOfProblem(problem)}`)}: ${translateProblem(problem, t)}`, href: `${path}/${slotOfProblem(problem)}` }));
     return reply.code(errors.length > 0 ? 400 : 200).render(`${VIEWS}/draft-summary.njk`, {
       ...page,
       pageTitle: t('marketplace.console.summaryTitle'),
@@ -110,9 +110,9 @@ export async function registerRecordEditorPages(app: FastifyInstance, dependenci
     const question = slotsOf(draft.type).find(({ slot }) => slot === request.params.slot)!;
     const errorOf = (name: string) => {
       const found = input.problems.filter((problem) => (question.kind === 'contact' ? problem.slot === `${question.slot}.${name}` || (name === 'contactName' && problem.slot === question.slot) : true));
-      return found.length > 0 ? { text: found.map((problem) => problem.message).join('; ') } : undefined;
+      return found.length > 0 ? { text: found.map((problem) => translateProblem(problem, t)).join('; ') } : undefined;
     };
-    const errors = input.problems.map((problem) => ({ text: `${t(`marketplace.slots.${question.slot}`)}: ${problem.message}`, href: question.kind === 'contact' ? `#${problem.slot.split('.')[1] ?? 'contactName'}` : '#answer' }));
+    const errors = input.problems.map((problem) => ({ text: `${t(`marketplace.slots.${question.slot}`)}: ${translateProblem(problem, t)}`, href: question.kind === 'contact' ? `#${problem.slot.split('.')[1] ?? 'contactName'}` : '#answer' }));
     const rule = question.rule.range;
     return reply.code(errors.length > 0 ? 400 : 200).render(`${VIEWS}/question.njk`, {
       ...marketplaceChrome(request),

@@ -28,7 +28,8 @@ export type RecordType = 'dcat:Dataset' | 'dcat:DataService' | 'dcat:Distributio
  * (a URI or CURIE, or the words DATA_SHARE_AGREEMENT).
  */
 export type SlotRange =
-  | { kind: 'string'; maxLength: number; pattern?: RegExp; patternMessage?: string }
+  /** `patternProblem`: the key of the problem a value not matching `pattern` has (marketplace.problems in the locales). */
+  | { kind: 'string'; maxLength: number; pattern?: RegExp; patternProblem?: 'mediaType' | 'oneLine' }
   | { kind: 'uriorcurie' }
   | { kind: 'uri' }
   | { kind: 'date' }
@@ -67,7 +68,7 @@ const SLOTS = {
       kind: 'string',
       maxLength: 255,
       pattern: /^(?:application|audio|font|image|message|model|multipart|text|video)\/\S+$/,
-      patternMessage: 'must be a media type such as text/csv or application/json',
+      patternProblem: 'mediaType',
     },
     required: true,
   },
@@ -78,7 +79,7 @@ const SLOTS = {
   servesData: { range: { kind: 'uriorcurie' }, multivalued: true },
   serviceStatus: { range: { kind: 'enum', values: SERVICE_STATUSES }, required: true },
   serviceType: { range: { kind: 'enum', values: SERVICE_TYPES }, required: true },
-  summary: { range: { kind: 'string', maxLength: 250, pattern: /^.{1,250}$/, patternMessage: 'must be one line of at most 250 characters' } },
+  summary: { range: { kind: 'string', maxLength: 250, pattern: /^.{1,250}$/, patternProblem: 'oneLine' } },
   theme: { range: { kind: 'uriorcurie' }, multivalued: true },
   title: { range: shortText, required: true },
   type: { range: { kind: 'uriorcurie' }, required: true },

@@ -34,7 +34,7 @@ test('a changed record gets a new version, an unchanged one keeps its own, and e
 
   const { updateFrequency: _frequency, ...asService } = record('x');
   const typeChange = await records.saveRecord({ document: { ...asService, type: 'dcat:DataService', serviceStatus: 'LIVE', serviceType: 'REST', endpointDescription: 'https://example.gov.uk/openapi.json' }, actor: 'test' });
-  assert.deepEqual(typeChange, { outcome: 'refused', identifier: record('').identifier, problems: [{ slot: 'type', message: 'must stay dcat:Dataset: a record keeps its type' }] });
+  assert.deepEqual(typeChange, { outcome: 'refused', identifier: record('').identifier, problems: [{ slot: 'type', message: 'must stay dcat:Dataset: a record keeps its type', key: 'keepsType', parameters: { type: 'dcat:Dataset' } }] });
   const trail = await kernel.audit.listRecent({ limit: 10 });
   assert.deepEqual(trail.filter((event) => event.action.startsWith('marketplace.')).map((event) => event.action).sort(), ['marketplace.record.created', 'marketplace.record.updated']);
 });

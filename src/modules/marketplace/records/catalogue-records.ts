@@ -1,7 +1,7 @@
 import type { AuditService } from '../../../platform/audit/audit.service.ts';
 import type { Database } from '../../../platform/db/database.ts';
 import { createRecordStore, type RecordRow } from './record.store.ts';
-import { validateRecord, type CatalogueRecord, type RecordProblem } from './validate-record.ts';
+import { describeProblem, validateRecord, type CatalogueRecord, type RecordProblem } from './validate-record.ts';
 
 /** A record as the catalogue holds it: the model's record, whose it is, and its version. */
 export type StoredRecord = {
@@ -47,10 +47,10 @@ export function createCatalogueRecords(dependencies: { db: Database; audit: Audi
         await store.lockWrites(transaction);
         const existing = await store.findRecord(transaction, record.identifier);
         if (existing && input.organisationId !== undefined && existing.organisation_id !== input.organisationId) {
-          return { outcome: 'refused', identifier: record.identifier, problems: [{ slot: 'identifier', message: 'is already in the catalogue, held by another organisation' }] };
+          return { outcome: 'refused', identifier: record.identifier, problems: [describeProblem('identifier', 'heldByAnother')] };
         }
         if (existing && existing.type !== record.type) {
-          return { outcome: 'refused', identifier: record.identifier, problems: [{ slot: 'type', message: `must stay ${existing.type}: a record keeps its type` }] };
+          return { outcome: 'refused', identifier: record.identifier, problems: [describeProblem('type', 'keepsType', { type: existing.type })] };
         }
         if (existing?.content === content) return { outcome: 'unchanged', identifier: record.identifier, version: existing.version };
         const now = clock().toISOString();

@@ -1,3 +1,4 @@
+import englishMessages from '../locales/en.json' with { type: 'json' };
 import {
   CLASS_RULES,
   CONTACT_POINT_RULES,
@@ -9,8 +10,28 @@ import {
   type SlotRule,
 } from './catalogue-model.ts';
 
-/** One thing wrong with a record, named by its slot (`contactPoint.email`, `keyword[2]`). */
-export type RecordProblem = { slot: string; message: string };
+/** The model's problems, by key: their English is `marketplace.problems` in the module's en.json, their Welsh in cy.json. */
+export type ProblemKey = keyof typeof englishMessages.marketplace.problems;
+type ProblemParameters = Readonly<Record<string, string | number>>;
+
+/**
+ * One thing wrong with a record, named by its slot (`contactPoint.email`, `keyword[2]`): `message`
+ * in English (the CLI's and the import report's), `key` and `parameters` for a page's language.
+ */
+export type RecordProblem = { slot: string; message: string; key?: ProblemKey; parameters?: ProblemParameters };
+/** Why a value breaks its range: a problem's key and parameters, before its slot is known. */
+type Reason = { key: ProblemKey; parameters?: ProblemParameters };
+
+const fillIn = (text: string, parameters: ProblemParameters = {}) => text.replace(/\{(\w+)\}/g, (placeholder, name: string) => (name in parameters ? String(parameters[name]) : placeholder));
+
+/** A problem of the model at `slot`, its English message filled in. */
+export function describeProblem(slot: string, key: ProblemKey, parameters?: ProblemParameters): RecordProblem {
+  return { slot, message: fillIn(englishMessages.marketplace.problems[key], parameters), key, ...(parameters ? { parameters } : {}) };
+}
+
+/** The problem's message in the page's language (problems of the file itself have English only). */
+export const translateProblem = (problem: RecordProblem, t: (key: string, parameters?: ProblemParameters) => string) =>
+  problem.key ? t(`marketplace.problems.${problem.key}`, problem.parameters) : problem.message;
 
 export type ContactPoint = { contactName: string; email: string; telephone?: string; address?: string };
 
@@ -43,40 +64,37 @@ function isCalendarDate(year: string, month: string, day: string): boolean {
   return date.getUTCFullYear() === Number(year) && date.getUTCMonth() === Number(month) - 1 && date.getUTCDate() === Number(day);
 }
 
-function checkDate(value: string): string | undefined {
+function checkDate(value: string): Reason | undefined {
   const match = DATE.exec(value) ?? DATE_TIME.exec(value);
-  if (!match || !isCalendarDate(match[1]!, match[2]!, match[3]!)) {
-    return 'must be a date as YYYY-MM-DD, or a date and time with its offset as YYYY-MM-DDThh:mm:ssZ';
-  }
-  return undefined;
+  return !match || !isCalendarDate(match[1]!, match[2]!, match[3]!) ? { key: 'date' } : undefined;
 }
 
 /** Only web addresses: these are links people follow from the record's page. */
-function checkWebAddress(value: string): string | undefined {
-  if (value.length > MAX_URI_LENGTH || !URI_OR_CURIE.test(value) || !URL.canParse(value)) return 'must be a full web address starting https:// or http://';
+function checkWebAddress(value: string): Reason | undefined {
+  if (value.length > MAX_URI_LENGTH || !URI_OR_CURIE.test(value) || !URL.canParse(value)) return { key: 'webAddress' };
   const { protocol, hostname } = new URL(value);
-  return (protocol === 'https:' || protocol === 'http:') && hostname !== '' ? undefined : 'must be a full web address starting https:// or http://';
+  return (protocol === 'https:' || protocol === 'http:') && hostname !== '' ? undefined : { key: 'webAddress' };
 }
 
-function checkUriOrCurie(value: string): string | undefined {
-  return value.length <= MAX_URI_LENGTH && URI_OR_CURIE.test(value) ? undefined : `must be a URI or CURIE: no spaces, at most ${MAX_URI_LENGTH} characters`;
+function checkUriOrCurie(value: string): Reason | undefined {
+  return value.length <= MAX_URI_LENGTH && URI_OR_CURIE.test(value) ? undefined : { key: 'uriOrCurie', parameters: { max: MAX_URI_LENGTH } };
 }
 
 /** Why a single value breaks its range, or undefined; contact points are checked by the caller. */
-function checkScalar(range: Exclude<SlotRange, { kind: 'contactPoint' }>, value: unknown): string | undefined {
+function checkScalar(range: Exclude<SlotRange, { kind: 'contactPoint' }>, value: unknown): Reason | undefined {
   if (range.kind === 'integer') {
-    if (typeof value !== 'number' || !Number.isSafeInteger(value)) return 'must be a whole number';
-    return value < range.minimum ? `must be ${range.minimum} or more` : undefined;
+    if (typeof value !== 'number' || !Number.isSafeInteger(value)) return { key: 'wholeNumber' };
+    return value < range.minimum ? { key: 'minimum', parameters: { minimum: range.minimum } } : undefined;
   }
   if (typeof value !== 'string') {
-    return typeof value === 'number' || typeof value === 'boolean' ? 'must be text: put the value in quotes' : 'must be text';
+    return { key: typeof value === 'number' || typeof value === 'boolean' ? 'quoteText' : 'text' };
   }
-  if (value.trim() === '') return 'must not be blank';
+  if (value.trim() === '') return { key: 'blank' };
   switch (range.kind) {
     case 'string':
-      if (value.length > range.maxLength) return `must be ${range.maxLength} characters or fewer`;
-      if (CONTROL_CHARACTERS.test(value)) return 'must not hold control characters';
-      return range.pattern && !range.pattern.test(value) ? range.patternMessage : undefined;
+      if (value.length > range.maxLength) return { key: 'maxLength', parameters: { max: range.maxLength } };
+      if (CONTROL_CHARACTERS.test(value)) return { key: 'controlCharacters' };
+      return range.pattern && !range.pattern.test(value) ? { key: range.patternProblem ?? 'text', parameters: { max: range.maxLength } } : undefined;
     case 'uriorcurie':
       return checkUriOrCurie(value);
     case 'uri':
@@ -84,15 +102,13 @@ function checkScalar(range: Exclude<SlotRange, { kind: 'contactPoint' }>, value:
     case 'date':
       return checkDate(value);
     case 'email':
-      return value.length <= 254 && EMAIL.test(value) ? undefined : 'must be an email address, like name@example.gov.uk';
+      return value.length <= 254 && EMAIL.test(value) ? undefined : { key: 'email' };
     case 'organisation':
-      return value.length <= 100 && ORGANISATION_SLUG.test(value)
-        ? undefined
-        : 'must be an organisation’s identifier in lower case with hyphens, like hm-revenue-customs';
+      return value.length <= 100 && ORGANISATION_SLUG.test(value) ? undefined : { key: 'organisation' };
     case 'licence':
       return value === 'DATA_SHARE_AGREEMENT' ? undefined : checkUriOrCurie(value);
     case 'enum':
-      return range.values.includes(value) ? undefined : `must be one of ${range.values.join(', ')}`;
+      return range.values.includes(value) ? undefined : { key: 'oneOf', parameters: { values: range.values.join(', ') } };
   }
 }
 
@@ -102,7 +118,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 function checkContactPoint(value: unknown, slot: string, problems: RecordProblem[]): ContactPoint | undefined {
   if (!isPlainObject(value)) {
-    problems.push({ slot, message: 'must be a contact point with a contactName and an email' });
+    problems.push(describeProblem(slot, 'contactPoint'));
     return undefined;
   }
   const before = problems.length;
@@ -112,8 +128,8 @@ function checkContactPoint(value: unknown, slot: string, problems: RecordProblem
 
 function checkValue(rule: SlotRule, value: unknown, slot: string, problems: RecordProblem[]): unknown {
   if (rule.range.kind === 'contactPoint') return checkContactPoint(value, slot, problems);
-  const message = checkScalar(rule.range, value);
-  if (message) problems.push({ slot, message });
+  const reason = checkScalar(rule.range, value);
+  if (reason) problems.push(describeProblem(slot, reason.key, reason.parameters));
   return value;
 }
 
@@ -126,29 +142,29 @@ function checkSlots(
 ): Record<string, unknown> {
   const checked: Record<string, unknown> = {};
   for (const name of Object.keys(input)) {
-    if (!Object.hasOwn(rules, name)) problems.push({ slot: `${prefix}${name}`, message: `is not a slot of ${className} in the model` });
+    if (!Object.hasOwn(rules, name)) problems.push(describeProblem(`${prefix}${name}`, 'notASlot', { className }));
   }
   for (const [name, rule] of Object.entries(rules)) {
     const slot = `${prefix}${name}`;
     const value = Object.hasOwn(input, name) ? input[name] : undefined;
     if (value === undefined || value === null) {
-      if (rule.required) problems.push({ slot, message: rule.multivalued ? 'is required: give at least one value' : 'is required' });
+      if (rule.required) problems.push(describeProblem(slot, rule.multivalued ? 'requiredList' : 'required'));
       continue;
     }
     if (!rule.multivalued) {
-      if (Array.isArray(value)) problems.push({ slot, message: 'takes one value, not a list' });
+      if (Array.isArray(value)) problems.push(describeProblem(slot, 'oneValue'));
       else checked[name] = checkValue(rule, value, slot, problems);
       continue;
     }
     if (!Array.isArray(value)) {
-      problems.push({ slot, message: 'takes a list of values' });
+      problems.push(describeProblem(slot, 'list'));
     } else if (value.length === 0 && rule.required) {
-      problems.push({ slot, message: 'is required: give at least one value' });
+      problems.push(describeProblem(slot, 'requiredList'));
     } else if (value.length > MAX_LIST_LENGTH) {
-      problems.push({ slot, message: `takes at most ${MAX_LIST_LENGTH} values` });
+      problems.push(describeProblem(slot, 'tooManyValues', { max: MAX_LIST_LENGTH }));
     } else {
       checked[name] = value.map((item, index) => checkValue(rule, item, `${slot}[${index}]`, problems));
-      if (new Set(value.map((item) => JSON.stringify(item))).size < value.length) problems.push({ slot, message: 'lists a value more than once' });
+      if (new Set(value.map((item) => JSON.stringify(item))).size < value.length) problems.push(describeProblem(slot, 'repeated'));
     }
   }
   return checked;
@@ -160,20 +176,19 @@ function checkSlots(
  * looked at further, and nothing of it is kept.
  */
 export function validateRecord(input: unknown): RecordValidation {
-  if (!isPlainObject(input)) return { valid: false, problems: [{ slot: '', message: 'a record must be a mapping of slots to values' }] };
+  if (!isPlainObject(input)) return { valid: false, problems: [describeProblem('', 'notMapping')] };
   const identifier = typeof input.identifier === 'string' && checkUriOrCurie(input.identifier) === undefined ? input.identifier : undefined;
   const classification = input.securityClassification;
   if (typeof classification === 'string' && (REFUSED_CLASSIFICATIONS as readonly string[]).includes(classification.trim().toUpperCase())) {
     return {
       valid: false,
       identifier,
-      problems: [{ slot: 'securityClassification', message: 'SECRET and TOP SECRET records are never held in the catalogue' }],
+      problems: [describeProblem('securityClassification', 'refusedClassification')],
     };
   }
   const typeName = typeof input.type === 'string' ? TYPE_NAMES[input.type] : undefined;
   if (!typeName) {
-    const message = input.type === undefined ? 'is required: dcat:Dataset, dcat:DataService or dcat:Distribution' : 'must be dcat:Dataset, dcat:DataService or dcat:Distribution';
-    return { valid: false, identifier, problems: [{ slot: 'type', message }] };
+    return { valid: false, identifier, problems: [describeProblem('type', input.type === undefined ? 'typeRequired' : 'typeUnknown')] };
   }
   const problems: RecordProblem[] = [];
   const checked = checkSlots(input, CLASS_RULES[typeName], '', problems, typeName.slice('dcat:'.length));
