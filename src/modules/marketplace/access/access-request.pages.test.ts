@@ -126,3 +126,23 @@ test('attacks: no service behind the record, another organisation reviewing, a v
   assert.match(viewerApproves.body, /read these pages but not change anything/, 'refused for the role, not for a missing token');
   assert.match((await asker.send('GET', `/console/marketplace/${consumer}/requests/${requestId}`)).body, /Waiting for review/, 'nothing was decided');
 });
+
+test('a viewer sees no "Ask for access" button on a record page, and is told why, in English and Welsh', async (t) => {
+  const { app, consumer, askPath } = await setUpCatalogue(t);
+  const recordPage = recordPath('/console/data', 'pip-awards');
+  const viewer = await consoleBrowserOf(app, consumer, 'viewer');
+  const english = await viewer.send('GET', recordPage);
+  assert.equal(english.statusCode, 200);
+  assert.doesNotMatch(english.body, /Ask for access/, 'no button');
+  assert.ok(!english.body.includes(askPath('pip-awards').replaceAll('&', '&amp;')), 'no link to the form');
+  assert.match(english.body, /You cannot ask for access for [^:<]+: your role there lets you read but not ask/);
+  const welsh = await viewer.send('GET', `${recordPage}?lang=cy`);
+  assert.match(welsh.body, /Ni allwch ofyn am fynediad ar ran [^:<]+: mae eich rôl yno/);
+  assert.doesNotMatch(welsh.body, /Gofyn am fynediad</);
+  assert.equal((await viewer.send('POST', askPath('pip-awards'), {})).statusCode, 403, 'the form still refuses a viewer who sends it anyway');
+
+  const developer = await consoleBrowserOf(app, consumer, 'developer');
+  const asDeveloper = await developer.send('GET', recordPage);
+  assert.match(asDeveloper.body, /Ask for access/, 'an owner or developer has the button');
+  assert.doesNotMatch(asDeveloper.body, /You cannot ask for access/);
+});

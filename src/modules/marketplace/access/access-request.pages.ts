@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { requireTeamMember, teamMemberOf } from '../../../platform/http/team-access.ts';
+import { mayChange, requireTeamMember, teamMemberOf } from '../../../platform/http/team-access.ts';
 import { findSignedInConsoleMember, listConsoleTeamEmails } from '../../console/console.contract.ts';
 import { ExchangeError, LAWFUL_BASES, type AgreementRequests } from '../../exchange/exchange.contract.ts';
 import type { Catalogue } from '../catalogue/catalogue.ts';
@@ -264,7 +264,11 @@ export async function registerAccessRequestPages(app: FastifyInstance, dependenc
   });
 }
 
-/** The "Ask for access" links of a record page under /console/data: one for each of the person's organisations that may ask. */
+/**
+ * The "Ask for access" links of a record page under /console/data: one for each of the person's
+ * organisations that may ask. Where the person is a viewer (who reads but cannot ask: the form
+ * answers 403), the link has `viewer: true` so the page says why there is no button.
+ */
 export async function listAskLinks(dependencies: { catalogue: Catalogue; agreementRequests: AgreementRequests; db: FastifyInstance['db'] }, request: FastifyRequest, identifier: string) {
   const signedIn = await findSignedInConsoleMember(dependencies.db, request);
   const askable = signedIn ? await findAskableService(await dependencies.catalogue.current(), dependencies.agreementRequests, identifier) : undefined;
@@ -272,7 +276,9 @@ export async function listAskLinks(dependencies: { catalogue: Catalogue; agreeme
   const links = [];
   for (const organisationId of signedIn.organisationIds) {
     if (organisationId === askable.service.organisationId || (await dependencies.agreementRequests.listSubsystemsOf(organisationId)).length === 0) continue;
-    links.push({ organisationId, href: `/console/marketplace/${organisationId}/requests/new?${new URLSearchParams({ record: identifier })}` });
+    const access = await request.server.teamAccess.check(request, { kind: 'organisation', id: organisationId });
+    if (access.state !== 'member') continue;
+    links.push({ organisationId, href: `/console/marketplace/${organisationId}/requests/new?${new URLSearchParams({ record: identifier })}`, viewer: !mayChange(access.member) });
   }
   return links;
 }

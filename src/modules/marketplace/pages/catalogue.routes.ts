@@ -37,7 +37,7 @@ function readSearchRequest(query: CatalogueQuerystring): CatalogueSearchRequest 
 }
 
 /** Where a signed-in member may ask for access to a record: one link for each of their organisations that may. */
-export type AskLinksOf = (request: FastifyRequest, identifier: string) => Promise<Array<{ organisationId: string; href: string }>>;
+export type AskLinksOf = (request: FastifyRequest, identifier: string) => Promise<Array<{ organisationId: string; href: string; viewer: boolean }>>;
 type Viewer = { audience: Audience; base: CatalogueBase; askLinksOf?: AskLinksOf };
 
 /**
@@ -104,8 +104,12 @@ function registerCatalogueRoutes(app: FastifyInstance, catalogue: Catalogue, vie
     const { t, locale } = request;
     const { record } = entry;
     const holder = entry.organisationId ? await findConsoleOrganisation(app.db, entry.organisationId) : undefined;
-    const askLinks = askLinksOf ? await askLinksOf(request, record.identifier) : [];
-    const askNames = askLinks.length > 1 ? await Promise.all(askLinks.map(async (link) => (await findConsoleOrganisation(app.db, link.organisationId))?.name ?? '')) : [];
+    const found = askLinksOf ? await askLinksOf(request, record.identifier) : [];
+    const askLinks = found.filter((link) => !link.viewer);
+    const nameOf = async (link: { organisationId: string }) => (await findConsoleOrganisation(app.db, link.organisationId))?.name ?? '';
+    const askNames = askLinks.length > 1 ? await Promise.all(askLinks.map(nameOf)) : [];
+    // A viewer reads but cannot ask: no button, and the page says why.
+    const viewerOf = await Promise.all(found.filter((link) => link.viewer).map(async (link) => t('marketplace.access.viewerCannotAsk', { organisation: await nameOf(link) })));
     return reply.render(`${VIEWS}/record.njk`, {
       pageTitle: record.title,
       serviceName: t('marketplace.name'),
@@ -120,6 +124,7 @@ function registerCatalogueRoutes(app: FastifyInstance, catalogue: Catalogue, vie
       contactRows: describeContact(record.contactPoint as Record<string, string> | undefined, t),
       holder: holder?.name,
       related: describeRelated(related, base, t),
+      viewerOf,
       askLinks: askLinks.map((link, index) => ({ href: link.href, text: askLinks.length > 1 ? t('marketplace.access.recordLinkFor', { organisation: askNames[index]! }) : t('marketplace.access.recordLink') })),
       jsonHref: recordPath(base, record.identifier, 'json'),
       jsonldHref: recordPath(base, record.identifier, 'jsonld'),
