@@ -54,3 +54,24 @@ test('a refused request ends and gives no access right', async (t) => {
   await assert.rejects(requests.approve({ agreementId: id, providerOrganisationId: providerMember.organisation_id, subsystem: client, actor: 'person:provider' }), refusedWith('exchange.AGREEMENT_STATE'));
   await assert.rejects(registry.revokeAccess({ serviceId, client, actor: OPERATOR }), /no such access right/);
 });
+
+test('the consumer withdraws its own draft; each party reads the statuses of its agreements, expired ones as expired', async (t) => {
+  let now = new Date();
+  const { kernel } = await createTestApp(t);
+  const { providerMember, clientMember, serviceId, client } = await setUpProviderAndClient(kernel, { baseUrl: 'https://provider.example.gov.uk/pip', fields: false, grant: false });
+  const requests = createAgreementRequests({ db: kernel.db, audit: kernel.audit, config: kernel.config, clock: () => now });
+  const ask = { serviceId, consumerOrganisationId: clientMember.organisation_id, subsystem: client, purpose: 'Blue Badge eligibility', lawfulBasis: 'public-task', fields: ['$.status'], until: '2099-12-31', actor: 'person:consumer' };
+  const [withdrawn, approved] = [await requests.ask(ask), await requests.ask(ask)];
+  await assert.rejects(requests.withdraw({ agreementId: withdrawn, consumerOrganisationId: providerMember.organisation_id, actor: 'person:provider' }), refusedWith('exchange.AGREEMENT_NOT_FOUND'), 'the provider is not the consumer');
+  await requests.withdraw({ agreementId: withdrawn, consumerOrganisationId: clientMember.organisation_id, actor: 'person:consumer' });
+  await assert.rejects(requests.withdraw({ agreementId: withdrawn, consumerOrganisationId: clientMember.organisation_id, actor: 'person:consumer' }), refusedWith('exchange.AGREEMENT_STATE'), 'a replay');
+  await requests.approve({ agreementId: approved, providerOrganisationId: providerMember.organisation_id, subsystem: client, actor: 'person:provider' });
+  await assert.rejects(requests.withdraw({ agreementId: approved, consumerOrganisationId: clientMember.organisation_id, actor: 'person:consumer' }), refusedWith('exchange.AGREEMENT_STATE'), 'an agreement in force is not withdrawn');
+
+  const ids = [withdrawn, approved, crypto.randomUUID(), 'not an id'];
+  assert.deepEqual(await requests.listStatuses(ids, clientMember.organisation_id, 'consumer'), new Map([[withdrawn, 'ended'], [approved, 'active']]));
+  assert.deepEqual(await requests.listStatuses(ids, providerMember.organisation_id, 'provider'), new Map([[withdrawn, 'ended'], [approved, 'active']]));
+  assert.deepEqual(await requests.listStatuses(ids, providerMember.organisation_id, 'consumer'), new Map(), 'not the consumer of them');
+  now = new Date('2100-01-02T00:00:00Z');
+  assert.equal((await requests.listStatuses([approved], clientMember.organisation_id, 'consumer')).get(approved), 'expired');
+});

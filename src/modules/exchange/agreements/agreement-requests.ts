@@ -217,6 +217,25 @@ export function createAgreementRequests(dependencies: { db: Database; audit: Aud
       return status;
     },
 
+    /**
+     * Each agreement's status now, for the organisation on `side`: `expired` when in force past its
+     * end; agreements it is not a party to are left out.
+     */
+    async listStatuses(agreementIds: readonly string[], organisationId: string, side: 'provider' | 'consumer'): Promise<Map<string, AgreementStatus | 'expired'>> {
+      const member = await approvedMemberOf(organisationId);
+      const ids = agreementIds.filter((id) => /^[0-9a-f-]{36}$/.test(id));
+      const rows = member ? await createAgreementStore(db).findMany(ids) : [];
+      const now = clock().toISOString();
+      return new Map(rows.filter((row) => row[`${side}_member_id`] === member!.id).map((row) => [row.id, row.status === 'active' && row.ends_at <= now ? 'expired' : row.status]));
+    },
+
+    /** The consumer withdraws a draft it asked for, before the provider approves it: it ends, never in force. */
+    async withdraw(input: { agreementId: string; consumerOrganisationId: string; actor: string }): Promise<void> {
+      const { member, agreement } = await requireAgreement(input.agreementId, input.consumerOrganisationId, 'consumer');
+      if (agreement.status !== 'draft') throw new ExchangeError('exchange.AGREEMENT_STATE', `The agreement is ${agreement.status}: only a draft is withdrawn`, 409);
+      await agreements.end(agreement.id, member.id, actorOf(input.actor));
+    },
+
     /** The provider refuses a draft: it ends, never in force. */
     async refuse(input: { agreementId: string; providerOrganisationId: string; actor: string }): Promise<void> {
       const { member, agreement } = await requireAgreement(input.agreementId, input.providerOrganisationId, 'provider');

@@ -32,6 +32,7 @@ export function createAgreementStore(db: Executor) {
       await tables.insertInto('exchange_agreement').values(row).execute();
     },
     find: (id: string) => tables.selectFrom('exchange_agreement').selectAll().where('id', '=', id).executeTakeFirst(),
+    findMany: async (ids: readonly string[]) => (ids.length === 0 ? [] : tables.selectFrom('exchange_agreement').selectAll().where('id', 'in', ids).execute()),
     async update(id: string, changes: Partial<Omit<AgreementRow, 'id'>>, expectedStatus: AgreementStatus): Promise<boolean> {
       const result = await tables.updateTable('exchange_agreement').set(changes).where('id', '=', id).where('status', '=', expectedStatus).executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
