@@ -15,6 +15,9 @@ import { createExchangeKeys, EXCHANGE_JWKS_PATH, EXCHANGE_LOG_JWKS_PATH } from '
 import { registerGatewayRoutes } from './gateway/gateway.routes.ts';
 import { createReplayGuard } from './gateway/replay-guard.ts';
 import { logCommands } from './message-log/log.cli.ts';
+import { PAYLOAD_PURPOSE } from './payloads/keep-payloads.ts';
+import { payloadCommands } from './payloads/payload.cli.ts';
+import { createPayloadRetentionJob } from './payloads/payload-retention.job.ts';
 import { createMessageLog } from './message-log/message-log.ts';
 import { registerExchangeTeamPages } from './pages/exchange-team.pages.ts';
 import { exchangeMigrations } from './migrations/exchange.migrations.ts';
@@ -39,10 +42,16 @@ export function createExchangeModule(options: { clock?: () => Date } = {}): Civi
       ...consentCommands,
       ...demoCommands,
       ...logCommands,
+      ...payloadCommands,
     ],
+    createJobHandlers(kernel) {
+      const retention = createPayloadRetentionJob({ db: kernel.db, jobs: kernel.jobs, audit: kernel.audit, logger: kernel.logger, clock });
+      return { [retention.type]: retention.handler };
+    },
     async plugin(app: FastifyInstance) {
       const keys = createExchangeKeys({ db: app.db, secrets: secretBoxesOf(app.config), clock });
       const writes = createGroupCommit(app.db);
+      await createPayloadRetentionJob({ db: app.db, jobs: app.jobs, audit: app.audit, logger: app.log, clock }).ensureScheduled();
       const outbound = app.config.DEMO_EXCHANGE ? demoOutboundPolicy(outboundPolicyOf(app.config), app.config.BASE_URL) : outboundPolicyOf(app.config);
       if (app.config.DEMO_EXCHANGE) {
         registerDemoProviderRoutes(app, { baseUrl: app.config.BASE_URL, keys, service: demoServiceIdentifier(app.config.EXCHANGE_INSTANCE) });
@@ -60,6 +69,7 @@ export function createExchangeModule(options: { clock?: () => Date } = {}): Civi
           keys,
           messageLog: createMessageLog({ db: app.db, keys, writes, clock }),
           replayGuard: createReplayGuard({ db: app.db, writes }),
+          payloadBox: secretBoxesOf(app.config).forPurpose(PAYLOAD_PURPOSE),
           clock,
         }),
       );

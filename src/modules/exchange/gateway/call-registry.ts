@@ -5,6 +5,7 @@ import type { SubsystemIdentifier } from '../registry/identifiers.ts';
 import type { Endpoint } from '../registry/openapi-description.ts';
 import { createRegistryStore, type AccessRightRow, type ServiceRow, type SubsystemWithMember } from '../registry/registry.store.ts';
 import { createRegistryVersionStore } from '../registry/registry-version.store.ts';
+import { createPayloadStore, type PayloadSettingRow } from '../payloads/payload.store.ts';
 
 /** A client's registered key, imported once. */
 export type CallerKey = { subsystemId: string; algorithm: string; publicKey: KeyObject };
@@ -20,6 +21,8 @@ export type CallRegistryView = {
   listAccessRights(serviceId: string, clientSubsystemId: string): Promise<AccessRightRow[]>;
   /** Active agreements whatever their dates, newest first: the caller compares the dates with its own now. */
   listActiveAgreements(serviceId: string, consumerMemberId: string): Promise<CallAgreement[]>;
+  /** How long a subsystem asked for its calls' payloads to be kept; undefined when it did not. */
+  findPayloadSetting(subsystemId: string): Promise<PayloadSettingRow | undefined>;
 };
 
 /** Far more than an instance has; past it the cache starts again rather than grow. */
@@ -29,12 +32,13 @@ const MAX_ENTRIES = 20_000;
  * The registry as the gateway reads it on every call, kept in this process while the registry
  * version (one row, read once per call) stays the same. Any change, by any process, adds one to
  * the version in its own transaction, so the next call here reads afresh: a revoked key or access
- * right, or an ended agreement, stops the very next call.
+ * right, or an ended agreement, stops the very next call (and payloads are kept, or not, from it).
  */
 export function createCallRegistry(db: Database) {
   const versions = createRegistryVersionStore(db);
   const store = createRegistryStore(db);
   const agreements = createAgreementStore(db);
+  const payloads = createPayloadStore(db);
   let cached: { version: number; entries: Map<string, Promise<unknown>> } = { version: -1, entries: new Map() };
 
   function viewOf(entries: Map<string, Promise<unknown>>): CallRegistryView {
@@ -66,6 +70,7 @@ export function createCallRegistry(db: Database) {
         remember(`agreements\n${serviceId}\n${consumerMemberId}`, async () =>
           (await agreements.listActive(serviceId, consumerMemberId)).map((row) => ({ row, fields: JSON.parse(row.fields) as string[] })),
         ),
+      findPayloadSetting: (subsystemId) => remember(`payloads\n${subsystemId}`, () => payloads.findSetting(subsystemId)),
     };
   }
 

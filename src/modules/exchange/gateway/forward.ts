@@ -50,6 +50,8 @@ export type ProviderAnswer = {
   finished: Promise<{ responseHash: string; failure?: XRoadError }>;
   /** The request's body as the provider got it whole, when there was one. */
   requestBody: ReceivedBody | undefined;
+  /** Its bytes, when the call's payloads are kept (`ForwardedBody.keep`). */
+  keptRequestBody: Buffer | undefined;
 };
 
 /** Sockets to providers left open this long between calls; less than Node's own servers keep them (5 s). */
@@ -90,7 +92,8 @@ export function createProviderAgents() {
 export type ProviderAgents = ReturnType<typeof createProviderAgents>;
 
 /** A call's body on its way: passed on as it arrives, checked against its Content-Digest once whole. */
-export type ForwardedBody = { metered: MeteredBody; contentLength: string | undefined; check(received: ReceivedBody): void };
+/** `keep`: its bytes are gathered as they pass, for a call whose payloads a member asked to keep (never otherwise). */
+export type ForwardedBody = { metered: MeteredBody; contentLength: string | undefined; check(received: ReceivedBody): void; keep?: boolean };
 
 /**
  * Sends the call to the provider, signed by Civitas, and gives back its answer as it arrives:
@@ -139,8 +142,11 @@ export async function forwardToProvider(call: {
   });
   let requestBody: ReceivedBody | undefined;
   let response: IncomingMessage;
+  const kept: Buffer[] | undefined = body?.keep ? [] : undefined;
   if (body) {
     body.metered.stream.pipe(outgoing);
+    // Attached in the same turn as the pipe, so it sees every chunk the provider is sent.
+    if (kept) body.metered.stream.on('data', (chunk: Buffer) => kept.push(chunk));
     // A provider gone before the body is through: the rest is read here, so the body still settles.
     outgoing.on('close', () => void body.metered.drain().catch(() => undefined));
     try {
@@ -185,7 +191,7 @@ export async function forwardToProvider(call: {
     answer.destroy();
     throw new XRoadError('Server.ServerProxy.ServiceFailed', "The provider's answer is compressed though Civitas asked for it plain (Accept-Encoding: identity)");
   }
-  return { status, headers: answerHeaders, body: answer, finished, requestBody };
+  return { status, headers: answerHeaders, body: answer, finished, requestBody, keptRequestBody: kept && Buffer.concat(kept) };
 }
 
 /** The whole of an answer's body; throws the XRoadError that cut it off. */

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { OutboundRequester } from '../../../platform/net/outbound-request.ts';
+import type { SecretBox } from '../../../platform/secrets/secret-box.ts';
 import type { MessageLog, MessageLogEntry } from '../message-log/message-log.ts';
+import { findPayloadKeepers, sealPayloads } from '../payloads/keep-payloads.ts';
 import { formatSubsystem, IdentifierError, MAX_URI_LENGTH, parseGatewayPath, type GatewayPath } from '../registry/identifiers.ts';
 import { authenticateClient, authoriseCall, findProvider, readXRoadId, type CallFacts } from './authorise-call.ts';
 import { createCallRegistry } from './call-registry.ts';
@@ -24,6 +26,8 @@ export type GatewayDependencies = {
   keys: ExchangeKeys;
   messageLog: MessageLog;
   replayGuard: ReplayGuard;
+  /** Seals the bodies of calls whose subsystems asked for them to be kept. */
+  payloadBox: SecretBox;
   clock: () => Date;
 };
 
@@ -203,6 +207,9 @@ export async function registerGatewayRoutes(app: FastifyInstance, dependencies: 
         };
         if (path.kind !== 'service') return await answerMetaservice(request, reply, state, path, callInput);
         const call = await authoriseCall({ ...callInput, target: path.target });
+        // Bodies are kept only for a call whose client or provider subsystem asked (off by default).
+        const keepers = await findPayloadKeepers(callInput.registry, { clientSubsystemId: call.client.id, providerSubsystemId: call.service.subsystem_id });
+        const keep = (bodies: { request: Buffer | undefined; response: Buffer | undefined }) => (keepers.length === 0 ? undefined : sealPayloads({ box: dependencies.payloadBox, keepers, xRoadId: state.xRoadId, ...bodies, now: clock() }));
         const requestId = crypto.randomUUID();
         const expectedDigest = state.body && readContentDigest(request.headers['content-digest']);
         const answer = await forwardToProvider({
@@ -218,7 +225,7 @@ export async function registerGatewayRoutes(app: FastifyInstance, dependencies: 
             'x-road-id': state.xRoadId,
             'x-road-request-id': requestId,
           },
-          body: state.body && expectedDigest && { metered: state.body, contentLength: headerText(request.headers['content-length']) ?? undefined, check: (received) => checkContentDigest(expectedDigest, received) },
+          body: state.body && expectedDigest && { metered: state.body, contentLength: headerText(request.headers['content-length']) ?? undefined, check: (received) => checkContentDigest(expectedDigest, received), keep: keepers.length > 0 },
           key: await dependencies.keys.current('request-signing'),
           timeoutMs: dependencies.providerTimeoutMs,
         });
@@ -233,11 +240,11 @@ export async function registerGatewayRoutes(app: FastifyInstance, dependencies: 
         if (request.method !== 'HEAD') {
           // Read whole (up to 10 MB) to cut it down to the agreed fields before the consumer sees any of it, whatever its status.
           const limited = limitToAgreedFields(await readWhole(answer.body), answer.headers['content-type'], call.fields, call.shape);
-          await messageLog.append(entryOf(request, state, { statusCode: answer.status, responseHash: createHash('sha512').update(limited).digest('base64') }));
+          await messageLog.append(entryOf(request, state, { statusCode: answer.status, responseHash: createHash('sha512').update(limited).digest('base64') }), keep({ request: answer.keptRequestBody, response: limited }));
           return reply.code(answer.status).headers(answer.headers).headers(xRoadHeaders).send(limited);
         }
         answer.finished
-          .then(({ responseHash, failure }) => messageLog.append(entryOf(request, state, { statusCode: answer.status, responseHash, ...(failure ? { errorType: failure.type } : {}) })))
+          .then(({ responseHash, failure }) => messageLog.append(entryOf(request, state, { statusCode: answer.status, responseHash, ...(failure ? { errorType: failure.type } : {}) }), keep({ request: answer.keptRequestBody, response: undefined })))
           .catch((error: unknown) => request.log.error({ err: error }, 'exchange message log record failed'));
         return reply.code(answer.status).headers(answer.headers).headers(xRoadHeaders).send(answer.body);
       } catch (error) {

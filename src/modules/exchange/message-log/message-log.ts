@@ -1,13 +1,14 @@
 import { createHash, sign, verify, createPublicKey } from 'node:crypto';
 import type { JWK } from 'jose';
-import type { Database } from '../../../platform/db/database.ts';
+import type { Database, Executor } from '../../../platform/db/database.ts';
 import type { GroupCommit } from '../../../platform/db/group-commit.ts';
 import type { ExchangeKeys } from '../gateway/exchange-keys.ts';
 import { createMessageLogStore, type MessageLogBatchRow, type MessageLogRow } from './message-log.store.ts';
 
 /**
  * The message log: one record per call, allowed or refused, with identifiers, hashes and
- * outcome but never a body. Each record's hash covers the record before it (so editing,
+ * outcome but never a body (those a member asked to keep are kept apart, sealed: ../payloads/).
+ * Each record's hash covers the record before it (so editing,
  * removing or reordering one breaks the chain from there on), and the log key signs the hashes of
  * each batch of records written together (so the chain cannot be rebuilt by whoever can write the
  * database but lacks the key).
@@ -52,7 +53,10 @@ const BATCH_FORMAT = 'civitas-exchange-log-batch/1';
 /** Records chained and signed together at most; more wait for the next batch. */
 const MAX_BATCH = 500;
 
-type Waiting = { entry: MessageLogEntry; resolve(row: MessageLogRow): void; reject(error: unknown): void };
+/** A write that belongs with a record (its kept payloads), made in the transaction that writes the record. */
+export type AlongsideRecord = (transaction: Executor, record: MessageLogRow) => Promise<void>;
+
+type Waiting = { entry: MessageLogEntry; alongside: AlongsideRecord | undefined; resolve(row: MessageLogRow): void; reject(error: unknown): void };
 
 /**
  * Records that arrive together (in one turn of the event loop) are chained, signed once as a
@@ -83,6 +87,7 @@ export function createMessageLog(dependencies: { db: Database; keys: ExchangeKey
       });
       const signed = { first_sequence: rows[0]?.sequence ?? 0, last_sequence: sequence, record_hashes: rows.map((row) => row.record_hash).join(',') };
       await store.insert(rows);
+      for (const [index, item] of batch.entries()) await item.alongside?.(transaction, rows[index] as MessageLogRow);
       await store.insertBatch({ ...signed, key_id: key.keyId, signature: sign(null, batchPayload(signed), key.privateKey).toString('base64url'), signed_at: recordedAt });
       return rows;
     });
@@ -103,9 +108,10 @@ export function createMessageLog(dependencies: { db: Database; keys: ExchangeKey
   }
 
   return {
-    append(entry: MessageLogEntry): Promise<MessageLogRow> {
+    /** `alongside`: written with the record, in its transaction, knowing its sequence. */
+    append(entry: MessageLogEntry, alongside?: AlongsideRecord): Promise<MessageLogRow> {
       return new Promise<MessageLogRow>((resolve, reject) => {
-        waiting.push({ entry, resolve, reject });
+        waiting.push({ entry, alongside, resolve, reject });
         if (!scheduled) {
           scheduled = true;
           setImmediate(() => void flush());

@@ -3,6 +3,7 @@ import * as createExchange from './0001-create-exchange.ts';
 import * as createAgreement from './0002-create-agreement.ts';
 import * as createConsent from './0003-create-consent.ts';
 import * as signLogInBatches from './0004-sign-log-in-batches.ts';
+import * as keepPayloads from './0005-keep-payloads.ts';
 
 /** Frozen once landed: add new migrations at the end, never change one. */
 export const exchangeMigrations: MigrationList = {
@@ -12,5 +13,6 @@ export const exchangeMigrations: MigrationList = {
     { id: '0002-create-agreement', migration: createAgreement },
     { id: '0003-create-consent', migration: createConsent },
     { id: '0004-sign-log-in-batches', migration: signLogInBatches },
+    { id: '0005-keep-payloads', migration: keepPayloads },
   ],
 };
