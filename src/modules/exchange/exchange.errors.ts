@@ -7,6 +7,7 @@ export type ExchangeErrorCode =
   | 'exchange.MEMBER_NOT_FOUND'
   | 'exchange.MEMBER_EXISTS'
   | 'exchange.MEMBER_NOT_PENDING'
+  | 'exchange.INVALID_REASON'
   | 'exchange.SUBSYSTEM_NOT_FOUND'
   | 'exchange.SUBSYSTEM_EXISTS'
   | 'exchange.INVALID_PUBLIC_KEY'

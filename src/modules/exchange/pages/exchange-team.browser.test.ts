@@ -9,7 +9,7 @@ import { addOrganisation, createTestRegistry, OPERATOR, setUpProviderAndClient }
 /**
  * An organisation's Exchange pages in Chromium under the real Content-Security-Policy, in English
  * and Welsh: asking to become a member (with its errors), waiting, and a member's subsystems,
- * services and agreements, approved and ended from the page; adding a subsystem or a service; granting and revoking access; a subsystem's keys, one added and the last revoked. axe finds no WCAG 2.2 AA violation.
+ * services and agreements, approved and ended from the page; a refused request with its reason; adding a subsystem or a service; granting and revoking access; a subsystem's keys, one added and the last revoked. axe finds no WCAG 2.2 AA violation.
  */
 const browser = await launchBrowser(after);
 
@@ -39,6 +39,12 @@ for (const locale of ['en', 'cy'] as const) {
     await page.locator('#memberCode').fill('RB005');
     await submit('/membership', 'waiting for approval');
     assert.equal(await page.locator('.govuk-notification-banner').count(), 1);
+    const registry = createTestRegistry(kernel);
+    const asked = (await registry.listPendingMembers()).find((member) => member.member_code === 'RB005');
+    await registry.refuseMember({ memberId: asked!.id, actor: OPERATOR, reason: 'RB005 is not a code we can match to Riverbank Council' });
+    await page.goto(`${baseUrl}/console/exchange/${newcomer}?lang=${locale}`);
+    await check(page, locale, 'the request refused, with its reason');
+    assert.equal(await page.locator('.govuk-inset-text').count(), 1);
 
     const setUp = await setUpProviderAndClient(kernel, { baseUrl: 'https://benefits.example.gov.uk/pip', fields: false });
     await setUp.agreements.add({ providerMemberId: setUp.providerMember.id, consumerMemberId: setUp.clientMember.id, serviceId: setUp.serviceId, purpose: 'Blue Badge eligibility', lawfulBasis: 'public-task', legalGateway: 'Digital Economy Act 2017', fields: '$.status,$.rate', until: '2099-12-31', actor: OPERATOR });
@@ -89,10 +95,17 @@ for (const locale of ['en', 'cy'] as const) {
     await Promise.all([page.waitForLoadState('load'), page.locator('form[action$="/approve"] button').first().click()]);
     await page.waitForLoadState('load');
     await check(page, locale, 'one approved');
+    await page.locator('textarea[name="reason"]').first().fill('x'.repeat(501));
+    await Promise.all([page.waitForLoadState('load'), page.locator('form[action$="/refuse"] button').first().click()]);
+    await page.waitForLoadState('load');
+    await check(page, locale, 'refusing with a reason too long');
+    assert.equal(await page.locator('.govuk-error-summary a').count(), 1);
+    await page.locator('textarea[name="reason"]').first().fill('We cannot match HC003 to Hillside Council');
     await Promise.all([page.waitForLoadState('load'), page.locator('form[action$="/refuse"] button').first().click()]);
     await page.waitForLoadState('load');
     await check(page, locale, 'the other refused, none waiting');
     assert.equal(await page.locator('.govuk-summary-card').count(), 0);
+    problems.consoleErrors = problems.consoleErrors.filter((text) => !/^Failed to load resource: the server responded with a status of 400 \(Bad Request\) \(http:\/\/127\.0\.0\.1:\d+\/console\/operator\/exchange-members\/[0-9a-f-]+\/refuse:0\)/.test(text));
     expectNoPageProblems(problems);
   });
 }

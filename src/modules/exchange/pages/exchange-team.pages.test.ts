@@ -50,6 +50,74 @@ test('an owner asks for their organisation to become a member (errors on its fie
   assert.match(copied.body, /Another member has that member code/);
 });
 
+test('an organisation whose request an operator refused sees so on its Exchange page, with the reason given, in English and Welsh, and may ask again', async (t) => {
+  const { app, kernel } = await createTestApp(t);
+  const organisationId = await addOrganisation(kernel, 'Riverside Council');
+  const { send } = await browserOf(app, organisationId);
+  const base = `/console/exchange/${organisationId}`;
+  await send('GET', base);
+  assert.equal((await send('POST', `${base}/membership`, { memberClass: 'GOV', memberCode: 'RC002' })).statusCode, 303);
+  const registry = createTestRegistry(kernel);
+  const [asked] = await registry.listPendingMembers();
+  await registry.refuseMember({ memberId: asked!.id, actor: OPERATOR, reason: 'RC002 is the code of <b>another</b> council: use your ONS code' });
+
+  const refused = await send('GET', base);
+  assert.equal(refused.statusCode, 200);
+  assert.match(refused.body, /GB-DEV\/GOV\/RC002[^]*govuk-tag--red[^]*Refused/);
+  assert.match(refused.body, new RegExp(`refused your request to become the member GB-DEV/GOV/RC002 on \\d{1,2} \\w+ ${new Date().getUTCFullYear()}`));
+  assert.match(refused.body, /Reason given[^]*RC002 is the code of &lt;b&gt;another&lt;\/b&gt; council: use your ONS code/, 'the reason, escaped');
+  assert.match(refused.body, /You can ask again[^]*Become a member/);
+  const welsh = await send('GET', `${base}?lang=cy`);
+  assert.match(welsh.body, /Gwrthodwyd[^]*Gwrthododd un o weithredwyr Civitas eich cais[^]*Y rheswm a roddwyd/);
+
+  // Asked again: the refusal makes way for the new request.
+  assert.equal((await send('POST', `${base}/membership`, { memberClass: 'GOV', memberCode: 'E06000001' })).statusCode, 303);
+  const pending = await send('GET', `${base}?lang=en`);
+  assert.match(pending.body, /GB-DEV\/GOV\/E06000001[^]*Waiting for approval/);
+  assert.doesNotMatch(pending.body, /Refused|Reason given/);
+
+  // Refused without a reason: said so, and no reason shown.
+  const [second] = await registry.listPendingMembers();
+  await registry.refuseMember({ memberId: second!.id, actor: OPERATOR });
+  const plain = await send('GET', base);
+  assert.match(plain.body, /refused your request to become the member GB-DEV\/GOV\/E06000001/);
+  assert.doesNotMatch(plain.body, /Reason given/);
+});
+
+test('attacker: a refusal is shown only to its organisation; another organisation may take the refused code; a refused member gets no subsystem and no agreement; an operator reason past 500 characters is refused', async (t) => {
+  const { app, kernel } = await createTestApp(t);
+  const registry = createTestRegistry(kernel);
+  const organisationId = await addOrganisation(kernel, 'Riverside Council');
+  const member = await registry.addMember({ organisationId, memberClass: 'GOV', memberCode: 'RC002', actor: { audit: 'console-person:asker', isOperator: false } });
+  await assert.rejects(registry.refuseMember({ memberId: member.id, actor: OPERATOR, reason: 'x'.repeat(501) }), { code: 'exchange.INVALID_REASON' });
+  await assert.rejects(registry.refuseMember({ memberId: member.id, actor: { audit: 'console-person:asker', isOperator: false }, reason: 'no' }), { code: 'exchange.MEMBER_NOT_PENDING' });
+  await registry.refuseMember({ memberId: member.id, actor: OPERATOR, reason: 'Private note for Riverside' });
+  await assert.rejects(registry.refuseMember({ memberId: member.id, actor: OPERATOR }), { code: 'exchange.MEMBER_NOT_PENDING' }, 'refused once');
+  await assert.rejects(registry.approveMember(member.id, OPERATOR), { code: 'exchange.MEMBER_NOT_PENDING' }, 'a refused request is not approved by a stale form');
+  await assert.rejects(registry.addSubsystem({ memberId: member.id, subsystemCode: 'one', publicKeys: generateTestKeyPair().publicPem, actor: OPERATOR }), { code: 'exchange.MEMBER_NOT_FOUND' });
+  const refusals = (await kernel.audit.listRecent({ limit: 50 })).filter((event) => event.action === 'exchange.member.refused');
+  assert.equal(refusals.length, 1);
+  assert.equal(refusals[0]?.details?.reason, 'Private note for Riverside');
+
+  const viewer = await browserOf(app, organisationId, 'viewer');
+  const seen = await viewer.send('GET', `/console/exchange/${organisationId}`);
+  assert.match(seen.body, /Private note for Riverside/);
+  assert.doesNotMatch(seen.body, /name="memberCode"/, 'a viewer cannot ask again');
+  const otherId = await addOrganisation(kernel, 'Hillside Council');
+  const other = await browserOf(app, otherId);
+  const theirs = await other.send('GET', `/console/exchange/${otherId}`);
+  assert.doesNotMatch(theirs.body, /Private note|Refused/);
+  assert.equal((await other.send('GET', `/console/exchange/${organisationId}`)).statusCode, 404, "not another organisation's page");
+  assert.equal((await other.send('POST', `/console/exchange/${otherId}/membership`, { memberClass: 'GOV', memberCode: 'RC002' })).statusCode, 303, 'a refused code is free again');
+
+  const owner = await browserOf(app, organisationId);
+  await owner.send('GET', `/console/exchange/${organisationId}`);
+  const taken = await owner.send('POST', `/console/exchange/${organisationId}/membership`, { memberClass: 'GOV', memberCode: 'RC002' });
+  assert.equal(taken.statusCode, 400, 'its old code is now another member\'s');
+  assert.match(taken.body, /Another member has that member code/);
+  assert.doesNotMatch(taken.body, /Private note/, 'the refused request made way for the member that took its code');
+});
+
 test('each side approves a draft agreement on its own page, either ends it; a replayed or stale button is an error summary; an organisation not a party gets 404', async (t) => {
   const { app, kernel } = await createTestApp(t);
   const setUp = await setUpProviderAndClient(kernel, { baseUrl: 'https://benefits.example.gov.uk/pip', fields: false });

@@ -108,7 +108,8 @@ export async function registerExchangeTeamPages(app: FastifyInstance, dependenci
       pageTitle: t('exchange.pages.title'),
       done,
       errors,
-      member: member && { status: member.status, ...(await describeMember(member)) },
+      member: member && member.status !== 'refused' ? { status: member.status, ...(await describeMember(member)) } : undefined,
+      refusal: member?.status === 'refused' ? { identifier: formatMember({ instance: member.instance, memberClass: member.member_class, memberCode: member.member_code }), ...(await registry.findRefusal(member)) } : undefined,
       form: { ...form, classes: OFFERED_CLASSES, classError: fieldError('memberClass'), codeError: fieldError('memberCode') },
     });
   }

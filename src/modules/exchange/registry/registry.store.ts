@@ -1,6 +1,7 @@
 import type { Executor } from '../../../platform/db/database.ts';
 
-export type MemberStatus = 'pending' | 'approved';
+/** `refused`: kept, so the organisation sees the refusal, until it asks again (which replaces it). */
+export type MemberStatus = 'pending' | 'approved' | 'refused';
 export type MemberRow = {
   id: string;
   organisation_id: string;
@@ -121,16 +122,25 @@ export function createRegistryStore(db: Executor) {
     listPendingMembers: (instance: string) =>
       tables.selectFrom('exchange_member').selectAll().where('instance', '=', instance).where('status', '=', 'pending').orderBy('created_at').orderBy('id').limit(500).execute(),
     /** Only while pending and with no subsystem (an operator may have added one from the command line). */
-    async deletePendingMember(id: string): Promise<MemberRow | undefined> {
+    async refusePendingMember(id: string): Promise<MemberRow | undefined> {
       const member = await tables.selectFrom('exchange_member').selectAll().where('id', '=', id).where('status', '=', 'pending').executeTakeFirst();
       if (!member) return undefined;
       const result = await tables
-        .deleteFrom('exchange_member')
+        .updateTable('exchange_member')
+        .set({ status: 'refused' })
         .where('id', '=', id)
         .where('status', '=', 'pending')
         .where((eb) => eb.not(eb.exists(eb.selectFrom('exchange_subsystem').select('exchange_subsystem.id').whereRef('exchange_subsystem.member_id', '=', 'exchange_member.id'))))
         .executeTakeFirst();
-      return Number(result.numDeletedRows) === 1 ? member : undefined;
+      return Number(result.numUpdatedRows) === 1 ? { ...member, status: 'refused' } : undefined;
+    },
+    /** A refused request of this organisation, or for this identifier, makes way for a new one. */
+    async deleteRefusedMembers(match: { organisationId: string; instance: string; memberClass: string; memberCode: string }): Promise<void> {
+      await tables
+        .deleteFrom('exchange_member')
+        .where('status', '=', 'refused')
+        .where((eb) => eb.or([eb('organisation_id', '=', match.organisationId), eb.and([eb('instance', '=', match.instance), eb('member_class', '=', match.memberClass), eb('member_code', '=', match.memberCode)])]))
+        .execute();
     },
     async approveMember(id: string, approvedBy: string, approvedAt: string): Promise<boolean> {
       const result = await tables

@@ -11,6 +11,9 @@ import { PublicKeyError, readPublicKeys } from './public-keys.ts';
 import { createRegistryStore, type MemberRow, type SubsystemWithMember } from './registry.store.ts';
 import { createRegistryVersionStore } from './registry-version.store.ts';
 
+/** The most an operator writes when refusing a membership request. */
+export const MAX_REFUSAL_REASON = 500;
+
 export const ENDPOINT_METHODS = ['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH', 'TRACE'] as const;
 const ENDPOINT_PATH = /^\/[A-Za-z0-9._~!$&'()+,;=:@%{}/-]{0,255}\*?$/;
 
@@ -104,6 +107,7 @@ export function createRegistry(dependencies: { db: Database; audit: AuditService
       };
       await db.transaction().execute(async (transaction) => {
         await createRegistryVersionStore(transaction).bump();
+        await createRegistryStore(transaction).deleteRefusedMembers({ organisationId: organisation.id, instance, memberClass: row.member_class, memberCode: row.member_code });
         await insertUnique(() => createRegistryStore(transaction).insertMember(row), 'exchange.MEMBER_EXISTS', 'That organisation or member identifier is a member already');
         await audit.record(
           { actor: input.actor.audit, action: 'exchange.member.added', subject: `exchange-member:${row.id}`, outcome: 'success', details: { identifier: formatMember({ instance, memberClass: row.member_class, memberCode: row.member_code }), organisation_id: organisation.id, status: row.status } },
@@ -125,25 +129,46 @@ export function createRegistry(dependencies: { db: Database; audit: AuditService
 
     listPendingMembers: () => store.listPendingMembers(instance),
 
-    /** The organisation may ask again (with another code, say): the request is removed, the refusal audited. */
-    async refuseMember(memberId: string, actor: RegistryActor): Promise<void> {
-      if (!actor.isOperator) throw new ExchangeError('exchange.MEMBER_NOT_PENDING', 'Only an operator refuses members', 403);
+    /**
+     * The request is kept as refused, so the organisation's Exchange page says so (with the reason,
+     * up to MAX_REFUSAL_REASON characters, when the operator gives one; the audit event holds it)
+     * until it asks again, with another code, say, which replaces it.
+     */
+    async refuseMember(input: { memberId: string; actor: RegistryActor; reason?: string }): Promise<void> {
+      if (!input.actor.isOperator) throw new ExchangeError('exchange.MEMBER_NOT_PENDING', 'Only an operator refuses members', 403);
+      const reason = input.reason?.trim() ?? '';
+      if (reason.length > MAX_REFUSAL_REASON) throw new ExchangeError('exchange.INVALID_REASON', `The reason must be ${MAX_REFUSAL_REASON} characters or fewer`);
       await db.transaction().execute(async (transaction) => {
         await createRegistryVersionStore(transaction).bump();
-        const refused = await createRegistryStore(transaction).deletePendingMember(memberId);
+        const refused = await createRegistryStore(transaction).refusePendingMember(input.memberId);
         if (!refused) throw new ExchangeError('exchange.MEMBER_NOT_PENDING', 'There is no member waiting for approval with that id (and no subsystem)', 404);
         await audit.record(
-          { actor: actor.audit, action: 'exchange.member.refused', subject: `exchange-member:${memberId}`, outcome: 'success', details: { identifier: formatMember({ instance, memberClass: refused.member_class, memberCode: refused.member_code }), organisation_id: refused.organisation_id } },
+          {
+            actor: input.actor.audit,
+            action: 'exchange.member.refused',
+            subject: `exchange-member:${input.memberId}`,
+            outcome: 'success',
+            details: { identifier: formatMember({ instance, memberClass: refused.member_class, memberCode: refused.member_code }), organisation_id: refused.organisation_id, reason: reason === '' ? null : reason },
+          },
           transaction,
         );
       });
+    },
+
+    /** When and why the member's request was refused, from its audit event; undefined if it was not. */
+    async findRefusal(member: MemberRow): Promise<{ refusedAt: string; reason: string | null } | undefined> {
+      if (member.status !== 'refused') return undefined;
+      const [event] = (await audit.listRecent({ subject: `exchange-member:${member.id}`, limit: 20 })).filter((candidate) => candidate.action === 'exchange.member.refused');
+      if (!event) return undefined;
+      const reason = event.details?.reason;
+      return { refusedAt: event.occurredAt, reason: typeof reason === 'string' && reason !== '' ? reason : null };
     },
 
     /** Returns the subsystem's X-Road identifier. */
     async addSubsystem(input: { memberId: string; subsystemCode: string; publicKeys: string; actor: RegistryActor }): Promise<string> {
       if (!isCode(input.subsystemCode)) throw new ExchangeError('exchange.INVALID_IDENTIFIER', 'The subsystem code must be 1 to 64 letters, digits, dots, hyphens or underscores');
       const member = await store.findMember(input.memberId);
-      if (!member || member.instance !== instance) throw new ExchangeError('exchange.MEMBER_NOT_FOUND', 'There is no such member', 404);
+      if (!member || member.instance !== instance || member.status === 'refused') throw new ExchangeError('exchange.MEMBER_NOT_FOUND', 'There is no such member', 404);
       const keys = await readKeys(input.publicKeys);
       const now = clock().toISOString();
       const subsystemId = crypto.randomUUID();
