@@ -6,7 +6,7 @@ import type { Catalogue } from '../catalogue/catalogue.ts';
 import { marketplaceChrome } from '../console/record-editor.pages.ts';
 import { recordPath } from '../pages/record-address.ts';
 import { sendRequestDecidedEmail, sendRequestReceivedEmail } from './access-request-email.ts';
-import { createAccessRequestStore, type AccessRequestRow } from './access-request.store.ts';
+import { createAccessRequestStore, showRequestStatus, type AccessRequestRow } from './access-request.store.ts';
 import { findAskableService, type AskableService } from './askable-service.ts';
 
 const VIEWS = 'modules/marketplace/access';
@@ -79,6 +79,19 @@ export async function registerAccessRequestPages(app: FastifyInstance, dependenc
     });
   }
 
+  async function saveOrWithdraw(request: FastifyRequest, draft: { agreementId: string; consumerOrganisationId: string; actor: string }, save: () => Promise<void>): Promise<void> {
+    try {
+      await save();
+    } catch (error) {
+      try {
+        await agreementRequests.withdraw(draft);
+      } catch (withdrawError) {
+        request.log.error({ err: withdrawError, agreement: draft.agreementId }, 'marketplace access request not saved, and its draft agreement not withdrawn');
+      }
+      throw error;
+    }
+  }
+
   async function requireRequest(request: FastifyRequest<{ Params: RequestParams }>): Promise<{ row: AccessRequestRow; side: 'provider' | 'consumer' } | undefined> {
     const row = await store.find(request.params.requestId);
     const { organisationId } = request.params;
@@ -91,6 +104,8 @@ export async function registerAccessRequestPages(app: FastifyInstance, dependenc
     const { t } = request;
     const { row, side } = found;
     const agreement = await agreementRequests.find(row.agreement_id, request.params.organisationId, side);
+    const agreementStatus = (await agreementRequests.listStatuses([row.agreement_id], request.params.organisationId, side)).get(row.agreement_id) ?? agreement.status;
+    const shown = showRequestStatus(row, agreementStatus);
     const entry = (await catalogue.current()).byIdentifier.get(row.record_identifier);
     const values = input.values ?? { fields: agreement.fields, until: agreement.lastDay };
     const errorList = Object.entries(input.errors).map(([name, text]) => ({ text, href: { until: '#until-day', decision: '#main-content' }[name] ?? `#${name}` }));
@@ -100,9 +115,9 @@ export async function registerAccessRequestPages(app: FastifyInstance, dependenc
       backLink: requestsPath(request.params.organisationId),
       errors: errorList,
       fieldError: (name: string) => (input.errors[name] ? { text: input.errors[name] } : undefined),
-      reviewing: side === 'provider' && row.status === 'asked',
+      reviewing: side === 'provider' && shown === 'asked',
       action: `${requestsPath(request.params.organisationId)}/${row.id}`,
-      status: t(`marketplace.access.statuses.${row.status}`),
+      status: t(`marketplace.access.statuses.${shown}`),
       reason: row.refusal_reason,
       rows: [
         [t('marketplace.access.record'), entry?.record.title ?? row.record_identifier],
@@ -112,7 +127,7 @@ export async function registerAccessRequestPages(app: FastifyInstance, dependenc
         [t('marketplace.access.lawfulBasis'), t(`marketplace.access.lawfulBases.${agreement.lawfulBasis}`)],
         [t('marketplace.access.fields'), agreement.fields.join('\n')],
         [t('marketplace.access.until'), agreement.lastDay],
-        [t('marketplace.access.agreementStatus'), t(`marketplace.access.agreementStatuses.${agreement.status}`)],
+        [t('marketplace.access.agreementStatus'), t(`marketplace.access.agreementStatuses.${agreementStatus}`)],
       ].map(([key, value]) => ({ key: { text: key }, value: { text: value } })),
       fieldChoices: agreement.fields.map((value) => ({ value, text: value, checked: (values.fields as string[]).includes(value) })),
       until: dateParts(values.until as string | undefined),
@@ -131,15 +146,19 @@ export async function registerAccessRequestPages(app: FastifyInstance, dependenc
       const { t } = request;
       const { organisationId } = request.params;
       const snapshot = await catalogue.current();
-      const describe = (row: AccessRequestRow) => ({
-        href: `${requestsPath(organisationId)}/${row.id}`,
-        title: snapshot.byIdentifier.get(row.record_identifier)?.record.title ?? row.record_identifier,
-        subsystem: row.subsystem,
-        status: t(`marketplace.access.statuses.${row.status}`),
-        askedAt: row.created_at.slice(0, 10),
-      });
+      const describeAll = async (rows: AccessRequestRow[], side: 'consumer' | 'provider') => {
+        // Each agreement's status now, read from Exchange: it may have ended, been suspended or expired since.
+        const statuses = await agreementRequests.listStatuses(rows.map((row) => row.agreement_id), organisationId, side);
+        return rows.map((row) => ({
+          href: `${requestsPath(organisationId)}/${row.id}`,
+          title: snapshot.byIdentifier.get(row.record_identifier)?.record.title ?? row.record_identifier,
+          subsystem: row.subsystem,
+          status: t(`marketplace.access.statuses.${showRequestStatus(row, statuses.get(row.agreement_id))}`),
+          askedAt: row.created_at.slice(0, 10),
+        }));
+      };
       const [asked, received] = await Promise.all([store.listOf(organisationId, 'consumer'), store.listOf(organisationId, 'provider')]);
-      return reply.render(`${VIEWS}/requests.njk`, { ...marketplaceChrome(request), pageTitle: t('marketplace.access.listTitle'), asked: asked.map(describe), received: received.map(describe) });
+      return reply.render(`${VIEWS}/requests.njk`, { ...marketplaceChrome(request), pageTitle: t('marketplace.access.listTitle'), asked: await describeAll(asked, 'consumer'), received: await describeAll(received, 'provider') });
     });
 
     pages.get<{ Params: Params; Querystring: { record?: string } }>(`${base}/new`, { schema: { params: paramsSchema, querystring: recordQuerySchema } }, async (request, reply) => {
@@ -173,7 +192,9 @@ export async function registerAccessRequestPages(app: FastifyInstance, dependenc
       const agreementId = await agreementRequests.ask({ serviceId: askable.service.id, consumerOrganisationId: organisationId, subsystem: values.subsystem, purpose: values.purpose, lawfulBasis: values.lawfulBasis, fields: values.fields, until: values.until!, actor: member.actor });
       const id = crypto.randomUUID();
       const signedIn = await findSignedInConsoleMember(app.db, request);
-      await store.insert({
+      // Exchange drafts the agreement in its own transaction: when the request's row is then not
+      // saved, the draft is withdrawn, so no agreement is left that no request shows.
+      await saveOrWithdraw(request, { agreementId, consumerOrganisationId: organisationId, actor: member.actor }, () => store.insert({
         id,
         agreement_id: agreementId,
         record_identifier: askable.entry.record.identifier,
@@ -186,7 +207,7 @@ export async function registerAccessRequestPages(app: FastifyInstance, dependenc
         refusal_reason: null,
         created_at: new Date().toISOString(),
         decided_at: null,
-      });
+      }));
       await app.audit.record({ actor: member.actor, action: 'marketplace.access.asked', subject: `marketplace-access-request:${id}`, outcome: 'success', details: { ...member.auditDetails, agreement: agreementId } });
       await sendRequestReceivedEmail(app, {
         to: await listConsoleTeamEmails(app.db, askable.service.organisationId, ['owner', 'developer']),
@@ -208,20 +229,35 @@ export async function registerAccessRequestPages(app: FastifyInstance, dependenc
         reply.callNotFound();
         return undefined;
       }
-      if (found.row.status !== 'asked') {
+      const agreementStatus = (await agreementRequests.listStatuses([found.row.agreement_id], request.params.organisationId, 'provider')).get(found.row.agreement_id);
+      if (showRequestStatus(found.row, agreementStatus) !== 'asked') {
         await renderRequest(request, reply, found, { errors: { decision: request.t('marketplace.access.errors.decided') }, status: 409 });
         return undefined;
       }
       return found;
     }
 
-    async function decide(request: FastifyRequest<{ Params: RequestParams }>, found: { row: AccessRequestRow }, decision: { approved: boolean; reason?: string }) {
+    /**
+     * The request's row is decided first (of two decisions racing, one wins), then its agreement in
+     * Exchange; when Exchange refuses or fails, the row is put back to asked, so neither is decided
+     * without the other.
+     */
+    async function decide(request: FastifyRequest<{ Params: RequestParams }>, reply: FastifyReply, found: { row: AccessRequestRow; side: 'provider' | 'consumer' }, decision: { approved: boolean; reason?: string }, inExchange: () => Promise<unknown>) {
       const member = teamMemberOf(request);
-      if (!(await store.decide(found.row.id, { status: decision.approved ? 'approved' : 'refused', refusal_reason: decision.reason ?? null, decided_at: new Date().toISOString() }))) return false;
+      const status = decision.approved ? 'approved' : 'refused';
+      const decidedAlready = () => renderRequest(request, reply, found, { errors: { decision: request.t('marketplace.access.errors.decided') }, status: 409 });
+      if (!(await store.decide(found.row.id, { status, refusal_reason: decision.reason ?? null, decided_at: new Date().toISOString() }))) return decidedAlready();
+      try {
+        await inExchange();
+      } catch (error) {
+        await store.reopen(found.row.id, status);
+        if (error instanceof ExchangeError && error.code === 'exchange.AGREEMENT_STATE') return decidedAlready();
+        throw error;
+      }
       await app.audit.record({ actor: member.actor, action: decision.approved ? 'marketplace.access.approved' : 'marketplace.access.refused', subject: `marketplace-access-request:${found.row.id}`, outcome: 'success', details: { ...member.auditDetails, agreement: found.row.agreement_id } });
       const title = (await catalogue.current()).byIdentifier.get(found.row.record_identifier)?.record.title ?? found.row.record_identifier;
       await sendRequestDecidedEmail(app, { to: found.row.requester_email, title: String(title), approved: decision.approved, reason: decision.reason, link: absolute(`${requestsPath(found.row.consumer_organisation_id)}/${found.row.id}`) });
-      return true;
+      return reply.redirect(`${requestsPath(request.params.organisationId)}/${found.row.id}`, 303);
     }
 
     pages.post<{ Params: RequestParams }>(`${base}/:requestId/amend`, { schema: { params: requestParamsSchema } }, async (request, reply) => {
@@ -247,9 +283,9 @@ export async function registerAccessRequestPages(app: FastifyInstance, dependenc
     pages.post<{ Params: RequestParams }>(`${base}/:requestId/approve`, { schema: { params: requestParamsSchema } }, async (request, reply) => {
       const found = await requireOpenReview(request, reply);
       if (!found) return reply;
-      await agreementRequests.approve({ agreementId: found.row.agreement_id, providerOrganisationId: request.params.organisationId, subsystem: found.row.subsystem, actor: teamMemberOf(request).actor });
-      await decide(request, found, { approved: true });
-      return reply.redirect(`${requestsPath(request.params.organisationId)}/${found.row.id}`, 303);
+      return decide(request, reply, found, { approved: true }, () =>
+        agreementRequests.approve({ agreementId: found.row.agreement_id, providerOrganisationId: request.params.organisationId, subsystem: found.row.subsystem, actor: teamMemberOf(request).actor }),
+      );
     });
 
     pages.post<{ Params: RequestParams }>(`${base}/:requestId/refuse`, { schema: { params: requestParamsSchema } }, async (request, reply) => {
@@ -257,9 +293,9 @@ export async function registerAccessRequestPages(app: FastifyInstance, dependenc
       if (!found) return reply;
       const reason = textOf((request.body ?? {}) as Body, 'reason');
       if (!isOneLine(reason)) return renderRequest(request, reply, found, { errors: { reason: request.t('marketplace.access.errors.reason') } });
-      await agreementRequests.refuse({ agreementId: found.row.agreement_id, providerOrganisationId: request.params.organisationId, actor: teamMemberOf(request).actor });
-      await decide(request, found, { approved: false, reason });
-      return reply.redirect(`${requestsPath(request.params.organisationId)}/${found.row.id}`, 303);
+      return decide(request, reply, found, { approved: false, reason }, () =>
+        agreementRequests.refuse({ agreementId: found.row.agreement_id, providerOrganisationId: request.params.organisationId, actor: teamMemberOf(request).actor }),
+      );
     });
   });
 }

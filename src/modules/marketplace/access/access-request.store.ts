@@ -1,6 +1,18 @@
 import type { Executor } from '../../../platform/db/database.ts';
 
 export type AccessRequestStatus = 'asked' | 'approved' | 'refused';
+/** What a request's page says of it: its own status, or its agreement's when that has moved on (ended, suspended, expired). */
+export type ShownRequestStatus = AccessRequestStatus | 'ended' | 'suspended' | 'expired';
+
+/**
+ * The request's status as shown: the agreement is Exchange's, and may be ended, suspended or
+ * expire after the request was decided (or be decided in Exchange itself), so it has the last word.
+ */
+export function showRequestStatus(row: Pick<AccessRequestRow, 'status'>, agreementStatus: string | undefined): ShownRequestStatus {
+  if (row.status === 'refused' || agreementStatus === undefined || agreementStatus === 'draft') return row.status;
+  if (agreementStatus === 'active') return 'approved';
+  return agreementStatus === 'suspended' || agreementStatus === 'expired' ? agreementStatus : 'ended';
+}
 export type AccessRequestRow = {
   id: string;
   agreement_id: string;
@@ -27,6 +39,10 @@ export function createAccessRequestStore(db: Executor) {
     find: (id: string) => tables.selectFrom('marketplace_access_request').selectAll().where('id', '=', id).executeTakeFirst(),
     listOf: (organisationId: string, side: 'consumer' | 'provider') =>
       tables.selectFrom('marketplace_access_request').selectAll().where(`${side}_organisation_id`, '=', organisationId).orderBy('created_at', 'desc').limit(200).execute(),
+    /** Puts a request decided as `status` back to asked: its decision did not reach Exchange. */
+    async reopen(id: string, status: AccessRequestStatus): Promise<void> {
+      await tables.updateTable('marketplace_access_request').set({ status: 'asked', refusal_reason: null, decided_at: null }).where('id', '=', id).where('status', '=', status).execute();
+    },
     /** Decides a request still asked; false when it was decided meanwhile. */
     async decide(id: string, changes: { status: AccessRequestStatus; refusal_reason: string | null; decided_at: string }): Promise<boolean> {
       const result = await tables.updateTable('marketplace_access_request').set(changes).where('id', '=', id).where('status', '=', 'asked').executeTakeFirst();
