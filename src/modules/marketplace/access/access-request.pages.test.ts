@@ -146,3 +146,50 @@ test('a viewer sees no "Ask for access" button on a record page, and is told why
   assert.match(asDeveloper.body, /Ask for access/, 'an owner or developer has the button');
   assert.doesNotMatch(asDeveloper.body, /You cannot ask for access/);
 });
+
+test('a request shows its agreement’s real status after it was decided: ended in Exchange, suspended, expired; a draft ended in Exchange is not reviewed', async (t) => {
+  const { app, kernel, provider, consumer, askPath, form } = await setUpCatalogue(t);
+  const asker = await consoleBrowserOf(app, consumer);
+  const reviewer = await consoleBrowserOf(app, provider);
+  const agreementsTable = kernel.db.withTables<{ exchange_agreement: { id: string; status: string; ends_at: string } }>();
+  const requestsTable = kernel.db.withTables<{ marketplace_access_request: { id: string; agreement_id: string } }>();
+  const agreementOf = async (requestId: string) => (await requestsTable.selectFrom('marketplace_access_request').select('agreement_id').where('id', '=', requestId).executeTakeFirstOrThrow()).agreement_id;
+  const askAndApprove = async () => {
+    const requestId = (await asker.send('POST', askPath('pip-awards'), form)).headers.location!.split('/').pop()!;
+    assert.equal((await reviewer.send('POST', `/console/marketplace/${provider}/requests/${requestId}/approve`)).statusCode, 303);
+    return { requestId, agreementId: await agreementOf(requestId), asked: `/console/marketplace/${consumer}/requests/${requestId}`, received: `/console/marketplace/${provider}/requests/${requestId}` };
+  };
+  const statusOn = async (browser: typeof asker, path: string) => /Status: <strong class="govuk-tag[^"]*">\s*([^<]+?)\s*<\/strong>/.exec((await browser.send('GET', path)).body)?.[1];
+  const listed = async (browser: typeof asker, organisationId: string, requestId: string) =>
+    new RegExp(`href="[^"]*${requestId}"[\\s\\S]*?<td class="govuk-table__cell">\\s*([^<]+?)\\s*</td>\\s*</tr>`).exec((await browser.send('GET', `/console/marketplace/${organisationId}/requests`)).body)?.[1];
+
+  const ended = await askAndApprove();
+  await reviewer.send('GET', ended.received);
+  assert.equal(await statusOn(asker, ended.asked), 'Approved');
+  await asker.send('GET', `/console/exchange/${consumer}`);
+  assert.equal((await asker.send('POST', `/console/exchange/${consumer}/agreements/${ended.agreementId}/end`)).statusCode, 303, 'the consumer ends the agreement in Exchange');
+  assert.equal(await statusOn(asker, ended.asked), 'Ended');
+  assert.equal(await statusOn(reviewer, ended.received), 'Ended', 'the provider sees it too');
+  assert.equal(await listed(asker, consumer, ended.requestId), 'Ended');
+  assert.equal(await listed(reviewer, provider, ended.requestId), 'Ended');
+  assert.match((await asker.send('GET', `${ended.asked}?lang=cy`)).body, /Wedi dod i ben/);
+  await asker.send('GET', `${ended.asked}?lang=en`);
+
+  // No page of Exchange suspends an agreement yet, and expiry is a date passing: both are set in its table.
+  const suspended = await askAndApprove();
+  await agreementsTable.updateTable('exchange_agreement').set({ status: 'suspended' }).where('id', '=', suspended.agreementId).execute();
+  assert.equal(await statusOn(asker, suspended.asked), 'Suspended');
+  assert.equal(await listed(asker, consumer, suspended.requestId), 'Suspended');
+  const expired = await askAndApprove();
+  await agreementsTable.updateTable('exchange_agreement').set({ ends_at: new Date(Date.now() - 1000).toISOString() }).where('id', '=', expired.agreementId).execute();
+  assert.equal(await statusOn(asker, expired.asked), 'Expired');
+  assert.equal(await listed(reviewer, provider, expired.requestId), 'Expired');
+
+  const withdrawn = (await asker.send('POST', askPath('pip-awards'), form)).headers.location!.split('/').pop()!;
+  await reviewer.send('GET', `/console/exchange/${provider}`);
+  assert.equal((await reviewer.send('POST', `/console/exchange/${provider}/agreements/${await agreementOf(withdrawn)}/end`)).statusCode, 303, 'the provider ends the draft in Exchange');
+  const review = `/console/marketplace/${provider}/requests/${withdrawn}`;
+  assert.equal(await statusOn(reviewer, review), 'Ended');
+  assert.doesNotMatch((await reviewer.send('GET', review)).body, /\/approve"/, 'nothing left to review');
+  assert.equal((await reviewer.send('POST', `${review}/approve`)).statusCode, 409);
+});
