@@ -11,6 +11,7 @@ import { registerAccessRightPages } from './access-rights.pages.ts';
 import { registerPendingMemberPages } from './pending-members.pages.ts';
 import { registerRegistrationPages } from './registration.pages.ts';
 import { registerSubsystemKeyPages } from './subsystem-keys.pages.ts';
+import { registerSubsystemPayloadPages } from './subsystem-payloads.pages.ts';
 
 const VIEW = 'modules/exchange/pages/exchange-team.njk';
 /** The member classes offered on the form; others (X-Road allows any) are for operators to add. */
@@ -124,6 +125,7 @@ export async function registerExchangeTeamPages(app: FastifyInstance, dependenci
     registerRegistrationPages(pages, { registry, chrome });
     registerAccessRightPages(pages, { registry, chrome });
     registerSubsystemKeyPages(pages, { registry, chrome });
+    registerSubsystemPayloadPages(pages, { registry, chrome });
 
     pages.post<{ Params: Params; Querystring: { done?: string } }>('/console/exchange/:organisationId/membership', { schema: { params } }, async (request, reply) => {
       const form: MembershipForm = { memberClass: textOf(request.body, 'memberClass'), memberCode: textOf(request.body, 'memberCode'), problems: [] };
