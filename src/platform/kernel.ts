@@ -24,6 +24,7 @@ import {
 import * as createDevelopmentMessage from './mail/migrations/0001-create-development-message.ts';
 import * as createServiceEvent from './events/migrations/0001-create-service-event.ts';
 import * as createServiceEventAggregates from './events/migrations/0002-create-service-event-aggregates.ts';
+import * as createRateLimitWindow from './rate-limit/migrations/0001-create-rate-limit-window.ts';
 import { createServiceEventJobs } from './events/service-event.jobs.ts';
 import { createServiceEventStore } from './events/service-event.store.ts';
 import { createServiceEvents, type ServiceEvents } from './events/service-events.ts';
@@ -43,6 +44,7 @@ export const kernelMigrations: MigrationList = {
     { id: '0006-create-service-event', migration: createServiceEvent },
     { id: '0007-create-job-schedule', migration: createJobSchedule },
     { id: '0008-create-service-event-aggregates', migration: createServiceEventAggregates },
+    { id: '0009-create-rate-limit-window', migration: createRateLimitWindow },
   ],
 };
 

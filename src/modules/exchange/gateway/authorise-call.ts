@@ -9,8 +9,8 @@ import type { ReplayGuard } from './replay-guard.ts';
 import { SIGNATURE_MAX_AGE_SECONDS, verifyClientSignature } from './request-signature.ts';
 import { XRoadError } from './xroad-error.ts';
 
-/** What the message log knows of a call so far; filled in as each check passes. */
-export type CallFacts = { client: string | null; service: string | null; endpoint: string | null; agreementId: string | null; consentId: string | null };
+/** What the message log knows of a call so far; filled in as each check passes. `clientProved`: the client's signature checked and not a replay. */
+export type CallFacts = { client: string | null; service: string | null; endpoint: string | null; agreementId: string | null; consentId: string | null; clientProved?: boolean };
 
 /** `fields`: what the agreement in force lets the consumer receive, as JSON paths. */
 /** `shape`: what the service's description says its answers hold, to cut them by. */
@@ -90,6 +90,7 @@ export async function authenticateClient(input: CallInput): Promise<SubsystemWit
   const remembered = [`signed:${verified.signedContent}`, `x-road-id:${client.id}:${input.xRoadId}`];
   const expiresAt = new Date(input.now.getTime() + (SIGNATURE_MAX_AGE_SECONDS + 60) * 1000);
   if (!(await input.replayGuard.claim(remembered, input.now, expiresAt))) throw new XRoadError('Client.InvalidRequest', 'This request, or its X-Road-Id, has been received before');
+  input.facts.clientProved = true;
   return client;
 }
 

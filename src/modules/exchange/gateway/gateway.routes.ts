@@ -10,6 +10,7 @@ import { createCallRegistry } from './call-registry.ts';
 import type { ExchangeKeys } from './exchange-keys.ts';
 import { createProviderAgents, forwardToProvider, limitToAgreedFields, passableHeaders, providerUrlOf, readWhole } from './forward.ts';
 import { allowedMethods, getOpenApi, listClients, listMethods } from './metaservices.ts';
+import { createRefusalLimit, sendTooManyRefusals } from './refusal-limit.ts';
 import type { ReplayGuard } from './replay-guard.ts';
 import { checkContentDigest, MAX_BODY_BYTES, meterRequestBody, namesSha256, readContentDigest, UnreadBody, type MeteredBody, type ReceivedBody } from './request-body.ts';
 import { computeRequestHash } from './request-hash.ts';
@@ -70,6 +71,7 @@ export async function registerGatewayRoutes(app: FastifyInstance, dependencies: 
   // The gateway's own: connections kept open to providers, and the registry as calls read it.
   const agents = createProviderAgents();
   const registry = createCallRegistry(app.db);
+  const refusalLimit = createRefusalLimit({ db: app.db });
 
   app.removeAllContentTypeParsers();
   // The body is left unread here: the handler streams it to the provider (or drains it on a refusal).
@@ -121,6 +123,8 @@ export async function registerGatewayRoutes(app: FastifyInstance, dependencies: 
   }
 
   async function refuse(request: FastifyRequest, reply: FastifyReply, state: CallState, refusal: XRoadError) {
+    const limited = state.facts.clientProved === true ? undefined : await refusalLimit.count(request.ip);
+    if (limited) return sendTooManyRefusals(reply, limited, { xRoadId: state.xRoadId, bodyUnread: request.body instanceof UnreadBody });
     const received = await settleRequestHash(request, state);
     const error = bodyMismatchOf(request, received, refusal) ?? refusal;
     request.log.info({ xRoadErrorType: error.type }, 'exchange call refused');

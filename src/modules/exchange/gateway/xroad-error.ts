@@ -14,6 +14,8 @@ export type XRoadErrorType =
   | 'Client.InvalidSignatureValue'
   | 'Client.InvalidRequest'
   | 'Client.UnknownMember'
+  /** Civitas's own, not X-Road's: an address past its limit of refused unauthenticated calls, answered 429 with Retry-After. */
+  | 'Client.TooManyRequests'
   | 'Server.ServerProxy.UnknownService'
   | 'Server.ServerProxy.AccessDenied'
   | 'Server.ServerProxy.NetworkError'
@@ -29,7 +31,8 @@ export class XRoadError extends Error {
     this.type = type;
   }
 
-  get statusCode(): 400 | 500 {
+  get statusCode(): 400 | 429 | 500 {
+    if (this.type === 'Client.TooManyRequests') return 429;
     return this.type.startsWith('Client.') ? 400 : 500;
   }
 }

@@ -48,6 +48,8 @@ export type SignedCall = {
   fields?: string[];
   /** Change the request after signing it, as an attacker would. */
   tamper?: (request: TamperableRequest) => void;
+  /** The client address it comes from (127.0.0.1 unless given). */
+  remoteAddress?: string;
 };
 
 /** A signed request as it is about to be sent; header names in lower case. */
@@ -76,7 +78,7 @@ export async function sendSignedCall(app: FastifyInstance, call: SignedCall): Pr
   const lowerCased = Object.fromEntries(Object.entries(signed.headers).map(([name, value]) => [name.toLowerCase(), String(value)]));
   const request: TamperableRequest = { method, url: call.path, headers: lowerCased, ...(body ? { body } : {}) };
   call.tamper?.(request);
-  return app.inject({ method: request.method as 'GET', url: request.url, headers: request.headers, ...(request.body ? { payload: request.body } : {}) });
+  return app.inject({ method: request.method as 'GET', url: request.url, headers: request.headers, ...(request.body ? { payload: request.body } : {}), ...(call.remoteAddress ? { remoteAddress: call.remoteAddress } : {}) });
 }
 
 /** The message log's records once there are at least `count` (a forwarded call's record is written as its answer ends). */

@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createTestKernel } from '../../testing/test-kernel.ts';
+import { createAddressRateLimit } from './rate-limit.ts';
+
+type WindowTable = { rate_limit_window: { bucket: string; window_start: string; count: number } };
+
+test('each client address may have so many events a window; another address, another limit or the next window starts afresh', async (t) => {
+  const kernel = await createTestKernel(t);
+  let now = new Date('2026-05-01T10:00:15Z');
+  const limit = createAddressRateLimit({ db: kernel.db, name: 'test', perWindow: 3, windowSeconds: 60, clock: () => now });
+  const other = createAddressRateLimit({ db: kernel.db, name: 'other', perWindow: 3, windowSeconds: 60, clock: () => now });
+  for (let index = 0; index < 3; index += 1) assert.deepEqual(await limit.take('203.0.113.7'), { allowed: true });
+  assert.deepEqual(await limit.take('203.0.113.7'), { allowed: false, retryAfterSeconds: 45 });
+  assert.deepEqual(await limit.take('::ffff:203.0.113.7'), { allowed: false, retryAfterSeconds: 45 }, 'the same address written as IPv6');
+  assert.deepEqual(await limit.take('203.0.113.8'), { allowed: true });
+  assert.deepEqual(await other.take('203.0.113.7'), { allowed: true }, "one limit's counts are not another's");
+  now = new Date('2026-05-01T10:01:00Z');
+  assert.deepEqual(await limit.take('203.0.113.7'), { allowed: true });
+});
+
+test('attacker: events sent all at once never pass the limit, across processes; one IPv6 /64 counts as one address; past windows are deleted', async (t) => {
+  const kernel = await createTestKernel(t);
+  let now = new Date('2026-05-01T10:00:00Z');
+  const clock = () => now;
+  // Two processes: two limiters over one database.
+  const first = createAddressRateLimit({ db: kernel.db, name: 'test', perWindow: 5, windowSeconds: 60, clock });
+  const second = createAddressRateLimit({ db: kernel.db, name: 'test', perWindow: 5, windowSeconds: 60, clock });
+  const burst = await Promise.all(Array.from({ length: 30 }, (_, index) => (index % 2 === 0 ? first : second).take('198.51.100.1')));
+  assert.equal(burst.filter((decision) => decision.allowed).length, 5);
+  const spread = await Promise.all(Array.from({ length: 8 }, (_, index) => first.take(`2001:db8:1:2::${index + 1}`)));
+  assert.equal(spread.filter((decision) => decision.allowed).length, 5);
+  const counted = async () => (await kernel.db.withTables<WindowTable>().selectFrom('rate_limit_window').select('count').where('bucket', 'like', 'test:198.51.100.1@%').executeTakeFirst())?.count;
+  assert.equal(Number(await counted()), 5);
+  for (let index = 0; index < 50; index += 1) assert.equal((await first.take('198.51.100.1')).allowed, false);
+  assert.equal(Number(await counted()), 5, 'never counted past the limit');
+  now = new Date('2026-05-01T10:05:00Z');
+  assert.deepEqual(await first.take('198.51.100.1'), { allowed: true }, 'a new window: what this process remembered has ended');
+  const rows = await kernel.db.withTables<WindowTable>().selectFrom('rate_limit_window').select('window_start').execute();
+  assert.deepEqual([...new Set(rows.map((row) => row.window_start))], ['2026-05-01T10:05:00.000Z']);
+});
