@@ -105,6 +105,9 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
       values,
       positionals,
       json,
+      config() {
+        return loadConfig(io.environment).config;
+      },
       kernel() {
         if (!kernel) {
           const { config } = loadConfig(io.environment);
@@ -116,6 +119,12 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
       },
       print(data, text) {
         io.stdout.write(`${json ? JSON.stringify(data) : text}\n`);
+      },
+      write(text) {
+        io.stdout.write(text);
+      },
+      warn(text) {
+        io.stderr.write(text);
       },
     };
     return await command.run(context);

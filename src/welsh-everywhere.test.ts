@@ -280,7 +280,7 @@ test('guidance in Welsh: every page written in Welsh', async (t) => {
   const { app, kernel } = await createTestApp(t);
   const seed = guidanceCommands.find((command) => command.name === 'guidance seed');
   assert.ok(seed);
-  await seed.run({ values: {}, positionals: [], json: true, kernel: () => kernel, print: () => {} });
+  await seed.run({ values: {}, positionals: [], json: true, config: () => kernel.config, kernel: () => kernel, print: () => {}, write: () => {}, warn: () => {} });
   const walk = createWelshWalk(allModules);
   const welshPages = (await openGuidanceLibrary(kernel).listPublished()).filter((page) => page.lang === 'cy');
   assert.ok(welshPages.length > 0, 'the examples have pages in Welsh');

@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { modules } from '../../app.ts';
 import { openKernel } from '../../platform/kernel.ts';
@@ -9,19 +7,10 @@ import { createTestDatabase } from '../../platform/testing/test-database.ts';
 import { createTestConfig } from '../../testing/test-kernel.ts';
 import { readLatestMessage } from '../identity/testing/identity-testing.contract.ts';
 import { createOrganisations } from './organisations/organisations.ts';
+import { runCivitas } from '../../testing/civitas-cli.ts';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-
-type CommandResult = { exitCode: number; stdout: string; stderr: string };
-
-/** Runs `civitas ...` in a process of its own, as an operator would. */
-function civitas(databaseUrl: string, ...args: string[]): Promise<CommandResult> {
-  return new Promise((resolve) => {
-    execFile('node_modules/.bin/node', ['bin/civitas.js', ...args], { cwd: ROOT, env: { DATABASE_URL: databaseUrl, NODE_ENV: 'test', LOG_LEVEL: 'silent' } }, (error, stdout, stderr) => {
-      resolve({ exitCode: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
-    });
-  });
-}
+/** `civitas ...` as an operator runs it, in this process (src/cli.test.ts runs the bin itself). */
+const civitas = (databaseUrl: string, ...args: string[]) => runCivitas({ DATABASE_URL: databaseUrl }, ...args);
 
 test('an operator sets up a department with the CLI: an operator, an organisation whose owner is invited by email, and a service', async (t) => {
   const database = await createTestDatabase();

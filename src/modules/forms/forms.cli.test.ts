@@ -1,26 +1,15 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { createTestDatabase } from '../../platform/testing/test-database.ts';
+import { runCivitas } from '../../testing/civitas-cli.ts';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'every-answer-type.form.json');
 
-type CommandResult = { exitCode: number; stdout: string; stderr: string };
-
-/** Runs `civitas ...` in a process of its own, as an operator would. */
-function civitas(databaseUrl: string, ...args: string[]): Promise<CommandResult> {
-  return new Promise((resolve) => {
-    const env = { DATABASE_URL: databaseUrl, NODE_ENV: 'test', LOG_LEVEL: 'silent', BASE_URL: 'http://localhost:3000' };
-    execFile('node_modules/.bin/node', ['bin/civitas.js', ...args], { cwd: ROOT, env }, (error, stdout, stderr) => {
-      resolve({ exitCode: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
-    });
-  });
-}
+/** `civitas ...` as an operator runs it, in this process (src/cli.test.ts runs the bin itself). */
+const civitas = (databaseUrl: string, ...args: string[]) => runCivitas({ DATABASE_URL: databaseUrl, BASE_URL: 'http://localhost:3000' }, ...args);
 
 async function createConsoleService(databaseUrl: string): Promise<string> {
   assert.equal((await civitas(databaseUrl, 'migrate')).exitCode, 0);

@@ -67,7 +67,7 @@ export const formsCommands: readonly CliCommand[] = [
     usage: 'FORM_ID',
     async run(context) {
       const { kernel, formId, definition } = await findForm(context, 'forms export');
-      process.stdout.write(`${JSON.stringify(definition, null, 2)}\n`);
+      context.write(`${JSON.stringify(definition, null, 2)}\n`);
       return 0;
     },
   },

@@ -9,7 +9,7 @@ test('the shipped examples: at least 40 pages, all accepted by `guidance seed`, 
   const { app, kernel } = await createTestApp(t, { modules: [guidanceModule] });
   const seed = guidanceCommands.find((command) => command.name === 'guidance seed')!;
   let printed: { files: Array<{ file: string; outcome: string; reason?: string }> } | undefined;
-  const exitCode = await seed.run({ values: {}, positionals: [], json: true, kernel: () => kernel, print: (data) => (printed = data as typeof printed) });
+  const exitCode = await seed.run({ values: {}, positionals: [], json: true, config: () => kernel.config, kernel: () => kernel, print: (data) => (printed = data as typeof printed), write: () => {}, warn: () => {} });
   assert.deepEqual(printed!.files.filter((file) => file.outcome === 'refused'), []);
   assert.equal(exitCode, 0);
 

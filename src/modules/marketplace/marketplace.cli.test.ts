@@ -1,22 +1,15 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { createTestDatabase } from '../../platform/testing/test-database.ts';
+import { runCivitas } from '../../testing/civitas-cli.ts';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const EXAMPLES = join(import.meta.dirname, 'examples');
 
-function civitas(databaseUrl: string, ...args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile('node_modules/.bin/node', ['bin/civitas.js', ...args], { cwd: ROOT, env: { DATABASE_URL: databaseUrl, NODE_ENV: 'test', LOG_LEVEL: 'silent' } }, (error, stdout, stderr) => {
-      resolve({ exitCode: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
-    });
-  });
-}
+/** `civitas ...` as an operator runs it, in this process (src/cli.test.ts runs the bin itself). */
+const civitas = (databaseUrl: string, ...args: string[]) => runCivitas({ DATABASE_URL: databaseUrl }, ...args);
 
 test('CDDO’s examples import, export and import again as the same records; refused records are named with their problems', async (t) => {
   const database = await createTestDatabase();

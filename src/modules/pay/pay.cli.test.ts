@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { buildApp, modules } from '../../app.ts';
 import { openKernel } from '../../platform/kernel.ts';
@@ -12,25 +10,10 @@ import { createTestDatabase } from '../../platform/testing/test-database.ts';
 import { createTestConfig } from '../../testing/test-kernel.ts';
 import { payServicesOf } from './pay-services.ts';
 import { callApi, createTestClock, payByCard, type PayTestApp } from './testing/pay-test-support.ts';
+import { runCivitas } from '../../testing/civitas-cli.ts';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-
-type CommandResult = { exitCode: number; stdout: string; stderr: string };
-
-/** Runs `civitas ...` in a process of its own, as an operator would. */
-function civitas(databaseUrl: string, ...args: string[]): Promise<CommandResult> {
-  return new Promise((resolve) => {
-    execFile(
-      'node_modules/.bin/node',
-      ['bin/civitas.js', ...args],
-      { cwd: ROOT, env: { DATABASE_URL: databaseUrl, NODE_ENV: 'test', LOG_LEVEL: 'silent' } },
-      (error, stdout, stderr) => {
-        const exitCode = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-        resolve({ exitCode, stdout, stderr });
-      },
-    );
-  });
-}
+/** `civitas ...` as an operator runs it, in this process (src/cli.test.ts runs the bin itself). */
+const civitas = (databaseUrl: string, ...args: string[]) => runCivitas({ DATABASE_URL: databaseUrl }, ...args);
 
 test('an operator sets up a service with the CLI, takes payments with its key, reports the day and revokes the key', async (t) => {
   const database = await createTestDatabase();

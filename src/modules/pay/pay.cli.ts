@@ -272,12 +272,12 @@ export function createPayCommands(servicesFrom: ServicesFromContext): CliCommand
             '',
           );
         } else if (typeof out === 'string' && out !== '') {
-          process.stdout.write(`Wrote ${report.lines.length} lines to ${out}. ${report.balanced ? 'The totals balance.' : 'THE TOTALS DO NOT BALANCE.'}\n`);
+          context.write(`Wrote ${report.lines.length} lines to ${out}. ${report.balanced ? 'The totals balance.' : 'THE TOTALS DO NOT BALANCE.'}\n`);
         } else {
-          process.stdout.write(csv);
+          context.write(csv);
         }
         if (!report.balanced) {
-          process.stderr.write(`The report does not balance:\n${report.problems.join('\n')}\n`);
+          context.warn(`The report does not balance:\n${report.problems.join('\n')}\n`);
           return 1;
         }
         return 0;

@@ -1,19 +1,11 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { createTestKernel } from '../../testing/test-kernel.ts';
 import { createProblemReports } from './problem-reports/problem-reports.ts';
+import { runCivitas } from '../../testing/civitas-cli.ts';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-
-function civitas(databaseUrl: string, ...args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile('node_modules/.bin/node', ['bin/civitas.js', ...args], { cwd: ROOT, env: { DATABASE_URL: databaseUrl, NODE_ENV: 'test', LOG_LEVEL: 'silent' } }, (error, stdout, stderr) => {
-      resolve({ exitCode: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
-    });
-  });
-}
+/** `civitas ...` as an operator runs it, in this process (src/cli.test.ts runs the bin itself). */
+const civitas = (databaseUrl: string, ...args: string[]) => runCivitas({ DATABASE_URL: databaseUrl }, ...args);
 
 test('an operator reads the problems people reported with `civitas site problems`, and the reading is audited', async (t) => {
   const kernel = await createTestKernel(t);

@@ -1,32 +1,12 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
+import { runCivitas } from '../../testing/civitas-cli.ts';
 import { createTestKernel } from '../../testing/test-kernel.ts';
 import { auditKeyRingOf } from './audit-keys.ts';
-
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-
-type CommandResult = { exitCode: number; stdout: string; stderr: string };
-
-/** Runs `civitas ...` in a process of its own, as an operator would. */
-function runCivitas(environment: Record<string, string>, ...args: string[]): Promise<CommandResult> {
-  return new Promise((resolve) => {
-    execFile(
-      'node_modules/.bin/node',
-      ['bin/civitas.js', ...args],
-      { cwd: ROOT, env: { NODE_ENV: 'test', LOG_LEVEL: 'silent', ...environment } },
-      (error, stdout, stderr) => {
-        const exitCode = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-        resolve({ exitCode, stdout, stderr });
-      },
-    );
-  });
-}
 
 test('civitas audit verify exits 0 on an intact trail and names the first bad event otherwise', async (t) => {
   const kernel = await createTestKernel(t);

@@ -1,4 +1,5 @@
 import type { ParseArgsConfig } from 'node:util';
+import type { Config } from '../config/config.schema.ts';
 import type { Kernel } from '../kernel.ts';
 
 export type CliOptions = NonNullable<ParseArgsConfig['options']>;
@@ -9,10 +10,16 @@ export type CliContext = {
   positionals: string[];
   /** `--json`: print machine-readable output. */
   json: boolean;
+  /** The configuration from the command's environment, checked; without opening the database. */
+  config(): Config;
   /** Opens the kernel on first use; the runner closes it when the command ends. */
   kernel(): Kernel;
   /** Prints `data` as JSON with --json, otherwise the human-readable text. */
   print(data: unknown, text: string): void;
+  /** Writes text as it is: a file's contents, a report. */
+  write(text: string): void;
+  /** Writes a problem to stderr. */
+  warn(text: string): void;
 };
 
 export type CliCommand = {

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { createTestDatabase } from '../testing/test-database.ts';
 import { createTestKernel } from '../../testing/test-kernel.ts';
+import { runCivitas } from '../../testing/civitas-cli.ts';
 import type { JobSummary } from './job-queue.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
@@ -35,6 +36,12 @@ function startCivitas(args: string[], environment: Record<string, string>) {
   return { child, run, finished };
 }
 
+/** `civitas ...` in this process, as the bin runs it: the worker below is the one that needs a process of its own. */
+async function civitasInProcess(environment: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { exitCode, stdout, stderr } = await runCivitas(environment, ...args);
+  return { code: exitCode, stdout, stderr };
+}
+
 async function createKernelWithFailedJob(t: Parameters<typeof createTestKernel>[0]) {
   // Every module of the app, as the command opens them all: the database must have all their migrations.
   const kernel = await createTestKernel(t);
@@ -46,8 +53,7 @@ async function createKernelWithFailedJob(t: Parameters<typeof createTestKernel>[
     'failed',
   );
   const pendingId = await kernel.jobs.enqueue(kernel.db, { type: 'test.refund', payload: { amount: 5 } });
-  const environment = { DATABASE_URL: kernel.testDatabase.url, NODE_ENV: 'test', LOG_LEVEL: 'silent' };
-  const civitas = (...args: string[]) => startCivitas(args, environment).finished;
+  const civitas = (...args: string[]) => civitasInProcess({ DATABASE_URL: kernel.testDatabase.url }, ...args);
   return { kernel, failedId, pendingId, civitas };
 }
 
@@ -124,12 +130,9 @@ test('civitas jobs retry puts a failed job back in the queue; an unknown id is a
 test('on a database that is not migrated yet, the jobs commands say to run migrate', { timeout: 60_000 }, async (t) => {
   const database = await createTestDatabase();
   t.after(() => database.drop());
-  const environment = { DATABASE_URL: database.url, NODE_ENV: 'test', LOG_LEVEL: 'silent' };
+  const environment = { DATABASE_URL: database.url };
 
-  const runs = await Promise.all([
-    startCivitas(['jobs', 'list', '--failed', '--json'], environment).finished,
-    startCivitas(['jobs', 'retry', 'some-id'], environment).finished,
-  ]);
+  const runs = await Promise.all([civitasInProcess(environment, 'jobs', 'list', '--failed', '--json'), civitasInProcess(environment, 'jobs', 'retry', 'some-id')]);
   for (const run of runs) {
     assert.equal(run.code, 1, run.stderr);
     assert.equal(run.stdout, '');

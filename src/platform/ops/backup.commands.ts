@@ -1,11 +1,10 @@
 import { describeDatabaseKind } from '../db/database.ts';
 import { CliError, type CliCommand } from '../cli/cli-command.ts';
-import { loadConfig } from '../config/load-config.ts';
+import type { Config } from '../config/config.schema.ts';
 import { BackupError, backupSqliteDatabase, restoreSqliteDatabase } from './sqlite-backup.ts';
 
 /** The SQLite file DATABASE_URL names; PostgreSQL is backed up with its own tools. */
-function sqliteFileOrRefuse(command: 'backup' | 'restore'): string {
-  const { config } = loadConfig();
+function sqliteFileOrRefuse(command: 'backup' | 'restore', config: Config): string {
   if (describeDatabaseKind(config.DATABASE_URL) !== 'sqlite') {
     const tool = command === 'backup' ? 'pg_dump' : 'pg_restore';
     throw new CliError(`DATABASE_URL is a PostgreSQL database: use ${tool}, as docs/operations.md shows`, 2);
@@ -33,9 +32,9 @@ const backupCommand: CliCommand = {
   summary: 'Copy the SQLite database to FILE while Civitas runs (a consistent snapshot); PostgreSQL: use pg_dump',
   usage: 'FILE [--force]',
   options: { force: { type: 'boolean' } },
-  async run({ positionals, values, print }) {
+  async run({ positionals, values, print, config }) {
     const file = fileArgument(positionals, 'backup to write');
-    const databaseFile = sqliteFileOrRefuse('backup');
+    const databaseFile = sqliteFileOrRefuse('backup', config());
     const summary = await runReportingProblems(() => backupSqliteDatabase({ databaseFile, file, force: values.force === true }));
     print(
       summary,
@@ -53,9 +52,9 @@ const restoreCommand: CliCommand = {
   summary: 'Put a backup made by `civitas backup` back as the SQLite database, keeping the current one beside it; stop Civitas first',
   usage: 'FILE [--force]',
   options: { force: { type: 'boolean' } },
-  async run({ positionals, values, print }) {
+  async run({ positionals, values, print, config }) {
     const file = fileArgument(positionals, 'backup to restore');
-    const databaseFile = sqliteFileOrRefuse('restore');
+    const databaseFile = sqliteFileOrRefuse('restore', config());
     const summary = await runReportingProblems(() => restoreSqliteDatabase({ databaseFile, file, force: values.force === true }));
     print(summary, [
       `Restored ${file} as ${summary.file} (${summary.migrations} migrations, audit trail to event ${summary.auditSequence}).`,

@@ -1,20 +1,18 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { test, type TestContext } from 'node:test';
 import { setImmediate } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { loadConfig } from '../config/load-config.ts';
 import { openKernel, type Kernel } from '../kernel.ts';
+import { runCivitas } from '../../testing/civitas-cli.ts';
 import { BackupError, backupSqliteDatabase, restoreSqliteDatabase } from './sqlite-backup.ts';
 
 // These tests are about SQLite files, whatever database the rest of the suite runs on.
 
-const CLI = fileURLToPath(new URL('../../../bin/civitas.js', import.meta.url));
 
 function createFolder(t: TestContext): string {
   const folder = mkdtempSync(join(tmpdir(), 'civitas-backup-'));
@@ -236,16 +234,10 @@ test('a damaged backup, or a file that is not a Civitas backup, is refused befor
   assert.deepEqual(strayFiles(folder, ['civitas.sqlite', 'backup.sqlite', 'truncated.sqlite', 'foreign.sqlite', 'garbage.sqlite', 'empty.sqlite']), []);
 });
 
-function runCli(args: string[], environment: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', ...environment } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+/** `civitas ARGS` in this process, as the bin runs it. */
+async function runCli(args: string[], environment: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { exitCode, stdout, stderr } = await runCivitas(environment, ...args);
+  return { code: exitCode, stdout, stderr };
 }
 
 test('npx civitas backup and restore, as an operator runs them', async (t) => {

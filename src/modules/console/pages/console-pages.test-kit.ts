@@ -140,8 +140,11 @@ export async function addEmailTemplate(kernel: Kernel, serviceId: string): Promi
     values: { service: serviceId, type: 'email', name: 'Licence ready', subject: 'Your licence', 'body-file': bodyFile },
     positionals: [],
     json: true,
+    config: () => kernel.config,
     kernel: () => kernel,
     print: (data) => (printed = data as { template_id?: string }),
+    write: () => {},
+    warn: () => {},
   };
   assert.equal(await command.run(context), 0);
   return printed.template_id as string;

@@ -12,7 +12,7 @@ export async function runCommand(kernel: Kernel, name: string, values: Record<st
   const command = kernel.modules.flatMap((module) => module.commands ?? []).find((candidate) => candidate.name === name);
   if (!command) throw new Error(`no command ${name}`);
   let printed: unknown;
-  const context: CliContext = { values, positionals, json: true, kernel: () => kernel, print: (data) => (printed = data) };
+  const context: CliContext = { values, positionals, json: true, config: () => kernel.config, kernel: () => kernel, print: (data) => (printed = data), write: () => {}, warn: () => {} };
   const exitCode = await command.run(context);
   if (exitCode !== 0) throw new CliError(`${name} ended with ${exitCode}`);
   return printed as Record<string, unknown>;

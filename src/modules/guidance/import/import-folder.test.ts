@@ -25,8 +25,11 @@ async function runCommand(kernel: Awaited<ReturnType<typeof createTestKernel>>, 
     values,
     positionals,
     json: true,
+    config: () => kernel.config,
     kernel: () => kernel,
     print: (data) => printed.push(data),
+    write: () => {},
+    warn: () => {},
   });
   return { exitCode, output: printed[0] as { files: Array<Record<string, unknown>>; accepted: number; refused: number } };
 }

@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { createFormClient, createTestAccount, openSigningIn, readLatestMessage, startIdentityServer } from '../../identity/testing/identity-testing.contract.ts';
 import { createTestApp } from '../../../testing/test-kernel.ts';
 import { catalogueFixtures, SECRET_WORD, seedCatalogue } from './catalogue-testing.ts';
+import { runCivitas } from '../../../testing/civitas-cli.ts';
 
-const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 /** Words of the INTERNAL records (the shielded list and CDDO's HMRC service) that must never reach an anonymous visitor. */
 const INTERNAL_MARKS = [`${SECRET_WORD} shielded people list`, 'shielded-people', 'interest-restriction-return', 'Interest Restriction', 'department-of-health-and-social-care', 'hm-revenue-customs', 'orphan-distribution'];
 
@@ -95,10 +93,11 @@ test('attacker: input past every limit and malformed addresses are refused or no
   }
 });
 
-function civitas(databaseUrl: string, ...args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile('node_modules/.bin/node', ['bin/civitas.js', ...args], { cwd: ROOT, env: { DATABASE_URL: databaseUrl, NODE_ENV: 'test', LOG_LEVEL: 'silent' } }, (error, stdout) => (error ? reject(error) : resolve(stdout)));
-  });
+/** `civitas ...` in this process; its output, or an error when it fails. */
+async function civitas(databaseUrl: string, ...args: string[]): Promise<string> {
+  const result = await runCivitas({ DATABASE_URL: databaseUrl }, ...args);
+  if (result.exitCode !== 0) throw new Error(`civitas ${args.join(' ')}: ${result.stderr}`);
+  return result.stdout;
 }
 
 test('a signed-in member of an organisation sees INTERNAL records in the members’ catalogue; someone signed in with no organisation does not', async (t) => {
