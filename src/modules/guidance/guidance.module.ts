@@ -7,7 +7,6 @@ import { registerAssistantApi } from './assistant/assistant.routes.ts';
 import { openAssistant } from './assistant/open-assistant.ts';
 import { registerAskPages } from './assistant/pages/ask.routes.ts';
 import { createAssistantRateLimit } from './assistant/rate-limit/assistant-rate-limit.ts';
-import { createAssistantRateStore } from './assistant/rate-limit/assistant-rate.store.ts';
 import { guidanceCommands } from './guidance.cli.ts';
 import { openGuidanceLibrary } from './guidance.contract.ts';
 import { guidanceMigrations } from './migrations/guidance.migrations.ts';
@@ -27,7 +26,7 @@ export const guidanceModule: CivitasModule = {
     registerGuidancePages(app, library);
     registerSearchPage(app, createGuidanceSearch(library));
     const { assistant, retriever } = openAssistant({ db: app.db, library, config: app.config, translations: app.translations, logger: app.log as Logger, metrics: app.metrics });
-    const rateLimit = createAssistantRateLimit({ db: app.db, store: createAssistantRateStore() });
+    const rateLimit = createAssistantRateLimit({ db: app.db });
     registerAssistantApi(app, { assistant, rateLimit });
     registerAskPages(app, { assistant, retriever, rateLimit });
   },
