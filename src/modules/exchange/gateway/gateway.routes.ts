@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { apiSecurityHeaders, JSON_API_ROUTE_CONFIG } from '../../../platform/http/security.ts';
 import type { OutboundRequester } from '../../../platform/net/outbound-request.ts';
 import type { SecretBox } from '../../../platform/secrets/secret-box.ts';
 import type { MessageLog, MessageLogEntry } from '../message-log/message-log.ts';
@@ -73,6 +74,13 @@ export async function registerGatewayRoutes(app: FastifyInstance, dependencies: 
   const registry = createCallRegistry(app.db);
   const refusalLimit = createRefusalLimit({ db: app.db });
 
+  // No page is shown from the gateway: its answers carry the APIs' few fixed security headers, set
+  // first so that a provider's caching headers, where they pass, still replace Cache-Control.
+  const securityHeaders = apiSecurityHeaders(app.config);
+  app.addHook('onRequest', (_request, reply, done) => {
+    reply.headers(securityHeaders);
+    done();
+  });
   app.removeAllContentTypeParsers();
   // The body is left unread here: the handler streams it to the provider (or drains it on a refusal).
   app.addContentTypeParser('*', (_request, payload, done) => done(null, new UnreadBody(payload)));
@@ -184,7 +192,7 @@ export async function registerGatewayRoutes(app: FastifyInstance, dependencies: 
     method: [...METHODS],
     url: `${PREFIX}*`,
     // The path past the service code names people (/awards/QQ123456A): the request log keeps /r1/INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE.
-    config: { csrf: false, loggedPathSegments: 6 },
+    config: { csrf: false, loggedPathSegments: 6, ...JSON_API_ROUTE_CONFIG },
     async handler(request, reply) {
       const state = stateOf(request);
       try {

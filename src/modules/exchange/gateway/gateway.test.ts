@@ -42,6 +42,8 @@ test('a signed call goes through to a real provider, signed by Civitas, and come
   assert.equal(response.headers['x-road-id'], 'call-0001');
   assert.match(String(response.headers['x-road-request-id']), /^[0-9a-f-]{36}$/);
   assert.equal(response.headers['cache-control'], 'no-store');
+  assert.equal(response.headers['content-security-policy'], "default-src 'none'; frame-ancestors 'none'", "an API's fixed headers, not a page's");
+  assert.equal(response.headers['x-content-type-options'], 'nosniff');
   assert.equal(response.headers['x-person-name'], undefined, "only an allow-list of the provider's headers is passed back");
   assert.equal(response.headers['set-cookie'], undefined);
   assert.equal(response.headers.server, undefined, "the provider's Server header is not passed back");
