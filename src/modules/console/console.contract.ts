@@ -39,6 +39,26 @@ export async function findOrCreateExampleOrganisation(
   });
 }
 
+/**
+ * A service of an example organisation (the Blue Badge form's council), found by its name when it
+ * exists, so setting the example up again, from any number of processes at once, makes one. Audited.
+ */
+export async function findOrCreateExampleService(
+  dependencies: { db: Database; audit: AuditService; clock?: () => Date },
+  input: { organisationId: string; name: string; actor: string },
+): Promise<ConsoleService> {
+  return dependencies.db.transaction().execute(async (transaction) => {
+    await lockUntilTransactionEnds(transaction, lockIdOf(`console-example-service:${input.organisationId}:${input.name}`));
+    const store = createOrganisationStore(transaction);
+    const existing = (await store.listServices(input.organisationId)).find((service) => service.name === input.name);
+    if (existing) return { id: existing.id, organisationId: existing.organisation_id, name: existing.name };
+    const id = createTimeOrderedId();
+    await store.insertService({ id, organisation_id: input.organisationId, name: input.name, created_at: (dependencies.clock ?? (() => new Date()))().toISOString() });
+    await dependencies.audit.record({ actor: input.actor, action: 'console.service.created', subject: `console-service:${id}`, outcome: 'success', details: { organisationId: input.organisationId, example: true } }, transaction);
+    return { id, organisationId: input.organisationId, name: input.name };
+  });
+}
+
 /** A service of the console, as other modules see it. */
 export type ConsoleService = { id: string; organisationId: string; name: string };
 
@@ -99,4 +119,9 @@ export async function listConsoleTeamEmails(db: Executor, organisationId: string
 /** The Pay account a console service owns, if it has made one, for a module that takes payments for the service (a form). */
 export async function findPayAccountOfConsoleService(db: Executor, serviceId: string): Promise<string | undefined> {
   return (await createServiceComponentStore(db).findSingle(serviceId, 'pay-account'))?.external_id;
+}
+
+/** What a console service owns in other modules (One Login clients, its Notify service, its Pay account), by their ids there. */
+export async function listConsoleServiceComponents(db: Executor, serviceId: string): Promise<Array<{ kind: string; externalId: string }>> {
+  return (await createServiceComponentStore(db).listComponents(serviceId)).map((row) => ({ kind: row.kind, externalId: row.external_id }));
 }
