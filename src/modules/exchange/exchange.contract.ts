@@ -31,6 +31,19 @@ export { EXCHANGE_JWKS_PATH, EXCHANGE_LOG_JWKS_PATH } from './gateway/exchange-k
 export { USER_ID_COUNTRY } from './gateway/consent-check.ts';
 export { CONSENT_ANSWER_TYPE, ConsentRequestError, type ConsentRequestView, type SubjectOfPerson } from './consent/consent-requests.ts';
 export type { ConsentForPerson, ExchangeForPerson, SubjectsOfPerson } from './consent/person-view.ts';
+/**
+ * A consumer inside Civitas (Forms' eligibility step): the example council's consent set-up, the
+ * agreement in force, the consent page's answer checked, and calls signed as the example council.
+ */
+export {
+  callAsDemoCouncil,
+  findAgreementInForce,
+  readConsentAnswer,
+  setUpDemoConsent,
+  type ConsentAnswer,
+  type DemoConsent,
+  type ExchangeAnswer,
+} from './demo/demo-consent.ts';
 
 /**
  * What a person's account pages use of Exchange: the consent page (a consumer's request, shown and

@@ -10,6 +10,7 @@ import { consentCommands } from './consent/consent.cli.ts';
 import { demoCommands } from './demo/demo.cli.ts';
 import { demoOutboundPolicy, demoServiceIdentifier, setUpDemoExchange } from './demo/demo-exchange.ts';
 import { registerDemoProviderRoutes } from './demo/demo-provider.routes.ts';
+import { demoConsentedServiceIdentifier } from './demo/demo-consent.ts';
 import { createExchangeCommands } from './exchange.cli.ts';
 import { createExchangeKeys, EXCHANGE_JWKS_PATH, EXCHANGE_LOG_JWKS_PATH } from './gateway/exchange-keys.ts';
 import { registerGatewayRoutes } from './gateway/gateway.routes.ts';
@@ -54,7 +55,7 @@ export function createExchangeModule(options: { clock?: () => Date } = {}): Civi
       await createPayloadRetentionJob({ db: app.db, jobs: app.jobs, audit: app.audit, logger: app.log, clock }).ensureScheduled();
       const outbound = app.config.DEMO_EXCHANGE ? demoOutboundPolicy(outboundPolicyOf(app.config), app.config.BASE_URL) : outboundPolicyOf(app.config);
       if (app.config.DEMO_EXCHANGE) {
-        registerDemoProviderRoutes(app, { baseUrl: app.config.BASE_URL, keys, service: demoServiceIdentifier(app.config.EXCHANGE_INSTANCE) });
+        registerDemoProviderRoutes(app, { baseUrl: app.config.BASE_URL, keys, services: [demoServiceIdentifier(app.config.EXCHANGE_INSTANCE), demoConsentedServiceIdentifier(app.config.EXCHANGE_INSTANCE)] });
         await setUpDemoExchange({ db: app.db, audit: app.audit, secrets: secretBoxesOf(app.config), instance: app.config.EXCHANGE_INSTANCE, baseUrl: app.config.BASE_URL, outbound: outboundPolicyOf(app.config), clock });
       }
       app.get(EXCHANGE_JWKS_PATH, async (_request, reply) => reply.header('cache-control', 'public, max-age=300').send(await keys.publish('request-signing')));

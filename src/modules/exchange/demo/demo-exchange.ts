@@ -21,6 +21,10 @@ const MEMBER_CLASS = 'GOV';
 const PROVIDER = { organisation: 'Example Benefits Agency (demo)', type: 'agency', memberCode: 'DEMO-BENEFITS', subsystemCode: 'pip' } as const;
 const CONSUMER = { organisation: 'Example Borough Council (demo)', type: 'council', memberCode: 'DEMO-COUNCIL', subsystemCode: 'blue-badge' } as const;
 const SERVICE_CODE = 'pip-award';
+/** The example's members, for the consent part of the example (demo-consent.ts). */
+export const DEMO_MEMBER_CLASS = MEMBER_CLASS;
+export const DEMO_PROVIDER = PROVIDER;
+export const DEMO_COUNCIL = CONSUMER;
 const AGREED_FIELDS = '$.status,$.rate';
 /** The council's private key is kept beside Civitas's own keys, sealed, under a purpose nothing publishes. */
 const COUNCIL_KEY_PURPOSE = 'demo-council-client';
@@ -42,7 +46,7 @@ export function demoOutboundPolicy(policy: OutboundPolicy, baseUrl: string): Out
 }
 
 /** Finds a thing; when it is missing adds it, and when another process added it meanwhile, finds that one. */
-async function findOrAdd<T>(find: () => Promise<T | undefined>, add: () => Promise<unknown>, existsCode: ExchangeErrorCode): Promise<T> {
+export async function findOrAdd<T>(find: () => Promise<T | undefined>, add: () => Promise<unknown>, existsCode: ExchangeErrorCode): Promise<T> {
   const found = await find();
   if (found !== undefined) return found;
   try {

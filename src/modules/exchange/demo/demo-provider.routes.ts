@@ -55,7 +55,7 @@ async function isSignedByCivitas(request: FastifyRequest, baseUrl: string, keys:
  * the whole record, more than any consumer's agreement allows, as a real provider's might. It
  * answers only calls Civitas forwarded to its own service, so the only way to it is through Exchange.
  */
-export function registerDemoProviderRoutes(app: FastifyInstance, dependencies: { baseUrl: string; keys: ExchangeKeys; service: string }): void {
+export function registerDemoProviderRoutes(app: FastifyInstance, dependencies: { baseUrl: string; keys: ExchangeKeys; services: readonly string[] }): void {
   app.get<{ Params: { reference: string } }>(`${DEMO_PROVIDER_PATH}/awards/:reference`, {
     schema: {
       params: { type: 'object', properties: { reference: { type: 'string', maxLength: 64 } }, required: ['reference'] },
@@ -67,7 +67,7 @@ export function registerDemoProviderRoutes(app: FastifyInstance, dependencies: {
         return reply.code(401).send({ error: 'This information system answers only calls that came through Civitas Exchange' });
       }
       // Civitas signs for whichever service a call was made to: one registered by another member at this address is not this one.
-      if (request.headers['x-road-service'] !== dependencies.service) return reply.code(403).send({ error: 'This information system provides another service' });
+      if (!dependencies.services.includes(String(request.headers['x-road-service']))) return reply.code(403).send({ error: 'This information system provides another service' });
       const award = PIP_AWARDS.find((candidate) => candidate.reference === request.params.reference);
       if (!award) return reply.code(404).send({ error: 'No award has this reference' });
       request.log.info({ xRoadId: request.headers['x-road-id'] }, 'exchange demo provider answered');
