@@ -76,3 +76,16 @@ test('a back link is HTML-escaped: a path with markup in it stays text', () => {
   assert.ok(!html.includes('<script>alert(1)'));
   assert.match(html, /href="\/a&quot;&gt;&lt;script&gt;/);
 });
+
+test('the trim filter takes off what Nunjucks’ own does, keeps marked-safe HTML safe, and is linear in runs of spaces', () => {
+  const environment = createViewEnvironment('en', translations.en);
+  const nunjucksTrim = (text: string) => text.replace(/^\s*|\s*$/g, '');
+  for (const text of ['', '   ', ' a ', '\n\t a  b \r\n', '\u00a0\u2028x\ufeff\u3000', `<p>\n${' '.repeat(40)}<b>x</b>\n</p>\n\n`]) {
+    assert.equal(environment.renderString('{{ text | trim }}', { text }), nunjucksTrim(text).replaceAll('<', '&lt;').replaceAll('>', '&gt;'), JSON.stringify(text));
+  }
+  assert.equal(environment.renderString('[{{ html | safe | trim }}]', { html: '  <b>bold</b>\n  ' }), '[<b>bold</b>]', 'marked-safe HTML stays HTML');
+  assert.equal(environment.renderString('[{{ text | trim }}]', { text: '  <b>  ' }), '[&lt;b&gt;]', 'text is still escaped');
+  // A million characters of spaces between words: quadratic would take minutes.
+  const spaced = Array.from({ length: 1_000 }, () => `x${' '.repeat(1_000)}`).join('');
+  assert.equal(environment.renderString('{{ text | trim | length }}', { text: spaced }), String(spaced.length - 1_000));
+});
