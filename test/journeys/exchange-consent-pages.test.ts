@@ -32,7 +32,8 @@ test("a consumer sends a person to the consent page; they agree; the consumer's 
 
   const consentPage = await browser.get(link);
   assert.equal(pageHeading(consentPage), 'Share your information with Riverside Council');
-  assert.match(consentPage.html, /status, rate/);
+  assert.match(consentPage.html, /Award status, Rate of award/, 'the fields by the names the provider\'s description gives them');
+  assert.doesNotMatch(consentPage.html, /\$\.|status, rate/, 'never as JSON paths');
   assert.match(consentPage.html, /Blue Badge eligibility/);
   assert.match(errorSummary(await browser.submit(consentPage, {})).join(' '), /Select whether you agree/);
   const answered = await browser.submit(consentPage, { answer: 'yes' });
@@ -54,6 +55,8 @@ test("a consumer sends a person to the consent page; they agree; the consumer's 
   assert.match(sharing.html, /Riverside Council asked Benefits Agency/);
   assert.match(sharing.html, /BB-42/);
   assert.match(sharing.html, /after-consent/);
+  assert.match(sharing.html, /Award status, Rate of award/);
+  assert.doesNotMatch(sharing.html, /\$\./);
   sharing = await browser.submit(sharing, {}, `/account/data-sharing/consents/${answer.searchParams.get('consent_id')}/withdraw`);
   assert.match(sharing.html, /You have withdrawn your consent/);
   const refused = await call('after-withdrawal');
@@ -62,4 +65,5 @@ test("a consumer sends a person to the consent page; they agree; the consumer's 
   const welsh = await browser.get('/account/data-sharing?lang=cy');
   assert.match(welsh.html, /Pwy sydd wedi gweld fy nata/);
   assert.match(welsh.html, /Gofynnodd Riverside Council i Benefits Agency/);
+  assert.match(welsh.html, /Statws y dyfarniad, Cyfradd y dyfarniad/);
 });

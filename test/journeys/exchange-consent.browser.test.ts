@@ -19,8 +19,8 @@ import { expectNoAccessibilityViolations, expectNoPageProblems, launchBrowser, o
 const browser = await launchBrowser(after);
 
 const TEXT = {
-  en: { continue: 'Continue', consentTitle: 'Share your information with Riverside Council', missing: 'Select whether you agree to share this information', sharingTitle: 'Who has seen my data', asked: 'Riverside Council asked Benefits Agency', shared: 'Information shared', withdrawn: 'You have withdrawn your consent', withdraw: 'Withdraw consent' },
-  cy: { continue: 'Parhau', consentTitle: 'Rhannu eich gwybodaeth gyda Riverside Council', missing: 'Dewiswch a ydych yn cytuno i rannu’r wybodaeth hon', sharingTitle: 'Pwy sydd wedi gweld fy nata', asked: 'Gofynnodd Riverside Council i Benefits Agency', shared: 'Rhannwyd y wybodaeth', withdrawn: 'Rydych wedi tynnu eich caniatâd yn ôl', withdraw: 'Tynnu caniatâd yn ôl' },
+  en: { continue: 'Continue', consentTitle: 'Share your information with Riverside Council', missing: 'Select whether you agree to share this information', sharingTitle: 'Who has seen my data', asked: 'Riverside Council asked Benefits Agency', shared: 'Information shared', withdrawn: 'You have withdrawn your consent', withdraw: 'Withdraw consent', fields: 'Award status, Rate of award' },
+  cy: { continue: 'Parhau', consentTitle: 'Rhannu eich gwybodaeth gyda Riverside Council', missing: 'Dewiswch a ydych yn cytuno i rannu’r wybodaeth hon', sharingTitle: 'Pwy sydd wedi gweld fy nata', asked: 'Gofynnodd Riverside Council i Benefits Agency', shared: 'Rhannwyd y wybodaeth', withdrawn: 'Rydych wedi tynnu eich caniatâd yn ôl', withdraw: 'Tynnu caniatâd yn ôl', fields: 'Statws y dyfarniad, Cyfradd y dyfarniad' },
 } as const;
 
 async function check(page: Page, problems: PageProblems, lang: 'en' | 'cy') {
@@ -67,7 +67,8 @@ async function giveConsentThenWithdraw(t: TestContext, lang: 'en' | 'cy') {
   await page.getByRole('button', { name: text.continue }).click();
   await page.waitForURL(/\/account\/consent\/[0-9a-f-]{36}$/);
   assert.equal(await heading(page), text.consentTitle);
-  assert.match(await page.locator('main').innerText(), /status, rate/);
+  assert.match(await page.locator('main').innerText(), new RegExp(text.fields), 'the fields in plain words, in the page\'s language');
+  assert.doesNotMatch(await page.locator('main').innerText(), /\$\./);
   await check(page, problems, lang);
 
   await page.getByRole('button', { name: text.continue }).click();
@@ -91,6 +92,7 @@ async function giveConsentThenWithdraw(t: TestContext, lang: 'en' | 'cy') {
   assert.match(listed, /BB-42/);
   assert.match(listed, /after-consent/);
   assert.match(listed, new RegExp(text.shared));
+  assert.match(listed, new RegExp(text.fields));
   await check(page, problems, lang);
 
   await page.getByRole('button', { name: new RegExp(text.withdraw) }).click();

@@ -3,6 +3,7 @@ import type { AuditService } from '../../../platform/audit/audit.service.ts';
 import type { Database } from '../../../platform/db/database.ts';
 import { findConsoleOrganisation } from '../../console/console.contract.ts';
 import { createAgreementStore, type AgreementRow } from '../agreements/agreement.store.ts';
+import { nameAgreedFields, type FieldName } from '../agreements/field-names.ts';
 import type { ExchangeKeys } from '../gateway/exchange-keys.ts';
 import { formatService, formatSubsystem, parseSubsystem, type SubsystemIdentifier } from '../registry/identifiers.ts';
 import { createRegistryStore, type SubsystemWithMember } from '../registry/registry.store.ts';
@@ -36,6 +37,8 @@ export type ConsentRequestView = {
   legalGateway: string | null;
   /** The agreed fields, as JSON paths such as `$.status`. */
   fields: string[];
+  /** The same fields in plain words, in English and Welsh (see nameAgreedFields). */
+  fieldNames: FieldName[];
   /** The last day the consent can be in force (the agreement's end date). */
   lastDay: string;
 };
@@ -95,6 +98,7 @@ export function createConsentRequests(dependencies: { db: Database; audit: Audit
     if (!agreement || !client || !service || !provider) throw new ConsentRequestError('not-found', 'The agreement is no longer in force');
     const [consumerOrganisation, providerOrganisation] = await Promise.all([findConsoleOrganisation(db, client.member.organisation_id), findConsoleOrganisation(db, provider.member.organisation_id)]);
     const identifierOf = (subsystem: SubsystemWithMember) => ({ instance: subsystem.member.instance, memberClass: subsystem.member.member_class, memberCode: subsystem.member.member_code, subsystemCode: subsystem.subsystem_code });
+    const fields = JSON.parse(agreement.fields) as string[];
     return {
       agreement,
       client,
@@ -107,7 +111,8 @@ export function createConsentRequests(dependencies: { db: Database; audit: Audit
         purpose: agreement.purpose,
         lawfulBasis: agreement.lawful_basis,
         legalGateway: agreement.legal_gateway,
-        fields: JSON.parse(agreement.fields) as string[],
+        fields,
+        fieldNames: await nameAgreedFields({ openApi: service.openapi, fields }),
         lastDay: new Date(Date.parse(agreement.ends_at) - 86_400_000).toISOString().slice(0, 10),
       },
     };

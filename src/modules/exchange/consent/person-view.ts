@@ -2,6 +2,7 @@ import type { AuditService } from '../../../platform/audit/audit.service.ts';
 import type { Database } from '../../../platform/db/database.ts';
 import { findConsoleOrganisation } from '../../console/console.contract.ts';
 import { createAgreementStore } from '../agreements/agreement.store.ts';
+import { humaniseFieldPath, nameAgreedFields, type FieldName } from '../agreements/field-names.ts';
 import { USER_ID_COUNTRY } from '../gateway/consent-check.ts';
 import { createMessageLogStore } from '../message-log/message-log.store.ts';
 import { parseSubsystem } from '../registry/identifiers.ts';
@@ -33,6 +34,8 @@ export type ConsentForPerson = {
   service: string;
   purpose: string;
   fields: string[];
+  /** The same fields in plain words, in English and Welsh (see nameAgreedFields). */
+  fieldNames: FieldName[];
   givenAt: string;
   /** The last day it can be in force. */
   lastDay: string;
@@ -78,9 +81,12 @@ export function createPersonView(dependencies: { db: Database; audit: AuditServi
         once(`service:${serviceId}`, async () => {
           const service = await registry.findService(serviceId);
           const subsystem = service && (await registry.findSubsystem(service.subsystem_id));
-          return { code: service?.service_code ?? '', holder: subsystem ? await organisationName(subsystem.member.organisation_id, subsystem.member.member_code) : '' };
+          return { code: service?.service_code ?? '', openApi: service?.openapi, holder: subsystem ? await organisationName(subsystem.member.organisation_id, subsystem.member.member_code) : '' };
         }),
       agreement: (agreementId: string | null) => once(`agreement:${agreementId}`, async () => (agreementId ? createAgreementStore(db).find(agreementId) : undefined)),
+      /** Each agreement's fields in words, from its service's description, read once a page. */
+      fieldNames: (agreementId: string, openApi: string | undefined, fields: string[]) =>
+        once(`field-names:${agreementId}`, async () => (openApi === undefined ? fields.map((path) => ({ path, en: humaniseFieldPath(path), cy: humaniseFieldPath(path) })) : nameAgreedFields({ openApi, fields }))),
     };
   }
 
@@ -117,13 +123,15 @@ export function createPersonView(dependencies: { db: Database; audit: AuditServi
       return Promise.all(
         (await createConsentStore(db).listOfSubjects(subjects)).map(async (consent) => {
           const [agreement, service] = await Promise.all([namer.agreement(consent.agreement_id), namer.service(consent.service_id)]);
+          const fields = agreement ? (JSON.parse(agreement.fields) as string[]) : [];
           return {
             id: consent.id,
             consumer: await namer.memberName(consent.consumer_member_id),
             holder: service.holder,
             service: service.code,
             purpose: agreement?.purpose ?? '',
-            fields: agreement ? (JSON.parse(agreement.fields) as string[]) : [],
+            fields,
+            fieldNames: await namer.fieldNames(consent.agreement_id, service.openApi, fields),
             givenAt: consent.given_at,
             lastDay: new Date(Date.parse(consent.expires_at) - 86_400_000).toISOString().slice(0, 10),
             withdrawnAt: consent.withdrawn_at,

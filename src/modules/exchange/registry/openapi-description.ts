@@ -4,12 +4,16 @@ import { parse as parseYaml } from 'yaml';
 /**
  * A service's OpenAPI description (JSON or YAML), validated against the OpenAPI schemas, and what
  * Exchange reads from it: each endpoint (method and path) and the fields its successful JSON
- * answer returns, as JSON paths (`$.status`, `$.award.rate`, `$.items[*].id`).
+ * answer returns, as JSON paths (`$.status`, `$.award.rate`, `$.items[*].id`), with the plain
+ * names the description gives them (a schema's `title`, and `x-title-cy` for Welsh).
  */
 
 /** `containers`: the fields typed object or array (absent in descriptions registered before it was kept). */
 export type Endpoint = { method: string; path: string; fields: string[]; containers?: string[] };
-export type OpenApiDescription = { format: 'json' | 'yaml'; version: string; endpoints: Endpoint[] };
+/** What a field is called in plain words, from its schema's `title` (English) and `x-title-cy` (Welsh). */
+export type FieldTitle = { en?: string; cy?: string };
+/** `fieldTitles`: by JSON path, for the fields whose schema names them; read, not stored. */
+export type OpenApiDescription = { format: 'json' | 'yaml'; version: string; endpoints: Endpoint[]; fieldTitles: Record<string, FieldTitle> };
 
 export class OpenApiError extends Error {
   override readonly name = 'OpenApiError';
@@ -20,8 +24,26 @@ const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'tr
 /** Deep enough for real answers; stops recursive schemas. */
 const MAX_FIELD_DEPTH = 8;
 const MAX_FIELDS = 500;
+/** A title is a name, not a paragraph: longer ones are cut. */
+const MAX_TITLE = 80;
 
-type SchemaObject = { type?: unknown; properties?: unknown; items?: unknown; allOf?: unknown };
+type SchemaObject = { type?: unknown; properties?: unknown; items?: unknown; allOf?: unknown; title?: unknown; 'x-title-cy'?: unknown };
+type Collected = { fields: Set<string>; containers: Set<string>; titles: Map<string, FieldTitle> };
+
+/** A title as a person may be shown it: one line of printable text, at most MAX_TITLE characters. */
+function readTitle(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const line = value.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]+/gu, ' ').replace(/\s+/g, ' ').trim();
+  return line === '' ? undefined : line.slice(0, MAX_TITLE).trim();
+}
+
+/** The first title a field's schema gives in each language (a field may be described by several endpoints). */
+function noteTitle(schema: SchemaObject, path: string, titles: Map<string, FieldTitle>): void {
+  const known = titles.get(path) ?? {};
+  const en = known.en ?? readTitle(schema.title);
+  const cy = known.cy ?? readTitle(schema['x-title-cy']);
+  if (en !== undefined || cy !== undefined) titles.set(path, { ...(en === undefined ? {} : { en }), ...(cy === undefined ? {} : { cy }) });
+}
 
 function parseText(text: string): { document: unknown; format: 'json' | 'yaml' } {
   if (text.length > MAX_TEXT) throw new OpenApiError('The OpenAPI description is larger than 1 MB');
@@ -42,10 +64,11 @@ function parseText(text: string): { document: unknown; format: 'json' | 'yaml' }
 }
 
 /** `within`: the schemas being walked above this one; a schema that contains itself is walked once. */
-function collectFields(schema: unknown, prefix: string, within: ReadonlySet<unknown>, into: { fields: Set<string>; containers: Set<string> }): void {
+function collectFields(schema: unknown, prefix: string, within: ReadonlySet<unknown>, into: Collected): void {
   if (typeof schema !== 'object' || schema === null || within.has(schema) || within.size > MAX_FIELD_DEPTH || into.fields.size >= MAX_FIELDS) return;
   const inner = new Set(within).add(schema);
   const { type, properties, items, allOf } = schema as SchemaObject;
+  if (prefix !== '$') noteTitle(schema as SchemaObject, prefix, into.titles);
   const types = Array.isArray(type) ? type : [type];
   if (types.includes('object') || types.includes('array') || properties !== undefined || items !== undefined) into.containers.add(prefix);
   if (Array.isArray(allOf)) for (const part of allOf) collectFields(part, prefix, inner, into);
@@ -103,14 +126,15 @@ export async function readOpenApiDescription(text: string): Promise<OpenApiDescr
   }
   const resolved = (await dereference(structuredClone(api), PARSER_OPTIONS)) as { openapi?: string; swagger?: string; paths?: Record<string, Record<string, unknown>> };
   const endpoints: Endpoint[] = [];
+  const titles = new Map<string, FieldTitle>();
   for (const [path, item] of Object.entries(resolved.paths ?? {})) {
     for (const method of METHODS) {
       const operation = item?.[method];
       if (typeof operation !== 'object' || operation === null) continue;
-      const found = { fields: new Set<string>(), containers: new Set<string>() };
+      const found = { fields: new Set<string>(), containers: new Set<string>(), titles };
       collectFields(successSchemaOf(operation as Record<string, unknown>), '$', new Set(), found);
       endpoints.push({ method: method.toUpperCase(), path, fields: [...found.fields], containers: [...found.containers].filter((field) => field !== '$') });
     }
   }
-  return { format, version: String(resolved.openapi ?? resolved.swagger ?? ''), endpoints };
+  return { format, version: String(resolved.openapi ?? resolved.swagger ?? ''), endpoints, fieldTitles: Object.fromEntries(titles) };
 }

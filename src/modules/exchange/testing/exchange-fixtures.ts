@@ -56,8 +56,8 @@ components:
     Award:
       type: object
       properties:
-        status: {type: string}
-        rate: {type: string}
+        status: {type: string, title: Award status, x-title-cy: Statws y dyfarniad}
+        rate: {type: string, title: Rate of award, x-title-cy: Cyfradd y dyfarniad}
         name: {type: string}
 `;
 

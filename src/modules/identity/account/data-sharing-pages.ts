@@ -22,6 +22,11 @@ type IdParams = { Params: { id: string } };
  * person's data from Exchange's message log and their consents, each withdrawable. Exchange knows
  * the person by the `sub` each consumer's One Login client has for them, worked out here.
  */
+/** The shared fields as the person reads them: plain names in the page's language, never JSON paths. */
+function namesIn(request: FastifyRequest, names: ReadonlyArray<{ en: string; cy: string }>): string[] {
+  return names.map((name) => (request.locale === 'cy' ? name.cy : name.en));
+}
+
 export function registerDataSharingPages(
   app: FastifyInstance,
   dependencies: { guards: ReturnType<typeof createPageGuards>; sharing: PersonalDataSharing; subjectsFor: (accountId: string, clientIds: readonly string[]) => Promise<Array<{ clientId: string; subject: string }>> },
@@ -56,18 +61,18 @@ export function registerDataSharingPages(
     }
   });
 
-  const consentPage = (t: FastifyRequest['t'], view: Awaited<ReturnType<PersonalDataSharing['consentRequests']['open']>>, fieldError?: string) => ({
-    pageTitle: t('identity.consent.title', { consumer: view.consumerName }),
+  const consentPage = (request: FastifyRequest, view: Awaited<ReturnType<PersonalDataSharing['consentRequests']['open']>>, fieldError?: string) => ({
+    pageTitle: request.t('identity.consent.title', { consumer: view.consumerName }),
     view,
-    lawfulBasis: t(`identity.consent.lawfulBasis.${view.lawfulBasis}`),
-    fields: view.fields.map((field) => field.replace(/^\$\./, '')),
+    lawfulBasis: request.t(`identity.consent.lawfulBasis.${view.lawfulBasis}`),
+    fields: namesIn(request, view.fieldNames),
     errors: fieldError ? [{ text: fieldError, href: '#answer' }] : [],
     fieldError,
   });
 
   app.get<IdParams & Form>(`${CONSENT_PATH}/:id`, { schema: { params: idParams } }, guards.signedInPage<IdParams & Form>(async ({ request, reply, accountId }) => {
     try {
-      return reply.render(`${VIEWS}/consent.njk`, consentPage(request.t, await sharing.consentRequests.open(request.params.id, subjectOf(accountId))));
+      return reply.render(`${VIEWS}/consent.njk`, consentPage(request, await sharing.consentRequests.open(request.params.id, subjectOf(accountId))));
     } catch (error) {
       return explainRefusal(request, reply, error);
     }
@@ -78,7 +83,7 @@ export function registerDataSharingPages(
     try {
       if (answer !== 'yes' && answer !== 'no') {
         const view = await sharing.consentRequests.open(request.params.id, subjectOf(accountId));
-        return reply.render(`${VIEWS}/consent.njk`, consentPage(request.t, view, request.t('identity.consent.missing')));
+        return reply.render(`${VIEWS}/consent.njk`, consentPage(request, view, request.t('identity.consent.missing')));
       }
       const returnTo = await sharing.consentRequests.answer({ id: request.params.id, subjectOf: subjectOf(accountId), agree: answer === 'yes', actor: `account:${accountId}`, requestId: request.id });
       return reply.redirect(returnTo, 303);
@@ -101,7 +106,7 @@ export function registerDataSharingPages(
         backLink: '/account',
         banner: flash ? t(flash.key) : undefined,
         exchanges,
-        consents,
+        consents: consents.map((consent) => ({ ...consent, fields: namesIn(request, consent.fieldNames) })),
         page,
         previous: page > 1 ? `${DATA_SHARING_PATH}?page=${page - 1}` : undefined,
         next: more ? `${DATA_SHARING_PATH}?page=${page + 1}` : undefined,
