@@ -8,13 +8,14 @@ import { exchangeModule } from './modules/exchange/exchange.module.ts';
 import { formsModule } from './modules/forms/forms.module.ts';
 import { guidanceModule } from './modules/guidance/guidance.module.ts';
 import { identityModule } from './modules/identity/identity.module.ts';
+import { insightModule } from './modules/insight/insight.module.ts';
 import { marketplaceModule } from './modules/marketplace/marketplace.module.ts';
 import { payModule } from './modules/pay/pay.module.ts';
 import { createSiteModule } from './modules/site/site.module.ts';
 import { notifyModule } from './modules/notify/notify.module.ts';
 
 /** The modules that provide a component of the platform, in the order they are mounted. */
-const componentModules: readonly CivitasModule[] = [identityModule, demoServiceModule, notifyModule, payModule, consoleModule, exchangeModule, marketplaceModule, formsModule, guidanceModule];
+const componentModules: readonly CivitasModule[] = [identityModule, demoServiceModule, notifyModule, payModule, consoleModule, exchangeModule, marketplaceModule, formsModule, guidanceModule, insightModule];
 
 /** Every module of this Civitas: the site pages first, then each component. */
 export const modules: readonly CivitasModule[] = [

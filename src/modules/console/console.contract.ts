@@ -116,6 +116,29 @@ export async function listConsoleTeamEmails(db: Executor, organisationId: string
   return (await createOrganisationStore(db).listMembers(organisationId)).filter((member) => roles.includes(member.role)).map((member) => member.email);
 }
 
+/**
+ * The Pay account of an example service (the Blue Badge form's council service), made once with
+ * `createAccount` (Pay's, in the same transaction) as the service's onboarding page makes it;
+ * found when it exists, also when another process made it meanwhile. Audited.
+ */
+export async function findOrCreateExamplePayAccount(
+  dependencies: { db: Database; audit: AuditService; createAccount: (input: { name: string; actor: string; transaction: Executor }) => Promise<{ id: string }>; clock?: () => Date },
+  input: { serviceId: string; actor: string },
+): Promise<string> {
+  return dependencies.db.transaction().execute(async (transaction) => {
+    await lockUntilTransactionEnds(transaction, lockIdOf(`console-example-pay-account:${input.serviceId}`));
+    const components = createServiceComponentStore(transaction);
+    const existing = await components.findSingle(input.serviceId, 'pay-account');
+    if (existing) return existing.external_id;
+    const service = await createOrganisationStore(transaction).findServiceById(input.serviceId);
+    if (!service) throw new Error('no such console service');
+    const { id } = await dependencies.createAccount({ name: service.name.slice(0, 100), actor: input.actor, transaction });
+    await components.insertComponent({ kind: 'pay-account', external_id: id, organisation_id: service.organisation_id, service_id: service.id, single: `${service.id}:pay-account`, created_at: (dependencies.clock ?? (() => new Date()))().toISOString() });
+    await dependencies.audit.record({ actor: input.actor, action: 'console.pay-account.created', subject: `pay-account:${id}`, outcome: 'success', details: { serviceId: service.id, example: true } }, transaction);
+    return id;
+  });
+}
+
 /** The Pay account a console service owns, if it has made one, for a module that takes payments for the service (a form). */
 export async function findPayAccountOfConsoleService(db: Executor, serviceId: string): Promise<string | undefined> {
   return (await createServiceComponentStore(db).findSingle(serviceId, 'pay-account'))?.external_id;

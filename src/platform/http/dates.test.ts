@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatDate, formatDateTime, formatTime, InvalidInstantError } from './dates.ts';
+import { formatDate, formatDateTime, formatMonth, formatTime, InvalidInstantError } from './dates.ts';
 
 test('a date and time as GOV.UK writes it, in English and in Welsh', () => {
   assert.equal(formatDateTime('2026-12-02T17:48:00.000Z', 'en'), '2 December 2026 at 5:48pm');
@@ -51,4 +51,9 @@ test('something that is not a date is refused, not printed as "Invalid Date" or 
     assert.throws(() => formatDateTime(bad, 'en'), InvalidInstantError, String(bad));
   }
   assert.throws(() => formatDate({} as unknown as string, 'cy'), InvalidInstantError);
+});
+
+test('a calendar month is its name and year, in English and Welsh', () => {
+  assert.equal(formatMonth('2026-11', 'en'), 'November 2026');
+  assert.equal(formatMonth('2027-01', 'cy'), 'Ionawr 2027');
 });

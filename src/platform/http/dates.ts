@@ -88,6 +88,12 @@ export function formatDate(instant: Instant, locale: Locale): string {
   return `${day} ${WORDS[locale].months[month - 1]} ${year}`;
 }
 
+/** "November 2026" (cy: "Tachwedd 2026") for a calendar month written `2026-11`. */
+export function formatMonth(month: string, locale: Locale): string {
+  const [year, number] = month.split('-').map(Number) as [number, number];
+  return `${WORDS[locale].months[number - 1]} ${year}`;
+}
+
 /** "5:48pm", "9am", "midnight", "midday" (cy: "5:48yp", "9yb", "hanner nos", "hanner dydd"), UK time. */
 export function formatTime(instant: Instant, locale: Locale): string {
   const { hour, minute } = ukWallClock(instant);

@@ -1,0 +1,27 @@
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { readMessageCatalogues } from '../../platform/http/i18n.ts';
+import type { CivitasModule } from '../../platform/module.ts';
+import { createAddressRateLimit } from '../../platform/rate-limit/rate-limit.ts';
+import { insightCommands } from './insight.cli.ts';
+import { createInsight } from './insight.ts';
+import { insightMigrations } from './migrations/insight.migrations.ts';
+import { registerFeedbackPages } from './pages/feedback.routes.ts';
+import { registerPerformancePages } from './pages/performance.routes.ts';
+
+/** Answers a person may send from one address in 10 minutes: plenty for a household, little for a script. */
+const FEEDBACK_PER_TEN_MINUTES = 10;
+
+/** Service performance: the four KPIs per service from the platform's event counts, public where a service publishes, and satisfaction feedback. */
+export const insightModule: CivitasModule = {
+  name: 'insight',
+  homeLink: { component: 'insight', href: '/performance' },
+  messages: readMessageCatalogues(join(import.meta.dirname, 'locales')),
+  migrations: insightMigrations,
+  commands: insightCommands,
+  async plugin(app: FastifyInstance) {
+    const insight = createInsight({ db: app.db, audit: app.audit, serviceEvents: app.serviceEvents });
+    registerPerformancePages(app, insight);
+    registerFeedbackPages(app, { insight, rateLimit: createAddressRateLimit({ db: app.db, name: 'insight-feedback', perWindow: FEEDBACK_PER_TEN_MINUTES, windowSeconds: 600 }) });
+  },
+};

@@ -1,0 +1,65 @@
+import type { Executor } from '../../../platform/db/database.ts';
+import type { ServiceEvents } from '../../../platform/events/service-events.ts';
+import { listConsoleServiceComponents } from '../../console/console.contract.ts';
+import { createInsightStore } from './insight.store.ts';
+import { computeServiceKpis, countJourneys, type EventCounts, type ServiceKpis } from './service-kpis.ts';
+
+/** A calendar month, UTC: `2026-11`. */
+export type Month = string;
+
+const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
+
+export function isMonth(text: string): boolean {
+  return MONTH.test(text);
+}
+
+export function monthOf(at: Date): Month {
+  return at.toISOString().slice(0, 7);
+}
+
+export function previousMonth(month: Month): Month {
+  const [year, number] = month.split('-').map(Number) as [number, number];
+  return monthOf(new Date(Date.UTC(year, number - 2, 1)));
+}
+
+function rangeOf(month: Month): { from: string; to: string } {
+  const [year, number] = month.split('-').map(Number) as [number, number];
+  return { from: new Date(Date.UTC(year, number - 1, 1)).toISOString(), to: new Date(Date.UTC(year, number, 1)).toISOString() };
+}
+
+export type DayFigures = { day: string; started: number; completed: number };
+export type MonthFigures = { month: Month; kpis: ServiceKpis; days: DayFigures[] };
+
+/**
+ * The figures of one console service in one month, from the kernel's daily counts of every
+ * component the service owns (and the service's own events, such as its forms'), the team's
+ * entries and the satisfaction answers.
+ */
+export async function readMonthFigures(dependencies: { db: Executor; serviceEvents: Pick<ServiceEvents, 'readAggregates'> }, serviceId: string, month: Month): Promise<MonthFigures> {
+  const { db, serviceEvents } = dependencies;
+  const components = await listConsoleServiceComponents(db, serviceId);
+  const services = [`console-service:${serviceId}`, ...components.map((component) => `${component.kind}:${component.externalId}`)];
+  const range = rangeOf(month);
+  const rows = (await Promise.all(services.map((service) => serviceEvents.readAggregates({ ...range, granularity: 'day', service })))).flat();
+
+  const counts: EventCounts = {};
+  const byDay = new Map<string, EventCounts>();
+  for (const row of rows) {
+    counts[row.type] = (counts[row.type] ?? 0) + row.count;
+    const day = byDay.get(row.period) ?? {};
+    day[row.type] = (day[row.type] ?? 0) + row.count;
+    byDay.set(row.period, day);
+  }
+  const store = createInsightStore(db);
+  const [team, satisfaction] = await Promise.all([store.findTeamFigures(serviceId, month), store.countRatings(serviceId, range)]);
+  const kpis = computeServiceKpis({ counts, team, satisfaction });
+
+  const days: DayFigures[] = [];
+  for (let at = new Date(range.from); at.toISOString() < range.to; at = new Date(at.getTime() + 86_400_000)) {
+    const day = at.toISOString().slice(0, 10);
+    // Each day counted from the month's source, so the days add up to the month.
+    const { started, completed } = countJourneys(byDay.get(day) ?? {}, kpis.completionSource);
+    days.push({ day, started, completed });
+  }
+  return { month, kpis, days };
+}

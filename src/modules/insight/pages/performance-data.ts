@@ -1,0 +1,81 @@
+import type { Ratio } from '../kpis/service-kpis.ts';
+import type { ServiceFigures } from '../insight.ts';
+
+/** The measures a service's performance page, CSV and JSON show, in this order. */
+export const MEASURES = [
+  'completion_rate',
+  'user_satisfaction',
+  'digital_take_up',
+  'cost_per_transaction',
+  'transactions_started',
+  'transactions_completed',
+  'payments_succeeded',
+  'payments_failed',
+  'notifications_delivery_rate',
+] as const;
+export type Measure = (typeof MEASURES)[number];
+
+/** A measure's value: a share (0 to 1), pence, or a count; null when there is nothing to measure. */
+export type MeasureKind = 'share' | 'pence' | 'count';
+export const MEASURE_KINDS: Record<Measure, MeasureKind> = {
+  completion_rate: 'share',
+  user_satisfaction: 'share',
+  digital_take_up: 'share',
+  cost_per_transaction: 'pence',
+  transactions_started: 'count',
+  transactions_completed: 'count',
+  payments_succeeded: 'count',
+  payments_failed: 'count',
+  notifications_delivery_rate: 'share',
+};
+
+const valueOf = (ratio: Ratio | undefined): number | null => (ratio === undefined ? null : ratio.value);
+
+function measuresOf(figures: ServiceFigures['current']): Record<Measure, number | null> {
+  const { kpis } = figures;
+  return {
+    completion_rate: valueOf(kpis.completionRate),
+    user_satisfaction: valueOf(kpis.satisfaction),
+    digital_take_up: valueOf(kpis.digitalTakeUp),
+    cost_per_transaction: kpis.costPerTransactionPence === undefined ? null : Math.round(kpis.costPerTransactionPence.value),
+    transactions_started: kpis.started,
+    transactions_completed: kpis.completed,
+    payments_succeeded: kpis.payments.succeeded,
+    payments_failed: kpis.payments.failed,
+    notifications_delivery_rate: valueOf(kpis.notifications.deliveryRate),
+  };
+}
+
+/**
+ * A published service's figures as open data: the same values its page shows, unformatted.
+ * Shares are fractions (0.75), costs whole pence, counts whole numbers; null is "no data".
+ */
+export function performanceDataOf(slug: string, figures: ServiceFigures) {
+  const current = measuresOf(figures.current);
+  const previous = measuresOf(figures.previous);
+  return {
+    service: { name: figures.service.name, slug },
+    month: figures.current.month,
+    previous_month: figures.previous.month,
+    completion_counted_from: figures.current.kpis.completionSource,
+    measures: MEASURES.map((measure) => ({ measure, kind: MEASURE_KINDS[measure], value: current[measure], previous_value: previous[measure] })),
+    days: figures.current.days,
+  };
+}
+
+export type PerformanceData = ReturnType<typeof performanceDataOf>;
+
+function csvField(value: string | number | null): string {
+  if (value === null) return '';
+  const text = String(value);
+  // A leading =, +, - or @ would be a formula in a spreadsheet.
+  const safe = /^[=+\-@\t\r]/.test(text) && typeof value === 'string' ? `'${text}` : text;
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+/** The measures table as CSV: one row a measure, this month and the month before. */
+export function performanceCsvOf(data: PerformanceData): string {
+  const lines = [['measure', 'kind', data.month, data.previous_month].map(csvField).join(',')];
+  for (const row of data.measures) lines.push([row.measure, row.kind, row.value, row.previous_value].map(csvField).join(','));
+  return `${lines.join('\r\n')}\r\n`;
+}
