@@ -8,6 +8,7 @@ export type FormsErrorCode =
   | 'forms.SLUG_TAKEN'
   | 'forms.FORM_NOT_FOUND'
   | 'forms.VERSION_NOT_DRAFT'
+  | 'forms.DRAFT_CHANGED'
   | 'forms.FILE_NOT_FOUND';
 
 export class FormsError extends CivitasError {

@@ -25,6 +25,8 @@ import { createDeliverSubmissionJob } from './submissions/deliver-submission.job
 import { CONFIRM_SUBMISSION_JOB, createSubmissions, DELIVER_SUBMISSION_JOB, SEND_WEBHOOK_JOB } from './submissions/submissions.ts';
 import { createSendWebhookJob } from './webhooks/send-webhook.job.ts';
 import { createFormVersions } from './versions/form-versions.ts';
+import { registerBuilderPages } from './builder/builder.pages.ts';
+import { createFormBuilder } from './builder/form-builder.ts';
 
 /** Forms: form definitions and their versions, the runner at /forms/{slug}, submissions. */
 export const formsModule: CivitasModule = {
@@ -67,5 +69,6 @@ export const formsModule: CivitasModule = {
     });
     registerJourneyEndPages(app, { ...dependencies, payments, submitJourney });
     registerPaymentPages(app, { ...dependencies, payments, submitJourney });
+    await registerBuilderPages(app, { builder: createFormBuilder({ db: app.db, audit: app.audit, versions: dependencies.versions }) });
   },
 };

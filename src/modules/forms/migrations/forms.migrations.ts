@@ -7,6 +7,7 @@ import * as addSubmissionRetention from './0005-add-submission-retention.ts';
 import * as createWebhookSecrets from './0006-create-webhook-secrets.ts';
 import * as addSessionAccount from './0007-add-session-account.ts';
 import * as createPayments from './0008-create-payments.ts';
+import * as createBuilderDrafts from './0009-create-builder-drafts.ts';
 
 /** Forms' migrations, frozen once landed, in the order they run. */
 export const formsMigrations: MigrationList = {
@@ -20,5 +21,6 @@ export const formsMigrations: MigrationList = {
     { id: '0006-create-webhook-secrets', migration: createWebhookSecrets },
     { id: '0007-add-session-account', migration: addSessionAccount },
     { id: '0008-create-payments', migration: createPayments },
+    { id: '0009-create-builder-drafts', migration: createBuilderDrafts },
   ],
 };

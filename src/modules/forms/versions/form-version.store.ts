@@ -22,6 +22,7 @@ export function createFormVersionStore(db: Executor) {
       await tables.insertInto('forms_form').values(row).execute();
     },
     findForm: (id: string) => tables.selectFrom('forms_form').selectAll().where('id', '=', id).executeTakeFirst(),
+    listFormsOfService: (serviceId: string) => tables.selectFrom('forms_form').selectAll().where('service_id', '=', serviceId).orderBy('created_at').orderBy('id').execute(),
     findFormBySlug: (slug: string) => tables.selectFrom('forms_form').selectAll().where('slug', '=', slug).executeTakeFirst(),
 
     async insertVersion(row: FormVersionRow): Promise<void> {
@@ -33,6 +34,13 @@ export function createFormVersionStore(db: Executor) {
       return Number(row?.latest ?? 0);
     },
     listVersions: (formId: string) => tables.selectFrom('forms_version').select(['id', 'number', 'status', 'created_at', 'published_at']).where('form_id', '=', formId).orderBy('number').execute(),
+
+    /** Takes the form down: its live version is archived and /forms/{slug} finds nothing. */
+    async archiveLive(input: { formId: string; at: string }): Promise<boolean> {
+      const result = await tables.updateTable('forms_version').set({ status: 'archived' }).where('form_id', '=', input.formId).where('status', '=', 'live').executeTakeFirst();
+      await tables.updateTable('forms_form').set({ live_version_id: null, updated_at: input.at }).where('id', '=', input.formId).execute();
+      return Number(result.numUpdatedRows) > 0;
+    },
 
     /** Makes `versionId` the form's live version and archives the one it replaces. */
     async makeLive(input: { formId: string; versionId: string; at: string }): Promise<void> {

@@ -6,6 +6,7 @@ import type { FormDefinition } from '../definition/form-definition.ts';
 import { parseFormDefinition } from '../definition/parse-definition.ts';
 import { FormsError } from '../forms.errors.ts';
 import { checkOutboundUrl, type OutboundPolicy, type OutboundUrlProblem } from '../../../platform/net/outbound-request.ts';
+import { createBuilderDraftStore } from '../builder/builder-draft.store.ts';
 import { createFormVersionStore, type FormRow } from './form-version.store.ts';
 
 /** A version of a form as the runner uses it: immutable once made. */
@@ -46,7 +47,7 @@ export function createFormVersions(dependencies: {
   const clock = dependencies.clock ?? (() => new Date());
   const cache = new Map<string, FormVersion>();
 
-  async function addVersion(transaction: Executor, input: { form: FormRow; definition: FormDefinition; live: boolean; actor: string }): Promise<string> {
+  async function addVersion(transaction: Executor, input: { form: FormRow; definition: FormDefinition; live: boolean; actor: string; details?: Readonly<Record<string, string>> }): Promise<string> {
     const now = clock().toISOString();
     const store = createFormVersionStore(transaction);
     const versionId = randomUUID();
@@ -54,7 +55,7 @@ export function createFormVersions(dependencies: {
     await store.insertVersion({ id: versionId, form_id: input.form.id, number, status: 'draft', definition: JSON.stringify(input.definition), created_at: now, published_at: null });
     if (input.live) await store.makeLive({ formId: input.form.id, versionId, at: now });
     await audit.record(
-      { actor: input.actor, action: input.live ? 'forms.version.published' : 'forms.version.drafted', subject: `form:${input.form.id}`, outcome: 'success', details: { version: number } },
+      { actor: input.actor, action: input.live ? 'forms.version.published' : 'forms.version.drafted', subject: `form:${input.form.id}`, outcome: 'success', details: { ...input.details, version: number } },
       transaction,
     );
     return versionId;
@@ -78,6 +79,8 @@ export function createFormVersions(dependencies: {
             await store.insertForm(form);
           }
           const versionId = await addVersion(transaction, { form, definition, live: true, actor: input.actor });
+          // The console builder starts again from what was imported.
+          await createBuilderDraftStore(transaction).deleteDraft(form.id);
           return { formId: form.id, slug: form.slug, versionId };
         });
       } catch (error) {
@@ -106,6 +109,30 @@ export function createFormVersions(dependencies: {
       });
     },
 
+    /**
+     * Publishes a definition as the form's new live version (the console builder's draft): the
+     * version before is archived, and people who started on it finish on it. Refused with every
+     * problem (format and routing) when the definition is not complete.
+     */
+    async publishDefinition(input: { formId: string; definition: unknown; actor: string; details?: Readonly<Record<string, string>> }): Promise<string> {
+      const definition = checkedDefinition(input.definition, outboundPolicy);
+      return db.transaction().execute(async (transaction) => {
+        const form = await createFormVersionStore(transaction).findForm(input.formId);
+        if (!form) throw new FormsError('forms.FORM_NOT_FOUND', 'There is no such form');
+        if (definition.slug !== form.slug) throw new FormsError('forms.INVALID_DEFINITION', 'A new version keeps the form’s slug', [{ path: '$.slug', message: `must be "${form.slug}"` }]);
+        return addVersion(transaction, { form, definition, live: true, actor: input.actor, details: input.details });
+      });
+    },
+
+    /** Takes a live form down (its versions are kept); publishing again brings it back. */
+    async archive(input: { formId: string; actor: string; details?: Readonly<Record<string, string>> }): Promise<boolean> {
+      return db.transaction().execute(async (transaction) => {
+        const archived = await createFormVersionStore(transaction).archiveLive({ formId: input.formId, at: clock().toISOString() });
+        if (archived) await audit.record({ actor: input.actor, action: 'forms.form.archived', subject: `form:${input.formId}`, outcome: 'success', details: { ...input.details } }, transaction);
+        return archived;
+      });
+    },
+
     async findVersion(versionId: string): Promise<FormVersion | undefined> {
       const cached = cache.get(versionId);
       if (cached) return cached;
@@ -130,8 +157,11 @@ export function createFormVersions(dependencies: {
       const versions = form ? await store.listVersions(formId) : [];
       const chosen = form?.live_version_id ?? versions.at(-1)?.id;
       const version = chosen ? await this.findVersion(chosen) : undefined;
-      if (!version) throw new FormsError('forms.FORM_NOT_FOUND', 'There is no such form');
-      return version.definition;
+      if (version) return version.definition;
+      // A form made in the console and never published: its builder's draft.
+      const draft = form ? await createBuilderDraftStore(db).findDraft(form.id) : undefined;
+      if (!draft) throw new FormsError('forms.FORM_NOT_FOUND', 'There is no such form');
+      return JSON.parse(draft.definition) as FormDefinition;
     },
 
     listVersions: (formId: string) => createFormVersionStore(db).listVersions(formId),

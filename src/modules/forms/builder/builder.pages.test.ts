@@ -1,0 +1,199 @@
+import assert from 'node:assert/strict';
+import { test, type TestContext } from 'node:test';
+import { createTestApp } from '../../../testing/test-kernel.ts';
+import { openFormVersions } from '../forms.contract.ts';
+import { builderBrowserOf, createBuilderTeam } from './builder.test-kit.ts';
+
+const EVERY_TYPE: Array<[string, Record<string, string | string[]>]> = [
+  ['selection', { question: 'What kind of licence do you need?', options: 'Rod licence\nNet licence', noneOfTheAbove: 'yes', guidance: '## Which licence\n\n- Rod\n- Net' }],
+  ['name', { question: 'What is your name?', nameInput: 'first_and_last', nameTitle: 'yes' }],
+  ['organisation_name', { question: 'What is your organisation called?', optional: 'yes' }],
+  ['email', { question: 'What is your email address?', hint: 'We only use it to reply.' }],
+  ['phone_number', { question: 'What is your phone number?' }],
+  ['national_insurance_number', { question: 'What is your National Insurance number?' }],
+  ['address', { question: 'What is your address?', addressKind: 'uk' }],
+  ['date', { question: 'What is your date of birth?', dateOfBirth: 'yes' }],
+  ['number', { question: 'How many rods?', repeatable: 'yes' }],
+  ['text', { question: 'Tell us more', multiline: 'yes' }],
+  ['file', { question: 'Upload a photo', fileTypes: ['jpg', 'png'], maxSizeMb: '5' }],
+];
+
+const SETTINGS = {
+  name: 'Apply for a fishing licence',
+  whatHappensNext: 'We will reply within 10 working days.',
+  declaration: 'I confirm the information is correct.',
+  privacyUrl: 'https://example.gov.uk/privacy',
+  supportEmail: 'fishing@example.gov.uk',
+  submissionEmail: 'team@example.gov.uk',
+  referenceFormat: 'FISH-######',
+  paymentAmount: '',
+  signIn: 'none',
+};
+
+async function buildForm(t: TestContext) {
+  const { app, kernel } = await createTestApp(t);
+  const team = await createBuilderTeam(app);
+  const owner = await builderBrowserOf(app, team);
+  const created = await owner.send('POST', `${team.servicePath}/new`, { name: 'Apply for a fishing licence', slug: 'fishing-licence' });
+  assert.equal(created.statusCode, 303, created.body.slice(0, 300));
+  const formPath = created.headers.location!.split('?')[0]!;
+  const formId = formPath.split('/').at(-1)!;
+  for (const [type, fields] of EVERY_TYPE) {
+    const chosen = await owner.send('POST', `${formPath}/pages/new`, { answerType: type });
+    assert.equal(chosen.headers.location, `${formPath}/pages/new/${type}`);
+    const added = await owner.send('POST', chosen.headers.location!, fields);
+    assert.equal(added.statusCode, 303, `${type}: ${added.body.slice(0, 2000)}`);
+  }
+  return { app, kernel, team, owner, formPath, formId };
+}
+
+const auditActions = async (kernel: Awaited<ReturnType<typeof createTestApp>>['kernel'], formId: string) =>
+  (await kernel.audit.listRecent({ limit: 200 })).filter((event) => event.subject === `form:${formId}`).map((event) => event.action).sort();
+
+test('a team builds a form with every answer type, routing and an exit page, previews it as the runner draws it, publishes it and archives it', async (t) => {
+  const { app, kernel, team, owner, formPath, formId } = await buildForm(t);
+  const list = await owner.send('GET', team.servicePath);
+  assert.match(list.body, /Apply for a fishing licence/);
+  assert.match(list.body, /Draft/);
+
+  const exit = await owner.send('POST', `${formPath}/exit-pages/new`, { heading: 'You cannot apply', body: 'You need a **rod** or a **net** licence.' });
+  assert.equal(exit.statusCode, 303, exit.body.slice(0, 500));
+  const page = await owner.send('GET', formPath);
+  assert.equal((page.body.match(/<h3 class="govuk-heading-s/g) ?? []).length, EVERY_TYPE.length);
+  const routes = await owner.send('GET', `${formPath}/pages/what-kind-of-licence-do-you-need/routes`);
+  assert.equal(routes.statusCode, 200);
+  assert.match(routes.body, /value="exit-you-cannot-apply"/);
+  assert.doesNotMatch(routes.body, /<option value="what-is-your-name"/, 'the next page is where people go anyway, so it is not offered');
+  const forged = await owner.send('POST', `${formPath}/pages/what-kind-of-licence-do-you-need/routes`, { 'route-1': 'what-is-your-name' });
+  assert.equal(forged.statusCode, 400);
+  assert.match(forged.body, /govuk-error-summary[\s\S]*href="#route-1"/);
+  const routed = await owner.send('POST', `${formPath}/pages/what-kind-of-licence-do-you-need/routes`, { 'route-1': 'what-is-your-email-address', 'route-2': 'exit-you-cannot-apply' });
+  assert.equal(routed.statusCode, 303);
+
+  const early = await owner.send('POST', `${formPath}/publish`);
+  assert.equal(early.statusCode, 400, 'settings are not complete');
+  assert.match(early.body, /govuk-error-summary[\s\S]*href="[^"]*\/settings#privacyUrl"/);
+  const badSettings = await owner.send('POST', `${formPath}/settings`, { ...SETTINGS, privacyUrl: 'http://example.gov.uk', referenceFormat: 'AB##' });
+  assert.equal(badSettings.statusCode, 400);
+  assert.match(badSettings.body, /href="#privacyUrl"/);
+  assert.match(badSettings.body, /href="#referenceFormat"/);
+  assert.equal((await owner.send('POST', `${formPath}/settings`, SETTINGS)).statusCode, 303);
+
+  const preview = await owner.send('GET', `${formPath}/pages/what-kind-of-licence-do-you-need/preview`);
+  assert.equal(preview.statusCode, 200);
+  assert.equal((await owner.send('POST', `${formPath}/publish`)).statusCode, 303);
+  const listed = await openFormVersions({ db: kernel.db, audit: kernel.audit }).listVersions(formId);
+  assert.deepEqual(listed.map((version) => version.status), ['live']);
+
+  // The preview is the runner's page: the same question form, field for field.
+  const runner = await app.inject({ method: 'GET', url: '/forms/fishing-licence/pages/what-kind-of-licence-do-you-need' });
+  assert.equal(runner.statusCode, 200);
+  const formOf = (html: string) => /<form method="post" novalidate>([\s\S]*?)<\/form>/.exec(html)?.[1]?.replace(/name="_csrf" value="[^"]*"/, '');
+  assert.ok(formOf(runner.body)?.includes('Rod licence'));
+  assert.equal(formOf(preview.body), formOf(runner.body));
+
+  // Export gives back the definition built, and it imports again.
+  const versions = openFormVersions({ db: kernel.db, audit: kernel.audit });
+  const exported = await versions.exportDefinition(formId);
+  assert.equal(exported.pages.length, EVERY_TYPE.length);
+  assert.deepEqual(exported.pages[0]!.routes, [{ answer: 'Net licence', goTo: 'what-is-your-email-address' }, { answer: 'none', goTo: 'exit-you-cannot-apply' }]);
+  assert.deepEqual(exported.pages.at(-1)!.settings, { fileTypes: ['jpg', 'png'], maxSizeMb: 5 });
+  await versions.importForm({ serviceId: team.serviceId, definition: exported, actor: 'test' });
+  assert.deepEqual(await versions.exportDefinition(formId), exported);
+
+  // A change: a draft until published again; people who started keep their version.
+  await owner.send('POST', `${formPath}/pages/what-is-your-phone-number/move`, { direction: 'up' });
+  const moved = await owner.send('GET', formPath);
+  assert.ok(moved.body.indexOf('4. What is your phone number?') < moved.body.indexOf('5. What is your email address?'));
+  assert.equal((await owner.send('POST', `${formPath}/publish`)).statusCode, 303);
+  assert.equal((await versions.findLive('fishing-licence'))?.definition.pages[3]!.id, 'what-is-your-phone-number');
+
+  const archived = await owner.send('POST', `${formPath}/archive`);
+  assert.equal(archived.statusCode, 303);
+  assert.equal((await app.inject({ method: 'GET', url: '/forms/fishing-licence' })).statusCode, 404);
+  assert.match((await owner.send('GET', team.servicePath)).body, /Archived/);
+  assert.deepEqual(await auditActions(kernel, formId), ['forms.form.archived', 'forms.form.created', 'forms.version.published', 'forms.version.published', 'forms.version.published']);
+});
+
+test('routing errors are shown on the form page and block publishing', async (t) => {
+  const { kernel, owner, formPath, formId } = await buildForm(t);
+  await owner.send('POST', `${formPath}/settings`, SETTINGS);
+  await owner.send('POST', `${formPath}/pages/what-kind-of-licence-do-you-need/routes`, { 'route-0': 'what-is-your-email-address' });
+  // Moving the target up before the question makes the route go backwards.
+  for (let step = 0; step < 3; step += 1) await owner.send('POST', `${formPath}/pages/what-is-your-email-address/move`, { direction: 'up' });
+  const page = await owner.send('GET', formPath);
+  assert.match(page.body, /govuk-warning-text[\s\S]*The route goes back to an earlier question/);
+  const refused = await owner.send('POST', `${formPath}/publish`);
+  assert.equal(refused.statusCode, 400);
+  assert.match(refused.body, /govuk-error-summary[\s\S]*Question 2: The route goes back to an earlier question/);
+  assert.equal((await openFormVersions({ db: kernel.db, audit: kernel.audit }).listVersions(formId)).length, 0, 'nothing published');
+  // Deleting the page the route went to removes the route, and the form publishes.
+  assert.equal((await owner.send('GET', `${formPath}/pages/what-is-your-email-address/delete`)).statusCode, 200);
+  assert.equal((await owner.send('POST', `${formPath}/pages/what-is-your-email-address/delete`)).statusCode, 303);
+  assert.equal((await owner.send('POST', `${formPath}/publish`)).statusCode, 303);
+});
+
+test('errors on a question page are shown on their fields; a form offered in Welsh needs every Welsh text', async (t) => {
+  const { owner, formPath } = await buildForm(t);
+  const empty = await owner.send('POST', `${formPath}/pages/new/selection`, { question: '', options: 'Only one' });
+  assert.equal(empty.statusCode, 400);
+  assert.match(empty.body, /govuk-error-summary[\s\S]*href="#question"[\s\S]*href="#options"/);
+  assert.match(empty.body, /id="options-error"/);
+  const long = await owner.send('POST', `${formPath}/pages/new/text`, { question: 'x'.repeat(501) });
+  assert.match(long.body, /Must be 500 characters or fewer/);
+  const file = await owner.send('POST', `${formPath}/pages/new/file`, { question: 'A file', maxSizeMb: '9' });
+  assert.match(file.body, /href="#maxSizeMb"/);
+
+  assert.equal((await owner.send('POST', `${formPath}/settings`, { ...SETTINGS, welsh: 'yes', nameCy: 'Gwneud cais am drwydded bysgota', whatHappensNextCy: 'Byddwn yn ateb.', declarationCy: 'Rwy’n cadarnhau.' })).statusCode, 303);
+  const welshMissing = await owner.send('POST', `${formPath}/publish`);
+  assert.equal(welshMissing.statusCode, 400);
+  assert.match(welshMissing.body, /Enter the Welsh version/);
+  const welshPage = await owner.send('GET', `${formPath}/pages/what-is-your-name?lang=cy`);
+  assert.match(welshPage.body, /Testun y cwestiwn yn Gymraeg/);
+  assert.match(welshPage.body, /id="questionCy"/);
+});
+
+test('attackers: another organisation, a forged form id, a viewer posting, no CSRF token, oversized input', async (t) => {
+  const { app, kernel, team, owner, formPath, formId } = await buildForm(t);
+  const otherTeam = await createBuilderTeam(app, 'Department for Mischief');
+  const other = await builderBrowserOf(app, otherTeam);
+  const before = JSON.stringify((await owner.send('GET', formPath)).body.length);
+
+  assert.equal((await other.send('GET', formPath)).statusCode, 404, 'another organisation does not see the form');
+  assert.equal((await other.send('POST', `${formPath}/publish`)).statusCode, 404);
+  const underOwnPath = formPath.replace(team.organisationId, otherTeam.organisationId);
+  assert.equal((await other.send('GET', underOwnPath)).statusCode, 404, 'the form under the attacker’s own organisation is not found');
+  assert.equal((await other.send('POST', `${underOwnPath}/pages/what-is-your-name`, { question: 'Hacked' })).statusCode, 404);
+  assert.equal((await other.send('GET', team.servicePath.replace(team.organisationId, otherTeam.organisationId))).statusCode, 404, 'another organisation’s service');
+  assert.equal((await other.send('POST', `${team.servicePath.replace(team.organisationId, otherTeam.organisationId)}/new`, { name: 'X', slug: 'x-form' })).statusCode, 404);
+  assert.equal((await owner.send('GET', formPath.replace(formId, '00000000-0000-4000-8000-000000000000'))).statusCode, 404, 'a forged form id');
+  assert.notEqual((await owner.send('GET', formPath.replace(formId, '../../x'))).statusCode, 200);
+  assert.equal((await owner.send('GET', `${formPath}/pages/no-such-page`)).statusCode, 404);
+  assert.equal((await owner.send('GET', `${formPath}/pages/what-is-your-name/routes`)).statusCode, 404, 'a name question has no routing');
+
+  const viewer = await builderBrowserOf(app, team, 'viewer');
+  const read = await viewer.send('GET', formPath);
+  assert.equal(read.statusCode, 200);
+  assert.doesNotMatch(read.body, /Publish form/);
+  assert.equal((await viewer.send('POST', `${formPath}/publish`)).statusCode, 403);
+  assert.equal((await viewer.send('POST', `${formPath}/pages/what-is-your-name`, { question: 'Changed by a viewer' })).statusCode, 403);
+  assert.equal((await viewer.send('POST', `${team.servicePath}/new`, { name: 'Viewer form', slug: 'viewer-form' })).statusCode, 403);
+
+  assert.equal((await owner.send('POST', `${formPath}/pages/what-is-your-name`, { question: 'No token' }, { csrf: false })).statusCode, 403, 'no CSRF token');
+  const huge = await owner.send('POST', `${formPath}/pages/what-is-your-name`, { question: 'x'.repeat(300 * 1024) });
+  assert.equal(huge.statusCode, 413);
+  const tooLong = await owner.send('POST', `${formPath}/pages/what-is-your-name`, { question: 'x'.repeat(5000), nameInput: 'full' });
+  assert.equal(tooLong.statusCode, 400);
+  assert.match(tooLong.body, /govuk-error-summary/);
+  const badSlug = await owner.send('POST', `${team.servicePath}/new`, { name: 'Files', slug: 'files' });
+  assert.match(badSlug.body, /href="#slug"/);
+  const taken = await other.send('POST', `${otherTeam.servicePath}/new`, { name: 'Copy', slug: 'fishing-licence' });
+  assert.equal(taken.statusCode, 400);
+  assert.match(taken.body, /Another form already has this address/);
+
+  const after = await owner.send('GET', formPath);
+  assert.match(after.body, /What is your name\?/);
+  assert.doesNotMatch(after.body, /Hacked|Changed by a viewer|No token/);
+  assert.equal(JSON.stringify(after.body.length), before);
+  assert.deepEqual(await auditActions(kernel, formId), ['forms.form.created']);
+});
