@@ -1,4 +1,4 @@
-import { OpenApiError, readOpenApiDescription, type FieldTitle } from '../registry/openapi-description.ts';
+import { OpenApiError, readFieldTitles, type FieldTitle } from '../registry/openapi-description.ts';
 import { JsonPathError, parseJsonPath } from './json-fields.ts';
 
 /** A field an agreement shares, named for the person whose data it is, in English and Welsh. */
@@ -32,7 +32,7 @@ export function humaniseFieldPath(path: string): string {
 export async function nameAgreedFields(input: { openApi: string; fields: readonly string[] }): Promise<FieldName[]> {
   let titles: Record<string, FieldTitle> = {};
   try {
-    titles = (await readOpenApiDescription(input.openApi)).fieldTitles;
+    titles = await readFieldTitles(input.openApi);
   } catch (error) {
     // Checked when the service was registered; should it no longer read, each field keeps its own name.
     if (!(error instanceof OpenApiError)) throw error;

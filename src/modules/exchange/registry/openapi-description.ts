@@ -107,24 +107,19 @@ const PARSER_OPTIONS: ParserOptions = {
   timeoutMs: 5_000,
 };
 
-/** Parses and validates a description; throws OpenApiError with a reason safe to show. */
-export async function readOpenApiDescription(text: string): Promise<OpenApiDescription> {
+type Resolved = { openapi?: string; swagger?: string; paths?: Record<string, Record<string, unknown>> };
+
+/** The text as one document (JSON or YAML) whose references stay inside it; throws OpenApiError. */
+function readDocument(text: string): { api: Parameters<typeof validate>[0]; format: 'json' | 'yaml' } {
   const { document, format } = parseText(text);
   if (typeof document !== 'object' || document === null || Array.isArray(document)) throw new OpenApiError('The OpenAPI description must be an object');
   if (refersOutside(document)) throw new OpenApiError('The OpenAPI description must be one document: a $ref may point only inside it (#/...)');
   // Always an object, never a string: given a string, the parser would read it as a file name or URL.
-  const api = document as Parameters<typeof validate>[0];
-  let result;
-  try {
-    result = await validate(structuredClone(api), PARSER_OPTIONS);
-  } catch {
-    throw new OpenApiError('The OpenAPI description could not be read');
-  }
-  if (!result.valid) {
-    const first = result.errors[0]?.message.split('\n')[0]?.slice(0, 200);
-    throw new OpenApiError(`The OpenAPI description is not valid${first ? ` (${first})` : ''}`);
-  }
-  const resolved = (await dereference(structuredClone(api), PARSER_OPTIONS)) as { openapi?: string; swagger?: string; paths?: Record<string, Record<string, unknown>> };
+  return { api: document as Parameters<typeof validate>[0], format };
+}
+
+/** Each endpoint with the fields of its successful JSON answer, and the titles those fields' schemas give. */
+function walkEndpoints(resolved: Resolved): { endpoints: Endpoint[]; fieldTitles: Record<string, FieldTitle> } {
   const endpoints: Endpoint[] = [];
   const titles = new Map<string, FieldTitle>();
   for (const [path, item] of Object.entries(resolved.paths ?? {})) {
@@ -136,5 +131,37 @@ export async function readOpenApiDescription(text: string): Promise<OpenApiDescr
       endpoints.push({ method: method.toUpperCase(), path, fields: [...found.fields], containers: [...found.containers].filter((field) => field !== '$') });
     }
   }
-  return { format, version: String(resolved.openapi ?? resolved.swagger ?? ''), endpoints, fieldTitles: Object.fromEntries(titles) };
+  return { endpoints, fieldTitles: Object.fromEntries(titles) };
+}
+
+/** Parses and validates a description; throws OpenApiError with a reason safe to show. */
+export async function readOpenApiDescription(text: string): Promise<OpenApiDescription> {
+  const { api, format } = readDocument(text);
+  let result;
+  try {
+    result = await validate(structuredClone(api), PARSER_OPTIONS);
+  } catch {
+    throw new OpenApiError('The OpenAPI description could not be read');
+  }
+  if (!result.valid) {
+    const first = result.errors[0]?.message.split('\n')[0]?.slice(0, 200);
+    throw new OpenApiError(`The OpenAPI description is not valid${first ? ` (${first})` : ''}`);
+  }
+  const resolved = (await dereference(structuredClone(api), PARSER_OPTIONS)) as Resolved;
+  return { format, version: String(resolved.openapi ?? resolved.swagger ?? ''), ...walkEndpoints(resolved) };
+}
+
+/**
+ * Only the titles of the fields of a description validated when its service was registered: not
+ * validated again, which is most of the work (about 1 ms instead of 100 for the demo's).
+ */
+export async function readFieldTitles(text: string): Promise<Record<string, FieldTitle>> {
+  const { api } = readDocument(text);
+  let resolved;
+  try {
+    resolved = (await dereference(structuredClone(api), PARSER_OPTIONS)) as Resolved;
+  } catch {
+    throw new OpenApiError('The OpenAPI description could not be read');
+  }
+  return walkEndpoints(resolved).fieldTitles;
 }
