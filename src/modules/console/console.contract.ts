@@ -148,3 +148,8 @@ export async function findPayAccountOfConsoleService(db: Executor, serviceId: st
 export async function listConsoleServiceComponents(db: Executor, serviceId: string): Promise<Array<{ kind: string; externalId: string }>> {
   return (await createServiceComponentStore(db).listComponents(serviceId)).map((row) => ({ kind: row.kind, externalId: row.external_id }));
 }
+
+/** An organisation's services, by name. */
+export async function listConsoleServicesOf(db: Executor, organisationId: string): Promise<ConsoleService[]> {
+  return (await createOrganisationStore(db).listServices(organisationId)).map((row) => ({ id: row.id, organisationId: row.organisation_id, name: row.name }));
+}

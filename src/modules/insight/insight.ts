@@ -6,13 +6,14 @@ import type { ServiceEvents } from '../../platform/events/service-events.ts';
 import { findConsoleService, type ConsoleService } from '../console/console.contract.ts';
 import { InsightError } from './insight.errors.ts';
 import { createInsightStore } from './kpis/insight.store.ts';
-import { isMonth, monthOf, previousMonth, readMonthFigures, type Month, type MonthFigures } from './kpis/service-figures.ts';
+import { isMonth, monthOf, previousMonth, rangeOf, readMonthFigures, type Month, type MonthFigures } from './kpis/service-figures.ts';
 
 const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 const MAX_SLUG_LENGTH = 60;
 /** More than any service's transactions in a month; a figure past it is a typing slip. */
 const MAX_FIGURE = 1_000_000_000_000;
 export const MAX_COMMENT_LENGTH = 1200;
+const MAX_COMMENTS_SHOWN = 200;
 
 /** A slug from a service's name: "Apply for a fishing licence" is apply-for-a-fishing-licence. */
 export function slugOf(name: string): string {
@@ -125,6 +126,20 @@ export function createInsight(dependencies: { db: Database; audit: AuditService;
       const comment = input.comment?.trim() ?? '';
       if (comment.length > MAX_COMMENT_LENGTH) throw new InsightError('insight.COMMENT_TOO_LONG', `The comment must be ${MAX_COMMENT_LENGTH} characters or fewer`);
       await store.insertFeedback({ id: randomUUID(), service_id: service.id, rating: input.rating, comment: comment === '' ? null : comment, created_at: clock().toISOString() });
+    },
+
+    /** Where the service publishes its figures, if it does. */
+    async publicationOf(serviceId: string): Promise<string | undefined> {
+      return (await store.findPublicationOfService(serviceId))?.slug;
+    },
+
+    /** What the team entered for a month, if anything. */
+    teamFiguresOf: (serviceId: string, month: Month) => store.findTeamFigures(serviceId, month),
+
+    /** The month's answers that came with a comment, newest first (at most 200): for the team's eyes only. */
+    async commentsOf(serviceId: string, month: Month) {
+      const rows = await store.listComments(serviceId, rangeOf(month), MAX_COMMENTS_SHOWN);
+      return rows.map((row) => ({ rating: row.rating, comment: row.comment ?? '', at: row.created_at }));
     },
 
     /** A service's figures for `month` (this month by default) and for the month before, to compare. */

@@ -128,6 +128,25 @@ export function teamMemberOf(request: FastifyRequest): TeamMember {
 }
 
 /**
+ * What every team page shows around its content: the console's name and address, the way back
+ * to the member's service (or organisation) and the module's own page, and whether the member
+ * may change anything there.
+ */
+export function teamPageChrome(request: FastifyRequest, modulePage: { href: string; text: string }) {
+  const member = teamMemberOf(request);
+  return {
+    serviceName: member.console.name,
+    serviceUrl: member.console.href,
+    navigation: [
+      { href: member.home.href, text: member.home.text },
+      { href: modulePage.href, text: modulePage.text, active: true },
+    ],
+    base: modulePage.href,
+    mayChange: mayChange(member),
+  };
+}
+
+/**
  * A preHandler for a module's operator pages: let in exactly as the console's own operator pages
  * (an operator with a settled passkey or authenticator app, who signed in with it); anyone else is
  * answered by the console. Let in, the operator is `request.teamOperator`.

@@ -46,5 +46,31 @@ export async function signInConsoleMember(app: FastifyInstance, input: { organis
   return { cookie: `${SESSION_COOKIE}=${cookieValue}`, cookieName: SESSION_COOKIE, cookieValue, actor: actorOf({ personKey, email }).audit, email };
 }
 
+/**
+ * A browser signed in to the console as a member of an organisation with this role, keeping its
+ * cookies and sending the latest page's CSRF token with each form (a token is fetched first from a
+ * console form, as a viewer's pages may have none).
+ */
+export async function consoleMemberBrowser(app: FastifyInstance, organisationId: string, role: TeamRole = 'owner') {
+  const member = await signInConsoleMember(app, { organisationId, role, email: `${role}-${organisationId.slice(-6)}@example.gov.uk` });
+  const jar = new Map<string, string>([[member.cookieName, member.cookieValue]]);
+  let csrf = '';
+  const send = async (method: 'GET' | 'POST', url: string, form: Record<string, string | string[]> = {}) => {
+    const payload = new URLSearchParams({ _csrf: csrf });
+    for (const [name, value] of Object.entries(form)) for (const item of [value].flat()) payload.append(name, item);
+    const response = await app.inject({
+      method,
+      url,
+      headers: { accept: 'text/html', cookie: [...jar].map(([name, value]) => `${name}=${value}`).join('; '), ...(method === 'POST' ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+      ...(method === 'POST' ? { payload: payload.toString() } : {}),
+    });
+    for (const cookie of response.cookies) jar.set(cookie.name, cookie.value);
+    csrf = /name="_csrf" value="([^"]+)"/.exec(response.body)?.[1] ?? csrf;
+    return response;
+  };
+  await send('GET', `/console/organisations/${organisationId}/services/new`);
+  return { member, send };
+}
+
 /** For other modules' operator pages: Civitas with one operator signed in to the console through One Login (an authenticator app). */
 export { startWithOperator } from '../pages/operators/operator-pages.test-kit.ts';

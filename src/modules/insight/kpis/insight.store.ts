@@ -58,6 +58,19 @@ export function createInsightStore(db: Executor) {
       await tables.insertInto('insight_feedback').values(row).execute();
     },
 
+    /** The answers with a comment given in [from, to), newest first: for the service's team only. */
+    listComments: (serviceId: string, range: { from: string; to: string }, limit: number) =>
+      tables
+        .selectFrom('insight_feedback')
+        .select(['rating', 'comment', 'created_at'])
+        .where('service_id', '=', serviceId)
+        .where('created_at', '>=', range.from)
+        .where('created_at', '<', range.to)
+        .where('comment', 'is not', null)
+        .orderBy('created_at', 'desc')
+        .limit(limit)
+        .execute(),
+
     /** The ratings given in [from, to), counted by rating: no free text leaves this query. */
     async countRatings(serviceId: string, range: { from: string; to: string }): Promise<SatisfactionCounts | undefined> {
       const rows = await tables

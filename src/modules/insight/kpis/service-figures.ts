@@ -22,7 +22,7 @@ export function previousMonth(month: Month): Month {
   return monthOf(new Date(Date.UTC(year, number - 2, 1)));
 }
 
-function rangeOf(month: Month): { from: string; to: string } {
+export function rangeOf(month: Month): { from: string; to: string } {
   const [year, number] = month.split('-').map(Number) as [number, number];
   return { from: new Date(Date.UTC(year, number - 1, 1)).toISOString(), to: new Date(Date.UTC(year, number, 1)).toISOString() };
 }
