@@ -159,7 +159,10 @@ export function newPageId(question: string, draft: DraftDefinition): string {
 export function readPage(input: { body: BuilderBody; answerType: AnswerType; draft: DraftDefinition; before?: FormPage; id: string }): { page: FormPage; problems: Array<FieldProblem | (DefinitionProblem & { field: string })> } {
   const { body, answerType, draft, before } = input;
   const { settings, problems } = readAnswerSettings(answerType, body, before?.answerType === answerType ? before.settings : undefined);
+  // What the builder's page does not show (a property another part of Forms adds) is kept as it was.
+  const { id: _id, answerType: _type, question: _question, hint: _hint, guidance: _guidance, optional: _optional, repeatable: _repeatable, settings: _settings, routes: _routes, ...kept } = before ?? ({} as Partial<FormPage>);
   const page: FormPage = {
+    ...kept,
     id: input.id,
     answerType,
     question: localised(body, 'question') ?? { en: '' },

@@ -117,12 +117,14 @@ test('a team builds a form with every answer type, routing and an exit page, pre
 
 test('routing errors are shown on the form page and block publishing', async (t) => {
   const { kernel, owner, formPath, formId } = await buildForm(t);
-  await owner.send('POST', `${formPath}/settings`, SETTINGS);
   await owner.send('POST', `${formPath}/pages/what-kind-of-licence-do-you-need/routes`, { 'route-0': 'what-is-your-email-address' });
   // Moving the target up before the question makes the route go backwards.
   for (let step = 0; step < 3; step += 1) await owner.send('POST', `${formPath}/pages/what-is-your-email-address/move`, { direction: 'up' });
   const page = await owner.send('GET', formPath);
-  assert.match(page.body, /govuk-warning-text[\s\S]*The route goes back to an earlier question/);
+  assert.match(page.body, /govuk-warning-text[\s\S]*The route goes back to an earlier question/, 'shown while the settings are not complete yet too');
+  const incomplete = await owner.send('POST', `${formPath}/publish`);
+  assert.match(incomplete.body, /govuk-error-summary[\s\S]*Form settings: [\s\S]*Question 2: The route goes back to an earlier question/, 'every problem at once');
+  await owner.send('POST', `${formPath}/settings`, SETTINGS);
   const refused = await owner.send('POST', `${formPath}/publish`);
   assert.equal(refused.statusCode, 400);
   assert.match(refused.body, /govuk-error-summary[\s\S]*Question 2: The route goes back to an earlier question/);

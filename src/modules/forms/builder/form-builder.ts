@@ -4,6 +4,7 @@ import type { Database } from '../../../platform/db/database.ts';
 import { isUniqueViolation } from '../../../platform/db/unique-violation.ts';
 import type { DefinitionProblem } from '../definition/definition-reader.ts';
 import { FORM_DEFINITION_FORMAT, FORM_DEFINITION_VERSION, type FormDefinition, type FormSettings, type LocalisedText } from '../definition/form-definition.ts';
+import { findRoutingProblems } from '../definition/check-routing.ts';
 import { parseFormDefinition } from '../definition/parse-definition.ts';
 import { FormsError } from '../forms.errors.ts';
 import { createFormVersionStore } from '../versions/form-version.store.ts';
@@ -21,6 +22,17 @@ export type BuilderForm = { formId: string; serviceId: string; slug: string; sta
 
 /** How many times a change is tried again on a draft someone else changed in the meantime. */
 const CHANGE_TRIES = 3;
+
+/**
+ * Every problem that keeps a draft from being published: the checker's (which names routing
+ * problems only once the format is right) and the routing problems, so the builder sees both at once.
+ */
+function findDraftProblems(definition: DraftDefinition, found: readonly DefinitionProblem[] = parseFormDefinition(definition).problems): DefinitionProblem[] {
+  const problems = [...found];
+  const routing = Array.isArray(definition.pages) && Array.isArray(definition.exitPages) ? findRoutingProblems(definition as FormDefinition) : [];
+  for (const problem of routing) if (!problems.some((known) => known.path === problem.path && known.message === problem.message)) problems.push(problem);
+  return problems;
+}
 
 export function statusOf(liveVersionId: string | null, versionCount: number): FormStatus {
   return liveVersionId ? 'live' : versionCount > 0 ? 'archived' : 'draft';
@@ -109,7 +121,7 @@ export function createFormBuilder(dependencies: { db: Database; audit: AuditServ
     },
 
     /** Every problem that keeps the draft from being published (format and routing), none when it can be. */
-    problemsOf: (definition: DraftDefinition): DefinitionProblem[] => parseFormDefinition(definition).problems,
+    problemsOf: (definition: DraftDefinition): DefinitionProblem[] => findDraftProblems(definition),
 
     /** Publishes the draft as the new live version, or gives the problems that block it. */
     async publish(input: { formId: string; actor: string; details?: Readonly<Record<string, string>> }): Promise<{ problems: DefinitionProblem[] }> {
@@ -119,7 +131,7 @@ export function createFormBuilder(dependencies: { db: Database; audit: AuditServ
         await versions.publishDefinition({ formId: input.formId, definition: form.definition, actor: input.actor, details: input.details });
         return { problems: [] };
       } catch (error) {
-        if (error instanceof FormsError && error.code === 'forms.INVALID_DEFINITION') return { problems: [...error.problems] };
+        if (error instanceof FormsError && error.code === 'forms.INVALID_DEFINITION') return { problems: findDraftProblems(form.definition, error.problems) };
         throw error;
       }
     },
