@@ -52,6 +52,8 @@ const auditActions = async (kernel: Awaited<ReturnType<typeof createTestApp>>['k
 
 test('a team builds a form with every answer type, routing and an exit page, previews it as the runner draws it, publishes it and archives it', async (t) => {
   const { app, kernel, team, owner, formPath, formId } = await buildForm(t);
+  const consolePage = await owner.send('GET', `/console/organisations/${team.organisationId}/services/${team.serviceId}`);
+  assert.match(consolePage.body, new RegExp(`href="${team.servicePath}"`), 'the console’s page of the service links to its forms');
   const list = await owner.send('GET', team.servicePath);
   assert.match(list.body, /Apply for a fishing licence/);
   assert.match(list.body, /Draft/);
