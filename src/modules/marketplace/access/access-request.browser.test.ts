@@ -9,8 +9,9 @@ import { publishPipRecords } from './access-testing.ts';
 /**
  * Asking for data in Chromium under the real Content-Security-Policy, in English and Welsh: from
  * a dataset's page to the form (its errors, then sent), the provider's review (refusing without a
- * reason, then approving), the requester's status page, and a signed call that the agreement now
- * lets through, cut to the fields agreed. axe finds no WCAG 2.2 AA violation on any page.
+ * reason, then approving), the requester's status page, a signed call that the agreement now
+ * lets through, cut to the fields agreed, and the record page as a viewer sees it (no button).
+ * axe finds no WCAG 2.2 AA violation on any page.
  */
 const browser = await launchBrowser(after);
 
@@ -26,8 +27,8 @@ for (const locale of ['en', 'cy'] as const) {
     await publishPipRecords(kernel, exchange);
     const { page, problems } = await openPage(t, browser);
     const check = (what: string) => expectAccessiblePage(page, locale, what);
-    const signIn = async (organisationId: string) => {
-      const member = await signInConsoleMember(app, { organisationId, role: 'owner', email: `owner-${organisationId.slice(-6)}@example.gov.uk` });
+    const signIn = async (organisationId: string, role: 'owner' | 'viewer' = 'owner') => {
+      const member = await signInConsoleMember(app, { organisationId, role, email: `${role}-${organisationId.slice(-6)}@example.gov.uk` });
       await page.context().addCookies([{ name: member.cookieName, value: member.cookieValue, url: baseUrl }]);
     };
     const click = async (selector: string, what: string) => {
@@ -68,6 +69,12 @@ for (const locale of ['en', 'cy'] as const) {
     await signIn(exchange.clientMember.organisation_id);
     await page.goto(`${baseUrl}${statusPath}?lang=${locale}`);
     await check('the requester’s approved request');
+
+    await signIn(exchange.clientMember.organisation_id, 'viewer');
+    await page.goto(`${baseUrl}${recordPath('/console/data', 'pip-awards')}`);
+    await check('a dataset’s page as a viewer sees it: no button, and why');
+    assert.equal(await page.locator('a.govuk-button[href*="/requests/new"]').count(), 0);
+    assert.equal(await page.locator('.govuk-inset-text').count(), 2, 'members only, and why a viewer cannot ask');
     problems.consoleErrors = problems.consoleErrors.filter((text) => !/status of 400 \(Bad Request\)/.test(text));
     expectNoPageProblems(problems);
   });
