@@ -18,6 +18,7 @@ import { registerPaymentPages } from './payments/payment.routes.ts';
 import { createHostedPayments } from '../pay/pay.contract.ts';
 import { findPayAccountOfConsoleService } from '../console/console.contract.ts';
 import { registerQuestionPages } from './runner/question.routes.ts';
+import { registerEligibilityCheck } from './runner/eligibility-check.routes.ts';
 import { createRunnerSessions } from './runner/runner-sessions.ts';
 import { createRetentionJob, ensureRetentionScheduled, RETENTION_JOB } from './retention/retention.job.ts';
 import { createConfirmSubmissionJob } from './submissions/confirm-submission.job.ts';
@@ -49,7 +50,9 @@ export const formsModule: CivitasModule = {
     };
     await acceptMultipartForms(app);
     await ensureRetentionScheduled({ db: app.db, jobs: app.jobs });
-    registerQuestionPages(app, dependencies);
+    const eligibility = registerEligibilityCheck(app, { ...dependencies, secrets: secretBoxesOf(app.config) });
+    eligibility.register();
+    registerQuestionPages(app, { ...dependencies, eligibility });
     const relyingParty = createInternalRelyingParty(
       app.db,
       { name: 'forms', displayName: 'Civitas Forms', welshDisplayName: 'Ffurflenni Civitas', baseUrl: app.config.BASE_URL, callbackPath: SIGN_IN_CALLBACK_PATH, signedOutPath: '/forms/signed-out' },

@@ -28,7 +28,7 @@ test('the example council asks consent, reads the signed answer, and calls the P
   assert.equal(await findAgreementInForce(kernel.db, { client: 'not an identifier', service: first.service, now: new Date() }), undefined);
 
   const call = { db: kernel.db, secrets: kernel.secrets, baseUrl, instance: 'GB-DEV' };
-  const refused = await callAsDemoCouncil(call, { service: first.service, path: '/awards/QQ123456A', subject: 'person-1' });
+  const refused = await callAsDemoCouncil(call, { client: first.client, service: first.service, path: '/awards/QQ123456A', subject: 'person-1' });
   assert.equal(refused.status, 500);
   assert.equal(refused.errorType, 'Server.ServerProxy.AccessDenied', 'no consent in force yet');
 
@@ -51,12 +51,12 @@ test('the example council asks consent, reads the signed answer, and calls the P
   const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), sub: 'person-2' })).toString('base64url');
   await assert.rejects(readConsentAnswer(issuer, { token: `${header}.${forged}.${signature}`, client: first.client, state: 'journey-state-1' }), isRefusal, 'tampered');
 
-  const allowed = await callAsDemoCouncil(call, { service: first.service, path: '/awards/QQ123456A', subject: 'person-1', issue: 'BB-1' });
+  const allowed = await callAsDemoCouncil(call, { client: first.client, service: first.service, path: '/awards/QQ123456A', subject: 'person-1', issue: 'BB-1' });
   assert.equal(allowed.status, 200);
   assert.deepEqual(allowed.body, { status: 'awarded', rate: { daily_living: 'standard', mobility: 'enhanced' } });
-  assert.equal((await callAsDemoCouncil(call, { service: first.service, path: '/awards/QQ999999D', subject: 'person-1' })).status, 404);
-  const other = await callAsDemoCouncil(call, { service: first.service, path: '/awards/QQ123456A', subject: 'person-2' });
+  assert.equal((await callAsDemoCouncil(call, { client: first.client, service: first.service, path: '/awards/QQ999999D', subject: 'person-1' })).status, 404);
+  const other = await callAsDemoCouncil(call, { client: first.client, service: first.service, path: '/awards/QQ123456A', subject: 'person-2' });
   assert.equal(other.errorType, 'Server.ServerProxy.AccessDenied', "someone else's subject has no consent");
   await createConsentStore(kernel.db).withdraw(answer.consentId as string, new Date().toISOString());
-  assert.equal((await callAsDemoCouncil(call, { service: first.service, path: '/awards/QQ123456A', subject: 'person-1' })).errorType, 'Server.ServerProxy.AccessDenied', 'withdrawn');
+  assert.equal((await callAsDemoCouncil(call, { client: first.client, service: first.service, path: '/awards/QQ123456A', subject: 'person-1' })).errorType, 'Server.ServerProxy.AccessDenied', 'withdrawn');
 });

@@ -29,7 +29,7 @@ export function demoConsentedServiceIdentifier(instance: string): string {
 }
 
 /** What a consumer inside Civitas needs to ask for consent and call: the council's subsystem, the service and the agreement in force. */
-export type DemoConsent = { client: string; service: string; agreementId: string };
+export type DemoConsent = { client: string; service: string; agreementId: string; councilServiceId: string };
 
 /**
  * The example council asks people's consent before it checks their PIP award: the agency's
@@ -75,11 +75,11 @@ export async function setUpDemoConsent(dependencies: DemoExchangeDependencies, i
     await agreements.approve(agreementId, consumer.member_id, ACTOR);
   }
 
+  const organisation = await findOrCreateExampleOrganisation({ db, audit, clock }, { name: DEMO_COUNCIL.organisation, type: DEMO_COUNCIL.type, actor: ACTOR.audit });
+  const councilService = await findOrCreateExampleService({ db, audit, clock }, { organisationId: organisation.id, name: COUNCIL_SERVICE_NAME, actor: ACTOR.audit });
   const link = await createConsentStore(db).findLink(consumer.id);
   const linked = link ? (JSON.parse(link.return_urls) as string[]) : [];
   if (!link || input.returnUrls.some((url) => !linked.includes(url))) {
-    const organisation = await findOrCreateExampleOrganisation({ db, audit, clock }, { name: DEMO_COUNCIL.organisation, type: DEMO_COUNCIL.type, actor: ACTOR.audit });
-    const councilService = await findOrCreateExampleService({ db, audit, clock }, { organisationId: organisation.id, name: COUNCIL_SERVICE_NAME, actor: ACTOR.audit });
     const publicKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
     // Registered on Civitas's own address, so One Login gives the person the same `sub` as it gives Forms.
     const oneLoginClientId = await registerOneLoginClientOfService(
@@ -88,7 +88,7 @@ export async function setUpDemoConsent(dependencies: DemoExchangeDependencies, i
     );
     await linkConsumerToOneLogin({ db, audit, clock }, { subsystem: demo.client, oneLoginClientId, returnUrls: [...new Set([...linked, ...input.returnUrls])].slice(-10), actor: ACTOR });
   }
-  return { client: demo.client, service: demoConsentedServiceIdentifier(instance), agreementId };
+  return { client: demo.client, service: demoConsentedServiceIdentifier(instance), agreementId, councilServiceId: councilService.id };
 }
 
 /** The agreement in force between the consumer subsystem's member and the service, if any. */
@@ -141,16 +141,17 @@ export type ExchangeAnswer = { status: number; errorType: string | null; xRoadId
 
 /**
  * A call through Civitas's /r1 gateway signed as the example council's subsystem (whose private
- * key Civitas keeps for the example), naming the person in X-Road-UserId by the `sub` the
+ * key Civitas keeps for the example; `client` must be it), naming the person in X-Road-UserId by the `sub` the
  * council's One Login client has for them. Throws when the gateway cannot be reached in time.
  */
-export async function callAsDemoCouncil(dependencies: { db: Database; secrets: SecretBoxes; baseUrl: string; instance: string }, input: { service: string; path: string; subject: string; issue?: string }): Promise<ExchangeAnswer> {
+export async function callAsDemoCouncil(dependencies: { db: Database; secrets: SecretBoxes; baseUrl: string; instance: string }, input: { client: string; service: string; path: string; subject: string; issue?: string }): Promise<ExchangeAnswer> {
   const pem = await readDemoCouncilKey(dependencies);
   if (!pem) throw new Error('the example council has no key');
   const privateKey = createPrivateKey(pem);
   const keyId = await calculateJwkThumbprint(await exportJWK(privateKey));
   const url = `${dependencies.baseUrl}/r1/${input.service}${input.path}`;
   const client = formatSubsystem({ instance: dependencies.instance, memberClass: DEMO_MEMBER_CLASS, memberCode: DEMO_COUNCIL.memberCode, subsystemCode: DEMO_COUNCIL.subsystemCode });
+  if (input.client !== client) throw new Error('Civitas holds a key for the example council only');
   const headers: Record<string, string> = { 'x-road-client': client, 'x-road-userid': `${USER_ID_COUNTRY}${input.subject}`, ...(input.issue ? { 'x-road-issue': input.issue } : {}) };
   const signed = await httpbis.signMessage(
     {

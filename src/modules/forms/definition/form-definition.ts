@@ -80,7 +80,24 @@ export type FormPage = {
   repeatable?: boolean;
   settings?: AnswerSettings;
   routes?: Route[];
+  /** This page is not a question: it checks eligibility through Exchange with the person's consent (docs/forms/eligibility-check.md). */
+  eligibilityCheck?: EligibilityCheck;
 };
+
+/** The answers an eligibility check page records: routing may send `eligible` past the questions it makes unneeded. */
+export const ELIGIBILITY_OUTCOMES = ['eligible', 'not-eligible'] as const;
+export type EligibilityOutcome = (typeof ELIGIBILITY_OUTCOMES)[number];
+
+/** One condition on the service's answer: the field (a JSON path such as `$.rate.mobility`) is one of the values. */
+export type EligibilityCondition = { field: string; oneOf: string[] };
+
+/**
+ * A check of the person's eligibility through Exchange: the consumer subsystem (`client`) asks
+ * the person's consent on Civitas's consent page, then calls `service` at `path` (where
+ * `{reference}` is the answer to `referencePage`) with the person's X-Road-UserId. `eligible`
+ * when every condition holds, else `not-eligible`.
+ */
+export type EligibilityCheck = { client: string; service: string; path: string; referencePage: string; eligibleWhen: EligibilityCondition[] };
 
 export type ExitPage = { id: string; heading: LocalisedText; body: LocalisedText };
 

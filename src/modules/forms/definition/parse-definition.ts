@@ -1,5 +1,6 @@
 import { findRoutingProblems } from './check-routing.ts';
 import { DefinitionReader, withoutUnset, type DefinitionProblem } from './definition-reader.ts';
+import { findEligibilityCheckProblems, readEligibilityCheck } from './read-eligibility-check.ts';
 import {
   ANSWER_TYPES,
   DEFAULT_REFERENCE_FORMAT,
@@ -159,7 +160,7 @@ function readRoutes(reader: DefinitionReader, value: unknown, path: string): Rou
 }
 
 function readPage(reader: DefinitionReader, value: unknown, path: string, welsh: boolean): FormPage | undefined {
-  const json = reader.object(value, path, ['id', 'answerType', 'question', 'hint', 'guidance', 'optional', 'repeatable', 'settings', 'routes']);
+  const json = reader.object(value, path, ['id', 'answerType', 'question', 'hint', 'guidance', 'optional', 'repeatable', 'settings', 'routes', 'eligibilityCheck']);
   if (!json) return undefined;
   const id = reader.string(json.id, `${path}.id`, { maxLength: DEFINITION_LIMITS.idLength, pattern: ID_PATTERN, patternMessage: 'may hold lower-case letters, digits and hyphens' });
   const answerType = reader.oneOf(json.answerType, `${path}.answerType`, ANSWER_TYPES);
@@ -179,6 +180,7 @@ function readPage(reader: DefinitionReader, value: unknown, path: string, welsh:
     repeatable: reader.optional(json, 'repeatable', (item) => reader.boolean(item, `${path}.repeatable`)),
     settings,
     routes: reader.optional(json, 'routes', (item) => readRoutes(reader, item, `${path}.routes`)),
+    eligibilityCheck: reader.optional(json, 'eligibilityCheck', (item) => readEligibilityCheck(reader, item, `${path}.eligibilityCheck`)),
   });
 }
 
@@ -230,6 +232,6 @@ export function parseFormDefinition(input: unknown): ParsedDefinition {
     pages: pages as FormPage[],
     exitPages: exitPages as ExitPage[],
   };
-  const routingProblems = findRoutingProblems(definition);
+  const routingProblems = [...findRoutingProblems(definition), ...findEligibilityCheckProblems(definition)];
   return routingProblems.length > 0 ? { problems: routingProblems } : { definition, problems: [] };
 }

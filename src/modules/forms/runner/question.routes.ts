@@ -9,6 +9,7 @@ import type { AnswerFiles } from '../files/answer-files.ts';
 import { takeUpload } from '../files/multipart-upload.ts';
 import { RUNNER_SESSION_SECONDS } from './runner-sessions.ts';
 import { registerRemoveAnswerPage } from './remove-answer.routes.ts';
+import type { EligibilityCheckPages } from './eligibility-check.routes.ts';
 import {
   answerBody,
   keepPending,
@@ -101,7 +102,7 @@ async function readFileAnswer(files: AnswerFiles, input: { request: FastifyReque
   return 'error' in accepted ? { value: null, errors: [accepted.error] } : { value: accepted.value, errors: [] };
 }
 
-type QuestionDependencies = RunnerDependencies & { files: AnswerFiles };
+type QuestionDependencies = RunnerDependencies & { files: AnswerFiles; eligibility: EligibilityCheckPages };
 
 export function registerQuestionPages(app: FastifyInstance, dependencies: QuestionDependencies): void {
   const questionPath = '/forms/:slug/pages/:pageId';
@@ -111,6 +112,7 @@ export function registerQuestionPages(app: FastifyInstance, dependencies: Questi
     const found = await findQuestion(dependencies, request);
     if (found.redirect !== undefined) return reply.redirect(found.redirect, 303);
     const { context, page, given, item } = found;
+    if (page.eligibilityCheck) return dependencies.eligibility.show(request, reply, context, { ...page, eligibilityCheck: page.eligibilityCheck });
     const pending = await takePending(dependencies, context, { step: 'question', pageId: page.id, item });
     const fields = pending ? pending.fields : given[item] === undefined ? prefillOf(page, context) : fieldsOfValue(page, given[item]);
     return renderQuestion(request as PageRequest, reply, { context, page, fields, errors: pending?.errors ?? [] });
@@ -123,6 +125,8 @@ export function registerQuestionPages(app: FastifyInstance, dependencies: Questi
       const found = await findQuestion(dependencies, request);
       if (found.redirect !== undefined) return reply.redirect(found.redirect, 303);
       const { context, page, item } = found;
+      // An eligibility check is answered by Exchange, never by the person: its form only starts the check.
+      if (page.eligibilityCheck) return dependencies.eligibility.start(request, reply, context, { ...page, eligibilityCheck: page.eligibilityCheck });
       const read = page.answerType === 'file' ? await readFileAnswer(dependencies.files, { request, context, page }) : readAnswer(page, request.body ?? {});
       if (read.errors.length > 0) {
         const { _csrf, ...fields } = page.answerType === 'file' ? fieldsOfValue(page, found.given[0]) : (request.body ?? {});
