@@ -19,6 +19,7 @@ import { createHostedPayments } from '../pay/pay.contract.ts';
 import { findPayAccountOfConsoleService } from '../console/console.contract.ts';
 import { registerQuestionPages } from './runner/question.routes.ts';
 import { registerEligibilityCheck } from './runner/eligibility-check.routes.ts';
+import { setUpBlueBadgeExample } from './examples/blue-badge-example.ts';
 import { createRunnerSessions } from './runner/runner-sessions.ts';
 import { createRetentionJob, ensureRetentionScheduled, RETENTION_JOB } from './retention/retention.job.ts';
 import { createConfirmSubmissionJob } from './submissions/confirm-submission.job.ts';
@@ -35,6 +36,7 @@ export const formsModule: CivitasModule = {
   migrations: formsMigrations,
   commands: formsCommands,
   messages: readMessageCatalogues(join(import.meta.dirname, 'locales')),
+  homeLink: { component: 'forms', href: '/forms/apply-for-a-blue-badge' },
   createJobHandlers: (kernel) => ({
     [DELIVER_SUBMISSION_JOB]: createDeliverSubmissionJob(kernel),
     [CONFIRM_SUBMISSION_JOB]: createConfirmSubmissionJob(kernel),
@@ -71,6 +73,7 @@ export const formsModule: CivitasModule = {
       },
     });
     registerJourneyEndPages(app, { ...dependencies, payments, submitJourney });
+    if (app.config.DEMO_SERVICE && app.config.DEMO_EXCHANGE) await setUpBlueBadgeExample(app, dependencies.versions);
     registerPaymentPages(app, { ...dependencies, payments, submitJourney });
     await registerBuilderPages(app, { builder: createFormBuilder({ db: app.db, audit: app.audit, versions: dependencies.versions }) });
   },

@@ -1,0 +1,235 @@
+import assert from 'node:assert/strict';
+import { test, type TestContext } from 'node:test';
+import { sql } from 'kysely';
+import type { Kernel } from '../../../platform/kernel.ts';
+import { createFormClient, createTestAccount, openSigningIn, startIdentityServer, type FormClient, type FormPage, type TestAccount } from '../../identity/testing/identity-testing.contract.ts';
+import { SMALL_PNG } from '../files/file-samples.test-kit.ts';
+import { createSubmissions } from '../submissions/submissions.ts';
+import { BLUE_BADGE_SLUG } from './blue-badge-example.ts';
+
+const FORM = `/forms/${BLUE_BADGE_SLUG}`;
+const CARD_SUCCEEDS = '4444333322221111';
+
+async function startBlueBadge(t: TestContext) {
+  return startIdentityServer(t, { environment: { DEMO_EXCHANGE: 'true', DEMO_SERVICE: 'true', OUTBOUND_ALLOW_PRIVATE_NETWORK: 'false' } });
+}
+
+/** Signs in to the form and answers the reference question: the check page. */
+async function reachCheck(browser: FormClient, account: TestAccount, reference: string): Promise<FormPage> {
+  const first = await openSigningIn(browser, account, FORM);
+  assert.equal(new URL(first.url).pathname, `${FORM}/pages/pip-reference`);
+  const check = await browser.submit(first, { answer: reference });
+  assert.equal(new URL(check.url).pathname, `${FORM}/pages/pip-check`);
+  return check;
+}
+
+/** Continue on the check page: Exchange's consent page (signing in to the account pages on the way when asked). */
+async function openConsent(browser: FormClient, account: TestAccount, check: FormPage): Promise<FormPage> {
+  let page = await browser.submit(check, {});
+  if (page.url.includes('/sign-in/')) page = await openSigningIn(browser, account, page.url);
+  assert.match(new URL(page.url).pathname, /^\/account\/consent\/[0-9a-f-]{36}$/, page.html.slice(0, 300));
+  return page;
+}
+
+/** The consent page's answer as the browser is sent back with it, not yet followed. */
+async function answerConsent(browser: FormClient, consent: FormPage, answer: 'yes' | 'no'): Promise<string> {
+  const response = await browser.post(consent, { answer });
+  assert.equal(response.status, 303);
+  return response.headers.get('location') as string;
+}
+
+const buttonHref = (html: string) => /<a href="([^"]+)"[^>]*class="govuk-button/.exec(html)?.[1];
+
+async function auditOf(kernel: Kernel) {
+  const rows = await kernel.db.withTables<{ audit_event: { action: string; outcome: string; details: string | null } }>().selectFrom('audit_event').select(['action', 'outcome', 'details']).where('action', 'like', 'forms.eligibility.%').execute();
+  return rows.map((row) => `${row.action}:${row.outcome}`);
+}
+
+/** A file question answered as a browser sends it (multipart), with this browser's cookies. */
+async function upload(browser: FormClient, baseUrl: string, page: FormPage, file: { name: string; bytes: Buffer; type: string }): Promise<FormPage> {
+  const body = new FormData();
+  body.append('_csrf', /name="_csrf" value="([^"]+)"/.exec(page.html)?.[1] ?? '');
+  body.append('answer', new Blob([file.bytes], { type: file.type }), file.name);
+  const response = await fetch(page.url, { method: 'POST', body, redirect: 'manual', headers: { accept: 'text/html', cookie: [...browser.cookies].map(([name, value]) => `${name}=${value}`).join('; ') } });
+  assert.equal(response.status, 303);
+  return browser.get(new URL(response.headers.get('location') as string, baseUrl).href);
+}
+
+test('Blue Badge, the whole journey: Alex Example (PIP mobility enhanced) agrees, is eligible through Exchange, skips the questions about their condition, uploads a photo, pays £10 on Pay’s pages; the council team gets the submission with the evidence, Alex the confirmation', async (t) => {
+  const { kernel, baseUrl } = await startBlueBadge(t);
+  const alex = await createTestAccount(kernel, 'alex@example.com');
+  const browser = createFormClient(baseUrl);
+  const check = await reachCheck(browser, alex, 'qq 123456 a');
+  assert.match(check.html, /QQ123456A/);
+  const consent = await openConsent(browser, alex, check);
+  assert.match(consent.html, /Example Borough Council/);
+  const result = await browser.get(await answerConsent(browser, consent, 'yes'));
+  assert.equal(new URL(result.url).pathname, `${FORM}/pages/pip-check/result`);
+  assert.match(result.html, /You are eligible/);
+  assert.match(result.html, /rate\.mobility: enhanced/);
+  assert.doesNotMatch(result.html, /Alex Example|1968|ZZ1 1AA|assessment/i, 'only the agreed fields came through');
+  assert.equal(buttonHref(result.html), `${FORM}/pages/full-name`, 'past the questions about their condition');
+
+  let page = await browser.submit(await browser.get(`${FORM}/pages/full-name`), { full_name: 'Alex Example' });
+  page = await browser.submit(page, { day: '12', month: '4', year: '1968' });
+  page = await browser.submit(page, { address_line_1: '1 Example Street', address_line_2: '', town: 'Exampleton', county: '', postcode: 'ZZ1 1AA' });
+  assert.equal(new URL(page.url).pathname, `${FORM}/pages/email`);
+  assert.match(page.html, /value="alex@example.com"/, 'prefilled from One Login');
+  page = await browser.submit(page, { answer: 'alex@example.com' });
+  assert.equal(new URL(page.url).pathname, `${FORM}/pages/photo`);
+  page = await upload(browser, baseUrl, page, { name: 'alex.png', bytes: SMALL_PNG, type: 'image/png' });
+  assert.equal(new URL(page.url).pathname, `${FORM}/check-answers`);
+  assert.match(page.html, /Eligible through PIP/);
+  assert.match(page.html, /Checked through Exchange with GB-DEV\/GOV\/DEMO-BENEFITS\/pip\/pip-award-with-consent/);
+  assert.doesNotMatch(page.html, /How far can you walk/, 'the skipped questions are not asked');
+  assert.match(page.html, /£10\.00/);
+
+  let pay = await browser.submit(page, {});
+  assert.match(new URL(pay.url).pathname, /^\/pay\//, pay.url);
+  pay = await browser.submit(pay, { cardNo: CARD_SUCCEEDS, expiryMonth: '12', expiryYear: '2035', cardholderName: 'Alex Example', cvc: '123', addressLine1: '1 Example Street', addressLine2: '', addressCity: 'Exampleton', addressPostcode: 'ZZ1 1AA', addressCountry: 'GB', email: 'alex@example.com' });
+  if (pay.url.endsWith('/confirm')) pay = await browser.submit(pay, {});
+  assert.equal(new URL(pay.url).pathname, `${FORM}/confirmation`, pay.html.slice(0, 300));
+  const reference = /BB-[23456789A-HJ-NP-Z]{8}/.exec(pay.html)?.[0];
+  assert.ok(reference, 'the confirmation panel shows the reference');
+
+  const [submission] = await createSubmissions({ db: kernel.db, jobs: kernel.jobs }).listForForm((await kernel.db.withTables<{ forms_form: { id: string; slug: string } }>().selectFrom('forms_form').select('id').where('slug', '=', BLUE_BADGE_SLUG).executeTakeFirstOrThrow()).id);
+  assert.equal(submission?.reference, reference);
+  assert.equal(submission?.payment_amount, 1000);
+  const evidence = JSON.parse(submission?.answers ?? '{}')['pip-check'].values;
+  assert.equal(evidence[0], 'eligible');
+  assert.deepEqual({ reason: evidence[1].reason, award: evidence[1].award }, { reason: 'qualifying', award: { status: 'awarded', rate: { daily_living: 'standard', mobility: 'enhanced' } } });
+  assert.match(evidence[1].consentId, /^[0-9a-f-]{36}$/);
+  assert.ok(evidence[1].xRoadId);
+
+  await kernel.createWorker().runUntilIdle();
+  await kernel.createWorker().runUntilIdle();
+  const emails = (await kernel.developmentOutbox?.listRecent(50)) ?? [];
+  const team = emails.find((message) => message.recipient === 'blue-badge-team@example-council.gov.uk');
+  for (const line of [`Reference: ${reference}`, 'Eligible through PIP', 'rate.mobility: enhanced', 'status: awarded', 'alex.png']) assert.ok(team?.text.includes(line), `the council team's email has ${line}`);
+  const person = emails.find((message) => message.recipient === 'alex@example.com' && message.text.includes(reference as string));
+  assert.ok(person, 'Alex gets the confirmation email with the reference');
+  assert.deepEqual(await auditOf(kernel), ['forms.eligibility.consent-asked:success', 'forms.eligibility.checked:success']);
+});
+
+test('Blue Badge: Sam Sample (PIP under review, mobility standard) and Jo Placeholder (ended) are not shown eligible and get the long form; an unknown reference finds no award', async (t) => {
+  const { kernel, baseUrl } = await startBlueBadge(t);
+  for (const [email, reference, title] of [
+    ['sam@example.com', 'QQ123456B', /We need to ask you some more questions/],
+    ['jo@example.com', 'QQ123456C', /We need to ask you some more questions/],
+    ['nobody@example.com', 'QQ999999D', /We could not find your record/],
+  ] as const) {
+    const account = await createTestAccount(kernel, email);
+    const browser = createFormClient(baseUrl);
+    const consent = await openConsent(browser, account, await reachCheck(browser, account, reference));
+    const result = await browser.get(await answerConsent(browser, consent, 'yes'));
+    assert.match(result.html, title, reference);
+    assert.equal(buttonHref(result.html), `${FORM}/pages/walking`, `${reference}: the long form`);
+    const walking = await browser.get(`${FORM}/pages/walking`);
+    assert.equal(new URL(walking.url).pathname, `${FORM}/pages/walking`);
+    const exit = await browser.submit(walking, { answer: 'over-80' });
+    assert.equal(new URL(exit.url).pathname, `${FORM}/exit/walks-too-far`, 'routing on the long form');
+  }
+});
+
+test('Blue Badge: refusing consent checks nothing and leads to the long form; a consent withdrawn before the call and Exchange failing each end on a page that says so, never a 500', async (t) => {
+  const { kernel, baseUrl } = await startBlueBadge(t);
+  const refuser = await createTestAccount(kernel, 'refuses@example.com');
+  const browser = createFormClient(baseUrl);
+  const consent = await openConsent(browser, refuser, await reachCheck(browser, refuser, 'QQ123456A'));
+  const refused = await browser.get(await answerConsent(browser, consent, 'no'));
+  assert.equal(refused.status, 200);
+  assert.match(refused.html, /You did not give permission/);
+  assert.doesNotMatch(refused.html, /rate\./);
+  assert.equal(buttonHref(refused.html), `${FORM}/pages/walking`);
+  const log = await kernel.db.withTables<{ exchange_message_log: { x_road_id: string } }>().selectFrom('exchange_message_log').select('x_road_id').execute();
+  assert.equal(log.length, 0, 'no call was made');
+
+  // The consent is withdrawn between the consent page and the call (a trigger withdraws it as it is saved).
+  const sqlite = kernel.config.DATABASE_URL.startsWith('sqlite:');
+  if (sqlite) {
+    await sql`CREATE TRIGGER withdraw_consent AFTER INSERT ON exchange_consent BEGIN UPDATE exchange_consent SET status = 'withdrawn' WHERE id = NEW.id; END`.execute(kernel.db);
+  } else {
+    await sql`CREATE FUNCTION withdraw_consent() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.status := 'withdrawn'; RETURN NEW; END $$`.execute(kernel.db);
+    await sql`CREATE TRIGGER withdraw_consent BEFORE INSERT ON exchange_consent FOR EACH ROW EXECUTE FUNCTION withdraw_consent()`.execute(kernel.db);
+  }
+  const withdrawer = await createTestAccount(kernel, 'withdraws@example.com');
+  const second = createFormClient(baseUrl);
+  const withdrawn = await second.get(await answerConsent(second, await openConsent(second, withdrawer, await reachCheck(second, withdrawer, 'QQ123456A')), 'yes'));
+  assert.equal(withdrawn.status, 200);
+  assert.match(withdrawn.html, /Your permission is no longer in force/);
+  assert.equal(buttonHref(withdrawn.html), `${FORM}/pages/walking`);
+  await sql`DROP TRIGGER withdraw_consent${sql.raw(sqlite ? '' : ' ON exchange_consent')}`.execute(kernel.db);
+
+  // The agreement has ended: Exchange cannot ask or call.
+  const failing = await createTestAccount(kernel, 'fails@example.com');
+  const third = createFormClient(baseUrl);
+  await kernel.db.withTables<{ exchange_agreement: { status: string } }>().updateTable('exchange_agreement').set({ status: 'ended' }).execute();
+  const failed = await third.submit(await reachCheck(third, failing, 'QQ123456A'), {});
+  assert.equal(failed.status, 200);
+  assert.equal(new URL(failed.url).pathname, `${FORM}/pages/pip-check/result`);
+  assert.match(failed.html, /We could not check your record just now/);
+  assert.equal(buttonHref(failed.html), `${FORM}/pages/walking`);
+  assert.deepEqual((await auditOf(kernel)).sort(), [
+    'forms.eligibility.checked:success',
+    'forms.eligibility.checked:success',
+    'forms.eligibility.checked:success',
+    'forms.eligibility.consent-asked:failure',
+    'forms.eligibility.consent-asked:success',
+    'forms.eligibility.consent-asked:success',
+  ]);
+});
+
+test('Blue Badge attacks: a consent answer replayed, from another person or another journey, or tampered, is refused with nothing checked; the check cannot be answered or skipped by URL', async (t) => {
+  const { kernel, baseUrl } = await startBlueBadge(t);
+  const mallory = await createTestAccount(kernel, 'mallory@example.com');
+  const alex = await createTestAccount(kernel, 'alex@example.com');
+
+  // Skipping: a later page redirects back to the check; posting "eligible" to the check only starts it.
+  const attacker = createFormClient(baseUrl);
+  const check = await reachCheck(attacker, mallory, 'QQ123456A');
+  for (const later of ['full-name', 'photo', 'pip-check/result']) {
+    const page = await attacker.get(`${FORM}/pages/${later}`);
+    assert.equal(new URL(page.url).pathname, `${FORM}/pages/pip-check`, later);
+  }
+  assert.equal(new URL((await attacker.get(`${FORM}/check-answers`)).url).pathname, `${FORM}/pages/pip-check`);
+  const posted = await attacker.post(check, { answer: 'eligible' });
+  assert.equal(posted.status, 303);
+  assert.match(posted.headers.get('location') as string, /\/account\/consent\?/, 'posting an answer only starts the check');
+
+  // Alex's own answer, taken from Alex's journey, is of no use in Mallory's (another state, another person).
+  const browser = createFormClient(baseUrl);
+  const alexAnswer = new URL(await answerConsent(browser, await openConsent(browser, alex, await reachCheck(browser, alex, 'QQ123456A')), 'yes'));
+  const stolen = await attacker.get(`${alexAnswer.pathname}${alexAnswer.search}`);
+  assert.equal(stolen.status, 400);
+  assert.match(stolen.html, /This answer could not be used/);
+  // Alex's token with the state Mallory's own journey waits for: the token names Alex's journey and Alex.
+  const malloryAnswer = new URL(await answerConsent(attacker, await openConsent(attacker, mallory, check), 'no'));
+  const swapped = new URL(alexAnswer);
+  swapped.searchParams.set('state', malloryAnswer.searchParams.get('state') as string);
+  const mixed = await attacker.get(`${swapped.pathname}${swapped.search}`);
+  assert.equal(mixed.status, 400);
+
+  // Alex's answer used once in Alex's journey; a replay of it finds nothing waiting.
+  const first = await browser.get(`${alexAnswer.pathname}${alexAnswer.search}`);
+  assert.match(first.html, /You are eligible/);
+  const replay = await browser.get(`${alexAnswer.pathname}${alexAnswer.search}`);
+  assert.equal(replay.status, 400, 'a replay is refused');
+
+  // A tampered token: the result changed in the payload, the signature kept.
+  const tamperer = await createTestAccount(kernel, 'tamper@example.com');
+  const third = createFormClient(baseUrl);
+  const refusedAnswer = new URL(await answerConsent(third, await openConsent(third, tamperer, await reachCheck(third, tamperer, 'QQ123456A')), 'no'));
+  const [header, payload, signature] = (refusedAnswer.searchParams.get('consent_token') as string).split('.') as [string, string, string];
+  const changed = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), result: 'agreed', consent_id: crypto.randomUUID() })).toString('base64url');
+  refusedAnswer.searchParams.set('consent_token', `${header}.${changed}.${signature}`);
+  refusedAnswer.searchParams.set('result', 'agreed');
+  const tampered = await third.get(`${refusedAnswer.pathname}${refusedAnswer.search}`);
+  assert.equal(tampered.status, 400);
+  assert.match(tampered.html, /This answer could not be used/);
+  const missing = await third.get(`${refusedAnswer.pathname}?state=${refusedAnswer.searchParams.get('state')}`);
+  assert.equal(missing.status, 400, 'no token');
+  const huge = await third.get(`${refusedAnswer.pathname}?state=${'x'.repeat(5000)}`);
+  assert.ok(huge.status === 400 && !/Internal/.test(huge.html), 'past the limits: 400');
+  const answered = await kernel.db.withTables<{ audit_event: { action: string } }>().selectFrom('audit_event').select('action').where('action', '=', 'forms.eligibility.answer-refused').execute();
+  assert.ok(answered.length >= 4, 'each refusal audited');
+});
