@@ -60,6 +60,9 @@ test('a team builds a form with every answer type, routing and an exit page, pre
 
   const exit = await owner.send('POST', `${formPath}/exit-pages/new`, { heading: 'You cannot apply', body: 'You need a **rod** or a **net** licence.' });
   assert.equal(exit.statusCode, 303, exit.body.slice(0, 500));
+  const exitPreview = await owner.send('GET', `${formPath}/exit-pages/exit-you-cannot-apply/preview`);
+  assert.equal(exitPreview.statusCode, 200);
+  assert.match(exitPreview.body, /<h1 class="govuk-heading-l">You cannot apply<\/h1>[\s\S]*You need a <strong>rod<\/strong>/);
   const page = await owner.send('GET', formPath);
   assert.equal((page.body.match(/<h3 class="govuk-heading-s/g) ?? []).length, EVERY_TYPE.length);
   const routes = await owner.send('GET', `${formPath}/pages/what-kind-of-licence-do-you-need/routes`);
@@ -104,8 +107,11 @@ test('a team builds a form with every answer type, routing and an exit page, pre
   assert.deepEqual(await versions.exportDefinition(formId), exported);
 
   // A change: a draft until published again; people who started keep their version.
+  assert.doesNotMatch((await owner.send('GET', formPath)).body, /Changes not published yet/);
   await owner.send('POST', `${formPath}/pages/what-is-your-phone-number/move`, { direction: 'up' });
   const moved = await owner.send('GET', formPath);
+  assert.match(moved.body, /Changes not published yet/);
+  assert.match(moved.body, /<th[^>]*>Version<\/th>[\s\S]*>2<\/td>\s*<td[^>]*>Live<\/td>[\s\S]*>1<\/td>\s*<td[^>]*>Archived<\/td>/);
   assert.ok(moved.body.indexOf('4. What is your phone number?') < moved.body.indexOf('5. What is your email address?'));
   assert.equal((await owner.send('POST', `${formPath}/publish`)).statusCode, 303);
   assert.equal((await versions.findLive('fishing-licence'))?.definition.pages[3]!.id, 'what-is-your-phone-number');
@@ -200,4 +206,24 @@ test('attackers: another organisation, a forged form id, a viewer posting, no CS
   assert.doesNotMatch(after.body, /Hacked|Changed by a viewer|No token/);
   assert.equal(JSON.stringify(after.body.length), before);
   assert.deepEqual(await auditActions(kernel, formId), ['forms.form.created']);
+});
+
+test('two changes made at the same time are both kept; deleting an exit page removes the routes to it', async (t) => {
+  const { owner, formPath } = await buildForm(t);
+  const [first, second] = await Promise.all([
+    owner.send('POST', `${formPath}/pages/new/text`, { question: 'First at once' }),
+    owner.send('POST', `${formPath}/pages/new/text`, { question: 'Second at once' }),
+  ]);
+  assert.deepEqual([first.statusCode, second.statusCode], [303, 303]);
+  const page = await owner.send('GET', formPath);
+  assert.match(page.body, /First at once/);
+  assert.match(page.body, /Second at once/);
+
+  await owner.send('POST', `${formPath}/exit-pages/new`, { heading: 'You cannot apply', body: 'Sorry.' });
+  await owner.send('POST', `${formPath}/pages/what-kind-of-licence-do-you-need/routes`, { 'route-2': 'exit-you-cannot-apply' });
+  assert.match((await owner.send('GET', formPath)).body, /go to “You cannot apply”/);
+  assert.equal((await owner.send('POST', `${formPath}/exit-pages/exit-you-cannot-apply/delete`)).statusCode, 303);
+  const after = await owner.send('GET', formPath);
+  assert.doesNotMatch(after.body, /You cannot apply/);
+  assert.equal((await owner.send('GET', `${formPath}/exit-pages/exit-you-cannot-apply/preview`)).statusCode, 404);
 });

@@ -4,6 +4,7 @@ import { findConsoleService } from '../../console/console.contract.ts';
 import { ANSWER_TYPES, CHECK_ANSWERS, DEFINITION_LIMITS, FILE_TYPES, NONE_OF_THE_ABOVE, RESERVED_SLUGS, type FormPage } from '../definition/form-definition.ts';
 import { FormsError } from '../forms.errors.ts';
 import { describeQuestion, textIn } from '../runner/question-view.ts';
+import { renderGuidance } from '../runner/guidance-markdown.ts';
 import { VIEWS as RUNNER_VIEWS } from '../runner/runner-context.ts';
 import {
   fieldOf,
@@ -124,6 +125,8 @@ export async function registerBuilderPages(app: FastifyInstance, dependencies: {
       base,
       status: form.status,
       liveVersion: form.liveVersion,
+      changed: form.changedSincePublished && form.versions.length > 0,
+      versions: [...form.versions].reverse().map((version) => ({ number: version.number, status: t(`forms.builder.status.${version.status}`), publishedAt: version.publishedAt })),
       liveUrl: `/forms/${form.slug}`,
       done: request.query.done && ['published', 'archived', 'saved', 'created'].includes(request.query.done) ? t(`forms.builder.done.${request.query.done}`) : undefined,
       errors: publishProblems.map(describe),
@@ -144,6 +147,7 @@ export async function registerBuilderPages(app: FastifyInstance, dependencies: {
         last: index === draft.pages.length - 1,
       })),
       exitPages: draft.exitPages.map((exit) => ({ id: exit.id, heading: textIn(exit.heading, request.locale) })),
+
     });
   }
 
@@ -179,7 +183,7 @@ export async function registerBuilderPages(app: FastifyInstance, dependencies: {
     });
   }
 
-  function renderExitPage(request: FastifyRequest<{ Params: FormParams }>, reply: FastifyReply, form: BuilderForm, input: { values: Record<string, string>; problems: Errors; editing: boolean }) {
+  function renderExitPage(request: FastifyRequest<{ Params: FormParams }>, reply: FastifyReply, form: BuilderForm, input: { values: Record<string, string>; problems: Errors; editing: boolean; exitId?: string }) {
     const { errors, fieldErrors } = errorsOf(request, input.problems);
     return reply.code(errors.length > 0 ? 400 : 200).render(`${VIEWS}/exit-page.njk`, {
       ...chrome(request),
@@ -189,6 +193,7 @@ export async function registerBuilderPages(app: FastifyInstance, dependencies: {
       fieldErrors,
       values: input.values,
       welsh: form.definition.settings.languages.includes('cy'),
+      exitPath: input.exitId ? `${formPath(request.params.organisationId, form.formId)}/exit-pages/${input.exitId}` : undefined,
     });
   }
 
@@ -496,17 +501,36 @@ export async function registerBuilderPages(app: FastifyInstance, dependencies: {
       await change(request, (draft) => ({ ...draft, exitPages: [...draft.exitPages, { ...exit, id: `exit-${newPageId(exit.heading.en, draft)}`.slice(0, 64).replace(/-+$/, '') }] }));
       return reply.redirect(`${formPath(request.params.organisationId, form.formId)}?done=saved`, 303);
     });
+    pages.get<{ Params: ExitParams }>(`${formBase}/exit-pages/:exitId/preview`, { schema: { params: exitParams } }, async (request, reply) => {
+      const form = await formOf(request);
+      const exit = form?.definition.exitPages.find((candidate) => candidate.id === request.params.exitId);
+      if (!form || !exit) return reply.callNotFound();
+      const language = request.locale === 'cy' && form.definition.settings.languages.includes('cy') ? 'cy' : 'en';
+      const back = formPath(request.params.organisationId, form.formId);
+      return reply.render(`${RUNNER_VIEWS}/exit.njk`, { pageTitle: textIn(exit.heading, language), serviceName: textIn(form.definition.name, language), serviceUrl: back, backLink: back, bodyHtml: renderGuidance(textIn(exit.body, language)) });
+    });
+    pages.post<{ Params: ExitParams }>(`${formBase}/exit-pages/:exitId/delete`, options(exitParams), async (request, reply) => {
+      const form = await formOf(request);
+      if (!form?.definition.exitPages.some((candidate) => candidate.id === request.params.exitId)) return reply.callNotFound();
+      // Routes that ended there go too: those people go on to the next page.
+      await change(request, (draft) => ({
+        ...draft,
+        exitPages: draft.exitPages.filter((exit) => exit.id !== request.params.exitId),
+        pages: draft.pages.map((page) => (page.routes ? { ...page, routes: page.routes.filter((route) => route.goTo !== request.params.exitId) } : page)),
+      }));
+      return reply.redirect(`${formPath(request.params.organisationId, form.formId)}?done=saved`, 303);
+    });
     pages.get<{ Params: ExitParams }>(`${formBase}/exit-pages/:exitId`, { schema: { params: exitParams } }, async (request, reply) => {
       const form = await formOf(request);
       const exit = form?.definition.exitPages.find((candidate) => candidate.id === request.params.exitId);
-      return form && exit ? renderExitPage(request, reply, form, { values: exitValues(exit), problems: [], editing: true }) : reply.callNotFound();
+      return form && exit ? renderExitPage(request, reply, form, { values: exitValues(exit), problems: [], editing: true, exitId: exit.id }) : reply.callNotFound();
     });
     pages.post<{ Params: ExitParams; Body: BuilderBody }>(`${formBase}/exit-pages/:exitId`, options(exitParams), async (request, reply) => {
       const form = await formOf(request);
       const before = form?.definition.exitPages.find((candidate) => candidate.id === request.params.exitId);
       if (!form || !before) return reply.callNotFound();
       const { exit, problems } = readExitPage({ body: request.body, draft: form.definition, id: before.id });
-      if (problems.length > 0) return renderExitPage(request, reply, form, { values: valuesFrom(request), problems, editing: true });
+      if (problems.length > 0) return renderExitPage(request, reply, form, { values: valuesFrom(request), problems, editing: true, exitId: before.id });
       await change(request, (draft) => ({ ...draft, exitPages: draft.exitPages.map((candidate) => (candidate.id === exit.id ? exit : candidate)) }));
       return reply.redirect(`${formPath(request.params.organisationId, form.formId)}?done=saved`, 303);
     });

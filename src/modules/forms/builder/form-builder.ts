@@ -18,7 +18,19 @@ import { createBuilderDraftStore } from './builder-draft.store.ts';
 export type DraftDefinition = Omit<FormDefinition, 'settings'> & { settings: Partial<FormSettings> & Pick<FormSettings, 'languages'> };
 
 export type FormStatus = 'draft' | 'live' | 'archived';
-export type BuilderForm = { formId: string; serviceId: string; slug: string; status: FormStatus; liveVersion?: number; definition: DraftDefinition; revision: number };
+export type BuilderForm = {
+  formId: string;
+  serviceId: string;
+  slug: string;
+  status: FormStatus;
+  liveVersion?: number;
+  definition: DraftDefinition;
+  revision: number;
+  /** The form's versions, oldest first. */
+  versions: Array<{ number: number; status: string; publishedAt: string | null }>;
+  /** Whether the draft differs from the latest version published. */
+  changedSincePublished: boolean;
+};
 
 /** How many times a change is tried again on a draft someone else changed in the meantime. */
 const CHANGE_TRIES = 3;
@@ -97,7 +109,12 @@ export function createFormBuilder(dependencies: { db: Database; audit: AuditServ
       }
       const listed = await store.listVersions(formId);
       const live = listed.find((version) => version.id === form.live_version_id);
+      const latest = listed.at(-1);
+      const parsed = parseFormDefinition(JSON.parse(draft.definition));
+      const published = latest ? await versions.findVersion(latest.id) : undefined;
       return {
+        versions: listed.map((version) => ({ number: version.number, status: version.status, publishedAt: version.published_at })),
+        changedSincePublished: !published || !parsed.definition || JSON.stringify(parsed.definition) !== JSON.stringify(published.definition),
         formId,
         serviceId: form.service_id,
         slug: form.slug,
