@@ -64,6 +64,10 @@ const MESSAGES: Array<[RegExp, string]> = [
   [/^the route goes backwards to "(?<target>.*)"$/, 'routeBackwards'],
   [/^"(?<target>.*)" is the next page already$/, 'routeNext'],
   [/^"(?<target>.*)" is used more than once or is reserved$/, 'idTaken'],
+  [/^is needed: an eligibility check/, 'eligibilitySignIn'],
+  [/^an eligibility check is a single selection/, 'eligibilityOptions'],
+  [/^an eligibility check is asked once/, 'eligibilityOnce'],
+  [/^must be an earlier required question, asked once/, 'eligibilityReference'],
 ];
 
 export function messageOf(problem: DefinitionProblem, t: Translate): string {
@@ -81,7 +85,7 @@ function checkedAlone(draft: DraftDefinition, part: { pages?: FormPage[]; exitPa
   return parseFormDefinition({
     ...draft,
     name: part.name ?? filler,
-    settings: part.settings ?? { languages: draft.settings.languages, whatHappensNext: filler, privacyUrl: 'https://example.gov.uk/privacy', support: {} },
+    settings: part.settings ?? { whatHappensNext: filler, privacyUrl: 'https://example.gov.uk/privacy', support: {}, ...draft.settings },
     pages: part.pages ?? [{ id: 'filler', answerType: 'organisation_name', question: filler }],
     exitPages: part.exitPages ?? [],
   }).problems;
@@ -97,7 +101,8 @@ function pageFieldOf(path: string): string {
 }
 
 function toProblems(problems: DefinitionProblem[], prefix: string, fieldFor: (rest: string) => string): Array<DefinitionProblem & { field: string }> {
-  return problems.filter((problem) => problem.path.startsWith(prefix)).map((problem) => ({ ...problem, field: fieldFor(problem.path.slice(prefix.length)) }));
+  const inPart = (path: string) => path.startsWith(prefix) && (path.length === prefix.length || path[prefix.length] === '.');
+  return problems.filter((problem) => inPart(problem.path)).map((problem) => ({ ...problem, field: fieldFor(problem.path.slice(prefix.length)) }));
 }
 
 /** Turns "Option one\nOption two" into options, keeping the values of options already there by their place. */
@@ -172,7 +177,14 @@ export function readPage(input: { body: BuilderBody; answerType: AnswerType; dra
     ...(fieldOf(body, 'repeatable') === 'yes' ? { repeatable: true } : {}),
     ...(settings && Object.keys(settings).length > 0 ? { settings } : {}),
   };
-  const found = toProblems(checkedAlone(draft, { pages: [page] }), 'pages[0]', pageFieldOf).filter((problem) => !problems.some((own) => own.field === problem.field));
+  // Checked in its place among the form's pages (an eligibility check needs the question before it); its routes are the routing page's.
+  const index = before ? draft.pages.findIndex((candidate) => candidate.id === before.id) : draft.pages.length;
+  const { routes: _unrouted, ...checked } = page;
+  const pages = [...draft.pages];
+  pages[index] = checked;
+  const found = toProblems(checkedAlone(draft, { pages }), `pages[${index}]`, pageFieldOf).filter(
+    (problem) => !problem.path.includes('.routes') && !problems.some((own) => own.field === problem.field),
+  );
   // Routes stay as they were when the answers they need are still there; the form's page shows any that are not.
   if (before?.routes && answerType === 'selection') page.routes = before.routes;
   return { page, problems: [...problems, ...found] };
@@ -269,7 +281,7 @@ export function readSettings(input: { body: BuilderBody; draft: DraftDefinition 
   };
   if (!settings.privacyUrl) delete settings.privacyUrl;
   const name = localised(body, 'name') ?? { en: '' };
-  const found = checkedAlone(draft, { settings, name })
+  const found = checkedAlone(draft, { settings, name, ...(draft.pages.length > 0 ? { pages: draft.pages } : {}) })
     .filter((problem) => problem.path.startsWith('settings') || problem.path.startsWith('$.name'))
     .map((problem) => ({ ...problem, field: settingsFieldOf(problem.path) }))
     .filter((problem) => !problems.some((own) => own.field === problem.field));

@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { createTestApp } from '../../../testing/test-kernel.ts';
 import { openFormVersions } from '../forms.contract.ts';
+import type { FormDefinition } from '../definition/form-definition.ts';
+import { fieldsOfPage, fieldsOfSettings } from './builder-fields.ts';
 import { builderBrowserOf, createBuilderTeam } from './builder.test-kit.ts';
+import { createFormBuilder } from './form-builder.ts';
 
 const EVERY_TYPE: Array<[string, Record<string, string | string[]>]> = [
   ['selection', { question: 'What kind of licence do you need?', options: 'Rod licence\nNet licence', noneOfTheAbove: 'yes', guidance: '## Which licence\n\n- Rod\n- Net' }],
@@ -226,4 +231,54 @@ test('two changes made at the same time are both kept; deleting an exit page rem
   const after = await owner.send('GET', formPath);
   assert.doesNotMatch(after.body, /You cannot apply/);
   assert.equal((await owner.send('GET', `${formPath}/exit-pages/exit-you-cannot-apply/preview`)).statusCode, 404);
+});
+
+test('an imported form opens in the builder, and saving every page and its settings as shown changes nothing: export gives back what was imported', async (t) => {
+  const { app, kernel } = await createTestApp(t);
+  const team = await createBuilderTeam(app);
+  const owner = await builderBrowserOf(app, team);
+  const versions = openFormVersions({ db: kernel.db, audit: kernel.audit });
+  for (const file of ['../fixtures/every-answer-type.form.json', '../examples/apply-for-a-blue-badge.form.json']) {
+    const definition = JSON.parse(readFileSync(join(import.meta.dirname, file), 'utf8')) as FormDefinition;
+    const { formId } = await versions.importForm({ serviceId: team.serviceId, definition, actor: 'test' });
+    const imported = await versions.exportDefinition(formId);
+    const formPath = `/console/forms/${team.organisationId}/forms/${formId}`;
+    assert.equal((await owner.send('GET', formPath)).statusCode, 200);
+    for (const page of imported.pages) {
+      assert.equal((await owner.send('GET', `${formPath}/pages/${page.id}`)).statusCode, 200, page.id);
+      assert.equal((await owner.send('GET', `${formPath}/pages/${page.id}/preview`)).statusCode, 200, page.id);
+      const saved = await owner.send('POST', `${formPath}/pages/${page.id}`, fieldsOfPage(page));
+      assert.equal(saved.statusCode, 303, `${page.id}: ${saved.body.slice(0, 1500)}`);
+    }
+    const draft = await createFormBuilder({ db: kernel.db, audit: kernel.audit, versions }).openForm(formId);
+    const saved = await owner.send('POST', `${formPath}/settings`, fieldsOfSettings(draft!.definition));
+    assert.equal(saved.statusCode, 303, saved.body.slice(0, 1500));
+    assert.doesNotMatch((await owner.send('GET', formPath)).body, /Changes not published yet/, definition.slug);
+    assert.equal((await owner.send('POST', `${formPath}/publish`)).statusCode, 303);
+    assert.deepEqual(await versions.exportDefinition(formId), imported, definition.slug);
+  }
+});
+
+test('an eligibility check page keeps its check when edited, and its rules are shown on the fields', async (t) => {
+  const { app, kernel } = await createTestApp(t);
+  const team = await createBuilderTeam(app);
+  const owner = await builderBrowserOf(app, team);
+  const versions = openFormVersions({ db: kernel.db, audit: kernel.audit });
+  const definition = JSON.parse(readFileSync(join(import.meta.dirname, '../examples/apply-for-a-blue-badge.form.json'), 'utf8')) as FormDefinition;
+  const { formId } = await versions.importForm({ serviceId: team.serviceId, definition, actor: 'test' });
+  const formPath = `/console/forms/${team.organisationId}/forms/${formId}`;
+  const check = definition.pages.find((page) => page.eligibilityCheck)!;
+  const optional = await owner.send('POST', `${formPath}/pages/${check.id}`, { ...fieldsOfPage(check), optional: 'yes' });
+  assert.equal(optional.statusCode, 400);
+  assert.match(optional.body, /An eligibility check is asked once and is not optional/);
+  const draft = (await createFormBuilder({ db: kernel.db, audit: kernel.audit, versions }).openForm(formId))!.definition;
+  const noSignIn = await owner.send('POST', `${formPath}/settings`, { ...fieldsOfSettings(draft), signIn: 'none' });
+  assert.equal(noSignIn.statusCode, 400);
+  assert.match(noSignIn.body, /href="#signIn"/);
+  const renamed = await owner.send('POST', `${formPath}/pages/${check.id}`, { ...fieldsOfPage(check), question: 'Can we check your PIP award now?', questionCy: 'Gawn ni wirio eich dyfarniad PIP nawr?' });
+  assert.equal(renamed.statusCode, 303, renamed.body.slice(0, 500));
+  assert.equal((await owner.send('POST', `${formPath}/publish`)).statusCode, 303);
+  const published = (await versions.exportDefinition(formId)).pages.find((page) => page.id === check.id)!;
+  assert.equal(published.question.en, 'Can we check your PIP award now?');
+  assert.deepEqual(published.eligibilityCheck, check.eligibilityCheck);
 });

@@ -6,6 +6,7 @@ import type { DefinitionProblem } from '../definition/definition-reader.ts';
 import { FORM_DEFINITION_FORMAT, FORM_DEFINITION_VERSION, type FormDefinition, type FormSettings, type LocalisedText } from '../definition/form-definition.ts';
 import { findRoutingProblems } from '../definition/check-routing.ts';
 import { parseFormDefinition } from '../definition/parse-definition.ts';
+import { findEligibilityCheckProblems } from '../definition/read-eligibility-check.ts';
 import { FormsError } from '../forms.errors.ts';
 import { createFormVersionStore } from '../versions/form-version.store.ts';
 import type { FormVersions } from '../versions/form-versions.ts';
@@ -41,7 +42,7 @@ const CHANGE_TRIES = 3;
  */
 function findDraftProblems(definition: DraftDefinition, found: readonly DefinitionProblem[] = parseFormDefinition(definition).problems): DefinitionProblem[] {
   const problems = [...found];
-  const routing = Array.isArray(definition.pages) && Array.isArray(definition.exitPages) ? findRoutingProblems(definition as FormDefinition) : [];
+  const routing = Array.isArray(definition.pages) && Array.isArray(definition.exitPages) ? [...findRoutingProblems(definition as FormDefinition), ...findEligibilityCheckProblems(definition as FormDefinition)] : [];
   for (const problem of routing) if (!problems.some((known) => known.path === problem.path && known.message === problem.message)) problems.push(problem);
   return problems;
 }
