@@ -2,6 +2,8 @@ import { CliError, optionalStringOption, requireStringOption, type CliCommand, t
 import { createInsight } from './insight.ts';
 import { InsightError } from './insight.errors.ts';
 import { performanceDataOf } from './pages/performance-data.ts';
+import { createRoadmapTracker } from './roadmap/roadmap.ts';
+import { readFile } from 'node:fs/promises';
 
 const CLI_ACTOR = 'operator:cli';
 
@@ -81,6 +83,29 @@ export const insightCommands: readonly CliCommand[] = [
       const data = performanceDataOf('', figures);
       const text = data.measures.map((row) => `${row.measure.padEnd(28)} ${String(row.value ?? '-').padStart(12)} ${String(row.previous_value ?? '-').padStart(12)}`).join('\n');
       context.print(data, `${figures.service.name}: ${data.month} beside ${data.previous_month}\n${text}`);
+      return 0;
+    },
+  },
+  {
+    name: 'insight import-roadmap',
+    summary: 'Publish a roadmap (missions, commitments and their progress updates) at /performance/roadmap from a JSON file (docs/insight/roadmap.schema.json); nothing is stored if any part is wrong',
+    usage: 'FILE',
+    async run(context) {
+      const [file, extra] = context.positionals;
+      if (!file || extra !== undefined) throw new CliError('Give one file: civitas insight import-roadmap FILE', 2);
+      let document: unknown;
+      try {
+        document = JSON.parse(await readFile(file, 'utf8'));
+      } catch (error) {
+        throw new CliError((error as NodeJS.ErrnoException).code === 'ENOENT' ? `${file} is not a file` : `${file} is not JSON`);
+      }
+      const kernel = context.kernel();
+      const result = await createRoadmapTracker({ db: kernel.db, audit: kernel.audit }).importDocument(document, CLI_ACTOR);
+      if (!result.imported) {
+        context.print({ imported: false, problems: result.problems }, result.problems.map((problem) => `${problem.path} ${problem.message}`).join('\n'));
+        return 1;
+      }
+      context.print(result, `Published version ${result.version} of the roadmap: ${result.missions} missions, ${result.commitments} commitments, ${result.updates} updates`);
       return 0;
     },
   },

@@ -9,6 +9,8 @@ import { insightMigrations } from './migrations/insight.migrations.ts';
 import { registerFeedbackPages } from './pages/feedback.routes.ts';
 import { registerPerformancePages } from './pages/performance.routes.ts';
 import { registerInsightTeamPages } from './pages/team.pages.ts';
+import { createRoadmapTracker } from './roadmap/roadmap.ts';
+import { registerRoadmapPages } from './roadmap/roadmap.routes.ts';
 
 /** Answers a person may send from one address in 10 minutes: plenty for a household, little for a script. */
 const FEEDBACK_PER_TEN_MINUTES = 10;
@@ -22,6 +24,7 @@ export const insightModule: CivitasModule = {
   commands: insightCommands,
   async plugin(app: FastifyInstance) {
     const insight = createInsight({ db: app.db, audit: app.audit, serviceEvents: app.serviceEvents });
+    registerRoadmapPages(app, createRoadmapTracker({ db: app.db, audit: app.audit }));
     registerPerformancePages(app, insight);
     registerInsightTeamPages(app, insight);
     registerFeedbackPages(app, { insight, rateLimit: createAddressRateLimit({ db: app.db, name: 'insight-feedback', perWindow: FEEDBACK_PER_TEN_MINUTES, windowSeconds: 600 }) });

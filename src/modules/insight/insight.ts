@@ -10,6 +10,8 @@ import { isMonth, monthOf, previousMonth, rangeOf, readMonthFigures, type Month,
 
 const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 const MAX_SLUG_LENGTH = 60;
+/** Addresses under /performance that are Insight's own pages. */
+const RESERVED_SLUGS = new Set(['roadmap']);
 /** More than any service's transactions in a month; a figure past it is a typing slip. */
 const MAX_FIGURE = 1_000_000_000_000;
 export const MAX_COMMENT_LENGTH = 1200;
@@ -58,6 +60,7 @@ export function createInsight(dependencies: { db: Database; audit: AuditService;
     async publish(input: { serviceId: string; slug?: string; actor: string }): Promise<PublishedService> {
       const service = await requireService(input.serviceId);
       const slug = input.slug ?? slugOf(service.name);
+      if (RESERVED_SLUGS.has(slug)) throw new InsightError('insight.INVALID_SLUG', `/performance/${slug} is Insight's own page: choose another address`);
       if (!SLUG.test(slug) || slug.length > MAX_SLUG_LENGTH) {
         throw new InsightError('insight.INVALID_SLUG', `The address must be 1 to ${MAX_SLUG_LENGTH} lower-case letters, digits and single hyphens`);
       }

@@ -1,8 +1,12 @@
 import type { MigrationList } from '../../../platform/db/migrations.ts';
 import * as createInsight from './0001-create-insight.ts';
+import * as createRoadmap from './0002-create-roadmap.ts';
 
 /** Insight's migrations, frozen once landed, in the order they run. */
 export const insightMigrations: MigrationList = {
   owner: 'insight',
-  migrations: [{ id: '0001-create-insight', migration: createInsight }],
+  migrations: [
+    { id: '0001-create-insight', migration: createInsight },
+    { id: '0002-create-roadmap', migration: createRoadmap },
+  ],
 };

@@ -6,10 +6,13 @@ import type { Locale } from '../../../platform/http/i18n.ts';
 import { expectAccessiblePage, expectNoPageProblems, launchBrowser, openPage, startTestServer } from '../../../testing/browser.ts';
 import { createConsoleTeam, signInConsoleMember } from '../../console/teams/console-teams-testing.contract.ts';
 import { createInsight } from '../insight.ts';
+import { createRoadmapTracker } from '../roadmap/roadmap.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 /**
  * Insight's pages in Chromium under the real Content-Security-Policy, in English and Welsh: the
- * public list and a service's page with its chart, the feedback question (refused without an
+ * public list and a service's page with its chart, the roadmap tracker, the feedback question (refused without an
  * answer, then sent), and the team's page with its figures refused then saved. axe finds no WCAG
  * 2.2 AA violation; the chart has a text alternative and its numbers are in a table beside it.
  */
@@ -41,6 +44,12 @@ for (const locale of ['en', 'cy'] as const satisfies readonly Locale[]) {
     await visit('/performance/fishing', "a service's performance");
     assert.equal(await page.locator('svg[role="img"] title').count(), 1);
     assert.equal(await page.locator('#days tbody tr').count(), Number(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 0)).getUTCDate()));
+
+    const example = JSON.parse(readFileSync(join(import.meta.dirname, '../roadmap/roadmap-2022-2025.json'), 'utf8'));
+    assert.equal((await createRoadmapTracker({ db: kernel.db, audit: kernel.audit }).importDocument(example, 'operator:test')).imported, true);
+    await visit('/performance/roadmap', 'the roadmap tracker');
+    await page.locator('details summary').first().click();
+    await expectAccessiblePage(page, locale, 'the roadmap tracker with a history open');
 
     await visit(`/feedback/${team.serviceId}`, 'the feedback question');
     await submit('form button.govuk-button', 'feedback without an answer');

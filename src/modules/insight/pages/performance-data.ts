@@ -65,7 +65,8 @@ export function performanceDataOf(slug: string, figures: ServiceFigures) {
 
 export type PerformanceData = ReturnType<typeof performanceDataOf>;
 
-function csvField(value: string | number | null): string {
+/** A CSV field: quoted when it must be, and never read as a formula by a spreadsheet. */
+export function csvField(value: string | number | null): string {
   if (value === null) return '';
   const text = String(value);
   // A leading =, +, - or @ would be a formula in a spreadsheet.
