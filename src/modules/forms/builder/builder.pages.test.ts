@@ -282,3 +282,46 @@ test('an eligibility check page keeps its check when edited, and its rules are s
   assert.equal(published.question.en, 'Can we check your PIP award now?');
   assert.deepEqual(published.eligibilityCheck, check.eligibilityCheck);
 });
+
+test('publishing a change from the builder never breaks a person halfway through the version before', async (t) => {
+  const { app, kernel, team, owner, formPath, formId } = await buildForm(t);
+  await owner.send('POST', `${formPath}/settings`, SETTINGS);
+  assert.equal((await owner.send('POST', `${formPath}/publish`)).statusCode, 303);
+
+  // A person answers the first question of version 1.
+  const cookies = new Map<string, string>();
+  const person = async (method: 'GET' | 'POST', url: string, fields: Record<string, string> = {}, token = '') => {
+    const cookie = [...cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+    const response = await app.inject(
+      method === 'GET'
+        ? { method, url, headers: { cookie } }
+        : { method, url, headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ _csrf: token, ...fields }).toString() },
+    );
+    for (const set of response.cookies) cookies.set(set.name, set.value);
+    return response;
+  };
+  const first = await person('GET', '/forms/fishing-licence/pages/what-kind-of-licence-do-you-need');
+  const token = /name="_csrf" value="([^"]+)"/.exec(first.body)![1]!;
+  const answered = await person('POST', '/forms/fishing-licence/pages/what-kind-of-licence-do-you-need', { answer: 'Rod licence' }, token);
+  assert.equal(answered.statusCode, 303);
+  assert.equal(answered.headers.location, '/forms/fishing-licence/pages/what-is-your-name');
+
+  // The team renames the next question and publishes version 2.
+  const versions = openFormVersions({ db: kernel.db, audit: kernel.audit });
+  const namePage = (await createFormBuilder({ db: kernel.db, audit: kernel.audit, versions }).openForm(formId))!.definition.pages[1]!;
+  assert.equal((await owner.send('POST', `${formPath}/pages/${namePage.id}`, { ...fieldsOfPage(namePage), question: 'What is your full legal name?' })).statusCode, 303);
+  assert.equal((await owner.send('POST', `${formPath}/publish`)).statusCode, 303);
+
+  const halfway = await person('GET', '/forms/fishing-licence/pages/what-is-your-name');
+  assert.equal(halfway.statusCode, 200);
+  assert.match(halfway.body, /What is your name\?/, 'the person halfway keeps version 1');
+  const newcomer = await app.inject({ method: 'GET', url: '/forms/fishing-licence/pages/what-kind-of-licence-do-you-need' });
+  assert.equal(newcomer.statusCode, 200);
+  const started = await app.inject({ method: 'GET', url: '/forms/fishing-licence' });
+  assert.ok(started.statusCode < 400);
+  assert.deepEqual((await versions.listVersions(formId)).map((version) => version.status), ['archived', 'live']);
+  assert.equal((await versions.findLive('fishing-licence'))?.definition.pages[1]!.question.en, 'What is your full legal name?');
+  const published = (await kernel.audit.listRecent({ limit: 50 })).filter((event) => event.action === 'forms.version.published' && event.subject === `form:${formId}`);
+  assert.equal(published.length, 2);
+  assert.equal((published[0]!.details as Record<string, unknown>).organisationId, team.organisationId, 'audited with the member’s organisation');
+});
