@@ -13,8 +13,17 @@ export function createReplayGuardStore(db: Executor) {
         .values(keys.map((key) => ({ key, expires_at: expiresAt })))
         .execute();
     },
-    async deleteExpired(now: string): Promise<void> {
-      await tables.deleteFrom('exchange_replay_guard').where('expires_at', '<', now).execute();
+    /** Deletes up to `limit` entries expired before `now`; returns how many it deleted. */
+    async deleteExpired(now: string, limit: number): Promise<number> {
+      const [result] = await tables
+        .deleteFrom('exchange_replay_guard')
+        .where('key', 'in', (eb) => eb.selectFrom('exchange_replay_guard').select('key').where('expires_at', '<', now).limit(limit))
+        .execute();
+      return Number(result?.numDeletedRows ?? 0);
+    },
+    async count(): Promise<number> {
+      const row = await tables.selectFrom('exchange_replay_guard').select((eb) => eb.fn.countAll<number | string>().as('count')).executeTakeFirst();
+      return Number(row?.count ?? 0);
     },
   };
 }
