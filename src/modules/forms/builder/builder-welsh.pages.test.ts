@@ -18,6 +18,7 @@ test('every builder page in Welsh, with its errors and a refused publish, shows 
     if (response.statusCode !== 303) walk.check(response.body, `${method} ${url}`);
     return response;
   };
+  await visit('GET', `/console/forms/${team.organisationId}`);
   await visit('GET', team.servicePath);
   await visit('GET', `${team.servicePath}/new`);
   await visit('POST', `${team.servicePath}/new`, { name: '', slug: 'Dim' });
@@ -53,6 +54,7 @@ test('every builder page in Welsh, with its errors and a refused publish, shows 
   await visit('POST', `${formPath}/publish`);
   await visit('GET', `${formPath}?done=published`);
   await visit('GET', team.servicePath);
+  await visit('GET', `/console/forms/${team.organisationId}`);
   assert.ok(walk.pagesChecked > 40, `${walk.pagesChecked} pages`);
   assert.equal(walk.report(), '');
   const control = createWelshWalk([formsModule, consoleModule]);

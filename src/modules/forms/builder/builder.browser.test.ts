@@ -25,7 +25,10 @@ for (const locale of ['en', 'cy'] as const satisfies readonly Locale[]) {
       await expectAccessiblePage(page, locale, what);
     };
 
-    await page.goto(`${baseUrl}/console/forms/${team.organisationId}/services/${team.serviceId}?lang=${locale}`);
+    await page.goto(`${baseUrl}/console/organisations/${team.organisationId}?lang=${locale}`);
+    await page.locator(`main a[href="/console/forms/${team.organisationId}"]`).click();
+    await expectAccessiblePage(page, locale, 'the organisation’s forms');
+    await page.locator(`main a[href="/console/forms/${team.organisationId}/services/${team.serviceId}"]`).click();
     await expectAccessiblePage(page, locale, 'a service with no forms');
     await page.locator('main a.govuk-button').click();
     await expectAccessiblePage(page, locale, 'create a form');
@@ -95,6 +98,8 @@ for (const locale of ['en', 'cy'] as const satisfies readonly Locale[]) {
     assert.equal(await page.locator('.govuk-notification-banner--success').count(), 1);
     await page.goto(`${baseUrl}/console/forms/${team.organisationId}/services/${team.serviceId}`);
     await expectAccessiblePage(page, locale, 'the list of forms');
+    await page.goto(`${baseUrl}/console/forms/${team.organisationId}`);
+    await expectAccessiblePage(page, locale, 'the organisation’s forms, one published');
     problems.consoleErrors = problems.consoleErrors.filter((text) => !/^Failed to load resource: the server responded with a status of 400 \(Bad Request\)/.test(text));
     expectNoPageProblems(problems);
   });

@@ -59,6 +59,11 @@ test('a team builds a form with every answer type, routing and an exit page, pre
   const { app, kernel, team, owner, formPath, formId } = await buildForm(t);
   const consolePage = await owner.send('GET', `/console/organisations/${team.organisationId}/services/${team.serviceId}`);
   assert.match(consolePage.body, new RegExp(`href="${team.servicePath}"`), 'the console’s page of the service links to its forms');
+  const organisationPage = await owner.send('GET', `/console/organisations/${team.organisationId}`);
+  assert.match(organisationPage.body, new RegExp(`href="/console/forms/${team.organisationId}"`), 'the organisation’s console page links to its forms');
+  const index = await owner.send('GET', `/console/forms/${team.organisationId}`);
+  assert.match(index.body, new RegExp(`href="${team.servicePath}"`));
+  assert.match(index.body, new RegExp(`href="${formPath}">Apply for a fishing licence</a>`));
   const list = await owner.send('GET', team.servicePath);
   assert.match(list.body, /Apply for a fishing licence/);
   assert.match(list.body, /Draft/);
@@ -174,6 +179,7 @@ test('attackers: another organisation, a forged form id, a viewer posting, no CS
   const other = await builderBrowserOf(app, otherTeam);
   const before = JSON.stringify((await owner.send('GET', formPath)).body.length);
 
+  assert.equal((await other.send('GET', `/console/forms/${team.organisationId}`)).statusCode, 404, 'another organisation’s forms');
   assert.equal((await other.send('GET', formPath)).statusCode, 404, 'another organisation does not see the form');
   assert.equal((await other.send('POST', `${formPath}/publish`)).statusCode, 404);
   const underOwnPath = formPath.replace(team.organisationId, otherTeam.organisationId);

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { mayChange, requireTeamMember, teamMemberOf } from '../../../platform/http/team-access.ts';
-import { findConsoleService } from '../../console/console.contract.ts';
+import { requireTeamMember, teamMemberOf, teamPageChrome } from '../../../platform/http/team-access.ts';
+import { findConsoleService, listConsoleServicesOf } from '../../console/console.contract.ts';
 import { ANSWER_TYPES, CHECK_ANSWERS, DEFINITION_LIMITS, FILE_TYPES, NONE_OF_THE_ABOVE, RESERVED_SLUGS, type FormPage } from '../definition/form-definition.ts';
 import { FormsError } from '../forms.errors.ts';
 import { describeQuestion, textIn } from '../runner/question-view.ts';
@@ -70,14 +70,9 @@ export async function registerBuilderPages(app: FastifyInstance, dependencies: {
   const { builder } = dependencies;
   const formPath = (organisation: string, formId: string) => `/console/forms/${organisation}/forms/${formId}`;
 
+  /** The console around every builder page: the organisation, and its forms (active). */
   function chrome(request: FastifyRequest<{ Params: OrgParams }>) {
-    const member = teamMemberOf(request);
-    return {
-      serviceName: member.console.name,
-      serviceUrl: member.console.href,
-      navigation: [{ href: member.home.href, text: member.home.text }],
-      mayChange: mayChange(member),
-    };
+    return teamPageChrome(request, { href: `/console/forms/${request.params.organisationId}`, text: request.t('forms.builder.list.title') });
   }
 
   const auditOf = (request: FastifyRequest) => ({ actor: teamMemberOf(request).actor, details: teamMemberOf(request).auditDetails });
@@ -220,6 +215,21 @@ export async function registerBuilderPages(app: FastifyInstance, dependencies: {
     const options = <P extends object>(schema: P) => ({ schema: { params: schema, body }, bodyLimit: BUILDER_BODY_LIMIT });
     const serviceBase = '/console/forms/:organisationId/services/:serviceId';
     const formBase = '/console/forms/:organisationId/forms/:formId';
+
+    pages.get<{ Params: OrgParams }>('/console/forms/:organisationId', { schema: { params: params({}) } }, async (request, reply) => {
+      const services = await listConsoleServicesOf(app.db, request.params.organisationId);
+      return reply.render(`${VIEWS}/organisation.njk`, {
+        ...chrome(request),
+        pageTitle: request.t('forms.builder.list.title'),
+        services: await Promise.all(
+          services.map(async (service) => ({
+            name: service.name,
+            href: `/console/forms/${service.organisationId}/services/${service.id}`,
+            forms: (await builder.listForms(service.id)).map((form) => ({ name: textIn(form.name, request.locale), href: formPath(service.organisationId, form.formId), status: form.status, statusText: request.t(`forms.builder.status.${form.status}`) })),
+          })),
+        ),
+      });
+    });
 
     pages.get<{ Params: ServiceParams; Querystring: { done?: string } }>(serviceBase, { schema: { params: serviceParams } }, async (request, reply) => {
       const service = await serviceOf(request);
