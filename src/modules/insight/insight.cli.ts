@@ -3,6 +3,7 @@ import { createInsight } from './insight.ts';
 import { InsightError } from './insight.errors.ts';
 import { performanceDataOf } from './pages/performance-data.ts';
 import { createRoadmapTracker } from './roadmap/roadmap.ts';
+import { ALERT_KINDS, createInsightAlerts } from './alerts/alerts.ts';
 import { readFile } from 'node:fs/promises';
 
 const CLI_ACTOR = 'operator:cli';
@@ -10,6 +11,11 @@ const CLI_ACTOR = 'operator:cli';
 function insightOf(context: CliContext) {
   const kernel = context.kernel();
   return createInsight({ db: kernel.db, audit: kernel.audit, serviceEvents: kernel.serviceEvents });
+}
+
+function alertsOf(context: CliContext) {
+  const kernel = context.kernel();
+  return createInsightAlerts({ db: kernel.db, audit: kernel.audit, serviceEvents: kernel.serviceEvents, notify: kernel });
 }
 
 /** A whole number option, or undefined when not given. */
@@ -83,6 +89,42 @@ export const insightCommands: readonly CliCommand[] = [
       const data = performanceDataOf('', figures);
       const text = data.measures.map((row) => `${row.measure.padEnd(28)} ${String(row.value ?? '-').padStart(12)} ${String(row.previous_value ?? '-').padStart(12)}`).join('\n');
       context.print(data, `${figures.service.name}: ${data.month} beside ${data.previous_month}\n${text}`);
+      return 0;
+    },
+  },
+  {
+    name: 'insight alert add',
+    summary: `Email the service's owners and developers when a threshold is crossed: ${ALERT_KINDS.join(' (percent) or ')} (messages in an hour)`,
+    usage: '--service ID --kind KIND --threshold N',
+    options: { service: { type: 'string' }, kind: { type: 'string' }, threshold: { type: 'string' } },
+    async run(context) {
+      const threshold = wholeNumberOption(context, 'threshold');
+      if (threshold === undefined) throw new CliError('Give --threshold', 2);
+      const id = await reportingProblems(() => alertsOf(context).add({ serviceId: requireStringOption(context, 'service'), kind: requireStringOption(context, 'kind'), threshold, actor: CLI_ACTOR }));
+      context.print({ alert_id: id }, `Added alert ${id}`);
+      return 0;
+    },
+  },
+  {
+    name: 'insight alert list',
+    summary: "List a service's alerts and whether each is crossed now",
+    usage: '--service ID',
+    options: { service: { type: 'string' } },
+    async run(context) {
+      const alerts = await alertsOf(context).list(requireStringOption(context, 'service'));
+      context.print(alerts, alerts.map((alert) => `${alert.id}  ${alert.kind} ${alert.threshold}  ${alert.crossed ? 'crossed' : 'clear'} since ${alert.changedAt}`).join('\n') || 'No alerts');
+      return 0;
+    },
+  },
+  {
+    name: 'insight alert remove',
+    summary: 'Remove one of a service\'s alerts',
+    usage: '--service ID --alert ID',
+    options: { service: { type: 'string' }, alert: { type: 'string' } },
+    async run(context) {
+      const removed = await alertsOf(context).remove({ serviceId: requireStringOption(context, 'service'), alertId: requireStringOption(context, 'alert'), actor: CLI_ACTOR });
+      if (!removed) throw new CliError('The service has no such alert');
+      context.print({ removed: true }, 'Removed the alert');
       return 0;
     },
   },

@@ -6,7 +6,8 @@ export type InsightErrorCode =
   | 'insight.INVALID_MONTH'
   | 'insight.INVALID_FIGURE'
   | 'insight.INVALID_RATING'
-  | 'insight.COMMENT_TOO_LONG';
+  | 'insight.COMMENT_TOO_LONG'
+  | 'insight.INVALID_ALERT';
 
 export class InsightError extends Error {
   readonly code: InsightErrorCode;

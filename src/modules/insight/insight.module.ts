@@ -10,6 +10,8 @@ import { registerFeedbackPages } from './pages/feedback.routes.ts';
 import { registerPerformancePages } from './pages/performance.routes.ts';
 import { registerInsightTeamPages } from './pages/team.pages.ts';
 import { createRoadmapTracker } from './roadmap/roadmap.ts';
+import { createAlertsJob } from './alerts/alerts.job.ts';
+import { createInsightAlerts } from './alerts/alerts.ts';
 import { registerRoadmapPages } from './roadmap/roadmap.routes.ts';
 
 /** Answers a person may send from one address in 10 minutes: plenty for a household, little for a script. */
@@ -22,11 +24,16 @@ export const insightModule: CivitasModule = {
   messages: readMessageCatalogues(join(import.meta.dirname, 'locales')),
   migrations: insightMigrations,
   commands: insightCommands,
+  createJobHandlers(kernel) {
+    const job = createAlertsJob(kernel);
+    return { [job.type]: job.handler };
+  },
   async plugin(app: FastifyInstance) {
+    await createAlertsJob({ db: app.db, jobs: app.jobs, audit: app.audit, serviceEvents: app.serviceEvents, config: app.config, logger: app.log }).ensureScheduled();
     const insight = createInsight({ db: app.db, audit: app.audit, serviceEvents: app.serviceEvents });
     registerRoadmapPages(app, createRoadmapTracker({ db: app.db, audit: app.audit }));
     registerPerformancePages(app, insight);
-    registerInsightTeamPages(app, insight);
+    registerInsightTeamPages(app, { insight, alerts: createInsightAlerts({ db: app.db, audit: app.audit, serviceEvents: app.serviceEvents, notify: app }) });
     registerFeedbackPages(app, { insight, rateLimit: createAddressRateLimit({ db: app.db, name: 'insight-feedback', perWindow: FEEDBACK_PER_TEN_MINUTES, windowSeconds: 600 }) });
   },
 };

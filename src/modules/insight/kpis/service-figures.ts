@@ -27,6 +27,22 @@ export function rangeOf(month: Month): { from: string; to: string } {
   return { from: new Date(Date.UTC(year, number - 1, 1)).toISOString(), to: new Date(Date.UTC(year, number, 1)).toISOString() };
 }
 
+type FigureSources = { db: Executor; serviceEvents: Pick<ServiceEvents, 'readAggregates'> };
+
+/** The kernel's counts for a console service: its own events (its forms') and those of every component it owns, never another's. */
+export async function readServiceCounts(dependencies: FigureSources, serviceId: string, range: { from: string; to: string; granularity: 'day' | 'hour' }) {
+  const components = await listConsoleServiceComponents(dependencies.db, serviceId);
+  const services = [`console-service:${serviceId}`, ...components.map((component) => `${component.kind}:${component.externalId}`)];
+  return (await Promise.all(services.map((service) => dependencies.serviceEvents.readAggregates({ ...range, service })))).flat();
+}
+
+/** The counts of `rows` by event type. */
+export function countByType(rows: ReadonlyArray<{ type: string; count: number }>): EventCounts {
+  const counts: EventCounts = {};
+  for (const row of rows) counts[row.type] = (counts[row.type] ?? 0) + row.count;
+  return counts;
+}
+
 export type DayFigures = { day: string; started: number; completed: number };
 export type MonthFigures = { month: Month; kpis: ServiceKpis; days: DayFigures[] };
 
@@ -35,17 +51,14 @@ export type MonthFigures = { month: Month; kpis: ServiceKpis; days: DayFigures[]
  * component the service owns (and the service's own events, such as its forms'), the team's
  * entries and the satisfaction answers.
  */
-export async function readMonthFigures(dependencies: { db: Executor; serviceEvents: Pick<ServiceEvents, 'readAggregates'> }, serviceId: string, month: Month): Promise<MonthFigures> {
-  const { db, serviceEvents } = dependencies;
-  const components = await listConsoleServiceComponents(db, serviceId);
-  const services = [`console-service:${serviceId}`, ...components.map((component) => `${component.kind}:${component.externalId}`)];
+export async function readMonthFigures(dependencies: FigureSources, serviceId: string, month: Month): Promise<MonthFigures> {
+  const { db } = dependencies;
   const range = rangeOf(month);
-  const rows = (await Promise.all(services.map((service) => serviceEvents.readAggregates({ ...range, granularity: 'day', service })))).flat();
+  const rows = await readServiceCounts(dependencies, serviceId, { ...range, granularity: 'day' });
 
-  const counts: EventCounts = {};
+  const counts = countByType(rows);
   const byDay = new Map<string, EventCounts>();
   for (const row of rows) {
-    counts[row.type] = (counts[row.type] ?? 0) + row.count;
     const day = byDay.get(row.period) ?? {};
     day[row.type] = (day[row.type] ?? 0) + row.count;
     byDay.set(row.period, day);

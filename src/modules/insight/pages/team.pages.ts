@@ -4,6 +4,7 @@ import { requireTeamMember, teamMemberOf, teamPageChrome } from '../../../platfo
 import { listConsoleServicesOf } from '../../console/console.contract.ts';
 import { InsightError } from '../insight.errors.ts';
 import { slugOf, type Insight } from '../insight.ts';
+import { ALERT_KINDS, type InsightAlerts } from '../alerts/alerts.ts';
 import { isMonth, previousMonth } from '../kpis/service-figures.ts';
 import { performanceDataOf } from './performance-data.ts';
 import { buildServicePage } from './performance-page.ts';
@@ -13,6 +14,8 @@ type Params = { organisationId: string };
 type ServiceParams = Params & { serviceId: string };
 type FiguresForm = { month?: string; nonDigital?: string; cost?: string };
 type FigureErrors = { nonDigital?: string; cost?: string };
+type AlertForm = { kind?: string; threshold?: string };
+type AlertErrors = { kind?: string; threshold?: string };
 
 const idPattern = { type: 'string', maxLength: 64 } as const;
 const serviceParams = { type: 'object', properties: { organisationId: idPattern, serviceId: idPattern }, required: ['organisationId', 'serviceId'] } as const;
@@ -34,7 +37,8 @@ function penceOf(text: string): number | undefined {
  * the month's cost), the comments people left (seen only here), and whether the figures are
  * published. Owners and developers change; viewers read; other organisations see nothing.
  */
-export function registerInsightTeamPages(app: FastifyInstance, insight: Insight): void {
+export function registerInsightTeamPages(app: FastifyInstance, dependencies: { insight: Insight; alerts: InsightAlerts }): void {
+  const { insight, alerts } = dependencies;
   const baseOf = (organisationId: string) => `/console/insight/${organisationId}`;
   const chrome = (request: FastifyRequest<{ Params: Params }>) => teamPageChrome(request, { href: baseOf(request.params.organisationId), text: request.t('insight.team.name') });
 
@@ -43,12 +47,23 @@ export function registerInsightTeamPages(app: FastifyInstance, insight: Insight)
     return services.find((service) => service.id === request.params.serviceId);
   }
 
-  async function renderService(request: FastifyRequest<{ Params: ServiceParams }>, reply: FastifyReply, options: { month: string; form?: FiguresForm; errors?: FigureErrors; slugError?: string; done?: string; status?: number }) {
+  async function renderService(
+    request: FastifyRequest<{ Params: ServiceParams }>,
+    reply: FastifyReply,
+    options: { month: string; form?: FiguresForm; errors?: FigureErrors; slugError?: string; alertForm?: AlertForm; alertErrors?: AlertErrors; done?: string; status?: number },
+  ) {
     const service = await serviceOf(request);
     if (!service) return reply.callNotFound();
     const { t, locale } = request;
     const base = `${baseOf(request.params.organisationId)}/services/${service.id}`;
-    const [figures, slug, entered, comments] = await Promise.all([insight.figures(service.id, options.month), insight.publicationOf(service.id), insight.teamFiguresOf(service.id, options.month), insight.commentsOf(service.id, options.month)]);
+    const [figures, slug, entered, comments, serviceAlerts] = await Promise.all([
+      insight.figures(service.id, options.month),
+      insight.publicationOf(service.id),
+      insight.teamFiguresOf(service.id, options.month),
+      insight.commentsOf(service.id, options.month),
+      alerts.list(service.id),
+    ]);
+    const alertErrors = options.alertErrors ?? {};
     const page = buildServicePage({ data: performanceDataOf(slug ?? '', figures), t, locale, basePath: base });
     const form = options.form ?? {
       nonDigital: entered?.nonDigitalTransactions === undefined ? '' : String(entered.nonDigitalTransactions),
@@ -68,7 +83,13 @@ export function registerInsightTeamPages(app: FastifyInstance, insight: Insight)
         ...(errors.nonDigital ? [{ text: errors.nonDigital, href: '#non-digital' }] : []),
         ...(errors.cost ? [{ text: errors.cost, href: '#cost' }] : []),
         ...(options.slugError ? [{ text: options.slugError, href: '#slug' }] : []),
+        ...(alertErrors.kind ? [{ text: alertErrors.kind, href: '#alert-kind' }] : []),
+        ...(alertErrors.threshold ? [{ text: alertErrors.threshold, href: '#alert-threshold' }] : []),
       ],
+      alerts: serviceAlerts.map((alert) => ({ id: alert.id, text: t(`insight.team.alerts.kinds.${alert.kind}`, { threshold: alert.threshold.toLocaleString('en-GB') }), crossed: alert.crossed })),
+      alertKinds: ALERT_KINDS.map((kind) => ({ value: kind, text: t(`insight.team.alerts.choose.${kind}`), checked: options.alertForm?.kind === kind })),
+      alertForm: options.alertForm ?? {},
+      alertErrors,
       slugError: options.slugError,
       published: slug === undefined ? undefined : { slug, href: `/performance/${slug}` },
       suggestedSlug: slugOf(service.name),
@@ -88,7 +109,7 @@ export function registerInsightTeamPages(app: FastifyInstance, insight: Insight)
 
     pages.get<{ Params: ServiceParams; Querystring: { month?: string; done?: string } }>(
       '/console/insight/:organisationId/services/:serviceId',
-      { schema: { params: serviceParams, querystring: { type: 'object', properties: { month: { type: 'string', maxLength: 7 }, done: { type: 'string', enum: ['figures', 'published', 'unpublished'] }, lang: { type: 'string' } } } } },
+      { schema: { params: serviceParams, querystring: { type: 'object', properties: { month: { type: 'string', maxLength: 7 }, done: { type: 'string', enum: ['figures', 'published', 'unpublished', 'alertAdded', 'alertRemoved'] }, lang: { type: 'string' } } } } },
       async (request, reply) => {
         const month = request.query.month ?? insight.readMonth(undefined);
         if (!isMonth(month)) return reply.callNotFound();
@@ -118,6 +139,39 @@ export function registerInsightTeamPages(app: FastifyInstance, insight: Insight)
       });
       return reply.redirect(`${baseOf(request.params.organisationId)}/services/${service.id}?month=${month}&done=figures`, 303);
     });
+
+    pages.post<{ Params: ServiceParams; Body: AlertForm }>('/console/insight/:organisationId/services/:serviceId/alerts', { schema: { params: serviceParams, body: textFields('kind', 'threshold') } }, async (request, reply) => {
+      const service = await serviceOf(request);
+      if (!service) return reply.callNotFound();
+      const { t } = request;
+      const form = { kind: request.body?.kind ?? '', threshold: (request.body?.threshold ?? '').trim().replace(/%$/, '') };
+      const kindKnown = (ALERT_KINDS as readonly string[]).includes(form.kind);
+      const limit = form.kind === 'completion-below' ? 100 : 1_000_000;
+      const threshold = /^\d{1,7}$/.test(form.threshold) ? Number(form.threshold) : undefined;
+      const errors: AlertErrors = {
+        ...(kindKnown ? {} : { kind: t('insight.team.alerts.errors.kind') }),
+        ...(kindKnown && (threshold === undefined || threshold > limit || (form.kind === 'completion-below' && threshold < 1)) ? { threshold: t(`insight.team.alerts.errors.threshold.${form.kind}`) } : {}),
+      };
+      if (Object.keys(errors).length > 0) return renderService(request, reply, { month: insight.readMonth(undefined), alertForm: form, alertErrors: errors, status: 400 });
+      try {
+        await alerts.add({ serviceId: service.id, kind: form.kind, threshold: threshold as number, actor: teamMemberOf(request).actor });
+      } catch (error) {
+        if (!(error instanceof InsightError && error.code === 'insight.INVALID_ALERT')) throw error;
+        return renderService(request, reply, { month: insight.readMonth(undefined), alertForm: form, alertErrors: { kind: t('insight.team.alerts.errors.tooMany') }, status: 400 });
+      }
+      return reply.redirect(`${baseOf(request.params.organisationId)}/services/${service.id}?done=alertAdded`, 303);
+    });
+
+    pages.post<{ Params: ServiceParams & { alertId: string } }>(
+      '/console/insight/:organisationId/services/:serviceId/alerts/:alertId/remove',
+      { schema: { params: { ...serviceParams, properties: { ...serviceParams.properties, alertId: idPattern }, required: [...serviceParams.required, 'alertId'] } } },
+      async (request, reply) => {
+        const service = await serviceOf(request);
+        if (!service) return reply.callNotFound();
+        await alerts.remove({ serviceId: service.id, alertId: request.params.alertId, actor: teamMemberOf(request).actor });
+        return reply.redirect(`${baseOf(request.params.organisationId)}/services/${service.id}?done=alertRemoved`, 303);
+      },
+    );
 
     pages.post<{ Params: ServiceParams; Body: { slug?: string } }>('/console/insight/:organisationId/services/:serviceId/publish', { schema: { params: serviceParams, body: textFields('slug') } }, async (request, reply) => {
       const service = await serviceOf(request);
