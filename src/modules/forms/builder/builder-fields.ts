@@ -64,6 +64,7 @@ const MESSAGES: Array<[RegExp, string]> = [
   [/^the route goes backwards to "(?<target>.*)"$/, 'routeBackwards'],
   [/^"(?<target>.*)" is the next page already$/, 'routeNext'],
   [/^"(?<target>.*)" is used more than once or is reserved$/, 'idTaken'],
+  [/^needs the service’s Pay account$/, 'noPayAccount'],
   [/^is needed: an eligibility check/, 'eligibilitySignIn'],
   [/^an eligibility check is a single selection/, 'eligibilityOptions'],
   [/^an eligibility check is asked once/, 'eligibilityOnce'],

@@ -241,7 +241,8 @@ test('two changes made at the same time are both kept; deleting an exit page rem
 
 test('an imported form opens in the builder, and saving every page and its settings as shown changes nothing: export gives back what was imported', async (t) => {
   const { app, kernel } = await createTestApp(t);
-  const team = await createBuilderTeam(app);
+  // Apply for a Blue Badge takes a payment: its service has a Pay account.
+  const team = await createBuilderTeam(app, undefined, { payAccountId: 'pay-account-of-the-service' });
   const owner = await builderBrowserOf(app, team);
   const versions = openFormVersions({ db: kernel.db, audit: kernel.audit });
   for (const file of ['../fixtures/every-answer-type.form.json', '../examples/apply-for-a-blue-badge.form.json']) {
@@ -267,7 +268,8 @@ test('an imported form opens in the builder, and saving every page and its setti
 
 test('an eligibility check page keeps its check when edited, and its rules are shown on the fields', async (t) => {
   const { app, kernel } = await createTestApp(t);
-  const team = await createBuilderTeam(app);
+  // Apply for a Blue Badge takes a payment: its service has a Pay account.
+  const team = await createBuilderTeam(app, undefined, { payAccountId: 'pay-account-of-the-service' });
   const owner = await builderBrowserOf(app, team);
   const versions = openFormVersions({ db: kernel.db, audit: kernel.audit });
   const definition = JSON.parse(readFileSync(join(import.meta.dirname, '../examples/apply-for-a-blue-badge.form.json'), 'utf8')) as FormDefinition;
@@ -330,4 +332,19 @@ test('publishing a change from the builder never breaks a person halfway through
   const published = (await kernel.audit.listRecent({ limit: 50 })).filter((event) => event.action === 'forms.version.published' && event.subject === `form:${formId}`);
   assert.equal(published.length, 2);
   assert.equal((published[0]!.details as Record<string, unknown>).organisationId, team.organisationId, 'audited with the member’s organisation');
+});
+
+test('a form that takes a payment is published only when its service has a Pay account', async (t) => {
+  const { app } = await createTestApp(t);
+  for (const [team, expected] of [[await createBuilderTeam(app, 'Without Pay'), 400], [await createBuilderTeam(app, 'With Pay', { payAccountId: 'pay-account-of-the-service' }), 303]] as const) {
+    const owner = await builderBrowserOf(app, team);
+    const formPath = (await owner.send('POST', `${team.servicePath}/new`, { name: 'Pay a fee', slug: `pay-a-fee-${expected}` })).headers.location!.split('?')[0]!;
+    await owner.send('POST', `${formPath}/pages/new/email`, { question: 'What is your email address?' });
+    const badAmount = await owner.send('POST', `${formPath}/settings`, { ...SETTINGS, name: 'Pay a fee', paymentAmount: '10.5', paymentDescription: 'Licence fee' });
+    assert.match(badAmount.body, /href="#paymentAmount"/);
+    assert.equal((await owner.send('POST', `${formPath}/settings`, { ...SETTINGS, name: 'Pay a fee', paymentAmount: '£10.00', paymentDescription: 'Licence fee' })).statusCode, 303);
+    const published = await owner.send('POST', `${formPath}/publish`);
+    assert.equal(published.statusCode, expected);
+    if (expected === 400) assert.match(published.body, /href="[^"]*\/settings#paymentAmount">Form settings: Set up the service’s GOV.UK Pay account/);
+  }
 });

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { requireTeamMember, teamMemberOf, teamPageChrome } from '../../../platform/http/team-access.ts';
-import { findConsoleService, listConsoleServicesOf } from '../../console/console.contract.ts';
+import { findConsoleService, findPayAccountOfConsoleService, listConsoleServicesOf } from '../../console/console.contract.ts';
 import { ANSWER_TYPES, CHECK_ANSWERS, DEFINITION_LIMITS, FILE_TYPES, NONE_OF_THE_ABOVE, RESERVED_SLUGS, type FormPage } from '../definition/form-definition.ts';
 import { FormsError } from '../forms.errors.ts';
 import { describeQuestion, textIn } from '../runner/question-view.ts';
@@ -27,6 +27,7 @@ const VIEWS = 'modules/forms/builder/views';
 /** A builder page's form is small; a question with 1,000 long options is the largest. */
 export const BUILDER_BODY_LIMIT = 256 * 1024;
 const SLUG_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+const NO_PAY_ACCOUNT = 'needs the service’s Pay account';
 
 const uuid = { type: 'string', pattern: '^[0-9a-f-]{36}$' } as const;
 const pageId = { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,63}$' } as const;
@@ -288,6 +289,10 @@ export async function registerBuilderPages(app: FastifyInstance, dependencies: {
     pages.post<{ Params: FormParams; Querystring: { done?: string } }>(`${formBase}/publish`, options(formParams), async (request, reply) => {
       const form = await formOf(request);
       if (!form) return reply.callNotFound();
+      // A form that takes a payment needs its service's Pay account (made on the service's console page).
+      if (form.definition.settings.payment && !(await findPayAccountOfConsoleService(app.db, form.serviceId))) {
+        return renderForm(request, reply, form, [...builder.problemsOf(form.definition), { path: 'settings.payment.amount', message: NO_PAY_ACCOUNT }]);
+      }
       const { problems } = await builder.publish({ formId: form.formId, ...auditOf(request) });
       if (problems.length > 0) return renderForm(request, reply, form, problems);
       return reply.redirect(`${formPath(request.params.organisationId, form.formId)}?done=published`, 303);

@@ -3,8 +3,8 @@ import type { TeamRole } from '../../../platform/http/team-access.ts';
 import { createConsoleTeam, signInConsoleMember } from '../../console/teams/console-teams-testing.contract.ts';
 
 /** A console organisation with one service, for the builder's tests. */
-export async function createBuilderTeam(app: FastifyInstance, name?: string) {
-  const team = await createConsoleTeam(app, { name });
+export async function createBuilderTeam(app: FastifyInstance, name?: string, components: { payAccountId?: string } = {}) {
+  const team = await createConsoleTeam(app, { name, ...components });
   return { ...team, servicePath: `/console/forms/${team.organisationId}/services/${team.serviceId}` };
 }
 
