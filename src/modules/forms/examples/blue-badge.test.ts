@@ -109,6 +109,10 @@ test('Blue Badge, the whole journey: Alex Example (PIP mobility enhanced) agrees
   const person = emails.find((message) => message.recipient === 'alex@example.com' && message.text.includes(reference as string));
   assert.ok(person, 'Alex gets the confirmation email with the reference');
   assert.deepEqual(await auditOf(kernel), ['forms.eligibility.consent-asked:success', 'forms.eligibility.checked:success']);
+  // Every step of the journey is in the audit trail, in order.
+  const actions = (await kernel.db.withTables<{ audit_event: { action: string; sequence: number } }>().selectFrom('audit_event').select('action').orderBy('sequence').execute()).map((event) => event.action);
+  const steps = ['forms.session.signed-in', 'forms.eligibility.consent-asked', 'exchange.consent.given', 'forms.eligibility.checked', 'forms.file.uploaded', 'forms.payment.started', 'forms.submission.submitted', 'forms.submission.delivered'];
+  assert.deepEqual(actions.filter((action) => steps.includes(action)), steps);
 });
 
 test('Blue Badge: Sam Sample (PIP under review, mobility standard) and Jo Placeholder (ended) are not shown eligible and get the long form; an unknown reference finds no award', async (t) => {

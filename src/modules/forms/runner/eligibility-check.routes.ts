@@ -7,7 +7,7 @@ import { describeEvidence } from './answer-display.ts';
 import { renderGuidance } from './guidance-markdown.ts';
 import { describeJourney, keepAnswersOnRoute, previousPageOf, stepAfter } from './journey.ts';
 import { textIn } from './question-view.ts';
-import { loadContext, pageContext, pageParams, redirectUnlessReached, stepBackTo, urlOf, VIEWS, type RunnerContext, type RunnerDependencies } from './runner-context.ts';
+import { auditActorOf, loadContext, pageContext, pageParams, redirectUnlessReached, stepBackTo, urlOf, VIEWS, type RunnerContext, type RunnerDependencies } from './runner-context.ts';
 
 /** The most of a service's answer kept as evidence: the agreed fields of a small record. */
 const MAX_EVIDENCE_CHARACTERS = 2_000;
@@ -64,10 +64,9 @@ export function registerEligibilityCheck(app: FastifyInstance, dependencies: Eli
   const { sessions } = dependencies;
   const baseUrl = app.config.BASE_URL;
   const returnUrlOf = (slug: string, pageId: string) => `${baseUrl}/forms/${slug}/pages/${pageId}/consent-answer`;
-  const actorOf = (context: RunnerContext) => `one-login:${context.session?.account?.subject ?? 'unknown'}`;
 
   async function audit(context: RunnerContext, page: FormPage, action: string, outcome: 'success' | 'failure', details: Record<string, unknown>, request: FastifyRequest) {
-    await app.audit.record({ actor: actorOf(context), action, subject: `form:${context.version.formId}`, outcome, requestId: request.id, details: { page: page.id, ...details } });
+    await app.audit.record({ actor: auditActorOf(context.session), action, subject: `form:${context.version.formId}`, outcome, requestId: request.id, details: { page: page.id, ...details } });
   }
 
   /** Records the outcome as the page's answer and shows what was found. */

@@ -8,6 +8,7 @@ import { describeAnswer } from './answer-display.ts';
 import { renderGuidance } from './guidance-markdown.ts';
 import { textIn } from './question-view.ts';
 import {
+  auditActorOf,
   clearSessionCookie,
   exitParams,
   loadContext,
@@ -26,7 +27,7 @@ export function createJourneySubmitter(app: FastifyInstance, submissions: Submis
   const submitted = app.metrics.counter({ name: 'civitas_forms_submissions_total', help: 'Forms submitted (created), and submits again of a form already submitted (replayed)', labelNames: ['outcome'] });
   return async (context: RunnerContext, session: RunnerSession, payment?: SubmissionPayment): Promise<void> => {
     const { settings } = context.definition;
-    const { created } = await submissions.submit({
+    const { created, reference } = await submissions.submit({
       session,
       answers: context.answers,
       referenceFormat: settings.referenceFormat,
@@ -36,6 +37,9 @@ export function createJourneySubmitter(app: FastifyInstance, submissions: Submis
       ...(payment ? { payment } : {}),
     });
     submitted.inc({ outcome: created ? 'created' : 'replayed' });
+    if (created) {
+      await app.audit.record({ actor: auditActorOf(session), action: 'forms.submission.submitted', subject: `form:${context.version.formId}`, outcome: 'success', details: { reference, paid: payment !== undefined } });
+    }
   };
 }
 
@@ -92,6 +96,7 @@ export function registerJourneyEndPages(app: FastifyInstance, dependencies: Runn
       const paid = await payments.findUnused(context.session);
       if (!paid) {
         const nextUrl = await payments.start({ session: context.session, slug: context.slug, setting: settings.payment, referenceFormat: settings.referenceFormat, language: context.language });
+        await app.audit.record({ actor: auditActorOf(context.session), action: 'forms.payment.started', subject: `form:${context.version.formId}`, outcome: 'success', details: { amount: settings.payment.amount } });
         return reply.redirect(nextUrl, 303);
       }
       await submitJourney(context, context.session, paid);

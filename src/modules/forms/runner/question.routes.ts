@@ -12,6 +12,7 @@ import { registerRemoveAnswerPage } from './remove-answer.routes.ts';
 import type { EligibilityCheckPages } from './eligibility-check.routes.ts';
 import {
   answerBody,
+  auditActorOf,
   keepPending,
   loadContext,
   pageContext,
@@ -99,6 +100,13 @@ async function readFileAnswer(files: AnswerFiles, input: { request: FastifyReque
   // A file lasts as long as the session that has it (20 hours, or a signed-in person's retention period).
   const keepUntil = context.session ? new Date(context.session.expiresAt) : new Date(Date.now() + RUNNER_SESSION_SECONDS * 1000);
   const accepted = await files.accept({ page, formId: context.version.formId, upload, keepUntil });
+  await input.request.server.audit.record({
+    actor: auditActorOf(context.session),
+    action: 'forms.file.uploaded',
+    subject: `form:${context.version.formId}`,
+    outcome: 'error' in accepted ? 'failure' : 'success',
+    details: { page: page.id, ...('error' in accepted ? { refused: accepted.error.key } : { size: upload.bytes.length }) },
+  });
   return 'error' in accepted ? { value: null, errors: [accepted.error] } : { value: accepted.value, errors: [] };
 }
 

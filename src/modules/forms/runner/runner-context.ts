@@ -91,6 +91,11 @@ export async function loadContext(dependencies: RunnerDependencies, request: Fas
   return { slug, version, definition: version.definition, session, answers, journey: describeJourney(version.definition, answers), language };
 }
 
+/** Who the audit trail names for a runner step: the signed-in person by their One Login `sub`, else anonymous. */
+export function auditActorOf(session: RunnerSession | undefined): string {
+  return session?.account ? `one-login:${session.account.subject}` : 'anonymous';
+}
+
 /** Cl.Cm (two factors) also satisfies a form that asks for Cl. */
 export function meetsSignInLevel(level: string, required: SignInLevel): boolean {
   return level === 'Cl.Cm' || level === required;
