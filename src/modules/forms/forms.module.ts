@@ -73,7 +73,10 @@ export const formsModule: CivitasModule = {
       },
     });
     registerJourneyEndPages(app, { ...dependencies, payments, submitJourney });
-    if (app.config.DEMO_SERVICE && app.config.DEMO_EXCHANGE) await setUpBlueBadgeExample(app, dependencies.versions);
+    if (app.config.DEMO_SERVICE && app.config.DEMO_EXCHANGE) {
+      // An example that cannot be set up (such as a BASE_URL Exchange will not send people back to) does not stop Civitas.
+      await setUpBlueBadgeExample(app, dependencies.versions).catch((error: unknown) => app.log.warn({ err: error }, 'the Blue Badge example was not set up'));
+    }
     registerPaymentPages(app, { ...dependencies, payments, submitJourney });
     await registerBuilderPages(app, { builder: createFormBuilder({ db: app.db, audit: app.audit, versions: dependencies.versions }) });
   },
