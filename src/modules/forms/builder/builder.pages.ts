@@ -336,7 +336,7 @@ export async function registerBuilderPages(app: FastifyInstance, dependencies: {
         backLink: formPath(request.params.organisationId, form.formId),
         errors,
         fieldErrors,
-        types: ANSWER_TYPES.map((type) => ({ value: type, text: request.t(`forms.builder.types.${type}`) })),
+        types: ANSWER_TYPES.map((type) => ({ value: type, text: request.t(`forms.builder.types.${type}`), hint: { text: request.t(`forms.builder.typeHints.${type}`) } })),
       });
     };
     pages.post<{ Params: FormParams; Body: BuilderBody }>(`${formBase}/pages/new`, options(formParams), async (request, reply) => {
