@@ -237,3 +237,25 @@ test('Blue Badge attacks: a consent answer replayed, from another person or anot
   const answered = await kernel.db.withTables<{ audit_event: { action: string } }>().selectFrom('audit_event').select('action').where('action', '=', 'forms.eligibility.answer-refused').execute();
   assert.ok(answered.length >= 4, 'each refusal audited');
 });
+
+test('Blue Badge attack: the consent page answered by someone else (another account signed in to the account pages in the same browser) is refused, as it is about another person', async (t) => {
+  const { kernel, baseUrl } = await startBlueBadge(t);
+  const alex = await createTestAccount(kernel, 'alex@example.com');
+  const mallory = await createTestAccount(kernel, 'mallory@example.com');
+  const browser = createFormClient(baseUrl);
+  const check = await reachCheck(browser, alex, 'QQ123456A');
+  const started = await browser.post(check, {});
+  assert.equal(started.status, 303);
+  // Everything but Alex's form session is forgotten: the account pages and One Login then sign in Mallory.
+  for (const name of [...browser.cookies.keys()]) if (name !== 'forms_session') browser.cookies.delete(name);
+  const consent = await openSigningIn(browser, mallory, started.headers.get('location') as string);
+  assert.match(new URL(consent.url).pathname, /^\/account\/consent\/[0-9a-f-]{36}$/);
+  const answer = new URL(await answerConsent(browser, consent, 'yes'));
+  const used = await browser.get(`${answer.pathname}${answer.search}`);
+  assert.equal(used.status, 400);
+  assert.match(used.html, /This answer could not be used/);
+  const refused = await kernel.db.withTables<{ audit_event: { action: string; details: string | null } }>().selectFrom('audit_event').select(['action', 'details']).where('action', '=', 'forms.eligibility.answer-refused').execute();
+  assert.match(refused[0]?.details ?? '', /other-person/);
+  const log = await kernel.db.withTables<{ exchange_message_log: { x_road_id: string } }>().selectFrom('exchange_message_log').select('x_road_id').execute();
+  assert.equal(log.length, 0, 'no call was made for Alex under Mallory’s consent');
+});

@@ -21,7 +21,7 @@ export function describeEvidence(evidence: EligibilityEvidence, t: Translate): s
   return [
     t(`forms.eligibility.reason.${evidence.reason}`),
     ...(evidence.award ? fieldLines(evidence.award) : []),
-    t('forms.eligibility.evidence.checked', { service: evidence.service, at: evidence.checkedAt }),
+    t('forms.eligibility.evidence.checked', { service: evidence.service, at: `${evidence.checkedAt.slice(0, 16).replace('T', ' ')} UTC` }),
     ...(evidence.consentId ? [t('forms.eligibility.evidence.consent', { id: evidence.consentId })] : []),
     ...(evidence.xRoadId ? [t('forms.eligibility.evidence.xRoadId', { id: evidence.xRoadId })] : []),
   ];
