@@ -348,3 +348,15 @@ test('a form that takes a payment is published only when its service has a Pay a
     if (expected === 400) assert.match(published.body, /href="[^"]*\/settings#paymentAmount">Form settings: Set up the service’s GOV.UK Pay account/);
   }
 });
+
+test('past the definition’s limits: a 51st exit page is refused on its field, and the form keeps 50', async (t) => {
+  const { owner, formPath } = await buildForm(t);
+  for (let count = 1; count <= 50; count += 1) {
+    assert.equal((await owner.send('POST', `${formPath}/exit-pages/new`, { heading: `Exit ${count}`, body: 'Sorry.' })).statusCode, 303);
+  }
+  const refused = await owner.send('POST', `${formPath}/exit-pages/new`, { heading: 'Exit 51', body: 'Sorry.' });
+  assert.equal(refused.statusCode, 400);
+  assert.match(refused.body, /href="#heading">A form can have at most 50 exit pages/);
+  const page = await owner.send('GET', formPath);
+  assert.equal((page.body.match(/\/exit-pages\/exit-exit-\d+"/g) ?? []).length, 50);
+});

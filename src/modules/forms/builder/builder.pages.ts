@@ -510,8 +510,9 @@ export async function registerBuilderPages(app: FastifyInstance, dependencies: {
     pages.post<{ Params: FormParams; Body: BuilderBody }>(`${formBase}/exit-pages/new`, options(formParams), async (request, reply) => {
       const form = await formOf(request);
       if (!form) return reply.callNotFound();
-      const { exit, problems } = readExitPage({ body: request.body, draft: form.definition, id: `exit-${newPageId(fieldOf(request.body, 'heading'), form.definition)}`.slice(0, 64) });
-      if (form.definition.exitPages.length >= DEFINITION_LIMITS.exitPages) problems.push({ field: 'heading', path: '', message: 'too many' });
+      const read = readExitPage({ body: request.body, draft: form.definition, id: `exit-${newPageId(fieldOf(request.body, 'heading'), form.definition)}`.slice(0, 64) });
+      const { exit } = read;
+      const problems: Errors = form.definition.exitPages.length >= DEFINITION_LIMITS.exitPages ? [{ field: 'heading', key: 'tooManyExits', parameters: { max: DEFINITION_LIMITS.exitPages } }] : read.problems;
       if (problems.length > 0) return renderExitPage(request, reply, form, { values: valuesFrom(request), problems, editing: false });
       await change(request, (draft) => ({ ...draft, exitPages: [...draft.exitPages, { ...exit, id: `exit-${newPageId(exit.heading.en, draft)}`.slice(0, 64).replace(/-+$/, '') }] }));
       return reply.redirect(`${formPath(request.params.organisationId, form.formId)}?done=saved`, 303);
