@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { createSigner, httpbis } from 'http-message-signatures';
@@ -85,4 +85,73 @@ test('attacks on bodies: one that is not the body signed never reaches the provi
   assert.equal(provider.seen.length, 0, 'the provider never got a whole request');
   const records = await waitForLogRecords(kernel.db, 2);
   assert.ok(records.every((record) => record.error_type?.startsWith('Client.')));
+});
+
+test('attacks on bodies: a body that does not match its Content-Digest never ends at the provider, with Content-Length or chunked, small or over 1 MB', async (t) => {
+  // What the provider saw of each request: how much arrived, and whether it ended (whole) or was cut short.
+  const requests: Array<{ bytes: number; state: 'open' | 'ended' | 'aborted' }> = [];
+  const provider = createServer((incoming, response) => {
+    const seen = { bytes: 0, state: 'open' as 'open' | 'ended' | 'aborted' };
+    requests.push(seen);
+    incoming.on('data', (chunk: Buffer) => (seen.bytes += chunk.length));
+    incoming.on('end', () => {
+      seen.state = 'ended';
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"awarded"}');
+    });
+    incoming.on('close', () => {
+      if (seen.state === 'open') seen.state = 'aborted';
+    });
+  });
+  await new Promise<void>((resolve) => provider.listen(0, '127.0.0.1', resolve));
+  t.after(() => provider.close());
+  const port = await freePort();
+  const { app, kernel } = await createTestApp(t, { environment: { BASE_URL: `http://127.0.0.1:${port}` } });
+  const { client, clientKeys, service } = await setUpProviderAndClient(kernel, { baseUrl: `http://127.0.0.1:${(provider.address() as AddressInfo).port}/pip` });
+  await app.listen({ port, host: '127.0.0.1' });
+  const url = `http://127.0.0.1:${port}/r1/${service}/awards/AB123456C`;
+
+  async function send(options: { signedBody: Buffer; sentBody: Buffer; chunked: boolean }) {
+    const signed = await httpbis.signMessage(
+      { key: createSigner(clientKeys[0]!.privateKey, clientKeys[0]!.algorithm, await thumbprintOf(clientKeys[0]!)), fields: ['@method', '@target-uri', 'x-road-client', 'content-digest'], params: ['created', 'keyid', 'alg', 'nonce'], paramValues: { nonce: crypto.randomUUID() } },
+      { method: 'POST', url, headers: { 'x-road-client': client, 'content-type': 'application/json', 'content-digest': `sha-512=:${createHash('sha512').update(options.signedBody).digest('base64')}:` } },
+    );
+    const headers = { ...(signed.headers as Record<string, string>), ...(options.chunked ? {} : { 'content-length': String(options.sentBody.length) }) };
+    return new Promise<{ status: number; type: string }>((resolve, reject) => {
+      const outgoing = request(url, { method: 'POST', headers }, (response) => {
+        response.resume();
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, type: String(response.headers['x-road-error']) }));
+      });
+      outgoing.on('error', reject);
+      // Sent in 64 KB pieces, as a client streams it.
+      for (let offset = 0; offset < options.sentBody.length; offset += 64 * 1024) outgoing.write(options.sentBody.subarray(offset, offset + 64 * 1024));
+      outgoing.end();
+    });
+  }
+
+  for (const size of [1024, Math.round(1.5 * MB)]) {
+    for (const chunked of [false, true]) {
+      const answer = await send({ signedBody: Buffer.alloc(size, 'a'), sentBody: Buffer.alloc(size, 'b'), chunked });
+      assert.equal(answer.status, 400, `${size} ${chunked}`);
+      assert.equal(answer.type, 'Client.InvalidSignatureValue');
+    }
+  }
+  // Every request the provider started to get settles (the gateway cut it off), and none of them ended whole.
+  for (let attempt = 0; attempt < 500 && requests.some((one) => one.state === 'open'); attempt += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.ok(requests.length >= 2, 'the large bodies began to reach the provider (so holding back is what stopped them)');
+  assert.ok(
+    requests.every((one) => one.state === 'aborted'),
+    JSON.stringify(requests),
+  );
+  assert.ok(requests.every((one) => one.bytes < 1.5 * MB));
+
+  // The same calls with the body signed reach it whole.
+  for (const chunked of [false, true]) {
+    const body = Buffer.alloc(Math.round(1.5 * MB), 'c');
+    const answer = await send({ signedBody: body, sentBody: body, chunked });
+    assert.equal(answer.status, 200);
+  }
+  assert.deepEqual(
+    requests.filter((one) => one.state === 'ended').map((one) => one.bytes),
+    [Math.round(1.5 * MB), Math.round(1.5 * MB)],
+  );
 });

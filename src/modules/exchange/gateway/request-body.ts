@@ -32,13 +32,18 @@ export type ReceivedBody = { size: number; sha512: Buffer; sha256: Buffer | unde
  * A call's body as it arrives, passed on as it comes (never held whole): counted, refused past
  * MAX_BODY_BYTES, and hashed for Content-Digest and X-Road-Request-Hash. `received` settles when
  * it has all arrived. `drain` reads what is left when the call is not forwarded.
+ *
+ * The last chunk is always held back until the whole body has arrived and `check` (its
+ * Content-Digest) passed: a body that is not the one signed ends in an error instead, so whoever
+ * reads the stream (the provider) never gets all of it, with Content-Length or chunked.
  */
 export type MeteredBody = { stream: Transform; received: Promise<ReceivedBody>; drain(): Promise<ReceivedBody> };
 
-export function meterRequestBody(source: Readable, options: { sha256: boolean }): MeteredBody {
+export function meterRequestBody(source: Readable, options: { sha256: boolean; check(body: ReceivedBody): void }): MeteredBody {
   const sha512 = createHash('sha512');
   const sha256 = options.sha256 ? createHash('sha256') : undefined;
   let size = 0;
+  let heldBack: Buffer | undefined;
   let settle!: { resolve(body: ReceivedBody): void; reject(error: XRoadError): void };
   const received = new Promise<ReceivedBody>((resolve, reject) => (settle = { resolve, reject }));
   received.catch(() => undefined);
@@ -53,11 +58,20 @@ export function meterRequestBody(source: Readable, options: { sha256: boolean })
       }
       sha512.update(chunk);
       sha256?.update(chunk);
-      done(null, chunk);
+      const previous = heldBack;
+      heldBack = chunk;
+      done(null, previous);
     },
     flush(done) {
-      settle.resolve({ size, sha512: sha512.digest(), sha256: sha256?.digest() });
-      done();
+      const body = { size, sha512: sha512.digest(), sha256: sha256?.digest() };
+      settle.resolve(body);
+      try {
+        options.check(body);
+      } catch (error) {
+        done(error instanceof Error ? error : new XRoadError('Client.InvalidSignatureValue', 'Content-Digest does not match the body'));
+        return;
+      }
+      done(null, heldBack);
     },
   });
   const cutOff = () => settle.reject(new XRoadError('Client.BadRequest', 'The request body was cut off'));
