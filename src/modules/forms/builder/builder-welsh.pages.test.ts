@@ -1,17 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { modules as allModules } from '../../../app.ts';
 import { createWelshWalk } from '../../../testing/english-in-welsh.ts';
 import { createTestApp } from '../../../testing/test-kernel.ts';
-import { consoleModule } from '../../console/console.module.ts';
 import { ANSWER_TYPES } from '../definition/form-definition.ts';
-import { formsModule } from '../forms.module.ts';
 import { builderBrowserOf, createBuilderTeam } from './builder.test-kit.ts';
 
 test('every builder page in Welsh, with its errors and a refused publish, shows no English', async (t) => {
   const { app } = await createTestApp(t);
   const team = await createBuilderTeam(app);
   const owner = await builderBrowserOf(app, team);
-  const walk = createWelshWalk([formsModule, consoleModule], { names: ['Apply for a fishing licence', 'Department for Fishing', 'PDF', 'JPG', 'PNG', 'DOCX', 'XLSX', 'ODT', 'CSV', 'TXT', 'MB', 'eligible', 'not-eligible', 'none'] });
+  const walk = createWelshWalk(allModules, { names: ['Apply for a fishing licence', 'Department for Fishing', 'PDF', 'JPG', 'PNG', 'DOCX', 'XLSX', 'ODT', 'CSV', 'TXT', 'MB', 'eligible', 'not-eligible', 'none'] });
   const visit = async (method: 'GET' | 'POST', url: string, fields: Record<string, string> = {}) => {
     const response = await owner.send(method, `${url}${url.includes('?') ? '&' : '?'}lang=cy`, fields);
     assert.ok(response.statusCode < 500, `${method} ${url}: ${response.statusCode}`);
@@ -57,7 +56,7 @@ test('every builder page in Welsh, with its errors and a refused publish, shows 
   await visit('GET', `/console/forms/${team.organisationId}`);
   assert.ok(walk.pagesChecked > 40, `${walk.pagesChecked} pages`);
   assert.equal(walk.report(), '');
-  const control = createWelshWalk([formsModule, consoleModule]);
+  const control = createWelshWalk(allModules);
   control.check((await owner.send('GET', `${formPath}/settings?lang=en`)).body, 'the English settings page');
   assert.notEqual(control.report(), '', 'the walk finds English where there is some');
 });
