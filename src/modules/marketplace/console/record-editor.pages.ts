@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { mayChange, requireTeamMember, teamMemberOf } from '../../../platform/http/team-access.ts';
+import { requireTeamMember, teamMemberOf, teamPageChrome } from '../../../platform/http/team-access.ts';
 import type { AgreementRequests } from '../../exchange/exchange.contract.ts';
 import type { CatalogueRecords } from '../records/catalogue-records.ts';
 import { translateProblem, type RecordProblem } from '../records/validate-record.ts';
@@ -24,18 +24,7 @@ const bodyText = (body: unknown, name: string) => {
 
 /** The way back to the organisation and the console's navigation, for the marketplace's console pages. */
 export function marketplaceChrome(request: FastifyRequest<{ Params: Params }>) {
-  const member = teamMemberOf(request);
-  const base = `/console/marketplace/${request.params.organisationId}`;
-  return {
-    serviceName: member.console.name,
-    serviceUrl: member.console.href,
-    navigation: [
-      { href: member.home.href, text: member.home.text },
-      { href: base, text: request.t('marketplace.console.name'), active: true },
-    ],
-    base,
-    mayChange: mayChange(member),
-  };
+  return teamPageChrome(request, { href: `/console/marketplace/${request.params.organisationId}`, text: request.t('marketplace.console.name') });
 }
 
 /**
