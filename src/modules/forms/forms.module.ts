@@ -28,6 +28,7 @@ import { CONFIRM_SUBMISSION_JOB, createSubmissions, DELIVER_SUBMISSION_JOB, SEND
 import { createSendWebhookJob } from './webhooks/send-webhook.job.ts';
 import { createFormVersions } from './versions/form-versions.ts';
 import { registerBuilderPages } from './builder/builder.pages.ts';
+import { registerTeamSubmissionPages } from './submissions/team-submissions.pages.ts';
 import { createFormBuilder } from './builder/form-builder.ts';
 
 /** Forms: form definitions and their versions, the runner at /forms/{slug}, submissions. */
@@ -78,6 +79,7 @@ export const formsModule: CivitasModule = {
       await setUpBlueBadgeExample(app, dependencies.versions).catch((error: unknown) => app.log.warn({ err: error }, 'the Blue Badge example was not set up'));
     }
     registerPaymentPages(app, { ...dependencies, payments, submitJourney });
+    await registerTeamSubmissionPages(app, dependencies);
     await registerBuilderPages(app, { builder: createFormBuilder({ db: app.db, audit: app.audit, versions: dependencies.versions }) });
   },
 };

@@ -3,7 +3,10 @@ import { test, type TestContext } from 'node:test';
 import { sql } from 'kysely';
 import type { Kernel } from '../../../platform/kernel.ts';
 import { createFormClient, createTestAccount, openSigningIn, startIdentityServer, type FormClient, type FormPage, type TestAccount } from '../../identity/testing/identity-testing.contract.ts';
+import { createConsoleTeam, signInConsoleMember } from '../../console/teams/console-teams-testing.contract.ts';
+import { findConsoleService } from '../../console/console.contract.ts';
 import { SMALL_PNG } from '../files/file-samples.test-kit.ts';
+import { createFormVersions } from '../versions/form-versions.ts';
 import { createSubmissions } from '../submissions/submissions.ts';
 import { BLUE_BADGE_SLUG } from './blue-badge-example.ts';
 
@@ -55,8 +58,8 @@ async function upload(browser: FormClient, baseUrl: string, page: FormPage, file
   return browser.get(new URL(response.headers.get('location') as string, baseUrl).href);
 }
 
-test('Blue Badge, the whole journey: Alex Example (PIP mobility enhanced) agrees, is eligible through Exchange, skips the questions about their condition, uploads a photo, pays £10 on Pay’s pages; the council team gets the submission with the evidence, Alex the confirmation', async (t) => {
-  const { kernel, baseUrl } = await startBlueBadge(t);
+test('Blue Badge, the whole journey: Alex Example (PIP mobility enhanced) agrees, is eligible through Exchange, skips the questions about their condition, uploads a photo, pays £10 on Pay’s pages; the council team gets the submission with the evidence, by email and in the console, Alex the confirmation', async (t) => {
+  const { kernel, baseUrl, app } = await startBlueBadge(t);
   const alex = await createTestAccount(kernel, 'alex@example.com');
   const browser = createFormClient(baseUrl);
   const check = await reachCheck(browser, alex, 'qq 123456 a');
@@ -109,6 +112,33 @@ test('Blue Badge, the whole journey: Alex Example (PIP mobility enhanced) agrees
   const person = emails.find((message) => message.recipient === 'alex@example.com' && message.text.includes(reference as string));
   assert.ok(person, 'Alex gets the confirmation email with the reference');
   assert.deepEqual(await auditOf(kernel), ['forms.eligibility.consent-asked:success', 'forms.eligibility.checked:success']);
+  // The council's team (the example council organisation) sees it in the console, with the evidence; no one else does.
+  const formId = submission?.form_id as string;
+  const council = await findConsoleService(kernel.db, (await createFormVersions({ db: kernel.db, audit: kernel.audit }).findServiceId(formId)) as string);
+  const consoleBrowser = async (organisationId: string) => {
+    const member = await signInConsoleMember(app, { organisationId, role: 'viewer', email: `viewer-${organisationId.slice(0, 8)}@example.gov.uk` });
+    const client = createFormClient(baseUrl);
+    client.cookies.set(member.cookieName, member.cookieValue);
+    return client;
+  };
+  const councilTeam = await consoleBrowser(council?.organisationId as string);
+  const listPath = `/console/forms/${council?.organisationId}/forms/${formId}/submissions`;
+  const list = await councilTeam.get(listPath);
+  assert.equal(list.status, 200);
+  assert.match(list.html, new RegExp(`${reference}[\\s\\S]*£10\\.00[\\s\\S]*Eligible through PIP`));
+  const view = await councilTeam.get(`${listPath}/${submission?.id}`);
+  for (const line of ['Eligible through PIP', 'rate.mobility: enhanced', 'status: awarded', 'Alex Example', 'alex.png', 'Paid £10.00']) assert.ok(view.html.includes(line), `the team's page has ${line}`);
+  const welsh = await councilTeam.get(`${listPath}/${submission?.id}?lang=cy`);
+  assert.match(welsh.html, /Cymwys drwy PIP[\s\S]*Gwiriwyd drwy Exchange/);
+  const other = await createConsoleTeam(app, { name: 'Another Council' });
+  const outsider = await consoleBrowser(other.organisationId);
+  assert.equal((await outsider.get(listPath)).status, 404, 'another organisation is not a member');
+  assert.equal((await outsider.get(`/console/forms/${other.organisationId}/forms/${formId}/submissions`)).status, 404, "another organisation's path does not open this form");
+  assert.equal((await outsider.get(`/console/forms/${other.organisationId}/forms/${formId}/submissions/${submission?.id}`)).status, 404);
+  const signedOut = await createFormClient(baseUrl).get(listPath);
+  assert.match(signedOut.url, /sign-in|\/console/, 'signed out: sent to sign in');
+  assert.doesNotMatch(signedOut.html, new RegExp(reference as string));
+
   // Every step of the journey is in the audit trail, in order.
   const actions = (await kernel.db.withTables<{ audit_event: { action: string; sequence: number } }>().selectFrom('audit_event').select('action').orderBy('sequence').execute()).map((event) => event.action);
   const steps = ['forms.session.signed-in', 'forms.eligibility.consent-asked', 'exchange.consent.given', 'forms.eligibility.checked', 'forms.file.uploaded', 'forms.payment.started', 'forms.submission.submitted', 'forms.submission.delivered'];
