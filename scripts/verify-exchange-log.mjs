@@ -15,6 +15,8 @@ const HASHED_FIELDS = ['sequence', 'x_road_id', 'client', 'service', 'endpoint',
 
 function hashOf(record) {
   const fields = HASHED_FIELDS.map((field) => record[field]);
+  // Whether the client's signature verified (1 or 0), last, on records written since it was kept.
+  if (record.client_proved !== undefined && record.client_proved !== null) fields.push(record.client_proved);
   return createHash('sha256').update(`${record.previous_hash}\n${JSON.stringify(fields)}`).digest('hex');
 }
 

@@ -84,7 +84,8 @@ export type ExchangeOfPerson = {
 /**
  * The exchanges of a person's data, newest first, for "who has seen my data": every call whose
  * X-Road-UserId was `userId` (the reference the consumer sends, such as `GB` and the person's
- * One Login subject), allowed or refused.
+ * One Login subject), allowed or refused, by a client that proved who it was (a call refused for
+ * its signature could name anyone).
  */
 export async function listExchangesOfPerson(db: Executor, userId: string, limit = 100): Promise<ExchangeOfPerson[]> {
   const rows = await createMessageLogStore(db).listForPerson(userId, limit);

@@ -152,3 +152,30 @@ test('the consent request: forged return URL, another consumer\'s agreement, ano
   await assert.rejects(consentRequests.open(crypto.randomUUID(), owner), refusedWith('not-found'));
   await assert.rejects(consentRequests.open('../../etc', owner), refusedWith('not-found'));
 });
+
+test("a call that fails its signature, naming a member's client and a person, is logged as unproved and never shown to that person", async (t) => {
+  const { kernel, client, agreementId, oneLoginClientId, call, app, clientKeys, service } = await startConsentService(t);
+  await giveConsent(kernel, { client, agreementId, subject: SUBJECT });
+  const zeroSignature = (request: { headers: Record<string, string> }) => (request.headers.signature = request.headers.signature!.replace(/:[^:]*:/, `:${Buffer.alloc(64).toString('base64')}:`));
+  const forged = await sendSignedCall(app, {
+    path: `/r1/${service}/awards/AB123456C`,
+    client,
+    key: clientKeys[0]!,
+    headers: { 'x-road-id': 'forged', 'x-road-userid': `GB${SUBJECT}`, 'x-road-issue': 'Call 0800 000 000 now' },
+    tamper: zeroSignature,
+  });
+  assert.equal(forged.headers['x-road-error'], 'Client.InvalidSignatureValue', forged.body);
+  const real = await call(`GB${SUBJECT}`, 'real');
+  assert.equal(real.statusCode, 200, real.body);
+
+  const records = await waitForLogRecords(kernel.db, 2);
+  const byId = new Map(records.map((record) => [record.x_road_id, record]));
+  assert.equal(byId.get('forged')?.client, client, 'the log keeps what was claimed');
+  assert.equal(byId.get('forged')?.client_proved, 0, 'and that it was not proved');
+  assert.equal(byId.get('real')?.client_proved, 1);
+
+  const { person } = personalDataSharingOf(kernel);
+  const { exchanges } = await person.listExchanges([{ clientId: oneLoginClientId, subject: SUBJECT }], 1);
+  assert.deepEqual(exchanges.map((exchange) => exchange.xRoadId), ['real']);
+  assert.ok(exchanges.every((exchange) => exchange.issue !== 'Call 0800 000 000 now'));
+});

@@ -116,6 +116,7 @@ export async function registerGatewayRoutes(app: FastifyInstance, dependencies: 
     return {
       x_road_id: state.xRoadId,
       client: state.facts.client,
+      client_proved: state.facts.clientProved === true ? 1 : 0,
       service: state.facts.service,
       endpoint: state.facts.endpoint,
       user_id: headerText(request.headers['x-road-userid']),

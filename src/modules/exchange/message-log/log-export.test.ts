@@ -38,8 +38,10 @@ test('a period of the message log is exported to a file that verifies offline; a
   const kernel = await createTestKernel(t);
   const keys = createExchangeKeys({ db: kernel.db, secrets: kernel.secrets });
   const log = createMessageLog({ db: kernel.db, keys });
+  // Records 1 and 2 as written before client_proved was kept (their hash leaves it out), then proved and unproved ones.
+  const proof = (index: number) => (index <= 2 ? {} : { client_proved: index === 5 ? (0 as const) : (1 as const) });
   for (let index = 1; index <= 5; index += 1) {
-    await log.append({ x_road_id: `call-${index}`, client: 'GB-DEV/GOV/RC002/blue-badge', service: 'GB-DEV/GOV/BA001/benefits/pip-award', endpoint: 'GET /awards/{reference}', user_id: null, issue: null, request_hash: `r${index}`, response_hash: `s${index}`, status_code: 200, error_type: null, agreement_id: null, consent_id: null, started_at: new Date().toISOString() });
+    await log.append({ x_road_id: `call-${index}`, client: 'GB-DEV/GOV/RC002/blue-badge', service: 'GB-DEV/GOV/BA001/benefits/pip-award', endpoint: 'GET /awards/{reference}', user_id: null, issue: null, request_hash: `r${index}`, response_hash: `s${index}`, status_code: 200, error_type: null, agreement_id: null, consent_id: null, started_at: new Date().toISOString(), ...proof(index) });
   }
   const folder = mkdtempSync(join(tmpdir(), 'civitas-exchange-log-'));
   const file = join(folder, 'log.jsonl');

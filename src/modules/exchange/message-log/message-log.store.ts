@@ -1,3 +1,4 @@
+import type { ExpressionBuilder } from 'kysely';
 import type { Executor } from '../../../platform/db/database.ts';
 import { lockUntilTransactionEnds } from '../../../platform/db/transaction-lock.ts';
 
@@ -5,6 +6,8 @@ export type MessageLogRow = {
   sequence: number;
   x_road_id: string;
   client: string | null;
+  /** 1: the client's signature verified (not a replay); 0: `client` is only what the caller claimed; null: recorded before this was kept. */
+  client_proved: number | null;
   service: string | null;
   endpoint: string | null;
   user_id: string | null;
@@ -29,6 +32,14 @@ export type MessageLogBatchRow = { first_sequence: number; last_sequence: number
 type Tables = { exchange_message_log: MessageLogRow; exchange_message_log_batch: MessageLogBatchRow };
 
 const CHAIN_LOCK = 7_414_401;
+
+/**
+ * Calls whose client proved who it was. Anyone can name any client and any person in a call that
+ * fails its signature, so such a call says nothing of who asked for a person's data. Records from
+ * before `client_proved` was kept count as proved unless refused with a Client.* error.
+ */
+const byProvedClient = (eb: ExpressionBuilder<Tables, 'exchange_message_log'>) =>
+  eb.or([eb('client_proved', '=', 1), eb.and([eb('client_proved', 'is', null), eb.or([eb('error_type', 'is', null), eb('error_type', 'not like', 'Client.%')])])]);
 
 export function createMessageLogStore(db: Executor) {
   const tables = db.withTables<Tables>();
@@ -64,14 +75,14 @@ export function createMessageLogStore(db: Executor) {
         .orderBy('sequence')
         .limit(range.limit)
         .execute(),
-    /** The newest calls that named this person in X-Road-UserId, newest first. */
+    /** The newest calls by a proved client that named this person in X-Road-UserId, newest first. */
     listForPerson: (userId: string, limit: number) =>
-      tables.selectFrom('exchange_message_log').selectAll().where('user_id', '=', userId).orderBy('recorded_at', 'desc').orderBy('sequence', 'desc').limit(limit).execute(),
-    /** A page of the calls that named any of these people in X-Road-UserId, newest first. */
+      tables.selectFrom('exchange_message_log').selectAll().where('user_id', '=', userId).where(byProvedClient).orderBy('recorded_at', 'desc').orderBy('sequence', 'desc').limit(limit).execute(),
+    /** A page of the calls by proved clients that named any of these people in X-Road-UserId, newest first. */
     listForPeople: (userIds: readonly string[], page: { limit: number; offset: number }) =>
       userIds.length === 0
         ? Promise.resolve([] as MessageLogRow[])
-        : tables.selectFrom('exchange_message_log').selectAll().where('user_id', 'in', userIds).orderBy('recorded_at', 'desc').orderBy('sequence', 'desc').limit(page.limit).offset(page.offset).execute(),
+        : tables.selectFrom('exchange_message_log').selectAll().where('user_id', 'in', userIds).where(byProvedClient).orderBy('recorded_at', 'desc').orderBy('sequence', 'desc').limit(page.limit).offset(page.offset).execute(),
     findBySequence: (sequence: number) => tables.selectFrom('exchange_message_log').selectAll().where('sequence', '=', sequence).executeTakeFirst(),
   };
 }

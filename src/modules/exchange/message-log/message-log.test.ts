@@ -69,7 +69,7 @@ test('a record signed on its own, as before batches, still verifies with its own
   const kernel = await createTestKernel(t);
   const keys = createExchangeKeys({ db: kernel.db, secrets: kernel.secrets });
   const key = await keys.current('message-log');
-  const unsigned = { ...entry(1), sequence: 1, recorded_at: '2026-12-03T06:00:01.000Z', previous_hash: GENESIS_HASH };
+  const unsigned = { ...entry(1), client_proved: null, sequence: 1, recorded_at: '2026-12-03T06:00:01.000Z', previous_hash: GENESIS_HASH };
   const recordHash = hashRecord(unsigned);
   const record = { ...unsigned, record_hash: recordHash, key_id: key.keyId, signature: sign(null, Buffer.from(recordHash, 'hex'), key.privateKey).toString('base64url') };
   const { keys: publicKeys } = await keys.publish('message-log');

@@ -14,7 +14,8 @@ import { createMessageLogStore, type MessageLogBatchRow, type MessageLogRow } fr
  * database but lacks the key).
  */
 
-export type MessageLogEntry = Omit<MessageLogRow, 'sequence' | 'recorded_at' | 'previous_hash' | 'record_hash' | 'key_id' | 'signature'>;
+/** `client_proved` (1 or 0): whether the client's signature verified; the gateway always says. */
+export type MessageLogEntry = Omit<MessageLogRow, 'sequence' | 'recorded_at' | 'previous_hash' | 'record_hash' | 'key_id' | 'signature' | 'client_proved'> & { client_proved?: 0 | 1 };
 
 /** The hash of the record before the first. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -38,9 +39,13 @@ const HASHED_FIELDS = [
   'recorded_at',
 ] as const;
 
-/** SHA-256 over the previous hash and the record's fields as a JSON array, hex. */
-export function hashRecord(record: Pick<MessageLogRow, (typeof HASHED_FIELDS)[number] | 'previous_hash'>): string {
-  const fields = HASHED_FIELDS.map((field) => record[field]);
+/**
+ * SHA-256 over the previous hash and the record's fields as a JSON array, hex. `client_proved`
+ * comes last, when the record has it (records from before it hash as they always did).
+ */
+export function hashRecord(record: Pick<MessageLogRow, (typeof HASHED_FIELDS)[number] | 'previous_hash'> & { client_proved?: number | null }): string {
+  const fields: unknown[] = HASHED_FIELDS.map((field) => record[field]);
+  if (record.client_proved !== undefined && record.client_proved !== null) fields.push(record.client_proved);
   return createHash('sha256').update(`${record.previous_hash}\n${JSON.stringify(fields)}`).digest('hex');
 }
 
@@ -81,7 +86,7 @@ export function createMessageLog(dependencies: { db: Database; keys: ExchangeKey
       const recordedAt = clock().toISOString();
       const rows = batch.map(({ entry }): MessageLogRow => {
         sequence += 1;
-        const unsigned = { ...entry, sequence, recorded_at: recordedAt, previous_hash: previousHash };
+        const unsigned = { ...entry, client_proved: entry.client_proved ?? null, sequence, recorded_at: recordedAt, previous_hash: previousHash };
         previousHash = hashRecord(unsigned);
         return { ...unsigned, record_hash: previousHash, key_id: '', signature: '' };
       });

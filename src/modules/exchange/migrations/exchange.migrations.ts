@@ -4,6 +4,7 @@ import * as createAgreement from './0002-create-agreement.ts';
 import * as createConsent from './0003-create-consent.ts';
 import * as signLogInBatches from './0004-sign-log-in-batches.ts';
 import * as keepPayloads from './0005-keep-payloads.ts';
+import * as logClientProved from './0006-log-client-proved.ts';
 
 /** Frozen once landed: add new migrations at the end, never change one. */
 export const exchangeMigrations: MigrationList = {
@@ -14,5 +15,6 @@ export const exchangeMigrations: MigrationList = {
     { id: '0003-create-consent', migration: createConsent },
     { id: '0004-sign-log-in-batches', migration: signLogInBatches },
     { id: '0005-keep-payloads', migration: keepPayloads },
+    { id: '0006-log-client-proved', migration: logClientProved },
   ],
 };
