@@ -4,14 +4,17 @@ import type { Page } from 'playwright-core';
 import { signInOnOneLoginPages } from '../../src/modules/identity/testing/browser-sign-in.ts';
 import { createTestAccount, startIdentityServer } from '../../src/modules/identity/testing/identity-test-kit.ts';
 import { SMALL_PNG } from '../../src/modules/forms/files/file-samples.test-kit.ts';
+import { findConsoleService } from '../../src/modules/console/console.contract.ts';
+import { signInConsoleMember } from '../../src/modules/console/teams/console-teams-testing.contract.ts';
 import { expectNoAccessibilityViolations, expectNoPageProblems, launchBrowser, openPage, type PageProblems } from '../../src/testing/browser.ts';
 
 /**
  * "Apply for a Blue Badge", the whole journey in Chromium, in English and in Welsh: from the home
  * page to the form, signing in with One Login, the PIP check (consent on Exchange's page, the
  * award read through Exchange), eligible without the questions about the condition, a photo, £10
- * on Pay's pages with the sandbox card, the confirmation. axe finds no WCAG 2.2 AA violation on
- * the form's pages (the check and its result included) and the consent page.
+ * on Pay's pages with the sandbox card, the confirmation, then the council team's submission pages
+ * in the console. axe finds no WCAG 2.2 AA violation on the form's pages (the check and its result
+ * included), the consent page and the team's pages.
  */
 
 const browser = await launchBrowser(after);
@@ -36,7 +39,7 @@ async function continueTo(page: Page, pathname: string) {
 
 async function applyForABlueBadge(t: TestContext, lang: 'en' | 'cy') {
   const text = TEXT[lang];
-  const { kernel, baseUrl } = await startIdentityServer(t, { environment: { DEMO_EXCHANGE: 'true', DEMO_SERVICE: 'true', OUTBOUND_ALLOW_PRIVATE_NETWORK: 'false' } });
+  const { kernel, baseUrl, app } = await startIdentityServer(t, { environment: { DEMO_EXCHANGE: 'true', DEMO_SERVICE: 'true', OUTBOUND_ALLOW_PRIVATE_NETWORK: 'false' } });
   const alex = await createTestAccount(kernel, 'alex@example.com');
   const { page, problems } = await openPage(t, browser);
   const at = (id: string) => `${FORM}/pages/${id}`;
@@ -102,6 +105,19 @@ async function applyForABlueBadge(t: TestContext, lang: 'en' | 'cy') {
   assert.match(await page.locator('main').innerText(), new RegExp(text.done));
   assert.match(await page.locator('main').innerText(), /BB-[23456789A-HJ-NP-Z]{8}/);
   await check(page, problems, lang, `${FORM}/confirmation`);
+
+  // The example council's team, signed in to the console: the submissions and Alex's, with the evidence.
+  const form = await kernel.db.withTables<{ forms_form: { id: string; service_id: string; slug: string } }>().selectFrom('forms_form').select(['id', 'service_id']).where('slug', '=', 'apply-for-a-blue-badge').executeTakeFirstOrThrow();
+  const council = await findConsoleService(kernel.db, form.service_id);
+  const member = await signInConsoleMember(app, { organisationId: council?.organisationId as string, role: 'viewer' });
+  await page.context().addCookies([{ name: member.cookieName, value: member.cookieValue, url: baseUrl }]);
+  const listPath = `/console/forms/${council?.organisationId}/forms/${form.id}/submissions`;
+  await page.goto(`${baseUrl}${listPath}?lang=${lang}`);
+  await check(page, problems, lang, listPath);
+  await page.locator('main table a.govuk-link').first().click();
+  await page.waitForURL((url) => url.pathname.startsWith(`${listPath}/`));
+  assert.match(await page.locator('main').innerText(), /rate\.mobility: enhanced/);
+  await check(page, problems, lang);
 }
 
 test('Apply for a Blue Badge in Chromium, in English: eligible through PIP via Exchange, photo, £10 through Pay, confirmation; axe clean', (t) => applyForABlueBadge(t, 'en'));
