@@ -19,13 +19,29 @@ const GATEWAY_HEADERS = new Set(['x-road-client', 'x-road-service', 'x-road-id',
 const CONSUMER_ONLY = new Set(['cookie', 'authorization', 'forwarded', 'accept-encoding', 'via', 'x-real-ip', 'true-client-ip', 'x-client-ip', 'x-cluster-client-ip', 'client-ip', 'cf-connecting-ip', 'fastly-client-ip']);
 
 /**
+ * Headers that would change what the provider does or answers from what was signed and agreed:
+ * another method (the override headers frameworks honour), another party (Civitas does not support
+ * X-Road's represented parties), hop limits and proxy hops, or a part of a representation (an
+ * answer is cut to the agreed fields and re-serialised, so a byte range of it means nothing).
+ */
+const CHANGES_THE_CALL = new Set(['x-http-method-override', 'x-http-method', 'x-method-override', 'x-road-represented-party', 'max-forwards', 'proxy-connection', 'range', 'if-range']);
+
+/** RFC 9110 7.6.1: the headers Connection names are hop-by-hop, the consumer's connection's own. */
+function namedByConnection(headers: IncomingHttpHeaders): Set<string> {
+  const connection = headers.connection;
+  const text = Array.isArray(connection) ? connection.join(',') : (connection ?? '');
+  return new Set(text.split(',').map((name) => name.trim().toLowerCase()).filter((name) => name !== ''));
+}
+
+/**
  * The consumer's headers a provider gets. A name with `_` is dropped: servers that read headers
  * as CGI variables take `x_road_client` for X-Road-Client, past every filter here.
  */
 export function passableHeaders(headers: IncomingHttpHeaders): Record<string, string> {
   const passed: Record<string, string> = {};
+  const hopByHop = namedByConnection(headers);
   for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || name.includes('_') || FILTERED.has(name) || GATEWAY_HEADERS.has(name) || CONSUMER_ONLY.has(name) || name.startsWith('x-forwarded-')) continue;
+    if (value === undefined || name.includes('_') || FILTERED.has(name) || GATEWAY_HEADERS.has(name) || CONSUMER_ONLY.has(name) || CHANGES_THE_CALL.has(name) || hopByHop.has(name) || name.startsWith('x-forwarded-')) continue;
     passed[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return passed;

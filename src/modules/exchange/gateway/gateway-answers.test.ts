@@ -96,3 +96,24 @@ test('a compressed answer, though asked for plain, is refused: it cannot be cut'
   const { response } = await callProvider(t, (_request, answer) => answer.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }).end(gzipSync(JSON.stringify(PERSON))));
   assert.equal(response.headers['x-road-error'], 'Server.ServerProxy.ServiceFailed');
 });
+
+test('headers that would change the method, the party, the hops or the part of the answer are not passed to the provider, nor those Connection names', async (t) => {
+  const changing = {
+    'x-http-method-override': 'DELETE',
+    'x-http-method': 'DELETE',
+    'x-method-override': 'DELETE',
+    'x-road-represented-party': 'GB-DEV/GOV/BA001',
+    'max-forwards': '0',
+    'proxy-connection': 'keep-alive',
+    range: 'bytes=0-10',
+    'if-range': '"x"',
+    connection: 'keep-alive, X-Case-Note, x-road-userid',
+    'x-case-note': 'hop only',
+  };
+  const { response, seen } = await callProvider(t, (_request, answer) => answer.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(PERSON)), { ...changing, 'x-road-issue': 'case-1' });
+  assert.equal(response.statusCode, 200, response.body);
+  assert.equal(seen[0]?.method, 'GET');
+  for (const name of Object.keys(changing).filter((name) => name !== 'connection')) assert.equal(seen[0]?.headers[name], undefined, name);
+  assert.doesNotMatch(String(seen[0]?.headers.connection), /case-note|userid/i);
+  assert.equal(seen[0]?.headers['x-road-issue'], 'case-1', 'a header Connection does not name still passes');
+});
