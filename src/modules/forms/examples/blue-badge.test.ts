@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { sql } from 'kysely';
 import type { Kernel } from '../../../platform/kernel.ts';
+import { civitasOn } from '../../../testing/civitas-cli.ts';
 import { createFormClient, createTestAccount, openSigningIn, startIdentityServer, type FormClient, type FormPage, type TestAccount } from '../../identity/testing/identity-testing.contract.ts';
 import { createConsoleTeam, signInConsoleMember } from '../../console/teams/console-teams-testing.contract.ts';
 import { findConsoleService } from '../../console/console.contract.ts';
@@ -288,4 +289,17 @@ test('Blue Badge attack: the consent page answered by someone else (another acco
   assert.match(refused[0]?.details ?? '', /other-person/);
   const log = await kernel.db.withTables<{ exchange_message_log: { x_road_id: string } }>().selectFrom('exchange_message_log').select('x_road_id').execute();
   assert.equal(log.length, 0, 'no call was made for Alex under Mallory’s consent');
+});
+
+test('the step by step "Get a Blue Badge", seeded from the shipped guidance, leads to the form', async (t) => {
+  const { kernel, baseUrl } = await startBlueBadge(t);
+  const seeded = await civitasOn(kernel.config.DATABASE_URL)('guidance', 'seed', '--json');
+  assert.equal(seeded.exitCode, 0, seeded.stderr);
+  for (const [lang, text] of [['en', 'Apply for a Blue Badge online'], ['cy', 'Gwneud cais am Fathodyn Glas ar-lein']] as const) {
+    const steps = await createFormClient(baseUrl).get(`/step-by-step/get-a-blue-badge?lang=${lang}`);
+    assert.equal(steps.status, 200);
+    assert.match(steps.html, new RegExp(`href="${FORM}"[^>]*>${text}`));
+  }
+  const home = await createFormClient(baseUrl).get('/');
+  assert.match(home.html, new RegExp(`href="${FORM}"`), 'the home page links to the form');
 });
