@@ -88,6 +88,16 @@ test('Blue Badge, the whole journey: Alex Example (PIP mobility enhanced) agrees
   assert.doesNotMatch(page.html, /How far can you walk/, 'the skipped questions are not asked');
   assert.match(page.html, /£10\.00/);
 
+  // Changing the reference after the check would leave evidence about another reference: the check is asked again.
+  const changed = await browser.submit(await browser.get(`${FORM}/pages/pip-reference?change=1`), { answer: 'QQ123456B' });
+  assert.equal(new URL(changed.url).pathname, `${FORM}/pages/pip-check`);
+  assert.equal(new URL((await browser.get(`${FORM}/check-answers`)).url).pathname, `${FORM}/pages/pip-check`, 'check your answers waits for the check');
+  page = await browser.submit(await browser.get(`${FORM}/pages/pip-reference?change=1`), { answer: 'QQ123456A' });
+  page = await browser.get(await answerConsent(browser, await openConsent(browser, alex, page), 'yes'));
+  assert.match(page.html, /You are eligible/);
+  page = await browser.get(`${FORM}/check-answers`);
+  assert.equal(new URL(page.url).pathname, `${FORM}/check-answers`, 'the later answers were kept');
+
   let pay = await browser.submit(page, {});
   assert.match(new URL(pay.url).pathname, /^\/pay\//, pay.url);
   pay = await browser.submit(pay, { cardNo: CARD_SUCCEEDS, expiryMonth: '12', expiryYear: '2035', cardholderName: 'Alex Example', cvc: '123', addressLine1: '1 Example Street', addressLine2: '', addressCity: 'Exampleton', addressPostcode: 'ZZ1 1AA', addressCountry: 'GB', email: 'alex@example.com' });
@@ -112,7 +122,7 @@ test('Blue Badge, the whole journey: Alex Example (PIP mobility enhanced) agrees
   for (const line of [`Reference: ${reference}`, 'Eligible through PIP', 'rate.mobility: enhanced', 'status: awarded', 'alex.png']) assert.ok(team?.text.includes(line), `the council team's email has ${line}`);
   const person = emails.find((message) => message.recipient === 'alex@example.com' && message.text.includes(reference as string));
   assert.ok(person, 'Alex gets the confirmation email with the reference');
-  assert.deepEqual(await auditOf(kernel), ['forms.eligibility.consent-asked:success', 'forms.eligibility.checked:success']);
+  assert.deepEqual(await auditOf(kernel), ['forms.eligibility.consent-asked:success', 'forms.eligibility.checked:success', 'forms.eligibility.consent-asked:success', 'forms.eligibility.checked:success'], 'checked twice: the reference changed');
   // The council's team (the example council organisation) sees it in the console, with the evidence; no one else does.
   const formId = submission?.form_id as string;
   const council = await findConsoleService(kernel.db, (await createFormVersions({ db: kernel.db, audit: kernel.audit }).findServiceId(formId)) as string);
@@ -142,7 +152,8 @@ test('Blue Badge, the whole journey: Alex Example (PIP mobility enhanced) agrees
 
   // Every step of the journey is in the audit trail, in order.
   const actions = (await kernel.db.withTables<{ audit_event: { action: string; sequence: number } }>().selectFrom('audit_event').select('action').orderBy('sequence').execute()).map((event) => event.action);
-  const steps = ['forms.session.signed-in', 'forms.eligibility.consent-asked', 'exchange.consent.given', 'forms.eligibility.checked', 'forms.file.uploaded', 'forms.payment.started', 'forms.submission.submitted', 'forms.submission.delivered'];
+  const checkSteps = ['forms.eligibility.consent-asked', 'exchange.consent.given', 'forms.eligibility.checked'];
+  const steps = ['forms.session.signed-in', ...checkSteps, 'forms.file.uploaded', ...checkSteps, 'forms.payment.started', 'forms.submission.submitted', 'forms.submission.delivered'];
   assert.deepEqual(actions.filter((action) => steps.includes(action)), steps);
 });
 

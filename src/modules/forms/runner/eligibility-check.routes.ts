@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SecretBoxes } from '../../../platform/secrets/secret-box.ts';
 import { callAsDemoCouncil, findAgreementInForce, readConsentAnswer, type ConsentAnswer, type ExchangeAnswer } from '../../exchange/exchange.contract.ts';
-import type { EligibilityCheck, EligibilityOutcome, FormPage } from '../definition/form-definition.ts';
+import type { EligibilityCheck, EligibilityOutcome, FormDefinition, FormPage } from '../definition/form-definition.ts';
 import type { Answers, EligibilityEvidence, EligibilityReason } from './answers.ts';
 import { describeEvidence } from './answer-display.ts';
 import { renderGuidance } from './guidance-markdown.ts';
@@ -43,6 +43,15 @@ function reasonOfCall(check: EligibilityCheck, answer: ExchangeAnswer): Eligibil
 function keptAward(body: unknown): Record<string, unknown> | undefined {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return undefined;
   return JSON.stringify(body).length <= MAX_EVIDENCE_CHARACTERS ? (body as Record<string, unknown>) : undefined;
+}
+
+/**
+ * The answers with every eligibility check whose reference answer changed taken out: its evidence
+ * was about the old reference, so the check is asked again (and the pages after it wait for it).
+ */
+export function dropStaleChecks(definition: FormDefinition, before: Answers, after: Answers): Answers {
+  const stale = definition.pages.filter((page) => page.eligibilityCheck && after[page.id] && JSON.stringify(before[page.eligibilityCheck.referencePage]?.values) !== JSON.stringify(after[page.eligibilityCheck.referencePage]?.values));
+  return stale.length === 0 ? after : Object.fromEntries(Object.entries(after).filter(([pageId]) => !stale.some((page) => page.id === pageId)));
 }
 
 /** The reference the service is asked about: the answer to the reference question, in capitals without spaces. */

@@ -9,7 +9,7 @@ import type { AnswerFiles } from '../files/answer-files.ts';
 import { takeUpload } from '../files/multipart-upload.ts';
 import { RUNNER_SESSION_SECONDS } from './runner-sessions.ts';
 import { registerRemoveAnswerPage } from './remove-answer.routes.ts';
-import type { EligibilityCheckPages } from './eligibility-check.routes.ts';
+import { dropStaleChecks, type EligibilityCheckPages } from './eligibility-check.routes.ts';
 import {
   answerBody,
   auditActorOf,
@@ -142,7 +142,7 @@ export function registerQuestionPages(app: FastifyInstance, dependencies: Questi
         return reply.redirect(request.url, 303);
       }
 
-      const answers = keepAnswersOnRoute(context.definition, answersWith(context.answers, page, read.value, item));
+      const answers = dropStaleChecks(context.definition, context.answers, keepAnswersOnRoute(context.definition, answersWith(context.answers, page, read.value, item)));
       if (!(await saveAnswers(dependencies, context, reply, answers))) return reply.redirect(urlOf(context.slug, { state: 'submitted' }), 303);
       const replaced = page.answerType === 'file' ? (found.given[0] as FileAnswer | undefined) : undefined;
       if (replaced && replaced.fileId !== (read.value as FileAnswer | null)?.fileId) await dependencies.files.discard(replaced.fileId);
