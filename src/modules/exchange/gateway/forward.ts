@@ -62,6 +62,8 @@ export function providerUrlOf(baseUrl: string, path: string, query: string): str
 export type ProviderAnswer = {
   status: number;
   headers: Record<string, string | string[]>;
+  /** The provider's Content-Type as it gave it: only to tell whether the answer is JSON (it is never passed on). */
+  contentType: string | undefined;
   body: Transform;
   finished: Promise<{ responseHash: string; failure?: XRoadError }>;
   /** The request's body as the provider got it whole, when there was one. */
@@ -207,7 +209,7 @@ export async function forwardToProvider(call: {
     answer.destroy();
     throw new XRoadError('Server.ServerProxy.ServiceFailed', "The provider's answer is compressed though Civitas asked for it plain (Accept-Encoding: identity)");
   }
-  return { status, headers: answerHeaders, body: answer, finished, requestBody, keptRequestBody: kept && Buffer.concat(kept) };
+  return { status, headers: answerHeaders, contentType: response.headers['content-type'], body: answer, finished, requestBody, keptRequestBody: kept && Buffer.concat(kept) };
 }
 
 /** The whole of an answer's body; throws the XRoadError that cut it off. */

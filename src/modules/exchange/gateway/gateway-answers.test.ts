@@ -64,6 +64,19 @@ test("a JSON answer's media type passes without parameters that could carry data
   assert.deepEqual(response.json(), { status: 'awarded', rate: 'enhanced' });
 });
 
+test("the answer's Content-Type is the gateway's own: application/json for the re-serialised body, whatever the provider named; none without a body", async (t) => {
+  for (const given of ['application/SECRET+json', 'application/vnd.ann-example-1970+json; charset=utf-8', 'application/json; charset=latin1']) {
+    const { response } = await callProvider(t, (_request, answer) => answer.writeHead(200, { 'content-type': given }).end(JSON.stringify(PERSON)));
+    assert.equal(response.statusCode, 200, given);
+    assert.equal(response.headers['content-type'], 'application/json; charset=utf-8', given);
+    assert.deepEqual(response.json(), { status: 'awarded', rate: 'enhanced' });
+  }
+  const { response: empty } = await callProvider(t, (_request, answer) => answer.writeHead(404, { 'content-type': 'application/SECRET+json' }).end());
+  assert.equal(empty.statusCode, 404);
+  assert.equal(empty.body, '');
+  assert.equal(empty.headers['content-type'], undefined);
+});
+
 test('an object where the agreement names a single value is dropped, not passed whole', async (t) => {
   const { response } = await callProvider(t, (_request, answer) => answer.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: { name: 'Ann Example', notes: 'x' }, rate: ['enhanced', 'Ann Example'] })));
   assert.equal(response.statusCode, 200);

@@ -7,6 +7,7 @@ import type { MessageLog, MessageLogEntry } from '../message-log/message-log.ts'
 import { findPayloadKeepers, sealPayloads } from '../payloads/keep-payloads.ts';
 import { formatSubsystem, IdentifierError, MAX_URI_LENGTH, parseGatewayPath, type GatewayPath } from '../registry/identifiers.ts';
 import { authenticateClient, authoriseCall, findProvider, readXRoadId, type CallFacts } from './authorise-call.ts';
+import { ANSWER_CONTENT_TYPE } from './answer-headers.ts';
 import { createCallRegistry } from './call-registry.ts';
 import type { ExchangeKeys } from './exchange-keys.ts';
 import { createProviderAgents, forwardToProvider, limitToAgreedFields, passableHeaders, providerUrlOf, readWhole } from './forward.ts';
@@ -254,9 +255,11 @@ export async function registerGatewayRoutes(app: FastifyInstance, dependencies: 
         };
         if (request.method !== 'HEAD') {
           // Read whole (up to 10 MB) to cut it down to the agreed fields before the consumer sees any of it, whatever its status.
-          const limited = limitToAgreedFields(await readWhole(answer.body), answer.headers['content-type'], call.fields, call.shape);
+          const limited = limitToAgreedFields(await readWhole(answer.body), answer.contentType, call.fields, call.shape);
           await messageLog.append(entryOf(request, state, { statusCode: answer.status, responseHash: createHash('sha512').update(limited).digest('base64') }), keep({ request: answer.keptRequestBody, response: limited }));
-          return reply.code(answer.status).headers(answer.headers).headers(xRoadHeaders).send(limited);
+          // Always re-serialised JSON, whatever media type the provider named; no body, no Content-Type.
+          reply.code(answer.status).headers(answer.headers).headers(xRoadHeaders);
+          return limited.length > 0 ? reply.header('content-type', ANSWER_CONTENT_TYPE).send(limited) : reply.send();
         }
         answer.finished
           .then(({ responseHash, failure }) => messageLog.append(entryOf(request, state, { statusCode: answer.status, responseHash, ...(failure ? { errorType: failure.type } : {}) }), keep({ request: answer.keptRequestBody, response: undefined })))
