@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Checks a Civitas Exchange message log export offline, needing nothing but Node.js:
 //   node scripts/verify-exchange-log.mjs FILE [--keys JWKS_FILE]
-// FILE is what `npx civitas exchange log export` wrote (JSON Lines: a header, the records, then the
-// signed batches that cover them). Each record's SHA-256 hash must cover the record before it; each
+// FILE is what `npx civitas exchange log export` wrote (JSON Lines: a header, the records, the
+// signed batches that cover them, then the export's period signed by a log key: its first and last
+// record, how many, and the hashes at either end, so a file cut short at either end is found). Each record's SHA-256 hash must cover the record before it; each
 // batch's Ed25519 signature, by a log key, covers the hashes of the records written together, so a
 // record rewritten later (even with the chain rebuilt after it) no longer matches what was signed.
 // The keys come from the file's header or (better, as the file itself could be forged whole) from a
@@ -34,13 +35,20 @@ try {
 } catch {
   fail('The file does not start with an export header');
 }
-if (header?.format !== 'civitas-exchange-log/2' && header?.format !== 'civitas-exchange-log/1') fail('The file is not a Civitas Exchange log export');
+// The fields a record has (and a batch), and nothing else; client_proved from format 3 on.
+const RECORD_FIELDS = [...HASHED_FIELDS, 'previous_hash', 'record_hash', 'key_id', 'signature'];
+const FIELDS_OF = { 'civitas-exchange-log/3': new Set([...RECORD_FIELDS, 'client_proved']), 'civitas-exchange-log/2': new Set(RECORD_FIELDS), 'civitas-exchange-log/1': new Set(RECORD_FIELDS) };
+const BATCH_FIELDS = new Set(['kind', 'first_sequence', 'last_sequence', 'record_hashes', 'key_id', 'signature', 'signed_at']);
+const fields = FIELDS_OF[header?.format];
+if (!fields) fail('The file is not a Civitas Exchange log export');
+const periodSigned = header.format === 'civitas-exchange-log/3';
 const jwks = keysFile ? JSON.parse(readFileSync(keysFile, 'utf8')) : header.public_keys;
 const keys = new Map((jwks?.keys ?? []).map((jwk) => [jwk.kid, createPublicKey({ key: jwk, format: 'jwk' })]));
 
 const BATCH_FORMAT = 'civitas-exchange-log-batch/1';
 const records = [];
 const batches = [];
+const periods = [];
 for (const line of lines.slice(1)) {
   let parsed;
   try {
@@ -48,7 +56,15 @@ for (const line of lines.slice(1)) {
   } catch {
     fail(`The line after record ${records.at(-1)?.sequence ?? 'none'} is not a record`);
   }
-  (parsed.kind === 'batch' ? batches : records).push(parsed);
+  if (parsed === null || typeof parsed !== 'object') fail(`The line after record ${records.at(-1)?.sequence ?? 'none'} is not a record`);
+  if (parsed.kind === 'period' && periodSigned) periods.push(parsed);
+  else if (parsed.kind === 'batch') {
+    if (!Object.keys(parsed).every((name) => BATCH_FIELDS.has(name))) fail(`Record ${parsed.first_sequence}: its batch has a field a batch does not have`);
+    batches.push(parsed);
+  } else {
+    if (!Object.keys(parsed).every((name) => fields.has(name))) fail(`Record ${parsed.sequence ?? (records.at(-1)?.sequence ?? 0) + 1}: has a field an Exchange log record does not have`);
+    records.push(parsed);
+  }
 }
 
 // The hash each record had when the log key signed its batch; a batch that does not verify signs nothing.
@@ -83,4 +99,29 @@ for (const record of records) {
   previousHash = record.record_hash;
   previousSequence = record.sequence;
 }
-process.stdout.write(`OK: ${records.length} records from ${header.from} to ${header.to}, each chained and signed\n`);
+if (!periodSigned) {
+  process.stdout.write(`OK: ${records.length} records from ${header.from} to ${header.to}, each chained and signed (an export from before signed periods: records missing at either end cannot be told)\n`);
+  process.exit(0);
+}
+
+// The export's period, signed by a log key: the records in the file must be exactly those it names.
+const period = periods.length === 1 ? periods[0] : undefined;
+const periodKey = period && keys.get(period.key_id);
+const periodPayload = period && Buffer.from([`civitas-exchange-log-period/1`, period.instance, period.from, period.to, period.first_sequence ?? '', period.last_sequence ?? '', period.count, period.previous_hash ?? '', period.last_hash ?? ''].join('\n'));
+let periodVerifies = false;
+try {
+  periodVerifies = Boolean(periodKey) && verify(null, periodPayload, periodKey, Buffer.from(String(period.signature), 'base64url'));
+} catch {
+  periodVerifies = false;
+}
+if (!periodVerifies || period.instance !== header.instance || period.from !== header.from || period.to !== header.to) fail("The export's signed period is missing, does not verify, or is not the header's");
+const first = records[0];
+const last = records.at(-1);
+const emptyPeriod = period.count === 0 && period.first_sequence === null && period.last_sequence === null;
+if (emptyPeriod && records.length === 0) {
+  process.stdout.write(`OK: no records from ${header.from} to ${header.to}, the period signed whole\n`);
+  process.exit(0);
+}
+if (!first || first.sequence !== period.first_sequence || first.previous_hash !== period.previous_hash) fail(`Record ${first?.sequence ?? 0}: is not the first record of the export's signed period: records before it are missing`);
+if (!last || last.sequence !== period.last_sequence || last.record_hash !== period.last_hash || records.length !== period.count) fail(`Record ${last?.sequence ?? 0}: is not the last record of the export's signed period: records after it are missing`);
+process.stdout.write(`OK: ${records.length} records from ${header.from} to ${header.to}, each chained and signed, the period signed whole\n`);

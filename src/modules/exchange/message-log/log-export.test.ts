@@ -11,6 +11,7 @@ import { CliError } from '../../../platform/cli/cli-command.ts';
 import { createTestKernel } from '../../../testing/test-kernel.ts';
 import { createExchangeKeys } from '../gateway/exchange-keys.ts';
 import { runCommand } from '../testing/exchange-fixtures.ts';
+import { periodPayload, type ExportPeriod } from './log-export.ts';
 import { createMessageLog } from './message-log.ts';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -51,7 +52,7 @@ test('a period of the message log is exported to a file that verifies offline; a
   await assert.rejects(runCommand(kernel, 'exchange log export', { from: 'yesterday', to: today, out: join(folder, 'x') }), /--from must be a date/);
 
   assert.equal(await verifyWithCli(kernel, file), 'OK');
-  assert.deepEqual(await verifyStandalone(file), { exitCode: 0, output: `OK: 5 records from ${today}T00:00:00.000Z to ${new Date(Date.parse(today) + 86_400_000).toISOString()}, each chained and signed` });
+  assert.deepEqual(await verifyStandalone(file), { exitCode: 0, output: `OK: 5 records from ${today}T00:00:00.000Z to ${new Date(Date.parse(today) + 86_400_000).toISOString()}, each chained and signed, the period signed whole` });
   assert.doesNotMatch(readFileSync(file, 'utf8'), /PRIVATE|"d":/, 'no private key in the file');
 
   const lines = readFileSync(file, 'utf8').trim().split('\n');
@@ -59,6 +60,14 @@ test('a period of the message log is exported to a file that verifies offline; a
     ['edited', lines.map((line, index) => (index === 3 ? line.replace('"status_code":200', '"status_code":404') : line)), /^Record 3: changed since it was written/],
     ['removed', lines.filter((_line, index) => index !== 3), /^Record 4: out of order, or records before it are missing/],
     ['reordered', [lines[0]!, lines[1]!, lines[3]!, lines[2]!, ...lines.slice(4)], /^Record 3: out of order/],
+    // Trimmed at either end, the records' batches with them: the chain that is left holds, the signed period does not.
+    ['trimmed at the start', lines.filter((line) => line.includes('"kind":"period"') || !/"(sequence|first_sequence)":[12],/.test(line)), /^Record 3: is not the first record of the export's signed period/],
+    ['trimmed at the end', lines.filter((line) => line.includes('"kind":"period"') || !/"(sequence|first_sequence)":5,/.test(line)), /^Record 4: is not the last record of the export's signed period/],
+    ['a record with an extra field', lines.map((line) => (line.includes('"sequence":2,') ? line.replace('{', '{"note":"Call 0800 000 000",') : line)), /^Record 2: has a field an Exchange log record does not have/],
+    ['a batch with an extra field', lines.map((line) => (line.includes('"first_sequence":4,') ? line.replace('{', '{"note":"x",') : line)), /^Record 4: .*has a field/],
+    ['without its period', lines.filter((line) => !line.includes('"kind":"period"')), /signed period is missing/],
+    ['its period edited', lines.map((line) => (line.includes('"kind":"period"') ? line.replace('"count":5', '"count":4') : line)), /signed period is missing, does not verify/],
+    ['the header\'s period changed', lines.map((line, index) => (index === 0 ? line.replace(`"from":"${today}`, '"from":"2000-01-01') : line)), /signed period is missing, does not verify, or is not the header's/],
   ];
   for (const [what, changed, message] of variants) {
     const tampered = join(folder, `${what}.jsonl`);
@@ -76,11 +85,12 @@ test('a period of the message log is exported to a file that verifies offline; a
   const kid = await calculateJwkThumbprint(forgerJwk);
   const header = JSON.parse(lines[0]!) as { public_keys: unknown };
   header.public_keys = { keys: [{ ...forgerJwk, kid }] };
-  const recordLines = lines.slice(1).filter((line) => !line.includes('"kind":"batch"'));
+  const recordLines = lines.slice(1).filter((line) => !line.includes('"kind":"'));
+  const period = JSON.parse(lines.find((line) => line.includes('"kind":"period"'))!) as ExportPeriod;
   const forged = [JSON.stringify(header), ...recordLines.map((line) => {
     const record = JSON.parse(line) as { key_id: string; signature: string; record_hash: string };
     return JSON.stringify({ ...record, key_id: kid, signature: sign(null, Buffer.from(record.record_hash, 'hex'), forgerKey.privateKey).toString('base64url') });
-  })];
+  }), JSON.stringify({ ...period, key_id: kid, signature: sign(null, periodPayload(period), forgerKey.privateKey).toString('base64url') })];
   const forgedFile = join(folder, 'forged.jsonl');
   writeFileSync(forgedFile, `${forged.join('\n')}\n`);
   const realKeys = join(folder, 'log-keys.json');
@@ -91,4 +101,31 @@ test('a period of the message log is exported to a file that verifies offline; a
   assert.match(checked.output, /^Record 1: its signature does not verify/);
   assert.match(await verifyWithCli(kernel, forgedFile, realKeys), /^Record 1: its signature does not verify/);
   assert.equal(await verifyWithCli(kernel, file, realKeys), 'OK');
+
+  // An export from before signed periods (format 2, no client_proved) still verifies, saying its ends cannot be checked.
+  const older = [
+    lines[0]!.replace('civitas-exchange-log/3', 'civitas-exchange-log/2'),
+    ...lines.filter((line) => !line.includes('"kind":"period"') && /"(sequence|first_sequence)":[12],/.test(line)).map((line) => {
+      const parsed = JSON.parse(line) as Record<string, unknown>;
+      delete parsed.client_proved;
+      return JSON.stringify(parsed);
+    }),
+  ];
+  const olderFile = join(folder, 'format-2.jsonl');
+  writeFileSync(olderFile, `${older.join('\n')}\n`);
+  assert.equal(await verifyWithCli(kernel, olderFile), 'OK');
+  const olderChecked = await verifyStandalone(olderFile);
+  assert.equal(olderChecked.exitCode, 0, olderChecked.output);
+  assert.match(olderChecked.output, /^OK: 2 records .*records missing at either end cannot be told/);
+});
+
+test('an export of a period without records verifies, its emptiness signed', async (t) => {
+  const kernel = await createTestKernel(t);
+  const file = join(mkdtempSync(join(tmpdir(), 'civitas-exchange-log-')), 'empty.jsonl');
+  assert.deepEqual(await runCommand(kernel, 'exchange log export', { from: '2001-01-01', to: '2001-01-01', out: file }), { file, records: 0 });
+  assert.equal(await verifyWithCli(kernel, file), 'OK');
+  assert.equal((await verifyStandalone(file)).exitCode, 0);
+  writeFileSync(file, readFileSync(file, 'utf8').replace('"count":0', '"count":1'));
+  assert.match(await verifyWithCli(kernel, file), /signed period/);
+  assert.equal((await verifyStandalone(file)).exitCode, 1);
 });

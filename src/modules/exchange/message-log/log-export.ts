@@ -1,3 +1,4 @@
+import { createPublicKey, sign, verify } from 'node:crypto';
 import { createWriteStream, openSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import type { JWK } from 'jose';
@@ -10,16 +11,39 @@ import { findChainProblem, type ChainProblem } from './message-log.ts';
  * A period of the message log as one file an auditor checks offline with nothing but the
  * public keys in it (or published elsewhere): JSON Lines, a header first, then each record in
  * order, then the signed batches that cover them (`"kind":"batch"`). A batch may reach past the
- * period: its signature covers the hashes of all its records, so it is checked whole.
+ * period: its signature covers the hashes of all its records, so it is checked whole. Last, the
+ * export's period (`"kind":"period"`), signed by the log key: instance, from, to, the first and last
+ * sequence, how many records, the hash of the record before the first and that of the last, so a
+ * file cut short at either end no longer matches it.
  * `npx civitas exchange log verify FILE` and scripts/verify-exchange-log.mjs check it.
  */
 
-export const EXPORT_FORMAT = 'civitas-exchange-log/2';
+export const EXPORT_FORMAT = 'civitas-exchange-log/3';
+/** Files from before the signed period: trimming them at either end cannot be told. */
+const BATCH_FORMAT = 'civitas-exchange-log/2';
 /** Files from before batches: each record signed on its own, no batch lines. */
 const PER_RECORD_FORMAT = 'civitas-exchange-log/1';
 const PAGE = 1000;
+const PERIOD_FORMAT = 'civitas-exchange-log-period/1';
 
-export type ExportHeader = { format: typeof EXPORT_FORMAT | typeof PER_RECORD_FORMAT; instance: string; from: string; to: string; exported_at: string; public_keys: { keys: JWK[] } };
+/** The fields a record of each format has, and nothing else: an export with any other is refused. */
+const RECORD_FIELDS = ['sequence', 'x_road_id', 'client', 'service', 'endpoint', 'user_id', 'issue', 'request_hash', 'response_hash', 'status_code', 'error_type', 'agreement_id', 'consent_id', 'started_at', 'recorded_at', 'previous_hash', 'record_hash', 'key_id', 'signature'];
+const FIELDS_OF: Record<string, Set<string>> = {
+  [EXPORT_FORMAT]: new Set([...RECORD_FIELDS, 'client_proved']),
+  [BATCH_FORMAT]: new Set(RECORD_FIELDS),
+  [PER_RECORD_FORMAT]: new Set(RECORD_FIELDS),
+};
+const BATCH_FIELDS = new Set(['kind', 'first_sequence', 'last_sequence', 'record_hashes', 'key_id', 'signature', 'signed_at']);
+
+export type ExportHeader = { format: typeof EXPORT_FORMAT | typeof BATCH_FORMAT | typeof PER_RECORD_FORMAT; instance: string; from: string; to: string; exported_at: string; public_keys: { keys: JWK[] } };
+
+/** The period an export covers; sequences and hashes are null for a period without records. */
+export type ExportPeriod = { kind: 'period'; instance: string; from: string; to: string; first_sequence: number | null; last_sequence: number | null; count: number; previous_hash: string | null; last_hash: string | null; key_id: string; signature: string };
+
+/** The text the log key signs for a period (as scripts/verify-exchange-log.mjs builds it). */
+export function periodPayload(period: Omit<ExportPeriod, 'kind' | 'key_id' | 'signature'>): Buffer {
+  return Buffer.from([PERIOD_FORMAT, period.instance, period.from, period.to, period.first_sequence ?? '', period.last_sequence ?? '', period.count, period.previous_hash ?? '', period.last_hash ?? ''].join('\n'));
+}
 
 export async function exportMessageLog(options: { db: Database; keys: ExchangeKeys; instance: string; from: string; to: string; file: string; now: Date }): Promise<{ records: number }> {
   const store = createMessageLogStore(options.db);
@@ -30,6 +54,9 @@ export async function exportMessageLog(options: { db: Database; keys: ExchangeKe
     if (!out.write(`${line}\n`)) await once(out, 'drain');
   };
   let records = 0;
+  const key = await options.keys.current('message-log');
+  let previousHash: string | null = null;
+  let lastHash: string | null = null;
   try {
     await write(JSON.stringify(header));
     let afterSequence = 0;
@@ -39,6 +66,8 @@ export async function exportMessageLog(options: { db: Database; keys: ExchangeKe
       for (const record of page) await write(JSON.stringify(record));
       records += page.length;
       first ??= page[0]?.sequence;
+      previousHash ??= page[0]?.previous_hash ?? null;
+      lastHash = page.at(-1)?.record_hash ?? lastHash;
       afterSequence = page.at(-1)?.sequence ?? afterSequence;
       if (page.length < PAGE) break;
     }
@@ -48,6 +77,8 @@ export async function exportMessageLog(options: { db: Database; keys: ExchangeKe
       if (page.length < PAGE) break;
       afterBatch = page.at(-1)?.last_sequence ?? afterBatch;
     }
+    const period = { instance: options.instance, from: options.from, to: options.to, first_sequence: first === undefined ? null : Number(first), last_sequence: first === undefined ? null : Number(afterSequence), count: records, previous_hash: previousHash, last_hash: lastHash };
+    await write(JSON.stringify({ kind: 'period', ...period, key_id: key.keyId, signature: sign(null, periodPayload(period), key.privateKey).toString('base64url') }));
   } finally {
     out.end();
     await once(out, 'close');
@@ -55,7 +86,27 @@ export async function exportMessageLog(options: { db: Database; keys: ExchangeKe
   return { records };
 }
 
-export type ExportVerification = { records: number; problem?: ChainProblem | { sequence: number; problem: 'unreadable' } };
+export type ExportProblem = ChainProblem | { sequence: number; problem: 'unreadable' | 'field' | 'period' | 'period-start' | 'period-end' };
+/** `unsignedPeriod`: a file from before the signed period, whose ends cannot be checked. */
+export type ExportVerification = { records: number; unsignedPeriod?: boolean; problem?: ExportProblem };
+
+/** A v3 export's signed period against the records in the file: the first, the last and how many. */
+function findPeriodProblem(header: Partial<ExportHeader>, period: ExportPeriod | undefined, records: readonly MessageLogRow[], keys: readonly JWK[]): ExportProblem | undefined {
+  const jwk = period && keys.find((one) => one.kid === period.key_id);
+  let signed = false;
+  try {
+    signed = jwk !== undefined && verify(null, periodPayload(period!), createPublicKey({ key: jwk as never, format: 'jwk' }), Buffer.from(String(period!.signature), 'base64url'));
+  } catch {
+    signed = false;
+  }
+  if (!period || !signed || period.instance !== header.instance || period.from !== header.from || period.to !== header.to) return { sequence: 0, problem: 'period' };
+  const first = records[0];
+  const last = records.at(-1);
+  if (records.length === 0 && period.count === 0 && period.first_sequence === null && period.last_sequence === null) return undefined;
+  if (!first || Number(first.sequence) !== period.first_sequence || first.previous_hash !== period.previous_hash) return { sequence: first ? Number(first.sequence) : 0, problem: 'period-start' };
+  if (!last || Number(last.sequence) !== period.last_sequence || last.record_hash !== period.last_hash || records.length !== period.count) return { sequence: Number(last?.sequence ?? 0), problem: 'period-end' };
+  return undefined;
+}
 
 /**
  * Checks an exported file: each record's hash, its link to the one before, its signature, and
@@ -65,20 +116,33 @@ export type ExportVerification = { records: number; problem?: ChainProblem | { s
 export function verifyExportedLog(file: string, publicKeys?: { keys: JWK[] }): ExportVerification {
   const lines = readFileSync(file, 'utf8').split('\n').filter((line) => line.trim() !== '');
   const header = JSON.parse(lines[0] ?? '{}') as Partial<ExportHeader>;
-  if ((header.format !== EXPORT_FORMAT && header.format !== PER_RECORD_FORMAT) || !Array.isArray(header.public_keys?.keys)) return { records: 0, problem: { sequence: 0, problem: 'unreadable' } };
+  const fields = FIELDS_OF[String(header.format)];
+  if (!fields || !Array.isArray(header.public_keys?.keys)) return { records: 0, problem: { sequence: 0, problem: 'unreadable' } };
+  const keys = (publicKeys ?? header.public_keys!).keys;
   const records: MessageLogRow[] = [];
   const batches: MessageLogBatchRow[] = [];
+  const periods: ExportPeriod[] = [];
   for (const line of lines.slice(1)) {
+    const next = Number(records.at(-1)?.sequence ?? 0) + 1;
+    let parsed;
     try {
-      const parsed = JSON.parse(line) as (MessageLogRow & { kind?: undefined }) | (MessageLogBatchRow & { kind: 'batch' });
-      if (parsed.kind === 'batch') batches.push(parsed);
-      else records.push(parsed);
+      parsed = JSON.parse(line) as (MessageLogRow & { kind?: undefined }) | (MessageLogBatchRow & { kind: 'batch' }) | ExportPeriod;
     } catch {
-      return { records: records.length, problem: { sequence: (records.at(-1)?.sequence ?? 0) + 1, problem: 'unreadable' } };
+      return { records: records.length, problem: { sequence: next, problem: 'unreadable' } };
+    }
+    if (parsed === null || typeof parsed !== 'object') return { records: records.length, problem: { sequence: next, problem: 'unreadable' } };
+    if (parsed.kind === 'period' && header.format === EXPORT_FORMAT) periods.push(parsed);
+    else if (parsed.kind === 'batch') {
+      if (!Object.keys(parsed).every((name) => BATCH_FIELDS.has(name))) return { records: records.length, problem: { sequence: Number(parsed.first_sequence), problem: 'field' } };
+      batches.push(parsed);
+    } else {
+      if (!Object.keys(parsed).every((name) => fields.has(name))) return { records: records.length, problem: { sequence: Number((parsed as MessageLogRow).sequence ?? next), problem: 'field' } };
+      records.push(parsed as MessageLogRow);
     }
   }
-  const first = records[0];
-  if (!first) return { records: 0 };
-  const problem = findChainProblem(records, batches, (publicKeys ?? header.public_keys).keys, first.previous_hash);
-  return { records: records.length, ...(problem ? { problem } : {}) };
+  const problem = records[0] ? findChainProblem(records, batches, keys, records[0].previous_hash) : undefined;
+  if (problem) return { records: records.length, problem };
+  if (header.format !== EXPORT_FORMAT) return { records: records.length, unsignedPeriod: true };
+  const periodProblem = periods.length === 1 ? findPeriodProblem(header, periods[0], records, keys) : { sequence: 0, problem: 'period' as const };
+  return { records: records.length, ...(periodProblem ? { problem: periodProblem } : {}) };
 }

@@ -21,7 +21,13 @@ const PROBLEMS = {
   order: 'out of order, or records before it are missing',
   signature: 'its signature does not verify',
   unreadable: 'not a record of an Exchange log export',
+  field: 'has a field an Exchange log record does not have',
+  'period-start': "is not the first record of the export's signed period: records before it are missing",
+  'period-end': "is not the last record of the export's signed period: records after it are missing",
+  period: '',
 } as const;
+
+const PERIOD_PROBLEM = "The export's signed period is missing, does not verify, or is not the header's";
 
 export const logCommands: readonly CliCommand[] = [
   {
@@ -61,8 +67,10 @@ export const logCommands: readonly CliCommand[] = [
       } catch {
         throw new CliError(`Cannot read ${file} as an Exchange log export`);
       }
-      if (verification.problem) throw new CliError(`Record ${verification.problem.sequence}: ${PROBLEMS[verification.problem.problem]}`);
-      context.print({ valid: true, records: verification.records }, `OK: ${verification.records} records, each chained and signed`);
+      const { problem } = verification;
+      if (problem) throw new CliError(problem.problem === 'period' ? PERIOD_PROBLEM : `Record ${problem.sequence}: ${PROBLEMS[problem.problem]}`);
+      const ends = verification.unsignedPeriod ? ' (an export from before signed periods: records missing at either end cannot be told)' : ', the period signed whole';
+      context.print({ valid: true, records: verification.records, ...(verification.unsignedPeriod ? { unsigned_period: true } : {}) }, `OK: ${verification.records} records, each chained and signed${ends}`);
       return 0;
     },
   },
