@@ -13,6 +13,7 @@ import { registerSignInPages, SIGN_IN_CALLBACK_PATH } from './runner/sign-in.rou
 import { secretBoxesOf } from '../../platform/secrets/secret-box.ts';
 import { formsMigrations } from './migrations/forms.migrations.ts';
 import { createJourneySubmitter, registerJourneyEndPages } from './runner/journey-end.routes.ts';
+import { createFormInsight } from './runner/form-insight.ts';
 import { createFormPayments } from './payments/form-payments.ts';
 import { registerPaymentPages } from './payments/payment.routes.ts';
 import { createHostedPayments } from '../pay/pay.contract.ts';
@@ -45,9 +46,11 @@ export const formsModule: CivitasModule = {
     [SEND_WEBHOOK_JOB]: createSendWebhookJob(kernel),
   }),
   async plugin(app: FastifyInstance) {
+    const versions = createFormVersions({ db: app.db, audit: app.audit });
     const dependencies = {
-      versions: createFormVersions({ db: app.db, audit: app.audit }),
+      versions,
       sessions: createRunnerSessions({ db: app.db }),
+      insight: createFormInsight({ serviceEvents: app.serviceEvents, versions, onRefused: (error) => app.log.warn({ err: error }, 'form event not recorded for Insight') }),
       submissions: createSubmissions({ db: app.db, jobs: app.jobs }),
       files: createAnswerFiles({ db: app.db, scanner: fileScannerFor(app.config) }),
     };
@@ -63,7 +66,7 @@ export const formsModule: CivitasModule = {
     );
     registerSignInPages(app, { ...dependencies, signIn: createInternalSignIn(relyingParty) });
     registerTeamDownloads(app, { ...dependencies, links: createTeamLinks({ encryptionKey: app.config.ENCRYPTION_KEY, baseUrl: app.config.BASE_URL }) });
-    const submitJourney = createJourneySubmitter(app, dependencies.submissions);
+    const submitJourney = createJourneySubmitter(app, dependencies.submissions, dependencies.insight);
     const payments = createFormPayments({
       db: app.db,
       hosted: createHostedPayments({ db: app.db, config: app.config, audit: app.audit, jobs: app.jobs, mail: app.mail, logger: app.log }),

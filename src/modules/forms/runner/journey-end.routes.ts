@@ -5,6 +5,7 @@ import { formatPence } from '../payments/pence.ts';
 import type { SubmissionPayment, Submissions } from '../submissions/submissions.ts';
 import type { RunnerSession } from './runner-sessions.ts';
 import { describeAnswer } from './answer-display.ts';
+import type { FormInsight } from './form-insight.ts';
 import { renderGuidance } from './guidance-markdown.ts';
 import { textIn } from './question-view.ts';
 import {
@@ -23,7 +24,7 @@ import {
 } from './runner-context.ts';
 
 /** Submits the person's journey (with the payment that paid for it): one submission per session, however often it is called. */
-export function createJourneySubmitter(app: FastifyInstance, submissions: Submissions) {
+export function createJourneySubmitter(app: FastifyInstance, submissions: Submissions, insight?: FormInsight) {
   const submitted = app.metrics.counter({ name: 'civitas_forms_submissions_total', help: 'Forms submitted (created), and submits again of a form already submitted (replayed)', labelNames: ['outcome'] });
   return async (context: RunnerContext, session: RunnerSession, payment?: SubmissionPayment): Promise<void> => {
     const { settings } = context.definition;
@@ -39,6 +40,7 @@ export function createJourneySubmitter(app: FastifyInstance, submissions: Submis
     submitted.inc({ outcome: created ? 'created' : 'replayed' });
     if (created) {
       await app.audit.record({ actor: auditActorOf(session), action: 'forms.submission.submitted', subject: `form:${context.version.formId}`, outcome: 'success', details: { reference, paid: payment !== undefined } });
+      await insight?.submitted(context.version.formId, session.idHash);
     }
   };
 }

@@ -122,6 +122,8 @@ export function registerQuestionPages(app: FastifyInstance, dependencies: Questi
     const { context, page, given, item } = found;
     if (page.eligibilityCheck) return dependencies.eligibility.show(request, reply, context, { ...page, eligibilityCheck: page.eligibilityCheck });
     const pending = await takePending(dependencies, context, { step: 'question', pageId: page.id, item });
+    // Reached once a journey, not at each return to the page (a refused answer, a change, an item).
+    if (!pending && given.length === 0) await dependencies.insight?.pageReached(context.version.formId, page.id, context.session?.idHash);
     const fields = pending ? pending.fields : given[item] === undefined ? prefillOf(page, context) : fieldsOfValue(page, given[item]);
     return renderQuestion(request as PageRequest, reply, { context, page, fields, errors: pending?.errors ?? [] });
   });

@@ -4,7 +4,8 @@ import type { FormDefinition, FormPage, SignInLevel } from '../definition/form-d
 import type { FormVersion, FormVersions } from '../versions/form-versions.ts';
 import type { Answers, PendingAnswer, SubmittedFields } from './answers.ts';
 import { describeJourney, hasReached, type Journey, type JourneyStep } from './journey.ts';
-import { RUNNER_SESSION_SECONDS, type RunnerSession, type RunnerSessions } from './runner-sessions.ts';
+import type { FormInsight } from './form-insight.ts';
+import { RUNNER_SESSION_SECONDS, sessionKeyOf, type RunnerSession, type RunnerSessions } from './runner-sessions.ts';
 import { textIn, type Language } from './question-view.ts';
 
 export const VIEWS = 'modules/forms/runner/views';
@@ -35,7 +36,7 @@ export const RUNNER_BODY_LIMIT = 128 * 1024;
 
 export type StepQuery = { item?: number; change?: '1' };
 
-export type RunnerDependencies = { versions: FormVersions; sessions: RunnerSessions };
+export type RunnerDependencies = { versions: FormVersions; sessions: RunnerSessions; insight?: FormInsight };
 
 /** Everything a runner page knows of the person's journey: the version they are on, their answers, where they are. */
 export type RunnerContext = {
@@ -146,6 +147,7 @@ export async function saveAnswers(dependencies: RunnerDependencies, context: Run
   if (context.session) return dependencies.sessions.saveAnswers(context.session, answers);
   const token = await dependencies.sessions.start({ formId: context.version.formId, versionId: context.version.versionId, answers });
   setSessionCookie(reply, context.slug, token);
+  await dependencies.insight?.started(context.version.formId, sessionKeyOf(token));
   return true;
 }
 
@@ -160,6 +162,7 @@ export async function keepPending(dependencies: RunnerDependencies, context: Run
   }
   const token = await dependencies.sessions.start({ formId: context.version.formId, versionId: context.version.versionId, answers: {}, pending });
   setSessionCookie(reply, context.slug, token);
+  await dependencies.insight?.started(context.version.formId, sessionKeyOf(token));
 }
 
 /** The refused answer waiting for this page, if any: taken as it is shown, so it shows once. */
