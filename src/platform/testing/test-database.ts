@@ -23,7 +23,9 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       url: `sqlite:${join(directory, 'civitas.sqlite')}`,
       kind: 'sqlite',
       async drop() {
-        rmSync(directory, { recursive: true, force: true });
+        // A file SQLite writes as the last connection closes (-wal, -shm) can land while the folder
+        // is being removed; rm tries again on ENOTEMPTY.
+        rmSync(directory, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
       },
     };
   }
