@@ -1,22 +1,24 @@
 /**
  * `npm test`: every *.test.ts under src/ and test/, with node:test, two files at a time.
- * On PostgreSQL (DATABASE_URL=postgres://...) the real-browser journeys (*.browser.test.ts) are
- * left out: the database does not matter to them, their stores are tested on both databases,
- * and they are the slowest files of the suite. BROWSER_TESTS=all runs them there too.
+ * On PostgreSQL (DATABASE_URL=postgres://...) the files the database does not matter to are left
+ * out, since their stores are tested on both databases: the real-browser journeys
+ * (*.browser.test.ts, the slowest files of the suite), the walks through pages in Welsh looking
+ * for English, and the README's quick starts (run as a newcomer runs them, on the embedded
+ * database). BROWSER_TESTS=all runs them there too.
  * Any other arguments go to `node --test` (a file or two, say, in place of the whole suite).
  */
 import { spawn } from 'node:child_process';
 import { globSync } from 'node:fs';
 
-const BROWSER_TEST = /\.browser\.test\.ts$/;
+const SQLITE_ONLY = /\.browser\.test\.ts$|welsh[^/]*\.test\.ts$|^test\/readme-quick-starts\.test\.ts$/;
 
 function chooseTestFiles(): string[] {
   const files = globSync(['src/**/*.test.ts', 'test/**/*.test.ts']).sort();
   const onPostgres = /^postgres(ql)?:\/\//.test(process.env.DATABASE_URL ?? '');
   if (!onPostgres || process.env.BROWSER_TESTS === 'all') return files;
-  const left = files.filter((file) => BROWSER_TEST.test(file));
-  console.log(`# PostgreSQL: ${left.length} browser test files run on SQLite only (BROWSER_TESTS=all runs them here too)`);
-  return files.filter((file) => !BROWSER_TEST.test(file));
+  const left = files.filter((file) => SQLITE_ONLY.test(file));
+  console.log(`# PostgreSQL: ${left.length} browser, Welsh-walk and README files run on SQLite only (BROWSER_TESTS=all runs them here too)`);
+  return files.filter((file) => !SQLITE_ONLY.test(file));
 }
 
 const requested = process.argv.slice(2);
