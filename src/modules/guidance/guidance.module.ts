@@ -25,7 +25,7 @@ export const guidanceModule: CivitasModule = {
     const library = openGuidanceLibrary({ db: app.db, audit: app.audit });
     registerGuidancePages(app, library);
     registerSearchPage(app, createGuidanceSearch(library));
-    const { assistant, retriever } = openAssistant({ db: app.db, library, config: app.config, translations: app.translations, logger: app.log as Logger, metrics: app.metrics });
+    const { assistant, retriever } = openAssistant({ db: app.db, library, config: app.config, translations: app.translations, logger: app.log as Logger, metrics: app.metrics, serviceEvents: app.serviceEvents });
     const rateLimit = createAssistantRateLimit({ db: app.db });
     registerAssistantApi(app, { assistant, rateLimit });
     registerAskPages(app, { assistant, retriever, rateLimit });

@@ -23,8 +23,11 @@ export const SERVICE_EVENT_TYPES = [
 
 export type ServiceEventType = (typeof SERVICE_EVENT_TYPES)[number];
 
-/** What an event is counted against: a component the console links to its service, by its own module's id. */
-export const SERVICE_EVENT_SERVICE_KINDS = ['identity-client', 'notify-service', 'pay-account', 'console-service'] as const;
+/**
+ * What an event is counted against: a component the console links to its service, by its own
+ * module's id, or one of the platform's own services that belongs to no team (`platform:assistant`).
+ */
+export const SERVICE_EVENT_SERVICE_KINDS = ['identity-client', 'notify-service', 'pay-account', 'console-service', 'platform'] as const;
 
 export type ServiceEvent = {
   /** `<kind>:<id>`, such as `notify-service:0193...`. */

@@ -46,6 +46,12 @@ test('POST /api/assistant/answers: an answer from the guidance with its sources,
     counted.map((row) => [row.outcome, row.count]),
     [['answered', 2], ['refused:jailbreak', 1], ['refused:no-answer', 1], ['refused:out-of-scope', 1], ['refused:personal-data', 2]],
   );
+
+  // And for Insight, as the platform's assistant: counts by type, never the question.
+  await kernel.serviceEvents.flush();
+  const events = await kernel.serviceEvents.countByPeriod({ from: '2000-01-01T00:00:00.000Z', to: '2100-01-01T00:00:00.000Z', granularity: 'day' });
+  const byType = (type: string) => events.filter((row) => row.service === 'platform:assistant' && row.type === type).reduce((sum, row) => sum + row.count, 0);
+  assert.deepEqual([byType('guidance.question.answered'), byType('guidance.question.refused')], [2, 5]);
 });
 
 test('attacker: questions missing, empty, too long, of the wrong type, with unknown fields or languages, or not JSON are refused before the pipeline', async (t) => {

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import type { Database } from '../../../platform/db/database.ts';
+import type { ServiceEventRecorder, ServiceEventType } from '../../../platform/events/service-events.ts';
 import type { Locale, Translate } from '../../../platform/http/i18n.ts';
 import type { AssistantOutcomeStore } from './assistant-outcome.store.ts';
 import { composeExtractiveAnswer, type AnswerSource } from './extractive-composer.ts';
@@ -6,6 +8,9 @@ import { checkQuestion } from './input-guardrails.ts';
 import { withoutCitations, type ModelComposer, type ModelFailure } from './model-composer.ts';
 import { checkAnswer } from './output-guardrails.ts';
 import type { GuidanceRetriever } from './retrieval.ts';
+
+/** What the assistant's events are counted against in Insight: the platform's own service, no team's. */
+export const ASSISTANT_SERVICE = 'platform:assistant';
 
 export type RefusalReason = 'personal-data' | 'jailbreak' | 'out-of-scope' | 'no-answer';
 
@@ -51,13 +56,17 @@ export function createAssistant(dependencies: {
   baseUrl: string;
   model?: ModelComposer;
   recordComposition?: (composition: Composition) => void;
+  /** Insight's counts: questions answered and refused, and feedback, as the platform's assistant. */
+  serviceEvents?: ServiceEventRecorder;
   clock?: () => Date;
 }) {
   const { db, retriever, outcomes, translations } = dependencies;
   const today = () => (dependencies.clock ?? (() => new Date()))().toISOString().slice(0, 10);
+  const recordEvent = (type: ServiceEventType) => dependencies.serviceEvents?.record({ service: ASSISTANT_SERVICE, type, journeyId: randomUUID() });
 
   async function refuse(reason: RefusalReason, language: Locale): Promise<AssistantAnswer> {
     await outcomes.count(db, { day: today(), outcome: `refused:${reason}` });
+    recordEvent('guidance.question.refused');
     return { answer: translations[language](`guidance.assistant.refusals.${reason}`), sources: [], refused: { reason }, passageIds: [] };
   }
 
@@ -65,6 +74,7 @@ export function createAssistant(dependencies: {
     /** Counts what people said of an answer's use ("was this useful?"), by day. */
     async countFeedback(useful: boolean): Promise<void> {
       await outcomes.count(db, { day: today(), outcome: useful ? 'feedback:useful' : 'feedback:not-useful' });
+      recordEvent('guidance.feedback.given');
     },
 
     async answer(input: { question: string; language: Locale }, timeStage: StageTimer = () => {}): Promise<AssistantAnswer> {
@@ -94,6 +104,7 @@ export function createAssistant(dependencies: {
       if (chosen === extractive && !(await timed('output-guardrails', () => passesOutputGuardrails(extractive)))) return refuse('no-answer', language);
       dependencies.recordComposition?.(composition);
       await outcomes.count(db, { day: today(), outcome: 'answered' });
+      recordEvent('guidance.question.answered');
       return {
         answer: chosen.text,
         sources: chosen.sources.map((source) => ({ title: source.title, url: new URL(source.url, dependencies.baseUrl).toString() })),

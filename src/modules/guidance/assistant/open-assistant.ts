@@ -7,6 +7,7 @@ import { createOutboundRequester, outboundPolicyOf } from '../../../platform/net
 import type { GuidanceLibrary } from '../content/guidance-library.ts';
 import { createAssistantOutcomeStore } from './assistant-outcome.store.ts';
 import { createAssistant, type Composition } from './assistant.ts';
+import type { ServiceEventRecorder } from '../../../platform/events/service-events.ts';
 import { createModelComposer } from './model-composer.ts';
 import { createGuidanceRetriever } from './retrieval.ts';
 
@@ -42,6 +43,7 @@ export function openAssistant(dependencies: {
   translations: Record<Locale, Translate>;
   logger?: Logger;
   metrics?: Metrics;
+  serviceEvents?: ServiceEventRecorder;
 }) {
   const retriever = createGuidanceRetriever(dependencies.library);
   const model = openModelComposer(dependencies.config);
@@ -53,6 +55,7 @@ export function openAssistant(dependencies: {
     baseUrl: dependencies.config.BASE_URL,
     model,
     recordComposition: model ? composerRecorder(dependencies) : undefined,
+    ...(dependencies.serviceEvents ? { serviceEvents: dependencies.serviceEvents } : {}),
   });
   return { assistant, retriever };
 }

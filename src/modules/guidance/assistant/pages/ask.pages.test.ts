@@ -70,6 +70,9 @@ test('/ask: the question is posted, the answer shown on its own page with its so
   assert.doesNotMatch(thanked.body, /Was this answer useful\?/);
   const outcomes = await createAssistantOutcomeStore().list(kernel.db, '2000-01-01');
   assert.deepEqual(outcomes.map((row) => [row.outcome, row.count]), [['answered', 1], ['feedback:useful', 1]]);
+  await kernel.serviceEvents.flush();
+  const events = await kernel.serviceEvents.countByPeriod({ from: '2000-01-01T00:00:00.000Z', to: '2100-01-01T00:00:00.000Z', granularity: 'day' });
+  assert.deepEqual(events.filter((row) => row.service === 'platform:assistant').map((row) => [row.type, row.count]).sort(), [['guidance.feedback.given', 1], ['guidance.question.answered', 1]]);
 });
 
 test('/ask in Welsh, refusals explained on the answer page, and an empty or over-long question sent back with an error', async (t) => {
