@@ -205,3 +205,17 @@ test('provider failures: down, too slow, and an answer over 10 MB', async (t) =>
   const records = await waitForLogRecords(huge.kernel.db, 1);
   assert.equal(records.at(-1)?.error_type, 'Server.ServerProxy.ServiceFailed');
 });
+
+test("protocol: a method the exchange does not take, /r1 alone or /R1 is answered in X-Road's envelope, not by the site's CSRF or not-found handlers", async (t) => {
+  const { app, kernel, provider, service, client } = await setUp(t);
+  const path = `/r1/${service}/awards/AB123456C`;
+  for (const method of ['PROPFIND', 'TRACE', 'COPY', 'MKCOL', 'SEARCH']) {
+    assertRefused(await app.inject({ method: method as 'GET', url: path, headers: { 'x-road-client': client, 'content-type': 'application/xml' }, payload: '<propfind/>' }), 'Client.BadRequest', new RegExp(`does not take ${method}`), method);
+  }
+  for (const [method, url] of [['GET', '/r1'], ['POST', '/r1'], ['GET', `/R1/${service}/awards/AB123456C`], ['POST', '/R1'], ['PROPFIND', '/R1/x']] as const) {
+    assertRefused(await app.inject({ method: method as 'GET', url, headers: { 'x-road-client': client } }), 'Client.BadRequest', undefined, `${method} ${url}`);
+  }
+  assert.equal(provider.seen.length, 0);
+  const records = await waitForLogRecords(kernel.db, 10);
+  assert.ok(records.every((record) => record.error_type === 'Client.BadRequest' && record.client_proved === 0));
+});

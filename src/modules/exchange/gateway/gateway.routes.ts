@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { METHODS as HTTP_METHODS } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { apiSecurityHeaders, JSON_API_ROUTE_CONFIG } from '../../../platform/http/security.ts';
 import type { OutboundRequester } from '../../../platform/net/outbound-request.ts';
@@ -20,6 +21,8 @@ import { sendXRoadError, XRoadError } from './xroad-error.ts';
 
 const PREFIX = '/r1/';
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
+/** CONNECT never reaches a route: Node's server hands it to its 'connect' listeners. */
+const METHODS_NODE_TAKES = HTTP_METHODS.filter((method) => method !== 'CONNECT');
 
 export type GatewayDependencies = {
   instance: string;
@@ -190,12 +193,15 @@ export async function registerGatewayRoutes(app: FastifyInstance, dependencies: 
       .send(answer.body);
   }
 
-  app.route({
-    method: [...METHODS],
-    url: `${PREFIX}*`,
+  // Every method Node's parser takes (Fastify knows fewer until told: PROPFIND, say), and /r1 alone
+  // or /R1 as well as /r1/...: whatever reaches the gateway's addresses is answered in X-Road's
+  // envelope (and logged), never by the site's not-found or CSRF handlers.
+  for (const method of METHODS_NODE_TAKES) if (!app.supportedMethods.includes(method)) app.addHttpMethod(method, { hasBody: true });
+  const gatewayRoute = {
+    method: app.supportedMethods,
     // The path past the service code names people (/awards/QQ123456A): the request log keeps /r1/INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE.
     config: { csrf: false, loggedPathSegments: 6, ...JSON_API_ROUTE_CONFIG },
-    async handler(request, reply) {
+    async handler(request: FastifyRequest, reply: FastifyReply) {
       const state = stateOf(request);
       try {
         state.xRoadId = readXRoadId(request.headers['x-road-id']);
@@ -207,6 +213,8 @@ export async function registerGatewayRoutes(app: FastifyInstance, dependencies: 
           const digestHeader = request.headers['content-digest'];
           state.body = meterRequestBody(request.body.stream, { sha256: namesSha256(digestHeader), check: (received) => checkContentDigest(readContentDigest(digestHeader), received) });
         }
+        if (!(METHODS as readonly string[]).includes(request.method)) throw new XRoadError('Client.BadRequest', `The exchange does not take ${request.method} calls: ${METHODS.join(', ')} only`);
+        if (!request.url.startsWith(PREFIX)) throw new XRoadError('Client.BadRequest', 'Calls are made at /r1/INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE/path, in lower case');
         const path = readGatewayPath(request.url.slice(PREFIX.length));
         const callInput = {
           db: request.server.db,
@@ -270,5 +278,6 @@ export async function registerGatewayRoutes(app: FastifyInstance, dependencies: 
         throw error;
       }
     },
-  });
+  };
+  for (const url of [`${PREFIX}*`, '/r1', '/R1', '/R1/*']) app.route({ ...gatewayRoute, url });
 }
