@@ -44,7 +44,9 @@ export function countByType(rows: ReadonlyArray<{ type: string; count: number }>
 }
 
 export type DayFigures = { day: string; started: number; completed: number };
-export type MonthFigures = { month: Month; kpis: ServiceKpis; days: DayFigures[] };
+/** How many journeys reached each page of the service's forms, most first: where people stopped. */
+export type FunnelStep = { step: string; reached: number };
+export type MonthFigures = { month: Month; kpis: ServiceKpis; days: DayFigures[]; funnel: FunnelStep[] };
 
 /**
  * The figures of one console service in one month, from the kernel's daily counts of every
@@ -74,5 +76,8 @@ export async function readMonthFigures(dependencies: FigureSources, serviceId: s
     const { started, completed } = countJourneys(byDay.get(day) ?? {}, kpis.completionSource);
     days.push({ day, started, completed });
   }
-  return { month, kpis, days };
+  const reached = new Map<string, number>();
+  for (const row of rows) if (row.type === 'forms.page.reached' && row.step !== '') reached.set(row.step, (reached.get(row.step) ?? 0) + row.count);
+  const funnel = [...reached].map(([step, count]) => ({ step, reached: count })).sort((a, b) => b.reached - a.reached || a.step.localeCompare(b.step));
+  return { month, kpis, days, funnel };
 }

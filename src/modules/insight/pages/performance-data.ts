@@ -60,6 +60,7 @@ export function performanceDataOf(slug: string, figures: ServiceFigures) {
     completion_counted_from: figures.current.kpis.completionSource,
     measures: MEASURES.map((measure) => ({ measure, kind: MEASURE_KINDS[measure], value: current[measure], previous_value: previous[measure] })),
     days: figures.current.days,
+    funnel: figures.current.funnel,
   };
 }
 

@@ -33,6 +33,7 @@ export function buildServicePage(input: { data: PerformanceData; t: FastifyReque
   const { data, t, locale } = input;
   const noData = t('insight.noData');
   const monthName = formatMonth(data.month, locale);
+  const started = data.measures.find((row) => row.measure === 'transactions_started')?.value ?? 0;
   const query = `?month=${data.month}`;
   return {
     pageTitle: t('insight.service.title', { service: data.service.name }),
@@ -52,6 +53,7 @@ export function buildServicePage(input: { data: PerformanceData; t: FastifyReque
     chartTitle: t('insight.chart.title', { month: monthName }),
     chartDescription: t('insight.chart.description', { month: monthName, total: data.days.reduce((sum, day) => sum + day.completed, 0).toLocaleString('en-GB') }),
     days: data.days.map((day) => ({ label: `${Number(day.day.slice(8))} ${formatMonth(data.month, locale)}`, started: day.started.toLocaleString('en-GB'), completed: day.completed.toLocaleString('en-GB') })),
+    funnel: data.funnel.map((step) => ({ step: step.step, reached: step.reached.toLocaleString('en-GB'), share: formatMeasure(started ? step.reached / started : null, 'share', noData) })),
     csvHref: `${input.basePath}.csv${query}`,
     jsonHref: `${input.basePath}.json${query}`,
   };

@@ -63,6 +63,12 @@ async function recordJourneys(kernel: Kernel, input: { serviceId: string; client
   record(forms, 'forms.form.started', '2026-11-20T10:00:00Z', 10);
   record(forms, 'forms.form.submitted', '2026-11-02T11:00:00Z', 24);
   record(forms, 'forms.form.submitted', '2026-11-20T11:00:00Z', 6);
+  const reach = (step: string, times: number) => {
+    for (let n = 0; n < times; n += 1) kernel.serviceEvents.record({ service: forms, type: 'forms.page.reached', journeyId: `journey-${String((journey += 1)).padStart(12, '0')}`, step, at: new Date('2026-11-02T10:30:00Z') });
+  };
+  reach('your-name', 40);
+  reach('upload-photo', 32);
+  reach('pay', 30);
   record(forms, 'forms.form.started', '2026-10-15T10:00:00Z', 20);
   record(forms, 'forms.form.submitted', '2026-10-15T11:00:00Z', 10);
   record(`identity-client:${input.clientId}`, 'identity.sign-in.started', '2026-11-02T09:00:00Z', 50);
@@ -119,6 +125,11 @@ test('a published service shows its four KPIs with the month before, hand-comput
   assert.deepEqual(days[20], ['20 November 2026', '10', '6']);
   assert.equal(days.length, 31, 'a heading row and 30 days');
 
+  assert.deepEqual(tableOf(page.body, 'funnel').slice(1), [
+    ['your-name', '40', '100%'],
+    ['upload-photo', '32', '80%'],
+    ['pay', '30', '75%'],
+  ]);
   const csv = await visitor.get('/performance/apply-for-a-blue-badge.csv?month=2026-11');
   assert.match(String(csv.headers['content-type']), /^text\/csv/);
   const rows = csv.body.trim().split('\r\n').map((line) => line.split(','));
