@@ -115,8 +115,11 @@ export function registerJourneyEndPages(app: FastifyInstance, dependencies: Runn
     const { reference } = submission;
     const { settings } = context.definition;
     const support = settings.support;
+    const serviceId = await dependencies.versions.findServiceId(context.version.formId);
     return reply.render(`${VIEWS}/confirmation.njk`, pageContext(context, request.t('forms.confirmation.title'), {
       reference,
+      // Insight's satisfaction question, as GOV.UK services link to theirs from the confirmation page.
+      feedbackHref: serviceId ? `/feedback/${encodeURIComponent(serviceId)}` : undefined,
       payment: submission.payment_reference ? { reference: submission.payment_reference, amount: formatPence(submission.payment_amount ?? 0) } : undefined,
       whatHappensNextHtml: renderGuidance(textIn(settings.whatHappensNext, context.language)),
       support: {

@@ -52,6 +52,7 @@ test('a person fills in the form: every answer type, "add another", check answer
   const reference = /<strong>(FISH-[A-Z0-9]{4}-[A-Z0-9]{4})<\/strong>/.exec(confirmation.body)?.[1];
   assert.ok(reference, 'the panel shows the reference in the form’s format');
   assert.match(confirmation.body, /We will reply within 10 working days/);
+  assert.match(confirmation.body, /href="\/feedback\/service-a">What did you think of this service\?<\/a>/, "Insight's satisfaction question for the form's service");
 
   const stored = await createSubmissions({ db: kernel.db, jobs: kernel.jobs }).listForForm(formId);
   assert.equal(stored.length, 1);
