@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { mayChange, requireTeamMember, teamMemberOf } from '../../../platform/http/team-access.ts';
+import { requireTeamMember, teamMemberOf, teamPageChrome } from '../../../platform/http/team-access.ts';
 import { findConsoleOrganisation } from '../../console/console.contract.ts';
 import { createAgreements } from '../agreements/agreements.ts';
 import { ExchangeError } from '../exchange.errors.ts';
@@ -41,20 +41,8 @@ export async function registerExchangeTeamPages(app: FastifyInstance, dependenci
   const baseOf = (organisationId: string) => `/console/exchange/${organisationId}`;
   const actorOf = (request: FastifyRequest): RegistryActor => ({ audit: teamMemberOf(request).actor, isOperator: false });
 
-  function chrome(request: FastifyRequest<{ Params: Params }>) {
-    const member = teamMemberOf(request);
-    const base = baseOf(request.params.organisationId);
-    return {
-      serviceName: member.console.name,
-      serviceUrl: member.console.href,
-      navigation: [
-        { href: member.home.href, text: member.home.text },
-        { href: base, text: request.t('exchange.pages.name'), active: true },
-      ],
-      base,
-      mayChange: mayChange(member),
-    };
-  }
+  const chrome = (request: FastifyRequest<{ Params: Params }>) => teamPageChrome(request, { href: baseOf(request.params.organisationId), text: request.t('exchange.pages.name') });
+
 
   async function describeMember(member: MemberRow) {
     const [subsystems, services, rows] = await Promise.all([store.listSubsystems(member.id), store.listServices(member.id), store.listAgreements(member.id)]);

@@ -9,7 +9,7 @@ import { countSmsFragments } from '../templates/sms-length.ts';
 import { LETTER_CONTACT_BLOCK_MAX_LENGTH, TEMPLATE_BODY_MAX_LENGTH, TEMPLATE_TYPES, TemplateInputError } from '../templates/template.service.ts';
 import { SMS_MAX_CHARACTERS } from '../templates/sms-length.ts';
 import type { Postage, TemplateRow, TemplateType } from '../templates/template.store.ts';
-import { mayChange, requireTeamMember, teamMemberOf } from '../../../platform/http/team-access.ts';
+import { requireTeamMember, teamMemberOf, teamPageChrome } from '../../../platform/http/team-access.ts';
 import { registerCallbackPages } from './callbacks.pages.ts';
 
 const VIEWS = 'modules/notify/pages';
@@ -23,19 +23,7 @@ type PageError = { text: string; href: string };
 
 /** The console's navigation on every team page, and what the page may offer its member. */
 function pageChrome(request: FastifyRequest) {
-  const member = teamMemberOf(request);
-  const service = serviceOf(request);
-  return {
-    serviceName: member.console.name,
-    serviceUrl: member.console.href,
-    navigation: [
-      { href: member.home.href, text: member.home.text },
-      { href: baseOf(service), text: request.t('notify.serviceName'), active: true },
-    ],
-    home: member.home,
-    base: baseOf(service),
-    mayChange: mayChange(member),
-  };
+  return { ...teamPageChrome(request, { href: baseOf(serviceOf(request)), text: request.t('notify.serviceName') }), home: teamMemberOf(request).home };
 }
 
 /** Where a Notify service's team pages are: under /console, where the console's sign-in reaches. */
