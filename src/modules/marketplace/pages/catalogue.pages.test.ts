@@ -153,3 +153,13 @@ test('Welsh: the search page and a record page in Welsh', async (t) => {
   assert.match(record.body, /Statws y gwasanaeth\s*<\/dt>\s*<dd class="govuk-summary-list__value">\s*Byw/);
   assert.match(record.body, /Diweddarwyd ddiwethaf\s*<\/dt>\s*<dd class="govuk-summary-list__value">\s*1 Chwefror 2026/);
 });
+
+test('a link whose host is written in another script (a Cyrillic а) is shown and linked as its punycode (attacker’s look-alike host)', async (t) => {
+  const { kernel, get } = await openCatalogue(t);
+  const { readExampleRecord } = await import('./catalogue-testing.ts');
+  await seedCatalogue(kernel, [{ ...readExampleRecord('example-data-service.yaml'), identifier: 'look-alike-api', accessRights: 'OPEN', endpointURL: 'https://\u0430pi.example.gov.uk/v1' }]);
+  const page = await get('/data/look-alike-api');
+  assert.equal(page.statusCode, 200);
+  assert.match(page.body, /<a class="govuk-link" href="https:\/\/xn--pi-6kc\.example\.gov\.uk\/v1">https:\/\/xn--pi-6kc\.example\.gov\.uk\/v1<\/a>/);
+  assert.doesNotMatch(page.body, /\u0430pi/);
+});

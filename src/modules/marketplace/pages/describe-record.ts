@@ -9,7 +9,10 @@ export type SummaryRow = { key: { text: string }; value: { text?: string; html?:
 const escapeHtml = (text: string) =>
   text.replace(/[&<>"']/g, (character) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[character]!);
 const isWebAddress = (value: string) => /^https?:\/\//i.test(value) && URL.canParse(value);
-const linkOrText = (value: string) => (isWebAddress(value) ? `<a class="govuk-link" href="${escapeHtml(value)}">${escapeHtml(value)}</a>` : escapeHtml(value));
+/** A host written in other scripts (a Cyrillic "е" for "e") is shown and linked as its punycode, the host the browser goes to. */
+const addressShown = (value: string) => (/^[\x21-\x7e]*$/.test(value) ? value : new URL(value).href);
+const linkOrText = (value: string) =>
+  isWebAddress(value) ? `<a class="govuk-link" href="${escapeHtml(addressShown(value))}">${escapeHtml(addressShown(value))}</a>` : escapeHtml(value);
 const listOf = (items: readonly string[]) =>
   items.length === 1 ? items[0]! : `<ul class="govuk-list">${items.map((item) => `<li>${item}</li>`).join('')}</ul>`;
 const asList = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : value === undefined ? [] : [String(value)]);

@@ -129,6 +129,23 @@ describe('validateRecord', () => {
     assert.deepEqual(slotsOf({ ...dataset(), title: 'Bell\u0007' }), ['title']);
     assert.deepEqual(slotsOf({ ...dataset(), keyword: ['a', 'a'] }), ['keyword']);
   });
+
+  it('refuses invisible and direction-changing characters, . and .., and addresses with a user name (attacker’s spoofing)', () => {
+    for (const character of ['\u200b', '\u00ad', '\u202e', '\u2066', '\ufeff']) {
+      assert.deepEqual(problemsOf({ ...dataset(), identifier: `https://example.gov.uk/post${character}codes` }), [
+        { slot: 'identifier', message: 'must not hold invisible or direction-changing characters (such as a zero-width space, a soft hyphen or U+202E)' },
+      ]);
+      assert.deepEqual(slotsOf({ ...dataService(), endpointURL: `https://api.example.gov.uk/${character}v1` }), ['endpointURL']);
+      assert.deepEqual(slotsOf({ ...dataset(), theme: [`eco${character}nomy`] }), ['theme[0]']);
+    }
+    for (const identifier of ['.', '..']) assert.deepEqual(problemsOf({ ...dataset(), identifier }), [{ slot: 'identifier', message: 'must not be . or ..: they name no record' }]);
+    assert.equal(validateRecord({ ...dataset(), identifier: '...' }).valid, true, 'three dots are an ordinary segment');
+    for (const address of ['http://evil.example@x.example/', 'https://user:secret@x.example/data', 'https://@x.example/']) {
+      assert.deepEqual(problemsOf({ ...distribution(), downloadURL: address }), [{ slot: 'downloadURL', message: 'must not hold a user name or password before the address’s host (name@host)' }]);
+      assert.deepEqual(slotsOf({ ...dataService(), endpointURL: address }), ['endpointURL']);
+    }
+    assert.equal(validateRecord({ ...distribution(), downloadURL: 'https://x.example/a@b' }).valid, true, 'an @ in the path is not a user name');
+  });
 });
 
 describe('readRecordDocuments', () => {

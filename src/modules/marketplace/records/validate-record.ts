@@ -58,6 +58,10 @@ const URI_OR_CURIE = /^[^\s<>"{}|\\^`\u0000-\u001f\u007f]+$/;
 /** GOV.UK's organisation slugs, the form uk-gov-orgs' values take. */
 const ORGANISATION_SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+/** Invisible and direction-changing characters (zero-width space, soft hyphen, U+202E...): a reference or address holding one is not what it shows. */
+const FORMAT_CHARACTERS = /\p{Cf}/u;
+/** `.` and `..` name no record: as a path segment they are the catalogue itself or its parent. */
+const DOT_SEGMENT = /^\.{1,2}$/;
 
 function isCalendarDate(year: string, month: string, day: string): boolean {
   const date = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)));
@@ -71,12 +75,16 @@ function checkDate(value: string): Reason | undefined {
 
 /** Only web addresses: these are links people follow from the record's page. */
 function checkWebAddress(value: string): Reason | undefined {
+  if (FORMAT_CHARACTERS.test(value)) return { key: 'formatCharacters' };
   if (value.length > MAX_URI_LENGTH || !URI_OR_CURIE.test(value) || !URL.canParse(value)) return { key: 'webAddress' };
-  const { protocol, hostname } = new URL(value);
+  const { protocol, hostname, username, password } = new URL(value);
+  if (username !== '' || password !== '' || /^https?:\/\/[^/?#]*@/i.test(value)) return { key: 'userInfo' };
   return (protocol === 'https:' || protocol === 'http:') && hostname !== '' ? undefined : { key: 'webAddress' };
 }
 
 function checkUriOrCurie(value: string): Reason | undefined {
+  if (FORMAT_CHARACTERS.test(value)) return { key: 'formatCharacters' };
+  if (DOT_SEGMENT.test(value)) return { key: 'dotSegment' };
   return value.length <= MAX_URI_LENGTH && URI_OR_CURIE.test(value) ? undefined : { key: 'uriOrCurie', parameters: { max: MAX_URI_LENGTH } };
 }
 
