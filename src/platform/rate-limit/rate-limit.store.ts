@@ -21,6 +21,11 @@ export function createRateLimitStore(db: Executor) {
         .executeTakeFirst();
       return row !== undefined;
     },
+    /** How many events the bucket has counted (0 when it has none). */
+    async count(bucket: string): Promise<number> {
+      const row = await tables.selectFrom('rate_limit_window').select('count').where('bucket', '=', bucket).executeTakeFirst();
+      return row ? Number(row.count) : 0;
+    },
     async deleteBefore(windowStart: string): Promise<void> {
       await tables.deleteFrom('rate_limit_window').where('window_start', '<', windowStart).execute();
     },

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createTestKernel } from '../../testing/test-kernel.ts';
-import { createAddressRateLimit } from './rate-limit.ts';
+import { createAddressRateLimit, createKeyedRateLimit } from './rate-limit.ts';
 
 type WindowTable = { rate_limit_window: { bucket: string; window_start: string; count: number } };
 
@@ -38,4 +38,20 @@ test('attacker: events sent all at once never pass the limit, across processes; 
   assert.deepEqual(await first.take('198.51.100.1'), { allowed: true }, 'a new window: what this process remembered has ended');
   const rows = await kernel.db.withTables<WindowTable>().selectFrom('rate_limit_window').select('window_start').execute();
   assert.deepEqual([...new Set(rows.map((row) => row.window_start))], ['2026-05-01T10:05:00.000Z']);
+});
+
+test('a keyed limit counts by the key given; check says whether one more is allowed without counting, across processes', async (t) => {
+  const kernel = await createTestKernel(t);
+  let now = new Date('2026-05-01T10:00:00Z');
+  const clock = () => now;
+  const first = createKeyedRateLimit({ db: kernel.db, name: 'keyed', perWindow: 2, windowSeconds: 86_400, clock });
+  const second = createKeyedRateLimit({ db: kernel.db, name: 'keyed', perWindow: 2, windowSeconds: 86_400, clock });
+  assert.deepEqual(await first.check('person-a'), { allowed: true });
+  assert.deepEqual(await first.check('person-a'), { allowed: true }, 'checking counts nothing');
+  assert.deepEqual(await first.take('person-a'), { allowed: true });
+  assert.deepEqual(await second.take('person-a'), { allowed: true });
+  assert.deepEqual(await second.check('person-a'), { allowed: false, retryAfterSeconds: 50_400 }, 'the other process sees the count');
+  assert.deepEqual(await first.check('person-b'), { allowed: true }, 'another key');
+  now = new Date('2026-05-02T00:00:00Z');
+  assert.deepEqual(await first.check('person-a'), { allowed: true }, 'the next window');
 });

@@ -16,6 +16,19 @@ const MAX_REMEMBERED = 10_000;
  * windows before the last. `name` keeps one limit's counts apart from another's.
  */
 export function createAddressRateLimit(dependencies: { db: Database; name: string; perWindow: number; windowSeconds: number; clock?: () => Date }) {
+  const limit = createKeyedRateLimit(dependencies);
+  return {
+    /** Counts one event from the address: allowed while the address is within its limit. */
+    take: (clientIp: string): Promise<RateLimitDecision> => limit.take(clientAddressKey(clientIp)),
+  };
+}
+
+/**
+ * The same limit for any key the caller chooses (a signed-in person, say; the caller keeps
+ * secrets and personal identifiers out of it by hashing): `take` counts one event, `check` says
+ * whether one more would be allowed without counting it.
+ */
+export function createKeyedRateLimit(dependencies: { db: Database; name: string; perWindow: number; windowSeconds: number; clock?: () => Date }) {
   const { name, perWindow } = dependencies;
   const store = createRateLimitStore(dependencies.db);
   const clock = dependencies.clock ?? (() => new Date());
@@ -26,11 +39,10 @@ export function createAddressRateLimit(dependencies: { db: Database; name: strin
   const refusal = (windowEnds: number, now: number): RateLimitDecision => ({ allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((windowEnds - now) / 1000)) });
 
   return {
-    /** Counts one event from the address: allowed while the address is within its limit. */
-    async take(clientIp: string): Promise<RateLimitDecision> {
+    /** Counts one event for the key: allowed while the key is within its limit. */
+    async take(key: string): Promise<RateLimitDecision> {
       const now = clock().getTime();
       const window = Math.floor(now / windowMs) * windowMs;
-      const key = clientAddressKey(clientIp);
       const knownFullUntil = full.get(key);
       if (knownFullUntil !== undefined && knownFullUntil > now) return refusal(knownFullUntil, now);
       if (window !== lastWindow) {
@@ -44,7 +56,18 @@ export function createAddressRateLimit(dependencies: { db: Database; name: strin
       full.set(key, window + windowMs);
       return refusal(window + windowMs, now);
     },
+    /** Whether one more event for the key would be allowed, counting nothing. */
+    async check(key: string): Promise<RateLimitDecision> {
+      const now = clock().getTime();
+      const window = Math.floor(now / windowMs) * windowMs;
+      const knownFullUntil = full.get(key);
+      if (knownFullUntil !== undefined && knownFullUntil > now) return refusal(knownFullUntil, now);
+      const counted = await store.count(`${name}:${key}@${new Date(window).toISOString()}`);
+      return counted < perWindow ? { allowed: true } : refusal(window + windowMs, now);
+    },
   };
 }
+
+export type KeyedRateLimit = ReturnType<typeof createKeyedRateLimit>;
 
 export type AddressRateLimit = ReturnType<typeof createAddressRateLimit>;
