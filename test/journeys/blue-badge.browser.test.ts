@@ -50,6 +50,15 @@ async function applyForABlueBadge(t: TestContext, lang: 'en' | 'cy') {
   await page.waitForURL((url) => url.pathname === at('pip-reference'));
   await check(page, problems, lang, at('pip-reference'));
   await page.fill('#answer', 'QQ123456A');
+  // The name and date of birth before the check: the award is found only for the person it is of.
+  await continueTo(page, at('full-name'));
+  await check(page, problems, lang, at('full-name'));
+  await page.fill('#full_name', 'Alex Example');
+  await continueTo(page, at('date-of-birth'));
+  await check(page, problems, lang, at('date-of-birth'));
+  await page.fill('#day', '12');
+  await page.fill('#month', '4');
+  await page.fill('#year', '1968');
   await continueTo(page, at('pip-check'));
   assert.equal(await page.locator('h1').innerText(), text.check);
   await check(page, problems, lang, at('pip-check'));
@@ -66,13 +75,7 @@ async function applyForABlueBadge(t: TestContext, lang: 'en' | 'cy') {
   await check(page, problems, lang, at('pip-check/result'));
 
   await page.locator('main a.govuk-button').click();
-  await page.waitForURL((url) => url.pathname === at('full-name'));
-  await page.fill('#full_name', 'Alex Example');
-  await continueTo(page, at('date-of-birth'));
-  await page.fill('#day', '12');
-  await page.fill('#month', '4');
-  await page.fill('#year', '1968');
-  await continueTo(page, at('address'));
+  await page.waitForURL((url) => url.pathname === at('address'));
   await page.fill('#address_line_1', '1 Example Street');
   await page.fill('#town', 'Exampleton');
   await page.fill('#postcode', 'ZZ1 1AA');
@@ -137,6 +140,12 @@ async function refuseConsent(t: TestContext, lang: 'en' | 'cy') {
   await page.waitForSelector('.govuk-error-summary');
   await check(page, problems, lang, at('pip-reference'));
   await page.fill('#answer', 'QQ123456B');
+  await continueTo(page, at('full-name'));
+  await page.fill('#full_name', 'Sam Sample');
+  await continueTo(page, at('date-of-birth'));
+  await page.fill('#day', '30');
+  await page.fill('#month', '11');
+  await page.fill('#year', '1990');
   await continueTo(page, at('pip-check'));
   await page.locator('main button.govuk-button').click();
   await page.waitForURL((url) => url.pathname.startsWith('/account/consent/') || url.pathname.includes('/sign-in/'));

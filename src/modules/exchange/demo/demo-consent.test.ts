@@ -18,6 +18,8 @@ async function startWithDemo(t: Parameters<typeof createTestApp>[0]) {
   return { ...started, baseUrl, dependencies };
 }
 
+const ALEX = '/awards/QQ123456A?dateOfBirth=1968-04-12&name=Alex%20Example';
+
 test('the example council asks consent, reads the signed answer, and calls the PIP award service under consent as the person', async (t) => {
   const { kernel, baseUrl, dependencies } = await startWithDemo(t);
   const returnUrl = `${baseUrl}/forms/apply-for-a-blue-badge/pages/pip-check/consent-answer`;
@@ -28,7 +30,7 @@ test('the example council asks consent, reads the signed answer, and calls the P
   assert.equal(await findAgreementInForce(kernel.db, { client: 'not an identifier', service: first.service, now: new Date() }), undefined);
 
   const call = { db: kernel.db, secrets: kernel.secrets, baseUrl, instance: 'GB-DEV' };
-  const refused = await callAsDemoCouncil(call, { client: first.client, service: first.service, path: '/awards/QQ123456A', subject: 'person-1' });
+  const refused = await callAsDemoCouncil(call, { client: first.client, service: first.service, path: ALEX, subject: 'person-1' });
   assert.equal(refused.status, 500);
   assert.equal(refused.errorType, 'Server.ServerProxy.AccessDenied', 'no consent in force yet');
 
@@ -51,12 +53,23 @@ test('the example council asks consent, reads the signed answer, and calls the P
   const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), sub: 'person-2' })).toString('base64url');
   await assert.rejects(readConsentAnswer(issuer, { token: `${header}.${forged}.${signature}`, client: first.client, state: 'journey-state-1' }), isRefusal, 'tampered');
 
-  const allowed = await callAsDemoCouncil(call, { client: first.client, service: first.service, path: '/awards/QQ123456A', subject: 'person-1', issue: 'BB-1' });
+  const allowed = await callAsDemoCouncil(call, { client: first.client, service: first.service, path: ALEX, subject: 'person-1', issue: 'BB-1' });
   assert.equal(allowed.status, 200);
   assert.deepEqual(allowed.body, { status: 'awarded', rate: { daily_living: 'standard', mobility: 'enhanced' } });
-  assert.equal((await callAsDemoCouncil(call, { client: first.client, service: first.service, path: '/awards/QQ999999D', subject: 'person-1' })).status, 404);
-  const other = await callAsDemoCouncil(call, { client: first.client, service: first.service, path: '/awards/QQ123456A', subject: 'person-2' });
+  const ask = (path: string) => callAsDemoCouncil(call, { client: first.client, service: first.service, path, subject: 'person-1' });
+  assert.equal((await ask('/awards/QQ999999D?dateOfBirth=1968-04-12&name=Alex%20Example')).status, 404);
+  // The award is of a person, not of a reference: Alex's reference with another date of birth or name finds nothing, and says nothing of which was wrong.
+  const wrongBirth = await ask('/awards/QQ123456A?dateOfBirth=1968-04-13&name=Alex%20Example');
+  const wrongName = await ask('/awards/QQ123456A?dateOfBirth=1968-04-12&name=Sam%20Sample');
+  assert.deepEqual([wrongBirth.status, wrongName.status], [404, 404]);
+  assert.deepEqual(wrongBirth.body, wrongName.body);
+  assert.equal((await ask('/awards/QQ123456A?dateOfBirth=1955-01-03&name=Jo%20Placeholder')).status, 404, "another person's date of birth and name");
+  assert.equal((await ask('/awards/QQ123456A')).status, 400, 'a reference alone is not asked about');
+  assert.equal((await ask('/awards/QQ123456A?dateOfBirth=12%2F04%2F1968&name=Alex%20Example')).status, 400);
+  assert.equal((await ask('/awards/QQ123456A?dateOfBirth=1968-04-12&name=%20%20')).status, 400);
+  assert.equal((await ask('/awards/QQ123456A?dateOfBirth=1968-04-12&name=%20%C3%A1LEX%20%20%20example%20')).status, 200, 'the name without case, accents or extra spaces');
+  const other = await callAsDemoCouncil(call, { client: first.client, service: first.service, path: ALEX, subject: 'person-2' });
   assert.equal(other.errorType, 'Server.ServerProxy.AccessDenied', "someone else's subject has no consent");
   await createConsentStore(kernel.db).withdraw(answer.consentId as string, new Date().toISOString());
-  assert.equal((await callAsDemoCouncil(call, { client: first.client, service: first.service, path: '/awards/QQ123456A', subject: 'person-1' })).errorType, 'Server.ServerProxy.AccessDenied', 'withdrawn');
+  assert.equal((await callAsDemoCouncil(call, { client: first.client, service: first.service, path: ALEX, subject: 'person-1' })).errorType, 'Server.ServerProxy.AccessDenied', 'withdrawn');
 });

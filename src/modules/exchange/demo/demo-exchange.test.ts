@@ -41,6 +41,7 @@ test("with DEMO_EXCHANGE, the README's walk-through works: the council's signed 
   const [record] = await waitForLogRecords(kernel.db, 1);
   assert.equal(record?.status_code, 200);
   assert.equal(record?.agreement_id, demo.agreement_id);
+  assert.doesNotMatch(JSON.stringify(record), /1968-04-12|Alex|QQ123456A/, 'the message log keeps neither the reference nor the date of birth and name asked with');
 
   const unknown = await runExchangeCallScript('--key', keyFile, '--client', String(demo.client), String(demo.example_url).replace('QQ123456A', 'QQ999999D'));
   assert.match(unknown.stdout, /^404\n/, "the provider's own answer for someone it does not know");
@@ -58,7 +59,7 @@ test("the agency's system answers only calls Civitas signed for its own service,
   const { kernel, baseUrl } = await startWithDemo(t);
   const key = await createExchangeKeys({ db: kernel.db, secrets: kernel.secrets }).current('request-signing');
   const callAs = async (service: string) => {
-    const url = `${baseUrl}/demo-exchange/pip/awards/QQ123456A`;
+    const url = `${baseUrl}/demo-exchange/pip/awards/QQ123456A?dateOfBirth=1968-04-12&name=Alex%20Example`;
     const headers = await signForwardedRequest({ method: 'GET', url, headers: { 'x-road-client': 'GB-DEV/GOV/DEMO-COUNCIL/blue-badge', 'x-road-service': service, 'x-road-id': crypto.randomUUID() } }, key, ['@method', '@target-uri', 'x-road-client', 'x-road-service', 'x-road-id']);
     return fetch(url, { headers });
   };

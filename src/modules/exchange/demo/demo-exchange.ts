@@ -154,7 +154,7 @@ export async function setUpDemoExchange(dependencies: DemoExchangeDependencies):
     await agreements.approve(agreementId, consumer.id, ACTOR);
   }
   const serviceIdentifier = demoServiceIdentifier(instance);
-  return { client: consumerSubsystem.identifier, service: serviceIdentifier, serviceId: service.id, agreementId, exampleUrl: `${dependencies.baseUrl}/r1/${serviceIdentifier}/awards/QQ123456A` };
+  return { client: consumerSubsystem.identifier, service: serviceIdentifier, serviceId: service.id, agreementId, exampleUrl: `${dependencies.baseUrl}/r1/${serviceIdentifier}/awards/QQ123456A?dateOfBirth=1968-04-12&name=Alex%20Example` };
 }
 
 /** The council subsystem's private key (PKCS#8 PEM), for the walk-through to sign calls with; undefined before the example is set up. */

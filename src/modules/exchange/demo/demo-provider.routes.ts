@@ -4,7 +4,7 @@ import { createVerifier, httpbis, type SignatureParameters } from 'http-message-
 import type { JWK } from 'jose';
 import type { ExchangeKeys } from '../gateway/exchange-keys.ts';
 import { SIGNATURE_MAX_AGE_SECONDS } from '../gateway/request-signature.ts';
-import { PIP_AWARDS } from './pip-awards.ts';
+import { findPipAward } from './pip-awards.ts';
 
 /** Where the example benefits agency's information system answers, under Civitas's own address. */
 export const DEMO_PROVIDER_PATH = '/demo-exchange/pip';
@@ -51,14 +51,21 @@ async function isSignedByCivitas(request: FastifyRequest, baseUrl: string, keys:
 }
 
 /**
- * The example benefits agency's own information system: `GET /awards/{reference}` answers with
- * the whole record, more than any consumer's agreement allows, as a real provider's might. It
- * answers only calls Civitas forwarded to its own service, so the only way to it is through Exchange.
+ * The example benefits agency's own information system: `GET /awards/{reference}?dateOfBirth=&name=`
+ * answers with the whole record, more than any consumer's agreement allows, as a real provider's
+ * might, but only when the reference, date of birth and name all match one record (404 otherwise,
+ * the same for each way of not matching): a reference alone does not tell whose award is asked
+ * about. It answers only calls Civitas forwarded to its own service, so the only way to it is
+ * through Exchange.
  */
 export function registerDemoProviderRoutes(app: FastifyInstance, dependencies: { baseUrl: string; keys: ExchangeKeys; services: readonly string[] }): void {
-  app.get<{ Params: { reference: string } }>(`${DEMO_PROVIDER_PATH}/awards/:reference`, {
+  app.get<{ Params: { reference: string }; Querystring: { dateOfBirth?: string; name?: string } }>(`${DEMO_PROVIDER_PATH}/awards/:reference`, {
     schema: {
       params: { type: 'object', properties: { reference: { type: 'string', maxLength: 64 } }, required: ['reference'] },
+      querystring: {
+        type: 'object',
+        properties: { dateOfBirth: { type: 'string', maxLength: 10 }, name: { type: 'string', maxLength: 300 } },
+      },
       response: { 200: AWARD_SCHEMA, '4xx': { type: 'object', properties: { error: { type: 'string' } } } },
     },
     async handler(request, reply) {
@@ -68,8 +75,10 @@ export function registerDemoProviderRoutes(app: FastifyInstance, dependencies: {
       }
       // Civitas signs for whichever service a call was made to: one registered by another member at this address is not this one.
       if (!dependencies.services.includes(String(request.headers['x-road-service']))) return reply.code(403).send({ error: 'This information system provides another service' });
-      const award = PIP_AWARDS.find((candidate) => candidate.reference === request.params.reference);
-      if (!award) return reply.code(404).send({ error: 'No award has this reference' });
+      const { dateOfBirth, name } = request.query;
+      if (!dateOfBirth || !/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(dateOfBirth) || !name?.trim()) return reply.code(400).send({ error: 'Ask with the date of birth (dateOfBirth=YYYY-MM-DD) and name of the person the award is of' });
+      const award = findPipAward({ reference: request.params.reference, dateOfBirth, name });
+      if (!award) return reply.code(404).send({ error: 'No award found for this reference, date of birth and name' });
       request.log.info({ xRoadId: request.headers['x-road-id'] }, 'exchange demo provider answered');
       return reply.send(award);
     },

@@ -51,6 +51,22 @@ export const PIP_AWARDS: readonly PipAward[] = [
   },
 ];
 
+/** A name as compared: without accents, in lower case, with single spaces (hyphens and apostrophes as spaces). */
+export function normaliseName(name: string): string {
+  return name
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/[\s\-‐‑’'.]+/g, ' ')
+    .trim();
+}
+
+/** The award of the person asked about: the reference, date of birth and name must all match one record. */
+export function findPipAward(asked: { reference: string; dateOfBirth: string; name: string }): PipAward | undefined {
+  const name = normaliseName(asked.name);
+  return PIP_AWARDS.find((award) => award.reference === asked.reference && award.date_of_birth === asked.dateOfBirth && name !== '' && normaliseName(award.name) === name);
+}
+
 /** The service's OpenAPI description, as the agency would publish it: every field its answers hold. */
 export const PIP_AWARD_OPENAPI = JSON.stringify(
   {
@@ -59,11 +75,18 @@ export const PIP_AWARD_OPENAPI = JSON.stringify(
     paths: {
       '/awards/{reference}': {
         get: {
-          summary: 'The PIP award of the person with this reference',
-          parameters: [{ name: 'reference', in: 'path', required: true, schema: { type: 'string', pattern: '^QQ[0-9]{6}[A-D]$' } }],
+          summary: 'The PIP award of the person with this reference, date of birth and name',
+          description:
+            'Answers only when the reference, date of birth and name all match one record, so the answer is about the person asked about. The date of birth and name are what the consumer asks with: they are not part of the answer, and an agreement shares only the answer fields it names.',
+          parameters: [
+            { name: 'reference', in: 'path', required: true, schema: { type: 'string', pattern: '^QQ[0-9]{6}[A-D]$' } },
+            { name: 'dateOfBirth', in: 'query', required: true, description: 'The date of birth of the person asked about, YYYY-MM-DD', schema: { type: 'string', format: 'date' } },
+            { name: 'name', in: 'query', required: true, description: 'Their name; compared without accents, case or extra spaces', schema: { type: 'string', maxLength: 300 } },
+          ],
           responses: {
             '200': { description: 'The award', content: { 'application/json': { schema: { $ref: '#/components/schemas/Award' } } } },
-            '404': { description: 'No award has this reference' },
+            '400': { description: 'The date of birth or name is missing or malformed' },
+            '404': { description: 'No award found: no record has this reference, date of birth and name together' },
           },
         },
       },

@@ -68,6 +68,8 @@ const MESSAGES: Array<[RegExp, string]> = [
   [/^is needed: an eligibility check/, 'eligibilitySignIn'],
   [/^an eligibility check is a single selection/, 'eligibilityOptions'],
   [/^an eligibility check is asked once/, 'eligibilityOnce'],
+  [/^must be an earlier required question, asked once, of a date of birth$/, 'eligibilityDateOfBirth'],
+  [/^must be an earlier required question, asked once, of a name$/, 'eligibilityName'],
   [/^must be an earlier required question, asked once/, 'eligibilityReference'],
 ];
 

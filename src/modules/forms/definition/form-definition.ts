@@ -94,10 +94,12 @@ export type EligibilityCondition = { field: string; oneOf: string[] };
 /**
  * A check of the person's eligibility through Exchange: the consumer subsystem (`client`) asks
  * the person's consent on Civitas's consent page, then calls `service` at `path` (where
- * `{reference}` is the answer to `referencePage`) with the person's X-Road-UserId. `eligible`
- * when every condition holds, else `not-eligible`.
+ * `{reference}` is the answer to `referencePage`, with `dateOfBirth` (the answer to
+ * `dateOfBirthPage`) and `name` (the answer to `namePage`, when named) as query parameters, so the
+ * service can answer only when its record is of the person who asks) with the person's
+ * X-Road-UserId. `eligible` when every condition holds, else `not-eligible`.
  */
-export type EligibilityCheck = { client: string; service: string; path: string; referencePage: string; eligibleWhen: EligibilityCondition[] };
+export type EligibilityCheck = { client: string; service: string; path: string; referencePage: string; dateOfBirthPage: string; namePage?: string; eligibleWhen: EligibilityCondition[] };
 
 export type ExitPage = { id: string; heading: LocalisedText; body: LocalisedText };
 

@@ -9,13 +9,15 @@ const MAX_CONDITIONS = 10;
 
 /** A page's `eligibilityCheck`: which Exchange consumer asks, which service it calls and when the answer means eligible. */
 export function readEligibilityCheck(reader: DefinitionReader, value: unknown, path: string): EligibilityCheck | undefined {
-  const json = reader.object(value, path, ['client', 'service', 'path', 'referencePage', 'eligibleWhen']);
+  const json = reader.object(value, path, ['client', 'service', 'path', 'referencePage', 'dateOfBirthPage', 'namePage', 'eligibleWhen']);
   if (!json) return undefined;
   const client = reader.string(json.client, `${path}.client`, { maxLength: 300, pattern: SUBSYSTEM_PATTERN, patternMessage: 'must be a subsystem, INSTANCE/CLASS/MEMBER/SUBSYSTEM' });
   const service = reader.string(json.service, `${path}.service`, { maxLength: 300, pattern: SERVICE_PATTERN, patternMessage: 'must be a service, INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE' });
   const callPath = reader.string(json.path, `${path}.path`, { maxLength: 300, pattern: PATH_PATTERN, patternMessage: 'must be a path of plain segments with one {reference}' });
   if (callPath !== undefined && callPath.split('{reference}').length !== 2) reader.fault(`${path}.path`, 'must hold {reference} once');
   const referencePage = reader.string(json.referencePage, `${path}.referencePage`, { maxLength: DEFINITION_LIMITS.idLength });
+  const dateOfBirthPage = reader.string(json.dateOfBirthPage, `${path}.dateOfBirthPage`, { maxLength: DEFINITION_LIMITS.idLength });
+  const namePage = reader.optional(json, 'namePage', (item) => reader.string(item, `${path}.namePage`, { maxLength: DEFINITION_LIMITS.idLength }));
   const conditions = (reader.array(json.eligibleWhen, `${path}.eligibleWhen`, MAX_CONDITIONS) ?? []).flatMap((item, index): EligibilityCondition[] => {
     const at = `${path}.eligibleWhen[${index}]`;
     const condition = reader.object(item, at, ['field', 'oneOf']);
@@ -26,14 +28,16 @@ export function readEligibilityCheck(reader: DefinitionReader, value: unknown, p
     return field !== undefined && oneOf.length > 0 && oneOf.every((entry) => entry !== undefined) ? [{ field, oneOf: oneOf as string[] }] : [];
   });
   if (Array.isArray(json.eligibleWhen) && json.eligibleWhen.length === 0) reader.fault(`${path}.eligibleWhen`, 'needs at least one condition');
-  if (client === undefined || service === undefined || callPath === undefined || referencePage === undefined) return undefined;
-  return { client, service, path: callPath, referencePage, eligibleWhen: conditions };
+  if (client === undefined || service === undefined || callPath === undefined || referencePage === undefined || dateOfBirthPage === undefined) return undefined;
+  return { client, service, path: callPath, referencePage, dateOfBirthPage, ...(namePage !== undefined ? { namePage } : {}), eligibleWhen: conditions };
 }
 
 /**
  * What an eligibility check needs of the rest of the form: sign-in (the person is known to
  * Exchange by their One Login `sub`), a single selection of `eligible` and `not-eligible` asked
- * once, and an earlier question (National Insurance number or a line of text) for the reference.
+ * once, an earlier question (National Insurance number or a line of text) for the reference, and
+ * earlier questions for the person's date of birth (a date of birth) and, when named, their name:
+ * what binds the service's answer to the person asking.
  */
 export function findEligibilityCheckProblems(definition: FormDefinition): Array<{ path: string; message: string }> {
   const problems: Array<{ path: string; message: string }> = [];
@@ -53,6 +57,17 @@ export function findEligibilityCheckProblems(definition: FormDefinition): Array<
     const singleLine = referencePage?.answerType === 'national_insurance_number' || (referencePage?.answerType === 'text' && !referencePage.settings?.multiline);
     if (reference === -1 || reference >= index || !answeredOnce || !singleLine) {
       problems.push({ path: `${path}.eligibilityCheck.referencePage`, message: 'must be an earlier required question, asked once, of a National Insurance number or a single line of text' });
+    }
+    const earlier = (id: string | undefined) => {
+      const at = definition.pages.findIndex((candidate) => candidate.id === id);
+      const found = definition.pages[at];
+      return at !== -1 && at < index && found !== undefined && !found.repeatable && !found.optional ? found : undefined;
+    };
+    if (!earlier(check.dateOfBirthPage)?.settings?.dateOfBirth || earlier(check.dateOfBirthPage)?.answerType !== 'date') {
+      problems.push({ path: `${path}.eligibilityCheck.dateOfBirthPage`, message: 'must be an earlier required question, asked once, of a date of birth' });
+    }
+    if (check.namePage !== undefined && earlier(check.namePage)?.answerType !== 'name') {
+      problems.push({ path: `${path}.eligibilityCheck.namePage`, message: 'must be an earlier required question, asked once, of a name' });
     }
   });
   return problems;

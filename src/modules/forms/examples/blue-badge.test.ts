@@ -18,11 +18,24 @@ async function startBlueBadge(t: TestContext) {
   return startIdentityServer(t, { environment: { DEMO_EXCHANGE: 'true', DEMO_SERVICE: 'true', OUTBOUND_ALLOW_PRIVATE_NETWORK: 'false' } });
 }
 
-/** Signs in to the form and answers the reference question: the check page. */
-async function reachCheck(browser: FormClient, account: TestAccount, reference: string): Promise<FormPage> {
+/** Who says they are whom: a name and a date of birth (day, month, year) as typed. */
+type Person = { name: string; born: [string, string, string] };
+// The example people of the README (src/modules/exchange/demo/pip-awards.ts), and Mallory, who has no award.
+const ALEX: Person = { name: 'Alex Example', born: ['12', '4', '1968'] };
+const SAM: Person = { name: 'Sam Sample', born: ['30', '11', '1990'] };
+const JO: Person = { name: 'Jo Placeholder', born: ['3', '1', '1955'] };
+const MALLORY: Person = { name: 'Mallory Attacker', born: ['1', '2', '1985'] };
+const bornAs = (born: Person['born']) => ({ day: born[0], month: born[1], year: born[2] });
+
+/** Signs in to the form and answers the reference, name and date of birth questions: the check page. */
+async function reachCheck(browser: FormClient, account: TestAccount, reference: string, person: Person): Promise<FormPage> {
   const first = await openSigningIn(browser, account, FORM);
   assert.equal(new URL(first.url).pathname, `${FORM}/pages/pip-reference`);
-  const check = await browser.submit(first, { answer: reference });
+  const name = await browser.submit(first, { answer: reference });
+  assert.equal(new URL(name.url).pathname, `${FORM}/pages/full-name`);
+  const birth = await browser.submit(name, { full_name: person.name });
+  assert.equal(new URL(birth.url).pathname, `${FORM}/pages/date-of-birth`);
+  const check = await browser.submit(birth, bornAs(person.born));
   assert.equal(new URL(check.url).pathname, `${FORM}/pages/pip-check`);
   return check;
 }
@@ -63,7 +76,7 @@ test('Blue Badge, the whole journey: Alex Example (PIP mobility enhanced) agrees
   const { kernel, baseUrl, app } = await startBlueBadge(t);
   const alex = await createTestAccount(kernel, 'alex@example.com');
   const browser = createFormClient(baseUrl);
-  const check = await reachCheck(browser, alex, 'qq 123456 a');
+  const check = await reachCheck(browser, alex, 'qq 123456 a', ALEX);
   assert.match(check.html, /QQ123456A/);
   const consent = await openConsent(browser, alex, check);
   assert.match(consent.html, /Example Borough Council/);
@@ -72,11 +85,9 @@ test('Blue Badge, the whole journey: Alex Example (PIP mobility enhanced) agrees
   assert.match(result.html, /You are eligible/);
   assert.match(result.html, /rate\.mobility: enhanced/);
   assert.doesNotMatch(result.html, /Alex Example|1968|ZZ1 1AA|assessment/i, 'only the agreed fields came through');
-  assert.equal(buttonHref(result.html), `${FORM}/pages/full-name`, 'past the questions about their condition');
+  assert.equal(buttonHref(result.html), `${FORM}/pages/address`, 'past the questions about their condition');
 
-  let page = await browser.submit(await browser.get(`${FORM}/pages/full-name`), { full_name: 'Alex Example' });
-  page = await browser.submit(page, { day: '12', month: '4', year: '1968' });
-  page = await browser.submit(page, { address_line_1: '1 Example Street', address_line_2: '', town: 'Exampleton', county: '', postcode: 'ZZ1 1AA' });
+  let page = await browser.submit(await browser.get(`${FORM}/pages/address`), { address_line_1: '1 Example Street', address_line_2: '', town: 'Exampleton', county: '', postcode: 'ZZ1 1AA' });
   assert.equal(new URL(page.url).pathname, `${FORM}/pages/email`);
   assert.match(page.html, /value="alex@example.com"/, 'prefilled from One Login');
   page = await browser.submit(page, { answer: 'alex@example.com' });
@@ -159,14 +170,14 @@ test('Blue Badge, the whole journey: Alex Example (PIP mobility enhanced) agrees
 
 test('Blue Badge: Sam Sample (PIP under review, mobility standard) and Jo Placeholder (ended) are not shown eligible and get the long form; an unknown reference finds no award', async (t) => {
   const { kernel, baseUrl } = await startBlueBadge(t);
-  for (const [email, reference, title] of [
-    ['sam@example.com', 'QQ123456B', /We need to ask you some more questions/],
-    ['jo@example.com', 'QQ123456C', /We need to ask you some more questions/],
-    ['nobody@example.com', 'QQ999999D', /We could not find your record/],
+  for (const [email, reference, person, title] of [
+    ['sam@example.com', 'QQ123456B', SAM, /We need to ask you some more questions/],
+    ['jo@example.com', 'QQ123456C', JO, /We need to ask you some more questions/],
+    ['nobody@example.com', 'QQ999999D', MALLORY, /We could not find your record/],
   ] as const) {
     const account = await createTestAccount(kernel, email);
     const browser = createFormClient(baseUrl);
-    const consent = await openConsent(browser, account, await reachCheck(browser, account, reference));
+    const consent = await openConsent(browser, account, await reachCheck(browser, account, reference, person));
     const result = await browser.get(await answerConsent(browser, consent, 'yes'));
     assert.match(result.html, title, reference);
     assert.equal(buttonHref(result.html), `${FORM}/pages/walking`, `${reference}: the long form`);
@@ -181,7 +192,7 @@ test('Blue Badge: refusing consent checks nothing and leads to the long form; a 
   const { kernel, baseUrl } = await startBlueBadge(t);
   const refuser = await createTestAccount(kernel, 'refuses@example.com');
   const browser = createFormClient(baseUrl);
-  const consent = await openConsent(browser, refuser, await reachCheck(browser, refuser, 'QQ123456A'));
+  const consent = await openConsent(browser, refuser, await reachCheck(browser, refuser, 'QQ123456A', ALEX));
   const refused = await browser.get(await answerConsent(browser, consent, 'no'));
   assert.equal(refused.status, 200);
   assert.match(refused.html, /You did not give permission/);
@@ -200,7 +211,7 @@ test('Blue Badge: refusing consent checks nothing and leads to the long form; a 
   }
   const withdrawer = await createTestAccount(kernel, 'withdraws@example.com');
   const second = createFormClient(baseUrl);
-  const withdrawn = await second.get(await answerConsent(second, await openConsent(second, withdrawer, await reachCheck(second, withdrawer, 'QQ123456A')), 'yes'));
+  const withdrawn = await second.get(await answerConsent(second, await openConsent(second, withdrawer, await reachCheck(second, withdrawer, 'QQ123456A', ALEX)), 'yes'));
   assert.equal(withdrawn.status, 200);
   assert.match(withdrawn.html, /Your permission is no longer in force/);
   assert.equal(buttonHref(withdrawn.html), `${FORM}/pages/walking`);
@@ -210,7 +221,7 @@ test('Blue Badge: refusing consent checks nothing and leads to the long form; a 
   const failing = await createTestAccount(kernel, 'fails@example.com');
   const third = createFormClient(baseUrl);
   await kernel.db.withTables<{ exchange_agreement: { status: string } }>().updateTable('exchange_agreement').set({ status: 'ended' }).execute();
-  const failed = await third.submit(await reachCheck(third, failing, 'QQ123456A'), {});
+  const failed = await third.submit(await reachCheck(third, failing, 'QQ123456A', ALEX), {});
   assert.equal(failed.status, 200);
   assert.equal(new URL(failed.url).pathname, `${FORM}/pages/pip-check/result`);
   assert.match(failed.html, /We could not check your record just now/);
@@ -232,8 +243,8 @@ test('Blue Badge attacks: a consent answer replayed, from another person or anot
 
   // Skipping: a later page redirects back to the check; posting "eligible" to the check only starts it.
   const attacker = createFormClient(baseUrl);
-  const check = await reachCheck(attacker, mallory, 'QQ123456A');
-  for (const later of ['full-name', 'photo', 'pip-check/result']) {
+  const check = await reachCheck(attacker, mallory, 'QQ123456A', MALLORY);
+  for (const later of ['walking', 'address', 'photo', 'pip-check/result']) {
     const page = await attacker.get(`${FORM}/pages/${later}`);
     assert.equal(new URL(page.url).pathname, `${FORM}/pages/pip-check`, later);
   }
@@ -244,7 +255,7 @@ test('Blue Badge attacks: a consent answer replayed, from another person or anot
 
   // Alex's own answer, taken from Alex's journey, is of no use in Mallory's (another state, another person).
   const browser = createFormClient(baseUrl);
-  const alexAnswer = new URL(await answerConsent(browser, await openConsent(browser, alex, await reachCheck(browser, alex, 'QQ123456A')), 'yes'));
+  const alexAnswer = new URL(await answerConsent(browser, await openConsent(browser, alex, await reachCheck(browser, alex, 'QQ123456A', ALEX)), 'yes'));
   const stolen = await attacker.get(`${alexAnswer.pathname}${alexAnswer.search}`);
   assert.equal(stolen.status, 400);
   assert.match(stolen.html, /This answer could not be used/);
@@ -264,7 +275,7 @@ test('Blue Badge attacks: a consent answer replayed, from another person or anot
   // A tampered token: the result changed in the payload, the signature kept.
   const tamperer = await createTestAccount(kernel, 'tamper@example.com');
   const third = createFormClient(baseUrl);
-  const refusedAnswer = new URL(await answerConsent(third, await openConsent(third, tamperer, await reachCheck(third, tamperer, 'QQ123456A')), 'no'));
+  const refusedAnswer = new URL(await answerConsent(third, await openConsent(third, tamperer, await reachCheck(third, tamperer, 'QQ123456A', ALEX)), 'no'));
   const [header, payload, signature] = (refusedAnswer.searchParams.get('consent_token') as string).split('.') as [string, string, string];
   const changed = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), result: 'agreed', consent_id: crypto.randomUUID() })).toString('base64url');
   refusedAnswer.searchParams.set('consent_token', `${header}.${changed}.${signature}`);
@@ -285,7 +296,7 @@ test('Blue Badge attack: the consent page answered by someone else (another acco
   const alex = await createTestAccount(kernel, 'alex@example.com');
   const mallory = await createTestAccount(kernel, 'mallory@example.com');
   const browser = createFormClient(baseUrl);
-  const check = await reachCheck(browser, alex, 'QQ123456A');
+  const check = await reachCheck(browser, alex, 'QQ123456A', ALEX);
   const started = await browser.post(check, {});
   assert.equal(started.status, 303);
   // Everything but Alex's form session is forgotten: the account pages and One Login then sign in Mallory.
@@ -300,6 +311,78 @@ test('Blue Badge attack: the consent page answered by someone else (another acco
   assert.match(refused[0]?.details ?? '', /other-person/);
   const log = await kernel.db.withTables<{ exchange_message_log: { x_road_id: string } }>().selectFrom('exchange_message_log').select('x_road_id').execute();
   assert.equal(log.length, 0, 'no call was made for Alex under Mallory’s consent');
+});
+
+/** Continue, agree and follow the answer: the check's result page. */
+async function checkWithConsent(browser: FormClient, account: TestAccount, check: FormPage): Promise<FormPage> {
+  return browser.get(await answerConsent(browser, await openConsent(browser, account, check), 'yes'));
+}
+
+/** Changes the date of birth given: the check page again, as its evidence was about another answer. */
+async function changeBirth(browser: FormClient, born: Person['born']): Promise<FormPage> {
+  const check = await browser.submit(await browser.get(`${FORM}/pages/date-of-birth?change=1`), bornAs(born));
+  assert.equal(new URL(check.url).pathname, `${FORM}/pages/pip-check`, 'a changed date of birth asks the check again');
+  return check;
+}
+
+test('Blue Badge attack: Mallory types Alex’s PIP reference (named in the README) and consents: with her own name and date of birth, or Alex’s name and a wrong date of birth, no award is found and she gets the long form; each failed match is audited without the date of birth', async (t) => {
+  const { kernel, baseUrl } = await startBlueBadge(t);
+  const mallory = await createTestAccount(kernel, 'mallory@example.com');
+  const attacker = createFormClient(baseUrl);
+  const own = await checkWithConsent(attacker, mallory, await reachCheck(attacker, mallory, 'QQ123456A', MALLORY));
+  assert.match(own.html, /We could not find your record/);
+  assert.doesNotMatch(own.html, /rate\.|awarded|enhanced/, 'nothing of Alex’s award');
+  assert.equal(buttonHref(own.html), `${FORM}/pages/walking`, 'the long form');
+  assert.equal(new URL((await attacker.get(`${FORM}/pages/address`)).url).pathname, `${FORM}/pages/walking`, 'not past the questions about her condition');
+
+  // Alex's name (as the README gives it) with a guessed date of birth: still nothing.
+  await attacker.submit(await attacker.get(`${FORM}/pages/full-name?change=1`), { full_name: 'Alex Example' });
+  const guessed = await checkWithConsent(attacker, mallory, await changeBirth(attacker, ['13', '4', '1968']));
+  assert.match(guessed.html, /We could not find your record/);
+  const answers = await kernel.db.withTables<{ forms_session: { answers: string } }>().selectFrom('forms_session').select('answers').execute();
+  assert.ok(answers.some((row) => /"not-eligible"[^\]]*"no-award"/.test(row.answers)), 'recorded not eligible: no award');
+  assert.ok(!answers.some((row) => /"eligible",/.test(row.answers)));
+
+  const failures = await kernel.db.withTables<{ audit_event: { action: string; outcome: string; details: string | null } }>().selectFrom('audit_event').select(['action', 'outcome', 'details']).where('action', '=', 'forms.eligibility.no-match').execute();
+  assert.deepEqual(failures.map((row) => row.outcome), ['failure', 'failure']);
+  for (const row of failures) assert.doesNotMatch(row.details ?? '', /1968|1985|Alex|Mallory|dateOfBirth/, 'the audit keeps no date of birth or name');
+  const log = await kernel.db.withTables<{ exchange_message_log: { endpoint: string } }>().selectFrom('exchange_message_log').selectAll().execute();
+  assert.equal(log.length, 2);
+  assert.doesNotMatch(JSON.stringify(log), /1968|1985|Alex|Mallory|QQ123456A/, 'the message log keeps neither the reference nor what it was asked with');
+
+  // Someone who knows both Alex's reference and date of birth (and name) still gets Alex's award: only identity proofing closes that.
+  const knows = await checkWithConsent(attacker, mallory, await changeBirth(attacker, ALEX.born));
+  assert.match(knows.html, /You are eligible/);
+});
+
+test('Blue Badge attack: guessing the date of birth for a known reference is bounded: after 5 failed matches in a day a person is not checked again (even with the right answer) and is told so; another person is not affected', async (t) => {
+  const { kernel, baseUrl } = await startBlueBadge(t);
+  const mallory = await createTestAccount(kernel, 'mallory@example.com');
+  const attacker = createFormClient(baseUrl);
+  let check = await reachCheck(attacker, mallory, 'QQ123456A', { ...ALEX, born: ['1', '1', '1968'] });
+  for (let guess = 1; guess <= 5; guess += 1) {
+    const result = await checkWithConsent(attacker, mallory, check);
+    assert.match(result.html, /We could not find your record/, `guess ${guess}`);
+    check = await changeBirth(attacker, [String(guess + 1), '1', '1968']);
+  }
+  const calls = async () => (await kernel.db.withTables<{ exchange_message_log: { x_road_id: string } }>().selectFrom('exchange_message_log').select('x_road_id').execute()).length;
+  assert.equal(await calls(), 5);
+  check = await changeBirth(attacker, ALEX.born);
+  const stopped = await checkWithConsent(attacker, mallory, check);
+  assert.equal(stopped.status, 200);
+  assert.match(stopped.html, /You cannot check your record again today/);
+  assert.doesNotMatch(stopped.html, /You are eligible|rate\./);
+  assert.equal(buttonHref(stopped.html), `${FORM}/pages/walking`, 'the long form is still open to her');
+  assert.equal(await calls(), 5, 'the service was not asked: the right guess tells nothing');
+  const welsh = await attacker.get(`${FORM}/pages/pip-check/result?lang=cy`);
+  assert.match(welsh.html, /Ni allwch wirio eich cofnod eto heddiw/);
+  const stops = await kernel.db.withTables<{ audit_event: { action: string } }>().selectFrom('audit_event').select('action').where('action', '=', 'forms.eligibility.too-many-failed-matches').execute();
+  assert.equal(stops.length, 1);
+
+  const alex = await createTestAccount(kernel, 'alex@example.com');
+  const browser = createFormClient(baseUrl);
+  const own = await checkWithConsent(browser, alex, await reachCheck(browser, alex, 'QQ123456A', ALEX));
+  assert.match(own.html, /You are eligible/, 'Alex, another person, is checked');
 });
 
 test('the step by step "Get a Blue Badge", seeded from the shipped guidance, leads to the form', async (t) => {

@@ -6,7 +6,7 @@ export type InternationalAddressAnswer = { address: string; country: string };
 export type FileAnswer = { fileId: string; filename: string; size: number; mediaType: string };
 
 /** Why an eligibility check answered as it did. */
-export type EligibilityReason = 'qualifying' | 'not-qualifying' | 'no-award' | 'consent-refused' | 'consent-withdrawn' | 'exchange-failed';
+export type EligibilityReason = 'qualifying' | 'not-qualifying' | 'no-award' | 'consent-refused' | 'consent-withdrawn' | 'exchange-failed' | 'too-many-failed-matches';
 /**
  * What an eligibility check found, kept as the second value of its page's answer (the first is
  * `eligible` or `not-eligible`, which routing reads): the service's answer as Exchange let it

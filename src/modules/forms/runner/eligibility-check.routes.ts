@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { createKeyedRateLimit } from '../../../platform/rate-limit/rate-limit.ts';
 import type { SecretBoxes } from '../../../platform/secrets/secret-box.ts';
 import { callAsDemoCouncil, findAgreementInForce, readConsentAnswer, type ConsentAnswer, type ExchangeAnswer } from '../../exchange/exchange.contract.ts';
 import type { EligibilityCheck, EligibilityOutcome, FormDefinition, FormPage } from '../definition/form-definition.ts';
@@ -11,6 +13,12 @@ import { auditActorOf, loadContext, pageContext, pageParams, redirectUnlessReach
 
 /** The most of a service's answer kept as evidence: the agreed fields of a small record. */
 const MAX_EVIDENCE_CHARACTERS = 2_000;
+/**
+ * Checks that found no record (reference, date of birth and name not matching one record) a
+ * signed-in person may make in a day: enough for typing mistakes, too few to guess the date of
+ * birth that goes with someone else's reference.
+ */
+export const FAILED_MATCHES_PER_DAY = 5;
 const answerQuery = {
   type: 'object',
   properties: { state: { type: 'string', maxLength: 300 }, result: { type: 'string', maxLength: 20 }, consent_id: { type: 'string', maxLength: 100 }, consent_token: { type: 'string', maxLength: 4_000 } },
@@ -18,7 +26,7 @@ const answerQuery = {
 type AnswerQuery = { Params: { slug: string; pageId: string }; Querystring: { state?: string; consent_token?: string } };
 type PageRoute = { Params: { slug: string; pageId: string } };
 
-export type EligibilityDependencies = RunnerDependencies & { secrets: SecretBoxes };
+export type EligibilityDependencies = RunnerDependencies & { secrets: SecretBoxes; failedMatchesPerDay?: number };
 
 /** The page's field at a JSON path such as `$.rate.mobility`, as text; undefined when absent. */
 function fieldAt(body: unknown, path: string): string | undefined {
@@ -50,7 +58,8 @@ function keptAward(body: unknown): Record<string, unknown> | undefined {
  * was about the old reference, so the check is asked again (and the pages after it wait for it).
  */
 export function dropStaleChecks(definition: FormDefinition, before: Answers, after: Answers): Answers {
-  const stale = definition.pages.filter((page) => page.eligibilityCheck && after[page.id] && JSON.stringify(before[page.eligibilityCheck.referencePage]?.values) !== JSON.stringify(after[page.eligibilityCheck.referencePage]?.values));
+  const changed = (pageId: string | undefined) => pageId !== undefined && JSON.stringify(before[pageId]?.values) !== JSON.stringify(after[pageId]?.values);
+  const stale = definition.pages.filter((page) => page.eligibilityCheck && after[page.id] && [page.eligibilityCheck.referencePage, page.eligibilityCheck.dateOfBirthPage, page.eligibilityCheck.namePage].some(changed));
   return stale.length === 0 ? after : Object.fromEntries(Object.entries(after).filter(([pageId]) => !stale.some((page) => page.id === pageId)));
 }
 
@@ -58,6 +67,28 @@ export function dropStaleChecks(definition: FormDefinition, before: Answers, aft
 function referenceOf(context: RunnerContext, check: EligibilityCheck): string {
   const value = context.answers[check.referencePage]?.values[0];
   return typeof value === 'string' ? value.toUpperCase().replace(/\s+/g, '') : '';
+}
+
+/** The name answer as one line: the full name, or first and last names (the title left out). */
+function nameOf(value: unknown): string {
+  if (value === null || typeof value !== 'object') return '';
+  const name = value as { fullName?: unknown; firstName?: unknown; lastName?: unknown };
+  const parts = typeof name.fullName === 'string' ? [name.fullName] : [name.firstName, name.lastName];
+  return parts.filter((part): part is string => typeof part === 'string').join(' ').trim();
+}
+
+/**
+ * What the service is asked, the path with the reference and a query naming the person: their
+ * date of birth and (when the check names a name question) their name, so the service answers
+ * only about a record of theirs. The query is never logged (request logs keep paths only) and
+ * Exchange's message log keeps the path only up to the service code.
+ */
+export function callPathOf(answers: Answers, check: EligibilityCheck): string {
+  const reference = answers[check.referencePage]?.values[0];
+  const query = new URLSearchParams({ dateOfBirth: String(answers[check.dateOfBirthPage]?.values[0] ?? '') });
+  if (check.namePage !== undefined) query.set('name', nameOf(answers[check.namePage]?.values[0]));
+  const normalised = typeof reference === 'string' ? reference.toUpperCase().replace(/\s+/g, '') : '';
+  return `${check.path.replace('{reference}', encodeURIComponent(normalised))}?${query}`;
 }
 
 /**
@@ -73,6 +104,9 @@ export function registerEligibilityCheck(app: FastifyInstance, dependencies: Eli
   const { sessions } = dependencies;
   const baseUrl = app.config.BASE_URL;
   const returnUrlOf = (slug: string, pageId: string) => `${baseUrl}/forms/${slug}/pages/${pageId}/consent-answer`;
+  // Failed matches counted per signed-in person (by a hash of their One Login sub), across processes.
+  const failedMatches = createKeyedRateLimit({ db: app.db, name: 'forms-eligibility-failed-matches', perWindow: dependencies.failedMatchesPerDay ?? FAILED_MATCHES_PER_DAY, windowSeconds: 86_400 });
+  const personKey = (subject: string) => createHash('sha256').update(`forms-eligibility:${subject}`).digest('hex');
 
   async function audit(context: RunnerContext, page: FormPage, action: string, outcome: 'success' | 'failure', details: Record<string, unknown>, request: FastifyRequest) {
     await app.audit.record({ actor: auditActorOf(context.session), action, subject: `form:${context.version.formId}`, outcome, requestId: request.id, details: { page: page.id, ...details } });
@@ -166,18 +200,30 @@ export function registerEligibilityCheck(app: FastifyInstance, dependencies: Eli
         }
         if (consent.subject !== context.session.account.subject) return refuse('other-person');
         if (consent.result === 'refused') return record(request, reply, { context, page, reason: 'consent-refused', consent });
+        // Past the day's failed matches nothing is asked of the service: guessing a date of birth is bounded.
+        const key = personKey(consent.subject);
+        const allowed = await failedMatches.check(key);
+        if (!allowed.allowed) {
+          await audit(context, page, 'forms.eligibility.too-many-failed-matches', 'failure', {}, request);
+          return record(request, reply, { context, page, reason: 'too-many-failed-matches', consent });
+        }
         let answer: ExchangeAnswer;
         try {
-          const reference = encodeURIComponent(referenceOf(context, check));
           answer = await callAsDemoCouncil(
             { db: app.db, secrets: dependencies.secrets, baseUrl, instance: app.config.EXCHANGE_INSTANCE },
-            { client: check.client, service: check.service, path: check.path.replace('{reference}', reference), subject: consent.subject, issue: `forms:${context.slug}` },
+            { client: check.client, service: check.service, path: callPathOf(context.answers, check), subject: consent.subject, issue: `forms:${context.slug}` },
           );
         } catch (error) {
           request.log.warn({ err: error }, 'forms eligibility call failed');
           return record(request, reply, { context, page, reason: 'exchange-failed', consent });
         }
-        return record(request, reply, { context, page, reason: reasonOfCall(check, answer), answer, consent });
+        const reason = reasonOfCall(check, answer);
+        if (reason === 'no-award') {
+          // Counted and audited, without the date of birth or name tried: they are the person's (or someone else's) data.
+          await failedMatches.take(key);
+          await audit(context, page, 'forms.eligibility.no-match', 'failure', { x_road_id: answer.xRoadId ?? null }, request);
+        }
+        return record(request, reply, { context, page, reason, answer, consent });
       });
 
       // What the check found, once it is the page's answer, and the way on.
