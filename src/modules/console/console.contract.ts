@@ -19,6 +19,15 @@ export async function findConsoleOrganisation(db: Executor, organisationId: stri
 }
 
 /**
+ * The console organisations that have a GOV.UK slug, with it: for a module that checks a record
+ * names as its publisher only the organisation that holds it, and no other registered one.
+ */
+export async function listGovukSlugsOfConsoleOrganisations(db: Executor): Promise<Array<{ organisationId: string; govukSlug: string }>> {
+  const rows = await createOrganisationStore(db).listOrganisations();
+  return rows.flatMap((row) => (row.govuk_slug ? [{ organisationId: row.id, govukSlug: row.govuk_slug }] : []));
+}
+
+/**
  * An organisation for a module's built-in example (Exchange's demo members): no owner and no
  * invitation, so only operators reach it in the console. Found by its name when it exists, so
  * setting the example up again, from any number of processes at once, makes one. Audited.
