@@ -137,6 +137,29 @@ export function createAgreementRequests(dependencies: { db: Database; audit: Aud
       return service && subsystem ? summaryOf(service, subsystem, subsystem.member) : undefined;
     },
 
+    /**
+     * Whether an address is under this platform's /r1/ (in any spelling the gateway answers: /R1/,
+     * the host in capitals) and, if so, the organisation of the approved member it names (none when
+     * it names no approved member, or nothing that parses): for the catalogue, which lets only that
+     * organisation hold a record of that identifier.
+     */
+    async findMemberOrganisationAt(address: string): Promise<{ organisationId: string | undefined } | undefined> {
+      const base = new URL(config.BASE_URL);
+      const prefix = `${base.pathname.replace(/\/$/, '')}/r1`;
+      const url = URL.canParse(address) ? new URL(address) : undefined;
+      const path = url?.pathname.toLowerCase() ?? '';
+      if (!url || url.origin !== base.origin || !(path === prefix.toLowerCase() || path.startsWith(`${prefix.toLowerCase()}/`))) return undefined;
+      let target;
+      try {
+        target = parseCallTarget(url.pathname.slice(prefix.length + 1));
+      } catch (error) {
+        if (error instanceof IdentifierError) return { organisationId: undefined };
+        throw error;
+      }
+      const member = target.service.instance === instance ? await registryStore.findMemberByIdentifier(instance, target.service.memberClass, target.service.memberCode) : undefined;
+      return { organisationId: member?.status === 'approved' ? member.organisation_id : undefined };
+    },
+
     /** The subsystems of the organisation's approved member, as identifiers. */
     async listSubsystemsOf(organisationId: string): Promise<string[]> {
       const member = await approvedMemberOf(organisationId);
