@@ -1,4 +1,5 @@
 import type { AuditService } from '../../platform/audit/audit.service.ts';
+import type { Config } from '../../platform/config/config.schema.ts';
 import type { Database } from '../../platform/db/database.ts';
 import { createCatalogueRecords } from './records/catalogue-records.ts';
 
@@ -10,6 +11,6 @@ export type { CatalogueRecords, SaveOutcome, StoredRecord } from './records/cata
  * marketplace: the catalogue's records, checked against the CDDO model, on the kernel's database
  * and audit trail.
  */
-export function openCatalogueRecords(dependencies: { db: Database; audit: AuditService }) {
+export function openCatalogueRecords(dependencies: { db: Database; audit: AuditService; config: Config }) {
   return createCatalogueRecords(dependencies);
 }

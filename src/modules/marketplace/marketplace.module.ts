@@ -19,7 +19,7 @@ export const marketplaceModule: CivitasModule = {
   migrations: marketplaceMigrations,
   commands: marketplaceCommands,
   async plugin(app: FastifyInstance) {
-    const records = openCatalogueRecords({ db: app.db, audit: app.audit });
+    const records = openCatalogueRecords({ db: app.db, audit: app.audit, config: app.config });
     const agreementRequests = createAgreementRequests({ db: app.db, audit: app.audit, config: app.config });
     const catalogue = createCatalogue(records);
     await registerCataloguePages(app, catalogue, { askLinksOf: (request, identifier) => listAskLinks({ catalogue, agreementRequests, db: app.db }, request, identifier) });

@@ -11,6 +11,24 @@ import { consoleBrowserOf } from './console-testing.ts';
 
 const OGL = 'http://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/';
 
+/** A dataset's answers, a slot a page, with `organisation` as its creator and publisher. */
+function datasetAnswers(about: { identifier: string; title: string; description: string; organisation: string }): Record<string, Record<string, string>> {
+  return {
+    identifier: { answer: about.identifier },
+    title: { answer: about.title },
+    description: { answer: about.description },
+    accessRights: { answer: 'OPEN' },
+    securityClassification: { answer: 'OFFICIAL' },
+    contactPoint: { contactName: 'Data team', email: 'data@example.gov.uk' },
+    creator: { answer: about.organisation },
+    publisher: { answer: about.organisation },
+    licence: { answer: OGL },
+    modified: { answer: '2026-02-28' },
+    updateFrequency: { answer: 'freq:annual' },
+    version: { answer: '1.0' },
+  };
+}
+
 test('an owner writes a dataset a question a page, sees the model’s errors on the field, publishes it and edits it', async (t) => {
   const { app, kernel } = await createTestApp(t);
   const { providerMember } = await setUpProviderAndClient(kernel, { baseUrl: 'https://provider.example.gov.uk/pip', fields: false });
@@ -30,21 +48,8 @@ test('an owner writes a dataset a question a page, sees the model’s errors on 
   const badContact = await owner.send('POST', `${draft}/contactPoint`, { contactName: 'Data team', email: 'not an address' });
   assert.match(badContact.body, /id="email-error"/);
 
-  const answers: Record<string, Record<string, string>> = {
-    identifier: { answer: 'road-casualties' },
-    title: { answer: 'Road casualties' },
-    description: { answer: 'Reported road casualties in Great Britain.' },
-    accessRights: { answer: 'OPEN' },
-    securityClassification: { answer: 'OFFICIAL' },
-    contactPoint: { contactName: 'Data team', email: 'data@example.gov.uk' },
-    creator: { answer: 'department-for-transport' },
-    publisher: { answer: 'department-for-transport' },
-    licence: { answer: OGL },
-    modified: { answer: '2026-02-28' },
-    updateFrequency: { answer: 'freq:annual' },
-    version: { answer: '1.0' },
-    keyword: { answer: 'roads\ncasualties' },
-  };
+  const answers = datasetAnswers({ identifier: 'road-casualties', title: 'Road casualties', description: 'Reported road casualties in Great Britain.', organisation: 'department-for-transport' });
+  answers.keyword = { answer: 'roads\ncasualties' };
   const early = await owner.send('POST', `${draft}/publish`);
   assert.equal(early.statusCode, 400, 'publishing before the required slots are answered');
   assert.match(early.body, new RegExp(`href="${draft}/title"`));
@@ -156,4 +161,22 @@ test('every problem of the model has Welsh text, with the same placeholders as i
   assert.deepEqual(Object.keys(welsh).sort(), Object.keys(english).sort());
   const placeholders = (text: string) => [...text.matchAll(/\{\w+\}/g)].map((match) => match[0]).sort();
   for (const [key, text] of Object.entries(english)) assert.deepEqual(placeholders(welsh[key]!), placeholders(text), key);
+});
+
+test('publishing as another organisation is refused on the publisher and creator pages, English and Welsh (attacker: Org Beta as HMRC)', async (t) => {
+  const { app, kernel } = await createTestApp(t);
+  const { providerMember, clientMember } = await setUpProviderAndClient(kernel, { baseUrl: 'https://provider.example.gov.uk/pip', fields: false });
+  await kernel.db.withTables<{ console_organisation: { id: string; govuk_slug: string | null } }>().updateTable('console_organisation').set({ govuk_slug: 'hm-revenue-customs' }).where('id', '=', providerMember.organisation_id).execute();
+  const base = `/console/marketplace/${clientMember.organisation_id}`;
+  const beta = await consoleBrowserOf(app, clientMember.organisation_id);
+  const draft = (await beta.send('POST', `${base}/drafts`, { type: 'dcat:Dataset' })).headers.location!;
+  const answers = datasetAnswers({ identifier: 'official-hmrc-dataset', title: 'Official HMRC dataset', description: 'Looks official.', organisation: 'hm-revenue-customs' });
+  for (const [slot, form] of Object.entries(answers)) assert.equal((await beta.send('POST', `${draft}/${slot}`, form)).statusCode, 303, slot);
+  const refused = await beta.send('POST', `${draft}/publish`);
+  assert.equal(refused.statusCode, 400);
+  assert.match(refused.body, new RegExp(`href="${draft}/publisher"[^>]*>[^<]*another organisation’s identifier on Civitas`));
+  assert.match(refused.body, new RegExp(`href="${draft}/creator"`));
+  await beta.send('GET', `${draft}?lang=cy`);
+  assert.match((await beta.send('POST', `${draft}/publish`)).body, /dynodwr sefydliad arall ar Civitas/);
+  assert.equal(await openCatalogueRecords(kernel).findRecord('official-hmrc-dataset'), undefined);
 });

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AuditService } from '../../../platform/audit/audit.service.ts';
 import type { Database } from '../../../platform/db/database.ts';
+import type { Config } from '../../../platform/config/config.schema.ts';
 import { openCatalogueRecords } from '../marketplace.contract.ts';
 import { readRecordDocuments } from '../records/read-record-documents.ts';
 
@@ -109,7 +110,7 @@ export function catalogueFixtures(): Array<Record<string, unknown>> {
   ];
 }
 
-export async function seedCatalogue(kernel: { db: Database; audit: AuditService }, records = catalogueFixtures()): Promise<void> {
+export async function seedCatalogue(kernel: { db: Database; audit: AuditService; config: Config }, records = catalogueFixtures()): Promise<void> {
   const catalogue = openCatalogueRecords(kernel);
   for (const document of records) {
     const outcome = await catalogue.saveRecord({ document, actor: 'test' });

@@ -1,5 +1,7 @@
 import type { AuditService } from '../../../platform/audit/audit.service.ts';
+import type { Config } from '../../../platform/config/config.schema.ts';
 import type { Database } from '../../../platform/db/database.ts';
+import { createHolderRules } from './holder-rules.ts';
 import { createRecordStore, type RecordRow } from './record.store.ts';
 import { describeProblem, validateRecord, type CatalogueRecord, type RecordProblem } from './validate-record.ts';
 
@@ -32,16 +34,20 @@ function storedRecordOf(row: RecordRow): StoredRecord {
  * version (an unchanged record is left as it is), audited, and counted in the revision the
  * search index follows. A record held by one organisation is never changed for another.
  */
-export function createCatalogueRecords(dependencies: { db: Database; audit: AuditService; clock?: () => Date }) {
+export function createCatalogueRecords(dependencies: { db: Database; audit: AuditService; config: Config; clock?: () => Date }) {
   const { db, audit } = dependencies;
   const clock = dependencies.clock ?? (() => new Date());
   const store = createRecordStore();
+  const holderRules = createHolderRules(dependencies);
 
   return {
     async saveRecord(input: { document: unknown; organisationId?: string; actor: string }): Promise<SaveOutcome> {
       const validation = validateRecord(input.document);
       if (!validation.valid) return { outcome: 'refused', identifier: validation.identifier ?? null, problems: validation.problems };
       const { record } = validation;
+      // Checked before the transaction: the console's and Exchange's reads take a connection of their own.
+      const holderProblems = await holderRules.check(record, input.organisationId);
+      if (holderProblems.length > 0) return { outcome: 'refused', identifier: record.identifier, problems: holderProblems };
       const content = JSON.stringify(record);
       return db.transaction().execute(async (transaction): Promise<SaveOutcome> => {
         await store.lockWrites(transaction);
