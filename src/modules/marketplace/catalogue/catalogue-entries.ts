@@ -48,11 +48,15 @@ export const isVisibleTo = (entry: CatalogueEntry, audience: Audience): boolean 
  * when no dataset lists it.
  */
 export function buildCatalogueEntries(stored: readonly StoredRecord[]): CatalogueEntries {
+  const holderOf = new Map(stored.map(({ record, organisationId }) => [record.identifier, organisationId]));
+  // Only the record's own holder's records count from the other side: another organisation's
+  // dataset listing a distribution neither shows on its page nor changes who may see it.
+  const sameHolder = (identifier: string, organisationId: string | null) => holderOf.has(identifier) && holderOf.get(identifier) === organisationId;
   const datasetsOfDistribution = new Map<string, CatalogueRecord[]>();
-  for (const { record } of stored) {
+  for (const { record, organisationId } of stored) {
     if (record.type !== 'dcat:Dataset') continue;
     for (const identifier of stringsOf(record.distribution)) {
-      datasetsOfDistribution.set(identifier, [...(datasetsOfDistribution.get(identifier) ?? []), record]);
+      if (sameHolder(identifier, organisationId)) datasetsOfDistribution.set(identifier, [...(datasetsOfDistribution.get(identifier) ?? []), record]);
     }
   }
   const entries = stored.map(({ record, organisationId }): CatalogueEntry => {
@@ -80,7 +84,10 @@ export function buildCatalogueEntries(stored: readonly StoredRecord[]): Catalogu
   const servicesOfDataset = new Map<string, CatalogueEntry[]>();
   for (const entry of entries) {
     if (entry.record.type !== 'dcat:DataService') continue;
-    for (const identifier of stringsOf(entry.record.servesData)) servicesOfDataset.set(identifier, [...(servicesOfDataset.get(identifier) ?? []), entry]);
+    for (const identifier of stringsOf(entry.record.servesData)) {
+      // A dataset's page lists the services its own holder says serve it, never another organisation's.
+      if (sameHolder(identifier, entry.organisationId)) servicesOfDataset.set(identifier, [...(servicesOfDataset.get(identifier) ?? []), entry]);
+    }
   }
 
   function relatedTo(entry: CatalogueEntry, audience: Audience): RelatedRecords {

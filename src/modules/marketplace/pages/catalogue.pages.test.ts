@@ -3,6 +3,7 @@ import { test, type TestContext } from 'node:test';
 import jsonld from 'jsonld';
 import { createTestApp } from '../../../testing/test-kernel.ts';
 import { POSTCODES_ID, seedCatalogue } from './catalogue-testing.ts';
+import { openCatalogueRecords } from '../marketplace.contract.ts';
 
 async function openCatalogue(t: TestContext) {
   const { app, kernel } = await createTestApp(t);
@@ -162,4 +163,27 @@ test('a link whose host is written in another script (a Cyrillic а) is shown an
   assert.equal(page.statusCode, 200);
   assert.match(page.body, /<a class="govuk-link" href="https:\/\/xn--pi-6kc\.example\.gov\.uk\/v1">https:\/\/xn--pi-6kc\.example\.gov\.uk\/v1<\/a>/);
   assert.doesNotMatch(page.body, /\u0430pi/);
+});
+
+test('a dataset’s page lists only its own organisation’s services and datasets from the other side (attacker: attaching a service to another’s dataset)', async (t) => {
+  const { kernel, get } = await openCatalogue(t);
+  const { setUpProviderAndClient } = await import('../../exchange/exchange-testing.contract.ts');
+  const { readExampleRecord, testDataset } = await import('./catalogue-testing.ts');
+  const { providerMember, clientMember } = await setUpProviderAndClient(kernel, { baseUrl: 'https://provider.example.gov.uk/pip', fields: false });
+  const records = openCatalogueRecords(kernel);
+  const save = async (document: Record<string, unknown>, organisationId: string) => assert.notEqual((await records.saveRecord({ document, organisationId, actor: 'test' })).outcome, 'refused');
+  const service = (identifier: string, title: string) => ({ ...readExampleRecord('example-data-service.yaml'), identifier, title, accessRights: 'OPEN', creator: ['a'], publisher: 'a', servesData: ['their-dataset'] });
+  await save(testDataset({ identifier: 'their-dataset', title: 'Their dataset', distribution: ['their-file'], creator: ['a'], publisher: 'a' }), providerMember.organisation_id);
+  await save({ identifier: 'their-file', type: 'dcat:Distribution', title: 'Their file', licence: 'https://example.gov.uk/licence', mediaType: 'text/csv', downloadURL: 'https://example.gov.uk/their.csv' }, providerMember.organisation_id);
+  await save(service('their-own-api', 'Their own API'), providerMember.organisation_id);
+  await save(service('attached-api', 'Attached API'), clientMember.organisation_id);
+  await save(testDataset({ identifier: 'claiming-dataset', title: 'Claiming dataset', accessRights: 'INTERNAL', distribution: ['their-file'], creator: ['b'], publisher: 'b' }), clientMember.organisation_id);
+
+  const dataset = await get('/data/their-dataset');
+  assert.match(dataset.body, /Services that give this data<\/h2>\s*<ul class="govuk-list">\s*<li><a class="govuk-link" href="\/data\/their-own-api">Their own API<\/a><\/li>\s*<\/ul>/);
+  assert.doesNotMatch(dataset.body, /Attached API/);
+  assert.match((await get('/data/attached-api')).body, /Data this service gives<\/h2>[\s\S]*Their dataset<\/a>/, 'the service’s own page may still say what it serves');
+  const file = await get('/data/their-file');
+  assert.equal(file.statusCode, 200, 'another organisation’s members-only dataset listing the file does not hide it');
+  assert.doesNotMatch(file.body, /Claiming dataset/);
 });
