@@ -3,6 +3,8 @@ import { test } from 'node:test';
 import { modules } from '../../../app.ts';
 import { createWelshWalk } from '../../../testing/english-in-welsh.ts';
 import { createTestApp } from '../../../testing/test-kernel.ts';
+import { aggregateServiceEvents } from '../../../platform/events/service-event.jobs.ts';
+import { createServiceEventStore } from '../../../platform/events/service-event.store.ts';
 import { consoleMemberBrowser, createConsoleTeam } from '../../console/teams/console-teams-testing.contract.ts';
 
 const MONTH = new Date().toISOString().slice(0, 7);
@@ -16,8 +18,13 @@ test("an owner enters the month's figures (errors on their fields first), publis
 
   const organisationPage = await owner.send('GET', `/console/organisations/${team.organisationId}`);
   assert.match(organisationPage.body, new RegExp(`href="${base}"`));
+  for (let n = 0; n < 7; n += 1) app.serviceEvents.record({ service: `console-service:${team.serviceId}`, type: n < 4 ? 'forms.form.started' : 'forms.form.submitted', journeyId: `journey-team-${String(n).padStart(8, '0')}` });
+  await app.serviceEvents.flush();
+  await aggregateServiceEvents({ db: app.db, store: createServiceEventStore(), now: new Date() });
   const list = await owner.send('GET', base);
   assert.equal(list.statusCode, 200);
+  const row = /<tr class="govuk-table__row">\s*<th scope="row" class="govuk-table__header">Apply for a fishing licence<\/th>([\s\S]*?)<\/tr>/.exec(list.body)?.[1] ?? '';
+  assert.deepEqual([...row.matchAll(/<td[^>]*>([^<]*)<\/td>/g)].map((cell) => cell[1]), ['75%', 'No data', 'No data', 'No data', '3'], "the organisation's table: this month's measures of each service");
   assert.match(list.body, new RegExp(`href="${servicePage}">Apply for a fishing licence<`));
 
   await owner.send('GET', servicePage);

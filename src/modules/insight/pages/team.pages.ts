@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { formatDateTime } from '../../../platform/http/dates.ts';
+import { formatDateTime, formatMonth } from '../../../platform/http/dates.ts';
 import { requireTeamMember, teamMemberOf, teamPageChrome } from '../../../platform/http/team-access.ts';
 import { listConsoleServicesOf } from '../../console/console.contract.ts';
 import { InsightError } from '../insight.errors.ts';
@@ -7,7 +7,7 @@ import { slugOf, type Insight } from '../insight.ts';
 import { ALERT_KINDS, type InsightAlerts } from '../alerts/alerts.ts';
 import { isMonth, previousMonth } from '../kpis/service-figures.ts';
 import { performanceDataOf } from './performance-data.ts';
-import { buildServicePage } from './performance-page.ts';
+import { buildServicePage, formatMeasure } from './performance-page.ts';
 
 const VIEWS = 'modules/insight/pages';
 type Params = { organisationId: string };
@@ -102,9 +102,27 @@ export function registerInsightTeamPages(app: FastifyInstance, dependencies: { i
     pages.addHook('preHandler', requireTeamMember({ kind: 'organisation', idParam: 'organisationId' }));
 
     pages.get<{ Params: Params }>('/console/insight/:organisationId', { schema: { params: { type: 'object', properties: { organisationId: idPattern } } } }, async (request, reply) => {
+      const { t, locale } = request;
+      const month = insight.readMonth(undefined);
+      const noData = t('insight.noData');
       const services = await listConsoleServicesOf(app.db, request.params.organisationId);
-      const rows = await Promise.all(services.map(async (service) => ({ name: service.name, href: `${baseOf(request.params.organisationId)}/services/${service.id}`, slug: await insight.publicationOf(service.id) })));
-      return reply.render(`${VIEWS}/team-services.njk`, { ...chrome(request), pageTitle: request.t('insight.team.name'), services: rows });
+      const rows = await Promise.all(
+        services.map(async (service) => {
+          const { current } = await insight.figures(service.id, month);
+          const share = (ratio: { value: number } | undefined) => formatMeasure(ratio?.value ?? null, 'share', noData);
+          return {
+            name: service.name,
+            href: `${baseOf(request.params.organisationId)}/services/${service.id}`,
+            slug: await insight.publicationOf(service.id),
+            completionRate: share(current.kpis.completionRate),
+            satisfaction: share(current.kpis.satisfaction),
+            digitalTakeUp: share(current.kpis.digitalTakeUp),
+            costPerTransaction: formatMeasure(current.kpis.costPerTransactionPence ? Math.round(current.kpis.costPerTransactionPence.value) : null, 'pence', noData),
+            completed: current.kpis.completed.toLocaleString('en-GB'),
+          };
+        }),
+      );
+      return reply.render(`${VIEWS}/team-services.njk`, { ...chrome(request), pageTitle: t('insight.team.name'), monthName: formatMonth(month, locale), services: rows });
     });
 
     pages.get<{ Params: ServiceParams; Querystring: { month?: string; done?: string } }>(
