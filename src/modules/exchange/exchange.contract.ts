@@ -21,6 +21,8 @@ export {
 } from './registry/identifiers.ts';
 export {
   createAgreementRequests,
+  findLatestAskedLastDay,
+  MAX_ASKED_AGREEMENT_YEARS,
   type AgreementRequests,
   type AgreementSummary,
   type ExchangeServiceSummary,

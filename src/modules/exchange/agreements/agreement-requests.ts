@@ -53,6 +53,14 @@ function readInfo(openApi: string): { title?: string; description?: string; vers
   }
 }
 
+/** An agreement asked for through the data catalogue is in force for at most this many years from the day it is asked. */
+export const MAX_ASKED_AGREEMENT_YEARS = 5;
+
+/** The last day (YYYY-MM-DD) an agreement asked for on `today` may be in force. */
+export function findLatestAskedLastDay(today: Date): string {
+  return new Date(Date.UTC(today.getUTCFullYear() + MAX_ASKED_AGREEMENT_YEARS, today.getUTCMonth(), today.getUTCDate())).toISOString().slice(0, 10);
+}
+
 /**
  * Access to a service asked for through the data catalogue: the consumer's organisation drafts an
  * agreement for one of its own subsystems (its asking is its approval), the provider's narrows it
@@ -177,6 +185,8 @@ export function createAgreementRequests(dependencies: { db: Database; audit: Aud
       const service = await registryStore.findService(input.serviceId);
       const provider = service ? await registryStore.findSubsystem(service.subsystem_id) : undefined;
       if (!service || !provider) throw new ExchangeError('exchange.SERVICE_NOT_FOUND', 'There is no such service', 404);
+      const latest = findLatestAskedLastDay(clock());
+      if (input.until > latest) throw new ExchangeError('exchange.INVALID_AGREEMENT', `The end date must be no later than ${latest}: at most ${MAX_ASKED_AGREEMENT_YEARS} years from today`);
       const id = await agreements.add({
         providerMemberId: provider.member_id,
         consumerMemberId: consumer.id,
