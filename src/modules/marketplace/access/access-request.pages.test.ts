@@ -5,6 +5,7 @@ import { setUpProviderAndClient } from '../../exchange/exchange-testing.contract
 import { createConsoleTeam } from '../../console/teams/console-teams-testing.contract.ts';
 import { consoleBrowserOf } from '../console/console-testing.ts';
 import { recordPath } from '../pages/record-address.ts';
+import { findLatestAskedLastDay } from '../../exchange/exchange.contract.ts';
 import { publishPipRecords } from './access-testing.ts';
 
 const NEXT_YEAR = String(new Date().getUTCFullYear() + 1);
@@ -192,4 +193,35 @@ test('a request shows its agreement’s real status after it was decided: ended 
   assert.equal(await statusOn(reviewer, review), 'Ended');
   assert.doesNotMatch((await reviewer.send('GET', review)).body, /\/approve"/, 'nothing left to review');
   assert.equal((await reviewer.send('POST', `${review}/approve`)).statusCode, 409);
+});
+
+test('access is asked for at most five years from today: a later end date is refused on its field, English and Welsh (attacker: until 9999)', async (t) => {
+  const { app, consumer, askPath, form } = await setUpCatalogue(t);
+  const asker = await consoleBrowserOf(app, consumer, 'developer');
+  assert.equal((await asker.send('GET', askPath('pip-awards'))).statusCode, 200);
+  const latest = findLatestAskedLastDay(new Date());
+  const [year, month, day] = latest.split('-').map(Number) as [number, number, number];
+  const dayAfter = new Date(Date.UTC(year, month - 1, day + 1));
+  for (const [until, what] of [[['1', '1', '9999'], '9999'], [[String(dayAfter.getUTCDate()), String(dayAfter.getUTCMonth() + 1), String(dayAfter.getUTCFullYear())], 'the day after the latest']] as const) {
+    const refused = await asker.send('POST', askPath('pip-awards'), { ...form, 'until-day': until[0], 'until-month': until[1], 'until-year': until[2] });
+    assert.equal(refused.statusCode, 400, what);
+    assert.match(refused.body, new RegExp(`id="until-error"[\\s\\S]*Enter a date no later than ${day} ${month} ${year}: access is asked for at most 5 years from today`), what);
+    assert.match(refused.body, /href="#until-day"/);
+  }
+  await asker.send('GET', `${askPath('pip-awards')}&lang=cy`);
+  const welsh = await asker.send('POST', askPath('pip-awards'), { ...form, 'until-year': '9999' });
+  assert.match(welsh.body, new RegExp(`Rhowch ddyddiad dim hwyrach na ${day} ${month} ${year}`));
+  await asker.send('GET', `${askPath('pip-awards')}&lang=en`);
+  assert.doesNotMatch((await asker.send('GET', `/console/marketplace/${consumer}/requests`)).body, /PIP awards/, 'nothing was asked');
+  const atLatest = await asker.send('POST', askPath('pip-awards'), { ...form, 'until-day': String(day), 'until-month': String(month), 'until-year': String(year) });
+  assert.equal(atLatest.statusCode, 303, 'the latest day itself may be asked for');
+});
+
+test('a viewer’s request form is a page that explains they cannot ask (GET 200), and asking is forbidden (POST 403)', async (t) => {
+  const { app, consumer, askPath, form } = await setUpCatalogue(t);
+  const viewer = await consoleBrowserOf(app, consumer, 'viewer');
+  const page = await viewer.send('GET', askPath('pip-awards'));
+  assert.equal(page.statusCode, 200);
+  assert.doesNotMatch(page.body, /name="purpose"/, 'no form to fill in');
+  assert.equal((await viewer.send('POST', askPath('pip-awards'), form)).statusCode, 403);
 });

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { mayChange, requireTeamMember, teamMemberOf } from '../../../platform/http/team-access.ts';
 import { findSignedInConsoleMember, listConsoleTeamEmails } from '../../console/console.contract.ts';
-import { ExchangeError, LAWFUL_BASES, type AgreementRequests } from '../../exchange/exchange.contract.ts';
+import { ExchangeError, findLatestAskedLastDay, LAWFUL_BASES, MAX_ASKED_AGREEMENT_YEARS, type AgreementRequests } from '../../exchange/exchange.contract.ts';
 import type { Catalogue } from '../catalogue/catalogue.ts';
 import { marketplaceChrome } from '../console/record-editor.pages.ts';
 import { recordPath } from '../pages/record-address.ts';
@@ -185,7 +185,9 @@ export async function registerAccessRequestPages(app: FastifyInstance, dependenc
       if (!isOneLine(values.purpose)) errors.purpose = t('marketplace.access.errors.purpose');
       if (!(LAWFUL_BASES as readonly string[]).includes(values.lawfulBasis)) errors.lawfulBasis = t('marketplace.access.errors.lawfulBasis');
       if (values.fields.length === 0 || values.fields.length !== listOf(body, 'fields').length) errors.fields = t('marketplace.access.errors.fields');
+      const latest = findLatestAskedLastDay(new Date());
       if (!values.until) errors.until = t('marketplace.access.errors.until');
+      else if (values.until > latest) errors.until = t('marketplace.access.errors.untilTooLate', { years: MAX_ASKED_AGREEMENT_YEARS, date: latest.split('-').reverse().map(Number).join(' ') });
       if (!subsystems.includes(values.subsystem)) errors.subsystem = t('marketplace.access.errors.subsystem');
       if (Object.keys(errors).length > 0) return renderAsk(request, reply, askable, { values: { ...values, until: undefined }, errors });
       const member = teamMemberOf(request);
@@ -302,8 +304,8 @@ export async function registerAccessRequestPages(app: FastifyInstance, dependenc
 
 /**
  * The "Ask for access" links of a record page under /console/data: one for each of the person's
- * organisations that may ask. Where the person is a viewer (who reads but cannot ask: the form
- * answers 403), the link has `viewer: true` so the page says why there is no button.
+ * organisations that may ask. Where the person is a viewer (who reads but cannot ask: the form's
+ * page explains why, and a POST answers 403), the link has `viewer: true` so the page says why there is no button.
  */
 export async function listAskLinks(dependencies: { catalogue: Catalogue; agreementRequests: AgreementRequests; db: FastifyInstance['db'] }, request: FastifyRequest, identifier: string) {
   const signedIn = await findSignedInConsoleMember(dependencies.db, request);

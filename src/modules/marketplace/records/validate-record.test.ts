@@ -117,6 +117,12 @@ describe('validateRecord', () => {
     }
   });
 
+  it('refuses OFFICIAL-SENSITIVE as a value the model does not have, rather than recording it as OFFICIAL', () => {
+    for (const securityClassification of ['OFFICIAL-SENSITIVE', 'OFFICIAL_SENSITIVE']) {
+      assert.deepEqual(problemsOf({ ...dataset(), securityClassification }), [{ slot: 'securityClassification', message: 'must be one of OFFICIAL, NOT_APPLICABLE' }]);
+    }
+  });
+
   it('refuses what is not a record of a known type', () => {
     assert.deepEqual(slotsOf(['a', 'list']), ['']);
     assert.deepEqual(slotsOf({ ...dataset(), type: 'dcat:Catalog' }), ['type']);
