@@ -166,12 +166,20 @@ test('every problem of the model has Welsh text, with the same placeholders as i
 test('publishing as another organisation is refused on the publisher and creator pages, English and Welsh (attacker: Org Beta as HMRC)', async (t) => {
   const { app, kernel } = await createTestApp(t);
   const { providerMember, clientMember } = await setUpProviderAndClient(kernel, { baseUrl: 'https://provider.example.gov.uk/pip', fields: false });
-  await kernel.db.withTables<{ console_organisation: { id: string; govuk_slug: string | null } }>().updateTable('console_organisation').set({ govuk_slug: 'hm-revenue-customs' }).where('id', '=', providerMember.organisation_id).execute();
+  const setHmrcSlug = (slug: string | null) =>
+    kernel.db.withTables<{ console_organisation: { id: string; govuk_slug: string | null } }>().updateTable('console_organisation').set({ govuk_slug: slug }).where('id', '=', providerMember.organisation_id).execute();
+  await setHmrcSlug('hm-revenue-customs');
   const base = `/console/marketplace/${clientMember.organisation_id}`;
   const beta = await consoleBrowserOf(app, clientMember.organisation_id);
   const draft = (await beta.send('POST', `${base}/drafts`, { type: 'dcat:Dataset' })).headers.location!;
   const answers = datasetAnswers({ identifier: 'official-hmrc-dataset', title: 'Official HMRC dataset', description: 'Looks official.', organisation: 'hm-revenue-customs' });
+  const onItsPage = await beta.send('POST', `${draft}/publisher`, { answer: 'hm-revenue-customs' });
+  assert.equal(onItsPage.statusCode, 400, 'said on the publisher’s own page');
+  assert.match(onItsPage.body, /govuk-error-message[\s\S]*another organisation’s identifier on Civitas/);
+  // The draft may still hold it (as one written before the rule): publishing refuses it.
+  await setHmrcSlug(null);
   for (const [slot, form] of Object.entries(answers)) assert.equal((await beta.send('POST', `${draft}/${slot}`, form)).statusCode, 303, slot);
+  await setHmrcSlug('hm-revenue-customs');
   const refused = await beta.send('POST', `${draft}/publish`);
   assert.equal(refused.statusCode, 400);
   assert.match(refused.body, new RegExp(`href="${draft}/publisher"[^>]*>[^<]*another organisation’s identifier on Civitas`));

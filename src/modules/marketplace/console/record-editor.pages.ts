@@ -190,7 +190,9 @@ export async function registerRecordEditorPages(app: FastifyInstance, dependenci
       const answer = readAnswer(question.kind, body);
       if (answer === undefined) delete content[question.slot];
       else content[question.slot] = answer;
-      const problems = problemsOf(content).filter((problem) => slotOfProblem(problem) === question.slot);
+      let problems = problemsOf(content).filter((problem) => slotOfProblem(problem) === question.slot);
+      // Naming another organisation, or another member's Exchange address, is said on its own page too, not only on publishing.
+      if (problems.length === 0) problems = (await records.checkHolding(content, request.params.organisationId)).filter((problem) => slotOfProblem(problem) === question.slot);
       if (problems.length > 0) return renderQuestion(request, reply, draft, { values: formValuesOf(question.kind, answer), problems });
       await store.updateDraft(draft.id, { content: JSON.stringify(content), updated_by: teamMemberOf(request).actor, updated_at: new Date().toISOString() });
       return reply.redirect(draftPath(request, draft.id), 303);

@@ -97,6 +97,9 @@ export function createCatalogueRecords(dependencies: { db: Database; audit: Audi
       return (await store.listRecords(db, organisationId)).map(storedRecordOf);
     },
 
+    /** What a draft's answers say of whose it is that its holder may not say (the console's question pages check each answer). */
+    checkHolding: (draft: Record<string, unknown>, organisationId: string) => holderRules.check(draft, organisationId),
+
     countVersions: (identifier: string) => store.countVersions(db, identifier),
     readRevision: () => store.readRevision(db),
   };

@@ -19,13 +19,14 @@ import { describeProblem, type CatalogueRecord, type RecordProblem } from './val
 export function createHolderRules(dependencies: { db: Database; audit: AuditService; config: Config }) {
   const exchange = createAgreementRequests(dependencies);
 
-  async function checkExchangeAddress(record: CatalogueRecord, organisationId: string | undefined): Promise<RecordProblem[]> {
+  async function checkExchangeAddress(record: Partial<CatalogueRecord>, organisationId: string | undefined): Promise<RecordProblem[]> {
+    if (typeof record.identifier !== 'string') return [];
     const member = await exchange.findMemberOrganisationAt(record.identifier);
     if (member === undefined || (member.organisationId !== undefined && member.organisationId === organisationId)) return [];
     return [describeProblem('identifier', member.organisationId === undefined ? 'exchangeAddressOfNoMember' : 'exchangeAddressOfAnother')];
   }
 
-  async function checkOrganisations(record: CatalogueRecord, organisationId: string): Promise<RecordProblem[]> {
+  async function checkOrganisations(record: Partial<CatalogueRecord>, organisationId: string): Promise<RecordProblem[]> {
     const registered = await listGovukSlugsOfConsoleOrganisations(dependencies.db);
     const own = registered.find((organisation) => organisation.organisationId === organisationId)?.govukSlug;
     const others = new Set(registered.filter((organisation) => organisation.organisationId !== organisationId && organisation.govukSlug !== own).map((organisation) => organisation.govukSlug));
@@ -44,8 +45,8 @@ export function createHolderRules(dependencies: { db: Database; audit: AuditServ
   }
 
   return {
-    /** The problems of a record that names an organisation, or an Exchange address, not its holder's. */
-    async check(record: CatalogueRecord, organisationId: string | undefined): Promise<RecordProblem[]> {
+    /** The problems of a record (or a draft of one) that names an organisation, or an Exchange address, not its holder's. */
+    async check(record: Partial<CatalogueRecord>, organisationId: string | undefined): Promise<RecordProblem[]> {
       return [...(organisationId === undefined ? [] : await checkOrganisations(record, organisationId)), ...(await checkExchangeAddress(record, organisationId))];
     },
   };
