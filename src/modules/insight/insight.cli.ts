@@ -86,7 +86,7 @@ export const insightCommands: readonly CliCommand[] = [
     async run(context) {
       const insight = insightOf(context);
       const figures = await reportingProblems(() => insight.figures(requireStringOption(context, 'service'), optionalStringOption(context, 'month')));
-      const data = performanceDataOf('', figures);
+      const data = performanceDataOf((await insight.publicationOf(figures.service.id)) ?? '', figures);
       const text = data.measures.map((row) => `${row.measure.padEnd(28)} ${String(row.value ?? '-').padStart(12)} ${String(row.previous_value ?? '-').padStart(12)}`).join('\n');
       context.print(data, `${figures.service.name}: ${data.month} beside ${data.previous_month}\n${text}`);
       return 0;

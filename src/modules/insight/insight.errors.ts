@@ -7,7 +7,8 @@ export type InsightErrorCode =
   | 'insight.INVALID_FIGURE'
   | 'insight.INVALID_RATING'
   | 'insight.COMMENT_TOO_LONG'
-  | 'insight.INVALID_ALERT';
+  | 'insight.INVALID_ALERT'
+  | 'insight.DUPLICATE_ALERT';
 
 export class InsightError extends Error {
   readonly code: InsightErrorCode;

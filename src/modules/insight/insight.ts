@@ -3,7 +3,7 @@ import type { AuditService } from '../../platform/audit/audit.service.ts';
 import type { Database } from '../../platform/db/database.ts';
 import { isUniqueViolation } from '../../platform/db/unique-violation.ts';
 import type { ServiceEvents } from '../../platform/events/service-events.ts';
-import { findConsoleService, type ConsoleService } from '../console/console.contract.ts';
+import { findConsoleOrganisation, findConsoleService, type ConsoleService } from '../console/console.contract.ts';
 import { InsightError } from './insight.errors.ts';
 import { createInsightStore } from './kpis/insight.store.ts';
 import { isMonth, monthOf, previousMonth, rangeOf, readMonthFigures, type Month, type MonthFigures } from './kpis/service-figures.ts';
@@ -29,7 +29,7 @@ export function slugOf(name: string): string {
     .replace(/-+$/, '');
 }
 
-export type PublishedService = { service: ConsoleService; slug: string };
+export type PublishedService = { service: ConsoleService; slug: string; organisationName?: string };
 export type ServiceFigures = { service: ConsoleService; current: MonthFigures; previous: MonthFigures };
 
 /**
@@ -66,11 +66,15 @@ export function createInsight(dependencies: { db: Database; audit: AuditService;
       }
       try {
         await db.transaction().execute(async (transaction) => {
-          await createInsightStore(transaction).upsertPublication({ service_id: service.id, slug, published_at: clock().toISOString(), published_by: input.actor });
+          const insightStore = createInsightStore(transaction);
+          const owner = await insightStore.findAddressOwner(slug);
+          if (owner !== undefined && owner !== service.id) throw new InsightError('insight.SLUG_TAKEN', `Another service has published at /performance/${slug}`);
+          await insightStore.keepAddress({ slug, service_id: service.id, first_used_at: clock().toISOString() });
+          await insightStore.upsertPublication({ service_id: service.id, slug, published_at: clock().toISOString(), published_by: input.actor });
           await audit.record({ actor: input.actor, action: 'insight.service.published', subject: `console-service:${service.id}`, outcome: 'success', details: { slug } }, transaction);
         });
       } catch (error) {
-        if (isUniqueViolation(error)) throw new InsightError('insight.SLUG_TAKEN', `Another service is published at /performance/${slug}`);
+        if (isUniqueViolation(error)) throw new InsightError('insight.SLUG_TAKEN', `Another service has published at /performance/${slug}`);
         throw error;
       }
       return { service, slug };
@@ -87,14 +91,29 @@ export function createInsight(dependencies: { db: Database; audit: AuditService;
     /** Every published service, by its address. */
     async listPublished(): Promise<PublishedService[]> {
       const rows = await store.listPublications();
-      const services = await Promise.all(rows.map(async (row) => ({ service: await findConsoleService(db, row.service_id), slug: row.slug })));
+      const services = await Promise.all(
+        rows.map(async (row) => {
+          const service = await findConsoleService(db, row.service_id);
+          const organisation = service ? await findConsoleOrganisation(db, service.organisationId) : undefined;
+          return { service, slug: row.slug, ...(organisation ? { organisationName: organisation.name } : {}) };
+        }),
+      );
       return services.filter((entry): entry is PublishedService => entry.service !== undefined);
+    },
+
+    /** Where an address a service once published at leads now: the service's current address, if it still publishes. */
+    async currentAddressOf(oldSlug: string): Promise<string | undefined> {
+      const serviceId = await store.findAddressOwner(oldSlug);
+      return serviceId === undefined ? undefined : (await store.findPublicationOfService(serviceId))?.slug;
     },
 
     async findPublished(slug: string): Promise<PublishedService | undefined> {
       const row = await store.findPublicationBySlug(slug);
       const service = row ? await findConsoleService(db, row.service_id) : undefined;
-      return row && service ? { service, slug: row.slug } : undefined;
+      if (!row || !service) return undefined;
+      // The page names whose service it is: a name alone could be any organisation's.
+      const organisation = await findConsoleOrganisation(db, service.organisationId);
+      return { service, slug: row.slug, ...(organisation ? { organisationName: organisation.name } : {}) };
     },
 
     /** Records what the team entered for a month: transactions by other channels and the month's total cost. */

@@ -12,10 +12,6 @@ export function createAlertStore(db: Executor) {
     },
     listOfService: (serviceId: string) => tables.selectFrom('insight_alert').selectAll().where('service_id', '=', serviceId).orderBy('created_at').orderBy('id').execute(),
     listAll: () => tables.selectFrom('insight_alert').selectAll().orderBy('service_id').orderBy('id').execute(),
-    async countOfService(serviceId: string): Promise<number> {
-      const row = await tables.selectFrom('insight_alert').select((eb) => eb.fn.countAll<string | number>().as('count')).where('service_id', '=', serviceId).executeTakeFirst();
-      return Number(row?.count ?? 0);
-    },
     async remove(serviceId: string, id: string): Promise<boolean> {
       const result = await tables.deleteFrom('insight_alert').where('service_id', '=', serviceId).where('id', '=', id).executeTakeFirst();
       return Number(result.numDeletedRows) > 0;

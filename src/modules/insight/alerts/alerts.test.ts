@@ -73,7 +73,7 @@ test('two checks at once email once', async (t) => {
   assert.equal((await alertEmails(kernel)).filter((email) => email.recipient === 'owner@race.example.gov.uk').length, 1);
 });
 
-test('attacker: alerts are set by owners and developers of the service only, with thresholds in range, at most 20', async (t) => {
+test('attacker: alerts are set by owners and developers of the service only, with thresholds in range, no duplicates, at most 10', async (t) => {
   const { app } = await createTestApp(t);
   const team = await createConsoleTeam(app, {});
   const other = await createConsoleTeam(app, { name: 'Department for Rivers' });
@@ -102,13 +102,16 @@ test('attacker: alerts are set by owners and developers of the service only, wit
   assert.equal((await viewer.send('POST', `${alertsPath}/${alertId}/remove`)).statusCode, 403);
   const stranger = await consoleMemberBrowser(app, other.organisationId, 'owner');
   assert.equal((await stranger.send('POST', `/console/insight/${other.organisationId}/services/${team.serviceId}/alerts/${alertId}/remove`)).statusCode, 404);
-  assert.equal((await stranger.send('POST', `/console/insight/${other.organisationId}/services/${other.serviceId}/alerts/${alertId}/remove`)).statusCode, 303, 'removing under its own service removes nothing of another');
+  assert.equal((await stranger.send('POST', `/console/insight/${other.organisationId}/services/${other.serviceId}/alerts/${alertId}/remove`)).statusCode, 404, "another service's alert is not found under one's own service");
   assert.match((await owner.send('GET', `/console/insight/${team.organisationId}/services/${team.serviceId}`)).body, /Completion rate over 24 hours below 75%/);
 
-  for (let n = 1; n < 20; n += 1) assert.equal((await owner.send('POST', alertsPath, { kind: 'delivery-failures-above', threshold: String(n) })).statusCode, 303);
+  const duplicate = await owner.send('POST', alertsPath, { kind: 'completion-below', threshold: '75' });
+  assert.equal(duplicate.statusCode, 400, 'the same alert twice would email twice');
+  assert.match(duplicate.body, /The service has this alert already/);
+  for (let n = 1; n < 10; n += 1) assert.equal((await owner.send('POST', alertsPath, { kind: 'delivery-failures-above', threshold: String(n) })).statusCode, 303);
   const tooMany = await owner.send('POST', alertsPath, { kind: 'delivery-failures-above', threshold: '99' });
   assert.equal(tooMany.statusCode, 400);
-  assert.match(tooMany.body, /at most 20 alerts/);
+  assert.match(tooMany.body, /at most 10 alerts/);
   assert.equal((await owner.send('POST', `${alertsPath}/${alertId}/remove`)).statusCode, 303);
   assert.doesNotMatch((await owner.send('GET', `/console/insight/${team.organisationId}/services/${team.serviceId}`)).body, /below 75%/);
 });

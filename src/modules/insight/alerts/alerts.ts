@@ -13,7 +13,7 @@ export const ALERT_KINDS = ['completion-below', 'delivery-failures-above'] as co
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
 const HOUR_MS = 3_600_000;
-const MAX_ALERTS_PER_SERVICE = 20;
+const MAX_ALERTS_PER_SERVICE = 10;
 /** Fewer journeys than this in a day say nothing about a completion rate: no alert either way. */
 export const MIN_JOURNEYS_JUDGED = 10;
 const LIMITS: Record<AlertKind, { min: number; max: number }> = { 'completion-below': { min: 1, max: 100 }, 'delivery-failures-above': { min: 0, max: 1_000_000 } };
@@ -72,7 +72,10 @@ export function createInsightAlerts(dependencies: { db: Database; audit: AuditSe
       const { min, max } = LIMITS[kind];
       if (!Number.isInteger(input.threshold) || input.threshold < min || input.threshold > max) throw new InsightError('insight.INVALID_ALERT', `The threshold must be a whole number from ${min} to ${max.toLocaleString('en-GB')}`);
       if (!(await findConsoleService(db, input.serviceId))) throw new InsightError('insight.SERVICE_NOT_FOUND', `There is no console service ${input.serviceId}`);
-      if ((await store.countOfService(input.serviceId)) >= MAX_ALERTS_PER_SERVICE) throw new InsightError('insight.INVALID_ALERT', `A service has at most ${MAX_ALERTS_PER_SERVICE} alerts`);
+      const existing = await store.listOfService(input.serviceId);
+      if (existing.length >= MAX_ALERTS_PER_SERVICE) throw new InsightError('insight.INVALID_ALERT', `A service has at most ${MAX_ALERTS_PER_SERVICE} alerts`);
+      // The same alert twice would only email twice.
+      if (existing.some((alert) => alert.kind === kind && Number(alert.threshold) === input.threshold)) throw new InsightError('insight.DUPLICATE_ALERT', 'The service has this alert already');
       const id = randomUUID();
       const now = clock().toISOString();
       await db.transaction().execute(async (transaction) => {

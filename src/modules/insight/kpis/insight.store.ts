@@ -10,9 +10,10 @@ export type TeamFiguresRow = {
   updated_at: string;
   updated_by: string;
 };
+export type PublishedAddressRow = { slug: string; service_id: string; first_used_at: string };
 export type FeedbackRow = { id: string; service_id: string; rating: number; comment: string | null; created_at: string };
 
-type Tables = { insight_publication: PublicationRow; insight_team_figures: TeamFiguresRow; insight_feedback: FeedbackRow };
+type Tables = { insight_publication: PublicationRow; insight_team_figures: TeamFiguresRow; insight_feedback: FeedbackRow; insight_published_address: PublishedAddressRow };
 
 export function createInsightStore(db: Executor) {
   const tables = db.withTables<Tables>();
@@ -28,6 +29,14 @@ export function createInsightStore(db: Executor) {
         .values(row)
         .onConflict((conflict) => conflict.column('service_id').doUpdateSet({ slug: row.slug, published_at: row.published_at, published_by: row.published_by }))
         .execute();
+    },
+
+    /** The service an address was first published for, if it ever was. */
+    findAddressOwner: async (slug: string) => (await tables.selectFrom('insight_published_address').select('service_id').where('slug', '=', slug).executeTakeFirst())?.service_id,
+
+    /** Keeps the address for the service; a unique violation when another service has it. */
+    async keepAddress(row: PublishedAddressRow): Promise<void> {
+      await tables.insertInto('insight_published_address').values(row).onConflict((conflict) => conflict.column('slug').doNothing()).execute();
     },
 
     async deletePublication(serviceId: string): Promise<boolean> {

@@ -7,7 +7,8 @@ import { computeServiceKpis, countJourneys, type EventCounts, type ServiceKpis }
 /** A calendar month, UTC: `2026-11`. */
 export type Month = string;
 
-const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
+/** This century's months: a platform's figures begin after 2000 and a year 9999 page would only be empty. */
+const MONTH = /^20\d{2}-(0[1-9]|1[0-2])$/;
 
 export function isMonth(text: string): boolean {
   return MONTH.test(text);

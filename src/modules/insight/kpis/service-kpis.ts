@@ -23,8 +23,9 @@ export type ServiceKpis = {
   started: number;
   completed: number;
   completionRate?: Ratio;
-  /** % satisfied or very satisfied (4 or 5) of all answers. */
+  /** % satisfied or very satisfied (4 or 5) of all answers, once there are enough of them. */
   satisfaction?: Ratio;
+  satisfactionAnswers: number;
   digitalTakeUp?: Ratio;
   /** Pence per completed transaction, digital or not. */
   costPerTransactionPence?: Ratio;
@@ -33,6 +34,9 @@ export type ServiceKpis = {
 };
 
 const count = (counts: EventCounts, type: string) => counts[type] ?? 0;
+
+/** Fewer answers than this say nothing of a service: one "very satisfied" is not 100% satisfaction. */
+export const MIN_SATISFACTION_ANSWERS = 10;
 
 function ratio(numerator: number, denominator: number): Ratio | undefined {
   return denominator > 0 ? { numerator, denominator, value: numerator / denominator } : undefined;
@@ -69,7 +73,8 @@ export function computeServiceKpis(input: { counts: EventCounts; team?: TeamFigu
     started,
     completed,
     completionRate: ratio(completed, started),
-    satisfaction: answers ? ratio(answers[4] + answers[5], answered) : undefined,
+    satisfaction: answers && answered >= MIN_SATISFACTION_ANSWERS ? ratio(answers[4] + answers[5], answered) : undefined,
+    satisfactionAnswers: answered,
     digitalTakeUp: nonDigital === undefined ? undefined : ratio(completed, completed + nonDigital),
     costPerTransactionPence: cost === undefined ? undefined : ratio(cost, completed + (nonDigital ?? 0)),
     payments: {

@@ -5,6 +5,7 @@ import type { ServiceFigures } from '../insight.ts';
 export const MEASURES = [
   'completion_rate',
   'user_satisfaction',
+  'satisfaction_answers',
   'digital_take_up',
   'cost_per_transaction',
   'transactions_started',
@@ -20,6 +21,7 @@ export type MeasureKind = 'share' | 'pence' | 'count';
 export const MEASURE_KINDS: Record<Measure, MeasureKind> = {
   completion_rate: 'share',
   user_satisfaction: 'share',
+  satisfaction_answers: 'count',
   digital_take_up: 'share',
   cost_per_transaction: 'pence',
   transactions_started: 'count',
@@ -36,6 +38,7 @@ function measuresOf(figures: ServiceFigures['current']): Record<Measure, number 
   return {
     completion_rate: valueOf(kpis.completionRate),
     user_satisfaction: valueOf(kpis.satisfaction),
+    satisfaction_answers: kpis.satisfactionAnswers,
     digital_take_up: valueOf(kpis.digitalTakeUp),
     cost_per_transaction: kpis.costPerTransactionPence === undefined ? null : Math.round(kpis.costPerTransactionPence.value),
     transactions_started: kpis.started,
@@ -50,11 +53,11 @@ function measuresOf(figures: ServiceFigures['current']): Record<Measure, number 
  * A published service's figures as open data: the same values its page shows, unformatted.
  * Shares are fractions (0.75), costs whole pence, counts whole numbers; null is "no data".
  */
-export function performanceDataOf(slug: string, figures: ServiceFigures) {
+export function performanceDataOf(slug: string, figures: ServiceFigures, organisationName?: string) {
   const current = measuresOf(figures.current);
   const previous = measuresOf(figures.previous);
   return {
-    service: { name: figures.service.name, slug },
+    service: { name: figures.service.name, slug, organisation: organisationName ?? null },
     month: figures.current.month,
     previous_month: figures.previous.month,
     completion_counted_from: figures.current.kpis.completionSource,

@@ -38,6 +38,7 @@ export function buildServicePage(input: { data: PerformanceData; t: FastifyReque
   return {
     pageTitle: t('insight.service.title', { service: data.service.name }),
     serviceLabel: data.service.name,
+    organisationName: data.service.organisation,
     monthName,
     previousMonthName: formatMonth(data.previous_month, locale),
     previousMonthHref: `${input.basePath}?month=${data.previous_month}`,

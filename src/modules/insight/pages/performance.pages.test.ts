@@ -111,6 +111,7 @@ test('a published service shows its four KPIs with the month before, hand-comput
     ['Measure', 'November 2026', 'October 2026'],
     ['Completion rate', '75%', '50%'],
     ['User satisfaction', 'No data', 'No data'],
+    ['Satisfaction answers', '0', '0'],
     ['Digital take-up', '75%', 'No data'],
     ['Cost per transaction', '£50.00', 'No data'],
     ['Journeys started', '40', '20'],
@@ -134,7 +135,7 @@ test('a published service shows its four KPIs with the month before, hand-comput
   assert.match(String(csv.headers['content-type']), /^text\/csv/);
   const rows = csv.body.trim().split('\r\n').map((line) => line.split(','));
   assert.deepEqual(rows[0], ['measure', 'kind', '2026-11', '2026-10']);
-  assert.deepEqual(rows.slice(1).map((row) => row[0]), ['completion_rate', 'user_satisfaction', 'digital_take_up', 'cost_per_transaction', 'transactions_started', 'transactions_completed', 'payments_succeeded', 'payments_failed', 'notifications_delivery_rate']);
+  assert.deepEqual(rows.slice(1).map((row) => row[0]), ['completion_rate', 'user_satisfaction', 'satisfaction_answers', 'digital_take_up', 'cost_per_transaction', 'transactions_started', 'transactions_completed', 'payments_succeeded', 'payments_failed', 'notifications_delivery_rate']);
   // The CSV is the page's table, unformatted.
   const shown = (value: string | undefined, kind: string | undefined) =>
     value === '' ? 'No data' : kind === 'share' ? `${Math.round(Number(value) * 1000) / 10}%` : kind === 'pence' ? `£${(Number(value) / 100).toFixed(2)}` : Number(value).toLocaleString('en-GB');
@@ -146,7 +147,13 @@ test('a published service shows its four KPIs with the month before, hand-comput
   assert.deepEqual(json.measures[0], { measure: 'completion_rate', kind: 'share', value: 0.75, previous_value: 0.5 });
 
   const december = await visitor.get('/performance/apply-for-a-blue-badge.json?month=2026-12');
-  assert.deepEqual(december.json().measures[1], { measure: 'user_satisfaction', kind: 'share', value: 0.6, previous_value: null });
+  // Five answers are too few to publish a share: one 'very satisfied' is not 100%.
+  assert.deepEqual(december.json().measures.slice(1, 3), [
+    { measure: 'user_satisfaction', kind: 'share', value: null, previous_value: null },
+    { measure: 'satisfaction_answers', kind: 'count', value: 5, previous_value: 0 },
+  ]);
+  for (const rating of ['4', '4', '5', '2', '5']) assert.equal((await visitor.answer(`/feedback/${service.serviceId}`, { rating })).statusCode, 303);
+  assert.deepEqual((await visitor.get('/performance/apply-for-a-blue-badge.json?month=2026-12')).json().measures[1], { measure: 'user_satisfaction', kind: 'share', value: 0.7, previous_value: null }, '7 of 10 satisfied or very satisfied');
   for (const answer of [page, csv, december, index]) assert.doesNotMatch(answer.body, /photo upload|Ann Example/, 'free text is never published');
 
   const walk = createWelshWalk(modules, { names: ['Apply for a Blue Badge', 'CSV', 'JSON'] });
@@ -167,14 +174,25 @@ test('attacker: odd months, addresses and slugs are not found; another service c
   const service = await setUpService(kernel);
   await civitas(kernel, 'insight', 'publish', '--service', service.serviceId, '--slug', 'blue-badge');
   const visitor = visitorOf(app);
-  for (const path of ['/performance/blue-badge?month=2026-13', '/performance/blue-badge?month=26-11', '/performance/blue-badge?month=2026-1', '/performance/BLUE-BADGE', '/performance/blue-badge.xml', '/performance/..%2Fconsole', `/performance/${'a'.repeat(5000)}`, '/performance/blue-badge?month=2026-11&month=2026-10']) {
+  for (const path of ['/performance/blue-badge?month=0000-01', '/performance/blue-badge?month=9999-12', '/performance/blue-badge?month=2026-13', '/performance/blue-badge?month=26-11', '/performance/blue-badge?month=2026-1', '/performance/BLUE-BADGE', '/performance/blue-badge.xml', '/performance/..%2Fconsole', `/performance/${'a'.repeat(5000)}`, '/performance/blue-badge?month=2026-11&month=2026-10']) {
     const answer = await visitor.get(path);
     assert.ok([404, 400].includes(answer.statusCode), `${path}: ${answer.statusCode}`);
   }
   const other = await civitas(kernel, 'console', 'service', 'add', '--organisation', (await civitas(kernel, 'console', 'organisation', 'add', '--name', 'Hillside', '--owner-email', 'o@hillside.example.gov.uk')).organisation_id!, '--name', 'Blue badge');
   const taken = await runCivitas({ DATABASE_URL: kernel.testDatabase.url }, 'insight', 'publish', '--service', other.service_id!, '--slug', 'blue-badge');
   assert.equal(taken.exitCode, 1);
-  assert.match(taken.stderr, /Another service is published at \/performance\/blue-badge/);
+  assert.match(taken.stderr, /Another service has published at \/performance\/blue-badge/);
+
+  // An address once used stays its service's: moving leaves a redirect, never a free name for another.
+  await civitas(kernel, 'insight', 'publish', '--service', service.serviceId, '--slug', 'blue-badges');
+  const moved = await visitor.get('/performance/blue-badge.json?month=2026-11');
+  assert.equal(moved.statusCode, 301);
+  assert.equal(moved.headers.location, '/performance/blue-badges.json?month=2026-11');
+  const squat = await runCivitas({ DATABASE_URL: kernel.testDatabase.url }, 'insight', 'publish', '--service', other.service_id!, '--slug', 'blue-badge');
+  assert.equal(squat.exitCode, 1, 'the old address is not free for another service');
+  const page = await visitor.get('/performance/blue-badges');
+  assert.match(page.body, /A service of Riverside Council/, 'the page names whose service it is');
+  assert.equal((await visitor.get('/performance/blue-badges.json')).json().service.organisation, 'Riverside Council');
   for (const [args, message] of [
     [['--slug', 'Blue Badge'], /lower-case letters/],
     [['--slug=-x'], /lower-case letters/],

@@ -20,7 +20,7 @@ export function registerPerformancePages(app: FastifyInstance, insight: Insight)
     const published = await insight.listPublished();
     return reply.render(`${VIEWS}/performance-index.njk`, {
       pageTitle: request.t('insight.index.title'),
-      services: published.map((entry) => ({ name: entry.service.name, href: `${PERFORMANCE_PATH}/${entry.slug}` })),
+      services: published.map((entry) => ({ name: entry.service.name, organisation: entry.organisationName, href: `${PERFORMANCE_PATH}/${entry.slug}` })),
     });
   });
 
@@ -30,8 +30,12 @@ export function registerPerformancePages(app: FastifyInstance, insight: Insight)
     if (!match || (month !== undefined && !isMonth(month))) return reply.callNotFound();
     const [, slug = '', extension] = match;
     const published = await insight.findPublished(slug);
-    if (!published) return reply.callNotFound();
-    const data = performanceDataOf(published.slug, await insight.figures(published.service.id, month));
+    if (!published) {
+      // An address the service published at before leads to where it publishes now.
+      const current = await insight.currentAddressOf(slug);
+      return current ? reply.redirect(`${PERFORMANCE_PATH}/${current}${extension ?? ''}${month ? `?month=${month}` : ''}`, 301) : reply.callNotFound();
+    }
+    const data = performanceDataOf(published.slug, await insight.figures(published.service.id, month), published.organisationName);
     if (extension === '.json') return reply.header('access-control-allow-origin', '*').send(data);
     if (extension === '.csv') {
       return reply

@@ -174,8 +174,9 @@ export function registerInsightTeamPages(app: FastifyInstance, dependencies: { i
       try {
         await alerts.add({ serviceId: service.id, kind: form.kind, threshold: threshold as number, actor: teamMemberOf(request).actor });
       } catch (error) {
-        if (!(error instanceof InsightError && error.code === 'insight.INVALID_ALERT')) throw error;
-        return renderService(request, reply, { month: insight.readMonth(undefined), alertForm: form, alertErrors: { kind: t('insight.team.alerts.errors.tooMany') }, status: 400 });
+        if (!(error instanceof InsightError && (error.code === 'insight.INVALID_ALERT' || error.code === 'insight.DUPLICATE_ALERT'))) throw error;
+        const message = t(error.code === 'insight.DUPLICATE_ALERT' ? 'insight.team.alerts.errors.duplicate' : 'insight.team.alerts.errors.tooMany');
+        return renderService(request, reply, { month: insight.readMonth(undefined), alertForm: form, alertErrors: { kind: message }, status: 400 });
       }
       return reply.redirect(`${baseOf(request.params.organisationId)}/services/${service.id}?done=alertAdded`, 303);
     });
@@ -186,7 +187,8 @@ export function registerInsightTeamPages(app: FastifyInstance, dependencies: { i
       async (request, reply) => {
         const service = await serviceOf(request);
         if (!service) return reply.callNotFound();
-        await alerts.remove({ serviceId: service.id, alertId: request.params.alertId, actor: teamMemberOf(request).actor });
+        // Another service's alert is not found here, as it would not be in the list.
+        if (!(await alerts.remove({ serviceId: service.id, alertId: request.params.alertId, actor: teamMemberOf(request).actor }))) return reply.callNotFound();
         return reply.redirect(`${baseOf(request.params.organisationId)}/services/${service.id}?done=alertRemoved`, 303);
       },
     );
