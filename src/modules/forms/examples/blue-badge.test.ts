@@ -389,7 +389,7 @@ test('the step by step "Get a Blue Badge", seeded from the shipped guidance, lea
   const { kernel, baseUrl } = await startBlueBadge(t);
   const seeded = await civitasOn(kernel.config.DATABASE_URL)('guidance', 'seed', '--json');
   assert.equal(seeded.exitCode, 0, seeded.stderr);
-  for (const [lang, text] of [['en', 'Apply for a Blue Badge online'], ['cy', 'Gwneud cais am Fathodyn Glas ar-lein']] as const) {
+  for (const [lang, text] of [['en', 'Apply for a Blue Badge online'], ['cy', 'Ffurflen Bathodyn Glas ar-lein']] as const) {
     const steps = await createFormClient(baseUrl).get(`/step-by-step/get-a-blue-badge?lang=${lang}`);
     assert.equal(steps.status, 200);
     assert.match(steps.html, new RegExp(`href="${FORM}"[^>]*>${text}`));
