@@ -30,7 +30,7 @@ test('every other route of the app (site, Notify and Pay pages, the demo service
     (route) =>
       !route.url.startsWith('/v1/') &&
       !route.url.startsWith('/v2/') &&
-      !route.url.startsWith('/r1/') &&
+      !/^\/r1(\/|$)/i.test(route.url) &&
       !route.url.startsWith('/sign-in/') &&
       !providerPaths.test(route.url) &&
       !(route.method === 'POST' && route.url.startsWith('/account/')),
