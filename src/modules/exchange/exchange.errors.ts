@@ -18,6 +18,7 @@ export type ExchangeErrorCode =
   | 'exchange.SERVICE_EXISTS'
   | 'exchange.INVALID_URL'
   | 'exchange.BASE_URL_TAKEN'
+  | 'exchange.REGISTRY_BUSY'
   | 'exchange.INVALID_OPENAPI'
   | 'exchange.INVALID_ENDPOINT'
   | 'exchange.ACCESS_RIGHT_NOT_FOUND'

@@ -29,6 +29,7 @@ const REFUSALS: Partial<Record<ExchangeErrorCode, Problem>> = {
   'exchange.SERVICE_EXISTS': { field: 'serviceCode', key: 'serviceTaken' },
   'exchange.INVALID_URL': { field: 'baseUrl', key: 'urlInvalid' },
   'exchange.BASE_URL_TAKEN': { field: 'baseUrl', key: 'urlTaken' },
+  'exchange.REGISTRY_BUSY': { field: 'baseUrl', key: 'registryBusy' },
   'exchange.INVALID_OPENAPI': { field: 'openApi', key: 'openApiInvalid' },
 };
 

@@ -54,26 +54,47 @@ function pathsOverlap(first: string, second: string): boolean {
   return isAtOrUnder(first, second) || isAtOrUnder(second, first);
 }
 
+/** Where each host name reaches: the name itself and every address DNS gave it when asked. */
+export type PlacesOfHosts = ReadonlyMap<string, ReadonlySet<string>>;
+
+function overlapsInPortAndPath(wanted: Destination, other: Destination): boolean {
+  return other.port === wanted.port && pathsOverlap(other.path, wanted.path);
+}
+
 /**
- * The first of `taken` that `candidate` could reach the same system as, or undefined. Host names
- * are resolved only for base URLs whose port and path already overlap the candidate's.
+ * Resolves, ahead of the registry's write transaction (a resolver may take seconds), the host
+ * names `findOverlappingBaseUrl` will compare: the candidate's and those of the taken base URLs
+ * whose port and path already overlap the candidate's.
  */
-export async function findOverlappingBaseUrl(candidate: string, taken: readonly string[], addressesOf: AddressesOf): Promise<string | undefined> {
+export async function resolvePlaces(candidate: string, taken: readonly string[], addressesOf: AddressesOf): Promise<PlacesOfHosts> {
   const wanted = destinationOf(candidate);
-  const placesKnown = new Map<string, Promise<Set<string>>>();
-  const placesOf = (hostname: string): Promise<Set<string>> => {
-    let places = placesKnown.get(hostname);
-    if (!places) {
-      places = isIP(hostname) !== 0 || hostname === 'this-machine' ? Promise.resolve(new Set([hostname])) : addressesOf(hostname).then((addresses) => new Set([hostname, ...addresses.map(canonicalAddress)]));
-      placesKnown.set(hostname, places);
-    }
-    return places;
-  };
+  const hostnames = new Set([wanted.hostname]);
+  for (const other of taken.map(destinationOf)) if (overlapsInPortAndPath(wanted, other)) hostnames.add(other.hostname);
+  const entries = await Promise.all(
+    [...hostnames].map(async (hostname): Promise<[string, ReadonlySet<string>]> => {
+      if (isIP(hostname) !== 0 || hostname === 'this-machine') return [hostname, new Set([hostname])];
+      const addresses = await addressesOf(hostname);
+      return [hostname, new Set([hostname, ...addresses.map(canonicalAddress)])];
+    }),
+  );
+  return new Map(entries);
+}
+
+/**
+ * Compares `candidate` with `taken` by places resolved beforehand: the first base URL it could
+ * reach the same system as, or that none could, or that a host needing comparison was not
+ * resolved (registered since): then resolve again and compare again.
+ */
+export function findOverlappingBaseUrl(candidate: string, taken: readonly string[], places: PlacesOfHosts): { overlapping: string } | 'none' | 'unresolved' {
+  const wanted = destinationOf(candidate);
+  const ours = places.get(wanted.hostname);
+  if (!ours) return 'unresolved';
   for (const other of taken.map(destinationOf)) {
-    if (other.port !== wanted.port || !pathsOverlap(other.path, wanted.path)) continue;
-    if (other.hostname === wanted.hostname) return other.url;
-    const [ours, theirs] = await Promise.all([placesOf(wanted.hostname), placesOf(other.hostname)]);
-    if ([...ours].some((place) => theirs.has(place))) return other.url;
+    if (!overlapsInPortAndPath(wanted, other)) continue;
+    if (other.hostname === wanted.hostname) return { overlapping: other.url };
+    const theirs = places.get(other.hostname);
+    if (!theirs) return 'unresolved';
+    if ([...ours].some((place) => theirs.has(place))) return { overlapping: other.url };
   }
-  return undefined;
+  return 'none';
 }

@@ -177,6 +177,53 @@ test("a member cannot reach another member's service through a host name that re
   await assert.rejects(add(provider, 'v3', 'http://alias.test:9/pip/v3'), refusedWith('exchange.BASE_URL_TAKEN'), 'alias.test reaches the client member\'s system too');
 });
 
+test('host names are resolved before the registry is written: a slow resolver holds no other registry change', async (t) => {
+  const kernel = await createTestKernel(t);
+  const { client } = await setUpProviderAndClient(kernel, { baseUrl: 'http://provider.test:9/pip', grant: false });
+  let answerDns: () => void = () => {};
+  const dnsAnswered = new Promise<void>((resolve) => (answerDns = resolve));
+  const registry = createRegistry({
+    db: kernel.db,
+    audit: kernel.audit,
+    instance: kernel.config.EXCHANGE_INSTANCE,
+    outbound: outboundPolicyOf(kernel.config),
+    addressesOf: async (name) => (name === 'slow.test' ? dnsAnswered.then(() => ['203.0.113.50']) : ['203.0.113.60']),
+  });
+  const slow = registry.addService({ subsystem: client, serviceCode: 'slow', baseUrl: 'http://slow.test:9/slow', openApi: PIP_OPENAPI, personalData: false, actor: OPERATOR });
+  // While the slow name is still resolving, another registry change goes through at once (on SQLite a
+  // write transaction waiting on DNS would hold every other writer until it answered).
+  assert.ok(await registry.addService({ subsystem: client, serviceCode: 'quick', baseUrl: 'http://quick.test:9/quick', openApi: PIP_OPENAPI, personalData: false, actor: OPERATOR }));
+  answerDns();
+  assert.ok(await slow);
+});
+
+test('a base URL registered while host names were being resolved is resolved and compared too', async (t) => {
+  const kernel = await createTestKernel(t);
+  const { provider, client } = await setUpProviderAndClient(kernel, { baseUrl: 'http://provider.test:9/pip', grant: false });
+  const dns: Record<string, string[]> = { 'provider.test': ['198.51.100.7'], 'new-system.test': ['198.51.100.8'], 'alias-of-new.test': ['198.51.100.8'] };
+  let racingRegistration: Promise<unknown> | undefined;
+  const registry = createRegistry({
+    db: kernel.db,
+    audit: kernel.audit,
+    instance: kernel.config.EXCHANGE_INSTANCE,
+    outbound: outboundPolicyOf(kernel.config),
+    addressesOf: async (name) => {
+      if (name === 'alias-of-new.test' && racingRegistration === undefined) {
+        // The provider registers new-system.test after the client's names were resolved, before its transaction.
+        racingRegistration = registry.addService({ subsystem: provider, serviceCode: 'new', baseUrl: 'http://new-system.test:9/x', openApi: PIP_OPENAPI, personalData: false, actor: OPERATOR });
+        await racingRegistration;
+      }
+      return dns[name] ?? [];
+    },
+  });
+  await assert.rejects(
+    registry.addService({ subsystem: client, serviceCode: 'alias', baseUrl: 'http://alias-of-new.test:9/x', openApi: PIP_OPENAPI, personalData: false, actor: OPERATOR }),
+    refusedWith('exchange.BASE_URL_TAKEN'),
+    'new-system.test was not known when the first names were resolved, and reaches the same address',
+  );
+  assert.ok(await racingRegistration);
+});
+
 test('endpoint patterns', () => {
   assert.deepEqual(parseEndpointPattern(undefined), { method: '*', path: '*' });
   assert.deepEqual(parseEndpointPattern('get /awards/*'), { method: 'GET', path: '/awards/*' });

@@ -4,7 +4,7 @@ import { isUniqueViolation } from '../../../platform/db/unique-violation.ts';
 import { checkOutboundUrl, type OutboundPolicy } from '../../../platform/net/outbound-request.ts';
 import { findConsoleOrganisation } from '../../console/console.contract.ts';
 import { ExchangeError } from '../exchange.errors.ts';
-import { addressesFromDns, type AddressesOf, findOverlappingBaseUrl, hasPlainPath } from './base-url-overlap.ts';
+import { addressesFromDns, type AddressesOf, findOverlappingBaseUrl, hasPlainPath, resolvePlaces } from './base-url-overlap.ts';
 import { formatMember, formatSubsystem, IdentifierError, isCode, isMemberClass, METASERVICES, parseSubsystem } from './identifiers.ts';
 import { OpenApiError, readOpenApiDescription } from './openapi-description.ts';
 import { PublicKeyError, readPublicKeys } from './public-keys.ts';
@@ -49,6 +49,9 @@ function parseClient(text: string): ReturnType<typeof parseSubsystem> {
  * Members, subsystems, services and access rights: each change checked, stored in one
  * transaction with its audit event (who, what; never keys' or descriptions' contents).
  */
+/** A base URL registered between resolving host names and comparing them: resolve and compare again. */
+class HostRegisteredMeanwhile extends Error {}
+
 export function createRegistry(dependencies: { db: Database; audit: AuditService; instance: string; outbound: OutboundPolicy; clock?: () => Date; addressesOf?: AddressesOf }) {
   const { db, audit, instance, outbound } = dependencies;
   const addressesOf = dependencies.addressesOf ?? addressesFromDns;
@@ -245,36 +248,47 @@ export function createRegistry(dependencies: { db: Database; audit: AuditService
         throw error;
       }
       const serviceId = crypto.randomUUID();
-      await db.transaction().execute(async (transaction) => {
-        await createRegistryVersionStore(transaction).bump();
-        // Checked after the bump, which serialises registry writes: two members cannot claim one system at once.
-        const taken = await createRegistryStore(transaction).listOtherMembersBaseUrls(subsystem.member_id);
-        if ((await findOverlappingBaseUrl(input.baseUrl, taken, addressesOf)) !== undefined) {
-          throw new ExchangeError('exchange.BASE_URL_TAKEN', "The base URL is at, above or under another member's service: a member registers only its own systems");
+      for (let attempt = 1; ; attempt += 1) {
+        // Host names are resolved before the transaction, so a slow resolver never holds registry writes.
+        const places = await resolvePlaces(input.baseUrl, await store.listOtherMembersBaseUrls(subsystem.member_id), addressesOf);
+        try {
+          await db.transaction().execute(async (transaction) => {
+            await createRegistryVersionStore(transaction).bump();
+            // Checked after the bump, which serialises registry writes: two members cannot claim one system at once.
+            const taken = await createRegistryStore(transaction).listOtherMembersBaseUrls(subsystem.member_id);
+            const overlap = findOverlappingBaseUrl(input.baseUrl, taken, places);
+            if (overlap === 'unresolved') throw new HostRegisteredMeanwhile();
+            if (overlap !== 'none') {
+              throw new ExchangeError('exchange.BASE_URL_TAKEN', "The base URL is at, above or under another member's service: a member registers only its own systems");
+            }
+            await insertUnique(
+              () =>
+                createRegistryStore(transaction).insertService({
+                  id: serviceId,
+                  subsystem_id: subsystem.id,
+                  service_code: input.serviceCode,
+                  base_url: input.baseUrl.replace(/\/+$/, ''),
+                  openapi: input.openApi,
+                  openapi_format: description.format,
+                  endpoints: JSON.stringify(description.endpoints),
+                  personal_data: input.personalData || input.underConsent === true ? 1 : 0,
+                  under_consent: input.underConsent === true ? 1 : 0,
+                  created_at: clock().toISOString(),
+                }),
+              'exchange.SERVICE_EXISTS',
+              'The subsystem has a service with that code already',
+            );
+            await audit.record(
+              { actor: input.actor.audit, action: 'exchange.service.added', subject: `exchange-service:${serviceId}`, outcome: 'success', details: { subsystem: subsystemIdentifierOf(subsystem), service_code: input.serviceCode, personal_data: input.personalData, under_consent: input.underConsent === true, endpoints: description.endpoints.length } },
+              transaction,
+            );
+          });
+          return serviceId;
+        } catch (error) {
+          if (!(error instanceof HostRegisteredMeanwhile)) throw error;
+          if (attempt === 3) throw new ExchangeError('exchange.REGISTRY_BUSY', 'Other services were being registered at the same time: try again', 409);
         }
-        await insertUnique(
-          () =>
-            createRegistryStore(transaction).insertService({
-              id: serviceId,
-              subsystem_id: subsystem.id,
-              service_code: input.serviceCode,
-              base_url: input.baseUrl.replace(/\/+$/, ''),
-              openapi: input.openApi,
-              openapi_format: description.format,
-              endpoints: JSON.stringify(description.endpoints),
-              personal_data: input.personalData || input.underConsent === true ? 1 : 0,
-              under_consent: input.underConsent === true ? 1 : 0,
-              created_at: clock().toISOString(),
-            }),
-          'exchange.SERVICE_EXISTS',
-          'The subsystem has a service with that code already',
-        );
-        await audit.record(
-          { actor: input.actor.audit, action: 'exchange.service.added', subject: `exchange-service:${serviceId}`, outcome: 'success', details: { subsystem: subsystemIdentifierOf(subsystem), service_code: input.serviceCode, personal_data: input.personalData, under_consent: input.underConsent === true, endpoints: description.endpoints.length } },
-          transaction,
-        );
-      });
-      return serviceId;
+      }
     },
 
     async grantAccess(input: { serviceId: string; client: string; endpoint?: string; actor: RegistryActor }): Promise<string> {
