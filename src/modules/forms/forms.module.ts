@@ -11,6 +11,7 @@ import { formsCommands } from './forms.cli.ts';
 import { createInternalRelyingParty, createInternalSignIn } from '../identity/identity.contract.ts';
 import { registerSignInPages, SIGN_IN_CALLBACK_PATH } from './runner/sign-in.routes.ts';
 import { secretBoxesOf } from '../../platform/secrets/secret-box.ts';
+import { outboundPolicyOf } from '../../platform/net/outbound-request.ts';
 import { formsMigrations } from './migrations/forms.migrations.ts';
 import { createJourneySubmitter, registerJourneyEndPages } from './runner/journey-end.routes.ts';
 import { createFormInsight } from './runner/form-insight.ts';
@@ -46,7 +47,8 @@ export const formsModule: CivitasModule = {
     [SEND_WEBHOOK_JOB]: createSendWebhookJob(kernel),
   }),
   async plugin(app: FastifyInstance) {
-    const versions = createFormVersions({ db: app.db, audit: app.audit });
+    // A webhook URL the console builder publishes is checked as every URL a team gives Civitas to call.
+    const versions = createFormVersions({ db: app.db, audit: app.audit, outboundPolicy: outboundPolicyOf(app.config) });
     const dependencies = {
       versions,
       sessions: createRunnerSessions({ db: app.db }),

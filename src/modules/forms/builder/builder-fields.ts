@@ -1,9 +1,11 @@
 import type { Translate } from '../../../platform/http/i18n.ts';
+import { checkOutboundUrl, type OutboundPolicy, type OutboundUrlProblem } from '../../../platform/net/outbound-request.ts';
 import type { DefinitionProblem } from '../definition/definition-reader.ts';
 import {
   ANSWER_TYPES,
   CHECK_ANSWERS,
   FILE_TYPES,
+  MAX_RETENTION_DAYS,
   NONE_OF_THE_ABOVE,
   SIGN_IN_LEVELS,
   type AnswerSettings,
@@ -65,6 +67,9 @@ const MESSAGES: Array<[RegExp, string]> = [
   [/^"(?<target>.*)" is the next page already$/, 'routeNext'],
   [/^"(?<target>.*)" is used more than once or is reserved$/, 'idTaken'],
   [/^needs the service’s Pay account$/, 'noPayAccount'],
+  [/^must be an https:\/\/ \(or, outside production, http:\/\/\) address$/, 'webhookInvalid'],
+  [/^must be a full http or https address without a user name or password$/, 'webhookInvalid'],
+  [/^must not be a private or local address$/, 'webhookPrivate'],
   [/^is needed: an eligibility check/, 'eligibilitySignIn'],
   [/^an eligibility check is a single selection/, 'eligibilityOptions'],
   [/^an eligibility check is asked once/, 'eligibilityOnce'],
@@ -250,10 +255,21 @@ export function settingsFieldOf(path: string): string {
   return 'name';
 }
 
-/** The form's name and settings from the builder's settings page, with their problems. */
-export function readSettings(input: { body: BuilderBody; draft: DraftDefinition }): { name: LocalisedText; settings: DraftDefinition['settings']; problems: Array<FieldProblem | (DefinitionProblem & { field: string })> } {
+/** The message key of each problem the kernel's outbound rules find in a webhook URL. */
+const WEBHOOK_PROBLEM_KEYS: Readonly<Record<OutboundUrlProblem, string>> = { INVALID_URL: 'webhookInvalid', HTTPS_REQUIRED: 'https', PRIVATE_ADDRESS: 'webhookPrivate' };
+
+/**
+ * The form's name and settings from the builder's settings page, with their problems. A webhook
+ * URL is checked by the kernel's outbound rules (`outboundPolicy`), as import checks it.
+ */
+export function readSettings(input: { body: BuilderBody; draft: DraftDefinition; outboundPolicy?: OutboundPolicy }): { name: LocalisedText; settings: DraftDefinition['settings']; problems: Array<FieldProblem | (DefinitionProblem & { field: string })> } {
   const { body, draft } = input;
   const problems: FieldProblem[] = [];
+  const webhookUrl = fieldOf(body, 'webhookUrl');
+  const webhookProblem = webhookUrl && input.outboundPolicy ? checkOutboundUrl(webhookUrl, input.outboundPolicy) : undefined;
+  if (webhookProblem) problems.push({ field: 'webhookUrl', key: WEBHOOK_PROBLEM_KEYS[webhookProblem] });
+  const retentionText = fieldOf(body, 'retentionDays');
+  if (retentionText !== '' && !/^\d{1,4}$/.test(retentionText)) problems.push({ field: 'retentionDays', key: 'wholeNumber', parameters: { min: 1, max: MAX_RETENTION_DAYS } });
   const welsh = fieldOf(body, 'welsh') === 'yes';
   const amountText = fieldOf(body, 'paymentAmount').replace(/^£/, '');
   let payment: FormSettings['payment'];
@@ -268,8 +284,8 @@ export function readSettings(input: { body: BuilderBody; draft: DraftDefinition 
     ...(fieldOf(body, 'supportUrl') ? { url: fieldOf(body, 'supportUrl') } : {}),
     ...(localised(body, 'supportUrlText') ? { urlText: localised(body, 'supportUrlText') } : {}),
   };
-  // Settings the builder does not show (a webhook, retention) are kept as they were.
-  const { declaration: _declaration, payment: _payment, signIn: _signIn, submissionEmail: _email, privacyUrl: _privacy, ...kept } = draft.settings;
+  // Settings the builder does not show are kept as they were.
+  const { declaration: _declaration, payment: _payment, signIn: _signIn, submissionEmail: _email, privacyUrl: _privacy, webhookUrl: _webhook, retentionDays: _retention, ...kept } = draft.settings;
   const settings: DraftDefinition['settings'] = {
     ...kept,
     languages: welsh ? ['en', 'cy'] : ['en'],
@@ -278,6 +294,8 @@ export function readSettings(input: { body: BuilderBody; draft: DraftDefinition 
     privacyUrl: fieldOf(body, 'privacyUrl'),
     support,
     ...(fieldOf(body, 'submissionEmail') ? { submissionEmail: fieldOf(body, 'submissionEmail') } : {}),
+    ...(webhookUrl ? { webhookUrl } : {}),
+    ...(/^\d{1,4}$/.test(retentionText) ? { retentionDays: Number(retentionText) } : {}),
     referenceFormat: fieldOf(body, 'referenceFormat') || '########',
     ...((SIGN_IN_LEVELS as readonly string[]).includes(signIn) ? { signIn: signIn as FormSettings['signIn'] } : {}),
     ...(payment ? { payment } : {}),
@@ -309,6 +327,8 @@ export function fieldsOfSettings(draft: DraftDefinition): Record<string, string>
     supportUrlText: settings.support?.urlText?.en ?? '',
     supportUrlTextCy: settings.support?.urlText?.cy ?? '',
     submissionEmail: settings.submissionEmail ?? '',
+    webhookUrl: settings.webhookUrl ?? '',
+    retentionDays: settings.retentionDays === undefined ? '' : String(settings.retentionDays),
     paymentAmount: settings.payment ? (settings.payment.amount / 100).toFixed(2) : '',
     paymentDescription: settings.payment?.description ?? '',
     paymentDescriptionCy: settings.payment?.descriptionCy ?? '',

@@ -46,7 +46,7 @@ test('every builder page in Welsh, with its errors and a refused publish, shows 
   await visit('GET', `${formPath}/exit-pages/${exitId}`);
   await visit('GET', `${formPath}/exit-pages/${exitId}/preview`);
   await visit('GET', `${formPath}/settings`);
-  await visit('POST', `${formPath}/settings`, { name: 'Trwydded bysgota', privacyUrl: 'http://dim', referenceFormat: 'AB', paymentAmount: 'deg' });
+  await visit('POST', `${formPath}/settings`, { name: 'Trwydded bysgota', privacyUrl: 'http://dim', referenceFormat: 'AB', paymentAmount: 'deg', webhookUrl: 'ftp://dim', retentionDays: 'deg' });
   await visit('POST', `${formPath}/publish`);
   await visit('POST', `${formPath}/settings`, { name: 'Trwydded bysgota', whatHappensNext: 'Byddwn yn ateb.', privacyUrl: 'https://example.gov.uk/preifatrwydd' });
   await visit('POST', `${formPath}/pages/pa-drwydded/routes`, { 'route-0': 'check-answers' });

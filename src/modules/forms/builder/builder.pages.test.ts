@@ -35,8 +35,8 @@ const SETTINGS = {
   signIn: 'none',
 };
 
-async function buildForm(t: TestContext) {
-  const { app, kernel } = await createTestApp(t);
+async function buildForm(t: TestContext, environment: Record<string, string> = {}) {
+  const { app, kernel } = await createTestApp(t, { environment });
   const team = await createBuilderTeam(app);
   const owner = await builderBrowserOf(app, team);
   const created = await owner.send('POST', `${team.servicePath}/new`, { name: 'Apply for a fishing licence', slug: 'fishing-licence' });
@@ -359,4 +359,59 @@ test('past the definition’s limits: a 51st exit page is refused on its field, 
   assert.match(refused.body, /href="#heading">A form can have at most 50 exit pages/);
   const page = await owner.send('GET', formPath);
   assert.equal((page.body.match(/\/exit-pages\/exit-exit-\d+"/g) ?? []).length, 50);
+});
+
+test('the webhook address and retention period are set in the settings: the address is checked by the kernel’s outbound rules, on saving and on publishing', async (t) => {
+  const { app, kernel, team, owner, formPath, formId } = await buildForm(t, { OUTBOUND_ALLOW_PRIVATE_NETWORK: 'false' });
+  const refused = async (fields: Record<string, string>, field: string, message: RegExp) => {
+    const response = await owner.send('POST', `${formPath}/settings`, { ...SETTINGS, ...fields });
+    assert.equal(response.statusCode, 400, JSON.stringify(fields));
+    assert.match(response.body, new RegExp(`govuk-error-summary[\\s\\S]*href="#${field}"`), JSON.stringify(fields));
+    assert.match(response.body, message, JSON.stringify(fields));
+    assert.match(response.body, new RegExp(`id="${field}-error"`));
+  };
+  await refused({ webhookUrl: 'http://127.0.0.1:9/hook' }, 'webhookUrl', /Enter an address on the internet, not a private or local one/);
+  await refused({ webhookUrl: 'http://[::1]/hook' }, 'webhookUrl', /not a private or local one/);
+  await refused({ webhookUrl: 'http://localhost/hook' }, 'webhookUrl', /not a private or local one/);
+  await refused({ webhookUrl: 'https://user:secret@receiver.example/hook' }, 'webhookUrl', /without a user name or password/);
+  await refused({ webhookUrl: 'ftp://receiver.example/hook' }, 'webhookUrl', /starting https:\/\//);
+  await refused({ webhookUrl: `https://receiver.example/${'x'.repeat(3000)}` }, 'webhookUrl', /Must be \d+ characters or fewer/);
+  for (const days of ['ten', '0', '3651', '-1', '1.5', '99999']) await refused({ retentionDays: days }, 'retentionDays', /Enter a whole number from 1 to 3650/);
+
+  const saved = await owner.send('POST', `${formPath}/settings`, { ...SETTINGS, webhookUrl: 'https://receiver.example/hook', retentionDays: '90' });
+  assert.equal(saved.statusCode, 303, saved.body.slice(0, 1500));
+  const shown = await owner.send('GET', `${formPath}/settings`);
+  assert.match(shown.body, /id="webhookUrl" name="webhookUrl" type="url" spellcheck="false" value="https:\/\/receiver.example\/hook"/);
+  assert.match(shown.body, /id="retentionDays" name="retentionDays" type="text"[^>]*value="90"/);
+  assert.equal((await owner.send('POST', `${formPath}/publish`)).statusCode, 303);
+  const versions = openFormVersions({ db: kernel.db, audit: kernel.audit });
+  const published = await versions.exportDefinition(formId);
+  assert.equal(published.settings.webhookUrl, 'https://receiver.example/hook');
+  assert.equal(published.settings.retentionDays, 90);
+
+  // Emptied, they are gone: no webhook, and the default 30 days.
+  assert.equal((await owner.send('POST', `${formPath}/settings`, { ...SETTINGS, webhookUrl: '', retentionDays: '' })).statusCode, 303);
+  const builder = createFormBuilder({ db: kernel.db, audit: kernel.audit, versions });
+  const emptied = (await builder.openForm(formId))!.definition.settings;
+  assert.equal('webhookUrl' in emptied || 'retentionDays' in emptied, false);
+
+  // A draft that holds a private address (written before the rules changed, say) is refused on publishing, on the field.
+  await builder.changeDraft({ formId, actor: 'test', change: (draft) => ({ ...draft, settings: { ...draft.settings, webhookUrl: 'http://10.0.0.7/hook' } }) });
+  const blocked = await owner.send('POST', `${formPath}/publish`);
+  assert.equal(blocked.statusCode, 400);
+  assert.match(blocked.body, /href="[^"]*\/settings#webhookUrl">Form settings: Enter an address on the internet, not a private or local one/);
+  assert.equal((await versions.exportDefinition(formId)).settings.webhookUrl, 'https://receiver.example/hook', 'the live version keeps its webhook');
+
+  // Attackers: another organisation, a viewer, no CSRF token.
+  const otherTeam = await createBuilderTeam(app, 'Department for Mischief');
+  const other = await builderBrowserOf(app, otherTeam);
+  const stolen = { ...SETTINGS, webhookUrl: 'https://attacker.example/steal' };
+  assert.equal((await other.send('GET', `${formPath}/settings`)).statusCode, 404);
+  assert.equal((await other.send('POST', `${formPath}/settings`, stolen)).statusCode, 404);
+  assert.equal((await other.send('POST', `${formPath.replace(team.organisationId, otherTeam.organisationId)}/settings`, stolen)).statusCode, 404);
+  const viewer = await builderBrowserOf(app, team, 'viewer');
+  assert.equal((await viewer.send('GET', `${formPath}/settings`)).statusCode, 200);
+  assert.equal((await viewer.send('POST', `${formPath}/settings`, stolen)).statusCode, 403);
+  assert.equal((await owner.send('POST', `${formPath}/settings`, stolen, { csrf: false })).statusCode, 403);
+  assert.equal((await builder.openForm(formId))!.definition.settings.webhookUrl, 'http://10.0.0.7/hook', 'nobody else changed it');
 });

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { requireTeamMember, teamMemberOf, teamPageChrome } from '../../../platform/http/team-access.ts';
+import { outboundPolicyOf } from '../../../platform/net/outbound-request.ts';
 import { findConsoleService, findPayAccountOfConsoleService, listConsoleServicesOf } from '../../console/console.contract.ts';
 import { ANSWER_TYPES, CHECK_ANSWERS, DEFINITION_LIMITS, FILE_TYPES, NONE_OF_THE_ABOVE, RESERVED_SLUGS, type FormPage } from '../definition/form-definition.ts';
 import { FormsError } from '../forms.errors.ts';
@@ -316,7 +317,7 @@ export async function registerBuilderPages(app: FastifyInstance, dependencies: {
     pages.post<{ Params: FormParams; Body: BuilderBody }>(`${formBase}/settings`, options(formParams), async (request, reply) => {
       const form = await formOf(request);
       if (!form) return reply.callNotFound();
-      const { name, settings, problems } = readSettings({ body: request.body, draft: form.definition });
+      const { name, settings, problems } = readSettings({ body: request.body, draft: form.definition, outboundPolicy: outboundPolicyOf(app.config) });
       if (problems.length > 0) return renderSettings(request, reply, form, Object.fromEntries(Object.keys(fieldsOfSettings(form.definition)).map((key) => [key, fieldOf(request.body, key)])), problems);
       await change(request, (draft) => ({ ...draft, name, settings }));
       return reply.redirect(`${formPath(request.params.organisationId, form.formId)}?done=saved`, 303);
