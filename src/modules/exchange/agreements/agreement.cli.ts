@@ -68,6 +68,14 @@ export const agreementCommands: readonly CliCommand[] = [
     const status = await agreements.approve(id, asMemberId, CLI_ACTOR);
     return { data: { agreement_id: id, status }, text: status === 'active' ? 'Approved by both members: the agreement is in force.' : 'Approved; it waits for the other member.' };
   }),
+  sideCommand('suspend', 'Suspend an agreement in force for one of its members: calls under it are refused until that member resumes it', async (agreements, id, asMemberId) => {
+    await agreements.suspend(id, asMemberId, CLI_ACTOR);
+    return { data: { agreement_id: id, status: 'suspended' }, text: `The agreement is suspended. To resume it: civitas exchange agreement resume ${id} --as ${asMemberId}` };
+  }),
+  sideCommand('resume', 'Resume an agreement the member suspended: it is in force again until its end date', async (agreements, id, asMemberId) => {
+    await agreements.resume(id, asMemberId, CLI_ACTOR);
+    return { data: { agreement_id: id, status: 'active' }, text: 'The agreement is in force again.' };
+  }),
   sideCommand('end', 'End an agreement for one of its members: the next call under it is refused', async (agreements, id, asMemberId) => {
     await agreements.end(id, asMemberId, CLI_ACTOR);
     return { data: { agreement_id: id, status: 'ended' }, text: 'The agreement has ended.' };

@@ -21,6 +21,9 @@ export type AgreementRow = {
   consumer_approved_at: string | null;
   ended_by: string | null;
   ended_at: string | null;
+  suspended_by: string | null;
+  suspended_at: string | null;
+  suspended_side: 'provider' | 'consumer' | null;
 };
 
 type Tables = { exchange_agreement: AgreementRow };

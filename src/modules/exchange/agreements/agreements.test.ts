@@ -53,6 +53,35 @@ test('an agreement is in force only once both sides approve it and until either 
   assert.match((await call()).body, /no data sharing agreement in force/);
 });
 
+test('either side suspends an agreement in force: calls are refused until that side, and only that side, resumes it', async (t) => {
+  const provider = await startTestProvider((_request, response) => response.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"awarded"}'));
+  t.after(() => provider.server.close());
+  const { app, kernel } = await createTestApp(t);
+  const { agreementId, providerMember, clientMember, client, clientKeys, service } = await setUpProviderAndClient(kernel, { baseUrl: provider.baseUrl });
+  const id = agreementId!;
+  const call = () => sendSignedCall(app, { path: `/r1/${service}/awards/AB123456C`, client, key: clientKeys[0]! });
+  assert.equal((await call()).statusCode, 200);
+
+  assert.deepEqual(await runCommand(kernel, 'exchange agreement suspend', { as: providerMember.id }, [id]), { agreement_id: id, status: 'suspended' });
+  assert.match((await call()).body, /no data sharing agreement in force/, 'a suspended agreement refuses calls');
+  await assert.rejects(runCommand(kernel, 'exchange agreement suspend', { as: clientMember.id }, [id]), /only one in force is suspended/);
+  await assert.rejects(runCommand(kernel, 'exchange agreement resume', { as: clientMember.id }, [id]), /only the provider resumes it/, 'the consumer cannot undo the provider\'s suspension');
+  await assert.rejects(runCommand(kernel, 'exchange agreement resume', { as: 'someone-else' }, [id]), /not a party/);
+  assert.match((await call()).body, /no data sharing agreement in force/);
+
+  assert.deepEqual(await runCommand(kernel, 'exchange agreement resume', { as: providerMember.id }, [id]), { agreement_id: id, status: 'active' });
+  assert.equal((await call()).statusCode, 200, 'in force again');
+  await assert.rejects(runCommand(kernel, 'exchange agreement resume', { as: providerMember.id }, [id]), /only a suspended one is resumed/, 'a replayed resume changes nothing');
+
+  await runCommand(kernel, 'exchange agreement suspend', { as: clientMember.id }, [id]);
+  assert.deepEqual(await runCommand(kernel, 'exchange agreement end', { as: providerMember.id }, [id]), { agreement_id: id, status: 'ended' }, 'a suspended agreement can still be ended by either side');
+  await assert.rejects(runCommand(kernel, 'exchange agreement resume', { as: clientMember.id }, [id]), /ended: only a suspended one/);
+  assert.match((await call()).body, /no data sharing agreement in force/);
+
+  const events = (await kernel.audit.listRecent({ subject: `exchange-agreement:${id}`, limit: 20 })).reverse();
+  assert.deepEqual(events.map((event) => event.action).filter((action) => /suspended|resumed|ended/.test(action)), ['exchange.agreement.suspended', 'exchange.agreement.resumed', 'exchange.agreement.suspended', 'exchange.agreement.ended']);
+});
+
 test('drafting refuses what an agreement cannot be', async (t) => {
   const { kernel } = await createTestApp(t);
   const { agreements, providerMember, clientMember, serviceId } = await setUpProviderAndClient(kernel, { baseUrl: 'http://127.0.0.1:9/pip', fields: false });

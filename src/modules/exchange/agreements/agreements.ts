@@ -29,6 +29,7 @@ function requireDay(raw: string, what: string): Date {
  * Data sharing agreements: drafted for a provider member, a consumer member and a service, with
  * a purpose, a lawful basis (and legal gateway), the fields the consumer may receive and an end
  * date; in force once both members approve, until it ends, is ended by either, or expires.
+ * Either side may suspend one in force (calls are refused) and only that side resumes it.
  */
 export function createAgreements(dependencies: { db: Database; audit: AuditService; clock?: () => Date }) {
   const { db, audit } = dependencies;
@@ -99,6 +100,9 @@ export function createAgreements(dependencies: { db: Database; audit: AuditServi
           consumer_approved_at: null,
           ended_by: null,
           ended_at: null,
+          suspended_by: null,
+          suspended_at: null,
+          suspended_side: null,
         });
         await audit.record({ actor: input.actor.audit, action: 'exchange.agreement.drafted', subject: `exchange-agreement:${id}`, outcome: 'success', details: { service_id: service.id, provider_member_id: provider.id, consumer_member_id: consumer.id, lawful_basis: input.lawfulBasis, fields: fields.join(','), ends_at: endsAt.toISOString() } }, transaction);
       });
@@ -116,6 +120,23 @@ export function createAgreements(dependencies: { db: Database; audit: AuditServi
         return { changes: { [`${side}_approved_by`]: actor.audit, [`${side}_approved_at`]: now, status }, action: 'exchange.agreement.approved' };
       });
       return status;
+    },
+
+    /** Either side stops calls under an agreement in force for a while: only that side resumes it. */
+    async suspend(id: string, asMemberId: string, actor: RegistryActor): Promise<void> {
+      await changeState(id, asMemberId, actor, (agreement, side, now) => {
+        if (agreement.status !== 'active') throw new ExchangeError('exchange.AGREEMENT_STATE', `The agreement is ${agreement.status}: only one in force is suspended`);
+        return { changes: { status: 'suspended', suspended_by: actor.audit, suspended_at: now, suspended_side: side }, action: 'exchange.agreement.suspended' };
+      });
+    },
+
+    /** The side that suspended the agreement puts it back in force (until its end date). */
+    async resume(id: string, asMemberId: string, actor: RegistryActor): Promise<void> {
+      await changeState(id, asMemberId, actor, (agreement, side) => {
+        if (agreement.status !== 'suspended') throw new ExchangeError('exchange.AGREEMENT_STATE', `The agreement is ${agreement.status}: only a suspended one is resumed`);
+        if (agreement.suspended_side !== side) throw new ExchangeError('exchange.AGREEMENT_STATE', `The ${agreement.suspended_side} suspended it: only the ${agreement.suspended_side} resumes it`);
+        return { changes: { status: 'active', suspended_by: null, suspended_at: null, suspended_side: null }, action: 'exchange.agreement.resumed' };
+      });
     },
 
     /** Either side ends it, whatever its state; an ended agreement stays ended. */

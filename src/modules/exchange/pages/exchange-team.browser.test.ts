@@ -47,11 +47,15 @@ for (const locale of ['en', 'cy'] as const) {
     assert.equal(await page.locator('.govuk-inset-text').count(), 1);
 
     const setUp = await setUpProviderAndClient(kernel, { baseUrl: 'https://benefits.example.gov.uk/pip', fields: false });
-    await setUp.agreements.add({ providerMemberId: setUp.providerMember.id, consumerMemberId: setUp.clientMember.id, serviceId: setUp.serviceId, purpose: 'Blue Badge eligibility', lawfulBasis: 'public-task', legalGateway: 'Digital Economy Act 2017', fields: '$.status,$.rate', until: '2099-12-31', actor: OPERATOR });
+    const agreementId = await setUp.agreements.add({ providerMemberId: setUp.providerMember.id, consumerMemberId: setUp.clientMember.id, serviceId: setUp.serviceId, purpose: 'Blue Badge eligibility', lawfulBasis: 'public-task', legalGateway: 'Digital Economy Act 2017', fields: '$.status,$.rate', until: '2099-12-31', actor: OPERATOR });
     await signIn(setUp.providerMember.organisation_id);
     await page.goto(`${baseUrl}/console/exchange/${setUp.providerMember.organisation_id}?lang=${locale}`);
     await check(page, locale, 'a provider with a subsystem, a service and a draft agreement');
     await submit('/approve', 'the agreement approved by one side');
+    await setUp.agreements.approve(agreementId, setUp.clientMember.id, OPERATOR);
+    await page.goto(`${baseUrl}/console/exchange/${setUp.providerMember.organisation_id}?lang=${locale}`);
+    await submit('/suspend', 'the agreement suspended');
+    await submit('/resume', 'the agreement resumed');
     await submit('/end', 'the agreement ended');
     await page.goto(`${baseUrl}/console/exchange/${setUp.providerMember.organisation_id}/services/${setUp.serviceId}/access?lang=${locale}`);
     await check(page, locale, 'access rights of a service');

@@ -118,7 +118,7 @@ test('attacker: a refusal is shown only to its organisation; another organisatio
   assert.doesNotMatch(taken.body, /Private note/, 'the refused request made way for the member that took its code');
 });
 
-test('each side approves a draft agreement on its own page, either ends it; a replayed or stale button is an error summary; an organisation not a party gets 404', async (t) => {
+test('each side approves a draft agreement on its own page, either suspends it (only that side resumes it) or ends it; a replayed or stale button is an error summary; an organisation not a party gets 404', async (t) => {
   const { app, kernel } = await createTestApp(t);
   const setUp = await setUpProviderAndClient(kernel, { baseUrl: 'https://benefits.example.gov.uk/pip', fields: false });
   const agreementId = await setUp.agreements.add({ providerMemberId: setUp.providerMember.id, consumerMemberId: setUp.clientMember.id, serviceId: setUp.serviceId, purpose: 'Blue Badge eligibility', lawfulBasis: 'public-task', fields: '$.status', until: '2099-12-31', actor: OPERATOR });
@@ -142,10 +142,25 @@ test('each side approves a draft agreement on its own page, either ends it; a re
   assert.equal((await createAgreementStore(kernel.db).find(agreementId))?.status, 'active');
   assert.match((await council.send('GET', councilBase)).body, /In force/);
 
+  assert.equal((await council.send('POST', `${councilBase}/agreements/${agreementId}/suspend`)).headers.location, `${councilBase}?done=suspended`);
+  assert.equal((await createAgreementStore(kernel.db).find(agreementId))?.status, 'suspended');
+  const suspendedForAgency = await agency.send('GET', agencyBase);
+  assert.match(suspendedForAgency.body, /Suspended \(by the other organisation: calls are refused until they resume it\)/);
+  assert.doesNotMatch(suspendedForAgency.body, /agreements\/[0-9a-f-]{36}\/resume/, 'only the side that suspended it is offered to resume it');
+  const resumedByOtherSide = await agency.send('POST', `${agencyBase}/agreements/${agreementId}/resume`);
+  assert.equal(resumedByOtherSide.statusCode, 409, "the provider cannot undo the council's suspension");
+  assert.equal((await createAgreementStore(kernel.db).find(agreementId))?.status, 'suspended');
+  const viewer = await browserOf(app, setUp.clientMember.organisation_id, 'viewer');
+  assert.equal((await viewer.send('POST', `${councilBase}/agreements/${agreementId}/resume`)).statusCode, 403, 'a viewer changes nothing');
+  assert.match((await council.send('GET', councilBase)).body, /Suspended \(by your organisation[^]*agreements\/[0-9a-f-]{36}\/resume/);
+  assert.equal((await council.send('POST', `${councilBase}/agreements/${agreementId}/resume`)).headers.location, `${councilBase}?done=resumed`);
+  assert.equal((await createAgreementStore(kernel.db).find(agreementId))?.status, 'active');
+
   const outsider = await createTestRegistry(kernel).addMember({ organisationId: await addOrganisation(kernel, 'Nosy Council'), memberClass: 'GOV', memberCode: 'NC004', actor: OPERATOR });
   const nosy = await browserOf(app, outsider.organisation_id);
-  for (const action of ['approve', 'end']) {
+  for (const action of ['approve', 'suspend', 'resume', 'end']) {
     assert.equal((await nosy.send('POST', `/console/exchange/${outsider.organisation_id}/agreements/${agreementId}/${action}`)).statusCode, 404, `${action}: not theirs`);
+    assert.equal((await nosy.send('POST', `${councilBase}/agreements/${agreementId}/${action}`)).statusCode, 404, `${action}: another organisation's pages are not there for them`);
   }
   assert.equal((await nosy.send('POST', `${councilBase}/agreements/${agreementId}/end`)).statusCode, 404, "another organisation's pages are not there for them");
   assert.equal((await createAgreementStore(kernel.db).find(agreementId))?.status, 'active');

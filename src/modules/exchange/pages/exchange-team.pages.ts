@@ -16,7 +16,8 @@ import { registerSubsystemPayloadPages } from './subsystem-payloads.pages.ts';
 const VIEW = 'modules/exchange/pages/exchange-team.njk';
 /** The member classes offered on the form; others (X-Road allows any) are for operators to add. */
 export const OFFERED_CLASSES = ['GOV', 'COM', 'NGO'] as const;
-const DONE = ['requested', 'approved', 'ended', 'subsystemAdded', 'serviceAdded'] as const;
+const DONE = ['requested', 'approved', 'suspended', 'resumed', 'ended', 'subsystemAdded', 'serviceAdded'] as const;
+const AGREEMENT_ACTIONS = { approve: 'approved', suspend: 'suspended', resume: 'resumed', end: 'ended' } as const;
 
 type Params = { organisationId: string };
 type AgreementParams = Params & { agreementId: string };
@@ -72,6 +73,7 @@ export async function registerExchangeTeamPages(app: FastifyInstance, dependenci
             status: row.status === 'active' && row.ends_at <= new Date().toISOString() ? 'expired' : row.status,
             approvedByUs: row[`${side}_approved_at`] !== null,
             approvedByThem: row[side === 'provider' ? 'consumer_approved_at' : 'provider_approved_at'] !== null,
+            suspendedByUs: row.status === 'suspended' && row.suspended_side === side,
           };
         }),
       ),
@@ -134,19 +136,18 @@ export async function registerExchangeTeamPages(app: FastifyInstance, dependenci
       return renderOverview(request, reply, { membership: form });
     });
 
-    for (const action of ['approve', 'end'] as const) {
+    for (const action of Object.keys(AGREEMENT_ACTIONS) as (keyof typeof AGREEMENT_ACTIONS)[]) {
       pages.post<{ Params: AgreementParams; Querystring: { done?: string } }>(`/console/exchange/:organisationId/agreements/:agreementId/${action}`, { schema: { params: agreementParams } }, async (request, reply) => {
         const member = await store.findMemberOfOrganisation(request.params.organisationId, registry.instance);
         if (!member || member.status !== 'approved') return reply.callNotFound();
         try {
-          if (action === 'approve') await agreements.approve(request.params.agreementId, member.id, actorOf(request));
-          else await agreements.end(request.params.agreementId, member.id, actorOf(request));
+          await agreements[action](request.params.agreementId, member.id, actorOf(request));
         } catch (error) {
           if (error instanceof ExchangeError && error.code === 'exchange.AGREEMENT_NOT_FOUND') return reply.callNotFound();
           if (error instanceof ExchangeError && error.code === 'exchange.AGREEMENT_STATE') return renderOverview(request, reply, { agreement: 'agreementChanged' });
           throw error;
         }
-        return reply.redirect(`${baseOf(request.params.organisationId)}?done=${action === 'approve' ? 'approved' : 'ended'}`, 303);
+        return reply.redirect(`${baseOf(request.params.organisationId)}?done=${AGREEMENT_ACTIONS[action]}`, 303);
       });
     }
   });
