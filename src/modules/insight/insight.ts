@@ -6,7 +6,7 @@ import type { ServiceEvents } from '../../platform/events/service-events.ts';
 import { findConsoleOrganisation, findConsoleService, type ConsoleService } from '../console/console.contract.ts';
 import { InsightError } from './insight.errors.ts';
 import { createInsightStore } from './kpis/insight.store.ts';
-import { isMonth, monthOf, previousMonth, rangeOf, readMonthFigures, type Month, type MonthFigures } from './kpis/service-figures.ts';
+import { eventSourcesOf, isMonth, monthOf, previousMonth, rangeOf, readMonthFigures, type Month, type MonthFigures } from './kpis/service-figures.ts';
 
 const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 const MAX_SLUG_LENGTH = 60;
@@ -168,8 +168,15 @@ export function createInsight(dependencies: { db: Database; audit: AuditService;
     async figures(serviceId: string, month?: string): Promise<ServiceFigures> {
       const service = await requireService(serviceId);
       const chosen = readMonth(month);
-      const [current, previous] = await Promise.all([readMonthFigures({ db, serviceEvents }, service.id, chosen), readMonthFigures({ db, serviceEvents }, service.id, previousMonth(chosen))]);
+      const counted = { id: service.id, sources: await eventSourcesOf(db, service.id) };
+      const [current, previous] = await Promise.all([readMonthFigures({ db, serviceEvents }, counted, chosen), readMonthFigures({ db, serviceEvents }, counted, previousMonth(chosen))]);
       return { service, current, previous };
+    },
+
+    /** A service's figures for one month alone (this month by default), as an organisation's table shows them. */
+    async monthFigures(serviceId: string, month?: string): Promise<MonthFigures> {
+      const service = await requireService(serviceId);
+      return readMonthFigures({ db, serviceEvents }, { id: service.id, sources: await eventSourcesOf(db, service.id) }, readMonth(month));
     },
   };
 }

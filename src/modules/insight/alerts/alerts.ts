@@ -5,7 +5,7 @@ import type { ServiceEvents } from '../../../platform/events/service-events.ts';
 import { findConsoleService, listConsoleTeamEmails } from '../../console/console.contract.ts';
 import { sendSystemEmail, SYSTEM_TEMPLATES, type NotifyPlatform } from '../../notify/notify.contract.ts';
 import { InsightError } from '../insight.errors.ts';
-import { countByType, readServiceCounts } from '../kpis/service-figures.ts';
+import { countByType, eventSourcesOf, readServiceCounts } from '../kpis/service-figures.ts';
 import { computeServiceKpis } from '../kpis/service-kpis.ts';
 import { createAlertStore, type AlertRow } from './alert.store.ts';
 
@@ -37,10 +37,10 @@ export function createInsightAlerts(dependencies: { db: Database; audit: AuditSe
   async function measure(alert: AlertRow, now: Date): Promise<number | undefined> {
     const hourStart = startOfHour(now);
     if (alert.kind === 'delivery-failures-above') {
-      const rows = await readServiceCounts(dependencies, alert.service_id, { from: new Date(hourStart.getTime() - HOUR_MS).toISOString(), to: hourStart.toISOString(), granularity: 'hour' });
+      const rows = await readServiceCounts(dependencies, await eventSourcesOf(dependencies.db, alert.service_id), { from: new Date(hourStart.getTime() - HOUR_MS).toISOString(), to: hourStart.toISOString(), granularity: 'hour' });
       return countByType(rows)['notify.notification.failed'] ?? 0;
     }
-    const rows = await readServiceCounts(dependencies, alert.service_id, { from: new Date(hourStart.getTime() - 23 * HOUR_MS).toISOString(), to: new Date(hourStart.getTime() + HOUR_MS).toISOString(), granularity: 'hour' });
+    const rows = await readServiceCounts(dependencies, await eventSourcesOf(dependencies.db, alert.service_id), { from: new Date(hourStart.getTime() - 23 * HOUR_MS).toISOString(), to: new Date(hourStart.getTime() + HOUR_MS).toISOString(), granularity: 'hour' });
     const kpis = computeServiceKpis({ counts: countByType(rows) });
     return kpis.started >= MIN_JOURNEYS_JUDGED && kpis.completionRate ? kpis.completionRate.value * 100 : undefined;
   }

@@ -30,11 +30,15 @@ export function rangeOf(month: Month): { from: string; to: string } {
 
 type FigureSources = { db: Executor; serviceEvents: Pick<ServiceEvents, 'readAggregates'> };
 
-/** The kernel's counts for a console service: its own events (its forms') and those of every component it owns, never another's. */
-export async function readServiceCounts(dependencies: FigureSources, serviceId: string, range: { from: string; to: string; granularity: 'day' | 'hour' }) {
-  const components = await listConsoleServiceComponents(dependencies.db, serviceId);
-  const services = [`console-service:${serviceId}`, ...components.map((component) => `${component.kind}:${component.externalId}`)];
-  return (await Promise.all(services.map((service) => dependencies.serviceEvents.readAggregates({ ...range, service })))).flat();
+/** Whose events count for a console service: its own (its forms') and those of every component it owns, never another's. */
+export async function eventSourcesOf(db: Executor, serviceId: string): Promise<string[]> {
+  const components = await listConsoleServiceComponents(db, serviceId);
+  return [`console-service:${serviceId}`, ...components.map((component) => `${component.kind}:${component.externalId}`)];
+}
+
+/** The kernel's counts of the given event sources (see `eventSourcesOf`) over a range. */
+export async function readServiceCounts(dependencies: FigureSources, sources: readonly string[], range: { from: string; to: string; granularity: 'day' | 'hour' }) {
+  return (await Promise.all(sources.map((service) => dependencies.serviceEvents.readAggregates({ ...range, service })))).flat();
 }
 
 /** The counts of `rows` by event type. */
@@ -54,10 +58,11 @@ export type MonthFigures = { month: Month; kpis: ServiceKpis; days: DayFigures[]
  * component the service owns (and the service's own events, such as its forms'), the team's
  * entries and the satisfaction answers.
  */
-export async function readMonthFigures(dependencies: FigureSources, serviceId: string, month: Month): Promise<MonthFigures> {
+export async function readMonthFigures(dependencies: FigureSources, service: { id: string; sources: readonly string[] }, month: Month): Promise<MonthFigures> {
   const { db } = dependencies;
+  const serviceId = service.id;
   const range = rangeOf(month);
-  const rows = await readServiceCounts(dependencies, serviceId, { ...range, granularity: 'day' });
+  const rows = await readServiceCounts(dependencies, service.sources, { ...range, granularity: 'day' });
 
   const counts = countByType(rows);
   const byDay = new Map<string, EventCounts>();

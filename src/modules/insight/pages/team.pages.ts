@@ -108,7 +108,7 @@ export function registerInsightTeamPages(app: FastifyInstance, dependencies: { i
       const services = await listConsoleServicesOf(app.db, request.params.organisationId);
       const rows = await Promise.all(
         services.map(async (service) => {
-          const { current } = await insight.figures(service.id, month);
+          const current = await insight.monthFigures(service.id, month);
           const share = (ratio: { value: number } | undefined) => formatMeasure(ratio?.value ?? null, 'share', noData);
           return {
             name: service.name,
