@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Executor } from '../db/database.ts';
 
 type WindowRow = { bucket: string; window_start: string; count: number };
@@ -26,8 +27,14 @@ export function createRateLimitStore(db: Executor) {
       const row = await tables.selectFrom('rate_limit_window').select('count').where('bucket', '=', bucket).executeTakeFirst();
       return row ? Number(row.count) : 0;
     },
-    async deleteBefore(windowStart: string): Promise<void> {
-      await tables.deleteFrom('rate_limit_window').where('window_start', '<', windowStart).execute();
+    /** Deletes one limit's windows that began before `windowStart` (limits of other lengths share the table). */
+    async deleteBefore(windowStart: string, bucketPrefix: string): Promise<void> {
+      const pattern = `${bucketPrefix.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+      await tables
+        .deleteFrom('rate_limit_window')
+        .where('window_start', '<', windowStart)
+        .where(sql<boolean>`bucket like ${pattern} escape '\\'`)
+        .execute();
     },
   };
 }

@@ -55,3 +55,25 @@ test('a keyed limit counts by the key given; check says whether one more is allo
   now = new Date('2026-05-02T00:00:00Z');
   assert.deepEqual(await first.check('person-a'), { allowed: true }, 'the next window');
 });
+
+test("attacker: a short limit's clean-up never deletes a longer limit's counts (a day's failed guesses survive a minute's windows)", async (t) => {
+  const kernel = await createTestKernel(t);
+  let now = new Date('2026-05-01T10:00:00Z');
+  const clock = () => now;
+  const daily = createKeyedRateLimit({ db: kernel.db, name: 'daily_guesses', perWindow: 2, windowSeconds: 86_400, clock });
+  const minutely = createAddressRateLimit({ db: kernel.db, name: 'minutely', perWindow: 5, windowSeconds: 60, clock });
+  // A name whose LIKE wildcards would match the daily limit's buckets: '_' matches any character.
+  const lookalike = createAddressRateLimit({ db: kernel.db, name: 'daily_', perWindow: 5, windowSeconds: 60, clock });
+  assert.deepEqual(await daily.take('person-a'), { allowed: true });
+  assert.deepEqual(await daily.take('person-a'), { allowed: true });
+  now = new Date('2026-05-01T15:00:00Z');
+  await minutely.take('203.0.113.7');
+  await lookalike.take('203.0.113.7');
+  now = new Date('2026-05-01T15:03:00Z');
+  await minutely.take('203.0.113.7');
+  await lookalike.take('203.0.113.7');
+  const fresh = createKeyedRateLimit({ db: kernel.db, name: 'daily_guesses', perWindow: 2, windowSeconds: 86_400, clock });
+  assert.equal((await fresh.take('person-a')).allowed, false, 'another process still finds the day full');
+  const rows = await kernel.db.withTables<WindowTable>().selectFrom('rate_limit_window').select(['bucket', 'window_start']).execute();
+  assert.deepEqual(rows.map((row) => row.bucket.replace(/@.*/, '')).sort(), ['daily_:203.0.113.7', 'daily_guesses:person-a', 'minutely:203.0.113.7'], "each limit deleted only its own past windows");
+});

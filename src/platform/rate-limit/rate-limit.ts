@@ -12,8 +12,8 @@ const MAX_REMEMBERED = 10_000;
  * every process shares the count: fixed windows, one row per address and window, each counted in
  * one statement that stops at the limit. An address found past its limit is remembered in this
  * process until its window ends, so a flood costs the database nothing more; another process
- * learns it at its own next event. The first event a process sees in a new window deletes the
- * windows before the last. `name` keeps one limit's counts apart from another's.
+ * learns it at its own next event. The first event a process sees in a new window deletes this
+ * limit's windows before the last. `name` keeps one limit's counts apart from another's.
  */
 export function createAddressRateLimit(dependencies: { db: Database; name: string; perWindow: number; windowSeconds: number; clock?: () => Date }) {
   const limit = createKeyedRateLimit(dependencies);
@@ -48,7 +48,7 @@ export function createKeyedRateLimit(dependencies: { db: Database; name: string;
       if (window !== lastWindow) {
         lastWindow = window;
         for (const [address, until] of full) if (until <= now) full.delete(address);
-        await store.deleteBefore(new Date(window - windowMs).toISOString());
+        await store.deleteBefore(new Date(window - windowMs).toISOString(), `${name}:`);
       }
       const windowStart = new Date(window).toISOString();
       if (await store.take({ bucket: `${name}:${key}@${windowStart}`, windowStart, limit: perWindow })) return { allowed: true };
