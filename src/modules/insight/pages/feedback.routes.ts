@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AddressRateLimit } from '../../../platform/rate-limit/rate-limit.ts';
+import { clientAddressKey } from '../../../platform/http/client-address.ts';
+import type { AddressRateLimit, KeyedRateLimit } from '../../../platform/rate-limit/rate-limit.ts';
 import { findConsoleService } from '../../console/console.contract.ts';
 import { MAX_COMMENT_LENGTH, type Insight } from '../insight.ts';
 
@@ -17,8 +18,8 @@ type Params = { serviceId: string };
  * from a service's confirmation pages. The rating counts towards the service's user satisfaction;
  * the comment is kept for the team and never published, logged or audited.
  */
-export function registerFeedbackPages(app: FastifyInstance, dependencies: { insight: Insight; rateLimit: AddressRateLimit }): void {
-  const { insight, rateLimit } = dependencies;
+export function registerFeedbackPages(app: FastifyInstance, dependencies: { insight: Insight; rateLimit: AddressRateLimit; dailyLimit: KeyedRateLimit }): void {
+  const { insight, rateLimit, dailyLimit } = dependencies;
 
   async function serviceOf(serviceId: string) {
     return SERVICE_ID.test(serviceId) ? findConsoleService(app.db, serviceId) : undefined;
@@ -57,10 +58,14 @@ export function registerFeedbackPages(app: FastifyInstance, dependencies: { insi
       ...(fields.comment.length > MAX_COMMENT_LENGTH ? { comment: t('insight.feedback.errors.commentTooLong', { max: MAX_COMMENT_LENGTH.toLocaleString('en-GB') }) } : {}),
     };
     if (Object.keys(errors).length > 0) return reply.code(400).render(`${VIEWS}/feedback.njk`, formPage(request, service.name, fields, errors));
+    // Ratings are anonymous: what keeps one address from outweighing a service's real users is
+    // a limit per address in any ten minutes and a smaller one per address and service each day.
     const decision = await rateLimit.take(request.ip);
-    if (!decision.allowed) {
-      reply.header('retry-after', String(decision.retryAfterSeconds));
-      return reply.code(429).render(`${VIEWS}/feedback.njk`, formPage(request, service.name, fields, { tooMany: t('insight.feedback.errors.tooMany', { minutes: Math.ceil(decision.retryAfterSeconds / 60) }) }));
+    const today = decision.allowed ? await dailyLimit.take(`${clientAddressKey(request.ip)}|${service.id}`) : decision;
+    if (!today.allowed) {
+      reply.header('retry-after', String(today.retryAfterSeconds));
+      const problem = decision.allowed ? t('insight.feedback.errors.tooManyToday') : t('insight.feedback.errors.tooMany', { minutes: Math.ceil(today.retryAfterSeconds / 60) });
+      return reply.code(429).render(`${VIEWS}/feedback.njk`, formPage(request, service.name, fields, { tooMany: problem }));
     }
     await insight.recordFeedback({ serviceId: service.id, rating: Number(fields.rating), comment: fields.comment });
     return reply.redirect(`${FEEDBACK_PATH}/${service.id}/sent`, 303);

@@ -10,6 +10,10 @@ import { createWelshWalk } from '../../../testing/english-in-welsh.ts';
 import { modules } from '../../../app.ts';
 import { registerOneLoginClientOfService } from '../../console/console.contract.ts';
 import { generateKeyPairSync } from 'node:crypto';
+import { clientAddressKey } from '../../../platform/http/client-address.ts';
+import { createKeyedRateLimit } from '../../../platform/rate-limit/rate-limit.ts';
+import { createInsight } from '../insight.ts';
+import { FEEDBACK_DAILY_LIMIT_NAME, FEEDBACK_PER_SERVICE_A_DAY } from '../insight.module.ts';
 
 /** A visitor that keeps its cookies and sends a page's CSRF token back with its form. */
 function visitorOf(app: FastifyInstance) {
@@ -208,6 +212,26 @@ test('attacker: odd months, addresses and slugs are not found; another service c
   }
 });
 
+test('attacker: one address gives at most 20 answers about one service a day, however it spaces them; other services still hear from it', async (t) => {
+  const { app, kernel } = await createTestApp(t);
+  const { serviceId } = await setUpService(kernel);
+  const { service_id: otherService } = await civitas(kernel, 'console', 'service', 'add', '--organisation', (await civitas(kernel, 'console', 'organisation', 'add', '--name', 'Hillside Council', '--owner-email', 'owner@hillside.example.gov.uk')).organisation_id!, '--name', 'Pay a parking fine');
+  // The same daily counts the page keeps (shared by name through the database): the address has
+  // already answered 19 times today, in ten-minute windows of fewer than 10.
+  const sameDailyLimit = createKeyedRateLimit({ db: kernel.db, name: FEEDBACK_DAILY_LIMIT_NAME, perWindow: FEEDBACK_PER_SERVICE_A_DAY, windowSeconds: 86_400 });
+  for (let sent = 1; sent < FEEDBACK_PER_SERVICE_A_DAY; sent += 1) assert.equal((await sameDailyLimit.take(`${clientAddressKey('127.0.0.1')}|${serviceId}`)).allowed, true);
+  const visitor = visitorOf(app);
+  assert.equal((await visitor.answer(`/feedback/${serviceId}`, { rating: '5' })).statusCode, 303, 'the 20th answer of the day counts');
+  const refused = await visitor.answer(`/feedback/${serviceId}`, { rating: '5' });
+  assert.equal(refused.statusCode, 429);
+  assert.match(refused.body, /You have sent feedback about this service many times today\. Try again tomorrow\./);
+  assert.ok(Number(refused.headers['retry-after']) > 0);
+  assert.match((await visitor.answer(`/feedback/${serviceId}?lang=cy`, { rating: '5' })).body, /lawer gwaith heddiw/);
+  assert.equal((await visitor.answer(`/feedback/${otherService}`, { rating: '5' })).statusCode, 303, 'another service is another count');
+  const { current } = await createInsight({ db: kernel.db, audit: kernel.audit, serviceEvents: kernel.serviceEvents }).figures(serviceId);
+  assert.equal(current.kpis.satisfactionAnswers, 1, 'only the answer that was allowed was stored');
+});
+
 test('attacker: the feedback page wants its CSRF token and a rating, keeps comments to 1,200 characters, and limits one address', async (t) => {
   const { app, kernel } = await createTestApp(t);
   const { serviceId } = await setUpService(kernel);
@@ -229,5 +253,7 @@ test('attacker: the feedback page wants its CSRF token and a rating, keeps comme
   assert.match(limited.body, /You have sent a lot of feedback/);
 
   const welsh = await visitor.get(`/feedback/${serviceId}?lang=cy`);
+  assert.match((await visitor.answer(`/feedback/${serviceId}?lang=cy`, { rating: '4' })).body, /Rydych chi wedi anfon llawer o adborth/);
+
   assert.match(welsh.body, /Yn gyffredinol, sut oeddech chi’n teimlo am y gwasanaeth a gawsoch heddiw\?/);
 });
