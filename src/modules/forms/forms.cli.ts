@@ -5,6 +5,8 @@ import { DEFINITION_LIMITS } from './definition/form-definition.ts';
 import { FormsError } from './forms.errors.ts';
 import { createFormVersions } from './versions/form-versions.ts';
 import { createWebhookSecrets } from './webhooks/webhook-secrets.ts';
+import { readXlsformFile } from './xlsform/read-xlsform-file.ts';
+import { describeXlsformProblem } from './xlsform/xlsform-problems.ts';
 import { outboundPolicyOf } from '../../platform/net/outbound-request.ts';
 
 const CLI_ACTOR = 'operator:cli';
@@ -32,6 +34,16 @@ function explain(error: unknown): never {
   throw new CliError([error.message, ...error.problems.map((problem) => `  ${problem.path}: ${problem.message}`)].join('\n'));
 }
 
+/** Publishes a definition for a console service (a new form, or a new version of its form with that slug) and prints its id and address. */
+async function publishForService(context: CliContext, input: { serviceId: string; definition: unknown }): Promise<number> {
+  const kernel = context.kernel();
+  if (!(await findConsoleService(kernel.db, input.serviceId))) throw new CliError(`There is no console service ${input.serviceId}`);
+  const imported = await createFormVersions({ db: kernel.db, audit: kernel.audit, outboundPolicy: outboundPolicyOf(kernel.config) }).importForm({ ...input, actor: CLI_ACTOR }).catch(explain);
+  const url = new URL(`/forms/${imported.slug}`, kernel.config.BASE_URL).href;
+  context.print({ form_id: imported.formId, url }, `Published the form at ${url} (form ${imported.formId})`);
+  return 0;
+}
+
 /** The form named by the command's FORM_ID, with its definition; a missing or unknown form is explained. */
 async function findForm(context: CliContext, command: string) {
   const formId = context.positionals[0];
@@ -52,13 +64,21 @@ export const formsCommands: readonly CliCommand[] = [
       const file = context.positionals[0];
       if (!file) throw new CliError('Give the definition file: forms import FILE --service ID', 2);
       const serviceId = requireString(context, 'service');
-      const definition = await readDefinitionFile(file);
-      const kernel = context.kernel();
-      if (!(await findConsoleService(kernel.db, serviceId))) throw new CliError(`There is no console service ${serviceId}`);
-      const imported = await createFormVersions({ db: kernel.db, audit: kernel.audit, outboundPolicy: outboundPolicyOf(kernel.config) }).importForm({ serviceId, definition, actor: CLI_ACTOR }).catch(explain);
-      const url = new URL(`/forms/${imported.slug}`, kernel.config.BASE_URL).href;
-      context.print({ form_id: imported.formId, url }, `Published the form at ${url} (form ${imported.formId})`);
-      return 0;
+      return publishForService(context, { serviceId, definition: await readDefinitionFile(file) });
+    },
+  },
+  {
+    name: 'forms import-xlsform',
+    summary: 'Publish a form from an XLSForm .xlsx (survey, choices, settings; docs/forms/xlsform.md), as forms import does',
+    usage: 'FILE --service ID',
+    options: { service: { type: 'string' } },
+    async run(context) {
+      const file = context.positionals[0];
+      if (!file) throw new CliError('Give the XLSForm file: forms import-xlsform FILE --service ID', 2);
+      const serviceId = requireString(context, 'service');
+      const { definition, warnings } = await readXlsformFile(file);
+      for (const warning of warnings) context.warn(`Left out: ${describeXlsformProblem(warning)}\n`);
+      return publishForService(context, { serviceId, definition });
     },
   },
   {
