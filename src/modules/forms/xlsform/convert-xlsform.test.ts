@@ -205,7 +205,9 @@ test('names: each becomes a page id (lower case, _ and . as -); two names making
   ]);
   // What the definition's own checks find is put back on the row it came from.
   const long = await convert(survey(['text', 'short', 'A?', 'yes'], ['text', 'x'.repeat(70), 'B?', 'yes']));
-  assert.deepEqual(long.problems, ['survey row 3: pages[1].id: must be at most 64 characters']);
+  assert.deepEqual(long.problems, ['survey row 3: name (as the page id): must be at most 64 characters']);
+  const wordy = await convert(survey(['text', 'wordy', 'W'.repeat(501), 'yes']));
+  assert.deepEqual(wordy.problems, ['survey row 2: label: must be at most 500 characters']);
 });
 
 test('settings: what Civitas needs is asked for by name, what it would break is refused, what changes nothing is a warning', async () => {

@@ -301,9 +301,22 @@ export function convertXlsform(sheets: XlsformSheets, options: { fallbackFormId:
   return { definition: parsed.definition, problems: [], warnings };
 }
 
+/** The XLSForm column a page's part of the definition came from, where there is one. */
+const COLUMN_OF: ReadonlyArray<[RegExp, string]> = [
+  [/^\.id$/, 'name (as the page id)'],
+  [/^\.question\.en$/, 'label'],
+  [/^\.question\.cy$/, 'label::Welsh (cy)'],
+  [/^\.hint\.en$/, 'hint'],
+  [/^\.hint\.cy$/, 'hint::Welsh (cy)'],
+  [/^\.guidance\.(en|cy)$/, 'guidance (its notes and guidance_hint)'],
+];
+
 /** A problem the definition's own checks found, put back on the row it came from. */
 function locateDefinitionProblem(problem: { path: string; message: string }, pages: readonly SurveyPage[], settingsRow: number | undefined): XlsformProblem {
-  const page = /^pages\[(\d+)\]/.exec(problem.path);
-  if (page) return { sheet: 'survey', row: pages[Number(page[1])]?.row, message: `${problem.path}: ${problem.message}` };
+  const page = /^pages\[(\d+)\](.*)$/.exec(problem.path);
+  if (page) {
+    const column = COLUMN_OF.find(([pattern]) => pattern.test(page[2] ?? ''))?.[1] ?? problem.path;
+    return { sheet: 'survey', row: pages[Number(page[1])]?.row, message: `${column}: ${problem.message}` };
+  }
   return { sheet: 'settings', row: settingsRow, message: `${problem.path.replace(/^\$\.slug/, 'form_id').replace(/^\$\.name/, 'form_title')}: ${problem.message}` };
 }

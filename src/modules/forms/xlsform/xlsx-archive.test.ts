@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { readXlsformWorkbook } from './read-workbook.ts';
 import { findXlsxArchiveProblem, XLSX_LIMITS } from './xlsx-archive.ts';
 import { describeXlsformProblem } from './xlsform-problems.ts';
@@ -59,4 +60,18 @@ test('a workbook without a survey sheet, with too many rows, or with a column tw
   assert.deepEqual(await messageOf(await buildWorkbook({ survey: long })), ['survey: has 1002 rows: at most 1000 (and a heading row) are taken']);
   assert.deepEqual(await messageOf(await buildWorkbook({ survey: [['type', 'name', 'Label', 'label'], ['text', 'q', 'A', 'B']] })), ['survey row 1: has the column "label" twice']);
   assert.deepEqual(await messageOf(await buildWorkbook({ survey: [['type', 'name', 'label']] })), ['survey: has no questions']);
+  assert.deepEqual(await messageOf(await buildWorkbook({ survey: [['type', 'name', 'label'], ['text', 'q', 'x'.repeat(10_001)]] })), ['survey row 2: has a cell of more than 10000 characters']);
+});
+
+test('attacks: a workbook damaged anywhere (bytes changed, cut short) is read or refused in words, never thrown', async () => {
+  const workbook = await buildWorkbook(BOAT_XLSFORM);
+  await fc.assert(
+    fc.asyncProperty(fc.array(fc.tuple(fc.nat(workbook.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 5 }), fc.option(fc.nat(workbook.length)), async (changes, cut) => {
+      const damaged = Buffer.from(workbook);
+      for (const [at, byte] of changes) damaged[at] = byte;
+      const read = await readXlsformWorkbook(cut === null ? damaged : damaged.subarray(0, cut));
+      assert.ok(read.sheets !== undefined || read.problems.length > 0);
+    }),
+    { numRuns: 60 },
+  );
 });
