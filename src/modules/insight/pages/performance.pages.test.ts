@@ -10,6 +10,9 @@ import { createWelshWalk } from '../../../testing/english-in-welsh.ts';
 import { modules } from '../../../app.ts';
 import { registerOneLoginClientOfService } from '../../console/console.contract.ts';
 import { generateKeyPairSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv } from 'ajv';
 import { clientAddressKey } from '../../../platform/http/client-address.ts';
 import { createKeyedRateLimit } from '../../../platform/rate-limit/rate-limit.ts';
 import { createInsight } from '../insight.ts';
@@ -146,6 +149,10 @@ test('a published service shows its four KPIs with the month before, hand-comput
   assert.deepEqual(rows.slice(1).map((row) => [shown(row[2], row[1]), shown(row[3], row[1])]), measures.slice(1).map((row) => row.slice(1)));
 
   const json = (await visitor.get('/performance/apply-for-a-blue-badge.json?month=2026-11')).json();
+  const schema = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', '..', '..', 'docs', 'insight', 'performance.schema.json'), 'utf8'));
+  const matchesSchema = new Ajv({ allErrors: true }).compile(schema);
+  assert.ok(matchesSchema(json as object), `the JSON is what docs/insight/performance.schema.json says: ${JSON.stringify(matchesSchema.errors)}`);
+  assert.deepEqual(schema.properties.measures.items.properties.measure.enum, json.measures.map((row: { measure: string }) => row.measure), 'the schema names every measure, in order');
   assert.equal(json.month, '2026-11');
   assert.equal(json.completion_counted_from, 'forms');
   assert.deepEqual(json.measures[0], { measure: 'completion_rate', kind: 'share', value: 0.75, previous_value: 0.5 });
