@@ -83,6 +83,21 @@ test('an English form: unsuffixed columns, the address from the file name, routi
   assert.deepEqual(definition?.pages[0]?.hint, { en: 'Choose one' });
 });
 
+test('older spellings pyxform still reads: single-colon languages (label:English), caption and relevance, and the phone number type', async () => {
+  const { definition, problems } = await convert({
+    survey: [
+      ['type', 'name', 'caption:English', 'caption:Welsh', 'required', 'relevance'],
+      ['select_one yn', 'call', 'Can we call you?', 'Gawn ni eich ffonio?', 'yes'],
+      ['phone number', 'phone', 'What is your phone number?', 'Beth yw eich rhif ffôn?', 'yes', "${call} = 'yes'"],
+    ],
+    choices: [['list_name', 'name', 'label:English', 'label:Welsh'], ['yn', 'yes', 'Yes', 'Ie'], ['yn', 'no', 'No', 'Na']],
+    settings: [['form_title:English', 'form_title:Welsh', 'privacy_url', 'what_happens_next:English', 'what_happens_next:Welsh'], ['Call me', 'Ffoniwch fi', 'https://example.gov.uk/privacy', 'Soon.', 'Cyn bo hir.']],
+  });
+  assert.deepEqual(problems, []);
+  assert.deepEqual(definition?.pages[1], { id: 'phone', answerType: 'phone_number', question: { en: 'What is your phone number?', cy: 'Beth yw eich rhif ffôn?' } });
+  assert.deepEqual(definition?.pages[0]?.routes, [{ answer: 'no', goTo: 'check-answers' }]);
+});
+
 test('nested conditions: a question named by a condition passes on its own conditions, so each answer skips exactly what XLSForm would hide', async () => {
   const { definition, problems } = await convert(
     survey(
@@ -174,12 +189,10 @@ test('every construct Civitas cannot take is listed by sheet and row, all at onc
     'choices row 3: the choice name "none" is Civitas\'s own "None of the above": give the choice another name',
     'choices row 4: the choice "yes" is in the list "yn" already (row 2)',
     'choices row 7: the choice name "-bad" may hold letters, digits, spaces and simple punctuation, starting with a letter or digit',
-    'survey row 2: calculation (a computed value) is not supported',
-    'survey row 2: the type "calculate" has no Civitas answer type (supported: text, integer, decimal, date, select_one, select_multiple, image, file, note, groups and one-question repeats)',
-    'survey row 2: needs a label (the question)',
+    'survey row 2: calculate (a computed value) is not supported: Civitas asks questions only',
     'survey row 3: constraint ". > 17" is not supported (Civitas checks each answer type its own way; a regex with @ on a text question makes it an email question)',
     'survey row 4: choice_filter (cascading choices) is not supported',
-    'survey row 5: the type "geopoint" has no Civitas answer type (supported: text, integer, decimal, date, select_one, select_multiple, image, file, note, groups and one-question repeats)',
+    'survey row 5: the type "geopoint" has no Civitas answer type (supported: text, integer, decimal, date, phone number, select_one, select_multiple, image, file, note, groups and one-question repeats)',
     'survey row 6: required "${age} > 20" is an expression: only yes or no is supported',
     'survey row 7: "or_other" is not supported: add an "other" choice and a text question after it',
     'survey row 8: the choice list "missing" is not on the choices sheet',

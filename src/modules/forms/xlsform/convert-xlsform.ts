@@ -124,6 +124,8 @@ function readQuestion(row: SheetRow, kind: ReturnType<typeof readType>, context:
       return { answerType: 'number' };
     case 'date':
       return { answerType: 'date' };
+    case 'phone number':
+      return { answerType: 'phone_number' };
     case 'image':
       if (appearance.some((item) => DRAWING_APPEARANCES.has(item))) return problem(`an image with appearance ${appearance.join(' ')} asks the person to draw: only uploading a picture is supported`);
       return { answerType: 'file', settings: { fileTypes: ['jpg', 'png'] } };
@@ -138,8 +140,10 @@ function readQuestion(row: SheetRow, kind: ReturnType<typeof readType>, context:
       if (options.length > DEFINITION_LIMITS.options) return problem(`the choice list "${kind.list}" has more than ${DEFINITION_LIMITS.options} choices`);
       return { answerType: 'selection', settings: kind.type === 'select_multiple' ? { multiple: true, options } : { options } };
     }
+    case 'calculate':
+      return problem('calculate (a computed value) is not supported: Civitas asks questions only');
     default:
-      return problem(`the type "${kind.type.slice(0, 100)}" has no Civitas answer type (supported: text, integer, decimal, date, select_one, select_multiple, image, file, note, groups and one-question repeats)`);
+      return problem(`the type "${kind.type.slice(0, 100)}" has no Civitas answer type (supported: text, integer, decimal, date, phone number, select_one, select_multiple, image, file, note, groups and one-question repeats)`);
   }
 }
 
@@ -217,7 +221,8 @@ export function convertXlsform(sheets: XlsformSheets, options: { fallbackFormId:
     for (const column of row.cells.keys()) {
       const base = column.split('::')[0] ?? '';
       const refusal = REFUSED_COLUMNS[base] ?? (base === 'media' ? 'a picture, sound or video beside a question cannot be shown' : undefined);
-      if (refusal) problem(refusal);
+      // A calculate row is refused for its type: its calculation need not be said twice.
+      if (refusal && !(base === 'calculation' && kind.type === 'calculate')) problem(refusal);
     }
     if (YES.has((row.cells.get('read_only') ?? '').toLowerCase())) problem('read_only questions are not supported: a person answers every question');
     const relevant = row.cells.get('relevant');
@@ -248,7 +253,7 @@ export function convertXlsform(sheets: XlsformSheets, options: { fallbackFormId:
     }
     const question = readQuestion(row, kind, { languages, lists, problems });
     const label = languages.textOf('survey', row, 'label');
-    if (!label && !fillsColumn(row, 'label')) problem('needs a label (the question)');
+    if (question && !label && !fillsColumn(row, 'label')) problem('needs a label (the question)');
     const hint = languages.textOf('survey', row, 'hint');
     const guidanceHint = languages.textOf('survey', row, 'guidance_hint');
     const id = toPageId(name);

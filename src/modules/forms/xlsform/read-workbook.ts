@@ -12,14 +12,29 @@ export const SHEET_LIMITS = { surveyRows: 1_000, choicesRows: 10_000, settingsRo
 
 const ROW_LIMITS: Readonly<Record<keyof XlsformSheets, number>> = { survey: SHEET_LIMITS.surveyRows, choices: SHEET_LIMITS.choicesRows, settings: SHEET_LIMITS.settingsRows };
 
+/** Older names of columns that pyxform still reads (its aliases), as the names used here. */
+const COLUMN_ALIASES: Readonly<Record<string, string>> = {
+  caption: 'label',
+  relevance: 'relevant',
+  readonly: 'read_only',
+  calculate: 'calculation',
+  constraining_message: 'constraint_message',
+  set_form_title: 'form_title',
+  set_form_id: 'form_id',
+};
+
 /**
  * A column heading as XLSForm reads it: `list name` is `list_name`, the part before `::` is not
- * case-sensitive, and a language suffix (`label::Welsh (cy)`) is kept as written.
+ * case-sensitive, and a language suffix (`label::Welsh (cy)`) is kept as written. A sheet with no
+ * `::` heading at all uses the older single colon (`label:English`), as pyxform still reads it.
  */
-export function normaliseHeading(heading: string): string {
-  const [base = '', ...language] = heading.trim().split('::');
-  const name = base.trim().toLowerCase().replace(/\s+/g, '_');
-  return language.length > 0 ? `${name}::${language.join('::').trim()}` : name;
+export function normaliseHeading(heading: string, singleColon = false): string {
+  const trimmed = heading.trim();
+  const separator = trimmed.includes('::') || !singleColon || trimmed.toLowerCase().startsWith('jr:') ? '::' : ':';
+  const [base = '', ...language] = trimmed.split(separator);
+  const snake = base.trim().toLowerCase().replace(/\s+/g, '_');
+  const name = COLUMN_ALIASES[snake] ?? snake;
+  return language.length > 0 ? `${name}::${language.join(separator).trim()}` : name;
 }
 
 /** A cell as text: what the spreadsheet shows for a value, the result of a formula, the text of rich text or a link. */
@@ -51,7 +66,8 @@ function readSheet(worksheet: ExcelJS.Worksheet, maxRows: number, problems: Xlsf
       else texts[column - 1] = text;
     });
     if (columns.length === 0) {
-      columns = Array.from(texts, (heading) => normaliseHeading(heading ?? ''));
+      const singleColon = !texts.some((heading) => heading?.includes('::'));
+      columns = Array.from(texts, (heading) => normaliseHeading(heading ?? '', singleColon));
       const seen = new Set<string>();
       for (const heading of columns) {
         if (heading !== '' && seen.has(heading)) problems.push({ sheet, row: row.number, message: `has the column "${heading}" twice` });

@@ -88,8 +88,7 @@ test('attacks on forms import-xlsform: usage, an unknown service, hostile and ma
       await buildWorkbook({ ...BOAT_XLSFORM, survey: [...BOAT_XLSFORM.survey, ['text', 'boat_name', 'Again?', 'Eto?'], ['calculate', 'total', undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined]] as SheetCells }),
       [
         'survey row 17: the name "boat_name" is used already (row 5)',
-        'survey row 18: the type "calculate" has no Civitas answer type (supported: text, integer, decimal, date, select_one, select_multiple, image, file, note, groups and one-question repeats)',
-        'survey row 18: needs a label (the question)',
+        'survey row 18: calculate (a computed value) is not supported: Civitas asks questions only',
       ],
     ],
   ];
