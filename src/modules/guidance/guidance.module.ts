@@ -6,6 +6,7 @@ import type { CivitasModule } from '../../platform/module.ts';
 import { registerAssistantApi } from './assistant/assistant.routes.ts';
 import { openAssistant } from './assistant/open-assistant.ts';
 import { registerAskPages } from './assistant/pages/ask.routes.ts';
+import { registerTransparencyPage } from './assistant/pages/transparency.routes.ts';
 import { createAssistantRateLimit } from './assistant/rate-limit/assistant-rate-limit.ts';
 import { guidanceCommands } from './guidance.cli.ts';
 import { openGuidanceLibrary } from './guidance.contract.ts';
@@ -29,5 +30,6 @@ export const guidanceModule: CivitasModule = {
     const rateLimit = createAssistantRateLimit({ db: app.db });
     registerAssistantApi(app, { assistant, rateLimit });
     registerAskPages(app, { assistant, retriever, rateLimit });
+    registerTransparencyPage(app, { config: app.config, retriever, questionsPerMinute: rateLimit.perMinute });
   },
 };

@@ -8,8 +8,10 @@ import { findPersonalData, normaliseQuestion, type PersonalDataKind } from './pe
 
 export const MAX_QUESTION_LENGTH = 1_000;
 
-export type JailbreakKind = 'override-instructions' | 'prompt-extraction' | 'role-play' | 'injection-markup';
-export type OutOfScopeTopic = 'medical' | 'legal' | 'financial' | 'emergency';
+export const JAILBREAK_KINDS = ['override-instructions', 'prompt-extraction', 'role-play', 'injection-markup'] as const;
+export type JailbreakKind = (typeof JAILBREAK_KINDS)[number];
+export const OUT_OF_SCOPE_TOPICS = ['medical', 'legal', 'financial', 'emergency'] as const;
+export type OutOfScopeTopic = (typeof OUT_OF_SCOPE_TOPICS)[number];
 
 export type InputCheck =
   | { allowed: true }

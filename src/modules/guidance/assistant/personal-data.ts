@@ -4,7 +4,9 @@
  * "at" and "dot". Every check walks the text a bounded number of times, so no question is slow.
  */
 
-export type PersonalDataKind = 'email-address' | 'phone-number' | 'national-insurance-number' | 'card-number' | 'address' | 'name' | 'reference' | 'vehicle-registration';
+/** Every kind of personal data the checks look for (the transparency record lists them from here). */
+export const PERSONAL_DATA_KINDS = ['email-address', 'phone-number', 'national-insurance-number', 'card-number', 'address', 'name', 'reference', 'vehicle-registration'] as const;
+export type PersonalDataKind = (typeof PERSONAL_DATA_KINDS)[number];
 
 const INVISIBLE = /[\u00ad\u180e\u200b-\u200f\u2060-\u2064\ufeff]/g;
 

@@ -102,6 +102,12 @@ function buildPassageIndex(passages: readonly Passage[]): PassageIndex {
 export function createGuidanceRetriever(library: GuidanceLibrary) {
   const currentIndex = followRevision(library.readRevision, async () => buildPassageIndex((await library.listPublished()).flatMap(passagesOf)));
   return {
+    /** How many passages of published guidance answers are drawn from, by language. */
+    async countPassages(): Promise<Record<Locale, number>> {
+      const counts: Record<Locale, number> = { en: 0, cy: 0 };
+      for (const passage of (await currentIndex()).passages.values()) if (passage.lang === 'en' || passage.lang === 'cy') counts[passage.lang] += 1;
+      return counts;
+    },
     /** The passages with these ids, in that order, leaving out any no longer published. */
     async findPassages(ids: readonly string[]): Promise<Passage[]> {
       const { passages } = await currentIndex();

@@ -1,7 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { renderMarkdown } from '../../markdown/render-markdown.ts';
 import type { Assistant, RefusalReason } from '../assistant.ts';
 import { MAX_QUESTION_LENGTH } from '../input-guardrails.ts';
 import type { AssistantRateLimit } from '../rate-limit/assistant-rate-limit.ts';
@@ -10,21 +7,6 @@ import type { GuidanceRetriever } from '../retrieval.ts';
 const VIEWS = 'modules/guidance/assistant/pages';
 const REFUSALS: readonly RefusalReason[] = ['personal-data', 'jailbreak', 'out-of-scope', 'no-answer'];
 const MAX_PASSAGES = 3;
-
-/**
- * The assistant's Algorithmic Transparency Recording Standard record, kept in docs/ in English
- * and Welsh and written in the guidance markdown subset.
- */
-export const TRANSPARENCY_RECORD_FILES = {
-  en: join(import.meta.dirname, '../../../../../docs/assistant-transparency-record.md'),
-  cy: join(import.meta.dirname, '../../../../../docs/assistant-transparency-record.cy.md'),
-} as const;
-type RecordLang = keyof typeof TRANSPARENCY_RECORD_FILES;
-
-function readTransparencyRecord(lang: RecordLang): { title: string; html: string; lang: RecordLang } {
-  const [firstLine = '', ...rest] = readFileSync(TRANSPARENCY_RECORD_FILES[lang], 'utf8').split('\n');
-  return { title: firstLine.replace(/^#\s*/, ''), html: renderMarkdown(rest.join('\n'), { lang }).html, lang };
-}
 
 type AnswerQuery = { refused?: string; passage?: string | string[]; feedback?: string };
 
@@ -63,12 +45,6 @@ export function registerAskPages(app: FastifyInstance, dependencies: { assistant
       .header('retry-after', String(decision.retryAfterSeconds))
       .render(`${VIEWS}/answer.njk`, { pageTitle: request.t('guidance.ask.tooMany.title'), refusal: request.t('guidance.ask.tooMany.explain') });
   };
-
-  const records = { en: readTransparencyRecord('en'), cy: readTransparencyRecord('cy') };
-  app.get('/ask/transparency', async (request, reply) => {
-    const record = request.locale === 'cy' ? records.cy : records.en;
-    return reply.render(`${VIEWS}/transparency.njk`, { pageTitle: record.title, recordHtml: record.html, recordLang: record.lang });
-  });
 
   app.get<{ Querystring: { error?: string } }>('/ask', { schema: { querystring: { type: 'object', properties: { error: { type: 'string' } } } } }, async (request, reply) => {
     const { t } = request;

@@ -11,8 +11,11 @@ export type RateDecision = RateLimitDecision;
  * /64), on the kernel's address rate limit, so every process shares the count.
  */
 export function createAssistantRateLimit(dependencies: { db: Database; clock?: () => Date; perMinute?: number }) {
-  const limit = createAddressRateLimit({ db: dependencies.db, name: 'guidance-assistant', perWindow: dependencies.perMinute ?? QUESTIONS_PER_MINUTE, windowSeconds: 60, ...(dependencies.clock ? { clock: dependencies.clock } : {}) });
+  const perMinute = dependencies.perMinute ?? QUESTIONS_PER_MINUTE;
+  const limit = createAddressRateLimit({ db: dependencies.db, name: 'guidance-assistant', perWindow: perMinute, windowSeconds: 60, ...(dependencies.clock ? { clock: dependencies.clock } : {}) });
   return {
+    /** Questions (and feedback) one client address may send a minute. */
+    perMinute,
     attempt: (clientIp: string): Promise<RateDecision> => limit.take(clientIp),
   };
 }
