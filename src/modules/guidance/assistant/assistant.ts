@@ -3,6 +3,7 @@ import type { Database } from '../../../platform/db/database.ts';
 import type { ServiceEventRecorder, ServiceEventType } from '../../../platform/events/service-events.ts';
 import type { Locale, Translate } from '../../../platform/http/i18n.ts';
 import type { AssistantOutcomeStore } from './assistant-outcome.store.ts';
+import { isAbout, subjectOf } from './question-subject.ts';
 import { composeExtractiveAnswer, type AnswerSource } from './extractive-composer.ts';
 import { checkQuestion } from './input-guardrails.ts';
 import { withoutCitations, type ModelComposer, type ModelFailure } from './model-composer.ts';
@@ -89,7 +90,9 @@ export function createAssistant(dependencies: {
       };
       const check = await timed('input-guardrails', () => checkQuestion(input.question));
       if (!check.allowed) return refuse(check.reason, language);
-      const passages = await timed('retrieval', () => retriever.retrieve({ question: input.question, lang: language }));
+      const retrieved = await timed('retrieval', () => retriever.retrieve({ question: input.question, lang: language }));
+      const subject = subjectOf(input.question);
+      const passages = subject === undefined ? retrieved : retrieved.filter((passage) => isAbout(passage, subject));
       const extracted = await timed('composition', () => composeExtractiveAnswer(passages));
       if (extracted.kind === 'no-answer') return refuse('no-answer', language);
       const extractive: Draft = { text: extracted.passages.map((passage) => passage.text).join('\n\n'), passages: extracted.passages, sources: extracted.sources };
