@@ -58,6 +58,7 @@ await kernel.migrate();
 const app = await buildApp(kernel);
 const versions = createFormVersions({ db: kernel.db, audit: kernel.audit });
 const imported = await versions.importForm({ serviceId: 'bench-service', definition, actor: 'operator:bench' });
+const importedDefinition = (await versions.findVersion(imported.versionId))!.definition;
 const sessions = createRunnerSessions({ db: kernel.db });
 const submissions = createSubmissions({ db: kernel.db, jobs: kernel.jobs });
 
@@ -102,7 +103,7 @@ const submitStarted = performance.now();
 async function submitUntilDeadline(): Promise<void> {
   while (performance.now() < deadline && next < prepared.length) {
     const idHash = prepared[next++] as string;
-    const outcome = await submissions.submit({ session: sessionOf(idHash), answers: allAnswers, referenceFormat: definition.settings.referenceFormat, retentionDays: 30, language: 'en', sendWebhook: false });
+    const outcome = await submissions.submit({ session: sessionOf(idHash), definition: importedDefinition, answers: allAnswers, referenceFormat: definition.settings.referenceFormat, retentionDays: 30, language: 'en', sendWebhook: false });
     if (!outcome.created) throw new Error('a submission was not created');
     accepted += 1;
   }

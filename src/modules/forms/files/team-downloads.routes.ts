@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { FormsError } from '../forms.errors.ts';
 import type { Answers } from '../runner/answers.ts';
@@ -11,7 +12,8 @@ import type { TeamLinks } from './team-links.ts';
 const UUID = { type: 'string', pattern: '^[0-9a-f-]{36}$' } as const;
 const keyQuery = { type: 'object', required: ['key'], properties: { key: { type: 'string', maxLength: 100 } } } as const;
 
-function sendAttachment(reply: FastifyReply, input: { filename: string; mediaType: string; content: Buffer | string }) {
+/** A download, never shown inline nor kept by a cache: the file's name made safe for the header, and as UTF-8. */
+export function sendAttachment(reply: FastifyReply, input: { filename: string; mediaType: string; content: Buffer | string | Readable }) {
   return reply
     .header('content-type', input.mediaType)
     .header('content-disposition', `attachment; filename="${input.filename.replace(/[^\x20-\x7E]|["\\]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(input.filename)}`)

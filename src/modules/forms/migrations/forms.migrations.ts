@@ -8,6 +8,7 @@ import * as createWebhookSecrets from './0006-create-webhook-secrets.ts';
 import * as addSessionAccount from './0007-add-session-account.ts';
 import * as createPayments from './0008-create-payments.ts';
 import * as createBuilderDrafts from './0009-create-builder-drafts.ts';
+import * as addSubmissionStatusAndSearch from './0010-add-submission-status-and-search.ts';
 
 /** Forms' migrations, frozen once landed, in the order they run. */
 export const formsMigrations: MigrationList = {
@@ -22,5 +23,6 @@ export const formsMigrations: MigrationList = {
     { id: '0007-add-session-account', migration: addSessionAccount },
     { id: '0008-create-payments', migration: createPayments },
     { id: '0009-create-builder-drafts', migration: createBuilderDrafts },
+    { id: '0010-add-submission-status-and-search', migration: addSubmissionStatusAndSearch },
   ],
 };

@@ -30,6 +30,7 @@ export function createJourneySubmitter(app: FastifyInstance, submissions: Submis
     const { settings } = context.definition;
     const { created, reference } = await submissions.submit({
       session,
+      definition: context.definition,
       answers: context.answers,
       referenceFormat: settings.referenceFormat,
       retentionDays: settings.retentionDays ?? DEFAULT_RETENTION_DAYS,

@@ -9,26 +9,7 @@ import { both, Visitor } from '../runner/runner.test-kit.ts';
 import { createFormVersions } from '../versions/form-versions.ts';
 import { composeSubmissionCsv } from './submission-csv.ts';
 import { createSubmissions } from './submissions.ts';
-
-/** RFC 4180, as a spreadsheet reads it: quoted cells, "" for a quote, CRLF between rows. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let index = 0; index < text.length; index += 1) {
-    const character = text[index];
-    if (quoted) {
-      if (character === '"' && text[index + 1] === '"') (cell += '"'), (index += 1);
-      else if (character === '"') quoted = false;
-      else cell += character;
-    } else if (character === '"') quoted = true;
-    else if (character === ',') row.push(cell), (cell = '');
-    else if (character === '\r' && text[index + 1] === '\n') row.push(cell), rows.push(row), (row = []), (cell = ''), (index += 1);
-    else cell += character;
-  }
-  return rows;
-}
+import { parseCsv } from './team-submissions.test-kit.ts';
 
 /** The document form with an email question first, so the person can be sent a confirmation. */
 function formWithEmail() {

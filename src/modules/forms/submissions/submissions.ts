@@ -6,9 +6,11 @@ import { createAnswerFileStore } from '../files/answer-file.store.ts';
 import type { Answers, FileAnswer } from '../runner/answers.ts';
 import { createRunnerSessionStore } from '../runner/runner-session.store.ts';
 import type { RunnerSession } from '../runner/runner-sessions.ts';
-import type { Language } from '../definition/form-definition.ts';
+import type { FormDefinition, Language } from '../definition/form-definition.ts';
+import { describeAnswer } from '../runner/answer-display.ts';
 import { createReferenceNumber } from './reference-number.ts';
-import { createSubmissionStore } from './submission.store.ts';
+import { createSubmissionStore, type SubmissionSearch } from './submission.store.ts';
+import { english } from './submission-email.ts';
 
 export const DELIVER_SUBMISSION_JOB = 'forms.deliver-submission';
 export const CONFIRM_SUBMISSION_JOB = 'forms.confirm-submission';
@@ -48,6 +50,9 @@ export function createSubmissions(dependencies: { db: Database; jobs: JobQueue; 
         payment_reference: input.payment?.reference ?? null,
         pay_payment_id: input.payment?.payPaymentId ?? null,
         payment_amount: input.payment?.amount ?? null,
+        done_at: null,
+        done_by: null,
+        search_text: composeSearchText(input.definition, input.answers),
       });
       await createAnswerFileStore(transaction).attachToSubmission({
         ids: filesIn(input.answers).map((file) => file.fileId),
@@ -78,6 +83,21 @@ export function createSubmissions(dependencies: { db: Database; jobs: JobQueue; 
 
     listForForm: (formId: string) => createSubmissionStore(db).listForForm(formId),
     find: (id: string) => createSubmissionStore(db).find(id),
+    /** A page of the team's search of a form's submissions, newest first, and how many match. */
+    search: (search: SubmissionSearch) => createSubmissionStore(db).search(search),
+    /** The submissions that match, oldest first, `batch` at a time: for a download of any size. */
+    async *eachMatching(search: Omit<SubmissionSearch, 'offset' | 'limit'>, batch = 200) {
+      let after: { createdAt: string; id: string } | undefined;
+      for (;;) {
+        const rows = await createSubmissionStore(db).listMatchingAfter({ ...search, after, limit: batch });
+        yield* rows;
+        const last = rows.at(-1);
+        if (!last || rows.length < batch) return;
+        after = { createdAt: last.created_at, id: last.id };
+      }
+    },
+    /** Marks a submission done or new again; false when it already was (or is not this form's). */
+    mark: (input: { id: string; formId: string; done: boolean; by: string }) => createSubmissionStore(db).markDone({ ...input, at: clock().toISOString() }),
   };
 }
 
@@ -90,6 +110,8 @@ export type SubmissionPayment = { reference: string; payPaymentId: string; amoun
 
 export type SubmitInput = {
   session: RunnerSession;
+  /** The version's definition the answers are to, for the team's search of them. */
+  definition: FormDefinition;
   answers: Answers;
   referenceFormat: string;
   retentionDays: number;
@@ -97,6 +119,14 @@ export type SubmitInput = {
   sendWebhook: boolean;
   payment?: SubmissionPayment;
 };
+
+/** What the team's search looks in: every answer as the team reads it (in English), in lower case, one a line. */
+export function composeSearchText(definition: FormDefinition, answers: Answers): string {
+  return definition.pages
+    .flatMap((page) => (answers[page.id]?.values ?? []).flatMap((value) => describeAnswer(page, value, 'en', english)))
+    .join('\n')
+    .toLowerCase();
+}
 
 /** The files among the answers. */
 export function filesIn(answers: Answers): FileAnswer[] {

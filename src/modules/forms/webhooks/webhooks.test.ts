@@ -118,6 +118,7 @@ test('a paid submission\'s webhook carries its payment: amount in pence, referen
     id: 'submission-1', reference: 'FISH-2345-6789', form_id: 'form-1', version_id: 'version-1', session_hash: 'h', answers: '{}',
     created_at: '2026-12-03T09:30:00.000Z', delivered_at: null, expires_at: '2027-01-02T09:30:00.000Z',
     payment_reference: 'PAY-ABCDEF', pay_payment_id: '1k8tp9ruggi4jan9h6417nfnfa', payment_amount: 3250,
+    done_at: null, done_by: null, search_text: '',
   };
   const links = createTeamLinks({ encryptionKey: 'k'.repeat(32), baseUrl: 'https://civitas.example' });
   assert.deepEqual(JSON.parse(composeWebhookBody({ definition, submission, links })).payment, { amount: 3250, reference: 'PAY-ABCDEF', pay_payment_id: '1k8tp9ruggi4jan9h6417nfnfa' });
