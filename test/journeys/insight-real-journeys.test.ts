@@ -3,17 +3,11 @@ import { test } from 'node:test';
 import { exportJWK, generateKeyPair } from 'jose';
 import { aggregateServiceEvents } from '../../src/platform/events/service-event.jobs.ts';
 import { createServiceEventStore } from '../../src/platform/events/service-event.store.ts';
-import { secretBoxesOf } from '../../src/platform/secrets/secret-box.ts';
-import { relyingPartySignsIn } from '../../src/modules/console/pages/console-pages.test-kit.ts';
-import { createOnboarding } from '../../src/modules/console/onboarding/onboarding.ts';
-import { createOrganisations } from '../../src/modules/console/organisations/organisations.ts';
+import { relyingPartySignsIn, startConsole } from '../../src/modules/console/pages/console-pages.test-kit.ts';
 import { answerUpToBoats, FORM, readExampleForm, Visitor } from '../../src/modules/forms/runner/runner.test-kit.ts';
 import { createFormVersions } from '../../src/modules/forms/versions/form-versions.ts';
-import { createServiceClients } from '../../src/modules/identity/identity.contract.ts';
-import { createTestAccount, startIdentityServer } from '../../src/modules/identity/testing/identity-test-kit.ts';
+import { createTestAccount } from '../../src/modules/identity/testing/identity-test-kit.ts';
 import { createInsight } from '../../src/modules/insight/insight.ts';
-import { createServiceNotify } from '../../src/modules/notify/notify.contract.ts';
-import { createServicePay } from '../../src/modules/pay/pay.contract.ts';
 import { CARD_FORM, createInjectBrowser, createPaymentByApi, openNextUrl } from '../../src/modules/pay/testing/pay-test-support.ts';
 
 /**
@@ -23,19 +17,10 @@ import { CARD_FORM, createInjectBrowser, createPaymentByApi, openNextUrl } from 
  * the same expected figures: the two databases' aggregates agree.
  */
 test('a form filled in and one abandoned, a payment failed then one succeeded, and a sign-in appear in the service’s aggregates with the KPIs worked out by hand', async (t) => {
-  const { app, kernel, baseUrl } = await startIdentityServer(t);
+  const { app, kernel, baseUrl, organisations, onboarding } = await startConsole(t);
   const actor = { audit: 'operator:test', label: 'operator:test' };
-  const organisations = createOrganisations({ db: kernel.db, audit: kernel.audit, platform: kernel, baseUrl });
   const { organisation } = await organisations.createOrganisation({ name: 'Department for Fishing', ownerEmail: 'owner@fishing.example.gov.uk', actor });
   const service = await organisations.createService({ organisationId: organisation.id, name: 'Apply for a fishing licence', actor });
-  const onboarding = createOnboarding({
-    db: kernel.db,
-    audit: kernel.audit,
-    clients: createServiceClients(kernel.db),
-    notify: createServiceNotify(kernel),
-    pay: createServicePay({ db: kernel.db, config: kernel.config, audit: kernel.audit }),
-    secrets: secretBoxesOf(kernel.config).forPurpose('console-one-time-secret'),
-  });
   const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
   const redirectUri = 'https://fishing.example.gov.uk/callback';
   const { clientId } = await onboarding.registerClient({ service, client: { name: service.name, redirectUris: [redirectUri], publicKey: JSON.stringify(await exportJWK(publicKey)) }, actor });

@@ -32,7 +32,7 @@ export async function startConsole(t: TestContext) {
   let offsetMs = 0;
   const clock = () => new Date(Date.now() + offsetMs);
   const modules = appModules.map((module) => (module.name === 'console' ? createConsoleModule({ clock }) : module));
-  const { kernel, baseUrl } = await startIdentityServer(t, { modules });
+  const { app, kernel, baseUrl } = await startIdentityServer(t, { modules });
   const organisations = createOrganisations({ db: kernel.db, audit: kernel.audit, platform: kernel, baseUrl, clock });
   const onboarding = createOnboarding({
     db: kernel.db,
@@ -44,6 +44,7 @@ export async function startConsole(t: TestContext) {
     clock,
   });
   return {
+    app,
     kernel,
     baseUrl,
     organisations,
