@@ -4,7 +4,7 @@ import { createGuidanceLibrary } from './content/guidance-library.ts';
 import { createGuidanceStore } from './content/guidance.store.ts';
 
 export type { PageContent, PageDraft, PageType, GuidePart, Step, StepLogic } from './content/guidance-content.ts';
-export type { PageVersion, PublishedPage, SaveOutcome, VersionSummary, GuidanceLibrary } from './content/guidance-library.ts';
+export type { PageSummary, PageVersion, PublishedPage, SaveOutcome, VersionSummary, GuidanceLibrary } from './content/guidance-library.ts';
 
 /**
  * What other modules (the assistant, the console's authoring pages, Insight) use of guidance:

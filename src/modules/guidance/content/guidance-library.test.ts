@@ -43,6 +43,23 @@ test('every change is a new version; the published one is served; an unchanged s
   assert.equal(await library.readRevision(), revisionAtStart + 3);
   const events = await kernel.audit.listRecent({ subject: 'guidance:council-tax-bands' });
   assert.equal(events.filter((event) => event.action === 'guidance.page.published').length, 3);
+  const saved = events.filter((event) => event.action === 'guidance.page.saved');
+  assert.deepEqual(saved.map((event) => event.details).reverse(), [{ lang: 'en', version: 1 }, { lang: 'en', version: 2 }], 'every new version is audited (not an unchanged save), without its text');
+});
+
+test('the authors\' list has every page, published or not, with each language\'s newest and published versions', async (t) => {
+  const { library } = await openLibrary(t);
+  await library.save({ draft: answer, actor: 'cli', publish: true });
+  await library.save({ draft: { ...answer, title: 'Council Tax bands explained' }, actor: 'cli', publish: false });
+  await library.save({ draft: { ...answer, lang: 'cy', title: 'Bandiau Treth Gyngor' }, actor: 'cli', publish: false });
+  await library.save({ draft: { ...answer, slug: 'a-draft', title: 'A draft' }, actor: 'cli', publish: false });
+  assert.deepEqual(await library.listPages(), [
+    { slug: 'a-draft', type: 'answer', title: 'A draft', languages: [{ lang: 'en', latest: 1 }] },
+    { slug: 'council-tax-bands', type: 'answer', title: 'Council Tax bands explained', languages: [{ lang: 'cy', latest: 1 }, { lang: 'en', latest: 2, published: 1 }] },
+  ]);
+  assert.equal((await library.findLatestVersion('council-tax-bands', 'en'))?.title, 'Council Tax bands explained');
+  assert.equal(await library.findPageType('council-tax-bands'), 'answer');
+  assert.equal(await library.findPageType('nothing-here'), undefined);
 });
 
 test('a page and its Welsh translation share a slug; each language has its own history', async (t) => {

@@ -20,6 +20,14 @@ export type PageVersion = {
 };
 export type PublishedPage = PageVersion & { publishedAt: string };
 export type VersionSummary = Pick<PageVersion, 'version' | 'title' | 'createdBy' | 'createdAt'> & { published: boolean };
+/** A page as its authors see it: each language's newest version, and which version of it is published. */
+export type PageSummary = {
+  slug: string;
+  type: PageType;
+  /** The newest version's title, in English if the page has English. */
+  title: string;
+  languages: Array<{ lang: Locale; latest: number; published?: number }>;
+};
 export type SaveOutcome = { status: 'created' | 'updated' | 'unchanged'; version: number; published: boolean };
 
 function toVersion(row: VersionRow, page: { slug: string; type: string }): PageVersion {
@@ -97,6 +105,11 @@ export function createGuidanceLibrary(dependencies: { db: Database; store: Guida
             created_at: now(),
           };
           await store.insertVersion(transaction, version);
+          // Who saved which version; the text itself is in the version, not the trail.
+          await audit.record(
+            { actor: input.actor, action: 'guidance.page.saved', subject: `guidance:${draft.slug}`, outcome: 'success', details: { lang: draft.lang, version: version.version } },
+            transaction,
+          );
         }
         const publishedNumber = await store.findPublishedVersionNumber(transaction, page.id, draft.lang);
         if (input.publish && publishedNumber !== version!.version) await publishVersion(transaction, page, version!, input.actor);
@@ -142,6 +155,31 @@ export function createGuidanceLibrary(dependencies: { db: Database; store: Guida
       const published = await store.findPublishedVersionNumber(db, page.id, lang);
       const rows = await store.listVersions(db, page.id, lang);
       return rows.map((row) => ({ version: row.version, title: row.title, createdBy: row.created_by, createdAt: row.created_at, published: row.version === published }));
+    },
+
+    /** Every page, published or not, by slug. */
+    async listPages(): Promise<PageSummary[]> {
+      const pages = new Map<string, PageSummary>();
+      for (const row of await store.listLanguageSummaries(db)) {
+        if (!isLocale(row.lang)) continue;
+        const page = pages.get(row.slug) ?? { slug: row.slug, type: row.type as PageType, title: row.title, languages: [] };
+        if (row.lang === 'en') page.title = row.title;
+        page.languages.push({ lang: row.lang, latest: row.version, ...(row.published_version === null ? {} : { published: row.published_version }) });
+        pages.set(row.slug, page);
+      }
+      return [...pages.values()];
+    },
+
+    /** The page's type, if there is a page with this slug. */
+    async findPageType(slug: string): Promise<PageType | undefined> {
+      return (await store.findPage(db, slug))?.type as PageType | undefined;
+    },
+
+    /** The newest version of one language of a page, published or not. */
+    async findLatestVersion(slug: string, lang: Locale): Promise<PageVersion | undefined> {
+      const page = await store.findPage(db, slug);
+      const row = page && (await store.findLatestVersion(db, page.id, lang));
+      return row && page && toVersion(row, page);
     },
 
     async findVersion(slug: string, lang: Locale, version: number): Promise<PageVersion | undefined> {

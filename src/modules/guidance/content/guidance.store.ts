@@ -25,6 +25,9 @@ type GuidanceTables = {
   guidance_revision: RevisionRow;
 };
 
+/** The newest version of one language of a page, with the number of its published version if any (for the authors' list). */
+export type LanguageSummaryRow = { slug: string; type: string; lang: string; version: number; title: string; published_version: number | null };
+
 /** A published version with its page's slug and type, as pages and the search index read it. */
 export type PublishedVersionRow = VersionRow & { slug: string; type: string; published_at: string };
 
@@ -129,6 +132,20 @@ export function createGuidanceStore() {
     /** Every published version, in a stable order (slug, then language). */
     async listPublished(executor: Executor): Promise<PublishedVersionRow[]> {
       return publishedVersions(executor).orderBy('g.slug').orderBy('p.lang').execute();
+    },
+    /** Every page's newest version in each language it has, with its published version's number: by slug, then language. */
+    async listLanguageSummaries(executor: Executor): Promise<LanguageSummaryRow[]> {
+      return tables(executor)
+        .selectFrom('guidance_version as v')
+        .innerJoin('guidance_page as g', 'g.id', 'v.page_id')
+        .leftJoin('guidance_published as p', (join) => join.onRef('p.page_id', '=', 'v.page_id').onRef('p.lang', '=', 'v.lang'))
+        .select(['g.slug', 'g.type', 'v.lang', 'v.version', 'v.title', 'p.version as published_version'])
+        .where('v.version', '=', (eb) =>
+          eb.selectFrom('guidance_version as newest').select((inner) => inner.fn.max('newest.version').as('latest')).whereRef('newest.page_id', '=', 'v.page_id').whereRef('newest.lang', '=', 'v.lang'),
+        )
+        .orderBy('g.slug')
+        .orderBy('v.lang')
+        .execute();
     },
     /** The published step-by-steps, in one language, whose steps link to the page `slug`. */
     async listStepByStepsLinkingTo(executor: Executor, slug: string, lang: string): Promise<PublishedVersionRow[]> {
