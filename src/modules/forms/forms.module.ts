@@ -20,6 +20,7 @@ import { registerPaymentPages } from './payments/payment.routes.ts';
 import { createHostedPayments } from '../pay/pay.contract.ts';
 import { findPayAccountOfConsoleService } from '../console/console.contract.ts';
 import { registerQuestionPages } from './runner/question.routes.ts';
+import { registerNoLongerAvailablePage } from './runner/runner-context.ts';
 import { registerEligibilityCheck } from './runner/eligibility-check.routes.ts';
 import { setUpBlueBadgeExample } from './examples/blue-badge-example.ts';
 import { createRunnerSessions } from './runner/runner-sessions.ts';
@@ -57,6 +58,7 @@ export const formsModule: CivitasModule = {
       files: createAnswerFiles({ db: app.db, scanner: fileScannerFor(app.config) }),
     };
     await acceptMultipartForms(app);
+    registerNoLongerAvailablePage(app);
     await ensureRetentionScheduled({ db: app.db, jobs: app.jobs });
     const eligibility = registerEligibilityCheck(app, { ...dependencies, secrets: secretBoxesOf(app.config) });
     eligibility.register();

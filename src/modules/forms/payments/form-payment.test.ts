@@ -201,3 +201,25 @@ test('a payment cancelled on Pay\'s page is not submitted and may be tried again
   await other.get('/forms/buy-a-net-licence/check-answers');
   assert.equal((await other.post('/forms/buy-a-net-licence/check-answers')).statusCode, 503);
 });
+
+test('a form taken down while the person is on Pay\'s pages: having paid, they come back to their confirmation and are submitted; one who had not paid is told the form is no longer available', async (t) => {
+  const { app, submissions, versions, formId } = await startChargingForm(t);
+  const payer = new Visitor(app);
+  const nextUrl = await reachPayment(payer);
+  const other = new Visitor(app);
+  await other.answer(`${FORM}/pages/rod`, { answer: 'Tywi' }, `${FORM}/check-answers`);
+  const returnUrl = await payOnPayPages(payer, nextUrl, SUCCEEDS);
+  assert.equal(await versions.archive({ formId, actor: 'operator:test' }), true);
+  const back = await payer.get(pathOf(returnUrl));
+  assert.equal(back.headers.location, `${FORM}/confirmation`);
+  const confirmation = await follow(payer, back);
+  assert.equal(confirmation.statusCode, 200);
+  assert.match(confirmation.body, /You paid £32\.50/);
+  assert.equal((await submissions()).length, 1, 'the paid submission is made');
+  for (const url of [`${FORM}/check-answers`, `${FORM}/payment-not-taken`]) {
+    const page = await other.get(url);
+    assert.equal(page.statusCode, 404, url);
+    assert.match(page.body, /This form is no longer available/);
+  }
+  assert.equal((await other.post(`${FORM}/check-answers`)).statusCode, 404, 'no payment is started');
+});

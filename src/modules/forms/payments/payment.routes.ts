@@ -18,7 +18,8 @@ export function registerPaymentPages(app: FastifyInstance, dependencies: RunnerD
   const { payments, submitJourney } = dependencies;
 
   app.get<{ Params: { slug: string; token: string } }>('/forms/:slug/payment/:token', { schema: { params: returnParams } }, async (request, reply) => {
-    const context = await loadContext(dependencies, request, request.params.slug);
+    // A person who paid finishes (their submission is made) even if the form was taken down meanwhile.
+    const context = await loadContext(dependencies, request, request.params.slug, { finishTakenDown: true });
     const settled = await payments.settle({ token: request.params.token, session: context.session, formId: context.version.formId });
     // Another person's, another form's or a made-up return address opens nothing.
     if (settled.kind === 'refused' || !context.session) throw new FormNotFound();

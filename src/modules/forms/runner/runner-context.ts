@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { usesHttps } from '../../../platform/http/security.ts';
 import type { FormDefinition, FormPage, SignInLevel } from '../definition/form-definition.ts';
 import type { FormVersion, FormVersions } from '../versions/form-versions.ts';
@@ -78,18 +78,59 @@ export class FormNotFound extends Error {
   readonly statusCode = 404;
 }
 
+/** The form at /forms/{slug} was taken down (archived): the page says so, with its support contact, in the form's languages. */
+export class FormNoLongerAvailable extends Error {
+  readonly statusCode = 404;
+  readonly slug: string;
+  readonly definition: FormDefinition;
+
+  constructor(slug: string, definition: FormDefinition) {
+    super('The form is no longer available');
+    this.slug = slug;
+    this.definition = definition;
+  }
+}
+
+const languageOf = (request: FastifyRequest, definition: FormDefinition): Language => (request.locale === 'cy' && definition.settings.languages.includes('cy') ? 'cy' : 'en');
+
 /**
  * The person's journey on the form at /forms/{slug}: the version their session started on (a
- * person halfway through keeps it when a new version goes live), else the live one.
+ * person halfway through keeps it when a new version goes live), else the live one. A form taken
+ * down is no longer available, except to a person who has submitted it (their confirmation) and,
+ * with `finishTakenDown`, to the return from a payment they made for it.
  */
-export async function loadContext(dependencies: RunnerDependencies, request: FastifyRequest, slug: string): Promise<RunnerContext> {
+export async function loadContext(dependencies: RunnerDependencies, request: FastifyRequest, slug: string, options: { finishTakenDown?: boolean } = {}): Promise<RunnerContext> {
   const live = await dependencies.versions.findLive(slug);
-  if (!live) throw new FormNotFound();
-  const session = await dependencies.sessions.find(request.cookies[SESSION_COOKIE], live.formId);
-  const version = (session && (await dependencies.versions.findVersion(session.versionId))) || live;
+  const form = live ?? (await dependencies.versions.findArchived(slug));
+  if (!form) throw new FormNotFound();
+  const session = await dependencies.sessions.find(request.cookies[SESSION_COOKIE], form.formId);
+  const version = (session && (await dependencies.versions.findVersion(session.versionId))) || form;
+  if (!live && !(session && (session.submissionId || options.finishTakenDown))) throw new FormNoLongerAvailable(slug, version.definition);
   const answers = session?.answers ?? {};
-  const language: Language = request.locale === 'cy' && version.definition.settings.languages.includes('cy') ? 'cy' : 'en';
-  return { slug, version, definition: version.definition, session, answers, journey: describeJourney(version.definition, answers), language };
+  return { slug, version, definition: version.definition, session, answers, journey: describeJourney(version.definition, answers), language: languageOf(request, version.definition) };
+}
+
+/** Forms' answer to FormNoLongerAvailable from any runner page; every other error goes on to the kernel's handler. */
+export function registerNoLongerAvailablePage(app: FastifyInstance): void {
+  app.setErrorHandler((error, request, reply) => {
+    if (!(error instanceof FormNoLongerAvailable)) throw error;
+    const { definition } = error;
+    const language = languageOf(request, definition);
+    const support = definition.settings.support;
+    request.log.info({ errorCode: 'forms.FORM_NO_LONGER_AVAILABLE', statusCode: 404 }, 'request refused');
+    return reply.code(404).render(`${VIEWS}/no-longer-available.njk`, {
+      pageTitle: request.t('forms.noLongerAvailable.title'),
+      serviceName: textIn(definition.name, language),
+      serviceUrl: `/forms/${error.slug}`,
+      formName: textIn(definition.name, language),
+      support: {
+        email: support?.email,
+        phone: support?.phone ? textIn(support.phone, language) : undefined,
+        url: support?.url,
+        urlText: support?.urlText ? textIn(support.urlText, language) : support?.url,
+      },
+    });
+  });
 }
 
 /** Who the audit trail names for a runner step: the signed-in person by their One Login `sub`, else anonymous. */

@@ -150,6 +150,15 @@ export function createFormVersions(dependencies: {
       return form?.live_version_id ? this.findVersion(form.live_version_id) : undefined;
     },
 
+    /** A form taken down at /forms/{slug} (none live, once published): its last published version. */
+    async findArchived(slug: string): Promise<FormVersion | undefined> {
+      const store = createFormVersionStore(db);
+      const form = await store.findFormBySlug(slug);
+      if (!form || form.live_version_id) return undefined;
+      const last = (await store.listVersions(form.id)).filter((version) => version.status === 'archived').at(-1);
+      return last ? this.findVersion(last.id) : undefined;
+    },
+
     /** The definition to export: the live version's, else the latest draft's. */
     async exportDefinition(formId: string): Promise<FormDefinition> {
       const store = createFormVersionStore(db);
