@@ -10,7 +10,8 @@ test('every builder page in Welsh, with its errors and a refused publish, shows 
   const { app } = await createTestApp(t);
   const team = await createBuilderTeam(app);
   const owner = await builderBrowserOf(app, team);
-  const walk = createWelshWalk(allModules, { names: ['Apply for a fishing licence', 'Department for Fishing', 'PDF', 'JPG', 'PNG', 'DOCX', 'XLSX', 'ODT', 'CSV', 'TXT', 'MB', 'eligible', 'not-eligible', 'none'] });
+  // 'help' is Welsh too: the runner's confirmation asks 'Os oes angen help arnoch'.
+  const walk = createWelshWalk(allModules, { names: ['Apply for a fishing licence', 'Department for Fishing', 'PDF', 'JPG', 'PNG', 'DOCX', 'XLSX', 'ODT', 'CSV', 'TXT', 'MB', 'eligible', 'not-eligible', 'none', 'Os oes angen help arnoch'] });
   const visit = async (method: 'GET' | 'POST', url: string, fields: Record<string, string> = {}) => {
     const response = await owner.send(method, `${url}${url.includes('?') ? '&' : '?'}lang=cy`, fields);
     assert.ok(response.statusCode < 500, `${method} ${url}: ${response.statusCode}`);
@@ -49,6 +50,8 @@ test('every builder page in Welsh, with its errors and a refused publish, shows 
   await visit('POST', `${formPath}/settings`, { name: 'Trwydded bysgota', privacyUrl: 'http://dim', referenceFormat: 'AB', paymentAmount: 'deg', webhookUrl: 'ftp://dim', retentionDays: 'deg' });
   await visit('POST', `${formPath}/publish`);
   await visit('POST', `${formPath}/settings`, { name: 'Trwydded bysgota', whatHappensNext: 'Byddwn yn ateb.', privacyUrl: 'https://example.gov.uk/preifatrwydd' });
+  await visit('GET', `${formPath}/preview/check-answers`);
+  await visit('GET', `${formPath}/preview/confirmation`);
   await visit('POST', `${formPath}/pages/pa-drwydded/routes`, { 'route-0': 'check-answers' });
   await visit('POST', `${formPath}/publish`);
   await visit('GET', `${formPath}?done=published`);

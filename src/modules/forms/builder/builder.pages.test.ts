@@ -415,3 +415,60 @@ test('the webhook address and retention period are set in the settings: the addr
   assert.equal((await owner.send('POST', `${formPath}/settings`, stolen, { csrf: false })).statusCode, 403);
   assert.equal((await builder.openForm(formId))!.definition.settings.webhookUrl, 'http://10.0.0.7/hook', 'nobody else changed it');
 });
+
+test('preview of the journey’s end: check your answers with the declaration, then the confirmation, drawn by the runner’s own views, in English and Welsh', async (t) => {
+  const { app, team, owner, formPath } = await buildForm(t);
+  const early = await owner.send('GET', `${formPath}/preview/confirmation`);
+  assert.equal(early.statusCode, 200, 'a draft without its settings yet is previewed too');
+
+  await owner.send('POST', `${formPath}/settings`, { ...SETTINGS, welsh: 'yes', nameCy: 'Gwneud cais am drwydded bysgota', whatHappensNextCy: 'Byddwn yn ateb o fewn 10 diwrnod gwaith.', declarationCy: 'Rwy’n cadarnhau bod yr wybodaeth yn gywir.', supportPhone: '0300 123 4567', supportPhoneCy: '0300 123 4567' });
+  const page = await owner.send('GET', formPath);
+  assert.match(page.body, new RegExp(`href="${formPath}/preview/check-answers">Preview check your answers and the declaration`));
+  assert.match(page.body, new RegExp(`href="${formPath}/preview/confirmation">Preview the confirmation page`));
+  const lastPage = await owner.send('POST', `${formPath}/pages/upload-a-photo/preview`);
+  assert.equal(lastPage.headers.location, `${formPath}/preview/check-answers`, 'the last question’s preview goes on to check your answers');
+
+  const check = await owner.send('GET', `${formPath}/preview/check-answers`);
+  assert.equal(check.statusCode, 200);
+  assert.match(check.body, /<h1 class="govuk-heading-l">Check your answers before submitting your form<\/h1>/);
+  assert.equal((check.body.match(/govuk-summary-list__row/g) ?? []).length, EVERY_TYPE.length, 'every question, as none is answered yet');
+  assert.match(check.body, new RegExp(`href="${formPath}/pages/what-is-your-name/preview"`), 'change links go to each question’s preview');
+  assert.match(check.body, /<h2 class="govuk-heading-m">Declaration<\/h2>\s*<p class="govuk-body">I confirm the information is correct.<\/p>/);
+  assert.match(check.body, /Agree and submit/);
+  assert.match(check.body, new RegExp(`href="${formPath}/pages/upload-a-photo/preview" class="govuk-back-link"`));
+  const welshCheck = await owner.send('GET', `${formPath}/preview/check-answers?lang=cy`);
+  assert.match(welshCheck.body, /Gwiriwch eich atebion cyn cyflwyno eich ffurflen/);
+  assert.match(welshCheck.body, /Rwy’n cadarnhau bod yr wybodaeth yn gywir./);
+
+  const submitted = await owner.send('POST', `${formPath}/preview/check-answers`);
+  assert.equal(submitted.statusCode, 303);
+  assert.equal(submitted.headers.location, `${formPath}/preview/confirmation`);
+  const confirmation = await owner.send('GET', `${submitted.headers.location!}?lang=en`);
+  assert.equal(confirmation.statusCode, 200);
+  assert.match(confirmation.body, /govuk-panel__title[^>]*>\s*Your form has been submitted/);
+  assert.match(confirmation.body, /<strong>FISH-XXXXXX<\/strong>/, 'a reference in the form’s format');
+  assert.match(confirmation.body, /We will reply within 10 working days./);
+  assert.match(confirmation.body, /href="mailto:fishing@example.gov.uk"/);
+  assert.match(confirmation.body, /0300 123 4567/);
+  assert.match(confirmation.body, /href="https:\/\/example.gov.uk\/privacy"/);
+  assert.match(confirmation.body, new RegExp(`href="/feedback/${team.serviceId}"`));
+  const welsh = await owner.send('GET', `${formPath}/preview/confirmation?lang=cy`);
+  assert.match(welsh.body, /Mae eich ffurflen wedi’i chyflwyno/);
+  assert.match(welsh.body, /Byddwn yn ateb o fewn 10 diwrnod gwaith./);
+
+  // Previewing submits nothing: the form is not even live.
+  assert.equal(await app.inject({ method: 'GET', url: '/forms/fishing-licence/confirmation' }).then((response) => response.statusCode), 404, 'nothing published: nothing submitted by the preview');
+
+  // Attackers: another organisation, a viewer submitting the preview, no CSRF token.
+  const otherTeam = await createBuilderTeam(app, 'Department for Mischief');
+  const other = await builderBrowserOf(app, otherTeam);
+  for (const path of ['preview/check-answers', 'preview/confirmation']) {
+    assert.equal((await other.send('GET', `${formPath}/${path}`)).statusCode, 404, path);
+    assert.equal((await other.send('GET', `${formPath.replace(team.organisationId, otherTeam.organisationId)}/${path}`)).statusCode, 404, path);
+  }
+  assert.equal((await other.send('POST', `${formPath}/preview/check-answers`)).statusCode, 404);
+  const viewer = await builderBrowserOf(app, team, 'viewer');
+  assert.equal((await viewer.send('GET', `${formPath}/preview/check-answers`)).statusCode, 200, 'a viewer may look');
+  assert.equal((await viewer.send('POST', `${formPath}/preview/check-answers`)).statusCode, 403);
+  assert.equal((await owner.send('POST', `${formPath}/preview/check-answers`, {}, { csrf: false })).statusCode, 403);
+});

@@ -4,7 +4,8 @@ import { outboundPolicyOf } from '../../../platform/net/outbound-request.ts';
 import { findConsoleService, findPayAccountOfConsoleService, listConsoleServicesOf } from '../../console/console.contract.ts';
 import { ANSWER_TYPES, CHECK_ANSWERS, DEFINITION_LIMITS, FILE_TYPES, NONE_OF_THE_ABOVE, RESERVED_SLUGS, type FormPage } from '../definition/form-definition.ts';
 import { FormsError } from '../forms.errors.ts';
-import { describeQuestion, textIn } from '../runner/question-view.ts';
+import { describeQuestion, textIn, type Language } from '../runner/question-view.ts';
+import { describeCheckAnswers, describeConfirmation } from '../runner/journey-end.routes.ts';
 import { renderGuidance } from '../runner/guidance-markdown.ts';
 import { VIEWS as RUNNER_VIEWS } from '../runner/runner-context.ts';
 import {
@@ -52,6 +53,11 @@ type PageParams = FormParams & { pageId: string };
 type TypeParams = FormParams & { answerType: string };
 type ExitParams = FormParams & { exitId: string };
 type Errors = Array<FieldProblem | (DefinitionProblem & { field: string })>;
+
+/** The language a preview is drawn in: the page's, when the form is offered in it. */
+function previewLanguage(request: FastifyRequest, form: BuilderForm): Language {
+  return request.locale === 'cy' && form.definition.settings.languages.includes('cy') ? 'cy' : 'en';
+}
 
 /** The GOV.UK error summary's list and each field's message. */
 function errorsOf(request: FastifyRequest, problems: Errors) {
@@ -476,7 +482,7 @@ export async function registerBuilderPages(app: FastifyInstance, dependencies: {
       const form = await formOf(request);
       const page = form && pageOf(form, request.params.pageId);
       if (!form || !page) return reply.callNotFound();
-      const language = request.locale === 'cy' && form.definition.settings.languages.includes('cy') ? 'cy' : 'en';
+      const language = previewLanguage(request, form);
       const question = describeQuestion({ page, language, t: request.t, fields: {}, errors: [] });
       return reply.render(`${RUNNER_VIEWS}/question.njk`, {
         pageTitle: question.question,
@@ -493,7 +499,42 @@ export async function registerBuilderPages(app: FastifyInstance, dependencies: {
       const index = form.definition.pages.findIndex((page) => page.id === request.params.pageId);
       const next = form.definition.pages[index + 1];
       const base = formPath(request.params.organisationId, form.formId);
-      return reply.redirect(next ? `${base}/pages/${next.id}/preview` : base, 303);
+      return reply.redirect(next ? `${base}/pages/${next.id}/preview` : `${base}/preview/check-answers`, 303);
+    });
+
+    // Preview of the journey's end, drawn by the runner's own views: check your answers with the declaration, then the confirmation.
+    pages.get<{ Params: FormParams }>(`${formBase}/preview/check-answers`, { schema: { params: formParams } }, async (request, reply) => {
+      const form = await formOf(request);
+      if (!form) return reply.callNotFound();
+      const language = previewLanguage(request, form);
+      const base = formPath(request.params.organisationId, form.formId);
+      const last = form.definition.pages.at(-1);
+      return reply.render(`${RUNNER_VIEWS}/check-answers.njk`, {
+        pageTitle: request.t('forms.checkAnswers.title'),
+        serviceName: textIn(form.definition.name, language),
+        serviceUrl: base,
+        backLink: last ? `${base}/pages/${last.id}/preview` : base,
+        ...describeCheckAnswers({ settings: form.definition.settings, route: form.definition.pages, answers: {}, language, t: request.t, changeHref: (page) => `${base}/pages/${page.id}/preview` }),
+      });
+    });
+    pages.post<{ Params: FormParams }>(`${formBase}/preview/check-answers`, { schema: { params: formParams }, bodyLimit: BUILDER_BODY_LIMIT }, async (request, reply) => {
+      const form = await formOf(request);
+      if (!form) return reply.callNotFound();
+      return reply.redirect(`${formPath(request.params.organisationId, form.formId)}/preview/confirmation`, 303);
+    });
+    pages.get<{ Params: FormParams }>(`${formBase}/preview/confirmation`, { schema: { params: formParams } }, async (request, reply) => {
+      const form = await formOf(request);
+      if (!form) return reply.callNotFound();
+      const language = previewLanguage(request, form);
+      const base = formPath(request.params.organisationId, form.formId);
+      // A reference in the form's format, each random character shown as X.
+      const reference = (form.definition.settings.referenceFormat ?? '########').replace(/#/g, 'X');
+      return reply.render(`${RUNNER_VIEWS}/confirmation.njk`, {
+        pageTitle: request.t('forms.confirmation.title'),
+        serviceName: textIn(form.definition.name, language),
+        serviceUrl: base,
+        ...describeConfirmation({ settings: form.definition.settings, language, reference, serviceId: form.serviceId, startAgain: base }),
+      });
     });
 
     // Exit pages: where a route may end the journey.
@@ -522,7 +563,7 @@ export async function registerBuilderPages(app: FastifyInstance, dependencies: {
       const form = await formOf(request);
       const exit = form?.definition.exitPages.find((candidate) => candidate.id === request.params.exitId);
       if (!form || !exit) return reply.callNotFound();
-      const language = request.locale === 'cy' && form.definition.settings.languages.includes('cy') ? 'cy' : 'en';
+      const language = previewLanguage(request, form);
       const back = formPath(request.params.organisationId, form.formId);
       return reply.render(`${RUNNER_VIEWS}/exit.njk`, { pageTitle: textIn(exit.heading, language), serviceName: textIn(form.definition.name, language), serviceUrl: back, backLink: back, bodyHtml: renderGuidance(textIn(exit.body, language)) });
     });

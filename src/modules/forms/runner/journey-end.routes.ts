@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { DEFAULT_RETENTION_DAYS } from '../definition/form-definition.ts';
+import type { Translate } from '../../../platform/http/i18n.ts';
+import { DEFAULT_RETENTION_DAYS, type FormPage, type FormSettings } from '../definition/form-definition.ts';
 import type { FormPayments } from '../payments/form-payments.ts';
 import { formatPence } from '../payments/pence.ts';
 import type { SubmissionPayment, Submissions } from '../submissions/submissions.ts';
@@ -7,7 +8,8 @@ import type { RunnerSession } from './runner-sessions.ts';
 import { describeAnswer } from './answer-display.ts';
 import type { FormInsight } from './form-insight.ts';
 import { renderGuidance } from './guidance-markdown.ts';
-import { textIn } from './question-view.ts';
+import { textIn, type Language } from './question-view.ts';
+import type { Answers } from './answers.ts';
 import {
   auditActorOf,
   clearSessionCookie,
@@ -48,6 +50,47 @@ export function createJourneySubmitter(app: FastifyInstance, submissions: Submis
 
 export type SubmitJourney = ReturnType<typeof createJourneySubmitter>;
 
+/**
+ * What check your answers shows: each page on the route with its answers and a change link, the
+ * declaration and the amount to pay. The runner's page and the builder's preview draw it alike.
+ */
+export function describeCheckAnswers(input: { settings: Partial<FormSettings>; route: readonly FormPage[]; answers: Answers; language: Language; t: Translate; changeHref: (page: FormPage, answered: boolean) => string }) {
+  const { settings, language, t } = input;
+  return {
+    rows: input.route.map((page) => {
+      const values = input.answers[page.id]?.values ?? [];
+      return {
+        question: textIn(page.question, language),
+        answers: values.length === 0 ? [[t('forms.notAnswered')]] : values.map((value) => describeAnswer(page, value, language, t)),
+        href: input.changeHref(page, values.length > 0),
+      };
+    }),
+    declarationHtml: settings.declaration ? renderGuidance(textIn(settings.declaration, language)) : undefined,
+    paymentAmount: settings.payment ? formatPence(settings.payment.amount) : undefined,
+  };
+}
+
+/** What the confirmation page shows: the reference, a payment, what happens next and where to get help. The runner's page and the builder's preview draw it alike. */
+export function describeConfirmation(input: { settings: Partial<FormSettings>; language: Language; reference: string; serviceId: string | undefined; payment?: { reference: string; amount: number }; startAgain: string }) {
+  const { settings, language } = input;
+  const support = settings.support ?? {};
+  return {
+    reference: input.reference,
+    // Insight's satisfaction question, as GOV.UK services link to theirs from the confirmation page.
+    feedbackHref: input.serviceId ? `/feedback/${encodeURIComponent(input.serviceId)}` : undefined,
+    payment: input.payment ? { reference: input.payment.reference, amount: formatPence(input.payment.amount) } : undefined,
+    whatHappensNextHtml: renderGuidance(textIn(settings.whatHappensNext, language)),
+    support: {
+      email: support.email,
+      phone: support.phone ? textIn(support.phone, language) : undefined,
+      url: support.url,
+      urlText: support.urlText ? textIn(support.urlText, language) : support.url,
+    },
+    privacyUrl: settings.privacyUrl,
+    startAgain: input.startAgain,
+  };
+}
+
 /** The start of a form, check your answers (with the declaration), exit pages and the confirmation. */
 export function registerJourneyEndPages(app: FastifyInstance, dependencies: RunnerDependencies & { submissions: Submissions; payments: FormPayments; submitJourney: SubmitJourney }): void {
   const { submissions, payments, submitJourney } = dependencies;
@@ -68,22 +111,17 @@ export function registerJourneyEndPages(app: FastifyInstance, dependencies: Runn
     const redirect = redirectUnlessReached(context, { state: 'check-answers' });
     if (redirect) return reply.redirect(redirect, 303);
     const { t } = request;
-    const rows = context.journey.route.map((page) => {
-      const values = context.answers[page.id]?.values ?? [];
-      const change = page.repeatable && values.length > 0 ? { state: 'add-another' as const, pageId: page.id } : { state: 'question' as const, pageId: page.id };
-      return {
-        question: textIn(page.question, context.language),
-        answers: values.length === 0 ? [[t('forms.notAnswered')]] : values.map((value) => describeAnswer(page, value, context.language, t)),
-        href: urlOf(context.slug, change, { change: true }),
-      };
-    });
-    const settings = context.definition.settings;
     const lastPage = context.journey.route.at(-1);
     const back = stepBackTo(lastPage, context.answers);
     return reply.render(`${VIEWS}/check-answers.njk`, pageContext(context, t('forms.checkAnswers.title'), {
-      rows,
-      declarationHtml: settings.declaration ? renderGuidance(textIn(settings.declaration, context.language)) : undefined,
-      paymentAmount: settings.payment ? formatPence(settings.payment.amount) : undefined,
+      ...describeCheckAnswers({
+        settings: context.definition.settings,
+        route: context.journey.route,
+        answers: context.answers,
+        language: context.language,
+        t,
+        changeHref: (page, answered) => urlOf(context.slug, page.repeatable && answered ? { state: 'add-another', pageId: page.id } : { state: 'question', pageId: page.id }, { change: true }),
+      }),
       ...(back ? { backLink: urlOf(context.slug, back) } : {}),
     }));
   });
@@ -113,25 +151,15 @@ export function registerJourneyEndPages(app: FastifyInstance, dependencies: Runn
     const context = await loadContext(dependencies, request, request.params.slug);
     const submission = context.session?.submissionId ? await submissions.findBySession(context.session) : undefined;
     if (!submission) return reply.redirect(urlOf(context.slug, context.journey.current), 303);
-    const { reference } = submission;
-    const { settings } = context.definition;
-    const support = settings.support;
     const serviceId = await dependencies.versions.findServiceId(context.version.formId);
-    return reply.render(`${VIEWS}/confirmation.njk`, pageContext(context, request.t('forms.confirmation.title'), {
-      reference,
-      // Insight's satisfaction question, as GOV.UK services link to theirs from the confirmation page.
-      feedbackHref: serviceId ? `/feedback/${encodeURIComponent(serviceId)}` : undefined,
-      payment: submission.payment_reference ? { reference: submission.payment_reference, amount: formatPence(submission.payment_amount ?? 0) } : undefined,
-      whatHappensNextHtml: renderGuidance(textIn(settings.whatHappensNext, context.language)),
-      support: {
-        email: support.email,
-        phone: support.phone ? textIn(support.phone, context.language) : undefined,
-        url: support.url,
-        urlText: support.urlText ? textIn(support.urlText, context.language) : support.url,
-      },
-      privacyUrl: settings.privacyUrl,
+    return reply.render(`${VIEWS}/confirmation.njk`, pageContext(context, request.t('forms.confirmation.title'), describeConfirmation({
+      settings: context.definition.settings,
+      language: context.language,
+      reference: submission.reference,
+      serviceId,
+      payment: submission.payment_reference ? { reference: submission.payment_reference, amount: submission.payment_amount ?? 0 } : undefined,
       startAgain: `/forms/${context.slug}`,
-    }));
+    })));
   });
 
   app.get<{ Params: { slug: string; exitId: string } }>('/forms/:slug/exit/:exitId', { schema: { params: exitParams } }, async (request, reply) => {
