@@ -1,3 +1,4 @@
+import { formatCsvRow } from '../../../platform/http/csv-field.ts';
 import type { Ratio } from '../kpis/service-kpis.ts';
 import type { ServiceFigures } from '../insight.ts';
 
@@ -69,18 +70,7 @@ export function performanceDataOf(slug: string, figures: ServiceFigures, organis
 
 export type PerformanceData = ReturnType<typeof performanceDataOf>;
 
-/** A CSV field: quoted when it must be, and never read as a formula by a spreadsheet. */
-export function csvField(value: string | number | null): string {
-  if (value === null) return '';
-  const text = String(value);
-  // A leading =, +, - or @ would be a formula in a spreadsheet.
-  const safe = /^[=+\-@\t\r]/.test(text) && typeof value === 'string' ? `'${text}` : text;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
-
 /** The measures table as CSV: one row a measure, this month and the month before. */
 export function performanceCsvOf(data: PerformanceData): string {
-  const lines = [['measure', 'kind', data.month, data.previous_month].map(csvField).join(',')];
-  for (const row of data.measures) lines.push([row.measure, row.kind, row.value, row.previous_value].map(csvField).join(','));
-  return `${lines.join('\r\n')}\r\n`;
+  return [formatCsvRow(['measure', 'kind', data.month, data.previous_month]), ...data.measures.map((row) => formatCsvRow([row.measure, row.kind, row.value, row.previous_value]))].join('');
 }

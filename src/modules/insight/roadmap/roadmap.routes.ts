@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { formatDate, formatMonth } from '../../../platform/http/dates.ts';
 import type { Locale } from '../../../platform/http/i18n.ts';
-import { csvField } from '../pages/performance-data.ts';
+import { formatCsvRow } from '../../../platform/http/csv-field.ts';
 import type { Bilingual, Commitment, ProgressUpdate, Roadmap } from './roadmap-document.ts';
 import type { RoadmapTracker } from './roadmap.ts';
 
@@ -15,19 +15,17 @@ const formatWhen = (date: string, locale: Locale) => (date.length === 7 ? format
 /** The tracker as CSV: one row for each progress update, with its commitment's baseline and target beside it. */
 export function roadmapCsvOf(roadmap: Roadmap): string {
   const header = ['mission', 'commitment', 'title', 'owner', 'baseline_value', 'baseline_date', 'target_value', 'target_date', 'date', 'value', 'status', 'reason', 'evidence'];
-  const lines = [header.join(',')];
+  const lines = [formatCsvRow(header)];
   for (const mission of roadmap.missions) {
     for (const commitment of mission.commitments) {
       for (const update of commitment.updates) {
         lines.push(
-          [mission.id, commitment.id, commitment.title.en, commitment.owner, commitment.baseline?.value ?? null, commitment.baseline?.date ?? null, commitment.target.value ?? null, commitment.target.date, update.date, update.value ?? null, update.status, update.reason.en, update.evidence.map((link) => link.url).join(' ')]
-            .map(csvField)
-            .join(','),
+          formatCsvRow([mission.id, commitment.id, commitment.title.en, commitment.owner, commitment.baseline?.value ?? null, commitment.baseline?.date ?? null, commitment.target.value ?? null, commitment.target.date, update.date, update.value ?? null, update.status, update.reason.en, update.evidence.map((link) => link.url).join(' ')]),
         );
       }
     }
   }
-  return `${lines.join('\r\n')}\r\n`;
+  return lines.join('');
 }
 
 /**
