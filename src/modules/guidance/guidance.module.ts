@@ -7,6 +7,7 @@ import { registerAssistantApi } from './assistant/assistant.routes.ts';
 import { openAssistant } from './assistant/open-assistant.ts';
 import { registerAskPages } from './assistant/pages/ask.routes.ts';
 import { registerTransparencyPage } from './assistant/pages/transparency.routes.ts';
+import { registerAuthoringPages } from './authoring/authoring.routes.ts';
 import { createAssistantRateLimit } from './assistant/rate-limit/assistant-rate-limit.ts';
 import { guidanceCommands } from './guidance.cli.ts';
 import { openGuidanceLibrary } from './guidance.contract.ts';
@@ -26,6 +27,7 @@ export const guidanceModule: CivitasModule = {
     const library = openGuidanceLibrary({ db: app.db, audit: app.audit });
     registerGuidancePages(app, library);
     registerSearchPage(app, createGuidanceSearch(library));
+    await registerAuthoringPages(app, { library });
     const { assistant, retriever } = openAssistant({ db: app.db, library, config: app.config, translations: app.translations, logger: app.log as Logger, metrics: app.metrics, serviceEvents: app.serviceEvents });
     const rateLimit = createAssistantRateLimit({ db: app.db });
     registerAssistantApi(app, { assistant, rateLimit });

@@ -1,0 +1,175 @@
+import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { startWithOperator } from '../../console/teams/console-teams-testing.contract.ts';
+import { LIMITS } from '../content/guidance-content.ts';
+import { openGuidanceLibrary } from '../guidance.contract.ts';
+import { contentOf, parseMarkdownFile } from '../import/parse-markdown-file.ts';
+import { sourceOf } from './page-source.ts';
+
+const BASE = '/console/operator/guidance';
+
+type VersionTable = { guidance_version: { page_id: string; version: number } };
+
+async function startAuthoring(t: Parameters<typeof startWithOperator>[0]) {
+  const { civitas, browser } = await startWithOperator(t);
+  const { kernel } = civitas;
+  const library = openGuidanceLibrary({ db: kernel.db, audit: kernel.audit });
+  // A page with a form, for its CSRF token.
+  const csrfPage = await browser.get(`${BASE}/new`);
+  assert.equal(csrfPage.status, 200, csrfPage.html);
+  /** Posts a form with the operator's CSRF token; the first response. */
+  const send = async (url: string, fields: Record<string, string>) => {
+    const response = await browser.post({ ...csrfPage, url: new URL(url, csrfPage.url).toString() }, fields);
+    return { status: response.status, location: response.headers.get('location') ?? '', html: await response.text() };
+  };
+  const countVersions = async () => (await kernel.db.withTables<VersionTable>().selectFrom('guidance_version').select('version').execute()).length;
+  return { civitas, kernel, browser, library, send, countVersions };
+}
+
+const GUIDE_BODY = '# Who can get one\n\nYou can get a permit if you fish.\n\n# How to apply\n\nApply online.\n\n## What you need\n\n- a rod';
+
+test('an operator creates a guide (preview, draft, publish), edits it from its newest version, and publishes an older version from its history; each change audited as them; English and Welsh', async (t) => {
+  const { kernel, browser, library, send, countVersions } = await startAuthoring(t);
+  assert.match((await browser.get(BASE)).html, /There are no guidance pages yet[^]*/);
+  const form = await browser.get(`${BASE}/new`);
+  assert.equal(form.status, 200);
+  assert.match(form.html, /name="slug"[^]*name="type" type="radio" value="guide"[^]*name="body"/);
+  assert.match(form.html, /# Part title[^]*href="#markdown-help"/, 'the hint says how the text is divided and links the markdown help');
+  const fields = { title: 'Fishing permits', slug: 'fishing-permits', type: 'guide', lang: 'en', description: 'Who needs one', body: GUIDE_BODY };
+
+  const before = await countVersions();
+  const preview = await send(`${BASE}/new`, { ...fields, action: 'preview' });
+  assert.equal(preview.status, 200);
+  assert.match(preview.html, /govuk-notification-banner[^]*Preview: not published/);
+  assert.match(preview.html, /Part 1<\/span>Who can get one[^]*if you fish[^]*Part 2<\/span>How to apply[^]*id="what-you-need"[^]*a rod/, 'every part of the guide in turn');
+  assert.equal(await countVersions(), before, 'a preview saves nothing');
+  assert.equal((await browser.get('/guidance/fishing-permits')).status, 404);
+
+  const saved = await send(`${BASE}/new`, { ...fields, action: 'draft' });
+  assert.deepEqual([saved.status, saved.location], [303, `${BASE}/fishing-permits/en/history?done=saved`]);
+  assert.equal((await browser.get('/guidance/fishing-permits')).status, 404, 'a draft is not published');
+  assert.match((await browser.get(BASE)).html, /Fishing permits[^]*fishing-permits[^]*Guide[^]*English: not published \(newest version 1\)[^]*Add Welsh/);
+
+  const edit = await browser.get(`${BASE}/fishing-permits/en/edit`);
+  assert.equal(edit.status, 200);
+  assert.ok(edit.html.includes('>' + GUIDE_BODY.replaceAll("'", '&#39;') + '</textarea>'), 'editing starts from the newest version, in the import format');
+  assert.doesNotMatch(edit.html, /name="type"/, 'the type is not asked again');
+  const published = await send(`${BASE}/fishing-permits/en/edit`, { title: 'Fishing permits', description: 'Who needs one', body: `${GUIDE_BODY}\n\nIt costs £10.`, action: 'publish' });
+  assert.deepEqual([published.status, published.location], [303, `${BASE}/fishing-permits/en/history?done=published`]);
+  assert.match((await browser.get('/guidance/fishing-permits/how-to-apply')).html, /It costs £10/);
+  await send(`${BASE}/fishing-permits/en/edit`, { title: 'Fishing permits explained', description: 'Who needs one', body: GUIDE_BODY, action: 'draft' });
+  assert.match((await browser.get(BASE)).html, /English: version 2 published, newer version 3 not published/);
+
+  const history = await browser.get(`${BASE}/fishing-permits/en/history?done=saved`);
+  assert.match(history.html, /Saved as a draft/);
+  assert.match(history.html, /Version 3<\/a>[^]*Fishing permits explained[^]*console-person:[^]*Version 2<\/a>[^]*Published[^]*Version 1<\/a>/);
+  const version1 = await browser.get(`${BASE}/fishing-permits/en/versions/1`);
+  assert.match(version1.html, /Publishing version 1 replaces version 2[^]*Publish version 1[^]*Who can get one/);
+  assert.doesNotMatch(version1.html, /It costs £10/);
+  const restored = await send(`${BASE}/fishing-permits/en/versions/1/publish`, {});
+  assert.deepEqual([restored.status, restored.location], [303, `${BASE}/fishing-permits/en/history?done=published`]);
+  assert.doesNotMatch((await browser.get('/guidance/fishing-permits/how-to-apply')).html, /It costs £10/);
+  assert.equal((await library.findPublished('fishing-permits', 'en'))?.version, 1);
+
+  // The Welsh, written from the list's "Add Welsh".
+  const welsh = await browser.get(`${BASE}/fishing-permits/cy/edit?lang=cy`);
+  assert.match(welsh.html, /Golygu fishing-permits yn Cymraeg[^]*Rhagolwg[^]*Cadw fel drafft[^]*Cyhoeddi/);
+  await send(`${BASE}/fishing-permits/cy/edit`, { title: 'Trwyddedau pysgota', description: '', body: '# Pwy all gael un\n\nGallwch.', action: 'publish' });
+  assert.match((await browser.get('/guidance/fishing-permits?lang=cy')).html, /Trwyddedau pysgota/);
+  assert.match((await browser.get(`${BASE}?lang=cy`)).html, /Tudalennau canllawiau[^]*Cymraeg: fersiwn 1 wedi&#39;i chyhoeddi/);
+  assert.match((await browser.get(`${BASE}/fishing-permits/cy/history?lang=cy`)).html, /Trwyddedau pysgota \(Cymraeg\)/);
+
+  const events = (await kernel.audit.listRecent({ subject: 'guidance:fishing-permits', limit: 50 })).reverse();
+  assert.deepEqual(
+    events.map((event) => `${event.action} ${event.details?.lang} ${event.details?.version}`),
+    ['guidance.page.saved en 1', 'guidance.page.saved en 2', 'guidance.page.published en 2', 'guidance.page.saved en 3', 'guidance.page.published en 1', 'guidance.page.saved cy 1', 'guidance.page.published cy 1'],
+  );
+  assert.ok(events.every((event) => event.actor.startsWith('console-person:')), 'as the operator');
+  assert.ok(events.every((event) => !JSON.stringify(event.details).includes('fish')), 'never the text');
+});
+
+test('a step-by-step is created with its steps; every shipped example reads back the same from the text an author edits', async (t) => {
+  const { send, library } = await startAuthoring(t);
+  const body = 'Get a permit.\n\n## Check you can fish\n\nRead [the guide](/guidance/fishing-permits).\n\n## Buy a rod {and} {optional}\n\nAny shop.';
+  const saved = await send(`${BASE}/new`, { title: 'Go fishing', slug: 'go-fishing', type: 'step-by-step', lang: 'cy', description: '', body, action: 'publish' });
+  assert.equal(saved.location, `${BASE}/go-fishing/cy/history?done=published`);
+  const page = await library.findPublished('go-fishing', 'cy');
+  assert.deepEqual(page?.content, contentOf('step-by-step', body));
+  assert.equal(page?.content.type === 'step-by-step' && page.content.steps[1]?.logic, 'and');
+  const examples = join(import.meta.dirname, '..', 'examples');
+  for (const file of await readdir(examples)) {
+    const draft = parseMarkdownFile(await readFile(join(examples, file), 'utf8'));
+    assert.deepEqual(contentOf(draft.content.type, sourceOf(draft.content)), draft.content, file);
+  }
+});
+
+test('attacker: bad slugs and types, a type change, text past the limit, a guide with text before its first part, and unknown pages or versions are field errors or 404, never a 500; nothing is saved', async (t) => {
+  const { send, browser, library, countVersions } = await startAuthoring(t);
+  await library.save({ draft: { slug: 'fishing-permits', lang: 'en', title: 'Fishing permits', description: '', content: { type: 'answer', body: 'Yes.' } }, actor: 'cli', publish: true });
+  const before = await countVersions();
+  const base = { title: 'A page', slug: 'a-page', type: 'answer', lang: 'en', description: '', body: 'Text', action: 'draft' };
+  const cases: Array<[Record<string, string>, string, RegExp]> = [
+    [{ slug: 'Not A Slug!' }, 'slug', /The slug must be lower-case letters, digits and single hyphens/],
+    [{ slug: '' }, 'slug', /Enter a slug/],
+    [{ slug: 'x'.repeat(LIMITS.slug + 1) }, 'slug', /The slug must be/],
+    [{ type: 'video' }, 'type', /Select the type of page/],
+    [{ lang: 'fr' }, 'lang', /Select the language/],
+    [{ title: '   ' }, 'title', /Enter a title/],
+    [{ title: 'x'.repeat(LIMITS.title + 1) }, 'title', /The title must be 200 characters or fewer/],
+    [{ description: 'x'.repeat(LIMITS.description + 1) }, 'description', /The description must be 1000 characters or fewer/],
+    [{ body: 'x'.repeat(LIMITS.markdown + 1) }, 'body', /The text must be 200000 characters or fewer/],
+    [{ body: '' }, 'body', /Enter the answer&#39;s text/],
+    [{ type: 'guide', body: 'Text first\n\n# Part' }, 'body', /A guide must start with its first part&#39;s heading/],
+    [{ type: 'step-by-step', body: '## First {or}\n\nText' }, 'body', /The first step cannot be marked \{and\} or \{or\}/],
+    [{ slug: 'fishing-permits', type: 'guide', body: '# Part\n\nText' }, 'type', /a page&#39;s type cannot change/],
+    [{ slug: 'fishing-permits' }, 'slug', /There is already a page with this slug/],
+  ];
+  for (const [change, field, message] of cases) {
+    for (const action of ['draft', 'preview', 'publish']) {
+      const answer = await send(`${BASE}/new`, { ...base, ...change, action });
+      const name = `${JSON.stringify(change).slice(0, 80)} ${action}`;
+      assert.equal(answer.status, 400, name);
+      assert.match(answer.html, new RegExp(`govuk-error-summary[^]*href="#${field}"`), name);
+      assert.match(answer.html, new RegExp(`id="${field}-error"[^]*${message.source}`), name);
+    }
+  }
+  const longBody = await send(`${BASE}/fishing-permits/en/edit`, { title: 'Fishing permits', description: '', body: 'x'.repeat(LIMITS.markdown + 1), action: 'publish' });
+  assert.equal(longBody.status, 400);
+  // The type comes from the page: a forged type field on the edit form changes nothing.
+  const forged = await send(`${BASE}/fishing-permits/en/edit`, { title: 'Fishing permits', type: 'guide', description: '', body: 'No.', action: 'publish' });
+  assert.equal(forged.status, 303);
+  assert.equal((await library.findPublished('fishing-permits', 'en'))?.content.type, 'answer');
+  assert.equal(await countVersions(), before + 1);
+
+  for (const url of [`${BASE}/no-such-page/en/edit`, `${BASE}/no-such-page/en/history`, `${BASE}/fishing-permits/en/versions/99`, `${BASE}/fishing-permits/en/versions/0`, `${BASE}/fishing-permits/en/versions/abc`, `${BASE}/fishing-permits/en/versions/99999999999999999999`, `${BASE}/fishing-permits/fr/history`, `${BASE}/Bad_Slug/en/history`, `${BASE}/fishing-permits/cy/versions/1`]) {
+    assert.equal((await browser.get(url)).status, 404, url);
+  }
+  for (const url of [`${BASE}/fishing-permits/en/versions/99/publish`, `${BASE}/fishing-permits/cy/versions/1/publish`, `${BASE}/no-such-page/en/edit`, `${BASE}/fishing-permits/de/edit`]) {
+    assert.equal((await send(url, { title: 'x', body: 'y', action: 'publish' })).status, 404, url);
+  }
+  assert.equal((await send(`${BASE}/new`, { ...base, action: 'delete' })).status, 400, 'an unknown button');
+  assert.equal(await countVersions(), before + 1);
+});
+
+test('attacker: markdown with HTML is escaped in the preview and on the version page; every form needs its CSRF token', async (t) => {
+  const { send, browser, civitas, countVersions } = await startAuthoring(t);
+  const body = '<script>alert(1)</script>\n\n<img src=x onerror=alert(2)>\n\n[click](javascript:alert(3))';
+  const preview = await send(`${BASE}/new`, { title: '<b>Bold</b>', slug: 'xss', type: 'answer', lang: 'en', description: '', body, action: 'preview' });
+  assert.equal(preview.status, 200);
+  assert.doesNotMatch(preview.html, /<script>alert|<img src=x|href="javascript:|<b>Bold/);
+  assert.match(preview.html, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
+  await send(`${BASE}/new`, { title: '<b>Bold</b>', slug: 'xss', type: 'answer', lang: 'en', description: '', body, action: 'draft' });
+  const version = await browser.get(`${BASE}/xss/en/versions/1`);
+  assert.doesNotMatch(version.html, /<script>alert|<img src=x|href="javascript:/);
+
+  const before = await countVersions();
+  const noToken = { url: `${civitas.baseUrl}${BASE}`, status: 200, html: '' };
+  for (const url of [`${BASE}/new`, `${BASE}/xss/en/edit`, `${BASE}/xss/en/versions/1/publish`]) {
+    const response = await browser.post({ ...noToken, url: `${civitas.baseUrl}${url}` }, { title: 'x', slug: 'y', type: 'answer', lang: 'en', body: 'z', action: 'publish' });
+    assert.equal(response.status, 403, url);
+  }
+  assert.equal(await countVersions(), before);
+  assert.equal((await browser.get('/guidance/xss')).status, 404);
+});
