@@ -74,6 +74,7 @@ export const formsModule: CivitasModule = {
     const payments = createFormPayments({
       db: app.db,
       hosted: createHostedPayments({ db: app.db, config: app.config, audit: app.audit, jobs: app.jobs, mail: app.mail, logger: app.log }),
+      audit: app.audit,
       baseUrl: app.config.BASE_URL,
       findPayAccount: async (executor, formId) => {
         const serviceId = await dependencies.versions.findServiceId(formId);

@@ -23,8 +23,10 @@ export function createFormPaymentStore(db: Executor) {
       await tables.insertInto('forms_payment').values(row).execute();
     },
     findByTokenHash: (tokenHash: string) => tables.selectFrom('forms_payment').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst(),
-    async recordOutcome(tokenHash: string, outcome: 'success' | 'failed'): Promise<void> {
-      await tables.updateTable('forms_payment').set({ outcome }).where('token_hash', '=', tokenHash).where('outcome', 'is', null).execute();
+    /** Records how a try ended, once: false when it was recorded already. */
+    async recordOutcome(tokenHash: string, outcome: 'success' | 'failed'): Promise<boolean> {
+      const result = await tables.updateTable('forms_payment').set({ outcome }).where('token_hash', '=', tokenHash).where('outcome', 'is', null).executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
     },
     /** A payment of this session Pay said succeeded, not yet used by a submission (the person's answers were not complete on their return). */
     findSucceeded: (sessionHash: string) =>

@@ -223,3 +223,25 @@ test('a form taken down while the person is on Pay\'s pages: having paid, they c
   }
   assert.equal((await other.post(`${FORM}/check-answers`)).statusCode, 404, 'no payment is started');
 });
+
+test('a payment\'s end is in the audit trail once, beside its start: forms.payment.succeeded (two returns at once, a replay) and forms.payment.not-taken (a declined card), with the amount and Pay\'s id, never the card or email', async (t) => {
+  const { app, kernel, formId, submissions } = await startChargingForm(t);
+  const payments = async () =>
+    (await kernel.audit.listRecent({ subject: `form:${formId}`, limit: 100 })).filter((event) => event.action.startsWith('forms.payment.')).reverse();
+  const declined = new Visitor(app);
+  const declinedReturn = await payOnPayPages(declined, await reachPayment(declined), DECLINED);
+  const declinedPath = declinedReturn.includes('/forms/') ? pathOf(declinedReturn) : await returnLinkOf(declined, declinedReturn);
+  await declined.get(declinedPath);
+  await declined.get(declinedPath);
+  const payer = new Visitor(app);
+  const returnUrl = await payOnPayPages(payer, await reachPayment(payer), SUCCEEDS);
+  await Promise.all([payer.get(pathOf(returnUrl)), payer.get(pathOf(returnUrl))]);
+  await payer.get(pathOf(returnUrl));
+  const [submission] = await submissions();
+  const events = await payments();
+  assert.deepEqual(events.map((event) => event.action), ['forms.payment.started', 'forms.payment.not-taken', 'forms.payment.started', 'forms.payment.succeeded']);
+  const succeeded = events.at(-1);
+  assert.equal(succeeded?.actor, 'anonymous');
+  assert.deepEqual(succeeded?.details, { amount: 3250, payPaymentId: submission?.pay_payment_id });
+  assert.doesNotMatch(JSON.stringify(events), /4444|4000|ffion@example.com|Ffion Jones|Teifi/);
+});

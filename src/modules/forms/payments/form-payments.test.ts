@@ -24,7 +24,7 @@ function createPayStandIn() {
 async function startSession(t: TestContext) {
   const kernel = await createTestKernel(t);
   const pay = createPayStandIn();
-  const payments = createFormPayments({ db: kernel.db, hosted: pay.hosted, baseUrl: 'https://civitas.example', findPayAccount: async () => 'account-1' });
+  const payments = createFormPayments({ db: kernel.db, hosted: pay.hosted, audit: kernel.audit, baseUrl: 'https://civitas.example', findPayAccount: async () => 'account-1' });
   const sessions = createRunnerSessions({ db: kernel.db });
   const session = await sessions.find(await sessions.start({ formId: 'form-1', versionId: 'v1', answers: {} }), 'form-1');
   assert.ok(session);

@@ -1,8 +1,10 @@
 import { hash, randomBytes } from 'node:crypto';
+import type { AuditService } from '../../../platform/audit/audit.service.ts';
 import type { Database, Executor } from '../../../platform/db/database.ts';
 import type { HostedPayments } from '../../pay/pay.contract.ts';
 import type { PaymentSetting } from '../definition/form-definition.ts';
 import type { RunnerSession } from '../runner/runner-sessions.ts';
+import { auditActorOf } from '../runner/runner-context.ts';
 import type { Language } from '../runner/question-view.ts';
 import type { SubmissionPayment } from '../submissions/submissions.ts';
 import { createReferenceNumber } from '../submissions/reference-number.ts';
@@ -26,6 +28,8 @@ export type PaymentReturn = { kind: 'paid'; payment: SubmissionPayment } | { kin
 export function createFormPayments(dependencies: {
   db: Database;
   hosted: HostedPayments;
+  /** Where a try's end (paid, or not taken) is recorded, once, as its start is. */
+  audit: AuditService;
   baseUrl: string;
   /** The Pay account of the form's console service, if it has one. */
   findPayAccount: (executor: Executor, formId: string) => Promise<string | undefined>;
@@ -34,16 +38,27 @@ export function createFormPayments(dependencies: {
   const { db, hosted } = dependencies;
   const clock = dependencies.clock ?? (() => new Date());
   const store = createFormPaymentStore(db);
+  /** Records a try's end the first time it is learnt (a replayed return records nothing more), in the audit trail too. */
+  async function recordOutcome(row: FormPaymentRow, session: RunnerSession, outcome: 'success' | 'failed'): Promise<void> {
+    if (!(await store.recordOutcome(row.token_hash, outcome))) return;
+    await dependencies.audit.record({
+      actor: auditActorOf(session),
+      action: outcome === 'success' ? 'forms.payment.succeeded' : 'forms.payment.not-taken',
+      subject: `form:${row.form_id}`,
+      outcome: 'success',
+      details: { amount: row.amount, payPaymentId: row.pay_payment_id },
+    });
+  }
   /** What Pay says of a try, recorded once it has ended. */
-  async function settleRow(row: FormPaymentRow): Promise<PaymentReturn> {
+  async function settleRow(row: FormPaymentRow, session: RunnerSession): Promise<PaymentReturn> {
     const payment = await hosted.findPayment({ accountId: row.pay_account_id, actor: PAY_ACTOR, paymentId: row.pay_payment_id });
     if (!payment) return { kind: 'refused' };
     if (payment.status === 'success' && payment.amount === row.amount) {
-      await store.recordOutcome(row.token_hash, 'success');
+      await recordOutcome(row, session, 'success');
       return { kind: 'paid', payment: paymentOf(row) };
     }
     if (!payment.finished) return { kind: 'in-progress' };
-    await store.recordOutcome(row.token_hash, 'failed');
+    await recordOutcome(row, session, 'failed');
     return { kind: 'not-taken' };
   }
   const paymentOf = (row: { reference: string; pay_payment_id: string; amount: number }): SubmissionPayment => ({ reference: row.reference, payPaymentId: row.pay_payment_id, amount: row.amount });
@@ -58,7 +73,7 @@ export function createFormPayments(dependencies: {
       const succeeded = await store.findSucceeded(session.idHash);
       if (succeeded) return paymentOf(succeeded);
       for (const row of await store.listUnsettled(session.idHash, UNSETTLED_CHECKED)) {
-        if ((await settleRow(row)).kind === 'paid') return paymentOf(row);
+        if ((await settleRow(row, session)).kind === 'paid') return paymentOf(row);
       }
       return undefined;
     },
@@ -98,7 +113,7 @@ export function createFormPayments(dependencies: {
     async settle(input: { token: string; session: RunnerSession | undefined; formId: string }): Promise<PaymentReturn> {
       const row = RETURN_TOKEN.test(input.token) ? await store.findByTokenHash(tokenHashOf(input.token)) : undefined;
       if (!row || !input.session || row.session_hash !== input.session.idHash || row.form_id !== input.formId) return { kind: 'refused' };
-      return settleRow(row);
+      return settleRow(row, input.session);
     },
   };
 }
