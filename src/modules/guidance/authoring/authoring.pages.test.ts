@@ -32,7 +32,8 @@ const GUIDE_BODY = '# Who can get one\n\nYou can get a permit if you fish.\n\n# 
 
 test('an operator creates a guide (preview, draft, publish), edits it from its newest version, and publishes an older version from its history; each change audited as them; English and Welsh', async (t) => {
   const { kernel, browser, library, send, countVersions } = await startAuthoring(t);
-  assert.match((await browser.get(BASE)).html, /There are no guidance pages yet[^]*/);
+  assert.match((await browser.get('/console/operator')).html, new RegExp(`href="${BASE}"[^]*Guidance pages`), 'the operators\' start page lists it');
+  assert.match((await browser.get(BASE)).html, /There are no guidance pages yet/);
   const form = await browser.get(`${BASE}/new`);
   assert.equal(form.status, 200);
   assert.match(form.html, /name="slug"[^]*name="type" type="radio" value="guide"[^]*name="body"/);
