@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { openGuidanceLibrary } from '../../../guidance/guidance.contract.ts';
 import { findSecurityMethodsOf, createInternalRelyingParty } from '../../../identity/identity.contract.ts';
 import { pageHeading, type FormClient, type FormPage } from '../../../identity/testing/identity-testing.contract.ts';
 import { secretBoxesOf } from '../../../../platform/secrets/secret-box.ts';
@@ -11,6 +12,8 @@ import { leaveOnlyTextMessages, makeFailedJob, startWithOperator } from './opera
 type Ids = { job: string; operator: string; member: string };
 /** A made-up Exchange member id: the gate answers before the page looks for it. */
 const MEMBER = '00000000-0000-4000-8000-000000000000';
+/** A guidance page the operator routes of Guidance's authoring name (the first test makes it, so the operator's GETs answer 200). */
+const GUIDANCE_PAGE = 'fishing-permits';
 /** `recent`: asks for a sign-in in the last 15 minutes, returning to `returnTo` (the route itself if unset). */
 type Route = { method: 'GET' | 'POST'; url: string; fields?: Record<string, string>; recent?: boolean; returnTo?: string };
 
@@ -38,6 +41,15 @@ function operatorRoutes(ids: Ids): Route[] {
     { method: 'GET', url: `${base}/exchange-members` },
     { method: 'POST', url: `${base}/exchange-members/${ids.member}/approve` },
     { method: 'POST', url: `${base}/exchange-members/${ids.member}/refuse` },
+    // Guidance's authoring pages, gated the same way.
+    { method: 'GET', url: `${base}/guidance` },
+    { method: 'GET', url: `${base}/guidance/new` },
+    { method: 'POST', url: `${base}/guidance/new`, fields: { title: 'Mallory', slug: 'mallory', type: 'answer', lang: 'en', body: 'Hi', action: 'publish' } },
+    { method: 'GET', url: `${base}/guidance/${GUIDANCE_PAGE}/en/edit` },
+    { method: 'POST', url: `${base}/guidance/${GUIDANCE_PAGE}/en/edit`, fields: { title: 'Mallory', body: 'Hi', action: 'publish' } },
+    { method: 'GET', url: `${base}/guidance/${GUIDANCE_PAGE}/en/history` },
+    { method: 'GET', url: `${base}/guidance/${GUIDANCE_PAGE}/en/versions/1` },
+    { method: 'POST', url: `${base}/guidance/${GUIDANCE_PAGE}/en/versions/1/publish` },
   ];
 }
 
@@ -58,6 +70,7 @@ async function snapshot(civitas: Awaited<ReturnType<typeof startWithOperator>>['
     operators: (await createOperatorStore(kernel.db).list()).map((row) => row.email),
     events: (await kernel.audit.search({ action: 'console', limit: 500 })).filter((event) => !/\.(bound|added)$/.test(event.action)).length,
     keys: (await kernel.audit.search({ action: 'identity.signing-keys.rotated' })).length,
+    guidance: (await kernel.audit.search({ action: 'guidance', limit: 500 })).length,
   });
 }
 
@@ -67,6 +80,11 @@ test('every operator route: signed out goes to sign-in, a member who is not an o
   const job = await makeFailedJob(kernel, 'test.broken', 'refused');
   const other = await organisations.addOperator({ email: 'second@example.gov.uk', actor: CLI_ACTOR });
   const routes = operatorRoutes({ job, operator: other.operatorId, member: MEMBER });
+  await openGuidanceLibrary({ db: kernel.db, audit: kernel.audit }).save({
+    draft: { slug: GUIDANCE_PAGE, lang: 'en', title: 'Fishing permits', description: '', content: { type: 'answer', body: 'Yes.' } },
+    actor: CLI_ACTOR.audit,
+    publish: false,
+  });
 
   // An owner of an organisation, signed in, but no operator.
   const owner = await civitas.account('owner@example.gov.uk');

@@ -5,8 +5,8 @@ import { readPlatformFigures } from '../../operators/platform-figures.ts';
 import { CONSOLE_IDLE_SECONDS, CONSOLE_SESSION_SECONDS } from '../../sessions/console-sessions.ts';
 import { doneBanner, doneQuery, OPERATOR_BASE, OPERATOR_VIEWS, type Done, type OperatorPageDependencies } from './operator.routes.ts';
 
-/** The sections of the operators' pages, in the order the start page lists them (Exchange's members page is Exchange's own). */
-export const OPERATOR_SECTIONS = ['organisations', 'exchange-members', 'audit', 'jobs', 'signing-keys', 'retention', 'health', 'operators'] as const;
+/** The sections of the operators' pages, in the order the start page lists them (Exchange's members page is Exchange's own, the guidance pages Guidance's). */
+export const OPERATOR_SECTIONS = ['organisations', 'exchange-members', 'guidance', 'audit', 'jobs', 'signing-keys', 'retention', 'health', 'operators'] as const;
 
 /** The operators' start page, every organisation, One Login's signing keys, retention and platform health. */
 export function registerPlatformPages(pages: FastifyInstance, dependencies: OperatorPageDependencies): void {
