@@ -8,7 +8,7 @@ import { createServicePay } from '../../pay/pay.contract.ts';
 import { equipService, openSigningIn, startWithService } from '../pages/console-pages.test-kit.ts';
 import { createConsoleTeam, signInConsoleMember } from './console-teams-testing.contract.ts';
 
-/** Every team page route of Notify, Pay and Exchange, read from the app itself (so a new one is tested without being listed here). */
+/** Every team page route of Notify, Pay, Exchange, the Marketplace and Forms' submissions, read from the app itself (so a new one is tested without being listed here). */
 function listTeamRoutes(app: FastifyInstance): Array<{ method: string; pattern: string }> {
   const stack: string[] = [];
   const routes: Array<{ method: string; pattern: string }> = [];
@@ -20,7 +20,8 @@ function listTeamRoutes(app: FastifyInstance): Array<{ method: string; pattern: 
     stack.length = depth;
     const path = (stack[depth - 1] ?? '') + segment;
     stack.push(path);
-    if (!methods || !/^\/console\/(notify|pay|exchange|marketplace)\//.test(path)) continue;
+    // Of Forms', the submissions' routes (the builder's are tested by its own suite).
+    if (!methods || !/^\/console\/(notify|pay|exchange|marketplace)\/|^\/console\/forms\/:organisationId\/forms\/:formId\/submissions/.test(path)) continue;
     for (const method of methods.split(', ')) if (method !== 'HEAD') routes.push({ method, pattern: path });
   }
   return routes;
@@ -55,6 +56,7 @@ async function startTwoOrganisations(t: Parameters<typeof createTestApp>[0]) {
   assert.ok(routes.filter((route) => route.pattern.startsWith('/console/notify/')).length >= 14, 'every Notify team route is found (callbacks too)');
   assert.ok(routes.filter((route) => route.pattern.startsWith('/console/pay/')).length >= 11, 'every Pay team route is found');
   assert.ok(routes.filter((route) => route.pattern.startsWith('/console/exchange/')).length >= 4, 'every Exchange team route is found');
+  assert.ok(routes.filter((route) => route.pattern.startsWith('/console/forms/') && route.pattern.includes('/submissions')).length >= 5, "every Forms team route is found (the submissions' too)");
 
   /** One browser's cookies (its CSRF secret kept) under whichever console identity the test gives it. */
   const jar = new Map<string, string>();
@@ -110,7 +112,7 @@ test('a viewer gets a 403 page for every change on the team pages and changes no
     const response = await send(route.method, url);
     assert.equal(response.statusCode, 403, `${route.method} ${url}`);
     assert.match(response.body, /You cannot change this/);
-    const wayBack = /^\/console\/(exchange|marketplace)\//.test(route.pattern) ? `/console/organisations/${ourTeam.organisationId}` : ourTeam.servicePath;
+    const wayBack = /^\/console\/(exchange|marketplace|forms)\//.test(route.pattern) ? `/console/organisations/${ourTeam.organisationId}` : ourTeam.servicePath;
     assert.match(response.body, new RegExp(`href="${wayBack}"`), 'a way back to the console');
   }
   assert.equal((await kernel.audit.listRecent({ limit: 500 })).length, before, 'nothing was done');

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { CivitasError } from '../../../platform/http/errors.ts';
 import { requireTeamMember, teamMemberOf, teamPageChrome } from '../../../platform/http/team-access.ts';
 import { findConsoleService } from '../../console/console.contract.ts';
 import type { FormDefinition } from '../definition/form-definition.ts';
@@ -18,7 +19,6 @@ const ID = { type: 'string', maxLength: 64, pattern: '^[A-Za-z0-9-]+$' } as cons
 const formParams = { type: 'object', required: ['organisationId', 'formId'], properties: { organisationId: ID, formId: ID } } as const;
 const submissionParams = { type: 'object', required: ['organisationId', 'formId', 'submissionId'], properties: { organisationId: ID, formId: ID, submissionId: ID } } as const;
 const fileParams = { type: 'object', required: ['organisationId', 'formId', 'submissionId', 'fileId'], properties: { organisationId: ID, formId: ID, submissionId: ID, fileId: ID } } as const;
-const markBody = { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['new', 'done'] } } } as const;
 type FormParams = { Params: { organisationId: string; formId: string } };
 type SubmissionParams = { Params: { organisationId: string; formId: string; submissionId: string } };
 type SearchQuery = { Querystring: Record<string, unknown> };
@@ -194,12 +194,15 @@ export async function registerTeamSubmissionPages(app: FastifyInstance, dependen
       },
     );
 
-    pages.post<SubmissionParams & { Body: { status: 'new' | 'done' } }>(
+    pages.post<SubmissionParams & { Body: Record<string, unknown> | undefined }>(
       '/console/forms/:organisationId/forms/:formId/submissions/:submissionId/status',
-      { schema: { params: submissionParams, body: markBody } },
+      { schema: { params: submissionParams } },
       async (request, reply) => {
         const { submission } = await submissionOf(request);
-        const done = request.body.status === 'done';
+        // Read here, after the member and the submission are checked, so a stranger's bad body is a 404 too.
+        const status = request.body?.status;
+        if (status !== 'new' && status !== 'done') throw new CivitasError({ code: 'forms.INVALID_STATUS', statusCode: 400, message: 'A submission is marked new or done' });
+        const done = status === 'done';
         const member = teamMemberOf(request);
         if (await submissions.mark({ id: submission.id, formId: request.params.formId, done, by: member.actor })) {
           await app.audit.record({
@@ -210,7 +213,7 @@ export async function registerTeamSubmissionPages(app: FastifyInstance, dependen
             details: { ...auditDetails(request), submission: submission.id },
           });
         }
-        return reply.redirect(`${listPath(request.params)}/${submission.id}?marked=${request.body.status}`, 303);
+        return reply.redirect(`${listPath(request.params)}/${submission.id}?marked=${status}`, 303);
       },
     );
 
