@@ -16,13 +16,6 @@ export type CallFacts = { client: string | null; service: string | null; endpoin
 /** `shape`: what the service's description says its answers hold, to cut them by. */
 export type AuthorisedCall = { target: CallTarget; client: SubsystemWithMember; service: ServiceRow; clientIdentifier: string; serviceIdentifier: string; fields: string[]; shape: AnswerShape };
 
-/** A call's own id: X-Road-Id as given (printable, up to 100 characters), or a new UUID. */
-export function readXRoadId(header: string | string[] | undefined): string {
-  if (header === undefined) return crypto.randomUUID();
-  if (typeof header !== 'string' || !/^[\x21-\x7e]{1,100}$/.test(header)) throw new XRoadError('Client.BadRequest', 'X-Road-Id must be 1 to 100 printable characters, such as a UUID');
-  return header;
-}
-
 function templateMatches(template: string, path: string): boolean {
   const templateParts = template.split('/');
   const pathParts = path.split('/');
@@ -54,7 +47,6 @@ type CallInput = {
   targetUri: string;
   headers: Record<string, string | string[] | undefined>;
   hasBody: boolean;
-  xRoadId: string;
   facts: CallFacts;
   now: Date;
 };
@@ -87,9 +79,9 @@ export async function authenticateClient(input: CallInput): Promise<SubsystemWit
   if (client.member.status !== 'approved') throw new XRoadError('Client.UnknownMember', "The client's member is not an approved member of the exchange");
 
   // What was signed, not how it was spelt: a renamed label, a parameter added to Signature or another ECDSA signature of the same base is the same call.
-  const remembered = [`signed:${verified.signedContent}`, `x-road-id:${client.id}:${input.xRoadId}`];
+  // (The call's X-Road-Id is Civitas's own, new for every call: a client's is ignored, so there is none of theirs to remember.)
   const expiresAt = new Date(input.now.getTime() + (SIGNATURE_MAX_AGE_SECONDS + 60) * 1000);
-  if (!(await input.replayGuard.claim(remembered, input.now, expiresAt))) throw new XRoadError('Client.InvalidRequest', 'This request, or its X-Road-Id, has been received before');
+  if (!(await input.replayGuard.claim([`signed:${verified.signedContent}`], input.now, expiresAt))) throw new XRoadError('Client.InvalidRequest', 'This request has been received before');
   input.facts.clientProved = true;
   return client;
 }

@@ -7,7 +7,7 @@ import type { SecretBox } from '../../../platform/secrets/secret-box.ts';
 import type { MessageLog, MessageLogEntry } from '../message-log/message-log.ts';
 import { findPayloadKeepers, sealPayloads } from '../payloads/keep-payloads.ts';
 import { formatSubsystem, IdentifierError, MAX_URI_LENGTH, parseGatewayPath, type GatewayPath } from '../registry/identifiers.ts';
-import { authenticateClient, authoriseCall, findProvider, readXRoadId, type CallFacts } from './authorise-call.ts';
+import { authenticateClient, authoriseCall, findProvider, type CallFacts } from './authorise-call.ts';
 import { ANSWER_CONTENT_TYPE } from './answer-headers.ts';
 import { createCallRegistry } from './call-registry.ts';
 import type { ExchangeKeys } from './exchange-keys.ts';
@@ -37,6 +37,7 @@ export type GatewayDependencies = {
   clock: () => Date;
 };
 
+/** `xRoadId`: the call's own, made here for every call (as a security server makes one); an X-Road-Id the client sends is ignored. */
 type CallState = { xRoadId: string; startedAt: string; facts: CallFacts; requestHash: string | null; body: MeteredBody | undefined };
 
 function readGatewayPath(afterPrefix: string): GatewayPath {
@@ -49,7 +50,7 @@ function readGatewayPath(afterPrefix: string): GatewayPath {
 }
 
 /** Headers a call may carry once: Node would join repeats into one value, hiding the second. */
-const SINGLE_HEADERS = new Set(['x-road-client', 'x-road-userid', 'x-road-id', 'signature', 'signature-input', 'content-digest']);
+const SINGLE_HEADERS = new Set(['x-road-client', 'x-road-userid', 'signature', 'signature-input', 'content-digest']);
 
 function refuseRepeatedHeaders(rawHeaders: readonly string[]): void {
   const seen = new Set<string>();
@@ -204,7 +205,6 @@ export async function registerGatewayRoutes(app: FastifyInstance, dependencies: 
     async handler(request: FastifyRequest, reply: FastifyReply) {
       const state = stateOf(request);
       try {
-        state.xRoadId = readXRoadId(request.headers['x-road-id']);
         refuseRepeatedHeaders(request.raw.rawHeaders);
         if (request.url.length > MAX_URI_LENGTH) throw new XRoadError('Client.BadRequest', `The request URI is longer than ${MAX_URI_LENGTH} characters`);
         if (request.body instanceof UnreadBody) {
@@ -225,7 +225,6 @@ export async function registerGatewayRoutes(app: FastifyInstance, dependencies: 
           targetUri: `${dependencies.baseUrl}${request.url}`,
           headers: request.headers,
           hasBody: state.body !== undefined,
-          xRoadId: state.xRoadId,
           facts: state.facts,
           now: clock(),
         };

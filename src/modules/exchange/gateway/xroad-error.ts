@@ -3,8 +3,9 @@ import type { FastifyReply } from 'fastify';
 /**
  * An error of the exchange itself, as X-Road answers it (PR-REST 4.6): 400 when the client broke
  * the protocol (`Client.*`), 500 when the gateway or the provider failed (`Server.*`), a body
- * `{type, message, detail}` and the header `X-Road-Error: {type}`. The detail is the X-Road-Id,
- * so the caller and the operator can find the record in the message log.
+ * `{type, message, detail}` and the header `X-Road-Error: {type}`. The detail is the X-Road-Id
+ * Civitas made for the call, also in the X-Road-Id header as on every answer, so the caller and
+ * the operator can find the record in the message log.
  */
 export type XRoadErrorType =
   | 'Client.BadRequest'
@@ -41,6 +42,7 @@ export function sendXRoadError(reply: FastifyReply, error: XRoadError, xRoadId: 
   return reply
     .code(error.statusCode)
     .header('x-road-error', error.type)
+    .header('x-road-id', xRoadId)
     .header('content-type', 'application/json;charset=utf-8')
     .send(JSON.stringify({ type: error.type, message: error.message, detail: xRoadId }));
 }
