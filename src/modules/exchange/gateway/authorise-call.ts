@@ -6,7 +6,7 @@ import type { AccessRightRow, ServiceRow, SubsystemWithMember } from '../registr
 import type { CallRegistryView } from './call-registry.ts';
 import { checkConsent } from './consent-check.ts';
 import type { ReplayGuard } from './replay-guard.ts';
-import { SIGNATURE_MAX_AGE_SECONDS, verifyClientSignature } from './request-signature.ts';
+import { verifyClientSignature } from './request-signature.ts';
 import { XRoadError } from './xroad-error.ts';
 
 /** What the message log knows of a call so far; filled in as each check passes. `clientProved`: the client's signature checked and not a replay. */
@@ -80,8 +80,7 @@ export async function authenticateClient(input: CallInput): Promise<SubsystemWit
 
   // What was signed, not how it was spelt: a renamed label, a parameter added to Signature or another ECDSA signature of the same base is the same call.
   // (The call's X-Road-Id is Civitas's own, new for every call: a client's is ignored, so there is none of theirs to remember.)
-  const expiresAt = new Date(input.now.getTime() + (SIGNATURE_MAX_AGE_SECONDS + 60) * 1000);
-  if (!(await input.replayGuard.claim([`signed:${verified.signedContent}`], input.now, expiresAt))) throw new XRoadError('Client.InvalidRequest', 'This request has been received before');
+  if (!(await input.replayGuard.claim([`signed:${verified.signedContent}`], verified.created, input.now))) throw new XRoadError('Client.InvalidRequest', 'This request has been received before');
   input.facts.clientProved = true;
   return client;
 }

@@ -1,58 +1,84 @@
 import type { Database } from '../../../platform/db/database.ts';
 import type { GroupCommit } from '../../../platform/db/group-commit.ts';
 import { isUniqueViolation } from '../../../platform/db/unique-violation.ts';
-import { createReplayGuardStore } from './replay-guard.store.ts';
+import { createReplayClaimWriter, createReplayGuardStore } from './replay-guard.store.ts';
+import { CLOCK_TOLERANCE_SECONDS, SIGNATURE_MAX_AGE_SECONDS } from './request-signature.ts';
 
-/** Expired entries are swept at most this often by each process; until then they only take room. */
+/** Expired claims are swept at most this often by each process; until then they only take room. */
 const SWEEP_INTERVAL_MS = 1_000;
 /**
- * Entries deleted by one sweep at most. A sweep of all that expired in a minute at 800 calls a
- * second (96,000 entries) held SQLite, and with it every request of the process, for 2.3 s on
- * the shared bench machine; a chunk takes some 10 ms there, and a full one lets the next call
- * start the next chunk at once, so the sweep keeps up with any rate.
+ * Claims are kept this long after the second they were signed in: past the oldest signature a
+ * call may carry, and a minute more for processes whose clocks differ.
  */
-export const SWEEP_CHUNK = 250;
+export const CLAIMS_KEPT_SECONDS = SIGNATURE_MAX_AGE_SECONDS + CLOCK_TOLERANCE_SECONDS + 60;
+/**
+ * Seconds of claims one sweep deletes at most: a range of the key each time, so a sweep after a
+ * pause (a process stopped for an hour) does not hold the database for all of them at once.
+ */
+export const SWEEP_SECONDS = 2;
 
 /**
- * Remembers what calls have used once (their signatures, their client's X-Road-Ids) until a
- * replay would be refused as too old anyway. Claims that arrive together commit together; the
- * sweep of expired entries runs beside the calls, never in their way.
+ * Remembers what calls have used once (what their signatures signed) until a replay would be
+ * refused as too old anyway. Each claim is kept under the second its signature was made in (its
+ * `created`): a replay carries the same second, so it meets the first use there. Claims that
+ * arrive together commit together; the sweep of expired seconds runs beside the calls, never in
+ * their way. While the previous release's table still holds claims that have not expired (a
+ * rolling upgrade), a claim is checked against them too.
  */
 export function createReplayGuard(dependencies: { db: Database; writes: GroupCommit }) {
   const { db, writes } = dependencies;
   const store = createReplayGuardStore(db);
+  const claims = createReplayClaimWriter();
   let lastSweep = 0;
   let sweeping = false;
   let latest: Promise<number> = Promise.resolve(0);
+  /** Until when (ISO) the previous release's table holds a claim; checked again at each sweep. */
+  let legacyLiveUntil: string | undefined;
+  let legacyChecked = false;
 
-  /** One chunk of expired entries; returns how many went. */
+  /** Up to SWEEP_SECONDS of expired claims; returns how many went. */
   async function sweepExpired(now: Date): Promise<number> {
-    const deleted = await store.deleteExpired(now.toISOString(), SWEEP_CHUNK);
-    // Behind (a full chunk): the next claim sweeps again rather than waiting for the interval.
-    if (deleted >= SWEEP_CHUNK) lastSweep = 0;
+    legacyLiveUntil = await store.findLegacyLatestExpiry();
+    legacyChecked = true;
+    const before = Math.floor(now.getTime() / 1000) - CLAIMS_KEPT_SECONDS;
+    const oldest = await store.findOldestSecond();
+    if (oldest === undefined || oldest >= before) return 0;
+    const until = Math.min(before, oldest + SWEEP_SECONDS);
+    const deleted = await store.deleteBefore(until);
+    // Behind: the next claim sweeps again rather than waiting for the interval.
+    if (until < before) lastSweep = 0;
     return deleted;
   }
 
+  function startSweep(now: Date): void {
+    lastSweep = now.getTime();
+    sweeping = true;
+    // A failed sweep only leaves claims for the next one: a claim does not depend on it.
+    latest = sweepExpired(now)
+      .catch(() => 0)
+      .finally(() => (sweeping = false));
+  }
+
   return {
-    /** False when any of the keys was claimed before and has not expired. */
-    async claim(keys: readonly string[], now: Date, expiresAt: Date): Promise<boolean> {
-      if (!sweeping && now.getTime() - lastSweep > SWEEP_INTERVAL_MS) {
-        lastSweep = now.getTime();
-        // A failed sweep only leaves entries for the next one: the claim below does not depend on it.
-        sweeping = true;
-        latest = sweepExpired(now)
-          .catch(() => 0)
-          .finally(() => (sweeping = false));
-      }
+    /**
+     * False when any of the keys was claimed before, under the same second, and has not expired.
+     * `created`: the second (since 1970) the call's signature says it was made.
+     */
+    async claim(keys: readonly string[], created: number, now: Date): Promise<boolean> {
+      if (!sweeping && now.getTime() - lastSweep > SWEEP_INTERVAL_MS) startSweep(now);
+      // The first claim of this process waits to learn whether the previous release's claims are still live.
+      if (!legacyChecked) await latest;
+      const nowIso = now.toISOString();
+      if (legacyLiveUntil !== undefined && legacyLiveUntil > nowIso && (await store.hasLegacyClaim(keys, nowIso))) return false;
       try {
-        await writes.run((transaction) => createReplayGuardStore(transaction).insert(keys, expiresAt.toISOString()));
+        await writes.run((transaction) => claims.insert(transaction, keys, created));
         return true;
       } catch (error) {
         if (isUniqueViolation(error)) return false;
         throw error;
       }
     },
-    /** How many entries the latest sweep deleted, once it is done (for tests and orderly shutdown). */
+    /** How many claims the latest sweep deleted, once it is done (for tests and orderly shutdown). */
     latestSweep(): Promise<number> {
       return latest;
     },

@@ -13,13 +13,16 @@ import { XRoadError } from './xroad-error.ts';
 /** A signature older than this is refused; the replay guard remembers each one this long. */
 export const SIGNATURE_MAX_AGE_SECONDS = 300;
 /** Clocks differ a little: a `created` this far in the future is still accepted. */
-const CLOCK_TOLERANCE_SECONDS = 5;
+export const CLOCK_TOLERANCE_SECONDS = 5;
 const MAX_SIGNATURE_HEADER = 8 * 1024;
 const NONCE = /^[\x21-\x7e]{1,100}$/;
 
 export type RegisteredKey = { subsystemId: string; algorithm: string; publicKey: KeyObject };
-/** `signedContent`: SHA-256 of the signature base, what was signed whatever the label, encoding or signature bytes. */
-export type VerifiedSignature = { subsystemId: string; keyId: string; signedContent: string };
+/**
+ * `signedContent`: SHA-256 of the signature base, what was signed whatever the label, encoding or
+ * signature bytes. `created`: the second (since 1970) the signature says it was made, part of that base.
+ */
+export type VerifiedSignature = { subsystemId: string; keyId: string; signedContent: string; created: number };
 
 type Headers = Record<string, string | string[] | undefined>;
 
@@ -165,7 +168,7 @@ export async function verifyClientSignature(request: {
   }
   if (!found) throw new XRoadError('Client.InvalidSignatureValue', 'The signature is by a key no client subsystem has registered (keyid must be the JWK thumbprint)');
   if (verified !== true || !signedBase) throw new XRoadError('Client.InvalidSignatureValue', 'The signature does not verify');
-  return { subsystemId: found.subsystemId, keyId: found.keyId, signedContent: createHash('sha256').update(signedBase).digest('base64url') };
+  return { subsystemId: found.subsystemId, keyId: found.keyId, signedContent: createHash('sha256').update(signedBase).digest('base64url'), created: Number(signatureInput[1].get('created')) };
 }
 
 /** An RFC 8941 string: printable ASCII only, with `"` and `\` escaped. */
