@@ -25,6 +25,8 @@ test('every builder page in Welsh, with its errors and a refused publish, shows 
   const created = await visit('POST', `${team.servicePath}/new`, { name: 'Trwydded bysgota', slug: 'trwydded' });
   const formPath = created.headers.location!.split('?')[0]!;
   await visit('GET', `${formPath}?done=created`);
+  await visit('GET', `${formPath}/delete`);
+  await visit('GET', `${team.servicePath}?done=deleted`);
   await visit('POST', `${formPath}/publish`);
   await visit('GET', `${formPath}/pages/new`);
   await visit('POST', `${formPath}/pages/new`, {});
@@ -37,6 +39,10 @@ test('every builder page in Welsh, with its errors and a refused publish, shows 
   await visit('POST', `${formPath}/pages/new/text`, { question: 'Ble rydych chi’n pysgota?' });
   await visit('GET', `${formPath}/pages/pa-drwydded`);
   await visit('GET', `${formPath}/pages/pa-drwydded/preview`);
+  await visit('GET', `${formPath}/pages/pa-drwydded/answer-type`);
+  await visit('POST', `${formPath}/pages/pa-drwydded/answer-type`, {});
+  await visit('GET', `${formPath}/pages/pa-drwydded?answerType=text`);
+  await visit('POST', `${formPath}/pages/beth-yw-eich-enw`, { question: 'Beth yw eich enw?', answerType: 'selection' });
   await visit('GET', `${formPath}/pages/pa-drwydded/routes`);
   await visit('POST', `${formPath}/pages/pa-drwydded/routes`, { 'route-0': 'beth-yw-eich-enw' });
   await visit('GET', `${formPath}/pages/beth-yw-eich-enw/delete`);

@@ -88,9 +88,23 @@ for (const locale of ['en', 'cy'] as const satisfies readonly Locale[]) {
     await expectAccessiblePage(page, locale, 'a preview');
     assert.equal(await page.locator('input[name="answer"][value="none"]').count(), 1);
     await page.goBack();
+    const formUrl = page.url();
     await page.locator('main a[href$="/pages/what-is-your-name"]').click();
     await expectAccessiblePage(page, locale, 'edit a question');
-    await page.goBack();
+    await page.locator('main a[href$="/answer-type"]').click();
+    await expectAccessiblePage(page, locale, 'change the answer type');
+    await page.locator('input[name="answerType"][value="number"]').check();
+    await submit('a question changing its answer type');
+    assert.equal(await page.locator('input[type="hidden"][name="answerType"][value="number"]').count(), 1);
+    await page.goto(formUrl);
+    await page.locator('main a[href$="/preview/check-answers"]').click();
+    await expectAccessiblePage(page, locale, 'a preview of check your answers');
+    await submit('a preview of the confirmation');
+    assert.equal(await page.locator('.govuk-panel--confirmation').count(), 1);
+    await page.goto(formUrl);
+    await page.locator('main a[href$="/delete"]').click();
+    await expectAccessiblePage(page, locale, 'delete a form never published');
+    await page.goto(formUrl);
 
     await page.locator('main form[action$="/publish"] button').click();
     await page.waitForLoadState('load');

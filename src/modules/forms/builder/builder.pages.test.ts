@@ -266,7 +266,7 @@ test('an imported form opens in the builder, and saving every page and its setti
   }
 });
 
-test('an eligibility check page keeps its check when edited, and its rules are shown on the fields', async (t) => {
+test('an eligibility check page keeps its check and its answer type when edited, and its rules are shown on the fields', async (t) => {
   const { app, kernel } = await createTestApp(t);
   // Apply for a Blue Badge takes a payment: its service has a Pay account.
   const team = await createBuilderTeam(app, undefined, { payAccountId: 'pay-account-of-the-service' });
@@ -289,6 +289,14 @@ test('an eligibility check page keeps its check when edited, and its rules are s
   const published = (await versions.exportDefinition(formId)).pages.find((page) => page.id === check.id)!;
   assert.equal(published.question.en, 'Can we check your PIP award now?');
   assert.deepEqual(published.eligibilityCheck, check.eligibilityCheck);
+  // Its answer type is not changed: no answer-type page, and a type sent with its form is ignored.
+  assert.equal((await owner.send('GET', `${formPath}/pages/${check.id}/answer-type`)).statusCode, 404);
+  assert.equal((await owner.send('POST', `${formPath}/pages/${check.id}/answer-type`, { answerType: 'text' })).statusCode, 404);
+  assert.doesNotMatch((await owner.send('GET', `${formPath}/pages/${check.id}?answerType=text`)).body, /You are changing this question/);
+  assert.equal((await owner.send('POST', `${formPath}/pages/${check.id}`, { ...fieldsOfPage(check), answerType: 'text' })).statusCode, 303);
+  const keptCheck = (await createFormBuilder({ db: kernel.db, audit: kernel.audit, versions }).openForm(formId))!.definition.pages.find((page) => page.id === check.id)!;
+  assert.equal(keptCheck.answerType, check.answerType);
+  assert.deepEqual(keptCheck.eligibilityCheck, check.eligibilityCheck);
 });
 
 test('publishing a change from the builder never breaks a person halfway through the version before', async (t) => {
@@ -471,4 +479,127 @@ test('preview of the journey’s end: check your answers with the declaration, t
   assert.equal((await viewer.send('GET', `${formPath}/preview/check-answers`)).statusCode, 200, 'a viewer may look');
   assert.equal((await viewer.send('POST', `${formPath}/preview/check-answers`)).statusCode, 403);
   assert.equal((await owner.send('POST', `${formPath}/preview/check-answers`, {}, { csrf: false })).statusCode, 403);
+});
+
+test('a form never published is deleted after a confirmation page, audited; a published one cannot be', async (t) => {
+  const { app, kernel, team, owner, formPath, formId } = await buildForm(t);
+  const versions = openFormVersions({ db: kernel.db, audit: kernel.audit });
+  const page = await owner.send('GET', formPath);
+  assert.match(page.body, new RegExp(`href="${formPath}/delete"`), 'a draft offers deleting');
+  const confirm = await owner.send('GET', `${formPath}/delete`);
+  assert.equal(confirm.statusCode, 200);
+  assert.match(confirm.body, /<h1 class="govuk-heading-l">Are you sure you want to delete this form\?<\/h1>/);
+  assert.match(confirm.body, /‘Apply for a fishing licence’ has never been published/);
+  assert.match(confirm.body, new RegExp(`<a class="govuk-link" href="${formPath}">Cancel</a>`));
+
+  // Attackers first: another organisation, a viewer, no CSRF token; the form stays.
+  const otherTeam = await createBuilderTeam(app, 'Department for Mischief');
+  const other = await builderBrowserOf(app, otherTeam);
+  assert.equal((await other.send('GET', `${formPath}/delete`)).statusCode, 404);
+  assert.equal((await other.send('POST', `${formPath}/delete`)).statusCode, 404);
+  assert.equal((await other.send('POST', `${formPath.replace(team.organisationId, otherTeam.organisationId)}/delete`)).statusCode, 404);
+  const viewer = await builderBrowserOf(app, team, 'viewer');
+  const viewerPage = await viewer.send('GET', formPath);
+  assert.doesNotMatch(viewerPage.body, new RegExp(`href="${formPath}/delete"`));
+  assert.equal((await viewer.send('POST', `${formPath}/delete`)).statusCode, 403);
+  assert.equal((await owner.send('POST', `${formPath}/delete`, {}, { csrf: false })).statusCode, 403);
+  assert.equal((await owner.send('GET', formPath)).statusCode, 200, 'still there');
+
+  const deleted = await owner.send('POST', `${formPath}/delete`);
+  assert.equal(deleted.statusCode, 303);
+  assert.equal(deleted.headers.location, `${team.servicePath}?done=deleted`);
+  const list = await owner.send('GET', deleted.headers.location!);
+  assert.match(list.body, /govuk-notification-banner--success[\s\S]*Your form has been deleted/);
+  assert.match(list.body, /This service has no forms yet/);
+  assert.equal((await owner.send('GET', formPath)).statusCode, 404);
+  assert.equal((await owner.send('POST', `${formPath}/delete`)).statusCode, 404, 'a replay finds nothing');
+  await assert.rejects(versions.exportDefinition(formId), /no such form/);
+  const audited = (await kernel.audit.listRecent({ limit: 100 })).filter((event) => event.subject === `form:${formId}`);
+  assert.deepEqual(audited.map((event) => event.action).sort(), ['forms.form.created', 'forms.form.deleted']);
+  const details = audited.find((event) => event.action === 'forms.form.deleted')!.details as Record<string, unknown>;
+  assert.equal(details.slug, 'fishing-licence');
+  assert.equal(details.organisationId, team.organisationId);
+  // Its address is free again.
+  assert.equal((await owner.send('POST', `${team.servicePath}/new`, { name: 'Fishing again', slug: 'fishing-licence' })).statusCode, 303);
+
+  // A form published once (live or archived) keeps its versions and submissions: no delete.
+  const again = (await owner.send('GET', team.servicePath)).body.match(/href="(\/console\/forms\/[^"]+\/forms\/[0-9a-f-]{36})"/)![1]!;
+  await owner.send('POST', `${again}/pages/new/text`, { question: 'What is your name?' });
+  await owner.send('POST', `${again}/settings`, { ...SETTINGS, name: 'Fishing again' });
+  assert.equal((await owner.send('POST', `${again}/publish`)).statusCode, 303);
+  for (const state of ['live', 'archived']) {
+    assert.doesNotMatch((await owner.send('GET', again)).body, new RegExp(`href="${again}/delete"`), state);
+    assert.equal((await owner.send('GET', `${again}/delete`)).statusCode, 404, state);
+    assert.equal((await owner.send('POST', `${again}/delete`)).statusCode, 404, state);
+    await owner.send('POST', `${again}/archive`);
+  }
+  assert.equal((await owner.send('GET', again)).statusCode, 200);
+});
+
+test('changing a question’s answer type keeps its texts, optional and "add another", and drops what no longer applies', async (t) => {
+  const { app, kernel, team, owner, formPath, formId } = await buildForm(t);
+  const versions = openFormVersions({ db: kernel.db, audit: kernel.audit });
+  const builder = createFormBuilder({ db: kernel.db, audit: kernel.audit, versions });
+  const draftPage = async (id: string) => (await builder.openForm(formId))!.definition.pages.find((page) => page.id === id)!;
+  await owner.send('POST', `${formPath}/pages/what-kind-of-licence-do-you-need/routes`, { 'route-1': 'what-is-your-email-address' });
+
+  // A name question becomes a text question: the type page shows its type, the editor the new type's fields.
+  const editor = await owner.send('GET', `${formPath}/pages/what-is-your-name`);
+  assert.match(editor.body, new RegExp(`href="${formPath}/pages/what-is-your-name/answer-type">Change the kind of answer`));
+  const choose = await owner.send('GET', `${formPath}/pages/what-is-your-name/answer-type`);
+  assert.equal(choose.statusCode, 200);
+  assert.match(choose.body, /value="name" checked/);
+  const chosen = await owner.send('POST', `${formPath}/pages/what-is-your-name/answer-type`, { answerType: 'text' });
+  assert.equal(chosen.headers.location, `${formPath}/pages/what-is-your-name?answerType=text`);
+  const inText = await owner.send('GET', chosen.headers.location!);
+  assert.match(inText.body, /You are changing this question from Person’s name to Text/);
+  assert.match(inText.body, /<input type="hidden" name="answerType" value="text">/);
+  assert.match(inText.body, /id="question" name="question" type="text" value="What is your name\?"/);
+  assert.match(inText.body, /name="multiline"/);
+  assert.doesNotMatch(inText.body, /name="nameInput"/);
+  assert.equal((await draftPage('what-is-your-name')).answerType, 'name', 'nothing changes until saved');
+  const before = await draftPage('what-is-your-name');
+  assert.equal((await owner.send('POST', `${formPath}/pages/what-is-your-name`, { ...fieldsOfPage(before), answerType: 'text', optional: 'yes' })).statusCode, 303);
+  const asText = await draftPage('what-is-your-name');
+  assert.deepEqual(asText, { id: 'what-is-your-name', answerType: 'text', question: { en: 'What is your name?' }, optional: true }, 'the name’s fields and title are gone');
+
+  // The selection with routes becomes a text question: its routes go; its hint and guidance stay.
+  const selection = await draftPage('what-kind-of-licence-do-you-need');
+  assert.equal((await owner.send('POST', `${formPath}/pages/${selection.id}`, { ...fieldsOfPage(selection), answerType: 'text' })).statusCode, 303);
+  const unrouted = await draftPage(selection.id);
+  assert.equal(unrouted.answerType, 'text');
+  assert.equal(unrouted.routes, undefined);
+  assert.equal(unrouted.settings, undefined);
+  assert.deepEqual(unrouted.guidance, selection.guidance);
+
+  // A repeatable number cannot become a file question while it is repeatable; a text without options cannot become a selection.
+  const rods = await draftPage('how-many-rods');
+  const fileRefused = await owner.send('POST', `${formPath}/pages/how-many-rods`, { ...fieldsOfPage(rods), answerType: 'file' });
+  assert.equal(fileRefused.statusCode, 400);
+  assert.match(fileRefused.body, /href="#repeatable"/);
+  assert.match(fileRefused.body, /<input type="hidden" name="answerType" value="file">/, 'still changing');
+  assert.equal((await owner.send('POST', `${formPath}/pages/how-many-rods`, { ...fieldsOfPage(rods), repeatable: '', answerType: 'file', fileTypes: ['pdf'] })).statusCode, 303);
+  assert.deepEqual((await draftPage('how-many-rods')).settings, { fileTypes: ['pdf'] });
+  const noOptions = await owner.send('POST', `${formPath}/pages/tell-us-more`, { question: 'Tell us more', answerType: 'selection' });
+  assert.equal(noOptions.statusCode, 400);
+  assert.match(noOptions.body, /href="#options"/);
+  assert.equal((await draftPage('tell-us-more')).answerType, 'text');
+  // Choosing its own type again changes nothing; no type chosen is an error on the field.
+  assert.equal((await owner.send('POST', `${formPath}/pages/tell-us-more/answer-type`, { answerType: 'text' })).headers.location, `${formPath}/pages/tell-us-more`);
+  const none = await owner.send('POST', `${formPath}/pages/tell-us-more/answer-type`, { answerType: 'poem' });
+  assert.equal(none.statusCode, 400);
+  assert.match(none.body, /href="#answerType"/);
+  assert.equal((await owner.send('GET', `${formPath}/pages/tell-us-more?answerType=poem`)).statusCode, 400);
+
+  // Attackers: another organisation, a viewer, no CSRF token.
+  const otherTeam = await createBuilderTeam(app, 'Department for Mischief');
+  const other = await builderBrowserOf(app, otherTeam);
+  assert.equal((await other.send('GET', `${formPath}/pages/tell-us-more/answer-type`)).statusCode, 404);
+  assert.equal((await other.send('POST', `${formPath}/pages/tell-us-more/answer-type`, { answerType: 'number' })).statusCode, 404);
+  assert.equal((await other.send('POST', `${formPath}/pages/tell-us-more`, { question: 'Hacked', answerType: 'number' })).statusCode, 404);
+  const viewer = await builderBrowserOf(app, team, 'viewer');
+  assert.doesNotMatch((await viewer.send('GET', `${formPath}/pages/tell-us-more`)).body, /answer-type">Change the kind of answer/);
+  assert.equal((await viewer.send('POST', `${formPath}/pages/tell-us-more`, { question: 'Tell us more', answerType: 'number' })).statusCode, 403);
+  assert.equal((await owner.send('POST', `${formPath}/pages/tell-us-more`, { question: 'Tell us more', answerType: 'number' }, { csrf: false })).statusCode, 403);
+  assert.equal((await draftPage('tell-us-more')).answerType, 'text');
 });

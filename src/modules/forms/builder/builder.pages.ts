@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { requireTeamMember, teamMemberOf, teamPageChrome } from '../../../platform/http/team-access.ts';
 import { outboundPolicyOf } from '../../../platform/net/outbound-request.ts';
 import { findConsoleService, findPayAccountOfConsoleService, listConsoleServicesOf } from '../../console/console.contract.ts';
-import { ANSWER_TYPES, CHECK_ANSWERS, DEFINITION_LIMITS, FILE_TYPES, NONE_OF_THE_ABOVE, RESERVED_SLUGS, type FormPage } from '../definition/form-definition.ts';
+import { ANSWER_TYPES, CHECK_ANSWERS, DEFINITION_LIMITS, FILE_TYPES, NONE_OF_THE_ABOVE, RESERVED_SLUGS, type AnswerType, type FormPage } from '../definition/form-definition.ts';
 import { FormsError } from '../forms.errors.ts';
 import { describeQuestion, textIn, type Language } from '../runner/question-view.ts';
 import { describeCheckAnswers, describeConfirmation } from '../runner/journey-end.routes.ts';
@@ -53,6 +53,11 @@ type PageParams = FormParams & { pageId: string };
 type TypeParams = FormParams & { answerType: string };
 type ExitParams = FormParams & { exitId: string };
 type Errors = Array<FieldProblem | (DefinitionProblem & { field: string })>;
+
+/** The answer type a question is being changed to, when `requested` is another type (an eligibility check keeps its own). */
+function typeChangeOf(page: FormPage, requested: string | undefined): AnswerType | undefined {
+  return requested && isAnswerType(requested) && requested !== page.answerType && !page.eligibilityCheck ? requested : undefined;
+}
 
 /** The language a preview is drawn in: the page's, when the form is offered in it. */
 function previewLanguage(request: FastifyRequest, form: BuilderForm): Language {
@@ -170,6 +175,9 @@ export async function registerBuilderPages(app: FastifyInstance, dependencies: {
       welsh: input.form.definition.settings.languages.includes('cy'),
       fileTypes: FILE_TYPES.map((type) => ({ value: type, text: type.toUpperCase(), checked: [input.values.fileTypes ?? []].flat().includes(type) })),
       previewHref: input.editing ? `${base}/pages/${input.editing.id}/preview` : undefined,
+      changeTypeHref: input.editing && !input.editing.eligibilityCheck ? `${base}/pages/${input.editing.id}/answer-type` : undefined,
+      changingType: input.editing && input.editing.answerType !== input.answerType ? input.answerType : undefined,
+      typeBefore: input.editing && input.editing.answerType !== input.answerType ? t(`forms.builder.types.${input.editing.answerType}`) : undefined,
       deleteHref: input.editing ? `${base}/pages/${input.editing.id}/delete` : undefined,
     });
   }
@@ -247,6 +255,7 @@ export async function registerBuilderPages(app: FastifyInstance, dependencies: {
         ...chrome(request),
         pageTitle: request.t('forms.builder.list.title'),
         serviceLabel: service.name,
+        done: request.query.done === 'deleted' ? request.t('forms.builder.done.deleted') : undefined,
         newHref: `/console/forms/${service.organisationId}/services/${service.id}/new`,
         forms: forms.map((form) => ({ name: textIn(form.name, request.locale), href: formPath(service.organisationId, form.formId), url: `/forms/${form.slug}`, status: form.status, statusText: request.t(`forms.builder.status.${form.status}`) })),
       });
@@ -312,6 +321,28 @@ export async function registerBuilderPages(app: FastifyInstance, dependencies: {
       return reply.redirect(`${formPath(request.params.organisationId, form.formId)}?done=archived`, 303);
     });
 
+    // Deleting a form that was never published (one published keeps its versions and people's submissions: archive it).
+    const neverPublished = async (request: FastifyRequest<{ Params: FormParams }>) => {
+      const form = await formOf(request);
+      return form && form.versions.length === 0 ? form : undefined;
+    };
+    pages.get<{ Params: FormParams }>(`${formBase}/delete`, { schema: { params: formParams } }, async (request, reply) => {
+      const form = await neverPublished(request);
+      if (!form) return reply.callNotFound();
+      return reply.render(`${VIEWS}/delete-form.njk`, {
+        ...chrome(request),
+        pageTitle: request.t('forms.builder.deleteForm.title'),
+        backLink: formPath(request.params.organisationId, form.formId),
+        formName: textIn(form.definition.name, request.locale),
+        url: `/forms/${form.slug}`,
+      });
+    });
+    pages.post<{ Params: FormParams }>(`${formBase}/delete`, options(formParams), async (request, reply) => {
+      const form = await neverPublished(request);
+      if (!form || !(await builder.deleteNeverPublished({ formId: form.formId, ...auditOf(request) }))) return reply.callNotFound();
+      return reply.redirect(`/console/forms/${request.params.organisationId}/services/${form.serviceId}?done=deleted`, 303);
+    });
+
     const change = async (request: FastifyRequest<{ Params: FormParams }>, update: (draft: DraftDefinition) => DraftDefinition) =>
       builder.changeDraft({ formId: request.params.formId, actor: teamMemberOf(request).actor, change: update });
 
@@ -335,15 +366,17 @@ export async function registerBuilderPages(app: FastifyInstance, dependencies: {
       if (!form) return reply.callNotFound();
       return renderAnswerType(request, reply, form, undefined);
     });
-    const renderAnswerType = (request: FastifyRequest<{ Params: FormParams }>, reply: FastifyReply, form: BuilderForm, problem: FieldProblem | undefined) => {
+    /** The answer types to choose from: for a new question, or to change a question's (`changing`, with its type chosen). */
+    const renderAnswerType = (request: FastifyRequest<{ Params: FormParams }>, reply: FastifyReply, form: BuilderForm, problem: FieldProblem | undefined, changing?: FormPage) => {
       const { errors, fieldErrors } = errorsOf(request, problem ? [problem] : []);
+      const base = formPath(request.params.organisationId, form.formId);
       return reply.code(errors.length > 0 ? 400 : 200).render(`${VIEWS}/answer-type.njk`, {
         ...chrome(request),
-        pageTitle: request.t('forms.builder.answerType.title'),
-        backLink: formPath(request.params.organisationId, form.formId),
+        pageTitle: request.t(changing ? 'forms.builder.answerType.changeTitle' : 'forms.builder.answerType.title'),
+        backLink: changing ? `${base}/pages/${changing.id}` : base,
         errors,
         fieldErrors,
-        types: ANSWER_TYPES.map((type) => ({ value: type, text: request.t(`forms.builder.types.${type}`), hint: { text: request.t(`forms.builder.typeHints.${type}`) } })),
+        types: ANSWER_TYPES.map((type) => ({ value: type, text: request.t(`forms.builder.types.${type}`), hint: { text: request.t(`forms.builder.typeHints.${type}`) }, checked: changing?.answerType === type })),
       });
     };
     pages.post<{ Params: FormParams; Body: BuilderBody }>(`${formBase}/pages/new`, options(formParams), async (request, reply) => {
@@ -371,20 +404,45 @@ export async function registerBuilderPages(app: FastifyInstance, dependencies: {
 
     const pageOf = (form: BuilderForm, id: string) => form.definition.pages.find((page) => page.id === id);
 
-    pages.get<{ Params: PageParams }>(`${formBase}/pages/:pageId`, { schema: { params: pageParams } }, async (request, reply) => {
-      const form = await formOf(request);
-      const page = form && pageOf(form, request.params.pageId);
-      if (!form || !page) return reply.callNotFound();
-      return renderPageEditor(request, reply, { form, answerType: page.answerType, values: fieldsOfPage(page), problems: [], editing: page });
-    });
+    // A question's page: with `?answerType=` (chosen on its answer-type page), the question in its new type, saved only when the form is.
+    pages.get<{ Params: PageParams; Querystring: { answerType?: string } }>(
+      `${formBase}/pages/:pageId`,
+      { schema: { params: pageParams, querystring: { type: 'object', properties: { answerType: { type: 'string', enum: [...ANSWER_TYPES] } } } } },
+      async (request, reply) => {
+        const form = await formOf(request);
+        const page = form && pageOf(form, request.params.pageId);
+        if (!form || !page) return reply.callNotFound();
+        const answerType = typeChangeOf(page, request.query.answerType) ?? page.answerType;
+        return renderPageEditor(request, reply, { form, answerType, values: fieldsOfPage(page), problems: [], editing: page });
+      },
+    );
     pages.post<{ Params: PageParams; Body: BuilderBody }>(`${formBase}/pages/:pageId`, options(pageParams), async (request, reply) => {
       const form = await formOf(request);
       const before = form && pageOf(form, request.params.pageId);
       if (!form || !before) return reply.callNotFound();
-      const { page, problems } = readPage({ body: request.body, answerType: before.answerType, draft: form.definition, before, id: before.id });
-      if (problems.length > 0) return renderPageEditor(request, reply, { form, answerType: before.answerType, values: { ...fieldsOfPage(page), ...request.body } as Record<string, string>, problems, editing: before });
+      // What applies of the question is kept in its new type: its texts, optional and "add another"; its routes only as a selection.
+      const answerType = typeChangeOf(before, fieldOf(request.body, 'answerType')) ?? before.answerType;
+      const { page, problems } = readPage({ body: request.body, answerType, draft: form.definition, before, id: before.id });
+      if (problems.length > 0) return renderPageEditor(request, reply, { form, answerType, values: { ...fieldsOfPage(page), ...request.body } as Record<string, string>, problems, editing: before });
       await change(request, (draft) => ({ ...draft, pages: draft.pages.map((candidate) => (candidate.id === page.id ? page : candidate)) }));
       return reply.redirect(`${formPath(request.params.organisationId, form.formId)}?done=saved`, 303);
+    });
+
+    // Changing a question's answer type: chosen here, then the question's page in its new type.
+    pages.get<{ Params: PageParams }>(`${formBase}/pages/:pageId/answer-type`, { schema: { params: pageParams } }, async (request, reply) => {
+      const form = await formOf(request);
+      const page = form && pageOf(form, request.params.pageId);
+      if (!form || !page || page.eligibilityCheck) return reply.callNotFound();
+      return renderAnswerType(request, reply, form, undefined, page);
+    });
+    pages.post<{ Params: PageParams; Body: BuilderBody }>(`${formBase}/pages/:pageId/answer-type`, options(pageParams), async (request, reply) => {
+      const form = await formOf(request);
+      const page = form && pageOf(form, request.params.pageId);
+      if (!form || !page || page.eligibilityCheck) return reply.callNotFound();
+      const answerType = fieldOf(request.body, 'answerType');
+      if (!isAnswerType(answerType)) return renderAnswerType(request, reply, form, { field: 'answerType', key: 'answerTypeRequired' }, page);
+      const editor = `${formPath(request.params.organisationId, form.formId)}/pages/${page.id}`;
+      return reply.redirect(answerType === page.answerType ? editor : `${editor}?answerType=${answerType}`, 303);
     });
 
     pages.post<{ Params: PageParams; Body: BuilderBody }>(`${formBase}/pages/:pageId/move`, options(pageParams), async (request, reply) => {

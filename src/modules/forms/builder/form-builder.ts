@@ -10,6 +10,7 @@ import { findEligibilityCheckProblems } from '../definition/read-eligibility-che
 import { FormsError } from '../forms.errors.ts';
 import { createFormVersionStore } from '../versions/form-version.store.ts';
 import type { FormVersions } from '../versions/form-versions.ts';
+import { createWebhookSecretStore } from '../webhooks/webhook-secret.store.ts';
 import { createBuilderDraftStore } from './builder-draft.store.ts';
 
 /**
@@ -155,6 +156,22 @@ export function createFormBuilder(dependencies: { db: Database; audit: AuditServ
     },
 
     archive: (input: { formId: string; actor: string; details?: Readonly<Record<string, string>> }) => versions.archive(input),
+
+    /**
+     * Deletes a form that was never published, with its draft (and a webhook secret made for it),
+     * audited; false when the form has been published (its versions, and people's submissions, stay).
+     */
+    async deleteNeverPublished(input: { formId: string; actor: string; details?: Readonly<Record<string, string>> }): Promise<boolean> {
+      return db.transaction().execute(async (transaction) => {
+        const store = createFormVersionStore(transaction);
+        const form = await store.findForm(input.formId);
+        if (!form || !(await store.deleteFormNeverPublished(input.formId))) return false;
+        await createBuilderDraftStore(transaction).deleteDraft(input.formId);
+        await createWebhookSecretStore(transaction).deleteSecret(input.formId);
+        await audit.record({ actor: input.actor, action: 'forms.form.deleted', subject: `form:${input.formId}`, outcome: 'success', details: { ...input.details, serviceId: form.service_id, slug: form.slug } }, transaction);
+        return true;
+      });
+    },
   };
 }
 

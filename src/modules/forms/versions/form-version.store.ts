@@ -35,6 +35,17 @@ export function createFormVersionStore(db: Executor) {
     },
     listVersions: (formId: string) => tables.selectFrom('forms_version').select(['id', 'number', 'status', 'created_at', 'published_at']).where('form_id', '=', formId).orderBy('number').execute(),
 
+    /** Deletes a form that has never had a version (one begun in the builder and never published); false when it has one. */
+    async deleteFormNeverPublished(formId: string): Promise<boolean> {
+      const result = await tables
+        .deleteFrom('forms_form')
+        .where('id', '=', formId)
+        .where('live_version_id', 'is', null)
+        .where((eb) => eb.not(eb.exists(eb.selectFrom('forms_version').select('forms_version.id').where('forms_version.form_id', '=', formId))))
+        .executeTakeFirst();
+      return Number(result.numDeletedRows) === 1;
+    },
+
     /** Takes the form down: its live version is archived and /forms/{slug} finds nothing. */
     async archiveLive(input: { formId: string; at: string }): Promise<boolean> {
       const result = await tables.updateTable('forms_version').set({ status: 'archived' }).where('form_id', '=', input.formId).where('status', '=', 'live').executeTakeFirst();

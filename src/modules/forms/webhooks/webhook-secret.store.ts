@@ -10,5 +10,8 @@ export function createWebhookSecretStore(db: Executor) {
       await tables.insertInto('forms_webhook_secret').values(row).onConflict((conflict) => conflict.column('form_id').doNothing()).execute();
     },
     find: (formId: string) => tables.selectFrom('forms_webhook_secret').select('sealed_secret').where('form_id', '=', formId).executeTakeFirst(),
+    async deleteSecret(formId: string): Promise<void> {
+      await tables.deleteFrom('forms_webhook_secret').where('form_id', '=', formId).execute();
+    },
   };
 }
