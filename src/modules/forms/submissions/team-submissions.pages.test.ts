@@ -72,6 +72,8 @@ test('a search past its limit is an error on its field, in English and Welsh; no
   assert.equal((await viewer.send('GET', `${listPath}?q=${'a'.repeat(100)}`)).statusCode, 200);
   assert.equal((await viewer.send('GET', `${listPath}?q=${'%F0%9F%92%A5'.repeat(5000)}`)).statusCode, 400, 'a very long search: the same error, not a 500');
   assert.equal((await viewer.send('GET', `${listPath}?q=a&q=b&status[]=x&page=-1`)).statusCode, 200);
+  assert.equal((await viewer.send('GET', `${listPath}?q=a%00b`)).statusCode, 400, 'a NUL is refused before the database (PostgreSQL would fail on it)');
+  assert.equal((await viewer.send('GET', `${listPath}?q=a%ED%A0%80b`)).statusCode, 200, 'bytes that are not UTF-8 are read as U+FFFD and searched for, harmlessly');
   assert.equal((await viewer.send('GET', `${listPath}?page=99999999999999999999`)).statusCode, 200);
   const csv = await viewer.send('GET', `${listPath}.csv?q=${'a'.repeat(101)}`);
   assert.equal(csv.statusCode, 303, 'the CSV of a search too long sends to the page that says so');
