@@ -3,7 +3,9 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { startWithOperator } from '../../console/teams/console-teams-testing.contract.ts';
+import { createWelshWalk } from '../../../testing/english-in-welsh.ts';
 import { LIMITS } from '../content/guidance-content.ts';
+import { guidanceModule } from '../guidance.module.ts';
 import { openGuidanceLibrary } from '../guidance.contract.ts';
 import { contentOf, parseMarkdownFile } from '../import/parse-markdown-file.ts';
 import { sourceOf } from './page-source.ts';
@@ -123,7 +125,7 @@ test('attacker: bad slugs and types, a type change, text past the limit, a guide
     [{ body: 'x'.repeat(LIMITS.markdown + 1) }, 'body', /The text must be 200000 characters or fewer/],
     [{ body: '' }, 'body', /Enter the answer&#39;s text/],
     [{ type: 'guide', body: 'Text first\n\n# Part' }, 'body', /A guide must start with its first part&#39;s heading/],
-    [{ type: 'step-by-step', body: '## First {or}\n\nText' }, 'body', /The first step cannot be marked \{and\} or \{or\}/],
+    [{ type: 'step-by-step', body: '## First {or}\n\nText' }, 'body', /The first step cannot be done with, or instead of, a step before it/],
     [{ slug: 'fishing-permits', type: 'guide', body: '# Part\n\nText' }, 'type', /a page&#39;s type cannot change/],
     [{ slug: 'fishing-permits' }, 'slug', /There is already a page with this slug/],
   ];
@@ -173,4 +175,31 @@ test('attacker: markdown with HTML is escaped in the preview and on the version 
   }
   assert.equal(await countVersions(), before);
   assert.equal((await browser.get('/guidance/xss')).status, 404);
+});
+
+test('in Welsh, every authoring page and its errors are in Welsh', async (t) => {
+  const { browser, send, library } = await startAuthoring(t);
+  browser.cookies.set('civitas_lang', 'cy');
+  // Names: the slug, the pseudonym of who saved a version, and the step marker the author typed (syntax, in every language).
+  const walk = createWelshWalk([guidanceModule], { names: ['fishing-permits', 'console-person', 'Markdown', 'markdown', '{or}'] });
+  const body = '# Pwy all gael un\n\nUnrhyw un.\n\n# Sut i wneud cais\n\nAr-lein.';
+  const fields = { title: 'Trwyddedau pysgota', slug: 'fishing-permits', type: 'guide', lang: 'cy', description: 'Pwy sydd angen un', body };
+  walk.check((await browser.get(BASE)).html, 'the list, empty');
+  walk.check((await browser.get(`${BASE}/new`)).html, 'the form');
+  walk.check((await send(`${BASE}/new`, { ...fields, action: 'preview' })).html, 'the preview');
+  for (const [change, name] of [[{ slug: '', type: '', title: '' }, 'slug, type, title'], [{ body: 'Testun\n\n# Rhan' }, 'text before a part'], [{ type: 'step-by-step', body: '## Cam {or}' }, 'first step']] as const) {
+    const answer = await send(`${BASE}/new`, { ...fields, ...change, action: 'draft' });
+    assert.equal(answer.status, 400, name);
+    walk.check(answer.html, `the form with errors: ${name}`);
+  }
+  await send(`${BASE}/new`, { ...fields, action: 'draft' });
+  await send(`${BASE}/fishing-permits/cy/edit`, { ...fields, body: `${body}\n\nRhagor.`, action: 'publish' });
+  for (const [url, name] of [[BASE, 'the list'], [`${BASE}/fishing-permits/cy/edit`, 'the edit form'], [`${BASE}/fishing-permits/cy/history?done=published`, 'the history'], [`${BASE}/fishing-permits/cy/versions/1`, 'a version'], [`${BASE}/fishing-permits/cy/versions/2`, 'the published version']] as const) {
+    const page = await browser.get(url);
+    assert.equal(page.status, 200, url);
+    walk.check(page.html, name);
+  }
+  assert.equal((await library.findPublished('fishing-permits', 'cy'))?.version, 2);
+  assert.equal(walk.pagesChecked, 11);
+  assert.equal(walk.report(), '', 'English on Welsh pages');
 });
