@@ -5,7 +5,8 @@ export type GuidanceErrorCode =
   | 'guidance.INVALID_PAGE'
   | 'guidance.TYPE_CHANGED'
   | 'guidance.PAGE_NOT_FOUND'
-  | 'guidance.VERSION_NOT_FOUND';
+  | 'guidance.VERSION_NOT_FOUND'
+  | 'guidance.VERSION_CONFLICT';
 
 export class GuidanceError extends CivitasError {
   declare readonly code: GuidanceErrorCode;

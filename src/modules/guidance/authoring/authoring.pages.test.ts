@@ -59,10 +59,10 @@ test('an operator creates a guide (preview, draft, publish), edits it from its n
   assert.equal(edit.status, 200);
   assert.ok(edit.html.includes('>' + GUIDE_BODY.replaceAll("'", '&#39;') + '</textarea>'), 'editing starts from the newest version, in the import format');
   assert.doesNotMatch(edit.html, /name="type"/, 'the type is not asked again');
-  const published = await send(`${BASE}/fishing-permits/en/edit`, { title: 'Fishing permits', description: 'Who needs one', body: `${GUIDE_BODY}\n\nIt costs £10.`, action: 'publish' });
+  const published = await send(`${BASE}/fishing-permits/en/edit`, { title: 'Fishing permits', description: 'Who needs one', body: `${GUIDE_BODY}\n\nIt costs £10.`, basedOn: '1', action: 'publish' });
   assert.deepEqual([published.status, published.location], [303, `${BASE}/fishing-permits/en/history?done=published`]);
   assert.match((await browser.get('/guidance/fishing-permits/how-to-apply')).html, /It costs £10/);
-  await send(`${BASE}/fishing-permits/en/edit`, { title: 'Fishing permits explained', description: 'Who needs one', body: GUIDE_BODY, action: 'draft' });
+  await send(`${BASE}/fishing-permits/en/edit`, { title: 'Fishing permits explained', description: 'Who needs one', body: GUIDE_BODY, basedOn: '2', action: 'draft' });
   assert.match((await browser.get(BASE)).html, /English: version 2 published, newer version 3 not published/);
 
   const history = await browser.get(`${BASE}/fishing-permits/en/history?done=saved`);
@@ -79,7 +79,7 @@ test('an operator creates a guide (preview, draft, publish), edits it from its n
   // The Welsh, written from the list's "Add Welsh".
   const welsh = await browser.get(`${BASE}/fishing-permits/cy/edit?lang=cy`);
   assert.match(welsh.html, /Golygu fishing-permits yn Cymraeg[^]*Rhagolwg[^]*Cadw fel drafft[^]*Cyhoeddi/);
-  await send(`${BASE}/fishing-permits/cy/edit`, { title: 'Trwyddedau pysgota', description: '', body: '# Pwy all gael un\n\nGallwch.', action: 'publish' });
+  await send(`${BASE}/fishing-permits/cy/edit`, { title: 'Trwyddedau pysgota', description: '', body: '# Pwy all gael un\n\nGallwch.', basedOn: '0', action: 'publish' });
   assert.match((await browser.get('/guidance/fishing-permits?lang=cy')).html, /Trwyddedau pysgota/);
   assert.match((await browser.get(`${BASE}?lang=cy`)).html, /Tudalennau canllawiau[^]*Cymraeg: fersiwn 1 wedi&#39;i chyhoeddi/);
   assert.match((await browser.get(`${BASE}/fishing-permits/cy/history?lang=cy`)).html, /Trwyddedau pysgota \(Cymraeg\)/);
@@ -141,7 +141,7 @@ test('attacker: bad slugs and types, a type change, text past the limit, a guide
   const longBody = await send(`${BASE}/fishing-permits/en/edit`, { title: 'Fishing permits', description: '', body: 'x'.repeat(LIMITS.markdown + 1), action: 'publish' });
   assert.equal(longBody.status, 400);
   // The type comes from the page: a forged type field on the edit form changes nothing.
-  const forged = await send(`${BASE}/fishing-permits/en/edit`, { title: 'Fishing permits', type: 'guide', description: '', body: 'No.', action: 'publish' });
+  const forged = await send(`${BASE}/fishing-permits/en/edit`, { title: 'Fishing permits', type: 'guide', description: '', body: 'No.', basedOn: '1', action: 'publish' });
   assert.equal(forged.status, 303);
   assert.equal((await library.findPublished('fishing-permits', 'en'))?.content.type, 'answer');
   assert.equal(await countVersions(), before + 1);
@@ -154,6 +154,26 @@ test('attacker: bad slugs and types, a type change, text past the limit, a guide
   }
   assert.equal((await send(`${BASE}/new`, { ...base, action: 'delete' })).status, 400, 'an unknown button');
   assert.equal(await countVersions(), before + 1);
+});
+
+test('two authors edit the same version: the second is told, keeps their text, and replaces the first only by saving again; a missing or forged starting version is the same conflict', async (t) => {
+  const { browser, send, library, countVersions } = await startAuthoring(t);
+  await library.save({ draft: { slug: 'fishing-permits', lang: 'en', title: 'Fishing permits', description: '', content: { type: 'answer', body: 'Yes.' } }, actor: 'cli', publish: true });
+  assert.match((await browser.get(`${BASE}/fishing-permits/en/edit`)).html, /name="basedOn" value="1"/);
+  assert.equal((await send(`${BASE}/fishing-permits/en/edit`, { title: 'Fishing permits', body: 'First author.', basedOn: '1', action: 'publish' })).status, 303);
+  const second = await send(`${BASE}/fishing-permits/en/edit`, { title: 'Fishing permits', body: 'Second author.', basedOn: '1', action: 'publish' });
+  assert.equal(second.status, 409);
+  assert.match(second.html, /govuk-error-summary[^]*href="#body"[^]*Someone saved version 2 after you started editing/);
+  assert.match(second.html, /name="basedOn" value="2"[^]*>Second author\.<\/textarea>/, 'their text is kept, now based on the newest');
+  const before = await countVersions();
+  for (const basedOn of ['', 'abc', '-1', '1e3', '99']) {
+    assert.equal((await send(`${BASE}/fishing-permits/en/edit`, { title: 'Fishing permits', body: 'Forged.', basedOn, action: 'draft' })).status, 409, basedOn);
+  }
+  assert.equal((await send(`${BASE}/fishing-permits/en/edit`, { title: 'Fishing permits', body: 'Forged.', action: 'draft' })).status, 409, 'none given');
+  assert.equal(await countVersions(), before);
+  assert.equal((await library.findPublished('fishing-permits', 'en'))?.version, 2, 'the first author\'s version is still the one served');
+  assert.equal((await send(`${BASE}/fishing-permits/en/edit`, { title: 'Fishing permits', body: 'Second author.', basedOn: '2', action: 'publish' })).status, 303);
+  assert.equal((await library.findPublished('fishing-permits', 'en'))?.version, 3);
 });
 
 test('attacker: markdown with HTML is escaped in the preview and on the version page; every form needs its CSRF token', async (t) => {
@@ -193,7 +213,7 @@ test('in Welsh, every authoring page and its errors are in Welsh', async (t) => 
     walk.check(answer.html, `the form with errors: ${name}`);
   }
   await send(`${BASE}/new`, { ...fields, action: 'draft' });
-  await send(`${BASE}/fishing-permits/cy/edit`, { ...fields, body: `${body}\n\nRhagor.`, action: 'publish' });
+  await send(`${BASE}/fishing-permits/cy/edit`, { ...fields, body: `${body}\n\nRhagor.`, basedOn: '1', action: 'publish' });
   for (const [url, name] of [[BASE, 'the list'], [`${BASE}/fishing-permits/cy/edit`, 'the edit form'], [`${BASE}/fishing-permits/cy/history?done=published`, 'the history'], [`${BASE}/fishing-permits/cy/versions/1`, 'a version'], [`${BASE}/fishing-permits/cy/versions/2`, 'the published version']] as const) {
     const page = await browser.get(url);
     assert.equal(page.status, 200, url);

@@ -10,12 +10,13 @@ import { renderVersion, sourceOf } from './page-source.ts';
 /** Under the console's operator pages, so the console's session cookie (path /console) is sent. */
 export const AUTHORING_PATH = '/console/operator/guidance';
 const VIEWS = 'modules/guidance/authoring/views';
-const FIELDS = ['title', 'slug', 'type', 'lang', 'description', 'body'] as const;
+/** `basedOn`: the newest version when the edit form was opened (hidden), so no author overwrites another's newer version unawares. */
+const FIELDS = ['title', 'slug', 'type', 'lang', 'description', 'body', 'basedOn'] as const;
 type Field = (typeof FIELDS)[number];
 const ACTIONS = ['preview', 'draft', 'publish', 'change'] as const;
 type Action = (typeof ACTIONS)[number];
 type FormValues = Record<Field, string>;
-type FieldError = { field: Field; key: string; parameters?: Record<string, number> };
+type FieldError = { field: Field; key: string; parameters?: Record<string, number>; status?: number };
 
 /** Which field each of the library's refusals (checkDraft's words) belongs to, and its message. */
 const REFUSALS: Array<[RegExp, Field, string, Record<string, number>?]> = [
@@ -100,7 +101,7 @@ export async function registerAuthoringPages(app: FastifyInstance, dependencies:
     };
     const { editing } = form;
     const title = editing ? t('guidance.authoring.form.editTitle', { slug: editing.slug, language: langName(request, editing.lang) }) : t('guidance.authoring.form.createTitle');
-    return reply.code(errors.length > 0 ? 400 : 200).render(`${VIEWS}/page-form.njk`, {
+    return reply.code(errors.length > 0 ? (errors[0]!.status ?? 400) : 200).render(`${VIEWS}/page-form.njk`, {
       ...chrome(request, title, editing ? `${pagePath(editing.slug, editing.lang)}/history` : AUTHORING_PATH),
       errors: errors.map((error) => ({ text: t(`guidance.authoring.errors.${error.key}`, error.parameters), href: `#${error.field}` })),
       action: editing ? `${pagePath(editing.slug, editing.lang)}/edit` : `${AUTHORING_PATH}/new`,
@@ -162,11 +163,18 @@ export async function registerAuthoringPages(app: FastifyInstance, dependencies:
         rendered: renderVersion(draft, request.t),
       });
     }
+    // An edit saves only over the version it started from; a missing or forged number is a conflict too.
+    const basedOn = editing ? (/^\d{1,10}$/.test(values.basedOn) ? Number(values.basedOn) : -1) : undefined;
     try {
-      const outcome = await library.save({ draft, actor: teamOperatorOf(request).actor, publish: action === 'publish' });
+      const outcome = await library.save({ draft, actor: teamOperatorOf(request).actor, publish: action === 'publish', ...(basedOn === undefined ? {} : { basedOn }) });
       const done = outcome.status === 'unchanged' && !(action === 'publish') ? 'unchanged' : action === 'publish' ? 'published' : 'saved';
       return reply.redirect(`${pagePath(draft.slug, draft.lang)}/history?done=${done}`, 303);
     } catch (error) {
+      if (error instanceof GuidanceError && error.code === 'guidance.VERSION_CONFLICT' && editing) {
+        // Their text is kept; saving again (now based on the newest) is their informed choice.
+        const newest = (await library.findLatestVersion(editing.slug, editing.lang))?.version ?? 0;
+        return renderForm(request, reply, { values: { ...values, basedOn: String(newest) }, editing, errors: [{ field: 'body', key: 'conflict', parameters: { version: newest }, status: 409 }] });
+      }
       // Another author made the slug a page of another type since the form was read.
       if (error instanceof GuidanceError && (error.code === 'guidance.TYPE_CHANGED' || error.code === 'guidance.INVALID_PAGE')) {
         return renderForm(request, reply, { values, editing, errors: [fieldErrorOf(error)] });
@@ -209,7 +217,7 @@ export async function registerAuthoringPages(app: FastifyInstance, dependencies:
     });
 
     pages.get(`${AUTHORING_PATH}/new`, async (request, reply) =>
-      renderForm(request as FormRequest, reply, { values: { title: '', slug: '', type: '', lang: request.locale, description: '', body: '' } }),
+      renderForm(request as FormRequest, reply, { values: { title: '', slug: '', type: '', lang: request.locale, description: '', body: '', basedOn: '' } }),
     );
     pages.post<{ Body: Partial<FormValues> & { action?: Action } }>(`${AUTHORING_PATH}/new`, { schema: { body: formBody } }, (request, reply) => answerForm(request as FormRequest, reply, undefined));
 
@@ -218,7 +226,7 @@ export async function registerAuthoringPages(app: FastifyInstance, dependencies:
       const editing = await editingOf(request.params);
       // Editing starts from the newest version of the language, published or not.
       const latest = await library.findLatestVersion(editing.slug, editing.lang);
-      const values = { title: latest?.title ?? '', slug: editing.slug, type: editing.type, lang: editing.lang, description: latest?.description ?? '', body: latest ? sourceOf(latest.content) : '' };
+      const values = { title: latest?.title ?? '', slug: editing.slug, type: editing.type, lang: editing.lang, description: latest?.description ?? '', body: latest ? sourceOf(latest.content) : '', basedOn: String(latest?.version ?? 0) };
       return renderForm(request as FormRequest, reply, { values, editing });
     });
     pages.post<{ Params: PageParams; Body: Partial<FormValues> & { action?: Action } }>(

@@ -62,6 +62,16 @@ test('the authors\' list has every page, published or not, with each language\'s
   assert.equal(await library.findPageType('nothing-here'), undefined);
 });
 
+test('a save based on a version that is no longer the newest is refused and saves nothing', async (t) => {
+  const { library } = await openLibrary(t);
+  await library.save({ draft: answer, actor: 'cli', publish: true, basedOn: 0 });
+  await library.save({ draft: { ...answer, title: 'Bands' }, actor: 'a', publish: false, basedOn: 1 });
+  await assert.rejects(library.save({ draft: { ...answer, title: 'Band' }, actor: 'b', publish: true, basedOn: 1 }), { code: 'guidance.VERSION_CONFLICT', statusCode: 409 });
+  await assert.rejects(library.save({ draft: { ...answer, lang: 'cy' }, actor: 'b', publish: true, basedOn: 1 }), { code: 'guidance.VERSION_CONFLICT' });
+  assert.deepEqual((await library.listHistory('council-tax-bands', 'en')).map((entry) => entry.version), [2, 1]);
+  assert.equal((await library.findPublished('council-tax-bands', 'en'))?.version, 1);
+});
+
 test('a page and its Welsh translation share a slug; each language has its own history', async (t) => {
   const { library } = await openLibrary(t);
   await library.save({ draft: answer, actor: 'cli', publish: true });

@@ -75,8 +75,12 @@ export function createGuidanceLibrary(dependencies: { db: Database; store: Guida
   }
 
   return {
-    /** Saves a draft as a new version (none if it says what the newest already says) and, if asked, publishes it. */
-    async save(input: { draft: PageDraft; actor: string; publish: boolean }): Promise<SaveOutcome> {
+    /**
+     * Saves a draft as a new version (none if it says what the newest already says) and, if asked,
+     * publishes it. `basedOn`: the newest version number the author started from (0 for none); if
+     * another has been saved since, nothing is saved (an author's form never overwrites another's).
+     */
+    async save(input: { draft: PageDraft; actor: string; publish: boolean; basedOn?: number }): Promise<SaveOutcome> {
       const draft = checkDraft(input.draft);
       const content = JSON.stringify(draft.content);
       return db.transaction().execute(async (transaction) => {
@@ -91,6 +95,9 @@ export function createGuidanceLibrary(dependencies: { db: Database; store: Guida
           await store.insertPage(transaction, page);
         }
         const latest = await store.findLatestVersion(transaction, page.id, draft.lang);
+        if (input.basedOn !== undefined && (latest?.version ?? 0) !== input.basedOn) {
+          throw new GuidanceError('guidance.VERSION_CONFLICT', `Version ${latest?.version ?? 0} of "${draft.slug}" in ${draft.lang} was saved after version ${input.basedOn}`, 409);
+        }
         const unchanged = latest && latest.title === draft.title && latest.description === draft.description && latest.content === content;
         let version = latest;
         if (!unchanged) {
