@@ -176,6 +176,17 @@ test('two authors edit the same version: the second is told, keeps their text, a
   assert.equal((await library.findPublished('fishing-permits', 'en'))?.version, 3);
 });
 
+test('editing a guide keeps the address of every part whose title is unchanged (an imported guide\'s own part slugs too)', async (t) => {
+  const { send, browser, library } = await startAuthoring(t);
+  const parts = [{ slug: 'overview', title: 'What it is', body: 'A permit.' }, { slug: 'apply-now', title: 'How to apply', body: 'Online.' }];
+  await library.save({ draft: { slug: 'fishing-permits', lang: 'en', title: 'Fishing permits', description: '', content: { type: 'guide', parts } }, actor: 'cli', publish: true });
+  const body = '# What it is\n\nA permit for rivers.\n\n# How to apply\n\nOnline or by post.\n\n# Costs\n\n£10.';
+  assert.equal((await send(`${BASE}/fishing-permits/en/edit`, { title: 'Fishing permits', description: '', body, basedOn: '1', action: 'publish' })).status, 303);
+  const page = await library.findPublished('fishing-permits', 'en');
+  assert.deepEqual(page?.content.type === 'guide' && page.content.parts.map((part) => part.slug), ['overview', 'apply-now', 'costs']);
+  assert.match((await browser.get('/guidance/fishing-permits/apply-now')).html, /Online or by post/);
+});
+
 test('attacker: markdown with HTML is escaped in the preview and on the version page; every form needs its CSRF token', async (t) => {
   const { send, browser, civitas, countVersions } = await startAuthoring(t);
   const body = '<script>alert(1)</script>\n\n<img src=x onerror=alert(2)>\n\n[click](javascript:alert(3))';

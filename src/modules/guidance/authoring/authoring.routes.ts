@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isLocale, type Locale } from '../../../platform/http/i18n.ts';
 import { requireOperator, teamOperatorOf } from '../../../platform/http/team-access.ts';
-import { checkDraft, isPageType, isSlug, LIMITS, PAGE_TYPES, type PageDraft, type PageType } from '../content/guidance-content.ts';
+import { checkDraft, isPageType, isSlug, LIMITS, PAGE_TYPES, type PageContent, type PageDraft, type PageType } from '../content/guidance-content.ts';
 import type { GuidanceLibrary } from '../content/guidance-library.ts';
 import { GuidanceError } from '../guidance.errors.ts';
 import { contentOf, ImportRefusal } from '../import/parse-markdown-file.ts';
@@ -114,6 +114,18 @@ export async function registerAuthoringPages(app: FastifyInstance, dependencies:
     });
   }
 
+  /**
+   * A guide's parts are addressed by slugs made from their titles; a part whose title is unchanged
+   * keeps the address it had (an imported guide's parts may have slugs of their own), so editing
+   * the text does not move it.
+   */
+  async function keepPartAddresses(editing: PageParams, content: Extract<PageContent, { type: 'guide' }>): Promise<PageContent> {
+    const latest = await library.findLatestVersion(editing.slug, editing.lang);
+    if (latest?.content.type !== 'guide') return content;
+    const slugByTitle = new Map(latest.content.parts.map((part) => [part.title, part.slug]));
+    return { ...content, parts: content.parts.map((part) => ({ ...part, slug: slugByTitle.get(part.title) ?? part.slug })) };
+  }
+
   /** Reads the form into a draft, or the errors on its fields. */
   async function readDraft(values: FormValues, editing: (PageParams & { type: PageType }) | undefined): Promise<{ draft?: PageDraft; errors: FieldError[] }> {
     const errors: FieldError[] = [];
@@ -130,13 +142,14 @@ export async function registerAuthoringPages(app: FastifyInstance, dependencies:
     if (values.title.trim() === '') errors.push({ field: 'title', key: 'titleMissing' });
     if (errors.length > 0) return { errors };
     const type = editing?.type ?? (values.type as PageType);
-    let content;
+    let content: PageContent;
     try {
       content = contentOf(type, values.body);
     } catch (error) {
       if (error instanceof ImportRefusal) return { errors: [{ field: 'body', key: 'textBeforeFirstPart' }] };
       throw error;
     }
+    if (editing && content.type === 'guide') content = await keepPartAddresses(editing, content);
     try {
       const draft = checkDraft({ slug: editing?.slug ?? values.slug, lang: editing?.lang ?? (values.lang as Locale), title: values.title, description: values.description, content });
       return { draft, errors: [] };
