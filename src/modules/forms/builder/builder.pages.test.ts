@@ -99,6 +99,9 @@ test('a team builds a form with every answer type, routing and an exit page, pre
   assert.equal((await owner.send('POST', `${formPath}/publish`)).statusCode, 303);
   const listed = await openFormVersions({ db: kernel.db, audit: kernel.audit }).listVersions(formId);
   assert.deepEqual(listed.map((version) => version.status), ['live']);
+  const submissionsLink = new RegExp(`href="${formPath}/submissions"`);
+  assert.match((await owner.send('GET', formPath)).body, submissionsLink, 'a published form links to its submissions');
+  assert.equal((await owner.send('GET', `${formPath}/submissions`)).statusCode, 200);
 
   // The preview is the runner's page: the same question form, field for field.
   const runner = await app.inject({ method: 'GET', url: '/forms/fishing-licence/pages/what-kind-of-licence-do-you-need' });
