@@ -606,3 +606,20 @@ test('changing a question’s answer type keeps its texts, optional and "add ano
   assert.equal((await owner.send('POST', `${formPath}/pages/tell-us-more`, { question: 'Tell us more', answerType: 'number' }, { csrf: false })).statusCode, 403);
   assert.equal((await draftPage('tell-us-more')).answerType, 'text');
 });
+
+test('attacker: publishing and deleting a never-published form at the same moment leaves either a deleted form or a published one, never a version without its form', async (t) => {
+  const { kernel, owner, formPath, formId } = await buildForm(t);
+  assert.equal((await owner.send('POST', `${formPath}/settings`, SETTINGS)).statusCode, 303);
+  const [published, deleted] = await Promise.all([owner.send('POST', `${formPath}/publish`), owner.send('POST', `${formPath}/delete`)]);
+  const versions = await openFormVersions({ db: kernel.db, audit: kernel.audit }).listVersions(formId);
+  const formStays = (await owner.send('GET', formPath)).statusCode === 200;
+  if (formStays) {
+    assert.equal(published.statusCode, 303, 'published first: the delete finds a published form');
+    assert.deepEqual(versions.map((version) => version.status), ['live']);
+    assert.notEqual(deleted.headers.location?.includes('done=deleted'), true);
+  } else {
+    assert.equal(deleted.statusCode, 303, 'deleted first: publishing finds no form');
+    assert.equal(versions.length, 0, 'no version is left behind without its form');
+    assert.notEqual(published.statusCode, 500);
+  }
+});

@@ -9,7 +9,7 @@ import { parseFormDefinition } from '../definition/parse-definition.ts';
 import { findEligibilityCheckProblems } from '../definition/read-eligibility-check.ts';
 import { FormsError } from '../forms.errors.ts';
 import { createFormVersionStore } from '../versions/form-version.store.ts';
-import type { FormVersions } from '../versions/form-versions.ts';
+import { lockForm, type FormVersions } from '../versions/form-versions.ts';
 import { createWebhookSecretStore } from '../webhooks/webhook-secret.store.ts';
 import { createBuilderDraftStore } from './builder-draft.store.ts';
 
@@ -163,6 +163,7 @@ export function createFormBuilder(dependencies: { db: Database; audit: AuditServ
      */
     async deleteNeverPublished(input: { formId: string; actor: string; details?: Readonly<Record<string, string>> }): Promise<boolean> {
       return db.transaction().execute(async (transaction) => {
+        await lockForm(transaction, input.formId);
         const store = createFormVersionStore(transaction);
         const form = await store.findForm(input.formId);
         if (!form || !(await store.deleteFormNeverPublished(input.formId))) return false;

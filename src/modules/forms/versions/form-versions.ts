@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditService } from '../../../platform/audit/audit.service.ts';
 import type { Database, Executor } from '../../../platform/db/database.ts';
+import { lockIdOf, lockUntilTransactionEnds } from '../../../platform/db/transaction-lock.ts';
 import { isUniqueViolation } from '../../../platform/db/unique-violation.ts';
 import type { FormDefinition } from '../definition/form-definition.ts';
 import { parseFormDefinition } from '../definition/parse-definition.ts';
@@ -36,6 +37,14 @@ function checkedDefinition(input: unknown, outboundPolicy: OutboundPolicy | unde
  * Forms and their draft, live and archived versions. Publishing a version archives the live one;
  * a person who started on it keeps it (their session holds the version's id) and finishes on it.
  */
+/**
+ * Serialises what adds a version to a form and what deletes a never-published form, so a form is
+ * never deleted while its first version is being added (which would leave that version with no form).
+ */
+export function lockForm(transaction: Executor, formId: string): Promise<void> {
+  return lockUntilTransactionEnds(transaction, lockIdOf(`forms-form:${formId}`));
+}
+
 export function createFormVersions(dependencies: {
   db: Database;
   audit: AuditService;
@@ -92,10 +101,13 @@ export function createFormVersions(dependencies: {
     /** A draft version of a form; the live version stays until the draft is published. */
     async createDraft(input: { formId: string; definition: unknown; actor: string }): Promise<string> {
       const definition = checkedDefinition(input.definition, outboundPolicy);
-      const form = await createFormVersionStore(db).findForm(input.formId);
-      if (!form) throw new FormsError('forms.FORM_NOT_FOUND', 'There is no such form');
-      if (definition.slug !== form.slug) throw new FormsError('forms.INVALID_DEFINITION', 'A new version keeps the form’s slug', [{ path: '$.slug', message: `must be "${form.slug}"` }]);
-      return db.transaction().execute((transaction) => addVersion(transaction, { form, definition, live: false, actor: input.actor }));
+      return db.transaction().execute(async (transaction) => {
+        await lockForm(transaction, input.formId);
+        const form = await createFormVersionStore(transaction).findForm(input.formId);
+        if (!form) throw new FormsError('forms.FORM_NOT_FOUND', 'There is no such form');
+        if (definition.slug !== form.slug) throw new FormsError('forms.INVALID_DEFINITION', 'A new version keeps the form’s slug', [{ path: '$.slug', message: `must be "${form.slug}"` }]);
+        return addVersion(transaction, { form, definition, live: false, actor: input.actor });
+      });
     },
 
     async publish(input: { formId: string; versionId: string; actor: string }): Promise<void> {
@@ -117,6 +129,7 @@ export function createFormVersions(dependencies: {
     async publishDefinition(input: { formId: string; definition: unknown; actor: string; details?: Readonly<Record<string, string>> }): Promise<string> {
       const definition = checkedDefinition(input.definition, outboundPolicy);
       return db.transaction().execute(async (transaction) => {
+        await lockForm(transaction, input.formId);
         const form = await createFormVersionStore(transaction).findForm(input.formId);
         if (!form) throw new FormsError('forms.FORM_NOT_FOUND', 'There is no such form');
         if (definition.slug !== form.slug) throw new FormsError('forms.INVALID_DEFINITION', 'A new version keeps the form’s slug', [{ path: '$.slug', message: `must be "${form.slug}"` }]);
