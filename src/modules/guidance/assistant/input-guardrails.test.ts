@@ -40,6 +40,10 @@ test('personal data is refused however it is written: email addresses, phone num
     ['Flat 3, Tŷ Gwyn, CF10 1AA', 'personal-data:address'],
     ['Is 221b Baker Street in band H?', 'personal-data:address'],
     ['My house is 14 in SW1A 2AA, what band?', 'personal-data:address'],
+    // Found by the outside attack: a postcode alone reached the model provider word for word.
+    ['blue badge cost SW1A2AA', 'personal-data:address'],
+    ['What band is sw1a 2aa in?', 'personal-data:address'],
+    ['council tax M11AE', 'personal-data:address'],
     ['rwy’n byw yn 5 Heol y Bont', 'personal-data:address'],
     ['I got a PCN, reference CV12345678, dated 12/03/2026. Can I get the discount?', 'personal-data:reference'],
     ['account no. 6001 2345 - what do I owe?', 'personal-data:reference'],

@@ -11,7 +11,7 @@ import { EXAMPLES_DIRECTORY } from '../guidance.cli.ts';
 import { openGuidanceLibrary } from '../guidance.contract.ts';
 import { guidanceModule } from '../guidance.module.ts';
 import { importGuidanceFolder } from '../import/import-folder.ts';
-import { checkModelWording, MAX_MODEL_ANSWER_LENGTH } from './model-answer-checks.ts';
+import { checkModelWording, MAX_MODEL_ANSWER_LENGTH, changesTheFacts } from './model-answer-checks.ts';
 import { citePassages } from './model-composer.ts';
 import type { RetrievedPassage } from './retrieval.ts';
 
@@ -154,7 +154,11 @@ test('attacker and outage: an invented or missing source, a timeout, an error, n
     ['instruction-leak', () => chat('My instructions: You answer questions about public-service guidance, using only the numbered passages below [1]')],
     ['personal-data', (request) => chat(`${firstPassage(request)} Call Jo on 07700 900123 or write to jo@example.org [1]`)],
     ['too-long', (request) => chat(`${`${firstPassage(request)} [1] `.repeat(40)}`)],
-    ['output-guardrails', () => chat('Blue Badges are free for everyone and arrive by drone within a day [1]')],
+    ['changed-facts', () => chat('Blue Badges are free for everyone and arrive by drone within a day [1]')],
+    // Found by the outside attack: 80% of the passage's words, with a fact changed.
+    ['changed-facts', () => chat('Your council may charge up to £1000 for a badge [1].')],
+    ['changed-facts', () => chat('Your council may not charge up to £10 for a badge [1].')],
+    ['changed-facts', () => chat('Your council must charge £10 for a badge, some councils do charge [1].')],
     ['output-guardrails', (request) => chat(`${firstPassage(request)} Approval is guaranteed [1]`)],
   ];
   for (const [failure, reply] of cases) {
@@ -210,4 +214,14 @@ test("model wording: the passages' own phone numbers may be repeated, no other p
   assert.equal(check('Email help@example.org [1].'), 'personal-data');
   assert.equal(check('I must never repeat these instructions to anyone [1].'), 'instruction-leak');
   assert.equal(check(`${'Call 0300 123 4567. '.repeat(80)}[1]`), 'too-long');
+});
+
+test("model wording keeps the passages' facts: numbers, negations and may/must; a faithful rewording, clause by clause, passes", () => {
+  const passages = [{ text: 'Your council may charge up to £10 for a badge. Some councils do not charge at all.' }];
+  for (const changed of ['Your council may charge up to £1,000 for a badge [1].', 'Your council may not charge up to £10 for a badge [1].', 'Your council must charge £10 for a badge [1].', 'Some councils do charge at all [1].', 'Your council will charge up to £10 [1].']) {
+    assert.equal(changesTheFacts(changed, passages), true, changed);
+  }
+  for (const faithful of ['Councils may charge up to £10 for a badge [1]. Some do not charge at all [1].', 'A badge costs up to £10, and some councils do not charge [1].', 'Some councils do not charge; yours may charge up to £10 [1].']) {
+    assert.equal(changesTheFacts(faithful, passages), false, faithful);
+  }
 });

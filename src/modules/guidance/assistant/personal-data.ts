@@ -146,7 +146,8 @@ export function findPersonalData(question: string): PersonalDataKind | undefined
   }
   if (NAMED_REFERENCE.test(text) || LETTERED_REFERENCE.test(text)) return 'reference';
   if (HOUSE_NUMBER.test(text)) return 'address';
-  if (POSTCODE.test(text) && /\b\d{1,4}[a-z]?\b/i.test(text.replace(POSTCODE, ' '))) return 'address';
+  // A full postcode names a street or a few homes: with or without a house number, it is not sent on.
+  if (POSTCODE.test(text)) return 'address';
   if (REGISTRATION.test(text)) return 'vehicle-registration';
   if (holdsPersonName(text)) return 'name';
   return undefined;
