@@ -22,10 +22,14 @@ export type InputCheck =
 /** Letters people swap for digits and symbols to slip words past a check ("1gn0re"). */
 const LOOK_ALIKES: Readonly<Record<string, string>> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '@': 'a', $: 's' };
 
+/** Three or more single letters with a dot, dash, space or the like between each ("I.g.n.o.r.e", "i g n o r e"). */
+const SPELLED_OUT = /(?<![\p{L}\p{N}])\p{L}(?:[ .\-_*·,'+|/\\]{1,2}\p{L}(?![\p{L}\p{N}])){2,}/gu;
+
 function wordsOf(question: string): string {
   return normaliseQuestion(question)
     .toLowerCase()
     .replace(/[013457@$]/g, (character) => LOOK_ALIKES[character] ?? character)
+    .replace(SPELLED_OUT, (letters) => letters.replace(/[^\p{L}]/gu, ''))
     .replace(/[’‘`]/g, "'")
     .replace(/[^\p{L}\p{N}' <>|[\]#:]+/gu, ' ')
     .replace(/ +/g, ' ');
@@ -49,6 +53,8 @@ const JAILBREAKS: ReadonlyArray<[JailbreakKind, RegExp]> = [
   ['prompt-extraction', /\b(?:repeat|print|output|copy|show|reveal|write out) (?:me )?(?:everything|all|the text|the words|the message|the content|what is|what's|whatever is) (?:written )?(?:above|before)\b|\babove this line\b|\bverbatim\b|\binstructions (?:you were|you've been|you have been|you got) given\b|\bwhat (?:were|are|have) you (?:been )?told\b/],
   ['prompt-extraction', /\bsystem (?:prompt|message)\b|\bdeveloper (?:message|instructions)\b|\bhidden instructions\b|\b(?:dangos|dangoswch|datgelu|datgelwch|ailadrodd\w*|cyfieith\w*) (?:\w+ ){0,2}\w*yfarwyddiad\w*\b|\bcyfarwyddiadau (?:cudd|system)\b/],
   ['role-play', /\b(?:you are now|from now on you|act as (?:an? )?(?:unfiltered|unrestricted|evil|different|new)|pretend (?:to be|you are|that you)|role ?play as|roleplay|do anything now|jailbreak\w*|developer mode|god mode|dan mode|no restrictions|without (?:any )?(?:restrictions|limits|filters|rules)|unfiltered|uncensored|esgus bod|o hyn ymlaen rwyt ti)\b/],
+  // The persona prompts passed around by name: "DAN" (do anything now), "STAN", "DUDE", "AIM", "Mongo Tom".
+  ['role-play', /\b(?:you are|you're|youre|be|become|act as|play|pretend to be|stay|ti yw|chi yw|rwyt ti'?n|rydych chi'?n|bydd(?:a|wch)(?: yn)?) (?:now |nawr |rwan )?(?:an? |the )?(?:dan|stan|dude|aim|mongo tom)\b|\b(?:dan|stan|dude|aim) (?:prompt|persona|jailbreak)\b/],
   ['role-play', /\b(?:debug|admin|maintenance|sudo|unrestricted) mode\b|\b(?:you are|you're) (?:now )?(?:an? )?(?:ai|assistant|bot|chatbot|model) (?:called|named)\b|\bnever refuses?\b|\b(?:i am|i'm) (?:the|your) (?:developer|admin|administrator|creator|programmer)\b|\bheb (?:reolau|gyfyngiadau)\b|\bmodd (?:datblygwr|dadfygio)\b/],
   // Answering from anything but the guidance: setting it aside, making answers up, or being told it says what it does not.
   ['override-instructions', /\b(?:ignore|disregard|forget|skip|bypass|set aside) (?:the |your |all |any )?(?:guidance|context|passages)\b|\bmake (?:something|things|it|one|an answer) up\b|\binvent (?:an? )?(?:answer|something)\b|\b(?:answer|respond|reply) without (?:using |checking |reading |looking at )?(?:the |your |any )?(?:guidance|sources?|context)\b|\bpretend (?:that )?(?:the )?(?:guidance|page|source|law)s? (?:says?|said|allows?)\b|\byou (?:must|will|shall) now (?:answer|respond|reply|say|ignore|tell)\b|\bwhether or not (?:the )?guidance\b|\banghofi\w* (?:bopeth|popeth|y cyfan)\b/],

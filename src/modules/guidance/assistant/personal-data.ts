@@ -5,14 +5,62 @@
  */
 
 /** Every kind of personal data the checks look for (the transparency record lists them from here). */
-export const PERSONAL_DATA_KINDS = ['email-address', 'phone-number', 'national-insurance-number', 'card-number', 'address', 'name', 'reference', 'vehicle-registration'] as const;
+export const PERSONAL_DATA_KINDS = ['email-address', 'phone-number', 'national-insurance-number', 'card-number', 'date-of-birth', 'address', 'name', 'reference', 'vehicle-registration'] as const;
 export type PersonalDataKind = (typeof PERSONAL_DATA_KINDS)[number];
 
 const INVISIBLE = /[\u00ad\u180e\u200b-\u200f\u2060-\u2064\ufeff]/g;
 
-/** The question as the checks read it: compatibility forms folded (full-width digits), invisible characters gone, spaces single. */
+/** Every kind of dash and hyphen (‐ ‑ – — −, and the rest), which people paste from documents. */
+const DASHES = /[\p{Pd}\u2212]/gu;
+
+/** The question as the checks read it: compatibility forms folded (full-width digits), dashes plain, invisible characters gone, spaces single. */
 export function normaliseQuestion(question: string): string {
-  return question.normalize('NFKC').replace(INVISIBLE, '').replace(/\s+/g, ' ');
+  return question.normalize('NFKC').replace(INVISIBLE, '').replace(DASHES, '-').replace(/\s+/g, ' ');
+}
+
+/** Digits written as words, in English and Welsh ("oh seven seven", "dim saith saith"). */
+const DIGIT_WORDS: Readonly<Record<string, string>> = {
+  zero: '0', oh: '0', o: '0', nought: '0', nil: '0', dim: '0',
+  one: '1', un: '1', two: '2', dau: '2', dwy: '2', three: '3', tri: '3', tair: '3', four: '4', pedwar: '4', pedair: '4',
+  five: '5', pump: '5', pum: '5', six: '6', chwech: '6', chwe: '6', seven: '7', saith: '7', eight: '8', wyth: '8', nine: '9', naw: '9',
+};
+const REPEATS: Readonly<Record<string, number>> = { double: 2, triple: 3, dwbl: 2 };
+const SPOKEN_TOKEN = /[\p{L}\d]+/gu;
+
+/**
+ * Runs of digits written out or read aloud ("oh seven seven double zero nine..."), as digits:
+ * words and digits next to each other, with spaces, commas or dashes between, make one run. Runs
+ * of digits alone are left to DIGIT_RUN ("2019, 2020, 2021" is a list of years, not a number).
+ */
+function spokenDigitRuns(text: string): string[] {
+  const runs: string[] = [];
+  let run = '';
+  let spoken = false;
+  let repeat = 1;
+  let lastEnd = 0;
+  const close = () => {
+    if (spoken) runs.push(run);
+    run = '';
+    spoken = false;
+    repeat = 1;
+  };
+  for (const match of text.toLowerCase().matchAll(SPOKEN_TOKEN)) {
+    const token = match[0];
+    if (!/^[\s,-]*$/.test(text.slice(lastEnd, match.index))) close();
+    lastEnd = match.index + token.length;
+    const digits = /^\d+$/.test(token) ? token : DIGIT_WORDS[token];
+    if (digits !== undefined) {
+      run += digits.repeat(repeat);
+      spoken ||= digits !== token;
+      repeat = 1;
+    } else if (REPEATS[token] !== undefined) {
+      repeat = REPEATS[token];
+    } else {
+      close();
+    }
+  }
+  close();
+  return runs;
 }
 
 /** Runs of digits with at most three separators between each two (spaces, dashes, dots, brackets, slashes). */
@@ -81,6 +129,15 @@ function holdsEmailAddress(text: string): boolean {
   return false;
 }
 
+const MONTHS =
+  'jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|ionawr|chwefror|mawrth|ebrill|mai|mehefin|gorffennaf|awst|medi|hydref|tachwedd|rhagfyr';
+/** A whole date: "12 April 1968", "April 12th, 1968", "12/04/1968", "1968-04-12". */
+const FULL_DATE = `(?:\\d{1,2}(?:st|nd|rd|th)? (?:of )?(?:${MONTHS})\\.?,? \\d{4}|(?:${MONTHS})\\.? \\d{1,2}(?:st|nd|rd|th)?,? \\d{4}|\\d{1,2}[/.-]\\d{1,2}[/.-]\\d{2,4}|\\d{4}-\\d{2}-\\d{2})`;
+/** Words that say a date is someone's birth: a date of birth identifies a person, with almost anything else. */
+const BIRTH = "born|birth|birthday|dob|d\\.o\\.b\\.?|geni|ganwyd|ganed|pen-?blwydd";
+/** A birth word and a whole date within a few words of each other, either way round. */
+const DATE_OF_BIRTH = new RegExp(`\\b(?:${BIRTH})\\b(?:[^.?!]{0,30}?)${FULL_DATE}|${FULL_DATE}(?:[^.?!]{0,20}?)\\b(?:${BIRTH})\\b`, 'i');
+
 /** UK postcodes, such as "CF10 1AA" or "sw1a2aa". */
 const POSTCODE = /(?<![a-z0-9])[a-z]{1,2}\d[a-z\d]? ?\d[abd-hjlnp-uw-z]{2}(?![a-z0-9])/i;
 const STREET_WORDS =
@@ -144,6 +201,11 @@ export function findPersonalData(question: string): PersonalDataKind | undefined
     const kind = numberKind(match[0]);
     if (kind) return kind;
   }
+  for (const run of spokenDigitRuns(text)) {
+    const kind = numberKind(run);
+    if (kind) return kind;
+  }
+  if (DATE_OF_BIRTH.test(text)) return 'date-of-birth';
   if (NAMED_REFERENCE.test(text) || LETTERED_REFERENCE.test(text)) return 'reference';
   if (HOUSE_NUMBER.test(text)) return 'address';
   // A full postcode names a street or a few homes: with or without a house number, it is not sent on.

@@ -174,6 +174,7 @@ test('the guardrails the record lists are the ones the pipeline has: each listed
     'phone-number': 'Ring me on 07700 900 982 about my badge',
     'national-insurance-number': 'My NI number is QQ 12 34 56 C, am I eligible?',
     'card-number': 'I paid with 4111 1111 1111 1111, has it gone through?',
+    'date-of-birth': 'I was born on 3 March 1961, can I get a bus pass?',
     address: 'I live at 14 Heol y Frenhines, do I pay council tax?',
     name: 'My name is Ffion Jones, can I get a Blue Badge?',
     reference: 'My penalty charge notice number is WX12345678, can I pay late?',
@@ -198,7 +199,7 @@ test('the guardrails the record lists are the ones the pipeline has: each listed
   const { visitor } = await openVisitor(t);
   const settings = settingsOf((await visitor.get('/ask/transparency')).body);
   const row = (key: string) => settings.find((entry) => entry.startsWith(`${key}: `)) ?? '';
-  assert.match(row('Questions refused for personal data'), /email addresses, phone numbers, National Insurance numbers, card numbers, home addresses, people's names, case, account and penalty notice references, vehicle registrations/);
+  assert.match(row('Questions refused for personal data'), /email addresses, phone numbers, National Insurance numbers, card numbers, dates of birth, home addresses, people's names, case, account and penalty notice references, vehicle registrations/);
   assert.equal(row('Questions refused as attempts to change the assistant').split(', ').length, JAILBREAK_KINDS.length);
   assert.match(row('Advice it does not give (it points to where to get it)'), /medical, legal, financial, emergencies$/);
 });
