@@ -5,6 +5,7 @@ import { readMessageCatalogues } from '../../platform/http/i18n.ts';
 import type { CivitasModule } from '../../platform/module.ts';
 import { registerAssistantApi } from './assistant/assistant.routes.ts';
 import { openAssistant } from './assistant/open-assistant.ts';
+import { createAnswerTickets } from './assistant/feedback/answer-tickets.ts';
 import { registerAskPages } from './assistant/pages/ask.routes.ts';
 import { registerTransparencyPage } from './assistant/pages/transparency.routes.ts';
 import { registerAuthoringPages } from './authoring/authoring.routes.ts';
@@ -31,7 +32,7 @@ export const guidanceModule: CivitasModule = {
     const { assistant, retriever } = openAssistant({ db: app.db, library, config: app.config, translations: app.translations, logger: app.log as Logger, metrics: app.metrics, serviceEvents: app.serviceEvents });
     const rateLimit = createAssistantRateLimit({ db: app.db });
     registerAssistantApi(app, { assistant, rateLimit });
-    registerAskPages(app, { assistant, retriever, rateLimit });
+    registerAskPages(app, { assistant, retriever, rateLimit, tickets: createAnswerTickets({ secret: app.config.COOKIE_SECRET }) });
     registerTransparencyPage(app, { config: app.config, retriever, questionsPerMinute: rateLimit.perMinute });
   },
 };

@@ -5,6 +5,8 @@ import type { Locale, Translate } from '../../../platform/http/i18n.ts';
 import type { AssistantOutcomeStore } from './assistant-outcome.store.ts';
 import { isAbout, subjectOf } from './question-subject.ts';
 import { composeExtractiveAnswer, type AnswerSource } from './extractive-composer.ts';
+import { createAnswerVoteStore } from './feedback/answer-vote.store.ts';
+import { TICKET_LIFETIME_MS } from './feedback/answer-tickets.ts';
 import { checkQuestion } from './input-guardrails.ts';
 import { withoutCitations, type ModelComposer, type ModelFailure } from './model-composer.ts';
 import { checkAnswer } from './output-guardrails.ts';
@@ -62,6 +64,7 @@ export function createAssistant(dependencies: {
   clock?: () => Date;
 }) {
   const { db, retriever, outcomes, translations } = dependencies;
+  const votes = createAnswerVoteStore();
   const today = () => (dependencies.clock ?? (() => new Date()))().toISOString().slice(0, 10);
   const recordEvent = (type: ServiceEventType) => dependencies.serviceEvents?.record({ service: ASSISTANT_SERVICE, type, journeyId: randomUUID() });
 
@@ -72,10 +75,20 @@ export function createAssistant(dependencies: {
   }
 
   return {
-    /** Counts what people said of an answer's use ("was this useful?"), by day. */
-    async countFeedback(useful: boolean): Promise<void> {
-      await outcomes.count(db, { day: today(), outcome: useful ? 'feedback:useful' : 'feedback:not-useful' });
-      recordEvent('guidance.feedback.given');
+    /**
+     * Counts what someone said of an answer's use ("was this useful?"), by day: one vote for each
+     * answer (`answerId`, from its ticket), so false when this answer has had its vote.
+     */
+    async countFeedback(input: { useful: boolean; answerId: string }): Promise<boolean> {
+      const now = (dependencies.clock ?? (() => new Date()))();
+      const counted = await db.transaction().execute(async (transaction) => {
+        await votes.deleteBefore(transaction, new Date(now.getTime() - TICKET_LIFETIME_MS).toISOString());
+        if (!(await votes.claim(transaction, { answerId: input.answerId, votedAt: now.toISOString() }))) return false;
+        await outcomes.count(transaction, { day: today(), outcome: input.useful ? 'feedback:useful' : 'feedback:not-useful' });
+        return true;
+      });
+      if (counted) recordEvent('guidance.feedback.given');
+      return counted;
     },
 
     async answer(input: { question: string; language: Locale }, timeStage: StageTimer = () => {}): Promise<AssistantAnswer> {

@@ -2,6 +2,7 @@ import type { MigrationList } from '../../../platform/db/migrations.ts';
 import * as createGuidanceTables from './0001-create-guidance-tables.ts';
 import * as createAssistantOutcomes from './0002-create-assistant-outcomes.ts';
 import * as createAssistantRateLimit from './0003-create-assistant-rate-limit.ts';
+import * as createAnswerVotes from './0004-create-answer-votes.ts';
 
 /**
  * guidance_assistant_rate (0003) is no longer used from 0.1.0 on (the kernel's rate limit counts the
@@ -13,5 +14,6 @@ export const guidanceMigrations: MigrationList = {
     { id: '0001-create-guidance-tables', migration: createGuidanceTables },
     { id: '0002-create-assistant-outcomes', migration: createAssistantOutcomes },
     { id: '0003-create-assistant-rate-limit', migration: createAssistantRateLimit },
+    { id: '0004-create-answer-votes', migration: createAnswerVotes },
   ],
 };

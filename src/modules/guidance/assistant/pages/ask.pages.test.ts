@@ -114,6 +114,40 @@ test('attacker: no CSRF token, no answer; made-up, foreign and too many passage 
   assert.deepEqual(await createAssistantOutcomeStore().list(kernel.db, '2000-01-01'), []);
 });
 
+test('attacker: a vote counts only for an answer the assistant gave, once; none for made-up, swapped or forged answers', async (t) => {
+  const { kernel, visitor } = await openVisitor(t);
+  const counted = async () => (await createAssistantOutcomeStore().list(kernel.db, '2000-01-01')).filter((row) => row.outcome.startsWith('feedback:')).map((row) => [row.outcome, row.count]);
+  const location = (await visitor.ask('How much does a Blue Badge cost?')).headers.location as string;
+  const query = new URLSearchParams(location.split('?')[1]);
+  const ticket = query.get('answer') ?? '';
+  assert.match(ticket, /^[\w-]{22}\.\d+\.[\w-]{43}$/);
+
+  // Passages alone (a link someone shared, or made up): no vote offered, none counted.
+  const passagesOnly = new URLSearchParams(query);
+  passagesOnly.delete('answer');
+  assert.doesNotMatch((await visitor.get(`/ask/answer?${passagesOnly}`)).body, /Was this answer useful\?/);
+  const unticketed = await visitor.post(`/ask/feedback?${passagesOnly}`, location, { useful: 'no' });
+  assert.equal(unticketed.headers.location, `/ask/answer?${passagesOnly}`);
+  // The ticket moved to other passages, or with its signature changed, counts nothing either.
+  const swapped = new URLSearchParams({ passage: 'en:council-tax:x', answer: ticket });
+  await visitor.post(`/ask/feedback?${swapped}`, location, { useful: 'no' });
+  const forged = new URLSearchParams(query);
+  forged.set('answer', `${ticket.slice(0, -2)}${ticket.endsWith('AA') ? 'BB' : 'AA'}`);
+  await visitor.post(`/ask/feedback?${forged}`, location, { useful: 'no' });
+  assert.deepEqual(await counted(), []);
+
+  // The answer's own ticket: one vote, then thanks and nothing more, however often it is sent.
+  for (let vote = 0; vote < 3; vote += 1) {
+    const sent = await visitor.post(`/ask/feedback?${query}`, location, { useful: vote === 0 ? 'yes' : 'no' });
+    assert.match(sent.headers.location as string, /feedback=sent/);
+  }
+  assert.deepEqual(await counted(), [['feedback:useful', 1]]);
+  // Each answer shown has a vote of its own.
+  const again = (await visitor.ask('How much does a Blue Badge cost?')).headers.location as string;
+  await visitor.post(`/ask/feedback?${again.split('?')[1]}`, again, { useful: 'no' });
+  assert.deepEqual(await counted(), [['feedback:not-useful', 1], ['feedback:useful', 1]]);
+});
+
 test('attacker: past the limit of questions a minute, /ask answers 429 with Retry-After and a page saying so, in English and Welsh', async (t) => {
   const { visitor } = await openVisitor(t);
   for (let index = 0; index < QUESTIONS_PER_MINUTE; index += 1) assert.equal((await visitor.ask('How much does a Blue Badge cost?')).statusCode, 303);

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Assistant, RefusalReason } from '../assistant.ts';
+import type { AnswerTickets } from '../feedback/answer-tickets.ts';
 import { MAX_QUESTION_LENGTH } from '../input-guardrails.ts';
 import type { AssistantRateLimit } from '../rate-limit/assistant-rate-limit.ts';
 import type { GuidanceRetriever } from '../retrieval.ts';
@@ -8,14 +9,18 @@ const VIEWS = 'modules/guidance/assistant/pages';
 const REFUSALS: readonly RefusalReason[] = ['personal-data', 'jailbreak', 'out-of-scope', 'no-answer'];
 const MAX_PASSAGES = 3;
 
-type AnswerQuery = { refused?: string; passage?: string | string[]; feedback?: string };
+type AnswerQuery = { refused?: string; passage?: string | string[]; answer?: string; feedback?: string };
 
-/** The answer page's address: the passages it shows (or the refusal), never the question. */
+/**
+ * The answer page's address: the passages it shows (or the refusal) and the ticket for the
+ * answer's one "was this useful?" vote, never the question.
+ */
 function answerQueryOf(query: AnswerQuery): URLSearchParams {
   const parameters = new URLSearchParams();
   if (query.refused && REFUSALS.includes(query.refused as RefusalReason)) parameters.set('refused', query.refused);
   const passages = query.passage === undefined ? [] : [query.passage].flat();
   for (const id of passages.slice(0, MAX_PASSAGES)) parameters.append('passage', id.slice(0, 200));
+  if (query.answer && !parameters.has('refused')) parameters.set('answer', query.answer.slice(0, 100));
   return parameters;
 }
 
@@ -24,6 +29,7 @@ const answerQuerySchema = {
   properties: {
     refused: { type: 'string' },
     passage: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' }, maxItems: 10 }] },
+    answer: { type: 'string' },
     feedback: { type: 'string' },
   },
 } as const;
@@ -33,8 +39,11 @@ const answerQuerySchema = {
  * own (post/redirect/get). The answer page's address names only the passages (or the reason for
  * refusing), so the question is never kept, logged with the address or shown back.
  */
-export function registerAskPages(app: FastifyInstance, dependencies: { assistant: Assistant; retriever: GuidanceRetriever; rateLimit: AssistantRateLimit }): void {
-  const { assistant, retriever, rateLimit } = dependencies;
+export function registerAskPages(
+  app: FastifyInstance,
+  dependencies: { assistant: Assistant; retriever: GuidanceRetriever; rateLimit: AssistantRateLimit; tickets: AnswerTickets },
+): void {
+  const { assistant, retriever, rateLimit, tickets } = dependencies;
   const toAnswer = (reply: FastifyReply, parameters: URLSearchParams) => reply.redirect(`/ask/answer?${parameters}`, 303);
   /** Questions and feedback count against the client address's limit; past it, a page that says so, with Retry-After. */
   const refuseWhenTooMany = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -65,7 +74,8 @@ export function registerAskPages(app: FastifyInstance, dependencies: { assistant
       if (question === '') return reply.redirect('/ask?error=empty', 303);
       if (question.length > MAX_QUESTION_LENGTH) return reply.redirect('/ask?error=too-long', 303);
       const result = await assistant.answer({ question, language: request.locale });
-      return toAnswer(reply, answerQueryOf(result.refused ? { refused: result.refused.reason } : { passage: result.passageIds }));
+      if (result.refused) return toAnswer(reply, answerQueryOf({ refused: result.refused.reason }));
+      return toAnswer(reply, answerQueryOf({ passage: result.passageIds, answer: tickets.issue(result.passageIds) }));
     },
   );
 
@@ -77,6 +87,8 @@ export function registerAskPages(app: FastifyInstance, dependencies: { assistant
     // Passages no longer published leave nothing to show: that is "no answer" now.
     const reason = refused ?? (passages.length === 0 ? 'no-answer' : undefined);
     const sources = [...new Map(passages.map((passage) => [passage.url, { title: passage.title, href: `${passage.url}${passage.anchor}` }])).values()];
+    // The vote is offered only with an answer the assistant gave (a link to passages alone has none).
+    const votable = tickets.verify(parameters.get('answer') ?? '', parameters.getAll('passage')) !== undefined;
     return reply.render(`${VIEWS}/answer.njk`, {
       pageTitle: t(reason ? 'guidance.ask.noAnswerTitle' : 'guidance.ask.answerTitle'),
       refusal: reason && t(`guidance.assistant.refusals.${reason}`),
@@ -87,7 +99,7 @@ export function registerAskPages(app: FastifyInstance, dependencies: { assistant
       })),
       sources,
       feedbackSent: request.query.feedback === 'sent',
-      feedbackAction: `/ask/feedback?${parameters}`,
+      feedbackAction: votable ? `/ask/feedback?${parameters}` : undefined,
     });
   });
 
@@ -96,8 +108,11 @@ export function registerAskPages(app: FastifyInstance, dependencies: { assistant
     { schema: { querystring: answerQuerySchema, body: { type: 'object', properties: { useful: { type: 'string' }, _csrf: { type: 'string' } } } }, preHandler: refuseWhenTooMany },
     async (request, reply) => {
       const parameters = answerQueryOf(request.query);
-      if (request.body.useful === 'yes' || request.body.useful === 'no') {
-        await assistant.countFeedback(request.body.useful === 'yes');
+      const ticket = tickets.verify(parameters.get('answer') ?? '', parameters.getAll('passage'));
+      const { useful } = request.body;
+      // A vote for no answer the assistant gave counts nothing; one for an answer already voted on is thanked, and not counted again.
+      if (ticket && (useful === 'yes' || useful === 'no')) {
+        await assistant.countFeedback({ useful: useful === 'yes', answerId: ticket.answerId });
         parameters.set('feedback', 'sent');
       }
       return toAnswer(reply, parameters);
