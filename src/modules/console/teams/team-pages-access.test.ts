@@ -2,29 +2,16 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
+import { listRoutes } from '../../../testing/app-routes.ts';
 import { createTestApp } from '../../../testing/test-kernel.ts';
 import { createServiceNotify } from '../../notify/notify.contract.ts';
 import { createServicePay } from '../../pay/pay.contract.ts';
 import { equipService, openSigningIn, startWithService } from '../pages/console-pages.test-kit.ts';
 import { createConsoleTeam, signInConsoleMember } from './console-teams-testing.contract.ts';
 
-/** Every team page route of Notify, Pay, Exchange, the Marketplace and Forms' submissions, read from the app itself (so a new one is tested without being listed here). */
+/** Every team page route of Notify, Pay, Exchange, the Marketplace and Forms (builder and submissions), read from the app itself (so a new one is tested without being listed here). */
 function listTeamRoutes(app: FastifyInstance): Array<{ method: string; pattern: string }> {
-  const stack: string[] = [];
-  const routes: Array<{ method: string; pattern: string }> = [];
-  for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
-    const at = line.search(/[├└]── /);
-    if (at < 0) continue;
-    const depth = at / 4;
-    const [, segment = '', methods] = /^(.*?)(?: \(([A-Z, ]+)\))?$/.exec(line.slice(at + 4)) ?? [];
-    stack.length = depth;
-    const path = (stack[depth - 1] ?? '') + segment;
-    stack.push(path);
-    // Of Forms', the submissions' routes (the builder's are tested by its own suite).
-    if (!methods || !/^\/console\/(notify|pay|exchange|marketplace)\/|^\/console\/forms\/:organisationId\/forms\/:formId\/submissions/.test(path)) continue;
-    for (const method of methods.split(', ')) if (method !== 'HEAD') routes.push({ method, pattern: path });
-  }
-  return routes;
+  return listRoutes(app).filter(({ pattern }) => /^\/console\/(notify|pay|exchange|marketplace)\/|^\/console\/forms\/:organisationId(\/|$)/.test(pattern));
 }
 
 /** A real address for a route: the component's id in its place, a well-formed value for every other parameter. */
@@ -33,6 +20,7 @@ function fill(pattern: string, ids: { notify: string; pay: string; exchange: str
     .replace(/:serviceId\([^)]*\)/, ids.notify)
     .replace(':accountId', ids.pay)
     .replace(':organisationId', ids.exchange)
+    .replace(':answerType', 'text')
     .replace(/:(\w+)\(([^)]*)\)/g, (_all, _name: string, rule: string) => (rule.includes('|') ? (rule.split('|')[0] as string) : randomUUID()))
     .replace(/:(\w+)/g, () => randomUUID());
 }
@@ -56,7 +44,8 @@ async function startTwoOrganisations(t: Parameters<typeof createTestApp>[0]) {
   assert.ok(routes.filter((route) => route.pattern.startsWith('/console/notify/')).length >= 14, 'every Notify team route is found (callbacks too)');
   assert.ok(routes.filter((route) => route.pattern.startsWith('/console/pay/')).length >= 11, 'every Pay team route is found');
   assert.ok(routes.filter((route) => route.pattern.startsWith('/console/exchange/')).length >= 4, 'every Exchange team route is found');
-  assert.ok(routes.filter((route) => route.pattern.startsWith('/console/forms/') && route.pattern.includes('/submissions')).length >= 5, "every Forms team route is found (the submissions' too)");
+  assert.ok(routes.filter((route) => route.pattern.startsWith('/console/forms/') && route.pattern.includes('/submissions')).length >= 5, "every Forms submissions route is found");
+  assert.ok(routes.filter((route) => route.pattern.startsWith('/console/forms/') && route.pattern.includes('/pages/')).length >= 8, "every Forms builder route is found");
 
   /** One browser's cookies (its CSRF secret kept) under whichever console identity the test gives it. */
   const jar = new Map<string, string>();
