@@ -234,3 +234,17 @@ test('in Welsh, every authoring page and its errors are in Welsh', async (t) => 
   assert.equal(walk.pagesChecked, 11);
   assert.equal(walk.report(), '', 'English on Welsh pages');
 });
+
+test('attacker: a version in the address is only its own digits: versions/1.0, 01, +1, 1e0 are the 404 of a version that is not there', async (t) => {
+  const { send, browser, library, countVersions } = await startAuthoring(t);
+  await library.save({ draft: { slug: 'fishing-permits', lang: 'en', title: 'Fishing permits', description: '', content: { type: 'answer', body: 'Yes.' } }, actor: 'cli', publish: true });
+  await library.save({ draft: { slug: 'fishing-permits', lang: 'en', title: 'Fishing permits', description: '', content: { type: 'answer', body: 'No.' } }, actor: 'cli', publish: false });
+  assert.equal((await browser.get(`${BASE}/fishing-permits/en/versions/1`)).status, 200);
+  const before = await countVersions();
+  for (const version of ['1.0', '01', '+1', '1e0', '1.', '0x1', '%201', '1%20', '2147483648', '-1']) {
+    assert.equal((await browser.get(`${BASE}/fishing-permits/en/versions/${version}`)).status, 404, version);
+    assert.equal((await send(`${BASE}/fishing-permits/en/versions/${version}/publish`, {})).status, 404, `publish ${version}`);
+  }
+  assert.equal((await library.findPublished('fishing-permits', 'en'))?.version, 1, 'no publish went through');
+  assert.equal(await countVersions(), before);
+});

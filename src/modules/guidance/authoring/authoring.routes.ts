@@ -47,12 +47,15 @@ function notFound(): never {
   throw new GuidanceError('guidance.PAGE_NOT_FOUND', 'There is no such guidance page', 404);
 }
 
+/** A version in an address: its own decimal digits only, no sign, point, exponent or leading zero. */
+const VERSION_DIGITS = '^[1-9][0-9]{0,9}$';
 const slugSchema = { type: 'string', pattern: '^[a-z0-9]+(-[a-z0-9]+)*$', maxLength: LIMITS.slug } as const;
 const langSchema = { type: 'string', enum: ['en', 'cy'] } as const;
 const pageParams = { type: 'object', properties: { slug: slugSchema, lang: langSchema }, required: ['slug', 'lang'] } as const;
 const versionParams = {
   type: 'object',
-  properties: { slug: slugSchema, lang: langSchema, version: { type: 'integer', minimum: 1, maximum: 2_147_483_647 } },
+  // A string, so that nothing is coerced: only a version's own digits ('1', never '1.0', '01', '+1' or '1e0') name it.
+  properties: { slug: slugSchema, lang: langSchema, version: { type: 'string', pattern: VERSION_DIGITS } },
   required: ['slug', 'lang', 'version'],
 } as const;
 const doneQuery = { type: 'object', properties: { done: { type: 'string', maxLength: 20 } } } as const;
@@ -64,7 +67,14 @@ const formBody = {
 const notFoundOnBadParams = { attachValidation: true } as const;
 
 type PageParams = { slug: string; lang: Locale };
-type VersionParams = PageParams & { version: number };
+type VersionParams = PageParams & { version: string };
+
+/** The version a path names, or the same 404 as a version that is not there. */
+function versionNumberOf(digits: string): number {
+  const version = Number(digits);
+  if (!new RegExp(VERSION_DIGITS).test(digits) || version > 2_147_483_647) notFound();
+  return version;
+}
 type Done = { done?: string };
 type FormRequest = FastifyRequest<{ Params: Partial<PageParams>; Body: Partial<FormValues> & { action?: Action } }>;
 
@@ -275,7 +285,8 @@ export async function registerAuthoringPages(app: FastifyInstance, dependencies:
 
     pages.get<{ Params: VersionParams }>(`${AUTHORING_PATH}/:slug/:lang/versions/:version`, { schema: { params: versionParams }, ...notFoundOnBadParams }, async (request, reply) => {
       if (request.validationError) notFound();
-      const { slug, lang, version: number } = request.params;
+      const { slug, lang } = request.params;
+      const number = versionNumberOf(request.params.version);
       const version = await library.findVersion(slug, lang, number);
       if (!version) notFound();
       const history = await library.listHistory(slug, lang);
@@ -290,7 +301,8 @@ export async function registerAuthoringPages(app: FastifyInstance, dependencies:
     });
     pages.post<{ Params: VersionParams }>(`${AUTHORING_PATH}/:slug/:lang/versions/:version/publish`, { schema: { params: versionParams }, ...notFoundOnBadParams }, async (request, reply) => {
       if (request.validationError) notFound();
-      const { slug, lang, version } = request.params;
+      const { slug, lang } = request.params;
+      const version = versionNumberOf(request.params.version);
       // The library answers 404 for a page or version that is not there.
       await library.publish({ slug, lang, version, actor: teamOperatorOf(request).actor });
       return reply.redirect(`${pagePath(slug, lang)}/history?done=published`, 303);
