@@ -4,10 +4,14 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { startWithOperator } from '../../console/teams/console-teams-testing.contract.ts';
 import { createWelshWalk } from '../../../testing/english-in-welsh.ts';
-import { LIMITS } from '../content/guidance-content.ts';
+import { checkDraft, LIMITS, type PageDraft } from '../content/guidance-content.ts';
+import { GuidanceError, PAGE_REFUSALS, type PageRefusal } from '../guidance.errors.ts';
+import en from '../locales/en.json' with { type: 'json' };
+import cy from '../locales/cy.json' with { type: 'json' };
 import { guidanceModule } from '../guidance.module.ts';
 import { openGuidanceLibrary } from '../guidance.contract.ts';
 import { contentOf, parseMarkdownFile } from '../import/parse-markdown-file.ts';
+import { fieldErrorOf, REFUSALS } from './authoring.routes.ts';
 import { sourceOf } from './page-source.ts';
 
 const BASE = '/console/operator/guidance';
@@ -247,4 +251,43 @@ test('attacker: a version in the address is only its own digits: versions/1.0, 0
   }
   assert.equal((await library.findPublished('fishing-permits', 'en'))?.version, 1, 'no publish went through');
   assert.equal(await countVersions(), before);
+});
+
+test('every refusal checkDraft can give is put on a field with a message of its own, in English and Welsh (never the generic one)', () => {
+  const answer: PageDraft = { slug: 'a-page', lang: 'en', title: 'A page', description: '', content: { type: 'answer', body: 'Yes.' } };
+  const step = { title: 'Step', logic: 'number', optional: false, body: '' } as const;
+  const part = (slug: string, title = 'Part') => ({ slug, title, body: '' });
+  const drafts: Record<PageRefusal, PageDraft> = {
+    SLUG_INVALID: { ...answer, slug: 'Not A Slug' },
+    TITLE_MISSING: { ...answer, title: ' ' },
+    TITLE_TOO_LONG: { ...answer, title: 'x'.repeat(LIMITS.title + 1) },
+    DESCRIPTION_TOO_LONG: { ...answer, description: 'x'.repeat(LIMITS.description + 1) },
+    TEXT_TOO_LONG: { ...answer, content: { type: 'answer', body: 'x'.repeat(LIMITS.markdown + 1) } },
+    NO_PARTS: { ...answer, content: { type: 'guide', parts: [] } },
+    TOO_MANY_PARTS: { ...answer, content: { type: 'guide', parts: Array.from({ length: LIMITS.parts + 1 }, (_, index) => part(`p${index}`)) } },
+    PART_TITLE_MISSING: { ...answer, content: { type: 'guide', parts: [part('p', ' ')] } },
+    PART_SLUG_INVALID: { ...answer, content: { type: 'guide', parts: [part('')] } },
+    PARTS_SAME_SLUG: { ...answer, content: { type: 'guide', parts: [part('p'), part('p')] } },
+    ANSWER_EMPTY: { ...answer, content: { type: 'answer', body: ' ' } },
+    NO_STEPS: { ...answer, content: { type: 'step-by-step', introduction: '', steps: [] } },
+    TOO_MANY_STEPS: { ...answer, content: { type: 'step-by-step', introduction: '', steps: Array.from({ length: LIMITS.steps + 1 }, () => step) } },
+    STEP_TITLE_MISSING: { ...answer, content: { type: 'step-by-step', introduction: '', steps: [{ ...step, title: '' }] } },
+    FIRST_STEP_JOINED: { ...answer, content: { type: 'step-by-step', introduction: '', steps: [{ ...step, logic: 'or' }] } },
+  };
+  const errors = { en: en.guidance.authoring.errors as Record<string, string>, cy: cy.guidance.authoring.errors as Record<string, string> };
+  for (const refusal of PAGE_REFUSALS) {
+    let thrown: unknown;
+    try {
+      checkDraft(drafts[refusal]);
+    } catch (error) {
+      thrown = error;
+    }
+    assert.ok(thrown instanceof GuidanceError && thrown.code === 'guidance.INVALID_PAGE' && thrown.statusCode === 400, refusal);
+    assert.equal(thrown.refusal, refusal, `${refusal}: ${thrown.message}`);
+    const fieldError = fieldErrorOf(thrown);
+    assert.deepEqual(fieldError, REFUSALS[refusal], refusal);
+    assert.notEqual(fieldError.key, 'invalid', refusal);
+    assert.ok(errors.en[fieldError.key] && errors.cy[fieldError.key], `${refusal}: ${fieldError.key} in English and Welsh`);
+  }
+  assert.deepEqual(Object.keys(REFUSALS).sort(), [...PAGE_REFUSALS].sort(), 'a field for every refusal, and no other');
 });

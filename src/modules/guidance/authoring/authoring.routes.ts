@@ -3,7 +3,7 @@ import { isLocale, type Locale } from '../../../platform/http/i18n.ts';
 import { requireOperator, teamOperatorOf } from '../../../platform/http/team-access.ts';
 import { checkDraft, isPageType, isSlug, LIMITS, PAGE_TYPES, type PageContent, type PageDraft, type PageType } from '../content/guidance-content.ts';
 import type { GuidanceLibrary } from '../content/guidance-library.ts';
-import { GuidanceError } from '../guidance.errors.ts';
+import { GuidanceError, type PageRefusal } from '../guidance.errors.ts';
 import { contentOf, ImportRefusal } from '../import/parse-markdown-file.ts';
 import { renderVersion, sourceOf } from './page-source.ts';
 
@@ -16,31 +16,33 @@ type Field = (typeof FIELDS)[number];
 const ACTIONS = ['preview', 'draft', 'publish', 'change'] as const;
 type Action = (typeof ACTIONS)[number];
 type FormValues = Record<Field, string>;
-type FieldError = { field: Field; key: string; parameters?: Record<string, number>; status?: number };
+export type FieldError = { field: Field; key: string; parameters?: Record<string, number>; status?: number };
 
-/** Which field each of the library's refusals (checkDraft's words) belongs to, and its message. */
-const REFUSALS: Array<[RegExp, Field, string, Record<string, number>?]> = [
-  [/^The slug/, 'slug', 'slugInvalid', { max: LIMITS.slug }],
-  [/^The page has no title/, 'title', 'titleMissing'],
-  [/^The title is longer/, 'title', 'titleTooLong', { max: LIMITS.title }],
-  [/^The description is longer/, 'description', 'descriptionTooLong', { max: LIMITS.description }],
-  [/text is longer/, 'body', 'bodyTooLong', { max: LIMITS.markdown }],
-  [/at least one part/, 'body', 'noParts'],
-  [/at most \d+ parts/, 'body', 'tooManyParts', { max: LIMITS.parts }],
-  [/Every part of a guide needs a title/, 'body', 'partTitle'],
-  [/no usable slug/, 'body', 'partSlug'],
-  [/Two parts of the guide/, 'body', 'partsSameTitle'],
-  [/answer has no text/, 'body', 'answerEmpty'],
-  [/at least one step/, 'body', 'noSteps'],
-  [/at most \d+ steps/, 'body', 'tooManySteps', { max: LIMITS.steps }],
-  [/Every step needs a title/, 'body', 'stepTitle'],
-  [/first step cannot follow/, 'body', 'firstStep'],
-];
+/** Which field each of checkDraft's refusals belongs to, and its message: every rule has one (the type says so). */
+export const REFUSALS: Record<PageRefusal, { field: Field; key: string; parameters?: Record<string, number> }> = {
+  SLUG_INVALID: { field: 'slug', key: 'slugInvalid', parameters: { max: LIMITS.slug } },
+  TITLE_MISSING: { field: 'title', key: 'titleMissing' },
+  TITLE_TOO_LONG: { field: 'title', key: 'titleTooLong', parameters: { max: LIMITS.title } },
+  DESCRIPTION_TOO_LONG: { field: 'description', key: 'descriptionTooLong', parameters: { max: LIMITS.description } },
+  TEXT_TOO_LONG: { field: 'body', key: 'bodyTooLong', parameters: { max: LIMITS.markdown } },
+  NO_PARTS: { field: 'body', key: 'noParts' },
+  TOO_MANY_PARTS: { field: 'body', key: 'tooManyParts', parameters: { max: LIMITS.parts } },
+  PART_TITLE_MISSING: { field: 'body', key: 'partTitle' },
+  PART_SLUG_INVALID: { field: 'body', key: 'partSlug' },
+  // Part slugs are made from titles, so two parts with one slug is two with the same title.
+  PARTS_SAME_SLUG: { field: 'body', key: 'partsSameTitle' },
+  ANSWER_EMPTY: { field: 'body', key: 'answerEmpty' },
+  NO_STEPS: { field: 'body', key: 'noSteps' },
+  TOO_MANY_STEPS: { field: 'body', key: 'tooManySteps', parameters: { max: LIMITS.steps } },
+  STEP_TITLE_MISSING: { field: 'body', key: 'stepTitle' },
+  FIRST_STEP_JOINED: { field: 'body', key: 'firstStep' },
+};
 
-function fieldErrorOf(error: GuidanceError): FieldError {
+/** The field and message of one of the library's refusals, by its code (never its English words). */
+export function fieldErrorOf(error: GuidanceError): FieldError {
   if (error.code === 'guidance.TYPE_CHANGED') return { field: 'type', key: 'typeChanged' };
-  const known = REFUSALS.find(([pattern]) => pattern.test(error.message));
-  return known ? { field: known[1], key: known[2], ...(known[3] ? { parameters: known[3] } : {}) } : { field: 'body', key: 'invalid' };
+  const known = error.refusal && REFUSALS[error.refusal];
+  return known ? { ...known } : { field: 'body', key: 'invalid' };
 }
 
 function notFound(): never {

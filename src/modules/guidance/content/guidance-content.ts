@@ -1,5 +1,5 @@
 import type { Locale } from '../../../platform/http/i18n.ts';
-import { GuidanceError } from '../guidance.errors.ts';
+import { GuidanceError, type PageRefusal } from '../guidance.errors.ts';
 
 export const PAGE_TYPES = ['guide', 'answer', 'step-by-step'] as const;
 export type PageType = (typeof PAGE_TYPES)[number];
@@ -62,38 +62,38 @@ function markdownOf(content: PageContent): string[] {
   return [content.introduction, ...content.steps.flatMap((step) => [step.title, step.body])];
 }
 
-function refuse(message: string): never {
-  throw new GuidanceError('guidance.INVALID_PAGE', message);
+function refuse(refusal: PageRefusal, message: string): never {
+  throw new GuidanceError('guidance.INVALID_PAGE', message, 400, refusal);
 }
 
-/** Refuses, in words, a draft that could not be served; returns it tidied (titles trimmed). */
+/** Refuses, in words and with the rule broken (`refusal`), a draft that could not be served; returns it tidied (titles trimmed). */
 export function checkDraft(draft: PageDraft): PageDraft {
   const title = draft.title.trim();
   const description = draft.description.trim();
-  if (!isSlug(draft.slug)) refuse(`The slug must be lower-case letters, digits and single hyphens, at most ${LIMITS.slug} characters`);
-  if (title === '') refuse('The page has no title');
-  if (title.length > LIMITS.title) refuse(`The title is longer than ${LIMITS.title} characters`);
-  if (description.length > LIMITS.description) refuse(`The description is longer than ${LIMITS.description} characters`);
+  if (!isSlug(draft.slug)) refuse('SLUG_INVALID', `The slug must be lower-case letters, digits and single hyphens, at most ${LIMITS.slug} characters`);
+  if (title === '') refuse('TITLE_MISSING', 'The page has no title');
+  if (title.length > LIMITS.title) refuse('TITLE_TOO_LONG', `The title is longer than ${LIMITS.title} characters`);
+  if (description.length > LIMITS.description) refuse('DESCRIPTION_TOO_LONG', `The description is longer than ${LIMITS.description} characters`);
   const { content } = draft;
   const length = markdownOf(content).reduce((total, text) => total + text.length, 0);
-  if (length > LIMITS.markdown) refuse(`The page's text is longer than ${LIMITS.markdown} characters`);
+  if (length > LIMITS.markdown) refuse('TEXT_TOO_LONG', `The page's text is longer than ${LIMITS.markdown} characters`);
   if (content.type === 'guide') {
-    if (content.parts.length === 0) refuse('A guide needs at least one part');
-    if (content.parts.length > LIMITS.parts) refuse(`A guide has at most ${LIMITS.parts} parts`);
+    if (content.parts.length === 0) refuse('NO_PARTS', 'A guide needs at least one part');
+    if (content.parts.length > LIMITS.parts) refuse('TOO_MANY_PARTS', `A guide has at most ${LIMITS.parts} parts`);
     const slugs = new Set<string>();
     for (const part of content.parts) {
-      if (part.title.trim() === '') refuse('Every part of a guide needs a title');
-      if (!isSlug(part.slug)) refuse(`The part "${part.title.slice(0, 100)}" has no usable slug`);
-      if (slugs.has(part.slug)) refuse(`Two parts of the guide have the slug "${part.slug}"`);
+      if (part.title.trim() === '') refuse('PART_TITLE_MISSING', 'Every part of a guide needs a title');
+      if (!isSlug(part.slug)) refuse('PART_SLUG_INVALID', `The part "${part.title.slice(0, 100)}" has no usable slug`);
+      if (slugs.has(part.slug)) refuse('PARTS_SAME_SLUG', `Two parts of the guide have the slug "${part.slug}"`);
       slugs.add(part.slug);
     }
   }
-  if (content.type === 'answer' && content.body.trim() === '') refuse('The answer has no text');
+  if (content.type === 'answer' && content.body.trim() === '') refuse('ANSWER_EMPTY', 'The answer has no text');
   if (content.type === 'step-by-step') {
-    if (content.steps.length === 0) refuse('A step-by-step needs at least one step');
-    if (content.steps.length > LIMITS.steps) refuse(`A step-by-step has at most ${LIMITS.steps} steps`);
-    if (content.steps.some((step) => step.title.trim() === '')) refuse('Every step needs a title');
-    if (content.steps[0]!.logic !== 'number') refuse('The first step cannot follow another with "and" or "or"');
+    if (content.steps.length === 0) refuse('NO_STEPS', 'A step-by-step needs at least one step');
+    if (content.steps.length > LIMITS.steps) refuse('TOO_MANY_STEPS', `A step-by-step has at most ${LIMITS.steps} steps`);
+    if (content.steps.some((step) => step.title.trim() === '')) refuse('STEP_TITLE_MISSING', 'Every step needs a title');
+    if (content.steps[0]!.logic !== 'number') refuse('FIRST_STEP_JOINED', 'The first step cannot follow another with "and" or "or"');
   }
   return { ...draft, title, description };
 }
