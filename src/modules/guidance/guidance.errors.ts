@@ -14,6 +14,7 @@ export type GuidanceErrorCode =
  */
 export const PAGE_REFUSALS = [
   'SLUG_INVALID',
+  'SLUG_RESERVED',
   'TITLE_MISSING',
   'TITLE_TOO_LONG',
   'DESCRIPTION_TOO_LONG',

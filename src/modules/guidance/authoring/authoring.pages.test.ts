@@ -3,15 +3,16 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { startWithOperator } from '../../console/teams/console-teams-testing.contract.ts';
+import { listRoutes } from '../../../testing/app-routes.ts';
 import { createWelshWalk } from '../../../testing/english-in-welsh.ts';
-import { checkDraft, LIMITS, type PageDraft } from '../content/guidance-content.ts';
+import { checkDraft, LIMITS, RESERVED_SLUGS, type PageDraft } from '../content/guidance-content.ts';
 import { GuidanceError, PAGE_REFUSALS, type PageRefusal } from '../guidance.errors.ts';
 import en from '../locales/en.json' with { type: 'json' };
 import cy from '../locales/cy.json' with { type: 'json' };
 import { guidanceModule } from '../guidance.module.ts';
 import { openGuidanceLibrary } from '../guidance.contract.ts';
 import { contentOf, parseMarkdownFile } from '../import/parse-markdown-file.ts';
-import { fieldErrorOf, REFUSALS } from './authoring.routes.ts';
+import { AUTHORING_PATH, fieldErrorOf, REFUSALS } from './authoring.routes.ts';
 import { sourceOf } from './page-source.ts';
 
 const BASE = '/console/operator/guidance';
@@ -222,7 +223,7 @@ test('in Welsh, every authoring page and its errors are in Welsh', async (t) => 
   walk.check((await browser.get(BASE)).html, 'the list, empty');
   walk.check((await browser.get(`${BASE}/new`)).html, 'the form');
   walk.check((await send(`${BASE}/new`, { ...fields, action: 'preview' })).html, 'the preview');
-  for (const [change, name] of [[{ slug: '', type: '', title: '' }, 'slug, type, title'], [{ body: 'Testun\n\n# Rhan' }, 'text before a part'], [{ type: 'step-by-step', body: '## Cam {or}' }, 'first step']] as const) {
+  for (const [change, name] of [[{ slug: '', type: '', title: '' }, 'slug, type, title'], [{ body: 'Testun\n\n# Rhan' }, 'text before a part'], [{ type: 'step-by-step', body: '## Cam {or}' }, 'first step'], [{ slug: 'new' }, 'a reserved slug']] as const) {
     const answer = await send(`${BASE}/new`, { ...fields, ...change, action: 'draft' });
     assert.equal(answer.status, 400, name);
     walk.check(answer.html, `the form with errors: ${name}`);
@@ -235,7 +236,7 @@ test('in Welsh, every authoring page and its errors are in Welsh', async (t) => 
     walk.check(page.html, name);
   }
   assert.equal((await library.findPublished('fishing-permits', 'cy'))?.version, 2);
-  assert.equal(walk.pagesChecked, 11);
+  assert.equal(walk.pagesChecked, 12);
   assert.equal(walk.report(), '', 'English on Welsh pages');
 });
 
@@ -253,12 +254,40 @@ test('attacker: a version in the address is only its own digits: versions/1.0, 0
   assert.equal(await countVersions(), before);
 });
 
+test('attacker: the slug new, the address of the form, and any other literal segment of the authoring routes where a slug goes, is refused on the slug field in English and Welsh', async (t) => {
+  const { send, browser, library, civitas, countVersions } = await startAuthoring(t);
+  const before = await countVersions();
+  // Every literal segment the authoring routes have where a slug goes is reserved (read from the app, so a new one is caught).
+  const literals = new Set<string>();
+  for (const { pattern } of listRoutes(civitas.app)) {
+    const first = pattern.startsWith(`${AUTHORING_PATH}/`) ? pattern.slice(AUTHORING_PATH.length + 1).split('/')[0]! : ':';
+    if (first !== '' && !first.startsWith(':')) literals.add(first);
+  }
+  assert.ok(literals.has('new'), [...literals].join());
+  assert.deepEqual([...literals].filter((literal) => !RESERVED_SLUGS.includes(literal)), []);
+
+  const base = { title: 'New things', type: 'answer', description: '', body: 'Text', action: 'publish' };
+  for (const slug of RESERVED_SLUGS) {
+    for (const [lang, message] of [['en', /This slug is used by the addresses of these authoring pages/], ['cy', /Mae cyfeiriadau&#39;r tudalennau awduro hyn yn defnyddio&#39;r slug hwn/]] as const) {
+      browser.cookies.set('civitas_lang', lang);
+      const answer = await send(`${BASE}/new`, { ...base, slug, lang });
+      assert.equal(answer.status, 400, `${slug} ${lang}`);
+      assert.match(answer.html, new RegExp(`govuk-error-summary[^]*href="#slug"[^]*id="slug-error"[^]*${message.source}`), `${slug} ${lang}`);
+    }
+    // The library refuses it too, whoever saves (an import, the command line).
+    await assert.rejects(library.save({ draft: { slug, lang: 'en', title: 'New', description: '', content: { type: 'answer', body: 'Yes.' } }, actor: 'cli', publish: true }), (error: GuidanceError) => error.refusal === 'SLUG_RESERVED' && error.statusCode === 400);
+  }
+  assert.equal(await countVersions(), before);
+  assert.equal((await browser.get(`${BASE}/new`)).status, 200, 'the form is still there');
+});
+
 test('every refusal checkDraft can give is put on a field with a message of its own, in English and Welsh (never the generic one)', () => {
   const answer: PageDraft = { slug: 'a-page', lang: 'en', title: 'A page', description: '', content: { type: 'answer', body: 'Yes.' } };
   const step = { title: 'Step', logic: 'number', optional: false, body: '' } as const;
   const part = (slug: string, title = 'Part') => ({ slug, title, body: '' });
   const drafts: Record<PageRefusal, PageDraft> = {
     SLUG_INVALID: { ...answer, slug: 'Not A Slug' },
+    SLUG_RESERVED: { ...answer, slug: 'new' },
     TITLE_MISSING: { ...answer, title: ' ' },
     TITLE_TOO_LONG: { ...answer, title: 'x'.repeat(LIMITS.title + 1) },
     DESCRIPTION_TOO_LONG: { ...answer, description: 'x'.repeat(LIMITS.description + 1) },

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isLocale, type Locale } from '../../../platform/http/i18n.ts';
 import { requireOperator, teamOperatorOf } from '../../../platform/http/team-access.ts';
-import { checkDraft, isPageType, isSlug, LIMITS, PAGE_TYPES, type PageContent, type PageDraft, type PageType } from '../content/guidance-content.ts';
+import { checkDraft, isPageType, LIMITS, pageSlugRefusalOf, PAGE_TYPES, type PageContent, type PageDraft, type PageType } from '../content/guidance-content.ts';
 import type { GuidanceLibrary } from '../content/guidance-library.ts';
 import { GuidanceError, type PageRefusal } from '../guidance.errors.ts';
 import { contentOf, ImportRefusal } from '../import/parse-markdown-file.ts';
@@ -21,6 +21,7 @@ export type FieldError = { field: Field; key: string; parameters?: Record<string
 /** Which field each of checkDraft's refusals belongs to, and its message: every rule has one (the type says so). */
 export const REFUSALS: Record<PageRefusal, { field: Field; key: string; parameters?: Record<string, number> }> = {
   SLUG_INVALID: { field: 'slug', key: 'slugInvalid', parameters: { max: LIMITS.slug } },
+  SLUG_RESERVED: { field: 'slug', key: 'slugReserved' },
   TITLE_MISSING: { field: 'title', key: 'titleMissing' },
   TITLE_TOO_LONG: { field: 'title', key: 'titleTooLong', parameters: { max: LIMITS.title } },
   DESCRIPTION_TOO_LONG: { field: 'description', key: 'descriptionTooLong', parameters: { max: LIMITS.description } },
@@ -142,7 +143,9 @@ export async function registerAuthoringPages(app: FastifyInstance, dependencies:
   async function readDraft(values: FormValues, editing: (PageParams & { type: PageType }) | undefined): Promise<{ draft?: PageDraft; errors: FieldError[] }> {
     const errors: FieldError[] = [];
     if (!editing) {
-      if (!isSlug(values.slug)) errors.push({ field: 'slug', key: values.slug === '' ? 'slugMissing' : 'slugInvalid', parameters: { max: LIMITS.slug } });
+      const slugRefusal = pageSlugRefusalOf(values.slug);
+      if (values.slug === '') errors.push({ field: 'slug', key: 'slugMissing' });
+      else if (slugRefusal) errors.push({ ...REFUSALS[slugRefusal] });
       if (!isPageType(values.type)) errors.push({ field: 'type', key: 'typeMissing' });
       if (!isLocale(values.lang)) errors.push({ field: 'lang', key: 'langMissing' });
       if (errors.length === 0) {

@@ -40,8 +40,22 @@ export function isPageType(value: unknown): value is PageType {
   return PAGE_TYPES.includes(value as PageType);
 }
 
+/**
+ * Slugs no page may have: the literal path segments the operators' authoring pages use where a
+ * page's slug goes (`/console/operator/guidance/new` creates a page), so a page called so would be
+ * unreachable there.
+ */
+export const RESERVED_SLUGS: readonly string[] = ['new'];
+
+/** Lower case letters and digits, words joined by single hyphens, not too long: a part's slug, and a page's if not reserved. */
 export function isSlug(value: string): boolean {
   return value.length <= LIMITS.slug && SLUG_PATTERN.test(value);
+}
+
+/** Why a page could not have this slug, or undefined if it can. */
+export function pageSlugRefusalOf(value: string): 'SLUG_INVALID' | 'SLUG_RESERVED' | undefined {
+  if (!isSlug(value)) return 'SLUG_INVALID';
+  return RESERVED_SLUGS.includes(value) ? 'SLUG_RESERVED' : undefined;
 }
 
 /** A slug made from a title: lower case, letters and digits, words joined by hyphens. */
@@ -70,7 +84,9 @@ function refuse(refusal: PageRefusal, message: string): never {
 export function checkDraft(draft: PageDraft): PageDraft {
   const title = draft.title.trim();
   const description = draft.description.trim();
-  if (!isSlug(draft.slug)) refuse('SLUG_INVALID', `The slug must be lower-case letters, digits and single hyphens, at most ${LIMITS.slug} characters`);
+  const slugRefusal = pageSlugRefusalOf(draft.slug);
+  if (slugRefusal === 'SLUG_INVALID') refuse(slugRefusal, `The slug must be lower-case letters, digits and single hyphens, at most ${LIMITS.slug} characters`);
+  if (slugRefusal === 'SLUG_RESERVED') refuse(slugRefusal, `The slug "${draft.slug}" is reserved: the authoring pages' addresses use it`);
   if (title === '') refuse('TITLE_MISSING', 'The page has no title');
   if (title.length > LIMITS.title) refuse('TITLE_TOO_LONG', `The title is longer than ${LIMITS.title} characters`);
   if (description.length > LIMITS.description) refuse('DESCRIPTION_TOO_LONG', `The description is longer than ${LIMITS.description} characters`);

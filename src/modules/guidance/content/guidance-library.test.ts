@@ -107,12 +107,13 @@ test('a step-by-step lists the pages its steps link to, and those pages find it'
   assert.deepEqual(await library.listStepBySteps('apply-for-a-blue-badge', 'cy'), []);
 });
 
-test('attacker: a bad slug, a type changed under an existing slug, and text past the limits are refused', async (t) => {
+test('attacker: a bad or reserved slug, a type changed under an existing slug, and text past the limits are refused', async (t) => {
   const { library } = await openLibrary(t);
   await library.save({ draft: answer, actor: 'cli', publish: true });
   const refusals: Array<[PageDraft, RegExp]> = [
     [{ ...answer, slug: '../etc/passwd' }, /slug/],
     [{ ...answer, slug: 'Council-Tax' }, /slug/],
+    [{ ...answer, slug: 'new' }, /The slug "new" is reserved/],
     [{ ...answer, title: '   ' }, /no title/],
     [{ ...answer, title: 'x'.repeat(201) }, /title is longer/],
     [{ ...answer, content: { type: 'answer', body: 'x'.repeat(200_001) } }, /longer than 200000/],
