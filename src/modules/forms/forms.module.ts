@@ -33,6 +33,7 @@ import { createFormVersions } from './versions/form-versions.ts';
 import { registerBuilderPages } from './builder/builder.pages.ts';
 import { registerTeamSubmissionPages } from './submissions/team-submissions.pages.ts';
 import { createFormBuilder } from './builder/form-builder.ts';
+import { SIGN_IN_LEVELS } from './definition/form-definition.ts';
 
 /** Forms: form definitions and their versions, the runner at /forms/{slug}, submissions. */
 export const formsModule: CivitasModule = {
@@ -65,7 +66,7 @@ export const formsModule: CivitasModule = {
     registerQuestionPages(app, { ...dependencies, eligibility });
     const relyingParty = createInternalRelyingParty(
       app.db,
-      { name: 'forms', displayName: 'Civitas Forms', welshDisplayName: 'Ffurflenni Civitas', baseUrl: app.config.BASE_URL, callbackPath: SIGN_IN_CALLBACK_PATH, signedOutPath: '/forms/signed-out' },
+      { name: 'forms', displayName: 'Civitas Forms', welshDisplayName: 'Ffurflenni Civitas', baseUrl: app.config.BASE_URL, callbackPath: SIGN_IN_CALLBACK_PATH, signedOutPath: '/forms/signed-out', allowedLevels: [...SIGN_IN_LEVELS] },
       secretBoxesOf(app.config),
     );
     registerSignInPages(app, { ...dependencies, signIn: createInternalSignIn(relyingParty) });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
-import { createFormClient, createTestAccount, openSigningIn, startIdentityServer, type FormClient } from '../../identity/testing/identity-testing.contract.ts';
+import { createFormClient, createTestAccount, openSigningIn, startIdentityServer, type FormClient, type FormPage, type TestAccount } from '../../identity/testing/identity-testing.contract.ts';
 import { createFormVersions } from '../versions/form-versions.ts';
 import { meetsSignInLevel } from './runner-context.ts';
 import { bilingualForm, both } from './runner.test-kit.ts';
@@ -25,6 +25,23 @@ async function startWithForm(t: TestContext) {
   await createFormVersions({ db: server.kernel.db, audit: server.kernel.audit }).importForm({ serviceId: 'service-a', definition: signedInForm(), actor: 'operator:test' });
   return server;
 }
+
+const PASSWORD_FORM = '/forms/check-a-permit';
+
+/** The same form asking only for a password (`Cl`), at another address. */
+function passwordOnlyForm() {
+  return { ...signedInForm(), slug: 'check-a-permit', settings: { ...signedInForm().settings, signIn: 'Cl' as const } };
+}
+
+/** Signs in at One Login's pages with an email and password only, as a `Cl` sign-in asks. */
+async function signInWithPassword(browser: FormClient, account: TestAccount, page: FormPage): Promise<FormPage> {
+  assert.match(page.url, /\/sign-in\//, `One Login's sign-in pages (${page.url})`);
+  const passwordPage = await browser.submit(await browser.get(`${page.url}/email`), { email: account.email });
+  return browser.submit(passwordPage, { password: account.password });
+}
+
+const levelsOfSessions = async (kernel: Awaited<ReturnType<typeof startIdentityServer>>['kernel']) =>
+  (await kernel.db.withTables<{ forms_session: { form_id: string; account_level: string | null } }>().selectFrom('forms_session').select(['form_id', 'account_level']).execute()).map((row) => row.account_level);
 
 /** The value the answer field shows ('' when it shows none). */
 const valueOf = (html: string) => {
@@ -97,6 +114,39 @@ test('attacks: another person never sees saved answers; an old browser’s cooki
   const borrowed = createFormClient(baseUrl);
   borrowed.cookies.set('forms_session', second.cookies.get('forms_session') ?? '');
   assert.equal(valueOf((await borrowed.get('/forms/other-form/pages/email')).html), '', 'a session of one form opens nothing on another');
+});
+
+test('a form asking for Cl: signed into with a password alone, end to end, and the session carries Cl', async (t) => {
+  const { kernel, baseUrl } = await startWithForm(t);
+  await createFormVersions({ db: kernel.db, audit: kernel.audit }).importForm({ serviceId: 'service-a', definition: passwordOnlyForm(), actor: 'operator:test' });
+  const ffion = await createTestAccount(kernel, 'ffion@example.com');
+  const browser = createFormClient(baseUrl);
+  const start = await signInWithPassword(browser, ffion, await browser.get(PASSWORD_FORM));
+  assert.equal(new URL(start.url).pathname, `${PASSWORD_FORM}/pages/email`, 'on the first question, not refused by One Login');
+  assert.equal(valueOf(start.html), 'ffion@example.com', 'prefilled from One Login');
+  const permit = await browser.submit(start, { answer: 'ffion@example.com' });
+  const reason = await browser.submit(permit, { answer: 'PERMIT-1234' });
+  const check = await browser.submit(reason, { answer: 'It expires' });
+  assert.equal(new URL(check.url).pathname, `${PASSWORD_FORM}/check-answers`);
+  assert.equal(new URL((await browser.submit(check, {})).url).pathname, `${PASSWORD_FORM}/confirmation`);
+  assert.deepEqual(await levelsOfSessions(kernel), ['Cl'], 'the level asked for and proved, no more');
+});
+
+test('attack: a Cl sign-in never opens a form asking for Cl.Cm, even with that form’s sign-in cookie swapped in', async (t) => {
+  const { kernel, baseUrl } = await startWithForm(t);
+  await createFormVersions({ db: kernel.db, audit: kernel.audit }).importForm({ serviceId: 'service-a', definition: passwordOnlyForm(), actor: 'operator:test' });
+  const ffion = await createTestAccount(kernel, 'ffion@example.com');
+  const attacker = createFormClient(baseUrl);
+  const passwordPages = await attacker.get(PASSWORD_FORM);
+  // The signed cookie naming the Cl.Cm form, taken from a sign-in started for it in another browser.
+  const other = createFormClient(baseUrl);
+  await other.get(`${FORM}/sign-in`);
+  attacker.cookies.set('forms_sign_in_form', other.cookies.get('forms_sign_in_form') ?? '');
+  const end = await signInWithPassword(attacker, ffion, passwordPages);
+  assert.equal(new URL(end.url).pathname, '/forms/sign-in/callback');
+  assert.equal(end.status, 400, 'refused: the person proved Cl, the form asks for Cl.Cm');
+  assert.deepEqual(await levelsOfSessions(kernel), [], 'no session for either form');
+  assert.match((await attacker.get(`${FORM}/pages/permit`)).url, /\/sign-in\//, 'the Cl.Cm form still asks for a second factor');
 });
 
 test('sign-in levels: Cl.Cm satisfies a form asking for Cl, Cl does not satisfy Cl.Cm', () => {

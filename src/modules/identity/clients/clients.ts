@@ -235,6 +235,13 @@ export function createClientRegistry(dependencies: { db: Database; clock?: () =>
       await store.replaceMetadata(clientId, JSON.stringify({ ...(JSON.parse(row.metadata) as Record<string, unknown>), redirect_uris: checked }));
     },
 
+    /** Replaces the credential levels a registered service may ask for. */
+    async setAllowedLevels(clientId: string, levels: readonly CredentialLevel[]): Promise<void> {
+      const row = await store.find(clientId);
+      if (!row) throw new ClientRegistrationError(`no client ${clientId}`);
+      await store.replaceMetadata(clientId, JSON.stringify({ ...(JSON.parse(row.metadata) as Record<string, unknown>), [CLIENT_SETTINGS.allowedLevels]: [...levels] }));
+    },
+
     /** The service's name in this language: its Welsh name on Welsh pages where it has one. */
     async nameOf(clientId: string, locale: Locale = 'en'): Promise<string | undefined> {
       const row = await store.find(clientId);

@@ -93,6 +93,18 @@ test('an internal client registered before it had a back-channel logout endpoint
   assert.equal(await registry.backchannelLogoutUriOf(clientId), undefined);
 });
 
+test('an internal client registered before it said which levels it may ask for is given them (forms asks for Cl and Cl.Cm)', async (t) => {
+  const kernel = await createTestKernel(t, { modules: [createIdentityModule()] });
+  const registry = createClientRegistry({ db: kernel.db });
+  const { clientId } = await ensureInternalClient(kernel.db, specNamed('asks-for-cl'), kernel.secrets);
+  assert.deepEqual((await registry.describe(clientId))?.allowedLevels, ['Cl.Cm'], 'Cl.Cm only when not said');
+  const withLevels = { ...specNamed('asks-for-cl'), allowedLevels: ['Cl' as const, 'Cl.Cm' as const] };
+  assert.equal((await ensureInternalClient(kernel.db, withLevels, kernel.secrets)).clientId, clientId, 'the same registration');
+  assert.deepEqual((await registry.describe(clientId))?.allowedLevels, ['Cl', 'Cl.Cm']);
+  const { clientId: fresh } = await ensureInternalClient(kernel.db, { ...withLevels, name: 'new-asks-for-cl' }, kernel.secrets);
+  assert.deepEqual((await registry.describe(fresh))?.allowedLevels, ['Cl', 'Cl.Cm'], 'and a new registration has them from the start');
+});
+
 test('an internal service accepts only logout tokens the provider signed for it, recent, typed logout+jwt, with the logout event and no nonce', async (t) => {
   const { kernel, baseUrl } = await startIdentityServer(t);
   const spec = { name: 'logout-checker', displayName: 'Logout checker', baseUrl, callbackPath: '/logout-checker/callback', signedOutPath: '/logout-checker/signed-out' };

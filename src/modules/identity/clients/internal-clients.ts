@@ -4,6 +4,7 @@ import * as oidc from 'openid-client';
 import type { Database } from '../../../platform/db/database.ts';
 import { lockUntilTransactionEnds } from '../../../platform/db/transaction-lock.ts';
 import type { SecretBoxes } from '../../../platform/secrets/secret-box.ts';
+import type { CredentialLevel } from '../provider/vectors-of-trust.ts';
 import { createClientRegistry } from './clients.ts';
 import { createInternalClientStore } from './internal-client.store.ts';
 
@@ -23,6 +24,8 @@ export type InternalClientSpec = {
   signedOutPath: string;
   /** Where the provider posts logout tokens, for a service that keeps sessions of its own. */
   backchannelLogoutPath?: string;
+  /** The credential levels (vtr) it may ask for; `Cl.Cm` only when not said. */
+  allowedLevels?: CredentialLevel[];
 };
 
 /**
@@ -52,6 +55,10 @@ export async function ensureInternalClient(
       if (spec.welshDisplayName && (await registry.nameOf(existing.client_id, 'cy')) !== spec.welshDisplayName) {
         await registry.setWelshName(existing.client_id, spec.welshDisplayName);
       }
+      // Registered before the service said which levels it may ask for.
+      if (spec.allowedLevels && (await registry.describe(existing.client_id))?.allowedLevels.join(' ') !== spec.allowedLevels.join(' ')) {
+        await registry.setAllowedLevels(existing.client_id, spec.allowedLevels);
+      }
       return existing;
     }
     const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
@@ -64,6 +71,7 @@ export async function ensureInternalClient(
       publicKey: JSON.stringify(await exportJWK(publicKey)),
       scopes: ['openid', 'email', 'phone'],
       requirePkce: true,
+      ...(spec.allowedLevels ? { allowedLevels: spec.allowedLevels } : {}),
     });
     const created = {
       name: spec.name,
