@@ -68,6 +68,13 @@ test('attacks: an unknown service, a broken definition, a file that is not JSON 
   assert.match(refused.stderr, /pages\[0\]\.routes\[0\]\.goTo: the page "nowhere" does not exist/);
   assert.match(refused.stderr, /pages\[3\]\.routes: only a question answered with one selection/);
 
+  const repeated = JSON.parse(await readFile(FIXTURE, 'utf8'));
+  repeated.pages[0].settings.options[1].label = { en: ' rod LICENCE', cy: 'Trwydded rhwyd' };
+  await writeFile(join(folder, 'repeated.json'), JSON.stringify(repeated));
+  const twice = await civitas(database.url, 'forms', 'import', join(folder, 'repeated.json'), '--service', serviceId);
+  assert.equal(twice.exitCode, 1, 'two options people cannot tell apart');
+  assert.match(twice.stderr, /pages\[0\]\.settings\.options\[1\]\.label\.en: repeats an option before it/);
+
   await writeFile(join(folder, 'not.json'), '{"format": ');
   assert.match((await civitas(database.url, 'forms', 'import', join(folder, 'not.json'), '--service', serviceId)).stderr, /is not JSON/);
   await writeFile(join(folder, 'huge.json'), `"${'x'.repeat(1_000_001)}"`);

@@ -53,6 +53,8 @@ const MESSAGES: Array<[RegExp, string]> = [
   [/^needs at least 2 options$/, 'options'],
   [/^must be unique and not "none"$/, 'optionUnique'],
   [/^may hold letters, digits, spaces and simple punctuation$/, 'optionCharacters'],
+  [/^repeats an option before it$/, 'optionRepeated'],
+  [/^is the same as "None of the above", which the question adds$/, 'optionNoneOfTheAbove'],
   [/^needs at least (?<count>\d+) # characters$/, 'referenceHashes'],
   [/^may hold only capital letters, digits, hyphens and #$/, 'referenceCharacters'],
   [/^must be a whole number from (?<min>\d+) to (?<max>\d+)$/, 'wholeNumber'],

@@ -34,6 +34,8 @@ test('every builder page in Welsh, with its errors and a refused publish, shows 
     await visit('GET', `${formPath}/pages/new/${type}`);
     await visit('POST', `${formPath}/pages/new/${type}`, { question: '' });
   }
+  await visit('POST', `${formPath}/pages/new/selection`, { question: 'Pa drwydded?', options: 'Gwialen\ngwialen ' });
+  await visit('POST', `${formPath}/pages/new/selection`, { question: 'Pa drwydded?', options: 'Gwialen\nDim un o’r uchod', noneOfTheAbove: 'yes' });
   await visit('POST', `${formPath}/pages/new/selection`, { question: 'Pa drwydded?', options: 'Gwialen\nRhwyd' });
   await visit('POST', `${formPath}/pages/new/text`, { question: 'Beth yw eich enw?' });
   await visit('POST', `${formPath}/pages/new/text`, { question: 'Ble rydych chi’n pysgota?' });

@@ -176,6 +176,32 @@ test('errors on a question page are shown on their fields; a form offered in Wel
   assert.match(welshPage.body, /id="questionCy"/);
 });
 
+test('attacker: a selection question with two options people cannot tell apart, or one that is “None of the above” when the question adds it, is refused on its options field, in English and Welsh; nothing saved', async (t) => {
+  const { owner, formPath, formId, kernel } = await buildForm(t);
+  // Offered in Welsh, so the Welsh options are on the page.
+  assert.equal((await owner.send('POST', `${formPath}/settings`, { ...SETTINGS, welsh: 'yes', nameCy: 'Gwneud cais am drwydded bysgota', whatHappensNextCy: 'Byddwn yn ateb.', declarationCy: 'Rwy’n cadarnhau.' })).statusCode, 303);
+  const draftOf = async () => JSON.stringify((await createFormBuilder({ db: kernel.db, audit: kernel.audit, versions: openFormVersions({ db: kernel.db, audit: kernel.audit }) }).openForm(formId))?.definition);
+  const draftBefore = await draftOf();
+  const refusals: Array<[Record<string, string>, string, RegExp, RegExp]> = [
+    [{ options: 'Yes\nYes' }, 'options', /Each option must be different/, /Rhaid i bob opsiwn fod yn wahanol/],
+    [{ options: 'Yes\n  yES \nNo' }, 'options', /Each option must be different/, /Rhaid i bob opsiwn fod yn wahanol/],
+    [{ options: 'Rod\nnone of the above', noneOfTheAbove: 'yes' }, 'options', /An option cannot be “None of the above”: the question adds it/, /Ni all opsiwn fod yn “Dim un o’r uchod”/],
+    [{ options: 'Rod\nNet', optionsCy: 'Gwialen\ngwialen ' }, 'optionsCy', /Each option must be different/, /Rhaid i bob opsiwn fod yn wahanol/],
+    [{ options: 'Rod\nNet', optionsCy: 'Gwialen\nDim un o\'r uchod', noneOfTheAbove: 'yes' }, 'optionsCy', /An option cannot be “None of the above”/, /Ni all opsiwn fod yn “Dim un o’r uchod”/],
+  ];
+  for (const [fields, field, english, welsh] of refusals) {
+    for (const [lang, message] of [['en', english], ['cy', welsh]] as const) {
+      const refused = await owner.send('POST', `${formPath}/pages/new/selection?lang=${lang}`, { question: 'Which licence?', ...fields });
+      assert.equal(refused.statusCode, 400, `${JSON.stringify(fields)} in ${lang}`);
+      assert.match(refused.body, new RegExp(`govuk-error-summary[\\s\\S]*href="#${field}"`), `${JSON.stringify(fields)} on ${field}`);
+      assert.match(refused.body, new RegExp(`id="${field}-error"[\\s\\S]*${message.source}`), `${JSON.stringify(fields)} in ${lang}`);
+    }
+  }
+  assert.equal(await draftOf(), draftBefore, 'nothing saved');
+  const kept = await owner.send('POST', `${formPath}/pages/new/selection`, { question: 'Which licence?', questionCy: 'Pa drwydded?', options: 'Rod\nNet\nNone', optionsCy: 'Gwialen\nRhwyd\nDim', noneOfTheAbove: 'yes' });
+  assert.equal(kept.statusCode, 303, 'different options, and a “None” that is not “None of the above”, are fine');
+});
+
 test('attackers: another organisation, a forged form id, a viewer posting, no CSRF token, oversized input', async (t) => {
   const { app, kernel, team, owner, formPath, formId } = await buildForm(t);
   const otherTeam = await createBuilderTeam(app, 'Department for Mischief');

@@ -80,6 +80,20 @@ test('limits: too many pages, options and characters are refused, not truncated'
   assert.deepEqual(problemsOf({ ...exampleForm(), __proto__: null, constructor: 1 }), ['$.constructor is not a known property']);
 });
 
+test('attacker: options people cannot tell apart (any case, spaces around), or the same as the “None of the above” the question adds, in English or Welsh, are refused', () => {
+  const withOptions = (labels: Array<[string, string]>, noneOfTheAbove: boolean) => {
+    const form = exampleForm();
+    form.pages[10].settings = { multiple: true, options: labels.map(([en, cy], index) => ({ value: `v${index}`, label: { en, cy } })), ...(noneOfTheAbove ? { noneOfTheAbove: true } : {}) };
+    return problemsOf(form);
+  };
+  assert.deepEqual(withOptions([['Yes', 'Ie'], ['Yes', 'Ydw']], false), ['pages[10].settings.options[1].label.en repeats an option before it']);
+  assert.deepEqual(withOptions([['Yes', 'Ie'], ['No', 'Na'], ['  yES ', 'Ydw']], false), ['pages[10].settings.options[2].label.en repeats an option before it']);
+  assert.deepEqual(withOptions([['Yes', 'Ie'], ['No', ' ie']], false), ['pages[10].settings.options[1].label.cy repeats an option before it']);
+  assert.deepEqual(withOptions([['Rivers', 'Afonydd'], ['None of  the above', 'Dim']], true), ['pages[10].settings.options[1].label.en is the same as "None of the above", which the question adds']);
+  assert.deepEqual(withOptions([['Rivers', 'Afonydd'], ['Lakes', "dim un o'r uchod"]], true), ['pages[10].settings.options[1].label.cy is the same as "None of the above", which the question adds']);
+  assert.deepEqual(withOptions([['Rivers', 'Afonydd'], ['None of the above', 'Dim un o’r uchod']], false), [], 'without the question’s own, an option may say it');
+});
+
 test('a file question: its kinds of file and largest size are checked, and it cannot be repeatable', () => {
   const form = exampleForm();
   const photo = form.pages.find((page: { id: string }) => page.id === 'licence-photo');

@@ -1,3 +1,5 @@
+import englishMessages from '../locales/en.json' with { type: 'json' };
+import welshMessages from '../locales/cy.json' with { type: 'json' };
 import { findRoutingProblems } from './check-routing.ts';
 import { DefinitionReader, withoutUnset, type DefinitionProblem } from './definition-reader.ts';
 import { findEligibilityCheckProblems, readEligibilityCheck } from './read-eligibility-check.ts';
@@ -139,7 +141,31 @@ function readAnswerSettings(reader: DefinitionReader, value: unknown, path: stri
     maxSizeMb: reader.optional(json, 'maxSizeMb', (item) => reader.integer(item, `${path}.maxSizeMb`, { min: 1, max: MAX_FILE_MEGABYTES })),
   });
   if (answerType === 'selection' && (settings.options?.length ?? 0) < 2) reader.fault(`${path}.options`, 'needs at least 2 options');
+  if (answerType === 'selection') findRepeatedLabels(reader, settings, `${path}.options`);
   return settings;
+}
+
+/** The runner's own "None of the above", in each language, as `sameLabel` compares labels. */
+const NONE_OF_THE_ABOVE_LABELS = { en: sameLabel(englishMessages.forms.noneOfTheAbove), cy: sameLabel(welshMessages.forms.noneOfTheAbove) };
+
+/** What people would read as the same label: trimmed, spaces and apostrophes alike, any case. */
+function sameLabel(label: string): string {
+  return label.trim().replace(/\s+/g, ' ').replace(/[‘’]/g, "'").toLocaleLowerCase('en-GB');
+}
+
+/** Two options people could not tell apart, or one the same as the "None of the above" the runner adds. */
+function findRepeatedLabels(reader: DefinitionReader, settings: AnswerSettings, path: string): void {
+  for (const language of ['en', 'cy'] as const) {
+    const seen = new Set<string>();
+    (settings.options ?? []).forEach((option, index) => {
+      const label = option.label[language];
+      if (label === undefined) return;
+      const at = `${path}[${index}].label.${language}`;
+      if (settings.noneOfTheAbove && sameLabel(label) === NONE_OF_THE_ABOVE_LABELS[language]) reader.fault(at, 'is the same as "None of the above", which the question adds');
+      else if (seen.has(sameLabel(label))) reader.fault(at, 'repeats an option before it');
+      seen.add(sameLabel(label));
+    });
+  }
 }
 
 function readFileTypes(reader: DefinitionReader, value: unknown, path: string): FileType[] | undefined {
