@@ -29,6 +29,18 @@ export function fieldOf(body: BuilderBody, name: string): string {
   return (typeof value === 'string' ? value : (value?.[0] ?? '')).replace(/\r\n/g, '\n').trim();
 }
 
+/**
+ * The value of radios or a checkbox the page offers: `fallback` when not sent (the page always
+ * checks one), undefined with a problem on the field for anything else, or for more than one.
+ */
+function chosenOf(body: BuilderBody, name: string, offered: readonly string[], problems: FieldProblem[], fallback = ''): string | undefined {
+  const value = body[name];
+  if (value === undefined || value === '') return fallback;
+  if (typeof value === 'string' && offered.includes(value)) return value;
+  problems.push({ field: name, key: 'notOffered' });
+  return undefined;
+}
+
 function listOf(body: BuilderBody, name: string): string[] {
   const value = body[name];
   return value === undefined ? [] : [value].flat();
@@ -134,30 +146,35 @@ function readOptions(body: BuilderBody, before: AnswerSettings['options']): { op
 }
 
 function readAnswerSettings(answerType: AnswerType, body: BuilderBody, before: AnswerSettings | undefined): { settings?: AnswerSettings; problems: FieldProblem[] } {
-  const checked = (name: string) => fieldOf(body, name) === 'yes';
+  const problems: FieldProblem[] = [];
+  const checked = (name: string) => chosenOf(body, name, ['yes'], problems) === 'yes';
+  const yesOrNo = (name: string) => chosenOf(body, name, ['yes', 'no'], problems) === 'yes';
   switch (answerType) {
     case 'name':
-      return { settings: { nameInput: fieldOf(body, 'nameInput') === 'first_and_last' ? 'first_and_last' : 'full', ...(checked('nameTitle') ? { nameTitle: true } : {}) }, problems: [] };
+      return { settings: { nameInput: chosenOf(body, 'nameInput', ['full', 'first_and_last'], problems) === 'first_and_last' ? 'first_and_last' : 'full', ...(checked('nameTitle') ? { nameTitle: true } : {}) }, problems };
     case 'address':
-      return { settings: { addressKind: fieldOf(body, 'addressKind') === 'international' ? 'international' : 'uk' }, problems: [] };
+      return { settings: { addressKind: chosenOf(body, 'addressKind', ['uk', 'international'], problems) === 'international' ? 'international' : 'uk' }, problems };
     case 'date':
-      return { settings: checked('dateOfBirth') ? { dateOfBirth: true } : {}, problems: [] };
+      return { settings: checked('dateOfBirth') ? { dateOfBirth: true } : {}, problems };
     case 'text':
-      return { settings: fieldOf(body, 'multiline') === 'yes' ? { multiline: true } : {}, problems: [] };
+      return { settings: yesOrNo('multiline') ? { multiline: true } : {}, problems };
     case 'selection': {
-      const { options, problems } = readOptions(body, before?.options);
-      return { settings: { ...(fieldOf(body, 'multiple') === 'yes' ? { multiple: true } : {}), options, ...(checked('noneOfTheAbove') ? { noneOfTheAbove: true } : {}) }, problems };
+      const multiple = yesOrNo('multiple');
+      const noneOfTheAbove = checked('noneOfTheAbove');
+      const { options, problems: optionProblems } = readOptions(body, before?.options);
+      return { settings: { ...(multiple ? { multiple: true } : {}), options, ...(noneOfTheAbove ? { noneOfTheAbove: true } : {}) }, problems: [...problems, ...optionProblems] };
     }
     case 'file': {
-      const types = listOf(body, 'fileTypes').filter((type): type is FileType => (FILE_TYPES as readonly string[]).includes(type));
+      const sent = listOf(body, 'fileTypes');
+      const types = sent.filter((type): type is FileType => (FILE_TYPES as readonly string[]).includes(type));
+      if (types.length !== sent.length || new Set(sent).size !== sent.length) problems.push({ field: 'fileTypes', key: 'notOffered' });
       const size = fieldOf(body, 'maxSizeMb');
-      const problems: FieldProblem[] = [];
       if (size !== '' && !/^\d{1,2}$/.test(size)) problems.push({ field: 'maxSizeMb', key: 'wholeNumber', parameters: { min: 1, max: 7 } });
       const settings: AnswerSettings = { ...(types.length > 0 && types.length < FILE_TYPES.length ? { fileTypes: types } : {}), ...(/^\d{1,2}$/.test(size) ? { maxSizeMb: Number(size) } : {}) };
       return { settings, problems };
     }
     default:
-      return { problems: [] };
+      return { problems };
   }
 }
 
@@ -183,8 +200,8 @@ export function readPage(input: { body: BuilderBody; answerType: AnswerType; dra
     question: localised(body, 'question') ?? { en: '' },
     ...(localised(body, 'hint') ? { hint: localised(body, 'hint') } : {}),
     ...(localised(body, 'guidance') ? { guidance: localised(body, 'guidance') } : {}),
-    ...(fieldOf(body, 'optional') === 'yes' ? { optional: true } : {}),
-    ...(fieldOf(body, 'repeatable') === 'yes' ? { repeatable: true } : {}),
+    ...(chosenOf(body, 'optional', ['yes'], problems) === 'yes' ? { optional: true } : {}),
+    ...(chosenOf(body, 'repeatable', ['yes'], problems) === 'yes' ? { repeatable: true } : {}),
     ...(settings && Object.keys(settings).length > 0 ? { settings } : {}),
   };
   // Checked in its place among the form's pages (an eligibility check needs the question before it); its routes are the routing page's.
@@ -272,14 +289,14 @@ export function readSettings(input: { body: BuilderBody; draft: DraftDefinition;
   if (webhookProblem) problems.push({ field: 'webhookUrl', key: WEBHOOK_PROBLEM_KEYS[webhookProblem] });
   const retentionText = fieldOf(body, 'retentionDays');
   if (retentionText !== '' && !/^\d{1,4}$/.test(retentionText)) problems.push({ field: 'retentionDays', key: 'wholeNumber', parameters: { min: 1, max: MAX_RETENTION_DAYS } });
-  const welsh = fieldOf(body, 'welsh') === 'yes';
+  const welsh = chosenOf(body, 'welsh', ['yes'], problems) === 'yes';
   const amountText = fieldOf(body, 'paymentAmount').replace(/^£/, '');
   let payment: FormSettings['payment'];
   if (amountText !== '') {
     if (!/^\d{1,6}(\.\d{2})?$/.test(amountText)) problems.push({ field: 'paymentAmount', key: 'amount' });
     else payment = { amount: Math.round(Number(amountText) * 100), description: fieldOf(body, 'paymentDescription'), ...(fieldOf(body, 'paymentDescriptionCy') ? { descriptionCy: fieldOf(body, 'paymentDescriptionCy') } : {}) };
   }
-  const signIn = fieldOf(body, 'signIn');
+  const signIn = chosenOf(body, 'signIn', ['none', ...SIGN_IN_LEVELS], problems, 'none');
   const support = {
     ...(fieldOf(body, 'supportEmail') ? { email: fieldOf(body, 'supportEmail') } : {}),
     ...(localised(body, 'supportPhone') ? { phone: localised(body, 'supportPhone') } : {}),
@@ -299,7 +316,7 @@ export function readSettings(input: { body: BuilderBody; draft: DraftDefinition;
     ...(webhookUrl ? { webhookUrl } : {}),
     ...(/^\d{1,4}$/.test(retentionText) ? { retentionDays: Number(retentionText) } : {}),
     referenceFormat: fieldOf(body, 'referenceFormat') || '########',
-    ...((SIGN_IN_LEVELS as readonly string[]).includes(signIn) ? { signIn: signIn as FormSettings['signIn'] } : {}),
+    ...(signIn && signIn !== 'none' ? { signIn: signIn as FormSettings['signIn'] } : {}),
     ...(payment ? { payment } : {}),
   };
   if (!settings.privacyUrl) delete settings.privacyUrl;

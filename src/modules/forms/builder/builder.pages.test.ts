@@ -202,6 +202,51 @@ test('attacker: a selection question with two options people cannot tell apart, 
   assert.equal(kept.statusCode, 303, 'different options, and a “None” that is not “None of the above”, are fine');
 });
 
+test('attacker: a settings or question value the page does not offer (a sign-in level, Welsh, a payment, a reference format, a radio or checkbox of a question) is refused on its field, in English and Welsh; nothing saved', async (t) => {
+  const { owner, formPath, formId, kernel } = await buildForm(t);
+  assert.equal((await owner.send('POST', `${formPath}/settings`, { ...SETTINGS, signIn: 'Cl' })).statusCode, 303);
+  const draftOf = async () => JSON.stringify((await createFormBuilder({ db: kernel.db, audit: kernel.audit, versions: openFormVersions({ db: kernel.db, audit: kernel.audit }) }).openForm(formId))?.definition);
+  const draftBefore = await draftOf();
+  const settings: Array<[Record<string, string | string[]>, string]> = [
+    [{ signIn: 'Cl.Cm.P2' }, 'signIn'],
+    [{ signIn: 'P2' }, 'signIn'],
+    [{ signIn: ['Cl', 'Cl.Cm'] }, 'signIn'],
+    [{ welsh: 'no' }, 'welsh'],
+    [{ welsh: ['yes', 'yes'] }, 'welsh'],
+    [{ paymentAmount: '-5' }, 'paymentAmount'],
+    [{ referenceFormat: 'abc' }, 'referenceFormat'],
+  ];
+  for (const [fields, field] of settings) {
+    const refused = await owner.send('POST', `${formPath}/settings`, { ...SETTINGS, ...fields });
+    assert.equal(refused.statusCode, 400, JSON.stringify(fields));
+    assert.match(refused.body, new RegExp(`govuk-error-summary[\\s\\S]*href="#${field}"`), JSON.stringify(fields));
+  }
+  const english = await owner.send('POST', `${formPath}/settings`, { ...SETTINGS, signIn: 'Cl.Cm.P2' });
+  assert.match(english.body, /id="signIn-error"[\s\S]*Select from the options shown/);
+  const welsh = await owner.send('POST', `${formPath}/settings?lang=cy`, { ...SETTINGS, signIn: 'Cl.Cm.P2' });
+  assert.match(welsh.body, /id="signIn-error"[\s\S]*Dewiswch o’r opsiynau a ddangosir/);
+  const questions: Array<[string, Record<string, string | string[]>, string]> = [
+    ['selection', { options: 'Rod\nNet', multiple: 'both' }, 'multiple'],
+    ['selection', { options: 'Rod\nNet', noneOfTheAbove: 'true' }, 'noneOfTheAbove'],
+    ['name', { nameInput: 'middle' }, 'nameInput'],
+    ['name', { nameTitle: 'no' }, 'nameTitle'],
+    ['address', { addressKind: 'mars' }, 'addressKind'],
+    ['date', { dateOfBirth: '1' }, 'dateOfBirth'],
+    ['text', { multiline: 'maybe' }, 'multiline'],
+    ['text', { optional: 'no' }, 'optional'],
+    ['number', { repeatable: 'on' }, 'repeatable'],
+    ['file', { fileTypes: ['pdf', 'exe'] }, 'fileTypes'],
+    ['file', { fileTypes: ['pdf', 'pdf'] }, 'fileTypes'],
+  ];
+  for (const [type, fields, field] of questions) {
+    const refused = await owner.send('POST', `${formPath}/pages/new/${type}?lang=en`, { question: 'A question?', ...fields });
+    assert.equal(refused.statusCode, 400, `${type} ${JSON.stringify(fields)}`);
+    assert.match(refused.body, new RegExp(`id="${field}-error"[\\s\\S]*Select from the options shown`), `${type} ${JSON.stringify(fields)}`);
+  }
+  assert.equal(await draftOf(), draftBefore, 'nothing saved: the form still asks for Cl');
+  assert.match(draftBefore, /"signIn":"Cl"/);
+});
+
 test('attackers: another organisation, a forged form id, a viewer posting, no CSRF token, oversized input', async (t) => {
   const { app, kernel, team, owner, formPath, formId } = await buildForm(t);
   const otherTeam = await createBuilderTeam(app, 'Department for Mischief');
