@@ -9,6 +9,8 @@
  */
 import { spawn } from 'node:child_process';
 import { globSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const SQLITE_ONLY = /\.browser\.test\.ts$|welsh[^/]*\.test\.ts$|^test\/readme-quick-starts\.test\.ts$/;
 
@@ -23,6 +25,9 @@ function chooseTestFiles(): string[] {
 
 const requested = process.argv.slice(2);
 const files = requested.length > 0 ? requested : chooseTestFiles();
-const child = spawn(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=180000', ...files], { stdio: 'inherit' });
+// Each test file is a process of its own that loads the app: V8's compiled code is kept on disk
+// between them (Node checks each source file's hash), so only the first compiles it.
+const env = { ...process.env, NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? join(tmpdir(), 'civitas-node-compile-cache') };
+const child = spawn(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=180000', ...files], { stdio: 'inherit', env });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

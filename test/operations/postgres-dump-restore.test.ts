@@ -54,7 +54,7 @@ test('a pg_dump taken while Civitas serves, restored with pg_restore into an emp
   // (--schema); an operator dumps the whole database, as docs/operations.md shows.
   const source = await createTestDatabase();
   t.after(() => source.drop());
-  const schema = new URL(source.url).searchParams.get('options')?.replace('-c search_path=', '') as string;
+  const schema = /-c search_path=(\S+)/.exec(new URL(source.url).searchParams.get('options') ?? '')?.[1] as string;
   assert.match(schema, /^test_[0-9a-f]{16}$/);
   const running = await startCivitasOn(t, source.url);
   const seeded = await seedCivitas(running.kernel);
