@@ -1,13 +1,11 @@
+import { formatCsvRow } from '../../../platform/http/csv-field.ts';
 import type { CatalogueRecord } from '../records/validate-record.ts';
 
 const COLUMNS = ['identifier', 'type', 'title', 'summary', 'publisher', 'accessRights', 'securityClassification', 'serviceStatus', 'updateFrequency', 'modified', 'theme', 'keyword', 'page'] as const;
-/** A cell a spreadsheet would run as a formula: it starts with one of these. */
-const FORMULA_START = /^[=+\-@\t\r]/;
 
+/** A list (themes, keywords) as one cell, "a; b"; anything else as its text. */
 function cellOf(value: unknown): string {
-  const text = Array.isArray(value) ? value.join('; ') : value === undefined || value === null ? '' : String(value);
-  const safe = FORMULA_START.test(text) ? `'${text}` : text;
-  return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
+  return Array.isArray(value) ? value.join('; ') : value === undefined || value === null ? '' : String(value);
 }
 
 /**
@@ -17,7 +15,7 @@ function cellOf(value: unknown): string {
  */
 export function writeCatalogueCsv(records: readonly CatalogueRecord[], pageUrlOf: (identifier: string) => string): string {
   const rows = records.map((record) =>
-    COLUMNS.map((column) => cellOf(column === 'page' ? pageUrlOf(record.identifier) : column === 'type' ? record.type.slice('dcat:'.length) : record[column])).join(','),
+    formatCsvRow(COLUMNS.map((column) => cellOf(column === 'page' ? pageUrlOf(record.identifier) : column === 'type' ? record.type.slice('dcat:'.length) : record[column]))),
   );
-  return [COLUMNS.join(','), ...rows].map((row) => `${row}\r\n`).join('');
+  return [formatCsvRow(COLUMNS), ...rows].join('');
 }

@@ -1,4 +1,5 @@
 import type { Database } from '../../../platform/db/database.ts';
+import { formatCsvField } from '../../../platform/http/csv-field.ts';
 import type { LedgerStore } from '../ledger/ledger.store.ts';
 
 export type ReportLine = {
@@ -26,13 +27,6 @@ export type PaymentReport = {
 
 const HEADER = ['type', 'mode', 'id', 'payment_id', 'reference', 'occurred_at', 'amount_pence'];
 
-/** Quotes a CSV field when needed, and defuses text a spreadsheet would run as a formula. */
-function csvField(value: string | number, options: { text?: boolean } = {}): string {
-  let text = String(value);
-  if (options.text && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
-
 export function formatReportCsv(report: PaymentReport): string {
   const rows = [HEADER.join(',')];
   for (const line of report.lines) {
@@ -42,7 +36,7 @@ export function formatReportCsv(report: PaymentReport): string {
         line.mode,
         line.id,
         line.paymentId,
-        csvField(line.reference, { text: true }),
+        formatCsvField(line.reference),
         line.occurredAt,
         String(line.amount),
       ].join(','),
