@@ -77,6 +77,12 @@ export async function findConsoleService(db: Executor, serviceId: string): Promi
   return row ? { id: row.id, organisationId: row.organisation_id, name: row.name } : undefined;
 }
 
+/** Console services by their ids, each with its organisation's name (one query however many): ids not found are left out. */
+export async function listConsoleServicesWithOrganisation(db: Executor, serviceIds: readonly string[]): Promise<Array<ConsoleService & { organisationName: string }>> {
+  const rows = await createOrganisationStore(db).listServicesWithOrganisation(serviceIds);
+  return rows.map((row) => ({ id: row.id, organisationId: row.organisation_id, name: row.name, organisationName: row.organisation_name }));
+}
+
 /** The organisation whose service registered this One Login client in the console, if any. */
 export async function findOrganisationOfOneLoginClient(db: Executor, clientId: string): Promise<string | undefined> {
   return (await createServiceComponentStore(db).findOwner('identity-client', clientId))?.organisation_id;

@@ -3,7 +3,7 @@ import type { AuditService } from '../../platform/audit/audit.service.ts';
 import type { Database } from '../../platform/db/database.ts';
 import { isUniqueViolation } from '../../platform/db/unique-violation.ts';
 import type { ServiceEvents } from '../../platform/events/service-events.ts';
-import { findConsoleOrganisation, findConsoleService, type ConsoleService } from '../console/console.contract.ts';
+import { findConsoleOrganisation, findConsoleService, listConsoleServicesWithOrganisation, type ConsoleService } from '../console/console.contract.ts';
 import { InsightError } from './insight.errors.ts';
 import { createInsightStore } from './kpis/insight.store.ts';
 import { eventSourcesOf, isMonth, monthOf, previousMonth, rangeOf, readMonthFigures, type Month, type MonthFigures } from './kpis/service-figures.ts';
@@ -91,14 +91,13 @@ export function createInsight(dependencies: { db: Database; audit: AuditService;
     /** Every published service, by its address. */
     async listPublished(): Promise<PublishedService[]> {
       const rows = await store.listPublications();
-      const services = await Promise.all(
-        rows.map(async (row) => {
-          const service = await findConsoleService(db, row.service_id);
-          const organisation = service ? await findConsoleOrganisation(db, service.organisationId) : undefined;
-          return { service, slug: row.slug, ...(organisation ? { organisationName: organisation.name } : {}) };
-        }),
-      );
-      return services.filter((entry): entry is PublishedService => entry.service !== undefined);
+      const services = new Map((await listConsoleServicesWithOrganisation(db, rows.map((row) => row.service_id))).map((service) => [service.id, service]));
+      return rows.flatMap((row) => {
+        const found = services.get(row.service_id);
+        if (!found) return [];
+        const { organisationName, ...service } = found;
+        return [{ service, slug: row.slug, organisationName }];
+      });
     },
 
     /** Where an address a service once published at leads now: the service's current address, if it still publishes. */

@@ -61,6 +61,17 @@ export function createOrganisationStore(db: Executor) {
     findService: (organisationId: string, serviceId: string) =>
       tables.selectFrom('console_service').selectAll().where('organisation_id', '=', organisationId).where('id', '=', serviceId).executeTakeFirst(),
     findServiceById: (serviceId: string) => tables.selectFrom('console_service').selectAll().where('id', '=', serviceId).executeTakeFirst(),
+    /** The services of these ids, each with its organisation's name, in one query. */
+    async listServicesWithOrganisation(serviceIds: readonly string[]): Promise<Array<ServiceRow & { organisation_name: string }>> {
+      if (serviceIds.length === 0) return [];
+      return tables
+        .selectFrom('console_service')
+        .innerJoin('console_organisation', 'console_organisation.id', 'console_service.organisation_id')
+        .selectAll('console_service')
+        .select('console_organisation.name as organisation_name')
+        .where('console_service.id', 'in', serviceIds)
+        .execute();
+    },
 
     async insertMembership(row: MembershipRow): Promise<void> {
       await tables.insertInto('console_membership').values(row).execute();
