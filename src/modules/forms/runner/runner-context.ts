@@ -91,7 +91,19 @@ export class FormNoLongerAvailable extends Error {
   }
 }
 
-const languageOf = (request: FastifyRequest, definition: FormDefinition): Language => (request.locale === 'cy' && definition.settings.languages.includes('cy') ? 'cy' : 'en');
+/**
+ * The language of a form's pages. A form not offered in Welsh is in English whatever language was
+ * asked for (`?lang=cy`, the remembered choice): its pages, chrome and all, say lang="en".
+ */
+export function languageOf(request: FastifyRequest, definition: FormDefinition): Language {
+  if (definition.settings.languages.includes('cy')) return request.locale === 'cy' ? 'cy' : 'en';
+  request.locale = 'en';
+  request.t = request.server.translations.en;
+  return 'en';
+}
+
+/** For the runner's layout: a form offered in one language offers no language switch. */
+export const languageSwitchOf = (definition: FormDefinition) => ({ singleLanguage: !definition.settings.languages.includes('cy') });
 
 /**
  * The person's journey on the form at /forms/{slug}: the version their session started on (a
@@ -119,6 +131,7 @@ export function registerNoLongerAvailablePage(app: FastifyInstance): void {
     const support = definition.settings.support;
     request.log.info({ errorCode: 'forms.FORM_NO_LONGER_AVAILABLE', statusCode: 404 }, 'request refused');
     return reply.code(404).render(`${VIEWS}/no-longer-available.njk`, {
+      ...languageSwitchOf(definition),
       pageTitle: request.t('forms.noLongerAvailable.title'),
       serviceName: textIn(definition.name, language),
       serviceUrl: `/forms/${error.slug}`,
@@ -172,7 +185,7 @@ export function clearSessionCookie(reply: FastifyReply, slug: string): void {
 
 /** The context every runner page's template gets: the form's name as the service, its start as the link. */
 export function pageContext(context: RunnerContext, pageTitle: string, extra: Record<string, unknown> = {}) {
-  return { pageTitle, serviceName: textIn(context.definition.name, context.language), serviceUrl: `/forms/${context.slug}`, ...extra };
+  return { pageTitle, serviceName: textIn(context.definition.name, context.language), serviceUrl: `/forms/${context.slug}`, ...languageSwitchOf(context.definition), ...extra };
 }
 
 /** What One Login told us, shown in a question the person has not answered yet: their email address and phone number. */

@@ -204,3 +204,42 @@ test('post/redirect/get: a refused answer redirects to its page, which shows the
   await person.answer(`${FORM}/pages/full-name`, { first_name: 'Ffion', last_name: 'Jones' }, `${FORM}/pages/organisation`);
   assert.deepEqual(errorsIn((await person.get(`${FORM}/pages/full-name`)).body), [], 'an answer saved clears what was refused');
 });
+
+test('attacker (accessibility): a form offered only in English, asked for in Welsh (?lang=cy, or a remembered choice), is in English throughout, lang="en", with no language switch; a Welsh form keeps both', async (t) => {
+  const englishOnly = {
+    format: 'civitas-form',
+    formatVersion: 1,
+    slug: 'report-a-pothole',
+    name: { en: 'Report a pothole' },
+    settings: { languages: ['en'], whatHappensNext: { en: 'We will fix it.' }, privacyUrl: 'https://example.gov.uk/privacy', support: { email: 'roads@example.gov.uk' } },
+    pages: [{ id: 'where', answerType: 'selection', question: { en: 'Which road is it on?' }, settings: { options: [{ value: 'a', label: { en: 'A road' } }, { value: 'b', label: { en: 'B road' } }] } }],
+    exitPages: [],
+  };
+  const { app, versions } = await createRunnerTestApp(t, englishOnly);
+  await versions.importForm({ serviceId: 'service-a', definition: readExampleForm(), actor: 'operator:test' });
+  const POTHOLE = '/forms/report-a-pothole';
+  const inEnglish = (html: string, where: string) => {
+    assert.match(html, /<html lang="en"/, where);
+    assert.doesNotMatch(html, /govuk-language-navigation|Cymraeg|lang="cy"/, `${where}: no language switch`);
+    assert.match(html, /Report a pothole/, where);
+  };
+  const person = new Visitor(app);
+  const question = await person.get(`${POTHOLE}/pages/where?lang=cy`);
+  inEnglish(question.body, 'the question');
+  assert.match(question.body, /Which road is it on\?[\s\S]*>\s*Continue\s*</);
+  const refused = await person.refused(`${POTHOLE}/pages/where`, {});
+  inEnglish(refused.body, 'the refused answer (the Welsh choice remembered)');
+  assert.deepEqual(errorsIn(refused.body), ['Select an answer']);
+  assert.match(refused.body, /<title>Error:/);
+  assert.equal((await person.post(`${POTHOLE}/pages/where?lang=cy`, { answer: 'a' })).headers.location, `${POTHOLE}/check-answers`);
+  const check = await person.get(`${POTHOLE}/check-answers?lang=cy`);
+  inEnglish(check.body, 'check your answers');
+  assert.equal((await person.post(`${POTHOLE}/check-answers`, {})).statusCode, 303);
+  inEnglish((await person.get(`${POTHOLE}/confirmation?lang=cy`)).body, 'the confirmation');
+
+  // The same browser (Welsh remembered) on a form offered in Welsh: Welsh, with the switch to English.
+  const welsh = await person.get(`${FORM}/pages/licence-type`);
+  assert.match(welsh.body, /<html lang="cy"/);
+  assert.match(welsh.body, /govuk-language-navigation[\s\S]*English/);
+  assert.match(welsh.body, /Pa fath o drwydded sydd ei hangen arnoch\?/);
+});

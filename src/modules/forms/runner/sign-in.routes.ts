@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { InternalSignIn } from '../../identity/identity.contract.ts';
 import { DEFAULT_RETENTION_DAYS } from '../definition/form-definition.ts';
-import { meetsSignInLevel, setSessionCookie, slugParams, VIEWS, type RunnerDependencies } from './runner-context.ts';
+import { languageOf, languageSwitchOf, meetsSignInLevel, setSessionCookie, slugParams, VIEWS, type RunnerDependencies } from './runner-context.ts';
 import { textIn } from './question-view.ts';
 
 export const SIGN_IN_CALLBACK_PATH = '/forms/sign-in/callback';
@@ -23,7 +23,7 @@ export function registerSignInPages(app: FastifyInstance, dependencies: RunnerDe
     const level = live?.definition.settings.signIn;
     if (!live || !level) return reply.redirect(`/forms/${request.params.slug}`, 303);
     reply.setCookie(FORM_COOKIE, live.definition.slug, { ...cookieOptions, signed: true, maxAge: 3600 });
-    return reply.redirect(await signIn.start(reply, { locale: request.locale, level }), 303);
+    return reply.redirect(await signIn.start(reply, { locale: languageOf(request, live.definition), level }), 303);
   });
 
   app.get(SIGN_IN_CALLBACK_PATH, async (request, reply) => {
@@ -31,12 +31,14 @@ export function registerSignInPages(app: FastifyInstance, dependencies: RunnerDe
     const signed = cookie ? request.unsignCookie(cookie) : undefined;
     reply.clearCookie(FORM_COOKIE, cookieOptions);
     const live = signed?.valid && signed.value ? await versions.findLive(signed.value) : undefined;
-    const failed = () =>
-      reply.code(400).render(`${VIEWS}/exit.njk`, {
+    const failed = () => {
+      const language = live ? languageOf(request, live.definition) : request.locale;
+      return reply.code(400).render(`${VIEWS}/exit.njk`, {
         pageTitle: request.t('forms.signIn.failedTitle'),
         bodyHtml: `<p class="govuk-body">${request.t('forms.signIn.failed')}</p>`,
-        ...(live ? { serviceName: textIn(live.definition.name, request.locale === 'cy' ? 'cy' : 'en'), serviceUrl: `/forms/${live.definition.slug}` } : {}),
+        ...(live ? { serviceName: textIn(live.definition.name, language), serviceUrl: `/forms/${live.definition.slug}`, ...languageSwitchOf(live.definition) } : {}),
       });
+    };
     let person: Awaited<ReturnType<InternalSignIn['finish']>>;
     try {
       person = await signIn.finish(request, reply);
