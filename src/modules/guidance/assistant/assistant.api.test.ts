@@ -56,7 +56,7 @@ test('POST /api/assistant/answers: an answer from the guidance with its sources,
 
 test('attacker: questions missing, empty, too long, of the wrong type, with unknown fields or languages, or not JSON are refused before the pipeline', async (t) => {
   const { app, ask } = await openApi(t);
-  const bad: unknown[] = [{}, { question: '' }, { question: 'x'.repeat(1_001) }, { question: 42 }, { question: ['a'] }, { question: 'Hi', language: 'fr' }, { question: 'Hi', extra: true }, [], 'question'];
+  const bad: unknown[] = [{}, { question: '' }, { question: 'x'.repeat(1_001) }, { question: '\uFDFA'.repeat(1_000) /* 1,000 characters that fold into 18,000 */ }, { question: 42 }, { question: ['a'] }, { question: 'Hi', language: 'fr' }, { question: 'Hi', extra: true }, [], 'question'];
   for (const payload of bad) {
     const response = await ask(payload);
     // A bare string goes as text/plain: 415, not JSON.

@@ -3,6 +3,7 @@ import type { Locale } from '../../../platform/http/i18n.ts';
 import { apiSecurityHeaders, JSON_API_ROUTE_CONFIG } from '../../../platform/http/security.ts';
 import type { Assistant } from './assistant.ts';
 import { MAX_QUESTION_LENGTH } from './input-guardrails.ts';
+import { isQuestionTooLong } from './question-length.ts';
 import type { AssistantRateLimit } from './rate-limit/assistant-rate-limit.ts';
 
 type AnswerRequest = { Body: { question: string; language?: Locale } };
@@ -84,7 +85,7 @@ export function registerAssistantApi(app: FastifyInstance, dependencies: { assis
       const isJson = (request.headers['content-type'] ?? '').toLowerCase().startsWith('application/json');
       if (!isJson || request.validationError) return reply.code(isJson ? 400 : 415).send(invalidRequest(isJson ? 400 : 415));
       const question = request.body.question.trim();
-      if (question === '') return reply.code(400).send(invalidRequest(400));
+      if (question === '' || isQuestionTooLong(question)) return reply.code(400).send(invalidRequest(400));
       const decision = await rateLimit.attempt(request.ip);
       if (!decision.allowed) {
         return reply

@@ -45,6 +45,20 @@ function withEverydayWords(question: string): string {
   return [question, ...added].join(' ');
 }
 
+/**
+ * Each word of a search costs a walk of the index, and matching typos costs more the longer the
+ * word: a question is searched by its distinct words (as compatibility forms fold, so one
+ * character cannot grow into eighteen later), of at most MAX_WORD_LENGTH characters (longer is
+ * no word of any guidance), at most MAX_SEARCH_WORDS of them (far more than any question has).
+ */
+const MAX_SEARCH_WORDS = 60;
+const MAX_WORD_LENGTH = 40;
+
+function searchWordsOf(question: string): string {
+  const words = tokenize(question.normalize('NFKC').toLowerCase()).filter((word) => word.length <= MAX_WORD_LENGTH);
+  return [...new Set(words)].slice(0, MAX_SEARCH_WORDS).join(' ');
+}
+
 /** At most this many passages from one page among the results, so an answer can draw on several pages. */
 const PASSAGES_PER_PAGE = 2;
 
@@ -122,7 +136,7 @@ export function createGuidanceRetriever(library: GuidanceLibrary) {
       const { index, passages } = await currentIndex();
       const question = withEverydayWords(input.question);
       const lexical = index
-        .search(question, {
+        .search(searchWordsOf(question), {
           boost: { title: 3, heading: 2, text: 1 },
           prefix: (term) => term.length >= 4,
           fuzzy: (term) => (term.length >= 5 ? 0.2 : false),

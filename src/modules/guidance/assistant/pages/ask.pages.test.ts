@@ -95,6 +95,8 @@ test('/ask in Welsh, refusals explained on the answer page, and an empty or over
   assert.match(emptyPage.body, /govuk-error-summary[\s\S]*Enter your question/);
   assert.match(emptyPage.body, /<title>Error: Ask a question about guidance/);
   assert.equal((await visitor.ask('x'.repeat(1_001))).headers.location, '/ask?error=too-long');
+  // Long once folded counts as long: U+FDFA is one character that NFKC turns into eighteen.
+  assert.equal((await visitor.ask('\uFDFA'.repeat(100))).headers.location, '/ask?error=too-long');
 });
 
 test('attacker: no CSRF token, no answer; made-up, foreign and too many passage ids show no answer; feedback without a choice counts nothing', async (t) => {

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Assistant, RefusalReason } from '../assistant.ts';
 import type { AnswerTickets } from '../feedback/answer-tickets.ts';
 import { MAX_QUESTION_LENGTH } from '../input-guardrails.ts';
+import { isQuestionTooLong } from '../question-length.ts';
 import type { AssistantRateLimit } from '../rate-limit/assistant-rate-limit.ts';
 import type { GuidanceRetriever } from '../retrieval.ts';
 
@@ -72,7 +73,7 @@ export function registerAskPages(
     async (request, reply) => {
       const question = (request.body.question ?? '').trim();
       if (question === '') return reply.redirect('/ask?error=empty', 303);
-      if (question.length > MAX_QUESTION_LENGTH) return reply.redirect('/ask?error=too-long', 303);
+      if (isQuestionTooLong(question)) return reply.redirect('/ask?error=too-long', 303);
       const result = await assistant.answer({ question, language: request.locale });
       if (result.refused) return toAnswer(reply, answerQueryOf({ refused: result.refused.reason }));
       return toAnswer(reply, answerQueryOf({ passage: result.passageIds, answer: tickets.issue(result.passageIds) }));
