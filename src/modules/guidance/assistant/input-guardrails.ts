@@ -25,11 +25,20 @@ const LOOK_ALIKES: Readonly<Record<string, string>> = { '0': 'o', '1': 'i', '3':
 /** Three or more single letters with a dot, dash, space or the like between each ("I.g.n.o.r.e", "i g n o r e"). */
 const SPELLED_OUT = /(?<![\p{L}\p{N}])\p{L}(?:[ .\-_*·,'+|/\\]{1,2}\p{L}(?![\p{L}\p{N}])){2,}/gu;
 
+/** An override verb cut into chunks of one to four letters ("Ig.no.re", "dis-re-gard"). */
+const CHUNKED = /(?<![\p{L}\p{N}])\p{L}{1,4}(?:[.\-*·]\p{L}{1,4}){1,5}(?![\p{L}\p{N}])/gu;
+const OVERRIDE_VERBS = new Set(['ignore', 'disregard', 'forget', 'override', 'bypass']);
+
 function wordsOf(question: string): string {
   return normaliseQuestion(question)
     .toLowerCase()
+    .replace(/(?<![<\p{L}\p{N}])\|(?=[\p{L}\p{N}])/gu, 'i')
     .replace(/[013457@$]/g, (character) => LOOK_ALIKES[character] ?? character)
     .replace(SPELLED_OUT, (letters) => letters.replace(/[^\p{L}]/gu, ''))
+    .replace(CHUNKED, (chunks) => {
+      const joined = chunks.replace(/[^\p{L}]/gu, '');
+      return OVERRIDE_VERBS.has(joined) ? joined : chunks;
+    })
     .replace(/[’‘`]/g, "'")
     .replace(/[^\p{L}\p{N}' <>|[\]#:]+/gu, ' ')
     .replace(/ +/g, ' ');
@@ -43,7 +52,10 @@ const INSTRUCTIONS = 'system prompt|prompt|instructions?|rules|guidelines|config
 const SAFETY = 'safety|filters?|guardrails?|restrictions?|content polic\\w+|moderation|rules|limits';
 
 const JAILBREAKS: ReadonlyArray<[JailbreakKind, RegExp]> = [
-  ['override-instructions', /\b(?:ignore|disregard|forget|override|bypass|skip|drop) (?:all |any |the |your |my |these |those |of )*(?:previous |prior |above |earlier |original |initial |system |safety |existing )*(?:instructions?|rules|prompts?|guidelines|guardrails|directions|restrictions|programming|constraints)\b/],
+  ['override-instructions', /\b(?:ignore|disregard|forget|override|bypass|skip|drop) (?:all |any |and |the |your |my |these |those |of )*(?:previous |prior |above |earlier |original |initial |system |safety |existing |preceding |foregoing )*(?:instructions?|rules|prompts?|guidelines|guardrails|directions|directives|restrictions|programming|constraints|commands)\b|\b(?:disregard|ignore|forget) (?:all |any |and |the |your |of )*(?:previous|prior|above|earlier|preceding) guidance\b/],
+  ['override-instructions', /\b(?:pay no attention|take no notice|pay no heed) (?:to |of )(?:all |any |and |the |your |of )*(?:(?:previous|prior|above|earlier|preceding|original|initial|system)\b|(?:instructions?|rules|prompts?|guidelines|directives)\b)|\b(?:instructions|directives|rules|guidelines|prompts) (?:previously|earlier|already) (?:given|provided|set)(?: to you| you)?\b/],
+  // The same in the languages attacks are written in: German, Spanish, French.
+  ['override-instructions', /\b(?:ignorier\w*|vergiss|vergessen sie|missachte\w*) (?:\w+ ){0,3}(?:anweisungen|regeln|instruktionen|vorgaben)\b|\b(?:ignora\w*|olvida\w*|omite) (?:\w+ ){0,3}(?:instrucciones|reglas|indicaciones)\b|\b(?:ignore[sz]?|oublie[sz]?) (?:toutes |tous |les |tes |vos |ces |des |mes |ses )+(?:\S+ )?(?:instructions|consignes|règles|directives)\b/],
   ['override-instructions', /\b(?:ignore|disregard|forget) (?:everything|all|anything)(?: (?:you (?:were|have been|'ve been) (?:told|given|taught)|above|before|previous|prior|so far|you know))?\b|\b(?:ignore|disregard) (?:the |all |everything )?(?:above|preceding|previous|prior)\b/],
   ['override-instructions', new RegExp(`\\bnew (?:instructions?|rules?|task|role|system prompt) ?:|\\bfrom now on (?:you|answer|respond|reply|act|behave|only|always|never|ignore|pretend|treat|forget)\\b|\\b(?:override|disable|turn off|switch off|deactivate|bypass|remove) (?:your |the |all |any |of )*(?:${SAFETY})\\b|\\bsafety (?:off|disabled)\\b|\\bsystem override\\b|\\bas if (?:the )?(?:guidance|rules|instructions) (?:did not|didn't|does not|doesn't) exist\\b`)],
   ['override-instructions', /\b(?:anwybydd\w*|anghofi\w*) (?:\w+ ){0,3}(?:\w*yfarwyddiad\w*|\w*heolau|\w*anllawiau)\b/],
@@ -51,8 +63,10 @@ const JAILBREAKS: ReadonlyArray<[JailbreakKind, RegExp]> = [
   ['prompt-extraction', /\b(?:reveal|show|print|repeat|output|display|tell me|give me|what (?:is|are|were)|write out|dump|leak) (?:me )?(?:all )?(?:(?:your|its) (?:full |exact |original |initial |hidden |secret |system |internal )*|(?:the )?(?:full |exact |original |initial |hidden |secret |system |internal )+)(?:system prompt|prompt|instructions|rules you (?:follow|were given)|configuration)\b/],
   ['prompt-extraction', new RegExp(`\\b(?:${GIVE_BACK}) (?:me )?(?:\\w+ ){0,4}?(?:your|its|the assistant's|the bot's) (?:\\w+ ){0,2}?(?:${INSTRUCTIONS})\\b`)],
   ['prompt-extraction', /\b(?:repeat|print|output|copy|show|reveal|write out) (?:me )?(?:everything|all|the text|the words|the message|the content|what is|what's|whatever is) (?:written )?(?:above|before)\b|\babove this line\b|\bverbatim\b|\binstructions (?:you were|you've been|you have been|you got) given\b|\bwhat (?:were|are|have) you (?:been )?told\b/],
-  ['prompt-extraction', /\bsystem (?:prompt|message)\b|\bdeveloper (?:message|instructions)\b|\bhidden instructions\b|\b(?:dangos|dangoswch|datgelu|datgelwch|ailadrodd\w*|cyfieith\w*) (?:\w+ ){0,2}\w*yfarwyddiad\w*\b|\bcyfarwyddiadau (?:cudd|system)\b/],
-  ['role-play', /\b(?:you are now|from now on you|act as (?:an? )?(?:unfiltered|unrestricted|evil|different|new)|pretend (?:to be|you are|that you)|role ?play as|roleplay|do anything now|jailbreak\w*|developer mode|god mode|dan mode|no restrictions|without (?:any )?(?:restrictions|limits|filters|rules)|unfiltered|uncensored|esgus bod|o hyn ymlaen rwyt ti)\b/],
+  ['prompt-extraction', /\bsystem (?:prompt|message)\b|\bdeveloper (?:message|instructions)\b|\bhidden instructions\b|\b(?:dangos|dangoswch|datgelu|datgelwch|ailadrodd\w*|cyfieith\w*) (?:\w+ ){0,2}\w*yfarwyddiad\w*\b|\bcyfarwyddiadau (?:cudd|system)\b|\b(?:dy|eich|yr) anogwr\b|\banogwr system\b/],
+  ['role-play', /\b(?:you are now|from now on you|act as (?:an? )?(?:unfiltered|unrestricted|evil|different|new)|pretend (?:to be|you are|that you)|role ?play as|roleplay|do anything now|jailbreak\w*|developer mode|god mode|dan mode|no restrictions|without (?:any )?(?:restrictions|limits|filters|rules)|unfiltered|uncensored|esgus bod|esgus (?:dy|eich) fod|o hyn ymlaen rwyt ti)\b/],
+  // "Act as a pirate": the assistant never takes on a part, though a person may act as someone's appointee.
+  ['role-play', /\bact as (?:an? )(?!(?:appointee|representative|agent|carer|guarantor|witness|referee|executor|driver|proxy|advocate|deputy|attorney|landlord|tenant|parent|guardian|sponsor|signatory|countersignatory|named|joint|second|responsible|authori[sz]ed|legal|lasting|power|passenger|companion|interpreter|translator|go between|contact|liable|resident|employer|employee|volunteer|trustee|official|member)\b)[a-z']+/],
   // The persona prompts passed around by name: "DAN" (do anything now), "STAN", "DUDE", "AIM", "Mongo Tom".
   ['role-play', /\b(?:you are|you're|youre|be|become|act as|play|pretend to be|stay|ti yw|chi yw|rwyt ti'?n|rydych chi'?n|bydd(?:a|wch)(?: yn)?) (?:now |nawr |rwan )?(?:an? |the )?(?:dan|stan|dude|aim|mongo tom)\b|\b(?:dan|stan|dude|aim) (?:prompt|persona|jailbreak)\b/],
   ['role-play', /\b(?:debug|admin|maintenance|sudo|unrestricted) mode\b|\b(?:you are|you're) (?:now )?(?:an? )?(?:ai|assistant|bot|chatbot|model) (?:called|named)\b|\bnever refuses?\b|\b(?:i am|i'm) (?:the|your) (?:developer|admin|administrator|creator|programmer)\b|\bheb (?:reolau|gyfyngiadau)\b|\bmodd (?:datblygwr|dadfygio)\b/],
@@ -62,7 +76,7 @@ const JAILBREAKS: ReadonlyArray<[JailbreakKind, RegExp]> = [
   ['override-instructions', /\b(?:base ?(?:64|ea)|rot ?(?:13|ie)|hex) ?(?:decode|decoded|encoded|this|the following)?\b[^.?!]{0,40}\b(?:follow|do|obey|run|execute)\b|\bdecode (?:this|the following) and\b/],
   ['prompt-extraction', /\b(?:secret|hidden) (?:rules|instructions|prompt|configuration)\b|\b(?:your|its) (?:internal|initial|original) (?:rules|instructions|prompt|configuration|guidelines)\b|\b(?:start|beginning) of (?:this|the|our) (?:conversation|chat|session)\b|\b(?:text|words|message|instructions|rules|prompt) you (?:were|have been|got) (?:initiali[sz]ed|given|started|set up|configured|loaded) with\b|\bwhat (?:rules|instructions|guidelines) (?:were|have) you (?:been )?given\b|\bbefore i started (?:talking|chatting|writing)\b|\bdy (?:gyfarwyddiadau|cyfarwyddiadau|reolau|rheolau)\b|\beich cyfarwyddiadau\b/],
   ['role-play', /\blet'?s play a game\b|\bstop being (?:an? |the )?(?:assistant|bot|ai|chatbot|model)\b|\b(?:answer|respond|reply|speak|talk|write) as (?:if you were )?(?:an? |my )?(?:lawyer|solicitor|doctor|human|person|character|different assistant|grandmother|grandma)\b|\bact as my (?:late |dead )?(?:grandmother|grandma|granny|grandfather|grandad)\b|\bif you (?:had|were under|were without) no (?:rules|restrictions|limits|limitations|filters|guidelines)\b|\bimagine (?:that )?you (?:are|were) (?:an? )?(?:ai|assistant|bot|model|chatbot)\b|\b(?:admin|administrator|root) password\b|\bthe assistant character\b/],
-  ['injection-markup', /<\|?(?:im ?start|im ?end|system|endoftext)\|?>|\[\/?inst\]|\[system\]|^(?:system|assistant) ?:|### ?(?:instruction|system)/],
+  ['injection-markup', /<\|?(?:im ?start|im ?end|system|endoftext)\|?>|\[\/?inst\]|\[system\]|^(?:system|assistant) ?:|### ?(?:instruction|system)|'{3} ?(?:system|assistant|developer|instructions?)\b/],
 ];
 
 const OUT_OF_SCOPE: ReadonlyArray<[OutOfScopeTopic, RegExp]> = [
@@ -84,8 +98,24 @@ export function checkQuestion(question: string): InputCheck {
   return { allowed: true };
 }
 
+/** A run of base64 long enough to carry a sentence. */
+const BASE64_RUN = /[A-Za-z0-9+/]{24,}={0,2}/g;
+
+/** Whether the text carries base64 that decodes to readable text: an instruction slipped past the checks. */
+function holdsEncodedText(text: string): boolean {
+  for (const [run] of text.matchAll(BASE64_RUN)) {
+    const bytes = Buffer.from(run.slice(0, run.length - (run.length % 4)), 'base64');
+    let printable = 0;
+    for (const byte of bytes) if ((byte >= 0x20 && byte < 0x7f) || byte === 0x0a || byte === 0x09) printable += 1;
+    if (bytes.length >= 16 && printable >= bytes.length * 0.95 && bytes.includes(0x20)) return true;
+  }
+  return false;
+}
+
 /** An attempt on the instructions in a text: a question, or a model's answer that has taken one up. */
 export function findJailbreak(text: string): JailbreakKind | undefined {
   const words = wordsOf(text);
-  return JAILBREAKS.find(([, pattern]) => pattern.test(words))?.[0];
+  const found = JAILBREAKS.find(([, pattern]) => pattern.test(words))?.[0];
+  if (found) return found;
+  return holdsEncodedText(normaliseQuestion(text)) ? 'override-instructions' : undefined;
 }

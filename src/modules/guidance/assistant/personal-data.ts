@@ -13,19 +13,67 @@ const INVISIBLE = /[\u00ad\u180e\u200b-\u200f\u2060-\u2064\ufeff]/g;
 /** Every kind of dash and hyphen (‐ ‑ – — −, and the rest), which people paste from documents. */
 const DASHES = /[\p{Pd}\u2212]/gu;
 
-/** The question as the checks read it: compatibility forms folded (full-width digits), dashes plain, invisible characters gone, spaces single. */
+/** Cyrillic and Greek letters drawn like Latin ones ("АВ123456С", ".cоm"): no Welsh or English word mixes scripts, so they are read as Latin. */
+const CONFUSABLES: Readonly<Record<string, string>> = {
+  А: 'A', В: 'B', Е: 'E', К: 'K', М: 'M', Н: 'H', О: 'O', Р: 'P', С: 'C', Т: 'T', Х: 'X', І: 'I', Ј: 'J', Ѕ: 'S',
+  а: 'a', е: 'e', о: 'o', р: 'p', с: 'c', у: 'y', х: 'x', і: 'i', ј: 'j', ѕ: 's',
+  Α: 'A', Β: 'B', Ε: 'E', Ζ: 'Z', Η: 'H', Ι: 'I', Κ: 'K', Μ: 'M', Ν: 'N', Ο: 'O', Ρ: 'P', Τ: 'T', Χ: 'X', Υ: 'Y', ο: 'o',
+};
+const CONFUSABLE = new RegExp(`[${Object.keys(CONFUSABLES).join('')}]`, 'g');
+const DECIMAL_DIGIT = /\p{Nd}/u;
+
+/** A decimal digit of any script as ASCII ("١", "४"): Unicode encodes each script's digits 0 to 9 in a row, so its value is its place in the row. */
+function asciiDigit(digit: string): string {
+  let codePoint = digit.codePointAt(0)!;
+  if (codePoint < 128) return digit;
+  let place = 0;
+  while (place < 64 && DECIMAL_DIGIT.test(String.fromCodePoint(codePoint - 1))) {
+    codePoint -= 1;
+    place += 1;
+  }
+  return String(place % 10);
+}
+
+/** Markup tags ("ig<b>n</b>ore"): gone inside a word, a space elsewhere. The chat-template names are left for the jailbreak checks. */
+const TAG = /<\/?([a-z][a-z0-9]{0,10})(?:\s[^<>]{0,100})?\/?>/gi;
+const TEMPLATE_TAG = /^(?:system|assistant|user|inst|developer)$/i;
+function withoutTags(text: string): string {
+  return text.replace(TAG, (tag: string, name: string, at: number, whole: string) => {
+    if (TEMPLATE_TAG.test(name)) return tag;
+    return /\p{L}/u.test(whole[at - 1] ?? '') && /\p{L}/u.test(whole[at + tag.length] ?? '') ? '' : ' ';
+  });
+}
+
+/** A word of digits and the letter O ("O77OO9OO123"): the O's are zeros. */
+const DIGITS_AND_OS = /(?<![\p{L}\p{N}])[0-9Oo]+(?![\p{L}\p{N}])/gu;
+
+/**
+ * The question as the checks read it: compatibility forms folded (full-width digits), digits of
+ * every script and look-alike letters read as ASCII, markup tags gone, dashes plain, underscores
+ * spaces, invisible characters gone, spaces single.
+ */
 export function normaliseQuestion(question: string): string {
-  return question.normalize('NFKC').replace(INVISIBLE, '').replace(DASHES, '-').replace(/\s+/g, ' ');
+  const folded = question
+    .normalize('NFKC')
+    .replace(CONFUSABLE, (letter) => CONFUSABLES[letter] ?? letter)
+    .replace(/\p{Nd}/gu, asciiDigit)
+    .replace(INVISIBLE, '');
+  return withoutTags(folded)
+    .replace(DASHES, '-')
+    .replace(/[_。]/g, (character) => (character === '_' ? ' ' : '.'))
+    .replace(/\s+/g, ' ')
+    .replace(DIGITS_AND_OS, (word) => (/\d/.test(word) ? word.replace(/o/gi, '0') : word));
 }
 
 /** Digits written as words, in English and Welsh ("oh seven seven", "dim saith saith"). */
 const DIGIT_WORDS: Readonly<Record<string, string>> = {
   zero: '0', oh: '0', o: '0', nought: '0', nil: '0', dim: '0',
   one: '1', un: '1', two: '2', dau: '2', dwy: '2', three: '3', tri: '3', tair: '3', four: '4', pedwar: '4', pedair: '4',
-  five: '5', pump: '5', pum: '5', six: '6', chwech: '6', chwe: '6', seven: '7', saith: '7', eight: '8', wyth: '8', nine: '9', naw: '9',
+  sero: '0', five: '5', pump: '5', pum: '5', six: '6', chwech: '6', chwe: '6', seven: '7', saith: '7', eight: '8', wyth: '8', nine: '9', naw: '9',
 };
 const REPEATS: Readonly<Record<string, number>> = { double: 2, triple: 3, dwbl: 2 };
-const SPOKEN_TOKEN = /[\p{L}\d]+/gu;
+/** Words and digits, apart even when glued together ("0seven7009001two3"). */
+const SPOKEN_TOKEN = /\p{L}+|\d+/gu;
 
 /**
  * Runs of digits written out or read aloud ("oh seven seven double zero nine..."), as digits:
@@ -110,11 +158,20 @@ function numberKind(run: string): PersonalDataKind | undefined {
  * National Insurance numbers: two letters, six digits (in pairs or not) and, usually, a letter A
  * to D. Any two letters: the prefixes never issued (such as QQ) are the ones people use as examples.
  */
-const NATIONAL_INSURANCE = /(?<![a-z0-9])[a-z]{2}[ \-.]?\d{2}[ \-.]?\d{2}[ \-.]?\d{2}(?:[ \-.]?[a-d])?(?![a-z0-9])/i;
+const NATIONAL_INSURANCE = /(?<![a-z0-9])[a-z]{2}[ \-./:,]?\d{2}[ \-./:,]?\d{2}[ \-./:,]?\d{2}(?:[ \-./:,]?[a-d])?(?![a-z0-9])/i;
+
+/** Single letters and digits spelled out one by one ("C F 1 0 1 A A", "Q Q one two three..."), joined up. */
+const SINGLES = /(?<![\p{L}\p{N}])[\p{L}\p{N}](?: [\p{L}\p{N}](?![\p{L}\p{N}])){3,}/gu;
+function joinedSingles(text: string): string {
+  const digitsAsWords = text.replace(/\p{L}+/gu, (word) => DIGIT_WORDS[word.toLowerCase()] ?? word);
+  return digitsAsWords.replace(SINGLES, (singles) => singles.replace(/ /g, ''));
+}
 
 /** "at" and "dot" written out, bracketed or not, as in "jo (at) example dot com". */
-const WRITTEN_AT = / ?[[({<]? ?(?:@|\bat\b) ?[\])}>]? ?/gi;
-const WRITTEN_DOT = / ?[[({<]? ?(?:\.|\bdot\b) ?[\])}>]? ?/gi;
+const WRITTEN_AT = / ?[[({<*-]? ?(?:@|\bat\b) ?[\])}>*-]? ?/gi;
+const WRITTEN_DOT = / ?[[({<*-]? ?(?:\.|\bdot\b) ?[\])}>*-]? ?/gi;
+/** The mail providers people name without ".com" ("jo.bloggs at gmail"). */
+const PROVIDER = /^(?:gmail|googlemail|hotmail|outlook|yahoo|icloud|btinternet|live|aol|protonmail|proton|sky|virginmedia|talktalk)\b/i;
 const LOCAL_CHARACTER = /[a-z0-9._%+'-]/i;
 const DOMAIN = /^[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}/i;
 
@@ -124,7 +181,10 @@ function holdsEmailAddress(text: string): boolean {
   for (let at = joined.indexOf('@'); at !== -1; at = joined.indexOf('@', at + 1)) {
     const before = joined[at - 1];
     if (before === undefined || !LOCAL_CHARACTER.test(before)) continue;
-    if (DOMAIN.test(joined.slice(at + 1, at + 256))) return true;
+    const domain = joined.slice(at + 1, at + 256);
+    if (DOMAIN.test(domain)) return true;
+    // A provider alone is an address when the part before it is written like one ("jo.bloggs", "jo99"), or an "@" was typed.
+    if (PROVIDER.test(domain) && (text.includes('@') || /[._%+\d-]/.test(joined.slice(Math.max(0, at - 64), at).split(' ').at(-1) ?? ''))) return true;
   }
   return false;
 }
@@ -132,14 +192,20 @@ function holdsEmailAddress(text: string): boolean {
 const MONTHS =
   'jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|ionawr|chwefror|mawrth|ebrill|mai|mehefin|gorffennaf|awst|medi|hydref|tachwedd|rhagfyr';
 /** A whole date: "12 April 1968", "April 12th, 1968", "12/04/1968", "1968-04-12". */
-const FULL_DATE = `(?:\\d{1,2}(?:st|nd|rd|th)? (?:of )?(?:${MONTHS})\\.?,? \\d{4}|(?:${MONTHS})\\.? \\d{1,2}(?:st|nd|rd|th)?,? \\d{4}|\\d{1,2}[/.-]\\d{1,2}[/.-]\\d{2,4}|\\d{4}-\\d{2}-\\d{2})`;
+const FULL_DATE = `(?:\\d{1,2}(?:st|nd|rd|th)?[ /.-](?:of )?(?:${MONTHS})\\.?,?[ /.-]\\d{4}|(?:${MONTHS})\\.? \\d{1,2}(?:st|nd|rd|th)?,? \\d{4}|\\d{1,2}[/.-]\\d{1,2}[/.-]\\d{2,4}|\\d{4}-\\d{2}-\\d{2})`;
 /** Words that say a date is someone's birth: a date of birth identifies a person, with almost anything else. */
-const BIRTH = "born|birth|birthday|dob|d\\.o\\.b\\.?|geni|ganwyd|ganed|pen-?blwydd";
+const BIRTH = "b[o0]rn|birth\\w*|d[ .]?o[ .]?b\\.?|n?geni|n?genedigaeth|ganwyd|ganed|pen-?blwydd";
 /** A birth word and a whole date within a few words of each other, either way round. */
 const DATE_OF_BIRTH = new RegExp(`\\b(?:${BIRTH})\\b(?:[^.?!]{0,30}?)${FULL_DATE}|${FULL_DATE}(?:[^.?!]{0,20}?)\\b(?:${BIRTH})\\b`, 'i');
+/** A date in words ("the twelfth of April nineteen sixty-eight"), after a birth word. */
+const UNITS = 'one|two|three|four|five|six|seven|eight|nine|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth';
+const DAY_IN_WORDS = `(?:(?:twenty|thirty)[ -]?(?:${UNITS})|${UNITS}|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|thirtieth|\\d{1,2}(?:st|nd|rd|th)?)`;
+const YEAR_IN_WORDS = '(?:\\d{4}|(?:nineteen|twenty|two thousand)(?:[ -](?:and|oh|[a-z]+ty|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)){1,3})';
+const DATE_IN_WORDS = `(?:(?:the )?${DAY_IN_WORDS} (?:of )?(?:${MONTHS}),? ${YEAR_IN_WORDS}|(?:${MONTHS}) (?:the )?${DAY_IN_WORDS},? ${YEAR_IN_WORDS})`;
+const BIRTH_IN_WORDS = new RegExp(`\\b(?:${BIRTH})\\b(?:[^.?!]{0,30}?)\\b${DATE_IN_WORDS}\\b`, 'i');
 
 /** UK postcodes, such as "CF10 1AA" or "sw1a2aa". */
-const POSTCODE = /(?<![a-z0-9])[a-z]{1,2}\d[a-z\d]? ?\d[abd-hjlnp-uw-z]{2}(?![a-z0-9])/i;
+const POSTCODE = /(?<![a-z0-9])[a-z]{1,2}\d[a-z\d]?[ -]?\d[abd-hjlnp-uw-z]{2}(?![a-z0-9])/i;
 const STREET_WORDS =
   'street|st|road|rd|avenue|ave|lane|ln|close|drive|dr|way|court|ct|crescent|place|pl|gardens|terrace|hill|grove|park|square|row|walk|mews|heol|ffordd|stryd|lon|lôn|cilgant|rhodfa';
 /** Words that, after a number, say it counts something rather than numbering a house. */
@@ -150,10 +216,22 @@ const HOUSE_NUMBER = new RegExp(
   'i',
 );
 
+/** A house number in words with a street named in capitals ("twelve Acacia Avenue"); "one way street" names no house. */
+const NUMBER_WORDS = 'one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred';
+const STREET_NAMES = 'Street|Road|Avenue|Lane|Close|Drive|Way|Court|Crescent|Place|Gardens|Terrace|Hill|Grove|Park|Square|Row|Walk|Mews|Heol|Ffordd|Stryd|Lôn|Cilgant|Rhodfa';
+const CAPITALISED_NUMBER_WORDS = NUMBER_WORDS.replace(/(^|\|)(\w)/g, (_, bar: string, letter: string) => `${bar}[${letter}${letter.toUpperCase()}]`);
+const HOUSE_NUMBER_IN_WORDS = new RegExp(`(?<![\\p{L}])(?:${CAPITALISED_NUMBER_WORDS})(?:[ -](?:${NUMBER_WORDS}))?,? (?:\\p{Lu}[\\p{Ll}'-]+ ){1,2}(?:${STREET_NAMES}|${STREET_NAMES.toLowerCase()})(?![\\p{L}])`, 'u');
+
 /** A word written as a name is: a capital, then small letters (O'Connell, ap Rhys's "Rhys", Mary-Jane). */
 const NAME_WORD = "\\p{Lu}[\\p{Ll}'’-]*\\p{Ll}";
 /** Words that say a person is being named next: introductions, and the people a question may be about. */
-const INTRODUCTION = "my name is|my name's|my names|name is|i am called|i'm called|call me|this is|i am|i'm|im|fy enw i yw|fy enw yw|fy enw i ydy|fy enw ydy|enw";
+const INTRODUCTION = "my name is|my name's|my names|name is|name ?:|i am called|i'm called|call me|this is|i am|i'm|im|fy enw i yw|fy enw yw|fy enw i ydy|fy enw ydy|enw|(?:kind |best |warm )?regards|many thanks|thanks|thank you|cheers|best wishes|yours sincerely|yours faithfully|diolch(?: yn fawr)?|cofion(?: gorau)?|yn gywir";
+/** Introductions that say outright a name follows, so a name written without capitals ("my name is sarah jenkins") counts. */
+const EXPLICIT_INTRODUCTION = /^(?:my name is|my name's|my names|name ?:|fy enw i yw|fy enw yw|fy enw i ydy|fy enw ydy),? /i;
+/** Words that follow "my name is" in questions about a name, not in a name ("my name is spelt wrong on the bill"). */
+const NOT_NAMES = new Set(
+  'not|on|in|the|a|an|and|or|but|wrong|spelt|spelled|misspelt|misspelled|missing|still|different|changed|changing|being|going|correct|incorrect|already|also|listed|shown|printed|written|both|only|under|at|of|to|for|with|from|as|by|is|was|same|now|then|too|there|here|mine|my|your|his|her|their|our|it|this|that|right|long|short|new|old|legally|officially|hyphenated|double|barrelled|welsh|english|yn|ar|ddim|wedi|y|yr|ac|ond|ei|eu|fy|ein|eich|ddim|hefyd|anghywir|blank|empty|unknown|hidden|removed|added|needed|required|spelled|spelling|displayed|incomplete|mis|so|very|too|just|about|printed'.split('|'),
+);
 const RELATION =
   'my (?:mum|mother|mam|dad|father|son|daughter|husband|wife|partner|brother|sister|nan|nana|gran|granny|grandmother|grandfather|grandson|granddaughter|aunt|uncle|niece|nephew|friend|neighbour|carer|tenant|lodger|landlord|child|boyfriend|girlfriend)|fy (?:mam|nhad|mab|merch|ngŵr|ngwr|ngwraig|mhartner|mrawd|chwaer|nain|taid|ffrind|nghymydog)';
 /**
@@ -162,20 +240,24 @@ const RELATION =
  * Capitals carry the meaning here, so these are matched as written, not folded.
  */
 const PERSON_NAME = new RegExp(
-  `(?<![\\p{L}])(?:(?:${INTRODUCTION}|${RELATION}),? ${NAME_WORD}(?: (?:ap |ab |de |van |von |mac |bin |al )?${NAME_WORD})|(?:Mr|Mrs|Ms|Miss|Mx|Dr|Mister|Madam)\\.? ${NAME_WORD})(?![\\p{L}])`,
+  `(?<![\\p{L}])(?:(?:${INTRODUCTION}|${RELATION}),? ${NAME_WORD}(?: (?:ap |ab |de |van |von |mac |bin |al )?${NAME_WORD})|(?:Mr|Mrs|Ms|Miss|Mx|Dr|Mister|Madam)\\.? ${NAME_WORD}|${NAME_WORD} ${NAME_WORD} (?:ydw i|dw i|yw fy enw|ydy fy enw|is my name))(?![\\p{L}])`,
   'giu',
 );
 /** Names of things the guidance speaks of, which are written like a person's name. */
-const NAMED_THINGS = /^(?:blue badge|council tax|one login|national insurance|direct debit|post office|universal credit|pension credit|personal independence|disability living|fixed penalty|penalty charge)/i;
+const NAMED_THINGS = /^(?:dr\.? who|doctor who|blue badge|council tax|one login|national insurance|direct debit|post office|universal credit|pension credit|personal independence|disability living|fixed penalty|penalty charge)/i;
 
 const CUE = new RegExp(`^(?:${INTRODUCTION}|${RELATION}),? `, 'iu');
+const AFTER_NAME = / (?:ydw i|dw i|yw fy enw|ydy fy enw|is my name)$/i;
 
 function holdsPersonName(text: string): boolean {
   for (const [match] of text.replace(/[’‘]/g, "'").matchAll(PERSON_NAME)) {
-    const named = match.replace(CUE, '');
-    // The cue is matched ignoring case ("I'm", "MY SON"), but each word of the name must be capitalised as written.
-    const capitalised = named.split(' ').every((word) => /^(?:ap|ab|de|van|von|mac|bin|al|Mr|Mrs|Ms|Miss|Mx|Dr|Mister|Madam)\.?$/i.test(word) || /^\p{Lu}/u.test(word));
-    if (capitalised && !NAMED_THINGS.test(named)) return true;
+    const named = match.replace(CUE, '').replace(AFTER_NAME, '');
+    const words = named.split(' ');
+    // The cue is matched ignoring case ("I'm", "MY SON"), but each word of the name must be capitalised as written,
+    // unless the cue says outright that a name follows and no word of it is one a question about a name would use.
+    const capitalised = words.every((word) => /^(?:ap|ab|de|van|von|mac|bin|al|Mr|Mrs|Ms|Miss|Mx|Dr|Mister|Madam)\.?$/i.test(word) || /^\p{Lu}/u.test(word));
+    const introduced = EXPLICIT_INTRODUCTION.test(match) && words.every((word) => !NOT_NAMES.has(word.toLowerCase()));
+    if ((capitalised || introduced) && !NAMED_THINGS.test(named)) return true;
   }
   return false;
 }
@@ -196,7 +278,8 @@ const REGISTRATION = /(?<![a-z0-9])[a-z]{2}\d{2} ?[a-z]{3}(?![a-z0-9])|(?<![A-Za
 export function findPersonalData(question: string): PersonalDataKind | undefined {
   const text = normaliseQuestion(question);
   if (holdsEmailAddress(text)) return 'email-address';
-  if (NATIONAL_INSURANCE.test(text)) return 'national-insurance-number';
+  const singles = joinedSingles(text);
+  if (NATIONAL_INSURANCE.test(text) || NATIONAL_INSURANCE.test(singles)) return 'national-insurance-number';
   for (const match of text.matchAll(DIGIT_RUN)) {
     const kind = numberKind(match[0]);
     if (kind) return kind;
@@ -207,9 +290,10 @@ export function findPersonalData(question: string): PersonalDataKind | undefined
   }
   if (DATE_OF_BIRTH.test(text)) return 'date-of-birth';
   if (NAMED_REFERENCE.test(text) || LETTERED_REFERENCE.test(text)) return 'reference';
-  if (HOUSE_NUMBER.test(text)) return 'address';
+  if (BIRTH_IN_WORDS.test(text)) return 'date-of-birth';
+  if (HOUSE_NUMBER.test(text) || HOUSE_NUMBER_IN_WORDS.test(text)) return 'address';
   // A full postcode names a street or a few homes: with or without a house number, it is not sent on.
-  if (POSTCODE.test(text)) return 'address';
+  if (POSTCODE.test(text) || POSTCODE.test(singles)) return 'address';
   if (REGISTRATION.test(text)) return 'vehicle-registration';
   if (holdsPersonName(text)) return 'name';
   return undefined;
