@@ -20,6 +20,8 @@ import { EXAMPLES_DIRECTORY } from '../src/modules/guidance/guidance.cli.ts';
 import { importGuidanceFolder } from '../src/modules/guidance/import/import-folder.ts';
 import { EVALUATION_SETS, readEvaluationSet } from '../src/modules/guidance/assistant/eval/evaluation.ts';
 import { passagesOf } from '../src/modules/guidance/assistant/passages.ts';
+import { ADVERSARIAL_FLOODS } from '../src/modules/guidance/assistant/eval/adversarial-floods.ts';
+import { checkQuestion } from '../src/modules/guidance/assistant/input-guardrails.ts';
 import { percentile, report } from './bench-support.ts';
 
 const GENERATED_PAGES = 1_000;
@@ -100,6 +102,27 @@ report({
   target: '< 50 ms',
   baseline: `/search p95 ${percentile(search, 0.95).toFixed(2)} ms, page shell p95 ${percentile(shell, 0.95).toFixed(2)} ms`,
   met: percentile(answers, 0.95) < 50,
+});
+
+/** The input guardrails on questions built to make their patterns work hard, beside the same checks on the evaluation's questions. */
+const timeChecks = (texts: readonly string[]) =>
+  texts.map((text) => {
+    let fastest = Infinity;
+    for (let round = 0; round < ROUNDS; round += 1) {
+      const checkStarted = performance.now();
+      checkQuestion(text);
+      fastest = Math.min(fastest, performance.now() - checkStarted);
+    }
+    return fastest;
+  });
+const floods = timeChecks(ADVERSARIAL_FLOODS);
+const ordinary = timeChecks(questions.map((question) => question.question));
+report({
+  what: `input guardrails, slowest of ${ADVERSARIAL_FLOODS.length} adversarial 1,000-character questions`,
+  value: `${Math.max(...floods).toFixed(2)} ms`,
+  target: '< 30 ms',
+  baseline: `evaluation questions p95 ${percentile(ordinary, 0.95).toFixed(2)} ms`,
+  met: Math.max(...floods) < 30,
 });
 await app.close();
 await kernel.close();

