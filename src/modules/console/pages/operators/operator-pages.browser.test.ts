@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { expectNoAccessibilityViolations, expectNoPageProblems, launchBrowser, openPage } from '../../../../testing/browser.ts';
+import type { BrowserContext } from 'playwright-core';
+import { expectNoAccessibilityViolations, expectNoPageProblems, launchBrowser, openPage, type PageProblems } from '../../../../testing/browser.ts';
 import { createOperatorStore } from '../../operators/operator.store.ts';
 import { CLI_ACTOR } from '../../organisations/organisations.ts';
 import { openSigningIn } from '../console-pages.test-kit.ts';
 import { leaveOnlyTextMessages, makeFailedJob, startWithOperator } from './operator-pages.test-kit.ts';
+
+type Cookie = Parameters<BrowserContext['addCookies']>[0][number];
 
 /**
  * Every operator page, with something on it (an organisation and service, a failed job, audit
@@ -41,7 +44,6 @@ test('operator pages in English and Welsh: axe finds nothing, nothing fails to l
     '/console/operator/health',
     '/console/operator/operators',
     '/console/operator/operators?done=added',
-    '/console/operator/operators/add',
     `/console/operator/operators/${second.id}/remove`,
   ];
   const sessionCookies = [...formClient.cookies].map(([name, value]) => ({ name, value, url: baseUrl }));
@@ -52,11 +54,13 @@ test('operator pages in English and Welsh: axe finds nothing, nothing fails to l
   await openSigningIn(weakClient, weak, '/console/operator');
   await leaveOnlyTextMessages(kernel, weak);
   const weakCookies = [...weakClient.cookies].map(([name, value]) => ({ name, value, url: baseUrl }));
+  // One browser page for the whole walk: a new context for each visit costs as much as the visit.
+  const walker = await openPage(t, browser);
   for (const locale of ['en', 'cy'] as const) {
     for (const path of paths) {
-      await t.test(`${path} (${locale})`, async (st) => {
-        const { context, page, problems } = await openPage(st, browser);
-        await context.addCookies(sessionCookies);
+      await t.test(`${path} (${locale})`, async () => {
+        const { page, problems } = walker;
+        await startVisit(walker, sessionCookies);
         const expected = path.includes('2026-02-30') ? 400 : 200;
         const response = await page.goto(`${baseUrl}${path}${path.includes('?') ? '&' : '?'}lang=${locale}`);
         assert.equal(response?.status(), expected, `${path} answers ${expected}`);
@@ -65,19 +69,23 @@ test('operator pages in English and Welsh: axe finds nothing, nothing fails to l
         expectNoPageProblems(problems, { expectedDocumentStatus: expected === 200 ? undefined : expected });
       });
     }
-    await t.test(`the page asking for a passkey or an authenticator app (${locale})`, async (st) => {
-      const { context, page, problems } = await openPage(st, browser);
-      await context.addCookies(weakCookies);
+    await t.test(`the page asking for a passkey or an authenticator app (${locale})`, async () => {
+      const { page, problems } = walker;
+      await startVisit(walker, weakCookies);
       const response = await page.goto(`${baseUrl}/console/operator?lang=${locale}`);
       assert.equal(response?.status(), 403);
       assert.equal(await page.getAttribute('html', 'lang'), locale);
       await expectNoAccessibilityViolations(page);
       expectNoPageProblems(problems, { expectedDocumentStatus: 403 });
     });
-    await t.test(`the add-operator form with its error (${locale})`, async (st) => {
-      const { context, page, problems } = await openPage(st, browser);
-      await context.addCookies(sessionCookies);
-      await page.goto(`${baseUrl}/console/operator/operators/add?lang=${locale}`);
+    await t.test(`/console/operator/operators/add, and the form with its error (${locale})`, async () => {
+      const { page, problems } = walker;
+      await startVisit(walker, sessionCookies);
+      const response = await page.goto(`${baseUrl}/console/operator/operators/add?lang=${locale}`);
+      assert.equal(response?.status(), 200, '/console/operator/operators/add answers 200');
+      assert.equal(await page.getAttribute('html', 'lang'), locale);
+      await expectNoAccessibilityViolations(page);
+      expectNoPageProblems(problems);
       await page.fill('#email', 'not an address');
       await page.keyboard.press('Tab');
       await page.keyboard.press('Enter');
@@ -87,3 +95,12 @@ test('operator pages in English and Welsh: axe finds nothing, nothing fails to l
     });
   }
 });
+
+/** Readies the page for the next visit as a new context would be: only `cookies`, nothing gone wrong yet. */
+async function startVisit({ context, problems }: { context: BrowserContext; problems: PageProblems }, cookies: readonly Cookie[]): Promise<void> {
+  await context.clearCookies();
+  await context.addCookies([...cookies]);
+  for (const list of [problems.consoleErrors, problems.pageErrors, problems.cspViolations, problems.failedResources, problems.abortedResources, problems.errorDocuments]) {
+    list.length = 0;
+  }
+}
