@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { expectNoAccessibilityViolations, expectNoPageProblems, launchBrowser, openPage } from '../../../testing/browser.ts';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { expectNoAccessibilityViolations, expectNoPageProblems, launchBrowser, openPage, type PageProblems } from '../../../testing/browser.ts';
+
+type Cookie = Parameters<BrowserContext['addCookies']>[0][number];
 import { equipService, startWithService } from './console-pages.test-kit.ts';
 
 /**
@@ -50,11 +52,17 @@ test('console pages, signed out and as an owner, in English and Welsh: axe finds
   const signedOut = ['/console', '/console/signed-out'];
   const sessionCookies = [...formClient.cookies].map(([name, value]) => ({ name, value, url: baseUrl }));
 
+  // One browser page for the whole walk: a new context for each visit costs as much as the visit.
+  const walker = await openPage(t, browser);
+  const newServicePath = `${organisationPath}/services/new`;
+
   for (const locale of ['en', 'cy'] as const) {
-    for (const [path, cookies] of [...signedOut.map((path) => [path, []] as const), ...signedIn.map((path) => [path, sessionCookies] as const)]) {
-      await t.test(`${path} (${locale}${cookies.length ? ', signed in' : ''})`, async (st) => {
-        const { context, page, problems } = await openPage(st, browser);
-        if (cookies.length) await context.addCookies(cookies);
+    // The form test below visits the new-service form in Welsh.
+    const signedInHere = signedIn.filter((path) => !(locale === 'cy' && path === newServicePath));
+    for (const [path, cookies] of [...signedOut.map((path) => [path, []] as const), ...signedInHere.map((path) => [path, sessionCookies] as const)]) {
+      await t.test(`${path} (${locale}${cookies.length ? ', signed in' : ''})`, async () => {
+        const { page, problems } = walker;
+        await startVisit(walker, cookies);
         const response = await page.goto(`${baseUrl}${path}?lang=${locale}`);
         assert.equal(response?.status(), 200, `${path} answers 200`);
         assert.equal(await page.getAttribute('html', 'lang'), locale);
@@ -64,10 +72,14 @@ test('console pages, signed out and as an owner, in English and Welsh: axe finds
     }
   }
 
-  await t.test('a form with its errors shown, in Welsh, and reached by keyboard alone', async (st) => {
-    const { context, page, problems } = await openPage(st, browser);
-    await context.addCookies(sessionCookies);
-    await page.goto(`${baseUrl}${organisationPath}/services/new?lang=cy`);
+  await t.test(`${newServicePath} (cy, signed in), and with its errors shown, reached by keyboard alone`, async () => {
+    const { page, problems } = walker;
+    await startVisit(walker, sessionCookies);
+    const response = await page.goto(`${baseUrl}${newServicePath}?lang=cy`);
+    assert.equal(response?.status(), 200, `${newServicePath} answers 200`);
+    assert.equal(await page.getAttribute('html', 'lang'), 'cy');
+    await expectNoAccessibilityViolations(page);
+    expectNoPageProblems(problems);
     await page.locator('form button[type="submit"], form .govuk-button').first().click();
     await page.waitForLoadState();
     assert.ok(await page.locator('.govuk-error-summary').isVisible(), 'the error summary is shown');
@@ -83,3 +95,12 @@ test('console pages, signed out and as an owner, in English and Welsh: axe finds
     expectNoPageProblems(problems, { expectedDocumentStatus: 400 });
   });
 });
+
+/** Readies the page for the next visit as a new context would be: only `cookies`, nothing gone wrong yet. */
+async function startVisit({ context, problems }: { context: BrowserContext; problems: PageProblems }, cookies: readonly Cookie[]): Promise<void> {
+  await context.clearCookies();
+  if (cookies.length) await context.addCookies([...cookies]);
+  for (const list of [problems.consoleErrors, problems.pageErrors, problems.cspViolations, problems.failedResources, problems.abortedResources, problems.errorDocuments]) {
+    list.length = 0;
+  }
+}
