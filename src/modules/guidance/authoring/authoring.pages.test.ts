@@ -143,6 +143,9 @@ test('attacker: bad slugs and types, a type change, text past the limit, a guide
       assert.match(answer.html, new RegExp(`id="${field}-error"[^]*${message.source}`), name);
     }
   }
+  // Everything left empty: the summary lists the errors in the form's order, title first.
+  const empty = await send(`${BASE}/new`, { title: '', slug: '', type: '', lang: '', description: '', body: '', action: 'draft' });
+  assert.deepEqual([...empty.html.matchAll(/govuk-error-summary__list[^]*?<\/ul>/g)].flatMap(([list]) => [...list.matchAll(/href="#(\w+)"/g)].map(([, field]) => field)), ['title', 'slug', 'type', 'lang']);
   const longBody = await send(`${BASE}/fishing-permits/en/edit`, { title: 'Fishing permits', description: '', body: 'x'.repeat(LIMITS.markdown + 1), action: 'publish' });
   assert.equal(longBody.status, 400);
   // The type comes from the page: a forged type field on the edit form changes nothing.
@@ -171,7 +174,7 @@ test('two authors edit the same version: the second is told, keeps their text, a
   assert.match(second.html, /govuk-error-summary[^]*href="#body"[^]*Someone saved version 2 after you started editing/);
   assert.match(second.html, /name="basedOn" value="2"[^]*>Second author\.<\/textarea>/, 'their text is kept, now based on the newest');
   const before = await countVersions();
-  for (const basedOn of ['', 'abc', '-1', '1e3', '99']) {
+  for (const basedOn of ['', 'abc', '-1', '1e3', '99', '02', '2.0', ' 2']) {
     assert.equal((await send(`${BASE}/fishing-permits/en/edit`, { title: 'Fishing permits', body: 'Forged.', basedOn, action: 'draft' })).status, 409, basedOn);
   }
   assert.equal((await send(`${BASE}/fishing-permits/en/edit`, { title: 'Fishing permits', body: 'Forged.', action: 'draft' })).status, 409, 'none given');

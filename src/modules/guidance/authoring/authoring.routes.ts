@@ -116,7 +116,10 @@ export async function registerAuthoringPages(app: FastifyInstance, dependencies:
     const title = editing ? t('guidance.authoring.form.editTitle', { slug: editing.slug, language: langName(request, editing.lang) }) : t('guidance.authoring.form.createTitle');
     return reply.code(errors.length > 0 ? (errors[0]!.status ?? 400) : 200).render(`${VIEWS}/page-form.njk`, {
       ...chrome(request, title, editing ? `${pagePath(editing.slug, editing.lang)}/history` : AUTHORING_PATH),
-      errors: errors.map((error) => ({ text: t(`guidance.authoring.errors.${error.key}`, error.parameters), href: `#${error.field}` })),
+      // The summary lists the errors in the order of the fields on the form.
+      errors: [...errors]
+        .sort((a, b) => FIELDS.indexOf(a.field) - FIELDS.indexOf(b.field))
+        .map((error) => ({ text: t(`guidance.authoring.errors.${error.key}`, error.parameters), href: `#${error.field}` })),
       action: editing ? `${pagePath(editing.slug, editing.lang)}/edit` : `${AUTHORING_PATH}/new`,
       editing: editing && { ...editing, typeName: typeName(request, editing.type), language: langName(request, editing.lang) },
       values: form.values,
@@ -192,7 +195,8 @@ export async function registerAuthoringPages(app: FastifyInstance, dependencies:
       });
     }
     // An edit saves only over the version it started from; a missing or forged number is a conflict too.
-    const basedOn = editing ? (/^\d{1,10}$/.test(values.basedOn) ? Number(values.basedOn) : -1) : undefined;
+    // Its own digits only, as a version in an address: 01 is no version the form gave.
+    const basedOn = editing ? (/^(?:0|[1-9]\d{0,9})$/.test(values.basedOn) ? Number(values.basedOn) : -1) : undefined;
     try {
       const outcome = await library.save({ draft, actor: teamOperatorOf(request).actor, publish: action === 'publish', ...(basedOn === undefined ? {} : { basedOn }) });
       const done = outcome.status === 'unchanged' && !(action === 'publish') ? 'unchanged' : action === 'publish' ? 'published' : 'saved';
