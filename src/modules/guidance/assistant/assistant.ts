@@ -65,7 +65,9 @@ export function createAssistant(dependencies: {
 }) {
   const { db, retriever, outcomes, translations } = dependencies;
   const votes = createAnswerVoteStore();
-  const today = () => (dependencies.clock ?? (() => new Date()))().toISOString().slice(0, 10);
+  const clock = dependencies.clock ?? (() => new Date());
+  const dayOf = (moment: Date) => moment.toISOString().slice(0, 10);
+  const today = () => dayOf(clock());
   const recordEvent = (type: ServiceEventType) => dependencies.serviceEvents?.record({ service: ASSISTANT_SERVICE, type, journeyId: randomUUID() });
 
   async function refuse(reason: RefusalReason, language: Locale): Promise<AssistantAnswer> {
@@ -80,11 +82,11 @@ export function createAssistant(dependencies: {
      * answer (`answerId`, from its ticket), so false when this answer has had its vote.
      */
     async countFeedback(input: { useful: boolean; answerId: string }): Promise<boolean> {
-      const now = (dependencies.clock ?? (() => new Date()))();
+      const now = clock();
       const counted = await db.transaction().execute(async (transaction) => {
         await votes.deleteBefore(transaction, new Date(now.getTime() - TICKET_LIFETIME_MS).toISOString());
         if (!(await votes.claim(transaction, { answerId: input.answerId, votedAt: now.toISOString() }))) return false;
-        await outcomes.count(transaction, { day: today(), outcome: input.useful ? 'feedback:useful' : 'feedback:not-useful' });
+        await outcomes.count(transaction, { day: dayOf(now), outcome: input.useful ? 'feedback:useful' : 'feedback:not-useful' });
         return true;
       });
       if (counted) recordEvent('guidance.feedback.given');

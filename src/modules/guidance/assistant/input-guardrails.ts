@@ -1,4 +1,5 @@
-import { findPersonalData, normaliseQuestion, type PersonalDataKind } from './personal-data.ts';
+import { findPersonalData, type PersonalDataKind } from './personal-data.ts';
+import { normaliseQuestion } from './question-normalisation.ts';
 
 /**
  * The assistant's first stage: questions it must not answer are refused, with a reason the page

@@ -1,3 +1,5 @@
+import { normaliseQuestion } from './question-normalisation.ts';
+
 /**
  * Personal data in a question, found the way people write it, not only the tidy way: digits
  * spaced, dashed or written full-width, zero-width characters slipped in, email addresses with
@@ -8,68 +10,19 @@
 export const PERSONAL_DATA_KINDS = ['email-address', 'phone-number', 'national-insurance-number', 'card-number', 'date-of-birth', 'address', 'name', 'reference', 'vehicle-registration'] as const;
 export type PersonalDataKind = (typeof PERSONAL_DATA_KINDS)[number];
 
-const INVISIBLE = /[\u00ad\u180e\u200b-\u200f\u2060-\u2064\ufeff]/g;
-
-/** Every kind of dash and hyphen (‐ ‑ – — −, and the rest), which people paste from documents. */
-const DASHES = /[\p{Pd}\u2212]/gu;
-
-/** Cyrillic and Greek letters drawn like Latin ones ("АВ123456С", ".cоm"): no Welsh or English word mixes scripts, so they are read as Latin. */
-const CONFUSABLES: Readonly<Record<string, string>> = {
-  А: 'A', В: 'B', Е: 'E', К: 'K', М: 'M', Н: 'H', О: 'O', Р: 'P', С: 'C', Т: 'T', Х: 'X', І: 'I', Ј: 'J', Ѕ: 'S',
-  а: 'a', е: 'e', о: 'o', р: 'p', с: 'c', у: 'y', х: 'x', і: 'i', ј: 'j', ѕ: 's',
-  Α: 'A', Β: 'B', Ε: 'E', Ζ: 'Z', Η: 'H', Ι: 'I', Κ: 'K', Μ: 'M', Ν: 'N', Ο: 'O', Ρ: 'P', Τ: 'T', Χ: 'X', Υ: 'Y', ο: 'o',
-};
-const CONFUSABLE = new RegExp(`[${Object.keys(CONFUSABLES).join('')}]`, 'g');
-const DECIMAL_DIGIT = /\p{Nd}/u;
-
-/** A decimal digit of any script as ASCII ("١", "४"): Unicode encodes each script's digits 0 to 9 in a row, so its value is its place in the row. */
-function asciiDigit(digit: string): string {
-  let codePoint = digit.codePointAt(0)!;
-  if (codePoint < 128) return digit;
-  let place = 0;
-  while (place < 64 && DECIMAL_DIGIT.test(String.fromCodePoint(codePoint - 1))) {
-    codePoint -= 1;
-    place += 1;
-  }
-  return String(place % 10);
-}
-
-/** Markup tags ("ig<b>n</b>ore"): gone inside a word, a space elsewhere. The chat-template names are left for the jailbreak checks. */
-const TAG = /<\/?([a-z][a-z0-9]{0,10})(?:\s[^<>]{0,100})?\/?>/gi;
-const TEMPLATE_TAG = /^(?:system|assistant|user|inst|developer)$/i;
-function withoutTags(text: string): string {
-  return text.replace(TAG, (tag: string, name: string, at: number, whole: string) => {
-    if (TEMPLATE_TAG.test(name)) return tag;
-    return /\p{L}/u.test(whole[at - 1] ?? '') && /\p{L}/u.test(whole[at + tag.length] ?? '') ? '' : ' ';
-  });
-}
-
-/** A word of digits and the letter O ("O77OO9OO123"): the O's are zeros. */
-const DIGITS_AND_OS = /(?<![\p{L}\p{N}])[0-9Oo]+(?![\p{L}\p{N}])/gu;
-
-/**
- * The question as the checks read it: compatibility forms folded (full-width digits), digits of
- * every script and look-alike letters read as ASCII, markup tags gone, dashes plain, underscores
- * spaces, invisible characters gone, spaces single.
- */
-export function normaliseQuestion(question: string): string {
-  const folded = question
-    .normalize('NFKC')
-    .replace(CONFUSABLE, (letter) => CONFUSABLES[letter] ?? letter)
-    .replace(/\p{Nd}/gu, asciiDigit)
-    .replace(INVISIBLE, '');
-  return withoutTags(folded)
-    .replace(DASHES, '-')
-    .replace(/[_。]/g, (character) => (character === '_' ? ' ' : '.'))
-    .replace(/\s+/g, ' ')
-    .replace(DIGITS_AND_OS, (word) => (/\d/.test(word) ? word.replace(/o/gi, '0') : word));
-}
+/** English numbers in words, the one list the patterns below are made from: ONES[n - 1] is n. */
+const ONES = ['one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
+const TEENS = ['ten', 'eleven', 'twelve', 'thirteen', 'fourteen', 'fifteen', 'sixteen', 'seventeen', 'eighteen', 'nineteen'];
+const TENS = ['twenty', 'thirty', 'forty', 'fifty', 'sixty', 'seventy', 'eighty', 'ninety'];
+const ORDINAL_ONES = ['first', 'second', 'third', 'fourth', 'fifth', 'sixth', 'seventh', 'eighth', 'ninth'];
+const ORDINAL_TEENS = ['tenth', 'eleventh', 'twelfth', 'thirteenth', 'fourteenth', 'fifteenth', 'sixteenth', 'seventeenth', 'eighteenth', 'nineteenth'];
 
 /** Digits written as words, in English and Welsh ("oh seven seven", "dim saith saith"). */
 const DIGIT_WORDS: Readonly<Record<string, string>> = {
-  zero: '0', oh: '0', o: '0', nought: '0', nil: '0', dim: '0',
-  one: '1', un: '1', two: '2', dau: '2', dwy: '2', three: '3', tri: '3', tair: '3', four: '4', pedwar: '4', pedair: '4',
-  sero: '0', five: '5', pump: '5', pum: '5', six: '6', chwech: '6', chwe: '6', seven: '7', saith: '7', eight: '8', wyth: '8', nine: '9', naw: '9',
+  zero: '0', oh: '0', o: '0', nought: '0', nil: '0',
+  ...Object.fromEntries(ONES.map((word, index) => [word, String(index + 1)])),
+  dim: '0', sero: '0', un: '1', dau: '2', dwy: '2', tri: '3', tair: '3', pedwar: '4', pedair: '4',
+  pump: '5', pum: '5', chwech: '6', chwe: '6', saith: '7', wyth: '8', naw: '9',
 };
 const REPEATS: Readonly<Record<string, number>> = { double: 2, triple: 3, dwbl: 2 };
 /** Words and digits, apart even when glued together ("0seven7009001two3"). */
@@ -198,16 +151,18 @@ const BIRTH = "b[o0]rn|birth\\w*|d[ .]?o[ .]?b\\.?|n?geni|n?genedigaeth|ganwyd|g
 /** A birth word and a whole date within a few words of each other, either way round. */
 const DATE_OF_BIRTH = new RegExp(`\\b(?:${BIRTH})\\b(?:[^.?!]{0,30}?)${FULL_DATE}|${FULL_DATE}(?:[^.?!]{0,20}?)\\b(?:${BIRTH})\\b`, 'i');
 /** A date in words ("the twelfth of April nineteen sixty-eight"), after a birth word. */
-const UNITS = 'one|two|three|four|five|six|seven|eight|nine|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth';
-const DAY_IN_WORDS = `(?:(?:twenty|thirty)[ -]?(?:${UNITS})|${UNITS}|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|thirtieth|\\d{1,2}(?:st|nd|rd|th)?)`;
-const YEAR_IN_WORDS = '(?:\\d{4}|(?:nineteen|twenty|two thousand)(?:[ -](?:and|oh|[a-z]+ty|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)){1,3})';
+const UNITS = [...ONES, ...ORDINAL_ONES].join('|');
+const DAY_IN_WORDS = `(?:(?:twenty|thirty)[ -]?(?:${UNITS})|${UNITS}|${[...TEENS, 'twenty', 'thirty', ...ORDINAL_TEENS, 'twentieth', 'thirtieth'].join('|')}|\\d{1,2}(?:st|nd|rd|th)?)`;
+const YEAR_IN_WORDS = `(?:\\d{4}|(?:nineteen|twenty|two thousand)(?:[ -](?:and|oh|[a-z]+ty|${[...ONES, ...TEENS].join('|')})){1,3})`;
 const DATE_IN_WORDS = `(?:(?:the )?${DAY_IN_WORDS} (?:of )?(?:${MONTHS}),? ${YEAR_IN_WORDS}|(?:${MONTHS}) (?:the )?${DAY_IN_WORDS},? ${YEAR_IN_WORDS})`;
 const BIRTH_IN_WORDS = new RegExp(`\\b(?:${BIRTH})\\b(?:[^.?!]{0,30}?)\\b${DATE_IN_WORDS}\\b`, 'i');
 
 /** UK postcodes, such as "CF10 1AA" or "sw1a2aa". */
 const POSTCODE = /(?<![a-z0-9])[a-z]{1,2}\d[a-z\d]?[ -]?\d[abd-hjlnp-uw-z]{2}(?![a-z0-9])/i;
-const STREET_WORDS =
-  'street|st|road|rd|avenue|ave|lane|ln|close|drive|dr|way|court|ct|crescent|place|pl|gardens|terrace|hill|grove|park|square|row|walk|mews|heol|ffordd|stryd|lon|lôn|cilgant|rhodfa';
+/** Streets as people name them in full, and as they shorten them ("lon" is "lôn" typed without its accent). */
+const STREETS = ['street', 'road', 'avenue', 'lane', 'close', 'drive', 'way', 'court', 'crescent', 'place', 'gardens', 'terrace', 'hill', 'grove', 'park', 'square', 'row', 'walk', 'mews', 'heol', 'ffordd', 'stryd', 'lôn', 'cilgant', 'rhodfa'];
+const STREET_ABBREVIATIONS = ['st', 'rd', 'ave', 'ln', 'dr', 'ct', 'pl', 'lon'];
+const STREET_WORDS = [...STREETS, ...STREET_ABBREVIATIONS].join('|');
 /** Words that, after a number, say it counts something rather than numbering a house. */
 const COUNTED = 'hours?|minutes?|days?|weeks?|months?|years?|times?|miles?|metres?|meters?|pounds?|spaces?|cars?|vehicles?|people|children|badges?|penalt\\w*|fines?|steps?|parts?|bands?|blwydd\\w*|diwrnod\\w*|awr';
 /** A house number with its street ("12 Acacia Avenue"), or a flat or house named by number. */
@@ -217,10 +172,13 @@ const HOUSE_NUMBER = new RegExp(
 );
 
 /** A house number in words with a street named in capitals ("twelve Acacia Avenue"); "one way street" names no house. */
-const NUMBER_WORDS = 'one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred';
-const STREET_NAMES = 'Street|Road|Avenue|Lane|Close|Drive|Way|Court|Crescent|Place|Gardens|Terrace|Hill|Grove|Park|Square|Row|Walk|Mews|Heol|Ffordd|Stryd|Lôn|Cilgant|Rhodfa';
-const CAPITALISED_NUMBER_WORDS = NUMBER_WORDS.replace(/(^|\|)(\w)/g, (_, bar: string, letter: string) => `${bar}[${letter}${letter.toUpperCase()}]`);
-const HOUSE_NUMBER_IN_WORDS = new RegExp(`(?<![\\p{L}])(?:${CAPITALISED_NUMBER_WORDS})(?:[ -](?:${NUMBER_WORDS}))?,? (?:\\p{Lu}[\\p{Ll}'-]+ ){1,2}(?:${STREET_NAMES}|${STREET_NAMES.toLowerCase()})(?![\\p{L}])`, 'u');
+const NUMBER_WORDS = [...ONES, ...TEENS, ...TENS, 'hundred'];
+const capitalised = (word: string) => word[0]!.toUpperCase() + word.slice(1);
+/** The number's first word with a capital or without ("Twelve", "twelve"); the street's word all capitalised or all small. */
+const HOUSE_NUMBER_IN_WORDS = new RegExp(
+  `(?<![\\p{L}])(?:${NUMBER_WORDS.map((word) => `[${word[0]}${capitalised(word[0]!)}]${word.slice(1)}`).join('|')})(?:[ -](?:${NUMBER_WORDS.join('|')}))?,? (?:\\p{Lu}[\\p{Ll}'-]+ ){1,2}(?:${STREETS.map(capitalised).join('|')}|${STREETS.join('|')})(?![\\p{L}])`,
+  'u',
+);
 
 /** A word written as a name is: a capital, then small letters (O'Connell, ap Rhys's "Rhys", Mary-Jane). */
 const NAME_WORD = "\\p{Lu}[\\p{Ll}'’-]*\\p{Ll}";
