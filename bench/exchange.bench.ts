@@ -1,10 +1,12 @@
 /**
  * Exchange's figures from issue 14: the latency a mediated call adds (p50, p99) at 200 calls/s,
  * and mediated calls per second against the same call made directly to the provider, both
- * measured in this run over real HTTP on this machine. Three processes, so like is compared with
+ * measured in this run over real HTTP on this machine. Four processes, so like is compared with
  * like: Civitas (this one: listening, SQLite on disk), the provider information system
- * (fixtures/exchange-provider.ts) and the load generator (fixtures/exchange-load.ts), which makes
- * both the direct and the mediated calls the same way. Each mediated call is signed (ES256)
+ * (fixtures/exchange-provider.ts), the load generator (fixtures/exchange-load.ts), which makes
+ * the direct and the mediated calls the same way, and the floor (fixtures/exchange-floor.ts): a
+ * bare mediator doing only the two signatures and two hops a mediated call needs, so the report
+ * shows how much of the direct call's rate any gateway could reach here, beside what Civitas does. Each mediated call is signed (ES256)
  * before the clock starts, as its client would, so the figures are the gateway's own work:
  * checks, replay guard, forwarding signed by Civitas, the answer cut to the agreement's fields,
  * and the signed message log record.
@@ -21,7 +23,8 @@ import { openKernel } from '../src/platform/kernel.ts';
 import { setUpProviderAndClient } from '../src/modules/exchange/testing/exchange-fixtures.ts';
 import { thumbprintOf } from '../src/modules/exchange/testing/signed-calls.ts';
 import { findFreePort, percentile, report } from './bench-support.ts';
-import type { LoadCommand, LoadResult, LoadSetup } from './fixtures/exchange-load.ts';
+import type { FloorSetup } from './fixtures/exchange-floor.ts';
+import type { LoadCommand, LoadResult, LoadSetup, LoadTarget } from './fixtures/exchange-load.ts';
 
 const RATE_PER_SECOND = 200;
 const PACED_SECONDS = 10;
@@ -35,15 +38,23 @@ function startChild(name: string): ChildProcess {
 }
 
 async function nextMessage<T>(child: ChildProcess): Promise<T> {
-  const [message] = (await Promise.race([once(child, 'message'), once(child, 'exit').then(() => Promise.reject(new Error('a bench process ended early')))])) as [T];
-  return message;
+  // Both listeners go once the message is in: one left per message would pile up on the child.
+  const settled = new AbortController();
+  try {
+    const [message] = (await Promise.race([once(child, 'message', { signal: settled.signal }), once(child, 'exit', { signal: settled.signal }).then(() => Promise.reject(new Error('a bench process ended early')))])) as [T];
+    return message;
+  } finally {
+    settled.abort();
+  }
 }
 
 const directory = mkdtempSync(join(tmpdir(), 'civitas-exchange-bench-'));
 const provider = startChild('exchange-provider.ts');
 const load = startChild('exchange-load.ts');
+const floor = startChild('exchange-floor.ts');
 try {
   const { port: providerPort } = await nextMessage<{ port: number }>(provider);
+  const { port: floorPort } = await nextMessage<{ port: number }>(floor);
   const providerBase = `http://127.0.0.1:${providerPort}/pip`;
 
   const port = await findFreePort();
@@ -56,7 +67,9 @@ try {
   try {
     const world = await setUpProviderAndClient(kernel, { baseUrl: providerBase, grant: 'GET /awards/*' });
     const key = world.clientKeys[0]!;
-    const setup: LoadSetup = { gatewayBase, providerBase, service: world.service, client: world.client, privateKeyPem: key.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), algorithm: key.algorithm, keyId: await thumbprintOf(key) };
+    floor.send({ setup: { providerBase, publicKeyPem: key.publicPem } satisfies FloorSetup });
+    await nextMessage(floor);
+    const setup: LoadSetup = { gatewayBase, floorBase: `http://127.0.0.1:${floorPort}`, providerBase, service: world.service, client: world.client, privateKeyPem: key.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), algorithm: key.algorithm, keyId: await thumbprintOf(key) };
     load.send({ setup });
     await nextMessage(load);
 
@@ -66,7 +79,7 @@ try {
       if (result.failures > 0) throw new Error(`${result.failures} ${command.target} calls failed`);
       return result;
     }
-    const paced = async (target: 'direct' | 'mediated') => (await run({ kind: 'paced', target, ratePerSecond: RATE_PER_SECOND, seconds: PACED_SECONDS })).latencies!;
+    const paced = async (target: LoadTarget) => (await run({ kind: 'paced', target, ratePerSecond: RATE_PER_SECOND, seconds: PACED_SECONDS })).latencies!;
 
     await paced('direct');
     await paced('mediated');
@@ -77,18 +90,22 @@ try {
     const pacedCpuPerCall = (pacedCpu.user + pacedCpu.system) / mediatedLatencies.length;
     const addedP50 = percentile(mediatedLatencies, 0.5) - percentile(directLatencies, 0.5);
     const addedP99 = percentile(mediatedLatencies, 0.99) - percentile(directLatencies, 0.99);
-    // Direct and mediated in alternating slices, so both meet the same share of a busy machine.
+    // Direct, floor and mediated in alternating slices, so each meets the same share of a busy machine.
     let directCalls = 0;
+    let floorCalls = 0;
     let mediatedCalls = 0;
     let civitasCpuMicroseconds = 0;
+    const slice = async (target: LoadTarget, stock: number) => (await run({ kind: 'throughput', target, concurrency: CONCURRENCY, seconds: SLICE_SECONDS, stock: stock * SLICE_SECONDS })).rate! * SLICE_SECONDS;
     for (let round = 0; round < THROUGHPUT_ROUNDS; round += 1) {
-      directCalls += (await run({ kind: 'throughput', target: 'direct', concurrency: CONCURRENCY, seconds: SLICE_SECONDS, stock: 15_000 * SLICE_SECONDS })).rate! * SLICE_SECONDS;
+      directCalls += await slice('direct', 15_000);
+      floorCalls += await slice('floor', 6_000);
       const cpuBefore = process.cpuUsage();
-      mediatedCalls += (await run({ kind: 'throughput', target: 'mediated', concurrency: CONCURRENCY, seconds: SLICE_SECONDS, stock: 3_000 * SLICE_SECONDS })).rate! * SLICE_SECONDS;
+      mediatedCalls += await slice('mediated', 3_000);
       const cpu = process.cpuUsage(cpuBefore);
       civitasCpuMicroseconds += cpu.user + cpu.system;
     }
     const directRate = directCalls / (THROUGHPUT_ROUNDS * SLICE_SECONDS);
+    const floorRate = floorCalls / (THROUGHPUT_ROUNDS * SLICE_SECONDS);
     const mediatedRate = mediatedCalls / (THROUGHPUT_ROUNDS * SLICE_SECONDS);
     const civitasCpuPerCall = civitasCpuMicroseconds / mediatedCalls;
 
@@ -101,6 +118,13 @@ try {
       baseline: `direct ${directRate.toFixed(0)}/s, ${CONCURRENCY} clients, same load generator; machine load average ${loadavg()[0]!.toFixed(1)}`,
       met: mediatedRate >= directRate * 0.25,
     });
+    report({
+      what: 'exchange: the floor, a bare mediator (two signatures, two hops, nothing else)',
+      value: `${floorRate.toFixed(0)}/s (${((floorRate / directRate) * 100).toFixed(0)}% of direct; Civitas reaches ${((mediatedRate / floorRate) * 100).toFixed(0)}% of it)`,
+      target: 'reported: the most any gateway doing what a mediated call needs reaches here',
+      baseline: `direct ${directRate.toFixed(0)}/s, same load generator`,
+      met: true,
+    });
   } finally {
     await app.close();
     await kernel.close();
@@ -108,5 +132,6 @@ try {
 } finally {
   provider.disconnect();
   load.disconnect();
+  floor.disconnect();
   rmSync(directory, { recursive: true, force: true });
 }
