@@ -21,7 +21,7 @@ export type InputCheck =
   | { allowed: false; reason: 'out-of-scope'; topic: OutOfScopeTopic };
 
 /** Letters people swap for digits and symbols to slip words past a check ("1gn0re"). */
-const LOOK_ALIKES: Readonly<Record<string, string>> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '@': 'a', $: 's' };
+const LOOK_ALIKES: ReadonlyMap<string, string> = new Map(Object.entries({ '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '@': 'a', $: 's' }));
 
 /** Three or more single letters with a dot, dash, space or the like between each ("I.g.n.o.r.e", "i g n o r e"). */
 const SPELLED_OUT = /(?<![\p{L}\p{N}])\p{L}(?:[ .\-_*·,'+|/\\]{1,2}\p{L}(?![\p{L}\p{N}])){2,}/gu;
@@ -34,7 +34,7 @@ function wordsOf(question: string): string {
   return normaliseQuestion(question)
     .toLowerCase()
     .replace(/(?<![<\p{L}\p{N}])\|(?=[\p{L}\p{N}])/gu, 'i')
-    .replace(/[013457@$]/g, (character) => LOOK_ALIKES[character] ?? character)
+    .replace(/[013457@$]/g, (character) => LOOK_ALIKES.get(character) ?? character)
     .replace(SPELLED_OUT, (letters) => letters.replace(/[^\p{L}]/gu, ''))
     .replace(CHUNKED, (chunks) => {
       const joined = chunks.replace(/[^\p{L}]/gu, '');

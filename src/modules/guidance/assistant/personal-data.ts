@@ -17,14 +17,20 @@ const TENS = ['twenty', 'thirty', 'forty', 'fifty', 'sixty', 'seventy', 'eighty'
 const ORDINAL_ONES = ['first', 'second', 'third', 'fourth', 'fifth', 'sixth', 'seventh', 'eighth', 'ninth'];
 const ORDINAL_TEENS = ['tenth', 'eleventh', 'twelfth', 'thirteenth', 'fourteenth', 'fifteenth', 'sixteenth', 'seventeenth', 'eighteenth', 'nineteenth'];
 
-/** Digits written as words, in English and Welsh ("oh seven seven", "dim saith saith"). */
-const DIGIT_WORDS: Readonly<Record<string, string>> = {
-  zero: '0', oh: '0', o: '0', nought: '0', nil: '0',
-  ...Object.fromEntries(ONES.map((word, index) => [word, String(index + 1)])),
-  dim: '0', sero: '0', un: '1', dau: '2', dwy: '2', tri: '3', tair: '3', pedwar: '4', pedair: '4',
-  pump: '5', pum: '5', chwech: '6', chwe: '6', saith: '7', wyth: '8', naw: '9',
-};
-const REPEATS: Readonly<Record<string, number>> = { double: 2, triple: 3, dwbl: 2 };
+/**
+ * Digits written as words, in English and Welsh ("oh seven seven", "dim saith saith"). Maps, not
+ * objects: a question's word is looked up in them, and only their own words may count, never an
+ * object's inherited names ("constructor", "toString").
+ */
+const DIGIT_WORDS: ReadonlyMap<string, string> = new Map(
+  Object.entries({
+    zero: '0', oh: '0', o: '0', nought: '0', nil: '0',
+    ...Object.fromEntries(ONES.map((word, index) => [word, String(index + 1)])),
+    dim: '0', sero: '0', un: '1', dau: '2', dwy: '2', tri: '3', tair: '3', pedwar: '4', pedair: '4',
+    pump: '5', pum: '5', chwech: '6', chwe: '6', saith: '7', wyth: '8', naw: '9',
+  }),
+);
+const REPEATS: ReadonlyMap<string, number> = new Map([['double', 2], ['triple', 3], ['dwbl', 2]]);
 /** Words and digits, apart even when glued together ("0seven7009001two3"). */
 const SPOKEN_TOKEN = /\p{L}+|\d+/gu;
 
@@ -49,13 +55,14 @@ function spokenDigitRuns(text: string): string[] {
     const token = match[0];
     if (!/^[\s,-]*$/.test(text.slice(lastEnd, match.index))) close();
     lastEnd = match.index + token.length;
-    const digits = /^\d+$/.test(token) ? token : DIGIT_WORDS[token];
+    const digits = /^\d+$/.test(token) ? token : DIGIT_WORDS.get(token);
+    const times = REPEATS.get(token);
     if (digits !== undefined) {
       run += digits.repeat(repeat);
       spoken ||= digits !== token;
       repeat = 1;
-    } else if (REPEATS[token] !== undefined) {
-      repeat = REPEATS[token];
+    } else if (times !== undefined) {
+      repeat = times;
     } else {
       close();
     }
@@ -116,7 +123,7 @@ const NATIONAL_INSURANCE = /(?<![a-z0-9])[a-z]{2}[ \-./:,]?\d{2}[ \-./:,]?\d{2}[
 /** Single letters and digits spelled out one by one ("C F 1 0 1 A A", "Q Q one two three..."), joined up. */
 const SINGLES = /(?<![\p{L}\p{N}])[\p{L}\p{N}](?: [\p{L}\p{N}](?![\p{L}\p{N}])){3,}/gu;
 function joinedSingles(text: string): string {
-  const digitsAsWords = text.replace(/\p{L}+/gu, (word) => DIGIT_WORDS[word.toLowerCase()] ?? word);
+  const digitsAsWords = text.replace(/\p{L}+/gu, (word) => DIGIT_WORDS.get(word.toLowerCase()) ?? word);
   return digitsAsWords.replace(SINGLES, (singles) => singles.replace(/ /g, ''));
 }
 

@@ -14,14 +14,14 @@ export type ImportResult =
 export const MAX_FILE_BYTES = 1_000_000;
 export const MAX_FILES = 2_000;
 
-const PARSERS: Readonly<Record<string, (source: string) => PageDraft>> = {
-  '.md': parseMarkdownFile,
-  '.markdown': parseMarkdownFile,
-  '.json': parseContentApiDocument,
-};
+const PARSERS: ReadonlyMap<string, (source: string) => PageDraft> = new Map([
+  ['.md', parseMarkdownFile],
+  ['.markdown', parseMarkdownFile],
+  ['.json', parseContentApiDocument],
+]);
 
 async function readDraft(path: string, name: string): Promise<PageDraft> {
-  const parse = PARSERS[extname(name).toLowerCase()];
+  const parse = PARSERS.get(extname(name).toLowerCase());
   if (!parse) throw new ImportRefusal('Only .md, .markdown and .json files are imported');
   const { size } = await stat(path);
   if (size > MAX_FILE_BYTES) throw new ImportRefusal(`The file is larger than ${MAX_FILE_BYTES} bytes`);

@@ -9,13 +9,14 @@ const MARKDOWN_TYPES = ['text/govspeak', 'text/markdown'];
 
 /** Govspeak's block markers as the subset's blocks: `$C`/`$A` contact, `$CTA` inset, `%…%` and `^…^` callouts. */
 function govspeakToMarkdown(govspeak: string): string {
-  const blocks: Readonly<Record<string, string>> = { $C: 'contact', $A: 'contact', $CTA: 'inset' };
+  // A Map: a line is looked up in it, and a line saying "constructor" or "toString" is text, not a block.
+  const blocks: ReadonlyMap<string, string> = new Map([['$C', 'contact'], ['$A', 'contact'], ['$CTA', 'inset']]);
   let open: string | undefined;
   return govspeak
     .split(/\r?\n/)
     .map((line) => {
       const trimmed = line.trim();
-      const kind = blocks[trimmed];
+      const kind = blocks.get(trimmed);
       if (kind && (open === undefined || open === trimmed)) {
         open = open ? undefined : trimmed;
         return open ? `:::${kind}` : ':::';

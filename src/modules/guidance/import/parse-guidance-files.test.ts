@@ -86,6 +86,13 @@ test('a Content API document with parts is a guide; one with a body is an answer
   assert.deepEqual([answer.lang, answer.content], ['cy', { type: 'answer', body: '- Online\n- By phone' }]);
 });
 
+test('attacker: govspeak lines and HTML entities named like an object\'s inherited properties are text, not blocks or characters', () => {
+  const lines = ['constructor', 'toString', 'valueOf', 'hasOwnProperty', '__proto__', 'isPrototypeOf'];
+  const page = parseContentApiDocument(JSON.stringify({ title: 'X', base_path: '/x', details: { body: [{ content_type: 'text/govspeak', content: lines.join('\n\n') }] } }));
+  assert.deepEqual(page.content, { type: 'answer', body: lines.join('\n\n') });
+  assert.equal(htmlToMarkdown('<p>&constructor; &valueOf; &tostring;</p>'), '\\&constructor; \\&valueOf; \\&tostring;');
+});
+
 test('attacker: Content API documents that are not JSON, lack fields or have bodies of the wrong kind are refused', () => {
   const refusals: Array<[string, RegExp]> = [
     ['{not json', /not valid JSON/],

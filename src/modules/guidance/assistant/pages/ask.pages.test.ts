@@ -99,6 +99,17 @@ test('/ask in Welsh, refusals explained on the answer page, and an empty or over
   assert.equal((await visitor.ask('\uFDFA'.repeat(100))).headers.location, '/ask?error=too-long');
 });
 
+test("attacker: a question with the names of an object's inherited properties is answered on /ask (it was a 500), not refused as personal data", async (t) => {
+  const { visitor } = await openVisitor(t);
+  for (const question of ['what is a constructor', 'one two constructor three', 'toString valueOf __proto__ hasOwnProperty']) {
+    const asked = await visitor.ask(question);
+    assert.deepEqual([asked.statusCode, asked.headers.location], [303, '/ask/answer?refused=no-answer'], question);
+  }
+  const answered = await visitor.ask('How much does a Blue Badge constructor cost?');
+  assert.match(answered.headers.location as string, /^\/ask\/answer\?passage=en%3Ablue-badge%3A/);
+  assert.equal((await visitor.get(answered.headers.location as string)).statusCode, 200);
+});
+
 test('attacker: no CSRF token, no answer; made-up, foreign and too many passage ids show no answer; feedback without a choice counts nothing', async (t) => {
   const { kernel, visitor } = await openVisitor(t);
   const app = (await createTestApp(t, { modules: [guidanceModule] })).app;
