@@ -3,6 +3,7 @@ import { after, test } from 'node:test';
 import { modules as allModules } from '../app.ts';
 import type { CivitasModule } from '../platform/module.ts';
 import {
+  clickToNextPage,
   expectNoAccessibilityViolations,
   expectNoPageProblems,
   launchBrowser,
@@ -52,4 +53,26 @@ test('the browser checks catch CSP violations, script errors, failed resources a
     assert.match(error.message, /image-alt \(critical\): .*\n {4}img/);
     return true;
   });
+});
+
+/** Pages that link to the next, which answers slowly. */
+const slowPagesModule: CivitasModule = {
+  name: 'slow-pages',
+  async plugin(app) {
+    app.get('/test/slow', async (request, reply) => {
+      const number = Number((request.query as { n?: string }).n ?? 1);
+      if (number > 1) await new Promise((resolve) => setTimeout(resolve, 300));
+      return reply.type('text/html; charset=utf-8').send(`<!DOCTYPE html><html><head><title>Page ${number}</title>` +
+        `<link rel="icon" href="data:,"></head><body><a href="/test/slow?n=${number + 1}">Next</a></body></html>`);
+    });
+  },
+};
+
+test('clickToNextPage waits for the next page, however slowly it answers', async (t) => {
+  const { baseUrl } = await startTestServer(t, { modules: [...allModules, slowPagesModule] });
+  const { page } = await openPage(t, browser);
+  await page.goto(`${baseUrl}/test/slow`);
+  await clickToNextPage(page, page.getByRole('link', { name: 'Next' }));
+  assert.equal(await page.title(), 'Page 2');
+  assert.equal(await page.evaluate('document.readyState'), 'complete');
 });

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import type { TestContext } from 'node:test';
 import type axe from 'axe-core';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { buildApp } from '../app.ts';
 import type { Kernel } from '../platform/kernel.ts';
 import type { CivitasModule } from '../platform/module.ts';
@@ -172,6 +172,21 @@ export async function openPage(
   return { context, page, problems };
 }
 
+/**
+ * Clicks what submits a form or follows a link, and waits until the next document has loaded.
+ * `page.waitForLoadState('load')` alone does not: on the page clicked, loaded already, it returns
+ * at once; only the click's own wait for a navigation it starts (which Playwright's docs deprecate,
+ * as `noWaitAfter`) keeps the test from reading the previous page. This waits for the main frame
+ * to commit a new document (after any redirect; a form answered at the same address counts), then
+ * for that document's load.
+ */
+export async function clickToNextPage(page: Page, target: Locator): Promise<void> {
+  const committed = page.waitForEvent('framenavigated', { predicate: (frame) => frame === page.mainFrame() });
+  await target.click();
+  await committed;
+  await page.waitForLoadState('load');
+}
+
 const DOCUMENT_STATUS_ERROR =
   /^Failed to load resource: the server responded with a status of (\d+) .*\((.+):\d+\)$/;
 
@@ -219,13 +234,21 @@ const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/
  * violation; a failure names the page (`what`) and the language.
  */
 export async function expectAccessiblePage(page: Page, locale: string, what: string): Promise<void> {
-  assert.equal(await page.locator('html').getAttribute('lang'), locale, `${what}: <html lang>`);
-  assert.equal(await page.locator('h1').count(), 1, `${what}: one <h1>`);
+  await expectLanguageAndOneHeading(page, locale, what);
   try {
     await expectNoAccessibilityViolations(page);
   } catch (error) {
     throw new Error(`${what} (${locale}): ${(error as Error).message}`);
   }
+}
+
+/**
+ * What `expectAccessiblePage` asserts besides axe, for a page of a walk that axe has scanned
+ * unchanged already, or scans later with more in it.
+ */
+export async function expectLanguageAndOneHeading(page: Page, locale: string, what: string): Promise<void> {
+  assert.equal(await page.locator('html').getAttribute('lang'), locale, `${what}: <html lang>`);
+  assert.equal(await page.locator('h1').count(), 1, `${what}: one <h1>`);
 }
 
 /**
