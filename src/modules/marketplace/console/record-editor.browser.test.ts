@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { expectAccessiblePage, expectNoPageProblems, launchBrowser, openPage, startTestServer } from '../../../testing/browser.ts';
+import { clickToNextPage, expectAccessiblePage, expectLanguageAndOneHeading, expectNoPageProblems, launchBrowser, openPage, startTestServer } from '../../../testing/browser.ts';
 import { signInConsoleMember } from '../../console/teams/console-teams-testing.contract.ts';
 import { setUpProviderAndClient } from '../../exchange/exchange-testing.contract.ts';
 
@@ -28,14 +28,20 @@ for (const locale of ['en', 'cy'] as const) {
       await page.context().addCookies([{ name: member.cookieName, value: member.cookieValue, url: baseUrl }]);
     };
     const click = async (selector: string, what: string) => {
-      await Promise.all([page.waitForLoadState('load'), page.locator(selector).first().click()]);
-      await page.waitForLoadState('load');
+      await clickToNextPage(page, page.locator(selector).first());
       await check(what);
     };
+    /**
+     * Answers a slot, which leads back to the draft's summary. axe scans the summary with one slot
+     * answered; with more it is scanned again once, every slot answered.
+     */
+    let summariesScanned = 0;
     const answer = async (slot: string, fill: () => Promise<void>, what: string) => {
       await page.goto(`${draft}/${slot}`);
       await fill();
-      await click('form button[type="submit"], form .govuk-button', what);
+      await clickToNextPage(page, page.locator('form button[type="submit"], form .govuk-button').first());
+      assert.equal(new URL(page.url()).pathname, new URL(draft).pathname, `${what}: back at the summary`);
+      await (summariesScanned++ === 0 ? check(what) : expectLanguageAndOneHeading(page, locale, what));
     };
 
     await signIn('owner');
