@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Browser, BrowserContext } from 'playwright-core';
-import { expectNoAccessibilityViolations, expectNoPageProblems, launchBrowser, openPage, type PageProblems } from '../../../testing/browser.ts';
-
-type Cookie = Parameters<BrowserContext['addCookies']>[0][number];
+import type { Browser } from 'playwright-core';
+import { expectNoAccessibilityViolations, expectNoPageProblems, launchBrowser, openPage, startVisit } from '../../../testing/browser.ts';
 import { equipService, startWithService } from './console-pages.test-kit.ts';
 
 /**
@@ -95,12 +93,3 @@ test('console pages, signed out and as an owner, in English and Welsh: axe finds
     expectNoPageProblems(problems, { expectedDocumentStatus: 400 });
   });
 });
-
-/** Readies the page for the next visit as a new context would be: only `cookies`, nothing gone wrong yet. */
-async function startVisit({ context, problems }: { context: BrowserContext; problems: PageProblems }, cookies: readonly Cookie[]): Promise<void> {
-  await context.clearCookies();
-  if (cookies.length) await context.addCookies([...cookies]);
-  for (const list of [problems.consoleErrors, problems.pageErrors, problems.cspViolations, problems.failedResources, problems.abortedResources, problems.errorDocuments]) {
-    list.length = 0;
-  }
-}

@@ -1,13 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { BrowserContext } from 'playwright-core';
-import { expectNoAccessibilityViolations, expectNoPageProblems, launchBrowser, openPage, type PageProblems } from '../../../../testing/browser.ts';
+import { expectNoAccessibilityViolations, expectNoPageProblems, launchBrowser, openPage, startVisit } from '../../../../testing/browser.ts';
 import { createOperatorStore } from '../../operators/operator.store.ts';
 import { CLI_ACTOR } from '../../organisations/organisations.ts';
 import { openSigningIn } from '../console-pages.test-kit.ts';
 import { leaveOnlyTextMessages, makeFailedJob, startWithOperator } from './operator-pages.test-kit.ts';
-
-type Cookie = Parameters<BrowserContext['addCookies']>[0][number];
 
 /**
  * Every operator page, with something on it (an organisation and service, a failed job, audit
@@ -95,12 +92,3 @@ test('operator pages in English and Welsh: axe finds nothing, nothing fails to l
     });
   }
 });
-
-/** Readies the page for the next visit as a new context would be: only `cookies`, nothing gone wrong yet. */
-async function startVisit({ context, problems }: { context: BrowserContext; problems: PageProblems }, cookies: readonly Cookie[]): Promise<void> {
-  await context.clearCookies();
-  await context.addCookies([...cookies]);
-  for (const list of [problems.consoleErrors, problems.pageErrors, problems.cspViolations, problems.failedResources, problems.abortedResources, problems.errorDocuments]) {
-    list.length = 0;
-  }
-}
