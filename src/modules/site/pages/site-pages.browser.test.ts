@@ -11,6 +11,7 @@ import {
   launchBrowser,
   openPage,
   startTestServer,
+  startVisit,
 } from '../../../testing/browser.ts';
 
 /**
@@ -19,8 +20,10 @@ import {
  * Frontend's JavaScript ran, and nothing failed to load or run. Then the language switch, the
  * skip link, and the stylesheet and fonts.
  *
- * One browser and one server for the file (these pages keep no state), a browser context of its
- * own for each check, three checks at a time: most of a check's time is spent waiting.
+ * One browser and one server for the file (these pages keep no state), three checks at a time:
+ * most of a check's time is spent waiting. The page checks share three browser pages, one for each
+ * check running, readied for each visit as a new context would be (a new context costs as much as
+ * the visit); the other checks have a context of their own.
  */
 
 const SITE_NAME = 'Civitas';
@@ -137,30 +140,49 @@ async function expectHealthyPage(page: Page, locale: Locale): Promise<void> {
   await expectNoAccessibilityViolations(page);
 }
 
-function checkPage(browser: Browser, baseUrl: string, pageCase: PageCase, locale: Locale) {
-  return async (t: TestContext) => {
-    const { page, problems } = await openPage(t, browser);
+type Walker = Awaited<ReturnType<typeof openPage>>;
 
-    const response = await pageCase.open(page, baseUrl, locale);
+/** Browser pages for the page checks, each lent to one check at a time: as many as run at once. */
+function walkers(t: TestContext, browser: Browser) {
+  const idle: Walker[] = [];
+  return {
+    borrow: async (): Promise<Walker> => idle.pop() ?? (await openPage(t, browser)),
+    giveBack: (walker: Walker): void => void idle.push(walker),
+  };
+}
 
-    assert.equal(response?.status(), pageCase.status, 'status of the page');
-    const title = text(locale, pageCase.titleKey);
-    const heading = pageCase.headingKey
-      ? text(locale, pageCase.headingKey, pageCase.headingParameters)
-      : title;
-    assert.equal(await page.title(), `${title} - ${SITE_NAME}`);
-    assert.equal((await page.locator('h1').textContent())?.trim(), heading);
-    await expectHealthyPage(page, locale);
-    expectNoPageProblems(problems, { expectedDocumentStatus: pageCase.status });
-    if (pageCase.status === 500) {
-      const main = (await page.locator('main').textContent()) ?? '';
-      assert.ok(!main.includes(INTERNAL_DETAIL), 'a 500 page shows no internals');
-      const reference = text(locale, 'platform.errors.reference', {
-        requestId: response?.headers()['x-request-id'] ?? 'missing',
-      });
-      assert.ok(main.includes(reference), 'a 500 page gives the request id as a reference');
+function checkPage(pool: ReturnType<typeof walkers>, baseUrl: string, pageCase: PageCase, locale: Locale) {
+  return async () => {
+    const walker = await pool.borrow();
+    try {
+      await startVisit(walker);
+      await checkPageOn(walker, baseUrl, pageCase, locale);
+    } finally {
+      pool.giveBack(walker);
     }
   };
+}
+
+async function checkPageOn({ page, problems }: Walker, baseUrl: string, pageCase: PageCase, locale: Locale): Promise<void> {
+  const response = await pageCase.open(page, baseUrl, locale);
+
+  assert.equal(response?.status(), pageCase.status, 'status of the page');
+  const title = text(locale, pageCase.titleKey);
+  const heading = pageCase.headingKey
+    ? text(locale, pageCase.headingKey, pageCase.headingParameters)
+    : title;
+  assert.equal(await page.title(), `${title} - ${SITE_NAME}`);
+  assert.equal((await page.locator('h1').textContent())?.trim(), heading);
+  await expectHealthyPage(page, locale);
+  expectNoPageProblems(problems, { expectedDocumentStatus: pageCase.status });
+  if (pageCase.status === 500) {
+    const main = (await page.locator('main').textContent()) ?? '';
+    assert.ok(!main.includes(INTERNAL_DETAIL), 'a 500 page shows no internals');
+    const reference = text(locale, 'platform.errors.reference', {
+      requestId: response?.headers()['x-request-id'] ?? 'missing',
+    });
+    assert.ok(main.includes(reference), 'a 500 page gives the request id as a reference');
+  }
 }
 
 function checkLanguageSwitch(browser: Browser, baseUrl: string) {
@@ -258,13 +280,14 @@ const browser = await launchBrowser(after);
 
 test('the site pages in a real browser', { concurrency: 3 }, async (t) => {
   const { baseUrl } = await startTestServer(t, { modules: [...allModules, testOnlyModule] });
+  const pool = walkers(t, browser);
   const checks: Array<Promise<void>> = [];
   for (const pageCase of PAGES) {
     for (const { locale, name: language } of LANGUAGES) {
       checks.push(
         t.test(
           `the ${pageCase.name} in ${language} is accessible and runs under the CSP`,
-          checkPage(browser, baseUrl, pageCase, locale),
+          checkPage(pool, baseUrl, pageCase, locale),
         ),
       );
     }
