@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import type { Locale } from '../../../platform/http/i18n.ts';
-import { expectAccessiblePage, expectNoPageProblems, launchBrowser, openPage, startTestServer } from '../../../testing/browser.ts';
+import { clickToNextPage, expectAccessiblePage, expectNoPageProblems, launchBrowser, openPage, startTestServer } from '../../../testing/browser.ts';
 import { createConsoleTeam, signInConsoleMember } from '../../console/teams/console-teams-testing.contract.ts';
 import { createFormVersions } from '../versions/form-versions.ts';
 import { POTHOLE_FORM, potholeForm, reportPothole } from './team-submissions.test-kit.ts';
@@ -27,8 +27,7 @@ for (const locale of ['en', 'cy'] as const satisfies readonly Locale[]) {
     await page.context().addCookies([{ name: member.cookieName, value: member.cookieValue, url: baseUrl }]);
     const listPath = `/console/forms/${team.organisationId}/forms/${formId}/submissions`;
     const click = async (selector: string, what: string) => {
-      await Promise.all([page.waitForLoadState('load'), page.locator(selector).first().click()]);
-      await page.waitForLoadState('load');
+      await clickToNextPage(page, page.locator(selector).first());
       await expectAccessiblePage(page, locale, what);
     };
 
@@ -51,7 +50,7 @@ for (const locale of ['en', 'cy'] as const satisfies readonly Locale[]) {
     // A person halfway through when the form is taken down.
     await page.goto(`${baseUrl}${POTHOLE_FORM}/pages/full-name?lang=${locale}`);
     await page.locator('#answer').fill('Morgan');
-    await Promise.all([page.waitForLoadState('load'), page.locator('main form button').first().click()]);
+    await clickToNextPage(page, page.locator('main form button').first());
     await versions.archive({ formId, actor: 'operator:test' });
     await page.goto(`${baseUrl}${POTHOLE_FORM}/pages/street?lang=${locale}`);
     await expectAccessiblePage(page, locale, 'the form taken down');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { Locale } from '../../../platform/http/i18n.ts';
-import { expectAccessiblePage, expectNoPageProblems, launchBrowser, openPage } from '../../../testing/browser.ts';
+import { clickToNextPage, expectAccessiblePage, expectNoPageProblems, launchBrowser, openPage } from '../../../testing/browser.ts';
 import { startWithOperator } from '../../console/teams/console-teams-testing.contract.ts';
 
 /**
@@ -21,8 +21,7 @@ for (const locale of ['en', 'cy'] as const) {
     const { page, problems } = await openPage(t, browser);
     await page.context().addCookies([...operator.cookies].map(([name, value]) => ({ name, value, url: civitas.baseUrl })));
     const press = async (button: string, what: string) => {
-      await Promise.all([page.waitForLoadState('load'), page.locator(`button[value="${button}"]`).click()]);
-      await page.waitForLoadState('load');
+      await clickToNextPage(page, page.locator(`button[value="${button}"]`));
       await check(page, locale, what);
     };
 
@@ -42,7 +41,7 @@ for (const locale of ['en', 'cy'] as const) {
     await press('preview', 'the preview of a guide');
     assert.equal(await page.locator('.govuk-notification-banner').count(), 1);
     await press('draft', 'the history after saving a draft');
-    await Promise.all([page.waitForLoadState('load'), page.locator('a.govuk-button').first().click()]);
+    await clickToNextPage(page, page.locator('a.govuk-button').first());
     await check(page, locale, 'the edit form');
     await press('publish', 'the history after publishing');
     await page.goto(`${civitas.baseUrl}${BASE}?lang=${locale}`);

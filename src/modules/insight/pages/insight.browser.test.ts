@@ -3,7 +3,7 @@ import { after, test } from 'node:test';
 import { aggregateServiceEvents } from '../../../platform/events/service-event.jobs.ts';
 import { createServiceEventStore } from '../../../platform/events/service-event.store.ts';
 import type { Locale } from '../../../platform/http/i18n.ts';
-import { expectAccessiblePage, expectNoPageProblems, launchBrowser, openPage, startTestServer } from '../../../testing/browser.ts';
+import { clickToNextPage, expectAccessiblePage, expectNoPageProblems, launchBrowser, openPage, startTestServer } from '../../../testing/browser.ts';
 import { createConsoleTeam, signInConsoleMember } from '../../console/teams/console-teams-testing.contract.ts';
 import { createInsight } from '../insight.ts';
 import { createRoadmapTracker } from '../roadmap/roadmap.ts';
@@ -35,8 +35,7 @@ for (const locale of ['en', 'cy'] as const satisfies readonly Locale[]) {
       await expectAccessiblePage(page, locale, what);
     };
     const submit = async (selector: string, what: string) => {
-      await Promise.all([page.waitForLoadState('load'), page.locator(selector).click()]);
-      await page.waitForLoadState('load');
+      await clickToNextPage(page, page.locator(selector));
       await expectAccessiblePage(page, locale, what);
     };
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { expectAccessiblePage, expectNoPageProblems, launchBrowser, openPage, startTestServer } from '../../../testing/browser.ts';
+import { clickToNextPage, expectAccessiblePage, expectNoPageProblems, launchBrowser, openPage, startTestServer } from '../../../testing/browser.ts';
 import { signInConsoleMember } from '../../console/teams/console-teams-testing.contract.ts';
 import { sendSignedCall, setUpProviderAndClient, startTestProvider } from '../../exchange/exchange-testing.contract.ts';
 import { recordPath } from '../pages/record-address.ts';
@@ -32,8 +32,7 @@ for (const locale of ['en', 'cy'] as const) {
       await page.context().addCookies([{ name: member.cookieName, value: member.cookieValue, url: baseUrl }]);
     };
     const click = async (selector: string, what: string) => {
-      await Promise.all([page.waitForLoadState('load'), page.locator(selector).first().click()]);
-      await page.waitForLoadState('load');
+      await clickToNextPage(page, page.locator(selector).first());
       await check(what);
     };
 

@@ -1,6 +1,7 @@
 import { after, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import {
+  clickToNextPage,
   expectAccessiblePage,
   expectNoPageProblems,
   launchBrowser,
@@ -43,8 +44,7 @@ for (const locale of LANGUAGES) {
       await check(page, locale, what);
     };
     const submit = async (what: string) => {
-      await Promise.all([page.waitForLoadState('load'), page.locator('main form button.govuk-button').last().click()]);
-      await page.waitForLoadState('load');
+      await clickToNextPage(page, page.locator('main form button.govuk-button').last());
       await check(page, locale, what);
     };
 
