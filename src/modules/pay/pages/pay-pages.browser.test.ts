@@ -4,6 +4,7 @@ import type { Page } from 'playwright-core';
 import type { Locale } from '../../../platform/http/i18n.ts';
 import type { CivitasModule } from '../../../platform/module.ts';
 import {
+  clickToNextPage,
   type PageProblems,
   expectNoAccessibilityViolations,
   expectNoPageProblems,
@@ -169,16 +170,14 @@ for (const locale of ['en', 'cy'] as const) {
     // Errors on the card form, then 3-D Secure, its error, and the confirm page after it.
     const threeDs = await createPayment(baseUrl, key, { language: locale });
     await page.goto(threeDs._links.next_url.href);
-    await page.getByRole('button', { name: text.continue }).click();
-    await page.waitForLoadState('load');
+    await clickToNextPage(page, page.getByRole('button', { name: text.continue }));
     await expectAccessiblePage(page, locale, text.cardError);
     assert.ok((await page.locator('.govuk-error-summary').count()) === 1, 'an error summary');
     await fillCardDetails(page, '4000002500003155');
     await page.getByRole('button', { name: text.continue }).click();
     await page.waitForURL(/\/3ds$/);
     await expectAccessiblePage(page, locale, text.threeDs);
-    await page.getByRole('button', { name: text.continue }).click();
-    await page.waitForLoadState('load');
+    await clickToNextPage(page, page.getByRole('button', { name: text.continue }));
     await expectAccessiblePage(page, locale, text.threeDsError);
     await page.getByLabel(text.approve).check();
     await page.getByRole('button', { name: text.continue }).click();
@@ -189,15 +188,13 @@ for (const locale of ['en', 'cy'] as const) {
       const payment = await createPayment(baseUrl, key, { language: locale });
       await page.goto(payment._links.next_url.href);
       await fillCardDetails(page, cardNumber);
-      await page.getByRole('button', { name: text.continue }).click();
-      await page.waitForLoadState('load');
+      await clickToNextPage(page, page.getByRole('button', { name: text.continue }));
       await expectAccessiblePage(page, locale, title);
     }
 
     const cancelled = await createPayment(baseUrl, key, { language: locale });
     await page.goto(cancelled._links.next_url.href);
-    await page.getByRole('button', { name: text.cancel }).click();
-    await page.waitForLoadState('load');
+    await clickToNextPage(page, page.getByRole('button', { name: text.cancel }));
     await expectAccessiblePage(page, locale, text.cancelled);
     assert.equal((await getPayment(baseUrl, key, cancelled.payment_id)).state.code, 'P0030');
 
@@ -267,12 +264,10 @@ for (const locale of ['en', 'cy'] as const) {
     await teamPage.waitForURL(/\/refund$/);
     await expectAccessiblePage(teamPage, locale, titles.refund);
     await teamPage.getByLabel(titles.refundLabel).fill('100');
-    await teamPage.getByRole('button', { name: titles.continue }).click();
-    await teamPage.waitForLoadState('load');
+    await clickToNextPage(teamPage, teamPage.getByRole('button', { name: titles.continue }));
     await expectAccessiblePage(teamPage, locale, titles.refundError);
     await teamPage.getByLabel(titles.refundLabel).fill('5.99');
-    await teamPage.getByRole('button', { name: titles.continue }).click();
-    await teamPage.waitForLoadState('load');
+    await clickToNextPage(teamPage, teamPage.getByRole('button', { name: titles.continue }));
     await expectAccessiblePage(teamPage, locale, titles.refundConfirm);
     await teamPage.getByRole('button', { name: titles.refundConfirmButton }).click();
     await teamPage.waitForURL(/refunded=599/);
@@ -282,8 +277,7 @@ for (const locale of ['en', 'cy'] as const) {
     await expectAccessiblePage(teamPage, locale, titles.webhooks);
     await teamPage.goto(`${base}/webhooks/new`);
     await expectAccessiblePage(teamPage, locale, titles.newWebhook);
-    await teamPage.getByRole('button', { name: titles.addWebhook }).click();
-    await teamPage.waitForLoadState('load');
+    await clickToNextPage(teamPage, teamPage.getByRole('button', { name: titles.addWebhook }));
     await expectAccessiblePage(teamPage, locale, titles.newWebhookError);
     await teamPage.goto(`${base}/webhooks`);
     await teamPage.locator('table a').first().click();

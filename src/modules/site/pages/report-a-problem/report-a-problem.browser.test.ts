@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { expectNoAccessibilityViolations, expectNoPageProblems, launchBrowser, openPage, startTestServer } from '../../../../testing/browser.ts';
+import { clickToNextPage, expectNoAccessibilityViolations, expectNoPageProblems, launchBrowser, openPage, startTestServer } from '../../../../testing/browser.ts';
 import { createProblemReports } from '../../problem-reports/problem-reports.ts';
 
 test('in Chromium: the phase banner opens "Report a problem" in a new tab; errors and the character count are accessible; Reload and Back after sending send nothing again', async (t) => {
@@ -18,8 +18,7 @@ test('in Chromium: the phase banner opens "Report a problem" in a new tab; error
   await page.goto(`${baseUrl}/report-a-problem?page=%2Fprivacy`);
   await page.getByLabel('What went wrong?').fill('w'.repeat(3001));
   await page.getByText('You have 1 character too many', { exact: true }).first().waitFor({ state: 'attached' });
-  await page.getByRole('button', { name: 'Send report' }).click();
-  await page.waitForLoadState('load');
+  await clickToNextPage(page, page.getByRole('button', { name: 'Send report' }));
   assert.equal(await page.title(), 'Error: Report a problem - Civitas');
   assert.match((await page.locator('.govuk-error-summary').textContent()) ?? '', /What went wrong must be 3,000 characters or less/);
   await expectNoAccessibilityViolations(page);
