@@ -26,11 +26,11 @@ for (const locale of ['en', 'cy'] as const satisfies readonly Locale[]) {
     };
 
     await page.goto(`${baseUrl}/console/organisations/${team.organisationId}?lang=${locale}`);
-    await page.locator(`main a[href="/console/forms/${team.organisationId}"]`).click();
+    await clickToNextPage(page, page.locator(`main a[href="/console/forms/${team.organisationId}"]`));
     await expectAccessiblePage(page, locale, 'the organisation’s forms');
-    await page.locator(`main a[href="/console/forms/${team.organisationId}/services/${team.serviceId}"]`).click();
+    await clickToNextPage(page, page.locator(`main a[href="/console/forms/${team.organisationId}/services/${team.serviceId}"]`));
     await expectAccessiblePage(page, locale, 'a service with no forms');
-    await page.locator('main a.govuk-button').click();
+    await clickToNextPage(page, page.locator('main a.govuk-button'));
     await expectAccessiblePage(page, locale, 'create a form');
     await page.locator('#slug').fill('Not a slug!');
     await submit('create a form, with errors');
@@ -39,7 +39,7 @@ for (const locale of ['en', 'cy'] as const satisfies readonly Locale[]) {
     await page.locator('#slug').fill(`fishing-${locale}`);
     await submit('the new form');
 
-    await page.locator('main a[href$="/pages/new"]').click();
+    await clickToNextPage(page, page.locator('main a[href$="/pages/new"]'));
     await expectAccessiblePage(page, locale, 'choose an answer type');
     await page.locator('input[name="answerType"][value="selection"]').check();
     await submit('a new selection question');
@@ -53,20 +53,20 @@ for (const locale of ['en', 'cy'] as const satisfies readonly Locale[]) {
     // The second new text question's page is the first one's again; the form's page, with more in
     // it each time, is scanned again with the exit page.
     for (const [index, question] of ['What is your name?', 'Tell us about your fishing'].entries()) {
-      await page.locator('main a[href$="/pages/new"]').click();
+      await clickToNextPage(page, page.locator('main a[href$="/pages/new"]'));
       await page.locator('input[name="answerType"][value="text"]').check();
       await submit('a new text question', { scan: index === 0 });
       await page.locator('#question').fill(question);
       await submit('the form with questions', { scan: false });
     }
 
-    await page.locator('main a[href$="/exit-pages/new"]').click();
+    await clickToNextPage(page, page.locator('main a[href$="/exit-pages/new"]'));
     await expectAccessiblePage(page, locale, 'a new exit page');
     await page.locator('#heading').fill('You cannot apply');
     await page.locator('#body').fill('You need a **rod** or a **net** licence.');
     await submit('the form with an exit page');
 
-    await page.locator('main a[href$="/routes"]').first().click();
+    await clickToNextPage(page, page.locator('main a[href$="/routes"]').first());
     await expectAccessiblePage(page, locale, 'routing');
     await page.locator('#route-2').selectOption({ label: locale === 'en' ? 'Exit page: You cannot apply' : 'Tudalen gadael: You cannot apply' });
     await page.locator('#route-1').selectOption('tell-us-about-your-fishing');
@@ -76,7 +76,7 @@ for (const locale of ['en', 'cy'] as const satisfies readonly Locale[]) {
     await expectAccessiblePage(page, locale, 'publishing refused');
     assert.ok((await page.locator('.govuk-error-summary li').count()) >= 2);
 
-    await page.locator('main a[href$="/settings"]').last().click();
+    await clickToNextPage(page, page.locator('main a[href$="/settings"]').last());
     await expectAccessiblePage(page, locale, 'settings');
     await page.locator('#whatHappensNext').fill('We will reply within 10 working days.');
     await page.locator('#privacyUrl').fill('http://example.gov.uk/privacy');
@@ -85,25 +85,25 @@ for (const locale of ['en', 'cy'] as const satisfies readonly Locale[]) {
     await page.locator('#privacyUrl').fill('https://example.gov.uk/privacy');
     await submit('the form with settings');
 
-    await page.locator('main a[href$="/preview"]').first().click();
+    await clickToNextPage(page, page.locator('main a[href$="/preview"]').first());
     await expectAccessiblePage(page, locale, 'a preview');
     assert.equal(await page.locator('input[name="answer"][value="none"]').count(), 1);
     await page.goBack();
     const formUrl = page.url();
-    await page.locator('main a[href$="/pages/what-is-your-name"]').click();
+    await clickToNextPage(page, page.locator('main a[href$="/pages/what-is-your-name"]'));
     await expectAccessiblePage(page, locale, 'edit a question');
-    await page.locator('main a[href$="/answer-type"]').click();
+    await clickToNextPage(page, page.locator('main a[href$="/answer-type"]'));
     await expectAccessiblePage(page, locale, 'change the answer type');
     await page.locator('input[name="answerType"][value="number"]').check();
     await submit('a question changing its answer type');
     assert.equal(await page.locator('input[type="hidden"][name="answerType"][value="number"]').count(), 1);
     await page.goto(formUrl);
-    await page.locator('main a[href$="/preview/check-answers"]').click();
+    await clickToNextPage(page, page.locator('main a[href$="/preview/check-answers"]'));
     await expectAccessiblePage(page, locale, 'a preview of check your answers');
     await submit('a preview of the confirmation');
     assert.equal(await page.locator('.govuk-panel--confirmation').count(), 1);
     await page.goto(formUrl);
-    await page.locator('main a[href$="/delete"]').click();
+    await clickToNextPage(page, page.locator('main a[href$="/delete"]'));
     await expectAccessiblePage(page, locale, 'delete a form never published');
     await page.goto(formUrl);
 
