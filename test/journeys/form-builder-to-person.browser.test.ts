@@ -95,18 +95,18 @@ async function buildAndPublish(t: TestContext, input: { baseUrl: string; app: Pa
   const { save, fill } = consoleSteps(page);
 
   await page.goto(`${baseUrl}/console/organisations/${team.organisationId}`);
-  await page.locator(`main a[href="/console/forms/${team.organisationId}"]`).click();
+  await clickToNextPage(page, page.locator(`main a[href="/console/forms/${team.organisationId}"]`));
   await expectAccessiblePage(page, 'en', 'the organisation’s forms');
-  await page.locator(`main a[href="${team.servicePath}"]`).click();
+  await clickToNextPage(page, page.locator(`main a[href="${team.servicePath}"]`));
   await expectAccessiblePage(page, 'en', 'the service’s forms');
-  await page.locator('main a.govuk-button').click();
+  await clickToNextPage(page, page.locator('main a.govuk-button'));
   await expectAccessiblePage(page, 'en', 'create a form');
   await fill({ name: 'Apply for a fishing permit', slug: SLUG });
   await save('the new form');
   const formPath = new URL(page.url()).pathname;
 
   // Welsh and the settings first, so each question page asks for its Welsh text.
-  await page.locator(`main a[href="${formPath}/settings"]`).click();
+  await clickToNextPage(page, page.locator(`main a[href="${formPath}/settings"]`));
   await expectAccessiblePage(page, 'en', 'settings');
   await page.locator('input[name="welsh"][value="yes"]').check();
   await fill({
@@ -146,20 +146,20 @@ async function buildAndPublish(t: TestContext, input: { baseUrl: string; app: Pa
     await save(`the form with its ${question.type} question`, { scan: first });
   }
 
-  await page.locator(`main a[href="${formPath}/exit-pages/new"]`).click();
+  await clickToNextPage(page, page.locator(`main a[href="${formPath}/exit-pages/new"]`));
   await expectAccessiblePage(page, 'en', 'a new exit page');
   await fill({ heading: 'You cannot get a permit', headingCy: 'Ni allwch gael trwydded', body: 'Permits are for **rivers** and the **sea** only.', bodyCy: 'Mae trwyddedau ar gyfer **afonydd** a’r **môr** yn unig.' });
   await save('the form with an exit page');
 
   // The branch: at sea skips the club and the rods; none of the above ends on the exit page.
-  await page.locator(`main a[href="${formPath}/pages/where-will-you-fish/routes"]`).click();
+  await clickToNextPage(page, page.locator(`main a[href="${formPath}/pages/where-will-you-fish/routes"]`));
   await expectAccessiblePage(page, 'en', 'routing');
   await page.locator('#route-1').selectOption('what-is-your-name');
   await page.locator('#route-2').selectOption('exit-you-cannot-get-a-permit');
   await save('the form with its routes');
   assert.match(await page.locator('main').innerText(), /If the answer is “At sea”, go to “What is your name\?”/);
 
-  await page.locator(`main a[href="${formPath}/pages/where-will-you-fish/preview"]`).click();
+  await clickToNextPage(page, page.locator(`main a[href="${formPath}/pages/where-will-you-fish/preview"]`));
   await expectAccessiblePage(page, 'en', 'a preview of the first question');
   assert.equal(await page.locator('input[name="answer"]').count(), 3);
   await page.goBack();
