@@ -6,8 +6,8 @@ import { DatabaseUnavailableError } from '../db/database-unavailable.ts';
 import { openKernel } from '../kernel.ts';
 import { testDatabaseKind } from '../testing/test-database.ts';
 import { createTestConfig, createTestKernel } from '../../testing/test-kernel.ts';
-import { createJobQueue, type ClaimedJob } from './job-queue.ts';
-import { exponentialBackoff, JobLeaseLostError, type JobRunContext } from './job-worker.ts';
+import { createJobQueue, type ClaimedJob, type JobQueue } from './job-queue.ts';
+import { createJobWorker, exponentialBackoff, JobLeaseLostError, type JobRunContext } from './job-worker.ts';
 import { createJobStore } from './job.store.ts';
 
 /** Checks `condition` every few milliseconds until it holds; the test's timeout catches a hang. */
@@ -99,6 +99,57 @@ test('runUntilIdle runs every due job, including jobs that jobs enqueue, and lea
   );
   await worker.runUntilIdle();
   assert.equal(ran.length, 10, 'with nothing due it returns without running anything');
+});
+
+test('runUntilIdle runs a job enqueued by another that ended while a claim was under way', TEST_TIMEOUT, async (t) => {
+  const kernel = await createTestKernel(t, { modules: [], environment: { WORKER_CONCURRENCY: '4' } });
+  await kernel.jobs.enqueue(kernel.db, { type: 'test.slow', payload: {} });
+  await kernel.jobs.enqueue(kernel.db, { type: 'test.quick', payload: {} });
+  const claimUnderWay = createGate();
+  const slowJobDone = createGate();
+  let claims = 0;
+  const ran: string[] = [];
+  // The second claim starts when the quick job ends, the slow one still running; the slow job
+  // enqueues its follow-up and ends after that claim looked for due jobs, before it answers.
+  const queue: JobQueue = {
+    ...kernel.jobs,
+    async claim(claim) {
+      claims += 1;
+      const claimed = await kernel.jobs.claim(claim);
+      if (claims === 2) {
+        claimUnderWay.open();
+        await slowJobDone.opened;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      return claimed;
+    },
+    async complete(job) {
+      const completed = await kernel.jobs.complete(job);
+      if (job.type === 'test.slow') slowJobDone.open();
+      return completed;
+    },
+  };
+  const worker = createJobWorker({
+    queue,
+    logger: pino({ level: 'silent' }),
+    concurrency: 4,
+    handlers: {
+      'test.slow': {
+        async run() {
+          await claimUnderWay.opened;
+          await kernel.jobs.enqueue(kernel.db, { type: 'test.follow-up', payload: {} });
+          ran.push('slow');
+        },
+      },
+      'test.quick': { async run() { ran.push('quick'); } },
+      'test.follow-up': { async run() { ran.push('follow-up'); } },
+    },
+  });
+
+  await worker.runUntilIdle();
+
+  assert.deepEqual(ran, ['quick', 'slow', 'follow-up']);
+  assert.deepEqual(await kernel.jobs.list(), []);
 });
 
 test('a failing job is retried after the delay its handler asks for, and runs until it succeeds', TEST_TIMEOUT, async (t) => {

@@ -271,8 +271,12 @@ export function createJobWorker(options: {
     /** Runs jobs until none is due. For the CLI and for tests. */
     async runUntilIdle(): Promise<void> {
       for (;;) {
+        // A job that ends while a claim is under way may leave work due after the claim's "now"
+        // (a retry due at once, a job it enqueued): only a claim begun with nothing running
+        // proves that nothing is due.
+        const nothingRanDuringClaim = inFlight.size === 0;
         const started = await fillSlots();
-        if (started === 0 && inFlight.size === 0) return;
+        if (started === 0 && inFlight.size === 0 && nothingRanDuringClaim) return;
         if (inFlight.size > 0) await Promise.race(inFlight);
       }
     },
