@@ -1,13 +1,16 @@
 #!/usr/bin/env node
 // Checks a Civitas Exchange message log export offline, needing nothing but Node.js:
-//   node scripts/verify-exchange-log.mjs FILE [--keys JWKS_FILE]
+//   node scripts/verify-exchange-log.mjs FILE --keys JWKS
+// JWKS is the log's public keys as a JWK Set, a file or the URL of the Civitas's
+// /.well-known/exchange-log-jwks.json, got apart from FILE.
 // FILE is what `npx civitas exchange log export` wrote (JSON Lines: a header, the records, the
 // signed batches that cover them, then the export's period signed by a log key: its first and last
 // record, how many, and the hashes at either end, so a file cut short at either end is found). Each record's SHA-256 hash must cover the record before it; each
 // batch's Ed25519 signature, by a log key, covers the hashes of the records written together, so a
 // record rewritten later (even with the chain rebuilt after it) no longer matches what was signed.
-// The keys come from the file's header or (better, as the file itself could be forged whole) from a
-// JWK Set the auditor got elsewhere, given with --keys. Exit code 0 when the file holds.
+// The keys in the file's own header are never trusted: a forger who rewrote the file whole, chain
+// and signatures, would have put their own there. Exit code 0 when the file holds, 1 when it does
+// not, 2 when it cannot be checked.
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
@@ -26,9 +29,46 @@ function fail(message) {
   process.exit(1);
 }
 
-const [file, keysFlag, keysFile] = process.argv.slice(2);
-if (!file || (keysFlag !== undefined && (keysFlag !== '--keys' || !keysFile))) fail('Usage: node scripts/verify-exchange-log.mjs FILE [--keys JWKS_FILE]');
-const lines = readFileSync(file, 'utf8').split('\n').filter((line) => line.trim() !== '');
+function stop(message) {
+  process.stderr.write(`${message}\n`);
+  process.exit(2);
+}
+
+const USAGE = 'Usage: node scripts/verify-exchange-log.mjs FILE --keys JWKS\nJWKS: the log\'s public keys, a JWK Set file or the URL of /.well-known/exchange-log-jwks.json, got from Civitas apart from FILE (the keys inside FILE prove nothing: a forged file carries the forger\'s own)';
+const [file, keysFlag, keysSource, ...extra] = process.argv.slice(2);
+if (!file || keysFlag !== '--keys' || !keysSource || extra.length > 0) stop(USAGE);
+
+async function readKeys(source) {
+  let text;
+  try {
+    if (/^https?:\/\//.test(source)) {
+      const response = await fetch(source, { redirect: 'error', signal: AbortSignal.timeout(30_000) });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      text = await response.text();
+    } else text = readFileSync(source, 'utf8');
+  } catch (error) {
+    stop(`Cannot read the keys from ${source}: ${error.message}`);
+  }
+  let jwks;
+  try {
+    jwks = JSON.parse(text);
+  } catch {
+    stop(`${source} is not a JWK Set`);
+  }
+  if (!Array.isArray(jwks?.keys) || jwks.keys.length === 0) stop(`${source} is not a JWK Set with keys in it`);
+  try {
+    return new Map(jwks.keys.map((jwk) => [jwk.kid, createPublicKey({ key: jwk, format: 'jwk' })]));
+  } catch {
+    stop(`${source} holds a key that is not a public key`);
+  }
+}
+const keys = await readKeys(keysSource);
+let lines;
+try {
+  lines = readFileSync(file, 'utf8').split('\n').filter((line) => line.trim() !== '');
+} catch (error) {
+  stop(`Cannot read ${file}: ${error.message}`);
+}
 let header;
 try {
   header = JSON.parse(lines[0] ?? '');
@@ -42,8 +82,6 @@ const BATCH_FIELDS = new Set(['kind', 'first_sequence', 'last_sequence', 'record
 const fields = FIELDS_OF[header?.format];
 if (!fields) fail('The file is not a Civitas Exchange log export');
 const periodSigned = header.format === 'civitas-exchange-log/3';
-const jwks = keysFile ? JSON.parse(readFileSync(keysFile, 'utf8')) : header.public_keys;
-const keys = new Map((jwks?.keys ?? []).map((jwk) => [jwk.kid, createPublicKey({ key: jwk, format: 'jwk' })]));
 
 const BATCH_FORMAT = 'civitas-exchange-log-batch/1';
 const records = [];

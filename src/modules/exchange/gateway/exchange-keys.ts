@@ -56,9 +56,13 @@ export function createExchangeKeys(dependencies: { db: Database; secrets: Secret
       }
       return key;
     },
-    /** Every key of a purpose, current and retired, as a JWK Set. */
+    /** Every key of a purpose, current and retired, as a JWK Set; made first if there is none yet. */
     async publish(purpose: ExchangeKeyPurpose): Promise<{ keys: JWK[] }> {
       await this.current(purpose);
+      return this.existing(purpose);
+    },
+    /** The keys of a purpose there are, making none: what a check of older signatures trusts. */
+    async existing(purpose: ExchangeKeyPurpose): Promise<{ keys: JWK[] }> {
       const rows = await createExchangeKeyStore(db).listPublished(purpose);
       return { keys: rows.map((row) => JSON.parse(row.public_jwk) as JWK) };
     },

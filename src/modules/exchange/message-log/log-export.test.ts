@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync, sign } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -51,8 +54,11 @@ test('a period of the message log is exported to a file that verifies offline; a
   await assert.rejects(runCommand(kernel, 'exchange log export', { from: today, to: today, out: file }), /exists already/);
   await assert.rejects(runCommand(kernel, 'exchange log export', { from: 'yesterday', to: today, out: join(folder, 'x') }), /--from must be a date/);
 
+  // The auditor's copy of the log keys, got from Civitas apart from the file.
+  const realKeys = join(folder, 'log-keys.json');
+  writeFileSync(realKeys, JSON.stringify(await keys.publish('message-log')));
   assert.equal(await verifyWithCli(kernel, file), 'OK');
-  assert.deepEqual(await verifyStandalone(file), { exitCode: 0, output: `OK: 5 records from ${today}T00:00:00.000Z to ${new Date(Date.parse(today) + 86_400_000).toISOString()}, each chained and signed, the period signed whole` });
+  assert.deepEqual(await verifyStandalone(file, '--keys', realKeys), { exitCode: 0, output: `OK: 5 records from ${today}T00:00:00.000Z to ${new Date(Date.parse(today) + 86_400_000).toISOString()}, each chained and signed, the period signed whole` });
   assert.doesNotMatch(readFileSync(file, 'utf8'), /PRIVATE|"d":/, 'no private key in the file');
 
   const lines = readFileSync(file, 'utf8').trim().split('\n');
@@ -73,13 +79,14 @@ test('a period of the message log is exported to a file that verifies offline; a
     const tampered = join(folder, `${what}.jsonl`);
     writeFileSync(tampered, `${changed.join('\n')}\n`);
     assert.match(await verifyWithCli(kernel, tampered), message, what);
-    const standalone = await verifyStandalone(tampered);
+    const standalone = await verifyStandalone(tampered, '--keys', realKeys);
     assert.equal(standalone.exitCode, 1, what);
     assert.match(standalone.output, message, what);
   }
 
-  // A forger who rewrites the whole file under a key of their own passes only against the keys in it;
-  // against the log keys the auditor got from Civitas, the first record fails.
+  // A forger who rewrites the whole file under a key of their own, and puts that key in its header,
+  // fails at the first record: the CLI checks against the database's log keys, the script against
+  // the keys it is given, and neither trusts the file's.
   const forgerKey = generateKeyPairSync('ed25519');
   const forgerJwk = await exportJWK(forgerKey.publicKey);
   const kid = await calculateJwkThumbprint(forgerJwk);
@@ -93,9 +100,13 @@ test('a period of the message log is exported to a file that verifies offline; a
   }), JSON.stringify({ ...period, key_id: kid, signature: sign(null, periodPayload(period), forgerKey.privateKey).toString('base64url') })];
   const forgedFile = join(folder, 'forged.jsonl');
   writeFileSync(forgedFile, `${forged.join('\n')}\n`);
-  const realKeys = join(folder, 'log-keys.json');
-  writeFileSync(realKeys, JSON.stringify(await keys.publish('message-log')));
-  assert.equal((await verifyStandalone(forgedFile)).exitCode, 0);
+  assert.match(await verifyWithCli(kernel, forgedFile), /^Record 1: its signature does not verify \(checked against this Civitas's log keys\)/);
+  const unkeyed = await verifyStandalone(forgedFile);
+  assert.equal(unkeyed.exitCode, 2);
+  assert.match(unkeyed.output, /^Usage: .*--keys JWKS\n.*the keys inside FILE prove nothing/);
+  const forgerKeys = join(folder, 'forger-keys.json');
+  writeFileSync(forgerKeys, JSON.stringify(header.public_keys));
+  assert.equal((await verifyStandalone(forgedFile, '--keys', forgerKeys)).exitCode, 0, 'the forgery holds only against the forger\'s keys');
   const checked = await verifyStandalone(forgedFile, '--keys', realKeys);
   assert.equal(checked.exitCode, 1);
   assert.match(checked.output, /^Record 1: its signature does not verify/);
@@ -114,18 +125,46 @@ test('a period of the message log is exported to a file that verifies offline; a
   const olderFile = join(folder, 'format-2.jsonl');
   writeFileSync(olderFile, `${older.join('\n')}\n`);
   assert.equal(await verifyWithCli(kernel, olderFile), 'OK');
-  const olderChecked = await verifyStandalone(olderFile);
+  const olderChecked = await verifyStandalone(olderFile, '--keys', realKeys);
   assert.equal(olderChecked.exitCode, 0, olderChecked.output);
   assert.match(olderChecked.output, /^OK: 2 records .*records missing at either end cannot be told/);
 });
 
-test('an export of a period without records verifies, its emptiness signed', async (t) => {
+test('an export of a period without records verifies, its emptiness signed; the script takes the keys from a URL', async (t) => {
   const kernel = await createTestKernel(t);
-  const file = join(mkdtempSync(join(tmpdir(), 'civitas-exchange-log-')), 'empty.jsonl');
+  const folder = mkdtempSync(join(tmpdir(), 'civitas-exchange-log-'));
+  const file = join(folder, 'empty.jsonl');
   assert.deepEqual(await runCommand(kernel, 'exchange log export', { from: '2001-01-01', to: '2001-01-01', out: file }), { file, records: 0 });
+  const jwks = JSON.stringify(await createExchangeKeys({ db: kernel.db, secrets: kernel.secrets }).existing('message-log'));
+  const server = createServer((_request, response) => response.writeHead(200, { 'content-type': 'application/json' }).end(jwks));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.after(() => server.close());
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/exchange-log-jwks.json`;
   assert.equal(await verifyWithCli(kernel, file), 'OK');
-  assert.equal((await verifyStandalone(file)).exitCode, 0);
+  assert.deepEqual(await verifyStandalone(file, '--keys', url), { exitCode: 0, output: 'OK: no records from 2001-01-01T00:00:00.000Z to 2001-01-02T00:00:00.000Z, the period signed whole' });
   writeFileSync(file, readFileSync(file, 'utf8').replace('"count":0', '"count":1'));
   assert.match(await verifyWithCli(kernel, file), /signed period/);
-  assert.equal((await verifyStandalone(file)).exitCode, 1);
+  assert.equal((await verifyStandalone(file, '--keys', url)).exitCode, 1);
+});
+
+test('log verify refuses to check without keys it can trust', async (t) => {
+  const writer = await createTestKernel(t);
+  const folder = mkdtempSync(join(tmpdir(), 'civitas-exchange-log-'));
+  const file = join(folder, 'log.jsonl');
+  await runCommand(writer, 'exchange log export', { from: '2001-01-01', to: '2001-01-01', out: file });
+  // Another Civitas, that has never signed a log, cannot vouch for this file without the writer's keys.
+  const other = await createTestKernel(t);
+  assert.match(await verifyWithCli(other, file), /^This Civitas has no message log keys: give the keys of the Civitas that wrote the file with --keys/);
+  const notKeys = join(folder, 'not-keys.json');
+  writeFileSync(notKeys, '{"keys":[]}');
+  assert.match(await verifyWithCli(other, file, notKeys), /is not a JWK Set with keys in it/);
+  const standalone = await verifyStandalone(file, '--keys', notKeys);
+  assert.equal(standalone.exitCode, 2);
+  assert.match(standalone.output, /is not a JWK Set with keys in it/);
+  assert.equal((await verifyStandalone(file, '--keys', join(folder, 'missing.json'))).exitCode, 2);
+  assert.equal((await verifyStandalone(file, '--keys')).exitCode, 2);
+  const keysFile = join(folder, 'log-keys.json');
+  writeFileSync(keysFile, JSON.stringify(await createExchangeKeys({ db: writer.db, secrets: writer.secrets }).existing('message-log')));
+  assert.equal(await verifyWithCli(other, file, keysFile), 'OK');
 });

@@ -8,8 +8,9 @@ import { createMessageLogStore, type MessageLogBatchRow, type MessageLogRow } fr
 import { findChainProblem, type ChainProblem } from './message-log.ts';
 
 /**
- * A period of the message log as one file an auditor checks offline with nothing but the
- * public keys in it (or published elsewhere): JSON Lines, a header first, then each record in
+ * A period of the message log as one file an auditor checks offline with nothing but the log's
+ * public keys, got from Civitas apart from the file (the header carries them too, for reference
+ * only: a forged file would carry the forger's): JSON Lines, a header first, then each record in
  * order, then the signed batches that cover them (`"kind":"batch"`). A batch may reach past the
  * period: its signature covers the hashes of all its records, so it is checked whole. Last, the
  * export's period (`"kind":"period"`), signed by the log key: instance, from, to, the first and last
@@ -110,15 +111,16 @@ function findPeriodProblem(header: Partial<ExportHeader>, period: ExportPeriod |
 
 /**
  * Checks an exported file: each record's hash, its link to the one before, its signature, and
- * that none is missing between them. `publicKeys`: the log keys as the auditor got them from
- * Civitas; without them, the keys in the file's own header (which a forger could replace).
+ * that none is missing between them, against `publicKeys`: the log keys as the auditor got them
+ * from Civitas, never the keys in the file's own header (a forger who rewrote the whole file
+ * would have put their own there).
  */
-export function verifyExportedLog(file: string, publicKeys?: { keys: JWK[] }): ExportVerification {
+export function verifyExportedLog(file: string, publicKeys: { keys: JWK[] }): ExportVerification {
   const lines = readFileSync(file, 'utf8').split('\n').filter((line) => line.trim() !== '');
   const header = JSON.parse(lines[0] ?? '{}') as Partial<ExportHeader>;
   const fields = FIELDS_OF[String(header.format)];
-  if (!fields || !Array.isArray(header.public_keys?.keys)) return { records: 0, problem: { sequence: 0, problem: 'unreadable' } };
-  const keys = (publicKeys ?? header.public_keys!).keys;
+  if (!fields) return { records: 0, problem: { sequence: 0, problem: 'unreadable' } };
+  const { keys } = publicKeys;
   const records: MessageLogRow[] = [];
   const batches: MessageLogBatchRow[] = [];
   const periods: ExportPeriod[] = [];

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { JWK } from 'jose';
+import type { Kernel } from '../../../platform/kernel.ts';
 import { CliError, optionalStringOption, requireStringOption, type CliCommand } from '../../../platform/cli/cli-command.ts';
 import { createExchangeKeys } from '../gateway/exchange-keys.ts';
 import { exportMessageLog, verifyExportedLog } from './log-export.ts';
@@ -54,24 +55,45 @@ export const logCommands: readonly CliCommand[] = [
   },
   {
     name: 'exchange log verify',
-    summary: 'Check an exported message log: every record unchanged, in order, none missing between, each signed',
+    summary: "Check an exported message log against this Civitas's log keys (or --keys, a JWK Set got from the Civitas that wrote it): every record unchanged, in order, none missing between, each signed",
     usage: 'FILE [--keys JWKS_FILE]',
     options: { keys: { type: 'string' } },
     async run(context) {
       const [file] = context.positionals;
       if (!file) throw new CliError('Give the file to verify', 2);
       const keysFile = optionalStringOption(context, 'keys');
+      // Never the keys the file carries: a forger who rewrote it whole would have put their own there.
+      const publicKeys = keysFile === undefined ? await databaseLogKeys(context.kernel()) : readKeysFile(keysFile);
       let verification;
       try {
-        verification = verifyExportedLog(file, keysFile === undefined ? undefined : (JSON.parse(readFileSync(keysFile, 'utf8')) as { keys: JWK[] }));
+        verification = verifyExportedLog(file, publicKeys);
       } catch {
         throw new CliError(`Cannot read ${file} as an Exchange log export`);
       }
       const { problem } = verification;
-      if (problem) throw new CliError(problem.problem === 'period' ? PERIOD_PROBLEM : `Record ${problem.sequence}: ${PROBLEMS[problem.problem]}`);
+      const against = keysFile === undefined ? "this Civitas's log keys" : `the keys in ${keysFile}`;
+      if (problem) throw new CliError(`${problem.problem === 'period' ? PERIOD_PROBLEM : `Record ${problem.sequence}: ${PROBLEMS[problem.problem]}`} (checked against ${against})`);
       const ends = verification.unsignedPeriod ? ' (an export from before signed periods: records missing at either end cannot be told)' : ', the period signed whole';
-      context.print({ valid: true, records: verification.records, ...(verification.unsignedPeriod ? { unsigned_period: true } : {}) }, `OK: ${verification.records} records, each chained and signed${ends}`);
+      context.print({ valid: true, records: verification.records, ...(verification.unsignedPeriod ? { unsigned_period: true } : {}) }, `OK: ${verification.records} records, each chained and signed by ${against}${ends}`);
       return 0;
     },
   },
 ];
+
+async function databaseLogKeys(kernel: Pick<Kernel, 'db' | 'secrets'>): Promise<{ keys: JWK[] }> {
+  const published = await createExchangeKeys({ db: kernel.db, secrets: kernel.secrets }).existing('message-log');
+  if (published.keys.length === 0) throw new CliError('This Civitas has no message log keys: give the keys of the Civitas that wrote the file with --keys JWKS_FILE (its /.well-known/exchange-log-jwks.json)');
+  return published;
+}
+
+function readKeysFile(file: string): { keys: JWK[] } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    throw new CliError(`Cannot read ${file} as a JWK Set`);
+  }
+  const keys = (parsed as { keys?: unknown } | null)?.keys;
+  if (!Array.isArray(keys) || keys.length === 0) throw new CliError(`${file} is not a JWK Set with keys in it`);
+  return { keys: keys as JWK[] };
+}
