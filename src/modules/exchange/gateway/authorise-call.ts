@@ -28,13 +28,29 @@ export function findEndpoint(endpoints: readonly Endpoint[], method: string, pat
   return endpoints.find((endpoint) => endpoint.method === method && templateMatches(endpoint.path, requested));
 }
 
-/** Whether an access right covers a call: any or the same method; any path, a prefix ending `*`, the template or the path itself. */
+/**
+ * Whether a path pattern covers a path, as X-Road's endpoint wildcards: `*` alone for any path;
+ * a last segment ending `*` (`/awards/*`, `/awards/QQ*`) for one more non-empty segment that
+ * begins so; a last segment `**` for one or more non-empty segments under the rest.
+ */
+function patternCovers(pattern: string, path: string): boolean {
+  if (pattern === '*') return true;
+  const patternParts = pattern.split('/');
+  const pathParts = path.split('/');
+  const last = patternParts.at(-1)!;
+  const fixed = patternParts.slice(0, -1);
+  if (!fixed.every((part, index) => part === pathParts[index])) return false;
+  const rest = pathParts.slice(fixed.length);
+  if (last === '**') return rest.length > 0 && rest.every((part) => part !== '');
+  return rest.length === 1 && rest[0] !== '' && rest[0]!.startsWith(last.slice(0, -1));
+}
+
+/** Whether an access right covers a call: any or the same method; any path, a wildcard pattern, the template or the path itself. */
 export function rightCovers(right: Pick<AccessRightRow, 'endpoint_method' | 'endpoint_path'>, method: string, path: string, endpoint: Endpoint | undefined): boolean {
   if (right.endpoint_method !== '*' && right.endpoint_method !== method) return false;
   const pattern = right.endpoint_path;
   const requested = path === '' ? '/' : path;
-  if (pattern === '*') return true;
-  if (pattern.endsWith('*')) return requested.startsWith(pattern.slice(0, -1));
+  if (pattern.endsWith('*')) return patternCovers(pattern, requested);
   return pattern === requested || pattern === endpoint?.path;
 }
 

@@ -158,6 +158,10 @@ test('access: an endpoint the right does not cover, a right revoked, an unknown 
   const { kernel, provider, call, registry, serviceId, client } = await setUp(t);
   assertRefused(await call({ method: 'POST', body: '{}' }), 'Server.ServerProxy.AccessDenied', /may not call POST/);
   assertRefused(await call({ path: '/r1/GB-DEV/GOV/BA001/benefits/pip-award/other' }), 'Server.ServerProxy.AccessDenied');
+  // `GET /awards/*` is one more segment, not empty, not two, as X-Road's `*`.
+  for (const path of ['/awards/', '/awards//AB123456C', '/awards/AB123456C/x', '/awards/AB123456C/', '/awardsX', '/awards']) {
+    assertRefused(await call({ path: `/r1/GB-DEV/GOV/BA001/benefits/pip-award${path}` }), 'Server.ServerProxy.AccessDenied', undefined, path);
+  }
   assert.equal((await call()).statusCode, 200);
   await registry.revokeAccess({ serviceId, client, endpoint: 'GET /awards/*', actor: OPERATOR });
   assertRefused(await call(), 'Server.ServerProxy.AccessDenied');

@@ -228,5 +228,7 @@ test('endpoint patterns', () => {
   assert.deepEqual(parseEndpointPattern(undefined), { method: '*', path: '*' });
   assert.deepEqual(parseEndpointPattern('get /awards/*'), { method: 'GET', path: '/awards/*' });
   assert.deepEqual(parseEndpointPattern('* /awards/{reference}'), { method: '*', path: '/awards/{reference}' });
-  for (const bad of ['GET', 'FETCH /a', 'GET awards', 'GET /a b', 'GET /a/*/b', `GET /${'a'.repeat(300)}`]) assert.throws(() => parseEndpointPattern(bad), /endpoint must be/, bad);
+  assert.deepEqual(parseEndpointPattern('GET /awards/**'), { method: 'GET', path: '/awards/**' });
+  assert.deepEqual(parseEndpointPattern('GET /**'), { method: 'GET', path: '/**' });
+  for (const bad of ['GET', 'FETCH /a', 'GET awards', 'GET /a b', 'GET /a/*/b', 'GET /a/**/b', 'GET /a**', 'GET /a/***', `GET /${'a'.repeat(300)}`]) assert.throws(() => parseEndpointPattern(bad), /endpoint must be/, bad);
 });

@@ -15,9 +15,10 @@ import { createRegistryVersionStore } from './registry-version.store.ts';
 export const MAX_REFUSAL_REASON = 500;
 
 export const ENDPOINT_METHODS = ['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH', 'TRACE'] as const;
-const ENDPOINT_PATH = /^\/[A-Za-z0-9._~!$&'()+,;=:@%{}/-]{0,255}\*?$/;
+/** A path, its last segment ending `*` (one segment beginning so) or being `**` (any depth under it). */
+const ENDPOINT_PATH = /^\/(?:[A-Za-z0-9._~!$&'()+,;=:@%{}/-]{0,255}\*?|(?:[A-Za-z0-9._~!$&'()+,;=:@%{}/-]{0,252}\/)?\*\*)$/;
 
-/** An endpoint an access right covers: `*` for any method or path; a path may end in `*`. */
+/** An endpoint an access right covers: `*` for any method or path; a path's last segment may end in `*` or be `**`. */
 export type EndpointPattern = { method: string; path: string };
 
 /** Reads `GET /awards/*` (or nothing: every endpoint); throws ExchangeError. */
