@@ -154,6 +154,21 @@ test('X-Road-UserId: unsigned, changed after signing or given twice, it is refus
   assert.equal(provider.seen[0]?.headers['x-road-userid'], 'GBperson-1');
 });
 
+test('X-Road-UserId and X-Road-Issue: past 200 characters, or X-Road-Issue twice, the call is refused and its record keeps at most 200', async (t) => {
+  const { app, kernel, provider, call } = await setUp(t);
+  assert.equal((await call({ headers: { 'x-road-userid': `GB${'p'.repeat(198)}`, 'x-road-issue': 'c'.repeat(200) } })).statusCode, 200);
+  assertRefused(await call({ headers: { 'x-road-userid': `GB${'p'.repeat(199)}` } }), 'Client.BadRequest', /X-Road-UserId is longer than 200 characters/);
+  assertRefused(await call({ headers: { 'x-road-issue': 'c'.repeat(15_000) } }), 'Client.BadRequest', /X-Road-Issue is longer than 200 characters/);
+  let signed: TamperableRequest | undefined;
+  await call({ tamper: (request) => (signed = structuredClone(request)) });
+  const twice = await app.inject({ method: 'GET', url: signed!.url, headers: { ...signed!.headers, 'x-road-issue': ['case-1', 'case-2'] } });
+  assertRefused(twice, 'Client.BadRequest', /x-road-issue header may be given once only/);
+  assert.equal(provider.seen.length, 2);
+  const records = await waitForLogRecords(kernel.db, 5);
+  records.splice(3, 1);
+  assert.deepEqual(records.map((record) => [record.user_id?.length ?? 0, record.issue?.length ?? 0]), [[200, 200], [200, 0], [0, 200], [0, 'case-1, case-2'.length]]);
+});
+
 test('access: an endpoint the right does not cover, a right revoked, an unknown service, an unapproved member', async (t) => {
   const { kernel, provider, call, registry, serviceId, client } = await setUp(t);
   assertRefused(await call({ method: 'POST', body: '{}' }), 'Server.ServerProxy.AccessDenied', /may not call POST/);

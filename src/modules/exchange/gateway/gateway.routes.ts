@@ -50,7 +50,7 @@ function readGatewayPath(afterPrefix: string): GatewayPath {
 }
 
 /** Headers a call may carry once: Node would join repeats into one value, hiding the second. */
-const SINGLE_HEADERS = new Set(['x-road-client', 'x-road-userid', 'signature', 'signature-input', 'content-digest']);
+const SINGLE_HEADERS = new Set(['x-road-client', 'x-road-userid', 'x-road-issue', 'signature', 'signature-input', 'content-digest']);
 
 function refuseRepeatedHeaders(rawHeaders: readonly string[]): void {
   const seen = new Set<string>();
@@ -62,8 +62,18 @@ function refuseRepeatedHeaders(rawHeaders: readonly string[]): void {
   }
 }
 
-function headerText(value: string | string[] | undefined): string | null {
-  return typeof value === 'string' ? value.slice(0, 200) : null;
+/** The longest person's reference and case a call may name: both go to the provider and into the message log whole. */
+const MAX_USER_ID = 200;
+const MAX_ISSUE = 200;
+
+function refuseOverlongReferences(headers: FastifyRequest['headers']): void {
+  if (String(headers['x-road-userid'] ?? '').length > MAX_USER_ID) throw new XRoadError('Client.BadRequest', `X-Road-UserId is longer than ${MAX_USER_ID} characters`);
+  if (String(headers['x-road-issue'] ?? '').length > MAX_ISSUE) throw new XRoadError('Client.BadRequest', `X-Road-Issue is longer than ${MAX_ISSUE} characters`);
+}
+
+/** A refused call's header, cut to what an allowed call may carry, for its log record. */
+function headerText(value: string | string[] | undefined, limit: number): string | null {
+  return typeof value === 'string' ? value.slice(0, limit) : null;
 }
 
 /**
@@ -124,8 +134,8 @@ export async function registerGatewayRoutes(app: FastifyInstance, dependencies: 
       client_proved: state.facts.clientProved === true ? 1 : 0,
       service: state.facts.service,
       endpoint: state.facts.endpoint,
-      user_id: headerText(request.headers['x-road-userid']),
-      issue: headerText(request.headers['x-road-issue']),
+      user_id: headerText(request.headers['x-road-userid'], MAX_USER_ID),
+      issue: headerText(request.headers['x-road-issue'], MAX_ISSUE),
       request_hash: state.requestHash,
       response_hash: outcome.responseHash ?? null,
       status_code: outcome.statusCode,
@@ -206,6 +216,7 @@ export async function registerGatewayRoutes(app: FastifyInstance, dependencies: 
       const state = stateOf(request);
       try {
         refuseRepeatedHeaders(request.raw.rawHeaders);
+        refuseOverlongReferences(request.headers);
         if (request.url.length > MAX_URI_LENGTH) throw new XRoadError('Client.BadRequest', `The request URI is longer than ${MAX_URI_LENGTH} characters`);
         if (request.body instanceof UnreadBody) {
           if (Number(request.headers['content-length'] ?? 0) > MAX_BODY_BYTES) throw new XRoadError('Client.BadRequest', 'The request body is larger than 10 MB');
