@@ -259,7 +259,7 @@ export async function registerGatewayRoutes(app: FastifyInstance, dependencies: 
             'x-road-id': state.xRoadId,
             'x-road-request-id': requestId,
           },
-          body: state.body && expectedDigest && { metered: state.body, contentLength: headerText(request.headers['content-length']) ?? undefined, check: (received) => checkContentDigest(expectedDigest, received), keep: keepers.length > 0 },
+          body: state.body && expectedDigest && { metered: state.body, contentLength: request.headers['content-length'], check: (received) => checkContentDigest(expectedDigest, received), keep: keepers.length > 0 },
           key: await dependencies.keys.current('request-signing'),
           timeoutMs: dependencies.providerTimeoutMs,
         });
