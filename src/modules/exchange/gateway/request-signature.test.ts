@@ -132,3 +132,20 @@ test('a signature whose created or expires is not a whole number of seconds is r
     await assert.rejects(verifyClientSignature({ method: 'GET', targetUri: 'http://127.0.0.1/r1/x', headers, hasBody: false, findKey }), (error: unknown) => error instanceof XRoadError && error.type === 'Client.MalformedSignature' && /integer/.test(error.message));
   }
 });
+
+test('a Signature-Input that names a component twice is refused as malformed (RFC 9421 section 2), even when its signature verifies', async () => {
+  const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const findKey = async () => ({ subsystemId: 'client', publicKey: ec.publicKey, algorithm: 'ecdsa-p256-sha256' });
+  const target = 'http://127.0.0.1/r1/GB/GOV/BA001/benefits/pip-award/awards/AB123456C';
+  const sign = (fields: string[]) =>
+    httpbis.signMessage({ key: createSigner(ec.privateKey, 'ecdsa-p256-sha256', 'k'), fields, params: ['created', 'keyid'], paramValues: { created: new Date() } }, { method: 'GET', url: target, headers: { 'x-road-client': 'GB/GOV/RC002/blue-badge' } });
+  const verify = async (fields: string[]) => {
+    const signed = await sign(fields);
+    const headers = Object.fromEntries(Object.entries(signed.headers).map(([name, value]) => [name.toLowerCase(), String(value)]));
+    return verifyClientSignature({ method: 'GET', targetUri: target, headers, hasBody: false, findKey });
+  };
+  assert.equal((await verify(['@method', '@target-uri', 'x-road-client'])).subsystemId, 'client');
+  for (const fields of [['@method', '@target-uri', 'x-road-client', 'x-road-client'], ['@method', '@method', '@target-uri', 'x-road-client']]) {
+    await assert.rejects(verify(fields), (error: unknown) => error instanceof XRoadError && error.type === 'Client.MalformedSignature' && /twice/.test(error.message), fields.join(' '));
+  }
+});

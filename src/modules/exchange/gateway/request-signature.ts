@@ -113,6 +113,9 @@ export async function verifyClientSignature(request: {
   const nonce = signatureInput[1].get('nonce');
   if (nonce !== undefined && (typeof nonce !== 'string' || !NONCE.test(nonce))) throw new XRoadError('Client.MalformedSignature', 'The nonce parameter must be a string of 1 to 100 printable characters');
   const covered = signatureInput[0].map(([name]) => name);
+  // RFC 9421 section 2: a component named twice, with the same parameters, makes the signature invalid.
+  const components = signatureInput[0].map(([name, parameters]) => JSON.stringify([String(name), [...parameters].map(([key, value]) => [key, String(value)])]));
+  if (new Set(components).size !== components.length) throw new XRoadError('Client.MalformedSignature', 'Signature-Input names a component twice');
   const requiredFields = ['@method', '@target-uri', 'x-road-client', ...(request.hasBody ? ['content-digest'] : []), ...(request.headers['x-road-userid'] !== undefined ? ['x-road-userid'] : [])];
   if (request.headers['x-road-userid'] !== undefined && !covered.includes('x-road-userid')) {
     throw new XRoadError('Client.InvalidSignatureValue', 'A call with X-Road-UserId must sign it: cover x-road-userid in the signature');
