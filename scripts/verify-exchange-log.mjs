@@ -38,10 +38,22 @@ const USAGE = 'Usage: node scripts/verify-exchange-log.mjs FILE --keys JWKS\nJWK
 const [file, keysFlag, keysSource, ...extra] = process.argv.slice(2);
 if (!file || keysFlag !== '--keys' || !keysSource || extra.length > 0) stop(USAGE);
 
+// Plain http only to this machine: elsewhere whoever is on the path could swap the keys.
+const LOOPBACK = new Set(['127.0.0.1', '[::1]', 'localhost']);
+
 async function readKeys(source) {
   let text;
+  if (/^http:\/\//i.test(source)) {
+    let host;
+    try {
+      host = new URL(source).hostname;
+    } catch {
+      stop(`${source} is not a URL`);
+    }
+    if (!LOOPBACK.has(host)) stop(`Give the keys' URL with https: over plain http (${source}) anyone on the path could swap the keys`);
+  }
   try {
-    if (/^https?:\/\//.test(source)) {
+    if (/^https?:\/\//i.test(source)) {
       const response = await fetch(source, { redirect: 'error', signal: AbortSignal.timeout(30_000) });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       text = await response.text();
@@ -56,11 +68,22 @@ async function readKeys(source) {
     stop(`${source} is not a JWK Set`);
   }
   if (!Array.isArray(jwks?.keys) || jwks.keys.length === 0) stop(`${source} is not a JWK Set with keys in it`);
-  try {
-    return new Map(jwks.keys.map((jwk) => [jwk.kid, createPublicKey({ key: jwk, format: 'jwk' })]));
-  } catch {
-    stop(`${source} holds a key that is not a public key`);
+  // The log keys are Ed25519: only Ed25519 public keys, none with a private part, each kid once
+  // (as logKeySetProblem in src/modules/exchange/message-log/log-export.ts).
+  const keys = new Map();
+  for (const jwk of jwks.keys) {
+    if (jwk === null || typeof jwk !== 'object' || Array.isArray(jwk)) stop(`${source} holds something that is not a key`);
+    if ('d' in jwk) stop(`${source} holds a private key: give only the public keys`);
+    if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519') stop(`${source} holds a key that is not an Ed25519 public key (the log keys are Ed25519)`);
+    if (typeof jwk.kid !== 'string' || jwk.kid === '') stop(`${source} holds a key without a kid`);
+    if (keys.has(jwk.kid)) stop(`${source} names the key ${jwk.kid} twice`);
+    try {
+      keys.set(jwk.kid, createPublicKey({ key: jwk, format: 'jwk' }));
+    } catch {
+      stop(`${source} holds a key that is not a public key`);
+    }
   }
+  return keys;
 }
 const keys = await readKeys(keysSource);
 let lines;
@@ -81,6 +104,10 @@ const FIELDS_OF = { 'civitas-exchange-log/3': new Set([...RECORD_FIELDS, 'client
 const BATCH_FIELDS = new Set(['kind', 'first_sequence', 'last_sequence', 'record_hashes', 'key_id', 'signature', 'signed_at']);
 const fields = FIELDS_OF[header?.format];
 if (!fields) fail('The file is not a Civitas Exchange log export');
+// Each line exactly as the export wrote it, JSON.stringify's: a key given twice would otherwise show
+// a reader one value while JSON.parse, and the hash, keep the other.
+const AS_WRITTEN = 'is not written as the export writes it (a key given twice, or the line reformatted)';
+if (JSON.stringify(header) !== lines[0]) fail(`The file's header ${AS_WRITTEN}`);
 const periodSigned = header.format === 'civitas-exchange-log/3';
 
 const BATCH_FORMAT = 'civitas-exchange-log-batch/1';
@@ -95,12 +122,23 @@ for (const line of lines.slice(1)) {
     fail(`The line after record ${records.at(-1)?.sequence ?? 'none'} is not a record`);
   }
   if (parsed === null || typeof parsed !== 'object') fail(`The line after record ${records.at(-1)?.sequence ?? 'none'} is not a record`);
-  if (parsed.kind === 'period' && periodSigned) periods.push(parsed);
-  else if (parsed.kind === 'batch') {
+  const asWritten = JSON.stringify(parsed) === line;
+  // The export writes the records, then their batches in order, then the period, last.
+  if (periods.length > 0) fail("The export's signed period is not the file's last line (a line after it, or the period given twice)");
+  if (parsed.kind === 'period' && periodSigned) {
+    if (!asWritten) fail(`The export's signed period ${AS_WRITTEN}`);
+    periods.push(parsed);
+  } else if (parsed.kind === 'batch') {
+    if (!asWritten) fail(`Record ${parsed.first_sequence}: its batch ${AS_WRITTEN}`);
     if (!Object.keys(parsed).every((name) => BATCH_FIELDS.has(name))) fail(`Record ${parsed.first_sequence}: its batch has a field a batch does not have`);
+    const before = batches.at(-1);
+    if (before && !(Number(parsed.first_sequence) > Number(before.last_sequence))) fail(`Record ${parsed.first_sequence}: its batch is given twice, or out of order`);
     batches.push(parsed);
   } else {
-    if (!Object.keys(parsed).every((name) => fields.has(name))) fail(`Record ${parsed.sequence ?? (records.at(-1)?.sequence ?? 0) + 1}: has a field an Exchange log record does not have`);
+    const sequence = parsed.sequence ?? (records.at(-1)?.sequence ?? 0) + 1;
+    if (!asWritten) fail(`Record ${sequence}: ${AS_WRITTEN}`);
+    if (!Object.keys(parsed).every((name) => fields.has(name))) fail(`Record ${sequence}: has a field an Exchange log record does not have`);
+    if (batches.length > 0) fail(`Record ${sequence}: comes after the batches, where the export writes no record`);
     records.push(parsed);
   }
 }

@@ -73,6 +73,19 @@ test('a period of the message log is exported to a file that verifies offline; a
     ['a batch with an extra field', lines.map((line) => (line.includes('"first_sequence":4,') ? line.replace('{', '{"note":"x",') : line)), /^Record 4: .*has a field/],
     ['without its period', lines.filter((line) => !line.includes('"kind":"period"')), /signed period is missing/],
     ['its period edited', lines.map((line) => (line.includes('"kind":"period"') ? line.replace('"count":5', '"count":4') : line)), /signed period is missing, does not verify/],
+    // A key given twice: JSON.parse keeps the last value, so the hash holds, while a reader sees the first.
+    ['a record with a key given twice', lines.map((line) => (line.includes('"sequence":2,') ? line.replace('{', '{"client":"GB-DEV/GOV/EVIL/x","status_code":500,') : line)), /^Record 2: is not written as the export writes it \(a key given twice/],
+    ['a record reformatted', lines.map((line) => (line.includes('"sequence":2,') ? line.replace('{', '{ ') : line)), /^Record 2: is not written as the export writes it/],
+    ['a batch with a key given twice', lines.map((line) => (line.includes('"first_sequence":4,') ? line.replace('{', '{"first_sequence":9,') : line)), /^Record 4: its batch is not written as the export writes it/],
+    ['the header with a key given twice', lines.map((line, index) => (index === 0 ? line.replace('{', '{"instance":"GB-EVIL",') : line)), /^The file's header is not written as the export writes it/],
+    ['its period with a key given twice', lines.map((line) => (line.includes('"kind":"period"') ? line.replace('{', '{"count":9,') : line)), /^The export's signed period is not written as the export writes it/],
+    ['a batch given twice', lines.flatMap((line) => (line.includes('"first_sequence":3,') ? [line, line] : [line])), /^Record 3: its batch is given twice, or out of order/],
+    ['batches reordered', (() => {
+      const batchAt = lines.findIndex((line) => line.includes('"first_sequence":3,'));
+      return lines.map((line, index) => (index === batchAt ? lines[batchAt + 1]! : index === batchAt + 1 ? lines[batchAt]! : line));
+    })(), /^Record 3: its batch is given twice, or out of order/],
+    ['a record after the batches', [...lines.filter((line) => !line.includes('"sequence":5,') && !line.includes('"kind":"period"')), lines.find((line) => line.includes('"sequence":5,'))!, lines.at(-1)!], /^Record 5: comes after the batches/],
+    ['its period given twice', [...lines, lines.at(-1)!], /^The export's signed period is not the file's last line/],
     ['the header\'s period changed', lines.map((line, index) => (index === 0 ? line.replace(`"from":"${today}`, '"from":"2000-01-01') : line)), /signed period is missing, does not verify, or is not the header's/],
   ];
   for (const [what, changed, message] of variants) {
@@ -164,6 +177,30 @@ test('log verify refuses to check without keys it can trust', async (t) => {
   assert.match(standalone.output, /is not a JWK Set with keys in it/);
   assert.equal((await verifyStandalone(file, '--keys', join(folder, 'missing.json'))).exitCode, 2);
   assert.equal((await verifyStandalone(file, '--keys')).exitCode, 2);
+  // Only Ed25519 public keys, each kid once: a key of another kind, a private one or a kid given twice is refused.
+  const published = await createExchangeKeys({ db: writer.db, secrets: writer.secrets }).existing('message-log');
+  const logKey = published.keys[0]!;
+  const ed25519 = generateKeyPairSync('ed25519');
+  const ecJwk = await exportJWK(generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey);
+  const unusable: Array<[string, unknown[], RegExp]> = [
+    ['a kid twice', [logKey, { ...(await exportJWK(ed25519.publicKey)), kid: logKey.kid }], new RegExp(`names the key ${logKey.kid} twice`)],
+    ['a P-256 key', [logKey, { ...ecJwk, kid: 'ec' }], /holds a key that is not an Ed25519 public key/],
+    ['a private key', [{ ...(await exportJWK(ed25519.privateKey)), kid: 'private' }], /holds a private key: give only the public keys/],
+    ['a key without a kid', [{ ...logKey, kid: undefined }], /holds a key without a kid/],
+  ];
+  for (const [what, set, message] of unusable) {
+    const keysFile = join(folder, `${what}.json`);
+    writeFileSync(keysFile, JSON.stringify({ keys: set }));
+    assert.match(await verifyWithCli(other, file, keysFile), message, what);
+    const checked = await verifyStandalone(file, '--keys', keysFile);
+    assert.equal(checked.exitCode, 2, what);
+    assert.match(checked.output, message, what);
+    for (const jwk of set) assert.ok(!checked.output.includes(String((jwk as { d?: string }).d ?? '"d"')), `${what}: no private key printed`);
+  }
+  // Plain http only to this machine: elsewhere an on-path attacker could swap the keys.
+  const overHttp = await verifyStandalone(file, '--keys', 'http://keys.example.invalid/.well-known/exchange-log-jwks.json');
+  assert.equal(overHttp.exitCode, 2);
+  assert.match(overHttp.output, /^Give the keys' URL with https: over plain http .* anyone on the path could swap the keys/);
   const keysFile = join(folder, 'log-keys.json');
   writeFileSync(keysFile, JSON.stringify(await createExchangeKeys({ db: writer.db, secrets: writer.secrets }).existing('message-log')));
   assert.equal(await verifyWithCli(other, file, keysFile), 'OK');

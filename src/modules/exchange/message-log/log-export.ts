@@ -87,9 +87,41 @@ export async function exportMessageLog(options: { db: Database; keys: ExchangeKe
   return { records };
 }
 
-export type ExportProblem = ChainProblem | { sequence: number; problem: 'unreadable' | 'field' | 'period' | 'period-start' | 'period-end' };
+/**
+ * `written`: a line not exactly as the export writes it (JSON.stringify): a key given twice (JSON.parse keeps the last, so the hash
+ * holds while a reader sees the first), or the line reformatted. `batch-order`: a batch given twice or out of order. `place`: a
+ * record after the batches. `period-last`: a line after the period (a second period among them).
+ */
+export type ExportProblem =
+  | ChainProblem
+  | { sequence: number; problem: 'unreadable' | 'field' | 'period' | 'period-start' | 'period-end' | 'batch-order' | 'place' | 'period-last' }
+  | { sequence: number; problem: 'written'; line: 'header' | 'record' | 'batch' | 'period' };
 /** `unsignedPeriod`: a file from before the signed period, whose ends cannot be checked. */
 export type ExportVerification = { records: number; unsignedPeriod?: boolean; problem?: ExportProblem };
+
+/**
+ * What is wrong with a JWK Set of log keys given to check an export against, or undefined: the
+ * log keys are Ed25519, so only Ed25519 public keys (kty OKP, crv Ed25519), none with a private
+ * part, each with its own kid (as scripts/verify-exchange-log.mjs checks them).
+ */
+export function logKeySetProblem(keys: readonly unknown[]): string | undefined {
+  const seen = new Set<string>();
+  for (const jwk of keys) {
+    if (jwk === null || typeof jwk !== 'object' || Array.isArray(jwk)) return 'holds something that is not a key';
+    const { kty, crv, kid } = jwk as Record<string, unknown>;
+    if ('d' in jwk) return 'holds a private key: give only the public keys';
+    if (kty !== 'OKP' || crv !== 'Ed25519') return 'holds a key that is not an Ed25519 public key (the log keys are Ed25519)';
+    if (typeof kid !== 'string' || kid === '') return 'holds a key without a kid';
+    if (seen.has(kid)) return `names the key ${kid} twice`;
+    seen.add(kid);
+    try {
+      createPublicKey({ key: jwk as never, format: 'jwk' });
+    } catch {
+      return 'holds a key that is not a public key';
+    }
+  }
+  return undefined;
+}
 
 /** A v3 export's signed period against the records in the file: the first, the last and how many. */
 function findPeriodProblem(header: Partial<ExportHeader>, period: ExportPeriod | undefined, records: readonly MessageLogRow[], keys: readonly JWK[]): ExportProblem | undefined {
@@ -120,6 +152,9 @@ export function verifyExportedLog(file: string, publicKeys: { keys: JWK[] }): Ex
   const header = JSON.parse(lines[0] ?? '{}') as Partial<ExportHeader>;
   const fields = FIELDS_OF[String(header.format)];
   if (!fields) return { records: 0, problem: { sequence: 0, problem: 'unreadable' } };
+  // Each line exactly as the export wrote it, JSON.stringify's: a key given twice would otherwise
+  // show a reader one value while JSON.parse, and the hash, keep the other.
+  if (JSON.stringify(header) !== lines[0]) return { records: 0, problem: { sequence: 0, problem: 'written', line: 'header' } };
   const { keys } = publicKeys;
   const records: MessageLogRow[] = [];
   const batches: MessageLogBatchRow[] = [];
@@ -133,12 +168,24 @@ export function verifyExportedLog(file: string, publicKeys: { keys: JWK[] }): Ex
       return { records: records.length, problem: { sequence: next, problem: 'unreadable' } };
     }
     if (parsed === null || typeof parsed !== 'object') return { records: records.length, problem: { sequence: next, problem: 'unreadable' } };
-    if (parsed.kind === 'period' && header.format === EXPORT_FORMAT) periods.push(parsed);
-    else if (parsed.kind === 'batch') {
-      if (!Object.keys(parsed).every((name) => BATCH_FIELDS.has(name))) return { records: records.length, problem: { sequence: Number(parsed.first_sequence), problem: 'field' } };
+    const asWritten = JSON.stringify(parsed) === line;
+    // The export writes the records, then their batches in order, then the period, last.
+    if (periods.length > 0) return { records: records.length, problem: { sequence: 0, problem: 'period-last' } };
+    if (parsed.kind === 'period' && header.format === EXPORT_FORMAT) {
+      if (!asWritten) return { records: records.length, problem: { sequence: 0, problem: 'written', line: 'period' } };
+      periods.push(parsed);
+    } else if (parsed.kind === 'batch') {
+      const first = Number(parsed.first_sequence);
+      if (!asWritten) return { records: records.length, problem: { sequence: first, problem: 'written', line: 'batch' } };
+      if (!Object.keys(parsed).every((name) => BATCH_FIELDS.has(name))) return { records: records.length, problem: { sequence: first, problem: 'field' } };
+      const before = batches.at(-1);
+      if (before && !(first > Number(before.last_sequence))) return { records: records.length, problem: { sequence: first, problem: 'batch-order' } };
       batches.push(parsed);
     } else {
-      if (!Object.keys(parsed).every((name) => fields.has(name))) return { records: records.length, problem: { sequence: Number((parsed as MessageLogRow).sequence ?? next), problem: 'field' } };
+      const sequence = Number((parsed as MessageLogRow).sequence ?? next);
+      if (!asWritten) return { records: records.length, problem: { sequence, problem: 'written', line: 'record' } };
+      if (!Object.keys(parsed).every((name) => fields.has(name))) return { records: records.length, problem: { sequence, problem: 'field' } };
+      if (batches.length > 0) return { records: records.length, problem: { sequence, problem: 'place' } };
       records.push(parsed as MessageLogRow);
     }
   }

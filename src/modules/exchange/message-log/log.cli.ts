@@ -3,7 +3,7 @@ import type { JWK } from 'jose';
 import type { Kernel } from '../../../platform/kernel.ts';
 import { CliError, optionalStringOption, requireStringOption, type CliCommand } from '../../../platform/cli/cli-command.ts';
 import { createExchangeKeys } from '../gateway/exchange-keys.ts';
-import { exportMessageLog, verifyExportedLog } from './log-export.ts';
+import { exportMessageLog, logKeySetProblem, verifyExportedLog, type ExportProblem } from './log-export.ts';
 
 /** A date (the whole day, in UTC) or an ISO 8601 time; `end` gives the moment after a date. */
 function readMoment(text: string, name: string, end: boolean): string {
@@ -25,10 +25,23 @@ const PROBLEMS = {
   field: 'has a field an Exchange log record does not have',
   'period-start': "is not the first record of the export's signed period: records before it are missing",
   'period-end': "is not the last record of the export's signed period: records after it are missing",
-  period: '',
+  'batch-order': 'its batch is given twice, or out of order',
+  place: 'comes after the batches, where the export writes no record',
 } as const;
 
 const PERIOD_PROBLEM = "The export's signed period is missing, does not verify, or is not the header's";
+const AS_WRITTEN = 'is not written as the export writes it (a key given twice, or the line reformatted)';
+
+function describe(problem: ExportProblem): string {
+  if (problem.problem === 'period') return PERIOD_PROBLEM;
+  if (problem.problem === 'period-last') return "The export's signed period is not the file's last line (a line after it, or the period given twice)";
+  if (problem.problem === 'written') {
+    if (problem.line === 'header') return `The file's header ${AS_WRITTEN}`;
+    if (problem.line === 'period') return `The export's signed period ${AS_WRITTEN}`;
+    return `Record ${problem.sequence}: ${problem.line === 'batch' ? 'its batch ' : ''}${AS_WRITTEN}`;
+  }
+  return `Record ${problem.sequence}: ${PROBLEMS[problem.problem]}`;
+}
 
 export const logCommands: readonly CliCommand[] = [
   {
@@ -72,7 +85,7 @@ export const logCommands: readonly CliCommand[] = [
       }
       const { problem } = verification;
       const against = keysFile === undefined ? "this Civitas's log keys" : `the keys in ${keysFile}`;
-      if (problem) throw new CliError(`${problem.problem === 'period' ? PERIOD_PROBLEM : `Record ${problem.sequence}: ${PROBLEMS[problem.problem]}`} (checked against ${against})`);
+      if (problem) throw new CliError(`${describe(problem)} (checked against ${against})`);
       const ends = verification.unsignedPeriod ? ' (an export from before signed periods: records missing at either end cannot be told)' : ', the period signed whole';
       context.print({ valid: true, records: verification.records, ...(verification.unsignedPeriod ? { unsigned_period: true } : {}) }, `OK: ${verification.records} records, each chained and signed by ${against}${ends}`);
       return 0;
@@ -95,5 +108,7 @@ function readKeysFile(file: string): { keys: JWK[] } {
   }
   const keys = (parsed as { keys?: unknown } | null)?.keys;
   if (!Array.isArray(keys) || keys.length === 0) throw new CliError(`${file} is not a JWK Set with keys in it`);
+  const problem = logKeySetProblem(keys);
+  if (problem) throw new CliError(`${file} ${problem}`);
   return { keys: keys as JWK[] };
 }
