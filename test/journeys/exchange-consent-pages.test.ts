@@ -27,7 +27,7 @@ test("a consumer sends a person to the consent page; they agree; the consumer's 
   const call = (_what: string) => sendSignedCall(app, { path: `/r1/${setUp.service}/awards/AB123456C`, client: setUp.client, key: setUp.clientKeys[0]!, headers: { 'x-road-userid': userId, 'x-road-issue': 'BB-42' } });
 
   const browser = await signInToAccountPages(baseUrl, account);
-  const link = `/account/consent?client=${encodeURIComponent(setUp.client)}&agreement=${setUp.agreementId}&state=xyz&return_url=${encodeURIComponent(RETURN_URL)}`;
+  const link = `/account/consent?client=${encodeURIComponent(setUp.client)}&agreement=${setUp.agreementId}&record=AB123456C&state=xyz&return_url=${encodeURIComponent(RETURN_URL)}`;
   const forged = await browser.get(link.replace(encodeURIComponent(RETURN_URL), encodeURIComponent('https://evil.example/')));
   assert.equal(pageHeading(forged), 'This link to share your information does not work', 'a forged return URL is an error page, never a redirect');
 
@@ -36,6 +36,9 @@ test("a consumer sends a person to the consent page; they agree; the consumer's 
   assert.match(consentPage.html, /Award status, Rate of award/, 'the fields by the names the provider\'s description gives them');
   assert.doesNotMatch(consentPage.html, /\$\.|status, rate/, 'never as JSON paths');
   assert.match(consentPage.html, /Blue Badge eligibility/);
+  assert.match(consentPage.html, /Your record\s*<\/dt>\s*<dd class="govuk-summary-list__value">\s*AB123456C/, 'the record the consent is for');
+  const withoutRecord = await browser.get(link.replace('&record=AB123456C', ''));
+  assert.equal(pageHeading(withoutRecord), 'This link to share your information does not work', 'a consumer must name the record it asks about');
   assert.match(errorSummary(await browser.submit(consentPage, {})).join(' '), /Select whether you agree/);
   const answered = await browser.submit(consentPage, { answer: 'yes' });
   const answer = new URL(answered.url);
@@ -58,6 +61,7 @@ test("a consumer sends a person to the consent page; they agree; the consumer's 
   assert.match(sharing.html, /BB-42/);
   assert.ok(sharing.html.includes(String(afterConsent.headers['x-road-id'])), 'the X-Road-Id the call was answered with');
   assert.match(sharing.html, /Award status, Rate of award/);
+  assert.match(sharing.html, /Your record\s*<\/dt>\s*<dd class="govuk-summary-list__value">\s*AB123456C/);
   assert.doesNotMatch(sharing.html, /\$\./);
   sharing = await browser.submit(sharing, {}, `/account/data-sharing/consents/${answer.searchParams.get('consent_id')}/withdraw`);
   assert.match(sharing.html, /You have withdrawn your consent/);
@@ -68,4 +72,5 @@ test("a consumer sends a person to the consent page; they agree; the consumer's 
   assert.match(welsh.html, /Pwy sydd wedi gweld fy nata/);
   assert.match(welsh.html, /Gofynnodd Riverside Council i Benefits Agency/);
   assert.match(welsh.html, /Statws y dyfarniad, Cyfradd y dyfarniad/);
+  assert.match(welsh.html, /Eich cofnod/);
 });

@@ -55,7 +55,7 @@ async function giveConsentThenWithdraw(t: TestContext, lang: 'en' | 'cy') {
   await page.goto(`${baseUrl}/?lang=${lang}`);
 
   // The consumer's link: signing in first, then the consent page.
-  const link = `${baseUrl}/account/consent?client=${encodeURIComponent(setUp.client)}&agreement=${setUp.agreementId}&state=xyz&return_url=${encodeURIComponent(returnUrl)}`;
+  const link = `${baseUrl}/account/consent?client=${encodeURIComponent(setUp.client)}&agreement=${setUp.agreementId}&record=AB123456C&state=xyz&return_url=${encodeURIComponent(returnUrl)}`;
   await page.goto(link);
   await page.waitForURL(/\/sign-in\//);
   await page.goto(`${page.url().split('?')[0]}/email`);

@@ -14,6 +14,11 @@ export const CONSENT_REQUEST_MINUTES = 60;
 /** How long the consumer has to check the signed answer it is sent back with. */
 const ANSWER_TOKEN_SECONDS = 10 * 60;
 export const CONSENT_ANSWER_TYPE = 'exchange-consent+jwt';
+/**
+ * The person's record at the provider a consent is for, as a call's path names it: letters,
+ * digits and `.` `_` `~` `-`, which a path carries as they are (no spelling of it but one).
+ */
+const RECORD = /^[A-Za-z0-9._~-]{1,100}$/;
 
 /** Why a consent request cannot go on; `code` names it for the page that explains it. */
 export class ConsentRequestError extends Error {
@@ -39,6 +44,8 @@ export type ConsentRequestView = {
   fields: string[];
   /** The same fields in plain words, in English and Welsh (see nameAgreedFields). */
   fieldNames: FieldName[];
+  /** The person's record at the provider, the only one the consent lets the consumer ask about. */
+  record: string;
   /** The last day the consent can be in force (the agreement's end date). */
   lastDay: string;
 };
@@ -75,7 +82,8 @@ export function createConsentRequests(dependencies: { db: Database; audit: Audit
 
   async function requireOpenRequest(id: string, now: Date): Promise<ConsentRequestRow> {
     const request = /^[0-9a-f-]{36}$/.test(id) ? await createConsentStore(db).findRequest(id) : undefined;
-    if (!request || request.expires_at <= now.toISOString()) throw new ConsentRequestError('not-found', 'There is no such consent request, or it has expired');
+    // A request from before consents named a record could only give a consent that lets no call through: it is asked again.
+    if (!request || request.expires_at <= now.toISOString() || request.record === null) throw new ConsentRequestError('not-found', 'There is no such consent request, or it has expired');
     return request;
   }
 
@@ -113,6 +121,7 @@ export function createConsentRequests(dependencies: { db: Database; audit: Audit
         legalGateway: agreement.legal_gateway,
         fields,
         fieldNames: await nameAgreedFields({ openApi: service.openapi, fields }),
+        record: request.record ?? '',
         lastDay: new Date(Date.parse(agreement.ends_at) - 86_400_000).toISOString().slice(0, 10),
       },
     };
@@ -121,7 +130,7 @@ export function createConsentRequests(dependencies: { db: Database; audit: Audit
   async function answerUrl(input: { request: ConsentRequestRow; client: SubsystemWithMember; subject: string; result: 'agreed' | 'refused'; consentId: string | null; now: Date }): Promise<string> {
     const key = await keys.current('request-signing');
     const seconds = Math.floor(input.now.getTime() / 1000);
-    const token = await new SignJWT({ result: input.result, consent_id: input.consentId, agreement_id: input.request.agreement_id, state: input.request.state })
+    const token = await new SignJWT({ result: input.result, consent_id: input.consentId, agreement_id: input.request.agreement_id, record: input.request.record, state: input.request.state })
       .setProtectedHeader({ alg: 'EdDSA', kid: key.keyId, typ: CONSENT_ANSWER_TYPE })
       .setIssuer(issuer)
       .setAudience(formatSubsystem({ instance: input.client.member.instance, memberClass: input.client.member.member_class, memberCode: input.client.member.member_code, subsystemCode: input.client.subsystem_code }))
@@ -143,7 +152,7 @@ export function createConsentRequests(dependencies: { db: Database; audit: Audit
      * Checks what the consumer sent and keeps it as a request; returns its id. Nothing here
      * redirects: a consumer, agreement or return URL that does not check out is an error page.
      */
-    async start(input: { client: string; agreementId: string; state: string; returnUrl: string }): Promise<string> {
+    async start(input: { client: string; agreementId: string; record: string; state: string; returnUrl: string }): Promise<string> {
       const now = clock();
       const identifier = readIdentifier(input.client);
       const client = identifier && (await createRegistryStore(db).findSubsystemByIdentifier(identifier));
@@ -151,6 +160,7 @@ export function createConsentRequests(dependencies: { db: Database; audit: Audit
       if (!client || !link) throw invalid('The consumer is not a subsystem that asks for consent');
       if (!(JSON.parse(link.return_urls) as string[]).includes(input.returnUrl)) throw invalid('The return URL is not one the consumer registered');
       if (!/^[\x21-\x7e]{1,200}$/.test(input.state)) throw invalid('The state must be 1 to 200 printable characters');
+      if (!RECORD.test(input.record)) throw invalid("The record must be the person's reference at the provider: 1 to 100 letters, digits, '.', '_', '~' or '-'");
       const agreement = /^[0-9a-f-]{36}$/.test(input.agreementId) ? await agreementInForce(input.agreementId, now) : undefined;
       const service = agreement && (await createRegistryStore(db).findService(agreement.service_id));
       if (!agreement || agreement.consumer_member_id !== client.member_id || service?.under_consent !== 1) throw invalid("The agreement is not one of the consumer's in force for a service under consent");
@@ -163,6 +173,7 @@ export function createConsentRequests(dependencies: { db: Database; audit: Audit
         agreement_id: agreement.id,
         state: input.state,
         return_url: input.returnUrl,
+        record: input.record,
         subject: null,
         status: 'pending',
         consent_id: null,
@@ -199,6 +210,7 @@ export function createConsentRequests(dependencies: { db: Database; audit: Audit
             consumer_subsystem_id: client.id,
             service_id: agreement.service_id,
             agreement_id: agreement.id,
+            record: request.record,
             status: 'active',
             given_at: now.toISOString(),
             expires_at: agreement.ends_at,

@@ -85,6 +85,23 @@ test('a service under consent: refused without the person, refused without their
   assert.equal(audit.length, 1);
 });
 
+test("a consent is for the one record the person was asked about: another record, two records or none in the path are refused", async (t) => {
+  const { app, kernel, client, agreementId, service, clientKeys, providerServer: provider } = await startConsentService(t);
+  const answer = await giveConsent(kernel, { client, agreementId, subject: SUBJECT, record: 'AB123456C' });
+  const { payload } = await jwtVerify(String(answer.searchParams.get('consent_token')), createLocalJWKSet((await app.inject({ method: 'GET', url: '/.well-known/exchange-jwks.json' })).json() as { keys: JWK[] }), { audience: client });
+  assert.equal(payload.record, 'AB123456C', 'the consumer learns which record the person agreed about');
+  const callFor = (path: string) => sendSignedCall(app, { path: `/r1/${service}${path}`, client, key: clientKeys[0]!, headers: { 'x-road-userid': `GB${SUBJECT}` } });
+  assert.equal((await callFor('/awards/AB123456C')).statusCode, 200);
+  for (const path of ['/awards/XY654321D', '/awards/ab123456c', '/awards/AB123456%43', '/awards/XY654321D?record=AB123456C', '/awards/AB123456C/extra', '/awards']) {
+    assert.equal((await callFor(path)).headers['x-road-error'], 'Server.ServerProxy.AccessDenied', path);
+  }
+  assert.equal(provider.seen.length, 1, "no other record reaches the provider under this person's consent");
+  // A second consent, for a second record of theirs, covers that one too.
+  await giveConsent(kernel, { client, agreementId, subject: SUBJECT, record: 'XY654321D' });
+  assert.equal((await callFor('/awards/XY654321D')).statusCode, 200);
+  assert.equal((await callFor('/awards/AB123456C')).statusCode, 200);
+});
+
 test('a subject another client knows the person by is refused, as is a consent given to another consumer', async (t) => {
   const { app, kernel, client, agreementId, call, registry, serviceId, service, providerMember, agreements } = await startConsentService(t);
   await giveConsent(kernel, { client, agreementId, subject: SUBJECT });
@@ -124,12 +141,13 @@ test('the consent request: forged return URL, another consumer\'s agreement, ano
   const { kernel, client, agreementId, registry, serviceId, providerMember, agreements } = await startConsentService(t);
   const { consentRequests } = personalDataSharingOf(kernel);
   const refusedWith = (code: string) => (error: unknown) => error instanceof ConsentRequestError && error.code === code;
-  const start = (changes: Partial<{ client: string; agreementId: string; state: string; returnUrl: string }>) => consentRequests.start({ client, agreementId, state: 's', returnUrl: RETURN_URL, ...changes });
+  const start = (changes: Partial<{ client: string; agreementId: string; record: string; state: string; returnUrl: string }>) => consentRequests.start({ client, agreementId, record: 'AB123456C', state: 's', returnUrl: RETURN_URL, ...changes });
 
   for (const returnUrl of ['https://evil.example/steal', `${RETURN_URL}?next=https://evil.example`, `${RETURN_URL}/`, 'https://blue-badge.example.gov.uk.evil.example/consent-answer', '//evil.example']) {
     await assert.rejects(start({ returnUrl }), refusedWith('invalid-request'), returnUrl);
   }
   for (const state of ['', 'x'.repeat(201), 'with space', 'new\nline']) await assert.rejects(start({ state }), refusedWith('invalid-request'));
+  for (const record of ['', 'x'.repeat(101), 'AB 123', 'AB/123', '..%2F', 'AB?x=1', 'AB123456C\n']) await assert.rejects(start({ record }), refusedWith('invalid-request'), `record ${JSON.stringify(record)}`);
   await assert.rejects(start({ client: 'GB-DEV/GOV/NOPE/none' }), refusedWith('invalid-request'));
   await assert.rejects(start({ agreementId: 'not-an-id' }), refusedWith('invalid-request'));
 
@@ -147,6 +165,7 @@ test('the consent request: forged return URL, another consumer\'s agreement, ano
   assert.equal(view.providerName, 'Benefits Agency');
   assert.deepEqual(view.fields, ['$.status', '$.rate']);
   assert.equal(view.lastDay, '2099-12-31');
+  assert.equal(view.record, 'AB123456C');
   await assert.rejects(consentRequests.open(id, intruder), refusedWith('other-person'));
   await assert.rejects(consentRequests.answer({ id, subjectOf: intruder, agree: true, actor: 'account:intruder' }), refusedWith('other-person'));
   const answer = new URL(await consentRequests.answer({ id, subjectOf: owner, agree: false, actor: 'account:a' }));

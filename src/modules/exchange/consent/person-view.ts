@@ -36,6 +36,8 @@ export type ConsentForPerson = {
   fields: string[];
   /** The same fields in plain words, in English and Welsh (see nameAgreedFields). */
   fieldNames: FieldName[];
+  /** The person's record at the provider it is for; null on a consent from before records. */
+  record: string | null;
   givenAt: string;
   /** The last day it can be in force. */
   lastDay: string;
@@ -132,10 +134,12 @@ export function createPersonView(dependencies: { db: Database; audit: AuditServi
             purpose: agreement?.purpose ?? '',
             fields,
             fieldNames: await namer.fieldNames(consent.agreement_id, service.openApi, fields),
+            record: consent.record,
             givenAt: consent.given_at,
             lastDay: new Date(Date.parse(consent.expires_at) - 86_400_000).toISOString().slice(0, 10),
             withdrawnAt: consent.withdrawn_at,
-            inForce: consent.status === 'active' && consent.expires_at > now,
+            // One from before consents named a record lets no call through: it is not shown as in force.
+            inForce: consent.status === 'active' && consent.expires_at > now && consent.record !== null,
           };
         }),
       );

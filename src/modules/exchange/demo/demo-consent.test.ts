@@ -35,7 +35,7 @@ test('the example council asks consent, reads the signed answer, and calls the P
   assert.equal(refused.errorType, 'Server.ServerProxy.AccessDenied', 'no consent in force yet');
 
   const { consentRequests } = personalDataSharingOf(kernel);
-  const id = await consentRequests.start({ client: first.client, agreementId: first.agreementId, state: 'journey-state-1', returnUrl });
+  const id = await consentRequests.start({ client: first.client, agreementId: first.agreementId, record: 'QQ123456A', state: 'journey-state-1', returnUrl });
   const subjectOf = async () => 'person-1';
   await consentRequests.open(id, subjectOf);
   const answered = new URL(await consentRequests.answer({ id, subjectOf, agree: true, actor: 'account:test' }));
@@ -57,7 +57,10 @@ test('the example council asks consent, reads the signed answer, and calls the P
   assert.equal(allowed.status, 200);
   assert.deepEqual(allowed.body, { status: 'awarded', rate: { daily_living: 'standard', mobility: 'enhanced' } });
   const ask = (path: string) => callAsDemoCouncil(call, { client: first.client, service: first.service, path, subject: 'person-1' });
-  assert.equal((await ask('/awards/QQ999999D?dateOfBirth=1968-04-12&name=Alex%20Example')).status, 404);
+  // The consent is for the record the person was asked about: the consumer cannot turn it to another's, whatever it knows of them.
+  for (const path of ['/awards/QQ999999D?dateOfBirth=1968-04-12&name=Alex%20Example', '/awards/QQ123456C?dateOfBirth=1955-01-03&name=Jo%20Placeholder', '/awards/qq123456a?dateOfBirth=1968-04-12&name=Alex%20Example', '/awards/QQ123456%41?dateOfBirth=1968-04-12&name=Alex%20Example']) {
+    assert.equal((await ask(path)).errorType, 'Server.ServerProxy.AccessDenied', path);
+  }
   // The award is of a person, not of a reference: Alex's reference with another date of birth or name finds nothing, and says nothing of which was wrong.
   const wrongBirth = await ask('/awards/QQ123456A?dateOfBirth=1968-04-13&name=Alex%20Example');
   const wrongName = await ask('/awards/QQ123456A?dateOfBirth=1968-04-12&name=Sam%20Sample');

@@ -4,7 +4,7 @@ import { formatService, formatSubsystem, IdentifierError, parseSubsystem, type C
 import type { Endpoint } from '../registry/openapi-description.ts';
 import type { AccessRightRow, ServiceRow, SubsystemWithMember } from '../registry/registry.store.ts';
 import type { CallRegistryView } from './call-registry.ts';
-import { checkConsent } from './consent-check.ts';
+import { checkConsent, recordOfCall } from './consent-check.ts';
 import type { ReplayGuard } from './replay-guard.ts';
 import { verifyClientSignature } from './request-signature.ts';
 import { XRoadError } from './xroad-error.ts';
@@ -132,7 +132,7 @@ export async function authoriseCall(input: CallInput & { target: CallTarget }): 
   const agreement = (await input.registry.listActiveAgreements(service.id, client.member_id)).find(({ row }) => row.starts_at <= now && row.ends_at > now);
   if (!agreement) throw new XRoadError('Server.ServerProxy.AccessDenied', `Request is not allowed: no data sharing agreement in force covers ${input.facts.client} and ${input.facts.service}`);
   input.facts.agreementId = agreement.row.id;
-  input.facts.consentId = await checkConsent({ db: input.db, client, service, agreementId: agreement.row.id, userId: input.headers['x-road-userid'], now: input.now });
+  input.facts.consentId = await checkConsent({ db: input.db, client, service, agreementId: agreement.row.id, userId: input.headers['x-road-userid'], record: recordOfCall(endpoint, target.path), now: input.now });
   const shape = { known: found.endpoints.flatMap((each) => each.fields), containers: found.endpoints.flatMap((each) => each.containers ?? []) };
   return { target, client, service, fields: agreement.fields, shape, clientIdentifier: formatSubsystem({ instance: client.member.instance, memberClass: client.member.member_class, memberCode: client.member.member_code, subsystemCode: client.subsystem_code }), serviceIdentifier: input.facts.service };
 }

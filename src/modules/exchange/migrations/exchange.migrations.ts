@@ -7,6 +7,7 @@ import * as keepPayloads from './0005-keep-payloads.ts';
 import * as logClientProved from './0006-log-client-proved.ts';
 import * as suspendAgreements from './0007-suspend-agreements.ts';
 import * as replayClaimsBySecond from './0008-replay-claims-by-second.ts';
+import * as consentForARecord from './0009-consent-for-a-record.ts';
 
 /** Frozen once landed: add new migrations at the end, never change one. */
 export const exchangeMigrations: MigrationList = {
@@ -20,5 +21,6 @@ export const exchangeMigrations: MigrationList = {
     { id: '0006-log-client-proved', migration: logClientProved },
     { id: '0007-suspend-agreements', migration: suspendAgreements },
     { id: '0008-replay-claims-by-second', migration: replayClaimsBySecond },
+    { id: '0009-consent-for-a-record', migration: consentForARecord },
   ],
 };

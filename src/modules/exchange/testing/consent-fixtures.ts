@@ -27,10 +27,13 @@ export function personalDataSharingOf(kernel: Kernel, clock?: () => Date) {
   return createPersonalDataSharing({ db: kernel.db, audit: kernel.audit, secrets: kernel.secrets, issuer: kernel.config.BASE_URL, ...(clock ? { clock } : {}) });
 }
 
-/** The person agrees on the consent page, as `subject` for the consumer's client; returns the consumer's return URL with the answer. */
-export async function giveConsent(kernel: Kernel, input: { client: string; agreementId: string; subject: string; agree?: boolean }): Promise<URL> {
+/** The person's record the tests' calls name (`/awards/AB123456C`) unless a test says otherwise. */
+export const RECORD = 'AB123456C';
+
+/** The person agrees on the consent page, as `subject` for the consumer's client, about `record`; returns the consumer's return URL with the answer. */
+export async function giveConsent(kernel: Kernel, input: { client: string; agreementId: string; subject: string; record?: string; agree?: boolean }): Promise<URL> {
   const { consentRequests } = personalDataSharingOf(kernel);
-  const id = await consentRequests.start({ client: input.client, agreementId: input.agreementId, state: 'state-1', returnUrl: RETURN_URL });
+  const id = await consentRequests.start({ client: input.client, agreementId: input.agreementId, record: input.record ?? RECORD, state: 'state-1', returnUrl: RETURN_URL });
   const subjectOf = async () => input.subject;
   await consentRequests.open(id, subjectOf);
   return new URL(await consentRequests.answer({ id, subjectOf, agree: input.agree ?? true, actor: 'account:test' }));

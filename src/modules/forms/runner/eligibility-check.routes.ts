@@ -173,7 +173,7 @@ export function registerEligibilityCheck(app: FastifyInstance, dependencies: Eli
       if (!(await sessions.saveAnswers(session, keepAnswersOnRoute(context.definition, answers)))) return reply.redirect(urlOf(context.slug, { state: 'submitted' }), 303);
       await audit(context, page, 'forms.eligibility.consent-asked', 'success', { agreement_id: agreementId, client: check.client }, request);
       const consentUrl = new URL('/account/consent', baseUrl);
-      consentUrl.search = new URLSearchParams({ client: check.client, agreement: agreementId, state, return_url: returnUrlOf(context.slug, page.id) }).toString();
+      consentUrl.search = new URLSearchParams({ client: check.client, agreement: agreementId, record: referenceOf(context, check), state, return_url: returnUrlOf(context.slug, page.id) }).toString();
       return reply.redirect(consentUrl.href, 303);
     },
 

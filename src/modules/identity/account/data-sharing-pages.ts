@@ -11,9 +11,9 @@ const MAX_PAGE = 10_000;
 
 const consentQuery = {
   type: 'object',
-  properties: { client: { type: 'string', maxLength: 300 }, agreement: { type: 'string', maxLength: 100 }, state: { type: 'string', maxLength: 300 }, return_url: { type: 'string', maxLength: 600 } },
+  properties: { client: { type: 'string', maxLength: 300 }, agreement: { type: 'string', maxLength: 100 }, record: { type: 'string', maxLength: 200 }, state: { type: 'string', maxLength: 300 }, return_url: { type: 'string', maxLength: 600 } },
 } as const;
-type ConsentQuery = { Querystring: { client?: string; agreement?: string; state?: string; return_url?: string } };
+type ConsentQuery = { Querystring: { client?: string; agreement?: string; record?: string; state?: string; return_url?: string } };
 const idParams = { type: 'object', properties: { id: { type: 'string', maxLength: 64 } }, required: ['id'] } as const;
 type IdParams = { Params: { id: string } };
 
@@ -52,9 +52,9 @@ export function registerDataSharingPages(
   // The consumer's link: checked and kept, then the person is sent to the request's own page,
   // which signing in comes back to. Nothing here redirects anywhere but that page.
   app.get<ConsentQuery>(CONSENT_PATH, { schema: { querystring: consentQuery } }, async (request, reply) => {
-    const { client = '', agreement = '', state = '', return_url: returnUrl = '' } = request.query;
+    const { client = '', agreement = '', record = '', state = '', return_url: returnUrl = '' } = request.query;
     try {
-      const id = await sharing.consentRequests.start({ client, agreementId: agreement, state, returnUrl });
+      const id = await sharing.consentRequests.start({ client, agreementId: agreement, record, state, returnUrl });
       return reply.redirect(`${CONSENT_PATH}/${id}`, 303);
     } catch (error) {
       return explainRefusal(request, reply, error);
