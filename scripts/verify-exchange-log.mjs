@@ -107,7 +107,9 @@ if (!fields) fail('The file is not a Civitas Exchange log export');
 // Each line exactly as the export wrote it, JSON.stringify's: a key given twice would otherwise show
 // a reader one value while JSON.parse, and the hash, keep the other.
 const AS_WRITTEN = 'is not written as the export writes it (a key given twice, or the line reformatted)';
-if (JSON.stringify(header) !== lines[0]) fail(`The file's header ${AS_WRITTEN}`);
+// The header's fields, only those the export writes, in its order (exported_at and public_keys are
+// not signed: they inform, and nothing here trusts them).
+if (JSON.stringify(header) !== lines[0] || Object.keys(header).join() !== 'format,instance,from,to,exported_at,public_keys') fail(`The file's header ${AS_WRITTEN}`);
 const periodSigned = header.format === 'civitas-exchange-log/3';
 
 const BATCH_FORMAT = 'civitas-exchange-log-batch/1';

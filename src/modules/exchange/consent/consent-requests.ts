@@ -16,9 +16,10 @@ const ANSWER_TOKEN_SECONDS = 10 * 60;
 export const CONSENT_ANSWER_TYPE = 'exchange-consent+jwt';
 /**
  * The person's record at the provider a consent is for, as a call's path names it: letters,
- * digits and `.` `_` `~` `-`, which a path carries as they are (no spelling of it but one).
+ * digits and `.` `_` `~` `-`, which a path carries as they are (no spelling of it but one); not
+ * dots alone, which a path cannot name.
  */
-const RECORD = /^[A-Za-z0-9._~-]{1,100}$/;
+const RECORD = /^(?!\.+$)[A-Za-z0-9._~-]{1,100}$/;
 
 /** Why a consent request cannot go on; `code` names it for the page that explains it. */
 export class ConsentRequestError extends Error {

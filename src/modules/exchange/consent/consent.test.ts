@@ -147,7 +147,7 @@ test('the consent request: forged return URL, another consumer\'s agreement, ano
     await assert.rejects(start({ returnUrl }), refusedWith('invalid-request'), returnUrl);
   }
   for (const state of ['', 'x'.repeat(201), 'with space', 'new\nline']) await assert.rejects(start({ state }), refusedWith('invalid-request'));
-  for (const record of ['', 'x'.repeat(101), 'AB 123', 'AB/123', '..%2F', 'AB?x=1', 'AB123456C\n']) await assert.rejects(start({ record }), refusedWith('invalid-request'), `record ${JSON.stringify(record)}`);
+  for (const record of ['', 'x'.repeat(101), 'AB 123', 'AB/123', '..%2F', 'AB?x=1', 'AB123456C\n', '.', '..', '...']) await assert.rejects(start({ record }), refusedWith('invalid-request'), `record ${JSON.stringify(record)}`);
   await assert.rejects(start({ client: 'GB-DEV/GOV/NOPE/none' }), refusedWith('invalid-request'));
   await assert.rejects(start({ agreementId: 'not-an-id' }), refusedWith('invalid-request'));
 

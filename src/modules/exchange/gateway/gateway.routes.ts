@@ -66,9 +66,15 @@ function refuseRepeatedHeaders(rawHeaders: readonly string[]): void {
 const MAX_USER_ID = 200;
 const MAX_ISSUE = 200;
 
-function refuseOverlongReferences(headers: FastifyRequest['headers']): void {
-  if (String(headers['x-road-userid'] ?? '').length > MAX_USER_ID) throw new XRoadError('Client.BadRequest', `X-Road-UserId is longer than ${MAX_USER_ID} characters`);
-  if (String(headers['x-road-issue'] ?? '').length > MAX_ISSUE) throw new XRoadError('Client.BadRequest', `X-Road-Issue is longer than ${MAX_ISSUE} characters`);
+/** Printable ASCII: Node reads header bytes as Latin-1, so anything else would reach the provider, the log and the person's page garbled. */
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+function refuseUnfitReferences(headers: FastifyRequest['headers']): void {
+  for (const [name, header, limit] of [['X-Road-UserId', headers['x-road-userid'], MAX_USER_ID], ['X-Road-Issue', headers['x-road-issue'], MAX_ISSUE]] as const) {
+    const value = String(header ?? '');
+    if (value.length > limit) throw new XRoadError('Client.BadRequest', `${name} is longer than ${limit} characters`);
+    if (!PRINTABLE_ASCII.test(value)) throw new XRoadError('Client.BadRequest', `${name} must be printable ASCII characters`);
+  }
 }
 
 /** A refused call's header, cut to what an allowed call may carry, for its log record. */
@@ -216,8 +222,10 @@ export async function registerGatewayRoutes(app: FastifyInstance, dependencies: 
       const state = stateOf(request);
       try {
         refuseRepeatedHeaders(request.raw.rawHeaders);
-        refuseOverlongReferences(request.headers);
+        refuseUnfitReferences(request.headers);
         if (request.url.length > MAX_URI_LENGTH) throw new XRoadError('Client.BadRequest', `The request URI is longer than ${MAX_URI_LENGTH} characters`);
+        // A fragment is never sent in a request target (RFC 9110 section 7.1): one that arrives is not passed on.
+        if (request.url.includes('#')) throw new XRoadError('Client.BadRequest', 'The request URI must not hold a fragment (#)');
         if (request.body instanceof UnreadBody) {
           if (Number(request.headers['content-length'] ?? 0) > MAX_BODY_BYTES) throw new XRoadError('Client.BadRequest', 'The request body is larger than 10 MB');
           // The digest is read here only to hold back the body's end from a provider when it does not match; refusals say why in order.

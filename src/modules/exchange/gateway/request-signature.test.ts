@@ -133,7 +133,7 @@ test('a signature whose created or expires is not a whole number of seconds is r
   }
 });
 
-test('a Signature-Input that names a component twice is refused as malformed (RFC 9421 section 2), even when its signature verifies', async () => {
+test('a Signature-Input that names a component twice, or in capitals, is refused as malformed (RFC 9421 section 2), even when its signature verifies', async () => {
   const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const findKey = async () => ({ subsystemId: 'client', publicKey: ec.publicKey, algorithm: 'ecdsa-p256-sha256' });
   const target = 'http://127.0.0.1/r1/GB/GOV/BA001/benefits/pip-award/awards/AB123456C';
@@ -147,5 +147,9 @@ test('a Signature-Input that names a component twice is refused as malformed (RF
   assert.equal((await verify(['@method', '@target-uri', 'x-road-client'])).subsystemId, 'client');
   for (const fields of [['@method', '@target-uri', 'x-road-client', 'x-road-client'], ['@method', '@method', '@target-uri', 'x-road-client']]) {
     await assert.rejects(verify(fields), (error: unknown) => error instanceof XRoadError && error.type === 'Client.MalformedSignature' && /twice/.test(error.message), fields.join(' '));
+  }
+  // Names are lower case: `X-Road-Client` beside `x-road-client` would be the same header twice.
+  for (const fields of [['@method', '@target-uri', 'x-road-client', 'X-Road-Client'], ['@method', '@METHOD', '@target-uri', 'x-road-client']]) {
+    await assert.rejects(verify(fields), (error: unknown) => error instanceof XRoadError && error.type === 'Client.MalformedSignature' && /lower case/.test(error.message), fields.join(' '));
   }
 });

@@ -113,7 +113,8 @@ export async function verifyClientSignature(request: {
   const nonce = signatureInput[1].get('nonce');
   if (nonce !== undefined && (typeof nonce !== 'string' || !NONCE.test(nonce))) throw new XRoadError('Client.MalformedSignature', 'The nonce parameter must be a string of 1 to 100 printable characters');
   const covered = signatureInput[0].map(([name]) => name);
-  // RFC 9421 section 2: a component named twice, with the same parameters, makes the signature invalid.
+  // RFC 9421 section 2: component names are lower case, and one named twice, with the same parameters, makes the signature invalid.
+  if (covered.some((name) => String(name) !== String(name).toLowerCase())) throw new XRoadError('Client.MalformedSignature', 'Signature-Input names components in lower case only');
   const components = signatureInput[0].map(([name, parameters]) => JSON.stringify([String(name), [...parameters].map(([key, value]) => [key, String(value)])]));
   if (new Set(components).size !== components.length) throw new XRoadError('Client.MalformedSignature', 'Signature-Input names a component twice');
   const requiredFields = ['@method', '@target-uri', 'x-road-client', ...(request.hasBody ? ['content-digest'] : []), ...(request.headers['x-road-userid'] !== undefined ? ['x-road-userid'] : [])];

@@ -77,6 +77,8 @@ test('a period of the message log is exported to a file that verifies offline; a
     ['a record with a key given twice', lines.map((line) => (line.includes('"sequence":2,') ? line.replace('{', '{"client":"GB-DEV/GOV/EVIL/x","status_code":500,') : line)), /^Record 2: is not written as the export writes it \(a key given twice/],
     ['a record reformatted', lines.map((line) => (line.includes('"sequence":2,') ? line.replace('{', '{ ') : line)), /^Record 2: is not written as the export writes it/],
     ['a batch with a key given twice', lines.map((line) => (line.includes('"first_sequence":4,') ? line.replace('{', '{"first_sequence":9,') : line)), /^Record 4: its batch is not written as the export writes it/],
+    ['the header with a field the export does not write', lines.map((line, index) => (index === 0 ? line.replace('{', '{"note":"verified by the auditor",') : line)), /^The file's header is not written as the export writes it/],
+    ['the header\'s fields reordered', lines.map((line, index) => (index === 0 ? JSON.stringify(Object.fromEntries(Object.entries(JSON.parse(line) as object).reverse())) : line)), /^The file's header is not written as the export writes it/],
     ['the header with a key given twice', lines.map((line, index) => (index === 0 ? line.replace('{', '{"instance":"GB-EVIL",') : line)), /^The file's header is not written as the export writes it/],
     ['its period with a key given twice', lines.map((line) => (line.includes('"kind":"period"') ? line.replace('{', '{"count":9,') : line)), /^The export's signed period is not written as the export writes it/],
     ['a batch given twice', lines.flatMap((line) => (line.includes('"first_sequence":3,') ? [line, line] : [line])), /^Record 3: its batch is given twice, or out of order/],

@@ -36,6 +36,9 @@ const FIELDS_OF: Record<string, Set<string>> = {
 };
 const BATCH_FIELDS = new Set(['kind', 'first_sequence', 'last_sequence', 'record_hashes', 'key_id', 'signature', 'signed_at']);
 
+/** The header's fields, in the order the export writes them. */
+const HEADER_FIELDS = 'format,instance,from,to,exported_at,public_keys';
+
 export type ExportHeader = { format: typeof EXPORT_FORMAT | typeof BATCH_FORMAT | typeof PER_RECORD_FORMAT; instance: string; from: string; to: string; exported_at: string; public_keys: { keys: JWK[] } };
 
 /** The period an export covers; sequences and hashes are null for a period without records. */
@@ -154,7 +157,9 @@ export function verifyExportedLog(file: string, publicKeys: { keys: JWK[] }): Ex
   if (!fields) return { records: 0, problem: { sequence: 0, problem: 'unreadable' } };
   // Each line exactly as the export wrote it, JSON.stringify's: a key given twice would otherwise
   // show a reader one value while JSON.parse, and the hash, keep the other.
-  if (JSON.stringify(header) !== lines[0]) return { records: 0, problem: { sequence: 0, problem: 'written', line: 'header' } };
+  // The header too, with only the fields the export writes, in its order (`exported_at` and
+  // `public_keys` are not signed: they inform, and nothing here trusts them).
+  if (JSON.stringify(header) !== lines[0] || Object.keys(header).join() !== HEADER_FIELDS) return { records: 0, problem: { sequence: 0, problem: 'written', line: 'header' } };
   const { keys } = publicKeys;
   const records: MessageLogRow[] = [];
   const batches: MessageLogBatchRow[] = [];
