@@ -77,23 +77,21 @@ export function createConsentStore(db: Executor) {
     async insertConsent(row: ConsentRow): Promise<void> {
       await tables.insertInto('exchange_consent').values(row).execute();
     },
-    /** The consent in force for this person (by their `sub` for the consumer's client), consumer, service and agreement, for one of these records. */
-    findInForce: (input: { subject: string; oneLoginClientId: string; consumerMemberId: string; serviceId: string; agreementId: string; records: readonly string[]; now: string }) =>
-      input.records.length === 0
-        ? Promise.resolve(undefined)
-        : tables
-            .selectFrom('exchange_consent')
-            .selectAll()
-            .where('subject', '=', input.subject)
-            .where('one_login_client_id', '=', input.oneLoginClientId)
-            .where('consumer_member_id', '=', input.consumerMemberId)
-            .where('service_id', '=', input.serviceId)
-            .where('agreement_id', '=', input.agreementId)
-            .where('record', 'in', input.records)
-            .where('status', '=', 'active')
-            .where('expires_at', '>', input.now)
-            .orderBy('given_at', 'desc')
-            .executeTakeFirst(),
+    /** The consent in force for this person (by their `sub` for the consumer's client), consumer, service, agreement and record. */
+    findInForce: (input: { subject: string; oneLoginClientId: string; consumerMemberId: string; serviceId: string; agreementId: string; record: string; now: string }) =>
+      tables
+        .selectFrom('exchange_consent')
+        .selectAll()
+        .where('subject', '=', input.subject)
+        .where('one_login_client_id', '=', input.oneLoginClientId)
+        .where('consumer_member_id', '=', input.consumerMemberId)
+        .where('service_id', '=', input.serviceId)
+        .where('agreement_id', '=', input.agreementId)
+        .where('record', '=', input.record)
+        .where('status', '=', 'active')
+        .where('expires_at', '>', input.now)
+        .orderBy('given_at', 'desc')
+        .executeTakeFirst(),
     /** Every consent given under these subjects (each with the client it belongs to), newest first. */
     listOfSubjects: (subjects: ReadonlyArray<{ clientId: string; subject: string }>) =>
       subjects.length === 0

@@ -40,9 +40,10 @@ export async function checkConsent(input: { db: Executor; client: SubsystemWithM
   if (subject === undefined) throw new XRoadError('Client.BadRequest', `This service shares personal data only with the person's consent: X-Road-UserId must name them, as ${USER_ID_COUNTRY} followed by their One Login subject for your service`);
   const store = createConsentStore(input.db);
   const link = await store.findLink(input.client.id);
-  const consent = link
-    ? await store.findInForce({ subject, oneLoginClientId: link.one_login_client_id, consumerMemberId: input.client.member_id, serviceId: input.service.id, agreementId: input.agreementId, records: input.record === undefined ? [] : [input.record], now: input.now.toISOString() })
-    : undefined;
+  const consent =
+    link && input.record !== undefined
+      ? await store.findInForce({ subject, oneLoginClientId: link.one_login_client_id, consumerMemberId: input.client.member_id, serviceId: input.service.id, agreementId: input.agreementId, record: input.record, now: input.now.toISOString() })
+      : undefined;
   if (!consent) throw new XRoadError('Server.ServerProxy.AccessDenied', 'Request is not allowed: the person named in X-Road-UserId has no consent in force for this consumer, service and purpose, and the record the path names');
   return consent.id;
 }
