@@ -108,7 +108,7 @@ async function checkEveryPage(t: TestContext, lang: 'en' | 'cy') {
   await page.locator('#code').fill(await account.nextCode());
   await page.getByRole('button', { name: text.continue }).click();
   await page.waitForURL(`${baseUrl}/account`);
-  for (const path of ['', '/activity', '/report-activity', '/change-password', '/change-email', '/security-methods', '/add-authenticator-app', '/add-text-message', '/add-passkey', '/confirm-password', '/sign-out-everywhere', '/delete']) {
+  for (const path of ['', '/activity', '/report-activity', '/change-password', '/change-email', '/security-methods', '/add-authenticator-app', '/add-text-message', '/add-passkey', '/confirm-password', '/sign-out-everywhere', '/sign-out', '/delete']) {
     await page.goto(`${baseUrl}/account${path}`);
     await check(page, problems, lang);
   }

@@ -46,7 +46,10 @@ export function registerDemoServicePages(app: FastifyInstance, dependencies: { s
     }
   });
 
-  app.get('/demo-service/sign-out', async (request, reply) => {
+  // Signing out is the page's form, posted with its CSRF token; a link to it only comes back here.
+  app.get('/demo-service/sign-out', async (_request, reply) => reply.redirect('/demo-service', 303));
+
+  app.post('/demo-service/sign-out', async (request, reply) => {
     const token = request.cookies[SESSION_COOKIE];
     const session = await sessions.find(token);
     reply.clearCookie(SESSION_COOKIE, cookieOptions);

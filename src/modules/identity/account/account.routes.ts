@@ -225,7 +225,7 @@ export function registerAccountPages(app: FastifyInstance, dependencies: Account
     return reply.render(MESSAGE, { pageTitle: t('identity.changePassword.doneTitle'), paragraphs: [t('identity.changePassword.done')], links: [{ href: '/account', text: t('identity.account.back') }] });
   }));
 
-  const confirmPage = (t: FastifyRequest['t'], key: 'signOutEverywhere' | 'delete', action: string, fieldError?: string) => ({
+  const confirmPage = (t: FastifyRequest['t'], key: 'logout' | 'signOutEverywhere' | 'delete', action: string, fieldError?: string) => ({
     pageTitle: t(`identity.${key}.title`),
     backLink: '/account',
     paragraphs: [t(`identity.${key}.explain`)],
@@ -479,7 +479,14 @@ export function registerAccountPages(app: FastifyInstance, dependencies: Account
     return reply.redirect(isAccountPagePath(next) ? next : '/account', 303);
   }));
 
+  // Signing out changes state, so it is a form the overview posts with its CSRF token; a link
+  // another site could plant (an image, a redirect) only reaches this page asking to confirm.
   app.get('/account/sign-out', async (request, reply) => {
+    if (!request.cookies[SESSION_COOKIE]) return reply.redirect('/account/signed-out', 303);
+    return reply.render(`${VIEWS}/confirm.njk`, confirmPage(request.t, 'logout', '/account/sign-out'));
+  });
+
+  app.post('/account/sign-out', async (request, reply) => {
     const key = request.cookies[SESSION_COOKIE];
     if (key) await webSessions.end(key);
     reply.clearCookie(SESSION_COOKIE, { path: '/account' });

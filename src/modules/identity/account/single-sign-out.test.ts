@@ -55,3 +55,29 @@ test('the account pages\' callback, given an error or a response this browser di
     assert.equal(response.headers.get('location'), '/account', query);
   }
 });
+
+test('signing out of the account pages takes the overview\'s form with its CSRF token: a planted link or a cross-site post ends nothing', async (t) => {
+  const { kernel, baseUrl } = await startIdentityServer(t);
+  const account = await createTestAccount(kernel);
+  const browser = await signInToAccountPages(baseUrl, account);
+  const overview = await browser.get('/account');
+  assert.match(overview.html, /<form method="post" action="\/account\/sign-out"/);
+  assert.doesNotMatch(overview.html, /href="\/account\/sign-out"/, 'no link signs out');
+
+  const confirm = await browser.get('/account/sign-out');
+  assert.equal(pageHeading(confirm), 'Sign out');
+  assert.match(confirm.html, /<form method="post" action="\/account\/sign-out"/);
+  const cookie = [...browser.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+  const forged = await fetch(`${baseUrl}/account/sign-out`, { method: 'POST', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: '', redirect: 'manual' });
+  assert.equal(forged.status, 403, 'a post without the token is refused');
+  assert.equal(pageHeading(await browser.get('/account')), 'Your One Login', 'the link and the forged post ended nothing');
+
+  // One Login's own sign-out page submits itself in a browser; this client presses its button.
+  const atOneLogin = await browser.submit(overview, {});
+  const done = new URL(atOneLogin.url).pathname === '/account/signed-out' ? atOneLogin : await browser.submit(atOneLogin, {});
+  assert.equal(new URL(done.url).pathname, '/account/signed-out');
+  assert.equal(pageHeading(done), 'You have signed out');
+  assert.notEqual(pageHeading(await browser.get('/account')), 'Your One Login', 'the account pages ask to sign in again');
+  const signedOutAlready = await fetch(`${baseUrl}/account/sign-out`, { redirect: 'manual' });
+  assert.equal(signedOutAlready.headers.get('location'), '/account/signed-out');
+});
