@@ -35,7 +35,9 @@ async function readUntilClosed(socket: Socket): Promise<string> {
 test('a client that sends its body or its headers too slowly is answered 408 and cut off', async (t) => {
   const kernel = await createTestKernel(t, { modules: [] });
   const app = await createHttpApp(kernel, {
-    serverTimeouts: { headersMs: 200, requestMs: 400, idleSocketMs: 10_000, keepAliveMs: 10_000, checkIntervalMs: 50 },
+    // Short enough to keep the test quick, long enough that a prompt request on a busy CI machine
+    // (other test files running beside this one) is not mistaken for a slow one.
+    serverTimeouts: { headersMs: 1_000, requestMs: 2_000, idleSocketMs: 10_000, keepAliveMs: 10_000, checkIntervalMs: 50 },
   });
   app.post('/fixture/upload', { config: { csrf: false } }, async () => ({ stored: true }));
   await app.listen({ port: 0, host: '127.0.0.1' });
