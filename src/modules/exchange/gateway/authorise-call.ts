@@ -1,7 +1,7 @@
 import type { Database } from '../../../platform/db/database.ts';
 import type { AnswerShape } from '../agreements/json-fields.ts';
 import { formatService, formatSubsystem, IdentifierError, parseSubsystem, type CallTarget, type SubsystemIdentifier } from '../registry/identifiers.ts';
-import type { Endpoint } from '../registry/openapi-description.ts';
+import { isPathParameter, type Endpoint } from '../registry/openapi-description.ts';
 import type { AccessRightRow, ServiceRow, SubsystemWithMember } from '../registry/registry.store.ts';
 import type { CallRegistryView } from './call-registry.ts';
 import { checkConsent, recordOfCall } from './consent-check.ts';
@@ -19,7 +19,7 @@ export type AuthorisedCall = { target: CallTarget; client: SubsystemWithMember; 
 function templateMatches(template: string, path: string): boolean {
   const templateParts = template.split('/');
   const pathParts = path.split('/');
-  return templateParts.length === pathParts.length && templateParts.every((part, index) => /^\{[^}]*\}$/.test(part) ? (pathParts[index] ?? '') !== '' : part === pathParts[index]);
+  return templateParts.length === pathParts.length && templateParts.every((part, index) => isPathParameter(part) ? (pathParts[index] ?? '') !== '' : part === pathParts[index]);
 }
 
 /** The OpenAPI endpoint a call reaches, as `METHOD /template`; undefined when none does. */

@@ -1,6 +1,6 @@
 import type { Executor } from '../../../platform/db/database.ts';
 import { createConsentStore } from '../consent/consent.store.ts';
-import type { Endpoint } from '../registry/openapi-description.ts';
+import { isPathParameter, type Endpoint } from '../registry/openapi-description.ts';
 import type { ServiceRow, SubsystemWithMember } from '../registry/registry.store.ts';
 import { XRoadError } from './xroad-error.ts';
 
@@ -23,7 +23,7 @@ export function subjectOfUserId(header: string | string[] | undefined): string |
 export function recordOfCall(endpoint: Endpoint | undefined, path: string): string | undefined {
   if (!endpoint) return undefined;
   const pathParts = path.split('/');
-  const values = new Set(endpoint.path.split('/').flatMap((part, index) => (/^\{[^}]*\}$/.test(part) ? [pathParts[index] ?? ''] : [])));
+  const values = new Set(endpoint.path.split('/').flatMap((part, index) => (isPathParameter(part) ? [pathParts[index] ?? ''] : [])));
   return values.size === 1 ? [...values][0] : undefined;
 }
 

@@ -10,6 +10,11 @@ import { parse as parseYaml } from 'yaml';
 
 /** `containers`: the fields typed object or array (absent in descriptions registered before it was kept). */
 export type Endpoint = { method: string; path: string; fields: string[]; containers?: string[] };
+
+/** Whether a segment of an endpoint's path template is a parameter, such as `{reference}`. */
+export function isPathParameter(segment: string): boolean {
+  return /^\{[^}]*\}$/.test(segment);
+}
 /** What a field is called in plain words, from its schema's `title` (English) and `x-title-cy` (Welsh). */
 export type FieldTitle = { en?: string; cy?: string };
 /** `fieldTitles`: by JSON path, for the fields whose schema names them; read, not stored. */
