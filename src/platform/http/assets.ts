@@ -37,12 +37,20 @@ function listFiles(directory: string, prefix = ''): string[] {
   );
 }
 
+let loaded: AssetCatalogue | undefined;
+
 /**
- * Loads GOV.UK Frontend's stylesheet, script, fonts and images once, at start-up. Their URLs
- * carry a fingerprint of the contents, so browsers may keep them for a year: a new release of
- * the assets gets new URLs.
+ * GOV.UK Frontend's stylesheet, script, fonts and images, read and compressed once a process
+ * (every app the process builds serves the same installed files). Their URLs carry a
+ * fingerprint of the contents, so browsers may keep them for a year: a new release of the
+ * assets gets new URLs.
  */
 export function loadAssets(): AssetCatalogue {
+  loaded ??= readAssets();
+  return loaded;
+}
+
+function readAssets(): AssetCatalogue {
   const sources = new Map<string, Buffer>();
   sources.set('govuk-frontend.min.css', readFileSync(join(govukDist, 'govuk-frontend.min.css')));
   sources.set('govuk-frontend.min.js', readFileSync(join(govukDist, 'govuk-frontend.min.js')));
