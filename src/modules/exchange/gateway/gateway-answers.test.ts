@@ -51,7 +51,8 @@ test("a provider's answer headers pass only in shapes that cannot carry a person
   for (const name of ['location', 'etag', 'x-person-name', 'set-cookie', 'expires', 'vary']) assert.equal(response.headers[name], undefined, name);
   assert.equal(response.headers['cache-control'], 'max-age=60, private, no-store');
   assert.equal(response.headers['last-modified'], 'Wed, 02 Dec 2026 10:00:00 GMT');
-  assert.doesNotMatch(JSON.stringify(response.headers), /Ann/);
+  // The name as the provider wrote it, not three letters a random X-Road-Request-Hash can hold.
+  assert.doesNotMatch(JSON.stringify(response.headers), /Ann[ -]Example/);
 });
 
 test("a JSON answer's media type passes without parameters that could carry data, and Vary with header names", async (t) => {
