@@ -70,7 +70,13 @@ test('signing out of the account pages takes the overview\'s form with its CSRF 
   const cookie = [...browser.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
   const forged = await fetch(`${baseUrl}/account/sign-out`, { method: 'POST', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: '', redirect: 'manual' });
   assert.equal(forged.status, 403, 'a post without the token is refused');
-  assert.equal(pageHeading(await browser.get('/account')), 'Your One Login', 'the link and the forged post ended nothing');
+  // An attacker's own token, from the confirm page of their own signed-in browser, is no token for this one.
+  const attacker = await signInToAccountPages(baseUrl, await createTestAccount(kernel, 'attacker@example.com'));
+  const attackerToken = /name="_csrf" value="([^"]+)"/.exec((await attacker.get('/account/sign-out')).html)?.[1];
+  assert.ok(attackerToken);
+  const withOtherToken = await fetch(`${baseUrl}/account/sign-out`, { method: 'POST', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: attackerToken }), redirect: 'manual' });
+  assert.equal(withOtherToken.status, 403, "a post with another browser's token is refused");
+  assert.equal(pageHeading(await browser.get('/account')), 'Your One Login', 'the link and the forged posts ended nothing');
 
   // One Login's own sign-out page submits itself in a browser; this client presses its button.
   const atOneLogin = await browser.submit(overview, {});
